@@ -1,0 +1,185 @@
+// The local catalog: a DuckDB database file in the lake (catalog.duckdb) with one view per table
+// (silver.orders, gold.daily_revenue, quarantine.orders) and strata.* tables (runs, tables, partitions, history).
+//
+// Writers never modify the file in place: under a lock they copy it, change the copy and rename it over the
+// original. Readers (strata query) therefore never wait for a writer and never see half a registration; a
+// reader that opened the old file keeps reading the old version (its data files are retained, see gc).
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Duck, pathLit } from '../engine/duckdb.ts';
+import type { GlueTableInput } from '../plan/glue-table.ts';
+import type { RunRecord } from '../runs/record.ts';
+import { ident, str } from '../sql/quote.ts';
+import { withLock } from '../storage/local.ts';
+import type { TableManifest } from '../table/manifest.ts';
+import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
+
+export const CATALOG_FILE = 'catalog.duckdb';
+
+const SCHEMA_SQL = `
+CREATE SCHEMA IF NOT EXISTS silver; CREATE SCHEMA IF NOT EXISTS gold; CREATE SCHEMA IF NOT EXISTS quarantine; CREATE SCHEMA IF NOT EXISTS strata;
+CREATE TABLE IF NOT EXISTS strata.tables (
+  layer VARCHAR, table_name VARCHAR, version BIGINT, schema_hash VARCHAR, partitions BIGINT, "rows" BIGINT,
+  updated_at TIMESTAMP, PRIMARY KEY (layer, table_name));
+CREATE TABLE IF NOT EXISTS strata.partitions (
+  layer VARCHAR, table_name VARCHAR, path VARCHAR, "values" VARCHAR[], location VARCHAR, files BIGINT, "rows" BIGINT,
+  run_id VARCHAR, committed_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS strata.history (
+  layer VARCHAR, table_name VARCHAR, version BIGINT, run_id VARCHAR, committed_at TIMESTAMP, kind VARCHAR, changes JSON,
+  PRIMARY KEY (layer, table_name, version));
+`;
+
+/** Glue (Hive) type → the DuckDB type a local reader sees. */
+export function duckTypeOfGlue(t: string): string | undefined {
+  const m = /^decimal\((\d+),(\d+)\)$/.exec(t);
+  if (m) return `DECIMAL(${m[1]},${m[2]})`;
+  const map: Record<string, string> = {
+    string: 'VARCHAR', boolean: 'BOOLEAN', int: 'INTEGER', bigint: 'BIGINT', double: 'DOUBLE', float: 'FLOAT',
+    date: 'DATE', timestamp: 'TIMESTAMP', smallint: 'SMALLINT', tinyint: 'TINYINT',
+  };
+  return map[t];
+}
+
+export class LocalCatalog implements Catalog {
+  readonly kind = 'local' as const;
+  readonly lakeDir: string;
+  readonly file: string;
+
+  constructor(lakeDir: string) {
+    this.lakeDir = lakeDir;
+    this.file = join(lakeDir, CATALOG_FILE);
+  }
+
+  /** Copy, change, swap. Serialised across processes by a lock file next to the catalog. */
+  async write<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
+    await mkdir(this.lakeDir, { recursive: true });
+    return withLock(`${this.file}.lock`, async () => {
+      const tmp = `${this.file}.next-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      const exists = await stat(this.file).then(() => true, () => false);
+      if (exists) await copyFile(this.file, tmp);
+      try {
+        const db = await Duck.open({ path: tmp, memoryLimit: '256MB', threads: 1 });
+        let result: T;
+        try {
+          await db.run(`SET file_search_path = ${pathLit(this.lakeDir)}`);
+          await db.run(SCHEMA_SQL);
+          result = await fn(db);
+          await db.run('CHECKPOINT');
+        } finally {
+          db.close();
+        }
+        await rename(tmp, this.file);
+        return result;
+      } catch (e) {
+        await rm(tmp, { force: true });
+        await rm(`${tmp}.wal`, { force: true });
+        throw e;
+      }
+    });
+  }
+
+  async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
+    const files = Object.values(m.partitions).flatMap((p) => p.files);
+    return this.write(async (db) => {
+      const before = await db.all<{ path: string; location: string }>(
+        `SELECT path, location FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
+      await createView(db, table, files, this.lakeDir);
+      await db.run(`DELETE FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
+      const parts = Object.values(m.partitions);
+      if (parts.length) {
+        await db.run(`INSERT INTO strata.partitions VALUES ${parts.map((p) =>
+          `(${str(table.layer)}, ${str(table.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : str(v))).join(', ')}]::VARCHAR[], `
+          + `${str(p.location)}, ${p.files.length}, ${p.rows}, ${str(p.runId)}, ${str(p.committedAt)}::TIMESTAMP)`).join(', ')}`);
+      }
+      await db.run(`INSERT OR REPLACE INTO strata.tables VALUES (${str(table.layer)}, ${str(table.name)}, ${m.version}, ${str(m.schemaHash)}, `
+        + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
+      for (const h of m.history) {
+        await db.run(`INSERT OR IGNORE INTO strata.history VALUES (${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
+          + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${str(JSON.stringify(h.changes))})`);
+      }
+      const old = new Map(before.map((b) => [b.path, b.location]));
+      let created = 0, updated = 0;
+      for (const p of parts) {
+        const was = old.get(p.path);
+        if (was === undefined) created++; else if (was !== p.location) updated++;
+        old.delete(p.path);
+      }
+      return { created, updated, deleted: old.size };
+    });
+  }
+
+  async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
+    await this.write((db) => createView(db, table, files, this.lakeDir));
+  }
+
+  private runsView = false;
+
+  /**
+   * Run records stay JSON files in the lake (the source of truth, also in AWS); strata.runs is a view over them,
+   * so recording a run is one file write and the view is created once, when the first record exists.
+   */
+  async putRun(_run: RunRecord): Promise<void> {
+    if (this.runsView) return;
+    const present = await this.readOnly((db) => db.all(`SELECT 1 FROM duckdb_views() WHERE schema_name = 'strata' AND view_name = 'runs'`))
+      .then((r) => r.length > 0, () => false);
+    if (!present) await this.write((db) => db.run(RUNS_VIEW));
+    this.runsView = true;
+  }
+
+  /** Open the current catalog file read-only (for checks; strata query attaches it the same way). */
+  async readOnly<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
+    const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
+    try {
+      await db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY); USE lake; SET file_search_path = ${pathLit(this.lakeDir)}`);
+      return await fn(db);
+    } finally {
+      db.close();
+    }
+  }
+}
+
+const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
+  runId AS run_id, dataset, status, source->>'key' AS source_key, source->>'etag' AS source_etag,
+  startedAt AS started_at, finishedAt AS finished_at, durationMs AS duration_ms, rowsIn AS rows_in, rowsValid AS rows_valid,
+  rowsQuarantined AS rows_quarantined, rowsSuperseded AS rows_superseded, partitions, error->>'name' AS error_name,
+  error->>'message' AS error_message, warnings, reasons, quality, gold, execution
+FROM read_json('_strata/runs/*/*.json', format = 'auto', maximum_object_size = 268435456, columns = {
+  runId: 'VARCHAR', dataset: 'VARCHAR', status: 'VARCHAR', source: 'JSON', startedAt: 'TIMESTAMP', finishedAt: 'TIMESTAMP',
+  durationMs: 'BIGINT', rowsIn: 'BIGINT', rowsValid: 'BIGINT', rowsQuarantined: 'BIGINT', rowsSuperseded: 'BIGINT',
+  partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;
+
+/** Columns a reader sees: the table's columns, then its partition keys (as Glue lists them). */
+export function readColumns(glue: GlueTableInput): Array<{ name: string; type: string }> {
+  return [...glue.StorageDescriptor.Columns, ...glue.PartitionKeys].map((c) => ({ name: c.Name, type: c.Type }));
+}
+
+/**
+ * CREATE OR REPLACE VIEW <layer>.<name> over exactly these files. Types come from the table definition, never
+ * from the first file (union_by_name; a column no file has yet reads as NULL). Paths are lake-relative, resolved
+ * through file_search_path, so a lake folder can be moved.
+ */
+async function createView(db: Duck, table: CatalogTable, files: readonly string[], lakeDir: string): Promise<void> {
+  const cols = readColumns(table.glue);
+  const name = `${ident(table.layer)}.${ident(table.name)}`;
+  if (!files.length) {
+    const select = cols.map((c) => `CAST(NULL AS ${duckTypeOfGlue(c.type) ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`).join(', ');
+    await db.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${select} WHERE false`);
+    return;
+  }
+  const list = `[${files.map(str).join(', ')}]`;
+  const source = `read_parquet(${list}, union_by_name = true, hive_partitioning = false)`;
+  const present = new Set((await db.columns(`SELECT * FROM ${source}`)).map((c) => c.name));
+  const select = cols.map((c) => {
+    const t = duckTypeOfGlue(c.type);
+    if (!present.has(c.name)) return `CAST(NULL AS ${t ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`;
+    return t ? `CAST(${ident(c.name)} AS ${t}) AS ${ident(c.name)}` : ident(c.name);
+  }).join(', ');
+  void lakeDir;
+  await db.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${select} FROM ${source}`);
+}
+
+/** Nested Hive types (only quarantine uses one) in DuckDB syntax. */
+function glueToDuckNested(t: string): string {
+  return t.replace(/array<(.*)>$/, '$1[]').replace(/struct<(.*)>/, (_, inner: string) =>
+    `STRUCT(${inner.split(',').map((f) => { const [n, ty] = f.split(':'); return `${ident(n!)} ${duckTypeOfGlue(ty!) ?? 'VARCHAR'}`; }).join(', ')})`);
+}

@@ -1,0 +1,39 @@
+// Named errors. The state machine matches on these names: named errors are final (no retry), anything else that
+// looks transient is retried. Messages are for people: they name the object, the line and what to do.
+
+export const ERRORS = {
+  RejectedFile: 'Strata.RejectedFile',
+  QualityHalt: 'Strata.QualityHalt',
+  SchemaMismatch: 'Strata.SchemaMismatch',
+  UnreadableFile: 'Strata.UnreadableFile',
+  UnknownDataset: 'Strata.UnknownDataset',
+  InvalidInput: 'Strata.InvalidInput',
+  CommitConflict: 'Strata.CommitConflict',
+  Internal: 'Strata.Internal',
+} as const;
+
+export type ErrorName = (typeof ERRORS)[keyof typeof ERRORS];
+
+/** Errors that retrying cannot fix. */
+export const FINAL_ERRORS: readonly string[] = [
+  ERRORS.RejectedFile, ERRORS.QualityHalt, ERRORS.SchemaMismatch, ERRORS.UnreadableFile, ERRORS.UnknownDataset, ERRORS.InvalidInput,
+];
+
+export class StrataError extends Error {
+  readonly details: Record<string, unknown> | undefined;
+  constructor(name: ErrorName, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = name;
+    this.details = details;
+  }
+}
+
+export function isStrataError(e: unknown): e is StrataError {
+  return e instanceof Error && e.name.startsWith('Strata.');
+}
+
+/** First line of an engine error, without DuckDB's "Invalid Input Error:" style prefixes. */
+export function engineMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!.replace(/^[A-Z][A-Za-z ]*Error: /, '').trim();
+}

@@ -1,0 +1,219 @@
+// One bronze file → typed, partitioned Parquet (valid rows) plus a quarantine file (every other row, with every
+// reason). One scan of the source materialises the typed rows; the two outputs are written from that table.
+// Accounting is exact: rowsIn = rowsValid + rowsQuarantined, checked before anything is returned.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Duck } from '../engine/duckdb.ts';
+import { pathLit } from '../engine/duckdb.ts';
+import { ERRORS, StrataError, engineMessage } from '../errors.ts';
+import type { DatasetPlan } from '../plan/compile.ts';
+import { OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../plan/validation.ts';
+import { ident, str } from '../sql/quote.ts';
+import { normalizeNewlines } from './newlines.ts';
+import { REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
+
+export interface ValidateInput {
+  db: Duck;
+  plan: DatasetPlan;
+  /** Local path of the bronze object. */
+  path: string;
+  /** Its storage key (named in quarantine rows and messages). */
+  key: string;
+  runId: string;
+  /** Evaluation time, ISO. */
+  now: string;
+  /** Folder receiving data/… (partitioned Parquet) and quarantine.parquet. */
+  outDir: string;
+}
+
+export interface StagedFile {
+  /** Path relative to outDir. */
+  file: string;
+  rows: number;
+  bytes: number;
+  /** Partition values in partition-key order. */
+  values: Array<string | null>;
+}
+
+export interface ReasonCount {
+  column: string | null;
+  rule: string;
+  count: number;
+  /** First affected record: where to look. */
+  line: number | null;
+  record: number;
+  message: string;
+}
+
+export interface ValidateResult {
+  rowsIn: number;
+  rowsValid: number;
+  rowsQuarantined: number;
+  /** upsert: rows replaced by a later row with the same key in the same file. */
+  rowsSuperseded: number;
+  files: StagedFile[];
+  quarantineFile?: string;
+  reasons: ReasonCount[];
+  warnings: string[];
+  fileProblems: string[];
+}
+
+const TYPED = '__typed';
+
+export async function validateFile(input: ValidateInput): Promise<ValidateResult> {
+  const { db, plan, outDir } = input;
+  let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
+  const typedSql = (s: SourceRelation) => typedSelect({
+    columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError,
+  });
+  let normalized: string | undefined;
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
+  } catch (e) {
+    // DuckDB's strict CSV parser gives up on files that mix CRLF and LF line ends. Normalise them (a byte
+    // stream, no parsing) and read again, rather than fall back to a lenient mode that drops fields silently.
+    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet') {
+      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}`);
+    }
+    normalized = await normalizeNewlines(input.path, plan.source.compression);
+    await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
+    src = await openSource({ db, path: normalized, key: input.key, source: { ...plan.source, compression: 'none' }, columns: plan.columns });
+    src.warnings.push(`${input.key}: mixed line endings (CRLF and LF) were read as LF`);
+    try {
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
+    } catch (e2) {
+      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e2)}`);
+    }
+  }
+  try {
+    return await finish(input, src);
+  } finally {
+    if (normalized) await rm(normalized, { force: true });
+  }
+}
+
+async function finish(input: ValidateInput, src: SourceRelation): Promise<ValidateResult> {
+  const { db, plan, outDir } = input;
+  const counts = await db.one<{ n: number; ok: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok FROM ${TYPED}`);
+  const H = src.headerLines;
+
+  // Malformed records (CSV structure, encoding, over-long lines): one row per record, whatever the number of errors.
+  let malformed = 0;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __malformed (line BIGINT, k BIGINT, j BIGINT, raw VARCHAR, reasons ${REASON_TYPE}[])`);
+  if (src.hasRejects) {
+    await db.run(`INSERT INTO __malformed SELECT line, line - 1 - ${H} AS k, row_number() OVER (ORDER BY line) - 1 AS j, raw, reasons FROM (
+      SELECT line, any_value(csv_line) AS raw,
+        list(DISTINCT {'column': column_name, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage()}}) AS reasons
+      FROM ${REJECTS} GROUP BY line)`);
+    malformed = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __malformed`)).n;
+  }
+  const rowsIn = counts.n + malformed;
+
+  // Record number of a parsed row: its rowid plus the malformed records before it (k - j = parsed rows before it).
+  const recordOf = (rowid: string) => `(${rowid} + 1 + (SELECT count(*) FROM __malformed m WHERE m.k - m.j <= ${rowid}))`;
+
+  // Primary keys repeated within the file: upsert keeps the last row, append quarantines every later one.
+  let rowsSuperseded = 0;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __dups (r BIGINT, keep_r BIGINT)`);
+  if (plan.primaryKey.length) {
+    const pk = plan.primaryKey.map(ident).join(', ');
+    const repeated = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${TYPED} WHERE ${OK} GROUP BY ${pk} HAVING count(*) > 1)`);
+    if (repeated.n > 0) {
+      const keep = plan.mode === 'upsert' ? 'max' : 'min';
+      await db.run(`INSERT INTO __dups SELECT r, keep_r FROM (
+        SELECT rowid AS r, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${OK}
+      ) WHERE n > 1 AND r <> keep_r`);
+      const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n;
+      if (plan.mode === 'upsert') rowsSuperseded = d;
+    }
+  }
+  const dupQuarantined = plan.mode === 'append' && plan.primaryKey.length
+    ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n : 0;
+  const validWhere = `${OK}${plan.primaryKey.length ? ` AND rowid NOT IN (SELECT r FROM __dups)` : ''}`;
+  const rowsValid = counts.ok - dupQuarantined;
+  const rowsQuarantined = (counts.n - counts.ok) + malformed + dupQuarantined;
+  const rowsWritten = rowsValid - rowsSuperseded;
+  if (rowsIn !== rowsValid + rowsQuarantined) {
+    throw new StrataError(ERRORS.Internal, `row accounting broke for ${input.key}: in ${rowsIn} ≠ valid ${rowsValid} + quarantined ${rowsQuarantined}`);
+  }
+
+  // Silver rows, partitioned.
+  await mkdir(join(outDir, 'data'), { recursive: true });
+  const files: StagedFile[] = [];
+  if (rowsWritten > 0) {
+    const select = `SELECT ${plan.validation.silverSelect} FROM ${TYPED} WHERE ${validWhere}`;
+    const parts = plan.partitions.map((p) => ident(p.name));
+    const target = parts.length ? join(outDir, 'data') : join(outDir, 'data', 'part-0.parquet');
+    const opts = parts.length
+      ? `FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
+      : `FORMAT parquet, COMPRESSION zstd, RETURN_STATS true`;
+    const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(
+      `COPY (${select}) TO ${pathLit(target)} (${opts})`);
+    for (const s of stats) {
+      const keys = new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+      files.push({
+        file: relativeTo(outDir, s.filename),
+        rows: Number(s.count),
+        bytes: Number(s.file_size_bytes),
+        values: plan.partitions.map((p) => keys.get(p.name) ?? null),
+      });
+    }
+    const written = files.reduce((a, f) => a + f.rows, 0);
+    if (written !== rowsWritten) throw new StrataError(ERRORS.Internal, `wrote ${written} rows for ${input.key}, expected ${rowsWritten}`);
+  }
+
+  // Quarantine: failing rows with reasons, malformed records, and repeated keys (append).
+  let quarantineFile: string | undefined;
+  let reasons: ReasonCount[] = [];
+  if (rowsQuarantined > 0) {
+    const H1 = H;
+    const meta = `${str(plan.dataset)} AS dataset, ${str(input.runId)} AS run_id, ${str(input.key)} AS source`;
+    const at = `CAST(${str(input.now)} AS TIMESTAMP_MS) AS quarantined_at`;
+    const lineOf = (record: string) => (src.positions === 'lines' ? `${record} + ${H1}` : 'CAST(NULL AS BIGINT)');
+    const failing = `SELECT ${meta}, record, ${lineOf('record')} AS line, ${RAW} AS raw, reasons, ${at} FROM (
+        SELECT ${recordOf('rowid')} AS record, ${RAW}, ${plan.validation.reasonsSql.replace(/__bad/g, '__bad')} AS reasons
+        FROM (SELECT rowid, * FROM ${TYPED} WHERE NOT ${OK}))`;
+    const broken = `SELECT ${meta}, k + 1 AS record, ${src.positions === 'lines' ? 'line' : 'CAST(NULL AS BIGINT)'} AS line, raw, reasons, ${at} FROM __malformed`;
+    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
+    const dup = plan.mode === 'append' && plan.primaryKey.length
+      ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, to_json(t) AS raw,
+          [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
+            'message': 'primary key ' || ${keyCols} || ' repeats record ' || ${recordOf('d.keep_r')}}] AS reasons, ${at}
+         FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r`
+      : undefined;
+    const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
+    quarantineFile = 'quarantine.parquet';
+    await db.run(`CREATE OR REPLACE TEMP TABLE __quarantine AS SELECT * FROM (${all}) ORDER BY record`);
+    await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, COMPRESSION zstd)`);
+    const q = await db.one<{ n: number }>(`SELECT count(*) AS n FROM __quarantine`);
+    if (q.n !== rowsQuarantined) throw new StrataError(ERRORS.Internal, `quarantined ${q.n} rows for ${input.key}, expected ${rowsQuarantined}`);
+    reasons = (await db.all<ReasonCount & { column: string | null }>(`
+      SELECT r."column" AS "column", r.rule AS rule, count(*) AS count, min(record) AS record, arg_min(line, record) AS line, arg_min(r.message, record) AS message
+      FROM (SELECT record, line, unnest(reasons) AS r FROM __quarantine) GROUP BY ALL ORDER BY count DESC, record LIMIT 50`))
+      .map((r) => ({ ...r, count: Number(r.count), record: Number(r.record), line: r.line === null ? null : Number(r.line) }));
+  }
+  return { rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), reasons, warnings: src.warnings, fileProblems: src.fileProblems };
+}
+
+function malformedMessage(): string {
+  return `CASE error_type
+    WHEN 'TOO MANY COLUMNS' THEN 'malformed record: too many fields (' || error_message || ')'
+    WHEN 'MISSING COLUMNS' THEN 'malformed record: too few fields (' || error_message || ')'
+    WHEN 'UNQUOTED VALUE' THEN 'malformed record: unterminated or stray quote'
+    WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
+    WHEN 'INVALID UNICODE' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
+    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than 64 MB'
+    ELSE 'malformed record: ' || lower(error_type) || ' (' || error_message || ')' END`;
+}
+
+function entries(v: unknown): Array<[string, unknown]> {
+  if (!v) return [];
+  if (Array.isArray(v)) return v.map((e: any) => [String(e.key), e.value]);
+  if (typeof v === 'object') return Object.entries(v as object);
+  return [];
+}
+
+function relativeTo(dir: string, file: string): string {
+  const d = dir.endsWith('/') ? dir : `${dir}/`;
+  return file.startsWith(d) ? file.slice(d.length) : file;
+}

@@ -1,0 +1,130 @@
+// Step: commit staged rows to silver. Quarantine first (so no committed run can lack its quarantined rows), then
+// the new partition versions, then one compare-and-swap of the manifest. Staging is removed afterwards.
+import { basename, join } from 'node:path';
+import { withDuck, type Duck } from '../engine/duckdb.ts';
+import { pathLit } from '../engine/duckdb.ts';
+import type { DatasetPlan } from '../plan/compile.ts';
+import { partitionPath } from '../plan/partitioning.ts';
+import { ident } from '../sql/quote.ts';
+import type { Storage } from '../storage/port.ts';
+import type { PartitionVersion } from '../table/manifest.ts';
+import { commitTable } from '../table/store.ts';
+import type { PipelineContext } from './context.ts';
+import type { CommitOutput, StageOutput } from './payloads.ts';
+import { readStageManifest, type StageManifest } from './stage.ts';
+
+/** Appends that leave more files than this in a partition rewrite it as one file. */
+const COMPACT_AT_FILES = 32;
+
+export interface CommitInput {
+  runId: string;
+  now: string;
+  stage: StageOutput;
+}
+
+export function quarantineKey(plan: DatasetPlan, sourceId: string): string {
+  return `${plan.prefixes.quarantine}${sourceId}.parquet`;
+}
+
+export async function commitSilver(ctx: PipelineContext, input: CommitInput): Promise<CommitOutput> {
+  const started = Date.now();
+  const plan = ctx.plans.get(input.stage.dataset);
+  const staged = await readStageManifest(ctx, input.stage.stageKey);
+  const { storage } = ctx;
+  const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
+  if (qKey) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, qKey);
+
+  const names = plan.partitions.map((p) => p.name);
+  const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();
+  for (const f of staged.files) {
+    const path = partitionPath(names, f.values);
+    const entry = byPath.get(path) ?? { values: f.values, files: [] };
+    entry.files.push(f);
+    byPath.set(path, entry);
+  }
+  const result = await commitTable(storage, {
+    root: plan.prefixes.silver,
+    shape: { table: plan.dataset, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: names },
+    runId: input.runId,
+    at: input.now,
+    kind: 'commit',
+    paths: [...byPath.keys()].sort(),
+    source: { id: staged.sourceId, key: staged.source.key },
+    build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
+  });
+  await removePrefix(storage, staged.stagingPrefix);
+  return {
+    status: result.status,
+    ...(result.committedBy ? { committedBy: result.committedBy } : {}),
+    version: result.manifest.version,
+    partitions: result.changes.map((c) => c.path),
+    ...(qKey ? { quarantineKey: qKey } : {}),
+    ms: Date.now() - started,
+  };
+}
+
+async function buildVersion(
+  ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, path: string,
+  part: { values: Array<string | null>; files: StageManifest['files'] },
+  base: PartitionVersion | undefined, prefix: string, input: CommitInput,
+): Promise<PartitionVersion> {
+  const { storage } = ctx;
+  const stagedKeys = part.files.map((f) => `${staged.stagingPrefix}${f.file}`);
+  const stagedRows = part.files.reduce((a, f) => a + f.rows, 0);
+  const common = { path, values: part.values, location: prefix, runId: input.runId, committedAt: input.now };
+  const merge = plan.mode === 'upsert' && base && base.rows > 0;
+  const compact = !merge && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES;
+  if (!merge && !compact) {
+    // Append: the new version shares the old version's immutable files (a hard link or a server-side copy).
+    const files: string[] = [];
+    for (const f of base?.files ?? []) {
+      const to = `${prefix}${basename(f)}`;
+      await storage.copy(f, to);
+      files.push(to);
+    }
+    let bytes = base?.bytes ?? 0;
+    for (const [i, k] of stagedKeys.entries()) {
+      const to = `${prefix}part-${input.runId}-${i}.parquet`;
+      await storage.copy(k, to);
+      files.push(to);
+      bytes += part.files[i]!.bytes;
+    }
+    return { ...common, files, rows: (base?.rows ?? 0) + stagedRows, bytes };
+  }
+  // Upsert (or compaction): rewrite the partition as one file. Rows of the base whose key arrives again are
+  // replaced; schema evolution is applied on the way (old files lack new columns: they read as NULL).
+  const keys = [...(base?.files ?? []), ...stagedKeys];
+  return storage.withLocalFiles(keys, async (paths) => {
+    const basePaths = paths.slice(0, base?.files.length ?? 0);
+    const newPaths = paths.slice(base?.files.length ?? 0);
+    const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
+      const file = join(dir, `part-${input.runId}-0.parquet`);
+      const stats = await db.all<{ count: number; file_size_bytes: number }>(
+        `COPY (${mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS true)`);
+      return { rows: Number(stats[0]?.count ?? 0), bytes: Number(stats[0]?.file_size_bytes ?? 0) };
+    }, ctx.duck));
+    return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes };
+  });
+}
+
+/** SELECT producing the new version: typed columns in schema order, partition columns last. */
+function mergeSql(_db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean): string {
+  const cols = [
+    ...plan.columns.map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType}) AS ${ident(c.name)}`),
+    ...plan.partitions.map((p) => `CAST(${ident(p.name)} AS ${p.duckdbType}) AS ${ident(p.name)}`),
+  ].join(', ');
+  const read = (ps: string[]) => `read_parquet([${ps.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  const fresh = `SELECT ${cols} FROM ${read(newPaths)}`;
+  if (!basePaths.length) return fresh;
+  const pk = plan.primaryKey.map(ident);
+  const old = antiJoin
+    ? `SELECT ${cols} FROM ${read(basePaths)} b WHERE NOT EXISTS (SELECT 1 FROM ${read(newPaths)} n WHERE ${pk.map((k) => `n.${k} = b.${k}`).join(' AND ')})`
+    : `SELECT ${cols} FROM ${read(basePaths)}`;
+  return `${old} UNION ALL ${fresh}`;
+}
+
+export async function removePrefix(storage: Storage, prefix: string): Promise<void> {
+  const objs = await storage.list(prefix);
+  if (objs.length) await storage.delete(objs.map((o) => o.key));
+}
+

@@ -1,0 +1,68 @@
+// The JSON that flows through the state machine. Kept small (Step Functions caps payloads at 256 KB): anything
+// proportional to the data (files, partitions, reasons) stays in storage and is referenced by key.
+import type { ReasonCount } from '../ingest/validate-file.ts';
+
+/** Execution input: one bronze object to ingest. */
+export interface RunInput {
+  dataset: string;
+  runId: string;
+  source: { key: string; etag?: string; size?: number };
+  /** Evaluation clock (ISO): rules with now() and DataFreshness use it. */
+  now: string;
+  startedAt: string;
+}
+
+export interface StageOutput {
+  dataset: string;
+  runId: string;
+  sourceId: string;
+  source: { key: string; etag: string; size: number };
+  /** The object was committed before: nothing to do. */
+  alreadyIngested: boolean;
+  committedBy?: string;
+  /** staging/<dataset>/<runId>/stage.json, the full result (files, partitions, reasons). */
+  stageKey: string;
+  rowsIn: number;
+  rowsValid: number;
+  rowsQuarantined: number;
+  rowsSuperseded: number;
+  rejectRatio: number;
+  partitions: number;
+  /** First problems of the file, for the run record and the reject message. */
+  warnings: string[];
+  fileProblems: string[];
+  topReasons: ReasonCount[];
+  ms: number;
+}
+
+export interface CommitOutput {
+  status: 'committed' | 'already';
+  committedBy?: string;
+  version: number;
+  partitions: string[];
+  quarantineKey?: string;
+  ms: number;
+}
+
+export interface RegisterOutput {
+  created: number;
+  updated: number;
+  deleted: number;
+  ms: number;
+}
+
+/** Error as Step Functions hands it to a Catch (Cause is a JSON string when it came from Lambda). */
+export interface CaughtError {
+  Error: string;
+  Cause?: string;
+}
+
+/** The whole execution state, as the recorders see it. */
+export interface RunState extends RunInput {
+  stage?: StageOutput;
+  quality?: unknown;
+  commit?: CommitOutput;
+  register?: RegisterOutput;
+  gold?: unknown;
+  error?: CaughtError;
+}

@@ -1,0 +1,101 @@
+// The recorders at the ends of the state machine: success, rejected file, failure. Each writes the run record
+// (storage is the source of truth; the catalog's strata.runs mirrors it).
+import { ERRORS } from '../errors.ts';
+import { layout } from '../plan/layout.ts';
+import type { RunRecord, RunStatus } from '../runs/record.ts';
+import { quarantineKey, removePrefix } from './commit.ts';
+import type { PipelineContext } from './context.ts';
+import type { CaughtError, RunState } from './payloads.ts';
+import { registerQuarantine } from './register.ts';
+import { readStageManifest } from './stage.ts';
+
+export interface FailOutput {
+  Error: string;
+  Cause: string;
+  record: Pick<RunRecord, 'runId' | 'status'>;
+}
+
+export function buildRecord(state: RunState, status: RunStatus, error?: { name: string; message: string }): RunRecord {
+  const s = state.stage;
+  const finishedAt = new Date().toISOString();
+  const timings = [
+    ['stage', s?.ms], ['commit', state.commit?.ms], ['register', state.register?.ms],
+  ].filter((t): t is [string, number] => typeof t[1] === 'number').map(([step, ms]) => ({ step, ms }));
+  return {
+    runId: state.runId,
+    dataset: state.dataset,
+    status,
+    source: { key: state.source.key, etag: s?.source.etag ?? state.source.etag ?? '', size: s?.source.size ?? state.source.size ?? 0, sourceId: s?.sourceId ?? '' },
+    startedAt: state.startedAt,
+    finishedAt,
+    durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(state.startedAt)),
+    rowsIn: s?.rowsIn ?? 0,
+    rowsValid: s?.rowsValid ?? 0,
+    rowsQuarantined: s?.rowsQuarantined ?? 0,
+    rowsSuperseded: s?.rowsSuperseded ?? 0,
+    partitions: status === 'SUCCEEDED' ? state.commit?.partitions ?? [] : [],
+    timings,
+    warnings: [...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
+    reasons: s?.topReasons ?? [],
+    ...(s?.committedBy ? { committedBy: s.committedBy } : {}),
+    ...(error ? { error } : {}),
+    ...(state.quality !== undefined ? { quality: state.quality } : {}),
+    ...(state.gold !== undefined ? { gold: state.gold } : {}),
+  };
+}
+
+export async function writeRecord(ctx: PipelineContext, record: RunRecord): Promise<void> {
+  await ctx.storage.writeText(layout.run(record.dataset, record.runId), JSON.stringify(record, null, 2));
+  await ctx.catalog.putRun(record);
+}
+
+export async function recordSuccess(ctx: PipelineContext, state: RunState): Promise<Pick<RunRecord, 'runId' | 'status'>> {
+  const status: RunStatus = state.stage?.alreadyIngested ? 'SKIPPED' : 'SUCCEEDED';
+  const record = buildRecord(state, status);
+  await writeRecord(ctx, record);
+  return { runId: record.runId, status };
+}
+
+/** The file had too many bad rows: keep them in quarantine, commit nothing, say why. */
+export async function rejectFile(ctx: PipelineContext, state: RunState): Promise<FailOutput> {
+  const plan = ctx.plans.get(state.dataset);
+  const s = state.stage!;
+  const staged = await readStageManifest(ctx, s.stageKey);
+  if (staged.quarantineFile) await ctx.storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, quarantineKey(plan, staged.sourceId));
+  await removePrefix(ctx.storage, staged.stagingPrefix);
+  await registerQuarantine(ctx, plan);
+  const message = rejectMessage(s, plan.maxRejectRatio);
+  const record = buildRecord(state, 'REJECTED', { name: ERRORS.RejectedFile, message });
+  await writeRecord(ctx, record);
+  return { Error: ERRORS.RejectedFile, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
+}
+
+export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number): string {
+  const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
+  const top = s.topReasons.slice(0, 3).map((r) =>
+    `${r.column ?? 'record'} ${r.rule} ×${r.count} (first at ${r.line !== null ? `line ${r.line}` : `record ${r.record}`}: ${r.message})`);
+  return [
+    ...s.fileProblems,
+    `${s.source.key}: ${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}; nothing was committed, the rows are in quarantine.${s.dataset}`,
+    ...(top.length ? [`most common: ${top.join('; ')}`] : []),
+  ].join('\n');
+}
+
+/** Any other error: record it and end the execution with it. Bronze is never touched. */
+export async function recordFailure(ctx: PipelineContext, state: RunState): Promise<FailOutput> {
+  const { name, message } = describeCaught(state.error);
+  const record = buildRecord(state, 'FAILED', { name, message });
+  await writeRecord(ctx, record);
+  return { Error: name, Cause: message, record: { runId: record.runId, status: 'FAILED' } };
+}
+
+/** Step Functions hands Lambda errors over as a JSON Cause; local handlers as a plain message. */
+export function describeCaught(e: CaughtError | undefined): { name: string; message: string } {
+  if (!e) return { name: ERRORS.Internal, message: 'unknown error' };
+  let message = e.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string; errorType?: string };
+    if (parsed && typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch { /* a plain message */ }
+  return { name: e.Error, message: message || e.Error };
+}

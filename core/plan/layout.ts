@@ -1,0 +1,31 @@
+// Where everything lives, as keys relative to the lake root (a folder locally, buckets/prefixes in AWS).
+// One place, so the runtime, the catalog and the IAM policies can never disagree about a prefix.
+
+export const layout = {
+  bronze: (dataset: string) => `bronze/${dataset}/`,
+  staging: (dataset: string, runId: string) => `staging/${dataset}/${runId}/`,
+  silver: (dataset: string) => `silver/${dataset}/`,
+  quarantine: (dataset: string) => `quarantine/${dataset}/`,
+  gold: (table: string) => `gold/${table}/`,
+  /** The table's current state: partitions → version locations, committed sources, history. */
+  manifest: (tableRoot: string) => `${tableRoot}_strata/manifest.json`,
+  runs: (dataset: string) => `_strata/runs/${dataset}/`,
+  run: (dataset: string, runId: string) => `_strata/runs/${dataset}/${runId}.json`,
+  metrics: (dataset: string) => `_strata/metrics/${dataset}/`,
+  schemas: (dataset: string) => `_strata/schemas/${dataset}/`,
+} as const;
+
+/** Layers in the order data flows through them. */
+export const LAYERS = ['bronze', 'staging', 'silver', 'quarantine', 'gold', '_strata'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export function layerOf(key: string): Layer {
+  const first = key.split('/')[0] as Layer;
+  if (!LAYERS.includes(first)) throw new Error(`key outside the lake layout: ${key}`);
+  return first;
+}
+
+/** A partition version folder: silver/orders/dt=2025-06-15/v-<runId>/ */
+export function versionPrefix(tableRoot: string, partitionPath: string, runId: string): string {
+  return `${tableRoot}${partitionPath ? partitionPath + '/' : ''}v-${runId}/`;
+}

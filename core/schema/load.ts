@@ -1,0 +1,283 @@
+// Schema text → DatasetSpec, with every problem reported as file:line plus a one-line fix.
+// Structure is checked against the published JSON Schema (one source of truth for editors and for strata);
+// meaning (types, references, modes) is checked here.
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import jsonSchema from './dataset.schema.json' with { type: 'json' };
+import { closest, type Diagnostic } from './diagnostics.ts';
+import {
+  DEFAULT_MAX_REJECT_RATIO, DEFAULT_RETENTION_DAYS,
+  type ColumnSpec, type DatasetSpec, type GoldSpec, type PartitionSpec, type RuleList,
+} from './model.ts';
+import { isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
+import { YamlSource, type Path } from './yaml-source.ts';
+
+export { jsonSchema };
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const validateStructure = ajv.compile(jsonSchema);
+
+export interface LoadResult {
+  spec?: DatasetSpec;
+  diagnostics: Diagnostic[];
+  source: YamlSource;
+}
+
+type Raw = Record<string, any>;
+
+export function loadSchemaText(file: string, text: string): LoadResult {
+  const src = new YamlSource(file, text);
+  const syntax = src.syntaxDiagnostics();
+  if (syntax.length) return { diagnostics: syntax, source: src };
+  const raw = src.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { diagnostics: [src.diagnostic([], 'a schema file must be a mapping of keys', 'start with "dataset: <name>"')], source: src };
+  }
+  if (!validateStructure(raw)) {
+    return { diagnostics: structureDiagnostics(src, validateStructure.errors ?? []), source: src };
+  }
+  const diagnostics: Diagnostic[] = [];
+  const spec = buildSpec(src, raw as Raw, diagnostics);
+  return { spec: diagnostics.some((d) => d.severity === 'error') ? undefined : spec, diagnostics, source: src } as LoadResult;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Structural errors: ajv reports several errors per problem (oneOf branches); keep the most useful one per path.
+
+function structureDiagnostics(src: YamlSource, errors: ErrorObject[]): Diagnostic[] {
+  const byPath = new Map<string, ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    const at = e.keyword === 'additionalProperties' ? `${e.instancePath}/${e.params.additionalProperty}` : e.instancePath;
+    if (!byPath.has(at)) byPath.set(at, e);
+  }
+  const out: Diagnostic[] = [];
+  for (const e of byPath.values()) out.push(describe(src, e));
+  return out.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function toPath(pointer: string): Path {
+  return pointer.split('/').slice(1).map((s) => {
+    const k = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(k) ? Number(k) : k;
+  });
+}
+
+function describe(src: YamlSource, e: ErrorObject): Diagnostic {
+  const path = toPath(e.instancePath);
+  const where = path.length ? path.join('.') : 'the file';
+  const schemaNode = schemaAt(e.schemaPath);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(e.params.additionalProperty);
+      const known = Object.keys((schemaNode?.properties ?? {}) as object);
+      const guess = closest(key, known);
+      return src.diagnostic([...path, key], `unknown key "${key}"${path.length ? ` in ${where}` : ''}`,
+        guess ? `did you mean "${guess}"?` : `remove it; allowed keys: ${known.join(', ')}`, { key: true });
+    }
+    case 'required':
+      return src.diagnostic(path, `missing key "${e.params.missingProperty}"${path.length ? ` in ${where}` : ''}`,
+        `add ${e.params.missingProperty}: ${exampleFor(String(e.params.missingProperty))}`);
+    case 'enum':
+      return src.diagnostic(path, `${where} must be one of ${(e.params.allowedValues as unknown[]).join(' | ')}`,
+        `use one of ${(e.params.allowedValues as unknown[]).join(', ')}`);
+    case 'pattern': {
+      const last = path[path.length - 1];
+      const fix = last === 'dataset' || last === 'name' || last === 'table'
+        ? 'use lower_snake_case: a lowercase letter, then lowercase letters, digits or _'
+        : `match ${e.params.pattern}`;
+      return src.diagnostic(path, `${where} has an invalid value`, fix);
+    }
+    case 'type':
+      return src.diagnostic(path, `${where} must be ${e.params.type}`, `write a ${e.params.type} here`);
+    case 'minItems':
+      return src.diagnostic(path, `${where} must have at least ${e.params.limit} item(s)`, 'add an item or remove the key');
+    case 'minimum': case 'maximum':
+      return src.diagnostic(path, `${where} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${e.params.limit}`, 'change the value');
+    case 'minLength': case 'maxLength':
+      return src.diagnostic(path, `${where} ${e.message}`, 'change the value');
+    default:
+      return src.diagnostic(path, `${where} ${e.message}`);
+  }
+}
+
+function schemaAt(schemaPath: string): Raw | undefined {
+  let node: any = jsonSchema;
+  for (const part of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
+    if (node === undefined) return undefined;
+    node = node[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (node && typeof node.$ref === 'string') node = schemaAt(`${node.$ref}/x`);
+  }
+  return node;
+}
+
+function exampleFor(key: string): string {
+  const examples: Record<string, string> = {
+    dataset: 'my_dataset', source: '{ format: csv }', columns: '[{ name: id, type: bigint }]', format: 'csv',
+    name: 'my_column', type: 'string', column: '<a column name>', table: 'my_table', sql: 'SELECT ... FROM silver.<dataset>',
+  };
+  return examples[key] ?? '<value>';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Meaning: types, references between keys, modes.
+
+function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
+  const err = (path: Path, message: string, fix?: string, key = false) => out.push(src.diagnostic(path, message, fix, { key }));
+  const warn = (path: Path, message: string, fix?: string) => out.push(src.diagnostic(path, message, fix, { severity: 'warning' }));
+
+  const format = raw.source.format;
+  const csvRaw: Raw = raw.source.csv ?? {};
+  if (raw.source.csv && format !== 'csv') warn(['source', 'csv'], `source.csv is ignored for format ${format}`, 'remove source.csv');
+  const nullValues: string[] = raw.source.nullValues ?? csvRaw.nullValues ?? (format === 'csv' ? [''] : []);
+
+  const columns: ColumnSpec[] = [];
+  const seen = new Map<string, number>();
+  (raw.columns as Raw[]).forEach((c, i) => {
+    const at = (k?: string): Path => (k ? ['columns', i, k] : ['columns', i]);
+    if (seen.has(c.name)) err(at('name'), `duplicate column "${c.name}" (also column ${seen.get(c.name)! + 1})`, 'rename or remove one of them');
+    seen.set(c.name, i);
+    const parsed = parseType(String(c.type));
+    let type: LogicalType = { name: 'string' };
+    if ('error' in parsed) err(at('type'), parsed.error, 'write e.g. type: bigint, type: "decimal(12,2)" or type: timestamp');
+    else type = parsed;
+    const col: ColumnSpec = {
+      name: c.name, typeText: String(c.type), type, from: c.from ?? c.name, required: c.required === true,
+      ...(c.description !== undefined ? { description: c.description } : {}),
+      ...(c.allowed !== undefined ? { allowed: c.allowed } : {}),
+      ...(c.min !== undefined ? { min: c.min } : {}),
+      ...(c.max !== undefined ? { max: c.max } : {}),
+      ...(c.pattern !== undefined ? { pattern: c.pattern } : {}),
+      ...(c.maxLength !== undefined ? { maxLength: c.maxLength } : {}),
+      ...(c.format !== undefined ? { format: Array.isArray(c.format) ? c.format : [c.format] } : {}),
+      ...(c.nullValues !== undefined ? { nullValues: c.nullValues } : {}),
+    };
+    if ('error' in parsed) { columns.push(col); return; }
+    checkColumnRules(col, at, err);
+    columns.push(col);
+  });
+
+  const byName = new Map(columns.map((c) => [c.name, c]));
+
+  const primaryKey: string[] = raw.primaryKey ?? [];
+  primaryKey.forEach((k, i) => {
+    const col = byName.get(k);
+    if (!col) err(['primaryKey', i], `primary key column "${k}" is not a column`, fixColumn(k, columns));
+    else col.required = true; // a key with a NULL part identifies nothing
+  });
+  if (new Set(primaryKey).size !== primaryKey.length) err(['primaryKey'], 'primary key lists a column twice', 'list each column once');
+  const mode = raw.mode ?? 'append';
+  if (mode === 'upsert' && primaryKey.length === 0) {
+    err(['mode'], 'mode: upsert needs a primary key to know which rows to replace', 'add primaryKey: [<column>] or use mode: append');
+  }
+
+  const partitionBy: PartitionSpec[] = [];
+  const partNames = new Set<string>();
+  ((raw.partitionBy ?? []) as Raw[]).forEach((p, i) => {
+    const at = (k?: string): Path => (k ? ['partitionBy', i, k] : ['partitionBy', i]);
+    const spec: PartitionSpec = { name: p.name, column: p.column, transform: p.transform ?? 'identity' };
+    partitionBy.push(spec);
+    if (partNames.has(spec.name)) err(at('name'), `duplicate partition "${spec.name}"`, 'give each partition its own name');
+    partNames.add(spec.name);
+    if (byName.has(spec.name)) {
+      err(at('name'), `partition "${spec.name}" has the name of a column; Athena needs partition keys distinct from columns`,
+        `rename it, e.g. name: ${spec.name}_part`);
+    }
+    const col = byName.get(spec.column);
+    if (!col) { err(at('column'), `partition column "${spec.column}" is not a column`, fixColumn(spec.column, columns)); return; }
+    const t = col.type.name;
+    if (spec.transform === 'identity') {
+      if (['double', 'float', 'decimal', 'timestamp'].includes(t)) {
+        err(at('transform'), `identity partition on ${col.typeText} column "${col.name}" would make one folder per value`,
+          t === 'timestamp' ? 'use transform: day (or hour, month, year)' : 'partition on a string, integer or date column');
+      }
+    } else if (!isTemporal(col.type)) {
+      err(at('transform'), `transform ${spec.transform} needs a date or timestamp column, "${col.name}" is ${col.typeText}`,
+        'use transform: identity, or partition on a date/timestamp column');
+    } else if (spec.transform === 'hour' && t === 'date') {
+      err(at('transform'), `transform hour needs a timestamp; "${col.name}" is a date`, 'use transform: day');
+    }
+    if (col && !col.required) {
+      warn(at('column'), `partition column "${col.name}" is not required: rows without it land in partition ${spec.name}=__HIVE_DEFAULT_PARTITION__`,
+        `add required: true to column ${col.name}`);
+    }
+  });
+
+  const maxRatio = raw.rejects?.maxRatio ?? DEFAULT_MAX_REJECT_RATIO;
+  const gate = (g: Raw | undefined): RuleList => ({ halt: ruleList(g?.halt), warn: ruleList(g?.warn) });
+  const gold: GoldSpec[] = ((raw.gold ?? []) as Raw[]).map((g) => ({
+    table: g.table, sql: g.sql, partitionBy: g.partitionBy ?? [], refresh: g.refresh ?? 'incremental',
+    engine: g.engine ?? 'duckdb', quality: gate(g.quality),
+    ...(g.description !== undefined ? { description: g.description } : {}),
+  }));
+  const goldNames = new Set<string>();
+  gold.forEach((g, i) => {
+    if (goldNames.has(g.table)) err(['gold', i, 'table'], `duplicate gold table "${g.table}"`, 'give each gold table its own name');
+    goldNames.add(g.table);
+  });
+
+  return {
+    dataset: raw.dataset,
+    ...(raw.description !== undefined ? { description: raw.description } : {}),
+    ...(raw.owner !== undefined ? { owner: raw.owner } : {}),
+    source: {
+      format,
+      compression: raw.source.compression ?? 'auto',
+      nullValues,
+      csv: {
+        delimiter: csvRaw.delimiter ?? ',', header: csvRaw.header ?? true, quote: csvRaw.quote ?? '"',
+        escape: csvRaw.escape ?? csvRaw.quote ?? '"', skipRows: csvRaw.skipRows ?? 0,
+      },
+    },
+    columns, primaryKey, mode, partitionBy,
+    rejects: { maxRatio },
+    quality: { silver: gate(raw.quality?.silver) },
+    gold,
+    retention: { days: raw.retention?.days ?? DEFAULT_RETENTION_DAYS },
+    lambda: { ...(raw.lambda ?? {}) },
+  };
+}
+
+/** Rules come as a list of strings or one DQDL ruleset string; rule parsing happens in core/dqdl. */
+function ruleList(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (typeof v === 'string') return [v];
+  return v as string[];
+}
+
+function fixColumn(name: string, columns: ColumnSpec[]): string {
+  const guess = closest(name, columns.map((c) => c.name));
+  return guess ? `did you mean "${guess}"?` : `use one of ${columns.map((c) => c.name).join(', ')}`;
+}
+
+function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Path, m: string, f?: string) => void): void {
+  const t = col.type;
+  const tn = t.name;
+  const valueFits = (v: unknown): boolean => {
+    if (isNumeric(t)) return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)));
+    if (tn === 'boolean') return typeof v === 'boolean';
+    if (tn === 'date') return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
+    if (tn === 'timestamp') return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(v);
+    return typeof v === 'string' || typeof v === 'number';
+  };
+  col.allowed?.forEach((v, i) => {
+    if (!valueFits(v)) err(['columns', at()[1] as number, 'allowed', i], `allowed value ${JSON.stringify(v)} is not a ${col.typeText}`, 'remove it or change the column type');
+  });
+  for (const k of ['min', 'max'] as const) {
+    const v = col[k];
+    if (v === undefined) continue;
+    if (!(isNumeric(t) || isTemporal(t))) err(at(k), `${k} applies to numbers, dates and timestamps, not ${col.typeText}`, tn === 'string' ? 'use maxLength or pattern' : `remove ${k}`);
+    else if (!valueFits(v)) err(at(k), `${k} ${JSON.stringify(v)} is not a ${col.typeText}`, isTemporal(t) ? 'write an ISO date, e.g. "2020-01-01"' : 'write a number');
+  }
+  if (col.min !== undefined && col.max !== undefined && isNumeric(t) && Number(col.min) > Number(col.max)) {
+    err(at('min'), `min ${col.min} is greater than max ${col.max}`, 'swap them');
+  }
+  if (col.pattern !== undefined) {
+    if (tn !== 'string') err(at('pattern'), `pattern applies to string columns, "${col.name}" is ${col.typeText}`, 'remove pattern or make the column a string');
+    try { new RegExp(col.pattern); } catch (e) { err(at('pattern'), `pattern is not a valid regular expression: ${(e as Error).message}`, 'fix the expression'); }
+  }
+  if (col.maxLength !== undefined && tn !== 'string') err(at('maxLength'), `maxLength applies to string columns, "${col.name}" is ${col.typeText}`, 'remove maxLength');
+  if (col.format !== undefined) {
+    if (!isTemporal(t)) err(at('format'), `format applies to date and timestamp columns, "${col.name}" is ${col.typeText}`, 'remove format');
+    for (const f of col.format) if (!f.includes('%')) err(at('format'), `format "${f}" has no strptime specifier`, 'write e.g. "%d/%m/%Y" or "%b %d %Y"');
+  }
+}

@@ -1,0 +1,61 @@
+// A parsed YAML document that remembers where every value came from, so diagnostics can name file:line:column.
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Diagnostic } from './diagnostics.ts';
+
+export type Path = ReadonlyArray<string | number>;
+
+export class YamlSource {
+  readonly file: string;
+  readonly doc: Document;
+  private readonly lines: LineCounter;
+
+  constructor(file: string, text: string) {
+    this.file = file;
+    this.lines = new LineCounter();
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+  }
+
+  /** YAML syntax errors (and duplicate keys), as diagnostics. */
+  syntaxDiagnostics(): Diagnostic[] {
+    return this.doc.errors.map((e) => {
+      const pos = this.lines.linePos(e.pos[0]);
+      const message = e.code === 'DUPLICATE_KEY' ? 'duplicate key in mapping' : e.message.split('\n')[0]!;
+      return { file: this.file, line: pos.line, column: pos.col, severity: 'error' as const, message,
+        fix: e.code === 'DUPLICATE_KEY' ? 'remove one of the two keys' : 'fix the YAML syntax at this position' };
+    });
+  }
+
+  toJS(): unknown {
+    return this.doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /** Line and column of the value at path; of the key itself when `key` is true; else of the nearest parent. */
+  position(path: Path, key = false): { line: number; column: number } {
+    for (let n = path.length; n >= 0; n--) {
+      const sub = path.slice(0, n);
+      const node = key && n === path.length ? this.keyNode(sub) : (this.doc.getIn(sub as Array<string | number>, true) as Node | undefined);
+      const range = node && 'range' in node ? node.range : undefined;
+      if (range) {
+        const p = this.lines.linePos(range[0]);
+        return { line: p.line, column: p.col };
+      }
+    }
+    return { line: 1, column: 1 };
+  }
+
+  private keyNode(path: Path): Node | undefined {
+    if (path.length === 0) return undefined;
+    const parent = this.doc.getIn(path.slice(0, -1) as Array<string | number>, true);
+    const last = path[path.length - 1];
+    if (!isMap(parent)) return undefined;
+    for (const item of parent.items) {
+      if (isPair(item) && isScalar(item.key) && item.key.value === last) return item.key as Node;
+    }
+    return undefined;
+  }
+
+  diagnostic(path: Path, message: string, fix?: string, opts: { key?: boolean; severity?: 'error' | 'warning' } = {}): Diagnostic {
+    const { line, column } = this.position(path, opts.key ?? false);
+    return { file: this.file, line, column, severity: opts.severity ?? 'error', message, ...(fix ? { fix } : {}) };
+  }
+}

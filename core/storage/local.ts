@@ -1,0 +1,184 @@
+// Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock file.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertKey, StorageError, type CasResult, type ObjectInfo, type Storage } from './port.ts';
+
+const LOCK_STALE_MS = 30_000;
+
+export class LocalStorage implements Storage {
+  readonly kind = 'local' as const;
+  readonly root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  path(key: string): string {
+    assertKey(key.replace(/\/$/, ''));
+    return join(this.root, ...key.split('/').filter(Boolean));
+  }
+
+  uri(key: string): string {
+    return pathToFileURL(this.path(key)).href + (key.endsWith('/') ? '/' : '');
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      if (!s.isFile()) return undefined;
+      return info(key, s.size, s.mtime);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async contentId(key: string): Promise<string> {
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(this.path(key), { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
+    return h.digest('hex').slice(0, 32);
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const base = this.path(prefix);
+    const out: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try { entries = await readdir(dir, { withFileTypes: true }); } catch (e) { if (isMissing(e)) return; throw e; }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile() && !e.name.startsWith('.tmp-')) {
+          const s = await lstat(p);
+          out.push(info(relative(this.root, p).split(sep).join('/'), s.size, s.mtime));
+        }
+      }
+    };
+    // The prefix may name a folder or be a partial name; list the folder and filter.
+    const isDir = await stat(base).then((s) => s.isDirectory(), () => false);
+    if (isDir) await walk(base);
+    else await walk(dirname(base));
+    return out.filter((o) => o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async readText(key: string): Promise<string | undefined> {
+    try { return await readFile(this.path(key), 'utf8'); } catch (e) { if (isMissing(e)) return undefined; throw e; }
+  }
+
+  async readVersioned(key: string): Promise<{ text: string; etag: string } | undefined> {
+    const b = await readFile(this.path(key)).catch((e) => { if (isMissing(e)) return undefined; throw e; });
+    return b === undefined ? undefined : { text: b.toString('utf8'), etag: textEtag(b) };
+  }
+
+  async writeText(key: string, text: string): Promise<void> {
+    await atomicWrite(this.path(key), text);
+  }
+
+  async putIfMatch(key: string, text: string, expected: string | undefined): Promise<CasResult> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true });
+    return withLock(`${p}.lock`, async () => {
+      const current = await readFile(p).then((b) => textEtag(b), (e) => { if (isMissing(e)) return undefined; throw e; });
+      if (current !== expected) return { ok: false, currentEtag: current };
+      await atomicWrite(p, text);
+      return { ok: true, etag: textEtag(Buffer.from(text)) };
+    });
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const dst = this.path(to);
+    await mkdir(dirname(dst), { recursive: true });
+    await rm(dst, { force: true });
+    try {
+      await link(this.path(from), dst); // data files are immutable, so sharing the inode is safe and free
+    } catch {
+      await copyFile(this.path(from), dst);
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const k of keys) await rm(this.path(k), { force: true, recursive: k.endsWith('/') });
+    // Leave no empty folders behind (they would look like partitions to a folder crawler).
+    const dirs = new Set(keys.map((k) => dirname(this.path(k))));
+    for (const d of [...dirs].sort((a, b) => b.length - a.length)) await pruneEmpty(d, this.root);
+  }
+
+  async putFile(key: string, localPath: string): Promise<ObjectInfo> {
+    const dst = this.path(key);
+    await mkdir(dirname(dst), { recursive: true });
+    const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    await copyFile(localPath, tmp);
+    const s = await stat(localPath);
+    await utimes(tmp, s.atime, s.mtime);
+    await rename(tmp, dst);
+    return (await this.head(key))!;
+  }
+
+  async withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T> {
+    const p = this.path(key);
+    if (!(await this.head(key))) throw new StorageError(`no object at ${key}`);
+    return fn(p);
+  }
+
+  async withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+    return fn(keys.map((k) => this.path(k)));
+  }
+
+  async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }> {
+    const dir = this.path(prefix);
+    await mkdir(dir, { recursive: true });
+    const result = await fn(dir);
+    return { result, written: await this.list(prefix.endsWith('/') ? prefix : `${prefix}/`) };
+  }
+}
+
+function info(key: string, size: number, mtime: Date): ObjectInfo {
+  return { key, size, etag: `${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}`, lastModified: mtime };
+}
+
+export function textEtag(b: Buffer | string): string {
+  return createHash('sha256').update(b).digest('hex').slice(0, 32);
+}
+
+async function atomicWrite(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+async function pruneEmpty(dir: string, root: string): Promise<void> {
+  let d = dir;
+  while (d.startsWith(root) && d !== root) {
+    try { await rmdir(d); } catch { return; }
+    d = dirname(d);
+  }
+}
+
+/** Exclusive lock on a file, across processes. A lock older than LOCK_STALE_MS is taken over (its owner died). */
+export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const started = Date.now();
+  let wait = 5;
+  for (;;) {
+    try {
+      const h = await open(lockPath, 'wx');
+      await h.writeFile(`${process.pid}\n`);
+      await h.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) { await unlink(lockPath).catch(() => undefined); continue; }
+      if (Date.now() - started > timeoutMs) throw new StorageError(`timed out waiting for lock ${lockPath}`);
+      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+      wait = Math.min(wait * 2, 200);
+    }
+  }
+  try { return await fn(); } finally { await unlink(lockPath).catch(() => undefined); }
+}

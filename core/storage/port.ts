@@ -1,0 +1,54 @@
+// The storage port: the lake as keys. Local folder and S3 implement it; nothing above it knows which.
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Changes whenever the content changes. S3: the ETag. Local: size and mtime (cheap), see contentId for content. */
+  etag: string;
+  lastModified: Date;
+}
+
+export type CasResult = { ok: true; etag: string } | { ok: false; currentEtag: string | undefined };
+
+export interface Storage {
+  readonly kind: 'local' | 's3';
+  /** Where a key lives, for messages and catalog locations (file:///… or s3://bucket/…). */
+  uri(key: string): string;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Content identity of an object: the S3 ETag, or a SHA-256 of a local file. Equal content ⇒ equal id. */
+  contentId(key: string): Promise<string>;
+  /** Every object under prefix (recursively), sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  readText(key: string): Promise<string | undefined>;
+  /** The text and the etag putIfMatch compares against. */
+  readVersioned(key: string): Promise<{ text: string; etag: string } | undefined>;
+  /** Atomic replace: readers see the old or the new content, never a part. */
+  writeText(key: string, text: string): Promise<void>;
+  /** Compare-and-swap on one object: write only if its etag is still `expected` (undefined: must not exist). */
+  putIfMatch(key: string, text: string, expected: string | undefined): Promise<CasResult>;
+  /** Copy an immutable object (local: a hard link; S3: a server-side copy). */
+  copy(from: string, to: string): Promise<void>;
+  delete(keys: readonly string[]): Promise<void>;
+  /** Upload a local file to key. */
+  putFile(key: string, localPath: string): Promise<ObjectInfo>;
+  /** A local path holding the object's bytes while fn runs (local: the file itself; S3: a copy in /tmp). */
+  withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T>;
+  /** Same for many objects; the paths keep the keys' relative layout under one folder. */
+  withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T>;
+  /**
+   * A local folder whose files become objects under `prefix` once fn resolves (local: the lake folder itself,
+   * nothing is copied; S3: a /tmp folder that is uploaded, then removed).
+   */
+  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }>;
+}
+
+export class StorageError extends Error {
+  override name = 'Strata.StorageError';
+}
+
+/** Keys are relative, '/'-separated and never climb out of the lake. */
+export function assertKey(key: string): void {
+  if (key.startsWith('/') || key.split('/').some((s) => s === '..' || s === '.') || key.includes('\\') || key.includes('\0')) {
+    throw new StorageError(`invalid storage key: ${JSON.stringify(key)}`);
+  }
+}

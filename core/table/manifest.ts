@@ -1,0 +1,131 @@
+// A table's state, as one small JSON object swapped by compare-and-swap: which version folder each partition
+// reads from, which source objects are already in, and the history that makes rollback possible.
+// Pure functions only; core/table/commit.ts does the I/O.
+
+export interface PartitionVersion {
+  /** "dt=2025-06-15/country=DE", or "" for an unpartitioned table. */
+  path: string;
+  /** Partition values in partition-key order (NULL for Hive's default partition). */
+  values: Array<string | null>;
+  /** Version folder: silver/orders/dt=2025-06-15/v-<runId>/ */
+  location: string;
+  files: string[];
+  rows: number;
+  bytes: number;
+  runId: string;
+  committedAt: string;
+}
+
+export interface Change {
+  path: string;
+  /** Location before the change (absent: the partition is new). */
+  from?: string;
+  /** Location after the change (absent: the partition was removed). */
+  to?: string;
+  rows?: number;
+}
+
+export interface HistoryEntry {
+  version: number;
+  runId: string;
+  at: string;
+  kind: 'commit' | 'publish' | 'rollback';
+  changes: Change[];
+}
+
+export interface Retired {
+  /** The replaced version, whole, so a rollback can restore it. */
+  version: PartitionVersion;
+  retiredAt: string;
+  byRunId: string;
+}
+
+export interface TableManifest {
+  table: string;
+  layer: 'silver' | 'gold';
+  version: number;
+  schemaHash: string;
+  partitionKeys: string[];
+  partitions: Record<string, PartitionVersion>;
+  /** Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. */
+  sources: Record<string, { runId: string; key: string; at: string }>;
+  history: HistoryEntry[];
+  /** Replaced versions, kept for rollback until garbage collection. */
+  retired: Retired[];
+  updatedAt: string;
+}
+
+export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
+  return { table, layer, version: 0, schemaHash, partitionKeys, partitions: {}, sources: {}, history: [], retired: [], updatedAt: new Date(0).toISOString() };
+}
+
+export interface Commit {
+  runId: string;
+  at: string;
+  kind: HistoryEntry['kind'];
+  /** New versions by partition path; null removes the partition. */
+  versions: Record<string, PartitionVersion | null>;
+  source?: { id: string; key: string };
+  schemaHash?: string;
+}
+
+/** The manifest after a commit, and the changes it made. */
+export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManifest; changes: Change[] } {
+  const partitions = { ...m.partitions };
+  const retired = [...m.retired];
+  const changes: Change[] = [];
+  for (const [path, next] of Object.entries(c.versions)) {
+    const prev = partitions[path];
+    if (prev && (!next || prev.location !== next.location)) {
+      retired.push({ version: prev, retiredAt: c.at, byRunId: c.runId });
+    }
+    if (next) partitions[path] = next; else delete partitions[path];
+    changes.push({ path, ...(prev ? { from: prev.location } : {}), ...(next ? { to: next.location, rows: next.rows } : {}) });
+  }
+  const version = m.version + 1;
+  return {
+    manifest: {
+      ...m,
+      version,
+      schemaHash: c.schemaHash ?? m.schemaHash,
+      partitions,
+      sources: c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at } } : m.sources,
+      history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes }],
+      retired,
+      updatedAt: c.at,
+    },
+    changes,
+  };
+}
+
+/**
+ * The partition versions as they stood right after `runId`'s commit: for rollback. Fails when a needed version
+ * has been garbage-collected (it is no longer in the current or retired sets).
+ */
+export function stateAfterRun(m: TableManifest, runId: string): Record<string, PartitionVersion> | { error: string } {
+  const target = m.history.find((h) => h.runId === runId);
+  if (!target) return { error: `run ${runId} never changed table ${m.table} (or its history was collected)` };
+  // Replay: start from the current state and undo every change made after the target version.
+  const known = new Map<string, PartitionVersion>();
+  for (const p of Object.values(m.partitions)) known.set(p.location, p);
+  const state: Record<string, PartitionVersion | undefined> = { ...m.partitions };
+  for (const h of [...m.history].reverse()) {
+    if (h.version <= target.version) break;
+    for (const ch of [...h.changes].reverse()) {
+      if (!ch.from) { delete state[ch.path]; continue; }
+      const prev = known.get(ch.from) ?? m.retired.find((r) => r.version.location === ch.from)?.version;
+      if (!prev) return { error: `version ${ch.from} of ${m.table} was garbage-collected; it can no longer be restored` };
+      state[ch.path] = prev;
+    }
+  }
+  return Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion] => e[1] !== undefined));
+}
+
+/** Retired versions older than the retention window, and the manifest without them (and their history). */
+export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[] } {
+  const cutoff = now.getTime() - retentionDays * 86_400_000;
+  const expired = m.retired.filter((r) => Date.parse(r.retiredAt) < cutoff);
+  if (!expired.length) return { manifest: m, expired };
+  const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
+  return { manifest: { ...m, retired: keep }, expired };
+}

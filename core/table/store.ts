@@ -1,0 +1,95 @@
+// Committing new partition versions to a table: optimistic concurrency on the manifest.
+//
+// Each writer builds its new partition versions in folders of its own (v-<runId>…), invisible to readers, then
+// swaps the manifest with compare-and-swap. If another writer swapped first, the partitions it changed are rebuilt
+// on top of its versions and the swap is tried again; partitions it did not touch are reused as built. So two
+// runs touching the same partition both land, and readers see a partition's old version or its new one.
+import { ERRORS, StrataError } from '../errors.ts';
+import { layout } from '../plan/layout.ts';
+import type { Storage } from '../storage/port.ts';
+import { applyCommit, emptyManifest, type Change, type PartitionVersion, type TableManifest } from './manifest.ts';
+
+export interface TableShape {
+  /** silver.orders or gold.daily_revenue */
+  table: string;
+  layer: 'silver' | 'gold';
+  schemaHash: string;
+  partitionKeys: string[];
+}
+
+export async function readManifest(storage: Storage, root: string, shape: TableShape | { dataset: string; schemaHash: string; partitions: Array<{ name: string }> }): Promise<{ manifest: TableManifest; etag: string | undefined }> {
+  const current = await storage.readVersioned(layout.manifest(root));
+  if (current === undefined) {
+    const s = 'table' in shape ? shape : { table: shape.dataset, layer: 'silver' as const, schemaHash: shape.schemaHash, partitionKeys: shape.partitions.map((p) => p.name) };
+    return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
+  }
+  return { manifest: JSON.parse(current.text) as TableManifest, etag: current.etag };
+}
+
+export interface CommitRequest {
+  root: string;
+  shape: TableShape;
+  runId: string;
+  at: string;
+  kind: 'commit' | 'publish' | 'rollback';
+  /** Partition paths this commit writes. */
+  paths: string[];
+  /** Source object committed with these rows (silver): a second commit of it becomes a no-op. */
+  source?: { id: string; key: string };
+  /**
+   * Build the new version of one partition on top of `base` (its current version, if any), in a folder of the
+   * caller's choosing under `prefix` (unique per attempt). null removes the partition.
+   */
+  build: (path: string, base: PartitionVersion | undefined, prefix: string) => Promise<PartitionVersion | null>;
+  maxAttempts?: number;
+}
+
+export interface CommitResult {
+  status: 'committed' | 'already';
+  committedBy?: string;
+  manifest: TableManifest;
+  changes: Change[];
+}
+
+export async function commitTable(storage: Storage, req: CommitRequest): Promise<CommitResult> {
+  const key = layout.manifest(req.root);
+  const built = new Map<string, { baseLocation: string | undefined; version: PartitionVersion | null; prefix: string }>();
+  const maxAttempts = req.maxAttempts ?? 30;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const { manifest, etag } = await readManifest(storage, req.root, req.shape);
+    if (req.source && manifest.sources[req.source.id]) {
+      await discard(storage, [...built.values()].map((b) => b.prefix));
+      return { status: 'already', committedBy: manifest.sources[req.source.id]!.runId, manifest, changes: [] };
+    }
+    for (const path of req.paths) {
+      const base = manifest.partitions[path];
+      const prev = built.get(path);
+      if (prev && prev.baseLocation === base?.location) continue; // still built on the current version
+      if (prev) await discard(storage, [prev.prefix]);
+      const prefix = versionFolder(req.root, path, req.runId, attempt);
+      built.set(path, { baseLocation: base?.location, version: await req.build(path, base, prefix), prefix });
+    }
+    const versions = Object.fromEntries(req.paths.map((p) => [p, built.get(p)!.version]));
+    const { manifest: next, changes } = applyCommit(manifest, {
+      runId: req.runId, at: req.at, kind: req.kind, versions,
+      ...(req.source ? { source: req.source } : {}),
+      schemaHash: req.shape.schemaHash,
+    });
+    const cas = await storage.putIfMatch(key, JSON.stringify(next), etag);
+    if (cas.ok) return { status: 'committed', manifest: next, changes };
+    // Someone else committed first: back off a little (with jitter) and rebuild what they changed.
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+  }
+  throw new StrataError(ERRORS.CommitConflict, `could not commit ${req.shape.table} after ${maxAttempts} attempts: too many concurrent writers`);
+}
+
+export function versionFolder(root: string, path: string, runId: string, attempt: number): string {
+  return `${root}${path ? `${path}/` : ''}v-${runId}${attempt ? `-${attempt}` : ''}/`;
+}
+
+async function discard(storage: Storage, prefixes: string[]): Promise<void> {
+  for (const p of prefixes) {
+    const objs = await storage.list(p);
+    if (objs.length) await storage.delete(objs.map((o) => o.key));
+  }
+}

@@ -1,0 +1,41 @@
+// JSON Schemas of the step payloads (what each Task state hands its function). Validated by middy before any work.
+
+const runId = { type: 'string', minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_-]+$' };
+const dataset = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' };
+const isoTime = { type: 'string', minLength: 10 };
+
+export const runInputSchema = {
+  type: 'object',
+  required: ['dataset', 'runId', 'source', 'now', 'startedAt'],
+  properties: {
+    dataset, runId, now: isoTime, startedAt: isoTime,
+    source: {
+      type: 'object', required: ['key'],
+      properties: { key: { type: 'string', minLength: 1 }, etag: { type: 'string' }, size: { type: 'number' } },
+    },
+  },
+} as const;
+
+const stageOutput = {
+  type: 'object',
+  required: ['dataset', 'runId', 'sourceId', 'stageKey', 'source'],
+  properties: { dataset, runId, sourceId: { type: 'string' }, stageKey: { type: 'string' }, source: { type: 'object' } },
+} as const;
+
+export const commitSchema = {
+  type: 'object', required: ['runId', 'now', 'stage'],
+  properties: { runId, now: isoTime, stage: stageOutput },
+} as const;
+
+export const datasetSchema = { type: 'object', required: ['dataset'], properties: { dataset } } as const;
+
+/** The whole execution state, handed to recorders and gates. */
+export const runStateSchema = {
+  ...runInputSchema,
+  properties: { ...runInputSchema.properties, stage: stageOutput, error: { type: 'object', required: ['Error'], properties: { Error: { type: 'string' }, Cause: { type: 'string' } } } },
+} as const;
+
+export const goldSchema = {
+  type: 'object', required: ['table', 'dataset', 'runId', 'now', 'partitions'],
+  properties: { table: dataset, dataset, runId, now: isoTime, partitions: { type: 'array', items: { type: 'string' } } },
+} as const;

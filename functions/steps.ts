@@ -1,0 +1,21 @@
+// Every step of the state machine, bound to its core function and payload schema. Lambda entries (stage.ts, …)
+// and the local executor both take their handlers from here.
+import { commitSilver, type CommitInput } from '../core/pipeline/commit.ts';
+import type { RunInput, RunState } from '../core/pipeline/payloads.ts';
+import { recordFailure, recordSuccess, rejectFile } from '../core/pipeline/record.ts';
+import { registerSilver } from '../core/pipeline/register.ts';
+import { stage } from '../core/pipeline/stage.ts';
+import type { StepName } from '../workflows/asl.ts';
+import { commitSchema, datasetSchema, runInputSchema, runStateSchema } from './lib/schemas.ts';
+import { defineStep, type StepDefinition } from './lib/step.ts';
+
+export const steps = {
+  stage: defineStep('stage', runInputSchema, (ctx, input: RunInput) => stage(ctx, input)),
+  commit: defineStep('commit', commitSchema, (ctx, input: CommitInput) => commitSilver(ctx, input)),
+  register: defineStep('register', datasetSchema, (ctx, input: { dataset: string }) => registerSilver(ctx, input)),
+  record: defineStep('record', runStateSchema, (ctx, input: RunState) => recordSuccess(ctx, input)),
+  reject: defineStep('reject', runStateSchema, (ctx, input: RunState) => rejectFile(ctx, input)),
+  fail: defineStep('fail', runStateSchema, (ctx, input: RunState) => recordFailure(ctx, input)),
+} satisfies Partial<Record<StepName, StepDefinition<any, any>>>;
+
+export type StepRegistry = typeof steps;

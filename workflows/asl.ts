@@ -1,0 +1,145 @@
+// The state machine of one dataset, rendered from its plan as JSONPath ASL (JSONata would be ignored by the local
+// interpreter). Deterministic: the same plan renders byte-identical JSON. Task resources are placeholders
+// "${fn:<step>}" that the stacks replace with function ARNs and the local executor binds to in-process handlers.
+import { FINAL_ERRORS } from '../core/errors.ts';
+import type { DatasetPlan } from '../core/plan/compile.ts';
+
+export const STEPS = ['stage', 'quality', 'commit', 'register', 'gold', 'record', 'reject', 'halt', 'fail'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export const resourceToken = (step: StepName) => `\${fn:${step}}`;
+
+export function stepOfResource(resource: string): StepName | undefined {
+  const m = /^\$\{fn:([a-z]+)\}$/.exec(resource);
+  return m && (STEPS as readonly string[]).includes(m[1]!) ? (m[1] as StepName) : undefined;
+}
+
+/** Errors worth retrying: Lambda's own transient failures and what handlers classify as transient (throttling, 5xx). */
+export const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException',
+  'Lambda.Unknown', 'Strata.Transient',
+];
+
+export interface AslOptions {
+  /** Seconds per Task (default: from the plan's lambda.timeoutSeconds, else 900). */
+  taskTimeoutSeconds?: number;
+  /** Gold tables this dataset's runs refresh, in dependency order (from core/gold). */
+  goldTables?: string[];
+}
+
+type State = Record<string, unknown>;
+
+export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<string, unknown> {
+  const timeout = opts.taskTimeoutSeconds ?? plan.lambda.timeoutSeconds ?? 900;
+  const gold = opts.goldTables ?? [];
+  const retry = [{
+    ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
+  }];
+  const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
+  const task = (step: StepName, next: string, extra: State = {}, seconds = timeout): State => ({
+    Type: 'Task', Resource: resourceToken(step), TimeoutSeconds: seconds, Retry: retry, Catch: catchAll, Next: next, ...extra,
+  });
+  const states: Record<string, State> = {
+    Stage: task('stage', 'Route', {
+      Comment: 'Validate the bronze object into staging: typed Parquet, quarantine, counts. Nothing is visible yet.',
+      Parameters: pick(['dataset', 'runId', 'source', 'now', 'startedAt']),
+      ResultPath: '$.stage',
+    }),
+    Route: {
+      Type: 'Choice',
+      Comment: `Reject gate: more than ${plan.maxRejectRatio} of rows rejected (rejects.maxRatio) fails the whole file.`,
+      Choices: [
+        { Variable: '$.stage.alreadyIngested', BooleanEquals: true, Next: 'Resync' },
+        { Variable: '$.stage.rejectRatio', NumericGreaterThan: plan.maxRejectRatio, Next: 'RejectFile' },
+      ],
+      Default: 'SilverQuality',
+    },
+    Resync: task('register', 'RecordRun', {
+      Comment: 'Already committed before: only make sure the catalog matches (a crash may have cut the earlier run short).',
+      Parameters: pick(['dataset']), ResultPath: '$.register',
+    }, 300),
+    RejectFile: task('reject', 'Rejected', {
+      Comment: 'Keep the bad rows in quarantine, commit nothing, record the run as REJECTED.',
+      ResultPath: '$.outcome',
+    }, 300),
+    Rejected: { Type: 'Fail', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' },
+    SilverQuality: {
+      Type: 'Pass',
+      Comment: 'Silver quality gate (DQDL): placeholder until rules are configured.',
+      Result: { status: 'NOT_CONFIGURED' },
+      ResultPath: '$.quality',
+      Next: 'CommitSilver',
+    },
+    CommitSilver: task('commit', 'RegisterSilver', {
+      Comment: 'Publish the staged partitions as new versions: one compare-and-swap of the silver manifest.',
+      Parameters: pick(['runId', 'now', 'stage']), ResultPath: '$.commit',
+    }),
+    RegisterSilver: task('register', 'Gold', {
+      Comment: 'Make the catalog (local DuckDB or Glue) match the manifest.',
+      Parameters: pick(['dataset']), ResultPath: '$.register',
+    }, 300),
+    Gold: gold.length
+      ? {
+          Type: 'Map',
+          Comment: 'Refresh the gold tables that read this dataset, in dependency order.',
+          ItemsPath: '$.goldTables',
+          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'now.$': '$.now', 'partitions.$': '$.commit.partitions' },
+          MaxConcurrency: 1,
+          ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'RefreshGold', States: { RefreshGold: { ...task('gold', ''), Next: undefined, Catch: undefined, End: true } } },
+          ResultPath: '$.gold',
+          Catch: catchAll,
+          Next: 'RecordRun',
+        }
+      : { Type: 'Pass', Comment: 'No gold table reads this dataset.', Result: [], ResultPath: '$.gold', Next: 'RecordRun' },
+    RecordRun: task('record', 'Succeeded', { Comment: 'Write the run record.', ResultPath: '$.outcome' }, 120),
+    Succeeded: { Type: 'Succeed' },
+    RecordFailure: {
+      Type: 'Task', Resource: resourceToken('fail'), TimeoutSeconds: 120, Retry: retry,
+      Comment: 'Write the run record with the error; bronze is never touched.',
+      ResultPath: '$.outcome', Next: 'Failed',
+    },
+    Failed: { Type: 'Fail', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' },
+  };
+  const start: Record<string, State> = gold.length
+    ? { Prepare: { Type: 'Pass', Comment: 'Gold tables refreshed by this dataset.', Result: gold, ResultPath: '$.goldTables', Next: 'Stage' } }
+    : {};
+  return JSON.parse(JSON.stringify({
+    Comment: `strata: ${plan.dataset} bronze → silver${gold.length ? ' → gold' : ''} (schema ${plan.schemaHash})`,
+    StartAt: gold.length ? 'Prepare' : 'Stage',
+    TimeoutSeconds: 4 * 3600,
+    States: { ...start, ...states },
+  }));
+}
+
+function pick(keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [`${k}.$`, `$.${k}`]));
+}
+
+/** The definition with every "${fn:<step>}" replaced by that step's function ARN (stacks: real ARNs; local: local ones). */
+export function substituteResources(asl: Record<string, unknown>, arnOf: (step: StepName) => string): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(asl).replace(/\$\{fn:([a-z]+)\}/g, (token, step: string) => {
+    if (!(STEPS as readonly string[]).includes(step)) throw new Error(`unknown step placeholder ${token}`);
+    return arnOf(step as StepName);
+  }));
+}
+
+export const localArn = (step: StepName) => `arn:aws:lambda:local:000000000000:function:strata-${step}`;
+
+/** Every Task state (also inside Map processors) with its step. */
+export function taskStates(asl: Record<string, unknown>): Array<{ state: string; step: StepName }> {
+  const out: Array<{ state: string; step: StepName }> = [];
+  const visit = (states: Record<string, any>) => {
+    for (const [name, s] of Object.entries(states)) {
+      if (s.Type === 'Task') {
+        const step = stepOfResource(s.Resource);
+        if (step) out.push({ state: name, step });
+      }
+      if (s.Type === 'Map') visit((s.ItemProcessor ?? s.Iterator).States);
+      if (s.Type === 'Parallel') for (const b of s.Branches) visit(b.States);
+    }
+  };
+  visit(asl.States as Record<string, unknown>);
+  return out;
+}
+
+export { FINAL_ERRORS };
