@@ -21,6 +21,7 @@ export interface IngestOptions {
   wrap?: LocalRunOptions['wrap'];
   retryIntervalMs?: number;
   runId?: string;
+  onEvent?: LocalRunOptions['onEvent'];
 }
 
 export interface IngestResult {
@@ -47,6 +48,7 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
     ctx: lake.ctx, name: runId,
     ...(opts.wrap ? { wrap: opts.wrap } : {}),
     ...(opts.retryIntervalMs !== undefined ? { retryIntervalMs: opts.retryIntervalMs } : {}),
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   const record = await attachExecution(lake, dataset, runId, execution, input);
   return { record, execution };

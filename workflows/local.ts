@@ -17,6 +17,8 @@ export interface LocalRunOptions {
   retryIntervalMs?: number;
   /** Execution name (the run id locally). */
   name: string;
+  /** Called for every interpreter event as it happens (progress display). */
+  onEvent?: (e: ExecutionEvent) => void;
 }
 
 export interface LocalExecution {
@@ -62,6 +64,7 @@ export async function executeLocal(asl: Record<string, unknown>, input: unknown,
       if (ev.Cause !== undefined) item.cause = String(ev.Cause).slice(0, 2000);
       if (ev.retry) item.attempt = ev.retry.attempt;
       events.push(item);
+      opts.onEvent?.(item);
       if (ev.type === 'StateEntered' && ev.state) path.push(ev.state.name);
     }
   })();

@@ -174,13 +174,14 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
     ? `SELECT __j FROM read_csv(${pathLit(path)}, columns={'__j': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', `
       + `nullstr=[${str(NO_NULL)}], auto_detect=false, strict_mode=true, compression='${codec}', max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES * 2}, `
       + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`
-    : `SELECT CAST(json AS VARCHAR) AS __j FROM read_json(${pathLit(path)}, format='array', records=false, compression='${codec}', maximum_object_size=${MAX_LINE_BYTES})`;
+    : `SELECT CAST(json AS VARCHAR) AS __j FROM read_json(${pathLit(path)}, format='array', records=false, columns={json: 'JSON'}, compression='${codec === 'none' ? 'uncompressed' : codec}', maximum_object_size=${MAX_LINE_BYTES})`;
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT __j, __t, CASE WHEN __t = 'OBJECT' THEN json_extract(__j, ${paths}) END AS __v `
     + `FROM (SELECT __j, TRY(json_type(__j)) AS __t FROM (${reader}))`);
   const strings = columns.filter((c) => c.type.name === 'string').map((c) => fields.indexOf(c.from));
   const nested = [...new Set(strings)].map((i) =>
     `WHEN json_type(__v[${i + 1}]) IN ('OBJECT', 'ARRAY') THEN {'rule': 'type', 'column': ${str(columns.find((c) => c.from === fields[i])!.name)}, 'message': ${str(`field "${fields[i]}" holds a JSON `)} || lower(json_type(__v[${i + 1}])) || ', not a string'}`);
-  const recordError = `CASE WHEN __t IS NULL THEN {'rule': 'malformed', 'column': NULL, 'message': 'invalid JSON'} `
+  const recordError = `CASE WHEN __j IS NULL THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is JSON null, not an object'} `
+    + `WHEN __t IS NULL THEN {'rule': 'malformed', 'column': NULL, 'message': 'invalid JSON'} `
     + `WHEN __t <> 'OBJECT' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is a JSON ' || lower(__t) || ', not an object'} `
     + `${nested.join(' ')} END`;
   const nulls = source.nullValues;

@@ -46,7 +46,8 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     root: plan.prefixes.silver,
     shape: { table: plan.dataset, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: names },
     runId: input.runId,
-    at: input.now,
+    // Wall-clock time: retention and rollback windows are about when versions were written, not the rules' clock.
+    at: new Date().toISOString(),
     kind: 'commit',
     paths: [...byPath.keys()].sort(),
     source: { id: staged.sourceId, key: staged.source.key },
@@ -71,7 +72,7 @@ async function buildVersion(
   const { storage } = ctx;
   const stagedKeys = part.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const stagedRows = part.files.reduce((a, f) => a + f.rows, 0);
-  const common = { path, values: part.values, location: prefix, runId: input.runId, committedAt: input.now };
+  const common = { path, values: part.values, location: prefix, runId: input.runId, committedAt: new Date().toISOString() };
   const merge = plan.mode === 'upsert' && base && base.rows > 0;
   const compact = !merge && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES;
   if (!merge && !compact) {

@@ -1,0 +1,24 @@
+// strata check: every schema file, every rule, every rendered state machine. Exit 1 on any error.
+import { resolve } from 'node:path';
+import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
+import { loadProject } from '../../core/schema/project.ts';
+import type { Command } from '../main.ts';
+import { out, plural } from '../output.ts';
+
+export const check: Command = {
+  summary: 'validate all schema files (file:line: message and a fix for each problem)',
+  usage: 'strata check [--schemas dir] [--json]',
+  async run({ global }) {
+    const project = await loadProject(resolve(global.schemas ?? 'schemas'));
+    const errors = project.diagnostics.filter((d) => d.severity === 'error');
+    const warnings = project.diagnostics.filter((d) => d.severity === 'warning');
+    const human = [
+      ...project.diagnostics.map(formatDiagnostic),
+      hasErrors(project.diagnostics)
+        ? `${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`
+        : `ok: ${plural(project.schemas.length, 'dataset')} (${project.schemas.map((s) => s.spec.dataset).join(', ')})${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`,
+    ].join('\n');
+    out.result(human, { ok: !hasErrors(project.diagnostics), datasets: project.schemas.map((s) => s.spec.dataset), diagnostics: project.diagnostics });
+    return hasErrors(project.diagnostics) ? 1 : 0;
+  },
+};

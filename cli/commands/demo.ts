@@ -1,0 +1,96 @@
+// strata demo: a local lake built from real public data shipped in the vega-datasets npm package (no synthetic
+// rows). It runs the example schemas' pipelines, re-ingests a file to show that nothing changes, and queries.
+import { mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { withDuck, pathLit } from '../../core/engine/duckdb.ts';
+import type { RunRecord } from '../../core/runs/record.ts';
+import { ingestFile } from '../../workflows/ingest-local.ts';
+import { openLake } from '../lake-options.ts';
+import type { Command } from '../main.ts';
+import { out, Progress, table } from '../output.ts';
+import { describeRun } from '../run-summary.ts';
+import { queryLocal } from './query.ts';
+
+export const DEMO_LAKE = '.strata/demo';
+
+export const SOURCES = [
+  { file: 'airports.csv', about: '3,376 US airports (FAA via data.gov, US government work)' },
+  { file: 'flights-20k.json', about: '20,000 US domestic flights, Jan–Mar 2001 (US DOT), split into one file per month' },
+  { file: 'movies.json', about: '3,201 films with box office and ratings: messy (numeric titles, gaps, dates in the future)' },
+];
+
+export function vegaDataDir(): string {
+  // The package exports only its JS entry (build/index.js); its data/ folder sits next to build/.
+  const entry = createRequire(import.meta.url).resolve('vega-datasets');
+  return join(dirname(dirname(entry)), 'data');
+}
+
+/** Input files for the demo, derived from the public files without changing a row. */
+export async function prepareDemoInputs(dir: string): Promise<{ airports: string; flights: string[]; movies: string }> {
+  const data = vegaDataDir();
+  await mkdir(dir, { recursive: true });
+  const flights = ['01', '02', '03'].map((m) => join(dir, `flights-2001-${m}.json`));
+  await withDuck(async (db) => {
+    // Keep every field as the source wrote it (dates stay "2001/01/14 21:55"); strata does the typing.
+    const src = `read_json(${pathLit(join(data, 'flights-20k.json'))}, format = 'array', columns = {date: 'VARCHAR', delay: 'BIGINT', distance: 'BIGINT', origin: 'VARCHAR', destination: 'VARCHAR'})`;
+    for (const [i, f] of flights.entries()) {
+      await db.run(`COPY (SELECT * FROM ${src} WHERE date LIKE '2001/0${i + 1}/%') TO ${pathLit(f)} (FORMAT json, ARRAY true)`);
+    }
+  });
+  return { airports: join(data, 'airports.csv'), flights, movies: join(data, 'movies.json') };
+}
+
+export const demo: Command = {
+  summary: 'build a demo lake from public sample data, run the pipelines, print a query',
+  usage: 'strata demo [--lake dir]   (default lake: .strata/demo, rebuilt each time)',
+  async run({ global }) {
+    const lakeDir = resolve(global.lake ?? DEMO_LAKE);
+    await rm(lakeDir, { recursive: true, force: true });
+    const lake = await openLake({ ...global, lake: lakeDir });
+    const missing = ['airports', 'flights', 'movies'].filter((d) => !lake.plans.some((p) => p.dataset === d));
+    if (missing.length) {
+      out.error(`the demo needs the example schemas ${missing.map((m) => `schemas/${m}.yaml`).join(', ')} (run it from the strata project folder)`);
+      return 1;
+    }
+    out.info('strata demo: a lake from public data in the vega-datasets npm package');
+    for (const s of SOURCES) out.info(`  ${s.file.padEnd(18)} ${s.about}`);
+    out.info(`lake: ${lakeDir}\n`);
+    const inputs = await prepareDemoInputs(join(lakeDir, '..', 'demo-input'));
+    const progress = new Progress();
+    const records: RunRecord[] = [];
+    const run = async (dataset: string, file: string, note?: string) => {
+      progress.update(`${dataset} ← ${file.split('/').pop()} …`);
+      const { record } = await ingestFile(lake, dataset, file, {
+        onEvent: (e) => { if (e.type === 'StateEntered' && e.state) progress.update(`${dataset} ← ${file.split('/').pop()} · ${e.state}`); },
+      });
+      progress.done();
+      records.push(record);
+      if (!global.json) out.info(`${describeRun(record)}${note ? `\n    (${note})` : ''}`);
+    };
+    await run('airports', inputs.airports);
+    for (const f of inputs.flights) await run('flights', f);
+    await run('movies', inputs.movies);
+    await run('flights', inputs.flights[0]!, 're-ingesting the same object changes nothing');
+
+    const sql = `SELECT a.state, count(*) AS flights, round(avg(f.delay), 1) AS avg_delay_min, round(100.0 * avg(CASE WHEN f.delay > 15 THEN 1 ELSE 0 END), 1) AS pct_late
+      FROM silver.flights f JOIN silver.airports a ON a.iata = f.origin
+      GROUP BY a.state HAVING count(*) >= 200 ORDER BY avg_delay_min DESC LIMIT 8`;
+    const rows = (await queryLocal(lakeDir, sql)) ?? [];
+    if (!global.json) {
+      out.info('\nOrigin states with the longest average departure delay (silver.flights ⋈ silver.airports):');
+      out.info(table(rows));
+      out.info([
+        '',
+        'Try next:',
+        `  npx strata query --lake ${DEMO_LAKE} "select * from quarantine.movies limit 5"`,
+        `  npx strata query --lake ${DEMO_LAKE} "select run_id, dataset, status, rows_in, rows_quarantined from strata.runs"`,
+        `  npx strata runs --lake ${DEMO_LAKE}`,
+        `  npx strata plan flights --asl`,
+      ].join('\n'));
+    }
+    out.result('', { lake: lakeDir, runs: records, query: { sql, rows } });
+    const ok = records.every((r) => r.status === 'SUCCEEDED' || r.status === 'SKIPPED');
+    return ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,39 @@
+// strata dev: watch the local bronze folder and run each new file through its state machine, like S3 events do.
+import { join } from 'node:path';
+import { BronzeWatcher } from '../../workflows/watch.ts';
+import { openLake } from '../lake-options.ts';
+import type { Command } from '../main.ts';
+import { out } from '../output.ts';
+import { describeRun } from '../run-summary.ts';
+
+export const dev: Command = {
+  summary: 'watch local bronze/<dataset>/ folders and ingest every file that lands there (Ctrl-C stops)',
+  usage: 'strata dev [--concurrency n]',
+  options: {
+    concurrency: { type: 'string', description: 'executions at once (default 2)' },
+  },
+  async run({ values, global }) {
+    const lake = await openLake(global);
+    const concurrency = Number(values.concurrency ?? 2);
+    const watcher = new BronzeWatcher(lake, {
+      started: (key) => out.info(`→ ${key}`),
+      finished: (r) => out.info(describeRun(r)),
+      ignored: (key, why) => out.info(`· ${key}: ${why}`),
+      error: (key, e) => out.error(`✗ ${key}: ${e.message}`),
+    }, { concurrency: Number.isFinite(concurrency) && concurrency > 0 ? concurrency : 2 });
+    await watcher.start();
+    out.info(`watching ${join(lake.dir, 'bronze')}/<dataset>/ for ${lake.plans.map((p) => p.dataset).join(', ')} (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = () => {
+        if (stopping) { out.error('forced exit'); process.exit(130); }
+        stopping = true;
+        out.info(watcher.busy ? `stopping: waiting for ${watcher.busy} running execution(s) to finish (Ctrl-C again to force)` : 'stopped');
+        void watcher.stop().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

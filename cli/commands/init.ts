@@ -1,0 +1,53 @@
+// strata init <dataset> --from <sample>: draft schemas/<dataset>.yaml from a sample file.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { withDuck } from '../../core/engine/duckdb.ts';
+import { loadSchemaText } from '../../core/schema/load.ts';
+import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
+import { inferSchema, renderSchemaYaml } from '../../core/schema/infer.ts';
+import type { Command } from '../main.ts';
+import { out } from '../output.ts';
+
+export const init: Command = {
+  summary: 'draft a schema file from a sample (types, required, from: names, a partition)',
+  usage: 'strata init <dataset> --from <sample file> [--force]',
+  options: {
+    from: { type: 'string', description: 'sample file (csv, tsv, json, jsonl, parquet; .gz/.zst too)' },
+    force: { type: 'boolean', description: 'overwrite an existing schema file' },
+  },
+  async run({ positionals, values, global }) {
+    const dataset = positionals[0];
+    const sample = values.from as string | undefined;
+    if (!dataset || !sample) {
+      out.error('usage: strata init <dataset> --from <sample file>');
+      return 2;
+    }
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(dataset)) {
+      out.error(`dataset "${dataset}" must be lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`);
+      return 2;
+    }
+    if (!existsSync(sample)) {
+      out.error(`${sample}: no such file`);
+      return 2;
+    }
+    const dir = resolve(global.schemas ?? 'schemas');
+    const target = join(dir, `${dataset}.yaml`);
+    if (existsSync(target) && !values.force) {
+      out.error(`${target} exists; pass --force to overwrite it`);
+      return 1;
+    }
+    const inferred = await withDuck((db) => inferSchema(db, resolve(sample), dataset));
+    const yaml = renderSchemaYaml(inferred, sample);
+    const check = loadSchemaText(target, yaml);
+    await mkdir(dir, { recursive: true });
+    await writeFile(target, yaml);
+    const human = [
+      `wrote ${target}: ${inferred.columns.length} columns from ${inferred.rows} sample rows (${inferred.format})`,
+      ...check.diagnostics.map(formatDiagnostic),
+      `next: edit it, then strata check && strata ingest ${dataset} ${sample}`,
+    ].join('\n');
+    out.result(human, { file: target, schema: inferred, diagnostics: check.diagnostics });
+    return 0;
+  },
+};

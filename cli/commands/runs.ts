@@ -1,0 +1,59 @@
+// strata runs [<id>]: run history from the run records in the lake, or one run in detail with its execution path.
+import type { RunRecord } from '../../core/runs/record.ts';
+import { summarizeEvents } from '../../workflows/local.ts';
+import { LocalStorage } from '../../core/storage/local.ts';
+import { defaultLakeDir } from '../../workflows/lake.ts';
+import type { Command } from '../main.ts';
+import { out, table } from '../output.ts';
+import { describeRun } from '../run-summary.ts';
+
+export const runs: Command = {
+  summary: 'list runs (newest first), or show one run: path taken, time per state, retries, errors',
+  usage: 'strata runs [<run id>] [--dataset d] [--limit n] [--json]',
+  options: {
+    dataset: { type: 'string', description: 'only this dataset' },
+    limit: { type: 'string', description: 'at most n runs (default 20)' },
+  },
+  async run({ positionals, values, global }) {
+    const storage = new LocalStorage(defaultLakeDir(global.lake));
+    const all = await readRuns(storage, values.dataset as string | undefined);
+    const id = positionals[0];
+    if (id) {
+      const r = all.find((x) => x.runId === id) ?? all.find((x) => x.runId.startsWith(id));
+      if (!r) {
+        out.error(`no run ${id} in this lake`);
+        return 1;
+      }
+      out.result(showRun(r), r);
+      return 0;
+    }
+    const limit = Number(values.limit ?? 20);
+    const shown = all.slice(0, Number.isFinite(limit) ? limit : 20);
+    out.result(table(shown.map((r) => ({
+      run: r.runId, dataset: r.dataset, status: r.status, source: r.source.key.split('/').pop(),
+      rows_in: r.rowsIn, valid: r.rowsValid, quarantined: r.rowsQuarantined, partitions: r.partitions.length,
+      seconds: (r.durationMs / 1000).toFixed(1), error: r.error?.name ?? '',
+    }))), shown);
+    return 0;
+  },
+};
+
+export async function readRuns(storage: LocalStorage, dataset?: string): Promise<RunRecord[]> {
+  const keys = (await storage.list(dataset ? `_strata/runs/${dataset}/` : '_strata/runs/')).filter((o) => o.key.endsWith('.json'));
+  const records = await Promise.all(keys.map(async (k) => JSON.parse((await storage.readText(k.key))!) as RunRecord));
+  return records.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
+}
+
+function showRun(r: RunRecord): string {
+  const lines = [describeRun(r, { verbose: true }), ''];
+  if (r.execution?.events?.length) {
+    lines.push(`execution ${r.execution.name} (${r.execution.engine}): ${r.execution.path?.join(' → ') ?? ''}`, '');
+    lines.push(table(summarizeEvents(r.execution.events).map((s) => ({ state: s.state, ms: s.ms, retries: s.retries, error: s.error ?? '' }))));
+  }
+  const q = r.quality as { results?: Array<{ rule: string; outcome: string; message: string }>; score?: number } | undefined;
+  if (q?.results?.length) {
+    lines.push('', `quality (score ${q.score}):`);
+    for (const x of q.results) lines.push(`  ${x.outcome.padEnd(5)} ${x.rule}  — ${x.message}`);
+  }
+  return lines.join('\n');
+}

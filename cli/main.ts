@@ -1,0 +1,98 @@
+// Argument parsing and dispatch. Each command lives in cli/commands/<name>.ts and returns an exit code.
+import { parseArgs } from 'node:util';
+import { isStrataError } from '../core/errors.ts';
+import { out } from './output.ts';
+
+export interface GlobalOptions {
+  lake?: string;
+  schemas?: string;
+  json: boolean;
+  verbose: boolean;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string }>;
+  run: (args: { positionals: string[]; values: Record<string, unknown>; global: GlobalOptions }) => Promise<number>;
+}
+
+const GLOBAL = {
+  lake: { type: 'string' as const, description: 'local lake folder (default .strata/lake, or STRATA_LAKE)' },
+  schemas: { type: 'string' as const, description: 'schema folder (default schemas/)' },
+  json: { type: 'boolean' as const, description: 'machine-readable JSON on stdout' },
+  verbose: { type: 'boolean' as const, description: 'log every step (structured JSON logs)' },
+  help: { type: 'boolean' as const, short: 'h', description: 'show help' },
+};
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  check: async () => (await import('./commands/check.ts')).check,
+  init: async () => (await import('./commands/init.ts')).init,
+  ingest: async () => (await import('./commands/ingest.ts')).ingest,
+  query: async () => (await import('./commands/query.ts')).query,
+  runs: async () => (await import('./commands/runs.ts')).runs,
+  plan: async () => (await import('./commands/plan.ts')).plan,
+  dev: async () => (await import('./commands/dev.ts')).dev,
+  demo: async () => (await import('./commands/demo.ts')).demo,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const name = argv[0];
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    await printHelp();
+    return name ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    out.error(`unknown command "${name}"; run strata --help`);
+    return 2;
+  }
+  const cmd = await load();
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: true, options: { ...GLOBAL, ...(cmd.options ?? {}) } });
+  } catch (e) {
+    out.error(`${(e as Error).message.split('\n')[0]}\nusage: ${cmd.usage}`);
+    return 2;
+  }
+  const v = parsed.values as Record<string, unknown>;
+  if (v.help) {
+    printCommandHelp(name, cmd);
+    return 0;
+  }
+  const global: GlobalOptions = {
+    ...(typeof v.lake === 'string' ? { lake: v.lake } : {}),
+    ...(typeof v.schemas === 'string' ? { schemas: v.schemas } : {}),
+    json: v.json === true,
+    verbose: v.verbose === true,
+  };
+  out.json = global.json;
+  try {
+    return await cmd.run({ positionals: parsed.positionals, values: v, global });
+  } catch (e) {
+    // Bad input gets a clear message, never a stack trace (--verbose shows it).
+    out.error(isStrataError(e) ? `${e.name}: ${e.message}` : `error: ${(e as Error).message}`);
+    if (global.verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+async function printHelp(): Promise<void> {
+  const lines = ['strata: declarative data lakes, local on DuckDB, deployed to AWS', '', 'usage: strata <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const c = await load();
+    lines.push(`  ${name.padEnd(8)} ${c.summary}`);
+  }
+  lines.push('', 'options for every command:');
+  for (const [k, o] of Object.entries(GLOBAL)) lines.push(`  --${k.padEnd(10)} ${o.description}`);
+  lines.push('', 'strata <command> --help shows the command\'s own options.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printCommandHelp(name: string, cmd: Command): void {
+  const lines = [`strata ${name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`];
+  const opts = { ...(cmd.options ?? {}), ...GLOBAL };
+  lines.push('', 'options:');
+  for (const [k, o] of Object.entries(opts)) lines.push(`  --${k.padEnd(12)} ${o.description}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,68 @@
+// Output discipline: human text by default; with --json, JSON alone on stdout and everything else on stderr.
+// Progress is drawn only on a terminal, so piped output stays clean.
+
+export const out = {
+  json: false,
+  /** The command's result. */
+  result(human: string, data: unknown): void {
+    if (this.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    else if (human) process.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+  },
+  info(text: string): void {
+    if (this.json) process.stderr.write(`${text}\n`);
+    else process.stdout.write(`${text}\n`);
+  },
+  error(text: string): void {
+    process.stderr.write(`${text}\n`);
+  },
+};
+
+/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+export class Progress {
+  private last = '';
+  private readonly enabled: boolean;
+  constructor(enabled = Boolean(process.stderr.isTTY) && !process.env.CI) {
+    this.enabled = enabled;
+  }
+  update(text: string): void {
+    if (!this.enabled) return;
+    const line = text.length > 110 ? `${text.slice(0, 107)}...` : text;
+    process.stderr.write(`\r\x1b[2K${line}`);
+    this.last = line;
+  }
+  done(): void {
+    if (this.enabled && this.last) process.stderr.write('\r\x1b[2K');
+    this.last = '';
+  }
+}
+
+/** An aligned text table. */
+export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
+  if (!rows.length) return '(no rows)';
+  const cols = columns ?? Object.keys(rows[0]!);
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (v instanceof Date) return v.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/Z$/, '');
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+  };
+  const body = rows.map((r) => cols.map((c) => cell(r[c]).replace(/\n/g, '\\n')));
+  const widths = cols.map((c, i) => Math.min(60, Math.max(c.length, ...body.map((b) => b[i]!.length))));
+  const fmt = (cells: string[]) => cells.map((s, i) => (s.length > widths[i]! ? `${s.slice(0, widths[i]! - 1)}…` : s.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [fmt(cols), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
+}
+
+export function csv(rows: Array<Record<string, unknown>>): string {
+  if (!rows.length) return '';
+  const cols = Object.keys(rows[0]!);
+  const esc = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n');
+}
+
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,31 @@
+// How a run is shown to a person: one status line, then what went wrong and where to look.
+import type { RunRecord } from '../core/runs/record.ts';
+import { plural } from './output.ts';
+
+const MARK: Record<string, string> = { SUCCEEDED: '✓', SKIPPED: '=', REJECTED: '✗', HALTED: '■', FAILED: '✗' };
+
+export function describeRun(r: RunRecord, opts: { verbose?: boolean } = {}): string {
+  const secs = (r.durationMs / 1000).toFixed(1);
+  const head = `${MARK[r.status] ?? '?'} ${r.status.padEnd(9)} ${r.dataset}  ${r.source.key}  (run ${r.runId}, ${secs} s)`;
+  const lines = [head];
+  if (r.status === 'SKIPPED') {
+    lines.push(`    already ingested by run ${r.committedBy}; nothing changed`);
+    return lines.join('\n');
+  }
+  if (r.rowsIn || r.status !== 'FAILED') {
+    const parts = [`${plural(r.rowsIn, 'row')} in`, `${r.rowsValid.toLocaleString('en-US')} valid`, `${r.rowsQuarantined.toLocaleString('en-US')} quarantined`];
+    if (r.rowsSuperseded) parts.push(`${r.rowsSuperseded.toLocaleString('en-US')} superseded by a later row with the same key`);
+    if (r.status === 'SUCCEEDED') parts.push(`${plural(r.partitions.length, 'partition')} written`);
+    lines.push(`    ${parts.join(' · ')}`);
+  }
+  if (r.error && r.status !== 'SUCCEEDED') lines.push(...r.error.message.split('\n').map((l) => `    ${r.error!.name}: ${l}`.replace(`${r.error!.name}: ${r.error!.name}`, r.error!.name)));
+  const reasons = opts.verbose ? r.reasons : r.reasons.slice(0, 5);
+  if (reasons.length && r.status !== 'REJECTED') {
+    lines.push('    quarantined because:');
+    for (const q of reasons) lines.push(`      ${String(q.count).padStart(6)} × ${q.column ?? 'record'} ${q.rule}: ${q.message} (first at ${q.line !== null ? `line ${q.line}` : `record ${q.record}`})`);
+  }
+  const warnings = opts.verbose ? r.warnings : r.warnings.slice(0, 5);
+  for (const w of warnings) lines.push(`    warning: ${w}`);
+  if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: strata query "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
+  return lines.join('\n');
+}

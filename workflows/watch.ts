@@ -1,0 +1,143 @@
+// strata dev: the local bronze folder stands in for S3 events. A file that appears (written in place or renamed
+// in) starts one execution of its dataset's state machine once its size has stopped changing.
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { RunRecord } from '../core/runs/record.ts';
+import { ingestKey, type IngestOptions } from './ingest-local.ts';
+import type { LocalLake } from './lake.ts';
+
+export interface WatchEvents {
+  started?: (key: string, dataset: string) => void;
+  finished?: (record: RunRecord) => void;
+  ignored?: (key: string, why: string) => void;
+  error?: (key: string, error: Error) => void;
+}
+
+export interface WatchOptions {
+  /** Executions running at once (default 2: DuckDB already uses every core of one). */
+  concurrency?: number;
+  /** How long a file's size must stay the same before it is ingested (ms). */
+  settleMs?: number;
+  pollMs?: number;
+  ingest?: IngestOptions;
+}
+
+export class BronzeWatcher {
+  private readonly lake: LocalLake;
+  private readonly events: WatchEvents;
+  private readonly opts: Required<Omit<WatchOptions, 'ingest'>> & { ingest: IngestOptions };
+  private watcher: FSWatcher | undefined;
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly queue: Array<() => void> = [];
+  private readonly reported = new Set<string>();
+  private readonly seen = new Map<string, string>();
+  private active = 0;
+  private seq = 0;
+  private stopping = false;
+
+  constructor(lake: LocalLake, events: WatchEvents = {}, opts: WatchOptions = {}) {
+    this.lake = lake;
+    this.events = events;
+    this.opts = { concurrency: opts.concurrency ?? 2, settleMs: opts.settleMs ?? 500, pollMs: opts.pollMs ?? 150, ingest: opts.ingest ?? {} };
+  }
+
+  get bronzeDir(): string {
+    return join(this.lake.dir, 'bronze');
+  }
+
+  async start(): Promise<void> {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(this.bronzeDir, { recursive: true });
+    for (const p of this.lake.plans) await mkdir(join(this.bronzeDir, p.dataset), { recursive: true });
+    this.watcher = watch(this.bronzeDir, { recursive: true }, (_type, name) => {
+      if (name) this.consider(name.toString());
+    });
+  }
+
+  /** Stop watching; wait for running executions to finish (they are never cut half-way). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.watcher?.close();
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
+    this.queue.length = 0;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Number of executions running or waiting for a slot. */
+  get busy(): number {
+    return this.active + this.queue.length + this.pending.size;
+  }
+
+  private consider(name: string): void {
+    if (this.stopping) return;
+    const rel = name.split(sep).join('/');
+    const base = rel.split('/').pop() ?? '';
+    if (!base || base.startsWith('.')) return; // temp files of writers (and of our own putFile)
+    const key = `bronze/${rel}`;
+    const dataset = rel.split('/')[0]!;
+    if (!rel.includes('/')) return;
+    if (!this.lake.plans.some((p) => p.dataset === dataset)) {
+      if (!this.reported.has(dataset)) {
+        this.reported.add(dataset);
+        this.events.ignored?.(key, `no schema defines dataset "${dataset}"; files under bronze/${dataset}/ are left alone`);
+      }
+      return;
+    }
+    const prev = this.pending.get(key);
+    if (prev) clearTimeout(prev);
+    this.pending.set(key, setTimeout(() => void this.settle(key, dataset, -1, 0), this.opts.pollMs));
+  }
+
+  /** Wait until size and mtime stay the same for settleMs, then run it. */
+  private async settle(key: string, dataset: string, lastSize: number, stableFor: number): Promise<void> {
+    this.pending.delete(key);
+    if (this.stopping) return;
+    const s = await stat(join(this.lake.dir, key)).catch(() => undefined);
+    if (!s || !s.isFile()) return; // deleted or renamed away before it settled
+    const signature = `${s.size}:${s.mtimeMs}`;
+    if (s.size === lastSize && stableFor + this.opts.pollMs >= this.opts.settleMs) {
+      if (this.seen.get(key) === signature) return; // the same bytes already ran (a second event for one write)
+      this.seen.set(key, signature);
+      this.schedule(key, dataset);
+      return;
+    }
+    const nextStable = s.size === lastSize ? stableFor + this.opts.pollMs : 0;
+    this.pending.set(key, setTimeout(() => void this.settle(key, dataset, s.size, nextStable), this.opts.pollMs));
+  }
+
+  private schedule(key: string, dataset: string): void {
+    const run = () => {
+      const id = `${key}#${++this.seq}`;
+      this.active++;
+      this.events.started?.(key, dataset);
+      const p = ingestKey(this.lake, dataset, key, this.opts.ingest)
+        .then(({ record }) => this.events.finished?.(record))
+        .catch((e: Error) => this.events.error?.(key, e))
+        .finally(() => {
+          this.active--;
+          this.running.delete(id);
+          const next = this.queue.shift();
+          if (next) next();
+        });
+      this.running.set(id, p);
+    };
+    if (this.active < this.opts.concurrency) run();
+    else this.queue.push(run);
+  }
+
+  /** For tests: resolve when nothing is pending or running. */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.busy > 0 || this.running.size > 0) {
+      if (Date.now() > until) throw new Error('watcher did not become idle');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  relativeKey(path: string): string {
+    return relative(this.lake.dir, path).split(sep).join('/');
+  }
+}
