@@ -47,9 +47,10 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
     }),
     Route: {
       Type: 'Choice',
-      Comment: `Reject gate: more than ${plan.maxRejectRatio} of rows rejected (rejects.maxRatio) fails the whole file.`,
+      Comment: `Reject gate: a file whose fields do not fit the schema, or with more than ${plan.maxRejectRatio} of its rows rejected (rejects.maxRatio), is rejected whole.`,
       Choices: [
         { Variable: '$.stage.alreadyIngested', BooleanEquals: true, Next: 'Resync' },
+        { Variable: '$.stage.schemaMismatch', BooleanEquals: true, Next: 'RejectFile' },
         { Variable: '$.stage.rejectRatio', NumericGreaterThan: plan.maxRejectRatio, Next: 'RejectFile' },
       ],
       Default: 'SilverQuality',

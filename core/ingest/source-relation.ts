@@ -15,7 +15,7 @@ export const REJECTS = '__rejects';
 
 /** Longest CSV record accepted. DuckDB's default (2 MB) would reject a legitimate 10 MB text field. */
 const MAX_LINE_BYTES = 64 << 20;
-const NO_NULL = '\u0001strata:no-null\u0001';
+const NO_NULL = '\u0002strata:no-null\u0002';
 
 export interface SourceRelation {
   kind: SourceKind;
@@ -29,8 +29,19 @@ export interface SourceRelation {
   hasRejects: boolean;
   /** Lines before the first data record (skipped rows and the header). */
   headerLines: number;
+  /** Rows skipped before the first record (csv.skipRows); DuckDB's reject line numbers count them. */
+  skipRows: number;
+  /**
+   * The header is read by DuckDB as the first record (it is never given header=true: a malformed header made it
+   * drop the next record without a trace). The validator removes it after checking it parsed.
+   */
+  headerRecord: boolean;
   /** How records are counted for messages: CSV/JSON lines by line, JSON arrays and Parquet by record index. */
   positions: 'lines' | 'records';
+  /** The file's field names by position (CSV), to name the column of a malformed record. */
+  fieldNames?: string[];
+  /** What the first bytes say the file really is, when it is not what the schema declares. */
+  hint?: string;
   warnings: string[];
   /** Problems every row shares (e.g. a required field missing from the header), named once for the run. */
   fileProblems: string[];
@@ -124,7 +135,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const d = source.csv;
   const first = parseFirstRecord(head, d);
   const headerLines = d.skipRows + (d.header ? 1 : 0);
-  const base = { kind: 'text' as const, recordError: 'NULL', headerLines, positions: 'lines' as const };
+  const base = { kind: 'text' as const, recordError: 'NULL', headerLines, skipRows: d.skipRows, headerRecord: d.header, positions: 'lines' as const };
   if (!first) {
     if (stripBom(head).toString('utf8').trim() === '') {
       await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${sourceFields(columns).map((_, i) => `CAST(NULL AS VARCHAR) AS __f${i}`).join(', ')} WHERE false`);
@@ -141,7 +152,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
   const colDefs = Array.from({ length: width }, (_, i) => `${str(refOf(i))}: 'VARCHAR'`).join(', ');
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_csv(${pathLit(path)}, `
-    + `columns={${colDefs}}, header=${d.header}, skip=${d.skipRows}, delim=${str(d.delimiter)}, quote=${str(d.quote)}, escape=${str(d.escape)}, `
+    + `columns={${colDefs}}, header=false, skip=${d.skipRows}, delim=${str(d.delimiter)}, quote=${str(d.quote)}, escape=${str(d.escape)}, `
     + `nullstr=[${nulls.map(str).join(', ')}], auto_detect=false, strict_mode=true, compression='${codec}', `
     + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES * 2}, `
     + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`);
@@ -150,6 +161,8 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
     fieldRef: (f) => match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)',
     rawExpr: jsonObjectOf(names, refOf),
     hasRejects: true,
+    fieldNames: names,
+    ...(hint ? { hint } : {}),
     warnings: match.warnings,
     fileProblems: match.fileProblems,
     empty: false,
@@ -160,7 +173,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
   const { db, source, columns, key, path } = input;
   const fields = sourceFields(columns);
   const paths = `[${fields.map((f) => str(`$."${f.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(', ')}]`;
-  const base = { kind: 'text' as const, headerLines: 0, positions: shape === 'lines' ? 'lines' as const : 'records' as const };
+  const base = { kind: 'text' as const, headerLines: 0, skipRows: 0, headerRecord: false, positions: shape === 'lines' ? 'lines' as const : 'records' as const };
   if (stripBom(head).toString('utf8').trim() === '') {
     await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT CAST(NULL AS VARCHAR) AS __j, CAST(NULL AS VARCHAR) AS __t, CAST(NULL AS JSON[]) AS __v WHERE false`);
     return { ...base, fieldRef: () => 'CAST(NULL AS VARCHAR)', rawExpr: '__j', recordError: 'NULL', hasRejects: false, warnings: [`${key}: the file is empty`], fileProblems: [], empty: true };
@@ -199,24 +212,28 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
 async function openParquet(input: OpenSourceInput, hint: string | undefined): Promise<SourceRelation> {
   const { db, columns, key, path } = input;
   if (hint && !/Parquet/.test(hint)) throw new StrataError(ERRORS.UnreadableFile, `${key}: not a Parquet file (${hint})`);
-  await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_parquet(${pathLit(path)})`);
-  const described = await db.columns(`SELECT * FROM ${REL}`);
+  const described = await db.columns(`SELECT * FROM read_parquet(${pathLit(path)})`);
   const names = described.map((c) => c.name);
-  const match = matchFields(columns, names, (i) => ident(names[i]!), 'file', key);
+  // Internal positional names, like CSV: a source column named like a silver column must not shadow the typed one.
+  const refOf = (i: number) => `__f${i}`;
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${names.map((n, i) => `${ident(n)} AS ${refOf(i)}`).join(', ')} FROM read_parquet(${pathLit(path)})`);
+  const match = matchFields(columns, names, refOf, 'file', key);
   const nestedString = columns.filter((c) => c.type.name === 'string').flatMap((c) => {
     const i = names.indexOf(c.from);
     const t = i >= 0 ? described[i]!.type : '';
     return /^(STRUCT|MAP)|\[\]$/.test(t)
-      ? [`WHEN ${ident(c.from)} IS NOT NULL THEN {'rule': 'type', 'column': ${str(c.name)}, 'message': ${str(`field "${c.from}" is ${t.split('(')[0]}, not a string`)}}`]
+      ? [`WHEN ${refOf(i)} IS NOT NULL THEN {'rule': 'type', 'column': ${str(c.name)}, 'message': ${str(`field "${c.from}" is ${t.split('(')[0]}, not a string`)}}`]
       : [];
   });
   return {
     kind: 'typed',
     fieldRef: (f) => match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)',
-    rawExpr: jsonObjectOf(names, (i) => ident(names[i]!)),
+    rawExpr: jsonObjectOf(names, refOf),
     recordError: nestedString.length ? `CASE ${nestedString.join(' ')} END` : 'NULL',
     hasRejects: false,
     headerLines: 0,
+    skipRows: 0,
+    headerRecord: false,
     positions: 'records',
     warnings: match.warnings,
     fileProblems: match.fileProblems,

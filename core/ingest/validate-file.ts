@@ -9,7 +9,9 @@ import { ERRORS, StrataError, engineMessage } from '../errors.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
 import { OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../plan/validation.ts';
 import { ident, str } from '../sql/quote.ts';
+import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
+import { scanRecordLines, type RecordLines } from './record-lines.ts';
 import { REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
@@ -24,6 +26,8 @@ export interface ValidateInput {
   now: string;
   /** Folder receiving data/… (partitioned Parquet) and quarantine.parquet. */
   outDir: string;
+  /** Set internally when the file was re-read with normalised line ends. */
+  normalized?: string;
 }
 
 export interface StagedFile {
@@ -73,7 +77,7 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // DuckDB's strict CSV parser gives up on files that mix CRLF and LF line ends. Normalise them (a byte
     // stream, no parsing) and read again, rather than fall back to a lenient mode that drops fields silently.
     if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet') {
-      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}`);
+      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}${src.hint ? ` (${src.hint})` : ''}`);
     }
     normalized = await normalizeNewlines(input.path, plan.source.compression);
     await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
@@ -86,7 +90,7 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     }
   }
   try {
-    return await finish(input, src);
+    return await finish(normalized ? { ...input, path: normalized, normalized, plan: { ...plan, source: { ...plan.source, compression: 'none' } } } : input, src);
   } finally {
     if (normalized) await rm(normalized, { force: true });
   }
@@ -94,23 +98,47 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
 
 async function finish(input: ValidateInput, src: SourceRelation): Promise<ValidateResult> {
   const { db, plan, outDir } = input;
-  const counts = await db.one<{ n: number; ok: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok FROM ${TYPED}`);
-  const H = src.headerLines;
+  const skip = src.skipRows;
+  const hdr = src.headerRecord ? 1 : 0;
 
   // Malformed records (CSV structure, encoding, over-long lines): one row per record, whatever the number of errors.
+  // k is a record's 0-based index among the records DuckDB read (header included), j its rank among malformed ones.
+  // DuckDB names a malformed record by its row counter (blank rows and skipped rows included), which is the
+  // record index only in files without blank lines: when a file has problems, a scan of it maps one to the other.
   let malformed = 0;
+  let scan: RecordLines | undefined;
   await db.run(`CREATE OR REPLACE TEMP TABLE __malformed (line BIGINT, k BIGINT, j BIGINT, raw VARCHAR, reasons ${REASON_TYPE}[])`);
   if (src.hasRejects) {
-    await db.run(`INSERT INTO __malformed SELECT line, line - 1 - ${H} AS k, row_number() OVER (ORDER BY line) - 1 AS j, raw, reasons FROM (
-      SELECT line, any_value(csv_line) AS raw,
-        list(DISTINCT {'column': column_name, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage()}}) AS reasons
-      FROM ${REJECTS} GROUP BY line)`);
-    malformed = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __malformed`)).n;
+    await db.run(`CREATE OR REPLACE TEMP TABLE __rejected AS SELECT line AS row_number, any_value(csv_line) AS raw,
+        list(DISTINCT {'column': ${columnNameOf(src)}, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage()}}) AS reasons
+      FROM ${REJECTS} GROUP BY line`);
+    malformed = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __rejected`)).n;
+    if (malformed > 0) {
+      scan = await scanFile(input);
+      const byRow = new Map<number, number>();
+      for (let i = 0; i < scan.count; i++) byRow.set(scan.rowNumber[i]!, i);
+      const rowNumbers = (await db.all<{ row_number: number }>(`SELECT row_number FROM __rejected ORDER BY row_number`)).map((r) => r.row_number);
+      const ks = rowNumbers.map((n) => [n, byRow.get(n) ?? n - 1 - skip] as const);
+      await db.run(`CREATE OR REPLACE TEMP TABLE __reject_index (row_number BIGINT, k BIGINT)`);
+      for (let i = 0; i < ks.length; i += 5000) await db.run(`INSERT INTO __reject_index VALUES ${ks.slice(i, i + 5000).map(([n, k]) => `(${n}, ${k})`).join(', ')}`);
+      await db.run(`INSERT INTO __malformed SELECT r.row_number, x.k, row_number() OVER (ORDER BY x.k) - 1, r.raw, r.reasons
+        FROM __rejected r JOIN __reject_index x USING (row_number)`);
+    }
+    if (hdr) {
+      const bad = await db.all<{ message: string }>(`SELECT reasons[1].message AS message FROM __malformed WHERE k = 0`);
+      if (bad.length) {
+        throw new StrataError(ERRORS.UnreadableFile, `${input.key}:${skip + 1}: the header is not a valid CSV record (${bad[0]!.message.replace(/^malformed record: /, '')})${src.hint ? `; ${src.hint}` : ''}`);
+      }
+      await db.run(`DELETE FROM ${TYPED} WHERE rowid = 0`); // the header, read as the first record
+    }
   }
+  const counts = await db.one<{ n: number; ok: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok FROM ${TYPED}`);
   const rowsIn = counts.n + malformed;
 
-  // Record number of a parsed row: its rowid plus the malformed records before it (k - j = parsed rows before it).
-  const recordOf = (rowid: string) => `(${rowid} + 1 + (SELECT count(*) FROM __malformed m WHERE m.k - m.j <= ${rowid}))`;
+  // (Pass the outer rowid under another name: inside the subquery, "rowid" would be __malformed's own.)
+  // Data record number of a parsed row: its rowid plus the malformed records before it (k - j = parsed rows
+  // before a malformed record), minus the header. Line: that plus the lines before the data (no multi-line records).
+  const recordOf = (rowid: string) => `(${rowid} + 1 + (SELECT count(*) FROM __malformed m WHERE m.k - m.j <= ${rowid}) - ${hdr})`;
 
   // Primary keys repeated within the file: upsert keeps the last row, append quarantines every later one.
   let rowsSuperseded = 0;
@@ -166,14 +194,14 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
   let quarantineFile: string | undefined;
   let reasons: ReasonCount[] = [];
   if (rowsQuarantined > 0) {
-    const H1 = H;
     const meta = `${str(plan.dataset)} AS dataset, ${str(input.runId)} AS run_id, ${str(input.key)} AS source`;
     const at = `CAST(${str(input.now)} AS TIMESTAMP_MS) AS quarantined_at`;
-    const lineOf = (record: string) => (src.positions === 'lines' ? `${record} + ${H1}` : 'CAST(NULL AS BIGINT)');
+    // Lines are filled in below from a scan of the file (records can span lines; blank lines are not records).
+    const lineOf = (_record: string) => 'CAST(NULL AS BIGINT)';
     const failing = `SELECT ${meta}, record, ${lineOf('record')} AS line, ${RAW} AS raw, reasons, ${at} FROM (
-        SELECT ${recordOf('rowid')} AS record, ${RAW}, ${plan.validation.reasonsSql.replace(/__bad/g, '__bad')} AS reasons
-        FROM (SELECT rowid, * FROM ${TYPED} WHERE NOT ${OK}))`;
-    const broken = `SELECT ${meta}, k + 1 AS record, ${src.positions === 'lines' ? 'line' : 'CAST(NULL AS BIGINT)'} AS line, raw, reasons, ${at} FROM __malformed`;
+        SELECT ${recordOf('__r')} AS record, ${RAW}, ${plan.validation.reasonsSql} AS reasons
+        FROM (SELECT rowid AS __r, * FROM ${TYPED} WHERE NOT ${OK}))`;
+    const broken = `SELECT ${meta}, k + 1 - ${hdr} AS record, CAST(NULL AS BIGINT) AS line, raw, reasons, ${at} FROM __malformed`;
     const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
     const dup = plan.mode === 'append' && plan.primaryKey.length
       ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, to_json(t) AS raw,
@@ -184,6 +212,7 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
     const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
     quarantineFile = 'quarantine.parquet';
     await db.run(`CREATE OR REPLACE TEMP TABLE __quarantine AS SELECT * FROM (${all}) ORDER BY record`);
+    if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr);
     await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, COMPRESSION zstd)`);
     const q = await db.one<{ n: number }>(`SELECT count(*) AS n FROM __quarantine`);
     if (q.n !== rowsQuarantined) throw new StrataError(ERRORS.Internal, `quarantined ${q.n} rows for ${input.key}, expected ${rowsQuarantined}`);
@@ -195,6 +224,26 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
   return { rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), reasons, warnings: src.warnings, fileProblems: src.fileProblems };
 }
 
+function scanFile(input: ValidateInput): Promise<RecordLines> {
+  const { plan } = input;
+  const dialect = plan.source.format === 'csv' ? plan.source.csv : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
+  return scanRecordLines(input.path, codecOf(input.path, plan.source.compression), dialect);
+}
+
+/** The physical line where each quarantined record starts. */
+async function fillLines(db: Duck, scan: RecordLines, hdr: number): Promise<void> {
+  const records = (await db.all<{ record: number }>(`SELECT DISTINCT record FROM __quarantine`)).map((r) => r.record);
+  const pairs = records.flatMap((r) => {
+    const i = r - 1 + hdr;
+    return i >= 0 && i < scan.count ? [[r, scan.startLine[i]!]] : [];
+  });
+  await db.run(`CREATE OR REPLACE TEMP TABLE __lines (record BIGINT, line BIGINT)`);
+  for (let i = 0; i < pairs.length; i += 5000) {
+    await db.run(`INSERT INTO __lines VALUES ${pairs.slice(i, i + 5000).map(([r, l]) => `(${r}, ${l})`).join(', ')}`);
+  }
+  await db.run(`UPDATE __quarantine q SET line = l.line FROM __lines l WHERE q.record = l.record`);
+}
+
 function malformedMessage(): string {
   return `CASE error_type
     WHEN 'TOO MANY COLUMNS' THEN 'malformed record: too many fields (' || error_message || ')'
@@ -204,6 +253,13 @@ function malformedMessage(): string {
     WHEN 'INVALID UNICODE' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
     WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than 64 MB'
     ELSE 'malformed record: ' || lower(error_type) || ' (' || error_message || ')' END`;
+}
+
+/** DuckDB names columns of a malformed record by our internal names (__f3); show the file's field name. */
+function columnNameOf(src: SourceRelation): string {
+  const names = src.fieldNames ?? [];
+  if (!names.length) return 'CAST(NULL AS VARCHAR)';
+  return `CASE column_name ${names.map((n, i) => `WHEN '__f${i}' THEN ${str(n)}`).join(' ')} ELSE NULL END`;
 }
 
 function entries(v: unknown): Array<[string, unknown]> {

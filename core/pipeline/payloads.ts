@@ -27,6 +27,8 @@ export interface StageOutput {
   rowsQuarantined: number;
   rowsSuperseded: number;
   rejectRatio: number;
+  /** The file's shape does not fit the schema (e.g. a required field missing from the header): rejected whatever the ratio. */
+  schemaMismatch: boolean;
   partitions: number;
   /** First problems of the file, for the run record and the reject message. */
   warnings: string[];

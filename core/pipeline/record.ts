@@ -65,18 +65,22 @@ export async function rejectFile(ctx: PipelineContext, state: RunState): Promise
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const message = rejectMessage(s, plan.maxRejectRatio);
-  const record = buildRecord(state, 'REJECTED', { name: ERRORS.RejectedFile, message });
+  const name = s.schemaMismatch ? ERRORS.SchemaMismatch : ERRORS.RejectedFile;
+  const record = buildRecord(state, 'REJECTED', { name, message });
   await writeRecord(ctx, record);
-  return { Error: ERRORS.RejectedFile, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
+  return { Error: name, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
 }
 
 export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number): string {
   const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
   const top = s.topReasons.slice(0, 3).map((r) =>
     `${r.column ?? 'record'} ${r.rule} ×${r.count} (first at ${r.line !== null ? `line ${r.line}` : `record ${r.record}`}: ${r.message})`);
+  const verdict = s.schemaMismatch
+    ? `${s.source.key}: the file does not fit the schema; nothing was committed${s.rowsQuarantined ? `, its ${s.rowsQuarantined} rows are in quarantine.${s.dataset}` : ''}`
+    : `${s.source.key}: ${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}; nothing was committed, the rows are in quarantine.${s.dataset}`;
   return [
     ...s.fileProblems,
-    `${s.source.key}: ${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}; nothing was committed, the rows are in quarantine.${s.dataset}`,
+    verdict,
     ...(top.length ? [`most common: ${top.join('; ')}`] : []),
   ].join('\n');
 }

@@ -42,7 +42,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   const prior = manifest.sources[sourceId];
   if (prior) {
     return { ...base, alreadyIngested: true, committedBy: prior.runId, rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0,
-      rejectRatio: 0, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],
+      rejectRatio: 0, schemaMismatch: false, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],
       fileProblems: [], topReasons: [], ms: Date.now() - started };
   }
 
@@ -61,6 +61,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
     rowsQuarantined: v.rowsQuarantined,
     rowsSuperseded: v.rowsSuperseded,
     rejectRatio: v.rowsIn === 0 ? 0 : v.rowsQuarantined / v.rowsIn,
+    schemaMismatch: v.fileProblems.length > 0,
     partitions,
     warnings: v.warnings.slice(0, 20),
     fileProblems: v.fileProblems.slice(0, 20),

@@ -37,6 +37,7 @@ export function loadSchemaText(file: string, text: string): LoadResult {
   }
   const diagnostics: Diagnostic[] = [];
   const spec = buildSpec(src, raw as Raw, diagnostics);
+  diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   return { spec: diagnostics.some((d) => d.severity === 'error') ? undefined : spec, diagnostics, source: src } as LoadResult;
 }
 
@@ -245,8 +246,9 @@ function ruleList(v: unknown): string[] {
 }
 
 function fixColumn(name: string, columns: ColumnSpec[]): string {
-  const guess = closest(name, columns.map((c) => c.name));
-  return guess ? `did you mean "${guess}"?` : `use one of ${columns.map((c) => c.name).join(', ')}`;
+  const names = [...new Set(columns.map((c) => c.name))];
+  const guess = closest(name, names);
+  return guess ? `did you mean "${guess}"?` : `use one of ${names.join(', ')}`;
 }
 
 function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Path, m: string, f?: string) => void): void {

@@ -1,0 +1,355 @@
+// Bad input: every kind gives a clear message and loses no row (rows in = valid + quarantined, always).
+// Each case runs the real state machine on a real file; quarantined rows are read back from quarantine.<dataset>.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../core/runs/record.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const events = `dataset: events
+source: { format: jsonl }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: kind, type: string }
+  - { name: value, type: double }
+  - { name: at, type: timestamp, required: true }
+mode: append
+`;
+const zips = `dataset: zips
+source: { format: csv, nullValues: ["", "NA", "null"] }
+columns:
+  - { name: zip, type: string, required: true }
+  - { name: region, type: string, required: true }
+  - { name: population, type: int }
+  - { name: note, type: string }
+partitionBy:
+  - { name: region_part, column: region }
+mode: append
+`;
+const arrays = `dataset: arrays
+source: { format: json }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: name, type: string }
+`;
+const pq = `dataset: pq
+source: { format: parquet }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: label, type: string, required: true }
+  - { name: at, type: timestamp }
+rejects: { maxRatio: 1 }
+`;
+
+let lenient: TestLake;
+let strict: TestLake;
+
+beforeAll(async () => {
+  lenient = await makeLake({ orders: ordersSchema({ maxRatio: 1 }), events, zips, arrays, pq });
+  strict = await makeLake({ orders: ordersSchema({ maxRatio: 0.05 }) });
+});
+afterAll(async () => {
+  await lenient?.cleanup();
+  await strict?.cleanup();
+});
+
+let n = 0;
+async function run(lake: TestLake, dataset: string, content: string | Buffer, name?: string): Promise<RunRecord> {
+  const file = await lake.file(name ?? `${dataset}-${++n}.${dataset === 'events' ? 'jsonl' : dataset === 'arrays' ? 'json' : 'csv'}`, content);
+  const { record } = await lake.ingest(dataset, file);
+  expect(record.rowsIn).toBe(record.rowsValid + record.rowsQuarantined); // the invariant, for every case
+  return record;
+}
+
+async function quarantined(lake: TestLake, dataset: string, runId: string) {
+  return lake.query<{ record: number; line: number | null; raw: string; reasons: Array<{ column: string; rule: string; value: string; message: string }> }>(
+    `SELECT record, line, raw, reasons FROM quarantine.${dataset} WHERE run_id = '${runId}' ORDER BY record`);
+}
+
+async function silver(lake: TestLake, sql: string) {
+  return lake.query(sql);
+}
+
+const row = (id: number, name = 'Ann', status = 'NEW', amount = '10.00', on = 'Jun 12 2025', at = '2025-06-12T10:00:00Z') =>
+  `${id},${name},${status},${amount},${on},${at}`;
+
+describe('bad input', () => {
+  it('1 empty file: succeeds with nothing to commit and says so', async () => {
+    const r = await run(lenient, 'orders', '');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, partitions: [] });
+    expect(r.warnings.join()).toMatch(/the file is empty/);
+  });
+
+  it('2 header only: zero rows, nothing lost', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n`);
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 0, rowsValid: 0 });
+  });
+
+  it('3 a UTF-8 byte-order mark does not end up in the first field name', async () => {
+    const r = await run(lenient, 'orders', `\uFEFF${ORDERS_HEADER}\n${row(301)}\n`);
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1, rowsValid: 1 });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('4 CRLF line ends', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\r\n${row(401)}\r\n${row(402)}\r\n`);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 2 });
+  });
+
+  it('5 quoted delimiters and newlines stay inside their field', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n501,"Doe, Jane\nsecond line",NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n502,"He said ""hi""",NEW,2.00,Jun 12 2025,2025-06-12T10:00:00Z\n`);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 2 });
+    const rows = await silver(lenient, `SELECT customer_name FROM silver.orders WHERE order_id IN (501, 502) ORDER BY order_id`);
+    expect(rows).toEqual([{ customer_name: 'Doe, Jane\nsecond line' }, { customer_name: 'He said "hi"' }]);
+  });
+
+  it('6 an unbalanced quote quarantines the record with its raw text (and what it swallowed)', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(601)}\n602,"Unclosed,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n${row(603)}\n`);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q[0]!.reasons[0]).toMatchObject({ rule: 'malformed', message: 'malformed record: unterminated or stray quote' });
+    expect(q[0]!.raw).toContain('602,"Unclosed');
+    expect(q[0]!.raw).toContain('603'); // the unterminated quote ran to the end of the file: that text is kept, not dropped
+    expect(q[0]!.line).toBe(3);
+  });
+
+  it('7 too many fields', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(701)}\n${row(702)},surplus\n`);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q).toEqual([expect.objectContaining({ record: 2, line: 3, raw: `${row(702)},surplus` })]);
+    expect(q[0]!.reasons[0]!.message).toMatch(/^malformed record: too many fields \(Expected Number of Columns: 6 Found: 7\)/);
+  });
+
+  it('8 too few fields', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n801,Ann,NEW\n${row(802)}\n`);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q[0]).toMatchObject({ record: 1, line: 2, raw: '801,Ann,NEW' });
+    expect(q[0]!.reasons[0]!.message).toMatch(/too few fields/);
+  });
+
+  it('9 invalid UTF-8', async () => {
+    const bad = Buffer.concat([Buffer.from(`${ORDERS_HEADER}\n${row(901)}\n902,`), Buffer.from([0xff, 0xfe]), Buffer.from(',NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n')]);
+    const r = await run(lenient, 'orders', bad);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q[0]!.reasons[0]!.message).toMatch(/invalid UTF-8/);
+    expect(q[0]!.line).toBe(3);
+  });
+
+  it('10 a truncated gzip is refused as a whole, naming the file; bronze keeps it', async () => {
+    const gz = gzipSync(`${ORDERS_HEADER}\n${Array.from({ length: 2000 }, (_, i) => row(10_000 + i)).join('\n')}\n`);
+    const r = await run(lenient, 'orders', gz.subarray(0, Math.floor(gz.length / 2)), 'truncated.csv.gz');
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).toBe('Strata.UnreadableFile');
+    expect(r.error?.message).toMatch(/^bronze\/orders\/truncated\.csv\.gz: cannot be (read|decompressed)/);
+    expect(existsSync(join(lenient.dir, 'bronze/orders/truncated.csv.gz'))).toBe(true);
+    const rows = await silver(lenient, `SELECT count(*) AS n FROM silver.orders WHERE order_id >= 10000`);
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  it('11 a file named .csv that holds JSON is refused with a hint', async () => {
+    const r = await run(strict, 'orders', `{"order_id": 1, "created_at": "2025-06-12T10:00:00Z"}\n{"order_id": 2}\n`, 'actually.csv');
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toEqual({ name: 'Strata.UnreadableFile',
+      message: 'bronze/orders/actually.csv:1: the header is not a valid CSV record (unterminated or stray quote); the file looks like JSON lines, not CSV' });
+    const r2 = await run(strict, 'orders', `[{"order_id": 1}]\n`, 'array.csv');
+    expect(r2.status).toBe('REJECTED');
+    expect(r2.error?.name).toBe('Strata.SchemaMismatch');
+    expect(r2.error?.message).toMatch(/header has no field "order_id"/);
+    expect(r2.error?.message).toMatch(/looks like JSON \(an array\), not CSV/);
+  });
+
+  it('12 JSON lines with a non-object line (and a broken one)', async () => {
+    const r = await run(lenient, 'events', `{"id":1,"at":"2025-01-01T00:00:00Z"}\n[1,2]\n{"id":3,\n42\n{"id":5,"at":"2025-01-01T00:00:00Z"}\n`);
+    expect(r).toMatchObject({ rowsIn: 5, rowsValid: 2, rowsQuarantined: 3 });
+    const q = await quarantined(lenient, 'events', r.runId);
+    expect(q.map((x) => [x.line, x.reasons[0]!.message])).toEqual([
+      [2, 'record is a JSON array, not an object'], [3, 'invalid JSON'], [4, 'record is a JSON ubigint, not an object'],
+    ]);
+  });
+
+  it('13 nested JSON where a scalar is expected', async () => {
+    const r = await run(lenient, 'events', `{"id":1,"kind":{"a":1},"at":"2025-01-01T00:00:00Z"}\n{"id":2,"value":{"x":1},"at":"2025-01-01T00:00:00Z"}\n{"id":3,"kind":"ok","at":"2025-01-01T00:00:00Z"}\n`);
+    expect(r).toMatchObject({ rowsIn: 3, rowsValid: 1, rowsQuarantined: 2 });
+    const q = await quarantined(lenient, 'events', r.runId);
+    expect(q[0]!.reasons).toEqual([{ column: 'kind', rule: 'type', value: null, message: 'field "kind" holds a JSON object, not a string' }]);
+    expect(q[1]!.reasons).toEqual([{ column: 'value', rule: 'type', value: '{"x":1}', message: '"{"x":1}" is not a double' }]);
+  });
+
+  it('14 a required column missing from the header rejects the file and says which', async () => {
+    const r = await run(strict, 'orders', `order_id,Customer Name,status,amount,ordered_on\n1,Ann,NEW,1.00,Jun 12 2025\n`, 'no-created.csv');
+    expect(r.status).toBe('REJECTED');
+    expect(r.error?.name).toBe('Strata.SchemaMismatch');
+    expect(r.error?.message.split('\n')[0]).toBe('bronze/orders/no-created.csv: header has no field "created_at" (column created_at); every row fails "required"');
+    expect(r.rowsQuarantined).toBe(1);
+  });
+
+  it('15 extra unknown columns are kept out of silver and reported', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER},loyalty_tier,Internal Note\n${row(1501)},gold,x\n`, 'extra.csv');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1 });
+    expect(r.warnings).toContain('bronze/orders/extra.csv: header fields not in the schema were kept out of silver: "loyalty_tier", "Internal Note"');
+    const cols = await silver(lenient, `SELECT column_name FROM (DESCRIBE silver.orders)`);
+    expect(cols.map((c) => c.column_name)).toEqual(['order_id', 'customer_name', 'status', 'amount', 'ordered_on', 'created_at', 'dt']);
+  });
+
+  it('16 numbers with thousands separators are quarantined, not guessed', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(1601, 'Ann', 'NEW', '"1,234.50"')}\n`);
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q[0]!.reasons).toEqual([{ column: 'amount', rule: 'type', value: '1,234.50', message: '"1,234.50" is not a decimal(12,2)' }]);
+  });
+
+  it('17 NA and null sentinels become NULL where declared', async () => {
+    const r = await run(lenient, 'zips', `zip,region,population,note\n00501,NY,NA,null\n00544,NY,,kept\n`);
+    expect(r).toMatchObject({ rowsIn: 2, rowsValid: 2 });
+    const rows = await silver(lenient, `SELECT zip, population, note FROM silver.zips ORDER BY zip`);
+    expect(rows).toEqual([{ zip: '00501', population: null, note: null }, { zip: '00544', population: null, note: 'kept' }]);
+  });
+
+  it('18 dates in the wrong format name the expected format', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(1801, 'Ann', 'NEW', '1.00', '2025-06-12')}\n${row(1802, 'Ann', 'NEW', '1.00', 'Jun 31 2025')}\n`);
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q.map((x) => x.reasons[0])).toEqual([
+      { column: 'ordered_on', rule: 'format', value: '2025-06-12', message: '"2025-06-12" is not format %b %d %Y' },
+      { column: 'ordered_on', rule: 'format', value: 'Jun 31 2025', message: '"Jun 31 2025" is not format %b %d %Y' },
+    ]);
+  });
+
+  it('19 timestamps with time zones are converted to UTC (and partitioned by the UTC day)', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(1901, 'A', 'NEW', '1.00', 'Jun 12 2025', '2025-06-15T01:30:00+02:00')}\n${row(1902, 'B', 'NEW', '1.00', 'Jun 12 2025', '2025-06-14 20:00:00-05:00')}\n${row(1903, 'C', 'NEW', '1.00', 'Jun 12 2025', '2025-06-14T23:30:00.250Z')}\n`);
+    expect(r.rowsValid).toBe(3);
+    const rows = await silver(lenient, `SELECT order_id, strftime(created_at, '%Y-%m-%d %H:%M:%S.%g') AS ts, dt FROM silver.orders WHERE order_id BETWEEN 1901 AND 1903 ORDER BY 1`);
+    expect(rows).toEqual([
+      { order_id: 1901, ts: '2025-06-14 23:30:00.000', dt: '2025-06-14' },
+      { order_id: 1902, ts: '2025-06-15 01:00:00.000', dt: '2025-06-15' },
+      { order_id: 1903, ts: '2025-06-14 23:30:00.250', dt: '2025-06-14' },
+    ]);
+  });
+
+  it('20 decimals out of range for decimal(12,2)', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(2001, 'Ann', 'NEW', '12345678901.00')}\n${row(2002, 'Ann', 'NEW', '9999999999.99')}\n`);
+    expect(r).toMatchObject({ rowsValid: 1, rowsQuarantined: 1 });
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q[0]!.reasons[0]).toMatchObject({ column: 'amount', rule: 'type', value: '12345678901.00' });
+  });
+
+  it('21 leading zeros of codes in a string column survive', async () => {
+    await run(lenient, 'zips', `zip,region,population,note\n00601,PR,18570,\n02101,MA,0,\n`);
+    const rows = await silver(lenient, `SELECT zip FROM silver.zips WHERE region IN ('PR', 'MA') ORDER BY zip`);
+    expect(rows).toEqual([{ zip: '00601' }, { zip: '02101' }]);
+  });
+
+  it('22 duplicate primary keys in one file: upsert keeps the last, append quarantines the repeat', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(2201, 'first')}\n${row(2201, 'second')}\n${row(2202)}\n`);
+    expect(r).toMatchObject({ rowsIn: 3, rowsValid: 3, rowsQuarantined: 0, rowsSuperseded: 1 });
+    expect(await silver(lenient, `SELECT customer_name FROM silver.orders WHERE order_id = 2201`)).toEqual([{ customer_name: 'second' }]);
+    const app = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      const r2 = await run(app, 'orders', `${ORDERS_HEADER}\n${row(1, 'first')}\n${row(1, 'second')}\n${row(2)}\n`);
+      expect(r2).toMatchObject({ rowsIn: 3, rowsValid: 2, rowsQuarantined: 1 });
+      const q = await quarantined(app, 'orders', r2.runId);
+      expect(q[0]).toMatchObject({ record: 2, line: 3 });
+      expect(q[0]!.reasons[0]).toMatchObject({ rule: 'primaryKey', message: 'primary key order_id=1 repeats record 1' });
+    } finally {
+      await app.cleanup();
+    }
+  });
+
+  it('23 a partition value cannot escape its folder', async () => {
+    const r = await run(lenient, 'zips', `zip,region,population,note\n1,../../escape,1,\n2,a/b,1,\n3,x y=z,1,\n`);
+    expect(r.rowsValid).toBe(3);
+    expect(r.partitions.sort()).toEqual(['region_part=..%2F..%2Fescape', 'region_part=a%2Fb', 'region_part=x%20y%3Dz']);
+    expect(readdirSync(join(lenient.dir, 'silver'))).not.toContain('escape');
+    expect(existsSync(join(lenient.dir, 'escape'))).toBe(false);
+    const rows = await silver(lenient, `SELECT zip, region, region_part FROM silver.zips WHERE zip IN ('1', '2', '3') ORDER BY zip`);
+    expect(rows).toEqual([
+      { zip: '1', region: '../../escape', region_part: '../../escape' },
+      { zip: '2', region: 'a/b', region_part: 'a/b' },
+      { zip: '3', region: 'x y=z', region_part: 'x y=z' },
+    ]);
+  });
+
+  it('24 SQL-looking values are data, not SQL', async () => {
+    const evil = `x'); DROP TABLE silver.orders; --`;
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n2401,"${evil}",NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n`);
+    expect(r.rowsValid).toBe(1);
+    expect(await silver(lenient, `SELECT customer_name FROM silver.orders WHERE order_id = 2401`)).toEqual([{ customer_name: evil }]);
+  });
+
+  it('25 a 10 MB single field is kept whole', async () => {
+    const big = 'x'.repeat(10 * 1024 * 1024);
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n2501,${big},NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n`);
+    expect(r.rowsValid).toBe(1);
+    expect(await silver(lenient, `SELECT length(customer_name) AS n FROM silver.orders WHERE order_id = 2501`)).toEqual([{ n: 10 * 1024 * 1024 }]);
+  });
+
+  it('26 mixed CRLF and LF line ends are read, with a warning', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\r\n${row(2601)}\r\n${row(2602)}\n${row(2603)}\r\n`);
+    expect(r).toMatchObject({ rowsIn: 3, rowsValid: 3 });
+    expect(r.warnings.join()).toMatch(/mixed line endings/);
+  });
+
+  it('27 every failing check of a row is named, with the offending value', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\nabc,Ann,LOST,-5,Jun 12 2025,\n`);
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q[0]!.reasons).toEqual([
+      { column: 'order_id', rule: 'type', value: 'abc', message: '"abc" is not a bigint' },
+      { column: 'status', rule: 'allowed', value: 'LOST', message: '"LOST" is not one of NEW, SHIPPED, CANCELLED' },
+      { column: 'amount', rule: 'min', value: '-5', message: '-5 is below min 0' },
+      { column: 'created_at', rule: 'required', value: null, message: 'required value is missing' },
+    ]);
+    expect(JSON.parse(q[0]!.raw)).toEqual({ order_id: 'abc', 'Customer Name': 'Ann', status: 'LOST', amount: '-5', ordered_on: 'Jun 12 2025', created_at: null });
+  });
+
+  it('28 a JSON array that does not parse is refused as a whole', async () => {
+    const r = await run(lenient, 'arrays', `[{"id": 1}, {"id": 2`);
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toMatchObject({ name: 'Strata.UnreadableFile' });
+    expect(r.error?.message).toMatch(/^bronze\/arrays\/arrays-\d+\.json: cannot be read as json/);
+  });
+
+  it('29 a JSON array with null and scalar elements quarantines them by index', async () => {
+    const r = await run(lenient, 'arrays', `[{"id": 1, "name": "a"}, null, 7, {"id": "x"}]`);
+    expect(r).toMatchObject({ rowsIn: 4, rowsValid: 1, rowsQuarantined: 3 });
+    const q = await quarantined(lenient, 'arrays', r.runId);
+    expect(q.map((x) => [x.record, x.line, x.reasons[0]!.message])).toEqual([
+      [2, null, 'record is JSON null, not an object'], [3, null, 'record is a JSON ubigint, not an object'], [4, null, '"x" is not a bigint'],
+    ]);
+  });
+
+  it('30 compressed files: gzip and zstd by extension', async () => {
+    const text = `${ORDERS_HEADER}\n${row(3001)}\n${row(3002)}\n`;
+    expect((await run(lenient, 'orders', gzipSync(text), 'o.csv.gz')).rowsValid).toBe(2);
+    expect((await run(lenient, 'orders', zstdCompressSync(Buffer.from(text.replace(/30(\d\d)/g, '31$1'))), 'o.csv.zst')).rowsValid).toBe(2);
+  });
+
+  it('31 a gzip file without a .gz name gets a hint', async () => {
+    const r = await run(strict, 'orders', gzipSync(`${ORDERS_HEADER}\n${row(1)}\n`), 'zipped.csv');
+    expect(['FAILED', 'REJECTED']).toContain(r.status);
+    expect(r.error?.message).toMatch(/gzip-compressed; name it \.gz or set source\.compression: gzip/);
+  });
+
+  it('33 line numbers are physical lines, also after multi-line records and blank lines', async () => {
+    const text = `${ORDERS_HEADER}\n${row(3301)}\n3302,"two\nlines",NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n\n\n${row(3303, 'Ann', 'NEW', 'bad')}\n3304,too,few\n"3305","three\r\nline\nname",NEW,x,Jun 12 2025,2025-06-12T10:00:00Z\n`;
+    const r = await run(lenient, 'orders', text);
+    expect(r).toMatchObject({ rowsIn: 5, rowsValid: 2, rowsQuarantined: 3 });
+    const q = await quarantined(lenient, 'orders', r.runId);
+    expect(q.map((x) => [x.record, x.line])).toEqual([[3, 7], [4, 8], [5, 9]]);
+    // what an editor shows on that line
+    expect(text.split('\n')[6]).toContain('3303');
+    expect(text.split('\n')[7]).toBe('3304,too,few');
+  });
+
+  it('32 Parquet: wrong types and missing values are quarantined per row', async () => {
+    const file = await lenient.file('typed.parquet', '');
+    const { withDuck, pathLit } = await import('../core/engine/duckdb.ts');
+    await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1::BIGINT, 'a', TIMESTAMPTZ '2025-01-01 10:00:00+02'), (3000000000::BIGINT, 'b', NULL), (3, NULL, NULL)) t(id, label, "at")) TO ${pathLit(file)} (FORMAT parquet)`));
+    const { record: r } = await lenient.ingest('pq', file);
+    expect(r).toMatchObject({ rowsIn: 3, rowsValid: 1, rowsQuarantined: 2 });
+    const q = await quarantined(lenient, 'pq', r.runId);
+    expect(q.map((x) => x.reasons.map((y) => `${y.column} ${y.rule}`))).toEqual([['id type'], ['label required']]);
+    expect(await silver(lenient, `SELECT id, strftime("at", '%H:%M') AS t FROM silver.pq`)).toEqual([{ id: 1, t: '08:00' }]);
+  });
+});

@@ -1,0 +1,74 @@
+// Temporary lakes for tests: real folders, real DuckDB, the real state machine.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duck, pathLit } from '../../core/engine/duckdb.ts';
+import { ingestFile, type IngestOptions, type IngestResult } from '../../workflows/ingest-local.ts';
+import { openLocalLake, type LocalLake } from '../../workflows/lake.ts';
+
+export interface TestLake extends LocalLake {
+  root: string;
+  /** Write a file under the test folder and return its path. */
+  file: (name: string, content: string | Buffer) => Promise<string>;
+  ingest: (dataset: string, path: string, opts?: IngestOptions) => Promise<IngestResult>;
+  /** SQL over the lake's catalog, as `strata query` runs it. */
+  query: <T extends object = Record<string, unknown>>(sql: string) => Promise<T[]>;
+  cleanup: () => Promise<void>;
+}
+
+export async function makeLake(schemas: Record<string, string>): Promise<TestLake> {
+  const root = await mkdtemp(join(tmpdir(), 'strata-test-'));
+  await mkdir(join(root, 'schemas'));
+  await mkdir(join(root, 'in'));
+  for (const [name, text] of Object.entries(schemas)) await writeFile(join(root, 'schemas', `${name}.yaml`), text);
+  const lake = await openLocalLake({ lake: join(root, 'lake'), schemas: join(root, 'schemas') });
+  const errors = lake.project.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`test schema errors: ${JSON.stringify(errors)}`);
+  return {
+    ...lake,
+    root,
+    file: async (name, content) => {
+      const p = join(root, 'in', name);
+      await mkdir(join(p, '..'), { recursive: true });
+      await writeFile(p, content);
+      return p;
+    },
+    ingest: (dataset, path, opts) => ingestFile(lake, dataset, path, opts),
+    query: async <T extends object>(sql: string) => {
+      const db = await Duck.open({ memoryLimit: '256MB' });
+      try {
+        await db.run(`ATTACH ${pathLit(join(lake.dir, 'catalog.duckdb'))} AS lake (READ_ONLY); USE lake; SET file_search_path = ${pathLit(lake.dir)}`);
+        return await db.all<T>(sql);
+      } finally {
+        db.close();
+      }
+    },
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** The orders schema of the issue (the contract example), with a tunable reject ratio. */
+export function ordersSchema(opts: { maxRatio?: number; mode?: 'append' | 'upsert'; extra?: string } = {}): string {
+  return `dataset: orders
+description: Order lines from the web shop
+owner: sales-data@example.com
+source:
+  format: csv
+  compression: auto
+  csv: { delimiter: ",", header: true, nullValues: [""] }
+columns:
+  - { name: order_id, type: bigint, required: true }
+  - { name: customer_name, type: string, from: "Customer Name" }
+  - { name: status, type: string, allowed: [NEW, SHIPPED, CANCELLED] }
+  - { name: amount, type: "decimal(12,2)", min: 0 }
+  - { name: ordered_on, type: date, format: "%b %d %Y" }
+  - { name: created_at, type: timestamp, required: true }
+primaryKey: [order_id]
+mode: ${opts.mode ?? 'upsert'}
+partitionBy:
+  - { name: dt, column: created_at, transform: day }
+rejects: { maxRatio: ${opts.maxRatio ?? 1} }
+${opts.extra ?? ''}`;
+}
+
+export const ORDERS_HEADER = 'order_id,Customer Name,status,amount,ordered_on,created_at';

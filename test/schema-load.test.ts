@@ -1,0 +1,127 @@
+// strata check: every problem is reported with file, line and a one-line fix.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../core/schema/diagnostics.ts';
+import { loadSchemaText } from '../core/schema/load.ts';
+import { checkProject, loadProject } from '../core/schema/project.ts';
+import { compile } from '../core/plan/compile.ts';
+import { ordersSchema } from './helpers/lake.ts';
+
+const check = (text: string, file = 'orders.yaml') => checkProject([{ file, text }]).diagnostics.map(formatDiagnostic);
+
+describe('schema files', () => {
+  it('accepts the contract example of the issue unchanged', () => {
+    const r = loadSchemaText('orders.yaml', ordersSchema());
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = compile(r.spec!);
+    expect(plan.columns.map((c) => [c.name, c.duckdbType, c.glueType])).toEqual([
+      ['order_id', 'BIGINT', 'bigint'], ['customer_name', 'VARCHAR', 'string'], ['status', 'VARCHAR', 'string'],
+      ['amount', 'DECIMAL(12,2)', 'decimal(12,2)'], ['ordered_on', 'DATE', 'date'], ['created_at', 'TIMESTAMP_MS', 'timestamp'],
+    ]);
+    expect(plan.partitions[0]).toMatchObject({ name: 'dt', column: 'created_at', transform: 'day', glueType: 'string' });
+    expect(plan.columns[0]!.required).toBe(true);
+  });
+
+  it('reports an unknown key with its line and a did-you-mean fix', () => {
+    const text = ordersSchema().replace('primaryKey:', 'primaryKee:');
+    const line = text.split('\n').findIndex((l) => l.startsWith('primaryKee')) + 1;
+    expect(check(text)).toContain(`orders.yaml:${line}:1: unknown key "primaryKee" (fix: did you mean "primaryKey"?)`);
+  });
+
+  it('reports an unknown key inside a column', () => {
+    const text = ordersSchema().replace('{ name: status, type: string,', '{ name: status, type: string, alowed: [X],');
+    const out = check(text);
+    expect(out.some((l) => /orders\.yaml:\d+:\d+: unknown key "alowed" in columns\.2 \(fix: did you mean "allowed"\?\)/.test(l))).toBe(true);
+  });
+
+  it('reports duplicate column names, bad types, missing partition columns and upsert without a key', () => {
+    const text = `dataset: orders
+source: { format: csv }
+columns:
+  - { name: id, type: bigint }
+  - { name: id, type: string }
+  - { name: amount, type: "decimal(40,2)" }
+  - { name: price, type: money }
+partitionBy:
+  - { name: dt, column: created_at, transform: day }
+mode: upsert
+`;
+    const out = check(text);
+    expect(out).toContain('orders.yaml:5:13: duplicate column "id" (also column 1) (fix: rename or remove one of them)');
+    expect(out).toContain('orders.yaml:6:27: decimal precision must be 1..38, got 40 (fix: write e.g. type: bigint, type: "decimal(12,2)" or type: timestamp)');
+    expect(out.find((l) => l.startsWith('orders.yaml:7:'))).toMatch(/unknown type "money"/);
+    expect(out.find((l) => l.startsWith('orders.yaml:9:'))).toMatch(/partition column "created_at" is not a column/);
+    expect(out.find((l) => l.startsWith('orders.yaml:10:'))).toMatch(/mode: upsert needs a primary key .*fix: add primaryKey/);
+  });
+
+  it('suggests the intended type name', () => {
+    expect(check(`dataset: orders\nsource: { format: csv }\ncolumns:\n  - { name: id, type: integer }\n`)[0])
+      .toBe('orders.yaml:4:23: unknown type "integer": did you mean "int"? (fix: write e.g. type: bigint, type: "decimal(12,2)" or type: timestamp)');
+  });
+
+  it('reports structural errors: missing keys, enums, names that are not snake_case, YAML syntax', () => {
+    expect(check('dataset: orders\ncolumns: []\n')).toEqual(expect.arrayContaining([
+      'orders.yaml:1:1: missing key "source" (fix: add source: { format: csv })',
+    ]));
+    expect(check('dataset: orders\nsource: { format: xml }\ncolumns: [{ name: a, type: string }]\n'))
+      .toContain('orders.yaml:2:19: source.format must be one of csv | jsonl | json | parquet (fix: use one of csv, jsonl, json, parquet)');
+    expect(check('dataset: Orders\nsource: { format: csv }\ncolumns: [{ name: a, type: string }]\n', 'Orders.yaml')[0])
+      .toMatch(/^Orders\.yaml:1:10: dataset has an invalid value \(fix: use lower_snake_case/);
+    expect(check('dataset: orders\nsource: { format: csv\n')[0]).toMatch(/^orders\.yaml:\d+:\d+: /);
+  });
+
+  it('checks transforms against column types and partition names against column names', () => {
+    const base = (p: string) => `dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint }\n  - { name: d, type: date, required: true }\n  - { name: x, type: double }\npartitionBy:\n  - ${p}\n`;
+    const errorsOf = (p: string) => check(base(p), 't.yaml').filter((l) => !l.includes(': warning: '));
+    expect(errorsOf('{ name: p, column: id, transform: day }')).toEqual([expect.stringMatching(/^t\.yaml:8:39: transform day needs a date or timestamp column/)]);
+    expect(errorsOf('{ name: p, column: d, transform: hour }')).toEqual([expect.stringMatching(/transform hour needs a timestamp; "d" is a date \(fix: use transform: day\)/)]);
+    expect(errorsOf('{ name: p, column: x }')).toEqual([expect.stringMatching(/identity partition on double column "x"/)]);
+    expect(errorsOf('{ name: id, column: d, transform: month }')).toEqual([expect.stringMatching(/partition "id" has the name of a column/)]);
+  });
+
+  it('checks column rules against types', () => {
+    const t = (c: string) => check(`dataset: t\nsource: { format: csv }\ncolumns:\n  - ${c}\n`, 't.yaml');
+    expect(t('{ name: a, type: string, min: 3 }')[0]).toMatch(/min applies to numbers, dates and timestamps, not string \(fix: use maxLength or pattern\)/);
+    expect(t('{ name: a, type: int, pattern: "x" }')[0]).toMatch(/pattern applies to string columns/);
+    expect(t('{ name: a, type: int, allowed: [1, "two"] }')[0]).toMatch(/allowed value "two" is not a int/);
+    expect(t('{ name: a, type: date, min: "01/02/2020" }')[0]).toMatch(/min "01\/02\/2020" is not a date \(fix: write an ISO date/);
+    expect(t('{ name: a, type: string, pattern: "([a-z" }')[0]).toMatch(/pattern is not a valid regular expression/);
+    expect(t('{ name: a, type: int, min: 5, max: 1 }')[0]).toMatch(/min 5 is greater than max 1/);
+  });
+
+  it('requires the file name to match the dataset and names to be unique across files', () => {
+    const a = 'dataset: orders\nsource: { format: csv }\ncolumns: [{ name: a, type: string }]\n';
+    expect(checkProject([{ file: 'x.yaml', text: a }]).diagnostics.map(formatDiagnostic)[0])
+      .toBe('x.yaml:1:10: dataset "orders" is in a file named x.yaml (fix: rename the file to orders.yaml or the dataset to x)');
+  });
+
+  it('warns when a partition column may be NULL', () => {
+    const text = 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: ts, type: timestamp }\npartitionBy:\n  - { name: dt, column: ts, transform: day }\n';
+    const d = checkProject([{ file: 't.yaml', text }]).diagnostics;
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ severity: 'warning', line: 6 });
+  });
+});
+
+describe('the example schemas', () => {
+  it('check clean, each carries the yaml-language-server comment, and the published JSON Schema is the one in use', async () => {
+    const project = await loadProject('schemas');
+    expect(project.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(project.schemas.length).toBeGreaterThanOrEqual(3);
+    for (const f of readdirSync('schemas').filter((n) => n.endsWith('.yaml'))) {
+      expect(readFileSync(`schemas/${f}`, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../core/schema/dataset.schema.json');
+    }
+    const published = JSON.parse(readFileSync('core/schema/dataset.schema.json', 'utf8'));
+    // Every key has a description (the editor shows it on hover).
+    const undocumented: string[] = [];
+    const walk = (node: any, path: string) => {
+      for (const [k, v] of Object.entries<any>(node.properties ?? {})) {
+        if (!v.description && !v.$ref) undocumented.push(`${path}${k}`);
+        walk(v, `${path}${k}.`);
+      }
+      for (const [k, v] of Object.entries<any>(node.$defs ?? {})) walk(v, `$defs.${k}.`);
+    };
+    walk(published, '');
+    expect(undocumented).toEqual([]);
+  });
+});
