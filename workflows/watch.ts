@@ -29,6 +29,8 @@ export class BronzeWatcher {
   private readonly opts: Required<Omit<WatchOptions, 'ingest'>> & { ingest: IngestOptions };
   private watcher: FSWatcher | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Keys between their first event and the moment they run (or vanish): what `busy` counts. */
+  private readonly settling = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly queue: Array<() => void> = [];
   private readonly reported = new Set<string>();
@@ -62,13 +64,14 @@ export class BronzeWatcher {
     this.watcher?.close();
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
+    this.settling.clear();
     this.queue.length = 0;
     await Promise.allSettled([...this.running.values()]);
   }
 
   /** Number of executions running or waiting for a slot. */
   get busy(): number {
-    return this.active + this.queue.length + this.pending.size;
+    return this.active + this.queue.length + this.settling.size;
   }
 
   private consider(name: string): void {
@@ -88,17 +91,20 @@ export class BronzeWatcher {
     }
     const prev = this.pending.get(key);
     if (prev) clearTimeout(prev);
+    this.settling.add(key);
     this.pending.set(key, setTimeout(() => void this.settle(key, dataset, -1, 0), this.opts.pollMs));
   }
 
   /** Wait until size and mtime stay the same for settleMs, then run it. */
   private async settle(key: string, dataset: string, lastSize: number, stableFor: number): Promise<void> {
     this.pending.delete(key);
-    if (this.stopping) return;
+    if (this.stopping) { this.settling.delete(key); return; }
     const s = await stat(join(this.lake.dir, key)).catch(() => undefined);
-    if (!s || !s.isFile()) return; // deleted or renamed away before it settled
+    if (this.pending.has(key)) return; // a newer event restarted the wait meanwhile
+    if (!s || !s.isFile()) { this.settling.delete(key); return; } // deleted or renamed away before it settled
     const signature = `${s.size}:${s.mtimeMs}`;
     if (s.size === lastSize && stableFor + this.opts.pollMs >= this.opts.settleMs) {
+      this.settling.delete(key);
       if (this.seen.get(key) === signature) return; // the same bytes already ran (a second event for one write)
       this.seen.set(key, signature);
       this.schedule(key, dataset);

@@ -143,7 +143,7 @@ const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
   startedAt AS started_at, finishedAt AS finished_at, durationMs AS duration_ms, rowsIn AS rows_in, rowsValid AS rows_valid,
   rowsQuarantined AS rows_quarantined, rowsSuperseded AS rows_superseded, partitions, error->>'name' AS error_name,
   error->>'message' AS error_message, warnings, reasons, quality, gold, execution
-FROM read_json('_strata/runs/*/*.json', format = 'auto', maximum_object_size = 268435456, columns = {
+FROM read_json('_strata/runs/*/*.json', format = 'auto', columns = {
   runId: 'VARCHAR', dataset: 'VARCHAR', status: 'VARCHAR', source: 'JSON', startedAt: 'TIMESTAMP', finishedAt: 'TIMESTAMP',
   durationMs: 'BIGINT', rowsIn: 'BIGINT', rowsValid: 'BIGINT', rowsQuarantined: 'BIGINT', rowsSuperseded: 'BIGINT',
   partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;

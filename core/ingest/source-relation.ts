@@ -14,7 +14,7 @@ export const REL = '__rel';
 export const REJECTS = '__rejects';
 
 /** Longest CSV record accepted. DuckDB's default (2 MB) would reject a legitimate 10 MB text field. */
-const MAX_LINE_BYTES = 64 << 20;
+const MAX_LINE_BYTES = 32 << 20;
 const NO_NULL = '\u0002strata:no-null\u0002';
 
 export interface SourceRelation {

@@ -251,7 +251,7 @@ function malformedMessage(): string {
     WHEN 'UNQUOTED VALUE' THEN 'malformed record: unterminated or stray quote'
     WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
     WHEN 'INVALID UNICODE' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
-    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than 64 MB'
+    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than 32 MB'
     ELSE 'malformed record: ' || lower(error_type) || ' (' || error_message || ')' END`;
 }
 

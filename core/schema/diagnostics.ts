@@ -22,6 +22,11 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
 
 /** The closest candidate by edit distance, for "did you mean" fixes. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  // A truncated or extended spelling ("integr", "timestamps") is a stronger hint than edit distance.
+  const prefix = candidates.filter((c) => c.length >= 3 && (w.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(w)))
+    .sort((a, b) => Math.abs(a.length - w.length) - Math.abs(b.length - w.length))[0];
+  if (prefix && w.length >= 3) return prefix;
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {

@@ -15,6 +15,8 @@ export interface ParquetType {
   logical?: 'STRING' | 'DECIMAL' | 'DATE' | 'TIMESTAMP_MILLIS';
 }
 
+import { closest } from './diagnostics.ts';
+
 const SIMPLE: readonly TypeName[] = ['string', 'boolean', 'int', 'bigint', 'double', 'float', 'date', 'timestamp'];
 
 export const TYPE_NAMES: readonly string[] = [...SIMPLE, 'decimal(p,s)'];
@@ -34,7 +36,8 @@ export function parseType(text: string): LogicalType | { error: string } {
   const alias: Record<string, string> = {
     varchar: 'string', text: 'string', integer: 'int', long: 'bigint', real: 'float', bool: 'boolean', datetime: 'timestamp',
   };
-  const hint = alias[t] ? `did you mean "${alias[t]}"?` : `use one of ${TYPE_NAMES.join(', ')}`;
+  const guess = alias[t] ?? closest(t, [...SIMPLE, 'decimal']);
+  const hint = guess ? `did you mean "${guess === 'decimal' ? 'decimal(p,s)' : guess}"?` : `use one of ${TYPE_NAMES.join(', ')}`;
   return { error: `unknown type "${text}": ${hint}` };
 }
 

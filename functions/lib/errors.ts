@@ -6,9 +6,12 @@ const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|Servic
 const NETWORK = /ECONNRESET|ETIMEDOUT|EPIPE|ECONNREFUSED|EAI_AGAIN|socket hang up|NetworkingError|TimeoutError/;
 
 export class TransientError extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+  /** The SDK or network error it stands for (not `cause`: Step Functions interpreters report `cause` as the Cause). */
+  readonly original: unknown;
+  constructor(message: string, original?: unknown) {
+    super(message);
     this.name = 'Strata.Transient';
+    this.original = original;
   }
 }
 

@@ -34,6 +34,9 @@ export function defineStep<I, O>(name: string, schema: object, run: (ctx: Pipeli
         .use(injectLambdaContext(logger, { resetKeys: true }))
         .use({
           before: (request) => {
+            // The level can change between invocations (strata --verbose, tests); read it each time.
+            const level = process.env.STRATA_LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL;
+            if (level && level !== logger.getLevelName()) logger.setLogLevel(level as 'INFO');
             const e = request.event as { runId?: string; dataset?: string; stage?: { runId?: string; dataset?: string } };
             logger.appendKeys({ step: name, runId: e.runId ?? e.stage?.runId, dataset: e.dataset ?? e.stage?.dataset });
           },

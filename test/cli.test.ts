@@ -1,0 +1,117 @@
+// The strata command, run as a user runs it: a child process on the project's Node, real files, exit codes.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
+
+const exec = promisify(execFile);
+const CLI = resolve('cli/strata.ts');
+let dir: string;
+
+async function strata(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'strata-cli-'));
+  await mkdir(join(dir, 'schemas'));
+  await writeFile(join(dir, 'schemas', 'orders.yaml'), ordersSchema({ maxRatio: 0.5 }));
+  await writeFile(join(dir, 'good.csv'), `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bob,SHIPPED,5.50,Jun 13 2025,2025-06-13T11:00:00Z\n3,Cy,NEW,-1,Jun 13 2025,2025-06-13T12:00:00Z\n`);
+  await writeFile(join(dir, 'bad.csv'), `${ORDERS_HEADER}\nx,Ann,NEW,10.00,Jun 12 2025,\n`);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('strata', () => {
+  it('check: exit 0 on clean schemas, exit 1 with file:line: message (fix) on errors', async () => {
+    const ok = await strata('check');
+    expect(ok).toMatchObject({ code: 0 });
+    expect(ok.stdout).toMatch(/^ok: 1 dataset \(orders\)/);
+    await writeFile(join(dir, 'schemas', 'broken.yaml'), 'dataset: broken\nsource: { format: csv }\ncolumns:\n  - { name: id, type: integr }\n');
+    try {
+      const bad = await strata('check');
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('schemas/broken.yaml:4:23: unknown type "integr": did you mean "int"?');
+      const json = JSON.parse((await strata('check', '--json')).stdout);
+      expect(json).toMatchObject({ ok: false, diagnostics: [expect.objectContaining({ file: 'schemas/broken.yaml', line: 4 })] });
+    } finally {
+      await rm(join(dir, 'schemas', 'broken.yaml'));
+    }
+  });
+
+  it('ingest: a summary per file; --json prints only the run records; exit 1 when a file is rejected', async () => {
+    const human = await strata('ingest', 'orders', 'good.csv');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/✓ SUCCEEDED orders {2}bronze\/orders\/good\.csv/);
+    expect(human.stdout).toContain('3 rows in · 2 valid · 1 quarantined · 2 partitions written');
+    expect(human.stdout).toContain('1 × amount min: -1 is below min 0 (first at line 4)');
+    const bad = await strata('ingest', 'orders', 'bad.csv', '--json');
+    expect(bad.code).toBe(1);
+    const records = JSON.parse(bad.stdout);
+    expect(records).toEqual([expect.objectContaining({ status: 'REJECTED', rowsIn: 1, rowsQuarantined: 1, error: expect.objectContaining({ name: 'Strata.RejectedFile' }) })]);
+  });
+
+  it('ingest: bad arguments get a one-line message, not a stack trace', async () => {
+    const r = await strata('ingest', 'orders', 'missing.csv');
+    expect(r).toMatchObject({ code: 2, stderr: 'missing.csv: no such file\n' });
+    const u = await strata('ingest', 'nosuch', 'good.csv');
+    expect(u.code).toBe(1);
+    expect(u.stderr).toBe('Strata.UnknownDataset: no schema defines dataset "nosuch" (known: orders)\n');
+    expect((await strata('frobnicate')).stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('query: table, csv and json over silver, quarantine and strata.runs', async () => {
+    const t = await strata('query', 'select order_id, status from silver.orders order by 1');
+    expect(t.stdout).toBe('order_id  status\n────────  ───────\n1         NEW\n2         SHIPPED\n');
+    const c = await strata('query', '--format', 'csv', 'select order_id, customer_name from silver.orders order by 1');
+    expect(c.stdout).toBe('order_id,customer_name\n1,Ann\n2,Bob\n');
+    const j = JSON.parse((await strata('query', '--json', "select reasons[1].rule as rule, line from quarantine.orders where source = 'bronze/orders/good.csv'")).stdout);
+    expect(j).toEqual([{ rule: 'min', line: 4 }]);
+    const runs = JSON.parse((await strata('query', '--json', 'select status, count(*) as n from strata.runs group by 1 order by 1')).stdout);
+    expect(runs).toEqual([{ status: 'REJECTED', n: 1 }, { status: 'SUCCEEDED', n: 1 }]);
+    const err = await strata('query', 'select * from silver.nope');
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/^query failed: Table with name nope does not exist/);
+  });
+
+  it('runs: history, and one run with its execution path and per-state timings', async () => {
+    const list = await strata('runs', '--json');
+    const records = JSON.parse(list.stdout) as Array<{ runId: string; status: string }>;
+    expect(records.map((r) => r.status)).toEqual(['REJECTED', 'SUCCEEDED']);
+    const one = await strata('runs', records[1]!.runId);
+    expect(one.stdout).toMatch(/execution .* \(local\): Stage → Route → SilverQuality → CommitSilver → RegisterSilver → Gold → RecordRun → Succeeded/);
+    expect(one.stdout).toMatch(/CommitSilver\s+\d+\s+0/);
+  });
+
+  it('plan: the plan, its SQL, and the state machine', async () => {
+    const asl = JSON.parse((await strata('plan', 'orders', '--asl')).stdout);
+    expect(asl.StartAt).toBe('Stage');
+    expect((await strata('plan', 'orders', '--sql')).stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS "order_id"/);
+    expect(JSON.parse((await strata('plan', 'orders', '--json')).stdout)).toMatchObject({ dataset: 'orders', mode: 'upsert', primaryKey: ['order_id'] });
+  });
+
+  it('init: drafts a schema from a sample that checks and ingests as written', async () => {
+    const sample = join(dir, 'stations.csv');
+    await writeFile(sample, 'Station ID,Station Name,Opened On,Elevation (m),Last Reading\n00101,North Point,2001-03-04,12.5,2025-06-01 10:00:00\n00102,South Gate,1999-12-31,,2025-06-01 11:30:00\n');
+    const r = await strata('init', 'stations', '--from', 'stations.csv');
+    expect(r.code).toBe(0);
+    const yaml = await readFile(join(dir, 'schemas', 'stations.yaml'), 'utf8');
+    expect(yaml).toContain('# yaml-language-server: $schema=../core/schema/dataset.schema.json');
+    expect(yaml).toContain('- { name: station_id, type: string, from: Station ID, required: true }');
+    expect(yaml).toContain('- { name: elevation_m, type: double, from: Elevation (m) }');
+    expect(yaml).toMatch(/partitionBy:\n {2}- name: dt\n {4}column: last_reading\n {4}transform: day/);
+    expect((await strata('check')).code).toBe(0);
+    const ing = await strata('ingest', 'stations', 'stations.csv', '--json');
+    expect(JSON.parse(ing.stdout)[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2 });
+    expect((await strata('init', 'stations', '--from', 'stations.csv')).code).toBe(1); // no silent overwrite
+    await copyFile(join(dir, 'schemas', 'stations.yaml'), join(dir, 'stations.bak'));
+  });
+});
