@@ -22,6 +22,8 @@ export interface IngestOptions {
   retryIntervalMs?: number;
   runId?: string;
   onEvent?: LocalRunOptions['onEvent'];
+  /** Content id of the object when the caller knows it (S3 events carry the ETag; `strata ingest` hashes while copying). */
+  etag?: string;
 }
 
 export interface IngestResult {
@@ -33,8 +35,8 @@ export interface IngestResult {
 export async function ingestFile(lake: LocalLake, dataset: string, file: string, opts: IngestOptions = {}): Promise<IngestResult> {
   lake.ctx.plans.get(dataset);
   const key = `${layout.bronze(dataset)}${basename(file)}`;
-  await lake.storage.putFile(key, file);
-  return ingestKey(lake, dataset, key, opts);
+  const { contentId } = await lake.storage.putFileHashed(key, file);
+  return ingestKey(lake, dataset, key, { ...opts, etag: contentId });
 }
 
 /** Ingest an object already in bronze (what an S3 event does in AWS, and what `strata dev` does locally). */
@@ -42,7 +44,7 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
   const plan = lake.ctx.plans.get(dataset);
   const started = new Date();
   const runId = opts.runId ?? newRunId(started);
-  const input: RunInput = { dataset, runId, source: { key }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
+  const input: RunInput = { dataset, runId, source: { key, ...(opts.etag ? { etag: opts.etag } : {}) }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
   const asl = renderAsl(plan, { goldTables: goldTablesFor(lake.plans, dataset) });
   const execution = await executeLocal(asl, input, {
     ctx: lake.ctx, name: runId,

@@ -4,7 +4,8 @@
 // Writers never modify the file in place: under a lock they copy it, change the copy and rename it over the
 // original. Readers (strata query) therefore never wait for a writer and never see half a registration; a
 // reader that opened the old file keeps reading the old version (its data files are retained, see gc).
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import type { GlueTableInput } from '../plan/glue-table.ts';
@@ -51,7 +52,7 @@ export class LocalCatalog implements Catalog {
   }
 
   /** Copy, change, swap. Serialised across processes by a lock file next to the catalog. */
-  async write<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
+  async write<T>(fn: (db: Duck) => Promise<T>, afterSwap?: (result: T) => Promise<void>): Promise<T> {
     await mkdir(this.lakeDir, { recursive: true });
     return withLock(`${this.file}.lock`, async () => {
       const tmp = `${this.file}.next-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -69,6 +70,7 @@ export class LocalCatalog implements Catalog {
           db.close();
         }
         await rename(tmp, this.file);
+        if (afterSwap) await afterSwap(result); // still under the lock: markers never run ahead of the catalog
         return result;
       } catch (e) {
         await rm(tmp, { force: true });
@@ -78,12 +80,37 @@ export class LocalCatalog implements Catalog {
     });
   }
 
+  /**
+   * What the catalog last registered for a table (a manifest version, or a hash of a file list), in a small file
+   * beside it: a repeated registration (re-ingest, concurrent runs converging) then costs a read, not a catalog write.
+   */
+  private marker(layer: string, name: string): string {
+    return join(this.lakeDir, '_strata', 'catalog', `${layer}.${name}`);
+  }
+
+  private async registered(layer: string, name: string): Promise<string | undefined> {
+    if (!(await stat(this.file).then(() => true, () => false))) return undefined;
+    return readFile(this.marker(layer, name), 'utf8').catch(() => undefined);
+  }
+
+  private async remember(layer: string, name: string, what: string): Promise<void> {
+    await mkdir(join(this.lakeDir, '_strata', 'catalog'), { recursive: true });
+    await writeFile(this.marker(layer, name), what);
+  }
+
   async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
+    const stamp = `v${m.version}:${table.glue.Parameters['strata.schema_hash'] ?? ''}`;
+    if ((await this.registered(table.layer, table.name)) === stamp) return { created: 0, updated: 0, deleted: 0 };
     const files = Object.values(m.partitions).flatMap((p) => p.files);
+    // Files all written with the table's current schema hold every column: no need to read their footers.
+    const current = table.glue.Parameters['strata.schema_hash'];
+    const uniform = current !== undefined && Object.values(m.partitions).every((p) => p.schemaHash === current);
     return this.write(async (db) => {
+      const held = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.tables WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
+      if (held.v !== null && held.v > m.version) return { created: 0, updated: 0, deleted: 0, registered: false }; // a newer version is registered already
       const before = await db.all<{ path: string; location: string }>(
         `SELECT path, location FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
-      await createView(db, table, files, this.lakeDir);
+      await createView(db, table, files, uniform);
       await db.run(`DELETE FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
       const parts = Object.values(m.partitions);
       if (parts.length) {
@@ -93,9 +120,11 @@ export class LocalCatalog implements Catalog {
       }
       await db.run(`INSERT OR REPLACE INTO strata.tables VALUES (${str(table.layer)}, ${str(table.name)}, ${m.version}, ${str(m.schemaHash)}, `
         + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
-      for (const h of m.history) {
-        await db.run(`INSERT OR IGNORE INTO strata.history VALUES (${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
-          + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${str(JSON.stringify(h.changes))})`);
+      const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
+      const fresh = m.history.filter((h) => h.version > (known.v ?? 0));
+      if (fresh.length) {
+        await db.run(`INSERT OR IGNORE INTO strata.history VALUES ${fresh.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
+          + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${str(JSON.stringify(h.changes))})`).join(', ')}`);
       }
       const old = new Map(before.map((b) => [b.path, b.location]));
       let created = 0, updated = 0;
@@ -104,12 +133,15 @@ export class LocalCatalog implements Catalog {
         if (was === undefined) created++; else if (was !== p.location) updated++;
         old.delete(p.path);
       }
-      return { created, updated, deleted: old.size };
-    });
+      return { created, updated, deleted: old.size, registered: true };
+    }, async (r) => { if (r.registered) await this.remember(table.layer, table.name, stamp); })
+      .then(({ created, updated, deleted }) => ({ created, updated, deleted }));
   }
 
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
-    await this.write((db) => createView(db, table, files, this.lakeDir));
+    const stamp = `files:${createHash('sha256').update(JSON.stringify([table.glue, files])).digest('hex').slice(0, 32)}`;
+    if ((await this.registered(table.layer, table.name)) === stamp) return;
+    await this.write((db) => createView(db, table, files, false), () => this.remember(table.layer, table.name, stamp));
   }
 
   private runsView = false;
@@ -120,9 +152,13 @@ export class LocalCatalog implements Catalog {
    */
   async putRun(_run: RunRecord): Promise<void> {
     if (this.runsView) return;
-    const present = await this.readOnly((db) => db.all(`SELECT 1 FROM duckdb_views() WHERE schema_name = 'strata' AND view_name = 'runs'`))
-      .then((r) => r.length > 0, () => false);
-    if (!present) await this.write((db) => db.run(RUNS_VIEW));
+    // A marker next to the catalog says the view exists, so a new process need not open the catalog to know.
+    const marker = join(this.lakeDir, '_strata', '.runs-view');
+    if (!(await stat(marker).then(() => true, () => false))) {
+      await this.write((db) => db.run(RUNS_VIEW));
+      await mkdir(join(this.lakeDir, '_strata'), { recursive: true });
+      await writeFile(marker, `${RUNS_VIEW_VERSION}\n`);
+    }
     this.runsView = true;
   }
 
@@ -138,6 +174,7 @@ export class LocalCatalog implements Catalog {
   }
 }
 
+const RUNS_VIEW_VERSION = 1;
 const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
   runId AS run_id, dataset, status, source->>'key' AS source_key, source->>'etag' AS source_etag,
   startedAt AS started_at, finishedAt AS finished_at, durationMs AS duration_ms, rowsIn AS rows_in, rowsValid AS rows_valid,
@@ -158,7 +195,7 @@ export function readColumns(glue: GlueTableInput): Array<{ name: string; type: s
  * from the first file (union_by_name; a column no file has yet reads as NULL). Paths are lake-relative, resolved
  * through file_search_path, so a lake folder can be moved.
  */
-async function createView(db: Duck, table: CatalogTable, files: readonly string[], lakeDir: string): Promise<void> {
+async function createView(db: Duck, table: CatalogTable, files: readonly string[], allColumnsPresent: boolean): Promise<void> {
   const cols = readColumns(table.glue);
   const name = `${ident(table.layer)}.${ident(table.name)}`;
   if (!files.length) {
@@ -167,14 +204,17 @@ async function createView(db: Duck, table: CatalogTable, files: readonly string[
     return;
   }
   const list = `[${files.map(str).join(', ')}]`;
-  const source = `read_parquet(${list}, union_by_name = true, hive_partitioning = false)`;
-  const present = new Set((await db.columns(`SELECT * FROM ${source}`)).map((c) => c.name));
+  // Files of one schema version need no union by name, which reads every footer each time the view is bound;
+  // files of several versions do (otherwise DuckDB would use the first file's columns for all).
+  const source = `read_parquet(${list}, union_by_name = ${allColumnsPresent ? 'false' : 'true'}, hive_partitioning = false)`;
+  const present = allColumnsPresent
+    ? new Set(cols.map((c) => c.name))
+    : new Set((await db.columns(`SELECT * FROM ${source}`)).map((c) => c.name));
   const select = cols.map((c) => {
     const t = duckTypeOfGlue(c.type);
     if (!present.has(c.name)) return `CAST(NULL AS ${t ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`;
     return t ? `CAST(${ident(c.name)} AS ${t}) AS ${ident(c.name)}` : ident(c.name);
   }).join(', ');
-  void lakeDir;
   await db.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${select} FROM ${source}`);
 }
 

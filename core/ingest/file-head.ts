@@ -98,3 +98,41 @@ export function sniffFormatHint(head: Buffer, declared: string): string | undefi
   if (declared === 'json' && t.startsWith('{')) return 'the file looks like JSON lines; declare source.format: jsonl';
   return undefined;
 }
+
+/**
+ * Whether the header (the first line after skipRows) is a plain one-line CSV record: quotes only around whole
+ * fields, no newline inside. Only then may DuckDB be told to skip it (a header it cannot parse made its skip
+ * swallow the next record without a trace).
+ */
+export function isPlainHeader(head: Buffer, d: CsvDialect): boolean {
+  let text = stripBom(head).toString('utf8');
+  for (let i = 0; i < d.skipRows; i++) {
+    const nl = text.indexOf('\n');
+    if (nl < 0) return false;
+    text = text.slice(nl + 1);
+  }
+  const end = text.search(/\r?\n/);
+  if (end < 0) return false;
+  if (/^(\r?\n)/.test(text)) return false; // a blank line before the header: let the exact path handle it
+  const line = text.slice(0, end);
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === d.quote && d.quote !== '') {
+      i++;
+      for (;;) {
+        if (i >= line.length) return false; // unterminated quote (or a newline inside quotes)
+        if (line[i] === d.escape && line[i + 1] === d.quote && (d.escape !== d.quote || true)) { i += 2; continue; }
+        if (line[i] === d.quote) { i++; break; }
+        i++;
+      }
+      if (i < line.length && line[i] !== d.delimiter) return false; // text after a closing quote
+    } else {
+      while (i < line.length && line[i] !== d.delimiter) {
+        if (line[i] === d.quote && d.quote !== '') return false; // a quote inside an unquoted field
+        i++;
+      }
+    }
+    i++; // the delimiter (or past the end)
+  }
+  return true;
+}

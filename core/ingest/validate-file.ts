@@ -12,7 +12,7 @@ import { ident, str } from '../sql/quote.ts';
 import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
 import { scanRecordLines, type RecordLines } from './record-lines.ts';
-import { REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
+import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
   db: Duck;
@@ -64,8 +64,70 @@ export interface ValidateResult {
 
 const TYPED = '__typed';
 
+/** How every Parquet file strata writes is compressed (Athena reads zstd; BROTLI it does not). */
+export const PARQUET_CODEC = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
+
 export async function validateFile(input: ValidateInput): Promise<ValidateResult> {
+  const fast = await singlePass(input);
+  if (fast) return fast;
+  return exactPass(input);
+}
+
+/**
+ * The common case, a file without a single bad row, in one pass: read, type, check and write Parquet in one COPY,
+ * rows split by validity into sibling folders. If any row is bad (or a key repeats), its record number and line
+ * are needed, which a streaming COPY cannot give: the output is dropped and the exact pass runs instead.
+ */
+async function singlePass(input: ValidateInput): Promise<ValidateResult | undefined> {
   const { db, plan, outDir } = input;
+  const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true });
+  if (!src.headerSkipped || src.fileProblems.length) return undefined;
+  const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError });
+  const parts = plan.partitions.map((p) => p.name);
+  const dir = join(outDir, 'data');
+  await mkdir(dir, { recursive: true });
+  const copies = parts.map((p) => `${ident(p)} AS ${ident(`__p_${p}`)}`);
+  const select = `SELECT *${copies.length ? `, ${copies.join(', ')}` : ''} FROM (SELECT ${plan.validation.silverSelect}, ${OK} FROM (${typed}))`;
+  const by = ['__ok', ...parts.map((p) => ident(`__p_${p}`))].join(', ');
+  let stats: Array<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>;
+  await db.run('SET preserve_insertion_order = false');
+  try {
+    stats = await db.all(`COPY (${select}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-{i}', RETURN_STATS true)`);
+  } catch {
+    await discard(db, dir);
+    return undefined; // the exact pass reads it again and reports what is wrong with it
+  } finally {
+    await db.run('SET preserve_insertion_order = true');
+  }
+  const keysOf = (s: (typeof stats)[number]) => new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+  const good = stats.filter((s) => keysOf(s).get('__ok') === 'true');
+  const bad = stats.length - good.length;
+  const malformed = src.hasRejects ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${REJECTS}`)).n : 0;
+  let repeats = 0;
+  if (!bad && !malformed && plan.primaryKey.length && good.length) {
+    const pk = plan.primaryKey.map(ident).join(', ');
+    repeats = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM read_parquet([${good.map((g) => pathLit(g.filename)).join(', ')}]) GROUP BY ${pk} HAVING count(*) > 1)`)).n;
+  }
+  if (bad || malformed || repeats) {
+    await discard(db, dir);
+    return undefined;
+  }
+  const files: StagedFile[] = good.map((s) => {
+    const keys = keysOf(s);
+    return { file: relativeTo(outDir, s.filename), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: parts.map((p) => keys.get(`__p_${p}`) ?? null) };
+  });
+  const rows = files.reduce((a, f) => a + f.rows, 0);
+  return { rowsIn: rows, rowsValid: rows, rowsQuarantined: 0, rowsSuperseded: 0, files, reasons: [], warnings: src.warnings, fileProblems: [] };
+}
+
+async function discard(db: Duck, dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
+}
+
+/** Every file, however bad: materialise the typed rows once (their rowids number the records), then write both outputs. */
+async function exactPass(input: ValidateInput): Promise<ValidateResult> {
+  const { db, plan } = input;
   let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
   const typedSql = (s: SourceRelation) => typedSelect({
     columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError,
@@ -172,11 +234,16 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
     const select = `SELECT ${plan.validation.silverSelect} FROM ${TYPED} WHERE ${validWhere}`;
     const parts = plan.partitions.map((p) => ident(p.name));
     const target = parts.length ? join(outDir, 'data') : join(outDir, 'data', 'part-0.parquet');
+    // zstd level 1: the same size as the default level 3 on our data and 20% faster to write (bench/RESULTS.md).
     const opts = parts.length
-      ? `FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
-      : `FORMAT parquet, COMPRESSION zstd, RETURN_STATS true`;
+      ? `FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
+      : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
+    // Row order inside a partition carries no meaning (the typed table's rowids already numbered the records), so
+    // let DuckDB write partitions without preserving insertion order.
+    await db.run('SET preserve_insertion_order = false');
     const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(
       `COPY (${select}) TO ${pathLit(target)} (${opts})`);
+    await db.run('SET preserve_insertion_order = true');
     for (const s of stats) {
       const keys = new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
       files.push({
@@ -213,7 +280,7 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
     quarantineFile = 'quarantine.parquet';
     await db.run(`CREATE OR REPLACE TEMP TABLE __quarantine AS SELECT * FROM (${all}) ORDER BY record`);
     if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr);
-    await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, COMPRESSION zstd)`);
+    await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
     const q = await db.one<{ n: number }>(`SELECT count(*) AS n FROM __quarantine`);
     if (q.n !== rowsQuarantined) throw new StrataError(ERRORS.Internal, `quarantined ${q.n} rows for ${input.key}, expected ${rowsQuarantined}`);
     reasons = (await db.all<ReasonCount & { column: string | null }>(`
@@ -251,7 +318,7 @@ function malformedMessage(): string {
     WHEN 'UNQUOTED VALUE' THEN 'malformed record: unterminated or stray quote'
     WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
     WHEN 'INVALID UNICODE' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
-    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than 32 MB'
+    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than ' || (${MAX_LINE_BYTES} >> 20) || ' MB'
     ELSE 'malformed record: ' || lower(error_type) || ' (' || error_message || ')' END`;
 }
 

@@ -6,9 +6,10 @@ import { pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
 import { partitionPath } from '../plan/partitioning.ts';
 import { ident } from '../sql/quote.ts';
-import type { Storage } from '../storage/port.ts';
+import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion } from '../table/manifest.ts';
 import { commitTable } from '../table/store.ts';
+import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { PipelineContext } from './context.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
 import { readStageManifest, type StageManifest } from './stage.ts';
@@ -90,7 +91,8 @@ async function buildVersion(
       files.push(to);
       bytes += part.files[i]!.bytes;
     }
-    return { ...common, files, rows: (base?.rows ?? 0) + stagedRows, bytes };
+    // The version is written with today's schema only if every file in it was (old files may lack new columns).
+    return { ...common, files, rows: (base?.rows ?? 0) + stagedRows, bytes, schemaHash: base && base.schemaHash !== plan.schemaHash ? 'mixed' : plan.schemaHash };
   }
   // Upsert (or compaction): rewrite the partition as one file. Rows of the base whose key arrives again are
   // replaced; schema evolution is applied on the way (old files lack new columns: they read as NULL).
@@ -101,10 +103,10 @@ async function buildVersion(
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
       const file = join(dir, `part-${input.runId}-0.parquet`);
       const stats = await db.all<{ count: number; file_size_bytes: number }>(
-        `COPY (${mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS true)`);
+        `COPY (${mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
       return { rows: Number(stats[0]?.count ?? 0), bytes: Number(stats[0]?.file_size_bytes ?? 0) };
     }, ctx.duck));
-    return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes };
+    return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes, schemaHash: plan.schemaHash };
   });
 }
 
@@ -124,8 +126,4 @@ function mergeSql(_db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: s
   return `${old} UNION ALL ${fresh}`;
 }
 
-export async function removePrefix(storage: Storage, prefix: string): Promise<void> {
-  const objs = await storage.list(prefix);
-  if (objs.length) await storage.delete(objs.map((o) => o.key));
-}
 

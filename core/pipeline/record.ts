@@ -3,7 +3,8 @@
 import { ERRORS } from '../errors.ts';
 import { layout } from '../plan/layout.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
-import { quarantineKey, removePrefix } from './commit.ts';
+import { removePrefix } from '../storage/prefix.ts';
+import { quarantineKey } from './commit.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
 import { registerQuarantine } from './register.ts';

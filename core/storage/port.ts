@@ -29,6 +29,8 @@ export interface Storage {
   /** Copy an immutable object (local: a hard link; S3: a server-side copy). */
   copy(from: string, to: string): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Every object under a prefix that names a folder ("staging/orders/<run>/"). */
+  deletePrefix(prefix: string): Promise<void>;
   /** Upload a local file to key. */
   putFile(key: string, localPath: string): Promise<ObjectInfo>;
   /** A local path holding the object's bytes while fn runs (local: the file itself; S3: a copy in /tmp). */

@@ -14,6 +14,8 @@ export interface PartitionVersion {
   bytes: number;
   runId: string;
   committedAt: string;
+  /** Schema hash the files were written with ('mixed' when they span schema versions). */
+  schemaHash?: string;
 }
 
 export interface Change {

@@ -5,6 +5,7 @@
 // on top of its versions and the swap is tried again; partitions it did not touch are reused as built. So two
 // runs touching the same partition both land, and readers see a partition's old version or its new one.
 import { ERRORS, StrataError } from '../errors.ts';
+import { mapLimit } from '../util/limit.ts';
 import { layout } from '../plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
 import { applyCommit, emptyManifest, type Change, type PartitionVersion, type TableManifest } from './manifest.ts';
@@ -61,14 +62,15 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       await discard(storage, [...built.values()].map((b) => b.prefix));
       return { status: 'already', committedBy: manifest.sources[req.source.id]!.runId, manifest, changes: [] };
     }
-    for (const path of req.paths) {
+    // Partitions are independent: build their versions concurrently (file links locally, copies in S3).
+    await mapLimit(req.paths, 16, async (path) => {
       const base = manifest.partitions[path];
       const prev = built.get(path);
-      if (prev && prev.baseLocation === base?.location) continue; // still built on the current version
+      if (prev && prev.baseLocation === base?.location) return; // still built on the current version
       if (prev) await discard(storage, [prev.prefix]);
       const prefix = versionFolder(req.root, path, req.runId, attempt);
       built.set(path, { baseLocation: base?.location, version: await req.build(path, base, prefix), prefix });
-    }
+    });
     const versions = Object.fromEntries(req.paths.map((p) => [p, built.get(p)!.version]));
     const { manifest: next, changes } = applyCommit(manifest, {
       runId: req.runId, at: req.at, kind: req.kind, versions,
@@ -88,8 +90,5 @@ export function versionFolder(root: string, path: string, runId: string, attempt
 }
 
 async function discard(storage: Storage, prefixes: string[]): Promise<void> {
-  for (const p of prefixes) {
-    const objs = await storage.list(p);
-    if (objs.length) await storage.delete(objs.map((o) => o.key));
-  }
+  await mapLimit(prefixes, 16, (p) => storage.deletePrefix(p));
 }

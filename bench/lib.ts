@@ -1,0 +1,68 @@
+// Benchmark plumbing: data preparation, timing (median of runs), child processes for peak memory.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { withDuck, pathLit } from '../core/engine/duckdb.ts';
+import { vegaDataDir } from '../cli/commands/demo.ts';
+
+export const DATA = resolve('bench/.data');
+export const WORK = resolve('bench/.work');
+
+export async function median(runs: number, fn: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) xs.push(await fn());
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)]!;
+}
+
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** flights-3m.parquet (vega-datasets) as CSV, and slices of it, made once. */
+export async function flightsCsv(rows: number): Promise<string> {
+  await mkdir(DATA, { recursive: true });
+  const file = join(DATA, `flights-${rows}.csv`);
+  if (!existsSync(file)) {
+    await withDuck((db) => db.run(`COPY (SELECT * FROM read_parquet(${pathLit(join(vegaDataDir(), 'flights-3m.parquet'))}) LIMIT ${rows}) TO ${pathLit(file)} (HEADER)`));
+  }
+  return file;
+}
+
+export async function freshDir(name: string): Promise<string> {
+  const d = join(WORK, name);
+  await rm(d, { recursive: true, force: true });
+  await mkdir(d, { recursive: true });
+  return d;
+}
+
+const exec = promisify(execFile);
+
+/** Run a bench script in its own process (for peak RSS); it prints one JSON line. */
+export async function child<T>(script: string, args: string[]): Promise<T> {
+  const { stdout } = await exec(process.execPath, [resolve(script), ...args], { maxBuffer: 16 << 20, env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } });
+  const last = stdout.trim().split('\n').pop()!;
+  return JSON.parse(last) as T;
+}
+
+export const FLIGHTS_SCHEMA = `dataset: flights_bench
+source: { format: csv }
+columns:
+  - { name: date, type: timestamp, required: true }
+  - { name: delay, type: int }
+  - { name: distance, type: int, min: 0 }
+  - { name: origin, type: string, required: true, pattern: "[A-Z0-9]{3}" }
+  - { name: destination, type: string, required: true, pattern: "[A-Z0-9]{3}" }
+mode: append
+partitionBy:
+  - { name: dt, column: date, transform: day }
+rejects: { maxRatio: 0.01 }
+`;
+
+export function fmt(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}

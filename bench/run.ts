@@ -1,0 +1,38 @@
+// npm run bench: every performance figure of the project, each as a ratio against a baseline measured in the same
+// run. Writes bench/RESULTS.md (the README quotes it).
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { benchIngest } from './ingest.ts';
+import { benchOrchestration } from './orchestration.ts';
+
+process.env.STRATA_LOG_LEVEL = 'SILENT';
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+const lines: string[] = [];
+const log = (s: string) => { lines.push(s); process.stdout.write(`${s}\n`); };
+
+log(`strata bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+const results: Record<string, unknown> = {};
+if (want('ingest')) {
+  log('\n## bronze → silver ingest (issue 2)');
+  results.ingest = await benchIngest(log);
+}
+if (want('orchestration')) {
+  log('\n## orchestration overhead (issue 3)');
+  results.orchestration = await benchOrchestration(log);
+}
+for (const [name, path, fn] of [['quality', './dqdl.ts', 'benchDqdl'], ['gold', './gold.ts', 'benchGold']] as const) {
+  if (!want(name)) continue;
+  try {
+    const mod = await import(path) as Record<string, (log: (s: string) => void) => Promise<unknown>>;
+    if (typeof mod[fn] !== 'function') continue;
+    log(`\n## ${name}`);
+    results[name] = await mod[fn](log);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+}
+if (only.length === 0) {
+  await writeFile('bench/RESULTS.md', `# Latest \`npm run bench\`\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`);
+  await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+}
