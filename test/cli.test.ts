@@ -87,7 +87,7 @@ describe('strata', () => {
     const records = JSON.parse(list.stdout) as Array<{ runId: string; status: string }>;
     expect(records.map((r) => r.status)).toEqual(['REJECTED', 'SUCCEEDED']);
     const one = await strata('runs', records[1]!.runId);
-    expect(one.stdout).toMatch(/execution .* \(local\): Stage → Route → SilverQuality → CommitSilver → RegisterSilver → Gold → RecordRun → Succeeded/);
+    expect(one.stdout).toMatch(/execution .* \(local\): Stage → Route → SilverQuality → CommitSilver → RegisterSilver → Gold → RecordRun → Finish → Succeeded/);
     expect(one.stdout).toMatch(/CommitSilver\s+\d+\s+0/);
   });
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
-import { checkProject, loadProject } from '../core/schema/project.ts';
+import { checkProject, loadProject } from '../core/project.ts';
 import { compile } from '../core/plan/compile.ts';
 import { ordersSchema } from './helpers/lake.ts';
 

@@ -38,7 +38,7 @@ describe('silver commits', () => {
     const before = { manifest: manifest(l), files: snapshot(l) };
     const again = await l.ingest('orders', f);
     expect(again.record).toMatchObject({ status: 'SKIPPED', committedBy: first.record.runId });
-    expect(again.execution.path).toEqual(['Stage', 'Route', 'Resync', 'RecordRun', 'Succeeded']);
+    expect(again.execution.path).toEqual(['Stage', 'Route', 'Resync', 'RecordRun', 'Finish', 'Succeeded']);
     expect(manifest(l)).toEqual(before.manifest);
     expect(snapshot(l)).toEqual(before.files);
   });
@@ -127,8 +127,8 @@ describe('silver commits', () => {
       runs.push((await l.ingest('orders', await l.file(`m${i}.csv`, csv(...rows)))).record);
     }
     const rowsIn = runs.reduce((a, r) => a + r.rowsIn, 0);
-    const [{ n: silver }] = await l.query<{ n: number }>(`SELECT count(*) AS n FROM silver.orders`);
-    const [{ n: quarantined }] = await l.query<{ n: number }>(`SELECT count(*) AS n FROM quarantine.orders`);
+    const silver = (await l.query<{ n: number }>(`SELECT count(*) AS n FROM silver.orders`))[0]!.n;
+    const quarantined = (await l.query<{ n: number }>(`SELECT count(*) AS n FROM quarantine.orders`))[0]!.n;
     expect(rowsIn).toBe(80);
     expect(silver + quarantined).toBe(rowsIn);
     expect(quarantined).toBe(12);

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../core/plan/compile.ts';
-import { loadProject } from '../core/schema/project.ts';
+import { loadProject } from '../core/project.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
 import { localArn, renderAsl, substituteResources, taskStates, TRANSIENT_ERRORS } from '../workflows/asl.ts';
 import { goldTablesFor } from '../workflows/gold-order.ts';
+import { analyzeGold } from '../core/gold/analyze.ts';
 import { prepareDemoInputs } from '../cli/commands/demo.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 
@@ -18,9 +19,10 @@ const examples = async () => {
 describe('rendered state machines', () => {
   it('every example schema renders a definition that asl-validator accepts (template and with ARNs)', async () => {
     const plans = await examples();
+    const gold = (await analyzeGold(plans)).plans;
     expect(plans.length).toBeGreaterThanOrEqual(3);
     for (const p of plans) {
-      const asl = renderAsl(p, { goldTables: goldTablesFor(plans, p.dataset) });
+      const asl = renderAsl(p, { goldTables: goldTablesFor(gold, p.dataset) });
       for (const def of [asl, substituteResources(asl, localArn)]) {
         const { isValid, errors } = aslValidator(def as never);
         expect({ dataset: p.dataset, isValid, errors }).toEqual({ dataset: p.dataset, isValid: true, errors: [] });
@@ -41,7 +43,7 @@ describe('rendered state machines', () => {
     const asl = renderAsl(p!) as { States: Record<string, any>; StartAt: string };
     expect(asl.StartAt).toBe('Stage');
     expect(Object.keys(asl.States)).toEqual([
-      'Stage', 'Route', 'Resync', 'RejectFile', 'Rejected', 'SilverQuality', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Succeeded', 'RecordFailure', 'Failed',
+      'Stage', 'Route', 'Resync', 'RejectFile', 'Rejected', 'SilverQuality', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Halted', 'Succeeded', 'RecordFailure', 'Failed',
     ]);
     expect(asl.States.Route.Choices).toContainEqual({ Variable: '$.stage.rejectRatio', NumericGreaterThan: p!.maxRejectRatio, Next: 'RejectFile' });
     for (const { state } of taskStates(asl)) {
@@ -71,7 +73,7 @@ describe('every example runs end to end through the local interpreter', () => {
     const m = await lake.ingest('movies', inputs.movies);
     for (const r of [a, f, m]) {
       expect(r.record.status, r.record.dataset).toBe('SUCCEEDED');
-      expect(r.execution.path).toEqual(['Stage', 'Route', 'SilverQuality', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Succeeded']);
+      expect(r.execution.path).toEqual(['Stage', 'Route', 'SilverQuality', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Succeeded']);
       // The run record keeps the execution history.
       expect(r.record.execution?.events?.[0]?.type).toBe('ExecutionStarted');
       expect(r.record.execution?.events?.some((e) => e.type === 'StateExited' && e.state === 'CommitSilver')).toBe(true);

@@ -92,7 +92,9 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
           Next: 'RecordRun',
         }
       : { Type: 'Pass', Comment: 'No gold table reads this dataset.', Result: [], ResultPath: '$.gold', Next: 'RecordRun' },
-    RecordRun: task('record', 'Succeeded', { Comment: 'Write the run record.', ResultPath: '$.outcome' }, 120),
+    RecordRun: task('record', 'Finish', { Comment: 'Write the run record (HALTED if a gold gate blocked a table).', ResultPath: '$.outcome' }, 120),
+    Finish: { Type: 'Choice', Choices: [{ Variable: '$.outcome.halted', BooleanEquals: true, Next: 'Halted' }], Default: 'Succeeded' },
+    Halted: { Type: 'Fail', Comment: 'A quality gate blocked: nothing it guards was published.', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' },
     Succeeded: { Type: 'Succeed' },
     RecordFailure: {
       Type: 'Task', Resource: resourceToken('fail'), TimeoutSeconds: 120, Retry: retry,

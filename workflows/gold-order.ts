@@ -1,6 +1,7 @@
-// Which gold tables a dataset's run refreshes, in dependency order. (Gold support lands with core/gold.)
-import type { DatasetPlan } from '../core/plan/compile.ts';
+// Which gold tables a dataset's run refreshes, in dependency order.
+import type { GoldPlan } from '../core/gold/analyze.ts';
+import { goldSet } from '../core/pipeline/context.ts';
 
-export function goldTablesFor(_plans: readonly DatasetPlan[], _dataset: string): string[] {
-  return [];
+export function goldTablesFor(gold: readonly GoldPlan[], dataset: string): string[] {
+  return goldSet(gold).forDataset(dataset).map((g) => g.table);
 }

@@ -45,7 +45,7 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
   const started = new Date();
   const runId = opts.runId ?? newRunId(started);
   const input: RunInput = { dataset, runId, source: { key, ...(opts.etag ? { etag: opts.etag } : {}) }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
-  const asl = renderAsl(plan, { goldTables: goldTablesFor(lake.plans, dataset) });
+  const asl = renderAsl(plan, { goldTables: goldTablesFor(lake.gold, dataset) });
   const execution = await executeLocal(asl, input, {
     ctx: lake.ctx, name: runId,
     ...(opts.wrap ? { wrap: opts.wrap } : {}),

@@ -4,15 +4,17 @@ import { resolve } from 'node:path';
 import { LocalCatalog } from '../core/catalog/local.ts';
 import type { DuckOptions } from '../core/engine/duckdb.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
-import { planSet, type PipelineContext } from '../core/pipeline/context.ts';
+import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
+import { goldSet, planSet, type PipelineContext } from '../core/pipeline/context.ts';
 import { hasErrors } from '../core/schema/diagnostics.ts';
-import { loadProject, type Project } from '../core/schema/project.ts';
+import { loadProject, type Project } from '../core/project.ts';
 import { LocalStorage } from '../core/storage/local.ts';
 
 export interface LocalLake {
   dir: string;
   project: Project;
   plans: DatasetPlan[];
+  gold: GoldPlan[];
   ctx: PipelineContext;
   storage: LocalStorage;
   catalog: LocalCatalog;
@@ -26,7 +28,11 @@ export async function openLocalLake(opts: { lake?: string; schemas?: string; duc
   const dir = defaultLakeDir(opts.lake);
   const project = await loadProject(resolve(opts.schemas ?? 'schemas'));
   const plans = hasErrors(project.diagnostics) ? [] : project.schemas.map((s) => compile(s.spec));
+  const gold = plans.some((p) => p.gold.length) ? (await analyzeGold(plans)).plans : [];
   const storage = new LocalStorage(dir);
   const catalog = new LocalCatalog(dir);
-  return { dir, project, plans, storage, catalog, ctx: { storage, catalog, plans: planSet(plans), ...(opts.duck ? { duck: opts.duck } : {}) } };
+  return {
+    dir, project, plans, gold, storage, catalog,
+    ctx: { storage, catalog, plans: planSet(plans), gold: goldSet(gold), ...(opts.duck ? { duck: opts.duck } : {}) },
+  };
 }

@@ -1,7 +1,7 @@
 // strata check: every schema file, every rule, every rendered state machine. Exit 1 on any error.
 import { resolve } from 'node:path';
 import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
-import { loadProject } from '../../core/schema/project.ts';
+import { loadProject } from '../../core/project.ts';
 import type { Command } from '../main.ts';
 import { out, plural } from '../output.ts';
 

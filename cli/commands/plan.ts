@@ -21,7 +21,7 @@ export const plan: Command = {
     const lake = await openLake(global);
     const p = lake.ctx.plans.get(dataset);
     if (values.asl) {
-      process.stdout.write(`${JSON.stringify(renderAsl(p, { goldTables: goldTablesFor(lake.plans, dataset) }), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(renderAsl(p, { goldTables: goldTablesFor(lake.gold, dataset) }), null, 2)}\n`);
       return 0;
     }
     if (values.sql) {

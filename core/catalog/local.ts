@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import type { GlueTableInput } from '../plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
-import { ident, str } from '../sql/quote.ts';
+import { str } from '../sql/quote.ts';
+import { createView } from '../engine/views.ts';
 import { withLock } from '../storage/local.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
@@ -29,17 +30,6 @@ CREATE TABLE IF NOT EXISTS strata.history (
   layer VARCHAR, table_name VARCHAR, version BIGINT, run_id VARCHAR, committed_at TIMESTAMP, kind VARCHAR, changes JSON,
   PRIMARY KEY (layer, table_name, version));
 `;
-
-/** Glue (Hive) type → the DuckDB type a local reader sees. */
-export function duckTypeOfGlue(t: string): string | undefined {
-  const m = /^decimal\((\d+),(\d+)\)$/.exec(t);
-  if (m) return `DECIMAL(${m[1]},${m[2]})`;
-  const map: Record<string, string> = {
-    string: 'VARCHAR', boolean: 'BOOLEAN', int: 'INTEGER', bigint: 'BIGINT', double: 'DOUBLE', float: 'FLOAT',
-    date: 'DATE', timestamp: 'TIMESTAMP', smallint: 'SMALLINT', tinyint: 'TINYINT',
-  };
-  return map[t];
-}
 
 export class LocalCatalog implements Catalog {
   readonly kind = 'local' as const;
@@ -110,7 +100,7 @@ export class LocalCatalog implements Catalog {
       if (held.v !== null && held.v > m.version) return { created: 0, updated: 0, deleted: 0, registered: false }; // a newer version is registered already
       const before = await db.all<{ path: string; location: string }>(
         `SELECT path, location FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
-      await createView(db, table, files, uniform);
+      await createView(db, table.layer, table.name, table.glue, files, uniform);
       await db.run(`DELETE FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
       const parts = Object.values(m.partitions);
       if (parts.length) {
@@ -141,7 +131,7 @@ export class LocalCatalog implements Catalog {
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
     const stamp = `files:${createHash('sha256').update(JSON.stringify([table.glue, files])).digest('hex').slice(0, 32)}`;
     if ((await this.registered(table.layer, table.name)) === stamp) return;
-    await this.write((db) => createView(db, table, files, false), () => this.remember(table.layer, table.name, stamp));
+    await this.write((db) => createView(db, table.layer, table.name, table.glue, files, false), () => this.remember(table.layer, table.name, stamp));
   }
 
   private runsView = false;
@@ -185,41 +175,3 @@ FROM read_json('_strata/runs/*/*.json', format = 'auto', columns = {
   durationMs: 'BIGINT', rowsIn: 'BIGINT', rowsValid: 'BIGINT', rowsQuarantined: 'BIGINT', rowsSuperseded: 'BIGINT',
   partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;
 
-/** Columns a reader sees: the table's columns, then its partition keys (as Glue lists them). */
-export function readColumns(glue: GlueTableInput): Array<{ name: string; type: string }> {
-  return [...glue.StorageDescriptor.Columns, ...glue.PartitionKeys].map((c) => ({ name: c.Name, type: c.Type }));
-}
-
-/**
- * CREATE OR REPLACE VIEW <layer>.<name> over exactly these files. Types come from the table definition, never
- * from the first file (union_by_name; a column no file has yet reads as NULL). Paths are lake-relative, resolved
- * through file_search_path, so a lake folder can be moved.
- */
-async function createView(db: Duck, table: CatalogTable, files: readonly string[], allColumnsPresent: boolean): Promise<void> {
-  const cols = readColumns(table.glue);
-  const name = `${ident(table.layer)}.${ident(table.name)}`;
-  if (!files.length) {
-    const select = cols.map((c) => `CAST(NULL AS ${duckTypeOfGlue(c.type) ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`).join(', ');
-    await db.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${select} WHERE false`);
-    return;
-  }
-  const list = `[${files.map(str).join(', ')}]`;
-  // Files of one schema version need no union by name, which reads every footer each time the view is bound;
-  // files of several versions do (otherwise DuckDB would use the first file's columns for all).
-  const source = `read_parquet(${list}, union_by_name = ${allColumnsPresent ? 'false' : 'true'}, hive_partitioning = false)`;
-  const present = allColumnsPresent
-    ? new Set(cols.map((c) => c.name))
-    : new Set((await db.columns(`SELECT * FROM ${source}`)).map((c) => c.name));
-  const select = cols.map((c) => {
-    const t = duckTypeOfGlue(c.type);
-    if (!present.has(c.name)) return `CAST(NULL AS ${t ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`;
-    return t ? `CAST(${ident(c.name)} AS ${t}) AS ${ident(c.name)}` : ident(c.name);
-  }).join(', ');
-  await db.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${select} FROM ${source}`);
-}
-
-/** Nested Hive types (only quarantine uses one) in DuckDB syntax. */
-function glueToDuckNested(t: string): string {
-  return t.replace(/array<(.*)>$/, '$1[]').replace(/struct<(.*)>/, (_, inner: string) =>
-    `STRUCT(${inner.split(',').map((f) => { const [n, ty] = f.split(':'); return `${ident(n!)} ${duckTypeOfGlue(ty!) ?? 'VARCHAR'}`; }).join(', ')})`);
-}

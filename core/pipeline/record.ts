@@ -21,6 +21,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
   const finishedAt = new Date().toISOString();
   const timings = [
     ['stage', s?.ms], ['commit', state.commit?.ms], ['register', state.register?.ms],
+    ...(Array.isArray(state.gold) ? (state.gold as Array<{ table: string; ms?: number }>).map((g) => [`gold:${g.table}`, g.ms]) : []),
   ].filter((t): t is [string, number] => typeof t[1] === 'number').map(([step, ms]) => ({ step, ms }));
   return {
     runId: state.runId,
@@ -34,7 +35,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     rowsValid: s?.rowsValid ?? 0,
     rowsQuarantined: s?.rowsQuarantined ?? 0,
     rowsSuperseded: s?.rowsSuperseded ?? 0,
-    partitions: status === 'SUCCEEDED' ? state.commit?.partitions ?? [] : [],
+    partitions: status === 'SUCCEEDED' || status === 'HALTED' ? state.commit?.partitions ?? [] : [],
     timings,
     warnings: [...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
     reasons: s?.topReasons ?? [],
@@ -50,11 +51,19 @@ export async function writeRecord(ctx: PipelineContext, record: RunRecord): Prom
   await ctx.catalog.putRun(record);
 }
 
-export async function recordSuccess(ctx: PipelineContext, state: RunState): Promise<Pick<RunRecord, 'runId' | 'status'>> {
+/** The end of a run that got through silver. A gold gate that halted makes it HALTED (silver stays committed). */
+export async function recordSuccess(ctx: PipelineContext, state: RunState): Promise<{ runId: string; status: RunStatus; halted: boolean; Error?: string; Cause?: string }> {
+  const halted = (Array.isArray(state.gold) ? state.gold as Array<{ table: string; status: string }> : []).filter((g) => g.status === 'halted');
+  if (halted.length) {
+    const message = `gold quality gate halted ${halted.map((g) => g.table).join(', ')}: silver is committed, those gold tables are unchanged (see the run record's gold results)`;
+    const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message });
+    await writeRecord(ctx, record);
+    return { runId: record.runId, status: 'HALTED', halted: true, Error: ERRORS.QualityHalt, Cause: message };
+  }
   const status: RunStatus = state.stage?.alreadyIngested ? 'SKIPPED' : 'SUCCEEDED';
   const record = buildRecord(state, status);
   await writeRecord(ctx, record);
-  return { runId: record.runId, status };
+  return { runId: record.runId, status, halted: false };
 }
 
 /** The file had too many bad rows: keep them in quarantine, commit nothing, say why. */

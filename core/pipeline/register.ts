@@ -2,7 +2,7 @@
 // is safe to repeat after any crash, and a re-ingest of an already committed object runs it too.
 import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
-import { readManifest } from '../table/store.ts';
+import { readManifest, type ManifestShape } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import type { RegisterOutput } from './payloads.ts';
 
@@ -19,7 +19,7 @@ export async function registerSilver(ctx: PipelineContext, input: { dataset: str
  * registered. So apply, re-read, and apply again until the manifest stayed the same: the last register to finish
  * always leaves the catalog on the newest version (catalogs also ignore versions older than what they hold).
  */
-export async function syncToLatest(ctx: PipelineContext, root: string, plan: DatasetPlan, table: CatalogTable): Promise<SyncSummary> {
+export async function syncToLatest(ctx: PipelineContext, root: string, plan: ManifestShape, table: CatalogTable): Promise<SyncSummary> {
   const total: SyncSummary = { created: 0, updated: 0, deleted: 0 };
   for (let i = 0; i < 20; i++) {
     const { manifest } = await readManifest(ctx.storage, root, plan);

@@ -17,6 +17,15 @@ export interface Project {
   diagnostics: Diagnostic[];
 }
 
+/** A check that needs an engine (gold SQL is bound by DuckDB); runs after the synchronous ones pass. */
+export type AsyncProjectCheck = (schemas: readonly LoadedSchema[]) => Promise<Diagnostic[]>;
+
+const asyncChecks: AsyncProjectCheck[] = [];
+
+export function registerAsyncProjectCheck(check: AsyncProjectCheck): void {
+  if (!asyncChecks.includes(check)) asyncChecks.push(check);
+}
+
 /** A check that needs every schema at once (cross-dataset references, gold dependencies, rules). */
 export type ProjectCheck = (schemas: readonly LoadedSchema[]) => Diagnostic[];
 
@@ -54,7 +63,14 @@ export async function loadProject(dir: string, cwd = process.cwd()): Promise<Pro
       message: `schema folder ${dir} does not exist`, fix: 'create it, or pass --schemas <folder>' }] };
   }
   const files = await Promise.all(names.map(async (n) => ({ file: relative(cwd, join(dir, n)) || n, text: await readFile(join(dir, n), 'utf8') })));
-  return checkProject(files);
+  return checkProjectAsync(files);
+}
+
+export async function checkProjectAsync(files: Array<{ file: string; text: string }>): Promise<Project> {
+  const project = checkProject(files);
+  if (project.diagnostics.some((d) => d.severity === 'error')) return project;
+  for (const check of asyncChecks) project.diagnostics.push(...(await check(project.schemas)));
+  return project;
 }
 
 function uniqueNames(schemas: readonly LoadedSchema[]): Diagnostic[] {

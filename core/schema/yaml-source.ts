@@ -6,11 +6,13 @@ export type Path = ReadonlyArray<string | number>;
 
 export class YamlSource {
   readonly file: string;
+  readonly text: string;
   readonly doc: Document;
   private readonly lines: LineCounter;
 
   constructor(file: string, text: string) {
     this.file = file;
+    this.text = text;
     this.lines = new LineCounter();
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }

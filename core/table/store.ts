@@ -18,7 +18,10 @@ export interface TableShape {
   partitionKeys: string[];
 }
 
-export async function readManifest(storage: Storage, root: string, shape: TableShape | { dataset: string; schemaHash: string; partitions: Array<{ name: string }> }): Promise<{ manifest: TableManifest; etag: string | undefined }> {
+/** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
+export type ManifestShape = TableShape | { dataset: string; schemaHash: string; partitions: Array<{ name: string }> };
+
+export async function readManifest(storage: Storage, root: string, shape: ManifestShape): Promise<{ manifest: TableManifest; etag: string | undefined }> {
   const current = await storage.readVersioned(layout.manifest(root));
   if (current === undefined) {
     const s = 'table' in shape ? shape : { table: shape.dataset, layer: 'silver' as const, schemaHash: shape.schemaHash, partitionKeys: shape.partitions.map((p) => p.name) };

@@ -1,0 +1,330 @@
+// Gold tables of a project, analysed: what each reads, its output columns and their Athena-safe types, the
+// dependency order, portability problems, and — for incremental refresh — how a run's silver partitions map to the
+// gold partitions to recompute. DuckDB parses and binds the SQL against empty views of the silver schemas: no data
+// is read, nothing is written.
+import { Duck } from '../engine/duckdb.ts';
+import { engineMessage } from '../errors.ts';
+import type { DatasetPlan } from '../plan/compile.ts';
+import { hashOf } from '../plan/compile.ts';
+import { tableInput, type GlueTableInput } from '../plan/glue-table.ts';
+import { layout } from '../plan/layout.ts';
+import type { GoldSpec } from '../schema/model.ts';
+import { ident, str } from '../sql/quote.ts';
+import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node } from './ast.ts';
+import { kindOfDuckType, portabilityFindings, type Finding, type Kind } from './portability.ts';
+
+export interface GoldColumn {
+  name: string;
+  /** Type DuckDB computes for the SQL. */
+  computedType: string;
+  /** Type written to Parquet (and read locally). */
+  duckdbType: string;
+  glueType: string;
+}
+
+export interface Incremental {
+  /** The silver dataset whose partitions drive the refresh. */
+  driver: string;
+  /** The gold partition value of a driver partition: SQL over one column "__rep" (a representative value). */
+  partitionExpr: string;
+  /** What "__rep" stands for: the partition's source column at the start of its interval, or the partition value. */
+  rep: { kind: 'source'; column: string; type: string; transform: string } | { kind: 'partition'; name: string; type: string };
+}
+
+export interface GoldPlan {
+  table: string;
+  owner: string;
+  description?: string;
+  sql: string;
+  partitionBy: string[];
+  refresh: 'incremental' | 'full';
+  engine: 'duckdb' | 'athena';
+  quality: GoldSpec['quality'];
+  reads: { silver: string[]; gold: string[] };
+  columns: GoldColumn[];
+  partitionColumns: GoldColumn[];
+  incremental?: Incremental;
+  schemaHash: string;
+  glue: GlueTableInput;
+  prefix: string;
+}
+
+export interface GoldIssue {
+  owner: string;
+  index: number;
+  table: string;
+  /** Character offset in the SQL, when the problem has a place. */
+  offset?: number;
+  field: 'sql' | 'partitionBy' | 'refresh' | 'table';
+  message: string;
+  fix?: string;
+}
+
+export interface GoldAnalysis {
+  plans: GoldPlan[];
+  /** Gold tables in dependency order (a table after everything it reads). */
+  order: string[];
+  issues: GoldIssue[];
+}
+
+const STORAGE: Record<string, [string, string]> = {
+  BOOLEAN: ['BOOLEAN', 'boolean'], TINYINT: ['INTEGER', 'int'], SMALLINT: ['INTEGER', 'int'], INTEGER: ['INTEGER', 'int'],
+  BIGINT: ['BIGINT', 'bigint'], HUGEINT: ['BIGINT', 'bigint'], UTINYINT: ['INTEGER', 'int'], USMALLINT: ['INTEGER', 'int'],
+  UINTEGER: ['BIGINT', 'bigint'], UBIGINT: ['DECIMAL(20,0)', 'decimal(20,0)'], FLOAT: ['FLOAT', 'float'], DOUBLE: ['DOUBLE', 'double'],
+  VARCHAR: ['VARCHAR', 'string'], DATE: ['DATE', 'date'], TIMESTAMP: ['TIMESTAMP_MS', 'timestamp'], TIMESTAMP_MS: ['TIMESTAMP_MS', 'timestamp'],
+  'TIMESTAMP WITH TIME ZONE': ['TIMESTAMP_MS', 'timestamp'], TIMESTAMP_S: ['TIMESTAMP_MS', 'timestamp'],
+};
+
+/**
+ * Storage type of a computed column: what Athena reads back exactly. DuckDB's sum() of integers is a HUGEINT where
+ * Trino's is a bigint; both become bigint (an overflow is an error on both engines, never a silent double).
+ */
+export function storageType(t: string): { duckdbType: string; glueType: string } | undefined {
+  const dec = /^DECIMAL\((\d+),(\d+)\)$/.exec(t);
+  if (dec) return { duckdbType: t, glueType: `decimal(${dec[1]},${dec[2]})` };
+  const s = STORAGE[t];
+  return s ? { duckdbType: s[0], glueType: s[1] } : undefined;
+}
+
+export async function analyzeGold(plans: readonly DatasetPlan[]): Promise<GoldAnalysis> {
+  const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
+  try {
+    return await analyzeWith(db, plans);
+  } finally {
+    db.close();
+  }
+}
+
+interface Entry { owner: string; index: number; spec: GoldSpec }
+
+async function analyzeWith(db: Duck, datasets: readonly DatasetPlan[]): Promise<GoldAnalysis> {
+  const issues: GoldIssue[] = [];
+  const entries: Entry[] = datasets.flatMap((d) => d.gold.map((spec, index) => ({ owner: d.dataset, index, spec })));
+  const byDataset = new Map(datasets.map((d) => [d.dataset, d]));
+  await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
+  for (const d of datasets) {
+    const cols = [...d.columns.map((c) => `CAST(NULL AS ${c.readType}) AS ${ident(c.name)}`), ...d.partitions.map((p) => `CAST(NULL AS ${p.duckdbType}) AS ${ident(p.name)}`)];
+    await db.run(`CREATE VIEW silver.${ident(d.dataset)} AS SELECT ${cols.join(', ')} WHERE false`);
+  }
+
+  // Parse everything first: references give the dependency order.
+  const parsed = new Map<string, { entry: Entry; select: Node }>();
+  const deps = new Map<string, string[]>();
+  for (const e of entries) {
+    const issue = (message: string, fix?: string, offset?: number, field: GoldIssue['field'] = 'sql') =>
+      issues.push({ owner: e.owner, index: e.index, table: e.spec.table, field, message, ...(fix ? { fix } : {}), ...(offset !== undefined ? { offset } : {}) });
+    const p = await parseSql(db, e.spec.sql);
+    if ('error' in p) { issue(`the SQL does not parse: ${p.error}`, 'write one SELECT statement'); continue; }
+    const refs = tableRefs(p.select);
+    let ok = true;
+    const gold: string[] = [];
+    for (const r of refs) {
+      const schema = r.schema.toLowerCase();
+      if (schema === 'silver') {
+        if (!byDataset.has(r.table)) { issue(`unknown table silver.${r.table}`, `read one of ${[...byDataset.keys()].map((k) => `silver.${k}`).join(', ')}`, r.offset); ok = false; }
+      } else if (schema === 'gold') {
+        if (!entries.some((x) => x.spec.table === r.table)) { issue(`unknown table gold.${r.table}`, 'define it under gold: in a schema file, or read silver', r.offset); ok = false; }
+        else gold.push(r.table);
+      } else {
+        issue(`table ${r.schema ? `${r.schema}.` : ''}${r.table} is not silver.<dataset> or gold.<table>`, `write silver.${r.table} or gold.${r.table}`, r.offset);
+        ok = false;
+      }
+    }
+    if (!refs.some((r) => r.schema.toLowerCase() === 'silver' || r.schema.toLowerCase() === 'gold')) {
+      if (ok) issue('the SQL reads no silver or gold table', 'select FROM silver.<dataset>');
+      ok = false;
+    }
+    if (!ok) continue;
+    parsed.set(e.spec.table, { entry: e, select: p.select });
+    deps.set(e.spec.table, [...new Set(gold)]);
+  }
+
+  // Dependency order; a cycle is an error on every table in it.
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (t: string, path: string[]): boolean => {
+    if (state.get(t) === 'done') return true;
+    if (state.get(t) === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(t)), t];
+      const e = parsed.get(t)!.entry;
+      issues.push({ owner: e.owner, index: e.index, table: t, field: 'sql', message: `gold tables read each other in a cycle: ${cycle.join(' → ')}`, fix: 'break the cycle: a gold table reads silver or gold tables computed before it' });
+      return false;
+    }
+    state.set(t, 'visiting');
+    const ok = (deps.get(t) ?? []).filter((d) => parsed.has(d)).every((d) => visit(d, [...path, t]));
+    state.set(t, 'done');
+    if (ok) order.push(t);
+    return ok;
+  };
+  for (const t of parsed.keys()) visit(t, []);
+
+  const plans: GoldPlan[] = [];
+  for (const table of order) {
+    const { entry: e, select } = parsed.get(table)!;
+    const issue = (message: string, fix?: string, offset?: number, field: GoldIssue['field'] = 'sql') =>
+      issues.push({ owner: e.owner, index: e.index, table, field, message, ...(fix ? { fix } : {}), ...(offset !== undefined ? { offset } : {}) });
+    let described: Array<{ name: string; type: string }>;
+    try {
+      described = await db.columns(e.spec.sql);
+    } catch (err) {
+      const msg = engineMessage(err);
+      const line = /LINE (\d+):/.exec(String(err))?.[1];
+      issue(`the SQL does not bind: ${msg}`, 'fix the table or column name', line ? offsetOfLine(e.spec.sql, Number(line)) : undefined);
+      continue;
+    }
+    const refs = tableRefs(select);
+    const aliasTable = new Map(refs.map((r) => [r.alias.toLowerCase(), r]));
+    const scope = {
+      column: (q: string, name: string): Kind | undefined => {
+        const candidates = q ? [aliasTable.get(q.toLowerCase())].filter(Boolean) : refs;
+        for (const r of candidates) {
+          const t = columnTypeOf(db, byDataset, plans, r!, name);
+          if (t) return kindOfDuckType(t);
+        }
+        return undefined;
+      },
+    };
+    for (const f of portabilityFindings(select, e.spec.sql, scope)) issue(f.message, f.fix, f.offset);
+
+    const columns: GoldColumn[] = [];
+    let typesOk = true;
+    for (const c of described) {
+      const st = storageType(c.type);
+      if (!st) { issue(`column ${c.name} has type ${c.type}, which Athena cannot read from Parquet`, `CAST it, e.g. CAST(x AS VARCHAR) AS ${c.name}`); typesOk = false; continue; }
+      if (!/^[a-z][a-z0-9_]*$/.test(c.name)) { issue(`output column "${c.name}" is not lower_snake_case (Athena lowercases names)`, `alias it: AS ${c.name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^([^a-z])/, 'c_$1')}`); typesOk = false; }
+      columns.push({ name: c.name, computedType: c.type, ...st });
+    }
+    if (new Set(described.map((c) => c.name)).size !== described.length) { issue('two output columns have the same name', 'alias them apart'); typesOk = false; }
+    const partitionColumns: GoldColumn[] = [];
+    for (const p of e.spec.partitionBy) {
+      const c = columns.find((x) => x.name === p);
+      if (!c) { issue(`partition column "${p}" is not an output column`, `add it to the SELECT list, or use one of ${columns.map((x) => x.name).join(', ')}`, undefined, 'partitionBy'); typesOk = false; continue; }
+      if (['double', 'float'].includes(c.glueType) || c.glueType.startsWith('decimal') || c.glueType === 'timestamp') {
+        issue(`partition column "${p}" is a ${c.glueType}: one folder per value`, 'partition by a date, an integer or a string (e.g. CAST(ts AS DATE) AS day)', undefined, 'partitionBy'); typesOk = false;
+      }
+      partitionColumns.push(c);
+    }
+    if (!typesOk) continue;
+
+    const silverReads = [...new Set(refs.filter((r) => r.schema.toLowerCase() === 'silver').map((r) => r.table))];
+    const goldReads = [...new Set(refs.filter((r) => r.schema.toLowerCase() === 'gold').map((r) => r.table))];
+    let incremental: Incremental | undefined;
+    if (e.spec.refresh === 'incremental') {
+      const derived = await deriveIncremental(db, e.spec, select, refs, byDataset);
+      if ('reason' in derived) {
+        issue(`refresh: incremental needs gold partitions that follow from silver partitions, but ${derived.reason}`, derived.fix, derived.offset, 'refresh');
+        continue;
+      }
+      incremental = derived;
+    }
+    const storedCols = columns.filter((c) => !e.spec.partitionBy.includes(c.name));
+    const schemaHash = hashOf({ columns: columns.map((c) => [c.name, c.glueType]), partitionBy: e.spec.partitionBy });
+    const glue = tableInput({
+      name: table,
+      ...(e.spec.description ? { description: e.spec.description } : {}),
+      ...(byDataset.get(e.owner)?.owner ? { owner: byDataset.get(e.owner)!.owner! } : {}),
+      columns: storedCols.map((c) => ({ Name: c.name, Type: c.glueType })),
+      partitionKeys: partitionColumns.map((c) => ({ Name: c.name, Type: c.glueType })),
+      location: layout.gold(table),
+      parameters: {
+        'strata.layer': 'gold', 'strata.table': table, 'strata.owner_dataset': e.owner, 'strata.schema_hash': schemaHash,
+        'strata.sql_hash': hashOf(e.spec.sql), 'strata.refresh': e.spec.refresh,
+      },
+    });
+    const plan: GoldPlan = {
+      table, owner: e.owner, ...(e.spec.description ? { description: e.spec.description } : {}), sql: e.spec.sql,
+      partitionBy: e.spec.partitionBy, refresh: e.spec.refresh, engine: e.spec.engine, quality: e.spec.quality,
+      reads: { silver: silverReads, gold: goldReads }, columns, partitionColumns,
+      ...(incremental ? { incremental } : {}), schemaHash, glue, prefix: layout.gold(table),
+    };
+    plans.push(plan);
+    // Later gold tables may read this one.
+    await db.run(`CREATE VIEW gold.${ident(table)} AS SELECT ${columns.map((c) => `CAST(NULL AS ${readType(c.duckdbType)}) AS ${ident(c.name)}`).join(', ')} WHERE false`);
+  }
+  return { plans, order: plans.map((p) => p.table), issues };
+}
+
+export function readType(storage: string): string {
+  return storage === 'TIMESTAMP_MS' ? 'TIMESTAMP' : storage;
+}
+
+function columnTypeOf(_db: Duck, byDataset: Map<string, DatasetPlan>, gold: GoldPlan[], r: { schema: string; table: string }, name: string): string | undefined {
+  if (r.schema.toLowerCase() === 'silver') {
+    const d = byDataset.get(r.table);
+    return d?.columns.find((c) => c.name === name)?.readType ?? d?.partitions.find((p) => p.name === name)?.duckdbType;
+  }
+  return gold.find((g) => g.table === r.table)?.columns.find((c) => c.name === name)?.duckdbType;
+}
+
+function offsetOfLine(sql: string, line: number): number {
+  let off = 0;
+  for (let i = 1; i < line; i++) off = sql.indexOf('\n', off) + 1;
+  return off;
+}
+
+/** Representative timestamps for the constancy check: interval edges, month and year ends, a leap day. */
+const SAMPLES = [
+  '2019-12-31 23:59:59.999', '2020-01-01 00:00:00', '2020-02-28 12:00:00', '2020-02-29 23:59:59', '2020-03-01 00:00:00.001',
+  '2021-06-15 00:00:00', '2021-06-15 11:30:00', '2021-06-15 23:59:59.999', '2023-10-29 01:30:00', '2024-12-31 23:00:00',
+  '2025-01-01 00:59:59', '2025-06-30 23:59:59', '2025-07-01 00:00:00', '2026-03-29 02:30:00',
+];
+
+const TRUNC: Record<string, string> = { day: 'day', hour: 'hour', month: 'month', year: 'year' };
+
+async function deriveIncremental(
+  db: Duck, spec: GoldSpec, select: Node, refs: ReturnType<typeof tableRefs>, byDataset: Map<string, DatasetPlan>,
+): Promise<Incremental | { reason: string; fix: string; offset?: number }> {
+  const fix = 'set refresh: full, or partition the gold table by an expression of the partition column of the silver table it aggregates (e.g. CAST(created_at AS DATE) AS day)';
+  if (spec.partitionBy.length !== 1) {
+    return { reason: spec.partitionBy.length ? 'only one partition column can be derived' : 'the table has no partitionBy', fix };
+  }
+  const part = spec.partitionBy[0]!;
+  const item = selectItems(select).find((i) => i.name === part);
+  if (!item) return { reason: `"${part}" is not a named item of the SELECT list`, fix };
+  const cols = columnRefs(item.expr);
+  const silverRefs = refs.filter((r) => r.schema.toLowerCase() === 'silver');
+  const owners = new Set(cols.map(([q, c]) => {
+    const candidates = q ? silverRefs.filter((r) => r.alias.toLowerCase() === q.toLowerCase()) : silverRefs.filter((r) => hasColumn(byDataset.get(r.table), c));
+    return candidates.length === 1 ? candidates[0]!.alias : '?';
+  }));
+  if (cols.length === 0 || owners.size !== 1 || owners.has('?')) {
+    return { reason: `"${part}" must be computed from columns of one silver table`, fix, offset: item.expr.query_location };
+  }
+  const alias = [...owners][0]!;
+  const ref = silverRefs.find((r) => r.alias === alias)!;
+  const d = byDataset.get(ref.table)!;
+  if (!d.partitions.length) return { reason: `silver.${d.dataset} is not partitioned`, fix, offset: item.expr.query_location };
+  const names = new Set(cols.map(([, c]) => c));
+  const p = d.partitions.find((x) => names.has(x.name) || names.has(x.column));
+  if (!p || names.size !== 1) {
+    return { reason: `"${part}" must depend only on ${d.partitions.map((x) => `${x.column} (or ${x.name})`).join(', ')} of silver.${d.dataset}`, fix, offset: item.expr.query_location };
+  }
+  const source = names.has(p.name) ? { kind: 'partition' as const, name: p.name, type: p.duckdbType } : { kind: 'source' as const, column: p.column, type: d.columns.find((c) => c.name === p.column)!.readType, transform: p.transform };
+  // The expression, over one column __rep.
+  const expr = JSON.parse(JSON.stringify(item.expr)) as Node;
+  walk(expr, (n) => { if (n.class === 'COLUMN_REF') n.column_names = ['__rep']; });
+  delete expr.alias;
+  const template = await parseSql(db, 'SELECT 1 FROM __t');
+  if ('error' in template) throw new Error(template.error);
+  template.select.select_list = [expr];
+  const full = await toSql(db, template.ast);
+  const partitionExpr = full.replace(/^SELECT\s+/i, '').replace(/\s+FROM\s+__t\s*;?\s*$/i, '');
+  // Constant within a partition: the same value at any instant of the partition's interval as at its start.
+  if (source.kind === 'source' && source.transform !== 'identity') {
+    const unit = TRUNC[source.transform]!;
+    const values = SAMPLES.map((s) => `(CAST(TIMESTAMP '${s}' AS ${source.type}))`).join(', ');
+    const check = await db.all<{ n: number }>(`SELECT count(*) AS n FROM (SELECT __rep AS v FROM (VALUES ${values}) s(__rep)) s, `
+      + `LATERAL (SELECT (SELECT ${partitionExpr} FROM (SELECT s.v AS __rep)) AS a, (SELECT ${partitionExpr} FROM (SELECT CAST(date_trunc(${str(unit)}, s.v) AS ${source.type}) AS __rep)) AS b) x WHERE a IS DISTINCT FROM b`)
+      .catch(() => [{ n: -1 }]);
+    if (check[0]!.n !== 0) {
+      return { reason: `"${part}" can differ between rows of one ${p.name} partition (${p.transform} of ${p.column}), so a changed silver partition does not name the gold partitions it feeds`, fix, offset: item.expr.query_location };
+    }
+  }
+  return { driver: d.dataset, partitionExpr, rep: source };
+}
+
+function hasColumn(d: DatasetPlan | undefined, c: string): boolean {
+  return Boolean(d && (d.columns.some((x) => x.name === c) || d.partitions.some((x) => x.name === c)));
+}
+
+export type { Finding };

@@ -1,0 +1,146 @@
+// Gold SQL must give the same answer on DuckDB (local, Lambda) and Athena (Trino, engine v3). These are the
+// constructs that parse on both and silently differ, or exist on one only; each finding says the portable form.
+// (Measured differences: ../shared/reference/athena-duckdb-notes.md §5.)
+import { walk, type Node } from './ast.ts';
+
+export interface Finding {
+  offset: number;
+  message: string;
+  fix: string;
+}
+
+/** Coarse types, enough to tell integer division and decimal averages apart. */
+export type Kind = 'integer' | 'decimal' | 'float' | 'string' | 'date' | 'timestamp' | 'boolean' | 'unknown';
+
+const INTEGER_IDS = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'];
+
+export function kindOfDuckType(t: string): Kind {
+  const u = t.toUpperCase();
+  if (INTEGER_IDS.includes(u)) return 'integer';
+  if (u.startsWith('DECIMAL')) return 'decimal';
+  if (u === 'DOUBLE' || u === 'FLOAT' || u === 'REAL') return 'float';
+  if (u === 'VARCHAR') return 'string';
+  if (u === 'DATE') return 'date';
+  if (u.startsWith('TIMESTAMP')) return 'timestamp';
+  if (u === 'BOOLEAN') return 'boolean';
+  return 'unknown';
+}
+
+/** Functions known to behave the same on both engines (DuckDB names; operators included). */
+const PORTABLE = new Set([
+  'count_star', 'count', 'sum', 'avg', 'min', 'max', 'coalesce', 'nullif', 'abs', 'round', 'floor', 'ceil', 'ceiling',
+  'ln', 'exp', 'power', 'pow', 'sqrt', 'mod', 'sign', 'lower', 'upper', 'length', 'substr', 'substring', 'trim', 'ltrim',
+  'rtrim', 'replace', 'strpos', 'starts_with', 'lpad', 'rpad', 'reverse', 'split_part', 'greatest', 'least', 'year',
+  'month', 'day', 'hour', 'minute', 'second', 'quarter', 'date_trunc', 'date_diff', 'stddev_pop', 'stddev_samp',
+  'var_pop', 'var_samp', 'corr', 'covar_pop', 'covar_samp', 'bool_and', 'bool_or', 'count_if', 'max_by', 'min_by',
+  'arbitrary', 'if', 'cast', '+', '-', '*', '/', '%', '||', '~~', '!~~', 'row_number', 'rank', 'dense_rank', 'lag',
+  'lead', 'first_value', 'last_value', 'ntile', 'percent_rank', 'cume_dist',
+]);
+
+const ADVICE: Record<string, { message: string; fix: string }> = {
+  concat: { message: 'concat() skips NULL arguments on DuckDB but returns NULL on Athena', fix: "use a || b (NULL on both), or coalesce(a, '') || coalesce(b, '')" },
+  regexp_replace: { message: 'regexp_replace replaces every match and reads $1 on Athena, only the first (without the g flag) and \\1 on DuckDB', fix: 'use replace() for literal text, or keep the regular expression out of gold SQL' },
+  date_add: { message: 'date_add takes (unit, n, t) on Athena and (t, interval) on DuckDB', fix: "write t + INTERVAL '1' DAY" },
+  datediff: { message: 'datediff counts unit boundaries on DuckDB and whole units on Athena', fix: "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))" },
+  date_sub: { message: 'date_sub differs between the engines', fix: "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))" },
+  dayofweek: { message: 'day-of-week numbering differs (DuckDB: Sunday = 0, Athena: ISO, Monday = 1)', fix: "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1 (ISO: Monday = 1)" },
+  isodow: { message: 'isodow() does not exist on Athena', fix: "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1" },
+  weekday: { message: 'weekday() differs between the engines', fix: "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1" },
+  strftime: { message: 'strftime() does not exist on Athena (date_format there uses other codes, %i for minutes)', fix: 'CAST(x AS DATE) or CAST(x AS VARCHAR), or extract parts with year(), month(), day()' },
+  strptime: { message: 'strptime() does not exist on Athena', fix: 'parse values in the silver schema (column format:), not in gold SQL' },
+  '//': { message: '// (integer division) does not exist on Athena', fix: 'floor(CAST(a AS DOUBLE) / b)' },
+  '~~*': { message: 'ILIKE does not exist on Athena', fix: "lower(a) LIKE lower('pattern')" },
+  approx_count_distinct: { message: 'approximate functions use different estimators on the two engines', fix: 'count(DISTINCT x)' },
+  approx_quantile: { message: 'approximate functions use different estimators on the two engines', fix: 'use exact aggregates' },
+  list: { message: 'lists are built differently on the two engines', fix: 'keep gold tables flat' },
+  any_value: { message: 'any_value is not available on every Athena engine v3 version', fix: 'arbitrary(x)' },
+  first: { message: 'first() is DuckDB-only', fix: 'arbitrary(x), or min_by/max_by' },
+};
+
+export interface TypeScope {
+  /** Coarse type of a column reference (qualifier may be ''), or undefined when unknown. */
+  column: (qualifier: string, name: string) => Kind | undefined;
+}
+
+export function inferKind(n: Node, scope: TypeScope): Kind {
+  switch (n.class) {
+    case 'CONSTANT': return n.value?.is_null ? 'unknown' : kindOfDuckType(String(n.value?.type?.id ?? ''));
+    case 'CAST': return kindOfDuckType(String(n.cast_type?.id ?? ''));
+    case 'COLUMN_REF': {
+      const names = n.column_names as string[];
+      return scope.column(names.length > 1 ? names[names.length - 2]! : '', names[names.length - 1]!) ?? 'unknown';
+    }
+    case 'CASE': return n.case_checks?.[0] ? inferKind(n.case_checks[0].then_expr, scope) : 'unknown';
+    case 'FUNCTION': {
+      const f = String(n.function_name).toLowerCase();
+      const args = (n.children ?? []) as Node[];
+      const k = args.map((a) => inferKind(a, scope));
+      if (['count_star', 'count', 'count_if', 'length', 'strpos', 'year', 'month', 'day', 'hour', 'minute', 'second', 'quarter', 'date_diff', 'row_number', 'rank', 'dense_rank'].includes(f)) return 'integer';
+      if (['avg', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'corr', 'ln', 'exp', 'sqrt', 'power', 'pow'].includes(f)) return 'float';
+      if (['sum', 'min', 'max', 'abs', 'round', 'floor', 'ceil', 'ceiling', 'coalesce', 'nullif', 'greatest', 'least', 'arbitrary', 'max_by', 'min_by', 'sign'].includes(f)) return k[0] ?? 'unknown';
+      if (['+', '-', '*', '%', 'mod'].includes(f)) {
+        if (k.every((x) => x === 'integer')) return 'integer';
+        if (k.includes('float')) return 'float';
+        if (k.includes('decimal')) return 'decimal';
+        if (k.includes('date') || k.includes('timestamp')) return k.includes('timestamp') ? 'timestamp' : 'date';
+        return 'unknown';
+      }
+      if (f === '/') return k.every((x) => x === 'integer') ? 'integer' : k.includes('float') ? 'float' : k.includes('decimal') ? 'decimal' : 'unknown';
+      if (['lower', 'upper', 'trim', 'ltrim', 'rtrim', 'replace', 'substr', 'substring', '||', 'lpad', 'rpad', 'split_part', 'reverse'].includes(f)) return 'string';
+      if (f === 'date_trunc') return k[1] === 'date' ? 'timestamp' : k[1] ?? 'unknown';
+      return 'unknown';
+    }
+    default: return 'unknown';
+  }
+}
+
+/** Every portability problem of a parsed gold query. */
+export function portabilityFindings(select: Node, sql: string, scope: TypeScope): Finding[] {
+  const out: Finding[] = [];
+  const add = (n: Node, message: string, fix: string) => out.push({ offset: n.query_location ?? 0, message, fix });
+  walk(select, (n, parent) => {
+    if (n.type === 'SELECT_NODE') {
+      if (n.qualify) add(n.qualify, 'QUALIFY does not exist on Athena', 'filter the window result in an outer SELECT ... WHERE');
+      if (n.aggregate_handling === 'FORCE_AGGREGATES') add(n, 'GROUP BY ALL means something else on Athena', 'list the grouping columns (GROUP BY 1, 2 or by name)');
+    }
+    if (n.class === 'STAR' && ((n.exclude_list?.length ?? 0) > 0 || (n.replace_list?.length ?? 0) > 0)) {
+      add(n, '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns');
+    }
+    if (n.class !== 'FUNCTION') return;
+    const f = String(n.function_name).toLowerCase();
+    const args = (n.children ?? []) as Node[];
+    if (f === '/' && args.length === 2 && args.every((a) => inferKind(a, scope) === 'integer')) {
+      add(n, 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b');
+      return;
+    }
+    if (f === 'date_diff') {
+      const unit = args[0]?.class === 'CONSTANT' ? String(args[0].value?.value).toLowerCase() : undefined;
+      const dates = args.slice(1).every((a) => inferKind(a, scope) === 'date');
+      if (unit !== 'day' || !dates) add(n, "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)", "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))");
+      return;
+    }
+    if (f === 'date_part' || f === 'extract') {
+      const part = args[0]?.class === 'CONSTANT' ? String(args[0].value?.value).toLowerCase() : '';
+      if (['dow', 'isodow', 'dayofweek', 'weekday'].includes(part)) add(n, `extract(${part}) numbers days differently on the two engines`, ADVICE.dayofweek!.fix);
+      else if (!['year', 'month', 'day', 'hour', 'minute', 'second', 'quarter'].includes(part)) add(n, `extract(${part}) is not known to be portable`, 'use year(), month(), day(), hour(), minute(), second()');
+      return;
+    }
+    if (f === 'date_trunc' && inferKind(args[1] ?? {}, scope) === 'date' && !(parent?.class === 'CAST' && String(parent.cast_type?.id) === 'DATE')) {
+      add(n, 'date_trunc of a DATE is a DATE on Athena and a TIMESTAMP on DuckDB', `CAST(date_trunc('month', x) AS DATE)`);
+      return;
+    }
+    if (f === 'avg' && inferKind(args[0] ?? {}, scope) === 'decimal') {
+      add(n, 'avg of a decimal is a decimal on Athena and a double on DuckDB', 'avg(CAST(x AS DOUBLE)), or round() the result to the scale you publish');
+      return;
+    }
+    const advice = ADVICE[f];
+    if (advice) { add(n, advice.message, advice.fix); return; }
+    if (!PORTABLE.has(f)) add(n, `${f}() is not known to give the same result on Athena (Trino) and DuckDB`, 'use a function from the portable list in the README, or move the logic into the silver schema');
+  });
+  // `::` casts parse to the same tree as CAST(), so look at the text (outside string literals).
+  const text = sql.replace(/'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));
+  for (let i = text.indexOf('::'); i !== -1; i = text.indexOf('::', i + 2)) {
+    out.push({ offset: i, message: 'x::type casts do not exist on Athena', fix: 'CAST(x AS type)' });
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}

@@ -1,0 +1,201 @@
+// Step: refresh one gold table after a silver commit — write, audit, publish.
+//   write:   the new partition versions go to run-specific folders (gold/<table>/<p>=<v>/v-<runId>/), unseen;
+//   audit:   the table's quality gate runs on exactly those rows;
+//   publish: one compare-and-swap of the gold manifest, then the catalog. A halt publishes nothing.
+// Incremental refresh recomputes only the gold partitions fed by the silver partitions this run changed: their
+// values come from partition metadata, and only the silver partitions feeding them are read.
+import { join } from 'node:path';
+import { withDuck, pathLit, type Duck } from '../engine/duckdb.ts';
+import { createView } from '../engine/views.ts';
+import { layout } from '../plan/layout.ts';
+import { partitionPath } from '../plan/partitioning.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import { syncToLatest } from '../pipeline/register.ts';
+import { ident, str } from '../sql/quote.ts';
+import { removePrefix } from '../storage/prefix.ts';
+import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
+import { commitTable, readManifest, type TableShape } from '../table/store.ts';
+import { mapLimit } from '../util/limit.ts';
+import { PARQUET_CODEC } from '../ingest/validate-file.ts';
+import type { GoldPlan, Incremental } from './analyze.ts';
+import { readType } from './analyze.ts';
+
+export interface GoldInput {
+  table: string;
+  /** The dataset whose run triggered the refresh. */
+  dataset: string;
+  runId: string;
+  now: string;
+  /** Silver partition paths of `dataset` this run committed. */
+  partitions: string[];
+}
+
+export interface GateOutcome {
+  halted: boolean;
+  [k: string]: unknown;
+}
+
+export interface GoldOutput {
+  table: string;
+  mode: 'incremental' | 'full';
+  status: 'published' | 'unchanged' | 'halted';
+  /** Gold partitions given a new version. */
+  partitions: string[];
+  /** Gold partitions that no longer have rows. */
+  removed: string[];
+  rows: number;
+  /** Silver partitions read (the work done). */
+  read: number;
+  /** Gold manifest version after the publish. */
+  version?: number;
+  quality?: GateOutcome;
+  ms: number;
+}
+
+/** Audits the new rows (a view named gold_batch in db); strata's quality gates plug in here. */
+export type GoldAudit = (db: Duck, plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
+
+export function goldShape(plan: GoldPlan): TableShape {
+  return { table: plan.table, layer: 'gold', schemaHash: plan.schemaHash, partitionKeys: plan.partitionBy };
+}
+
+export async function refreshGold(ctx: PipelineContext, input: GoldInput, audit?: GoldAudit): Promise<GoldOutput> {
+  const started = Date.now();
+  const plan = ctx.gold.get(input.table);
+  const incremental = plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
+  const mode = incremental ? 'incremental' : 'full';
+  const { storage } = ctx;
+
+  const silver = new Map<string, TableManifest>();
+  for (const ds of plan.reads.silver) silver.set(ds, (await readManifest(storage, layout.silver(ds), ctx.plans.get(ds))).manifest);
+  const gold = new Map<string, TableManifest>();
+  for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
+  const current = (await readManifest(storage, plan.prefix, goldShape(plan))).manifest;
+
+  // Which driver partitions to read, and which gold partition values they feed.
+  let targets: Set<string | null> | undefined;
+  const parts = new Map<string, PartitionVersion[]>();
+  for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
+  if (incremental) {
+    const inc = plan.incremental!;
+    const all = Object.values(silver.get(inc.driver)!.partitions);
+    const touched = new Set(input.partitions);
+    if (![...touched].some((p) => silver.get(inc.driver)!.partitions[p])) {
+      return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
+    }
+    const valueOf = await withDuck((db) => goldValues(db, inc, all), ctx.duck);
+    targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+    parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+  }
+
+  const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
+  const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
+  const computed = await storage.withLocalFiles(keys, (paths) => {
+    const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
+    return storage.writeTree(stagingPrefix, (dir) => withDuck(async (db) => {
+      await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
+      for (const [ds, ps] of parts) {
+        const d = ctx.plans.get(ds);
+        await createView(db, 'silver', ds, d.tables.silver, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === d.schemaHash));
+      }
+      for (const [g, m] of gold) {
+        const gp = ctx.gold.get(g);
+        const ps = Object.values(m.partitions);
+        await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
+      }
+      return writeGold(db, plan, dir, targets, audit, input);
+    }, ctx.duck));
+  });
+  const out = computed.result;
+  if (out.quality?.halted) {
+    await removePrefix(storage, stagingPrefix);
+    return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
+  }
+
+  // Partitions to publish, and those left without rows.
+  const names = plan.partitionBy;
+  const written = new Map<string, typeof out.files>();
+  for (const f of out.files) {
+    const path = partitionPath(names, f.values);
+    written.set(path, [...(written.get(path) ?? []), f]);
+  }
+  const scope = targets ? [...targets].map((v) => partitionPath(names, names.length ? [v] : [])) : Object.keys(current.partitions);
+  const removed = scope.filter((p) => current.partitions[p] && !written.has(p));
+  const paths = [...written.keys(), ...removed].sort();
+  const result = await commitTable(storage, {
+    root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths,
+    build: async (path, _base, prefix) => {
+      const files = written.get(path);
+      if (!files) return null;
+      const keysOut = await mapLimit(files, 8, async (f, i) => {
+        const to = `${prefix}part-${input.runId}-${i}.parquet`;
+        await storage.copy(`${stagingPrefix}${f.file}`, to);
+        return to;
+      });
+      return {
+        path, values: files[0]!.values, location: prefix, files: keysOut, rows: files.reduce((a, f) => a + f.rows, 0),
+        bytes: files.reduce((a, f) => a + f.bytes, 0), runId: input.runId, committedAt: new Date().toISOString(), schemaHash: plan.schemaHash,
+      };
+    },
+  });
+  await removePrefix(storage, stagingPrefix);
+  await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue });
+  return {
+    table: plan.table, mode, status: 'published', partitions: [...written.keys()].sort(), removed, rows: out.rows,
+    read: countRead(parts), version: result.manifest.version, ...(out.quality ? { quality: out.quality } : {}), ms: Date.now() - started,
+  };
+}
+
+function countRead(parts: Map<string, PartitionVersion[]>): number {
+  return [...parts.values()].reduce((a, ps) => a + ps.length, 0);
+}
+
+/** The gold partition value (as text) each driver partition feeds, computed from partition values alone. */
+async function goldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+  if (!parts.length) return new Map();
+  const rep = (p: PartitionVersion): string => {
+    const v = p.values[0] ?? null;
+    if (v === null) return 'NULL';
+    if (inc.rep.kind === 'partition') return `CAST(${str(v)} AS ${inc.rep.type})`;
+    const start = inc.rep.transform === 'day' ? `${v} 00:00:00`
+      : inc.rep.transform === 'month' ? `${v}-01 00:00:00`
+      : inc.rep.transform === 'year' ? `${v}-01-01 00:00:00`
+      : inc.rep.transform === 'hour' ? `${v.slice(0, 10)} ${v.slice(11, 13)}:00:00`
+      : v;
+    return inc.rep.transform === 'identity' ? `CAST(${str(v)} AS ${inc.rep.type})` : `CAST(TIMESTAMP ${str(start)} AS ${inc.rep.type})`;
+  };
+  const rows = await db.all<{ path: string; g: string | null }>(`SELECT path, CAST(${inc.partitionExpr} AS VARCHAR) AS g FROM (VALUES ${parts.map((p) => `(${str(p.path)}, ${rep(p)})`).join(', ')}) t(path, __rep)`);
+  return new Map(rows.map((r) => [r.path, r.g]));
+}
+
+interface Written {
+  files: Array<{ file: string; rows: number; bytes: number; values: Array<string | null> }>;
+  rows: number;
+  quality?: GateOutcome;
+}
+
+async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: GoldAudit | undefined, input: GoldInput): Promise<Written> {
+  const cols = plan.columns.map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ');
+  const p = plan.partitionBy[0];
+  const filter = targets && p
+    ? ` WHERE CAST(${ident(p)} AS VARCHAR) IN (${[...targets].filter((v) => v !== null).map(str).join(', ') || 'NULL'})${targets.has(null) ? ` OR ${ident(p)} IS NULL` : ''}`
+    : '';
+  await db.run(`CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM (${plan.sql}) AS __gold${filter}`);
+  const quality = audit ? await audit(db, plan, input) : undefined;
+  if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
+  const parts = plan.partitionBy.map(ident);
+  const target = parts.length ? join(dir, 'data') : join(dir, 'data', 'part-0.parquet');
+  const opts = parts.length
+    ? `FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
+    : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'data'), { recursive: true });
+  const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(`COPY gold_batch TO ${pathLit(target)} (${opts})`);
+  const files = stats.filter((s) => Number(s.count) > 0 || !parts.length).map((s) => {
+    const keys = new Map((Array.isArray(s.partition_keys) ? s.partition_keys : []).map((e: any) => [String(e.key), e.value === null || e.value === undefined ? null : String(e.value)]));
+    return { file: s.filename.slice(dir.length + 1), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: plan.partitionBy.map((n) => keys.get(n) ?? null) };
+  });
+  return { files, rows: files.reduce((a, f) => a + f.rows, 0), ...(quality ? { quality } : {}) };
+}
+
+export { readType };

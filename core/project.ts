@@ -1,0 +1,4 @@
+// Loading a project with every check registered: schema files, quality rules, gold SQL.
+import './gold/check.ts';
+
+export { checkProject, checkProjectAsync, loadProject, type LoadedSchema, type Project } from './schema/project.ts';
