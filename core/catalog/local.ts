@@ -22,13 +22,13 @@ const SCHEMA_SQL = `
 CREATE SCHEMA IF NOT EXISTS silver; CREATE SCHEMA IF NOT EXISTS gold; CREATE SCHEMA IF NOT EXISTS quarantine; CREATE SCHEMA IF NOT EXISTS strata;
 CREATE TABLE IF NOT EXISTS strata.tables (
   layer VARCHAR, table_name VARCHAR, version BIGINT, schema_hash VARCHAR, partitions BIGINT, "rows" BIGINT,
-  updated_at TIMESTAMP, PRIMARY KEY (layer, table_name));
+  updated_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS strata.partitions (
   layer VARCHAR, table_name VARCHAR, path VARCHAR, "values" VARCHAR[], location VARCHAR, files BIGINT, "rows" BIGINT,
   run_id VARCHAR, committed_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS strata.history (
-  layer VARCHAR, table_name VARCHAR, version BIGINT, run_id VARCHAR, committed_at TIMESTAMP, kind VARCHAR, changes JSON,
-  PRIMARY KEY (layer, table_name, version));
+  layer VARCHAR, table_name VARCHAR, version BIGINT, run_id VARCHAR, committed_at TIMESTAMP, kind VARCHAR,
+  partitions_changed BIGINT, "rows" BIGINT);
 `;
 
 export class LocalCatalog implements Catalog {
@@ -53,8 +53,11 @@ export class LocalCatalog implements Catalog {
         let result: T;
         try {
           await db.run(`SET file_search_path = ${pathLit(this.lakeDir)}`);
+          // One transaction: every statement on its own would commit (and flush the WAL) separately.
+          await db.run('BEGIN TRANSACTION');
           await db.run(SCHEMA_SQL);
           result = await fn(db);
+          await db.run('COMMIT');
           await db.run('CHECKPOINT');
         } finally {
           db.close();
@@ -101,20 +104,28 @@ export class LocalCatalog implements Catalog {
       const before = await db.all<{ path: string; location: string }>(
         `SELECT path, location FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
       await createView(db, table.layer, table.name, table.glue, files, uniform);
-      await db.run(`DELETE FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
+      // Only the partitions whose version changed are rewritten (a year of daily partitions is 365 rows).
       const parts = Object.values(m.partitions);
-      if (parts.length) {
-        await db.run(`INSERT INTO strata.partitions VALUES ${parts.map((p) =>
+      const had = new Map(before.map((b) => [b.path, b.location]));
+      const changed = parts.filter((p) => had.get(p.path) !== p.location);
+      const gone = before.filter((b) => !m.partitions[b.path] || m.partitions[b.path]!.location !== b.location).map((b) => b.path);
+      if (gone.length) {
+        await db.run(`DELETE FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)} AND path IN (${gone.map(str).join(', ')})`);
+      }
+      if (changed.length) {
+        await db.run(`INSERT INTO strata.partitions VALUES ${changed.map((p) =>
           `(${str(table.layer)}, ${str(table.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : str(v))).join(', ')}]::VARCHAR[], `
           + `${str(p.location)}, ${p.files.length}, ${p.rows}, ${str(p.runId)}, ${str(p.committedAt)}::TIMESTAMP)`).join(', ')}`);
       }
-      await db.run(`INSERT OR REPLACE INTO strata.tables VALUES (${str(table.layer)}, ${str(table.name)}, ${m.version}, ${str(m.schemaHash)}, `
+      // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
+      await db.run(`DELETE FROM strata.tables WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}; `
+        + `INSERT INTO strata.tables VALUES (${str(table.layer)}, ${str(table.name)}, ${m.version}, ${str(m.schemaHash)}, `
         + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
       const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
       const fresh = m.history.filter((h) => h.version > (known.v ?? 0));
       if (fresh.length) {
-        await db.run(`INSERT OR IGNORE INTO strata.history VALUES ${fresh.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
-          + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${str(JSON.stringify(h.changes))})`).join(', ')}`);
+        await db.run(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
+          + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.changes.length}, ${h.changes.reduce((a, c) => a + (c.rows ?? 0), 0)})`).join(', ')}`);
       }
       const old = new Map(before.map((b) => [b.path, b.location]));
       let created = 0, updated = 0;

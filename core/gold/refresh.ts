@@ -59,10 +59,17 @@ export function goldShape(plan: GoldPlan): TableShape {
   return { table: plan.table, layer: 'gold', schemaHash: plan.schemaHash, partitionKeys: plan.partitionBy };
 }
 
-export async function refreshGold(ctx: PipelineContext, input: GoldInput, audit?: GoldAudit): Promise<GoldOutput> {
+export interface RefreshOptions {
+  audit?: GoldAudit;
+  /** Recompute every partition even when the table refreshes incrementally (strata refresh --full, the bench). */
+  full?: boolean;
+}
+
+export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions = {}): Promise<GoldOutput> {
   const started = Date.now();
+  const { audit } = opts;
   const plan = ctx.gold.get(input.table);
-  const incremental = plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
+  const incremental = !opts.full && plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
   const mode = incremental ? 'incremental' : 'full';
   const { storage } = ctx;
 
@@ -72,40 +79,41 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, audit?
   for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
   const current = (await readManifest(storage, plan.prefix, goldShape(plan))).manifest;
 
-  // Which driver partitions to read, and which gold partition values they feed.
+  const inc = incremental ? plan.incremental! : undefined;
+  if (inc && !input.partitions.some((p) => silver.get(inc.driver)!.partitions[p])) {
+    return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
+  }
+  const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   let targets: Set<string | null> | undefined;
   const parts = new Map<string, PartitionVersion[]>();
-  for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
-  if (incremental) {
-    const inc = plan.incremental!;
-    const all = Object.values(silver.get(inc.driver)!.partitions);
-    const touched = new Set(input.partitions);
-    if (![...touched].some((p) => silver.get(inc.driver)!.partitions[p])) {
-      return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
+  const computed = await withDuck(async (db) => {
+    // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
+    for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
+    if (inc) {
+      const all = Object.values(silver.get(inc.driver)!.partitions);
+      const touched = new Set(input.partitions);
+      const valueOf = await goldValues(db, inc, all);
+      targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+      parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     }
-    const valueOf = await withDuck((db) => goldValues(db, inc, all), ctx.duck);
-    targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
-    parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
-  }
-
-  const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
-  const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
-  const computed = await storage.withLocalFiles(keys, (paths) => {
-    const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
-    return storage.writeTree(stagingPrefix, (dir) => withDuck(async (db) => {
-      await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
-      for (const [ds, ps] of parts) {
-        const d = ctx.plans.get(ds);
-        await createView(db, 'silver', ds, d.tables.silver, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === d.schemaHash));
-      }
-      for (const [g, m] of gold) {
-        const gp = ctx.gold.get(g);
-        const ps = Object.values(m.partitions);
-        await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
-      }
-      return writeGold(db, plan, dir, targets, audit, input);
-    }, ctx.duck));
-  });
+    const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
+    return storage.withLocalFiles(keys, (paths) => {
+      const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
+      return storage.writeTree(stagingPrefix, async (dir) => {
+        await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
+        for (const [ds, ps] of parts) {
+          const d = ctx.plans.get(ds);
+          await createView(db, 'silver', ds, d.tables.silver, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === d.schemaHash));
+        }
+        for (const [g, m] of gold) {
+          const gp = ctx.gold.get(g);
+          const ps = Object.values(m.partitions);
+          await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
+        }
+        return writeGold(db, plan, dir, targets, audit, input);
+      });
+    });
+  }, ctx.duck);
   const out = computed.result;
   if (out.quality?.halted) {
     await removePrefix(storage, stagingPrefix);
