@@ -34,6 +34,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./commands/plan.ts')).plan,
   dev: async () => (await import('./commands/dev.ts')).dev,
   demo: async () => (await import('./commands/demo.ts')).demo,
+  refresh: async () => (await import('./commands/refresh.ts')).refresh,
+  rollback: async () => (await import('./commands/rollback.ts')).rollback,
+  gc: async () => (await import('./commands/gc.ts')).gc,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -68,6 +68,8 @@ export interface Commit {
   /** New versions by partition path; null removes the partition. */
   versions: Record<string, PartitionVersion | null>;
   source?: { id: string; key: string };
+  /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
+  forgetSources?: string[];
   schemaHash?: string;
 }
 
@@ -91,7 +93,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
       version,
       schemaHash: c.schemaHash ?? m.schemaHash,
       partitions,
-      sources: c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at } } : m.sources,
+      sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at } } : m.sources, c.forgetSources),
       history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes }],
       retired,
       updatedAt: c.at,
@@ -104,7 +106,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
  * The partition versions as they stood right after `runId`'s commit: for rollback. Fails when a needed version
  * has been garbage-collected (it is no longer in the current or retired sets).
  */
-export function stateAfterRun(m: TableManifest, runId: string): Record<string, PartitionVersion> | { error: string } {
+export function stateAfterRun(m: TableManifest, runId: string): { state: Record<string, PartitionVersion> } | { error: string } {
   const target = m.history.find((h) => h.runId === runId);
   if (!target) return { error: `run ${runId} never changed table ${m.table} (or its history was collected)` };
   // Replay: start from the current state and undo every change made after the target version.
@@ -120,7 +122,14 @@ export function stateAfterRun(m: TableManifest, runId: string): Record<string, P
       state[ch.path] = prev;
     }
   }
-  return Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion] => e[1] !== undefined));
+  return { state: Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion] => e[1] !== undefined)) };
+}
+
+function withoutSources(sources: TableManifest['sources'], forget: string[] | undefined): TableManifest['sources'] {
+  if (!forget?.length) return sources;
+  const out = { ...sources };
+  for (const id of forget) delete out[id];
+  return out;
 }
 
 /** Retired versions older than the retention window, and the manifest without them (and their history). */

@@ -40,6 +40,8 @@ export interface CommitRequest {
   paths: string[];
   /** Source object committed with these rows (silver): a second commit of it becomes a no-op. */
   source?: { id: string; key: string };
+  /** Computed from the manifest being replaced (a rollback forgets what it removes). */
+  forgetSources?: (m: TableManifest) => string[];
   /**
    * Build the new version of one partition on top of `base` (its current version, if any), in a folder of the
    * caller's choosing under `prefix` (unique per attempt). null removes the partition.
@@ -78,6 +80,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     const { manifest: next, changes } = applyCommit(manifest, {
       runId: req.runId, at: req.at, kind: req.kind, versions,
       ...(req.source ? { source: req.source } : {}),
+      ...(req.forgetSources ? { forgetSources: req.forgetSources(manifest) } : {}),
       schemaHash: req.shape.schemaHash,
     });
     const cas = await storage.putIfMatch(key, JSON.stringify(next), etag);

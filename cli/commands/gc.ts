@@ -1,0 +1,29 @@
+// strata gc: delete replaced versions older than the retention window, orphaned folders and old staging.
+import { garbageCollect } from '../../workflows/maintenance.ts';
+import { openLake } from '../lake-options.ts';
+import type { Command } from '../main.ts';
+import { out, plural } from '../output.ts';
+
+export const gc: Command = {
+  summary: 'delete replaced partition versions past their retention, orphaned folders and old staging',
+  usage: 'strata gc [--retention-days n] [--dry-run]',
+  options: {
+    'retention-days': { type: 'string', description: 'keep replaced versions this many days (default: each schema\'s retention.days)' },
+    'dry-run': { type: 'boolean', description: 'say what would be deleted, delete nothing' },
+  },
+  async run({ values, global }) {
+    const lake = await openLake(global);
+    const days = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
+    if (days !== undefined && !(days >= 0)) {
+      out.error('--retention-days must be a number of days ≥ 0');
+      return 2;
+    }
+    const r = await garbageCollect(lake, { ...(days !== undefined ? { retentionDays: days } : {}), dryRun: values['dry-run'] === true });
+    const verb = values['dry-run'] ? 'would delete' : 'deleted';
+    const lines = r.tables.filter((t) => t.expiredVersions || t.orphanFolders)
+      .map((t) => `${t.table}: ${verb} ${plural(t.expiredVersions, 'replaced version')}, ${plural(t.orphanFolders, 'orphaned folder')} (${(t.bytes / 1e6).toFixed(1)} MB)`);
+    lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
+    out.result(lines.join('\n'), r);
+    return 0;
+  },
+};

@@ -1,0 +1,21 @@
+// strata refresh <gold table>: recompute a gold table from silver (all partitions), write–audit–publish.
+import { refresh as refreshLake } from '../../workflows/maintenance.ts';
+import { openLake } from '../lake-options.ts';
+import type { Command } from '../main.ts';
+import { out } from '../output.ts';
+
+export const refresh: Command = {
+  summary: 'recompute a gold table from silver (every partition), then publish it',
+  usage: 'strata refresh <gold table>',
+  async run({ positionals, global }) {
+    const table = positionals[0];
+    if (!table) {
+      out.error('usage: strata refresh <gold table>');
+      return 2;
+    }
+    const lake = await openLake(global);
+    const r = await refreshLake(lake, table, true);
+    out.result(`gold.${r.table}: ${r.status}, ${r.partitions.length} partition(s), ${r.rows} row(s), ${r.removed.length} removed (${r.ms} ms)`, r);
+    return r.status === 'halted' ? 1 : 0;
+  },
+};

@@ -1,0 +1,28 @@
+// strata rollback <dataset|gold table> --to <run id>
+import { rollback as rollbackLake } from '../../workflows/maintenance.ts';
+import { openLake } from '../lake-options.ts';
+import type { Command } from '../main.ts';
+import { out } from '../output.ts';
+
+export const rollback: Command = {
+  summary: 'point a silver or gold table back at the versions a run left (within the retention window)',
+  usage: 'strata rollback <dataset|gold table> --to <run id>',
+  options: { to: { type: 'string', description: 'the run whose result to return to' } },
+  async run({ positionals, values, global }) {
+    const name = positionals[0];
+    const to = values.to as string | undefined;
+    if (!name || !to) {
+      out.error('usage: strata rollback <dataset|gold table> --to <run id>');
+      return 2;
+    }
+    const lake = await openLake(global);
+    const r = await rollbackLake(lake, name, to);
+    const human = [
+      `rolled ${r.layer}.${r.table} back to run ${to}: ${r.changes.length} partition(s) switched (version ${r.version}, run ${r.runId})`,
+      ...(r.forgotten.length ? [`${r.forgotten.length} source object(s) committed after it can be ingested again`] : []),
+      ...r.refreshed.map((g) => `recomputed gold.${g.table} (${g.partitions.length} partition(s))`),
+    ].join('\n');
+    out.result(human, r);
+    return 0;
+  },
+};

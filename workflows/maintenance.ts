@@ -1,0 +1,60 @@
+// Maintenance of a local lake: rollback, garbage collection, forced gold refresh. Each works on manifests through
+// the same core functions the pipeline uses, then brings the catalog in line.
+import { goldShape, refreshGold, type GoldOutput } from '../core/gold/refresh.ts';
+import { layout } from '../core/plan/layout.ts';
+import { syncToLatest } from '../core/pipeline/register.ts';
+import { gcStaging, gcTable, type GcResult } from '../core/table/gc.ts';
+import { rollbackTable, type RollbackResult } from '../core/table/rollback.ts';
+import { StrataError, ERRORS } from '../core/errors.ts';
+import { newRunId } from './ingest-local.ts';
+import type { LocalLake } from './lake.ts';
+
+export interface RollbackReport extends RollbackResult {
+  table: string;
+  layer: 'silver' | 'gold';
+  runId: string;
+  /** Gold tables recomputed because they read the rolled-back silver table. */
+  refreshed: GoldOutput[];
+}
+
+/** strata rollback <dataset|gold table> --to <run>. A silver rollback also recomputes the gold tables that read it. */
+export async function rollback(lake: LocalLake, name: string, toRun: string): Promise<RollbackReport> {
+  const runId = newRunId();
+  const dataset = lake.plans.find((p) => p.dataset === name);
+  const gold = lake.gold.find((g) => g.table === name);
+  if (!dataset && !gold) throw new StrataError(ERRORS.UnknownDataset, `no dataset or gold table named "${name}"`);
+  if (dataset) {
+    const shape = { table: dataset.dataset, layer: 'silver' as const, schemaHash: dataset.schemaHash, partitionKeys: dataset.partitions.map((p) => p.name) };
+    const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
+    await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
+    const refreshed: GoldOutput[] = [];
+    for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
+      refreshed.push(await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString(), partitions: [] }, { full: true }));
+    }
+    return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
+  }
+  const g = gold!;
+  const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId);
+  await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
+  return { ...r, table: g.table, layer: 'gold', runId, refreshed: [] };
+}
+
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date } = {}): Promise<{ tables: GcResult[]; staging: { folders: number; bytes: number } }> {
+  const now = opts.now ?? new Date();
+  const tables: GcResult[] = [];
+  for (const d of lake.plans) {
+    tables.push(await gcTable(lake.storage, d.prefixes.silver, d, `silver.${d.dataset}`, opts.retentionDays ?? d.retentionDays, now, opts.dryRun));
+  }
+  for (const g of lake.gold) {
+    const days = opts.retentionDays ?? lake.plans.find((p) => p.dataset === g.owner)?.retentionDays ?? 7;
+    tables.push(await gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, now, opts.dryRun));
+  }
+  return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun) };
+}
+
+export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput> {
+  const g = lake.ctx.gold.get(table);
+  const driver = g.incremental?.driver ?? g.owner;
+  const partitions = full ? [] : Object.keys(JSON.parse((await lake.storage.readText(layout.manifest(layout.silver(driver)))) ?? '{"partitions":{}}').partitions);
+  return refreshGold(lake.ctx, { table, dataset: driver, runId: newRunId(), now: new Date().toISOString(), partitions }, { full: true });
+}
