@@ -1,5 +1,9 @@
 // strata check: every schema file, every rule, every rendered state machine. Exit 1 on any error.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { checkAgainstLake } from '../../core/schema/evolution-check.ts';
+import { LocalStorage } from '../../core/storage/local.ts';
+import { defaultLakeDir } from '../../workflows/lake.ts';
 import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
 import { loadProject } from '../../core/project.ts';
 import type { Command } from '../main.ts';
@@ -7,9 +11,14 @@ import { out, plural } from '../output.ts';
 
 export const check: Command = {
   summary: 'validate all schema files (file:line: message and a fix for each problem)',
-  usage: 'strata check [--schemas dir] [--json]',
+  usage: 'strata check [--schemas dir] [--lake dir] [--json]   (also compares each schema with its table in the lake)',
   async run({ global }) {
     const project = await loadProject(resolve(global.schemas ?? 'schemas'));
+    // Against the lake too, when there is one: a schema must evolve from what its table was written with.
+    const lakeDir = defaultLakeDir(global.lake);
+    if (!hasErrors(project.diagnostics) && existsSync(lakeDir)) {
+      project.diagnostics.push(...(await checkAgainstLake(project.schemas, new LocalStorage(lakeDir))));
+    }
     const errors = project.diagnostics.filter((d) => d.severity === 'error');
     const warnings = project.diagnostics.filter((d) => d.severity === 'warning');
     const human = [

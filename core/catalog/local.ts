@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS strata.tables (
 CREATE TABLE IF NOT EXISTS strata.partitions (
   layer VARCHAR, table_name VARCHAR, path VARCHAR, "values" VARCHAR[], location VARCHAR, files BIGINT, "rows" BIGINT,
   run_id VARCHAR, committed_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS strata.schema_history (
+  layer VARCHAR, table_name VARCHAR, schema_hash VARCHAR, applied_at TIMESTAMP, run_id VARCHAR, columns JSON, partition_keys JSON);
 CREATE TABLE IF NOT EXISTS strata.history (
   layer VARCHAR, table_name VARCHAR, version BIGINT, run_id VARCHAR, committed_at TIMESTAMP, kind VARCHAR,
   partitions_changed BIGINT, "rows" BIGINT);
@@ -126,6 +128,12 @@ export class LocalCatalog implements Catalog {
       if (fresh.length) {
         await db.run(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
           + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.changes.length}, ${h.changes.reduce((a, c) => a + (c.rows ?? 0), 0)})`).join(', ')}`);
+      }
+      const knownSchemas = new Set((await db.all<{ h: string }>(`SELECT schema_hash AS h FROM strata.schema_history WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`)).map((r) => r.h));
+      const newSchemas = (m.schemaHistory ?? []).filter((h) => !knownSchemas.has(h.hash));
+      if (newSchemas.length) {
+        await db.run(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${str(h.hash)}, `
+          + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
       }
       const old = new Map(before.map((b) => [b.path, b.location]));
       let created = 0, updated = 0;

@@ -8,6 +8,7 @@ import type { DatasetPlan } from '../plan/compile.ts';
 import { hashOf } from '../plan/compile.ts';
 import { tableInput, type GlueTableInput } from '../plan/glue-table.ts';
 import { layout } from '../plan/layout.ts';
+import type { AppliedSchema } from '../schema/evolution.ts';
 import type { GoldSpec } from '../schema/model.ts';
 import { ident, str } from '../sql/quote.ts';
 import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node } from './ast.ts';
@@ -45,6 +46,7 @@ export interface GoldPlan {
   partitionColumns: GoldColumn[];
   incremental?: Incremental;
   schemaHash: string;
+  applied: AppliedSchema;
   glue: GlueTableInput;
   prefix: string;
 }
@@ -236,6 +238,7 @@ async function analyzeWith(db: Duck, datasets: readonly DatasetPlan[]): Promise<
       partitionBy: e.spec.partitionBy, refresh: e.spec.refresh, engine: e.spec.engine, quality: e.spec.quality,
       reads: { silver: silverReads, gold: goldReads }, columns, partitionColumns,
       ...(incremental ? { incremental } : {}), schemaHash, glue, prefix: layout.gold(table),
+      applied: { hash: schemaHash, columns: storedCols.map((c) => ({ name: c.name, type: c.glueType })), partitionKeys: partitionColumns.map((c) => ({ name: c.name, type: c.glueType })) },
     };
     plans.push(plan);
     // Later gold tables may read this one.

@@ -69,16 +69,17 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const started = Date.now();
   const { audit } = opts;
   const plan = ctx.gold.get(input.table);
-  const incremental = !opts.full && plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
-  const mode = incremental ? 'incremental' : 'full';
   const { storage } = ctx;
+  const current = (await readManifest(storage, plan.prefix, goldShape(plan))).manifest;
+  // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
+  const reshaped = current.schema !== undefined && current.schema.hash !== plan.schemaHash;
+  const incremental = !opts.full && !reshaped && plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
+  const mode = incremental ? 'incremental' : 'full';
 
   const silver = new Map<string, TableManifest>();
   for (const ds of plan.reads.silver) silver.set(ds, (await readManifest(storage, layout.silver(ds), ctx.plans.get(ds))).manifest);
   const gold = new Map<string, TableManifest>();
   for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
-  const current = (await readManifest(storage, plan.prefix, goldShape(plan))).manifest;
-
   const inc = incremental ? plan.incremental! : undefined;
   if (inc && !input.partitions.some((p) => silver.get(inc.driver)!.partitions[p])) {
     return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
@@ -131,7 +132,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const removed = scope.filter((p) => current.partitions[p] && !written.has(p));
   const paths = [...written.keys(), ...removed].sort();
   const result = await commitTable(storage, {
-    root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths,
+    root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied,
     build: async (path, _base, prefix) => {
       const files = written.get(path);
       if (!files) return null;

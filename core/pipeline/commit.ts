@@ -7,7 +7,9 @@ import type { DatasetPlan } from '../plan/compile.ts';
 import { partitionPath } from '../plan/partitioning.ts';
 import { ident } from '../sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import type { PartitionVersion } from '../table/manifest.ts';
+import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
+import { compareSchemas } from '../schema/evolution.ts';
+import { ERRORS, StrataError } from '../errors.ts';
 import { commitTable } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { PipelineContext } from './context.ts';
@@ -52,6 +54,8 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     kind: 'commit',
     paths: [...byPath.keys()].sort(),
     source: { id: staged.sourceId, key: staged.source.key },
+    schema: plan.applied,
+    guard: (m) => refuseBreakingChange(m, plan),
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
   });
   await removePrefix(storage, staged.stagingPrefix);
@@ -63,6 +67,16 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     ...(qKey ? { quarantineKey: qKey } : {}),
     ms: Date.now() - started,
   };
+}
+
+/** A schema that cannot evolve from the one the table was written with stops the commit, before any file moves. */
+export function refuseBreakingChange(m: TableManifest, plan: DatasetPlan): void {
+  if (!m.schema) return;
+  const breaking = compareSchemas(m.schema, plan.applied).filter((c) => c.breaking);
+  if (breaking.length) {
+    throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset} was written with another schema and this change would break its readers: `
+      + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);
+  }
 }
 
 async function buildVersion(
@@ -103,22 +117,29 @@ async function buildVersion(
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
       const file = join(dir, `part-${input.runId}-0.parquet`);
       const stats = await db.all<{ count: number; file_size_bytes: number }>(
-        `COPY (${mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
+        `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
       return { rows: Number(stats[0]?.count ?? 0), bytes: Number(stats[0]?.file_size_bytes ?? 0) };
     }, ctx.duck));
     return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes, schemaHash: plan.schemaHash };
   });
 }
 
-/** SELECT producing the new version: typed columns in schema order, partition columns last. */
-function mergeSql(_db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean): string {
-  const cols = [
-    ...plan.columns.map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType}) AS ${ident(c.name)}`),
-    ...plan.partitions.map((p) => `CAST(${ident(p.name)} AS ${p.duckdbType}) AS ${ident(p.name)}`),
-  ].join(', ');
+/**
+ * SELECT producing the new version: typed columns in schema order, partition columns last. Old files written
+ * before a column was added lack it: it reads as NULL (schema evolution rewrites them with the column).
+ */
+async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean): Promise<string> {
   const read = (ps: string[]) => `read_parquet([${ps.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
-  const fresh = `SELECT ${cols} FROM ${read(newPaths)}`;
+  const colsOf = async (ps: string[]) => {
+    const present = new Set((await db.columns(`SELECT * FROM ${read(ps)}`)).map((c) => c.name));
+    return [
+      ...plan.columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`),
+      ...plan.partitions.map((p) => `CAST(${present.has(p.name) ? ident(p.name) : 'NULL'} AS ${p.duckdbType}) AS ${ident(p.name)}`),
+    ].join(', ');
+  };
+  const fresh = `SELECT ${await colsOf(newPaths)} FROM ${read(newPaths)}`;
   if (!basePaths.length) return fresh;
+  const cols = await colsOf(basePaths);
   const pk = plan.primaryKey.map(ident);
   const old = antiJoin
     ? `SELECT ${cols} FROM ${read(basePaths)} b WHERE NOT EXISTS (SELECT 1 FROM ${read(newPaths)} n WHERE ${pk.map((k) => `n.${k} = b.${k}`).join(' AND ')})`

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { ColumnSpec, DatasetSpec, GoldSpec, Mode, RuleList, SourceSpec } from '../schema/model.ts';
 import { duckdbReadType, duckdbType, glueType, parquetType, trinoType, type LogicalType, type ParquetType } from '../schema/types.ts';
+import type { AppliedSchema } from '../schema/evolution.ts';
 import { ident } from '../sql/quote.ts';
 import { tableInput, type GlueColumn, type GlueTableInput } from './glue-table.ts';
 import { layout } from './layout.ts';
@@ -35,6 +36,8 @@ export interface DatasetPlan {
   owner?: string;
   /** Hash of everything that shapes silver files (names, types, partitions). */
   schemaHash: string;
+  /** The silver schema in Glue terms, as recorded in the table's manifest when files are written with it. */
+  applied: AppliedSchema;
   source: SourceSpec;
   columns: PlannedColumn[];
   partitions: PlannedPartition[];
@@ -114,12 +117,19 @@ export function compile(spec: DatasetSpec): DatasetPlan {
     parameters: { 'strata.dataset': spec.dataset, 'strata.layer': 'quarantine' },
   });
 
+  const applied: AppliedSchema = {
+    hash: schemaHash,
+    columns: columns.map((c) => ({ name: c.name, type: c.glueType })),
+    partitionKeys: partitions.map((p) => ({ name: p.name, type: p.glueType })),
+  };
+
   return {
     planVersion: 1,
     dataset: spec.dataset,
     ...(spec.description ? { description: spec.description } : {}),
     ...(spec.owner ? { owner: spec.owner } : {}),
     schemaHash,
+    applied,
     source: spec.source,
     columns,
     partitions,

@@ -1,6 +1,7 @@
 // A table's state, as one small JSON object swapped by compare-and-swap: which version folder each partition
 // reads from, which source objects are already in, and the history that makes rollback possible.
-// Pure functions only; core/table/commit.ts does the I/O.
+// Pure functions only; core/table/store.ts does the I/O.
+import type { AppliedColumn, AppliedSchema } from '../schema/evolution.ts';
 
 export interface PartitionVersion {
   /** "dt=2025-06-15/country=DE", or "" for an unpartitioned table. */
@@ -47,6 +48,9 @@ export interface TableManifest {
   layer: 'silver' | 'gold';
   version: number;
   schemaHash: string;
+  /** The schema the table's files were last written with, and every schema it was written with before. */
+  schema?: AppliedSchema;
+  schemaHistory?: Array<{ hash: string; appliedAt: string; runId: string; columns: AppliedColumn[]; partitionKeys: AppliedColumn[] }>;
   partitionKeys: string[];
   partitions: Record<string, PartitionVersion>;
   /** Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. */
@@ -71,6 +75,8 @@ export interface Commit {
   /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
   forgetSources?: string[];
   schemaHash?: string;
+  /** The schema the commit's files were written with. */
+  schema?: AppliedSchema;
 }
 
 /** The manifest after a commit, and the changes it made. */
@@ -92,6 +98,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
       ...m,
       version,
       schemaHash: c.schemaHash ?? m.schemaHash,
+      ...schemaAfter(m, c),
       partitions,
       sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at } } : m.sources, c.forgetSources),
       history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes }],
@@ -123,6 +130,14 @@ export function stateAfterRun(m: TableManifest, runId: string): { state: Record<
     }
   }
   return { state: Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion] => e[1] !== undefined)) };
+}
+
+function schemaAfter(m: TableManifest, c: Commit): Pick<TableManifest, 'schema' | 'schemaHistory'> {
+  if (!c.schema || m.schema?.hash === c.schema.hash) return { ...(m.schema ? { schema: m.schema } : {}), ...(m.schemaHistory ? { schemaHistory: m.schemaHistory } : {}) };
+  return {
+    schema: c.schema,
+    schemaHistory: [...(m.schemaHistory ?? []), { hash: c.schema.hash, appliedAt: c.at, runId: c.runId, columns: c.schema.columns, partitionKeys: c.schema.partitionKeys }],
+  };
 }
 
 function withoutSources(sources: TableManifest['sources'], forget: string[] | undefined): TableManifest['sources'] {

@@ -8,6 +8,7 @@ import { ERRORS, StrataError } from '../errors.ts';
 import { mapLimit } from '../util/limit.ts';
 import { layout } from '../plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
+import type { AppliedSchema } from '../schema/evolution.ts';
 import { applyCommit, emptyManifest, type Change, type PartitionVersion, type TableManifest } from './manifest.ts';
 
 export interface TableShape {
@@ -42,6 +43,10 @@ export interface CommitRequest {
   source?: { id: string; key: string };
   /** Computed from the manifest being replaced (a rollback forgets what it removes). */
   forgetSources?: (m: TableManifest) => string[];
+  /** The schema the new versions are written with (recorded as applied). */
+  schema?: AppliedSchema;
+  /** Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one). */
+  guard?: (m: TableManifest) => void;
   /**
    * Build the new version of one partition on top of `base` (its current version, if any), in a folder of the
    * caller's choosing under `prefix` (unique per attempt). null removes the partition.
@@ -63,6 +68,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   const maxAttempts = req.maxAttempts ?? 30;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const { manifest, etag } = await readManifest(storage, req.root, req.shape);
+    req.guard?.(manifest);
     if (req.source && manifest.sources[req.source.id]) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
       return { status: 'already', committedBy: manifest.sources[req.source.id]!.runId, manifest, changes: [] };
@@ -81,6 +87,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       runId: req.runId, at: req.at, kind: req.kind, versions,
       ...(req.source ? { source: req.source } : {}),
       ...(req.forgetSources ? { forgetSources: req.forgetSources(manifest) } : {}),
+      ...(req.schema ? { schema: req.schema } : {}),
       schemaHash: req.shape.schemaHash,
     });
     const cas = await storage.putIfMatch(key, JSON.stringify(next), etag);

@@ -1,0 +1,63 @@
+// Schema evolution: additive changes apply, breaking ones are refused by strata check (and by the commit) with a
+// migration path; the applied schemas stay queryable.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../core/schema/diagnostics.ts';
+import { checkAgainstLake } from '../core/schema/evolution-check.ts';
+import { compareSchemas } from '../core/schema/evolution.ts';
+import { loadProject } from '../core/project.ts';
+import { ingestFile } from '../workflows/ingest-local.ts';
+import { openLocalLake } from '../workflows/lake.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+let lake: TestLake;
+beforeAll(async () => {
+  lake = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+  await lake.ingest('orders', await lake.file('v1.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+});
+afterAll(() => lake?.cleanup());
+
+async function withSchema(text: string) {
+  await writeFile(join(lake.root, 'schemas', 'orders.yaml'), text);
+  const project = await loadProject(join(lake.root, 'schemas'));
+  const diags = (await checkAgainstLake(project.schemas, lake.storage)).map(formatDiagnostic);
+  return { diags, lake: await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }) };
+}
+
+describe('schema evolution', () => {
+  it('classifies changes the way Parquet readers need', () => {
+    const a = { hash: 'a', columns: [{ name: 'id', type: 'int' }, { name: 'x', type: 'float' }, { name: 'd', type: 'decimal(10,2)' }, { name: 'gone', type: 'string' }], partitionKeys: [] };
+    const b = { hash: 'b', columns: [{ name: 'id', type: 'bigint' }, { name: 'x', type: 'string' }, { name: 'd', type: 'decimal(12,2)' }, { name: 'kept', type: 'string' }], partitionKeys: [] };
+    expect(compareSchemas(a, b).map((c) => [c.kind, c.column, c.breaking])).toEqual([
+      ['renamed', 'gone', true], ['widened', 'id', false], ['retyped', 'x', true], ['widened', 'd', false],
+    ]);
+  });
+
+  it('applies additive changes: a new nullable column and a widened decimal', async () => {
+    const v2 = ordersSchema({ maxRatio: 1 })
+      .replace('{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount, type: "decimal(14,2)", min: 0 }')
+      .replace('columns:\n', 'columns:\n') + '';
+    const text = v2.replace('  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }');
+    const { diags, lake: l2 } = await withSchema(text);
+    expect(diags).toEqual([expect.stringMatching(/warning: silver\.orders: column amount widened from decimal\(12,2\) to decimal\(14,2\)/)]);
+    const r = await ingestFile(l2, 'orders', await lake.file('v2.csv', `${ORDERS_HEADER},channel\n2,Bob,NEW,123456789012.00,Jun 12 2025,2025-06-12T11:00:00Z,web\n`));
+    expect(r.record.status).toBe('SUCCEEDED');
+    expect(await lake.query(`SELECT order_id, CAST(amount AS VARCHAR) AS amount, channel FROM silver.orders ORDER BY 1`)).toEqual([
+      { order_id: 1, amount: '10.00', channel: null }, { order_id: 2, amount: '123456789012.00', channel: 'web' },
+    ]);
+    const history = await lake.query(`SELECT schema_hash, json_array_length(columns) AS n FROM strata.schema_history ORDER BY applied_at`);
+    expect(history.map((h) => h.n)).toEqual([6, 7]);
+  });
+
+  it('refuses a dropped column in strata check, with the migration path, and at commit', async () => {
+    const text = ordersSchema({ maxRatio: 1 }).replace('  - { name: status, type: string, allowed: [NEW, SHIPPED, CANCELLED] }\n', '');
+    const { diags, lake: l3 } = await withSchema(text.replace('  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }').replace('"decimal(12,2)"', '"decimal(14,2)"'));
+    expect(diags).toEqual([expect.stringMatching(/schemas\/orders\.yaml:9:3: silver\.orders: column status \(string\) was removed, but silver files and Athena still have it \(fix: keep the column .*re-ingest its bronze objects into it\)$/)]);
+    const before = await lake.query(`SELECT count(*) AS n FROM silver.orders`);
+    const r = await ingestFile(l3, 'orders', await lake.file('v3.csv', `order_id,Customer Name,amount,ordered_on,created_at\n3,Cy,1.00,Jun 12 2025,2025-06-12T12:00:00Z\n`));
+    expect(r.record.status).toBe('FAILED');
+    expect(r.record.error).toMatchObject({ name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.orders was written with another schema .*column status/) });
+    expect(await lake.query(`SELECT count(*) AS n FROM silver.orders`)).toEqual(before);
+  });
+});
