@@ -73,16 +73,17 @@ export const demo: Command = {
     await run('movies', inputs.movies);
     await run('flights', inputs.flights[0]!, 're-ingesting the same object changes nothing');
 
-    const sql = `SELECT a.state, count(*) AS flights, round(avg(f.delay), 1) AS avg_delay_min, round(100.0 * avg(CASE WHEN f.delay > 15 THEN 1 ELSE 0 END), 1) AS pct_late
-      FROM silver.flights f JOIN silver.airports a ON a.iata = f.origin
-      GROUP BY a.state HAVING count(*) >= 200 ORDER BY avg_delay_min DESC LIMIT 8`;
+    const sql = `SELECT state, sum(flights) AS flights, round(sum(avg_delay_min * flights) / sum(flights), 1) AS avg_delay_min,
+        round(100.0 * sum(late_flights) / sum(flights), 1) AS pct_late
+      FROM gold.daily_delays GROUP BY state HAVING sum(flights) >= 200 ORDER BY avg_delay_min DESC LIMIT 8`;
     const rows = (await queryLocal(lakeDir, sql)) ?? [];
     if (!global.json) {
-      out.info('\nOrigin states with the longest average departure delay (silver.flights ⋈ silver.airports):');
+      out.info('\nOrigin states with the longest average departure delay, Jan–Mar 2001 (gold.daily_delays):');
       out.info(table(rows));
       out.info([
         '',
         'Try next:',
+        `  npx strata query --lake ${DEMO_LAKE} "select * from gold.genre_box_office order by worldwide_gross desc limit 5"`,
         `  npx strata query --lake ${DEMO_LAKE} "select * from quarantine.movies limit 5"`,
         `  npx strata query --lake ${DEMO_LAKE} "select run_id, dataset, status, rows_in, rows_quarantined from strata.runs"`,
         `  npx strata runs --lake ${DEMO_LAKE}`,
