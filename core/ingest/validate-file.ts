@@ -2,7 +2,7 @@
 // reason). One scan of the source materialises the typed rows; the two outputs are written from that table.
 // Accounting is exact: rowsIn = rowsValid + rowsQuarantined, checked before anything is returned.
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../errors.ts';
@@ -154,7 +154,7 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   try {
     return await finish(normalized ? { ...input, path: normalized, normalized, plan: { ...plan, source: { ...plan.source, compression: 'none' } } } : input, src);
   } finally {
-    if (normalized) await rm(normalized, { force: true });
+    if (normalized) await rm(dirname(normalized), { recursive: true, force: true });
   }
 }
 

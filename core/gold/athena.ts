@@ -1,0 +1,96 @@
+// Gold SQL for Athena (engine v3). The user's SQL is kept as written; only table names change — silver.orders
+// becomes the silver Glue database's table — found through the parser's offsets, so nothing else is re-printed.
+// An incremental refresh reads only the driver's changed partitions (a partition filter Athena prunes on), and
+// writes with UNLOAD into run-specific folders, at most 100 partitions per statement (Athena's writer limit).
+import type { DatasetPlan } from '../plan/compile.ts';
+import { str } from '../sql/quote.ts';
+import type { Node } from './ast.ts';
+import { tableRefs } from './ast.ts';
+import type { GoldPlan } from './analyze.ts';
+
+export interface AthenaNames {
+  /** Glue database per layer. */
+  databases: { silver: string; gold: string };
+  /** Lake-relative key → s3:// URI. */
+  locationOf: (key: string) => string;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Replace every silver.x / gold.x reference (located by the parser) with its Glue database name. */
+export function athenaTableNames(sql: string, select: Node, names: AthenaNames, restrict?: { table: string; filter: string }): string {
+  const refs = tableRefs(select).filter((r) => ['silver', 'gold'].includes(r.schema.toLowerCase())).sort((a, b) => b.offset - a.offset);
+  let out = sql;
+  for (const r of refs) {
+    const m = /^("?)(silver|gold)\1\s*\.\s*("?)([A-Za-z_][A-Za-z0-9_]*)\3/i.exec(out.slice(r.offset));
+    if (!m) throw new Error(`cannot locate table reference ${r.schema}.${r.table} at offset ${r.offset}`);
+    const db = r.schema.toLowerCase() === 'silver' ? names.databases.silver : names.databases.gold;
+    let replacement = `${q(db)}.${q(r.table)}`;
+    if (restrict && r.schema.toLowerCase() === 'silver' && r.table === restrict.table) {
+      // Keep the reference's alias working: an unaliased reference was addressed by its table name.
+      const aliased = /^\s+(AS\s+)?(?!ON\b|WHERE\b|JOIN\b|GROUP\b|LEFT\b|RIGHT\b|INNER\b|FULL\b|CROSS\b|ORDER\b|LIMIT\b|UNION\b)[A-Za-z_]/i.test(out.slice(r.offset + m[0].length));
+      replacement = `(SELECT * FROM ${replacement} WHERE ${restrict.filter})${aliased ? '' : ` AS ${q(r.table)}`}`;
+    }
+    out = out.slice(0, r.offset) + replacement + out.slice(r.offset + m[0].length);
+  }
+  return out;
+}
+
+export interface UnloadBatch {
+  /** Gold partition values (text) this statement writes. */
+  values: Array<string | null>;
+  /** Run-specific folder; its <partition>=<value>/ subfolders become the new partition versions. */
+  prefix: string;
+  sql: string;
+}
+
+/** Trino type for a gold column's Glue type (casts in the UNLOAD select keep the files' types = the table's). */
+export function trinoOfGlue(t: string): string {
+  const map: Record<string, string> = { string: 'varchar', int: 'integer', bigint: 'bigint', double: 'double', float: 'real', boolean: 'boolean', date: 'date', timestamp: 'timestamp(3)' };
+  return map[t] ?? t;
+}
+
+/**
+ * UNLOAD statements refreshing a gold table on Athena: partition columns last (Athena writes partitions from the
+ * trailing columns), ≤ 100 partition values per statement, each into its own empty run-specific folder.
+ */
+export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: string, names: AthenaNames, targets?: Array<string | null>): UnloadBatch[] {
+  const data = plan.columns.filter((c) => !plan.partitionBy.includes(c.name));
+  const parts = plan.partitionColumns;
+  const select = [...data, ...parts].map((c) => `CAST(${q(c.name)} AS ${trinoOfGlue(c.glueType)}) AS ${q(c.name)}`).join(', ');
+  const base = `SELECT ${select} FROM (\n${athenaSql.trim()}\n) AS gold_source`;
+  const folder = (i: number) => `${plan.prefix}v-${runId}-b${i}/`;
+  const unload = (sql: string, prefix: string) => `UNLOAD (${sql}) TO ${str(names.locationOf(prefix))} WITH (format = 'PARQUET', compression = 'ZSTD'${parts.length ? `, partitioned_by = ARRAY[${parts.map((p) => str(p.name)).join(', ')}]` : ''})`;
+  if (!parts.length) return [{ values: [], prefix: folder(0), sql: unload(base, folder(0)) }];
+  const p = parts[0]!;
+  const literal = (v: string | null) => (v === null ? 'NULL' : `CAST(${str(v)} AS ${trinoOfGlue(p.glueType)})`);
+  if (!targets) {
+    // A full refresh: the partition values are only known after computing; the caller first asks Athena for them
+    // (distinctPartitionsSql) and passes them in, so every statement stays within the 100-partition limit.
+    throw new Error('unloadStatements needs the target partition values (run distinctPartitionsSql first)');
+  }
+  const batches: UnloadBatch[] = [];
+  for (let i = 0; i < targets.length; i += 100) {
+    const values = targets.slice(i, i + 100);
+    const nonNull = values.filter((v): v is string => v !== null);
+    const where = [nonNull.length ? `${q(p.name)} IN (${nonNull.map(literal).join(', ')})` : '', values.includes(null) ? `${q(p.name)} IS NULL` : ''].filter(Boolean).join(' OR ');
+    batches.push({ values, prefix: folder(batches.length), sql: unload(`${base} WHERE ${where}`, folder(batches.length)) });
+  }
+  return batches;
+}
+
+/** The gold partition values a full refresh produces (to split it into UNLOADs of ≤ 100). */
+export function distinctPartitionsSql(plan: GoldPlan, athenaSql: string): string | undefined {
+  const p = plan.partitionColumns[0];
+  if (!p) return undefined;
+  return `SELECT DISTINCT CAST(${q(p.name)} AS varchar) AS value FROM (\n${athenaSql.trim()}\n) AS gold_source ORDER BY 1`;
+}
+
+/** Filter on the driver's partition column selecting the silver partitions an incremental run reads. */
+export function driverFilter(driver: DatasetPlan, paths: string[], values: Map<string, Array<string | null>>): string {
+  const p = driver.partitions[0]!;
+  const vals = paths.map((path) => values.get(path)?.[0] ?? null);
+  const nonNull = vals.filter((v): v is string => v !== null);
+  const lit = (v: string) => (p.glueType === 'string' ? str(v) : `CAST(${str(v)} AS ${trinoOfGlue(p.glueType)})`);
+  return [nonNull.length ? `${q(p.name)} IN (${nonNull.map(lit).join(', ')})` : '', vals.includes(null) ? `${q(p.name)} IS NULL` : ''].filter(Boolean).join(' OR ') || 'false';
+}
