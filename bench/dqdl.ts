@@ -1,0 +1,111 @@
+// Quality-rule figure: 30 DQDL rules (a realistic mix, several of them frequency rules) on the 3M-row flights batch,
+// against SELECT count(*) of the same batch, in the same run (median of runs). The batch is materialised as a table
+// first, as the pipeline evaluates a materialised batch.
+//
+// DuckDB answers SELECT count(*) on a table from row-group metadata without reading a value, so that baseline is
+// not a scan. A second baseline reads every column once (count of each column, which DuckDB cannot take from
+// metadata): the ratio against it says how many "scans" the rules cost.
+//   node bench/dqdl.ts
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Duck, pathLit } from '../core/engine/duckdb.ts';
+import { evaluateRules } from '../core/dqdl/evaluate.ts';
+import { parseRules } from '../core/dqdl/parse.ts';
+import type { RuleContext } from '../core/dqdl/types.ts';
+
+export const BENCH_RULES = [
+  'RowCount > 0',
+  'ColumnCount = 5',
+  'IsComplete "date"',
+  'IsComplete "origin"',
+  'Completeness "delay" > 0.99',
+  'Completeness "destination" >= 0.99',
+  'ColumnExists "distance"',
+  'Mean "delay" between -60 and 120',
+  'Sum "distance" > 0',
+  'StandardDeviation "delay" < 100',
+  'ColumnCorrelation "delay" "distance" between -1 and 1',
+  'ColumnValues "delay" between -1000 and 2000',
+  'ColumnValues "distance" > 0',
+  'ColumnValues "origin" matches "[A-Z]{3}"',
+  'ColumnValues "destination" matches "[A-Z]{3}" with threshold > 0.99',
+  'ColumnValues "origin" not in ["XXX", EMPTY, NULL]',
+  'ColumnLength "origin" = 3',
+  'ColumnLength "destination" between 2 and 4',
+  'ColumnValues "date" > "2000-01-01"',
+  'DataFreshness "date" <= 36500 days',
+  'Mean "distance" > 100 where "origin = \'LAX\'"',
+  'RowCount > avg(last(5)) * 0.5',
+  '(IsComplete "origin") and (IsComplete "destination")',
+  'DistinctValuesCount "origin" > 10',
+  'DistinctValuesCount "destination" > 10',
+  'Entropy "origin" > 1',
+  'UniqueValueRatio "destination" < 0.5',
+  'Uniqueness "delay" < 0.5',
+  'DistinctValuesCount "delay" > 10',
+  'IsUnique "origin" "destination" where "delay > 1000"',
+];
+
+/** vega-datasets exports only its JS entry (build/index.js); data/ sits next to build/. */
+function flightsParquet(): string {
+  return join(dirname(dirname(createRequire(import.meta.url).resolve('vega-datasets'))), 'data', 'flights-3m.parquet');
+}
+
+export interface DqdlBench {
+  rows: number;
+  rules: number;
+  queries: number;
+  baselineMs: number;
+  scanBaselineMs: number;
+  rulesMs: number;
+  ratio: number;
+  scanRatio: number;
+}
+
+async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    xs.push(performance.now() - t);
+  }
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)]!;
+}
+
+export async function benchDqdl(log: (s: string) => void = console.log, runs = 5): Promise<DqdlBench> {
+  const { rules, errors } = parseRules(BENCH_RULES);
+  if (errors.length) throw new Error(`bench rules do not parse: ${JSON.stringify(errors)}`);
+  const db = await Duck.open({ memoryLimit: '2GB' });
+  try {
+    await db.run(`CREATE TABLE batch AS SELECT * FROM read_parquet(${pathLit(flightsParquet())})`);
+    const columns = await db.columns('batch');
+    const rows = (await db.one<{ n: number }>('SELECT count(*) AS n FROM batch')).n;
+    const ctx: RuleContext = {
+      dialect: 'duckdb', batch: 'batch', columns, now: '2026-01-01T00:00:00Z',
+      history: (metric) => (metric === 'Dataset.*.RowCount' ? [rows, rows, rows] : []),
+    };
+    const check = await evaluateRules(db, rules, ctx);
+    const failed = check.results.filter((r) => r.outcome === 'ERROR');
+    if (failed.length) throw new Error(`bench rules errored: ${JSON.stringify(failed)}`);
+    const everyColumn = `SELECT ${columns.map((c) => `count("${c.name}")`).join(', ')} FROM batch`;
+    const baselineMs = await median(runs, () => db.all('SELECT count(*) FROM batch'));
+    const scanBaselineMs = await median(runs, () => db.all(everyColumn));
+    const rulesMs = await median(runs, () => evaluateRules(db, rules, ctx));
+    const result: DqdlBench = {
+      rows, rules: rules.length, queries: check.queries, baselineMs, scanBaselineMs, rulesMs,
+      ratio: rulesMs / baselineMs, scanRatio: rulesMs / scanBaselineMs,
+    };
+    const ms = (x: number) => `${x.toFixed(1)} ms`;
+    log(`${rules.length} DQDL rules on ${rows.toLocaleString('en-US')} rows (materialised table), ${check.queries} queries, ${check.results.filter((r) => r.outcome === 'PASS').length} pass`);
+    log(`  SELECT count(*)                 ${ms(baselineMs)}   (answered from metadata: not a scan)`);
+    log(`  count of every column (1 scan)  ${ms(scanBaselineMs)}`);
+    log(`  30 rules                        ${ms(rulesMs)}   = ${result.ratio.toFixed(1)}x count(*), ${result.scanRatio.toFixed(2)}x one full scan`);
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchDqdl();

@@ -1,0 +1,60 @@
+// DQDL rules as data. Every rule keeps the text it was written as (results and history are keyed by it);
+// composites keep their operands. Nothing here knows about SQL.
+
+export type Comparator = '=' | '!=' | '>' | '>=' | '<' | '<=';
+
+/** A number in a condition: a literal, arithmetic, or a function of metric history (dynamic rules). */
+export type NumExpr =
+  | { kind: 'number'; value: number }
+  | { kind: 'binary'; op: '+' | '-' | '*' | '/'; left: NumExpr; right: NumExpr }
+  | { kind: 'negate'; arg: NumExpr }
+  /** last(k), avg(..), min, max, sum, median, std, index(.., i), abs(..); type-checked by the parser. */
+  | { kind: 'call'; fn: HistoryFunction; args: NumExpr[] };
+
+export type HistoryFunction = 'last' | 'avg' | 'min' | 'max' | 'sum' | 'median' | 'std' | 'index' | 'abs';
+
+export type Keyword = 'NULL' | 'EMPTY' | 'WHITESPACES_ONLY';
+
+/** What a condition compares a metric (or each row) with. */
+export type Operand =
+  | { kind: 'number'; expr: NumExpr; text: string }
+  | { kind: 'string'; value: string }
+  /** A calendar day, "2024-01-31". */
+  | { kind: 'date'; value: string }
+  /** now() shifted by a duration: an instant, resolved against the evaluation clock. */
+  | { kind: 'now'; offsetMs: number; text: string }
+  /** DataFreshness: an age such as 24 hours. */
+  | { kind: 'duration'; ms: number; text: string }
+  | { kind: 'keyword'; value: Keyword };
+
+export type Condition =
+  | { kind: 'compare'; op: Comparator; operand: Operand; text: string }
+  /** DQDL between is exclusive; not between is inclusive (its complement). */
+  | { kind: 'between'; negated: boolean; low: Operand; high: Operand; text: string }
+  | { kind: 'in'; negated: boolean; operands: Operand[]; text: string }
+  | { kind: 'matches'; negated: boolean; pattern: string; text: string };
+
+export interface LeafRule {
+  kind: 'rule';
+  type: string;
+  params: string[];
+  condition?: Condition;
+  /** SQL predicate restricting the rows the rule looks at (in the dialect being evaluated). */
+  where?: string;
+  /** with threshold: the share of rows that must pass a row-level rule. */
+  threshold?: Condition;
+  labels?: Record<string, string>;
+  text: string;
+}
+
+export interface CompositeRule {
+  kind: 'and' | 'or';
+  operands: Rule[];
+  text: string;
+}
+
+export type Rule = LeafRule | CompositeRule;
+
+export function leaves(rule: Rule): LeafRule[] {
+  return rule.kind === 'rule' ? [rule] : rule.operands.flatMap(leaves);
+}

@@ -1,0 +1,381 @@
+// Rules → SQL statements plus a plan saying which cell of which result each rule reads. Pure: no I/O, the same for
+// DuckDB and Athena apart from the dialect's few functions.
+//
+// Queries, in order:
+//   scan        every plain aggregate of every rule, one pass over the batch (FILTER for where clauses)
+//   frequency   the groupings of frequency rules (see frequency-query.ts), plus the row checks on grouped columns
+//   custom-sql  one per CustomSql rule (the user's statement)
+//   reference   one per ReferentialIntegrity / RowCountMatch rule (a join or a count of the reference)
+// Dynamic thresholds are resolved here from ctx.history; a rule that cannot run gets `error` and reads nothing.
+import { leaves, type LeafRule, type Rule } from './ast.ts';
+import { ColumnError, Columns, isNumericType, type ResolvedColumn } from './columns.ts';
+import { CustomSqlError, customRowsSql, customValueSql, returnedColumns } from './custom-sql.ts';
+import { sqlDialect, toDouble, type SqlDialect } from './dialect.ts';
+import { resolveExpectation } from './expectation.ts';
+import { FrequencyQuery, type FrequencyCells } from './frequency-query.ts';
+import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
+import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate, lengthExpr, PredicateError } from './row-predicates.ts';
+import { filtered, ScanQuery } from './scan-query.ts';
+import type { CellRef, CompiledQuery, CompiledRuleset, LeafPlan, PlannedRule, QueryKind, RuleContext } from './types.ts';
+import { ident } from '../sql/quote.ts';
+
+class PlanError extends Error {}
+
+const FREQUENCY_TYPES = ['IsUnique', 'Uniqueness', 'UniqueValueRatio', 'DistinctValuesCount', 'Entropy', 'IsPrimaryKey'];
+
+export function compileRules(rules: readonly Rule[], ctx: RuleContext): CompiledRuleset {
+  const c = new Compiler(ctx);
+  // Columns grouped by a single-column frequency rule: row-level checks on them are evaluated per distinct value.
+  for (const leaf of rules.flatMap(leaves)) {
+    if (FREQUENCY_TYPES.includes(leaf.type) && leaf.params.length === 1) c.markGrouped(leaf.params[0]!);
+  }
+  const planned = rules.map((r) => c.plan(r));
+  return { dialect: ctx.dialect, queries: c.finish(), rules: planned };
+}
+
+/** Problems found without running anything (unknown columns, wrong types, unknown references): for `strata check`. */
+export function checkRules(rules: readonly Rule[], ctx: RuleContext): Array<{ rule: string; message: string }> {
+  const out: Array<{ rule: string; message: string }> = [];
+  const walk = (p: PlannedRule): void => {
+    if (p.kind === 'leaf') { if (p.error) out.push({ rule: p.text, message: p.error }); } else p.operands.forEach(walk);
+  };
+  compileRules(rules, ctx).rules.forEach(walk);
+  return out;
+}
+
+interface PendingQuery {
+  kind: QueryKind;
+  sql: () => string;
+  leaves: Set<number>;
+}
+
+class Compiler {
+  private readonly ctx: RuleContext;
+  private readonly d: SqlDialect;
+  private readonly columns: Columns;
+  private readonly nowMs: number;
+  private nextLeaf = 0;
+  private scan: ScanQuery | undefined;
+  private scanHandle: PendingQuery | undefined;
+  private readonly frequency: Array<{ q: FrequencyQuery; handle: PendingQuery }> = [];
+  private readonly extras: PendingQuery[] = [];
+  private readonly refs = new Map<CellRef, PendingQuery>();
+  private readonly customRefs = new Map<LeafPlan, PendingQuery>();
+  /** Columns that some single-column frequency rule groups by. */
+  private readonly grouped = new Set<string>();
+
+  constructor(ctx: RuleContext) {
+    this.ctx = ctx;
+    this.d = sqlDialect(ctx.dialect);
+    this.columns = new Columns(ctx.columns);
+    this.nowMs = Date.parse(ctx.now);
+  }
+
+  markGrouped(column: string): void {
+    const c = this.columns.find(column);
+    if (c) this.grouped.add(c.name);
+  }
+
+  plan(rule: Rule): PlannedRule {
+    if (rule.kind !== 'rule') return { kind: rule.kind, text: rule.text, operands: rule.operands.map((o) => this.plan(o)) };
+    const leaf: LeafPlan = { kind: 'leaf', id: this.nextLeaf++, type: rule.type, text: rule.text, cells: {}, known: {}, subject: [] };
+    try {
+      this.planLeaf(leaf, rule);
+    } catch (e) {
+      if (!(e instanceof PlanError || e instanceof ColumnError || e instanceof PredicateError || e instanceof CustomSqlError)) throw e;
+      leaf.error = e.message;
+      leaf.cells = {};
+      delete leaf.customQuery;
+      for (const q of [this.scanHandle, ...this.frequency.map((f) => f.handle), ...this.extras]) q?.leaves.delete(leaf.id);
+    }
+    return leaf;
+  }
+
+  finish(): CompiledQuery[] {
+    const ordered: PendingQuery[] = [];
+    if (this.scan && this.scanHandle && this.scanHandle.leaves.size) ordered.push(this.scanHandle);
+    for (const f of this.frequency) if (f.handle.leaves.size) ordered.push(f.handle);
+    ordered.push(...this.extras.filter((x) => x.leaves.size));
+    const index = new Map(ordered.map((q, i) => [q, i]));
+    for (const [ref, q] of this.refs) ref.query = index.get(q) ?? -1;
+    for (const [leaf, q] of this.customRefs) if (leaf.customQuery !== undefined) leaf.customQuery = index.get(q) ?? -1;
+    return ordered.map((q) => ({ kind: q.kind, sql: q.sql(), leaves: [...q.leaves].sort((a, b) => a - b) }));
+  }
+
+  // ---- cells -------------------------------------------------------------------------------------------------
+
+  private scanCell(leaf: LeafPlan, role: string, aggregate: string): void {
+    if (!this.scan) {
+      const scan = new ScanQuery();
+      this.scan = scan;
+      this.scanHandle = { kind: 'scan', sql: () => scan.sql(this.ctx.batch), leaves: new Set() };
+    }
+    const ref: CellRef = { query: -1, column: this.scan.add(aggregate) };
+    this.refs.set(ref, this.scanHandle!);
+    this.scanHandle!.leaves.add(leaf.id);
+    leaf.cells[role] = ref;
+  }
+
+  /** The frequency query holding (or able to hold) a column set. */
+  private frequencyFor(cols: string[]): { q: FrequencyQuery; handle: PendingQuery } {
+    let entry = this.frequency.find((f) => f.q.hasSet(cols)) ?? this.frequency.find((f) => f.q.fits(cols));
+    if (!entry) {
+      const q = new FrequencyQuery();
+      entry = { q, handle: { kind: 'frequency', sql: () => q.sql(this.ctx.batch, this.ctx.dialect), leaves: new Set() } };
+      this.frequency.push(entry);
+    }
+    return entry;
+  }
+
+  private frequencyCell(leaf: LeafPlan, entry: { handle: PendingQuery }, role: string, alias: string): void {
+    const ref: CellRef = { query: -1, column: alias };
+    this.refs.set(ref, entry.handle);
+    entry.handle.leaves.add(leaf.id);
+    leaf.cells[role] = ref;
+  }
+
+  private frequencyCells(leaf: LeafPlan, cols: ResolvedColumn[], where: string | undefined): void {
+    const sqlCols = cols.map((c) => c.sql);
+    const entry = this.frequencyFor(sqlCols);
+    const cells: FrequencyCells = entry.q.stats(sqlCols, paren(where));
+    for (const role of ['rows', 'distinct', 'unique', 'nlogn'] as const) this.frequencyCell(leaf, entry, `f_${role}`, cells[role]);
+  }
+
+  /**
+   * A row-level check: rows in scope, rows passing, and extra aggregates of the column. Over the groups of the
+   * column when a frequency rule groups it anyway (the predicate then runs once per distinct value), else in the scan.
+   */
+  private rowCheck(leaf: LeafPlan, rule: LeafRule, col: ResolvedColumn, predicate: string, extras: Record<string, string>): void {
+    const w = rule.where;
+    if (this.grouped.has(col.name)) {
+      const entry = this.frequencyFor([col.sql]);
+      this.frequencyCell(leaf, entry, 'rows', entry.q.rowsWhere(col.sql, paren(w)));
+      this.frequencyCell(leaf, entry, 'passed', entry.q.rowsWhere(col.sql, paren(w), predicate));
+      for (const [role, agg] of Object.entries(extras)) this.frequencyCell(leaf, entry, role, entry.q.valuesAggregate(col.sql, paren(w), agg));
+      return;
+    }
+    this.scanCell(leaf, 'rows', filtered('count(*)', w));
+    this.scanCell(leaf, 'passed', filtered('count(*)', w, predicate));
+    for (const [role, agg] of Object.entries(extras)) this.scanCell(leaf, role, filtered(agg, w));
+  }
+
+  private extraQuery(leaf: LeafPlan, kind: QueryKind, sql: string, roles: string[]): PendingQuery {
+    const q: PendingQuery = { kind, sql: () => sql, leaves: new Set([leaf.id]) };
+    this.extras.push(q);
+    for (const role of roles) {
+      const ref: CellRef = { query: -1, column: role };
+      this.refs.set(ref, q);
+      leaf.cells[role] = ref;
+    }
+    return q;
+  }
+
+  // ---- rules -------------------------------------------------------------------------------------------------
+
+  /** The condition on the rule's metric (dynamic numbers read that metric's history). */
+  private expect(leaf: LeafPlan, rule: LeafRule, metric: string): void {
+    leaf.metric = metric;
+    if (rule.condition) {
+      const history = this.ctx.history ? () => this.ctx.history!(metric, rule.text) : undefined;
+      const e = resolveExpectation(rule.condition, history);
+      if ('error' in e) throw new PlanError(e.error);
+      leaf.expect = e;
+    }
+  }
+
+  /** Row-level rules: the condition is applied to each row in SQL; the threshold to the share of passing rows. */
+  private expectThreshold(leaf: LeafPlan, rule: LeafRule): void {
+    if (rule.threshold) {
+      const t = resolveExpectation(rule.threshold);
+      if ('error' in t) throw new PlanError(t.error);
+      leaf.threshold = t;
+    }
+  }
+
+  private numericColumn(name: string, type: string): ResolvedColumn {
+    const c = this.columns.get(name);
+    if (c.type && !isNumericType(c.type)) throw new PlanError(`${type} applies to numeric columns; "${c.name}" is a ${c.type.name} column`);
+    return c;
+  }
+
+  private needNow(): number {
+    if (!Number.isFinite(this.nowMs)) throw new PlanError(`the evaluation clock (now) is not an ISO timestamp: "${this.ctx.now}"`);
+    return this.nowMs;
+  }
+
+  private planLeaf(leaf: LeafPlan, rule: LeafRule): void {
+    const w = rule.where;
+    const p = rule.params;
+    switch (rule.type) {
+      case 'RowCount':
+        this.expect(leaf, rule, datasetMetric('RowCount'));
+        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        return;
+      case 'ColumnCount':
+        this.expect(leaf, rule, datasetMetric('ColumnCount'));
+        leaf.known.value = this.columns.names.length;
+        return;
+      case 'ColumnExists': {
+        const c = this.columns.find(p[0]!);
+        leaf.subject = [c?.name ?? p[0]!];
+        leaf.known.exists = c ? 1 : 0;
+        return;
+      }
+      case 'ColumnNamesMatchPattern': {
+        let re: RegExp;
+        try { re = new RegExp(`^(?:${p[0]})$`, 'u'); } catch (e) { throw new PlanError(`invalid regular expression "${p[0]}": ${(e as Error).message}`); }
+        leaf.subject = this.columns.names.filter((n) => !re.test(n));
+        leaf.known.matched = this.columns.names.length - leaf.subject.length;
+        leaf.known.total = this.columns.names.length;
+        leaf.metric = datasetMetric('ColumnNamesPatternMatchRatio');
+        return;
+      }
+      case 'IsComplete':
+      case 'Completeness': {
+        const c = this.columns.get(p[0]!);
+        leaf.subject = [c.name];
+        this.expect(leaf, rule, columnMetric(c.name, 'Completeness'));
+        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        this.scanCell(leaf, 'nonNull', filtered(`count(${c.sql})`, w));
+        return;
+      }
+      case 'IsUnique':
+      case 'Uniqueness':
+      case 'UniqueValueRatio':
+      case 'DistinctValuesCount':
+      case 'Entropy': {
+        const cols = p.map((n) => this.columns.get(n));
+        leaf.subject = cols.map((c) => c.name);
+        const name = rule.type === 'IsUnique' ? 'Uniqueness' : rule.type;
+        this.expect(leaf, rule, columnsMetric(leaf.subject, name));
+        this.frequencyCells(leaf, cols, w);
+        return;
+      }
+      case 'IsPrimaryKey': {
+        const cols = p.map((n) => this.columns.get(n));
+        leaf.subject = cols.map((c) => c.name);
+        leaf.metric = columnsMetric(leaf.subject, 'Uniqueness');
+        this.frequencyCells(leaf, cols, w);
+        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        cols.forEach((c, i) => this.scanCell(leaf, `nonNull${i}`, filtered(`count(${c.sql})`, w)));
+        return;
+      }
+      case 'Mean':
+      case 'Sum':
+      case 'StandardDeviation': {
+        const c = this.numericColumn(p[0]!, rule.type);
+        leaf.subject = [c.name];
+        this.expect(leaf, rule, columnMetric(c.name, rule.type));
+        // FILTER belongs right after the aggregate call, so Sum's cast to DOUBLE goes around the filtered sum.
+        const agg = rule.type === 'Mean' ? filtered(`avg(${toDouble(c.sql)})`, w)
+          : rule.type === 'Sum' ? toDouble(filtered(`sum(${c.sql})`, w)) : filtered(`stddev_pop(${toDouble(c.sql)})`, w);
+        this.scanCell(leaf, 'value', agg);
+        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        return;
+      }
+      case 'ColumnCorrelation': {
+        const a = this.numericColumn(p[0]!, rule.type);
+        const b = this.numericColumn(p[1]!, rule.type);
+        leaf.subject = [a.name, b.name];
+        this.expect(leaf, rule, columnsMetric([a.name, b.name], 'ColumnCorrelation'));
+        this.scanCell(leaf, 'value', filtered(`corr(${toDouble(a.sql)}, ${toDouble(b.sql)})`, w));
+        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        return;
+      }
+      case 'ColumnLength': {
+        const c = this.columns.get(p[0]!);
+        leaf.subject = [c.name];
+        const pred = columnLengthPredicate(c, rule.condition!);
+        this.expectThreshold(leaf, rule);
+        this.rowCheck(leaf, rule, c, pred, { minLength: `min(${lengthExpr(c)})`, maxLength: `max(${lengthExpr(c)})` });
+        return;
+      }
+      case 'ColumnValues': {
+        const c = this.columns.get(p[0]!);
+        leaf.subject = [c.name];
+        const cond = rule.condition!;
+        const operands = cond.kind === 'compare' ? [cond.operand] : cond.kind === 'between' ? [cond.low, cond.high] : cond.kind === 'in' ? cond.operands : [];
+        const pred = columnValuesPredicate(c, cond, this.d, operands.some((o) => o.kind === 'now') ? this.needNow() : 0);
+        this.expectThreshold(leaf, rule);
+        this.rowCheck(leaf, rule, c, pred, isNumericType(c.type) ? { min: `min(${toDouble(c.sql)})`, max: `max(${toDouble(c.sql)})` } : {});
+        return;
+      }
+      case 'DataFreshness': {
+        const c = this.columns.get(p[0]!);
+        leaf.subject = [c.name];
+        const pred = freshnessPredicate(c, rule.condition!, this.needNow());
+        this.expectThreshold(leaf, rule);
+        this.rowCheck(leaf, rule, c, pred, {});
+        return;
+      }
+      case 'CustomSql': {
+        const sql = p[0]!;
+        if (rule.condition) {
+          this.expect(leaf, rule, datasetMetric('CustomSQL'));
+          const q = this.extraQuery(leaf, 'custom-sql', customValueSql(sql, this.ctx.batch), []);
+          leaf.customQuery = -1;
+          this.customRefs.set(leaf, q);
+        } else {
+          const returned = returnedColumns(sql, this.columns);
+          leaf.subject = returned;
+          this.expectThreshold(leaf, rule);
+          this.extraQuery(leaf, 'custom-sql', customRowsSql(sql, this.ctx.batch, returned), ['rows', 'passed']);
+        }
+        return;
+      }
+      case 'ReferentialIntegrity': {
+        const primary = p[0]!.split(',').map((s) => s.trim()).filter(Boolean).map((n) => this.columns.get(n));
+        const ref = parseReference(p[1]!);
+        if (ref.columns.length !== primary.length) {
+          throw new PlanError(`ReferentialIntegrity compares ${primary.length} column${primary.length === 1 ? '' : 's'} with ${ref.columns.length} reference column${ref.columns.length === 1 ? '' : 's'}`);
+        }
+        const relation = this.reference(ref.dataset);
+        leaf.subject = primary.map((c) => c.name);
+        leaf.reference = ref;
+        this.expect(leaf, rule, columnMetric(ref.dataset, 'ReferentialIntegrity'));
+        const keys = ref.columns.map((c, i) => `${ident(c)} AS __dq_k${i}`).join(', ');
+        const on = primary.map((c, i) => `__dq_p.${c.sql} = __dq_r.__dq_k${i}`).join(' AND ');
+        this.extraQuery(leaf, 'reference', [
+          `SELECT count(*) AS "rows", count(__dq_r.__dq_hit) AS "matched"`,
+          `FROM ${this.ctx.batch} AS __dq_p`,
+          `LEFT JOIN (SELECT DISTINCT ${keys}, 1 AS __dq_hit FROM ${relation}) AS __dq_r ON ${on}`,
+        ].join('\n'), ['rows', 'matched']);
+        return;
+      }
+      case 'RowCountMatch': {
+        const dataset = p[0]!;
+        const relation = this.reference(dataset);
+        leaf.subject = [dataset];
+        this.expect(leaf, rule, datasetMetric('RowCountMatch', dataset));
+        this.scanCell(leaf, 'rows', 'count(*)');
+        this.extraQuery(leaf, 'reference', `SELECT count(*) AS "refRows" FROM ${relation}`, ['refRows']);
+        return;
+      }
+      default:
+        throw new PlanError(`${rule.type} is not supported`);
+    }
+  }
+
+  private reference(dataset: string): string {
+    const relation = this.ctx.reference?.(dataset);
+    if (!relation) throw new PlanError(`unknown reference dataset "${dataset}"${this.ctx.reference ? '' : ' (no reference datasets are available to this evaluation)'}`);
+    return relation;
+  }
+}
+
+function paren(where: string | undefined): string | undefined {
+  return where === undefined ? undefined : `(${where})`;
+}
+
+/** "customers.id" or "customers.{id,region}" → the dataset and its columns. */
+export function parseReference(text: string): { dataset: string; columns: string[] } {
+  const braces = /^(.+)\.\{([^}]*)\}$/.exec(text.trim());
+  if (braces) {
+    const columns = braces[2]!.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!columns.length) throw new PlanError(`the reference "${text}" names no columns`);
+    return { dataset: braces[1]!.trim(), columns };
+  }
+  const dot = text.lastIndexOf('.');
+  if (dot <= 0 || dot === text.length - 1) throw new PlanError(`the reference "${text}" must be "dataset.column" or "dataset.{col1,col2}"`);
+  return { dataset: text.slice(0, dot).trim(), columns: [text.slice(dot + 1).trim()] };
+}

@@ -1,0 +1,130 @@
+// CustomSql statements: "primary" is the batch. The statement is written in the dialect being evaluated; strata only
+// binds the name primary and, for the row-level form, finds which columns the statement returns (they are matched
+// back to the batch's rows, as Glue does: returned rows pass, the others fail).
+import { ident } from '../sql/quote.ts';
+import type { Columns } from './columns.ts';
+
+interface SqlToken {
+  t: 'word' | 'quoted' | 'string' | 'num' | 'op';
+  v: string;
+  at: number;
+  end: number;
+}
+
+/** A rough SQL tokenizer: enough to tell identifiers from strings and comments, and to track parentheses. */
+function scan(sql: string): SqlToken[] {
+  const out: SqlToken[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    const rest = sql.slice(i);
+    if (/\s/.test(c)) { i++; continue; }
+    if (rest.startsWith('--')) { const n = sql.indexOf('\n', i); i = n < 0 ? sql.length : n + 1; continue; }
+    if (rest.startsWith('/*')) { const n = sql.indexOf('*/', i + 2); i = n < 0 ? sql.length : n + 2; continue; }
+    if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      let v = '';
+      for (; j < sql.length; j++) {
+        if (sql[j] === c) {
+          if (sql[j + 1] === c) { v += c; j++; continue; }
+          break;
+        }
+        v += sql[j];
+      }
+      out.push({ t: c === "'" ? 'string' : 'quoted', v, at: i, end: Math.min(j + 1, sql.length) });
+      i = j + 1;
+      continue;
+    }
+    const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(rest);
+    if (word) { out.push({ t: 'word', v: word[0], at: i, end: i + word[0].length }); i += word[0].length; continue; }
+    const num = /^\d+(\.\d+)?([eE][+-]?\d+)?/.exec(rest);
+    if (num) { out.push({ t: 'num', v: num[0], at: i, end: i + num[0].length }); i += num[0].length; continue; }
+    out.push({ t: 'op', v: c, at: i, end: i + 1 });
+    i++;
+  }
+  return out;
+}
+
+/** The statement with "primary" quoted, so that a CTE named "primary" (a reserved word in DuckDB) binds it. */
+export function bindPrimary(sql: string): string {
+  const toks = scan(sql);
+  let out = '';
+  let last = 0;
+  toks.forEach((t, k) => {
+    const qualified = toks[k - 1]?.t === 'op' && toks[k - 1]!.v === '.';
+    if (t.t === 'word' && t.v.toLowerCase() === 'primary' && !qualified) {
+      out += `${sql.slice(last, t.at)}"primary"`;
+      last = t.end;
+    }
+  });
+  return (out + sql.slice(last)).trim().replace(/;+\s*$/, '');
+}
+
+export function primaryCte(batch: string): string {
+  return `"primary" AS (SELECT * FROM ${batch})`;
+}
+
+/** The aggregate form: the statement's single value. */
+export function customValueSql(sql: string, batch: string): string {
+  return `WITH ${primaryCte(batch)}\nSELECT * FROM (\n${bindPrimary(sql)}\n) AS __dq_custom`;
+}
+
+/** The row-level form: how many batch rows the statement returns (matched on the returned columns, NULL = NULL). */
+export function customRowsSql(sql: string, batch: string, returned: string[]): string {
+  const cols = returned.map(ident);
+  const on = cols.map((c) => `__dq_p.${c} IS NOT DISTINCT FROM __dq_r.${c}`).join(' AND ');
+  return [
+    `WITH ${primaryCte(batch)},`,
+    `__dq_returned AS (SELECT DISTINCT ${cols.join(', ')}, 1 AS __dq_hit FROM (\n${bindPrimary(sql)}\n) AS __dq_custom)`,
+    `SELECT count(*) AS "rows", count(__dq_r.__dq_hit) AS "passed"`,
+    `FROM "primary" AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON ${on}`,
+  ].join('\n');
+}
+
+export class CustomSqlError extends Error {}
+
+/** Names of the batch columns the statement returns (its outer select list), or why it cannot be used row by row. */
+export function returnedColumns(sql: string, columns: Columns): string[] {
+  const toks = scan(sql);
+  let depth = 0;
+  let start = -1;
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.t === 'op' && t.v === '(') depth++;
+    else if (t.t === 'op' && t.v === ')') depth--;
+    else if (depth === 0 && t.t === 'word' && t.v.toLowerCase() === 'select') { start = k + 1; break; }
+  }
+  if (start < 0) throw new CustomSqlError('the statement has no SELECT');
+  while (toks[start]?.t === 'word' && ['distinct', 'all'].includes(toks[start]!.v.toLowerCase())) start++;
+  const items: SqlToken[][] = [[]];
+  depth = 0;
+  let k = start;
+  for (; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.t === 'op' && t.v === '(') depth++;
+    if (t.t === 'op' && t.v === ')') depth--;
+    if (depth === 0 && t.t === 'word' && t.v.toLowerCase() === 'from') break;
+    if (depth === 0 && t.t === 'op' && t.v === ',') { items.push([]); continue; }
+    items.at(-1)!.push(t);
+  }
+  if (k >= toks.length) throw new CustomSqlError('the statement does not select FROM primary');
+  const names: string[] = [];
+  for (const item of items) {
+    const text = item.length ? sql.slice(item[0]!.at, item.at(-1)!.end) : '';
+    const last = item.at(-1);
+    const before = item.at(-2);
+    if (last?.t === 'op' && last.v === '*') { names.push(...columns.names); continue; }
+    const isName = (t: SqlToken | undefined) => t?.t === 'word' || t?.t === 'quoted';
+    let name: string | undefined;
+    if (isName(last)) {
+      const dotted = item.every((t, i) => (i % 2 === 0 ? isName(t) : t.t === 'op' && t.v === '.'));
+      const aliased = before && ((before.t === 'word' && before.v.toLowerCase() === 'as') || isName(before) || (before.t === 'op' && before.v === ')'));
+      if (dotted || aliased) name = last!.v;
+    }
+    if (!name) throw new CustomSqlError(`row-level CustomSql returns rows of primary, so it must select columns of primary; "${text}" is not a column (select columns, or use the aggregate form with a condition)`);
+    const col = columns.find(name);
+    if (!col) throw new CustomSqlError(`row-level CustomSql returns "${name}", which is not a column of primary (its columns are matched back to the batch)`);
+    names.push(col.name);
+  }
+  return [...new Set(names)];
+}

@@ -1,0 +1,89 @@
+// A condition on one number (a metric, or the share of passing rows), resolved to plain numbers before any row is
+// read, and checked in TypeScript once SQL has produced the metric.
+//
+// DQDL: "between" is exclusive, "not between" inclusive (its complement). Comparisons allow a relative tolerance
+// of 1e-9 so that the last bits of a floating-point aggregate (which differ between engines and between runs with
+// different parallelism) never flip an outcome at an exact boundary such as Mean "x" = 2.5.
+import type { Comparator, Condition, Operand } from './ast.ts';
+import { formatNumber, resolveNumber, type History } from './dynamic.ts';
+
+export type NumberCheck =
+  | { kind: 'compare'; op: Comparator; value: number }
+  | { kind: 'between'; negated: boolean; low: number; high: number }
+  | { kind: 'in'; negated: boolean; values: number[] };
+
+export interface Expectation {
+  check: NumberCheck;
+  /** How the condition reads with numbers filled in: "> 40", "between 10 and 20". */
+  text: string;
+  /** Where dynamic numbers came from, for messages. */
+  dynamic: string[];
+}
+
+export function resolveExpectation(c: Condition, history?: History): Expectation | { error: string } {
+  const dynamic: string[] = [];
+  const n = (o: Operand): number | undefined => {
+    if (o.kind !== 'number') return undefined;
+    const r = resolveNumber(o.expr, history, o.text);
+    if (r.dynamic) dynamic.push(r.dynamic);
+    return r.value;
+  };
+  let check: NumberCheck;
+  if (c.kind === 'compare') {
+    const v = n(c.operand);
+    if (v === undefined) return { error: `expected a number in "${c.text}"` };
+    check = { kind: 'compare', op: c.op, value: v };
+  } else if (c.kind === 'between') {
+    const low = n(c.low);
+    const high = n(c.high);
+    if (low === undefined || high === undefined) return { error: `expected numbers in "${c.text}"` };
+    check = { kind: 'between', negated: c.negated, low, high };
+  } else if (c.kind === 'in') {
+    const values = c.operands.map(n);
+    if (values.some((v) => v === undefined)) return { error: `expected numbers in "${c.text}"` };
+    check = { kind: 'in', negated: c.negated, values: values as number[] };
+  } else {
+    return { error: `"${c.text}" does not apply to a number` };
+  }
+  const bad = numbersOf(check).find((v) => Number.isNaN(v));
+  if (bad !== undefined) return { error: `the condition "${c.text}" evaluates to NaN${dynamic.length ? ` (${dynamic.join('; ')})` : ''}` };
+  return { check, text: describeCheck(check), dynamic };
+}
+
+function numbersOf(c: NumberCheck): number[] {
+  return c.kind === 'compare' ? [c.value] : c.kind === 'between' ? [c.low, c.high] : c.values;
+}
+
+export function describeCheck(c: NumberCheck): string {
+  const f = formatNumber;
+  if (c.kind === 'compare') return `${c.op} ${f(c.value)}`;
+  if (c.kind === 'between') return `${c.negated ? 'not between' : 'between'} ${f(c.low)} and ${f(c.high)}`;
+  return `${c.negated ? 'not in' : 'in'} [${c.values.map(f).join(', ')}]`;
+}
+
+function close(a: number, b: number): boolean {
+  if (a === b) return true;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function cmp(v: number, op: Comparator, x: number): boolean {
+  switch (op) {
+    case '=': return close(v, x);
+    case '!=': return !close(v, x);
+    case '>': return v > x && !close(v, x);
+    case '>=': return v > x || close(v, x);
+    case '<': return v < x && !close(v, x);
+    case '<=': return v < x || close(v, x);
+  }
+}
+
+export function satisfies(v: number, c: NumberCheck): boolean {
+  if (Number.isNaN(v)) return false;
+  if (c.kind === 'compare') return cmp(v, c.op, c.value);
+  if (c.kind === 'between') {
+    const inside = cmp(v, '>', c.low) && cmp(v, '<', c.high);
+    return c.negated ? !inside : inside;
+  }
+  const member = c.values.some((x) => close(v, x));
+  return c.negated ? !member : member;
+}

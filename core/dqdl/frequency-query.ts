@@ -1,0 +1,146 @@
+// Frequency rules (Uniqueness, IsUnique, IsPrimaryKey, DistinctValuesCount, Entropy, UniqueValueRatio) need the
+// number of rows per distinct value of a column set. All column sets of a ruleset are grouped in one statement; a
+// rule's where clause becomes a filtered count column, so filtered and unfiltered rules share it. A second, small
+// aggregation over the groups (not over the rows) then yields per column set:
+//   rows      rows with at least one non-NULL key column (rows whose key is all NULL leave the denominator)
+//   distinct  distinct keys among them
+//   unique    keys occurring exactly once
+//   nlogn     Σ n·ln(n) over the keys, so that entropy = ln(rows) − nlogn / rows (natural log)
+// Row-level checks on a column that is grouped anyway are evaluated once per distinct value here instead of once per
+// row in the scan (a regular expression over 300 airport codes instead of 3M rows): passing rows = Σ n over the
+// values that pass.
+//
+// The grouping itself differs by engine. Athena bills the bytes it reads, so it groups with GROUPING SETS in one
+// pass. DuckDB reads an in-memory column again for next to nothing, and its GROUPING SETS feeds every row to every
+// hash table, so it groups each set on its own (UNION ALL), which measured 1.7× faster on 3M rows. The sets get the
+// same ids either way (grouping()'s bitmask), so the outer aggregation is the same SQL.
+import type { Dialect } from './types.ts';
+
+export interface FrequencyCells {
+  rows: string;
+  distinct: string;
+  unique: string;
+  nlogn: string;
+}
+
+/** grouping() takes every column; keep its bitmask far from 64 bits by starting a new query past this many. */
+const MAX_COLUMNS = 30;
+
+export class FrequencyQuery {
+  private readonly sets: string[][] = [];
+  private readonly counts: Array<string | undefined> = [];
+  private readonly columns: string[] = [];
+  private readonly outer = new Map<string, string>();
+  /** Which count columns each set's aggregates read. */
+  private readonly usage = new Map<number, Set<number>>();
+
+  get size(): number {
+    return this.outer.size;
+  }
+
+  /** Whether the column set fits in this query without exceeding the grouping() width. */
+  fits(cols: readonly string[]): boolean {
+    return new Set([...this.columns, ...cols]).size <= MAX_COLUMNS;
+  }
+
+  hasSet(cols: readonly string[]): boolean {
+    return this.findSet(cols) >= 0;
+  }
+
+  /** Frequency statistics of a column set (SQL identifiers), counting rows where `where` holds. */
+  stats(cols: readonly string[], where: string | undefined): FrequencyCells {
+    const key = `${this.key(cols, where)} AND NOT (${cols.map((c) => `${c} IS NULL`).join(' AND ')})`;
+    const n = this.count(where);
+    return {
+      rows: this.aggregate(`sum(${n}) FILTER (WHERE ${key})`),
+      distinct: this.aggregate(`count(*) FILTER (WHERE ${key} AND ${n} > 0)`),
+      unique: this.aggregate(`count(*) FILTER (WHERE ${key} AND ${n} = 1)`),
+      // ln(greatest(n, 1)): engines may compute an aggregate's argument before applying its FILTER, and ln(0) fails.
+      nlogn: this.aggregate(`sum(${n} * ln(greatest(${n}, 1))) FILTER (WHERE ${key} AND ${n} > 0)`),
+    };
+  }
+
+  /** Rows (where `where` holds) whose value of `col` satisfies `predicate`, summed over the groups of `col`. */
+  rowsWhere(col: string, where: string | undefined, predicate?: string): string {
+    return this.aggregate(`sum(${this.count(where)}) FILTER (WHERE ${this.key([col], where)}${predicate ? ` AND (${predicate})` : ''})`);
+  }
+
+  /** An aggregate of the values of `col` that occur in rows where `where` holds, e.g. min("x"). */
+  valuesAggregate(col: string, where: string | undefined, aggregate: string): string {
+    return this.aggregate(`${aggregate} FILTER (WHERE ${this.key([col], where)} AND ${this.count(where)} > 0)`);
+  }
+
+  sql(batch: string, dialect: Dialect): string {
+    const cols = this.columns;
+    let inner: string;
+    if (dialect === 'athena') {
+      const countCols = this.counts.map((w, i) => `${w === undefined ? 'count(*)' : `count(*) FILTER (WHERE ${w})`} AS __dq_n${i}`).join(', ');
+      inner = [
+        `  SELECT grouping(${cols.join(', ')}) AS __dq_set, ${cols.join(', ')}, ${countCols}`,
+        `  FROM ${batch}`,
+        `  GROUP BY GROUPING SETS (${this.sets.map((s) => `(${s.join(', ')})`).join(', ')})`,
+      ].join('\n');
+    } else {
+      inner = this.sets.map((s, i) => {
+        const keys = cols.map((c) => (s.includes(c) ? c : `NULL AS ${c}`)).join(', ');
+        // Each branch computes only the counts its set is read through; a set read through one where clause only
+        // groups the rows that clause keeps.
+        const used = this.usage.get(i) ?? new Set<number>();
+        const only = used.size === 1 ? this.counts[[...used][0]!] : undefined;
+        const counts = this.counts.map((w, j) => {
+          if (!used.has(j)) return `NULL AS __dq_n${j}`;
+          return w === undefined || w === only ? `count(*) AS __dq_n${j}` : `count(*) FILTER (WHERE ${w}) AS __dq_n${j}`;
+        }).join(', ');
+        return `  SELECT ${this.setId(i)} AS __dq_set, ${keys}, ${counts}\n  FROM ${batch}${only ? `\n  WHERE ${only}` : ''}\n  GROUP BY ${s.join(', ')}`;
+      }).join('\n  UNION ALL\n');
+    }
+    // Set ids depend on the final column list, so the aggregates name sets by placeholder until now.
+    const outer = [...this.outer]
+      .map(([expr, alias]) => `  ${expr.replace(/\{set(\d+)\}/g, (_, i: string) => String(this.setId(Number(i))))} AS ${alias}`)
+      .join(',\n');
+    return `WITH __dq_groups AS (\n${inner}\n)\nSELECT\n${outer}\nFROM __dq_groups`;
+  }
+
+  private findSet(cols: readonly string[]): number {
+    const k = [...cols].sort().join('\u0000');
+    return this.sets.findIndex((s) => [...s].sort().join('\u0000') === k);
+  }
+
+  /** The filter selecting the groups of a column set (added if new), noting which count the caller reads. */
+  private key(cols: readonly string[], where: string | undefined): string {
+    let i = this.findSet(cols);
+    if (i < 0) {
+      i = this.sets.push([...cols]) - 1;
+      for (const c of cols) if (!this.columns.includes(c)) this.columns.push(c);
+    }
+    const used = this.usage.get(i) ?? new Set<number>();
+    used.add(this.countIndex(where));
+    this.usage.set(i, used);
+    return `__dq_set = {set${i}}`;
+  }
+
+  /** grouping(): bit i (most significant first) is 1 when column i is not in the set. */
+  private setId(i: number): number {
+    const members = this.sets[i]!;
+    const cols = this.columns;
+    return cols.reduce((acc, c, k) => (members.includes(c) ? acc : acc + 2 ** (cols.length - 1 - k)), 0);
+  }
+
+  private countIndex(where: string | undefined): number {
+    const i = this.counts.indexOf(where);
+    return i < 0 ? this.counts.push(where) - 1 : i;
+  }
+
+  private count(where: string | undefined): string {
+    return `__dq_n${this.countIndex(where)}`;
+  }
+
+  private aggregate(expr: string): string {
+    let alias = this.outer.get(expr);
+    if (!alias) {
+      alias = `g${this.outer.size}`;
+      this.outer.set(expr, alias);
+    }
+    return alias;
+  }
+}

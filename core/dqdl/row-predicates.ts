@@ -1,0 +1,147 @@
+// Row-level rules as SQL predicates: TRUE when a row passes. A row whose predicate is NULL or FALSE fails, which is
+// how DQDL's NULL rule falls out: "for all ColumnValues rules other than != and not in, NULL rows fail".
+//
+// ColumnValues  each value against the condition (numbers, strings with NULL/EMPTY/WHITESPACES_ONLY, dates, now())
+// ColumnLength  length of each value, NULL counting as length 0
+// DataFreshness age of each value (now − value) against a duration; NULL fails
+import type { Condition, Operand } from './ast.ts';
+import { isNumericType, isTemporalType, type ResolvedColumn } from './columns.ts';
+import { dateLiteral, timestampLiteral, type SqlDialect } from './dialect.ts';
+import { resolveNumber } from './dynamic.ts';
+import { str } from '../sql/quote.ts';
+
+export class PredicateError extends Error {}
+
+const WHITESPACE = '\\s+';
+
+export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlDialect, nowMs: number): string {
+  const operands = c.kind === 'compare' ? [c.operand] : c.kind === 'between' ? [c.low, c.high] : c.kind === 'in' ? c.operands : [];
+  const kinds = new Set(operands.map((o) => (o.kind === 'keyword' ? (o.value === 'NULL' ? 'null' : 'string') : o.kind)));
+  kinds.delete('null');
+  const t = col.type;
+  const isNumbers = kinds.has('number');
+  // A "YYYY-MM-DD" literal is a date for date and timestamp columns, and just a string for string columns.
+  const isDates = kinds.has('now') || (kinds.has('date') && (isTemporalType(t) || !t));
+  const isStrings = kinds.has('string') || kinds.has('date') || c.kind === 'matches';
+  const typeName = t ? (t.name === 'decimal' ? `decimal(${t.precision},${t.scale})` : t.name) : 'unknown';
+
+  let lhs = col.sql;
+  let lit: (o: Operand) => string;
+  if (isNumbers) {
+    if (!isNumericType(t)) throw new PredicateError(`ColumnValues compares numbers, but "${col.name}" is a ${typeName} column`);
+    lit = (o) => numberLiteral(o);
+  } else if (isDates) {
+    if (!isTemporalType(t)) throw new PredicateError(`ColumnValues compares dates, but "${col.name}" is a ${typeName} column`);
+    // A "YYYY-MM-DD" literal is a day: a timestamp column is compared by its day. now() is an instant: a timestamp
+    // column is compared exactly, a date column with the day of that instant.
+    const instants = kinds.has('now');
+    if (t!.name === 'timestamp' && !instants) lhs = `CAST(${col.sql} AS DATE)`;
+    lit = (o) => {
+      if (o.kind === 'date') return t!.name === 'timestamp' && instants ? timestampLiteral(Date.parse(`${o.value}T00:00:00Z`)) : dateLiteral(o.value);
+      if (o.kind === 'now') return t!.name === 'timestamp' ? timestampLiteral(nowMs + o.offsetMs) : dateLiteral(nowMs + o.offsetMs);
+      throw new PredicateError(`unexpected ${o.kind} among dates`);
+    };
+  } else if (isStrings) {
+    // Strings compare with the column's text; numbers and booleans render the same way on DuckDB and Trino.
+    if (t && !['string', 'boolean', 'int', 'bigint', 'decimal'].includes(t.name)) {
+      throw new PredicateError(`ColumnValues compares strings, but "${col.name}" is a ${typeName} column`);
+    }
+    if (t && t.name !== 'string') lhs = `CAST(${col.sql} AS VARCHAR)`;
+    lit = (o) => {
+      if (o.kind === 'string' || o.kind === 'date') return str(o.value);
+      throw new PredicateError(`unexpected ${o.kind} among strings`);
+    };
+  } else {
+    lit = () => { throw new PredicateError('unexpected operand'); };
+  }
+
+  const isNull = `${col.sql} IS NULL`;
+  const notNull = `${col.sql} IS NOT NULL`;
+  const keywordTest = (k: string): string => (k === 'EMPTY' ? `${lhs} = ''` : d.fullMatch(lhs, WHITESPACE));
+
+  switch (c.kind) {
+    case 'compare': {
+      const o = c.operand;
+      if (o.kind === 'keyword') {
+        if (o.value === 'NULL') return c.op === '=' ? isNull : notNull;
+        return c.op === '=' ? keywordTest(o.value) : `(${isNull} OR NOT ${keywordTest(o.value)})`;
+      }
+      const v = lit(o);
+      if (c.op === '!=') return `(${isNull} OR ${lhs} <> ${v})`;
+      return `${lhs} ${c.op} ${v}`;
+    }
+    case 'between': {
+      const lo = lit(c.low);
+      const hi = lit(c.high);
+      return c.negated ? `(${lhs} <= ${lo} OR ${lhs} >= ${hi})` : `(${lhs} > ${lo} AND ${lhs} < ${hi})`;
+    }
+    case 'matches':
+      return c.negated ? `NOT ${d.fullMatch(lhs, c.pattern)}` : d.fullMatch(lhs, c.pattern);
+    case 'in': {
+      const values = c.operands.filter((o) => o.kind !== 'keyword').map(lit);
+      const keywords = c.operands.flatMap((o) => (o.kind === 'keyword' ? [o.value] : []));
+      const listsNull = keywords.includes('NULL');
+      const tests = [...new Set(keywords.filter((k) => k !== 'NULL'))].map(keywordTest);
+      if (!c.negated) {
+        const parts = [...(values.length ? [`${lhs} IN (${values.join(', ')})`] : []), ...tests, ...(listsNull ? [isNull] : [])];
+        return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+      }
+      // not in: a value passes when it is none of the listed ones; NULL passes unless NULL is listed.
+      const parts = [...(values.length ? [`${lhs} NOT IN (${values.join(', ')})`] : []), ...tests.map((x) => `NOT ${x}`)];
+      const valuePasses = parts.length ? parts.join(' AND ') : 'TRUE';
+      return listsNull ? `(${notNull} AND ${valuePasses})` : `(${isNull} OR (${valuePasses}))`;
+    }
+  }
+}
+
+export function columnLengthPredicate(col: ResolvedColumn, c: Condition): string {
+  if (col.type && col.type.name !== 'string') throw new PredicateError(`ColumnLength applies to string columns; "${col.name}" is a ${col.type.name} column`);
+  return numberPredicate(lengthExpr(col), c);
+}
+
+export function lengthExpr(col: ResolvedColumn): string {
+  return `coalesce(length(${col.sql}), 0)`;
+}
+
+/** DataFreshness: age = now − value; "age <= 24 hours" is "value >= now − 24 hours", compared with a literal. */
+export function freshnessPredicate(col: ResolvedColumn, c: Condition, nowMs: number): string {
+  if (!isTemporalType(col.type)) throw new PredicateError(`DataFreshness applies to date and timestamp columns; "${col.name}" is a ${col.type?.name ?? 'unknown'} column`);
+  const value = col.type!.name === 'date' ? `CAST(${col.sql} AS TIMESTAMP)` : col.sql;
+  const bound = (o: Operand): string => {
+    if (o.kind !== 'duration') throw new PredicateError('DataFreshness compares with durations');
+    return timestampLiteral(nowMs - o.ms);
+  };
+  // The age grows as the value gets older, so every comparison flips.
+  const flip: Record<string, string> = { '=': '=', '!=': '<>', '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
+  switch (c.kind) {
+    case 'compare': return `${value} ${flip[c.op]} ${bound(c.operand)}`;
+    case 'between': {
+      // low < age < high  ⟺  now − high < value < now − low
+      const young = bound(c.low);
+      const old = bound(c.high);
+      return c.negated ? `(${value} >= ${young} OR ${value} <= ${old})` : `(${value} < ${young} AND ${value} > ${old})`;
+    }
+    case 'in': return `${value} ${c.negated ? 'NOT IN' : 'IN'} (${c.operands.map(bound).join(', ')})`;
+    case 'matches': throw new PredicateError('DataFreshness compares durations');
+  }
+}
+
+function numberPredicate(expr: string, c: Condition): string {
+  switch (c.kind) {
+    case 'compare': return `${expr} ${c.op === '!=' ? '<>' : c.op} ${numberLiteral(c.operand)}`;
+    case 'between': {
+      const lo = numberLiteral(c.low);
+      const hi = numberLiteral(c.high);
+      return c.negated ? `(${expr} <= ${lo} OR ${expr} >= ${hi})` : `(${expr} > ${lo} AND ${expr} < ${hi})`;
+    }
+    case 'in': return `${expr} ${c.negated ? 'NOT IN' : 'IN'} (${c.operands.map(numberLiteral).join(', ')})`;
+    case 'matches': throw new PredicateError('matches applies to strings');
+  }
+}
+
+function numberLiteral(o: Operand): string {
+  if (o.kind !== 'number') throw new PredicateError(`expected a number, found ${o.kind}`);
+  const v = resolveNumber(o.expr, undefined, o.text).value;
+  if (!Number.isFinite(v)) throw new PredicateError(`${o.text} is not a finite number`);
+  return String(v);
+}

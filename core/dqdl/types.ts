@@ -1,0 +1,96 @@
+// The contract between the rule engine and its callers: what a rule is evaluated against, what comes back, and the
+// compiled form (plain JSON, so a pipeline can compile in one step, run the SQL on Athena, and interpret later).
+import type { Expectation } from './expectation.ts';
+
+export type Dialect = 'duckdb' | 'athena';
+
+export interface RuleContext {
+  dialect: Dialect;
+  /** SQL relation holding the batch, e.g. "__batch" or silver.orders. */
+  batch: string;
+  /** Logical types as in core/schema/types.ts (e.g. 'decimal(12,2)'); DuckDB type names are understood too. */
+  columns: Array<{ name: string; type: string }>;
+  /** ISO timestamp: the evaluation clock for now(), DataFreshness and dates (injectable for tests and backfills). */
+  now: string;
+  /** Relation of a reference dataset (ReferentialIntegrity, RowCountMatch), e.g. "silver.customers". */
+  reference?: (dataset: string) => string | undefined;
+  /** Previous values of a metric, most recent first. The rule text is passed too, for callers that key by rule. */
+  history?: (metric: string, rule: string) => number[];
+}
+
+export type Outcome = 'PASS' | 'FAIL' | 'ERROR';
+
+export interface RuleResult {
+  /** The rule as written. */
+  rule: string;
+  outcome: Outcome;
+  /** Glue metric names: 'Dataset.*.RowCount', 'Column.email.Completeness', 'Multicolumn.a,b.Uniqueness', ... */
+  metrics: Record<string, number>;
+  /** One line saying what was measured against what was expected. */
+  message: string;
+}
+
+export interface EvaluationResult {
+  results: RuleResult[];
+  /** Passed rules / all rules (1 for an empty ruleset). */
+  score: number;
+  /** SQL statements run. */
+  queries: number;
+}
+
+/** A cell of a query result: a column of the first (only) row. */
+export interface CellRef {
+  query: number;
+  column: string;
+}
+
+export interface LeafPlan {
+  kind: 'leaf';
+  /** Position among all leaves of the ruleset. */
+  id: number;
+  type: string;
+  text: string;
+  /** The rule cannot run (unknown column, bad reference, wrong type…): it is an ERROR with this message. */
+  error?: string;
+  /** Query results this rule reads, by role (rows, passed, value, unique…). */
+  cells: Record<string, CellRef>;
+  /** Values known without reading rows (column count, column exists…). */
+  known: Record<string, number>;
+  /** The metric the condition applies to (and whose history dynamic rules read). */
+  metric?: string;
+  /** Names used in messages and metric keys: resolved column names, reference dataset. */
+  subject: string[];
+  /** ReferentialIntegrity: the reference dataset and its columns. */
+  reference?: { dataset: string; columns: string[] };
+  expect?: Expectation;
+  threshold?: Expectation;
+  /** The aggregate CustomSql query: its whole result is the value. */
+  customQuery?: number;
+}
+
+export interface CompositePlan {
+  kind: 'and' | 'or';
+  text: string;
+  operands: PlannedRule[];
+}
+
+export type PlannedRule = LeafPlan | CompositePlan;
+
+export type QueryKind = 'scan' | 'frequency' | 'custom-sql' | 'reference';
+
+export interface CompiledQuery {
+  kind: QueryKind;
+  sql: string;
+  /** Leaves that read this query's result. */
+  leaves: number[];
+}
+
+export interface CompiledRuleset {
+  dialect: Dialect;
+  queries: CompiledQuery[];
+  /** One per rule given, in order. */
+  rules: PlannedRule[];
+}
+
+/** What running a query produced: its rows, or why it failed. */
+export type QueryOutput = Array<Record<string, unknown>> | { error: string };

@@ -1,0 +1,2 @@
+-- ColumnCount = 8
+-- no SQL: evaluated from the batch's column list

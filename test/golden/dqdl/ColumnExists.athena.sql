@@ -1,0 +1,2 @@
+-- ColumnExists "email"
+-- no SQL: evaluated from the batch's column list

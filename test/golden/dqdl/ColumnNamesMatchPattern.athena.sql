@@ -1,0 +1,2 @@
+-- ColumnNamesMatchPattern "[a-z_]+"
+-- no SQL: evaluated from the batch's column list

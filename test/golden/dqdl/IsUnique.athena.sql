@@ -1,0 +1,19 @@
+-- IsUnique "order_id"
+-- IsUnique "customer_id" "created_at"
+
+-- query 1 of 1: frequency, read by rules 0, 1
+WITH __dq_groups AS (
+  SELECT grouping("order_id", "customer_id", "created_at") AS __dq_set, "order_id", "customer_id", "created_at", count(*) AS __dq_n0
+  FROM "lake_dev_silver"."orders"
+  GROUP BY GROUPING SETS (("order_id"), ("customer_id", "created_at"))
+)
+SELECT
+  sum(__dq_n0) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL)) AS g0,
+  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 > 0) AS g1,
+  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 = 1) AS g2,
+  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 > 0) AS g3,
+  sum(__dq_n0) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL)) AS g4,
+  count(*) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 > 0) AS g5,
+  count(*) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 = 1) AS g6,
+  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 > 0) AS g7
+FROM __dq_groups;

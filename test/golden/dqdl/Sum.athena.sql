@@ -1,0 +1,7 @@
+-- Sum "amount" > 1000
+
+-- query 1 of 1: scan, read by rule 0
+SELECT
+  CAST(sum("amount") AS DOUBLE) AS m0,
+  count(*) AS m1
+FROM "lake_dev_silver"."orders";
