@@ -1,0 +1,229 @@
+// S3 storage adapter against a mocked S3 client: the exact requests it sends, and how it reads S3's answers.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand,
+  HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeEventKey, S3Storage } from '../core/storage/s3.ts';
+import { isTransient } from '../functions/lib/errors.ts';
+
+const body = (text: string | Buffer) => sdkStreamMixin(Readable.from([Buffer.from(text)]));
+const s3Error = (name: string, status: number) =>
+  new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+
+let client: S3Client;
+let mock: AwsClientStub<S3Client>;
+let tmp: string;
+let storage: S3Storage;
+
+beforeEach(async () => {
+  client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  mock = mockClient(client);
+  tmp = await mkdtemp(join(tmpdir(), 'aws-s3-test-'));
+  storage = new S3Storage({
+    client, tmpDir: tmp, retry: { sleep: async () => {} },
+    locations: { bronze: { bucket: 'raw-bucket', prefix: 'in' }, lake: { bucket: 'lake-bucket', prefix: 'dev/' } },
+  });
+});
+afterEach(async () => {
+  mock.restore();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('S3Storage: keys', () => {
+  it('routes bronze to the bronze location and every other layer to the lake, keeping the layer segment', () => {
+    expect(storage.uri('bronze/orders/a.csv')).toBe('s3://raw-bucket/in/bronze/orders/a.csv');
+    expect(storage.uri('silver/orders/dt=2025-06-15/v-r1/part-0.parquet')).toBe('s3://lake-bucket/dev/silver/orders/dt=2025-06-15/v-r1/part-0.parquet');
+    expect(storage.uri('_strata/runs/orders/r1.json')).toBe('s3://lake-bucket/dev/_strata/runs/orders/r1.json');
+    expect(storage.uri('gold/daily/')).toBe('s3://lake-bucket/dev/gold/daily/');
+    expect(() => storage.uri('elsewhere/x')).toThrow(/outside the lake layout/);
+    expect(() => storage.uri('silver/../bronze/x')).toThrow(/invalid storage key/);
+  });
+
+  it('decodes event keys: + is a space, %XX is UTF-8, an invalid escape means the key was not encoded', () => {
+    expect(decodeEventKey('bronze/orders/June+orders+%28final%29.csv')).toBe('bronze/orders/June orders (final).csv');
+    expect(decodeEventKey('bronze%2Forders%2F%C3%A9t%C3%A9.csv')).toBe('bronze/orders/été.csv');
+    expect(decodeEventKey('bronze/orders/a%2Bb.csv')).toBe('bronze/orders/a+b.csv');
+    expect(decodeEventKey('bronze/orders/100%.csv')).toBe('bronze/orders/100%.csv');
+  });
+});
+
+describe('S3Storage: reads', () => {
+  it('reads text and the bare ETag; a missing object reads as undefined', async () => {
+    mock.on(GetObjectCommand, { Bucket: 'lake-bucket', Key: 'dev/silver/orders/_strata/manifest.json' })
+      .resolves({ Body: body('{"version":3}'), ETag: '"abc123"' });
+    mock.on(GetObjectCommand, { Key: 'dev/silver/none/_strata/manifest.json' }).rejects(new NoSuchKey({ message: 'no', $metadata: { httpStatusCode: 404 } }));
+    expect(await storage.readVersioned('silver/orders/_strata/manifest.json')).toEqual({ text: '{"version":3}', etag: 'abc123' });
+    expect(await storage.readText('silver/none/_strata/manifest.json')).toBeUndefined();
+  });
+
+  it('gives the content id from HeadObject, and names the key of a missing object', async () => {
+    mock.on(HeadObjectCommand, { Bucket: 'raw-bucket', Key: 'in/bronze/orders/a.csv' }).resolves({ ETag: '"9f2c-3"', ContentLength: 10, LastModified: new Date(0) });
+    mock.on(HeadObjectCommand, { Key: 'in/bronze/orders/gone.csv' }).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    expect(await storage.contentId('bronze/orders/a.csv')).toBe('9f2c-3');
+    expect(await storage.head('bronze/orders/gone.csv')).toBeUndefined();
+    await expect(storage.contentId('bronze/orders/gone.csv')).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile', message: 'bronze/orders/gone.csv does not exist (s3://raw-bucket/in/bronze/orders/gone.csv)',
+    });
+  });
+
+  it('lists every page, strips the location prefix, skips folder markers and sorts', async () => {
+    mock.on(ListObjectsV2Command, { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/', ContinuationToken: undefined }).resolves({
+      IsTruncated: true, NextContinuationToken: 't2',
+      Contents: [{ Key: 'dev/silver/orders/dt=b/x.parquet', Size: 5, ETag: '"e2"', LastModified: new Date(2) }, { Key: 'dev/silver/orders/', Size: 0 }],
+    });
+    mock.on(ListObjectsV2Command, { ContinuationToken: 't2' }).resolves({
+      IsTruncated: false, Contents: [{ Key: 'dev/silver/orders/dt=a/x.parquet', Size: 7, ETag: '"e1"', LastModified: new Date(1) }],
+    });
+    const listed = await storage.list('silver/orders/');
+    expect(listed).toEqual([
+      { key: 'silver/orders/dt=a/x.parquet', size: 7, etag: 'e1', lastModified: new Date(1) },
+      { key: 'silver/orders/dt=b/x.parquet', size: 5, etag: 'e2', lastModified: new Date(2) },
+    ]);
+    expect(mock.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/' },
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/', ContinuationToken: 't2' },
+    ]);
+  });
+
+  it('streams an object to a file in the temp dir that lives only while fn runs', async () => {
+    mock.on(GetObjectCommand, { Bucket: 'raw-bucket', Key: 'in/bronze/orders/2025 june.csv.gz' }).resolves({ Body: body('id,amount\n1,2\n') });
+    let seen = '';
+    const out = await storage.withLocalFile('bronze/orders/2025 june.csv.gz', async (path) => {
+      expect(path.startsWith(tmp)).toBe(true);
+      expect(path.endsWith('/2025 june.csv.gz')).toBe(true); // the extension survives: readers sniff it
+      seen = path;
+      return readFile(path, 'utf8');
+    });
+    expect(out).toBe('id,amount\n1,2\n');
+    expect(existsSync(seen)).toBe(false);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('removes the download when fn fails, and reports a missing object as UnreadableFile', async () => {
+    mock.on(GetObjectCommand, { Key: 'in/bronze/orders/a.csv' }).resolves({ Body: body('x') });
+    mock.on(GetObjectCommand, { Key: 'in/bronze/orders/missing.csv' }).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+    await expect(storage.withLocalFile('bronze/orders/a.csv', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(storage.withLocalFile('bronze/orders/missing.csv', async () => 1)).rejects.toMatchObject({ name: 'Strata.UnreadableFile', message: expect.stringContaining('bronze/orders/missing.csv') });
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('downloads many objects keeping their relative layout', async () => {
+    mock.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: body(`content of ${input.Key}`) }));
+    const keys = ['silver/orders/dt=a/v-r1/p.parquet', 'silver/orders/dt=b/v-r1/p.parquet', 'staging/orders/r2/part-0.parquet'];
+    const texts = await storage.withLocalFiles(keys, async (paths) => {
+      expect(paths.map((p) => p.slice(p.indexOf('strata-get-')).split('/').slice(1).join('/'))).toEqual(keys);
+      return Promise.all(paths.map((p) => readFile(p, 'utf8')));
+    });
+    expect(texts).toEqual(keys.map((k) => `content of dev/${k}`));
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('lets throttling and 5xx surface as the SDK raised them, so the step retries them as transient', async () => {
+    mock.on(GetObjectCommand).rejects(s3Error('SlowDown', 503));
+    const err = await storage.readText('silver/orders/_strata/manifest.json').catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+    expect(isTransient(err)).toBe(true);
+  });
+});
+
+describe('S3Storage: writes', () => {
+  it('compare-and-swap: If-Match with the quoted ETag, If-None-Match * for a new object', async () => {
+    mock.on(PutObjectCommand).resolves({ ETag: '"new1"' });
+    expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', '{"v":2}', 'old1')).toEqual({ ok: true, etag: 'new1' });
+    expect(await storage.putIfMatch('gold/daily/_strata/manifest.json', '{"v":1}', undefined)).toEqual({ ok: true, etag: 'new1' });
+    expect(mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'lake-bucket', Key: 'dev/silver/orders/_strata/manifest.json', Body: '{"v":2}', ContentType: 'application/json', IfMatch: '"old1"' },
+      { Bucket: 'lake-bucket', Key: 'dev/gold/daily/_strata/manifest.json', Body: '{"v":1}', ContentType: 'application/json', IfNoneMatch: '*' },
+    ]);
+  });
+
+  it('a lost swap (412 PreconditionFailed, 409 ConditionalRequestConflict) is ok: false with the current ETag', async () => {
+    mock.on(PutObjectCommand).rejectsOnce(s3Error('PreconditionFailed', 412)).rejectsOnce(s3Error('ConditionalRequestConflict', 409));
+    mock.on(HeadObjectCommand).resolves({ ETag: '"theirs"', ContentLength: 3 });
+    expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).toEqual({ ok: false, currentEtag: 'theirs' });
+    expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).toEqual({ ok: false, currentEtag: 'theirs' });
+    mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
+    await expect(storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('copies server-side with a URL-encoded CopySource (spaces, plus, unicode), across buckets', async () => {
+    mock.on(CopyObjectCommand).resolves({});
+    await storage.copy('bronze/orders/my file+été.csv', 'staging/orders/r1/my file+été.csv');
+    expect(mock.commandCalls(CopyObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'lake-bucket', Key: 'dev/staging/orders/r1/my file+été.csv',
+      CopySource: 'raw-bucket/in/bronze/orders/my%20file%2B%C3%A9t%C3%A9.csv',
+    });
+  });
+
+  it('deletes in batches of 1000 and fails on per-key errors, after retrying the passing ones', async () => {
+    mock.on(DeleteObjectsCommand).resolves({});
+    const keys = Array.from({ length: 2500 }, (_, i) => `staging/orders/r1/f${String(i).padStart(4, '0')}.parquet`);
+    await storage.delete(keys);
+    const batches = mock.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input);
+    expect(batches.map((b) => b.Delete!.Objects!.length)).toEqual([1000, 1000, 500]);
+    expect(batches[0]).toMatchObject({ Bucket: 'lake-bucket', Delete: { Quiet: true } });
+    expect(batches[0]!.Delete!.Objects![0]).toEqual({ Key: 'dev/staging/orders/r1/f0000.parquet' });
+
+    mock.reset();
+    mock.on(DeleteObjectsCommand)
+      .resolvesOnce({ Errors: [{ Key: 'dev/staging/orders/r1/b.parquet', Code: 'SlowDown', Message: 'Reduce your request rate' }] })
+      .resolves({});
+    await storage.delete(['staging/orders/r1/a.parquet', 'staging/orders/r1/b.parquet']);
+    expect(mock.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete!.Objects)).toEqual([
+      [{ Key: 'dev/staging/orders/r1/a.parquet' }, { Key: 'dev/staging/orders/r1/b.parquet' }],
+      [{ Key: 'dev/staging/orders/r1/b.parquet' }],
+    ]);
+
+    mock.reset();
+    mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'dev/staging/orders/r1/a.parquet', Code: 'AccessDenied', Message: 'Access Denied' }] });
+    await expect(storage.delete(['staging/orders/r1/a.parquet'])).rejects.toThrow(
+      'deleting from s3://lake-bucket/: 1 entry failed, first dev/staging/orders/r1/a.parquet: AccessDenied Access Denied');
+  });
+
+  it('deletes a prefix as a whole folder only', async () => {
+    mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'dev/staging/orders/r1/a.parquet', Size: 1 }] });
+    mock.on(DeleteObjectsCommand).resolves({});
+    await storage.deletePrefix('staging/orders/r1');
+    expect(mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input.Prefix).toBe('dev/staging/orders/r1/');
+    expect(mock.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects).toEqual([{ Key: 'dev/staging/orders/r1/a.parquet' }]);
+  });
+
+  it('writeTree uploads every file under the prefix (large ones in parts) and removes its temp folder', async () => {
+    storage = new S3Storage({
+      client, tmpDir: tmp, multipartThreshold: 1 << 20, partSize: 5 << 20,
+      locations: { bronze: { bucket: 'raw-bucket', prefix: '' }, lake: { bucket: 'lake-bucket', prefix: '' } },
+    });
+    mock.on(PutObjectCommand).resolves({ ETag: '"small"' });
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    mock.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => ({ ETag: `"p${input.PartNumber}"` }));
+    mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"big-3"' });
+    let dirSeen = '';
+    const { result, written } = await storage.writeTree('staging/orders/r1', async (dir) => {
+      dirSeen = dir;
+      await mkdir(join(dir, 'dt=2025-06-15'));
+      await writeFile(join(dir, 'dt=2025-06-15', 'part-0.parquet'), 'small');
+      await writeFile(join(dir, 'big.parquet'), Buffer.alloc(11 << 20, 1));
+      return 42;
+    });
+    expect(result).toBe(42);
+    expect(written.map((w) => [w.key, w.size, w.etag])).toEqual([
+      ['staging/orders/r1/big.parquet', 11 << 20, 'big-3'],
+      ['staging/orders/r1/dt=2025-06-15/part-0.parquet', 5, 'small'],
+    ]);
+    const put = mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect({ Bucket: put.Bucket, Key: put.Key, ContentLength: put.ContentLength }).toEqual({ Bucket: 'lake-bucket', Key: 'staging/orders/r1/dt=2025-06-15/part-0.parquet', ContentLength: 5 });
+    expect(mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'lake-bucket', Key: 'staging/orders/r1/big.parquet' });
+    expect(mock.commandCalls(UploadPartCommand).map((c) => c.args[0].input.PartNumber).sort()).toEqual([1, 2, 3]);
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload!.Parts!.map((p) => p.ETag))
+      .toEqual(['"p1"', '"p2"', '"p3"']);
+    expect(existsSync(dirSeen)).toBe(false);
+  });
+});
