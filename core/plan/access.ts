@@ -1,0 +1,247 @@
+// Least privilege, derived from the plan: what each pipeline step of a dataset may touch, in lake terms —
+// locations and key prefixes (core/plan/layout.ts), catalog tables, the lake key, state machines. The stacks turn
+// these statements into IAM ARNs (stacks/iam.ts); tests read them directly. Pure: plans in, statements out.
+//
+// What a step touches follows from what its core function does through the storage and catalog ports:
+//   read    → s3:GetObject (also HeadObject) on the prefix, and s3:ListBucket limited to it (so a missing key is
+//             a 404, and listing a folder works without seeing any other folder)
+//   write   → s3:PutObject (+ AbortMultipartUpload for uploads cut short); conditional writes need nothing more
+//   delete  → s3:DeleteObject (deletePrefix lists first)
+//   copy    → read on the source, write on the target (server-side copies)
+// plus the lake key for every S3 access (SSE-KMS with bucket keys): kms:Decrypt to read, kms:GenerateDataKey to write.
+import { parseRules } from '../dqdl/parse.ts';
+import { leaves } from '../dqdl/ast.ts';
+import type { GoldPlan } from '../gold/analyze.ts';
+import { goldSet } from '../pipeline/context.ts';
+import type { RuleList } from '../schema/model.ts';
+import type { DatasetPlan } from './compile.ts';
+import { layout } from './layout.ts';
+
+/** Every step a state machine can run (workflows/asl.ts STEPS; a test keeps the two lists equal). */
+export const PIPELINE_STEPS = ['stage', 'quality', 'commit', 'register', 'gold', 'record', 'reject', 'halt', 'fail'] as const;
+export type PipelineStep = (typeof PIPELINE_STEPS)[number];
+
+/** Where keys live: bronze/… in the bronze location, every other layer in the lake location, Athena output apart. */
+export type Location = 'bronze' | 'lake' | 'results';
+export type CatalogDatabase = 'silver' | 'gold' | 'quarantine';
+
+export type LogicalResource =
+  /** Objects whose key starts with prefix (a folder ends with '/'; anything else is one exact key). */
+  | { kind: 's3-object'; location: Location; prefix: string }
+  /** Listing the bucket, limited to keys under prefix (an s3:prefix condition). */
+  | { kind: 's3-listing'; location: Location; prefix: string }
+  /** The bucket itself (GetBucketLocation, which Athena calls). */
+  | { kind: 's3-bucket'; location: Location }
+  | { kind: 'glue-database'; database: CatalogDatabase }
+  | { kind: 'glue-table'; database: CatalogDatabase; table: string }
+  | { kind: 'kms-key' }
+  /** The workgroup pipeline queries run in (gold tables with engine: athena). */
+  | { kind: 'athena-workgroup' }
+  | { kind: 'state-machine'; dataset: string };
+
+export interface AccessStatement {
+  /** Names the statement in the policy (IAM Sid: alphanumeric). */
+  sid: string;
+  actions: string[];
+  resources: LogicalResource[];
+}
+
+export interface AccessOptions {
+  /** The project's analysed gold tables (core/gold/analyze.ts), in dependency order. */
+  gold: readonly GoldPlan[];
+}
+
+export const S3_READ = ['s3:GetObject'];
+export const S3_WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
+export const S3_DELETE = ['s3:DeleteObject'];
+export const S3_LIST = ['s3:ListBucket'];
+/** What the register step does to its tables (the Glue catalog adapter's calls). */
+export const GLUE_TABLE_WRITE = ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'];
+export const GLUE_PARTITION_WRITE = ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'];
+export const GLUE_DATABASE = ['glue:GetDatabase', 'glue:CreateDatabase'];
+export const GLUE_READ = ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'];
+export const ATHENA_QUERY = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'];
+
+type Mode = 'read' | 'write' | 'delete';
+
+/** One prefix with what the step does there; turned into statements by `statementsOf`. */
+interface Grant {
+  location: Location;
+  prefix: string;
+  modes: Mode[];
+  /** Listing of this prefix (default: with read or delete — a missing key must be a 404, deletePrefix lists). */
+  list?: string;
+}
+
+/** The access one step of one dataset needs. */
+export function accessFor(plan: DatasetPlan, step: PipelineStep, opts: AccessOptions): AccessStatement[] {
+  const ds = plan.dataset;
+  const staging = plan.prefixes.staging;
+  const manifest = layout.manifest(plan.prefixes.silver);
+  const runs = layout.runs(ds);
+  const metrics = layout.metrics(ds);
+  const records: Grant[] = [
+    { location: 'lake', prefix: runs, modes: ['write'] },
+    { location: 'lake', prefix: metrics, modes: ['read', 'write'] },
+  ];
+  // Rejected and halted files keep their bad rows: staging → quarantine, then staging is removed and the
+  // quarantine table re-registered (core/pipeline/record.ts rejectFile).
+  const toQuarantine: Grant[] = [
+    { location: 'lake', prefix: staging, modes: ['read', 'delete'] },
+    { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'], list: plan.prefixes.quarantine },
+  ];
+  switch (step) {
+    case 'stage':
+      return statementsOf([
+        { location: 'bronze', prefix: plan.prefixes.bronze, modes: ['read'] },
+        // Already ingested? The silver manifest's committed sources decide, before any work.
+        { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+        { location: 'lake', prefix: staging, modes: ['write'] },
+      ]);
+    case 'quality':
+      return statementsOf([
+        { location: 'lake', prefix: staging, modes: ['read'] },
+        { location: 'lake', prefix: metrics, modes: ['read'] },
+        ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
+      ]);
+    case 'commit':
+      return statementsOf([
+        { location: 'lake', prefix: staging, modes: ['read', 'write', 'delete'] },
+        // New partition versions: copies of the previous files, new files, the manifest's compare-and-swap;
+        // versions built on a manifest that changed meanwhile are deleted again.
+        { location: 'lake', prefix: plan.prefixes.silver, modes: ['read', 'write', 'delete'] },
+        { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'] },
+      ]);
+    case 'register':
+      return [
+        ...statementsOf([
+          { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+          { location: 'lake', prefix: plan.prefixes.quarantine, modes: [], list: plan.prefixes.quarantine },
+        ]),
+        { sid: 'CatalogDatabases', actions: GLUE_DATABASE, resources: [{ kind: 'glue-database', database: 'silver' }, { kind: 'glue-database', database: 'quarantine' }] },
+        { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }, { kind: 'glue-table', database: 'quarantine', table: ds }] },
+        { sid: 'CatalogPartitions', actions: GLUE_PARTITION_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }] },
+      ];
+    case 'record':
+    case 'fail':
+      return statementsOf(records);
+    case 'reject':
+    case 'halt':
+      return [
+        ...statementsOf([...records, ...toQuarantine]),
+        { sid: 'CatalogDatabases', actions: GLUE_DATABASE, resources: [{ kind: 'glue-database', database: 'quarantine' }] },
+        { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'quarantine', table: ds }] },
+      ];
+    case 'gold':
+      return goldAccess(plan, opts);
+  }
+}
+
+/** The gold step of a dataset refreshes every gold table that reads it (directly or through other gold tables). */
+function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
+  const tables = goldSet(opts.gold).forDataset(plan.dataset);
+  if (!tables.length) return [];
+  const silverReads = unique(tables.flatMap((t) => [...t.reads.silver, ...referencedDatasets(t.quality, '')]));
+  const goldReads = unique(tables.flatMap((t) => t.reads.gold)).filter((g) => !tables.some((t) => t.table === g));
+  const athena = tables.filter((t) => t.engine === 'athena');
+  const grants: Grant[] = [
+    // Gold versions are computed under the run's staging folder, then copied into place.
+    { location: 'lake', prefix: plan.prefixes.staging, modes: ['read', 'write', 'delete'] },
+    ...silverReads.map((d): Grant => ({ location: 'lake', prefix: layout.silver(d), modes: ['read'] })),
+    ...goldReads.map((g): Grant => ({ location: 'lake', prefix: layout.gold(g), modes: ['read'] })),
+    ...tables.map((t): Grant => ({ location: 'lake', prefix: layout.gold(t.table), modes: ['read', 'write', 'delete'] })),
+  ];
+  const out = statementsOf(grants);
+  out.push(
+    { sid: 'CatalogDatabases', actions: GLUE_DATABASE, resources: [{ kind: 'glue-database', database: 'gold' }] },
+    { sid: 'CatalogTables', actions: [...GLUE_TABLE_WRITE, ...GLUE_PARTITION_WRITE], resources: tables.map((t) => ({ kind: 'glue-table', database: 'gold', table: t.table })) },
+  );
+  if (athena.length) {
+    // Athena runs the SQL with the caller's rights: it reads the catalog and the files, and writes the UNLOAD
+    // output (already granted on gold/<table>/) and its query results.
+    const read = unique(athena.flatMap((t) => t.reads.silver));
+    const readGold = unique(athena.flatMap((t) => t.reads.gold));
+    out.push(
+      { sid: 'AthenaQueries', actions: ATHENA_QUERY, resources: [{ kind: 'athena-workgroup' }] },
+      {
+        sid: 'AthenaCatalogRead',
+        actions: GLUE_READ,
+        resources: [
+          ...read.map((d): LogicalResource => ({ kind: 'glue-table', database: 'silver', table: d })),
+          ...[...readGold, ...athena.map((t) => t.table)].map((g): LogicalResource => ({ kind: 'glue-table', database: 'gold', table: g })),
+        ],
+      },
+      { sid: 'AthenaBuckets', actions: ['s3:GetBucketLocation'], resources: [{ kind: 's3-bucket', location: 'lake' }, { kind: 's3-bucket', location: 'results' }] },
+      ...statementsOf([{ location: 'results', prefix: ATHENA_PIPELINE_RESULTS, modes: ['read', 'write'] }], 'Athena'),
+    );
+  }
+  return mergeKms(out);
+}
+
+/**
+ * Where the pipeline workgroup writes query results, in the results bucket. One prefix for every dataset: the
+ * workgroup enforces its output location, so a per-dataset folder would need a workgroup per dataset. The files
+ * there are UNLOAD manifests and query metadata; the data itself goes to gold/<table>/.
+ */
+export const ATHENA_PIPELINE_RESULTS = 'pipeline/';
+
+/**
+ * What the shared trigger may do: start the given datasets' state machines, and look at their bronze objects —
+ * HeadObject (of a version) settles how an EventBridge key is encoded (functions/trigger.ts). A HEAD reads no
+ * content, so no key access.
+ */
+export function triggerAccess(datasets: readonly string[]): AccessStatement[] {
+  const prefixes = datasets.map((d) => layout.bronze(d));
+  return [
+    { sid: 'StartExecutions', actions: ['states:StartExecution'], resources: datasets.map((dataset) => ({ kind: 'state-machine', dataset })) },
+    { sid: 'BronzeHead', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: prefixes.map((prefix) => ({ kind: 's3-object', location: 'bronze', prefix })) },
+    { sid: 'BronzeList', actions: S3_LIST, resources: prefixes.map((prefix) => ({ kind: 's3-listing', location: 'bronze', prefix })) },
+  ];
+}
+
+/** Datasets other than `self` that quality rules read: ReferentialIntegrity "col" "dataset.col", RowCountMatch "dataset". */
+export function referencedDatasets(rules: RuleList, self: string): string[] {
+  const { rules: parsed } = parseRules([...rules.halt, ...rules.warn]);
+  const out: string[] = [];
+  for (const leaf of parsed.flatMap(leaves)) {
+    const ref = leaf.type === 'ReferentialIntegrity' ? leaf.params[1]?.split('.')[0] : leaf.type === 'RowCountMatch' ? leaf.params[0] : undefined;
+    if (ref && ref !== self) out.push(ref.trim());
+  }
+  return unique(out);
+}
+
+/** Grants → statements: one per kind of action on one location, listings apart, the key last. */
+function statementsOf(grants: readonly Grant[], sidPrefix = ''): AccessStatement[] {
+  const out: AccessStatement[] = [];
+  const tag = (l: Location) => ({ bronze: 'Bronze', lake: 'Lake', results: 'Results' })[l];
+  for (const location of ['bronze', 'lake', 'results'] as const) {
+    const here = grants.filter((g) => g.location === location);
+    if (!here.length) continue;
+    const of = (mode: Mode) => unique(here.filter((g) => g.modes.includes(mode)).map((g) => g.prefix));
+    const objects = (prefixes: string[]) => prefixes.map((prefix): LogicalResource => ({ kind: 's3-object', location, prefix }));
+    const read = of('read');
+    const write = of('write');
+    const del = of('delete');
+    if (read.length) out.push({ sid: `${sidPrefix}${tag(location)}Read`, actions: S3_READ, resources: objects(read) });
+    if (write.length) out.push({ sid: `${sidPrefix}${tag(location)}Write`, actions: S3_WRITE, resources: objects(write) });
+    if (del.length) out.push({ sid: `${sidPrefix}${tag(location)}Delete`, actions: S3_DELETE, resources: objects(del) });
+    const listed = unique(here.flatMap((g) => (g.list !== undefined ? [g.list] : g.modes.some((m) => m === 'read' || m === 'delete') ? [g.prefix] : [])));
+    if (listed.length) out.push({ sid: `${sidPrefix}${tag(location)}List`, actions: S3_LIST, resources: listed.map((prefix) => ({ kind: 's3-listing', location, prefix })) });
+  }
+  return mergeKms(out);
+}
+
+/** One key statement per policy: Decrypt for any read, GenerateDataKey too when anything is written. */
+function mergeKms(statements: AccessStatement[]): AccessStatement[] {
+  const rest = statements.filter((s) => s.sid !== 'LakeKey');
+  // Listing and deleting never decrypt; reading does, and writing asks for a data key (and decrypts to finish
+  // multipart uploads and copies).
+  const reads = rest.some((s) => s.actions.includes('s3:GetObject'));
+  const writes = rest.some((s) => s.actions.includes('s3:PutObject'));
+  if (!reads && !writes) return rest;
+  return [...rest, { sid: 'LakeKey', actions: writes ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'], resources: [{ kind: 'kms-key' }] }];
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}

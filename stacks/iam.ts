@@ -1,0 +1,86 @@
+// IAM policy documents. The access a step needs comes from core/plan/access.ts in lake terms; here it becomes ARNs
+// of this stage's buckets, key, Glue tables and state machines. Pure (tokens stand for what AWS assigns).
+import type { AccessStatement, LogicalResource } from '../core/plan/access.ts';
+import type { LakeRefs } from './refs.ts';
+import { ACCOUNT, PARTITION, REGION } from './tokens.ts';
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: '*' | { AWS?: string | string[]; Service?: string | string[] };
+  Action: string | string[];
+  /** Absent only in trust policies. */
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+export const document = (statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
+
+export const bucketArn = (bucketToken: string) => `arn:${PARTITION}:s3:::${bucketToken}`;
+const glue = (what: string) => `arn:${PARTITION}:glue:${REGION}:${ACCOUNT}:${what}`;
+export const glueCatalogArn = () => glue('catalog');
+export const glueDatabaseArn = (db: string) => glue(`database/${db}`);
+export const glueTableArn = (db: string, table: string) => glue(`table/${db}/${table}`);
+export const workgroupArn = (name: string) => `arn:${PARTITION}:athena:${REGION}:${ACCOUNT}:workgroup/${name}`;
+export const logGroupArn = (name: string) => `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
+export const accountRoot = () => `arn:${PARTITION}:iam::${ACCOUNT}:root`;
+
+/** ARNs of a logical resource. Glue authorises table actions on the catalog, the database and the table. */
+export function arnsOf(r: LogicalResource, refs: LakeRefs, stateMachineArn: (dataset: string) => string): string[] {
+  switch (r.kind) {
+    case 's3-object': return [`${bucketArn(refs.bucket[r.location])}/${refs.prefix[r.location]}${r.prefix}${r.prefix.endsWith('/') ? '*' : ''}`];
+    case 's3-listing':
+    case 's3-bucket': return [bucketArn(refs.bucket[r.location])];
+    case 'glue-database': return [glueCatalogArn(), glueDatabaseArn(refs.database[r.database])];
+    case 'glue-table': return [glueCatalogArn(), glueDatabaseArn(refs.database[r.database]), glueTableArn(refs.database[r.database], r.table)];
+    case 'kms-key': return [refs.keyArn];
+    case 'athena-workgroup': return [workgroupArn(refs.pipelineWorkgroup)];
+    case 'state-machine': return [stateMachineArn(r.dataset)];
+  }
+}
+
+/**
+ * Logical statements → IAM statements. Listing is granted on the bucket with an s3:prefix condition (IAM has no
+ * other way to scope ListBucket); the lake key only through S3 (kms:ViaService), so a function cannot use it directly.
+ */
+export function iamStatements(access: readonly AccessStatement[], refs: LakeRefs, stateMachineArn: (dataset: string) => string): PolicyStatement[] {
+  return access.map((s): PolicyStatement => {
+    const resources = unique(s.resources.flatMap((r) => arnsOf(r, refs, stateMachineArn)));
+    const listings = s.resources.filter((r): r is Extract<LogicalResource, { kind: 's3-listing' }> => r.kind === 's3-listing');
+    if (listings.length) {
+      if (listings.length !== s.resources.length || new Set(listings.map((l) => l.location)).size !== 1) {
+        throw new Error(`statement ${s.sid}: a listing statement lists prefixes of one location and nothing else`);
+      }
+      return {
+        Sid: s.sid, Effect: 'Allow', Action: s.actions, Resource: resources,
+        Condition: { StringLike: { 's3:prefix': unique(listings.map((l) => `${refs.prefix[l.location]}${l.prefix}*`)) } },
+      };
+    }
+    if (s.resources.some((r) => r.kind === 'kms-key')) {
+      return { Sid: s.sid, Effect: 'Allow', Action: s.actions, Resource: resources, Condition: { StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` } } };
+    }
+    return { Sid: s.sid, Effect: 'Allow', Action: s.actions, Resource: resources };
+  });
+}
+
+/** Who may assume a role: one AWS service, from this account only where the service sets aws:SourceAccount. */
+export function trustPolicy(service: 'lambda.amazonaws.com' | 'states.amazonaws.com'): PolicyDocument {
+  return document([{
+    Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole',
+    ...(service === 'states.amazonaws.com' ? { Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } } : {}),
+  }]);
+}
+
+/** A Lambda function writes its own log group and no other (what AWSLambdaBasicExecutionRole grants on `*`). */
+export function functionLogs(functionName: string): PolicyStatement {
+  return { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${logGroupArn(`/aws/lambda/${functionName}`)}:*`] };
+}
+
+export function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}

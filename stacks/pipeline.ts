@@ -1,0 +1,211 @@
+// One dataset's pipeline: a Lambda function per step its state machine uses (each with its own role, granted what
+// core/plan/access.ts derives for that step of that dataset), the state machine itself — the definition
+// workflows/asl.ts renders, with function ARNs in place of its placeholders — and an alarm on failed executions.
+// The steps come from the rendered definition's Task states, so a step added to the ASL gets a function here.
+import { accessFor, PIPELINE_STEPS, type PipelineStep } from '../core/plan/access.ts';
+import type { DatasetPlan } from '../core/plan/compile.ts';
+import { renderAsl, substituteResources, taskStates, type StepName } from '../workflows/asl.ts';
+import { alarmOnAny } from './alerts.ts';
+import { document, functionLogs, iamStatements, logGroupArn, trustPolicy, type PolicyDocument } from './iam.ts';
+import { goldTablesOf, type LakeModel } from './model.ts';
+import { datasetNames, type LakeRefs } from './refs.ts';
+import { resource, type ResourceSpec } from './resource.ts';
+import { ref } from './tokens.ts';
+import type { FunctionArgs } from './types.ts';
+
+/** Steps that run DuckDB (sized from the schema's `lambda:`); the others only move objects and catalog entries. */
+export const DUCKDB_STEPS: readonly PipelineStep[] = ['stage', 'quality', 'commit', 'gold'];
+
+export const DEFAULT_SIZE = { memory: 1769, ephemeralStorageMb: 2048 } as const;
+export const LIGHT_SIZE = { memory: 512, ephemeralStorageMb: 512 } as const;
+/** A function stops this long before its Task times out, so an execution never moves on while a step still writes. */
+export const TIMEOUT_MARGIN_SECONDS = 10;
+export const LAMBDA_MAX_SECONDS = 900;
+
+export interface StepSizing {
+  memory: number;
+  timeoutSeconds: number;
+  ephemeralStorageMb: number;
+}
+
+/** The dataset's state machine with placeholders (what `strata plan --asl` shows). */
+export function datasetAsl(model: LakeModel, plan: DatasetPlan): Record<string, unknown> {
+  return renderAsl(plan, { goldTables: goldTablesOf(model, plan.dataset) });
+}
+
+/** Steps the definition runs, in the order they first appear. */
+export function stepsOf(asl: Record<string, unknown>): StepName[] {
+  return [...new Set(taskStates(asl).map((t) => t.step))];
+}
+
+export function sizing(plan: DatasetPlan, step: StepName, asl: Record<string, unknown>): StepSizing {
+  const heavy = DUCKDB_STEPS.includes(step);
+  const states = taskStates(asl).filter((t) => t.step === step).map((t) => findState(asl, t.state));
+  const taskTimeout = Math.min(...states.map((s) => Number(s.TimeoutSeconds ?? LAMBDA_MAX_SECONDS)));
+  return {
+    memory: heavy ? plan.lambda.memory ?? DEFAULT_SIZE.memory : LIGHT_SIZE.memory,
+    ephemeralStorageMb: heavy ? plan.lambda.ephemeralStorageMb ?? DEFAULT_SIZE.ephemeralStorageMb : LIGHT_SIZE.ephemeralStorageMb,
+    timeoutSeconds: Math.max(3, Math.min(LAMBDA_MAX_SECONDS, taskTimeout) - TIMEOUT_MARGIN_SECONDS),
+  };
+}
+
+/** DuckDB's memory limit in a function of this size: the rest is Node, the AWS SDK and buffers. */
+export function duckdbMemory(memoryMb: number): string {
+  return `${Math.max(256, Math.floor(memoryMb * 0.45))}MB`;
+}
+
+/** Where the handlers find the schema files copied into the bundle (copyFiles below). */
+export const BUNDLED_SCHEMAS = '/var/task/schemas';
+
+/** The environment every step of a dataset runs with: its dataset, the storage locations and the catalog names. */
+export function pipelineEnvironment(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName, size: StepSizing): Record<string, string> {
+  const athena = step === 'gold' && model.gold.some((g) => g.engine === 'athena' && goldTablesOf(model, plan.dataset).includes(g.table));
+  return {
+    STRATA_DATASET: plan.dataset,
+    STRATA_STEP: step,
+    STRATA_SCHEMAS: BUNDLED_SCHEMAS,
+    STRATA_BRONZE_BUCKET: refs.bucket.bronze,
+    STRATA_BRONZE_PREFIX: refs.prefix.bronze,
+    STRATA_LAKE_BUCKET: refs.bucket.lake,
+    STRATA_LAKE_PREFIX: refs.prefix.lake,
+    STRATA_GLUE_SILVER_DATABASE: refs.database.silver,
+    STRATA_GLUE_GOLD_DATABASE: refs.database.gold,
+    STRATA_GLUE_QUARANTINE_DATABASE: refs.database.quarantine,
+    ...(athena ? { STRATA_ATHENA_WORKGROUP: refs.pipelineWorkgroup } : {}),
+    // DuckDB wants a home directory (extensions, secrets); Lambda sets none, and only /tmp is writable.
+    ...(DUCKDB_STEPS.includes(step) ? { STRATA_DUCKDB_MEMORY: duckdbMemory(size.memory), HOME: '/tmp' } : {}),
+    STRATA_LOG_LEVEL: 'INFO',
+  };
+}
+
+/** SST's log retention names for the days a stage keeps logs. */
+export function sstRetention(days: number): '1 month' | '1 year' {
+  return days >= 365 ? '1 year' : '1 month';
+}
+
+export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName, asl: Record<string, unknown>): FunctionArgs {
+  const size = sizing(plan, step, asl);
+  const n = datasetNames(plan.dataset);
+  return {
+    name: refs.names.function(plan.dataset, step),
+    description: `strata ${plan.dataset}: ${step} (${refs.cfg.stage})`,
+    handler: `functions/${step}.handler`,
+    runtime: 'nodejs24.x',
+    architecture: 'arm64',
+    memory: `${size.memory} MB`,
+    timeout: `${size.timeoutSeconds} seconds`,
+    storage: `${size.ephemeralStorageMb} MB`,
+    role: ref(n.role(step), 'arn'),
+    environment: pipelineEnvironment(refs, model, plan, step, size),
+    // The handlers compile the schema files at cold start: the same plans this deploy was built from.
+    copyFiles: [{ from: 'schemas', to: 'schemas' }],
+    nodejs: {
+      // middy 7 is ESM only.
+      format: 'esm',
+      // DuckDB is a native module: not bundled, but installed for linux/arm64 (SST runs npm install with
+      // --os=linux --cpu=arm64, which brings @duckdb/node-bindings-linux-arm64).
+      install: ['@duckdb/node-api'],
+    },
+    logging: { retention: sstRetention(refs.cfg.logRetentionDays), format: 'json' },
+    // The role is ours (least privilege, see iam.ts); `sst dev` would need permissions for its live bridge on it.
+    dev: false,
+  };
+}
+
+/** The step's role policy: its own logs, and what access.ts derives for it. */
+export function stepPolicy(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName, stateMachineArn: (dataset: string) => string): PolicyDocument {
+  return document([
+    functionLogs(refs.names.function(plan.dataset, step)),
+    ...iamStatements(accessFor(plan, step as PipelineStep, { gold: model.gold }), refs, stateMachineArn),
+  ]);
+}
+
+/** The state machine role: invoke exactly this dataset's functions, deliver its logs, send traces. */
+export function stateMachinePolicy(functionArns: string[]): PolicyDocument {
+  return document([
+    { Sid: 'InvokeOwnFunctions', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArns },
+    {
+      // CloudWatch Logs delivery for Step Functions is authorised on `*` only (AWS documents no narrower resource).
+      Sid: 'DeliverExecutionLogs', Effect: 'Allow', Resource: '*',
+      Action: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+    },
+    // X-Ray has no resource-level permissions: `*` is the only resource these actions accept.
+    { Sid: 'SendTraces', Effect: 'Allow', Resource: '*', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'] },
+  ]);
+}
+
+export function stateMachineArnOf(dataset: string): string {
+  return ref(datasetNames(dataset).stateMachine, 'arn');
+}
+
+export function pipelineResources(refs: LakeRefs, model: LakeModel, plan: DatasetPlan): ResourceSpec[] {
+  const n = datasetNames(plan.dataset);
+  const asl = datasetAsl(model, plan);
+  const steps = stepsOf(asl);
+  const unknown = steps.filter((s) => !(PIPELINE_STEPS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`steps without an access definition in core/plan/access.ts: ${unknown.join(', ')}`);
+  const out: ResourceSpec[] = [];
+  for (const step of steps) {
+    out.push(
+      resource('aws.iam.Role', n.role(step), {
+        name: refs.names.role(plan.dataset, step),
+        description: `strata ${plan.dataset}: the ${step} function`,
+        assumeRolePolicy: JSON.stringify(trustPolicy('lambda.amazonaws.com')),
+      }),
+      resource('aws.iam.RolePolicy', n.policy(step), {
+        role: ref(n.role(step), 'name'),
+        policy: JSON.stringify(stepPolicy(refs, model, plan, step, stateMachineArnOf)),
+      }),
+      // The policy first: the function may be invoked as soon as it exists.
+      resource('sst.aws.Function', n.fn(step), functionArgs(refs, model, plan, step, asl), { dependsOn: [n.policy(step)] }),
+    );
+  }
+  const definition = substituteResources(asl, (step) => ref(n.fn(step), 'arn'));
+  const logGroup = refs.names.stateMachineLogGroup(plan.dataset);
+  out.push(
+    resource('aws.cloudwatch.LogGroup', n.stateMachineLogs, { name: logGroup, retentionInDays: refs.cfg.logRetentionDays }),
+    resource('aws.iam.Role', n.stateMachineRole, {
+      name: refs.names.role(plan.dataset, 'states'),
+      description: `strata ${plan.dataset}: the state machine`,
+      assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com')),
+    }),
+    resource('aws.iam.RolePolicy', n.stateMachinePolicy, {
+      role: ref(n.stateMachineRole, 'name'),
+      policy: JSON.stringify(stateMachinePolicy(steps.map((s) => ref(n.fn(s), 'arn')))),
+    }),
+    resource('aws.sfn.StateMachine', n.stateMachine, {
+      name: refs.names.stateMachine(plan.dataset),
+      type: 'STANDARD',
+      roleArn: ref(n.stateMachineRole, 'arn'),
+      definition: JSON.stringify(definition),
+      // ERROR level without execution data: inputs and outputs can carry rows of the data (quarantine reasons).
+      loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logGroupArn(logGroup)}:*` },
+      tracingConfiguration: { enabled: true },
+      // Step Functions checks at creation that the role may deliver logs: the policy must exist first.
+    }, { dependsOn: [n.stateMachinePolicy, n.stateMachineLogs] }),
+    resource('aws.cloudwatch.MetricAlarm', n.failedAlarm, alarmOnAny(refs, refs.names.alarm(`${plan.dataset.replace(/_/g, '-')}-failed`),
+      `strata ${plan.dataset}: an execution failed, was rejected, halted or timed out — see strata.runs and the execution history`, {
+        expression: 'FILL(failed, 0) + FILL(timedout, 0)',
+        metrics: [
+          { id: 'failed', namespace: 'AWS/States', metricName: 'ExecutionsFailed', dimensions: { StateMachineArn: stateMachineArnOf(plan.dataset) } },
+          { id: 'timedout', namespace: 'AWS/States', metricName: 'ExecutionsTimedOut', dimensions: { StateMachineArn: stateMachineArnOf(plan.dataset) } },
+        ],
+      })),
+  );
+  return out;
+}
+
+function findState(asl: Record<string, unknown>, name: string): Record<string, unknown> {
+  const visit = (states: Record<string, any>): Record<string, unknown> | undefined => {
+    for (const [k, s] of Object.entries(states)) {
+      if (k === name) return s;
+      const inner = s.Type === 'Map' ? visit((s.ItemProcessor ?? s.Iterator).States) : s.Type === 'Parallel' ? s.Branches.map((b: any) => visit(b.States)).find(Boolean) : undefined;
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  const found = visit(asl.States as Record<string, unknown>);
+  if (!found) throw new Error(`state ${name} not in the definition`);
+  return found;
+}

@@ -1,0 +1,175 @@
+// Least privilege derived from the plan (core/plan/access.ts): what each step of a dataset may touch, in lake terms.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
+import { accessFor, PIPELINE_STEPS, referencedDatasets, triggerAccess, type AccessStatement, type LogicalResource, type PipelineStep } from '../core/plan/access.ts';
+import { compile, type DatasetPlan } from '../core/plan/compile.ts';
+import { checkProjectAsync } from '../core/project.ts';
+import { STEPS } from '../workflows/asl.ts';
+
+const CUSTOMERS = `dataset: customers
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: country, type: string }
+primaryKey: [id]
+mode: upsert
+`;
+const ORDERS = `dataset: orders
+source: { format: csv }
+columns:
+  - { name: order_id, type: bigint, required: true }
+  - { name: customer_id, type: bigint, required: true }
+  - { name: amount, type: "decimal(12,2)" }
+  - { name: created_at, type: timestamp, required: true }
+partitionBy:
+  - { name: dt, column: created_at, transform: day }
+quality:
+  silver:
+    halt: ['ReferentialIntegrity "customer_id" "customers.id" = 1.0']
+    warn: ['RowCount > 0']
+gold:
+  - table: revenue_by_country
+    engine: athena
+    sql: |
+      SELECT c.country, CAST(o.created_at AS DATE) AS day, SUM(o.amount) AS revenue
+      FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id
+      GROUP BY 1, 2
+    partitionBy: [day]
+  - table: top_countries
+    refresh: full
+    sql: SELECT country, SUM(revenue) AS revenue FROM gold.revenue_by_country GROUP BY 1
+`;
+
+let plans: Map<string, DatasetPlan>;
+let gold: GoldPlan[];
+
+beforeAll(async () => {
+  const project = await checkProjectAsync([{ file: 'schemas/customers.yaml', text: CUSTOMERS }, { file: 'schemas/orders.yaml', text: ORDERS }]);
+  expect(project.diagnostics).toEqual([]);
+  const compiled = project.schemas.map((s) => compile(s.spec));
+  plans = new Map(compiled.map((p) => [p.dataset, p]));
+  gold = (await analyzeGold(compiled)).plans;
+});
+
+const access = (dataset: string, step: PipelineStep) => accessFor(plans.get(dataset)!, step, { gold });
+const obj = (location: 'bronze' | 'lake' | 'results', prefix: string): LogicalResource => ({ kind: 's3-object', location, prefix });
+const list = (location: 'bronze' | 'lake' | 'results', prefix: string): LogicalResource => ({ kind: 's3-listing', location, prefix });
+const KEY_RW = { sid: 'LakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [{ kind: 'kms-key' }] };
+
+/** Prefixes (with the modes) a step's S3 statements cover. */
+function s3Prefixes(statements: AccessStatement[], action: string): string[] {
+  return statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources.flatMap((r) => (r.kind === 's3-object' || r.kind === 's3-listing' ? [`${r.location}:${r.prefix}`] : [])));
+}
+
+describe('accessFor', () => {
+  it('knows every step the state machines can run', () => {
+    expect([...PIPELINE_STEPS].sort()).toEqual([...STEPS].sort());
+  });
+
+  it('stage: reads its bronze prefix and its silver manifest, writes its staging folder', () => {
+    expect(access('orders', 'stage')).toEqual([
+      { sid: 'BronzeRead', actions: ['s3:GetObject'], resources: [obj('bronze', 'bronze/orders/')] },
+      { sid: 'BronzeList', actions: ['s3:ListBucket'], resources: [list('bronze', 'bronze/orders/')] },
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json')] },
+      { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/')] },
+      KEY_RW,
+    ]);
+  });
+
+  it('commit: staging, its silver table and its quarantine folder, nothing else', () => {
+    expect(access('orders', 'commit')).toEqual([
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/')] },
+      { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
+      { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'staging/orders/'), list('lake', 'silver/orders/')] },
+      KEY_RW,
+    ]);
+  });
+
+  it('register: the manifest, the quarantine listing, and only its own silver and quarantine tables', () => {
+    expect(access('orders', 'register')).toEqual([
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', 'quarantine/orders/')] },
+      { sid: 'LakeKey', actions: ['kms:Decrypt'], resources: [{ kind: 'kms-key' }] },
+      { sid: 'CatalogDatabases', actions: ['glue:GetDatabase', 'glue:CreateDatabase'], resources: [{ kind: 'glue-database', database: 'silver' }, { kind: 'glue-database', database: 'quarantine' }] },
+      { sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }, { kind: 'glue-table', database: 'quarantine', table: 'orders' }] },
+      { sid: 'CatalogPartitions', actions: ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }] },
+    ]);
+  });
+
+  it('record and fail: write the run record and metrics of their dataset only', () => {
+    for (const step of ['record', 'fail'] as const) {
+      expect(access('orders', step)).toEqual([
+        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/metrics/orders/')] },
+        { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/'), obj('lake', '_strata/metrics/orders/')] },
+        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/metrics/orders/')] },
+        KEY_RW,
+      ]);
+    }
+  });
+
+  it('reject and halt: also move staging to quarantine and re-register the quarantine table', () => {
+    for (const step of ['reject', 'halt'] as const) {
+      const a = access('orders', step);
+      expect(s3Prefixes(a, 's3:DeleteObject')).toEqual(['lake:staging/orders/']);
+      expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:_strata/metrics/orders/', 'lake:quarantine/orders/']);
+      expect(a.find((s) => s.sid === 'CatalogTables')).toEqual({ sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'quarantine', table: 'orders' }] });
+    }
+  });
+
+  it('quality: reads staging, its metrics and the silver of datasets its rules reference', () => {
+    expect(s3Prefixes(access('orders', 'quality'), 's3:GetObject')).toEqual(['lake:staging/orders/', 'lake:_strata/metrics/orders/', 'lake:silver/customers/']);
+    expect(s3Prefixes(access('orders', 'quality'), 's3:PutObject')).toEqual([]);
+    expect(s3Prefixes(access('customers', 'quality'), 's3:GetObject')).toEqual(['lake:staging/customers/', 'lake:_strata/metrics/customers/']);
+  });
+
+  it('gold: reads what the SQL reads, writes only the gold tables the run refreshes, Athena only where the engine is athena', () => {
+    // A run of customers refreshes revenue_by_country (joins customers) and top_countries (reads it).
+    const a = access('customers', 'gold');
+    expect(s3Prefixes(a, 's3:GetObject')).toEqual(['lake:staging/customers/', 'lake:silver/orders/', 'lake:silver/customers/', 'lake:gold/revenue_by_country/', 'lake:gold/top_countries/', 'results:pipeline/']);
+    expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:staging/customers/', 'lake:gold/revenue_by_country/', 'lake:gold/top_countries/', 'results:pipeline/']);
+    expect(a.find((s) => s.sid === 'CatalogTables')!.resources).toEqual([
+      { kind: 'glue-table', database: 'gold', table: 'revenue_by_country' }, { kind: 'glue-table', database: 'gold', table: 'top_countries' },
+    ]);
+    expect(a.find((s) => s.sid === 'AthenaQueries')).toEqual({ sid: 'AthenaQueries', actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'], resources: [{ kind: 'athena-workgroup' }] });
+    expect(a.find((s) => s.sid === 'AthenaCatalogRead')!.resources).toEqual([
+      { kind: 'glue-table', database: 'silver', table: 'orders' }, { kind: 'glue-table', database: 'silver', table: 'customers' },
+      { kind: 'glue-table', database: 'gold', table: 'revenue_by_country' },
+    ]);
+    expect(a.at(-1)).toEqual(KEY_RW);
+  });
+
+  it('gold: a dataset no gold table reads gets no gold access at all', async () => {
+    const lone = compile((await checkProjectAsync([{ file: 'schemas/lone.yaml', text: CUSTOMERS.replace('customers', 'lone') }])).schemas[0]!.spec);
+    expect(accessFor(lone, 'gold', { gold })).toEqual([]);
+  });
+
+  it('never lets a step write or delete outside its own dataset (gold: outside the tables it refreshes)', () => {
+    for (const [dataset] of plans) {
+      for (const step of PIPELINE_STEPS) {
+        const a = access(dataset, step);
+        for (const prefix of [...s3Prefixes(a, 's3:PutObject'), ...s3Prefixes(a, 's3:DeleteObject')]) {
+          const [, key] = prefix.split(':') as [string, string];
+          const own = key.split('/').includes(dataset) || (step === 'gold' && (key.startsWith('gold/') || key === 'pipeline/'));
+          expect({ dataset, step, prefix, own }).toEqual({ dataset, step, prefix, own: true });
+        }
+      }
+    }
+  });
+});
+
+describe('referencedDatasets and triggerAccess', () => {
+  it('finds datasets in ReferentialIntegrity and RowCountMatch, not the dataset itself', () => {
+    expect(referencedDatasets({ halt: ['ReferentialIntegrity "a,b" "customers.{x,y}" = 1.0', 'RowCountMatch "archive" >= 0.9'], warn: ['ReferentialIntegrity "x" "orders.id" >= 0.5', 'IsComplete "x"'] }, 'orders'))
+      .toEqual(['customers', 'archive']);
+  });
+
+  it('lets the trigger start the given datasets\' state machines and look at their bronze objects, nothing else', () => {
+    expect(triggerAccess(['a', 'b'])).toEqual([
+      { sid: 'StartExecutions', actions: ['states:StartExecution'], resources: [{ kind: 'state-machine', dataset: 'a' }, { kind: 'state-machine', dataset: 'b' }] },
+      { sid: 'BronzeHead', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [obj('bronze', 'bronze/a/'), obj('bronze', 'bronze/b/')] },
+      { sid: 'BronzeList', actions: ['s3:ListBucket'], resources: [list('bronze', 'bronze/a/'), list('bronze', 'bronze/b/')] },
+    ]);
+  });
+});

@@ -1,0 +1,245 @@
+// Policy checks over everything a stage would deploy: no wildcard actions, `*` resources only where AWS has no
+// narrower scope, every bucket encrypted and closed to the public, and no function able to read (or write) another
+// dataset's data unless its plan says why. Each check is also run on a deliberately broken stage, so it can fail.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeGold } from '../core/gold/analyze.ts';
+import { referencedDatasets } from '../core/plan/access.ts';
+import { compile } from '../core/plan/compile.ts';
+import { checkProjectAsync } from '../core/project.ts';
+import { goldTablesFor } from '../workflows/gold-order.ts';
+import { stageConfig } from '../stacks/config.ts';
+import { describeProject, lakeModel } from '../stacks/describe.ts';
+import { renderExample } from '../stacks/example.ts';
+import type { PolicyDocument, PolicyStatement } from '../stacks/iam.ts';
+import { lakeResources } from '../stacks/lake.ts';
+import type { LakeModel } from '../stacks/model.ts';
+import type { ResourceSpec } from '../stacks/resource.ts';
+
+/** Actions AWS authorises on `*` only: X-Ray, and CloudWatch Logs delivery for Step Functions. */
+const STAR_ONLY = new Set([
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+]);
+
+interface Doc { resource: string; kind: 'identity' | 'resource' | 'key' | 'trust'; doc: PolicyDocument }
+
+function policies(specs: readonly ResourceSpec[]): Doc[] {
+  const out: Doc[] = [];
+  for (const s of specs) {
+    const a = s.args as Record<string, unknown>;
+    if (s.type === 'aws.iam.RolePolicy' || s.type === 'aws.iam.Policy') out.push({ resource: s.name, kind: 'identity', doc: JSON.parse(a.policy as string) });
+    if (s.type === 'aws.iam.Role') out.push({ resource: s.name, kind: 'trust', doc: JSON.parse(a.assumeRolePolicy as string) });
+    if (s.type === 'aws.s3.BucketPolicy' || s.type === 'aws.sqs.QueuePolicy' || s.type === 'aws.sns.TopicPolicy') out.push({ resource: s.name, kind: 'resource', doc: JSON.parse(a.policy as string) });
+    if (s.type === 'aws.kms.Key') out.push({ resource: s.name, kind: 'key', doc: JSON.parse(a.policy as string) });
+  }
+  return out;
+}
+
+const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** The one wildcard action allowed: the key policy's delegation of the key to the account's IAM (AWS's default). */
+function isKeyDelegation(d: Doc, s: PolicyStatement): boolean {
+  return d.kind === 'key' && s.Action === 'kms:*' && typeof s.Principal === 'object' && /^arn:aws:iam::\d{12}:root$/.test(String(s.Principal.AWS)) && !s.Condition;
+}
+
+function wildcardViolations(specs: readonly ResourceSpec[]): string[] {
+  const out: string[] = [];
+  for (const d of policies(specs)) {
+    for (const s of d.doc.Statement.filter((x) => x.Effect === 'Allow')) {
+      for (const a of list(s.Action)) {
+        if (a.includes('*') && !isKeyDelegation(d, s)) out.push(`${d.resource} ${s.Sid ?? ''}: wildcard action ${a}`);
+      }
+      if (d.kind === 'identity' && list(s.Resource).includes('*')) {
+        const needless = list(s.Action).filter((a) => !STAR_ONLY.has(a));
+        if (needless.length) out.push(`${d.resource} ${s.Sid ?? ''}: Resource * for ${needless.join(', ')}`);
+      }
+      if (d.kind === 'resource' && (s.Principal === '*' || list(typeof s.Principal === 'object' ? s.Principal.AWS : undefined).includes('*'))) {
+        out.push(`${d.resource} ${s.Sid ?? ''}: allows any principal`);
+      }
+    }
+  }
+  return out;
+}
+
+function bucketViolations(specs: readonly ResourceSpec[]): string[] {
+  const out: string[] = [];
+  const bucketArgs = (type: string, bucket: string) => specs.filter((s) => s.type === type && (s.args as { bucket?: string }).bucket === bucket).map((s) => s.args as Record<string, any>);
+  for (const b of specs.filter((s) => s.type === 'aws.s3.Bucket')) {
+    const name = `${(b.args as { bucketPrefix: string }).bucketPrefix}0example`;
+    const sse = bucketArgs('aws.s3.BucketServerSideEncryptionConfiguration', name)[0]?.rules?.[0]?.applyServerSideEncryptionByDefault;
+    if (!sse || !['aws:kms', 'AES256'].includes(sse.sseAlgorithm)) out.push(`${b.name}: no default encryption`);
+    if (sse?.sseAlgorithm === 'AES256' && b.name !== 'LogsBucket') out.push(`${b.name}: SSE-S3 where the lake key is expected`);
+    const pab = bucketArgs('aws.s3.BucketPublicAccessBlock', name)[0];
+    if (!pab || !['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].every((k) => pab[k] === true)) out.push(`${b.name}: public access not fully blocked`);
+    const policy = bucketArgs('aws.s3.BucketPolicy', name)[0];
+    const tls = policy && (JSON.parse(policy.policy) as PolicyDocument).Statement.some((s) =>
+      s.Effect === 'Deny' && s.Principal === '*' && s.Action === 's3:*' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'
+      && list(s.Resource).includes(`arn:aws:s3:::${name}`) && list(s.Resource).includes(`arn:aws:s3:::${name}/*`));
+    if (!tls) out.push(`${b.name}: plain HTTP not denied`);
+  }
+  return out;
+}
+
+/** What a function may touch, computed from the model independently of core/plan/access.ts. */
+function allowedDatasets(model: LakeModel, dataset: string, step: string): { read: Set<string>; write: Set<string> } {
+  const plan = model.plans.find((p) => p.dataset === dataset)!;
+  const read = new Set([dataset]);
+  const write = new Set([dataset]);
+  if (step === 'quality') for (const r of referencedDatasets(plan.quality.silver, dataset)) read.add(r);
+  if (step === 'gold') {
+    for (const t of goldTablesFor(model.gold, dataset)) {
+      const g = model.gold.find((x) => x.table === t)!;
+      write.add(`gold:${t}`);
+      read.add(`gold:${t}`);
+      for (const s of g.reads.silver) read.add(s);
+      for (const x of g.reads.gold) read.add(`gold:${x}`);
+    }
+  }
+  return { read, write };
+}
+
+/** The dataset (or gold:<table>) a lake key belongs to; undefined for keys outside any dataset (Athena results). */
+function ownerOf(key: string): string | undefined {
+  const m = /^(?:(bronze|silver|quarantine|staging)\/([^/*]+)|_strata\/(?:runs|metrics)\/([^/*]+)|gold\/([^/*]+))/.exec(key);
+  if (!m) return undefined;
+  return m[4] ? `gold:${m[4]}` : m[2] ?? m[3];
+}
+
+function crossDatasetViolations(specs: readonly ResourceSpec[], model: LakeModel): string[] {
+  const out: string[] = [];
+  const buckets = new Set(specs.filter((s) => s.type === 'aws.s3.Bucket').map((s) => `${(s.args as { bucketPrefix: string }).bucketPrefix}0example`));
+  for (const fn of specs.filter((s) => s.type === 'sst.aws.Function')) {
+    const env = (fn.args as { environment: Record<string, string> }).environment;
+    const policy = specs.find((s) => s.type === 'aws.iam.RolePolicy' && (s.args as { role: string }).role === (fn.args as { name: string }).name)!;
+    const doc = JSON.parse((policy.args as { policy: string }).policy) as PolicyDocument;
+    // The shared trigger routes uploads of every dataset: it may look at bronze objects, and at nothing else.
+    const trigger = !fn.dataset;
+    const allowed = trigger ? { read: new Set(model.plans.map((p) => p.dataset)), write: new Set<string>() } : allowedDatasets(model, fn.dataset!, env.STRATA_STEP!);
+    for (const s of doc.Statement) {
+      const actions = list(s.Action);
+      const keys = [
+        ...list(s.Resource).flatMap((r) => { const m = /^arn:aws:s3:::([^/]+)\/(.*)$/.exec(r); return m && buckets.has(m[1]!) ? [m[2]!] : []; }),
+        ...list(s.Condition?.StringLike?.['s3:prefix']),
+      ];
+      for (const key of keys) {
+        if (key === '*' || key === '') { out.push(`${fn.name}: ${actions.join(',')} on a whole bucket`); continue; }
+        if (trigger && !key.startsWith('bronze/')) { out.push(`${fn.name}: ${key} outside bronze`); continue; }
+        const owner = ownerOf(key);
+        if (owner === undefined) {
+          if (!(env.STRATA_STEP === 'gold' && key === 'pipeline/*')) out.push(`${fn.name}: ${key} belongs to no dataset`);
+          continue;
+        }
+        const writes = actions.some((a) => a === 's3:PutObject' || a === 's3:DeleteObject');
+        const ok = writes ? allowed.write.has(owner) : allowed.read.has(owner);
+        if (!ok) out.push(`${fn.name}: ${writes ? 'writes' : 'reads'} ${key} of ${owner}`);
+      }
+      for (const r of list(s.Resource)) {
+        const t = /:table\/[^/]+_(silver|quarantine|gold)\/(.+)$/.exec(r);
+        if (t && t[1] !== 'gold' && t[2] !== fn.dataset && !(env.STRATA_STEP === 'gold' && allowed.read.has(t[2]!))) out.push(`${fn.name}: Glue table ${t[1]}.${t[2]}`);
+        if (t && t[1] === 'gold' && !allowed.read.has(`gold:${t[2]}`)) out.push(`${fn.name}: Glue table gold.${t[2]}`);
+      }
+    }
+  }
+  return out;
+}
+
+const FIXTURE = {
+  customers: 'dataset: customers\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: country, type: string }\nprimaryKey: [id]\nmode: upsert\n',
+  orders: `dataset: orders
+source: { format: csv }
+columns:
+  - { name: order_id, type: bigint, required: true }
+  - { name: customer_id, type: bigint, required: true }
+  - { name: amount, type: "decimal(12,2)" }
+  - { name: created_at, type: timestamp, required: true }
+partitionBy:
+  - { name: dt, column: created_at, transform: day }
+quality:
+  silver:
+    halt: ['ReferentialIntegrity "customer_id" "customers.id" = 1.0']
+gold:
+  - table: revenue_by_country
+    engine: athena
+    sql: |
+      SELECT c.country, CAST(o.created_at AS DATE) AS day, SUM(o.amount) AS revenue
+      FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id
+      GROUP BY 1, 2
+    partitionBy: [day]
+`,
+  audit: 'dataset: audit\nsource: { format: jsonl }\ncolumns:\n  - { name: id, type: bigint }\n',
+};
+
+const lakes: Array<{ name: string; model: LakeModel; specs: ResourceSpec[] }> = [];
+
+beforeAll(async () => {
+  const examples = (await describeProject('schemas')).model!;
+  const project = await checkProjectAsync(Object.entries(FIXTURE).map(([n, text]) => ({ file: `schemas/${n}.yaml`, text })));
+  expect(project.diagnostics).toEqual([]);
+  const plans = project.schemas.map((s) => compile(s.spec));
+  const fixture = lakeModel(plans, (await analyzeGold(plans)).plans);
+  for (const [name, model] of [['examples', examples], ['orders fixture', fixture]] as const) {
+    lakes.push({ name, model, specs: renderExample(lakeResources(model, stageConfig('strata', 'dev'))) });
+  }
+});
+
+describe('policy checks', () => {
+  it('no wildcard action anywhere (but the key\'s delegation to IAM), `*` resources only for X-Ray and log delivery', () => {
+    for (const l of lakes) expect({ lake: l.name, violations: wildcardViolations(l.specs) }).toEqual({ lake: l.name, violations: [] });
+  });
+
+  it('every bucket has default encryption, a full public access block and a TLS-only policy', () => {
+    for (const l of lakes) {
+      expect(l.specs.filter((s) => s.type === 'aws.s3.Bucket')).toHaveLength(4);
+      expect({ lake: l.name, violations: bucketViolations(l.specs) }).toEqual({ lake: l.name, violations: [] });
+    }
+  });
+
+  it('no function reads another dataset\'s data unless its plan reads it (gold SQL, quality rules), none writes outside its own', () => {
+    for (const l of lakes) expect({ lake: l.name, violations: crossDatasetViolations(l.specs, l.model) }).toEqual({ lake: l.name, violations: [] });
+    // The fixture does exercise the exceptions: orders' quality reads customers, customers' gold reads orders.
+    const fixture = lakes[1]!;
+    const policy = (n: string) => (fixture.specs.find((s) => s.name === n)!.args as { policy: string }).policy;
+    expect(policy('CustomersGoldPolicy')).toContain('/silver/orders/*');
+    expect(policy('AuditStagePolicy')).not.toMatch(/orders|customers/);
+  });
+});
+
+describe('the checks catch a broken stage', () => {
+  const mutate = (specs: ResourceSpec[], name: string, f: (args: Record<string, any>) => void): ResourceSpec[] =>
+    specs.map((s) => { if (s.name !== name) return s; const args = structuredClone(s.args) as Record<string, any>; f(args); return { ...s, args } as ResourceSpec; });
+  const addStatement = (st: PolicyStatement) => (a: Record<string, any>) => {
+    const doc = JSON.parse(a.policy);
+    doc.Statement.push(st);
+    a.policy = JSON.stringify(doc);
+  };
+
+  it('a wildcard action, a needless `*` resource, or a public principal', () => {
+    const specs = lakes[0]!.specs;
+    expect(wildcardViolations(mutate(specs, 'FlightsCommitPolicy', addStatement({ Sid: 'X', Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' })))).toEqual(['FlightsCommitPolicy X: wildcard action s3:*']);
+    expect(wildcardViolations(mutate(specs, 'FlightsCommitPolicy', addStatement({ Sid: 'Y', Effect: 'Allow', Action: ['s3:GetObject', 'xray:PutTraceSegments'], Resource: '*' })))).toEqual(['FlightsCommitPolicy Y: Resource * for s3:GetObject']);
+    expect(wildcardViolations(mutate(specs, 'LakePolicy', addStatement({ Sid: 'Z', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' })))).toEqual(['LakePolicy Z: allows any principal']);
+  });
+
+  it('a bucket without encryption, with public access allowed, or without the TLS rule', () => {
+    const specs = lakes[0]!.specs;
+    expect(bucketViolations(specs.filter((s) => s.name !== 'LakeEncryption'))).toEqual(['LakeBucket: no default encryption']);
+    expect(bucketViolations(mutate(specs, 'BronzePublicAccessBlock', (a) => { a.restrictPublicBuckets = false; }))).toEqual(['BronzeBucket: public access not fully blocked']);
+    expect(bucketViolations(mutate(specs, 'AthenaResultsPolicy', (a) => { const d = JSON.parse(a.policy); d.Statement.shift(); a.policy = JSON.stringify(d); }))).toEqual(['AthenaResultsBucket: plain HTTP not denied']);
+  });
+
+  it('a function reading another dataset, writing another dataset, or listing a whole bucket', () => {
+    const { specs, model } = lakes[0]!;
+    const lake = `${(specs.find((s) => s.name === 'LakeBucket')!.args as { bucketPrefix: string }).bucketPrefix}0example`;
+    expect(crossDatasetViolations(mutate(specs, 'FlightsStagePolicy', addStatement({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${lake}/silver/movies/*` })), model))
+      .toEqual(['FlightsStageFunction: reads silver/movies/* of movies']);
+    expect(crossDatasetViolations(mutate(specs, 'FlightsGoldPolicy', addStatement({ Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${lake}/silver/airports/*` })), model))
+      .toEqual(['FlightsGoldFunction: writes silver/airports/* of airports']);
+    expect(crossDatasetViolations(mutate(specs, 'MoviesRegisterPolicy', addStatement({ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${lake}`, Condition: { StringLike: { 's3:prefix': '*' } } })), model))
+      .toEqual(['MoviesRegisterFunction: s3:ListBucket on a whole bucket']);
+    expect(crossDatasetViolations(mutate(specs, 'AirportsRegisterPolicy', addStatement({ Effect: 'Allow', Action: 'glue:GetTable', Resource: 'arn:aws:glue:eu-west-1:123456789012:table/strata_dev_silver/flights' })), model))
+      .toEqual(['AirportsRegisterFunction: Glue table silver.flights']);
+    expect(crossDatasetViolations(mutate(specs, 'TriggerPolicy', addStatement({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${lake}/silver/flights/*` })), model))
+      .toEqual(['TriggerFunction: silver/flights/* outside bronze']);
+  });
+});
