@@ -24,8 +24,38 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean } = {}): str
     lines.push('    quarantined because:');
     for (const q of reasons) lines.push(`      ${String(q.count).padStart(6)} × ${q.column ?? 'record'} ${q.rule}: ${q.message} (first at ${q.line !== null ? `line ${q.line}` : `record ${q.record}`})`);
   }
+  lines.push(...describeQuality(r, opts.verbose ?? false));
   const warnings = opts.verbose ? r.warnings : r.warnings.slice(0, 5);
   for (const w of warnings) lines.push(`    warning: ${w}`);
   if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: strata query "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
   return lines.join('\n');
+}
+
+interface GateView {
+  halted?: boolean;
+  score?: number;
+  skipped?: string;
+  results?: Array<{ rule: string; outcome: string; severity?: string; message: string }>;
+}
+
+/** The gates of a run: one line per gate, and every rule that did not pass (all rules with verbose). */
+export function describeQuality(r: RunRecord, verbose: boolean): string[] {
+  const gates: Array<[string, GateView]> = [];
+  const silver = r.quality as GateView | undefined;
+  if (silver?.results) gates.push([`silver.${r.dataset}`, silver]);
+  for (const g of (Array.isArray(r.gold) ? r.gold : []) as Array<{ table: string; quality?: GateView }>) {
+    if (g.quality?.results) gates.push([`gold.${g.table}`, g.quality]);
+  }
+  const lines: string[] = [];
+  for (const [name, q] of gates) {
+    const results = q.results ?? [];
+    if (q.skipped) { lines.push(`    quality ${name}: not evaluated (${q.skipped})`); continue; }
+    const passed = results.filter((x) => x.outcome === 'PASS').length;
+    lines.push(`    quality ${name}: ${passed}/${results.length} rules passed (score ${(q.score ?? 1).toFixed(2)})${q.halted ? ', HALTED' : ''}`);
+    for (const x of results) {
+      if (x.outcome === 'PASS' && !verbose) continue;
+      lines.push(`      ${x.outcome.padEnd(5)} ${(x.severity ?? '').padEnd(4)} ${x.rule} — ${x.message}`);
+    }
+  }
+  return lines;
 }

@@ -1,4 +1,5 @@
 // Loading a project with every check registered: schema files, quality rules, gold SQL.
 import './gold/check.ts';
+import './quality/check.ts';
 
 export { checkProject, checkProjectAsync, loadProject, type LoadedSchema, type Project } from './schema/project.ts';

@@ -77,12 +77,12 @@ describe('accessFor', () => {
     ]);
   });
 
-  it('commit: staging, its silver table and its quarantine folder, nothing else', () => {
+  it('commit: staging, its silver table and its quarantine folder (a stale quarantine file of the same object is removed), nothing else', () => {
     expect(access('orders', 'commit')).toEqual([
       { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
-      { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/')] },
-      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'staging/orders/'), list('lake', 'silver/orders/')] },
+      { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'staging/orders/'), list('lake', 'silver/orders/'), list('lake', 'quarantine/orders/')] },
       KEY_RW,
     ]);
   });
@@ -98,12 +98,10 @@ describe('accessFor', () => {
     ]);
   });
 
-  it('record and fail: write the run record and metrics of their dataset only', () => {
+  it('record and fail: write the run record of their dataset only', () => {
     for (const step of ['record', 'fail'] as const) {
       expect(access('orders', step)).toEqual([
-        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/metrics/orders/')] },
-        { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/'), obj('lake', '_strata/metrics/orders/')] },
-        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/metrics/orders/')] },
+        { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/')] },
         KEY_RW,
       ]);
     }
@@ -113,15 +111,15 @@ describe('accessFor', () => {
     for (const step of ['reject', 'halt'] as const) {
       const a = access('orders', step);
       expect(s3Prefixes(a, 's3:DeleteObject')).toEqual(['lake:staging/orders/']);
-      expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:_strata/metrics/orders/', 'lake:quarantine/orders/']);
+      expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:quarantine/orders/']);
       expect(a.find((s) => s.sid === 'CatalogTables')).toEqual({ sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'quarantine', table: 'orders' }] });
     }
   });
 
-  it('quality: reads staging, its metrics and the silver of datasets its rules reference', () => {
-    expect(s3Prefixes(access('orders', 'quality'), 's3:GetObject')).toEqual(['lake:staging/orders/', 'lake:_strata/metrics/orders/', 'lake:silver/customers/']);
-    expect(s3Prefixes(access('orders', 'quality'), 's3:PutObject')).toEqual([]);
-    expect(s3Prefixes(access('customers', 'quality'), 's3:GetObject')).toEqual(['lake:staging/customers/', 'lake:_strata/metrics/customers/']);
+  it('quality: reads staging, its metrics and the silver of datasets its rules reference; writes only its metrics', () => {
+    expect(s3Prefixes(access('orders', 'quality'), 's3:GetObject')).toEqual(['lake:staging/orders/', 'lake:_strata/metrics/silver/orders/', 'lake:silver/customers/']);
+    expect(s3Prefixes(access('orders', 'quality'), 's3:PutObject')).toEqual(['lake:_strata/metrics/silver/orders/']);
+    expect(s3Prefixes(access('customers', 'quality'), 's3:GetObject')).toEqual(['lake:staging/customers/', 'lake:_strata/metrics/silver/customers/']);
   });
 
   it('gold: reads what the SQL reads, writes only the gold tables the run refreshes, Athena only where the engine is athena', () => {

@@ -114,4 +114,34 @@ describe('strata', () => {
     expect((await strata('init', 'stations', '--from', 'stations.csv')).code).toBe(1); // no silent overwrite
     await copyFile(join(dir, 'schemas', 'stations.yaml'), join(dir, 'stations.bak'));
   });
+
+  it('ingest --json shows every quality rule with its outcome and metrics; --now sets the clock; a halt exits 1', async () => {
+    const schema = ordersSchema({ maxRatio: 0.5 }).replace('dataset: orders', 'dataset: gated') + `quality:
+  silver:
+    halt: ['RowCount > 0', 'DataFreshness "created_at" <= 2 days']
+    warn: ['Completeness "customer_name" > 0.9', 'ColumnValues "status" in ["NEW", "SHIPPED"]']
+`;
+    await writeFile(join(dir, 'schemas', 'gated.yaml'), schema);
+    try {
+      const ok = await strata('ingest', 'gated', 'good.csv', '--json', '--now', '2025-06-14T00:00:00Z');
+      expect(ok.code).toBe(0);
+      const [record] = JSON.parse(ok.stdout);
+      expect(record.quality).toMatchObject({ halted: false, score: 1, passed: 4, failed: 0, errors: 0 });
+      expect(record.quality.results).toEqual([
+        expect.objectContaining({ rule: 'RowCount > 0', severity: 'halt', outcome: 'PASS', metrics: { 'Dataset.*.RowCount': 2 } }),
+        expect.objectContaining({ rule: 'DataFreshness "created_at" <= 2 days', outcome: 'PASS', metrics: expect.objectContaining({ 'Column.created_at.DataFreshness.Compliance': 1 }) }),
+        expect.objectContaining({ rule: 'Completeness "customer_name" > 0.9', severity: 'warn', outcome: 'PASS', metrics: { 'Column.customer_name.Completeness': 1 } }),
+        expect.objectContaining({ rule: 'ColumnValues "status" in ["NEW", "SHIPPED"]', outcome: 'PASS' }),
+      ]);
+      // The same file a week later is stale: the halt rule blocks it, with the rule named on the terminal.
+      await writeFile(join(dir, 'good-again.csv'), await readFile(join(dir, 'good.csv')));
+      const late = await strata('ingest', 'gated', 'good-again.csv', '--now', '2025-06-21T00:00:00Z');
+      expect(late.code).toBe(1);
+      expect(late.stdout).toMatch(/■ HALTED {4}gated/);
+      expect(late.stdout).toContain('quality silver.gated: 3/4 rules passed (score 0.75), HALTED');
+      expect(late.stdout).toMatch(/FAIL {2}halt DataFreshness "created_at" <= 2 days — /);
+    } finally {
+      await rm(join(dir, 'schemas', 'gated.yaml'));
+    }
+  });
 });

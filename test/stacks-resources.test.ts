@@ -43,7 +43,8 @@ beforeAll(async () => {
   byName = new Map(specs.map((s) => [s.name, s]));
 });
 
-const PIPELINE_STEPS_OF_EXAMPLES = ['stage', 'register', 'reject', 'commit', 'gold', 'record', 'fail'];
+// Order of first use in the rendered ASL; every example has silver rules, so each runs the quality and halt steps.
+const PIPELINE_STEPS_OF_EXAMPLES = ['stage', 'register', 'reject', 'quality', 'halt', 'commit', 'gold', 'record', 'fail'];
 
 describe('resources per dataset', () => {
   it('each example dataset gets a function, role and policy per step of its state machine, and its pipeline around them', () => {

@@ -43,8 +43,12 @@ describe('rendered state machines', () => {
     const asl = renderAsl(p!) as { States: Record<string, any>; StartAt: string };
     expect(asl.StartAt).toBe('Stage');
     expect(Object.keys(asl.States)).toEqual([
-      'Stage', 'Route', 'Resync', 'RejectFile', 'Rejected', 'SilverQuality', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Halted', 'Succeeded', 'RecordFailure', 'Failed',
+      'Stage', 'Route', 'Resync', 'RejectFile', 'Rejected', 'SilverQuality', 'QualityGate', 'HaltBatch', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Halted', 'Succeeded', 'RecordFailure', 'Failed',
     ]);
+    // The silver gate sits between staging and commit; a halt goes to quarantine and ends HALTED.
+    expect(asl.States.SilverQuality).toMatchObject({ Type: 'Task', Resource: '${fn:quality}', ResultPath: '$.quality', Next: 'QualityGate' });
+    expect(asl.States.QualityGate).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.quality.halted', BooleanEquals: true, Next: 'HaltBatch' }], Default: 'CommitSilver' });
+    expect(asl.States.HaltBatch).toMatchObject({ Type: 'Task', Resource: '${fn:halt}', Next: 'Halted' });
     expect(asl.States.Route.Choices).toContainEqual({ Variable: '$.stage.rejectRatio', NumericGreaterThan: p!.maxRejectRatio, Next: 'RejectFile' });
     for (const { state } of taskStates(asl)) {
       const s = asl.States[state];
@@ -75,7 +79,7 @@ describe('every example runs end to end through the local interpreter', () => {
       expect(r.record.status, r.record.dataset).toBe('SUCCEEDED');
       // Every example feeds a gold table (airports through the join in flights' daily_delays), so each run prepares
       // its gold list and refreshes it in the Map.
-      expect(r.execution.path).toEqual(['Prepare', 'Stage', 'Route', 'SilverQuality', 'CommitSilver', 'RegisterSilver', 'Gold', 'RefreshGold', 'RecordRun', 'Finish', 'Succeeded']);
+      expect(r.execution.path).toEqual(['Prepare', 'Stage', 'Route', 'SilverQuality', 'QualityGate', 'CommitSilver', 'RegisterSilver', 'Gold', 'RefreshGold', 'RecordRun', 'Finish', 'Succeeded']);
       // The run record keeps the execution history.
       expect(r.record.execution?.events?.[0]?.type).toBe('ExecutionStarted');
       expect(r.record.execution?.events?.some((e) => e.type === 'StateExited' && e.state === 'CommitSilver')).toBe(true);

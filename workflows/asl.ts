@@ -32,6 +32,7 @@ type State = Record<string, unknown>;
 export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<string, unknown> {
   const timeout = opts.taskTimeoutSeconds ?? plan.lambda.timeoutSeconds ?? 900;
   const gold = opts.goldTables ?? [];
+  const silverGate = plan.quality.silver.halt.length + plan.quality.silver.warn.length > 0;
   const retry = [{
     ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
   }];
@@ -64,13 +65,33 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
       ResultPath: '$.outcome',
     }, 300),
     Rejected: { Type: 'Fail', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' },
-    SilverQuality: {
-      Type: 'Pass',
-      Comment: 'Silver quality gate (DQDL): placeholder until rules are configured.',
-      Result: { status: 'NOT_CONFIGURED' },
-      ResultPath: '$.quality',
-      Next: 'CommitSilver',
-    },
+    ...(silverGate
+      ? {
+          SilverQuality: task('quality', 'QualityGate', {
+            Comment: `Silver quality gate (DQDL): ${plan.quality.silver.halt.length} halt and ${plan.quality.silver.warn.length} warn rules on the staged batch, one scan.`,
+            Parameters: pick(['dataset', 'runId', 'now', 'startedAt', 'stage']),
+            ResultPath: '$.quality',
+          }),
+          QualityGate: {
+            Type: 'Choice',
+            Comment: 'A halt rule that did not pass blocks the commit.',
+            Choices: [{ Variable: '$.quality.halted', BooleanEquals: true, Next: 'HaltBatch' }],
+            Default: 'CommitSilver',
+          },
+          HaltBatch: task('halt', 'Halted', {
+            Comment: 'Move the whole batch to quarantine, commit nothing, record the run as HALTED.',
+            ResultPath: '$.outcome',
+          }, 300),
+        }
+      : {
+          SilverQuality: {
+            Type: 'Pass',
+            Comment: 'Silver quality gate (DQDL): no rules in quality.silver, nothing to evaluate.',
+            Result: { status: 'NOT_CONFIGURED', halted: false },
+            ResultPath: '$.quality',
+            Next: 'CommitSilver',
+          },
+        }),
     CommitSilver: task('commit', 'RegisterSilver', {
       Comment: 'Publish the staged partitions as new versions: one compare-and-swap of the silver manifest.',
       Parameters: pick(['runId', 'now', 'stage']), ResultPath: '$.commit',
@@ -84,7 +105,7 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
           Type: 'Map',
           Comment: 'Refresh the gold tables that read this dataset, in dependency order.',
           ItemsPath: '$.goldTables',
-          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'now.$': '$.now', 'partitions.$': '$.commit.partitions' },
+          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'now.$': '$.now', 'startedAt.$': '$.startedAt', 'partitions.$': '$.commit.partitions' },
           MaxConcurrency: 1,
           ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'RefreshGold', States: { RefreshGold: { ...task('gold', ''), Next: undefined, Catch: undefined, End: true } } },
           ResultPath: '$.gold',

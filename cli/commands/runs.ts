@@ -50,10 +50,5 @@ function showRun(r: RunRecord): string {
     lines.push(`execution ${r.execution.name} (${r.execution.engine}): ${r.execution.path?.join(' → ') ?? ''}`, '');
     lines.push(table(summarizeEvents(r.execution.events).map((s) => ({ state: s.state, ms: s.ms, retries: s.retries, error: s.error ?? '' }))));
   }
-  const q = r.quality as { results?: Array<{ rule: string; outcome: string; message: string }>; score?: number } | undefined;
-  if (q?.results?.length) {
-    lines.push('', `quality (score ${q.score}):`);
-    for (const x of q.results) lines.push(`  ${x.outcome.padEnd(5)} ${x.rule}  — ${x.message}`);
-  }
   return lines.join('\n');
 }

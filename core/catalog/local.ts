@@ -159,7 +159,8 @@ export class LocalCatalog implements Catalog {
    * Run records stay JSON files in the lake (the source of truth, also in AWS); strata.runs is a view over them,
    * so recording a run is one file write and the view is created once, when the first record exists.
    */
-  async putRun(_run: RunRecord): Promise<void> {
+  async putRun(run: RunRecord): Promise<void> {
+    if (hasMetrics(run)) await this.ensureView('.metrics-view', METRICS_VIEW_VERSION, METRICS_VIEW);
     if (this.runsView) return;
     // A marker next to the catalog says the view exists, so a new process need not open the catalog to know.
     const marker = join(this.lakeDir, '_strata', '.runs-view');
@@ -169,6 +170,21 @@ export class LocalCatalog implements Catalog {
       await writeFile(marker, `${RUNS_VIEW_VERSION}\n`);
     }
     this.runsView = true;
+  }
+
+  private views = new Set<string>();
+
+  /** A view over JSON files in the lake, created once (when its first file exists: DuckDB binds the glob). */
+  private async ensureView(name: string, version: number, sql: string): Promise<void> {
+    if (this.views.has(name)) return;
+    const marker = join(this.lakeDir, '_strata', name);
+    const current = await readFile(marker, 'utf8').then((t) => t.trim(), () => '');
+    if (current !== String(version)) {
+      await this.write((db) => db.run(sql));
+      await mkdir(join(this.lakeDir, '_strata'), { recursive: true });
+      await writeFile(marker, `${version}\n`);
+    }
+    this.views.add(name);
   }
 
   /** Open the current catalog file read-only (for checks; strata query attaches it the same way). */
@@ -194,3 +210,16 @@ FROM read_json('_strata/runs/*/*.json', format = 'auto', columns = {
   durationMs: 'BIGINT', rowsIn: 'BIGINT', rowsValid: 'BIGINT', rowsQuarantined: 'BIGINT', rowsSuperseded: 'BIGINT',
   partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;
 
+
+/** A run whose gates wrote metrics (core/quality/metrics.ts). */
+function hasMetrics(run: RunRecord): boolean {
+  const evaluated = (q: unknown) => Array.isArray((q as { results?: unknown[] } | undefined)?.results) && (q as { results: unknown[] }).results.length > 0;
+  return evaluated(run.quality) || (Array.isArray(run.gold) && run.gold.some((g: { quality?: unknown }) => evaluated(g.quality)));
+}
+
+const METRICS_VIEW_VERSION = 1;
+/** One row per rule and metric of every gate evaluation (silver and gold), as core/quality/metrics.ts writes them. */
+const METRICS_VIEW = `CREATE OR REPLACE VIEW strata.quality_metrics AS SELECT * FROM read_json('_strata/metrics/*/*/*.jsonl',
+  format = 'newline_delimited', columns = {
+  layer: 'VARCHAR', table_name: 'VARCHAR', run_id: 'VARCHAR', evaluated_at: 'TIMESTAMP', halted: 'BOOLEAN', severity: 'VARCHAR',
+  rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR'})`;

@@ -28,6 +28,8 @@ export interface GoldInput {
   now: string;
   /** Silver partition paths of `dataset` this run committed. */
   partitions: string[];
+  /** When the run started (names the audit's metrics file; the execution input's startedAt). */
+  startedAt?: string;
 }
 
 export interface GateOutcome {

@@ -36,6 +36,9 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   const { storage } = ctx;
   const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
   if (qKey) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, qKey);
+  // An earlier rejection or quality halt of the same object left the whole batch in quarantine; this run commits
+  // it, so that file must go (a row is in silver or in quarantine, never both).
+  else await storage.delete([quarantineKey(plan, staged.sourceId)]);
 
   const names = plan.partitions.map((p) => p.name);
   const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();

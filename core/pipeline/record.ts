@@ -47,7 +47,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
 }
 
 export async function writeRecord(ctx: PipelineContext, record: RunRecord): Promise<void> {
-  await ctx.storage.writeText(layout.run(record.dataset, record.runId), JSON.stringify(record, null, 2));
+  await ctx.storage.writeText(layout.run(record.dataset, record.runId), JSON.stringify(record));  // one line: Athena reads strata.runs with a JSON SerDe, one record per line
   await ctx.catalog.putRun(record);
 }
 

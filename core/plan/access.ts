@@ -80,10 +80,7 @@ export function accessFor(plan: DatasetPlan, step: PipelineStep, opts: AccessOpt
   const manifest = layout.manifest(plan.prefixes.silver);
   const runs = layout.runs(ds);
   const metrics = layout.metrics(ds);
-  const records: Grant[] = [
-    { location: 'lake', prefix: runs, modes: ['write'] },
-    { location: 'lake', prefix: metrics, modes: ['read', 'write'] },
-  ];
+  const records: Grant[] = [{ location: 'lake', prefix: runs, modes: ['write'] }];
   // Rejected and halted files keep their bad rows: staging → quarantine, then staging is removed and the
   // quarantine table re-registered (core/pipeline/record.ts rejectFile).
   const toQuarantine: Grant[] = [
@@ -99,9 +96,10 @@ export function accessFor(plan: DatasetPlan, step: PipelineStep, opts: AccessOpt
         { location: 'lake', prefix: staging, modes: ['write'] },
       ]);
     case 'quality':
+      // The gate reads the staged batch and its metric history, and writes this evaluation's metrics.
       return statementsOf([
         { location: 'lake', prefix: staging, modes: ['read'] },
-        { location: 'lake', prefix: metrics, modes: ['read'] },
+        { location: 'lake', prefix: metrics, modes: ['read', 'write'] },
         ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
       ]);
     case 'commit':
@@ -110,7 +108,8 @@ export function accessFor(plan: DatasetPlan, step: PipelineStep, opts: AccessOpt
         // New partition versions: copies of the previous files, new files, the manifest's compare-and-swap;
         // versions built on a manifest that changed meanwhile are deleted again.
         { location: 'lake', prefix: plan.prefixes.silver, modes: ['read', 'write', 'delete'] },
-        { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'] },
+        // The source's quarantine file: written, or removed when an earlier halt or rejection of it left one.
+        { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write', 'delete'] },
       ]);
     case 'register':
       return [
@@ -150,6 +149,9 @@ function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
     ...silverReads.map((d): Grant => ({ location: 'lake', prefix: layout.silver(d), modes: ['read'] })),
     ...goldReads.map((g): Grant => ({ location: 'lake', prefix: layout.gold(g), modes: ['read'] })),
     ...tables.map((t): Grant => ({ location: 'lake', prefix: layout.gold(t.table), modes: ['read', 'write', 'delete'] })),
+    // The gold gates' metric history (core/quality/gold-audit.ts), for tables that have rules.
+    ...tables.filter((t) => t.quality.halt.length + t.quality.warn.length > 0)
+      .map((t): Grant => ({ location: 'lake', prefix: layout.goldMetrics(t.table), modes: ['read', 'write'] })),
   ];
   const out = statementsOf(grants);
   out.push(

@@ -11,7 +11,10 @@ export const layout = {
   manifest: (tableRoot: string) => `${tableRoot}_strata/manifest.json`,
   runs: (dataset: string) => `_strata/runs/${dataset}/`,
   run: (dataset: string, runId: string) => `_strata/runs/${dataset}/${runId}.json`,
-  metrics: (dataset: string) => `_strata/metrics/${dataset}/`,
+  /** Quality metrics of a dataset's silver gate, one JSON-lines file per evaluation (history for dynamic rules). */
+  metrics: (dataset: string) => `_strata/metrics/silver/${dataset}/`,
+  /** Quality metrics of a gold table's gate. */
+  goldMetrics: (table: string) => `_strata/metrics/gold/${table}/`,
   schemas: (dataset: string) => `_strata/schemas/${dataset}/`,
 } as const;
 

@@ -37,5 +37,18 @@ export const runStateSchema = {
 
 export const goldSchema = {
   type: 'object', required: ['table', 'dataset', 'runId', 'now', 'partitions'],
-  properties: { table: dataset, dataset, runId, now: isoTime, partitions: { type: 'array', items: { type: 'string' } } },
+  properties: { table: dataset, dataset, runId, now: isoTime, startedAt: isoTime, partitions: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+/** The silver gate reads the run's identity and its staging result. */
+export const qualitySchema = {
+  type: 'object', required: ['dataset', 'runId', 'now', 'startedAt', 'stage'],
+  properties: { dataset, runId, now: isoTime, startedAt: isoTime, stage: stageOutput },
+} as const;
+
+/** The halt step needs the gate's verdict too. */
+export const haltSchema = {
+  ...runStateSchema,
+  required: [...runStateSchema.required, 'stage', 'quality'],
+  properties: { ...runStateSchema.properties, quality: { type: 'object', required: ['halted', 'results'], properties: { halted: { const: true }, results: { type: 'array' } } } },
 } as const;

@@ -1,0 +1,152 @@
+// Quality gates in the pipeline: the silver gate between staging and commit, the gold audit before publish,
+// metrics as history and as a table, the injectable clock — all through the real state machine on a real lake.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderAsl } from '../workflows/asl.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const order = (id: number, status: string, amount: string, day: string) => `${id},c${id},${status},${amount},Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
+const csv = (...rows: string[]) => `${ORDERS_HEADER}\n${rows.join('\n')}\n`;
+const orders = (n: number, from = 1, day = '12') => Array.from({ length: n }, (_, i) => order(from + i, 'NEW', '10.00', day));
+
+const gate = (halt: string[], warn: string[] = []) => `quality:
+  silver:
+    halt: ${JSON.stringify(halt)}
+    warn: ${JSON.stringify(warn)}
+`;
+
+let lake: TestLake | undefined;
+afterEach(async () => { await lake?.cleanup(); lake = undefined; });
+
+describe('silver gate', () => {
+  it('a failing halt rule: HALTED, nothing committed, the whole batch in quarantine; replay after the fix commits it once', async () => {
+    const schema = (limit: number) => ordersSchema({ extra: gate([`ColumnValues "amount" <= ${limit}`, 'RowCount > 0'], ['Completeness "customer_name" > 0.99']) });
+    lake = await makeLake({ orders: schema(15) });
+    const file = await lake.file('batch.csv', csv(order(1, 'NEW', '10.00', '12'), order(2, 'NEW', '20.00', '12'), order(3, 'SHIPPED', '5.00', '13'), 'x,bad,NEW,1,Jun 12 2025,2025-06-12T10:00:00Z'));
+    const r = await lake.ingest('orders', file);
+
+    expect(r.execution.path).toEqual(['Stage', 'Route', 'SilverQuality', 'QualityGate', 'HaltBatch', 'Halted']);
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.record).toMatchObject({ status: 'HALTED', rowsIn: 4, rowsValid: 3, rowsQuarantined: 4, partitions: [] });
+    expect(r.record.error?.name).toBe('Strata.QualityHalt');
+    expect(r.record.error?.message).toContain('ColumnValues "amount" <= 15 → FAIL');
+    const q = r.record.quality as { halted: boolean; score: number; results: Array<{ rule: string; outcome: string; severity: string; metrics: Record<string, number> }> };
+    expect(q.halted).toBe(true);
+    expect(q.results.map((x) => [x.rule, x.severity, x.outcome])).toEqual([
+      ['ColumnValues "amount" <= 15', 'halt', 'FAIL'], ['RowCount > 0', 'halt', 'PASS'], ['Completeness "customer_name" > 0.99', 'warn', 'PASS'],
+    ]);
+    // 2 of 3 rows comply: the metric is what Glue reports.
+    expect(q.results[0]!.metrics['Column.amount.ColumnValues.Compliance']).toBeCloseTo(2 / 3, 9);
+    expect(q.score).toBeCloseTo(2 / 3, 9);
+
+    // Silver untouched: no manifest, no files; staging gone; all four rows in quarantine with their reasons.
+    expect(existsSync(join(lake.dir, 'silver/orders/_strata/manifest.json'))).toBe(false);
+    expect(existsSync(join(lake.dir, `staging/orders/${r.record.runId}`))).toBe(false);
+    const quarantined = await lake.query<{ n: number; halted: number; invalid: number }>(`SELECT count(*) AS n,
+        count(*) FILTER (WHERE reasons[1].rule = 'quality') AS halted, count(*) FILTER (WHERE reasons[1].rule <> 'quality') AS invalid
+      FROM quarantine.orders WHERE run_id = '${r.record.runId}'`);
+    expect(quarantined).toEqual([{ n: 4, halted: 3, invalid: 1 }]);
+    const raw = await lake.query<{ raw: string }>(`SELECT raw FROM quarantine.orders WHERE reasons[1].rule = 'quality' ORDER BY raw LIMIT 1`);
+    expect(JSON.parse(raw[0]!.raw)).toMatchObject({ order_id: 1, amount: 10, status: 'NEW' });
+
+    // The rule was too strict: fix it and replay the same bronze object. It commits, and its rows leave quarantine.
+    const fixed = await makeLakeAt(lake, { orders: schema(100) });
+    const again = await fixed.ingest('orders', file);
+    expect(again.record.status).toBe('SUCCEEDED');
+    const where = await fixed.query<{ n: number }>(`SELECT (SELECT count(*) FROM silver.orders) * 10 + (SELECT count(*) FROM quarantine.orders) AS n`);
+    expect(where).toEqual([{ n: 31 }]); // 3 in silver, the 1 invalid row in quarantine
+  });
+
+  it('warn rules never block; results, metrics and score go into the run record and strata.quality_metrics', async () => {
+    lake = await makeLake({ orders: ordersSchema({ extra: gate(['RowCount > 0'], ['Completeness "customer_name" > 0.9', 'IsUnique "status"', 'CustomSql "SELECT count(*) FROM nowhere" > 0']) }) });
+    const rows = [order(1, 'NEW', '1.00', '12'), '2,,NEW,2.00,Jun 12 2025,2025-06-12T10:00:00Z', order(3, 'SHIPPED', '3.00', '12')];
+    const r = await lake.ingest('orders', await lake.file('a.csv', csv(...rows)));
+    expect(r.record.status).toBe('SUCCEEDED');
+    expect(r.execution.path).toEqual(['Stage', 'Route', 'SilverQuality', 'QualityGate', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Succeeded']);
+    const q = r.record.quality as { halted: boolean; results: Array<{ rule: string; outcome: string; message: string; metrics: Record<string, number> }> };
+    expect(q.halted).toBe(false);
+    expect(q.results.map((x) => x.outcome)).toEqual(['PASS', 'FAIL', 'FAIL', 'ERROR']);
+    expect(q.results[1]!.metrics).toEqual({ 'Column.customer_name.Completeness': 2 / 3 });
+    // A rule that cannot run is an ERROR with the reason, not a crash.
+    expect(q.results[3]!.message).toMatch(/nowhere/);
+    const m = await lake.query<{ rule: string; metric: string; value: number }>(
+      `SELECT rule, metric, value FROM strata.quality_metrics WHERE run_id = '${r.record.runId}' AND metric IS NOT NULL ORDER BY metric`);
+    expect(m).toContainEqual({ rule: 'Completeness "customer_name" > 0.9', metric: 'Column.customer_name.Completeness', value: 2 / 3 });
+    expect(m).toContainEqual({ rule: 'RowCount > 0', metric: 'Dataset.*.RowCount', value: 3 });
+  });
+
+  it('dynamic rules read the metrics of earlier runs: last(k) is 0 without history, halted runs are not history', async () => {
+    lake = await makeLake({ orders: ordersSchema({ mode: 'append', extra: gate(['RowCount > avg(last(2)) * 0.5']) }) });
+    const run = async (n: number, from: number, day: string) => (await lake!.ingest('orders', await lake!.file(`r${from}.csv`, csv(...orders(n, from, day))))).record;
+    const r1 = await run(4, 1, '10');
+    expect(r1.status).toBe('SUCCEEDED'); // no history: avg(last(2)) = 0
+    expect((r1.quality as { results: Array<{ message: string }> }).results[0]!.message).toMatch(/no history/);
+    expect((await run(40, 100, '11')).status).toBe('SUCCEEDED'); // 40 > 4 * 0.5
+    const r3 = await run(10, 200, '12'); // avg(40, 4) * 0.5 = 11
+    expect(r3.status).toBe('HALTED');
+    expect(r3.error?.message).toMatch(/RowCount > avg\(last\(2\)\) \* 0.5 → FAIL/);
+    // The halted run is not history: 12 is measured against avg(40, 4) * 0.5 = 11 (with the halted 10 it would be 12.5).
+    expect((await run(12, 300, '13')).status).toBe('SUCCEEDED');
+    // Now the history is 12, 40: 13 is not above 13, 14 is.
+    expect((await run(13, 400, '14')).status).toBe('HALTED');
+    expect((await run(14, 500, '15')).status).toBe('SUCCEEDED');
+    const silver = await lake.query<{ n: number }>('SELECT count(*)::INT AS n FROM silver.orders');
+    expect(silver).toEqual([{ n: 4 + 40 + 12 + 14 }]);
+  });
+
+  it('the evaluation clock is injectable: DataFreshness and now() follow --now', async () => {
+    lake = await makeLake({ orders: ordersSchema({ extra: gate(['DataFreshness "created_at" <= 36 hours', 'ColumnValues "created_at" > (now() - 2 days)']) }) });
+    const file = await lake.file('fresh.csv', csv(order(1, 'NEW', '1.00', '12'), order(2, 'NEW', '1.00', '13')));
+    const stale = await lake.ingest('orders', file, { now: '2025-06-20T00:00:00Z' });
+    expect(stale.record.status).toBe('HALTED');
+    const fresh = await lake.ingest('orders', file, { now: '2025-06-13T12:00:00Z' });
+    expect(fresh.record.status).toBe('SUCCEEDED');
+    expect((fresh.record.quality as { results: Array<{ outcome: string }> }).results.map((x) => x.outcome)).toEqual(['PASS', 'PASS']);
+  });
+
+  it('a schema without rules keeps the Pass placeholder (no function call)', async () => {
+    lake = await makeLake({ orders: ordersSchema() });
+    const asl = renderAsl(lake.ctx.plans.get('orders')) as { States: Record<string, { Type: string }> };
+    expect(asl.States.SilverQuality!.Type).toBe('Pass');
+    expect(asl.States.QualityGate).toBeUndefined();
+  });
+});
+
+describe('gold gate', () => {
+  it('a failing gold halt rule leaves gold as it was while silver commits; the run is HALTED', async () => {
+    const goldSpec = `gold:
+  - table: daily_revenue
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: incremental
+    quality:
+      halt: ['ColumnValues "revenue" < 1000']
+      warn: ['RowCount > 0']
+`;
+    lake = await makeLake({ orders: ordersSchema({ mode: 'append', extra: goldSpec }) });
+    const ok = await lake.ingest('orders', await lake.file('a.csv', csv(order(1, 'NEW', '100.00', '12'))));
+    expect(ok.record.status).toBe('SUCCEEDED');
+    const big = await lake.ingest('orders', await lake.file('b.csv', csv(order(2, 'NEW', '5000.00', '12'), order(3, 'NEW', '1.00', '13'))));
+    expect(big.record.status).toBe('HALTED');
+    expect(big.execution.path.at(-1)).toBe('Halted');
+    const g = (big.record.gold as Array<{ status: string; quality: { halted: boolean; results: Array<{ outcome: string }> } }>)[0]!;
+    expect(g.status).toBe('halted');
+    expect(g.quality.results.map((x) => x.outcome)).toEqual(['FAIL', 'PASS']);
+    // Silver has all three orders; gold still shows only the first publish (day 13 was not published either).
+    expect(await lake.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 3 }]);
+    expect(await lake.query(`SELECT CAST(day AS VARCHAR) AS day, CAST(revenue AS VARCHAR) AS revenue FROM gold.daily_revenue`)).toEqual([{ day: '2025-06-12', revenue: '100.00' }]);
+    expect(readdirSync(join(lake.dir, '_strata/metrics/gold/daily_revenue')).length).toBe(2);
+  });
+});
+
+/** A second lake over the same folder with other schemas (the data engineer edited a rule). */
+async function makeLakeAt(base: TestLake, schemas: Record<string, string>): Promise<TestLake> {
+  const { writeFile } = await import('node:fs/promises');
+  for (const [name, text] of Object.entries(schemas)) await writeFile(join(base.root, 'schemas', `${name}.yaml`), text);
+  const { openLocalLake } = await import('../workflows/lake.ts');
+  const { ingestFile } = await import('../workflows/ingest-local.ts');
+  const opened = await openLocalLake({ lake: base.dir, schemas: join(base.root, 'schemas') });
+  return { ...base, ...opened, ingest: (dataset, path, opts) => ingestFile(opened, dataset, path, opts) };
+}
