@@ -1,0 +1,6 @@
+// Lambda entry of the register step (stacks/pipeline.ts: handler functions/register.handler). The step itself is in
+// functions/steps.ts, shared with the local executor; here it only gets the AWS ports.
+import { lambdaContext } from './lib/aws-context.ts';
+import { steps } from './steps.ts';
+
+export const handler = steps.register.handler(lambdaContext);

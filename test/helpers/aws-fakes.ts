@@ -1,0 +1,113 @@
+// In-memory stand-ins for S3 and Glue behind aws-sdk-client-mock: enough of each service for the storage and
+// catalog ports (conditional PUTs, paged listings, copies; tables and partitions with the service's errors).
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
+  S3Client, S3ServiceException,
+} from '@aws-sdk/client-s3';
+import {
+  AlreadyExistsException, BatchCreatePartitionCommand, BatchDeletePartitionCommand, BatchUpdatePartitionCommand,
+  CreateDatabaseCommand, CreateTableCommand, EntityNotFoundException, GetPartitionsCommand, GetTableCommand, GlueClient,
+  UpdateTableCommand, type Partition, type Table,
+} from '@aws-sdk/client-glue';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+
+const s3Error = (name: string, status: number) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+
+/** Buckets as maps; enough of S3 for the storage port (conditional PUT, listing with pages, copy by CopySource). */
+export function fakeS3(mock: AwsClientStub<S3Client>) {
+  const buckets = new Map<string, Map<string, { body: Buffer; etag: string; at: Date }>>();
+  const bucket = (name: string) => buckets.get(name) ?? buckets.set(name, new Map()).get(name)!;
+  const put = (b: string, k: string, body: Buffer) => {
+    const etag = createHash('md5').update(body).digest('hex');
+    bucket(b).set(k, { body, etag, at: new Date() });
+    return etag;
+  };
+  mock.on(PutObjectCommand).callsFake(async (i) => {
+    const cur = bucket(i.Bucket).get(i.Key);
+    if (i.IfNoneMatch === '*' && cur) throw s3Error('PreconditionFailed', 412);
+    if (i.IfMatch !== undefined && !cur) throw s3Error('NoSuchKey', 404);
+    if (i.IfMatch !== undefined && i.IfMatch !== `"${cur!.etag}"`) throw s3Error('PreconditionFailed', 412);
+    return { ETag: `"${put(i.Bucket, i.Key, Buffer.from(i.Body))}"` };
+  });
+  mock.on(GetObjectCommand).callsFake(async (i) => {
+    const o = bucket(i.Bucket).get(i.Key);
+    if (!o) throw s3Error('NoSuchKey', 404);
+    return { Body: sdkStreamMixin(Readable.from([o.body])), ETag: `"${o.etag}"`, ContentLength: o.body.length };
+  });
+  mock.on(HeadObjectCommand).callsFake(async (i) => {
+    const o = bucket(i.Bucket).get(i.Key);
+    if (!o) throw s3Error('NotFound', 404);
+    return { ETag: `"${o.etag}"`, ContentLength: o.body.length, LastModified: o.at };
+  });
+  mock.on(ListObjectsV2Command).callsFake(async (i) => {
+    const keys = [...bucket(i.Bucket).keys()].filter((k) => k.startsWith(i.Prefix ?? '')).sort().filter((k) => !i.ContinuationToken || k > i.ContinuationToken);
+    const page = keys.slice(0, 3); // tiny pages: every listing in the pipeline goes through pagination
+    return {
+      Contents: page.map((k) => ({ Key: k, Size: bucket(i.Bucket).get(k)!.body.length, ETag: `"${bucket(i.Bucket).get(k)!.etag}"`, LastModified: bucket(i.Bucket).get(k)!.at })),
+      IsTruncated: keys.length > page.length, ...(keys.length > page.length ? { NextContinuationToken: page.at(-1) } : {}),
+    };
+  });
+  mock.on(CopyObjectCommand).callsFake(async (i) => {
+    const [srcBucket, ...rest] = (i.CopySource as string).split('/');
+    const src = bucket(srcBucket!).get(rest.map(decodeURIComponent).join('/'));
+    if (!src) throw s3Error('NoSuchKey', 404);
+    put(i.Bucket, i.Key, src.body);
+    return {};
+  });
+  mock.on(DeleteObjectsCommand).callsFake(async (i) => {
+    for (const o of i.Delete.Objects) bucket(i.Bucket).delete(o.Key);
+    return {};
+  });
+  return { bucket, put };
+}
+
+/** Glue tables and partitions as maps, with the service's not-found / already-exists answers. */
+export function fakeGlue(mock: AwsClientStub<GlueClient>) {
+  const dbs = new Set<string>();
+  const tables = new Map<string, Table>();
+  const parts = new Map<string, Map<string, Partition>>();
+  const id = (db: string, t: string) => `${db}.${t}`;
+  const notFound = (what: string) => new EntityNotFoundException({ message: `${what} not found`, $metadata: { httpStatusCode: 400 } });
+  mock.on(GetTableCommand).callsFake(async (i) => {
+    const t = tables.get(id(i.DatabaseName, i.Name));
+    if (!t) throw notFound(`Table ${i.Name}`);
+    return { Table: structuredClone(t) };
+  });
+  mock.on(CreateDatabaseCommand).callsFake(async (i) => { dbs.add(i.DatabaseInput.Name); return {}; });
+  mock.on(CreateTableCommand).callsFake(async (i) => {
+    if (!dbs.has(i.DatabaseName)) throw notFound(`Database ${i.DatabaseName}`);
+    if (tables.has(id(i.DatabaseName, i.TableInput.Name))) throw new AlreadyExistsException({ message: 'exists', $metadata: {} });
+    tables.set(id(i.DatabaseName, i.TableInput.Name), { ...structuredClone(i.TableInput), DatabaseName: i.DatabaseName });
+    parts.set(id(i.DatabaseName, i.TableInput.Name), new Map());
+    return {};
+  });
+  mock.on(UpdateTableCommand).callsFake(async (i) => {
+    tables.set(id(i.DatabaseName, i.TableInput.Name), { ...structuredClone(i.TableInput), DatabaseName: i.DatabaseName });
+    return {};
+  });
+  mock.on(GetPartitionsCommand).callsFake(async (i) => ({ Partitions: [...(parts.get(id(i.DatabaseName, i.TableName))?.values() ?? [])].map((p) => structuredClone(p)) }));
+  mock.on(BatchCreatePartitionCommand).callsFake(async (i) => {
+    const m = parts.get(id(i.DatabaseName, i.TableName))!;
+    const Errors = [];
+    for (const p of i.PartitionInputList) {
+      if (m.has(JSON.stringify(p.Values))) Errors.push({ PartitionValues: p.Values, ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } });
+      else m.set(JSON.stringify(p.Values), structuredClone(p));
+    }
+    return { Errors };
+  });
+  mock.on(BatchUpdatePartitionCommand).callsFake(async (i) => {
+    const m = parts.get(id(i.DatabaseName, i.TableName))!;
+    for (const e of i.Entries) m.set(JSON.stringify(e.PartitionValueList), structuredClone(e.PartitionInput));
+    return {};
+  });
+  mock.on(BatchDeletePartitionCommand).callsFake(async (i) => {
+    const m = parts.get(id(i.DatabaseName, i.TableName))!;
+    for (const p of i.PartitionsToDelete) m.delete(JSON.stringify(p.Values));
+    return {};
+  });
+  return { tables, parts };
+}
+
