@@ -5,14 +5,19 @@ import { CATALOG_FILE } from '../../core/catalog/local.ts';
 import { Duck, pathLit } from '../../core/engine/duckdb.ts';
 import { engineMessage } from '../../core/errors.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
+import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import type { Command } from '../main.ts';
 import { csv, out, table } from '../output.ts';
 
 export const query: Command = {
   summary: 'run SQL over the lake: silver.<dataset>, gold.<table>, quarantine.<dataset>, strata.runs',
-  usage: 'strata query "<sql>" [--format table|csv|json]',
+  usage: 'strata query "<sql>" [--format table|csv|json] [--athena [--stage dev] [--app strata] [--workgroup <name>]]',
   options: {
     format: { type: 'string', description: 'table (default), csv or json' },
+    athena: { type: 'boolean', description: 'run in the deployed stage\'s Athena workgroup (your AWS credentials) instead of the local lake' },
+    stage: { type: 'string', description: 'with --athena: the SST stage (default dev)' },
+    app: { type: 'string', description: 'with --athena: the SST app name (default strata)' },
+    workgroup: { type: 'string', description: 'with --athena: the workgroup (default strata-<stage>-analysts)' },
   },
   async run({ positionals, values, global }) {
     const sql = positionals.join(' ').trim();
@@ -25,8 +30,9 @@ export const query: Command = {
       out.error(`--format must be table, csv or json, not "${format}"`);
       return 2;
     }
-    const lakeDir = defaultLakeDir(global.lake);
-    const rows = await queryLocal(lakeDir, sql);
+    const rows = values.athena
+      ? await queryOnAthena(sql, { app: (values.app as string | undefined) ?? 'strata', stage: (values.stage as string | undefined) ?? 'dev', ...(values.workgroup ? { workgroup: values.workgroup as string } : {}) })
+      : await queryLocal(defaultLakeDir(global.lake), sql);
     if (rows === undefined) return 1;
     if (format === 'json') process.stdout.write(`${JSON.stringify(rows, jsonSafe, 2)}\n`);
     else if (format === 'csv') process.stdout.write(`${csv(rows)}\n`);
@@ -53,6 +59,19 @@ export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Re
     }
   } finally {
     db.close();
+  }
+}
+
+/** Rows from Athena, or undefined after printing why the query could not run (no credentials, a failed query). */
+async function queryOnAthena(sql: string, target: AthenaTarget): Promise<Array<Record<string, unknown>> | undefined> {
+  try {
+    const r = await queryAthena(sql, target);
+    const scanned = r.stats?.dataScannedBytes;
+    if (scanned !== undefined) process.stderr.write(`athena: query ${r.queryId}, ${(scanned / 2 ** 20).toFixed(1)} MiB scanned\n`);
+    return r.rows;
+  } catch (e) {
+    out.error(`athena query failed: ${engineMessage(e)}`);
+    return undefined;
   }
 }
 

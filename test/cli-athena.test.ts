@@ -1,0 +1,34 @@
+// strata query --athena: the local SQL, with silver./gold. names turned into the stage's Glue databases, sent to
+// the stage's analysts' workgroup. The Athena client is mocked; the exact StartQueryExecution request is asserted.
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, describe, expect, it } from 'vitest';
+import { athenaSql, queryAthena } from '../cli/athena-query.ts';
+
+const client = new AthenaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+const mock = mockClient(client);
+afterAll(() => mock.restore());
+
+describe('strata query --athena', () => {
+  it('translates silver./gold. references only, leaving strings and other names alone', async () => {
+    const sql = `SELECT g.day, 'gold.daily_delays' AS label, a.state FROM gold.daily_delays g JOIN silver.airports a ON a.state = g.state WHERE g.day > DATE '2001-01-01'`;
+    expect(await athenaSql(sql, { app: 'strata', stage: 'dev' })).toBe(
+      `SELECT g.day, 'gold.daily_delays' AS label, a.state FROM "strata_dev_gold"."daily_delays" g JOIN "strata_dev_silver"."airports" a ON a.state = g.state WHERE g.day > DATE '2001-01-01'`);
+    expect(await athenaSql('SELECT 1 FROM gold.t', { app: 'Lake', stage: 'pr-12' })).toBe('SELECT 1 FROM "lake_pr_12_gold"."t"');
+  });
+
+  it('runs in the analysts\' workgroup of the stage and returns typed rows', async () => {
+    mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q9' });
+    mock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: 'q9', StatementType: 'DML', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1024 } } });
+    mock.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: [{ Name: 'state', Type: 'varchar' }, { Name: 'n', Type: 'bigint' }] },
+        Rows: [{ Data: [{ VarCharValue: 'state' }, { VarCharValue: 'n' }] }, { Data: [{ VarCharValue: 'CA' }, { VarCharValue: '42' }] }],
+      },
+    });
+    const r = await queryAthena('SELECT state, count(*) AS n FROM gold.daily_delays GROUP BY 1', { app: 'strata', stage: 'prod' }, client);
+    const start = mock.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
+    expect(start).toMatchObject({ WorkGroup: 'strata-prod-analysts', QueryString: 'SELECT state, count(*) AS n FROM "strata_prod_gold"."daily_delays" GROUP BY 1' });
+    expect(r.rows).toEqual([{ state: 'CA', n: 42 }]);
+  });
+});
