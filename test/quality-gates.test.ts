@@ -1,6 +1,7 @@
 // Quality gates in the pipeline: the silver gate between staging and commit, the gold audit before publish,
 // metrics as history and as a table, the injectable clock — all through the real state machine on a real lake.
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderAsl } from '../workflows/asl.ts';
@@ -128,6 +129,7 @@ describe('gold gate', () => {
     lake = await makeLake({ orders: ordersSchema({ mode: 'append', extra: goldSpec }) });
     const ok = await lake.ingest('orders', await lake.file('a.csv', csv(order(1, 'NEW', '100.00', '12'))));
     expect(ok.record.status).toBe('SUCCEEDED');
+    const before = { files: snapshot(join(lake.dir, 'gold')), catalog: await goldCatalog(lake) };
     const big = await lake.ingest('orders', await lake.file('b.csv', csv(order(2, 'NEW', '5000.00', '12'), order(3, 'NEW', '1.00', '13'))));
     expect(big.record.status).toBe('HALTED');
     expect(big.execution.path.at(-1)).toBe('Halted');
@@ -138,6 +140,10 @@ describe('gold gate', () => {
     expect(await lake.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 3 }]);
     expect(await lake.query(`SELECT CAST(day AS VARCHAR) AS day, CAST(revenue AS VARCHAR) AS revenue FROM gold.daily_revenue`)).toEqual([{ day: '2025-06-12', revenue: '100.00' }]);
     expect(readdirSync(join(lake.dir, '_strata/metrics/gold/daily_revenue')).length).toBe(2);
+    // Every gold file (data and manifest) and every catalog entry of the table is unchanged, byte for byte.
+    expect(snapshot(join(lake.dir, 'gold'))).toEqual(before.files);
+    expect(await goldCatalog(lake)).toEqual(before.catalog);
+    expect(Object.keys(before.files).some((f) => f.endsWith('.parquet'))).toBe(true);
   });
 });
 
@@ -149,4 +155,26 @@ async function makeLakeAt(base: TestLake, schemas: Record<string, string>): Prom
   const { ingestFile } = await import('../workflows/ingest-local.ts');
   const opened = await openLocalLake({ lake: base.dir, schemas: join(base.root, 'schemas') });
   return { ...base, ...opened, ingest: (dataset, path, opts) => ingestFile(opened, dataset, path, opts) };
+}
+
+/** Every file under a folder: relative path → SHA-256 of its bytes. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    out[path.slice(root.length + 1)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
+  return out;
+}
+
+/** What the local catalog says about gold tables: the table rows, partitions and publish history. */
+async function goldCatalog(lake: TestLake): Promise<unknown> {
+  const rows = async (sql: string) => JSON.stringify(await lake.query(sql), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return {
+    tables: await rows(`SELECT * FROM strata.tables WHERE layer = 'gold' ORDER BY ALL`),
+    partitions: await rows(`SELECT * FROM strata.partitions WHERE layer = 'gold' ORDER BY ALL`),
+    history: await rows(`SELECT * FROM strata.history WHERE layer = 'gold' ORDER BY ALL`),
+    view: await rows(`SELECT * FROM gold.daily_revenue ORDER BY ALL`),
+  };
 }
