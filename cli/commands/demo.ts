@@ -86,6 +86,7 @@ export const demo: Command = {
         `  npx strata query --lake ${DEMO_LAKE} "select * from gold.genre_box_office order by worldwide_gross desc limit 5"`,
         `  npx strata query --lake ${DEMO_LAKE} "select * from quarantine.movies limit 5"`,
         `  npx strata query --lake ${DEMO_LAKE} "select run_id, dataset, status, rows_in, rows_quarantined from strata.runs"`,
+        `  npx strata query --lake ${DEMO_LAKE} "select table_name, rule, outcome, metric, value from strata.quality_metrics where run_id = (select max(run_id) from strata.quality_metrics)"`,
         `  npx strata runs --lake ${DEMO_LAKE}`,
         `  npx strata plan flights --asl`,
       ].join('\n'));
