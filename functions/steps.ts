@@ -6,7 +6,6 @@ import { recordFailure, recordSuccess, rejectFile } from '../core/pipeline/recor
 import { registerSilver } from '../core/pipeline/register.ts';
 import { checkSilverQuality, haltBatch, type QualityInput } from '../core/pipeline/quality.ts';
 import { stage } from '../core/pipeline/stage.ts';
-import { goldAudit } from '../core/quality/gold-audit.ts';
 import { refreshGold, type GoldInput } from '../core/gold/refresh.ts';
 import type { StepName } from '../workflows/asl.ts';
 import { commitSchema, datasetSchema, goldSchema, haltSchema, qualitySchema, runInputSchema, runStateSchema } from './lib/schemas.ts';
@@ -18,7 +17,7 @@ export const steps = {
   halt: defineStep('halt', haltSchema, (ctx, input: RunState) => haltBatch(ctx, input)),
   commit: defineStep('commit', commitSchema, (ctx, input: CommitInput) => commitSilver(ctx, input)),
   register: defineStep('register', datasetSchema, (ctx, input: { dataset: string }) => registerSilver(ctx, input)),
-  gold: defineStep('gold', goldSchema, (ctx, input: GoldInput) => refreshGold(ctx, input, { audit: goldAudit(ctx) })),
+  gold: defineStep('gold', goldSchema, (ctx, input: GoldInput) => refreshGold(ctx, input)),
   record: defineStep('record', runStateSchema, (ctx, input: RunState) => recordSuccess(ctx, input)),
   reject: defineStep('reject', runStateSchema, (ctx, input: RunState) => rejectFile(ctx, input)),
   fail: defineStep('fail', runStateSchema, (ctx, input: RunState) => recordFailure(ctx, input)),

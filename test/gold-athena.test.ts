@@ -56,8 +56,8 @@ GROUP BY 1, 2
       [100, 'gold/daily_delays/v-r1-b0/'], [100, 'gold/daily_delays/v-r1-b1/'], [50, 'gold/daily_delays/v-r1-b2/'],
     ]);
     expect(batches[2]!.sql).toBe(`UNLOAD (SELECT CAST("state" AS varchar) AS "state", CAST("flights" AS bigint) AS "flights", CAST("avg_delay_min" AS double) AS "avg_delay_min", `
-      + `CAST("late_flights" AS bigint) AS "late_flights", CAST("day" AS date) AS "day" FROM (\n${sql.trim()}\n) AS gold_source WHERE "day" IN (${days.slice(200).map((d) => `CAST('${d}' AS date)`).join(', ')})) `
-      + `TO 's3://lake-dev/gold/daily_delays/v-r1-b2/' WITH (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['day'])`);
+      + `CAST("late_flights" AS bigint) AS "late_flights", CAST("day" AS date) AS "day", CAST("day" AS date) AS "__p_day" FROM (\n${sql.trim()}\n) AS gold_source WHERE gold_source."day" IN (${days.slice(200).map((d) => `CAST('${d}' AS date)`).join(', ')})) `
+      + `TO 's3://lake-dev/gold/daily_delays/v-r1-b2/' WITH (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['__p_day'])`);
     expect(distinctPartitionsSql(daily, sql)).toBe(`SELECT DISTINCT CAST("day" AS varchar) AS value FROM (\n${sql.trim()}\n) AS gold_source ORDER BY 1`);
   });
 

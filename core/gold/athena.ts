@@ -54,13 +54,26 @@ export function trinoOfGlue(t: string): string {
  * UNLOAD statements refreshing a gold table on Athena: partition columns last (Athena writes partitions from the
  * trailing columns), ≤ 100 partition values per statement, each into its own empty run-specific folder.
  */
-export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: string, names: AthenaNames, targets?: Array<string | null>): UnloadBatch[] {
+/** The gold rows as they are written: every column cast to its Glue type, partition columns last (UNLOAD's rule). */
+export function goldRowsSql(plan: GoldPlan, athenaSql: string): string {
   const data = plan.columns.filter((c) => !plan.partitionBy.includes(c.name));
+  const select = [...data, ...plan.partitionColumns].map((c) => `CAST(${q(c.name)} AS ${trinoOfGlue(c.glueType)}) AS ${q(c.name)}`).join(', ');
+  return `SELECT ${select} FROM (\n${athenaSql.trim()}\n) AS gold_source`;
+}
+
+/** The column UNLOAD partitions by: a copy of the partition column, so the files keep the column itself. */
+export const unloadPartitionColumn = (name: string) => `__p_${name}`;
+
+export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: string, names: AthenaNames, targets?: Array<string | null>): UnloadBatch[] {
   const parts = plan.partitionColumns;
-  const select = [...data, ...parts].map((c) => `CAST(${q(c.name)} AS ${trinoOfGlue(c.glueType)}) AS ${q(c.name)}`).join(', ');
-  const base = `SELECT ${select} FROM (\n${athenaSql.trim()}\n) AS gold_source`;
+  // UNLOAD leaves partition columns out of the files. strata's gold files carry them (as the DuckDB engine writes
+  // them, and as every reader of the version folders expects), so UNLOAD partitions by a copy of each instead.
+  // The folder names it produces (__p_day=...) are only read by the publish, which copies the files into version
+  // folders named like any other.
+  const copies = parts.map((c) => `, CAST(${q(c.name)} AS ${trinoOfGlue(c.glueType)}) AS ${q(unloadPartitionColumn(c.name))}`).join('');
+  const base = goldRowsSql(plan, athenaSql).replace(/ FROM \(\n/, `${copies} FROM (\n`);
   const folder = (i: number) => `${plan.prefix}v-${runId}-b${i}/`;
-  const unload = (sql: string, prefix: string) => `UNLOAD (${sql}) TO ${str(names.locationOf(prefix))} WITH (format = 'PARQUET', compression = 'ZSTD'${parts.length ? `, partitioned_by = ARRAY[${parts.map((p) => str(p.name)).join(', ')}]` : ''})`;
+  const unload = (sql: string, prefix: string) => `UNLOAD (${sql}) TO ${str(names.locationOf(prefix))} WITH (format = 'PARQUET', compression = 'ZSTD'${parts.length ? `, partitioned_by = ARRAY[${parts.map((p) => str(unloadPartitionColumn(p.name))).join(', ')}]` : ''})`;
   if (!parts.length) return [{ values: [], prefix: folder(0), sql: unload(base, folder(0)) }];
   const p = parts[0]!;
   const literal = (v: string | null) => (v === null ? 'NULL' : `CAST(${str(v)} AS ${trinoOfGlue(p.glueType)})`);
@@ -73,7 +86,10 @@ export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: strin
   for (let i = 0; i < targets.length; i += 100) {
     const values = targets.slice(i, i + 100);
     const nonNull = values.filter((v): v is string => v !== null);
-    const where = [nonNull.length ? `${q(p.name)} IN (${nonNull.map(literal).join(', ')})` : '', values.includes(null) ? `${q(p.name)} IS NULL` : ''].filter(Boolean).join(' OR ');
+    // Qualified: the select list re-declares the column under the same name (Trino resolves WHERE against the
+    // source anyway; DuckDB would try the alias).
+    const col = `gold_source.${q(p.name)}`;
+    const where = [nonNull.length ? `${col} IN (${nonNull.map(literal).join(', ')})` : '', values.includes(null) ? `${col} IS NULL` : ''].filter(Boolean).join(' OR ');
     batches.push({ values, prefix: folder(batches.length), sql: unload(`${base} WHERE ${where}`, folder(batches.length)) });
   }
   return batches;

@@ -17,7 +17,9 @@ import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
 import { commitTable, readManifest, type TableShape } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
+import { auditGold } from '../quality/gold-audit.ts';
 import type { GoldPlan, Incremental } from './analyze.ts';
+import { writeOnAthena } from './refresh-athena.ts';
 import { readType } from './analyze.ts';
 
 export interface GoldInput {
@@ -54,14 +56,25 @@ export interface GoldOutput {
   ms: number;
 }
 
-/** Audits the new rows (a view named gold_batch in db); strata's quality gates plug in here. */
-export type GoldAudit = (db: Duck, plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
+/** Where the rows about to be published can be queried: an engine, its dialect, the relation, reference tables. */
+export interface AuditTarget {
+  run: (sql: string) => Promise<Array<Record<string, unknown>>>;
+  dialect: 'duckdb' | 'athena';
+  /** A relation holding exactly the new rows (DuckDB: the table gold_batch; Athena: the refresh's query). */
+  batch: string;
+  /** Relation of a silver dataset read whole by this refresh, for ReferentialIntegrity / RowCountMatch. */
+  reference: (dataset: string) => string | undefined;
+}
+
+/** Audits the rows about to be published; the quality gate (core/quality/gold-audit.ts) is the default. */
+export type GoldAudit = (ctx: PipelineContext, plan: GoldPlan, input: GoldInput, on: AuditTarget) => Promise<GateOutcome | undefined>;
 
 export function goldShape(plan: GoldPlan): TableShape {
   return { table: plan.table, layer: 'gold', schemaHash: plan.schemaHash, partitionKeys: plan.partitionBy };
 }
 
 export interface RefreshOptions {
+  /** Default: the table's DQDL gate. */
   audit?: GoldAudit;
   /** Recompute every partition even when the table refreshes incrementally (strata refresh --full, the bench). */
   full?: boolean;
@@ -69,7 +82,7 @@ export interface RefreshOptions {
 
 export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions = {}): Promise<GoldOutput> {
   const started = Date.now();
-  const { audit } = opts;
+  const audit = opts.audit ?? auditGold;
   const plan = ctx.gold.get(input.table);
   const { storage } = ctx;
   const current = (await readManifest(storage, plan.prefix, goldShape(plan))).manifest;
@@ -89,18 +102,29 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   let targets: Set<string | null> | undefined;
   const parts = new Map<string, PartitionVersion[]>();
-  const computed = await withDuck(async (db) => {
-    // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
-    for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
-    if (inc) {
-      const all = Object.values(silver.get(inc.driver)!.partitions);
-      const touched = new Set(input.partitions);
-      const valueOf = await goldValues(db, inc, all);
-      targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
-      parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
-    }
+  // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
+  for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
+  if (inc) {
+    const all = Object.values(silver.get(inc.driver)!.partitions);
+    const touched = new Set(input.partitions);
+    const valueOf = await withDuck((db) => goldValues(db, inc, all), { memoryLimit: '128MB', threads: 1 });
+    targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+    parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+  }
+  // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
+  const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
+  const out: Written = plan.engine === 'athena' && ctx.athena
+    ? await writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole })
+    : await computeOnDuckDB();
+  if (out.quality?.halted) {
+    await removePrefix(storage, stagingPrefix);
+    await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
+    return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
+  }
+
+  async function computeOnDuckDB(): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
-    return storage.withLocalFiles(keys, (paths) => {
+    const computed = await withDuck((db) => storage.withLocalFiles(keys, (paths) => {
       const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
       return storage.writeTree(stagingPrefix, async (dir) => {
         await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
@@ -113,16 +137,13 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
           const ps = Object.values(m.partitions);
           await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
         }
-        return writeGold(db, plan, dir, targets, audit, input);
+        const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined) };
+        return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
       });
-    });
-  }, ctx.duck);
-  const out = computed.result;
-  if (out.quality?.halted) {
-    await removePrefix(storage, stagingPrefix);
-    return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
+    }), ctx.duck);
+    const w = computed.result;
+    return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };
   }
-
   // Partitions to publish, and those left without rows.
   const names = plan.partitionBy;
   const written = new Map<string, typeof out.files>();
@@ -140,7 +161,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
       if (!files) return null;
       const keysOut = await mapLimit(files, 8, async (f, i) => {
         const to = `${prefix}part-${input.runId}-${i}.parquet`;
-        await storage.copy(`${stagingPrefix}${f.file}`, to);
+        await storage.copy(f.key, to);
         return to;
       });
       return {
@@ -150,6 +171,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     },
   });
   await removePrefix(storage, stagingPrefix);
+  await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
   await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue });
   return {
     table: plan.table, mode, status: 'published', partitions: [...written.keys()].sort(), removed, rows: out.rows,
@@ -179,20 +201,30 @@ async function goldValues(db: Duck, inc: Incremental, parts: PartitionVersion[])
   return new Map(rows.map((r) => [r.path, r.g]));
 }
 
-interface Written {
+interface WrittenFiles {
   files: Array<{ file: string; rows: number; bytes: number; values: Array<string | null> }>;
   rows: number;
   quality?: GateOutcome;
 }
 
-async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: GoldAudit | undefined, input: GoldInput): Promise<Written> {
+/** The new partition versions, wherever they were written: keys, rows, partition values; folders to remove after. */
+export interface Written {
+  files: Array<{ key: string; rows: number; bytes: number; values: Array<string | null> }>;
+  rows: number;
+  quality?: GateOutcome;
+  cleanup: string[];
+}
+
+type BoundAudit = (plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
+
+async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: BoundAudit, input: GoldInput): Promise<WrittenFiles> {
   const cols = plan.columns.map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ');
   const p = plan.partitionBy[0];
   const filter = targets && p
     ? ` WHERE CAST(${ident(p)} AS VARCHAR) IN (${[...targets].filter((v) => v !== null).map(str).join(', ') || 'NULL'})${targets.has(null) ? ` OR ${ident(p)} IS NULL` : ''}`
     : '';
   await db.run(`CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM (${plan.sql}) AS __gold${filter}`);
-  const quality = audit ? await audit(db, plan, input) : undefined;
+  const quality = await audit(plan, input);
   if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
   const parts = plan.partitionBy.map(ident);
   const target = parts.length ? join(dir, 'data') : join(dir, 'data', 'part-0.parquet');

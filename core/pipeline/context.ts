@@ -4,6 +4,7 @@ import type { Catalog } from '../catalog/port.ts';
 import type { DuckOptions } from '../engine/duckdb.ts';
 import { ERRORS, StrataError } from '../errors.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
+import type { AthenaNames } from '../gold/athena.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
 import type { Storage } from '../storage/port.ts';
 
@@ -19,12 +20,20 @@ export interface GoldSet {
   forDataset(dataset: string): GoldPlan[];
 }
 
+/** Athena for gold tables with `engine: athena` (AWS only; locally those tables run on DuckDB). */
+export interface AthenaEngine {
+  /** Run one statement to completion and return its rows (core/engine/athena.ts AthenaQueryRunner). */
+  run: (sql: string) => Promise<Array<Record<string, unknown>>>;
+  names: AthenaNames;
+}
+
 export interface PipelineContext {
   storage: Storage;
   catalog: Catalog;
   plans: PlanSet;
   gold: GoldSet;
   duck?: DuckOptions;
+  athena?: AthenaEngine;
 }
 
 export function goldSet(plans: readonly GoldPlan[]): GoldSet {

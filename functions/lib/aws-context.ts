@@ -2,9 +2,11 @@
 // schema files bundled with the function (copyFiles in stacks/pipeline.ts) — the same files the deploy was built
 // from. Built once per container, on the first invocation (importing this module needs no environment, so tests
 // and the local executor can import every entry).
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GlueCatalog } from '../../core/catalog/glue.ts';
+import { AthenaQueryRunner } from '../../core/engine/athena.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { analyzeGold } from '../../core/gold/analyze.ts';
 import { goldSet, planSet, type PipelineContext } from '../../core/pipeline/context.ts';
@@ -21,6 +23,8 @@ export interface AwsEnvironment {
   lake: { bucket: string; prefix: string };
   databases: { silver: string; gold: string; quarantine: string };
   duckdbMemory?: string;
+  /** Set for the gold step of datasets feeding a gold table with `engine: athena`. */
+  athenaWorkgroup?: string;
 }
 
 export function awsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnvironment {
@@ -37,11 +41,12 @@ export function awsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnviron
       silver: need('STRATA_GLUE_SILVER_DATABASE'), gold: need('STRATA_GLUE_GOLD_DATABASE'), quarantine: need('STRATA_GLUE_QUARANTINE_DATABASE'),
     },
     ...(env.STRATA_DUCKDB_MEMORY ? { duckdbMemory: env.STRATA_DUCKDB_MEMORY } : {}),
+    ...(env.STRATA_ATHENA_WORKGROUP ? { athenaWorkgroup: env.STRATA_ATHENA_WORKGROUP } : {}),
   };
 }
 
 /** Build the context from an environment and clients (tests pass mocked clients). */
-export async function awsContext(env: AwsEnvironment, clients: { s3: S3Client; glue: GlueClient }): Promise<PipelineContext> {
+export async function awsContext(env: AwsEnvironment, clients: { s3: S3Client; glue: GlueClient; athena?: AthenaClient }): Promise<PipelineContext> {
   const project = await loadProject(env.schemas);
   if (hasErrors(project.diagnostics)) {
     throw new StrataError(ERRORS.Internal, `the bundled schema files do not check: ${project.diagnostics.slice(0, 3).map(formatDiagnostic).join('; ')}`);
@@ -50,9 +55,18 @@ export async function awsContext(env: AwsEnvironment, clients: { s3: S3Client; g
   const gold = plans.some((p) => p.gold.length) ? (await analyzeGold(plans)).plans : [];
   const storage = new S3Storage({ client: clients.s3, locations: { bronze: env.bronze, lake: env.lake } });
   const catalog = new GlueCatalog({ client: clients.glue, databases: env.databases, locationOf: (key) => storage.uri(key) });
+  const athena = env.athenaWorkgroup
+    ? new AthenaQueryRunner({ client: clients.athena ?? new AthenaClient({}), workgroup: env.athenaWorkgroup })
+    : undefined;
   return {
     storage, catalog, plans: planSet(plans), gold: goldSet(gold),
     ...(env.duckdbMemory ? { duck: { memoryLimit: env.duckdbMemory } } : {}),
+    ...(athena ? {
+      athena: {
+        run: async (sql: string) => (await athena.run(sql)).rows,
+        names: { databases: { silver: env.databases.silver, gold: env.databases.gold }, locationOf: (key: string) => storage.uri(key) },
+      },
+    } : {}),
   };
 }
 

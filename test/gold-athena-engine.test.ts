@@ -1,0 +1,121 @@
+// Gold with `engine: athena`: the gold step sends Athena its statements (row counts, the audit, UNLOAD batches)
+// and publishes what UNLOAD wrote. Athena is stood in for by DuckDB behind the same runner interface: it reads the
+// Glue databases as views over the local catalog and executes UNLOAD as a partitioned COPY into the lake folder
+// (refusing a non-empty target, as Athena does). The result must equal the DuckDB engine's, byte for byte in values.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Duck, pathLit } from '../core/engine/duckdb.ts';
+import type { AthenaEngine } from '../core/pipeline/context.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const gold = (engine: string, quality = '') => `gold:
+  - table: daily_revenue
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, status, SUM(amount) AS revenue, COUNT(*) AS orders
+      FROM silver.orders
+      GROUP BY 1, 2
+    partitionBy: [day]
+    refresh: incremental
+    engine: ${engine}
+${quality}`;
+
+const order = (id: number, status: string, amount: string, day: string) => `${id},c${id},${status},${amount},Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
+const csv = (...rows: string[]) => `${ORDERS_HEADER}\n${rows.join('\n')}\n`;
+
+/** DuckDB playing Athena over a local lake: Glue database names as schemas of views, UNLOAD as COPY. */
+function fakeAthena(lake: TestLake, log: string[], opts: { failUnload?: boolean } = {}): AthenaEngine {
+  return {
+    names: { databases: { silver: 'dev_silver', gold: 'dev_gold' }, locationOf: (key) => join(lake.dir, key) },
+    run: async (sql) => {
+      log.push(sql);
+      const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
+      try {
+        await db.run(`ATTACH ${pathLit(join(lake.dir, 'catalog.duckdb'))} AS lake (READ_ONLY); SET file_search_path = ${pathLit(lake.dir)}`);
+        for (const layer of ['silver', 'gold']) {
+          await db.run(`CREATE SCHEMA dev_${layer}`);
+          const tables = await db.all<{ t: string }>(`SELECT view_name AS t FROM duckdb_views() WHERE database_name = 'lake' AND schema_name = '${layer}'`);
+          for (const { t } of tables) await db.run(`CREATE VIEW dev_${layer}."${t}" AS SELECT * FROM lake.${layer}."${t}"`);
+        }
+        const unload = /^UNLOAD \(([\s\S]*)\) TO '([^']*)' WITH \(([\s\S]*)\)$/.exec(sql.trim());
+        if (!unload) return await db.all(sql).catch((e) => { throw new Error(`${e.message}\n${sql}`); });
+        const [, inner, target, withs] = unload;
+        if (existsSync(target!) && readdirSync(target!).length) throw new Error(`UNLOAD target ${target} is not empty`);
+        mkdirSync(target!, { recursive: true }); // S3 has no folders to create first
+        const by = /partitioned_by = ARRAY\[([^\]]*)\]/.exec(withs!)?.[1]?.replace(/'/g, '"');
+        try {
+          await db.run(`COPY (${inner}) TO ${pathLit(by ? target! : join(target!, 'data'))} (FORMAT parquet${by ? `, PARTITION_BY (${by})` : ''})`);
+        } catch (e) { throw new Error(`${(e as Error).message}\n${inner}`); }
+        // A write that fails after part of its output is in S3.
+        if (opts.failUnload) throw new Error('HIVE_CANNOT_OPEN_SPLIT: simulated failure after writing');
+        return [];
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+let lakes: TestLake[] = [];
+afterEach(async () => { await Promise.all(lakes.map((l) => l.cleanup())); lakes = []; });
+const lakeWith = async (engine: string, quality = '') => {
+  const l = await makeLake({ orders: ordersSchema({ mode: 'upsert', extra: gold(engine, quality) }) });
+  lakes.push(l);
+  return l;
+};
+const revenue = (l: TestLake) => l.query(`SELECT CAST(day AS VARCHAR) AS day, status, CAST(revenue AS VARCHAR) AS revenue, orders FROM gold.daily_revenue ORDER BY 1, 2`);
+
+describe('gold on Athena', () => {
+  it('counts, UNLOADs only the changed partitions, publishes them; the same figures as on DuckDB', async () => {
+    const onAthena = await lakeWith('athena');
+    const onDuck = await lakeWith('duckdb');
+    const log: string[] = [];
+    onAthena.ctx.athena = fakeAthena(onAthena, log);
+    const files = [
+      csv(order(1, 'NEW', '10.00', '12'), order(2, 'NEW', '5.50', '12'), order(3, 'SHIPPED', '20.00', '12')),
+      csv(order(4, 'NEW', '7.00', '13')),
+      csv(order(1, 'CANCELLED', '10.00', '12')), // corrects day 12
+    ];
+    for (const [i, text] of files.entries()) {
+      for (const l of [onAthena, onDuck]) {
+        const r = await l.ingest('orders', await l.file(`f${i}.csv`, text));
+        expect(r.record.status, `${l === onAthena ? 'athena' : 'duckdb'}: ${JSON.stringify(r.record.error)}`).toBe('SUCCEEDED');
+      }
+    }
+    expect(await revenue(onAthena)).toEqual(await revenue(onDuck));
+    expect(await revenue(onAthena)).toEqual([
+      { day: '2025-06-12', status: 'CANCELLED', revenue: '10.00', orders: 1 }, { day: '2025-06-12', status: 'NEW', revenue: '5.50', orders: 1 },
+      { day: '2025-06-12', status: 'SHIPPED', revenue: '20.00', orders: 1 }, { day: '2025-06-13', status: 'NEW', revenue: '7.00', orders: 1 },
+    ]);
+    // The third run recomputed day 12 only: its UNLOAD names the Glue tables and restricts the driver to dt=2025-06-12.
+    const unloads = log.filter((s) => s.startsWith('UNLOAD'));
+    expect(unloads).toHaveLength(3);
+    expect(unloads[2]).toContain('FROM (SELECT * FROM "dev_silver"."orders" WHERE "dt" IN (\'2025-06-12\')) AS "orders"');
+    expect(unloads[2]).toContain('gold_source."day" IN (CAST(\'2025-06-12\' AS date))');
+    // No UNLOAD folder is left behind; the published versions are ordinary version folders.
+    expect(readdirSync(join(onAthena.dir, 'gold/daily_revenue')).filter((d) => d.startsWith('v-'))).toEqual([]);
+  });
+
+  it('the audit runs on Athena before anything is written; a halt writes nothing', async () => {
+    const l = await lakeWith('athena', `    quality:\n      halt: ['ColumnValues "revenue" < 100']\n`);
+    const log: string[] = [];
+    l.ctx.athena = fakeAthena(l, log);
+    expect((await l.ingest('orders', await l.file('a.csv', csv(order(1, 'NEW', '10.00', '12'))))).record.status).toBe('SUCCEEDED');
+    log.length = 0;
+    const r = await l.ingest('orders', await l.file('b.csv', csv(order(2, 'NEW', '500.00', '12'))));
+    expect(r.record.status).toBe('HALTED');
+    expect(log.some((s) => s.startsWith('UNLOAD'))).toBe(false);
+    // The rule ran as Athena SQL over the refresh's own query.
+    expect(log.some((s) => s.includes('CAST("revenue" AS decimal(38,2)) AS "revenue"') && s.includes(') AS gold_batch') && !s.startsWith('SELECT count(*) AS n FROM'))).toBe(true);
+    expect(await revenue(l)).toEqual([{ day: '2025-06-12', status: 'NEW', revenue: '10.00', orders: 1 }]);
+  });
+
+  it('an UNLOAD that fails after writing part of its output fails the run and leaves no files and no change', async () => {
+    const l = await lakeWith('athena');
+    l.ctx.athena = fakeAthena(l, [], { failUnload: true });
+    const r = await l.ingest('orders', await l.file('a.csv', csv(order(1, 'NEW', '10.00', '12'))));
+    expect(r.record.status).toBe('FAILED');
+    expect(r.record.error?.message).toContain('HIVE_CANNOT_OPEN_SPLIT');
+    expect(existsSync(join(l.dir, 'gold/daily_revenue'))).toBe(false);
+  });
+});
