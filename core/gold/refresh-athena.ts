@@ -7,7 +7,7 @@
 // publishing (refresh.ts) copies the files into new version folders, then removes these. A failed UNLOAD removes
 // every folder of the run; a retried step empties a folder before writing it again (UNLOAD needs an empty one).
 import { ERRORS, StrataError } from '../errors.ts';
-import { withDuck } from '../engine/duckdb.ts';
+import type { Duck } from '../engine/duckdb.ts';
 import type { AthenaEngine, PipelineContext } from '../pipeline/context.ts';
 import { parsePartitionPath } from '../plan/partitioning.ts';
 import { removePrefix } from '../storage/prefix.ts';
@@ -26,12 +26,14 @@ export interface AthenaRefresh {
   audit: GoldAudit;
   /** Silver datasets read whole (gate references may use them). */
   whole: string[];
+  /** A DuckDB for parsing the SQL (no data goes through it). */
+  db: Duck;
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, plan: GoldPlan, input: GoldInput, r: AthenaRefresh): Promise<Written> {
-  const parsed = await withDuck((db) => parseSql(db, plan.sql), { memoryLimit: '128MB', threads: 1 });
+  const parsed = await parseSql(r.db, plan.sql);
   if ('error' in parsed) throw new StrataError(ERRORS.Internal, `gold table ${plan.table}: its SQL does not parse: ${parsed.error}`);
   const restrict = r.inc
     ? { table: r.inc.driver, filter: driverFilter(ctx.plans.get(r.inc.driver), r.driverParts.map((p) => p.path), new Map(r.driverParts.map((p) => [p.path, p.values]))) }

@@ -102,29 +102,32 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   let targets: Set<string | null> | undefined;
   const parts = new Map<string, PartitionVersion[]>();
-  // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
-  for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
-  if (inc) {
-    const all = Object.values(silver.get(inc.driver)!.partitions);
-    const touched = new Set(input.partitions);
-    const valueOf = await withDuck((db) => goldValues(db, inc, all), { memoryLimit: '128MB', threads: 1 });
-    targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
-    parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
-  }
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
-  const out: Written = plan.engine === 'athena' && ctx.athena
-    ? await writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole })
-    : await computeOnDuckDB();
+  // One DuckDB for the whole refresh (opening one costs 10–20 ms, a tenth of an incremental refresh).
+  const out: Written = await withDuck(async (db) => {
+    // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
+    for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
+    if (inc) {
+      const all = Object.values(silver.get(inc.driver)!.partitions);
+      const touched = new Set(input.partitions);
+      const valueOf = await goldValues(db, inc, all);
+      targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+      parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+    }
+    return plan.engine === 'athena' && ctx.athena
+      ? writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db })
+      : computeOnDuckDB(db);
+  }, ctx.duck);
   if (out.quality?.halted) {
     await removePrefix(storage, stagingPrefix);
     await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
     return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
   }
 
-  async function computeOnDuckDB(): Promise<Written> {
+  async function computeOnDuckDB(db: Duck): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
-    const computed = await withDuck((db) => storage.withLocalFiles(keys, (paths) => {
+    const computed = await storage.withLocalFiles(keys, (paths) => {
       const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
       return storage.writeTree(stagingPrefix, async (dir) => {
         await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
@@ -140,10 +143,11 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
         const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined) };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
       });
-    }), ctx.duck);
+    });
     const w = computed.result;
     return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };
   }
+
   // Partitions to publish, and those left without rows.
   const names = plan.partitionBy;
   const written = new Map<string, typeof out.files>();
