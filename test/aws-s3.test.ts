@@ -227,3 +227,29 @@ describe('S3Storage: writes', () => {
     expect(existsSync(dirSeen)).toBe(false);
   });
 });
+
+describe('S3Storage: a missing object under prefix-limited listing rights', () => {
+  // strata's roles may list only their own prefixes, so S3 answers a GET or HEAD of a missing key with 403, not 404.
+  it('settles a 403 with a listing of exactly that key: absent → missing; present → the denial surfaces', async () => {
+    mock.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403));
+    mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
+    mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'dev/silver/orders/_strata/manifest.json.bak', Size: 1 }] });
+    expect(await storage.head('silver/orders/_strata/manifest.json')).toBeUndefined();
+    expect(await storage.readText('silver/orders/_strata/manifest.json')).toBeUndefined();
+    expect(mock.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/_strata/manifest.json', MaxKeys: 1 },
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/_strata/manifest.json', MaxKeys: 1 },
+    ]);
+    await expect(storage.withLocalFile('bronze/orders/a.csv', async () => 'read')).rejects.toMatchObject({ name: 'Strata.UnreadableFile' });
+
+    mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'dev/silver/orders/_strata/manifest.json', Size: 10 }] });
+    await expect(storage.head('silver/orders/_strata/manifest.json')).rejects.toMatchObject({ name: 'Forbidden' });
+    await expect(storage.readText('silver/orders/_strata/manifest.json')).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('a 403 on the listing too leaves the original denial', async () => {
+    mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
+    mock.on(ListObjectsV2Command).rejects(s3Error('AccessDenied', 403));
+    await expect(storage.readText('gold/t/_strata/manifest.json')).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+});

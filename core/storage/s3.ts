@@ -17,7 +17,7 @@ import { ERRORS, StrataError } from '../errors.ts';
 import { mapLimit } from '../util/limit.ts';
 import { chunks } from '../aws/chunks.ts';
 import { batchFailure, sendBatch } from '../aws/batch-errors.ts';
-import type { RetryOptions } from '../aws/retry.ts';
+import { httpStatus, type RetryOptions } from '../aws/retry.ts';
 import { bodyToFile, bodyToText } from '../aws/s3-body.ts';
 import { bareEtag, isConditionFailed, isMissingObject } from '../aws/s3-errors.ts';
 import { addressOf, copySource, normalizeLocation, s3Uri, type S3Address, type S3Locations } from '../aws/s3-locations.ts';
@@ -75,8 +75,26 @@ export class S3Storage implements Storage {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: a.bucket, Key: a.key }));
       return { key, size: r.ContentLength ?? 0, etag: bareEtag(r.ETag), lastModified: r.LastModified ?? new Date(0) };
     } catch (e) {
-      if (isMissingObject(e)) return undefined;
+      if (await this.absent(key, e)) return undefined;
       throw e;
+    }
+  }
+
+  /**
+   * Whether a failed read means the object does not exist. S3 answers 404 only to a caller allowed to list the
+   * bucket; strata's roles may list only their own prefixes (an s3:prefix condition, which a GET does not carry),
+   * so for them a missing object is a 403. A 403 is therefore settled with a listing of exactly that key, which the
+   * roles are allowed: no such key → missing; the key is there → the denial is real and surfaces.
+   */
+  private async absent(key: string, e: unknown): Promise<boolean> {
+    if (isMissingObject(e)) return true;
+    if (httpStatus(e) !== 403) return false;
+    const a = this.address(key);
+    try {
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, MaxKeys: 1 }));
+      return !(r.Contents ?? []).some((o) => o.Key === a.key);
+    } catch {
+      return false; // listing denied too: report the original denial
     }
   }
 
@@ -113,7 +131,7 @@ export class S3Storage implements Storage {
       const r = await this.client.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
       return { text: await bodyToText(r.Body), etag: bareEtag(r.ETag) };
     } catch (e) {
-      if (isMissingObject(e)) return undefined;
+      if (await this.absent(key, e)) return undefined;
       throw e;
     }
   }
@@ -249,7 +267,7 @@ export class S3Storage implements Storage {
       const r = await this.client.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
       await bodyToFile(r.Body, path);
     } catch (e) {
-      if (isMissingObject(e)) throw this.missing(key);
+      if (await this.absent(key, e)) throw this.missing(key);
       throw e;
     }
   }
