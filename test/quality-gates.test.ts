@@ -29,7 +29,9 @@ describe('silver gate', () => {
 
     expect(r.execution.path).toEqual(['Stage', 'Route', 'SilverQuality', 'QualityGate', 'HaltBatch', 'Halted']);
     expect(r.execution.status).toBe('FAILED');
-    expect(r.record).toMatchObject({ status: 'HALTED', rowsIn: 4, rowsValid: 3, rowsQuarantined: 4, partitions: [] });
+    // rowsIn = rowsValid + rowsQuarantined still holds: nothing reached silver, the whole batch is in quarantine.
+    expect(r.record).toMatchObject({ status: 'HALTED', rowsIn: 4, rowsValid: 0, rowsQuarantined: 4, partitions: [] });
+    expect(r.record.warnings[0]).toBe('3 rows passed validation but the quality gate held them back: they are in quarantine.orders with reason "quality"');
     expect(r.record.error?.name).toBe('Strata.QualityHalt');
     expect(r.record.error?.message).toContain('ColumnValues "amount" <= 15 → FAIL');
     const q = r.record.quality as { halted: boolean; score: number; results: Array<{ rule: string; outcome: string; severity: string; metrics: Record<string, number> }> };

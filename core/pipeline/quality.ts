@@ -98,8 +98,10 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   await registerQuarantine(ctx, plan);
   const s = state.stage!;
   const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message });
-  // Rows in = rows in silver (none) + rows quarantined (the whole batch) + rows superseded within the file.
+  // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch) + rows superseded in the file.
+  record.rowsValid = 0;
   record.rowsQuarantined = s.rowsValid + s.rowsQuarantined;
+  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
   await writeRecord(ctx, record);
   return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };
 }
