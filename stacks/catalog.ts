@@ -92,11 +92,18 @@ export function runsTable(refs: LakeRefs, model: LakeModel): ResourceSpec {
   return resource('aws.glue.CatalogTable', 'RunsTable', tableArgs(t, refs.database.strata, lakeUri(refs, t.StorageDescriptor.Location)));
 }
 
+/** strata.quality_metrics over _strata/metrics/: static like strata.runs. */
+export function metricsTable(refs: LakeRefs, model: LakeModel): ResourceSpec {
+  const t = model.metricsTable;
+  return resource('aws.glue.CatalogTable', 'QualityMetricsTable', tableArgs(t, refs.database.strata, lakeUri(refs, t.StorageDescriptor.Location)));
+}
+
 export function catalogResources(refs: LakeRefs, model: LakeModel): ResourceSpec[] {
   return [
     ...databaseResources(refs),
     ...model.plans.flatMap((p) => datasetTables(refs, p).map((s) => ({ ...s, dataset: p.dataset }))),
     ...model.gold.map((g) => goldTable(refs, g)),
     runsTable(refs, model),
+    metricsTable(refs, model),
   ];
 }

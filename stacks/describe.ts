@@ -1,6 +1,7 @@
 // The lake model of a schema folder, computed in-process (DuckDB binds the gold SQL). Used by describe-cli.ts
 // (the child process sst.config.ts runs) and by the tests.
 import { runsTableInput } from '../core/catalog/glue.ts';
+import { metricsTableInput } from '../core/catalog/metrics-table.ts';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import type { GlueTableInput } from '../core/plan/glue-table.ts';
@@ -23,5 +24,6 @@ export async function describeProject(dir: string): Promise<{ model?: LakeModel;
 export function lakeModel(plans: DatasetPlan[], gold: GoldPlan[]): LakeModel {
   // The Glue adapter defines strata.runs (core/catalog/glue.ts); locations stay lake-relative like the plans'.
   const runsTable = runsTableInput('', (key) => key).TableInput as GlueTableInput;
-  return { plans, gold, runsTable };
+  const metricsTable = metricsTableInput('', (key) => key).TableInput as GlueTableInput;
+  return { plans, gold, runsTable, metricsTable };
 }

@@ -17,6 +17,8 @@ export interface LakeModel {
   gold: GoldPlan[];
   /** strata.runs over the run records, as the Glue adapter defines it (lake-relative location). */
   runsTable: GlueTableInput;
+  /** strata.quality_metrics over the gates' metric files (core/catalog/metrics-table.ts). */
+  metricsTable: GlueTableInput;
 }
 
 /** Gold tables a run of the dataset refreshes, in order (what its state machine's Gold map iterates). */

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { METRICS_COLUMNS } from '../core/catalog/metrics-table.ts';
 import { renderAsl } from '../workflows/asl.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -77,6 +78,9 @@ describe('silver gate', () => {
       `SELECT rule, metric, value FROM strata.quality_metrics WHERE run_id = '${r.record.runId}' AND metric IS NOT NULL ORDER BY metric`);
     expect(m).toContainEqual({ rule: 'Completeness "customer_name" > 0.9', metric: 'Column.customer_name.Completeness', value: 2 / 3 });
     expect(m).toContainEqual({ rule: 'RowCount > 0', metric: 'Dataset.*.RowCount', value: 3 });
+    // The local view and the Glue table the stacks create have the same columns.
+    const columns = await lake.query<{ column_name: string }>('DESCRIBE strata.quality_metrics');
+    expect(columns.map((c) => c.column_name)).toEqual(METRICS_COLUMNS.map(([name]) => name));
   });
 
   it('dynamic rules read the metrics of earlier runs: last(k) is 0 without history, halted runs are not history', async () => {

@@ -18,6 +18,7 @@ import { loadModel, type LakeModel } from '../stacks/model.ts';
 import { fit, physicalNames } from '../stacks/naming.ts';
 import { EMPTY_FOLDER, tableArgs } from '../stacks/catalog.ts';
 import { EMPTY_FOLDER as RUNTIME_EMPTY_FOLDER, runsTableInput } from '../core/catalog/glue.ts';
+import { metricsTableInput } from '../core/catalog/metrics-table.ts';
 import type { ResourceSpec } from '../stacks/resource.ts';
 
 const { accountId: ACCOUNT, region: REGION } = EXAMPLE_AWS;
@@ -71,7 +72,7 @@ describe('resources per dataset', () => {
       'BronzeBucket', 'BronzeEncryption', 'BronzeLifecycle', 'BronzeLogging', 'BronzeNotification', 'BronzeOwnership', 'BronzePolicy', 'BronzePublicAccessBlock', 'BronzeVersioning',
       'GoldDatabase', 'GoldReaderPolicy', 'LakeBucket', 'LakeEncryption', 'LakeKey', 'LakeKeyAlias', 'LakeLifecycle', 'LakeLogging', 'LakeOwnership', 'LakePolicy',
       'LakePublicAccessBlock', 'LakeVersioning', 'LogsBucket', 'LogsEncryption', 'LogsLifecycle', 'LogsOwnership', 'LogsPolicy', 'LogsPublicAccessBlock',
-      'QuarantineDatabase', 'RunsTable', 'SilverDatabase', 'StrataDatabase', 'TriggerDeadLetters', 'TriggerDeadLettersAlarm', 'TriggerDeadLettersPolicy',
+      'QualityMetricsTable', 'QuarantineDatabase', 'RunsTable', 'SilverDatabase', 'StrataDatabase', 'TriggerDeadLetters', 'TriggerDeadLettersAlarm', 'TriggerDeadLettersPolicy',
       'TriggerFunction', 'TriggerInvokeConfig', 'TriggerPolicy', 'TriggerRole',
     ]);
   });
@@ -189,6 +190,14 @@ describe('catalog', () => {
     expect(runs).toMatchObject({ name: 'runs', tableType: 'EXTERNAL_TABLE', partitionKeys: [] });
     expect(runs.storageDescriptor.serDeInfo.parameters).toMatchObject({ 'mapping.run_id': 'runId', 'mapping.rows_in': 'rowsIn' });
     expect(byName.get('RunsTable')!.ignoreChanges).toBeUndefined();
+  });
+
+  it('creates strata.quality_metrics over the gates\' metric files, with the columns of the local view', () => {
+    const expected = metricsTableInput('strata_dev_strata', (key) => `s3://${LAKE}/${key}`);
+    const metrics = args('QualityMetricsTable');
+    expect(metrics).toEqual(tableArgs(expected.TableInput as never, 'strata_dev_strata', `s3://${LAKE}/_strata/metrics/`));
+    expect(metrics.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual(
+      ['layer', 'table_name', 'run_id', 'evaluated_at', 'halted', 'severity', 'rule', 'outcome', 'metric', 'value', 'message']);
   });
 });
 
