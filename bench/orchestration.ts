@@ -49,6 +49,6 @@ export async function benchOrchestration(log: (s: string) => void, runs = 5): Pr
   const directMs = med(d);
   const stateMachineMs = med(s);
   const overhead = stateMachineMs / directMs - 1;
-  log(`  1M rows: core steps called directly ${fmt(directMs)} · through the local state machine ${fmt(stateMachineMs)} → +${(overhead * 100).toFixed(1)}% (target ≤ 10%)`);
+  log(`  1M rows: core steps called directly ${fmt(directMs)} · through the local state machine ${fmt(stateMachineMs)} → ${overhead >= 0 ? "+" : ""}${(overhead * 100).toFixed(1)}% (target ≤ 10%)`);
   return { directMs, stateMachineMs, overhead };
 }

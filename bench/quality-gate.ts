@@ -48,6 +48,6 @@ export async function benchQualityGate(log: (s: string) => void, runs = 3): Prom
   const withoutMs = med(without);
   const withMs = med(gated);
   const overhead = withMs / withoutMs - 1;
-  log(`  silver gate in the pipeline, 1M rows: ingest without rules ${fmt(withoutMs)} · with a 10-rule gate ${fmt(withMs)} → +${(overhead * 100).toFixed(1)}%`);
+  log(`  silver gate in the pipeline, 1M rows: ingest without rules ${fmt(withoutMs)} · with a 10-rule gate ${fmt(withMs)} → ${overhead >= 0 ? "+" : ""}${(overhead * 100).toFixed(1)}%`);
   return { withoutMs, withMs, overhead };
 }
