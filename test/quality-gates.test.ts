@@ -184,3 +184,40 @@ async function goldCatalog(lake: TestLake): Promise<unknown> {
     view: await rows(`SELECT * FROM gold.daily_revenue ORDER BY ALL`),
   };
 }
+
+describe('strata check on quality rules', () => {
+  it('reports syntax errors, unknown columns and references at the rule\'s line, for silver and gold gates', async () => {
+    const { checkProjectAsync } = await import('../core/project.ts');
+    const text = ordersSchema({
+      extra: `quality:
+  silver:
+    halt:
+      - RowCount > 0
+      - Completeness "amount" >> 0.5
+    warn:
+      - IsComplete "amout"
+      - ReferentialIntegrity "customer_name" "customers.name" > 0.9
+gold:
+  - table: daily_revenue
+    sql: SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    quality:
+      halt: ['Mean "revenue" > 0', 'IsComplete "revnue"']
+`,
+    });
+    const project = await checkProjectAsync([{ file: 'schemas/orders.yaml', text }]);
+    const lines = project.diagnostics.map((d) => `${d.line}: ${d.message}`);
+    const at = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(lines).toEqual([
+      `${at('>> 0.5')}: quality rule "Completeness "amount" >> 0.5": expected a number or "last(k)" after ">" at "Completeness "amount" >>"`,
+      `${at('"amout"')}: quality rule "IsComplete "amout"": column "amout" does not exist in the batch (did you mean "amount"?)`,
+      `${at('customers.name')}: quality rule "ReferentialIntegrity "customer_name" "customers.name" > 0.9": unknown reference dataset "customers"`,
+    ]);
+    // Gold rules are checked once the gold SQL is analysed, which happens when the schema files have no other error.
+    const goldOnly = text.replace(/ {2}silver:[\s\S]*?(?=gold:)/, '  silver: { halt: [RowCount > 0] }\n');
+    const again = await checkProjectAsync([{ file: 'schemas/orders.yaml', text: goldOnly }]);
+    expect(again.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
+      `${goldOnly.split('\n').findIndex((l) => l.includes('revnue')) + 1}: gold table daily_revenue: quality rule "IsComplete "revnue"": column "revnue" does not exist in the batch (did you mean "revenue"?)`,
+    ]);
+  });
+});

@@ -5,11 +5,12 @@ import { registerAsyncProjectCheck, type LoadedSchema } from '../schema/project.
 import { isScalar, type Scalar } from 'yaml';
 import { lineCol } from './ast.ts';
 import { analyzeGold, type GoldIssue } from './analyze.ts';
+import { checkGoldRules } from '../quality/check.ts';
 
 export async function checkGold(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
   if (!schemas.some((s) => s.spec.gold.length)) return [];
   const analysis = await analyzeGold(schemas.map((s) => compile(s.spec)));
-  return analysis.issues.map((i) => toDiagnostic(schemas, i));
+  return [...analysis.issues.map((i) => toDiagnostic(schemas, i)), ...checkGoldRules(schemas, analysis.plans)];
 }
 
 function toDiagnostic(schemas: readonly LoadedSchema[], i: GoldIssue): Diagnostic {

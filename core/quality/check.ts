@@ -1,12 +1,13 @@
 // strata check for quality gates: every DQDL rule parses (syntax errors point at the rule's line and the column of
-// the problem), and silver rules name columns of the dataset and datasets that exist, with types that fit —
-// found without running any SQL (core/dqdl checkRules). Gold rules are checked for syntax here; their columns are
-// only known once the gold SQL is analysed, so a wrong column there is an ERROR outcome at run time.
+// the problem), and rules name columns that exist, with types that fit, and datasets that exist — found without
+// running any SQL (core/dqdl checkRules). Silver rules are checked here; gold rules once the gold SQL has been
+// analysed (their columns come from it), by checkGoldRules, which core/gold/check.ts calls.
 import { isScalar, type Scalar } from 'yaml';
 import { checkRules } from '../dqdl/compile.ts';
 import { parseRules } from '../dqdl/parse.ts';
 import { readColumns } from '../engine/views.ts';
 import { compile } from '../plan/compile.ts';
+import type { GoldPlan } from '../gold/analyze.ts';
 import type { Diagnostic } from '../schema/diagnostics.ts';
 import type { RuleList } from '../schema/model.ts';
 import { registerProjectCheck, type LoadedSchema } from '../schema/project.ts';
@@ -35,6 +36,33 @@ export function checkQuality(schemas: readonly LoadedSchema[]): Diagnostic[] {
           for (const p of problems) out.push(at(s, path, undefined, `quality rule "${p.rule}": ${p.message}`, referenceFix(p.message, [...datasets.keys()])));
         });
       }
+    }
+  }
+  return out;
+}
+
+/** Gold rules against the analysed gold table: its columns, and the silver datasets the refresh reads whole. */
+export function checkGoldRules(schemas: readonly LoadedSchema[], gold: readonly GoldPlan[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const g of gold) {
+    const s = schemas.find((x) => x.spec.dataset === g.owner);
+    const index = s?.spec.gold.findIndex((x) => x.table === g.table) ?? -1;
+    if (!s || index < 0) continue;
+    const whole = g.reads.silver.filter((ds) => ds !== g.incremental?.driver || g.refresh === 'full');
+    for (const severity of ['halt', 'warn'] as const) {
+      g.quality[severity].forEach((text, i) => {
+        const parsed = parseRules(text);
+        if (parsed.errors.length) return; // reported with the syntax errors
+        const problems = checkRules(parsed.rules, {
+          dialect: 'duckdb', batch: 'gold_batch', columns: g.columns.map((c) => ({ name: c.name, type: c.duckdbType })), now: new Date(0).toISOString(),
+          reference: (ds) => (whole.includes(ds) ? `silver."${ds}"` : undefined),
+        });
+        for (const p of problems) {
+          out.push(at(s, ['gold', index, 'quality', severity, i], undefined, `gold table ${g.table}: quality rule "${p.rule}": ${p.message}`,
+            /does not exist/.test(p.message) ? `use a column of the gold table: ${g.columns.map((c) => c.name).join(', ')}` : /reference/i.test(p.message)
+              ? `a gold rule may reference the silver datasets its refresh reads whole: ${whole.join(', ') || 'none'}` : FIX));
+        }
+      });
     }
   }
   return out;
