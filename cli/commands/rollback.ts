@@ -20,9 +20,11 @@ export const rollback: Command = {
     const human = [
       `rolled ${r.layer}.${r.table} back to run ${to}: ${r.changes.length} partition(s) switched (version ${r.version}, run ${r.runId})`,
       ...(r.forgotten.length ? [`${r.forgotten.length} source object(s) committed after it can be ingested again`] : []),
-      ...r.refreshed.map((g) => `recomputed gold.${g.table} (${g.partitions.length} partition(s))`),
+      ...r.refreshed.map((g) => g.status === 'halted'
+        ? `gold.${g.table} was NOT recomputed: its quality gate halted the publish (it still shows the data before the rollback; see strata.quality_metrics)`
+        : `recomputed gold.${g.table} (${g.partitions.length} partition(s))`),
     ].join('\n');
     out.result(human, r);
-    return 0;
+    return r.refreshed.some((g) => g.status === 'halted') ? 1 : 0;
   },
 };
