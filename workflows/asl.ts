@@ -3,6 +3,7 @@
 // "${fn:<step>}" that the stacks replace with function ARNs and the local executor binds to in-process handlers.
 import { FINAL_ERRORS } from '../core/errors.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
+import { hasRules } from '../core/schema/model.ts';
 
 export const STEPS = ['stage', 'quality', 'commit', 'register', 'gold', 'record', 'reject', 'halt', 'fail'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -32,7 +33,7 @@ type State = Record<string, unknown>;
 export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<string, unknown> {
   const timeout = opts.taskTimeoutSeconds ?? plan.lambda.timeoutSeconds ?? 900;
   const gold = opts.goldTables ?? [];
-  const silverGate = plan.quality.silver.halt.length + plan.quality.silver.warn.length > 0;
+  const silverGate = hasRules(plan.quality.silver);
   const retry = [{
     ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
   }];

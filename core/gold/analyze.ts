@@ -10,6 +10,7 @@ import { tableInput, type GlueTableInput } from '../plan/glue-table.ts';
 import { layout } from '../plan/layout.ts';
 import type { AppliedSchema } from '../schema/evolution.ts';
 import type { GoldSpec } from '../schema/model.ts';
+import type { TableShape } from '../table/store.ts';
 import { ident, str } from '../sql/quote.ts';
 import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node } from './ast.ts';
 import { kindOfDuckType, portabilityFindings, type Finding, type Kind } from './portability.ts';
@@ -49,6 +50,11 @@ export interface GoldPlan {
   applied: AppliedSchema;
   glue: GlueTableInput;
   prefix: string;
+}
+
+/** The table shape a gold table's manifest is read and committed with. */
+export function goldShape(plan: GoldPlan): TableShape {
+  return { table: plan.table, layer: 'gold', schemaHash: plan.schemaHash, partitionKeys: plan.partitionBy };
 }
 
 export interface GoldIssue {

@@ -14,11 +14,11 @@ import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
-import { commitTable, readManifest, type TableShape } from '../table/store.ts';
+import { commitTable, readManifest } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
-import type { GoldPlan, Incremental } from './analyze.ts';
+import { goldShape, type GoldPlan, type Incremental } from './analyze.ts';
 import { writeOnAthena } from './refresh-athena.ts';
 import { readType } from './analyze.ts';
 
@@ -69,9 +69,6 @@ export interface AuditTarget {
 /** Audits the rows about to be published; the quality gate (core/quality/gold-audit.ts) is the default. */
 export type GoldAudit = (ctx: PipelineContext, plan: GoldPlan, input: GoldInput, on: AuditTarget) => Promise<GateOutcome | undefined>;
 
-export function goldShape(plan: GoldPlan): TableShape {
-  return { table: plan.table, layer: 'gold', schemaHash: plan.schemaHash, partitionKeys: plan.partitionBy };
-}
 
 export interface RefreshOptions {
   /** Default: the table's DQDL gate. */
@@ -245,4 +242,4 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
   return { files, rows: files.reduce((a, f) => a + f.rows, 0), ...(quality ? { quality } : {}) };
 }
 
-export { readType };
+export { goldShape, readType };

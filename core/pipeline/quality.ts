@@ -8,8 +8,8 @@ import { ERRORS } from '../errors.ts';
 import { referencedDatasets } from '../plan/access.ts';
 import { QUARANTINE_COLUMNS } from '../plan/compile.ts';
 import { layout } from '../plan/layout.ts';
-import { parseGate, haltMessage, historyDepth, runGate, type GateResult } from '../quality/gate.ts';
-import { loadHistory, metricLines, metricsKey, writeMetrics } from '../quality/metrics.ts';
+import { evaluateGate, type RecordedGate } from '../quality/evaluate-gate.ts';
+import { haltMessage } from '../quality/gate.ts';
 import { ident, str } from '../sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { readManifest } from '../table/store.ts';
@@ -22,19 +22,13 @@ import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
 
 /** What the gate hands to the state machine (and the run record): small, rows stay in storage. */
-export interface QualityOutput extends GateResult {
-  /** Where this evaluation's metrics were written. */
-  metricsKey: string;
-}
+export type QualityOutput = RecordedGate;
 
 export type QualityInput = Pick<RunState, 'dataset' | 'runId' | 'now' | 'startedAt' | 'stage'>;
 
 export async function checkSilverQuality(ctx: PipelineContext, input: QualityInput): Promise<QualityOutput> {
   const plan = ctx.plans.get(input.dataset);
   const staged = await readStageManifest(ctx, input.stage!.stageKey);
-  const { rules } = parseGate(plan.quality.silver);
-  const parsed = rules.map((r) => r.rule);
-  const history = await loadHistory(ctx.storage, layout.metrics(plan.dataset), historyDepth(parsed), input.runId);
 
   // Reference datasets (ReferentialIntegrity, RowCountMatch) are read as their current silver version.
   const refs = referencedDatasets(plan.quality.silver, plan.dataset).filter((r) => ctx.plans.list().some((p) => p.dataset === r));
@@ -45,23 +39,21 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
   }
   const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const keys = [...batchKeys, ...[...refFiles.values()].flat()];
-  const gate = await ctx.storage.withLocalFiles(keys, (paths) => withDuck(async (db) => {
+  return ctx.storage.withLocalFiles(keys, (paths) => withDuck(async (db) => {
     const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
     await createView(db, 'main', '__batch', plan.tables.silver, batchKeys.map((k) => pathOf.get(k)!), true);
     if (refs.length) await db.run('CREATE SCHEMA silver');
     for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
-    return runGate((sql) => db.all(sql), plan.quality.silver, {
+    return evaluateGate((sql) => db.all(sql), {
+      storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
+      runId: input.runId, startedAt: input.startedAt, now: input.now,
+    }, {
       dialect: 'duckdb',
       batch: '__batch',
       columns: readColumns(plan.tables.silver),
-      now: input.now,
       reference: (ds) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
-      history,
     });
   }, ctx.duck));
-  const key = metricsKey(layout.metrics(plan.dataset), input.startedAt, input.runId);
-  await writeMetrics(ctx.storage, key, metricLines(gate, { layer: 'silver', table_name: plan.dataset, run_id: input.runId, evaluated_at: input.now }));
-  return { ...gate, results: gate.results.map((r) => ({ ...r, message: r.message.slice(0, 500) })), metricsKey: key };
 }
 
 /**

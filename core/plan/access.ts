@@ -13,7 +13,7 @@ import { parseRules } from '../dqdl/parse.ts';
 import { leaves } from '../dqdl/ast.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
 import { goldSet } from '../pipeline/context.ts';
-import type { RuleList } from '../schema/model.ts';
+import { hasRules, type RuleList } from '../schema/model.ts';
 import type { DatasetPlan } from './compile.ts';
 import { layout } from './layout.ts';
 
@@ -150,7 +150,7 @@ function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
     ...goldReads.map((g): Grant => ({ location: 'lake', prefix: layout.gold(g), modes: ['read'] })),
     ...tables.map((t): Grant => ({ location: 'lake', prefix: layout.gold(t.table), modes: ['read', 'write', 'delete'] })),
     // The gold gates' metric history (core/quality/gold-audit.ts), for tables that have rules.
-    ...tables.filter((t) => t.quality.halt.length + t.quality.warn.length > 0)
+    ...tables.filter((t) => hasRules(t.quality))
       .map((t): Grant => ({ location: 'lake', prefix: layout.goldMetrics(t.table), modes: ['read', 'write'] })),
   ];
   const out = statementsOf(grants);

@@ -26,12 +26,14 @@ export interface GateResult {
   ms: number;
 }
 
-export function hasRules(list: RuleList | undefined): list is RuleList {
-  return !!list && list.halt.length + list.warn.length > 0;
+export interface ParsedGate {
+  rules: Array<{ rule: Rule; severity: Severity }>;
+  /** Rules that do not parse, already as ERROR results. */
+  broken: GateRuleResult[];
 }
 
 /** The parsed rules of a gate with their list. Rules that do not parse (`strata check` reports them) become ERRORs. */
-export function parseGate(list: RuleList): { rules: Array<{ rule: Rule; severity: Severity }>; broken: GateRuleResult[] } {
+export function parseGate(list: RuleList): ParsedGate {
   const rules: Array<{ rule: Rule; severity: Severity }> = [];
   const broken: GateRuleResult[] = [];
   for (const severity of ['halt', 'warn'] as const) {
@@ -59,9 +61,9 @@ export function historyDepth(rules: readonly Rule[]): number {
   return depth;
 }
 
-export async function runGate(run: QueryRunner, list: RuleList, ctx: RuleContext): Promise<GateResult> {
+export async function runGate(run: QueryRunner, gate: ParsedGate, ctx: RuleContext): Promise<GateResult> {
   const started = Date.now();
-  const { rules, broken } = parseGate(list);
+  const { rules, broken } = gate;
   const evaluated = await evaluateWith(run, rules.map((r) => r.rule), ctx);
   const results: GateRuleResult[] = [
     ...evaluated.results.map((r, i) => ({ ...r, severity: rules[i]!.severity })),

@@ -51,6 +51,11 @@ export interface RuleList {
   warn: string[];
 }
 
+/** A gate with at least one rule (an empty one is not evaluated at all). */
+export function hasRules(list: RuleList | undefined): list is RuleList {
+  return !!list && list.halt.length + list.warn.length > 0;
+}
+
 export interface GoldSpec {
   table: string;
   description?: string;
