@@ -153,28 +153,21 @@ export class LocalCatalog implements Catalog {
     await this.write((db) => createView(db, table.layer, table.name, table.glue, files, false), () => this.remember(table.layer, table.name, stamp));
   }
 
-  private runsView = false;
-
   /**
-   * Run records stay JSON files in the lake (the source of truth, also in AWS); strata.runs is a view over them,
-   * so recording a run is one file write and the view is created once, when the first record exists.
+   * Run records and quality metrics stay JSON files in the lake (the source of truth, also in AWS); strata.runs and
+   * strata.quality_metrics are views over them, so recording a run is one file write and each view is created once.
    */
   async putRun(run: RunRecord): Promise<void> {
     if (hasMetrics(run)) await this.ensureView('.metrics-view', METRICS_VIEW_VERSION, METRICS_VIEW);
-    if (this.runsView) return;
-    // A marker next to the catalog says the view exists, so a new process need not open the catalog to know.
-    const marker = join(this.lakeDir, '_strata', '.runs-view');
-    if (!(await stat(marker).then(() => true, () => false))) {
-      await this.write((db) => db.run(RUNS_VIEW));
-      await mkdir(join(this.lakeDir, '_strata'), { recursive: true });
-      await writeFile(marker, `${RUNS_VIEW_VERSION}\n`);
-    }
-    this.runsView = true;
+    await this.ensureView('.runs-view', RUNS_VIEW_VERSION, RUNS_VIEW);
   }
 
   private views = new Set<string>();
 
-  /** A view over JSON files in the lake, created once (when its first file exists: DuckDB binds the glob). */
+  /**
+   * A view over JSON files in the lake, created once (when its first file exists: DuckDB binds the glob). A marker
+   * next to the catalog holds the view's version, so a new process need not open the catalog to know.
+   */
   private async ensureView(name: string, version: number, sql: string): Promise<void> {
     if (this.views.has(name)) return;
     const marker = join(this.lakeDir, '_strata', name);
