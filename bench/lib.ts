@@ -1,11 +1,13 @@
 // Benchmark plumbing: data preparation, timing (median of runs), child processes for peak memory.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { withDuck, pathLit } from '../core/engine/duckdb.ts';
 import { vegaDataDir } from '../cli/commands/demo.ts';
+import { ingestKey } from '../workflows/ingest-local.ts';
+import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 
 export const DATA = resolve('bench/.data');
 export const WORK = resolve('bench/.work');
@@ -65,4 +67,23 @@ rejects: { maxRatio: 0.01 }
 
 export function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+/** A fresh lake in bench/.work/<folder> with one dataset, flights_bench (FLIGHTS_SCHEMA or a variant), and `file` in its bronze. */
+export async function flightsLake(file: string, folder: string, schema = FLIGHTS_SCHEMA): Promise<{ lake: LocalLake; key: string }> {
+  const dir = await freshDir(folder);
+  await mkdir(join(dir, 'schemas'), { recursive: true });
+  await writeFile(join(dir, 'schemas', 'flights_bench.yaml'), schema);
+  const lake = await openLocalLake({ lake: join(dir, 'lake'), schemas: join(dir, 'schemas') });
+  const key = 'bronze/flights_bench/flights.csv';
+  await lake.storage.putFile(key, file);
+  return { lake, key };
+}
+
+/** Milliseconds to ingest the lake's bronze object through the state machine; a run that does not succeed throws. */
+export async function timedIngest(lake: LocalLake, key: string): Promise<number> {
+  const t = performance.now();
+  const { record } = await ingestKey(lake, 'flights_bench', key);
+  if (record.status !== 'SUCCEEDED') throw new Error(record.error?.message);
+  return performance.now() - t;
 }

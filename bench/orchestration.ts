@@ -1,27 +1,14 @@
 // Issue 3 figure: what the local state machine (interpreter + middy handlers) adds to an ingest, against calling
 // the same core steps one after the other. The direct path exists only here, as the baseline.
-import { join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { commitSilver } from '../core/pipeline/commit.ts';
 import { recordSuccess } from '../core/pipeline/record.ts';
 import { registerSilver } from '../core/pipeline/register.ts';
 import { stage } from '../core/pipeline/stage.ts';
-import { ingestKey, newRunId } from '../workflows/ingest-local.ts';
-import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
-import { FLIGHTS_SCHEMA, flightsCsv, fmt, freshDir } from './lib.ts';
-
-async function lakeWith(file: string): Promise<{ lake: LocalLake; key: string }> {
-  const dir = await freshDir('orchestration');
-  await mkdir(join(dir, 'schemas'), { recursive: true });
-  await writeFile(join(dir, 'schemas', 'flights_bench.yaml'), FLIGHTS_SCHEMA);
-  const lake = await openLocalLake({ lake: join(dir, 'lake'), schemas: join(dir, 'schemas') });
-  const key = 'bronze/flights_bench/flights.csv';
-  await lake.storage.putFile(key, file);
-  return { lake, key };
-}
+import { newRunId } from '../workflows/ingest-local.ts';
+import { flightsCsv, flightsLake, fmt, timedIngest } from './lib.ts';
 
 async function direct(file: string): Promise<number> {
-  const { lake, key } = await lakeWith(file);
+  const { lake, key } = await flightsLake(file, 'orchestration');
   const t = performance.now();
   const now = new Date().toISOString();
   const input = { dataset: 'flights_bench', runId: newRunId(), source: { key }, now, startedAt: now };
@@ -33,11 +20,8 @@ async function direct(file: string): Promise<number> {
 }
 
 async function viaStateMachine(file: string): Promise<number> {
-  const { lake, key } = await lakeWith(file);
-  const t = performance.now();
-  const { record } = await ingestKey(lake, 'flights_bench', key);
-  if (record.status !== 'SUCCEEDED') throw new Error(record.error?.message);
-  return performance.now() - t;
+  const { lake, key } = await flightsLake(file, 'orchestration');
+  return timedIngest(lake, key);
 }
 
 export async function benchOrchestration(log: (s: string) => void, runs = 5): Promise<{ directMs: number; stateMachineMs: number; overhead: number }> {

@@ -1,11 +1,7 @@
 // Issue 4, in the pipeline: what a silver gate of 10 rules adds to the ingest of a 1M-row file through the state
 // machine (the quality step reads the staged Parquet, evaluates, writes metrics), against the same ingest with no
 // rules, in the same run.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ingestKey } from '../workflows/ingest-local.ts';
-import { openLocalLake } from '../workflows/lake.ts';
-import { FLIGHTS_SCHEMA, flightsCsv, fmt, freshDir } from './lib.ts';
+import { FLIGHTS_SCHEMA, flightsCsv, flightsLake, fmt, timedIngest } from './lib.ts';
 
 const GATE = `quality:
   silver:
@@ -24,16 +20,8 @@ const GATE = `quality:
 `;
 
 async function ingestOnce(file: string, schema: string): Promise<number> {
-  const dir = await freshDir('quality-gate');
-  await mkdir(join(dir, 'schemas'), { recursive: true });
-  await writeFile(join(dir, 'schemas', 'flights_bench.yaml'), schema);
-  const lake = await openLocalLake({ lake: join(dir, 'lake'), schemas: join(dir, 'schemas') });
-  const key = 'bronze/flights_bench/flights.csv';
-  await lake.storage.putFile(key, file);
-  const t = performance.now();
-  const { record } = await ingestKey(lake, 'flights_bench', key);
-  if (record.status !== 'SUCCEEDED') throw new Error(record.error?.message);
-  return performance.now() - t;
+  const { lake, key } = await flightsLake(file, 'quality-gate', schema);
+  return timedIngest(lake, key);
 }
 
 export async function benchQualityGate(log: (s: string) => void, runs = 3): Promise<{ withoutMs: number; withMs: number; overhead: number }> {
