@@ -73,7 +73,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
 
   // The files UNLOAD wrote, by partition folder (Hive style, as Athena names them).
   const files: Written['files'] = [];
-  const counted0 = new Set<string>();
+  const withRows = new Set<string>();
   for (const b of batches) {
     for (const o of await ctx.storage.list(b.prefix)) {
       const rel = o.key.slice(b.prefix.length);
@@ -82,8 +82,8 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
       const values = p ? parsePartitionPath(dir).map(([, v]) => v) : [];
       const id = JSON.stringify(values);
       // Row counts are per partition: the first file of a partition carries them.
-      const n = counted0.has(id) ? 0 : rowsOf.get(values[0] ?? null) ?? 0;
-      counted0.add(id);
+      const n = withRows.has(id) ? 0 : rowsOf.get(values[0] ?? null) ?? 0;
+      withRows.add(id);
       files.push({ key: o.key, rows: n, bytes: o.size, values });
     }
   }
