@@ -31,7 +31,7 @@ function fakeAthena(lake: TestLake, log: string[], opts: { failUnload?: boolean 
       log.push(sql);
       const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
       try {
-        await db.run(`ATTACH ${pathLit(join(lake.dir, 'catalog.duckdb'))} AS lake (READ_ONLY); SET file_search_path = ${pathLit(lake.dir)}`);
+        await lake.catalog.attachTo(db, { use: false });
         for (const layer of ['silver', 'gold']) {
           await db.run(`CREATE SCHEMA dev_${layer}`);
           const tables = await db.all<{ t: string }>(`SELECT view_name AS t FROM duckdb_views() WHERE database_name = 'lake' AND schema_name = '${layer}'`);

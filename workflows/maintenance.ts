@@ -31,11 +31,13 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
       refreshed.push(await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString(), partitions: [] }, { full: true }));
     }
+    await lake.catalog.materialize(); // catalog.duckdb current for tools that open it directly
     return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
   }
   const g = gold!;
   const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId);
   await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
+  await lake.catalog.materialize();
   return { ...r, table: g.table, layer: 'gold', runId, refreshed: [] };
 }
 
@@ -56,5 +58,7 @@ export async function refresh(lake: LocalLake, table: string, full: boolean): Pr
   const g = lake.ctx.gold.get(table);
   const driver = g.incremental?.driver ?? g.owner;
   const partitions = full ? [] : Object.keys(JSON.parse((await lake.storage.readText(layout.manifest(layout.silver(driver)))) ?? '{"partitions":{}}').partitions);
-  return refreshGold(lake.ctx, { table, dataset: driver, runId: newRunId(), now: new Date().toISOString(), partitions }, { full: true });
+  const out = await refreshGold(lake.ctx, { table, dataset: driver, runId: newRunId(), now: new Date().toISOString(), partitions }, { full: true });
+  await lake.catalog.materialize();
+  return out;
 }

@@ -1,8 +1,8 @@
 // strata query "<sql>": SQL over the local catalog (silver.*, gold.*, quarantine.*, strata.*).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_FILE } from '../../core/catalog/local.ts';
-import { Duck, pathLit } from '../../core/engine/duckdb.ts';
+import { CATALOG_FILE, LocalCatalog } from '../../core/catalog/local.ts';
+import { Duck } from '../../core/engine/duckdb.ts';
 import { engineMessage } from '../../core/errors.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
@@ -43,14 +43,13 @@ export const query: Command = {
 
 /** Rows of a query over the local catalog, or undefined after printing why it could not run. */
 export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Record<string, unknown>> | undefined> {
-  const file = join(lakeDir, CATALOG_FILE);
-  if (!existsSync(file)) {
+  if (!existsSync(join(lakeDir, CATALOG_FILE)) && !existsSync(join(lakeDir, '_strata'))) {
     out.error(`no lake at ${lakeDir} yet: ingest something first (strata ingest <dataset> <file>, or strata demo)`);
     return undefined;
   }
   const db = await Duck.open({ readOnly: false });
   try {
-    await db.run(`ATTACH ${pathLit(file)} AS lake (READ_ONLY); USE lake; SET file_search_path = ${pathLit(lakeDir)}`);
+    await new LocalCatalog(lakeDir).attachTo(db);
     try {
       return await db.all(sql);
     } catch (e) {

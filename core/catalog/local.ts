@@ -5,15 +5,15 @@
 // original. Readers (strata query) therefore never wait for a writer and never see half a registration; a
 // reader that opened the old file keeps reading the old version (its data files are retained, see gc).
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import type { GlueTableInput } from '../plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
 import { str } from '../sql/quote.ts';
 import { createView } from '../engine/views.ts';
-import { withLock } from '../storage/local.ts';
-import type { TableManifest } from '../table/manifest.ts';
+import { atomicWrite, withLock } from '../storage/local.ts';
+import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
 
 export const CATALOG_FILE = 'catalog.duckdb';
@@ -75,116 +75,116 @@ export class LocalCatalog implements Catalog {
     });
   }
 
+  /** A table's entry: what the catalog shows of it, written whole and swapped by rename (one per table). */
+  private entryPath(layer: string, name: string): string {
+    return join(this.lakeDir, '_strata', 'catalog', 'tables', `${layer}.${name}.json`);
+  }
+
+  private async readEntry(path: string): Promise<CatalogEntry | undefined> {
+    return readFile(path, 'utf8').then((t) => JSON.parse(t) as CatalogEntry, () => undefined);
+  }
+
   /**
-   * What the catalog last registered for a table (a manifest version, or a hash of a file list), in a small file
-   * beside it: a repeated registration (re-ingest, concurrent runs converging) then costs a read, not a catalog write.
+   * Registering a table writes its entry (a few milliseconds) instead of rewriting catalog.duckdb (40–80 ms: open,
+   * bind the view, checkpoint, swap). The entry is the switch: readers materialise catalog.duckdb from the entries
+   * before they read (materialize), and every local run materialises once when it records itself (putRun).
    */
-  private marker(layer: string, name: string): string {
-    return join(this.lakeDir, '_strata', 'catalog', `${layer}.${name}`);
-  }
-
-  private async registered(layer: string, name: string): Promise<string | undefined> {
-    if (!(await stat(this.file).then(() => true, () => false))) return undefined;
-    return readFile(this.marker(layer, name), 'utf8').catch(() => undefined);
-  }
-
-  private async remember(layer: string, name: string, what: string): Promise<void> {
-    await mkdir(join(this.lakeDir, '_strata', 'catalog'), { recursive: true });
-    await writeFile(this.marker(layer, name), what);
-  }
-
   async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
     const stamp = `v${m.version}:${table.glue.Parameters['strata.schema_hash'] ?? ''}`;
-    if ((await this.registered(table.layer, table.name)) === stamp) return { created: 0, updated: 0, deleted: 0 };
-    const files = Object.values(m.partitions).flatMap((p) => p.files);
-    // Files all written with the table's current schema hold every column: no need to read their footers.
-    const current = table.glue.Parameters['strata.schema_hash'];
-    const uniform = current !== undefined && Object.values(m.partitions).every((p) => p.schemaHash === current);
-    return this.write(async (db) => {
-      const held = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.tables WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
-      if (held.v !== null && held.v > m.version) return { created: 0, updated: 0, deleted: 0, registered: false }; // a newer version is registered already
-      const before = await db.all<{ path: string; location: string }>(
-        `SELECT path, location FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
-      await createView(db, table.layer, table.name, table.glue, files, uniform);
-      // Only the partitions whose version changed are rewritten (a year of daily partitions is 365 rows).
-      const parts = Object.values(m.partitions);
-      const had = new Map(before.map((b) => [b.path, b.location]));
-      const changed = parts.filter((p) => had.get(p.path) !== p.location);
-      const gone = before.filter((b) => !m.partitions[b.path] || m.partitions[b.path]!.location !== b.location).map((b) => b.path);
-      if (gone.length) {
-        await db.run(`DELETE FROM strata.partitions WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)} AND path IN (${gone.map(str).join(', ')})`);
-      }
-      if (changed.length) {
-        await db.run(`INSERT INTO strata.partitions VALUES ${changed.map((p) =>
-          `(${str(table.layer)}, ${str(table.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : str(v))).join(', ')}]::VARCHAR[], `
-          + `${str(p.location)}, ${p.files.length}, ${p.rows}, ${str(p.runId)}, ${str(p.committedAt)}::TIMESTAMP)`).join(', ')}`);
-      }
-      // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
-      await db.run(`DELETE FROM strata.tables WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}; `
-        + `INSERT INTO strata.tables VALUES (${str(table.layer)}, ${str(table.name)}, ${m.version}, ${str(m.schemaHash)}, `
-        + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
-      const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`);
-      const fresh = m.history.filter((h) => h.version > (known.v ?? 0));
-      if (fresh.length) {
-        await db.run(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${h.version}, ${str(h.runId)}, `
-          + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.changes.length}, ${h.changes.reduce((a, c) => a + (c.rows ?? 0), 0)})`).join(', ')}`);
-      }
-      const knownSchemas = new Set((await db.all<{ h: string }>(`SELECT schema_hash AS h FROM strata.schema_history WHERE layer = ${str(table.layer)} AND table_name = ${str(table.name)}`)).map((r) => r.h));
-      const newSchemas = (m.schemaHistory ?? []).filter((h) => !knownSchemas.has(h.hash));
-      if (newSchemas.length) {
-        await db.run(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(table.layer)}, ${str(table.name)}, ${str(h.hash)}, `
-          + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
-      }
-      const old = new Map(before.map((b) => [b.path, b.location]));
+    const path = this.entryPath(table.layer, table.name);
+    await mkdir(join(path, '..'), { recursive: true });
+    return withLock(`${path}.lock`, async () => {
+      const prev = await this.readEntry(path);
+      const held = prev?.table?.version;
+      // A newer version is registered already (concurrent runs register in any order), or this one is.
+      if (prev?.stamp === stamp || (held !== undefined && held > m.version)) return { created: 0, updated: 0, deleted: 0 };
+      await atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m) } satisfies CatalogEntry));
+      const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
       let created = 0, updated = 0;
-      for (const p of parts) {
+      for (const p of Object.values(m.partitions)) {
         const was = old.get(p.path);
         if (was === undefined) created++; else if (was !== p.location) updated++;
         old.delete(p.path);
       }
-      return { created, updated, deleted: old.size, registered: true };
-    }, async (r) => { if (r.registered) await this.remember(table.layer, table.name, stamp); })
-      .then(({ created, updated, deleted }) => ({ created, updated, deleted }));
+      return { created, updated, deleted: old.size };
+    });
   }
 
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
     const stamp = `files:${createHash('sha256').update(JSON.stringify([table.glue, files])).digest('hex').slice(0, 32)}`;
-    if ((await this.registered(table.layer, table.name)) === stamp) return;
-    await this.write((db) => createView(db, table.layer, table.name, table.glue, files, false), () => this.remember(table.layer, table.name, stamp));
+    const path = this.entryPath(table.layer, table.name);
+    if ((await this.readEntry(path))?.stamp === stamp) return;
+    await mkdir(join(path, '..'), { recursive: true });
+    await withLock(`${path}.lock`, () => atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
+  }
+
+  /** Which entry stamps catalog.duckdb holds; written after each swap, under the catalog lock. */
+  private get materializedFile(): string {
+    return join(this.lakeDir, '_strata', 'catalog', 'materialized.json');
+  }
+
+  private async entries(): Promise<CatalogEntry[]> {
+    const dir = join(this.lakeDir, '_strata', 'catalog', 'tables');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const all = await Promise.all(names.filter((n) => n.endsWith('.json')).sort().map((n) => this.readEntry(join(dir, n))));
+    return all.filter((e): e is CatalogEntry => e !== undefined);
+  }
+
+  /** Everything catalog.duckdb should show: each table's entry, and the strata.* views once their first file exists. */
+  private async wanted(): Promise<Shown[]> {
+    const shown: Shown[] = (await this.entries()).map((e) => ({
+      key: `${e.layer}.${e.name}`, stamp: e.stamp,
+      apply: (db) => (e.table ? applyTable(db, e, e.table) : createView(db, e.layer, e.name, e.glue, e.files ?? [], false)),
+    }));
+    for (const v of JSON_VIEWS) {
+      // DuckDB binds the glob when the view is created: it needs one file to exist.
+      if (await hasFile(join(this.lakeDir, v.folder), v.depth)) shown.push({ key: `view:${v.name}`, stamp: `v${v.version}`, apply: (db) => db.run(v.sql) });
+    }
+    return shown;
+  }
+
+  /**
+   * Bring catalog.duckdb up to the entries: one copy-and-swap for everything that changed since the last time, none
+   * when nothing did. Readers call this before they attach; a reader attached to an older file keeps its snapshot.
+   */
+  async materialize(): Promise<void> {
+    const exists = () => stat(this.file).then(() => true, () => false);
+    const held = async (): Promise<Record<string, string>> => {
+      if (!(await exists())) return {};
+      return readFile(this.materializedFile, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({}));
+    };
+    const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
+    if ((await exists()) && !stale(await this.wanted(), await held()).length) return;
+    let state: Record<string, string> = {};
+    await this.write(async (db) => {
+      // Again under the lock: another materialisation may have just applied some of it.
+      const shown = await this.wanted();
+      const have = await held();
+      for (const s of stale(shown, have)) await s.apply(db);
+      state = { ...have, ...Object.fromEntries(shown.map((s) => [s.key, s.stamp])) };
+    }, () => atomicWrite(this.materializedFile, JSON.stringify(state)));
   }
 
   /**
    * Run records and quality metrics stay JSON files in the lake (the source of truth, also in AWS); strata.runs and
-   * strata.quality_metrics are views over them, so recording a run is one file write and each view is created once.
+   * strata.quality_metrics are views over them. The end of a run is when catalog.duckdb catches up with what the run
+   * registered, for tools that open it directly.
    */
-  async putRun(run: RunRecord): Promise<void> {
-    if (hasMetrics(run)) await this.ensureView('.metrics-view', METRICS_VIEW_VERSION, METRICS_VIEW);
-    await this.ensureView('.runs-view', RUNS_VIEW_VERSION, RUNS_VIEW);
+  async putRun(_run: RunRecord): Promise<void> {
+    await this.materialize();
   }
 
-  private views = new Set<string>();
-
-  /**
-   * A view over JSON files in the lake, created once (when its first file exists: DuckDB binds the glob). A marker
-   * next to the catalog holds the view's version, so a new process need not open the catalog to know.
-   */
-  private async ensureView(name: string, version: number, sql: string): Promise<void> {
-    if (this.views.has(name)) return;
-    const marker = join(this.lakeDir, '_strata', name);
-    const current = await readFile(marker, 'utf8').then((t) => t.trim(), () => '');
-    if (current !== String(version)) {
-      await this.write((db) => db.run(sql));
-      await mkdir(join(this.lakeDir, '_strata'), { recursive: true });
-      await writeFile(marker, `${version}\n`);
-    }
-    this.views.add(name);
+  /** Attach the current catalog read-only to a reader's DuckDB as `lake` (made the default), materialising it first. */
+  async attachTo(db: Duck, opts: { use?: boolean } = {}): Promise<void> {
+    await this.materialize();
+    await db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY);${opts.use === false ? '' : ' USE lake;'} SET file_search_path = ${pathLit(this.lakeDir)}`);
   }
 
-  /** Open the current catalog file read-only (for checks; strata query attaches it the same way). */
+  /** Open the current catalog read-only (for checks; strata query attaches it the same way). */
   async readOnly<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
     const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
     try {
-      await db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY); USE lake; SET file_search_path = ${pathLit(this.lakeDir)}`);
+      await this.attachTo(db);
       return await fn(db);
     } finally {
       db.close();
@@ -192,7 +192,13 @@ export class LocalCatalog implements Catalog {
   }
 }
 
-const RUNS_VIEW_VERSION = 1;
+/** Something catalog.duckdb shows, and the stamp that says which version of it. */
+interface Shown {
+  key: string;
+  stamp: string;
+  apply: (db: Duck) => Promise<void>;
+}
+
 const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
   runId AS run_id, dataset, status, source->>'key' AS source_key, source->>'etag' AS source_etag,
   startedAt AS started_at, finishedAt AS finished_at, durationMs AS duration_ms, rowsIn AS rows_in, rowsValid AS rows_valid,
@@ -204,15 +210,92 @@ FROM read_json('_strata/runs/*/*.json', format = 'auto', columns = {
   partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;
 
 
-/** A run whose gates wrote metrics (core/quality/metrics.ts). */
-function hasMetrics(run: RunRecord): boolean {
-  const evaluated = (q: unknown) => Array.isArray((q as { results?: unknown[] } | undefined)?.results) && (q as { results: unknown[] }).results.length > 0;
-  return evaluated(run.quality) || (Array.isArray(run.gold) && run.gold.some((g: { quality?: unknown }) => evaluated(g.quality)));
-}
-
-const METRICS_VIEW_VERSION = 1;
 /** One row per rule and metric of every gate evaluation (silver and gold), as core/quality/metrics.ts writes them. */
 const METRICS_VIEW = `CREATE OR REPLACE VIEW strata.quality_metrics AS SELECT * FROM read_json('_strata/metrics/*/*/*.jsonl',
   format = 'newline_delimited', columns = {
   layer: 'VARCHAR', table_name: 'VARCHAR', run_id: 'VARCHAR', evaluated_at: 'TIMESTAMP', halted: 'BOOLEAN', severity: 'VARCHAR',
   rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR'})`;
+
+/** What the local catalog shows of a table: written by syncTable/syncFiles, applied to catalog.duckdb by materialize. */
+interface CatalogEntry {
+  /** Identifies what was registered (manifest version and schema, or a hash of a file list). */
+  stamp: string;
+  layer: CatalogTable['layer'];
+  name: string;
+  glue: GlueTableInput;
+  /** A table kept by a manifest (silver, gold). */
+  table?: TableEntry;
+  /** A table that is a plain list of files (quarantine). */
+  files?: string[];
+}
+
+/** The part of a manifest the catalog shows (no source index, no retired versions: they only grow). */
+interface TableEntry {
+  version: number;
+  schemaHash: string;
+  updatedAt: string;
+  partitions: Record<string, PartitionVersion>;
+  history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number }>;
+  schemaHistory: NonNullable<TableManifest['schemaHistory']>;
+}
+
+function entryOf(m: TableManifest): TableEntry {
+  return {
+    version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
+    history: m.history.map((h) => ({ version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) })),
+    schemaHistory: m.schemaHistory ?? [],
+  };
+}
+
+/** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
+async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry): Promise<void> {
+  const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
+  const held = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.tables WHERE ${where}`);
+  if (held.v !== null && held.v > m.version) return; // a newer version is shown already
+  const parts = Object.values(m.partitions);
+  // Files all written with the table's current schema hold every column: no need to read their footers.
+  const current = e.glue.Parameters['strata.schema_hash'];
+  const uniform = current !== undefined && parts.every((p) => p.schemaHash === current);
+  await createView(db, e.layer, e.name, e.glue, parts.flatMap((p) => p.files), uniform);
+  // Only the partitions whose version changed are rewritten (a year of daily partitions is 365 rows).
+  const before = await db.all<{ path: string; location: string }>(`SELECT path, location FROM strata.partitions WHERE ${where}`);
+  const had = new Map(before.map((b) => [b.path, b.location]));
+  const changed = parts.filter((p) => had.get(p.path) !== p.location);
+  const gone = before.filter((b) => m.partitions[b.path]?.location !== b.location).map((b) => b.path);
+  if (gone.length) await db.run(`DELETE FROM strata.partitions WHERE ${where} AND path IN (${gone.map(str).join(', ')})`);
+  if (changed.length) {
+    await db.run(`INSERT INTO strata.partitions VALUES ${changed.map((p) =>
+      `(${str(e.layer)}, ${str(e.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : str(v))).join(', ')}]::VARCHAR[], `
+      + `${str(p.location)}, ${p.files.length}, ${p.rows}, ${str(p.runId)}, ${str(p.committedAt)}::TIMESTAMP)`).join(', ')}`);
+  }
+  // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
+  await db.run(`DELETE FROM strata.tables WHERE ${where}; `
+    + `INSERT INTO strata.tables VALUES (${str(e.layer)}, ${str(e.name)}, ${m.version}, ${str(m.schemaHash)}, `
+    + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
+  const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE ${where}`);
+  const fresh = m.history.filter((h) => h.version > (known.v ?? 0));
+  if (fresh.length) {
+    await db.run(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${h.version}, ${str(h.runId)}, `
+      + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.partitionsChanged}, ${h.rows})`).join(', ')}`);
+  }
+  const knownSchemas = new Set((await db.all<{ h: string }>(`SELECT schema_hash AS h FROM strata.schema_history WHERE ${where}`)).map((r) => r.h));
+  const newSchemas = m.schemaHistory.filter((h) => !knownSchemas.has(h.hash));
+  if (newSchemas.length) {
+    await db.run(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
+      + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
+  }
+}
+
+/** Views over JSON files in the lake; a new version number re-creates a view in every lake on its next materialisation. */
+const JSON_VIEWS = [
+  { name: 'strata.runs', version: 1, folder: '_strata/runs', depth: 2, sql: RUNS_VIEW },
+  { name: 'strata.quality_metrics', version: 1, folder: '_strata/metrics', depth: 3, sql: METRICS_VIEW },
+];
+
+/** Whether a file lies exactly `depth` folders below dir (_strata/runs/<dataset>/<run>.json is depth 2). */
+async function hasFile(dir: string, depth: number): Promise<boolean> {
+  const items = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  if (depth === 1) return items.some((i) => i.isFile());
+  for (const i of items) if (i.isDirectory() && (await hasFile(join(dir, i.name), depth - 1))) return true;
+  return false;
+}

@@ -191,7 +191,7 @@ export function textEtag(b: Buffer | string): string {
   return createHash('sha256').update(b).digest('hex').slice(0, 32);
 }
 
-async function atomicWrite(path: string, text: string): Promise<void> {
+export async function atomicWrite(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   await writeFile(tmp, text);

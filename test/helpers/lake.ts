@@ -37,7 +37,7 @@ export async function makeLake(schemas: Record<string, string>): Promise<TestLak
     query: async <T extends object>(sql: string) => {
       const db = await Duck.open({ memoryLimit: '256MB' });
       try {
-        await db.run(`ATTACH ${pathLit(join(lake.dir, 'catalog.duckdb'))} AS lake (READ_ONLY); USE lake; SET file_search_path = ${pathLit(lake.dir)}`);
+        await lake.catalog.attachTo(db);
         return await db.all<T>(sql);
       } finally {
         db.close();

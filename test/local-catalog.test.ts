@@ -1,0 +1,71 @@
+// The local catalog: a publish writes the table's entry (one small file, swapped by rename); catalog.duckdb is the
+// readers' materialisation of the entries, rebuilt by copy-and-swap only when an entry changed.
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TableManifest } from '../core/table/manifest.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const lakes: TestLake[] = [];
+afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
+
+const line = (id: number, day: string) => `${id},C${id},NEW,10.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
+
+async function twoDays(): Promise<{ l: TestLake; m: TableManifest }> {
+  const l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+  lakes.push(l);
+  const r = await l.ingest('orders', await l.file('a.csv', `${ORDERS_HEADER}\n${line(1, '12')}\n${line(2, '13')}\n${line(3, '13')}\n`));
+  expect(r.record.status).toBe('SUCCEEDED');
+  const m: TableManifest = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8'));
+  expect(Object.keys(m.partitions)).toHaveLength(2);
+  return { l, m };
+}
+
+const catalogFile = (l: TestLake) => join(l.dir, 'catalog.duckdb');
+/** Identity of the catalog file: a copy-and-swap gives a new inode. */
+const fileId = (l: TestLake) => { const s = statSync(catalogFile(l)); return `${s.ino}:${s.mtimeMs}`; };
+const silverTable = (l: TestLake) => ({ layer: 'silver' as const, name: 'orders', glue: l.plans[0]!.tables.silver });
+
+describe('local catalog', () => {
+  it('a registration writes the entry only; the next reader materialises it once, and an older manifest never wins', async () => {
+    const { l, m } = await twoDays();
+    const before = fileId(l);
+    await l.catalog.materialize();
+    expect(fileId(l)).toBe(before); // the run already materialised what it registered: nothing to do
+
+    // A newer manifest that keeps only the first day (what a rollback or a removal publishes).
+    const first = Object.keys(m.partitions).sort()[0]!;
+    const next: TableManifest = { ...m, version: m.version + 1, partitions: { [first]: m.partitions[first]! } };
+    expect(await l.catalog.syncTable(silverTable(l), next)).toEqual({ created: 0, updated: 0, deleted: 1 });
+    expect(fileId(l)).toBe(before); // registering did not touch catalog.duckdb
+    const entry = JSON.parse(readFileSync(join(l.dir, '_strata/catalog/tables/silver.orders.json'), 'utf8'));
+    expect(entry.table.version).toBe(m.version + 1);
+
+    expect(await l.query('SELECT order_id FROM silver.orders ORDER BY 1')).toEqual([{ order_id: 1 }]);
+    expect(await l.query(`SELECT version, partitions FROM strata.tables WHERE layer = 'silver'`)).toEqual([{ version: m.version + 1, partitions: 1 }]);
+    const after = fileId(l);
+    expect(after).not.toBe(before);
+
+    // A register that read the older manifest (a concurrent run) arrives late: ignored.
+    expect(await l.catalog.syncTable(silverTable(l), m)).toEqual({ created: 0, updated: 0, deleted: 0 });
+    expect(await l.query('SELECT order_id FROM silver.orders ORDER BY 1')).toEqual([{ order_id: 1 }]);
+    expect(fileId(l)).toBe(after);
+  });
+
+  it('catalog.duckdb is derived: deleted, it is rebuilt from the entries with the same tables, partitions and history', async () => {
+    const { l } = await twoDays();
+    const everything = async () => ({
+      rows: await l.query('SELECT order_id FROM silver.orders ORDER BY 1'),
+      tables: await l.query('SELECT layer, table_name, version, partitions, "rows" FROM strata.tables ORDER BY ALL'),
+      partitions: await l.query('SELECT layer, table_name, path, location, "rows" FROM strata.partitions ORDER BY ALL'),
+      history: await l.query('SELECT layer, table_name, version, run_id, kind FROM strata.history ORDER BY ALL'),
+      quarantine: await l.query('SELECT count(*) AS n FROM quarantine.orders'),
+      runs: await l.query('SELECT run_id, status, rows_in FROM strata.runs'),
+    });
+    const was = await everything();
+    expect(was.partitions).toHaveLength(2);
+    expect(was.runs).toHaveLength(1);
+    rmSync(catalogFile(l));
+    expect(await everything()).toEqual(was);
+  });
+});
