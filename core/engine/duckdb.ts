@@ -21,10 +21,42 @@ export type Row = Record<string, unknown>;
 export class Duck {
   private readonly instance: DuckDBInstance;
   readonly conn: DuckDBConnection;
+  /** A session on a shared instance: closing it detaches its database and closes the connection only. */
+  private readonly session: string | undefined;
 
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection) {
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, session?: string) {
     this.instance = instance;
     this.conn = conn;
+    this.session = session;
+  }
+
+  /**
+   * A session on this process's shared in-memory instance for these options: its own connection and its own empty
+   * database (made the default, detached on close), so it sees nothing of other sessions, and its temp tables are
+   * its own. Creating an instance costs 10–20 ms, a fifth of an incremental gold refresh; a session costs ~1 ms.
+   * The instance keeps no file data between sessions (external file cache off): a session reads as a fresh one would.
+   */
+  static async session(opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
+    const key = JSON.stringify([opts.memoryLimit, opts.threads, opts.tempDirectory]);
+    let instance = sharedInstances.get(key);
+    if (!instance) {
+      instance = Duck.open(opts).then(async (d) => {
+        await d.run('SET GLOBAL enable_external_file_cache = false');
+        d.conn.closeSync(); // the instance lives on, for sessions
+        return d.instance;
+      });
+      sharedInstances.set(key, instance);
+      instance.catch(() => sharedInstances.delete(key));
+    }
+    const conn = await (await instance).connect();
+    const name = `session_${++sessions}`;
+    try {
+      await conn.run(`SET TimeZone = 'UTC'; ATTACH ':memory:' AS ${name}; USE ${name}`);
+    } catch (e) {
+      conn.closeSync();
+      throw e;
+    }
+    return new Duck(await instance, conn, name);
   }
 
   static async open(opts: DuckOptions = {}): Promise<Duck> {
@@ -67,18 +99,37 @@ export class Duck {
   }
 
   close(): void {
+    if (this.session) {
+      void this.release();
+      return;
+    }
     try { this.conn.closeSync(); } catch { /* already closed */ }
     try { this.instance.closeSync(); } catch { /* already closed */ }
   }
 
+  /** Close; for a session, after its database is detached (freed). The connection's temp objects go with it. */
+  async release(): Promise<void> {
+    if (!this.session) return this.close();
+    try { await this.conn.run(`USE memory; DETACH ${this.session}`); } catch { /* closing anyway */ }
+    try { this.conn.closeSync(); } catch { /* already closed */ }
+  }
+
   async use<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
-    try { return await fn(this); } finally { this.close(); }
+    try { return await fn(this); } finally { await this.release(); }
   }
 }
 
 export async function withDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
   return (await Duck.open(opts)).use(fn);
 }
+
+/** withDuck on a session of the shared instance (Duck.session): for steps run many times in one process. */
+export async function withDuckSession<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
+  return (await Duck.session(opts)).use(fn);
+}
+
+const sharedInstances = new Map<string, Promise<DuckDBInstance>>();
+let sessions = 0;
 
 /** BigInts that fit become numbers; nested values are converted too. */
 export function plain(v: unknown): unknown {
