@@ -66,4 +66,33 @@ describe('gold', () => {
     ]);
     expect(g.glue.PartitionKeys).toEqual([{ Name: 'day', Type: 'date' }]);
   });
+
+  it('a coarser gold grain (months over daily silver): a one-day change recomputes its whole month from every day that feeds it', async () => {
+    const monthly = `gold:
+  - table: monthly_revenue
+    sql: |
+      SELECT CAST(date_trunc('month', created_at) AS DATE) AS month, SUM(amount) AS revenue, COUNT(*) AS orders
+      FROM silver.orders GROUP BY 1
+    partitionBy: [month]
+    refresh: incremental
+`;
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, extra: monthly }) });
+    try {
+      const may = '9,c9,NEW,7.00,May 30 2025,2025-05-30T10:00:00Z';
+      const first = await l.ingest('orders', await l.file('a.csv', csv(order(1, 'NEW', '10.00', '12'), order(2, 'NEW', '5.00', '13'), may)));
+      expect(first.record.status).toBe('SUCCEEDED');
+      const mayFiles = JSON.parse(readFileSync(join(l.dir, 'gold/monthly_revenue/_strata/manifest.json'), 'utf8')).partitions['month=2025-05-01'].files;
+      const next = await l.ingest('orders', await l.file('b.csv', csv(order(3, 'NEW', '1.00', '13'))));
+      const g = (next.record.gold as Array<{ mode: string; read: number; partitions: string[] }>)[0]!;
+      // Only June 13 changed, but June's figure needs June 12 too; May is neither read nor rewritten.
+      expect(g).toMatchObject({ mode: 'incremental', read: 2, partitions: ['month=2025-06-01'] });
+      expect(await l.query(`SELECT CAST(month AS VARCHAR) AS month, CAST(revenue AS VARCHAR) AS revenue, orders FROM gold.monthly_revenue ORDER BY 1`)).toEqual([
+        { month: '2025-05-01', revenue: '7.00', orders: 1 },
+        { month: '2025-06-01', revenue: '16.00', orders: 3 },
+      ]);
+      expect(JSON.parse(readFileSync(join(l.dir, 'gold/monthly_revenue/_strata/manifest.json'), 'utf8')).partitions['month=2025-05-01'].files).toEqual(mayFiles);
+    } finally {
+      await l.cleanup();
+    }
+  });
 });
