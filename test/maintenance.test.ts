@@ -52,7 +52,11 @@ describe('rollback and gc', () => {
     const dry = await garbageCollect(lake, { retentionDays: 0, dryRun: true, now: new Date(Date.now() + 1000) });
     expect(dry.tables.find((t) => t.table === 'silver.orders')!.expiredVersions).toBeGreaterThan(0);
     expect(before.every((l) => existsSync(join(lake.dir, l)))).toBe(true); // a dry run deletes nothing
+    const history = await lake.query<{ version: number; partitions_changed: number; rows: number }>(`SELECT version, partitions_changed, "rows" FROM strata.history WHERE table_name = 'orders' ORDER BY version`);
     await garbageCollect(lake, { retentionDays: 0, now: new Date(Date.now() + 1000) });
+    // History past the window keeps its counts, not its change lists (they only served rollbacks to collected versions).
+    expect(manifest('silver/orders').history.map((h) => ({ version: h.version, changes: h.changes, collected: h.collected })))
+      .toEqual(history.map((h) => ({ version: h.version, changes: [], collected: { partitions: h.partitions_changed, rows: h.rows } })));
     const current = new Set(Object.values(manifest('silver/orders').partitions).map((p) => p.location));
     for (const l of before.filter((x) => !current.has(x))) expect(existsSync(join(lake.dir, l)), l).toBe(false);
     expect(manifest('silver/orders').retired).toEqual([]);

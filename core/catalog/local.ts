@@ -242,7 +242,7 @@ interface TableEntry {
 function entryOf(m: TableManifest): TableEntry {
   return {
     version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
-    history: m.history.map((h) => ({ version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) })),
+    history: m.history.map((h) => ({ version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: h.collected?.partitions ?? h.changes.length, rows: h.collected?.rows ?? h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) })),
     schemaHistory: m.schemaHistory ?? [],
   };
 }

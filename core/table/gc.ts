@@ -21,7 +21,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
   for (let attempt = 0; attempt < 10; attempt++) {
     const { manifest, etag } = await readManifest(storage, root, shape);
     if (etag === undefined) return { table, expiredVersions: 0, orphanFolders: 0, bytes: 0 };
-    const { manifest: next, expired } = collectGarbage(manifest, now, retentionDays);
+    const { manifest: next, expired, compacted } = collectGarbage(manifest, now, retentionDays);
     const live = new Set([...Object.values(next.partitions).map((p) => p.location), ...next.retired.map((r) => r.version.location)]);
     const doomed = [...new Set(expired.map((r) => r.version.location))].filter((l) => !live.has(l));
     // Folders nobody references: v-<run>… folders under the table that neither the manifest nor its retired list name.
@@ -39,7 +39,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const orphans = [...folders.entries()].filter(([l, f]) => !known.has(l) && now.getTime() - f.newest > ORPHAN_GRACE_MS).map(([l]) => l);
     const bytes = [...doomed, ...orphans].reduce((a, l) => a + (folders.get(l)?.bytes ?? 0), 0);
     if (dryRun) return { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes };
-    if (expired.length) {
+    if (expired.length || compacted) {
       const cas = await storage.putIfMatch(layout.manifest(root), JSON.stringify(next), etag);
       if (!cas.ok) continue; // a writer committed meanwhile: look again
     }

@@ -34,6 +34,8 @@ export interface HistoryEntry {
   at: string;
   kind: 'commit' | 'publish' | 'rollback';
   changes: Change[];
+  /** Set by garbage collection past the retention window, which drops `changes` and keeps their counts. */
+  collected?: { partitions: number; rows: number };
 }
 
 export interface Retired {
@@ -122,6 +124,7 @@ export function stateAfterRun(m: TableManifest, runId: string): { state: Record<
   const state: Record<string, PartitionVersion | undefined> = { ...m.partitions };
   for (const h of [...m.history].reverse()) {
     if (h.version <= target.version) break;
+    if (h.collected) return { error: `the history of ${m.table} up to ${h.at} was garbage-collected; it can no longer be restored` };
     for (const ch of [...h.changes].reverse()) {
       if (!ch.from) { delete state[ch.path]; continue; }
       const prev = known.get(ch.from) ?? m.retired.find((r) => r.version.location === ch.from)?.version;
@@ -147,11 +150,22 @@ function withoutSources(sources: TableManifest['sources'], forget: string[] | un
   return out;
 }
 
-/** Retired versions older than the retention window, and the manifest without them (and their history). */
-export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[] } {
+/**
+ * Retired versions older than the retention window, and the manifest without them. History entries older than the
+ * window keep their counts but lose their change lists: the versions those name are gone, so they can no longer serve
+ * a rollback, and a table refreshed in full would otherwise grow its manifest (read by every commit) by one change
+ * per partition at every publish.
+ */
+export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[]; compacted: number } {
   const cutoff = now.getTime() - retentionDays * 86_400_000;
   const expired = m.retired.filter((r) => Date.parse(r.retiredAt) < cutoff);
-  if (!expired.length) return { manifest: m, expired };
+  let compacted = 0;
+  const history = m.history.map((h) => {
+    if (h.collected || Date.parse(h.at) >= cutoff) return h;
+    compacted++;
+    return { ...h, changes: [], collected: { partitions: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) } };
+  });
+  if (!expired.length && !compacted) return { manifest: m, expired, compacted };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
-  return { manifest: { ...m, retired: keep }, expired };
+  return { manifest: { ...m, retired: keep, history }, expired, compacted };
 }
