@@ -82,7 +82,8 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const audit = opts.audit ?? auditGold;
   const plan = ctx.gold.get(input.table);
   const { storage } = ctx;
-  const current = (await readManifest(storage, plan.prefix, goldShape(plan))).manifest;
+  const read = await readManifest(storage, plan.prefix, goldShape(plan));
+  const current = read.manifest;
   // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
   const reshaped = current.schema !== undefined && current.schema.hash !== plan.schemaHash;
   const incremental = !opts.full && !reshaped && plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
@@ -156,7 +157,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const removed = scope.filter((p) => current.partitions[p] && !written.has(p));
   const paths = [...written.keys(), ...removed].sort();
   const result = await commitTable(storage, {
-    root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied,
+    root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied, read,
     build: async (path, _base, prefix) => {
       const files = written.get(path);
       if (!files) return null;
@@ -173,7 +174,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   });
   await removePrefix(storage, stagingPrefix);
   await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
-  await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, result.manifest);
+  await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: result.manifest, etag: result.etag });
   return {
     table: plan.table, mode, status: 'published', partitions: [...written.keys()].sort(), removed, rows: out.rows,
     read: countRead(parts), version: result.manifest.version, ...(out.quality ? { quality: out.quality } : {}), ms: Date.now() - started,

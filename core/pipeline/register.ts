@@ -3,7 +3,8 @@
 import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
 import type { TableManifest } from '../table/manifest.ts';
-import { readManifest, type ManifestShape } from '../table/store.ts';
+import { layout } from '../plan/layout.ts';
+import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import type { RegisterOutput } from './payloads.ts';
 
@@ -20,15 +21,20 @@ export async function registerSilver(ctx: PipelineContext, input: { dataset: str
  * registered. So apply, re-read, and apply again until the manifest stayed the same: the last register to finish
  * always leaves the catalog on the newest version (catalogs also ignore versions older than what they hold).
  */
-export async function syncToLatest(ctx: PipelineContext, root: string, plan: ManifestShape, table: CatalogTable, committed?: TableManifest): Promise<SyncSummary> {
+export async function syncToLatest(ctx: PipelineContext, root: string, plan: ManifestShape, table: CatalogTable, committed?: ReadManifest): Promise<SyncSummary> {
   const total: SyncSummary = { created: 0, updated: 0, deleted: 0 };
+  // A writer that has just committed knows the manifest it wrote (and its etag): no need to read it back first.
+  let next = committed;
   for (let i = 0; i < 20; i++) {
-    // A writer that has just committed knows the manifest it wrote: no need to read it back first.
-    const manifest = i === 0 && committed ? committed : (await readManifest(ctx.storage, root, plan)).manifest;
-    const s = await ctx.catalog.syncTable(table, manifest);
+    const current = next ?? await readManifest(ctx.storage, root, plan);
+    const s = await ctx.catalog.syncTable(table, current.manifest);
     total.created += s.created; total.updated += s.updated; total.deleted += s.deleted;
-    const { manifest: after } = await readManifest(ctx.storage, root, plan);
-    if (after.version === manifest.version) return total;
+    // Unchanged since (the same etag): done, without parsing it again.
+    const after = await ctx.storage.readVersioned(layout.manifest(root));
+    if (after === undefined || after.etag === current.etag) return total;
+    const manifest = JSON.parse(after.text) as TableManifest;
+    if (manifest.version === current.manifest.version) return total; // rewritten without a new version (gc)
+    next = { manifest, etag: after.etag };
   }
   return total;
 }

@@ -22,7 +22,13 @@ export interface TableShape {
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
 export type ManifestShape = TableShape | { dataset: string; schemaHash: string; partitions: Array<{ name: string }> };
 
-export async function readManifest(storage: Storage, root: string, shape: ManifestShape): Promise<{ manifest: TableManifest; etag: string | undefined }> {
+/** A manifest and the etag its compare-and-swap checks (undefined: the table has none yet). */
+export interface ReadManifest {
+  manifest: TableManifest;
+  etag: string | undefined;
+}
+
+export async function readManifest(storage: Storage, root: string, shape: ManifestShape): Promise<ReadManifest> {
   const current = await storage.readVersioned(layout.manifest(root));
   if (current === undefined) {
     const s = 'table' in shape ? shape : { table: shape.dataset, layer: 'silver' as const, schemaHash: shape.schemaHash, partitionKeys: shape.partitions.map((p) => p.name) };
@@ -53,12 +59,16 @@ export interface CommitRequest {
    */
   build: (path: string, base: PartitionVersion | undefined, prefix: string) => Promise<PartitionVersion | null>;
   maxAttempts?: number;
+  /** The manifest (and its etag) the caller already read: the first attempt builds on it instead of reading again. */
+  read?: ReadManifest;
 }
 
 export interface CommitResult {
   status: 'committed' | 'already';
   committedBy?: string;
   manifest: TableManifest;
+  /** The etag of `manifest` when this commit wrote it. */
+  etag?: string;
   changes: Change[];
 }
 
@@ -67,7 +77,8 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   const built = new Map<string, { baseLocation: string | undefined; version: PartitionVersion | null; prefix: string }>();
   const maxAttempts = req.maxAttempts ?? 30;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const { manifest, etag } = await readManifest(storage, req.root, req.shape);
+    // If it changed since the caller read it, the compare-and-swap fails and the next attempt reads it afresh.
+    const { manifest, etag } = attempt === 0 && req.read ? req.read : await readManifest(storage, req.root, req.shape);
     req.guard?.(manifest);
     if (req.source && manifest.sources[req.source.id]) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
@@ -91,7 +102,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       schemaHash: req.shape.schemaHash,
     });
     const cas = await storage.putIfMatch(key, JSON.stringify(next), etag);
-    if (cas.ok) return { status: 'committed', manifest: next, changes };
+    if (cas.ok) return { status: 'committed', manifest: next, etag: cas.etag, changes };
     // Someone else committed first: back off a little (with jitter) and rebuild what they changed.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
   }
