@@ -1,11 +1,14 @@
-// The local catalog: a DuckDB database file in the lake (catalog.duckdb) with one view per table
-// (silver.orders, gold.daily_revenue, quarantine.orders) and strata.* tables (runs, tables, partitions, history).
+// The local catalog. A registration writes the table's entry (_strata/catalog/tables/<layer>.<name>.json: its
+// definition, partitions, files and history), replaced by rename: that is the switch, and it costs milliseconds.
+// catalog.duckdb is what readers attach: one view per table (silver.orders, gold.daily_revenue, quarantine.orders)
+// and strata.* tables (tables, partitions, history, schema_history) and views (runs, quality_metrics), derived from
+// the entries by materialize() before a read and once at the end of each run.
 //
-// Writers never modify the file in place: under a lock they copy it, change the copy and rename it over the
-// original. Readers (strata query) therefore never wait for a writer and never see half a registration; a
-// reader that opened the old file keeps reading the old version (its data files are retained, see gc).
+// catalog.duckdb is never modified in place: under a lock a copy is changed and renamed over the original. Readers
+// therefore never wait for a writer and never see half a registration; a reader that opened the old file keeps
+// reading the old version (its data files are retained, see gc).
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import type { GlueTableInput } from '../plan/glue-table.ts';
@@ -44,7 +47,7 @@ export class LocalCatalog implements Catalog {
   }
 
   /** Copy, change, swap. Serialised across processes by a lock file next to the catalog. */
-  async write<T>(fn: (db: Duck) => Promise<T>, afterSwap?: (result: T) => Promise<void>): Promise<T> {
+  private async write<T>(fn: (db: Duck) => Promise<T>, afterSwap?: (result: T) => Promise<void>): Promise<T> {
     await mkdir(this.lakeDir, { recursive: true });
     return withLock(`${this.file}.lock`, async () => {
       const tmp = `${this.file}.next-${process.pid}-${Math.random().toString(36).slice(2)}`;
