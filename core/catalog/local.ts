@@ -16,7 +16,7 @@ import type { RunRecord } from '../runs/record.ts';
 import { str } from '../sql/quote.ts';
 import { createView } from '../engine/views.ts';
 import { atomicWrite, withLock } from '../storage/local.ts';
-import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
+import { historyCounts, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
 
 export const CATALOG_FILE = 'catalog.duckdb';
@@ -83,6 +83,12 @@ export class LocalCatalog implements Catalog {
     return join(this.lakeDir, '_strata', 'catalog', 'tables', `${layer}.${name}.json`);
   }
 
+  /** One writer at a time per entry (a lock file beside it): the version check and the write are one step. */
+  private async lockEntry<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    await mkdir(join(path, '..'), { recursive: true });
+    return withLock(`${path}.lock`, fn);
+  }
+
   private async readEntry(path: string): Promise<CatalogEntry | undefined> {
     return readFile(path, 'utf8').then((t) => JSON.parse(t) as CatalogEntry, () => undefined);
   }
@@ -95,8 +101,7 @@ export class LocalCatalog implements Catalog {
   async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
     const stamp = `v${m.version}:${table.glue.Parameters['strata.schema_hash'] ?? ''}`;
     const path = this.entryPath(table.layer, table.name);
-    await mkdir(join(path, '..'), { recursive: true });
-    return withLock(`${path}.lock`, async () => {
+    return this.lockEntry(path, async () => {
       const prev = await this.readEntry(path);
       const held = prev?.table?.version;
       // A newer version is registered already (concurrent runs register in any order), or this one is.
@@ -117,8 +122,7 @@ export class LocalCatalog implements Catalog {
     const stamp = `files:${createHash('sha256').update(JSON.stringify([table.glue, files])).digest('hex').slice(0, 32)}`;
     const path = this.entryPath(table.layer, table.name);
     if ((await this.readEntry(path))?.stamp === stamp) return;
-    await mkdir(join(path, '..'), { recursive: true });
-    await withLock(`${path}.lock`, () => atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
+    await this.lockEntry(path, () => atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
   }
 
   /** Which entry stamps catalog.duckdb holds; written after each swap, under the catalog lock. */
@@ -151,18 +155,18 @@ export class LocalCatalog implements Catalog {
    * when nothing did. Readers call this before they attach; a reader attached to an older file keeps its snapshot.
    */
   async materialize(): Promise<void> {
-    const exists = () => stat(this.file).then(() => true, () => false);
-    const held = async (): Promise<Record<string, string>> => {
-      if (!(await exists())) return {};
-      return readFile(this.materializedFile, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({}));
-    };
+    // What catalog.duckdb holds: nothing when there is no file yet (or it was deleted).
+    const held = (): Promise<Record<string, string> | undefined> => stat(this.file).then(
+      () => readFile(this.materializedFile, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({})),
+      () => undefined);
     const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
-    if ((await exists()) && !stale(await this.wanted(), await held()).length) return;
+    const have = await held();
+    if (have && !stale(await this.wanted(), have).length) return;
     let state: Record<string, string> = {};
     await this.write(async (db) => {
       // Again under the lock: another materialisation may have just applied some of it.
       const shown = await this.wanted();
-      const have = await held();
+      const have = (await held()) ?? {};
       for (const s of stale(shown, have)) await s.apply(db);
       state = { ...have, ...Object.fromEntries(shown.map((s) => [s.key, s.stamp])) };
     }, () => atomicWrite(this.materializedFile, JSON.stringify(state)));
@@ -245,7 +249,7 @@ interface TableEntry {
 function entryOf(m: TableManifest): TableEntry {
   return {
     version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
-    history: m.history.map((h) => ({ version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: h.collected?.partitions ?? h.changes.length, rows: h.collected?.rows ?? h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) })),
+    history: m.history.map((h) => { const n = historyCounts(h); return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows }; }),
     schemaHistory: m.schemaHistory ?? [],
   };
 }

@@ -189,16 +189,18 @@ function countRead(parts: Map<string, PartitionVersion[]>): number {
 async function goldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
   if (!parts.length) return new Map();
   // Each partition's representative value as text: the partition value, or the start of a transform's period.
+  const transform = inc.rep.kind === 'source' ? inc.rep.transform : 'identity';
+  const asIs = transform === 'identity';
   const text = (p: PartitionVersion): string | null => {
     const v = p.values[0] ?? null;
-    if (v === null || inc.rep.kind === 'partition' || inc.rep.transform === 'identity') return v;
-    return inc.rep.transform === 'day' ? `${v} 00:00:00`
-      : inc.rep.transform === 'month' ? `${v}-01 00:00:00`
-      : inc.rep.transform === 'year' ? `${v}-01-01 00:00:00`
-      : inc.rep.transform === 'hour' ? `${v.slice(0, 10)} ${v.slice(11, 13)}:00:00`
+    if (v === null || asIs) return v;
+    return transform === 'day' ? `${v} 00:00:00`
+      : transform === 'month' ? `${v}-01 00:00:00`
+      : transform === 'year' ? `${v}-01-01 00:00:00`
+      : transform === 'hour' ? `${v.slice(0, 10)} ${v.slice(11, 13)}:00:00`
       : v;
   };
-  const typed = inc.rep.kind === 'partition' || inc.rep.transform === 'identity' ? `CAST(__text AS ${inc.rep.type})` : `CAST(CAST(__text AS TIMESTAMP) AS ${inc.rep.type})`;
+  const typed = asIs ? `CAST(__text AS ${inc.rep.type})` : `CAST(CAST(__text AS TIMESTAMP) AS ${inc.rep.type})`;
   const list = (xs: Array<string | null>) => `[${xs.map((x) => (x === null ? 'NULL' : str(x))).join(', ')}]::VARCHAR[]`;
   // Two lists unnested side by side: one expression bound once, not one per partition (366 of them in a year).
   const rows = await db.all<{ path: string; g: string | null }>(`SELECT path, CAST(${inc.partitionExpr} AS VARCHAR) AS g FROM (

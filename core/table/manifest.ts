@@ -163,9 +163,14 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   const history = m.history.map((h) => {
     if (h.collected || Date.parse(h.at) >= cutoff) return h;
     compacted++;
-    return { ...h, changes: [], collected: { partitions: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) } };
+    return { ...h, changes: [], collected: historyCounts(h) };
   });
   if (!expired.length && !compacted) return { manifest: m, expired, compacted };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
   return { manifest: { ...m, retired: keep, history }, expired, compacted };
+}
+
+/** How many partitions a history entry changed and how many rows they held, also after gc dropped its changes. */
+export function historyCounts(h: HistoryEntry): { partitions: number; rows: number } {
+  return h.collected ?? { partitions: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) };
 }
