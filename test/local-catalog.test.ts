@@ -1,6 +1,6 @@
 // The local catalog: a publish writes the table's entry (one small file, swapped by rename); catalog.duckdb is the
 // readers' materialisation of the entries, rebuilt by copy-and-swap only when an entry changed.
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TableManifest } from '../core/table/manifest.ts';
@@ -67,5 +67,15 @@ describe('local catalog', () => {
     expect(was.runs).toHaveLength(1);
     rmSync(catalogFile(l));
     expect(await everything()).toEqual(was);
+  });
+
+  it('a damaged entry is an error naming the file, not a table silently left out of catalog.duckdb', async () => {
+    const { l } = await twoDays();
+    const entry = join(l.dir, '_strata/catalog/tables/silver.orders.json');
+    writeFileSync(entry, readFileSync(entry, 'utf8').slice(0, 100));
+    rmSync(catalogFile(l));
+    await expect(l.query('SELECT count(*) AS n FROM silver.orders')).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile', message: expect.stringContaining(`catalog entry ${entry} is not valid JSON`),
+    });
   });
 });

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
+import { ERRORS, StrataError } from '../errors.ts';
 import type { GlueTableInput } from '../plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
 import { str } from '../sql/quote.ts';
@@ -89,8 +90,16 @@ export class LocalCatalog implements Catalog {
     return withLock(`${path}.lock`, fn);
   }
 
+  /** The entry, or undefined when there is none; a damaged one is an error (never a table silently left out). */
   private async readEntry(path: string): Promise<CatalogEntry | undefined> {
-    return readFile(path, 'utf8').then((t) => JSON.parse(t) as CatalogEntry, () => undefined);
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as CatalogEntry;
+    } catch (e) {
+      throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} is not valid JSON (${(e as Error).message}): `
+        + 'delete it, and the next registration of that table (an ingest, strata refresh) writes it again from the manifest');
+    }
   }
 
   /**
