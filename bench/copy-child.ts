@@ -1,7 +1,7 @@
 // The baseline in a fresh process, like the strata child: a bare DuckDB COPY of the CSV to partitioned Parquet.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { withDuck, pathLit } from '../core/engine/duckdb.ts';
+import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
 
 const [file, dir] = process.argv.slice(2) as [string, string];
 await mkdir(dir, { recursive: true });

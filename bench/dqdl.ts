@@ -9,8 +9,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Duck, pathLit } from '../core/engine/duckdb.ts';
-import { evaluateRules } from '../core/dqdl/evaluate.ts';
+import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
+import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import type { RuleContext } from '../core/dqdl/types.ts';
 

@@ -2,8 +2,8 @@
 // of the same table in the same lake. (Synthetic rows generated here: this is a cost measurement, not a demo.)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withDuck, pathLit } from '../core/engine/duckdb.ts';
-import { refreshGold } from '../core/gold/refresh.ts';
+import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
+import { refreshGold } from '../runtime/gold/refresh.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { fmt, freshDir, median } from './lib.ts';

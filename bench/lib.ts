@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { withDuck, pathLit } from '../core/engine/duckdb.ts';
+import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
 import { vegaDataDir } from '../cli/commands/demo.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
 import { openLocalLake, type LocalLake } from '../workflows/lake.ts';

@@ -1,9 +1,9 @@
 // Issue 3 figure: what the local state machine (interpreter + middy handlers) adds to an ingest, against calling
 // the same core steps one after the other. The direct path exists only here, as the baseline.
-import { commitSilver } from '../core/pipeline/commit.ts';
-import { recordSuccess } from '../core/pipeline/record.ts';
-import { registerSilver } from '../core/pipeline/register.ts';
-import { stage } from '../core/pipeline/stage.ts';
+import { commitSilver } from '../runtime/pipeline/commit.ts';
+import { recordSuccess } from '../runtime/pipeline/record.ts';
+import { registerSilver } from '../runtime/pipeline/register.ts';
+import { stage } from '../runtime/pipeline/stage.ts';
 import { newRunId } from '../workflows/ingest-local.ts';
 import { flightsCsv, flightsLake, fmt, timedIngest } from './lib.ts';
 

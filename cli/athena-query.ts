@@ -2,11 +2,11 @@
 // the same as locally (silver.x, gold.x); they become the stage's Glue databases (strata_dev_gold.x) through the
 // parser's offsets, exactly as gold SQL is translated (core/gold/athena.ts), so nothing else in the SQL changes.
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { withDuck } from '../core/engine/duckdb.ts';
-import { AthenaQueryRunner, type AthenaResult } from '../core/engine/athena.ts';
+import { withDuck } from '../runtime/engine/duckdb.ts';
+import { AthenaQueryRunner, type AthenaResult } from '../runtime/engine/athena.ts';
 import { athenaTableNames } from '../core/gold/athena.ts';
 import { parseSql } from '../core/gold/ast.ts';
-import { physicalNames } from '../stacks/naming.ts';
+import { physicalNames } from '../core/naming.ts';
 
 export interface AthenaTarget {
   app: string;

@@ -2,7 +2,7 @@
 import { formatDiagnostic, hasErrors } from '../core/schema/diagnostics.ts';
 import { StrataError } from '../core/errors.ts';
 import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
-import type { GlobalOptions } from './main.ts';
+import type { GlobalOptions } from './command.ts';
 
 export async function openLake(global: GlobalOptions): Promise<LocalLake> {
   const lake = await openLocalLake({ ...(global.lake ? { lake: global.lake } : {}), ...(global.schemas ? { schemas: global.schemas } : {}) });

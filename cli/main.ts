@@ -1,21 +1,8 @@
 // Argument parsing and dispatch. Each command lives in cli/commands/<name>.ts and returns an exit code.
 import { parseArgs } from 'node:util';
 import { isStrataError } from '../core/errors.ts';
+import type { Command, GlobalOptions } from './command.ts';
 import { out } from './output.ts';
-
-export interface GlobalOptions {
-  lake?: string;
-  schemas?: string;
-  json: boolean;
-  verbose: boolean;
-}
-
-export interface Command {
-  summary: string;
-  usage: string;
-  options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string }>;
-  run: (args: { positionals: string[]; values: Record<string, unknown>; global: GlobalOptions }) => Promise<number>;
-}
 
 const GLOBAL = {
   lake: { type: 'string' as const, description: 'local lake folder (default .strata/lake, or STRATA_LAKE)' },

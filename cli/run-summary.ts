@@ -1,5 +1,5 @@
 // How a run is shown to a person: one status line, then what went wrong and where to look.
-import type { RunRecord } from '../core/runs/record.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
 import { plural } from './output.ts';
 
 const MARK: Record<string, string> = { SUCCEEDED: '✓', SKIPPED: '=', REJECTED: '✗', HALTED: '■', FAILED: '✗' };

@@ -1,13 +1,14 @@
 // Every step of the state machine, bound to its core function and payload schema. Lambda entries (stage.ts, …)
 // and the local executor both take their handlers from here.
-import { commitSilver, type CommitInput } from '../core/pipeline/commit.ts';
-import type { RunInput, RunState } from '../core/pipeline/payloads.ts';
-import { recordFailure, recordSuccess, rejectFile } from '../core/pipeline/record.ts';
-import { registerSilver } from '../core/pipeline/register.ts';
-import { checkSilverQuality, haltBatch, type QualityInput } from '../core/pipeline/quality.ts';
-import { stage } from '../core/pipeline/stage.ts';
-import { refreshGold, type GoldInput } from '../core/gold/refresh.ts';
-import type { StepName } from '../workflows/asl.ts';
+import { commitSilver, type CommitInput } from '../runtime/pipeline/commit.ts';
+import type { RunInput, RunState } from '../runtime/pipeline/payloads.ts';
+import { recordFailure, recordSuccess, rejectFile } from '../runtime/pipeline/record.ts';
+import { registerSilver } from '../runtime/pipeline/register.ts';
+import { checkSilverQuality, haltBatch, type QualityInput } from '../runtime/pipeline/quality.ts';
+import { stage } from '../runtime/pipeline/stage.ts';
+import { refreshGold } from '../runtime/gold/refresh.ts';
+import type { GoldInput } from '../runtime/gold/types.ts';
+import type { StepName } from '../core/plan/steps.ts';
 import { commitSchema, datasetSchema, goldSchema, haltSchema, qualitySchema, runInputSchema, runStateSchema } from './lib/schemas.ts';
 import { defineStep, type StepDefinition } from './lib/step.ts';
 

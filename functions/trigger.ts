@@ -19,11 +19,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { resolveEventKey } from '../core/aws/event-key.ts';
-import { errorName } from '../core/aws/retry.ts';
-import { objectCreatedEvents, type ObjectCreated } from '../core/aws/s3-events.ts';
-import type { RunInput } from '../core/pipeline/payloads.ts';
-import { decodeEventKey } from '../core/storage/s3.ts';
+import { resolveEventKey } from '../runtime/aws/event-key.ts';
+import { errorName } from '../runtime/aws/retry.ts';
+import { objectCreatedEvents, type ObjectCreated } from '../runtime/aws/s3-events.ts';
+import type { RunInput } from '../runtime/pipeline/payloads.ts';
+import { decodeEventKey } from '../runtime/storage/s3.ts';
 import { executionName } from './lib/execution-name.ts';
 import { logger } from './lib/step.ts';
 

@@ -21,7 +21,7 @@ export function lakeUri(refs: LakeRefs, key: string): string {
 
 /**
  * Where an unpartitioned table points until its first register: the folder the Glue adapter uses for "no data"
- * (EMPTY_FOLDER in core/catalog/glue.ts; a test keeps them equal). Not the table root, whose version folders Athena
+ * (EMPTY_FOLDER in runtime/catalog/glue.ts; a test keeps them equal). Not the table root, whose version folders Athena
  * would all read. A partitioned table's location is its root (partitions carry the versions).
  */
 export const EMPTY_FOLDER = '_empty/';
@@ -85,7 +85,7 @@ export function goldTable(refs: LakeRefs, g: GoldPlan): ResourceSpec {
 
 /**
  * strata.runs over _strata/runs/<dataset>/<run>.json, exactly as the Glue adapter defines it (runsTableInput in
- * core/catalog/glue.ts, carried in the model). Static: the deploy owns it, no run ever registers anything in it.
+ * runtime/catalog/glue.ts, carried in the model). Static: the deploy owns it, no run ever registers anything in it.
  */
 export function runsTable(refs: LakeRefs, model: LakeModel): ResourceSpec {
   const t = model.runsTable;

@@ -1,7 +1,7 @@
 // The lake model of a schema folder, computed in-process (DuckDB binds the gold SQL). Used by describe-cli.ts
 // (the child process sst.config.ts runs) and by the tests.
-import { runsTableInput } from '../core/catalog/glue.ts';
-import { metricsTableInput } from '../core/catalog/metrics-table.ts';
+import { runsTableInput } from '../runtime/catalog/glue.ts';
+import { metricsTableInput } from '../runtime/catalog/metrics-table.ts';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import type { GlueTableInput } from '../core/plan/glue-table.ts';
@@ -22,7 +22,7 @@ export async function describeProject(dir: string): Promise<{ model?: LakeModel;
 
 /** The model of compiled plans and analysed gold tables, with the run-record table the runtime expects. */
 export function lakeModel(plans: DatasetPlan[], gold: GoldPlan[]): LakeModel {
-  // The Glue adapter defines strata.runs (core/catalog/glue.ts); locations stay lake-relative like the plans'.
+  // The Glue adapter defines strata.runs (runtime/catalog/glue.ts); locations stay lake-relative like the plans'.
   const runsTable = runsTableInput('', (key) => key).TableInput as GlueTableInput;
   const metricsTable = metricsTableInput('', (key) => key).TableInput as GlueTableInput;
   return { plans, gold, runsTable, metricsTable };

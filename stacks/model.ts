@@ -17,7 +17,7 @@ export interface LakeModel {
   gold: GoldPlan[];
   /** strata.runs over the run records, as the Glue adapter defines it (lake-relative location). */
   runsTable: GlueTableInput;
-  /** strata.quality_metrics over the gates' metric files (core/catalog/metrics-table.ts). */
+  /** strata.quality_metrics over the gates' metric files (runtime/catalog/metrics-table.ts). */
   metricsTable: GlueTableInput;
 }
 

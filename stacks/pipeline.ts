@@ -2,9 +2,10 @@
 // core/plan/access.ts derives for that step of that dataset), the state machine itself — the definition
 // workflows/asl.ts renders, with function ARNs in place of its placeholders — and an alarm on failed executions.
 // The steps come from the rendered definition's Task states, so a step added to the ASL gets a function here.
-import { accessFor, PIPELINE_STEPS, type PipelineStep } from '../core/plan/access.ts';
+import { accessFor } from '../core/plan/access.ts';
+import { STEPS, type StepName } from '../core/plan/steps.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
-import { renderAsl, substituteResources, taskStates, type StepName } from '../workflows/asl.ts';
+import { renderAsl, substituteResources, taskStates } from '../workflows/asl.ts';
 import { alarmOnAny } from './alerts.ts';
 import { document, functionLogs, iamStatements, logGroupArn, trustPolicy, type PolicyDocument } from './iam.ts';
 import { goldTablesOf, type LakeModel } from './model.ts';
@@ -14,7 +15,7 @@ import { ref } from './tokens.ts';
 import type { FunctionArgs } from './types.ts';
 
 /** Steps that run DuckDB (sized from the schema's `lambda:`); the others only move objects and catalog entries. */
-export const DUCKDB_STEPS: readonly PipelineStep[] = ['stage', 'quality', 'commit', 'gold'];
+export const DUCKDB_STEPS: readonly StepName[] = ['stage', 'quality', 'commit', 'gold'];
 
 export const DEFAULT_SIZE = { memory: 1769, ephemeralStorageMb: 2048 } as const;
 export const LIGHT_SIZE = { memory: 512, ephemeralStorageMb: 512 } as const;
@@ -116,7 +117,7 @@ export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan
 export function stepPolicy(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName, stateMachineArn: (dataset: string) => string): PolicyDocument {
   return document([
     functionLogs(refs.names.function(plan.dataset, step)),
-    ...iamStatements(accessFor(plan, step as PipelineStep, { gold: model.gold }), refs, stateMachineArn),
+    ...iamStatements(accessFor(plan, step as StepName, { gold: model.gold }), refs, stateMachineArn),
   ]);
 }
 
@@ -143,7 +144,7 @@ export function pipelineResources(refs: LakeRefs, model: LakeModel, plan: Datase
   const n = datasetNames(plan.dataset);
   const asl = datasetAsl(model, plan);
   const steps = stepsOf(asl);
-  const unknown = steps.filter((s) => !(PIPELINE_STEPS as readonly string[]).includes(s));
+  const unknown = steps.filter((s) => !(STEPS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`steps without an access definition in core/plan/access.ts: ${unknown.join(', ')}`);
   const out: ResourceSpec[] = [];
   for (const step of steps) {

@@ -1,7 +1,7 @@
 // The lake's shared resources as the per-dataset builders see them: logical names, the tokens of their outputs and
 // the physical names that are fixed. One place, so a builder can never refer to a resource that does not exist.
 import { ATHENA_PIPELINE_RESULTS, type CatalogDatabase, type Location } from '../core/plan/access.ts';
-import { pascal, physicalNames, type PhysicalNames } from './naming.ts';
+import { pascal, physicalNames, type PhysicalNames } from '../core/naming.ts';
 import type { StageConfig } from './config.ts';
 import { ref } from './tokens.ts';
 

@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { athenaValue } from '../core/aws/athena-values.ts';
-import { AthenaQueryRunner } from '../core/engine/athena.ts';
+import { athenaValue } from '../runtime/aws/athena-values.ts';
+import { AthenaQueryRunner } from '../runtime/engine/athena.ts';
 import { isTransient } from '../functions/lib/errors.ts';
 
 let client: AthenaClient;

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsEnvironment } from '../functions/lib/aws-context.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
-import { PIPELINE_STEPS } from '../core/plan/access.ts';
+import { STEPS } from '../core/plan/steps.ts';
 import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
 import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
@@ -43,7 +43,7 @@ const call = async (step: string, event: unknown) => (await entry(step)).handler
 
 describe('Lambda entries', () => {
   it('every step the stacks deploy has an entry exporting handler', async () => {
-    for (const step of PIPELINE_STEPS) expect(typeof (await entry(step)).handler, step).toBe('function');
+    for (const step of STEPS) expect(typeof (await entry(step)).handler, step).toBe('function');
   });
 
   it('run a file from bronze to Glue with the ports built from the environment', async () => {

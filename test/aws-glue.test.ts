@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-glue';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GlueCatalog, runsTableInput } from '../core/catalog/glue.ts';
+import { GlueCatalog, runsTableInput } from '../runtime/catalog/glue.ts';
 import { tableInput } from '../core/plan/glue-table.ts';
-import type { PartitionVersion, TableManifest } from '../core/table/manifest.ts';
+import type { PartitionVersion, TableManifest } from '../runtime/table/manifest.ts';
 import { isTransient } from '../functions/lib/errors.ts';
 
 const LAKE = 's3://lake-bucket/dev/';

@@ -11,7 +11,7 @@ import {
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEventKey, S3Storage } from '../core/storage/s3.ts';
+import { decodeEventKey, S3Storage } from '../runtime/storage/s3.ts';
 import { isTransient } from '../functions/lib/errors.ts';
 
 const body = (text: string | Buffer) => sdkStreamMixin(Readable.from([Buffer.from(text)]));

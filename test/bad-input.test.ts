@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../core/runs/record.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const events = `dataset: events
@@ -344,7 +344,7 @@ describe('bad input', () => {
 
   it('32 Parquet: wrong types and missing values are quarantined per row', async () => {
     const file = await lenient.file('typed.parquet', '');
-    const { withDuck, pathLit } = await import('../core/engine/duckdb.ts');
+    const { withDuck, pathLit } = await import('../runtime/engine/duckdb.ts');
     await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1::BIGINT, 'a', TIMESTAMPTZ '2025-01-01 10:00:00+02'), (3000000000::BIGINT, 'b', NULL), (3, NULL, NULL)) t(id, label, "at")) TO ${pathLit(file)} (FORMAT parquet)`));
     const { record: r } = await lenient.ingest('pq', file);
     expect(r).toMatchObject({ rowsIn: 3, rowsValid: 1, rowsQuarantined: 2 });

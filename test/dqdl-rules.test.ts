@@ -1,9 +1,9 @@
 // DQDL rule semantics on real DuckDB, with expectations computed by hand from the fixture rows below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Duck } from '../core/engine/duckdb.ts';
+import { Duck } from '../runtime/engine/duckdb.ts';
 import { checkRules, compileRules } from '../core/dqdl/compile.ts';
 import { toNumber } from '../core/dqdl/interpret.ts';
-import { evaluateRules } from '../core/dqdl/evaluate.ts';
+import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import type { RuleContext, RuleResult } from '../core/dqdl/types.ts';
 

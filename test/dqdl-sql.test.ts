@@ -5,9 +5,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Duck } from '../core/engine/duckdb.ts';
+import { Duck } from '../runtime/engine/duckdb.ts';
 import { compileRules } from '../core/dqdl/compile.ts';
-import { evaluateRules, evaluateWith } from '../core/dqdl/evaluate.ts';
+import { evaluateRules, evaluateWith } from '../runtime/quality/evaluate-rules.ts';
 import { interpretResults } from '../core/dqdl/interpret.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import type { CompiledRuleset, QueryOutput, RuleContext, RuleResult } from '../core/dqdl/types.ts';

@@ -1,7 +1,7 @@
 // Sessions on the shared DuckDB instance: what a gold refresh creates (schemas, views, temp tables) is its own,
 // concurrent sessions do not see each other, and a released session leaves nothing behind.
 import { describe, expect, it } from 'vitest';
-import { Duck, withDuckSession } from '../core/engine/duckdb.ts';
+import { Duck, withDuckSession } from '../runtime/engine/duckdb.ts';
 
 describe('DuckDB sessions', () => {
   it('concurrent sessions each see only their own silver schema and temp tables; released ones are detached', async () => {

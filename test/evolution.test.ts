@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
-import { checkAgainstLake } from '../core/schema/evolution-check.ts';
+import { checkAgainstLake } from '../runtime/schema/evolution-check.ts';
 import { compareSchemas } from '../core/schema/evolution.ts';
 import { loadProject } from '../core/project.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';

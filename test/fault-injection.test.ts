@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Storage } from '../core/storage/port.ts';
+import type { Storage } from '../runtime/storage/port.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { TransientError } from '../functions/lib/errors.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';

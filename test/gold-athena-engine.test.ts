@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Duck, pathLit } from '../core/engine/duckdb.ts';
-import type { AthenaEngine } from '../core/pipeline/context.ts';
+import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
+import type { AthenaEngine } from '../runtime/pipeline/context.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const gold = (engine: string, quality = '') => `gold:

@@ -2,7 +2,7 @@
 // UNLOAD batches), and the translated SQL giving the same rows as the local path.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { withDuck } from '../core/engine/duckdb.ts';
+import { withDuck } from '../runtime/engine/duckdb.ts';
 import { analyzeGold } from '../core/gold/analyze.ts';
 import { parseSql } from '../core/gold/ast.ts';
 import { athenaTableNames, distinctPartitionsSql, driverFilter, unloadStatements, type AthenaNames } from '../core/gold/athena.ts';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS_COLUMNS } from '../core/catalog/metrics-table.ts';
+import { METRICS_COLUMNS } from '../runtime/catalog/metrics-table.ts';
 import { renderAsl } from '../workflows/asl.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Duck, pathLit } from '../core/engine/duckdb.ts';
-import type { TableManifest } from '../core/table/manifest.ts';
+import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const lakes: TestLake[] = [];

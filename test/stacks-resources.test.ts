@@ -15,10 +15,10 @@ import { describeProject, lakeModel } from '../stacks/describe.ts';
 import { EXAMPLE_AWS, renderExample } from '../stacks/example.ts';
 import { lakeResources } from '../stacks/lake.ts';
 import { loadModel, type LakeModel } from '../stacks/model.ts';
-import { fit, physicalNames } from '../stacks/naming.ts';
+import { fit, physicalNames } from '../core/naming.ts';
 import { EMPTY_FOLDER, tableArgs } from '../stacks/catalog.ts';
-import { EMPTY_FOLDER as RUNTIME_EMPTY_FOLDER, runsTableInput } from '../core/catalog/glue.ts';
-import { metricsTableInput } from '../core/catalog/metrics-table.ts';
+import { EMPTY_FOLDER as RUNTIME_EMPTY_FOLDER, runsTableInput } from '../runtime/catalog/glue.ts';
+import { metricsTableInput } from '../runtime/catalog/metrics-table.ts';
 import type { ResourceSpec } from '../stacks/resource.ts';
 
 const { accountId: ACCOUNT, region: REGION } = EXAMPLE_AWS;

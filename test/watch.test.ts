@@ -3,7 +3,7 @@ import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../core/runs/record.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
 import { BronzeWatcher } from '../workflows/watch.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 

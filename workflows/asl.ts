@@ -4,16 +4,7 @@
 import { FINAL_ERRORS } from '../core/errors.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
 import { hasRules } from '../core/schema/model.ts';
-
-export const STEPS = ['stage', 'quality', 'commit', 'register', 'gold', 'record', 'reject', 'halt', 'fail'] as const;
-export type StepName = (typeof STEPS)[number];
-
-export const resourceToken = (step: StepName) => `\${fn:${step}}`;
-
-export function stepOfResource(resource: string): StepName | undefined {
-  const m = /^\$\{fn:([a-z]+)\}$/.exec(resource);
-  return m && (STEPS as readonly string[]).includes(m[1]!) ? (m[1] as StepName) : undefined;
-}
+import { resourceToken, STEPS, stepOfResource, type StepName } from '../core/plan/steps.ts';
 
 /** Errors worth retrying: Lambda's own transient failures and what handlers classify as transient (throttling, 5xx). */
 export const TRANSIENT_ERRORS = [

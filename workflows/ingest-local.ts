@@ -2,8 +2,8 @@
 // interpreter. There is no other path to silver.
 import { basename } from 'node:path';
 import { layout } from '../core/plan/layout.ts';
-import type { RunInput } from '../core/pipeline/payloads.ts';
-import type { RunRecord } from '../core/runs/record.ts';
+import type { RunInput } from '../runtime/pipeline/payloads.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
 import { renderAsl } from './asl.ts';
 import { goldTablesFor } from './gold-order.ts';
 import type { LocalLake } from './lake.ts';

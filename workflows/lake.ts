@@ -1,14 +1,15 @@
 // A local lake: a folder with bronze/ silver/ quarantine/ gold/ _strata/ and catalog.duckdb, plus the compiled
 // plans of a schema folder. What the CLI, `strata dev`, the demo and the tests open.
 import { resolve } from 'node:path';
-import { LocalCatalog } from '../core/catalog/local.ts';
-import type { DuckOptions } from '../core/engine/duckdb.ts';
+import { LocalCatalog } from '../runtime/catalog/local.ts';
+import type { DuckOptions } from '../runtime/engine/duckdb.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
-import { goldSet, planSet, type PipelineContext } from '../core/pipeline/context.ts';
+import { goldSet, planSet } from '../core/plan/sets.ts';
+import type { PipelineContext } from '../runtime/pipeline/context.ts';
 import { hasErrors } from '../core/schema/diagnostics.ts';
 import { loadProject, type Project } from '../core/project.ts';
-import { LocalStorage } from '../core/storage/local.ts';
+import { LocalStorage } from '../runtime/storage/local.ts';
 
 export interface LocalLake {
   dir: string;

@@ -1,11 +1,12 @@
 // Runs a rendered state machine locally with a real Step Functions interpreter (aws-local-stepfunctions). Each
 // Task's "${fn:<step>}" resource is bound to that step's Lambda handler, called in-process with the local ports.
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
-import type { PipelineContext } from '../core/pipeline/context.ts';
-import type { ExecutionEvent } from '../core/runs/record.ts';
+import type { PipelineContext } from '../runtime/pipeline/context.ts';
+import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { steps } from '../functions/steps.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
-import { localArn, substituteResources, taskStates, type StepName } from './asl.ts';
+import type { StepName } from '../core/plan/steps.ts';
+import { localArn, substituteResources, taskStates } from './asl.ts';
 
 export type StepFn = (input: any) => Promise<unknown>;
 

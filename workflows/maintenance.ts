@@ -1,10 +1,12 @@
 // Maintenance of a local lake: rollback, garbage collection, forced gold refresh. Each works on manifests through
 // the same core functions the pipeline uses, then brings the catalog in line.
-import { goldShape, refreshGold, type GoldOutput } from '../core/gold/refresh.ts';
+import { goldShape } from '../core/gold/analyze.ts';
+import { refreshGold } from '../runtime/gold/refresh.ts';
+import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
-import { syncToLatest } from '../core/pipeline/register.ts';
-import { gcStaging, gcTable, type GcResult } from '../core/table/gc.ts';
-import { rollbackTable, type RollbackResult } from '../core/table/rollback.ts';
+import { syncToLatest } from '../runtime/pipeline/register.ts';
+import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
+import { rollbackTable, type RollbackResult } from '../runtime/table/rollback.ts';
 import { StrataError, ERRORS } from '../core/errors.ts';
 import { newRunId } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';

@@ -3,7 +3,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { RunRecord } from '../core/runs/record.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
 import { ingestKey, type IngestOptions } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';
 

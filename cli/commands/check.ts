@@ -1,12 +1,12 @@
 // strata check: every schema file, every rule, every rendered state machine. Exit 1 on any error.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkAgainstLake } from '../../core/schema/evolution-check.ts';
-import { LocalStorage } from '../../core/storage/local.ts';
+import { checkAgainstLake } from '../../runtime/schema/evolution-check.ts';
+import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
 import { loadProject } from '../../core/project.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out, plural } from '../output.ts';
 
 export const check: Command = {

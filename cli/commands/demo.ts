@@ -3,11 +3,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { withDuck, pathLit } from '../../core/engine/duckdb.ts';
-import type { RunRecord } from '../../core/runs/record.ts';
+import { withDuck, pathLit } from '../../runtime/engine/duckdb.ts';
+import type { RunRecord } from '../../runtime/runs/record.ts';
 import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out, Progress, table } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 import { queryLocal } from './query.ts';

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { BronzeWatcher } from '../../workflows/watch.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 

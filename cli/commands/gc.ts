@@ -1,7 +1,7 @@
 // strata gc: delete replaced versions older than the retention window, orphaned folders and old staging.
 import { garbageCollect } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out, plural } from '../output.ts';
 
 export const gc: Command = {

@@ -1,9 +1,9 @@
 // strata ingest <dataset> <file>...: copy each file into local bronze and run the dataset's state machine on it.
 import { existsSync, statSync } from 'node:fs';
-import type { RunRecord } from '../../core/runs/record.ts';
+import type { RunRecord } from '../../runtime/runs/record.ts';
 import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out, plural, Progress } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 

@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { withDuck } from '../../core/engine/duckdb.ts';
+import { withDuck } from '../../runtime/engine/duckdb.ts';
 import { loadSchemaText } from '../../core/schema/load.ts';
 import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
-import { inferSchema, renderSchemaYaml } from '../../core/schema/infer.ts';
-import type { Command } from '../main.ts';
+import { inferSchema, renderSchemaYaml } from '../../runtime/schema/infer.ts';
+import type { Command } from '../command.ts';
 import { out } from '../output.ts';
 
 export const init: Command = {

@@ -2,7 +2,7 @@
 import { renderAsl } from '../../workflows/asl.ts';
 import { goldTablesFor } from '../../workflows/gold-order.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out } from '../output.ts';
 
 export const plan: Command = {

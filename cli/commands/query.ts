@@ -1,12 +1,12 @@
 // strata query "<sql>": SQL over the local catalog (silver.*, gold.*, quarantine.*, strata.*).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_FILE, LocalCatalog } from '../../core/catalog/local.ts';
-import { Duck } from '../../core/engine/duckdb.ts';
+import { CATALOG_FILE, LocalCatalog } from '../../runtime/catalog/local.ts';
+import { Duck } from '../../runtime/engine/duckdb.ts';
 import { engineMessage } from '../../core/errors.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { csv, out, table } from '../output.ts';
 
 export const query: Command = {

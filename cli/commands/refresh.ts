@@ -1,7 +1,7 @@
 // strata refresh <gold table>: recompute a gold table from silver (all partitions), write–audit–publish.
 import { refresh as refreshLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out } from '../output.ts';
 
 export const refresh: Command = {

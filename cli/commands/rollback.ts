@@ -1,7 +1,7 @@
 // strata rollback <dataset|gold table> --to <run id>
 import { rollback as rollbackLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out } from '../output.ts';
 
 export const rollback: Command = {

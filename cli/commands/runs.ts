@@ -1,9 +1,9 @@
 // strata runs [<id>]: run history from the run records in the lake, or one run in detail with its execution path.
-import type { RunRecord } from '../../core/runs/record.ts';
+import type { RunRecord } from '../../runtime/runs/record.ts';
 import { summarizeEvents } from '../../workflows/local.ts';
-import { LocalStorage } from '../../core/storage/local.ts';
+import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { out, table } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 

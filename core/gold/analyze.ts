@@ -2,7 +2,6 @@
 // dependency order, portability problems, and — for incremental refresh — how a run's silver partitions map to the
 // gold partitions to recompute. DuckDB parses and binds the SQL against empty views of the silver schemas: no data
 // is read, nothing is written.
-import { Duck } from '../engine/duckdb.ts';
 import { engineMessage } from '../errors.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
 import { hashOf } from '../plan/compile.ts';
@@ -10,7 +9,8 @@ import { tableInput, type GlueTableInput } from '../plan/glue-table.ts';
 import { layout } from '../plan/layout.ts';
 import type { AppliedSchema } from '../schema/evolution.ts';
 import type { GoldSpec } from '../schema/model.ts';
-import type { TableShape } from '../table/store.ts';
+import type { TableShape } from '../plan/table-shape.ts';
+import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { ident, str } from '../sql/quote.ts';
 import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node } from './ast.ts';
 import { kindOfDuckType, portabilityFindings, type Finding, type Kind } from './portability.ts';
@@ -95,17 +95,12 @@ export function storageType(t: string): { duckdbType: string; glueType: string }
 }
 
 export async function analyzeGold(plans: readonly DatasetPlan[]): Promise<GoldAnalysis> {
-  const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
-  try {
-    return await analyzeWith(db, plans);
-  } finally {
-    db.close();
-  }
+  return withBinder((db) => analyzeWith(db, plans));
 }
 
 interface Entry { owner: string; index: number; spec: GoldSpec }
 
-async function analyzeWith(db: Duck, datasets: readonly DatasetPlan[]): Promise<GoldAnalysis> {
+async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Promise<GoldAnalysis> {
   const issues: GoldIssue[] = [];
   const entries: Entry[] = datasets.flatMap((d) => d.gold.map((spec, index) => ({ owner: d.dataset, index, spec })));
   const byDataset = new Map(datasets.map((d) => [d.dataset, d]));
@@ -257,7 +252,7 @@ export function readType(storage: string): string {
   return storage === 'TIMESTAMP_MS' ? 'TIMESTAMP' : storage;
 }
 
-function columnTypeOf(_db: Duck, byDataset: Map<string, DatasetPlan>, gold: GoldPlan[], r: { schema: string; table: string }, name: string): string | undefined {
+function columnTypeOf(_db: SqlSession, byDataset: Map<string, DatasetPlan>, gold: GoldPlan[], r: { schema: string; table: string }, name: string): string | undefined {
   if (r.schema.toLowerCase() === 'silver') {
     const d = byDataset.get(r.table);
     return d?.columns.find((c) => c.name === name)?.readType ?? d?.partitions.find((p) => p.name === name)?.duckdbType;
@@ -281,7 +276,7 @@ const SAMPLES = [
 const TRUNC: Record<string, string> = { day: 'day', hour: 'hour', month: 'month', year: 'year' };
 
 async function deriveIncremental(
-  db: Duck, spec: GoldSpec, select: Node, refs: ReturnType<typeof tableRefs>, byDataset: Map<string, DatasetPlan>,
+  db: SqlSession, spec: GoldSpec, select: Node, refs: ReturnType<typeof tableRefs>, byDataset: Map<string, DatasetPlan>,
 ): Promise<Incremental | { reason: string; fix: string; offset?: number }> {
   const fix = 'set refresh: full, or partition the gold table by an expression of the partition column of the silver table it aggregates (e.g. CAST(created_at AS DATE) AS day)';
   if (spec.partitionBy.length !== 1) {

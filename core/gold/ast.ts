@@ -1,7 +1,7 @@
 // Gold SQL as a syntax tree, from DuckDB's own parser (json_serialize_sql): table references, select items,
 // function calls, with their character offsets for diagnostics. Node shapes are DuckDB's; only what strata reads
 // is typed here.
-import type { Duck } from '../engine/duckdb.ts';
+import type { SqlSession } from '../sql/binder.ts';
 import { str } from '../sql/quote.ts';
 
 export type Node = Record<string, any>;
@@ -12,7 +12,7 @@ export interface ParsedSql {
   select: Node;
 }
 
-export async function parseSql(db: Duck, sql: string): Promise<ParsedSql | { error: string; offset?: number }> {
+export async function parseSql(db: SqlSession, sql: string): Promise<ParsedSql | { error: string; offset?: number }> {
   const rows = await db.all<{ j: string }>(`SELECT json_serialize_sql(${str(sql)}) AS j`);
   const ast = JSON.parse(rows[0]!.j) as Node;
   if (ast.error) {
@@ -27,7 +27,7 @@ export async function parseSql(db: Duck, sql: string): Promise<ParsedSql | { err
 }
 
 /** Turn (part of) a tree back into SQL text (DuckDB dialect). */
-export async function toSql(db: Duck, ast: Node): Promise<string> {
+export async function toSql(db: SqlSession, ast: Node): Promise<string> {
   const rows = await db.all<{ s: string }>(`SELECT json_deserialize_sql(${str(JSON.stringify(ast))}::JSON) AS s`);
   return rows[0]!.s;
 }

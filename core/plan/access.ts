@@ -12,14 +12,11 @@
 import { parseRules } from '../dqdl/parse.ts';
 import { leaves } from '../dqdl/ast.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
-import { goldSet } from '../pipeline/context.ts';
+import { goldSet } from './sets.ts';
 import { hasRules, type RuleList } from '../schema/model.ts';
 import type { DatasetPlan } from './compile.ts';
 import { layout } from './layout.ts';
-
-/** Every step a state machine can run (workflows/asl.ts STEPS; a test keeps the two lists equal). */
-export const PIPELINE_STEPS = ['stage', 'quality', 'commit', 'register', 'gold', 'record', 'reject', 'halt', 'fail'] as const;
-export type PipelineStep = (typeof PIPELINE_STEPS)[number];
+import type { StepName } from './steps.ts';
 
 /** Where keys live: bronze/… in the bronze location, every other layer in the lake location, Athena output apart. */
 export type Location = 'bronze' | 'lake' | 'results';
@@ -74,7 +71,7 @@ interface Grant {
 }
 
 /** The access one step of one dataset needs. */
-export function accessFor(plan: DatasetPlan, step: PipelineStep, opts: AccessOptions): AccessStatement[] {
+export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions): AccessStatement[] {
   const ds = plan.dataset;
   const staging = plan.prefixes.staging;
   const manifest = layout.manifest(plan.prefixes.silver);
@@ -82,7 +79,7 @@ export function accessFor(plan: DatasetPlan, step: PipelineStep, opts: AccessOpt
   const metrics = layout.metrics(ds);
   const records: Grant[] = [{ location: 'lake', prefix: runs, modes: ['write'] }];
   // Rejected and halted files keep their bad rows: staging → quarantine, then staging is removed and the
-  // quarantine table re-registered (core/pipeline/record.ts rejectFile).
+  // quarantine table re-registered (runtime/pipeline/record.ts rejectFile).
   const toQuarantine: Grant[] = [
     { location: 'lake', prefix: staging, modes: ['read', 'delete'] },
     { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'], list: plan.prefixes.quarantine },
@@ -149,7 +146,7 @@ function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
     ...silverReads.map((d): Grant => ({ location: 'lake', prefix: layout.silver(d), modes: ['read'] })),
     ...goldReads.map((g): Grant => ({ location: 'lake', prefix: layout.gold(g), modes: ['read'] })),
     ...tables.map((t): Grant => ({ location: 'lake', prefix: layout.gold(t.table), modes: ['read', 'write', 'delete'] })),
-    // The gold gates' metric history (core/quality/gold-audit.ts), for tables that have rules.
+    // The gold gates' metric history (runtime/quality/gold-audit.ts), for tables that have rules.
     ...tables.filter((t) => hasRules(t.quality))
       .map((t): Grant => ({ location: 'lake', prefix: layout.goldMetrics(t.table), modes: ['read', 'write'] })),
   ];

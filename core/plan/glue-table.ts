@@ -74,3 +74,8 @@ export function tableInput(t: TableDefInput): GlueTableInput {
     },
   };
 }
+
+/** Columns a reader sees: the table's columns, then its partition keys (as Glue lists them). */
+export function readColumns(glue: GlueTableInput): Array<{ name: string; type: string }> {
+  return [...glue.StorageDescriptor.Columns, ...glue.PartitionKeys].map((c) => ({ name: c.Name, type: c.Type }));
+}

@@ -6,7 +6,7 @@ import { isScalar, type Scalar } from 'yaml';
 import { checkRules } from '../dqdl/compile.ts';
 import { parseRules } from '../dqdl/parse.ts';
 import type { RuleContext } from '../dqdl/types.ts';
-import { readColumns } from '../engine/views.ts';
+import { readColumns } from '../plan/glue-table.ts';
 import { compile } from '../plan/compile.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
 import type { Diagnostic } from '../schema/diagnostics.ts';

@@ -5,15 +5,16 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GlueCatalog } from '../../core/catalog/glue.ts';
-import { AthenaQueryRunner } from '../../core/engine/athena.ts';
+import { GlueCatalog } from '../../runtime/catalog/glue.ts';
+import { AthenaQueryRunner } from '../../runtime/engine/athena.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { analyzeGold } from '../../core/gold/analyze.ts';
-import { goldSet, planSet, type PipelineContext } from '../../core/pipeline/context.ts';
+import { goldSet, planSet } from '../../core/plan/sets.ts';
+import type { PipelineContext } from '../../runtime/pipeline/context.ts';
 import { compile } from '../../core/plan/compile.ts';
 import { loadProject } from '../../core/project.ts';
 import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
-import { S3Storage } from '../../core/storage/s3.ts';
+import { S3Storage } from '../../runtime/storage/s3.ts';
 import type { ContextProvider } from './step.ts';
 
 /** What the stacks put in every step's environment (stacks/pipeline.ts pipelineEnvironment). */

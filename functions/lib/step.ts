@@ -7,7 +7,7 @@ import { transpileSchema } from '@middy/validator/transpile';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import type { PipelineContext } from '../../core/pipeline/context.ts';
+import type { PipelineContext } from '../../runtime/pipeline/context.ts';
 import { toNamedError } from './errors.ts';
 
 export const logger = new Logger({

@@ -2,7 +2,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duck } from '../../core/engine/duckdb.ts';
+import { Duck } from '../../runtime/engine/duckdb.ts';
 import { ingestFile, type IngestOptions, type IngestResult } from '../../workflows/ingest-local.ts';
 import { openLocalLake, type LocalLake } from '../../workflows/lake.ts';
 

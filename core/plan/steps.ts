@@ -1,0 +1,12 @@
+// The steps of every dataset's state machine: one Lambda function each in AWS, one in-process handler locally.
+// Named here once, for the ASL, the handlers, the access each step needs and the stacks.
+
+export const STEPS = ['stage', 'quality', 'commit', 'register', 'gold', 'record', 'reject', 'halt', 'fail'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export const resourceToken = (step: StepName) => `\${fn:${step}}`;
+
+export function stepOfResource(resource: string): StepName | undefined {
+  const m = /^\$\{fn:([a-z]+)\}$/.exec(resource);
+  return m && (STEPS as readonly string[]).includes(m[1]!) ? (m[1] as StepName) : undefined;
+}

@@ -1,0 +1,49 @@
+// Views over Parquet files, typed by the table definition (never by the first file): how the local catalog and
+// the engine running gold SQL read silver and gold tables.
+import { readColumns, type GlueTableInput } from '../../core/plan/glue-table.ts';
+import { ident, str } from '../../core/sql/quote.ts';
+import type { Duck } from './duckdb.ts';
+
+/** Glue (Hive) type → the DuckDB type a local reader sees. */
+export function duckTypeOfGlue(t: string): string | undefined {
+  const m = /^decimal\((\d+),(\d+)\)$/.exec(t);
+  if (m) return `DECIMAL(${m[1]},${m[2]})`;
+  const map: Record<string, string> = {
+    string: 'VARCHAR', boolean: 'BOOLEAN', int: 'INTEGER', bigint: 'BIGINT', double: 'DOUBLE', float: 'FLOAT',
+    date: 'DATE', timestamp: 'TIMESTAMP', smallint: 'SMALLINT', tinyint: 'TINYINT',
+  };
+  return map[t];
+}
+
+/**
+ * CREATE OR REPLACE VIEW <schema>.<name> over exactly these files. Types come from the table definition; with files
+ * of several schema versions, columns are matched by name (a column no file has yet reads as NULL).
+ */
+export async function createView(db: Duck, schema: string, name: string, glue: GlueTableInput, files: readonly string[], allColumnsPresent: boolean): Promise<void> {
+  const cols = readColumns(glue);
+  const target = `${ident(schema)}.${ident(name)}`;
+  if (!files.length) {
+    const select = cols.map((c) => `CAST(NULL AS ${duckTypeOfGlue(c.type) ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`).join(', ');
+    await db.run(`CREATE OR REPLACE VIEW ${target} AS SELECT ${select} WHERE false`);
+    return;
+  }
+  const list = `[${files.map(str).join(', ')}]`;
+  // Files of one schema version need no union by name, which reads every footer each time the view is bound;
+  // files of several versions do (otherwise DuckDB would use the first file's columns for all).
+  const source = `read_parquet(${list}, union_by_name = ${allColumnsPresent ? 'false' : 'true'}, hive_partitioning = false)`;
+  const present = allColumnsPresent
+    ? new Set(cols.map((c) => c.name))
+    : new Set((await db.columns(`SELECT * FROM ${source}`)).map((c) => c.name));
+  const select = cols.map((c) => {
+    const t = duckTypeOfGlue(c.type);
+    if (!present.has(c.name)) return `CAST(NULL AS ${t ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`;
+    return t ? `CAST(${ident(c.name)} AS ${t}) AS ${ident(c.name)}` : ident(c.name);
+  }).join(', ');
+  await db.run(`CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM ${source}`);
+}
+
+/** Nested Hive types (only quarantine uses one) in DuckDB syntax. */
+function glueToDuckNested(t: string): string {
+  return t.replace(/array<(.*)>$/, '$1[]').replace(/struct<(.*)>/, (_, inner: string) =>
+    `STRUCT(${inner.split(',').map((f) => { const [n, ty] = f.split(':'); return `${ident(n!)} ${duckTypeOfGlue(ty!) ?? 'VARCHAR'}`; }).join(', ')})`);
+}

@@ -1,0 +1,91 @@
+// The write of write–audit–publish on Athena (`engine: athena`, for data beyond one Lambda). The gold SQL runs in
+// Athena with table names mapped to the Glue databases and the driver restricted to the partitions to recompute:
+//   1. one query counts the rows per gold partition (what will be written, and the values to split UNLOADs by);
+//   2. the table's gate audits the same rows (the refresh's query is the batch), before anything is written;
+//   3. UNLOAD writes them to run-specific folders under the table (gold/<t>/v-<run>-b<i>/), ≤ 100 partitions each.
+// Readers never see those folders: Glue partitions and the manifest point only at published version folders, and
+// publishing (refresh.ts) copies the files into new version folders, then removes these. A failed UNLOAD removes
+// every folder of the run; a retried step empties a folder before writing it again (UNLOAD needs an empty one).
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import type { Duck } from '../engine/duckdb.ts';
+import type { AthenaEngine, PipelineContext } from '../pipeline/context.ts';
+import { parsePartitionPath } from '../../core/plan/partitioning.ts';
+import { removePrefix } from '../storage/prefix.ts';
+import type { PartitionVersion } from '../table/manifest.ts';
+import type { GoldPlan, Incremental } from '../../core/gold/analyze.ts';
+import { parseSql } from '../../core/gold/ast.ts';
+import { athenaTableNames, driverFilter, goldRowsSql, unloadStatements } from '../../core/gold/athena.ts';
+import type { GoldAudit, GoldInput, Written } from './types.ts';
+
+export interface AthenaRefresh {
+  inc: Incremental | undefined;
+  /** Gold partition values an incremental refresh recomputes. */
+  targets: Set<string | null> | undefined;
+  /** The driver's silver partitions that feed them. */
+  driverParts: PartitionVersion[];
+  audit: GoldAudit;
+  /** Silver datasets read whole (gate references may use them). */
+  whole: string[];
+  /** A DuckDB for parsing the SQL (no data goes through it). */
+  db: Duck;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, plan: GoldPlan, input: GoldInput, r: AthenaRefresh): Promise<Written> {
+  const parsed = await parseSql(r.db, plan.sql);
+  if ('error' in parsed) throw new StrataError(ERRORS.Internal, `gold table ${plan.table}: its SQL does not parse: ${parsed.error}`);
+  const restrict = r.inc
+    ? { table: r.inc.driver, filter: driverFilter(ctx.plans.get(r.inc.driver), r.driverParts.map((p) => p.path), new Map(r.driverParts.map((p) => [p.path, p.values]))) }
+    : undefined;
+  const sql = athenaTableNames(plan.sql, parsed.select, athena.names, restrict);
+  const rowsSql = goldRowsSql(plan, sql);
+
+  // 1. Rows per gold partition.
+  const p = plan.partitionColumns[0];
+  const counted = p
+    ? await athena.run(`SELECT CAST(${q(p.name)} AS varchar) AS value, count(*) AS n FROM (${rowsSql}) AS gold_rows GROUP BY 1`)
+    : await athena.run(`SELECT count(*) AS n FROM (${rowsSql}) AS gold_rows`);
+  const rowsOf = new Map<string | null, number>(counted.map((c) => [p ? (c.value === null || c.value === undefined ? null : String(c.value)) : null, Number(c.n)]));
+  const rows = [...rowsOf.values()].reduce((a, n) => a + n, 0);
+
+  // 2. The audit, on exactly those rows.
+  const silverDb = q(athena.names.databases.silver);
+  const quality = await r.audit(ctx, plan, input, {
+    run: athena.run, dialect: 'athena', batch: `(${rowsSql}) AS gold_batch`,
+    reference: (ds) => (r.whole.includes(ds) ? `${silverDb}.${q(ds)}` : undefined),
+  });
+  const gate = quality ? { quality } : {};
+  if (quality?.halted || rows === 0) return { files: [], rows, ...gate, cleanup: [] };
+
+  // 3. UNLOAD, ≤ 100 partitions per statement.
+  const batches = unloadStatements(plan, sql, input.runId, athena.names, p ? [...rowsOf.keys()].filter((v) => (rowsOf.get(v) ?? 0) > 0) : undefined);
+  const cleanup = batches.map((b) => b.prefix);
+  try {
+    for (const b of batches) {
+      await removePrefix(ctx.storage, b.prefix);
+      await athena.run(b.sql);
+    }
+  } catch (e) {
+    await Promise.all(cleanup.map((prefix) => removePrefix(ctx.storage, prefix)));
+    throw e;
+  }
+
+  // The files UNLOAD wrote, by partition folder (Hive style, as Athena names them).
+  const files: Written['files'] = [];
+  const withRows = new Set<string>();
+  for (const b of batches) {
+    for (const o of await ctx.storage.list(b.prefix)) {
+      const rel = o.key.slice(b.prefix.length);
+      const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+      if (p && !dir) continue; // not a data file of a partition
+      const values = p ? parsePartitionPath(dir).map(([, v]) => v) : [];
+      const id = JSON.stringify(values);
+      // Row counts are per partition: the first file of a partition carries them.
+      const n = withRows.has(id) ? 0 : rowsOf.get(values[0] ?? null) ?? 0;
+      withRows.add(id);
+      files.push({ key: o.key, rows: n, bytes: o.size, values });
+    }
+  }
+  return { files, rows, ...gate, cleanup };
+}

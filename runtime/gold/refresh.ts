@@ -1,0 +1,193 @@
+// Step: refresh one gold table after a silver commit — write, audit, publish.
+//   write:   the new partition versions go to run-specific folders (gold/<table>/<p>=<v>/v-<runId>/), unseen;
+//   audit:   the table's quality gate runs on exactly those rows;
+//   publish: one compare-and-swap of the gold manifest, then the catalog. A halt publishes nothing.
+// Incremental refresh recomputes only the gold partitions fed by the silver partitions this run changed: their
+// values come from partition metadata, and only the silver partitions feeding them are read.
+import { join } from 'node:path';
+import { withDuckSession, pathLit, type Duck } from '../engine/duckdb.ts';
+import { createView } from '../engine/views.ts';
+import { layout } from '../../core/plan/layout.ts';
+import { partitionPath } from '../../core/plan/partitioning.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import { syncToLatest } from '../pipeline/register.ts';
+import { ident, str } from '../../core/sql/quote.ts';
+import { removePrefix } from '../storage/prefix.ts';
+import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
+import { commitTable, readManifest } from '../table/store.ts';
+import { mapLimit } from '../util/limit.ts';
+import { PARQUET_CODEC } from '../ingest/validate-file.ts';
+import { auditGold } from '../quality/gold-audit.ts';
+import { goldShape, readType, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
+import { writeOnAthena } from './refresh-athena.ts';
+import type { AuditTarget, GateOutcome, GoldAudit, GoldInput, GoldOutput, Written } from './types.ts';
+
+export interface RefreshOptions {
+  /** Default: the table's DQDL gate. */
+  audit?: GoldAudit;
+  /** Recompute every partition even when the table refreshes incrementally (strata refresh --full, the bench). */
+  full?: boolean;
+}
+
+export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions = {}): Promise<GoldOutput> {
+  const started = Date.now();
+  const audit = opts.audit ?? auditGold;
+  const plan = ctx.gold.get(input.table);
+  const { storage } = ctx;
+  const read = await readManifest(storage, plan.prefix, goldShape(plan));
+  const current = read.manifest;
+  // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
+  const reshaped = current.schema !== undefined && current.schema.hash !== plan.schemaHash;
+  const incremental = !opts.full && !reshaped && plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
+  const mode = incremental ? 'incremental' : 'full';
+
+  const silver = new Map<string, TableManifest>();
+  for (const ds of plan.reads.silver) silver.set(ds, (await readManifest(storage, layout.silver(ds), ctx.plans.get(ds))).manifest);
+  const gold = new Map<string, TableManifest>();
+  for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
+  const inc = incremental ? plan.incremental! : undefined;
+  if (inc && !input.partitions.some((p) => silver.get(inc.driver)!.partitions[p])) {
+    return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
+  }
+  const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
+  let targets: Set<string | null> | undefined;
+  const parts = new Map<string, PartitionVersion[]>();
+  // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
+  const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
+  // One DuckDB session for the whole refresh, on the process's shared instance (opening an instance costs 10–20 ms).
+  const out: Written = await withDuckSession(async (db) => {
+    // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
+    for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
+    if (inc) {
+      const all = Object.values(silver.get(inc.driver)!.partitions);
+      const touched = new Set(input.partitions);
+      const valueOf = await goldValues(db, inc, all);
+      targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+      parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+    }
+    return plan.engine === 'athena' && ctx.athena
+      ? writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db })
+      : computeOnDuckDB(db);
+  }, ctx.duck);
+  if (out.quality?.halted) {
+    await removePrefix(storage, stagingPrefix);
+    await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
+    return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
+  }
+
+  async function computeOnDuckDB(db: Duck): Promise<Written> {
+    const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
+    const computed = await storage.withLocalFiles(keys, (paths) => {
+      const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
+      return storage.writeTree(stagingPrefix, async (dir) => {
+        await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
+        for (const [ds, ps] of parts) {
+          const d = ctx.plans.get(ds);
+          await createView(db, 'silver', ds, d.tables.silver, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === d.schemaHash));
+        }
+        for (const [g, m] of gold) {
+          const gp = ctx.gold.get(g);
+          const ps = Object.values(m.partitions);
+          await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
+        }
+        const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined) };
+        return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
+      });
+    });
+    const w = computed.result;
+    return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };
+  }
+
+  // Partitions to publish, and those left without rows.
+  const names = plan.partitionBy;
+  const written = new Map<string, typeof out.files>();
+  for (const f of out.files) {
+    const path = partitionPath(names, f.values);
+    written.set(path, [...(written.get(path) ?? []), f]);
+  }
+  const scope = targets ? [...targets].map((v) => partitionPath(names, names.length ? [v] : [])) : Object.keys(current.partitions);
+  const removed = scope.filter((p) => current.partitions[p] && !written.has(p));
+  const paths = [...written.keys(), ...removed].sort();
+  const result = await commitTable(storage, {
+    root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied, read,
+    build: async (path, _base, prefix) => {
+      const files = written.get(path);
+      if (!files) return null;
+      const keysOut = await mapLimit(files, 8, async (f, i) => {
+        const to = `${prefix}part-${input.runId}-${i}.parquet`;
+        await storage.copy(f.key, to);
+        return to;
+      });
+      return {
+        path, values: files[0]!.values, location: prefix, files: keysOut, rows: files.reduce((a, f) => a + f.rows, 0),
+        bytes: files.reduce((a, f) => a + f.bytes, 0), runId: input.runId, committedAt: new Date().toISOString(), schemaHash: plan.schemaHash,
+      };
+    },
+  });
+  await removePrefix(storage, stagingPrefix);
+  await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
+  await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: result.manifest, etag: result.etag });
+  return {
+    table: plan.table, mode, status: 'published', partitions: [...written.keys()].sort(), removed, rows: out.rows,
+    read: countRead(parts), version: result.manifest.version, ...(out.quality ? { quality: out.quality } : {}), ms: Date.now() - started,
+  };
+}
+
+function countRead(parts: Map<string, PartitionVersion[]>): number {
+  return [...parts.values()].reduce((a, ps) => a + ps.length, 0);
+}
+
+/** The gold partition value (as text) each driver partition feeds, computed from partition values alone. */
+async function goldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+  if (!parts.length) return new Map();
+  // Each partition's representative value as text: the partition value, or the start of a transform's period.
+  const transform = inc.rep.kind === 'source' ? inc.rep.transform : 'identity';
+  const asIs = transform === 'identity';
+  const text = (p: PartitionVersion): string | null => {
+    const v = p.values[0] ?? null;
+    if (v === null || asIs) return v;
+    return transform === 'day' ? `${v} 00:00:00`
+      : transform === 'month' ? `${v}-01 00:00:00`
+      : transform === 'year' ? `${v}-01-01 00:00:00`
+      : transform === 'hour' ? `${v.slice(0, 10)} ${v.slice(11, 13)}:00:00`
+      : v;
+  };
+  const typed = asIs ? `CAST(__text AS ${inc.rep.type})` : `CAST(CAST(__text AS TIMESTAMP) AS ${inc.rep.type})`;
+  const list = (xs: Array<string | null>) => `[${xs.map((x) => (x === null ? 'NULL' : str(x))).join(', ')}]::VARCHAR[]`;
+  // Two lists unnested side by side: one expression bound once, not one per partition (366 of them in a year).
+  const rows = await db.all<{ path: string; g: string | null }>(`SELECT path, CAST(${inc.partitionExpr} AS VARCHAR) AS g FROM (
+    SELECT path, ${typed} AS __rep FROM (SELECT unnest(${list(parts.map((p) => p.path))}) AS path, unnest(${list(parts.map(text))}) AS __text))`);
+  return new Map(rows.map((r) => [r.path, r.g]));
+}
+
+interface WrittenFiles {
+  files: Array<{ file: string; rows: number; bytes: number; values: Array<string | null> }>;
+  rows: number;
+  quality?: GateOutcome;
+}
+
+type BoundAudit = (plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
+
+async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: BoundAudit, input: GoldInput): Promise<WrittenFiles> {
+  const cols = plan.columns.map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ');
+  const p = plan.partitionBy[0];
+  const filter = targets && p
+    ? ` WHERE CAST(${ident(p)} AS VARCHAR) IN (${[...targets].filter((v) => v !== null).map(str).join(', ') || 'NULL'})${targets.has(null) ? ` OR ${ident(p)} IS NULL` : ''}`
+    : '';
+  await db.run(`CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM (${plan.sql}) AS __gold${filter}`);
+  const quality = await audit(plan, input);
+  if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
+  const parts = plan.partitionBy.map(ident);
+  const target = parts.length ? join(dir, 'data') : join(dir, 'data', 'part-0.parquet');
+  const opts = parts.length
+    ? `FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
+    : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'data'), { recursive: true });
+  const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(`COPY gold_batch TO ${pathLit(target)} (${opts})`);
+  const files = stats.filter((s) => Number(s.count) > 0 || !parts.length).map((s) => {
+    const keys = new Map((Array.isArray(s.partition_keys) ? s.partition_keys : []).map((e: any) => [String(e.key), e.value === null || e.value === undefined ? null : String(e.value)]));
+    return { file: s.filename.slice(dir.length + 1), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: plan.partitionBy.map((n) => keys.get(n) ?? null) };
+  });
+  return { files, rows: files.reduce((a, f) => a + f.rows, 0), ...(quality ? { quality } : {}) };
+}

@@ -1,0 +1,138 @@
+// The first bytes of a (possibly compressed) file, and the CSV header line in them. Only the header is parsed in
+// JavaScript; every data row is read by DuckDB.
+import { createReadStream } from 'node:fs';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { Compression, CsvDialect } from '../../core/schema/model.ts';
+
+export type Codec = 'none' | 'gzip' | 'zstd';
+
+export function codecOf(path: string, compression: Compression): Codec {
+  if (compression === 'none' || compression === 'gzip' || compression === 'zstd') return compression;
+  if (/\.gz$|\.gzip$/i.test(path)) return 'gzip';
+  if (/\.zst$|\.zstd$/i.test(path)) return 'zstd';
+  return 'none';
+}
+
+export function openDecoded(path: string, codec: Codec): Readable {
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (codec === 'none') return raw;
+  const dec = codec === 'gzip' ? createGunzip() : createZstdDecompress();
+  raw.on('error', (e) => dec.destroy(e));
+  return raw.pipe(dec);
+}
+
+/** Up to maxBytes of decoded content (fewer when the file is shorter). Decoding errors surface as rejections. */
+export async function readHead(path: string, codec: Codec, maxBytes = 1 << 20): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const stream = openDecoded(path, codec);
+  try {
+    for await (const c of stream) {
+      chunks.push(c as Buffer);
+      n += (c as Buffer).length;
+      if (n >= maxBytes) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes);
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export function stripBom(b: Buffer): Buffer {
+  return b.subarray(0, 3).equals(BOM) ? b.subarray(3) : b;
+}
+
+/**
+ * The fields of the first record after `skipRows` lines, per the dialect. Returns undefined when the head holds
+ * no complete record (an empty file, or a header longer than the head).
+ */
+export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefined {
+  let text = stripBom(head).toString('utf8');
+  for (let i = 0; i < d.skipRows; i++) {
+    const nl = text.indexOf('\n');
+    if (nl < 0) return undefined;
+    text = text.slice(nl + 1);
+  }
+  // Skip blank lines, as DuckDB does.
+  text = text.replace(/^(\r?\n)+/, '');
+  if (!text.length) return undefined;
+  const fields: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inQuotes) {
+      if (ch === d.escape && d.escape !== d.quote && text[i + 1] === d.quote) { field += d.quote; i++; continue; }
+      if (ch === d.quote) {
+        if (d.escape === d.quote && text[i + 1] === d.quote) { field += d.quote; i++; continue; }
+        inQuotes = false;
+        continue;
+      }
+      field += ch;
+      continue;
+    }
+    if (ch === d.quote && field === '' && !quoted && d.quote !== '') { inQuotes = true; quoted = true; continue; }
+    if (ch === d.delimiter) { fields.push(field); field = ''; quoted = false; continue; }
+    if (ch === '\n' || ch === '\r') { fields.push(field); return fields; }
+    field += ch;
+  }
+  if (inQuotes) return undefined;
+  fields.push(field);
+  return fields;
+}
+
+/** A hint when a file's first bytes say it is in another format than declared. */
+export function sniffFormatHint(head: Buffer, declared: string): string | undefined {
+  const t = stripBom(head).toString('utf8', 0, Math.min(head.length, 4096)).trimStart();
+  if (!t) return undefined;
+  if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
+  if (head.readUInt32LE?.(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
+  if (declared === 'csv' && (t.startsWith('{') || t.startsWith('['))) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
+  if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';
+  if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json';
+  if (declared === 'json' && t.startsWith('{')) return 'the file looks like JSON lines; declare source.format: jsonl';
+  return undefined;
+}
+
+/**
+ * Whether the header (the first line after skipRows) is a plain one-line CSV record: quotes only around whole
+ * fields, no newline inside. Only then may DuckDB be told to skip it (a header it cannot parse made its skip
+ * swallow the next record without a trace).
+ */
+export function isPlainHeader(head: Buffer, d: CsvDialect): boolean {
+  let text = stripBom(head).toString('utf8');
+  for (let i = 0; i < d.skipRows; i++) {
+    const nl = text.indexOf('\n');
+    if (nl < 0) return false;
+    text = text.slice(nl + 1);
+  }
+  const end = text.search(/\r?\n/);
+  if (end < 0) return false;
+  if (/^(\r?\n)/.test(text)) return false; // a blank line before the header: let the exact path handle it
+  const line = text.slice(0, end);
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === d.quote && d.quote !== '') {
+      i++;
+      for (;;) {
+        if (i >= line.length) return false; // unterminated quote (or a newline inside quotes)
+        if (line[i] === d.escape && line[i + 1] === d.quote && (d.escape !== d.quote || true)) { i += 2; continue; }
+        if (line[i] === d.quote) { i++; break; }
+        i++;
+      }
+      if (i < line.length && line[i] !== d.delimiter) return false; // text after a closing quote
+    } else {
+      while (i < line.length && line[i] !== d.delimiter) {
+        if (line[i] === d.quote && d.quote !== '') return false; // a quote inside an unquoted field
+        i++;
+      }
+    }
+    i++; // the delimiter (or past the end)
+  }
+  return true;
+}

@@ -1,0 +1,342 @@
+// One bronze file → typed, partitioned Parquet (valid rows) plus a quarantine file (every other row, with every
+// reason). One scan of the source materialises the typed rows; the two outputs are written from that table.
+// Accounting is exact: rowsIn = rowsValid + rowsQuarantined, checked before anything is returned.
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Duck } from '../engine/duckdb.ts';
+import { pathLit } from '../engine/duckdb.ts';
+import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import { OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../../core/plan/validation.ts';
+import { ident, str } from '../../core/sql/quote.ts';
+import { codecOf } from './file-head.ts';
+import { normalizeNewlines } from './newlines.ts';
+import { scanRecordLines, type RecordLines } from './record-lines.ts';
+import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
+
+export interface ValidateInput {
+  db: Duck;
+  plan: DatasetPlan;
+  /** Local path of the bronze object. */
+  path: string;
+  /** Its storage key (named in quarantine rows and messages). */
+  key: string;
+  runId: string;
+  /** Evaluation time, ISO. */
+  now: string;
+  /** Folder receiving data/… (partitioned Parquet) and quarantine.parquet. */
+  outDir: string;
+  /** Set internally when the file was re-read with normalised line ends. */
+  normalized?: string;
+}
+
+export interface StagedFile {
+  /** Path relative to outDir. */
+  file: string;
+  rows: number;
+  bytes: number;
+  /** Partition values in partition-key order. */
+  values: Array<string | null>;
+}
+
+export interface ReasonCount {
+  column: string | null;
+  rule: string;
+  count: number;
+  /** First affected record: where to look. */
+  line: number | null;
+  record: number;
+  message: string;
+}
+
+export interface ValidateResult {
+  rowsIn: number;
+  rowsValid: number;
+  rowsQuarantined: number;
+  /** upsert: rows replaced by a later row with the same key in the same file. */
+  rowsSuperseded: number;
+  files: StagedFile[];
+  quarantineFile?: string;
+  reasons: ReasonCount[];
+  warnings: string[];
+  fileProblems: string[];
+}
+
+const TYPED = '__typed';
+
+/** How every Parquet file strata writes is compressed (Athena reads zstd; BROTLI it does not). */
+export const PARQUET_CODEC = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
+
+export async function validateFile(input: ValidateInput): Promise<ValidateResult> {
+  const fast = await singlePass(input);
+  if (fast) return fast;
+  return exactPass(input);
+}
+
+/**
+ * The common case, a file without a single bad row, in one pass: read, type, check and write Parquet in one COPY,
+ * rows split by validity into sibling folders. If any row is bad (or a key repeats), its record number and line
+ * are needed, which a streaming COPY cannot give: the output is dropped and the exact pass runs instead.
+ */
+async function singlePass(input: ValidateInput): Promise<ValidateResult | undefined> {
+  const { db, plan, outDir } = input;
+  const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true });
+  if (!src.headerSkipped || src.fileProblems.length) return undefined;
+  const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError });
+  const parts = plan.partitions.map((p) => p.name);
+  const dir = join(outDir, 'data');
+  await mkdir(dir, { recursive: true });
+  const copies = parts.map((p) => `${ident(p)} AS ${ident(`__p_${p}`)}`);
+  const select = `SELECT *${copies.length ? `, ${copies.join(', ')}` : ''} FROM (SELECT ${plan.validation.silverSelect}, ${OK} FROM (${typed}))`;
+  const by = ['__ok', ...parts.map((p) => ident(`__p_${p}`))].join(', ');
+  let stats: Array<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>;
+  await db.run('SET preserve_insertion_order = false');
+  try {
+    stats = await db.all(`COPY (${select}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-{i}', RETURN_STATS true)`);
+  } catch {
+    await discard(db, dir);
+    return undefined; // the exact pass reads it again and reports what is wrong with it
+  } finally {
+    await db.run('SET preserve_insertion_order = true');
+  }
+  const keysOf = (s: (typeof stats)[number]) => new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+  const good = stats.filter((s) => keysOf(s).get('__ok') === 'true');
+  const bad = stats.length - good.length;
+  const malformed = src.hasRejects ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${REJECTS}`)).n : 0;
+  let repeats = 0;
+  if (!bad && !malformed && plan.primaryKey.length && good.length) {
+    const pk = plan.primaryKey.map(ident).join(', ');
+    repeats = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM read_parquet([${good.map((g) => pathLit(g.filename)).join(', ')}]) GROUP BY ${pk} HAVING count(*) > 1)`)).n;
+  }
+  if (bad || malformed || repeats) {
+    await discard(db, dir);
+    return undefined;
+  }
+  const files: StagedFile[] = good.map((s) => {
+    const keys = keysOf(s);
+    return { file: relativeTo(outDir, s.filename), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: parts.map((p) => keys.get(`__p_${p}`) ?? null) };
+  });
+  const rows = files.reduce((a, f) => a + f.rows, 0);
+  return { rowsIn: rows, rowsValid: rows, rowsQuarantined: 0, rowsSuperseded: 0, files, reasons: [], warnings: src.warnings, fileProblems: [] };
+}
+
+async function discard(db: Duck, dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
+}
+
+/** Every file, however bad: materialise the typed rows once (their rowids number the records), then write both outputs. */
+async function exactPass(input: ValidateInput): Promise<ValidateResult> {
+  const { db, plan } = input;
+  let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
+  const typedSql = (s: SourceRelation) => typedSelect({
+    columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError,
+  });
+  let normalized: string | undefined;
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
+  } catch (e) {
+    // DuckDB's strict CSV parser gives up on files that mix CRLF and LF line ends. Normalise them (a byte
+    // stream, no parsing) and read again, rather than fall back to a lenient mode that drops fields silently.
+    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet') {
+      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}${src.hint ? ` (${src.hint})` : ''}`);
+    }
+    normalized = await normalizeNewlines(input.path, plan.source.compression);
+    await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
+    src = await openSource({ db, path: normalized, key: input.key, source: { ...plan.source, compression: 'none' }, columns: plan.columns });
+    src.warnings.push(`${input.key}: mixed line endings (CRLF and LF) were read as LF`);
+    try {
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
+    } catch (e2) {
+      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e2)}`);
+    }
+  }
+  try {
+    return await finish(normalized ? { ...input, path: normalized, normalized, plan: { ...plan, source: { ...plan.source, compression: 'none' } } } : input, src);
+  } finally {
+    if (normalized) await rm(dirname(normalized), { recursive: true, force: true });
+  }
+}
+
+async function finish(input: ValidateInput, src: SourceRelation): Promise<ValidateResult> {
+  const { db, plan, outDir } = input;
+  const skip = src.skipRows;
+  const hdr = src.headerRecord ? 1 : 0;
+
+  // Malformed records (CSV structure, encoding, over-long lines): one row per record, whatever the number of errors.
+  // k is a record's 0-based index among the records DuckDB read (header included), j its rank among malformed ones.
+  // DuckDB names a malformed record by its row counter (blank rows and skipped rows included), which is the
+  // record index only in files without blank lines: when a file has problems, a scan of it maps one to the other.
+  let malformed = 0;
+  let scan: RecordLines | undefined;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __malformed (line BIGINT, k BIGINT, j BIGINT, raw VARCHAR, reasons ${REASON_TYPE}[])`);
+  if (src.hasRejects) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE __rejected AS SELECT line AS row_number, any_value(csv_line) AS raw,
+        list(DISTINCT {'column': ${columnNameOf(src)}, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage()}}) AS reasons
+      FROM ${REJECTS} GROUP BY line`);
+    malformed = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __rejected`)).n;
+    if (malformed > 0) {
+      scan = await scanFile(input);
+      const byRow = new Map<number, number>();
+      for (let i = 0; i < scan.count; i++) byRow.set(scan.rowNumber[i]!, i);
+      const rowNumbers = (await db.all<{ row_number: number }>(`SELECT row_number FROM __rejected ORDER BY row_number`)).map((r) => r.row_number);
+      const ks = rowNumbers.map((n) => [n, byRow.get(n) ?? n - 1 - skip] as const);
+      await db.run(`CREATE OR REPLACE TEMP TABLE __reject_index (row_number BIGINT, k BIGINT)`);
+      for (let i = 0; i < ks.length; i += 5000) await db.run(`INSERT INTO __reject_index VALUES ${ks.slice(i, i + 5000).map(([n, k]) => `(${n}, ${k})`).join(', ')}`);
+      await db.run(`INSERT INTO __malformed SELECT r.row_number, x.k, row_number() OVER (ORDER BY x.k) - 1, r.raw, r.reasons
+        FROM __rejected r JOIN __reject_index x USING (row_number)`);
+    }
+    if (hdr) {
+      const bad = await db.all<{ message: string }>(`SELECT reasons[1].message AS message FROM __malformed WHERE k = 0`);
+      if (bad.length) {
+        throw new StrataError(ERRORS.UnreadableFile, `${input.key}:${skip + 1}: the header is not a valid CSV record (${bad[0]!.message.replace(/^malformed record: /, '')})${src.hint ? `; ${src.hint}` : ''}`);
+      }
+      await db.run(`DELETE FROM ${TYPED} WHERE rowid = 0`); // the header, read as the first record
+    }
+  }
+  const counts = await db.one<{ n: number; ok: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok FROM ${TYPED}`);
+  const rowsIn = counts.n + malformed;
+
+  // (Pass the outer rowid under another name: inside the subquery, "rowid" would be __malformed's own.)
+  // Data record number of a parsed row: its rowid plus the malformed records before it (k - j = parsed rows
+  // before a malformed record), minus the header. Line: that plus the lines before the data (no multi-line records).
+  const recordOf = (rowid: string) => `(${rowid} + 1 + (SELECT count(*) FROM __malformed m WHERE m.k - m.j <= ${rowid}) - ${hdr})`;
+
+  // Primary keys repeated within the file: upsert keeps the last row, append quarantines every later one.
+  let rowsSuperseded = 0;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __dups (r BIGINT, keep_r BIGINT)`);
+  if (plan.primaryKey.length) {
+    const pk = plan.primaryKey.map(ident).join(', ');
+    const repeated = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${TYPED} WHERE ${OK} GROUP BY ${pk} HAVING count(*) > 1)`);
+    if (repeated.n > 0) {
+      const keep = plan.mode === 'upsert' ? 'max' : 'min';
+      await db.run(`INSERT INTO __dups SELECT r, keep_r FROM (
+        SELECT rowid AS r, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${OK}
+      ) WHERE n > 1 AND r <> keep_r`);
+      const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n;
+      if (plan.mode === 'upsert') rowsSuperseded = d;
+    }
+  }
+  const dupQuarantined = plan.mode === 'append' && plan.primaryKey.length
+    ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n : 0;
+  const validWhere = `${OK}${plan.primaryKey.length ? ` AND rowid NOT IN (SELECT r FROM __dups)` : ''}`;
+  const rowsValid = counts.ok - dupQuarantined;
+  const rowsQuarantined = (counts.n - counts.ok) + malformed + dupQuarantined;
+  const rowsWritten = rowsValid - rowsSuperseded;
+  if (rowsIn !== rowsValid + rowsQuarantined) {
+    throw new StrataError(ERRORS.Internal, `row accounting broke for ${input.key}: in ${rowsIn} ≠ valid ${rowsValid} + quarantined ${rowsQuarantined}`);
+  }
+
+  // Silver rows, partitioned.
+  await mkdir(join(outDir, 'data'), { recursive: true });
+  const files: StagedFile[] = [];
+  if (rowsWritten > 0) {
+    const select = `SELECT ${plan.validation.silverSelect} FROM ${TYPED} WHERE ${validWhere}`;
+    const parts = plan.partitions.map((p) => ident(p.name));
+    const target = parts.length ? join(outDir, 'data') : join(outDir, 'data', 'part-0.parquet');
+    // zstd level 1: the same size as the default level 3 on our data and 20% faster to write (bench/RESULTS.md).
+    const opts = parts.length
+      ? `FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
+      : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
+    // Row order inside a partition carries no meaning (the typed table's rowids already numbered the records), so
+    // let DuckDB write partitions without preserving insertion order.
+    await db.run('SET preserve_insertion_order = false');
+    const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(
+      `COPY (${select}) TO ${pathLit(target)} (${opts})`);
+    await db.run('SET preserve_insertion_order = true');
+    for (const s of stats) {
+      const keys = new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+      files.push({
+        file: relativeTo(outDir, s.filename),
+        rows: Number(s.count),
+        bytes: Number(s.file_size_bytes),
+        values: plan.partitions.map((p) => keys.get(p.name) ?? null),
+      });
+    }
+    const written = files.reduce((a, f) => a + f.rows, 0);
+    if (written !== rowsWritten) throw new StrataError(ERRORS.Internal, `wrote ${written} rows for ${input.key}, expected ${rowsWritten}`);
+  }
+
+  // Quarantine: failing rows with reasons, malformed records, and repeated keys (append).
+  let quarantineFile: string | undefined;
+  let reasons: ReasonCount[] = [];
+  if (rowsQuarantined > 0) {
+    const meta = `${str(plan.dataset)} AS dataset, ${str(input.runId)} AS run_id, ${str(input.key)} AS source`;
+    const at = `CAST(${str(input.now)} AS TIMESTAMP_MS) AS quarantined_at`;
+    // Lines are filled in below from a scan of the file (records can span lines; blank lines are not records).
+    const lineOf = (_record: string) => 'CAST(NULL AS BIGINT)';
+    const failing = `SELECT ${meta}, record, ${lineOf('record')} AS line, ${RAW} AS raw, reasons, ${at} FROM (
+        SELECT ${recordOf('__r')} AS record, ${RAW}, ${plan.validation.reasonsSql} AS reasons
+        FROM (SELECT rowid AS __r, * FROM ${TYPED} WHERE NOT ${OK}))`;
+    const broken = `SELECT ${meta}, k + 1 - ${hdr} AS record, CAST(NULL AS BIGINT) AS line, raw, reasons, ${at} FROM __malformed`;
+    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
+    const dup = plan.mode === 'append' && plan.primaryKey.length
+      ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, to_json(t) AS raw,
+          [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
+            'message': 'primary key ' || ${keyCols} || ' repeats record ' || ${recordOf('d.keep_r')}}] AS reasons, ${at}
+         FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r`
+      : undefined;
+    const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
+    quarantineFile = 'quarantine.parquet';
+    await db.run(`CREATE OR REPLACE TEMP TABLE __quarantine AS SELECT * FROM (${all}) ORDER BY record`);
+    if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr);
+    await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
+    const q = await db.one<{ n: number }>(`SELECT count(*) AS n FROM __quarantine`);
+    if (q.n !== rowsQuarantined) throw new StrataError(ERRORS.Internal, `quarantined ${q.n} rows for ${input.key}, expected ${rowsQuarantined}`);
+    reasons = (await db.all<ReasonCount & { column: string | null }>(`
+      SELECT r."column" AS "column", r.rule AS rule, count(*) AS count, min(record) AS record, arg_min(line, record) AS line, arg_min(r.message, record) AS message
+      FROM (SELECT record, line, unnest(reasons) AS r FROM __quarantine) GROUP BY ALL ORDER BY count DESC, record LIMIT 50`))
+      .map((r) => ({ ...r, count: Number(r.count), record: Number(r.record), line: r.line === null ? null : Number(r.line) }));
+  }
+  return { rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), reasons, warnings: src.warnings, fileProblems: src.fileProblems };
+}
+
+function scanFile(input: ValidateInput): Promise<RecordLines> {
+  const { plan } = input;
+  const dialect = plan.source.format === 'csv' ? plan.source.csv : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
+  return scanRecordLines(input.path, codecOf(input.path, plan.source.compression), dialect);
+}
+
+/** The physical line where each quarantined record starts. */
+async function fillLines(db: Duck, scan: RecordLines, hdr: number): Promise<void> {
+  const records = (await db.all<{ record: number }>(`SELECT DISTINCT record FROM __quarantine`)).map((r) => r.record);
+  const pairs = records.flatMap((r) => {
+    const i = r - 1 + hdr;
+    return i >= 0 && i < scan.count ? [[r, scan.startLine[i]!]] : [];
+  });
+  await db.run(`CREATE OR REPLACE TEMP TABLE __lines (record BIGINT, line BIGINT)`);
+  for (let i = 0; i < pairs.length; i += 5000) {
+    await db.run(`INSERT INTO __lines VALUES ${pairs.slice(i, i + 5000).map(([r, l]) => `(${r}, ${l})`).join(', ')}`);
+  }
+  await db.run(`UPDATE __quarantine q SET line = l.line FROM __lines l WHERE q.record = l.record`);
+}
+
+function malformedMessage(): string {
+  return `CASE error_type
+    WHEN 'TOO MANY COLUMNS' THEN 'malformed record: too many fields (' || error_message || ')'
+    WHEN 'MISSING COLUMNS' THEN 'malformed record: too few fields (' || error_message || ')'
+    WHEN 'UNQUOTED VALUE' THEN 'malformed record: unterminated or stray quote'
+    WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
+    WHEN 'INVALID UNICODE' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
+    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than ' || (${MAX_LINE_BYTES} >> 20) || ' MB'
+    ELSE 'malformed record: ' || lower(error_type) || ' (' || error_message || ')' END`;
+}
+
+/** DuckDB names columns of a malformed record by our internal names (__f3); show the file's field name. */
+function columnNameOf(src: SourceRelation): string {
+  const names = src.fieldNames ?? [];
+  if (!names.length) return 'CAST(NULL AS VARCHAR)';
+  return `CASE column_name ${names.map((n, i) => `WHEN '__f${i}' THEN ${str(n)}`).join(' ')} ELSE NULL END`;
+}
+
+function entries(v: unknown): Array<[string, unknown]> {
+  if (!v) return [];
+  if (Array.isArray(v)) return v.map((e: any) => [String(e.key), e.value]);
+  if (typeof v === 'object') return Object.entries(v as object);
+  return [];
+}
+
+function relativeTo(dir: string, file: string): string {
+  const d = dir.endsWith('/') ? dir : `${dir}/`;
+  return file.startsWith(d) ? file.slice(d.length) : file;
+}

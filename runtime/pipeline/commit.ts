@@ -1,0 +1,153 @@
+// Step: commit staged rows to silver. Quarantine first (so no committed run can lack its quarantined rows), then
+// the new partition versions, then one compare-and-swap of the manifest. Staging is removed afterwards.
+import { basename, join } from 'node:path';
+import { withDuck, type Duck } from '../engine/duckdb.ts';
+import { pathLit } from '../engine/duckdb.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import { partitionPath } from '../../core/plan/partitioning.ts';
+import { ident } from '../../core/sql/quote.ts';
+import { removePrefix } from '../storage/prefix.ts';
+import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
+import { compareSchemas } from '../../core/schema/evolution.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { commitTable } from '../table/store.ts';
+import { PARQUET_CODEC } from '../ingest/validate-file.ts';
+import type { PipelineContext } from './context.ts';
+import type { CommitOutput, StageOutput } from './payloads.ts';
+import { readStageManifest, type StageManifest } from './stage.ts';
+
+/** Appends that leave more files than this in a partition rewrite it as one file. */
+const COMPACT_AT_FILES = 32;
+
+export interface CommitInput {
+  runId: string;
+  now: string;
+  stage: StageOutput;
+}
+
+export function quarantineKey(plan: DatasetPlan, sourceId: string): string {
+  return `${plan.prefixes.quarantine}${sourceId}.parquet`;
+}
+
+export async function commitSilver(ctx: PipelineContext, input: CommitInput): Promise<CommitOutput> {
+  const started = Date.now();
+  const plan = ctx.plans.get(input.stage.dataset);
+  const staged = await readStageManifest(ctx, input.stage.stageKey);
+  const { storage } = ctx;
+  const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
+  if (qKey) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, qKey);
+  // An earlier rejection or quality halt of the same object left the whole batch in quarantine; this run commits
+  // it, so that file must go (a row is in silver or in quarantine, never both).
+  else await storage.delete([quarantineKey(plan, staged.sourceId)]);
+
+  const names = plan.partitions.map((p) => p.name);
+  const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();
+  for (const f of staged.files) {
+    const path = partitionPath(names, f.values);
+    const entry = byPath.get(path) ?? { values: f.values, files: [] };
+    entry.files.push(f);
+    byPath.set(path, entry);
+  }
+  const result = await commitTable(storage, {
+    root: plan.prefixes.silver,
+    shape: { table: plan.dataset, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: names },
+    runId: input.runId,
+    // Wall-clock time: retention and rollback windows are about when versions were written, not the rules' clock.
+    at: new Date().toISOString(),
+    kind: 'commit',
+    paths: [...byPath.keys()].sort(),
+    source: { id: staged.sourceId, key: staged.source.key },
+    schema: plan.applied,
+    guard: (m) => refuseBreakingChange(m, plan),
+    build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
+  });
+  await removePrefix(storage, staged.stagingPrefix);
+  return {
+    status: result.status,
+    ...(result.committedBy ? { committedBy: result.committedBy } : {}),
+    version: result.manifest.version,
+    partitions: result.changes.map((c) => c.path),
+    ...(qKey ? { quarantineKey: qKey } : {}),
+    ms: Date.now() - started,
+  };
+}
+
+/** A schema that cannot evolve from the one the table was written with stops the commit, before any file moves. */
+export function refuseBreakingChange(m: TableManifest, plan: DatasetPlan): void {
+  if (!m.schema) return;
+  const breaking = compareSchemas(m.schema, plan.applied).filter((c) => c.breaking);
+  if (breaking.length) {
+    throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset} was written with another schema and this change would break its readers: `
+      + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);
+  }
+}
+
+async function buildVersion(
+  ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, path: string,
+  part: { values: Array<string | null>; files: StageManifest['files'] },
+  base: PartitionVersion | undefined, prefix: string, input: CommitInput,
+): Promise<PartitionVersion> {
+  const { storage } = ctx;
+  const stagedKeys = part.files.map((f) => `${staged.stagingPrefix}${f.file}`);
+  const stagedRows = part.files.reduce((a, f) => a + f.rows, 0);
+  const common = { path, values: part.values, location: prefix, runId: input.runId, committedAt: new Date().toISOString() };
+  const merge = plan.mode === 'upsert' && base && base.rows > 0;
+  const compact = !merge && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES;
+  if (!merge && !compact) {
+    // Append: the new version shares the old version's immutable files (a hard link or a server-side copy).
+    const files: string[] = [];
+    for (const f of base?.files ?? []) {
+      const to = `${prefix}${basename(f)}`;
+      await storage.copy(f, to);
+      files.push(to);
+    }
+    let bytes = base?.bytes ?? 0;
+    for (const [i, k] of stagedKeys.entries()) {
+      const to = `${prefix}part-${input.runId}-${i}.parquet`;
+      await storage.copy(k, to);
+      files.push(to);
+      bytes += part.files[i]!.bytes;
+    }
+    // The version is written with today's schema only if every file in it was (old files may lack new columns).
+    return { ...common, files, rows: (base?.rows ?? 0) + stagedRows, bytes, schemaHash: base && base.schemaHash !== plan.schemaHash ? 'mixed' : plan.schemaHash };
+  }
+  // Upsert (or compaction): rewrite the partition as one file. Rows of the base whose key arrives again are
+  // replaced; schema evolution is applied on the way (old files lack new columns: they read as NULL).
+  const keys = [...(base?.files ?? []), ...stagedKeys];
+  return storage.withLocalFiles(keys, async (paths) => {
+    const basePaths = paths.slice(0, base?.files.length ?? 0);
+    const newPaths = paths.slice(base?.files.length ?? 0);
+    const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
+      const file = join(dir, `part-${input.runId}-0.parquet`);
+      const stats = await db.all<{ count: number; file_size_bytes: number }>(
+        `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
+      return { rows: Number(stats[0]?.count ?? 0), bytes: Number(stats[0]?.file_size_bytes ?? 0) };
+    }, ctx.duck));
+    return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes, schemaHash: plan.schemaHash };
+  });
+}
+
+/**
+ * SELECT producing the new version: typed columns in schema order, partition columns last. Old files written
+ * before a column was added lack it: it reads as NULL (schema evolution rewrites them with the column).
+ */
+async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean): Promise<string> {
+  const read = (ps: string[]) => `read_parquet([${ps.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  const colsOf = async (ps: string[]) => {
+    const present = new Set((await db.columns(`SELECT * FROM ${read(ps)}`)).map((c) => c.name));
+    return [
+      ...plan.columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`),
+      ...plan.partitions.map((p) => `CAST(${present.has(p.name) ? ident(p.name) : 'NULL'} AS ${p.duckdbType}) AS ${ident(p.name)}`),
+    ].join(', ');
+  };
+  const fresh = `SELECT ${await colsOf(newPaths)} FROM ${read(newPaths)}`;
+  if (!basePaths.length) return fresh;
+  const cols = await colsOf(basePaths);
+  const pk = plan.primaryKey.map(ident);
+  const old = antiJoin
+    ? `SELECT ${cols} FROM ${read(basePaths)} b WHERE NOT EXISTS (SELECT 1 FROM ${read(newPaths)} n WHERE ${pk.map((k) => `n.${k} = b.${k}`).join(' AND ')})`
+    : `SELECT ${cols} FROM ${read(basePaths)}`;
+  return `${old} UNION ALL ${fresh}`;
+}
+
+

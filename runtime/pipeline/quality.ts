@@ -1,0 +1,100 @@
+// The silver quality gate: between staging and commit, the dataset's DQDL rules run on the staged batch (typed,
+// valid rows: exactly what the commit would publish). A halt rule that does not pass ends the run HALTED: the
+// halt step (haltBatch) moves the whole batch to quarantine, silver and gold stay as they were, and the bronze
+// object can be replayed once the data or the rules are fixed.
+import { readColumns } from '../../core/plan/glue-table.ts';
+import { createView } from '../engine/views.ts';
+import { pathLit, withDuck } from '../engine/duckdb.ts';
+import { ERRORS } from '../../core/errors.ts';
+import { referencedDatasets } from '../../core/plan/access.ts';
+import { QUARANTINE_COLUMNS } from '../../core/plan/compile.ts';
+import { layout } from '../../core/plan/layout.ts';
+import { evaluateGate, type RecordedGate } from '../quality/evaluate-gate.ts';
+import { haltMessage } from '../quality/gate.ts';
+import { ident, str } from '../../core/sql/quote.ts';
+import { removePrefix } from '../storage/prefix.ts';
+import { readManifest } from '../table/store.ts';
+import { PARQUET_CODEC } from '../ingest/validate-file.ts';
+import { quarantineKey } from './commit.ts';
+import type { PipelineContext } from './context.ts';
+import type { RunState } from './payloads.ts';
+import { buildRecord, writeRecord, type FailOutput } from './record.ts';
+import { registerQuarantine } from './register.ts';
+import { readStageManifest } from './stage.ts';
+
+/** What the gate hands to the state machine (and the run record): small, rows stay in storage. */
+export type QualityOutput = RecordedGate;
+
+export type QualityInput = Pick<RunState, 'dataset' | 'runId' | 'now' | 'startedAt' | 'stage'>;
+
+export async function checkSilverQuality(ctx: PipelineContext, input: QualityInput): Promise<QualityOutput> {
+  const plan = ctx.plans.get(input.dataset);
+  const staged = await readStageManifest(ctx, input.stage!.stageKey);
+
+  // Reference datasets (ReferentialIntegrity, RowCountMatch) are read as their current silver version.
+  const refs = referencedDatasets(plan.quality.silver, plan.dataset).filter((r) => ctx.plans.list().some((p) => p.dataset === r));
+  const refFiles = new Map<string, string[]>();
+  for (const r of refs) {
+    const m = (await readManifest(ctx.storage, layout.silver(r), ctx.plans.get(r))).manifest;
+    refFiles.set(r, Object.values(m.partitions).flatMap((p) => p.files));
+  }
+  const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
+  const keys = [...batchKeys, ...[...refFiles.values()].flat()];
+  return ctx.storage.withLocalFiles(keys, (paths) => withDuck(async (db) => {
+    const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
+    await createView(db, 'main', '__batch', plan.tables.silver, batchKeys.map((k) => pathOf.get(k)!), true);
+    if (refs.length) await db.run('CREATE SCHEMA silver');
+    for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
+    return evaluateGate((sql) => db.all(sql), {
+      storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
+      runId: input.runId, startedAt: input.startedAt, now: input.now,
+    }, {
+      dialect: 'duckdb',
+      batch: '__batch',
+      columns: readColumns(plan.tables.silver),
+      reference: (ds) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
+    });
+  }, ctx.duck));
+}
+
+/**
+ * The gate halted: nothing is committed. The whole batch goes to quarantine (its valid rows with the halt as their
+ * reason, next to the rows validation rejected), staging is removed, and the run is recorded HALTED. Re-ingesting
+ * the bronze object later replaces this quarantine file (commit.ts writes the same key).
+ */
+export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<FailOutput & { halted: true }> {
+  const plan = ctx.plans.get(state.dataset);
+  const staged = await readStageManifest(ctx, state.stage!.stageKey);
+  const quality = state.quality as QualityOutput;
+  const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`;
+  const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
+  const rejected = staged.quarantineFile ? [`${staged.stagingPrefix}${staged.quarantineFile}`] : [];
+  const target = quarantineKey(plan, staged.sourceId);
+  await ctx.storage.withLocalFiles([...batchKeys, ...rejected], (paths) => withDuck(async (db) => {
+    const batch = paths.slice(0, batchKeys.length);
+    const reason = `[{'column': NULL::VARCHAR, 'rule': 'quality', 'value': NULL::VARCHAR, 'message': ${str(message.slice(0, 2000))}}]`;
+    const typed = QUARANTINE_COLUMNS.map((c) => c.Name);
+    const parts = [
+      ...(batch.length ? [`SELECT ${str(plan.dataset)} AS dataset, ${str(state.runId)} AS run_id, ${str(staged.source.key)} AS source, NULL::BIGINT AS record, NULL::BIGINT AS line,
+        CAST(to_json(struct_pack(${plan.columns.map((c) => `${ident(c.name)} := ${ident(c.name)}`).join(', ')})) AS VARCHAR) AS raw,
+        ${reason} AS reasons, CAST(${str(state.now)} AS TIMESTAMP) AS quarantined_at
+        FROM read_parquet([${batch.map(pathLit).join(', ')}], hive_partitioning = false)`] : []),
+      ...(rejected.length ? [`SELECT ${typed.join(', ')} FROM read_parquet(${pathLit(paths[batch.length]!)})`] : []),
+    ];
+    if (!parts.length) return;
+    await ctx.storage.writeTree(plan.prefixes.quarantine, async (dir) => {
+      const file = `${dir}/${target.slice(plan.prefixes.quarantine.length)}`;
+      await db.run(`COPY (${parts.join(' UNION ALL BY NAME ')}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC})`);
+    });
+  }, ctx.duck));
+  await removePrefix(ctx.storage, staged.stagingPrefix);
+  await registerQuarantine(ctx, plan);
+  const s = state.stage!;
+  const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message });
+  // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch) + rows superseded in the file.
+  record.rowsValid = 0;
+  record.rowsQuarantined = s.rowsValid + s.rowsQuarantined;
+  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
+  await writeRecord(ctx, record);
+  return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };
+}

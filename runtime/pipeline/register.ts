@@ -1,0 +1,45 @@
+// Step: make the catalog match the manifests (silver table and partitions, quarantine files). Idempotent, so it
+// is safe to repeat after any crash, and a re-ingest of an already committed object runs it too.
+import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import type { TableManifest } from '../table/manifest.ts';
+import { layout } from '../../core/plan/layout.ts';
+import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
+import type { PipelineContext } from './context.ts';
+import type { RegisterOutput } from './payloads.ts';
+
+export async function registerSilver(ctx: PipelineContext, input: { dataset: string }): Promise<RegisterOutput> {
+  const started = Date.now();
+  const plan = ctx.plans.get(input.dataset);
+  const summary = await syncToLatest(ctx, plan.prefixes.silver, plan, { layer: 'silver', name: plan.dataset, glue: plan.tables.silver });
+  await registerQuarantine(ctx, plan);
+  return { ...summary, ms: Date.now() - started };
+}
+
+/**
+ * Concurrent runs register in any order, and one may have read an older manifest than what another already
+ * registered. So apply, re-read, and apply again until the manifest stayed the same: the last register to finish
+ * always leaves the catalog on the newest version (catalogs also ignore versions older than what they hold).
+ */
+export async function syncToLatest(ctx: PipelineContext, root: string, plan: ManifestShape, table: CatalogTable, committed?: ReadManifest): Promise<SyncSummary> {
+  const total: SyncSummary = { created: 0, updated: 0, deleted: 0 };
+  // A writer that has just committed knows the manifest it wrote (and its etag): no need to read it back first.
+  let next = committed;
+  for (let i = 0; i < 20; i++) {
+    const current = next ?? await readManifest(ctx.storage, root, plan);
+    const s = await ctx.catalog.syncTable(table, current.manifest);
+    total.created += s.created; total.updated += s.updated; total.deleted += s.deleted;
+    // Unchanged since (the same etag): done, without parsing it again.
+    const after = await ctx.storage.readVersioned(layout.manifest(root));
+    if (after === undefined || after.etag === current.etag) return total;
+    const manifest = JSON.parse(after.text) as TableManifest;
+    if (manifest.version === current.manifest.version) return total; // rewritten without a new version (gc)
+    next = { manifest, etag: after.etag };
+  }
+  return total;
+}
+
+export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan): Promise<void> {
+  const files = (await ctx.storage.list(plan.prefixes.quarantine)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+  await ctx.catalog.syncFiles({ layer: 'quarantine', name: plan.dataset, glue: plan.tables.quarantine }, files);
+}

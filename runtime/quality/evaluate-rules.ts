@@ -1,0 +1,69 @@
+// Evaluate rules against a batch: compile, run each statement, interpret the rows. `evaluateWith` takes any
+// runner (DuckDB here; the Athena client in the pipeline), so both engines share the fallback below and the
+// interpretation. A rule that cannot run is an ERROR outcome with the reason; nothing here throws for bad rules.
+import type { Duck } from '../engine/duckdb.ts';
+import { engineMessage } from '../../core/errors.ts';
+import { leaves, type Rule } from '../../core/dqdl/ast.ts';
+import { compileRules } from '../../core/dqdl/compile.ts';
+import { combine, leafOutcomes, score } from '../../core/dqdl/interpret.ts';
+import type { EvaluationResult, QueryOutput, RuleContext } from '../../core/dqdl/types.ts';
+
+export type { CompiledQuery, CompiledRuleset, Dialect, EvaluationResult, Outcome, RuleContext, RuleResult } from '../../core/dqdl/types.ts';
+export { compileRules, checkRules } from '../../core/dqdl/compile.ts';
+export { interpretResults } from '../../core/dqdl/interpret.ts';
+
+/** Runs one SQL statement and returns its rows (column name → value). */
+export type QueryRunner = (sql: string) => Promise<Array<Record<string, unknown>>>;
+
+export interface EvaluateOptions {
+  /** Run the compiled statements concurrently (Athena: each query has seconds of latency). DuckDB: leave off. */
+  parallel?: boolean;
+}
+
+export async function evaluateRules(db: Duck, rules: readonly Rule[], ctx: RuleContext): Promise<EvaluationResult> {
+  return evaluateWith((sql) => db.all(sql), rules, ctx);
+}
+
+export async function evaluateWith(run: QueryRunner, rules: readonly Rule[], ctx: RuleContext, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  let queries = 0;
+  const exec = async (sql: string): Promise<QueryOutput> => {
+    queries++;
+    try {
+      return await run(sql);
+    } catch (e) {
+      return { error: engineMessage(e) };
+    }
+  };
+  const compiled = compileRules(rules, ctx);
+  const runAll = async (sqls: string[]): Promise<QueryOutput[]> => {
+    if (options.parallel) return Promise.all(sqls.map(exec));
+    const out: QueryOutput[] = [];
+    for (const sql of sqls) out.push(await exec(sql));
+    return out;
+  };
+  const outputs = await runAll(compiled.queries.map((q) => q.sql));
+  const outcomes = leafOutcomes(compiled, outputs);
+
+  // A failed shared statement (a bad where clause, an invalid regex, a type error in one rule) would turn every rule
+  // reading it into an ERROR. Evaluate those rules one by one so that only the culprit is an ERROR. This costs extra
+  // scans only when something is wrong.
+  const suspects = new Set<number>();
+  compiled.queries.forEach((q, i) => {
+    if (!Array.isArray(outputs[i]) && (q.kind === 'scan' || q.kind === 'frequency') && q.leaves.length > 1) q.leaves.forEach((id) => suspects.add(id));
+  });
+  if (suspects.size) {
+    // If the batch itself cannot be read, every rule would fail alike: say so once instead of once per rule.
+    const probe = await exec(`SELECT * FROM ${ctx.batch} LIMIT 0`);
+    const byId = rules.flatMap(leaves);
+    for (const id of [...suspects].sort((a, b) => a - b)) {
+      if (!Array.isArray(probe)) {
+        outcomes.set(id, { outcome: 'ERROR', metrics: {}, message: `the batch ${ctx.batch} cannot be read: ${probe.error}` });
+        continue;
+      }
+      const alone = compileRules([byId[id]!], ctx);
+      outcomes.set(id, leafOutcomes(alone, await runAll(alone.queries.map((q) => q.sql))).get(0)!);
+    }
+  }
+  const results = compiled.rules.map((r) => combine(r, outcomes));
+  return { results, score: score(results), queries };
+}

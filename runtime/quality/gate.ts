@@ -1,0 +1,91 @@
+// A quality gate: the `halt` and `warn` DQDL lists of one stage, evaluated together (one scan of the batch for all
+// aggregate rules), each result tagged with its list. Any halt rule that does not PASS halts the gate; warn rules are
+// recorded and never block. Used by the silver gate (runtime/pipeline/quality.ts) and the gold audit (gold-audit.ts).
+import { leaves, type NumExpr, type Rule } from '../../core/dqdl/ast.ts';
+import { evaluateWith, type QueryRunner } from './evaluate-rules.ts';
+import { parseRules } from '../../core/dqdl/parse.ts';
+import type { RuleContext, RuleResult } from '../../core/dqdl/types.ts';
+import type { RuleList } from '../../core/schema/model.ts';
+
+export type Severity = 'halt' | 'warn';
+
+export interface GateRuleResult extends RuleResult {
+  severity: Severity;
+}
+
+export interface GateResult {
+  halted: boolean;
+  /** Passed rules / all rules (Glue's Score); 1 when there are none. */
+  score: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  results: GateRuleResult[];
+  /** SQL statements run. */
+  queries: number;
+  ms: number;
+}
+
+export interface ParsedGate {
+  rules: Array<{ rule: Rule; severity: Severity }>;
+  /** Rules that do not parse, already as ERROR results. */
+  broken: GateRuleResult[];
+}
+
+/** The parsed rules of a gate with their list. Rules that do not parse (`strata check` reports them) become ERRORs. */
+export function parseGate(list: RuleList): ParsedGate {
+  const rules: Array<{ rule: Rule; severity: Severity }> = [];
+  const broken: GateRuleResult[] = [];
+  for (const severity of ['halt', 'warn'] as const) {
+    const parsed = parseRules(list[severity]);
+    rules.push(...parsed.rules.map((rule) => ({ rule, severity })));
+    for (const e of parsed.errors) {
+      broken.push({ rule: list[severity][e.rule - 1] ?? '', severity, outcome: 'ERROR', metrics: {}, message: `the rule does not parse: ${e.message}` });
+    }
+  }
+  return { rules, broken };
+}
+
+/** How many previous evaluations dynamic rules look at (the largest k of last(k)); 0 when no rule is dynamic. */
+export function historyDepth(rules: readonly Rule[]): number {
+  let depth = 0;
+  const visit = (e: NumExpr): void => {
+    if (e.kind === 'call') {
+      if (e.fn === 'last' && e.args[0]?.kind === 'number') depth = Math.max(depth, e.args[0].value);
+      e.args.forEach(visit);
+    } else if (e.kind === 'binary') { visit(e.left); visit(e.right); } else if (e.kind === 'negate') visit(e.arg);
+  };
+  const operands = (r: Rule) => leaves(r).flatMap((l) => [l.condition, l.threshold]).flatMap((c) =>
+    !c ? [] : c.kind === 'compare' ? [c.operand] : c.kind === 'between' ? [c.low, c.high] : c.kind === 'in' ? c.operands : []);
+  for (const r of rules) for (const o of operands(r)) if (o.kind === 'number') visit(o.expr);
+  return depth;
+}
+
+export async function runGate(run: QueryRunner, gate: ParsedGate, ctx: RuleContext): Promise<GateResult> {
+  const started = Date.now();
+  const { rules, broken } = gate;
+  const evaluated = await evaluateWith(run, rules.map((r) => r.rule), ctx);
+  const results: GateRuleResult[] = [
+    ...evaluated.results.map((r, i) => ({ ...r, severity: rules[i]!.severity })),
+    ...broken,
+  ];
+  const count = (o: string) => results.filter((r) => r.outcome === o).length;
+  return {
+    halted: results.some((r) => r.severity === 'halt' && r.outcome !== 'PASS'),
+    score: results.length ? count('PASS') / results.length : 1,
+    passed: count('PASS'),
+    failed: count('FAIL'),
+    errors: count('ERROR'),
+    results,
+    queries: evaluated.queries,
+    ms: Date.now() - started,
+  };
+}
+
+/** One line naming the halt rules that blocked, for the run record's error and the execution's Cause. */
+export function haltMessage(gate: GateResult, what: string): string {
+  const blocking = gate.results.filter((r) => r.severity === 'halt' && r.outcome !== 'PASS');
+  const shown = blocking.slice(0, 5).map((r) => `${r.rule} → ${r.outcome} (${r.message})`);
+  const more = blocking.length > shown.length ? `; and ${blocking.length - shown.length} more` : '';
+  return `quality gate halted ${what}: ${shown.join('; ')}${more}`;
+}

@@ -1,0 +1,24 @@
+// strata check against a lake: each schema compared with the schema its silver table was last written with.
+import type { Storage } from '../storage/port.ts';
+import { compile } from '../../core/plan/compile.ts';
+import { readManifest } from '../table/store.ts';
+import type { Diagnostic } from '../../core/schema/diagnostics.ts';
+import { compareSchemas } from '../../core/schema/evolution.ts';
+import type { LoadedSchema } from '../../core/schema/project.ts';
+
+export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage: Storage): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const s of schemas) {
+    const plan = compile(s.spec);
+    const { manifest } = await readManifest(storage, plan.prefixes.silver, plan);
+    if (!manifest.schema) continue;
+    const required = new Set(s.spec.columns.filter((c) => c.required).map((c) => c.name));
+    for (const change of compareSchemas(manifest.schema, plan.applied, required)) {
+      if (change.kind === 'added') continue;
+      const i = change.column ? s.spec.columns.findIndex((c) => c.name === change.column) : -1;
+      const path = change.kind === 'repartitioned' ? ['partitionBy'] : i >= 0 ? ['columns', i, change.kind === 'retyped' || change.kind === 'widened' ? 'type' : 'name'] : ['columns'];
+      out.push(s.source.diagnostic(path, `silver.${plan.dataset}: ${change.message}`, change.migration, { severity: change.breaking ? 'error' : 'warning' }));
+    }
+  }
+  return out;
+}

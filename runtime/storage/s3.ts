@@ -1,0 +1,306 @@
+// Storage on S3: bronze in its own bucket, every other layer in the lake bucket (see runtime/aws/s3-locations.ts).
+// Same semantics as the local folder: whole-object writes are atomic (S3 PUT replaces an object at once),
+// compare-and-swap is a conditional PUT (If-Match / If-None-Match), copies are server-side.
+//
+// Errors: throttling, 5xx and network errors leave as the SDK raised them (name, $metadata, $retryable intact) so
+// functions/lib/errors.ts classifies them as transient; an object that is not there is a StrataError naming the key.
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import {
+  CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { mapLimit } from '../util/limit.ts';
+import { chunks } from '../aws/chunks.ts';
+import { batchFailure, sendBatch } from '../aws/batch-errors.ts';
+import { httpStatus, type RetryOptions } from '../aws/retry.ts';
+import { bodyToFile, bodyToText } from '../aws/s3-body.ts';
+import { bareEtag, isConditionFailed, isMissingObject } from '../aws/s3-errors.ts';
+import { addressOf, copySource, normalizeLocation, s3Uri, type S3Address, type S3Locations } from '../aws/s3-locations.ts';
+import { StorageError, type CasResult, type ObjectInfo, type Storage } from './port.ts';
+
+export interface S3StorageOptions {
+  client: S3Client;
+  locations: S3Locations;
+  /** Where downloads and writeTree folders go (Lambda: /tmp, the default temp dir). */
+  tmpDir?: string;
+  /** Parallel transfers in withLocalFiles / writeTree / deletes. */
+  concurrency?: number;
+  /** Files above this size are uploaded in parts (lib-storage Upload); smaller ones in one PutObject. */
+  multipartThreshold?: number;
+  partSize?: number;
+  /** Retrying per-key DeleteObjects errors (the call itself is retried by the SDK). */
+  retry?: RetryOptions;
+}
+
+const DELETE_BATCH = 1000; // DeleteObjects limit
+
+export class S3Storage implements Storage {
+  readonly kind = 's3' as const;
+  readonly client: S3Client;
+  readonly locations: S3Locations;
+  readonly tmpDir: string;
+  private readonly concurrency: number;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
+  private readonly retry: RetryOptions;
+
+  constructor(opts: S3StorageOptions) {
+    this.client = opts.client;
+    this.locations = { bronze: normalizeLocation(opts.locations.bronze), lake: normalizeLocation(opts.locations.lake) };
+    this.tmpDir = opts.tmpDir ?? tmpdir();
+    this.concurrency = opts.concurrency ?? 8;
+    this.partSize = Math.max(opts.partSize ?? 8 << 20, 5 << 20); // S3's minimum part size is 5 MiB
+    this.multipartThreshold = opts.multipartThreshold ?? 16 << 20;
+    this.retry = opts.retry ?? {};
+  }
+
+  /** Bucket and object key of a lake-relative key. */
+  address(key: string): S3Address {
+    return addressOf(this.locations, key);
+  }
+
+  uri(key: string): string {
+    const a = this.address(key);
+    return s3Uri(a.bucket, a.key);
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const a = this.address(key);
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: a.bucket, Key: a.key }));
+      return { key, size: r.ContentLength ?? 0, etag: bareEtag(r.ETag), lastModified: r.LastModified ?? new Date(0) };
+    } catch (e) {
+      if (await this.absent(key, e)) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Whether a failed read means the object does not exist. S3 answers 404 only to a caller allowed to list the
+   * bucket; strata's roles may list only their own prefixes (an s3:prefix condition, which a GET does not carry),
+   * so for them a missing object is a 403. A 403 is therefore settled with a listing of exactly that key, which the
+   * roles are allowed: no such key → missing; the key is there → the denial is real and surfaces.
+   */
+  private async absent(key: string, e: unknown): Promise<boolean> {
+    if (isMissingObject(e)) return true;
+    if (httpStatus(e) !== 403) return false;
+    const a = this.address(key);
+    try {
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, MaxKeys: 1 }));
+      return !(r.Contents ?? []).some((o) => o.Key === a.key);
+    } catch {
+      return false; // listing denied too: report the original denial
+    }
+  }
+
+  async contentId(key: string): Promise<string> {
+    const h = await this.head(key);
+    if (!h) throw this.missing(key);
+    return h.etag;
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const a = this.address(prefix);
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, ...(token ? { ContinuationToken: token } : {}) }));
+      for (const o of r.Contents ?? []) {
+        // Folder markers (zero-byte "x/" objects made by consoles) are not files.
+        if (!o.Key || o.Key.endsWith('/')) continue;
+        out.push({ key: o.Key.slice(a.location.prefix.length), size: o.Size ?? 0, etag: bareEtag(o.ETag), lastModified: o.LastModified ?? new Date(0) });
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+    // S3 lists in UTF-8 byte order; sort by JS string order like the local adapter, so callers see one order.
+    return out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  }
+
+  async readText(key: string): Promise<string | undefined> {
+    return (await this.readVersioned(key))?.text;
+  }
+
+  async readVersioned(key: string): Promise<{ text: string; etag: string } | undefined> {
+    const a = this.address(key);
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
+      return { text: await bodyToText(r.Body), etag: bareEtag(r.ETag) };
+    } catch (e) {
+      if (await this.absent(key, e)) return undefined;
+      throw e;
+    }
+  }
+
+  async writeText(key: string, text: string): Promise<void> {
+    const a = this.address(key);
+    await this.client.send(new PutObjectCommand({ Bucket: a.bucket, Key: a.key, Body: text, ContentType: contentType(key) }));
+  }
+
+  async putIfMatch(key: string, text: string, expected: string | undefined): Promise<CasResult> {
+    const a = this.address(key);
+    // If-Match takes the entity tag as S3 sends it (quoted); '*' under If-None-Match means "must not exist".
+    const condition = expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: `"${expected}"` };
+    try {
+      const r = await this.client.send(new PutObjectCommand({ Bucket: a.bucket, Key: a.key, Body: text, ContentType: contentType(key), ...condition }));
+      return { ok: true, etag: bareEtag(r.ETag) };
+    } catch (e) {
+      // If-Match on an object that was deleted answers 404: the swap lost just the same.
+      if (isConditionFailed(e) || (expected !== undefined && isMissingObject(e))) {
+        return { ok: false, currentEtag: (await this.head(key))?.etag };
+      }
+      throw e;
+    }
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const src = this.address(from);
+    const dst = this.address(to);
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: dst.bucket, Key: dst.key, CopySource: copySource(src.bucket, src.key) }));
+    } catch (e) {
+      if (isMissingObject(e)) throw this.missing(from);
+      throw e;
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    // A key naming a folder ("…/") means everything under it, as in the local adapter.
+    const files = keys.filter((k) => !k.endsWith('/'));
+    for (const folder of keys.filter((k) => k.endsWith('/'))) await this.deletePrefix(folder);
+    const byBucket = new Map<string, string[]>();
+    for (const k of new Set(files)) {
+      const a = this.address(k);
+      byBucket.set(a.bucket, [...(byBucket.get(a.bucket) ?? []), a.key]);
+    }
+    for (const [bucket, objectKeys] of byBucket) {
+      await mapLimit(chunks(objectKeys, DELETE_BATCH), Math.min(this.concurrency, 4), (batch) => this.deleteBatch(bucket, batch));
+    }
+  }
+
+  /** DeleteObjects reports failures per key in Errors (HTTP 200): re-send the passing ones, fail on the rest. */
+  private async deleteBatch(bucket: string, objectKeys: string[]): Promise<void> {
+    const failures = await sendBatch(objectKeys, async (batch) => {
+      const r = await this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      return (r.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey').map((e) => ({ item: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' }));
+    }, this.retry);
+    if (failures.length) throw batchFailure(`deleting from s3://${bucket}/`, failures, (k) => k);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    // Only whole folders: "silver/orders" must never take "silver/orders_v2/…" with it.
+    const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    const keys = (await this.list(folder)).map((o) => o.key);
+    if (keys.length) await this.delete(keys);
+  }
+
+  async putFile(key: string, localPath: string): Promise<ObjectInfo> {
+    const a = this.address(key);
+    const size = (await stat(localPath)).size;
+    let etag: string | undefined;
+    if (size <= this.multipartThreshold) {
+      // Small enough to hold: one request, and the SDK can checksum a buffer without re-reading the file.
+      const r = await this.client.send(new PutObjectCommand({ Bucket: a.bucket, Key: a.key, Body: await readFile(localPath), ContentLength: size }));
+      etag = r.ETag;
+    } else {
+      // Multipart from a stream: memory stays at queueSize × partSize whatever the file's size.
+      const upload = new Upload({
+        client: this.client, queueSize: 4, partSize: this.partSize, leavePartsOnError: false,
+        params: { Bucket: a.bucket, Key: a.key, Body: createReadStream(localPath) },
+      });
+      etag = (await upload.done()).ETag;
+    }
+    // PutObject does not return LastModified; the upload just finished, which is what callers compare against.
+    return { key, size, etag: bareEtag(etag), lastModified: new Date() };
+  }
+
+  async withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(this.tmpDir, 'strata-get-'));
+    try {
+      // The file keeps the key's name: readers sniff formats and compression from the extension (.csv.gz).
+      const path = join(dir, basename(key));
+      await this.download(key, path);
+      return await fn(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(this.tmpDir, 'strata-get-'));
+    try {
+      const pathOf = (k: string) => join(dir, ...k.split('/'));
+      await mapLimit([...new Set(keys)], this.concurrency, async (k) => {
+        await mkdir(dirname(pathOf(k)), { recursive: true });
+        await this.download(k, pathOf(k));
+      });
+      return await fn(keys.map(pathOf));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }> {
+    const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    this.address(base); // refuse a bad prefix before any work
+    const dir = await mkdtemp(join(this.tmpDir, 'strata-put-'));
+    try {
+      const result = await fn(dir);
+      const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+      const files = entries.filter((e) => e.isFile() && !e.name.startsWith('.tmp-')).map((e) => join(e.parentPath, e.name));
+      // Callers write into folders of their own (staging/<run>/, v-<run>/): a failure part-way leaves objects
+      // nobody reads, removed with the folder.
+      const written = await mapLimit(files, this.concurrency, (p) => this.putFile(`${base}${relative(dir, p).split(sep).join('/')}`, p));
+      return { result, written: written.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)) };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async download(key: string, path: string): Promise<void> {
+    const a = this.address(key);
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
+      await bodyToFile(r.Body, path);
+    } catch (e) {
+      if (await this.absent(key, e)) throw this.missing(key);
+      throw e;
+    }
+  }
+
+  private missing(key: string): StrataError {
+    return new StrataError(ERRORS.UnreadableFile, `${key} does not exist (${this.uri(key)})`, { key, uri: this.uri(key) });
+  }
+}
+
+function contentType(key: string): string {
+  return key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8';
+}
+
+/**
+ * An object key as an S3 event carries it, decoded.
+ *
+ * S3 event notifications (the `Records[].s3.object.key` shape, to Lambda/SQS/SNS) document the key as URL-encoded
+ * the way HTML forms are: "red flower.jpg" arrives as "red+flower.jpg", a real '+' as "%2B", non-ASCII and most
+ * punctuation as %XX (UTF-8) — notification-content-structure in the S3 user guide. '/' is usually left as is
+ * but may be "%2F"; decoding handles both.
+ *
+ * EventBridge "Object Created" events (`detail.object.key`): the S3 user guide page "EventBridge event message
+ * structure" shows the key field without saying it is encoded (its only example, "example-key", has nothing to
+ * encode), and emulators disagree (moto sends it raw to EventBridge while encoding it for notifications). So
+ * for that shape the trigger does not trust either reading: when decoding changes the key, it asks S3 which of
+ * the two objects exists (and carries the event's ETag) — see functions/trigger.ts.
+ *
+ * A key that is not valid percent-encoding (a raw "100%.csv") is returned unchanged: it cannot have been encoded.
+ */
+export function decodeEventKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}

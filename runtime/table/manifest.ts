@@ -1,0 +1,176 @@
+// A table's state, as one small JSON object swapped by compare-and-swap: which version folder each partition
+// reads from, which source objects are already in, and the history that makes rollback possible.
+// Pure functions only; runtime/table/store.ts does the I/O.
+import type { AppliedColumn, AppliedSchema } from '../../core/schema/evolution.ts';
+
+export interface PartitionVersion {
+  /** "dt=2025-06-15/country=DE", or "" for an unpartitioned table. */
+  path: string;
+  /** Partition values in partition-key order (NULL for Hive's default partition). */
+  values: Array<string | null>;
+  /** Version folder: silver/orders/dt=2025-06-15/v-<runId>/ */
+  location: string;
+  files: string[];
+  rows: number;
+  bytes: number;
+  runId: string;
+  committedAt: string;
+  /** Schema hash the files were written with ('mixed' when they span schema versions). */
+  schemaHash?: string;
+}
+
+export interface Change {
+  path: string;
+  /** Location before the change (absent: the partition is new). */
+  from?: string;
+  /** Location after the change (absent: the partition was removed). */
+  to?: string;
+  rows?: number;
+}
+
+export interface HistoryEntry {
+  version: number;
+  runId: string;
+  at: string;
+  kind: 'commit' | 'publish' | 'rollback';
+  changes: Change[];
+  /** Set by garbage collection past the retention window, which drops `changes` and keeps their counts. */
+  collected?: { partitions: number; rows: number };
+}
+
+export interface Retired {
+  /** The replaced version, whole, so a rollback can restore it. */
+  version: PartitionVersion;
+  retiredAt: string;
+  byRunId: string;
+}
+
+export interface TableManifest {
+  table: string;
+  layer: 'silver' | 'gold';
+  version: number;
+  schemaHash: string;
+  /** The schema the table's files were last written with, and every schema it was written with before. */
+  schema?: AppliedSchema;
+  schemaHistory?: Array<{ hash: string; appliedAt: string; runId: string; columns: AppliedColumn[]; partitionKeys: AppliedColumn[] }>;
+  partitionKeys: string[];
+  partitions: Record<string, PartitionVersion>;
+  /** Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. */
+  sources: Record<string, { runId: string; key: string; at: string }>;
+  history: HistoryEntry[];
+  /** Replaced versions, kept for rollback until garbage collection. */
+  retired: Retired[];
+  updatedAt: string;
+}
+
+export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
+  return { table, layer, version: 0, schemaHash, partitionKeys, partitions: {}, sources: {}, history: [], retired: [], updatedAt: new Date(0).toISOString() };
+}
+
+export interface Commit {
+  runId: string;
+  at: string;
+  kind: HistoryEntry['kind'];
+  /** New versions by partition path; null removes the partition. */
+  versions: Record<string, PartitionVersion | null>;
+  source?: { id: string; key: string };
+  /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
+  forgetSources?: string[];
+  schemaHash?: string;
+  /** The schema the commit's files were written with. */
+  schema?: AppliedSchema;
+}
+
+/** The manifest after a commit, and the changes it made. */
+export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManifest; changes: Change[] } {
+  const partitions = { ...m.partitions };
+  const retired = [...m.retired];
+  const changes: Change[] = [];
+  for (const [path, next] of Object.entries(c.versions)) {
+    const prev = partitions[path];
+    if (prev && (!next || prev.location !== next.location)) {
+      retired.push({ version: prev, retiredAt: c.at, byRunId: c.runId });
+    }
+    if (next) partitions[path] = next; else delete partitions[path];
+    changes.push({ path, ...(prev ? { from: prev.location } : {}), ...(next ? { to: next.location, rows: next.rows } : {}) });
+  }
+  const version = m.version + 1;
+  return {
+    manifest: {
+      ...m,
+      version,
+      schemaHash: c.schemaHash ?? m.schemaHash,
+      ...schemaAfter(m, c),
+      partitions,
+      sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at } } : m.sources, c.forgetSources),
+      history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes }],
+      retired,
+      updatedAt: c.at,
+    },
+    changes,
+  };
+}
+
+/**
+ * The partition versions as they stood right after `runId`'s commit: for rollback. Fails when a needed version
+ * has been garbage-collected (it is no longer in the current or retired sets).
+ */
+export function stateAfterRun(m: TableManifest, runId: string): { state: Record<string, PartitionVersion> } | { error: string } {
+  const target = m.history.find((h) => h.runId === runId);
+  if (!target) return { error: `run ${runId} never changed table ${m.table} (or its history was collected)` };
+  // Replay: start from the current state and undo every change made after the target version.
+  const known = new Map<string, PartitionVersion>();
+  for (const p of Object.values(m.partitions)) known.set(p.location, p);
+  const state: Record<string, PartitionVersion | undefined> = { ...m.partitions };
+  for (const h of [...m.history].reverse()) {
+    if (h.version <= target.version) break;
+    if (h.collected) return { error: `the history of ${m.table} up to ${h.at} was garbage-collected; it can no longer be restored` };
+    for (const ch of [...h.changes].reverse()) {
+      if (!ch.from) { delete state[ch.path]; continue; }
+      const prev = known.get(ch.from) ?? m.retired.find((r) => r.version.location === ch.from)?.version;
+      if (!prev) return { error: `version ${ch.from} of ${m.table} was garbage-collected; it can no longer be restored` };
+      state[ch.path] = prev;
+    }
+  }
+  return { state: Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion] => e[1] !== undefined)) };
+}
+
+function schemaAfter(m: TableManifest, c: Commit): Pick<TableManifest, 'schema' | 'schemaHistory'> {
+  if (!c.schema || m.schema?.hash === c.schema.hash) return { ...(m.schema ? { schema: m.schema } : {}), ...(m.schemaHistory ? { schemaHistory: m.schemaHistory } : {}) };
+  return {
+    schema: c.schema,
+    schemaHistory: [...(m.schemaHistory ?? []), { hash: c.schema.hash, appliedAt: c.at, runId: c.runId, columns: c.schema.columns, partitionKeys: c.schema.partitionKeys }],
+  };
+}
+
+function withoutSources(sources: TableManifest['sources'], forget: string[] | undefined): TableManifest['sources'] {
+  if (!forget?.length) return sources;
+  const out = { ...sources };
+  for (const id of forget) delete out[id];
+  return out;
+}
+
+/**
+ * Retired versions older than the retention window, and the manifest without them. History entries older than the
+ * window keep their counts but lose their change lists: the versions those name are gone, so they can no longer serve
+ * a rollback, and a table refreshed in full would otherwise grow its manifest (read by every commit) by one change
+ * per partition at every publish.
+ */
+export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[]; compacted: number } {
+  const cutoff = now.getTime() - retentionDays * 86_400_000;
+  const expired = m.retired.filter((r) => Date.parse(r.retiredAt) < cutoff);
+  let compacted = 0;
+  const history = m.history.map((h) => {
+    if (h.collected || Date.parse(h.at) >= cutoff) return h;
+    compacted++;
+    return { ...h, changes: [], collected: historyCounts(h) };
+  });
+  if (!expired.length && !compacted) return { manifest: m, expired, compacted };
+  const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
+  return { manifest: { ...m, retired: keep, history }, expired, compacted };
+}
+
+/** How many partitions a history entry changed and how many rows they held, also after gc dropped its changes. */
+export function historyCounts(h: HistoryEntry): { partitions: number; rows: number } {
+  return h.collected ?? { partitions: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) };
+}
