@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   refresh: async () => (await import('./commands/refresh.ts')).refresh,
   rollback: async () => (await import('./commands/rollback.ts')).rollback,
   gc: async () => (await import('./commands/gc.ts')).gc,
+  docs: async () => (await import('./commands/docs.ts')).docs,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -85,25 +85,3 @@ export async function executeLocal(asl: Record<string, unknown>, input: unknown,
     throw e;
   }
 }
-
-/** Per state: time spent (entered → exited/failed), attempts and the last error. For `strata runs <id>`. */
-export function summarizeEvents(events: readonly ExecutionEvent[]): Array<{ state: string; ms: number; retries: number; error?: string }> {
-  const out: Array<{ state: string; ms: number; retries: number; error?: string }> = [];
-  const open = new Map<string, { at: number; idx: number }>();
-  for (const e of events) {
-    if (!e.state) continue;
-    const t = Date.parse(e.at);
-    if (e.type === 'StateEntered') {
-      out.push({ state: e.state, ms: 0, retries: 0 });
-      open.set(e.state, { at: t, idx: out.length - 1 });
-    } else {
-      const o = open.get(e.state);
-      if (!o) continue;
-      const row = out[o.idx]!;
-      if (e.type === 'StateRetried') row.retries++;
-      if (e.type === 'StateFailed' && e.error) row.error = `${e.error}: ${e.cause ?? ''}`.slice(0, 300);
-      if (e.type === 'StateExited' || e.type === 'StateCaught' || e.type === 'StateFailed') row.ms = t - o.at;
-    }
-  }
-  return out;
-}

@@ -41,6 +41,23 @@ export async function prepareDemoInputs(dir: string): Promise<{ airports: string
   return { airports: join(data, 'airports.csv'), flights, movies: join(data, 'movies.json') };
 }
 
+export interface DemoIngest {
+  dataset: string;
+  file: string;
+  note?: string;
+}
+
+/** The demo's ingests in order: airports, the flights month by month, the films, then a re-ingest that changes nothing. */
+export async function demoIngests(inputDir: string): Promise<DemoIngest[]> {
+  const inputs = await prepareDemoInputs(inputDir);
+  return [
+    { dataset: 'airports', file: inputs.airports },
+    ...inputs.flights.map((file) => ({ dataset: 'flights', file })),
+    { dataset: 'movies', file: inputs.movies },
+    { dataset: 'flights', file: inputs.flights[0]!, note: 're-ingesting the same object changes nothing' },
+  ];
+}
+
 export const demo: Command = {
   summary: 'build a demo lake from public sample data, run the pipelines, print a query',
   usage: 'strata demo [--lake dir]   (default lake: .strata/demo, rebuilt each time)',
@@ -56,7 +73,7 @@ export const demo: Command = {
     out.info('strata demo: a lake from public data in the vega-datasets npm package');
     for (const s of SOURCES) out.info(`  ${s.file.padEnd(18)} ${s.about}`);
     out.info(`lake: ${lakeDir}\n`);
-    const inputs = await prepareDemoInputs(join(lakeDir, '..', 'demo-input'));
+    const ingests = await demoIngests(join(lakeDir, '..', 'demo-input'));
     const progress = new Progress();
     const records: RunRecord[] = [];
     const run = async (dataset: string, file: string, note?: string) => {
@@ -68,10 +85,7 @@ export const demo: Command = {
       records.push(record);
       if (!global.json) out.info(`${describeRun(record)}${note ? `\n    (${note})` : ''}`);
     };
-    await run('airports', inputs.airports);
-    for (const f of inputs.flights) await run('flights', f);
-    await run('movies', inputs.movies);
-    await run('flights', inputs.flights[0]!, 're-ingesting the same object changes nothing');
+    for (const i of ingests) await run(i.dataset, i.file, i.note);
 
     const sql = `SELECT state, sum(flights) AS flights, round(sum(avg_delay_min * flights) / sum(flights), 1) AS avg_delay_min,
         round(100.0 * sum(late_flights) / sum(flights), 1) AS pct_late

@@ -1,6 +1,7 @@
 // strata runs [<id>]: run history from the run records in the lake, or one run in detail with its execution path.
 import type { RunRecord } from '../../runtime/runs/record.ts';
-import { summarizeEvents } from '../../workflows/local.ts';
+import { summarizeEvents } from '../../runtime/runs/events.ts';
+import { readRunRecords } from '../../runtime/runs/read.ts';
 import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import type { Command } from '../command.ts';
@@ -16,7 +17,7 @@ export const runs: Command = {
   },
   async run({ positionals, values, global }) {
     const storage = new LocalStorage(defaultLakeDir(global.lake));
-    const all = await readRuns(storage, values.dataset as string | undefined);
+    const all = await readRunRecords(storage, values.dataset as string | undefined);
     const id = positionals[0];
     if (id) {
       const r = all.find((x) => x.runId === id) ?? all.find((x) => x.runId.startsWith(id));
@@ -37,12 +38,6 @@ export const runs: Command = {
     return 0;
   },
 };
-
-export async function readRuns(storage: LocalStorage, dataset?: string): Promise<RunRecord[]> {
-  const keys = (await storage.list(dataset ? `_strata/runs/${dataset}/` : '_strata/runs/')).filter((o) => o.key.endsWith('.json'));
-  const records = await Promise.all(keys.map(async (k) => JSON.parse((await storage.readText(k.key))!) as RunRecord));
-  return records.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
-}
 
 function showRun(r: RunRecord): string {
   const lines = [describeRun(r, { verbose: true }), ''];

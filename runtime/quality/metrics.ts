@@ -42,6 +42,11 @@ export async function writeMetrics(storage: Storage, key: string, lines: readonl
   await storage.writeText(key, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
 
+/** The lines of one metrics file (JSON lines; blank lines are ignored). */
+export function parseMetricLines(text: string): MetricLine[] {
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricLine);
+}
+
 export type HistoryLookup = (metric: string, rule: string) => number[];
 
 /**
@@ -61,7 +66,7 @@ export async function loadHistory(storage: Storage, prefix: string, depth: numbe
     const texts = await Promise.all(keys.slice(i, i + 8).map((k) => storage.readText(k)));
     for (const text of texts) {
       if (used >= depth || !text) continue;
-      const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricLine);
+      const lines = parseMetricLines(text);
       if (!lines.length || lines[0]!.halted) continue;
       used++;
       const seen = new Set<string>();

@@ -1,0 +1,72 @@
+// What the data docs read from a lake, through the storage port only: run records (_strata/runs/), quality metrics
+// (_strata/metrics/), and each table's manifest. A local folder and a lake bucket in S3 give the same facts; nothing
+// is written. In S3 that is one ListObjectsV2 per prefix (paged) and one GetObject per file.
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { layout } from '../../core/plan/layout.ts';
+import { parseMetricLines, type MetricLine } from '../quality/metrics.ts';
+import { readRunRecords } from '../runs/read.ts';
+import type { RunRecord } from '../runs/record.ts';
+import type { Storage } from '../storage/port.ts';
+import type { TableManifest } from '../table/manifest.ts';
+import { mapLimit } from '../util/limit.ts';
+
+export interface LakeFacts {
+  lake: { kind: 'local' | 's3'; uri: string };
+  /** Newest first. */
+  runs: RunRecord[];
+  /** "silver:<dataset>" / "gold:<table>" → manifest; absent while nothing was committed. */
+  manifests: Record<string, TableManifest>;
+  /** Every metric line of every gate evaluation. */
+  metrics: MetricLine[];
+  /** Where each dataset's uploads go (bronze prefix URI). */
+  bronze: Record<string, string>;
+}
+
+const READS = 16;
+
+export async function gatherLake(storage: Storage, tables: { datasets: readonly string[]; gold: readonly string[] }): Promise<LakeFacts> {
+  const wanted = [
+    ...tables.datasets.map((d) => ({ id: `silver:${d}`, key: layout.manifest(layout.silver(d)) })),
+    ...tables.gold.map((g) => ({ id: `gold:${g}`, key: layout.manifest(layout.gold(g)) })),
+  ];
+  const [runs, manifests, metrics] = await Promise.all([
+    readRunRecords(storage),
+    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: parseJson<TableManifest>(storage, w.key, await storage.readText(w.key)) })),
+    readAllMetrics(storage),
+  ]);
+  return {
+    lake: { kind: storage.kind, uri: lakeUri(storage) },
+    runs,
+    manifests: Object.fromEntries(manifests.filter((m) => m.manifest).map((m) => [m.id, m.manifest!])),
+    metrics,
+    bronze: Object.fromEntries(tables.datasets.map((d) => [d, storage.uri(layout.bronze(d))])),
+  };
+}
+
+async function readAllMetrics(storage: Storage): Promise<MetricLine[]> {
+  const keys = (await storage.list('_strata/metrics/')).map((o) => o.key).filter((k) => k.endsWith('.jsonl'));
+  const files = await mapLimit(keys, READS, async (key) => {
+    const text = await storage.readText(key);
+    try {
+      return text === undefined ? [] : parseMetricLines(text);
+    } catch (e) {
+      throw new StrataError(ERRORS.UnreadableFile, `metrics file ${storage.uri(key)} is not JSON lines (${(e as Error).message}); move it aside to build the docs`);
+    }
+  });
+  return files.flat();
+}
+
+function parseJson<T>(storage: Storage, key: string, text: string | undefined): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new StrataError(ERRORS.UnreadableFile, `${storage.uri(key)} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The lake's root as a URI (file:///…/lake/ or s3://bucket/prefix/): the storage names keys, not the root itself. */
+function lakeUri(storage: Storage): string {
+  const probe = '_strata/';
+  return storage.uri(probe).slice(0, -probe.length);
+}
