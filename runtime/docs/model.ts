@@ -75,7 +75,7 @@ export interface TableState {
 }
 
 export interface Freshness {
-  /** The newest run that changed the table (silver: committed rows; gold: published or found nothing to change). */
+  /** Silver: the newest run that committed and did not fail. Gold: the newest refresh that published or found nothing to change. */
   lastSuccess?: { runId: string; at: string; ageMs: number };
   /** The newest run that touched the table, whatever its outcome. */
   lastRun?: { runId: string; status: RunStatus | 'PUBLISHED' | 'UNCHANGED'; at: string };

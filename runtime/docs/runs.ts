@@ -47,10 +47,13 @@ export function committedBy(manifests: ReadonlyArray<TableManifest | undefined>)
   return (r) => runs.has(r.runId);
 }
 
-/** Freshness of a dataset from its runs (newest first), ages against `now`. */
+/**
+ * Freshness of a dataset from its runs (newest first), ages against `now`. The last success is the newest run that
+ * SUCCEEDED, or was HALTED by a gold gate after committing silver; a run that failed after its commit is not one.
+ */
 export function datasetFreshness(runs: readonly RunRecord[], committed: Committed, now: Date): Freshness {
   const last = runs[0];
-  const ok = runs.find(committed);
+  const ok = runs.find((r) => r.status === 'SUCCEEDED' || (r.status === 'HALTED' && committed(r)));
   return {
     ...(ok ? { lastSuccess: { runId: ok.runId, at: ok.finishedAt, ageMs: now.getTime() - Date.parse(ok.finishedAt) } } : {}),
     ...(last ? { lastRun: { runId: last.runId, status: last.status, at: last.finishedAt } } : {}),
