@@ -59,14 +59,14 @@ export function metricsSpec(t: QualityTable): Spec {
   return {
     ...base(`metric trends of ${t.layer}.${t.table}`),
     data: { values },
-    facet: { field: 'metric', type: 'nominal', title: null, header: { labelFontSize: 11, labelFont: 'ui-monospace, monospace', labelLimit: 230 } },
+    facet: { field: 'metric', type: 'nominal', title: null, header: { labelFontSize: 11, labelFont: 'ui-monospace, monospace', labelLimit: 250 } },
     columns: 3,
     spec: {
-      width: 220, height: 60,
+      width: 240, height: 60,
       layer: [{ mark: { type: 'line', color: '#1f6feb' } }, { mark: { type: 'point', filled: true, color: '#1f6feb' } }],
       encoding: {
         x: { field: 'n', type: 'ordinal', title: null, axis: { labelAngle: 0 } },
-        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false }, axis: { tickCount: 3 } },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false }, axis: { tickCount: 3, format: ',.4~g' } },
         tooltip: [{ field: 'metric' }, { field: 'value', format: ',.4~f' }, { field: 'rule' }, { field: 'run' }, { field: 'at', title: 'evaluated at' }],
       },
     },

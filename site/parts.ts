@@ -89,22 +89,26 @@ ${dataTable(['state', 'time', 'retries', 'error'], r.states.map((s) => [s.state,
 </details></td></tr>`;
 }
 
-/** bronze prefixes → silver tables → gold tables, each node a link to its page. */
-export function lineageGraph(model: DocsModel, root: string, id = 'lineage-graph'): Html {
+/**
+ * bronze prefixes → silver tables → gold tables, each node a link to its page. With `around`, only that node and its
+ * direct inputs and readers (a table page's neighbourhood).
+ */
+export function lineageGraph(model: DocsModel, root: string, id = 'lineage-graph', around?: string): Html {
   const datasets = new Map(model.datasets.map((d) => [d.name, d]));
   const gold = new Map(model.gold.map((g) => [g.name, g]));
-  const nodes: GraphNode[] = model.lineage.nodes.map((n) => {
+  const near = around ? new Set([around, ...model.lineage.edges.flatMap((e) => (e.from === around ? [e.to] : e.to === around ? [e.from] : []))]) : undefined;
+  const nodes: GraphNode[] = model.lineage.nodes.filter((n) => !near || near.has(n.id)).map((n) => {
     if (n.layer === 'bronze') {
       const d = datasets.get(n.name);
-      return { id: n.id, cls: 'bronze', lines: [`bronze/${n.name}/`, `${count(d?.runs ?? 0)} runs`], href: `${root}${href.dataset(n.name)}#source`, title: n.uri };
+      return { id: n.id, cls: 'bronze', lines: [`bronze/${n.name}/`, `${count(d?.runs ?? 0)} run${d?.runs === 1 ? '' : 's'}`], href: `${root}${href.dataset(n.name)}#source`, title: n.uri };
     }
     const t = n.layer === 'silver' ? datasets.get(n.name)?.table : gold.get(n.name)?.table;
     const stale = n.layer === 'gold' && gold.get(n.name)?.stale;
     return {
-      id: n.id, cls: `${n.layer}${stale ? ' stale' : ''}`, lines: [`${n.layer}.${n.name}`, t ? `${count(t.totals.rows)} rows · ${count(t.totals.partitions)} parts` : 'empty'],
+      id: n.id, cls: `${n.layer}${stale ? ' stale' : ''}${n.id === around ? ' visited' : ''}`, lines: [`${n.layer}.${n.name}`, t ? `${count(t.totals.rows)} rows · ${count(t.totals.partitions)} parts` : 'empty'],
       href: `${root}${n.layer === 'silver' ? href.dataset(n.name) : href.gold(n.name)}`, title: n.uri,
     };
   });
-  const edges: GraphEdge[] = model.lineage.edges.map((e) => ({ from: e.from, to: e.to }));
+  const edges: GraphEdge[] = model.lineage.edges.filter((e) => !near || (near.has(e.from) && near.has(e.to))).map((e) => ({ from: e.from, to: e.to }));
   return graphSvg(nodes, edges, { id, rankdir: 'LR', title: 'lineage: bronze prefixes, silver tables, gold tables' });
 }

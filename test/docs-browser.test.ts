@@ -10,7 +10,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocs } from '../cli/commands/docs.ts';
-import type { DocsModel } from '../runtime/docs/model.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { CHROMIUM, chromiumPresent, launchChromium, watchedPage, type Watched } from './helpers/browser.ts';
 import { docsDemoLake } from './helpers/docs-lake.ts';
@@ -20,8 +19,8 @@ if (missing && !process.env.CI) console.warn(`test/docs-browser.test.ts skipped:
 
 let root: string;
 let site: string;
-let model: DocsModel;
 let records: RunRecord[];
+let launching: Promise<Browser> | undefined;
 let browser: Browser;
 let page: Page;
 let watched: Watched;
@@ -37,12 +36,13 @@ async function open(path: string): Promise<void> {
 /** Every link of the open page points at a file of the site (and at an element, for #fragments). */
 async function linksResolve(): Promise<number> {
   // SVG links too: their href is an attribute to resolve against the page.
-  const links = await page.$$eval('a[href]', (as) => as.map((a) => new URL(a.getAttribute('href')!, document.baseURI).href));
+  const base = page.url();
+  const links = (await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')!))).map((h) => new URL(h, base).href);
   for (const l of links) {
     expect(l.startsWith('file://'), l).toBe(true);
     const [file, fragment] = l.split('#');
-    expect(existsSync(fileURLToPath(file!)), `${l} from ${page.url()}`).toBe(true);
-    if (fragment && file === page.url().split('#')[0]) expect(await page.locator(`[id="${fragment}"]`).count(), l).toBe(1);
+    expect(existsSync(fileURLToPath(file!)), `${l} from ${base}`).toBe(true);
+    if (fragment && file === base.split('#')[0]) expect(await page.locator(`[id="${fragment}"]`).count(), l).toBe(1);
   }
   return links.length;
 }
@@ -50,15 +50,16 @@ async function linksResolve(): Promise<number> {
 describe.skipIf(missing !== undefined && !process.env.CI)('strata docs in chromium', () => {
   beforeAll(async () => {
     if (missing) throw new Error(`CI is set but ${missing}`);
+    launching = launchChromium(); // starts while the lake is built
     root = await mkdtemp(join(tmpdir(), 'strata-docs-'));
     ({ records } = await docsDemoLake(root));
     site = join(root, 'site');
-    ({ model } = await buildDocs({ global: { lake: join(root, 'lake'), schemas: 'schemas', json: false, verbose: false }, out: site }));
-    browser = await launchChromium();
+    await buildDocs({ global: { lake: join(root, 'lake'), schemas: 'schemas', json: false, verbose: false }, out: site });
+    browser = await launching;
     ({ page, watched } = await watchedPage(browser));
   });
   afterAll(async () => {
-    await browser?.close();
+    await (await launching?.catch(() => undefined))?.close();
     if (root) await rm(root, { recursive: true, force: true });
   });
 

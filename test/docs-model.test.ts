@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
-import { loadProject } from '../core/project.ts';
+import { checkProject, loadProject } from '../core/project.ts';
 import { buildDocsModel } from '../runtime/docs/build.ts';
 import type { LakeFacts } from '../runtime/docs/gather.ts';
 import { reasonTotals, risingQuarantine } from '../runtime/docs/runs.ts';
@@ -222,6 +222,35 @@ describe('reasons, table state, lineage, state machine', () => {
     ]);
     expect(m.lineage.nodes.find((n) => n.id === 'bronze:flights')!.uri).toBe('s3://bronze-bucket/bronze/flights/');
     expect(m.lineage.nodes.find((n) => n.id === 'gold:daily_delays')!.uri).toBe('file:///lake/gold/daily_delays/');
+  });
+
+  it('gold reading gold: an edge gold → gold, and a run of the silver input refreshes (or should refresh) both', async () => {
+    const project = checkProject([{ file: 'orders.yaml', text: `dataset: orders
+source: { format: csv }
+columns:
+  - { name: id, type: int }
+  - { name: ordered_on, type: date }
+gold:
+  - table: daily
+    sql: SELECT ordered_on AS day, count(*) AS n FROM silver.orders GROUP BY 1
+    refresh: full
+  - table: busiest
+    sql: SELECT max(n) AS n FROM gold.daily
+    refresh: full
+` }]);
+    const ps = project.schemas.map((x) => compile(x.spec));
+    const analysis = await analyzeGold(ps);
+    expect(analysis.issues).toEqual([]);
+    const gs = analysis.plans;
+    const o1 = run({ runId: 'o1', dataset: 'orders', status: 'FAILED', startedAt: T(1), finishedAt: T(1, 1), error: { name: 'Strata.Internal', message: 'x' } });
+    const m = buildDocsModel({ plans: ps, gold: gs, stateMachines: {}, now: NOW,
+      facts: facts({ runs: [o1], manifests: { 'silver:orders': manifest('orders', 'silver', [['o1', T(1, 0, 10)]]) } }) });
+    expect(m.lineage.edges.map((e) => `${e.from} → ${e.to}`)).toEqual(['bronze:orders → silver:orders', 'silver:orders → gold:daily', 'gold:daily → gold:busiest']);
+    expect(m.gold.map((g) => `${g.name}: ${g.refreshes.map((r) => `${r.runId} ${r.status}`).join(', ')}; read by ${g.readBy.join(', ') || '-'}`)).toEqual([
+      'daily: o1 not refreshed; read by busiest', 'busiest: o1 not refreshed; read by -',
+    ]);
+    // busiest reads only gold.daily, which never changed: stale is daily alone.
+    expect(m.gold.map((g) => `${g.name} ${g.stale ? 'stale' : 'fresh'}`)).toEqual(['daily stale', 'busiest fresh']);
   });
 
   it('the state machine graph: every transition of the ASL, choices with their conditions, one catch per Task and Map', () => {

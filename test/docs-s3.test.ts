@@ -85,7 +85,7 @@ describe('strata docs --stage', () => {
     expect(written.pages).toBe(6); // overview, lineage, runs, quality, orders, daily_orders
 
     // Only reads: the two bucket lookups, then listings and gets in the lake bucket under its prefix.
-    const calls = mock.calls().map((c) => c.args[0] as { constructor: { name: string }; input: Record<string, string> });
+    const calls = mock.calls().map((c) => c.args[0] as unknown as { constructor: { name: string } });
     expect([...new Set(calls.map((c) => c.constructor.name))].sort()).toEqual(['GetObjectCommand', 'ListBucketsCommand', 'ListObjectsV2Command']);
     expect(mock.commandCalls(ListBucketsCommand).map((c) => c.args[0].input.Prefix)).toEqual(['strata-dev-lake-', 'strata-dev-bronze-']);
     const listed = mock.commandCalls(ListObjectsV2Command).map((c) => `${c.args[0].input.Bucket}/${c.args[0].input.Prefix}`);

@@ -5,7 +5,7 @@ import { chart, reasonsSpec, rowsSpec } from '../charts.ts';
 import { count, pct } from '../format.ts';
 import { html, type Value } from '../html.ts';
 import { href, type Page } from '../layout.ts';
-import { dataTable, freshnessCell, lastRunCell, partitionsSection, rulesTable, runsTable, schemaHistory } from '../parts.ts';
+import { dataTable, freshnessCell, lastRunCell, lineageGraph, partitionsSection, rulesTable, runsTable, schemaHistory } from '../parts.ts';
 import { stateMachineSvg } from '../state-machine.ts';
 
 /** Runs listed on a dataset's page (all of them are on the runs page). */
@@ -30,6 +30,7 @@ export function datasetPage(model: DocsModel, d: DatasetDoc): Page {
   const body = html`<h1><span class="layer silver">silver</span> ${d.name}</h1>
 ${d.description ? html`<p class="lead">${d.description}</p>` : ''}
 <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+<div class="graph-box near">${lineageGraph(model, root, `lineage-${d.name}`, `silver:${d.name}`)}</div>
 <section id="columns"><h2>Columns</h2>
 ${dataTable(['column', 'type', 'description', 'source field', 'checks'], d.columns.map((c) => [
     html`<code>${c.name}</code>`, html`<code>${c.type}</code>`, c.description ?? '', c.from ? html`<code>${c.from}</code>` : '', c.checks.map((x, i) => html`${i ? ' · ' : ''}<code>${x}</code>`),

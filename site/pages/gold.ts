@@ -4,7 +4,7 @@ import type { DocsModel, GoldDoc } from '../../runtime/docs/model.ts';
 import { badge, count, duration, time } from '../format.ts';
 import { html, type Value } from '../html.ts';
 import { href, type Page } from '../layout.ts';
-import { dataTable, freshnessCell, lastRunCell, partitionsSection, rulesTable, schemaHistory } from '../parts.ts';
+import { dataTable, freshnessCell, lastRunCell, lineageGraph, partitionsSection, rulesTable, schemaHistory } from '../parts.ts';
 
 const REFRESHES_SHOWN = 50;
 
@@ -27,6 +27,7 @@ export function goldPage(model: DocsModel, g: GoldDoc): Page {
 ${g.description ? html`<p class="lead">${g.description}</p>` : ''}
 ${g.stale ? html`<p class="stale-note">${badge('stale')} ${g.stale.reason}. A run of an input dataset or <code>strata refresh ${g.name}</code> brings it up to date.</p>` : ''}
 <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+<div class="graph-box near">${lineageGraph(model, root, `lineage-${g.name}`, `gold:${g.name}`)}</div>
 <section id="sql"><h2>SQL</h2><pre class="sql"><code>${g.sql.trimEnd()}</code></pre></section>
 <section id="columns"><h2>Columns</h2>
 ${dataTable(['column', 'type (as stored)', ''], g.columns.map((c) => [html`<code>${c.name}</code>`, html`<code>${c.type}</code>`, c.checks.join(', ')]))}</section>
