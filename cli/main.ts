@@ -84,6 +84,6 @@ function printCommandHelp(name: string, cmd: Command): void {
   const lines = [`strata ${name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`];
   const opts = { ...(cmd.options ?? {}), ...GLOBAL };
   lines.push('', 'options:');
-  for (const [k, o] of Object.entries(opts)) lines.push(`  --${k.padEnd(12)} ${o.description}`);
+  for (const [k, o] of Object.entries(opts)) lines.push(`  --${k.padEnd(14)} ${o.description}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
