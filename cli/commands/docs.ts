@@ -12,6 +12,7 @@ import { gatherLake } from '../../runtime/docs/gather.ts';
 import type { DocsModel } from '../../runtime/docs/model.ts';
 import type { Storage } from '../../runtime/storage/port.ts';
 import { S3Storage } from '../../runtime/storage/s3.ts';
+import { bytes } from '../../site/format.ts';
 import { renderSite } from '../../site/render.ts';
 import { aslGraph } from '../../workflows/asl-graph.ts';
 import { renderAsl } from '../../workflows/asl.ts';
@@ -19,7 +20,6 @@ import { goldTablesFor } from '../../workflows/gold-order.ts';
 import type { Command, GlobalOptions } from '../command.ts';
 import { writeSite, type Written } from '../docs-files.ts';
 import { openLake } from '../lake-options.ts';
-import { bytes } from '../../site/format.ts';
 import { out } from '../output.ts';
 import { stageBucket } from '../stage-buckets.ts';
 
