@@ -3,6 +3,7 @@
 // workflows/asl.ts renders, with function ARNs in place of its placeholders — and an alarm on failed executions.
 // The steps come from the rendered definition's Task states, so a step added to the ASL gets a function here.
 import { accessFor } from '../core/plan/access.ts';
+import { stepSizing, type StepSizing } from '../core/plan/sizing.ts';
 import { STEPS, type StepName } from '../core/plan/steps.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
 import { renderAsl, substituteResources, taskStates } from '../workflows/asl.ts';
@@ -14,21 +15,6 @@ import { resource, type ResourceSpec } from './resource.ts';
 import { ref } from './tokens.ts';
 import type { FunctionArgs } from './types.ts';
 
-/** Steps that run DuckDB (sized from the schema's `lambda:`); the others only move objects and catalog entries. */
-export const DUCKDB_STEPS: readonly StepName[] = ['stage', 'quality', 'commit', 'gold'];
-
-export const DEFAULT_SIZE = { memory: 1769, ephemeralStorageMb: 2048 } as const;
-export const LIGHT_SIZE = { memory: 512, ephemeralStorageMb: 512 } as const;
-/** A function stops this long before its Task times out, so an execution never moves on while a step still writes. */
-export const TIMEOUT_MARGIN_SECONDS = 10;
-export const LAMBDA_MAX_SECONDS = 900;
-
-export interface StepSizing {
-  memory: number;
-  timeoutSeconds: number;
-  ephemeralStorageMb: number;
-}
-
 /** The dataset's state machine with placeholders (what `strata plan --asl` shows). */
 export function datasetAsl(model: LakeModel, plan: DatasetPlan): Record<string, unknown> {
   return renderAsl(plan, { goldTables: goldTablesOf(model, plan.dataset) });
@@ -37,22 +23,6 @@ export function datasetAsl(model: LakeModel, plan: DatasetPlan): Record<string, 
 /** Steps the definition runs, in the order they first appear. */
 export function stepsOf(asl: Record<string, unknown>): StepName[] {
   return [...new Set(taskStates(asl).map((t) => t.step))];
-}
-
-export function sizing(plan: DatasetPlan, step: StepName, asl: Record<string, unknown>): StepSizing {
-  const heavy = DUCKDB_STEPS.includes(step);
-  const states = taskStates(asl).filter((t) => t.step === step).map((t) => findState(asl, t.state));
-  const taskTimeout = Math.min(...states.map((s) => Number(s.TimeoutSeconds ?? LAMBDA_MAX_SECONDS)));
-  return {
-    memory: heavy ? plan.lambda.memory ?? DEFAULT_SIZE.memory : LIGHT_SIZE.memory,
-    ephemeralStorageMb: heavy ? plan.lambda.ephemeralStorageMb ?? DEFAULT_SIZE.ephemeralStorageMb : LIGHT_SIZE.ephemeralStorageMb,
-    timeoutSeconds: Math.max(3, Math.min(LAMBDA_MAX_SECONDS, taskTimeout) - TIMEOUT_MARGIN_SECONDS),
-  };
-}
-
-/** DuckDB's memory limit in a function of this size: the rest is Node, the AWS SDK and buffers. */
-export function duckdbMemory(memoryMb: number): string {
-  return `${Math.max(256, Math.floor(memoryMb * 0.45))}MB`;
 }
 
 /** Where the handlers find the schema files copied into the bundle (copyFiles below). */
@@ -74,7 +44,7 @@ export function pipelineEnvironment(refs: LakeRefs, model: LakeModel, plan: Data
     STRATA_GLUE_QUARANTINE_DATABASE: refs.database.quarantine,
     ...(athena ? { STRATA_ATHENA_WORKGROUP: refs.pipelineWorkgroup } : {}),
     // DuckDB wants a home directory (extensions, secrets); Lambda sets none, and only /tmp is writable.
-    ...(DUCKDB_STEPS.includes(step) ? { STRATA_DUCKDB_MEMORY: duckdbMemory(size.memory), HOME: '/tmp' } : {}),
+    ...(size.duckdbMemoryMb !== undefined ? { STRATA_DUCKDB_MEMORY: `${size.duckdbMemoryMb}MB`, HOME: '/tmp' } : {}),
     STRATA_LOG_LEVEL: 'INFO',
   };
 }
@@ -84,8 +54,8 @@ export function sstRetention(days: number): '1 month' | '1 year' {
   return days >= 365 ? '1 year' : '1 month';
 }
 
-export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName, asl: Record<string, unknown>): FunctionArgs {
-  const size = sizing(plan, step, asl);
+export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName): FunctionArgs {
+  const size = stepSizing(plan, step);
   const n = datasetNames(plan.dataset);
   return {
     name: refs.names.function(plan.dataset, step),
@@ -93,7 +63,7 @@ export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan
     handler: `functions/${step}.handler`,
     runtime: 'nodejs24.x',
     architecture: 'arm64',
-    memory: `${size.memory} MB`,
+    memory: `${size.memoryMb} MB`,
     timeout: `${size.timeoutSeconds} seconds`,
     storage: `${size.ephemeralStorageMb} MB`,
     role: ref(n.role(step), 'arn'),
@@ -159,7 +129,7 @@ export function pipelineResources(refs: LakeRefs, model: LakeModel, plan: Datase
         policy: JSON.stringify(stepPolicy(refs, model, plan, step, stateMachineArnOf)),
       }),
       // The policy first: the function may be invoked as soon as it exists.
-      resource('sst.aws.Function', n.fn(step), functionArgs(refs, model, plan, step, asl), { dependsOn: [n.policy(step)] }),
+      resource('sst.aws.Function', n.fn(step), functionArgs(refs, model, plan, step), { dependsOn: [n.policy(step)] }),
     );
   }
   const definition = substituteResources(asl, (step) => ref(n.fn(step), 'arn'));
@@ -195,18 +165,4 @@ export function pipelineResources(refs: LakeRefs, model: LakeModel, plan: Datase
       })),
   );
   return out;
-}
-
-function findState(asl: Record<string, unknown>, name: string): Record<string, unknown> {
-  const visit = (states: Record<string, any>): Record<string, unknown> | undefined => {
-    for (const [k, s] of Object.entries(states)) {
-      if (k === name) return s;
-      const inner = s.Type === 'Map' ? visit((s.ItemProcessor ?? s.Iterator).States) : s.Type === 'Parallel' ? s.Branches.map((b: any) => visit(b.States)).find(Boolean) : undefined;
-      if (inner) return inner;
-    }
-    return undefined;
-  };
-  const found = visit(asl.States as Record<string, unknown>);
-  if (!found) throw new Error(`state ${name} not in the definition`);
-  return found;
 }

@@ -234,7 +234,7 @@ describe('functions', () => {
   it('runs each step on Node 24 / arm64 with the DuckDB module installed, the schemas bundled and its own role', () => {
     expect(args('FlightsStageFunction')).toEqual({
       name: 'strata-dev-flights-stage', description: 'strata flights: stage (dev)', handler: 'functions/stage.handler',
-      runtime: 'nodejs24.x', architecture: 'arm64', memory: '1769 MB', timeout: '890 seconds', storage: '2048 MB',
+      runtime: 'nodejs24.x', architecture: 'arm64', memory: '1769 MB', timeout: '900 seconds', storage: '2048 MB',
       role: `arn:aws:iam::${ACCOUNT}:role/strata-dev-flights-stage`,
       environment: {
         STRATA_DATASET: 'flights', STRATA_STEP: 'stage', STRATA_SCHEMAS: '/var/task/schemas',
@@ -247,9 +247,9 @@ describe('functions', () => {
       logging: { retention: '1 month', format: 'json' },
       dev: false,
     });
-    // Light steps: small, and stopped before their shorter Task timeouts.
-    expect(args('FlightsRegisterFunction')).toMatchObject({ memory: '512 MB', timeout: '290 seconds', storage: '512 MB' });
-    expect(args('FlightsRecordFunction')).toMatchObject({ memory: '512 MB', timeout: '110 seconds' });
+    // Light steps: small, with their shorter timeouts.
+    expect(args('FlightsRegisterFunction')).toMatchObject({ memory: '512 MB', timeout: '300 seconds', storage: '512 MB' });
+    expect(args('FlightsRecordFunction')).toMatchObject({ memory: '512 MB', timeout: '120 seconds' });
     expect(args('FlightsRegisterFunction').environment.STRATA_DUCKDB_MEMORY).toBeUndefined();
   });
 
@@ -258,10 +258,10 @@ describe('functions', () => {
     const project = await checkProjectAsync([{ file: 'schemas/big.yaml', text }]);
     const big = renderExample(lakeResources(lakeModel([compile(project.schemas[0]!.spec)], []), stageConfig('strata', 'dev')));
     const a = (n: string) => big.find((s) => s.name === n)!.args as Record<string, any>;
-    expect(a('BigStageFunction')).toMatchObject({ memory: '4096 MB', timeout: '590 seconds', storage: '8192 MB' });
+    expect(a('BigStageFunction')).toMatchObject({ memory: '4096 MB', timeout: '600 seconds', storage: '8192 MB' });
     expect(a('BigStageFunction').environment.STRATA_DUCKDB_MEMORY).toBe('1843MB');
-    expect(a('BigCommitFunction')).toMatchObject({ memory: '4096 MB', timeout: '590 seconds', storage: '8192 MB' });
-    expect(a('BigRecordFunction')).toMatchObject({ memory: '512 MB', timeout: '110 seconds' });
+    expect(a('BigCommitFunction')).toMatchObject({ memory: '4096 MB', timeout: '600 seconds', storage: '8192 MB' });
+    expect(a('BigRecordFunction')).toMatchObject({ memory: '512 MB', timeout: '120 seconds' });
     expect(big.some((s) => s.name === 'BigGoldFunction')).toBe(false); // no gold table reads it
   });
 

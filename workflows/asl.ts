@@ -4,17 +4,21 @@
 import { FINAL_ERRORS } from '../core/errors.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
 import { hasRules } from '../core/schema/model.ts';
+import { stepSizing } from '../core/plan/sizing.ts';
 import { resourceToken, STEPS, stepOfResource, type StepName } from '../core/plan/steps.ts';
 
-/** Errors worth retrying: Lambda's own transient failures and what handlers classify as transient (throttling, 5xx). */
+/**
+ * Errors worth retrying: Lambda's transient service errors (the list AWS recommends in "Handle Lambda service
+ * exceptions", plus throttling) and what handlers classify as transient (throttling, 5xx, network). Not
+ * Lambda.Unknown: that is how Step Functions reports a function that ran out of memory or time, which the same
+ * input would hit again — it goes straight to RecordFailure, whose message names the limit and its setting.
+ */
 export const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException',
-  'Lambda.Unknown', 'Strata.Transient',
+  'Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException', 'Strata.Transient',
 ];
 
 export interface AslOptions {
-  /** Seconds per Task (default: from the plan's lambda.timeoutSeconds, else 900). */
-  taskTimeoutSeconds?: number;
   /** Gold tables this dataset's runs refresh, in dependency order (from core/gold). */
   goldTables?: string[];
 }
@@ -22,15 +26,15 @@ export interface AslOptions {
 type State = Record<string, unknown>;
 
 export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<string, unknown> {
-  const timeout = opts.taskTimeoutSeconds ?? plan.lambda.timeoutSeconds ?? 900;
   const gold = opts.goldTables ?? [];
   const silverGate = hasRules(plan.quality.silver);
   const retry = [{
     ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
   }];
   const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
-  const task = (step: StepName, next: string, extra: State = {}, seconds = timeout): State => ({
-    Type: 'Task', Resource: resourceToken(step), TimeoutSeconds: seconds, Retry: retry, Catch: catchAll, Next: next, ...extra,
+  // Every Task waits as long as its step is sized to run (core/plan/sizing.ts), plus a margin.
+  const task = (step: StepName, next: string, extra: State = {}): State => ({
+    Type: 'Task', Resource: resourceToken(step), TimeoutSeconds: stepSizing(plan, step).taskTimeoutSeconds, Retry: retry, Catch: catchAll, Next: next, ...extra,
   });
   const states: Record<string, State> = {
     Stage: task('stage', 'Route', {
@@ -51,11 +55,11 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
     Resync: task('register', 'RecordRun', {
       Comment: 'Already committed before: only make sure the catalog matches (a crash may have cut the earlier run short).',
       Parameters: pick(['dataset']), ResultPath: '$.register',
-    }, 300),
+    }),
     RejectFile: task('reject', 'Rejected', {
       Comment: 'Keep the bad rows in quarantine, commit nothing, record the run as REJECTED.',
       ResultPath: '$.outcome',
-    }, 300),
+    }),
     Rejected: { Type: 'Fail', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' },
     ...(silverGate
       ? {
@@ -73,7 +77,7 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
           HaltBatch: task('halt', 'Halted', {
             Comment: 'Move the whole batch to quarantine, commit nothing, record the run as HALTED.',
             ResultPath: '$.outcome',
-          }, 300),
+          }),
         }
       : {
           SilverQuality: {
@@ -91,7 +95,7 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
     RegisterSilver: task('register', 'Gold', {
       Comment: 'Make the catalog (local DuckDB or Glue) match the manifest.',
       Parameters: pick(['dataset']), ResultPath: '$.register',
-    }, 300),
+    }),
     Gold: gold.length
       ? {
           Type: 'Map',
@@ -105,12 +109,12 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
           Next: 'RecordRun',
         }
       : { Type: 'Pass', Comment: 'No gold table reads this dataset.', Result: [], ResultPath: '$.gold', Next: 'RecordRun' },
-    RecordRun: task('record', 'Finish', { Comment: 'Write the run record (HALTED if a gold gate blocked a table).', ResultPath: '$.outcome' }, 120),
+    RecordRun: task('record', 'Finish', { Comment: 'Write the run record (HALTED if a gold gate blocked a table).', ResultPath: '$.outcome' }),
     Finish: { Type: 'Choice', Choices: [{ Variable: '$.outcome.halted', BooleanEquals: true, Next: 'Halted' }], Default: 'Succeeded' },
     Halted: { Type: 'Fail', Comment: 'A quality gate blocked: nothing it guards was published.', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' },
     Succeeded: { Type: 'Succeed' },
     RecordFailure: {
-      Type: 'Task', Resource: resourceToken('fail'), TimeoutSeconds: 120, Retry: retry,
+      Type: 'Task', Resource: resourceToken('fail'), TimeoutSeconds: stepSizing(plan, 'fail').taskTimeoutSeconds, Retry: retry,
       Comment: 'Write the run record with the error; bronze is never touched.',
       ResultPath: '$.outcome', Next: 'Failed',
     },

@@ -1,11 +1,15 @@
 // Runs a rendered state machine locally with a real Step Functions interpreter (aws-local-stepfunctions). Each
-// Task's "${fn:<step>}" resource is bound to that step's Lambda handler, called in-process with the local ports.
+// Task's "${fn:<step>}" resource is bound to that step's Lambda handler, called in-process with the local ports,
+// within the limits the step has in Lambda (core/plan/sizing.ts) as far as they apply in-process: DuckDB's memory
+// limit, and no DuckDB at all for steps sized without it.
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { PipelineContext } from '../runtime/pipeline/context.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { steps } from '../functions/steps.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
+import { stepSizing } from '../core/plan/sizing.ts';
 import type { StepName } from '../core/plan/steps.ts';
+import type { DuckOptions } from '../runtime/engine/duckdb.ts';
 import { localArn, substituteResources, taskStates } from './asl.ts';
 
 export type StepFn = (input: any) => Promise<unknown>;
@@ -31,24 +35,49 @@ export interface LocalExecution {
   events: ExecutionEvent[];
 }
 
-export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions): Record<string, StepFn> {
-  const provider = () => Promise.resolve(opts.ctx);
+/** The handlers of one dataset's definition, each with its step's context (stepContext). */
+export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
   for (const { state, step } of taskStates(asl)) {
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
-    const handler = def.handler(provider);
+    // Built when the step runs: an unknown dataset then fails the step (and is recorded), not the executor.
+    const handler = def.handler(async () => stepContext(opts.ctx, dataset, step));
     const fn: StepFn = (input) => handler(input, localLambdaContext(`strata-${step}`));
     bound[state] = opts.wrap ? opts.wrap(step, fn) : fn;
   }
   return bound;
 }
 
+/**
+ * The context a step runs with locally: DuckDB limited as in its function (the sizing's memory limit, or less when
+ * the caller's context or STRATA_DUCKDB_MEMORY asks for less), and unavailable to steps sized without it.
+ */
+export function stepContext(ctx: PipelineContext, dataset: string, step: StepName): PipelineContext {
+  const size = stepSizing(ctx.plans.get(dataset), step);
+  if (size.duckdbMemoryMb === undefined) {
+    const unavailable = `the ${step} step opened DuckDB, but it is sized as a light step without DuckDB (core/plan/sizing.ts STEP_WORK): in Lambda it would run out of memory`;
+    return { ...ctx, duck: { ...ctx.duck, unavailable } };
+  }
+  const caps = [size.duckdbMemoryMb, megabytes(ctx.duck?.memoryLimit ?? process.env.STRATA_DUCKDB_MEMORY)].filter((x): x is number => x !== undefined);
+  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB` };
+  return { ...ctx, duck };
+}
+
+/** "512MB", "1.5GB", "1GiB" → MB (DuckDB's memory_limit units); undefined when absent or not understood. */
+function megabytes(limit: string | undefined): number | undefined {
+  const m = limit ? /^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.exec(limit) : null;
+  if (!m) return undefined;
+  const unit = m[2]!.toUpperCase();
+  const factor = { KB: 1e-3, MB: 1, GB: 1e3, TB: 1e6, KIB: 1024 / 1e6, MIB: 1.048576, GIB: 1073.741824, TIB: 1099511.627776 }[unit]!;
+  return Math.floor(Number(m[1]) * factor);
+}
+
 export async function executeLocal(asl: Record<string, unknown>, input: unknown, opts: LocalRunOptions): Promise<LocalExecution> {
   // The definition comes from renderAsl, whose output asl-validator checks in the tests and in `strata check`;
   // validating it again on every execution cost 80–170 ms per run (more than the rest of a small ingest).
   const machine = new StateMachine(substituteResources(asl, localArn) as never, { validationOptions: { noValidate: true } });
-  const handlers = bindHandlers(asl, opts);
+  const handlers = bindHandlers(asl, opts, (input as { dataset: string }).dataset);
   const retryIntervalOverrides = opts.retryIntervalMs === undefined
     ? undefined
     : Object.fromEntries(Object.keys(handlers).map((s) => [s, opts.retryIntervalMs!]));

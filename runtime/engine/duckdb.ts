@@ -15,6 +15,11 @@ export interface DuckOptions {
   /** Open a database file instead of an in-memory database. */
   path?: string;
   readOnly?: boolean;
+  /**
+   * Set where no DuckDB may be opened (a step sized without it, see core/plan/sizing.ts): opening one throws this
+   * message, so a step that starts using DuckDB fails locally before it runs out of memory in Lambda.
+   */
+  unavailable?: string;
 }
 
 export type Row = Record<string, unknown>;
@@ -38,6 +43,7 @@ export class Duck {
    * The instance keeps no file data between sessions (external file cache off): a session reads as a fresh one would.
    */
   static async session(opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
+    if (opts.unavailable) throw new Error(opts.unavailable);
     const key = JSON.stringify([opts.memoryLimit, opts.threads, opts.tempDirectory]);
     let instance = sharedInstances.get(key);
     if (!instance) {
@@ -61,6 +67,7 @@ export class Duck {
   }
 
   static async open(opts: DuckOptions = {}): Promise<Duck> {
+    if (opts.unavailable) throw new Error(opts.unavailable);
     const tempDirectory = opts.tempDirectory ?? join(tmpdir(), 'strata-duckdb');
     await mkdir(tempDirectory, { recursive: true });
     const config: Record<string, string> = {

@@ -7,6 +7,7 @@ import { removePrefix } from '../storage/prefix.ts';
 import { quarantineKey } from './commit.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
+import { explainLimit } from './limits.ts';
 import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
 
@@ -97,7 +98,11 @@ export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: numbe
 
 /** Any other error: record it and end the execution with it. Bronze is never touched. */
 export async function recordFailure(ctx: PipelineContext, state: RunState): Promise<FailOutput> {
-  const { name, message } = describeCaught(state.error);
+  const caught = describeCaught(state.error);
+  const { name } = caught;
+  // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it.
+  const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
+  const message = plan ? explainLimit(plan, name, caught.message) : caught.message;
   const record = buildRecord(state, 'FAILED', { name, message });
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'FAILED' } };

@@ -1,0 +1,47 @@
+// A run that hit a limit of its functions says which limit, its value and the schema setting that raises it.
+// Such failures are not retried (workflows/asl.ts TRANSIENT_ERRORS): the same file would hit the same limit again.
+//
+// How they arrive (AWS: "Handle Lambda service exceptions" in the Step Functions guide; Lambda's troubleshooting
+// pages): a function killed for memory or time is reported by Step Functions as Lambda.Unknown, its Cause carrying
+// Lambda's error (errorType Runtime.OutOfMemory / Runtime.ExitError "signal: killed", or Sandbox.Timedout / "Task
+// timed out after N seconds"); DuckDB over its memory_limit throws "Out of Memory Error"; a full /tmp is ENOSPC
+// ("No space left on device") from Node or DuckDB. The last two reach the run as Strata.Internal.
+import { LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import type { StepName } from '../../core/plan/steps.ts';
+
+export type LimitKind = 'memory' | 'timeout' | 'tmp';
+
+/** Which limit an error (name and message as recorded) reports, if any. */
+export function limitHit(name: string, message: string): LimitKind | undefined {
+  if (/ENOSPC|No space left on device|max_temp_directory_size/i.test(message)) return 'tmp';
+  if (/Out of Memory Error|Runtime\.OutOfMemory|JavaScript heap out of memory|signal: killed/i.test(message)) return 'memory';
+  if (/Sandbox\.Timedout|Task timed out after/i.test(message) || name === 'States.Timeout') return 'timeout';
+  return undefined;
+}
+
+/** Lambda's own ceilings for the settings (MB, s). */
+const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
+
+/**
+ * The message of a failed run, followed by what to change when it hit a limit. The limits named are those of the
+ * dataset's DuckDB steps (stage, quality, halt, commit, gold): the steps that hold data, and the only ones the
+ * schema sizes (core/plan/sizing.ts).
+ */
+export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name: string, message: string): string {
+  const kind = limitHit(name, message);
+  if (!kind) return message;
+  const heavy = (Object.keys(STEP_WORK) as StepName[]).filter((s) => STEP_WORK[s] === 'duckdb');
+  const size = stepSizing(plan, heavy[0]!);
+  const file = `schemas/${plan.dataset}.yaml`;
+  const setting = LIMIT_SETTINGS[kind];
+  const [what, value, current] = kind === 'memory'
+    ? ['ran out of memory', `${size.memoryMb} MB, of which DuckDB may use ${size.duckdbMemoryMb} MB`, size.memoryMb]
+    : kind === 'timeout'
+      ? ['ran out of time', `${size.timeoutSeconds} s`, size.timeoutSeconds]
+      : ['filled its /tmp', `${size.ephemeralStorageMb} MB`, size.ephemeralStorageMb];
+  const fix = current >= MAXIMUM[kind]
+    ? `${setting} is at Lambda's maximum (${MAXIMUM[kind]}): split the file into smaller ones`
+    : `raise ${setting} in ${file} (now ${current}, at most ${MAXIMUM[kind]}), or split the file into smaller ones`;
+  return `${message}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}, then upload the file again.`;
+}
