@@ -51,3 +51,15 @@ export function physicalNames(n: Naming) {
 }
 
 export type PhysicalNames = ReturnType<typeof physicalNames>;
+
+/** Where a stage is deployed: what an ARN needs besides the resource's name. */
+export interface AwsAccountRegion {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** The ARN Step Functions gives a state machine of this name (arn:<partition>:states:<region>:<account>:stateMachine:<name>). */
+export function stateMachineArn(where: AwsAccountRegion, name: string): string {
+  return `arn:${where.partition}:states:${where.region}:${where.accountId}:stateMachine:${name}`;
+}

@@ -8,17 +8,21 @@
 // which means "already started", not failure. The same property makes retrying a whole failed batch safe.
 //
 // Configuration (environment):
-//   STRATA_STATE_MACHINES  JSON {"<dataset>": "<state machine ARN>"}
-//   STRATA_BRONZE_BUCKET   events for other buckets are ignored
-//   STRATA_BRONZE_PREFIX   the bronze location's prefix ('' by default): keys are <prefix>bronze/<dataset>/…
-// The function needs states:StartExecution on those state machines, and
-// s3:GetObject, s3:GetObjectVersion and s3:ListBucket on the bronze bucket for the HeadObject that settles how an
+//   STRATA_APP, STRATA_STAGE  name the stage: a dataset's state machine is the one core/naming.ts names for it, in
+//                             the trigger's own partition, region and account (from its function ARN). A rule, not a
+//                             list: the environment stays the same size however many datasets there are (Lambda
+//                             allows 4 KB of it), and a dataset without a state machine is ignored with a warning.
+//   STRATA_BRONZE_BUCKET      events for other buckets are ignored
+//   STRATA_BRONZE_PREFIX      the bronze location's prefix ('' by default): keys are <prefix>bronze/<dataset>/…
+// The function needs states:StartExecution on the stage's state machines, and
+// s3:GetObject, s3:GetObjectVersion and s3:ListBucket on bronze for the HeadObject that settles how an
 // EventBridge key is encoded (only asked for keys with '+' or '%'; without ListBucket a missing key answers 403).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import { physicalNames, stateMachineArn } from '../core/naming.ts';
 import { resolveEventKey } from '../runtime/aws/event-key.ts';
 import { errorName } from '../runtime/aws/retry.ts';
 import { objectCreatedEvents, type ObjectCreated } from '../runtime/aws/s3-events.ts';
@@ -28,7 +32,8 @@ import { executionName } from './lib/execution-name.ts';
 import { logger } from './lib/step.ts';
 
 export interface TriggerConfig {
-  stateMachines: Record<string, string>;
+  /** The ARN of a dataset's state machine (which may not exist: StartExecution then says so). */
+  stateMachineArn: (dataset: string) => string;
   bronzeBucket: string;
   bronzePrefix: string;
 }
@@ -43,22 +48,33 @@ export interface TriggerResult {
 export interface TriggerDeps {
   sfn: SFNClient;
   s3: S3Client;
-  /** A function is read on the first invocation (so importing the module needs no environment). */
-  config: TriggerConfig | (() => TriggerConfig);
+  /** A function is called on the first invocation, with its context (so importing the module needs no environment). */
+  config: TriggerConfig | ((context: Context) => TriggerConfig);
 }
 
 const DATASET = /^[a-z][a-z0-9_]{0,62}$/; // as in functions/lib/schemas.ts
 
-export function triggerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TriggerConfig {
-  const bucket = env.STRATA_BRONZE_BUCKET;
-  if (!bucket) throw new Error('STRATA_BRONZE_BUCKET is not set');
-  let machines: unknown;
-  try { machines = JSON.parse(env.STRATA_STATE_MACHINES ?? ''); } catch { machines = undefined; }
-  if (!machines || typeof machines !== 'object' || Array.isArray(machines) || !Object.values(machines).every((v) => typeof v === 'string')) {
-    throw new Error('STRATA_STATE_MACHINES must be a JSON object {"<dataset>": "<state machine ARN>"}');
-  }
+/**
+ * The configuration from the environment and the trigger's own ARN (context.invokedFunctionArn:
+ * arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]).
+ */
+export function triggerConfigFromEnv(env: NodeJS.ProcessEnv, functionArn: string): TriggerConfig {
+  const need = (name: string): string => {
+    const v = env[name];
+    if (!v) throw new Error(`${name} is not set (the stacks set it: stacks/trigger.ts)`);
+    return v;
+  };
+  const bucket = need('STRATA_BRONZE_BUCKET');
+  const names = physicalNames({ app: need('STRATA_APP'), stage: need('STRATA_STAGE') });
+  const m = /^arn:([^:]+):lambda:([^:]+):(\d{12}):function:/.exec(functionArn);
+  if (!m) throw new Error(`cannot tell partition, region and account from the function ARN ${JSON.stringify(functionArn)}`);
+  const where = { partition: m[1]!, region: m[2]!, accountId: m[3]! };
   const prefix = (env.STRATA_BRONZE_PREFIX ?? '').replace(/^\/+/, '');
-  return { stateMachines: machines as Record<string, string>, bronzeBucket: bucket, bronzePrefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix };
+  return {
+    stateMachineArn: (dataset) => stateMachineArn(where, names.stateMachine(dataset)),
+    bronzeBucket: bucket,
+    bronzePrefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+  };
 }
 
 type Routed = { dataset: string; lakeKey: string } | { reason: string; warn?: boolean };
@@ -70,13 +86,13 @@ export function routeKey(config: TriggerConfig, key: string): Routed {
   const lakeKey = key.slice(config.bronzePrefix.length);
   const [layer, dataset, ...rest] = lakeKey.split('/');
   if (layer !== 'bronze' || !dataset || !rest.length) return { reason: 'not under bronze/<dataset>/' };
-  if (!DATASET.test(dataset) || !config.stateMachines[dataset]) return { reason: `no state machine for dataset "${dataset}"`, warn: true };
+  if (!DATASET.test(dataset)) return { reason: `no state machine for dataset "${dataset}"`, warn: true };
   return { dataset, lakeKey };
 }
 
 export function createTriggerHandler(deps: TriggerDeps): (event: unknown, context: Context) => Promise<TriggerResult> {
   let config: TriggerConfig | undefined;
-  const configOf = () => (config ??= typeof deps.config === 'function' ? deps.config() : deps.config);
+  const configOf = (context: Context) => (config ??= typeof deps.config === 'function' ? deps.config(context) : deps.config);
 
   const one = async (cfg: TriggerConfig, e: ObjectCreated, out: TriggerResult): Promise<void> => {
     const ignore = (key: string, reason: string, warn = false) => {
@@ -101,11 +117,14 @@ export function createTriggerHandler(deps: TriggerDeps): (event: unknown, contex
       now: e.time,
       startedAt: e.time,
     };
+    const stateMachineArn = cfg.stateMachineArn(routed.dataset);
     try {
-      await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: cfg.stateMachines[routed.dataset], name, input: JSON.stringify(input) }));
+      await deps.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       out.started.push(name);
       logger.info('execution started', { execution: name, dataset: routed.dataset, key: routed.lakeKey, keyResolvedBy: resolved.by });
     } catch (err) {
+      // No state machine by that name: a folder under bronze/ that is not a deployed dataset.
+      if (errorName(err) === 'StateMachineDoesNotExist') return ignore(resolved.key, `no state machine for dataset "${routed.dataset}" (${stateMachineArn})`, true);
       if (errorName(err) !== 'ExecutionAlreadyExists') throw err;
       out.alreadyStarted.push(name);
       logger.info('execution already started', { execution: name, dataset: routed.dataset, key: routed.lakeKey });
@@ -115,8 +134,8 @@ export function createTriggerHandler(deps: TriggerDeps): (event: unknown, contex
   return middy<unknown, TriggerResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({ before: () => { logger.appendKeys({ step: 'trigger' }); } })
-    .handler(async (event) => {
-      const cfg = configOf();
+    .handler(async (event, context) => {
+      const cfg = configOf(context);
       const out: TriggerResult = { started: [], alreadyStarted: [], ignored: [] };
       const errors: unknown[] = [];
       // Every object gets its chance; then a failure fails the invocation, and the retry (Lambda's, or
@@ -130,4 +149,6 @@ export function createTriggerHandler(deps: TriggerDeps): (event: unknown, contex
     });
 }
 
-export const handler = createTriggerHandler({ sfn: new SFNClient({}), s3: new S3Client({}), config: () => triggerConfigFromEnv() });
+export const handler = createTriggerHandler({
+  sfn: new SFNClient({}), s3: new S3Client({}), config: (context) => triggerConfigFromEnv(process.env, context.invokedFunctionArn),
+});

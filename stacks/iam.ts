@@ -29,9 +29,13 @@ export const glueTableArn = (db: string, table: string) => glue(`table/${db}/${t
 export const workgroupArn = (name: string) => `arn:${PARTITION}:athena:${REGION}:${ACCOUNT}:workgroup/${name}`;
 export const logGroupArn = (name: string) => `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
 export const accountRoot = () => `arn:${PARTITION}:iam::${ACCOUNT}:root`;
+/** Every state machine of the stage (physicalNames().stateMachine: <app>-<stage>-<dataset>). */
+export const stageStateMachines = (refs: LakeRefs) => `arn:${PARTITION}:states:${REGION}:${ACCOUNT}:stateMachine:${refs.names.base}-*`;
+/** Every EventBridge rule of the stage (physicalNames().rule: <app>-<stage>-<dataset>-bronze). */
+export const stageRules = (refs: LakeRefs) => `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/${refs.names.base}-*`;
 
 /** ARNs of a logical resource. Glue authorises table actions on the catalog, the database and the table. */
-export function arnsOf(r: LogicalResource, refs: LakeRefs, stateMachineArn: (dataset: string) => string): string[] {
+export function arnsOf(r: LogicalResource, refs: LakeRefs): string[] {
   switch (r.kind) {
     case 's3-object': return [`${bucketArn(refs.bucket[r.location])}/${refs.prefix[r.location]}${r.prefix}${r.prefix.endsWith('/') ? '*' : ''}`];
     case 's3-listing':
@@ -40,7 +44,9 @@ export function arnsOf(r: LogicalResource, refs: LakeRefs, stateMachineArn: (dat
     case 'glue-table': return [glueCatalogArn(), glueDatabaseArn(refs.database[r.database]), glueTableArn(refs.database[r.database], r.table)];
     case 'kms-key': return [refs.keyArn];
     case 'athena-workgroup': return [workgroupArn(refs.pipelineWorkgroup)];
-    case 'state-machine': return [stateMachineArn(r.dataset)];
+    // core/naming.ts names every state machine of the stage <app>-<stage>-<dataset>: one pattern covers them all,
+    // whatever datasets later deploys add (a list would outgrow the trigger's policy at a few dozen datasets).
+    case 'stage-state-machines': return [stageStateMachines(refs)];
   }
 }
 
@@ -48,9 +54,9 @@ export function arnsOf(r: LogicalResource, refs: LakeRefs, stateMachineArn: (dat
  * Logical statements → IAM statements. Listing is granted on the bucket with an s3:prefix condition (IAM has no
  * other way to scope ListBucket); the lake key only through S3 (kms:ViaService), so a function cannot use it directly.
  */
-export function iamStatements(access: readonly AccessStatement[], refs: LakeRefs, stateMachineArn: (dataset: string) => string): PolicyStatement[] {
+export function iamStatements(access: readonly AccessStatement[], refs: LakeRefs): PolicyStatement[] {
   return access.map((s): PolicyStatement => {
-    const resources = unique(s.resources.flatMap((r) => arnsOf(r, refs, stateMachineArn)));
+    const resources = unique(s.resources.flatMap((r) => arnsOf(r, refs)));
     const listings = s.resources.filter((r): r is Extract<LogicalResource, { kind: 's3-listing' }> => r.kind === 's3-listing');
     if (listings.length) {
       if (listings.length !== s.resources.length || new Set(listings.map((l) => l.location)).size !== 1) {

@@ -84,10 +84,10 @@ export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan
 }
 
 /** The step's role policy: its own logs, and what access.ts derives for it. */
-export function stepPolicy(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName, stateMachineArn: (dataset: string) => string): PolicyDocument {
+export function stepPolicy(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName): PolicyDocument {
   return document([
     functionLogs(refs.names.function(plan.dataset, step)),
-    ...iamStatements(accessFor(plan, step as StepName, { gold: model.gold }), refs, stateMachineArn),
+    ...iamStatements(accessFor(plan, step as StepName, { gold: model.gold }), refs),
   ]);
 }
 
@@ -126,7 +126,7 @@ export function pipelineResources(refs: LakeRefs, model: LakeModel, plan: Datase
       }),
       resource('aws.iam.RolePolicy', n.policy(step), {
         role: ref(n.role(step), 'name'),
-        policy: JSON.stringify(stepPolicy(refs, model, plan, step, stateMachineArnOf)),
+        policy: JSON.stringify(stepPolicy(refs, model, plan, step)),
       }),
       // The policy first: the function may be invoked as soon as it exists.
       resource('sst.aws.Function', n.fn(step), functionArgs(refs, model, plan, step), { dependsOn: [n.policy(step)] }),

@@ -30,8 +30,18 @@ export interface LakeRefs {
   topicArn: string;
 }
 
+/**
+ * The longest <app>-<stage> a stage may have: the trigger's permissions name the stage's rules and state machines by
+ * the pattern <app>-<stage>-* (stacks/iam.ts), which holds only while fit() keeps the whole of it in every name —
+ * EventBridge rule names (≤ 64) are the shortest.
+ */
+export const MAX_BASE_NAME = 54;
+
 export function lakeRefs(cfg: StageConfig): LakeRefs {
   const names = physicalNames(cfg);
+  if (names.base.length > MAX_BASE_NAME) {
+    throw new Error(`app and stage "${names.base}" make names too long for AWS: use a stage name that keeps "<app>-<stage>" at most ${MAX_BASE_NAME} characters`);
+  }
   return {
     names,
     cfg,
@@ -62,7 +72,6 @@ export const datasetNames = (dataset: string) => {
     failedAlarm: `${ds}FailedAlarm`,
     rule: `${ds}BronzeRule`,
     target: `${ds}BronzeTarget`,
-    permission: `${ds}TriggerPermission`,
     silverTable: `${ds}SilverTable`,
     quarantineTable: `${ds}QuarantineTable`,
   };

@@ -32,7 +32,7 @@ const catalog = new GlueCatalog({
   client: glueClient, locationOf: (k) => storage.uri(k), databases: { silver: 'dev_silver', gold: 'dev_gold', quarantine: 'dev_quarantine' },
   retry: { sleep: async () => {} },
 });
-const trigger = createTriggerHandler({ sfn: sfnClient, s3: s3Client, config: { stateMachines: { orders: 'arn:sm:orders' }, bronzeBucket: 'raw', bronzePrefix: 'in/' } });
+const trigger = createTriggerHandler({ sfn: sfnClient, s3: s3Client, config: { stateMachineArn: (d) => `arn:sm:${d}`, bronzeBucket: 'raw', bronzePrefix: 'in/' } });
 
 beforeAll(async () => { lake = await makeLake({ orders: ordersSchema({ mode: 'upsert' }) }); });
 afterAll(async () => { await lake?.cleanup(); s3Mock.restore(); glueMock.restore(); sfnMock.restore(); });

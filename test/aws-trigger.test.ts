@@ -1,7 +1,7 @@
 // The S3 → Step Functions trigger against mocked SFN and S3 clients: deterministic execution names, the exact
 // execution input, duplicate deliveries, and everything it must ignore.
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTriggerHandler, triggerConfigFromEnv, type TriggerConfig } from '../functions/trigger.ts';
@@ -9,7 +9,8 @@ import { executionName } from '../functions/lib/execution-name.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 
 const ORDERS = 'arn:aws:states:eu-west-1:111122223333:stateMachine:strata-dev-orders';
-const config: TriggerConfig = { stateMachines: { orders: ORDERS }, bronzeBucket: 'raw-bucket', bronzePrefix: 'in/' };
+const TRIGGER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:strata-dev-trigger';
+const config: TriggerConfig = triggerConfigFromEnv({ STRATA_APP: 'strata', STRATA_STAGE: 'dev', STRATA_BRONZE_BUCKET: 'raw-bucket', STRATA_BRONZE_PREFIX: 'in/' }, TRIGGER_ARN);
 
 const objectCreated = (key: string, object: Record<string, unknown> = {}, bucket = 'raw-bucket') => ({
   version: '0', id: '17793124-05d4-b198-2fde-7ededc63b103', 'detail-type': 'Object Created', source: 'aws.s3',
@@ -109,9 +110,12 @@ describe('trigger', () => {
     expect(b).toEqual(a); // same name and byte-identical input: Step Functions de-duplicates it
   });
 
-  it('ignores unknown datasets (without failing), folder markers, other buckets and keys outside bronze', async () => {
+  it('ignores datasets without a state machine (without failing), folder markers, other buckets and keys outside bronze', async () => {
+    sfnMock.on(StartExecutionCommand, { stateMachineArn: 'arn:aws:states:eu-west-1:111122223333:stateMachine:strata-dev-payments' })
+      .rejects(new StateMachineDoesNotExist({ message: 'State Machine Does Not Exist', $metadata: { httpStatusCode: 400 } }));
     const out = await handler({ Records: [
       ['raw-bucket', 'in/bronze/payments/p.csv'],
+      ['raw-bucket', 'in/bronze/Payments/p.csv'],
       ['raw-bucket', 'in/bronze/orders/'],
       ['other-bucket', 'in/bronze/orders/a.csv'],
       ['raw-bucket', 'in/silver/orders/x.parquet'],
@@ -123,14 +127,15 @@ describe('trigger', () => {
     })) }, ctx);
     expect(out.started).toEqual([]);
     expect(out.ignored.map((i) => i.reason)).toEqual([
-      'no state machine for dataset "payments"',
+      'no state machine for dataset "payments" (arn:aws:states:eu-west-1:111122223333:stateMachine:strata-dev-payments)',
+      'no state machine for dataset "Payments"',
       'folder marker',
       'bucket is not the bronze bucket raw-bucket',
       'not under bronze/<dataset>/',
       'outside the bronze prefix "in/"',
       'not under bronze/<dataset>/',
     ]);
-    expect(sfnMock.calls()).toHaveLength(0);
+    expect(sfnMock.calls()).toHaveLength(1); // payments: asked, and it does not exist
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
@@ -140,11 +145,18 @@ describe('trigger', () => {
     await expect(handler(objectCreated('in/bronze/orders/a.csv'), ctx)).rejects.toMatchObject({ name: 'ThrottlingException' });
   });
 
-  it('reads its configuration from the environment', () => {
-    expect(triggerConfigFromEnv({ STRATA_STATE_MACHINES: JSON.stringify({ orders: ORDERS }), STRATA_BRONZE_BUCKET: 'raw-bucket', STRATA_BRONZE_PREFIX: 'in' }))
-      .toEqual({ stateMachines: { orders: ORDERS }, bronzeBucket: 'raw-bucket', bronzePrefix: 'in/' });
-    expect(triggerConfigFromEnv({ STRATA_STATE_MACHINES: '{}', STRATA_BRONZE_BUCKET: 'b' }).bronzePrefix).toBe('');
-    expect(() => triggerConfigFromEnv({ STRATA_BRONZE_BUCKET: 'b', STRATA_STATE_MACHINES: '[1]' })).toThrow(/STRATA_STATE_MACHINES/);
-    expect(() => triggerConfigFromEnv({ STRATA_STATE_MACHINES: '{}' })).toThrow(/STRATA_BRONZE_BUCKET/);
+  it('derives each state machine\'s ARN from the stage\'s naming rule and its own ARN, not from a list', () => {
+    const env = { STRATA_APP: 'strata', STRATA_STAGE: 'dev', STRATA_BRONZE_BUCKET: 'raw-bucket', STRATA_BRONZE_PREFIX: 'in' };
+    const cfg = triggerConfigFromEnv(env, TRIGGER_ARN);
+    expect({ bucket: cfg.bronzeBucket, prefix: cfg.bronzePrefix }).toEqual({ bucket: 'raw-bucket', prefix: 'in/' });
+    expect(cfg.stateMachineArn('orders')).toBe(ORDERS);
+    expect(cfg.stateMachineArn('order_lines')).toBe('arn:aws:states:eu-west-1:111122223333:stateMachine:strata-dev-order-lines');
+    // Another partition and region, a qualified ARN (an alias or version invoked).
+    expect(triggerConfigFromEnv({ ...env, STRATA_STAGE: 'prod' }, 'arn:aws-cn:lambda:cn-north-1:444455556666:function:strata-prod-trigger:live').stateMachineArn('orders'))
+      .toBe('arn:aws-cn:states:cn-north-1:444455556666:stateMachine:strata-prod-orders');
+    expect(triggerConfigFromEnv({ ...env, STRATA_BRONZE_PREFIX: undefined }, TRIGGER_ARN).bronzePrefix).toBe('');
+    expect(() => triggerConfigFromEnv({ ...env, STRATA_STAGE: undefined }, TRIGGER_ARN)).toThrow(/STRATA_STAGE/);
+    expect(() => triggerConfigFromEnv({ ...env, STRATA_BRONZE_BUCKET: undefined }, TRIGGER_ARN)).toThrow(/STRATA_BRONZE_BUCKET/);
+    expect(() => triggerConfigFromEnv(env, 'strata-dev-trigger')).toThrow(/function ARN/);
   });
 });

@@ -5,76 +5,30 @@
 //
 // Without .sst/ (no `sst install` yet) this file is skipped; .ci/sst-check installs it and runs this file with
 // STRATA_REQUIRE_SST=1, which turns the skip into a failure.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { triggerConfigFromEnv } from '../functions/trigger.ts';
 import { substituteResources } from '../workflows/asl.ts';
 import { stageConfig } from '../stacks/config.ts';
-import { deploy } from '../stacks/deploy.ts';
 import { describeProject } from '../stacks/describe.ts';
-import { EXAMPLE_AWS, exampleOutputs, exampleValues, renderExample } from '../stacks/example.ts';
+import { EXAMPLE_AWS, renderExample } from '../stacks/example.ts';
 import { lakeResources } from '../stacks/lake.ts';
 import type { LakeModel } from '../stacks/model.ts';
 import { datasetAsl } from '../stacks/pipeline.ts';
 import { datasetNames } from '../stacks/refs.ts';
 import type { ResourceSpec } from '../stacks/resource.ts';
-import { renderTokens } from '../stacks/tokens.ts';
+import { deployUnderMocks, sstInstalled, sstRequired, type MockDeployment } from './helpers/pulumi-mocks.ts';
 
-const platform = resolve('.sst/platform/node_modules');
-const installed = existsSync(join(platform, '@pulumi/aws/package.json'));
-const required = process.env.STRATA_REQUIRE_SST === '1';
-
-interface Registered { type: string; name: string; inputs: Record<string, unknown>; custom?: boolean }
-
-describe.skipIf(!installed && !required)('deploying the example lake under Pulumi mocks', () => {
+describe.skipIf(!sstInstalled && !sstRequired)('deploying the example lake under Pulumi mocks', () => {
   let model: LakeModel;
   let specs: ResourceSpec[];
-  const registered: Registered[] = [];
-  const functions = new Map<string, Record<string, unknown>>();
+  let registered: MockDeployment['registered'];
+  let functions: MockDeployment['functions'];
+  let options: MockDeployment['options'];
 
   beforeAll(async () => {
-    if (!installed) throw new Error('.sst/platform is missing: run .ci/sst-check (it runs `sst install` first)');
     model = (await describeProject('schemas')).model!;
     specs = lakeResources(model, stageConfig('strata', 'test'));
-    const byName = new Map(specs.map((s) => [s.name, s]));
-    const valueOf = exampleValues(specs);
-    const require = createRequire(import.meta.url);
-    // The same module instances @pulumi/aws resolves, so the mocks apply to its resources.
-    const pulumi = require(join(platform, '@pulumi/pulumi'));
-    await pulumi.runtime.setMocks({
-      newResource(args: Registered) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom });
-        const spec = byName.get(args.name);
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...(spec ? renderTokens(exampleOutputs(spec), valueOf) : {}) } };
-      },
-      call(args: { token: string }) {
-        switch (args.token) {
-          case 'aws:index/getCallerIdentity:getCallerIdentity': return { accountId: EXAMPLE_AWS.accountId, arn: `arn:aws:iam::${EXAMPLE_AWS.accountId}:user/ci`, userId: 'ci', id: EXAMPLE_AWS.accountId };
-          case 'aws:index/getRegion:getRegion': return { name: EXAMPLE_AWS.region, region: EXAMPLE_AWS.region, id: EXAMPLE_AWS.region, description: '', endpoint: '' };
-          case 'aws:index/getPartition:getPartition': return { partition: EXAMPLE_AWS.partition, dnsSuffix: 'amazonaws.com', id: 'aws', reverseDnsPrefix: 'com.amazonaws' };
-          default: throw new Error(`unexpected invoke ${args.token}`);
-        }
-      },
-    }, 'strata', 'test', false);
-    const aws = require(join(platform, '@pulumi/aws'));
-
-    class FunctionStandIn extends pulumi.ComponentResource {
-      arn: unknown;
-      name: unknown;
-      constructor(name: string, args: Record<string, unknown>, opts?: object) {
-        super('sst:aws:Function', name, {}, opts);
-        this.name = pulumi.output(args.name);
-        this.arn = pulumi.output(args.name).apply((n: string) => `arn:aws:lambda:${EXAMPLE_AWS.region}:${EXAMPLE_AWS.accountId}:function:${n}`);
-        pulumi.output(args).apply((resolved: Record<string, unknown>) => functions.set(name, resolved));
-        this.registerOutputs({});
-      }
-    }
-
-    const created = deploy(specs, { aws, sst: { aws: { Function: FunctionStandIn } }, pulumi });
-    // Wait until the engine (the mocks) has every resource and every output resolved.
-    await Promise.all([...created.values()].map((r) => new Promise((done) => (r.urn as { apply: (f: (v: unknown) => void) => void }).apply(done))));
-    await new Promise((r) => setTimeout(r, 50));
+    ({ registered, functions, options } = await deployUnderMocks(specs));
   });
 
   it('registers every plain AWS resource the builders describe, and nothing else', () => {
@@ -121,9 +75,20 @@ describe.skipIf(!installed && !required)('deploying the example lake under Pulum
       nodejs: { install: ['@duckdb/node-api'] }, copyFiles: [{ from: 'schemas', to: 'schemas' }],
     });
     expect((stage.environment as Record<string, string>).STRATA_LAKE_BUCKET).toBe('strata-test-lake-0example');
-    const trigger = functions.get('TriggerFunction')!;
-    expect(JSON.parse((trigger.environment as Record<string, string>).STRATA_STATE_MACHINES!)).toEqual(Object.fromEntries(model.plans.map((p) =>
-      [p.dataset, `arn:aws:states:${EXAMPLE_AWS.region}:${EXAMPLE_AWS.accountId}:stateMachine:strata-test-${p.dataset}`])));
     expect(functions.size).toBe(specs.filter((s) => s.type === 'sst.aws.Function').length);
+  });
+
+  it('lets the trigger, configured as deployed, find every state machine by the naming rule', () => {
+    const trigger = functions.get('TriggerFunction')!;
+    const config = triggerConfigFromEnv(trigger.environment as Record<string, string>, `arn:aws:lambda:${EXAMPLE_AWS.region}:${EXAMPLE_AWS.accountId}:function:${String(trigger.name)}`);
+    for (const plan of model.plans) {
+      const sm = registered.find((r) => r.name === datasetNames(plan.dataset).stateMachine)!;
+      expect(config.stateMachineArn(plan.dataset)).toBe(`arn:aws:states:${EXAMPLE_AWS.region}:${EXAMPLE_AWS.accountId}:stateMachine:${String(sm.inputs.name)}`);
+    }
+  });
+
+  it('retains nothing when a stage that is not production is removed', () => {
+    expect(options.size).toBeGreaterThan(100);
+    expect([...options].filter(([, o]) => o.retainOnDelete).map(([n]) => n)).toEqual([]);
   });
 });

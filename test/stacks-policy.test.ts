@@ -124,7 +124,7 @@ function crossDatasetViolations(specs: readonly ResourceSpec[], model: LakeModel
       ];
       for (const key of keys) {
         if (key === '*' || key === '') { out.push(`${fn.name}: ${actions.join(',')} on a whole bucket`); continue; }
-        if (trigger && !key.startsWith('bronze/')) { out.push(`${fn.name}: ${key} outside bronze`); continue; }
+        if (trigger) { if (!key.startsWith('bronze/')) out.push(`${fn.name}: ${key} outside bronze`); continue; }
         const owner = ownerOf(key);
         if (owner === undefined) {
           if (!(env.STRATA_STEP === 'gold' && key === 'pipeline/*')) out.push(`${fn.name}: ${key} belongs to no dataset`);

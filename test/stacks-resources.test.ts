@@ -57,7 +57,7 @@ describe('resources per dataset', () => {
       `aws.glue.CatalogTable ${ds}SilverTable`, `aws.glue.CatalogTable ${ds}QuarantineTable`, ...gold.map((g) => `aws.glue.CatalogTable ${g}GoldTable`),
       `aws.cloudwatch.LogGroup ${ds}StateMachineLogs`, `aws.iam.Role ${ds}StateMachineRole`, `aws.iam.RolePolicy ${ds}StateMachinePolicy`,
       `aws.sfn.StateMachine ${ds}StateMachine`, `aws.cloudwatch.MetricAlarm ${ds}FailedAlarm`,
-      `aws.cloudwatch.EventRule ${ds}BronzeRule`, `aws.cloudwatch.EventTarget ${ds}BronzeTarget`, `aws.lambda.Permission ${ds}TriggerPermission`,
+      `aws.cloudwatch.EventRule ${ds}BronzeRule`, `aws.cloudwatch.EventTarget ${ds}BronzeTarget`,
     ].sort();
     const of = (dataset: string) => specs.filter((s) => s.dataset === dataset).map((s) => `${s.type} ${s.name}`).sort();
     expect(of('airports')).toEqual(expected('Airports', []));
@@ -73,11 +73,11 @@ describe('resources per dataset', () => {
       'GoldDatabase', 'GoldReaderPolicy', 'LakeBucket', 'LakeEncryption', 'LakeKey', 'LakeKeyAlias', 'LakeLifecycle', 'LakeLogging', 'LakeOwnership', 'LakePolicy',
       'LakePublicAccessBlock', 'LakeVersioning', 'LogsBucket', 'LogsEncryption', 'LogsLifecycle', 'LogsOwnership', 'LogsPolicy', 'LogsPublicAccessBlock',
       'QualityMetricsTable', 'QuarantineDatabase', 'RunsTable', 'SilverDatabase', 'StrataDatabase', 'TriggerDeadLetters', 'TriggerDeadLettersAlarm', 'TriggerDeadLettersPolicy',
-      'TriggerFunction', 'TriggerInvokeConfig', 'TriggerPolicy', 'TriggerRole',
+      'TriggerFunction', 'TriggerInvokeConfig', 'TriggerPermission', 'TriggerPolicy', 'TriggerRole',
     ]);
   });
 
-  it('adding a schema file adds that dataset\'s resources and changes only the shared lists that name every dataset', () => {
+  it('adding a schema file adds that dataset\'s resources and changes nothing shared (no shared list names every dataset)', () => {
     const without = lakeModel(model.plans.filter((p) => p.dataset !== 'movies'), model.gold.filter((g) => g.owner !== 'movies'));
     const before = new Map(renderExample(lakeResources(without, stageConfig('strata', 'dev'))).map((s) => [s.name, s]));
     const added = specs.filter((s) => !before.has(s.name));
@@ -85,7 +85,7 @@ describe('resources per dataset', () => {
     expect(added.length).toBe(specs.filter((s) => s.dataset === 'movies').length);
     expect([...before.keys()].every((n) => byName.has(n))).toBe(true);
     const changed = [...before.values()].filter((s) => JSON.stringify(s.args) !== JSON.stringify(byName.get(s.name)!.args)).map((s) => s.name).sort();
-    expect(changed).toEqual(['TriggerDeadLettersPolicy', 'TriggerFunction', 'TriggerPolicy']);
+    expect(changed).toEqual([]);
   });
 
   it('orders every resource after everything it refers to (no cycles)', () => {
@@ -94,8 +94,7 @@ describe('resources per dataset', () => {
     expect(order.indexOf('LakeKey')).toBeLessThan(order.indexOf('LakeEncryption'));
     expect(order.indexOf('FlightsStagePolicy')).toBeLessThan(order.indexOf('FlightsStageFunction'));
     expect(order.indexOf('FlightsStateMachinePolicy')).toBeLessThan(order.indexOf('FlightsStateMachine'));
-    expect(order.indexOf('FlightsStateMachine')).toBeLessThan(order.indexOf('TriggerFunction'));
-    expect(order.indexOf('FlightsTriggerPermission')).toBeLessThan(order.indexOf('FlightsBronzeTarget'));
+    expect(order.indexOf('TriggerPermission')).toBeLessThan(order.indexOf('FlightsBronzeTarget'));
   });
 });
 
@@ -265,15 +264,10 @@ describe('functions', () => {
     expect(big.some((s) => s.name === 'BigGoldFunction')).toBe(false); // no gold table reads it
   });
 
-  it('gives the trigger the state machines by dataset and the bronze location', () => {
+  it('gives the trigger the stage\'s naming rule and the bronze location, no list of datasets', () => {
     const trigger = args('TriggerFunction');
     expect(trigger).toMatchObject({ handler: 'functions/trigger.handler', runtime: 'nodejs24.x', architecture: 'arm64', role: `arn:aws:iam::${ACCOUNT}:role/strata-dev-trigger` });
-    expect(JSON.parse(trigger.environment.STRATA_STATE_MACHINES)).toEqual({
-      airports: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-dev-airports`,
-      flights: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-dev-flights`,
-      movies: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-dev-movies`,
-    });
-    expect(trigger.environment).toMatchObject({ STRATA_BRONZE_BUCKET: BRONZE, STRATA_BRONZE_PREFIX: '' });
+    expect(trigger.environment).toEqual({ STRATA_APP: 'strata', STRATA_STAGE: 'dev', STRATA_BRONZE_BUCKET: BRONZE, STRATA_BRONZE_PREFIX: '', STRATA_LOG_LEVEL: 'INFO' });
     expect(trigger.nodejs.install).toBeUndefined();
   });
 });
@@ -307,18 +301,20 @@ describe('EventBridge', () => {
     expect(rules.filter((r) => matches(r, created(BRONZE, 'bronze/movies/m.json')))).toHaveLength(1);
   });
 
-  it('sends events to the trigger with retries and a dead-letter queue, allowed by the rule\'s ARN only', () => {
+  it('sends events to the trigger with retries and a dead-letter queue, allowed for the stage\'s rules only', () => {
     const dlq = `arn:aws:sqs:${REGION}:${ACCOUNT}:strata-dev-trigger-dead-letters`;
-    const rule = `arn:aws:events:${REGION}:${ACCOUNT}:rule/strata-dev-flights-bronze`;
+    const rules = `arn:aws:events:${REGION}:${ACCOUNT}:rule/strata-dev-*`;
     expect(args('FlightsBronzeTarget')).toEqual({
       rule: 'strata-dev-flights-bronze', arn: fnArn('strata-dev-trigger'), deadLetterConfig: { arn: dlq },
       retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
     });
-    expect(args('FlightsTriggerPermission')).toEqual({ action: 'lambda:InvokeFunction', function: 'strata-dev-trigger', principal: 'events.amazonaws.com', sourceArn: rule });
+    expect(args('TriggerPermission')).toEqual({ action: 'lambda:InvokeFunction', function: 'strata-dev-trigger', principal: 'events.amazonaws.com', sourceArn: rules, sourceAccount: ACCOUNT });
+    // Every dataset's rule falls under the pattern.
+    for (const p of model.plans) expect(`arn:aws:events:${REGION}:${ACCOUNT}:rule/${physicalNames({ app: 'strata', stage: 'dev' }).rule(p.dataset)}`).toMatch(/^arn:aws:events:eu-west-1:123456789012:rule\/strata-dev-/);
     expect(args('TriggerInvokeConfig')).toEqual({ functionName: 'strata-dev-trigger', maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21600, destinationConfig: { onFailure: { destination: dlq } } });
     expect(policyOf('TriggerDeadLettersPolicy').Statement).toEqual([{
       Sid: 'EventBridgeDeadLetters', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: dlq,
-      Condition: { ArnEquals: { 'aws:SourceArn': ['airports', 'flights', 'movies'].map((d) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/strata-dev-${d}-bronze`) } },
+      Condition: { ArnLike: { 'aws:SourceArn': rules }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
     }]);
     expect(args('TriggerDeadLettersAlarm')).toMatchObject({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: 'strata-dev-trigger-dead-letters' } });
   });
@@ -346,12 +342,11 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets the trigger start the state machines, look at bronze objects and dead-letter, nothing else', () => {
-    const datasets = ['airports', 'flights', 'movies'];
+  it('lets the trigger start the stage\'s state machines, look at bronze objects and dead-letter, nothing else', () => {
     expect(policyOf('TriggerPolicy').Statement.slice(1)).toEqual([
-      { Sid: 'StartExecutions', Effect: 'Allow', Action: ['states:StartExecution'], Resource: datasets.map((d) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-dev-${d}`) },
-      { Sid: 'BronzeHead', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: datasets.map((d) => `arn:aws:s3:::${BRONZE}/bronze/${d}/*`) },
-      { Sid: 'BronzeList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${BRONZE}`], Condition: { StringLike: { 's3:prefix': datasets.map((d) => `bronze/${d}/*`) } } },
+      { Sid: 'StartStageExecutions', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-dev-*`] },
+      { Sid: 'BronzeHead', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`arn:aws:s3:::${BRONZE}/bronze/*`] },
+      { Sid: 'BronzeList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${BRONZE}`], Condition: { StringLike: { 's3:prefix': ['bronze/*'] } } },
       { Sid: 'DeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:strata-dev-trigger-dead-letters` },
     ]);
   });

@@ -34,7 +34,8 @@ export type LogicalResource =
   | { kind: 'kms-key' }
   /** The workgroup pipeline queries run in (gold tables with engine: athena). */
   | { kind: 'athena-workgroup' }
-  | { kind: 'state-machine'; dataset: string };
+  /** Every state machine of the stage: the trigger starts whichever dataset an upload names. */
+  | { kind: 'stage-state-machines' };
 
 export interface AccessStatement {
   /** Names the statement in the policy (IAM Sid: alphanumeric). */
@@ -185,16 +186,17 @@ function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
 export const ATHENA_PIPELINE_RESULTS = 'pipeline/';
 
 /**
- * What the shared trigger may do: start the given datasets' state machines, and look at their bronze objects —
- * HeadObject (of a version) settles how an EventBridge key is encoded (functions/trigger.ts). A HEAD reads no
- * content, so no key access.
+ * What the shared trigger may do: start the stage's state machines, and look at bronze objects — HeadObject (of a
+ * version) settles how an EventBridge key is encoded (functions/trigger.ts). A HEAD reads no content, so no key
+ * access. Neither depends on the datasets: the trigger routes every upload under bronze/, and its policy stays the
+ * same size however many datasets the stage has (an inline role policy may hold 10,240 characters).
  */
-export function triggerAccess(datasets: readonly string[]): AccessStatement[] {
-  const prefixes = datasets.map((d) => layout.bronze(d));
+export function triggerAccess(): AccessStatement[] {
+  const bronze = 'bronze/';
   return [
-    { sid: 'StartExecutions', actions: ['states:StartExecution'], resources: datasets.map((dataset) => ({ kind: 'state-machine', dataset })) },
-    { sid: 'BronzeHead', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: prefixes.map((prefix) => ({ kind: 's3-object', location: 'bronze', prefix })) },
-    { sid: 'BronzeList', actions: S3_LIST, resources: prefixes.map((prefix) => ({ kind: 's3-listing', location: 'bronze', prefix })) },
+    { sid: 'StartStageExecutions', actions: ['states:StartExecution'], resources: [{ kind: 'stage-state-machines' }] },
+    { sid: 'BronzeHead', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [{ kind: 's3-object', location: 'bronze', prefix: bronze }] },
+    { sid: 'BronzeList', actions: S3_LIST, resources: [{ kind: 's3-listing', location: 'bronze', prefix: bronze }] },
   ];
 }
 
