@@ -40,7 +40,6 @@ export function arnsOf(r: LogicalResource, refs: LakeRefs): string[] {
     case 's3-object': return [`${bucketArn(refs.bucket[r.location])}/${refs.prefix[r.location]}${r.prefix}${r.prefix.endsWith('/') ? '*' : ''}`];
     case 's3-listing':
     case 's3-bucket': return [bucketArn(refs.bucket[r.location])];
-    case 'glue-database': return [glueCatalogArn(), glueDatabaseArn(refs.database[r.database])];
     case 'glue-table': return [glueCatalogArn(), glueDatabaseArn(refs.database[r.database]), glueTableArn(refs.database[r.database], r.table)];
     case 'kms-key': return [refs.keyArn];
     case 'athena-workgroup': return [workgroupArn(refs.pipelineWorkgroup)];

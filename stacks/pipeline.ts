@@ -96,12 +96,13 @@ export function stateMachinePolicy(functionArns: string[]): PolicyDocument {
   return document([
     { Sid: 'InvokeOwnFunctions', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArns },
     {
-      // CloudWatch Logs delivery for Step Functions is authorised on `*` only (AWS documents no narrower resource).
+      // `*` because AWS requires it: CloudWatch Logs authorises the log-delivery actions on `*` only ("IAM policies
+      // for logging to CloudWatch Logs" in the Step Functions guide); the log group itself is the one named above.
       Sid: 'DeliverExecutionLogs', Effect: 'Allow', Resource: '*',
       Action: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
         'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
     },
-    // X-Ray has no resource-level permissions: `*` is the only resource these actions accept.
+    // `*` because X-Ray has no resource-level permissions: `*` is the only resource these actions accept.
     { Sid: 'SendTraces', Effect: 'Allow', Resource: '*', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'] },
   ]);
 }

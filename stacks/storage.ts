@@ -47,6 +47,7 @@ export function keyResources(refs: LakeRefs): ResourceSpec[] {
  * exactly the calls they need, through S3 only); CloudWatch alarms may publish to the encrypted alerts topic.
  */
 export function keyPolicy() {
+  // In a key policy, Resource `*` means the key the policy is attached to (KMS key policies name no other resource).
   return document([
     // AWS's default key policy statement: without it nobody could ever change the key policy again.
     { Sid: 'AccountAdministersKeyAndDelegatesToIam', Effect: 'Allow', Principal: { AWS: accountRoot() }, Action: 'kms:*', Resource: '*' },

@@ -88,7 +88,6 @@ describe('accessFor', () => {
       { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json')] },
       { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', 'quarantine/orders/')] },
       { sid: 'LakeKey', actions: ['kms:Decrypt'], resources: [{ kind: 'kms-key' }] },
-      { sid: 'CatalogDatabases', actions: ['glue:GetDatabase', 'glue:CreateDatabase'], resources: [{ kind: 'glue-database', database: 'silver' }, { kind: 'glue-database', database: 'quarantine' }] },
       { sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }, { kind: 'glue-table', database: 'quarantine', table: 'orders' }] },
       { sid: 'CatalogPartitions', actions: ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }] },
     ]);

@@ -17,7 +17,7 @@ import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 const s3Mock = mockClient(S3Client);
 const glueMock = mockClient(GlueClient);
 const s3 = fakeS3(s3Mock);
-const glue = fakeGlue(glueMock);
+const glue = fakeGlue(glueMock, ['dev_silver', 'dev_gold', 'dev_quarantine']);
 let dir: string;
 const saved = { ...process.env };
 

@@ -73,18 +73,27 @@ afterEach(() => mock.restore());
 const table = (glue = ordersGlue()) => ({ layer: 'silver' as const, name: 'orders', glue });
 
 describe('GlueCatalog.syncTable: creating', () => {
-  it('creates the database and table when missing, with the planned Parquet table, then every partition', async () => {
+  it('never creates a database: a missing one is an error naming it and the deploy that creates it', async () => {
     mock.on(GetTableCommand).rejects(missing('Database lake_silver'));
-    mock.on(CreateTableCommand).rejectsOnce(missing('Database lake_silver')).resolves({});
+    mock.on(CreateTableCommand).rejects(missing('Database lake_silver'));
     mock.on(CreateDatabaseCommand).resolves({});
+    const m = manifest(1, [part('2025-06-15', 'DE', 'r1')]);
+    await expect(catalog.syncTable(table(), m)).rejects.toMatchObject({
+      name: 'Strata.Internal', message: expect.stringMatching(/^Glue database lake_silver does not exist, so table orders cannot be created: the stage's deploy creates its databases \(npx sst deploy/),
+    });
+    expect(mock.commandCalls(CreateDatabaseCommand)).toHaveLength(0);
+  });
+
+  it('creates the table when missing, with the planned Parquet table, then every partition', async () => {
+    mock.on(GetTableCommand).rejects(missing('Table orders'));
+    mock.on(CreateTableCommand).resolves({});
     mock.on(BatchCreatePartitionCommand).resolves({});
     const m = manifest(1, [part('2025-06-15', 'DE', 'r1'), part('2025-06-15', null, 'r1')]);
 
     expect(await catalog.syncTable(table(), m)).toEqual({ created: 2, updated: 0, deleted: 0 });
 
-    expect(mock.commandCalls(CreateDatabaseCommand)[0]!.args[0].input).toEqual({ DatabaseInput: { Name: 'lake_silver' } });
     const created = mock.commandCalls(CreateTableCommand).map((c) => c.args[0].input);
-    expect(created).toHaveLength(2);
+    expect(created).toHaveLength(1);
     const sd = {
       Columns: [
         { Name: 'order_id', Type: 'bigint', Comment: 'order number' },
@@ -98,7 +107,7 @@ describe('GlueCatalog.syncTable: creating', () => {
       SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', Parameters: { 'serialization.format': '1' } },
       StoredAsSubDirectories: false,
     };
-    expect(created[1]).toEqual({
+    expect(created[0]).toEqual({
       DatabaseName: 'lake_silver',
       TableInput: {
         Name: 'orders', Description: 'Orders as accepted', Owner: 'sales', TableType: 'EXTERNAL_TABLE',

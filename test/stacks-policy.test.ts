@@ -15,6 +15,20 @@ import { lakeResources } from '../stacks/lake.ts';
 import type { LakeModel } from '../stacks/model.ts';
 import type { ResourceSpec } from '../stacks/resource.ts';
 
+/**
+ * Why a statement may name `*` as its resource, by Sid (written out here, not taken from the stacks). Identity
+ * policies: actions AWS authorises on `*` only. Key policies: `*` there means the key the policy is attached to.
+ */
+const STAR_REASONS: Record<string, string> = {
+  DeliverExecutionLogs: 'Step Functions log delivery: CloudWatch Logs authorises these actions on * only (Step Functions guide, "IAM policies for logging to CloudWatch Logs")',
+  SendTraces: 'X-Ray has no resource-level permissions',
+  AccountAdministersKeyAndDelegatesToIam: 'key policy: * is this key',
+  CloudWatchAlarmsPublishToEncryptedTopic: 'key policy: * is this key',
+};
+
+/** Glue actions no runtime role may hold: the stack creates and deletes the databases. */
+const GLUE_DATABASE_CHANGES = ['glue:CreateDatabase', 'glue:DeleteDatabase', 'glue:UpdateDatabase'];
+
 /** Actions AWS authorises on `*` only: X-Ray, and CloudWatch Logs delivery for Step Functions. */
 const STAR_ONLY = new Set([
   'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
@@ -57,6 +71,60 @@ function wildcardViolations(specs: readonly ResourceSpec[]): string[] {
       if (d.kind === 'resource' && (s.Principal === '*' || list(typeof s.Principal === 'object' ? s.Principal.AWS : undefined).includes('*'))) {
         out.push(`${d.resource} ${s.Sid ?? ''}: allows any principal`);
       }
+    }
+  }
+  return out;
+}
+
+/** Every `*` resource carries its reason: a Sid that STAR_REASONS explains. */
+function starReasonViolations(specs: readonly ResourceSpec[]): string[] {
+  const out: string[] = [];
+  for (const d of policies(specs).filter((x) => x.kind === 'identity' || x.kind === 'key')) {
+    for (const s of d.doc.Statement.filter((x) => list(x.Resource).includes('*'))) {
+      if (!s.Sid || !STAR_REASONS[s.Sid]) out.push(`${d.resource} ${s.Sid ?? '(no Sid)'}: Resource * without a reason`);
+    }
+  }
+  return out;
+}
+
+/** No role of the stage (functions, state machines) may create, change or delete a Glue database. */
+function databaseViolations(specs: readonly ResourceSpec[]): string[] {
+  const out: string[] = [];
+  for (const d of policies(specs).filter((x) => x.kind === 'identity' && x.resource !== 'GoldReaderPolicy')) {
+    for (const s of d.doc.Statement.filter((x) => x.Effect === 'Allow')) {
+      for (const a of list(s.Action).filter((x) => GLUE_DATABASE_CHANGES.includes(x) || x === 'glue:*')) out.push(`${d.resource} ${s.Sid ?? ''}: ${a}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The analysts' policy reads every gold table whose schema does not say `analysts: false`, and none of those that
+ * do: their catalog entry, their files and their listing are denied.
+ */
+function analystViolations(specs: readonly ResourceSpec[], model: LakeModel): string[] {
+  const out: string[] = [];
+  const doc = JSON.parse((specs.find((s) => s.name === 'GoldReaderPolicy')!.args as { policy: string }).policy) as PolicyDocument;
+  const lake = `${(specs.find((s) => s.name === 'LakeBucket')!.args as { bucketPrefix: string }).bucketPrefix}0example`;
+  const db = 'strata_dev_gold';
+  const covers = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`).test(value);
+  const says = (effect: 'Allow' | 'Deny', action: string, resource: string, prefix?: string) => doc.Statement.some((s) =>
+    s.Effect === effect && list(s.Action).includes(action) && list(s.Resource).some((r) => covers(r, resource))
+    && (prefix === undefined || list(s.Condition?.StringLike?.['s3:prefix']).some((p) => covers(p, prefix))));
+  for (const g of model.plans.flatMap((p) => p.gold)) {
+    const table = `arn:aws:glue:eu-west-1:123456789012:table/${db}/${g.table}`;
+    const file = `arn:aws:s3:::${lake}/gold/${g.table}/part-0.parquet`;
+    const denied = {
+      catalog: says('Deny', 'glue:GetTable', table) && says('Deny', 'glue:GetPartitions', table),
+      files: says('Deny', 's3:GetObject', file),
+      listing: says('Deny', 's3:ListBucket', `arn:aws:s3:::${lake}`, `gold/${g.table}/x`),
+    };
+    const allowed = says('Allow', 'glue:GetTable', table) && says('Allow', 's3:GetObject', file) && says('Allow', 's3:ListBucket', `arn:aws:s3:::${lake}`, `gold/${g.table}/x`);
+    if (!allowed) out.push(`${g.table}: not granted to analysts`);
+    if (g.analysts === false) {
+      for (const [what, ok] of Object.entries(denied)) if (!ok) out.push(`${g.table} (analysts: false): ${what} not denied`);
+    } else {
+      for (const [what, ok] of Object.entries(denied)) if (ok) out.push(`${g.table}: ${what} denied to analysts`);
     }
   }
   return out;
@@ -166,6 +234,10 @@ gold:
       FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id
       GROUP BY 1, 2
     partitionBy: [day]
+  - table: order_totals
+    analysts: false
+    refresh: full
+    sql: SELECT customer_id, SUM(amount) AS total FROM silver.orders GROUP BY 1
 `,
   audit: 'dataset: audit\nsource: { format: jsonl }\ncolumns:\n  - { name: id, type: bigint }\n',
 };
@@ -184,6 +256,22 @@ beforeAll(async () => {
 });
 
 describe('policy checks', () => {
+  it('every `*` resource carries its reason (a Sid with a documented reason)', () => {
+    for (const l of lakes) expect({ lake: l.name, violations: starReasonViolations(l.specs) }).toEqual({ lake: l.name, violations: [] });
+  });
+
+  it('no runtime role can create, change or delete a Glue database', () => {
+    for (const l of lakes) expect({ lake: l.name, violations: databaseViolations(l.specs) }).toEqual({ lake: l.name, violations: [] });
+  });
+
+  it('analysts read every gold table but those whose schema says analysts: false', () => {
+    for (const l of lakes) expect({ lake: l.name, violations: analystViolations(l.specs, l.model) }).toEqual({ lake: l.name, violations: [] });
+    // The fixture withholds one table; the examples none (and then the policy has no Deny at all).
+    expect(lakes[1]!.model.plans.flatMap((p) => p.gold).filter((g) => !g.analysts).map((g) => g.table)).toEqual(['order_totals']);
+    const examples = JSON.parse((lakes[0]!.specs.find((s) => s.name === 'GoldReaderPolicy')!.args as { policy: string }).policy) as PolicyDocument;
+    expect(examples.Statement.filter((s) => s.Effect === 'Deny')).toEqual([]);
+  });
+
   it('no wildcard action anywhere (but the key\'s delegation to IAM), `*` resources only for X-Ray and log delivery', () => {
     for (const l of lakes) expect({ lake: l.name, violations: wildcardViolations(l.specs) }).toEqual({ lake: l.name, violations: [] });
   });
@@ -226,6 +314,19 @@ describe('the checks catch a broken stage', () => {
     expect(bucketViolations(specs.filter((s) => s.name !== 'LakeEncryption'))).toEqual(['LakeBucket: no default encryption']);
     expect(bucketViolations(mutate(specs, 'BronzePublicAccessBlock', (a) => { a.restrictPublicBuckets = false; }))).toEqual(['BronzeBucket: public access not fully blocked']);
     expect(bucketViolations(mutate(specs, 'AthenaResultsPolicy', (a) => { const d = JSON.parse(a.policy); d.Statement.shift(); a.policy = JSON.stringify(d); }))).toEqual(['AthenaResultsBucket: plain HTTP not denied']);
+  });
+
+  it('a `*` resource without a reason, a role that may create a Glue database, a withheld gold table left readable', () => {
+    const specs = lakes[0]!.specs;
+    expect(starReasonViolations(mutate(specs, 'FlightsStateMachinePolicy', (a) => { const d = JSON.parse(a.policy); d.Statement[2].Sid = 'Traces'; a.policy = JSON.stringify(d); })))
+      .toEqual(['FlightsStateMachinePolicy Traces: Resource * without a reason']);
+    expect(databaseViolations(mutate(specs, 'FlightsRegisterPolicy', addStatement({ Sid: 'Db', Effect: 'Allow', Action: ['glue:GetDatabase', 'glue:CreateDatabase'], Resource: 'arn:aws:glue:eu-west-1:123456789012:database/strata_dev_silver' }))))
+      .toEqual(['FlightsRegisterPolicy Db: glue:CreateDatabase']);
+    const fixture = lakes[1]!;
+    const dropDeny = (sid: string) => (a: Record<string, any>) => { const d = JSON.parse(a.policy); d.Statement = d.Statement.filter((x: PolicyStatement) => x.Sid !== sid); a.policy = JSON.stringify(d); };
+    expect(analystViolations(mutate(fixture.specs, 'GoldReaderPolicy', dropDeny('WithheldGoldFiles')), fixture.model)).toEqual(['order_totals (analysts: false): files not denied']);
+    const withholdAll = { ...fixture.model, plans: fixture.model.plans.map((p) => ({ ...p, gold: p.gold.map((g) => ({ ...g, analysts: false })) })) };
+    expect(analystViolations(fixture.specs, withholdAll)).toEqual(['revenue_by_country (analysts: false): catalog not denied', 'revenue_by_country (analysts: false): files not denied', 'revenue_by_country (analysts: false): listing not denied']);
   });
 
   it('a function reading another dataset, writing another dataset, or listing a whole bucket', () => {

@@ -336,7 +336,6 @@ describe('IAM', () => {
   it('scopes Glue to the register step\'s own tables', () => {
     const glue = `arn:aws:glue:${REGION}:${ACCOUNT}`;
     expect(policyOf('FlightsRegisterPolicy').Statement.filter((s: { Sid: string }) => s.Sid.startsWith('Catalog'))).toEqual([
-      { Sid: 'CatalogDatabases', Effect: 'Allow', Action: ['glue:GetDatabase', 'glue:CreateDatabase'], Resource: [`${glue}:catalog`, `${glue}:database/strata_dev_silver`, `${glue}:database/strata_dev_quarantine`] },
       { Sid: 'CatalogTables', Effect: 'Allow', Action: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], Resource: [`${glue}:catalog`, `${glue}:database/strata_dev_silver`, `${glue}:table/strata_dev_silver/flights`, `${glue}:database/strata_dev_quarantine`, `${glue}:table/strata_dev_quarantine/flights`] },
       { Sid: 'CatalogPartitions', Effect: 'Allow', Action: ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'], Resource: [`${glue}:catalog`, `${glue}:database/strata_dev_silver`, `${glue}:table/strata_dev_silver/flights`] },
     ]);

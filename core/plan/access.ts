@@ -29,7 +29,6 @@ export type LogicalResource =
   | { kind: 's3-listing'; location: Location; prefix: string }
   /** The bucket itself (GetBucketLocation, which Athena calls). */
   | { kind: 's3-bucket'; location: Location }
-  | { kind: 'glue-database'; database: CatalogDatabase }
   | { kind: 'glue-table'; database: CatalogDatabase; table: string }
   | { kind: 'kms-key' }
   /** The workgroup pipeline queries run in (gold tables with engine: athena). */
@@ -53,10 +52,13 @@ export const S3_READ = ['s3:GetObject'];
 export const S3_WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
 export const S3_DELETE = ['s3:DeleteObject'];
 export const S3_LIST = ['s3:ListBucket'];
-/** What the register step does to its tables (the Glue catalog adapter's calls). */
+/**
+ * What the register step does to its tables (the Glue catalog adapter's calls). Glue authorises them on the catalog,
+ * the database and the table; no runtime role may create or delete a database: the stack creates them (a missing
+ * one is an error naming the deploy, runtime/catalog/glue.ts).
+ */
 export const GLUE_TABLE_WRITE = ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'];
 export const GLUE_PARTITION_WRITE = ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'];
-export const GLUE_DATABASE = ['glue:GetDatabase', 'glue:CreateDatabase'];
 export const GLUE_READ = ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'];
 export const ATHENA_QUERY = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'];
 
@@ -115,7 +117,6 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
           { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
           { location: 'lake', prefix: plan.prefixes.quarantine, modes: [], list: plan.prefixes.quarantine },
         ]),
-        { sid: 'CatalogDatabases', actions: GLUE_DATABASE, resources: [{ kind: 'glue-database', database: 'silver' }, { kind: 'glue-database', database: 'quarantine' }] },
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }, { kind: 'glue-table', database: 'quarantine', table: ds }] },
         { sid: 'CatalogPartitions', actions: GLUE_PARTITION_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }] },
       ];
@@ -126,7 +127,6 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
     case 'halt':
       return [
         ...statementsOf([...records, ...toQuarantine]),
-        { sid: 'CatalogDatabases', actions: GLUE_DATABASE, resources: [{ kind: 'glue-database', database: 'quarantine' }] },
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'quarantine', table: ds }] },
       ];
     case 'gold':
@@ -153,7 +153,6 @@ function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
   ];
   const out = statementsOf(grants);
   out.push(
-    { sid: 'CatalogDatabases', actions: GLUE_DATABASE, resources: [{ kind: 'glue-database', database: 'gold' }] },
     { sid: 'CatalogTables', actions: [...GLUE_TABLE_WRITE, ...GLUE_PARTITION_WRITE], resources: tables.map((t) => ({ kind: 'glue-table', database: 'gold', table: t.table })) },
   );
   if (athena.length) {

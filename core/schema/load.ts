@@ -207,7 +207,7 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
   const gate = (g: Raw | undefined): RuleList => ({ halt: ruleList(g?.halt), warn: ruleList(g?.warn) });
   const gold: GoldSpec[] = ((raw.gold ?? []) as Raw[]).map((g) => ({
     table: g.table, sql: g.sql, partitionBy: g.partitionBy ?? [], refresh: g.refresh ?? 'incremental',
-    engine: g.engine ?? 'duckdb', quality: gate(g.quality),
+    engine: g.engine ?? 'duckdb', quality: gate(g.quality), analysts: g.analysts ?? true,
     ...(g.description !== undefined ? { description: g.description } : {}),
   }));
   const goldNames = new Set<string>();

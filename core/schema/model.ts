@@ -64,6 +64,8 @@ export interface GoldSpec {
   refresh: 'incremental' | 'full';
   engine: 'duckdb' | 'athena';
   quality: RuleList;
+  /** Whether the analysts' policy (gold-reader in AWS) may read the table; default true. */
+  analysts: boolean;
 }
 
 export interface DatasetSpec {

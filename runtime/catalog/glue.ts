@@ -6,10 +6,11 @@
 // repointing the table itself. Glue throttles and reports concurrent edits under parallel runs; those calls are
 // retried here with backoff and jitter, then surface unchanged so the step is retried as transient.
 import {
-  BatchCreatePartitionCommand, BatchDeletePartitionCommand, BatchUpdatePartitionCommand, CreateDatabaseCommand,
+  BatchCreatePartitionCommand, BatchDeletePartitionCommand, BatchUpdatePartitionCommand,
   CreateTableCommand, GetPartitionsCommand, GetTableCommand, UpdateTableCommand,
   type CreateTableCommandInput, type GlueClient, type PartitionInput, type Table, type TableInput,
 } from '@aws-sdk/client-glue';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 import { tableInput } from '../../core/plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { TableManifest } from '../table/manifest.ts';
@@ -133,27 +134,19 @@ export class GlueCatalog implements Catalog {
     return { created: false, previous: existing, schemaChanged: diff.schemaChanged };
   }
 
-  /** False when the table already exists (a concurrent creator won). */
+  /**
+   * False when the table already exists (a concurrent creator won). A missing database is an error: the stage's
+   * deploy creates the databases, and no runtime role may create one (least privilege, core/plan/access.ts).
+   */
   private async createTable(db: string, input: TableInput): Promise<boolean> {
-    const create = () => withRetry(() => this.client.send(new CreateTableCommand({ ...this.catalog, DatabaseName: db, TableInput: input })), this.retry);
     try {
-      await create();
+      await withRetry(() => this.client.send(new CreateTableCommand({ ...this.catalog, DatabaseName: db, TableInput: input })), this.retry);
       return true;
     } catch (e) {
       if (errorName(e) === 'AlreadyExistsException') return false;
-      if (errorName(e) !== 'EntityNotFoundException') throw e;
-    }
-    // The database is missing (first run of a stage whose stacks did not create it).
-    try {
-      await withRetry(() => this.client.send(new CreateDatabaseCommand({ ...this.catalog, DatabaseInput: { Name: db } })), this.retry);
-    } catch (e) {
-      if (errorName(e) !== 'AlreadyExistsException') throw e;
-    }
-    try {
-      await create();
-      return true;
-    } catch (e) {
-      if (errorName(e) === 'AlreadyExistsException') return false;
+      if (errorName(e) === 'EntityNotFoundException') {
+        throw new StrataError(ERRORS.Internal, `Glue database ${db} does not exist, so table ${input.Name} cannot be created: the stage's deploy creates its databases (npx sst deploy --stage <stage>); was it deleted by hand?`);
+      }
       throw e;
     }
   }

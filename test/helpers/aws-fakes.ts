@@ -9,7 +9,7 @@ import {
 import {
   AlreadyExistsException, BatchCreatePartitionCommand, BatchDeletePartitionCommand, BatchUpdatePartitionCommand,
   CreateDatabaseCommand, CreateTableCommand, EntityNotFoundException, GetPartitionsCommand, GetTableCommand, GlueClient,
-  UpdateTableCommand, type Partition, type Table,
+  GlueServiceException, UpdateTableCommand, type Partition, type Table,
 } from '@aws-sdk/client-glue';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
@@ -64,9 +64,12 @@ export function fakeS3(mock: AwsClientStub<S3Client>) {
   return { bucket, put };
 }
 
-/** Glue tables and partitions as maps, with the service's not-found / already-exists answers. */
-export function fakeGlue(mock: AwsClientStub<GlueClient>) {
-  const dbs = new Set<string>();
+/**
+ * Glue tables and partitions as maps, with the service's not-found / already-exists answers. The databases exist
+ * from the start (the deploy creates them); creating one is refused as IAM would refuse the runtime roles.
+ */
+export function fakeGlue(mock: AwsClientStub<GlueClient>, databases: readonly string[]) {
+  const dbs = new Set<string>(databases);
   const tables = new Map<string, Table>();
   const parts = new Map<string, Map<string, Partition>>();
   const id = (db: string, t: string) => `${db}.${t}`;
@@ -76,7 +79,9 @@ export function fakeGlue(mock: AwsClientStub<GlueClient>) {
     if (!t) throw notFound(`Table ${i.Name}`);
     return { Table: structuredClone(t) };
   });
-  mock.on(CreateDatabaseCommand).callsFake(async (i) => { dbs.add(i.DatabaseInput.Name); return {}; });
+  mock.on(CreateDatabaseCommand).callsFake(async () => {
+    throw new GlueServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'not authorized to perform: glue:CreateDatabase' });
+  });
   mock.on(CreateTableCommand).callsFake(async (i) => {
     if (!dbs.has(i.DatabaseName)) throw notFound(`Database ${i.DatabaseName}`);
     if (tables.has(id(i.DatabaseName, i.TableInput.Name))) throw new AlreadyExistsException({ message: 'exists', $metadata: {} });
