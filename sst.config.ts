@@ -13,7 +13,8 @@ export default $config({
     return {
       name: 'strata',
       home: 'aws',
-      // Production keeps buckets, tables and keys when the stage is removed, and cannot be removed by accident.
+      // Production cannot be removed by accident, and keeps its data when it is: SST's `retain` covers buckets only,
+      // so stacks/retain.ts marks the key, the buckets' settings and the Glue catalog retainOnDelete as well.
       removal: production ? 'retain' : 'remove',
       protect: production,
     };

@@ -38,6 +38,7 @@ export function deploy(specs: readonly ResourceSpec[], platform: Platform): Map<
     const opts = {
       ...(spec.dependsOn?.length ? { dependsOn: spec.dependsOn.map((d) => created.get(d)!) } : {}),
       ...(spec.ignoreChanges?.length ? { ignoreChanges: spec.ignoreChanges } : {}),
+      ...(spec.retainOnDelete ? { retainOnDelete: true } : {}),
     };
     created.set(spec.name, new Ctor(spec.name, resolve(spec.args), opts));
   }

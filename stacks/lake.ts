@@ -8,6 +8,7 @@ import type { LakeModel } from './model.ts';
 import { pipelineResources } from './pipeline.ts';
 import { lakeRefs } from './refs.ts';
 import type { ResourceSpec } from './resource.ts';
+import { withRetention } from './retain.ts';
 import { storageResources } from './storage.ts';
 import { triggerResources } from './trigger.ts';
 
@@ -26,5 +27,5 @@ export function lakeResources(model: LakeModel, cfg: StageConfig): ResourceSpec[
     if (seen.has(s.name)) throw new Error(`two resources are named ${s.name} (datasets whose names differ only in underscores?)`);
     seen.add(s.name);
   }
-  return specs;
+  return withRetention(specs, cfg);
 }

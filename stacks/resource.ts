@@ -13,6 +13,8 @@ export interface ResourceSpecOf<T extends ResourceType> {
   dependsOn?: string[];
   /** Properties a later deploy leaves as they are, because the runtime owns them (see stacks/catalog.ts). */
   ignoreChanges?: string[];
+  /** Removing the stage (or the resource from it) forgets the resource instead of deleting it (stacks/retain.ts). */
+  retainOnDelete?: boolean;
 }
 
 export type ResourceSpec = { [T in ResourceType]: ResourceSpecOf<T> }[ResourceType];
