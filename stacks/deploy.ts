@@ -1,6 +1,7 @@
 // Creates the resources of stacks/lake.ts: the one place that calls constructors. Each token in the arguments
 // becomes the referenced resource's output (so Pulumi knows every dependency), resources are created after
 // everything they refer to, and SST's Function component builds and bundles the handlers.
+import { checkNativeBundle } from './bundle.ts';
 import type { ResourceSpec } from './resource.ts';
 import { allTokens, tokensOf, type AwsContext, type Token } from './tokens.ts';
 import type { Output, Platform } from './types.ts';
@@ -40,9 +41,19 @@ export function deploy(specs: readonly ResourceSpec[], platform: Platform): Map<
       ...(spec.ignoreChanges?.length ? { ignoreChanges: spec.ignoreChanges } : {}),
       ...(spec.retainOnDelete ? { retainOnDelete: true } : {}),
     };
-    created.set(spec.name, new Ctor(spec.name, resolve(spec.args), opts));
+    created.set(spec.name, new Ctor(spec.name, withBundleCheck(spec, resolve(spec.args)), opts));
   }
   return created;
+}
+
+/**
+ * A function that installs packages into its bundle gets SST's post-build hook checking that the bundle holds DuckDB
+ * for Lambda's platform (stacks/bundle.ts). Added here, not in the specs, which stay plain data.
+ */
+export function withBundleCheck(spec: ResourceSpec, args: unknown): unknown {
+  const nodejs = (spec.args as { nodejs?: { install?: unknown } }).nodejs;
+  if (spec.type !== 'sst.aws.Function' || !nodejs?.install) return args;
+  return { ...(args as object), hook: { postbuild: async (dir: string) => { checkNativeBundle(dir, spec.name); } } };
 }
 
 /** Resources ordered so that each comes after everything it refers to or depends on; a cycle is an error. */

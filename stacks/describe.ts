@@ -7,6 +7,7 @@ import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import type { GlueTableInput } from '../core/plan/glue-table.ts';
 import { loadProject } from '../core/project.ts';
 import { formatDiagnostic, hasErrors } from '../core/schema/diagnostics.ts';
+import { lambdaPackages } from './bundle.ts';
 import type { LakeModel } from './model.ts';
 
 export async function describeProject(dir: string): Promise<{ model?: LakeModel; errors: string[] }> {
@@ -25,5 +26,6 @@ export function lakeModel(plans: DatasetPlan[], gold: GoldPlan[]): LakeModel {
   // The Glue adapter defines strata.runs (runtime/catalog/glue.ts); locations stay lake-relative like the plans'.
   const runsTable = runsTableInput('', (key) => key).TableInput as GlueTableInput;
   const metricsTable = metricsTableInput('', (key) => key).TableInput as GlueTableInput;
-  return { plans, gold, runsTable, metricsTable };
+  // The DuckDB the project runs, so the functions run the same one.
+  return { plans, gold, runsTable, metricsTable, lambdaPackages: lambdaPackages(import.meta.filename) };
 }

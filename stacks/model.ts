@@ -19,6 +19,8 @@ export interface LakeModel {
   runsTable: GlueTableInput;
   /** strata.quality_metrics over the gates' metric files (runtime/catalog/metrics-table.ts). */
   metricsTable: GlueTableInput;
+  /** npm packages every pipeline function installs instead of bundling (DuckDB), name → exact version (stacks/bundle.ts). */
+  lambdaPackages: Record<string, string>;
 }
 
 /** Gold tables a run of the dataset refreshes, in order (what its state machine's Gold map iterates). */

@@ -73,9 +73,9 @@ export function functionArgs(refs: LakeRefs, model: LakeModel, plan: DatasetPlan
     nodejs: {
       // middy 7 is ESM only.
       format: 'esm',
-      // DuckDB is a native module: not bundled, but installed for linux/arm64 (SST runs npm install with
-      // --os=linux --cpu=arm64, which brings @duckdb/node-bindings-linux-arm64).
-      install: ['@duckdb/node-api'],
+      // DuckDB is a native module: not bundled, but installed into the bundle for Lambda's linux/arm64/glibc, its
+      // binding named explicitly so that npm installs it from any machine (stacks/bundle.ts; deploy.ts checks it).
+      install: model.lambdaPackages,
     },
     logging: { retention: sstRetention(refs.cfg.logRetentionDays), format: 'json' },
     // The role is ours (least privilege, see iam.ts); `sst dev` would need permissions for its live bridge on it.

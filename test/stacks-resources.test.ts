@@ -1,5 +1,6 @@
 // What `sst deploy` would create, asserted as data: the resources stacks/lake.ts describes for the example schemas,
 // rendered with example values for what AWS assigns (stacks/example.ts).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ const args = (name: string) => {
   return s.args as Record<string, any>;
 };
 const policyOf = (name: string) => JSON.parse(args(name).policy as string);
+const installed = (pkg: string) => (JSON.parse(readFileSync(`node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
 
 beforeAll(async () => {
   model = (await describeProject('schemas')).model!;
@@ -242,7 +244,8 @@ describe('functions', () => {
         STRATA_DUCKDB_MEMORY: '796MB', HOME: '/tmp', STRATA_LOG_LEVEL: 'INFO',
       },
       copyFiles: [{ from: 'schemas', to: 'schemas' }],
-      nodejs: { format: 'esm', install: ['@duckdb/node-api'] },
+      // DuckDB and its binding for Lambda's arm64, at the versions the project has installed.
+      nodejs: { format: 'esm', install: { '@duckdb/node-api': installed('@duckdb/node-api'), '@duckdb/node-bindings-linux-arm64': installed('@duckdb/node-bindings') } },
       logging: { retention: '1 month', format: 'json' },
       dev: false,
     });
