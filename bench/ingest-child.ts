@@ -14,7 +14,7 @@ const lake = await openLocalLake({ lake: join(dir, 'lake'), schemas: join(dir, '
 const t0 = performance.now();
 const { contentId } = await lake.storage.putFileHashed('bronze/flights_bench/flights.csv', file);
 const t1 = performance.now();
-const { record } = await ingestKey(lake, 'flights_bench', 'bronze/flights_bench/flights.csv', { etag: contentId });
+const { record } = await ingestKey(lake, 'flights_bench', 'bronze/flights_bench/flights.csv', { contentId });
 const t2 = performance.now();
 if (record.status !== 'SUCCEEDED') throw new Error(`bench ingest ${record.status}: ${record.error?.message}`);
 process.stdout.write(`${JSON.stringify({ ms: t2 - t1, totalMs: t2 - t0, rows: record.rowsValid, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -113,7 +113,11 @@ export function createTriggerHandler(deps: TriggerDeps): (event: unknown, contex
     const input: RunInput = {
       dataset: routed.dataset,
       runId: name,
-      source: { key: routed.lakeKey, ...(e.etag ? { etag: e.etag } : {}), ...(e.size !== undefined ? { size: e.size } : {}) },
+      // The version this event is about: the run reads exactly it (by version id; by ETag where there is none),
+      // not whatever the key holds when the run gets to it.
+      source: {
+        key: routed.lakeKey, ...(e.versionId ? { versionId: e.versionId } : {}), ...(e.etag ? { etag: e.etag } : {}), ...(e.size !== undefined ? { size: e.size } : {}),
+      },
       now: e.time,
       startedAt: e.time,
     };

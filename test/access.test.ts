@@ -64,7 +64,8 @@ function s3Prefixes(statements: AccessStatement[], action: string): string[] {
 describe('accessFor', () => {
   it('stage: reads its bronze prefix and its silver manifest, writes its staging folder', () => {
     expect(access('orders', 'stage')).toEqual([
-      { sid: 'BronzeRead', actions: ['s3:GetObject'], resources: [obj('bronze', 'bronze/orders/')] },
+      // The object version the run's event names: GetObject with a VersionId needs GetObjectVersion.
+      { sid: 'BronzeRead', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [obj('bronze', 'bronze/orders/')] },
       { sid: 'BronzeList', actions: ['s3:ListBucket'], resources: [list('bronze', 'bronze/orders/')] },
       { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/')] },

@@ -48,7 +48,7 @@ describe('Lambda entries', () => {
 
   it('run a file from bronze to Glue with the ports built from the environment', async () => {
     const csv = `${ORDERS_HEADER}\n1,Ann,NEW,10.50,Jun 15 2025,2025-06-15 10:00:00\n2,Bob,SHIPPED,5.00,Jun 15 2025,2025-06-16 09:00:00\n`;
-    const etag = s3.put('raw', 'bronze/orders/a.csv', Buffer.from(csv));
+    const { etag } = s3.put('raw', 'bronze/orders/a.csv', Buffer.from(csv));
     const input = { dataset: 'orders', runId: 'run-1', source: { key: 'bronze/orders/a.csv', etag }, now: '2025-06-16T12:00:00Z', startedAt: '2025-06-16T12:00:00Z' };
     const stage = await call('stage', input);
     expect(stage).toMatchObject({ rowsIn: 2, rowsValid: 2, alreadyIngested: false });

@@ -10,6 +10,8 @@ import { GlueCatalog } from '../runtime/catalog/glue.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
 import { S3Storage } from '../runtime/storage/s3.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
+import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import { createTriggerHandler } from '../functions/trigger.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 import { renderAsl } from '../workflows/asl.ts';
@@ -25,7 +27,8 @@ const sfnClient = new SFNClient(creds);
 const s3Mock = mockClient(s3Client);
 const glueMock = mockClient(glueClient);
 const sfnMock = mockClient(sfnClient);
-const s3 = fakeS3(s3Mock);
+// Bronze is versioned, as the stacks deploy it; ETags are SSE-KMS-like (opaque, new for every write).
+const s3 = fakeS3(s3Mock, { versioned: ['raw'] });
 const glue = fakeGlue(glueMock, ['dev_silver', 'dev_gold', 'dev_quarantine']);
 const storage = new S3Storage({ client: s3Client, locations: { bronze: { bucket: 'raw', prefix: 'in/' }, lake: { bucket: 'lake', prefix: 'dev/' } } });
 const catalog = new GlueCatalog({
@@ -34,28 +37,57 @@ const catalog = new GlueCatalog({
 });
 const trigger = createTriggerHandler({ sfn: sfnClient, s3: s3Client, config: { stateMachineArn: (d) => `arn:sm:${d}`, bronzeBucket: 'raw', bronzePrefix: 'in/' } });
 
-beforeAll(async () => { lake = await makeLake({ orders: ordersSchema({ mode: 'upsert' }) }); });
+/** An append dataset: a row ingested twice would be in silver twice. */
+const EVENTS = 'dataset: events\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: what, type: string }\nmode: append\n';
+
+beforeAll(async () => { lake = await makeLake({ orders: ordersSchema({ mode: 'upsert' }), events: EVENTS }); });
 afterAll(async () => { await lake?.cleanup(); s3Mock.restore(); glueMock.restore(); sfnMock.restore(); });
 
-/** Upload to bronze and deliver the EventBridge event to the trigger: the StartExecution input it sends. */
-async function deliver(name: string, csv: string): Promise<RunInput> {
-  const key = `in/bronze/orders/${name}`;
-  const etag = s3.put('raw', key, Buffer.from(csv));
+/** Upload to bronze (a new version): the EventBridge event S3 sends for it, and the ETag it got. */
+function uploadEvent(name: string, csv: string, dataset = 'orders') {
+  const key = `in/bronze/${dataset}/${name}`;
+  const { etag, versionId } = s3.put('raw', key, Buffer.from(csv));
+  return {
+    etag,
+    event: {
+      'detail-type': 'Object Created', source: 'aws.s3', time: '2025-06-16T08:00:00Z',
+      detail: { bucket: { name: 'raw' }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: csv.length, etag, 'version-id': versionId } },
+    },
+  };
+}
+
+/** Deliver an event to the trigger: the StartExecution input it sends. */
+async function start(event: unknown): Promise<RunInput> {
   sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
   sfnMock.resetHistory();
-  await trigger({
-    'detail-type': 'Object Created', source: 'aws.s3', time: '2025-06-16T08:00:00Z',
-    detail: { bucket: { name: 'raw' }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: csv.length, etag } },
-  }, localLambdaContext('strata-trigger'));
+  await trigger(event, localLambdaContext('strata-trigger'));
   return JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as RunInput;
 }
 
-/** Upload, trigger, and run the execution it starts through the real state machine. */
-async function upload(name: string, csv: string): Promise<{ input: RunInput; status: string }> {
-  const input = await deliver(name, csv);
+const deliver = async (name: string, csv: string, dataset = 'orders') => start(uploadEvent(name, csv, dataset).event);
+
+/** Run an execution input through the real state machine, with the S3 and Glue adapters: its run record. */
+async function execute(input: RunInput): Promise<{ status: string; record: RunRecord }> {
   const ctx = { ...lake.ctx, storage, catalog };
-  const execution = await executeLocal(renderAsl(lake.ctx.plans.get('orders'), { goldTables: [] }), input, { ctx, name: input.runId });
-  return { input, status: execution.status };
+  await executeLocal(renderAsl(lake.ctx.plans.get(input.dataset), { goldTables: [] }), input, { ctx, name: input.runId });
+  const record = JSON.parse((await storage.readText(`_strata/runs/${input.dataset}/${input.runId}.json`))!) as RunRecord;
+  return { status: record.status, record };
+}
+
+/** Upload, trigger, and run the execution it starts through the real state machine. */
+async function upload(name: string, csv: string, dataset = 'orders'): Promise<{ input: RunInput; status: string }> {
+  const input = await deliver(name, csv, dataset);
+  return { input, status: (await execute(input)).status };
+}
+
+/** Every row of a dataset's silver table, as "id:what" (read with DuckDB from the committed files). */
+async function silverRows(dataset: string): Promise<string[]> {
+  const text = await storage.readText(`silver/${dataset}/_strata/manifest.json`);
+  if (!text) return [];
+  const m = JSON.parse(text) as TableManifest;
+  const files = Object.values(m.partitions).flatMap((p) => p.files);
+  return storage.withLocalFiles(files, (paths) => withDuck(async (db) =>
+    (await db.all<{ r: string }>(`SELECT id || ':' || what AS r FROM read_parquet([${paths.map(pathLit).join(', ')}]) ORDER BY ALL`)).map((x) => x.r)));
 }
 
 const manifestOf = async () => JSON.parse((await storage.readText('silver/orders/_strata/manifest.json'))!) as TableManifest;
@@ -98,11 +130,50 @@ describe('AWS adapters end to end (in-memory S3 and Glue)', () => {
     for (const f of before.partitions['dt=2025-06-16']!.files) expect(s3.bucket('lake').has(`dev/${f}`)).toBe(true);
   });
 
-  it('asks for the same execution again when the same bytes arrive again (Step Functions refuses the duplicate)', async () => {
-    const csv = `${ORDERS_HEADER}\n2,Bob,CANCELLED,5.00,Jun 15 2025,2025-06-16 09:00:00\n`;
-    const first = await deliver('june 16 fix.csv', csv);
-    const again = await deliver('june 16 fix.csv', csv);
-    expect(again).toEqual(first);
-    expect(JSON.parse((await storage.readText(`_strata/runs/orders/${first.runId}.json`))!).status).toBe('SUCCEEDED');
+  it('asks for the same execution again when an event is delivered twice (Step Functions refuses the duplicate)', async () => {
+    const { event } = uploadEvent('june 17.csv', `${ORDERS_HEADER}\n4,Dee,NEW,1.00,Jun 17 2025,2025-06-17 09:00:00\n`);
+    expect(await start(event)).toEqual(await start(event));
+  });
+
+  it('re-uploading identical bytes (a new version, with an SSE-KMS ETag of its own) is SKIPPED: an append dataset never gets rows twice', async () => {
+    const before = await silverRows('events');
+    const csv = 'id,what\n1,a\n2,b\n';
+    const first = uploadEvent('e.csv', csv, 'events');
+    expect((await execute(await start(first.event))).status).toBe('SUCCEEDED');
+    const after = [...before, '1:a', '2:b'].sort();
+    expect(await silverRows('events')).toEqual(after);
+    const again = uploadEvent('e.csv', csv, 'events');
+    expect(again.etag).not.toBe(first.etag); // what the old source id was built from
+    const rerun = await start(again.event);
+    const { status, record } = await execute(rerun);
+    expect(status).toBe('SKIPPED');
+    expect(record.warnings).toContainEqual(expect.stringMatching(/^bronze\/events\/e\.csv was already committed by run /));
+    expect(await silverRows('events')).toEqual(after);
+  });
+
+  it('two uploads of one key whose runs start after both: each run reads the version its event names', async () => {
+    const before = await silverRows('events');
+    const v1 = uploadEvent('same.csv', 'id,what\n10,v1\n11,v1\n', 'events');
+    const v2 = uploadEvent('same.csv', 'id,what\n20,v2\n', 'events');
+    const [in1, in2] = [await start(v1.event), await start(v2.event)];
+    expect(in1.source.versionId).not.toBe(in2.source.versionId);
+    expect((await execute(in1)).status).toBe('SUCCEEDED');
+    expect((await execute(in2)).status).toBe('SUCCEEDED');
+    expect(await silverRows('events')).toEqual([...before, '10:v1', '11:v1', '20:v2'].sort());
+  });
+
+  it('a version gone before its run reads it: the run FAILED, naming the key and the version, nothing ingested', async () => {
+    const before = await silverRows('events');
+    const old = uploadEvent('gone.csv', 'id,what\n30,old\n', 'events');
+    uploadEvent('gone.csv', 'id,what\n31,new\n', 'events');
+    const input = await start(old.event);
+    s3.expireVersion('raw', 'in/bronze/events/gone.csv', input.source.versionId!);
+    const { status, record } = await execute(input);
+    expect(status).toBe('FAILED');
+    expect(record.error).toEqual({
+      name: 'Strata.UnreadableFile',
+      message: `bronze/events/gone.csv version ${input.source.versionId} no longer exists (s3://raw/in/bronze/events/gone.csv): it was deleted, or expired by the bucket's lifecycle rule for noncurrent versions. Nothing was ingested from it; upload the file again to ingest it.`,
+    });
+    expect(await silverRows('events')).toEqual(before);
   });
 });

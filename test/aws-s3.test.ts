@@ -1,4 +1,5 @@
 // S3 storage adapter against a mocked S3 client: the exact requests it sends, and how it reads S3's answers.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEventKey, S3Storage } from '../runtime/storage/s3.ts';
+import { fakeS3 } from './helpers/aws-fakes.ts';
 import { isTransient } from '../functions/lib/errors.ts';
 
 const body = (text: string | Buffer) => sdkStreamMixin(Readable.from([Buffer.from(text)]));
@@ -64,10 +66,11 @@ describe('S3Storage: reads', () => {
     expect(await storage.readText('silver/none/_strata/manifest.json')).toBeUndefined();
   });
 
-  it('gives the content id from HeadObject, and names the key of a missing object', async () => {
-    mock.on(HeadObjectCommand, { Bucket: 'raw-bucket', Key: 'in/bronze/orders/a.csv' }).resolves({ ETag: '"9f2c-3"', ContentLength: 10, LastModified: new Date(0) });
+  it('gives the content id as the SHA-256 of the bytes (never the ETag), and names the key of a missing object', async () => {
+    mock.on(GetObjectCommand, { Bucket: 'raw-bucket', Key: 'in/bronze/orders/a.csv' }).resolves({ Body: body('id\n1\n'), ETag: '"9f2c-3"' });
+    mock.on(GetObjectCommand, { Key: 'in/bronze/orders/gone.csv' }).rejects(new NoSuchKey({ message: 'no', $metadata: { httpStatusCode: 404 } }));
     mock.on(HeadObjectCommand, { Key: 'in/bronze/orders/gone.csv' }).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
-    expect(await storage.contentId('bronze/orders/a.csv')).toBe('9f2c-3');
+    expect(await storage.contentId('bronze/orders/a.csv')).toBe(createHash('sha256').update('id\n1\n').digest('hex').slice(0, 32));
     expect(await storage.head('bronze/orders/gone.csv')).toBeUndefined();
     await expect(storage.contentId('bronze/orders/gone.csv')).rejects.toMatchObject({
       name: 'Strata.UnreadableFile', message: 'bronze/orders/gone.csv does not exist (s3://raw-bucket/in/bronze/orders/gone.csv)',
@@ -115,6 +118,37 @@ describe('S3Storage: reads', () => {
     expect(await readdir(tmp)).toEqual([]);
   });
 
+  it('reads the version a run names (VersionId, else If-Match on the ETag) and hashes it on the way to disk', async () => {
+    mock.on(GetObjectCommand).callsFake(() => ({ Body: body('id,amount\n1,2\n') }));
+    const seen: Array<{ text: string; size: number; contentId: string }> = [];
+    const read = (version: object) => storage.withSourceFile('bronze/orders/a.csv', version, async (f) => { seen.push({ text: await readFile(f.path, 'utf8'), size: f.size, contentId: f.contentId }); });
+    await read({ versionId: 'v-2', etag: 'e2' });
+    await read({ etag: 'e2' });
+    await read({});
+    expect(mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'raw-bucket', Key: 'in/bronze/orders/a.csv', VersionId: 'v-2' },
+      { Bucket: 'raw-bucket', Key: 'in/bronze/orders/a.csv', IfMatch: '"e2"' },
+      { Bucket: 'raw-bucket', Key: 'in/bronze/orders/a.csv' },
+    ]);
+    const id = createHash('sha256').update('id,amount\n1,2\n').digest('hex').slice(0, 32);
+    expect(seen).toEqual(Array(3).fill({ text: 'id,amount\n1,2\n', size: 14, contentId: id }));
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('a version that is gone, or an object overwritten since its event, is UnreadableFile saying so', async () => {
+    mock.on(GetObjectCommand, { VersionId: 'v-1' }).rejects(s3Error('NoSuchVersion', 404));
+    mock.on(GetObjectCommand, { IfMatch: '"e1"' }).rejects(s3Error('PreconditionFailed', 412));
+    await expect(storage.withSourceFile('bronze/orders/a.csv', { versionId: 'v-1', etag: 'e1' }, async () => 1)).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: "bronze/orders/a.csv version v-1 no longer exists (s3://raw-bucket/in/bronze/orders/a.csv): it was deleted, or expired by the bucket's lifecycle rule for noncurrent versions. Nothing was ingested from it; upload the file again to ingest it.",
+    });
+    await expect(storage.withSourceFile('bronze/orders/a.csv', { etag: 'e1' }, async () => 1)).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: 'bronze/orders/a.csv is no longer the upload this run was started for (s3://raw-bucket/in/bronze/orders/a.csv has another ETag than e1): it was overwritten, and the bucket keeps no versions. The newer upload has its own run.',
+    });
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
   it('downloads many objects keeping their relative layout', async () => {
     mock.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: body(`content of ${input.Key}`) }));
     const keys = ['silver/orders/dt=a/v-r1/p.parquet', 'silver/orders/dt=b/v-r1/p.parquet', 'staging/orders/r2/part-0.parquet'];
@@ -134,23 +168,37 @@ describe('S3Storage: reads', () => {
   });
 });
 
+/** PutObject answers as S3 gives them for the conditional-write probe's object, and from `other` for every other key. */
+function putObject(other: (input: { Key: string }) => Promise<unknown>) {
+  const probes = new Map<string, string>();
+  mock.on(PutObjectCommand).callsFake(async (i: { Key: string; IfNoneMatch?: string; IfMatch?: string }) => {
+    if (!i.Key.includes('.conditional-write-probe-')) return other(i);
+    const cur = probes.get(i.Key);
+    if ((i.IfNoneMatch === '*' && cur) || (i.IfMatch !== undefined && i.IfMatch !== `"${cur}"`)) throw s3Error('PreconditionFailed', 412);
+    probes.set(i.Key, `p${probes.size}`);
+    return { ETag: `"p${probes.size - 1}"` };
+  });
+}
+/** The PutObject requests other than the probe's. */
+const writes = () => mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input).filter((i) => !i.Key!.includes('.conditional-write-probe-'));
+
 describe('S3Storage: writes', () => {
   it('compare-and-swap: If-Match with the quoted ETag, If-None-Match * for a new object', async () => {
-    mock.on(PutObjectCommand).resolves({ ETag: '"new1"' });
+    putObject(async () => ({ ETag: '"new1"' }));
     expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', '{"v":2}', 'old1')).toEqual({ ok: true, etag: 'new1' });
     expect(await storage.putIfMatch('gold/daily/_strata/manifest.json', '{"v":1}', undefined)).toEqual({ ok: true, etag: 'new1' });
-    expect(mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+    expect(writes()).toEqual([
       { Bucket: 'lake-bucket', Key: 'dev/silver/orders/_strata/manifest.json', Body: '{"v":2}', ContentType: 'application/json', IfMatch: '"old1"' },
       { Bucket: 'lake-bucket', Key: 'dev/gold/daily/_strata/manifest.json', Body: '{"v":1}', ContentType: 'application/json', IfNoneMatch: '*' },
     ]);
   });
 
   it('a lost swap (412 PreconditionFailed, 409 ConditionalRequestConflict) is ok: false with the current ETag', async () => {
-    mock.on(PutObjectCommand).rejectsOnce(s3Error('PreconditionFailed', 412)).rejectsOnce(s3Error('ConditionalRequestConflict', 409));
+    const answers = [s3Error('PreconditionFailed', 412), s3Error('ConditionalRequestConflict', 409), s3Error('AccessDenied', 403)];
+    putObject(async () => { throw answers.shift(); });
     mock.on(HeadObjectCommand).resolves({ ETag: '"theirs"', ContentLength: 3 });
     expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).toEqual({ ok: false, currentEtag: 'theirs' });
     expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).toEqual({ ok: false, currentEtag: 'theirs' });
-    mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
     await expect(storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
@@ -225,6 +273,50 @@ describe('S3Storage: writes', () => {
     expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload!.Parts!.map((p) => p.ETag))
       .toEqual(['"p1"', '"p2"', '"p3"']);
     expect(existsSync(dirSeen)).toBe(false);
+  });
+});
+
+describe('S3Storage: stores without conditional writes', () => {
+  const MANIFEST = 'silver/orders/_strata/manifest.json';
+  /** n writers each add 1 to a counter in one object by read-modify-swap, retrying a lost swap: the final count. */
+  async function increments(store: S3Storage, n: number): Promise<number> {
+    const key = 'silver/orders/_strata/counter.json';
+    await Promise.all(Array.from({ length: n }, async () => {
+      for (;;) {
+        const cur = await store.readVersioned(key);
+        const swap = await store.putIfMatch(key, String(Number(cur?.text ?? '0') + 1), cur?.etag);
+        if (swap.ok) return;
+      }
+    }));
+    return Number((await store.readText(key))!);
+  }
+
+  it('probes a bucket once before its first swap, and an S3 that honours conditions passes: 8 concurrent writers, 8 updates', async () => {
+    const s3 = fakeS3(mock);
+    expect(await increments(storage, 8)).toBe(8);
+    await storage.putIfMatch('gold/daily/_strata/manifest.json', '{}', undefined);
+    const probe = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input).filter((i) => i.Key!.includes('.conditional-write-probe-'));
+    expect(probe.map(({ Bucket, IfNoneMatch, IfMatch }) => ({ Bucket, IfNoneMatch, IfMatch }))).toEqual([
+      { Bucket: 'lake-bucket', IfNoneMatch: '*', IfMatch: undefined }, // creates the probe object
+      { Bucket: 'lake-bucket', IfNoneMatch: '*', IfMatch: undefined }, // must be refused: it exists
+      { Bucket: 'lake-bucket', IfNoneMatch: undefined, IfMatch: expect.stringMatching(/^"[0-9a-f]{32}0"$/) }, // must be refused: another ETag
+    ]);
+    expect(new Set(probe.map((i) => i.Key))).toEqual(new Set([expect.stringMatching(/^dev\/silver\/orders\/_strata\/\.conditional-write-probe-[0-9a-f-]{36}$/)]));
+    expect([...s3.bucket('lake-bucket').keys()].filter((k) => k.includes('probe'))).toEqual([]); // removed again
+  });
+
+  it('refuses a store that ignores them, naming the bucket and what to use, before any swap', async () => {
+    const s3 = fakeS3(mock, { conditions: 'ignore' });
+    const refusal = "s3://lake-bucket does not honour conditional writes: a PUT with If-None-Match: * on an object that exists, and a PUT with If-Match on an ETag the object does not have succeeded where S3 answers 412 Precondition Failed. strata commits tables by compare-and-swap of their manifests, which on this store would lose concurrent updates, so it will not write here. Use Amazon S3, or an S3-compatible store that implements conditional writes (If-Match and If-None-Match on PutObject); see docs/deploy.md.";
+    await expect(storage.putIfMatch(MANIFEST, '{"v":1}', undefined)).rejects.toMatchObject({ name: 'Strata.Internal', message: refusal });
+    await expect(increments(storage, 8)).rejects.toMatchObject({ message: refusal });
+    expect([...s3.bucket('lake-bucket').keys()]).toEqual([]); // no manifest, no counter, no probe left
+  });
+
+  it('without the probe, the same store loses 7 of 8 concurrent updates (what the probe prevents)', async () => {
+    fakeS3(mock, { conditions: 'ignore' });
+    const unprobed = Object.assign(Object.create(Object.getPrototypeOf(storage)), storage, { requireConditionalWrites: async () => {} }) as S3Storage;
+    expect(await increments(unprobed, 8)).toBe(1);
   });
 });
 

@@ -68,7 +68,7 @@ describe('trigger', () => {
     expect(JSON.parse(call.input!)).toEqual({
       dataset: 'orders',
       runId: name,
-      source: { key: 'bronze/orders/2025-06-15 daily été.csv', etag: 'b1946ac92492d2347c6235b4d2611184', size: 1234 },
+      source: { key: 'bronze/orders/2025-06-15 daily été.csv', versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', etag: 'b1946ac92492d2347c6235b4d2611184', size: 1234 },
       now: '2025-06-15T10:20:30.000Z',
       startedAt: '2025-06-15T10:20:30.000Z',
     });

@@ -22,8 +22,8 @@ export interface IngestOptions {
   retryIntervalMs?: number;
   runId?: string;
   onEvent?: LocalRunOptions['onEvent'];
-  /** Content id of the object when the caller knows it (S3 events carry the ETag; `strata ingest` hashes while copying). */
-  etag?: string;
+  /** Content id of the object when the caller computed it writing the object (`strata ingest` hashes while copying). */
+  contentId?: string;
 }
 
 export interface IngestResult {
@@ -36,7 +36,7 @@ export async function ingestFile(lake: LocalLake, dataset: string, file: string,
   lake.ctx.plans.get(dataset);
   const key = `${layout.bronze(dataset)}${basename(file)}`;
   const { contentId } = await lake.storage.putFileHashed(key, file);
-  return ingestKey(lake, dataset, key, { ...opts, etag: contentId });
+  return ingestKey(lake, dataset, key, { ...opts, contentId });
 }
 
 /** Ingest an object already in bronze (what an S3 event does in AWS, and what `strata dev` does locally). */
@@ -44,7 +44,7 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
   const plan = lake.ctx.plans.get(dataset);
   const started = new Date();
   const runId = opts.runId ?? newRunId(started);
-  const input: RunInput = { dataset, runId, source: { key, ...(opts.etag ? { etag: opts.etag } : {}) }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
+  const input: RunInput = { dataset, runId, source: { key, ...(opts.contentId ? { contentId: opts.contentId } : {}) }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
   const asl = renderAsl(plan, { goldTables: goldTablesFor(lake.gold, dataset) });
   const execution = await executeLocal(asl, input, {
     ctx: lake.ctx, name: runId,

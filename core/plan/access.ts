@@ -4,7 +4,8 @@
 //
 // What a step touches follows from what its core function does through the storage and catalog ports:
 //   read    → s3:GetObject (also HeadObject) on the prefix, and s3:ListBucket limited to it (so a missing key is
-//             a 404, and listing a folder works without seeing any other folder)
+//             a 404, and listing a folder works without seeing any other folder); in bronze also
+//             s3:GetObjectVersion (a run reads the version its event names)
 //   write   → s3:PutObject (+ AbortMultipartUpload for uploads cut short); conditional writes need nothing more
 //   delete  → s3:DeleteObject (deletePrefix lists first)
 //   copy    → read on the source, write on the target (server-side copies)
@@ -222,7 +223,8 @@ function statementsOf(grants: readonly Grant[], sidPrefix = ''): AccessStatement
     const read = of('read');
     const write = of('write');
     const del = of('delete');
-    if (read.length) out.push({ sid: `${sidPrefix}${tag(location)}Read`, actions: S3_READ, resources: objects(read) });
+    // A run reads the bronze object version its event names (GetObject with a VersionId needs GetObjectVersion).
+    if (read.length) out.push({ sid: `${sidPrefix}${tag(location)}Read`, actions: location === 'bronze' ? [...S3_READ, 's3:GetObjectVersion'] : S3_READ, resources: objects(read) });
     if (write.length) out.push({ sid: `${sidPrefix}${tag(location)}Write`, actions: S3_WRITE, resources: objects(write) });
     if (del.length) out.push({ sid: `${sidPrefix}${tag(location)}Delete`, actions: S3_DELETE, resources: objects(del) });
     const listed = unique(here.flatMap((g) => (g.list !== undefined ? [g.list] : g.modes.some((m) => m === 'read' || m === 'delete') ? [g.prefix] : [])));

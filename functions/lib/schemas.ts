@@ -11,7 +11,7 @@ export const runInputSchema = {
     dataset, runId, now: isoTime, startedAt: isoTime,
     source: {
       type: 'object', required: ['key'],
-      properties: { key: { type: 'string', minLength: 1 }, etag: { type: 'string' }, size: { type: 'number' } },
+      properties: { key: { type: 'string', minLength: 1 }, versionId: { type: 'string', minLength: 1 }, etag: { type: 'string' }, size: { type: 'number' }, contentId: { type: 'string' } },
     },
   },
 } as const;

@@ -9,6 +9,16 @@ export function isMissingObject(e: unknown): boolean {
 }
 
 /**
+ * A version id that names no readable version: NoSuchVersion (404) once it is gone, InvalidArgument (400) for an id
+ * S3 never issued, MethodNotAllowed (405) when it names a delete marker.
+ */
+export function isMissingVersion(e: unknown): boolean {
+  const name = errorName(e);
+  const status = httpStatus(e);
+  return name === 'NoSuchVersion' || name === 'NoSuchKey' || status === 404 || status === 405 || (status === 400 && name === 'InvalidArgument');
+}
+
+/**
  * A conditional write lost: 412 PreconditionFailed (the ETag moved on, or the object exists under If-None-Match),
  * or 409 ConditionalRequestConflict (a concurrent write to the key was in flight; S3 says to re-read and retry).
  */

@@ -6,7 +6,11 @@ import type { ReasonCount } from '../ingest/validate-file.ts';
 export interface RunInput {
   dataset: string;
   runId: string;
-  source: { key: string; etag?: string; size?: number };
+  /**
+   * The object version the run ingests and nothing else: its version id (S3 events of a versioned bucket), else the
+   * ETag it had (unversioned buckets: If-Match); a content id when the caller computed it writing the object locally.
+   */
+  source: { key: string; versionId?: string; etag?: string; size?: number; contentId?: string };
   /** Evaluation clock (ISO): rules with now() and DataFreshness use it. */
   now: string;
   startedAt: string;
@@ -15,8 +19,10 @@ export interface RunInput {
 export interface StageOutput {
   dataset: string;
   runId: string;
+  /** Identifies the object's content under its key (hash of key and content id): the same bytes again are SKIPPED. */
   sourceId: string;
-  source: { key: string; etag: string; size: number };
+  /** etag: the event's ETag if it had one, else the content id; contentId: SHA-256 of the bytes read. */
+  source: { key: string; etag: string; size: number; versionId?: string; contentId: string };
   /** The object was committed before: nothing to do. */
   alreadyIngested: boolean;
   committedBy?: string;

@@ -13,13 +13,18 @@ export interface StageManifest extends ValidateResult {
   dataset: string;
   runId: string;
   sourceId: string;
-  source: { key: string; etag: string; size: number };
+  source: StageOutput['source'];
   stagingPrefix: string;
   now: string;
 }
 
-export function sourceIdOf(key: string, etag: string): string {
-  return hashOf({ key, etag });
+/**
+ * A source: an object's key and the content id of its bytes (SHA-256, runtime/storage/content-id.ts). Not its ETag,
+ * which differs between uploads of identical bytes under SSE-KMS and with the part size of a multipart upload.
+ * (The field keeps its name `etag`: locally it always held the content id, so local manifests keep their sources.)
+ */
+export function sourceIdOf(key: string, contentId: string): string {
+  return hashOf({ key, etag: contentId });
 }
 
 export async function stage(ctx: PipelineContext, input: RunInput): Promise<StageOutput> {
@@ -29,46 +34,46 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   if (!input.source.key.startsWith(plan.prefixes.bronze)) {
     throw new StrataError(ERRORS.InvalidInput, `${input.source.key} is not under ${plan.prefixes.bronze}`);
   }
-  const head = await storage.head(input.source.key);
-  if (!head) throw new StrataError(ERRORS.UnreadableFile, `${input.source.key} does not exist`);
   const stagingPrefix = layout.staging(plan.dataset, input.runId);
   const stageKey = `${stagingPrefix}stage.json`;
   const { manifest } = await readManifest(storage, plan.prefixes.silver, plan);
 
-  // The content id (S3: the event's ETag; locally a SHA-256 of the file) decides whether this object is already in
-  // silver, before any work (measured: hashing alongside DuckDB only slowed both down on two cores).
-  const etag = input.source.etag ?? (await storage.contentId(input.source.key));
-  const source = { key: input.source.key, etag, size: head.size };
-  const sourceId = sourceIdOf(source.key, etag);
-  const base = { dataset: plan.dataset, runId: input.runId, sourceId, source, stageKey };
-  const prior = manifest.sources[sourceId];
-  if (prior) {
-    return { ...base, alreadyIngested: true, committedBy: prior.runId, rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0,
-      rejectRatio: 0, schemaMismatch: false, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],
-      fileProblems: [], topReasons: [], ms: Date.now() - started };
-  }
-  const result = await storage.withLocalFile(source.key, (path) =>
-    storage.writeTree(stagingPrefix, (dir) =>
-      withDuck((db) => validateFile({ db, plan, path, key: source.key, runId: input.runId, now: input.now, outDir: dir }), ctx.duck)));
-  const v = result.result;
-  const staged: StageManifest = { ...v, dataset: plan.dataset, runId: input.runId, sourceId, source, stagingPrefix, now: input.now };
-  await storage.writeText(stageKey, JSON.stringify(staged));
-  const partitions = new Set(v.files.map((f) => JSON.stringify(f.values))).size;
-  return {
-    ...base,
-    alreadyIngested: false,
-    rowsIn: v.rowsIn,
-    rowsValid: v.rowsValid,
-    rowsQuarantined: v.rowsQuarantined,
-    rowsSuperseded: v.rowsSuperseded,
-    rejectRatio: v.rowsIn === 0 ? 0 : v.rowsQuarantined / v.rowsIn,
-    schemaMismatch: v.fileProblems.length > 0,
-    partitions,
-    warnings: v.warnings.slice(0, 20),
-    fileProblems: v.fileProblems.slice(0, 20),
-    topReasons: v.reasons.slice(0, 10),
-    ms: Date.now() - started,
-  };
+  // Exactly the object version the run was started for, and the content id of its bytes, computed as they are read
+  // (S3: while downloading; locally `strata ingest` computed it while copying). The content id decides whether the
+  // object is already in silver, before any DuckDB work.
+  const { versionId, etag, contentId } = input.source;
+  return storage.withSourceFile(input.source.key, { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}), ...(contentId ? { contentId } : {}) }, async (file) => {
+    const source = { key: input.source.key, etag: etag ?? file.contentId, size: file.size, ...(versionId ? { versionId } : {}), contentId: file.contentId };
+    const sourceId = sourceIdOf(source.key, file.contentId);
+    const base = { dataset: plan.dataset, runId: input.runId, sourceId, source, stageKey };
+    const prior = manifest.sources[sourceId];
+    if (prior) {
+      return { ...base, alreadyIngested: true, committedBy: prior.runId, rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0,
+        rejectRatio: 0, schemaMismatch: false, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],
+        fileProblems: [], topReasons: [], ms: Date.now() - started };
+    }
+    const result = await storage.writeTree(stagingPrefix, (dir) =>
+      withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir }), ctx.duck));
+    const v = result.result;
+    const staged: StageManifest = { ...v, dataset: plan.dataset, runId: input.runId, sourceId, source, stagingPrefix, now: input.now };
+    await storage.writeText(stageKey, JSON.stringify(staged));
+    const partitions = new Set(v.files.map((f) => JSON.stringify(f.values))).size;
+    return {
+      ...base,
+      alreadyIngested: false,
+      rowsIn: v.rowsIn,
+      rowsValid: v.rowsValid,
+      rowsQuarantined: v.rowsQuarantined,
+      rowsSuperseded: v.rowsSuperseded,
+      rejectRatio: v.rowsIn === 0 ? 0 : v.rowsQuarantined / v.rowsIn,
+      schemaMismatch: v.fileProblems.length > 0,
+      partitions,
+      warnings: v.warnings.slice(0, 20),
+      fileProblems: v.fileProblems.slice(0, 20),
+      topReasons: v.reasons.slice(0, 10),
+      ms: Date.now() - started,
+    };
+  });
 }
 
 export async function readStageManifest(ctx: PipelineContext, stageKey: string): Promise<StageManifest> {

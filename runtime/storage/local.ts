@@ -1,9 +1,9 @@
 // Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock file.
-import { createHash } from 'node:crypto';
 import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertKey, StorageError, type CasResult, type ObjectInfo, type Storage } from './port.ts';
+import { contentIdOf, newContentHash } from './content-id.ts';
+import { assertKey, StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
 
 const LOCK_STALE_MS = 30_000;
 
@@ -42,7 +42,7 @@ export class LocalStorage implements Storage {
     const dst = this.path(key);
     await mkdir(dirname(dst), { recursive: true });
     const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const h = createHash('sha256');
+    const h = newContentHash();
     const src = await open(localPath, 'r');
     const out = await open(tmp, 'w');
     try {
@@ -61,12 +61,12 @@ export class LocalStorage implements Storage {
     const s = await stat(localPath);
     await utimes(tmp, s.atime, s.mtime);
     await rename(tmp, dst);
-    return { info: (await this.head(key))!, contentId: h.digest('hex').slice(0, 32) };
+    return { info: (await this.head(key))!, contentId: contentIdOf(h) };
   }
 
   async contentId(key: string): Promise<string> {
     // One reused buffer: measured 25% faster than a read stream on a 106 MB file.
-    const h = createHash('sha256');
+    const h = newContentHash();
     const fh = await open(this.path(key), 'r');
     try {
       const buf = Buffer.allocUnsafe(8 << 20);
@@ -78,7 +78,7 @@ export class LocalStorage implements Storage {
     } finally {
       await fh.close();
     }
-    return h.digest('hex').slice(0, 32);
+    return contentIdOf(h);
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -175,6 +175,16 @@ export class LocalStorage implements Storage {
     return fn(keys.map((k) => this.path(k)));
   }
 
+  /**
+   * The file itself. A local lake has no object versions: each object is the version there is. The content id is the
+   * one the caller computed while writing the file (`strata ingest`), else one hashing pass over it.
+   */
+  async withSourceFile<T>(key: string, version: ObjectVersion, fn: (file: SourceFile) => Promise<T>): Promise<T> {
+    const head = await this.head(key);
+    if (!head) throw new StorageError(`no object at ${key}`);
+    return fn({ path: this.path(key), size: head.size, contentId: version.contentId ?? (await this.contentId(key)) });
+  }
+
   async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }> {
     const dir = this.path(prefix);
     await mkdir(dir, { recursive: true });
@@ -188,7 +198,7 @@ function info(key: string, size: number, mtime: Date): ObjectInfo {
 }
 
 export function textEtag(b: Buffer | string): string {
-  return createHash('sha256').update(b).digest('hex').slice(0, 32);
+  return contentIdOf(newContentHash().update(b));
 }
 
 export async function atomicWrite(path: string, text: string): Promise<void> {

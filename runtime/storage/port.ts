@@ -10,12 +10,30 @@ export interface ObjectInfo {
 
 export type CasResult = { ok: true; etag: string } | { ok: false; currentEtag: string | undefined };
 
+/**
+ * Which version of an object to read. S3: the version id its event names (bronze is versioned), else the ETag it had
+ * (If-Match). A content id the caller computed while writing the object spares an adapter a second pass over it.
+ */
+export interface ObjectVersion {
+  versionId?: string;
+  etag?: string;
+  contentId?: string;
+}
+
+/** An object version as a local file, while the callback runs. */
+export interface SourceFile {
+  path: string;
+  size: number;
+  /** SHA-256 content id of exactly these bytes (runtime/storage/content-id.ts): equal bytes, equal id. */
+  contentId: string;
+}
+
 export interface Storage {
   readonly kind: 'local' | 's3';
   /** Where a key lives, for messages and catalog locations (file:///… or s3://bucket/…). */
   uri(key: string): string;
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** Content identity of an object: the S3 ETag, or a SHA-256 of a local file. Equal content ⇒ equal id. */
+  /** Content identity of an object: SHA-256 of its bytes (runtime/storage/content-id.ts). Equal content ⇒ equal id. */
   contentId(key: string): Promise<string>;
   /** Every object under prefix (recursively), sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
@@ -35,6 +53,11 @@ export interface Storage {
   putFile(key: string, localPath: string): Promise<ObjectInfo>;
   /** A local path holding the object's bytes while fn runs (local: the file itself; S3: a copy in /tmp). */
   withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T>;
+  /**
+   * One version of an object as a local file while fn runs, with the content id of exactly those bytes (computed in
+   * the same read where the adapter downloads). A version that is gone is Strata.UnreadableFile naming it.
+   */
+  withSourceFile<T>(key: string, version: ObjectVersion, fn: (file: SourceFile) => Promise<T>): Promise<T>;
   /** Same for many objects; the paths keep the keys' relative layout under one folder. */
   withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T>;
   /**

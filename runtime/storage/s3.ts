@@ -1,9 +1,11 @@
 // Storage on S3: bronze in its own bucket, every other layer in the lake bucket (see runtime/aws/s3-locations.ts).
 // Same semantics as the local folder: whole-object writes are atomic (S3 PUT replaces an object at once),
-// compare-and-swap is a conditional PUT (If-Match / If-None-Match), copies are server-side.
+// compare-and-swap is a conditional PUT (If-Match / If-None-Match) — on a store shown to honour those conditions
+// (probed once per bucket) — copies are server-side, and a run reads exactly the object version its event names.
 //
 // Errors: throttling, 5xx and network errors leave as the SDK raised them (name, $metadata, $retryable intact) so
 // functions/lib/errors.ts classifies them as transient; an object that is not there is a StrataError naming the key.
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,10 +20,11 @@ import { mapLimit } from '../util/limit.ts';
 import { chunks } from '../aws/chunks.ts';
 import { batchFailure, sendBatch } from '../aws/batch-errors.ts';
 import { httpStatus, type RetryOptions } from '../aws/retry.ts';
-import { bodyToFile, bodyToText } from '../aws/s3-body.ts';
-import { bareEtag, isConditionFailed, isMissingObject } from '../aws/s3-errors.ts';
+import { bodyToFile, bodyToText, consumeBody } from '../aws/s3-body.ts';
+import { bareEtag, isConditionFailed, isMissingObject, isMissingVersion } from '../aws/s3-errors.ts';
 import { addressOf, copySource, normalizeLocation, s3Uri, type S3Address, type S3Locations } from '../aws/s3-locations.ts';
-import { StorageError, type CasResult, type ObjectInfo, type Storage } from './port.ts';
+import { contentIdOf, newContentHash } from './content-id.ts';
+import { StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
 
 export interface S3StorageOptions {
   client: S3Client;
@@ -48,6 +51,8 @@ export class S3Storage implements Storage {
   private readonly multipartThreshold: number;
   private readonly partSize: number;
   private readonly retry: RetryOptions;
+  /** Buckets whose conditional writes were probed (or are being probed): see requireConditionalWrites. */
+  private readonly conditionalWrites = new Map<string, Promise<void>>();
 
   constructor(opts: S3StorageOptions) {
     this.client = opts.client;
@@ -98,10 +103,18 @@ export class S3Storage implements Storage {
     }
   }
 
+  /** SHA-256 of the object's bytes, read through once: its ETag would not do (SSE-KMS, multipart; content-id.ts). */
   async contentId(key: string): Promise<string> {
-    const h = await this.head(key);
-    if (!h) throw this.missing(key);
-    return h.etag;
+    const a = this.address(key);
+    const hash = newContentHash();
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
+      await consumeBody(r.Body, (chunk) => hash.update(chunk));
+    } catch (e) {
+      if (await this.absent(key, e)) throw this.missing(key);
+      throw e;
+    }
+    return contentIdOf(hash);
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -143,6 +156,7 @@ export class S3Storage implements Storage {
 
   async putIfMatch(key: string, text: string, expected: string | undefined): Promise<CasResult> {
     const a = this.address(key);
+    await this.requireConditionalWrites(a);
     // If-Match takes the entity tag as S3 sends it (quoted); '*' under If-None-Match means "must not exist".
     const condition = expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: `"${expected}"` };
     try {
@@ -155,6 +169,93 @@ export class S3Storage implements Storage {
       }
       throw e;
     }
+  }
+
+  /**
+   * The compare-and-swap is only as good as the store's conditional writes, and some S3-compatible servers accept
+   * If-Match / If-None-Match and ignore them (concurrent commits then overwrite each other: 8 committers, 7 updates
+   * lost). So before the first swap in a bucket, a probe object next to the key must be refused (412, or 409 for a
+   * racing write) a PUT with If-None-Match: * once it exists, and a PUT with If-Match on an ETag it does not have.
+   * A store that accepts either is refused, naming the bucket and what to use instead. Once per bucket.
+   */
+  private requireConditionalWrites(a: S3Address): Promise<void> {
+    let probed = this.conditionalWrites.get(a.bucket);
+    if (!probed) {
+      probed = this.probeConditionalWrites(a);
+      this.conditionalWrites.set(a.bucket, probed);
+      probed.catch(() => this.conditionalWrites.delete(a.bucket)); // a failed probe (network, throttling) is asked again
+    }
+    return probed;
+  }
+
+  private async probeConditionalWrites(a: S3Address): Promise<void> {
+    // In the folder of the key being swapped (a table's _strata/, which gc leaves alone): the writer may write there.
+    const probe = `${a.key.slice(0, a.key.lastIndexOf('/') + 1)}.conditional-write-probe-${randomUUID()}`;
+    const put = (condition: { IfNoneMatch: string } | { IfMatch: string }) =>
+      this.client.send(new PutObjectCommand({ Bucket: a.bucket, Key: probe, Body: 'strata: conditional write probe', ContentType: 'text/plain; charset=utf-8', ...condition }));
+    const created = await put({ IfNoneMatch: '*' }); // a fresh key: the condition holds
+    const ignored: string[] = [];
+    const conflicting = [
+      { what: 'If-None-Match: * on an object that exists', condition: { IfNoneMatch: '*' } },
+      { what: `If-Match on an ETag the object does not have`, condition: { IfMatch: `"${bareEtag(created.ETag)}0"` } },
+    ];
+    try {
+      for (const c of conflicting) {
+        try {
+          await put(c.condition);
+          ignored.push(c.what);
+        } catch (e) {
+          if (!isConditionFailed(e)) throw e;
+        }
+      }
+    } finally {
+      try {
+        await this.client.send(new DeleteObjectsCommand({ Bucket: a.bucket, Delete: { Objects: [{ Key: probe }], Quiet: true } }));
+      } catch { /* a leftover probe is harmless: one small object in _strata/ */ }
+    }
+    if (ignored.length) {
+      throw new StrataError(ERRORS.Internal,
+        `s3://${a.bucket} does not honour conditional writes: a PUT with ${ignored.join(', and a PUT with ')} succeeded where S3 `
+        + `answers 412 Precondition Failed. strata commits tables by compare-and-swap of their manifests, which on this store `
+        + `would lose concurrent updates, so it will not write here. Use Amazon S3, or an S3-compatible store that implements `
+        + `conditional writes (If-Match and If-None-Match on PutObject); see docs/deploy.md.`, { bucket: a.bucket });
+    }
+  }
+
+  async withSourceFile<T>(key: string, version: ObjectVersion, fn: (file: SourceFile) => Promise<T>): Promise<T> {
+    const a = this.address(key);
+    // Exactly the version the run was started for: its version id, else the ETag it had (unversioned buckets).
+    const pin = version.versionId ? { VersionId: version.versionId } : version.etag ? { IfMatch: `"${version.etag}"` } : {};
+    const dir = await mkdtemp(join(this.tmpDir, 'strata-get-'));
+    try {
+      const path = join(dir, basename(key));
+      const hash = newContentHash();
+      let size: number;
+      try {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key, ...pin }));
+        // The content id comes from the bytes as they stream to disk: no second pass over the file.
+        size = await bodyToFile(r.Body, path, (chunk) => hash.update(chunk));
+      } catch (e) {
+        throw await this.versionGone(key, version, e);
+      }
+      return await fn({ path, size, contentId: contentIdOf(hash) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Why the version a run was started for cannot be read (or the original error, if that is not the reason). */
+  private async versionGone(key: string, version: ObjectVersion, e: unknown): Promise<unknown> {
+    const uri = this.uri(key);
+    const again = 'Nothing was ingested from it; upload the file again to ingest it.';
+    if (version.versionId && isMissingVersion(e)) {
+      return new StrataError(ERRORS.UnreadableFile, `${key} version ${version.versionId} no longer exists (${uri}): it was deleted, or expired by the bucket's lifecycle rule for noncurrent versions. ${again}`, { key, uri, versionId: version.versionId });
+    }
+    if (!version.versionId && version.etag && isConditionFailed(e)) {
+      return new StrataError(ERRORS.UnreadableFile, `${key} is no longer the upload this run was started for (${uri} has another ETag than ${version.etag}): it was overwritten, and the bucket keeps no versions. The newer upload has its own run.`, { key, uri, etag: version.etag });
+    }
+    if (await this.absent(key, e)) return this.missing(key);
+    return e;
   }
 
   async copy(from: string, to: string): Promise<void> {

@@ -1,6 +1,6 @@
 // In-memory stand-ins for S3 and Glue behind aws-sdk-client-mock: enough of each service for the storage and
 // catalog ports (conditional PUTs, paged listings, copies; tables and partitions with the service's errors).
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
@@ -16,31 +16,62 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 
 const s3Error = (name: string, status: number) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
 
-/** Buckets as maps; enough of S3 for the storage port (conditional PUT, listing with pages, copy by CopySource). */
-export function fakeS3(mock: AwsClientStub<S3Client>) {
-  const buckets = new Map<string, Map<string, { body: Buffer; etag: string; at: Date }>>();
+export interface FakeS3Options {
+  /** Buckets with versioning on: every write adds a version (bronze in the stacks). */
+  versioned?: readonly string[];
+  /** 'ignore': accept If-Match / If-None-Match and write anyway, as some S3-compatible servers do. */
+  conditions?: 'honour' | 'ignore';
+}
+
+interface FakeObject { body: Buffer; etag: string; at: Date; versionId: string | undefined }
+
+/**
+ * Buckets as maps; enough of S3 for the storage port (conditional PUT, listing with pages, copy by CopySource,
+ * versions and If-Match on reads). ETags behave as under SSE-KMS (the lake's encryption): opaque and different for
+ * every write, even of identical bytes — never the MD5 of the content.
+ */
+export function fakeS3(mock: AwsClientStub<S3Client>, opts: FakeS3Options = {}) {
+  const buckets = new Map<string, Map<string, FakeObject>>();
+  /** Every version ever written (versioned buckets), by bucket and key, oldest first. */
+  const versions = new Map<string, FakeObject[]>();
   const bucket = (name: string) => buckets.get(name) ?? buckets.set(name, new Map()).get(name)!;
+  const history = (b: string, k: string) => versions.get(`${b}/${k}`) ?? versions.set(`${b}/${k}`, []).get(`${b}/${k}`)!;
   const put = (b: string, k: string, body: Buffer) => {
-    const etag = createHash('md5').update(body).digest('hex');
-    bucket(b).set(k, { body, etag, at: new Date() });
-    return etag;
+    const o: FakeObject = { body, etag: randomBytes(16).toString('hex'), at: new Date(), versionId: opts.versioned?.includes(b) ? randomBytes(12).toString('base64url') : undefined };
+    bucket(b).set(k, o);
+    if (o.versionId) history(b, k).push(o);
+    return { etag: o.etag, versionId: o.versionId };
+  };
+  /** The object a read names: the current one, or the given version; undefined if there is none. */
+  const find = (i: { Bucket: string; Key: string; VersionId?: string }) => {
+    if (i.VersionId === undefined) return bucket(i.Bucket).get(i.Key);
+    const v = history(i.Bucket, i.Key).find((x) => x.versionId === i.VersionId);
+    if (!v) throw s3Error('NoSuchVersion', 404);
+    return v;
+  };
+  const read = (i: { Bucket: string; Key: string; VersionId?: string; IfMatch?: string }, missing: string) => {
+    const o = find(i);
+    if (!o) throw s3Error(missing, 404);
+    if (i.IfMatch !== undefined && i.IfMatch !== `"${o.etag}"`) throw s3Error('PreconditionFailed', 412);
+    return o;
   };
   mock.on(PutObjectCommand).callsFake(async (i) => {
     const cur = bucket(i.Bucket).get(i.Key);
-    if (i.IfNoneMatch === '*' && cur) throw s3Error('PreconditionFailed', 412);
-    if (i.IfMatch !== undefined && !cur) throw s3Error('NoSuchKey', 404);
-    if (i.IfMatch !== undefined && i.IfMatch !== `"${cur!.etag}"`) throw s3Error('PreconditionFailed', 412);
-    return { ETag: `"${put(i.Bucket, i.Key, Buffer.from(i.Body))}"` };
+    if (opts.conditions !== 'ignore') {
+      if (i.IfNoneMatch === '*' && cur) throw s3Error('PreconditionFailed', 412);
+      if (i.IfMatch !== undefined && !cur) throw s3Error('NoSuchKey', 404);
+      if (i.IfMatch !== undefined && i.IfMatch !== `"${cur!.etag}"`) throw s3Error('PreconditionFailed', 412);
+    }
+    const w = put(i.Bucket, i.Key, Buffer.from(i.Body));
+    return { ETag: `"${w.etag}"`, ...(w.versionId ? { VersionId: w.versionId } : {}) };
   });
   mock.on(GetObjectCommand).callsFake(async (i) => {
-    const o = bucket(i.Bucket).get(i.Key);
-    if (!o) throw s3Error('NoSuchKey', 404);
-    return { Body: sdkStreamMixin(Readable.from([o.body])), ETag: `"${o.etag}"`, ContentLength: o.body.length };
+    const o = read(i, 'NoSuchKey');
+    return { Body: sdkStreamMixin(Readable.from([o.body])), ETag: `"${o.etag}"`, ContentLength: o.body.length, ...(o.versionId ? { VersionId: o.versionId } : {}) };
   });
   mock.on(HeadObjectCommand).callsFake(async (i) => {
-    const o = bucket(i.Bucket).get(i.Key);
-    if (!o) throw s3Error('NotFound', 404);
-    return { ETag: `"${o.etag}"`, ContentLength: o.body.length, LastModified: o.at };
+    const o = read(i, 'NotFound');
+    return { ETag: `"${o.etag}"`, ContentLength: o.body.length, LastModified: o.at, ...(o.versionId ? { VersionId: o.versionId } : {}) };
   });
   mock.on(ListObjectsV2Command).callsFake(async (i) => {
     const keys = [...bucket(i.Bucket).keys()].filter((k) => k.startsWith(i.Prefix ?? '')).sort().filter((k) => !i.ContinuationToken || k > i.ContinuationToken);
@@ -61,7 +92,12 @@ export function fakeS3(mock: AwsClientStub<S3Client>) {
     for (const o of i.Delete.Objects) bucket(i.Bucket).delete(o.Key);
     return {};
   });
-  return { bucket, put };
+  /** A version removed for good (a lifecycle rule expiring noncurrent versions, or a delete by version id). */
+  const expireVersion = (b: string, k: string, versionId: string) => {
+    const h = history(b, k);
+    h.splice(h.findIndex((x) => x.versionId === versionId), 1);
+  };
+  return { bucket, put, expireVersion };
 }
 
 /**
