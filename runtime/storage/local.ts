@@ -2,6 +2,7 @@
 import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 import { contentIdOf, newContentHash } from './content-id.ts';
 import { assertKey, StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
 
@@ -181,7 +182,7 @@ export class LocalStorage implements Storage {
    */
   async withSourceFile<T>(key: string, version: ObjectVersion, fn: (file: SourceFile) => Promise<T>): Promise<T> {
     const head = await this.head(key);
-    if (!head) throw new StorageError(`no object at ${key}`);
+    if (!head) throw new StrataError(ERRORS.UnreadableFile, `${key} does not exist (${this.uri(key)})`, { key, uri: this.uri(key) });
     return fn({ path: this.path(key), size: head.size, contentId: version.contentId ?? (await this.contentId(key)) });
   }
 
