@@ -16,7 +16,8 @@ const error = (text: string) => {
 
 describe('DQDL parser: rules', () => {
   it('keeps type, parameters, condition, where, threshold, labels and the text as written', () => {
-    const r = leaf('ColumnValues "status" in [ "NEW", "SHIPPED", NULL, EMPTY, WHITESPACES_ONLY ] where "amount > 0" labels=["team"="ops"] with threshold > 0.9');
+    const text = 'ColumnValues "status" in [ "NEW", "SHIPPED", NULL, EMPTY, WHITESPACES_ONLY ] where "amount > 0" labels=["team"="ops"] with threshold > 0.9';
+    const r = leaf(text);
     expect(r).toEqual({
       kind: 'rule', type: 'ColumnValues', params: ['status'],
       condition: {
@@ -26,7 +27,9 @@ describe('DQDL parser: rules', () => {
       where: 'amount > 0',
       labels: { team: 'ops' },
       threshold: { kind: 'compare', op: '>', operand: { kind: 'number', expr: { kind: 'number', value: 0.9 }, text: '0.9' }, text: '> 0.9' },
-      text: 'ColumnValues "status" in [ "NEW", "SHIPPED", NULL, EMPTY, WHITESPACES_ONLY ] where "amount > 0" labels=["team"="ops"] with threshold > 0.9',
+      text,
+      // Where the quoted parameter and the where clause start (strata check points into them).
+      at: { rule: 0, params: [text.indexOf('"status"')], where: text.indexOf('"amount > 0"') },
     });
   });
 

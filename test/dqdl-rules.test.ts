@@ -1,7 +1,8 @@
 // DQDL rule semantics on real DuckDB, with expectations computed by hand from the fixture rows below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Duck } from '../runtime/engine/duckdb.ts';
-import { checkRules, compileRules } from '../core/dqdl/compile.ts';
+import { checkRules } from '../core/dqdl/compile.ts';
+import { compileVetted } from '../core/dqdl/sandbox.ts';
 import { toNumber } from '../core/dqdl/interpret.ts';
 import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
@@ -250,7 +251,7 @@ describe('ColumnValues: NULL rows fail except for != and not in', () => {
     const alone = await evaluate('vals', checks);
     const together = await evaluate('vals', grouped);
     expect(together.results.slice(0, checks.length)).toEqual(alone.results);
-    const compiled = compileRules(parseRules(grouped).rules, { dialect: 'duckdb', batch: 'vals', columns: await db.columns('vals'), now: NOW });
+    const compiled = await compileVetted(db, parseRules(grouped).rules, { dialect: 'duckdb', batch: 'vals', columns: await db.columns('vals'), now: NOW });
     expect(compiled.queries.map((q) => [q.kind, q.leaves])).toEqual([['frequency', [0, 1, 2, 3, 4, 5, 6, 7, 8]]]);
     expect(alone.queries).toBe(1);
   });
@@ -442,10 +443,12 @@ describe('rules that cannot run are ERRORs with the reason, and only they are', 
       ['ERROR', 'the query failed: Referenced column "nosuch" not found in FROM clause!'],
       ['ERROR', 'the query failed: missing ): (unclosed'],
       ['PASS', 'Completeness of "s" is 0.833333 (> 0.8)'],
-      ['ERROR', 'the query failed: syntax error at or near ")"'],
+      ['ERROR', "the rule's SQL is refused: where clause: it does not parse: syntax error at end of input"],
       ['PASS', '"id" is unique in 6 non-NULL rows'],
     ]);
-    expect(r.queries).toBe(2 + 1 + 6); // the shared scan and grouping failed, a probe of the batch, then each of their rules alone
+    // The shared scan failed, the grouping ran; a probe of the batch, then each of the scan's 4 rules alone. The where
+    // clause that does not parse never reached the engine: its rule was refused before anything was compiled.
+    expect(r.queries).toBe(2 + 1 + 4);
   });
 
   it('an unreadable batch is said once per rule, without running each rule alone', async () => {
@@ -488,7 +491,7 @@ describe('one scan', () => {
     const r = await evaluate('vals', rules);
     expect(r.results.filter((x) => x.outcome === 'ERROR')).toEqual([]);
     expect(r.queries).toBe(2);
-    const compiled = compileRules(parseRules(rules).rules, { dialect: 'duckdb', batch: 'vals', columns: await db.columns('vals'), now: NOW });
+    const compiled = await compileVetted(db, parseRules(rules).rules, { dialect: 'duckdb', batch: 'vals', columns: await db.columns('vals'), now: NOW });
     expect(compiled.queries.map((q) => q.kind)).toEqual(['scan', 'frequency']);
     expect(compiled.queries[0]!.sql.match(/count\(\*\) AS/g)).toHaveLength(1); // shared by every rule that needs it
   });

@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Duck } from '../runtime/engine/duckdb.ts';
-import { compileRules } from '../core/dqdl/compile.ts';
+import { compileVetted } from '../core/dqdl/sandbox.ts';
+import { withBinder } from '../core/sql/binder.ts';
 import { evaluateRules, evaluateWith } from '../runtime/quality/evaluate-rules.ts';
 import { interpretResults } from '../core/dqdl/interpret.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
@@ -73,11 +74,11 @@ function render(rules: string[], compiled: CompiledRuleset): string {
 }
 
 describe('golden Athena SQL', () => {
-  it.each(Object.keys(GOLDEN_RULES))('%s', (type) => {
+  it.each(Object.keys(GOLDEN_RULES))('%s', async (type) => {
     const rules = GOLDEN_RULES[type]!;
     const parsed = parseRules(rules);
     expect(parsed.errors).toEqual([]);
-    const compiled = compileRules(parsed.rules, athena);
+    const compiled = await withBinder((b) => compileVetted(b, parsed.rules, athena));
     const errors = JSON.stringify(compiled.rules).match(/"error":"[^"]*"/g);
     expect(errors).toBeNull();
     const text = render(rules, compiled);
@@ -89,10 +90,10 @@ describe('golden Athena SQL', () => {
     expect(text).toBe(readFileSync(file, 'utf8'));
   });
 
-  it('uses Trino functions on Athena and DuckDB functions on DuckDB', () => {
+  it('uses Trino functions on Athena and DuckDB functions on DuckDB', async () => {
     const rules = parseRules(GOLDEN_RULES.Ruleset!.concat('ColumnValues "email" matches "[a-z]+"')).rules;
-    const a = compileRules(rules, athena).queries.map((q) => q.sql).join('\n');
-    const d = compileRules(rules, { ...athena, dialect: 'duckdb' }).queries.map((q) => q.sql).join('\n');
+    const a = (await withBinder((b) => compileVetted(b, rules, athena))).queries.map((q) => q.sql).join('\n');
+    const d = (await withBinder((b) => compileVetted(b, rules, { ...athena, dialect: 'duckdb' }))).queries.map((q) => q.sql).join('\n');
     expect(a).toContain(`regexp_like("email", '\\A(?:[a-z]+)\\z')`);
     expect(a).toContain('GROUP BY GROUPING SETS (("status"), ("order_id"), ("email"))');
     expect(a).not.toMatch(/regexp_full_match|UNION ALL/);
@@ -151,7 +152,7 @@ describe('DuckDB and Athena renderings agree', () => {
 
   it('interprets rows as Athena returns them (every value a string, NULL absent) exactly like DuckDB rows', async () => {
     const rules = parseRules(every).rules;
-    const compiled = compileRules(rules, ctx('athena'));
+    const compiled = await compileVetted(db, rules, ctx('athena'));
     const outputs: QueryOutput[] = [];
     for (const q of compiled.queries) {
       const rows = await db.all(q.sql);

@@ -63,7 +63,7 @@ describe('silver gate', () => {
   });
 
   it('warn rules never block; results, metrics and score go into the run record and strata.quality_metrics', async () => {
-    lake = await makeLake({ orders: ordersSchema({ extra: gate(['RowCount > 0'], ['Completeness "customer_name" > 0.9', 'IsUnique "status"', 'CustomSql "SELECT count(*) FROM nowhere" > 0']) }) });
+    lake = await makeLake({ orders: ordersSchema({ extra: gate(['RowCount > 0'], ['Completeness "customer_name" > 0.9', 'IsUnique "status"', 'CustomSql "SELECT count(*) FROM primary WHERE nowhere > 0" > 0']) }) });
     const rows = [order(1, 'NEW', '1.00', '12'), '2,,NEW,2.00,Jun 12 2025,2025-06-12T10:00:00Z', order(3, 'SHIPPED', '3.00', '12')];
     const r = await lake.ingest('orders', await lake.file('a.csv', csv(...rows)));
     expect(r.record.status).toBe('SUCCEEDED');

@@ -45,6 +45,11 @@ export interface LeafRule {
   threshold?: Condition;
   labels?: Record<string, string>;
   text: string;
+  /**
+   * Character offsets in the string the rule was parsed from (a list entry or a ruleset): where the rule starts, and
+   * the opening quote of each parameter and of the where clause.
+   */
+  at?: { rule: number; params: number[]; where?: number };
 }
 
 export interface CompositeRule {

@@ -7,6 +7,8 @@
 //   custom-sql  one per CustomSql rule (the user's statement)
 //   reference   one per ReferentialIntegrity / RowCountMatch rule (a join or a count of the reference)
 // Dynamic thresholds are resolved here from ctx.history; a rule that cannot run gets `error` and reads nothing.
+// A rule's own SQL (a CustomSql statement, a where clause) is spliced only with a clean verdict from ctx.sql
+// (vetRules, core/dqdl/sandbox.ts), always through subquery() / condition() of core/sql/sandbox.ts.
 import { leaves, type LeafRule, type Rule } from './ast.ts';
 import { ColumnError, Columns, isNumericType, type ResolvedColumn } from './columns.ts';
 import { CustomSqlError, customRowsSql, customValueSql, returnedColumns } from './custom-sql.ts';
@@ -16,8 +18,9 @@ import { FrequencyQuery, type FrequencyCells } from './frequency-query.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
 import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate, lengthExpr, PredicateError } from './row-predicates.ts';
 import { filtered, ScanQuery } from './scan-query.ts';
-import type { CellRef, CompiledQuery, CompiledRuleset, LeafPlan, PlannedRule, QueryKind, RuleContext } from './types.ts';
+import type { CellRef, CompiledQuery, CompiledRuleset, LeafPlan, PlannedRule, QueryKind, RuleContext, SqlVerdict, SqlVerdicts } from './types.ts';
 import { ident } from '../sql/quote.ts';
+import { condition } from '../sql/sandbox.ts';
 
 class PlanError extends Error {}
 
@@ -33,13 +36,19 @@ export function compileRules(rules: readonly Rule[], ctx: RuleContext): Compiled
   return { dialect: ctx.dialect, queries: c.finish(), rules: planned };
 }
 
-/** Problems found without running anything (unknown columns, wrong types, unknown references): for `strata check`. */
+/** For checkRules only: its compiled SQL is looked at for errors and thrown away, never run. */
+const PLAN_ONLY: SqlVerdicts = { of: () => ({ ok: true, references: [] }) };
+
+/**
+ * Problems found without running anything (unknown columns, wrong types, unknown references): for `strata check`.
+ * The rules' own SQL is vetted apart (vetRules), since that needs DuckDB's parser.
+ */
 export function checkRules(rules: readonly Rule[], ctx: RuleContext): Array<{ rule: string; message: string }> {
   const out: Array<{ rule: string; message: string }> = [];
   const walk = (p: PlannedRule): void => {
     if (p.kind === 'leaf') { if (p.error) out.push({ rule: p.text, message: p.error }); } else p.operands.forEach(walk);
   };
-  compileRules(rules, ctx).rules.forEach(walk);
+  compileRules(rules, { ...ctx, sql: PLAN_ONLY }).rules.forEach(walk);
   return out;
 }
 
@@ -203,8 +212,17 @@ class Compiler {
     return this.nowMs;
   }
 
+  /** The clean verdict on the rule's own SQL; a rule without one is an ERROR and nothing of it is compiled. */
+  private vetted(rule: LeafRule): Extract<SqlVerdict, { ok: true }> {
+    const v = this.ctx.sql?.of(rule);
+    if (!v) throw new PlanError(`the rule's SQL was not vetted, so it is not run (evaluate rules through evaluateWith)`);
+    if (!v.ok) throw new PlanError(v.reason);
+    return v;
+  }
+
   private planLeaf(leaf: LeafPlan, rule: LeafRule): void {
     const w = rule.where;
+    if (w !== undefined) this.vetted(rule);
     const p = rule.params;
     switch (rule.type) {
       case 'RowCount':
@@ -310,16 +328,17 @@ class Compiler {
       }
       case 'CustomSql': {
         const sql = p[0]!;
+        const references = this.vetted(rule).references.map((ds) => [ds, this.reference(ds)] as const);
         if (rule.condition) {
           this.expect(leaf, rule, datasetMetric('CustomSQL'));
-          const q = this.extraQuery(leaf, 'custom-sql', customValueSql(sql, this.ctx.batch), []);
+          const q = this.extraQuery(leaf, 'custom-sql', customValueSql(sql, this.ctx.batch, references), []);
           leaf.customQuery = -1;
           this.customRefs.set(leaf, q);
         } else {
           const returned = returnedColumns(sql, this.columns);
           leaf.subject = returned;
           this.expectThreshold(leaf, rule);
-          this.extraQuery(leaf, 'custom-sql', customRowsSql(sql, this.ctx.batch, returned), ['rows', 'passed']);
+          this.extraQuery(leaf, 'custom-sql', customRowsSql(sql, this.ctx.batch, returned, references), ['rows', 'passed']);
         }
         return;
       }
@@ -364,7 +383,7 @@ class Compiler {
 }
 
 function paren(where: string | undefined): string | undefined {
-  return where === undefined ? undefined : `(${where})`;
+  return where === undefined ? undefined : condition(where);
 }
 
 /** "customers.id" or "customers.{id,region}" → the dataset and its columns. */

@@ -1,7 +1,9 @@
-// CustomSql statements: "primary" is the batch. The statement is written in the dialect being evaluated; strata only
-// binds the name primary and, for the row-level form, finds which columns the statement returns (they are matched
-// back to the batch's rows, as Glue does: returned rows pass, the others fail).
+// CustomSql statements: "primary" is the batch, and a reference dataset the ruleset declares is read by its name. The
+// statement is written in the dialect being evaluated; strata binds those names (as CTEs) and, for the row-level
+// form, finds which columns the statement returns (they are matched back to the batch's rows, as Glue does: returned
+// rows pass, the others fail). The statement is spliced only after core/dqdl/sandbox.ts vetted it.
 import { ident } from '../sql/quote.ts';
+import { subquery } from '../sql/sandbox.ts';
 import type { Columns } from './columns.ts';
 
 interface SqlToken {
@@ -47,35 +49,51 @@ function scan(sql: string): SqlToken[] {
 
 /** The statement with "primary" quoted, so that a CTE named "primary" (a reserved word in DuckDB) binds it. */
 export function bindPrimary(sql: string): string {
+  return boundStatement(sql).text;
+}
+
+/**
+ * bindPrimary's text (trimmed, without a trailing ";"), and for each of its offsets the offset in `sql` it came
+ * from (strata check reports positions in the rule as written).
+ */
+export function boundStatement(sql: string): { text: string; original: (offset: number) => number } {
   const toks = scan(sql);
   let out = '';
+  const from: number[] = [];
   let last = 0;
+  const copy = (end: number) => { for (let i = last; i < end; i++) from.push(i); out += sql.slice(last, end); };
   toks.forEach((t, k) => {
     const qualified = toks[k - 1]?.t === 'op' && toks[k - 1]!.v === '.';
     if (t.t === 'word' && t.v.toLowerCase() === 'primary' && !qualified) {
-      out += `${sql.slice(last, t.at)}"primary"`;
+      copy(t.at);
+      out += '"primary"';
+      from.push(t.at, ...Array.from({ length: 7 }, (_, i) => t.at + i), t.end - 1);
       last = t.end;
     }
   });
-  return (out + sql.slice(last)).trim().replace(/;+\s*$/, '');
+  copy(sql.length);
+  const start = out.length - out.trimStart().length;
+  const text = out.trim().replace(/;+\s*$/, '');
+  return { text, original: (offset) => from[start + offset] ?? sql.length };
 }
 
-export function primaryCte(batch: string): string {
-  return `"primary" AS (SELECT * FROM ${batch})`;
+/** How the compiled queries bind the statement's relations: primary is the batch, a reference dataset its table. */
+export function relationsCte(batch: string, references: ReadonlyArray<readonly [string, string]>): string {
+  return [`"primary" AS (SELECT * FROM ${batch})`, ...references.map(([name, relation]) => `${ident(name)} AS (SELECT * FROM ${relation})`)].join(',\n');
 }
 
 /** The aggregate form: the statement's single value. */
-export function customValueSql(sql: string, batch: string): string {
-  return `WITH ${primaryCte(batch)}\nSELECT * FROM (\n${bindPrimary(sql)}\n) AS __dq_custom`;
+export function customValueSql(sql: string, batch: string, references: ReadonlyArray<readonly [string, string]> = []): string {
+  return `WITH ${relationsCte(batch, references)}\nSELECT * FROM ${subquery(bindPrimary(sql))} AS __dq_custom`;
 }
 
 /** The row-level form: how many batch rows the statement returns (matched on the returned columns, NULL = NULL). */
-export function customRowsSql(sql: string, batch: string, returned: string[]): string {
+export function customRowsSql(sql: string, batch: string, returned: string[], references: ReadonlyArray<readonly [string, string]> = []): string {
   const cols = returned.map(ident);
   const on = cols.map((c) => `__dq_p.${c} IS NOT DISTINCT FROM __dq_r.${c}`).join(' AND ');
   return [
-    `WITH ${primaryCte(batch)},`,
-    `__dq_returned AS (SELECT DISTINCT ${cols.join(', ')}, 1 AS __dq_hit FROM (\n${bindPrimary(sql)}\n) AS __dq_custom)`,
+    `WITH ${relationsCte(batch, references)},`,
+    `__dq_returned AS (SELECT DISTINCT ${cols.join(', ')}, 1 AS __dq_hit FROM ${subquery(bindPrimary(sql))} AS __dq_custom)`,
     `SELECT count(*) AS "rows", count(__dq_r.__dq_hit) AS "passed"`,
     `FROM "primary" AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON ${on}`,
   ].join('\n');

@@ -6,6 +6,7 @@ import { formatNumber } from './dynamic.ts';
 import { satisfies, type Expectation } from './expectation.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
 import type { CompiledRuleset, LeafPlan, Outcome, PlannedRule, QueryOutput, RuleResult } from './types.ts';
+import { withoutValues } from '../sql/engine-message.ts';
 
 export interface LeafOutcome {
   outcome: Outcome;
@@ -206,7 +207,8 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[]): Lea
         return { outcome: 'ERROR', metrics: {}, message: `CustomSql with a condition must return one row with one number; it returned ${o.length} row${o.length === 1 ? '' : 's'}${row ? ` of ${values.length} column${values.length === 1 ? '' : 's'}` : ''}` };
       }
       const v = toNumber(values[0]);
-      if (v === undefined && values[0] !== null) return { outcome: 'ERROR', metrics: {}, message: `CustomSql must return a number; it returned ${JSON.stringify(values[0])}` };
+      // The value is quoted only when the rule itself says it: a value read from a table stays out of the record.
+      if (v === undefined && values[0] !== null) return { outcome: 'ERROR', metrics: {}, message: `CustomSql must return a number; it returned ${withoutValues(JSON.stringify(values[0]), leaf.text)}` };
       return metricRule(leaf, 'CustomSql value', v, { [datasetMetric('CustomSQL')]: v }, 'the statement returned NULL');
     }
     case 'ReferentialIntegrity': {

@@ -67,3 +67,10 @@ export function tokenize(text: string): Token[] {
   out.push({ t: 'end', at: text.length, end: text.length });
   return out;
 }
+
+/** Offset in `text` of character `index` of the value of the string token that starts at `at` (\" and \\ are two). */
+export function rawOffset(text: string, at: number, index: number): number {
+  let j = at + 1;
+  for (let k = 0; k < index && j < text.length; k++) j += text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\') ? 2 : 1;
+  return j;
+}

@@ -267,6 +267,7 @@ class Parser {
       throw new Fail(typeTok, `unknown rule type "${type}"${near ? ` (did you mean ${near}?${exact ? ' rule types are case-sensitive' : ''})` : ''}`);
     }
     const params: string[] = [];
+    const paramsAt: number[] = [];
     for (;;) {
       const t = this.peek();
       const connector = t.t === 'word' && ['of', 'OF', 'and', 'AND'].includes(t.v) && this.peek(1).t === 'str';
@@ -275,6 +276,7 @@ class Parser {
       if (p.t !== 'str') break;
       this.next();
       params.push(p.v);
+      paramsAt.push(p.at);
     }
     const [min, max] = spec.params;
     if (params.length < min || params.length > max) {
@@ -282,7 +284,7 @@ class Parser {
       const bad = params.length > max ? this.prev()! : this.peek();
       throw new Fail(bad, `${type} takes ${want} quoted parameter${max === 1 ? '' : 's'} (${spec.paramHelp}), found ${params.length}`);
     }
-    const rule: LeafRule = { kind: 'rule', type, params, text: '' };
+    const rule: LeafRule = { kind: 'rule', type, params, text: '', at: { rule: typeTok.at, params: paramsAt } };
     const startsCondition = this.startsCondition();
     if (spec.condition === 'none') {
       if (startsCondition) throw new Fail(this.peek(), `${type} takes no condition, e.g. ${spec.example}`);
@@ -301,6 +303,7 @@ class Parser {
       if (s.t !== 'str') throw new Fail(s, `expected a quoted SQL condition after "where", e.g. where "status = 'NEW'"`);
       if (!s.v.trim()) throw new Fail(s, 'the where clause is empty');
       rule.where = s.v;
+      rule.at!.where = s.at;
     }
     if (this.isWord('labels')) rule.labels = this.labels();
     while (this.isWord('with')) {

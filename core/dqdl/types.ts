@@ -1,5 +1,6 @@
 // The contract between the rule engine and its callers: what a rule is evaluated against, what comes back, and the
 // compiled form (plain JSON, so a pipeline can compile in one step, run the SQL on Athena, and interpret later).
+import type { LeafRule } from './ast.ts';
 import type { Expectation } from './expectation.ts';
 
 export type Dialect = 'duckdb' | 'athena';
@@ -16,6 +17,19 @@ export interface RuleContext {
   reference?: (dataset: string) => string | undefined;
   /** Previous values of a metric, most recent first. The rule text is passed too, for callers that key by rule. */
   history?: (metric: string, rule: string) => number[];
+  /**
+   * Verdicts on the rules' own SQL (CustomSql statements, where clauses), from vetRules (core/dqdl/sandbox.ts).
+   * compileRules splices a rule's SQL only with a clean verdict; without one the rule is an ERROR and runs nothing.
+   */
+  sql?: SqlVerdicts;
+}
+
+/** A rule's SQL may be spliced (and which reference datasets a CustomSql statement reads), or why not. */
+export type SqlVerdict = { ok: true; references: string[] } | { ok: false; reason: string };
+
+export interface SqlVerdicts {
+  /** The verdict on a rule that has SQL of its own; undefined when it was not vetted. */
+  of(rule: LeafRule): SqlVerdict | undefined;
 }
 
 export type Outcome = 'PASS' | 'FAIL' | 'ERROR';

@@ -12,6 +12,7 @@ import type { GoldSpec } from '../schema/model.ts';
 import type { TableShape } from '../plan/table-shape.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { ident, str } from '../sql/quote.ts';
+import { vetQuery, type RelationPolicy, type SqlFinding } from '../sql/sandbox.ts';
 import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node } from './ast.ts';
 import { kindOfDuckType, portabilityFindings, type Finding, type Kind } from './portability.ts';
 
@@ -94,6 +95,21 @@ export function storageType(t: string): { duckdbType: string; glueType: string }
   return s ? { duckdbType: s[0], glueType: s[1] } : undefined;
 }
 
+/** What gold SQL may read: tables of the silver and gold layers (which of them exist is checked apart). */
+const goldRelations: RelationPolicy = ({ catalog, schema, table }) => (!catalog && ['silver', 'gold'].includes(schema.toLowerCase())
+  ? undefined
+  : { message: `table ${[catalog, schema, table].filter(Boolean).join('.')} is not silver.<dataset> or gold.<table>`, fix: `write silver.${table} or gold.${table}` });
+
+/**
+ * The vetting analyzeGold made (core/sql/sandbox.ts), made again where the SQL is about to run: one SELECT, allowed
+ * functions, and no table but those the plan says it reads. Empty when the SQL may run.
+ */
+export async function vetGoldPlan(db: SqlSession, plan: GoldPlan): Promise<SqlFinding[]> {
+  const reads = new Set([...plan.reads.silver.map((t) => `silver.${t}`), ...plan.reads.gold.map((t) => `gold.${t}`)]);
+  return (await vetQuery(db, plan.sql, (ref) => goldRelations(ref) ?? (reads.has(`${ref.schema.toLowerCase()}.${ref.table}`)
+    ? undefined : { message: `table ${ref.schema}.${ref.table} is not one the plan reads`, fix: 'run strata check' }))).findings;
+}
+
 export async function analyzeGold(plans: readonly DatasetPlan[]): Promise<GoldAnalysis> {
   return withBinder((db) => analyzeWith(db, plans));
 }
@@ -116,22 +132,20 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
   for (const e of entries) {
     const issue = (message: string, fix?: string, offset?: number, field: GoldIssue['field'] = 'sql') =>
       issues.push({ owner: e.owner, index: e.index, table: e.spec.table, field, message, ...(fix ? { fix } : {}), ...(offset !== undefined ? { offset } : {}) });
-    const p = await parseSql(db, e.spec.sql);
-    if ('error' in p) { issue(`the SQL does not parse: ${p.error}`, 'write one SELECT statement'); continue; }
+    // User SQL: vetted before anything else (one SELECT, allowed functions, silver and gold tables only); a table
+    // that fails it gets no plan, so it never runs.
+    const v = await vetQuery(db, e.spec.sql, goldRelations);
+    if (!v.vetted) { for (const f of v.findings) issue(f.message.replace(/^it /, 'the SQL '), f.fix, f.offset); continue; }
+    const p = v.vetted;
     const refs = tableRefs(p.select);
     let ok = true;
     const gold: string[] = [];
     for (const r of refs) {
-      const schema = r.schema.toLowerCase();
-      if (schema === 'silver') {
+      if (r.schema.toLowerCase() === 'silver') {
         if (!byDataset.has(r.table)) { issue(`unknown table silver.${r.table}`, `read one of ${[...byDataset.keys()].map((k) => `silver.${k}`).join(', ')}`, r.offset); ok = false; }
-      } else if (schema === 'gold') {
-        if (!entries.some((x) => x.spec.table === r.table)) { issue(`unknown table gold.${r.table}`, 'define it under gold: in a schema file, or read silver', r.offset); ok = false; }
-        else gold.push(r.table);
-      } else {
-        issue(`table ${r.schema ? `${r.schema}.` : ''}${r.table} is not silver.<dataset> or gold.<table>`, `write silver.${r.table} or gold.${r.table}`, r.offset);
-        ok = false;
-      }
+      } else if (!entries.some((x) => x.spec.table === r.table)) {
+        issue(`unknown table gold.${r.table}`, 'define it under gold: in a schema file, or read silver', r.offset); ok = false;
+      } else gold.push(r.table);
     }
     if (!refs.some((r) => r.schema.toLowerCase() === 'silver' || r.schema.toLowerCase() === 'gold')) {
       if (ok) issue('the SQL reads no silver or gold table', 'select FROM silver.<dataset>');

@@ -3,8 +3,9 @@
 // is typed here.
 import type { SqlSession } from '../sql/binder.ts';
 import { str } from '../sql/quote.ts';
+import { serialize, type Node } from '../sql/sandbox.ts';
 
-export type Node = Record<string, any>;
+export type { Node };
 
 export interface ParsedSql {
   ast: Node;
@@ -12,14 +13,10 @@ export interface ParsedSql {
   select: Node;
 }
 
+/** The single SELECT of SQL strata already vetted (vetQuery), or why not. */
 export async function parseSql(db: SqlSession, sql: string): Promise<ParsedSql | { error: string; offset?: number }> {
-  const rows = await db.all<{ j: string }>(`SELECT json_serialize_sql(${str(sql)}) AS j`);
-  const ast = JSON.parse(rows[0]!.j) as Node;
-  if (ast.error) {
-    const msg = String(ast.error_message ?? 'syntax error');
-    const pos = /at or near .*\n?.*?LINE \d+:/.test(msg) ? undefined : undefined;
-    return { error: msg.split('\n')[0]!, ...(pos !== undefined ? { offset: pos } : {}) };
-  }
+  const ast = await serialize(db, sql);
+  if (ast.error) return { error: String(ast.error_message ?? 'syntax error').split('\n')[0]! };
   if (ast.statements?.length !== 1) return { error: 'a gold table is one SELECT statement' };
   const node = ast.statements[0].node as Node;
   if (node.type !== 'SELECT_NODE' && node.type !== 'SET_OPERATION_NODE') return { error: 'a gold table is one SELECT statement' };

@@ -1,6 +1,8 @@
 // Gold SQL must give the same answer on DuckDB (local, Lambda) and Athena (Trino, engine v3). These are the
-// constructs that parse on both and silently differ, or exist on one only; each finding says the portable form.
+// constructs that parse on both and silently differ; each finding says the portable form. Which functions may be
+// called at all is the allow-list's (core/sql/functions.ts), checked with the rest of the sandbox (core/sql/sandbox.ts).
 // (Measured differences: ../shared/reference/athena-duckdb-notes.md §5.)
+import { FUNCTION_ADVICE } from '../sql/functions.ts';
 import { walk, type Node } from './ast.ts';
 
 export interface Finding {
@@ -25,37 +27,6 @@ export function kindOfDuckType(t: string): Kind {
   if (u === 'BOOLEAN') return 'boolean';
   return 'unknown';
 }
-
-/** Functions known to behave the same on both engines (DuckDB names; operators included). */
-const PORTABLE = new Set([
-  'count_star', 'count', 'sum', 'avg', 'min', 'max', 'coalesce', 'nullif', 'abs', 'round', 'floor', 'ceil', 'ceiling',
-  'ln', 'exp', 'power', 'pow', 'sqrt', 'mod', 'sign', 'lower', 'upper', 'length', 'substr', 'substring', 'trim', 'ltrim',
-  'rtrim', 'replace', 'strpos', 'starts_with', 'lpad', 'rpad', 'reverse', 'split_part', 'greatest', 'least', 'year',
-  'month', 'day', 'hour', 'minute', 'second', 'quarter', 'date_trunc', 'date_diff', 'stddev_pop', 'stddev_samp',
-  'var_pop', 'var_samp', 'corr', 'covar_pop', 'covar_samp', 'bool_and', 'bool_or', 'count_if', 'max_by', 'min_by',
-  'arbitrary', 'if', 'cast', '+', '-', '*', '/', '%', '||', '~~', '!~~', 'row_number', 'rank', 'dense_rank', 'lag',
-  'lead', 'first_value', 'last_value', 'ntile', 'percent_rank', 'cume_dist',
-]);
-
-const ADVICE: Record<string, { message: string; fix: string }> = {
-  concat: { message: 'concat() skips NULL arguments on DuckDB but returns NULL on Athena', fix: "use a || b (NULL on both), or coalesce(a, '') || coalesce(b, '')" },
-  regexp_replace: { message: 'regexp_replace replaces every match and reads $1 on Athena, only the first (without the g flag) and \\1 on DuckDB', fix: 'use replace() for literal text, or keep the regular expression out of gold SQL' },
-  date_add: { message: 'date_add takes (unit, n, t) on Athena and (t, interval) on DuckDB', fix: "write t + INTERVAL '1' DAY" },
-  datediff: { message: 'datediff counts unit boundaries on DuckDB and whole units on Athena', fix: "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))" },
-  date_sub: { message: 'date_sub differs between the engines', fix: "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))" },
-  dayofweek: { message: 'day-of-week numbering differs (DuckDB: Sunday = 0, Athena: ISO, Monday = 1)', fix: "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1 (ISO: Monday = 1)" },
-  isodow: { message: 'isodow() does not exist on Athena', fix: "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1" },
-  weekday: { message: 'weekday() differs between the engines', fix: "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1" },
-  strftime: { message: 'strftime() does not exist on Athena (date_format there uses other codes, %i for minutes)', fix: 'CAST(x AS DATE) or CAST(x AS VARCHAR), or extract parts with year(), month(), day()' },
-  strptime: { message: 'strptime() does not exist on Athena', fix: 'parse values in the silver schema (column format:), not in gold SQL' },
-  '//': { message: '// (integer division) does not exist on Athena', fix: 'floor(CAST(a AS DOUBLE) / b)' },
-  '~~*': { message: 'ILIKE does not exist on Athena', fix: "lower(a) LIKE lower('pattern')" },
-  approx_count_distinct: { message: 'approximate functions use different estimators on the two engines', fix: 'count(DISTINCT x)' },
-  approx_quantile: { message: 'approximate functions use different estimators on the two engines', fix: 'use exact aggregates' },
-  list: { message: 'lists are built differently on the two engines', fix: 'keep gold tables flat' },
-  any_value: { message: 'any_value is not available on every Athena engine v3 version', fix: 'arbitrary(x)' },
-  first: { message: 'first() is DuckDB-only', fix: 'arbitrary(x), or min_by/max_by' },
-};
 
 export interface TypeScope {
   /** Coarse type of a column reference (qualifier may be ''), or undefined when unknown. */
@@ -121,7 +92,7 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
     }
     if (f === 'date_part' || f === 'extract') {
       const part = args[0]?.class === 'CONSTANT' ? String(args[0].value?.value).toLowerCase() : '';
-      if (['dow', 'isodow', 'dayofweek', 'weekday'].includes(part)) add(n, `extract(${part}) numbers days differently on the two engines`, ADVICE.dayofweek!.fix);
+      if (['dow', 'isodow', 'dayofweek', 'weekday'].includes(part)) add(n, `extract(${part}) numbers days differently on the two engines`, FUNCTION_ADVICE.dayofweek!.fix);
       else if (!['year', 'month', 'day', 'hour', 'minute', 'second', 'quarter'].includes(part)) add(n, `extract(${part}) is not known to be portable`, 'use year(), month(), day(), hour(), minute(), second()');
       return;
     }
@@ -133,9 +104,6 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
       add(n, 'avg of a decimal is a decimal on Athena and a double on DuckDB', 'avg(CAST(x AS DOUBLE)), or round() the result to the scale you publish');
       return;
     }
-    const advice = ADVICE[f];
-    if (advice) { add(n, advice.message, advice.fix); return; }
-    if (!PORTABLE.has(f)) add(n, `${f}() is not known to give the same result on Athena (Trino) and DuckDB`, 'use a function from the portable list in the README, or move the logic into the silver schema');
   });
   // `::` casts parse to the same tree as CAST(), so look at the text (outside string literals).
   const text = sql.replace(/'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));

@@ -1,17 +1,23 @@
 // strata check for quality gates: every DQDL rule parses (syntax errors point at the rule's line and the column of
 // the problem), and rules name columns that exist, with types that fit, and datasets that exist — found without
-// running any SQL (core/dqdl checkRules). Silver rules are checked here; gold rules once the gold SQL has been
-// analysed (their columns come from it), by checkGoldRules, which core/gold/check.ts calls.
+// running any SQL (core/dqdl checkRules). The rules' own SQL (CustomSql statements, where clauses) is vetted by
+// DuckDB's parser (core/dqdl/sandbox.ts), and what it refuses is reported at its line and column. Silver rules are
+// checked here; gold rules once the gold SQL has been analysed (their columns come from it), by checkGoldRules,
+// which core/gold/check.ts calls.
 import { isScalar, type Scalar } from 'yaml';
+import { leaves } from '../dqdl/ast.ts';
 import { checkRules } from '../dqdl/compile.ts';
 import { parseRules } from '../dqdl/parse.ts';
+import { vetRules } from '../dqdl/sandbox.ts';
 import type { RuleContext } from '../dqdl/types.ts';
+import { lineCol } from '../gold/ast.ts';
+import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { readColumns } from '../plan/glue-table.ts';
 import { compile } from '../plan/compile.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
 import type { Diagnostic } from '../schema/diagnostics.ts';
 import { hasRules, type RuleList } from '../schema/model.ts';
-import { registerProjectCheck, type LoadedSchema } from '../schema/project.ts';
+import { registerAsyncProjectCheck, registerProjectCheck, type LoadedSchema } from '../schema/project.ts';
 
 const FIX = 'see the DQDL reference in the README (Quality gates) for each rule type and its form';
 
@@ -46,25 +52,59 @@ export function checkQuality(schemas: readonly LoadedSchema[]): Diagnostic[] {
   return all;
 }
 
+/** The SQL of every silver gate's rules, vetted by DuckDB's parser (gold gates: checkGoldRules). */
+export async function checkQualitySql(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
+  const datasets = new Set(schemas.map((s) => s.spec.dataset));
+  const gates = schemas.filter((s) => hasRules(s.spec.quality.silver));
+  if (!gates.some((s) => hasSql(s.spec.quality.silver))) return [];
+  return withBinder(async (db) => {
+    const out: Diagnostic[] = [];
+    for (const s of gates) {
+      const reference = (ds: string) => (ds === s.spec.dataset ? '__batch' : datasets.has(ds) ? `silver."${ds}"` : undefined);
+      out.push(...await sqlProblems(db, s, ['quality', 'silver'], s.spec.quality.silver, reference, ''));
+    }
+    return out;
+  });
+}
+
 /** Gold rules against the analysed gold table: its columns, and the silver datasets the refresh reads whole. */
-export function checkGoldRules(schemas: readonly LoadedSchema[], gold: readonly GoldPlan[]): Diagnostic[] {
+export async function checkGoldRules(schemas: readonly LoadedSchema[], gold: readonly GoldPlan[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   for (const g of gold) {
     const s = schemas.find((x) => x.spec.dataset === g.owner);
     const index = s?.spec.gold.findIndex((x) => x.table === g.table) ?? -1;
     if (!s || index < 0) continue;
     const whole = g.reads.silver.filter((ds) => ds !== g.incremental?.driver || g.refresh === 'full');
+    const reference = (ds: string) => (whole.includes(ds) ? `silver."${ds}"` : undefined);
     const problems = ruleProblems(g.quality, {
-      batch: 'gold_batch', columns: g.columns.map((c) => ({ name: c.name, type: c.duckdbType })),
-      reference: (ds) => (whole.includes(ds) ? `silver."${ds}"` : undefined),
+      batch: 'gold_batch', columns: g.columns.map((c) => ({ name: c.name, type: c.duckdbType })), reference,
     });
     for (const p of problems) {
       out.push(at(s, ['gold', index, 'quality', p.severity, p.index], undefined, `gold table ${g.table}: quality rule "${p.rule}": ${p.message}`,
         /does not exist/.test(p.message) ? `use a column of the gold table: ${g.columns.map((c) => c.name).join(', ')}` : /reference/i.test(p.message)
           ? `a gold rule may reference the silver datasets its refresh reads whole: ${whole.join(', ') || 'none'}` : FIX));
     }
+    if (hasSql(g.quality)) out.push(...await withBinder((db) => sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `)));
   }
   return out;
+}
+
+/** Does any rule of the gate carry SQL of its own (a CustomSql statement, a where clause)? */
+function hasSql(list: RuleList): boolean {
+  return [...list.halt, ...list.warn].some((t) => /\bCustomSql\b|\bwhere\b/.test(t));
+}
+
+/** What the vetting refuses in a gate's rules, at the rule's line and column (the entry, if it cannot point closer). */
+async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList, reference: (ds: string) => string | undefined, prefix: string): Promise<Diagnostic[]> {
+  // Vetted together, as the gate runs them: the whole gate declares the datasets its CustomSql statements may read.
+  const entries = (['halt', 'warn'] as const).flatMap((severity) => list[severity].map((text, index) => ({ severity, index, parsed: parseRules(text) })))
+    .filter((e) => !e.parsed.errors.length);
+  const entryOf = new Map(entries.flatMap((e) => e.parsed.rules.flatMap(leaves).map((l) => [l, e] as const)));
+  const verdicts = await vetRules(db, entries.flatMap((e) => e.parsed.rules), { reference });
+  return verdicts.findings.map((f) => {
+    const e = entryOf.get(f.rule)!;
+    return at(s, [...path, e.severity, e.index], f.sourceOffset, `${prefix}quality rule "${f.rule.text.replace(/\s+/g, ' ')}": ${f.what}: ${f.message}`, f.fix);
+  });
 }
 
 /** What checkRules finds in each rule of a gate that parses (syntax errors are reported on their own), by position. */
@@ -86,14 +126,26 @@ function referenceFix(message: string, datasets: string[]): string {
   return FIX;
 }
 
-/** A diagnostic at the rule's list entry, moved to the offending character when the rule is on one line. */
-function at(s: LoadedSchema, path: Array<string | number>, offset: number | undefined, message: string, fix: string): Diagnostic {
+/**
+ * A diagnostic at a scalar of the schema file (a rule's list entry, a gold table's SQL), moved to the character at
+ * `offset` in its value: on the scalar's line for a one-line scalar, on its own line inside a literal block (|).
+ */
+export function at(s: LoadedSchema, path: Array<string | number>, offset: number | undefined, message: string, fix: string | undefined): Diagnostic {
   const d = s.source.diagnostic(path, message, fix);
   if (offset === undefined) return d;
   const node = s.source.doc.getIn(path, true);
   const t = isScalar(node) ? String((node as Scalar).type) : '';
+  if (t === 'BLOCK_LITERAL') {
+    // The block's text starts on the line after its indicator, each line indented by the block's indentation.
+    const value = String((node as Scalar).value);
+    const p = lineCol(value, offset);
+    const line = d.line + p.line;
+    const indent = (text: string | undefined) => /^[ \t]*/.exec(text ?? '')![0].length;
+    return { ...d, line, column: indent(s.source.text.split('\n')[line - 1]) - indent(value.split('\n')[p.line - 1]) + p.column };
+  }
   if (t.startsWith('BLOCK')) return d;
   return { ...d, column: d.column + offset + (t.startsWith('QUOTE') ? 1 : 0) };
 }
 
 registerProjectCheck(checkQuality);
+registerAsyncProjectCheck(checkQualitySql);

@@ -1,10 +1,15 @@
 // A DuckDB session: one in-memory database per unit of work, configured for the lake (UTC, bounded memory,
 // spill to a temp folder). Everything row-shaped happens inside it; JavaScript only sees summaries.
+// A database that runs user-written SQL (quality gates, gold refreshes) is opened on its own with a thread budget
+// (withUserSqlDuck) and locked once its views exist (Duck.lockdown): only the files it was given are readable, only
+// its output folder writable, configuration locked, each statement interrupted past its time budget.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 import { plain } from '../../core/sql/binder.ts';
+import { str } from '../../core/sql/quote.ts';
 
 export interface DuckOptions {
   /** e.g. "768MB". Default: STRATA_DUCKDB_MEMORY or 768MB (fits a 1,769 MB Lambda with room for Node). */
@@ -20,6 +25,21 @@ export interface DuckOptions {
    * message, so a step that starts using DuckDB fails locally before it runs out of memory in Lambda.
    */
   unavailable?: string;
+  /**
+   * Time budget of one user-SQL statement, in ms (a locked database interrupts it after). Default: the dataset's
+   * Lambda timeout (statementBudgetMs), so what would time out in AWS stops locally too.
+   */
+  statementTimeoutMs?: number;
+}
+
+/** What a locked database may touch (Duck.lockdown). */
+export interface Lockdown {
+  /** Files user SQL may read: exactly those the views were created over. */
+  readable: readonly string[];
+  /** Folders it may write into (a gold refresh's output folder); none by default. */
+  writable?: readonly string[];
+  /** Longest a statement may run, in ms; it is interrupted after. */
+  timeoutMs: number;
 }
 
 export type Row = Record<string, unknown>;
@@ -29,6 +49,8 @@ export class Duck {
   readonly conn: DuckDBConnection;
   /** A session on a shared instance: closing it detaches its database and closes the connection only. */
   private readonly session: string | undefined;
+  /** Set by lockdown: statements past it are interrupted. */
+  private timeoutMs: number | undefined;
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, session?: string) {
     this.instance = instance;
@@ -87,12 +109,43 @@ export class Duck {
   }
 
   async run(sql: string): Promise<void> {
-    await this.conn.run(sql);
+    await this.timed(() => this.conn.run(sql));
   }
 
   async all<T extends object = Row>(sql: string): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql);
+    const reader = await this.timed(() => this.conn.runAndReadAll(sql));
     return reader.getRowObjectsJS().map((r) => plain(r) as T);
+  }
+
+  /**
+   * Lock this database for user-written SQL, once the views it needs exist. DuckDB 1.5 opens a view's files when the
+   * view is queried, and with external access off only allowed_paths / allowed_directories can be opened: so the
+   * readable files are listed exactly, the writable folders too, then external access goes off (no file, URL,
+   * extension or attached database beyond those) and the configuration is locked (no SET, RESET or PRAGMA can undo
+   * any of it, nor change the memory limit or threads set at open). Irreversible; only on a database of its own.
+   */
+  async lockdown(l: Lockdown): Promise<void> {
+    if (this.session) throw new Error('a session of a shared instance cannot be locked: open a database of its own (withUserSqlDuck)');
+    const list = (xs: readonly string[]) => `[${xs.map(str).join(', ')}]::VARCHAR[]`;
+    await this.run(`SET allowed_paths = ${list(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
+    await this.run('SET enable_external_access = false; SET lock_configuration = true');
+    this.timeoutMs = l.timeoutMs;
+  }
+
+  /** Run a statement within the time budget, if there is one: past it, the connection is interrupted. */
+  private async timed<T>(work: () => Promise<T>): Promise<T> {
+    const ms = this.timeoutMs;
+    if (!ms) return work();
+    let fired = false;
+    const timer = setTimeout(() => { fired = true; this.conn.interrupt(); }, ms);
+    try {
+      return await work();
+    } catch (e) {
+      if (fired) throw new StrataError(ERRORS.InvalidInput, `the statement ran longer than its time budget (${ms / 1000} s) and was stopped`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async one<T extends object = Row>(sql: string): Promise<T> {
@@ -129,6 +182,22 @@ export class Duck {
 
 export async function withDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
   return (await Duck.open(opts)).use(fn);
+}
+
+/** Threads of a database that runs user SQL, unless DuckOptions.threads says otherwise. */
+export const USER_SQL_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+
+/**
+ * withDuck for user-written SQL: a database of its own (it will be locked: Duck.lockdown), with the memory limit of
+ * DuckOptions and a thread budget. `fn` creates its views, locks, then runs the SQL.
+ */
+export async function withUserSqlDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
+  return withDuck(fn, { ...opts, threads: opts.threads ?? USER_SQL_THREADS });
+}
+
+/** Time budget of one user-SQL statement: DuckOptions.statementTimeoutMs, else the Lambda timeout (default 900 s). */
+export function statementBudgetMs(opts: DuckOptions | undefined, lambdaTimeoutSeconds: number | undefined): number {
+  return opts?.statementTimeoutMs ?? (lambdaTimeoutSeconds ?? 900) * 1000;
 }
 
 /** withDuck on a session of the shared instance (Duck.session): for steps run many times in one process. */

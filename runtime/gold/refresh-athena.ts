@@ -53,7 +53,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   const silverDb = q(athena.names.databases.silver);
   const quality = await r.audit(ctx, plan, input, {
     run: athena.run, dialect: 'athena', batch: `(${rowsSql}) AS gold_batch`,
-    reference: (ds) => (r.whole.includes(ds) ? `${silverDb}.${q(ds)}` : undefined),
+    reference: (ds) => (r.whole.includes(ds) ? `${silverDb}.${q(ds)}` : undefined), parser: r.db,
   });
   const gate = quality ? { quality } : {};
   if (quality?.halted || rows === 0) return { files: [], rows, ...gate, cleanup: [] };

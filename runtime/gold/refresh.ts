@@ -5,7 +5,10 @@
 // Incremental refresh recomputes only the gold partitions fed by the silver partitions this run changed: their
 // values come from partition metadata, and only the silver partitions feeding them are read.
 import { join } from 'node:path';
-import { withDuckSession, pathLit, type Duck } from '../engine/duckdb.ts';
+import { withDuckSession, withUserSqlDuck, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { userSqlMessage } from '../../core/sql/engine-message.ts';
+import { subquery } from '../../core/sql/sandbox.ts';
 import { createView } from '../engine/views.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
@@ -18,7 +21,7 @@ import { commitTable, readManifest } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
-import { goldShape, readType, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
+import { goldShape, readType, vetGoldPlan, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
 import { writeOnAthena } from './refresh-athena.ts';
 import type { AuditTarget, GateOutcome, GoldAudit, GoldInput, GoldOutput, Written } from './types.ts';
 
@@ -56,6 +59,9 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
   // One DuckDB session for the whole refresh, on the process's shared instance (opening an instance costs 10–20 ms).
   const out: Written = await withDuckSession(async (db) => {
+    // The check analyzeGold made, made again before any of the SQL runs.
+    const refused = await vetGoldPlan(db, plan);
+    if (refused.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL is refused: ${refused.map((f) => f.message).join('; ')}`);
     // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
     for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
     if (inc) {
@@ -67,7 +73,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     }
     return plan.engine === 'athena' && ctx.athena
       ? writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db })
-      : computeOnDuckDB(db);
+      : computeOnDuckDB();
   }, ctx.duck);
   if (out.quality?.halted) {
     await removePrefix(storage, stagingPrefix);
@@ -75,11 +81,13 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
   }
 
-  async function computeOnDuckDB(db: Duck): Promise<Written> {
+  // The gold SQL and its gate run in a database of their own, locked once the views exist: it reads only the files
+  // the refresh reads, and writes only into the staging folder.
+  async function computeOnDuckDB(): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
     const computed = await storage.withLocalFiles(keys, (paths) => {
       const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
-      return storage.writeTree(stagingPrefix, async (dir) => {
+      return storage.writeTree(stagingPrefix, (dir) => withUserSqlDuck(async (db) => {
         await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
         for (const [ds, ps] of parts) {
           const d = ctx.plans.get(ds);
@@ -90,9 +98,10 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
           const ps = Object.values(m.partitions);
           await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
         }
-        const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined) };
+        await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, ctx.plans.get(input.dataset).lambda.timeoutSeconds) });
+        const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
-      });
+      }, ctx.duck));
     });
     const w = computed.result;
     return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };
@@ -174,7 +183,13 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
   const filter = targets && p
     ? ` WHERE CAST(${ident(p)} AS VARCHAR) IN (${[...targets].filter((v) => v !== null).map(str).join(', ') || 'NULL'})${targets.has(null) ? ` OR ${ident(p)} IS NULL` : ''}`
     : '';
-  await db.run(`CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM (${plan.sql}) AS __gold${filter}`);
+  const compute = `CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM ${subquery(plan.sql)} AS __gold${filter}`;
+  try {
+    await db.run(compute);
+  } catch (e) {
+    // Into the run record: the engine's message without the values it quotes.
+    throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${userSqlMessage(e, compute)}`);
+  }
   const quality = await audit(plan, input);
   if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
   const parts = plan.partitionBy.map(ident);

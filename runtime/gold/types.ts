@@ -2,6 +2,7 @@
 // audit that gates it (runtime/quality/gold-audit.ts): the refresh calls both, neither calls back.
 import type { GoldPlan } from '../../core/gold/analyze.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
+import type { SqlSession } from '../../core/sql/binder.ts';
 
 export interface GoldInput {
   table: string;
@@ -45,6 +46,8 @@ export interface AuditTarget {
   batch: string;
   /** Relation of a silver dataset read whole by this refresh, for ReferentialIntegrity / RowCountMatch. */
   reference: (dataset: string) => string | undefined;
+  /** A DuckDB session whose parser vets the gate's SQL (default: a fresh binder). */
+  parser?: SqlSession;
 }
 
 /** Audits the rows about to be published; the quality gate (runtime/quality/gold-audit.ts) is the default. */

@@ -4,7 +4,7 @@
 // object can be replayed once the data or the rules are fixed.
 import { readColumns } from '../../core/plan/glue-table.ts';
 import { createView } from '../engine/views.ts';
-import { pathLit, withDuck } from '../engine/duckdb.ts';
+import { pathLit, statementBudgetMs, withDuck, withUserSqlDuck } from '../engine/duckdb.ts';
 import { ERRORS } from '../../core/errors.ts';
 import { referencedDatasets } from '../../core/plan/access.ts';
 import { QUARANTINE_COLUMNS } from '../../core/plan/compile.ts';
@@ -40,11 +40,13 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
   }
   const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const keys = [...batchKeys, ...[...refFiles.values()].flat()];
-  return ctx.storage.withLocalFiles(keys, (paths) => withDuck(async (db) => {
+  return ctx.storage.withLocalFiles(keys, (paths) => withUserSqlDuck(async (db) => {
     const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
     await createView(db, 'main', '__batch', plan.tables.silver, batchKeys.map((k) => pathOf.get(k)!), true);
     if (refs.length) await db.run('CREATE SCHEMA silver');
     for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
+    // The rules are user SQL: from here on the database reads only these files and writes nothing.
+    await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, plan.lambda.timeoutSeconds) });
     return evaluateGate((sql) => db.all(sql), {
       storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
       runId: input.runId, startedAt: input.startedAt, now: input.now,
@@ -53,7 +55,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
       batch: '__batch',
       columns: readColumns(plan.tables.silver),
       reference: (ds) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
-    });
+    }, { parser: db });
   }, ctx.duck));
 }
 

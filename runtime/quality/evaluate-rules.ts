@@ -1,12 +1,16 @@
-// Evaluate rules against a batch: compile, run each statement, interpret the rows. `evaluateWith` takes any
-// runner (DuckDB here; the Athena client in the pipeline), so both engines share the fallback below and the
-// interpretation. A rule that cannot run is an ERROR outcome with the reason; nothing here throws for bad rules.
+// Evaluate rules against a batch: vet the rules' own SQL, compile, run each statement, interpret the rows.
+// `evaluateWith` takes any runner (DuckDB here; the Athena client in the pipeline), so both engines share the vetting,
+// the fallback below and the interpretation. A rule that cannot run is an ERROR outcome with the reason; nothing here
+// throws for bad rules. A rule whose SQL the vetting refuses is an ERROR before anything runs, whatever `strata check`
+// said (core/dqdl/sandbox.ts), and engine errors lose the values they quote (core/sql/engine-message.ts).
 import type { Duck } from '../engine/duckdb.ts';
-import { engineMessage } from '../../core/errors.ts';
 import { leaves, type Rule } from '../../core/dqdl/ast.ts';
 import { compileRules } from '../../core/dqdl/compile.ts';
 import { combine, leafOutcomes, score } from '../../core/dqdl/interpret.ts';
+import { RuleSqlVerdicts, vetRules } from '../../core/dqdl/sandbox.ts';
 import type { EvaluationResult, QueryOutput, RuleContext } from '../../core/dqdl/types.ts';
+import { withBinder, type SqlSession } from '../../core/sql/binder.ts';
+import { userSqlMessage } from '../../core/sql/engine-message.ts';
 
 export type { CompiledQuery, CompiledRuleset, Dialect, EvaluationResult, Outcome, RuleContext, RuleResult } from '../../core/dqdl/types.ts';
 export { compileRules, checkRules } from '../../core/dqdl/compile.ts';
@@ -18,10 +22,18 @@ export type QueryRunner = (sql: string) => Promise<Array<Record<string, unknown>
 export interface EvaluateOptions {
   /** Run the compiled statements concurrently (Athena: each query has seconds of latency). DuckDB: leave off. */
   parallel?: boolean;
+  /** A DuckDB session whose parser vets the rules' SQL (the session holding the batch will do); default: a binder. */
+  parser?: SqlSession;
 }
 
 export async function evaluateRules(db: Duck, rules: readonly Rule[], ctx: RuleContext): Promise<EvaluationResult> {
-  return evaluateWith((sql) => db.all(sql), rules, ctx);
+  return evaluateWith((sql) => db.all(sql), rules, ctx, { parser: db });
+}
+
+/** Verdicts on the rules' SQL; no parser is opened when no rule has SQL of its own. */
+async function vet(rules: readonly Rule[], ctx: RuleContext, parser: SqlSession | undefined): Promise<RuleSqlVerdicts> {
+  if (!rules.flatMap(leaves).some((l) => l.type === 'CustomSql' || l.where !== undefined)) return new RuleSqlVerdicts();
+  return parser ? vetRules(parser, rules, ctx) : withBinder((db) => vetRules(db, rules, ctx));
 }
 
 export async function evaluateWith(run: QueryRunner, rules: readonly Rule[], ctx: RuleContext, options: EvaluateOptions = {}): Promise<EvaluationResult> {
@@ -31,9 +43,10 @@ export async function evaluateWith(run: QueryRunner, rules: readonly Rule[], ctx
     try {
       return await run(sql);
     } catch (e) {
-      return { error: engineMessage(e) };
+      return { error: userSqlMessage(e, sql) };
     }
   };
+  ctx = { ...ctx, sql: await vet(rules, ctx, options.parser) };
   const compiled = compileRules(rules, ctx);
   const runAll = async (sqls: string[]): Promise<QueryOutput[]> => {
     if (options.parallel) return Promise.all(sqls.map(exec));

@@ -2,7 +2,7 @@
 // aggregate rules), each result tagged with its list. Any halt rule that does not PASS halts the gate; warn rules are
 // recorded and never block. Used by the silver gate (runtime/pipeline/quality.ts) and the gold audit (gold-audit.ts).
 import { leaves, type NumExpr, type Rule } from '../../core/dqdl/ast.ts';
-import { evaluateWith, type QueryRunner } from './evaluate-rules.ts';
+import { evaluateWith, type EvaluateOptions, type QueryRunner } from './evaluate-rules.ts';
 import { parseRules } from '../../core/dqdl/parse.ts';
 import type { RuleContext, RuleResult } from '../../core/dqdl/types.ts';
 import type { RuleList } from '../../core/schema/model.ts';
@@ -61,10 +61,10 @@ export function historyDepth(rules: readonly Rule[]): number {
   return depth;
 }
 
-export async function runGate(run: QueryRunner, gate: ParsedGate, ctx: RuleContext): Promise<GateResult> {
+export async function runGate(run: QueryRunner, gate: ParsedGate, ctx: RuleContext, options: EvaluateOptions = {}): Promise<GateResult> {
   const started = Date.now();
   const { rules, broken } = gate;
-  const evaluated = await evaluateWith(run, rules.map((r) => r.rule), ctx);
+  const evaluated = await evaluateWith(run, rules.map((r) => r.rule), ctx, options);
   const results: GateRuleResult[] = [
     ...evaluated.results.map((r, i) => ({ ...r, severity: rules[i]!.severity })),
     ...broken,

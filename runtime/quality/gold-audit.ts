@@ -30,6 +30,6 @@ export const auditGold: GoldAudit = async (ctx: PipelineContext, plan: GoldPlan,
     batch: on.batch,
     columns: plan.columns.map((c) => ({ name: c.name, type: c.duckdbType })),
     reference: on.reference,
-  });
+  }, on.parser ? { parser: on.parser } : {});
   return { ...recorded };
 };

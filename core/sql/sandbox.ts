@@ -1,0 +1,194 @@
+// User-written SQL — gold tables, DQDL CustomSql statements and where clauses — runs inside functions whose
+// environment holds AWS credentials. Before any of it is spliced into SQL strata runs, it is vetted here, with
+// DuckDB's own parser (json_serialize_sql):
+//   * a statement is exactly one SELECT; a condition is exactly one expression (parsed as `SELECT 1 WHERE <text>`);
+//   * spliced the way the compilers splice it (subquery(), condition() below), the text parses to the same tree:
+//     nothing outside the statement or expression survives (a `;`, a `--` comment eating what follows, a `)`);
+//   * it reads only the relations it is given (and its own CTEs, in their scope): no table function (read_*, glob,
+//     query_table, …), no file or URL as a table, no other schema or catalog, no recursive CTE;
+//   * it calls only functions on the allow-list (core/sql/functions.ts).
+// The engine is locked as well (runtime/engine/duckdb.ts: external access off, configuration locked, budgets); this
+// is the first wall, and the one that gives `strata check` a position to report.
+import type { SqlSession } from './binder.ts';
+import { functionRefusal } from './functions.ts';
+import { str } from './quote.ts';
+
+export type Node = Record<string, any>;
+
+/** A problem in a fragment; `offset` is a character offset into the fragment's text. */
+export interface SqlFinding {
+  offset: number;
+  message: string;
+  fix: string;
+}
+
+/** What a base table that is not a CTE in scope may be: a refusal, or undefined when it may be read. */
+export type RelationPolicy = (ref: { catalog: string; schema: string; table: string }) => { message: string; fix: string } | undefined;
+
+/** How the compilers splice a statement: as a subquery on lines of its own (a trailing `--` comment ends there). */
+export function subquery(sql: string): string {
+  return `(\n${sql}\n)`;
+}
+
+/** How the compilers splice a condition: in parentheses. */
+export function condition(sql: string): string {
+  return `(${sql})`;
+}
+
+/** DuckDB's parse tree of `sql` (json_serialize_sql), or its error. */
+export async function serialize(db: SqlSession, sql: string): Promise<Node> {
+  const rows = await db.all<{ j: string }>(`SELECT json_serialize_sql(${str(sql)}) AS j`);
+  return JSON.parse(rows[0]!.j) as Node;
+}
+
+export interface VettedQuery {
+  /** The whole parse result (json_serialize_sql) and its single SELECT (or set operation) node. */
+  ast: Node;
+  select: Node;
+}
+
+/**
+ * Vet a statement: one SELECT that, spliced with subquery(), is the same statement; reading only what `relations`
+ * allows; calling only allowed functions. Findings are empty when (and only when) `vetted` is set.
+ */
+export async function vetQuery(db: SqlSession, sql: string, relations: RelationPolicy): Promise<{ vetted?: VettedQuery; findings: SqlFinding[] }> {
+  const ast = await serialize(db, sql);
+  const problem = statementProblem(ast, sql, STATEMENT);
+  if (problem) return { findings: [problem] };
+  const select = ast.statements[0].node as Node;
+  const probe = await serialize(db, `SELECT * FROM ${subquery(sql)} AS __strata_probe`);
+  const inner = probe.error || probe.statements?.length !== 1 ? undefined : probe.statements[0].node?.from_table?.subquery?.node;
+  if (!inner || !sameTree(inner, select)) {
+    const semicolon = /;\s*$/.exec(sql);
+    return { findings: [{ offset: semicolon ? semicolon.index : sql.length, message: `text after the statement would be spliced with it${semicolon ? ' (a trailing ";")' : ''}`, fix: 'write the SELECT alone, without a trailing ";"' }] };
+  }
+  const findings = treeFindings(select, relations);
+  return findings.length ? { findings } : { vetted: { ast, select }, findings };
+}
+
+const CONDITION_PREFIX = 'SELECT 1 WHERE ';
+
+/**
+ * Vet a condition (a DQDL where clause): exactly one expression that, spliced with condition(), is the same
+ * expression; reading no relation; calling only allowed functions. Returns the expression's tree when it passes.
+ */
+export async function vetCondition(db: SqlSession, sql: string): Promise<{ vetted?: Node; findings: SqlFinding[] }> {
+  const ast = await serialize(db, `${CONDITION_PREFIX}${sql}`);
+  const problem = statementProblem(ast, sql, CONDITION);
+  if (problem) return { findings: [problem] };
+  const node = ast.statements[0].node as Node;
+  const extra = node.type !== 'SELECT_NODE' ? 'a set operation'
+    : node.modifiers?.length ? node.modifiers.map((m: Node) => String(m.type).replace('_MODIFIER', '')).join(', ')
+    : node.group_expressions?.length || node.group_sets?.length ? 'GROUP BY'
+    : node.having ? 'HAVING' : node.qualify ? 'QUALIFY' : node.sample ? 'a sample' : node.window ? 'a window' : undefined;
+  if (extra || !node.where_clause) {
+    return { findings: [{ offset: 0, message: `a where clause is one condition, but this one goes on with ${extra ?? 'something else'}`, fix: "write one condition on the row's columns, e.g. status = 'NEW' AND amount > 0" }] };
+  }
+  const probe = await serialize(db, `SELECT 1 WHERE ${condition(sql)} = __strata_probe`);
+  const wrapped = probe.error || probe.statements?.length !== 1 ? undefined : probe.statements[0].node?.where_clause;
+  if (!wrapped || wrapped.class !== 'COMPARISON' || !sameTree(wrapped.left, node.where_clause)) {
+    const comment = sql.lastIndexOf('--');
+    return { findings: [{ offset: comment >= 0 ? comment : sql.length, message: 'the condition does not stand alone: in parentheses it reads differently (a "--" comment?)', fix: 'remove the comment; write one condition' }] };
+  }
+  const findings = treeFindings(node.where_clause, () => ({ message: 'a where clause reads no table', fix: "write a condition on the row's columns" }))
+    .map((f) => ({ ...f, offset: Math.max(0, f.offset - CONDITION_PREFIX.length) }));
+  return findings.length ? { findings } : { vetted: node.where_clause, findings };
+}
+
+const STATEMENT = { prefix: 0, one: 'exactly one SELECT statement may be written here', fix: 'write one SELECT statement' };
+const CONDITION = { prefix: CONDITION_PREFIX.length, one: 'a where clause is exactly one condition', fix: "write one condition on the row's columns, e.g. status = 'NEW'" };
+
+/** Parse errors and anything but exactly one SELECT; offsets are the fragment's (the kind's prefix taken off). */
+function statementProblem(ast: Node, sql: string, kind: typeof STATEMENT): SqlFinding | undefined {
+  if (ast.error) {
+    const raw = String(ast.error_message ?? 'syntax error');
+    // json_serialize_sql refuses any statement but SELECT, before giving a position.
+    if (/Only SELECT statements/i.test(raw)) return { offset: 0, message: `it holds a statement that is not a SELECT; ${kind.one}`, fix: kind.fix };
+    const position = Number(ast.position);
+    return { offset: Number.isFinite(position) ? Math.min(sql.length, Math.max(0, position - kind.prefix)) : 0, message: `it does not parse: ${raw.split('\n')[0]}`, fix: kind.fix };
+  }
+  const n = ast.statements?.length ?? 0;
+  if (n !== 1) return { offset: 0, message: `it is ${n} statements; ${kind.one}`, fix: kind.fix };
+  const type = ast.statements[0].node?.type;
+  if (type !== 'SELECT_NODE' && type !== 'SET_OPERATION_NODE') return { offset: 0, message: `it is not a SELECT statement; ${kind.one}`, fix: kind.fix };
+  return undefined;
+}
+
+/** Trees equal apart from the character offsets the parser records. */
+export function sameTree(a: Node, b: Node): boolean {
+  return JSON.stringify(a, dropLocations) === JSON.stringify(b, dropLocations);
+}
+
+function dropLocations(key: string, value: unknown): unknown {
+  return key === 'query_location' ? undefined : value;
+}
+
+/** A node's offset in the parsed text, when the parser recorded one (it writes 2^64 - 1 for none). */
+function offsetOf(n: Node): number | undefined {
+  const q = n.query_location;
+  return typeof q === 'number' && q >= 0 && q < 2 ** 53 ? q : undefined;
+}
+
+const QUERY_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE']);
+const CONTAINER_REFS = new Set(['JOIN', 'SUBQUERY', 'EXPRESSION_LIST', 'EMPTY', 'EMPTY_FROM']);
+
+/**
+ * Relations and functions of a parsed query or expression. CTE names are in scope in their own query (and its
+ * subqueries), and a CTE's body sees only the CTEs declared before it: a name out of scope would bind to whatever
+ * relation of that name the engine has, so it is judged by `relations` like any other table.
+ */
+export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[] {
+  const out: SqlFinding[] = [];
+  let last = 0;
+  const add = (n: Node, message: string, fix: string) => out.push({ offset: offsetOf(n) ?? last, message, fix });
+
+  const visit = (v: unknown, scope: ReadonlySet<string>): void => {
+    if (Array.isArray(v)) { for (const x of v) visit(x, scope); return; }
+    if (!v || typeof v !== 'object') return;
+    const n = v as Node;
+    last = offsetOf(n) ?? last;
+    if ('cte_map' in n && 'modifiers' in n) { query(n, scope); return; }
+    if (!('class' in n) && 'sample' in n && 'alias' in n) { tableRef(n, scope); return; }
+    if (n.class === 'FUNCTION' || n.class === 'WINDOW') {
+      const name = String(n.function_name ?? '');
+      const refusal = functionRefusal(name);
+      if (refusal) add(n, refusal.message, refusal.fix);
+      else if (n.schema || n.catalog) add(n, `${n.catalog ? `${n.catalog}.` : ''}${n.schema ? `${n.schema}.` : ''}${name}(): functions are called by their plain name`, `write ${name}(...)`);
+    }
+    if (n.class === 'LAMBDA') add(n, 'lambda expressions are not allowed (no function on the list takes one)', 'write the expression without ->');
+    for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x, scope);
+  };
+
+  const query = (n: Node, outer: ReadonlySet<string>): void => {
+    if (n.type === 'RECURSIVE_CTE_NODE') { add(n, 'recursive CTEs are not allowed: they can run without end', 'compute the result without WITH RECURSIVE'); return; }
+    if (!QUERY_NODES.has(n.type)) { add(n, `${String(n.type).toLowerCase().replace(/_node$/, '')} queries are not allowed`, 'write a plain SELECT'); return; }
+    const scope = new Set(outer);
+    for (const entry of (n.cte_map?.map ?? []) as Node[]) {
+      visit(entry.value?.query?.node, scope);
+      scope.add(String(entry.key).toLowerCase());
+    }
+    for (const [k, x] of Object.entries(n)) if (k !== 'cte_map' && x && typeof x === 'object') visit(x, scope);
+  };
+
+  const tableRef = (n: Node, scope: ReadonlySet<string>): void => {
+    if (n.type === 'BASE_TABLE') {
+      const catalog = String(n.catalog_name ?? '');
+      const schema = String(n.schema_name ?? '');
+      const table = String(n.table_name ?? '');
+      if (!catalog && !schema && scope.has(table.toLowerCase())) return;
+      const refusal = relations({ catalog, schema, table });
+      if (refusal) add(n, refusal.message, refusal.fix);
+      return;
+    }
+    if (n.type === 'TABLE_FUNCTION') {
+      const name = String(n.function?.function_name ?? 'a table function');
+      add(n, `${name}() is a table function: user SQL reads no files, URLs or engine state`, 'read tables only (the ones this SQL is given)');
+      return;
+    }
+    if (!CONTAINER_REFS.has(n.type)) { add(n, `${String(n.type).toLowerCase()} is not allowed in FROM`, 'read tables, joins and subqueries only'); return; }
+    for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x, scope);
+  };
+
+  visit(root, new Set());
+  return out.sort((a, b) => a.offset - b.offset);
+}
