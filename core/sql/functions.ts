@@ -51,5 +51,5 @@ export function functionRefusal(name: string): { message: string; fix: string } 
   if (READS_OUTSIDE.test(f)) {
     return { message: `${f}() reads files, settings or the engine's catalog, which user SQL may not`, fix: 'read tables only (the ones this SQL is given)' };
   }
-  return { message: `${f}() is not on the list of functions user SQL may call (known to give the same result on Athena (Trino) and DuckDB, and to read nothing but their arguments)`, fix: 'use a function from the list in the README (Gold tables), or move the logic into the silver schema' };
+  return { message: `${f}() is not on the list of functions user SQL may call (known to give the same result on Athena (Trino) and DuckDB, and to read nothing but their arguments)`, fix: 'use a function on the list (core/sql/functions.ts), or move the logic into the silver schema' };
 }

@@ -1,0 +1,274 @@
+// User-written SQL reaches nothing beyond its data. An injection corpus of DQDL rules — statement splicing with ")"
+// and ";", comments, COPY, ATTACH, INSTALL/LOAD, SET/PRAGMA, every read_* and glob, settings and environment, URLs
+// and files as tables, query/query_table, the engine's catalog, a recursive CTE that never ends — each of them:
+//   * refused by strata check at the rule's line and column;
+//   * harmless when it reaches run time anyway (strata check bypassed): the rule is an ERROR, nothing runs, no file
+//     is written, no byte of a file reaches the run record or the metrics, the run ends;
+//   * harmless even with the parser's vetting bypassed too: the locked engine opens no file but the batch's, writes
+//     none, keeps its configuration, stops a statement past its time budget and bounds its memory.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkProjectAsync } from '../core/project.ts';
+import { compileRules } from '../core/dqdl/compile.ts';
+import { interpretResults } from '../core/dqdl/interpret.ts';
+import { parseRules } from '../core/dqdl/parse.ts';
+import type { QueryOutput, RuleContext, SqlVerdicts } from '../core/dqdl/types.ts';
+import { withBinder } from '../core/sql/binder.ts';
+import { userSqlMessage } from '../core/sql/engine-message.ts';
+import { vetCondition, vetQuery } from '../core/sql/sandbox.ts';
+import { Duck } from '../runtime/engine/duckdb.ts';
+import { refreshGold } from '../runtime/gold/refresh.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const SECRET = `strata-secret-${randomUUID()}`;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'strata-sandbox-'));
+  await writeFile(join(dir, 'secret.csv'), `token\n${SECRET}\n`);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+interface Payload {
+  rule: string;
+  /** Where strata check must point: the first occurrence of this text in the rule (the last one with `last`). */
+  at: string;
+  last?: boolean;
+}
+
+/** The corpus. `d` is a folder whose secret.csv holds SECRET, and where the payloads try to write. */
+function corpus(d: string): Payload[] {
+  const secret = `${d}/secret.csv`;
+  const reads = ['read_csv', 'read_csv_auto', 'read_json', 'read_json_auto', 'read_ndjson', 'read_parquet', 'read_text', 'read_blob', 'parquet_scan', 'sniff_csv']
+    .map((fn): Payload => ({ rule: `CustomSql "select count(*) from primary, ${fn}('${secret}')" > 0`, at: `${fn}(` }));
+  return [
+    // Statement splicing: the issue's payload, and the same with ";" alone and inside a where clause.
+    { rule: `CustomSql "select count(*) from primary) AS x; COPY (select 42) TO '${d}/out1.csv'; SELECT * FROM (select count(*) from primary" > 0`, at: ') AS x' },
+    { rule: `CustomSql "select count(*) from primary; COPY (select 42) TO '${d}/out2.csv'" > 0`, at: 'select count(*) from primary;' },
+    { rule: `RowCount > 0 where "true) AS m0 FROM __batch; COPY (SELECT 42) TO '${d}/out3.csv'; SELECT count(*) FILTER (WHERE (true"`, at: ') AS m0' },
+    { rule: `IsComplete "status" where "status = 'NEW') OR (true"`, at: ') OR (' },
+    // Comments that would eat what the compiler writes after the fragment.
+    { rule: 'Mean "amount" > 0 where "amount > 0 --"', at: '--' },
+    { rule: 'RowCount > 0 where "amount > 0 /* "', at: '/*' },
+    { rule: 'CustomSql "select count(*) from primary /* " > 0', at: '/*' },
+    // Statements that are not a SELECT.
+    { rule: `CustomSql "COPY (select 42) TO '${d}/out4.csv'" > 0`, at: 'COPY' },
+    { rule: `CustomSql "ATTACH '${d}/evil.db' AS evil" > 0`, at: 'ATTACH' },
+    { rule: 'CustomSql "INSTALL httpfs" > 0', at: 'INSTALL' },
+    { rule: 'CustomSql "LOAD httpfs" > 0', at: 'LOAD' },
+    { rule: 'CustomSql "SET enable_external_access = true" > 0', at: 'SET' },
+    { rule: 'CustomSql "PRAGMA version" > 0', at: 'PRAGMA' },
+    // Every reader of files, and glob; as a scalar subquery in a where clause; a failing cast of a file's content.
+    ...reads,
+    { rule: `CustomSql "select count(*) from glob('${d}/*')" > 0`, at: 'glob(' },
+    { rule: `RowCount > 0 where "amount > (select count(*) from read_text('${secret}'))"`, at: 'read_text(' },
+    { rule: `CustomSql "select cast(content as int) from read_text('${secret}')" > 0`, at: 'read_text(' },
+    // Files and URLs as tables (DuckDB's replacement scans).
+    { rule: `CustomSql "select count(*) from '${secret}'" > 0`, at: `'${secret}'` },
+    { rule: `CustomSql "select count(*) from 's3://strata-lake/_strata/runs/x.json'" > 0`, at: "'s3://" },
+    { rule: `CustomSql "select count(*) from 'https://example.com/x.csv'" > 0`, at: "'https://" },
+    // Settings, environment, the engine's catalog, other relations.
+    { rule: `CustomSql "select length(current_setting('temp_directory')) from primary" > 0`, at: 'current_setting(' },
+    { rule: `CustomSql "select length(getenv('AWS_SECRET_ACCESS_KEY')) from primary" > 0`, at: 'getenv(' },
+    { rule: 'CustomSql "select count(*) from duckdb_settings()" > 0', at: 'duckdb_settings(' },
+    { rule: 'CustomSql "select count(*) from information_schema.tables" > 0', at: 'information_schema' },
+    { rule: 'CustomSql "select count(*) from query_table(\'__batch\')" > 0', at: 'query_table(' },
+    { rule: "CustomSql \"select count(*) from query('select 42')\" > 0", at: 'query(' },
+    { rule: 'CustomSql "select count(*) from __batch" > 0', at: '__batch' },
+    // A CTE name used outside its scope binds to whatever relation of that name the engine has.
+    { rule: 'CustomSql "select count(*) from (with duckdb_tables as (select 1) select 1), duckdb_tables" > 0', at: 'duckdb_tables', last: true },
+    // Work without end: bounded by time and memory if it ever ran; refused before.
+    { rule: 'CustomSql "with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r" > 0', at: 'with recursive' },
+  ];
+}
+
+const gate = (warn: string[]) => `quality:\n  silver:\n    halt:\n      - RowCount > 0\n    warn:\n${warn.map((r) => `      - ${r}\n`).join('')}`;
+
+describe('the injection corpus', () => {
+  it('has at least 20 payloads, each a rule DQDL parses (what strata check sees is the SQL)', () => {
+    const payloads = corpus('/tmp/x');
+    expect(payloads.length).toBeGreaterThanOrEqual(20);
+    expect(parseRules(payloads.map((p) => p.rule)).errors).toEqual([]);
+  });
+
+  it('strata check refuses every payload at the rule\'s line and the column of the offending SQL', async () => {
+    const payloads = corpus(dir);
+    const text = ordersSchema({ extra: gate(payloads.map((p) => p.rule)) });
+    const project = await checkProjectAsync([{ file: 'schemas/orders.yaml', text }]);
+    const lines = text.split('\n');
+    // Expected positions from the file as written: the entry's line, and the marker's column in it.
+    const expected = payloads.map((p) => {
+      const line = lines.findIndex((l) => l === `      - ${p.rule}`) + 1;
+      const column = (p.last ? lines[line - 1]!.lastIndexOf(p.at) : lines[line - 1]!.indexOf(p.at)) + 1;
+      return `${line}:${column}`;
+    });
+    const errors = project.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => `${d.line}:${d.column}`)).toEqual(expected);
+    for (const [i, d] of errors.entries()) expect(d.message).toContain(`quality rule "${payloads[i]!.rule}": `);
+  });
+});
+
+describe('a payload that reaches run time (strata check bypassed)', () => {
+  let lake: TestLake | undefined;
+  afterAll(() => lake?.cleanup());
+
+  it('is an ERROR that runs nothing: no file written, no file content in the record or the metrics, the run ends', async () => {
+    const customers = `dataset: customers
+source: { format: csv }
+columns:
+  - { name: customer_id, type: bigint, required: true }
+  - { name: name, type: string }
+`;
+    lake = await makeLake({ orders: ordersSchema({ extra: gate(['Completeness "status" > 0']) }), customers });
+    // A reference dataset whose values are not the batch's: a failing cast of one of them must not be quoted.
+    expect((await lake.ingest('customers', await lake.file('c.csv', `customer_id,name\n1,${SECRET}\n`))).record.status).toBe('SUCCEEDED');
+    const payloads = corpus(dir);
+    const leak = 'CustomSql "select cast(max(name) as int) from customers" > 0';
+    // What strata check would have refused goes straight into the compiled plan's gate.
+    lake.ctx.plans.get('orders').quality.silver.warn = [...payloads.map((p) => p.rule), 'ReferentialIntegrity "order_id" "customers.customer_id" >= 0', leak];
+    // A short time budget, so that if the recursive CTE ever ran, the run would still end (and this test fail).
+    lake.ctx.duck = { ...lake.ctx.duck, statementTimeoutMs: 3000 };
+    const started = Date.now();
+    const r = await lake.ingest('orders', await lake.file('o.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+    expect(Date.now() - started).toBeLessThan(60_000);
+
+    expect(r.record.status).toBe('SUCCEEDED'); // warn rules: recorded, never blocking
+    const results = (r.record.quality as { results: Array<{ rule: string; outcome: string; message: string }> }).results;
+    const byRule = new Map(results.map((x) => [x.rule, x]));
+    for (const p of payloads) {
+      expect(byRule.get(p.rule), p.rule).toMatchObject({ outcome: 'ERROR', message: expect.stringMatching(/^the rule's SQL is refused: /) });
+    }
+    // The cast of a reference value fails; its message says what failed, not the value.
+    expect(byRule.get(leak)).toMatchObject({ outcome: 'ERROR', message: expect.stringContaining("Could not convert string '…' to INT32") });
+
+    expect(readdirSync(dir).sort()).toEqual(['secret.csv']);
+    const metrics = join(lake.dir, '_strata/metrics/silver/orders');
+    const written = readdirSync(metrics).map((f) => readFileSync(join(metrics, f), 'utf8')).join('\n');
+    expect(written).toContain('the rule'); // the evaluation was recorded…
+    expect(written).not.toContain(SECRET); // …without the secret
+    expect(JSON.stringify(r.record)).not.toContain(SECRET);
+    expect(JSON.stringify(r.execution)).not.toContain(SECRET);
+  });
+});
+
+describe('a payload that reaches the engine (the parser\'s vetting bypassed too)', () => {
+  /** Verdicts that let every rule's SQL through: what a bug in the vetting would do. */
+  const allowAll: SqlVerdicts = { of: () => ({ ok: true, references: [] }) };
+
+  it('meets a locked engine: no file opened but the batch\'s, none written, configuration kept, time and memory bounded', async () => {
+    const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
+    try {
+      const batch = join(dir, 'batch.parquet');
+      await db.run(`COPY (SELECT 1::BIGINT AS order_id, 'NEW' AS status, 10.0 AS amount) TO '${batch}' (FORMAT parquet)`);
+      await db.run(`CREATE VIEW __batch AS SELECT * FROM read_parquet('${batch}')`);
+      await db.lockdown({ readable: [batch], timeoutMs: 2000 });
+      const payloads = corpus(dir);
+      const runaway = 'CustomSql "with recursive r(s) as (select \'x\' union all select s || s from r) select count(*) from r" > 0';
+      const rules = parseRules([...payloads.map((p) => p.rule), runaway]).rules;
+      const ctx: RuleContext = { dialect: 'duckdb', batch: '__batch', columns: await db.columns('__batch'), now: '2025-06-15T00:00:00Z', sql: allowAll };
+      const results = [];
+      const started = Date.now();
+      for (const rule of rules) { // one by one: a statement that fails to parse as a whole must not hide the others
+        const compiled = compileRules([rule], ctx);
+        const outputs: QueryOutput[] = [];
+        for (const q of compiled.queries) outputs.push(await db.all(q.sql).catch((e: unknown) => ({ error: userSqlMessage(e, q.sql) })));
+        results.push(...interpretResults(compiled, outputs).results);
+      }
+      expect(Date.now() - started).toBeLessThan(60_000);
+      const outcome = (rule: string) => results.find((x) => x.rule === rule);
+
+      // No file but the batch's was opened, none was written, nothing of the secret came back.
+      expect(readdirSync(dir).sort()).toEqual(['batch.parquet', 'secret.csv']);
+      expect(JSON.stringify(results)).not.toContain(SECRET);
+      for (const p of payloads.filter((x) => /read_|parquet_scan|sniff_csv|glob|secret\.csv|COPY|ATTACH|INSTALL|LOAD/.test(x.rule))) {
+        expect(outcome(p.rule)?.outcome, p.rule).toBe('ERROR');
+      }
+      expect(outcome(payloads[0]!.rule)?.message).toMatch(/Permission Error|disabled by configuration/);
+      // The configuration is as it was locked.
+      expect(await db.all(`SELECT current_setting('enable_external_access') AS e, current_setting('lock_configuration') AS l`)).toEqual([{ e: false, l: true }]);
+      // A recursive CTE that never ends is stopped at its time budget; one that grows hits the memory limit.
+      expect(outcome(payloads.at(-1)!.rule)).toMatchObject({ outcome: 'ERROR', message: expect.stringContaining('longer than its time budget (2 s)') });
+      expect(outcome(runaway)).toMatchObject({ outcome: 'ERROR', message: expect.stringMatching(/Out of Memory|time budget/) });
+      // And the connection still answers after an interrupt.
+      expect(await db.all('SELECT count(*) AS n FROM __batch')).toEqual([{ n: 1 }]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the locked engine', () => {
+  it('reads the views created before the lock, writes only into its folders, and refuses every change of configuration', async () => {
+    const db = await Duck.open({ memoryLimit: '256MB', threads: 2 });
+    try {
+      const file = join(dir, 'view.parquet');
+      await db.run(`COPY (SELECT 42 AS answer) TO '${file}' (FORMAT parquet)`);
+      await db.run(`CREATE VIEW v AS SELECT * FROM read_parquet('${file}')`);
+      const out = await mkdtemp(join(dir, 'out-'));
+      await db.lockdown({ readable: [file], writable: [out], timeoutMs: 60_000 });
+      // DuckDB 1.5 opens a view's file when the view is queried: allowed_paths is what keeps it readable.
+      expect(await db.all('SELECT answer FROM v')).toEqual([{ answer: 42 }]);
+      await expect(db.all(`SELECT * FROM read_csv('${dir}/secret.csv')`)).rejects.toThrow(/disabled by configuration/);
+      await db.run(`COPY (SELECT 1 AS x) TO '${out}/ok.parquet' (FORMAT parquet)`);
+      expect(existsSync(join(out, 'ok.parquet'))).toBe(true);
+      await expect(db.run(`COPY (SELECT 1 AS x) TO '${dir}/not-ok.csv'`)).rejects.toThrow(/disabled by configuration/);
+      expect(existsSync(join(dir, 'not-ok.csv'))).toBe(false);
+      for (const change of ["SET memory_limit = '10GB'", 'SET threads = 64', "SET allowed_directories = ['/']", 'SET enable_external_access = true', 'RESET lock_configuration']) {
+        await expect(db.run(change), change).rejects.toThrow(/locked|Cannot change|Cannot enable/);
+      }
+      await expect(db.run(`ATTACH '${dir}/x.db' AS x`)).rejects.toThrow(/disabled by configuration/);
+      expect(await db.all(`SELECT current_setting('threads') AS t, current_setting('memory_limit') AS m`)).toEqual([{ t: 2, m: '244.1 MiB' }]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('what the vetting lets through', () => {
+  it('SELECTs over primary and declared references with CTEs, joins, subqueries, windows, set operations and the listed functions', async () => {
+    const relations = ({ catalog, schema, table }: { catalog: string; schema: string; table: string }) =>
+      (!catalog && !schema && ['primary', 'customers'].includes(table.toLowerCase()) ? undefined : { message: `no ${table}`, fix: '' });
+    const statements = [
+      'select count(*) from "primary"',
+      'select count(*) from "primary" -- the batch',
+      'with big as (select * from "primary" where amount > 10), bigger as (select * from big where amount > 100) select count(*) from bigger',
+      'select count(*) from "primary" p join customers c on p.customer_id = c.id where c.region in (\'eu\', \'us\')',
+      'select sum(case when status = \'NEW\' then 1 else 0 end) from "primary" where id in (select id from customers)',
+      'select max(n) from (select row_number() over (partition by status order by amount) as n from "primary") t',
+      'select count(*) from (select id from "primary" union all select id from customers)',
+      'select count(*) from "primary" where coalesce(lower(trim(status)), \'\') ~~ \'n%\' and amount between 0 and 10 and created_at >= date \'2025-01-01\'',
+      'select avg(cast(amount as double)) / nullif(count(*), 0) from "primary" /* ratio */',
+    ];
+    const conditions = ["status <> 'CANCELLED'", 'amount > 0 AND (status IS NULL OR length(status) = 3)', "lower(s) LIKE 'a%' /* prefix */", 'id NOT IN (1, 2, 3)'];
+    await withBinder(async (db) => {
+      for (const sql of statements) expect((await vetQuery(db, sql, relations)).findings, sql).toEqual([]);
+      for (const sql of conditions) expect((await vetCondition(db, sql)).findings, sql).toEqual([]);
+    });
+  });
+});
+
+describe('gold SQL', () => {
+  let lake: TestLake | undefined;
+  afterAll(() => lake?.cleanup());
+
+  it('is refused by strata check and gets no plan; a plan whose SQL was changed after the check is refused before it runs', async () => {
+    const gold = (sql: string) => `gold:\n  - table: by_status\n    refresh: full\n    sql: |\n      ${sql.split('\n').join('\n      ')}\n`;
+    const bad = `SELECT status, count(*) AS n\n  FROM silver.orders, read_text('${dir}/secret.csv')\nGROUP BY 1`;
+    const text = ordersSchema({ extra: gold(bad) });
+    const project = await checkProjectAsync([{ file: 'schemas/orders.yaml', text }]);
+    const line = text.split('\n').findIndex((l) => l.includes('read_text')) + 1;
+    expect(project.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)).toEqual([
+      `${line}:${text.split('\n')[line - 1]!.indexOf('read_text') + 1}: gold table by_status: read_text() is a table function: user SQL reads no files, URLs or engine state`,
+    ]);
+
+    lake = await makeLake({ orders: ordersSchema({ extra: gold('SELECT status, count(*) AS n FROM silver.orders GROUP BY 1') }) });
+    expect((await lake.ingest('orders', await lake.file('o.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record.status).toBe('SUCCEEDED');
+    const plan = lake.ctx.gold.get('by_status');
+    plan.sql = `SELECT status, count(*) AS n FROM silver.orders, read_text('${dir}/secret.csv') GROUP BY 1`;
+    await expect(refreshGold(lake.ctx, { table: 'by_status', dataset: 'orders', runId: 'r-forged', now: '2025-06-15T00:00:00Z', partitions: [] }))
+      .rejects.toThrow(/gold table by_status: its SQL is refused: read_text\(\) is a table function/);
+  });
+});
