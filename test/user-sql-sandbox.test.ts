@@ -16,7 +16,7 @@ import { checkProjectAsync } from '../core/project.ts';
 import { compileRules } from '../core/dqdl/compile.ts';
 import { interpretResults } from '../core/dqdl/interpret.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
-import type { QueryOutput, RuleContext, SqlVerdicts } from '../core/dqdl/types.ts';
+import type { QueryOutput, RuleContext, RuleResult, SqlVerdicts } from '../core/dqdl/types.ts';
 import { withBinder } from '../core/sql/binder.ts';
 import { userSqlMessage } from '../core/sql/engine-message.ts';
 import { vetCondition, vetQuery } from '../core/sql/sandbox.ts';
@@ -169,7 +169,7 @@ describe('a payload that reaches the engine (the parser\'s vetting bypassed too)
       const runaway = 'CustomSql "with recursive r(s) as (select \'x\' union all select s || s from r) select count(*) from r" > 0';
       const rules = parseRules([...payloads.map((p) => p.rule), runaway]).rules;
       const ctx: RuleContext = { dialect: 'duckdb', batch: '__batch', columns: await db.columns('__batch'), now: '2025-06-15T00:00:00Z', sql: allowAll };
-      const results = [];
+      const results: RuleResult[] = [];
       const started = Date.now();
       for (const rule of rules) { // one by one: a statement that fails to parse as a whole must not hide the others
         const compiled = compileRules([rule], ctx);
@@ -186,7 +186,9 @@ describe('a payload that reaches the engine (the parser\'s vetting bypassed too)
       for (const p of payloads.filter((x) => /read_|parquet_scan|sniff_csv|glob|secret\.csv|COPY|ATTACH|INSTALL|LOAD/.test(x.rule))) {
         expect(outcome(p.rule)?.outcome, p.rule).toBe('ERROR');
       }
-      expect(outcome(payloads[0]!.rule)?.message).toMatch(/Permission Error|disabled by configuration/);
+      // Text after a ";" never runs: the locked database prepares exactly one statement, and it must be a SELECT.
+      expect(outcome(payloads[0]!.rule)?.message).toContain('Cannot prepare multiple statements at once');
+      expect(outcome(payloads.find((p) => p.rule.includes('read_text'))!.rule)?.message).toMatch(/Cannot access file .*secret\.csv.* disabled by configuration/);
       // The configuration is as it was locked.
       expect(await db.all(`SELECT current_setting('enable_external_access') AS e, current_setting('lock_configuration') AS l`)).toEqual([{ e: false, l: true }]);
       // A recursive CTE that never ends is stopped at its time budget; one that grows hits the memory limit.
@@ -202,6 +204,7 @@ describe('a payload that reaches the engine (the parser\'s vetting bypassed too)
 
 describe('the locked engine', () => {
   it('reads the views created before the lock, writes only into its folders, and refuses every change of configuration', async () => {
+    // Through the raw connection: DuckDB's own lock, without the one-SELECT-at-a-time rule of Duck.run and Duck.all.
     const db = await Duck.open({ memoryLimit: '256MB', threads: 2 });
     try {
       const file = join(dir, 'view.parquet');
@@ -212,14 +215,17 @@ describe('the locked engine', () => {
       // DuckDB 1.5 opens a view's file when the view is queried: allowed_paths is what keeps it readable.
       expect(await db.all('SELECT answer FROM v')).toEqual([{ answer: 42 }]);
       await expect(db.all(`SELECT * FROM read_csv('${dir}/secret.csv')`)).rejects.toThrow(/disabled by configuration/);
-      await db.run(`COPY (SELECT 1 AS x) TO '${out}/ok.parquet' (FORMAT parquet)`);
+      await db.conn.run(`COPY (SELECT 1 AS x) TO '${out}/ok.parquet' (FORMAT parquet)`);
       expect(existsSync(join(out, 'ok.parquet'))).toBe(true);
-      await expect(db.run(`COPY (SELECT 1 AS x) TO '${dir}/not-ok.csv'`)).rejects.toThrow(/disabled by configuration/);
+      await expect(db.conn.run(`COPY (SELECT 1 AS x) TO '${dir}/not-ok.csv'`)).rejects.toThrow(/disabled by configuration/);
       expect(existsSync(join(dir, 'not-ok.csv'))).toBe(false);
       for (const change of ["SET memory_limit = '10GB'", 'SET threads = 64', "SET allowed_directories = ['/']", 'SET enable_external_access = true', 'RESET lock_configuration']) {
-        await expect(db.run(change), change).rejects.toThrow(/locked|Cannot change|Cannot enable/);
+        await expect(db.conn.run(change), change).rejects.toThrow(/locked|Cannot change|Cannot enable/);
+        await expect(db.run(change), change).rejects.toThrow(/runs SELECT statements only; this is a (SET|VARIABLE_SET) statement/);
       }
-      await expect(db.run(`ATTACH '${dir}/x.db' AS x`)).rejects.toThrow(/disabled by configuration/);
+      await expect(db.conn.run(`ATTACH '${dir}/x.db' AS x`)).rejects.toThrow(/disabled by configuration/);
+      await expect(db.run('SELECT 1; SELECT 2')).rejects.toThrow(/Cannot prepare multiple statements/);
+      expect(await db.own(`COPY (SELECT 2 AS x) TO '${out}/own.parquet' (FORMAT parquet)`, 'COPY')).toEqual([{ Count: 1 }]);
       expect(await db.all(`SELECT current_setting('threads') AS t, current_setting('memory_limit') AS m`)).toEqual([{ t: 2, m: '244.1 MiB' }]);
     } finally {
       db.close();

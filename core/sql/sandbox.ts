@@ -151,9 +151,9 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
     if (!('class' in n) && 'sample' in n && 'alias' in n) { tableRef(n, scope); return; }
     if (n.class === 'FUNCTION' || n.class === 'WINDOW') {
       const name = String(n.function_name ?? '');
+      // Judged by name alone: the parser itself qualifies some (TRIM(...) is main.trim), and SELECT defines none.
       const refusal = functionRefusal(name);
       if (refusal) add(n, refusal.message, refusal.fix);
-      else if (n.schema || n.catalog) add(n, `${n.catalog ? `${n.catalog}.` : ''}${n.schema ? `${n.schema}.` : ''}${name}(): functions are called by their plain name`, `write ${name}(...)`);
     }
     if (n.class === 'LAMBDA') add(n, 'lambda expressions are not allowed (no function on the list takes one)', 'write the expression without ->');
     for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x, scope);

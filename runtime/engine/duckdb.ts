@@ -2,8 +2,9 @@
 // spill to a temp folder). Everything row-shaped happens inside it; JavaScript only sees summaries.
 // A database that runs user-written SQL (quality gates, gold refreshes) is opened on its own with a thread budget
 // (withUserSqlDuck) and locked once its views exist (Duck.lockdown): only the files it was given are readable, only
-// its output folder writable, configuration locked, each statement interrupted past its time budget.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+// its output folder writable, configuration locked, one statement at a time (a SELECT, unless strata's own: own()),
+// each interrupted past its time budget.
+import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,7 @@ export class Duck {
   private readonly session: string | undefined;
   /** Set by lockdown: statements past it are interrupted. */
   private timeoutMs: number | undefined;
+  private locked = false;
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, session?: string) {
     this.instance = instance;
@@ -108,13 +110,43 @@ export class Duck {
     return new Duck(instance, conn);
   }
 
+  /** Run SQL (on a locked database: exactly one SELECT). */
   async run(sql: string): Promise<void> {
-    await this.timed(() => this.conn.run(sql));
+    if (this.locked) await this.single(sql, [StatementType.SELECT]);
+    else await this.timed(() => this.conn.run(sql));
   }
 
+  /** Rows of SQL (on a locked database: exactly one SELECT). */
   async all<T extends object = Row>(sql: string): Promise<T[]> {
-    const reader = await this.timed(() => this.conn.runAndReadAll(sql));
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
     return reader.getRowObjectsJS().map((r) => plain(r) as T);
+  }
+
+  /**
+   * On a locked database, one of strata's own statements that is not a SELECT — the CREATE of a table from user SQL,
+   * the COPY of a result into the output folder: exactly one statement, of that kind. Its rows (COPY's RETURN_STATS).
+   */
+  async own<T extends object = Row>(sql: string, kind: 'CREATE' | 'COPY'): Promise<T[]> {
+    const reader = await this.single(sql, [StatementType[kind]]);
+    return reader.getRowObjectsJS().map((r) => plain(r) as T);
+  }
+
+  /**
+   * Exactly one statement, of one of these kinds: DuckDB prepares one statement or refuses, so text spliced after a
+   * ";" never runs, and a COPY, ATTACH, SET, PRAGMA, INSTALL or LOAD is not a SELECT.
+   */
+  private async single(sql: string, kinds: readonly StatementType[]): Promise<DuckDBResultReader> {
+    return this.timed(async () => {
+      const prepared = await this.conn.prepare(sql);
+      try {
+        if (!kinds.includes(prepared.statementType)) {
+          throw new StrataError(ERRORS.InvalidInput, `a locked database runs ${kinds.map((k) => StatementType[k]).join(' or ')} statements only; this is a ${StatementType[prepared.statementType]} statement`);
+        }
+        return await prepared.runAndReadAll();
+      } finally {
+        prepared.destroySync();
+      }
+    });
   }
 
   /**
@@ -122,7 +154,8 @@ export class Duck {
    * view is queried, and with external access off only allowed_paths / allowed_directories can be opened: so the
    * readable files are listed exactly, the writable folders too, then external access goes off (no file, URL,
    * extension or attached database beyond those) and the configuration is locked (no SET, RESET or PRAGMA can undo
-   * any of it, nor change the memory limit or threads set at open). Irreversible; only on a database of its own.
+   * any of it, nor change the memory limit or threads set at open). From then on statements run one at a time, a
+   * SELECT unless own() says otherwise. Irreversible; only on a database of its own.
    */
   async lockdown(l: Lockdown): Promise<void> {
     if (this.session) throw new Error('a session of a shared instance cannot be locked: open a database of its own (withUserSqlDuck)');
@@ -130,6 +163,7 @@ export class Duck {
     await this.run(`SET allowed_paths = ${list(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
     await this.run('SET enable_external_access = false; SET lock_configuration = true');
     this.timeoutMs = l.timeoutMs;
+    this.locked = true;
   }
 
   /** Run a statement within the time budget, if there is one: past it, the connection is interrupted. */

@@ -185,7 +185,7 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
     : '';
   const compute = `CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM ${subquery(plan.sql)} AS __gold${filter}`;
   try {
-    await db.run(compute);
+    await db.own(compute, 'CREATE');
   } catch (e) {
     // Into the run record: the engine's message without the values it quotes.
     throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${userSqlMessage(e, compute)}`);
@@ -199,7 +199,7 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
     : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(dir, 'data'), { recursive: true });
-  const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(`COPY gold_batch TO ${pathLit(target)} (${opts})`);
+  const stats = await db.own<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(`COPY gold_batch TO ${pathLit(target)} (${opts})`, 'COPY');
   const files = stats.filter((s) => Number(s.count) > 0 || !parts.length).map((s) => {
     const keys = new Map((Array.isArray(s.partition_keys) ? s.partition_keys : []).map((e: any) => [String(e.key), e.value === null || e.value === undefined ? null : String(e.value)]));
     return { file: s.filename.slice(dir.length + 1), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: plan.partitionBy.map((n) => keys.get(n) ?? null) };
