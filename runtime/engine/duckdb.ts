@@ -226,8 +226,17 @@ export const USER_SQL_THREADS = Math.max(1, Math.min(4, availableParallelism()))
  * DuckOptions and a thread budget. `fn` creates its views, locks, then runs the SQL.
  */
 export async function withUserSqlDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
-  return withDuck(fn, { ...opts, threads: opts.threads ?? USER_SQL_THREADS });
+  const o = { ...opts, threads: opts.threads ?? USER_SQL_THREADS };
+  const key = JSON.stringify([o.memoryLimit, o.threads, o.tempDirectory]);
+  // Opening a database costs as much as an incremental gold refresh's own work, and a locked one cannot be reused:
+  // so the next one is opened (asynchronously, off the event loop) while this one works.
+  const mine = spare?.key === key ? spare.db : Duck.open(o);
+  spare = { key, db: Duck.open(o) };
+  spare.db.catch(() => { spare = undefined; });
+  return (await mine).use(fn);
 }
+
+let spare: { key: string; db: Promise<Duck> } | undefined;
 
 /** Time budget of one user-SQL statement: DuckOptions.statementTimeoutMs, else the Lambda timeout (default 900 s). */
 export function statementBudgetMs(opts: DuckOptions | undefined, lambdaTimeoutSeconds: number | undefined): number {
