@@ -63,3 +63,13 @@ export type Rule = LeafRule | CompositeRule;
 export function leaves(rule: Rule): LeafRule[] {
   return rule.kind === 'rule' ? [rule] : rule.operands.flatMap(leaves);
 }
+
+/** Datasets a ruleset declares as references: ReferentialIntegrity "col" "dataset.col", RowCountMatch "dataset". */
+export function declaredReferences(rules: readonly Rule[]): string[] {
+  const out = new Set<string>();
+  for (const leaf of rules.flatMap(leaves)) {
+    const ref = leaf.type === 'ReferentialIntegrity' ? leaf.params[1]?.split('.')[0] : leaf.type === 'RowCountMatch' ? leaf.params[0] : undefined;
+    if (ref?.trim()) out.add(ref.trim());
+  }
+  return [...out];
+}

@@ -6,23 +6,13 @@
 //   * both call only functions on the allow-list (core/sql/functions.ts).
 // The verdicts go into RuleContext.sql: compileRules splices no rule SQL without a clean one. `strata check` reports
 // the findings at the rule's position; at run time a rule refused here is an ERROR and nothing of it runs.
-import { leaves, type LeafRule, type Rule } from './ast.ts';
+import { declaredReferences, leaves, type LeafRule, type Rule } from './ast.ts';
 import { compileRules } from './compile.ts';
 import { boundStatement } from './custom-sql.ts';
 import { rawOffset } from './lexer.ts';
 import type { CompiledRuleset, RuleContext, SqlVerdict, SqlVerdicts } from './types.ts';
 import type { SqlSession } from '../sql/binder.ts';
 import { vetCondition, vetQuery, type SqlFinding } from '../sql/sandbox.ts';
-
-/** Datasets a ruleset declares as references: ReferentialIntegrity "col" "dataset.col", RowCountMatch "dataset". */
-export function declaredReferences(rules: readonly Rule[]): string[] {
-  const out = new Set<string>();
-  for (const leaf of rules.flatMap(leaves)) {
-    const ref = leaf.type === 'ReferentialIntegrity' ? leaf.params[1]?.split('.')[0] : leaf.type === 'RowCountMatch' ? leaf.params[0] : undefined;
-    if (ref?.trim()) out.add(ref.trim());
-  }
-  return [...out];
-}
 
 export interface RuleSqlFinding extends SqlFinding {
   rule: LeafRule;

@@ -11,7 +11,7 @@
 //   copy    → read on the source, write on the target (server-side copies)
 // plus the lake key for every S3 access (SSE-KMS with bucket keys): kms:Decrypt to read, kms:GenerateDataKey to write.
 import { parseRules } from '../dqdl/parse.ts';
-import { leaves } from '../dqdl/ast.ts';
+import { declaredReferences } from '../dqdl/ast.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
 import { goldSet } from './sets.ts';
 import { hasRules, type RuleList } from '../schema/model.ts';
@@ -202,13 +202,7 @@ export function triggerAccess(): AccessStatement[] {
 
 /** Datasets other than `self` that quality rules read: ReferentialIntegrity "col" "dataset.col", RowCountMatch "dataset". */
 export function referencedDatasets(rules: RuleList, self: string): string[] {
-  const { rules: parsed } = parseRules([...rules.halt, ...rules.warn]);
-  const out: string[] = [];
-  for (const leaf of parsed.flatMap(leaves)) {
-    const ref = leaf.type === 'ReferentialIntegrity' ? leaf.params[1]?.split('.')[0] : leaf.type === 'RowCountMatch' ? leaf.params[0] : undefined;
-    if (ref && ref !== self) out.push(ref.trim());
-  }
-  return unique(out);
+  return declaredReferences(parseRules([...rules.halt, ...rules.warn]).rules).filter((ds) => ds !== self);
 }
 
 /** Grants → statements: one per kind of action on one location, listings apart, the key last. */

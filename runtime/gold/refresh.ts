@@ -57,7 +57,8 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   const parts = new Map<string, PartitionVersion[]>();
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
-  // One DuckDB session for the whole refresh, on the process's shared instance (opening an instance costs 10–20 ms).
+  // A session on the process's shared instance plans the refresh (vetting, partition values; opening an instance
+  // costs 10–20 ms); the SQL itself runs in a locked database of its own (computeOnDuckDB), or in Athena.
   const out: Written = await withDuckSession(async (db) => {
     // The check analyzeGold made, made again before any of the SQL runs.
     const refused = await vetGoldPlan(db, plan);
