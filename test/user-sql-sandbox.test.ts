@@ -233,6 +233,40 @@ describe('the locked engine', () => {
   });
 });
 
+describe('the shared instance locked to a folder (gold refreshes)', () => {
+  it('serves sessions that read and write only under its folder, one SELECT at a time, and cannot be unlocked', async () => {
+    const root = await mkdtemp(join(dir, 'lake-'));
+    const file = join(root, 'silver.parquet');
+    await (await Duck.open()).use((db) => db.run(`COPY (SELECT 7 AS n) TO '${file}' (FORMAT parquet)`));
+    const session = async () => {
+      const db = await Duck.lockedSession(root, { memoryLimit: '128MB', threads: 1 });
+      await db.run(`CREATE VIEW v AS SELECT * FROM read_parquet('${file}')`);
+      await db.lockdown({ readable: [file], writable: [root], timeoutMs: 60_000 });
+      return db;
+    };
+    const db = await session();
+    try {
+      expect(await db.all('SELECT n FROM v')).toEqual([{ n: 7 }]);
+      await expect(db.all(`SELECT * FROM read_csv('${dir}/secret.csv')`)).rejects.toThrow(/disabled by configuration/);
+      await expect(db.conn.run(`COPY (SELECT 1 AS x) TO '${dir}/outside.csv'`)).rejects.toThrow(/disabled by configuration/);
+      await expect(db.conn.run('SET enable_external_access = true')).rejects.toThrow(/Cannot enable|locked/);
+      await expect(db.run('SELECT 1; SELECT 2')).rejects.toThrow(/Cannot prepare multiple statements/);
+      expect(await db.own(`COPY (SELECT 1 AS x) TO '${root}/inside.parquet' (FORMAT parquet)`, 'COPY')).toEqual([{ Count: 1 }]);
+      // A second session shares the instance, and sees nothing of the first one's database.
+      const other = await session();
+      try {
+        expect(await other.all(`SELECT current_setting('enable_external_access') AS e, current_setting('TimeZone') AS tz`)).toEqual([{ e: false, tz: 'UTC' }]);
+      } finally {
+        await other.release();
+      }
+      await expect(db.lockdown({ readable: [`${dir}/secret.csv`], timeoutMs: 1 })).rejects.toThrow(/outside/);
+    } finally {
+      await db.release();
+    }
+    expect(readdirSync(dir).filter((f) => f.startsWith('outside'))).toEqual([]);
+  });
+});
+
 describe('what the vetting lets through', () => {
   it('SELECTs over primary and declared references with CTEs, joins, subqueries, windows, set operations and the listed functions', async () => {
     const relations = ({ catalog, schema, table }: { catalog: string; schema: string; table: string }) =>

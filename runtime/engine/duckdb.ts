@@ -27,8 +27,8 @@ export interface DuckOptions {
    */
   unavailable?: string;
   /**
-   * Time budget of one user-SQL statement, in ms (a locked database interrupts it after). Default: the dataset's
-   * Lambda timeout (statementBudgetMs), so what would time out in AWS stops locally too.
+   * Time budget of one user-SQL statement, in ms (a locked database interrupts it after). Default: the step's
+   * function timeout (core/plan/sizing.ts; statementBudgetMs), so what would time out in AWS stops locally too.
    */
   statementTimeoutMs?: number;
 }
@@ -53,11 +53,14 @@ export class Duck {
   /** Set by lockdown: statements past it are interrupted. */
   private timeoutMs: number | undefined;
   private locked = false;
+  /** A session of an instance locked to this folder (Duck.lockedSession), and that instance's bookkeeping. */
+  private readonly lockedTo: { root: string; entry: LockedInstance } | undefined;
 
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, session?: string) {
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, session?: string, lockedTo?: { root: string; entry: LockedInstance }) {
     this.instance = instance;
     this.conn = conn;
     this.session = session;
+    this.lockedTo = lockedTo;
   }
 
   /**
@@ -88,6 +91,58 @@ export class Duck {
       throw e;
     }
     return new Duck(await instance, conn, name);
+  }
+
+  /**
+   * A session for user SQL on this process's shared instance locked to the folder `root`: that instance reads and
+   * writes nothing outside root (allowed_directories), has external access off and its configuration locked, all set
+   * when it was created, since a lock cannot be undone (so an instance serves one root; the two most recent are
+   * kept). It costs what a session costs (~1 ms) where a locked database of its own costs an instance (10–20 ms),
+   * for the steps that run often and must stay light (gold refreshes). lockdown() then starts the one-statement
+   * rule and the time budget, as on a database of its own.
+   */
+  static async lockedSession(root: string, opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
+    if (opts.unavailable) throw new Error(opts.unavailable);
+    const dir = root.endsWith('/') ? root : `${root}/`;
+    const key = JSON.stringify([dir, opts.memoryLimit, opts.threads, opts.tempDirectory]);
+    let entry = lockedInstances.get(key);
+    if (!entry) {
+      const instance = Duck.open(opts).then(async (d) => {
+        await d.run(`SET GLOBAL TimeZone = 'UTC'; SET GLOBAL enable_external_file_cache = false; SET allowed_paths = []::VARCHAR[]; SET allowed_directories = [${str(dir)}]`);
+        await d.run('SET enable_external_access = false; SET lock_configuration = true');
+        d.conn.closeSync(); // the instance lives on, for sessions
+        return d.instance;
+      });
+      entry = { instance, sessions: 0 };
+      lockedInstances.set(key, entry);
+      instance.catch(() => lockedInstances.delete(key));
+      // Keep the two most recent roots; an older idle instance is closed (a busy one when its last session ends).
+      for (const [k, e] of [...lockedInstances].slice(0, -2)) {
+        lockedInstances.delete(k);
+        e.retired = true;
+        if (!e.sessions) void e.instance.then((i) => i.closeSync(), () => undefined);
+      }
+    }
+    entry.sessions++;
+    try {
+      const conn = await (await entry.instance).connect();
+      const name = `session_${++sessions}`;
+      try {
+        await conn.run(`ATTACH ':memory:' AS ${name}; USE ${name}`);
+      } catch (e) {
+        conn.closeSync();
+        throw e;
+      }
+      return new Duck(await entry.instance, conn, name, { root: dir, entry });
+    } catch (e) {
+      Duck.leave(entry);
+      throw e;
+    }
+  }
+
+  private static leave(entry: LockedInstance): void {
+    entry.sessions--;
+    if (entry.retired && !entry.sessions) void entry.instance.then((i) => i.closeSync(), () => undefined);
   }
 
   static async open(opts: DuckOptions = {}): Promise<Duck> {
@@ -158,6 +213,14 @@ export class Duck {
    * SELECT unless own() says otherwise. Irreversible; only on a database of its own.
    */
   async lockdown(l: Lockdown): Promise<void> {
+    if (this.lockedTo) {
+      // The instance is locked already, to its root: what this unit of work touches must lie under it.
+      const outside = [...l.readable, ...(l.writable ?? [])].find((p) => !`${p}/`.startsWith(this.lockedTo!.root));
+      if (outside !== undefined) throw new Error(`${outside} is outside ${this.lockedTo.root}, the folder this session's instance is locked to`);
+      this.timeoutMs = l.timeoutMs;
+      this.locked = true;
+      return;
+    }
     if (this.session) throw new Error('a session of a shared instance cannot be locked: open a database of its own (withUserSqlDuck)');
     const list = (xs: readonly string[]) => `[${xs.map(str).join(', ')}]::VARCHAR[]`;
     await this.run(`SET allowed_paths = ${list(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
@@ -207,6 +270,7 @@ export class Duck {
     if (!this.session) return this.close();
     try { await this.conn.run(`USE memory; DETACH ${this.session}`); } catch { /* closing anyway */ }
     try { this.conn.closeSync(); } catch { /* already closed */ }
+    if (this.lockedTo) Duck.leave(this.lockedTo.entry);
   }
 
   async use<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
@@ -226,6 +290,7 @@ export const USER_SQL_THREADS = Math.max(1, Math.min(4, availableParallelism()))
  * DuckOptions and a thread budget. `fn` creates its views, locks, then runs the SQL.
  */
 export async function withUserSqlDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
+  if (opts.unavailable) throw new Error(opts.unavailable);
   const o = { ...opts, threads: opts.threads ?? USER_SQL_THREADS };
   const key = JSON.stringify([o.memoryLimit, o.threads, o.tempDirectory]);
   // Opening a database costs as much as an incremental gold refresh's own work, and a locked one cannot be reused:
@@ -238,9 +303,39 @@ export async function withUserSqlDuck<T>(fn: (db: Duck) => Promise<T>, opts: Duc
 
 let spare: { key: string; db: Promise<Duck> } | undefined;
 
-/** Time budget of one user-SQL statement: DuckOptions.statementTimeoutMs, else the Lambda timeout (default 900 s). */
-export function statementBudgetMs(opts: DuckOptions | undefined, lambdaTimeoutSeconds: number | undefined): number {
-  return opts?.statementTimeoutMs ?? (lambdaTimeoutSeconds ?? 900) * 1000;
+/**
+ * User SQL over these files (read, or written under a folder among them) in a locked session: on the shared instance
+ * locked to their common folder (Duck.lockedSession), or, when they share none but "/", a database of its own.
+ */
+export async function withUserSqlSession<T>(paths: readonly string[], fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
+  const root = commonFolder(paths);
+  if (!root) return withUserSqlDuck(fn, opts);
+  return (await Duck.lockedSession(root, { ...opts, threads: opts.threads ?? USER_SQL_THREADS })).use(fn);
+}
+
+/** The deepest folder holding every path ("/a/b/x", "/a/c" → "/a"), or undefined for none but "/". */
+export function commonFolder(paths: readonly string[]): string | undefined {
+  const split = paths.map((p) => p.split('/').slice(0, -1));
+  if (!split.length) return undefined;
+  let n = 0;
+  while (split.every((s) => s[n] !== undefined && s[n] === split[0]![n])) n++;
+  const root = split[0]!.slice(0, n).join('/');
+  return root && root !== '' ? root : undefined;
+}
+
+interface LockedInstance {
+  instance: Promise<DuckDBInstance>;
+  /** Sessions open on it. */
+  sessions: number;
+  /** Out of the cache: closed when its last session ends. */
+  retired?: boolean;
+}
+
+const lockedInstances = new Map<string, LockedInstance>();
+
+/** Time budget of one user-SQL statement: DuckOptions.statementTimeoutMs, else the step's function timeout. */
+export function statementBudgetMs(opts: DuckOptions | undefined, functionTimeoutSeconds: number): number {
+  return opts?.statementTimeoutMs ?? functionTimeoutSeconds * 1000;
 }
 
 /** withDuck on a session of the shared instance (Duck.session): for steps run many times in one process. */

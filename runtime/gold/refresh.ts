@@ -5,12 +5,13 @@
 // Incremental refresh recomputes only the gold partitions fed by the silver partitions this run changed: their
 // values come from partition metadata, and only the silver partitions feeding them are read.
 import { join } from 'node:path';
-import { withDuckSession, withUserSqlDuck, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
+import { withDuckSession, withUserSqlSession, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { userSqlMessage } from '../../core/sql/engine-message.ts';
 import { subquery } from '../../core/sql/sandbox.ts';
 import { createView } from '../engine/views.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { stepSizing } from '../../core/plan/sizing.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
@@ -58,7 +59,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
   // A session on the process's shared instance plans the refresh (vetting, partition values; opening an instance
-  // costs 10–20 ms); the SQL itself runs in a locked database of its own (computeOnDuckDB), or in Athena.
+  // costs 10–20 ms); the SQL itself runs in a locked session (computeOnDuckDB), or in Athena.
   const out: Written = await withDuckSession(async (db) => {
     // The check analyzeGold made, made again before any of the SQL runs.
     const refused = await vetGoldPlan(db, plan);
@@ -82,13 +83,14 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
   }
 
-  // The gold SQL and its gate run in a database of their own, locked once the views exist: it reads only the files
-  // the refresh reads, and writes only into the staging folder.
+  // The gold SQL and its gate run in a locked session: on the shared instance locked to the folder holding the files
+  // the refresh reads and the staging folder it writes (the lake locally, the download folder in AWS), one SELECT at
+  // a time under a time budget; only strata's own CREATE and COPY write, into the staging folder.
   async function computeOnDuckDB(): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
     const computed = await storage.withLocalFiles(keys, (paths) => {
       const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
-      return storage.writeTree(stagingPrefix, (dir) => withUserSqlDuck(async (db) => {
+      return storage.writeTree(stagingPrefix, (dir) => withUserSqlSession([...paths, dir], async (db) => {
         await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
         for (const [ds, ps] of parts) {
           const d = ctx.plans.get(ds);
@@ -99,7 +101,7 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
           const ps = Object.values(m.partitions);
           await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
         }
-        await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, ctx.plans.get(input.dataset).lambda.timeoutSeconds) });
+        await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds) });
         const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
       }, ctx.duck));

@@ -7,6 +7,7 @@ import { createView } from '../engine/views.ts';
 import { pathLit, statementBudgetMs, withDuck, withUserSqlDuck } from '../engine/duckdb.ts';
 import { ERRORS } from '../../core/errors.ts';
 import { referencedDatasets } from '../../core/plan/access.ts';
+import { stepSizing } from '../../core/plan/sizing.ts';
 import { QUARANTINE_COLUMNS } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { evaluateGate, type RecordedGate } from '../quality/evaluate-gate.ts';
@@ -46,7 +47,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
     if (refs.length) await db.run('CREATE SCHEMA silver');
     for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
     // The rules are user SQL: from here on the database reads only these files and writes nothing.
-    await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, plan.lambda.timeoutSeconds) });
+    await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds) });
     return evaluateGate((sql) => db.all(sql), {
       storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
       runId: input.runId, startedAt: input.startedAt, now: input.now,
