@@ -7,8 +7,8 @@
 //   * it reads only the relations it is given (and its own CTEs, in their scope): no table function (read_*, glob,
 //     query_table, …), no file or URL as a table, no other schema or catalog, no recursive CTE;
 //   * it calls only functions on the allow-list (core/sql/functions.ts).
-// The engine is locked as well (runtime/engine/duckdb.ts: external access off, configuration locked, budgets); this
-// is the first wall, and the one that gives `strata check` a position to report.
+// The engine is locked as well (runtime/engine/duckdb.ts: files limited, external access off, configuration locked,
+// one SELECT at a time, budgets); this is the first wall, and the one that gives `strata check` a position to report.
 import type { SqlSession } from './binder.ts';
 import { functionRefusal } from './functions.ts';
 import { str } from './quote.ts';
