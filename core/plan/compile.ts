@@ -81,8 +81,8 @@ export function compile(spec: DatasetSpec): DatasetPlan {
   const validation: ValidationPlan = {
     fields,
     sourceKind,
-    typedSql: typedSelect({ columns, kind: sourceKind, relation: '__src', fieldRef: (f) => ident(f), rawExpr: 'to_json(__src)' }),
-    reasonsSql: reasonsExpr(columns),
+    typedSql: typedSelect({ columns, kind: sourceKind, relation: '__src', fieldRef: (f) => ident(f), rawExpr: 'to_json(__src)', partitions }),
+    reasonsSql: reasonsExpr(columns, partitions),
     silverSelect: [...columns.map((c) => ident(c.name)), ...partitions.map((p) => `${p.duckdb} AS ${ident(p.name)}`)].join(', '),
   };
 

@@ -2,7 +2,7 @@
 // Values are strings for time transforms (Athena's advice for partition keys) and the column's own type for identity.
 import type { ColumnSpec, PartitionSpec, Transform } from '../schema/model.ts';
 import { duckdbType, glueType, type LogicalType } from '../schema/types.ts';
-import { ident } from '../sql/quote.ts';
+import { ident, str } from '../sql/quote.ts';
 
 export interface PlannedPartition {
   name: string;
@@ -70,4 +70,70 @@ export function parsePartitionPath(path: string): Array<[string, string | null]>
     const eq = seg.indexOf('=');
     return [seg.slice(0, eq), unescapePartitionValue(seg.slice(eq + 1))];
   });
+}
+
+/** Longest file or folder name local file systems allow (NAME_MAX of ext4, XFS, APFS, NTFS), in bytes. */
+export const MAX_NAME_BYTES = 255;
+/** Staging names a partition folder `__p_<name>=<value>` (runtime/ingest/validate-file.ts): those 4 bytes must fit too. */
+const STAGING_NAME_BYTES = 4;
+/**
+ * What the partition folders of one row may take of an S3 key (at most 1024 bytes): the other 256 hold the lake's
+ * location prefix, the layer and table (silver/<dataset>/), the version folder (v-<run id>-<attempt>/, 31 bytes) and
+ * the file name (part-<run id>-<n>.parquet, up to 45).
+ */
+export const MAX_PARTITION_PATH_BYTES = 768;
+
+/** One way a partition value cannot name a folder: NULL-safe SQL over the typed row, the value shown, the message. */
+export interface PartitionValueProblem {
+  partition: PlannedPartition;
+  when: string;
+  value: string;
+  message: string;
+}
+
+/** Bytes of `v` once percent-encoded by escapePartitionValue: every byte outside [A-Za-z0-9._-] takes three. */
+const encodedBytes = (v: string) => `(strlen(${v}) + 2 * (strlen(${v}) - strlen(regexp_replace(${v}, '[^A-Za-z0-9._-]', '', 'g'))))`;
+
+/**
+ * Why a row's partition values cannot be folder names, as SQL predicates over the typed row (DuckDB). Only identity
+ * partitions of string columns can fail: time transforms, years and the text of numbers, dates and timestamps are
+ * short and printable. A value fails when it holds a control character (U+0000-U+001F, U+007F: invisible in folder
+ * names, S3 keys and query output, and NUL ends strings in many tools), when it is Hive's folder name for NULL
+ * (`__HIVE_DEFAULT_PARTITION__`: it would share the NULL partition's folder), when its folder name `name=value`
+ * (percent-encoded, as Hive and DuckDB write it) exceeds MAX_NAME_BYTES with staging's prefix, or when the row's
+ * partition folders together exceed MAX_PARTITION_PATH_BYTES of an S3 key.
+ */
+export function partitionValueProblems(partitions: readonly PlannedPartition[]): PartitionValueProblem[] {
+  const strings = partitions.filter((p) => p.transform === 'identity' && p.type.name === 'string');
+  const out: PartitionValueProblem[] = [];
+  const folderLimit = MAX_NAME_BYTES - STAGING_NAME_BYTES;
+  for (const p of strings) {
+    const v = p.duckdb;
+    const label = str(`partition ${p.name}: `);
+    const json = `CAST(to_json(${v}) AS VARCHAR)`;
+    out.push({
+      partition: p, when: `coalesce(regexp_matches(${v}, '[\\x00-\\x1f\\x7f]'), false)`, value: `left(${json}, 200)`,
+      message: `${label} || left(${json}, 200) || ' has a control character (U+0000-U+001F or U+007F), which a partition value cannot hold'`,
+    });
+    out.push({
+      partition: p, when: `coalesce(${v} = ${str(HIVE_NULL)}, false)`, value: `${v}`,
+      message: `${label} || ${str(`"${HIVE_NULL}" is the folder name Hive gives NULL; as a value it would share the NULL partition's folder`)}`,
+    });
+    const bytes = `(${Buffer.byteLength(p.name) + 1} + ${encodedBytes(v)})`;
+    out.push({
+      partition: p, when: `coalesce(${bytes} > ${folderLimit}, false)`, value: `left(${v}, 200)`,
+      message: `${label} || 'the value (' || length(${v}) || ' characters) makes a folder name of ' || ${bytes} || ${str(` bytes percent-encoded; at most ${folderLimit} fit (folder names hold ${MAX_NAME_BYTES} bytes)`)}`,
+    });
+  }
+  if (strings.length > 1) {
+    // Other partitions' folders are short (<= 30 bytes): counting them at that bound keeps the check one expression.
+    const fixed = partitions.filter((p) => !strings.includes(p)).reduce((a, p) => a + Buffer.byteLength(p.name) + STAGING_NAME_BYTES + 32, 0);
+    const bytes = `(${fixed} + ${strings.map((p) => `${Buffer.byteLength(p.name) + STAGING_NAME_BYTES + 2} + coalesce(${encodedBytes(p.duckdb)}, ${HIVE_NULL.length})`).join(' + ')})`;
+    const names = strings.map((p) => p.name).join(', ');
+    out.push({
+      partition: strings[0]!, when: `coalesce(${bytes} > ${MAX_PARTITION_PATH_BYTES}, false)`, value: `left(${strings.map((p) => `coalesce(${p.duckdb}, 'NULL')`).join(` || '/' || `)}, 200)`,
+      message: `${str(`partitions ${names}: their folders take `)} || ${bytes} || ${str(` bytes percent-encoded; at most ${MAX_PARTITION_PATH_BYTES} fit in an S3 key (1024 bytes) with the table, version and file names`)}`,
+    });
+  }
+  return out;
 }

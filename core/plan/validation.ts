@@ -4,6 +4,7 @@
 import type { ColumnSpec, SourceFormat } from '../schema/model.ts';
 import { duckdbType, formatType } from '../schema/types.ts';
 import { ident, str } from '../sql/quote.ts';
+import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
 
 /** Text sources hand every field over as VARCHAR; Parquet hands over typed values. */
 export type SourceKind = 'text' | 'typed';
@@ -17,7 +18,7 @@ export const RAW = '__raw';
 
 export interface Failure {
   column: string;
-  rule: 'type' | 'required' | 'allowed' | 'min' | 'max' | 'pattern' | 'maxLength' | 'format';
+  rule: 'type' | 'required' | 'allowed' | 'min' | 'max' | 'pattern' | 'maxLength' | 'format' | 'partition';
   /** true when the row fails; NULL-safe */
   when: string;
   /** SQL producing the offending value as text (for failing rows only) */
@@ -102,6 +103,11 @@ export function failures(col: ColumnSpec, src: string, val: string): Failure[] {
   return out;
 }
 
+/** Partition values that cannot be folder names (core/plan/partitioning.ts), as failures of the row's column. */
+export function partitionFailures(partitions: readonly PlannedPartition[]): Failure[] {
+  return partitionValueProblems(partitions).map((p) => ({ column: p.partition.column, rule: 'partition', when: p.when, value: p.value, message: p.message }));
+}
+
 /** Distinct source fields in column order; a field read by two columns is read once. */
 export function sourceFields(columns: readonly ColumnSpec[]): string[] {
   return [...new Set(columns.map((c) => c.from))];
@@ -121,6 +127,8 @@ export interface TypedSqlInput {
   rawExpr: string;
   /** A record-level error over the relation's columns (STRUCT(rule, "column", message) or NULL), e.g. invalid JSON. */
   recordError?: string;
+  /** The silver partitions: a row whose partition value cannot be a folder name is not valid. */
+  partitions?: readonly PlannedPartition[];
 }
 
 export const ERR_TYPE = 'STRUCT(rule VARCHAR, "column" VARCHAR, message VARCHAR)';
@@ -131,12 +139,12 @@ export const REASON_TYPE = 'STRUCT("column" VARCHAR, rule VARCHAR, "value" VARCH
  * __bad (the source values of the declared fields and the record error) and __raw (the whole record as text).
  * Materialised with CREATE TABLE … AS, the table's rowid is the record index (DuckDB keeps insertion order).
  */
-export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL' }: TypedSqlInput): string {
+export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', partitions = [] }: TypedSqlInput): string {
   const fields = sourceFields(columns);
   const srcOf = (c: ColumnSpec) => slot(fields.indexOf(c.from));
   const refs = fields.map((f, i) => `${fieldRef(f)} AS ${slot(i)}`).join(', ');
   const casts = columns.map((c) => `${castExpr(c, srcOf(c), kind)} AS ${ident(c.name)}`).join(', ');
-  const fails = columns.flatMap((c) => failures(c, srcOf(c), ident(c.name)));
+  const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name))), ...partitionFailures(partitions)];
   const ok = `__err IS NULL${fails.length ? ` AND NOT (${fails.map((f) => f.when).join(' OR ')})` : ''}`;
   const values = fields.map((_, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : `CAST(${slot(i)} AS VARCHAR)`}`);
   const bad = `{${[...values, `'__err': __err`].join(', ')}}`;
@@ -149,13 +157,10 @@ export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, record
  * For failing rows of the typed relation: the list of reasons, each {column, rule, value, message}.
  * A record-level error (invalid JSON, …) is the only reason of its row; otherwise every failed column check is one.
  */
-export function reasonsExpr(columns: readonly ColumnSpec[]): string {
+export function reasonsExpr(columns: readonly ColumnSpec[], partitions: readonly PlannedPartition[] = []): string {
   const fields = sourceFields(columns);
-  const items = columns.flatMap((c) => {
-    const src = `${BAD}.${slot(fields.indexOf(c.from))}`;
-    return failures(c, src, ident(c.name)).map((f) =>
-      `CASE WHEN ${f.when} THEN {'column': ${str(f.column)}, 'rule': ${str(f.rule)}, 'value': ${f.value}, 'message': ${f.message}} END`);
-  });
+  const reason = (f: Failure) => `CASE WHEN ${f.when} THEN {'column': ${str(f.column)}, 'rule': ${str(f.rule)}, 'value': ${f.value}, 'message': ${f.message}} END`;
+  const items = [...columns.flatMap((c) => failures(c, `${BAD}.${slot(fields.indexOf(c.from))}`, ident(c.name))), ...partitionFailures(partitions)].map(reason);
   const columnReasons = items.length ? `list_filter([${items.join(', ')}], x -> x IS NOT NULL)` : `CAST([] AS ${REASON_TYPE}[])`;
   return `CASE WHEN ${BAD}.__err IS NOT NULL THEN [{'column': ${BAD}.__err."column", 'rule': ${BAD}.__err.rule, 'value': CAST(NULL AS VARCHAR), 'message': ${BAD}.__err.message}] `
     + `ELSE CAST(${columnReasons} AS ${REASON_TYPE}[]) END`;

@@ -82,7 +82,7 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
   const { db, plan, outDir } = input;
   const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true });
   if (!src.headerSkipped || src.fileProblems.length) return undefined;
-  const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError });
+  const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError, partitions: plan.partitions });
   const parts = plan.partitions.map((p) => p.name);
   const dir = join(outDir, 'data');
   await mkdir(dir, { recursive: true });
@@ -130,7 +130,7 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   const { db, plan } = input;
   let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
   const typedSql = (s: SourceRelation) => typedSelect({
-    columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError,
+    columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError, partitions: plan.partitions,
   });
   let normalized: string | undefined;
   try {
