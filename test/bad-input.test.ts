@@ -144,8 +144,10 @@ describe('bad input', () => {
     const r = await run(lenient, 'orders', gz.subarray(0, Math.floor(gz.length / 2)), 'truncated.csv.gz');
     expect(r.status).toBe('FAILED');
     expect(r.error?.name).toBe('Strata.UnreadableFile');
-    expect(r.error?.message).toMatch(/^bronze\/orders\/truncated\.csv\.gz: cannot be (read|decompressed)/);
-    expect(existsSync(join(lenient.dir, 'bronze/orders/truncated.csv.gz'))).toBe(true);
+    expect(r.source.key).toMatch(/^bronze\/orders\/_objects\/[0-9a-f]{32}\/truncated\.csv\.gz$/);
+    expect(r.error?.message.startsWith(`${r.source.key}: cannot be `)).toBe(true);
+    expect(r.error?.message).toMatch(/: cannot be (read|decompressed)/);
+    expect(existsSync(join(lenient.dir, r.source.key))).toBe(true);
     const rows = await silver(lenient, `SELECT count(*) AS n FROM silver.orders WHERE order_id >= 10000`);
     expect(rows).toEqual([{ n: 0 }]);
   });
@@ -154,7 +156,7 @@ describe('bad input', () => {
     const r = await run(strict, 'orders', `{"order_id": 1, "created_at": "2025-06-12T10:00:00Z"}\n{"order_id": 2}\n`, 'actually.csv');
     expect(r.status).toBe('FAILED');
     expect(r.error).toEqual({ name: 'Strata.UnreadableFile',
-      message: 'bronze/orders/actually.csv:1: the header is not a valid CSV record (unterminated or stray quote); the file looks like JSON lines, not CSV' });
+      message: `${r.source.key}:1: the header is not a valid CSV record (unterminated or stray quote); the file looks like JSON lines, not CSV` });
     const r2 = await run(strict, 'orders', `[{"order_id": 1}]\n`, 'array.csv');
     expect(r2.status).toBe('REJECTED');
     expect(r2.error?.name).toBe('Strata.SchemaMismatch');
@@ -183,14 +185,14 @@ describe('bad input', () => {
     const r = await run(strict, 'orders', `order_id,Customer Name,status,amount,ordered_on\n1,Ann,NEW,1.00,Jun 12 2025\n`, 'no-created.csv');
     expect(r.status).toBe('REJECTED');
     expect(r.error?.name).toBe('Strata.SchemaMismatch');
-    expect(r.error?.message.split('\n')[0]).toBe('bronze/orders/no-created.csv: header has no field "created_at" (column created_at); every row fails "required"');
+    expect(r.error?.message.split('\n')[0]).toBe(`${r.source.key}: header has no field "created_at" (column created_at); every row fails "required"`);
     expect(r.rowsQuarantined).toBe(1);
   });
 
   it('15 extra unknown columns are kept out of silver and reported', async () => {
     const r = await run(lenient, 'orders', `${ORDERS_HEADER},loyalty_tier,Internal Note\n${row(1501)},gold,x\n`, 'extra.csv');
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1 });
-    expect(r.warnings).toContain('bronze/orders/extra.csv: header fields not in the schema were kept out of silver: "loyalty_tier", "Internal Note"');
+    expect(r.warnings).toContain(`${r.source.key}: header fields not in the schema were kept out of silver: "loyalty_tier", "Internal Note"`);
     const cols = await silver(lenient, `SELECT column_name FROM (DESCRIBE silver.orders)`);
     expect(cols.map((c) => c.column_name)).toEqual(['order_id', 'customer_name', 'status', 'amount', 'ordered_on', 'created_at', 'dt']);
   });
@@ -307,7 +309,8 @@ describe('bad input', () => {
     const r = await run(lenient, 'arrays', `[{"id": 1}, {"id": 2`);
     expect(r.status).toBe('FAILED');
     expect(r.error).toMatchObject({ name: 'Strata.UnreadableFile' });
-    expect(r.error?.message).toMatch(/^bronze\/arrays\/arrays-\d+\.json: cannot be read as json/);
+    expect(r.source.key).toMatch(/^bronze\/arrays\/_objects\/[0-9a-f]{32}\/arrays-\d+\.json$/);
+    expect(r.error?.message.startsWith(`${r.source.key}: cannot be read as json`)).toBe(true);
   });
 
   it('29 a JSON array with null and scalar elements quarantines them by index', async () => {

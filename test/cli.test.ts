@@ -50,7 +50,7 @@ describe('strata', () => {
   it('ingest: a summary per file; --json prints only the run records; exit 1 when a file is rejected', async () => {
     const human = await strata('ingest', 'orders', 'good.csv');
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/✓ SUCCEEDED orders {2}bronze\/orders\/good\.csv/);
+    expect(human.stdout).toMatch(/✓ SUCCEEDED orders {2}bronze\/orders\/_objects\/[0-9a-f]{32}\/good\.csv/);
     expect(human.stdout).toContain('3 rows in · 2 valid · 1 quarantined · 2 partitions written');
     expect(human.stdout).toContain('1 × amount min: -1 is below min 0 (first at line 4)');
     const bad = await strata('ingest', 'orders', 'bad.csv', '--json');
@@ -73,7 +73,7 @@ describe('strata', () => {
     expect(t.stdout).toBe('order_id  status\n────────  ───────\n1         NEW\n2         SHIPPED\n');
     const c = await strata('query', '--format', 'csv', 'select order_id, customer_name from silver.orders order by 1');
     expect(c.stdout).toBe('order_id,customer_name\n1,Ann\n2,Bob\n');
-    const j = JSON.parse((await strata('query', '--json', "select reasons[1].rule as rule, line from quarantine.orders where source = 'bronze/orders/good.csv'")).stdout);
+    const j = JSON.parse((await strata('query', '--json', "select reasons[1].rule as rule, line from quarantine.orders where source like 'bronze/orders/_objects/%/good.csv'")).stdout);
     expect(j).toEqual([{ rule: 'min', line: 4 }]);
     const runs = JSON.parse((await strata('query', '--json', 'select status, count(*) as n from strata.runs group by 1 order by 1')).stdout);
     expect(runs).toEqual([{ status: 'REJECTED', n: 1 }, { status: 'SUCCEEDED', n: 1 }]);

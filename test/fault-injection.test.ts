@@ -68,7 +68,7 @@ describe('fault injection', () => {
     expect(execution.events.filter((e) => e.type === 'StateRetried')).toEqual([]); // named errors are not retried
     expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.Internal', message: 'disk quota exceeded (injected)' }, partitions: [] });
     expect(existsSync(join(l.dir, 'silver/orders/_strata/manifest.json'))).toBe(false);
-    expect(existsSync(join(l.dir, 'bronze/orders/a.csv'))).toBe(true); // bronze is never deleted
+    expect(existsSync(join(l.dir, record.source.key))).toBe(true); // bronze is never deleted
     expect(await l.query(`SELECT run_id, status, error_name FROM strata.runs`)).toEqual([{ run_id: record.runId, status: 'FAILED', error_name: 'Strata.Internal' }]);
   });
 

@@ -1,6 +1,6 @@
 // strata dev: the bronze folder stands in for S3 events.
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
@@ -27,6 +27,12 @@ afterAll(async () => {
   await lake?.cleanup();
 });
 
+/** Runs of the file the user wrote as bronze/orders/<name> (each reads the object kept for it, checked below). */
+const runsOf = (name: string) => finished.filter((r) => new RegExp(`^bronze/orders/(_objects/[0-9a-f]{32}/)?${name.replace(/\./g, '\\.')}$`).test(r.source.key));
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) { await sleep(50); await watcher.idle(); }
+}
 const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `${from + i},w,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,9 +45,10 @@ describe('strata dev (watching bronze)', () => {
     await sleep(120);
     await appendFile(p, `${rows(21, 10)}\n`);
     await watcher.idle();
-    const runs = finished.filter((r) => r.source.key === 'bronze/orders/slow.csv');
+    const runs = runsOf('slow.csv');
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 30 });
+    expect(runs[0]!.source.key).toMatch(/^bronze\/orders\/_objects\/[0-9a-f]{32}\/slow\.csv$/);
   });
 
   it('a file renamed into bronze starts one execution', async () => {
@@ -52,7 +59,7 @@ describe('strata dev (watching bronze)', () => {
     await watcher.idle();
     await sleep(400);
     await watcher.idle();
-    expect(finished.filter((r) => r.source.key === 'bronze/orders/renamed.csv').map((r) => r.status)).toEqual(['SUCCEEDED']);
+    expect(runsOf('renamed.csv').map((r) => r.status)).toEqual(['SUCCEEDED']);
   });
 
   it('files for unknown datasets are reported and left alone', async () => {
@@ -74,10 +81,26 @@ describe('strata dev (watching bronze)', () => {
     expect(await lake.query(`SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM silver.orders`)).toEqual([{ n: 135, k: 135 }]);
   });
 
+  it('a file written again under its name is a new object: both runs commit, the first object keeps its bytes, the file stays', async () => {
+    const p = join(lake.dir, 'bronze/orders/daily.csv');
+    const first = `${ORDERS_HEADER}\n${rows(7000, 2)}\n`;
+    const second = `${ORDERS_HEADER}\n${rows(7100, 3)}\n`;
+    await writeFile(p, first);
+    await until(() => runsOf('daily.csv').length === 1);
+    await writeFile(p, second);
+    await until(() => runsOf('daily.csv').length === 2);
+    const [a, b] = runsOf('daily.csv');
+    expect([a?.status, b?.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(await lake.query(`SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders WHERE order_id >= 7000`)).toEqual([{ ids: [7000, 7001, 7100, 7101, 7102] }]);
+    expect(readFileSync(join(lake.dir, a!.source.key), 'utf8')).toBe(first);
+    expect(readFileSync(join(lake.dir, b!.source.key), 'utf8')).toBe(second);
+    expect(readFileSync(p, 'utf8')).toBe(second); // the user's file is left where it was written
+  });
+
   it('stop waits for running executions to finish', async () => {
     await writeFile(join(lake.dir, 'bronze/orders/last.csv'), `${ORDERS_HEADER}\n${rows(5000, 3)}\n`);
     while (!started.includes('bronze/orders/last.csv')) await sleep(20);
     await watcher.stop();
-    expect(finished.some((r) => r.source.key === 'bronze/orders/last.csv')).toBe(true);
+    expect(runsOf('last.csv')).toHaveLength(1);
   });
 });

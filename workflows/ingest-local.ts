@@ -1,7 +1,7 @@
 // strata ingest, locally: put the file in bronze, then execute the dataset's state machine with the local
 // interpreter. There is no other path to silver.
 import { basename } from 'node:path';
-import { layout } from '../core/plan/layout.ts';
+import { BRONZE_OBJECTS, layout } from '../core/plan/layout.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { renderAsl } from './asl.ts';
@@ -24,6 +24,8 @@ export interface IngestOptions {
   onEvent?: LocalRunOptions['onEvent'];
   /** Content id of the object when the caller computed it writing the object (`strata ingest` hashes while copying). */
   contentId?: string;
+  /** The object's name under bronze/<dataset>/ (default: the file's base name). */
+  name?: string;
 }
 
 export interface IngestResult {
@@ -31,11 +33,15 @@ export interface IngestResult {
   execution: LocalExecution;
 }
 
-/** Copy a file into bronze/<dataset>/ (keeping its name and mtime) and ingest it. */
+/**
+ * Keep a file as a new bronze object (bronze/<dataset>/_objects/<content id>/<name>, keeping its mtime) and ingest
+ * it. Nothing in bronze is ever replaced: two files of one name are two objects, so each run reads exactly the bytes
+ * it was given, and its quarantine rows name an object that keeps those bytes.
+ */
 export async function ingestFile(lake: LocalLake, dataset: string, file: string, opts: IngestOptions = {}): Promise<IngestResult> {
   lake.ctx.plans.get(dataset);
-  const key = `${layout.bronze(dataset)}${basename(file)}`;
-  const { contentId } = await lake.storage.putFileHashed(key, file);
+  const name = opts.name ?? basename(file);
+  const { key, contentId } = await lake.storage.putImmutable((id) => layout.bronzeObject(dataset, id, name), file, `${layout.bronze(dataset)}${BRONZE_OBJECTS}/`);
   return ingestKey(lake, dataset, key, { ...opts, contentId });
 }
 

@@ -1,10 +1,13 @@
 // strata dev: the local bronze folder stands in for S3 events. A file that appears (written in place or renamed
-// in) starts one execution of its dataset's state machine once its size has stopped changing.
+// in) starts one execution of its dataset's state machine once its size has stopped changing. The run reads a copy
+// kept as a bronze object (bronze/<dataset>/_objects/<content id>/<name>), as S3 keeps each version of a key: a
+// file written again under the same name is a new object, and the earlier one keeps the bytes its run read.
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { RunRecord } from '../runtime/runs/record.ts';
-import { ingestKey, type IngestOptions } from './ingest-local.ts';
+import { BRONZE_OBJECTS } from '../core/plan/layout.ts';
+import { ingestFile, type IngestOptions } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';
 
 export interface WatchEvents {
@@ -80,8 +83,8 @@ export class BronzeWatcher {
     const base = rel.split('/').pop() ?? '';
     if (!base || base.startsWith('.')) return; // temp files of writers (and of our own putFile)
     const key = `bronze/${rel}`;
-    const dataset = rel.split('/')[0]!;
-    if (!rel.includes('/')) return;
+    const [dataset = '', first] = rel.split('/');
+    if (!rel.includes('/') || first === BRONZE_OBJECTS) return; // objects strata keeps (its own copies, strata ingest)
     if (!this.lake.plans.some((p) => p.dataset === dataset)) {
       if (!this.reported.has(dataset)) {
         this.reported.add(dataset);
@@ -119,7 +122,8 @@ export class BronzeWatcher {
       const id = `${key}#${++this.seq}`;
       this.active++;
       this.events.started?.(key, dataset);
-      const p = ingestKey(this.lake, dataset, key, this.opts.ingest)
+      const name = key.slice(`bronze/${dataset}/`.length);
+      const p = ingestFile(this.lake, dataset, join(this.lake.dir, key), { ...this.opts.ingest, name })
         .then(({ record }) => this.events.finished?.(record))
         .catch((e: Error) => this.events.error?.(key, e))
         .finally(() => {

@@ -1,8 +1,18 @@
 // Where everything lives, as keys relative to the lake root (a folder locally, buckets/prefixes in AWS).
 // One place, so the runtime, the catalog and the IAM policies can never disagree about a prefix.
 
+/** The folder of a local dataset's bronze objects (hidden: Hive and Athena skip names starting with "_"). */
+export const BRONZE_OBJECTS = '_objects';
+
 export const layout = {
   bronze: (dataset: string) => `bronze/${dataset}/`,
+  /**
+   * Local lakes only: where bronze keeps an object it was given, named by its content id (SHA-256, 32 hex digits).
+   * A local folder holds one file per name where S3 keeps every version of a key: content-addressed keys keep every
+   * object (x1/part.csv and x2/part.csv, or a fixed file sent again under its name, are two objects), and the same
+   * bytes under the same name are one object (re-ingesting it changes nothing). `name` may hold folders.
+   */
+  bronzeObject: (dataset: string, contentId: string, name: string) => `bronze/${dataset}/${BRONZE_OBJECTS}/${contentId}/${name}`,
   staging: (dataset: string, runId: string) => `staging/${dataset}/${runId}/`,
   silver: (dataset: string) => `silver/${dataset}/`,
   quarantine: (dataset: string) => `quarantine/${dataset}/`,

@@ -41,28 +41,34 @@ export class LocalStorage implements Storage {
    */
   async putFileHashed(key: string, localPath: string): Promise<{ info: ObjectInfo; contentId: string }> {
     const dst = this.path(key);
-    await mkdir(dirname(dst), { recursive: true });
-    const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const h = newContentHash();
-    const src = await open(localPath, 'r');
-    const out = await open(tmp, 'w');
-    try {
-      const buf = Buffer.allocUnsafe(8 << 20);
-      for (;;) {
-        const { bytesRead } = await src.read(buf, 0, buf.length, null);
-        if (!bytesRead) break;
-        const chunk = buf.subarray(0, bytesRead);
-        h.update(chunk);
-        await out.write(chunk);
-      }
-    } finally {
-      await src.close();
-      await out.close();
-    }
-    const s = await stat(localPath);
-    await utimes(tmp, s.atime, s.mtime);
+    const { tmp, contentId } = await copyHashed(localPath, dirname(dst));
     await rename(tmp, dst);
-    return { info: (await this.head(key))!, contentId: contentIdOf(h) };
+    return { info: (await this.head(key))!, contentId };
+  }
+
+  /**
+   * Keep a file as an immutable object whose key names its content (`keyOf(contentId)`), hashing it in the same read
+   * as the copy. An object already at that key holds the same bytes and stays as it is: nothing is ever replaced, so
+   * every object keeps its bytes for as long as it exists (local bronze keeps every object, as a versioned S3 bucket
+   * keeps every version of a key). `tmpPrefix` is a folder key on the same file system for the copy in progress.
+   */
+  async putImmutable(keyOf: (contentId: string) => string, localPath: string, tmpPrefix: string): Promise<{ key: string; info: ObjectInfo; contentId: string }> {
+    const { tmp, contentId } = await copyHashed(localPath, this.path(tmpPrefix));
+    const key = keyOf(contentId);
+    const dst = this.path(key);
+    try {
+      await mkdir(dirname(dst), { recursive: true });
+      // link(2) never replaces: EEXIST means the same content is there already (the same name and bytes again).
+      // Where hard links are not allowed, a rename can only replace those same bytes.
+      await link(tmp, dst).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return;
+        if (e.code !== 'EPERM' && e.code !== 'ENOTSUP' && e.code !== 'EMLINK') throw e;
+        if (!(await this.head(key))) await rename(tmp, dst);
+      });
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+    return { key, info: (await this.head(key))!, contentId };
   }
 
   async contentId(key: string): Promise<string> {
@@ -192,6 +198,35 @@ export class LocalStorage implements Storage {
     const result = await fn(dir);
     return { result, written: await this.list(prefix.endsWith('/') ? prefix : `${prefix}/`) };
   }
+}
+
+/** Copy a file into a temporary file in `dir` (keeping its mtime), hashing it in the same read. */
+async function copyHashed(localPath: string, dir: string): Promise<{ tmp: string; contentId: string }> {
+  await mkdir(dir, { recursive: true });
+  const tmp = `${dir}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const h = newContentHash();
+  const src = await open(localPath, 'r');
+  const out = await open(tmp, 'w');
+  try {
+    const buf = Buffer.allocUnsafe(8 << 20);
+    for (;;) {
+      const { bytesRead } = await src.read(buf, 0, buf.length, null);
+      if (!bytesRead) break;
+      const chunk = buf.subarray(0, bytesRead);
+      h.update(chunk);
+      await out.write(chunk);
+    }
+  } catch (e) {
+    await out.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  } finally {
+    await src.close();
+  }
+  await out.close();
+  const s = await stat(localPath);
+  await utimes(tmp, s.atime, s.mtime);
+  return { tmp, contentId: contentIdOf(h) };
 }
 
 function info(key: string, size: number, mtime: Date): ObjectInfo {
