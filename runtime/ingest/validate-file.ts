@@ -12,6 +12,7 @@ import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
 import { scanRecordLines, type RecordLines } from './record-lines.ts';
+import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
@@ -28,6 +29,8 @@ export interface ValidateInput {
   outDir: string;
   /** Set internally when the file was re-read with normalised line ends. */
   normalized?: string;
+  /** Append mode with a primary key: the silver keys a row must not repeat (runtime/ingest/prior-keys.ts). */
+  priorKeys?: PriorKeys;
 }
 
 export interface StagedFile {
@@ -107,6 +110,11 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
   if (!bad && !malformed && plan.primaryKey.length && good.length) {
     const pk = plan.primaryKey.map(ident).join(', ');
     repeats = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM read_parquet([${good.map((g) => pathLit(g.filename)).join(', ')}]) GROUP BY ${pk} HAVING count(*) > 1)`)).n;
+    if (!repeats && input.priorKeys) {
+      const files = filesToRead(input.priorKeys, good.map((g) => parts.map((p) => keysOf(g).get(`__p_${p}`) ?? null)));
+      await db.run('CREATE OR REPLACE TEMP TABLE __prior (r BIGINT)');
+      repeats = await markPriorKeys(db, plan, input.priorKeys, `(SELECT 0 AS __r, ${pk} FROM read_parquet([${good.map((g) => pathLit(g.filename)).join(', ')}]))`, files, '__prior');
+    }
   }
   if (bad || malformed || repeats) {
     await discard(db, dir);
@@ -216,6 +224,8 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
       const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n;
       if (plan.mode === 'upsert') rowsSuperseded = d;
     }
+    // Append: a key already in silver repeats too (keep_r NULL: the row it repeats is in silver, not in this file).
+    if (input.priorKeys) await markSilverRepeats(db, plan, input.priorKeys);
   }
   const dupQuarantined = plan.mode === 'append' && plan.primaryKey.length
     ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n : 0;
@@ -270,10 +280,13 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
         FROM (SELECT rowid AS __r, * FROM ${TYPED} WHERE NOT ${OK}))`;
     const broken = `SELECT ${meta}, k + 1 - ${hdr} AS record, CAST(NULL AS BIGINT) AS line, raw, reasons, ${at} FROM __malformed`;
     const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
+    const repeated = input.priorKeys
+      ? `CASE WHEN d.keep_r IS NULL THEN ${str(` is already in ${input.priorKeys.table}`)} ELSE ' repeats record ' || ${recordOf('d.keep_r')} END`
+      : `' repeats record ' || ${recordOf('d.keep_r')}`;
     const dup = plan.mode === 'append' && plan.primaryKey.length
       ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, to_json(t) AS raw,
           [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
-            'message': 'primary key ' || ${keyCols} || ' repeats record ' || ${recordOf('d.keep_r')}}] AS reasons, ${at}
+            'message': 'primary key ' || ${keyCols} || ${repeated}}] AS reasons, ${at}
          FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r`
       : undefined;
     const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
@@ -289,6 +302,23 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
       .map((r) => ({ ...r, count: Number(r.count), record: Number(r.record), line: r.line === null ? null : Number(r.line) }));
   }
   return { rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), reasons, warnings: src.warnings, fileProblems: src.fileProblems };
+}
+
+/**
+ * Rows of the typed table whose key is already in silver go to __dups (a row repeating a key within the file is
+ * there already). Only the partitions that can hold the batch's keys are read (runtime/ingest/prior-keys.ts).
+ */
+async function markSilverRepeats(db: Duck, plan: DatasetPlan, prior: PriorKeys): Promise<void> {
+  const valid = `${OK} AND rowid NOT IN (SELECT r FROM __dups)`;
+  const values = prior.keyDeterminesPartition
+    ? (await db.all<Record<string, string | null>>(`SELECT DISTINCT ${plan.partitions.map((p, i) => `CAST(${p.duckdb} AS VARCHAR) AS v${i}`).join(', ')} FROM ${TYPED} WHERE ${valid}`))
+      .map((r) => plan.partitions.map((_, i) => r[`v${i}`] ?? null))
+    : [];
+  await db.run('CREATE OR REPLACE TEMP TABLE __prior (r BIGINT)');
+  const batch = `(SELECT rowid AS __r, ${plan.primaryKey.map(ident).join(', ')} FROM ${TYPED} WHERE ${valid})`;
+  if (await markPriorKeys(db, plan, prior, batch, filesToRead(prior, values), '__prior')) {
+    await db.run('INSERT INTO __dups SELECT r, NULL FROM __prior');
+  }
 }
 
 function scanFile(input: ValidateInput): Promise<RecordLines> {

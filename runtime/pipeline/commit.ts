@@ -12,6 +12,7 @@ import { compareSchemas } from '../../core/schema/evolution.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
+import { markPriorKeys } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
 import { readStageManifest, type StageManifest } from './stage.ts';
@@ -56,9 +57,12 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     at: new Date().toISOString(),
     kind: 'commit',
     paths: [...byPath.keys()].sort(),
-    source: { id: staged.sourceId, key: staged.source.key },
+    source: { id: staged.sourceId, key: staged.source.key, contentId: staged.source.contentId },
     schema: plan.applied,
-    guard: (m) => refuseBreakingChange(m, plan),
+    guard: async (m) => {
+      refuseBreakingChange(m, plan);
+      await refuseKeysCommittedSince(ctx, plan, staged, m);
+    },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
   });
   await removePrefix(storage, staged.stagingPrefix);
@@ -79,6 +83,31 @@ export function refuseBreakingChange(m: TableManifest, plan: DatasetPlan): void 
   if (breaking.length) {
     throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset} was written with another schema and this change would break its readers: `
       + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);
+  }
+}
+
+/**
+ * Append with a primary key: staging held the batch's keys against the silver it read (runtime/ingest/prior-keys.ts).
+ * Versions committed since then, by runs staged at the same time, are checked here, inside the compare-and-swap loop:
+ * the manifest this commit swaps is the one checked, so no key is committed twice. A key found there fails the run
+ * before anything is committed; ingesting the object again quarantines those rows with the reason.
+ */
+async function refuseKeysCommittedSince(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, m: TableManifest): Promise<void> {
+  const checked = staged.keysCheckedAgainst;
+  if (!checked || !staged.files.length || m.sources[staged.sourceId]) return; // (committed already: the commit says so)
+  const since = Object.values(m.partitions).filter((p) => p.rows > 0 && checked[p.path] !== p.location);
+  if (!since.length) return;
+  const prior = { table: `silver.${plan.dataset}`, partitions: since, keyDeterminesPartition: false, withFiles: ctx.storage.withLocalFiles.bind(ctx.storage) };
+  const pk = plan.primaryKey.map(ident).join(', ');
+  const found = await ctx.storage.withLocalFiles(staged.files.map((f) => `${staged.stagingPrefix}${f.file}`), (paths) => withDuck(async (db) => {
+    await db.run('CREATE OR REPLACE TEMP TABLE __since (r BIGINT)');
+    const batch = `(SELECT 0 AS __r, ${pk} FROM read_parquet([${paths.map(pathLit).join(', ')}]))`;
+    return markPriorKeys(db, plan, prior, batch, since.flatMap((p) => p.files), '__since');
+  }, ctx.duck));
+  if (found) {
+    const runs = [...new Set(since.map((p) => p.runId))].sort().join(', ');
+    throw new StrataError(ERRORS.CommitConflict, `${staged.source.key}: rows with keys (${plan.primaryKey.join(', ')}) that run ${runs} committed to silver.${plan.dataset} `
+      + `while this run was staged; nothing was committed: ingest ${staged.source.key} again, and its rows whose keys are in silver go to quarantine`);
   }
 }
 

@@ -5,6 +5,9 @@ import { hashOf } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { readManifest } from '../table/store.ts';
+import type { TableManifest } from '../table/manifest.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import { priorKeysOf } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunInput, StageOutput } from './payloads.ts';
 
@@ -16,6 +19,11 @@ export interface StageManifest extends ValidateResult {
   source: StageOutput['source'];
   stagingPrefix: string;
   now: string;
+  /**
+   * Append with a primary key: the partition versions (path → location) whose keys the batch was checked against.
+   * The commit checks the keys of versions committed since (runtime/pipeline/commit.ts).
+   */
+  keysCheckedAgainst?: Record<string, string>;
 }
 
 /**
@@ -52,10 +60,16 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
         rejectRatio: 0, schemaMismatch: false, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],
         fileProblems: [], topReasons: [], ms: Date.now() - started };
     }
+    const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => storage.withLocalFiles(keys, fn));
     const result = await storage.writeTree(stagingPrefix, (dir) =>
-      withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir }), ctx.duck));
+      withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck));
     const v = result.result;
-    const staged: StageManifest = { ...v, dataset: plan.dataset, runId: input.runId, sourceId, source, stagingPrefix, now: input.now };
+    const twin = sameContent(manifest, source, plan);
+    if (twin) v.warnings.unshift(twin);
+    const staged: StageManifest = {
+      ...v, dataset: plan.dataset, runId: input.runId, sourceId, source, stagingPrefix, now: input.now,
+      ...(plan.mode === 'append' && plan.primaryKey.length ? { keysCheckedAgainst: Object.fromEntries(Object.values(manifest.partitions).map((p) => [p.path, p.location])) } : {}),
+    };
     await storage.writeText(stageKey, JSON.stringify(staged));
     const partitions = new Set(v.files.map((f) => JSON.stringify(f.values))).size;
     return {
@@ -74,6 +88,15 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
       ms: Date.now() - started,
     };
   });
+}
+
+/** A warning when the table already holds an object with the same content under another key (sent twice under two names). */
+function sameContent(m: TableManifest, source: { key: string; contentId: string }, plan: DatasetPlan): string | undefined {
+  const twin = Object.values(m.sources).find((s) => s.contentId === source.contentId && s.key !== source.key);
+  if (!twin) return undefined;
+  const effect = plan.mode === 'upsert' ? 'its rows replace the same rows'
+    : plan.primaryKey.length ? 'its keys are in silver already, so its rows go to quarantine' : 'its rows are appended again';
+  return `${source.key} has the same content as ${twin.key}, committed by run ${twin.runId}: ${effect}`;
 }
 
 export async function readStageManifest(ctx: PipelineContext, stageKey: string): Promise<StageManifest> {

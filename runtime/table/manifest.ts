@@ -56,7 +56,7 @@ export interface TableManifest {
   partitionKeys: string[];
   partitions: Record<string, PartitionVersion>;
   /** Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. */
-  sources: Record<string, { runId: string; key: string; at: string }>;
+  sources: Record<string, { runId: string; key: string; at: string; /** SHA-256 content id of its bytes */ contentId?: string }>;
   history: HistoryEntry[];
   /** Replaced versions, kept for rollback until garbage collection. */
   retired: Retired[];
@@ -73,7 +73,7 @@ export interface Commit {
   kind: HistoryEntry['kind'];
   /** New versions by partition path; null removes the partition. */
   versions: Record<string, PartitionVersion | null>;
-  source?: { id: string; key: string };
+  source?: { id: string; key: string; contentId?: string };
   /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
   forgetSources?: string[];
   schemaHash?: string;
@@ -102,7 +102,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
       schemaHash: c.schemaHash ?? m.schemaHash,
       ...schemaAfter(m, c),
       partitions,
-      sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at } } : m.sources, c.forgetSources),
+      sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at, ...(c.source.contentId ? { contentId: c.source.contentId } : {}) } } : m.sources, c.forgetSources),
       history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes }],
       retired,
       updatedAt: c.at,

@@ -39,13 +39,13 @@ export interface CommitRequest {
   /** Partition paths this commit writes. */
   paths: string[];
   /** Source object committed with these rows (silver): a second commit of it becomes a no-op. */
-  source?: { id: string; key: string };
+  source?: { id: string; key: string; contentId?: string };
   /** Computed from the manifest being replaced (a rollback forgets what it removes). */
   forgetSources?: (m: TableManifest) => string[];
   /** The schema the new versions are written with (recorded as applied). */
   schema?: AppliedSchema;
   /** Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one). */
-  guard?: (m: TableManifest) => void;
+  guard?: (m: TableManifest) => void | Promise<void>;
   /**
    * Build the new version of one partition on top of `base` (its current version, if any), in a folder of the
    * caller's choosing under `prefix` (unique per attempt). null removes the partition.
@@ -72,7 +72,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // If it changed since the caller read it, the compare-and-swap fails and the next attempt reads it afresh.
     const { manifest, etag } = attempt === 0 && req.read ? req.read : await readManifest(storage, req.root, req.shape);
-    req.guard?.(manifest);
+    await req.guard?.(manifest);
     if (req.source && manifest.sources[req.source.id]) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
       return { status: 'already', committedBy: manifest.sources[req.source.id]!.runId, manifest, changes: [] };

@@ -1,0 +1,60 @@
+// Append mode with a primary key: a key already in silver repeats, as a key repeated within the file does. The
+// check is one join in DuckDB between the batch's keys and the key columns of the silver files that can hold them.
+//
+// Which files: a key lives in the partition its row computes. When every partition column is computed from key
+// columns (partitionBy a key column, or a day of a key timestamp), a key can only be in a partition the file writes,
+// so only those are read. Otherwise a key may be in any partition and every file of the table is read. Parquet keeps
+// columns apart, so that read is the key columns only: `npm run bench -- append-keys` measures the join for 100k new
+// rows against a 1M-row table at about a tenth of staging the file, the same whether it reads 61 days or 1 (the
+// batch's side dominates). In AWS the Lambda first downloads those files whole (Storage.withLocalFiles), which grows
+// with the table: partition by the key, or use upsert, for tables too big to download at every append.
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import { ident } from '../../core/sql/quote.ts';
+import type { Duck } from '../engine/duckdb.ts';
+import { pathLit } from '../engine/duckdb.ts';
+import type { TableManifest } from '../table/manifest.ts';
+
+/** The silver table's keys as one batch sees them: the partitions of the manifest it read. */
+export interface PriorKeys {
+  /** "silver.orders", for messages. */
+  table: string;
+  /** Partition values (partition-key order, as the manifest holds them) and the files of their current version. */
+  partitions: Array<{ values: Array<string | null>; files: string[] }>;
+  /** Every partition column is computed from key columns: a key can only be in the partition its row writes. */
+  keyDeterminesPartition: boolean;
+  /** Local paths of storage keys while fn runs (Storage.withLocalFiles). */
+  withFiles: <T>(keys: string[], fn: (paths: string[]) => Promise<T>) => Promise<T>;
+}
+
+/** The prior keys an append with a primary key checks against; undefined when there is nothing to check. */
+export function priorKeysOf(plan: DatasetPlan, manifest: TableManifest, withFiles: PriorKeys['withFiles']): PriorKeys | undefined {
+  if (plan.mode !== 'append' || !plan.primaryKey.length) return undefined;
+  const partitions = Object.values(manifest.partitions).filter((p) => p.rows > 0).map((p) => ({ values: p.values, files: p.files }));
+  if (!partitions.length) return undefined;
+  const keyDeterminesPartition = plan.partitions.length > 0 && plan.partitions.every((p) => plan.primaryKey.includes(p.column));
+  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles };
+}
+
+/** The files that can hold a batch's keys, given the partition values the batch writes. */
+export function filesToRead(prior: PriorKeys, batchValues: ReadonlyArray<ReadonlyArray<string | null>>): string[] {
+  if (!prior.keyDeterminesPartition) return prior.partitions.flatMap((p) => p.files);
+  const wanted = new Set(batchValues.map((v) => JSON.stringify(v)));
+  return prior.partitions.filter((p) => wanted.has(JSON.stringify(p.values))).flatMap((p) => p.files);
+}
+
+/**
+ * Fill `target` (a table of one BIGINT column `r`) with the ids of the batch rows whose key is in the prior files:
+ * `batch` is a relation with a row id column `__r` and the key columns. One hash join in DuckDB, built on the
+ * smaller side; the prior files are read by their key columns only. Returns the number of rows found.
+ */
+export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKeys, batch: string, files: string[], target: string): Promise<number> {
+  if (!files.length) return 0;
+  const pk = plan.primaryKey.map(ident);
+  return prior.withFiles(files, async (paths) => {
+    const old = `read_parquet([${paths.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+    // An inner join lets DuckDB build its hash table on the smaller side (usually the batch); DISTINCT because a
+    // table written before keys were held across files may hold a key twice.
+    await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
+    return (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${target}`)).n;
+  });
+}

@@ -1,0 +1,108 @@
+// Append mode holds its primary key across files: a key already in silver is a repeat, quarantined with the reason
+// as a key repeated within a file is; an object whose content is already in silver under another name is named.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Storage } from '../runtime/storage/port.ts';
+import { ingestFile } from '../workflows/ingest-local.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const lakes: TestLake[] = [];
+afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
+
+const gate = `quality:
+  silver:
+    halt:
+      - IsPrimaryKey "order_id"
+`;
+async function lake(schema = ordersSchema({ mode: 'append', maxRatio: 1, extra: gate })): Promise<TestLake> {
+  const l = await makeLake({ orders: schema });
+  lakes.push(l);
+  return l;
+}
+
+const line = (id: number, day = '12', amount = '10.00') => `${id},C${id},NEW,${amount},Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
+const csv = (...rows: string[]) => `${ORDERS_HEADER}\n${rows.join('\n')}\n`;
+type Reason = { column: string; rule: string; value: string; message: string };
+const quarantined = (l: TestLake, runId: string) =>
+  l.query<{ record: number; reasons: Reason[] }>(`SELECT record, reasons FROM quarantine.orders WHERE run_id = '${runId}' ORDER BY record`);
+
+describe('append mode holds its primary key across files', () => {
+  it('the same file under a new name: every row is a repeat of silver, quarantined with the reason, and the object is named', async () => {
+    const l = await lake(ordersSchema({ mode: 'append', maxRatio: 1 }));
+    const body = csv(line(1), line(2, '13'), line(3));
+    const first = (await l.ingest('orders', await l.file('monday.csv', body))).record;
+    expect(first).toMatchObject({ status: 'SUCCEEDED', rowsValid: 3 });
+    const again = (await l.ingest('orders', await l.file('monday-resent.csv', body))).record;
+    expect(again).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 0, rowsQuarantined: 3 });
+    expect(again.warnings[0]).toBe(`${again.source.key} has the same content as ${first.source.key}, committed by run ${first.runId}: its keys are in silver already, so its rows go to quarantine`);
+    expect((await quarantined(l, again.runId)).map((q) => q.reasons)).toEqual([1, 2, 3].map((id) => [{
+      column: 'order_id', rule: 'primaryKey', value: `order_id=${id}`, message: `primary key order_id=${id} is already in silver.orders`,
+    }]));
+    expect(await l.query('SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM silver.orders')).toEqual([{ n: 3, k: 3 }]);
+  });
+
+  it('a silver IsPrimaryKey halt gate sees the batch without the repeats, and silver keeps one row per key', async () => {
+    const l = await lake();
+    const first = (await l.ingest('orders', await l.file('a.csv', csv(line(1), line(2, '13'))))).record;
+    const more = (await l.ingest('orders', await l.file('b.csv', csv(line(1), line(2, '13'), line(3))))).record;
+    expect([first.status, more.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(more).toMatchObject({ rowsValid: 1, rowsQuarantined: 2 });
+    expect(await l.query('SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM silver.orders')).toEqual([{ n: 3, k: 3 }]);
+  });
+
+  it('a file that mixes new keys, keys in silver and a key repeated within it: each row gets its own reason', async () => {
+    const l = await lake();
+    await l.ingest('orders', await l.file('a.csv', csv(line(1), line(2, '13'))));
+    // A clean file (the one-pass path finds the repeats and hands over to the exact pass) and one with a bad row.
+    const clean = (await l.ingest('orders', await l.file('b.csv', csv(line(2, '13'), line(3), line(4, '14'), line(3))))).record;
+    expect(clean).toMatchObject({ status: 'SUCCEEDED', rowsIn: 4, rowsValid: 2, rowsQuarantined: 2 });
+    expect((await quarantined(l, clean.runId)).map((q) => [q.record, q.reasons[0]!.message])).toEqual([
+      [1, 'primary key order_id=2 is already in silver.orders'], [4, 'primary key order_id=3 repeats record 2'],
+    ]);
+    const messy = (await l.ingest('orders', await l.file('c.csv', csv(line(5), line(6, '12', 'abc'), line(4, '14'))))).record;
+    expect(messy).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 1, rowsQuarantined: 2 });
+    expect((await quarantined(l, messy.runId)).map((q) => [q.record, q.reasons[0]!.rule])).toEqual([[2, 'type'], [3, 'primaryKey']]);
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 3, 4, 5] }]);
+  });
+
+  it('reads only the partitions that can hold a key: the touched ones when the key determines the partition, all otherwise', async () => {
+    const byKey = ordersSchema({ mode: 'append', maxRatio: 1 }).replace('primaryKey: [order_id]', 'primaryKey: [order_id, created_at]');
+    for (const [schema, expected] of [[ordersSchema({ mode: 'append', maxRatio: 1 }), ['dt=2025-06-12', 'dt=2025-06-13', 'dt=2025-06-14']], [byKey, ['dt=2025-06-13']]] as const) {
+      const l = await lake(schema);
+      await l.ingest('orders', await l.file('a.csv', csv(line(1), line(2, '13'), line(3, '14'))));
+      const read: string[] = [];
+      const spying: Storage = Object.create(l.storage);
+      spying.withLocalFiles = (keys, fn) => { read.push(...keys); return l.storage.withLocalFiles(keys, fn); };
+      const r = (await ingestFile({ ...l, ctx: { ...l.ctx, storage: spying } }, 'orders', await l.file('b.csv', csv(line(2, '13'), line(9, '13'))))).record;
+      expect(r).toMatchObject({ rowsValid: 1, rowsQuarantined: 1 });
+      expect([...new Set(read.filter((k) => k.startsWith('silver/')).map((k) => k.split('/')[2]))].sort()).toEqual(expected);
+    }
+  });
+
+  it('two runs staged at the same time with a common key: the later commit fails and commits nothing; sent again, its repeat is quarantined', async () => {
+    const l = await lake();
+    const other = await l.file('other.csv', csv(line(1), line(2)));
+    const mine = await l.file('mine.csv', csv(line(2), line(3)));
+    let otherRun: Awaited<ReturnType<typeof l.ingest>> | undefined;
+    // "mine" is staged against an empty table; "other" commits key 2 before "mine" reaches its commit.
+    const loser = (await l.ingest('orders', mine, {
+      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => { otherRun = await l.ingest('orders', other); return fn(input); }),
+    })).record;
+    expect(otherRun?.record.status).toBe('SUCCEEDED');
+    expect(loser).toMatchObject({ status: 'FAILED', error: { name: 'Strata.CommitConflict' } });
+    expect(loser.error?.message).toContain(`committed to silver.orders while this run was staged; nothing was committed: ingest ${loser.source.key} again`);
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2] }]);
+    const again = (await l.ingest('orders', mine)).record;
+    expect(again).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 1 });
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 3] }]);
+  });
+
+  it('upsert is unchanged: the same file under a new name replaces the same rows, with the same-content warning', async () => {
+    const l = await lake(ordersSchema({ mode: 'upsert', maxRatio: 1 }));
+    const body = csv(line(1), line(2));
+    const first = (await l.ingest('orders', await l.file('a.csv', body))).record;
+    const again = (await l.ingest('orders', await l.file('b.csv', body))).record;
+    expect(again).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2, rowsQuarantined: 0 });
+    expect(again.warnings[0]).toBe(`${again.source.key} has the same content as ${first.source.key}, committed by run ${first.runId}: its rows replace the same rows`);
+    expect(await l.query('SELECT count(*) AS n FROM silver.orders')).toEqual([{ n: 2 }]);
+  });
+});
