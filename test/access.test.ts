@@ -74,6 +74,14 @@ describe('accessFor', () => {
     ]);
   });
 
+  it('stage, append with a primary key: also reads its silver table, whose keys the batch must not repeat', async () => {
+    const text = CUSTOMERS.replace('dataset: customers', 'dataset: events').replace('mode: upsert', 'mode: append');
+    const project = await checkProjectAsync([{ file: 'schemas/events.yaml', text }]);
+    const events = compile(project.schemas[0]!.spec);
+    expect(s3Prefixes(accessFor(events, 'stage', { gold: [] }), 's3:GetObject')).toEqual(['bronze:bronze/events/', 'lake:silver/events/_strata/manifest.json', 'lake:silver/events/']);
+    expect(s3Prefixes(access('customers', 'stage'), 's3:GetObject')).toEqual(['bronze:bronze/customers/', 'lake:silver/customers/_strata/manifest.json']); // upsert: no
+  });
+
   it('commit: staging, its silver table and its quarantine folder (a stale quarantine file of the same object is removed), nothing else', () => {
     expect(access('orders', 'commit')).toEqual([
       { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/')] },

@@ -95,6 +95,8 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         // Already ingested? The silver manifest's committed sources decide, before any work.
         { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
         { location: 'lake', prefix: staging, modes: ['write'] },
+        // Append with a primary key: the batch's keys are held against silver's (runtime/ingest/prior-keys.ts).
+        ...(plan.mode === 'append' && plan.primaryKey.length ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] } satisfies Grant] : []),
       ]);
     case 'quality':
       // The gate reads the staged batch and its metric history, and writes this evaluation's metrics.
