@@ -1,11 +1,15 @@
 // strata demo: a local lake built from real public data shipped in the vega-datasets npm package (no synthetic
 // rows). It runs the example schemas' pipelines, re-ingests a file to show that nothing changes, and queries.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { LAYERS } from '../../core/plan/layout.ts';
+import { CATALOG_FILE } from '../../runtime/catalog/local.ts';
 import { withDuck, pathLit } from '../../runtime/engine/duckdb.ts';
 import type { RunRecord } from '../../runtime/runs/record.ts';
 import { ingestFile } from '../../workflows/ingest-local.ts';
+import type { LocalLake } from '../../workflows/lake.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, Progress, table } from '../output.ts';
@@ -58,55 +62,95 @@ export async function demoIngests(inputDir: string): Promise<DemoIngest[]> {
   ];
 }
 
+/** Written into every demo lake strata creates: only a folder holding it (or an empty one) is ever cleared by the demo. */
+export const DEMO_MARKER = '_strata/demo.json';
+
+/**
+ * Make `dir` ready for a new demo lake, deleting nothing strata did not create: a missing or empty folder is created
+ * and marked (DEMO_MARKER); a folder marked as a demo lake loses what strata writes into a lake (its layer folders and
+ * catalog.duckdb with its companions) and keeps everything else; any other folder is refused, with the reason.
+ */
+export async function prepareDemoLake(dir: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    if (e.code === 'ENOTDIR') return undefined;
+    throw e;
+  });
+  if (entries === undefined) return { ok: false, reason: `${dir} is a file, not a folder: choose another --lake` };
+  if (entries.length && !(await stat(join(dir, DEMO_MARKER)).then((s) => s.isFile(), () => false))) {
+    return { ok: false, reason: `${dir} is not empty and is not a demo lake (those hold ${DEMO_MARKER}): strata demo builds its lake only in an empty `
+      + 'or new folder, or over a demo lake it made, and never deletes anything else. Choose another --lake, or empty that folder yourself' };
+  }
+  const strataMade = (name: string) => (LAYERS as readonly string[]).includes(name) || name === CATALOG_FILE || name.startsWith(`${CATALOG_FILE}.`);
+  for (const name of entries.filter(strataMade)) await rm(join(dir, name), { recursive: true, force: true });
+  await mkdir(join(dir, '_strata'), { recursive: true });
+  await writeFile(join(dir, DEMO_MARKER), `${JSON.stringify({ createdBy: 'strata demo', at: new Date().toISOString() })}\n`);
+  return { ok: true };
+}
+
 export const demo: Command = {
   summary: 'build a demo lake from public sample data, run the pipelines, print a query',
-  usage: 'strata demo [--lake dir]   (default lake: .strata/demo, rebuilt each time)',
+  usage: 'strata demo [--lake dir]   (default lake: .strata/demo, rebuilt each time; another --lake must be empty or a demo lake)',
   async run({ global }) {
     const lakeDir = resolve(global.lake ?? DEMO_LAKE);
-    await rm(lakeDir, { recursive: true, force: true });
     const lake = await openLake({ ...global, lake: lakeDir });
     const missing = ['airports', 'flights', 'movies'].filter((d) => !lake.plans.some((p) => p.dataset === d));
     if (missing.length) {
       out.error(`the demo needs the example schemas ${missing.map((m) => `schemas/${m}.yaml`).join(', ')} (run it from the strata project folder)`);
       return 1;
     }
+    const ready = await prepareDemoLake(lakeDir);
+    if (!ready.ok) {
+      out.error(ready.reason);
+      return 1;
+    }
     out.info('strata demo: a lake from public data in the vega-datasets npm package');
     for (const s of SOURCES) out.info(`  ${s.file.padEnd(18)} ${s.about}`);
     out.info(`lake: ${lakeDir}\n`);
-    const ingests = await demoIngests(join(lakeDir, '..', 'demo-input'));
-    const progress = new Progress();
-    const records: RunRecord[] = [];
-    const run = async (dataset: string, file: string, note?: string) => {
-      progress.update(`${dataset} ← ${file.split('/').pop()} …`);
-      const { record } = await ingestFile(lake, dataset, file, {
-        onEvent: (e) => { if (e.type === 'StateEntered' && e.state) progress.update(`${dataset} ← ${file.split('/').pop()} · ${e.state}`); },
-      });
-      progress.done();
-      records.push(record);
-      if (!global.json) out.info(`${describeRun(record)}${note ? `\n    (${note})` : ''}`);
-    };
-    for (const i of ingests) await run(i.dataset, i.file, i.note);
-
-    const sql = `SELECT state, sum(flights) AS flights, round(sum(avg_delay_min * flights) / sum(flights), 1) AS avg_delay_min,
-        round(100.0 * sum(late_flights) / sum(flights), 1) AS pct_late
-      FROM gold.daily_delays GROUP BY state HAVING sum(flights) >= 200 ORDER BY avg_delay_min DESC LIMIT 8`;
-    const rows = (await queryLocal(lakeDir, sql)) ?? [];
-    if (!global.json) {
-      out.info('\nOrigin states with the longest average departure delay, Jan–Mar 2001 (gold.daily_delays):');
-      out.info(table(rows));
-      out.info([
-        '',
-        'Try next:',
-        `  npx strata query --lake ${DEMO_LAKE} "select * from gold.genre_box_office order by worldwide_gross desc limit 5"`,
-        `  npx strata query --lake ${DEMO_LAKE} "select * from quarantine.movies limit 5"`,
-        `  npx strata query --lake ${DEMO_LAKE} "select run_id, dataset, status, rows_in, rows_quarantined from strata.runs"`,
-        `  npx strata query --lake ${DEMO_LAKE} "select table_name, rule, outcome, metric, value from strata.quality_metrics where run_id = (select max(run_id) from strata.quality_metrics)"`,
-        `  npx strata runs --lake ${DEMO_LAKE}`,
-        `  npx strata plan flights --asl`,
-      ].join('\n'));
+    const inputDir = await mkdtemp(join(tmpdir(), 'strata-demo-input-'));
+    try {
+      const shown = global.lake ?? DEMO_LAKE;
+      return await buildDemo(lake, lakeDir, /[\s"'$]/.test(shown) ? JSON.stringify(shown) : shown, global.json === true, await demoIngests(inputDir));
+    } finally {
+      await rm(inputDir, { recursive: true, force: true });
     }
-    out.result('', { lake: lakeDir, runs: records, query: { sql, rows } });
-    const ok = records.every((r) => r.status === 'SUCCEEDED' || r.status === 'SKIPPED');
-    return ok ? 0 : 1;
   },
 };
+
+/** Ingest the demo files, query gold, print what to try next; exit code 0 when every run succeeded (or was skipped). */
+async function buildDemo(lake: LocalLake, lakeDir: string, shown: string, json: boolean, ingests: DemoIngest[]): Promise<number> {
+  const progress = new Progress();
+  const records: RunRecord[] = [];
+  const run = async (dataset: string, file: string, note?: string) => {
+    progress.update(`${dataset} ← ${file.split('/').pop()} …`);
+    const { record } = await ingestFile(lake, dataset, file, {
+      onEvent: (e) => { if (e.type === 'StateEntered' && e.state) progress.update(`${dataset} ← ${file.split('/').pop()} · ${e.state}`); },
+    });
+    progress.done();
+    records.push(record);
+    if (!json) out.info(`${describeRun(record)}${note ? `\n    (${note})` : ''}`);
+  };
+  for (const i of ingests) await run(i.dataset, i.file, i.note);
+
+  const sql = `SELECT state, sum(flights) AS flights, round(sum(avg_delay_min * flights) / sum(flights), 1) AS avg_delay_min,
+      round(100.0 * sum(late_flights) / sum(flights), 1) AS pct_late
+    FROM gold.daily_delays GROUP BY state HAVING sum(flights) >= 200 ORDER BY avg_delay_min DESC LIMIT 8`;
+  const rows = (await queryLocal(lakeDir, sql)) ?? [];
+  if (!json) {
+    out.info('\nOrigin states with the longest average departure delay, Jan–Mar 2001 (gold.daily_delays):');
+    out.info(table(rows));
+    out.info([
+      '',
+      'Try next:',
+      `  npx strata query --lake ${shown} "select * from gold.genre_box_office order by worldwide_gross desc limit 5"`,
+      `  npx strata query --lake ${shown} "select * from quarantine.movies limit 5"`,
+      `  npx strata query --lake ${shown} "select run_id, dataset, status, rows_in, rows_quarantined from strata.runs"`,
+      `  npx strata query --lake ${shown} "select table_name, rule, outcome, metric, value from strata.quality_metrics where run_id = (select max(run_id) from strata.quality_metrics)"`,
+      `  npx strata runs --lake ${shown}`,
+      `  npx strata plan flights --asl`,
+    ].join('\n'));
+  }
+  out.result('', { lake: lakeDir, runs: records, query: { sql, rows } });
+  const ok = records.every((r) => r.status === 'SUCCEEDED' || r.status === 'SKIPPED');
+  return ok ? 0 : 1;
+}
