@@ -7,6 +7,11 @@ import { layout } from '../core/plan/layout.ts';
 import { syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { rollbackTable, type RollbackResult } from '../runtime/table/rollback.ts';
+import { damagedFileMessage, unreadableFiles } from '../runtime/table/damaged-file.ts';
+import { stateAfterRun } from '../runtime/table/manifest.ts';
+import { readManifest } from '../runtime/table/store.ts';
+import { withDuck } from '../runtime/engine/duckdb.ts';
+import type { TableShape } from '../core/plan/table-shape.ts';
 import { StrataError, ERRORS } from '../core/errors.ts';
 import { newRunId } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';
@@ -27,6 +32,7 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
   if (!dataset && !gold) throw new StrataError(ERRORS.UnknownDataset, `no dataset or gold table named "${name}"`);
   if (dataset) {
     const shape = { table: dataset.dataset, layer: 'silver' as const, schemaHash: dataset.schemaHash, partitionKeys: dataset.partitions.map((p) => p.name) };
+    await refuseDamagedTarget(lake, dataset.prefixes.silver, shape, toRun);
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
     const refreshed: GoldOutput[] = [];
@@ -37,23 +43,54 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
   }
   const g = gold!;
+  await refuseDamagedTarget(lake, g.prefix, goldShape(g), toRun);
   const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId);
   await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
   await lake.catalog.materialize();
   return { ...r, table: g.table, layer: 'gold', runId, refreshed: [] };
 }
 
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date } = {}): Promise<{ tables: GcResult[]; staging: { folders: number; bytes: number } }> {
+/**
+ * A rollback that would point a partition at a damaged file is refused before anything changes: locally the versions
+ * of a partition share the files they did not change (hard links), so the version a run left may hold the same
+ * damaged bytes as the current one. The error names the file and the way back (runtime/table/damaged-file.ts).
+ */
+async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableShape, toRun: string): Promise<void> {
+  const { manifest } = await readManifest(lake.storage, root, shape);
+  const found = stateAfterRun(manifest, toRun);
+  if ('error' in found) return; // rollbackTable says why
+  const switched = Object.values(found.state).filter((p) => manifest.partitions[p.path]?.location !== p.location);
+  const files = switched.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
+  const bad = await withDuck((db) => unreadableFiles(db, files));
+  if (bad.length) {
+    throw new StrataError(ERRORS.UnreadableFile, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
+      + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history.map((h) => h.runId)));
+  }
+}
+
+/**
+ * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
+ * in `error` and left as it is; the other tables are collected all the same.
+ */
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number } }> {
   const now = opts.now ?? new Date();
-  const tables: GcResult[] = [];
+  const tables: GcReport[] = [];
+  const collect = async (table: string, run: () => Promise<GcResult>) => {
+    tables.push(await run().catch((e: Error): GcReport => ({ table, expiredVersions: 0, orphanFolders: 0, bytes: 0, error: { name: e.name, message: e.message } })));
+  };
   for (const d of lake.plans) {
-    tables.push(await gcTable(lake.storage, d.prefixes.silver, d, `silver.${d.dataset}`, opts.retentionDays ?? d.retentionDays, now, opts.dryRun));
+    await collect(`silver.${d.dataset}`, () => gcTable(lake.storage, d.prefixes.silver, d, `silver.${d.dataset}`, opts.retentionDays ?? d.retentionDays, now, opts.dryRun));
   }
   for (const g of lake.gold) {
     const days = opts.retentionDays ?? lake.plans.find((p) => p.dataset === g.owner)?.retentionDays ?? 7;
-    tables.push(await gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, now, opts.dryRun));
+    await collect(`gold.${g.table}`, () => gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, now, opts.dryRun));
   }
   return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun) };
+}
+
+/** What gc did to one table, or why it left it alone. */
+export interface GcReport extends GcResult {
+  error?: { name: string; message: string };
 }
 
 export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput> {

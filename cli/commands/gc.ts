@@ -23,7 +23,9 @@ export const gc: Command = {
     const lines = r.tables.filter((t) => t.expiredVersions || t.orphanFolders)
       .map((t) => `${t.table}: ${verb} ${plural(t.expiredVersions, 'replaced version')}, ${plural(t.orphanFolders, 'orphaned folder')} (${(t.bytes / 1e6).toFixed(1)} MB)`);
     lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
+    const failed = r.tables.filter((t) => t.error);
+    for (const t of failed) out.error(`${t.table}: not collected: ${t.error!.name}: ${t.error!.message}`);
     out.result(lines.join('\n'), r);
-    return 0;
+    return failed.length ? 1 : 0;
   },
 };

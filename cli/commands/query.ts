@@ -49,11 +49,13 @@ export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Re
   }
   const db = await Duck.open({ readOnly: false });
   try {
-    await new LocalCatalog(lakeDir).attachTo(db);
+    const catalog = new LocalCatalog(lakeDir);
+    await catalog.attachTo(db);
     try {
       return await db.all(sql);
     } catch (e) {
-      out.error(`query failed: ${engineMessage(e)}`);
+      // A damaged data file: say what it means and the way back, not only what DuckDB found.
+      out.error(`query failed: ${(await catalog.explainFailure(db, e).catch(() => undefined)) ?? engineMessage(e)}`);
       return undefined;
     }
   } finally {

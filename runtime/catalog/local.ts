@@ -9,13 +9,15 @@
 // reading the old version (its data files are retained, see gc).
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
-import { ERRORS, StrataError } from '../../core/errors.ts';
+import { ERRORS, StrataError, engineMessage, isStrataError } from '../../core/errors.ts';
 import type { GlueTableInput } from '../../core/plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
-import { str } from '../../core/sql/quote.ts';
-import { createView } from '../engine/views.ts';
+import { ident, str } from '../../core/sql/quote.ts';
+import { readColumns } from '../../core/plan/glue-table.ts';
+import { createView, duckTypeOfGlue } from '../engine/views.ts';
+import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
 import { atomicWrite, withLock } from '../storage/local.ts';
 import { historyCounts, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
@@ -47,33 +49,40 @@ export class LocalCatalog implements Catalog {
     this.file = join(lakeDir, CATALOG_FILE);
   }
 
-  /** Copy, change, swap. Serialised across processes by a lock file next to the catalog. */
-  private async write<T>(fn: (db: Duck) => Promise<T>, afterSwap?: (result: T) => Promise<void>): Promise<T> {
+  /**
+   * Copy, change, swap. Serialised across processes by a lock file next to the catalog. `fn` is told whether the copy
+   * starts empty: catalog.duckdb is derived from the entries, so a file DuckDB cannot open (a damaged one) is not
+   * repaired but rebuilt from them, and the damaged file is kept beside it as catalog.duckdb.damaged.
+   */
+  private async write<T>(fn: (db: Duck, fresh: boolean) => Promise<T>, afterSwap?: (result: T) => Promise<void>): Promise<T> {
     await mkdir(this.lakeDir, { recursive: true });
     return withLock(`${this.file}.lock`, async () => {
       const tmp = `${this.file}.next-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      const discard = async () => { await rm(tmp, { force: true }); await rm(`${tmp}.wal`, { force: true }); };
       const exists = await stat(this.file).then(() => true, () => false);
       if (exists) await copyFile(this.file, tmp);
+      let damaged = false;
+      const db = await openCatalog(tmp).catch(async (e) => {
+        if (!exists || !isDamage(e)) throw e;
+        damaged = true;
+        await discard();
+        return openCatalog(tmp);
+      });
       try {
-        const db = await Duck.open({ path: tmp, memoryLimit: '256MB', threads: 1 });
         let result: T;
         try {
           await db.run(`SET file_search_path = ${pathLit(this.lakeDir)}`);
-          // One transaction: every statement on its own would commit (and flush the WAL) separately.
-          await db.run('BEGIN TRANSACTION');
-          await db.run(SCHEMA_SQL);
-          result = await fn(db);
-          await db.run('COMMIT');
+          result = await fn(db, !exists || damaged);
           await db.run('CHECKPOINT');
         } finally {
           db.close();
         }
+        if (damaged) await rename(this.file, `${this.file}.damaged`); // derived, but kept: when in doubt, keep
         await rename(tmp, this.file);
         if (afterSwap) await afterSwap(result); // still under the lock: markers never run ahead of the catalog
         return result;
       } catch (e) {
-        await rm(tmp, { force: true });
-        await rm(`${tmp}.wal`, { force: true });
+        await discard();
         throw e;
       }
     });
@@ -98,7 +107,7 @@ export class LocalCatalog implements Catalog {
       return JSON.parse(text) as CatalogEntry;
     } catch (e) {
       throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} is not valid JSON (${(e as Error).message}): `
-        + 'delete it, and the next registration of that table (an ingest, strata refresh) writes it again from the manifest');
+        + 'the next registration of that table (an ingest of its dataset, strata refresh of a gold table) writes it again from the manifest; the other tables are not affected');
     }
   }
 
@@ -111,7 +120,8 @@ export class LocalCatalog implements Catalog {
     const stamp = `v${m.version}:${table.glue.Parameters['strata.schema_hash'] ?? ''}`;
     const path = this.entryPath(table.layer, table.name);
     return this.lockEntry(path, async () => {
-      const prev = await this.readEntry(path);
+      // A damaged entry is replaced: entries are derived from manifests, and this registration writes it whole.
+      const prev = await this.readEntry(path).catch((e) => { if (isStrataError(e)) return undefined; throw e; });
       const held = prev?.table?.version;
       // A newer version is registered already (concurrent runs register in any order), or this one is.
       if (prev?.stamp === stamp || (held !== undefined && held > m.version)) return { created: 0, updated: 0, deleted: 0 };
@@ -130,7 +140,7 @@ export class LocalCatalog implements Catalog {
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
     const stamp = `files:${createHash('sha256').update(JSON.stringify([table.glue, files])).digest('hex').slice(0, 32)}`;
     const path = this.entryPath(table.layer, table.name);
-    if ((await this.readEntry(path))?.stamp === stamp) return;
+    if ((await this.readEntry(path).catch((e) => { if (isStrataError(e)) return undefined; throw e; }))?.stamp === stamp) return;
     await this.lockEntry(path, () => atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
   }
 
@@ -139,24 +149,51 @@ export class LocalCatalog implements Catalog {
     return join(this.lakeDir, '_strata', 'catalog', 'materialized.json');
   }
 
-  private async entries(): Promise<CatalogEntry[]> {
+  /** Every entry; one that cannot be read is reported as damaged (its table alone shows the error, see wanted). */
+  private async entries(): Promise<Array<CatalogEntry | DamagedEntry>> {
     const dir = join(this.lakeDir, '_strata', 'catalog', 'tables');
     const names = await readdir(dir).catch(() => [] as string[]);
-    const all = await Promise.all(names.filter((n) => n.endsWith('.json')).sort().map((n) => this.readEntry(join(dir, n))));
-    return all.filter((e): e is CatalogEntry => e !== undefined);
+    const all = await Promise.all(names.filter((n) => n.endsWith('.json')).sort().map(async (n) => {
+      const path = join(dir, n);
+      try {
+        return await this.readEntry(path);
+      } catch (e) {
+        if (!isStrataError(e)) throw e;
+        const [layer = '', ...rest] = n.slice(0, -'.json'.length).split('.');
+        const text = await readFile(path).catch(() => Buffer.alloc(0));
+        return { damaged: e.message, layer, name: rest.join('.'), stamp: `damaged:${createHash('sha256').update(text).digest('hex').slice(0, 16)}` } satisfies DamagedEntry;
+      }
+    }));
+    return all.filter((e): e is CatalogEntry | DamagedEntry => e !== undefined);
   }
 
   /** Everything catalog.duckdb should show: each table's entry, and the strata.* views once their first file exists. */
   private async wanted(): Promise<Shown[]> {
-    const shown: Shown[] = (await this.entries()).map((e) => ({
-      key: `${e.layer}.${e.name}`, stamp: e.stamp,
-      apply: (db) => (e.table ? applyTable(db, e, e.table) : createView(db, e.layer, e.name, e.glue, e.files ?? [], false)),
-    }));
+    const shown: Shown[] = (await this.entries()).map((e): Shown => {
+      const key = `${e.layer}.${e.name}`;
+      if ('damaged' in e) return { key, stamp: e.stamp, view: { schema: e.layer, name: e.name }, apply: () => Promise.reject(new StrataError(ERRORS.UnreadableFile, e.damaged)) };
+      return {
+        key, stamp: e.stamp, view: { schema: e.layer, name: e.name, glue: e.glue },
+        apply: (db) => (e.table ? applyTable(db, e, e.table) : createView(db, e.layer, e.name, e.glue, e.files ?? [], false)),
+        explain: (db, err) => this.explain(db, e, err),
+      };
+    });
     for (const v of JSON_VIEWS) {
       // DuckDB binds the glob when the view is created: it needs one file to exist.
       if (await hasFile(join(this.lakeDir, v.folder), v.depth)) shown.push({ key: `view:${v.name}`, stamp: `v${v.version}`, apply: (db) => db.run(v.sql) });
     }
     return shown;
+  }
+
+  /** Why an entry could not be applied: a data file DuckDB cannot open (named, with the way back), or the engine's words. */
+  private async explain(db: Duck, e: CatalogEntry, err: unknown): Promise<string> {
+    const keys = e.table ? Object.values(e.table.partitions).flatMap((p) => p.files) : e.files ?? [];
+    const bad = await unreadableFiles(db, keys.map((key) => ({ key, path: join(this.lakeDir, ...key.split('/')) })));
+    if (bad.length) {
+      const more = bad.length > 1 ? ` (and ${bad.length - 1} more damaged file${bad.length > 2 ? 's' : ''}: ${bad.slice(1, 4).map((b) => b.key).join(', ')})` : '';
+      return `${damagedFileMessage(e.layer, e.name, bad[0]!, e.table?.history.map((h) => h.runId))}${more}`;
+    }
+    return `${e.layer}.${e.name} cannot be shown: ${engineMessage(err)} (catalog entry ${this.entryPath(e.layer, e.name)}; the next registration of the table writes it again)`;
   }
 
   /**
@@ -172,12 +209,13 @@ export class LocalCatalog implements Catalog {
     const have = await held();
     if (have && !stale(await this.wanted(), have).length) return;
     let state: Record<string, string> = {};
-    await this.write(async (db) => {
+    await this.write(async (db, fresh) => {
       // Again under the lock: another materialisation may have just applied some of it.
       const shown = await this.wanted();
-      const have = (await held()) ?? {};
-      for (const s of stale(shown, have)) await s.apply(db);
-      state = { ...have, ...Object.fromEntries(shown.map((s) => [s.key, s.stamp])) };
+      const have = fresh ? {} : (await held()) ?? {};
+      const failed = await applyEach(db, stale(shown, have));
+      // A table that could not be shown is tried again at the next read (its cause may have been mended).
+      state = { ...have, ...Object.fromEntries(shown.map((s) => [s.key, failed.has(s.key) ? `unreadable:${s.stamp}` : s.stamp])) };
     }, () => atomicWrite(this.materializedFile, JSON.stringify(state)));
   }
 
@@ -193,7 +231,35 @@ export class LocalCatalog implements Catalog {
   /** Attach the current catalog read-only to a reader's DuckDB as `lake` (made the default), materialising it first. */
   async attachTo(db: Duck, opts: { use?: boolean } = {}): Promise<void> {
     await this.materialize();
-    await db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY);${opts.use === false ? '' : ' USE lake;'} SET file_search_path = ${pathLit(this.lakeDir)}`);
+    const attach = () => db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY);${opts.use === false ? '' : ' USE lake;'} SET file_search_path = ${pathLit(this.lakeDir)}`);
+    await attach().catch(async (e) => {
+      if (!isDamage(e)) throw e;
+      await this.rebuild();
+      await attach();
+    });
+  }
+
+  /** Rebuild catalog.duckdb from the entries alone (it is damaged, or was deleted); the damaged file is kept aside. */
+  private async rebuild(): Promise<void> {
+    await rm(this.materializedFile, { force: true });
+    await this.materialize(); // write() finds the file damaged, keeps it as catalog.duckdb.damaged and starts empty
+  }
+
+  /**
+   * When a query failed on a data file of this lake that DuckDB cannot read: what that means for the table's versions
+   * and the way back (runtime/table/damaged-file.ts). Undefined for any other failure.
+   */
+  async explainFailure(db: Duck, err: unknown): Promise<string | undefined> {
+    const named = /'([^']+\.parquet)'/.exec(err instanceof Error ? err.message : String(err))?.[1];
+    if (!named) return undefined;
+    const abs = isAbsolute(named) ? named : join(this.lakeDir, named);
+    const key = relative(this.lakeDir, abs).split(sep).join('/');
+    if (key.startsWith('..') || isAbsolute(key)) return undefined;
+    const [bad] = await unreadableFiles(db, [{ key, path: abs }]);
+    if (!bad) return undefined;
+    const [layer = '', table = ''] = key.split('/');
+    const entry = await this.readEntry(this.entryPath(layer, table)).catch(() => undefined);
+    return damagedFileMessage(layer, table, bad, entry?.table?.history.map((h) => h.runId));
   }
 
   /** Open the current catalog read-only (for checks; strata query attaches it the same way). */
@@ -213,6 +279,84 @@ interface Shown {
   key: string;
   stamp: string;
   apply: (db: Duck) => Promise<void>;
+  /** The table's view, replaced by one that raises the reason when the table cannot be shown. */
+  view?: { schema: string; name: string; glue?: GlueTableInput };
+  /** The reason, in words, when apply failed. */
+  explain?: (db: Duck, err: unknown) => Promise<string>;
+}
+
+/** An entry that could not be read: its table shows the reason; the other tables are not affected. */
+interface DamagedEntry {
+  damaged: string;
+  layer: string;
+  name: string;
+  stamp: string;
+}
+
+/**
+ * Apply what changed: all in one transaction (one WAL flush), as almost always. If anything fails, again one table per
+ * transaction, and each table that fails gets a view raising the reason: damage stays inside its table, and every
+ * other table, and `select 1`, keep working. Returns the keys that failed.
+ */
+async function applyEach(db: Duck, todo: readonly Shown[]): Promise<Set<string>> {
+  const failed = new Set<string>();
+  await db.run('BEGIN TRANSACTION');
+  try {
+    await db.run(SCHEMA_SQL);
+    for (const s of todo) await s.apply(db);
+    await db.run('COMMIT');
+    return failed;
+  } catch {
+    await db.run('ROLLBACK');
+  }
+  await db.run(SCHEMA_SQL);
+  for (const s of todo) {
+    await db.run('BEGIN TRANSACTION');
+    try {
+      await s.apply(db);
+      await db.run('COMMIT');
+      continue;
+    } catch (e) {
+      await db.run('ROLLBACK');
+      failed.add(s.key);
+      const reason = (await s.explain?.(db, e).catch(() => undefined)) ?? engineMessage(e);
+      if (s.view) await unreadableView(db, s.view.schema, s.view.name, s.view.glue, reason);
+    }
+  }
+  return failed;
+}
+
+/**
+ * A view that raises `reason` whenever a query reads it, with the table's columns (from its definition, or the view
+ * it replaces) so that queries naming them reach the reason: every column and the filter call error(), which DuckDB
+ * neither folds away nor skips.
+ */
+async function unreadableView(db: Duck, schema: string, name: string, glue: GlueTableInput | undefined, reason: string): Promise<void> {
+  const raise = `error(${str(reason)})`;
+  const known = glue ? readColumns(glue).map((c) => ({ name: c.name, type: duckTypeOfGlue(c.type) ?? 'VARCHAR' }))
+    : (await db.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE schema_name = ${str(schema)} AND table_name = ${str(name)} ORDER BY column_index`));
+  const cols = known.length ? known : [{ name: 'unreadable', type: 'VARCHAR' }];
+  await db.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; CREATE OR REPLACE VIEW ${ident(schema)}.${ident(name)} AS SELECT ${cols.map((c) => `CAST(${raise} AS ${c.type}) AS ${ident(c.name)}`).join(', ')} FROM range(1) WHERE ${raise} IS NULL`);
+}
+
+/** A DuckDB file that cannot be opened or attached because of its content (not a lock held by another process). */
+function isDamage(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return !/lock/i.test(m) && /not a valid DuckDB database|corrupt|Serialization Error|IO Error|INTERNAL Error|Catalog Error|checksum|truncated/i.test(m);
+}
+
+/** A database file opened for one catalog write; every row of its tables is read once, so damage shows here. */
+function openCatalog(path: string): Promise<Duck> {
+  return Duck.open({ path, memoryLimit: '256MB', threads: 1 }).then(async (db) => {
+    try {
+      const tables = await db.all<{ s: string; t: string }>(`SELECT schema_name AS s, table_name AS t FROM duckdb_tables() WHERE database_name = current_database()`);
+      for (const { s, t } of tables) await db.run(`SELECT max(length(CAST(x AS VARCHAR))) FROM ${ident(s)}.${ident(t)} x`);
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  });
 }
 
 const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
@@ -281,7 +425,7 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry): Promise<voi
   if (gone.length) await db.run(`DELETE FROM strata.partitions WHERE ${where} AND path IN (${gone.map(str).join(', ')})`);
   if (changed.length) {
     await db.run(`INSERT INTO strata.partitions VALUES ${changed.map((p) =>
-      `(${str(e.layer)}, ${str(e.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : str(v))).join(', ')}]::VARCHAR[], `
+      `(${str(e.layer)}, ${str(e.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : text(v))).join(', ')}]::VARCHAR[], `
       + `${str(p.location)}, ${p.files.length}, ${p.rows}, ${str(p.runId)}, ${str(p.committedAt)}::TIMESTAMP)`).join(', ')}`);
   }
   // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
@@ -300,6 +444,11 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry): Promise<voi
     await db.run(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
       + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
   }
+}
+
+/** A SQL string for any text: a NUL (which a SQL literal cannot hold) is spelled chr(0). */
+function text(v: string): string {
+  return v.includes('\0') ? `(${v.split('\0').map(str).join(' || chr(0) || ')})` : str(v);
 }
 
 /** Views over JSON files in the lake; a new version number re-creates a view in every lake on its next materialisation. */

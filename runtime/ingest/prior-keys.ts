@@ -13,6 +13,8 @@ import { ident } from '../../core/sql/quote.ts';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import type { TableManifest } from '../table/manifest.ts';
+import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 
 /** The silver table's keys as one batch sees them: the partitions of the manifest it read. */
 export interface PriorKeys {
@@ -24,6 +26,8 @@ export interface PriorKeys {
   keyDeterminesPartition: boolean;
   /** Local paths of storage keys while fn runs (Storage.withLocalFiles). */
   withFiles: <T>(keys: string[], fn: (paths: string[]) => Promise<T>) => Promise<T>;
+  /** The table's run ids in commit order: a damaged file's message names the way back with them. */
+  history?: string[];
 }
 
 /** The prior keys an append with a primary key checks against; undefined when there is nothing to check. */
@@ -32,7 +36,7 @@ export function priorKeysOf(plan: DatasetPlan, manifest: TableManifest, withFile
   const partitions = Object.values(manifest.partitions).filter((p) => p.rows > 0).map((p) => ({ values: p.values, files: p.files }));
   if (!partitions.length) return undefined;
   const keyDeterminesPartition = plan.partitions.length > 0 && plan.partitions.every((p) => plan.primaryKey.includes(p.column));
-  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles };
+  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles, history: manifest.history.map((h) => h.runId) };
 }
 
 /** The files that can hold a batch's keys, given the partition values the batch writes. */
@@ -54,7 +58,14 @@ export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKey
     const old = `read_parquet([${paths.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
     // An inner join lets DuckDB build its hash table on the smaller side (usually the batch); DISTINCT because a
     // table written before keys were held across files may hold a key twice.
-    await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
+    try {
+      await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
+    } catch (e) {
+      // A silver file DuckDB cannot read: name it and the way back, rather than the engine's words alone.
+      const [bad] = await unreadableFiles(db, files.map((key, i) => ({ key, path: paths[i]! })));
+      if (bad) throw new StrataError(ERRORS.UnreadableFile, damagedFileMessage('silver', plan.dataset, bad, prior.history));
+      throw e;
+    }
     return (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${target}`)).n;
   });
 }

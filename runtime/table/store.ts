@@ -27,7 +27,20 @@ export async function readManifest(storage: Storage, root: string, shape: Manife
     const s = 'table' in shape ? shape : { table: shape.dataset, layer: 'silver' as const, schemaHash: shape.schemaHash, partitionKeys: shape.partitions.map((p) => p.name) };
     return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
   }
-  return { manifest: JSON.parse(current.text) as TableManifest, etag: current.etag };
+  return { manifest: parseManifest(storage, root, current.text), etag: current.etag };
+}
+
+/** A manifest's JSON; a damaged one is a Strata.UnreadableFile naming the file and the way back. */
+function parseManifest(storage: Storage, root: string, text: string): TableManifest {
+  try {
+    return JSON.parse(text) as TableManifest;
+  } catch (e) {
+    const table = root.split('/').filter(Boolean).join('.');
+    const back = storage.kind === 's3' ? 'restore its previous version (the lake bucket keeps replaced versions)'
+      : `restore it from a backup; its catalog entry (_strata/catalog/tables/${table}.json) lists the partition versions it pointed at`;
+    throw new StrataError(ERRORS.UnreadableFile, `${storage.uri(layout.manifest(root))} is damaged (${(e as Error).message}): ${table} cannot be read or changed `
+      + `until its manifest is restored; the other tables are not affected. The way back: ${back}`);
+  }
 }
 
 export interface CommitRequest {

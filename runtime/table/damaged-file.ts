@@ -1,0 +1,50 @@
+// A data file DuckDB cannot read, and what that means for a table's versions. Locally a partition version shares the
+// files it did not change with the version before it (hard links: one file, one set of bytes), so damage to a file is
+// in every version that holds it, and rolling back to one of those brings nothing back. The way back depends on the
+// layer: silver rows come again from bronze, gold rows from silver.
+import { engineMessage } from '../../core/errors.ts';
+import { pathLit, type Duck } from '../engine/duckdb.ts';
+
+export interface DamagedFile {
+  /** Lake key of the file. */
+  key: string;
+  /** What DuckDB says of it. */
+  problem: string;
+}
+
+/** The run that first wrote a data file: commits and publishes name new files part-<run id>-<n>.parquet, and versions keep the names of the files they share. */
+export function writerOf(key: string): string | undefined {
+  return /^part-(.+)-\d+\.parquet$/.exec(key.split('/').pop() ?? '')?.[1];
+}
+
+/** The files whose Parquet footer DuckDB cannot read (truncated, overwritten, not Parquet), each with its reason; one query per file. */
+export async function unreadableFiles(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<DamagedFile[]> {
+  const out: DamagedFile[] = [];
+  for (const f of files) {
+    try {
+      await db.all(`SELECT num_rows FROM parquet_file_metadata(${pathLit(f.path)})`);
+    } catch (e) {
+      out.push({ key: f.key, problem: engineMessage(e) });
+    }
+  }
+  return out;
+}
+
+/**
+ * A damaged file in words: which table, why the versions sharing it do not help, and the way back. `history` is the
+ * table's run ids in commit order (manifest or catalog entry), to name the last run before the file was written.
+ */
+export function damagedFileMessage(layer: string, table: string, f: DamagedFile, history: readonly string[] = []): string {
+  const head = `${f.key} of ${layer}.${table} is damaged (${f.problem})`;
+  if (layer === 'gold') return `${head}. The way back: strata refresh ${table} --full (gold is recomputed from silver)`;
+  if (layer !== 'silver') return `${head}. The way back: restore the file from a backup`;
+  const run = writerOf(f.key);
+  const by = run ? `run ${run}` : 'the run that wrote it';
+  const at = run ? history.indexOf(run) : -1;
+  const shared = `Versions of a partition share the files they did not change (hard links), so every version since ${by} holds these same damaged bytes and a rollback to any of them brings nothing back.`;
+  const list = `strata runs --dataset ${table} lists them`;
+  const back = at === 0
+    ? `${by} made the table, so move silver/${table}/ aside and ingest its bronze objects again (${list})`
+    : `strata rollback ${table} --to ${at > 0 ? `${history[at - 1]} (the last run before ${run})` : `<the last run before ${run ?? 'it'}>`}, then ingest again the bronze objects of ${by} and of the runs after it (${list})`;
+  return `${head}. ${shared} The way back is bronze: ${back}`;
+}
