@@ -60,23 +60,26 @@ export class LocalCatalog implements Catalog {
       const tmp = `${this.file}.next-${process.pid}-${Math.random().toString(36).slice(2)}`;
       const discard = async () => { await rm(tmp, { force: true }); await rm(`${tmp}.wal`, { force: true }); };
       const exists = await stat(this.file).then(() => true, () => false);
-      if (exists) await copyFile(this.file, tmp);
-      let damaged = false;
-      const db = await openCatalog(tmp).catch(async (e) => {
-        if (!exists || !isDamage(e)) throw e;
-        damaged = true;
-        await discard();
-        return openCatalog(tmp);
-      });
-      try {
-        let result: T;
+      const attempt = async (fresh: boolean): Promise<T> => {
+        if (!fresh) await copyFile(this.file, tmp);
+        const db = await Duck.open({ path: tmp, memoryLimit: '256MB', threads: 1 });
         try {
           await db.run(`SET file_search_path = ${pathLit(this.lakeDir)}`);
-          result = await fn(db, !exists || damaged);
+          const result = await fn(db, fresh);
           await db.run('CHECKPOINT');
+          return result;
         } finally {
           db.close();
         }
+      };
+      try {
+        let damaged = false;
+        const result = await attempt(!exists).catch(async (e) => {
+          if (!exists || !isCatalogDamage(e)) throw e;
+          damaged = true;
+          await discard();
+          return attempt(true);
+        });
         if (damaged) await rename(this.file, `${this.file}.damaged`); // derived, but kept: when in doubt, keep
         await rename(tmp, this.file);
         if (afterSwap) await afterSwap(result); // still under the lock: markers never run ahead of the catalog
@@ -233,7 +236,7 @@ export class LocalCatalog implements Catalog {
     await this.materialize();
     const attach = () => db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY);${opts.use === false ? '' : ' USE lake;'} SET file_search_path = ${pathLit(this.lakeDir)}`);
     await attach().catch(async (e) => {
-      if (!isDamage(e)) throw e;
+      if (!isCatalogDamage(e)) throw e;
       await this.rebuild();
       await attach();
     });
@@ -306,8 +309,9 @@ async function applyEach(db: Duck, todo: readonly Shown[]): Promise<Set<string>>
     for (const s of todo) await s.apply(db);
     await db.run('COMMIT');
     return failed;
-  } catch {
-    await db.run('ROLLBACK');
+  } catch (e) {
+    await db.run('ROLLBACK').catch(() => undefined);
+    if (isCatalogDamage(e)) throw e; // not a table's: write() rebuilds catalog.duckdb
   }
   await db.run(SCHEMA_SQL);
   for (const s of todo) {
@@ -317,7 +321,7 @@ async function applyEach(db: Duck, todo: readonly Shown[]): Promise<Set<string>>
       await db.run('COMMIT');
       continue;
     } catch (e) {
-      await db.run('ROLLBACK');
+      await db.run('ROLLBACK').catch(() => undefined);
       failed.add(s.key);
       const reason = (await s.explain?.(db, e).catch(() => undefined)) ?? engineMessage(e);
       if (s.view) await unreadableView(db, s.view.schema, s.view.name, s.view.glue, reason);
@@ -332,31 +336,20 @@ async function applyEach(db: Duck, todo: readonly Shown[]): Promise<Set<string>>
  * neither folds away nor skips.
  */
 async function unreadableView(db: Duck, schema: string, name: string, glue: GlueTableInput | undefined, reason: string): Promise<void> {
-  const raise = `error(${str(reason)})`;
+  const raise = `error(${text(reason)})`;
   const known = glue ? readColumns(glue).map((c) => ({ name: c.name, type: duckTypeOfGlue(c.type) ?? 'VARCHAR' }))
     : (await db.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE schema_name = ${str(schema)} AND table_name = ${str(name)} ORDER BY column_index`));
   const cols = known.length ? known : [{ name: 'unreadable', type: 'VARCHAR' }];
   await db.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; CREATE OR REPLACE VIEW ${ident(schema)}.${ident(name)} AS SELECT ${cols.map((c) => `CAST(${raise} AS ${c.type}) AS ${ident(c.name)}`).join(', ')} FROM range(1) WHERE ${raise} IS NULL`);
 }
 
-/** A DuckDB file that cannot be opened or attached because of its content (not a lock held by another process). */
-function isDamage(e: unknown): boolean {
+/**
+ * catalog.duckdb (or the copy being written) is damaged: DuckDB cannot open it, or finds a block missing or failing its
+ * checksum. Not a lock held by another process, and not a data file's problem (those name a .parquet file).
+ */
+function isCatalogDamage(e: unknown): boolean {
   const m = e instanceof Error ? e.message : String(e);
-  return !/lock/i.test(m) && /not a valid DuckDB database|corrupt|Serialization Error|IO Error|INTERNAL Error|Catalog Error|checksum|truncated/i.test(m);
-}
-
-/** A database file opened for one catalog write; every row of its tables is read once, so damage shows here. */
-function openCatalog(path: string): Promise<Duck> {
-  return Duck.open({ path, memoryLimit: '256MB', threads: 1 }).then(async (db) => {
-    try {
-      const tables = await db.all<{ s: string; t: string }>(`SELECT schema_name AS s, table_name AS t FROM duckdb_tables() WHERE database_name = current_database()`);
-      for (const { s, t } of tables) await db.run(`SELECT max(length(CAST(x AS VARCHAR))) FROM ${ident(s)}.${ident(t)} x`);
-      return db;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  });
+  return /not a valid DuckDB database file|Corrupt database file|Could not read enough bytes from file "[^"]*catalog\.duckdb/.test(m);
 }
 
 const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
