@@ -116,7 +116,7 @@ export function partitionValueProblems(partitions: readonly PlannedPartition[]):
       message: `${label} || left(${json}, 200) || ' has a control character (U+0000-U+001F or U+007F), which a partition value cannot hold'`,
     });
     out.push({
-      partition: p, when: `coalesce(${v} = ${str(HIVE_NULL)}, false)`, value: `${v}`,
+      partition: p, when: `coalesce(${v} = ${str(HIVE_NULL)}, false)`, value: v,
       message: `${label} || ${str(`"${HIVE_NULL}" is the folder name Hive gives NULL; as a value it would share the NULL partition's folder`)}`,
     });
     const bytes = `(${Buffer.byteLength(p.name) + 1} + ${encodedBytes(v)})`;
@@ -126,7 +126,8 @@ export function partitionValueProblems(partitions: readonly PlannedPartition[]):
     });
   }
   if (strings.length > 1) {
-    // Other partitions' folders are short (<= 30 bytes): counting them at that bound keeps the check one expression.
+    // The other partitions' values are short (a day, an hour, a number: at most 30 bytes encoded, 32 with "=" and
+    // "/"): counting them at that bound keeps the check one expression.
     const fixed = partitions.filter((p) => !strings.includes(p)).reduce((a, p) => a + Buffer.byteLength(p.name) + STAGING_NAME_BYTES + 32, 0);
     const bytes = `(${fixed} + ${strings.map((p) => `${Buffer.byteLength(p.name) + STAGING_NAME_BYTES + 2} + coalesce(${encodedBytes(p.duckdb)}, ${HIVE_NULL.length})`).join(' + ')})`;
     const names = strings.map((p) => p.name).join(', ');

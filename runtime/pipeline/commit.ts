@@ -101,13 +101,14 @@ async function refuseKeysCommittedSince(ctx: PipelineContext, plan: DatasetPlan,
   const pk = plan.primaryKey.map(ident).join(', ');
   const found = await ctx.storage.withLocalFiles(staged.files.map((f) => `${staged.stagingPrefix}${f.file}`), (paths) => withDuck(async (db) => {
     await db.run('CREATE OR REPLACE TEMP TABLE __since (r BIGINT)');
-    const batch = `(SELECT 0 AS __r, ${pk} FROM read_parquet([${paths.map(pathLit).join(', ')}]))`;
+    const batch = `(SELECT row_number() OVER () AS __r, ${pk} FROM read_parquet([${paths.map(pathLit).join(', ')}]))`;
     return markPriorKeys(db, plan, prior, batch, since.flatMap((p) => p.files), '__since');
   }, ctx.duck));
   if (found) {
-    const runs = [...new Set(since.map((p) => p.runId))].sort().join(', ');
-    throw new StrataError(ERRORS.CommitConflict, `${staged.source.key}: rows with keys (${plan.primaryKey.join(', ')}) that run ${runs} committed to silver.${plan.dataset} `
-      + `while this run was staged; nothing was committed: ingest ${staged.source.key} again, and its rows whose keys are in silver go to quarantine`);
+    const runs = [...new Set(since.map((p) => p.runId))].sort();
+    throw new StrataError(ERRORS.CommitConflict, `${staged.source.key}: ${found} row(s) have primary keys (${plan.primaryKey.join(', ')}) that ${runs.length > 1 ? 'runs' : 'run'} `
+      + `${runs.join(', ')} committed to silver.${plan.dataset} while this run was staged; nothing was committed: ingest ${staged.source.key} again, `
+      + 'and its rows whose keys are in silver go to quarantine');
   }
 }
 
