@@ -4,7 +4,7 @@
 // How they arrive (AWS: "Handle Lambda service exceptions" in the Step Functions guide; Lambda's troubleshooting
 // pages): a function killed for memory or time is reported by Step Functions as Lambda.Unknown, its Cause carrying
 // Lambda's error (errorType Runtime.OutOfMemory / Runtime.ExitError "signal: killed", or Sandbox.Timedout / "Task
-// timed out after N seconds"); DuckDB over its memory_limit throws "Out of Memory Error"; a full /tmp is ENOSPC
+// timed out after N seconds"); DuckDB over its memory_limit throws "Out of Memory Error" (or "could not allocate block of size", when the buffer manager cannot evict); a full /tmp is ENOSPC
 // ("No space left on device") from Node or DuckDB. The last two reach the run as Strata.Internal.
 import { LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
@@ -15,7 +15,7 @@ export type LimitKind = 'memory' | 'timeout' | 'tmp';
 /** Which limit an error (name and message as recorded) reports, if any. */
 export function limitHit(name: string, message: string): LimitKind | undefined {
   if (/ENOSPC|No space left on device|max_temp_directory_size/i.test(message)) return 'tmp';
-  if (/Out of Memory Error|Runtime\.OutOfMemory|JavaScript heap out of memory|signal: killed/i.test(message)) return 'memory';
+  if (/Out of Memory Error|could not allocate block of size|Runtime\.OutOfMemory|JavaScript heap out of memory|signal: killed/i.test(message)) return 'memory';
   if (/Sandbox\.Timedout|Task timed out after/i.test(message) || name === 'States.Timeout') return 'timeout';
   return undefined;
 }
