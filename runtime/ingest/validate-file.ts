@@ -202,7 +202,9 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
       await db.run(`DELETE FROM ${TYPED} WHERE rowid = 0`); // the header, read as the first record
     }
   }
-  const counts = await db.one<{ n: number; ok: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok FROM ${TYPED}`);
+  // Valid and failing rows are counted separately, not one as the complement of the other: a check that yields NULL
+  // instead of false would leave a row in neither output, and the accounting below then refuses the file.
+  const counts = await db.one<{ n: number; ok: number; bad: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok, count(*) FILTER (WHERE NOT ${OK}) AS bad FROM ${TYPED}`);
   const rowsIn = counts.n + malformed;
 
   // (Pass the outer rowid under another name: inside the subquery, "rowid" would be __malformed's own.)
@@ -231,7 +233,7 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
     ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n : 0;
   const validWhere = `${OK}${plan.primaryKey.length ? ` AND rowid NOT IN (SELECT r FROM __dups)` : ''}`;
   const rowsValid = counts.ok - dupQuarantined;
-  const rowsQuarantined = (counts.n - counts.ok) + malformed + dupQuarantined;
+  const rowsQuarantined = counts.bad + malformed + dupQuarantined;
   const rowsWritten = rowsValid - rowsSuperseded;
   if (rowsIn !== rowsValid + rowsQuarantined) {
     throw new StrataError(ERRORS.Internal, `row accounting broke for ${input.key}: in ${rowsIn} ≠ valid ${rowsValid} + quarantined ${rowsQuarantined}`);
