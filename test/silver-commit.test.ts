@@ -85,6 +85,34 @@ describe('silver commits', () => {
     expect(await l.query(`SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM silver.orders`)).toEqual([{ n: 8, k: 8 }]);
   });
 
+  it('two runs of the same object at once: both stage it, only one commits it (the check at commit time), silver holds it once', async () => {
+    const l = await lake('upsert');
+    const f = await l.file('same.csv', csv(line(1, 'a'), line(2, 'b', '13')));
+    // Both runs stage before either commits (so neither is stopped early as already ingested): a barrier of two
+    // in front of the commit step; a run that never reaches it fails the test instead of hanging.
+    let arrived = 0;
+    let open!: () => void;
+    const opened = new Promise<void>((r) => { open = r; });
+    const wrap = (step: string, fn: (input: unknown) => Promise<unknown>) => (step !== 'commit' ? fn : async (input: unknown) => {
+      if (++arrived === 2) open();
+      await Promise.race([opened, new Promise((_, no) => setTimeout(() => no(new Error('the other run never reached its commit')), 60_000))]);
+      return fn(input);
+    });
+    const [a, b] = await Promise.all([l.ingest('orders', f, { wrap }), l.ingest('orders', f, { wrap })]);
+    expect(arrived).toBe(2);
+    const runs = [a.record, b.record];
+    expect(runs.map((r) => r.source.key)).toEqual([a.record.source.key, a.record.source.key]); // one object
+    const m = manifest(l);
+    // One commit of the object, by one of the two runs; the other found it committed when it came to swap.
+    expect(m.history.filter((h) => h.kind === 'commit').map((h) => h.runId)).toHaveLength(1);
+    const winner = m.history.find((h) => h.kind === 'commit')!.runId;
+    expect(runs.map((r) => r.runId)).toContain(winner);
+    expect(Object.values(m.sources).map((s) => s.runId)).toEqual([winner]);
+    const loser = runs.find((r) => r.runId !== winner)!;
+    expect(loser.partitions).toEqual([]);
+    expect(await l.query(`SELECT order_id, customer_name FROM silver.orders ORDER BY 1`)).toEqual([{ order_id: 1, customer_name: 'a' }, { order_id: 2, customer_name: 'b' }]);
+  });
+
   it('two processes ingesting at once both land (locks and compare-and-swap across processes)', async () => {
     const l = await lake('append');
     const a = await l.file('p1.csv', csv(...Array.from({ length: 50 }, (_, i) => line(1000 + i, 'p1'))));
