@@ -53,12 +53,14 @@ const row = (rule: string, passing: number, of = 6): [string, string, number] =>
 
 describe('dataset and column statistics', () => {
   it('RowCount, ColumnCount, ColumnExists, ColumnNamesMatchPattern', async () => {
-    const r = await evaluate('nums', ['RowCount = 4', 'RowCount between 4 and 5', 'RowCount not between 4 and 5', 'ColumnCount = 3',
+    const r = await evaluate('nums', ['RowCount = 4', 'RowCount between 4 and 5', 'RowCount not between 4 and 5', 'RowCount between 3 and 4', 'RowCount not between 3 and 4', 'ColumnCount = 3',
       'ColumnExists "y"', 'ColumnExists "z"', 'ColumnNamesMatchPattern "[a-z]"', 'ColumnNamesMatchPattern "[xy]"', 'RowCount = 2 where "k <= 2"']);
     expect(r.results.map((x) => [x.outcome, x.message])).toEqual([
       ['PASS', 'RowCount is 4 (= 4)'],
       ['FAIL', 'RowCount is 4, expected between 4 and 5'], // between is exclusive
       ['PASS', 'RowCount is 4 (not between 4 and 5)'], // not between is inclusive
+      ['FAIL', 'RowCount is 4, expected between 3 and 4'], // on the upper bound: exclusive there too
+      ['PASS', 'RowCount is 4 (not between 3 and 4)'],
       ['PASS', 'ColumnCount is 3 (= 3)'],
       ['PASS', 'column "y" exists'],
       ['FAIL', 'column "z" does not exist'],
@@ -67,7 +69,7 @@ describe('dataset and column statistics', () => {
       ['PASS', 'RowCount is 2 (= 2)'],
     ]);
     expect(r.results[0]!.metrics).toEqual({ 'Dataset.*.RowCount': 4 });
-    expect(r.results[3]!.metrics).toEqual({ 'Dataset.*.ColumnCount': 3 });
+    expect(r.results[5]!.metrics).toEqual({ 'Dataset.*.ColumnCount': 3 });
   });
 
   it('Completeness and IsComplete: non-NULL rows / rows', async () => {
@@ -78,10 +80,13 @@ describe('dataset and column statistics', () => {
   });
 
   it('Mean, Sum and StandardDeviation ignore NULLs; the standard deviation is the population one', async () => {
-    const r = await evaluate('nums', ['Mean "x" = 20', 'Sum "x" = 60', 'StandardDeviation "x" between 16.32 and 16.34', 'Mean "x" = 30 where "k >= 2"']);
-    expect(r.results.map((x) => x.outcome)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
+    const r = await evaluate('nums', ['Mean "x" = 20', 'Sum "x" = 60', 'StandardDeviation "x" between 16.32 and 16.34', 'Mean "x" = 30 where "k >= 2"',
+      'Mean "x" between 10 and 20', 'Mean "x" between 20 and 30', 'Mean "x" between 19 and 21', 'Mean "x" not between 10 and 20']);
+    // The mean, 20, sits on the upper bound of the fifth rule and the lower bound of the sixth: between excludes both.
+    expect(r.results.map((x) => x.outcome)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'FAIL', 'FAIL', 'PASS', 'PASS']);
     expect(r.results[2]!.metrics['Column.x.StandardDeviation']).toBeCloseTo(Math.sqrt(800 / 3), 12);
-    expect(r.results.map((x) => x.metrics)).toMatchObject([{ 'Column.x.Mean': 20 }, { 'Column.x.Sum': 60 }, {}, { 'Column.x.Mean': 30 }]);
+    expect(r.results.slice(0, 4).map((x) => x.metrics)).toMatchObject([{ 'Column.x.Mean': 20 }, { 'Column.x.Sum': 60 }, {}, { 'Column.x.Mean': 30 }]);
+    expect(r.results[4]!.message).toBe('Mean of "x" is 20, expected between 10 and 20');
   });
 
   it('booleans compare as text; a column name in another case is the same column', async () => {
