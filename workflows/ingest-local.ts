@@ -1,6 +1,7 @@
 // strata ingest, locally: put the file in bronze, then execute the dataset's state machine with the local
 // interpreter. There is no other path to silver.
 import { basename } from 'node:path';
+import { ERRORS, StrataError } from '../core/errors.ts';
 import { BRONZE_OBJECTS, layout } from '../core/plan/layout.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
@@ -62,16 +63,29 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
   return { record, execution };
 }
 
-/** Keep the execution history with the run record (the recorder step cannot see it from inside the execution). */
+/**
+ * Keep the execution history with the run record (the recorder step cannot see it from inside the execution).
+ *
+ * Every path of the state machine ends in a step that writes the record (workflows/asl.ts: each Task catches into
+ * RecordFailure), so a run without one is either a recorder that failed itself (RecordFailure entered and still no
+ * record: then what is known is written here, and the record says so), or a state without that Catch. The latter is
+ * a defect that AWS would show as a run with no record at all: it is raised here, never papered over.
+ */
 async function attachExecution(lake: LocalLake, dataset: string, runId: string, ex: LocalExecution, input: RunInput): Promise<RunRecord> {
   const key = layout.run(dataset, runId);
   const text = await lake.storage.readText(key);
+  const recorderFailed = ex.path.includes('RecordFailure');
+  if (!text && !recorderFailed) {
+    throw new StrataError(ERRORS.Internal, `run ${runId} of ${dataset} ended ${ex.status} in state ${ex.path.at(-1) ?? '(none)'} without a run record and without `
+      + `reaching RecordFailure: that state has no Catch to it (workflows/asl.ts), so in AWS the run would leave no record`
+      + `${ex.error ? ` (${ex.error.name}: ${ex.error.cause})` : ''}`);
+  }
+  const error = ex.error ? { name: ex.error.name, message: ex.error.cause } : { name: ERRORS.Internal, message: 'the execution left no run record' };
   const record: RunRecord = text ? JSON.parse(text) : {
-    // The recorders themselves failed: write what is known so the run is never invisible.
     runId, dataset, status: 'FAILED', source: { key: input.source.key, etag: '', size: 0, sourceId: '' },
     startedAt: input.startedAt, finishedAt: new Date().toISOString(), durationMs: 0, rowsIn: 0, rowsValid: 0,
-    rowsQuarantined: 0, rowsSuperseded: 0, partitions: [], timings: [], warnings: [], reasons: [],
-    error: ex.error ? { name: ex.error.name, message: ex.error.cause } : { name: 'Strata.Internal', message: 'the execution left no run record' },
+    rowsQuarantined: 0, rowsSuperseded: 0, partitions: [], timings: [], reasons: [], error,
+    warnings: ['written by the local executor: the recorder step (RecordFailure) failed itself; in AWS this run would have no record'],
   };
   record.execution = { engine: 'local', name: runId, path: ex.path, events: ex.events };
   await lake.storage.writeText(key, JSON.stringify(record, null, 2));

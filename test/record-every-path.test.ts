@@ -1,0 +1,75 @@
+// Every run leaves a record written by the state machine itself: a permanent failure in any Task state (the Gold
+// Map's refresh included) is caught into RecordFailure, as it must be in AWS, where nothing else would write one.
+// The local ingest raises a run that ends without a record and without reaching RecordFailure; it writes a record
+// itself only when RecordFailure was reached and failed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepName } from '../core/plan/steps.ts';
+import { renderAsl, taskStates } from '../workflows/asl.ts';
+import { goldTablesFor } from '../workflows/gold-order.ts';
+import type { StepFn } from '../workflows/local.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const QUALITY_AND_GOLD = `quality:
+  silver:
+    halt: ['Sum "amount" < 1000']
+gold:
+  - table: daily_revenue
+    sql: SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: incremental
+`;
+
+let lake: TestLake;
+beforeAll(async () => { lake = await makeLake({ orders: ordersSchema({ maxRatio: 0.5, extra: QUALITY_AND_GOLD }) }); });
+afterAll(() => lake?.cleanup());
+
+let n = 0;
+const row = (id: number, amount = '10.00') => `${id},c,NEW,${amount},Jun 12 2025,2025-06-12T10:00:00Z`;
+const good = () => `${ORDERS_HEADER}\n${row(++n)}\n`;
+const halting = () => `${ORDERS_HEADER}\n${row(++n, '5000.00')}\n`; // Sum "amount" < 1000 fails
+const rejected = () => `${ORDERS_HEADER}\n${row(++n, '-1')}\n`; // 1 of 1 rows fails min 0: more than maxRatio 0.5
+
+/** Fail `step` permanently (a named error: never retried). */
+const failing = (step: StepName) => (s: StepName, fn: StepFn): StepFn => (s !== step ? fn : async () => {
+  throw Object.assign(new Error(`injected failure in ${step}`), { name: 'Strata.Internal' });
+});
+
+describe('a run record on every path', () => {
+  it('a permanent failure in each Task state ends in RecordFailure, which writes the FAILED record', async () => {
+    const cases: Array<{ state: string; step: StepName; content: () => string; before?: boolean }> = [
+      { state: 'Stage', step: 'stage', content: good },
+      { state: 'SilverQuality', step: 'quality', content: good },
+      { state: 'HaltBatch', step: 'halt', content: halting },
+      { state: 'RejectFile', step: 'reject', content: rejected },
+      { state: 'CommitSilver', step: 'commit', content: good },
+      { state: 'RegisterSilver', step: 'register', content: good },
+      { state: 'RefreshGold', step: 'gold', content: good }, // inside the Gold Map
+      { state: 'RecordRun', step: 'record', content: good },
+      { state: 'Resync', step: 'register', content: good, before: true }, // the object was committed by an earlier run
+    ];
+    // Every Task state but the recorder of failures itself is covered.
+    const asl = renderAsl(lake.ctx.plans.get('orders'), { goldTables: goldTablesFor(lake.gold, 'orders') });
+    expect(new Set(cases.map((c) => c.state))).toEqual(new Set(taskStates(asl).map((t) => t.state).filter((s) => s !== 'RecordFailure')));
+
+    for (const c of cases) {
+      const file = await lake.file(`${c.state}.csv`, c.content());
+      if (c.before) expect((await lake.ingest('orders', file)).record.status).toBe('SUCCEEDED');
+      const { record, execution } = await lake.ingest('orders', file, { retryIntervalMs: 0, wrap: failing(c.step) });
+      expect({ state: c.state, path: execution.path.slice(-3) }).toEqual({ state: c.state, path: [c.state, 'RecordFailure', 'Failed'] });
+      expect({ state: c.state, status: record.status, error: record.error, warnings: record.warnings })
+        .toEqual({ state: c.state, status: 'FAILED', error: { name: 'Strata.Internal', message: `injected failure in ${c.step}` }, warnings: expect.any(Array) });
+      expect(record.warnings.join(), c.state).not.toMatch(/local executor/);
+      expect(await lake.query(`SELECT status, error_name FROM strata.runs WHERE run_id = '${record.runId}'`)).toEqual([{ status: 'FAILED', error_name: 'Strata.Internal' }]);
+    }
+  });
+
+  it('when RecordFailure itself fails, the local ingest writes what it knows and says so', async () => {
+    const both = (s: StepName, fn: StepFn): StepFn => (s === 'commit' || s === 'fail' ? failing(s)(s, fn) : fn);
+    const { record, execution } = await lake.ingest('orders', await lake.file('recorder.csv', good()), { retryIntervalMs: 0, wrap: both });
+    expect(execution.path.slice(-2)).toEqual(['CommitSilver', 'RecordFailure']);
+    expect(record).toMatchObject({
+      status: 'FAILED', error: { name: 'Strata.Internal', message: 'injected failure in fail' },
+      warnings: ['written by the local executor: the recorder step (RecordFailure) failed itself; in AWS this run would have no record'],
+    });
+  });
+});
