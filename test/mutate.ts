@@ -1,0 +1,44 @@
+// npm run mutate [-- <folder>…]: mutation testing (StrykerJS) of the compiler and the table protocol, one folder at a
+// time, each with the test files that exercise it. Slow (minutes to hours per folder on two cores): not part of
+// `npm test` or CI. Incremental: a run keeps its results in reports/stryker/<target>.incremental.json, and the next
+// run tests only the mutants whose code or tests changed since. Reports: reports/stryker/<target>.html and .json.
+//   npm run mutate -- core/plan                     one folder
+//   npm run mutate -- core/plan/partitioning.ts     one file (with its folder's tests)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** Each folder and the tests that exercise it (the rest of the suite reaches it only through these paths). */
+export const FOLDERS: Record<string, string[]> = {
+  'core/dqdl': ['test/dqdl-parse.test.ts', 'test/dqdl-rules.test.ts', 'test/dqdl-sql.test.ts', 'test/quality-gates.test.ts'],
+  'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
+    'test/stacks-policy.test.ts', 'test/stacks-resources.test.ts', 'test/bad-input.test.ts'],
+  'core/schema': ['test/schema-load.test.ts', 'test/evolution.test.ts', 'test/cli.test.ts'],
+  'core/sql': ['test/user-sql-sandbox.test.ts', 'test/gold.test.ts'],
+  'core/gold': ['test/gold.test.ts', 'test/gold-grains.test.ts', 'test/gold-athena.test.ts', 'test/user-sql-sandbox.test.ts'],
+  'core/quality': ['test/quality-gates.test.ts', 'test/dqdl-rules.test.ts'],
+  'runtime/table': ['test/silver-commit.test.ts', 'test/gold.test.ts', 'test/maintenance.test.ts', 'test/damage.test.ts', 'test/append-keys.test.ts'],
+};
+
+const args = process.argv.slice(2);
+const targets = args.length ? args : Object.keys(FOLDERS);
+for (const target of targets) {
+  const folder = Object.keys(FOLDERS).find((f) => target === f || target.startsWith(`${f}/`));
+  if (!folder) {
+    console.error(`${target}: not a folder mutation testing covers (${Object.keys(FOLDERS).join(', ')})`);
+    process.exit(2);
+  }
+  const name = target.replace(/\.ts$/, '').replaceAll('/', '-');
+  const base = JSON.parse(readFileSync('stryker.config.json', 'utf8'));
+  const config = {
+    ...base,
+    mutate: [target === folder ? `${folder}/**/*.ts` : target],
+    incrementalFile: `reports/stryker/${name}.incremental.json`,
+    jsonReporter: { fileName: `reports/stryker/${name}.json` },
+    htmlReporter: { fileName: `reports/stryker/${name}.html` },
+  };
+  mkdirSync('reports/stryker', { recursive: true });
+  const file = `reports/stryker/${name}.config.json`;
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const r = spawnSync('npx', ['stryker', 'run', file], { stdio: 'inherit', env: { ...process.env, STRATA_MUTATE_TESTS: FOLDERS[folder]!.join(',') } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
