@@ -45,6 +45,17 @@ export function physicalNames(n: Naming) {
     topic: (what: string) => fit(`${base}-${what}`, 256),
     policy: (what: string) => fit(`${base}-${what}`, 128),
     keyAlias: () => `alias/${fit(`${base}-lake`, 200)}`,
+    /** Kinesis Data Firehose delivery stream (≤ 64; letters, digits, . _ -). */
+    deliveryStream: (dataset: string) => fit(`${base}-${dataset.replace(/_/g, '-')}`, 64),
+    /** Kinesis data stream feeding it (≤ 128). */
+    kinesisStream: (dataset: string) => fit(`${base}-${dataset.replace(/_/g, '-')}`, 128),
+    /**
+     * The dataset's compaction state machine (≤ 80). A dataset named <dataset>_compaction would get the same name:
+     * the stacks refuse that stage (their logical names collide too).
+     */
+    compactionStateMachine: (dataset: string) => fit(`${base}-${dataset.replace(/_/g, '-')}-compaction`, 80),
+    /** EventBridge Scheduler schedule (≤ 64). */
+    schedule: (dataset: string) => fit(`${base}-${dataset.replace(/_/g, '-')}-compaction`, 64),
     /** Step Functions logs under /aws/vendedlogs/ (keeps CloudWatch Logs resource policies small). */
     stateMachineLogGroup: (dataset: string) => `/aws/vendedlogs/states/${fit(`${base}-${dataset.replace(/_/g, '-')}`, 400)}`,
   };

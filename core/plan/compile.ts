@@ -1,6 +1,6 @@
 // Schema → plan. Pure: no I/O, no clock, no randomness; the same spec always gives the same plan.
 import { createHash } from 'node:crypto';
-import type { ColumnSpec, DatasetSpec, GoldSpec, Mode, RuleList, SourceSpec } from '../schema/model.ts';
+import type { ColumnSpec, DatasetCompactionSpec, DatasetSpec, GoldSpec, Mode, RuleList, SourceSpec, StreamSpec } from '../schema/model.ts';
 import { duckdbReadType, duckdbType, glueType, parquetType, trinoType, type LogicalType, type ParquetType } from '../schema/types.ts';
 import type { AppliedSchema } from '../schema/evolution.ts';
 import { ident } from '../sql/quote.ts';
@@ -51,6 +51,10 @@ export interface DatasetPlan {
   quality: { silver: RuleList };
   gold: GoldSpec[];
   lambda: DatasetSpec['lambda'];
+  /** Records also arrive by stream (Firehose in AWS, strata put locally): core/plan/stream.ts. */
+  stream?: StreamSpec;
+  /** The silver table's compaction policy and the schedule of the dataset's compaction (core/plan/compaction.ts). */
+  compaction?: DatasetCompactionSpec;
 }
 
 export const QUARANTINE_COLUMNS: GlueColumn[] = [
@@ -149,6 +153,8 @@ export function compile(spec: DatasetSpec): DatasetPlan {
     quality: spec.quality,
     gold: spec.gold,
     lambda: spec.lambda,
+    ...(spec.stream ? { stream: spec.stream } : {}),
+    ...(spec.compaction ? { compaction: spec.compaction } : {}),
   };
 }
 

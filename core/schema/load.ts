@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_REJECT_RATIO, DEFAULT_RETENTION_DAYS,
   type ColumnSpec, type DatasetSpec, type GoldSpec, type PartitionSpec, type RuleList,
 } from './model.ts';
+import { compactionSpec, datasetCompactionSpec, streamSpec } from './streaming.ts';
 import { isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
 import { YamlSource, type Path } from './yaml-source.ts';
 
@@ -210,6 +211,12 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
     engine: g.engine ?? 'duckdb', quality: gate(g.quality), analysts: g.analysts ?? true,
     ...(g.description !== undefined ? { description: g.description } : {}),
   }));
+  ((raw.gold ?? []) as Raw[]).forEach((g, i) => {
+    const compaction = compactionSpec(g.compaction, undefined, ['gold', i, 'compaction'], err);
+    if (compaction) gold[i]!.compaction = compaction;
+  });
+  const stream = streamSpec(raw.stream, { format, compression: raw.source.compression ?? 'auto' }, err);
+  const compaction = datasetCompactionSpec(raw.compaction, columns.map((c) => c.name), err);
   const goldNames = new Set<string>();
   gold.forEach((g, i) => {
     if (goldNames.has(g.table)) err(['gold', i, 'table'], `duplicate gold table "${g.table}"`, 'give each gold table its own name');
@@ -235,6 +242,8 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
     gold,
     retention: { days: raw.retention?.days ?? DEFAULT_RETENTION_DAYS },
     lambda: { ...(raw.lambda ?? {}) },
+    ...(stream ? { stream } : {}),
+    ...(compaction ? { compaction } : {}),
   };
 }
 

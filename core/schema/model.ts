@@ -56,6 +56,32 @@ export function hasRules(list: RuleList | undefined): list is RuleList {
   return !!list && list.halt.length + list.warn.length > 0;
 }
 
+/**
+ * Rewriting partitions that hold many small files into a few files near a target size (runtime/table/compact.ts).
+ * A partition qualifies when it has at least minFiles files and more files than targetMb-sized ones would need.
+ */
+export interface CompactionSpec {
+  minFiles: number;
+  /** MB (MiB) of Parquet per written file, approximately (DuckDB cuts files at row-group boundaries). */
+  targetMb: number;
+  /** Columns the rows of each compacted partition are ordered by (none: the order they are read in). */
+  sortBy: string[];
+}
+
+/** A dataset's compaction: its silver policy, and the schedule of the dataset's compaction execution in AWS. */
+export interface DatasetCompactionSpec extends CompactionSpec {
+  /** EventBridge Scheduler expression, e.g. "rate(1 hour)" or "cron(15 * * * ? *)". */
+  schedule: string;
+}
+
+/** Records delivered by a stream: Kinesis Data Firehose in AWS, `strata put` locally (core/plan/stream.ts). */
+export interface StreamSpec {
+  /** Firehose buffering hints: an object is written when either is reached (megabytes: MiB, before compression). */
+  buffer: { seconds: number; megabytes: number };
+  /** direct: producers call Firehose's PutRecord(Batch); kinesis: a Kinesis data stream feeds the delivery stream. */
+  source: 'direct' | 'kinesis';
+}
+
 export interface GoldSpec {
   table: string;
   description?: string;
@@ -66,6 +92,7 @@ export interface GoldSpec {
   quality: RuleList;
   /** Whether the analysts' policy (gold-reader in AWS) may read the table; default true. */
   analysts: boolean;
+  compaction?: CompactionSpec;
 }
 
 export interface DatasetSpec {
@@ -82,7 +109,13 @@ export interface DatasetSpec {
   gold: GoldSpec[];
   retention: { days: number };
   lambda: { memory?: number; timeoutSeconds?: number; ephemeralStorageMb?: number };
+  stream?: StreamSpec;
+  compaction?: DatasetCompactionSpec;
 }
 
 export const DEFAULT_MAX_REJECT_RATIO = 0.05;
 export const DEFAULT_RETENTION_DAYS = 7;
+
+export const DEFAULT_STREAM_BUFFER = { seconds: 60, megabytes: 64 } as const;
+/** minFiles: the number of files the commit step used to let an append leave before rewriting (runtime/pipeline/commit.ts). */
+export const DEFAULT_COMPACTION = { minFiles: 32, targetMb: 128, schedule: 'rate(1 hour)' } as const;
