@@ -1,6 +1,7 @@
 // Every step of the state machine, bound to its core function and payload schema. Lambda entries (stage.ts, …)
 // and the local executor both take their handlers from here.
 import { commitSilver, type CommitInput } from '../runtime/pipeline/commit.ts';
+import { compactDataset, type CompactInput } from '../runtime/pipeline/compact.ts';
 import type { RunInput, RunState } from '../runtime/pipeline/payloads.ts';
 import { recordFailure, recordSuccess, rejectFile } from '../runtime/pipeline/record.ts';
 import { registerSilver } from '../runtime/pipeline/register.ts';
@@ -9,7 +10,7 @@ import { stage } from '../runtime/pipeline/stage.ts';
 import { refreshGold } from '../runtime/gold/refresh.ts';
 import type { GoldInput } from '../runtime/gold/types.ts';
 import type { StepName } from '../core/plan/steps.ts';
-import { commitSchema, datasetSchema, goldSchema, haltSchema, qualitySchema, runInputSchema, runStateSchema } from './lib/schemas.ts';
+import { commitSchema, compactSchema, datasetSchema, goldSchema, haltSchema, qualitySchema, runInputSchema, runStateSchema } from './lib/schemas.ts';
 import { defineStep, type StepDefinition } from './lib/step.ts';
 
 export const steps = {
@@ -22,6 +23,7 @@ export const steps = {
   record: defineStep('record', runStateSchema, (ctx, input: RunState) => recordSuccess(ctx, input)),
   reject: defineStep('reject', runStateSchema, (ctx, input: RunState) => rejectFile(ctx, input)),
   fail: defineStep('fail', runStateSchema, (ctx, input: RunState) => recordFailure(ctx, input)),
+  compact: defineStep('compact', compactSchema, (ctx, input: CompactInput) => compactDataset(ctx, input)),
 } satisfies Partial<Record<StepName, StepDefinition<any, any>>>;
 
 export type StepRegistry = typeof steps;

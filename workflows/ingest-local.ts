@@ -8,13 +8,11 @@ import type { RunRecord } from '../runtime/runs/record.ts';
 import { renderAsl } from './asl.ts';
 import { goldTablesFor } from './gold-order.ts';
 import type { LocalLake } from './lake.ts';
+import { compactAfterRun, type LocalCompaction } from './compact-local.ts';
 import { executeLocal, type LocalExecution, type LocalRunOptions } from './local.ts';
+import { newRunId } from './run-id.ts';
 
-/** Sortable, unique, and valid as a Step Functions execution name and in S3 keys. */
-export function newRunId(now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${t}-${Math.random().toString(16).slice(2, 8)}`;
-}
+export { newRunId } from './run-id.ts';
 
 export interface IngestOptions {
   /** Evaluation clock (ISO), default now. */
@@ -27,11 +25,15 @@ export interface IngestOptions {
   contentId?: string;
   /** The object's name under bronze/<dataset>/ (default: the file's base name). */
   name?: string;
+  /** After a run that succeeded, compact what the dataset's compaction policy finds due (default true). */
+  compact?: boolean;
 }
 
 export interface IngestResult {
   record: RunRecord;
   execution: LocalExecution;
+  /** The compaction that followed the run (locally the post-run action that stands for AWS's schedule). */
+  compaction?: LocalCompaction;
 }
 
 /**
@@ -60,7 +62,8 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   const record = await attachExecution(lake, dataset, runId, execution, input);
-  return { record, execution };
+  const compaction = opts.compact !== false && record.status === 'SUCCEEDED' ? await compactAfterRun(lake, dataset) : undefined;
+  return { record, execution, ...(compaction ? { compaction } : {}) };
 }
 
 /**

@@ -7,12 +7,15 @@ import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { BRONZE_OBJECTS } from '../core/plan/layout.ts';
+import type { LocalCompaction } from './compact-local.ts';
 import { ingestFile, type IngestOptions } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';
 
 export interface WatchEvents {
   started?: (key: string, dataset: string) => void;
   finished?: (record: RunRecord) => void;
+  /** A compaction that followed a run (the dataset's policy found a partition due). */
+  compacted?: (compaction: LocalCompaction) => void;
   ignored?: (key: string, why: string) => void;
   error?: (key: string, error: Error) => void;
 }
@@ -124,7 +127,10 @@ export class BronzeWatcher {
       this.events.started?.(key, dataset);
       const name = key.slice(`bronze/${dataset}/`.length);
       const p = ingestFile(this.lake, dataset, join(this.lake.dir, key), { ...this.opts.ingest, name })
-        .then(({ record }) => this.events.finished?.(record))
+        .then(({ record, compaction }) => {
+          this.events.finished?.(record);
+          if (compaction) this.events.compacted?.(compaction);
+        })
         .catch((e: Error) => this.events.error?.(key, e))
         .finally(() => {
           this.active--;

@@ -19,6 +19,8 @@ export const STEP_WORK: Readonly<Record<StepName, 'duckdb' | 'light'>> = {
   halt: 'duckdb',
   commit: 'duckdb',
   gold: 'duckdb',
+  // Compaction reads a partition's files and writes them again (runtime/table/compact.ts).
+  compact: 'duckdb',
   register: 'light',
   reject: 'light',
   record: 'light',

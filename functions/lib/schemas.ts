@@ -52,3 +52,14 @@ export const haltSchema = {
   required: [...runStateSchema.required, 'stage', 'quality'],
   properties: { ...runStateSchema.properties, quality: { type: 'object', required: ['halted', 'results'], properties: { halted: { const: true }, results: { type: 'array' } } } },
 } as const;
+
+/** A compaction execution's input (EventBridge Scheduler in AWS: dataset, runId and now; locally also tables and overrides). */
+export const compactSchema = {
+  type: 'object', required: ['dataset', 'runId', 'now'],
+  properties: {
+    dataset, runId, now: isoTime,
+    tables: { type: 'array', items: dataset, minItems: 1 },
+    targetMb: { type: 'integer', minimum: 1, maximum: 4096 },
+    minFiles: { type: 'integer', minimum: 2 },
+  },
+} as const;

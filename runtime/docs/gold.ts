@@ -54,7 +54,8 @@ export function goldStaleness(plan: GoldPlan, freshness: Freshness, manifests: R
   const inputs = [...plan.reads.silver.map((d) => `silver:${d}`), ...plan.reads.gold.map((g) => `gold:${g}`)];
   let newest: { table: string; runId: string; at: string } | undefined;
   for (const id of inputs) {
-    const h = manifests[id]?.history.at(-1);
+    // A compaction rewrites files, not rows: it changes nothing a gold table computes from.
+    const h = manifests[id]?.history.findLast((x) => x.kind !== 'compact');
     if (h && (!newest || h.at > newest.at)) newest = { table: id.replace(':', '.'), runId: h.runId, at: h.at };
   }
   if (!newest) return undefined;

@@ -55,7 +55,7 @@ export interface TableChange {
   version: number;
   runId: string;
   at: string;
-  kind: 'commit' | 'publish' | 'rollback';
+  kind: 'commit' | 'publish' | 'rollback' | 'compact';
   partitions: number;
   rows: number;
 }

@@ -17,7 +17,11 @@ import type { PipelineContext } from './context.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
 import { readStageManifest, type StageManifest } from './stage.ts';
 
-/** Appends that leave more files than this in a partition rewrite it as one file. */
+/**
+ * Appends that leave more files than this in a partition rewrite it as one file, unless the dataset has a compaction
+ * policy: then the commit only appends and compaction rewrites the partition off the ingest path, into files near
+ * its target size (runtime/table/compact.ts).
+ */
 const COMPACT_AT_FILES = 32;
 
 export interface CommitInput {
@@ -122,7 +126,7 @@ async function buildVersion(
   const stagedRows = part.files.reduce((a, f) => a + f.rows, 0);
   const common = { path, values: part.values, location: prefix, runId: input.runId, committedAt: new Date().toISOString() };
   const merge = plan.mode === 'upsert' && base && base.rows > 0;
-  const compact = !merge && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES;
+  const compact = !merge && !plan.compaction && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES;
   if (!merge && !compact) {
     // Append: the new version shares the old version's immutable files (a hard link or a server-side copy).
     const files: string[] = [];

@@ -31,7 +31,8 @@ const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
 export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name: string, message: string): string {
   const kind = limitHit(name, message);
   if (!kind) return message;
-  const heavy = (Object.keys(STEP_WORK) as StepName[]).filter((s) => STEP_WORK[s] === 'duckdb');
+  // The steps of an ingest run (compact runs in the compaction state machine, whose failures are not run records).
+  const heavy = (Object.keys(STEP_WORK) as StepName[]).filter((s) => STEP_WORK[s] === 'duckdb' && s !== 'compact');
   const size = stepSizing(plan, heavy[0]!);
   const file = `schemas/${plan.dataset}.yaml`;
   const setting = LIMIT_SETTINGS[kind];

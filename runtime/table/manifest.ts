@@ -28,11 +28,14 @@ export interface Change {
   rows?: number;
 }
 
+/** What wrote a version: an ingest (commit), a gold refresh (publish), a rollback, a compaction (same rows, fewer files). */
+export type CommitKind = 'commit' | 'publish' | 'rollback' | 'compact';
+
 export interface HistoryEntry {
   version: number;
   runId: string;
   at: string;
-  kind: 'commit' | 'publish' | 'rollback';
+  kind: CommitKind;
   changes: Change[];
   /** Set by garbage collection past the retention window, which drops `changes` and keeps their counts. */
   collected?: { partitions: number; rows: number };
@@ -88,6 +91,8 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
   const changes: Change[] = [];
   for (const [path, next] of Object.entries(c.versions)) {
     const prev = partitions[path];
+    // A partition the writer left as it found it (a compaction that yielded) is no change.
+    if (prev?.location === next?.location) continue;
     if (prev && (!next || prev.location !== next.location)) {
       retired.push({ version: prev, retiredAt: c.at, byRunId: c.runId });
     }

@@ -10,7 +10,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, type Change, type PartitionVersion, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
 export type ManifestShape = TableShape | { dataset: string; schemaHash: string; partitions: Array<{ name: string }> };
@@ -48,7 +48,7 @@ export interface CommitRequest {
   shape: TableShape;
   runId: string;
   at: string;
-  kind: 'commit' | 'publish' | 'rollback';
+  kind: CommitKind;
   /** Partition paths this commit writes. */
   paths: string[];
   /** Source object committed with these rows (silver): a second commit of it becomes a no-op. */

@@ -1,0 +1,78 @@
+// Step: compact a dataset's tables — the one step of its compaction state machine (workflows/asl-compact.ts), run on
+// a schedule in AWS and after runs locally. For each table: rewrite the partitions its policy finds full of small
+// files (runtime/table/compact.ts), then make the catalog follow the manifest, as the register step does.
+import { randomBytes } from 'node:crypto';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { goldShape } from '../../core/gold/analyze.ts';
+import { compactionTargets, MANUAL_COMPACTION, type CompactionTarget } from '../../core/plan/compaction.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
+import type { CompactionSpec } from '../../core/schema/model.ts';
+import type { CatalogTable } from '../catalog/port.ts';
+import { compactTable, type CompactTableResult, type CompactTableRequest } from '../table/compact.ts';
+import type { PipelineContext } from './context.ts';
+import { syncToLatest } from './register.ts';
+
+export interface CompactInput {
+  dataset: string;
+  runId: string;
+  now: string;
+  /** Tables to compact: the dataset (its silver table) and gold tables its schema defines. Default: those with a policy. */
+  tables?: string[];
+  /** Overrides every table's policy (strata compact --target-mb / --min-files). */
+  targetMb?: number;
+  minFiles?: number;
+}
+
+export interface CompactOutput {
+  dataset: string;
+  /** The run id of the version folders and history entries: the input's, plus a suffix unique to this attempt. */
+  runId: string;
+  tables: Array<Omit<CompactTableResult, 'committed'> & { layer: 'silver' | 'gold' }>;
+  ms: number;
+}
+
+export async function compactDataset(ctx: PipelineContext, input: CompactInput, hooks: Pick<CompactTableRequest, 'onBuilt'> = {}): Promise<CompactOutput> {
+  const started = Date.now();
+  const plan = ctx.plans.get(input.dataset);
+  // A retried step must never write into a folder an earlier attempt of the same run may have published.
+  const runId = `${input.runId}-${randomBytes(3).toString('hex')}`;
+  const tables: CompactOutput['tables'] = [];
+  for (const target of targetsOf(plan, input)) {
+    const policy: CompactionSpec = {
+      ...target.policy,
+      ...(input.targetMb !== undefined ? { targetMb: input.targetMb } : {}),
+      ...(input.minFiles !== undefined ? { minFiles: input.minFiles } : {}),
+    };
+    const t = tableOf(ctx, plan, target);
+    const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, ...(ctx.duck ? { duck: ctx.duck } : {}), ...hooks });
+    if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
+    tables.push({ ...result, layer: target.layer });
+  }
+  return { dataset: plan.dataset, runId, tables, ms: Date.now() - started };
+}
+
+/** The tables a run compacts: those named (with their policy, or the manual one), else those with a policy. */
+function targetsOf(plan: DatasetPlan, input: CompactInput): CompactionTarget[] {
+  const withPolicy = compactionTargets(plan);
+  if (!input.tables) return withPolicy;
+  return input.tables.map((name): CompactionTarget => {
+    const found = withPolicy.find((t) => t.table === name);
+    if (found) return found;
+    if (name === plan.dataset) return { layer: 'silver', table: name, policy: MANUAL_COMPACTION };
+    if (plan.gold.some((g) => g.table === name)) return { layer: 'gold', table: name, policy: MANUAL_COMPACTION };
+    throw new StrataError(ERRORS.InvalidInput, `"${name}" is neither dataset ${plan.dataset} nor a gold table its schema defines`);
+  });
+}
+
+function tableOf(ctx: PipelineContext, plan: DatasetPlan, target: CompactionTarget) {
+  if (target.layer === 'silver') {
+    return {
+      root: plan.prefixes.silver,
+      shape: { table: plan.dataset, layer: 'silver' as const, schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) },
+      columns: [...plan.columns, ...plan.partitions],
+      catalog: { layer: 'silver', name: plan.dataset, glue: plan.tables.silver } satisfies CatalogTable,
+    };
+  }
+  const g = ctx.gold.get(target.table);
+  return { root: g.prefix, shape: goldShape(g), columns: g.columns, catalog: { layer: 'gold', name: g.table, glue: g.glue } satisfies CatalogTable };
+}
