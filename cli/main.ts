@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./commands/check.ts')).check,
   init: async () => (await import('./commands/init.ts')).init,
   ingest: async () => (await import('./commands/ingest.ts')).ingest,
+  put: async () => (await import('./commands/put.ts')).put,
   query: async () => (await import('./commands/query.ts')).query,
   runs: async () => (await import('./commands/runs.ts')).runs,
   plan: async () => (await import('./commands/plan.ts')).plan,
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   refresh: async () => (await import('./commands/refresh.ts')).refresh,
   rollback: async () => (await import('./commands/rollback.ts')).rollback,
   gc: async () => (await import('./commands/gc.ts')).gc,
+  compact: async () => (await import('./commands/compact.ts')).compact,
   docs: async () => (await import('./commands/docs.ts')).docs,
 };
 

@@ -4,6 +4,7 @@ import { BronzeWatcher } from '../../workflows/watch.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out } from '../output.ts';
+import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const dev: Command = {
@@ -18,6 +19,7 @@ export const dev: Command = {
     const watcher = new BronzeWatcher(lake, {
       started: (key) => out.info(`→ ${key}`),
       finished: (r) => out.info(describeRun(r)),
+      compacted: (c) => out.info(describeCompaction(c)),
       ignored: (key, why) => out.info(`· ${key}: ${why}`),
       error: (key, e) => out.error(`✗ ${key}: ${e.message}`),
     }, { concurrency: Number.isFinite(concurrency) && concurrency > 0 ? concurrency : 2 });

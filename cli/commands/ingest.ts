@@ -5,6 +5,7 @@ import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, plural, Progress } from '../output.ts';
+import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const ingest: Command = {
@@ -37,13 +38,14 @@ export const ingest: Command = {
     for (const [i, file] of files.entries()) {
       const label = `[${i + 1}/${files.length}] ${dataset} ← ${file}`;
       progress.update(`${label} …`);
-      const { record } = await ingestFile(lake, dataset, file, {
+      const { record, compaction } = await ingestFile(lake, dataset, file, {
         ...(now ? { now: new Date(now).toISOString() } : {}),
         onEvent: (e) => { if (e.type === 'StateEntered' && e.state) progress.update(`${label} · ${e.state}`); },
       });
       progress.done();
       records.push(record);
       if (!global.json) out.info(describeRun(record));
+      if (compaction && !global.json) out.info(describeCompaction(compaction));
     }
     out.result('', records);
     return records.every((r) => r.status === 'SUCCEEDED' || r.status === 'SKIPPED') ? 0 : 1;

@@ -1,0 +1,126 @@
+// strata put, locally: what Kinesis Data Firehose does for a streamed dataset in AWS. Records (JSON, one per line)
+// are buffered and written to bronze as gzipped objects when the dataset's buffering hints say so — the first of
+// stream.buffer.megabytes (MiB of incoming data) or stream.buffer.seconds since the oldest buffered record arrived —
+// under the keys Firehose gives them (core/plan/stream.ts). Each object then runs through the dataset's state machine
+// like any upload, before `put` goes on: when it returns, what it read is in silver (or in quarantine, with the line).
+//
+// Firehose does not look into records; neither does this: it moves bytes and cuts them at newlines (a byte search per
+// chunk read, never a loop over rows). Validation is the pipeline's job.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ERRORS, StrataError } from '../core/errors.ts';
+import { physicalNames } from '../core/naming.ts';
+import { MIB, streamObjectKey } from '../core/plan/stream.ts';
+import { ingestKey, type IngestOptions, type IngestResult } from './ingest-local.ts';
+import type { LocalLake } from './lake.ts';
+
+/** The delivery stream a local lake stands in for: strata-local-<dataset>, as stage "local" would name it. */
+export const localStreamName = (dataset: string): string => physicalNames({ app: 'strata', stage: 'local' }).deliveryStream(dataset);
+
+export interface PutOptions {
+  ingest?: IngestOptions;
+  /** The arrival clock (tests). */
+  clock?: () => Date;
+  /** Called once an object is in bronze, before its run (bytes: before compression). */
+  written?: (key: string, bytes: number) => void;
+  /** Called when an object's run has ended. */
+  ingested?: (result: IngestResult) => void;
+}
+
+export interface PutObject {
+  key: string;
+  /** Bytes of records before compression. */
+  bytes: number;
+  result: IngestResult;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Read `input` to its end, writing an object each time the buffer is full or its oldest record has waited long
+ * enough, and a last one at the end; each object is ingested before the next is written (in order of arrival).
+ * A last record without its newline is ended with one. Throws Strata.InvalidInput for a dataset without `stream:`.
+ */
+export async function putRecords(lake: LocalLake, dataset: string, input: AsyncIterable<Buffer | string>, opts: PutOptions = {}): Promise<PutObject[]> {
+  const plan = lake.ctx.plans.get(dataset);
+  if (!plan.stream) {
+    throw new StrataError(ERRORS.InvalidInput, `dataset ${dataset} declares no stream: add stream: { buffer: { seconds: 60, megabytes: 64 } } to its schema, or use strata ingest`);
+  }
+  const limit = plan.stream.buffer.megabytes * MIB;
+  const waitMs = plan.stream.buffer.seconds * 1000;
+  const clock = opts.clock ?? (() => new Date());
+  const stream = localStreamName(dataset);
+  const tmp = await mkdtemp(join(tmpdir(), 'strata-put-'));
+  const objects: PutObject[] = [];
+
+  let buffered: Buffer[] = [];
+  let size = 0;
+  let oldest: Date | undefined;
+  let partial = Buffer.alloc(0);
+  let timer: NodeJS.Timeout | undefined;
+  // Objects are written and ingested one after the other, in the order they were cut.
+  let queue: Promise<void> = Promise.resolve();
+  let failed: unknown;
+
+  const deliver = (chunks: Buffer[], since: Date) => {
+    queue = queue.then(async () => {
+      const bytes = Buffer.concat(chunks);
+      const key = streamObjectKey(dataset, stream, since, randomUUID());
+      const file = join(tmp, 'object.gz');
+      await writeFile(file, gzipSync(bytes));
+      const { contentId } = await lake.storage.putFileHashed(key, file);
+      opts.written?.(key, bytes.length);
+      const result = await ingestKey(lake, dataset, key, { ...opts.ingest, contentId });
+      objects.push({ key, bytes: bytes.length, result });
+      opts.ingested?.(result);
+    }).catch((e) => { failed ??= e; });
+  };
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!size) return;
+    deliver(buffered, oldest!);
+    buffered = [];
+    size = 0;
+    oldest = undefined;
+  };
+  /** Whole records (ending in a newline) join the buffer; it is cut at the record that fills it. */
+  const add = (complete: Buffer) => {
+    let rest = complete;
+    while (rest.length) {
+      if (!size) {
+        oldest = clock();
+        timer = setTimeout(flush, waitMs);
+      }
+      const room = limit - size;
+      // The first record end at or after the point where the buffer is full: that record closes the object.
+      const end = rest.length >= room ? rest.indexOf(NEWLINE, Math.max(0, room - 1)) + 1 : rest.length;
+      const take = end > 0 ? rest.subarray(0, end) : rest;
+      buffered.push(take);
+      size += take.length;
+      rest = rest.subarray(take.length);
+      if (size >= limit) flush();
+    }
+  };
+
+  try {
+    for await (const chunk of input) {
+      if (failed) break;
+      const data = Buffer.concat([partial, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+      const last = data.lastIndexOf(NEWLINE);
+      partial = data.subarray(last + 1);
+      if (last >= 0) add(data.subarray(0, last + 1));
+    }
+    if (partial.length && !failed) add(Buffer.concat([partial, Buffer.from('\n')]));
+    flush();
+    await queue;
+    if (failed) throw failed;
+    return objects;
+  } finally {
+    if (timer) clearTimeout(timer);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
