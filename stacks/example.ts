@@ -30,6 +30,9 @@ export function exampleOutputs(spec: ResourceSpec): Record<string, string> {
     case 'aws.sns.Topic': return { arn: `arn:aws:sns:${R}:${A}:${name}`, name };
     case 'aws.athena.Workgroup': return { arn: `arn:aws:athena:${R}:${A}:workgroup/${name}`, name };
     case 'aws.glue.CatalogDatabase': return { arn: `arn:aws:glue:${R}:${A}:database/${name}`, name };
+    case 'aws.kinesis.FirehoseDeliveryStream': return { arn: `arn:aws:firehose:${R}:${A}:deliverystream/${name}`, name };
+    case 'aws.kinesis.Stream': return { arn: `arn:aws:kinesis:${R}:${A}:stream/${name}`, name };
+    case 'aws.scheduler.Schedule': return { arn: `arn:aws:scheduler:${R}:${A}:schedule/default/${name}`, name };
     case 'aws.glue.CatalogTable': return { arn: `arn:aws:glue:${R}:${A}:table/${String(args.databaseName)}/${name}`, name };
     default: return { name };
   }

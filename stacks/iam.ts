@@ -46,8 +46,12 @@ export function arnsOf(r: LogicalResource, refs: LakeRefs): string[] {
     // core/naming.ts names every state machine of the stage <app>-<stage>-<dataset>: one pattern covers them all,
     // whatever datasets later deploys add (a list would outgrow the trigger's policy at a few dozen datasets).
     case 'stage-state-machines': return [stageStateMachines(refs)];
+    case 'kinesis-stream': return [kinesisStreamArn(refs, r.dataset)];
   }
 }
+
+/** A dataset's Kinesis data stream, by its physical name (core/naming.ts). */
+export const kinesisStreamArn = (refs: LakeRefs, dataset: string) => `arn:${PARTITION}:kinesis:${REGION}:${ACCOUNT}:stream/${refs.names.kinesisStream(dataset)}`;
 
 /**
  * Logical statements → IAM statements. Listing is granted on the bucket with an s3:prefix condition (IAM has no
@@ -73,12 +77,14 @@ export function iamStatements(access: readonly AccessStatement[], refs: LakeRefs
   });
 }
 
-/** Who may assume a role: one AWS service, from this account only where the service sets aws:SourceAccount. */
-export function trustPolicy(service: 'lambda.amazonaws.com' | 'states.amazonaws.com'): PolicyDocument {
-  return document([{
-    Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole',
-    ...(service === 'states.amazonaws.com' ? { Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } } : {}),
-  }]);
+/**
+ * Who may assume a role: one AWS service, for this account only where the service says which account it acts for
+ * (aws:SourceAccount; Firehose passes the account id as sts:ExternalId, as its developer guide's trust policy shows).
+ */
+export function trustPolicy(service: 'lambda.amazonaws.com' | 'states.amazonaws.com' | 'firehose.amazonaws.com' | 'scheduler.amazonaws.com'): PolicyDocument {
+  const condition: Record<string, string> | undefined = service === 'firehose.amazonaws.com' ? { 'sts:ExternalId': ACCOUNT }
+    : service === 'lambda.amazonaws.com' ? undefined : { 'aws:SourceAccount': ACCOUNT };
+  return document([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(condition ? { Condition: { StringEquals: condition } } : {}) }]);
 }
 
 /** A Lambda function writes its own log group and no other (what AWSLambdaBasicExecutionRole grants on `*`). */

@@ -3,6 +3,7 @@
 import { alertResources } from './alerts.ts';
 import { analyticsResources } from './analytics.ts';
 import { catalogResources } from './catalog.ts';
+import { compactionResources } from './compaction.ts';
 import type { StageConfig } from './config.ts';
 import type { LakeModel } from './model.ts';
 import { pipelineResources } from './pipeline.ts';
@@ -10,6 +11,7 @@ import { lakeRefs } from './refs.ts';
 import type { ResourceSpec } from './resource.ts';
 import { withRetention } from './retain.ts';
 import { storageResources } from './storage.ts';
+import { streamingResources } from './streaming.ts';
 import { triggerResources } from './trigger.ts';
 
 export function lakeResources(model: LakeModel, cfg: StageConfig): ResourceSpec[] {
@@ -19,7 +21,8 @@ export function lakeResources(model: LakeModel, cfg: StageConfig): ResourceSpec[
     ...alertResources(refs),
     ...catalogResources(refs, model),
     ...analyticsResources(refs, model),
-    ...model.plans.flatMap((p) => pipelineResources(refs, model, p).map((s) => ({ ...s, dataset: p.dataset }))),
+    ...model.plans.flatMap((p) => [...pipelineResources(refs, model, p), ...streamingResources(refs, p), ...compactionResources(refs, model, p)]
+      .map((s) => ({ ...s, dataset: p.dataset }))),
     ...triggerResources(refs, model),
   ];
   const seen = new Set<string>();

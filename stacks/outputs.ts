@@ -13,5 +13,8 @@ export function outputsOf(created: Map<string, Record<string, unknown>>, model: 
     alertsTopic: get('AlertsTopic', 'arn'),
     deadLetters: get('TriggerDeadLetters', 'url'),
     stateMachines: Object.fromEntries(model.plans.map((p) => [p.dataset, get(datasetNames(p.dataset).stateMachine, 'arn')])),
+    // Streamed datasets: the delivery stream producers send to (and its Kinesis data stream, when that is the source).
+    deliveryStreams: Object.fromEntries(model.plans.filter((p) => p.stream).map((p) => [p.dataset, get(datasetNames(p.dataset).deliveryStream, 'name')])),
+    kinesisStreams: Object.fromEntries(model.plans.filter((p) => p.stream?.source === 'kinesis').map((p) => [p.dataset, get(datasetNames(p.dataset).kinesisStream, 'name')])),
   };
 }

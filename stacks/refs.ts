@@ -74,6 +74,23 @@ export const datasetNames = (dataset: string) => {
     target: `${ds}BronzeTarget`,
     silverTable: `${ds}SilverTable`,
     quarantineTable: `${ds}QuarantineTable`,
+    // Streaming (stacks/streaming.ts).
+    deliveryStream: `${ds}DeliveryStream`,
+    kinesisStream: `${ds}KinesisStream`,
+    firehoseRole: `${ds}FirehoseRole`,
+    firehosePolicy: `${ds}FirehosePolicy`,
+    firehoseLogs: `${ds}FirehoseLogs`,
+    firehoseLogStream: `${ds}FirehoseLogStream`,
+    deliveryAlarm: `${ds}DeliveryAlarm`,
+    // Compaction (stacks/compaction.ts); the compact function is fn('compact').
+    compactionStateMachine: `${ds}CompactionStateMachine`,
+    compactionStateMachineRole: `${ds}CompactionStateMachineRole`,
+    compactionStateMachinePolicy: `${ds}CompactionStateMachinePolicy`,
+    compactionLogs: `${ds}CompactionLogs`,
+    compactionAlarm: `${ds}CompactionFailedAlarm`,
+    scheduleRole: `${ds}CompactionScheduleRole`,
+    schedulePolicy: `${ds}CompactionSchedulePolicy`,
+    schedule: `${ds}CompactionSchedule`,
   };
 };
 

@@ -38,6 +38,7 @@ export interface ArgsByType {
   'aws.iam.Policy': Aws.iam.PolicyArgs;
   'aws.sfn.StateMachine': Aws.sfn.StateMachineArgs;
   'aws.cloudwatch.LogGroup': Aws.cloudwatch.LogGroupArgs;
+  'aws.cloudwatch.LogStream': Aws.cloudwatch.LogStreamArgs;
   'aws.cloudwatch.MetricAlarm': Aws.cloudwatch.MetricAlarmArgs;
   'aws.cloudwatch.EventRule': Aws.cloudwatch.EventRuleArgs;
   'aws.cloudwatch.EventTarget': Aws.cloudwatch.EventTargetArgs;
@@ -48,6 +49,9 @@ export interface ArgsByType {
   'aws.sns.Topic': Aws.sns.TopicArgs;
   'aws.sns.TopicPolicy': Aws.sns.TopicPolicyArgs;
   'aws.sns.TopicSubscription': Aws.sns.TopicSubscriptionArgs;
+  'aws.kinesis.Stream': Aws.kinesis.StreamArgs;
+  'aws.kinesis.FirehoseDeliveryStream': Aws.kinesis.FirehoseDeliveryStreamArgs;
+  'aws.scheduler.Schedule': Aws.scheduler.ScheduleArgs;
   'sst.aws.Function': FunctionArgs;
 }
 

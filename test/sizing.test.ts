@@ -11,6 +11,7 @@ import { lakeModel } from '../stacks/describe.ts';
 import { renderExample } from '../stacks/example.ts';
 import { lakeResources } from '../stacks/lake.ts';
 import { renderAsl, taskStates } from '../workflows/asl.ts';
+import { renderCompactionAsl } from '../workflows/asl-compact.ts';
 import { goldTablesFor } from '../workflows/gold-order.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
@@ -65,7 +66,8 @@ describe('retries', () => {
 });
 
 describe('sizing', () => {
-  // By hand: DuckDB steps get the schema's lambda: settings (flights has none: 1,769 MB, 2,048 MB /tmp, 900 s) and
+  // By hand: DuckDB steps get the schema's lambda: settings (flights has none: 1,769 MB, 2,048 MB /tmp, 900 s; its
+  // compaction policy gives it the compact function too) and
   // 45% of the memory for DuckDB; light steps 512 MB and their own timeouts; every Task waits 10 s longer.
   const expected: Record<StepName, { memory: string; storage: string; timeout: string; task: number; duckdb?: string }> = {
     stage: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
@@ -73,6 +75,7 @@ describe('sizing', () => {
     halt: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     commit: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     gold: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
+    compact: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     register: { memory: '512 MB', storage: '512 MB', timeout: '300 seconds', task: 310 },
     reject: { memory: '512 MB', storage: '512 MB', timeout: '300 seconds', task: 310 },
     record: { memory: '512 MB', storage: '512 MB', timeout: '120 seconds', task: 130 },
@@ -81,7 +84,9 @@ describe('sizing', () => {
 
   it('gives every function of a dataset the size of what its step does, and its Task a timeout just above it', async () => {
     const specs = renderExample(lakeResources(lakeModel(plans, (await analyzeGold(plans)).plans), stageConfig('strata', 'dev')));
-    const asl = renderAsl(plans.find((p) => p.dataset === 'flights')!, { goldTables: goldOf('flights') });
+    const flights = plans.find((p) => p.dataset === 'flights')!;
+    const asl = renderAsl(flights, { goldTables: goldOf('flights') });
+    const compaction = renderCompactionAsl(flights);
     const taskOf = new Map(taskStates(asl).map((t) => [t.state, t.step]));
     for (const [step, e] of Object.entries(expected)) {
       const fn = specs.find((s) => s.name === `Flights${step[0]!.toUpperCase()}${step.slice(1)}Function`)!.args as Record<string, any>;
@@ -91,6 +96,7 @@ describe('sizing', () => {
         expect({ state, seconds: s.TimeoutSeconds }).toEqual({ state, seconds: e.task });
       }
     }
+    expect((compaction.States as any).Compact.TimeoutSeconds).toBe(expected.compact.task);
   });
 });
 

@@ -62,8 +62,15 @@ describe('resources per dataset', () => {
       `aws.cloudwatch.EventRule ${ds}BronzeRule`, `aws.cloudwatch.EventTarget ${ds}BronzeTarget`,
     ].sort();
     const of = (dataset: string) => specs.filter((s) => s.dataset === dataset).map((s) => `${s.type} ${s.name}`).sort();
+    // flights has a compaction policy: its compact function, compaction state machine, schedule and alarm.
+    const compaction = (ds: string) => [
+      `aws.iam.Role ${ds}CompactRole`, `aws.iam.RolePolicy ${ds}CompactPolicy`, `sst.aws.Function ${ds}CompactFunction`,
+      `aws.cloudwatch.LogGroup ${ds}CompactionLogs`, `aws.iam.Role ${ds}CompactionStateMachineRole`, `aws.iam.RolePolicy ${ds}CompactionStateMachinePolicy`,
+      `aws.sfn.StateMachine ${ds}CompactionStateMachine`, `aws.iam.Role ${ds}CompactionScheduleRole`, `aws.iam.RolePolicy ${ds}CompactionSchedulePolicy`,
+      `aws.scheduler.Schedule ${ds}CompactionSchedule`, `aws.cloudwatch.MetricAlarm ${ds}CompactionFailedAlarm`,
+    ];
     expect(of('airports')).toEqual(expected('Airports', []));
-    expect(of('flights')).toEqual(expected('Flights', ['DailyDelays']));
+    expect(of('flights')).toEqual([...expected('Flights', ['DailyDelays']), ...compaction('Flights')].sort());
     expect(of('movies')).toEqual(expected('Movies', ['GenreBoxOffice']));
   });
 
@@ -353,11 +360,11 @@ describe('IAM', () => {
     ]);
   });
 
-  it('trusts only Lambda for function roles and only this account\'s Step Functions for state machine roles', () => {
+  it('trusts only Lambda for function roles, and only this account\'s Step Functions for state machine roles and Scheduler for schedule roles', () => {
     for (const s of specs.filter((x) => x.type === 'aws.iam.Role')) {
       const trust = JSON.parse((s.args as { assumeRolePolicy: string }).assumeRolePolicy);
-      const service = s.name.endsWith('StateMachineRole') ? 'states.amazonaws.com' : 'lambda.amazonaws.com';
-      expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(service === 'states.amazonaws.com' ? { Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } } : {}) }]);
+      const service = s.name.endsWith('StateMachineRole') ? 'states.amazonaws.com' : s.name.endsWith('ScheduleRole') ? 'scheduler.amazonaws.com' : 'lambda.amazonaws.com';
+      expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(service !== 'lambda.amazonaws.com' ? { Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } } : {}) }]);
     }
   });
 });

@@ -13,7 +13,9 @@
 import { parseRules } from '../dqdl/parse.ts';
 import { declaredReferences } from '../dqdl/ast.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
+import { compactionTargets } from './compaction.ts';
 import { goldSet } from './sets.ts';
+import { streamErrorsPrefix } from './stream.ts';
 import { hasRules, type RuleList } from '../schema/model.ts';
 import type { DatasetPlan } from './compile.ts';
 import { layout } from './layout.ts';
@@ -35,7 +37,9 @@ export type LogicalResource =
   /** The workgroup pipeline queries run in (gold tables with engine: athena). */
   | { kind: 'athena-workgroup' }
   /** Every state machine of the stage: the trigger starts whichever dataset an upload names. */
-  | { kind: 'stage-state-machines' };
+  | { kind: 'stage-state-machines' }
+  /** The Kinesis data stream that feeds a dataset's delivery stream (stream.source: kinesis). */
+  | { kind: 'kinesis-stream'; dataset: string };
 
 export interface AccessStatement {
   /** Names the statement in the policy (IAM Sid: alphanumeric). */
@@ -134,7 +138,53 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       ];
     case 'gold':
       return goldAccess(plan, opts);
+    case 'compact':
+      return compactAccess(plan);
   }
+}
+
+/**
+ * The compaction of a dataset rewrites the partitions of the tables its schema gives a `compaction:` policy (its
+ * silver table, gold tables it defines): new version folders and the manifest's compare-and-swap under each table's
+ * prefix, folders of a lost attempt deleted again; then the catalog follows the manifest (as the register step).
+ */
+function compactAccess(plan: DatasetPlan): AccessStatement[] {
+  const targets = compactionTargets(plan);
+  if (!targets.length) return [];
+  const prefix = (t: (typeof targets)[number]) => (t.layer === 'silver' ? plan.prefixes.silver : layout.gold(t.table));
+  return mergeKms([
+    ...statementsOf(targets.map((t): Grant => ({ location: 'lake', prefix: prefix(t), modes: ['read', 'write', 'delete'] }))),
+    {
+      sid: 'CatalogTables', actions: [...GLUE_TABLE_WRITE, ...GLUE_PARTITION_WRITE],
+      resources: targets.map((t): LogicalResource => ({ kind: 'glue-table', database: t.layer, table: t.table })),
+    },
+  ]);
+}
+
+/**
+ * What a dataset's Firehose delivery stream may do: write objects under the dataset's bronze prefix and its error
+ * prefix, with the lake key (through S3), and read its Kinesis data stream when that is its source. AWS's documented
+ * S3-destination policy ("Grant Firehose access to an Amazon S3 destination"), scoped to those two prefixes:
+ * PutObject and AbortMultipartUpload (multipart deliveries cut short), GetObject, ListBucket limited to the prefixes
+ * by condition, and on the bucket GetBucketLocation and ListBucketMultipartUploads (which take no prefix).
+ */
+export function deliveryStreamAccess(plan: DatasetPlan): AccessStatement[] {
+  if (!plan.stream) return [];
+  const prefixes = [plan.prefixes.bronze, streamErrorsPrefix(plan.dataset)];
+  const objects = prefixes.map((prefix): LogicalResource => ({ kind: 's3-object', location: 'bronze', prefix }));
+  const out: AccessStatement[] = [
+    { sid: 'DeliverObjects', actions: [...S3_WRITE, ...S3_READ], resources: objects },
+    { sid: 'ListOwnPrefixes', actions: S3_LIST, resources: prefixes.map((prefix): LogicalResource => ({ kind: 's3-listing', location: 'bronze', prefix })) },
+    { sid: 'BronzeBucket', actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], resources: [{ kind: 's3-bucket', location: 'bronze' }] },
+  ];
+  if (plan.stream.source === 'kinesis') {
+    out.push({
+      sid: 'ReadSourceStream',
+      actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'],
+      resources: [{ kind: 'kinesis-stream', dataset: plan.dataset }],
+    });
+  }
+  return mergeKms(out);
 }
 
 /** The gold step of a dataset refreshes every gold table that reads it (directly or through other gold tables). */
