@@ -1,5 +1,6 @@
 // Loading a project with every check registered: schema files, quality rules, gold SQL.
 import './gold/check.ts';
+import './gold/compaction-check.ts';
 import './quality/check.ts';
 
 export { checkProject, checkProjectAsync, loadProject, type LoadedSchema, type Project } from './schema/project.ts';

@@ -138,7 +138,7 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
       const order = req.policy.sortBy.length ? ` ORDER BY ${req.policy.sortBy.map(ident).join(', ')}` : '';
       const stats = await db.all<{ filename: string; count: number; file_size_bytes: number }>(
         `COPY (${source}${order}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, FILE_SIZE_BYTES ${req.policy.targetMb * MIB}, `
-        + `FILENAME_PATTERN ${pathLit(`part-${req.runId}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_STATS true)`);
+        + `ROW_GROUP_SIZE ${rowGroupRows(base, req.policy.targetMb * MIB)}, FILENAME_PATTERN ${pathLit(`part-${req.runId}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_STATS true)`);
       // DuckDB may close a last, empty file when the rows end exactly at a file boundary.
       for (const s of stats.filter((x) => Number(x.count) === 0)) await rm(s.filename, { force: true });
       const files = stats.filter((x) => Number(x.count) > 0).map((x) => x.filename).sort();
@@ -160,6 +160,17 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
       runId: req.runId, committedAt: new Date().toISOString(), schemaHash: req.shape.schemaHash,
     };
   });
+}
+
+/**
+ * Rows per row group: DuckDB closes a file after the row group that reaches FILE_SIZE_BYTES, so a file overshoots
+ * the target by up to one row group. Its default (122,880 rows) is kept unless a quarter of the target holds fewer
+ * rows (by the partition's bytes per row): then files end within about a quarter of the target. Never below 2,048
+ * rows (DuckDB's vector size), so row groups stay worth a reader's seek.
+ */
+function rowGroupRows(base: PartitionVersion, targetBytes: number): number {
+  const bytesPerRow = base.rows > 0 ? base.bytes / base.rows : 1;
+  return Math.max(2048, Math.min(122_880, Math.floor(targetBytes / 4 / bytesPerRow)));
 }
 
 /**
