@@ -155,6 +155,8 @@ function allowedDatasets(model: LakeModel, dataset: string, step: string): { rea
   const read = new Set([dataset]);
   const write = new Set([dataset]);
   if (step === 'quality') for (const r of referencedDatasets(plan.quality.silver, dataset)) read.add(r);
+  // The compaction rewrites the gold tables the dataset's schema gives a compaction policy.
+  if (step === 'compact') for (const g of plan.gold.filter((x) => x.compaction)) { write.add(`gold:${g.table}`); read.add(`gold:${g.table}`); }
   if (step === 'gold') {
     for (const t of goldTablesFor(model.gold, dataset)) {
       const g = model.gold.find((x) => x.table === t)!;
@@ -212,6 +214,42 @@ function crossDatasetViolations(specs: readonly ResourceSpec[], model: LakeModel
   return out;
 }
 
+/**
+ * A delivery stream's role: objects and listings under its own dataset's bronze prefix and error prefix only, nothing
+ * deleted, the key only through S3, no Kinesis stream but its own. And the stream writes under bronze/<dataset>/ (so
+ * its objects take the upload path) while its errors land outside bronze/ (so they never start a run).
+ */
+function deliveryStreamViolations(specs: readonly ResourceSpec[]): string[] {
+  const out: string[] = [];
+  const bronze = `${(specs.find((s) => s.name === 'BronzeBucket')!.args as { bucketPrefix: string }).bucketPrefix}0example`;
+  for (const fh of specs.filter((s) => s.type === 'aws.kinesis.FirehoseDeliveryStream')) {
+    const ds = fh.dataset!;
+    const a = fh.args as Record<string, any>;
+    const own = [`bronze/${ds}/`, `stream-errors/${ds}/`];
+    if (!String(a.extendedS3Configuration.prefix).startsWith(`bronze/${ds}/`)) out.push(`${fh.name}: delivers to ${a.extendedS3Configuration.prefix}`);
+    if (String(a.extendedS3Configuration.errorOutputPrefix).startsWith('bronze/')) out.push(`${fh.name}: errors under bronze/ would be ingested`);
+    if (a.extendedS3Configuration.bucketArn !== `arn:aws:s3:::${bronze}`) out.push(`${fh.name}: not the bronze bucket`);
+    const roleName = String(a.extendedS3Configuration.roleArn).split('/').pop();
+    const policy = specs.find((s) => s.type === 'aws.iam.RolePolicy' && (s.args as { role: string }).role === roleName);
+    if (!policy) { out.push(`${fh.name}: its role ${roleName} has no policy`); continue; }
+    const ownStream = `arn:aws:kinesis:eu-west-1:123456789012:stream/strata-dev-${ds.replace(/_/g, '-')}`;
+    if (a.kinesisSourceConfiguration && a.kinesisSourceConfiguration.kinesisStreamArn !== ownStream) out.push(`${fh.name}: reads ${a.kinesisSourceConfiguration.kinesisStreamArn}`);
+    for (const st of (JSON.parse((policy.args as { policy: string }).policy) as PolicyDocument).Statement) {
+      const actions = list(st.Action);
+      for (const act of actions.filter((x) => /Delete/.test(x))) out.push(`${policy.name}: ${act}`);
+      const keys = [
+        ...list(st.Resource).flatMap((r) => { const m = /^arn:aws:s3:::([^/]+)\/(.*)$/.exec(r); return m ? [`${m[1]}/${m[2]}`] : []; }),
+        ...list(st.Condition?.StringLike?.['s3:prefix']).map((p) => `${bronze}/${p}`),
+      ];
+      for (const k of keys) if (!own.some((o) => k.startsWith(`${bronze}/${o}`))) out.push(`${policy.name}: ${actions.join(',')} on ${k}`);
+      for (const r of list(st.Resource).filter((x) => x.startsWith('arn:aws:kinesis:'))) if (r !== ownStream) out.push(`${policy.name}: ${actions.join(',')} on ${r}`);
+      if (actions.some((x) => x.startsWith('kms:')) && !String(st.Condition?.StringEquals?.['kms:ViaService'] ?? '').startsWith('s3.')) out.push(`${policy.name}: the key outside S3`);
+      for (const r of list(st.Resource)) if (/^arn:aws:s3:::[^/]+$/.test(r) && r !== `arn:aws:s3:::${bronze}`) out.push(`${policy.name}: bucket ${r}`);
+    }
+  }
+  return out;
+}
+
 const FIXTURE = {
   customers: 'dataset: customers\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: country, type: string }\nprimaryKey: [id]\nmode: upsert\n',
   orders: `dataset: orders
@@ -238,8 +276,11 @@ gold:
     analysts: false
     refresh: full
     sql: SELECT customer_id, SUM(amount) AS total FROM silver.orders GROUP BY 1
+    compaction: { minFiles: 4 }
+compaction: { sortBy: [customer_id] }
 `,
-  audit: 'dataset: audit\nsource: { format: jsonl }\ncolumns:\n  - { name: id, type: bigint }\n',
+  audit: 'dataset: audit\nsource: { format: jsonl }\ncolumns:\n  - { name: id, type: bigint }\nstream: { source: kinesis }\n',
+  clicks: 'dataset: clicks\nsource: { format: jsonl, compression: gzip }\ncolumns:\n  - { name: id, type: bigint }\nstream: { buffer: { seconds: 300, megabytes: 128 } }\n',
 };
 
 const lakes: Array<{ name: string; model: LakeModel; specs: ResourceSpec[] }> = [];
@@ -290,6 +331,14 @@ describe('policy checks', () => {
     const policy = (n: string) => (fixture.specs.find((s) => s.name === n)!.args as { policy: string }).policy;
     expect(policy('CustomersGoldPolicy')).toContain('/silver/orders/*');
     expect(policy('AuditStagePolicy')).not.toMatch(/orders|customers/);
+  });
+
+  it('a delivery stream writes only its dataset\'s bronze and error prefixes, with the key through S3, and reads only its own Kinesis stream', () => {
+    for (const l of lakes) expect({ lake: l.name, violations: deliveryStreamViolations(l.specs) }).toEqual({ lake: l.name, violations: [] });
+    // The fixture streams two datasets, one from Kinesis; the compact function of orders may rewrite order_totals.
+    const fixture = lakes[1]!;
+    expect(fixture.specs.filter((s) => s.type === 'aws.kinesis.FirehoseDeliveryStream').map((s) => s.name)).toEqual(['AuditDeliveryStream', 'ClicksDeliveryStream']);
+    expect((fixture.specs.find((s) => s.name === 'OrdersCompactPolicy')!.args as { policy: string }).policy).toContain('/gold/order_totals/*');
   });
 });
 
@@ -342,5 +391,18 @@ describe('the checks catch a broken stage', () => {
       .toEqual(['AirportsRegisterFunction: Glue table silver.flights']);
     expect(crossDatasetViolations(mutate(specs, 'TriggerPolicy', addStatement({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${lake}/silver/flights/*` })), model))
       .toEqual(['TriggerFunction: silver/flights/* outside bronze']);
+  });
+
+  it('a delivery stream writing another dataset\'s bronze, reading another stream, deleting, or erring into bronze/', () => {
+    const { specs } = lakes[1]!;
+    const bronze = `${(specs.find((s) => s.name === 'BronzeBucket')!.args as { bucketPrefix: string }).bucketPrefix}0example`;
+    expect(deliveryStreamViolations(mutate(specs, 'AuditFirehosePolicy', addStatement({ Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bronze}/bronze/clicks/*` }))))
+      .toEqual([`AuditFirehosePolicy: s3:PutObject on ${bronze}/bronze/clicks/*`]);
+    expect(deliveryStreamViolations(mutate(specs, 'AuditFirehosePolicy', addStatement({ Effect: 'Allow', Action: 'kinesis:GetRecords', Resource: 'arn:aws:kinesis:eu-west-1:123456789012:stream/strata-dev-clicks' }))))
+      .toEqual(['AuditFirehosePolicy: kinesis:GetRecords on arn:aws:kinesis:eu-west-1:123456789012:stream/strata-dev-clicks']);
+    expect(deliveryStreamViolations(mutate(specs, 'ClicksFirehosePolicy', addStatement({ Effect: 'Allow', Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${bronze}/bronze/clicks/*` }))))
+      .toEqual(['ClicksFirehosePolicy: s3:DeleteObject']);
+    expect(deliveryStreamViolations(mutate(specs, 'ClicksDeliveryStream', (a) => { a.extendedS3Configuration.errorOutputPrefix = 'bronze/clicks/errors/'; })))
+      .toEqual(['ClicksDeliveryStream: errors under bronze/ would be ingested']);
   });
 });
