@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { goldShape } from '../core/gold/analyze.ts';
 import { GlueCatalog } from '../runtime/catalog/glue.ts';
 import { Duck, pathLit, withDuck } from '../runtime/engine/duckdb.ts';
@@ -73,6 +73,28 @@ describe('strata compact', () => {
     const [again] = await compactLocal(l, ['events']);
     expect(again!.output!.tables[0]!.status).toBe('nothing-to-do');
     expect(manifest(l).version).toBe(m.version);
+  });
+
+  it('publishes nothing when what it wrote differs from what it read (a writer that duplicates a row, drops one, or both)', async () => {
+    const l = await lake();
+    await ingestBatches(l, 0, 3);
+    const before = { rows: await rows(l), manifest: manifest(l) };
+    for (const [fault, change] of [['duplicates', (sql: string) => sql.replace(/^COPY \((.*)\) TO /s, 'COPY ($1 UNION ALL ($1 LIMIT 1)) TO ')],
+      ['drops', (sql: string) => sql.replace(/^COPY \((.*)\) TO /s, 'COPY ($1 OFFSET 1) TO ')],
+      // The same number of rows: the first one lost, the second written twice (only the checksums can tell).
+      ['swaps', (sql: string) => sql.replace(/^COPY \((.*)\) TO /s, 'COPY (($1 OFFSET 1) UNION ALL ($1 LIMIT 1 OFFSET 1)) TO ')]] as const) {
+      const all = Duck.prototype.all;
+      const spy = vi.spyOn(Duck.prototype, 'all').mockImplementation(function (this: Duck, sql: string) { return all.call(this, sql.startsWith('COPY (') ? change(sql) : sql); } as never);
+      try {
+        const [run] = await compactLocal(l, ['events']);
+        expect({ fault, status: run!.execution.status, error: run!.execution.error?.name }).toEqual({ fault, status: 'FAILED', error: 'Strata.Internal' });
+        expect(run!.execution.error!.cause).toMatch(/compaction of events dt=2025-06-15 would change its rows \(read 600 rows, checksums .*; wrote (601|600|599), .*\): nothing was published/);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(manifest(l)).toEqual(before.manifest);
+      expect(await rows(l)).toEqual(before.rows);
+    }
   });
 
   it('writes files near the target size, rows ordered by sortBy', async () => {
