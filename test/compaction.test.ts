@@ -16,7 +16,8 @@ import { compactDataset } from '../runtime/pipeline/compact.ts';
 import { S3Storage } from '../runtime/storage/s3.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { commitTable } from '../runtime/table/store.ts';
-import { renderAsl } from '../workflows/asl.ts';
+import aslValidator from 'asl-validator';
+import { localArn, renderAsl, substituteResources, taskStates, TRANSIENT_ERRORS } from '../workflows/asl.ts';
 import { renderCompactionAsl } from '../workflows/asl-compact.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
@@ -44,6 +45,18 @@ async function ingestBatches(l: TestLake, from: number, count: number, rows = 20
 const manifest = (l: TestLake, table = 'silver/events'): TableManifest => JSON.parse(readFileSync(join(l.dir, table, '_strata/manifest.json'), 'utf8'));
 /** Every row of silver.events as readers see it, in one order (independent of how compaction checks itself). */
 const rows = (l: TestLake) => l.query('SELECT * FROM silver.events ORDER BY event_id');
+
+describe('the compaction state machine', () => {
+  it('is valid ASL (as rendered and with ARNs): one Task, the compact step, retried on transient errors only', async () => {
+    const l = await lake('compaction: { sortBy: [kind] }\n');
+    const asl = renderCompactionAsl(l.ctx.plans.get('events'));
+    for (const def of [asl, substituteResources(asl, localArn)]) {
+      expect(aslValidator(def as never)).toEqual({ isValid: true, errors: [], errorsText: expect.any(Function) });
+    }
+    expect(taskStates(asl)).toEqual([{ state: 'Compact', step: 'compact' }]);
+    expect((asl.States as any).Compact.Retry[0].ErrorEquals).toEqual(TRANSIENT_ERRORS);
+  });
+});
 
 describe('strata compact', () => {
   it('rewrites a partition of many small files into one, with the same rows, as a new version; a partition of one file is left alone', async () => {
