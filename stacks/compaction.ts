@@ -6,10 +6,9 @@ import { compactionSchedule } from '../core/plan/compaction.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
 import { renderCompactionAsl } from '../workflows/asl-compact.ts';
 import { substituteResources } from '../workflows/asl.ts';
-import { alarmOnAny } from './alerts.ts';
-import { document, logGroupArn, trustPolicy, type PolicyDocument } from './iam.ts';
+import { document, trustPolicy, type PolicyDocument } from './iam.ts';
 import type { LakeModel } from './model.ts';
-import { functionArgs, stateMachinePolicy, stepPolicy } from './pipeline.ts';
+import { stateMachineResources, stepFunctionResources } from './pipeline.ts';
 import { datasetNames, type LakeRefs } from './refs.ts';
 import { resource, type ResourceSpec } from './resource.ts';
 import { ref } from './tokens.ts';
@@ -33,36 +32,23 @@ export function compactionResources(refs: LakeRefs, model: LakeModel, plan: Data
   const schedule = compactionSchedule(plan);
   if (!schedule) return [];
   const n = datasetNames(plan.dataset);
-  const fn = n.fn('compact');
-  const smName = refs.names.compactionStateMachine(plan.dataset);
-  const logGroup = `/aws/vendedlogs/states/${smName}`;
-  const definition = substituteResources(renderCompactionAsl(plan), () => ref(fn, 'arn'));
+  const name = refs.names.compactionStateMachine(plan.dataset);
   const smArn = ref(n.compactionStateMachine, 'arn');
   return [
-    resource('aws.iam.Role', n.role('compact'), {
-      name: refs.names.role(plan.dataset, 'compact'),
-      description: `strata ${plan.dataset}: the compact function`,
-      assumeRolePolicy: JSON.stringify(trustPolicy('lambda.amazonaws.com')),
-    }),
-    resource('aws.iam.RolePolicy', n.policy('compact'), { role: ref(n.role('compact'), 'name'), policy: JSON.stringify(stepPolicy(refs, model, plan, 'compact')) }),
-    resource('sst.aws.Function', fn, functionArgs(refs, model, plan, 'compact'), { dependsOn: [n.policy('compact')] }),
-    resource('aws.cloudwatch.LogGroup', n.compactionLogs, { name: logGroup, retentionInDays: refs.cfg.logRetentionDays }),
-    resource('aws.iam.Role', n.compactionStateMachineRole, {
-      name: refs.names.role(plan.dataset, 'compaction'),
+    ...stepFunctionResources(refs, model, plan, 'compact'),
+    ...stateMachineResources(refs, {
+      logical: { logs: n.compactionLogs, role: n.compactionStateMachineRole, policy: n.compactionStateMachinePolicy, stateMachine: n.compactionStateMachine, alarm: n.compactionAlarm },
+      name,
+      roleName: refs.names.role(plan.dataset, 'compaction'),
+      logGroup: `/aws/vendedlogs/states/${name}`,
       description: `strata ${plan.dataset}: the compaction state machine`,
-      assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com')),
+      definition: substituteResources(renderCompactionAsl(plan), (step) => ref(n.fn(step), 'arn')),
+      functionArns: [ref(n.fn('compact'), 'arn')],
+      alarm: {
+        name: refs.names.alarm(`${plan.dataset.replace(/_/g, '-')}-compaction-failed`),
+        description: `strata ${plan.dataset}: a compaction failed or timed out — the tables are as they were; see the execution history of ${name}`,
+      },
     }),
-    resource('aws.iam.RolePolicy', n.compactionStateMachinePolicy, {
-      role: ref(n.compactionStateMachineRole, 'name'), policy: JSON.stringify(stateMachinePolicy([ref(fn, 'arn')])),
-    }),
-    resource('aws.sfn.StateMachine', n.compactionStateMachine, {
-      name: smName,
-      type: 'STANDARD',
-      roleArn: ref(n.compactionStateMachineRole, 'arn'),
-      definition: JSON.stringify(definition),
-      loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logGroupArn(logGroup)}:*` },
-      tracingConfiguration: { enabled: true },
-    }, { dependsOn: [n.compactionStateMachinePolicy, n.compactionLogs] }),
     resource('aws.iam.Role', n.scheduleRole, {
       name: refs.names.role(plan.dataset, 'compaction-schedule'),
       description: `strata ${plan.dataset}: EventBridge Scheduler starting the compaction`,
@@ -77,13 +63,5 @@ export function compactionResources(refs: LakeRefs, model: LakeModel, plan: Data
       state: 'ENABLED',
       target: { arn: smArn, roleArn: ref(n.scheduleRole, 'arn'), input: JSON.stringify(scheduledInput(plan.dataset)), retryPolicy: SCHEDULE_RETRY },
     }, { dependsOn: [n.schedulePolicy] }),
-    resource('aws.cloudwatch.MetricAlarm', n.compactionAlarm, alarmOnAny(refs, refs.names.alarm(`${plan.dataset.replace(/_/g, '-')}-compaction-failed`),
-      `strata ${plan.dataset}: a compaction failed or timed out — the tables are as they were; see the execution history of ${smName}`, {
-        expression: 'FILL(failed, 0) + FILL(timedout, 0)',
-        metrics: [
-          { id: 'failed', namespace: 'AWS/States', metricName: 'ExecutionsFailed', dimensions: { StateMachineArn: smArn } },
-          { id: 'timedout', namespace: 'AWS/States', metricName: 'ExecutionsTimedOut', dimensions: { StateMachineArn: smArn } },
-        ],
-      })),
   ];
 }

@@ -107,63 +107,84 @@ export function stateMachinePolicy(functionArns: string[]): PolicyDocument {
   ]);
 }
 
-export function stateMachineArnOf(dataset: string): string {
-  return ref(datasetNames(dataset).stateMachine, 'arn');
-}
-
 export function pipelineResources(refs: LakeRefs, model: LakeModel, plan: DatasetPlan): ResourceSpec[] {
   const n = datasetNames(plan.dataset);
   const asl = datasetAsl(model, plan);
   const steps = stepsOf(asl);
   const unknown = steps.filter((s) => !(STEPS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`steps without an access definition in core/plan/access.ts: ${unknown.join(', ')}`);
-  const out: ResourceSpec[] = [];
-  for (const step of steps) {
-    out.push(
-      resource('aws.iam.Role', n.role(step), {
-        name: refs.names.role(plan.dataset, step),
-        description: `strata ${plan.dataset}: the ${step} function`,
-        assumeRolePolicy: JSON.stringify(trustPolicy('lambda.amazonaws.com')),
-      }),
-      resource('aws.iam.RolePolicy', n.policy(step), {
-        role: ref(n.role(step), 'name'),
-        policy: JSON.stringify(stepPolicy(refs, model, plan, step)),
-      }),
-      // The policy first: the function may be invoked as soon as it exists.
-      resource('sst.aws.Function', n.fn(step), functionArgs(refs, model, plan, step), { dependsOn: [n.policy(step)] }),
-    );
-  }
-  const definition = substituteResources(asl, (step) => ref(n.fn(step), 'arn'));
-  const logGroup = refs.names.stateMachineLogGroup(plan.dataset);
-  out.push(
-    resource('aws.cloudwatch.LogGroup', n.stateMachineLogs, { name: logGroup, retentionInDays: refs.cfg.logRetentionDays }),
-    resource('aws.iam.Role', n.stateMachineRole, {
-      name: refs.names.role(plan.dataset, 'states'),
-      description: `strata ${plan.dataset}: the state machine`,
-      assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com')),
-    }),
-    resource('aws.iam.RolePolicy', n.stateMachinePolicy, {
-      role: ref(n.stateMachineRole, 'name'),
-      policy: JSON.stringify(stateMachinePolicy(steps.map((s) => ref(n.fn(s), 'arn')))),
-    }),
-    resource('aws.sfn.StateMachine', n.stateMachine, {
+  return [
+    ...steps.flatMap((step) => stepFunctionResources(refs, model, plan, step)),
+    ...stateMachineResources(refs, {
+      logical: { logs: n.stateMachineLogs, role: n.stateMachineRole, policy: n.stateMachinePolicy, stateMachine: n.stateMachine, alarm: n.failedAlarm },
       name: refs.names.stateMachine(plan.dataset),
+      roleName: refs.names.role(plan.dataset, 'states'),
+      logGroup: refs.names.stateMachineLogGroup(plan.dataset),
+      description: `strata ${plan.dataset}: the state machine`,
+      definition: substituteResources(asl, (step) => ref(n.fn(step), 'arn')),
+      functionArns: steps.map((s) => ref(n.fn(s), 'arn')),
+      alarm: {
+        name: refs.names.alarm(`${plan.dataset.replace(/_/g, '-')}-failed`),
+        description: `strata ${plan.dataset}: an execution failed, was rejected, halted or timed out — see strata.runs and the execution history`,
+      },
+    }),
+  ];
+}
+
+/** A step's function with its own role, granted what core/plan/access.ts derives for that step of that dataset. */
+export function stepFunctionResources(refs: LakeRefs, model: LakeModel, plan: DatasetPlan, step: StepName): ResourceSpec[] {
+  const n = datasetNames(plan.dataset);
+  return [
+    resource('aws.iam.Role', n.role(step), {
+      name: refs.names.role(plan.dataset, step),
+      description: `strata ${plan.dataset}: the ${step} function`,
+      assumeRolePolicy: JSON.stringify(trustPolicy('lambda.amazonaws.com')),
+    }),
+    resource('aws.iam.RolePolicy', n.policy(step), {
+      role: ref(n.role(step), 'name'),
+      policy: JSON.stringify(stepPolicy(refs, model, plan, step)),
+    }),
+    // The policy first: the function may be invoked as soon as it exists.
+    resource('sst.aws.Function', n.fn(step), functionArgs(refs, model, plan, step), { dependsOn: [n.policy(step)] }),
+  ];
+}
+
+export interface StateMachineSpec {
+  /** Logical names of the resources. */
+  logical: { logs: string; role: string; policy: string; stateMachine: string; alarm: string };
+  name: string;
+  roleName: string;
+  logGroup: string;
+  description: string;
+  /** The definition with function ARNs (tokens) in place. */
+  definition: Record<string, unknown>;
+  functionArns: string[];
+  alarm: { name: string; description: string };
+}
+
+/** A state machine with its log group, its role (invoke its functions, logs, traces) and an alarm on failed executions. */
+export function stateMachineResources(refs: LakeRefs, sm: StateMachineSpec): ResourceSpec[] {
+  const arn = ref(sm.logical.stateMachine, 'arn');
+  return [
+    resource('aws.cloudwatch.LogGroup', sm.logical.logs, { name: sm.logGroup, retentionInDays: refs.cfg.logRetentionDays }),
+    resource('aws.iam.Role', sm.logical.role, { name: sm.roleName, description: sm.description, assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com')) }),
+    resource('aws.iam.RolePolicy', sm.logical.policy, { role: ref(sm.logical.role, 'name'), policy: JSON.stringify(stateMachinePolicy(sm.functionArns)) }),
+    resource('aws.sfn.StateMachine', sm.logical.stateMachine, {
+      name: sm.name,
       type: 'STANDARD',
-      roleArn: ref(n.stateMachineRole, 'arn'),
-      definition: JSON.stringify(definition),
+      roleArn: ref(sm.logical.role, 'arn'),
+      definition: JSON.stringify(sm.definition),
       // ERROR level without execution data: inputs and outputs can carry rows of the data (quarantine reasons).
-      loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logGroupArn(logGroup)}:*` },
+      loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `${logGroupArn(sm.logGroup)}:*` },
       tracingConfiguration: { enabled: true },
       // Step Functions checks at creation that the role may deliver logs: the policy must exist first.
-    }, { dependsOn: [n.stateMachinePolicy, n.stateMachineLogs] }),
-    resource('aws.cloudwatch.MetricAlarm', n.failedAlarm, alarmOnAny(refs, refs.names.alarm(`${plan.dataset.replace(/_/g, '-')}-failed`),
-      `strata ${plan.dataset}: an execution failed, was rejected, halted or timed out — see strata.runs and the execution history`, {
-        expression: 'FILL(failed, 0) + FILL(timedout, 0)',
-        metrics: [
-          { id: 'failed', namespace: 'AWS/States', metricName: 'ExecutionsFailed', dimensions: { StateMachineArn: stateMachineArnOf(plan.dataset) } },
-          { id: 'timedout', namespace: 'AWS/States', metricName: 'ExecutionsTimedOut', dimensions: { StateMachineArn: stateMachineArnOf(plan.dataset) } },
-        ],
-      })),
-  );
-  return out;
+    }, { dependsOn: [sm.logical.policy, sm.logical.logs] }),
+    resource('aws.cloudwatch.MetricAlarm', sm.logical.alarm, alarmOnAny(refs, sm.alarm.name, sm.alarm.description, {
+      expression: 'FILL(failed, 0) + FILL(timedout, 0)',
+      metrics: [
+        { id: 'failed', namespace: 'AWS/States', metricName: 'ExecutionsFailed', dimensions: { StateMachineArn: arn } },
+        { id: 'timedout', namespace: 'AWS/States', metricName: 'ExecutionsTimedOut', dimensions: { StateMachineArn: arn } },
+      ],
+    })),
+  ];
 }

@@ -4,6 +4,7 @@ import type { RunRecord } from '../../runtime/runs/record.ts';
 import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
+import { NOW_OPTION, nowOf } from '../now-option.ts';
 import { out, plural, Progress } from '../output.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
@@ -11,20 +12,15 @@ import { describeRun } from '../run-summary.ts';
 export const ingest: Command = {
   summary: 'put files into local bronze and run the pipeline on each (exit 1 if any run fails)',
   usage: 'strata ingest <dataset> <file>... [--now <ISO time>] [--json]',
-  options: {
-    now: { type: 'string', description: 'evaluation clock for quality rules (default: the current time)' },
-  },
+  options: NOW_OPTION,
   async run({ positionals, values, global }) {
     const [dataset, ...files] = positionals;
     if (!dataset || !files.length) {
       out.error('usage: strata ingest <dataset> <file>...');
       return 2;
     }
-    const now = typeof values.now === 'string' ? values.now : undefined;
-    if (now !== undefined && Number.isNaN(Date.parse(now))) {
-      out.error(`--now "${now}" is not an ISO timestamp (e.g. 2025-06-15T12:00:00Z)`);
-      return 2;
-    }
+    const now = nowOf(values);
+    if (now === null) return 2;
     for (const f of files) {
       if (!existsSync(f) || !statSync(f).isFile()) {
         out.error(`${f}: no such file`);
@@ -39,7 +35,7 @@ export const ingest: Command = {
       const label = `[${i + 1}/${files.length}] ${dataset} ← ${file}`;
       progress.update(`${label} …`);
       const { record, compaction } = await ingestFile(lake, dataset, file, {
-        ...(now ? { now: new Date(now).toISOString() } : {}),
+        ...(now ? { now } : {}),
         onEvent: (e) => { if (e.type === 'StateEntered' && e.state) progress.update(`${label} · ${e.state}`); },
       });
       progress.done();

@@ -5,15 +5,14 @@ import { putRecords } from '../../workflows/put-local.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
+import { NOW_OPTION, nowOf } from '../now-option.ts';
 import { out, plural, Progress } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const put: Command = {
   summary: 'stream JSON records into a dataset as Firehose would (objects in bronze, each run through the pipeline)',
   usage: 'strata put <dataset> [file|-] [--now <ISO time>] [--json]',
-  options: {
-    now: { type: 'string', description: 'evaluation clock for quality rules (default: the current time)' },
-  },
+  options: NOW_OPTION,
   async run({ positionals, values, global }) {
     const [dataset, source = '-', ...extra] = positionals;
     if (!dataset || extra.length) {
@@ -24,16 +23,13 @@ export const put: Command = {
       out.error(`${source}: no such file`);
       return 2;
     }
-    const now = typeof values.now === 'string' ? values.now : undefined;
-    if (now !== undefined && Number.isNaN(Date.parse(now))) {
-      out.error(`--now "${now}" is not an ISO timestamp (e.g. 2025-06-15T12:00:00Z)`);
-      return 2;
-    }
+    const now = nowOf(values);
+    if (now === null) return 2;
     const lake = await openLake(global);
     lake.ctx.plans.get(dataset);
     const progress = new Progress();
     const objects = await putRecords(lake, dataset, source === '-' ? process.stdin : createReadStream(source), {
-      ...(now ? { ingest: { now: new Date(now).toISOString() } } : {}),
+      ...(now ? { ingest: { now } } : {}),
       written: (key, bytes) => progress.update(`${key} (${(bytes / 1e6).toFixed(1)} MB) …`),
       ingested: ({ record, compaction }) => {
         progress.done();
