@@ -4,6 +4,7 @@
 // through the S3 and Glue adapters.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +21,8 @@ import aslValidator from 'asl-validator';
 import { localArn, renderAsl, substituteResources, taskStates, TRANSIENT_ERRORS } from '../workflows/asl.ts';
 import { renderCompactionAsl } from '../workflows/asl-compact.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
-import { ingestKey } from '../workflows/ingest-local.ts';
+import { ingestFile, ingestKey } from '../workflows/ingest-local.ts';
+import { openLocalLake } from '../workflows/lake.ts';
 import { executeLocal } from '../workflows/local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
@@ -136,6 +138,23 @@ describe('strata compact', () => {
     const unsorted = await withDuck((db) => db.one<{ n: number }>(`SELECT count(*)::INT AS n FROM (SELECT user_id, lag(user_id) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev
       FROM read_parquet([${v.files.map((f) => pathLit(join(l.dir, f))).join(', ')}], filename = true, file_row_number = true)) WHERE prev > user_id`));
     expect(unsorted.n).toBe(0);
+    expect(await rows(l)).toEqual(before);
+  });
+
+  it('compacts a partition whose files span schema versions: old files read the added column as NULL, as every reader does', async () => {
+    const l = await lake();
+    await ingestBatches(l, 0, 2);
+    // An additive change: a nullable column. The next ingest applies it; the day now mixes both schemas.
+    await writeFile(join(l.root, 'schemas', 'events.yaml'), EVENTS('', '  - { name: channel, type: string }\n'));
+    const evolved = { ...l, ...(await openLocalLake({ lake: l.dir, schemas: join(l.root, 'schemas') })) };
+    const withChannel = batch(400, 200).split('\n').filter(Boolean).map((x) => x.replace(/}$/, ',"channel":"web"}')).join('\n');
+    expect((await ingestFile(evolved, 'events', await l.file('b2.jsonl', `${withChannel}\n`))).record.status).toBe('SUCCEEDED');
+    expect(manifest(l).partitions['dt=2025-06-15']!.schemaHash).toBe('mixed');
+    const before = await rows(l);
+    expect(before.filter((r) => r.channel === null)).toHaveLength(400);
+    const [run] = await compactLocal(evolved, ['events']);
+    expect(run!.output!.tables[0]!.partitions[0]).toMatchObject({ outcome: 'compacted', filesBefore: 3, filesAfter: 1, rows: 600 });
+    expect(manifest(l).partitions['dt=2025-06-15']!.schemaHash).toBe(evolved.plans[0]!.schemaHash);
     expect(await rows(l)).toEqual(before);
   });
 

@@ -76,7 +76,7 @@ export interface DatasetCompactionSpec extends CompactionSpec {
 
 /** Records delivered by a stream: Kinesis Data Firehose in AWS, `strata put` locally (core/plan/stream.ts). */
 export interface StreamSpec {
-  /** Firehose buffering hints: an object is written when either is reached (megabytes: MiB, before compression). */
+  /** Firehose buffering hints: an object is written when either is reached (megabytes: MiB of incoming records, as Firehose buffers them). */
   buffer: { seconds: number; megabytes: number };
   /** direct: producers call Firehose's PutRecord(Batch); kinesis: a Kinesis data stream feeds the delivery stream. */
   source: 'direct' | 'kinesis';
