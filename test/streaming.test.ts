@@ -1,5 +1,6 @@
 // Streaming ingestion: the schema key, the keys Firehose gives objects (and that the trigger routes like uploads),
 // and `strata put`, which buffers records into those objects locally and ingests each through the state machine.
+import { spawn } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -181,6 +182,19 @@ describe('strata put', () => {
     expect(await l.query('SELECT source, line, reasons[1].column AS col, reasons[1].value AS value FROM quarantine.clicks'))
       .toEqual([{ source: o!.key, line: 2, col: 'click_id', value: 'x' }]);
     expect(gunzipSync(readFileSync(join(l.dir, o!.key))).toString()).toBe(`${text}\n`);
+  });
+
+  it('strata put reads stdin to its end and exits 0 with the records in silver', async () => {
+    const l = await lake('stream: { buffer: { seconds: 900, megabytes: 1 } }\n');
+    const text = Array.from({ length: 100 }, (_, i) => record(i)).join('');
+    const child = spawn(process.execPath, ['cli/strata.ts', 'put', 'clicks', '--lake', l.dir, '--schemas', join(l.root, 'schemas')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdin.end(text);
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(stdout).toMatch(/✓ SUCCEEDED clicks {2}bronze\/clicks\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/strata-local-clicks-1-[\d-]{19}-[0-9a-f-]{36}\.gz/);
+    expect(stdout).toContain('1 object written to bronze/clicks/ and ingested');
+    expect(await l.query('SELECT count(*)::INT AS n FROM silver.clicks')).toEqual([{ n: 100 }]);
   });
 
   it('refuses a dataset without stream:, and writes nothing for empty input', async () => {

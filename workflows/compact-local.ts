@@ -56,22 +56,26 @@ export async function compactLocal(lake: LocalLake, tables: readonly string[] = 
 }
 
 /**
- * After a run of `dataset` succeeded: if a table its compaction policy covers now has a partition due, compact those
- * tables (locally what the schedule does in AWS). undefined when nothing is due.
+ * After a run of `dataset` succeeded: the tables it changed whose compaction policy now finds a partition due — its
+ * silver table, and the gold tables the run refreshed (of its own schema or another's) — are compacted, one execution
+ * per dataset that owns such tables (locally what the schedules do in AWS). Empty when nothing is due.
  */
-export async function compactAfterRun(lake: LocalLake, dataset: string): Promise<LocalCompaction | undefined> {
-  const plan = lake.ctx.plans.get(dataset);
-  const due: string[] = [];
-  for (const t of compactionTargets(plan)) {
-    const { manifest } = t.layer === 'silver'
-      ? await readManifest(lake.storage, plan.prefixes.silver, plan)
-      : await readManifest(lake.storage, lake.ctx.gold.get(t.table).prefix, goldShape(lake.ctx.gold.get(t.table)));
-    if (compactionCandidates(manifest, t.policy).length) due.push(t.table);
+export async function compactAfterRun(lake: LocalLake, dataset: string): Promise<LocalCompaction[]> {
+  const refreshed = new Set(lake.ctx.gold.forDataset(dataset).map((g) => g.table));
+  const out: LocalCompaction[] = [];
+  for (const plan of lake.plans) {
+    const due: string[] = [];
+    for (const t of compactionTargets(plan)) {
+      if (t.layer === 'silver' ? plan.dataset !== dataset : !refreshed.has(t.table)) continue;
+      const { manifest } = t.layer === 'silver'
+        ? await readManifest(lake.storage, plan.prefixes.silver, plan)
+        : await readManifest(lake.storage, lake.ctx.gold.get(t.table).prefix, goldShape(lake.ctx.gold.get(t.table)));
+      if (compactionCandidates(manifest, t.policy).length) due.push(t.table);
+    }
+    if (due.length) out.push(await runCompaction(lake, plan.dataset, due, {}));
   }
-  if (!due.length) return undefined;
-  const run = await runCompaction(lake, dataset, due, {});
-  await lake.catalog.materialize();
-  return run;
+  if (out.length) await lake.catalog.materialize();
+  return out;
 }
 
 async function runCompaction(lake: LocalLake, dataset: string, tables: string[], opts: CompactOptions): Promise<LocalCompaction> {

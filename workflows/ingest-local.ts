@@ -32,8 +32,8 @@ export interface IngestOptions {
 export interface IngestResult {
   record: RunRecord;
   execution: LocalExecution;
-  /** The compaction that followed the run (locally the post-run action that stands for AWS's schedule). */
-  compaction?: LocalCompaction;
+  /** The compactions that followed the run (locally the post-run action that stands for AWS's schedules). */
+  compactions?: LocalCompaction[];
 }
 
 /**
@@ -62,8 +62,8 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   const record = await attachExecution(lake, dataset, runId, execution, input);
-  const compaction = opts.compact !== false && record.status === 'SUCCEEDED' ? await compactAfterRun(lake, dataset) : undefined;
-  return { record, execution, ...(compaction ? { compaction } : {}) };
+  const compactions = opts.compact !== false && record.status === 'SUCCEEDED' ? await compactAfterRun(lake, dataset) : [];
+  return { record, execution, ...(compactions.length ? { compactions } : {}) };
 }
 
 /**

@@ -127,9 +127,9 @@ export class BronzeWatcher {
       this.events.started?.(key, dataset);
       const name = key.slice(`bronze/${dataset}/`.length);
       const p = ingestFile(this.lake, dataset, join(this.lake.dir, key), { ...this.opts.ingest, name })
-        .then(({ record, compaction }) => {
+        .then(({ record, compactions }) => {
           this.events.finished?.(record);
-          if (compaction) this.events.compacted?.(compaction);
+          for (const c of compactions ?? []) this.events.compacted?.(c);
         })
         .catch((e: Error) => this.events.error?.(key, e))
         .finally(() => {

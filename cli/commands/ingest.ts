@@ -34,14 +34,14 @@ export const ingest: Command = {
     for (const [i, file] of files.entries()) {
       const label = `[${i + 1}/${files.length}] ${dataset} ← ${file}`;
       progress.update(`${label} …`);
-      const { record, compaction } = await ingestFile(lake, dataset, file, {
+      const { record, compactions } = await ingestFile(lake, dataset, file, {
         ...(now ? { now } : {}),
         onEvent: (e) => { if (e.type === 'StateEntered' && e.state) progress.update(`${label} · ${e.state}`); },
       });
       progress.done();
       records.push(record);
       if (!global.json) out.info(describeRun(record));
-      if (compaction && !global.json) out.info(describeCompaction(compaction));
+      if (!global.json) for (const c of compactions ?? []) out.info(describeCompaction(c));
     }
     out.result('', records);
     return records.every((r) => r.status === 'SUCCEEDED' || r.status === 'SKIPPED') ? 0 : 1;

@@ -31,16 +31,16 @@ export const put: Command = {
     const objects = await putRecords(lake, dataset, source === '-' ? process.stdin : createReadStream(source), {
       ...(now ? { ingest: { now } } : {}),
       written: (key, bytes) => progress.update(`${key} (${(bytes / 1e6).toFixed(1)} MB) …`),
-      ingested: ({ record, compaction }) => {
+      ingested: ({ record, compactions }) => {
         progress.done();
         if (global.json) return;
         out.info(describeRun(record));
-        if (compaction) out.info(describeCompaction(compaction));
+        for (const c of compactions ?? []) out.info(describeCompaction(c));
       },
     });
     if (!objects.length && !global.json) out.info(`no records read from ${source === '-' ? 'stdin' : source}: nothing written`);
     else if (!global.json) out.info(`${plural(objects.length, 'object')} written to bronze/${dataset}/ and ingested`);
-    out.result('', objects.map((o) => ({ key: o.key, bytes: o.bytes, run: o.result.record, ...(o.result.compaction ? { compaction: o.result.compaction.output ?? o.result.compaction.execution.error } : {}) })));
+    out.result('', objects.map((o) => ({ key: o.key, bytes: o.bytes, run: o.result.record, ...(o.result.compactions ? { compactions: o.result.compactions.map((c) => c.output ?? c.execution.error) } : {}) })));
     return objects.every((o) => o.result.record.status === 'SUCCEEDED' || o.result.record.status === 'SKIPPED') ? 0 : 1;
   },
 };
