@@ -145,7 +145,8 @@ describe('strata put', () => {
     expect(objects.map((o) => o.bytes)).toEqual(cuts(text, 1 << 20));
     expect(objects).toHaveLength(3);
     for (const o of objects) {
-      expect(o.key).toMatch(/^bronze\/clicks\/2025\/06\/15\/10\/strata-local-clicks-1-2025-06-15-10-20-30-[0-9a-f-]{36}\.gz$/);
+      // Firehose's key under bronze/clicks/, kept as a local bronze object (which strata dev leaves alone).
+      expect(o.key).toMatch(/^bronze\/clicks\/_objects\/[0-9a-f]{32}\/2025\/06\/15\/10\/strata-local-clicks-1-2025-06-15-10-20-30-[0-9a-f-]{36}\.gz$/);
       expect(o.result.record.status).toBe('SUCCEEDED');
     }
     // The objects hold exactly the records, in order, gzipped.
@@ -192,7 +193,7 @@ describe('strata put', () => {
     child.stdout.on('data', (d) => { stdout += d; });
     child.stdin.end(text);
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
-    expect(stdout).toMatch(/✓ SUCCEEDED clicks {2}bronze\/clicks\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/strata-local-clicks-1-[\d-]{19}-[0-9a-f-]{36}\.gz/);
+    expect(stdout).toMatch(/✓ SUCCEEDED clicks {2}bronze\/clicks\/_objects\/[0-9a-f]{32}\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/strata-local-clicks-1-[\d-]{19}-[0-9a-f-]{36}\.gz/);
     expect(stdout).toContain('1 object written to bronze/clicks/ and ingested');
     expect(await l.query('SELECT count(*)::INT AS n FROM silver.clicks')).toEqual([{ n: 100 }]);
   });

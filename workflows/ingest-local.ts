@@ -43,9 +43,17 @@ export interface IngestResult {
  */
 export async function ingestFile(lake: LocalLake, dataset: string, file: string, opts: IngestOptions = {}): Promise<IngestResult> {
   lake.ctx.plans.get(dataset);
-  const name = opts.name ?? basename(file);
-  const { key, contentId } = await lake.storage.putImmutable((id) => layout.bronzeObject(dataset, id, name), file, `${layout.bronze(dataset)}${BRONZE_OBJECTS}/`);
+  const { key, contentId } = await keepBronzeObject(lake, dataset, file, opts.name ?? basename(file));
   return ingestKey(lake, dataset, key, { ...opts, contentId });
+}
+
+/**
+ * Keep a file as the bronze object bronze/<dataset>/_objects/<content id>/<name> (`name` may hold folders), never
+ * replacing one. `strata dev` leaves that folder alone: an object kept there is ingested by whoever kept it, once.
+ */
+export async function keepBronzeObject(lake: LocalLake, dataset: string, file: string, name: string): Promise<{ key: string; contentId: string }> {
+  const { key, contentId } = await lake.storage.putImmutable((id) => layout.bronzeObject(dataset, id, name), file, `${layout.bronze(dataset)}${BRONZE_OBJECTS}/`);
+  return { key, contentId };
 }
 
 /** Ingest an object already in bronze (what an S3 event does in AWS, and what `strata dev` does locally). */

@@ -1,8 +1,10 @@
 // strata put, locally: what Kinesis Data Firehose does for a streamed dataset in AWS. Records (JSON, one per line)
 // are buffered and written to bronze as gzipped objects when the dataset's buffering hints say so — the first of
 // stream.buffer.megabytes (MiB of incoming data) or stream.buffer.seconds since the oldest buffered record arrived —
-// under the keys Firehose gives them (core/plan/stream.ts). Each object then runs through the dataset's state machine
-// like any upload, before `put` goes on: when it returns, what it read is in silver (or in quarantine, with the line).
+// named as Firehose names them (core/plan/stream.ts) and kept as local bronze keeps every object:
+// bronze/<dataset>/_objects/<content id>/yyyy/MM/dd/HH/<stream>-1-yyyy-MM-dd-HH-mm-ss-<uuid>.gz. Each object then
+// runs through the dataset's state machine like any upload, before `put` goes on: when it returns, what it read is in
+// silver (or in quarantine, with the line).
 //
 // Firehose does not look into records; neither does this: it moves bytes and cuts them at newlines (a byte search per
 // chunk read, never a loop over rows). Validation is the pipeline's job.
@@ -13,8 +15,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ERRORS, StrataError } from '../core/errors.ts';
 import { physicalNames } from '../core/naming.ts';
+import { layout } from '../core/plan/layout.ts';
 import { MIB, streamObjectKey } from '../core/plan/stream.ts';
-import { ingestKey, type IngestOptions, type IngestResult } from './ingest-local.ts';
+import { ingestKey, keepBronzeObject, type IngestOptions, type IngestResult } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';
 
 /** The delivery stream a local lake stands in for: strata-local-<dataset>, as stage "local" would name it. */
@@ -68,10 +71,12 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
   const deliver = (chunks: Buffer[], since: Date) => {
     queue = queue.then(async () => {
       const bytes = Buffer.concat(chunks);
-      const key = streamObjectKey(dataset, stream, since, randomUUID());
+      // Firehose's key under the dataset's prefix, kept as a local bronze object (as strata ingest and strata dev keep
+      // theirs): strata dev, if it runs, leaves it to this run instead of ingesting it a second time under another key.
+      const name = streamObjectKey(dataset, stream, since, randomUUID()).slice(layout.bronze(dataset).length);
       const file = join(tmp, 'object.gz');
       await writeFile(file, gzipSync(bytes));
-      const { contentId } = await lake.storage.putFileHashed(key, file);
+      const { key, contentId } = await keepBronzeObject(lake, dataset, file, name);
       opts.written?.(key, bytes.length);
       const result = await ingestKey(lake, dataset, key, { ...opts.ingest, contentId });
       objects.push({ key, bytes: bytes.length, result });
