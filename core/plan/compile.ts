@@ -85,8 +85,10 @@ export function compile(spec: DatasetSpec): DatasetPlan {
   const validation: ValidationPlan = {
     fields,
     sourceKind,
-    typedSql: typedSelect({ columns, kind: sourceKind, relation: '__src', fieldRef: (f) => ident(f), rawExpr: 'to_json(__src)', partitions }),
-    reasonsSql: reasonsExpr(columns, partitions),
+    // For Parquet, the plan shows the casts from files whose fields have the declared types.
+    typedSql: typedSelect({ columns, kind: sourceKind, relation: '__src', fieldRef: (f) => ident(f), rawExpr: 'to_json(__src)', partitions,
+      fieldType: (f) => columns.find((c) => c.from === f)!.duckdbType }),
+    reasonsSql: reasonsExpr(columns, sourceKind, partitions),
     silverSelect: [...columns.map((c) => ident(c.name)), ...partitions.map((p) => `${p.duckdb} AS ${ident(p.name)}`)].join(', '),
   };
 

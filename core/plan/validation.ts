@@ -2,7 +2,8 @@
 // decides, per row, whether it is valid. Failing rows keep their source values so the reasons can be spelled
 // out later for just those rows (reasons are expensive; validity is a cheap boolean).
 import type { ColumnSpec, SourceFormat } from '../schema/model.ts';
-import { duckdbType, formatType } from '../schema/types.ts';
+import { duckdbType } from '../schema/types.ts';
+import { castPlan } from './cast/index.ts';
 import { ident, str } from '../sql/quote.ts';
 import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
 
@@ -27,34 +28,13 @@ export interface Failure {
   message: string;
 }
 
-const TZ_SUFFIX = String.raw`(Z|[+-]\d{2}(:?\d{2})?|\s*[A-Za-z]{2,5}|\s+[A-Za-z_]+/[A-Za-z_]+)$`;
-
-/** Cast of one source field to the column's DuckDB type. Returns NULL (never an error) when it does not cast. */
-export function castExpr(col: ColumnSpec, src: string, kind: SourceKind): string {
-  const t = col.type;
-  const target = duckdbType(t);
-  if (t.name === 'string') return kind === 'text' ? src : `CAST(${src} AS VARCHAR)`;
-  if (t.name === 'timestamp') {
-    if (col.format) {
-      const fmts = `[${col.format.map(str).join(', ')}]`;
-      const zoned = col.format.some((f) => /%z|%Z/.test(f));
-      const parsed = `TRY_STRPTIME(${src}, ${fmts})`;
-      return zoned ? `CAST(timezone('UTC', CAST(${parsed} AS TIMESTAMPTZ)) AS TIMESTAMP_MS)` : `CAST(${parsed} AS TIMESTAMP_MS)`;
-    }
-    if (kind === 'typed') return `TRY_CAST(TRY_CAST(${src} AS TIMESTAMPTZ) AS TIMESTAMP_MS)`;
-    // Casting "10:00+02:00" straight to TIMESTAMP silently drops the offset, so strings with a zone take the
-    // (slower) TIMESTAMPTZ path and are converted to UTC. Plain ISO strings (the common case) stay on the fast path.
-    return `CAST(CASE WHEN length(${src}) > 19 AND regexp_matches(${src}, ${str(TZ_SUFFIX)}) `
-      + `THEN timezone('UTC', TRY_CAST(${src} AS TIMESTAMPTZ)) ELSE TRY_CAST(${src} AS TIMESTAMP) END AS TIMESTAMP_MS)`;
-  }
-  if (t.name === 'date' && col.format) {
-    return `CAST(TRY_STRPTIME(${src}, [${col.format.map(str).join(', ')}]) AS DATE)`;
-  }
-  if (t.name === 'date' && kind === 'text') {
-    // TRY_CAST('2025-06-15T10:00:00Z' AS DATE) would keep the day of a timestamp; a date column wants a date.
-    return `CASE WHEN length(${src}) <= 10 THEN TRY_CAST(${src} AS DATE) END`;
-  }
-  return `TRY_CAST(${src} AS ${target})`;
+/**
+ * The column's source value: the field, with the column's own nullValues read as NULL (in addition to the
+ * source's, which the reader already applied). For text fields only; typed values have no NULL spelling.
+ */
+export function columnSource(col: ColumnSpec, field: string, from: string): string {
+  if (!col.nullValues?.length || from !== 'VARCHAR') return field;
+  return `CASE WHEN ${field} IN (${col.nullValues.map(str).join(', ')}) THEN NULL ELSE ${field} END`;
 }
 
 function typedLiteral(col: ColumnSpec, v: string | number | boolean): string {
@@ -65,16 +45,16 @@ function typedLiteral(col: ColumnSpec, v: string | number | boolean): string {
 }
 
 /** Every way a value of this column can fail, as NULL-safe predicates over (source value, typed value). */
-export function failures(col: ColumnSpec, src: string, val: string): Failure[] {
+export function failures(col: ColumnSpec, src: string, val: string, from?: string): Failure[] {
   const out: Failure[] = [];
   const name = col.name;
   const shown = `CAST(${src} AS VARCHAR)`;
   const quoted = `'"' || left(${shown}, 200) || '"'`;
-  const typeRule = col.format ? 'format' : 'type';
-  const expected = col.format ? `format ${col.format.join(' or ')}` : `a ${formatType(col.type)}`;
-  if (col.type.name !== 'string') {
-    out.push({ column: name, rule: typeRule, when: `(${src} IS NOT NULL AND ${val} IS NULL)`, value: shown,
-      message: `${quoted} || ${str(` is not ${expected}`)}` });
+  // Text always casts to a string; every other pair can fail. (Without `from`, the source type is not known here.)
+  if (!(col.type.name === 'string' && from === 'VARCHAR')) {
+    // The message reads the source as text: quarantined rows keep their sources as text, whatever their type was.
+    out.push({ column: name, rule: col.format ? 'format' : 'type', when: `(${src} IS NOT NULL AND ${val} IS NULL)`, value: shown,
+      message: castPlan(col, src, 'VARCHAR').message(shown) });
   }
   if (col.required) {
     out.push({ column: name, rule: 'required', when: `(${src} IS NULL)`, value: 'NULL', message: str('required value is missing') });
@@ -116,9 +96,14 @@ export function sourceFields(columns: readonly ColumnSpec[]): string[] {
 /** Internal name of source field i inside the typed relation. User columns are lower_snake_case, never "__…". */
 export const slot = (i: number) => `__s${i}`;
 
+/** Internal name of column i's cast draft. */
+const draft = (i: number) => `__d${i}`;
+
 export interface TypedSqlInput {
   columns: readonly ColumnSpec[];
   kind: SourceKind;
+  /** DuckDB type of source field `name` (Parquet); text sources hand over VARCHAR for every field (the default). */
+  fieldType?: (name: string) => string;
   /** The source relation (a table or view). */
   relation: string;
   /** SQL reading source field `name` from the relation (e.g. "__f3", or NULL::VARCHAR when the field is absent). */
@@ -139,28 +124,35 @@ export const REASON_TYPE = 'STRUCT("column" VARCHAR, rule VARCHAR, "value" VARCH
  * __bad (the source values of the declared fields and the record error) and __raw (the whole record as text).
  * Materialised with CREATE TABLE … AS, the table's rowid is the record index (DuckDB keeps insertion order).
  */
-export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', partitions = [] }: TypedSqlInput): string {
+export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [] }: TypedSqlInput): string {
   const fields = sourceFields(columns);
-  const srcOf = (c: ColumnSpec) => slot(fields.indexOf(c.from));
+  const fromOf = (c: ColumnSpec) => (kind === 'text' ? 'VARCHAR' : fieldType(c.from));
+  const srcOf = (c: ColumnSpec) => columnSource(c, slot(fields.indexOf(c.from)), fromOf(c));
   const refs = fields.map((f, i) => `${fieldRef(f)} AS ${slot(i)}`).join(', ');
-  const casts = columns.map((c) => `${castExpr(c, srcOf(c), kind)} AS ${ident(c.name)}`).join(', ');
-  const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name))), ...partitionFailures(partitions)];
+  // Two layers: a cast's draft (DuckDB's own cast, say) is computed once, then its value decides exactness from it.
+  const plans = columns.map((c) => castPlan(c, srcOf(c), fromOf(c)));
+  const drafts = plans.flatMap((p, i) => (p.draft ? [`${p.draft} AS ${draft(i)}`] : []));
+  const casts = plans.map((p, i) => `${p.value(draft(i))} AS ${ident(columns[i]!.name)}`).join(', ');
+  const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name), fromOf(c))), ...partitionFailures(partitions)];
   const ok = `__err IS NULL${fails.length ? ` AND NOT (${fails.map((f) => f.when).join(' OR ')})` : ''}`;
   const values = fields.map((_, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : `CAST(${slot(i)} AS VARCHAR)`}`);
   const bad = `{${[...values, `'__err': __err`].join(', ')}}`;
   return `SELECT ${columns.map((c) => ident(c.name)).join(', ')}, ${OK}, `
     + `CASE WHEN NOT ${OK} THEN ${bad} END AS ${BAD}, CASE WHEN NOT ${OK} THEN CAST(${rawExpr} AS VARCHAR) END AS ${RAW} `
-    + `FROM (SELECT *, ${ok} AS ${OK} FROM (SELECT *, ${casts} FROM (SELECT *, ${refs}, CAST(${recordError} AS ${ERR_TYPE}) AS __err FROM ${relation})))`;
+    + `FROM (SELECT *, ${ok} AS ${OK} FROM (SELECT *, ${casts} FROM (SELECT *${drafts.length ? `, ${drafts.join(', ')}` : ''} `
+    + `FROM (SELECT *, ${refs}, CAST(${recordError} AS ${ERR_TYPE}) AS __err FROM ${relation}))))`;
 }
 
 /**
  * For failing rows of the typed relation: the list of reasons, each {column, rule, value, message}.
  * A record-level error (invalid JSON, …) is the only reason of its row; otherwise every failed column check is one.
  */
-export function reasonsExpr(columns: readonly ColumnSpec[], partitions: readonly PlannedPartition[] = []): string {
+export function reasonsExpr(columns: readonly ColumnSpec[], kind: SourceKind, partitions: readonly PlannedPartition[] = []): string {
   const fields = sourceFields(columns);
   const reason = (f: Failure) => `CASE WHEN ${f.when} THEN {'column': ${str(f.column)}, 'rule': ${str(f.rule)}, 'value': ${f.value}, 'message': ${f.message}} END`;
-  const items = [...columns.flatMap((c) => failures(c, `${BAD}.${slot(fields.indexOf(c.from))}`, ident(c.name))), ...partitionFailures(partitions)].map(reason);
+  const columnFailures = columns.flatMap((c) =>
+    failures(c, columnSource(c, `${BAD}.${slot(fields.indexOf(c.from))}`, kind === 'text' ? 'VARCHAR' : 'typed'), ident(c.name)));
+  const items = [...columnFailures, ...partitionFailures(partitions)].map(reason);
   const columnReasons = items.length ? `list_filter([${items.join(', ')}], x -> x IS NOT NULL)` : `CAST([] AS ${REASON_TYPE}[])`;
   return `CASE WHEN ${BAD}.__err IS NOT NULL THEN [{'column': ${BAD}.__err."column", 'rule': ${BAD}.__err.rule, 'value': CAST(NULL AS VARCHAR), 'message': ${BAD}.__err.message}] `
     + `ELSE CAST(${columnReasons} AS ${REASON_TYPE}[]) END`;

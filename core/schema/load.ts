@@ -152,6 +152,7 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
       ...(c.maxLength !== undefined ? { maxLength: c.maxLength } : {}),
       ...(c.format !== undefined ? { format: Array.isArray(c.format) ? c.format : [c.format] } : {}),
       ...(c.nullValues !== undefined ? { nullValues: c.nullValues } : {}),
+      ...(c.round !== undefined ? { round: c.round } : {}),
     };
     if ('error' in parsed) { columns.push(col); return; }
     checkColumnRules(col, at, err);
@@ -287,6 +288,10 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
     try { new RegExp(col.pattern); } catch (e) { err(at('pattern'), `pattern is not a valid regular expression: ${(e as Error).message}`, 'fix the expression'); }
   }
   if (col.maxLength !== undefined && tn !== 'string') err(at('maxLength'), `maxLength applies to string columns, "${col.name}" is ${col.typeText}`, 'remove maxLength');
+  if (col.round !== undefined && tn !== 'decimal' && tn !== 'timestamp') {
+    err(at('round'), `round applies to decimal and timestamp columns, "${col.name}" is ${col.typeText}`,
+      tn === 'int' || tn === 'bigint' ? 'make the column a decimal(p,0) to round fractions, or remove round' : 'remove round');
+  }
   if (col.format !== undefined) {
     if (!isTemporal(t)) err(at('format'), `format applies to date and timestamp columns, "${col.name}" is ${col.typeText}`, 'remove format');
     for (const f of col.format) if (!f.includes('%')) err(at('format'), `format "${f}" has no strptime specifier`, 'write e.g. "%d/%m/%Y" or "%b %d %Y"');

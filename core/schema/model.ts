@@ -38,7 +38,12 @@ export interface ColumnSpec {
   maxLength?: number;
   format?: string[];
   nullValues?: string[];
+  /** Rounding of digits the type does not keep (decimal places, sub-millisecond digits); without it they quarantine the row. */
+  round?: RoundingMode;
 }
+
+/** IEEE 754 names: half_even = roundTiesToEven, half_up = roundTiesToAway (ties away from zero). */
+export type RoundingMode = 'half_even' | 'half_up';
 
 export interface PartitionSpec {
   name: string;

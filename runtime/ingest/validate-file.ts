@@ -85,7 +85,8 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
   const { db, plan, outDir } = input;
   const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true });
   if (!src.headerSkipped || src.fileProblems.length) return undefined;
-  const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError, partitions: plan.partitions });
+  const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError, partitions: plan.partitions,
+    ...(src.fieldType ? { fieldType: src.fieldType } : {}) });
   const parts = plan.partitions.map((p) => p.name);
   const dir = join(outDir, 'data');
   await mkdir(dir, { recursive: true });
@@ -139,6 +140,7 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
   const typedSql = (s: SourceRelation) => typedSelect({
     columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError, partitions: plan.partitions,
+    ...(s.fieldType ? { fieldType: s.fieldType } : {}),
   });
   let normalized: string | undefined;
   try {

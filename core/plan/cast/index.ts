@@ -1,0 +1,61 @@
+// The cast contract: how a source value becomes a silver value of a column's type, exactly or not at all.
+// A value reaches silver only if its source denotes exactly that silver value; otherwise the cast gives NULL and
+// the row is quarantined with the cast's message (column, value, rule). README "Casts" has the table; each type's
+// file states its grammar and the Athena/Hive behaviour it follows. Sources are either text (CSV fields, JSON
+// values read from their literal text, Parquet strings: DuckDB type VARCHAR) or typed Parquet values.
+import type { ColumnSpec } from '../../schema/model.ts';
+import { str } from '../../sql/quote.ts';
+import { decimalCast } from './decimal.ts';
+import { floatingCast } from './floating.ts';
+import { integerCast } from './integer.ts';
+import { BLANK, isInteger, isText, quoted, type CastPlan } from './sql.ts';
+import { dateCast, timestampCast } from './temporal.ts';
+
+export type { CastPlan } from './sql.ts';
+
+/**
+ * The cast of source SQL `src` (of DuckDB type `from`, 'VARCHAR' for text) to column `col`'s type.
+ * Errors: none; a value that does not cast is NULL, and `message` says why.
+ */
+export function castPlan(col: ColumnSpec, src: string, from: string): CastPlan {
+  const t = col.type;
+  switch (t.name) {
+    case 'string': return stringCast(src, from);
+    case 'boolean': return booleanCast(src, from);
+    case 'int': case 'bigint': return integerCast(t.name, src, from);
+    case 'double': case 'float': return floatingCast(t.name, src, from);
+    case 'decimal': return decimalCast(t.precision ?? 18, t.scale ?? 0, col.round, src, from);
+    case 'date': return dateCast(col.format, src, from);
+    case 'timestamp': return timestampCast(col.format, col.round, src, from);
+  }
+}
+
+/**
+ * string: text as it is (no trimming: blanks are data); a JSON number as its literal ("1.10" stays "1.10").
+ * Typed values as their canonical text (a double as its shortest round-trip text); bytes only when valid UTF-8.
+ */
+function stringCast(src: string, from: string): CastPlan {
+  const message = (text: string) => `${quoted(text)} || ' is not a string'`;
+  if (isText(from)) return { value: () => src, message };
+  if (from === 'BLOB') return { value: () => `TRY(decode(${src}))`, message: (text) => `${quoted(text)} || ' is not valid UTF-8 text'` };
+  return { value: () => `CAST(${src} AS VARCHAR)`, message };
+}
+
+/**
+ * boolean: true, false, t, f, 1, 0 in any case with surrounding blanks (Athena's CAST(varchar AS boolean) reads the
+ * same words, without blanks); not yes/no/y/n, which DuckDB would accept. Typed: a boolean, or the integers 0 and 1.
+ */
+function booleanCast(src: string, from: string): CastPlan {
+  const message = (text: string) => `${quoted(text)} || ' is not a boolean: expected true, false, t, f, 1 or 0'`;
+  if (isText(from)) {
+    const word = `lower(regexp_replace(${src}, ${str(`^${BLANK}|${BLANK}$`)}, '', 'g'))`;
+    return {
+      value: () => `CASE WHEN ${src} = 'true' THEN true WHEN ${src} = 'false' THEN false ELSE `
+        + `CASE ${word} WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false END END`,
+      message,
+    };
+  }
+  if (from === 'BOOLEAN') return { value: () => src, message };
+  if (isInteger(from)) return { value: () => `CASE ${src} WHEN 1 THEN true WHEN 0 THEN false END`, message };
+  return { value: () => 'CAST(NULL AS BOOLEAN)', message: (text) => `${message(text)} || ${str(` (a ${from.toLowerCase()} value)`)}` };
+}

@@ -1,0 +1,119 @@
+// date and timestamp. Text is ISO 8601 in the RFC 3339 profile, extended format:
+//   date       YYYY-MM-DD (years 0001-9999)
+//   timestamp  date, then T, t or one space, then HH:MM, HH:MM:SS or HH:MM:SS.f (1 to 9 fraction digits),
+//              then optionally an offset: Z, z, ±HH, ±HHMM or ±HH:MM (hours 00-23, minutes 00-59; -00:00 is UTC);
+//              a date alone is midnight; a timestamp without offset is UTC.
+// Surrounding blanks are allowed. Silver keeps milliseconds (what Athena reads from Hive tables): non-zero digits
+// beyond the millisecond quarantine the row unless the column asks to `round` them. Hour 24, leap second 60, week
+// and ordinal dates, the basic format (20250615T100000Z), decimal commas and zone names are not read (a `format`
+// with %Z reads zone names). DuckDB's own cast silently drops offsets, reads "24:00" as the next day and keeps
+// microseconds, so it is trusted only for text it prints back identically (the common "2025-06-15 10:00:00").
+// Typed values: a date, or a timestamp at midnight for a date column; any timestamp unit (with or without
+// isAdjustedToUTC) or a date for a timestamp column, under the same millisecond rule.
+import type { RoundingMode } from '../../schema/model.ts';
+import { str } from '../../sql/quote.ts';
+import { BLANK, bind, isText, matches, quoted, type CastPlan } from './sql.ts';
+
+const DATE_RE = `${BLANK}([0-9]{4}-[0-9]{2}-[0-9]{2})${BLANK}`;
+const TS_RE = String.raw`^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]+))?)?(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?\s*$`;
+const TS_GROUPS = `['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z', 'osg', 'oh', 'om']`;
+const NS_PER_MS = 1_000_000;
+
+/** Whole UTC milliseconds plus the nanoseconds beyond them (0..999999) → TIMESTAMP_MS, or NULL when not exact. */
+function fromMillis(ms: string, restNs: string, round: RoundingMode | undefined): string {
+  const up = round === 'half_up' ? `${restNs} >= ${NS_PER_MS / 2}`
+    : round === 'half_even' ? `(${restNs} > ${NS_PER_MS / 2} OR (${restNs} = ${NS_PER_MS / 2} AND ${ms} % 2 <> 0))`
+      : undefined;
+  const millis = up ? `${ms} + CASE WHEN ${up} THEN 1 ELSE 0 END` : ms;
+  const value = `CAST(make_timestamp((${millis}) * 1000) AS TIMESTAMP_MS)`;
+  return up ? value : `CASE WHEN ${restNs} = 0 THEN ${value} END`;
+}
+
+/** A count of nanoseconds since the epoch → TIMESTAMP_MS under the millisecond rule (floor division: any sign). */
+function fromNanos(ns: string, round: RoundingMode | undefined): string {
+  return bind(ns, '_c_ns', bind(`((_c_ns % ${NS_PER_MS}) + ${NS_PER_MS}) % ${NS_PER_MS}`, '_c_rest',
+    fromMillis(`((_c_ns - _c_rest) // ${NS_PER_MS})`, '_c_rest', round)));
+}
+
+/** The epoch nanoseconds of a typed timestamp (any unit, with or without time zone), or undefined for other types. */
+function nanosOf(src: string, from: string): string | undefined {
+  if (from === 'TIMESTAMP_NS') return `epoch_ns(${src})`;
+  if (from === 'TIMESTAMP_MS' || from === 'TIMESTAMP_S' || from === 'TIMESTAMP' || from === 'TIMESTAMP WITH TIME ZONE') {
+    return `(epoch_us(${src}) * 1000)`;
+  }
+  return undefined;
+}
+
+const within = (v: string) => `year(${v}) BETWEEN 1 AND 9999`;
+
+/** ISO text → TIMESTAMP_MS, or NULL; `t` is the regexp_extract struct of TS_RE. */
+function isoValue(t: string, round: RoundingMode | undefined): string {
+  const wall = `TRY_CAST(${t}.y || '-' || ${t}.mo || '-' || ${t}.d || ' ' || coalesce(nullif(${t}.h, ''), '00') || ':' || coalesce(nullif(${t}.mi, ''), '00') || ':' || coalesce(nullif(${t}.s, ''), '00') AS TIMESTAMP)`;
+  const fraction = `rpad(${t}.f, 9, '0')`;
+  const offsetMinutes = `CASE WHEN ${t}.osg = '' THEN 0 ELSE (CASE WHEN ${t}.osg = '-' THEN -1 ELSE 1 END) * (CAST(${t}.oh AS BIGINT) * 60 + coalesce(TRY_CAST(nullif(${t}.om, '') AS BIGINT), 0)) END`;
+  const ms = `(epoch_ms(${wall}) + CAST(left(${fraction}, 3) AS BIGINT) - (${offsetMinutes}) * 60000)`;
+  const valid = `${t}.y <> '' AND length(${t}.f) <= 9 AND (${t}.h = '' OR (${t}.h < '24' AND ${t}.mi < '60' AND (${t}.s = '' OR ${t}.s < '60'))) `
+    + `AND (${t}.oh = '' OR (${t}.oh < '24' AND (${t}.om = '' OR ${t}.om < '60')))`;
+  return `CASE WHEN ${valid} THEN ${bind(fromMillis(ms, `CAST(substr(${fraction}, 4) AS BIGINT)`, round), '_c_v', `CASE WHEN ${within('_c_v')} THEN _c_v END`)} END`;
+}
+
+function isoMessage(text: string): string {
+  const wall = `TRY_CAST(_c_t.y || '-' || _c_t.mo || '-' || _c_t.d AS DATE)`;
+  return bind(`regexp_extract(${text}, ${str(TS_RE)}, ${TS_GROUPS})`, '_c_t', `CASE `
+    + `WHEN _c_t.y = '' THEN ${quoted(text)} || ' is not a timestamp: expected ISO 8601, e.g. 2025-06-15T10:00:00Z or 2025-06-15 10:00:00.123+02:00' `
+    + `WHEN length(_c_t.f) > 9 THEN ${quoted(text)} || ' is not a timestamp: more than 9 fraction digits' `
+    + `WHEN _c_t.h >= '24' OR _c_t.mi >= '60' OR _c_t.s >= '60' THEN ${quoted(text)} || ' is not a timestamp: hour 00-23, minute and second 00-59' `
+    + `WHEN _c_t.oh >= '24' OR _c_t.om >= '60' THEN ${quoted(text)} || ' is not a timestamp: offset hours 00-23, minutes 00-59' `
+    + `WHEN ${wall} IS NULL THEN ${quoted(text)} || ' is not a timestamp: no such date' `
+    + `WHEN rtrim(_c_t.f, '0') <> left(rtrim(_c_t.f, '0'), 3) THEN ${quoted(text)} || ' has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)' `
+    + `ELSE ${quoted(text)} || ' is not a timestamp: outside the years 0001-9999' END`);
+}
+
+function subMillisecondMessage(text: string): string {
+  return `${quoted(text)} || ' has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)'`;
+}
+
+export function timestampCast(formats: string[] | undefined, round: RoundingMode | undefined, src: string, from: string): CastPlan {
+  if (formats) {
+    const fmts = `[${formats.map(str).join(', ')}]`;
+    // With %z or %Z strptime gives a TIMESTAMPTZ, whose epoch is the instant; without, the wall time read as UTC.
+    return {
+      value: () => fromNanos(`(epoch_us(TRY_STRPTIME(${src}, ${fmts})) * 1000)`, round),
+      message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${subMillisecondMessage(text)} END`,
+    };
+  }
+  if (isText(from)) {
+    const slow = bind(`regexp_extract(${src}, ${str(TS_RE)}, ${TS_GROUPS})`, '_c_t', isoValue('_c_t', round));
+    return {
+      draft: `TRY_CAST(${src} AS TIMESTAMP)`,
+      value: (d) => `CASE WHEN length(${src}) = 19 AND CAST(${d} AS VARCHAR) = ${src} THEN CAST(${d} AS TIMESTAMP_MS) ELSE ${slow} END`,
+      message: isoMessage,
+    };
+  }
+  const ns = nanosOf(src, from);
+  if (ns) return { value: () => fromNanos(ns, round), message: subMillisecondMessage };
+  if (from === 'DATE') return { value: () => `CAST(${src} AS TIMESTAMP_MS)`, message: isoMessage };
+  return { value: () => 'CAST(NULL AS TIMESTAMP_MS)', message: (text) => `${quoted(text)} || ${str(` is not a timestamp (a ${from.toLowerCase()} value)`)}` };
+}
+
+export function dateCast(formats: string[] | undefined, src: string, from: string): CastPlan {
+  const midnight = (ts: string) => bind(ts, '_c_ts', `CASE WHEN CAST(_c_ts AS DATE) = _c_ts THEN CAST(_c_ts AS DATE) END`);
+  if (formats) {
+    const fmts = `[${formats.map(str).join(', ')}]`;
+    return {
+      value: () => midnight(`TRY_STRPTIME(${src}, ${fmts})`),
+      message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
+    };
+  }
+  const message = (text: string) => `${quoted(text)} || ' is not a date' || CASE `
+    + `WHEN ${matches(text, `${BLANK}[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ].*`)} THEN ': it has a time of day' `
+    + `WHEN ${matches(text, DATE_RE)} THEN ': no such day in the years 0001-9999' `
+    + `ELSE ': expected YYYY-MM-DD' END`;
+  if (isText(from)) {
+    const slow = bind(`TRY_CAST(regexp_extract(${src}, ${str(`^${DATE_RE}$`)}, 1) AS DATE)`, '_c_dt', `CASE WHEN ${within('_c_dt')} THEN _c_dt END`);
+    return { draft: `TRY_CAST(${src} AS DATE)`, value: (d) => `CASE WHEN CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${slow} END`, message };
+  }
+  if (from === 'DATE') return { value: () => src, message };
+  if (nanosOf(src, from)) return { value: () => midnight(src), message };
+  return { value: () => 'CAST(NULL AS DATE)', message: (text) => `${quoted(text)} || ${str(` is not a date (a ${from.toLowerCase()} value)`)}` };
+}
