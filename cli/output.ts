@@ -1,5 +1,6 @@
 // Output discipline: human text by default; with --json, JSON alone on stdout and everything else on stderr.
 // Progress is drawn only on a terminal, so piped output stays clean.
+import { ExactNumber } from '../runtime/engine/exact-values.ts';
 
 export const out = {
   json: false,
@@ -36,29 +37,44 @@ export class Progress {
   }
 }
 
-/** An aligned text table. */
+/**
+ * One value as text, exactly: numbers as their exact decimal text (ExactNumber), timestamps as ISO 8601 UTC,
+ * nested values as JSON. NULL is handled by the caller (table: NULL, csv: an empty field).
+ */
+function cellText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof ExactNumber) return v.text;
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v, jsonSafe);
+  return String(v);
+}
+
+/** JSON.stringify replacer: bigints as their digits (JSON numbers have no size limit). */
+export function jsonSafe(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(v.toString()) : v;
+}
+
+/** An aligned text table. NULL shows as NULL. */
 export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
   if (!rows.length) return '(no rows)';
   const cols = columns ?? Object.keys(rows[0]!);
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return 'NULL';
-    if (v instanceof Date) return v.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/Z$/, '');
-    if (typeof v === 'object') return JSON.stringify(v);
-    return String(v);
-  };
+  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : cellText(v));
   const body = rows.map((r) => cols.map((c) => cell(r[c]).replace(/\n/g, '\\n')));
   const widths = cols.map((c, i) => Math.min(60, Math.max(c.length, ...body.map((b) => b[i]!.length))));
   const fmt = (cells: string[]) => cells.map((s, i) => (s.length > widths[i]! ? `${s.slice(0, widths[i]! - 1)}…` : s.padEnd(widths[i]!))).join('  ').trimEnd();
   return [fmt(cols), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
 }
 
+/**
+ * RFC 4180 CSV with a header. NULL is an empty field and the empty string is "" (quoted), so the two stay apart
+ * (PostgreSQL's COPY … CSV convention); a field is quoted when it holds a comma, a quote or a line break.
+ */
 export function csv(rows: Array<Record<string, unknown>>): string {
   if (!rows.length) return '';
   const cols = Object.keys(rows[0]!);
   const esc = (v: unknown): string => {
     if (v === null || v === undefined) return '';
-    const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    const s = cellText(v);
+    return s === '' || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [cols.join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n');
 }

@@ -94,7 +94,7 @@ describe('strata', () => {
   it('plan: the plan, its SQL, and the state machine', async () => {
     const asl = JSON.parse((await strata('plan', 'orders', '--asl')).stdout);
     expect(asl.StartAt).toBe('Stage');
-    expect((await strata('plan', 'orders', '--sql')).stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS "order_id"/);
+    expect((await strata('plan', 'orders', '--sql')).stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/);
     expect(JSON.parse((await strata('plan', 'orders', '--json')).stdout)).toMatchObject({ dataset: 'orders', mode: 'upsert', primaryKey: ['order_id'] });
   });
 

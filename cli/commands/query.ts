@@ -7,7 +7,7 @@ import { engineMessage } from '../../core/errors.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import type { Command } from '../command.ts';
-import { csv, out, table } from '../output.ts';
+import { csv, jsonSafe, out, table } from '../output.ts';
 
 export const query: Command = {
   summary: 'run SQL over the lake: silver.<dataset>, gold.<table>, quarantine.<dataset>, strata.runs',
@@ -52,7 +52,7 @@ export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Re
     const catalog = new LocalCatalog(lakeDir);
     await catalog.attachTo(db);
     try {
-      return await db.all(sql);
+      return await db.exact(sql);
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
       out.error(`query failed: ${(await catalog.explainFailure(db, e).catch(() => undefined)) ?? engineMessage(e)}`);
@@ -74,8 +74,4 @@ async function queryOnAthena(sql: string, target: AthenaTarget): Promise<Array<R
     out.error(`athena query failed: ${engineMessage(e)}`);
     return undefined;
   }
-}
-
-function jsonSafe(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? v.toString() : v;
 }

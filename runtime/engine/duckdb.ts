@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { plain } from '../../core/sql/binder.ts';
 import { str } from '../../core/sql/quote.ts';
+import { exactConverter, type ExactValue } from './exact-values.ts';
 
 export interface DuckOptions {
   /** e.g. "768MB". Default: STRATA_DUCKDB_MEMORY or 768MB (fits a 1,769 MB Lambda with room for Node). */
@@ -243,6 +244,12 @@ export class Duck {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Rows for people: every value exact (see exact-values.ts), for query output. Duck.all is for internal use. */
+  async exact(sql: string): Promise<Array<Record<string, ExactValue>>> {
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    return reader.convertRowObjects(exactConverter) as Array<Record<string, ExactValue>>;
   }
 
   async one<T extends object = Row>(sql: string): Promise<T> {

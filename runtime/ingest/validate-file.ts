@@ -60,6 +60,12 @@ export interface ValidateResult {
   rowsSuperseded: number;
   files: StagedFile[];
   quarantineFile?: string;
+  /**
+   * upsert: the rows replaced by a later row with the same key (quarantine columns record, line, raw, reasons).
+   * Not committed anywhere when the file commits; quarantined with the batch when the file is rejected or halted,
+   * so that every row of a file is somewhere.
+   */
+  supersededFile?: string;
   reasons: ReasonCount[];
   warnings: string[];
   fileProblems: string[];
@@ -296,7 +302,7 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
     const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
     quarantineFile = 'quarantine.parquet';
     await db.run(`CREATE OR REPLACE TEMP TABLE __quarantine AS SELECT * FROM (${all}) ORDER BY record`);
-    if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr);
+    if (src.positions === 'lines') await fillLines(db, scan ??= await scanFile(input), hdr, '__quarantine');
     await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
     const q = await db.one<{ n: number }>(`SELECT count(*) AS n FROM __quarantine`);
     if (q.n !== rowsQuarantined) throw new StrataError(ERRORS.Internal, `quarantined ${q.n} rows for ${input.key}, expected ${rowsQuarantined}`);
@@ -305,7 +311,21 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
       FROM (SELECT record, line, unnest(reasons) AS r FROM __quarantine) GROUP BY ALL ORDER BY count DESC, record LIMIT 50`))
       .map((r) => ({ ...r, count: Number(r.count), record: Number(r.record), line: r.line === null ? null : Number(r.line) }));
   }
-  return { rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), reasons, warnings: src.warnings, fileProblems: src.fileProblems };
+  let supersededFile: string | undefined;
+  if (rowsSuperseded > 0) {
+    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
+    await db.run(`CREATE OR REPLACE TEMP TABLE __superseded AS SELECT ${recordOf('d.r')} AS record, CAST(NULL AS BIGINT) AS line, to_json(t) AS raw,
+        [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
+          'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'}] AS reasons
+      FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r ORDER BY record`);
+    if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr, '__superseded');
+    supersededFile = 'superseded.parquet';
+    await db.run(`COPY __superseded TO ${pathLit(join(outDir, supersededFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
+  }
+  return {
+    rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), ...(supersededFile ? { supersededFile } : {}),
+    reasons, warnings: src.warnings, fileProblems: src.fileProblems,
+  };
 }
 
 /**
@@ -331,9 +351,9 @@ function scanFile(input: ValidateInput): Promise<RecordLines> {
   return scanRecordLines(input.path, codecOf(input.path, plan.source.compression), dialect);
 }
 
-/** The physical line where each quarantined record starts. */
-async function fillLines(db: Duck, scan: RecordLines, hdr: number): Promise<void> {
-  const records = (await db.all<{ record: number }>(`SELECT DISTINCT record FROM __quarantine`)).map((r) => r.record);
+/** The physical line where each record of `table` (record, line, …) starts. */
+async function fillLines(db: Duck, scan: RecordLines, hdr: number, table: string): Promise<void> {
+  const records = (await db.all<{ record: number }>(`SELECT DISTINCT record FROM ${table}`)).map((r) => r.record);
   const pairs = records.flatMap((r) => {
     const i = r - 1 + hdr;
     return i >= 0 && i < scan.count ? [[r, scan.startLine[i]!]] : [];
@@ -342,7 +362,7 @@ async function fillLines(db: Duck, scan: RecordLines, hdr: number): Promise<void
   for (let i = 0; i < pairs.length; i += 5000) {
     await db.run(`INSERT INTO __lines VALUES ${pairs.slice(i, i + 5000).map(([r, l]) => `(${r}, ${l})`).join(', ')}`);
   }
-  await db.run(`UPDATE __quarantine q SET line = l.line FROM __lines l WHERE q.record = l.record`);
+  await db.run(`UPDATE ${table} q SET line = l.line FROM __lines l WHERE q.record = l.record`);
 }
 
 function malformedMessage(): string {

@@ -8,15 +8,12 @@ import { pathLit, statementBudgetMs, withDuck, withUserSqlDuck } from '../engine
 import { ERRORS } from '../../core/errors.ts';
 import { referencedDatasets } from '../../core/plan/access.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
-import { QUARANTINE_COLUMNS } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { evaluateGate, type RecordedGate } from '../quality/evaluate-gate.ts';
 import { haltMessage } from '../quality/gate.ts';
-import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { readManifest } from '../table/store.ts';
-import { PARQUET_CODEC } from '../ingest/validate-file.ts';
-import { quarantineKey } from './commit.ts';
+import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunState } from './payloads.ts';
 import { buildRecord, writeRecord, type FailOutput } from './record.ts';
@@ -70,33 +67,15 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   const staged = await readStageManifest(ctx, state.stage!.stageKey);
   const quality = state.quality as QualityOutput;
   const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`;
-  const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
-  const rejected = staged.quarantineFile ? [`${staged.stagingPrefix}${staged.quarantineFile}`] : [];
-  const target = quarantineKey(plan, staged.sourceId);
-  await ctx.storage.withLocalFiles([...batchKeys, ...rejected], (paths) => withDuck(async (db) => {
-    const batch = paths.slice(0, batchKeys.length);
-    const reason = `[{'column': NULL::VARCHAR, 'rule': 'quality', 'value': NULL::VARCHAR, 'message': ${str(message.slice(0, 2000))}}]`;
-    const typed = QUARANTINE_COLUMNS.map((c) => c.Name);
-    const parts = [
-      ...(batch.length ? [`SELECT ${str(plan.dataset)} AS dataset, ${str(state.runId)} AS run_id, ${str(staged.source.key)} AS source, NULL::BIGINT AS record, NULL::BIGINT AS line,
-        CAST(to_json(struct_pack(${plan.columns.map((c) => `${ident(c.name)} := ${ident(c.name)}`).join(', ')})) AS VARCHAR) AS raw,
-        ${reason} AS reasons, CAST(${str(state.now)} AS TIMESTAMP) AS quarantined_at
-        FROM read_parquet([${batch.map(pathLit).join(', ')}], hive_partitioning = false)`] : []),
-      ...(rejected.length ? [`SELECT ${typed.join(', ')} FROM read_parquet(${pathLit(paths[batch.length]!)})`] : []),
-    ];
-    if (!parts.length) return;
-    await ctx.storage.writeTree(plan.prefixes.quarantine, async (dir) => {
-      const file = `${dir}/${target.slice(plan.prefixes.quarantine.length)}`;
-      await db.run(`COPY (${parts.join(' UNION ALL BY NAME ')}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC})`);
-    });
-  }, ctx.duck));
+  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message });
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const s = state.stage!;
   const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message });
-  // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch) + rows superseded in the file.
+  // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch, superseded rows included).
   record.rowsValid = 0;
-  record.rowsQuarantined = s.rowsValid + s.rowsQuarantined;
+  record.rowsQuarantined = s.rowsIn;
+  record.rowsSuperseded = 0;
   if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
   await writeRecord(ctx, record);
   return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };

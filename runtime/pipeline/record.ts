@@ -4,7 +4,7 @@ import { ERRORS } from '../../core/errors.ts';
 import { layout } from '../../core/plan/layout.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { quarantineKey } from './commit.ts';
+import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
 import { explainLimit } from './limits.ts';
@@ -67,28 +67,45 @@ export async function recordSuccess(ctx: PipelineContext, state: RunState): Prom
   return { runId: record.runId, status, halted: false };
 }
 
-/** The file had too many bad rows: keep them in quarantine, commit nothing, say why. */
+/**
+ * The file does not fit the schema or has too many bad rows: commit nothing and put the whole file in quarantine,
+ * its good rows with the reason "rejected" (naming the file-level cause), so that every row is somewhere.
+ */
 export async function rejectFile(ctx: PipelineContext, state: RunState): Promise<FailOutput> {
   const plan = ctx.plans.get(state.dataset);
   const s = state.stage!;
   const staged = await readStageManifest(ctx, s.stageKey);
-  if (staged.quarantineFile) await ctx.storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, quarantineKey(plan, staged.sourceId));
+  const message = rejectMessage(s, plan.maxRejectRatio);
+  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` });
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
-  const message = rejectMessage(s, plan.maxRejectRatio);
   const name = s.schemaMismatch ? ERRORS.SchemaMismatch : ERRORS.RejectedFile;
   const record = buildRecord(state, 'REJECTED', { name, message });
+  // Rows in = rows valid (none reached silver) + rows quarantined (the whole file, superseded rows included).
+  record.rowsValid = 0;
+  record.rowsQuarantined = s.rowsIn;
+  record.rowsSuperseded = 0;
+  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
+
+/** Why a file was rejected, in one clause. */
+function rejectCause(s: NonNullable<RunState['stage']>, maxRatio: number): string {
+  return s.schemaMismatch
+    ? `it does not fit the schema (${s.fileProblems[0] ?? 'see the run record'})`
+    : `${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}`;
+}
+
 export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number): string {
-  const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
   const top = s.topReasons.slice(0, 3).map((r) =>
     `${r.column ?? 'record'} ${r.rule} ×${r.count} (first at ${r.line !== null ? `line ${r.line}` : `record ${r.record}`}: ${r.message})`);
+  const where = s.rowsIn ? `all ${s.rowsIn} rows are in quarantine.${s.dataset}` : 'it has no rows';
   const verdict = s.schemaMismatch
-    ? `${s.source.key}: the file does not fit the schema; nothing was committed${s.rowsQuarantined ? `, its ${s.rowsQuarantined} rows are in quarantine.${s.dataset}` : ''}`
-    : `${s.source.key}: ${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}; nothing was committed, the rows are in quarantine.${s.dataset}`;
+    ? `${s.source.key}: the file does not fit the schema; nothing was committed, ${where}`
+    : `${s.source.key}: ${rejectCause(s, maxRatio)}; nothing was committed, ${where}`;
   return [
     ...s.fileProblems,
     verdict,

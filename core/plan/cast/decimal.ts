@@ -63,18 +63,18 @@ function valueOf(r: string, p: number, s: number, round: RoundingMode | undefine
 }
 
 /** Why text is not a decimal(p,s), or "" when rounding made it overflow (then: out of range once rounded). */
-function messageOf(text: string, p: number, s: number): string {
+function messageOf(text: string, p: number, s: number, round: RoundingMode | undefined): string {
   const type = `decimal(${p},${s})`;
   const body = `CASE WHEN NOT _c_d.ok THEN ${quoted(text)} || ${str(` is not a ${type}`)} || ${firstHint(numberHints(text))} `
     + `WHEN length(_c_d.digits) + _c_d.exp > ${p - s} THEN ${quoted(text)} || ${str(` is out of range for ${type}: at most ${p - s} digit${p - s === 1 ? '' : 's'} before the point`)} `
-    + `WHEN _c_d.exp + ${s} < 0 THEN ${quoted(text)} || ' has ' || (-_c_d.exp) || ${str(` decimal places, ${type} keeps ${s}`)} `
+    + `WHEN ${round ? 'false' : `_c_d.exp + ${s} < 0`} THEN ${quoted(text)} || ' has ' || (-_c_d.exp) || ${str(` decimal places, ${type} keeps ${s}`)} `
     + `ELSE ${quoted(text)} || ${str(` is out of range for ${type} once rounded`)} END`;
   return bind(analyse(text), '_c_d', body);
 }
 
 export function decimalCast(p: number, s: number, round: RoundingMode | undefined, src: string, from: string): CastPlan {
   const target = `DECIMAL(${p},${s})`;
-  const message = (text: string) => messageOf(text, p, s);
+  const message = (text: string) => messageOf(text, p, s, round);
   const exact = (text: string) => bind(analyse(text), '_c_x', valueOf('_c_x', p, s, round));
   if (isText(from)) {
     return {

@@ -1,0 +1,182 @@
+// Issue 11, "Exact values in, exact values out": every example of the issue as a regression case with its right
+// outcome, through the real state machine on real files, and read back through `strata query` (the command's own
+// run function). Expected values are written by hand.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest } from '../cli/commands/ingest.ts';
+import { runs } from '../cli/commands/runs.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
+import { runCommand, strataQuery } from './helpers/cli.ts';
+import { makeLake, type TestLake } from './helpers/lake.ts';
+
+const items = `dataset: items
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: big, type: bigint }
+  - { name: price, type: "decimal(5,1)" }
+  - { name: small, type: "decimal(4,1)" }
+rejects: { maxRatio: 1 }
+`;
+const rounded = `dataset: rounded
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: even, type: "decimal(5,1)", round: half_even, from: v }
+  - { name: up, type: "decimal(5,1)", round: half_up, from: v }
+rejects: { maxRatio: 1 }
+`;
+const events = `dataset: events
+source: { format: jsonl }
+columns:
+  - { name: id, type: int }
+  - { name: qty, type: int, min: 1 }
+  - { name: count, type: int }
+  - { name: amount, type: "decimal(20,2)" }
+  - { name: label, type: string }
+rejects: { maxRatio: 1 }
+`;
+const out = `dataset: out
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: day, type: date }
+  - { name: price, type: "decimal(5,1)" }
+  - { name: amount, type: "decimal(38,2)" }
+  - { name: big, type: bigint }
+  - { name: note, type: string }
+  - { name: at, type: timestamp }
+rejects: { maxRatio: 1 }
+`;
+const strict = `dataset: strict
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: v, type: int }
+rejects: { maxRatio: 0.05 }
+`;
+
+let lake: TestLake;
+beforeAll(async () => { lake = await makeLake({ items, rounded, events, out, strict }); });
+afterAll(async () => { await lake?.cleanup(); });
+
+async function ingestText(dataset: string, name: string, text: string): Promise<RunRecord> {
+  const { record } = await lake.ingest(dataset, await lake.file(name, text));
+  expect(record.rowsIn).toBe(record.rowsValid + record.rowsQuarantined);
+  return record;
+}
+
+async function reasons(dataset: string, runId: string) {
+  return lake.query<{ record: number; reasons: Array<{ column: string; rule: string; value: string; message: string }> }>(
+    `SELECT record, reasons FROM quarantine.${dataset} WHERE run_id = '${runId}' ORDER BY record`);
+}
+
+describe('in: bronze → silver', () => {
+  it('CSV text into int/bigint: 2.5 and 1e3 are quarantined with the reason, not rounded or expanded', async () => {
+    const r = await ingestText('items', 'ints.csv', 'id,big,price,small\n1,2.5,,\n2,1e3,,\n3,1000,,\n2.5,,,\n');
+    expect(r).toMatchObject({ rowsIn: 4, rowsValid: 1, rowsQuarantined: 3 });
+    expect((await reasons('items', r.runId)).map((q) => q.reasons)).toEqual([
+      [{ column: 'big', rule: 'type', value: '2.5', message: '"2.5" is not a bigint: it has a fraction' }],
+      [{ column: 'big', rule: 'type', value: '1e3', message: '"1e3" is not a bigint: it has an exponent' }],
+      [{ column: 'id', rule: 'type', value: '2.5', message: '"2.5" is not an int: it has a fraction' }],
+    ]);
+    expect(await lake.query('SELECT id, big FROM silver.items')).toEqual([{ id: 3, big: 1000 }]);
+  });
+
+  it('JSON numbers into int: 3.7, 0.6 (under min: 1) and 650.7 are quarantined, never rounded to 4, 1 and 651', async () => {
+    const r = await ingestText('events', 'ints.jsonl', '{"id": 3.7}\n{"id": 4}\n{"qty": 0.6}\n{"count": 650.7}\n');
+    expect(r).toMatchObject({ rowsIn: 4, rowsValid: 1, rowsQuarantined: 3 });
+    expect((await reasons('events', r.runId)).map((q) => [q.record, q.reasons])).toEqual([
+      [1, [{ column: 'id', rule: 'type', value: '3.7', message: '"3.7" is not an int: it has a fraction' }]],
+      [3, [{ column: 'qty', rule: 'type', value: '0.6', message: '"0.6" is not an int: it has a fraction' }]],
+      [4, [{ column: 'count', rule: 'type', value: '650.7', message: '"650.7" is not an int: it has a fraction' }]],
+    ]);
+    expect(await lake.query(`SELECT id FROM silver.events WHERE id IS NOT NULL`)).toEqual([{ id: 4 }]);
+  });
+
+  it('decimals with more places than the column keeps: 3.05 into decimal(5,1) and 6.15 into decimal(4,1) are quarantined', async () => {
+    const r = await ingestText('items', 'places.csv', 'id,big,price,small\n10,,3.05,\n11,,,6.15\n12,,3.10,6.10\n');
+    expect((await reasons('items', r.runId)).map((q) => q.reasons[0]!.message)).toEqual([
+      '"3.05" has 2 decimal places, decimal(5,1) keeps 1',
+      '"6.15" has 2 decimal places, decimal(4,1) keeps 1',
+    ]);
+    expect(await strataQuery(lake.dir, 'SELECT price, small FROM silver.items WHERE id = 12', 'csv')).toBe('price,small\n3.1,6.1\n');
+  });
+
+  it('round: half_even and half_up round on request, and only then', async () => {
+    const r = await ingestText('rounded', 'round.csv', 'id,v\n1,3.05\n2,6.15\n3,-0.25\n4,0.35\n5,2.5e-1\n6,9999.95\n');
+    // 9999.95 rounds to 10000.0, which decimal(5,1) cannot hold: quarantined, not clipped.
+    expect((await reasons('rounded', r.runId)).map((q) => q.reasons.map((x) => x.message))).toEqual([
+      ['"9999.95" is out of range for decimal(5,1) once rounded', '"9999.95" is out of range for decimal(5,1) once rounded'],
+    ]);
+    expect(await strataQuery(lake.dir, 'SELECT id, even, up FROM silver.rounded ORDER BY id', 'csv')).toBe(
+      'id,even,up\n1,3.0,3.1\n2,6.2,6.2\n3,-0.2,-0.3\n4,0.4,0.4\n5,0.2,0.3\n');
+  });
+
+  it('JSON numbers with more digits than a double holds arrive exactly, as the same value sent as a JSON string does', async () => {
+    const r = await ingestText('events', 'big.jsonl', '{"id": 20, "amount": 12345678901234567.89}\n{"id": 21, "amount": "12345678901234567.89"}\n');
+    expect(r).toMatchObject({ rowsValid: 2, rowsQuarantined: 0 });
+    expect(await strataQuery(lake.dir, 'SELECT id, amount FROM silver.events WHERE id IN (20, 21) ORDER BY id', 'csv'))
+      .toBe('id,amount\n20,12345678901234567.89\n21,12345678901234567.89\n');
+  });
+
+  it('JSON numbers into string columns keep their literal: 1.10 stays "1.10", 1e2 stays "1e2"', async () => {
+    await ingestText('events', 'strings.jsonl', '{"id": 30, "label": 1.10}\n{"id": 31, "label": 1e2}\n{"id": 32, "label": -0.0}\n{"id": 33, "label": true}\n');
+    expect(await lake.query('SELECT id, label FROM silver.events WHERE id >= 30 ORDER BY id')).toEqual([
+      { id: 30, label: '1.10' }, { id: 31, label: '1e2' }, { id: 32, label: '-0.0' }, { id: 33, label: 'true' },
+    ]);
+  });
+});
+
+describe('out: strata query', () => {
+  beforeAll(async () => {
+    await ingestText('out', 'out.csv', 'id,day,price,amount,big,note,at\n'
+      + '1,2012-01-01,10.0,12345678901234567890.12,9007199254740993,,2025-06-15T10:00:00.5Z\n'
+      + '2,,,,,,\n');
+  });
+
+  it('DATE prints as YYYY-MM-DD in table, csv and json', async () => {
+    const sql = 'SELECT day FROM silver.out WHERE id = 1';
+    expect(await strataQuery(lake.dir, sql, 'table')).toBe('day\n──────────\n2012-01-01\n');
+    expect(await strataQuery(lake.dir, sql, 'csv')).toBe('day\n2012-01-01\n');
+    expect(await strataQuery(lake.dir, sql, 'json')).toBe('[\n  {\n    "day": "2012-01-01"\n  }\n]\n');
+  });
+
+  it('DECIMAL prints its exact text: 10.0 stays 10.0, 12345678901234567890.12 keeps every digit; BIGINT beyond 2^53 too', async () => {
+    const sql = 'SELECT price, amount, big, 12345678901234567890.12::decimal(38,2) AS literal FROM silver.out WHERE id = 1';
+    expect(await strataQuery(lake.dir, sql, 'csv')).toBe('price,amount,big,literal\n10.0,12345678901234567890.12,9007199254740993,12345678901234567890.12\n');
+    expect(await strataQuery(lake.dir, sql, 'json')).toBe(
+      '[\n  {\n    "price": 10.0,\n    "amount": 12345678901234567890.12,\n    "big": 9007199254740993,\n    "literal": 12345678901234567890.12\n  }\n]\n');
+    expect(await strataQuery(lake.dir, sql, 'table')).toContain('10.0   12345678901234567890.12  9007199254740993  12345678901234567890.12');
+  });
+
+  it('TIMESTAMP prints as ISO 8601 UTC with milliseconds; NULL and the empty string stay apart in csv', async () => {
+    expect(await strataQuery(lake.dir, 'SELECT "at" FROM silver.out WHERE id = 1', 'csv')).toBe('at\n2025-06-15T10:00:00.500Z\n');
+    // NULL is an empty field, the empty string is "".
+    await ingestText('events', 'empty.jsonl', '{"id": 40, "label": ""}\n{"id": 41, "label": null}\n{"id": 42}\n');
+    const sql = 'SELECT id, label FROM silver.events WHERE id >= 40 ORDER BY id';
+    expect(await strataQuery(lake.dir, sql, 'csv')).toBe('id,label\n40,""\n41,\n42,\n');
+    expect(JSON.parse(await strataQuery(lake.dir, sql, 'json'))).toEqual([{ id: 40, label: '' }, { id: 41, label: null }, { id: 42, label: null }]);
+  });
+});
+
+describe('counts: a rejected file', () => {
+  it('puts all its rows in quarantine (good rows with reason "rejected"), and the record, strata runs and the summary say so', async () => {
+    const file = await lake.file('rejected.csv', 'id,v\n1,1\n2,x\n3,3\n');
+    const r = await runCommand(ingest, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, ['strict', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('3 rows in · 0 valid · 3 quarantined');
+    expect(r.stdout).toContain('Strata.RejectedFile: bronze/strict/rejected.csv: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%; nothing was committed, all 3 rows are in quarantine.strict');
+    expect(r.stdout).toContain('warning: 2 rows passed validation but the file was rejected: they are in quarantine.strict with reason "rejected"');
+    const listed = JSON.parse((await runCommand(runs, { lake: lake.dir, json: true }, [], { dataset: 'strict' })).stdout) as RunRecord[];
+    expect(listed).toEqual([expect.objectContaining({ status: 'REJECTED', rowsIn: 3, rowsValid: 0, rowsQuarantined: 3, rowsSuperseded: 0 })]);
+    const q = await lake.query<{ record: number | null; rule: string; message: string }>(
+      `SELECT record, reasons[1].rule AS rule, reasons[1].message AS message FROM quarantine.strict ORDER BY record NULLS FIRST, rule`);
+    expect(q).toEqual([
+      { record: null, rule: 'rejected', message: 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%' },
+      { record: null, rule: 'rejected', message: 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%' },
+      { record: 2, rule: 'type', message: '"x" is not an int' },
+    ]);
+    expect(await lake.query(`SELECT count(*) AS n FROM quarantine.strict`)).toEqual([{ n: 3 }]);
+  });
+});
