@@ -89,6 +89,17 @@ mode: upsert
     expect(t('{ name: a, type: int, min: 5, max: 1 }')[0]).toMatch(/min 5 is greater than max 1/);
   });
 
+  it('round: half_even or half_up, on decimal and timestamp columns only', () => {
+    const t = (c: string) => check(`dataset: t\nsource: { format: csv }\ncolumns:\n  - ${c}\n`, 't.yaml');
+    expect(t('{ name: a, type: "decimal(5,1)", round: half_even }')).toEqual([]);
+    expect(t('{ name: a, type: timestamp, round: half_up }')).toEqual([]);
+    expect(t('{ name: a, type: int, round: half_up }')).toEqual(['t.yaml:4:34: round applies to decimal and timestamp columns, "a" is int (fix: make the column a decimal(p,0) to round fractions, or remove round)']);
+    expect(t('{ name: a, type: double, round: half_up }')).toEqual(['t.yaml:4:37: round applies to decimal and timestamp columns, "a" is double (fix: remove round)']);
+    expect(t('{ name: a, type: "decimal(5,1)", round: nearest }')[0]).toMatch(/^t\.yaml:4:\d+: columns\.0\.round must be one of half_even \| half_up/);
+    const plan = compile(loadSchemaText('t.yaml', 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: a, type: "decimal(5,1)", round: half_up }\n').spec!);
+    expect(plan.columns[0]!.round).toBe('half_up');
+  });
+
   it('requires the file name to match the dataset and names to be unique across files', () => {
     const a = 'dataset: orders\nsource: { format: csv }\ncolumns: [{ name: a, type: string }]\n';
     expect(checkProject([{ file: 'x.yaml', text: a }]).diagnostics.map(formatDiagnostic)[0])

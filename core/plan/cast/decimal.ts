@@ -9,7 +9,7 @@
 import type { RoundingMode } from '../../schema/model.ts';
 import { str } from '../../sql/quote.ts';
 import { firstHint, numberHints } from './hints.ts';
-import { BLANK, bind, isDecimal, isFloating, isInteger, isText, quoted, type CastPlan } from './sql.ts';
+import { BLANK, bind, isDecimal, isInteger, isText, quoted, type CastPlan } from './sql.ts';
 
 const DECIMAL_RE = String.raw`^${BLANK}([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?${BLANK}$`;
 
@@ -31,7 +31,8 @@ function analyse(text: string): string {
 /** Unscaled digits `u` (a VARCHAR of digits) as the SQL text of a decimal with scale s. */
 function withPoint(u: string, s: number): string {
   if (s === 0) return u;
-  return bind(`lpad(${u}, ${s + 1}, '0')`, '_c_u', `substr(_c_u, 1, length(_c_u) - ${s}) || '.' || right(_c_u, ${s})`);
+  // (lpad also truncates: only ever widen)
+  return bind(`lpad(${u}, CAST(greatest(length(${u}), ${s + 1}) AS INTEGER), '0')`, '_c_u', `substr(_c_u, 1, length(_c_u) - ${s}) || '.' || right(_c_u, ${s})`);
 }
 
 /**
@@ -56,7 +57,7 @@ function valueOf(r: string, p: number, s: number, round: RoundingMode | undefine
     const unscaled = `CAST(CAST(${kept} AS HUGEINT) + CASE WHEN ${up} THEN 1 ELSE 0 END AS VARCHAR)`;
     rounded = bind(unscaled, '_c_r', `CASE WHEN length(_c_r) <= ${p} THEN ${signed('_c_r')} END`);
   }
-  return `CASE WHEN NOT ${r}.ok THEN NULL WHEN ${r}.zero THEN CAST(0 AS ${target}) `
+  return `CASE WHEN ${r}.ok IS NOT TRUE THEN NULL WHEN ${r}.zero THEN CAST(0 AS ${target}) `
     + `WHEN length(${r}.digits) + ${r}.exp > ${p - s} THEN NULL `
     + `WHEN ${shift} >= 0 THEN ${signed(`${r}.digits || repeat('0', CAST(${shift} AS BIGINT))`)} `
     + `ELSE ${rounded} END`;
@@ -70,6 +71,15 @@ function messageOf(text: string, p: number, s: number, round: RoundingMode | und
     + `WHEN ${round ? 'false' : `_c_d.exp + ${s} < 0`} THEN ${quoted(text)} || ' has ' || (-_c_d.exp) || ${str(` decimal places, ${type} keeps ${s}`)} `
     + `ELSE ${quoted(text)} || ${str(` is out of range for ${type} once rounded`)} END`;
   return bind(analyse(text), '_c_d', body);
+}
+
+/**
+ * The shortest text that reads back to the same float (DuckDB prints 2163341.75f as "2163341.75", but "2163341.8"
+ * is the float's shortest decimal): the first of 1..9 significant digits that round-trips.
+ */
+function shortestFloatText(x: string): string {
+  const at = (p: number) => `printf('%.${p}g', ${x})`;
+  return `CASE ${[1, 2, 3, 4, 5, 6, 7, 8].map((p) => `WHEN TRY_CAST(${at(p)} AS FLOAT) = ${x} THEN ${at(p)}`).join(' ')} ELSE ${at(9)} END`;
 }
 
 export function decimalCast(p: number, s: number, round: RoundingMode | undefined, src: string, from: string): CastPlan {
@@ -86,6 +96,7 @@ export function decimalCast(p: number, s: number, round: RoundingMode | undefine
   if (isInteger(from)) return { value: () => `TRY_CAST(${src} AS ${target})`, message };
   const m = /^DECIMAL\((\d+),(\d+)\)$/.exec(from);
   if (m && Number(m[2]) <= s && Number(m[1]) - Number(m[2]) <= p - s) return { value: () => `CAST(${src} AS ${target})`, message };
-  if (isDecimal(from) || isFloating(from)) return { value: () => exact(`CAST(${src} AS VARCHAR)`), message };
+  if (isDecimal(from) || from === 'DOUBLE') return { value: () => exact(`CAST(${src} AS VARCHAR)`), message };
+  if (from === 'FLOAT') return { value: () => exact(shortestFloatText(src)), message };
   return { value: () => `CAST(NULL AS ${target})`, message: (text) => `${message(text)} || ${str(` (a ${from.toLowerCase()} value)`)}` };
 }

@@ -1,8 +1,8 @@
 // double and float. A double column holds IEEE 754 binary64 values, so a decimal text denotes the nearest one
 // (round half to even), as every reader does (Athena: Java's Double.parseDouble; DuckDB's parser is correctly
 // rounded, and reads a float directly, never through a double). Text: an optional sign, digits with an optional
-// point, an optional exponent, surrounding blanks; NaN, Inf and Infinity in any case, with a sign for the
-// infinities. A finite text that rounds to an infinity, or a non-zero one that rounds to zero, is out of range.
+// point, an optional exponent, surrounding blanks; NaN, Inf and Infinity in any case and with an optional sign
+// (a NaN's sign carries nothing). A finite text that rounds to an infinity, or a non-zero one that rounds to zero, is out of range.
 // Hexadecimal floats, digit separators and Java's d/f suffixes are not read.
 // Typed values: the nearest value too (exact for float → double and integers up to 2^53); decimals and huge
 // integers go through their exact text, so they are rounded once, correctly.
@@ -11,12 +11,15 @@ import { firstHint, numberHints } from './hints.ts';
 import { BLANK, isDecimal, isInteger, isText, matches, quoted, type CastPlan } from './sql.ts';
 
 const FINITE_RE = `${BLANK}[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?${BLANK}`;
-const SPECIAL_RE = `(?i)${BLANK}([+-]?(inf|infinity)|nan)${BLANK}`;
+const SPECIAL_RE = `(?i)${BLANK}[+-]?(inf|infinity|nan)${BLANK}`;
 /** A mantissa with a non-zero digit: such a text cannot denote zero. */
 const NONZERO_RE = String.raw`^\s*[+-]?[0-9]*[.]?[0-9]*[1-9]`;
 
 export function floatingCast(type: 'double' | 'float', src: string, from: string): CastPlan {
   const target = type === 'double' ? 'DOUBLE' : 'FLOAT';
+  // -0 is stored as 0, the same number: DuckDB's Parquet writer merges them in its dictionary anyway (whichever
+  // comes first wins), and a value must not depend on its neighbours. IEEE 754: -0 + 0 = +0; NaN and ±∞ stay.
+  const unsigned = (v: string) => `(${v} + CAST(0 AS ${target}))`;
   const fits = (text: string, v: string) => `(isfinite(${v}) AND NOT (${v} = 0 AND regexp_matches(${text}, ${str(NONZERO_RE)})))`;
   const message = (text: string) => `${quoted(text)} || ${str(` is not a ${type}`)} || ${firstHint([
     `WHEN ${matches(text, FINITE_RE)} THEN ${str(`: out of range for ${type}`)}`,
@@ -27,18 +30,18 @@ export function floatingCast(type: 'double' | 'float', src: string, from: string
   if (isText(from)) {
     return {
       draft: `TRY_CAST(${src} AS ${target})`,
-      value: (d) => `CASE WHEN CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${fromText(src, d)} END`,
+      value: (d) => unsigned(`CASE WHEN CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${fromText(src, d)} END`),
       message,
     };
   }
   if (from === 'DOUBLE' || from === 'FLOAT') {
     const v = `TRY_CAST(${src} AS ${target})`;
-    return { value: () => `CASE WHEN isfinite(${v}) OR NOT isfinite(${src}) THEN ${v} END`, message };
+    return { value: () => unsigned(`CASE WHEN isfinite(${v}) OR NOT isfinite(${src}) THEN ${v} END`), message };
   }
   if (isInteger(from) && !from.endsWith('HUGEINT')) return { value: () => `CAST(${src} AS ${target})`, message };
   if (isDecimal(from) || isInteger(from)) {
     const text = `CAST(${src} AS VARCHAR)`;
-    return { value: () => `CAST(${text} AS ${target})`, message };
+    return { value: () => unsigned(`CAST(${text} AS ${target})`), message };
   }
   return { value: () => `CAST(NULL AS ${target})`, message: (text) => `${message(text)} || ${str(` (a ${from.toLowerCase()} value)`)}` };
 }

@@ -29,19 +29,26 @@ function fromMillis(ms: string, restNs: string, round: RoundingMode | undefined)
   return up ? value : `CASE WHEN ${restNs} = 0 THEN ${value} END`;
 }
 
-/** A count of nanoseconds since the epoch → TIMESTAMP_MS under the millisecond rule (floor division: any sign). */
-function fromNanos(ns: string, round: RoundingMode | undefined): string {
-  return bind(ns, '_c_ns', bind(`((_c_ns % ${NS_PER_MS}) + ${NS_PER_MS}) % ${NS_PER_MS}`, '_c_rest',
-    fromMillis(`((_c_ns - _c_rest) // ${NS_PER_MS})`, '_c_rest', round)));
+/**
+ * A count of `perMs`ths of a millisecond since the epoch (1: ms, 1000: µs, 1000000: ns) → TIMESTAMP_MS under the
+ * millisecond rule. Floor division, so negative counts (before 1970) split the same way; no unit is widened, so
+ * nothing overflows (µs × 1000 would, past 2262).
+ */
+function fromEpoch(count: string, perMs: number, round: RoundingMode | undefined): string {
+  if (perMs === 1) return bind(count, '_c_ms', fromMillis('_c_ms', '0', undefined));
+  const nsPer = NS_PER_MS / perMs;
+  return bind(count, '_c_n', bind(`((_c_n % ${perMs}) + ${perMs}) % ${perMs}`, '_c_rest',
+    fromMillis(`((_c_n - _c_rest) // ${perMs})`, `_c_rest * ${nsPer}`, round)));
 }
 
-/** The epoch nanoseconds of a typed timestamp (any unit, with or without time zone), or undefined for other types. */
-function nanosOf(src: string, from: string): string | undefined {
-  if (from === 'TIMESTAMP_NS') return `epoch_ns(${src})`;
-  if (from === 'TIMESTAMP_MS' || from === 'TIMESTAMP_S' || from === 'TIMESTAMP' || from === 'TIMESTAMP WITH TIME ZONE') {
-    return `(epoch_us(${src}) * 1000)`;
+/** The epoch count and its unit (per millisecond) of a typed timestamp, with or without time zone; else undefined. */
+function epochOf(src: string, from: string): [string, number] | undefined {
+  switch (from) {
+    case 'TIMESTAMP_NS': return [`epoch_ns(${src})`, NS_PER_MS];
+    case 'TIMESTAMP_MS': case 'TIMESTAMP_S': return [`epoch_ms(${src})`, 1];
+    case 'TIMESTAMP': case 'TIMESTAMP WITH TIME ZONE': return [`epoch_us(${src})`, 1000];
+    default: return undefined;
   }
-  return undefined;
 }
 
 const within = (v: string) => `year(${v}) BETWEEN 1 AND 9999`;
@@ -78,7 +85,7 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
     const fmts = `[${formats.map(str).join(', ')}]`;
     // With %z or %Z strptime gives a TIMESTAMPTZ, whose epoch is the instant; without, the wall time read as UTC.
     return {
-      value: () => fromNanos(`(epoch_us(TRY_STRPTIME(${src}, ${fmts})) * 1000)`, round),
+      value: () => fromEpoch(`epoch_us(TRY_STRPTIME(${src}, ${fmts}))`, 1000, round),
       message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${subMillisecondMessage(text)} END`,
     };
   }
@@ -90,8 +97,8 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
       message: isoMessage,
     };
   }
-  const ns = nanosOf(src, from);
-  if (ns) return { value: () => fromNanos(ns, round), message: subMillisecondMessage };
+  const epoch = epochOf(src, from);
+  if (epoch) return { value: () => fromEpoch(epoch[0], epoch[1], round), message: subMillisecondMessage };
   if (from === 'DATE') return { value: () => `CAST(${src} AS TIMESTAMP_MS)`, message: isoMessage };
   return { value: () => 'CAST(NULL AS TIMESTAMP_MS)', message: (text) => `${quoted(text)} || ${str(` is not a timestamp (a ${from.toLowerCase()} value)`)}` };
 }
@@ -111,9 +118,10 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     + `ELSE ': expected YYYY-MM-DD' END`;
   if (isText(from)) {
     const slow = bind(`TRY_CAST(regexp_extract(${src}, ${str(`^${DATE_RE}$`)}, 1) AS DATE)`, '_c_dt', `CASE WHEN ${within('_c_dt')} THEN _c_dt END`);
-    return { draft: `TRY_CAST(${src} AS DATE)`, value: (d) => `CASE WHEN CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${slow} END`, message };
+    // Canonical text of 10 characters: years 0001-9999 (DuckDB also reads and prints 10000-01-01 and "infinity").
+    return { draft: `TRY_CAST(${src} AS DATE)`, value: (d) => `CASE WHEN length(${src}) = 10 AND CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${slow} END`, message };
   }
   if (from === 'DATE') return { value: () => src, message };
-  if (nanosOf(src, from)) return { value: () => midnight(src), message };
+  if (epochOf(src, from)) return { value: () => midnight(src), message };
   return { value: () => 'CAST(NULL AS DATE)', message: (text) => `${quoted(text)} || ${str(` is not a date (a ${from.toLowerCase()} value)`)}` };
 }
