@@ -49,7 +49,7 @@ const REGRESSIONS: Record<Format, Case[]> = {
   ],
   parquet: [
     { col: 'i', src: { kind: 'typed', key: 'f64', value: 3.5 } }, { col: 'n', src: { kind: 'typed', key: 'f64', value: 0.1 } },
-    { col: 'n', src: { kind: 'typed', key: 'f32', value: 2163341.75 } }, { col: 'ts', src: { kind: 'typed', key: 'ts', value: 75833718849361323n } },
+    { col: 'n', src: { kind: 'typed', key: 'f32', value: 2163341.75 } }, { col: 'n', src: { kind: 'typed', key: 'f32', value: 2740325.25 } }, { col: 'ts', src: { kind: 'typed', key: 'ts', value: 75833718849361323n } },
     { col: 'd', src: { kind: 'typed', key: 'f64', value: -0 } }, { col: 'd', src: { kind: 'typed', key: 'f64', value: 0 } },
   ],
 };

@@ -155,7 +155,36 @@ export interface TypedSource {
 }
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const floatShort = (v: number) => { for (let p = 1; p <= 9; p++) { const t = v.toPrecision(p); if (Math.fround(Number(t)) === v) return t; } return v.toPrecision(9); };
+/** The exact decimal digits of a finite double: value = digits × 10^exp. */
+function exactDecimal(v: number): { neg: boolean; digits: string; exp: number } {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, v);
+  const hi = buf.getUint32(0);
+  const e = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(buf.getUint32(4));
+  if (e !== 0) mant |= 1n << 52n;
+  const exp2 = (e === 0 ? -1074 : e - 1075);
+  const neg = hi >>> 31 === 1;
+  return exp2 >= 0 ? { neg, digits: (mant << BigInt(exp2)).toString(), exp: 0 } : { neg, digits: (mant * 5n ** BigInt(-exp2)).toString(), exp: exp2 };
+}
+
+/**
+ * A float's shortest decimal text that reads back to it; when two candidates of that length are equally near
+ * (2740325.25 → 2740325.2 or 2740325.3), the one with the even last digit, as correctly rounded printers choose.
+ */
+function floatShort(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const { neg, digits, exp } = exactDecimal(v);
+  for (let p = 1; p <= 9; p++) {
+    let kept = BigInt(digits.slice(0, p));
+    const rest = digits.slice(p);
+    const half = rest !== '' && (rest[0]! > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || kept % 2n === 1n)));
+    if (half) kept += 1n;
+    const text = `${neg ? '-' : ''}${kept}e${exp + rest.length}`;
+    if (Math.fround(Number(text)) === v) return text;
+  }
+  return v.toPrecision(9);
+}
 const doubleLiteral = (v: number) => (Number.isNaN(v) ? `'nan'::DOUBLE` : !Number.isFinite(v) ? `'${v > 0 ? 'inf' : '-inf'}'::DOUBLE` : Object.is(v, -0) ? `'-0.0'::DOUBLE` : `CAST('${v}' AS DOUBLE)`);
 
 /** What an integer value becomes in each column. */
