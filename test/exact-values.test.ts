@@ -48,6 +48,23 @@ columns:
   - { name: at, type: timestamp }
 rejects: { maxRatio: 1 }
 `;
+const times = `dataset: times
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: at, type: timestamp }
+  - { name: near, type: timestamp, round: half_even, from: at }
+rejects: { maxRatio: 1 }
+`;
+const keyed = `dataset: keyed
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: v, type: int }
+primaryKey: [id]
+mode: upsert
+rejects: { maxRatio: 0.05 }
+`;
 const strict = `dataset: strict
 source: { format: csv }
 columns:
@@ -57,7 +74,7 @@ rejects: { maxRatio: 0.05 }
 `;
 
 let lake: TestLake;
-beforeAll(async () => { lake = await makeLake({ items, rounded, events, out, strict }); });
+beforeAll(async () => { lake = await makeLake({ items, rounded, events, out, strict, times, keyed }); });
 afterAll(async () => { await lake?.cleanup(); });
 
 async function ingestText(dataset: string, name: string, text: string): Promise<RunRecord> {
@@ -128,6 +145,49 @@ describe('in: bronze → silver', () => {
   });
 });
 
+describe('timestamps: the ISO 8601 / RFC 3339 grammar, offsets converted, milliseconds kept exactly', () => {
+  it('reads every allowed form, converts offsets, and quarantines what it cannot keep exactly (round: rounds it)', async () => {
+    const cases: Array<[string, string | null, string | null]> = [ // text, at (no round), near (round: half_even)
+      ['2025-06-15T10:00:00Z', '2025-06-15T10:00:00.000Z', '2025-06-15T10:00:00.000Z'],
+      ['2025-06-15t10:00:00z', '2025-06-15T10:00:00.000Z', '2025-06-15T10:00:00.000Z'],
+      ['2025-06-15 10:00:00', '2025-06-15T10:00:00.000Z', '2025-06-15T10:00:00.000Z'],
+      ['2025-06-15T10:00', '2025-06-15T10:00:00.000Z', '2025-06-15T10:00:00.000Z'],
+      ['2025-06-15', '2025-06-15T00:00:00.000Z', '2025-06-15T00:00:00.000Z'],
+      ['2025-06-15T10:00:00+02', '2025-06-15T08:00:00.000Z', '2025-06-15T08:00:00.000Z'],
+      ['2025-06-15T10:00:00+0230', '2025-06-15T07:30:00.000Z', '2025-06-15T07:30:00.000Z'],
+      ['2025-06-15T01:30:00+02:00', '2025-06-14T23:30:00.000Z', '2025-06-14T23:30:00.000Z'],
+      ['2025-06-15T10:00:00-00:00', '2025-06-15T10:00:00.000Z', '2025-06-15T10:00:00.000Z'],
+      ['2025-06-15T10:00:00-05:30', '2025-06-15T15:30:00.000Z', '2025-06-15T15:30:00.000Z'],
+      [' 2025-06-15T10:00:00.5Z ', '2025-06-15T10:00:00.500Z', '2025-06-15T10:00:00.500Z'],
+      ['2025-06-15T10:00:00.123000000Z', '2025-06-15T10:00:00.123Z', '2025-06-15T10:00:00.123Z'],
+      ['2025-06-15T10:00:00.1234Z', null, '2025-06-15T10:00:00.123Z'],
+      ['2025-06-15T10:00:00.0005Z', null, '2025-06-15T10:00:00.000Z'], // a tie: to the even millisecond
+      ['2025-06-15T10:00:00.0015Z', null, '2025-06-15T10:00:00.002Z'],
+      ['2025-06-15T23:59:59.999999999Z', null, '2025-06-16T00:00:00.000Z'],
+      ['2025-06-15T10:00:00.1234567891Z', null, null], // more than 9 fraction digits
+      ['2025-06-15T24:00:00Z', null, null], ['2025-06-15T23:59:60Z', null, null], ['2025-06-15T10:00:00+24:00', null, null],
+      ['2025-06-15T10:00:00 +02:00', null, null], ['20250615T100000Z', null, null], ['2025-02-29T10:00:00Z', null, null],
+      ['2025-06-15T10:00:00 UTC', null, null], ['0001-01-01T00:00:00+01:00', null, null],
+    ];
+    const r = await ingestText('times', 'times.csv', `id,at\n${cases.map(([t], i) => `${i + 1},"${t}"`).join('\n')}\n`);
+    expect(r.rowsIn).toBe(cases.length);
+    const silver = new Map((await lake.query<{ id: number }>('SELECT id FROM silver.times')).map((x) => [x.id, true]));
+    const printed = new Map(JSON.parse(await strataQuery(lake.dir, 'SELECT id, "at", near FROM silver.times ORDER BY id', 'json'))
+      .map((x: { id: number; at: string | null; near: string | null }) => [x.id, [x.at, x.near]]));
+    const quarantined = new Map((await reasons('times', r.runId)).map((q) => [q.record, q.reasons.map((x) => x.column)]));
+    cases.forEach(([text, at, near], i) => {
+      const id = i + 1;
+      const lands = at !== null && near !== null;
+      expect([text, silver.has(id)]).toEqual([text, lands]);
+      if (lands) expect([text, printed.get(id)]).toEqual([text, [at, near]]);
+      else expect([text, quarantined.get(id)]).toEqual([text, [...(at === null ? ['at'] : []), ...(near === null ? ['near'] : [])]]);
+    });
+    const q = await reasons('times', r.runId);
+    expect(q.find((x) => x.record === 13)!.reasons[0]!.message)
+      .toBe('"2025-06-15T10:00:00.1234Z" has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)');
+  });
+});
+
 describe('out: strata query', () => {
   beforeAll(async () => {
     await ingestText('out', 'out.csv', 'id,day,price,amount,big,note,at\n'
@@ -178,5 +238,16 @@ describe('counts: a rejected file', () => {
       { record: 2, rule: 'type', message: '"x" is not an int' },
     ]);
     expect(await lake.query(`SELECT count(*) AS n FROM quarantine.strict`)).toEqual([{ n: 3 }]);
+  });
+
+  it('an upsert file: the rows a later row superseded are in quarantine too', async () => {
+    const r = await ingestText('keyed', 'keyed.csv', 'id,v\n1,1\n1,2\n2,x\n3,3\n');
+    expect(r).toMatchObject({ status: 'REJECTED', rowsIn: 4, rowsValid: 0, rowsQuarantined: 4, rowsSuperseded: 0 });
+    const q = await lake.query<{ record: number | null; line: number | null; rules: string[] }>(
+      `SELECT record, line, list_transform(reasons, x -> x.rule) AS rules FROM quarantine.keyed ORDER BY record NULLS FIRST`);
+    expect(q).toEqual([
+      { record: null, line: null, rules: ['rejected'] }, { record: null, line: null, rules: ['rejected'] },
+      { record: 1, line: 2, rules: ['rejected', 'primaryKey'] }, { record: 3, line: 4, rules: ['type'] },
+    ]);
   });
 });
