@@ -15,6 +15,7 @@ columns:
   - { name: value, type: double }
   - { name: at, type: timestamp, required: true }
 mode: append
+rejects: { maxRatio: 1 }
 `;
 const zips = `dataset: zips
 source: { format: csv, nullValues: ["", "NA", "null"] }
@@ -32,6 +33,7 @@ source: { format: json }
 columns:
   - { name: id, type: bigint, required: true }
   - { name: name, type: string }
+rejects: { maxRatio: 1 }
 `;
 const pq = `dataset: pq
 source: { format: parquet }

@@ -73,11 +73,11 @@ describe('sizing', () => {
     stage: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     quality: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     halt: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
+    reject: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     commit: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     gold: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     compact: { memory: '1769 MB', storage: '2048 MB', timeout: '900 seconds', task: 910, duckdb: '796MB' },
     register: { memory: '512 MB', storage: '512 MB', timeout: '300 seconds', task: 310 },
-    reject: { memory: '512 MB', storage: '512 MB', timeout: '300 seconds', task: 310 },
     record: { memory: '512 MB', storage: '512 MB', timeout: '120 seconds', task: 130 },
     fail: { memory: '512 MB', storage: '512 MB', timeout: '120 seconds', task: 130 },
   };
@@ -160,7 +160,7 @@ describe('limits hit in Lambda', () => {
     expect(r.execution.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
     expect(r.execution.path).toEqual(['Stage', 'RecordFailure', 'Failed']);
     expect(r.record.error!.name).toBe('Lambda.Unknown');
-    expect(r.record.error!.message).toContain('a step ran out of memory (the DuckDB steps stage, quality, halt, commit, gold have 256 MB, of which DuckDB may use 115 MB; lambda.memory)');
+    expect(r.record.error!.message).toContain('a step ran out of memory (the DuckDB steps stage, quality, halt, reject, commit, gold have 256 MB, of which DuckDB may use 115 MB; lambda.memory)');
     expect(r.record.error!.message).toContain('raise lambda.memory in schemas/events.yaml (now 256, at most 10240)');
   });
 
@@ -169,7 +169,7 @@ describe('limits hit in Lambda', () => {
     const r = await lake.ingest('events', file, { retryIntervalMs: 0, wrap: lambdaUnknown('Sandbox.Timedout', 'RequestId: 9a Error: Task timed out after 900.00 seconds') });
     expect(r.record.status).toBe('FAILED');
     expect(r.execution.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
-    expect(r.record.error!.message).toContain('a step ran out of time (the DuckDB steps stage, quality, halt, commit, gold have 900 s; lambda.timeoutSeconds)');
+    expect(r.record.error!.message).toContain('a step ran out of time (the DuckDB steps stage, quality, halt, reject, commit, gold have 900 s; lambda.timeoutSeconds)');
     expect(r.record.error!.message).toContain('lambda.timeoutSeconds is at Lambda\'s maximum (900): split the file into smaller ones');
   });
 

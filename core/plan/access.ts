@@ -86,8 +86,8 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
   const runs = layout.runs(ds);
   const metrics = layout.metrics(ds);
   const records: Grant[] = [{ location: 'lake', prefix: runs, modes: ['write'] }];
-  // Rejected and halted files keep their bad rows: staging → quarantine, then staging is removed and the
-  // quarantine table re-registered (runtime/pipeline/record.ts rejectFile).
+  // Rejected and halted files go to quarantine whole: staging → quarantine, then staging is removed and the
+  // quarantine table re-registered (runtime/pipeline/quarantine-batch.ts).
   const toQuarantine: Grant[] = [
     { location: 'lake', prefix: staging, modes: ['read', 'delete'] },
     { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'], list: plan.prefixes.quarantine },

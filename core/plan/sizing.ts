@@ -15,14 +15,14 @@ import type { StepName } from './steps.ts';
 export const STEP_WORK: Readonly<Record<StepName, 'duckdb' | 'light'>> = {
   stage: 'duckdb',
   quality: 'duckdb',
-  // Halting rewrites the whole staged batch into quarantine (runtime/pipeline/quality.ts haltBatch).
+  // Halting and rejecting rewrite the whole staged batch into quarantine (runtime/pipeline/quarantine-batch.ts).
   halt: 'duckdb',
+  reject: 'duckdb',
   commit: 'duckdb',
   gold: 'duckdb',
   // Compaction reads a partition's files and writes them again (runtime/table/compact.ts).
   compact: 'duckdb',
   register: 'light',
-  reject: 'light',
   record: 'light',
   fail: 'light',
 };
@@ -30,8 +30,8 @@ export const STEP_WORK: Readonly<Record<StepName, 'duckdb' | 'light'>> = {
 /** DuckDB steps without `lambda:` settings: 1,769 MB is one full vCPU in Lambda; 900 s is Lambda's maximum. */
 export const DUCKDB_DEFAULTS = { memoryMb: 1769, ephemeralStorageMb: 2048, timeoutSeconds: 900 } as const;
 export const LIGHT_SIZE = { memoryMb: 512, ephemeralStorageMb: 512 } as const;
-/** Light steps' timeouts: a catalog sync of many partitions (register), a copy to quarantine (reject), a record. */
-export const LIGHT_TIMEOUT_SECONDS: Readonly<Record<string, number>> = { register: 300, reject: 300, record: 120, fail: 120 };
+/** Light steps' timeouts: a catalog sync of many partitions (register), a record. */
+export const LIGHT_TIMEOUT_SECONDS: Readonly<Record<string, number>> = { register: 300, record: 120, fail: 120 };
 /**
  * A Task waits this much longer than its function may run: Lambda's own timeout error (which says which limit was
  * hit) then arrives first, and an execution never moves on while a step still writes.

@@ -25,7 +25,7 @@ const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
 
 /**
  * The message of a failed run, followed by what to change when it hit a limit. The limits named are those of the
- * dataset's DuckDB steps (stage, quality, halt, commit, gold): the steps that hold data, and the only ones the
+ * dataset's DuckDB steps (stage, quality, halt, reject, commit, gold): the steps that hold data, and the only ones the
  * schema sizes (core/plan/sizing.ts).
  */
 export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name: string, message: string): string {
