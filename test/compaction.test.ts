@@ -3,7 +3,7 @@
 // concurrent ingest never lost, replaced files deleted only by gc after the retention window. Also on gold tables, and
 // through the S3 and Glue adapters.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
@@ -110,6 +110,43 @@ describe('strata compact', () => {
       expect(manifest(l)).toEqual(before.manifest);
       expect(await rows(l)).toEqual(before.rows);
     }
+  });
+
+  it('leaves a partition holding a damaged file as it is, naming the file and the way back; other partitions and tables are compacted, then the step fails', async () => {
+    const l = await lake(`gold:
+  - table: by_kind
+    sql: SELECT kind, count(*) AS n FROM silver.events GROUP BY 1
+    refresh: full
+    compaction: { minFiles: 2 }
+`);
+    await ingestBatches(l, 0, 3);
+    await ingestBatches(l, 3, 3, 200, 16);
+    const before = manifest(l);
+    const damaged = before.partitions['dt=2025-06-15']!.files[1]!;
+    truncateSync(join(l.dir, damaged), 100);
+    // The gold table's manifest is damaged too: that table cannot be compacted, the others still are.
+    const goldManifest = join(l.dir, 'gold/by_kind/_strata/manifest.json');
+    writeFileSync(goldManifest, readFileSync(goldManifest, 'utf8').slice(0, 50));
+    const [run] = await compactLocal(l, ['events', 'by_kind'], { minFiles: 2 });
+    expect(run!.execution.status).toBe('FAILED');
+    expect(run!.execution.error!.name).toBe('Strata.UnreadableFile');
+    const message = run!.execution.error!.cause!;
+    expect(message).toContain(`silver.events: dt=2025-06-15 was not compacted: ${damaged} of silver.events is damaged (`);
+    expect(message).toMatch(/The way back is bronze: strata rollback events --to /);
+    expect(message).toContain('gold.by_kind: file://');
+    expect(message).toContain('gold/by_kind/_strata/manifest.json is damaged');
+    expect(message).toMatch(/Compacted meanwhile, rows unchanged: silver\.events\.$/);
+    const after = manifest(l);
+    // The damaged day kept its version (no folder of the compaction left in it); the other day was compacted.
+    expect(after.partitions['dt=2025-06-15']).toEqual(before.partitions['dt=2025-06-15']);
+    expect(readdirSync(join(l.dir, 'silver/events/dt=2025-06-15')).filter((d) => d.startsWith('v-')).sort())
+      .toEqual(before.history.filter((h) => h.changes.some((c) => c.path === 'dt=2025-06-15')).map((h) => `v-${h.runId}`).sort());
+    expect(after.partitions['dt=2025-06-16']).toMatchObject({ files: [expect.any(String)], rows: 600 });
+    expect(after.history.at(-1)).toMatchObject({ kind: 'compact', changes: [{ path: 'dt=2025-06-16', from: before.partitions['dt=2025-06-16']!.location, rows: 600 }] });
+    // (silver.events itself now raises the damage for every reader: its files are read directly.)
+    const day16 = after.partitions['dt=2025-06-16']!.files.map((f) => pathLit(join(l.dir, f))).join(', ');
+    expect(await withDuck((db) => db.all(`SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS k, min(event_id)::INT AS lo, max(event_id)::INT AS hi FROM read_parquet([${day16}])`)))
+      .toEqual([{ n: 600, k: 600, lo: 600, hi: 1199 }]);
   });
 
   it('writes files near the target size, rows ordered by sortBy', async () => {

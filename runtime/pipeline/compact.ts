@@ -2,7 +2,7 @@
 // a schedule in AWS and after runs locally. For each table: rewrite the partitions its policy finds full of small
 // files (runtime/table/compact.ts), then make the catalog follow the manifest, as the register step does.
 import { randomBytes } from 'node:crypto';
-import { ERRORS, StrataError } from '../../core/errors.ts';
+import { ERRORS, isStrataError, StrataError, type ErrorName } from '../../core/errors.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
 import { compactionTargets, MANUAL_COMPACTION, type CompactionTarget } from '../../core/plan/compaction.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
@@ -37,6 +37,8 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
   // A retried step must never write into a folder an earlier attempt of the same run may have published.
   const runId = `${input.runId}-${randomBytes(3).toString('hex')}`;
   const tables: CompactOutput['tables'] = [];
+  // Damage stays inside its table (and partition): the others are compacted, then the step fails naming it.
+  const failed: Array<{ table: string; error: StrataError }> = [];
   for (const target of targetsOf(plan, input)) {
     const policy: CompactionSpec = {
       ...target.policy,
@@ -44,9 +46,23 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
       ...(input.minFiles !== undefined ? { minFiles: input.minFiles } : {}),
     };
     const t = tableOf(ctx, plan, target);
-    const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, ...(ctx.duck ? { duck: ctx.duck } : {}), ...hooks });
-    if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
-    tables.push({ ...result, layer: target.layer });
+    const name = `${target.layer}.${target.table}`;
+    try {
+      const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, ...(ctx.duck ? { duck: ctx.duck } : {}), ...hooks });
+      if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
+      tables.push({ ...result, layer: target.layer });
+      for (const p of result.partitions.filter((x) => x.error)) failed.push({ table: name, error: new StrataError(ERRORS.UnreadableFile, p.error!.message) });
+    } catch (e) {
+      // A named error is final for this table (a damaged manifest, a verification that failed); anything else may
+      // be transient: the state machine retries the whole step, which starts over from the manifests.
+      if (!isStrataError(e)) throw e;
+      failed.push({ table: name, error: e as StrataError });
+    }
+  }
+  if (failed.length) {
+    const done = tables.filter((t) => t.status === 'compacted').map((t) => `${t.layer}.${t.table}`);
+    throw new StrataError(failed[0]!.error.name as ErrorName, `${failed.map((f) => `${f.table}: ${f.error.message}`).join('; ')}. `
+      + (done.length ? `Compacted meanwhile, rows unchanged: ${done.join(', ')}.` : 'Nothing else was compacted.'));
   }
   return { dataset: plan.dataset, runId, tables, ms: Date.now() - started };
 }

@@ -9,7 +9,9 @@
 //     read — count, and two order-independent checksums over every column (bit_xor and sum of DuckDB's hash of the
 //     row; xor alone would miss a row written twice). A difference stops the compaction; nothing is published.
 //   * The replaced versions are retired like any other (manifest.retired): gc deletes them after the retention window.
-import { ERRORS, StrataError } from '../../core/errors.ts';
+//   * Damage stays inside its partition: a partition holding a file DuckDB cannot read is left as it is, named with the
+//     way back (runtime/table/damaged-file.ts), and the others are compacted; the caller reports it.
+import { ERRORS, isStrataError, StrataError } from '../../core/errors.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import type { CompactionSpec } from '../../core/schema/model.ts';
 import { ident } from '../../core/sql/quote.ts';
@@ -18,6 +20,7 @@ import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { Storage } from '../storage/port.ts';
+import { damagedFileMessage, unreadableFiles } from './damaged-file.ts';
 import type { PartitionVersion, TableManifest } from './manifest.ts';
 import { commitTable, readManifest, type ReadManifest } from './store.ts';
 
@@ -41,8 +44,11 @@ export interface CompactTableRequest {
 
 export interface PartitionCompaction {
   path: string;
-  /** compacted: published; yielded: another writer kept changing it; unchanged: it no longer needed compacting. */
-  outcome: 'compacted' | 'yielded' | 'unchanged';
+  /**
+   * compacted: published; yielded: another writer kept changing it; unchanged: it no longer needed compacting;
+   * damaged: it holds a file that cannot be read, and was left as it is (`error` names the file and the way back).
+   */
+  outcome: 'compacted' | 'yielded' | 'unchanged' | 'damaged';
   filesBefore: number;
   filesAfter: number;
   rows: number;
@@ -50,6 +56,8 @@ export interface PartitionCompaction {
   bytesAfter: number;
   /** Times it was compacted again because another writer changed it first. */
   rebuilds: number;
+  /** Why a damaged partition was left alone (Strata.UnreadableFile). */
+  error?: { name: string; message: string };
 }
 
 export interface CompactTableResult {
@@ -92,6 +100,7 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
   if (!candidates.length) return { table: req.shape.table, status: 'nothing-to-do', partitions: [], ms: Date.now() - started };
 
   const maxRebuilds = req.maxRebuilds ?? 2;
+  const history = read.manifest.history.map((h) => h.runId);
   const chunk = req.partitionsPerCommit ?? 16;
   const outcome = new Map<string, PartitionCompaction>();
   let committed: ReadManifest | undefined;
@@ -115,7 +124,15 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
           outcome.set(path, { path, outcome: 'yielded', ...before, rebuilds: n - 1, filesAfter: before.filesBefore, bytesAfter: before.bytesBefore });
           return base;
         }
-        const next = await compactPartition(storage, req, base, prefix);
+        let next: PartitionVersion;
+        try {
+          next = await compactPartition(storage, req, base, prefix, history);
+        } catch (e) {
+          if (!isStrataError(e) || e.name !== ERRORS.UnreadableFile) throw e;
+          await storage.deletePrefix(prefix); // what the rewrite wrote before it failed
+          outcome.set(path, { path, outcome: 'damaged', ...before, filesAfter: before.filesBefore, bytesAfter: before.bytesBefore, error: { name: e.name, message: e.message } });
+          return base;
+        }
         await req.onBuilt?.(path);
         outcome.set(path, { path, outcome: 'compacted', ...before, filesAfter: next.files.length, bytesAfter: next.bytes, rows: next.rows });
         return next;
@@ -130,17 +147,29 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
   };
 }
 
-/** One partition version's rows, rewritten into files near the target size under `prefix`, verified. */
-async function compactPartition(storage: Storage, req: CompactTableRequest, base: PartitionVersion, prefix: string): Promise<PartitionVersion> {
+/**
+ * One partition version's rows, rewritten into files near the target size under `prefix`, verified. A file DuckDB
+ * cannot read is a Strata.UnreadableFile naming it and the way back (`history`: the table's run ids in commit order).
+ */
+async function compactPartition(storage: Storage, req: CompactTableRequest, base: PartitionVersion, prefix: string, history: readonly string[]): Promise<PartitionVersion> {
   return storage.withLocalFiles(base.files, async (paths) => {
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
       const names = req.columns.map((c) => c.name);
-      // Files all written with the table's schema have every column: no need to read 1,000 footers to find out.
-      const source = base.schemaHash === req.shape.schemaHash ? projectionOf(req.columns, paths, new Set(names)) : await projection(db, req.columns, paths);
       const order = req.policy.sortBy.length ? ` ORDER BY ${req.policy.sortBy.map(ident).join(', ')}` : '';
-      const stats = await db.all<{ filename: string; count: number; file_size_bytes: number }>(
-        `COPY (${source}${order}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, FILE_SIZE_BYTES ${req.policy.targetMb * MIB}, `
-        + `ROW_GROUP_SIZE ${rowGroupRows(base, req.policy.targetMb * MIB)}, FILENAME_PATTERN ${pathLit(`part-${req.runId}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_STATS true)`);
+      const rewrite = async () => {
+        // Files all written with the table's schema have every column: no need to read 1,000 footers to find out.
+        const source = base.schemaHash === req.shape.schemaHash ? projectionOf(req.columns, paths, new Set(names)) : await projection(db, req.columns, paths);
+        const stats = await db.all<{ filename: string; count: number; file_size_bytes: number }>(
+          `COPY (${source}${order}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, FILE_SIZE_BYTES ${req.policy.targetMb * MIB}, `
+          + `ROW_GROUP_SIZE ${rowGroupRows(base, req.policy.targetMb * MIB)}, FILENAME_PATTERN ${pathLit(`part-${req.runId}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_STATS true)`);
+        return { source, stats };
+      };
+      const { source, stats } = await rewrite().catch(async (e: unknown) => {
+        // Only after a failure: one footer read per file tells a damaged file from anything else.
+        const [bad] = await unreadableFiles(db, base.files.map((key, i) => ({ key, path: paths[i]! })));
+        if (!bad) throw e;
+        throw new StrataError(ERRORS.UnreadableFile, `${base.path || '(unpartitioned)'} was not compacted: ${damagedFileMessage(req.shape.layer, req.shape.table, bad, history)}`);
+      });
       // DuckDB may close a last, empty file when the rows end exactly at a file boundary.
       for (const s of stats.filter((x) => Number(x.count) === 0)) await rm(s.filename, { force: true });
       const files = stats.filter((x) => Number(x.count) > 0).map((x) => x.filename).sort();
