@@ -10,6 +10,8 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { queryLocal } from '../cli/commands/query.ts';
+import { out } from '../cli/output.ts';
 import { goldShape } from '../core/gold/analyze.ts';
 import { GlueCatalog } from '../runtime/catalog/glue.ts';
 import { Duck, pathLit, withDuck } from '../runtime/engine/duckdb.ts';
@@ -147,6 +149,31 @@ describe('strata compact', () => {
     const day16 = after.partitions['dt=2025-06-16']!.files.map((f) => pathLit(join(l.dir, f))).join(', ');
     expect(await withDuck((db) => db.all(`SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS k, min(event_id)::INT AS lo, max(event_id)::INT AS hi FROM read_parquet([${day16}])`)))
       .toEqual([{ n: 600, k: 600, lo: 600, hi: 1199 }]);
+  });
+
+  it('a damaged file a compaction wrote: readers are told to roll back to the version before it (its small files are kept), and that brings the rows back', async () => {
+    const l = await lake();
+    await ingestBatches(l, 0, 3);
+    const lastIngest = manifest(l).history.at(-1)!.runId;
+    const [run] = await compactLocal(l, ['events']);
+    const compactedBy = run!.output!.runId;
+    await ingestBatches(l, 3, 1); // appends: the new version shares the compacted file (a hard link)
+    const compactedFile = manifest(l).partitions['dt=2025-06-15']!.files.find((f) => f.includes(`part-${compactedBy}-`))!;
+    truncateSync(join(l.dir, compactedFile), 100);
+    const errors: string[] = [];
+    vi.spyOn(out, 'error').mockImplementation((t: string) => { errors.push(t); });
+    expect(await queryLocal(l.dir, 'SELECT count(*) FROM silver.events')).toBeUndefined();
+    vi.restoreAllMocks();
+    const message = errors.join('\n');
+    expect(message).toContain(`${compactedFile} of silver.events is damaged (`);
+    expect(message).toContain(`every version since compaction ${compactedBy} holds these same damaged bytes`);
+    expect(message).toContain(`The way back: strata rollback events --to ${lastIngest} (the version before the compaction, in the small files it replaced`);
+    expect(message).toContain(`then ingest again the bronze objects of the runs after ${compactedBy}`);
+    // Following it: the three small files again, then the fourth batch once more.
+    await rollback(l, 'events', lastIngest);
+    expect(await l.query('SELECT count(*)::INT AS n, max(event_id)::INT AS hi FROM silver.events')).toEqual([{ n: 600, hi: 599 }]);
+    expect((await l.ingest('events', await l.file('again/b3.jsonl', batch(600, 200)))).record.status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS k FROM silver.events')).toEqual([{ n: 800, k: 800 }]);
   });
 
   it('writes files near the target size, rows ordered by sortBy', async () => {

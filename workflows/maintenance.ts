@@ -64,7 +64,7 @@ async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableSh
   const bad = await withDuck((db) => unreadableFiles(db, files));
   if (bad.length) {
     throw new StrataError(ERRORS.UnreadableFile, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
-      + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history.map((h) => h.runId)));
+      + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history));
   }
 }
 

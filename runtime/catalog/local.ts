@@ -194,7 +194,7 @@ export class LocalCatalog implements Catalog {
     const bad = await unreadableFiles(db, keys.map((key) => ({ key, path: join(this.lakeDir, ...key.split('/')) })));
     if (bad.length) {
       const more = bad.length > 1 ? ` (and ${bad.length - 1} more damaged file${bad.length > 2 ? 's' : ''}: ${bad.slice(1, 4).map((b) => b.key).join(', ')})` : '';
-      return `${damagedFileMessage(e.layer, e.name, bad[0]!, e.table?.history.map((h) => h.runId))}${more}`;
+      return `${damagedFileMessage(e.layer, e.name, bad[0]!, e.table?.history)}${more}`;
     }
     return `${e.layer}.${e.name} cannot be shown: ${engineMessage(err)} (catalog entry ${this.entryPath(e.layer, e.name)}; the next registration of the table writes it again)`;
   }
@@ -262,7 +262,7 @@ export class LocalCatalog implements Catalog {
     if (!bad) return undefined;
     const [layer = '', table = ''] = key.split('/');
     const entry = await this.readEntry(this.entryPath(layer, table)).catch(() => undefined);
-    return damagedFileMessage(layer, table, bad, entry?.table?.history.map((h) => h.runId));
+    return damagedFileMessage(layer, table, bad, entry?.table?.history);
   }
 
   /** Open the current catalog read-only (for checks; strata query attaches it the same way). */

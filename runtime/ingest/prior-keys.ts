@@ -13,7 +13,7 @@ import { ident } from '../../core/sql/quote.ts';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import type { TableManifest } from '../table/manifest.ts';
-import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
+import { damagedFileMessage, unreadableFiles, type HistoryRun } from '../table/damaged-file.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 
 /** The silver table's keys as one batch sees them: the partitions of the manifest it read. */
@@ -26,8 +26,8 @@ export interface PriorKeys {
   keyDeterminesPartition: boolean;
   /** Local paths of storage keys while fn runs (Storage.withLocalFiles). */
   withFiles: <T>(keys: string[], fn: (paths: string[]) => Promise<T>) => Promise<T>;
-  /** The table's run ids in commit order: a damaged file's message names the way back with them. */
-  history?: string[];
+  /** The table's history in commit order: a damaged file's message names the way back with it. */
+  history?: readonly HistoryRun[];
 }
 
 /** The prior keys an append with a primary key checks against; undefined when there is nothing to check. */
@@ -36,7 +36,7 @@ export function priorKeysOf(plan: DatasetPlan, manifest: TableManifest, withFile
   const partitions = Object.values(manifest.partitions).filter((p) => p.rows > 0).map((p) => ({ values: p.values, files: p.files }));
   if (!partitions.length) return undefined;
   const keyDeterminesPartition = plan.partitions.length > 0 && plan.partitions.every((p) => plan.primaryKey.includes(p.column));
-  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles, history: manifest.history.map((h) => h.runId) };
+  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles, history: manifest.history };
 }
 
 /** The files that can hold a batch's keys, given the partition values the batch writes. */

@@ -20,7 +20,7 @@ import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { Storage } from '../storage/port.ts';
-import { damagedFileMessage, unreadableFiles } from './damaged-file.ts';
+import { damagedFileMessage, unreadableFiles, type HistoryRun } from './damaged-file.ts';
 import type { PartitionVersion, TableManifest } from './manifest.ts';
 import { commitTable, readManifest, type ReadManifest } from './store.ts';
 
@@ -100,7 +100,7 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
   if (!candidates.length) return { table: req.shape.table, status: 'nothing-to-do', partitions: [], ms: Date.now() - started };
 
   const maxRebuilds = req.maxRebuilds ?? 2;
-  const history = read.manifest.history.map((h) => h.runId);
+  const history = read.manifest.history;
   const chunk = req.partitionsPerCommit ?? 16;
   const outcome = new Map<string, PartitionCompaction>();
   let committed: ReadManifest | undefined;
@@ -149,9 +149,9 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
 
 /**
  * One partition version's rows, rewritten into files near the target size under `prefix`, verified. A file DuckDB
- * cannot read is a Strata.UnreadableFile naming it and the way back (`history`: the table's run ids in commit order).
+ * cannot read is a Strata.UnreadableFile naming it and the way back (`history`: the table's history in commit order).
  */
-async function compactPartition(storage: Storage, req: CompactTableRequest, base: PartitionVersion, prefix: string, history: readonly string[]): Promise<PartitionVersion> {
+async function compactPartition(storage: Storage, req: CompactTableRequest, base: PartitionVersion, prefix: string, history: readonly HistoryRun[]): Promise<PartitionVersion> {
   return storage.withLocalFiles(base.files, async (paths) => {
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
       const names = req.columns.map((c) => c.name);

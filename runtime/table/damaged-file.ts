@@ -30,21 +30,34 @@ export async function unreadableFiles(db: Duck, files: ReadonlyArray<{ key: stri
   return out;
 }
 
+/** A table's history entry as damage messages need it: the run, and what it was (manifest.ts CommitKind). */
+export interface HistoryRun {
+  runId: string;
+  kind?: string;
+}
+
 /**
  * A damaged file in words: which table, why the versions sharing it do not help, and the way back. `history` is the
- * table's run ids in commit order (manifest or catalog entry), to name the last run before the file was written.
+ * table's history in commit order (manifest or catalog entry), to name the last run before the file was written. A
+ * file a compaction wrote holds rows the version before it held in files of its own (kept until gc).
  */
-export function damagedFileMessage(layer: string, table: string, f: DamagedFile, history: readonly string[] = []): string {
+export function damagedFileMessage(layer: string, table: string, f: DamagedFile, history: readonly HistoryRun[] = []): string {
   const head = `${f.key} of ${layer}.${table} is damaged (${f.problem})`;
   if (layer === 'gold') return `${head}. The way back: strata refresh ${table} --full (gold is recomputed from silver)`;
   if (layer !== 'silver') return `${head}. The way back: restore the file from a backup`;
   const run = writerOf(f.key);
-  const by = run ? `run ${run}` : 'the run that wrote it';
-  const at = run ? history.indexOf(run) : -1;
+  const at = run ? history.findIndex((h) => h.runId === run) : -1;
+  const compaction = at > 0 && history[at]!.kind === 'compact';
+  const by = run ? `${compaction ? 'compaction' : 'run'} ${run}` : 'the run that wrote it';
+  const before = at > 0 ? history[at - 1]!.runId : undefined;
   const shared = `Versions of a partition share the files they did not change (hard links), so every version since ${by} holds these same damaged bytes and a rollback to any of them brings nothing back.`;
   const list = `strata runs --dataset ${table} lists them`;
+  if (compaction) {
+    return `${head}. ${shared} The way back: strata rollback ${table} --to ${before} (the version before the compaction, in the small files it replaced, `
+      + `which strata keeps until gc deletes them after retention.days), then ingest again the bronze objects of the runs after ${run} (${list})`;
+  }
   const back = at === 0
     ? `${by} made the table, so move silver/${table}/ aside and ingest its bronze objects again (${list})`
-    : `strata rollback ${table} --to ${at > 0 ? `${history[at - 1]} (the last run before ${run})` : `<the last run before ${run ?? 'it'}>`}, then ingest again the bronze objects of ${by} and of the runs after it (${list})`;
+    : `strata rollback ${table} --to ${before ? `${before} (the last run before ${run})` : `<the last run before ${run ?? 'it'}>`}, then ingest again the bronze objects of ${by} and of the runs after it (${list})`;
   return `${head}. ${shared} The way back is bronze: ${back}`;
 }
