@@ -62,7 +62,9 @@ export function describeCheck(c: NumberCheck): string {
 }
 
 function close(a: number, b: number): boolean {
-  if (a === b) return true;
+  // An infinite number (a dynamic rule dividing by zero) equals only itself: scaled by it, the tolerance would make
+  // every finite number "close" to it (5 >= Infinity would pass).
+  if (a === b || !Number.isFinite(a) || !Number.isFinite(b)) return a === b;
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
