@@ -4,12 +4,14 @@
 // run tests only the mutants whose code or tests changed since. Reports: reports/stryker/<target>.html and .json.
 //   npm run mutate -- core/plan                     one folder
 //   npm run mutate -- core/plan/partitioning.ts     one file (with its folder's tests)
+//   npm run mutate -- core/dqdl/expectation.ts --tests test/dqdl-rules.test.ts,test/dqdl-parse.test.ts
+//                                                   one file with the given tests (faster; the score is theirs)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Each folder and the tests that exercise it (the rest of the suite reaches it only through these paths). */
 export const FOLDERS: Record<string, string[]> = {
-  'core/dqdl': ['test/dqdl-parse.test.ts', 'test/dqdl-rules.test.ts', 'test/dqdl-sql.test.ts', 'test/quality-gates.test.ts'],
+  'core/dqdl': ['test/dqdl-expectation.test.ts', 'test/dqdl-parse.test.ts', 'test/dqdl-rules.test.ts', 'test/dqdl-sql.test.ts', 'test/quality-gates.test.ts'],
   'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
     'test/stacks-policy.test.ts', 'test/stacks-resources.test.ts', 'test/bad-input.test.ts'],
   'core/schema': ['test/schema-load.test.ts', 'test/evolution.test.ts', 'test/cli.test.ts'],
@@ -20,6 +22,12 @@ export const FOLDERS: Record<string, string[]> = {
 };
 
 const args = process.argv.slice(2);
+const at = args.indexOf('--tests');
+const tests = at >= 0 ? args.splice(at, 2)[1]?.split(',').filter(Boolean) : undefined;
+if (at >= 0 && !tests?.length) {
+  console.error('--tests takes comma-separated test files');
+  process.exit(2);
+}
 const targets = args.length ? args : Object.keys(FOLDERS);
 for (const target of targets) {
   const folder = Object.keys(FOLDERS).find((f) => target === f || target.startsWith(`${f}/`));
@@ -39,6 +47,6 @@ for (const target of targets) {
   mkdirSync('reports/stryker', { recursive: true });
   const file = `reports/stryker/${name}.config.json`;
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const r = spawnSync('npx', ['stryker', 'run', file], { stdio: 'inherit', env: { ...process.env, STRATA_MUTATE_TESTS: FOLDERS[folder]!.join(',') } });
+  const r = spawnSync('npx', ['stryker', 'run', file], { stdio: 'inherit', env: { ...process.env, STRATA_MUTATE_TESTS: (tests ?? FOLDERS[folder]!).join(',') } });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
