@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../core/plan/compile.ts';
 import { loadProject } from '../core/project.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
-import { localArn, renderAsl, substituteResources, taskStates, TRANSIENT_ERRORS } from '../workflows/asl.ts';
+import { localArn, renderAsl, substituteResources, taskStates } from '../workflows/asl.ts';
 import { goldTablesFor } from '../workflows/gold-order.ts';
 import { analyzeGold } from '../core/gold/analyze.ts';
 import { prepareDemoInputs } from '../cli/commands/demo.ts';
@@ -38,6 +38,12 @@ describe('rendered state machines', () => {
     expect(a).not.toMatch(/"Resource":"arn:/); // placeholders, substituted by the stacks
   });
 
+  // Written out here, not imported: Lambda's transient service errors as AWS lists them ("Handle Lambda service
+  // exceptions", Step Functions developer guide), throttling, and what strata's handlers classify as transient.
+  const TRANSIENT = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Strata.Transient'];
+  const CATCH = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
+
   it('has the pipeline shape: gates, commit, registration, gold slot, recorders; a Catch and a timeout on every Task', async () => {
     const [p] = await examples();
     const asl = renderAsl(p!) as { States: Record<string, any>; StartAt: string };
@@ -53,13 +59,27 @@ describe('rendered state machines', () => {
     for (const { state } of taskStates(asl)) {
       const s = asl.States[state];
       expect(s.TimeoutSeconds, state).toBeGreaterThan(0);
-      expect(s.Retry[0].ErrorEquals, state).toEqual(TRANSIENT_ERRORS);
+      expect(s.Retry[0].ErrorEquals, state).toEqual(TRANSIENT);
       expect(s.Retry[0].JitterStrategy, state).toBe('FULL');
       // Named errors are final: never in a retrier.
       expect(s.Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals).some((e: string) => e.startsWith('Strata.') && e !== 'Strata.Transient'), state).toBe(false);
-      if (state !== 'RecordFailure') expect(s.Catch, state).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+      if (state !== 'RecordFailure') expect(s.Catch, state).toEqual(CATCH);
     }
     expect(asl.States.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' });
+  });
+
+  it('with gold: the Gold Map catches into RecordFailure (a Catch inside its item processor could not reach it), its refresh retries transient errors', async () => {
+    const plans = await examples();
+    const gold = (await analyzeGold(plans)).plans;
+    const flights = plans.find((p) => p.dataset === 'flights')!;
+    const asl = renderAsl(flights, { goldTables: goldTablesFor(gold, 'flights') }) as { States: Record<string, any> };
+    const map = asl.States.Gold;
+    expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ResultPath: '$.gold', Next: 'RecordRun', Catch: CATCH });
+    const refresh = map.ItemProcessor.States.RefreshGold;
+    expect(refresh).toMatchObject({ Type: 'Task', Resource: '${fn:gold}', End: true });
+    expect(refresh.Retry[0].ErrorEquals).toEqual(TRANSIENT);
+    expect(refresh.TimeoutSeconds).toBeGreaterThan(0);
+    expect(refresh.Catch).toBeUndefined();
   });
 });
 
