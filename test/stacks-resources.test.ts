@@ -214,7 +214,21 @@ describe('state machines', () => {
     for (const plan of model.plans) {
       const D = plan.dataset[0]!.toUpperCase() + plan.dataset.slice(1);
       const expected = substituteResources(renderAsl(plan, { goldTables: goldTablesFor(model.gold, plan.dataset) }), (step) => fnArn(`strata-dev-${plan.dataset}-${step}`));
-      expect(JSON.parse(args(`${D}StateMachine`).definition)).toEqual(expected);
+      const deployed = JSON.parse(args(`${D}StateMachine`).definition) as { States: Record<string, Record<string, any>> };
+      expect(deployed).toEqual(expected);
+      // Independently of renderAsl: each Task invokes its step's function of this dataset, and every failure path,
+      // the Gold Map's included, is caught into RecordFailure (nothing else writes a run record in AWS).
+      const STEP_OF: Record<string, string> = {
+        Stage: 'stage', Resync: 'register', RejectFile: 'reject', SilverQuality: 'quality', HaltBatch: 'halt', CommitSilver: 'commit',
+        RegisterSilver: 'register', RefreshGold: 'gold', RecordRun: 'record', RecordFailure: 'fail',
+      };
+      const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
+      const states = { ...deployed.States, ...deployed.States.Gold!.ItemProcessor?.States };
+      for (const [name, state] of Object.entries(states).filter(([, st]) => st.Type === 'Task')) {
+        expect({ name, resource: state.Resource }).toEqual({ name, resource: fnArn(`strata-dev-${plan.dataset}-${STEP_OF[name]}`) });
+        if (name !== 'RecordFailure' && name !== 'RefreshGold') expect({ name, catch: state.Catch }).toEqual({ name, catch: catchAll });
+      }
+      if (deployed.States.Gold!.Type === 'Map') expect(deployed.States.Gold!.Catch).toEqual(catchAll);
       expect(args(`${D}StateMachine`)).toMatchObject({
         name: `strata-dev-${plan.dataset}`, type: 'STANDARD', roleArn: `arn:aws:iam::${ACCOUNT}:role/strata-dev-${plan.dataset}-states`,
         loggingConfiguration: { level: 'ERROR', includeExecutionData: false, logDestination: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/vendedlogs/states/strata-dev-${plan.dataset}:*` },
