@@ -4,10 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { Duck, withDuckSession } from '../runtime/engine/duckdb.ts';
 
 describe('DuckDB sessions', () => {
-  it('concurrent sessions each see only their own silver schema and temp tables; released ones are detached', async () => {
+  it('concurrent sessions each see only their own silver schema and temp tables; released ones are detached', { timeout: 30_000 }, async () => {
+    // Both sessions have created their objects before either reads: they overlap by construction, not by timing.
+    // (Sessions that could not be open at once would never meet here, and the test would fail on its timeout.)
+    let arrived = 0;
+    let release!: () => void;
+    const bothCreated = new Promise<void>((r) => { release = r; });
     const inSession = (n: number) => withDuckSession(async (db) => {
       await db.run(`CREATE SCHEMA silver; CREATE VIEW silver.orders AS SELECT ${n} AS n; CREATE TEMP TABLE gold_batch AS SELECT ${n} * 10 AS m`);
-      await new Promise((r) => setTimeout(r, 20)); // overlap with the other session
+      if (++arrived === 2) release();
+      await bothCreated;
       return { view: await db.all('SELECT n FROM silver.orders'), temp: await db.all('SELECT m FROM gold_batch'), db: (await db.one<{ d: string }>('SELECT current_database() AS d')).d };
     });
     const [a, b] = await Promise.all([inSession(1), inSession(2)]);
