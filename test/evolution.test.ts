@@ -25,6 +25,12 @@ async function withSchema(text: string) {
   return { diags, lake: await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }) };
 }
 
+/** `text` with `from` replaced by `to`; a `from` that is not there fails the test instead of changing nothing. */
+function swap(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`the schema text has no ${JSON.stringify(from)} to replace`);
+  return text.replace(from, to);
+}
+
 describe('schema evolution', () => {
   it('classifies changes the way Parquet readers need', () => {
     const a = { hash: 'a', columns: [{ name: 'id', type: 'int' }, { name: 'x', type: 'float' }, { name: 'd', type: 'decimal(10,2)' }, { name: 'gone', type: 'string' }], partitionKeys: [] };
@@ -35,10 +41,8 @@ describe('schema evolution', () => {
   });
 
   it('applies additive changes: a new nullable column and a widened decimal', async () => {
-    const v2 = ordersSchema({ maxRatio: 1 })
-      .replace('{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount, type: "decimal(14,2)", min: 0 }')
-      .replace('columns:\n', 'columns:\n') + '';
-    const text = v2.replace('  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }');
+    const v2 = swap(ordersSchema({ maxRatio: 1 }), '{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount, type: "decimal(14,2)", min: 0 }');
+    const text = swap(v2, '  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }');
     const { diags, lake: l2 } = await withSchema(text);
     expect(diags).toEqual([expect.stringMatching(/warning: silver\.orders: column amount widened from decimal\(12,2\) to decimal\(14,2\)/)]);
     const r = await ingestFile(l2, 'orders', await lake.file('v2.csv', `${ORDERS_HEADER},channel\n2,Bob,NEW,123456789012.00,Jun 12 2025,2025-06-12T11:00:00Z,web\n`));
@@ -51,8 +55,8 @@ describe('schema evolution', () => {
   });
 
   it('refuses a dropped column in strata check, with the migration path, and at commit', async () => {
-    const text = ordersSchema({ maxRatio: 1 }).replace('  - { name: status, type: string, allowed: [NEW, SHIPPED, CANCELLED] }\n', '');
-    const { diags, lake: l3 } = await withSchema(text.replace('  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }').replace('"decimal(12,2)"', '"decimal(14,2)"'));
+    const text = swap(ordersSchema({ maxRatio: 1 }), '  - { name: status, type: string, allowed: [NEW, SHIPPED, CANCELLED] }\n', '');
+    const { diags, lake: l3 } = await withSchema(swap(swap(text, '  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }'), '"decimal(12,2)"', '"decimal(14,2)"'));
     expect(diags).toEqual([expect.stringMatching(/schemas\/orders\.yaml:9:3: silver\.orders: column status \(string\) was removed, but silver files and Athena still have it \(fix: keep the column .*re-ingest its bronze objects into it\)$/)]);
     const before = await lake.query(`SELECT count(*) AS n FROM silver.orders`);
     const r = await ingestFile(l3, 'orders', await lake.file('v3.csv', `order_id,Customer Name,amount,ordered_on,created_at\n3,Cy,1.00,Jun 12 2025,2025-06-12T12:00:00Z\n`));
