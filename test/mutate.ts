@@ -18,7 +18,7 @@ export const FOLDERS: Record<string, string[]> = {
   'core/sql': ['test/user-sql-sandbox.test.ts', 'test/gold.test.ts'],
   'core/gold': ['test/gold.test.ts', 'test/gold-grains.test.ts', 'test/gold-athena.test.ts', 'test/user-sql-sandbox.test.ts'],
   'core/quality': ['test/quality-gates.test.ts', 'test/dqdl-rules.test.ts'],
-  'runtime/table': ['test/silver-commit.test.ts', 'test/gold.test.ts', 'test/maintenance.test.ts', 'test/damage.test.ts', 'test/append-keys.test.ts'],
+  'runtime/table': ['test/table-commit.test.ts', 'test/silver-commit.test.ts', 'test/gold.test.ts', 'test/maintenance.test.ts', 'test/damage.test.ts', 'test/append-keys.test.ts'],
 };
 
 const args = process.argv.slice(2);

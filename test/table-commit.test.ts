@@ -1,0 +1,141 @@
+// The table protocol's commit (runtime/table/store.ts) on the real local storage, with the concurrent writer placed
+// deterministically: it commits from inside the first writer's build, between that writer's read and its
+// compare-and-swap. What is rebuilt, what is reused, what is deleted and which folders are named how are worked out
+// by hand from the protocol (store.ts header).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TableShape } from '../core/plan/table-shape.ts';
+import { LocalStorage } from '../runtime/storage/local.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { commitTable, readManifest, versionFolder, type CommitRequest } from '../runtime/table/store.ts';
+
+const ROOT = 'silver/t/';
+const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
+const AT = '2025-06-15T00:00:00.000Z';
+
+let dir: string;
+let storage: LocalStorage;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'strata-commit-'));
+  storage = new LocalStorage(dir);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** A build that writes one file into its folder and records the call: [path, base location, folder]. */
+function builder(calls: Array<[string, string | undefined, string]>, rows = 1, during?: () => Promise<void>): CommitRequest['build'] {
+  return async (path, base, prefix) => {
+    calls.push([path, base?.location, prefix]);
+    await storage.writeText(`${prefix}part.txt`, path);
+    await during?.();
+    return { path, values: [path.slice(3)], location: prefix, files: [`${prefix}part.txt`], rows, bytes: 1, runId: prefix, committedAt: AT };
+  };
+}
+
+const request = (runId: string, paths: string[], build: CommitRequest['build'], extra: Partial<CommitRequest> = {}): CommitRequest =>
+  ({ root: ROOT, shape, runId, at: AT, kind: 'commit', paths, build, ...extra });
+
+const files = async () => (await storage.list(ROOT)).map((o) => o.key).filter((k) => !k.startsWith(`${ROOT}_strata/`));
+const locations = (m: TableManifest) => Object.fromEntries(Object.entries(m.partitions).map(([p, v]) => [p, v.location]));
+
+describe('commitTable', () => {
+  it('a version folder is <root><path>/v-<run>[-<attempt>]/', () => {
+    expect(versionFolder(ROOT, 'dt=1', 'r', 0)).toBe('silver/t/dt=1/v-r/');
+    expect(versionFolder(ROOT, 'dt=1', 'r', 2)).toBe('silver/t/dt=1/v-r-2/');
+    expect(versionFolder(ROOT, '', 'r', 1)).toBe('silver/t/v-r-1/');
+  });
+
+  it('a first commit on an empty table: status committed, the manifest written with its etag, the schema recorded', async () => {
+    const schema = { hash: 'h1', columns: [{ name: 'id', type: 'bigint' }], partitionKeys: [{ name: 'dt', type: 'string' }] };
+    const calls: Array<[string, string | undefined, string]> = [];
+    const r = await commitTable(storage, request('a', ['dt=1'], builder(calls), { source: { id: 's1', key: 'bronze/x.csv' }, schema }));
+    expect(r).toMatchObject({ status: 'committed', changes: [{ path: 'dt=1', to: 'silver/t/dt=1/v-a/', rows: 1 }] });
+    expect(calls).toEqual([['dt=1', undefined, 'silver/t/dt=1/v-a/']]);
+    const read = await readManifest(storage, ROOT, shape);
+    expect(read.etag).toBe(r.etag);
+    expect(read.manifest).toEqual(r.manifest);
+    expect(read.manifest).toMatchObject({ version: 1, schema, sources: { s1: { runId: 'a', key: 'bronze/x.csv', at: AT } } });
+  });
+
+  it('a writer that lost the race rebuilds only the partitions the winner changed, on the winner\'s version, and deletes its stale folder', async () => {
+    const a: Array<[string, string | undefined, string]> = [];
+    const b: Array<[string, string | undefined, string]> = [];
+    let raced = false;
+    // B commits dt=1 while A is building (after A read the manifest, before A's compare-and-swap).
+    const during = async () => {
+      if (raced) return;
+      raced = true;
+      await commitTable(storage, request('b', ['dt=1'], builder(b, 5)));
+    };
+    const r = await commitTable(storage, request('a', ['dt=1', 'dt=2'], builder(a, 1, during)));
+    expect(r.status).toBe('committed');
+    // A built both on attempt 0; B's commit changed dt=1 only, so attempt 1 rebuilt dt=1 on B's version, and kept dt=2.
+    expect(a).toEqual([
+      ['dt=1', undefined, 'silver/t/dt=1/v-a/'],
+      ['dt=2', undefined, 'silver/t/dt=2/v-a/'],
+      ['dt=1', 'silver/t/dt=1/v-b/', 'silver/t/dt=1/v-a-1/'],
+    ]);
+    expect(locations(r.manifest)).toEqual({ 'dt=1': 'silver/t/dt=1/v-a-1/', 'dt=2': 'silver/t/dt=2/v-a/' });
+    expect(r.manifest.version).toBe(2);
+    expect(r.manifest.retired.map((x) => x.version.location)).toEqual(['silver/t/dt=1/v-b/']);
+    // A's attempt-0 folder of dt=1 was built on a version that is no longer current: deleted. B's stays (retired, for rollback).
+    expect((await files()).sort()).toEqual(['silver/t/dt=1/v-a-1/part.txt', 'silver/t/dt=1/v-b/part.txt', 'silver/t/dt=2/v-a/part.txt']);
+  });
+
+  it('a writer that lost the race to a commit of the same source returns already, names the winner and deletes everything it built', async () => {
+    let raced = false;
+    const during = async () => {
+      if (raced) return;
+      raced = true;
+      await commitTable(storage, request('b', ['dt=1'], builder([]), { source: { id: 's1', key: 'bronze/x.csv' } }));
+    };
+    const r = await commitTable(storage, request('a', ['dt=1', 'dt=2'], builder([], 1, during), { source: { id: 's1', key: 'bronze/x.csv' } }));
+    expect(r).toMatchObject({ status: 'already', committedBy: 'b', changes: [] });
+    expect(locations(r.manifest)).toEqual({ 'dt=1': 'silver/t/dt=1/v-b/' });
+    expect(await files()).toEqual(['silver/t/dt=1/v-b/part.txt']);
+  });
+
+  it('gives up after maxAttempts compare-and-swaps lost, with Strata.CommitConflict, and tries exactly that many times', async () => {
+    let n = 0;
+    const attempts: string[] = [];
+    // Every build of A is overtaken by another writer's commit.
+    const build: CommitRequest['build'] = async (path, _base, prefix) => {
+      attempts.push(prefix);
+      await commitTable(storage, request(`other${++n}`, [path], builder([])));
+      return { path, values: ['1'], location: prefix, files: [], rows: 0, bytes: 0, runId: 'a', committedAt: AT };
+    };
+    await expect(commitTable(storage, request('a', ['dt=1'], build, { maxAttempts: 3 }))).rejects.toMatchObject({
+      name: 'Strata.CommitConflict', message: 'could not commit t after 3 attempts: too many concurrent writers',
+    });
+    expect(attempts).toEqual(['silver/t/dt=1/v-a/', 'silver/t/dt=1/v-a-1/', 'silver/t/dt=1/v-a-2/']);
+  });
+
+  it('builds the first attempt on the manifest the caller read (guard sees that very object), later attempts on a fresh read', async () => {
+    await commitTable(storage, request('b', ['dt=1'], builder([])));
+    const stale = await readManifest(storage, ROOT, shape);
+    await commitTable(storage, request('c', ['dt=1'], builder([])));
+    const seen: TableManifest[] = [];
+    const calls: Array<[string, string | undefined, string]> = [];
+    const r = await commitTable(storage, request('a', ['dt=1'], builder(calls), { read: stale, guard: (m) => { seen.push(m); } }));
+    expect(seen[0]).toBe(stale.manifest);
+    expect(seen.map((m) => m.version)).toEqual([1, 2]);
+    expect(calls.map((c) => c[1])).toEqual(['silver/t/dt=1/v-b/', 'silver/t/dt=1/v-c/']);
+    expect(r.manifest.version).toBe(3);
+  });
+
+  it('a guard that throws stops the commit before anything is built', async () => {
+    const calls: Array<[string, string | undefined, string]> = [];
+    await expect(commitTable(storage, request('a', ['dt=1'], builder(calls), { guard: () => { throw new Error('schema cannot evolve'); } })))
+      .rejects.toThrow('schema cannot evolve');
+    expect(calls).toEqual([]);
+    expect(await readManifest(storage, ROOT, shape)).toMatchObject({ etag: undefined, manifest: { version: 0 } });
+  });
+
+  it('an empty manifest from a dataset plan is the silver table of that dataset, keyed by its partitions', async () => {
+    expect(await readManifest(storage, ROOT, { dataset: 'orders', schemaHash: 'h9', partitions: [{ name: 'dt' }, { name: 'rg' }] })).toEqual({
+      etag: undefined,
+      manifest: { table: 'orders', layer: 'silver', version: 0, schemaHash: 'h9', partitionKeys: ['dt', 'rg'], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' },
+    });
+  });
+});
