@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 /** Each folder and the tests that exercise it (the rest of the suite reaches it only through these paths). */
 export const FOLDERS: Record<string, string[]> = {
   'core/dqdl': ['test/dqdl-expectation.test.ts', 'test/dqdl-parse.test.ts', 'test/dqdl-rules.test.ts', 'test/dqdl-sql.test.ts', 'test/quality-gates.test.ts'],
-  'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
+  'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partitioning.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
     'test/stacks-policy.test.ts', 'test/stacks-resources.test.ts', 'test/bad-input.test.ts'],
   'core/schema': ['test/schema-load.test.ts', 'test/evolution.test.ts', 'test/cli.test.ts'],
   'core/sql': ['test/user-sql-sandbox.test.ts', 'test/gold.test.ts'],
