@@ -223,7 +223,7 @@ describe('state machines', () => {
         RegisterSilver: 'register', RefreshGold: 'gold', RecordRun: 'record', RecordFailure: 'fail',
       };
       const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
-      const states = { ...deployed.States, ...deployed.States.Gold!.ItemProcessor?.States };
+      const states: Record<string, Record<string, any>> = { ...deployed.States, ...deployed.States.Gold!.ItemProcessor?.States };
       for (const [name, state] of Object.entries(states).filter(([, st]) => st.Type === 'Task')) {
         expect({ name, resource: state.Resource }).toEqual({ name, resource: fnArn(`strata-dev-${plan.dataset}-${STEP_OF[name]}`) });
         if (name !== 'RecordFailure' && name !== 'RefreshGold') expect({ name, catch: state.Catch }).toEqual({ name, catch: catchAll });
