@@ -1,6 +1,6 @@
 // The strata command, run as a user runs it: a child process on the project's Node, real files, exit codes.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,10 +10,18 @@ import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 const exec = promisify(execFile);
 const CLI = resolve('cli/strata.ts');
 let dir: string;
+type Result = Awaited<ReturnType<typeof strata>>;
+/** The lake every test reads: good.csv ingested (human output), then bad.csv (--json), in this order, before any test. */
+let ingested: { good: Result; bad: Result };
 
 async function strata(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return strataIn(dir, ...args);
+}
+
+/** strata run in a folder of its own (a project with its own schemas and lake). */
+async function strataIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -27,6 +35,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'schemas', 'orders.yaml'), ordersSchema({ maxRatio: 0.5 }));
   await writeFile(join(dir, 'good.csv'), `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bob,SHIPPED,5.50,Jun 13 2025,2025-06-13T11:00:00Z\n3,Cy,NEW,-1,Jun 13 2025,2025-06-13T12:00:00Z\n`);
   await writeFile(join(dir, 'bad.csv'), `${ORDERS_HEADER}\nx,Ann,NEW,10.00,Jun 12 2025,\n`);
+  ingested = { good: await strata('ingest', 'orders', 'good.csv'), bad: await strata('ingest', 'orders', 'bad.csv', '--json') };
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -48,12 +57,12 @@ describe('strata', () => {
   });
 
   it('ingest: a summary per file; --json prints only the run records; exit 1 when a file is rejected', async () => {
-    const human = await strata('ingest', 'orders', 'good.csv');
+    const human = ingested.good;
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/✓ SUCCEEDED orders {2}bronze\/orders\/_objects\/[0-9a-f]{32}\/good\.csv/);
     expect(human.stdout).toContain('3 rows in · 2 valid · 1 quarantined · 2 partitions written');
     expect(human.stdout).toContain('1 × amount min: -1 is below min 0 (first at line 4)');
-    const bad = await strata('ingest', 'orders', 'bad.csv', '--json');
+    const bad = ingested.bad;
     expect(bad.code).toBe(1);
     const records = JSON.parse(bad.stdout);
     expect(records).toEqual([expect.objectContaining({ status: 'REJECTED', rowsIn: 1, rowsQuarantined: 1, error: expect.objectContaining({ name: 'Strata.RejectedFile' }) })]);
@@ -65,13 +74,15 @@ describe('strata', () => {
     const u = await strata('ingest', 'nosuch', 'good.csv');
     expect(u.code).toBe(1);
     expect(u.stderr).toBe('Strata.UnknownDataset: no schema defines dataset "nosuch" (known: orders)\n');
-    expect((await strata('frobnicate')).stderr).toMatch(/unknown command "frobnicate"/);
+    expect(await strata('frobnicate')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/unknown command "frobnicate"/) });
   });
 
   it('query: table, csv and json over silver, quarantine and strata.runs', async () => {
     const t = await strata('query', 'select order_id, status from silver.orders order by 1');
+    expect(t.code).toBe(0);
     expect(t.stdout).toBe('order_id  status\n────────  ───────\n1         NEW\n2         SHIPPED\n');
     const c = await strata('query', '--format', 'csv', 'select order_id, customer_name from silver.orders order by 1');
+    expect(c.code).toBe(0);
     expect(c.stdout).toBe('order_id,customer_name\n1,Ann\n2,Bob\n');
     const j = JSON.parse((await strata('query', '--json', "select reasons[1].rule as rule, line from quarantine.orders where source like 'bronze/orders/_objects/%/good.csv'")).stdout);
     expect(j).toEqual([{ rule: 'min', line: 4 }]);
@@ -84,26 +95,34 @@ describe('strata', () => {
 
   it('runs: history, and one run with its execution path and per-state timings', async () => {
     const list = await strata('runs', '--json');
+    expect(list.code).toBe(0);
     const records = JSON.parse(list.stdout) as Array<{ runId: string; status: string }>;
     expect(records.map((r) => r.status)).toEqual(['REJECTED', 'SUCCEEDED']);
     const one = await strata('runs', records[1]!.runId);
+    expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/execution .* \(local\): Stage → Route → SilverQuality → CommitSilver → RegisterSilver → Gold → RecordRun → Finish → Succeeded/);
     expect(one.stdout).toMatch(/CommitSilver\s+\d+\s+0/);
   });
 
   it('plan: the plan, its SQL, and the state machine', async () => {
-    const asl = JSON.parse((await strata('plan', 'orders', '--asl')).stdout);
-    expect(asl.StartAt).toBe('Stage');
-    expect((await strata('plan', 'orders', '--sql')).stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/);
-    expect(JSON.parse((await strata('plan', 'orders', '--json')).stdout)).toMatchObject({ dataset: 'orders', mode: 'upsert', primaryKey: ['order_id'] });
+    const [asl, sql, json] = [await strata('plan', 'orders', '--asl'), await strata('plan', 'orders', '--sql'), await strata('plan', 'orders', '--json')];
+    expect([asl.code, sql.code, json.code]).toEqual([0, 0, 0]);
+    expect(JSON.parse(asl.stdout).StartAt).toBe('Stage');
+    expect(sql.stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/);
+    expect(JSON.parse(json.stdout)).toMatchObject({ dataset: 'orders', mode: 'upsert', primaryKey: ['order_id'] });
+    expect(await strata('plan', 'nosuch')).toMatchObject({ code: 1, stdout: '' });
   });
 
   it('init: drafts a schema from a sample that checks and ingests as written', async () => {
-    const sample = join(dir, 'stations.csv');
+    // A project of its own: its schema and lake stay out of the other tests' way.
+    const own = join(dir, 'init');
+    await mkdir(join(own, 'schemas'), { recursive: true });
+    const strata = (...args: string[]) => strataIn(own, ...args);
+    const sample = join(own, 'stations.csv');
     await writeFile(sample, 'Station ID,Station Name,Opened On,Elevation (m),Last Reading\n00101,North Point,2001-03-04,12.5,2025-06-01 10:00:00\n00102,South Gate,1999-12-31,,2025-06-01 11:30:00\n');
     const r = await strata('init', 'stations', '--from', 'stations.csv');
     expect(r.code).toBe(0);
-    const yaml = await readFile(join(dir, 'schemas', 'stations.yaml'), 'utf8');
+    const yaml = await readFile(join(own, 'schemas', 'stations.yaml'), 'utf8');
     expect(yaml).toContain('# yaml-language-server: $schema=../core/schema/dataset.schema.json');
     expect(yaml).toContain('- { name: station_id, type: string, from: Station ID, required: true }');
     expect(yaml).toContain('- { name: elevation_m, type: double, from: Elevation (m) }');
@@ -112,7 +131,6 @@ describe('strata', () => {
     const ing = await strata('ingest', 'stations', 'stations.csv', '--json');
     expect(JSON.parse(ing.stdout)[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2 });
     expect((await strata('init', 'stations', '--from', 'stations.csv')).code).toBe(1); // no silent overwrite
-    await copyFile(join(dir, 'schemas', 'stations.yaml'), join(dir, 'stations.bak'));
   });
 
   it('ingest --json shows every quality rule with its outcome and metrics; --now sets the clock; a halt exits 1', async () => {
@@ -121,8 +139,13 @@ describe('strata', () => {
     halt: ['RowCount > 0', 'DataFreshness "created_at" <= 2 days']
     warn: ['Completeness "customer_name" > 0.9', 'ColumnValues "status" in ["NEW", "SHIPPED"]']
 `;
-    await writeFile(join(dir, 'schemas', 'gated.yaml'), schema);
-    try {
+    // A project of its own, so its runs stay out of the other tests' lake.
+    const own = join(dir, 'gated');
+    await mkdir(join(own, 'schemas'), { recursive: true });
+    const strata = (...args: string[]) => strataIn(own, ...args);
+    await writeFile(join(own, 'schemas', 'gated.yaml'), schema);
+    await writeFile(join(own, 'good.csv'), await readFile(join(dir, 'good.csv')));
+    {
       const ok = await strata('ingest', 'gated', 'good.csv', '--json', '--now', '2025-06-14T00:00:00Z');
       expect(ok.code).toBe(0);
       const [record] = JSON.parse(ok.stdout);
@@ -134,14 +157,12 @@ describe('strata', () => {
         expect.objectContaining({ rule: 'ColumnValues "status" in ["NEW", "SHIPPED"]', outcome: 'PASS' }),
       ]);
       // The same file a week later is stale: the halt rule blocks it, with the rule named on the terminal.
-      await writeFile(join(dir, 'good-again.csv'), await readFile(join(dir, 'good.csv')));
+      await writeFile(join(own, 'good-again.csv'), await readFile(join(own, 'good.csv')));
       const late = await strata('ingest', 'gated', 'good-again.csv', '--now', '2025-06-21T00:00:00Z');
       expect(late.code).toBe(1);
       expect(late.stdout).toMatch(/■ HALTED {4}gated/);
       expect(late.stdout).toContain('quality silver.gated: 3/4 rules passed (score 0.75), HALTED');
       expect(late.stdout).toMatch(/FAIL {2}halt DataFreshness "created_at" <= 2 days — /);
-    } finally {
-      await rm(join(dir, 'schemas', 'gated.yaml'));
     }
   });
 });
