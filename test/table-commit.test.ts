@@ -132,6 +132,30 @@ describe('commitTable', () => {
     expect(await readManifest(storage, ROOT, shape)).toMatchObject({ etag: undefined, manifest: { version: 0 } });
   });
 
+  it('a rollback forgets the sources it is told to, computed from the manifest it replaces', async () => {
+    await commitTable(storage, request('a', ['dt=1'], builder([]), { source: { id: 's1', key: 'bronze/x.csv' } }));
+    await commitTable(storage, request('b', ['dt=2'], builder([]), { source: { id: 's2', key: 'bronze/y.csv' } }));
+    const seen: string[][] = [];
+    const r = await commitTable(storage, request('undo-b', ['dt=2'], async () => null, {
+      kind: 'rollback', forgetSources: (m) => { seen.push(Object.keys(m.sources)); return ['s2']; },
+    }));
+    expect(seen).toEqual([['s1', 's2']]);
+    expect(Object.keys(r.manifest.sources)).toEqual(['s1']);
+    expect(locations(r.manifest)).toEqual({ 'dt=1': 'silver/t/dt=1/v-a/' });
+  });
+
+  it('a damaged manifest is Strata.UnreadableFile naming the file, the table and the way back (local: a backup; S3: the previous version)', async () => {
+    await storage.writeText('silver/t/_strata/manifest.json', '{"table": "t", "partit');
+    await expect(commitTable(storage, request('a', ['dt=1'], builder([])))).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: expect.stringMatching(new RegExp(`^${storage.uri('silver/t/_strata/manifest.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(.+\\): `
+        + 'silver\\.t cannot be read or changed until its manifest is restored; the other tables are not affected\\. The way back: restore it from a backup; '
+        + 'its catalog entry \\(_strata/catalog/tables/silver\\.t\\.json\\) lists the partition versions it pointed at$')),
+    });
+    const s3 = Object.create(storage, { kind: { value: 's3' } }) as LocalStorage;
+    await expect(readManifest(s3, ROOT, shape)).rejects.toThrow(/The way back: restore its previous version \(the lake bucket keeps replaced versions\)$/);
+  });
+
   it('an empty manifest from a dataset plan is the silver table of that dataset, keyed by its partitions', async () => {
     expect(await readManifest(storage, ROOT, { dataset: 'orders', schemaHash: 'h9', partitions: [{ name: 'dt' }, { name: 'rg' }] })).toEqual({
       etag: undefined,
