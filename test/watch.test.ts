@@ -2,11 +2,13 @@
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { BronzeWatcher } from '../workflows/watch.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
+/** Long against the test's own steps (a few ms each; 120 ms between appends), so a slow machine does not start a file early. */
+const SETTLE_MS = 1500;
 let lake: TestLake;
 let watcher: BronzeWatcher;
 const finished: RunRecord[] = [];
@@ -19,9 +21,11 @@ beforeAll(async () => {
     started: (key) => started.push(key),
     finished: (r) => finished.push(r),
     ignored: (key, why) => ignored.push(`${key}: ${why}`),
-  }, { settleMs: 300, pollMs: 50 });
+  }, { settleMs: SETTLE_MS, pollMs: 50 });
   await watcher.start();
 });
+// Each test sees only the events of its own files.
+beforeEach(() => { finished.length = 0; started.length = 0; ignored.length = 0; });
 afterAll(async () => {
   await watcher?.stop();
   await lake?.cleanup();
@@ -29,9 +33,18 @@ afterAll(async () => {
 
 /** Runs of the file the user wrote as bronze/orders/<name> (each reads the object kept for it, checked below). */
 const runsOf = (name: string) => finished.filter((r) => new RegExp(`^bronze/orders/(_objects/[0-9a-f]{32}/)?${name.replace(/\./g, '\\.')}$`).test(r.source.key));
-async function until(cond: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) { await sleep(50); await watcher.idle(); }
+/**
+ * Wait for what the test expects to happen; fail, saying what, if it has not after 60 s. With idle (the default),
+ * also for the executions under way to finish.
+ */
+async function until(what: string, cond: () => boolean, { idle = true } = {}): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`still waiting after 60 s for ${what}`);
+    await sleep(20);
+    if (idle) await watcher.idle();
+  }
+  if (idle) await watcher.idle();
 }
 const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `${from + i},w,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +57,8 @@ describe('strata dev (watching bronze)', () => {
     await appendFile(p, `${rows(11, 10)}\n`); // still being written: must not start yet
     await sleep(120);
     await appendFile(p, `${rows(21, 10)}\n`);
-    await watcher.idle();
+    expect(started).toEqual([]); // the file changed well within the settle window each time
+    await until('the run of slow.csv', () => runsOf('slow.csv').length > 0);
     const runs = runsOf('slow.csv');
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 30 });
@@ -56,17 +70,14 @@ describe('strata dev (watching bronze)', () => {
     await mkdir(join(lake.root, 'in'), { recursive: true });
     await writeFile(tmp, `${ORDERS_HEADER}\n${rows(100, 5)}\n`);
     await rename(tmp, join(lake.dir, 'bronze/orders/renamed.csv'));
-    await watcher.idle();
-    await sleep(400);
-    await watcher.idle();
+    await until('the run of renamed.csv', () => runsOf('renamed.csv').length > 0);
     expect(runsOf('renamed.csv').map((r) => r.status)).toEqual(['SUCCEEDED']);
   });
 
   it('files for unknown datasets are reported and left alone', async () => {
     await mkdir(join(lake.dir, 'bronze/unknown'), { recursive: true });
     await writeFile(join(lake.dir, 'bronze/unknown/x.csv'), 'a,b\n1,2\n');
-    await sleep(300);
-    await watcher.idle();
+    await until('x.csv to be reported', () => ignored.length > 0);
     expect(ignored).toEqual(['bronze/unknown/x.csv: no schema defines dataset "unknown"; files under bronze/unknown/ are left alone']);
     expect(existsSync(join(lake.dir, 'bronze/unknown/x.csv'))).toBe(true);
     expect(started.some((k) => k.startsWith('bronze/unknown/'))).toBe(false);
@@ -74,11 +85,11 @@ describe('strata dev (watching bronze)', () => {
 
   it('several files at once run concurrently without corrupting silver', async () => {
     await Promise.all([0, 1, 2, 3, 4].map((i) => writeFile(join(lake.dir, `bronze/orders/burst-${i}.csv`), `${ORDERS_HEADER}\n${rows(1000 + i * 100, 20)}\n`)));
-    await sleep(200);
-    await watcher.idle();
+    await until('the five burst runs', () => finished.filter((r) => r.source.key.includes('burst-')).length === 5);
     const burst = finished.filter((r) => r.source.key.includes('burst-'));
     expect(burst.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
-    expect(await lake.query(`SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM silver.orders`)).toEqual([{ n: 135, k: 135 }]);
+    // 5 files × 20 rows, ids 1000-1019, 1100-1119, … 1400-1419: each once.
+    expect(await lake.query(`SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM silver.orders WHERE order_id BETWEEN 1000 AND 1499`)).toEqual([{ n: 100, k: 100 }]);
   });
 
   it('a file written again under its name is a new object: both runs commit, the first object keeps its bytes, the file stays', async () => {
@@ -86,9 +97,9 @@ describe('strata dev (watching bronze)', () => {
     const first = `${ORDERS_HEADER}\n${rows(7000, 2)}\n`;
     const second = `${ORDERS_HEADER}\n${rows(7100, 3)}\n`;
     await writeFile(p, first);
-    await until(() => runsOf('daily.csv').length === 1);
+    await until('the first run of daily.csv', () => runsOf('daily.csv').length === 1);
     await writeFile(p, second);
-    await until(() => runsOf('daily.csv').length === 2);
+    await until('the second run of daily.csv', () => runsOf('daily.csv').length === 2);
     const [a, b] = runsOf('daily.csv');
     expect([a?.status, b?.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(await lake.query(`SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders WHERE order_id >= 7000`)).toEqual([{ ids: [7000, 7001, 7100, 7101, 7102] }]);
@@ -99,7 +110,8 @@ describe('strata dev (watching bronze)', () => {
 
   it('stop waits for running executions to finish', async () => {
     await writeFile(join(lake.dir, 'bronze/orders/last.csv'), `${ORDERS_HEADER}\n${rows(5000, 3)}\n`);
-    while (!started.includes('bronze/orders/last.csv')) await sleep(20);
+    await until('last.csv to start', () => started.includes('bronze/orders/last.csv'), { idle: false });
+    expect(runsOf('last.csv')).toHaveLength(0); // still running: stop has something to wait for
     await watcher.stop();
     expect(runsOf('last.csv')).toHaveLength(1);
   });
