@@ -42,8 +42,12 @@ const entry = async (step: string) => (await import(`../functions/${step}.ts`)) 
 const call = async (step: string, event: unknown) => (await entry(step)).handler(event, localLambdaContext(`strata-dev-orders-${step}`));
 
 describe('Lambda entries', () => {
-  it('every step the stacks deploy has an entry exporting handler', async () => {
-    for (const step of STEPS) expect(typeof (await entry(step)).handler, step).toBe('function');
+  it('every step the stacks deploy has an entry whose handler runs that step (its validator names it)', async () => {
+    for (const step of STEPS) {
+      await expect(call(step, {}), step).rejects.toMatchObject({
+        name: 'Strata.InvalidInput', message: expect.stringMatching(new RegExp(`^step ${step} received an invalid payload: `)),
+      });
+    }
   });
 
   it('run a file from bronze to Glue with the ports built from the environment', async () => {
