@@ -187,6 +187,16 @@ describe('catalog', () => {
     expect(flights.storageDescriptor.location).toBe(`s3://${LAKE}/silver/flights/`);
     expect(flights.partitionKeys).toEqual([{ name: 'dt', type: 'string', comment: 'day(departed_at)' }]);
     expect(flights.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual(['departed_at', 'origin', 'destination', 'delay', 'distance']);
+    // Written out, not built with tableArgs: an external Parquet table as Glue and Athena define one (Hive's Parquet
+    // input/output formats and SerDe).
+    expect(flights).toMatchObject({
+      databaseName: 'strata_dev_silver', name: 'flights', tableType: 'EXTERNAL_TABLE', parameters: expect.objectContaining({ classification: 'parquet' }),
+      storageDescriptor: {
+        inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+      },
+    });
     const gold = model.gold.find((g) => g.table === 'daily_delays')!;
     expect(args('DailyDelaysGoldTable')).toEqual(tableArgs(gold.glue, 'strata_dev_gold', `s3://${LAKE}/gold/daily_delays/`));
   });
