@@ -67,6 +67,10 @@ describe('satisfies: a metric against a resolved condition', () => {
     expect(satisfies(5, compare('<', Infinity))).toBe(true);
     expect(satisfies(5, compare('>', -Infinity))).toBe(true);
     expect(satisfies(5, { kind: 'between', negated: false, low: 0, high: Infinity })).toBe(true);
+    // And the other way round: an infinite metric is not "close" to a finite number either.
+    expect(satisfies(Infinity, compare('=', 5))).toBe(false);
+    expect(satisfies(-Infinity, compare('<=', -5))).toBe(true);
+    expect(satisfies(Infinity, compare('=', Infinity))).toBe(true);
   });
 });
 
@@ -114,5 +118,11 @@ describe('resolveExpectation: a condition with its numbers worked out', () => {
     const fromHistory: NumExpr = { kind: 'binary', op: '/', left: { kind: 'call', fn: 'avg', args: [{ kind: 'call', fn: 'last', args: [lit(1)] }] }, right: lit(0) };
     expect(resolveExpectation({ kind: 'compare', op: '>', operand: { kind: 'number', expr: fromHistory, text: 'avg(last(1)) / 0' }, text: '> avg(last(1)) / 0' }, () => []))
       .toEqual({ error: 'the condition "> avg(last(1)) / 0" evaluates to NaN (avg(last(1)) / 0 = NaN with no history yet, so last(k) is 0)' });
+    // Two numbers from history: both notes, separated by "; ".
+    const maxLast: NumExpr = { kind: 'call', fn: 'max', args: [{ kind: 'call', fn: 'last', args: [lit(1)] }] };
+    expect(resolveExpectation({ kind: 'between', negated: false, low: { kind: 'number', expr: fromHistory, text: 'avg(last(1)) / 0' },
+      high: { kind: 'number', expr: maxLast, text: 'max(last(1))' }, text: 'between avg(last(1)) / 0 and max(last(1))' }, () => []))
+      .toEqual({ error: 'the condition "between avg(last(1)) / 0 and max(last(1))" evaluates to NaN (avg(last(1)) / 0 = NaN with no history yet, so last(k) is 0; '
+        + 'max(last(1)) = 0 with no history yet, so last(k) is 0)' });
   });
 });
