@@ -213,7 +213,8 @@ async function checkBatch(lake: TestLake, format: Format, runId: string, firstId
       if (!reasons) return fail('neither in silver nor in quarantine');
       const named = reasons.find((r) => r.column === target);
       if (!named) return fail(`quarantined without a reason naming ${target}: ${JSON.stringify(reasons)}`);
-      if (c.src.kind === 'text' && named.value !== c.src.text) return fail(`reason value ${JSON.stringify(named.value)}`);
+      const shown = c.src.kind === 'text' ? c.src.text : c.src.kind === 'number' ? c.src.literal : c.src.kind === 'bool' ? String(c.src.value) : undefined;
+      if (shown !== undefined && named.value !== shown) return fail(`reason value ${JSON.stringify(named.value)}`); // the source as written
       return;
     }
     if (reasons) return fail(`quarantined: ${JSON.stringify(reasons)}`);

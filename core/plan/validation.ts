@@ -114,6 +114,11 @@ export interface TypedSqlInput {
   recordError?: string;
   /** The silver partitions: a row whose partition value cannot be a folder name is not valid. */
   partitions?: readonly PlannedPartition[];
+  /**
+   * The source values kept for failing rows, as a struct keyed by slot (default: the slots themselves), when their
+   * text should differ from what the casts read (JSON: the literals as written). Evaluated only for failing rows.
+   */
+  badValues?: (key: (i: number) => string) => string;
 }
 
 export const ERR_TYPE = 'STRUCT(rule VARCHAR, "column" VARCHAR, message VARCHAR)';
@@ -124,7 +129,7 @@ export const REASON_TYPE = 'STRUCT("column" VARCHAR, rule VARCHAR, "value" VARCH
  * __bad (the source values of the declared fields and the record error) and __raw (the whole record as text).
  * Materialised with CREATE TABLE … AS, the table's rowid is the record index (DuckDB keeps insertion order).
  */
-export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [] }: TypedSqlInput): string {
+export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [], badValues }: TypedSqlInput): string {
   const fields = sourceFields(columns);
   const fromOf = (c: ColumnSpec) => (kind === 'text' ? 'VARCHAR' : fieldType(c.from));
   const srcOf = (c: ColumnSpec) => columnSource(c, slot(fields.indexOf(c.from)), fromOf(c));
@@ -136,7 +141,7 @@ export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, record
   const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name), fromOf(c))), ...partitionFailures(partitions)];
   const ok = `__err IS NULL${fails.length ? ` AND NOT (${fails.map((f) => f.when).join(' OR ')})` : ''}`;
   const values = fields.map((_, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : `CAST(${slot(i)} AS VARCHAR)`}`);
-  const bad = `{${[...values, `'__err': __err`].join(', ')}}`;
+  const bad = badValues ? `struct_insert(${badValues(slot)}, __err := __err)` : `{${[...values, `'__err': __err`].join(', ')}}`;
   return `SELECT ${columns.map((c) => ident(c.name)).join(', ')}, ${OK}, `
     + `CASE WHEN NOT ${OK} THEN ${bad} END AS ${BAD}, CASE WHEN NOT ${OK} THEN CAST(${rawExpr} AS VARCHAR) END AS ${RAW} `
     + `FROM (SELECT *, ${ok} AS ${OK} FROM (SELECT *, ${casts} FROM (SELECT *${drafts.length ? `, ${drafts.join(', ')}` : ''} `

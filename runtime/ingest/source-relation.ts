@@ -9,6 +9,7 @@ import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
 import type { SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf, isPlainHeader, parseFirstRecord, readHead, sniffFormatHint, stripBom } from './file-head.ts';
+import { jsonFields } from './json-literals.ts';
 
 export const REL = '__rel';
 export const REJECTS = '__rejects';
@@ -27,6 +28,8 @@ export interface SourceRelation {
   fieldRef: (name: string) => string;
   /** DuckDB type of source field `name` for typed sources (Parquet); text sources are VARCHAR throughout. */
   fieldType?: (name: string) => string;
+  /** The fields' values for quarantined rows when they differ in text from fieldRef's (JSON: their literals). */
+  badValues?: (key: (i: number) => string) => string;
   /** The record as text, over REL's columns; only evaluated for failing rows. */
   rawExpr: string;
   /** STRUCT(rule, "column", message) when the record as a whole is bad, else NULL; over REL's columns. */
@@ -183,40 +186,12 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   };
 }
 
-/**
- * JSON numbers are read from their literal text, never through a double: DuckDB's JSON functions parse numbers to
- * doubles (12345678901234567.89 comes back as 12345678901234568.0, 1.10 as 1.1), so before parsing, each record's
- * text is rewritten so that every scalar becomes a JSON string tagged by where a "~" is added: a string "x" becomes
- * "x~", a number 1.10 becomes "~1.10". A string always ends with the tag and a number never does, so both are told
- * apart after parsing (keys are strings too: field "a" is looked up as "a~"). The rewrite is one RE2 pass that
- * matches whole string tokens first, so digits inside strings are never touched; it keeps valid JSON valid and
- * invalid JSON invalid. NaN and ±Infinity (which DuckDB's parser accepts) are kept as their literals.
- */
-const JSON_SCALARS = String.raw`"((?:[^"\\]|\\.)*)"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|-?Infinity|NaN)`;
-export const TAG = '~';
-
-/** SQL: record text `j` with every scalar tagged (see above). */
-export function tagScalars(j: string): string {
-  return `regexp_replace(${j}, ${str(JSON_SCALARS)}, ${str(`"\\1${TAG}\\2"`)}, 'g')`;
-}
-
-/** SQL: the text of a tagged scalar: a string's value, or a number's literal. */
-function untag(v: string): string {
-  return `CASE WHEN ends_with(${v}, ${str(TAG)}) THEN left(${v}, length(${v}) - 1) ELSE substr(${v}, 2) END`;
-}
-
-/** JSONPath of a top-level key in tagged text. */
-function taggedPath(key: string): string {
-  return `$."${`${key}${TAG}`.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
 async function openJson(input: OpenSourceInput, head: Buffer, codec: string, shape: 'lines' | 'array', hint: string | undefined): Promise<SourceRelation> {
   const { db, source, columns, key, path } = input;
   const fields = sourceFields(columns);
-  const paths = `[${fields.map((f) => str(taggedPath(f))).join(', ')}]`;
   const base = { kind: 'text' as const, headerLines: 0, skipRows: 0, headerRecord: false, headerSkipped: true, positions: shape === 'lines' ? 'lines' as const : 'records' as const };
   if (stripBom(head).toString('utf8').trim() === '') {
-    await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT CAST(NULL AS VARCHAR) AS __j, CAST(NULL AS VARCHAR) AS __t, CAST(NULL AS VARCHAR[]) AS __v, CAST(NULL AS VARCHAR[]) AS __vt WHERE false`);
+    await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT CAST(NULL AS VARCHAR) AS __j, CAST(NULL AS VARCHAR) AS __t WHERE false`);
     return { ...base, fieldRef: () => 'CAST(NULL AS VARCHAR)', rawExpr: '__j', recordError: 'NULL', hasRejects: false, warnings: [`${key}: the file is empty`], fileProblems: [], empty: true };
   }
   if (hint && /not look like JSON|JSON array|JSON lines/.test(hint)) {
@@ -230,29 +205,19 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
       + `nullstr=[${str(NO_NULL)}], auto_detect=false, strict_mode=true, compression='${codec}', max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, `
       + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`
     : `SELECT CAST(json AS VARCHAR) AS __j FROM read_json_objects(${pathLit(path)}, format='array', compression='${codec === 'none' ? 'uncompressed' : codec}', maximum_object_size=${MAX_LINE_BYTES})`;
-  // __t: what the record is (object, array, string, number, boolean, null; NULL when it is not JSON);
-  // __v / __vt: the declared fields' tagged values and their JSON types.
-  const kind = `CASE __jt WHEN 'VARCHAR' THEN CASE WHEN ends_with(json_extract_string(__x, '$'), ${str(TAG)}) THEN 'string' ELSE 'number' END ELSE lower(__jt) END`;
-  await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT __j, ${kind} AS __t, `
-    + `CASE WHEN __jt = 'OBJECT' THEN json_extract_string(__x, ${paths}) END AS __v, CASE WHEN __jt = 'OBJECT' THEN json_type(__x, ${paths}) END AS __vt `
-    + `FROM (SELECT __j, __x, TRY(json_type(__x)) AS __jt FROM (SELECT __j, ${tagScalars('__j')} AS __x FROM (${reader})))`);
+  const json = jsonFields(columns, source.nullValues);
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS ${json.relation(reader)}`);
   const nested = fields.map((f, i) =>
     `WHEN __vt[${i + 1}] IN ('OBJECT', 'ARRAY') THEN {'rule': 'type', 'column': ${str(columns.find((c) => c.from === f)!.name)}, 'message': ${str(`field "${f}" holds a JSON `)} || lower(__vt[${i + 1}]) || ${str(`, not ${columnTypes(columns, f)}`)}}`);
   const recordError = `CASE WHEN __j IS NULL OR __t = 'null' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is JSON null, not an object'} `
     + `WHEN __t IS NULL THEN {'rule': 'malformed', 'column': NULL, 'message': 'invalid JSON'} `
     + `WHEN __t <> 'object' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is a JSON ' || __t || ', not an object'} `
     + `${nested.join(' ')} END`;
-  const nulls = source.nullValues;
-  const fieldRef = (f: string) => {
-    const i = fields.indexOf(f) + 1;
-    const v = `(CASE WHEN __vt[${i}] = 'VARCHAR' THEN ${untag(`__v[${i}]`)} ELSE __v[${i}] END)`;
-    return nulls.length ? `CASE WHEN ${v} IN (${nulls.map(str).join(', ')}) THEN NULL ELSE ${v} END` : v;
-  };
   // Keys the schema does not name are reported from a sample; reading every key of every record would double the cost.
   const keys = await db.all<{ k: string }>(`SELECT DISTINCT unnest(json_keys(__j)) AS k FROM (SELECT __j FROM ${REL} WHERE __t = 'object' LIMIT 1000)`);
   const extra = keys.map((r) => r.k).filter((k) => !fields.includes(k));
   const warnings = extra.length ? [`${key}: keys not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}`] : [];
-  return { ...base, fieldRef, rawExpr: '__j', recordError, hasRejects: shape === 'lines', warnings, fileProblems: [], empty: false };
+  return { ...base, fieldRef: json.fieldRef, badValues: json.literals, rawExpr: '__j', recordError, hasRejects: shape === 'lines', warnings, fileProblems: [], empty: false };
 }
 
 /** "a string", "an int or a date": the types of the columns reading a field, for messages. */

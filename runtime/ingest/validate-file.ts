@@ -146,7 +146,7 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
   const typedSql = (s: SourceRelation) => typedSelect({
     columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError, partitions: plan.partitions,
-    ...(s.fieldType ? { fieldType: s.fieldType } : {}),
+    ...(s.fieldType ? { fieldType: s.fieldType } : {}), ...(s.badValues ? { badValues: s.badValues } : {}),
   });
   let normalized: string | undefined;
   try {

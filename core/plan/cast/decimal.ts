@@ -9,7 +9,7 @@
 import type { RoundingMode } from '../../schema/model.ts';
 import { str } from '../../sql/quote.ts';
 import { firstHint, numberHints } from './hints.ts';
-import { BLANK, bind, isDecimal, isInteger, isText, quoted, type CastPlan } from './sql.ts';
+import { BLANK, bind, isDecimal, isInteger, isText, matches, quoted, type CastPlan } from './sql.ts';
 
 const DECIMAL_RE = String.raw`^${BLANK}([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?${BLANK}$`;
 
@@ -87,9 +87,13 @@ export function decimalCast(p: number, s: number, round: RoundingMode | undefine
   const message = (text: string) => messageOf(text, p, s, round);
   const exact = (text: string) => bind(analyse(text), '_c_x', valueOf('_c_x', p, s, round));
   if (isText(from)) {
+    // Three tiers of cost: the text DuckDB prints back identically; plain digits with at most s places (trailing
+    // zeros aside), which DuckDB's cast reads exactly (it only rounds digits beyond the scale); the full reading.
+    const places = s === 0 ? '[.]0*' : `[.][0-9]{0,${s}}0*`;
+    const plain = `${BLANK}[+-]?([0-9]+(${places})?|${s === 0 ? '[.]0+' : `[.][0-9]{1,${s}}0*`})${BLANK}`;
     return {
       draft: `TRY_CAST(${src} AS ${target})`,
-      value: (d) => `CASE WHEN CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${exact(src)} END`,
+      value: (d) => `CASE WHEN CAST(${d} AS VARCHAR) = ${src} THEN ${d} WHEN ${d} IS NOT NULL AND ${matches(src, plain)} THEN ${d} ELSE ${exact(src)} END`,
       message,
     };
   }

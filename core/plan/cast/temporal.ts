@@ -6,8 +6,12 @@
 // Surrounding blanks are allowed. Silver keeps milliseconds (what Athena reads from Hive tables): non-zero digits
 // beyond the millisecond quarantine the row unless the column asks to `round` them. Hour 24, leap second 60, week
 // and ordinal dates, the basic format (20250615T100000Z), decimal commas and zone names are not read (a `format`
-// with %Z reads zone names). DuckDB's own cast silently drops offsets, reads "24:00" as the next day and keeps
-// microseconds, so it is trusted only for text it prints back identically (the common "2025-06-15 10:00:00").
+// with %Z reads zone names). DuckDB's cast to TIMESTAMP silently drops offsets, reads "24:00" as the next day and
+// keeps only microseconds, so DuckDB's reading (its cast to TIMESTAMPTZ for text longer than the canonical 19
+// characters: that one applies offsets) is used only where the text's shape proves it right, in three tiers of cost:
+//   1. the text is exactly how DuckDB prints the value back (the common "2025-06-15 10:00:00"): one comparison;
+//   2. the common ISO shapes (T or space, up to 6 fraction digits, Z or a numeric offset): one RE2 match;
+//   3. anything else: the whole grammar, parsed field by field.
 // Typed values: a date, or a timestamp at midnight for a date column; any timestamp unit (with or without
 // isAdjustedToUTC) or a date for a timestamp column, under the same millisecond rule.
 import type { RoundingMode } from '../../schema/model.ts';
@@ -17,7 +21,13 @@ import { BLANK, bind, isText, matches, quoted, type CastPlan } from './sql.ts';
 const DATE_RE = `${BLANK}([0-9]{4}-[0-9]{2}-[0-9]{2})${BLANK}`;
 const TS_RE = String.raw`^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]+))?)?(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?\s*$`;
 const TS_GROUPS = `['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z', 'osg', 'oh', 'om']`;
+/** Tier 2: the shapes whose instant DuckDB's cast to TIMESTAMPTZ reads exactly (µs: at most 6 fraction digits). */
+const HOUR = '([01][0-9]|2[0-3])';
+const MINUTE = '[0-5][0-9]';
+const ISO_COMMON = `[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]${HOUR}:${MINUTE}(:${MINUTE}([.][0-9]{1,6})?)?(Z|[+-]${HOUR}(:?${MINUTE})?)?)?`;
 const NS_PER_MS = 1_000_000;
+const MIN = `TIMESTAMP '0001-01-01 00:00:00'`;
+const MAX = `TIMESTAMP '9999-12-31 23:59:59.999'`;
 
 /** Whole UTC milliseconds plus the nanoseconds beyond them (0..999999) → TIMESTAMP_MS, or NULL when not exact. */
 function fromMillis(ms: string, restNs: string, round: RoundingMode | undefined): string {
@@ -30,30 +40,19 @@ function fromMillis(ms: string, restNs: string, round: RoundingMode | undefined)
 }
 
 /**
- * A count of `perMs`ths of a millisecond since the epoch (1: ms, 1000: µs, 1000000: ns) → TIMESTAMP_MS under the
- * millisecond rule. Floor division, so negative counts (before 1970) split the same way; no unit is widened, so
- * nothing overflows (µs × 1000 would, past 2262).
+ * A count of `perMs`ths of a millisecond since the epoch (1000: µs, 1000000: ns) → TIMESTAMP_MS under the
+ * millisecond rule. `count` must be cheap to repeat (a column, epoch_us of a column). Floor division, so counts
+ * before 1970 split the same way; no unit is widened, so nothing overflows (µs × 1000 would, past 2262).
  */
 function fromEpoch(count: string, perMs: number, round: RoundingMode | undefined): string {
-  if (perMs === 1) return bind(count, '_c_ms', fromMillis('_c_ms', '0', undefined));
-  const nsPer = NS_PER_MS / perMs;
-  return bind(count, '_c_n', bind(`((_c_n % ${perMs}) + ${perMs}) % ${perMs}`, '_c_rest',
-    fromMillis(`((_c_n - _c_rest) // ${perMs})`, `_c_rest * ${nsPer}`, round)));
+  const rest = `((${count} % ${perMs} + ${perMs}) % ${perMs})`;
+  return fromMillis(`((${count} - ${rest}) // ${perMs})`, `${rest} * ${NS_PER_MS / perMs}`, round);
 }
 
-/** The epoch count and its unit (per millisecond) of a typed timestamp, with or without time zone; else undefined. */
-function epochOf(src: string, from: string): [string, number] | undefined {
-  switch (from) {
-    case 'TIMESTAMP_NS': return [`epoch_ns(${src})`, NS_PER_MS];
-    case 'TIMESTAMP_MS': case 'TIMESTAMP_S': return [`epoch_ms(${src})`, 1];
-    case 'TIMESTAMP': case 'TIMESTAMP WITH TIME ZONE': return [`epoch_us(${src})`, 1000];
-    default: return undefined;
-  }
-}
+/** The value, if it lies within the years 0001-9999. */
+const within = (v: string) => `CASE WHEN ${v} BETWEEN ${MIN} AND ${MAX} THEN ${v} END`;
 
-const within = (v: string) => `year(${v}) BETWEEN 1 AND 9999`;
-
-/** ISO text → TIMESTAMP_MS, or NULL; `t` is the regexp_extract struct of TS_RE. */
+/** Tier 3: ISO text → TIMESTAMP_MS, or NULL; `t` is the regexp_extract struct of TS_RE. */
 function isoValue(t: string, round: RoundingMode | undefined): string {
   const wall = `TRY_CAST(${t}.y || '-' || ${t}.mo || '-' || ${t}.d || ' ' || coalesce(nullif(${t}.h, ''), '00') || ':' || coalesce(nullif(${t}.mi, ''), '00') || ':' || coalesce(nullif(${t}.s, ''), '00') AS TIMESTAMP)`;
   const fraction = `rpad(${t}.f, 9, '0')`;
@@ -61,7 +60,7 @@ function isoValue(t: string, round: RoundingMode | undefined): string {
   const ms = `(epoch_ms(${wall}) + CAST(left(${fraction}, 3) AS BIGINT) - (${offsetMinutes}) * 60000)`;
   const valid = `${t}.y <> '' AND length(${t}.f) <= 9 AND (${t}.h = '' OR (${t}.h < '24' AND ${t}.mi < '60' AND (${t}.s = '' OR ${t}.s < '60'))) `
     + `AND (${t}.oh = '' OR (${t}.oh < '24' AND (${t}.om = '' OR ${t}.om < '60')))`;
-  return `CASE WHEN ${valid} THEN ${bind(fromMillis(ms, `CAST(substr(${fraction}, 4) AS BIGINT)`, round), '_c_v', `CASE WHEN ${within('_c_v')} THEN _c_v END`)} END`;
+  return `CASE WHEN ${valid} THEN ${bind(fromMillis(ms, `CAST(substr(${fraction}, 4) AS BIGINT)`, round), '_c_v', within('_c_v'))} END`;
 }
 
 function isoMessage(text: string): string {
@@ -72,7 +71,7 @@ function isoMessage(text: string): string {
     + `WHEN _c_t.h >= '24' OR _c_t.mi >= '60' OR _c_t.s >= '60' THEN ${quoted(text)} || ' is not a timestamp: hour 00-23, minute and second 00-59' `
     + `WHEN _c_t.oh >= '24' OR _c_t.om >= '60' THEN ${quoted(text)} || ' is not a timestamp: offset hours 00-23, minutes 00-59' `
     + `WHEN ${wall} IS NULL THEN ${quoted(text)} || ' is not a timestamp: no such date' `
-    + `WHEN rtrim(_c_t.f, '0') <> left(rtrim(_c_t.f, '0'), 3) THEN ${quoted(text)} || ' has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)' `
+    + `WHEN rtrim(_c_t.f, '0') <> left(rtrim(_c_t.f, '0'), 3) THEN ${subMillisecondMessage(text)} `
     + `ELSE ${quoted(text)} || ' is not a timestamp: outside the years 0001-9999' END`);
 }
 
@@ -80,35 +79,50 @@ function subMillisecondMessage(text: string): string {
   return `${quoted(text)} || ' has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)'`;
 }
 
+/** The epoch count and its unit (per millisecond) of a typed timestamp, with or without time zone; else undefined. */
+function epochOf(src: string, from: string): [string, number] | undefined {
+  switch (from) {
+    case 'TIMESTAMP_NS': return [`epoch_ns(${src})`, NS_PER_MS];
+    case 'TIMESTAMP_MS': case 'TIMESTAMP_S': case 'TIMESTAMP': case 'TIMESTAMP WITH TIME ZONE': return [`epoch_us(${src})`, 1000];
+    default: return undefined;
+  }
+}
+
 export function timestampCast(formats: string[] | undefined, round: RoundingMode | undefined, src: string, from: string): CastPlan {
   if (formats) {
-    const fmts = `[${formats.map(str).join(', ')}]`;
     // With %z or %Z strptime gives a TIMESTAMPTZ, whose epoch is the instant; without, the wall time read as UTC.
+    const fmts = `[${formats.map(str).join(', ')}]`;
     return {
-      value: () => fromEpoch(`epoch_us(TRY_STRPTIME(${src}, ${fmts}))`, 1000, round),
+      draft: `TRY_STRPTIME(${src}, ${fmts})`,
+      value: (d) => within(fromEpoch(`epoch_us(${d})`, 1000, round)),
       message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${subMillisecondMessage(text)} END`,
     };
   }
   if (isText(from)) {
-    const slow = bind(`regexp_extract(${src}, ${str(TS_RE)}, ${TS_GROUPS})`, '_c_t', isoValue('_c_t', round));
+    const full = bind(`regexp_extract(${src}, ${str(TS_RE)}, ${TS_GROUPS})`, '_c_t', isoValue('_c_t', round));
+    // The draft: DuckDB's reading of the instant. Text longer than 19 characters may carry an offset, which only the
+    // cast to TIMESTAMPTZ applies (in the session's zone, UTC, when there is none); epoch_us keeps it plain arithmetic.
+    const common = (d: string) => `CASE WHEN ${matches(src, ISO_COMMON)} THEN ${within(fromEpoch(`epoch_us(${d})`, 1000, round))} END`;
     return {
-      draft: `TRY_CAST(${src} AS TIMESTAMP)`,
-      value: (d) => `CASE WHEN length(${src}) = 19 AND CAST(${d} AS VARCHAR) = ${src} THEN CAST(${d} AS TIMESTAMP_MS) ELSE ${slow} END`,
+      draft: `CASE WHEN length(${src}) > 19 THEN make_timestamp(epoch_us(TRY_CAST(${src} AS TIMESTAMPTZ))) ELSE TRY_CAST(${src} AS TIMESTAMP) END`,
+      value: (d) => `CASE WHEN length(${src}) = 19 AND CAST(${d} AS VARCHAR) = ${src} THEN CAST(${d} AS TIMESTAMP_MS) `
+        + `ELSE coalesce(${common(d)}, ${full}) END`,
       message: isoMessage,
     };
   }
   const epoch = epochOf(src, from);
-  if (epoch) return { value: () => fromEpoch(epoch[0], epoch[1], round), message: subMillisecondMessage };
+  if (epoch) return { value: () => within(fromEpoch(epoch[0], epoch[1], round)), message: subMillisecondMessage };
   if (from === 'DATE') return { value: () => `CAST(${src} AS TIMESTAMP_MS)`, message: isoMessage };
   return { value: () => 'CAST(NULL AS TIMESTAMP_MS)', message: (text) => `${quoted(text)} || ${str(` is not a timestamp (a ${from.toLowerCase()} value)`)}` };
 }
 
 export function dateCast(formats: string[] | undefined, src: string, from: string): CastPlan {
-  const midnight = (ts: string) => bind(ts, '_c_ts', `CASE WHEN CAST(_c_ts AS DATE) = _c_ts THEN CAST(_c_ts AS DATE) END`);
+  const midnight = (ts: string) => `CASE WHEN CAST(${ts} AS DATE) = ${ts} THEN CAST(${ts} AS DATE) END`;
   if (formats) {
     const fmts = `[${formats.map(str).join(', ')}]`;
     return {
-      value: () => midnight(`TRY_STRPTIME(${src}, ${fmts})`),
+      draft: `TRY_STRPTIME(${src}, ${fmts})`,
+      value: (d) => midnight(d),
       message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
     };
   }
@@ -117,7 +131,7 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     + `WHEN ${matches(text, DATE_RE)} THEN ': no such day in the years 0001-9999' `
     + `ELSE ': expected YYYY-MM-DD' END`;
   if (isText(from)) {
-    const slow = bind(`TRY_CAST(regexp_extract(${src}, ${str(`^${DATE_RE}$`)}, 1) AS DATE)`, '_c_dt', `CASE WHEN ${within('_c_dt')} THEN _c_dt END`);
+    const slow = bind(`TRY_CAST(regexp_extract(${src}, ${str(`^${DATE_RE}$`)}, 1) AS DATE)`, '_c_dt', `CASE WHEN _c_dt BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN _c_dt END`);
     // Canonical text of 10 characters: years 0001-9999 (DuckDB also reads and prints 10000-01-01 and "infinity").
     return { draft: `TRY_CAST(${src} AS DATE)`, value: (d) => `CASE WHEN length(${src}) = 10 AND CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${slow} END`, message };
   }

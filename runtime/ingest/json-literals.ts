@@ -1,0 +1,86 @@
+// JSON values as the text they were written with. DuckDB's JSON functions parse numbers to doubles and print them
+// back: 1.10 comes back as "1.1", 1e2 as "100.0", 12345678901234567.89 as "12345678901234568.0", 1e-400 as "0.0",
+// -0 as "0". That reading is exact where the contract allows it: any integer of up to 64 bits, and any number of at
+// most 15 significant digits (DBL_DIG: two such decimals never share a double, and DuckDB prints the shortest text),
+// and it is the right verdict for int columns (a fraction or an exponent is refused either way). It is not exact
+// for a string column (the literal is the value), a float column (a double rounded again to a float), or a
+// decimal or double column given more digits or an exponent beyond ±99. Only records that need it are read from
+// their literals, by rewriting their text before parsing so that every scalar becomes a tagged JSON string: a string
+// "x" becomes "x~", a number 1.10 becomes "~1.10" (a string always ends with the tag, a number never does; keys are
+// strings too, so field "a" is looked up as "a~"). The rewrite is one RE2 pass matching whole string tokens first,
+// so digits inside strings are never touched; valid JSON stays valid and invalid JSON invalid. It costs ~4 µs a
+// record, which is why it is not done for every record; quarantined records always get it, for their messages.
+import type { PlannedColumn } from '../../core/plan/compile.ts';
+import { sourceFields } from '../../core/plan/validation.ts';
+import { str } from '../../core/sql/quote.ts';
+
+const JSON_SCALARS = String.raw`"((?:[^"\\]|\\.)*)"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|-?Infinity|NaN)`;
+const TAG = '~';
+/** A number token of 16 characters or more, or an exponent of 3 digits: maybe beyond what a double carries exactly. */
+const LONG_NUMBER = '[0-9.eE+-]{16}|[eE][+-]?[0-9]{3}';
+const NUMBER_TYPES = `('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')`;
+
+/** SQL: record text `j` with every scalar tagged. */
+function tagScalars(j: string): string {
+  return `regexp_replace(${j}, ${str(JSON_SCALARS)}, ${str(`"\\1${TAG}\\2"`)}, 'g')`;
+}
+
+const isTaggedString = (v: string) => `ends_with(${v}, ${str(TAG)})`;
+
+/** SQL: the text of a tagged scalar: a string's value, or a number's literal. */
+function untag(v: string): string {
+  return `CASE WHEN ${isTaggedString(v)} THEN left(${v}, length(${v}) - 1) ELSE substr(${v}, 2) END`;
+}
+
+/** JSONPath of a top-level key, plain or tagged. */
+function path(key: string, tagged: boolean): string {
+  return str(`$."${`${key}${tagged ? TAG : ''}`.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+}
+
+export interface JsonFields {
+  /** SELECT over `reader` (a relation with one column __j, the record's text): __j, __t, __v, __vt, __lit, __tv, __tvt. */
+  relation: (reader: string) => string;
+  /** SQL for field `f`'s text over that relation (NULL when absent or JSON null; `nulls` apply to strings). */
+  fieldRef: (f: string) => string;
+  /** A struct of every field's literal text (keys from `key`; NULL for records that are not JSON), for quarantined records. */
+  literals: (key: (i: number) => string) => string;
+}
+
+/**
+ * The declared fields of JSON records. __t says what a record is (object, array, string, number, boolean, null;
+ * NULL when it is not JSON); __v/__vt hold the fields' values and JSON types as DuckDB reads them, __tv/__tvt the
+ * same from the literals, for the records (__lit) that need them.
+ */
+export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly string[]): JsonFields {
+  const fields = sourceFields(columns);
+  const plain = `[${fields.map((f) => path(f, false)).join(', ')}]`;
+  const tagged = `[${fields.map((f) => path(f, true)).join(', ')}]`;
+  const typesOf = (f: string) => new Set(columns.filter((c) => c.from === f).map((c) => c.type.name));
+  // A string, float or boolean column given a number needs its literal ("-0" is not "0" for a boolean); a decimal
+  // or double column any long number.
+  const literalFields = fields.flatMap((f, i) => (['string', 'float', 'boolean'].some((t) => typesOf(f).has(t as never)) ? [i + 1] : []));
+  const longNumbers = fields.some((f) => ['decimal', 'double', 'float'].some((t) => typesOf(f).has(t as never)));
+  const lit = [
+    ...literalFields.map((i) => `__vt[${i}] IN ${NUMBER_TYPES}`),
+    ...(longNumbers ? [`regexp_matches(__j, ${str(LONG_NUMBER)})`] : []),
+  ];
+  const kind = `CASE WHEN __jt IN ${NUMBER_TYPES} THEN 'number' WHEN __jt = 'VARCHAR' THEN 'string' ELSE lower(__jt) END`;
+  const relation = (reader: string) => `SELECT __j, __t, __v, __vt, __lit, `
+    + `CASE WHEN __lit THEN json_extract_string(__x, ${tagged}) END AS __tv, CASE WHEN __lit THEN json_type(__x, ${tagged}) END AS __tvt `
+    + `FROM (SELECT *, CASE WHEN __lit THEN ${tagScalars('__j')} END AS __x `
+    + `FROM (SELECT *, __t = 'object' AND (${lit.length ? lit.join(' OR ') : 'false'}) AS __lit `
+    + `FROM (SELECT __j, ${kind} AS __t, CASE WHEN __jt = 'OBJECT' THEN json_extract_string(__j, ${plain}) END AS __v, `
+    + `CASE WHEN __jt = 'OBJECT' THEN json_type(__j, ${plain}) END AS __vt FROM (SELECT __j, TRY(json_type(__j)) AS __jt FROM (${reader})))))`;
+  const isNull = (v: string) => (nulls.length ? ` AND ${v} IN (${nulls.map(str).join(', ')})` : ' AND false');
+  const plainRef = (i: number) => `CASE WHEN __vt[${i}] = 'VARCHAR'${isNull(`__v[${i}]`)} THEN NULL ELSE __v[${i}] END`;
+  const taggedRef = (v: string, t: string) => `CASE WHEN ${t} <> 'VARCHAR' THEN ${v} WHEN ${isTaggedString(v)}${isNull(untag(v))} THEN NULL ELSE ${untag(v)} END`;
+  return {
+    relation,
+    fieldRef: (f) => {
+      const i = fields.indexOf(f) + 1;
+      return `CASE WHEN __lit THEN ${taggedRef(`__tv[${i}]`, `__tvt[${i}]`)} ELSE ${plainRef(i)} END`;
+    },
+    literals: (key) => `list_transform([${tagScalars('__j')}], _c_j -> {${fields.map((f, i) =>
+      `${str(key(i))}: ${taggedRef(`TRY(json_extract_string(_c_j, ${path(f, true)}))`, `TRY(json_type(_c_j, ${path(f, true)}))`)}`).join(', ')}})[1]`,
+  };
+}
