@@ -51,6 +51,7 @@ const REGRESSIONS: Record<Format, Case[]> = {
     { col: 'i', src: { kind: 'typed', key: 'f64', value: 3.5 } }, { col: 'n', src: { kind: 'typed', key: 'f64', value: 0.1 } },
     { col: 'n', src: { kind: 'typed', key: 'f32', value: 2163341.75 } }, { col: 'n', src: { kind: 'typed', key: 'f32', value: 2740325.25 } }, { col: 'ts', src: { kind: 'typed', key: 'ts', value: 75833718849361323n } },
     { col: 'd', src: { kind: 'typed', key: 'f64', value: -0 } }, { col: 'd', src: { kind: 'typed', key: 'f64', value: 0 } },
+    { col: 's', src: { kind: 'typed', key: 'f64', value: 0 } }, { col: 's', src: { kind: 'typed', key: 'f64', value: -0 } },
   ],
 };
 
@@ -132,7 +133,9 @@ async function writeBatch(lake: TestLake, format: Format, name: string, firstId:
       byField.set(field, list);
     });
     for (const [field, values] of byField) await db.run(`INSERT INTO t (id, "${field}") VALUES ${values.join(', ')}`);
-    await db.run(`COPY (SELECT * FROM t ORDER BY id) TO ${pathLit(path)} (FORMAT parquet)`);
+    // Plain encoding: DuckDB's Parquet dictionary takes -0.0 and 0.0 for one value (the first one written wins), so
+    // a dictionary-encoded input would not hold the -0 the case says it does (found with seed 584259096).
+    await db.run(`COPY (SELECT * FROM t ORDER BY id) TO ${pathLit(path)} (FORMAT parquet, DICTIONARY_SIZE_LIMIT 1)`);
   } finally {
     db.close();
   }
