@@ -9,6 +9,8 @@ export const ERRORS = {
   UnknownDataset: 'Strata.UnknownDataset',
   InvalidInput: 'Strata.InvalidInput',
   CommitConflict: 'Strata.CommitConflict',
+  /** The disk (or file system) holding the lake is full: the message names the path and the way out. */
+  StorageFull: 'Strata.StorageFull',
   Internal: 'Strata.Internal',
 } as const;
 
@@ -17,6 +19,7 @@ export type ErrorName = (typeof ERRORS)[keyof typeof ERRORS];
 /** Errors that retrying cannot fix. */
 export const FINAL_ERRORS: readonly string[] = [
   ERRORS.RejectedFile, ERRORS.QualityHalt, ERRORS.SchemaMismatch, ERRORS.UnreadableFile, ERRORS.UnknownDataset, ERRORS.InvalidInput,
+  ERRORS.StorageFull,
 ];
 
 export class StrataError extends Error {

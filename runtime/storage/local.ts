@@ -1,12 +1,15 @@
-// Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock file.
+// Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock
+// (runtime/storage/lock.ts) whose fencing refuses the write of a holder that was taken over.
 import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { contentIdOf, newContentHash } from './content-id.ts';
+import { whenFull } from './full.ts';
+import { LockLost, withLock } from './lock.ts';
 import { assertKey, StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
 
-const LOCK_STALE_MS = 30_000;
+export { withLock } from './lock.ts';
 
 export class LocalStorage implements Storage {
   readonly kind = 'local' as const;
@@ -122,29 +125,43 @@ export class LocalStorage implements Storage {
     await atomicWrite(this.path(key), text);
   }
 
+  /**
+   * Compare-and-swap under the object's lock. The write is fenced: if this process was stopped long enough for
+   * another to take the lock over (and perhaps commit), it is refused, and the swap reports a conflict.
+   */
   async putIfMatch(key: string, text: string, expected: string | undefined): Promise<CasResult> {
     const p = this.path(key);
-    await mkdir(dirname(p), { recursive: true });
-    return withLock(`${p}.lock`, async () => {
-      const current = await readFile(p).then((b) => textEtag(b), (e) => { if (isMissing(e)) return undefined; throw e; });
-      if (current !== expected) return { ok: false, currentEtag: current };
-      await atomicWrite(p, text);
-      return { ok: true, etag: textEtag(Buffer.from(text)) };
-    });
+    await mkdir(dirname(p), { recursive: true }).catch((e) => { throw whenFull(e, p); });
+    const current = () => readFile(p).then((b) => textEtag(b), (e) => { if (isMissing(e)) return undefined; throw e; });
+    try {
+      return await withLock(`${p}.lock`, async (lock) => {
+        const now = await current();
+        if (now !== expected) return { ok: false, currentEtag: now };
+        await lock.write(p, text, 'cas.rename');
+        return { ok: true, etag: textEtag(Buffer.from(text)) };
+      });
+    } catch (e) {
+      if (e instanceof LockLost) return { ok: false, currentEtag: await current() };
+      throw e;
+    }
   }
 
   async copy(from: string, to: string): Promise<void> {
     const dst = this.path(to);
     const src = this.path(from);
     // Data files are immutable, so a hard link shares the bytes safely and costs one system call.
-    await mkdir(dirname(dst), { recursive: true });
     try {
-      await link(src, dst);
+      await mkdir(dirname(dst), { recursive: true });
+      try {
+        await link(src, dst);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') { await rm(dst, { force: true }); await link(src, dst); return; }
+        if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK') { await copyFile(src, dst); return; }
+        throw e;
+      }
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') { await rm(dst, { force: true }); await link(src, dst); return; }
-      if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK') { await copyFile(src, dst); return; }
-      throw e;
+      throw whenFull(e, dst);
     }
   }
 
@@ -163,12 +180,17 @@ export class LocalStorage implements Storage {
 
   async putFile(key: string, localPath: string): Promise<ObjectInfo> {
     const dst = this.path(key);
-    await mkdir(dirname(dst), { recursive: true });
     const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    await copyFile(localPath, tmp);
-    const s = await stat(localPath);
-    await utimes(tmp, s.atime, s.mtime);
-    await rename(tmp, dst);
+    try {
+      await mkdir(dirname(dst), { recursive: true });
+      await copyFile(localPath, tmp);
+      const s = await stat(localPath);
+      await utimes(tmp, s.atime, s.mtime);
+      await rename(tmp, dst);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw whenFull(e, dst);
+    }
     return (await this.head(key))!;
   }
 
@@ -194,15 +216,15 @@ export class LocalStorage implements Storage {
 
   async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }> {
     const dir = this.path(prefix);
-    await mkdir(dir, { recursive: true });
-    const result = await fn(dir);
+    // DuckDB writes into the folder: a full disk comes back as its IO Error, named here with the folder.
+    const result = await mkdir(dir, { recursive: true }).then(() => fn(dir)).catch((e) => { throw whenFull(e, dir); });
     return { result, written: await this.list(prefix.endsWith('/') ? prefix : `${prefix}/`) };
   }
 }
 
 /** Copy a file into a temporary file in `dir` (keeping its mtime), hashing it in the same read. */
 async function copyHashed(localPath: string, dir: string): Promise<{ tmp: string; contentId: string }> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((e) => { throw whenFull(e, dir); });
   const tmp = `${dir}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const h = newContentHash();
   const src = await open(localPath, 'r');
@@ -219,7 +241,7 @@ async function copyHashed(localPath: string, dir: string): Promise<{ tmp: string
   } catch (e) {
     await out.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw whenFull(e, dir);
   } finally {
     await src.close();
   }
@@ -238,10 +260,15 @@ export function textEtag(b: Buffer | string): string {
 }
 
 export async function atomicWrite(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw whenFull(e, path);
+  }
 }
 
 function isMissing(e: unknown): boolean {
@@ -256,24 +283,3 @@ async function pruneEmpty(dir: string, root: string): Promise<void> {
   }
 }
 
-/** Exclusive lock on a file, across processes. A lock older than LOCK_STALE_MS is taken over (its owner died). */
-export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-  const started = Date.now();
-  let wait = 5;
-  for (;;) {
-    try {
-      const h = await open(lockPath, 'wx');
-      await h.writeFile(`${process.pid}\n`);
-      await h.close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) { await unlink(lockPath).catch(() => undefined); continue; }
-      if (Date.now() - started > timeoutMs) throw new StorageError(`timed out waiting for lock ${lockPath}`);
-      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
-      wait = Math.min(wait * 2, 200);
-    }
-  }
-  try { return await fn(); } finally { await unlink(lockPath).catch(() => undefined); }
-}
