@@ -18,7 +18,9 @@ import { ident, str } from '../../core/sql/quote.ts';
 import { readColumns } from '../../core/plan/glue-table.ts';
 import { createView, duckTypeOfGlue } from '../engine/views.ts';
 import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
-import { atomicWrite, withLock } from '../storage/local.ts';
+import { isFull, whenFull } from '../storage/full.ts';
+import { LockLost, withLock, type HeldLock } from '../storage/lock.ts';
+import { fault } from '../util/fault.ts';
 import { historyCounts, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
 
@@ -50,18 +52,33 @@ export class LocalCatalog implements Catalog {
   }
 
   /**
-   * Copy, change, swap. Serialised across processes by a lock file next to the catalog. `fn` is told whether the copy
-   * starts empty: catalog.duckdb is derived from the entries, so a file DuckDB cannot open (a damaged one) is not
-   * repaired but rebuilt from them, and the damaged file is kept beside it as catalog.duckdb.damaged.
+   * Copy, change, swap. Serialised across processes by a lock next to the catalog; the copy is made inside the lock
+   * so that a holder taken over while it worked (stopped, too slow) cannot swap its older copy in (runtime/storage/lock.ts).
+   * `fn` is told whether the copy starts empty: catalog.duckdb is derived from the entries, so a file DuckDB cannot
+   * open (a damaged one) is not repaired but rebuilt from them, and the damaged file is kept beside it as
+   * catalog.duckdb.damaged.
    */
-  private async write<T>(fn: (db: Duck, fresh: boolean) => Promise<T>, afterSwap?: (result: T) => Promise<void>): Promise<T> {
+  private async write<T>(fn: (db: Duck, fresh: boolean) => Promise<T>, afterSwap?: (result: T, lock: HeldLock) => Promise<void>): Promise<T> {
     await mkdir(this.lakeDir, { recursive: true });
-    return withLock(`${this.file}.lock`, async () => {
-      const tmp = `${this.file}.next-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(fn, afterSwap);
+      } catch (e) {
+        // Copy, change and swap again from the newer catalog the process that took the lock over left.
+        if (!(e instanceof LockLost) || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private async writeOnce<T>(fn: (db: Duck, fresh: boolean) => Promise<T>, afterSwap?: (result: T, lock: HeldLock) => Promise<void>): Promise<T> {
+    return withLock(`${this.file}.lock`, async (lock) => {
+      const tmp = lock.temp(CATALOG_FILE);
       const discard = async () => { await rm(tmp, { force: true }); await rm(`${tmp}.wal`, { force: true }); };
-      const exists = await stat(this.file).then(() => true, () => false);
       const attempt = async (fresh: boolean): Promise<T> => {
-        if (!fresh) await copyFile(this.file, tmp);
+        if (!fresh) {
+          await copyFile(this.file, tmp);
+          fault('catalog.copied');
+        }
         const db = await Duck.open({ path: tmp, memoryLimit: '256MB', threads: 1 });
         try {
           await db.run(`SET file_search_path = ${pathLit(this.lakeDir)}`);
@@ -73,6 +90,7 @@ export class LocalCatalog implements Catalog {
         }
       };
       try {
+        const exists = await stat(this.file).then(() => true, () => false);
         let damaged = false;
         const result = await attempt(!exists).catch(async (e) => {
           if (!exists || !isCatalogDamage(e)) throw e;
@@ -81,12 +99,12 @@ export class LocalCatalog implements Catalog {
           return attempt(true);
         });
         if (damaged) await rename(this.file, `${this.file}.damaged`); // derived, but kept: when in doubt, keep
-        await rename(tmp, this.file);
-        if (afterSwap) await afterSwap(result); // still under the lock: markers never run ahead of the catalog
+        await lock.move(tmp, this.file, 'catalog.rename');
+        if (afterSwap) await afterSwap(result, lock); // still under the lock: markers never run ahead of the catalog
         return result;
       } catch (e) {
         await discard();
-        throw e;
+        throw whenFull(e, this.file);
       }
     });
   }
@@ -96,8 +114,8 @@ export class LocalCatalog implements Catalog {
     return join(this.lakeDir, '_strata', 'catalog', 'tables', `${layer}.${name}.json`);
   }
 
-  /** One writer at a time per entry (a lock file beside it): the version check and the write are one step. */
-  private async lockEntry<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  /** One writer at a time per entry (a lock beside it): the version check and the (fenced) write are one step. */
+  private async lockEntry<T>(path: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     await mkdir(join(path, '..'), { recursive: true });
     return withLock(`${path}.lock`, fn);
   }
@@ -122,13 +140,13 @@ export class LocalCatalog implements Catalog {
   async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
     const stamp = `v${m.version}:${table.glue.Parameters['strata.schema_hash'] ?? ''}`;
     const path = this.entryPath(table.layer, table.name);
-    return this.lockEntry(path, async () => {
+    return this.lockEntry(path, async (lock) => {
       // A damaged entry is replaced: entries are derived from manifests, and this registration writes it whole.
       const prev = await this.readEntry(path).catch((e) => { if (isStrataError(e)) return undefined; throw e; });
       const held = prev?.table?.version;
       // A newer version is registered already (concurrent runs register in any order), or this one is.
       if (prev?.stamp === stamp || (held !== undefined && held > m.version)) return { created: 0, updated: 0, deleted: 0 };
-      await atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m) } satisfies CatalogEntry));
+      await lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m) } satisfies CatalogEntry));
       const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
       let created = 0, updated = 0;
       for (const p of Object.values(m.partitions)) {
@@ -140,11 +158,32 @@ export class LocalCatalog implements Catalog {
     });
   }
 
+  /**
+   * The manifest version and partition locations a table's entry shows (gc keeps them, strata doctor compares them
+   * with the manifest); Strata.UnreadableFile when the entry is damaged.
+   */
+  async shown(layer: CatalogTable['layer'], name: string): Promise<{ version: number; locations: string[]; file: string } | undefined> {
+    const file = this.entryPath(layer, name);
+    const e = await this.readEntry(file);
+    return e?.table ? { version: e.table.version, locations: Object.values(e.table.partitions).map((p) => p.location), file } : undefined;
+  }
+
+  /** The entry file of a table (strata doctor names it, and moves a damaged one aside). */
+  entryFile(layer: CatalogTable['layer'], name: string): string {
+    return this.entryPath(layer, name);
+  }
+
+  /** What catalog.duckdb does not show yet ("silver.orders", "view:strata.runs"); everything when it is missing. */
+  async pending(): Promise<string[]> {
+    const have = (await this.heldStamps()) ?? {};
+    return (await this.wanted()).filter((s) => have[s.key] !== s.stamp).map((s) => s.key);
+  }
+
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
     const stamp = `files:${createHash('sha256').update(JSON.stringify([table.glue, files])).digest('hex').slice(0, 32)}`;
     const path = this.entryPath(table.layer, table.name);
     if ((await this.readEntry(path).catch((e) => { if (isStrataError(e)) return undefined; throw e; }))?.stamp === stamp) return;
-    await this.lockEntry(path, () => atomicWrite(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
+    await this.lockEntry(path, (lock) => lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
   }
 
   /** Which entry stamps catalog.duckdb holds; written after each swap, under the catalog lock. */
@@ -204,22 +243,25 @@ export class LocalCatalog implements Catalog {
    * when nothing did. Readers call this before they attach; a reader attached to an older file keeps its snapshot.
    */
   async materialize(): Promise<void> {
-    // What catalog.duckdb holds: nothing when there is no file yet (or it was deleted).
-    const held = (): Promise<Record<string, string> | undefined> => stat(this.file).then(
-      () => readFile(this.materializedFile, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({})),
-      () => undefined);
     const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
-    const have = await held();
+    const have = await this.heldStamps();
     if (have && !stale(await this.wanted(), have).length) return;
     let state: Record<string, string> = {};
     await this.write(async (db, fresh) => {
       // Again under the lock: another materialisation may have just applied some of it.
       const shown = await this.wanted();
-      const have = fresh ? {} : (await held()) ?? {};
+      const have = fresh ? {} : (await this.heldStamps()) ?? {};
       const failed = await applyEach(db, stale(shown, have));
       // A table that could not be shown is tried again at the next read (its cause may have been mended).
       state = { ...have, ...Object.fromEntries(shown.map((s) => [s.key, failed.has(s.key) ? `unreadable:${s.stamp}` : s.stamp])) };
-    }, () => atomicWrite(this.materializedFile, JSON.stringify(state)));
+    }, (_, lock) => lock.write(this.materializedFile, JSON.stringify(state)));
+  }
+
+  /** The stamps catalog.duckdb holds; undefined when there is no file yet (or it was deleted). */
+  private async heldStamps(): Promise<Record<string, string> | undefined> {
+    return stat(this.file).then(
+      () => readFile(this.materializedFile, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({})),
+      () => undefined);
   }
 
   /**
@@ -231,9 +273,21 @@ export class LocalCatalog implements Catalog {
     await this.materialize();
   }
 
-  /** Attach the current catalog read-only to a reader's DuckDB as `lake` (made the default), materialising it first. */
+  /**
+   * Attach the current catalog read-only to a reader's DuckDB as `lake` (made the default), materialising it first.
+   * Reads need no free space: when the disk is too full to bring catalog.duckdb up to date, the reader gets the same
+   * catalog built in its own memory from the entries.
+   */
   async attachTo(db: Duck, opts: { use?: boolean } = {}): Promise<void> {
-    await this.materialize();
+    try {
+      await this.materialize();
+    } catch (e) {
+      if (!isFull(e)) throw e;
+      await db.run(`ATTACH ':memory:' AS lake; USE lake; SET file_search_path = ${pathLit(this.lakeDir)}`);
+      await applyEach(db, await this.wanted());
+      if (opts.use === false) await db.run('USE memory');
+      return;
+    }
     const attach = () => db.run(`ATTACH ${pathLit(this.file)} AS lake (READ_ONLY);${opts.use === false ? '' : ' USE lake;'} SET file_search_path = ${pathLit(this.lakeDir)}`);
     await attach().catch(async (e) => {
       if (!isCatalogDamage(e)) throw e;
