@@ -13,6 +13,7 @@ import { readManifest } from '../runtime/table/store.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { StrataError, ERRORS } from '../core/errors.ts';
+import { fault } from '../runtime/util/fault.ts';
 import { newRunId } from './ingest-local.ts';
 import type { LocalLake } from './lake.ts';
 
@@ -35,9 +36,10 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     await refuseDamagedTarget(lake, dataset.prefixes.silver, shape, toRun);
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
+    fault('rollback.committed');
     const refreshed: GoldOutput[] = [];
     for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
-      refreshed.push(await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString(), partitions: [] }, { full: true }));
+      refreshed.push(await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString() }, { full: true }));
     }
     await lake.catalog.materialize(); // catalog.duckdb current for tools that open it directly
     return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
@@ -78,12 +80,13 @@ export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: nu
   const collect = async (table: string, run: () => Promise<GcResult>) => {
     tables.push(await run().catch((e: Error): GcReport => ({ table, expiredVersions: 0, orphanFolders: 0, bytes: 0, error: { name: e.name, message: e.message } })));
   };
+  const gcOpts = (layer: 'silver' | 'gold', name: string) => ({ now, dryRun: opts.dryRun === true, catalogLocations: async () => (await lake.catalog.shown(layer, name))?.locations ?? [] });
   for (const d of lake.plans) {
-    await collect(`silver.${d.dataset}`, () => gcTable(lake.storage, d.prefixes.silver, d, `silver.${d.dataset}`, opts.retentionDays ?? d.retentionDays, now, opts.dryRun));
+    await collect(`silver.${d.dataset}`, () => gcTable(lake.storage, d.prefixes.silver, d, `silver.${d.dataset}`, opts.retentionDays ?? d.retentionDays, gcOpts('silver', d.dataset)));
   }
   for (const g of lake.gold) {
     const days = opts.retentionDays ?? lake.plans.find((p) => p.dataset === g.owner)?.retentionDays ?? 7;
-    await collect(`gold.${g.table}`, () => gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, now, opts.dryRun));
+    await collect(`gold.${g.table}`, () => gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, gcOpts('gold', g.table)));
   }
   return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun) };
 }
@@ -93,11 +96,10 @@ export interface GcReport extends GcResult {
   error?: { name: string; message: string };
 }
 
+/** strata refresh: recompute a gold table (every partition when full; else what it is behind its inputs by). */
 export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput> {
   const g = lake.ctx.gold.get(table);
-  const driver = g.incremental?.driver ?? g.owner;
-  const partitions = full ? [] : Object.keys(JSON.parse((await lake.storage.readText(layout.manifest(layout.silver(driver)))) ?? '{"partitions":{}}').partitions);
-  const out = await refreshGold(lake.ctx, { table, dataset: driver, runId: newRunId(), now: new Date().toISOString(), partitions }, { full: true });
+  const out = await refreshGold(lake.ctx, { table, dataset: g.incremental?.driver ?? g.owner, runId: newRunId(), now: new Date().toISOString() }, { full });
   await lake.catalog.materialize();
   return out;
 }

@@ -25,7 +25,10 @@ export const gc: Command = {
     lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
     const failed = r.tables.filter((t) => t.error);
     for (const t of failed) out.error(`${t.table}: not collected: ${t.error!.name}: ${t.error!.message}`);
+    // A table in doubt is left whole; the others are collected all the same.
+    const kept = r.tables.filter((t) => t.kept);
+    for (const t of kept) lines.push(`${t.table}: kept everything: ${t.kept}`);
     out.result(lines.join('\n'), r);
-    return failed.length ? 1 : 0;
+    return failed.length || kept.length ? 1 : 0;
   },
 };

@@ -19,6 +19,8 @@ export const layout = {
   gold: (table: string) => `gold/${table}/`,
   /** The table's current state: partitions → version locations, committed sources, history. */
   manifest: (tableRoot: string) => `${tableRoot}_strata/manifest.json`,
+  /** A copy of every committed manifest version (<10-digit version>.json): what a lost or damaged manifest is restored from. */
+  manifestHistory: (tableRoot: string) => `${tableRoot}_strata/history/`,
   runs: (dataset: string) => `_strata/runs/${dataset}/`,
   run: (dataset: string, runId: string) => `_strata/runs/${dataset}/${runId}.json`,
   /** Quality metrics of a dataset's silver gate, one JSON-lines file per evaluation (history for dynamic rules). */

@@ -1,35 +1,71 @@
 // Garbage collection: delete replaced partition versions once they are older than the retention window (until
 // then they serve rollbacks and readers that opened an older catalog), version folders a crashed commit left
 // behind, and old staging.
+//
+// Never what something still names: a folder is kept while the manifest (its partitions, its retained versions),
+// a copy in its history, or the catalog names it. And nothing when in doubt: a table whose manifest is missing or
+// damaged, or whose history or catalog entry cannot be read, is left as it is and reported.
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
-import { collectGarbage } from './manifest.ts';
-import { readManifest, type ManifestShape } from './store.ts';
+import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { collectGarbage, type TableManifest } from './manifest.ts';
+import { readManifest, type ManifestShape } from './store.ts';
 
 export interface GcResult {
   table: string;
   expiredVersions: number;
   orphanFolders: number;
   bytes: number;
+  /** Manifest copies beyond the newest HISTORY_KEPT removed from _strata/history/. */
+  historyCopies?: number;
+  /** Why nothing of this table was deleted (it is in doubt), with the way back. */
+  kept?: string;
+}
+
+export interface GcOptions {
+  now?: Date;
+  dryRun?: boolean;
+  /** Locations the catalog shows for this table (they may lag the manifest). Throws when the entry cannot be read. */
+  catalogLocations?: () => Promise<string[]>;
 }
 
 /** Grace period for folders no manifest names: a commit in progress writes them before it swaps the manifest. */
 const ORPHAN_GRACE_MS = 24 * 3600_000;
 
-export async function gcTable(storage: Storage, root: string, shape: ManifestShape, table: string, retentionDays: number, now = new Date(), dryRun = false): Promise<GcResult> {
+/** Manifest copies kept in _strata/history/ (restoring uses the newest; the others show how the table got there). */
+export const HISTORY_KEPT = 20;
+
+export async function gcTable(storage: Storage, root: string, shape: ManifestShape, table: string, retentionDays: number, opts: GcOptions = {}): Promise<GcResult> {
+  const now = opts.now ?? new Date();
+  const none = { table, expiredVersions: 0, orphanFolders: 0, bytes: 0 };
   for (let attempt = 0; attempt < 10; attempt++) {
-    const { manifest, etag } = await readManifest(storage, root, shape);
-    if (etag === undefined) return { table, expiredVersions: 0, orphanFolders: 0, bytes: 0 };
+    let read;
+    try {
+      read = await readManifest(storage, root, shape);
+    } catch (e) {
+      return { ...none, kept: (e as Error).message };
+    }
+    const { manifest, etag } = read;
+    if (etag === undefined) return none;
+    // What else names folders of this table: the manifest's history copies and the catalog.
+    let named: Set<string>;
+    let copies: string[];
+    try {
+      ({ named, copies } = await historyLocations(storage, root));
+      for (const l of (await opts.catalogLocations?.()) ?? []) named.add(l);
+    } catch (e) {
+      return { ...none, kept: `nothing deleted: ${(e as Error).message}` };
+    }
     const { manifest: next, expired, compacted } = collectGarbage(manifest, now, retentionDays);
-    const live = new Set([...Object.values(next.partitions).map((p) => p.location), ...next.retired.map((r) => r.version.location)]);
+    const live = new Set([...Object.values(next.partitions).map((p) => p.location), ...next.retired.map((r) => r.version.location), ...named]);
     const doomed = [...new Set(expired.map((r) => r.version.location))].filter((l) => !live.has(l));
-    // Folders nobody references: v-<run>… folders under the table that neither the manifest nor its retired list name.
+    // Folders nobody references: v-<run>… folders under the table that nothing above names.
     const objects = await storage.list(root);
     const folders = new Map<string, { bytes: number; newest: number }>();
     for (const o of objects) {
       const m = /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key);
-      if (!m || o.key.includes('/_strata/')) continue;
+      if (!m || o.key.startsWith(`${root}_strata/`)) continue;
       const f = folders.get(m[1]!) ?? { bytes: 0, newest: 0 };
       f.bytes += o.size;
       f.newest = Math.max(f.newest, o.lastModified.getTime());
@@ -38,15 +74,39 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
     const orphans = [...folders.entries()].filter(([l, f]) => !known.has(l) && now.getTime() - f.newest > ORPHAN_GRACE_MS).map(([l]) => l);
     const bytes = [...doomed, ...orphans].reduce((a, l) => a + (folders.get(l)?.bytes ?? 0), 0);
-    if (dryRun) return { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes };
+    const oldCopies = copies.slice(0, Math.max(0, copies.length - HISTORY_KEPT));
+    const result = { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes, historyCopies: oldCopies.length };
+    if (opts.dryRun) return result;
     if (expired.length || compacted) {
       const cas = await storage.putIfMatch(layout.manifest(root), JSON.stringify(next), etag);
       if (!cas.ok) continue; // a writer committed meanwhile: look again
     }
+    fault('gc.swapped');
     await mapLimit([...doomed, ...orphans], 16, (l) => storage.deletePrefix(l));
-    return { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes };
+    if (oldCopies.length) await storage.delete(oldCopies);
+    return result;
   }
-  return { table, expiredVersions: 0, orphanFolders: 0, bytes: 0 };
+  return none;
+}
+
+/**
+ * Locations the newest manifest copy names (its partitions: what a restore from it would point at), and the copies'
+ * keys, oldest first. Older copies name versions that were replaced since; those expire with the retention window.
+ */
+async function historyLocations(storage: Storage, root: string): Promise<{ named: Set<string>; copies: string[] }> {
+  const copies = (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => k.endsWith('.json')).sort();
+  const named = new Set<string>();
+  const newest = copies.at(-1);
+  if (newest) {
+    let m: TableManifest;
+    try {
+      m = JSON.parse((await storage.readText(newest)) ?? '') as TableManifest;
+    } catch {
+      throw new Error(`the manifest copy ${storage.uri(newest)} cannot be read (run strata doctor)`);
+    }
+    for (const p of Object.values(m.partitions ?? {})) named.add(p.location);
+  }
+  return { named, copies };
 }
 
 /** Staging folders of runs that ended (or died) more than a day ago. */

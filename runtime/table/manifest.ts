@@ -64,6 +64,12 @@ export interface TableManifest {
   /** Replaced versions, kept for rollback until garbage collection. */
   retired: Retired[];
   updatedAt: string;
+  /**
+   * Gold: the version of every table its SQL reads ("silver.orders", "gold.daily_revenue") that the current
+   * partitions reflect. Behind its inputs' manifests, the next refresh catches up (runtime/gold/refresh.ts). Absent
+   * (a gold rollback, a table from an older strata): unknown, the next refresh is full.
+   */
+  derivedFrom?: Record<string, number>;
 }
 
 export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
@@ -82,6 +88,8 @@ export interface Commit {
   schemaHash?: string;
   /** The schema the commit's files were written with. */
   schema?: AppliedSchema;
+  /** Gold: the input versions the new partitions were computed from (see TableManifest.derivedFrom). */
+  derivedFrom?: Record<string, number>;
 }
 
 /** The manifest after a commit, and the changes it made. */
@@ -100,9 +108,13 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
     changes.push({ path, ...(prev ? { from: prev.location } : {}), ...(next ? { to: next.location, rows: next.rows } : {}) });
   }
   const version = m.version + 1;
+  // A rollback points partitions at older versions: what they were derived from is no longer known as one version.
+  const { derivedFrom: was, ...rest } = m;
+  const derivedFrom = c.kind === 'rollback' ? undefined : c.derivedFrom ?? was;
   return {
     manifest: {
-      ...m,
+      ...rest,
+      ...(derivedFrom ? { derivedFrom } : {}),
       version,
       schemaHash: c.schemaHash ?? m.schemaHash,
       ...schemaAfter(m, c),

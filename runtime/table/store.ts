@@ -4,8 +4,14 @@
 // swaps the manifest with compare-and-swap. If another writer swapped first, the partitions it changed are rebuilt
 // on top of its versions and the swap is tried again; partitions it did not touch are reused as built. So two
 // runs touching the same partition both land, and readers see a partition's old version or its new one.
+//
+// A table's first commit creates an empty manifest (version 0) before it writes anything, and every commit leaves a
+// copy of the manifest it wrote in _strata/history/. So a table without a manifest holds no data, and one whose
+// manifest was deleted or damaged is an error that names the way back, never an empty table that a commit would
+// silently start again (runtime/table/recover.ts restores it).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { mapLimit } from '../util/limit.ts';
+import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
@@ -21,26 +27,61 @@ export interface ReadManifest {
   etag: string | undefined;
 }
 
-export async function readManifest(storage: Storage, root: string, shape: ManifestShape): Promise<ReadManifest> {
-  const current = await storage.readVersioned(layout.manifest(root));
-  if (current === undefined) {
-    const s = 'table' in shape ? shape : { table: shape.dataset, layer: 'silver' as const, schemaHash: shape.schemaHash, partitionKeys: shape.partitions.map((p) => p.name) };
-    return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
-  }
-  return { manifest: parseManifest(storage, root, current.text), etag: current.etag };
+export function shapeOf(shape: ManifestShape): TableShape {
+  return 'table' in shape ? shape : { table: shape.dataset, layer: 'silver', schemaHash: shape.schemaHash, partitionKeys: shape.partitions.map((p) => p.name) };
 }
 
-/** A manifest's JSON; a damaged one is a Strata.UnreadableFile naming the file and the way back. */
-function parseManifest(storage: Storage, root: string, text: string): TableManifest {
-  try {
-    return JSON.parse(text) as TableManifest;
-  } catch (e) {
-    const table = root.split('/').filter(Boolean).join('.');
-    const back = storage.kind === 's3' ? 'restore its previous version (the lake bucket keeps replaced versions)'
-      : `restore it from a backup; its catalog entry (_strata/catalog/tables/${table}.json) lists the partition versions it pointed at`;
-    throw new StrataError(ERRORS.UnreadableFile, `${storage.uri(layout.manifest(root))} is damaged (${(e as Error).message}): ${table} cannot be read or changed `
-      + `until its manifest is restored; the other tables are not affected. The way back: ${back}`);
+/**
+ * The table's manifest; an empty one (etag undefined) when the table has none and holds nothing.
+ * Throws Strata.UnreadableFile, naming the file and the way back, when the manifest is damaged, or missing while
+ * the table holds data files or manifest history.
+ */
+export async function readManifest(storage: Storage, root: string, shape: ManifestShape): Promise<ReadManifest> {
+  const key = layout.manifest(root);
+  let current = await storage.readVersioned(key);
+  const s = shapeOf(shape);
+  if (current === undefined) {
+    const held = await tableObjects(storage, root);
+    if (!held.length) return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
+    // A first commit may have created it between the two looks.
+    current = await storage.readVersioned(key);
+    if (current === undefined) throw new StrataError(ERRORS.UnreadableFile, await missingMessage(storage, root, s, held.length));
   }
+  return { manifest: parseManifest(storage, root, s, current.text), etag: current.etag };
+}
+
+/** The manifest's text as a manifest; a damaged one is Strata.UnreadableFile naming the file and the way back. */
+export function parseManifest(storage: Storage, root: string, s: TableShape, text: string): TableManifest {
+  try {
+    const m = JSON.parse(text) as TableManifest;
+    if (typeof m?.version !== 'number' || typeof m.partitions !== 'object' || m.partitions === null) throw new Error('not a table manifest');
+    return m;
+  } catch (e) {
+    throw new StrataError(ERRORS.UnreadableFile, `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is damaged `
+      + `(${(e as Error).message}); nothing was changed. The way back: strata doctor --repair restores it from the table's manifest history `
+      + `(${storage.uri(layout.manifestHistory(root))}); only ${s.layer}.${s.table} is affected.`);
+  }
+}
+
+/** Objects that show a table exists: data files outside _strata/, and manifest history. */
+export async function tableObjects(storage: Storage, root: string): Promise<string[]> {
+  const history = layout.manifestHistory(root);
+  return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`) || k.startsWith(history));
+}
+
+async function missingMessage(storage: Storage, root: string, s: TableShape, objects: number): Promise<string> {
+  const newest = (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => k.endsWith('.json')).sort().pop();
+  return `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is missing, but the table holds ${objects} file(s): `
+    + 'nothing was changed (a commit on an empty manifest would hide that data). The way back: '
+    + (newest ? `strata doctor --repair restores it from its history (${storage.uri(newest)})`
+      : (s.layer === 'gold' ? `strata doctor --repair recomputes gold.${s.table} from silver`
+        : `there is no manifest history to restore from: move ${storage.uri(root)} aside and ingest the dataset's bronze objects again`))
+    + `; only ${s.layer}.${s.table} is affected.`;
+}
+
+/** Where the copy of a manifest version is kept. Zero-padded: keys sort by version. */
+export function historyKey(root: string, version: number): string {
+  return `${layout.manifestHistory(root)}${String(version).padStart(10, '0')}.json`;
 }
 
 export interface CommitRequest {
@@ -57,6 +98,8 @@ export interface CommitRequest {
   forgetSources?: (m: TableManifest) => string[];
   /** The schema the new versions are written with (recorded as applied). */
   schema?: AppliedSchema;
+  /** Gold: the input versions the new partitions were computed from. */
+  derivedFrom?: Record<string, number>;
   /** Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one). */
   guard?: (m: TableManifest) => void | Promise<void>;
   /**
@@ -67,6 +110,11 @@ export interface CommitRequest {
   maxAttempts?: number;
   /** The manifest (and its etag) the caller already read: the first attempt builds on it instead of reading again. */
   read?: ReadManifest;
+  /**
+   * false: when another writer swapped first, do not rebuild on top of it; return status 'lost' instead. For
+   * versions computed from other tables (gold), which must be computed again from what the winner saw.
+   */
+  rebase?: boolean;
 }
 
 export interface CommitResult {
@@ -78,13 +126,30 @@ export interface CommitResult {
   changes: Change[];
 }
 
-export async function commitTable(storage: Storage, req: CommitRequest): Promise<CommitResult> {
+/** A commit with rebase: false that another writer beat: nothing of it is visible, its folders are removed. */
+export interface LostCommit {
+  status: 'lost';
+}
+
+export function commitTable(storage: Storage, req: CommitRequest & { rebase: false }): Promise<CommitResult | LostCommit>;
+export function commitTable(storage: Storage, req: CommitRequest): Promise<CommitResult>;
+export async function commitTable(storage: Storage, req: CommitRequest): Promise<CommitResult | LostCommit> {
   const key = layout.manifest(req.root);
   const built = new Map<string, { baseLocation: string | undefined; version: PartitionVersion | null; prefix: string }>();
   const maxAttempts = req.maxAttempts ?? 30;
+  let read = req.read;
+  let round = 0;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // If it changed since the caller read it, the compare-and-swap fails and the next attempt reads it afresh.
-    const { manifest, etag } = attempt === 0 && req.read ? req.read : await readManifest(storage, req.root, req.shape);
+    const { manifest, etag } = read ?? await readManifest(storage, req.root, req.shape);
+    read = undefined;
+    if (etag === undefined) {
+      // The table's first commit: an empty manifest first, so no data of this table ever exists without one.
+      const created = await storage.putIfMatch(key, JSON.stringify(manifest), undefined);
+      if (!created.ok && req.rebase === false) return { status: 'lost' };
+      if (created.ok) read = { manifest, etag: created.etag }; // else build on what the writer that created it committed
+      continue;
+    }
     await req.guard?.(manifest);
     if (req.source && manifest.sources[req.source.id]) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
@@ -96,19 +161,33 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       const prev = built.get(path);
       if (prev && prev.baseLocation === base?.location) return; // still built on the current version
       if (prev) await discard(storage, [prev.prefix]);
-      const prefix = versionFolder(req.root, path, req.runId, attempt);
+      const prefix = versionFolder(req.root, path, req.runId, round);
       built.set(path, { baseLocation: base?.location, version: await req.build(path, base, prefix), prefix });
     });
+    round++;
     const versions = Object.fromEntries(req.paths.map((p) => [p, built.get(p)!.version]));
     const { manifest: next, changes } = applyCommit(manifest, {
       runId: req.runId, at: req.at, kind: req.kind, versions,
       ...(req.source ? { source: req.source } : {}),
       ...(req.forgetSources ? { forgetSources: req.forgetSources(manifest) } : {}),
       ...(req.schema ? { schema: req.schema } : {}),
+      ...(req.derivedFrom ? { derivedFrom: req.derivedFrom } : {}),
       schemaHash: req.shape.schemaHash,
     });
-    const cas = await storage.putIfMatch(key, JSON.stringify(next), etag);
-    if (cas.ok) return { status: 'committed', manifest: next, etag: cas.etag, changes };
+    fault('commit.built');
+    const text = JSON.stringify(next);
+    const cas = await storage.putIfMatch(key, text, etag);
+    if (cas.ok) {
+      fault('commit.swapped');
+      // The copy a lost or damaged manifest is restored from. The commit stands without it (a full disk here must
+      // not turn a committed run into a failed one): the next commit writes its own copy.
+      await storage.writeText(historyKey(req.root, next.version), text).catch(() => undefined);
+      return { status: 'committed', manifest: next, etag: cas.etag, changes };
+    }
+    if (req.rebase === false) {
+      await discard(storage, [...built.values()].map((b) => b.prefix));
+      return { status: 'lost' };
+    }
     // Someone else committed first: back off a little (with jitter) and rebuild what they changed.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
   }

@@ -1,0 +1,56 @@
+// Restoring a table's manifest from its history (_strata/history/<version>.json, one copy per commit, written by
+// runtime/table/store.ts): what strata doctor --repair does for a manifest that was deleted or damaged. Nothing is
+// lost on the way: a damaged manifest is kept aside, and the swap is a compare-and-swap against what is there.
+import { layout } from '../../core/plan/layout.ts';
+import type { Storage } from '../storage/port.ts';
+import type { TableManifest } from './manifest.ts';
+
+export interface RestorableCopy {
+  key: string;
+  manifest: TableManifest;
+  text: string;
+}
+
+/**
+ * The newest manifest copy that can be read and whose partitions' files all exist, or undefined when there is none.
+ * `skipped` lists the newer copies passed over, and why.
+ */
+export async function restorableCopy(storage: Storage, root: string): Promise<{ copy?: RestorableCopy; skipped: string[] }> {
+  const keys = (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => k.endsWith('.json')).sort().reverse();
+  const skipped: string[] = [];
+  for (const key of keys) {
+    const text = (await storage.readText(key)) ?? '';
+    let manifest: TableManifest;
+    try {
+      manifest = JSON.parse(text) as TableManifest;
+      if (typeof manifest.version !== 'number' || typeof manifest.partitions !== 'object') throw new Error('not a table manifest');
+    } catch (e) {
+      skipped.push(`${storage.uri(key)}: cannot be read (${(e as Error).message})`);
+      continue;
+    }
+    const files = Object.values(manifest.partitions).flatMap((p) => p.files);
+    const missing = (await Promise.all(files.map(async (f) => ((await storage.head(f)) ? undefined : f)))).filter(Boolean);
+    if (missing.length) {
+      skipped.push(`${storage.uri(key)}: names ${missing.length} file(s) that no longer exist, e.g. ${missing[0]}`);
+      continue;
+    }
+    return { copy: { key, manifest, text }, skipped };
+  }
+  return { skipped };
+}
+
+/**
+ * Put a copy back as the table's manifest. A manifest that is there (damaged) is first kept aside as
+ * _strata/manifest.damaged-<time>.json. Returns false when the manifest changed meanwhile (someone else repaired it).
+ */
+export async function restoreManifest(storage: Storage, root: string, copy: RestorableCopy, now = new Date()): Promise<{ restored: boolean; keptAside?: string }> {
+  const key = layout.manifest(root);
+  const current = await storage.readVersioned(key);
+  let keptAside: string | undefined;
+  if (current) {
+    keptAside = `${root}_strata/manifest.damaged-${now.toISOString().replace(/[-:.]/g, '')}.json`;
+    await storage.writeText(keptAside, current.text);
+  }
+  const cas = await storage.putIfMatch(key, copy.text, current?.etag);
+  return { restored: cas.ok, ...(keptAside ? { keptAside } : {}) };
+}
