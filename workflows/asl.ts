@@ -52,8 +52,8 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
       ],
       Default: 'SilverQuality',
     },
-    Resync: task('register', 'RecordRun', {
-      Comment: 'Already committed before: only make sure the catalog matches (a crash may have cut the earlier run short).',
+    Resync: task('register', gold.length ? 'Gold' : 'RecordRun', {
+      Comment: 'Already committed before: only make sure the catalog matches and gold has caught up (a crash may have cut the earlier run short).',
       Parameters: pick(['dataset']), ResultPath: '$.register',
     }),
     RejectFile: task('reject', 'Rejected', {
@@ -99,9 +99,9 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
     Gold: gold.length
       ? {
           Type: 'Map',
-          Comment: 'Refresh the gold tables that read this dataset, in dependency order.',
+          Comment: 'Bring the gold tables that read this dataset up to its silver, in dependency order (each catches up from the versions it was derived from).',
           ItemsPath: '$.goldTables',
-          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'now.$': '$.now', 'startedAt.$': '$.startedAt', 'partitions.$': '$.commit.partitions' },
+          ItemSelector: { 'table.$': '$$.Map.Item.Value', 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'now.$': '$.now', 'startedAt.$': '$.startedAt' },
           MaxConcurrency: 1,
           ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'RefreshGold', States: { RefreshGold: { ...task('gold', ''), Next: undefined, Catch: undefined, End: true } } },
           ResultPath: '$.gold',

@@ -36,7 +36,7 @@ export const runStateSchema = {
 } as const;
 
 export const goldSchema = {
-  type: 'object', required: ['table', 'dataset', 'runId', 'now', 'partitions'],
+  type: 'object', required: ['table', 'dataset', 'runId', 'now'],
   properties: { table: dataset, dataset, runId, now: isoTime, startedAt: isoTime, partitions: { type: 'array', items: { type: 'string' } } },
 } as const;
 

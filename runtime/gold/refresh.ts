@@ -2,8 +2,9 @@
 //   write:   the new partition versions go to run-specific folders (gold/<table>/<p>=<v>/v-<runId>/), unseen;
 //   audit:   the table's quality gate runs on exactly those rows;
 //   publish: one compare-and-swap of the gold manifest, then the catalog. A halt publishes nothing.
-// Incremental refresh recomputes only the gold partitions fed by the silver partitions this run changed: their
-// values come from partition metadata, and only the silver partitions feeding them are read.
+// Incremental refresh recomputes only the gold partitions fed by the silver partitions changed since the versions
+// the gold table was derived from: their values come from partition metadata, and only the silver partitions
+// feeding them are read.
 import { join } from 'node:path';
 import { withDuckSession, withUserSqlSession, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -23,6 +24,7 @@ import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
 import { goldShape, readType, vetGoldPlan, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
+import { fault } from '../util/fault.ts';
 import { writeOnAthena } from './refresh-athena.ts';
 import type { AuditTarget, GateOutcome, GoldAudit, GoldInput, GoldOutput, Written } from './types.ts';
 
@@ -33,27 +35,87 @@ export interface RefreshOptions {
   full?: boolean;
 }
 
+/** Publishes that lose the compare-and-swap are computed again from what the winner saw; give up after this many. */
+const MAX_ATTEMPTS = 30;
+
+/**
+ * Refresh one gold table: bring it up to its SQL over the current versions of what it reads, and publish it.
+ *
+ * Which partitions to recompute comes from the gold manifest's `derivedFrom` (the input versions its partitions
+ * reflect) and the driver's history: every silver partition changed since then (and `input.partitions`). So a run
+ * whose silver commit was not followed by its gold refresh (a crash, a killed rollback) is caught up by the next
+ * run of the dataset, SKIPPED runs included. A publish that loses the compare-and-swap to another refresh is not
+ * rebuilt on top of the winner (its rows were computed from older inputs): it starts again from the winner's state,
+ * and finds it `unchanged` when the winner already covered its inputs.
+ */
 export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions = {}): Promise<GoldOutput> {
   const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const out = await refreshOnce(ctx, input, opts, started);
+    if (out !== 'lost') return out;
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new StrataError(ERRORS.CommitConflict, `could not publish gold.${input.table} after ${MAX_ATTEMPTS} attempts: too many concurrent refreshes`);
+    }
+    fault('gold.lost');
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+  }
+}
+
+/** The work of one refresh: every input's version, and which partitions to recompute (none, some, all). */
+export interface Scope {
+  /** Version of each input read ("silver.orders", "gold.daily_revenue"): what the publish records as derivedFrom. */
+  versions: Record<string, number>;
+  /** Inputs with versions the gold table does not reflect yet. */
+  behind: string[];
+  /** Silver partitions of the incremental driver to recompute from; undefined: everything (a full refresh). */
+  paths: Set<string> | undefined;
+}
+
+/** What a refresh of `plan` has to do, given the gold manifest and its inputs' manifests (pure). */
+export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; exists: boolean }, inputs: Map<string, TableManifest>, requested: string[], full: boolean): Scope {
+  const versions = Object.fromEntries([...inputs].map(([k, m]) => [k, m.version]));
+  // No manifest yet, or an empty one: derived from nothing. A gold rollback or an older strata: unknown.
+  const done = !gold.exists || gold.manifest.version === 0 ? {} : gold.manifest.derivedFrom;
+  const behind = Object.keys(versions).filter((k) => (done?.[k] ?? 0) !== versions[k]);
+  const reshaped = gold.manifest.schema !== undefined && gold.manifest.schema.hash !== plan.schemaHash;
+  const inc = plan.refresh === 'incremental' ? plan.incremental : undefined;
+  const key = inc ? `silver.${inc.driver}` : '';
+  // A full refresh unless only the driver moved, forward, with its history of changes intact and no partition removed.
+  if (full || reshaped || !done || !inc || behind.some((k) => k !== key || (done[k] ?? 0) > versions[k]!)) {
+    return { versions, behind: full || reshaped || !done ? Object.keys(versions) : behind, paths: undefined };
+  }
+  const paths = new Set(requested);
+  const from = done[key] ?? 0;
+  for (const h of inputs.get(key)!.history) {
+    if (h.version <= from) continue;
+    if (h.collected || h.changes.some((c) => !c.to)) return { versions, behind, paths: undefined };
+    for (const c of h.changes) paths.add(c.path);
+  }
+  return { versions, behind, paths };
+}
+
+async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions, started: number): Promise<GoldOutput | 'lost'> {
   const audit = opts.audit ?? auditGold;
   const plan = ctx.gold.get(input.table);
   const { storage } = ctx;
   const read = await readManifest(storage, plan.prefix, goldShape(plan));
   const current = read.manifest;
-  // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
-  const reshaped = current.schema !== undefined && current.schema.hash !== plan.schemaHash;
-  const incremental = !opts.full && !reshaped && plan.refresh === 'incremental' && plan.incremental !== undefined && plan.incremental.driver === input.dataset;
-  const mode = incremental ? 'incremental' : 'full';
 
   const silver = new Map<string, TableManifest>();
   for (const ds of plan.reads.silver) silver.set(ds, (await readManifest(storage, layout.silver(ds), ctx.plans.get(ds))).manifest);
   const gold = new Map<string, TableManifest>();
   for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
-  const inc = incremental ? plan.incremental! : undefined;
-  if (inc && !input.partitions.some((p) => silver.get(inc.driver)!.partitions[p])) {
+  const inputs = new Map([...[...silver].map(([k, m]) => [`silver.${k}`, m] as const), ...[...gold].map(([k, m]) => [`gold.${k}`, m] as const)]);
+  const scope = refreshScope(plan, { manifest: current, exists: read.etag !== undefined }, inputs, input.partitions ?? [], opts.full === true);
+  const inc = scope.paths ? plan.incremental! : undefined;
+  const mode = inc ? 'incremental' : 'full';
+  const driverParts = inc ? silver.get(inc.driver)!.partitions : {};
+  const touched = [...(scope.paths ?? [])].filter((p) => driverParts[p]);
+  if (!opts.full && !scope.behind.length && !touched.length) {
     return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
   }
   const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
+  await removePrefix(storage, stagingPrefix); // an earlier attempt's files
   let targets: Set<string | null> | undefined;
   const parts = new Map<string, PartitionVersion[]>();
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
@@ -67,10 +129,10 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
     for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
     if (inc) {
-      const all = Object.values(silver.get(inc.driver)!.partitions);
-      const touched = new Set(input.partitions);
+      const all = Object.values(driverParts);
+      const changed = new Set(touched);
       const valueOf = await goldValues(db, inc, all);
-      targets = new Set(all.filter((p) => touched.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+      targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
       parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     }
     return plan.engine === 'athena' && ctx.athena
@@ -117,11 +179,13 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     const path = partitionPath(names, f.values);
     written.set(path, [...(written.get(path) ?? []), f]);
   }
-  const scope = targets ? [...targets].map((v) => partitionPath(names, names.length ? [v] : [])) : Object.keys(current.partitions);
-  const removed = scope.filter((p) => current.partitions[p] && !written.has(p));
+  const within = targets ? [...targets].map((v) => partitionPath(names, names.length ? [v] : [])) : Object.keys(current.partitions);
+  const removed = within.filter((p) => current.partitions[p] && !written.has(p));
   const paths = [...written.keys(), ...removed].sort();
+  fault('gold.computed');
   const result = await commitTable(storage, {
     root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied, read,
+    derivedFrom: scope.versions, rebase: false,
     build: async (path, _base, prefix) => {
       const files = written.get(path);
       if (!files) return null;
@@ -138,6 +202,8 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
   });
   await removePrefix(storage, stagingPrefix);
   await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
+  if (result.status === 'lost') return 'lost';
+  fault('gold.published');
   await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: result.manifest, etag: result.etag });
   return {
     table: plan.table, mode, status: 'published', partitions: [...written.keys()].sort(), removed, rows: out.rows,

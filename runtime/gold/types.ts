@@ -10,8 +10,11 @@ export interface GoldInput {
   dataset: string;
   runId: string;
   now: string;
-  /** Silver partition paths of `dataset` this run committed. */
-  partitions: string[];
+  /**
+   * Silver partition paths to recompute even if the gold table reflects them already (the bench). A run passes
+   * none: the refresh catches up with every change since the versions the table was derived from.
+   */
+  partitions?: string[];
   /** When the run started (names the audit's metrics file; the execution input's startedAt). */
   startedAt?: string;
 }

@@ -1,0 +1,109 @@
+// Gold converges to its SQL over silver: a publish that loses the compare-and-swap is computed again (never the
+// rows it computed from an older silver), and a gold table left behind its silver (a crash between the silver
+// commit and the refresh, a killed rollback) is caught up by the next run of the dataset, SKIPPED runs included.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { refreshGold } from '../runtime/gold/refresh.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { rollbackTable } from '../runtime/table/rollback.ts';
+import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const GOLD = `gold:
+  - table: daily_revenue
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: incremental
+`;
+
+const lakes: TestLake[] = [];
+afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
+
+async function lake(): Promise<TestLake> {
+  const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: GOLD }) });
+  lakes.push(l);
+  return l;
+}
+
+const order = (id: number, amount: string, day = '12') => `${id},c${id},NEW,${amount},Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
+const csv = (...rows: string[]) => `${ORDERS_HEADER}\n${rows.join('\n')}\n`;
+const manifest = (l: TestLake, root: string): TableManifest => JSON.parse(readFileSync(join(l.dir, root, '_strata/manifest.json'), 'utf8'));
+
+/** Gold as stored (its manifest's files) and gold as its SQL computes it from silver (its manifest's files), by DuckDB alone. */
+async function goldVersusSql(l: TestLake): Promise<{ stored: unknown[]; computed: unknown[] }> {
+  const files = (root: string) => Object.values(manifest(l, root).partitions).flatMap((p) => p.files.map((f) => pathLit(join(l.dir, f))));
+  const db = await Duck.open();
+  try {
+    await db.run(`CREATE VIEW orders AS SELECT * FROM read_parquet([${files('silver/orders/').join(', ')}])`);
+    const computed = await db.all(`SELECT CAST(created_at AS DATE)::VARCHAR AS day, CAST(SUM(amount) AS VARCHAR) AS revenue, COUNT(*) AS orders FROM orders GROUP BY 1 ORDER BY 1`);
+    const stored = await db.all(`SELECT CAST(day AS DATE)::VARCHAR AS day, CAST(revenue AS VARCHAR) AS revenue, orders FROM read_parquet([${files('gold/daily_revenue/').join(', ')}]) ORDER BY 1`);
+    return { stored, computed };
+  } finally {
+    db.close();
+  }
+}
+
+describe('gold converges to its SQL over silver', () => {
+  it('a publish that loses the compare-and-swap is computed again from the newer silver, not re-published from the older one', async () => {
+    const l = await lake();
+    await l.ingest('orders', await l.file('a.csv', csv(order(1, '10.00'))));
+    // b reaches silver, but its run's gold step does not run (as if killed there): gold is behind by b.
+    await l.ingest('orders', await l.file('b.csv', csv(order(2, '20.00'))), { wrap: (step, fn) => (step === 'gold' ? async () => [] : fn) });
+    // Refresh A reads silver with a and b, computes, and waits before its publish (its gate is where it waits)...
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let computed!: () => void;
+    const reached = new Promise<void>((r) => { computed = r; });
+    const a = refreshGold(l.ctx, { table: 'daily_revenue', dataset: 'orders', runId: 'refresh-a', now: new Date().toISOString() }, {
+      audit: async () => { computed(); await gate; return undefined; },
+    });
+    await reached;
+    // ...while c is ingested and its run publishes gold with a, b and c.
+    const c = await l.ingest('orders', await l.file('c.csv', csv(order(3, '30.00'))));
+    expect(c.record.gold).toEqual([expect.objectContaining({ status: 'published' })]);
+    release();
+    // A lost the swap. Re-publishing what it computed would drop c's 30.00; computed again, it finds gold current.
+    const out = await a;
+    const { stored, computed: sql } = await goldVersusSql(l);
+    expect(stored).toEqual([{ day: '2025-06-12', revenue: '60.00', orders: 3 }]);
+    expect(stored).toEqual(sql);
+    expect(out).toMatchObject({ status: 'unchanged' });
+    expect(manifest(l, 'gold/daily_revenue/').derivedFrom).toEqual({ 'silver.orders': manifest(l, 'silver/orders/').version });
+  });
+
+  it('a run killed between its silver commit and gold: the re-ingest is SKIPPED and brings gold up to silver', async () => {
+    const l = await lake();
+    await l.ingest('orders', await l.file('a.csv', csv(order(1, '10.00'), order(2, '5.00', '13'))));
+    const file = await l.file('b.csv', csv(order(3, '7.00'), order(4, '1.00', '14')));
+    const cut = await l.ingest('orders', file, { wrap: (step, fn) => (step === 'gold' ? async () => { throw Object.assign(new Error('killed (injected)'), { name: 'Strata.Internal' }); } : fn) });
+    expect(cut.record.status).toBe('FAILED');
+    expect(cut.record.error?.message).toMatch(/^the silver commit stands \(silver\.orders version 2 holds this run's rows\); what failed after it: .*killed \(injected\)/);
+    expect((await goldVersusSql(l)).stored).toEqual([{ day: '2025-06-12', revenue: '10.00', orders: 1 }, { day: '2025-06-13', revenue: '5.00', orders: 1 }]);
+    const again = await l.ingest('orders', file);
+    expect(again.record.status).toBe('SKIPPED');
+    expect(again.execution.path).toEqual(['Prepare', 'Stage', 'Route', 'Resync', 'Gold', 'RefreshGold', 'RecordRun', 'Finish', 'Succeeded']);
+    expect(again.record.gold).toEqual([expect.objectContaining({ status: 'published', mode: 'incremental', partitions: ['day=2025-06-12', 'day=2025-06-14'], read: 2 })]);
+    const { stored, computed } = await goldVersusSql(l);
+    expect(stored).toEqual([
+      { day: '2025-06-12', revenue: '17.00', orders: 2 }, { day: '2025-06-13', revenue: '5.00', orders: 1 }, { day: '2025-06-14', revenue: '1.00', orders: 1 },
+    ]);
+    expect(stored).toEqual(computed);
+  });
+
+  it('after a rollback killed before its gold refresh, the next run of the dataset brings gold back to silver', async () => {
+    const l = await lake();
+    const first = await l.ingest('orders', await l.file('a.csv', csv(order(1, '10.00'))));
+    await l.ingest('orders', await l.file('b.csv', csv(order(2, '20.00'), order(3, '1.00', '13'))));
+    // The silver half of `strata rollback orders --to <first>`, and nothing after it.
+    const plan = l.ctx.plans.get('orders');
+    await rollbackTable(l.storage, plan.prefixes.silver, { table: 'orders', layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: ['dt'] }, first.record.runId, 'rollback-killed');
+    expect((await goldVersusSql(l)).stored).toHaveLength(2); // gold still shows b
+    const next = await l.ingest('orders', await l.file('c.csv', csv(order(4, '4.00', '15'))));
+    expect(next.record.status).toBe('SUCCEEDED');
+    const { stored, computed } = await goldVersusSql(l);
+    expect(stored).toEqual([{ day: '2025-06-12', revenue: '10.00', orders: 1 }, { day: '2025-06-15', revenue: '4.00', orders: 1 }]);
+    expect(stored).toEqual(computed);
+  });
+});
