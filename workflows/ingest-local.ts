@@ -4,7 +4,9 @@ import { basename } from 'node:path';
 import { ERRORS, StrataError } from '../core/errors.ts';
 import { BRONZE_OBJECTS, layout } from '../core/plan/layout.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
+import { catalogCatchUp } from '../runtime/pipeline/record.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
+import { fault } from '../runtime/util/fault.ts';
 import { renderAsl } from './asl.ts';
 import { goldTablesFor } from './gold-order.ts';
 import type { LocalLake } from './lake.ts';
@@ -44,6 +46,7 @@ export interface IngestResult {
 export async function ingestFile(lake: LocalLake, dataset: string, file: string, opts: IngestOptions = {}): Promise<IngestResult> {
   lake.ctx.plans.get(dataset);
   const { key, contentId } = await keepBronzeObject(lake, dataset, file, opts.name ?? basename(file));
+  fault('bronze.copied');
   return ingestKey(lake, dataset, key, { ...opts, contentId });
 }
 
@@ -79,8 +82,10 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
  *
  * Every path of the state machine ends in a step that writes the record (workflows/asl.ts: each Task catches into
  * RecordFailure), so a run without one is either a recorder that failed itself (RecordFailure entered and still no
- * record: then what is known is written here, and the record says so), or a state without that Catch. The latter is
- * a defect that AWS would show as a run with no record at all: it is raised here, never papered over.
+ * record, a full disk say: then what is known is written here, and the record says so; the silver commit stands if
+ * the commit step finished), or a state without that Catch. The latter is a defect that AWS would show as a run with
+ * no record at all: it is raised here, never papered over. When the record cannot be written at all, the caller
+ * still gets it, with that warning.
  */
 async function attachExecution(lake: LocalLake, dataset: string, runId: string, ex: LocalExecution, input: RunInput): Promise<RunRecord> {
   const key = layout.run(dataset, runId);
@@ -91,15 +96,25 @@ async function attachExecution(lake: LocalLake, dataset: string, runId: string, 
       + `reaching RecordFailure: that state has no Catch to it (workflows/asl.ts), so in AWS the run would leave no record`
       + `${ex.error ? ` (${ex.error.name}: ${ex.error.cause})` : ''}`);
   }
+  const committed = ex.events.some((e) => e.type === 'StateExited' && e.state === 'CommitSilver');
   const error = ex.error ? { name: ex.error.name, message: ex.error.cause } : { name: ERRORS.Internal, message: 'the execution left no run record' };
   const record: RunRecord = text ? JSON.parse(text) : {
-    runId, dataset, status: 'FAILED', source: { key: input.source.key, etag: '', size: 0, sourceId: '' },
+    runId, dataset, status: committed ? 'SUCCEEDED' : 'FAILED', source: { key: input.source.key, etag: '', size: 0, sourceId: '' },
     startedAt: input.startedAt, finishedAt: new Date().toISOString(), durationMs: 0, rowsIn: 0, rowsValid: 0,
-    rowsQuarantined: 0, rowsSuperseded: 0, partitions: [], timings: [], reasons: [], error,
-    warnings: ['written by the local executor: the recorder step (RecordFailure) failed itself; in AWS this run would have no record'],
+    rowsQuarantined: 0, rowsSuperseded: 0, partitions: [], timings: [], reasons: [],
+    warnings: [
+      ...(committed ? [`the silver commit stands, but the run could not record itself (${error.name}: ${error.message}); its counts are not known`] : []),
+      'written by the local executor: the recorder step (RecordFailure) failed itself; in AWS this run would have no record',
+    ],
+    ...(committed ? {} : { error }),
   };
   record.execution = { engine: 'local', name: runId, path: ex.path, events: ex.events };
-  await lake.storage.writeText(key, JSON.stringify(record, null, 2));
-  await lake.catalog.putRun(record);
+  try {
+    await lake.storage.writeText(key, JSON.stringify(record, null, 2));
+  } catch (e) {
+    record.warnings.push(`the run record could not be written to ${lake.storage.uri(key)}: ${(e as Error).message}`);
+    return record;
+  }
+  if (await catalogCatchUp(lake.catalog, record)) await lake.storage.writeText(key, JSON.stringify(record, null, 2)).catch(() => undefined);
   return record;
 }

@@ -6,6 +6,7 @@ import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-s
 import type { PipelineContext } from '../runtime/pipeline/context.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { steps } from '../functions/steps.ts';
+import { fault } from '../runtime/util/fault.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 import { stepSizing } from '../core/plan/sizing.ts';
 import type { StepName } from '../core/plan/steps.ts';
@@ -43,7 +44,14 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
     // Built when the step runs: an unknown dataset then fails the step (and is recorded), not the executor.
     const handler = def.handler(async () => stepContext(opts.ctx, dataset, step));
-    const fn: StepFn = (input) => handler(input, localLambdaContext(`strata-${step}`));
+    // Step boundaries are fault points (runtime/util/fault.ts): the harness kills a run before or after any step.
+    const [before, after] = [`step.${step}.before`, `step.${step}.after`];
+    const fn: StepFn = async (input) => {
+      fault(before);
+      const out = await handler(input, localLambdaContext(`strata-${step}`));
+      fault(after);
+      return out;
+    };
     bound[state] = opts.wrap ? opts.wrap(step, fn) : fn;
   }
   return bound;

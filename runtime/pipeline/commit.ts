@@ -5,7 +5,7 @@ import { withDuck, type Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
-import { ident } from '../../core/sql/quote.ts';
+import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
 import { compareSchemas } from '../../core/schema/evolution.ts';
@@ -69,6 +69,8 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
   });
+  // Lost the race to commit this object: the quarantine file (one per object) must name the run that committed it.
+  if (result.status === 'already' && qKey) await relabelQuarantine(ctx, qKey, result.committedBy!, staged.stagingPrefix);
   await removePrefix(storage, staged.stagingPrefix);
   return {
     status: result.status,
@@ -78,6 +80,18 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     ...(qKey ? { quarantineKey: qKey } : {}),
     ms: Date.now() - started,
   };
+}
+
+/**
+ * Concurrent runs of one object each copy its quarantine file before their commit, and only one commits: the others
+ * rewrite the file with the committing run's id, so every quarantined row points at the run that counts it. Any id
+ * but the winner's is replaced, so the last writer leaves it right whatever order the losers come in.
+ */
+async function relabelQuarantine(ctx: PipelineContext, qKey: string, winner: string, stagingPrefix: string): Promise<void> {
+  const out = `${stagingPrefix}relabel/`;
+  await ctx.storage.withLocalFile(qKey, (path) => ctx.storage.writeTree(out, (dir) => withDuck((db) =>
+    db.run(`COPY (SELECT * REPLACE (${str(winner)} AS run_id) FROM read_parquet(${pathLit(path)})) TO ${pathLit(join(dir, 'q.parquet'))} (FORMAT parquet, ${PARQUET_CODEC})`), ctx.duck)));
+  await ctx.storage.copy(`${out}q.parquet`, qKey);
 }
 
 /** A schema that cannot evolve from the one the table was written with stops the commit, before any file moves. */

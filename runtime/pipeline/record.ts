@@ -1,6 +1,7 @@
 // The recorders at the ends of the state machine: success, rejected file, failure. Each writes the run record
 // (storage is the source of truth; the catalog's strata.runs mirrors it).
 import { ERRORS } from '../../core/errors.ts';
+import type { Catalog } from '../catalog/port.ts';
 import { layout } from '../../core/plan/layout.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removePrefix } from '../storage/prefix.ts';
@@ -9,6 +10,7 @@ import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
 import { explainLimit } from './limits.ts';
 import { registerQuarantine } from './register.ts';
+import { fault } from '../util/fault.ts';
 import { readStageManifest } from './stage.ts';
 
 export interface FailOutput {
@@ -18,7 +20,11 @@ export interface FailOutput {
 }
 
 export function buildRecord(state: RunState, status: RunStatus, error?: { name: string; message: string }): RunRecord {
-  const s = state.stage;
+  // Lost the race to commit the same object: another run committed it while this one staged it. Its rows are that
+  // run's; this one counts none (the runs of one object add up to it once).
+  const lost = state.commit?.status === 'already';
+  const s = lost ? undefined : state.stage;
+  const committedBy = state.stage?.committedBy ?? state.commit?.committedBy;
   const finishedAt = new Date().toISOString();
   const timings = [
     ['stage', s?.ms], ['commit', state.commit?.ms], ['register', state.register?.ms],
@@ -28,7 +34,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     runId: state.runId,
     dataset: state.dataset,
     status,
-    source: { key: state.source.key, etag: s?.source.etag ?? state.source.etag ?? '', size: s?.source.size ?? state.source.size ?? 0, sourceId: s?.sourceId ?? '' },
+    source: { key: state.source.key, etag: state.stage?.source.etag ?? state.source.etag ?? '', size: state.stage?.source.size ?? state.source.size ?? 0, sourceId: state.stage?.sourceId ?? '' },
     startedAt: state.startedAt,
     finishedAt,
     durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(state.startedAt)),
@@ -36,20 +42,46 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     rowsValid: s?.rowsValid ?? 0,
     rowsQuarantined: s?.rowsQuarantined ?? 0,
     rowsSuperseded: s?.rowsSuperseded ?? 0,
-    partitions: status === 'SUCCEEDED' || status === 'HALTED' ? state.commit?.partitions ?? [] : [],
+    // What this run's commit made visible, whatever happened after it.
+    partitions: state.commit?.status === 'committed' ? state.commit.partitions : [],
     timings,
-    warnings: [...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
+    warnings: lost
+      ? [`${state.source.key} was committed by run ${committedBy} while this run staged it; nothing changed (its rows are counted by that run)`]
+      : [...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
     reasons: s?.topReasons ?? [],
-    ...(s?.committedBy ? { committedBy: s.committedBy } : {}),
+    ...(committedBy ? { committedBy } : {}),
     ...(error ? { error } : {}),
     ...(state.quality !== undefined ? { quality: state.quality } : {}),
     ...(state.gold !== undefined ? { gold: state.gold } : {}),
   };
 }
 
+/**
+ * Write the run record, then let the catalog catch up with the run (locally: materialise catalog.duckdb). The record
+ * is the truth about the run; catalog.duckdb is derived from the catalog entries, so a failure to rebuild it (a full
+ * disk) does not change the run's outcome: it becomes a warning, and the next read or strata doctor --repair rebuilds it.
+ */
 export async function writeRecord(ctx: PipelineContext, record: RunRecord): Promise<void> {
-  await ctx.storage.writeText(layout.run(record.dataset, record.runId), JSON.stringify(record));  // one line: Athena reads strata.runs with a JSON SerDe, one record per line
-  await ctx.catalog.putRun(record);
+  const key = layout.run(record.dataset, record.runId);
+  await ctx.storage.writeText(key, JSON.stringify(record)); // one line: Athena reads strata.runs with a JSON SerDe, one record per line
+  fault('record.written');
+  if (await catalogCatchUp(ctx.catalog, record)) await ctx.storage.writeText(key, JSON.stringify(record)).catch(() => undefined);
+}
+
+const CATALOG_BEHIND = 'the catalog could not catch up with this run';
+
+/** Let the catalog catch up with a recorded run. A failure becomes a warning of the record (once); true when it failed. */
+export async function catalogCatchUp(catalog: Catalog, record: RunRecord): Promise<boolean> {
+  try {
+    await catalog.putRun(record);
+    return false;
+  } catch (e) {
+    if (!record.warnings.some((w) => w.startsWith(CATALOG_BEHIND))) {
+      record.warnings.push(`${CATALOG_BEHIND} (${(e as Error).message.split('\n')[0]}); `
+        + 'the lake and this record are right: the next read (strata query) or strata doctor --repair brings catalog.duckdb up to date');
+    }
+    return true;
+  }
 }
 
 /** The end of a run that got through silver. A gold gate that halted makes it HALTED (silver stays committed). */
@@ -61,7 +93,7 @@ export async function recordSuccess(ctx: PipelineContext, state: RunState): Prom
     await writeRecord(ctx, record);
     return { runId: record.runId, status: 'HALTED', halted: true, Error: ERRORS.QualityHalt, Cause: message };
   }
-  const status: RunStatus = state.stage?.alreadyIngested ? 'SKIPPED' : 'SUCCEEDED';
+  const status: RunStatus = state.stage?.alreadyIngested || state.commit?.status === 'already' ? 'SKIPPED' : 'SUCCEEDED';
   const record = buildRecord(state, status);
   await writeRecord(ctx, record);
   return { runId: record.runId, status, halted: false };
@@ -119,7 +151,12 @@ export async function recordFailure(ctx: PipelineContext, state: RunState): Prom
   const { name } = caught;
   // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it.
   const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
-  const message = plan ? explainLimit(plan, name, caught.message) : caught.message;
+  const explained = plan ? explainLimit(plan, name, caught.message) : caught.message;
+  // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
+  const message = state.commit?.status === 'committed'
+    ? `the silver commit stands (silver.${state.dataset} version ${state.commit.version} holds this run's rows); what failed after it: ${explained}. `
+      + `The next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`
+    : explained;
   const record = buildRecord(state, 'FAILED', { name, message });
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'FAILED' } };

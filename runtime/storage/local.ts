@@ -149,18 +149,22 @@ export class LocalStorage implements Storage {
   async copy(from: string, to: string): Promise<void> {
     const dst = this.path(to);
     const src = this.path(from);
-    // Data files are immutable, so a hard link shares the bytes safely and costs one system call.
+    // Data files are immutable, so a hard link shares the bytes safely and costs one system call. It is made under a
+    // temporary name and renamed over the destination: readers never miss the file, and concurrent copies to one
+    // key (runs of the same object) each replace it whole.
+    const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
       await mkdir(dirname(dst), { recursive: true });
       try {
-        await link(src, dst);
+        await link(src, tmp);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') { await rm(dst, { force: true }); await link(src, dst); return; }
-        if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK') { await copyFile(src, dst); return; }
-        throw e;
+        if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw e;
+        await copyFile(src, tmp);
       }
+      await rename(tmp, dst);
     } catch (e) {
+      await rm(tmp, { force: true });
       throw whenFull(e, dst);
     }
   }

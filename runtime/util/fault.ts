@@ -4,7 +4,7 @@
 //   STRATA_FAULT=<point>[:<action>][@<n>][,<point>…]
 //     action  kill (default: SIGKILL, no cleanup, like kill -9 or a power cut) · stop (SIGSTOP, like a long pause)
 //             enospc (throw the error a full disk gives: ENOSPC, no path) · error (throw a plain error)
-//     @n      act on the n-th time the point is reached in this process (default: the first)
+//     @n      act on the n-th time the point is reached in this process (default: the first); @* every time
 //
 // Unset (every real run), fault() is one comparison against undefined.
 
@@ -12,6 +12,7 @@ export type FaultAction = 'kill' | 'stop' | 'enospc' | 'error';
 
 interface Armed {
   action: FaultAction;
+  /** The hit to act on (1-based); 0: every hit. */
   at: number;
   hits: number;
 }
@@ -27,7 +28,7 @@ export function armFaults(spec: string | undefined): void {
 export function fault(point: string): void {
   if (armed === undefined) return;
   const a = armed.get(point);
-  if (!a || ++a.hits !== a.at) return;
+  if (!a || (++a.hits !== a.at && a.at !== 0)) return;
   if (a.action === 'kill') process.kill(process.pid, 'SIGKILL');
   if (a.action === 'stop') process.kill(process.pid, 'SIGSTOP');
   if (a.action === 'enospc') {
@@ -41,9 +42,9 @@ function parse(spec: string | undefined): Map<string, Armed> | undefined {
   if (!spec) return undefined;
   const out = new Map<string, Armed>();
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([a-z0-9_.-]+?)(?::(kill|stop|enospc|error))?(?:@(\d+))?$/.exec(item);
-    if (!m) throw new Error(`STRATA_FAULT: cannot read "${item}" (expected <point>[:kill|stop|enospc|error][@n])`);
-    out.set(m[1]!, { action: (m[2] as FaultAction | undefined) ?? 'kill', at: Number(m[3] ?? 1), hits: 0 });
+    const m = /^([a-z0-9_.-]+?)(?::(kill|stop|enospc|error))?(?:@(\d+|\*))?$/.exec(item);
+    if (!m) throw new Error(`STRATA_FAULT: cannot read "${item}" (expected <point>[:kill|stop|enospc|error][@n|@*])`);
+    out.set(m[1]!, { action: (m[2] as FaultAction | undefined) ?? 'kill', at: m[3] === '*' ? 0 : Number(m[3] ?? 1), hits: 0 });
   }
   return out;
 }
