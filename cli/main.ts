@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   gc: async () => (await import('./commands/gc.ts')).gc,
   compact: async () => (await import('./commands/compact.ts')).compact,
   docs: async () => (await import('./commands/docs.ts')).docs,
+  doctor: async () => (await import('./commands/doctor.ts')).doctor,
 };
 
 export async function main(argv: string[]): Promise<number> {

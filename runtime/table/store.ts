@@ -45,7 +45,7 @@ export async function readManifest(storage: Storage, root: string, shape: Manife
     if (!held.length) return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
     // A first commit may have created it between the two looks.
     current = await storage.readVersioned(key);
-    if (current === undefined) throw new StrataError(ERRORS.UnreadableFile, await missingMessage(storage, root, s, held.length));
+    if (current === undefined) throw new StrataError(ERRORS.UnreadableFile, await missingMessage(storage, root, s, held));
   }
   return { manifest: parseManifest(storage, root, s, current.text), etag: current.etag };
 }
@@ -69,9 +69,12 @@ export async function tableObjects(storage: Storage, root: string): Promise<stri
   return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`) || k.startsWith(history));
 }
 
-async function missingMessage(storage: Storage, root: string, s: TableShape, objects: number): Promise<string> {
-  const newest = (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => k.endsWith('.json')).sort().pop();
-  return `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is missing, but the table holds ${objects} file(s): `
+async function missingMessage(storage: Storage, root: string, s: TableShape, held: string[]): Promise<string> {
+  const copies = held.filter((k) => k.startsWith(layout.manifestHistory(root)) && k.endsWith('.json')).sort();
+  const newest = copies.at(-1);
+  const data = held.length - copies.length;
+  return `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is missing, but the table `
+    + `${data ? `holds ${data} data file(s)` : 'has a manifest history'}: `
     + 'nothing was changed (a commit on an empty manifest would hide that data). The way back: '
     + (newest ? `strata doctor --repair restores it from its history (${storage.uri(newest)})`
       : (s.layer === 'gold' ? `strata doctor --repair recomputes gold.${s.table} from silver`

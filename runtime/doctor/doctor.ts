@@ -1,0 +1,75 @@
+// strata doctor: check every invariant of a local lake and say, per table, what is wrong and the way back; with
+// --repair, do what is derivable and loses nothing, then look again.
+import type { TableManifest } from '../table/manifest.ts';
+import { REPAIR_ORDER, problem, type Finding } from './findings.ts';
+import { examineCatalogFile, examineLocks, examineQuarantine, examineStaging } from './lake.ts';
+import { examineRuns } from './runs.ts';
+import { examineTable, type DoctorEnv } from './tables.ts';
+
+export interface DoctorReport {
+  /** Everything examined, in order: tables, run records, quarantine, catalog, locks, staging. */
+  subjects: string[];
+  findings: Finding[];
+  /** Subjects with nothing wrong, each with one line about it. */
+  healthy: Array<{ subject: string; summary: string }>;
+  problems: number;
+}
+
+export async function examineLake(env: DoctorEnv): Promise<DoctorReport> {
+  const findings: Finding[] = [];
+  const healthy: DoctorReport['healthy'] = [];
+  const ok = (subject: string, summary: string, fs: Finding[]) => {
+    findings.push(...fs);
+    if (!fs.some((f) => f.level === 'problem')) healthy.push({ subject, summary });
+  };
+  const push = (fs: Finding[]) => findings.push(...fs);
+  const silver = new Map<string, TableManifest>();
+  for (const t of env.tables) {
+    const subject = `${t.layer}.${t.name}`;
+    try {
+      const exam = await examineTable(env, t);
+      if (exam.manifest && t.layer === 'silver') silver.set(t.name, exam.manifest);
+      ok(subject, exam.summary ?? '', exam.findings);
+    } catch (e) {
+      push([problem(subject, `could not be examined: ${(e as Error).message.split('\n')[0]}`)]);
+    }
+  }
+  for (const plan of env.plans.list()) {
+    const m = silver.get(plan.dataset);
+    const runs = await examineRuns(env, plan.dataset, m);
+    ok(`runs.${plan.dataset}`, `${runs.count} run record(s)${m ? ' agree with the manifest' : ''}`, runs.findings);
+  }
+  push(await examineQuarantine(env));
+  ok('catalog', 'catalog.duckdb shows every catalog entry', await examineCatalogFile(env));
+  ok('locks', 'no lock left by a dead process', await examineLocks(env));
+  push(await examineStaging(env));
+  const subjects = [...new Set([...env.tables.map((t) => `${t.layer}.${t.name}`), ...healthy.map((h) => h.subject), ...findings.map((f) => f.subject)])];
+  return { subjects, findings, healthy, problems: findings.filter((f) => f.level === 'problem').length };
+}
+
+/**
+ * Repair what can be derived, in order (locks, manifests, files, entries, gold, run records, catalog.duckdb), then
+ * look again: one repair can reveal the next (a restored gold manifest is behind its silver). Stops when nothing
+ * repairable is left or a round finds what the previous one did.
+ */
+export async function repairLake(env: DoctorEnv): Promise<{ actions: string[]; report: DoctorReport }> {
+  const actions: string[] = [];
+  let seen = '';
+  for (let round = 0; round < 4; round++) {
+    const report = await examineLake(env);
+    const todo = report.findings.filter((f) => f.repair).sort((a, b) => REPAIR_ORDER.indexOf(a.repair!.order) - REPAIR_ORDER.indexOf(b.repair!.order));
+    const key = JSON.stringify(todo.map((f) => f.message));
+    if (!todo.length || key === seen) return { actions, report };
+    seen = key;
+    for (const f of todo) {
+      try {
+        actions.push(await f.repair!.run());
+      } catch (e) {
+        const name = (e as Error).name?.startsWith('Strata.') ? `${(e as Error).name}: ` : '';
+        actions.push(`${f.subject}: could not repair (${name}${(e as Error).message.split('\n')[0]})`);
+      }
+    }
+  }
+  return { actions, report: await examineLake(env) };
+}
+

@@ -1,0 +1,119 @@
+// strata doctor, for the lake as a whole: locks and what killed processes left of them, temporary files, staging,
+// quarantine entries, and catalog.duckdb (readable, and up to date with the catalog entries).
+import { readdir, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, relative } from 'node:path';
+import { CATALOG_FILE } from '../catalog/local.ts';
+import { Duck, pathLit } from '../engine/duckdb.ts';
+import { locksIn, ownerAlive, removeDeadLock } from '../storage/lock.ts';
+import { note, problem, type Finding } from './findings.ts';
+import { keepAside, type DoctorEnv } from './tables.ts';
+
+/** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
+export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
+  const dirs = [env.lakeDir, ...await walk(join(env.lakeDir, '_strata')), ...(await Promise.all(env.tables.map((t) => walk(join(env.lakeDir, t.root, '_strata'))))).flat()];
+  const out: Finding[] = [];
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const l of await locksIn(dir, names)) {
+      const rel = relative(env.lakeDir, l.path);
+      const who = l.owner?.pid ? `process ${l.owner.pid} on ${l.owner.host}` : 'an unknown process';
+      if (l.alive) {
+        out.push(note('locks', `${rel}: ${l.kind === 'lock' ? 'held' : 'being taken'} by ${who}, which is running${l.owner?.at ? ` (since ${l.owner.at})` : ''}`,
+          l.kind === 'lock' ? 'it is released when that process finishes; one stopped for more than 30 s is taken over and fenced' : undefined));
+        continue;
+      }
+      out.push(problem('locks', `${rel}: ${l.kind === 'lock' ? 'lock' : 'what remains of a lock'} left by ${who}, which is no longer running`,
+        'strata doctor --repair removes it (the next writer would take it over anyway; nothing is lost: its owner is gone)', {
+          order: 'locks',
+          run: async () => ((await removeDeadLock(l)) ? `locks: removed ${rel}` : `locks: ${rel} was taken by a running process meanwhile; left alone`),
+        }));
+    }
+    // atomicWrite's temporary files (.tmp-<pid>-…) of processes that died before their rename: invisible to readers.
+    const temps = names.filter((n) => {
+      const pid = Number(/^\.tmp-(\d+)-/.exec(n)?.[1]);
+      return pid > 0 && !ownerAlive({ pid, host: hostname(), token: '', at: '' });
+    });
+    if (temps.length) {
+      const rel = relative(env.lakeDir, dir) || '.';
+      out.push(note('locks', `${rel}: ${temps.length} temporary file(s) of processes that died before they finished writing (never read)`, 'strata doctor --repair removes them', {
+        order: 'locks',
+        run: async () => {
+          await Promise.all(temps.map((n) => rm(join(dir, n), { force: true })));
+          return `locks: removed ${temps.length} dead temporary file(s) in ${rel}`;
+        },
+      }));
+    }
+  }
+  return out;
+}
+
+/** Staging folders: runs that ended leave none; what is there belongs to running or killed runs. */
+export async function examineStaging(env: DoctorEnv): Promise<Finding[]> {
+  const runs = new Set((await env.storage.list('staging/')).map((o) => /^(staging\/[^/]+\/[^/]+\/)/.exec(o.key)?.[1]).filter(Boolean));
+  return runs.size ? [note('staging', `${runs.size} staging folder(s) of runs that are running or were killed, e.g. ${[...runs][0]}`, 'strata gc removes those older than a day')] : [];
+}
+
+/** Quarantine tables are plain file lists in the catalog: a damaged entry is rewritten from the quarantine folder. */
+export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const plan of env.plans.list()) {
+    try {
+      await env.catalog.shown('quarantine', plan.dataset);
+    } catch (e) {
+      const file = env.catalog.entryFile('quarantine', plan.dataset);
+      out.push(problem(`quarantine.${plan.dataset}`, (e as Error).message, undefined, {
+        order: 'entry',
+        run: async () => {
+          const kept = await keepAside(file, env.now);
+          await env.syncQuarantine(plan.dataset);
+          return `quarantine.${plan.dataset}: registered its files again${kept ? ` (the damaged entry is kept as ${kept})` : ''}`;
+        },
+      }));
+    }
+  }
+  return out;
+}
+
+/** catalog.duckdb opens, and shows what the catalog entries say (else the next read or --repair rebuilds it). */
+export async function examineCatalogFile(env: DoctorEnv): Promise<Finding[]> {
+  const file = join(env.lakeDir, CATALOG_FILE);
+  const rebuild = (aside: boolean) => ({
+    order: 'catalog' as const,
+    run: async () => {
+      const kept = aside ? await keepAside(file, env.now) : undefined;
+      await env.catalog.materialize();
+      return `catalog: ${aside ? 'rebuilt' : 'brought up to date'} ${CATALOG_FILE} from the catalog entries${kept ? ` (the damaged file is kept as ${kept})` : ''}`;
+    },
+  });
+  // No file yet is not damage: the next read creates it (and the pending entries below say so).
+  if (await stat(file).then(() => true, () => false)) {
+    const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
+    try {
+      await db.run(`ATTACH ${pathLit(file)} AS lake (READ_ONLY)`);
+      await db.all('SELECT count(*) AS n FROM lake.strata.tables');
+    } catch (e) {
+      return [problem('catalog', `${file} cannot be read (${(e as Error).message.split('\n')[0]})`,
+        'strata doctor --repair rebuilds it from the catalog entries (or delete it: the next read rebuilds it)', rebuild(true))];
+    } finally {
+      db.close();
+    }
+  }
+  let pending: string[];
+  try {
+    pending = await env.catalog.pending();
+  } catch {
+    return []; // a damaged entry: reported with its table
+  }
+  if (!pending.length) return [];
+  return [problem('catalog', `${CATALOG_FILE} does not show the latest catalog entries yet: ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}`,
+    'the next read (strata query) brings it up to date, or strata doctor --repair', rebuild(false))];
+}
+
+/** Every folder under dir (dir included), depth first; none when dir does not exist. */
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return [];
+  const subs = entries.filter((e) => e.isDirectory() && !/\.lock(\.|$)/.test(e.name)).map((e) => join(dir, e.name));
+  return [dir, ...(await Promise.all(subs.map(walk))).flat()];
+}

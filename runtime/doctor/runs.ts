@@ -1,0 +1,75 @@
+// strata doctor, per dataset: the run records agree with the silver manifest. A run that says it committed rows
+// committed them (its commit is in the table's history); a source the manifest holds was committed by one run.
+import { layout } from '../../core/plan/layout.ts';
+import type { RunRecord } from '../runs/record.ts';
+import type { TableManifest } from '../table/manifest.ts';
+import { note, problem, type Finding } from './findings.ts';
+import type { DoctorEnv } from './tables.ts';
+
+export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManifest | undefined): Promise<{ findings: Finding[]; count: number }> {
+  const subject = `runs.${dataset}`;
+  const { storage } = env;
+  const keys = (await storage.list(layout.runs(dataset))).map((o) => o.key).filter((k) => k.endsWith('.json'));
+  const findings: Finding[] = [];
+  const records: Array<{ key: string; r: RunRecord }> = [];
+  for (const key of keys) {
+    try {
+      const r = JSON.parse((await storage.readText(key)) ?? '') as RunRecord;
+      if (typeof r?.runId !== 'string' || typeof r.status !== 'string') throw new Error('not a run record');
+      records.push({ key, r });
+    } catch (e) {
+      findings.push(problem(subject, `the run record ${storage.uri(key)} cannot be read (${(e as Error).message}); strata.runs cannot be queried while it is there`,
+        'strata doctor --repair moves it aside (kept, as .json.damaged)', {
+          order: 'runs',
+          run: async () => {
+            await storage.copy(key, `${key}.damaged`);
+            await storage.delete([key]);
+            return `${subject}: moved the damaged run record aside to ${storage.uri(`${key}.damaged`)}`;
+          },
+        }));
+    }
+  }
+  if (!m) return { findings, count: records.length };
+  const committed = new Map(m.history.filter((h) => h.kind === 'commit').map((h) => [h.runId, h]));
+  const byRun = new Map(records.map((x) => [x.r.runId, x]));
+  for (const { key, r } of records) {
+    const commit = committed.get(r.runId);
+    if (r.status === 'SUCCEEDED' && !commit) {
+      const holder = m.sources[r.source.sourceId];
+      if (holder) {
+        // Lost the race to commit the same object: the rows are the other run's. (An older strata recorded these.)
+        findings.push(problem(subject, `run ${r.runId} is recorded SUCCEEDED with ${r.rowsValid} valid rows, but run ${holder.runId} committed ${r.source.key}; this run committed nothing`,
+          'strata doctor --repair records it as SKIPPED', {
+            order: 'runs',
+            run: async () => {
+              const fixed: RunRecord = { ...r, status: 'SKIPPED', committedBy: holder.runId, rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0, partitions: [],
+                warnings: [`recorded SUCCEEDED by an older strata; run ${holder.runId} committed this object (corrected by strata doctor)`, ...r.warnings] };
+              await storage.writeText(key, JSON.stringify(fixed));
+              return `${subject}: run ${r.runId} recorded as SKIPPED (run ${holder.runId} committed ${r.source.key})`;
+            },
+          }));
+      } else if (r.partitions.length || r.rowsValid) {
+        findings.push(problem(subject, `run ${r.runId} is recorded SUCCEEDED, but silver.${dataset} holds nothing of ${r.source.key}`,
+          `ingest ${r.source.key} again (it is in bronze)`));
+      }
+    }
+    if (commit && r.status !== 'SUCCEEDED' && r.status !== 'HALTED' && !r.partitions.length && commit.changes.length) {
+      findings.push(problem(subject, `run ${r.runId} is recorded ${r.status}, as if nothing was committed, but its commit stands (silver.${dataset} version ${commit.version})`,
+        'strata doctor --repair adds what it committed to its record', {
+          order: 'runs',
+          run: async () => {
+            const fixed: RunRecord = { ...r, partitions: commit.changes.filter((c) => c.to).map((c) => c.path),
+              warnings: [`its silver commit stands (version ${commit.version}); what failed came after it (corrected by strata doctor)`, ...r.warnings] };
+            await storage.writeText(key, JSON.stringify(fixed));
+            return `${subject}: run ${r.runId}'s record now lists the ${fixed.partitions.length} partition(s) its commit wrote`;
+          },
+        }));
+    }
+  }
+  const unrecorded = Object.entries(m.sources).filter(([, s]) => !byRun.has(s.runId));
+  if (unrecorded.length) {
+    findings.push(note(subject, `${unrecorded.length} committed source(s) without a run record (the run died after its commit), e.g. ${unrecorded[0]![1].key} by run ${unrecorded[0]![1].runId}`,
+      'their rows are in silver; ingesting them again is SKIPPED'));
+  }
+  return { findings, count: records.length };
+}

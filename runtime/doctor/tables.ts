@@ -1,0 +1,223 @@
+// strata doctor, per table: the manifest (there, readable), its files (there, readable, holding the rows it says),
+// the catalog entry (showing the manifest's version), gold against the versions of what it reads, and leftovers.
+import { rename } from 'node:fs/promises';
+import { ERRORS } from '../../core/errors.ts';
+import type { GoldSet, PlanSet } from '../../core/plan/sets.ts';
+import { goldShape } from '../../core/gold/analyze.ts';
+import { layout } from '../../core/plan/layout.ts';
+import type { LocalCatalog } from '../catalog/local.ts';
+import { withDuckSession, pathLit, type DuckOptions } from '../engine/duckdb.ts';
+import { refreshScope } from '../gold/refresh.ts';
+import type { Storage } from '../storage/port.ts';
+import type { TableManifest } from '../table/manifest.ts';
+import { restorableCopy, restoreManifest } from '../table/recover.ts';
+import { readManifest } from '../table/store.ts';
+import { emptyManifest } from '../table/manifest.ts';
+import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
+
+export interface DoctorEnv {
+  lakeDir: string;
+  storage: Storage;
+  catalog: LocalCatalog;
+  plans: PlanSet;
+  gold: GoldSet;
+  /** Every silver and gold table of the project. */
+  tables: TableRef[];
+  /** Make a table's catalog entry match its manifest. */
+  sync: (t: TableRef) => Promise<void>;
+  /** Register a dataset's quarantine files again. */
+  syncQuarantine: (dataset: string) => Promise<void>;
+  /** Bring a gold table up to what it reads (full: recompute every partition). */
+  refresh: (table: string, full: boolean) => Promise<{ status: string; partitions: string[] }>;
+  duck?: DuckOptions;
+  now?: Date;
+}
+
+export interface TableExam {
+  findings: Finding[];
+  /** One line on a healthy table ("version 7 · 3 partitions · 1,200 rows"). */
+  summary?: string;
+  manifest?: TableManifest;
+}
+
+export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableExam> {
+  const subject = `${t.layer}.${t.name}`;
+  let m: TableManifest;
+  try {
+    const read = await readManifest(env.storage, t.root, t.shape);
+    if (read.etag === undefined) return { findings: [], summary: 'empty: nothing committed yet' };
+    m = read.manifest;
+  } catch (e) {
+    if ((e as Error).name !== ERRORS.UnreadableFile) throw e;
+    return { findings: [problem(subject, (e as Error).message, undefined, await manifestRepair(env, t))] };
+  }
+  const findings = [
+    ...await examineFiles(env, t, m),
+    ...await examineEntry(env, t, m),
+    ...(t.layer === 'gold' ? await examineDerivation(env, t, m) : []),
+    ...await examineLeftovers(env, t, m),
+  ];
+  const parts = Object.values(m.partitions);
+  const rows = parts.reduce((a, p) => a + p.rows, 0);
+  return { findings, manifest: m, summary: `version ${m.version} · ${parts.length} partition${parts.length === 1 ? '' : 's'} · ${rows.toLocaleString('en-US')} rows` };
+}
+
+/** Restore from the newest intact copy in the manifest's history; a gold table without one starts afresh. */
+async function manifestRepair(env: DoctorEnv, t: TableRef): Promise<Repair | undefined> {
+  const subject = `${t.layer}.${t.name}`;
+  const { storage } = env;
+  const { copy, skipped } = await restorableCopy(storage, t.root);
+  const passed = skipped.length ? ` (newer copies passed over: ${skipped.join('; ')})` : '';
+  if (copy) {
+    return {
+      order: 'manifest',
+      run: async () => {
+        const r = await restoreManifest(storage, t.root, copy, env.now);
+        if (!r.restored) return `${subject}: its manifest changed meanwhile, not restored`;
+        return `${subject}: restored its manifest from ${storage.uri(copy.key)} (version ${copy.manifest.version})${passed}`
+          + (r.keptAside ? `; the damaged one is kept as ${storage.uri(r.keptAside)}` : '');
+      },
+    };
+  }
+  if (t.layer !== 'gold') return undefined;
+  // Gold is derived: an empty manifest, and the refresh that follows recomputes it from silver.
+  return {
+    order: 'manifest',
+    run: async () => {
+      const empty = emptyManifest(t.shape.table, 'gold', t.shape.schemaHash, t.shape.partitionKeys);
+      const r = await restoreManifest(storage, t.root, { key: '', manifest: empty, text: JSON.stringify(empty) }, env.now);
+      return `${subject}: no manifest history to restore from${passed}; started it afresh (it is recomputed from silver next)`
+        + (r.keptAside ? `; the damaged manifest is kept as ${storage.uri(r.keptAside)}` : '');
+    },
+  };
+}
+
+/** Every file of every partition is there, readable, and together they hold the rows the manifest says. */
+async function examineFiles(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
+  const subject = `${t.layer}.${t.name}`;
+  const { storage } = env;
+  const parts = Object.values(m.partitions);
+  const exists = new Map<string, boolean>();
+  await Promise.all(parts.flatMap((p) => p.files).map(async (f) => exists.set(f, (await storage.head(f)) !== undefined)));
+  const present = [...exists].filter(([, e]) => e).map(([f]) => f);
+  const rows = await fileRows(storage, present, env.duck);
+  const out: Finding[] = [];
+  const way = t.layer === 'gold'
+    ? 'strata doctor --repair recomputes it from silver (strata refresh ' + t.name + ')'
+    : `strata rollback ${t.name} --to <an earlier run> brings back an earlier version, unless it shares the file (appends share files as hard links); `
+      + `otherwise move the partition's folder aside and ingest its bronze objects again`;
+  const repair: Repair | undefined = t.layer === 'gold'
+    ? { order: 'files', run: async () => { const r = await env.refresh(t.name, true); return `${subject}: recomputed from silver (${r.status}, ${r.partitions.length} partition(s))`; } }
+    : undefined;
+  for (const p of parts) {
+    const where = `${subject} partition ${p.path || '(whole table)'} (${storage.uri(p.location)})`;
+    const missing = p.files.filter((f) => !exists.get(f));
+    const damaged = p.files.map((f) => [f, rows.get(f)] as const).filter((x): x is readonly [string, { error: string }] => typeof x[1] === 'object');
+    if (missing.length) out.push(problem(subject, `${where}: ${missing.length} of its ${p.files.length} file(s) are missing, e.g. ${storage.uri(missing[0]!)}`, way, repair));
+    else if (damaged.length) out.push(problem(subject, `${where}: ${storage.uri(damaged[0]![0])} cannot be read (${damaged[0]![1].error})`, way, repair));
+    else {
+      const n = p.files.reduce((a, f) => a + (rows.get(f) as number), 0);
+      if (n !== p.rows) out.push(problem(subject, `${where}: its files hold ${n} rows, the manifest says ${p.rows}`, way, repair));
+    }
+  }
+  return out;
+}
+
+/** Rows of each Parquet file from its footer (nothing else is read); a file that cannot be read gives its error. */
+async function fileRows(storage: Storage, keys: string[], duck?: DuckOptions): Promise<Map<string, number | { error: string }>> {
+  const out = new Map<string, number | { error: string }>();
+  if (!keys.length) return out;
+  await storage.withLocalFiles(keys, (paths) => withDuckSession(async (db) => {
+    const meta = async (ps: string[]) => db.all<{ file_name: string; num_rows: number }>(
+      `SELECT file_name, sum(num_rows)::BIGINT AS num_rows FROM parquet_file_metadata([${ps.map(pathLit).join(', ')}]) GROUP BY 1`);
+    const keyOf = new Map(paths.map((p, i) => [p, keys[i]!]));
+    try {
+      for (const r of await meta(paths)) out.set(keyOf.get(r.file_name) ?? r.file_name, Number(r.num_rows));
+    } catch {
+      // One bad file fails the whole call: look at each to name it.
+      for (const [i, p] of paths.entries()) {
+        try {
+          out.set(keys[i]!, Number((await meta([p]))[0]?.num_rows ?? 0));
+        } catch (e) {
+          out.set(keys[i]!, { error: (e as Error).message.split('\n')[0]! });
+        }
+      }
+    }
+  }, duck));
+  return out;
+}
+
+/** The catalog entry shows the manifest's version (it is a mirror: derivable, rewritten on repair). */
+async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
+  const subject = `${t.layer}.${t.name}`;
+  const file = env.catalog.entryFile(t.layer, t.name);
+  let shown;
+  try {
+    shown = await env.catalog.shown(t.layer, t.name);
+  } catch (e) {
+    return [problem(subject, (e as Error).message, undefined, entryRepair(env, t, file, true))];
+  }
+  if (shown?.version === m.version) return [];
+  return [problem(subject, `the catalog entry ${file} shows ${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${m.version}`,
+    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, file, shown !== undefined && shown.version > m.version))];
+}
+
+function entryRepair(env: DoctorEnv, t: TableRef, file: string, aside: boolean): Repair {
+  return {
+    order: 'entry',
+    run: async () => {
+      const kept = aside ? await keepAside(file, env.now) : undefined;
+      await env.sync(t);
+      return `${t.layer}.${t.name}: registered its manifest in the catalog again${kept ? ` (the entry it replaced is kept as ${kept})` : ''}`;
+    },
+  };
+}
+
+/** Move a local file aside (a damaged entry, catalog.duckdb): kept, out of the way. Returns its new path. */
+export async function keepAside(path: string, now = new Date()): Promise<string | undefined> {
+  const to = `${path}.damaged-${now.toISOString().replace(/[-:.]/g, '')}`;
+  return rename(path, to).then(() => to, () => undefined);
+}
+
+/** Gold reflects the current versions of what it reads (derivedFrom); else the refresh that catches it up. */
+async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
+  const plan = env.gold.get(t.name);
+  const inputs = new Map<string, TableManifest>();
+  try {
+    for (const ds of plan.reads.silver) inputs.set(`silver.${ds}`, (await readManifest(env.storage, layout.silver(ds), env.plans.get(ds))).manifest);
+    for (const g of plan.reads.gold) inputs.set(`gold.${g}`, (await readManifest(env.storage, layout.gold(g), goldShape(env.gold.get(g)))).manifest);
+  } catch {
+    return [note(t.layer + '.' + t.name, 'cannot tell whether it is up to date: a table it reads cannot be read (see there)')];
+  }
+  const scope = refreshScope(plan, { manifest: m, exists: true }, inputs, [], false);
+  if (!scope.behind.length) return [];
+  const subject = `gold.${t.name}`;
+  const done = m.derivedFrom;
+  const message = !done
+    ? `not known which versions of ${[...inputs.keys()].join(', ')} it reflects (it was rolled back, or written by an older strata)`
+    : `behind ${scope.behind.map((k) => `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`).join(', ')}`;
+  const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
+  return [problem(subject, message, `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`, {
+    order: 'gold',
+    run: async () => {
+      const r = await env.refresh(t.name, !done);
+      return r.status === 'halted'
+        ? `${subject}: its quality gate halted the refresh; it stays behind until the data or the rule is fixed (see strata.quality_metrics)`
+        : `${subject}: caught up with ${scope.behind.join(', ')} (${r.status}, ${r.partitions.length} partition(s))`;
+    },
+  })];
+}
+
+/** Version folders no manifest version names (gc removes them after a day), and manifests kept aside. */
+async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
+  const subject = `${t.layer}.${t.name}`;
+  const named = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
+  const objects = await env.storage.list(t.root);
+  const folders = new Set(objects.map((o) => /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1]).filter((f): f is string => f !== undefined && !f.startsWith(`${t.root}_strata/`)));
+  const unnamed = [...folders].filter((f) => !named.has(f));
+  const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
+  return [
+    ...(unnamed.length ? [note(subject, `${unnamed.length} version folder(s) that no manifest version names (a crashed commit or a lost race), e.g. ${env.storage.uri(unnamed[0]!)}`, 'strata gc removes them once they are a day old')] : []),
+    ...aside.map((o) => note(subject, `a damaged manifest kept aside: ${env.storage.uri(o.key)}`, 'delete it once it is no longer needed')),
+  ];
+}

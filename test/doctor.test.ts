@@ -1,0 +1,117 @@
+// strata doctor on damaged lakes: per table what is wrong and the way back, exit 1 while something is wrong;
+// --repair does what is derivable and loses nothing, after which the lake is clean (exit 0) and its data intact.
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const GOLD = `gold:
+  - table: daily_revenue
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+`;
+
+let l: TestLake;
+beforeAll(async () => {
+  l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: GOLD }) });
+  await l.ingest('orders', await l.file('a.csv', csv(1, '12')));
+  await l.ingest('orders', await l.file('b.csv', csv(2, '13')));
+});
+afterAll(() => l?.cleanup());
+
+const csv = (id: number, day: string) => `${ORDERS_HEADER}\n${id},c,NEW,1.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z\n`;
+
+/** strata doctor as the command runs it (in this process), its output with the lake's path as <lake>. */
+async function doctor(...args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
+  try {
+    const code = await main(['doctor', ...args, '--lake', l.dir, '--schemas', join(l.root, 'schemas')]);
+    return { code, out: out.replaceAll(l.dir, '<lake>') };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+/** Damage the lake, see doctor say what and where (exit 1), repair it (exit 0), and find the data intact. */
+async function damagedThenRepaired(damage: () => void | Promise<void>, said: RegExp[]): Promise<string> {
+  await damage();
+  const seen = await doctor();
+  expect(seen.code, seen.out).toBe(1);
+  for (const s of said) expect(seen.out).toMatch(s);
+  const fixed = await doctor('--repair');
+  expect(fixed.code, fixed.out).toBe(0);
+  expect(fixed.out).toMatch(/\nno problems\n$/);
+  expect(await l.query(`SELECT order_id FROM silver.orders ORDER BY 1`)).toEqual([{ order_id: 1 }, { order_id: 2 }]);
+  expect(await l.query(`SELECT CAST(day AS VARCHAR) AS day, orders FROM gold.daily_revenue ORDER BY 1`)).toEqual([{ day: '2025-06-12', orders: 1 }, { day: '2025-06-13', orders: 1 }]);
+  return `${seen.out}\n$ strata doctor --repair\n${fixed.out}`;
+}
+
+const manifest = (table: string) => join(l.dir, table, '_strata/manifest.json');
+
+describe('strata doctor', () => {
+  it('a healthy lake: every table ok, exit 0', async () => {
+    const r = await doctor();
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^strata doctor: <lake>\n {2}silver\.orders +ok {2}version 2 · 2 partitions · 2 rows\n {2}gold\.daily_revenue +ok {2}version 2 · 2 partitions · 2 rows\n/);
+    expect(r.out).toMatch(/\nno problems\n$/);
+  });
+
+  it('a deleted silver manifest: restored from its history', () => damagedThenRepaired(() => rmSync(manifest('silver/orders')), [
+    /silver\.orders +PROBLEM {2}the manifest of silver\.orders \(file:\/\/<lake>\/silver\/orders\/_strata\/manifest\.json\) is missing, but the table holds 2 data file\(s\)/,
+  ]));
+
+  it('a truncated gold manifest: restored from its history, the damaged one kept aside', () => damagedThenRepaired(() => {
+    writeFileSync(manifest('gold/daily_revenue'), readFileSync(manifest('gold/daily_revenue'), 'utf8').slice(0, 100));
+  }, [/gold\.daily_revenue +PROBLEM {2}the manifest of gold\.daily_revenue \(file:\/\/<lake>\/gold\/daily_revenue\/_strata\/manifest\.json\) is damaged \(/]));
+
+  it('a damaged catalog entry: rewritten from the manifest', () => damagedThenRepaired(() => {
+    writeFileSync(join(l.dir, '_strata/catalog/tables/silver.orders.json'), '{"stamp": "v2');
+  }, [/silver\.orders +PROBLEM {2}catalog entry <lake>\/_strata\/catalog\/tables\/silver\.orders\.json is not valid JSON/]));
+
+  it('a damaged catalog.duckdb: rebuilt from the catalog entries', () => damagedThenRepaired(() => {
+    writeFileSync(join(l.dir, 'catalog.duckdb'), 'not a database');
+  }, [/catalog +PROBLEM {2}<lake>\/catalog\.duckdb cannot be read \(/, /way back: strata doctor --repair rebuilds it from the catalog entries/]));
+
+  it('gold behind its silver (a run killed between its silver commit and gold): refreshed', () => damagedThenRepaired(async () => {
+    const m = JSON.parse(readFileSync(manifest('gold/daily_revenue'), 'utf8')) as TableManifest;
+    writeFileSync(manifest('gold/daily_revenue'), JSON.stringify({ ...m, derivedFrom: { 'silver.orders': 1 } }));
+  }, [/gold\.daily_revenue +PROBLEM {2}behind silver\.orders \(it reflects version 1, silver\.orders is at version 2\)/,
+    /way back: strata doctor --repair refreshes it \(so does the next run of orders\)/]));
+
+  it('a lock left by a dead process: removed', () => damagedThenRepaired(() => {
+    const lock = join(l.dir, 'silver/orders/_strata/manifest.json.lock');
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), token: 't', at: new Date().toISOString() }));
+  }, [/locks +PROBLEM {2}silver\/orders\/_strata\/manifest\.json\.lock: lock left by process 4194311 on .*, which is no longer running/]));
+
+  it('run records that disagree with the manifest: a second SUCCEEDED run of one object becomes SKIPPED', () => damagedThenRepaired(() => {
+    const dir = join(l.dir, '_strata/runs/orders');
+    const name = readdirSync(dir).sort()[0]!;
+    const r = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    writeFileSync(join(dir, 'zz-twin.json'), JSON.stringify({ ...r, runId: 'zz-twin' }));
+  }, [/runs\.orders +PROBLEM {2}run zz-twin is recorded SUCCEEDED with 1 valid rows, but run .* committed bronze\/orders\/a\.csv; this run committed nothing/]));
+
+  it('a damaged silver data file: named with the way back; not derivable, so --repair leaves it (exit 1)', async () => {
+    const m = JSON.parse(readFileSync(manifest('silver/orders'), 'utf8')) as TableManifest;
+    const file = join(l.dir, m.partitions['dt=2025-06-13']!.files[0]!);
+    const keep = join(l.root, 'kept.parquet');
+    cpSync(file, keep);
+    try {
+      writeFileSync(file, readFileSync(keep).subarray(0, 40));
+      const r = await doctor('--repair');
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/silver\.orders +PROBLEM {2}silver\.orders partition dt=2025-06-13 \(file:\/\/<lake>\/silver\/orders\/dt=2025-06-13\/v-[^/]+\/\): file:\/\/<lake>\/silver\/orders\/dt=2025-06-13\/v-[^/]+\/part-[^ ]+\.parquet cannot be read \(/);
+      expect(r.out).toMatch(/way back: strata rollback orders --to <an earlier run> brings back an earlier version, unless it shares the file/);
+    } finally {
+      rmSync(file);
+      cpSync(keep, file);
+    }
+    expect((await doctor()).code).toBe(0);
+  });
+});

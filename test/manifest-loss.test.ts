@@ -1,0 +1,76 @@
+// A manifest deleted or damaged loses nothing: the next run fails naming the file and the way back (instead of
+// starting the table again on an empty manifest, hiding its data), gc deletes nothing of that table, and
+// strata doctor --repair restores it from the table's manifest history. gc never deletes what the catalog names.
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { examine, repair } from '../workflows/doctor.ts';
+import { garbageCollect } from '../workflows/maintenance.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const lakes: TestLake[] = [];
+afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
+
+async function lakeWithTwoRuns(): Promise<TestLake> {
+  const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+  lakes.push(l);
+  await l.ingest('orders', await l.file('a.csv', csv(1, '12')));
+  await l.ingest('orders', await l.file('b.csv', csv(2, '13')));
+  return l;
+}
+
+const csv = (id: number, day: string) => `${ORDERS_HEADER}\n${id},c,NEW,1.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z\n`;
+const manifestPath = (l: TestLake) => join(l.dir, 'silver/orders/_strata/manifest.json');
+const versionFolders = (l: TestLake) => ['dt=2025-06-12', 'dt=2025-06-13'].flatMap((d) => readdirSync(join(l.dir, 'silver/orders', d)).map((v) => `${d}/${v}`)).sort();
+const later = () => new Date(Date.now() + 30 * 86_400_000);
+
+describe('a lost or damaged manifest', () => {
+  it('deleted: the next ingest fails naming the way back, gc deletes nothing, strata doctor --repair restores it, nothing is lost', async () => {
+    const l = await lakeWithTwoRuns();
+    const folders = versionFolders(l);
+    rmSync(manifestPath(l));
+    const c = await l.ingest('orders', await l.file('c.csv', csv(3, '14')));
+    expect(c.record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
+    expect(c.record.error!.message).toBe(`the manifest of silver.orders (file://${manifestPath(l)}) is missing, but the table holds 2 data file(s): `
+      + 'nothing was changed (a commit on an empty manifest would hide that data). The way back: strata doctor --repair restores it from its history '
+      + `(file://${join(l.dir, 'silver/orders/_strata/history/0000000002.json')}); only silver.orders is affected.`);
+    const gc = await garbageCollect(l, { retentionDays: 0, now: later() });
+    expect(gc.tables).toEqual([expect.objectContaining({ table: 'silver.orders', expiredVersions: 0, orphanFolders: 0, kept: c.record.error!.message })]);
+    expect(versionFolders(l)).toEqual(folders);
+    const before = await examine(l);
+    expect(before.findings).toContainEqual(expect.objectContaining({ subject: 'silver.orders', level: 'problem', message: c.record.error!.message }));
+    const fixed = await repair(l);
+    expect(fixed.actions).toContain(`silver.orders: restored its manifest from file://${join(l.dir, 'silver/orders/_strata/history/0000000002.json')} (version 2)`);
+    expect(fixed.report.problems).toBe(0);
+    expect((await l.ingest('orders', join(l.root, 'in', 'c.csv'))).record.status).toBe('SUCCEEDED');
+    expect((await l.ingest('orders', join(l.root, 'in', 'a.csv'))).record.status).toBe('SKIPPED'); // the restored manifest still knows a.csv
+    expect(await l.query(`SELECT order_id FROM silver.orders ORDER BY 1`)).toEqual([{ order_id: 1 }, { order_id: 2 }, { order_id: 3 }]);
+  });
+
+  it('truncated: the error names the file; the repair keeps the damaged one aside and restores the last version', async () => {
+    const l = await lakeWithTwoRuns();
+    const text = readFileSync(manifestPath(l), 'utf8');
+    writeFileSync(manifestPath(l), text.slice(0, 200));
+    const c = await l.ingest('orders', await l.file('c.csv', csv(3, '14')));
+    expect(c.record.error?.message).toMatch(new RegExp(`^the manifest of silver.orders \\(file://${manifestPath(l)}\\) is damaged \\(.*JSON.*\\); nothing was changed\\. The way back: strata doctor --repair restores it from the table's manifest history`));
+    const fixed = await repair(l);
+    expect(fixed.report.problems).toBe(0);
+    expect(JSON.parse(readFileSync(manifestPath(l), 'utf8'))).toEqual(JSON.parse(text));
+    const aside = readdirSync(join(l.dir, 'silver/orders/_strata')).filter((n) => n.startsWith('manifest.damaged-'));
+    expect(aside.map((n) => readFileSync(join(l.dir, 'silver/orders/_strata', n), 'utf8'))).toEqual([text.slice(0, 200)]);
+  });
+
+  it('gc keeps a version folder the catalog still names, though the manifest no longer does', async () => {
+    const l = await lakeWithTwoRuns();
+    const m = JSON.parse(readFileSync(manifestPath(l), 'utf8')) as TableManifest;
+    const shown = m.partitions['dt=2025-06-13']!.location;
+    // The manifest and its history as if the second run had never committed; its catalog entry still shows it.
+    const first = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/history/0000000001.json'), 'utf8')) as TableManifest;
+    writeFileSync(manifestPath(l), JSON.stringify(first));
+    rmSync(join(l.dir, 'silver/orders/_strata/history/0000000002.json'));
+    const gc = await garbageCollect(l, { retentionDays: 0, now: later() });
+    expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ orphanFolders: 0, expiredVersions: 0 });
+    expect(existsSync(join(l.dir, shown))).toBe(true);
+  });
+});
