@@ -43,7 +43,9 @@ export async function examineLake(env: DoctorEnv): Promise<DoctorReport> {
   ok('catalog', 'catalog.duckdb shows every catalog entry', await examineCatalogFile(env));
   ok('locks', 'no lock left by a dead process', await examineLocks(env));
   push(await examineStaging(env));
-  const subjects = [...new Set([...env.tables.map((t) => `${t.layer}.${t.name}`), ...healthy.map((h) => h.subject), ...findings.map((f) => f.subject)])];
+  const order = (s: string) => ['silver.', 'gold.', 'runs.', 'quarantine.', 'catalog', 'locks', 'staging'].findIndex((p) => s.startsWith(p));
+  const seen = [...new Set([...env.tables.map((t) => `${t.layer}.${t.name}`), ...healthy.map((h) => h.subject), ...findings.map((f) => f.subject)])];
+  const subjects = seen.map((s, i) => [s, i] as const).sort((a, b) => order(a[0]) - order(b[0]) || a[1] - b[1]).map(([s]) => s);
   return { subjects, findings, healthy, problems: findings.filter((f) => f.level === 'problem').length };
 }
 
