@@ -56,7 +56,6 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
     if (attempt >= MAX_ATTEMPTS) {
       throw new StrataError(ERRORS.CommitConflict, `could not publish gold.${input.table} after ${MAX_ATTEMPTS} attempts: too many concurrent refreshes`);
     }
-    fault('gold.lost');
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
   }
 }
@@ -77,6 +76,7 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   // No manifest yet, or an empty one: derived from nothing. A gold rollback or an older strata: unknown.
   const done = !gold.exists || gold.manifest.version === 0 ? {} : gold.manifest.derivedFrom;
   const behind = Object.keys(versions).filter((k) => (done?.[k] ?? 0) !== versions[k]);
+  // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
   const reshaped = gold.manifest.schema !== undefined && gold.manifest.schema.hash !== plan.schemaHash;
   const inc = plan.refresh === 'incremental' ? plan.incremental : undefined;
   const key = inc ? `silver.${inc.driver}` : '';
