@@ -41,7 +41,7 @@ for (let i = 0; i < runs; i++) {
   total.violations.push(...f.violations);
 }
 console.log([
-  `kills: ${total.kills} processes killed at ${INGEST_KILL_POINTS.length + MAINTENANCE_KILL_POINTS.length} fault points (${total.killed} reached their point)`,
+  `kills: ${total.kills} runs armed at ${INGEST_KILL_POINTS.length + MAINTENANCE_KILL_POINTS.length} fault points, ${total.killed} killed there (an @2 arming of a point a run passes once is not reached)`,
   `concurrent rounds: ${total.rounds} (${total.writers} writer processes)`,
   `invariant checks: ${total.checks} · rows lost: ${total.rowsLost} · gold equal to its SQL over silver: ${total.goldChecks - total.goldMismatches} of ${total.goldChecks}`,
   `strata doctor clean after --repair: ${total.doctorClean} of ${runs} runs · violations: ${total.violations.length}`,
