@@ -45,7 +45,7 @@ export class LocalStorage implements Storage {
   async putFileHashed(key: string, localPath: string): Promise<{ info: ObjectInfo; contentId: string }> {
     const dst = this.path(key);
     const { tmp, contentId } = await copyHashed(localPath, dirname(dst));
-    await rename(tmp, dst);
+    await rename(tmp, dst).catch(async (e) => { await rm(tmp, { force: true }); throw whenFull(e, dst); });
     return { info: (await this.head(key))!, contentId };
   }
 
@@ -68,6 +68,8 @@ export class LocalStorage implements Storage {
         if (e.code !== 'EPERM' && e.code !== 'ENOTSUP' && e.code !== 'EMLINK') throw e;
         if (!(await this.head(key))) await rename(tmp, dst);
       });
+    } catch (e) {
+      throw whenFull(e, dst);
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
@@ -147,14 +149,11 @@ export class LocalStorage implements Storage {
   }
 
   async copy(from: string, to: string): Promise<void> {
-    const dst = this.path(to);
     const src = this.path(from);
     // Data files are immutable, so a hard link shares the bytes safely and costs one system call. It is made under a
     // temporary name and renamed over the destination: readers never miss the file, and concurrent copies to one
     // key (runs of the same object) each replace it whole.
-    const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    try {
-      await mkdir(dirname(dst), { recursive: true });
+    await replaceVia(this.path(to), async (tmp) => {
       try {
         await link(src, tmp);
       } catch (e) {
@@ -162,11 +161,7 @@ export class LocalStorage implements Storage {
         if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw e;
         await copyFile(src, tmp);
       }
-      await rename(tmp, dst);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw whenFull(e, dst);
-    }
+    });
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -183,18 +178,11 @@ export class LocalStorage implements Storage {
   }
 
   async putFile(key: string, localPath: string): Promise<ObjectInfo> {
-    const dst = this.path(key);
-    const tmp = `${dirname(dst)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    try {
-      await mkdir(dirname(dst), { recursive: true });
+    await replaceVia(this.path(key), async (tmp) => {
       await copyFile(localPath, tmp);
       const s = await stat(localPath);
       await utimes(tmp, s.atime, s.mtime);
-      await rename(tmp, dst);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw whenFull(e, dst);
-    }
+    });
     return (await this.head(key))!;
   }
 
@@ -264,10 +252,19 @@ export function textEtag(b: Buffer | string): string {
 }
 
 export async function atomicWrite(path: string, text: string): Promise<void> {
+  await replaceVia(path, (tmp) => writeFile(tmp, text));
+}
+
+/**
+ * Replace `path` whole: `write` makes the new file under a temporary name beside it (.tmp-<pid>-…, which listings
+ * skip), then rename(2) puts it in place. On failure the temporary file is removed, and a full disk is named
+ * (Strata.StorageFull with the path).
+ */
+async function replaceVia(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, text);
+    await write(tmp);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
