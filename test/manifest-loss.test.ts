@@ -4,7 +4,9 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Storage } from '../runtime/storage/port.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
+import { readManifest } from '../runtime/table/store.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { garbageCollect } from '../workflows/maintenance.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -32,16 +34,16 @@ describe('a lost or damaged manifest', () => {
     rmSync(manifestPath(l));
     const c = await l.ingest('orders', await l.file('c.csv', csv(3, '14')));
     expect(c.record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
-    expect(c.record.error!.message).toBe(`the manifest of silver.orders (file://${manifestPath(l)}) is missing, but the table holds 2 data file(s): `
-      + 'nothing was changed (a commit on an empty manifest would hide that data). The way back: strata doctor --repair restores it from its history '
-      + `(file://${join(l.dir, 'silver/orders/_strata/history/0000000002.json')}); only silver.orders is affected.`);
+    expect(c.record.error!.message).toBe(`the manifest of silver.orders (file://${manifestPath(l)}) is missing, but the table has a manifest history `
+      + `(file://${join(l.dir, 'silver/orders/_strata/history/')}): nothing was changed (a commit on an empty manifest would hide the table's data). `
+      + 'The way back: strata doctor --repair restores it from that history; only silver.orders is affected.');
     const gc = await garbageCollect(l, { retentionDays: 0, now: later() });
     expect(gc.tables).toEqual([expect.objectContaining({ table: 'silver.orders', expiredVersions: 0, orphanFolders: 0, kept: c.record.error!.message })]);
     expect(versionFolders(l)).toEqual(folders);
     const before = await examine(l);
     expect(before.findings).toContainEqual(expect.objectContaining({ subject: 'silver.orders', level: 'problem', message: c.record.error!.message }));
     const fixed = await repair(l);
-    expect(fixed.actions).toContain(`silver.orders: restored its manifest from file://${join(l.dir, 'silver/orders/_strata/history/0000000002.json')} (version 2)`);
+    expect(fixed.actions).toContain(`silver.orders: restored its manifest from file://${join(l.dir, 'silver/orders/_strata/history/2.json')} (version 2)`);
     expect(fixed.report.problems).toBe(0);
     expect((await l.ingest('orders', join(l.root, 'in', 'c.csv'))).record.status).toBe('SUCCEEDED');
     expect((await l.ingest('orders', join(l.root, 'in', 'a.csv'))).record.status).toBe('SKIPPED'); // the restored manifest still knows a.csv
@@ -61,14 +63,34 @@ describe('a lost or damaged manifest', () => {
     expect(aside.map((n) => readFileSync(join(l.dir, 'silver/orders/_strata', n), 'utf8'))).toEqual([text.slice(0, 200)]);
   });
 
+  it('a table with data but neither a manifest nor its history (an older strata, _strata/ deleted): the commit refuses to start it empty', async () => {
+    const l = await lakeWithTwoRuns();
+    rmSync(join(l.dir, 'silver/orders/_strata'), { recursive: true });
+    const c = await l.ingest('orders', await l.file('c.csv', csv(3, '14')));
+    expect(c.record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
+    expect(c.record.error!.message).toBe(`file://${join(l.dir, 'silver/orders')}/ holds 2 data file(s), but silver.orders has neither a manifest nor a manifest history `
+      + '(written by an older strata, or its _strata/ folder was deleted): a commit would start it empty and hide them; nothing was committed');
+    expect((await examine(l)).findings).toContainEqual(expect.objectContaining({ subject: 'silver.orders', level: 'problem', way: `move file://${join(l.dir, 'silver/orders')}/ aside and ingest the dataset's bronze objects again` }));
+  });
+
+  it('a table without a manifest is read listing only its _strata/ folder: all the stage and register steps may list in AWS', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    const listed: string[] = [];
+    const storage: Storage = Object.create(l.storage);
+    storage.list = async (prefix: string) => { listed.push(prefix); return l.storage.list(prefix); };
+    expect((await readManifest(storage, 'silver/orders/', l.ctx.plans.get('orders'))).etag).toBeUndefined();
+    expect(listed).toEqual(['silver/orders/_strata/history/']);
+  });
+
   it('gc keeps a version folder the catalog still names, though the manifest no longer does', async () => {
     const l = await lakeWithTwoRuns();
     const m = JSON.parse(readFileSync(manifestPath(l), 'utf8')) as TableManifest;
     const shown = m.partitions['dt=2025-06-13']!.location;
     // The manifest and its history as if the second run had never committed; its catalog entry still shows it.
-    const first = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/history/0000000001.json'), 'utf8')) as TableManifest;
+    const first = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/history/1.json'), 'utf8')) as TableManifest;
     writeFileSync(manifestPath(l), JSON.stringify(first));
-    rmSync(join(l.dir, 'silver/orders/_strata/history/0000000002.json'));
+    rmSync(join(l.dir, 'silver/orders/_strata/history/2.json'));
     const gc = await garbageCollect(l, { retentionDays: 0, now: later() });
     expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ orphanFolders: 0, expiredVersions: 0 });
     expect(existsSync(join(l.dir, shown))).toBe(true);

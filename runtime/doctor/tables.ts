@@ -11,7 +11,7 @@ import { refreshScope } from '../gold/refresh.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { restorableCopy, restoreManifest } from '../table/recover.ts';
-import { readManifest } from '../table/store.ts';
+import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts';
 import { emptyManifest } from '../table/manifest.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
 
@@ -45,7 +45,7 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
   let m: TableManifest;
   try {
     const read = await readManifest(env.storage, t.root, t.shape);
-    if (read.etag === undefined) return { findings: [], summary: 'empty: nothing committed yet' };
+    if (read.etag === undefined) return await examineUnmanaged(env, t);
     m = read.manifest;
   } catch (e) {
     if ((e as Error).name !== ERRORS.UnreadableFile) throw e;
@@ -60,6 +60,22 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
   const parts = Object.values(m.partitions);
   const rows = parts.reduce((a, p) => a + p.rows, 0);
   return { findings, manifest: m, summary: `version ${m.version} · ${parts.length} partition${parts.length === 1 ? '' : 's'} · ${rows.toLocaleString('en-US')} rows` };
+}
+
+/**
+ * A table with neither a manifest nor a manifest history: empty, unless data files lie in its folder (written by an
+ * older strata, or its _strata/ folder was deleted). Silver: only the bronze objects can bring it back; gold starts afresh.
+ */
+async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam> {
+  const subject = `${t.layer}.${t.name}`;
+  const data = await unmanagedData(env.storage, t.root);
+  if (!data.length) return { findings: [], summary: 'empty: nothing committed yet' };
+  const message = unmanagedMessage(env.storage, t.root, t.shape, data.length);
+  return {
+    findings: [t.layer === 'gold'
+      ? problem(subject, message, 'strata doctor --repair starts it afresh and recomputes it from silver', await manifestRepair(env, t))
+      : problem(subject, message, `move ${env.storage.uri(t.root)} aside and ingest the dataset's bronze objects again`)],
+  };
 }
 
 /** Restore from the newest intact copy in the manifest's history; a gold table without one starts afresh. */

@@ -10,15 +10,13 @@ import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { collectGarbage, type TableManifest } from './manifest.ts';
-import { readManifest, type ManifestShape } from './store.ts';
+import { historyCopies, readManifest, type ManifestShape } from './store.ts';
 
 export interface GcResult {
   table: string;
   expiredVersions: number;
   orphanFolders: number;
   bytes: number;
-  /** Manifest copies beyond the newest HISTORY_KEPT removed from _strata/history/. */
-  historyCopies?: number;
   /** Why nothing of this table was deleted (it is in doubt), with the way back. */
   kept?: string;
 }
@@ -32,9 +30,6 @@ export interface GcOptions {
 
 /** Grace period for folders no manifest names: a commit in progress writes them before it swaps the manifest. */
 const ORPHAN_GRACE_MS = 24 * 3600_000;
-
-/** Manifest copies kept in _strata/history/ (restoring uses the newest; the others show how the table got there). */
-export const HISTORY_KEPT = 20;
 
 export async function gcTable(storage: Storage, root: string, shape: ManifestShape, table: string, retentionDays: number, opts: GcOptions = {}): Promise<GcResult> {
   const now = opts.now ?? new Date();
@@ -50,9 +45,8 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     if (etag === undefined) return none;
     // What else names folders of this table: the manifest's history copies and the catalog.
     let named: Set<string>;
-    let copies: string[];
     try {
-      ({ named, copies } = await historyLocations(storage, root));
+      named = await historyLocations(storage, root);
       for (const l of (await opts.catalogLocations?.()) ?? []) named.add(l);
     } catch (e) {
       return { ...none, kept: `nothing deleted: ${(e as Error).message}` };
@@ -74,8 +68,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
     const orphans = [...folders.entries()].filter(([l, f]) => !known.has(l) && now.getTime() - f.newest > ORPHAN_GRACE_MS).map(([l]) => l);
     const bytes = [...doomed, ...orphans].reduce((a, l) => a + (folders.get(l)?.bytes ?? 0), 0);
-    const oldCopies = copies.slice(0, Math.max(0, copies.length - HISTORY_KEPT));
-    const result = { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes, historyCopies: oldCopies.length };
+    const result = { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes };
     if (opts.dryRun) return result;
     if (expired.length || compacted) {
       const cas = await storage.putIfMatch(layout.manifest(root), JSON.stringify(next), etag);
@@ -83,30 +76,27 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     }
     fault('gc.swapped');
     await mapLimit([...doomed, ...orphans], 16, (l) => storage.deletePrefix(l));
-    if (oldCopies.length) await storage.delete(oldCopies);
     return result;
   }
   return none;
 }
 
 /**
- * Locations the newest manifest copy names (its partitions: what a restore from it would point at), and the copies'
- * keys, oldest first. Older copies name versions that were replaced since; those expire with the retention window.
+ * Locations the newest manifest copy names (its partitions: what a restore from it would point at). Older copies
+ * name versions that were replaced since; those expire with the retention window.
  */
-async function historyLocations(storage: Storage, root: string): Promise<{ named: Set<string>; copies: string[] }> {
-  const copies = (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => k.endsWith('.json')).sort();
-  const named = new Set<string>();
-  const newest = copies.at(-1);
-  if (newest) {
+async function historyLocations(storage: Storage, root: string): Promise<Set<string>> {
+  let newest: TableManifest | undefined;
+  for (const key of await historyCopies(storage, root)) {
     let m: TableManifest;
     try {
-      m = JSON.parse((await storage.readText(newest)) ?? '') as TableManifest;
+      m = JSON.parse((await storage.readText(key)) ?? '') as TableManifest;
     } catch {
-      throw new Error(`the manifest copy ${storage.uri(newest)} cannot be read (run strata doctor)`);
+      throw new Error(`the manifest copy ${storage.uri(key)} cannot be read (run strata doctor)`);
     }
-    for (const p of Object.values(m.partitions ?? {})) named.add(p.location);
+    if (!newest || m.version > newest.version) newest = m;
   }
-  return { named, copies };
+  return new Set(Object.values(newest?.partitions ?? {}).map((p) => p.location));
 }
 
 /** Staging folders of runs that ended (or died) more than a day ago. */

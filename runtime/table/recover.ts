@@ -1,9 +1,10 @@
-// Restoring a table's manifest from its history (_strata/history/<version>.json, one copy per commit, written by
+// Restoring a table's manifest from its history (_strata/history/<slot>.json, a copy of each commit's, written by
 // runtime/table/store.ts): what strata doctor --repair does for a manifest that was deleted or damaged. Nothing is
 // lost on the way: a damaged manifest is kept aside, and the swap is a compare-and-swap against what is there.
 import { layout } from '../../core/plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from './manifest.ts';
+import { historyCopies } from './store.ts';
 
 export interface RestorableCopy {
   key: string;
@@ -16,18 +17,20 @@ export interface RestorableCopy {
  * `skipped` lists the newer copies passed over, and why.
  */
 export async function restorableCopy(storage: Storage, root: string): Promise<{ copy?: RestorableCopy; skipped: string[] }> {
-  const keys = (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => k.endsWith('.json')).sort().reverse();
   const skipped: string[] = [];
-  for (const key of keys) {
+  const copies: RestorableCopy[] = [];
+  for (const key of await historyCopies(storage, root)) {
     const text = (await storage.readText(key)) ?? '';
-    let manifest: TableManifest;
     try {
-      manifest = JSON.parse(text) as TableManifest;
+      const manifest = JSON.parse(text) as TableManifest;
       if (typeof manifest.version !== 'number' || typeof manifest.partitions !== 'object') throw new Error('not a table manifest');
+      copies.push({ key, manifest, text });
     } catch (e) {
       skipped.push(`${storage.uri(key)}: cannot be read (${(e as Error).message})`);
-      continue;
     }
+  }
+  // Newest version first (the ring's slots do not sort by version).
+  for (const { key, manifest, text } of copies.sort((a, b) => b.manifest.version - a.manifest.version)) {
     const files = Object.values(manifest.partitions).flatMap((p) => p.files);
     const missing = (await Promise.all(files.map(async (f) => ((await storage.head(f)) ? undefined : f)))).filter(Boolean);
     if (missing.length) {

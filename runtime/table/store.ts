@@ -6,9 +6,9 @@
 // runs touching the same partition both land, and readers see a partition's old version or its new one.
 //
 // A table's first commit creates an empty manifest (version 0) before it writes anything, and every commit leaves a
-// copy of the manifest it wrote in _strata/history/. So a table without a manifest holds no data, and one whose
-// manifest was deleted or damaged is an error that names the way back, never an empty table that a commit would
-// silently start again (runtime/table/recover.ts restores it).
+// copy of the manifest it wrote in _strata/history/. So a table that never had a manifest holds no data, and one
+// whose manifest was deleted or damaged is an error that names the way back, never an empty table that a commit
+// would silently start again (runtime/table/recover.ts restores it).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
@@ -32,20 +32,25 @@ export function shapeOf(shape: ManifestShape): TableShape {
 }
 
 /**
- * The table's manifest; an empty one (etag undefined) when the table has none and holds nothing.
+ * The table's manifest; an empty one (etag undefined) when the table has none and never had one.
  * Throws Strata.UnreadableFile, naming the file and the way back, when the manifest is damaged, or missing while
- * the table holds data files or manifest history.
+ * its history says the table exists. (Only _strata/ is listed: in AWS the steps that read a manifest may list
+ * nothing else of the table.)
  */
 export async function readManifest(storage: Storage, root: string, shape: ManifestShape): Promise<ReadManifest> {
   const key = layout.manifest(root);
   let current = await storage.readVersioned(key);
   const s = shapeOf(shape);
   if (current === undefined) {
-    const held = await tableObjects(storage, root);
-    if (!held.length) return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
+    const copies = await historyCopies(storage, root);
+    if (!copies.length) return { manifest: emptyManifest(s.table, s.layer, s.schemaHash, s.partitionKeys), etag: undefined };
     // A first commit may have created it between the two looks.
     current = await storage.readVersioned(key);
-    if (current === undefined) throw new StrataError(ERRORS.UnreadableFile, await missingMessage(storage, root, s, held));
+    if (current === undefined) {
+      throw new StrataError(ERRORS.UnreadableFile, `the manifest of ${s.layer}.${s.table} (${storage.uri(key)}) is missing, but the table has a `
+        + `manifest history (${storage.uri(layout.manifestHistory(root))}): nothing was changed (a commit on an empty manifest would hide the `
+        + `table's data). The way back: strata doctor --repair restores it from that history; only ${s.layer}.${s.table} is affected.`);
+    }
   }
   return { manifest: parseManifest(storage, root, s, current.text), etag: current.etag };
 }
@@ -63,28 +68,31 @@ export function parseManifest(storage: Storage, root: string, s: TableShape, tex
   }
 }
 
-/** Objects that show a table exists: data files outside _strata/, and manifest history. */
-export async function tableObjects(storage: Storage, root: string): Promise<string[]> {
-  const history = layout.manifestHistory(root);
-  return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`) || k.startsWith(history));
-}
+/**
+ * Copies of the manifest kept: one per version in a ring of this many slots (<version mod slots>.json), so a lost
+ * or damaged manifest is restored from its latest version (or an earlier one, if that copy is damaged too), and the
+ * history takes a bounded amount of storage however many commits a table has.
+ */
+export const HISTORY_SLOTS = 10;
 
-async function missingMessage(storage: Storage, root: string, s: TableShape, held: string[]): Promise<string> {
-  const copies = held.filter((k) => k.startsWith(layout.manifestHistory(root)) && k.endsWith('.json')).sort();
-  const newest = copies.at(-1);
-  const data = held.length - copies.length;
-  return `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is missing, but the table `
-    + `${data ? `holds ${data} data file(s)` : 'has a manifest history'}: `
-    + 'nothing was changed (a commit on an empty manifest would hide that data). The way back: '
-    + (newest ? `strata doctor --repair restores it from its history (${storage.uri(newest)})`
-      : (s.layer === 'gold' ? `strata doctor --repair recomputes gold.${s.table} from silver`
-        : `there is no manifest history to restore from: move ${storage.uri(root)} aside and ingest the dataset's bronze objects again`))
-    + `; only ${s.layer}.${s.table} is affected.`;
-}
-
-/** Where the copy of a manifest version is kept. Zero-padded: keys sort by version. */
+/** Where the copy of a manifest version goes. */
 export function historyKey(root: string, version: number): string {
-  return `${layout.manifestHistory(root)}${String(version).padStart(10, '0')}.json`;
+  return `${layout.manifestHistory(root)}${version % HISTORY_SLOTS}.json`;
+}
+
+/** Files in a table's folder outside _strata/: data, which a table without a manifest must not have. */
+export async function unmanagedData(storage: Storage, root: string): Promise<string[]> {
+  return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`));
+}
+
+export function unmanagedMessage(storage: Storage, root: string, s: TableShape, files: number): string {
+  return `${storage.uri(root)} holds ${files} data file(s), but ${s.layer}.${s.table} has neither a manifest nor a manifest history `
+    + '(written by an older strata, or its _strata/ folder was deleted): a commit would start it empty and hide them';
+}
+
+/** The keys of a table's manifest copies. */
+export async function historyCopies(storage: Storage, root: string): Promise<string[]> {
+  return (await storage.list(layout.manifestHistory(root))).map((o) => o.key).filter((k) => /\/\d+\.json$/.test(k));
 }
 
 export interface CommitRequest {
@@ -147,7 +155,13 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     const { manifest, etag } = read ?? await readManifest(storage, req.root, req.shape);
     read = undefined;
     if (etag === undefined) {
-      // The table's first commit: an empty manifest first, so no data of this table ever exists without one.
+      // The table's first commit: an empty manifest first, so no data of this table ever exists without one. Data
+      // already there without a manifest or its history (an older strata, a deleted _strata/) is not started over.
+      const data = await unmanagedData(storage, req.root);
+      if (data.length) {
+        if (await storage.readVersioned(key)) continue; // another writer's first commit created it meanwhile
+        throw new StrataError(ERRORS.UnreadableFile, `${unmanagedMessage(storage, req.root, req.shape, data.length)}; nothing was committed`);
+      }
       const created = await storage.putIfMatch(key, JSON.stringify(manifest), undefined);
       if (!created.ok && req.rebase === false) return { status: 'lost' };
       if (created.ok) read = { manifest, etag: created.etag }; // else build on what the writer that created it committed
