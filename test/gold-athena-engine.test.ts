@@ -2,7 +2,7 @@
 // and publishes what UNLOAD wrote. Athena is stood in for by DuckDB behind the same runner interface: it reads the
 // Glue databases as views over the local catalog and executes UNLOAD as a partitioned COPY into the lake folder
 // (refusing a non-empty target, as Athena does). The result must equal the DuckDB engine's, byte for byte in values.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
@@ -76,6 +76,7 @@ describe('gold on Athena', () => {
       csv(order(4, 'NEW', '7.00', '13')),
       csv(order(1, 'CANCELLED', '10.00', '12')), // corrects day 12
     ];
+    // The first refresh's UNLOAD writes under the table's folder: its empty manifest must exist before that.
     for (const [i, text] of files.entries()) {
       for (const l of [onAthena, onDuck]) {
         const r = await l.ingest('orders', await l.file(`f${i}.csv`, text));
@@ -116,6 +117,9 @@ describe('gold on Athena', () => {
     const r = await l.ingest('orders', await l.file('a.csv', csv(order(1, 'NEW', '10.00', '12'))));
     expect(r.record.status).toBe('FAILED');
     expect(r.record.error?.message).toContain('HIVE_CANNOT_OPEN_SPLIT');
-    expect(existsSync(join(l.dir, 'gold/daily_revenue'))).toBe(false);
+    // The table holds only its empty manifest (created before anything of it was written), no data file.
+    expect(readdirSync(join(l.dir, 'gold/daily_revenue'), { recursive: true }).map(String).filter((f) => f.endsWith('.json') || f.endsWith('.parquet')))
+      .toEqual([join('_strata', 'manifest.json')]);
+    expect(JSON.parse(readFileSync(join(l.dir, 'gold/daily_revenue/_strata/manifest.json'), 'utf8'))).toMatchObject({ version: 0, partitions: {} });
   });
 });

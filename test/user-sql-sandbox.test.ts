@@ -306,9 +306,17 @@ describe('gold SQL', () => {
     ]);
 
     lake = await makeLake({ orders: ordersSchema({ extra: gold('SELECT status, count(*) AS n FROM silver.orders GROUP BY 1') }) });
-    expect((await lake.ingest('orders', await lake.file('o.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record.status).toBe('SUCCEEDED');
     const plan = lake.ctx.gold.get('by_status');
-    plan.sql = `SELECT status, count(*) AS n FROM silver.orders, read_text('${dir}/secret.csv') GROUP BY 1`;
+    const checked = plan.sql;
+    const forged = `SELECT status, count(*) AS n FROM silver.orders, read_text('${dir}/secret.csv') GROUP BY 1`;
+    // Refused before the table's first manifest is created: a refused SQL leaves no trace in the lake.
+    plan.sql = forged;
+    await expect(refreshGold(lake.ctx, { table: 'by_status', dataset: 'orders', runId: 'r-first', now: '2025-06-15T00:00:00Z', partitions: [] }))
+      .rejects.toThrow(/gold table by_status: its SQL is refused/);
+    expect(existsSync(join(lake.dir, 'gold/by_status'))).toBe(false);
+    plan.sql = checked;
+    expect((await lake.ingest('orders', await lake.file('o.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record.status).toBe('SUCCEEDED');
+    plan.sql = forged;
     await expect(refreshGold(lake.ctx, { table: 'by_status', dataset: 'orders', runId: 'r-forged', now: '2025-06-15T00:00:00Z', partitions: [] }))
       .rejects.toThrow(/gold table by_status: its SQL is refused: read_text\(\) is a table function/);
   });

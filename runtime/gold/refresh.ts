@@ -19,7 +19,7 @@ import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
-import { commitTable, readManifest } from '../table/store.ts';
+import { commitTable, createManifest, readManifest } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
@@ -98,7 +98,17 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   const audit = opts.audit ?? auditGold;
   const plan = ctx.gold.get(input.table);
   const { storage } = ctx;
-  const read = await readManifest(storage, plan.prefix, goldShape(plan));
+  // The check analyzeGold made, made again before anything else (whether or not the SQL will run).
+  await withDuckSession(async (db) => {
+    const refused = await vetGoldPlan(db, plan);
+    if (refused.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL is refused: ${refused.map((f) => f.message).join('; ')}`);
+  }, ctx.duck);
+  let read = await readManifest(storage, plan.prefix, goldShape(plan));
+  if (read.etag === undefined) {
+    // Nothing of a table is written before its manifest exists (the Athena writer stages under the table's folder).
+    await createManifest(storage, plan.prefix, goldShape(plan), read.manifest);
+    read = await readManifest(storage, plan.prefix, goldShape(plan));
+  }
   const current = read.manifest;
 
   const silver = new Map<string, TableManifest>();
@@ -120,12 +130,9 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   const parts = new Map<string, PartitionVersion[]>();
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
-  // A session on the process's shared instance plans the refresh (vetting, partition values; opening an instance
+  // A session on the process's shared instance plans the refresh (partition values; opening an instance
   // costs 10–20 ms); the SQL itself runs in a locked session (computeOnDuckDB), or in Athena.
   const out: Written = await withDuckSession(async (db) => {
-    // The check analyzeGold made, made again before any of the SQL runs.
-    const refused = await vetGoldPlan(db, plan);
-    if (refused.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL is refused: ${refused.map((f) => f.message).join('; ')}`);
     // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
     for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
     if (inc) {

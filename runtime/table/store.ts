@@ -13,7 +13,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
-import type { Storage } from '../storage/port.ts';
+import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import { applyCommit, emptyManifest, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
@@ -78,6 +78,22 @@ export const HISTORY_SLOTS = 10;
 /** Where the copy of a manifest version goes. */
 export function historyKey(root: string, version: number): string {
   return `${layout.manifestHistory(root)}${version % HISTORY_SLOTS}.json`;
+}
+
+/**
+ * Create a table's empty manifest (version 0), before anything of the table is written; ok: false when another
+ * writer created it first. Data already in the folder without a manifest or its history (an older strata, a
+ * deleted _strata/) is not started over: Strata.UnreadableFile with the way back.
+ */
+export async function createManifest(storage: Storage, root: string, shape: TableShape, empty: TableManifest): Promise<CasResult> {
+  const key = layout.manifest(root);
+  const data = await unmanagedData(storage, root);
+  if (data.length) {
+    const now = await storage.readVersioned(key); // another writer's first commit created it meanwhile
+    if (now) return { ok: false, currentEtag: now.etag };
+    throw new StrataError(ERRORS.UnreadableFile, `${unmanagedMessage(storage, root, shape, data.length)}; nothing was committed`);
+  }
+  return storage.putIfMatch(key, JSON.stringify(empty), undefined);
 }
 
 /** Files in a table's folder outside _strata/: data, which a table without a manifest must not have. */
@@ -155,14 +171,8 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     const { manifest, etag } = read ?? await readManifest(storage, req.root, req.shape);
     read = undefined;
     if (etag === undefined) {
-      // The table's first commit: an empty manifest first, so no data of this table ever exists without one. Data
-      // already there without a manifest or its history (an older strata, a deleted _strata/) is not started over.
-      const data = await unmanagedData(storage, req.root);
-      if (data.length) {
-        if (await storage.readVersioned(key)) continue; // another writer's first commit created it meanwhile
-        throw new StrataError(ERRORS.UnreadableFile, `${unmanagedMessage(storage, req.root, req.shape, data.length)}; nothing was committed`);
-      }
-      const created = await storage.putIfMatch(key, JSON.stringify(manifest), undefined);
+      // The table's first commit: an empty manifest first, so no data of this table ever exists without one.
+      const created = await createManifest(storage, req.root, req.shape, manifest);
       if (!created.ok && req.rebase === false) return { status: 'lost' };
       if (created.ok) read = { manifest, etag: created.etag }; // else build on what the writer that created it committed
       continue;
