@@ -78,7 +78,7 @@ describe('silver commits', () => {
     const l = await lake('append');
     const files = await Promise.all([1, 2, 3, 4].map((i) => l.file(`c${i}.csv`, csv(line(i * 10, `w${i}`), line(i * 10 + 1, `w${i}`)))));
     const results = await Promise.all(files.map((f) => l.ingest('orders', f)));
-    expect(results.map((r) => r.record.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(results.map((r) => r.record.status), JSON.stringify(results.map((r) => r.record.error))).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     const m = manifest(l);
     expect(m.version).toBe(4);
     expect(m.partitions['dt=2025-06-12']!.rows).toBe(8);

@@ -98,20 +98,26 @@ export class LocalStorage implements Storage {
     // The prefix may name a folder or be a partial name: list the folder it is in and filter.
     const isDir = prefix.endsWith('/') || (await stat(base).then((s) => s.isDirectory(), () => false));
     const dir = isDir ? base : dirname(base);
+    // Other processes write beside the listing: lock folders (and the files in them) come and go, temporary files are
+    // renamed. Something gone before it was looked at is not listed; a folder that vanished during the walk makes the
+    // walk start again (an empty listing only when the folder listed is itself gone).
     let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true, recursive: true });
-    } catch (e) {
-      if (isMissing(e)) return [];
-      throw e;
+    for (;;) {
+      try {
+        entries = await readdir(dir, { withFileTypes: true, recursive: true });
+        break;
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+        if (!(await stat(dir).then(() => true, () => false))) return [];
+      }
     }
     const files = entries.filter((e) => e.isFile() && !e.name.startsWith('.tmp-'));
     const out = await Promise.all(files.map(async (e) => {
       const p = join(e.parentPath, e.name);
-      const s = await lstat(p);
-      return info(relative(this.root, p).split(sep).join('/'), s.size, s.mtime);
+      const s = await lstat(p).catch((err) => { if (isMissing(err)) return undefined; throw err; });
+      return s && info(relative(this.root, p).split(sep).join('/'), s.size, s.mtime);
     }));
-    return out.filter((o) => o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out.filter((o): o is ObjectInfo => o !== undefined && o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async readText(key: string): Promise<string | undefined> {

@@ -1,0 +1,41 @@
+// Local storage listing while other processes write beside it: lock folders (and the owner files in them) appear and
+// vanish, temporary files are renamed. A listing must neither fail on what vanished during it nor come back empty
+// while the folder holds files (the first commit of a table, gc and strata doctor decide on listings).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalStorage } from '../runtime/storage/local.ts';
+
+describe('local storage', () => {
+  it('lists a folder whose lock folders come and go during the listing: never an error, never a file missing', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-list-'));
+    try {
+      const storage = new LocalStorage(root);
+      await storage.writeText('silver/t/dt=1/v-a/part-0.parquet', 'x');
+      await storage.writeText('silver/t/_strata/manifest.json', '{}');
+      let stop = false;
+      // What a lock does (runtime/storage/lock.ts): a folder holding its owner, removed with it on release.
+      const churn = (async () => {
+        for (let i = 0; !stop; i++) {
+          const dir = join(root, 'silver/t/_strata', `manifest.json.lock${i % 3}`);
+          await mkdir(dir, { recursive: true });
+          await writeFile(join(dir, 'owner'), 'pid');
+          await rm(dir, { recursive: true, force: true });
+        }
+      })();
+      try {
+        // Enough listings that a walk meets a vanishing folder and a vanishing file many times (~60 of 500 each, measured).
+        for (let i = 0; i < 500; i++) {
+          const keys = (await storage.list('silver/t/')).map((o) => o.key);
+          expect(keys).toEqual(expect.arrayContaining(['silver/t/_strata/manifest.json', 'silver/t/dt=1/v-a/part-0.parquet']));
+        }
+      } finally {
+        stop = true;
+        await churn;
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
