@@ -77,12 +77,12 @@ describe('a full disk', () => {
       } finally {
         db.close();
       }
-      // Completely full: the copy into bronze fails, naming the file and the way out.
+      // Completely full: the copy into bronze fails, naming the folder of bronze objects and the way out.
       writeFileSync(join(mnt, 'filler2'), Buffer.alloc(Math.max(0, free())));
       const big = await l.file('c.csv', csv(...Array.from({ length: 2000 }, (_, i) => 100 + i)));
       await expect(ingestFile(onTmpfs, 'orders', big)).rejects.toMatchObject({
         name: 'Strata.StorageFull',
-        message: `no space left on the device writing ${join(mnt, 'lake', 'bronze', 'orders', 'c.csv')}: free space on that file system (strata gc deletes replaced versions past their retention and old staging), then run the same command again`,
+        message: `no space left on the device writing ${join(mnt, 'lake', 'bronze', 'orders', '_objects')}: free space on that file system (strata gc deletes replaced versions past their retention and old staging), then run the same command again`,
       });
       rmSync(join(mnt, 'filler'));
       rmSync(join(mnt, 'filler2'));

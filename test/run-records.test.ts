@@ -32,9 +32,10 @@ describe('run records', () => {
     const winner = runs.find((r) => r.status === 'SUCCEEDED')!;
     expect(runs.map((r) => r.status).sort()).toEqual(['SKIPPED', 'SKIPPED', 'SKIPPED', 'SUCCEEDED']);
     expect(winner).toMatchObject({ rowsIn: 3, rowsValid: 2, rowsQuarantined: 1, partitions: ['dt=2025-06-12'] });
+    expect(winner.source.key).toMatch(/^bronze\/orders\/_objects\/[0-9a-f]+\/same\.csv$/);
     for (const r of runs.filter((x) => x !== winner)) {
       expect(r).toMatchObject({ committedBy: winner.runId, rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, partitions: [] });
-      expect(r.warnings).toEqual([`bronze/orders/same.csv was committed by run ${winner.runId} while this run staged it; nothing changed (its rows are counted by that run)`]);
+      expect(r.warnings).toEqual([`${winner.source.key} was committed by run ${winner.runId} while this run staged it; nothing changed (its rows are counted by that run)`]);
     }
     // The lake: each row once, in silver or in quarantine, and the quarantined row names the run that counts it.
     expect(await l.query(`SELECT count(*) AS n FROM silver.orders`)).toEqual([{ n: 2 }]);

@@ -62,9 +62,11 @@ export function parseManifest(storage: Storage, root: string, s: TableShape, tex
     if (typeof m?.version !== 'number' || typeof m.partitions !== 'object' || m.partitions === null) throw new Error('not a table manifest');
     return m;
   } catch (e) {
+    const history = storage.uri(layout.manifestHistory(root));
+    const back = storage.kind === 's3' ? `restore its previous version (the lake bucket keeps replaced versions), or its newest copy in ${history}`
+      : `strata doctor --repair restores it from the table's manifest history (${history})`;
     throw new StrataError(ERRORS.UnreadableFile, `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is damaged `
-      + `(${(e as Error).message}); nothing was changed. The way back: strata doctor --repair restores it from the table's manifest history `
-      + `(${storage.uri(layout.manifestHistory(root))}); only ${s.layer}.${s.table} is affected.`);
+      + `(${(e as Error).message}); nothing was changed. The way back: ${back}; only ${s.layer}.${s.table} is affected.`);
   }
 }
 
