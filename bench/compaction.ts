@@ -96,7 +96,7 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
     const staged = await stage(lake.ctx, { dataset: 'events', runId, source: { key }, now, startedAt: now });
     if (staged.rowsQuarantined || staged.rowsValid !== rowsPerBatch) throw new Error(`micro-batch ${i}: ${staged.rowsQuarantined} rows quarantined`);
     commitMs.push((await commitSilver(lake.ctx, { runId, now, stage: staged })).ms);
-    if ((i + 1) % 100 === 0) await gcTable(lake.storage, plan.prefixes.silver, plan, 'silver.events', 0, new Date(Date.now() + 1000));
+    if ((i + 1) % 100 === 0) await gcTable(lake.storage, plan.prefixes.silver, plan, 'silver.events', 0, { now: new Date(Date.now() + 1000) });
   }
   const commitPathMs = (performance.now() - t1) / (batches - sample);
   const firstCommits = mean(commitMs.slice(0, 100));
