@@ -51,13 +51,19 @@ describe('a run record on every path', () => {
     const asl = renderAsl(lake.ctx.plans.get('orders'), { goldTables: goldTablesFor(lake.gold, 'orders') });
     expect(new Set(cases.map((c) => c.state))).toEqual(new Set(taskStates(asl).map((t) => t.state).filter((s) => s !== 'RecordFailure')));
 
+    // A failure after the commit: the record says the commit stands (the rows are in silver) and what failed.
+    const failedAfterCommit = ['RegisterSilver', 'RefreshGold', 'RecordRun'];
+    let version = 0; // silver.orders's, counted by hand: each run that commits adds one
     for (const c of cases) {
       const file = await lake.file(`${c.state}.csv`, c.content());
       if (c.before) expect((await lake.ingest('orders', file)).record.status).toBe('SUCCEEDED');
+      if (c.before || failedAfterCommit.includes(c.state)) version++;
       const { record, execution } = await lake.ingest('orders', file, { retryIntervalMs: 0, wrap: failing(c.step) });
       expect({ state: c.state, path: execution.path.slice(-3) }).toEqual({ state: c.state, path: [c.state, 'RecordFailure', 'Failed'] });
       expect({ state: c.state, status: record.status, error: record.error, warnings: record.warnings })
-        .toEqual({ state: c.state, status: 'FAILED', error: { name: 'Strata.Internal', message: `injected failure in ${c.step}` }, warnings: expect.any(Array) });
+        .toEqual({ state: c.state, status: 'FAILED', error: { name: 'Strata.Internal', message: failedAfterCommit.includes(c.state)
+          ? `the silver commit stands (silver.orders version ${version} holds this run's rows); what failed after it: injected failure in ${c.step}. The next run of orders, or strata doctor --repair, brings the catalog and gold up to date.`
+          : `injected failure in ${c.step}` }, warnings: expect.any(Array) });
       expect(record.warnings.join(), c.state).not.toMatch(/local executor/);
       expect(await lake.query(`SELECT status, error_name FROM strata.runs WHERE run_id = '${record.runId}'`)).toEqual([{ status: 'FAILED', error_name: 'Strata.Internal' }]);
     }

@@ -96,7 +96,9 @@ async function attachExecution(lake: LocalLake, dataset: string, runId: string, 
       + `reaching RecordFailure: that state has no Catch to it (workflows/asl.ts), so in AWS the run would leave no record`
       + `${ex.error ? ` (${ex.error.name}: ${ex.error.cause})` : ''}`);
   }
-  const committed = ex.events.some((e) => e.type === 'StateExited' && e.state === 'CommitSilver');
+  // The commit finished when the state machine went on from CommitSilver to anything but its Catch (RecordFailure).
+  const after = ex.path[ex.path.lastIndexOf('CommitSilver') + 1];
+  const committed = ex.path.includes('CommitSilver') && after !== undefined && after !== 'RecordFailure';
   const error = ex.error ? { name: ex.error.name, message: ex.error.cause } : { name: ERRORS.Internal, message: 'the execution left no run record' };
   const record: RunRecord = text ? JSON.parse(text) : {
     runId, dataset, status: committed ? 'SUCCEEDED' : 'FAILED', source: { key: input.source.key, etag: '', size: 0, sourceId: '' },
