@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { refreshGold } from '../runtime/gold/refresh.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
+import { examine } from '../workflows/doctor.ts';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -105,5 +107,27 @@ describe('gold converges to its SQL over silver', () => {
     const { stored, computed } = await goldVersusSql(l);
     expect(stored).toEqual([{ day: '2025-06-12', revenue: '10.00', orders: 1 }, { day: '2025-06-15', revenue: '4.00', orders: 1 }]);
     expect(stored).toEqual(computed);
+  });
+
+  it('a compaction of silver (same rows, fewer files) leaves gold current: nothing to refresh, nothing behind', async () => {
+    const l = await lake();
+    await l.ingest('orders', await l.file('a.csv', csv(order(1, '10.00'))));
+    await l.ingest('orders', await l.file('b.csv', csv(order(2, '20.00'))));
+    const goldBefore = manifest(l, 'gold/daily_revenue/');
+    const [compacted] = await compactLocal(l, ['orders'], { minFiles: 2 });
+    expect(compacted!.execution.status).toBe('SUCCEEDED');
+    const silver = manifest(l, 'silver/orders/');
+    expect({ version: silver.version, kind: silver.history.at(-1)!.kind, files: silver.partitions['dt=2025-06-12']!.files.length }).toEqual({ version: 3, kind: 'compact', files: 1 });
+    const r = await refreshGold(l.ctx, { table: 'daily_revenue', dataset: 'orders', runId: 'after-compaction', now: new Date().toISOString(), partitions: [] });
+    expect(r.status).toBe('unchanged');
+    expect(manifest(l, 'gold/daily_revenue/').version).toBe(goldBefore.version);
+    expect((await examine(l)).findings.filter((f) => f.subject === 'gold.daily_revenue')).toEqual([]);
+    // A later commit is caught up from the version gold reflects: the compaction's partition is not recomputed for it.
+    const next = await l.ingest('orders', await l.file('c.csv', csv(order(3, '5.00', '13'))));
+    expect(next.record.status).toBe('SUCCEEDED');
+    const { stored, computed } = await goldVersusSql(l);
+    expect(stored).toEqual([{ day: '2025-06-12', revenue: '30.00', orders: 2 }, { day: '2025-06-13', revenue: '5.00', orders: 1 }]);
+    expect(stored).toEqual(computed);
+    expect(manifest(l, 'gold/daily_revenue/').partitions['day=2025-06-12']!.location).toBe(goldBefore.partitions['day=2025-06-12']!.location);
   });
 });

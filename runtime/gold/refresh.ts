@@ -75,7 +75,7 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   const versions = Object.fromEntries([...inputs].map(([k, m]) => [k, m.version]));
   // No manifest yet, or an empty one: derived from nothing. A gold rollback or an older strata: unknown.
   const done = !gold.exists || gold.manifest.version === 0 ? {} : gold.manifest.derivedFrom;
-  const behind = Object.keys(versions).filter((k) => (done?.[k] ?? 0) !== versions[k]);
+  const behind = Object.keys(versions).filter((k) => moved(inputs.get(k)!, done?.[k] ?? 0));
   // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
   const reshaped = gold.manifest.schema !== undefined && gold.manifest.schema.hash !== plan.schemaHash;
   const inc = plan.refresh === 'incremental' ? plan.incremental : undefined;
@@ -87,11 +87,22 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   const paths = new Set(requested);
   const from = done[key] ?? 0;
   for (const h of inputs.get(key)!.history) {
-    if (h.version <= from) continue;
+    if (h.version <= from || h.kind === 'compact') continue; // a compaction rewrites files, not rows
     if (h.collected || h.changes.some((c) => !c.to)) return { versions, behind, paths: undefined };
     for (const c of h.changes) paths.add(c.path);
   }
   return { versions, behind, paths };
+}
+
+/**
+ * Whether an input changed since version `from`: a version that only compactions wrote since (same rows, fewer files)
+ * changes nothing a gold table computes. When the history does not show every version since, it did change.
+ */
+function moved(input: TableManifest, from: number): boolean {
+  if (from === input.version) return false;
+  if (from > input.version) return true;
+  const since = input.history.filter((h) => h.version > from && h.version <= input.version);
+  return since.length !== input.version - from || since.some((h) => h.kind !== 'compact');
 }
 
 async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions, started: number): Promise<GoldOutput | 'lost'> {
