@@ -135,8 +135,8 @@ describe('strata compact', () => {
     const message = run!.execution.error!.cause!;
     expect(message).toContain(`silver.events: dt=2025-06-15 was not compacted: ${damaged} of silver.events is damaged (`);
     expect(message).toMatch(/The way back is bronze: strata rollback events --to /);
-    expect(message).toContain('gold.by_kind: file://');
-    expect(message).toContain('gold/by_kind/_strata/manifest.json is damaged');
+    expect(message).toContain('gold.by_kind: the manifest of gold.by_kind (file://');
+    expect(message).toContain('gold/by_kind/_strata/manifest.json) is damaged');
     expect(message).toMatch(/Compacted meanwhile, rows unchanged: silver\.events\.$/);
     const after = manifest(l);
     // The damaged day kept its version (no folder of the compaction left in it); the other day was compacted.
