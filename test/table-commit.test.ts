@@ -144,16 +144,16 @@ describe('commitTable', () => {
     expect(locations(r.manifest)).toEqual({ 'dt=1': 'silver/t/dt=1/v-a/' });
   });
 
-  it('a damaged manifest is Strata.UnreadableFile naming the file, the table and the way back (local: a backup; S3: the previous version)', async () => {
+  it('a damaged manifest is Strata.UnreadableFile naming the file, the table and the way back (local: its history; S3: the previous version)', async () => {
     await storage.writeText('silver/t/_strata/manifest.json', '{"table": "t", "partit');
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     await expect(commitTable(storage, request('a', ['dt=1'], builder([])))).rejects.toMatchObject({
       name: 'Strata.UnreadableFile',
-      message: expect.stringMatching(new RegExp(`^${storage.uri('silver/t/_strata/manifest.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(.+\\): `
-        + 'silver\\.t cannot be read or changed until its manifest is restored; the other tables are not affected\\. The way back: restore it from a backup; '
-        + 'its catalog entry \\(_strata/catalog/tables/silver\\.t\\.json\\) lists the partition versions it pointed at$')),
+      message: expect.stringMatching(new RegExp(`^the manifest of silver\\.t \\(${esc(storage.uri('silver/t/_strata/manifest.json'))}\\) is damaged \\(.+\\); nothing was changed\\. `
+        + `The way back: strata doctor --repair restores it from the table's manifest history \\(${esc(storage.uri('silver/t/_strata/history/'))}\\); only silver\\.t is affected\\.$`)),
     });
     const s3 = Object.create(storage, { kind: { value: 's3' } }) as LocalStorage;
-    await expect(readManifest(s3, ROOT, shape)).rejects.toThrow(/The way back: restore its previous version \(the lake bucket keeps replaced versions\)$/);
+    await expect(readManifest(s3, ROOT, shape)).rejects.toThrow(/The way back: restore its previous version \(the lake bucket keeps replaced versions\), or its newest copy in .*silver\/t\/_strata\/history\/; only silver\.t is affected\.$/);
   });
 
   it('an empty manifest from a dataset plan is the silver table of that dataset, keyed by its partitions', async () => {

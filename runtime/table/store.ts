@@ -168,12 +168,16 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   const maxAttempts = req.maxAttempts ?? 30;
   let read = req.read;
   let round = 0;
+  let creations = 0;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // If it changed since the caller read it, the compare-and-swap fails and the next attempt reads it afresh.
     const { manifest, etag } = read ?? await readManifest(storage, req.root, req.shape);
     read = undefined;
     if (etag === undefined) {
-      // The table's first commit: an empty manifest first, so no data of this table ever exists without one.
+      // The table's first commit: an empty manifest first, so no data of this table ever exists without one. A guard
+      // that refuses leaves no manifest behind, and creating it is not one of the attempts to commit.
+      await req.guard?.(manifest);
+      if (creations++ < 3) attempt--;
       const created = await createManifest(storage, req.root, req.shape, manifest);
       if (!created.ok && req.rebase === false) return { status: 'lost' };
       if (created.ok) read = { manifest, etag: created.etag }; // else build on what the writer that created it committed
