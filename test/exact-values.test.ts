@@ -33,6 +33,7 @@ columns:
   - { name: qty, type: int, min: 1 }
   - { name: count, type: int }
   - { name: amount, type: "decimal(20,2)" }
+  - { name: fine, type: "decimal(20,15)" }
   - { name: label, type: string }
 rejects: { maxRatio: 1 }
 `;
@@ -135,6 +136,15 @@ describe('in: bronze → silver', () => {
     expect(r).toMatchObject({ rowsValid: 2, rowsQuarantined: 0 });
     expect(await strataQuery(lake.dir, 'SELECT id, amount FROM silver.events WHERE id IN (20, 21) ORDER BY id', 'csv'))
       .toBe('id,amount\n20,12345678901234567.89\n21,12345678901234567.89\n');
+  });
+
+  it('a 17-character JSON number with 16 significant digits is read from its literal (a double would make 9.999999999999001 ...002)', async () => {
+    // Only numbers of 16+ characters can carry more digits than a double tells apart (DBL_DIG 15), so only those
+    // records are read from their literals (runtime/ingest/json-literals.ts); this one sits just past the line.
+    const r = await ingestText('events', 'fine.jsonl', '{"id": 22, "fine": 9.999999999999001}\n{"id": 23, "fine": 9.99999999999900}\n');
+    expect(r).toMatchObject({ rowsValid: 2, rowsQuarantined: 0 });
+    expect(await strataQuery(lake.dir, 'SELECT id, fine FROM silver.events WHERE id IN (22, 23) ORDER BY id', 'csv'))
+      .toBe('id,fine\n22,9.999999999999001\n23,9.999999999999000\n');
   });
 
   it('JSON numbers into string columns keep their literal: 1.10 stays "1.10", 1e2 stays "1e2"', async () => {
