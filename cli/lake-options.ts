@@ -1,13 +1,24 @@
-// Opening the local lake for a command: schema errors stop the command with the same messages as strata check.
-import { formatDiagnostic, hasErrors } from '../core/schema/diagnostics.ts';
+// Opening the local lake for a command. A schema file with errors keeps out its own dataset and those that read it,
+// not the others: the command names what was left out, and fails only when it was asked for a dataset left out.
+import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { StrataError } from '../core/errors.ts';
 import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import type { GlobalOptions } from './command.ts';
+import { out } from './output.ts';
 
-export async function openLake(global: GlobalOptions): Promise<LocalLake> {
+/**
+ * The lake of `global`, with the plans of every dataset that checks. `wanted` (a dataset or gold table the command
+ * works on) that was left out throws Strata.InvalidInput with its file's errors; any other exclusion is a warning on
+ * stderr naming the dataset and its file.
+ */
+export async function openLake(global: GlobalOptions, wanted?: string): Promise<LocalLake> {
   const lake = await openLocalLake({ ...(global.lake ? { lake: global.lake } : {}), ...(global.schemas ? { schemas: global.schemas } : {}) });
-  if (hasErrors(lake.project.diagnostics)) {
-    throw new StrataError('Strata.InvalidInput', `the schemas have errors (run strata check):\n${lake.project.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
+  const hit = lake.excluded.find((x) => x.dataset === wanted);
+  if (hit) {
+    throw new StrataError('Strata.InvalidInput', `dataset "${hit.dataset}" cannot run: ${hit.file} has errors (run strata check):\n${hit.diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+  for (const x of lake.excluded) {
+    out.error(`warning: left out dataset "${x.dataset}": ${x.file} has ${x.diagnostics.length === 1 ? 'an error' : `${x.diagnostics.length} errors`} (run strata check), the first: ${formatDiagnostic(x.diagnostics[0]!)}`);
   }
   return lake;
 }

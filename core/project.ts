@@ -3,4 +3,4 @@ import './gold/check.ts';
 import './gold/compaction-check.ts';
 import './quality/check.ts';
 
-export { checkProject, checkProjectAsync, loadProject, type LoadedSchema, type Project } from './schema/project.ts';
+export { checkProject, checkProjectAsync, loadProject, runnableProject, type Excluded, type LoadedSchema, type Project } from './schema/project.ts';

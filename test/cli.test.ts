@@ -77,6 +77,23 @@ describe('strata', () => {
     expect(await strata('frobnicate')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/unknown command "frobnicate"/) });
   });
 
+  it('a schema file with errors keeps out its own dataset only: the others plan and run, and it is named', async () => {
+    await writeFile(join(dir, 'schemas', 'weather.yaml'), 'dataset: weather\nsource: { format: csv }\ncolumns:\n  - { name: id, type: integr }\n');
+    try {
+      const ok = await strata('plan', 'orders', '--json');
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ dataset: 'orders' });
+      expect(ok.stderr).toMatch(/^warning: left out dataset "weather": schemas\/weather\.yaml has an error \(run strata check\), the first: schemas\/weather\.yaml:4:23: unknown type "integr"/);
+      const bad = await strata('plan', 'weather');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('Strata.InvalidInput: dataset "weather" cannot run: schemas/weather.yaml has errors (run strata check):\nschemas/weather.yaml:4:23: unknown type "integr"');
+    } finally {
+      await rm(join(dir, 'schemas', 'weather.yaml'));
+    }
+    const typo = await strata('ingest', 'ordrs', 'good.csv');
+    expect(typo).toMatchObject({ code: 1, stderr: 'Strata.UnknownDataset: no schema defines dataset "ordrs": did you mean "orders"? (known: orders)\n' });
+  });
+
   it('query: table, csv and json over silver, quarantine and strata.runs', async () => {
     const t = await strata('query', 'select order_id, status from silver.orders order by 1');
     expect(t.code).toBe(0);

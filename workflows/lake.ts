@@ -7,13 +7,18 @@ import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
 import { goldSet, planSet } from '../core/plan/sets.ts';
 import type { PipelineContext } from '../runtime/pipeline/context.ts';
-import { hasErrors } from '../core/schema/diagnostics.ts';
-import { loadProject, type Project } from '../core/project.ts';
+import { loadProject, runnableProject, type Excluded, type Project } from '../core/project.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 
 export interface LocalLake {
   dir: string;
+  /** Every schema file with every problem (what strata check prints). */
   project: Project;
+  /**
+   * Datasets left out because their file, or a dataset they read, has errors (runnableProject); the others are
+   * planned and run. Empty when the project checks clean.
+   */
+  excluded: Excluded[];
   plans: DatasetPlan[];
   gold: GoldPlan[];
   ctx: PipelineContext;
@@ -28,12 +33,13 @@ export function defaultLakeDir(flag?: string): string {
 export async function openLocalLake(opts: { lake?: string; schemas?: string; duck?: DuckOptions }): Promise<LocalLake> {
   const dir = defaultLakeDir(opts.lake);
   const project = await loadProject(resolve(opts.schemas ?? 'schemas'));
-  const plans = hasErrors(project.diagnostics) ? [] : project.schemas.map((s) => compile(s.spec));
+  const runnable = await runnableProject(project);
+  const plans = runnable.project.schemas.map((s) => compile(s.spec));
   const gold = plans.some((p) => p.gold.length) ? (await analyzeGold(plans)).plans : [];
   const storage = new LocalStorage(dir);
   const catalog = new LocalCatalog(dir);
   return {
-    dir, project, plans, gold, storage, catalog,
+    dir, project, excluded: runnable.excluded, plans, gold, storage, catalog,
     ctx: { storage, catalog, plans: planSet(plans), gold: goldSet(gold), ...(opts.duck ? { duck: opts.duck } : {}) },
   };
 }

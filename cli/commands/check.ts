@@ -14,9 +14,10 @@ export const check: Command = {
   usage: 'strata check [--schemas dir] [--lake dir] [--json]   (also compares each schema with its table in the lake)',
   async run({ global }) {
     const project = await loadProject(resolve(global.schemas ?? 'schemas'));
-    // Against the lake too, when there is one: a schema must evolve from what its table was written with.
+    // Against the lake too, when there is one: a schema must evolve from what its table was written with (every file
+    // that loads is compared, whatever problems other files have: one run shows them all).
     const lakeDir = defaultLakeDir(global.lake);
-    if (!hasErrors(project.diagnostics) && existsSync(lakeDir)) {
+    if (project.schemas.length && existsSync(lakeDir)) {
       project.diagnostics.push(...(await checkAgainstLake(project.schemas, new LocalStorage(lakeDir))));
     }
     const errors = project.diagnostics.filter((d) => d.severity === 'error');

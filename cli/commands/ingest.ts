@@ -27,7 +27,7 @@ export const ingest: Command = {
         return 2;
       }
     }
-    const lake = await openLake(global);
+    const lake = await openLake(global, dataset);
     lake.ctx.plans.get(dataset);
     const progress = new Progress();
     const records: RunRecord[] = [];

@@ -18,7 +18,7 @@ export const plan: Command = {
       out.error('usage: strata plan <dataset> [--asl]');
       return 2;
     }
-    const lake = await openLake(global);
+    const lake = await openLake(global, dataset);
     const p = lake.ctx.plans.get(dataset);
     if (values.asl) {
       process.stdout.write(`${JSON.stringify(renderAsl(p, { goldTables: goldTablesFor(lake.gold, dataset) }), null, 2)}\n`);

@@ -13,7 +13,7 @@ export const refresh: Command = {
       out.error('usage: strata refresh <gold table>');
       return 2;
     }
-    const lake = await openLake(global);
+    const lake = await openLake(global, table);
     const r = await refreshLake(lake, table, true);
     out.result(`gold.${r.table}: ${r.status}, ${r.partitions.length} partition(s), ${r.rows} row(s), ${r.removed.length} removed (${r.ms} ms)`, r);
     return r.status === 'halted' ? 1 : 0;

@@ -15,7 +15,7 @@ export const rollback: Command = {
       out.error('usage: strata rollback <dataset|gold table> --to <run id>');
       return 2;
     }
-    const lake = await openLake(global);
+    const lake = await openLake(global, name);
     const r = await rollbackLake(lake, name, to);
     const human = [
       `rolled ${r.layer}.${r.table} back to run ${to}: ${r.changes.length} partition(s) switched (version ${r.version}, run ${r.runId})`,

@@ -1,5 +1,6 @@
 // The compiled plans of a project, looked up by name: datasets, and gold tables in dependency order.
 import { ERRORS, StrataError } from '../errors.ts';
+import { closest } from '../schema/diagnostics.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
 import type { DatasetPlan } from './compile.ts';
 
@@ -20,7 +21,10 @@ export function goldSet(plans: readonly GoldPlan[]): GoldSet {
   return {
     get(table) {
       const p = byName.get(table);
-      if (!p) throw new StrataError(ERRORS.UnknownDataset, `no schema defines gold table "${table}"`);
+      if (!p) {
+        const guess = closest(table, [...byName.keys()]);
+        throw new StrataError(ERRORS.UnknownDataset, `no schema defines gold table "${table}"${guess ? `: did you mean "${guess}"?` : ''}`);
+      }
       return p;
     },
     list: () => [...plans],
@@ -40,7 +44,10 @@ export function planSet(plans: readonly DatasetPlan[]): PlanSet {
   return {
     get(dataset) {
       const p = byName.get(dataset);
-      if (!p) throw new StrataError(ERRORS.UnknownDataset, `no schema defines dataset "${dataset}" (known: ${[...byName.keys()].join(', ') || 'none'})`);
+      if (!p) {
+        const guess = closest(dataset, [...byName.keys()]);
+        throw new StrataError(ERRORS.UnknownDataset, `no schema defines dataset "${dataset}"${guess ? `: did you mean "${guess}"?` : ''} (known: ${[...byName.keys()].join(', ') || 'none'})`);
+      }
       return p;
     },
     list: () => [...byName.values()],

@@ -19,6 +19,12 @@ const validateStructure = ajv.compile(jsonSchema);
 
 export interface LoadResult {
   spec?: DatasetSpec;
+  /**
+   * When the file has errors: the spec as far as it can be built (unknown keys left out, an unknown type read as
+   * string, a partition or key naming no column left out), so that `strata check` can run the later checks (quality
+   * rules, gold SQL) on it and report every problem of the file in one run. Never compiled into a plan.
+   */
+  draft?: DatasetSpec;
   diagnostics: Diagnostic[];
   source: YamlSource;
 }
@@ -33,13 +39,32 @@ export function loadSchemaText(file: string, text: string): LoadResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { diagnostics: [src.diagnostic([], 'a schema file must be a mapping of keys', 'start with "dataset: <name>"')], source: src };
   }
-  if (!validateStructure(raw)) {
-    return { diagnostics: structureDiagnostics(src, validateStructure.errors ?? []), source: src };
-  }
   const diagnostics: Diagnostic[] = [];
-  const spec = buildSpec(src, raw as Raw, diagnostics);
+  let checked: Raw = raw as Raw;
+  if (!validateStructure(raw)) {
+    const errors = validateStructure.errors ?? [];
+    diagnostics.push(...structureDiagnostics(src, errors));
+    // Unknown keys (a misspelt "requried") hide no other problem: without them, the file's meaning is checked too.
+    const stripped = withoutUnknownKeys(raw as Raw, errors);
+    if (!stripped || !validateStructure(stripped)) return { diagnostics, source: src };
+    checked = stripped;
+  }
+  const spec = buildSpec(src, checked, diagnostics);
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { spec: diagnostics.some((d) => d.severity === 'error') ? undefined : spec, diagnostics, source: src } as LoadResult;
+  return diagnostics.some((d) => d.severity === 'error') ? { draft: spec, diagnostics, source: src } : { spec, diagnostics, source: src };
+}
+
+/** A copy of `raw` without the keys ajv called unknown (additionalProperties), or undefined if it found anything else. */
+function withoutUnknownKeys(raw: Raw, errors: ErrorObject[]): Raw | undefined {
+  const real = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  if (!real.length || real.some((e) => e.keyword !== 'additionalProperties')) return undefined;
+  const copy = structuredClone(raw);
+  for (const e of real) {
+    let node: any = copy;
+    for (const k of toPath(e.instancePath)) node = node?.[k];
+    if (node && typeof node === 'object') delete node[String(e.params.additionalProperty)];
+  }
+  return copy;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -178,7 +203,7 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
   ((raw.partitionBy ?? []) as Raw[]).forEach((p, i) => {
     const at = (k?: string): Path => (k ? ['partitionBy', i, k] : ['partitionBy', i]);
     const spec: PartitionSpec = { name: p.name, column: p.column, transform: p.transform ?? 'identity' };
-    partitionBy.push(spec);
+    if (byName.has(spec.column)) partitionBy.push(spec); // a draft (the file has errors) keeps only partitions it can plan
     if (partNames.has(spec.name)) err(at('name'), `duplicate partition "${spec.name}"`, 'give each partition its own name');
     partNames.add(spec.name);
     if (byName.has(spec.name)) {
@@ -237,7 +262,7 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
         escape: csvRaw.escape ?? csvRaw.quote ?? '"', skipRows: csvRaw.skipRows ?? 0,
       },
     },
-    columns, primaryKey, mode, partitionBy,
+    columns, primaryKey: primaryKey.filter((k) => byName.has(k)), mode, partitionBy,
     rejects: { maxRatio },
     quality: { silver: gate(raw.quality?.silver) },
     gold,
