@@ -1,8 +1,9 @@
 // Argument parsing and dispatch. Each command lives in cli/commands/<name>.ts and returns an exit code.
-import { parseArgs } from 'node:util';
 import { isStrataError } from '../core/errors.ts';
+import { closest } from '../core/schema/diagnostics.ts';
+import { parseCommandArgs } from './args.ts';
 import type { Command, GlobalOptions } from './command.ts';
-import { out } from './output.ts';
+import { out, UsageError } from './output.ts';
 
 const GLOBAL = {
   lake: { type: 'string' as const, description: 'local lake folder (default .strata/lake, or STRATA_LAKE)' },
@@ -36,20 +37,21 @@ export async function main(argv: string[]): Promise<number> {
     await printHelp();
     return name ? 0 : 1;
   }
+  // --json shapes even the errors found before the command runs (an unknown command or option).
+  out.json = argv.includes('--json');
   const load = COMMANDS[name];
   if (!load) {
-    out.error(`unknown command "${name}"; run strata --help`);
-    return 2;
+    const guess = closest(name, Object.keys(COMMANDS));
+    return failed(new UsageError(`unknown command "${name}"${guess ? `: did you mean "${guess}"?` : ''}`, 'run strata --help'), false);
   }
   const cmd = await load();
   let parsed;
   try {
-    parsed = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: true, options: { ...GLOBAL, ...(cmd.options ?? {}) } });
+    parsed = parseCommandArgs(name, argv.slice(1), { ...GLOBAL, ...(cmd.options ?? {}) }, cmd.usage);
   } catch (e) {
-    out.error(`${(e as Error).message.split('\n')[0]}\nusage: ${cmd.usage}`);
-    return 2;
+    return failed(e, false);
   }
-  const v = parsed.values as Record<string, unknown>;
+  const v = parsed.values;
   if (v.help) {
     printCommandHelp(name, cmd);
     return 0;
@@ -64,11 +66,25 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run({ positionals: parsed.positionals, values: v, global });
   } catch (e) {
-    // Bad input gets a clear message, never a stack trace (--verbose shows it).
-    out.error(isStrataError(e) ? `${e.name}: ${e.message}` : `error: ${(e as Error).message}`);
-    if (global.verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-    return 1;
+    return failed(e, global.verbose);
   }
+}
+
+/**
+ * Report a failure and return its exit code: 2 for a wrong command line (UsageError), 1 otherwise. Bad input gets a
+ * clear message, never a stack trace (--verbose shows it); with --json, a JSON object on stdout (out.fail).
+ */
+function failed(e: unknown, verbose: boolean): number {
+  if (e instanceof UsageError) {
+    out.fail({ name: e.name, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, e.message);
+    return 2;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const hint = (err as { hint?: unknown }).hint;
+  if (isStrataError(err)) out.fail({ name: err.name, message: err.message, ...(typeof hint === 'string' ? { hint } : {}) });
+  else out.fail({ name: 'Error', message: err.message }, `error: ${err.message}`);
+  if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 1;
 }
 
 async function printHelp(): Promise<void> {
@@ -85,7 +101,8 @@ async function printHelp(): Promise<void> {
 
 function printCommandHelp(name: string, cmd: Command): void {
   const lines = [`strata ${name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`];
-  const opts = { ...(cmd.options ?? {}), ...GLOBAL };
+  // A command may say what a global option means for it (demo's --lake has its own default).
+  const opts = { ...(cmd.options ?? {}), ...Object.fromEntries(Object.entries(GLOBAL).filter(([k]) => !cmd.options?.[k])) };
   lines.push('', 'options:');
   for (const [k, o] of Object.entries(opts)) lines.push(`  --${k.padEnd(14)} ${o.description}`);
   process.stdout.write(`${lines.join('\n')}\n`);

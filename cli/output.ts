@@ -16,7 +16,34 @@ export const out = {
   error(text: string): void {
     process.stderr.write(`${text}\n`);
   },
+  /**
+   * The command failed: `name: message` (or `human`, as the command words it) and the hint on stderr; with --json, one
+   * object {name, message, hint?} on stdout instead, so that a script reads every outcome from stdout. The caller
+   * exits non-zero.
+   */
+  fail(e: Failure, human?: string): void {
+    if (this.json) process.stdout.write(`${JSON.stringify({ name: e.name, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, null, 2)}\n`);
+    else process.stderr.write(`${human ?? `${e.name}: ${e.message}`}${e.hint ? `\n${e.hint}` : ''}\n`);
+  },
 };
+
+/** What a failed command reports: a named error (core/errors.ts names, or Strata.Usage for a wrong command line). */
+export interface Failure {
+  name: string;
+  message: string;
+  /** What to do about it, or what the engine added (DuckDB's "Did you mean", the position in the SQL). */
+  hint?: string;
+}
+
+/** A wrong command line: exit 2, the message as it is and the usage as the hint. */
+export class UsageError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'Strata.Usage';
+    this.hint = hint;
+  }
+}
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */
 export class Progress {

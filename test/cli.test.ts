@@ -110,6 +110,38 @@ describe('strata', () => {
     expect(err.stderr).toMatch(/^query failed: Table with name nope does not exist/);
   });
 
+  it('query errors keep DuckDB\'s help (did you mean, candidates, position); a table without its layer is named with it', async () => {
+    const typo = await strata('query', 'select * from silver.ordrs');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe('query failed: Table with name ordrs does not exist!\nDid you mean "orders"?\n\nLINE 1: select * from silver.ordrs\n                      ^\n');
+    const col = await strata('query', 'select amout from silver.orders');
+    expect(col.stderr).toMatch(/^query failed: Referenced column "amout" not found in FROM clause!\nCandidate bindings: "amount"/);
+    const bare = await strata('query', 'select * from orders');
+    expect(bare.stderr).toMatch(/^query failed: Table with name orders does not exist!\n[\s\S]*\ntables are named with their layer: quarantine\.orders, silver\.orders\n$/);
+    const json = await strata('query', '--json', 'select * from silver.ordrs');
+    expect(json).toMatchObject({ code: 1, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({ name: 'Strata.InvalidInput', message: 'query failed: Table with name ordrs does not exist!', hint: 'Did you mean "orders"?\n\nLINE 1: select * from silver.ordrs\n                      ^' });
+  });
+
+  it('error shapes: --json errors are one JSON object on stdout; options and arguments get strata\'s own messages', async () => {
+    const unknown = await strata('ingest', 'nosuch', 'good.csv', '--json');
+    expect(unknown).toMatchObject({ code: 1, stderr: '' });
+    expect(JSON.parse(unknown.stdout)).toEqual({ name: 'Strata.UnknownDataset', message: 'no schema defines dataset "nosuch" (known: orders)' });
+    const bogus = await strata('check', '--bogus');
+    expect(bogus).toMatchObject({ code: 2, stdout: '' });
+    expect(bogus.stderr).toMatch(/^strata check has no option --bogus\nusage: strata check /);
+    expect((await strata('check', '--jsn')).stderr).toMatch(/^strata check has no option --jsn: did you mean --json\?\n/);
+    const bogusJson = await strata('check', '--bogus', '--json');
+    expect(bogusJson.code).toBe(2);
+    expect(JSON.parse(bogusJson.stdout)).toMatchObject({ name: 'Strata.Usage', message: 'strata check has no option --bogus', hint: expect.stringMatching(/^usage: strata check/) });
+    expect(await strata('gc', '--retention-days', '-3')).toMatchObject({ code: 2, stderr: '--retention-days must be a number of days ≥ 0\n' });
+    expect(await strata('runs', '--limit', 'abc')).toMatchObject({ code: 2, stderr: '--limit must be a whole number of runs ≥ 1, not "abc"\n' });
+    expect((await strata('runs', '--limit')).stderr).toMatch(/^--limit needs a value\nusage: strata runs/);
+    await mkdir(join(dir, 'drop'), { recursive: true });
+    expect(await strata('ingest', 'orders', 'drop/')).toMatchObject({ code: 2, stderr: 'drop/ is a folder: strata ingest takes files (e.g. drop/*), each one a run\n' });
+    expect(await strata('quary')).toMatchObject({ code: 2, stderr: 'unknown command "quary": did you mean "query"?\nrun strata --help\n' });
+  });
+
   it('runs: history, and one run with its execution path and per-state timings', async () => {
     const list = await strata('runs', '--json');
     expect(list.code).toBe(0);
@@ -128,6 +160,7 @@ describe('strata', () => {
     expect(sql.stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/);
     expect(JSON.parse(json.stdout)).toMatchObject({ dataset: 'orders', mode: 'upsert', primaryKey: ['order_id'] });
     expect(await strata('plan', 'nosuch')).toMatchObject({ code: 1, stdout: '' });
+    expect(JSON.parse((await strata('plan', 'orders', '--sql', '--json')).stdout)).toMatchObject({ dataset: 'orders', typedSql: expect.stringMatching(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/) });
   });
 
   it('init: drafts a schema from a sample that checks and ingests as written', async () => {

@@ -3,7 +3,7 @@ import { compactLocal } from '../../workflows/compact-local.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out } from '../output.ts';
+import { out, UsageError } from '../output.ts';
 
 export const compact: Command = {
   summary: 'rewrite partitions of many small files into files near the target size (same rows, a new version)',
@@ -17,7 +17,7 @@ export const compact: Command = {
       const v = values[flag];
       if (v === undefined) return undefined;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min) { out.error(`--${flag} must be a whole number ≥ ${min}`); return null; }
+      if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be a whole number ≥ ${min}`);
       return n;
     };
     const targetMb = number('target-mb', 1);

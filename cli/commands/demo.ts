@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 import { LAYERS } from '../../core/plan/layout.ts';
 import { CATALOG_FILE } from '../../runtime/catalog/local.ts';
 import { withDuck, pathLit } from '../../runtime/engine/duckdb.ts';
@@ -91,18 +92,19 @@ export async function prepareDemoLake(dir: string): Promise<{ ok: true } | { ok:
 export const demo: Command = {
   summary: 'build a demo lake from public sample data, run the pipelines, print a query',
   usage: 'strata demo [--lake dir]   (default lake: .strata/demo, rebuilt each time; another --lake must be empty or a demo lake)',
+  options: {
+    lake: { type: 'string', description: `the demo lake's folder (default ${DEMO_LAKE}; not STRATA_LAKE): a new or empty folder, or a demo lake` },
+  },
   async run({ global }) {
     const lakeDir = resolve(global.lake ?? DEMO_LAKE);
     const lake = await openLake({ ...global, lake: lakeDir });
     const missing = ['airports', 'flights', 'movies'].filter((d) => !lake.plans.some((p) => p.dataset === d));
     if (missing.length) {
-      out.error(`the demo needs the example schemas ${missing.map((m) => `schemas/${m}.yaml`).join(', ')} (run it from the strata project folder)`);
-      return 1;
+      throw new StrataError(ERRORS.InvalidInput, `the demo needs the example schemas ${missing.map((m) => `schemas/${m}.yaml`).join(', ')} (run it from the strata project folder)`);
     }
     const ready = await prepareDemoLake(lakeDir);
     if (!ready.ok) {
-      out.error(ready.reason);
-      return 1;
+      throw new StrataError(ERRORS.InvalidInput, ready.reason);
     }
     out.info('strata demo: a lake from public data in the vega-datasets npm package');
     for (const s of SOURCES) out.info(`  ${s.file.padEnd(18)} ${s.about}`);

@@ -2,7 +2,7 @@
 import { garbageCollect } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out, plural } from '../output.ts';
+import { out, plural, UsageError } from '../output.ts';
 
 export const gc: Command = {
   summary: 'delete replaced partition versions past their retention, orphaned folders and old staging',
@@ -15,8 +15,7 @@ export const gc: Command = {
     const lake = await openLake(global);
     const days = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
     if (days !== undefined && !(days >= 0)) {
-      out.error('--retention-days must be a number of days ≥ 0');
-      return 2;
+      throw new UsageError('--retention-days must be a number of days ≥ 0');
     }
     const r = await garbageCollect(lake, { ...(days !== undefined ? { retentionDays: days } : {}), dryRun: values['dry-run'] === true });
     const verb = values['dry-run'] ? 'would delete' : 'deleted';

@@ -1,11 +1,12 @@
 // strata ingest <dataset> <file>...: copy each file into local bronze and run the dataset's state machine on it.
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunRecord } from '../../runtime/runs/record.ts';
 import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { NOW_OPTION, nowOf } from '../now-option.ts';
-import { out, plural, Progress } from '../output.ts';
+import { out, plural, Progress, UsageError } from '../output.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 
@@ -16,16 +17,13 @@ export const ingest: Command = {
   async run({ positionals, values, global }) {
     const [dataset, ...files] = positionals;
     if (!dataset || !files.length) {
-      out.error('usage: strata ingest <dataset> <file>...');
-      return 2;
+      throw new UsageError('usage: strata ingest <dataset> <file>...');
     }
     const now = nowOf(values);
-    if (now === null) return 2;
     for (const f of files) {
-      if (!existsSync(f) || !statSync(f).isFile()) {
-        out.error(`${f}: no such file`);
-        return 2;
-      }
+      if (!existsSync(f)) throw new UsageError(`${f}: no such file`);
+      if (statSync(f).isDirectory()) throw new UsageError(`${f} is a folder: strata ingest takes files (e.g. ${join(f, '*')}), each one a run`);
+      if (!statSync(f).isFile()) throw new UsageError(`${f} is not a file`);
     }
     const lake = await openLake(global, dataset);
     lake.ctx.plans.get(dataset);

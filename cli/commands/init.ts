@@ -6,8 +6,9 @@ import { withDuck } from '../../runtime/engine/duckdb.ts';
 import { loadSchemaText } from '../../core/schema/load.ts';
 import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
 import { inferSchema, renderSchemaYaml } from '../../runtime/schema/infer.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Command } from '../command.ts';
-import { out } from '../output.ts';
+import { out, UsageError } from '../output.ts';
 
 export const init: Command = {
   summary: 'draft a schema file from a sample (types, required, from: names, a partition)',
@@ -20,22 +21,18 @@ export const init: Command = {
     const dataset = positionals[0];
     const sample = values.from as string | undefined;
     if (!dataset || !sample) {
-      out.error('usage: strata init <dataset> --from <sample file>');
-      return 2;
+      throw new UsageError('usage: strata init <dataset> --from <sample file>');
     }
     if (!/^[a-z][a-z0-9_]{0,62}$/.test(dataset)) {
-      out.error(`dataset "${dataset}" must be lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`);
-      return 2;
+      throw new UsageError(`dataset "${dataset}" must be lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`);
     }
     if (!existsSync(sample)) {
-      out.error(`${sample}: no such file`);
-      return 2;
+      throw new UsageError(`${sample}: no such file`);
     }
     const dir = resolve(global.schemas ?? 'schemas');
     const target = join(dir, `${dataset}.yaml`);
     if (existsSync(target) && !values.force) {
-      out.error(`${target} exists; pass --force to overwrite it`);
-      return 1;
+      throw new StrataError(ERRORS.InvalidInput, `${target} exists; pass --force to overwrite it`);
     }
     const inferred = await withDuck((db) => inferSchema(db, resolve(sample), dataset));
     const yaml = renderSchemaYaml(inferred, sample);

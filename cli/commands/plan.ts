@@ -3,7 +3,7 @@ import { renderAsl } from '../../workflows/asl.ts';
 import { goldTablesFor } from '../../workflows/gold-order.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out } from '../output.ts';
+import { out, UsageError } from '../output.ts';
 
 export const plan: Command = {
   summary: 'print what a schema compiles to: the plan (default), --sql, or --asl (the state machine)',
@@ -15,8 +15,7 @@ export const plan: Command = {
   async run({ positionals, values, global }) {
     const dataset = positionals[0];
     if (!dataset) {
-      out.error('usage: strata plan <dataset> [--asl]');
-      return 2;
+      throw new UsageError('usage: strata plan <dataset> [--asl | --sql] [--json]');
     }
     const lake = await openLake(global, dataset);
     const p = lake.ctx.plans.get(dataset);
@@ -25,7 +24,9 @@ export const plan: Command = {
       return 0;
     }
     if (values.sql) {
-      process.stdout.write(`-- typed rows (one pass over the source relation __src)\n${p.validation.typedSql}\n\n-- reasons of a failing row\n${p.validation.reasonsSql}\n\n-- silver columns\nSELECT ${p.validation.silverSelect}\n`);
+      const { typedSql, reasonsSql, silverSelect } = p.validation;
+      out.result(`-- typed rows (one pass over the source relation __src)\n${typedSql}\n\n-- reasons of a failing row\n${reasonsSql}\n\n-- silver columns\nSELECT ${silverSelect}\n`,
+        { dataset: p.dataset, typedSql, reasonsSql, silverSelect: `SELECT ${silverSelect}` });
       return 0;
     }
     const human = [

@@ -6,7 +6,7 @@ import { describeCompaction } from '../compaction-summary.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { NOW_OPTION, nowOf } from '../now-option.ts';
-import { out, plural, Progress } from '../output.ts';
+import { out, plural, Progress, UsageError } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const put: Command = {
@@ -15,17 +15,11 @@ export const put: Command = {
   options: NOW_OPTION,
   async run({ positionals, values, global }) {
     const [dataset, source = '-', ...extra] = positionals;
-    if (!dataset || extra.length) {
-      out.error('usage: strata put <dataset> [file|-]');
-      return 2;
-    }
-    if (source !== '-' && (!existsSync(source) || !statSync(source).isFile())) {
-      out.error(`${source}: no such file`);
-      return 2;
-    }
+    if (!dataset || extra.length) throw new UsageError('usage: strata put <dataset> [file|-]');
+    if (source !== '-' && !existsSync(source)) throw new UsageError(`${source}: no such file`);
+    if (source !== '-' && !statSync(source).isFile()) throw new UsageError(`${source} is not a file: strata put reads one file of JSON records (or stdin)`);
     const now = nowOf(values);
-    if (now === null) return 2;
-    const lake = await openLake(global);
+    const lake = await openLake(global, dataset);
     lake.ctx.plans.get(dataset);
     const progress = new Progress();
     const objects = await putRecords(lake, dataset, source === '-' ? process.stdin : createReadStream(source), {

@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG_FILE, LocalCatalog } from '../../runtime/catalog/local.ts';
 import { Duck } from '../../runtime/engine/duckdb.ts';
-import { engineMessage } from '../../core/errors.ts';
+import { engineMessage, ERRORS } from '../../core/errors.ts';
+import { str } from '../../core/sql/quote.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import type { Command } from '../command.ts';
-import { csv, jsonSafe, out, table } from '../output.ts';
+import { csv, jsonSafe, out, table, UsageError, type Failure } from '../output.ts';
 
 export const query: Command = {
   summary: 'run SQL over the lake: silver.<dataset>, gold.<table>, quarantine.<dataset>, strata.runs',
@@ -22,13 +23,11 @@ export const query: Command = {
   async run({ positionals, values, global }) {
     const sql = positionals.join(' ').trim();
     if (!sql) {
-      out.error('usage: strata query "<sql>"');
-      return 2;
+      throw new UsageError('usage: strata query "<sql>"');
     }
     const format = global.json ? 'json' : (values.format as string | undefined) ?? 'table';
     if (!['table', 'csv', 'json'].includes(format)) {
-      out.error(`--format must be table, csv or json, not "${format}"`);
-      return 2;
+      throw new UsageError(`--format must be table, csv or json, not "${format}"`);
     }
     const rows = values.athena
       ? await queryOnAthena(sql, { app: (values.app as string | undefined) ?? 'strata', stage: (values.stage as string | undefined) ?? 'dev', ...(values.workgroup ? { workgroup: values.workgroup as string } : {}) })
@@ -44,7 +43,8 @@ export const query: Command = {
 /** Rows of a query over the local catalog, or undefined after printing why it could not run. */
 export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Record<string, unknown>> | undefined> {
   if (!existsSync(join(lakeDir, CATALOG_FILE)) && !existsSync(join(lakeDir, '_strata'))) {
-    out.error(`no lake at ${lakeDir} yet: ingest something first (strata ingest <dataset> <file>, or strata demo)`);
+    out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>' },
+      `no lake at ${lakeDir} yet: ingest something first (strata ingest <dataset> <file>, or strata demo)`);
     return undefined;
   }
   const db = await Duck.open({ readOnly: false });
@@ -55,12 +55,30 @@ export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Re
       return await db.exact(sql);
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
-      out.error(`query failed: ${(await catalog.explainFailure(db, e).catch(() => undefined)) ?? engineMessage(e)}`);
+      const damaged = await catalog.explainFailure(db, e).catch(() => undefined);
+      const failure = damaged ? { name: ERRORS.UnreadableFile, message: `query failed: ${damaged}` } : await queryFailure(db, e);
+      out.fail(failure, failure.message);
       return undefined;
     }
   } finally {
     db.close();
   }
+}
+
+/**
+ * A failed query in DuckDB's words, all of them: the first line is the message; the rest (its "Did you mean", the
+ * candidate columns, the line of SQL with the position marked) is the hint. A table named without its layer
+ * (`from weather`) adds which layers hold a table of that name.
+ */
+async function queryFailure(db: Duck, e: unknown): Promise<Failure> {
+  const text = (e instanceof Error ? e.message : String(e)).replace(/^[A-Z][A-Za-z ]*Error: /, '');
+  const [first = '', ...rest] = text.split('\n');
+  const hint = rest.join('\n').trim();
+  const missing = /^Table with name ([^ ]+) does not exist/.exec(first)?.[1];
+  const layers = missing ? (await db.all(`SELECT DISTINCT schema_name FROM duckdb_views() WHERE database_name = 'lake' AND view_name = ${str(missing)} ORDER BY 1`).catch(() => []))
+    .map((r) => `${String(r.schema_name)}.${missing}`) : [];
+  const layerHint = layers.length ? `tables are named with their layer: ${layers.join(', ')}` : '';
+  return { name: ERRORS.InvalidInput, message: `query failed: ${first}`, ...(hint || layerHint ? { hint: [hint, layerHint].filter(Boolean).join('\n') } : {}) };
 }
 
 /** Rows from Athena, or undefined after printing why the query could not run (no credentials, a failed query). */

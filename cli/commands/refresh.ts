@@ -2,7 +2,7 @@
 import { refresh as refreshLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out } from '../output.ts';
+import { out, UsageError } from '../output.ts';
 
 export const refresh: Command = {
   summary: 'recompute a gold table from silver (every partition), then publish it',
@@ -10,8 +10,7 @@ export const refresh: Command = {
   async run({ positionals, global }) {
     const table = positionals[0];
     if (!table) {
-      out.error('usage: strata refresh <gold table>');
-      return 2;
+      throw new UsageError('usage: strata refresh <gold table>');
     }
     const lake = await openLake(global, table);
     const r = await refreshLake(lake, table, true);

@@ -2,7 +2,7 @@
 import { rollback as rollbackLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out } from '../output.ts';
+import { out, UsageError } from '../output.ts';
 
 export const rollback: Command = {
   summary: 'point a silver or gold table back at the versions a run left (within the retention window)',
@@ -12,8 +12,7 @@ export const rollback: Command = {
     const name = positionals[0];
     const to = values.to as string | undefined;
     if (!name || !to) {
-      out.error('usage: strata rollback <dataset|gold table> --to <run id>');
-      return 2;
+      throw new UsageError('usage: strata rollback <dataset|gold table> --to <run id>');
     }
     const lake = await openLake(global, name);
     const r = await rollbackLake(lake, name, to);

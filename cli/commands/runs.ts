@@ -5,7 +5,8 @@ import { readRunRecords } from '../../runtime/runs/read.ts';
 import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import type { Command } from '../command.ts';
-import { out, table } from '../output.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { out, table, UsageError } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const runs: Command = {
@@ -16,20 +17,18 @@ export const runs: Command = {
     limit: { type: 'string', description: 'at most n runs (default 20)' },
   },
   async run({ positionals, values, global }) {
+    const limit = values.limit === undefined ? 20 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of runs ≥ 1, not "${String(values.limit)}"`);
     const storage = new LocalStorage(defaultLakeDir(global.lake));
     const all = await readRunRecords(storage, values.dataset as string | undefined);
     const id = positionals[0];
     if (id) {
       const r = all.find((x) => x.runId === id) ?? all.find((x) => x.runId.startsWith(id));
-      if (!r) {
-        out.error(`no run ${id} in this lake`);
-        return 1;
-      }
+      if (!r) throw new StrataError(ERRORS.InvalidInput, `no run ${id} in this lake (strata runs lists them)`);
       out.result(showRun(r), r);
       return 0;
     }
-    const limit = Number(values.limit ?? 20);
-    const shown = all.slice(0, Number.isFinite(limit) ? limit : 20);
+    const shown = all.slice(0, limit);
     out.result(table(shown.map((r) => ({
       run: r.runId, dataset: r.dataset, status: r.status, source: r.source.key.split('/').pop(),
       rows_in: r.rowsIn, valid: r.rowsValid, quarantined: r.rowsQuarantined, partitions: r.partitions.length,
