@@ -154,7 +154,9 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   } catch (e) {
     // DuckDB's strict CSV parser gives up on files that mix CRLF and LF line ends. Normalise them (a byte
     // stream, no parsing) and read again, rather than fall back to a lenient mode that drops fields silently.
-    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet') {
+    // A file whose first bytes say it is something else (compressed, Parquet, JSON) is not retried: the retry would
+    // fail too, and its error would hide what the first bytes say.
+    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
       throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}${src.hint ? ` (${src.hint})` : ''}`);
     }
     normalized = await normalizeNewlines(input.path, plan.source.compression);
