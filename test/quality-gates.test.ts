@@ -212,8 +212,9 @@ gold:
       `${at('>> 0.5')}: quality rule "Completeness "amount" >> 0.5": expected a number or "last(k)" after ">" at "Completeness "amount" >>"`,
       `${at('"amout"')}: quality rule "IsComplete "amout"": column "amout" does not exist in the batch (did you mean "amount"?)`,
       `${at('customers.name')}: quality rule "ReferentialIntegrity "customer_name" "customers.name" > 0.9": unknown reference dataset "customers"`,
+      // Gold rules are checked against the analysed gold SQL, in the same run as the file's other problems.
+      `${at('revnue')}: gold table daily_revenue: quality rule "IsComplete "revnue"": column "revnue" does not exist in the batch (did you mean "revenue"?)`,
     ]);
-    // Gold rules are checked once the gold SQL is analysed, which happens when the schema files have no other error.
     const goldOnly = text.replace(/ {2}silver:[\s\S]*?(?=gold:)/, '  silver: { halt: [RowCount > 0] }\n');
     const again = await checkProjectAsync([{ file: 'schemas/orders.yaml', text: goldOnly }]);
     expect(again.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
