@@ -13,7 +13,7 @@ export const compact: Command = {
     'min-files': { type: 'string', description: 'compact partitions with at least this many files (default: compaction.minFiles, else 2)' },
   },
   async run({ positionals, values, global }) {
-    const number = (flag: string, min: number): number | undefined | null => {
+    const number = (flag: string, min: number): number | undefined => {
       const v = values[flag];
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -22,7 +22,6 @@ export const compact: Command = {
     };
     const targetMb = number('target-mb', 1);
     const minFiles = number('min-files', 2);
-    if (targetMb === null || minFiles === null) return 2;
     const lake = await openLake(global);
     const runs = await compactLocal(lake, positionals, { ...(targetMb ? { targetMb } : {}), ...(minFiles ? { minFiles } : {}) });
     out.result(runs.map(describeCompaction).join('\n'), runs.map((r) => ({ dataset: r.dataset, runId: r.runId, status: r.execution.status, ...(r.output ? { output: r.output } : { error: r.execution.error }) })));

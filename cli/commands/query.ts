@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG_FILE, LocalCatalog } from '../../runtime/catalog/local.ts';
 import { Duck } from '../../runtime/engine/duckdb.ts';
-import { engineMessage, ERRORS } from '../../core/errors.ts';
+import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
 import { str } from '../../core/sql/quote.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
@@ -89,7 +89,7 @@ async function queryOnAthena(sql: string, target: AthenaTarget): Promise<Array<R
     if (scanned !== undefined) process.stderr.write(`athena: query ${r.queryId}, ${(scanned / 2 ** 20).toFixed(1)} MiB scanned\n`);
     return r.rows;
   } catch (e) {
-    out.error(`athena query failed: ${engineMessage(e)}`);
+    out.fail({ name: isStrataError(e) ? e.name : ERRORS.InvalidInput, message: `athena query failed: ${engineMessage(e)}` }, `athena query failed: ${engineMessage(e)}`);
     return undefined;
   }
 }
