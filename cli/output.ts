@@ -23,7 +23,7 @@ export const out = {
    */
   fail(e: Failure, human?: string): void {
     if (this.json) process.stdout.write(`${JSON.stringify({ name: e.name, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, null, 2)}\n`);
-    else process.stderr.write(`${human ?? `${e.name}: ${e.message}`}${e.hint ? `\n${e.hint}` : ''}\n`);
+    else this.error(`${human ?? `${e.name}: ${e.message}`}${e.hint ? `\n${e.hint}` : ''}`);
   },
 };
 
