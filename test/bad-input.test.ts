@@ -56,11 +56,20 @@ columns:
   - { name: weather, type: string }
 `;
 
+const eu = `dataset: eu
+source: { format: csv, csv: { delimiter: ";", decimalSeparator: "," } }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: temp, type: "decimal(5,2)" }
+  - { name: ratio, type: double }
+rejects: { maxRatio: 1 }
+`;
+
 let lenient: TestLake;
 let strict: TestLake;
 
 beforeAll(async () => {
-  lenient = await makeLake({ orders: ordersSchema({ maxRatio: 1 }), events, zips, arrays, pq, positional });
+  lenient = await makeLake({ orders: ordersSchema({ maxRatio: 1 }), events, zips, arrays, pq, positional, eu });
   strict = await makeLake({ orders: ordersSchema({ maxRatio: 0.05 }) });
 });
 afterAll(async () => {
@@ -204,6 +213,23 @@ describe('bad input', () => {
     expect(r.error?.name).toBe('Strata.SchemaMismatch');
     expect(r.error?.message.split('\n')[0]).toBe(`${r.source.key}: header has no field "created_at" (column created_at); every row fails "required"`);
     expect(r.rowsQuarantined).toBe(1);
+  });
+
+  it('14b a ;-separated file with decimal commas is a schema mismatch that says the file looks ;-separated', async () => {
+    const header = ORDERS_HEADER.replaceAll(',', ';');
+    const r = await run(strict, 'orders', `${header}\n1;Ann;NEW;39,81;Jun 12 2025;2025-06-12T10:00:00Z\n2;Bob;NEW;12;Jun 12 2025;2025-06-12T11:00:00Z\n`, 'semicolons.csv');
+    expect(r).toMatchObject({ status: 'REJECTED', rowsIn: 2, rowsValid: 0, rowsQuarantined: 2, error: { name: 'Strata.SchemaMismatch' } });
+    expect(r.error?.message).toContain(`${r.source.key}: the header looks semicolon-separated ("${header}"): set source.csv.delimiter: ";" (and decimalSeparator: "," if numbers are written 39,81)`);
+  });
+
+  it('14c source.csv.decimalSeparator "," reads decimal commas exactly; a value with a "." is no number under it', async () => {
+    const r = await run(lenient, 'eu', `id;temp;ratio\n1;39,81;0,5\n2;1.234,5;1\n3;-0,01;2,5e3\n4;7;\n`, 'eu.csv');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 4, rowsValid: 3, rowsQuarantined: 1 });
+    expect(await silver(lenient, `SELECT id, CAST(temp AS VARCHAR) AS temp, ratio FROM silver.eu ORDER BY id`)).toEqual([
+      { id: 1, temp: '39.81', ratio: 0.5 }, { id: 3, temp: '-0.01', ratio: 2500 }, { id: 4, temp: '7.00', ratio: null },
+    ]);
+    const q = await quarantined(lenient, 'eu', r.runId);
+    expect(q.map((x) => [x.record, x.line, x.reasons])).toEqual([[2, 3, [{ column: 'temp', rule: 'type', value: '1.234,5', message: '"1.234,5" is not a decimal(5,2)' }]]]);
   });
 
   it('15 extra unknown columns are kept out of silver and reported', async () => {

@@ -28,6 +28,12 @@ describe('schema files', () => {
     expect(check(text)).toContain(`orders.yaml:${line}:1: unknown key "primaryKee" (fix: did you mean "primaryKey"?)`);
   });
 
+  it('decimalSeparator "," needs another delimiter', () => {
+    const text = 'dataset: orders\nsource: { format: csv, csv: { decimalSeparator: "," } }\ncolumns:\n  - { name: amount, type: double }\n';
+    expect(check(text)).toEqual(['orders.yaml:2:49: decimalSeparator "," needs another field delimiter: "39,81" would be two fields (fix: set source.csv.delimiter, e.g. ";")']);
+    expect(check(text.replace('{ decimalSeparator', '{ delimiter: ";", decimalSeparator'))).toEqual([]);
+  });
+
   it('reports an unknown key inside a column', () => {
     const text = ordersSchema().replace('{ name: status, type: string,', '{ name: status, type: string, alowed: [X],');
     // Line 11 is the status column; "alowed" starts after "  - { name: status, type: string, " (34 characters).

@@ -7,7 +7,7 @@ import { ident } from '../sql/quote.ts';
 import { tableInput, type GlueColumn, type GlueTableInput } from './glue-table.ts';
 import { layout } from './layout.ts';
 import { planPartition, type PlannedPartition } from './partitioning.ts';
-import { reasonsExpr, sourceFields, sourceKindOf, typedSelect, type SourceKind } from './validation.ts';
+import { decimalOf, reasonsExpr, sourceFields, sourceKindOf, typedSelect, type SourceKind } from './validation.ts';
 
 export interface PlannedColumn extends ColumnSpec {
   duckdbType: string;
@@ -87,7 +87,7 @@ export function compile(spec: DatasetSpec): DatasetPlan {
     sourceKind,
     // For Parquet, the plan shows the casts from files whose fields have the declared types.
     typedSql: typedSelect({ columns, kind: sourceKind, relation: '__src', fieldRef: (f) => ident(f), rawExpr: 'to_json(__src)', partitions,
-      fieldType: (f) => columns.find((c) => c.from === f)!.duckdbType }),
+      fieldType: (f) => columns.find((c) => c.from === f)!.duckdbType, ...decimalOf(spec.source) }),
     reasonsSql: reasonsExpr(columns, sourceKind, partitions),
     silverSelect: [...columns.map((c) => ident(c.name)), ...partitions.map((p) => `${p.duckdb} AS ${ident(p.name)}`)].join(', '),
   };

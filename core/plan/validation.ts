@@ -1,11 +1,26 @@
 // The validation SQL: one pass over the source relation that casts every field to its declared type and
 // decides, per row, whether it is valid. Failing rows keep their source values so the reasons can be spelled
 // out later for just those rows (reasons are expensive; validity is a cheap boolean).
-import type { ColumnSpec, SourceFormat } from '../schema/model.ts';
+import type { ColumnSpec, SourceFormat, SourceSpec } from '../schema/model.ts';
 import { duckdbType } from '../schema/types.ts';
 import { castPlan } from './cast/index.ts';
 import { ident, str } from '../sql/quote.ts';
 import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
+
+/** The decimal separator a source declares, as typedSelect takes it (only CSV has one). */
+export function decimalOf(source: SourceSpec): { decimalSeparator?: ',' } {
+  return source.format === 'csv' && source.csv.decimalSeparator === ',' ? { decimalSeparator: ',' } : {};
+}
+
+/**
+ * The text a double, float or decimal column's cast reads when the source writes decimal commas
+ * (source.csv.decimalSeparator ","): "39,81" is read as "39.81"; a value holding a "." is read as NULL, so it fails
+ * the type rule with its own text shown (a "." might be a thousands separator: exact or quarantined, never a guess).
+ */
+function decimalText(col: ColumnSpec, src: string, from: string, decimalSeparator: ',' | undefined): string {
+  if (decimalSeparator !== ',' || from !== 'VARCHAR' || !['double', 'float', 'decimal'].includes(col.type.name)) return src;
+  return `CASE WHEN NOT contains(${src}, '.') THEN replace(${src}, ',', '.') END`;
+}
 
 /** Text sources hand every field over as VARCHAR; Parquet hands over typed values. */
 export type SourceKind = 'text' | 'typed';
@@ -119,6 +134,8 @@ export interface TypedSqlInput {
    * text should differ from what the casts read (JSON: the literals as written). Evaluated only for failing rows.
    */
   badValues?: (key: (i: number) => string) => string;
+  /** source.csv.decimalSeparator, when it is "," (decimalText). */
+  decimalSeparator?: ',';
 }
 
 export const ERR_TYPE = 'STRUCT(rule VARCHAR, "column" VARCHAR, message VARCHAR)';
@@ -129,13 +146,13 @@ export const REASON_TYPE = 'STRUCT("column" VARCHAR, rule VARCHAR, "value" VARCH
  * __bad (the source values of the declared fields and the record error) and __raw (the whole record as text).
  * Materialised with CREATE TABLE … AS, the table's rowid is the record index (DuckDB keeps insertion order).
  */
-export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [], badValues }: TypedSqlInput): string {
+export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [], badValues, decimalSeparator }: TypedSqlInput): string {
   const fields = sourceFields(columns);
   const fromOf = (c: ColumnSpec) => (kind === 'text' ? 'VARCHAR' : fieldType(c.from));
   const srcOf = (c: ColumnSpec) => columnSource(c, slot(fields.indexOf(c.from)), fromOf(c));
   const refs = fields.map((f, i) => `${fieldRef(f)} AS ${slot(i)}`).join(', ');
   // Two layers: a cast's draft (DuckDB's own cast, say) is computed once, then its value decides exactness from it.
-  const plans = columns.map((c) => castPlan(c, srcOf(c), fromOf(c)));
+  const plans = columns.map((c) => castPlan(c, decimalText(c, srcOf(c), fromOf(c), decimalSeparator), fromOf(c)));
   const drafts = plans.flatMap((p, i) => (p.draft ? [`${p.draft} AS ${draft(i)}`] : []));
   const casts = plans.map((p, i) => `${p.value(draft(i))} AS ${ident(columns[i]!.name)}`).join(', ');
   const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name), fromOf(c))), ...partitionFailures(partitions)];

@@ -155,6 +155,9 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
   const format = raw.source.format;
   const csvRaw: Raw = raw.source.csv ?? {};
   if (raw.source.csv && format !== 'csv') warn(['source', 'csv'], `source.csv is ignored for format ${format}`, 'remove source.csv');
+  if (csvRaw.decimalSeparator === ',' && (csvRaw.delimiter ?? ',') === ',') {
+    err(['source', 'csv', 'decimalSeparator'], 'decimalSeparator "," needs another field delimiter: "39,81" would be two fields', 'set source.csv.delimiter, e.g. ";"');
+  }
   const nullValues: string[] = raw.source.nullValues ?? csvRaw.nullValues ?? (format === 'csv' ? [''] : []);
 
   const columns: ColumnSpec[] = [];
@@ -260,6 +263,7 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
       csv: {
         delimiter: csvRaw.delimiter ?? ',', header: csvRaw.header ?? true, quote: csvRaw.quote ?? '"',
         escape: csvRaw.escape ?? csvRaw.quote ?? '"', skipRows: csvRaw.skipRows ?? 0,
+        ...(csvRaw.decimalSeparator === ',' ? { decimalSeparator: ',' as const } : {}),
       },
     },
     columns, primaryKey: primaryKey.filter((k) => byName.has(k)), mode, partitionBy,

@@ -13,6 +13,8 @@ export interface CsvDialect {
   quote: string;
   escape: string;
   skipRows: number;
+  /** The decimal mark of double, float and decimal fields; absent means ".". */
+  decimalSeparator?: ',';
 }
 
 export interface SourceSpec {

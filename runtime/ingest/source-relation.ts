@@ -143,6 +143,24 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string): string {
   return entries.length ? `to_json({${entries.join(', ')}})` : `'{}'`;
 }
 
+/**
+ * When the header's fields hold another delimiter and split by it would name declared fields the header now lacks:
+ * the hint to declare that delimiter (strata never guesses the dialect; it only says what the header looks like).
+ */
+function otherDelimiter(header: string[], declared: string, columns: readonly PlannedColumn[]): string | undefined {
+  const wanted = new Set(columns.map((c) => c.from));
+  const names: Record<string, string> = { ';': 'semicolon', '\t': 'tab', '|': 'pipe', ',': 'comma' };
+  for (const c of Object.keys(names).filter((x) => x !== declared)) {
+    const split = header.flatMap((f) => f.split(c).map((x) => x.trim()));
+    if (split.length > header.length && split.some((f) => wanted.has(f) && !header.includes(f))) {
+      const shown = header.join(declared);
+      return `the header looks ${names[c]}-separated (${JSON.stringify(shown.length > 80 ? `${shown.slice(0, 77)}...` : shown)}): set source.csv.delimiter: ${JSON.stringify(c)}`
+        + (c === ';' ? ' (and decimalSeparator: "," if numbers are written 39,81)' : '');
+    }
+  }
+  return undefined;
+}
+
 async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint: string | undefined): Promise<SourceRelation> {
   const { db, source, columns, key, path } = input;
   const d = source.csv;
@@ -166,6 +184,8 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const refOf = (i: number) => `__f${i}`;
   const match = matchFields(columns, names, refOf, d.header ? 'header' : 'record', key);
   if (hint && match.fileProblems.length) match.fileProblems.push(`${key}: ${hint}`);
+  const other = match.fileProblems.length && d.header ? otherDelimiter(first, d.delimiter, columns) : undefined;
+  if (other) match.fileProblems.push(`${key}: ${other}`);
   const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
   const colDefs = Array.from({ length: width }, (_, i) => `${str(refOf(i))}: 'VARCHAR'`).join(', ');
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_csv(${pathLit(path)}, `

@@ -7,7 +7,7 @@ import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
-import { OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../../core/plan/validation.ts';
+import { decimalOf, OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
@@ -92,7 +92,7 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
   const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true });
   if (!src.headerSkipped || src.fileProblems.length) return undefined;
   const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError, partitions: plan.partitions,
-    ...(src.fieldType ? { fieldType: src.fieldType } : {}) });
+    ...(src.fieldType ? { fieldType: src.fieldType } : {}), ...decimalOf(plan.source) });
   const parts = plan.partitions.map((p) => p.name);
   const dir = join(outDir, 'data');
   await mkdir(dir, { recursive: true });
@@ -146,7 +146,7 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
   const typedSql = (s: SourceRelation) => typedSelect({
     columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError, partitions: plan.partitions,
-    ...(s.fieldType ? { fieldType: s.fieldType } : {}), ...(s.badValues ? { badValues: s.badValues } : {}),
+    ...(s.fieldType ? { fieldType: s.fieldType } : {}), ...(s.badValues ? { badValues: s.badValues } : {}), ...decimalOf(plan.source),
   });
   let normalized: string | undefined;
   try {
