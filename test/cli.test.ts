@@ -176,11 +176,14 @@ describe('strata', () => {
     expect(yaml).toContain('# yaml-language-server: $schema=../core/schema/dataset.schema.json');
     expect(yaml).toContain('- { name: station_id, type: string, from: Station ID, required: true }');
     expect(yaml).toContain('- { name: elevation_m, type: double, from: Elevation (m) }');
-    expect(yaml).toMatch(/partitionBy:\n {2}- name: dt\n {4}column: last_reading\n {4}transform: day/);
+    // Two sample rows: the coarsest grain (the finest would make a partition per handful of rows).
+    expect(yaml).toMatch(/partitionBy:\n {2}# year: 1 partition of about 2 rows in the sample[^\n]*\n {2}- name: dt\n {4}column: last_reading\n {4}transform: year/);
     expect((await strata('check')).code).toBe(0);
     const ing = await strata('ingest', 'stations', 'stations.csv', '--json');
     expect(JSON.parse(ing.stdout)[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2 });
     expect((await strata('init', 'stations', '--from', 'stations.csv')).code).toBe(1); // no silent overwrite
+    const named = await strata('init', 'Weather-Stations', '--from', 'stations.csv', '--schemas', 'drafts');
+    expect(named.stdout).toMatch(/^dataset "Weather-Stations" is named weather_stations \(dataset names are lower_snake_case\)\nwrote .*drafts\/weather_stations\.yaml/);
   });
 
   it('ingest --json shows every quality rule with its outcome and metrics; --now sets the clock; a halt exits 1', async () => {

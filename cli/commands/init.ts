@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { withDuck } from '../../runtime/engine/duckdb.ts';
 import { loadSchemaText } from '../../core/schema/load.ts';
 import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
-import { inferSchema, renderSchemaYaml } from '../../runtime/schema/infer.ts';
+import { inferSchema, renderSchemaYaml, snakeCase } from '../../runtime/schema/infer.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Command } from '../command.ts';
 import { out, UsageError } from '../output.ts';
@@ -18,13 +18,15 @@ export const init: Command = {
     force: { type: 'boolean', description: 'overwrite an existing schema file' },
   },
   async run({ positionals, values, global }) {
-    const dataset = positionals[0];
+    const given = positionals[0];
     const sample = values.from as string | undefined;
-    if (!dataset || !sample) {
+    if (!given || !sample) {
       throw new UsageError('usage: strata init <dataset> --from <sample file>');
     }
+    // A name like la-riots or LaRiots is written as the lower_snake_case name a dataset must have, and said so.
+    const dataset = /^[a-z][a-z0-9_]{0,62}$/.test(given) ? given : snakeCase(given);
     if (!/^[a-z][a-z0-9_]{0,62}$/.test(dataset)) {
-      throw new UsageError(`dataset "${dataset}" must be lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`);
+      throw new UsageError(`dataset "${given}" must be lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`);
     }
     if (!existsSync(sample)) {
       throw new UsageError(`${sample}: no such file`);
@@ -40,6 +42,7 @@ export const init: Command = {
     await mkdir(dir, { recursive: true });
     await writeFile(target, yaml);
     const human = [
+      ...(dataset !== given ? [`dataset "${given}" is named ${dataset} (dataset names are lower_snake_case)`] : []),
       `wrote ${target}: ${inferred.columns.length} columns from ${inferred.rows} sample rows (${inferred.format})`,
       ...check.diagnostics.map(formatDiagnostic),
       `next: edit it, then strata check && strata ingest ${dataset} ${sample}`,

@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { Document, isMap } from 'yaml';
 import { pathLit, type Duck } from '../engine/duckdb.ts';
+import { str } from '../../core/sql/quote.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { SourceFormat } from '../../core/schema/model.ts';
 import { readHead, stripBom, codecOf } from '../ingest/file-head.ts';
@@ -20,10 +21,23 @@ export interface InferredSchema {
   dataset: string;
   format: SourceFormat;
   delimiter?: string;
+  /** "," when the sample writes its numbers with decimal commas (39,81) and none with a decimal point. */
+  decimalSeparator?: ',';
   columns: InferredColumn[];
-  partition?: { name: string; column: string; transform: 'day' | 'month' };
+  partition?: { name: string; column: string; transform: 'day' | 'month' | 'year'; note: string };
   rows: number;
 }
+
+/**
+ * Non-ISO date and timestamp formats a text column is tried with (strptime; %d and %m also read one digit). A column
+ * becomes a date or timestamp when every value of the sample parses with one format, and with only that one: values
+ * that fit both %d/%m/%Y and %m/%d/%Y stay text, with a note.
+ */
+export const DATE_FORMATS = ['%b %d %Y', '%d %b %Y', '%B %d %Y', '%d %B %Y', '%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y'];
+export const TIMESTAMP_FORMATS = ['%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S', '%d/%m/%Y %H:%M', '%m/%d/%Y %H:%M', '%d/%m/%Y %H:%M:%S', '%m/%d/%Y %H:%M:%S', '%b %d %Y %H:%M', '%d.%m.%Y %H:%M'];
+
+/** A drafted partition should hold about this many rows of the sample, on average, at the finest grain that does. */
+export const ROWS_PER_PARTITION = 1000;
 
 export function snakeCase(name: string): string {
   const s = name
@@ -83,28 +97,72 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
     if (sniff.DateFormat) formats.set('DATE', sniff.DateFormat);
     if (sniff.TimestampFormat) formats.set('TIMESTAMP', sniff.TimestampFormat);
   }
-  const stats = await db.one<Record<string, number>>(`SELECT count(*) AS __rows, ${described.map((c, i) => `count(*) - count(${JSON.stringify(c.name).replace(/^"|"$/g, '"')}) AS n${i}`).join(', ')} FROM ${reader}`);
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const text = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'VARCHAR');
+  const tried = [...DATE_FORMATS.map((f) => ({ f, type: 'date' })), ...TIMESTAMP_FORMATS.map((f) => ({ f, type: 'timestamp' }))];
+  // One scan: NULLs per column; per text column, the values each format cannot parse, and the shape of decimal commas.
+  const stats = await db.one<Record<string, number | null>>(`SELECT count(*) AS __rows, ${[
+    ...described.map((c, i) => `count(*) - count(${q(c.name)}) AS n${i}`),
+    ...text.flatMap(({ c, i }) => [
+      ...tried.map((t, k) => `count(${q(c.name)}) FILTER (WHERE try_strptime(${q(c.name)}, ${str(t.f)}) IS NULL) AS f${i}_${k}`),
+      `count(${q(c.name)}) FILTER (WHERE NOT regexp_full_match(trim(${q(c.name)}), '-?[0-9]+(,[0-9]+)?')) AS dc${i}`,
+      `count(${q(c.name)}) FILTER (WHERE contains(${q(c.name)}, ',')) AS dcc${i}`,
+      `max(length(split_part(trim(${q(c.name)}), ',', 1)) - CASE WHEN starts_with(trim(${q(c.name)}), '-') THEN 1 ELSE 0 END) AS dci${i}`,
+      `max(length(split_part(trim(${q(c.name)}), ',', 2))) AS dcs${i}`,
+    ]),
+  ].join(', ')} FROM ${reader}`);
+  const rows = Number(stats.__rows);
+  const filled = (i: number) => rows - Number(stats[`n${i}`]);
+  // Decimal commas only when no column of the sample holds numbers with a decimal point (one separator per file).
+  const pointNumbers = described.some((c) => /^(DOUBLE|FLOAT|DECIMAL)/.test(c.type));
+  const commaColumns = new Set(text.filter(({ i }) => filled(i) > 0 && Number(stats[`dc${i}`]) === 0 && Number(stats[`dcc${i}`]) > 0).map(({ i }) => i));
+  const decimalComma = format === 'csv' && delimiter !== ',' && commaColumns.size > 0 && !pointNumbers;
   const used = new Set<string>();
   const columns: InferredColumn[] = described.map((c, i) => {
     let name = snakeCase(c.name);
     while (used.has(name)) name = `${name}_2`;
     used.add(name);
+    const base = { name, ...(name !== c.name ? { from: c.name } : {}), required: Number(stats[`n${i}`]) === 0 && rows > 0 };
+    if (c.type === 'VARCHAR' && filled(i) > 0) {
+      const fits = tried.filter((_, k) => Number(stats[`f${i}_${k}`]) === 0);
+      if (fits.length === 1) return { ...base, type: fits[0]!.type, format: fits[0]!.f };
+      if (fits.length > 1) return { ...base, type: 'string', note: `every value parses as ${fits.map((t) => t.f).join(' and as ')}: choose one (type: ${fits[0]!.type}, format: ...)` };
+      if (commaColumns.has(i)) {
+        const scale = Number(stats[`dcs${i}`]);
+        const precision = Math.min(38, Number(stats[`dci${i}`]) + scale);
+        if (decimalComma) return { ...base, type: `decimal(${Math.max(precision, scale + 1)},${scale})`, note: 'decimal commas (source.csv.decimalSeparator)' };
+        return { ...base, type: 'string', note: 'numbers with decimal commas (39,81): with source.csv.decimalSeparator: "," (and another delimiter) they read as numbers' };
+      }
+    }
     const lt = logicalType(c.type);
     const fmt = formats.get(c.type.startsWith('TIMESTAMP') ? 'TIMESTAMP' : c.type);
     return {
-      name,
-      ...(name !== c.name ? { from: c.name } : {}),
+      ...base,
       type: lt.type,
-      required: Number(stats[`n${i}`]) === 0 && Number(stats.__rows) > 0,
       ...(fmt && !/^%Y-%m-%d/.test(fmt) ? { format: fmt } : {}),
       ...(lt.note ? { note: lt.note } : {}),
     };
   });
-  const temporal = columns.find((c) => c.type === 'timestamp' && c.required) ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
+  const temporal = columns.find((c) => c.type === 'timestamp' && c.required) ?? columns.find((c) => c.type === 'date' && c.required)
+    ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
+  const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!.name, temporal, rows) : undefined;
   return {
-    dataset, format, ...(delimiter ? { delimiter } : {}), columns, rows: Number(stats.__rows),
-    ...(temporal ? { partition: { name: 'dt', column: temporal.name, transform: temporal.type === 'date' ? 'month' : 'day' } } : {}),
+    dataset, format, ...(delimiter ? { delimiter } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), columns, rows,
+    ...(partition ? { partition } : {}),
   };
+}
+
+/**
+ * The partition of a drafted schema: the finest of day, month and year at which the sample's partitions hold at least
+ * ROWS_PER_PARTITION rows on average (year when none does). Small files per partition cost every query that opens them.
+ */
+async function partitionGrain(db: Duck, reader: string, field: string, col: InferredColumn, rows: number): Promise<InferredSchema['partition']> {
+  const v = col.format ? `try_strptime("${field.replace(/"/g, '""')}", ${str(col.format)})` : `TRY_CAST("${field.replace(/"/g, '""')}" AS TIMESTAMP)`;
+  const n = await db.one<{ day: number; month: number; year: number }>(
+    `SELECT count(DISTINCT date_trunc('day', ${v})) AS day, count(DISTINCT date_trunc('month', ${v})) AS month, count(DISTINCT date_trunc('year', ${v})) AS year FROM ${reader}`);
+  const chosen = (['day', 'month', 'year'] as const).find((g) => Number(n[g]) > 0 && rows / Number(n[g]) >= ROWS_PER_PARTITION) ?? 'year';
+  const per = Number(n[chosen]) ? Math.round(rows / Number(n[chosen])) : rows;
+  return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${Number(n[chosen]).toLocaleString('en-US')} partition${Number(n[chosen]) === 1 ? '' : 's'} of about ${per.toLocaleString('en-US')} rows in the sample (day ${Number(n.day).toLocaleString('en-US')}, month ${Number(n.month).toLocaleString('en-US')}, year ${Number(n.year).toLocaleString('en-US')}); strata init picks the finest grain holding ${ROWS_PER_PARTITION.toLocaleString('en-US')} rows or more on average` };
 }
 
 /** The draft as YAML, with comments that say what to check. */
@@ -115,13 +173,13 @@ export function renderSchemaYaml(s: InferredSchema, sample: string): string {
     owner: 'TODO: team or e-mail',
     source: {
       format: s.format,
-      ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: true } } : {}),
+      ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: true, ...(s.decimalSeparator ? { decimalSeparator: s.decimalSeparator } : {}) } } : {}),
     },
     columns: s.columns.map((c) => ({
       name: c.name, type: c.type, ...(c.from ? { from: c.from } : {}), ...(c.required ? { required: true } : {}), ...(c.format ? { format: c.format } : {}),
     })),
     mode: 'append',
-    ...(s.partition ? { partitionBy: [s.partition] } : {}),
+    ...(s.partition ? { partitionBy: [{ name: s.partition.name, column: s.partition.column, transform: s.partition.transform }] } : {}),
     rejects: { maxRatio: 0.05 },
   });
   doc.commentBefore = [
@@ -137,5 +195,7 @@ export function renderSchemaYaml(s: InferredSchema, sample: string): string {
     });
   }
   for (const item of (doc.get('columns') as { items: Array<{ flow?: boolean }> }).items) item.flow = true;
+  const part = doc.get('partitionBy') as { items?: Array<{ commentBefore?: string }> } | undefined;
+  if (s.partition && part?.items?.[0]) part.items[0].commentBefore = ` ${s.partition.note}`;
   return doc.toString({ lineWidth: 120 });
 }

@@ -1,0 +1,58 @@
+// strata init's draft (issue 15, item 10): non-ISO dates and timestamps in the formats strata reads, decimal commas,
+// and a partition grain that fits the sample's rows and date range. Real DuckDB over real sample files.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDuck } from '../runtime/engine/duckdb.ts';
+import { inferSchema, renderSchemaYaml } from '../runtime/schema/infer.ts';
+import { loadSchemaText } from '../core/schema/load.ts';
+
+let dir: string;
+beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'strata-init-')); });
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function draft(name: string, text: string) {
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return withDuck((db) => inferSchema(db, file, name.replace(/\..*$/, '')));
+}
+
+/** ISO day `i` days after 2000-01-01 (hand-made: no production code involved). */
+const day = (i: number) => new Date(Date.UTC(2000, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+
+describe('strata init drafts', () => {
+  it('reads "Jan 1 2000" as a date with its format, and decimal commas as decimals', async () => {
+    const s = await draft('weather.csv', 'station;temp;observed;at\n'
+      + 'A;39,81;Jan 1 2000;2001/01/14 21:55\n'
+      + 'B;-1,5;Feb 12 2001;2001/01/15 08:00\n'
+      + 'C;7;Mar 3 2001;2001/02/15 08:05\n');
+    expect(s.delimiter).toBe(';');
+    expect(s.decimalSeparator).toBe(',');
+    expect(s.columns.map((c) => [c.name, c.type, c.format ?? null])).toEqual([
+      ['station', 'string', null], ['temp', 'decimal(4,2)', null], ['observed', 'date', '%b %d %Y'], ['at', 'timestamp', null],
+    ]);
+    // The draft checks as written.
+    const yaml = renderSchemaYaml(s, 'weather.csv');
+    expect(yaml).toContain('decimalSeparator: ","');
+    expect(loadSchemaText('weather.yaml', yaml).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('decimal commas next to numbers with a decimal point stay text, with a note (one decimal mark per file)', async () => {
+    const s = await draft('mixed.csv', 'id;a;b\n1;39,81;1.5\n2;2,5;2.25\n');
+    expect(s.decimalSeparator).toBeUndefined();
+    expect(s.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['a', 'string'], ['b', 'double']]);
+    expect(s.columns[1]!.note).toMatch(/decimal commas \(39,81\)/);
+  });
+
+  it('the partition grain fits the rows: 955 rows over 8 years by year, 20,000 over 90 days by month, 100,000 over 30 days by day', async () => {
+    const rows = (n: number, span: number) => Array.from({ length: n }, (_, i) => `${i},${day(Math.floor((i * span) / n))}`).join('\n');
+    const years = await draft('years.csv', `id,on\n${rows(955, 8 * 365)}\n`);
+    expect(years.partition).toMatchObject({ column: 'on', transform: 'year' });
+    expect(years.partition!.note).toMatch(/^year: 8 partitions of about 119 rows in the sample \(day 955, month 96, year 8\)/);
+    const months = await draft('months.csv', `id,on\n${rows(20_000, 90)}\n`);
+    expect(months.partition).toMatchObject({ transform: 'month' });
+    const days = await draft('days.csv', `id,on\n${rows(100_000, 30)}\n`);
+    expect(days.partition).toMatchObject({ transform: 'day' });
+  });
+});
