@@ -9,7 +9,7 @@
 // reading the old version (its data files are retained, see gc).
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage, isStrataError } from '../../core/errors.ts';
 import type { GlueTableInput } from '../../core/plan/glue-table.ts';
@@ -209,20 +209,27 @@ export class LocalCatalog implements Catalog {
     return all.filter((e): e is CatalogEntry | DamagedEntry => e !== undefined);
   }
 
-  /** Everything catalog.duckdb should show: each table's entry, and the strata.* views once their first file exists. */
+  /**
+   * Everything catalog.duckdb should show: each table's entry, and the strata.* views once their first file exists.
+   * Views name their files by absolute path, so that any tool opening catalog.duckdb from any folder reads them; the
+   * lake's folder is part of every stamp, so a lake moved (or a catalog written with lake-relative paths) is shown again.
+   */
   private async wanted(): Promise<Shown[]> {
+    const dir = resolve(this.lakeDir);
+    const at = `@${dir}`;
+    const abs = (keys: readonly string[]) => keys.map((key) => join(dir, ...key.split('/')));
     const shown: Shown[] = (await this.entries()).map((e): Shown => {
       const key = `${e.layer}.${e.name}`;
       if ('damaged' in e) return { key, stamp: e.stamp, view: { schema: e.layer, name: e.name }, apply: () => Promise.reject(new StrataError(ERRORS.UnreadableFile, e.damaged)) };
       return {
-        key, stamp: e.stamp, view: { schema: e.layer, name: e.name, glue: e.glue },
-        apply: (db) => (e.table ? applyTable(db, e, e.table) : createView(db, e.layer, e.name, e.glue, e.files ?? [], false)),
+        key, stamp: `${e.stamp}${at}`, view: { schema: e.layer, name: e.name, glue: e.glue },
+        apply: (db) => (e.table ? applyTable(db, e, e.table, abs) : createView(db, e.layer, e.name, e.glue, abs(e.files ?? []), false)),
         explain: (db, err) => this.explain(db, e, err),
       };
     });
     for (const v of JSON_VIEWS) {
       // DuckDB binds the glob when the view is created: it needs one file to exist.
-      if (await hasFile(join(this.lakeDir, v.folder), v.depth)) shown.push({ key: `view:${v.name}`, stamp: `v${v.version}`, apply: (db) => db.run(v.sql) });
+      if (await hasFile(join(this.lakeDir, v.folder), v.depth)) shown.push({ key: `view:${v.name}`, stamp: `v${v.version}${at}`, apply: (db) => db.run(v.sql(dir)) });
     }
     return shown;
   }
@@ -406,19 +413,19 @@ function isCatalogDamage(e: unknown): boolean {
   return /not a valid DuckDB database file|Corrupt database file|Could not read enough bytes from file "[^"]*catalog\.duckdb/.test(m);
 }
 
-const RUNS_VIEW = `CREATE OR REPLACE VIEW strata.runs AS SELECT
+const RUNS_VIEW = (dir: string) => `CREATE OR REPLACE VIEW strata.runs AS SELECT
   runId AS run_id, dataset, status, source->>'key' AS source_key, source->>'etag' AS source_etag,
   startedAt AS started_at, finishedAt AS finished_at, durationMs AS duration_ms, rowsIn AS rows_in, rowsValid AS rows_valid,
   rowsQuarantined AS rows_quarantined, rowsSuperseded AS rows_superseded, partitions, error->>'name' AS error_name,
   error->>'message' AS error_message, warnings, reasons, quality, gold, execution
-FROM read_json('_strata/runs/*/*.json', format = 'auto', columns = {
+FROM read_json(${str(join(dir, '_strata', 'runs', '*', '*.json'))}, format = 'auto', columns = {
   runId: 'VARCHAR', dataset: 'VARCHAR', status: 'VARCHAR', source: 'JSON', startedAt: 'TIMESTAMP', finishedAt: 'TIMESTAMP',
   durationMs: 'BIGINT', rowsIn: 'BIGINT', rowsValid: 'BIGINT', rowsQuarantined: 'BIGINT', rowsSuperseded: 'BIGINT',
   partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;
 
 
 /** One row per rule and metric of every gate evaluation (silver and gold), as runtime/quality/metrics.ts writes them. */
-const METRICS_VIEW = `CREATE OR REPLACE VIEW strata.quality_metrics AS SELECT * FROM read_json('_strata/metrics/*/*/*.jsonl',
+const METRICS_VIEW = (dir: string) => `CREATE OR REPLACE VIEW strata.quality_metrics AS SELECT * FROM read_json(${str(join(dir, '_strata', 'metrics', '*', '*', '*.jsonl'))},
   format = 'newline_delimited', columns = {
   layer: 'VARCHAR', table_name: 'VARCHAR', run_id: 'VARCHAR', evaluated_at: 'TIMESTAMP', halted: 'BOOLEAN', severity: 'VARCHAR',
   rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR'})`;
@@ -455,7 +462,7 @@ function entryOf(m: TableManifest): TableEntry {
 }
 
 /** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
-async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry): Promise<void> {
+async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: readonly string[]) => string[]): Promise<void> {
   const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
   const held = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.tables WHERE ${where}`);
   if (held.v !== null && held.v > m.version) return; // a newer version is shown already
@@ -463,7 +470,7 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry): Promise<voi
   // Files all written with the table's current schema hold every column: no need to read their footers.
   const current = e.glue.Parameters['strata.schema_hash'];
   const uniform = current !== undefined && parts.every((p) => p.schemaHash === current);
-  await createView(db, e.layer, e.name, e.glue, parts.flatMap((p) => p.files), uniform);
+  await createView(db, e.layer, e.name, e.glue, abs(parts.flatMap((p) => p.files)), uniform);
   // Only the partitions whose version changed are rewritten (a year of daily partitions is 365 rows).
   const before = await db.all<{ path: string; location: string }>(`SELECT path, location FROM strata.partitions WHERE ${where}`);
   const had = new Map(before.map((b) => [b.path, b.location]));
