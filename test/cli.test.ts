@@ -218,4 +218,24 @@ describe('strata', () => {
       expect(late.stdout).toMatch(/FAIL {2}halt DataFreshness "created_at" <= 2 days — /);
     }
   });
+  it('runs shows rollbacks and the runs they undid; a skipped run shows no row counts; a rollback to where the table is changes nothing', async () => {
+    const before = JSON.parse((await strata('runs', '--dataset', 'orders', '--json')).stdout) as Array<{ runId: string; status: string }>;
+    const first = before.find((r) => r.status === 'SUCCEEDED')!.runId;
+    expect(JSON.parse((await strata('ingest', 'orders', 'good.csv', '--json')).stdout)[0]).toMatchObject({ status: 'SKIPPED' });
+    await writeFile(join(dir, 'later.csv'), `${ORDERS_HEADER}\n9,Dee,NEW,1.00,Jun 14 2025,2025-06-14T10:00:00Z\n`);
+    const later = JSON.parse((await strata('ingest', 'orders', 'later.csv', '--json')).stdout)[0] as { runId: string; status: string };
+    expect(later.status).toBe('SUCCEEDED');
+    const back = await strata('rollback', 'orders', '--to', first);
+    expect(back.stdout).toMatch(new RegExp(`^rolled silver\\.orders back to run ${first}: 1 partition\\(s\\) switched`));
+    const again = await strata('rollback', 'orders', '--to', first);
+    expect(again).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^silver\\.orders already shows what run ${first} left: nothing changed`)) });
+    const human = (await strata('runs', '--dataset', 'orders')).stdout.split('\n');
+    expect(human.find((l) => l.includes('ROLLBACK'))).toMatch(new RegExp(`silver\\.orders\\s+ROLLBACK\\s+to run ${first}\\s+1\\s*$`));
+    expect(human.filter((l) => l.includes('ROLLBACK'))).toHaveLength(1); // the second rollback made no version
+    expect(human.find((l) => l.startsWith(later.runId))).toMatch(/SUCCEEDED, rolled back/);
+    expect(human.find((l) => l.includes('SKIPPED'))).toMatch(/SKIPPED\s+good\.csv\s+0\.\d/);
+    const json = JSON.parse((await strata('runs', '--dataset', 'orders', '--json')).stdout) as Array<{ runId: string; rolledBackBy?: string }>;
+    expect(json.find((r) => r.runId === later.runId)!.rolledBackBy).toMatch(/^\d{8}T/);
+    expect(json.find((r) => r.runId === first)!.rolledBackBy).toBeUndefined();
+  });
 });

@@ -17,7 +17,11 @@ export const rollback: Command = {
     const lake = await openLake(global, name);
     const r = await rollbackLake(lake, name, to);
     const human = [
-      `rolled ${r.layer}.${r.table} back to run ${to}: ${r.changes.length} partition(s) switched (version ${r.version}, run ${r.runId})`,
+      r.changes.length
+        ? `rolled ${r.layer}.${r.table} back to run ${to}: ${r.changes.length} partition(s) switched (version ${r.version}, run ${r.runId})`
+        : `${r.layer}.${r.table} already shows what run ${to} left: nothing changed (still version ${r.version})`,
+      // A gold table is computed from silver: rolled back alone, it shows its old result until it is recomputed.
+      ...(r.layer === 'gold' && r.changes.length ? [`gold.${r.table} now shows what run ${to} left, which may disagree with silver today; strata refresh ${r.table} recomputes it from silver (so does the next run of a dataset it reads)`] : []),
       ...(r.forgotten.length ? [`${r.forgotten.length} source object(s) committed after it can be ingested again`] : []),
       ...r.refreshed.map((g) => g.status === 'halted'
         ? `gold.${g.table} was NOT recomputed: its quality gate halted the publish (it still shows the data before the rollback; see strata.quality_metrics)`

@@ -2,6 +2,7 @@
 import type { RunRecord } from '../../runtime/runs/record.ts';
 import { summarizeEvents } from '../../runtime/runs/events.ts';
 import { readRunRecords } from '../../runtime/runs/read.ts';
+import { LocalCatalog } from '../../runtime/catalog/local.ts';
 import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import type { Command } from '../command.ts';
@@ -19,8 +20,12 @@ export const runs: Command = {
   async run({ positionals, values, global }) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of runs ≥ 1, not "${String(values.limit)}"`);
-    const storage = new LocalStorage(defaultLakeDir(global.lake));
-    const all = await readRunRecords(storage, values.dataset as string | undefined);
+    const lakeDir = defaultLakeDir(global.lake);
+    const storage = new LocalStorage(lakeDir);
+    const dataset = values.dataset as string | undefined;
+    const undo = await rollbacks(new LocalCatalog(lakeDir), dataset);
+    // --json: the run records, each a run undid with rolledBackBy (the rollback's run id).
+    const all: Array<RunRecord & { rolledBackBy?: string }> = (await readRunRecords(storage, dataset)).map((r) => (undo.undone.has(r.runId) ? { ...r, rolledBackBy: undo.undone.get(r.runId)! } : r));
     const id = positionals[0];
     if (id) {
       const r = all.find((x) => x.runId === id) ?? all.find((x) => x.runId.startsWith(id));
@@ -29,14 +34,43 @@ export const runs: Command = {
       return 0;
     }
     const shown = all.slice(0, limit);
-    out.result(table(shown.map((r) => ({
-      run: r.runId, dataset: r.dataset, status: r.status, source: r.source.key.split('/').pop(),
-      rows_in: r.rowsIn, valid: r.rowsValid, quarantined: r.rowsQuarantined, partitions: r.partitions.length,
-      seconds: (r.durationMs / 1000).toFixed(1), error: r.error?.name ?? '',
-    }))), shown);
+    // Runs and rollbacks, newest first: a rollback is a row of its own, and a run it undid says so.
+    const rows = [
+      ...shown.map((r) => ({ at: r.startedAt, row: {
+        run: r.runId, dataset: r.dataset, status: r.rolledBackBy ? `${r.status}, rolled back` : r.status, source: r.source.key.split('/').pop(),
+        // A skipped run read nothing: blank, not 0.
+        ...(r.status === 'SKIPPED' ? { rows_in: '', valid: '', quarantined: '', partitions: '' }
+          : { rows_in: r.rowsIn, valid: r.rowsValid, quarantined: r.rowsQuarantined, partitions: r.partitions.length }),
+        seconds: (r.durationMs / 1000).toFixed(1), error: r.error?.name ?? '',
+      } })),
+      ...undo.rollbacks.filter((b) => !shown.length || b.at >= shown[shown.length - 1]!.startedAt).map((b) => ({ at: b.at, row: {
+        run: b.runId, dataset: b.table, status: 'ROLLBACK', source: `to run ${b.to ?? '?'}`, rows_in: '', valid: '', quarantined: '',
+        partitions: b.partitionsChanged, seconds: '', error: '',
+      } })),
+    ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit).map((x) => x.row);
+    out.result(table(rows), shown);
     return 0;
   },
 };
+
+/**
+ * The rollbacks of the lake's tables (only silver.<dataset>'s with --dataset), from the catalog's history,
+ * and the runs each undid: those that changed the table after the run it returned to and before the rollback.
+ */
+async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rollbacks: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }>; undone: Map<string, string> }> {
+  const out: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }> = [];
+  const undone = new Map<string, string>();
+  for (const t of await catalog.histories().catch(() => [])) {
+    if (dataset && !(t.layer === 'silver' && t.name === dataset)) continue;
+    for (const h of t.history.filter((x) => x.kind === 'rollback')) {
+      out.push({ runId: h.runId, table: `${t.layer}.${t.name}`, at: h.at, ...(h.to ? { to: h.to } : {}), partitionsChanged: h.partitionsChanged });
+      const from = t.history.find((x) => x.runId === h.to)?.version;
+      if (from === undefined) continue;
+      for (const x of t.history) if (x.version > from && x.version < h.version && !undone.has(x.runId)) undone.set(x.runId, h.runId);
+    }
+  }
+  return { rollbacks: out, undone };
+}
 
 function showRun(r: RunRecord): string {
   const lines = [describeRun(r, { verbose: true }), ''];

@@ -186,6 +186,11 @@ export class LocalCatalog implements Catalog {
     await this.lockEntry(path, (lock) => lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, files: [...files] } satisfies CatalogEntry)));
   }
 
+  /** Each table's history as its entry shows it (commits, publishes, rollbacks with their target, compactions). */
+  async histories(): Promise<Array<{ layer: string; name: string; history: TableEntry['history'] }>> {
+    return (await this.entries()).flatMap((e) => ('damaged' in e || !e.table ? [] : [{ layer: e.layer, name: e.name, history: e.table.history }]));
+  }
+
   /** Which entry stamps catalog.duckdb holds; written after each swap, under the catalog lock. */
   private get materializedFile(): string {
     return join(this.lakeDir, '_strata', 'catalog', 'materialized.json');
@@ -449,14 +454,14 @@ interface TableEntry {
   schemaHash: string;
   updatedAt: string;
   partitions: Record<string, PartitionVersion>;
-  history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number }>;
+  history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number; to?: string }>;
   schemaHistory: NonNullable<TableManifest['schemaHistory']>;
 }
 
 function entryOf(m: TableManifest): TableEntry {
   return {
     version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
-    history: m.history.map((h) => { const n = historyCounts(h); return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows }; }),
+    history: m.history.map((h) => { const n = historyCounts(h); return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows, ...(h.to ? { to: h.to } : {}) }; }),
     schemaHistory: m.schemaHistory ?? [],
   };
 }

@@ -37,6 +37,8 @@ export interface HistoryEntry {
   at: string;
   kind: CommitKind;
   changes: Change[];
+  /** A rollback's target: the run whose result the table returned to (runs between it and the rollback are undone). */
+  to?: string;
   /** Set by garbage collection past the retention window, which drops `changes` and keeps their counts. */
   collected?: { partitions: number; rows: number };
 }
@@ -85,6 +87,8 @@ export interface Commit {
   source?: { id: string; key: string; contentId?: string };
   /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
   forgetSources?: string[];
+  /** A rollback: the run whose result it returns to. */
+  rollbackTo?: string;
   schemaHash?: string;
   /** The schema the commit's files were written with. */
   schema?: AppliedSchema;
@@ -120,7 +124,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
       ...schemaAfter(m, c),
       partitions,
       sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at, ...(c.source.contentId ? { contentId: c.source.contentId } : {}) } } : m.sources, c.forgetSources),
-      history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes }],
+      history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes, ...(c.rollbackTo ? { to: c.rollbackTo } : {}) }],
       retired,
       updatedAt: c.at,
     },

@@ -22,10 +22,12 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
   const paths = [...new Set([...Object.keys(manifest.partitions), ...Object.keys(target)])]
     .filter((p) => manifest.partitions[p]?.location !== target[p]?.location).sort();
   const after = manifest.history.find((h) => h.runId === toRun)!.version;
+  // Already there (a rollback to the current run, or twice to the same one): no new version, nothing to undo.
+  if (!paths.length) return { version: manifest.version, changes: [], forgotten: [] };
   const laterRuns = new Set(manifest.history.filter((h) => h.version > after).map((h) => h.runId));
   let forgotten: string[] = [];
   const result = await commitTable(storage, {
-    root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths,
+    root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths, rollbackTo: toRun,
     build: async (path): Promise<PartitionVersion | null> => target[path] ?? null,
     forgetSources: (m) => (forgotten = Object.entries(m.sources).filter(([, s]) => laterRuns.has(s.runId)).map(([id]) => id)),
   });

@@ -125,6 +125,8 @@ export interface CommitRequest {
   source?: { id: string; key: string; contentId?: string };
   /** Computed from the manifest being replaced (a rollback forgets what it removes). */
   forgetSources?: (m: TableManifest) => string[];
+  /** A rollback: the run whose result it returns to (kept in the history entry as `to`). */
+  rollbackTo?: string;
   /** The schema the new versions are written with (recorded as applied). */
   schema?: AppliedSchema;
   /** Gold: the input versions the new partitions were computed from. */
@@ -203,6 +205,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       runId: req.runId, at: req.at, kind: req.kind, versions,
       ...(req.source ? { source: req.source } : {}),
       ...(req.forgetSources ? { forgetSources: req.forgetSources(manifest) } : {}),
+      ...(req.rollbackTo ? { rollbackTo: req.rollbackTo } : {}),
       ...(req.schema ? { schema: req.schema } : {}),
       ...(req.derivedFrom ? { derivedFrom: req.derivedFrom } : {}),
       schemaHash: req.shape.schemaHash,
