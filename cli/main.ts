@@ -1,4 +1,5 @@
 // Argument parsing and dispatch. Each command lives in cli/commands/<name>.ts and returns an exit code.
+import { readFileSync } from 'node:fs';
 import { isStrataError } from '../core/errors.ts';
 import { closest } from '../core/schema/diagnostics.ts';
 import { parseCommandArgs } from './args.ts';
@@ -13,38 +14,45 @@ const GLOBAL = {
   help: { type: 'boolean' as const, short: 'h', description: 'show help' },
 };
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  check: async () => (await import('./commands/check.ts')).check,
-  init: async () => (await import('./commands/init.ts')).init,
-  ingest: async () => (await import('./commands/ingest.ts')).ingest,
-  put: async () => (await import('./commands/put.ts')).put,
-  query: async () => (await import('./commands/query.ts')).query,
-  runs: async () => (await import('./commands/runs.ts')).runs,
-  plan: async () => (await import('./commands/plan.ts')).plan,
-  dev: async () => (await import('./commands/dev.ts')).dev,
-  demo: async () => (await import('./commands/demo.ts')).demo,
-  refresh: async () => (await import('./commands/refresh.ts')).refresh,
-  rollback: async () => (await import('./commands/rollback.ts')).rollback,
-  gc: async () => (await import('./commands/gc.ts')).gc,
-  compact: async () => (await import('./commands/compact.ts')).compact,
-  docs: async () => (await import('./commands/docs.ts')).docs,
-  doctor: async () => (await import('./commands/doctor.ts')).doctor,
+// Summaries live here, not in the command modules, so that `strata --help` loads none of them (nor DuckDB, the AWS
+// SDK, the interpreter): a command's module is imported only when that command runs.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: { summary: 'validate all schema files (file:line: message and a fix for each problem)', load: async () => (await import('./commands/check.ts')).check },
+  init: { summary: 'draft a schema file from a sample (types, required, from: names, a partition)', load: async () => (await import('./commands/init.ts')).init },
+  ingest: { summary: 'put files into local bronze and run the pipeline on each (exit 1 if any run fails)', load: async () => (await import('./commands/ingest.ts')).ingest },
+  put: { summary: 'stream JSON records into a dataset as Firehose would (objects in bronze, each run through the pipeline)', load: async () => (await import('./commands/put.ts')).put },
+  query: { summary: 'run SQL over the lake: silver.<dataset>, gold.<table>, quarantine.<dataset>, strata.runs', load: async () => (await import('./commands/query.ts')).query },
+  runs: { summary: 'list runs (newest first), or show one run: path taken, time per state, retries, errors', load: async () => (await import('./commands/runs.ts')).runs },
+  plan: { summary: 'print what a schema compiles to: the plan (default), --sql, or --asl (the state machine)', load: async () => (await import('./commands/plan.ts')).plan },
+  dev: { summary: 'watch local bronze/<dataset>/ folders and ingest every file that lands there (Ctrl-C stops)', load: async () => (await import('./commands/dev.ts')).dev },
+  demo: { summary: 'build a demo lake from public sample data, run the pipelines, print a query', load: async () => (await import('./commands/demo.ts')).demo },
+  refresh: { summary: 'recompute a gold table from silver (every partition), then publish it', load: async () => (await import('./commands/refresh.ts')).refresh },
+  rollback: { summary: 'point a silver or gold table back at the versions a run left (within the retention window)', load: async () => (await import('./commands/rollback.ts')).rollback },
+  gc: { summary: 'delete replaced partition versions past their retention, orphaned folders and old staging', load: async () => (await import('./commands/gc.ts')).gc },
+  compact: { summary: 'rewrite partitions of many small files into files near the target size (same rows, a new version)', load: async () => (await import('./commands/compact.ts')).compact },
+  docs: { summary: 'build the data docs: a static site of lineage, tables, runs and quality dashboards', load: async () => (await import('./commands/docs.ts')).docs },
+  doctor: { summary: 'check the lake (manifests, files, catalog, gold, run records, locks) and say what is wrong and the way back', load: async () => (await import('./commands/doctor.ts')).doctor },
 };
 
 export async function main(argv: string[]): Promise<number> {
   const name = argv[0];
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    await printHelp();
+    printHelp();
     return name ? 0 : 1;
+  }
+  if (name === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
   }
   // --json shapes even the errors found before the command runs (an unknown command or option).
   out.json = argv.includes('--json');
-  const load = COMMANDS[name];
-  if (!load) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     const guess = closest(name, Object.keys(COMMANDS));
     return failed(new UsageError(`unknown command "${name}"${guess ? `: did you mean "${guess}"?` : ''}`, 'run strata --help'), false);
   }
-  const cmd = await load();
+  const cmd = await entry.load();
   let parsed;
   try {
     parsed = parseCommandArgs(name, argv.slice(1), { ...GLOBAL, ...(cmd.options ?? {}) }, cmd.usage);
@@ -53,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const v = parsed.values;
   if (v.help) {
-    printCommandHelp(name, cmd);
+    printCommandHelp(name, entry.summary, cmd);
     return 0;
   }
   const global: GlobalOptions = {
@@ -87,20 +95,17 @@ function failed(e: unknown, verbose: boolean): number {
   return 1;
 }
 
-async function printHelp(): Promise<void> {
+function printHelp(): void {
   const lines = ['strata: declarative data lakes, local on DuckDB, deployed to AWS', '', 'usage: strata <command> [options]', '', 'commands:'];
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    const c = await load();
-    lines.push(`  ${name.padEnd(8)} ${c.summary}`);
-  }
+  for (const [name, { summary }] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${summary}`);
   lines.push('', 'options for every command:');
   for (const [k, o] of Object.entries(GLOBAL)) lines.push(`  --${k.padEnd(10)} ${o.description}`);
-  lines.push('', 'strata <command> --help shows the command\'s own options.');
+  lines.push('', 'strata <command> --help shows the command\'s own options; strata --version, the version.');
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function printCommandHelp(name: string, cmd: Command): void {
-  const lines = [`strata ${name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`];
+function printCommandHelp(name: string, summary: string, cmd: Command): void {
+  const lines = [`strata ${name}: ${summary}`, '', `usage: ${cmd.usage}`];
   // A command may say what a global option means for it (demo's --lake has its own default).
   const opts = { ...(cmd.options ?? {}), ...Object.fromEntries(Object.entries(GLOBAL).filter(([k]) => !cmd.options?.[k])) };
   lines.push('', 'options:');

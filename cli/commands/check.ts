@@ -10,7 +10,6 @@ import type { Command } from '../command.ts';
 import { out, plural } from '../output.ts';
 
 export const check: Command = {
-  summary: 'validate all schema files (file:line: message and a fix for each problem)',
   usage: 'strata check [--schemas dir] [--lake dir] [--json]   (also compares each schema with its table in the lake)',
   async run({ global }) {
     const project = await loadProject(resolve(global.schemas ?? 'schemas'));

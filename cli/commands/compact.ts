@@ -6,7 +6,6 @@ import type { Command } from '../command.ts';
 import { out, UsageError } from '../output.ts';
 
 export const compact: Command = {
-  summary: 'rewrite partitions of many small files into files near the target size (same rows, a new version)',
   usage: 'strata compact [<dataset|gold table>...] [--target-mb n] [--min-files n]',
   options: {
     'target-mb': { type: 'string', description: 'size of the written files in MiB (default: the table\'s compaction.targetMb, else 128)' },

@@ -90,7 +90,6 @@ export async function prepareDemoLake(dir: string): Promise<{ ok: true } | { ok:
 }
 
 export const demo: Command = {
-  summary: 'build a demo lake from public sample data, run the pipelines, print a query',
   usage: 'strata demo [--lake dir]   (default lake: .strata/demo, rebuilt each time; another --lake must be empty or a demo lake)',
   options: {
     lake: { type: 'string', description: `the demo lake's folder (default ${DEMO_LAKE}; not STRATA_LAKE): a new or empty folder, or a demo lake` },

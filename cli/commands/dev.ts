@@ -8,7 +8,6 @@ import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const dev: Command = {
-  summary: 'watch local bronze/<dataset>/ folders and ingest every file that lands there (Ctrl-C stops)',
   usage: 'strata dev [--concurrency n]',
   options: {
     concurrency: { type: 'string', description: 'executions at once (default 2)' },

@@ -68,7 +68,6 @@ async function stageStorage(t: StageTarget, client: S3Client): Promise<S3Storage
 }
 
 export const docs: Command = {
-  summary: 'build the data docs: a static site of lineage, tables, runs and quality dashboards',
   usage: 'strata docs [--out .strata/docs] [--now <ISO time>] [--stage <stage> [--app strata] [--bucket <lake bucket>] [--bronze-bucket <bucket>] [--prefix <lake prefix>]]',
   options: {
     out: { type: 'string', description: `folder to write the site into (default ${DEFAULT_DOCS_DIR}, or ${DEFAULT_DOCS_DIR}-<stage> with --stage)` },

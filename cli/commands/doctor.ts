@@ -6,7 +6,6 @@ import type { Command } from '../command.ts';
 import { out, plural } from '../output.ts';
 
 export const doctor: Command = {
-  summary: 'check the lake (manifests, files, catalog, gold, run records, locks) and say what is wrong and the way back',
   usage: 'strata doctor [--repair]',
   options: {
     repair: { type: 'boolean', description: 'do what is derivable and loses nothing (rebuild the catalog, refresh stale gold, clear dead locks, restore a lost manifest from its history), then check again' },

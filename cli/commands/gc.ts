@@ -5,7 +5,6 @@ import type { Command } from '../command.ts';
 import { out, plural, UsageError } from '../output.ts';
 
 export const gc: Command = {
-  summary: 'delete replaced partition versions past their retention, orphaned folders and old staging',
   usage: 'strata gc [--retention-days n] [--dry-run]',
   options: {
     'retention-days': { type: 'string', description: 'keep replaced versions this many days (default: each schema\'s retention.days)' },

@@ -11,7 +11,6 @@ import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const ingest: Command = {
-  summary: 'put files into local bronze and run the pipeline on each (exit 1 if any run fails)',
   usage: 'strata ingest <dataset> <file>... [--now <ISO time>] [--json]',
   options: NOW_OPTION,
   async run({ positionals, values, global }) {

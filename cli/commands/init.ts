@@ -11,7 +11,6 @@ import type { Command } from '../command.ts';
 import { out, UsageError } from '../output.ts';
 
 export const init: Command = {
-  summary: 'draft a schema file from a sample (types, required, from: names, a partition)',
   usage: 'strata init <dataset> --from <sample file> [--force]',
   options: {
     from: { type: 'string', description: 'sample file (csv, tsv, json, jsonl, parquet; .gz/.zst too)' },

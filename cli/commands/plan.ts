@@ -6,7 +6,6 @@ import type { Command } from '../command.ts';
 import { out, UsageError } from '../output.ts';
 
 export const plan: Command = {
-  summary: 'print what a schema compiles to: the plan (default), --sql, or --asl (the state machine)',
   usage: 'strata plan <dataset> [--asl | --sql] [--json]',
   options: {
     asl: { type: 'boolean', description: 'print the state machine definition (Amazon States Language, JSON)' },

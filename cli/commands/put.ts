@@ -10,7 +10,6 @@ import { out, plural, Progress, UsageError } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const put: Command = {
-  summary: 'stream JSON records into a dataset as Firehose would (objects in bronze, each run through the pipeline)',
   usage: 'strata put <dataset> [file|-] [--now <ISO time>] [--json]',
   options: NOW_OPTION,
   async run({ positionals, values, global }) {

@@ -11,7 +11,6 @@ import type { Command } from '../command.ts';
 import { csv, jsonSafe, out, table, UsageError, type Failure } from '../output.ts';
 
 export const query: Command = {
-  summary: 'run SQL over the lake: silver.<dataset>, gold.<table>, quarantine.<dataset>, strata.runs',
   usage: 'strata query "<sql>" [--format table|csv|json] [--athena [--stage dev] [--app strata] [--workgroup <name>]]',
   options: {
     format: { type: 'string', description: 'table (default), csv or json' },

@@ -5,7 +5,6 @@ import type { Command } from '../command.ts';
 import { out, UsageError } from '../output.ts';
 
 export const refresh: Command = {
-  summary: 'recompute a gold table from silver (every partition), then publish it',
   usage: 'strata refresh <gold table>',
   async run({ positionals, global }) {
     const table = positionals[0];

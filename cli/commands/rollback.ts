@@ -5,7 +5,6 @@ import type { Command } from '../command.ts';
 import { out, UsageError } from '../output.ts';
 
 export const rollback: Command = {
-  summary: 'point a silver or gold table back at the versions a run left (within the retention window)',
   usage: 'strata rollback <dataset|gold table> --to <run id>',
   options: { to: { type: 'string', description: 'the run whose result to return to' } },
   async run({ positionals, values, global }) {

@@ -11,7 +11,6 @@ import { out, table, UsageError } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 
 export const runs: Command = {
-  summary: 'list runs (newest first), or show one run: path taken, time per state, retries, errors',
   usage: 'strata runs [<run id>] [--dataset d] [--limit n] [--json]',
   options: {
     dataset: { type: 'string', description: 'only this dataset' },
