@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
 const exec = promisify(execFile);
-const CLI = resolve('cli/strata.ts');
+const CLI = resolve('cli/strata.js');
 let dir: string;
 type Result = Awaited<ReturnType<typeof strata>>;
 /** The lake every test reads: good.csv ingested (human output), then bad.csv (--json), in this order, before any test. */

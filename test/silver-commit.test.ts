@@ -118,7 +118,7 @@ describe('silver commits', () => {
     const a = await l.file('p1.csv', csv(...Array.from({ length: 50 }, (_, i) => line(1000 + i, 'p1'))));
     const b = await l.file('p2.csv', csv(...Array.from({ length: 50 }, (_, i) => line(2000 + i, 'p2'))));
     const cli = (file: string) => new Promise<number>((resolve) => {
-      const p = spawn(process.execPath, ['cli/strata.ts', 'ingest', 'orders', file, '--lake', l.dir, '--schemas', join(l.root, 'schemas'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, ['cli/strata.js', 'ingest', 'orders', file, '--lake', l.dir, '--schemas', join(l.root, 'schemas'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
       p.on('exit', (code) => resolve(code ?? 1));
     });
     expect(await Promise.all([cli(a), cli(b)])).toEqual([0, 0]);

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The `strata` command (package.json "bin"). Runs on the project's pinned Node 24 (npm/npx put node_modules/.bin
+// first on PATH) straight from the TypeScript sources: there is no build to go stale.
+//
+// This file is plain JavaScript so that Node needs no type stripping for it, and its first act is to turn on Node's
+// module compile cache: every module after it (ours, type-stripped, and the dependencies') is then loaded from an
+// on-disk cache of its stripped source and V8 bytecode instead of being stripped and compiled again. Node keys each
+// entry by the file's path and checks the source's size and hash before using it, so an edited file is stripped
+// afresh (test/launcher.test.ts). The cache lives in NODE_COMPILE_CACHE, default <tmpdir>/node-compile-cache;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off. Measured (bench/startup.ts): `strata --help` costs what `node -e 0` does.
+import { enableCompileCache } from 'node:module';
+
+enableCompileCache();
+
+// A dependency of @middy/validator still imports the deprecated `punycode` builtin; that warning is not ours to
+// show to data engineers, every other warning still prints.
+const emit = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const code = typeof rest[0] === 'object' && rest[0] ? rest[0].code : rest[1];
+  if (code === 'DEP0040') return;
+  emit(warning, ...rest);
+};
+process.env.STRATA_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : 'SILENT';
+
+const { main } = await import('./main.ts');
+process.exitCode = await main(process.argv.slice(2));
