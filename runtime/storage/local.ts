@@ -1,6 +1,6 @@
 // Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock
 // (runtime/storage/lock.ts) whose fencing refuses the write of a holder that was taken over.
-import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { constants, copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -38,10 +38,7 @@ export class LocalStorage implements Storage {
     }
   }
 
-  /**
-   * Copy a file in and hash it in the same read (what `strata ingest` does): the content id then costs no second
-   * pass over the file. Returns the id contentId() would compute.
-   */
+  /** Put a local file in as `key` and return its content id (the id contentId() computes); see copyHashed. */
   async putFileHashed(key: string, localPath: string): Promise<{ info: ObjectInfo; contentId: string }> {
     const dst = this.path(key);
     const { tmp, contentId } = await copyHashed(localPath, dirname(dst));
@@ -50,8 +47,8 @@ export class LocalStorage implements Storage {
   }
 
   /**
-   * Keep a file as an immutable object whose key names its content (`keyOf(contentId)`), hashing it in the same read
-   * as the copy. An object already at that key holds the same bytes and stays as it is: nothing is ever replaced, so
+   * Keep a file as an immutable object whose key names its content (`keyOf(contentId)`), hashed from the copy
+   * (copyHashed). An object already at that key holds the same bytes and stays as it is: nothing is ever replaced, so
    * every object keeps its bytes for as long as it exists (local bronze keeps every object, as a versioned S3 bucket
    * keeps every version of a key). `tmpPrefix` is a folder key on the same file system for the copy in progress.
    */
@@ -77,20 +74,7 @@ export class LocalStorage implements Storage {
   }
 
   async contentId(key: string): Promise<string> {
-    // One reused buffer: measured 25% faster than a read stream on a 106 MB file.
-    const h = newContentHash();
-    const fh = await open(this.path(key), 'r');
-    try {
-      const buf = Buffer.allocUnsafe(8 << 20);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (!bytesRead) break;
-        h.update(buf.subarray(0, bytesRead));
-      }
-    } finally {
-      await fh.close();
-    }
-    return contentIdOf(h);
+    return contentIdOfFile(this.path(key));
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -185,7 +169,7 @@ export class LocalStorage implements Storage {
 
   async putFile(key: string, localPath: string): Promise<ObjectInfo> {
     await replaceVia(this.path(key), async (tmp) => {
-      await copyFile(localPath, tmp);
+      await copyFile(localPath, tmp, constants.COPYFILE_FICLONE);
       const s = await stat(localPath);
       await utimes(tmp, s.atime, s.mtime);
     });
@@ -220,33 +204,47 @@ export class LocalStorage implements Storage {
   }
 }
 
-/** Copy a file into a temporary file in `dir` (keeping its mtime), hashing it in the same read. */
+/**
+ * A private copy of `localPath` in `dir` (under a temp name list() skips, with the source's mtime) and its content
+ * id. Bronze must hold the bytes that were ingested whatever later happens to the user's file, so this is a copy,
+ * never a hard link to the user's file (a link shares its inode: an in-place edit, `>>` or a tool that rewrites in
+ * place would change bronze under its recorded id). copyFile with COPYFILE_FICLONE makes a copy-on-write clone where
+ * the file system has them (Btrfs, XFS, APFS: no data written, and still a separate file) and an in-kernel copy
+ * elsewhere (ext4, tmpfs). The id is then computed from that private copy, so it names exactly the bytes kept even
+ * if the user's file was being written meanwhile; that read is served from the page cache. Measured on the 106 MB
+ * bench CSV: twice as fast as reading, hashing and writing the file in one pass through JavaScript.
+ */
 async function copyHashed(localPath: string, dir: string): Promise<{ tmp: string; contentId: string }> {
   await mkdir(dir, { recursive: true }).catch((e) => { throw whenFull(e, dir); });
   const tmp = `${dir}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    const s = await stat(localPath);
+    await copyFile(localPath, tmp, constants.COPYFILE_FICLONE);
+    const contentId = await contentIdOfFile(tmp);
+    await utimes(tmp, s.atime, s.mtime);
+    return { tmp, contentId };
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw whenFull(e, dir);
+  }
+}
+
+/** A local file's content id (content-id.ts), in one read. */
+async function contentIdOfFile(path: string): Promise<string> {
+  // One reused buffer: measured 25% faster than a read stream on a 106 MB file.
   const h = newContentHash();
-  const src = await open(localPath, 'r');
-  const out = await open(tmp, 'w');
+  const fh = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(8 << 20);
     for (;;) {
-      const { bytesRead } = await src.read(buf, 0, buf.length, null);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (!bytesRead) break;
-      const chunk = buf.subarray(0, bytesRead);
-      h.update(chunk);
-      await out.write(chunk);
+      h.update(buf.subarray(0, bytesRead));
     }
-  } catch (e) {
-    await out.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw whenFull(e, dir);
   } finally {
-    await src.close();
+    await fh.close();
   }
-  await out.close();
-  const s = await stat(localPath);
-  await utimes(tmp, s.atime, s.mtime);
-  return { tmp, contentId: contentIdOf(h) };
+  return contentIdOf(h);
 }
 
 function info(key: string, size: number, mtime: Date): ObjectInfo {
