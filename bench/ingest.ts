@@ -21,7 +21,7 @@ export interface IngestBench {
 /** Both sides run in a fresh process of their own, so neither benefits from a warmed-up DuckDB. */
 async function bareCopy(file: string): Promise<number> {
   const out = await freshDir('bare');
-  return (await child<{ ms: number }>('bench/copy-child.ts', [file, out])).ms;
+  return (await child<{ ms: number }>('bench/copy-child.js', [file, out])).ms;
 }
 
 async function strata(file: string): Promise<{ ms: number; totalMs: number; maxRssMB: number }> {

@@ -1,8 +1,8 @@
 // Benchmark plumbing: data preparation, timing (median of runs), child processes for peak memory.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
 import { vegaDataDir } from '../cli/commands/demo.ts';
@@ -49,6 +49,48 @@ export async function child<T>(script: string, args: string[]): Promise<T> {
   const { stdout } = await exec(process.execPath, [resolve(script), ...args], { maxBuffer: 16 << 20, env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } });
   const last = stdout.trim().split('\n').pop()!;
   return JSON.parse(last) as T;
+}
+
+export interface ProcessTime {
+  wallMs: number;
+  /** User + system CPU of the process and its children (undefined without /usr/bin/time). */
+  cpuMs?: number;
+  /** Peak resident memory of the largest process in the tree (undefined without /usr/bin/time). */
+  maxRssMB?: number;
+}
+
+const TIME = '/usr/bin/time'; // GNU time (Debian package "time"): CPU and peak RSS of a whole process tree
+
+/**
+ * A command as a user runs it in a shell, timed as a whole process: the environment without what `npm run bench`
+ * adds (node_modules/.bin first on PATH, npm_* variables), so `npx` itself runs on the machine's Node as it does for
+ * a user. Rejects when the command fails.
+ */
+export async function timeProcess(command: string, args: string[], env: Record<string, string> = {}): Promise<ProcessTime> {
+  const path = (process.env.PATH ?? '').split(delimiter).filter((p) => !p.includes(join('node_modules', '.bin')) && !p.includes('node-gyp-bin'));
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+  const out = join(WORK, `.time-${process.pid}`);
+  await mkdir(WORK, { recursive: true });
+  const withTime = existsSync(TIME);
+  const [cmd, argv] = withTime ? [TIME, ['-f', '%U %S %M', '-o', out, command, ...args]] : [command, args];
+  const t = performance.now();
+  await new Promise<void>((res, rej) => {
+    const p = spawn(cmd, argv, { env: { ...base, PATH: path.join(delimiter), STRATA_LOG_LEVEL: 'SILENT', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('error', rej);
+    p.on('close', (code) => (code === 0 ? res() : rej(new Error(`${command} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+  });
+  const wallMs = performance.now() - t;
+  if (!withTime) return { wallMs };
+  const [user, sys, rssKB] = (await readFile(out, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+  return { wallMs, cpuMs: (user + sys) * 1000, maxRssMB: rssKB / 1024 };
+}
+
+/** min/median/max of a list. */
+export function spread(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0]!, median: s[Math.floor(s.length / 2)]!, max: s[s.length - 1]! };
 }
 
 export const FLIGHTS_SCHEMA = `dataset: flights_bench

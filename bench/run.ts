@@ -2,6 +2,7 @@
 // run. Writes bench/RESULTS.md (the README quotes it).
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { benchCommands } from './commands.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOrchestration } from './orchestration.ts';
 
@@ -16,6 +17,10 @@ const results: Record<string, unknown> = {};
 if (want('ingest')) {
   log('\n## bronze → silver ingest (issue 2)');
   results.ingest = await benchIngest(log);
+}
+if (want('commands')) {
+  log('\n## what users run: whole processes through the README\'s commands (issue 14)');
+  results.commands = await benchCommands(log);
 }
 if (want('orchestration')) {
   log('\n## orchestration overhead (issue 3)');

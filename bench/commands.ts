@@ -1,0 +1,79 @@
+// Issue 14 figures: what users wait for, through the README's own commands, timed as whole processes in the same
+// run as their baselines (interleaved, min/median/max of wall time; CPU and peak RSS from /usr/bin/time).
+//   start-up: `npx strata --help` against Node's own start and npx's own cost to start any command of the project;
+//   ingest:   `npx strata ingest` of flights-3m against a bare DuckDB COPY of the same file in a process of its own.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FLIGHTS_SCHEMA, flightsCsv, freshDir, spread, timeProcess, type ProcessTime } from './lib.ts';
+
+const NODE = process.execPath; // the project's Node 24 (npm run puts node_modules/.bin first)
+
+interface Row { label: string; note: string; times: ProcessTime[] }
+
+function line(r: Row, extra = ''): string {
+  const w = spread(r.times.map((t) => t.wallMs));
+  const cpu = r.times.every((t) => t.cpuMs !== undefined) ? spread(r.times.map((t) => t.cpuMs!)).median : undefined;
+  const rss = r.times.every((t) => t.maxRssMB !== undefined) ? Math.max(...r.times.map((t) => t.maxRssMB!)) : undefined;
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  return `    ${r.label.padEnd(44)} ${s(w.min)}/${s(w.median)}/${s(w.max)} s`
+    + `${cpu === undefined ? '' : `  cpu ${s(cpu)} s`}${rss === undefined ? '' : `  ${rss.toFixed(0).padStart(4)} MB`}${extra}${r.note ? `  ${r.note}` : ''}`;
+}
+
+const median = (r: Row) => spread(r.times.map((t) => t.wallMs)).median;
+
+/** Each command once untimed (npx links the project into its cache, Node fills its compile cache), then `runs` interleaved rounds. */
+async function interleave(runs: number, rows: Array<Row & { run: () => Promise<ProcessTime> }>): Promise<void> {
+  for (const r of rows) await r.run();
+  for (let i = 0; i < runs; i++) for (const r of rows) r.times.push(await r.run());
+}
+
+export interface CommandsBench {
+  help: { nodeMs: number; strataNodeMs: number; npxNoopMs: number; npxHelpMs: number; coldMs: number; targetMs: number };
+  ingest: { bareCopyMs: number; npxMs: number; nodeMs: number; ratio: number; nodeRatio: number; peakRssMB?: number };
+}
+
+export async function benchCommands(log: (s: string) => void, runs = 7, ingestRuns = 5): Promise<CommandsBench> {
+  const cli = resolve('cli/strata.js');
+  const caches = await freshDir('compile-caches');
+  let cold = 0;
+  type Timed = Row & { run: () => Promise<ProcessTime> };
+  const row = (label: string, note: string, run: () => Promise<ProcessTime>): Timed => ({ label, note, times: [], run });
+  const node = row('node -e 0', "(Node's own start)", () => timeProcess(NODE, ['-e', '0']));
+  const strataNode = row('node cli/strata.js --help', '', () => timeProcess(NODE, [cli, '--help']));
+  const coldRow = row('  the same, compile cache empty (first run)', '', () => timeProcess(NODE, [cli, '--help'], { NODE_COMPILE_CACHE: join(caches, String(cold++)) }));
+  const npxNoop = row('npx -p . node -e 0', "(npx's own cost to start a command of this project)", () => timeProcess('npx', ['-p', '.', 'node', '-e', '0']));
+  const npxHelp = row('npx strata --help', '', () => timeProcess('npx', ['strata', '--help']));
+  const npmRun = row('npm run -s strata -- --help', '', () => timeProcess('npm', ['run', '-s', 'strata', '--', '--help']));
+  await interleave(runs, [node, strataNode, coldRow, npxNoop, npxHelp, npmRun]);
+  const targetMs = 600;
+  log(`  start-up, ${runs} interleaved runs (wall min/median/max; median CPU; peak RSS)`);
+  log(line(node));
+  log(line(strataNode, `  → ${(median(strataNode) / median(node)).toFixed(2)}× node -e 0`));
+  log(line(coldRow));
+  log(line(npxNoop));
+  log(line(npxHelp, `  → ${(median(npxHelp) / median(npxNoop)).toFixed(2)}× npx's own cost; target ≤ ${(targetMs / 1000).toFixed(1)} s: ${median(npxHelp) <= targetMs ? 'met' : 'not met'}`));
+  log(line(npmRun));
+
+  const file = await flightsCsv(3_000_000);
+  const work = await freshDir('commands');
+  await mkdir(join(work, 'schemas'), { recursive: true });
+  await writeFile(join(work, 'schemas', 'flights_bench.yaml'), FLIGHTS_SCHEMA);
+  const lake = async () => { await rm(join(work, 'lake'), { recursive: true, force: true }); return join(work, 'lake'); };
+  const ingestArgs = async () => ['ingest', 'flights_bench', file, '--lake', await lake(), '--schemas', join(work, 'schemas')];
+  const bare = row('bare DuckDB COPY (node bench/copy-child.js)', '', async () => timeProcess(NODE, [resolve('bench/copy-child.js'), file, await freshDir('bare')]));
+  const npx = row('npx strata ingest flights_bench flights.csv', '', async () => timeProcess('npx', ['strata', ...await ingestArgs()]));
+  const direct = row('node cli/strata.js ingest …', '', async () => timeProcess(NODE, [cli, ...await ingestArgs()]));
+  await interleave(ingestRuns, [bare, npx, direct]);
+  const ratio = median(npx) / median(bare);
+  const nodeRatio = median(direct) / median(bare);
+  log(`  strata ingest of flights-3m (106 MB CSV, 3M rows, 182 day partitions) against a bare COPY of it, ${ingestRuns} interleaved runs`);
+  log(line(bare));
+  log(line(npx, `  → ${ratio.toFixed(2)}× (target ≤ 1.5×)`));
+  log(line(direct, `  → ${nodeRatio.toFixed(2)}×`));
+  await rm(caches, { recursive: true, force: true });
+  const rss = npx.times.every((t) => t.maxRssMB !== undefined) ? Math.max(...npx.times.map((t) => t.maxRssMB!)) : undefined;
+  return {
+    help: { nodeMs: median(node), strataNodeMs: median(strataNode), npxNoopMs: median(npxNoop), npxHelpMs: median(npxHelp), coldMs: median(coldRow), targetMs },
+    ingest: { bareCopyMs: median(bare), npxMs: median(npx), nodeMs: median(direct), ratio, nodeRatio, ...(rss === undefined ? {} : { peakRssMB: rss }) },
+  };
+}

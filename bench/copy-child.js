@@ -1,0 +1,20 @@
+// The baseline, in a process of its own: a bare DuckDB COPY of the CSV to partitioned Parquet, with the settings
+// strata's engine opens DuckDB with (runtime/engine/duckdb.ts: 768 MB memory limit, UTC, no extension downloads).
+// Plain JavaScript and nothing of strata's, so that as a whole process it costs what a `duckdb` command would:
+// Node's start, loading DuckDB, the COPY. Prints {ms, maxRssMB}; ms is the COPY alone.
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const [file, dir] = process.argv.slice(2);
+const lit = (s) => `'${s.replace(/'/g, "''")}'`;
+await mkdir(dir, { recursive: true });
+const db = await DuckDBInstance.create(':memory:', {
+  memory_limit: '768MB', temp_directory: join(tmpdir(), 'strata-duckdb'), autoinstall_known_extensions: 'false', autoload_known_extensions: 'false',
+});
+const conn = await db.connect();
+await conn.run(`SET TimeZone = 'UTC'`);
+const t = performance.now();
+await conn.run(`COPY (SELECT *, strftime(date, '%Y-%m-%d') AS dt FROM read_csv(${lit(file)})) TO ${lit(join(dir, 'o'))} (FORMAT parquet, PARTITION_BY (dt), COMPRESSION zstd)`);
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - t, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
