@@ -7,7 +7,8 @@
 // on-disk cache of its stripped source and V8 bytecode instead of being stripped and compiled again. Node keys each
 // entry by the file's path and checks the source's size and hash before using it, so an edited file is stripped
 // afresh (test/launcher.test.ts). The cache lives in NODE_COMPILE_CACHE, default <tmpdir>/node-compile-cache;
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off. Measured (bench/startup.ts): `strata --help` costs what `node -e 0` does.
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off. Measured (`npm run bench -- commands`): `strata --help` costs about
+// what `node -e 0` does.
 import { enableCompileCache } from 'node:module';
 
 enableCompileCache();
