@@ -1,6 +1,6 @@
 // Output discipline: human text by default; with --json, JSON alone on stdout and everything else on stderr.
 // Progress is drawn only on a terminal, so piped output stays clean.
-import { ExactNumber } from '../runtime/engine/exact-values.ts';
+import { ExactNumber } from '../runtime/engine/exact-number.ts';
 
 export const out = {
   json: false,

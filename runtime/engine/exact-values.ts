@@ -8,20 +8,10 @@ import {
   DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue, DuckDBTimestampTZValue,
   DuckDBTimestampValue, type DuckDBValue, type DuckDBValueConverter,
 } from '@duckdb/node-api';
+import { ExactNumber } from './exact-number.ts';
 
-/** A number as its exact decimal text. In JSON it is written as that number literal, digit for digit. */
-export class ExactNumber {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-  toString(): string {
-    return this.text;
-  }
-  toJSON(): unknown {
-    return (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(this.text);
-  }
-}
+export { ExactNumber };
+
 
 /** An exact value: NULL, a boolean, text (strings, dates, timestamps, NaN and the infinities), a number, or nested. */
 export type ExactValue = null | boolean | string | ExactNumber | ExactValue[] | { [key: string]: ExactValue };
