@@ -23,8 +23,9 @@ export const dev: Command = {
       error: (key, e) => out.error(`✗ ${key}: ${e.message}`),
     }, { concurrency: Number.isFinite(concurrency) && concurrency > 0 ? concurrency : 2 });
     await watcher.start();
-    out.info(`watching ${join(lake.dir, 'bronze')}/<dataset>/ for ${lake.plans.map((p) => p.dataset).join(', ')} (Ctrl-C to stop)`);
-    await new Promise<void>((resolve) => {
+    // The handlers go in before the line that says Ctrl-C stops: until a process has a SIGINT listener the signal's
+    // default action (terminate, no waiting for executions) applies, so a Ctrl-C right after that line must find it.
+    const stopped = new Promise<void>((resolve) => {
       let stopping = false;
       const stop = () => {
         if (stopping) { out.error('forced exit'); process.exit(130); }
@@ -35,6 +36,8 @@ export const dev: Command = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    out.info(`watching ${join(lake.dir, 'bronze')}/<dataset>/ for ${lake.plans.map((p) => p.dataset).join(', ')} (Ctrl-C to stop)`);
+    await stopped;
     return 0;
   },
 };
