@@ -2,7 +2,7 @@
 // and the local executor both take their handlers from here.
 import { commitSilver, type CommitInput } from '../runtime/pipeline/commit.ts';
 import { compactDataset, type CompactInput } from '../runtime/pipeline/compact.ts';
-import type { RunInput, RunState } from '../runtime/pipeline/payloads.ts';
+import { goldStepOutput, type RunInput, type RunState } from '../runtime/pipeline/payloads.ts';
 import { recordFailure, recordSuccess, rejectFile } from '../runtime/pipeline/record.ts';
 import { registerSilver } from '../runtime/pipeline/register.ts';
 import { checkSilverQuality, haltBatch, type QualityInput } from '../runtime/pipeline/quality.ts';
@@ -19,7 +19,7 @@ export const steps = {
   halt: defineStep('halt', haltSchema, (ctx, input: RunState) => haltBatch(ctx, input)),
   commit: defineStep('commit', commitSchema, (ctx, input: CommitInput) => commitSilver(ctx, input)),
   register: defineStep('register', datasetSchema, (ctx, input: { dataset: string }) => registerSilver(ctx, input)),
-  gold: defineStep('gold', goldSchema, (ctx, input: GoldInput) => refreshGold(ctx, input)),
+  gold: defineStep('gold', goldSchema, async (ctx, input: GoldInput) => goldStepOutput(await refreshGold(ctx, input))),
   record: defineStep('record', runStateSchema, (ctx, input: RunState) => recordSuccess(ctx, input)),
   reject: defineStep('reject', runStateSchema, (ctx, input: RunState) => rejectFile(ctx, input)),
   fail: defineStep('fail', runStateSchema, (ctx, input: RunState) => recordFailure(ctx, input)),

@@ -122,11 +122,11 @@ lambda: { memory: 256 }
     const lines = ['id,kind,payload'];
     for (let i = 0; i < ROWS; i++) lines.push(`${i},k${i % 7},${'x'.repeat(60)}${i}`);
     const file = await lake.file('events.csv', `${lines.join('\n')}\n`);
-    const limits: Array<{ step: string; memoryLimit: string | undefined }> = [];
+    const limits: Array<{ step: string; memoryLimit: string | undefined; tmp: string | undefined }> = [];
     let step = '';
     const open = vi.spyOn(Duck, 'open').mockImplementation(async (opts) => {
       // Steps open in-memory databases; the local catalog opens its catalog.duckdb file (not a step's DuckDB).
-      if (opts?.path === undefined && opts?.memoryLimit !== '256MB') limits.push({ step, memoryLimit: opts?.memoryLimit });
+      if (opts?.path === undefined && opts?.memoryLimit !== '256MB') limits.push({ step, memoryLimit: opts?.memoryLimit, tmp: opts?.maxTempDirectorySize });
       return originalOpen(opts);
     });
     try {
@@ -138,8 +138,9 @@ lambda: { memory: 256 }
     } finally {
       open.mockRestore();
     }
-    // floor(256 × 0.45) = 115 MB, below the test environment's cap of 512 MB; the halt step had it too.
-    expect(limits.filter((l) => l.step === 'halt')).toEqual([{ step: 'halt', memoryLimit: '115MB' }]);
+    // floor(256 × 0.45) = 115 MB, below the test environment's cap of 512 MB; the halt step had it too, and a spill
+    // bounded by the function's /tmp (ephemeralStorageMb, default 2048).
+    expect(limits.filter((l) => l.step === 'halt')).toEqual([{ step: 'halt', memoryLimit: '115MB', tmp: '2048MB' }]);
     expect(new Set(limits.map((l) => l.memoryLimit))).toEqual(new Set(['115MB']));
   });
 });

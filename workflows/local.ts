@@ -1,7 +1,7 @@
 // Runs a rendered state machine locally with a real Step Functions interpreter (aws-local-stepfunctions). Each
 // Task's "${fn:<step>}" resource is bound to that step's Lambda handler, called in-process with the local ports,
 // within the limits the step has in Lambda (core/plan/sizing.ts) as far as they apply in-process: DuckDB's memory
-// limit, and no DuckDB at all for steps sized without it.
+// limit, and no DuckDB at all for steps sized without it; and within AWS's payload quotas (workflows/quotas.ts).
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { PipelineContext } from '../runtime/pipeline/context.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
@@ -12,6 +12,7 @@ import { stepSizing } from '../core/plan/sizing.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import type { DuckOptions } from '../runtime/engine/duckdb.ts';
 import { localArn, substituteResources, taskStates } from './asl.ts';
+import { enforceQuotas, withStateInputs } from './quotas.ts';
 
 export type StepFn = (input: any) => Promise<unknown>;
 
@@ -36,10 +37,13 @@ export interface LocalExecution {
   events: ExecutionEvent[];
 }
 
-/** The handlers of one dataset's definition, each with its step's context (stepContext). */
+/**
+ * The handlers of one dataset's definition, each with its step's context (stepContext), inside the payload quotas
+ * Step Functions and Lambda enforce (enforceQuotas; `wrap` stands for the function, so its faults are inside them).
+ */
 export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
-  for (const { state, step } of taskStates(asl)) {
+  for (const { state, step, resultPath } of taskStates(asl)) {
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
     // Built when the step runs: an unknown dataset then fails the step (and is recorded), not the executor.
@@ -52,14 +56,15 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
       fault(after);
       return out;
     };
-    bound[state] = opts.wrap ? opts.wrap(step, fn) : fn;
+    bound[state] = enforceQuotas(state, resultPath, opts.wrap ? opts.wrap(step, fn) : fn);
   }
   return bound;
 }
 
 /**
  * The context a step runs with locally: DuckDB limited as in its function (the sizing's memory limit, or less when
- * the caller's context or STRATA_DUCKDB_MEMORY asks for less), and unavailable to steps sized without it.
+ * the caller's context or STRATA_DUCKDB_MEMORY asks for less; its spill to at most the function's /tmp, which in
+ * Lambda also holds the files the step downloads), and unavailable to steps sized without it.
  */
 export function stepContext(ctx: PipelineContext, dataset: string, step: StepName): PipelineContext {
   const size = stepSizing(ctx.plans.get(dataset), step);
@@ -68,7 +73,7 @@ export function stepContext(ctx: PipelineContext, dataset: string, step: StepNam
     return { ...ctx, duck: { ...ctx.duck, unavailable } };
   }
   const caps = [size.duckdbMemoryMb, megabytes(ctx.duck?.memoryLimit ?? process.env.STRATA_DUCKDB_MEMORY)].filter((x): x is number => x !== undefined);
-  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB` };
+  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB`, maxTempDirectorySize: `${size.ephemeralStorageMb}MB` };
   return { ...ctx, duck };
 }
 
@@ -84,7 +89,7 @@ function megabytes(limit: string | undefined): number | undefined {
 export async function executeLocal(asl: Record<string, unknown>, input: unknown, opts: LocalRunOptions): Promise<LocalExecution> {
   // The definition comes from renderAsl, whose output asl-validator checks in the tests and in `strata check`;
   // validating it again on every execution cost 80–170 ms per run (more than the rest of a small ingest).
-  const machine = new StateMachine(substituteResources(asl, localArn) as never, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine(substituteResources(withStateInputs(asl), localArn) as never, { validationOptions: { noValidate: true } });
   const handlers = bindHandlers(asl, opts, (input as { dataset: string }).dataset);
   const retryIntervalOverrides = opts.retryIntervalMs === undefined
     ? undefined

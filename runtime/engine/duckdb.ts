@@ -19,6 +19,11 @@ export interface DuckOptions {
   threads?: number;
   /** Folder for spilling. Default: <tmp>/strata-duckdb */
   tempDirectory?: string;
+  /**
+   * Most DuckDB may spill there, e.g. "2048MB" (DuckDB's max_temp_directory_size; default: 90% of the free disk).
+   * The local executor sets a step's Lambda /tmp (ephemeral storage), so a spill that would fill /tmp fails locally.
+   */
+  maxTempDirectorySize?: string;
   /** Open a database file instead of an in-memory database. */
   path?: string;
   readOnly?: boolean;
@@ -72,7 +77,7 @@ export class Duck {
    */
   static async session(opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
     if (opts.unavailable) throw new Error(opts.unavailable);
-    const key = JSON.stringify([opts.memoryLimit, opts.threads, opts.tempDirectory]);
+    const key = configKey(opts);
     let instance = sharedInstances.get(key);
     if (!instance) {
       instance = Duck.open(opts).then(async (d) => {
@@ -105,7 +110,7 @@ export class Duck {
   static async lockedSession(root: string, opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
     if (opts.unavailable) throw new Error(opts.unavailable);
     const dir = root.endsWith('/') ? root : `${root}/`;
-    const key = JSON.stringify([dir, opts.memoryLimit, opts.threads, opts.tempDirectory]);
+    const key = JSON.stringify([dir, configKey(opts)]);
     let entry = lockedInstances.get(key);
     if (!entry) {
       const instance = Duck.open(opts).then(async (d) => {
@@ -158,6 +163,7 @@ export class Duck {
       autoload_known_extensions: 'false',
     };
     if (opts.threads) config.threads = String(opts.threads);
+    if (opts.maxTempDirectorySize) config.max_temp_directory_size = opts.maxTempDirectorySize;
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
     const conn = await instance.connect();
@@ -285,6 +291,11 @@ export class Duck {
   }
 }
 
+/** The options that decide an instance's configuration: instances are shared per key. */
+function configKey(o: DuckOptions): string {
+  return JSON.stringify([o.memoryLimit, o.threads, o.tempDirectory, o.maxTempDirectorySize]);
+}
+
 export async function withDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
   return (await Duck.open(opts)).use(fn);
 }
@@ -299,7 +310,7 @@ export const USER_SQL_THREADS = Math.max(1, Math.min(4, availableParallelism()))
 export async function withUserSqlDuck<T>(fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
   if (opts.unavailable) throw new Error(opts.unavailable);
   const o = { ...opts, threads: opts.threads ?? USER_SQL_THREADS };
-  const key = JSON.stringify([o.memoryLimit, o.threads, o.tempDirectory]);
+  const key = configKey(o);
   // Opening a database costs as much as an incremental gold refresh's own work, and a locked one cannot be reused:
   // so the next one is opened (asynchronously, off the event loop) while this one works.
   const mine = spare?.key === key ? spare.db : Duck.open(o);

@@ -76,7 +76,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     status: result.status,
     ...(result.committedBy ? { committedBy: result.committedBy } : {}),
     version: result.manifest.version,
-    partitions: result.changes.map((c) => c.path),
+    partitions: result.changes.length,
     ...(qKey ? { quarantineKey: qKey } : {}),
     ms: Date.now() - started,
   };

@@ -1,6 +1,7 @@
 // The JSON that flows through the state machine. Kept small (Step Functions caps payloads at 256 KB): anything
 // proportional to the data (files, partitions, reasons) stays in storage and is referenced by key.
 import type { ReasonCount } from '../ingest/validate-file.ts';
+import type { GoldOutput } from '../gold/types.ts';
 
 /** Execution input: one bronze object to ingest. */
 export interface RunInput {
@@ -47,7 +48,8 @@ export interface CommitOutput {
   status: 'committed' | 'already';
   committedBy?: string;
   version: number;
-  partitions: string[];
+  /** How many partitions got a new version; their paths are in the silver manifest's history (changesBy). */
+  partitions: number;
   quarantineKey?: string;
   ms: number;
 }
@@ -73,4 +75,11 @@ export interface RunState extends RunInput {
   register?: RegisterOutput;
   gold?: unknown;
   error?: CaughtError;
+}
+
+/** A gold refresh as the Gold state holds it: partition paths counted (the run record lists them: record.ts readChanges). */
+export type GoldStepOutput = Omit<GoldOutput, 'partitions' | 'removed'> & { partitions: number; removed: number };
+
+export function goldStepOutput(out: GoldOutput): GoldStepOutput {
+  return { ...out, partitions: out.partitions.length, removed: out.removed.length };
 }

@@ -2,7 +2,10 @@
 // (storage is the source of truth; the catalog's strata.runs mirrors it).
 import { ERRORS } from '../../core/errors.ts';
 import type { Catalog } from '../catalog/port.ts';
+import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { changesBy } from '../table/manifest.ts';
+import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
@@ -19,7 +22,37 @@ export interface FailOutput {
   record: Pick<RunRecord, 'runId' | 'status'>;
 }
 
-export function buildRecord(state: RunState, status: RunStatus, error?: { name: string; message: string }): RunRecord {
+/** The paths a run changed, which the state machine's payloads only count (readChanges). */
+export interface RunChanges {
+  /** Silver partitions its commit gave a new version. */
+  partitions: string[];
+  /** The Gold state's results with each table's published and removed partition paths. */
+  gold?: unknown[];
+}
+
+/**
+ * The paths a run changed, read back from the tables' manifests: the silver partitions of its commit (history entry
+ * `commit` of runId) and, for each gold table it published, the partitions given a new version and those removed
+ * (history entry `publish`). The payloads carry counts only: a state may hold at most 256 KiB (workflows/quotas.ts).
+ */
+export async function readChanges(ctx: PipelineContext, state: RunState): Promise<RunChanges> {
+  // Only a commit that stood changed silver: a lost race ('already') or a run that never committed changed nothing.
+  const plan = ctx.plans.get(state.dataset);
+  const silver = state.commit?.status === 'committed'
+    ? changesBy((await readManifest(ctx.storage, plan.prefixes.silver, plan)).manifest, state.runId, 'commit') ?? []
+    : [];
+  const partitions = silver.map((c) => c.path);
+  if (!Array.isArray(state.gold)) return { partitions };
+  const gold = await Promise.all((state.gold as Array<{ table: string; status: string }>).map(async (g) => {
+    if (g.status !== 'published') return { ...g, partitions: [], removed: [] };
+    const table = ctx.gold.get(g.table);
+    const changes = changesBy((await readManifest(ctx.storage, table.prefix, goldShape(table))).manifest, state.runId, 'publish') ?? [];
+    return { ...g, partitions: changes.filter((c) => c.to).map((c) => c.path).sort(), removed: changes.filter((c) => !c.to).map((c) => c.path).sort() };
+  }));
+  return { partitions, gold };
+}
+
+export function buildRecord(state: RunState, status: RunStatus, error?: { name: string; message: string }, changes?: RunChanges): RunRecord {
   // Lost the race to commit the same object: another run committed it while this one staged it. Its rows are that
   // run's; this one counts none (the runs of one object add up to it once).
   const lost = state.commit?.status === 'already';
@@ -42,8 +75,8 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     rowsValid: s?.rowsValid ?? 0,
     rowsQuarantined: s?.rowsQuarantined ?? 0,
     rowsSuperseded: s?.rowsSuperseded ?? 0,
-    // What this run's commit made visible, whatever happened after it.
-    partitions: state.commit?.status === 'committed' ? state.commit.partitions : [],
+    // What this run's commit made visible, whatever happened after it (read back from the manifest: readChanges).
+    partitions: state.commit?.status === 'committed' ? changes?.partitions ?? [] : [],
     timings,
     warnings: lost
       ? [`${state.source.key} was committed by run ${committedBy} while this run staged it; nothing changed (its rows are counted by that run)`]
@@ -52,7 +85,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     ...(committedBy ? { committedBy } : {}),
     ...(error ? { error } : {}),
     ...(state.quality !== undefined ? { quality: state.quality } : {}),
-    ...(state.gold !== undefined ? { gold: state.gold } : {}),
+    ...(state.gold !== undefined ? { gold: changes?.gold ?? state.gold } : {}),
   };
 }
 
@@ -87,14 +120,15 @@ export async function catalogCatchUp(catalog: Catalog, record: RunRecord): Promi
 /** The end of a run that got through silver. A gold gate that halted makes it HALTED (silver stays committed). */
 export async function recordSuccess(ctx: PipelineContext, state: RunState): Promise<{ runId: string; status: RunStatus; halted: boolean; Error?: string; Cause?: string }> {
   const halted = (Array.isArray(state.gold) ? state.gold as Array<{ table: string; status: string }> : []).filter((g) => g.status === 'halted');
+  const changes = await readChanges(ctx, state);
   if (halted.length) {
     const message = `gold quality gate halted ${halted.map((g) => g.table).join(', ')}: silver is committed, those gold tables are unchanged (see the run record's gold results)`;
-    const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message });
+    const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message }, changes);
     await writeRecord(ctx, record);
     return { runId: record.runId, status: 'HALTED', halted: true, Error: ERRORS.QualityHalt, Cause: message };
   }
   const status: RunStatus = state.stage?.alreadyIngested || state.commit?.status === 'already' ? 'SKIPPED' : 'SUCCEEDED';
-  const record = buildRecord(state, status);
+  const record = buildRecord(state, status, undefined, changes);
   await writeRecord(ctx, record);
   return { runId: record.runId, status, halted: false };
 }
@@ -157,7 +191,14 @@ export async function recordFailure(ctx: PipelineContext, state: RunState): Prom
     ? `the silver commit stands (silver.${state.dataset} version ${state.commit.version} holds this run's rows); what failed after it: ${explained}. `
       + `The next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`
     : explained;
-  const record = buildRecord(state, 'FAILED', { name, message });
+  // The paths the commit made visible are read back from the manifest; the failure may be that it cannot be read,
+  // and the record is written all the same (its partitions then empty, with a warning saying why).
+  let unread: string | undefined;
+  const changes = plan && state.commit?.status === 'committed'
+    ? await readChanges(ctx, state).catch((e: Error) => { unread = e.message.split('\n')[0]; return undefined; })
+    : undefined;
+  const record = buildRecord(state, 'FAILED', { name, message }, changes);
+  if (unread) record.warnings.push(`the partitions this run committed could not be read back from silver.${state.dataset}'s manifest (${unread}): strata doctor shows its state`);
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'FAILED' } };
 }

@@ -133,6 +133,14 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
 }
 
 /**
+ * The changes run `runId` made to the table as a `kind` (its last such history entry), or undefined when it made
+ * none. The state machine's payloads carry counts; the paths a run changed are read back from here.
+ */
+export function changesBy(m: TableManifest, runId: string, kind: HistoryEntry['kind']): Change[] | undefined {
+  return m.history.findLast((h) => h.runId === runId && h.kind === kind)?.changes;
+}
+
+/**
  * The partition versions as they stood right after `runId`'s commit: for rollback. Fails when a needed version
  * has been garbage-collected (it is no longer in the current or retired sets).
  */

@@ -1,0 +1,120 @@
+// AWS's payload quotas in the local executor: what would stop an execution in AWS stops it locally, in the same
+// state and the same way (States.DataLimitExceeded is neither retried nor caught, so no RecordFailure runs), and the
+// state machine's payloads stay small however many partitions a file touches.
+import { describe, expect, it } from 'vitest';
+import { Duck } from '../runtime/engine/duckdb.ts';
+import { enforceQuotas, LAMBDA_SYNC_PAYLOAD_BYTES, payloadBytes, STATE_INPUT, STATE_PAYLOAD_BYTES } from '../workflows/quotas.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
+
+const orders = `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bob,NEW,20.00,Jun 13 2025,2025-06-13T10:00:00Z\n`;
+/** A JSON object of exactly `bytes` bytes: {"p":"xx…"} is 8 bytes around the string. */
+const ofBytes = (bytes: number) => ({ p: 'x'.repeat(bytes - 8) });
+
+describe('quotas (unit)', () => {
+  it('the quotas are AWS\'s numbers: 256 KiB per state payload, 6 MB per synchronous Lambda payload', () => {
+    expect(STATE_PAYLOAD_BYTES).toBe(256 * 1024);
+    expect(LAMBDA_SYNC_PAYLOAD_BYTES).toBe(6 * 1024 * 1024);
+    expect(payloadBytes(ofBytes(1000))).toBe(1000);
+    expect(payloadBytes({ v: 'é' })).toBe(10); // {"v":"é"}: é is 2 bytes in UTF-8
+  });
+
+  it('a result of exactly 262,144 bytes passes, one byte more is States.DataLimitExceeded, neither retried nor caught', async () => {
+    const ok = enforceQuotas('S', null, async () => ofBytes(262_144));
+    await expect(ok({ a: 1 })).resolves.toEqual(ofBytes(262_144));
+    const over = enforceQuotas('S', null, async () => ofBytes(262_145));
+    await expect(over({ a: 1 })).rejects.toMatchObject({
+      name: 'States.DataLimitExceeded', isCatchable: false, isRetryable: false,
+      message: 'state S: the task result is 262,145 bytes, over the quota of 262,144 bytes',
+    });
+  });
+
+  it('the state output is the state input with the result at ResultPath: each under the quota, together over it', async () => {
+    const half = ofBytes(140_000);
+    const fn = enforceQuotas('S', '$.out', async () => half);
+    // The function sees only its parameters; the whole state input came in STATE_INPUT.
+    let seen: unknown;
+    const spy = enforceQuotas('S', '$.out', async (input) => { seen = input; return {}; });
+    await spy({ x: 1, [STATE_INPUT]: { big: half } });
+    expect(seen).toEqual({ x: 1 });
+    // {"big":…,"out":…}: 140,000 + 140,000 + 15 bytes of keys and braces.
+    await expect(fn({ x: 1, [STATE_INPUT]: { big: half } })).rejects.toMatchObject({
+      name: 'States.DataLimitExceeded', message: 'state S: the state output is 280,015 bytes, over the quota of 262,144 bytes',
+    });
+    await expect(fn({ x: 1, [STATE_INPUT]: { small: 1 } })).resolves.toEqual(half);
+  });
+
+  it('a function response over 6 MB fails as Lambda fails it (a function error, which a Catch may handle)', async () => {
+    const fn = enforceQuotas('S', '$.out', async () => ofBytes(6_291_457));
+    await expect(fn({})).rejects.toMatchObject({ name: 'Function.ResponseSizeTooLarge', isCatchable: true, isRetryable: false });
+  });
+
+  it('/tmp: DuckDB may spill at most what it is given (the local executor gives each step its ephemeralStorageMb: sizing.test.ts)', async () => {
+    const bounded = await Duck.open({ memoryLimit: '64MB', maxTempDirectorySize: '16MB' });
+    const open = await Duck.open({ memoryLimit: '64MB' });
+    try {
+      // 16,000,000 bytes = 15.26 MiB, as DuckDB prints it.
+      expect(await bounded.all(`SELECT current_setting('max_temp_directory_size') AS v`)).toEqual([{ v: '15.2 MiB' }]);
+      expect(await open.all(`SELECT current_setting('max_temp_directory_size') AS v`)).toEqual([{ v: '90% of available disk space' }]);
+    } finally {
+      bounded.close();
+      open.close();
+    }
+  });
+});
+
+describe('quotas in a local execution', () => {
+  it('a step result over 256 KiB stops the execution in that state with States.DataLimitExceeded: no retry, no RecordFailure', async () => {
+    const lake = await makeLake({ orders: ordersSchema() });
+    try {
+      const { record, execution } = await lake.ingest('orders', await lake.file('a.csv', orders), {
+        retryIntervalMs: 0,
+        wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => ({ ...(await fn(input) as object), listing: 'p'.repeat(300_000) })),
+      });
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error?.name).toBe('States.DataLimitExceeded');
+      expect(execution.error?.cause).toMatch(/^state CommitSilver: the task result is 300,\d{3} bytes, over the quota of 262,144 bytes$/);
+      expect(execution.path.at(-1)).toBe('CommitSilver');
+      expect(execution.path).not.toContain('RecordFailure');
+      expect(execution.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
+      // As in AWS, silver committed before the state failed, and nothing after it ran (no catalog registration); the
+      // run record is the executor's own (no recorder ran).
+      const manifest = JSON.parse((await lake.storage.readText('silver/orders/_strata/manifest.json'))!) as { partitions: Record<string, { rows: number }> };
+      expect(Object.values(manifest.partitions).map((p) => p.rows)).toEqual([1, 1]);
+      expect(await lake.query(`SELECT count(*) AS n FROM duckdb_views() WHERE schema_name = 'silver'`)).toEqual([{ n: 0 }]);
+      expect(record).toMatchObject({ status: 'FAILED', error: { name: 'States.DataLimitExceeded' } });
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('a file touching partitions whose paths add up to more than 256 KiB passes through the real ASL: payloads count, storage lists', async () => {
+    const lake = await makeLake({
+      wide: `dataset: wide
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: a, type: string, required: true }
+  - { name: b, type: string, required: true }
+partitionBy:
+  - { name: pa, column: a }
+  - { name: pb, column: b }
+`,
+    });
+    try {
+      // 560 partitions, each path "pa=<240 bytes>/pb=<240 bytes>" (487 bytes): 560 × 487 = 272,720 bytes of paths
+      // alone, over the quota in any payload that listed them.
+      const n = 560;
+      const v = (c: string, i: number) => `${c.repeat(235)}${String(i).padStart(5, '0')}`;
+      const rows = Array.from({ length: n }, (_, i) => `${i},${v('a', i)},${v('b', i)}`);
+      const { record, execution } = await lake.ingest('wide', await lake.file('wide.csv', `id,a,b\n${rows.join('\n')}\n`));
+      expect(execution.error).toBeUndefined();
+      expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: n, rowsValid: n });
+      expect(record.partitions).toHaveLength(n);
+      expect(record.partitions[0]).toBe(`pa=${v('a', 0)}/pb=${v('b', 0)}`);
+      expect(record.partitions.reduce((a, p) => a + p.length, 0)).toBe(n * 487);
+      expect(await lake.query('SELECT count(*) AS n, count(DISTINCT pa) AS pa FROM silver.wide')).toEqual([{ n, pa: n }]);
+    } finally {
+      await lake.cleanup();
+    }
+  }, 120_000);
+});
