@@ -12,6 +12,7 @@ import { goldTablesFor } from './gold-order.ts';
 import type { LocalLake } from './lake.ts';
 import { compactAfterRun, type LocalCompaction } from './compact-local.ts';
 import { executeLocal, type LocalExecution, type LocalRunOptions } from './local.ts';
+import { DATA_LIMIT_EXCEEDED } from './quotas.ts';
 import { newRunId } from './run-id.ts';
 
 export { newRunId } from './run-id.ts';
@@ -83,14 +84,19 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
  * Every path of the state machine ends in a step that writes the record (workflows/asl.ts: each Task catches into
  * RecordFailure), so a run without one is either a recorder that failed itself (RecordFailure entered and still no
  * record, a full disk say: then what is known is written here, and the record says so; the silver commit stands if
- * the commit step finished), or a state without that Catch. The latter is a defect that AWS would show as a run with
- * no record at all: it is raised here, never papered over. When the record cannot be written at all, the caller
+ * the commit step finished), or a state without that Catch, or an error no Catch matches (States.DataLimitExceeded:
+ * a payload over Step Functions' quota, workflows/quotas.ts). Those are defects that AWS would show as a run with no
+ * record at all: they are raised here, never papered over. When the record cannot be written at all, the caller
  * still gets it, with that warning.
  */
 async function attachExecution(lake: LocalLake, dataset: string, runId: string, ex: LocalExecution, input: RunInput): Promise<RunRecord> {
   const key = layout.run(dataset, runId);
   const text = await lake.storage.readText(key);
   const recorderFailed = ex.path.includes('RecordFailure');
+  if (!text && !recorderFailed && ex.error?.name === DATA_LIMIT_EXCEEDED) {
+    throw new StrataError(ERRORS.Internal, `run ${runId} of ${dataset} stopped in state ${ex.path.at(-1) ?? '(none)'}: ${ex.error.cause}. `
+      + `Step Functions fails such a state with ${DATA_LIMIT_EXCEEDED}, which no Catch matches, so in AWS the run would leave no record`);
+  }
   if (!text && !recorderFailed) {
     throw new StrataError(ERRORS.Internal, `run ${runId} of ${dataset} ended ${ex.status} in state ${ex.path.at(-1) ?? '(none)'} without a run record and without `
       + `reaching RecordFailure: that state has no Catch to it (workflows/asl.ts), so in AWS the run would leave no record`

@@ -18,6 +18,7 @@
 type StepFn = (input: any) => Promise<unknown>;
 
 export const STATE_PAYLOAD_BYTES = 262_144;
+export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
 export const LAMBDA_SYNC_PAYLOAD_BYTES = 6_291_456;
 /** The parameter that carries a Task's whole state input to this layer (never reaches a function). */
 export const STATE_INPUT = '__stateInput';
@@ -64,7 +65,7 @@ export function withStateInputs(asl: Record<string, unknown>): Record<string, un
  * payload, its size and the quota.
  */
 export function enforceQuotas(state: string, resultPath: string | null | undefined, fn: StepFn): StepFn {
-  const over = (what: string, bytes: number, quota: number, name = 'States.DataLimitExceeded', catchable = false) =>
+  const over = (what: string, bytes: number, quota: number, name = DATA_LIMIT_EXCEEDED, catchable = false) =>
     new QuotaError(name, `state ${state}: ${what} is ${bytes.toLocaleString('en-US')} bytes, over the quota of ${quota.toLocaleString('en-US')} bytes`, catchable);
   return async (given) => {
     const { [STATE_INPUT]: whole, ...input } = given as Record<string, unknown>;
