@@ -145,15 +145,20 @@ export function substituteResources(asl: Record<string, unknown>, arnOf: (step: 
 
 export const localArn = (step: StepName) => `arn:aws:lambda:local:000000000000:function:strata-${step}`;
 
-/** Every Task state (also inside Map processors) with its step and its ResultPath (absent: undefined). */
-export function taskStates(asl: Record<string, unknown>): Array<{ state: string; step: StepName; resultPath?: string | null }> {
-  const out: Array<{ state: string; step: StepName; resultPath?: string | null }> = [];
+/** Every Task state (also inside Map processors) with its step. */
+export function taskStates(asl: Record<string, unknown>): Array<{ state: string; step: StepName }> {
+  return [...allStates(asl)].flatMap(([state, s]) => {
+    const step = s.Type === 'Task' ? stepOfResource(s.Resource) : undefined;
+    return step ? [{ state, step }] : [];
+  });
+}
+
+/** Every state of a definition by name, also those inside Map processors and Parallel branches. */
+export function allStates(asl: Record<string, unknown>): Map<string, Record<string, any>> {
+  const out = new Map<string, Record<string, any>>();
   const visit = (states: Record<string, any>) => {
     for (const [name, s] of Object.entries(states)) {
-      if (s.Type === 'Task') {
-        const step = stepOfResource(s.Resource);
-        if (step) out.push({ state: name, step, ...('ResultPath' in s ? { resultPath: s.ResultPath } : {}) });
-      }
+      out.set(name, s);
       if (s.Type === 'Map') visit((s.ItemProcessor ?? s.Iterator).States);
       if (s.Type === 'Parallel') for (const b of s.Branches) visit(b.States);
     }

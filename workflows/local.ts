@@ -11,7 +11,7 @@ import { localLambdaContext } from '../functions/lib/step.ts';
 import { stepSizing } from '../core/plan/sizing.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import type { DuckOptions } from '../runtime/engine/duckdb.ts';
-import { localArn, substituteResources, taskStates } from './asl.ts';
+import { allStates, localArn, substituteResources, taskStates } from './asl.ts';
 import { enforceQuotas, withStateInputs } from './quotas.ts';
 
 export type StepFn = (input: any) => Promise<unknown>;
@@ -43,7 +43,8 @@ export interface LocalExecution {
  */
 export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
-  for (const { state, step, resultPath } of taskStates(asl)) {
+  const states = allStates(asl);
+  for (const { state, step } of taskStates(asl)) {
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
     // Built when the step runs: an unknown dataset then fails the step (and is recorded), not the executor.
@@ -56,7 +57,7 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
       fault(after);
       return out;
     };
-    bound[state] = enforceQuotas(state, resultPath, opts.wrap ? opts.wrap(step, fn) : fn);
+    bound[state] = enforceQuotas(state, states.get(state)!.ResultPath, opts.wrap ? opts.wrap(step, fn) : fn);
   }
   return bound;
 }
