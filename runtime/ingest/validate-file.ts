@@ -13,6 +13,7 @@ import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
 import { scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
+import { copyPartitioned, type WrittenFile } from './partitioned-write.ts';
 import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
@@ -262,9 +263,11 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
       : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
     // Row order inside a partition carries no meaning (the typed table's rowids already numbered the records), so
     // let DuckDB write partitions without preserving insertion order.
+    // A file touching more partitions than DuckDB's memory holds open at once is written in groups of them.
     await db.run('SET preserve_insertion_order = false');
-    const stats = await db.all<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(
-      `COPY (${select}) TO ${pathLit(target)} (${opts})`);
+    const stats = parts.length
+      ? await copyPartitioned(db, select, parts, pathLit(target), opts, plan.columns.length + parts.length)
+      : await db.all<WrittenFile>(`COPY (${select}) TO ${pathLit(target)} (${opts})`);
     await db.run('SET preserve_insertion_order = true');
     for (const s of stats) {
       const keys = new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));

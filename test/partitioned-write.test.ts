@@ -1,0 +1,75 @@
+// Rows to partitioned Parquet in groups of partitions (runtime/ingest/partitioned-write.ts): every row lands in its
+// partition's folder exactly once, NULL partitions included, however small the groups; and a file touching more
+// partitions than one COPY can hold open within DuckDB's memory goes through the whole pipeline.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
+import { bytesOf, copyPartitioned, partitionsPerWrite } from '../runtime/ingest/partitioned-write.ts';
+import { makeLake } from './helpers/lake.ts';
+
+describe('partitioned write in groups', () => {
+  it('the budget: 40% of the memory limit over 8 KB per column (and one) per thread, at least 16', () => {
+    // 796 MB, 2 threads, 6 columns: 0.4 × 796,000,000 / (2 × 7 × 8,192) = 2,776.2
+    expect(partitionsPerWrite(796_000_000, 2, 6)).toBe(2776);
+    expect(partitionsPerWrite(1_000_000, 4, 100)).toBe(16);
+    expect(bytesOf('759.1 MiB')).toBeCloseTo(759.1 * 1024 * 1024);
+    expect(bytesOf('1.5 GB')).toBe(1.5e9);
+    expect(bytesOf('512 bytes')).toBe(512);
+  });
+
+  it('37 partitions (one NULL) in groups of 5: 37 files, each partition\'s rows and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-pw-'));
+    const db = await Duck.open({ memoryLimit: '256MB' });
+    try {
+      // 370 rows: p = i % 37, NULL where i % 37 = 36; q constant, so partitions are (p, 'a').
+      const select = `SELECT i, CASE WHEN i % 37 = 36 THEN NULL ELSE i % 37 END AS p, 'a' AS q FROM range(370) t(i)`;
+      const files = await copyPartitioned(db, select, ['p', 'q'], pathLit(dir), 'FORMAT parquet, PARTITION_BY (p, q), OVERWRITE_OR_IGNORE true, RETURN_STATS true', 3, 5);
+      expect(files).toHaveLength(37);
+      expect(files.reduce((a, f) => a + Number(f.count), 0)).toBe(370);
+      const got = await db.all<{ p: number | null; n: number; ok: boolean }>(`
+        SELECT p, count(*)::INT AS n, bool_and(coalesce(i % 37 = p, i % 37 = 36)) AS ok
+        FROM read_parquet(${pathLit(join(dir, '**', '*.parquet'))}, hive_partitioning = true) GROUP BY p ORDER BY p NULLS LAST`);
+      expect(got).toHaveLength(37);
+      expect(got.every((g) => g.n === 10 && g.ok)).toBe(true);
+      expect(got.at(-1)!.p).toBeNull();
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('many partitions through the pipeline', () => {
+  it('a file touching more partitions than DuckDB holds open at once within its memory is written in groups: every row, every partition', async () => {
+    const lake = await makeLake({
+      // lambda.memory 128: DuckDB may use 64 MB in every step (core/plan/sizing.ts).
+      many: `dataset: many
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: day, type: date, required: true }
+  - { name: region, type: string, required: true }
+partitionBy:
+  - { name: dt, column: day }
+  - { name: rg, column: region }
+rejects: { maxRatio: 0.01 }
+lambda: { memory: 128 }
+`,
+    });
+    try {
+      // 100 days × 12 regions = 1,200 partitions, one row each, and one bad row (the exact pass writes the rest).
+      const rows: string[] = [];
+      for (let d = 0; d < 100; d++) for (let r = 0; r < 12; r++) rows.push(`${d * 12 + r},${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},region_${r}`);
+      rows.push('x,2024-01-01,region_0');
+      const { record } = await lake.ingest('many', await lake.file('many.csv', `id,day,region\n${rows.join('\n')}\n`));
+      expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1201, rowsValid: 1200, rowsQuarantined: 1 });
+      expect(record.partitions).toHaveLength(1200);
+      expect(await lake.query(`SELECT count(*) AS n, count(DISTINCT (dt, rg)) AS parts, sum(id) AS s FROM silver.many`))
+        .toEqual([{ n: 1200, parts: 1200, s: 1199 * 1200 / 2 }]);
+    } finally {
+      await lake.cleanup();
+    }
+  }, 120_000);
+});
