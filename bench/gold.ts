@@ -6,7 +6,7 @@ import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
 import { refreshGold } from '../runtime/gold/refresh.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { openLocalLake } from '../workflows/lake.ts';
-import { fmt, freshDir, median } from './lib.ts';
+import { fmt, freshDir, median, spread } from './lib.ts';
 
 const SCHEMA = `dataset: sales
 source: { format: csv }
@@ -28,7 +28,7 @@ gold:
     refresh: incremental
 `;
 
-export async function benchGold(log: (s: string) => void, runs = 3): Promise<{ days: number; rows: number; incrementalMs: number; fullMs: number; ratio: number }> {
+export async function benchGold(log: (s: string) => void, runs = 5): Promise<{ days: number; rows: number; incrementalMs: number; fullMs: number; ratio: number; waitedRatio: number }> {
   const dir = await freshDir('gold');
   await mkdir(join(dir, 'schemas'), { recursive: true });
   await writeFile(join(dir, 'schemas', 'sales.yaml'), SCHEMA);
@@ -53,18 +53,30 @@ export async function benchGold(log: (s: string) => void, runs = 3): Promise<{ d
   const input = { table: 'daily_store_revenue', dataset: 'sales', runId: 'bench', now: new Date().toISOString(), partitions: ['dt=2026-01-01'] };
   let n = 0;
   const materializeMs: number[] = [];
+  const waitedMs: number[] = [];
   const incrementalMs = await median(runs, async () => {
     const ms = (await refreshGold(lake.ctx, { ...input, runId: `bench-i${n++}` })).ms;
     // Not part of the refresh: the run's record step (or the next reader) brings catalog.duckdb up to the entries once.
     const t = performance.now();
     await lake.catalog.materialize();
     materializeMs.push(performance.now() - t);
+    waitedMs.push(ms + materializeMs.at(-1)!);
     return ms;
   });
-  const fullMs = await median(runs, async () => (await refreshGold(lake.ctx, { ...input, runId: `bench-f${n++}` }, { full: true })).ms);
-  log(`  incremental refresh ${fmt(incrementalMs)} · full refresh ${fmt(fullMs)} → ${((incrementalMs / fullMs) * 100).toFixed(1)}% (target ≤ 5%)`);
-  const materialize = [...materializeMs].sort((a, b) => a - b)[Math.floor(materializeMs.length / 2)]!;
-  log(`  then, once per run for all the tables it registered, catalog.duckdb catches up with the catalog entries: ${fmt(materialize)}`
-    + ` (with it the incremental refresh would be ${(((incrementalMs + materialize) / fullMs) * 100).toFixed(1)}%)`);
-  return { days: 366, rows: 366 * perDay, incrementalMs, fullMs, ratio: incrementalMs / fullMs };
+  // Each full refresh is followed by the same catch-up, so both sides count everything the user waits for.
+  const fullWaitedMs: number[] = [];
+  const fullMs = await median(runs, async () => {
+    const ms = (await refreshGold(lake.ctx, { ...input, runId: `bench-f${n++}` }, { full: true })).ms;
+    const t = performance.now();
+    await lake.catalog.materialize();
+    fullWaitedMs.push(ms + performance.now() - t);
+    return ms;
+  });
+  log(`  incremental refresh ${fmt(incrementalMs)} · full refresh ${fmt(fullMs)} → ${((incrementalMs / fullMs) * 100).toFixed(1)}% (the refresh alone)`);
+  const materialize = spread(materializeMs).median;
+  const waited = spread(waitedMs.map((w, i) => w / fullWaitedMs[i]!));
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  log(`  with what the user also waits for, catalog.duckdb catching up with the entries (${fmt(materialize)}, once per run):`
+    + ` ${pct(waited.median)} of a full refresh with the same (${pct(waited.min)}/${pct(waited.median)}/${pct(waited.max)} min/median/max of the i-th incremental over the i-th full, ${runs} each; target ≤ 5%)`);
+  return { days: 366, rows: 366 * perDay, incrementalMs, fullMs, ratio: incrementalMs / fullMs, waitedRatio: waited.median };
 }

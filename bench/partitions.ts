@@ -1,0 +1,72 @@
+// Issue 14: a file touching very many partitions (one year × 24 regions = 8,784; 2,084 days × 24 = 50,016) through the
+// command users type (`node cli/strata.js ingest`, a whole process: peak RSS from /usr/bin/time), against a file of
+// the same rows and the same bytes in 24 partitions (every row on one day), interleaved in the same run.
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
+import { DATA, freshDir, spread, timeProcess, type ProcessTime } from './lib.ts';
+
+const SCHEMA = `dataset: many
+source: { format: csv }
+columns:
+  - { name: day, type: date, required: true }
+  - { name: region, type: string, required: true }
+  - { name: v, type: bigint }
+partitionBy:
+  - { name: dt, column: day }
+  - { name: rg, column: region }
+`;
+
+/** `days` × 24 regions as CSV, one row each; `oneDay`: the same rows with every day set to the first (24 partitions). */
+async function csv(days: number, oneDay: boolean): Promise<string> {
+  await mkdir(DATA, { recursive: true });
+  const file = join(DATA, `partitions-${days}${oneDay ? '-one-day' : ''}.csv`);
+  if (!existsSync(file)) {
+    const day = oneDay ? `DATE '2024-01-01'` : `DATE '2024-01-01' + CAST(d AS INTEGER)`;
+    await withDuck((db) => db.run(`COPY (SELECT strftime(${day}, '%Y-%m-%d') AS day, 'region_' || lpad(CAST(r AS VARCHAR), 2, '0') AS region,
+      d * 100 + r AS v FROM range(${days}) a(d), range(24) b(r) ORDER BY d, r) TO ${pathLit(file)} (HEADER)`));
+  }
+  return file;
+}
+
+export interface PartitionsBench {
+  cases: Array<{ partitions: number; rows: number; manyMs: number; fewMs: number; perRowRatio: { min: number; median: number; max: number }; peakRssMB?: number }>;
+}
+
+/** `runs` interleaved pairs of the 8,784-partition case, `bigRuns` of the 50,016 one (minutes per run on 2 cores). */
+export async function benchPartitions(log: (s: string) => void, runs = 3, bigRuns = 1): Promise<PartitionsBench> {
+  const work = await freshDir('partitions');
+  await mkdir(join(work, 'schemas'), { recursive: true });
+  await writeFile(join(work, 'schemas', 'many.yaml'), SCHEMA);
+  const cli = resolve('cli/strata.js');
+  const ingest = async (file: string): Promise<ProcessTime> => {
+    const lake = join(work, 'lake');
+    await rm(lake, { recursive: true, force: true });
+    return timeProcess(process.execPath, [cli, 'ingest', 'many', file, '--lake', lake, '--schemas', join(work, 'schemas')]);
+  };
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  const cases: PartitionsBench['cases'] = [];
+  log('  whole processes, each pair back to back (wall min/median/max; peak RSS, target ≤ 1,200 MB)');
+  for (const [days, n] of [[366, runs], [2084, bigRuns]] as const) {
+    const many = await csv(days, false);
+    const few = await csv(days, true);
+    const manyT: ProcessTime[] = [];
+    const fewT: ProcessTime[] = [];
+    for (let i = 0; i < n; i++) {
+      fewT.push(await ingest(few));
+      manyT.push(await ingest(many));
+    }
+    const m = spread(manyT.map((t) => t.wallMs));
+    const f = spread(fewT.map((t) => t.wallMs));
+    // Same rows, so time per row is time: the ratio of each pair, then its spread.
+    const ratio = spread(manyT.map((t, i) => t.wallMs / fewT[i]!.wallMs));
+    const rss = manyT.every((t) => t.maxRssMB !== undefined) ? Math.max(...manyT.map((t) => t.maxRssMB!)) : undefined;
+    const partitions = days * 24;
+    log(`  ${partitions.toLocaleString('en-US')} rows in ${partitions.toLocaleString('en-US')} partitions ${s(m.min)}/${s(m.median)}/${s(m.max)} s`
+      + `${rss === undefined ? '' : ` · peak RSS ${rss.toFixed(0)} MB`} · the same rows in 24 partitions ${s(f.min)}/${s(f.median)}/${s(f.max)} s`
+      + ` → per row ${ratio.min.toFixed(1)}/${ratio.median.toFixed(1)}/${ratio.max.toFixed(1)}× (${n} pair${n > 1 ? 's' : ''}; target ≤ 2×)`);
+    cases.push({ partitions, rows: partitions, manyMs: m.median, fewMs: f.median, perRowRatio: ratio, ...(rss === undefined ? {} : { peakRssMB: rss }) });
+  }
+  return { cases };
+}
