@@ -88,6 +88,21 @@ describe('quotas in a local execution', () => {
     }
   });
 
+  it('a run that fails after its commit records the partitions the commit made visible, read back from the manifest', async () => {
+    const lake = await makeLake({ orders: ordersSchema() });
+    try {
+      // The commit's result only counts them (2); RegisterSilver, after it, fails permanently.
+      const { record, execution } = await lake.ingest('orders', await lake.file('a.csv', orders), {
+        retryIntervalMs: 0,
+        wrap: (step, fn) => (step !== 'register' ? fn : async () => { throw Object.assign(new Error('injected'), { name: 'Strata.Internal' }); }),
+      });
+      expect(execution.path.slice(-3)).toEqual(['RegisterSilver', 'RecordFailure', 'Failed']);
+      expect(record).toMatchObject({ status: 'FAILED', partitions: ['dt=2025-06-12', 'dt=2025-06-13'] });
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   it('a file touching partitions whose paths add up to more than 256 KiB passes through the real ASL: payloads count, storage lists', async () => {
     const lake = await makeLake({
       wide: `dataset: wide
