@@ -4,7 +4,8 @@
 //           (runtime/util/fault.ts), then recovered the way an operator would: the same file ingested again;
 //   rounds: several writer processes started at once: appends into the same partitions, upserts of overlapping
 //           keys, the same object several times, files with the same base name, and appends with one killed among them.
-// Used with fixed seeds by test/fault-harness.test.ts, and longer with random seeds by `npm run soak` (soak.ts).
+// Used by test/fault-harness.test.ts with a sample of the kill points chosen by a seed that changes every run, and by
+// `npm run soak` (soak.ts) with every fault point, more writers and bigger files.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,25 @@ export const INGEST_KILL_POINTS = [...new Set([...STEP_BOUNDARIES, ...PROTOCOL_P
   'step.commit.before', 'step.register.before', 'step.gold.before', 'step.record.before'])];
 /** Kills of maintenance: a rollback between its silver commit and its gold refresh, gc between its manifest swap and its deletes. */
 export const MAINTENANCE_KILL_POINTS = ['rollback.committed', 'gc.swapped'];
+/** The kill points of `npm test`'s harness run (17): each step boundary, each point inside the steps, each maintenance kill. */
+export const KILL_POINTS = [...STEP_BOUNDARIES, ...PROTOCOL_POINTS, ...MAINTENANCE_KILL_POINTS];
+
+/** Fisher–Yates with a seeded generator: the same seed, the same order. Shuffles `xs` in place and returns it. */
+export function shuffle<T>(xs: T[], random: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+
+/**
+ * `n` of KILL_POINTS, chosen and ordered by `seed` (each point is in a run's sample with probability n/17, so runs
+ * with changing seeds cover them all; `npm run soak` runs every one each time).
+ */
+export function sampleKillPoints(seed: number, n: number): string[] {
+  return shuffle([...KILL_POINTS], prng(seed ^ 0x5eed)).slice(0, n);
+}
 
 export type Round = 'append' | 'upsert' | 'same-object' | 'same-base-name' | 'kill-during';
 

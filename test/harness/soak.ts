@@ -8,7 +8,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 process.env.STRATA_LOG_LEVEL ??= 'SILENT';
-const { INGEST_KILL_POINTS, MAINTENANCE_KILL_POINTS, runHarness } = await import('./run.ts');
+const { INGEST_KILL_POINTS, MAINTENANCE_KILL_POINTS, runHarness, shuffle } = await import('./run.ts');
 const { prng } = await import('./data.ts');
 type Round = import('./run.ts').Round;
 
@@ -48,12 +48,3 @@ console.log([
   `seeds: ${seeds.join(', ')} · ${Math.round((Date.now() - started) / 1000)} s`,
 ].join('\n'));
 process.exitCode = total.violations.length ? 1 : 0;
-
-/** Fisher–Yates with the run's seeded generator: the same seed kills in the same order. */
-function shuffle<T>(xs: T[], random: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
