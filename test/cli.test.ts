@@ -1,6 +1,6 @@
 // The strata command, run as a user runs it: a child process on the project's Node, real files, exit codes.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,7 +37,18 @@ beforeAll(async () => {
   await writeFile(join(dir, 'bad.csv'), `${ORDERS_HEADER}\nx,Ann,NEW,10.00,Jun 12 2025,\n`);
   ingested = { good: await strata('ingest', 'orders', 'good.csv'), bad: await strata('ingest', 'orders', 'bad.csv', '--json') };
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const d of [dir, ...copies]) await rm(d, { recursive: true, force: true });
+});
+
+const copies: string[] = [];
+/** A copy of the project beforeAll built (schemas, files, lake), for a test that writes: the others' lake stays as built. */
+async function ownCopy(): Promise<string> {
+  const own = await mkdtemp(join(tmpdir(), 'strata-cli-copy-'));
+  copies.push(own);
+  await cp(dir, own, { recursive: true });
+  return own;
+}
 
 describe('strata', () => {
   it('check: exit 0 on clean schemas, exit 1 with file:line: message (fix) on errors', async () => {
@@ -219,10 +230,12 @@ describe('strata', () => {
     }
   });
   it('runs shows rollbacks and the runs they undid; a skipped run shows no row counts; a rollback to where the table is changes nothing', async () => {
+    const own = await ownCopy();
+    const strata = (...args: string[]) => strataIn(own, ...args);
     const before = JSON.parse((await strata('runs', '--dataset', 'orders', '--json')).stdout) as Array<{ runId: string; status: string }>;
     const first = before.find((r) => r.status === 'SUCCEEDED')!.runId;
     expect(JSON.parse((await strata('ingest', 'orders', 'good.csv', '--json')).stdout)[0]).toMatchObject({ status: 'SKIPPED' });
-    await writeFile(join(dir, 'later.csv'), `${ORDERS_HEADER}\n9,Dee,NEW,1.00,Jun 14 2025,2025-06-14T10:00:00Z\n`);
+    await writeFile(join(own, 'later.csv'), `${ORDERS_HEADER}\n9,Dee,NEW,1.00,Jun 14 2025,2025-06-14T10:00:00Z\n`);
     const later = JSON.parse((await strata('ingest', 'orders', 'later.csv', '--json')).stdout)[0] as { runId: string; status: string };
     expect(later.status).toBe('SUCCEEDED');
     const back = await strata('rollback', 'orders', '--to', first);
