@@ -18,7 +18,8 @@ describe('fault harness', () => {
   it(`kills at ${SAMPLE} of ${KILL_POINTS.length} kill points, concurrent writers: nothing lost, gold equal to its SQL over silver, doctor clean (STRATA_FAULT_SEED=${seed}: ${kills.join(', ')})`, async () => {
     const f = await runHarness({ seed, kills, rounds: ['append', 'upsert', 'same-object', 'kill-during'], writers: 3, rows: 120 });
     expect(f.violations, `STRATA_FAULT_SEED=${seed} npx vitest run test/fault-harness.test.ts repeats this run`).toEqual([]);
-    // Every sampled point and the writer killed during the last round: killed there, not merely armed.
-    expect(f).toMatchObject({ kills: SAMPLE + 1, killed: SAMPLE + 1, concurrentRounds: 4, rowsLost: 0, goldMismatches: 0, doctorCleanAfterRepair: true });
+    // Every sampled point killed its process there, not merely armed; plus the writer armed during the last round
+    // (its point drawn from every point an ingest passes; it may find gold already caught up by another writer).
+    expect(f).toMatchObject({ kills: SAMPLE + 1, unreached: [], concurrentRounds: 4, rowsLost: 0, goldMismatches: 0, doctorCleanAfterRepair: true });
   }, 900_000);
 });
