@@ -4,7 +4,7 @@
 // among them). After each: rows in = silver + quarantine, no lost update, every gold table equal to its SQL over
 // silver (computed by DuckDB alone), run records that claim each object once; at the end strata doctor --repair leaves
 // no problem.
-// The seed changes every run and chooses the sample, its order and the data, so runs over runs cover every point
+// The seed changes every run and chooses the sample and the data, so runs over runs cover every point
 // (`npm run soak` runs them all, every time). The test's name shows the seed; STRATA_FAULT_SEED=<seed> repeats a run.
 import { describe, expect, it } from 'vitest';
 import { KILL_POINTS, runHarness, sampleKillPoints } from './harness/run.ts';

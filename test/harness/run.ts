@@ -46,11 +46,13 @@ export function shuffle<T>(xs: T[], random: () => number): T[] {
 }
 
 /**
- * `n` of KILL_POINTS, chosen and ordered by `seed` (each point is in a run's sample with probability n/17, so runs
- * with changing seeds cover them all; `npm run soak` runs every one each time).
+ * `n` of KILL_POINTS, chosen by `seed` (each point is in a run's sample with probability n/17, so runs with changing
+ * seeds cover them all; `npm run soak` runs every one each time), in KILL_POINTS' order: the rollback before gc, as
+ * gc with retention 0 removes the versions the rollback would return to (it would then fail, never reaching its point).
  */
 export function sampleKillPoints(seed: number, n: number): string[] {
-  return shuffle([...KILL_POINTS], prng(seed ^ 0x5eed)).slice(0, n);
+  const chosen = new Set(shuffle([...KILL_POINTS], prng(seed ^ 0x5eed)).slice(0, n));
+  return KILL_POINTS.filter((p) => chosen.has(p));
 }
 
 export type Round = 'append' | 'upsert' | 'same-object' | 'same-base-name' | 'kill-during';
