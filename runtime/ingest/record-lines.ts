@@ -13,6 +13,9 @@ export interface RecordLines {
    */
   rowNumber: Int32Array;
   count: number;
+  /** Line ends outside quotes, by kind: a file with both is one DuckDB cannot read as it is (runtime/ingest/newlines.ts). */
+  crlf: number;
+  lf: number;
 }
 
 export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>): Promise<RecordLines> {
@@ -30,6 +33,8 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<
   let inQuotes = false;
   let afterEscape = false;
   let prevCr = false;
+  let crlf = 0;
+  let lf = 0;
   const push = () => {
     if (count === starts.length) {
       const n = new Int32Array(starts.length * 2); n.set(starts); starts = n;
@@ -43,7 +48,8 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<
     for (let i = 0; i < b.length; i++) {
       const c = b[i]!;
       if (c === 10 || c === 13) {
-        if (c === 10 && prevCr) { prevCr = false; continue; } // the LF of a CRLF
+        if (c === 10 && prevCr) { prevCr = false; if (!inQuotes) crlf++; continue; } // the LF of a CRLF
+        if (c === 10 && !inQuotes) lf++;
         prevCr = c === 13;
         if (skip > 0 && !inQuotes) { skip--; line++; row++; continue; }
         line++;
@@ -70,5 +76,5 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<
       atFieldStart = false;
     }
   }
-  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count };
+  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf };
 }

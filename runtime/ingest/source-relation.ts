@@ -68,6 +68,9 @@ export interface OpenSourceInput {
   columns: readonly PlannedColumn[];
   /** Let DuckDB skip a plain header line (the single-pass path); otherwise the header is read as record 0. */
   skipHeader?: boolean;
+  /** CSV: every record ends with LF (a file rewritten by runtime/ingest/newlines.ts): DuckDB is told so, not left to
+   * sniff a CRLF quoted inside the first record. */
+  lfRecords?: boolean;
 }
 
 export async function openSource(input: OpenSourceInput): Promise<SourceRelation> {
@@ -191,7 +194,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_csv(${pathLit(path)}, `
     + `columns={${colDefs}}, header=false, skip=${base.skipRows}, delim=${str(d.delimiter)}, quote=${str(d.quote)}, escape=${str(d.escape)}, `
     + `nullstr=[${nulls.map(str).join(', ')}], auto_detect=false, strict_mode=true, compression='${codec}', `
-    + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, `
+    + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, ${input.lfRecords ? `new_line='\\n', ` : ''}`
     + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`);
   return {
     ...base,

@@ -7,6 +7,7 @@ import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
+import type { CsvDialect } from '../../core/schema/model.ts';
 import { decimalOf, OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf } from './file-head.ts';
@@ -150,34 +151,45 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
     ...(s.fieldType ? { fieldType: s.fieldType } : {}), ...(s.badValues ? { badValues: s.badValues } : {}), ...decimalOf(plan.source),
   });
   let normalized: string | undefined;
-  try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
-  } catch (e) {
-    // DuckDB's strict CSV parser gives up on files that mix CRLF and LF line ends. Normalise them (a byte
-    // stream, no parsing) and read again, rather than fall back to a lenient mode that drops fields silently.
-    // A file whose first bytes say it is something else (compressed, Parquet, JSON) is not retried: the retry would
-    // fail too, and its error would hide what the first bytes say.
-    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
-      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}${src.hint ? ` (${src.hint})` : ''}`);
-    }
-    normalized = await normalizeNewlines(input.path, plan.source.compression);
+  let scan: RecordLines | undefined;
+  // A CSV whose records end with CRLF and LF alike: DuckDB takes one line end per file and, met with the other, gives
+  // up ("invalid state"), or rejects a record ("x"\r read as a stray quote), or merges two records into one malformed
+  // one. Its records' line ends are made LF (quoted fields left as written, runtime/ingest/newlines.ts) and the file
+  // is read again, rather than fall back to a lenient mode that drops fields silently. A file whose first bytes say
+  // it is something else (compressed, Parquet, JSON) is not retried: the retry would fail too, and its error would
+  // hide what the first bytes say.
+  const reread = async () => {
+    normalized = await normalizeNewlines(input.path, plan.source.compression, dialectOf(plan));
     await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
-    src = await openSource({ db, path: normalized, key: input.key, source: { ...plan.source, compression: 'none' }, columns: plan.columns });
-    src.warnings.push(`${input.key}: mixed line endings (CRLF and LF) were read as LF`);
+    src = await openSource({ db, path: normalized, key: input.key, source: { ...plan.source, compression: 'none' }, columns: plan.columns, lfRecords: true });
+    src.warnings.push(`${input.key}: mixed line endings (CRLF and LF) were read as record ends; values inside quotes are kept as written`);
     try {
       await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
     } catch (e2) {
       throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e2)}`);
     }
+  };
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
+  } catch (e) {
+    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
+      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}${src.hint ? ` (${src.hint})` : ''}`);
+    }
+    await reread();
+  }
+  if (!normalized && plan.source.format === 'csv' && src.hasRejects && (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${REJECTS}`)).n > 0) {
+    scan = await scanFile(input);
+    if (scan.crlf > 0 && scan.lf > 0) { scan = undefined; await reread(); }
   }
   try {
-    return await finish(normalized ? { ...input, path: normalized, normalized, plan: { ...plan, source: { ...plan.source, compression: 'none' } } } : input, src);
+    return await finish(normalized ? { ...input, path: normalized, normalized, plan: { ...plan, source: { ...plan.source, compression: 'none' } } } : input, src, scan);
   } finally {
     if (normalized) await rm(dirname(normalized), { recursive: true, force: true });
   }
 }
 
-async function finish(input: ValidateInput, src: SourceRelation): Promise<ValidateResult> {
+/** `scan`: the file's records and lines when exactPass has scanned it already. */
+async function finish(input: ValidateInput, src: SourceRelation, scanned?: RecordLines): Promise<ValidateResult> {
   const { db, plan, outDir } = input;
   const skip = src.skipRows;
   const hdr = src.headerRecord ? 1 : 0;
@@ -187,7 +199,7 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
   // DuckDB names a malformed record by its row counter (blank rows and skipped rows included), which is the
   // record index only in files without blank lines: when a file has problems, a scan of it maps one to the other.
   let malformed = 0;
-  let scan: RecordLines | undefined;
+  let scan = scanned;
   await db.run(`CREATE OR REPLACE TEMP TABLE __malformed (line BIGINT, k BIGINT, j BIGINT, raw VARCHAR, reasons ${REASON_TYPE}[])`);
   if (src.hasRejects) {
     await db.run(`CREATE OR REPLACE TEMP TABLE __rejected AS SELECT line AS row_number, any_value(csv_line) AS raw,
@@ -195,7 +207,7 @@ async function finish(input: ValidateInput, src: SourceRelation): Promise<Valida
       FROM ${REJECTS} GROUP BY line`);
     malformed = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __rejected`)).n;
     if (malformed > 0) {
-      scan = await scanFile(input);
+      scan ??= await scanFile(input);
       const byRow = new Map<number, number>();
       for (let i = 0; i < scan.count; i++) byRow.set(scan.rowNumber[i]!, i);
       const rowNumbers = (await db.all<{ row_number: number }>(`SELECT row_number FROM __rejected ORDER BY row_number`)).map((r) => r.row_number);
@@ -350,10 +362,13 @@ async function markSilverRepeats(db: Duck, plan: DatasetPlan, prior: PriorKeys):
   }
 }
 
+/** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
+function dialectOf(plan: DatasetPlan): Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'> {
+  return plan.source.format === 'csv' ? plan.source.csv : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
+}
+
 function scanFile(input: ValidateInput): Promise<RecordLines> {
-  const { plan } = input;
-  const dialect = plan.source.format === 'csv' ? plan.source.csv : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
-  return scanRecordLines(input.path, codecOf(input.path, plan.source.compression), dialect);
+  return scanRecordLines(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input.plan));
 }
 
 /** The physical line where each record of `table` (record, line, …) starts. */
