@@ -153,6 +153,13 @@ describe('strata', () => {
     expect(await strata('quary')).toMatchObject({ code: 2, stderr: 'unknown command "quary": did you mean "query"?\nrun strata --help\n' });
   });
 
+  it('demo --help names demo\'s own default lake (.strata/demo), not the default of the other commands', async () => {
+    const help = await strata('demo', '--help');
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    const lake = help.stdout.split('\n').filter((l) => l.trimStart().startsWith('--lake'));
+    expect(lake).toEqual([expect.stringMatching(/^ {2}--lake +the demo lake's folder \(default \.strata\/demo; not STRATA_LAKE\)/)]);
+  });
+
   it('runs: history, and one run with its execution path and per-state timings', async () => {
     const list = await strata('runs', '--json');
     expect(list.code).toBe(0);

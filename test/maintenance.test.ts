@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableManifest } from '../runtime/table/manifest.ts';
+import { rollback as rollbackCommand } from '../cli/commands/rollback.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
+import { runCommand } from './helpers/cli.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const GOLD = `gold:
@@ -28,6 +30,14 @@ const orders = () => lake.query(`SELECT order_id, CAST(amount AS VARCHAR) AS amo
 const gold = () => lake.query(`SELECT CAST(day AS VARCHAR) AS day, CAST(revenue AS VARCHAR) AS revenue FROM gold.daily_revenue ORDER BY 1`);
 
 describe('rollback and gc', () => {
+  it('strata rollback of a gold table alone says gold may now disagree with silver, and how to recompute it', async () => {
+    const r = await runCommand(rollbackCommand, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, ['daily_revenue'], { to: runs[0]! });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.split('\n')).toContain(`gold.daily_revenue now shows what run ${runs[0]} left, which may disagree with silver today; `
+      + 'strata refresh daily_revenue recomputes it from silver (so does the next run of a dataset it reads)');
+    expect(await gold()).toEqual([{ day: '2025-06-12', revenue: '10.00' }]); // silver holds three days: it does disagree
+  });
+
   it('rolls silver back to a run, recomputes gold from it, and lets the removed objects be ingested again', async () => {
     expect(await orders()).toEqual([{ order_id: 1, amount: '99.00' }, { order_id: 2, amount: '5.00' }, { order_id: 3, amount: '1.00' }]);
     const r = await rollback(lake, 'orders', runs[0]!);
