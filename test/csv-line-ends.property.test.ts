@@ -12,6 +12,7 @@ import { compile } from '../core/plan/compile.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
 import { validateFile } from '../runtime/ingest/validate-file.ts';
+import { csvField, field } from './helpers/csv-records.ts';
 
 let dir: string;
 let db: Duck; // one session for every case: validateFile replaces its temporary tables
@@ -23,10 +24,6 @@ const plan = compile(loadSchemaText('t.yaml', [
   '  - { name: id, type: int, required: true }', '  - { name: a, type: string }', '  - { name: b, type: string }', '',
 ].join('\n')).spec!);
 
-/** A field's text: non-empty (an empty field is NULL in CSV, another contract), from the bytes that matter here. */
-const text = fc.array(fc.constantFrom('x', 'é', ' ', ',', '"', '\r', '\n', '\r\n'), { minLength: 1, maxLength: 5 }).map((p) => p.join(''));
-/** Quoted when it must be, or when the generator says so. */
-const field = fc.record({ v: text, quote: fc.boolean() });
 const end = fc.constantFrom('\n', '\r\n');
 const file = fc.record({
   header: end,
@@ -34,7 +31,6 @@ const file = fc.record({
   lastEnds: fc.boolean(),
 });
 
-const csvField = (f: { v: string; quote: boolean }) => (f.quote || /[",\r\n]/.test(f.v) ? `"${f.v.replace(/"/g, '""')}"` : f.v);
 
 let n = 0;
 async function ingest(csv: string) {

@@ -52,7 +52,7 @@ describe('silver gate', () => {
       FROM quarantine.orders WHERE run_id = '${r.record.runId}'`);
     expect(quarantined).toEqual([{ n: 4, halted: 3, invalid: 1 }]);
     const raw = await lake.query<{ raw: string }>(`SELECT raw FROM quarantine.orders WHERE reasons[1].rule = 'quality' ORDER BY raw LIMIT 1`);
-    expect(JSON.parse(raw[0]!.raw)).toMatchObject({ order_id: 1, amount: 10, status: 'NEW' });
+    expect(JSON.parse(raw[0]!.raw)).toMatchObject({ order_id: '1', amount: '10.00', status: 'NEW' }); // the source record, as written
 
     // The rule was too strict: fix it and replay the same bronze object. It commits, and its rows leave quarantine.
     const fixed = await makeLakeAt(lake, { orders: schema(100) });

@@ -11,7 +11,7 @@
 // (vetRules, core/dqdl/sandbox.ts), always through subquery() / condition() of core/sql/sandbox.ts.
 import { leaves, type LeafRule, type Rule } from './ast.ts';
 import { ColumnError, Columns, isNumericType, type ResolvedColumn } from './columns.ts';
-import { CustomSqlError, customRowsSql, customValueSql, returnedColumns } from './custom-sql.ts';
+import { CustomSqlError, customFailingRowsSql, customRowsSql, customValueSql, returnedColumns } from './custom-sql.ts';
 import { sqlDialect, toDouble, type SqlDialect } from './dialect.ts';
 import { resolveExpectation } from './expectation.ts';
 import { FrequencyQuery, type FrequencyCells } from './frequency-query.ts';
@@ -300,30 +300,15 @@ class Compiler {
         this.scanCell(leaf, 'rows', filtered('count(*)', w));
         return;
       }
-      case 'ColumnLength': {
-        const c = this.columns.get(p[0]!);
-        leaf.subject = [c.name];
-        const pred = columnLengthPredicate(c, rule.condition!);
-        this.expectThreshold(leaf, rule);
-        this.rowCheck(leaf, rule, c, pred, { minLength: `min(${lengthExpr(c)})`, maxLength: `max(${lengthExpr(c)})` });
-        return;
-      }
-      case 'ColumnValues': {
-        const c = this.columns.get(p[0]!);
-        leaf.subject = [c.name];
-        const cond = rule.condition!;
-        const operands = cond.kind === 'compare' ? [cond.operand] : cond.kind === 'between' ? [cond.low, cond.high] : cond.kind === 'in' ? cond.operands : [];
-        const pred = columnValuesPredicate(c, cond, this.d, operands.some((o) => o.kind === 'now') ? this.needNow() : 0);
-        this.expectThreshold(leaf, rule);
-        this.rowCheck(leaf, rule, c, pred, isNumericType(c.type) ? { min: `min(${toDouble(c.sql)})`, max: `max(${toDouble(c.sql)})` } : {});
-        return;
-      }
+      case 'ColumnLength':
+      case 'ColumnValues':
       case 'DataFreshness': {
-        const c = this.columns.get(p[0]!);
+        const { col: c, pred } = this.rowPredicate(rule)!;
         leaf.subject = [c.name];
-        const pred = freshnessPredicate(c, rule.condition!, this.needNow());
         this.expectThreshold(leaf, rule);
-        this.rowCheck(leaf, rule, c, pred, {});
+        const extras: Record<string, string> = rule.type === 'ColumnLength' ? { minLength: `min(${lengthExpr(c)})`, maxLength: `max(${lengthExpr(c)})` }
+          : rule.type === 'ColumnValues' && isNumericType(c.type) ? { min: `min(${toDouble(c.sql)})`, max: `max(${toDouble(c.sql)})` } : {};
+        this.rowCheck(leaf, rule, c, pred, extras);
         return;
       }
       case 'CustomSql': {
@@ -375,10 +360,65 @@ class Compiler {
     }
   }
 
+  /** ColumnLength, ColumnValues, DataFreshness: the column and the predicate a row passes by (TRUE passes). */
+  private rowPredicate(rule: LeafRule): { col: ResolvedColumn; pred: string } | undefined {
+    const c = () => this.columns.get(rule.params[0]!);
+    switch (rule.type) {
+      case 'ColumnLength': return { col: c(), pred: columnLengthPredicate(c(), rule.condition!) };
+      case 'ColumnValues': {
+        const cond = rule.condition!;
+        const operands = cond.kind === 'compare' ? [cond.operand] : cond.kind === 'between' ? [cond.low, cond.high] : cond.kind === 'in' ? cond.operands : [];
+        return { col: c(), pred: columnValuesPredicate(c(), cond, this.d, operands.some((o) => o.kind === 'now') ? this.needNow() : 0) };
+      }
+      case 'DataFreshness': return { col: c(), pred: freshnessPredicate(c(), rule.condition!, this.needNow()) };
+      default: return undefined;
+    }
+  }
+
+  /** See failingRowsSql. */
+  failingRows(rule: LeafRule, rows: string, id: string): FailingRows | undefined {
+    const w = rule.where === undefined ? undefined : (this.vetted(rule), condition(rule.where));
+    const row = this.rowPredicate(rule);
+    if (row) {
+      return {
+        column: row.col.name,
+        sql: `SELECT ${ident(id)} AS id, CAST(${row.col.sql} AS VARCHAR) AS value FROM ${rows} WHERE ${w ?? 'TRUE'} AND NOT coalesce(${condition(row.pred)}, false)`,
+      };
+    }
+    if (rule.type !== 'CustomSql' || rule.condition) return undefined;
+    const references = this.vetted(rule).references.map((ds) => [ds, this.reference(ds)] as const);
+    const returned = returnedColumns(rule.params[0]!, this.columns);
+    return { column: returned.length === 1 ? returned[0]! : null, sql: customFailingRowsSql(rule.params[0]!, this.ctx.batch, rows, id, returned, references) };
+  }
+
   private reference(dataset: string): string {
     const relation = this.ctx.reference?.(dataset);
     if (!relation) throw new PlanError(`unknown reference dataset "${dataset}"${this.ctx.reference ? '' : ' (no reference datasets are available to this evaluation)'}`);
     return relation;
+  }
+}
+
+export interface FailingRows {
+  /** The rule's column when it has one (its value is the row's `value`). */
+  column: string | null;
+  /** SELECT id, value (VARCHAR: the column's value, or NULL) of each failing row. */
+  sql: string;
+}
+
+/**
+ * The rows of `rows` (the batch's columns plus a row id column `id`) that fail a row-level rule, for naming them one
+ * by one (a quality halt's held rows, runtime/pipeline/held-rows.ts): ColumnLength, ColumnValues and DataFreshness
+ * fail a row whose predicate is not TRUE within the rule's where clause (as the rule counts them); row-level
+ * CustomSql fails a row the statement does not return (matched on the returned columns, NULL = NULL, as Glue
+ * matches them; "primary" is ctx.batch). undefined for a rule that is not row-level or cannot run (its ERROR is the
+ * gate's to report). ctx.sql must hold the verdicts on the rule's SQL, as for compileRules.
+ */
+export function failingRowsSql(rule: LeafRule, ctx: RuleContext, rows: string, id: string): FailingRows | undefined {
+  try {
+    return new Compiler(ctx).failingRows(rule, rows, id);
+  } catch (e) {
+    if (e instanceof PlanError || e instanceof ColumnError || e instanceof PredicateError || e instanceof CustomSqlError) return undefined;
+    throw e;
   }
 }
 

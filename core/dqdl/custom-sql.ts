@@ -89,13 +89,32 @@ export function customValueSql(sql: string, batch: string, references: ReadonlyA
 
 /** The row-level form: how many batch rows the statement returns (matched on the returned columns, NULL = NULL). */
 export function customRowsSql(sql: string, batch: string, returned: string[], references: ReadonlyArray<readonly [string, string]> = []): string {
-  const cols = returned.map(ident);
-  const on = cols.map((c) => `__dq_p.${c} IS NOT DISTINCT FROM __dq_r.${c}`).join(' AND ');
+  const m = returnedMatch(sql, returned);
   return [
     `WITH ${relationsCte(batch, references)},`,
-    `__dq_returned AS (SELECT DISTINCT ${cols.join(', ')}, 1 AS __dq_hit FROM ${subquery(bindPrimary(sql))} AS __dq_custom)`,
+    m.cte,
     `SELECT count(*) AS "rows", count(__dq_r.__dq_hit) AS "passed"`,
-    `FROM "primary" AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON ${on}`,
+    `FROM "primary" AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON ${m.on}`,
+  ].join('\n');
+}
+
+/** The statement's distinct returned rows (__dq_returned, flagged __dq_hit) and how a batch row __dq_p matches one. */
+function returnedMatch(sql: string, returned: string[]): { cte: string; on: string } {
+  const cols = returned.map(ident);
+  return {
+    cte: `__dq_returned AS (SELECT DISTINCT ${cols.join(', ')}, 1 AS __dq_hit FROM ${subquery(bindPrimary(sql))} AS __dq_custom)`,
+    on: cols.map((c) => `__dq_p.${c} IS NOT DISTINCT FROM __dq_r.${c}`).join(' AND '),
+  };
+}
+
+/** The row-level form, row by row: the ids of the rows of `rows` (the batch plus an id column) the statement does not return. */
+export function customFailingRowsSql(sql: string, batch: string, rows: string, id: string, returned: string[], references: ReadonlyArray<readonly [string, string]> = []): string {
+  const m = returnedMatch(sql, returned);
+  return [
+    `WITH ${relationsCte(batch, references)},`,
+    m.cte,
+    `SELECT __dq_p.${ident(id)} AS id, CAST(NULL AS VARCHAR) AS value`,
+    `FROM ${rows} AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON ${m.on} WHERE __dq_r.__dq_hit IS NULL`,
   ].join('\n');
 }
 

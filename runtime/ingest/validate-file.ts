@@ -33,6 +33,12 @@ export interface ValidateInput {
   normalized?: string;
   /** Append mode with a primary key: the silver keys a row must not repeat (runtime/ingest/prior-keys.ts). */
   priorKeys?: PriorKeys;
+  /**
+   * A quality halt holds the batch back (runtime/pipeline/held-rows.ts): the rows that would reach silver are written
+   * to held.parquet instead, each with its __record, __line and __raw (as quarantined rows have them) before the
+   * silver columns. Nothing is written to data/.
+   */
+  hold?: boolean;
 }
 
 export interface StagedFile {
@@ -61,6 +67,8 @@ export interface ValidateResult {
   /** upsert: rows replaced by a later row with the same key in the same file. */
   rowsSuperseded: number;
   files: StagedFile[];
+  /** With `hold`: the held rows' file (relative to outDir), rowsValid - rowsSuperseded rows. */
+  heldFile?: string;
   quarantineFile?: string;
   /**
    * upsert: the rows replaced by a later row with the same key (quarantine columns record, line, raw, reasons).
@@ -79,7 +87,7 @@ const TYPED = '__typed';
 export const PARQUET_CODEC = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
 
 export async function validateFile(input: ValidateInput): Promise<ValidateResult> {
-  const fast = await singlePass(input);
+  const fast = input.hold ? undefined : await singlePass(input);
   if (fast) return fast;
   return exactPass(input);
 }
@@ -252,6 +260,8 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     // Append: a key already in silver repeats too (keep_r NULL: the row it repeats is in silver, not in this file).
     if (input.priorKeys) await markSilverRepeats(db, plan, input.priorKeys);
   }
+  // A repeated key's row is valid, so the typed table holds no record text for it: read it from the source again.
+  if (plan.primaryKey.length) await sourceRecordsOf(db, src, '__dups', '__dup_raw');
   const dupQuarantined = plan.mode === 'append' && plan.primaryKey.length
     ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n : 0;
   const validWhere = `${OK}${plan.primaryKey.length ? ` AND rowid NOT IN (SELECT r FROM __dups)` : ''}`;
@@ -262,10 +272,20 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     throw new StrataError(ERRORS.Internal, `row accounting broke for ${input.key}: in ${rowsIn} ≠ valid ${rowsValid} + quarantined ${rowsQuarantined}`);
   }
 
-  // Silver rows, partitioned.
+  // Silver rows, partitioned (or, held back by a quality halt, with where they came from).
   await mkdir(join(outDir, 'data'), { recursive: true });
   const files: StagedFile[] = [];
-  if (rowsWritten > 0) {
+  let heldFile: string | undefined;
+  if (input.hold) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE __held_rows AS SELECT rowid AS r FROM ${TYPED} WHERE ${validWhere}`);
+    await sourceRecordsOf(db, src, '__held_rows', '__held_raw');
+    await db.run(`CREATE OR REPLACE TEMP TABLE __held AS SELECT x.r, ${recordOf('x.r')} AS record, CAST(NULL AS BIGINT) AS line, x.raw FROM __held_raw x`);
+    if (src.positions === 'lines') await fillLines(db, scan ??= await scanFile(input), hdr, '__held');
+    heldFile = 'held.parquet';
+    const n = await db.all<{ Count: number }>(`COPY (SELECT h.record AS __record, h.line AS __line, h.raw AS __raw, t.* EXCLUDE (__r) FROM __held h
+      JOIN (SELECT rowid AS __r, ${plan.validation.silverSelect} FROM ${TYPED}) t ON t.__r = h.r ORDER BY h.record) TO ${pathLit(join(outDir, heldFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
+    if (Number(n[0]?.Count ?? 0) !== rowsWritten) throw new StrataError(ERRORS.Internal, `held ${n[0]?.Count} rows of ${input.key}, expected ${rowsWritten}`);
+  } else if (rowsWritten > 0) {
     const select = `SELECT ${plan.validation.silverSelect} FROM ${TYPED} WHERE ${validWhere}`;
     const parts = plan.partitions.map((p) => ident(p.name));
     const target = parts.length ? join(outDir, 'data') : join(outDir, 'data', 'part-0.parquet');
@@ -311,10 +331,10 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
       ? `CASE WHEN d.keep_r IS NULL THEN ${str(` is already in ${input.priorKeys.table}`)} ELSE ' repeats record ' || ${recordOf('d.keep_r')} END`
       : `' repeats record ' || ${recordOf('d.keep_r')}`;
     const dup = plan.mode === 'append' && plan.primaryKey.length
-      ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, to_json(t) AS raw,
+      ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, x.raw AS raw,
           [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
             'message': 'primary key ' || ${keyCols} || ${repeated}}] AS reasons, ${at}
-         FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r`
+         FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r`
       : undefined;
     const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
     quarantineFile = 'quarantine.parquet';
@@ -331,16 +351,16 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   let supersededFile: string | undefined;
   if (rowsSuperseded > 0) {
     const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
-    await db.run(`CREATE OR REPLACE TEMP TABLE __superseded AS SELECT ${recordOf('d.r')} AS record, CAST(NULL AS BIGINT) AS line, to_json(t) AS raw,
+    await db.run(`CREATE OR REPLACE TEMP TABLE __superseded AS SELECT ${recordOf('d.r')} AS record, CAST(NULL AS BIGINT) AS line, x.raw AS raw,
         [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
           'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'}] AS reasons
-      FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r ORDER BY record`);
+      FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r ORDER BY record`);
     if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr, '__superseded');
     supersededFile = 'superseded.parquet';
     await db.run(`COPY __superseded TO ${pathLit(join(outDir, supersededFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
   }
   return {
-    rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(quarantineFile ? { quarantineFile } : {}), ...(supersededFile ? { supersededFile } : {}),
+    rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(heldFile ? { heldFile } : {}), ...(quarantineFile ? { quarantineFile } : {}), ...(supersededFile ? { supersededFile } : {}),
     reasons, warnings: src.warnings, fileProblems: src.fileProblems,
   };
 }
@@ -360,6 +380,19 @@ async function markSilverRepeats(db: Duck, plan: DatasetPlan, prior: PriorKeys):
   if (await markPriorKeys(db, plan, prior, batch, filesToRead(prior, values), '__prior')) {
     await db.run('INSERT INTO __dups SELECT r, NULL FROM __prior');
   }
+}
+
+/**
+ * The source record text (SourceRelation.rawExpr: a CSV record's fields as JSON under the file's names, a JSON
+ * record as written) of the typed table's rows listed in `rows` (r BIGINT: their rowids), into `into` (r, raw). The
+ * typed table keeps that text for failing rows only; this reads the source again, in the order the typed table was
+ * materialised in (rowid = position in the source relation, as there), and keeps the listed rows.
+ */
+async function sourceRecordsOf(db: Duck, src: SourceRelation, rows: string, into: string): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${into} (r BIGINT, raw VARCHAR)`);
+  if (!(await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${rows}`)).n) return;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __source_raw AS SELECT CAST(${src.rawExpr} AS VARCHAR) AS raw FROM ${REL}`);
+  await db.run(`INSERT INTO ${into} SELECT rowid, raw FROM __source_raw WHERE rowid IN (SELECT r FROM ${rows}); DROP TABLE __source_raw`);
 }
 
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */

@@ -6,13 +6,13 @@ import { readColumns } from '../../core/plan/glue-table.ts';
 import { createView } from '../engine/views.ts';
 import { pathLit, statementBudgetMs, withDuck, withUserSqlDuck } from '../engine/duckdb.ts';
 import { ERRORS } from '../../core/errors.ts';
-import { referencedDatasets } from '../../core/plan/access.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { holdRows } from './held-rows.ts';
+import { referenceFiles } from './reference-files.ts';
 import { evaluateGate, type RecordedGate } from '../quality/evaluate-gate.ts';
 import { haltMessage } from '../quality/gate.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { readManifest } from '../table/store.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunState } from './payloads.ts';
@@ -30,12 +30,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
   const staged = await readStageManifest(ctx, input.stage!.stageKey);
 
   // Reference datasets (ReferentialIntegrity, RowCountMatch) are read as their current silver version.
-  const refs = referencedDatasets(plan.quality.silver, plan.dataset).filter((r) => ctx.plans.list().some((p) => p.dataset === r));
-  const refFiles = new Map<string, string[]>();
-  for (const r of refs) {
-    const m = (await readManifest(ctx.storage, layout.silver(r), ctx.plans.get(r))).manifest;
-    refFiles.set(r, Object.values(m.partitions).flatMap((p) => p.files));
-  }
+  const { refs, refFiles } = await referenceFiles(ctx, plan);
   const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const keys = [...batchKeys, ...[...refFiles.values()].flat()];
   return ctx.storage.withLocalFiles(keys, (paths) => withUserSqlDuck(async (db) => {
@@ -67,7 +62,9 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   const staged = await readStageManifest(ctx, state.stage!.stageKey);
   const quality = state.quality as QualityOutput;
   const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`;
-  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message });
+  // The rows that would have reached silver keep their record, line and raw, and name the row-level rules they fail.
+  const held = await holdRows(ctx, plan, staged, quality, state.now);
+  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message }, held);
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const s = state.stage!;

@@ -10,6 +10,7 @@ import { ident, str } from '../../core/sql/quote.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { quarantineKey } from './commit.ts';
 import type { PipelineContext } from './context.ts';
+import { heldRowsSql, type HeldRows } from './held-rows.ts';
 import type { StageManifest } from './stage.ts';
 
 export interface BatchReason {
@@ -24,8 +25,9 @@ export interface BatchReason {
  * later replaces it). Returns the number of rows written, which is the batch's rowsIn; anything else is a
  * Strata.Internal error (nothing may be lost).
  */
-export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, runId: string, now: string, reason: BatchReason): Promise<number> {
-  const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
+export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, runId: string, now: string, reason: BatchReason, held?: HeldRows): Promise<number> {
+  // The rows that would have reached silver: read again with their positions (a quality halt), else the staged files.
+  const batchKeys = held ? [held.heldKey, ...(held.failsKey ? [held.failsKey] : [])] : staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const rejectedKey = staged.quarantineFile ? `${staged.stagingPrefix}${staged.quarantineFile}` : undefined;
   const supersededKey = staged.supersededFile ? `${staged.stagingPrefix}${staged.supersededFile}` : undefined;
   const keys = [...batchKeys, ...(rejectedKey ? [rejectedKey] : []), ...(supersededKey ? [supersededKey] : [])];
@@ -37,7 +39,8 @@ export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, s
     const batchReason = `{'column': NULL::VARCHAR, 'rule': ${str(reason.rule)}, 'value': NULL::VARCHAR, 'message': ${str(reason.message.slice(0, 2000))}}`;
     const at = `CAST(${str(now)} AS TIMESTAMP) AS quarantined_at`;
     const parts = [
-      ...(batchKeys.length ? [`SELECT ${meta}, NULL::BIGINT AS record, NULL::BIGINT AS line,
+      ...(held ? [heldRowsSql(held, `read_parquet(${pathLit(pathOf.get(held.heldKey)!)})`, held.failsKey ? `read_parquet(${pathLit(pathOf.get(held.failsKey)!)})` : undefined, batchReason, meta, at)] : []),
+      ...(!held && batchKeys.length ? [`SELECT ${meta}, NULL::BIGINT AS record, NULL::BIGINT AS line,
         CAST(to_json(struct_pack(${plan.columns.map((c) => `${ident(c.name)} := ${ident(c.name)}`).join(', ')})) AS VARCHAR) AS raw,
         [${batchReason}] AS reasons, ${at}
         FROM read_parquet([${batchKeys.map((k) => pathLit(pathOf.get(k)!)).join(', ')}], hive_partitioning = false)`] : []),
