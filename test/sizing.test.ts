@@ -138,9 +138,12 @@ lambda: { memory: 256 }
     } finally {
       open.mockRestore();
     }
-    // floor(256 × 0.45) = 115 MB, below the test environment's cap of 512 MB; the halt step had it too, and a spill
+    // floor(256 × 0.45) = 115 MB, below the test environment's cap of 512 MB; every DuckDB of the halt step had it too
+    // (it reads the object again to keep the held rows' positions, then writes the quarantine file), and a spill
     // bounded by the function's /tmp (ephemeralStorageMb, default 2048).
-    expect(limits.filter((l) => l.step === 'halt')).toEqual([{ step: 'halt', memoryLimit: '115MB', tmp: '2048MB' }]);
+    const halt = limits.filter((l) => l.step === 'halt');
+    expect(halt.length).toBeGreaterThan(0);
+    expect(halt).toEqual(halt.map(() => ({ step: 'halt', memoryLimit: '115MB', tmp: '2048MB' })));
     expect(new Set(limits.map((l) => l.memoryLimit))).toEqual(new Set(['115MB']));
   });
 });
