@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
+import { emptyManifest } from '../runtime/table/manifest.ts';
 import { commitTable, readManifest, versionFolder, type CommitRequest } from '../runtime/table/store.ts';
 
 const ROOT = 'silver/t/';
@@ -161,5 +162,94 @@ describe('commitTable', () => {
       etag: undefined,
       manifest: { table: 'orders', layer: 'silver', version: 0, schemaHash: 'h9', partitionKeys: ['dt', 'rg'], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' },
     });
+  });
+});
+
+describe('the manifest\'s history and a table without a manifest', () => {
+  const history = async () => (await storage.list(`${ROOT}_strata/history/`)).map((o) => o.key.slice(`${ROOT}_strata/history/`.length)).sort();
+
+  it('every commit leaves a copy of its manifest in slot <version mod 10> of _strata/history/', async () => {
+    for (let i = 1; i <= 11; i++) await commitTable(storage, request(`r${i}`, ['dt=1'], builder([])));
+    expect(await history()).toEqual(['0.json', '1.json', '2.json', '3.json', '4.json', '5.json', '6.json', '7.json', '8.json', '9.json']);
+    const copy = async (slot: number) => JSON.parse((await storage.readText(`${ROOT}_strata/history/${slot}.json`))!) as TableManifest;
+    expect((await copy(1)).version).toBe(11); // version 1's copy was replaced by version 11's
+    expect((await copy(0)).version).toBe(10);
+    expect((await copy(9)).version).toBe(9);
+    expect(await copy(1)).toEqual((await readManifest(storage, ROOT, shape)).manifest);
+  });
+
+  it('a manifest missing while its history exists: Strata.UnreadableFile naming both and the way back; a history of no copies is no history', async () => {
+    await storage.writeText(`${ROOT}_strata/history/README`, 'not a copy');
+    expect(await readManifest(storage, ROOT, shape)).toMatchObject({ etag: undefined, manifest: { version: 0 } });
+    await commitTable(storage, request('a', ['dt=1'], builder([])));
+    await storage.delete([`${ROOT}_strata/manifest.json`]);
+    await expect(readManifest(storage, ROOT, shape)).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: `the manifest of silver.t (${storage.uri(`${ROOT}_strata/manifest.json`)}) is missing, but the table has a manifest history `
+        + `(${storage.uri(`${ROOT}_strata/history/`)}): nothing was changed (a commit on an empty manifest would hide the table's data). `
+        + 'The way back: strata doctor --repair restores it from that history; only silver.t is affected.',
+    });
+  });
+
+  it('valid JSON that is not a manifest is damaged: no version number, or no partitions object', async () => {
+    for (const text of ['null', '{"version":"1","partitions":{}}', '{"version":1}', '{"version":1,"partitions":null}', '{"version":1,"partitions":"x"}']) {
+      await storage.writeText(`${ROOT}_strata/manifest.json`, text);
+      await expect(readManifest(storage, ROOT, shape), text).rejects.toMatchObject({ name: 'Strata.UnreadableFile', message: expect.stringContaining('is damaged (not a table manifest); nothing was changed.') });
+    }
+    await storage.writeText(`${ROOT}_strata/manifest.json`, '{"version":0,"partitions":{}}');
+    expect((await readManifest(storage, ROOT, shape)).manifest).toEqual({ version: 0, partitions: {} });
+  });
+
+  it('data in a table folder that has no manifest and no history is not started over: Strata.UnreadableFile, nothing written', async () => {
+    await storage.writeText(`${ROOT}dt=1/old.parquet`, 'x');
+    await storage.writeText(`${ROOT}dt=2/old.parquet`, 'x');
+    const calls: Array<[string, string | undefined, string]> = [];
+    await expect(commitTable(storage, request('a', ['dt=1'], builder(calls)))).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: `${storage.uri(ROOT)} holds 2 data file(s), but silver.t has neither a manifest nor a manifest history (written by an older strata, `
+        + 'or its _strata/ folder was deleted): a commit would start it empty and hide them; nothing was committed',
+    });
+    expect(calls).toEqual([]);
+    expect(await storage.readVersioned(`${ROOT}_strata/manifest.json`)).toBeUndefined();
+  });
+
+  it('files under _strata/ alone are not data: the first commit creates the manifest and commits', async () => {
+    await storage.writeText(`${ROOT}_strata/lock`, 'x');
+    const r = await commitTable(storage, request('a', ['dt=1'], builder([]), { maxAttempts: 1 })); // creating the manifest is not an attempt
+    expect(r).toMatchObject({ status: 'committed', manifest: { version: 1 } });
+  });
+
+  it('a writer that read "no manifest" while another created it: builds on the other\'s commit; with rebase: false it is lost', async () => {
+    await commitTable(storage, request('b', ['dt=1'], builder([])));
+    const none = { manifest: emptyManifest('t', 'silver', 'h1', ['dt']), etag: undefined };
+    const calls: Array<[string, string | undefined, string]> = [];
+    const r = await commitTable(storage, request('a', ['dt=1'], builder(calls), { read: none, maxAttempts: 1 }));
+    expect(r).toMatchObject({ status: 'committed', manifest: { version: 2 } });
+    expect(calls).toEqual([['dt=1', 'silver/t/dt=1/v-b/', 'silver/t/dt=1/v-a/']]);
+    const lost = await commitTable(storage, request('c', ['dt=1'], builder(calls), { read: none, rebase: false }));
+    expect(lost).toEqual({ status: 'lost' });
+    expect(calls).toHaveLength(1);
+    expect((await readManifest(storage, ROOT, shape)).manifest.version).toBe(2);
+  });
+
+  it('rebase: false, overtaken between its read and its swap: status lost, its folders deleted, the winner\'s manifest stands', async () => {
+    await commitTable(storage, request('b', ['dt=1'], builder([])));
+    let raced = false;
+    const during = async () => { if (!raced) { raced = true; await commitTable(storage, request('c', ['dt=1'], builder([]))); } };
+    const calls: Array<[string, string | undefined, string]> = [];
+    const r = await commitTable(storage, request('a', ['dt=1', 'dt=2'], builder(calls, 1, during), { rebase: false }));
+    expect(r).toEqual({ status: 'lost' });
+    expect(calls.map((c) => c[2])).toEqual(['silver/t/dt=1/v-a/', 'silver/t/dt=2/v-a/']);
+    expect((await files()).sort()).toEqual(['silver/t/dt=1/v-b/part.txt', 'silver/t/dt=1/v-c/part.txt']);
+    expect(locations((await readManifest(storage, ROOT, shape)).manifest)).toEqual({ 'dt=1': 'silver/t/dt=1/v-c/' });
+  });
+
+  it('a rollback\'s target and a gold table\'s inputs reach the manifest', async () => {
+    const r = await commitTable(storage, request('a', ['dt=1'], builder([]), { kind: 'rollback', rollbackTo: 'r0', derivedFrom: { 'silver.o': 3 } }));
+    expect(r.manifest.history.at(-1)).toMatchObject({ kind: 'rollback', to: 'r0' });
+    // a rollback drops derivedFrom (manifest.ts); a publish keeps the one it was given
+    expect('derivedFrom' in r.manifest).toBe(false);
+    const p = await commitTable(storage, request('b', ['dt=1'], builder([]), { kind: 'publish', derivedFrom: { 'silver.o': 3 } }));
+    expect(p.manifest.derivedFrom).toEqual({ 'silver.o': 3 });
   });
 });

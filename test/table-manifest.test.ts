@@ -1,0 +1,135 @@
+// The manifest's pure functions (runtime/table/manifest.ts): what a commit makes of a manifest, the state a rollback
+// returns to, and what garbage collection keeps. Every expected manifest is written out by hand from the protocol
+// (manifest.ts, store.ts headers), never computed with these functions.
+import { describe, expect, it } from 'vitest';
+import type { AppliedSchema } from '../core/schema/evolution.ts';
+import { applyCommit, collectGarbage, emptyManifest, historyCounts, stateAfterRun, type PartitionVersion, type TableManifest } from '../runtime/table/manifest.ts';
+
+const pv = (path: string, run: string, rows: number): PartitionVersion => ({
+  path, values: [path.slice(3)], location: `silver/t/${path}/v-${run}/`, files: ['part-0.parquet'], rows, bytes: 10 * rows, runId: run, committedAt: `at-${run}`,
+});
+const A1 = pv('dt=a', 'r1', 3);
+const B1 = pv('dt=b', 'r1', 4);
+const A2 = pv('dt=a', 'r2', 5);
+const S1: AppliedSchema = { hash: 's1', columns: [{ name: 'id', type: 'bigint' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
+const S2: AppliedSchema = { hash: 's2', columns: [{ name: 'id', type: 'bigint' }, { name: 'n', type: 'int' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
+
+/** The table after r1 (A1, B1 from source o1) and r2 (A2 replaces A1, from source o2), as written by hand. */
+const afterR2: TableManifest = {
+  table: 't', layer: 'silver', version: 2, schemaHash: 'h', partitionKeys: ['dt'],
+  partitions: { 'dt=a': A2, 'dt=b': B1 },
+  sources: { o1: { runId: 'r1', key: 'k1', at: '2025-06-01T00:00:00.000Z' }, o2: { runId: 'r2', key: 'k2', at: '2025-06-02T00:00:00.000Z' } },
+  history: [
+    { version: 1, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', changes: [{ path: 'dt=a', to: A1.location, rows: 3 }, { path: 'dt=b', to: B1.location, rows: 4 }] },
+    { version: 2, runId: 'r2', at: '2025-06-02T00:00:00.000Z', kind: 'commit', changes: [{ path: 'dt=a', from: A1.location, to: A2.location, rows: 5 }] },
+  ],
+  retired: [{ version: A1, retiredAt: '2025-06-02T00:00:00.000Z', byRunId: 'r2' }],
+  updatedAt: '2025-06-02T00:00:00.000Z',
+};
+
+describe('applyCommit', () => {
+  it('a first commit: new partitions, the source, one history entry; nothing retired', () => {
+    const { manifest, changes } = applyCommit(emptyManifest('t', 'silver', 'h', ['dt']), {
+      runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', versions: { 'dt=a': A1, 'dt=b': B1 }, source: { id: 'o1', key: 'k1', contentId: 'c1' },
+    });
+    expect(changes).toEqual([{ path: 'dt=a', to: A1.location, rows: 3 }, { path: 'dt=b', to: B1.location, rows: 4 }]);
+    expect(manifest).toEqual({
+      table: 't', layer: 'silver', version: 1, schemaHash: 'h', partitionKeys: ['dt'], partitions: { 'dt=a': A1, 'dt=b': B1 },
+      sources: { o1: { runId: 'r1', key: 'k1', at: '2025-06-01T00:00:00.000Z', contentId: 'c1' } },
+      history: [{ version: 1, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', changes }],
+      retired: [], updatedAt: '2025-06-01T00:00:00.000Z',
+    });
+  });
+
+  it('a replaced partition is retired whole; a removed one too; one left where it was is no change', () => {
+    const { manifest, changes } = applyCommit(afterR2, { runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', versions: { 'dt=a': null, 'dt=b': B1 } });
+    expect(changes).toEqual([{ path: 'dt=a', from: A2.location }]);
+    expect(manifest.partitions).toEqual({ 'dt=b': B1 });
+    expect(manifest.retired).toEqual([...afterR2.retired, { version: A2, retiredAt: '2025-06-03T00:00:00.000Z', byRunId: 'r3' }]);
+    expect(manifest.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', changes });
+    expect(manifest.sources).toBe(afterR2.sources);
+    expect(afterR2.partitions).toEqual({ 'dt=a': A2, 'dt=b': B1 }); // the input is not changed
+  });
+
+  it('a rollback forgets the sources it names, records its target, and drops derivedFrom; other commits keep or replace it', () => {
+    const gold = { ...afterR2, derivedFrom: { 'silver.o': 7 } };
+    const back = applyCommit(gold, { runId: 'r3', at: 'x', kind: 'rollback', versions: { 'dt=a': A1 }, forgetSources: ['o2', 'unknown'], rollbackTo: 'r1' }).manifest;
+    expect(back.sources).toEqual({ o1: afterR2.sources.o1 });
+    expect(back.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: 'x', kind: 'rollback', changes: [{ path: 'dt=a', from: A2.location, to: A1.location, rows: 3 }], to: 'r1' });
+    expect('derivedFrom' in back).toBe(false);
+    expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest.derivedFrom).toEqual({ 'silver.o': 7 });
+    expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 } }).manifest.derivedFrom).toEqual({ 'silver.o': 8 });
+    expect('derivedFrom' in applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest).toBe(false);
+  });
+
+  it('the schema: a new one is recorded in the history, the same one again is not; schemaHash follows the commit', () => {
+    const one = applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'commit', versions: {}, schema: S1, schemaHash: 'h1' }).manifest;
+    expect(one.schemaHash).toBe('h1');
+    expect(one.schema).toBe(S1);
+    expect(one.schemaHistory).toEqual([{ hash: 's1', appliedAt: 'x', runId: 'r3', columns: S1.columns, partitionKeys: S1.partitionKeys }]);
+    const same = applyCommit(one, { runId: 'r4', at: 'y', kind: 'commit', versions: {}, schema: { ...S1 } }).manifest;
+    expect(same.schemaHash).toBe('h1');
+    expect(same.schema).toBe(S1);
+    expect(same.schemaHistory).toEqual(one.schemaHistory);
+    const two = applyCommit(same, { runId: 'r5', at: 'z', kind: 'commit', versions: {}, schema: S2 }).manifest;
+    expect(two.schemaHistory?.map((h) => [h.hash, h.runId, h.appliedAt])).toEqual([['s1', 'r3', 'x'], ['s2', 'r5', 'z']]);
+    const none = applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'commit', versions: {} }).manifest;
+    expect('schema' in none || 'schemaHistory' in none).toBe(false);
+  });
+});
+
+describe('stateAfterRun', () => {
+  it('undoes every change after the run, restoring retired versions and removing partitions made later', () => {
+    const r3 = applyCommit(afterR2, { runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'commit', versions: { 'dt=c': pv('dt=c', 'r3', 1) } }).manifest;
+    expect(stateAfterRun(r3, 'r1')).toEqual({ state: { 'dt=a': A1, 'dt=b': B1 } });
+    expect(stateAfterRun(r3, 'r2')).toEqual({ state: { 'dt=a': A2, 'dt=b': B1 } });
+    expect(stateAfterRun(r3, 'r3')).toEqual({ state: r3.partitions });
+  });
+
+  it('a version still current elsewhere serves as the earlier one (a rollback, then a rollback of it)', () => {
+    const back = applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'rollback', versions: { 'dt=a': A1 }, rollbackTo: 'r1' }).manifest;
+    // A1 is current again and no longer only retired: remove it from retired to show the current set is searched
+    expect(stateAfterRun({ ...back, retired: back.retired.filter((r) => r.version !== A1) }, 'r2')).toEqual({ state: { 'dt=a': A2, 'dt=b': B1 } });
+  });
+
+  it('errors: an unknown run, a collected history, a collected version', () => {
+    expect(stateAfterRun(afterR2, 'r9')).toEqual({ error: 'run r9 never changed table t (or its history was collected)' });
+    const collected = { ...afterR2, history: [afterR2.history[0]!, { ...afterR2.history[1]!, changes: [], collected: { partitions: 1, rows: 5 } }] };
+    expect(stateAfterRun(collected, 'r1')).toEqual({ error: 'the history of t up to 2025-06-02T00:00:00.000Z was garbage-collected; it can no longer be restored' });
+    expect(stateAfterRun({ ...afterR2, retired: [] }, 'r1')).toEqual({ error: `version ${A1.location} of t was garbage-collected; it can no longer be restored` });
+  });
+});
+
+describe('collectGarbage', () => {
+  it('drops retired versions and history changes older than the window, keeping their counts; the boundary itself is kept', () => {
+    // window of 1 day from 2025-06-03T00:00Z: cutoff 2025-06-02T00:00Z; r1 (06-01) is older, r2 (06-02) is on it
+    const { manifest, expired, compacted } = collectGarbage(afterR2, new Date('2025-06-03T00:00:00.000Z'), 1);
+    expect(expired).toEqual([]);
+    expect(compacted).toBe(1);
+    expect(manifest.history).toEqual([{ ...afterR2.history[0]!, changes: [], collected: { partitions: 2, rows: 7 } }, afterR2.history[1]]);
+    expect(manifest.retired).toEqual(afterR2.retired);
+    // one millisecond later, r2's history and A1 (retired at 06-02) are past it too
+    const later = collectGarbage(manifest, new Date('2025-06-03T00:00:00.001Z'), 1);
+    expect(later.expired).toEqual(afterR2.retired);
+    expect(later.compacted).toBe(1);
+    expect(later.manifest.retired).toEqual([]);
+    expect(later.manifest.history[0]).toBe(manifest.history[0]);
+    expect(later.manifest.history[1]).toEqual({ ...afterR2.history[1]!, changes: [], collected: { partitions: 1, rows: 5 } });
+  });
+
+  it('nothing to collect: the same manifest object back', () => {
+    const r = collectGarbage(afterR2, new Date('2025-06-02T00:00:00.000Z'), 1); // cutoff 06-01, the oldest entry's time
+    expect(r).toEqual({ manifest: afterR2, expired: [], compacted: 0 });
+    expect(r.manifest).toBe(afterR2);
+  });
+
+  it('historyCounts: partitions and rows of the changes, or the counts gc kept', () => {
+    expect(historyCounts(afterR2.history[0]!)).toEqual({ partitions: 2, rows: 7 });
+    expect(historyCounts({ ...afterR2.history[0]!, changes: [{ path: 'dt=a', from: 'x' }] })).toEqual({ partitions: 1, rows: 0 });
+    expect(historyCounts({ ...afterR2.history[0]!, collected: { partitions: 9, rows: 90 } })).toEqual({ partitions: 9, rows: 90 });
+  });
+});
+
+it('emptyManifest: version 0, nothing in it, updated at the epoch', () => {
+  expect(emptyManifest('g', 'gold', 'h', [])).toEqual({ table: 'g', layer: 'gold', version: 0, schemaHash: 'h', partitionKeys: [], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' });
+});
