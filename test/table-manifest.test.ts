@@ -88,8 +88,10 @@ describe('stateAfterRun', () => {
 
   it('a version still current elsewhere serves as the earlier one (a rollback, then a rollback of it)', () => {
     const back = applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'rollback', versions: { 'dt=a': A1 }, rollbackTo: 'r1' }).manifest;
-    // A1 is current again and no longer only retired: remove it from retired to show the current set is searched
-    expect(stateAfterRun({ ...back, retired: back.retired.filter((r) => r.version !== A1) }, 'r2')).toEqual({ state: { 'dt=a': A2, 'dt=b': B1 } });
+    // retired holds A1 (by r2), then A2 (by r3): undoing r3 restores A2, not the first retired version
+    expect(stateAfterRun(back, 'r2')).toEqual({ state: { 'dt=a': A2, 'dt=b': B1 } });
+    // A1 is current again: with its retired copy gone (as if collected), undoing r2 finds it among the current versions
+    expect(stateAfterRun({ ...back, retired: back.retired.filter((r) => r.version !== A1) }, 'r1')).toEqual({ state: { 'dt=a': A1, 'dt=b': B1 } });
   });
 
   it('errors: an unknown run, a collected history, a collected version', () => {
