@@ -1,0 +1,160 @@
+// Garbage collection of one table (runtime/table/gc.ts) on the real local storage, with commits made by the table
+// protocol and file times set by hand: what expires, which folders are orphans, what is kept because something still
+// names it, and that nothing is deleted when in doubt. Expected counts and bytes are worked out by hand.
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TableShape } from '../core/plan/table-shape.ts';
+import { LocalStorage } from '../runtime/storage/local.ts';
+import { gcStaging, gcTable } from '../runtime/table/gc.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { commitTable, readManifest } from '../runtime/table/store.ts';
+
+const ROOT = 'silver/t/';
+const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
+const NOW = new Date('2025-06-25T00:00:00.000Z');
+const DAY = 86_400_000;
+
+let dir: string;
+let storage: LocalStorage;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'strata-gc-'));
+  storage = new LocalStorage(dir);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** A file of `bytes` bytes whose modification time is `at`. */
+async function file(key: string, bytes: number, at: Date): Promise<void> {
+  await storage.writeText(key, 'x'.repeat(bytes));
+  await utimes(storage.path(key), at, at);
+}
+
+/** Run `run` commits dt=1 at `at`, one file of 7 bytes, written a month before NOW. */
+const commit = (run: string, at: string) => commitTable(storage, {
+  root: ROOT, shape, runId: run, at, kind: 'commit', paths: ['dt=1'],
+  build: async (path, _base, prefix) => {
+    await file(`${prefix}part.txt`, 7, new Date(NOW.getTime() - 30 * DAY));
+    return { path, values: ['1'], location: prefix, files: [`${prefix}part.txt`], rows: 1, bytes: 7, runId: run, committedAt: at };
+  },
+});
+const exists = async (key: string) => (await storage.head(key)) !== undefined;
+const manifest = async (): Promise<TableManifest> => (await readManifest(storage, ROOT, shape)).manifest;
+
+/** r1 (06-01), r2 (06-10, retires r1's version), r3 (06-20, retires r2's). */
+async function threeRuns(): Promise<void> {
+  await commit('r1', '2025-06-01T00:00:00.000Z');
+  await commit('r2', '2025-06-10T00:00:00.000Z');
+  await commit('r3', '2025-06-20T00:00:00.000Z');
+}
+
+describe('gcTable', () => {
+  it('deletes versions retired before the window, keeps those retired within it, and trims the history before it', async () => {
+    await threeRuns();
+    // 10 days before 06-25 is 06-15: r1's version (retired 06-10) is past it, r2's (retired 06-20) is not
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 1, orphanFolders: 0, bytes: 7 });
+    expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(false);
+    expect(await exists('silver/t/dt=1/v-r2/part.txt')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-r3/part.txt')).toBe(true);
+    const m = await manifest();
+    expect(m.retired.map((r) => r.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
+    expect(m.history.map((h) => [h.runId, h.changes.length, h.collected])).toEqual([['r1', 0, { partitions: 1, rows: 1 }], ['r2', 0, { partitions: 1, rows: 1 }], ['r3', 1, undefined]]);
+  });
+
+  it('a dry run reports the same and deletes nothing, not even from the manifest', async () => {
+    await threeRuns();
+    await file('silver/t/dt=1/v-dead/a.txt', 5, new Date('2025-06-01T00:00:00.000Z'));
+    const before = await storage.readVersioned(`${ROOT}_strata/manifest.json`);
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW, dryRun: true })).toEqual({ table: 'silver.t', expiredVersions: 1, orphanFolders: 1, bytes: 12 });
+    expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-dead/a.txt')).toBe(true);
+    expect(await storage.readVersioned(`${ROOT}_strata/manifest.json`)).toEqual(before);
+  });
+
+  it('orphans: a version folder nothing names goes once its newest file is more than a day old; _strata/ and other files are not folders', async () => {
+    await commit('r1', '2025-06-01T00:00:00.000Z');
+    const old = new Date(NOW.getTime() - DAY - 1);
+    await file('silver/t/dt=1/v-dead/a.txt', 5, old);
+    await file('silver/t/dt=1/v-dead/b.txt', 3, old);
+    await file('silver/t/dt=1/v-young/a.txt', 5, new Date(NOW.getTime() - DAY)); // exactly a day: not more
+    await file('silver/t/dt=1/v-mixed/a.txt', 5, old);
+    await file('silver/t/dt=1/v-mixed/b.txt', 5, new Date(NOW.getTime() - 3600_000));
+    await file('silver/t/_strata/v-x/a.txt', 5, old);
+    await file('silver/t/dt=1/loose.txt', 5, old);
+    const etag = (await storage.readVersioned(`${ROOT}_strata/manifest.json`))!.etag;
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 365, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 1, bytes: 8 });
+    expect(await exists('silver/t/dt=1/v-dead/a.txt')).toBe(false);
+    for (const k of ['silver/t/dt=1/v-young/a.txt', 'silver/t/dt=1/v-mixed/a.txt', 'silver/t/_strata/v-x/a.txt', 'silver/t/dt=1/loose.txt', 'silver/t/dt=1/v-r1/part.txt']) expect(await exists(k), k).toBe(true);
+    // nothing expired and no history past the window: the manifest is not rewritten
+    expect((await storage.readVersioned(`${ROOT}_strata/manifest.json`))!.etag).toBe(etag);
+  });
+
+  it('keeps what the catalog or the newest manifest copy names, expired or orphaned; the manifest drops it all the same', async () => {
+    await threeRuns();
+    await file('silver/t/dt=1/v-dead/a.txt', 5, new Date('2025-06-01T00:00:00.000Z'));
+    await file('silver/t/dt=1/v-old/a.txt', 5, new Date('2025-06-01T00:00:00.000Z'));
+    const copy = (version: number, location: string) => JSON.stringify({ version, partitions: { 'dt=1': { location } } });
+    await storage.writeText(`${ROOT}_strata/history/7.json`, copy(99, 'silver/t/dt=1/v-dead/')); // the newest copy
+    await storage.writeText(`${ROOT}_strata/history/8.json`, copy(98, 'silver/t/dt=1/v-old/'));
+    const r = await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW, catalogLocations: async () => ['silver/t/dt=1/v-r1/'] });
+    expect(r).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 1, bytes: 5 });
+    expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-dead/a.txt')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-old/a.txt')).toBe(false);
+    expect((await manifest()).retired.map((x) => x.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
+  });
+
+  it('in doubt, nothing is deleted and the reason is kept: a damaged manifest, a damaged copy, an unreadable catalog entry; no table is nothing to do', async () => {
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 0, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 0, bytes: 0 });
+    await threeRuns();
+    const kept = async (opts = {}) => {
+      const r = await gcTable(storage, ROOT, shape, 'silver.t', 0, { now: NOW, ...opts });
+      expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(true);
+      expect({ ...r, kept: undefined }).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 0, bytes: 0, kept: undefined });
+      return r.kept;
+    };
+    expect(await kept({ catalogLocations: async () => { throw new Error('entry silver.t is damaged'); } })).toBe('nothing deleted: entry silver.t is damaged');
+    await storage.writeText(`${ROOT}_strata/history/5.json`, '{"vers');
+    expect(await kept()).toBe(`nothing deleted: the manifest copy ${storage.uri(`${ROOT}_strata/history/5.json`)} cannot be read (run strata doctor)`);
+    await storage.writeText(`${ROOT}_strata/manifest.json`, '{"vers');
+    expect(await kept()).toMatch(/^the manifest of silver\.t \(.*\) is damaged \(.*\); nothing was changed\./);
+  });
+
+  it('a writer that commits between its read and its swap: gc reads again, and the writer\'s version stays', async () => {
+    await threeRuns();
+    let raced = false;
+    const racing = Object.create(storage, {
+      putIfMatch: {
+        value: async (key: string, text: string, expected: string | undefined) => {
+          if (!raced) {
+            raced = true;
+            await commitTable(storage, { root: ROOT, shape, runId: 'w', at: '2025-06-24T00:00:00.000Z', kind: 'commit', paths: ['dt=2'],
+              build: async (path, _b, prefix) => ({ path, values: ['2'], location: prefix, files: [], rows: 0, bytes: 0, runId: 'w', committedAt: '' }) });
+          }
+          return storage.putIfMatch(key, text, expected);
+        },
+      },
+    }) as LocalStorage;
+    expect(await gcTable(racing, ROOT, shape, 'silver.t', 10, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 1, orphanFolders: 0, bytes: 7 });
+    const m = await manifest();
+    expect(Object.keys(m.partitions).sort()).toEqual(['dt=1', 'dt=2']);
+    expect(m.retired.map((x) => x.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
+  });
+});
+
+describe('gcStaging', () => {
+  it('deletes the staging folders of runs whose newest file is more than a day old', async () => {
+    const old = new Date(NOW.getTime() - DAY - 1);
+    await file('staging/orders/run1/a', 3, old);
+    await file('staging/orders/run1/b', 4, old);
+    await file('staging/orders/run2/a', 5, old);
+    await file('staging/orders/run2/b', 5, new Date(NOW.getTime() - DAY));
+    await file('staging/loose', 9, old);
+    expect(await gcStaging(storage, NOW, true)).toEqual({ folders: 1, bytes: 7 });
+    expect(await exists('staging/orders/run1/a')).toBe(true);
+    expect(await gcStaging(storage, NOW)).toEqual({ folders: 1, bytes: 7 });
+    expect(await exists('staging/orders/run1/a')).toBe(false);
+    expect(await exists('staging/orders/run2/a')).toBe(true);
+    expect(await exists('staging/loose')).toBe(true);
+  });
+});
