@@ -180,6 +180,7 @@ describe('the manifest\'s history and a table without a manifest', () => {
 
   it('a manifest missing while its history exists: Strata.UnreadableFile naming both and the way back; a history of no copies is no history', async () => {
     await storage.writeText(`${ROOT}_strata/history/README`, 'not a copy');
+    await storage.writeText(`${ROOT}_strata/history/1.json.bak`, 'not a copy either');
     expect(await readManifest(storage, ROOT, shape)).toMatchObject({ etag: undefined, manifest: { version: 0 } });
     await commitTable(storage, request('a', ['dt=1'], builder([])));
     await storage.delete([`${ROOT}_strata/manifest.json`]);
@@ -189,6 +190,26 @@ describe('the manifest\'s history and a table without a manifest', () => {
         + `(${storage.uri(`${ROOT}_strata/history/`)}): nothing was changed (a commit on an empty manifest would hide the table's data). `
         + 'The way back: strata doctor --repair restores it from that history; only silver.t is affected.',
     });
+  });
+
+  it('a manifest a first commit creates between the two looks is read, not reported missing', async () => {
+    await commitTable(storage, request('a', ['dt=1'], builder([])));
+    let looks = 0;
+    const late = Object.create(storage, {
+      readVersioned: { value: async (key: string) => (looks++ === 0 ? undefined : storage.readVersioned(key)) },
+    }) as LocalStorage;
+    expect((await readManifest(late, ROOT, shape)).manifest.version).toBe(1);
+    expect(looks).toBe(2);
+  });
+
+  it('a manifest that never appears: creating it is tried 3 times beyond maxAttempts, then Strata.CommitConflict', async () => {
+    let creations = 0;
+    const never = Object.create(storage, {
+      readVersioned: { value: async () => undefined },
+      putIfMatch: { value: async () => { creations++; return { ok: false }; } },
+    }) as LocalStorage;
+    await expect(commitTable(never, request('a', ['dt=1'], builder([]), { maxAttempts: 2 }))).rejects.toMatchObject({ name: 'Strata.CommitConflict' });
+    expect(creations).toBe(5);
   });
 
   it('valid JSON that is not a manifest is damaged: no version number, or no partitions object', async () => {
