@@ -120,6 +120,32 @@ describe('gcTable', () => {
     expect(await kept()).toMatch(/^the manifest of silver\.t \(.*\) is damaged \(.*\); nothing was changed\./);
   });
 
+  it('a folder with no manifest is not a table strata made: nothing of it is deleted', async () => {
+    await file('silver/t/dt=1/v-x/a.txt', 5, new Date('2025-01-01T00:00:00.000Z'));
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 0, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 0, bytes: 0 });
+    expect(await exists('silver/t/dt=1/v-x/a.txt')).toBe(true);
+  });
+
+  it('history past the window alone is trimmed too; a table without copies (an older strata) and a version already gone are fine', async () => {
+    await commit('r1', '2025-06-01T00:00:00.000Z');
+    await storage.deletePrefix(`${ROOT}_strata/history/`);
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 0, bytes: 0 });
+    expect((await manifest()).history.map((h) => [h.changes.length, h.collected])).toEqual([[0, { partitions: 1, rows: 1 }]]);
+    await commit('r2', '2025-06-02T00:00:00.000Z');
+    await storage.deletePrefix('silver/t/dt=1/v-r1/');
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 1, orphanFolders: 0, bytes: 0 });
+    expect((await manifest()).retired).toEqual([]);
+  });
+
+  it('a swap lost 10 times: gc gives up, deleting nothing', async () => {
+    await threeRuns();
+    let swaps = 0;
+    const losing = Object.create(storage, { putIfMatch: { value: async () => { swaps++; return { ok: false }; } } }) as LocalStorage;
+    expect(await gcTable(losing, ROOT, shape, 'silver.t', 10, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 0, bytes: 0 });
+    expect(swaps).toBe(10);
+    expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(true);
+  });
+
   it('a writer that commits between its read and its swap: gc reads again, and the writer\'s version stays', async () => {
     await threeRuns();
     let raced = false;
