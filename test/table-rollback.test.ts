@@ -1,0 +1,61 @@
+// Rolling a table back to a run (runtime/table/rollback.ts) on the real local storage, with commits made by the table
+// protocol: which partitions change, which sources are forgotten, and the cases with nothing to do. Worked out by hand.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TableShape } from '../core/plan/table-shape.ts';
+import { LocalStorage } from '../runtime/storage/local.ts';
+import { rollbackTable } from '../runtime/table/rollback.ts';
+import { commitTable, readManifest } from '../runtime/table/store.ts';
+
+const ROOT = 'silver/t/';
+const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
+let dir: string;
+let storage: LocalStorage;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'strata-rollback-'));
+  storage = new LocalStorage(dir);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** Run `run` writes the given partitions (one row each) from source `source`. */
+const commit = (run: string, paths: string[], source: string) => commitTable(storage, {
+  root: ROOT, shape, runId: run, at: '2025-06-01T00:00:00.000Z', kind: 'commit', paths, source: { id: source, key: `bronze/${source}` },
+  build: async (path, _base, prefix) => ({ path, values: [path.slice(3)], location: prefix, files: [], rows: 1, bytes: 0, runId: run, committedAt: '' }),
+});
+const locations = async () => Object.fromEntries(Object.entries((await readManifest(storage, ROOT, shape)).manifest.partitions).map(([p, v]) => [p, v.location]));
+
+describe('rollbackTable', () => {
+  it('points every partition a later run changed back at its version then, removes those it added, and forgets the later runs\' sources', async () => {
+    await commit('r1', ['dt=1', 'dt=3'], 's1');
+    await commit('r2', ['dt=1', 'dt=2'], 's2');
+    await commit('r3', ['dt=2', 'dt=3'], 's3');
+    const r = await rollbackTable(storage, ROOT, shape, 'r1', 'undo');
+    expect(r).toEqual({
+      version: 4,
+      // in partition order (the manifest holds them as dt=1, dt=3, dt=2)
+      changes: [{ path: 'dt=1', from: 'silver/t/dt=1/v-r2/', to: 'silver/t/dt=1/v-r1/', rows: 1 }, { path: 'dt=2', from: 'silver/t/dt=2/v-r3/' },
+        { path: 'dt=3', from: 'silver/t/dt=3/v-r3/', to: 'silver/t/dt=3/v-r1/', rows: 1 }],
+      forgotten: ['s2', 's3'],
+    });
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/', 'dt=3': 'silver/t/dt=3/v-r1/' });
+    const m = (await readManifest(storage, ROOT, shape)).manifest;
+    expect(Object.keys(m.sources)).toEqual(['s1']);
+    expect(m.history.at(-1)).toMatchObject({ runId: 'undo', kind: 'rollback', to: 'r1' });
+  });
+
+  it('to the current run, or twice to the same one: no new version, nothing forgotten', async () => {
+    await commit('r1', ['dt=1'], 's1');
+    await commit('r2', ['dt=1'], 's2');
+    expect(await rollbackTable(storage, ROOT, shape, 'r2', 'undo')).toEqual({ version: 2, changes: [], forgotten: [] });
+    expect((await rollbackTable(storage, ROOT, shape, 'r1', 'undo1')).version).toBe(3);
+    expect(await rollbackTable(storage, ROOT, shape, 'r1', 'undo2')).toEqual({ version: 3, changes: [], forgotten: [] });
+  });
+
+  it('a run that never changed the table: Strata.InvalidInput, nothing committed', async () => {
+    await commit('r1', ['dt=1'], 's1');
+    await expect(rollbackTable(storage, ROOT, shape, 'nope', 'undo')).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: 'run nope never changed table t (or its history was collected)' });
+    expect((await readManifest(storage, ROOT, shape)).manifest.version).toBe(1);
+  });
+});
