@@ -43,8 +43,9 @@ for (const target of targets) {
   const config = {
     ...base,
     mutate: [target !== folder ? target : folder === 'core' ? 'core/*.ts' : `${folder}/**/*.ts`],
-    // a sandbox of its own, so that two targets can run at once
+    // a sandbox of its own, so that two targets can run at once; none copies the others' sandboxes
     tempDirName: `.stryker-tmp/${name}`,
+    ignorePatterns: ['/.stryker-tmp'],
     incrementalFile: `reports/stryker/${name}.incremental.json`,
     jsonReporter: { fileName: `reports/stryker/${name}.json` },
     htmlReporter: { fileName: `reports/stryker/${name}.html` },
