@@ -45,6 +45,17 @@ describe('rollbackTable', () => {
     expect(m.history.at(-1)).toMatchObject({ runId: 'undo', kind: 'rollback', to: 'r1' });
   });
 
+  it('to a run in the middle: only the runs after it are undone; a partition removed since comes back', async () => {
+    await commit('r1', ['dt=1'], 's1');
+    await commit('r2', ['dt=2'], 's2');
+    await commitTable(storage, { root: ROOT, shape, runId: 'r3', at: '2025-06-02T00:00:00.000Z', kind: 'commit', paths: ['dt=2'], source: { id: 's3', key: 'bronze/s3' }, build: async () => null });
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/' });
+    expect(await rollbackTable(storage, ROOT, shape, 'r2', 'undo')).toEqual({
+      version: 4, changes: [{ path: 'dt=2', to: 'silver/t/dt=2/v-r2/', rows: 1 }], forgotten: ['s3'],
+    });
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/', 'dt=2': 'silver/t/dt=2/v-r2/' });
+  });
+
   it('to the current run, or twice to the same one: no new version, nothing forgotten', async () => {
     await commit('r1', ['dt=1'], 's1');
     await commit('r2', ['dt=1'], 's2');
