@@ -1,0 +1,69 @@
+// strata check of quality gates (core/quality/check.ts): each problem of a silver or gold rule at its file, line and
+// column, with the fix that fits it, in the file's order. Positions are counted by hand on the schema text below
+// (its line numbers are in the comments); messages of the DQDL checker itself are pinned in dqdl-parse/dqdl-rules.
+import { describe, expect, it } from 'vitest';
+import { checkProjectAsync } from '../core/project.ts';
+import { formatDiagnostic } from '../core/schema/diagnostics.ts';
+import { ordersSchema } from './helpers/lake.ts';
+
+// ordersSchema's own text is lines 1-19; this starts at line 20.
+const EXTRA = `quality:
+  silver:
+    halt:
+      - IsComplete "nope"
+      - 'RowCount >'
+      - CustomSql "SELECT count(*) FROM primary JOIN ghost USING (x)" > 0
+    warn:
+      - ReferentialIntegrity "customer_name" "customers.name" = 1.0
+      - ReferentialIntegrity "customer_name" "nowhere.name" = 1.0
+      - >
+        RowCount >
+gold:
+  - table: daily
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: incremental
+    quality:
+      halt: ['IsComplete "amount"', 'RowCount >', 'ReferentialIntegrity "day" "orders.dt" = 1.0']
+      warn:
+        - CustomSql "SELECT count(*) FROM primary JOIN ghost USING (x)" > 0
+  - table: everything
+    sql: SELECT c.name, count(*) AS n FROM silver.orders o JOIN silver.customers c ON c.name = o.customer_name GROUP BY 1
+    refresh: full
+    quality:
+      halt: ['ReferentialIntegrity "name" "customers.name" = 1.0', 'ReferentialIntegrity "name" "ghost.name" = 1.0']
+`;
+const CUSTOMERS = 'dataset: customers\nsource: { format: csv }\ncolumns:\n  - { name: name, type: string }\n';
+const FIX = 'see the DQDL reference in the README (Quality gates) for each rule type and its form';
+const SYNTAX = 'expected a number or "last(k)" after ">" at "RowCount >"';
+const GHOST = 'CustomSql statement: it reads ghost, but a CustomSql statement reads only primary (the batch)';
+
+describe('strata check: quality rules', () => {
+  it('each problem at its line and column, with its fix; rules that are right say nothing', async () => {
+    const p = await checkProjectAsync([{ file: 'orders.yaml', text: ordersSchema({ extra: EXTRA }) }, { file: 'customers.yaml', text: CUSTOMERS }]);
+    expect(p.diagnostics.map(formatDiagnostic)).toEqual([
+      // the silver gate and every gate's syntax, sorted by line: found as 24, 29, 38, then 23, 28
+      // 23: the entry's scalar starts at column 9 (6 spaces, "- "); a column problem points at the entry
+      'orders.yaml:23:9: quality rule "IsComplete "nope"": column "nope" does not exist in the batch (fix: use a column of this dataset (strata plan <dataset> lists them))',
+      // 24: the quoted scalar starts at 9, its text at 10; the error is at offset 10 of "RowCount >": column 20
+      `orders.yaml:24:20: quality rule "RowCount >": ${SYNTAX} (fix: ${FIX})`,
+      // 27 references customers, a dataset in schemas/: no problem. 28 does not.
+      'orders.yaml:28:9: quality rule "ReferentialIntegrity "customer_name" "nowhere.name" = 1.0": unknown reference dataset "nowhere" (fix: reference one of the datasets in schemas/: orders, customers)',
+      // 29: a folded scalar (>) is not moved inside its text: the entry's own position
+      `orders.yaml:29:9: quality rule "RowCount >\n": ${SYNTAX} (fix: ${FIX})`,
+      // 38: halt: [ starts the first entry at column 14 ('IsComplete "amount"', 21 characters), the second at 37; +1 quote +10
+      `orders.yaml:38:48: quality rule "RowCount >": ${SYNTAX} (fix: ${FIX})`,
+      // the silver gate's SQL: line 25, column 9 + 45 ('CustomSql "SELECT count(*) FROM primary JOIN ' is 45 characters)
+      `orders.yaml:25:54: quality rule "CustomSql "SELECT count(*) FROM primary JOIN ghost USING (x)" > 0": ${GHOST} and customers (fix: read primary or customers)`,
+      // gold rules, against the gold table's columns and the datasets its refresh reads whole
+      'orders.yaml:38:14: gold table daily: quality rule "IsComplete "amount"": column "amount" does not exist in the batch (fix: use a column of the gold table: day, revenue)',
+      // incremental from orders: orders is not read whole, so it cannot be referenced; the third entry starts at 37 + 12 + 2
+      'orders.yaml:38:51: gold table daily: quality rule "ReferentialIntegrity "day" "orders.dt" = 1.0": unknown reference dataset "orders" (fix: a gold rule may reference the silver datasets its refresh reads whole: none)',
+      // 40: the entry starts at column 11 (8 spaces, "- "), + 45
+      `orders.yaml:40:56: gold table daily: quality rule "CustomSql "SELECT count(*) FROM primary JOIN ghost USING (x)" > 0": ${GHOST} (fix: read primary; another dataset can be read once the ruleset declares it (ReferentialIntegrity or RowCountMatch))`,
+      // refresh: full reads orders and customers whole: customers.name is fine, ghost is not (the second entry: 14 + 52 + 2)
+      'orders.yaml:45:68: gold table everything: quality rule "ReferentialIntegrity "name" "ghost.name" = 1.0": unknown reference dataset "ghost" (fix: a gold rule may reference the silver datasets its refresh reads whole: orders, customers)',
+    ]);
+  });
+});
