@@ -20,6 +20,8 @@ describe('naming', () => {
     const long = 'abcdefgh-_-ijklmnop'; // 19 characters; max 18 keeps 9: "abcdefgh-", stripped to "abcdefgh"
     expect(fit(long, 18)).toBe(`abcdefgh-${sha8(long)}`);
     expect(fit(long, 18)).toHaveLength(17);
+    const trail = 'abcdef-_-ijklmnopq'; // max 18 keeps 9: "abcdef-_-", stripped to "abcdef"
+    expect(fit(trail + 'x', 18)).toBe(`abcdef-${sha8(trail + 'x')}`);
     const runs = 'ab_cd_efghijklmnopq'; // max 14 keeps 5: "ab_cd" (inner _ stays)
     expect(fit(runs, 14)).toBe(`ab_cd-${sha8(runs)}`);
   });
@@ -46,6 +48,12 @@ describe('naming', () => {
     expect(n.compactionStateMachine('order_lines')).toBe('my-app-dev-1-order-lines-compaction');
     expect(n.schedule('order_lines')).toBe('my-app-dev-1-order-lines-compaction');
     expect(n.stateMachineLogGroup('order_lines')).toBe('/aws/vendedlogs/states/my-app-dev-1-order-lines');
+  });
+
+  it('a run of other characters becomes one - (one _ for Glue)', () => {
+    const n = physicalNames({ app: 'a  &b', stage: 'x..y' });
+    expect(n.base).toBe('a-b-x-y');
+    expect(n.database('gold')).toBe('a_b_x_y_gold');
   });
 
   it('physical names fit their limits: function and role 64, state machine 80, bucket prefix 37 with its dash', () => {
