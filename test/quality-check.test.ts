@@ -66,4 +66,37 @@ describe('strata check: quality rules', () => {
       'orders.yaml:45:68: gold table everything: quality rule "ReferentialIntegrity "name" "ghost.name" = 1.0": unknown reference dataset "ghost" (fix: a gold rule may reference the silver datasets its refresh reads whole: orders, customers)',
     ]);
   });
+
+  it('a literal block is pointed into line by line; one line\'s problems by column; the generic fix; a gold table of an incremental refresh may reference what it joins', async () => {
+    // lines 20-: the block's second line is line 28; the gold rule is line 36
+    const extra = `quality:
+  silver:
+    halt: ['RowCount >', 'IsComplete "nope"']
+    warn:
+      - Mean "status" > 1
+      - ReferentialIntegrity "customer_name" "customers.name" = 1.0
+      - |
+        CustomSql "SELECT count(*)
+          FROM primary   JOIN ghost USING (x)" > 0
+gold:
+  - table: named
+    sql: |
+      SELECT CAST(o.created_at AS DATE) AS day, c.name, count(*) AS n FROM silver.orders o JOIN silver.customers c ON c.name = o.customer_name GROUP BY 1, 2
+    partitionBy: [day]
+    refresh: incremental
+    quality:
+      halt: ['ReferentialIntegrity "name" "ghost.name" = 1.0', 'ReferentialIntegrity "name" "customers.name" = 1.0']
+`;
+    const p = await checkProjectAsync([{ file: 'customers.yaml', text: CUSTOMERS }, { file: 'orders.yaml', text: ordersSchema({ extra }) }]);
+    expect(p.diagnostics.map(formatDiagnostic)).toEqual([
+      // line 22: "    halt: [" puts 'RowCount >' at column 12, its error at 12 + 1 + 10 = 23, and 'IsComplete "nope"' at 12 + 12 + 2 = 26
+      `orders.yaml:22:23: quality rule "RowCount >": ${SYNTAX} (fix: ${FIX})`,
+      'orders.yaml:22:26: quality rule "IsComplete "nope"": column "nope" does not exist in the batch (fix: use a column of this dataset (strata plan <dataset> lists them))',
+      expect.stringMatching(new RegExp(`^orders\\.yaml:24:9: quality rule "Mean "status" > 1": .+ \\(fix: ${FIX.replace(/[()]/g, '\\$&')}\\)$`)),
+      // the gate declares customers (line 25), so its CustomSql may read it; line 28: 10 spaces and "FROM primary   JOIN " (20 characters) before ghost: column 31; the rule's whitespace shown as single spaces
+      `orders.yaml:28:31: quality rule "CustomSql "SELECT count(*) FROM primary JOIN ghost USING (x)" > 0": ${GHOST} and customers (fix: read primary or customers)`,
+      // line 36: the first entry starts at column 14
+      'orders.yaml:36:14: gold table named: quality rule "ReferentialIntegrity "name" "ghost.name" = 1.0": unknown reference dataset "ghost" (fix: a gold rule may reference the silver datasets its refresh reads whole: customers)',
+    ]);
+  });
 });
