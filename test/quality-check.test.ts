@@ -71,7 +71,7 @@ describe('strata check: quality rules', () => {
     // lines 20-: the block's second line is line 28; the gold rule is line 36
     const extra = `quality:
   silver:
-    halt: ['RowCount >', 'IsComplete "nope"']
+    halt: ['IsComplete "nope"', 'RowCount >']
     warn:
       - Mean "status" > 1
       - ReferentialIntegrity "customer_name" "customers.name" = 1.0
@@ -89,9 +89,10 @@ gold:
 `;
     const p = await checkProjectAsync([{ file: 'customers.yaml', text: CUSTOMERS }, { file: 'orders.yaml', text: ordersSchema({ extra }) }]);
     expect(p.diagnostics.map(formatDiagnostic)).toEqual([
-      // line 22: "    halt: [" puts 'RowCount >' at column 12, its error at 12 + 1 + 10 = 23, and 'IsComplete "nope"' at 12 + 12 + 2 = 26
-      `orders.yaml:22:23: quality rule "RowCount >": ${SYNTAX} (fix: ${FIX})`,
-      'orders.yaml:22:26: quality rule "IsComplete "nope"": column "nope" does not exist in the batch (fix: use a column of this dataset (strata plan <dataset> lists them))',
+      // line 22: "    halt: [" puts 'IsComplete "nope"' at column 12, 'RowCount >' at 12 + 19 + 2 = 33, its error at 33 + 1 + 10 = 44;
+      // the syntax error is found first, the column problem after: sorted by column
+      'orders.yaml:22:12: quality rule "IsComplete "nope"": column "nope" does not exist in the batch (fix: use a column of this dataset (strata plan <dataset> lists them))',
+      `orders.yaml:22:44: quality rule "RowCount >": ${SYNTAX} (fix: ${FIX})`,
       expect.stringMatching(new RegExp(`^orders\\.yaml:24:9: quality rule "Mean "status" > 1": .+ \\(fix: ${FIX.replace(/[()]/g, '\\$&')}\\)$`)),
       // the gate declares customers (line 25), so its CustomSql may read it; line 28: 10 spaces and "FROM primary   JOIN " (20 characters) before ghost: column 31; the rule's whitespace shown as single spaces
       `orders.yaml:28:31: quality rule "CustomSql "SELECT count(*) FROM primary JOIN ghost USING (x)" > 0": ${GHOST} and customers (fix: read primary or customers)`,
