@@ -50,7 +50,7 @@ describe('engine messages of user SQL', () => {
     expect(userSqlMessage(new Error(`Parser Error: syntax error at or near "x"`), 'SELECT 1')).toBe('syntax error at or near "x"');
     expect(userSqlMessage(new Error(`Catalog Error: Table "t9" does not exist`), 'SELECT 1')).toBe('Table "t9" does not exist');
     expect(userSqlMessage(new Error(`Invalid Input Error: Binder Error: "v" 5`), 'SELECT 1')).toBe('Binder Error: "…" …');
-    expect(userSqlMessage(new StrataError('Strata.Timeout', 'stopped after 30 s'), 'SELECT 1')).toBe('stopped after 30 s');
+    expect(userSqlMessage(new StrataError('Strata.InvalidInput', 'stopped after 30 s'), 'SELECT 1')).toBe('stopped after 30 s');
   });
 
   it('a message longer than MESSAGE_MAX (300) is cut to 299 characters and "…"', () => {
