@@ -38,6 +38,7 @@ describe('engine messages of user SQL', () => {
     expect(withoutValues(`Could not convert string 'abc' to INT32`, `SELECT CAST('abc' AS INT)`)).toBe(`Could not convert string 'abc' to INT32`);
     expect(withoutValues('column "amount" is "x""y"', 'SELECT amount')).toBe('column "amount" is "…"');
     expect(withoutValues('value -12.5 and 3e+10 and 7E-3 out of range', 'SELECT 1')).toBe('value … and … and … out of range');
+    expect(withoutValues('12.55 and 3e10', 'SELECT 1')).toBe('… and …'); // several decimals, an exponent without a sign
     expect(withoutValues('value -12.5 out of range', 'WHERE x > -12.5')).toBe('value -12.5 out of range');
     // digits inside words, after a dot or before one are not numbers of their own
     expect(withoutValues('INT32 v2.1 x.5 7.x', 'SELECT 1')).toBe('INT32 v2.1 x.5 7.x');
