@@ -15,11 +15,11 @@ export const FOLDERS: Record<string, string[]> = {
   'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partitioning.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
     'test/stacks-policy.test.ts', 'test/stacks-resources.test.ts', 'test/bad-input.test.ts'],
   'core/schema': ['test/schema-load.test.ts', 'test/evolution.test.ts', 'test/cli.test.ts'],
-  'core/sql': ['test/user-sql-sandbox.test.ts', 'test/gold.test.ts'],
+  'core/sql': ['test/sql-text.test.ts', 'test/user-sql-sandbox.test.ts', 'test/gold.test.ts'],
   'core/gold': ['test/gold.test.ts', 'test/gold-grains.test.ts', 'test/gold-athena.test.ts', 'test/user-sql-sandbox.test.ts'],
-  'core/quality': ['test/quality-gates.test.ts', 'test/dqdl-rules.test.ts'],
+  'core/quality': ['test/quality-check.test.ts', 'test/quality-gates.test.ts', 'test/dqdl-rules.test.ts'],
   // core's own files (naming, errors, project): `core` mutates core/*.ts only, its folders are targets of their own
-  core: ['test/stacks-resources.test.ts', 'test/schema-load.test.ts', 'test/check-all.test.ts'],
+  core: ['test/naming.test.ts', 'test/stacks-resources.test.ts', 'test/schema-load.test.ts', 'test/check-all.test.ts'],
   'runtime/table': ['test/table-commit.test.ts', 'test/table-manifest.test.ts', 'test/table-gc.test.ts', 'test/table-rollback.test.ts', 'test/table-recover.test.ts',
     'test/table-damaged-file.test.ts', 'test/compaction.test.ts', 'test/silver-commit.test.ts', 'test/gold.test.ts', 'test/maintenance.test.ts', 'test/damage.test.ts', 'test/append-keys.test.ts'],
 };
