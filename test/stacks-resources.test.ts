@@ -199,6 +199,29 @@ describe('catalog', () => {
     });
     const gold = model.gold.find((g) => g.table === 'daily_delays')!;
     expect(args('DailyDelaysGoldTable')).toEqual(tableArgs(gold.glue, 'strata_dev_gold', `s3://${LAKE}/gold/daily_delays/`));
+    // Written out too: the quarantine layout every dataset shares (a contract analysts query), and a gold table's
+    // columns as its SQL gives them, partitioned by its grain's column.
+    const columns = (n: string) => args(n).storageDescriptor.columns.map((c: { name: string; type: string }) => `${c.name} ${c.type}`);
+    const PARQUET = {
+      inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    };
+    expect(columns('FlightsQuarantineTable')).toEqual([
+      'dataset string', 'run_id string', 'source string', 'record bigint', 'line bigint', 'raw string',
+      'reasons array<struct<column:string,rule:string,value:string,message:string>>', 'quarantined_at timestamp',
+    ]);
+    expect(args('FlightsQuarantineTable')).toMatchObject({
+      databaseName: 'strata_dev_quarantine', name: 'flights', tableType: 'EXTERNAL_TABLE', partitionKeys: [],
+      parameters: { classification: 'parquet', 'strata.layer': 'quarantine', 'strata.dataset': 'flights' },
+      storageDescriptor: { location: `s3://${LAKE}/quarantine/flights/`, ...PARQUET },
+    });
+    expect(columns('DailyDelaysGoldTable')).toEqual(['state string', 'flights bigint', 'avg_delay_min double', 'late_flights bigint']);
+    expect(args('DailyDelaysGoldTable')).toMatchObject({
+      databaseName: 'strata_dev_gold', name: 'daily_delays', tableType: 'EXTERNAL_TABLE', partitionKeys: [{ name: 'day', type: 'date' }],
+      parameters: { classification: 'parquet', 'strata.layer': 'gold', 'strata.table': 'daily_delays', 'strata.owner_dataset': 'flights', 'strata.refresh': 'incremental' },
+      storageDescriptor: { location: `s3://${LAKE}/gold/daily_delays/`, ...PARQUET },
+    });
   });
 
   it('creates strata.runs exactly as the Glue adapter defines it, over every dataset\'s run records', () => {
@@ -207,6 +230,15 @@ describe('catalog', () => {
     expect(runs).toEqual(tableArgs(expected.TableInput as never, 'strata_dev_strata', `s3://${LAKE}/_strata/runs/`));
     expect(runs).toMatchObject({ name: 'runs', tableType: 'EXTERNAL_TABLE', partitionKeys: [] });
     expect(runs.storageDescriptor.serDeInfo.parameters).toMatchObject({ 'mapping.run_id': 'runId', 'mapping.rows_in': 'rowsIn' });
+    // Written out: JSON lines read by the OpenX SerDe, the columns analysts query (snake_case mapped to the records' keys).
+    expect(runs.storageDescriptor).toMatchObject({
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat', serDeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+    });
+    expect(runs.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual([
+      'run_id', 'dataset', 'status', 'source', 'started_at', 'finished_at', 'duration_ms', 'rows_in', 'rows_valid', 'rows_quarantined',
+      'rows_superseded', 'partitions', 'timings', 'warnings', 'reasons', 'committed_by', 'error', 'quality', 'gold', 'execution',
+    ]);
+    expect(runs.storageDescriptor.columns.find((c: { name: string }) => c.name === 'rows_in').type).toBe('bigint');
     expect(byName.get('RunsTable')!.ignoreChanges).toBeUndefined();
   });
 
@@ -216,6 +248,9 @@ describe('catalog', () => {
     expect(metrics).toEqual(tableArgs(expected.TableInput as never, 'strata_dev_strata', `s3://${LAKE}/_strata/metrics/`));
     expect(metrics.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual(
       ['layer', 'table_name', 'run_id', 'evaluated_at', 'halted', 'severity', 'rule', 'outcome', 'metric', 'value', 'message']);
+    expect(metrics.storageDescriptor.columns.filter((c: { type: string }) => c.type !== 'string').map((c: { name: string; type: string }) => `${c.name} ${c.type}`))
+      .toEqual(['halted boolean', 'value double']);
+    expect(metrics.storageDescriptor.serDeInfo.serializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
   });
 });
 
