@@ -45,6 +45,8 @@ export function pipelineEnvironment(refs: LakeRefs, model: LakeModel, plan: Data
     ...(athena ? { STRATA_ATHENA_WORKGROUP: refs.pipelineWorkgroup } : {}),
     // DuckDB wants a home directory (extensions, secrets); Lambda sets none, and only /tmp is writable.
     ...(size.duckdbMemoryMb !== undefined ? { STRATA_DUCKDB_MEMORY: `${size.duckdbMemoryMb}MB`, HOME: '/tmp' } : {}),
+    // DuckDB's spill within its share of /tmp (its default, 90% of the free disk, would fill /tmp the step also uses).
+    ...(size.duckdbTempMb !== undefined ? { STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE: `${size.duckdbTempMb}MB` } : {}),
     STRATA_LOG_LEVEL: 'INFO',
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEnvironment } from '../functions/lib/aws-context.ts';
+import { awsContext, awsEnvironment } from '../functions/lib/aws-context.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 import { STEPS } from '../core/plan/steps.ts';
 import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
@@ -67,6 +67,12 @@ describe('Lambda entries', () => {
     expect([...glue.parts.get('dev_silver.orders')!.keys()].sort()).toEqual(['["2025-06-15"]', '["2025-06-16"]']);
     // A payload that is not a step's input is refused by the validator, naming the step's error.
     await expect(call('commit', { runId: 'run-1' })).rejects.toMatchObject({ name: 'Strata.InvalidInput' });
+  });
+
+  it('DuckDB in the function: its memory and its spill as the stacks set them (stacks-resources.test.ts)', async () => {
+    const env = awsEnvironment({ ...process.env, STRATA_DUCKDB_MEMORY: '796MB', STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE: '1024MB' });
+    const ctx = await awsContext(env, { s3: new S3Client({}), glue: new GlueClient({}) });
+    expect(ctx.duck).toEqual({ memoryLimit: '796MB', maxTempDirectorySize: '1024MB' });
   });
 
   it('a missing environment variable is a clear error, not an undefined bucket', () => {

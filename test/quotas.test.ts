@@ -1,8 +1,12 @@
 // AWS's payload quotas in the local executor: what would stop an execution in AWS stops it locally, in the same
 // state and the same way (States.DataLimitExceeded is neither retried nor caught, so no RecordFailure runs), and the
 // state machine's payloads stay small however many partitions a file touches.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Duck } from '../runtime/engine/duckdb.ts';
+import { limitHit } from '../runtime/pipeline/limits.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { enforceQuotas, LAMBDA_SYNC_PAYLOAD_BYTES, payloadBytes, STATE_INPUT, STATE_PAYLOAD_BYTES } from '../workflows/quotas.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
@@ -49,16 +53,18 @@ describe('quotas (unit)', () => {
     await expect(fn({})).rejects.toMatchObject({ name: 'Function.ResponseSizeTooLarge', isCatchable: true, isRetryable: false });
   });
 
-  it('/tmp: DuckDB may spill at most what it is given (the local executor gives each step its ephemeralStorageMb: sizing.test.ts)', async () => {
-    const bounded = await Duck.open({ memoryLimit: '64MB', maxTempDirectorySize: '16MB' });
-    const open = await Duck.open({ memoryLimit: '64MB' });
+  it('/tmp: a spill past max_temp_directory_size fails with DuckDB\'s quota error, which a run reports as the /tmp limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-spill-'));
+    const db = await Duck.open({ memoryLimit: '64MB', threads: 1, tempDirectory: dir, maxTempDirectorySize: '4MB' });
     try {
-      // 16,000,000 bytes = 15.26 MiB, as DuckDB prints it.
-      expect(await bounded.all(`SELECT current_setting('max_temp_directory_size') AS v`)).toEqual([{ v: '15.2 MiB' }]);
-      expect(await open.all(`SELECT current_setting('max_temp_directory_size') AS v`)).toEqual([{ v: '90% of available disk space' }]);
+      // 1,000,000 rows of 96 hex digits (96 MB of text) sorted within 64 MB of memory: DuckDB must spill past 4 MB.
+      const error = await db.run(`CREATE TABLE t AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) || md5((i + 2)::VARCHAR) AS s
+        FROM range(1000000) r(i) ORDER BY hash(i)`).then(() => undefined, (e: Error) => e);
+      expect(error?.message).toMatch(/^Out of Memory Error: failed to offload data block of size .*\nThis limit was set by the 'max_temp_directory_size' setting/);
+      expect(limitHit('Strata.Internal', error!.message)).toBe('tmp');
     } finally {
-      bounded.close();
-      open.close();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -140,10 +140,10 @@ lambda: { memory: 256 }
     }
     // floor(256 × 0.45) = 115 MB, below the test environment's cap of 512 MB; every DuckDB of the halt step had it too
     // (it reads the object again to keep the held rows' positions, then writes the quarantine file), and a spill
-    // bounded by the function's /tmp (ephemeralStorageMb, default 2048).
+    // bounded by its half of the function's /tmp (ephemeralStorageMb, default 2048).
     const halt = limits.filter((l) => l.step === 'halt');
     expect(halt.length).toBeGreaterThan(0);
-    expect(halt).toEqual(halt.map(() => ({ step: 'halt', memoryLimit: '115MB', tmp: '2048MB' })));
+    expect(halt).toEqual(halt.map(() => ({ step: 'halt', memoryLimit: '115MB', tmp: '1024MB' })));
     expect(new Set(limits.map((l) => l.memoryLimit))).toEqual(new Set(['115MB']));
   });
 });

@@ -307,7 +307,7 @@ describe('functions', () => {
         STRATA_DATASET: 'flights', STRATA_STEP: 'stage', STRATA_SCHEMAS: '/var/task/schemas',
         STRATA_BRONZE_BUCKET: BRONZE, STRATA_BRONZE_PREFIX: '', STRATA_LAKE_BUCKET: LAKE, STRATA_LAKE_PREFIX: '',
         STRATA_GLUE_SILVER_DATABASE: 'strata_dev_silver', STRATA_GLUE_GOLD_DATABASE: 'strata_dev_gold', STRATA_GLUE_QUARANTINE_DATABASE: 'strata_dev_quarantine',
-        STRATA_DUCKDB_MEMORY: '796MB', HOME: '/tmp', STRATA_LOG_LEVEL: 'INFO',
+        STRATA_DUCKDB_MEMORY: '796MB', HOME: '/tmp', STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE: '1024MB', STRATA_LOG_LEVEL: 'INFO',
       },
       copyFiles: [{ from: 'schemas', to: 'schemas' }],
       // DuckDB and its binding for Lambda's arm64, at the versions the project has installed.
@@ -319,6 +319,7 @@ describe('functions', () => {
     expect(args('FlightsRegisterFunction')).toMatchObject({ memory: '512 MB', timeout: '300 seconds', storage: '512 MB' });
     expect(args('FlightsRecordFunction')).toMatchObject({ memory: '512 MB', timeout: '120 seconds' });
     expect(args('FlightsRegisterFunction').environment.STRATA_DUCKDB_MEMORY).toBeUndefined();
+    expect(args('FlightsRegisterFunction').environment.STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE).toBeUndefined();
   });
 
   it('sizes DuckDB steps from the schema\'s lambda: settings', async () => {
@@ -328,6 +329,7 @@ describe('functions', () => {
     const a = (n: string) => big.find((s) => s.name === n)!.args as Record<string, any>;
     expect(a('BigStageFunction')).toMatchObject({ memory: '4096 MB', timeout: '600 seconds', storage: '8192 MB' });
     expect(a('BigStageFunction').environment.STRATA_DUCKDB_MEMORY).toBe('1843MB');
+    expect(a('BigStageFunction').environment.STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE).toBe('4096MB'); // half of 8192
     expect(a('BigCommitFunction')).toMatchObject({ memory: '4096 MB', timeout: '600 seconds', storage: '8192 MB' });
     expect(a('BigRecordFunction')).toMatchObject({ memory: '512 MB', timeout: '120 seconds' });
     expect(big.some((s) => s.name === 'BigGoldFunction')).toBe(false); // no gold table reads it

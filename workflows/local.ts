@@ -64,8 +64,8 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
 
 /**
  * The context a step runs with locally: DuckDB limited as in its function (the sizing's memory limit, or less when
- * the caller's context or STRATA_DUCKDB_MEMORY asks for less; its spill to at most the function's /tmp, which in
- * Lambda also holds the files the step downloads), and unavailable to steps sized without it.
+ * the caller's context or STRATA_DUCKDB_MEMORY asks for less; its spill to its share of the function's /tmp, as in
+ * Lambda, where the rest holds the files the step downloads), and unavailable to steps sized without it.
  */
 export function stepContext(ctx: PipelineContext, dataset: string, step: StepName): PipelineContext {
   const size = stepSizing(ctx.plans.get(dataset), step);
@@ -74,7 +74,7 @@ export function stepContext(ctx: PipelineContext, dataset: string, step: StepNam
     return { ...ctx, duck: { ...ctx.duck, unavailable } };
   }
   const caps = [size.duckdbMemoryMb, megabytes(ctx.duck?.memoryLimit ?? process.env.STRATA_DUCKDB_MEMORY)].filter((x): x is number => x !== undefined);
-  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB`, maxTempDirectorySize: `${size.ephemeralStorageMb}MB` };
+  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB`, maxTempDirectorySize: `${size.duckdbTempMb}MB` };
   return { ...ctx, duck };
 }
 

@@ -39,6 +39,13 @@ export const LIGHT_TIMEOUT_SECONDS: Readonly<Record<string, number>> = { registe
 export const TASK_MARGIN_SECONDS = 10;
 /** Share of the function's memory DuckDB may use; the rest is Node, the AWS SDK and transfer buffers. */
 export const DUCKDB_MEMORY_SHARE = 0.45;
+/**
+ * Share of the function's /tmp DuckDB may spill into (its max_temp_directory_size). The rest holds the files the step
+ * downloads and writes there itself (the batch, the Parquet it stages, a gold refresh's inputs and output), so a spill
+ * that would fill /tmp stops at DuckDB's own quota error first: an error that names max_temp_directory_size, which a
+ * run reports as the /tmp limit and lambda.ephemeralStorageMb (runtime/pipeline/limits.ts), not a half-written file.
+ */
+export const DUCKDB_TEMP_SHARE = 0.5;
 
 export interface StepSizing {
   step: StepName;
@@ -53,6 +60,8 @@ export interface StepSizing {
   taskTimeoutSeconds: number;
   /** DuckDB's memory_limit (MB) for DuckDB steps, always below memoryMb; absent for light steps. */
   duckdbMemoryMb?: number;
+  /** DuckDB's max_temp_directory_size (MB) for DuckDB steps: DUCKDB_TEMP_SHARE of ephemeralStorageMb; absent for light steps. */
+  duckdbTempMb?: number;
 }
 
 /** The size of one step of a dataset (throws for a step name that is not in STEP_WORK). */
@@ -65,12 +74,13 @@ export function stepSizing(plan: Pick<DatasetPlan, 'lambda'>, step: StepName): S
   }
   const memoryMb = plan.lambda.memory ?? DUCKDB_DEFAULTS.memoryMb;
   const timeoutSeconds = plan.lambda.timeoutSeconds ?? DUCKDB_DEFAULTS.timeoutSeconds;
+  const ephemeralStorageMb = plan.lambda.ephemeralStorageMb ?? DUCKDB_DEFAULTS.ephemeralStorageMb;
   return {
-    step, work, memoryMb,
-    ephemeralStorageMb: plan.lambda.ephemeralStorageMb ?? DUCKDB_DEFAULTS.ephemeralStorageMb,
+    step, work, memoryMb, ephemeralStorageMb,
     timeoutSeconds,
     taskTimeoutSeconds: timeoutSeconds + TASK_MARGIN_SECONDS,
     duckdbMemoryMb: duckdbMemoryMb(memoryMb),
+    duckdbTempMb: Math.floor(ephemeralStorageMb * DUCKDB_TEMP_SHARE),
   };
 }
 

@@ -24,6 +24,8 @@ export interface AwsEnvironment {
   lake: { bucket: string; prefix: string };
   databases: { silver: string; gold: string; quarantine: string };
   duckdbMemory?: string;
+  /** DuckDB's max_temp_directory_size: the step's share of its /tmp (core/plan/sizing.ts duckdbTempMb). */
+  duckdbMaxTempDirectorySize?: string;
   /** Set for the gold step of datasets feeding a gold table with `engine: athena`. */
   athenaWorkgroup?: string;
 }
@@ -42,6 +44,7 @@ export function awsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnviron
       silver: need('STRATA_GLUE_SILVER_DATABASE'), gold: need('STRATA_GLUE_GOLD_DATABASE'), quarantine: need('STRATA_GLUE_QUARANTINE_DATABASE'),
     },
     ...(env.STRATA_DUCKDB_MEMORY ? { duckdbMemory: env.STRATA_DUCKDB_MEMORY } : {}),
+    ...(env.STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE ? { duckdbMaxTempDirectorySize: env.STRATA_DUCKDB_MAX_TEMP_DIRECTORY_SIZE } : {}),
     ...(env.STRATA_ATHENA_WORKGROUP ? { athenaWorkgroup: env.STRATA_ATHENA_WORKGROUP } : {}),
   };
 }
@@ -61,7 +64,12 @@ export async function awsContext(env: AwsEnvironment, clients: { s3: S3Client; g
     : undefined;
   return {
     storage, catalog, plans: planSet(plans), gold: goldSet(gold),
-    ...(env.duckdbMemory ? { duck: { memoryLimit: env.duckdbMemory } } : {}),
+    ...(env.duckdbMemory || env.duckdbMaxTempDirectorySize ? {
+      duck: {
+        ...(env.duckdbMemory ? { memoryLimit: env.duckdbMemory } : {}),
+        ...(env.duckdbMaxTempDirectorySize ? { maxTempDirectorySize: env.duckdbMaxTempDirectorySize } : {}),
+      },
+    } : {}),
     ...(athena ? {
       athena: {
         run: async (sql: string) => (await athena.run(sql)).rows,
