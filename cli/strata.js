@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `strata` command (package.json "bin"). Runs on the project's pinned Node 24 (npm/npx put node_modules/.bin
+// The `strata` command (node_modules/.bin/strata, linked by npm install to cli/bin/strata.js, which imports this file). Runs on the project's pinned Node 24 (npm/npx put node_modules/.bin
 // first on PATH) straight from the TypeScript sources: there is no build to go stale.
 //
 // This file is plain JavaScript so that Node needs no type stripping for it, and its first act is to turn on Node's

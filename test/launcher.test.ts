@@ -1,6 +1,7 @@
 // The `strata` launcher (cli/strata.js): help that loads no command, the version, the entry older npx caches still
 // point at, and the module compile cache never serving a stale module. Child processes on the project's Node.
 import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,12 +37,20 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     expect(heavy).toEqual([]);
   });
 
-  it('--version prints package.json\'s version; cli/strata.ts (the bin older npx caches link to) runs the same command', async () => {
+  it('--version prints package.json\'s version through npx, the node_modules/.bin link and cli/strata.ts (the bin older npx caches link to)', async () => {
     const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
     expect((await run(resolve('cli/strata.js'), ['--version'])).stdout).toBe(`${version}\n`);
     expect((await run(resolve('cli/strata.ts'), ['--version'])).stdout).toBe(`${version}\n`);
-    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin).toEqual({ strata: 'cli/strata.js' });
+    // `npx strata` runs the link npm install made in node_modules/.bin (the workspace cli/bin), not a bin of the root
+    // package: npx would install the project into its cache for that, on every call (bench: `npm run bench -- commands`).
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { bin?: unknown; workspaces: string[] };
+    expect(pkg.bin).toBeUndefined();
+    expect(pkg.workspaces).toContain('cli/bin');
+    expect(JSON.parse(await readFile('cli/bin/package.json', 'utf8')).bin).toEqual({ strata: 'strata.js' });
+    expect(realpathSync('node_modules/.bin/strata')).toBe(resolve('cli/bin/strata.js'));
+    expect((await run(resolve('node_modules/.bin/strata'), ['--version'])).stdout).toBe(`${version}\n`);
+    expect((await exec('npx', ['strata', '--version'], { env: { ...process.env, PATH: `${resolve('node_modules/.bin')}:${process.env.PATH}` } })).stdout).toBe(`${version}\n`);
+    expect((await stat('cli/bin/strata.js')).mode & 0o111).not.toBe(0);
     expect((await stat('cli/strata.js')).mode & 0o111).not.toBe(0);
     expect((await stat('cli/strata.ts')).mode & 0o111).not.toBe(0);
   });

@@ -1,5 +1,5 @@
 // The README's five-minute tour, run as printed in a fresh project folder (no lake, the example schemas): every line
-// must exit 0. `npx strata` runs package.json's bin, as npx does for a project's own command; the shell parses the
+// must exit 0. `npx strata` runs node_modules/.bin/strata (the link npm install makes, cli/bin), as npx does; the shell parses the
 // rest of each line (quotes, the trailing comment). Two lines need a person: `<run id>` is filled with a flights run
 // that changed the table (the newest but one), and `strata dev` is stopped with Ctrl-C (SIGINT) once it watches.
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve('.');
-const BIN = resolve(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { strata: string } }).bin.strata);
+const BIN = resolve(ROOT, 'node_modules', '.bin', 'strata');
 
 /** The lines of the README's tour code block. */
 function tourLines(): string[] {
