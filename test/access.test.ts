@@ -102,10 +102,12 @@ describe('accessFor', () => {
     ]);
   });
 
-  it('record and fail: write the run record of their dataset only', () => {
+  it('record and fail: write the run record of their dataset only, read back its quality gates\' results', () => {
     for (const step of ['record', 'fail'] as const) {
       expect(access('orders', step)).toEqual([
+        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/')] },
         { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/')] },
+        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [{ kind: 's3-listing', location: 'lake', prefix: '_strata/quality/silver/orders/' }] },
         KEY_RW,
       ]);
     }
@@ -116,13 +118,15 @@ describe('accessFor', () => {
       const a = access('orders', step);
       expect(s3Prefixes(a, 's3:DeleteObject')).toEqual(['lake:staging/orders/']);
       expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:quarantine/orders/']);
+      // The halt step reads back which halt rules failed (the state carries the key of the gate's results).
+      expect(s3Prefixes(a, 's3:GetObject')).toEqual(step === 'halt' ? ['lake:staging/orders/', 'lake:_strata/quality/silver/orders/'] : ['lake:staging/orders/']);
       expect(a.find((s) => s.sid === 'CatalogTables')).toEqual({ sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'quarantine', table: 'orders' }] });
     }
   });
 
-  it('quality: reads staging, its metrics and the silver of datasets its rules reference; writes only its metrics', () => {
+  it('quality: reads staging, its metrics and the silver of datasets its rules reference; writes only its metrics and results', () => {
     expect(s3Prefixes(access('orders', 'quality'), 's3:GetObject')).toEqual(['lake:staging/orders/', 'lake:_strata/metrics/silver/orders/', 'lake:silver/customers/']);
-    expect(s3Prefixes(access('orders', 'quality'), 's3:PutObject')).toEqual(['lake:_strata/metrics/silver/orders/']);
+    expect(s3Prefixes(access('orders', 'quality'), 's3:PutObject')).toEqual(['lake:_strata/metrics/silver/orders/', 'lake:_strata/quality/silver/orders/']);
     expect(s3Prefixes(access('customers', 'quality'), 's3:GetObject')).toEqual(['lake:staging/customers/', 'lake:_strata/metrics/silver/customers/']);
   });
 

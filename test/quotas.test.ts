@@ -109,6 +109,43 @@ describe('quotas in a local execution', () => {
     }
   });
 
+  it('a gate of 1,000 rules passes through the real ASL, committed or halted: the state holds a pointer, the record every result', async () => {
+    // 1,000 rules whose results (rule, metrics, message: about 300 bytes each) add up to more than 256 KiB: a state
+    // that carried them would stop with States.DataLimitExceeded. Halt rules "amount <= 0.01 … 5.00" fail on 10.00
+    // and 20.00 (2 rows, none complies); warn rules "amount between -i and 100" pass.
+    const where = ` where "status <> 'CANCELLED'"`;
+    const halt = Array.from({ length: 500 }, (_, i) => `ColumnValues "amount" <= ${((i + 1) / 100).toFixed(2)}${where}`);
+    const warn = Array.from({ length: 500 }, (_, i) => `ColumnValues "amount" between -${i + 1} and 100${where} with threshold > 0.5`);
+    const schema = (h: string[]) => ordersSchema({ extra: `quality:\n  silver:\n    halt: ${JSON.stringify(h)}\n    warn: ${JSON.stringify(warn)}\n` });
+    for (const [h, status, path] of [
+      [halt, 'HALTED', ['Stage', 'Route', 'SilverQuality', 'QualityGate', 'HaltBatch', 'Halted']],
+      [halt.map((r) => r.replace('<=', '>=')), 'SUCCEEDED', ['Stage', 'Route', 'SilverQuality', 'QualityGate', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Succeeded']],
+    ] as const) {
+      const lake = await makeLake({ orders: schema([...h]) });
+      try {
+        const { record, execution } = await lake.ingest('orders', await lake.file('a.csv', orders));
+        expect(execution.error?.name).not.toBe('States.DataLimitExceeded');
+        expect(execution.path).toEqual(path);
+        expect(record.status).toBe(status);
+        const q = record.quality as { halted: boolean; passed: number; failed: number; results: Array<{ rule: string; severity: string; outcome: string }> };
+        expect(q.results).toHaveLength(1000);
+        expect(payloadBytes(q.results)).toBeGreaterThan(STATE_PAYLOAD_BYTES);
+        expect(q.results[0]).toMatchObject({ rule: h[0], severity: 'halt', outcome: status === 'HALTED' ? 'FAIL' : 'PASS' });
+        expect(q.results[999]).toMatchObject({ rule: warn[499], severity: 'warn', outcome: 'PASS' });
+        expect([q.halted, q.passed, q.failed]).toEqual(status === 'HALTED' ? [true, 500, 500] : [false, 1000, 0]);
+        if (status === 'HALTED') {
+          expect(record.error?.message).toContain(`${h[0]} → FAIL`);
+          expect(record.error?.message).toContain('; and 495 more');
+          // Each held row names the failing halt rules it fails (all 500 of them).
+          const held = await lake.query<{ n: number }>(`SELECT max(len(reasons))::INT AS n FROM quarantine.orders WHERE run_id = '${record.runId}'`);
+          expect(held).toEqual([{ n: 501 }]);
+        }
+      } finally {
+        await lake.cleanup();
+      }
+    }
+  }, 120_000);
+
   it('a file touching partitions whose paths add up to more than 256 KiB passes through the real ASL: payloads count, storage lists', async () => {
     const lake = await makeLake({
       wide: `dataset: wide

@@ -157,6 +157,8 @@ function allowedDatasets(model: LakeModel, dataset: string, step: string): { rea
   if (step === 'quality') for (const r of referencedDatasets(plan.quality.silver, dataset)) read.add(r);
   // The compaction rewrites the gold tables the dataset's schema gives a compaction policy.
   if (step === 'compact') for (const g of plan.gold.filter((x) => x.compaction)) { write.add(`gold:${g.table}`); read.add(`gold:${g.table}`); }
+  // The recorders read back the results of the gold gates the run evaluated (the state carries their keys).
+  if (step === 'record' || step === 'fail') for (const t of goldTablesFor(model.gold, dataset)) read.add(`gold:${t}`);
   if (step === 'gold') {
     for (const t of goldTablesFor(model.gold, dataset)) {
       const g = model.gold.find((x) => x.table === t)!;
@@ -171,7 +173,7 @@ function allowedDatasets(model: LakeModel, dataset: string, step: string): { rea
 
 /** The dataset (or gold:<table>) a lake key belongs to; undefined for keys outside any dataset (Athena results). */
 function ownerOf(key: string): string | undefined {
-  const m = /^(?:(bronze|silver|quarantine|staging)\/([^/*]+)|_strata\/(?:runs|metrics\/silver)\/([^/*]+)|(?:_strata\/metrics\/)?gold\/([^/*]+))/.exec(key);
+  const m = /^(?:(bronze|silver|quarantine|staging)\/([^/*]+)|_strata\/(?:runs|metrics\/silver|quality\/silver)\/([^/*]+)|(?:_strata\/(?:metrics|quality)\/)?gold\/([^/*]+))/.exec(key);
   if (!m) return undefined;
   return m[4] ? `gold:${m[4]}` : m[2] ?? m[3];
 }

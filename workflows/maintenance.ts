@@ -2,6 +2,7 @@
 // the same core functions the pipeline uses, then brings the catalog in line.
 import { goldShape } from '../core/gold/analyze.ts';
 import { refreshGold } from '../runtime/gold/refresh.ts';
+import { loadGate } from '../runtime/quality/evaluate-gate.ts';
 import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { syncToLatest } from '../runtime/pipeline/register.ts';
@@ -39,7 +40,7 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     fault('rollback.committed');
     const refreshed: GoldOutput[] = [];
     for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
-      refreshed.push(await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString() }, { full: true }));
+      refreshed.push(await withGateResults(lake, await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString() }, { full: true })));
     }
     await lake.catalog.materialize(); // catalog.duckdb current for tools that open it directly
     return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
@@ -101,5 +102,10 @@ export async function refresh(lake: LocalLake, table: string, full: boolean): Pr
   const g = lake.ctx.gold.get(table);
   const out = await refreshGold(lake.ctx, { table, dataset: g.incremental?.driver ?? g.owner, runId: newRunId(), now: new Date().toISOString() }, { full });
   await lake.catalog.materialize();
-  return out;
+  return withGateResults(lake, out);
+}
+
+/** A refresh's outcome with its gate's results read back (the refresh returns the gate's summary and results key). */
+async function withGateResults(lake: LocalLake, out: GoldOutput): Promise<GoldOutput> {
+  return out.quality ? { ...out, quality: { ...await loadGate(lake.storage, out.quality) } } : out;
 }

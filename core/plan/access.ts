@@ -86,6 +86,10 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
   const runs = layout.runs(ds);
   const metrics = layout.metrics(ds);
   const records: Grant[] = [{ location: 'lake', prefix: runs, modes: ['write'] }];
+  // The gates' results, which the state machine carries by key: written by the gate, read back by the recorders.
+  const silverResults = hasRules(plan.quality.silver) ? [layout.qualityResults('silver', ds)] : [];
+  const goldResults = goldSet(opts.gold).forDataset(ds).filter((t) => hasRules(t.quality)).map((t) => layout.qualityResults('gold', t.table));
+  const readResults = (prefixes: string[]): Grant[] => prefixes.map((prefix) => ({ location: 'lake', prefix, modes: ['read'] }));
   // Rejected and halted files go to quarantine whole: staging → quarantine, then staging is removed and the
   // quarantine table re-registered (runtime/pipeline/quarantine-batch.ts).
   const toQuarantine: Grant[] = [
@@ -107,6 +111,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       return statementsOf([
         { location: 'lake', prefix: staging, modes: ['read'] },
         { location: 'lake', prefix: metrics, modes: ['read', 'write'] },
+        ...silverResults.map((prefix): Grant => ({ location: 'lake', prefix, modes: ['write'] })),
         ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
       ]);
     case 'commit':
@@ -129,11 +134,11 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       ];
     case 'record':
     case 'fail':
-      return statementsOf(records);
+      return statementsOf([...records, ...readResults([...silverResults, ...goldResults])]);
     case 'reject':
     case 'halt':
       return [
-        ...statementsOf([...records, ...toQuarantine]),
+        ...statementsOf([...records, ...toQuarantine, ...(step === 'halt' ? readResults(silverResults) : [])]),
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'quarantine', table: ds }] },
       ];
     case 'gold':
@@ -203,6 +208,9 @@ function goldAccess(plan: DatasetPlan, opts: AccessOptions): AccessStatement[] {
     // The gold gates' metric history (runtime/quality/gold-audit.ts), for tables that have rules.
     ...tables.filter((t) => hasRules(t.quality))
       .map((t): Grant => ({ location: 'lake', prefix: layout.goldMetrics(t.table), modes: ['read', 'write'] })),
+    // and their results, which the run record reads back (runtime/quality/evaluate-gate.ts).
+    ...tables.filter((t) => hasRules(t.quality))
+      .map((t): Grant => ({ location: 'lake', prefix: layout.qualityResults('gold', t.table), modes: ['write'] })),
   ];
   const out = statementsOf(grants);
   out.push(

@@ -27,6 +27,12 @@ export const layout = {
   metrics: (dataset: string) => `_strata/metrics/silver/${dataset}/`,
   /** Quality metrics of a gold table's gate. */
   goldMetrics: (table: string) => `_strata/metrics/gold/${table}/`,
+  /**
+   * Each gate evaluation's results (every rule: outcome, metrics, message), one JSON file per evaluation, named like
+   * its metrics file. The state machine carries the key, not the results (a state may hold 256 KiB); the run record
+   * reads them back. Apart from _strata/metrics/, which the strata.quality_metrics table reads whole.
+   */
+  qualityResults: (layer: 'silver' | 'gold', name: string) => `_strata/quality/${layer}/${name}/`,
   schemas: (dataset: string) => `_strata/schemas/${dataset}/`,
 } as const;
 

@@ -46,11 +46,14 @@ export const qualitySchema = {
   properties: { dataset, runId, now: isoTime, startedAt: isoTime, stage: stageOutput },
 } as const;
 
-/** The halt step needs the gate's verdict too. */
+/** The halt step needs the gate's verdict too, and where its results are (an execution started before resultsKey carries them). */
 export const haltSchema = {
   ...runStateSchema,
   required: [...runStateSchema.required, 'stage', 'quality'],
-  properties: { ...runStateSchema.properties, quality: { type: 'object', required: ['halted', 'results'], properties: { halted: { const: true }, results: { type: 'array' } } } },
+  properties: { ...runStateSchema.properties, quality: {
+    type: 'object', required: ['halted'],
+    properties: { halted: { const: true }, resultsKey: { type: 'string' }, results: { type: 'array' } },
+  } },
 } as const;
 
 /** A compaction execution's input (EventBridge Scheduler in AWS: dataset, runId and now; locally also tables and overrides). */

@@ -10,7 +10,7 @@ import { stepSizing } from '../../core/plan/sizing.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { holdRows } from './held-rows.ts';
 import { referenceFiles } from './reference-files.ts';
-import { evaluateGate, type RecordedGate } from '../quality/evaluate-gate.ts';
+import { evaluateGate, loadGate, type GateSummary, type RecordedGate } from '../quality/evaluate-gate.ts';
 import { haltMessage } from '../quality/gate.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
@@ -20,8 +20,11 @@ import { buildRecord, writeRecord, type FailOutput } from './record.ts';
 import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
 
-/** What the gate hands to the state machine (and the run record): small, rows stay in storage. */
-export type QualityOutput = RecordedGate;
+/**
+ * What the gate hands to the state machine: its verdict, counts and the keys of its metrics and results, the same
+ * size whatever the number of rules (rows and per-rule results stay in storage; the run record reads them back).
+ */
+export type QualityOutput = GateSummary;
 
 export type QualityInput = Pick<RunState, 'dataset' | 'runId' | 'now' | 'startedAt' | 'stage'>;
 
@@ -60,7 +63,8 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
 export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<FailOutput & { halted: true }> {
   const plan = ctx.plans.get(state.dataset);
   const staged = await readStageManifest(ctx, state.stage!.stageKey);
-  const quality = state.quality as QualityOutput;
+  // The whole gate: which halt rules failed (the message, the held rows' reasons) is in its results.
+  const quality = await loadGate(ctx.storage, state.quality as QualityOutput) as RecordedGate;
   const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`;
   // The rows that would have reached silver keep their record, line and raw, and name the row-level rules they fail.
   const held = await holdRows(ctx, plan, staged, quality, state.now);
@@ -68,7 +72,7 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const s = state.stage!;
-  const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message });
+  const record = buildRecord({ ...state, quality }, 'HALTED', { name: ERRORS.QualityHalt, message });
   // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch, superseded rows included).
   record.rowsValid = 0;
   record.rowsQuarantined = s.rowsIn;

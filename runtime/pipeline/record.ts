@@ -14,6 +14,7 @@ import type { CaughtError, RunState } from './payloads.ts';
 import { explainLimit } from './limits.ts';
 import { registerQuarantine } from './register.ts';
 import { fault } from '../util/fault.ts';
+import { loadGate } from '../quality/evaluate-gate.ts';
 import { readStageManifest } from './stage.ts';
 
 export interface FailOutput {
@@ -117,8 +118,21 @@ export async function catalogCatchUp(catalog: Catalog, record: RunRecord): Promi
   }
 }
 
+/**
+ * The state with every gate's results (silver, and each gold table's) read back from storage: the state machine
+ * carries a gate's summary and the key of its results (runtime/quality/evaluate-gate.ts), the run record has them all.
+ */
+export async function withGateResults(ctx: PipelineContext, state: RunState): Promise<RunState> {
+  const quality = state.quality === undefined ? undefined : await loadGate(ctx.storage, state.quality);
+  const gold = Array.isArray(state.gold)
+    ? await Promise.all((state.gold as unknown[]).map(async (g) => (g && typeof g === 'object' && 'quality' in g ? { ...g, quality: await loadGate(ctx.storage, g.quality) } : g)))
+    : state.gold;
+  return { ...state, ...(quality !== undefined ? { quality } : {}), ...(gold !== undefined ? { gold } : {}) };
+}
+
 /** The end of a run that got through silver. A gold gate that halted makes it HALTED (silver stays committed). */
-export async function recordSuccess(ctx: PipelineContext, state: RunState): Promise<{ runId: string; status: RunStatus; halted: boolean; Error?: string; Cause?: string }> {
+export async function recordSuccess(ctx: PipelineContext, carried: RunState): Promise<{ runId: string; status: RunStatus; halted: boolean; Error?: string; Cause?: string }> {
+  const state = await withGateResults(ctx, carried);
   const halted = (Array.isArray(state.gold) ? state.gold as Array<{ table: string; status: string }> : []).filter((g) => g.status === 'halted');
   const changes = await readChanges(ctx, state);
   if (halted.length) {
@@ -180,7 +194,10 @@ export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: numbe
 }
 
 /** Any other error: record it and end the execution with it. Bronze is never touched. */
-export async function recordFailure(ctx: PipelineContext, state: RunState): Promise<FailOutput> {
+export async function recordFailure(ctx: PipelineContext, carried: RunState): Promise<FailOutput> {
+  // The gates' results are read back as for any record; if that fails too, the record keeps their summaries.
+  let resultsUnread: string | undefined;
+  const state = await withGateResults(ctx, carried).catch((e: Error) => { resultsUnread = e.message.split('\n')[0]; return carried; });
   const caught = describeCaught(state.error);
   const { name } = caught;
   // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it.
@@ -199,6 +216,7 @@ export async function recordFailure(ctx: PipelineContext, state: RunState): Prom
     : undefined;
   const record = buildRecord(state, 'FAILED', { name, message }, changes);
   if (unread) record.warnings.push(`the partitions this run committed could not be read back from silver.${state.dataset}'s manifest (${unread}): strata doctor shows its state`);
+  if (resultsUnread) record.warnings.push(`the quality gates' results could not be read back (${resultsUnread}): the record has their verdicts and counts; their metrics are in strata.quality_metrics`);
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'FAILED' } };
 }
