@@ -26,6 +26,16 @@ class PlanError extends Error {}
 
 const FREQUENCY_TYPES = ['IsUnique', 'Uniqueness', 'UniqueValueRatio', 'DistinctValuesCount', 'Entropy', 'IsPrimaryKey'];
 
+/** The frequency statistics each frequency rule reads (interpret.ts judge): only these are computed. */
+const FREQUENCY_CELLS: Record<string, ReadonlyArray<keyof FrequencyCells>> = {
+  IsUnique: ['rows', 'unique'],
+  Uniqueness: ['rows', 'unique'],
+  IsPrimaryKey: ['rows', 'unique'],
+  UniqueValueRatio: ['distinct', 'unique'],
+  DistinctValuesCount: ['distinct'],
+  Entropy: ['rows', 'nlogn'],
+};
+
 export function compileRules(rules: readonly Rule[], ctx: RuleContext): CompiledRuleset {
   const c = new Compiler(ctx);
   // Columns grouped by a single-column frequency rule: row-level checks on them are evaluated per distinct value.
@@ -143,11 +153,12 @@ class Compiler {
     leaf.cells[role] = ref;
   }
 
-  private frequencyCells(leaf: LeafPlan, cols: ResolvedColumn[], where: string | undefined): void {
+  /** The frequency statistics a rule reads (interpret.ts), as cells f_rows, f_distinct, f_unique, f_nlogn. */
+  private frequencyCells(leaf: LeafPlan, cols: ResolvedColumn[], where: string | undefined, wanted: ReadonlyArray<keyof FrequencyCells>): void {
     const sqlCols = cols.map((c) => c.sql);
     const entry = this.frequencyFor(sqlCols);
-    const cells: FrequencyCells = entry.q.stats(sqlCols, paren(where));
-    for (const role of ['rows', 'distinct', 'unique', 'nlogn'] as const) this.frequencyCell(leaf, entry, `f_${role}`, cells[role]);
+    const cells = entry.q.stats(sqlCols, paren(where), wanted);
+    for (const role of wanted) this.frequencyCell(leaf, entry, `f_${role}`, cells[role]);
   }
 
   /**
@@ -266,14 +277,14 @@ class Compiler {
         leaf.subject = cols.map((c) => c.name);
         const name = rule.type === 'IsUnique' ? 'Uniqueness' : rule.type;
         this.expect(leaf, rule, columnsMetric(leaf.subject, name));
-        this.frequencyCells(leaf, cols, w);
+        this.frequencyCells(leaf, cols, w, FREQUENCY_CELLS[rule.type]!);
         return;
       }
       case 'IsPrimaryKey': {
         const cols = p.map((n) => this.columns.get(n));
         leaf.subject = cols.map((c) => c.name);
         leaf.metric = columnsMetric(leaf.subject, 'Uniqueness');
-        this.frequencyCells(leaf, cols, w);
+        this.frequencyCells(leaf, cols, w, FREQUENCY_CELLS.IsPrimaryKey!);
         this.scanCell(leaf, 'rows', filtered('count(*)', w));
         cols.forEach((c, i) => this.scanCell(leaf, `nonNull${i}`, filtered(`count(${c.sql})`, w)));
         return;

@@ -8,7 +8,5 @@ WITH __dq_groups AS (
 )
 SELECT
   sum(__dq_n0) FILTER (WHERE __dq_set = 0 AND NOT ("status" IS NULL)) AS g0,
-  count(*) FILTER (WHERE __dq_set = 0 AND NOT ("status" IS NULL) AND __dq_n0 > 0) AS g1,
-  count(*) FILTER (WHERE __dq_set = 0 AND NOT ("status" IS NULL) AND __dq_n0 = 1) AS g2,
-  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 0 AND NOT ("status" IS NULL) AND __dq_n0 > 0) AS g3
+  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 0 AND NOT ("status" IS NULL) AND __dq_n0 > 0) AS g1
 FROM __dq_groups;

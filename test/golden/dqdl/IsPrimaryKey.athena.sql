@@ -17,11 +17,7 @@ WITH __dq_groups AS (
 )
 SELECT
   sum(__dq_n0) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL)) AS g0,
-  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 > 0) AS g1,
-  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 = 1) AS g2,
-  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 > 0) AS g3,
-  sum(__dq_n0) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL)) AS g4,
-  count(*) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 > 0) AS g5,
-  count(*) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 = 1) AS g6,
-  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 > 0) AS g7
+  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("order_id" IS NULL) AND __dq_n0 = 1) AS g1,
+  sum(__dq_n0) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL)) AS g2,
+  count(*) FILTER (WHERE __dq_set = 4 AND NOT ("customer_id" IS NULL AND "created_at" IS NULL) AND __dq_n0 = 1) AS g3
 FROM __dq_groups;

@@ -27,16 +27,9 @@ SELECT
   sum(__dq_n0) FILTER (WHERE __dq_set = 3 AND (coalesce(length("status"), 0) <= 12)) AS g2,
   min(coalesce(length("status"), 0)) FILTER (WHERE __dq_set = 3 AND __dq_n0 > 0) AS g3,
   max(coalesce(length("status"), 0)) FILTER (WHERE __dq_set = 3 AND __dq_n0 > 0) AS g4,
-  sum(__dq_n0) FILTER (WHERE __dq_set = 3 AND NOT ("status" IS NULL)) AS g5,
-  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("status" IS NULL) AND __dq_n0 > 0) AS g6,
-  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("status" IS NULL) AND __dq_n0 = 1) AS g7,
-  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 3 AND NOT ("status" IS NULL) AND __dq_n0 > 0) AS g8,
-  sum(__dq_n0) FILTER (WHERE __dq_set = 5 AND NOT ("order_id" IS NULL)) AS g9,
-  count(*) FILTER (WHERE __dq_set = 5 AND NOT ("order_id" IS NULL) AND __dq_n0 > 0) AS g10,
-  count(*) FILTER (WHERE __dq_set = 5 AND NOT ("order_id" IS NULL) AND __dq_n0 = 1) AS g11,
-  sum(__dq_n0 * ln(greatest(__dq_n0, 1))) FILTER (WHERE __dq_set = 5 AND NOT ("order_id" IS NULL) AND __dq_n0 > 0) AS g12,
-  sum(__dq_n1) FILTER (WHERE __dq_set = 6 AND NOT ("email" IS NULL)) AS g13,
-  count(*) FILTER (WHERE __dq_set = 6 AND NOT ("email" IS NULL) AND __dq_n1 > 0) AS g14,
-  count(*) FILTER (WHERE __dq_set = 6 AND NOT ("email" IS NULL) AND __dq_n1 = 1) AS g15,
-  sum(__dq_n1 * ln(greatest(__dq_n1, 1))) FILTER (WHERE __dq_set = 6 AND NOT ("email" IS NULL) AND __dq_n1 > 0) AS g16
+  count(*) FILTER (WHERE __dq_set = 3 AND NOT ("status" IS NULL) AND __dq_n0 > 0) AS g5,
+  sum(__dq_n0) FILTER (WHERE __dq_set = 5 AND NOT ("order_id" IS NULL)) AS g6,
+  count(*) FILTER (WHERE __dq_set = 5 AND NOT ("order_id" IS NULL) AND __dq_n0 = 1) AS g7,
+  sum(__dq_n1) FILTER (WHERE __dq_set = 6 AND NOT ("email" IS NULL)) AS g8,
+  count(*) FILTER (WHERE __dq_set = 6 AND NOT ("email" IS NULL) AND __dq_n1 = 1) AS g9
 FROM __dq_groups;
