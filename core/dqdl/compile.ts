@@ -62,6 +62,12 @@ export function checkRules(rules: readonly Rule[], ctx: RuleContext): Array<{ ru
   return out;
 }
 
+/** An aggregate a row-level rule also reports; `double`: its result is cast to DOUBLE (after any FILTER). */
+interface Extra {
+  agg: string;
+  double?: boolean;
+}
+
 interface PendingQuery {
   kind: QueryKind;
   sql: () => string;
@@ -165,18 +171,19 @@ class Compiler {
    * A row-level check: rows in scope, rows passing, and extra aggregates of the column. Over the groups of the
    * column when a frequency rule groups it anyway (the predicate then runs once per distinct value), else in the scan.
    */
-  private rowCheck(leaf: LeafPlan, rule: LeafRule, col: ResolvedColumn, predicate: string, extras: Record<string, string>): void {
+  private rowCheck(leaf: LeafPlan, rule: LeafRule, col: ResolvedColumn, predicate: string, extras: Record<string, Extra>): void {
     const w = rule.where;
+    const cast = (e: Extra, filteredAgg: string) => (e.double ? toDouble(filteredAgg) : filteredAgg);
     if (this.grouped.has(col.name)) {
       const entry = this.frequencyFor([col.sql]);
       this.frequencyCell(leaf, entry, 'rows', entry.q.rowsWhere(col.sql, paren(w)));
       this.frequencyCell(leaf, entry, 'passed', entry.q.rowsWhere(col.sql, paren(w), predicate));
-      for (const [role, agg] of Object.entries(extras)) this.frequencyCell(leaf, entry, role, entry.q.valuesAggregate(col.sql, paren(w), agg));
+      for (const [role, e] of Object.entries(extras)) this.frequencyCell(leaf, entry, role, entry.q.valuesAggregate(col.sql, paren(w), e.agg, e.double ? toDouble : undefined));
       return;
     }
     this.scanCell(leaf, 'rows', filtered('count(*)', w));
     this.scanCell(leaf, 'passed', filtered('count(*)', w, predicate));
-    for (const [role, agg] of Object.entries(extras)) this.scanCell(leaf, role, filtered(agg, w));
+    for (const [role, e] of Object.entries(extras)) this.scanCell(leaf, role, cast(e, filtered(e.agg, w)));
   }
 
   private extraQuery(leaf: LeafPlan, kind: QueryKind, sql: string, roles: string[]): PendingQuery {
@@ -317,8 +324,10 @@ class Compiler {
         const { col: c, pred } = this.rowPredicate(rule)!;
         leaf.subject = [c.name];
         this.expectThreshold(leaf, rule);
-        const extras: Record<string, string> = rule.type === 'ColumnLength' ? { minLength: `min(${lengthExpr(c)})`, maxLength: `max(${lengthExpr(c)})` }
-          : rule.type === 'ColumnValues' && isNumericType(c.type) ? { min: `min(${toDouble(c.sql)})`, max: `max(${toDouble(c.sql)})` } : {};
+        // Minimum and maximum of a numeric column as DOUBLE: the cast goes around the aggregate (it is monotone, so the
+        // min of the values cast is the cast of their min), one cast instead of one per row.
+        const extras: Record<string, Extra> = rule.type === 'ColumnLength' ? { minLength: { agg: `min(${lengthExpr(c)})` }, maxLength: { agg: `max(${lengthExpr(c)})` } }
+          : rule.type === 'ColumnValues' && isNumericType(c.type) ? { min: { agg: `min(${c.sql})`, double: true }, max: { agg: `max(${c.sql})`, double: true } } : {};
         this.rowCheck(leaf, rule, c, pred, extras);
         return;
       }

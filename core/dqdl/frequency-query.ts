@@ -70,9 +70,12 @@ export class FrequencyQuery {
     return this.aggregate(`sum(${this.count(where)}) FILTER (WHERE ${this.key([col], where)}${predicate ? ` AND (${predicate})` : ''})`);
   }
 
-  /** An aggregate of the values of `col` that occur in rows where `where` holds, e.g. min("x"). */
-  valuesAggregate(col: string, where: string | undefined, aggregate: string): string {
-    return this.aggregate(`${aggregate} FILTER (WHERE ${this.key([col], where)} AND ${this.count(where)} > 0)`);
+  /**
+   * An aggregate of the values of `col` that occur in rows where `where` holds, e.g. min("x"), optionally wrapped
+   * after its FILTER (a cast of the result).
+   */
+  valuesAggregate(col: string, where: string | undefined, aggregate: string, wrap: (agg: string) => string = (a) => a): string {
+    return this.aggregate(wrap(`${aggregate} FILTER (WHERE ${this.key([col], where)} AND ${this.count(where)} > 0)`));
   }
 
   sql(batch: string, dialect: Dialect): string {
