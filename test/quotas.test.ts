@@ -1,12 +1,14 @@
 // AWS's payload quotas in the local executor: what would stop an execution in AWS stops it locally, in the same
 // state and the same way (States.DataLimitExceeded is neither retried nor caught, so no RecordFailure runs), and the
 // state machine's payloads stay small however many partitions a file touches.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Duck } from '../runtime/engine/duckdb.ts';
-import { limitHit } from '../runtime/pipeline/limits.ts';
+import { fileOverEnvelope, limitHit } from '../runtime/pipeline/limits.ts';
+import { largestSourceBytes } from '../core/plan/sizing.ts';
+import { ingestKey } from '../workflows/ingest-local.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { enforceQuotas, LAMBDA_SYNC_PAYLOAD_BYTES, payloadBytes, STATE_INPUT, STATE_PAYLOAD_BYTES } from '../workflows/quotas.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
@@ -53,6 +55,22 @@ describe('quotas (unit)', () => {
     await expect(fn({})).rejects.toMatchObject({ name: 'Function.ResponseSizeTooLarge', isCatchable: true, isRetryable: false });
   });
 
+  it('the largest source file is the half of /tmp that is not DuckDB\'s spill: 1 GiB by default, 256 MiB with 512 MB, 5 GiB at most', () => {
+    expect(largestSourceBytes({ lambda: {} })).toBe(1_073_741_824); // (2048 − 1024) × 1,048,576
+    expect(largestSourceBytes({ lambda: { ephemeralStorageMb: 512 } })).toBe(268_435_456);
+    expect(largestSourceBytes({ lambda: { ephemeralStorageMb: 10240 } })).toBe(5_368_709_120);
+    expect(largestSourceBytes({ lambda: { ephemeralStorageMb: 1001, memory: 128 } })).toBe(525_336_576); // (1001 − 500) MiB
+    const plan = { dataset: 'orders', lambda: { ephemeralStorageMb: 512 } };
+    expect(fileOverEnvelope(plan, 'bronze/orders/a.csv', 268_435_456)).toBeUndefined();
+    expect(fileOverEnvelope(plan, 'bronze/orders/a.csv', 268_435_457)).toBe('bronze/orders/a.csv is 268,435,457 bytes (256 MB), over the largest file orders takes, '
+      + '268,435,456 bytes (256 MB): the half of the stage step\'s /tmp (lambda.ephemeralStorageMb: 512) that is not DuckDB\'s spill, where AWS downloads the file. '
+      + 'Refused before reading it. Fix: raise lambda.ephemeralStorageMb in schemas/orders.yaml (now 512, at most 10240: files up to 5,120 MB), '
+      + 'or split the file into smaller ones, then upload again.');
+    // Past what the maximum /tmp holds, or at the maximum already: only splitting helps.
+    expect(fileOverEnvelope(plan, 'k', 6 * 2 ** 30)).toMatch(/ Fix: split the file into files of at most 5,120 MB with lambda\.ephemeralStorageMb: 10240, then upload again\.$/);
+    expect(fileOverEnvelope({ dataset: 'orders', lambda: { ephemeralStorageMb: 10240 } }, 'k', 5_368_709_121)).toMatch(/\(5,120 MB\): .* Fix: split the file into files of at most 5,120 MB, then upload again\.$/);
+  });
+
   it('/tmp: a spill past max_temp_directory_size fails with DuckDB\'s quota error, which a run reports as the /tmp limit', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-spill-'));
     const db = await Duck.open({ memoryLimit: '64MB', threads: 1, tempDirectory: dir, maxTempDirectorySize: '4MB' });
@@ -89,6 +107,26 @@ describe('quotas in a local execution', () => {
       expect(Object.values(manifest.partitions).map((p) => p.rows)).toEqual([1, 1]);
       expect(await lake.query(`SELECT count(*) AS n FROM duckdb_views() WHERE schema_name = 'silver'`)).toEqual([{ n: 0 }]);
       expect(await lake.storage.list('_strata/runs/orders/')).toEqual([]);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('a file over the largest the stage step\'s /tmp takes is refused before any work: FAILED, not retried, nothing read or staged', async () => {
+    const lake = await makeLake({ orders: ordersSchema({ extra: 'lambda: { ephemeralStorageMb: 512 }\n' }) });
+    try {
+      // An object of 256 MiB + 1 byte in bronze (sparse: its size is all that may be looked at).
+      const key = 'bronze/orders/big.csv';
+      await mkdir(join(lake.root, 'lake', 'bronze', 'orders'), { recursive: true });
+      await writeFile(join(lake.root, 'lake', key), `${ORDERS_HEADER}\n`);
+      await truncate(join(lake.root, 'lake', key), 268_435_457);
+      const events: ExecutionEvent[] = [];
+      const { record, execution } = await ingestKey(lake, 'orders', key, { retryIntervalMs: 0, onEvent: (e) => events.push(e) });
+      expect(execution.path).toEqual(['Stage', 'RecordFailure', 'Failed']);
+      expect(events.filter((e) => e.type === 'StateRetried')).toEqual([]);
+      expect(record).toMatchObject({ status: 'FAILED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, partitions: [] });
+      expect(record.error).toEqual({ name: 'Strata.InvalidInput', message: expect.stringMatching(/^bronze\/orders\/big\.csv is 268,435,457 bytes \(256 MB\), over the largest file orders takes, 268,435,456 bytes \(256 MB\): .* Fix: raise lambda\.ephemeralStorageMb in schemas\/orders\.yaml \(now 512, at most 10240: files up to 5,120 MB\), or split the file into smaller ones, then upload again\.$/) });
+      expect(await lake.storage.list('staging/')).toEqual([]);
     } finally {
       await lake.cleanup();
     }

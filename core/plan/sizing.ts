@@ -84,6 +84,19 @@ export function stepSizing(plan: Pick<DatasetPlan, 'lambda'>, step: StepName): S
   };
 }
 
+/**
+ * The largest source file (bytes) a run takes: the part of the stage step's /tmp that is not DuckDB's spill,
+ * (ephemeralStorageMb − duckdbTempMb) MiB; 1,073,741,824 bytes with the defaults (2048 MB of /tmp). In Lambda the
+ * stage step downloads the object into /tmp (runtime/storage/s3.ts withSourceFile) beside DuckDB's spill, which may
+ * take DUCKDB_TEMP_SHARE of it (AWS Lambda Developer Guide, "Configure ephemeral storage": /tmp is 512–10,240 MB). A
+ * larger file cannot be downloaded whatever it holds, so the run refuses it before any work, locally as in AWS. A file
+ * below it may still reach the memory or the spill quota (the README's file-size envelope).
+ */
+export function largestSourceBytes(plan: Pick<DatasetPlan, 'lambda'>): number {
+  const s = stepSizing(plan, 'stage');
+  return (s.ephemeralStorageMb - s.duckdbTempMb!) * 1024 * 1024;
+}
+
 /** DuckDB's share of a function's memory (MB): 45%, at least 64 MB, always less than the function has (≥ 128 MB). */
 export function duckdbMemoryMb(functionMemoryMb: number): number {
   return Math.min(functionMemoryMb - 64, Math.max(64, Math.floor(functionMemoryMb * DUCKDB_MEMORY_SHARE)));

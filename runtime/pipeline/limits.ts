@@ -6,7 +6,7 @@
 // Lambda's error (errorType Runtime.OutOfMemory / Runtime.ExitError "signal: killed", or Sandbox.Timedout / "Task
 // timed out after N seconds"); DuckDB over its memory_limit throws "Out of Memory Error" (or "could not allocate block of size", when the buffer manager cannot evict); a full /tmp is ENOSPC
 // ("No space left on device") from Node or DuckDB. The last two reach the run as Strata.Internal.
-import { LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
+import { largestSourceBytes, LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { StepName } from '../../core/plan/steps.ts';
 
@@ -45,4 +45,24 @@ export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name
     ? `${setting} is at Lambda's maximum (${MAXIMUM[kind]}): split the file into smaller ones`
     : `raise ${setting} in ${file} (now ${current}, at most ${MAXIMUM[kind]}), or split the file into smaller ones`;
   return `${message}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}, then upload the file again.`;
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+
+/**
+ * The message refusing a source file over the largest a run takes (core/plan/sizing.ts largestSourceBytes), or
+ * undefined when it fits. Names the object, both sizes (bytes and MB of 2^20 bytes), the setting behind the limit and
+ * the way out; a run refused so has read nothing.
+ */
+export function fileOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, key: string, bytes: number): string | undefined {
+  const limit = largestSourceBytes(plan);
+  if (bytes <= limit) return undefined;
+  const tmp = stepSizing(plan, 'stage').ephemeralStorageMb;
+  const most = largestSourceBytes({ lambda: { ...plan.lambda, ephemeralStorageMb: MAXIMUM.tmp } });
+  const fix = bytes > most || tmp >= MAXIMUM.tmp
+    ? `split the file into files of at most ${mb(most)}${tmp >= MAXIMUM.tmp ? '' : ` with ${LIMIT_SETTINGS.tmp}: ${MAXIMUM.tmp}`}`
+    : `raise ${LIMIT_SETTINGS.tmp} in schemas/${plan.dataset}.yaml (now ${tmp}, at most ${MAXIMUM.tmp}: files up to ${mb(most)}), or split the file into smaller ones`;
+  return `${key} is ${bytes.toLocaleString('en-US')} bytes (${mb(bytes)}), over the largest file ${plan.dataset} takes, ${limit.toLocaleString('en-US')} bytes (${mb(limit)}): `
+    + `the half of the stage step's /tmp (${LIMIT_SETTINGS.tmp}: ${tmp}) that is not DuckDB's spill, where AWS downloads the file. `
+    + `Refused before reading it. Fix: ${fix}, then upload again.`;
 }

@@ -8,6 +8,7 @@ import { readManifest } from '../table/store.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
+import { fileOverEnvelope } from './limits.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunInput, StageOutput } from './payloads.ts';
 
@@ -50,6 +51,10 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   // (S3: while downloading; locally `strata ingest` computed it while copying). The content id decides whether the
   // object is already in silver, before any DuckDB work.
   const { versionId, etag, contentId } = input.source;
+  // Larger than the function's /tmp can hold beside DuckDB's spill: refused before any download or DuckDB work.
+  const bytes = input.source.size ?? (await storage.head(input.source.key))?.size;
+  const over = bytes === undefined ? undefined : fileOverEnvelope(plan, input.source.key, bytes);
+  if (over) throw new StrataError(ERRORS.InvalidInput, over);
   return storage.withSourceFile(input.source.key, { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}), ...(contentId ? { contentId } : {}) }, async (file) => {
     const source = { key: input.source.key, etag: etag ?? file.contentId, size: file.size, ...(versionId ? { versionId } : {}), contentId: file.contentId };
     const sourceId = sourceIdOf(source.key, file.contentId);
