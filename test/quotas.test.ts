@@ -4,8 +4,12 @@
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Duck } from '../runtime/engine/duckdb.ts';
+import { Duck, spillFolder, withDuck } from '../runtime/engine/duckdb.ts';
 import { fileOverEnvelope, limitHit } from '../runtime/pipeline/limits.ts';
 import { largestSourceBytes } from '../core/plan/sizing.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
@@ -83,6 +87,47 @@ describe('quotas (unit)', () => {
     } finally {
       db.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it('spill folders: <pid>-<n>, a new one per instance; those of processes that are gone are removed, nothing else', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'strata-spill-sweep-'));
+    try {
+      const gone = await promisify(execFile)(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).then((r) => Number(r.stdout));
+      for (const name of [`${gone}-1`, `${gone}-2`, `${process.ppid}-1`, 'notes', `${gone}-x`]) await mkdir(join(parent, name));
+      const first = await spillFolder(parent);
+      const second = await spillFolder(parent);
+      expect(first).toMatch(new RegExp(`^${parent}/${process.pid}-\\d+$`));
+      expect(second).not.toBe(first);
+      expect(readdirSync(parent).sort()).toEqual([`${gone}-x`, `${process.ppid}-1`, 'notes'].sort());
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('two processes spilling at once under the same temp folder: each instance spills into its own, both results exact', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'strata-spill-shared-'));
+    // Sorted into a table within 32 MB (600,000 rows of 64 hex digits), then summarised; the same in memory is the check.
+    const sql = (seed: number) => `CREATE TABLE t AS SELECT i, md5((i + ${seed})::VARCHAR) || md5((i + ${seed} + 1)::VARCHAR) AS s FROM range(600000) r(i) ORDER BY s`;
+    const summary = 'SELECT count(*)::VARCHAR AS n, sum(i)::VARCHAR AS total, sum(hash(s) % 1000003)::VARCHAR AS h FROM t';
+    const child = `import { Duck } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'runtime/engine/duckdb.ts')).href)};
+const db = await Duck.open({ memoryLimit: '32MB', threads: 1, tempDirectory: process.argv[1] });
+await db.run(process.argv[2]);
+const spilled = (await db.all("SELECT count(*)::INT AS n FROM duckdb_temporary_files()"))[0].n;
+const [row] = await db.all(process.argv[3]);
+db.close();
+process.stdout.write(JSON.stringify({ ...row, spilled }));`;
+    try {
+      const run = promisify(execFile);
+      const [a, b] = await Promise.all([0, 7].map((seed) => run(process.execPath, ['--input-type=module', '-e', child, parent, sql(seed), summary])));
+      for (const [out, seed] of [[a, 0], [b, 7]] as const) {
+        const expected = await withDuck(async (db) => { await db.run(sql(seed)); return (await db.all(summary))[0]; }, { memoryLimit: '1GB' });
+        expect(JSON.parse(out.stdout)).toEqual({ ...expected, n: '600000', total: '179999700000', spilled: expect.any(Number) });
+        expect(JSON.parse(out.stdout).spilled).toBeGreaterThan(0);
+      }
+      // Each instance's folder went with it; the shared parent stays.
+      expect(existsSync(parent) && readdirSync(parent)).toEqual([]);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });

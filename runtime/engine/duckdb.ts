@@ -5,7 +5,7 @@
 // its output folder writable, configuration locked, one statement at a time (a SELECT, unless strata's own: own()),
 // each interrupted past its time budget.
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -17,7 +17,9 @@ export interface DuckOptions {
   /** e.g. "768MB". Default: STRATA_DUCKDB_MEMORY or 768MB (fits a 1,769 MB Lambda with room for Node). */
   memoryLimit?: string;
   threads?: number;
-  /** Folder for spilling. Default: <tmp>/strata-duckdb */
+  /**
+   * Folder under which the instance spills, into a folder of its own (spillFolder). Default: <tmp>/strata-duckdb.
+   */
   tempDirectory?: string;
   /**
    * Most DuckDB may spill there, e.g. "1024MB" (DuckDB's max_temp_directory_size; default: 90% of the free disk).
@@ -154,8 +156,7 @@ export class Duck {
 
   static async open(opts: DuckOptions = {}): Promise<Duck> {
     if (opts.unavailable) throw new Error(opts.unavailable);
-    const tempDirectory = opts.tempDirectory ?? join(tmpdir(), 'strata-duckdb');
-    await mkdir(tempDirectory, { recursive: true });
+    const tempDirectory = await spillFolder(opts.tempDirectory ?? join(tmpdir(), 'strata-duckdb'));
     const config: Record<string, string> = {
       memory_limit: opts.memoryLimit ?? process.env.STRATA_DUCKDB_MEMORY ?? '768MB',
       temp_directory: tempDirectory,
@@ -291,6 +292,39 @@ export class Duck {
 
   async use<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
     try { return await fn(this); } finally { await this.release(); }
+  }
+}
+
+let spillFolders = 0;
+const swept = new Set<string>();
+
+/**
+ * The folder one DuckDB instance spills into: <parent>/<pid>-<n>, its own. DuckDB names its spill files the same in
+ * every instance (duckdb_temp_storage_DEFAULT-0.tmp, …), so two instances spilling into one folder at once overwrite
+ * each other's blocks: measured with DuckDB 1.5.6, two processes sorting past their memory limit in a shared folder
+ * both died with a segmentation fault in 5 runs out of 5, and never in their own folders (test/quotas.test.ts). DuckDB makes the folder when it first
+ * spills and removes it when the instance closes; the parent is made here. Folders left by processes that are gone
+ * (killed while spilling) are removed once per parent and process. max_temp_directory_size bounds each instance.
+ */
+export async function spillFolder(parent: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  if (!swept.has(parent)) {
+    swept.add(parent);
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
+      const pid = /^(\d+)-\d+$/.exec(name)?.[1];
+      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+  return join(parent, `${process.pid}-${++spillFolders}`);
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending; EPERM: it exists, not ours). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
