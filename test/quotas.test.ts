@@ -118,8 +118,10 @@ db.close();
 process.stdout.write(JSON.stringify({ ...row, spilled }));`;
     try {
       const run = promisify(execFile);
-      const [a, b] = await Promise.all([0, 7].map((seed) => run(process.execPath, ['--input-type=module', '-e', child, parent, sql(seed), summary])));
-      for (const [out, seed] of [[a, 0], [b, 7]] as const) {
+      const seeds = [0, 7];
+      const outs = await Promise.all(seeds.map((seed) => run(process.execPath, ['--input-type=module', '-e', child, parent, sql(seed), summary])));
+      for (const [k, out] of outs.entries()) {
+        const seed = seeds[k]!;
         const expected = await withDuck(async (db) => { await db.run(sql(seed)); return (await db.all(summary))[0]; }, { memoryLimit: '1GB' });
         expect(JSON.parse(out.stdout)).toEqual({ ...expected, n: '600000', total: '179999700000', spilled: expect.any(Number) });
         expect(JSON.parse(out.stdout).spilled).toBeGreaterThan(0);
