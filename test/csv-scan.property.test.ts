@@ -1,0 +1,64 @@
+// The CSV scanner (runtime/ingest/csv-scan.ts), the one state machine behind record lines and CRLF rewriting:
+// hand-worked examples, and a property: however a file is cut into chunks, the scanner reports the same line ends
+// and record starts at the same places (a "" or a CRLF split across two chunks included).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CsvScanner } from '../runtime/ingest/csv-scan.ts';
+
+type Dialect = { delimiter: string; quote: string; escape: string; skipRows: number };
+type Event = [at: number, what: string];
+
+/** Every event of a scan of `text` cut at `cuts`, as [absolute position, what]. */
+function events(text: string, dialect: Dialect, cuts: number[] = []): Event[] {
+  const bytes = Buffer.from(text, 'latin1');
+  const scanner = new CsvScanner(dialect);
+  const out: Event[] = [];
+  const bounds = [0, ...[...new Set(cuts)].filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const from = bounds[k]!;
+    scanner.scan(bytes.subarray(from, bounds[k + 1]), {
+      lineEnd: (i, kind, quoted, skipped) => out.push([from + i, `${kind}${quoted ? ' quoted' : ''}${skipped ? ' skipped' : ''}`]),
+      recordStart: (i) => out.push([from + i, 'record']),
+    });
+  }
+  return out;
+}
+
+const csv: Dialect = { delimiter: ',', quote: '"', escape: '"', skipRows: 0 };
+
+describe('CsvScanner', () => {
+  it('records, quoted line ends, a doubled quote and blank lines, worked by hand', () => {
+    //            0         1          2
+    //            0123 4 5 67 8 9 0123456789 0
+    const text = 'a,"x\r\ny",b\r\n\r\n"p""q"\n';
+    expect(events(text, csv)).toEqual([
+      [0, 'record'],
+      [4, 'cr quoted'], [5, 'crlf quoted'], // inside "x\r\ny": part of the value
+      [10, 'cr'], [11, 'crlf'],
+      [12, 'cr'], [13, 'crlf'], // a blank line: no record
+      [14, 'record'],
+      [20, 'lf'], // "p""q" closes at its last quote: "" is a literal quote
+    ]);
+  });
+
+  it('a quote opens only at a field\'s start; the escape makes the next byte literal, a line end too', () => {
+    expect(events('ab"c\nd\n', csv)).toEqual([[0, 'record'], [4, 'lf'], [5, 'record'], [6, 'lf']]);
+    const backslash = { ...csv, escape: '\\' };
+    // "a\"b\<LF>c" is one field: \" and \<LF> are literal.
+    expect(events('"a\\"b\\\nc"\nz\n', backslash)).toEqual([[0, 'record'], [6, 'lf quoted'], [9, 'lf'], [10, 'record'], [11, 'lf']]);
+  });
+
+  it('skipped lines are not parsed: a quote in them opens nothing', () => {
+    expect(events('"x\r\ny\nz\n', { ...csv, skipRows: 1 })).toEqual([[2, 'cr skipped'], [3, 'crlf skipped'], [4, 'record'], [5, 'lf'], [6, 'record'], [7, 'lf']]);
+  });
+
+  it('property: the same events however the bytes are cut into chunks', () => {
+    const dialect = fc.record({
+      delimiter: fc.constant(','), quote: fc.constant('"'), escape: fc.constantFrom('"', '\\'), skipRows: fc.integer({ min: 0, max: 2 }),
+    });
+    const text = fc.array(fc.constantFrom('a', ',', '"', '""', '\\', '\r', '\n', '\r\n'), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(dialect, text, fc.array(fc.integer({ min: 1, max: 80 }), { maxLength: 8 }), (d, t, cuts) => {
+      expect(events(t, d, cuts)).toEqual(events(t, d));
+    }), { numRuns: 2000 });
+  });
+});
