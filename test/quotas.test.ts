@@ -106,30 +106,40 @@ describe('quotas (unit)', () => {
 
   it('two processes spilling at once under the same temp folder: each instance spills into its own, both results exact', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'strata-spill-shared-'));
-    // Sorted into a table within 32 MB (600,000 rows of 64 hex digits), then summarised; the same in memory is the check.
-    const sql = (seed: number) => `CREATE TABLE t AS SELECT i, md5((i + ${seed})::VARCHAR) || md5((i + ${seed} + 1)::VARCHAR) AS s FROM range(600000) r(i) ORDER BY s`;
+    const barrier = await mkdtemp(join(tmpdir(), 'strata-spill-barrier-'));
+    // Each sorts 300,000 rows of 64 hex digits into a table within 32 MB: the table's blocks stay in its spill files.
+    // In turn: a builds its table, then b builds its own, then each sums its table: a reads its spilled blocks back
+    // after b spilled (in one shared folder, b's spill files are a's, reopened). The same in memory is the check.
+    const sql = (seed: number) => `CREATE TABLE t AS SELECT i, md5((i + ${seed})::VARCHAR) || md5((i + ${seed} + 1)::VARCHAR) AS s FROM range(300000) r(i) ORDER BY s`;
     const summary = 'SELECT count(*)::VARCHAR AS n, sum(i)::VARCHAR AS total, sum(hash(s) % 1000003)::VARCHAR AS h FROM t';
-    const child = `import { Duck } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'runtime/engine/duckdb.ts')).href)};
-const db = await Duck.open({ memoryLimit: '32MB', threads: 1, tempDirectory: process.argv[1] });
-await db.run(process.argv[2]);
+    const child = `import { existsSync, writeFileSync } from 'node:fs';
+import { Duck } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'runtime/engine/duckdb.ts')).href)};
+const [temp, create, summary, me, other, barrier] = process.argv.slice(1);
+const turn = async (name) => { for (const t0 = Date.now(); !existsSync(barrier + '/' + name);) { if (Date.now() - t0 > 60000) throw new Error('no ' + name); await new Promise((r) => setTimeout(r, 5)); } };
+const db = await Duck.open({ memoryLimit: '32MB', threads: 1, tempDirectory: temp });
+if (me === 'b') await turn('a');
+await db.run(create);
 const spilled = (await db.all("SELECT count(*)::INT AS n FROM duckdb_temporary_files()"))[0].n;
-const [row] = await db.all(process.argv[3]);
+writeFileSync(barrier + '/' + me, '');
+if (me === 'a') await turn('b');
+const [row] = await db.all(summary);
 db.close();
 process.stdout.write(JSON.stringify({ ...row, spilled }));`;
     try {
       const run = promisify(execFile);
-      const seeds = [0, 7];
-      const outs = await Promise.all(seeds.map((seed) => run(process.execPath, ['--input-type=module', '-e', child, parent, sql(seed), summary])));
+      const roles = [['a', 'b', 0], ['b', 'a', 7]] as const;
+      const outs = await Promise.all(roles.map(([me, other, seed]) => run(process.execPath, ['--input-type=module', '-e', child, parent, sql(seed), summary, me, other, barrier])));
       for (const [k, out] of outs.entries()) {
-        const seed = seeds[k]!;
+        const seed = roles[k]![2];
         const expected = await withDuck(async (db) => { await db.run(sql(seed)); return (await db.all(summary))[0]; }, { memoryLimit: '1GB' });
-        expect(JSON.parse(out.stdout)).toEqual({ ...expected, n: '600000', total: '179999700000', spilled: expect.any(Number) });
+        expect(JSON.parse(out.stdout)).toEqual({ ...expected, n: '300000', total: '44999850000', spilled: expect.any(Number) });
         expect(JSON.parse(out.stdout).spilled).toBeGreaterThan(0);
       }
       // Each instance's folder went with it; the shared parent stays.
       expect(existsSync(parent) && readdirSync(parent)).toEqual([]);
     } finally {
       await rm(parent, { recursive: true, force: true });
+      await rm(barrier, { recursive: true, force: true });
     }
   });
 });
