@@ -28,6 +28,33 @@ describe('schema files', () => {
     expect(check(text)).toContain(`orders.yaml:${line}:1: unknown key "primaryKee" (fix: did you mean "primaryKey"?)`);
   });
 
+  it('an unknown key inside a shared definition ($ref) lists that object\'s keys, or guesses from them', () => {
+    const text = `dataset: orders
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true, zzz: 1 }
+partitionBy:
+  - { name: p, column: id, zzz: 1 }
+quality:
+  silver:
+    zzz: []
+    halts: []
+gold:
+  - { table: t, sql: "SELECT 1", zzz: 1, quality: { zzz: [] }, compaction: { zzz: 1 } }
+compaction: { minFile: 2 }
+`;
+    expect(check(text)).toEqual([
+      'orders.yaml:4:47: unknown key "zzz" in columns.0 (fix: remove it; allowed keys: name, type, description, from, required, allowed, min, max, pattern, maxLength, format, nullValues, round)',
+      'orders.yaml:6:28: unknown key "zzz" in partitionBy.0 (fix: remove it; allowed keys: name, column, transform)',
+      'orders.yaml:9:5: unknown key "zzz" in quality.silver (fix: remove it; allowed keys: halt, warn)',
+      'orders.yaml:10:5: unknown key "halts" in quality.silver (fix: did you mean "halt"?)',
+      'orders.yaml:12:34: unknown key "zzz" in gold.0 (fix: remove it; allowed keys: table, description, sql, partitionBy, refresh, engine, quality, analysts, compaction)',
+      'orders.yaml:12:53: unknown key "zzz" in gold.0.quality (fix: remove it; allowed keys: halt, warn)',
+      'orders.yaml:12:78: unknown key "zzz" in gold.0.compaction (fix: remove it; allowed keys: minFiles, targetMb, sortBy)',
+      'orders.yaml:13:15: unknown key "minFile" in compaction (fix: did you mean "minFiles"?)',
+    ]);
+  });
+
   it('decimalSeparator "," needs another delimiter', () => {
     const text = 'dataset: orders\nsource: { format: csv, csv: { decimalSeparator: "," } }\ncolumns:\n  - { name: amount, type: double }\n';
     expect(check(text)).toEqual(['orders.yaml:2:49: decimalSeparator "," needs another field delimiter: "39,81" would be two fields (fix: set source.csv.delimiter, e.g. ";")']);

@@ -14,7 +14,9 @@ import { YamlSource, type Path } from './yaml-source.ts';
 
 export { jsonSchema };
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
+// verbose: each error carries the schema object it failed in (parentSchema), also inside a $ref, whose schemaPath is
+// relative to the referenced definition ("#/additionalProperties" for quality.silver).
+const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
 const validateStructure = ajv.compile(jsonSchema);
 
 export interface LoadResult {
@@ -92,11 +94,10 @@ function toPath(pointer: string): Path {
 function describe(src: YamlSource, e: ErrorObject): Diagnostic {
   const path = toPath(e.instancePath);
   const where = path.length ? path.join('.') : 'the file';
-  const schemaNode = schemaAt(e.schemaPath);
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
-      const known = Object.keys((schemaNode?.properties ?? {}) as object);
+      const known = Object.keys(((e.parentSchema as Raw | undefined)?.properties ?? {}) as object);
       const guess = closest(key, known);
       return src.diagnostic([...path, key], `unknown key "${key}"${path.length ? ` in ${where}` : ''}`,
         guess ? `did you mean "${guess}"?` : `remove it; allowed keys: ${known.join(', ')}`, { key: true });
@@ -125,16 +126,6 @@ function describe(src: YamlSource, e: ErrorObject): Diagnostic {
     default:
       return src.diagnostic(path, `${where} ${e.message}`);
   }
-}
-
-function schemaAt(schemaPath: string): Raw | undefined {
-  let node: any = jsonSchema;
-  for (const part of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
-    if (node === undefined) return undefined;
-    node = node[part.replace(/~1/g, '/').replace(/~0/g, '~')];
-    if (node && typeof node.$ref === 'string') node = schemaAt(`${node.$ref}/x`);
-  }
-  return node;
 }
 
 function exampleFor(key: string): string {
