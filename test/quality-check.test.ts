@@ -67,6 +67,35 @@ describe('strata check: quality rules', () => {
     ]);
   });
 
+  it('a where clause naming a column the batch does not have: at that column, with the closest name; case does not matter', async () => {
+    const text = `dataset: t
+source: { format: csv }
+columns:
+  - { name: id, type: bigint }
+  - { name: amount, type: double }
+quality:
+  silver:
+    halt:
+      - 'ColumnValues "amount" > 0 where "amunt > 0 AND ID > 1"'
+      - 'IsComplete "id" where "AMOUNT > 0 and zzz_q < 2"'
+gold:
+  - table: g
+    sql: SELECT id, sum(amount) AS total FROM silver.t GROUP BY id
+    refresh: full
+    quality:
+      warn: ['IsComplete "id" where "totl > 0"']
+`;
+    const p = await checkProjectAsync([{ file: 't.yaml', text }]);
+    expect(p.diagnostics.map(formatDiagnostic)).toEqual([
+      // line 9: the scalar at column 9, its text at 10; 'ColumnValues "amount" > 0 where "' is 33 characters: 10 + 33
+      'quality rule "ColumnValues "amount" > 0 where "amunt > 0 AND ID > 1"": where clause: "amunt" is not a column of the batch (its columns: id, amount) (fix: did you mean "amount"?)'.replace(/^/, 't.yaml:9:43: '),
+      // line 10: 'IsComplete "id" where "' is 23 characters, then 'AMOUNT > 0 and ' (15): 10 + 23 + 15
+      't.yaml:10:48: quality rule "IsComplete "id" where "AMOUNT > 0 and zzz_q < 2"": where clause: "zzz_q" is not a column of the batch (its columns: id, amount) (fix: name a column of the batch)',
+      // line 16: warn: [ at column 7 + 7 = the entry's quote at 14, its text at 15; + 23
+      't.yaml:16:38: gold table g: quality rule "IsComplete "id" where "totl > 0"": where clause: "totl" is not a column of the batch (its columns: id, total) (fix: did you mean "total"?)',
+    ]);
+  });
+
   it('a literal block is pointed into line by line; one line\'s problems by column; the generic fix; a gold table of an incremental refresh may reference what it joins', async () => {
     // lines 20-: the block's second line is line 28; the gold rule is line 36
     const extra = `quality:

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { plain, withBinder, type SqlSession } from '../core/sql/binder.ts';
 import { functionRefusal } from '../core/sql/functions.ts';
-import { condition, sameTree, serialize, subquery, treeFindings, vetCondition, vetQuery, type Node, type RelationPolicy } from '../core/sql/sandbox.ts';
+import { condition, conditionColumns, sameTree, serialize, subquery, treeFindings, vetCondition, vetQuery, type Node, type RelationPolicy } from '../core/sql/sandbox.ts';
 
 /** The relations a statement may read: primary and customers, unqualified, any case. The rest is refused, named. */
 const relations: RelationPolicy = ({ catalog, schema, table }) =>
@@ -293,6 +293,20 @@ describe('a condition (vetCondition)', () => {
         { offset: 0, ...OFF_LIST('list_any') },
         { offset: at(lambda, '->'), message: 'lambda expressions are not allowed (no function on the list takes one)', fix: 'write the expression without ->' },
       ]);
+    });
+  });
+});
+
+describe('conditionColumns', () => {
+  it('the first part of each column a condition names, at its offset in the condition, in order; none for constants', async () => {
+    await withBinder(async (db) => {
+      //        0         1         2         3         4
+      //        01234567890123456789012345678901234567890123456
+      const sql = '"Amount" > 0 AND s.f = 1 AND upper(name) = \'X\'';
+      expect(conditionColumns((await vetCondition(db, sql)).vetted!)).toEqual([
+        { name: 'Amount', offset: 0 }, { name: 's', offset: 17 }, { name: 'name', offset: 35 },
+      ]);
+      expect(conditionColumns((await vetCondition(db, "1 = 1 AND 'a' <> 'b'")).vetted!)).toEqual([]);
     });
   });
 });

@@ -12,7 +12,8 @@ import { boundStatement } from './custom-sql.ts';
 import { rawOffset } from './lexer.ts';
 import type { CompiledRuleset, RuleContext, SqlVerdict, SqlVerdicts } from './types.ts';
 import type { SqlSession } from '../sql/binder.ts';
-import { vetCondition, vetQuery, type SqlFinding } from '../sql/sandbox.ts';
+import { conditionColumns, vetCondition, vetQuery, type SqlFinding } from '../sql/sandbox.ts';
+import { closest } from '../schema/diagnostics.ts';
 
 export interface RuleSqlFinding extends SqlFinding {
   rule: LeafRule;
@@ -38,7 +39,7 @@ export class RuleSqlVerdicts implements SqlVerdicts {
  * Vet the SQL of every rule that has some. `ctx.reference` says which declared datasets the evaluation can read.
  * Rules without SQL get no verdict (they need none). Never throws for bad SQL: it becomes a finding and a refusal.
  */
-export async function vetRules(db: SqlSession, rules: readonly Rule[], ctx: Pick<RuleContext, 'reference'>): Promise<RuleSqlVerdicts> {
+export async function vetRules(db: SqlSession, rules: readonly Rule[], ctx: Pick<RuleContext, 'reference'> & { knownColumns?: readonly string[] }): Promise<RuleSqlVerdicts> {
   const out = new RuleSqlVerdicts();
   const readable = declaredReferences(rules).filter((ds) => ctx.reference?.(ds) !== undefined);
   const names = new Map(readable.map((ds) => [ds.toLowerCase(), ds]));
@@ -63,6 +64,7 @@ export async function vetRules(db: SqlSession, rules: readonly Rule[], ctx: Pick
     if (rule.where !== undefined) {
       const r = await vetCondition(db, rule.where);
       findings.push(...r.findings.map((f) => locate(rule, 'where clause', f, rule.at?.where, f.offset)));
+      if (r.vetted && ctx.knownColumns) findings.push(...unknownColumns(r.vetted, ctx.knownColumns).map((f) => locate(rule, 'where clause', f, rule.at?.where, f.offset)));
     }
     if (rule.type !== 'CustomSql' && rule.where === undefined) continue;
     out.findings.push(...findings);
@@ -71,6 +73,15 @@ export async function vetRules(db: SqlSession, rules: readonly Rule[], ctx: Pick
       : { ok: true, references });
   }
   return out;
+}
+
+/** A finding for each column the condition names that the batch does not have (DuckDB matches names case-insensitively). */
+function unknownColumns(vetted: Parameters<typeof conditionColumns>[0], known: readonly string[]): SqlFinding[] {
+  const have = new Set(known.map((c) => c.toLowerCase()));
+  return conditionColumns(vetted).filter((c) => !have.has(c.name.toLowerCase())).map((c) => {
+    const guess = closest(c.name, known);
+    return { offset: c.offset, message: `"${c.name}" is not a column of the batch (its columns: ${known.join(', ')})`, fix: guess ? `did you mean "${guess}"?` : 'name a column of the batch' };
+  });
 }
 
 /** The finding, with where it is in the rule's source string: the rule's text holds the quoted SQL as written. */

@@ -61,7 +61,7 @@ export async function checkQualitySql(schemas: readonly LoadedSchema[]): Promise
     const out: Diagnostic[] = [];
     for (const s of gates) {
       const reference = (ds: string) => (ds === s.spec.dataset ? '__batch' : datasets.has(ds) ? `silver."${ds}"` : undefined);
-      out.push(...await sqlProblems(db, s, ['quality', 'silver'], s.spec.quality.silver, reference, ''));
+      out.push(...await sqlProblems(db, s, ['quality', 'silver'], s.spec.quality.silver, reference, '', readColumns(compile(s.spec).tables.silver).map((c) => c.name)));
     }
     return out;
   });
@@ -84,7 +84,7 @@ export async function checkGoldRules(schemas: readonly LoadedSchema[], gold: rea
         /does not exist/.test(p.message) ? `use a column of the gold table: ${g.columns.map((c) => c.name).join(', ')}` : /reference/i.test(p.message)
           ? `a gold rule may reference the silver datasets its refresh reads whole: ${whole.join(', ') || 'none'}` : FIX));
     }
-    if (hasSql(g.quality)) out.push(...await withBinder((db) => sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `)));
+    if (hasSql(g.quality)) out.push(...await withBinder((db) => sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `, g.columns.map((c) => c.name))));
   }
   return out;
 }
@@ -95,12 +95,12 @@ function hasSql(list: RuleList): boolean {
 }
 
 /** What the vetting refuses in a gate's rules, at the rule's line and column (the entry, if it cannot point closer). */
-async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList, reference: (ds: string) => string | undefined, prefix: string): Promise<Diagnostic[]> {
+async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList, reference: (ds: string) => string | undefined, prefix: string, knownColumns: readonly string[]): Promise<Diagnostic[]> {
   // Vetted together, as the gate runs them: the whole gate declares the datasets its CustomSql statements may read.
   const entries = (['halt', 'warn'] as const).flatMap((severity) => list[severity].map((text, index) => ({ severity, index, parsed: parseRules(text) })))
     .filter((e) => !e.parsed.errors.length);
   const entryOf = new Map(entries.flatMap((e) => e.parsed.rules.flatMap(leaves).map((l) => [l, e] as const)));
-  const verdicts = await vetRules(db, entries.flatMap((e) => e.parsed.rules), { reference });
+  const verdicts = await vetRules(db, entries.flatMap((e) => e.parsed.rules), { reference, knownColumns });
   return verdicts.findings.map((f) => {
     const e = entryOf.get(f.rule)!;
     return at(s, [...path, e.severity, e.index], f.sourceOffset, `${prefix}quality rule "${f.rule.text.replace(/\s+/g, ' ')}": ${f.what}: ${f.message}`, f.fix);

@@ -95,6 +95,25 @@ export async function vetCondition(db: SqlSession, sql: string): Promise<{ vette
   return findings.length ? { findings } : { vetted: node.where_clause, findings };
 }
 
+/**
+ * The columns a vetted condition (vetCondition's tree) names: the first part of each column reference (a struct
+ * field's column, s.f → s), with its offset in the condition as written; in the order they appear.
+ */
+export function conditionColumns(vetted: Node): Array<{ name: string; offset: number }> {
+  const out: Array<{ name: string; offset: number }> = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) { for (const x of v) visit(x); return; }
+    if (!v || typeof v !== 'object') return;
+    const n = v as Node;
+    if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names) && n.column_names.length) {
+      out.push({ name: String(n.column_names[0]), offset: Math.max(0, (offsetOf(n) ?? CONDITION_PREFIX.length) - CONDITION_PREFIX.length) });
+    }
+    for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x);
+  };
+  visit(vetted);
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
 const STATEMENT = { prefix: 0, one: 'exactly one SELECT statement may be written here', fix: 'write one SELECT statement' };
 const CONDITION = { prefix: CONDITION_PREFIX.length, one: 'a where clause is exactly one condition', fix: "write one condition on the row's columns, e.g. status = 'NEW'" };
 
