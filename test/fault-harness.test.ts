@@ -7,7 +7,7 @@
 // The seed changes every run and chooses the sample and the data, so runs over runs cover every point
 // (`npm run soak` runs them all, every time). The test's name shows the seed; STRATA_FAULT_SEED=<seed> repeats a run.
 import { describe, expect, it } from 'vitest';
-import { KILL_POINTS, runHarness, sampleKillPoints } from './harness/run.ts';
+import { KILL_POINTS, maintenanceInOrder, runHarness, sampleKillPoints } from './harness/run.ts';
 
 /** Kill points per run: 6 of the 17 (each in a run's sample with probability 6/17). */
 const SAMPLE = 6;
@@ -22,4 +22,12 @@ describe('fault harness', () => {
     // (its point drawn from every point an ingest passes; it may find gold already caught up by another writer).
     expect(f).toMatchObject({ kills: SAMPLE + 1, unreached: [], concurrentRounds: 4, rowsLost: 0, goldMismatches: 0, doctorCleanAfterRepair: true });
   }, 900_000);
+});
+
+describe('kill point orders', () => {
+  it('the soak\'s shuffled order keeps the rollback before gc, in the places the two were drawn to; nothing else moves', () => {
+    expect(maintenanceInOrder(['a', 'gc.swapped', 'b', 'rollback.committed', 'c'])).toEqual(['a', 'rollback.committed', 'b', 'gc.swapped', 'c']);
+    expect(maintenanceInOrder(['rollback.committed', 'a', 'gc.swapped'])).toEqual(['rollback.committed', 'a', 'gc.swapped']);
+    expect(maintenanceInOrder(['gc.swapped', 'a'])).toEqual(['gc.swapped', 'a']);
+  });
 });

@@ -36,6 +36,15 @@ export const MAINTENANCE_KILL_POINTS = ['rollback.committed', 'gc.swapped'];
 /** The kill points of `npm test`'s harness run (17): each step boundary, each point inside the steps, each maintenance kill. */
 export const KILL_POINTS = [...STEP_BOUNDARIES, ...PROTOCOL_POINTS, ...MAINTENANCE_KILL_POINTS];
 
+/** The points with the maintenance kills moved, among the places they hold, into MAINTENANCE_KILL_POINTS' order. */
+export function maintenanceInOrder(points: string[]): string[] {
+  const at = points.flatMap((p, i) => (MAINTENANCE_KILL_POINTS.includes(p) ? [i] : []));
+  const inOrder = MAINTENANCE_KILL_POINTS.filter((p) => points.includes(p));
+  const out = [...points];
+  at.forEach((i, k) => { out[i] = inOrder[k]!; });
+  return out;
+}
+
 /** Fisher–Yates with a seeded generator: the same seed, the same order. Shuffles `xs` in place and returns it. */
 export function shuffle<T>(xs: T[], random: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

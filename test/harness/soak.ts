@@ -8,7 +8,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 process.env.STRATA_LOG_LEVEL ??= 'SILENT';
-const { INGEST_KILL_POINTS, MAINTENANCE_KILL_POINTS, runHarness, shuffle } = await import('./run.ts');
+const { INGEST_KILL_POINTS, MAINTENANCE_KILL_POINTS, maintenanceInOrder, runHarness, shuffle } = await import('./run.ts');
 const { prng } = await import('./data.ts');
 type Round = import('./run.ts').Round;
 
@@ -30,8 +30,10 @@ console.log(`strata soak — ${new Date().toISOString().slice(0, 10)}, Node ${pr
 for (let i = 0; i < runs; i++) {
   const seed = values.seed !== undefined ? Number(values.seed) + i : Math.floor(Math.random() * 2 ** 31);
   seeds.push(seed);
-  // Every point, in an order of the seed's choosing, each once at its first pass and once at its second.
-  const points = shuffle([...INGEST_KILL_POINTS, ...INGEST_KILL_POINTS.map((p) => `${p}@2`), ...MAINTENANCE_KILL_POINTS], prng(seed));
+  // Every point, in an order of the seed's choosing, each once at its first pass and once at its second; the
+  // maintenance kills in their own order, the rollback before gc (as npm test's harness run has them): gc with
+  // retention 0 removes the versions the rollback would return to, so after it the rollback never reaches its point.
+  const points = maintenanceInOrder(shuffle([...INGEST_KILL_POINTS, ...INGEST_KILL_POINTS.map((p) => `${p}@2`), ...MAINTENANCE_KILL_POINTS], prng(seed)));
   const f = await runHarness({ seed, kills: points, rounds, writers: Number(values.writers), rows: Number(values.rows) });
   console.log(`  run ${i + 1}/${runs}, seed ${seed}: ${f.kills} kills (${f.killed} killed), ${f.concurrentRounds} rounds of ${values.writers} writers, `
     + `${f.checks} checks, rows lost ${f.rowsLost}, gold ≠ its SQL ${f.goldMismatches} of ${f.goldChecks}, doctor clean after --repair: ${f.doctorCleanAfterRepair ? 'yes' : 'NO'} (${f.seconds} s)`);
