@@ -240,12 +240,14 @@ describe('counts: a rejected file', () => {
     expect(r.stdout).toContain('warning: 2 rows passed validation but the file was rejected: they are in quarantine.strict with reason "rejected"');
     const listed = JSON.parse((await runCommand(runs, { lake: lake.dir, json: true }, [], { dataset: 'strict' })).stdout) as RunRecord[];
     expect(listed).toEqual([expect.objectContaining({ status: 'REJECTED', rowsIn: 3, rowsValid: 0, rowsQuarantined: 3, rowsSuperseded: 0 })]);
-    const q = await lake.query<{ record: number | null; rule: string; message: string }>(
-      `SELECT record, reasons[1].rule AS rule, reasons[1].message AS message FROM quarantine.strict ORDER BY record NULLS FIRST, rule`);
+    // Every row with its record, line and the source record as written, the valid ones too.
+    const q = await lake.query<{ record: number | null; line: number | null; raw: string; rule: string; message: string }>(
+      `SELECT record, line, raw, reasons[1].rule AS rule, reasons[1].message AS message FROM quarantine.strict ORDER BY record NULLS FIRST, rule`);
+    const rejected = 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%';
     expect(q).toEqual([
-      { record: null, rule: 'rejected', message: 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%' },
-      { record: null, rule: 'rejected', message: 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%' },
-      { record: 2, rule: 'type', message: '"x" is not an int' },
+      { record: 1, line: 2, raw: '{"id":"1","v":"1"}', rule: 'rejected', message: rejected },
+      { record: 2, line: 3, raw: '{"id":"2","v":"x"}', rule: 'type', message: '"x" is not an int' },
+      { record: 3, line: 4, raw: '{"id":"3","v":"3"}', rule: 'rejected', message: rejected },
     ]);
     expect(await lake.query(`SELECT count(*) AS n FROM quarantine.strict`)).toEqual([{ n: 3 }]);
   });
@@ -256,8 +258,8 @@ describe('counts: a rejected file', () => {
     const q = await lake.query<{ record: number | null; line: number | null; rules: string[] }>(
       `SELECT record, line, list_transform(reasons, x -> x.rule) AS rules FROM quarantine.keyed ORDER BY record NULLS FIRST`);
     expect(q).toEqual([
-      { record: null, line: null, rules: ['rejected'] }, { record: null, line: null, rules: ['rejected'] },
-      { record: 1, line: 2, rules: ['rejected', 'primaryKey'] }, { record: 3, line: 4, rules: ['type'] },
+      { record: 1, line: 2, rules: ['rejected', 'primaryKey'] }, { record: 2, line: 3, rules: ['rejected'] },
+      { record: 3, line: 4, rules: ['type'] }, { record: 4, line: 5, rules: ['rejected'] },
     ]);
   });
 });

@@ -65,6 +65,29 @@ describe('traceable quarantine rows', () => {
     db.close();
   });
 
+  it('property: a rejected file\'s rows, valid ones included, keep their record, line and fields as written', async () => {
+    const lake = await makeLake({ t: 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int }\n  - { name: a, type: string }\nrejects: { maxRatio: 0 }\n' });
+    try {
+      let n = 0;
+      // Records of an int and a text; one id is not an int ("x"), so the file is rejected (maxRatio 0) and goes whole.
+      await fc.assert(fc.asyncProperty(fc.array(fc.record({ id: fc.constantFrom('1', '22', 'x'), a: field }), { minLength: 1, maxLength: 5 }), async (records) => {
+        fc.pre(records.some((r) => r.id === 'x'));
+        let line = 2;
+        const expected = records.map((r, i) => {
+          const at = line;
+          line += (r.a.v.match(/\r\n|\r|\n/g) ?? []).length + 1; // a quoted field's line ends are lines of the file
+          return { record: i + 1, line: at, raw: { id: r.id, a: r.a.v } };
+        });
+        const { record } = await lake.ingest('t', await lake.file(`r${n++}.csv`, `id,a\n${records.map((r) => `${r.id},${csvField(r.a)}\n`).join('')}`));
+        expect(record).toMatchObject({ status: 'REJECTED', rowsIn: records.length, rowsQuarantined: records.length });
+        const got = await lake.query<{ record: number; line: number; raw: string }>(`SELECT record, line, raw FROM quarantine.t WHERE run_id = '${record.runId}' ORDER BY record`);
+        expect(got.map((q) => ({ ...q, raw: JSON.parse(q.raw) }))).toEqual(expected);
+      }), { seed: 20261201, numRuns: 5 });
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   describe('a quality halt', () => {
     let lake: TestLake;
     beforeAll(async () => {

@@ -38,16 +38,8 @@ export interface HeldRows {
  */
 export async function holdRows(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, quality: RecordedGate, now: string): Promise<HeldRows | undefined> {
   const prefix = `${staged.stagingPrefix}held/`;
-  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, plan);
-  const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => ctx.storage.withLocalFiles(keys, fn));
-  const { versionId, etag, contentId } = staged.source;
-  const held = await ctx.storage.withSourceFile(staged.source.key, { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}), ...(contentId ? { contentId } : {}) }, (file) =>
-    ctx.storage.writeTree(prefix, (dir) => withDuck((db) => validateFile({
-      db, plan, path: file.path, key: staged.source.key, runId: staged.runId, now: staged.now, outDir: dir, hold: true, ...(priorKeys ? { priorKeys } : {}),
-    }), ctx.duck)));
-  const v = held.result;
-  if (!v.heldFile || v.rowsIn !== staged.rowsIn || v.rowsValid !== staged.rowsValid || v.rowsSuperseded !== staged.rowsSuperseded) return undefined;
-  const heldKey = `${prefix}${v.heldFile}`;
+  const heldKey = await rereadBatch(ctx, plan, staged);
+  if (!heldKey) return undefined;
 
   // The halt rules that failed and can name their rows (top-level rules only: a leaf of an "or" may fail on a row
   // the rule as a whole passes).
@@ -83,6 +75,27 @@ export async function holdRows(ctx: PipelineContext, plan: DatasetPlan, staged: 
   }, ctx.duck)));
   const rules = named.result;
   return rules.length ? { heldKey, failsKey: `${failsPrefix}fails.parquet`, rules } : { heldKey, rules: [] };
+}
+
+/**
+ * The storage key of the staged batch's rows read again from the bronze object with their positions and source
+ * records (validateFile in hold mode: __record, __line, __raw, then the silver columns), for a batch that goes to
+ * quarantine whole (a quality halt, a rejected file). undefined when the object no longer reads into the batch that
+ * was staged (its counts differ, e.g. an append whose silver keys changed meanwhile, or a file that does not fit the
+ * schema): the caller then quarantines the staged rows without their positions.
+ */
+export async function rereadBatch(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest): Promise<string | undefined> {
+  const prefix = `${staged.stagingPrefix}held/`;
+  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, plan);
+  const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => ctx.storage.withLocalFiles(keys, fn));
+  const { versionId, etag, contentId } = staged.source;
+  const held = await ctx.storage.withSourceFile(staged.source.key, { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}), ...(contentId ? { contentId } : {}) }, (file) =>
+    ctx.storage.writeTree(prefix, (dir) => withDuck((db) => validateFile({
+      db, plan, path: file.path, key: staged.source.key, runId: staged.runId, now: staged.now, outDir: dir, hold: true, ...(priorKeys ? { priorKeys } : {}),
+    }), ctx.duck)));
+  const v = held.result;
+  if (!v.heldFile || v.rowsIn !== staged.rowsIn || v.rowsValid !== staged.rowsValid || v.rowsSuperseded !== staged.rowsSuperseded) return undefined;
+  return `${prefix}${v.heldFile}`;
 }
 
 /**

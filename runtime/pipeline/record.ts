@@ -9,6 +9,7 @@ import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
+import { rereadBatch } from './held-rows.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
 import { explainLimit } from './limits.ts';
@@ -156,7 +157,10 @@ export async function rejectFile(ctx: PipelineContext, state: RunState): Promise
   const s = state.stage!;
   const staged = await readStageManifest(ctx, s.stageKey);
   const message = rejectMessage(s, plan.maxRejectRatio);
-  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` });
+  // Its valid rows keep their record, line and source record as the other quarantined rows do (read again from bronze).
+  const heldKey = s.rowsValid > 0 ? await rereadBatch(ctx, plan, staged).catch(() => undefined) : undefined;
+  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` },
+    heldKey ? { heldKey, rules: [] } : undefined);
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const name = s.schemaMismatch ? ERRORS.SchemaMismatch : ERRORS.RejectedFile;
