@@ -1,0 +1,288 @@
+// The small pure pieces of core/dqdl, one function at a time: tokens and their offsets, numbers from history, metric
+// names, the batch's columns and types, dialect literals, CustomSql's bound statement and returned columns, and how
+// query results become outcomes and messages. No DuckDB: mutation testing runs this file once per planted bug. Every
+// expectation is worked out by hand.
+import { describe, expect, it } from 'vitest';
+import { declaredReferences, leaves, type Rule } from '../core/dqdl/ast.ts';
+import { ColumnError, Columns, isNumericType, isTemporalType, logicalType } from '../core/dqdl/columns.ts';
+import { boundStatement, bindPrimary, customFailingRowsSql, customRowsSql, customValueSql, relationsCte, returnedColumns } from '../core/dqdl/custom-sql.ts';
+import { dateLiteral, sqlDialect, timestampLiteral, toDouble } from '../core/dqdl/dialect.ts';
+import { formatNumber, resolveNumber } from '../core/dqdl/dynamic.ts';
+import { combine, interpretResults, score, toNumber, type LeafOutcome } from '../core/dqdl/interpret.ts';
+import { LexError, rawOffset, tokenize } from '../core/dqdl/lexer.ts';
+import { columnMetric, columnsMetric, datasetMetric } from '../core/dqdl/metric-names.ts';
+import { filtered, ScanQuery } from '../core/dqdl/scan-query.ts';
+import type { NumExpr } from '../core/dqdl/ast.ts';
+import type { CompiledRuleset, LeafPlan, PlannedRule, RuleResult } from '../core/dqdl/types.ts';
+
+describe('lexer', () => {
+  it('tokens with their offsets: strings, numbers, words, operators, comments skipped', () => {
+    expect(tokenize('Mean "a\\"b" >= 1.5 # note\n\t( x_1.y ) != -2')).toEqual([
+      { t: 'word', v: 'Mean', at: 0, end: 4 },
+      { t: 'str', v: 'a"b', at: 5, end: 11 },
+      { t: 'op', v: '>=', at: 12, end: 14 },
+      { t: 'num', v: 1.5, raw: '1.5', at: 15, end: 18 },
+      { t: 'op', v: '(', at: 27, end: 28 },
+      { t: 'word', v: 'x_1.y', at: 29, end: 34 },
+      { t: 'op', v: ')', at: 35, end: 36 },
+      { t: 'op', v: '!=', at: 37, end: 39 },
+      { t: 'op', v: '-', at: 40, end: 41 },
+      { t: 'num', v: 2, raw: '2', at: 41, end: 42 },
+      { t: 'end', at: 42, end: 42 },
+    ]);
+    expect(tokenize('<= < > = ! [ ] , + * / $ \r\n').map((t) => (t.t === 'op' ? t.v : t.t))).toEqual(['<=', '<', '>', '=', '!', '[', ']', ',', '+', '*', '/', '$', 'end']);
+    expect(tokenize('"a\\\\b" "\\d"').map((t) => (t.t === 'str' ? t.v : t.t))).toEqual(['a\\b', '\\d', 'end']);
+    expect(tokenize('# only a comment')).toEqual([{ t: 'end', at: 16, end: 16 }]);
+  });
+
+  it('errors at their offset', () => {
+    const err = (text: string) => { try { tokenize(text); } catch (e) { return [(e as LexError).at, (e as Error).message, e instanceof LexError]; } return undefined; };
+    expect(err('Mean "x" <> 1')).toEqual([9, 'use != for "not equal"', true]);
+    expect(err('RowCount > 1 ; x')).toEqual([13, 'unexpected character ";"', true]);
+    expect(err('a "open')).toEqual([2, 'this string has no closing "', true]);
+    expect(err('a "\\"')).toEqual([2, 'this string has no closing "', true]);
+    expect(err('12.x')).toEqual([2, 'unexpected character "."', true]);
+  });
+
+  it('rawOffset: a character of a string value back to its offset in the text (\\" and \\\\ take two)', () => {
+    const text = 'X "a\\"b\\\\c\\d"';
+    // value a " b \ c \ d ; the quote is at 2
+    expect([0, 1, 2, 3, 4, 5, 6].map((i) => rawOffset(text, 2, i))).toEqual([3, 4, 6, 7, 9, 10, 11]);
+    expect(rawOffset('"ab"', 0, 10)).toBe(4);
+  });
+});
+
+describe('numbers from history', () => {
+  const last = (k: number): NumExpr => ({ kind: 'call', fn: 'last', args: [{ kind: 'number', value: k }] });
+  const call = (fn: 'avg' | 'min' | 'max' | 'sum' | 'median' | 'std', k: number): NumExpr => ({ kind: 'call', fn, args: [last(k)] });
+  const v = (e: NumExpr, h: number[]) => resolveNumber(e, () => h, 'x').value;
+
+  it('each function over the k most recent finite values', () => {
+    const h = [4, 1, NaN, 9, 2, 100];
+    // last(4) of the finite values: 4, 1, 9, 2
+    expect(v(call('avg', 4), h)).toBe(4);
+    expect(v(call('sum', 4), h)).toBe(16);
+    expect(v(call('min', 4), h)).toBe(1);
+    expect(v(call('max', 4), h)).toBe(9);
+    expect(v(call('median', 4), h)).toBe(3); // 1 2 4 9
+    expect(v(call('median', 3), h)).toBe(4); // 1 4 9
+    expect(v(call('median', 5), [10, 2, 33, 4, 5])).toBe(5); // numerically sorted: 2 4 5 10 33
+    expect(v(call('std', 4), h)).toBeCloseTo(Math.sqrt((0 + 9 + 25 + 4) / 4), 12); // mean 4
+    expect(v({ kind: 'call', fn: 'index', args: [last(4), { kind: 'number', value: 2 }] }, h)).toBe(9);
+    expect(v({ kind: 'call', fn: 'index', args: [last(4), { kind: 'number', value: 3 }] }, [1, 2])).toBe(0);
+    expect(v({ kind: 'call', fn: 'abs', args: [{ kind: 'negate', arg: call('max', 2) }] }, h)).toBe(4);
+    expect(v({ kind: 'negate', arg: { kind: 'number', value: 3 } }, [])).toBe(-3);
+    const bin = (op: '+' | '-' | '*' | '/') => v({ kind: 'binary', op, left: { kind: 'number', value: 6 }, right: { kind: 'number', value: 4 } }, []);
+    expect([bin('+'), bin('-'), bin('*'), bin('/')]).toEqual([10, 2, 24, 1.5]);
+    // no history: last(k) is [0]
+    expect(v(call('avg', 3), [])).toBe(0);
+    expect(v(call('max', 3), [])).toBe(0);
+    expect(resolveNumber(call('avg', 3), undefined, 'avg(last(3))')).toEqual({ value: 0, dynamic: 'avg(last(3)) = 0 with no history yet, so last(k) is 0' });
+  });
+
+  it('says how many previous values it used; a plain number says nothing', () => {
+    expect(resolveNumber({ kind: 'number', value: 2 }, () => [1], '2')).toEqual({ value: 2 });
+    expect(resolveNumber(call('max', 5), () => [7], 'max(last(5))')).toEqual({ value: 7, dynamic: 'max(last(5)) = 7 from 1 previous value' });
+    expect(resolveNumber(call('sum', 2), () => [1.5, 2, 3], 'sum(last(2))')).toEqual({ value: 3.5, dynamic: 'sum(last(2)) = 3.5 from 2 previous values' });
+    // two lists: the longer one counts
+    const both: NumExpr = { kind: 'binary', op: '+', left: call('max', 1), right: call('min', 3) };
+    expect(resolveNumber(both, () => [5, 1, 3], 'e')).toEqual({ value: 6, dynamic: 'e = 6 from 3 previous values' });
+    expect(() => resolveNumber({ kind: 'call', fn: 'avg', args: [{ kind: 'number', value: 1 }] }, () => [], 'x')).toThrow('expected last(k)');
+  });
+
+  it('formatNumber: whole numbers as they are, others to 6 significant digits, more when 6 would round to a whole number', () => {
+    expect(formatNumber(3)).toBe('3');
+    expect(formatNumber(-12)).toBe('-12');
+    expect(formatNumber(1 / 3)).toBe('0.333333');
+    expect(formatNumber(2.5)).toBe('2.5');
+    expect(formatNumber(123456.789)).toBe('123456.8'); // 6 digits give 123457, a whole number: one more
+    expect(formatNumber(0.9999997)).toBe('0.9999997');
+    expect(formatNumber(2.00000001)).toBe('2.00000001');
+    expect(formatNumber(1 + 1e-14)).toBe('1.00000000000001');
+    expect(formatNumber(1 + 2 ** -52)).toBe(String(1 + 2 ** -52));
+    expect(formatNumber(Infinity)).toBe('Infinity');
+    expect(formatNumber(NaN)).toBe('NaN');
+  });
+});
+
+describe('names', () => {
+  it('metric names as Glue reports them', () => {
+    expect(datasetMetric('RowCount')).toBe('Dataset.*.RowCount');
+    expect(datasetMetric('RowCountMatch', 'ref')).toBe('Dataset.ref.RowCountMatch');
+    expect(columnMetric('email', 'Completeness')).toBe('Column.email.Completeness');
+    expect(columnsMetric(['a'], 'Uniqueness')).toBe('Column.a.Uniqueness');
+    expect(columnsMetric(['a', 'b'], 'Uniqueness')).toBe('Multicolumn.a,b.Uniqueness');
+  });
+
+  it('leaves of composites, and the datasets a ruleset declares', () => {
+    const leaf = (type: string, params: string[]): Rule => ({ kind: 'rule', type, params, text: type });
+    const rules: Rule[] = [
+      leaf('ReferentialIntegrity', ['id', 'customers.id']),
+      { kind: 'and', text: 'x', operands: [leaf('RowCountMatch', [' archive ']), { kind: 'or', text: 'y', operands: [leaf('ReferentialIntegrity', ['a,b', 'shops.{x,y}']), leaf('IsComplete', ['a'])] }] },
+      leaf('RowCountMatch', ['customers']), leaf('ReferentialIntegrity', ['id']), leaf('RowCountMatch', ['  ']), leaf('Mean', ['orders']),
+    ];
+    expect(leaves(rules[1]!).map((l) => l.type)).toEqual(['RowCountMatch', 'ReferentialIntegrity', 'IsComplete']);
+    expect(declaredReferences(rules)).toEqual(['customers', 'archive', 'shops']);
+  });
+});
+
+describe('columns of the batch', () => {
+  const cols = new Columns([{ name: 'Id', type: 'BIGINT' }, { name: 'id', type: 'VARCHAR' }, { name: 'Amount', type: 'DECIMAL(12,2)' }, { name: 'x y', type: 'blob' }]);
+
+  it('exact name first, then any case; an unknown one with a did-you-mean', () => {
+    expect(cols.names).toEqual(['Id', 'id', 'Amount', 'x y']);
+    expect(cols.find('id')).toEqual({ name: 'id', sql: '"id"', type: { name: 'string' } });
+    expect(cols.find('ID')).toEqual({ name: 'Id', sql: '"Id"', type: { name: 'bigint' } });
+    expect(cols.find('amount')).toEqual({ name: 'Amount', sql: '"Amount"', type: { name: 'decimal', precision: 12, scale: 2 } });
+    expect(cols.get('x y')).toEqual({ name: 'x y', sql: '"x y"', type: undefined });
+    expect(cols.has('AMOUNT')).toBe(true);
+    expect(cols.has('amt')).toBe(false);
+    expect(() => cols.get('amout')).toThrow(new ColumnError('column "amout" does not exist in the batch (did you mean "Amount"?)'));
+    expect(() => cols.get('qqqqqqqq')).toThrow('column "qqqqqqqq" does not exist in the batch');
+    expect(() => cols.get('qqqqqqqq')).not.toThrow('did you mean');
+  });
+
+  it('DuckDB and schema type names to logical types', () => {
+    const names = ['VARCHAR', 'text', 'INTEGER', 'SMALLINT', 'TINYINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'HUGEINT', 'UBIGINT', 'REAL', 'BOOL',
+      'TIMESTAMP_MS', 'TIMESTAMP_S', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ', ' Date ', 'double', 'decimal(3,1)', 'BLOB', 'STRUCT(a INT)'];
+    expect(names.map((n) => logicalType(n)?.name ?? null)).toEqual(['string', 'string', 'int', 'int', 'int', 'int', 'int', 'bigint', 'bigint', 'bigint', 'float', 'boolean',
+      'timestamp', 'timestamp', 'timestamp', 'timestamp', 'timestamp', 'date', 'double', 'decimal', null, null]);
+    const t = (n: string) => logicalType(n);
+    expect(['int', 'bigint', 'double', 'float', 'decimal(3,1)', 'string', 'date', 'boolean'].map((n) => isNumericType(t(n)))).toEqual([true, true, true, true, true, false, false, false]);
+    expect(['date', 'timestamp', 'string', 'int'].map((n) => isTemporalType(t(n)))).toEqual([true, true, false, false]);
+    expect([isNumericType(undefined), isTemporalType(undefined)]).toEqual([false, false]);
+  });
+});
+
+describe('dialect and scan pieces', () => {
+  it('regular expressions match the whole value on both engines', () => {
+    expect(sqlDialect('duckdb')).toMatchObject({ name: 'duckdb' });
+    expect(sqlDialect('duckdb').fullMatch('"c"', "a'b")).toBe(`regexp_full_match("c", 'a''b')`);
+    expect(sqlDialect('athena')).toMatchObject({ name: 'athena' });
+    expect(sqlDialect('athena').fullMatch('"c"', 'a|b')).toBe(`regexp_like("c", '\\A(?:a|b)\\z')`);
+  });
+
+  it('literals of instants and days in UTC, millisecond precision', () => {
+    expect(timestampLiteral(Date.UTC(2025, 0, 2, 3, 4, 5, 67))).toBe("TIMESTAMP '2025-01-02 03:04:05.067'");
+    expect(dateLiteral(Date.UTC(2025, 0, 2, 23, 59))).toBe("DATE '2025-01-02'");
+    expect(dateLiteral('2024-02-29')).toBe("DATE '2024-02-29'");
+    expect(toDouble('x')).toBe('CAST(x AS DOUBLE)');
+  });
+
+  it('filtered aggregates and the shared scan', () => {
+    expect(filtered('count(*)')).toBe('count(*)');
+    expect(filtered('count(*)', undefined, '')).toBe('count(*)');
+    expect(filtered('count(*)', 'flag')).toBe('count(*) FILTER (WHERE flag)');
+    expect(filtered('count(*)', 'a > 1')).toBe('count(*) FILTER (WHERE (a > 1))');
+    expect(filtered('count(*)', 'flag', 'other')).toBe('count(*) FILTER (WHERE (flag) AND (other))');
+    expect(filtered('count(*)', '1flag')).toBe('count(*) FILTER (WHERE (1flag))');
+    const s = new ScanQuery();
+    expect([s.add('count(*)'), s.add('sum(x)'), s.add('count(*)')]).toEqual(['m0', 'm1', 'm0']);
+    expect(s.size).toBe(2);
+    expect(s.sql('t')).toBe('SELECT\n  count(*) AS m0,\n  sum(x) AS m1\nFROM t');
+  });
+});
+
+describe('CustomSql statements', () => {
+  it('binds primary (any case, not qualified, not in strings or comments), trims and drops trailing semicolons, and maps offsets back', () => {
+    expect(bindPrimary('select count(*) from PRIMARY')).toBe('select count(*) from "primary"');
+    expect(bindPrimary("select 'primary', x.primary, \"primary\" from primary -- primary\n/* primary */ ;; ")).toBe(
+      "select 'primary', x.primary, \"primary\" from \"primary\" -- primary\n/* primary */ "); // trimmed before the semicolons go
+    expect(bindPrimary('select a from primary where b = \'it\'\'s\'')).toBe('select a from "primary" where b = \'it\'\'s\'');
+    expect(bindPrimary('select 1 /* open')).toBe('select 1 /* open');
+    expect(bindPrimary('select 1 -- open')).toBe('select 1 -- open');
+    const b = boundStatement('  select x from primary where y');
+    expect(b.text).toBe('select x from "primary" where y');
+    // "select" starts at 2 in the original; the quoted name maps onto the word; text after it shifts back by 2
+    expect([0, 14, 15, 21, 22, 23, 24, 29].map(b.original)).toEqual([2, 16, 16, 22, 22, 23, 24, 29]);
+    expect(b.original(500)).toBe(31);
+  });
+
+  it('the SQL of each form', () => {
+    expect(relationsCte('b', [['customers', 't_customers']])).toBe('"primary" AS (SELECT * FROM b),\n"customers" AS (SELECT * FROM t_customers)');
+    expect(customValueSql('select count(*) from primary', 'b')).toBe('WITH "primary" AS (SELECT * FROM b)\nSELECT * FROM (\nselect count(*) from "primary"\n) AS __dq_custom');
+    expect(customRowsSql('select id from primary', 'b', ['id', 'k'])).toBe([
+      'WITH "primary" AS (SELECT * FROM b),',
+      '__dq_returned AS (SELECT DISTINCT "id", "k", 1 AS __dq_hit FROM (\nselect id from "primary"\n) AS __dq_custom)',
+      'SELECT count(*) AS "rows", count(__dq_r.__dq_hit) AS "passed"',
+      'FROM "primary" AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON __dq_p."id" IS NOT DISTINCT FROM __dq_r."id" AND __dq_p."k" IS NOT DISTINCT FROM __dq_r."k"',
+    ].join('\n'));
+    expect(customFailingRowsSql('select id from primary', 'b', 'rows_t', 'rid', ['id'])).toBe([
+      'WITH "primary" AS (SELECT * FROM b),',
+      '__dq_returned AS (SELECT DISTINCT "id", 1 AS __dq_hit FROM (\nselect id from "primary"\n) AS __dq_custom)',
+      'SELECT __dq_p."rid" AS id, CAST(NULL AS VARCHAR) AS value',
+      'FROM rows_t AS __dq_p LEFT JOIN __dq_returned AS __dq_r ON __dq_p."id" IS NOT DISTINCT FROM __dq_r."id" WHERE __dq_r.__dq_hit IS NULL',
+    ].join('\n'));
+  });
+
+  it('returnedColumns: the outer select list, as batch column names', () => {
+    const cols = new Columns([{ name: 'id', type: 'bigint' }, { name: 'Status', type: 'string' }, { name: 'amount', type: 'double' }]);
+    const r = (sql: string) => returnedColumns(sql, cols);
+    expect(r('select id from primary')).toEqual(['id']);
+    expect(r('SELECT DISTINCT ALL p.id, "status", x AS amount FROM primary p')).toEqual(['id', 'Status', 'amount']);
+    expect(r('select * from primary')).toEqual(['id', 'Status', 'amount']);
+    expect(r('select p.* , id from primary p')).toEqual(['id', 'Status', 'amount']);
+    expect(r('select coalesce(a, b) id, (select max(x) from t) amount from primary')).toEqual(['id', 'amount']);
+    expect(r('select cast(x as int) as id from primary')).toEqual(['id']);
+    expect(r('with q as (select 1 from primary) select id from q')).toEqual(['id']);
+    expect(r("select id from (select id, 'from' from primary) s")).toEqual(['id']);
+    expect(() => r('values (1)')).toThrow('the statement has no SELECT');
+    expect(() => r('select id')).toThrow('the statement does not select FROM primary');
+    expect(() => r('select 1 from primary')).toThrow('row-level CustomSql returns rows of primary, so it must select columns of primary; "1" is not a column (select columns, or use the aggregate form with a condition)');
+    expect(() => r('select id + 1 from primary')).toThrow('"id + 1" is not a column');
+    expect(() => r('select , id from primary')).toThrow('"" is not a column');
+    expect(() => r('select nope from primary')).toThrow('row-level CustomSql returns "nope", which is not a column of primary (its columns are matched back to the batch)');
+    expect(() => r('select a.b.c.id, x.1 from primary')).toThrow('"x.1" is not a column');
+  });
+});
+
+describe('outcomes from query results', () => {
+  it('toNumber reads DuckDB and Athena cells', () => {
+    expect([toNumber(null), toNumber(undefined), toNumber(NaN), toNumber(2.5), toNumber(7n), toNumber(true), toNumber(false)]).toEqual([undefined, undefined, undefined, 2.5, 7, 1, 0]);
+    expect([toNumber(' 3.5 '), toNumber(''), toNumber('  '), toNumber('NaN'), toNumber('nan'), toNumber('x1'), toNumber('1e3'), toNumber('-Infinity'), toNumber({})]).toEqual(
+      [3.5, undefined, undefined, undefined, undefined, undefined, 1000, -Infinity, undefined]);
+  });
+
+  const leaf = (id: number, text: string): LeafPlan => ({ kind: 'leaf', id, type: 'RowCount', text, cells: {}, known: {}, subject: [] });
+  const o = (outcome: LeafOutcome['outcome'], message: string, metrics: Record<string, number> = {}): LeafOutcome => ({ outcome, metrics, message });
+
+  it('composites: Kleene logic, with the operands that decide named in the message', () => {
+    const outcomes = new Map<number, LeafOutcome>([[0, o('PASS', 'p0', { a: 1 })], [1, o('FAIL', 'f1', { b: 2 })], [2, o('ERROR', 'e2')], [3, o('PASS', 'p3', { a: 5 })]]);
+    const and = (...ids: number[]): PlannedRule => ({ kind: 'and', text: 'AND', operands: ids.map((i) => leaf(i, `r${i}`)) });
+    const or = (...ids: number[]): PlannedRule => ({ kind: 'or', text: 'OR', operands: ids.map((i) => leaf(i, `r${i}`)) });
+    const c = (p: PlannedRule) => { const r = combine(p, outcomes); return [r.outcome, r.message]; };
+    expect(c(and(0, 3))).toEqual(['PASS', 'and: all 2 rules pass']);
+    expect(c(and(0, 1, 2))).toEqual(['FAIL', 'and: 2 of 3 rules fail: (r1) FAIL: f1; (r2) ERROR: e2']);
+    expect(c(and(0, 2))).toEqual(['ERROR', 'and: 1 of 2 rules could not be evaluated: (r2) ERROR: e2']);
+    expect(c(or(1, 0, 2))).toEqual(['PASS', 'or: 1 of 3 rules pass: (r0) PASS: p0']);
+    expect(c(or(1, 2))).toEqual(['ERROR', 'or: 1 of 2 rules could not be evaluated: (r1) FAIL: f1; (r2) ERROR: e2']);
+    expect(c(or(1))).toEqual(['FAIL', 'or: none of 1 rules pass: (r1) FAIL: f1']);
+    expect(combine(and(0, 1, 3), outcomes)).toMatchObject({ rule: 'AND', metrics: { a: 5, b: 2 } });
+    expect(combine(leaf(9, 'r9'), outcomes)).toEqual({ rule: 'r9', outcome: 'ERROR', metrics: {}, message: 'not evaluated' });
+  });
+
+  it('score: the share of passing rules, 1 without rules', () => {
+    const r = (outcome: RuleResult['outcome']): RuleResult => ({ rule: 'x', outcome, metrics: {}, message: '' });
+    expect(score([])).toBe(1);
+    expect(score([r('PASS'), r('FAIL'), r('ERROR'), r('PASS')])).toBe(0.5);
+  });
+
+  it('a leaf reads its cells: a query that was not run or failed is an ERROR; a plan error is the message', () => {
+    const ruleset = (rules: PlannedRule[]): CompiledRuleset => ({ dialect: 'duckdb', queries: [], rules });
+    const rc = (q: number): LeafPlan => ({ ...leaf(0, 'RowCount > 1'), cells: { rows: { query: q, column: 'm0' } }, expect: { check: { kind: 'compare', op: '>', value: 1 }, text: '> 1', dynamic: [] } });
+    const one = (p: LeafPlan, outputs: Parameters<typeof interpretResults>[1]) => interpretResults(ruleset([p]), outputs).results[0]!;
+    expect(one(rc(0), [[{ m0: 2 }]])).toEqual({ rule: 'RowCount > 1', outcome: 'PASS', metrics: { 'Dataset.*.RowCount': 2 }, message: 'RowCount is 2 (> 1)' });
+    expect(one(rc(0), [[{ m0: '1' }]])).toEqual({ rule: 'RowCount > 1', outcome: 'FAIL', metrics: { 'Dataset.*.RowCount': 1 }, message: 'RowCount is 1, expected > 1' });
+    expect(one(rc(1), [[{ m0: 2 }]])).toEqual({ rule: 'RowCount > 1', outcome: 'ERROR', metrics: {}, message: 'the query failed: its query was not run' });
+    expect(one(rc(0), [{ error: 'boom' }])).toEqual({ rule: 'RowCount > 1', outcome: 'ERROR', metrics: {}, message: 'the query failed: boom' });
+    expect(one(rc(0), [[]])).toEqual({ rule: 'RowCount > 1', outcome: 'FAIL', metrics: {}, message: 'RowCount is undefined: no rows' });
+    expect(one({ ...rc(0), error: 'bad plan' }, [[{ m0: 2 }]])).toEqual({ rule: 'RowCount > 1', outcome: 'ERROR', metrics: {}, message: 'bad plan' });
+    expect(one({ ...leaf(0, 'Odd'), type: 'Odd' }, [])).toEqual({ rule: 'Odd', outcome: 'ERROR', metrics: {}, message: 'Odd is not supported' });
+    // dynamic notes: after a ";" when it passes, in parentheses when it fails
+    const dyn = (v: number) => one({ ...rc(0), expect: { check: { kind: 'compare', op: '>', value: 1 }, text: '> 1', dynamic: ['avg(last(2)) = 1 from 2 previous values'] } }, [[{ m0: v }]]).message;
+    expect(dyn(2)).toBe('RowCount is 2 (> 1; avg(last(2)) = 1 from 2 previous values)');
+    expect(dyn(0)).toBe('RowCount is 0, expected > 1 (avg(last(2)) = 1 from 2 previous values)');
+    // an infinite metric is undefined, named as such
+    expect(one(rc(0), [[{ m0: 'Infinity' }]])).toMatchObject({ outcome: 'FAIL', message: 'RowCount is undefined: Infinity' });
+  });
+});
