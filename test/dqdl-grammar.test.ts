@@ -38,6 +38,8 @@ describe('DQDL grammar: accepted forms', () => {
     expect(leaf('ColumnValues "a" in ["x", NULL]').condition).toMatchObject({ kind: 'in' }); // NULL mixes with any kind
     expect(leaf('CustomSql "select 1 from primary"')).toMatchObject({ params: ['select 1 from primary'] });
     expect(leaf('CustomSql "select 1 from primary"').condition).toBeUndefined();
+    // the smallest k (1) and position (0)
+    expect(leaf('RowCount > index(last(1), 0)').condition).toMatchObject({ operand: { expr: { kind: 'call', fn: 'index', args: [{ fn: 'last', args: [{ value: 1 }] }, { value: 0 }] } } });
     expect(leaf('RowCount > -(2 - 5) * 2').condition).toMatchObject({ operand: { expr: { kind: 'binary', op: '*', left: { kind: 'negate' } } } });
   });
 

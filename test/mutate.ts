@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 export const FOLDERS: Record<string, string[]> = {
   // fast unit tests only (no lake, no child process; DuckDB in memory): Stryker runs the covering ones once per mutant
   'core/dqdl': ['test/dqdl-expectation.test.ts', 'test/dqdl-parse.test.ts', 'test/dqdl-rules.test.ts', 'test/dqdl-sql.test.ts', 'test/dqdl-units.test.ts',
-    'test/dqdl-compile.test.ts'],
+    'test/dqdl-compile.test.ts', 'test/dqdl-grammar.test.ts'],
   'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partitioning.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
     'test/stacks-policy.test.ts', 'test/stacks-resources.test.ts', 'test/bad-input.test.ts'],
   'core/schema': ['test/schema-load.test.ts', 'test/schema-types.test.ts', 'test/schema-project.test.ts', 'test/schema-spec.test.ts'],
