@@ -37,6 +37,11 @@ describe('a project of schema files', () => {
     expect(p.files.map((f) => f.file)).toEqual(['x/orders.yaml', 'y/orders.yaml', 'x/items.yaml']);
   });
 
+  it("a gold table twice in one file is that file's own error, not one across files", () => {
+    const p = checkProject([{ file: 'a.yaml', text: schema('a', `${gold('g')}  - table: g\n    sql: SELECT 2 AS y\n`) }]);
+    expect(lines(p.diagnostics)).toEqual(['a.yaml:8:12: duplicate gold table "g" (fix: give each gold table its own name)']);
+  });
+
   it('a file with errors is not a schema, and its errors come first, in file order', () => {
     const p = checkProject([{ file: 'a.yaml', text: schema('a') }, { file: 'b.yaml', text: 'dataset: b\nsource: { format: csv }\ncolumns:\n  - { name: id, type: money }\n' }]);
     expect(p.schemas.map((s) => s.spec.dataset)).toEqual(['a']);
@@ -138,6 +143,15 @@ describe('loading a folder and the runnable part of a project', () => {
     expect(r.excluded.map((x) => [x.dataset, x.file, lines(x.diagnostics)])).toEqual([
       ['b', 's/b.yaml', [expect.stringMatching(/^s\/b\.yaml:4:23: unknown type "money"/)]],
     ]);
+
+    // two files with errors in one round: each is excluded with its own diagnostics only
+    const two = await runnableProject(await checkProjectAsync([
+      { file: 'a.yaml', text: schema('a') }, { file: 'b.yaml', text: 'dataset: b\ncolumns: []\n' }, { file: 'c.yaml', text: 'dataset: c\ncolumns: []\n' }]));
+    expect(two.excluded.map((x) => [x.dataset, x.diagnostics.map((d) => d.file)])).toEqual([['b', ['b.yaml', 'b.yaml']], ['c', ['c.yaml', 'c.yaml']]]); // a missing source and an empty column list each
+    // an error in no file of the project: nothing can be left out to fix it, so nothing runs
+    const ghost = { file: 'ghost.yaml', line: 1, column: 1, severity: 'error' as const, message: 'elsewhere' };
+    const stuck = await runnableProject({ schemas: clean.schemas, diagnostics: [ghost], files: clean.files });
+    expect(stuck).toEqual({ project: { schemas: [], diagnostics: [ghost], files: [] }, excluded: [] });
 
     const none = await runnableProject(await checkProjectAsync([{ file: 'b.yaml', text: 'dataset: b\ncolumns: []\n' }]));
     expect(none.project.schemas).toEqual([]);

@@ -16,7 +16,8 @@ describe('the spec a schema file becomes', () => {
     const r = load(`${HEAD}  - { name: id, type: bigint }\n`);
     expect(r.diagnostics).toEqual([]);
     expect(r.draft).toBeUndefined();
-    expect(r.spec).toEqual({
+    // toStrictEqual: a key that is there with the value undefined is not the same spec
+    expect(r.spec).toStrictEqual({
       dataset: 't',
       source: { format: 'csv', compression: 'auto', nullValues: [''], csv: { delimiter: ',', header: true, quote: '"', escape: '"', skipRows: 0 } },
       columns: [{ name: 'id', typeText: 'bigint', type: { name: 'bigint' }, from: 'id', required: false }],
@@ -70,7 +71,7 @@ compaction: { sortBy: [id], schedule: rate(2 hours) }
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
       't.yaml:19:26: warning: partition column "ts" is not required: rows without it land in partition mon=__HIVE_DEFAULT_PARTITION__ (fix: add required: true to column ts)',
     ]);
-    expect(r.spec).toEqual({
+    expect(r.spec).toStrictEqual({
       dataset: 't', description: 'the t data', owner: 'team@example.com',
       source: { format: 'csv', compression: 'gzip', nullValues: ['NA'], csv: { delimiter: ';', header: false, quote: "'", escape: '\\', skipRows: 2, decimalSeparator: ',' } },
       columns: [
@@ -122,6 +123,19 @@ describe('diagnostics of structure', () => {
     expect(lines('- a\n- b\n')).toEqual(['t.yaml:1:1: a schema file must be a mapping of keys (fix: start with "dataset: <name>")']);
     expect(lines('hello\n')).toEqual(['t.yaml:1:1: a schema file must be a mapping of keys (fix: start with "dataset: <name>")']);
     expect(lines('')).toEqual(['t.yaml:1:1: a schema file must be a mapping of keys (fix: start with "dataset: <name>")']);
+  });
+
+  it('structural errors in line order, then column order, not in the order of the JSON Schema', () => {
+    expect(lines('mode: sometimes\ndataset: 5\nsource: { compression: bad, format: xml }\ncolumns:\n  - { name: id, type: bigint }\n')).toEqual([
+      't.yaml:1:7: mode must be one of append | upsert (fix: use one of append, upsert)',
+      't.yaml:2:10: dataset must be string (fix: write a string here)',
+      't.yaml:3:24: source.compression must be one of auto | none | gzip | zstd (fix: use one of auto, none, gzip, zstd)',
+      't.yaml:3:37: source.format must be one of csv | jsonl | json | parquet (fix: use one of csv, jsonl, json, parquet)',
+    ]);
+  });
+
+  it('a problem of the whole file sits at its first key, after leading comments', () => {
+    expect(lines('# orders\n# more\ndataset: t\n')).toEqual(['t.yaml:3:1: missing key "source" (fix: add source: { format: csv })']);
   });
 
   it('duplicate keys are a syntax error', () => {
@@ -265,6 +279,9 @@ describe('diagnostics of meaning', () => {
     expect(lines(col('{ name: a, type: date, min: "2025-01-01", max: "2024-01-01" }'))).toEqual([]);
     // pattern, maxLength, round, format
     expect(lines(col('{ name: a, type: string, pattern: "[a-z]+", maxLength: 3 }'))).toEqual([]);
+    expect(lines(col('{ name: a, type: date, pattern: "x" }'))).toEqual(['t.yaml:4:37: pattern applies to string columns, "a" is date (fix: remove pattern or make the column a string)']);
+    expect(lines(col('{ name: a, type: string, pattern: "(x" }'))).toEqual([
+      't.yaml:4:39: pattern is not a valid regular expression: Invalid regular expression: /(x/: Unterminated group (fix: fix the expression)']);
     expect(lines(col('{ name: a, type: int, maxLength: 3 }'))).toEqual(['t.yaml:4:38: maxLength applies to string columns, "a" is int (fix: remove maxLength)']);
     expect(lines(col('{ name: a, type: bigint, round: half_even }'))).toEqual(['t.yaml:4:37: round applies to decimal and timestamp columns, "a" is bigint (fix: make the column a decimal(p,0) to round fractions, or remove round)']);
     expect(lines(col('{ name: a, type: string, round: half_even }'))).toEqual(['t.yaml:4:37: round applies to decimal and timestamp columns, "a" is string (fix: remove round)']);
@@ -274,6 +291,6 @@ describe('diagnostics of meaning', () => {
     // an unknown type skips the column's rule checks, and the draft reads it as a string
     const r = load(col('{ name: a, type: money, min: 1, pattern: "x" }'));
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/^t\.yaml:4:22: unknown type "money"/)]);
-    expect(r.draft!.columns).toEqual([{ name: 'a', typeText: 'money', type: { name: 'string' }, from: 'a', required: false, min: 1, pattern: 'x' }]);
+    expect(r.draft!.columns).toStrictEqual([{ name: 'a', typeText: 'money', type: { name: 'string' }, from: 'a', required: false, min: 1, pattern: 'x' }]);
   });
 });

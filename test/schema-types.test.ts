@@ -3,6 +3,7 @@
 // testing runs it once per planted bug); every expectation is written out by hand.
 import { describe, expect, it } from 'vitest';
 import { closest, formatDiagnostic, hasErrors } from '../core/schema/diagnostics.ts';
+import { hasRules } from '../core/schema/model.ts';
 import { compareSchemas } from '../core/schema/evolution.ts';
 import { compactionSpec, datasetCompactionSpec, scheduleProblem, sortByProblems, streamSpec } from '../core/schema/streaming.ts';
 import {
@@ -24,6 +25,7 @@ describe('logical types', () => {
     expect(parseType('decimal(12,2)')).toEqual({ name: 'decimal', precision: 12, scale: 2 });
     expect(parseType('DECIMAL ( 38 , 0 )')).toEqual({ name: 'decimal', precision: 38, scale: 0 });
     expect(parseType('decimal(1,1)')).toEqual({ name: 'decimal', precision: 1, scale: 1 });
+    expect(parseType('decimal(20,10)')).toEqual({ name: 'decimal', precision: 20, scale: 10 });
     expect(TYPE_NAMES).toEqual(['string', 'boolean', 'int', 'bigint', 'double', 'float', 'date', 'timestamp', 'decimal(p,s)']);
   });
 
@@ -78,10 +80,19 @@ describe('logical types', () => {
       .toEqual([true, true, true, false, false, false, true]);
     expect([w('decimal(5,2)', 'decimal(7,2)'), w('decimal(5,2)', 'decimal(5,2)'), w('decimal(7,2)', 'decimal(5,2)'), w('decimal(5,2)', 'decimal(7,3)'), w('decimal(5,2)', 'double')])
       .toEqual([true, true, false, false, false]);
+    // nothing else widens into bigint, and only a decimal widens into a decimal
+    expect([w('double', 'bigint'), w('string', 'bigint'), w('int', 'decimal(10,0)'), w('decimal(10,0)', 'bigint')]).toEqual([false, false, false, false]);
     // without precision and scale, both count as 0
     expect(isWidening({ name: 'decimal' }, { name: 'decimal', precision: 3, scale: 0 })).toBe(true);
     expect(isWidening({ name: 'decimal', precision: 3, scale: 0 }, { name: 'decimal' })).toBe(false);
     expect(isWidening({ name: 'decimal', precision: 3 }, { name: 'decimal', precision: 3, scale: 1 })).toBe(false);
+  });
+});
+
+describe('quality gates', () => {
+  it('a gate with at least one rule, halt or warn, has rules', () => {
+    expect([hasRules(undefined), hasRules({ halt: [], warn: [] }), hasRules({ halt: ['RowCount > 0'], warn: [] }), hasRules({ halt: [], warn: ['a', 'b'] })])
+      .toEqual([false, false, true, true]);
   });
 });
 
@@ -118,6 +129,9 @@ describe('diagnostics', () => {
     expect(closest('cat', ['bat', 'cut', 'car'])).toBe('bat');
     expect(closest('kitten', ['sitting', 'kitchen'])).toBe('kitchen');
     expect(closest('a', [])).toBeUndefined();
+    // a 3-letter word takes a prefix hint; a candidate of 2 letters gives none
+    expect(closest('int', ['integer'])).toBe('integer');
+    expect(closest('abcdef', ['ab', 'abcxyz'])).toBeUndefined();
   });
 });
 
@@ -192,6 +206,12 @@ describe('streaming and compaction keys', () => {
 describe('schema evolution messages', () => {
   const schema = (hash: string, columns: Array<[string, string]>, partitionKeys: Array<[string, string]> = []) => ({
     hash, columns: columns.map(([name, type]) => ({ name, type })), partitionKeys: partitionKeys.map(([name, type]) => ({ name, type })),
+  });
+
+  it('a type that does not parse is retyped even into another that does not (never widened); the new column is named from the type', () => {
+    expect(compareSchemas(schema('1', [['a', 'nope']]), schema('2', [['a', 'nope2']])).map((c) => [c.kind, c.message])).toEqual([
+      ['retyped', 'column a changed type from nope to nope2: old files hold nope values']]);
+    expect(compareSchemas(schema('1', [['a', 'int']]), schema('2', [['a', 'decimal(10, 2)']]))[0]!.migration).toMatch(/^add a new column \(e\.g\. a_decimal_10_2_\)/);
   });
 
   it('the same hash is no change, whatever the columns say', () => {
