@@ -68,6 +68,17 @@ lambda: { memory: 128 }
       expect(record.partitions).toHaveLength(1200);
       expect(await lake.query(`SELECT count(*) AS n, count(DISTINCT (dt, rg)) AS parts, sum(id) AS s FROM silver.many`))
         .toEqual([{ n: 1200, parts: 1200, s: 1199 * 1200 / 2 }]);
+      // The catalog registers partitions 1,000 at a time: every one of them, once, with its values as written.
+      const shown = `SELECT count(*) AS n, count(DISTINCT path) AS paths, sum("rows") AS "rows", count(DISTINCT location) AS locations FROM strata.partitions WHERE table_name = 'many'`;
+      expect(await lake.query(shown)).toEqual([{ n: 1200, paths: 1200, rows: 1200, locations: 1200 }]);
+      expect(await lake.query(`SELECT "values" FROM strata.partitions WHERE path = 'dt=2024-04-09/rg=region_11'`)).toEqual([{ values: ['2024-04-09', 'region_11'] }]);
+      // A second file appends a row to every partition: 1,200 new versions replace the 1,200 shown (deleted 1,000 at a time).
+      const again: string[] = [];
+      for (let d = 0; d < 100; d++) for (let r = 0; r < 12; r++) again.push(`${10_000 + d * 12 + r},${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},region_${r}`);
+      const second = await lake.ingest('many', await lake.file('many-2.csv', `id,day,region\n${again.join('\n')}\n`));
+      expect(second.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1200, rowsValid: 1200 });
+      expect(await lake.query(shown)).toEqual([{ n: 1200, paths: 1200, rows: 2400, locations: 1200 }]);
+      expect(await lake.query(`SELECT count(*) AS n FROM strata.partitions WHERE table_name = 'many' AND run_id = '${second.record.runId}'`)).toEqual([{ n: 1200 }]);
     } finally {
       await lake.cleanup();
     }

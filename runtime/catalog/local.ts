@@ -481,11 +481,16 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   const had = new Map(before.map((b) => [b.path, b.location]));
   const changed = parts.filter((p) => had.get(p.path) !== p.location);
   const gone = before.filter((b) => m.partitions[b.path]?.location !== b.location).map((b) => b.path);
-  if (gone.length) await db.run(`DELETE FROM strata.partitions WHERE ${where} AND path IN (${gone.map(str).join(', ')})`);
-  if (changed.length) {
-    await db.run(`INSERT INTO strata.partitions VALUES ${changed.map((p) =>
-      `(${str(e.layer)}, ${str(e.name)}, ${str(p.path)}, [${p.values.map((v) => (v === null ? 'NULL' : text(v))).join(', ')}]::VARCHAR[], `
-      + `${str(p.location)}, ${p.files.length}, ${p.rows}, ${str(p.runId)}, ${str(p.committedAt)}::TIMESTAMP)`).join(', ')}`);
+  // Set-based, ROWS_PER_STATEMENT rows at a time, each batch one JSON literal that DuckDB unnests: a VALUES tuple per
+  // partition made one statement for 50,016 partitions the peak of a whole run's memory (1.1 GB), and its parse took
+  // 9 s; as JSON the same rows take about 1 s. JSON keeps NUL and NULL as they are.
+  for (const batch of chunks(gone, ROWS_PER_STATEMENT)) {
+    await db.run(`DELETE FROM strata.partitions WHERE ${where} AND path IN (SELECT unnest(from_json(${str(JSON.stringify(batch))}, '["VARCHAR"]')))`);
+  }
+  for (const batch of chunks(changed, ROWS_PER_STATEMENT)) {
+    const rows = JSON.stringify(batch.map((p) => ({ path: p.path, values: p.values, location: p.location, files: p.files.length, rows: p.rows, runId: p.runId, committedAt: p.committedAt })));
+    await db.run(`INSERT INTO strata.partitions SELECT ${str(e.layer)}, ${str(e.name)}, p.path, p."values", p.location, p.files, p."rows", p.runId, CAST(p.committedAt AS TIMESTAMP)
+      FROM (SELECT unnest(from_json(${str(rows)}, ${str(PARTITION_ROW_JSON)})) AS p)`);
   }
   // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
   await db.run(`DELETE FROM strata.tables WHERE ${where}; `
@@ -503,6 +508,18 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
     await db.run(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
       + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
   }
+}
+
+/** Rows per INSERT or DELETE of strata.partitions: a statement's text stays within a few MB whatever the partitions. */
+const ROWS_PER_STATEMENT = 1000;
+/** The JSON structure of a strata.partitions row as applyTable writes it (DuckDB's from_json). */
+const PARTITION_ROW_JSON = JSON.stringify([{ path: 'VARCHAR', values: ['VARCHAR'], location: 'VARCHAR', files: 'BIGINT', rows: 'BIGINT', runId: 'VARCHAR', committedAt: 'VARCHAR' }]);
+
+/** `xs` in consecutive slices of at most `n`. */
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
 }
 
 /** A SQL string for any text: a NUL (which a SQL literal cannot hold) is spelled chr(0). */
