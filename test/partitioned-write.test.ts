@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
-import { bytesOf, copyPartitioned, partitionsPerWrite } from '../runtime/ingest/partitioned-write.ts';
+import { bytesOf, copyPartitioned, partitionsPerWrite, WRITTEN_COLUMNS, type WrittenFile } from '../runtime/ingest/partitioned-write.ts';
 import { makeLake } from './helpers/lake.ts';
 
 describe('partitioned write in groups', () => {
@@ -34,6 +34,23 @@ describe('partitioned write in groups', () => {
       expect(got).toHaveLength(37);
       expect(got.every((g) => g.n === 10 && g.ok)).toBe(true);
       expect(got.at(-1)!.p).toBeNull();
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the files a write returns', () => {
+  it('only the columns a write uses: file, rows, bytes and partition values, not every column\'s statistics', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-pw-'));
+    const db = await Duck.open({ memoryLimit: '256MB' });
+    try {
+      // p = i % 3 over 10 rows: 4, 3 and 3 rows.
+      const files = await db.allOf<WrittenFile>(`COPY (SELECT i, i % 3 AS p FROM range(10) t(i)) TO ${pathLit(dir)} (FORMAT parquet, PARTITION_BY (p), RETURN_STATS true)`, WRITTEN_COLUMNS);
+      expect(files.map((f) => Object.keys(f).sort())).toEqual(Array(3).fill(['count', 'file_size_bytes', 'filename', 'partition_keys']));
+      const byPartition = files.map((f) => ({ dir: f.filename.split('/').at(-2), count: Number(f.count), sized: Number(f.file_size_bytes) > 0 })).sort((a, b) => a.dir!.localeCompare(b.dir!));
+      expect(byPartition).toEqual([{ dir: 'p=0', count: 4, sized: true }, { dir: 'p=1', count: 3, sized: true }, { dir: 'p=2', count: 3, sized: true }]);
     } finally {
       db.close();
       await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // (withUserSqlDuck) and locked once its views exist (Duck.lockdown): only the files it was given are readable, only
 // its output folder writable, configuration locked, one statement at a time (a SELECT, unless strata's own: own()),
 // each interrupted past its time budget.
-import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBInstance, JSDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,6 +254,24 @@ export class Duck {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Rows of SQL with only the named columns (as Duck.all converts them; a column the result lacks is undefined). For
+   * results of many rows whose other columns are large: COPY … RETURN_STATS gives every file written its column
+   * statistics, about 8 KB of JS heap a file once converted (390 MB for 50,016 files), when a write needs four columns.
+   */
+  async allOf<T extends object>(sql: string, columns: ReadonlyArray<keyof T & string>): Promise<T[]> {
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    const names = reader.columnNames();
+    const picked = columns.map((c) => ({ c, i: names.indexOf(c) })).filter((x) => x.i >= 0);
+    const rows: T[] = [];
+    for (let r = 0; r < reader.currentRowCount; r++) {
+      const row: Record<string, unknown> = {};
+      for (const { c, i } of picked) row[c] = JSDuckDBValueConverter(reader.value(i, r), reader.columnType(i), JSDuckDBValueConverter);
+      rows.push(plain(row) as T);
+    }
+    return rows;
   }
 
   /** Rows for people: every value exact (see exact-values.ts), for query output. Duck.all is for internal use. */

@@ -12,6 +12,9 @@ export interface WrittenFile {
   partition_keys: unknown;
 }
 
+/** The columns of RETURN_STATS a write uses (not the per-column statistics of every file, which are large). */
+export const WRITTEN_COLUMNS = ['filename', 'count', 'file_size_bytes', 'partition_keys'] as const;
+
 /** Bytes one open partition buffers per column and thread (7 KB measured, rounded up). */
 const BYTES_PER_COLUMN = 8 * 1024;
 /** Share of DuckDB's memory limit the open partitions may take: the rest is the query feeding them. */
@@ -35,7 +38,7 @@ export function partitionsPerWrite(memoryBytes: number, threads: number, columns
 export async function copyPartitioned(
   db: Duck, select: string, partitionBy: string[], target: string, options: string, columns: number, perWrite?: number,
 ): Promise<WrittenFile[]> {
-  const copy = (from: string) => db.all<WrittenFile>(`COPY (${from}) TO ${target} (${options})`);
+  const copy = (from: string) => db.allOf<WrittenFile>(`COPY (${from}) TO ${target} (${options})`, WRITTEN_COLUMNS);
   const per = perWrite ?? await budgetOf(db, columns);
   const cols = partitionBy.join(', ');
   await db.run(`CREATE OR REPLACE TEMP TABLE __partition_groups AS

@@ -14,7 +14,7 @@ import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
 import { scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
-import { copyPartitioned, type WrittenFile } from './partitioned-write.ts';
+import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
 import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
@@ -112,7 +112,7 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
   let stats: Array<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>;
   await db.run('SET preserve_insertion_order = false');
   try {
-    stats = await db.all(`COPY (${select}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-{i}', RETURN_STATS true)`);
+    stats = await db.allOf<WrittenFile>(`COPY (${select}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-{i}', RETURN_STATS true)`, WRITTEN_COLUMNS);
   } catch {
     await discard(db, dir);
     return undefined; // the exact pass reads it again and reports what is wrong with it
@@ -299,7 +299,7 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     await db.run('SET preserve_insertion_order = false');
     const stats = parts.length
       ? await copyPartitioned(db, select, parts, pathLit(target), opts, plan.columns.length + parts.length)
-      : await db.all<WrittenFile>(`COPY (${select}) TO ${pathLit(target)} (${opts})`);
+      : await db.allOf<WrittenFile>(`COPY (${select}) TO ${pathLit(target)} (${opts})`, WRITTEN_COLUMNS);
     await db.run('SET preserve_insertion_order = true');
     for (const s of stats) {
       const keys = new Map(entries(s.partition_keys).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
