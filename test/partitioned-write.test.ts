@@ -58,8 +58,13 @@ describe('the files a write returns', () => {
   });
 });
 
+// Days × 12 regions of partitions: 100 days (1,200 partitions) in npm test; STRATA_TEST_PARTITION_DAYS=4168 runs the
+// same test with 50,016 partitions (minutes: each partition is a Parquet file and folders, written, then linked).
+const DAYS = Math.max(100, Number(process.env.STRATA_TEST_PARTITION_DAYS ?? 100));
+const N = DAYS * 12;
+
 describe('many partitions through the pipeline', () => {
-  it('a file touching more partitions than DuckDB holds open at once within its memory is written in groups: every row, every partition', async () => {
+  it(`a file touching more partitions than DuckDB holds open at once within its memory is written in groups: every row, every partition (${N.toLocaleString('en-US')})`, async () => {
     const lake = await makeLake({
       // lambda.memory 128: DuckDB may use 64 MB in every step (core/plan/sizing.ts).
       many: `dataset: many
@@ -76,28 +81,28 @@ lambda: { memory: 128 }
 `,
     });
     try {
-      // 100 days × 12 regions = 1,200 partitions, one row each, and one bad row (the exact pass writes the rest).
+      // DAYS × 12 regions = N partitions, one row each, and one bad row (the exact pass writes the rest).
       const rows: string[] = [];
-      for (let d = 0; d < 100; d++) for (let r = 0; r < 12; r++) rows.push(`${d * 12 + r},${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},region_${r}`);
+      for (let d = 0; d < DAYS; d++) for (let r = 0; r < 12; r++) rows.push(`${d * 12 + r},${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},region_${r}`);
       rows.push('x,2024-01-01,region_0');
       const { record } = await lake.ingest('many', await lake.file('many.csv', `id,day,region\n${rows.join('\n')}\n`));
-      expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1201, rowsValid: 1200, rowsQuarantined: 1 });
-      expect(record.partitions).toHaveLength(1200);
+      expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: N + 1, rowsValid: N, rowsQuarantined: 1 });
+      expect(record.partitions).toHaveLength(N);
       expect(await lake.query(`SELECT count(*) AS n, count(DISTINCT (dt, rg)) AS parts, sum(id) AS s FROM silver.many`))
-        .toEqual([{ n: 1200, parts: 1200, s: 1199 * 1200 / 2 }]);
+        .toEqual([{ n: N, parts: N, s: (N - 1) * N / 2 }]);
       // The catalog registers partitions 1,000 at a time: every one of them, once, with its values as written.
       const shown = `SELECT count(*) AS n, count(DISTINCT path) AS paths, sum("rows") AS "rows", count(DISTINCT location) AS locations FROM strata.partitions WHERE table_name = 'many'`;
-      expect(await lake.query(shown)).toEqual([{ n: 1200, paths: 1200, rows: 1200, locations: 1200 }]);
+      expect(await lake.query(shown)).toEqual([{ n: N, paths: N, rows: N, locations: N }]);
       expect(await lake.query(`SELECT "values" FROM strata.partitions WHERE path = 'dt=2024-04-09/rg=region_11'`)).toEqual([{ values: ['2024-04-09', 'region_11'] }]);
-      // A second file appends a row to every partition: 1,200 new versions replace the 1,200 shown (deleted 1,000 at a time).
+      // A second file appends a row to every partition: N new versions replace the N shown (deleted 1,000 at a time).
       const again: string[] = [];
-      for (let d = 0; d < 100; d++) for (let r = 0; r < 12; r++) again.push(`${10_000 + d * 12 + r},${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},region_${r}`);
+      for (let d = 0; d < DAYS; d++) for (let r = 0; r < 12; r++) again.push(`${10_000 + d * 12 + r},${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},region_${r}`);
       const second = await lake.ingest('many', await lake.file('many-2.csv', `id,day,region\n${again.join('\n')}\n`));
-      expect(second.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1200, rowsValid: 1200 });
-      expect(await lake.query(shown)).toEqual([{ n: 1200, paths: 1200, rows: 2400, locations: 1200 }]);
-      expect(await lake.query(`SELECT count(*) AS n FROM strata.partitions WHERE table_name = 'many' AND run_id = '${second.record.runId}'`)).toEqual([{ n: 1200 }]);
+      expect(second.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: N, rowsValid: N });
+      expect(await lake.query(shown)).toEqual([{ n: N, paths: N, rows: 2 * N, locations: N }]);
+      expect(await lake.query(`SELECT count(*) AS n FROM strata.partitions WHERE table_name = 'many' AND run_id = '${second.record.runId}'`)).toEqual([{ n: N }]);
     } finally {
       await lake.cleanup();
     }
-  }, 120_000);
+  }, DAYS > 100 ? 3_600_000 : 120_000);
 });
