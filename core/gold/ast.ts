@@ -23,9 +23,13 @@ export async function parseSql(db: SqlSession, sql: string): Promise<ParsedSql |
   return { ast, select: node };
 }
 
-/** Turn (part of) a tree back into SQL text (DuckDB dialect). */
+/**
+ * Turn (part of) a tree back into SQL text (DuckDB dialect). Positions are left out: printing needs none, and the
+ * parser's "no position" (2^64 - 1) does not survive JSON.parse (a double), so json_deserialize_sql would refuse it.
+ */
 export async function toSql(db: SqlSession, ast: Node): Promise<string> {
-  const rows = await db.all<{ s: string }>(`SELECT json_deserialize_sql(${str(JSON.stringify(ast))}::JSON) AS s`);
+  const json = JSON.stringify(ast, (key, value: unknown) => (key === 'query_location' ? undefined : value));
+  const rows = await db.all<{ s: string }>(`SELECT json_deserialize_sql(${str(json)}::JSON) AS s`);
   return rows[0]!.s;
 }
 

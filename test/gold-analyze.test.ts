@@ -1,0 +1,491 @@
+// Gold SQL analysed (core/gold/): each problem analyzeGold reports, with its message, fix, field and offset written
+// out by hand; the plan of a table that analyses (columns, storage and Glue types, reads, incremental derivation);
+// the syntax-tree helpers, the portability findings and the Athena translation helpers on their own. Fast: an
+// in-memory binder, no lake. Each test runs its own analysis (mutation testing credits a test only with what runs
+// inside it, not in beforeAll).
+import { describe, expect, it } from 'vitest';
+import { analyzeGold, goldShape, readType, storageType, vetGoldPlan, type GoldIssue } from '../core/gold/analyze.ts';
+import { columnRefs, lineCol, parseSql, selectItems, tableRefs, toSql, walk, type Node } from '../core/gold/ast.ts';
+import { athenaTableNames, distinctPartitionsSql, driverFilter, goldRowsSql, trinoOfGlue, unloadPartitionColumn, unloadStatements, type AthenaNames } from '../core/gold/athena.ts';
+import { inferKind, kindOfDuckType, portabilityFindings } from '../core/gold/portability.ts';
+import { compile, type DatasetPlan } from '../core/plan/compile.ts';
+import { checkProjectAsync } from '../core/project.ts';
+import { loadSchemaText } from '../core/schema/load.ts';
+import type { GoldSpec } from '../core/schema/model.ts';
+import { withBinder } from '../core/sql/binder.ts';
+
+const ORDERS = `dataset: orders
+owner: sales-team
+source: { format: csv }
+columns:
+  - { name: order_id, type: bigint, required: true }
+  - { name: customer_id, type: bigint }
+  - { name: status, type: string }
+  - { name: amount, type: "decimal(12,2)" }
+  - { name: qty, type: int }
+  - { name: created_at, type: timestamp, required: true }
+  - { name: shipped_on, type: date }
+partitionBy:
+  - { name: dt, column: created_at, transform: day }
+`;
+const CUSTOMERS = `dataset: customers
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: country, type: string }
+  - { name: joined_at, type: timestamp }
+partitionBy:
+  - { name: mo, column: joined_at, transform: month }
+`;
+const PLAIN = `dataset: plain
+source: { format: csv }
+columns:
+  - { name: id, type: bigint }
+  - { name: seen_at, type: timestamp }
+`;
+
+/** A gold table of orders', with the loader's defaults. */
+const g = (table: string, sql: string, extra: Partial<GoldSpec> = {}): GoldSpec =>
+  ({ table, sql, partitionBy: [], refresh: 'full', engine: 'duckdb', quality: { halt: [], warn: [] }, analysts: true, ...extra });
+
+/** orders (owning `gold`), customers and plain, compiled. */
+function datasets(gold: GoldSpec[]): DatasetPlan[] {
+  return [['orders', ORDERS], ['customers', CUSTOMERS], ['plain', PLAIN]].map(([name, text]) => {
+    const spec = loadSchemaText(`schemas/${name}.yaml`, text!).spec!;
+    return compile({ ...spec, gold: name === 'orders' ? gold : [] });
+  });
+}
+
+const analyze = (...gold: GoldSpec[]) => analyzeGold(datasets(gold));
+
+/** An issue of orders' gold table number `index`. */
+const issue = (index: number, table: string, field: GoldIssue['field'], message: string, fix?: string, offset?: number): GoldIssue =>
+  ({ owner: 'orders', index, table, field, message, ...(fix ? { fix } : {}), ...(offset !== undefined ? { offset } : {}) });
+
+const INCREMENTAL_FIX = 'set refresh: full, or partition the gold table by an expression of the partition column of the silver table it aggregates (e.g. CAST(created_at AS DATE) AS day)';
+const incremental = (reason: string) => `refresh: incremental needs gold partitions that follow from silver partitions, but ${reason}`;
+
+describe('analyzeGold: a table that analyses', () => {
+  it('gets its columns with DuckDB\'s, the stored and the Glue types, what it reads, its Glue table and applied schema', async () => {
+    const sql = 'SELECT status, CAST(created_at AS DATE) AS day, sum(qty) AS n, count(*) AS c, avg(CAST(amount AS DOUBLE)) AS av, max(created_at) AS last_at FROM silver.orders GROUP BY 1, 2';
+    const r = await analyze(g('by_status', sql, { partitionBy: ['day'], description: 'orders by status', engine: 'athena' }));
+    expect(r.issues).toEqual([]);
+    expect(r.order).toEqual(['by_status']);
+    const [plan] = r.plans;
+    const day = { name: 'day', computedType: 'DATE', duckdbType: 'DATE', glueType: 'date' };
+    expect(plan).toMatchObject({
+      table: 'by_status', owner: 'orders', description: 'orders by status', sql, partitionBy: ['day'], refresh: 'full', engine: 'athena',
+      reads: { silver: ['orders'], gold: [] }, prefix: 'gold/by_status/', partitionColumns: [day],
+      columns: [
+        { name: 'status', computedType: 'VARCHAR', duckdbType: 'VARCHAR', glueType: 'string' }, day,
+        // sum() of integers is a HUGEINT on DuckDB and a bigint on Athena: stored as BIGINT.
+        { name: 'n', computedType: 'HUGEINT', duckdbType: 'BIGINT', glueType: 'bigint' },
+        { name: 'c', computedType: 'BIGINT', duckdbType: 'BIGINT', glueType: 'bigint' },
+        { name: 'av', computedType: 'DOUBLE', duckdbType: 'DOUBLE', glueType: 'double' },
+        { name: 'last_at', computedType: 'TIMESTAMP', duckdbType: 'TIMESTAMP_MS', glueType: 'timestamp' },
+      ],
+      applied: {
+        columns: [{ name: 'status', type: 'string' }, { name: 'n', type: 'bigint' }, { name: 'c', type: 'bigint' }, { name: 'av', type: 'double' }, { name: 'last_at', type: 'timestamp' }],
+        partitionKeys: [{ name: 'day', type: 'date' }],
+      },
+      glue: {
+        Name: 'by_status', Description: 'orders by status', Owner: 'sales-team', PartitionKeys: [{ Name: 'day', Type: 'date' }],
+        Parameters: { 'strata.layer': 'gold', 'strata.table': 'by_status', 'strata.owner_dataset': 'orders', 'strata.refresh': 'full' },
+        StorageDescriptor: { Location: 'gold/by_status/', Columns: [{ Name: 'status', Type: 'string' }, { Name: 'n', Type: 'bigint' }, { Name: 'c', Type: 'bigint' }, { Name: 'av', Type: 'double' }, { Name: 'last_at', Type: 'timestamp' }] },
+      },
+    });
+    expect(plan!.incremental).toBeUndefined();
+    expect(plan!.applied.hash).toBe(plan!.schemaHash);
+    expect(plan!.glue.Parameters['strata.schema_hash']).toBe(plan!.schemaHash);
+    expect(plan!.glue.Parameters['strata.sql_hash']).toMatch(/^[0-9a-f]+$/);
+    expect(goldShape(plan!)).toEqual({ table: 'by_status', layer: 'gold', schemaHash: plan!.schemaHash, partitionKeys: ['day'] });
+    // Another SQL, or another column type, is another hash; the same table analysed again, the same hash.
+    const again = (await analyze(g('by_status', sql, { partitionBy: ['day'] }))).plans[0]!;
+    expect(again.schemaHash).toBe(plan!.schemaHash);
+    expect(again.glue).not.toHaveProperty('Description');
+    const other = (await analyze(g('by_status', sql.replace('count(*) AS c', 'CAST(count(*) AS INTEGER) AS c'), { partitionBy: ['day'] }))).plans[0]!;
+    expect(other.schemaHash).not.toBe(plan!.schemaHash);
+    expect(other.glue.Parameters['strata.sql_hash']).not.toBe(plan!.glue.Parameters['strata.sql_hash']);
+  });
+
+  it('a table of a dataset without an owner has no Glue owner', async () => {
+    const [orders, ...rest] = datasets([]);
+    const r = await analyzeGold([...rest, { ...orders!, owner: undefined, gold: [g('t', 'SELECT status FROM silver.orders')] } as DatasetPlan]);
+    expect(r.issues).toEqual([]);
+    expect(r.plans[0]!.glue).not.toHaveProperty('Owner');
+  });
+
+  it('storageType: what Athena reads back exactly; readType: the stored type as a local reader sees it', () => {
+    expect(storageType('DECIMAL(38,10)')).toEqual({ duckdbType: 'DECIMAL(38,10)', glueType: 'decimal(38,10)' });
+    expect(storageType('HUGEINT')).toEqual({ duckdbType: 'BIGINT', glueType: 'bigint' });
+    expect(storageType('UBIGINT')).toEqual({ duckdbType: 'DECIMAL(20,0)', glueType: 'decimal(20,0)' });
+    expect(storageType('UINTEGER')).toEqual({ duckdbType: 'BIGINT', glueType: 'bigint' });
+    expect(storageType('TINYINT')).toEqual({ duckdbType: 'INTEGER', glueType: 'int' });
+    expect(storageType('TIMESTAMP WITH TIME ZONE')).toEqual({ duckdbType: 'TIMESTAMP_MS', glueType: 'timestamp' });
+    expect(storageType('FLOAT')).toEqual({ duckdbType: 'FLOAT', glueType: 'float' });
+    for (const t of ['BLOB', 'INTERVAL', 'TIME', 'INTEGER[]', 'DECIMAL(5, 2)', 'xDECIMAL(5,2)', 'DECIMAL(5,2)x']) expect(storageType(t), t).toBeUndefined();
+    expect([readType('TIMESTAMP_MS'), readType('DATE'), readType('BIGINT')]).toEqual(['TIMESTAMP', 'DATE', 'BIGINT']);
+  });
+
+  it('gold tables in dependency order, each typed from the ones before it; a table reading itself through others is a cycle', async () => {
+    const r = await analyze(
+      g('top', 'SELECT status, n * 2 AS twice, last_at FROM gold.base WHERE n > 1'),
+      g('base', 'SELECT status, count(*) AS n, max(created_at) AS last_at FROM silver.orders GROUP BY 1'),
+      g('k', 'SELECT * FROM gold.l'), g('l', 'SELECT * FROM gold.k, gold.base'),
+    );
+    expect(r.order).toEqual(['base', 'top']);
+    expect(r.issues).toEqual([issue(2, 'k', 'sql', 'gold tables read each other in a cycle: k → l → k', 'break the cycle: a gold table reads silver or gold tables computed before it')]);
+    const top = r.plans.find((p) => p.table === 'top')!;
+    expect(top.reads).toEqual({ silver: [], gold: ['base'] });
+    // base.last_at is stored as TIMESTAMP_MS and read back as TIMESTAMP.
+    expect(top.columns.map((c) => [c.name, c.computedType])).toEqual([['status', 'VARCHAR'], ['twice', 'BIGINT'], ['last_at', 'TIMESTAMP']]);
+  });
+});
+
+describe('analyzeGold: what it refuses', () => {
+  it('SQL the sandbox refuses, as "the SQL …" at its offset; tables outside silver and gold', async () => {
+    const r = await analyze(
+      g('a', 'SELECT 1; SELECT 2'), g('b', "SELECT * FROM silver.orders, read_csv('x.csv')"), g('c', 'SELECT * FROM orders'),
+      g('d', 'SELECT * FROM lake.silver.orders'), g('e', 'SELECT * FROM silver.orders WHERE status = 1 LIMIT'),
+    );
+    const e = 'SELECT * FROM silver.orders WHERE status = 1 LIMIT';
+    expect(r.issues).toEqual([
+      issue(0, 'a', 'sql', 'the SQL is 2 statements; exactly one SELECT statement may be written here', 'write one SELECT statement', 0),
+      issue(1, 'b', 'sql', 'read_csv() is a table function: user SQL reads no files, URLs or engine state', 'read tables only (the ones this SQL is given)', 29),
+      issue(2, 'c', 'sql', 'table orders is not silver.<dataset> or gold.<table>', 'write silver.orders or gold.orders', 14),
+      issue(3, 'd', 'sql', 'table lake.silver.orders is not silver.<dataset> or gold.<table>', 'write silver.orders or gold.orders', 14),
+      issue(4, 'e', 'sql', 'the SQL does not parse: syntax error at end of input', 'write one SELECT statement', e.length),
+    ]);
+    expect(r.plans).toEqual([]);
+  });
+
+  it('unknown silver and gold tables; SQL that reads neither', async () => {
+    const b = 'SELECT * FROM silver.orders o JOIN GOLD.nope n ON true';
+    const r = await analyze(g('a', 'SELECT * FROM silver.nope'), g('b', b), g('c', 'SELECT 1 AS x'),
+      g('d', 'WITH x AS (SELECT 1 AS y) SELECT * FROM x'));
+    expect(r.issues).toEqual([
+      issue(0, 'a', 'sql', 'unknown table silver.nope', 'read one of silver.orders, silver.customers, silver.plain', 14),
+      issue(1, 'b', 'sql', 'unknown table gold.nope', 'define it under gold: in a schema file, or read silver', b.indexOf('GOLD')),
+      issue(2, 'c', 'sql', 'the SQL reads no silver or gold table', 'select FROM silver.<dataset>'),
+      issue(3, 'd', 'sql', 'the SQL reads no silver or gold table', 'select FROM silver.<dataset>'),
+    ]);
+  });
+
+  it('SQL that does not bind, at the start of the line DuckDB names', async () => {
+    const r = await analyze(g('a', 'SELECT nope FROM silver.orders'), g('b', 'SELECT *\nFROM silver.orders\nWHERE nope > 1'), g('c', 'SELECT status + 1 AS s FROM silver.orders'));
+    expect(r.issues).toEqual([
+      issue(0, 'a', 'sql', 'the SQL does not bind: Referenced column "nope" not found in FROM clause!', 'fix the table or column name', 0),
+      issue(1, 'b', 'sql', 'the SQL does not bind: Referenced column "nope" not found in FROM clause!', 'fix the table or column name', 'SELECT *\nFROM silver.orders\n'.length),
+      // DuckDB's message names no line: the offset is the start of the SQL.
+      issue(2, 'c', 'sql', "the SQL does not bind: No function matches the given name and argument types '+(VARCHAR, INTEGER_LITERAL)'. You might need to add explicit type casts.", 'fix the table or column name', 0),
+    ]);
+  });
+
+  it('output columns: a type Athena cannot read, a name that is not lower_snake_case, the same name twice', async () => {
+    const r = await analyze(
+      g('a', 'SELECT created_at - created_at AS d, CAST(status AS BLOB) AS b FROM silver.orders'),
+      g('b', 'SELECT status AS "Status", qty AS "1x", amount AS "a-b" FROM silver.orders'),
+      g('c', 'SELECT status, status FROM silver.orders'),
+    );
+    expect(r.issues).toEqual([
+      issue(0, 'a', 'sql', 'column d has type INTERVAL, which Athena cannot read from Parquet', 'CAST it, e.g. CAST(x AS VARCHAR) AS d'),
+      issue(0, 'a', 'sql', 'column b has type BLOB, which Athena cannot read from Parquet', 'CAST it, e.g. CAST(x AS VARCHAR) AS b'),
+      issue(1, 'b', 'sql', 'output column "Status" is not lower_snake_case (Athena lowercases names)', 'alias it: AS status'),
+      issue(1, 'b', 'sql', 'output column "1x" is not lower_snake_case (Athena lowercases names)', 'alias it: AS c_1x'),
+      issue(1, 'b', 'sql', 'output column "a-b" is not lower_snake_case (Athena lowercases names)', 'alias it: AS a_b'),
+      issue(2, 'c', 'sql', 'two output columns have the same name', 'alias them apart'),
+    ]);
+    expect(r.plans).toEqual([]);
+  });
+
+  it('partition columns: output columns, of a type with few values', async () => {
+    const r = await analyze(
+      g('a', 'SELECT status, qty FROM silver.orders', { partitionBy: ['nope'] }),
+      g('b', 'SELECT amount, created_at, CAST(qty AS DOUBLE) AS d, CAST(qty AS FLOAT) AS f, status FROM silver.orders', { partitionBy: ['amount', 'created_at', 'd', 'f'] }),
+      g('c', 'SELECT qty, status, shipped_on FROM silver.orders', { partitionBy: ['qty', 'status', 'shipped_on'] }),
+    );
+    const fix = 'partition by a date, an integer or a string (e.g. CAST(ts AS DATE) AS day)';
+    expect(r.issues).toEqual([
+      issue(0, 'a', 'partitionBy', 'partition column "nope" is not an output column', 'add it to the SELECT list, or use one of status, qty'),
+      issue(1, 'b', 'partitionBy', 'partition column "amount" is a decimal(12,2): one folder per value', fix),
+      issue(1, 'b', 'partitionBy', 'partition column "created_at" is a timestamp: one folder per value', fix),
+      issue(1, 'b', 'partitionBy', 'partition column "d" is a double: one folder per value', fix),
+      issue(1, 'b', 'partitionBy', 'partition column "f" is a float: one folder per value', fix),
+    ]);
+    expect(r.plans.map((p) => [p.table, p.partitionColumns.map((c) => c.name)])).toEqual([['c', ['qty', 'status', 'shipped_on']]]);
+  });
+});
+
+describe('analyzeGold: incremental refresh', () => {
+  it('follows from the driver\'s partition: its source column at the start of the interval, or the partition value itself', async () => {
+    const r = await analyze(
+      g('a', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.orders o GROUP BY 1', { refresh: 'incremental', partitionBy: ['day'] }),
+      g('b', 'SELECT dt AS day, count(*) AS n FROM silver.orders GROUP BY 1', { refresh: 'incremental', partitionBy: ['day'] }),
+      g('c', 'SELECT year(joined_at) AS y, count(*) AS n FROM silver.customers c JOIN silver.plain p ON p.id = c.id GROUP BY 1', { refresh: 'incremental', partitionBy: ['y'] }),
+      // A CASE without ELSE: its implicit NULL has no position in the parse tree, and still prints.
+      g('d', "SELECT CASE WHEN created_at >= TIMESTAMP '2020-01-01' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", { refresh: 'incremental', partitionBy: ['era'] }),
+    );
+    expect(r.issues).toEqual([]);
+    expect(r.plans.map((p) => [p.table, p.incremental])).toEqual([
+      ['a', { driver: 'orders', partitionExpr: 'CAST(__rep AS DATE)', rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' } }],
+      ['b', { driver: 'orders', partitionExpr: '__rep', rep: { kind: 'partition', name: 'dt', type: 'VARCHAR' } }],
+      ['c', { driver: 'customers', partitionExpr: '"year"(__rep)', rep: { kind: 'source', column: 'joined_at', type: 'TIMESTAMP', transform: 'month' } }],
+      ['d', { driver: 'orders', partitionExpr: "CASE  WHEN ((__rep >= CAST('2020-01-01' AS TIMESTAMP))) THEN ('new') ELSE NULL END", rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' } }],
+    ]);
+  });
+
+  it('each reason it cannot, at the partition expression', async () => {
+    const inc = (table: string, sql: string, partitionBy: string[] = []) => g(table, sql, { refresh: 'incremental', partitionBy });
+    const r = await analyze(
+      inc('a', 'SELECT status, count(*) AS n FROM silver.orders GROUP BY 1'),
+      inc('b', 'SELECT status, qty FROM silver.orders', ['status', 'qty']),
+      inc('c', 'SELECT * FROM silver.orders', ['status']),
+      inc('d', 'SELECT o.status || c.country AS k FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id', ['k']),
+      inc('e', 'SELECT status AS k FROM silver.orders', ['k']),
+      inc('f', 'SELECT CAST(joined_at AS DATE) AS day FROM silver.customers', ['day']),
+      inc('h', 'SELECT 1 AS one FROM silver.orders', ['one']),
+      inc('i', 'SELECT CAST(seen_at AS DATE) AS day FROM silver.plain', ['day']),
+      inc('j', 'SELECT CAST(x.created_at AS DATE) AS day FROM silver.orders o', ['day']),
+      inc('k', 'SELECT CAST(created_at AS DATE) || status AS k FROM silver.orders', ['k']),
+    );
+    // Issues of the parse phase come first (none here), then each table's in dependency order.
+    expect(r.issues).toEqual([
+      issue(0, 'a', 'refresh', incremental('the table has no partitionBy'), INCREMENTAL_FIX),
+      issue(1, 'b', 'refresh', incremental('only one partition column can be derived'), INCREMENTAL_FIX),
+      issue(2, 'c', 'refresh', incremental('"status" is not a named item of the SELECT list'), INCREMENTAL_FIX),
+      issue(3, 'd', 'refresh', incremental('"k" must be computed from columns of one silver table'), INCREMENTAL_FIX, 16),
+      issue(4, 'e', 'refresh', incremental('"k" must depend only on created_at (or dt) of silver.orders'), INCREMENTAL_FIX, 7),
+      issue(5, 'f', 'refresh', incremental('"day" can differ between rows of one mo partition (month of joined_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
+      issue(6, 'h', 'refresh', incremental('"one" must be computed from columns of one silver table'), INCREMENTAL_FIX, 7),
+      issue(7, 'i', 'refresh', incremental('silver.plain is not partitioned'), INCREMENTAL_FIX, 7),
+      issue(8, 'j', 'sql', 'the SQL does not bind: Referenced table "x" not found!', 'fix the table or column name', 0),
+      // An operator's position is the operator's: "||".
+      issue(9, 'k', 'refresh', incremental('"k" must depend only on created_at (or dt) of silver.orders'), INCREMENTAL_FIX, 'SELECT CAST(created_at AS DATE) '.length),
+    ]);
+  });
+});
+
+describe('analyzeGold: portability findings', () => {
+  it('constructs that parse on both engines and differ, each at its offset', async () => {
+    const sql = "SELECT status, qty / 2 AS half, amount / 2 AS amt, avg(amount) AS av, date_diff('month', shipped_on, shipped_on) AS m, "
+      + "date_diff('day', shipped_on, shipped_on) AS d, date_diff('day', created_at, created_at) AS dt2, extract(dow FROM shipped_on) AS w, "
+      + "extract(epoch FROM created_at) AS e, year(shipped_on) AS y, date_trunc('month', shipped_on) AS mo, CAST(date_trunc('month', shipped_on) AS DATE) AS mo2, "
+      + "qty::BIGINT AS q, '::' AS lit FROM silver.orders GROUP BY ALL";
+    const r = await analyze(g('p', sql));
+    const at = (m: string) => sql.indexOf(m);
+    expect(r.issues).toEqual([
+      issue(0, 'p', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', at('/ 2 AS half')),
+      issue(0, 'p', 'sql', 'avg of a decimal is a decimal on Athena and a double on DuckDB', 'avg(CAST(x AS DOUBLE)), or round() the result to the scale you publish', at('avg(')),
+      issue(0, 'p', 'sql', "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)", "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))", at("date_diff('month'")),
+      issue(0, 'p', 'sql', "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)", "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))", at("date_diff('day', created_at")),
+      issue(0, 'p', 'sql', 'extract(dow) numbers days differently on the two engines', "mod(date_diff('day', DATE '1970-01-05', CAST(x AS DATE)), 7) + 1 (ISO: Monday = 1)", at('extract(dow')),
+      issue(0, 'p', 'sql', 'extract(epoch) is not known to be portable', 'use year(), month(), day(), hour(), minute(), second()', at('extract(epoch')),
+      issue(0, 'p', 'sql', 'date_trunc of a DATE is a DATE on Athena and a TIMESTAMP on DuckDB', "CAST(date_trunc('month', x) AS DATE)", at("date_trunc('month', shipped_on) AS mo,")),
+      issue(0, 'p', 'sql', 'x::type casts do not exist on Athena', 'CAST(x AS type)', at('::BIGINT')),
+      issue(0, 'p', 'sql', 'GROUP BY ALL means something else on Athena', 'list the grouping columns (GROUP BY 1, 2 or by name)', 0),
+    ].sort((a, b) => a.offset! - b.offset!));
+  });
+
+  it('QUALIFY and * EXCLUDE / REPLACE; column kinds through aliases, CTEs and gold tables', async () => {
+    const q = 'SELECT status, row_number() OVER (ORDER BY qty) AS rn FROM silver.orders QUALIFY rn = 1';
+    const x = 'SELECT * EXCLUDE (status) FROM silver.orders';
+    const rp = 'SELECT * REPLACE (qty + 1 AS qty) FROM silver.orders';
+    const al = 'SELECT o.qty / c.id AS r, o.qty / o.amount AS s FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id';
+    const gd = 'SELECT n / 2 AS h FROM gold.base';
+    const r = await analyze(g('q', q), g('x', x), g('rp', rp), g('al', al), g('base', 'SELECT count(*) AS n FROM silver.orders'), g('gd', gd));
+    expect(r.issues).toEqual([
+      issue(0, 'q', 'sql', 'QUALIFY does not exist on Athena', 'filter the window result in an outer SELECT ... WHERE', q.indexOf('= 1')), // a comparison is at its operator
+      issue(1, 'x', 'sql', '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns', 7),
+      issue(2, 'rp', 'sql', '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns', 7),
+      issue(3, 'al', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', al.indexOf('/ c.id')),
+      issue(5, 'gd', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', gd.indexOf('/')),
+    ]);
+  });
+
+  it('kindOfDuckType and inferKind: coarse types of columns, constants, casts and functions', async () => {
+    expect(['TINYINT', 'ubigint', 'DECIMAL(5,2)', 'REAL', 'FLOAT', 'DOUBLE', 'VARCHAR', 'DATE', 'TIMESTAMP_MS', 'BOOLEAN', 'BLOB', 'INTERVAL'].map(kindOfDuckType))
+      .toEqual(['integer', 'integer', 'decimal', 'float', 'float', 'float', 'string', 'date', 'timestamp', 'boolean', 'unknown', 'unknown']);
+    const columns: Record<string, string> = { i: 'integer', d: 'decimal', f: 'float', s: 'string', dt: 'date', ts: 'timestamp' };
+    const scope = { column: (qualifier: string, name: string) => (qualifier === 'z' ? undefined : columns[name] as never) };
+    const kinds = await withBinder(async (db) => {
+      const exprs = ['i', 'x.d', 'z.i', 'nope', '1', "'a'", 'NULL', '1.5', 'CAST(i AS DOUBLE)', "CASE WHEN i > 0 THEN s END", 'count(*)', 'length(s)', 'avg(i)', 'sum(d)', 'sum(f)', 'coalesce(s, s)', 'i + i', 'i + f',
+        'i * d', 'dt + i', 'ts - i', 's + s', 'i / i', 'f / i', 'd / i', 's / i', 'lower(s)', 's || s', "date_trunc('month', dt)", "date_trunc('month', ts)", 'date_trunc(s)', 'abs(i)', 'sum()', 'i = i', 'mod(i, i)', "(CASE WHEN true THEN 1 ELSE 'x' END)"];
+      const p = await parseSql(db, `SELECT ${exprs.join(', ')}`);
+      if ('error' in p) throw new Error(p.error);
+      return (p.select.select_list as Node[]).map((n, i) => [exprs[i], inferKind(n, scope)]);
+    });
+    expect(kinds).toEqual([
+      ['i', 'integer'], ['x.d', 'decimal'], ['z.i', 'unknown'], ['nope', 'unknown'], ['1', 'integer'], ["'a'", 'string'], ['NULL', 'unknown'], ['1.5', 'decimal'],
+      ['CAST(i AS DOUBLE)', 'float'], ["CASE WHEN i > 0 THEN s END", 'string'], ['count(*)', 'integer'], ['length(s)', 'integer'], ['avg(i)', 'float'], ['sum(d)', 'decimal'],
+      // coalesce is an operator node (OPERATOR_COALESCE) in DuckDB's tree, not a FUNCTION: of unknown kind.
+      ['sum(f)', 'float'], ['coalesce(s, s)', 'unknown'], ['i + i', 'integer'], ['i + f', 'float'], ['i * d', 'decimal'], ['dt + i', 'date'], ['ts - i', 'timestamp'],
+      ['s + s', 'unknown'], ['i / i', 'integer'], ['f / i', 'float'], ['d / i', 'decimal'], ['s / i', 'unknown'], ['lower(s)', 'string'], ['s || s', 'string'],
+      ["date_trunc('month', dt)", 'timestamp'], ["date_trunc('month', ts)", 'timestamp'], ['date_trunc(s)', 'unknown'], ['abs(i)', 'integer'], ['sum()', 'unknown'],
+      ['i = i', 'unknown'], ['mod(i, i)', 'integer'], ["(CASE WHEN true THEN 1 ELSE 'x' END)", 'integer'],
+    ]);
+  });
+
+  it('portabilityFindings on their own: "::" outside string literals only, sorted by offset', async () => {
+    const sql = "SELECT a::INT, 'x::y', 'it''s::' || b::TEXT FROM t QUALIFY 1";
+    const findings = await withBinder(async (db) => {
+      const p = await parseSql(db, sql);
+      if ('error' in p) throw new Error(p.error);
+      return portabilityFindings(p.select, sql, { column: () => undefined });
+    });
+    expect(findings).toEqual([
+      { offset: sql.indexOf('::INT'), message: 'x::type casts do not exist on Athena', fix: 'CAST(x AS type)' },
+      { offset: sql.indexOf('::TEXT'), message: 'x::type casts do not exist on Athena', fix: 'CAST(x AS type)' },
+      { offset: sql.indexOf('1', sql.indexOf('QUALIFY')), message: 'QUALIFY does not exist on Athena', fix: 'filter the window result in an outer SELECT ... WHERE' },
+    ]);
+  });
+});
+
+describe('vetGoldPlan', () => {
+  it('lets the plan\'s SQL through, and refuses a table the plan does not read', async () => {
+    const r = await analyze(g('base', 'SELECT count(*) AS n FROM silver.orders'), g('t', 'SELECT o.status, b.n FROM silver.orders o, gold.base b'));
+    const t = r.plans.find((p) => p.table === 't')!;
+    await withBinder(async (db) => {
+      expect(await vetGoldPlan(db, t)).toEqual([]);
+      expect(await vetGoldPlan(db, { ...t, sql: 'SELECT * FROM SILVER.orders' })).toEqual([]);
+      expect(await vetGoldPlan(db, { ...t, sql: 'SELECT * FROM silver.customers' })).toEqual([{ offset: 14, message: 'table silver.customers is not one the plan reads', fix: 'run strata check' }]);
+      expect(await vetGoldPlan(db, { ...t, sql: 'SELECT * FROM gold.other' })).toEqual([{ offset: 14, message: 'table gold.other is not one the plan reads', fix: 'run strata check' }]);
+      expect(await vetGoldPlan(db, { ...t, sql: 'SELECT * FROM gold.orders' })).toEqual([{ offset: 14, message: 'table gold.orders is not one the plan reads', fix: 'run strata check' }]);
+      expect(await vetGoldPlan(db, { ...t, sql: 'SELECT * FROM orders' })).toEqual([{ offset: 14, message: 'table orders is not silver.<dataset> or gold.<table>', fix: 'write silver.orders or gold.orders' }]);
+    });
+  });
+});
+
+describe('the syntax tree', () => {
+  it('parseSql: the one SELECT, or why not', async () => {
+    await withBinder(async (db) => {
+      const ok = await parseSql(db, 'SELECT 1 UNION SELECT 2 FROM t');
+      expect('select' in ok && ok.select.type).toBe('SET_OPERATION_NODE');
+      expect(await parseSql(db, 'SELECT (')).toEqual({ error: 'syntax error at end of input' });
+      expect(await parseSql(db, 'SELECT 1; SELECT 2')).toEqual({ error: 'a gold table is one SELECT statement' });
+      expect(await parseSql(db, ';')).toEqual({ error: 'a gold table is one SELECT statement' });
+      expect(await parseSql(db, 'DELETE FROM t')).toEqual({ error: 'Only SELECT statements can be serialized to json!' });
+      // Nodes the parser gives no position (2^64 - 1, which JSON.parse rounds beyond uint64) print too.
+      expect(await toSql(db, (ok as { ast: Node }).ast)).toBe('(SELECT 1) UNION (SELECT 2 FROM t)');
+      const c = await parseSql(db, 'SELECT CASE WHEN x > 1 THEN 1 END AS y');
+      expect(await toSql(db, (c as { ast: Node }).ast)).toBe('SELECT CASE  WHEN ((x > 1)) THEN (1) ELSE NULL END AS y');
+    });
+  });
+
+  it('parseSql on parse results DuckDB does not give: no statement list, no node, not a SELECT', async () => {
+    const parsing = (tree: Node) => ({ run: async () => {}, columns: async () => [], all: async <T extends object>() => [{ j: JSON.stringify(tree) }] as T[] });
+    expect(await parseSql(parsing({ error: true }), 'x')).toEqual({ error: 'syntax error' });
+    expect(await parseSql(parsing({ error: false }), 'x')).toEqual({ error: 'a gold table is one SELECT statement' });
+    expect(await parseSql(parsing({ error: false, statements: [{ node: { type: 'CTE_NODE' } }] }), 'x')).toEqual({ error: 'a gold table is one SELECT statement' });
+    expect(await parseSql(parsing({ error: true, error_message: 'first\nsecond' }), 'x')).toEqual({ error: 'first' });
+  });
+
+  it('tableRefs (CTE names left out, aliases or names), selectItems, columnRefs, walk, lineCol', async () => {
+    const sql = 'WITH c AS (SELECT 1 AS x) SELECT o.a AS k, b, t.u.v, 1 + 2 FROM silver.orders o, c, gold.T, "C" WHERE b IN (SELECT y FROM silver.s) UNION SELECT 1, 2, 3, 4';
+    await withBinder(async (db) => {
+      const p = await parseSql(db, sql);
+      if ('error' in p) throw new Error(p.error);
+      expect(tableRefs(p.select)).toEqual([
+        { schema: 'silver', table: 'orders', alias: 'o', offset: sql.indexOf('silver.orders') },
+        { schema: 'gold', table: 'T', alias: 'T', offset: sql.indexOf('gold.T') },
+        { schema: 'silver', table: 's', alias: 's', offset: sql.indexOf('silver.s)') },
+      ]);
+      expect(selectItems(p.select).map((i) => i.name)).toEqual(['k', 'b', 'v', undefined]);
+      expect(columnRefs(selectItems(p.select)[2]!.expr)).toEqual([['u', 'v']]);
+      expect(columnRefs((p.select.left as Node).where_clause).sort()).toEqual([['', 'b'], ['', 'y']]);
+      const seen: Array<[string, string | undefined]> = [];
+      walk({ type: 'A', kids: [{ type: 'B', n: { type: 'C' } }, 1, null] }, (n, parent) => seen.push([n.type, parent?.type]));
+      expect(seen).toEqual([['A', undefined], ['B', 'A'], ['C', 'B']]);
+    });
+    expect(lineCol('ab\ncd\nef', 0)).toEqual({ line: 1, column: 1 });
+    expect(lineCol('ab\ncd\nef', 4)).toEqual({ line: 2, column: 2 });
+    expect(lineCol('ab\ncd\nef', 6)).toEqual({ line: 3, column: 1 });
+  });
+});
+
+describe('Athena translation helpers', () => {
+  const names: AthenaNames = { databases: { silver: 'lake_silver', gold: 'lake_gold' }, locationOf: (k) => `s3://lake/${k}` };
+
+  it('athenaTableNames: quoted names, keeping aliases when restricted; a reference it cannot find is an error', async () => {
+    await withBinder(async (db) => {
+      const tr = async (sql: string, restrict?: { table: string; filter: string }) => {
+        const p = await parseSql(db, sql);
+        if ('error' in p) throw new Error(p.error);
+        return athenaTableNames(sql, p.select, names, restrict);
+      };
+      expect(await tr('SELECT * FROM "silver"."o" x JOIN Gold . t ON true')).toBe('SELECT * FROM "lake_silver"."o" x JOIN "lake_gold"."t" ON true');
+      const filter = { table: 'o', filter: '"dt" = 1' };
+      expect(await tr('SELECT * FROM silver.o AS x', filter)).toBe('SELECT * FROM (SELECT * FROM "lake_silver"."o" WHERE "dt" = 1) AS x');
+      expect(await tr('SELECT * FROM silver.o JOIN silver.p ON true', filter)).toBe('SELECT * FROM (SELECT * FROM "lake_silver"."o" WHERE "dt" = 1) AS "o" JOIN "lake_silver"."p" ON true');
+      for (const kw of ['WHERE', 'GROUP', 'ORDER', 'LIMIT', 'UNION', 'LEFT', 'RIGHT', 'INNER', 'FULL', 'CROSS']) {
+        const sql = `SELECT * FROM silver.o ${kw} ${kw === 'WHERE' ? 'true' : kw === 'GROUP' || kw === 'ORDER' ? 'BY 1' : kw === 'LIMIT' ? '1' : kw === 'UNION' ? 'SELECT * FROM silver.p' : kw === 'CROSS' ? 'JOIN silver.p' : 'JOIN silver.p ON true'}`;
+        expect(await tr(sql, filter), kw).toContain('WHERE "dt" = 1) AS "o" ');
+      }
+      expect(await tr('SELECT * FROM gold.o x', filter)).toBe('SELECT * FROM "lake_gold"."o" x');
+      const p = await parseSql(db, 'SELECT * FROM silver.o');
+      if ('error' in p) throw new Error(p.error);
+      expect(() => athenaTableNames('SELECT * FROM (silver.o)', p.select, names)).toThrow('cannot locate table reference silver.o at offset 14');
+    });
+  });
+
+  it('trinoOfGlue, goldRowsSql, unloadStatements and distinctPartitionsSql for tables with and without partitions; driverFilter', async () => {
+    expect(['string', 'int', 'bigint', 'double', 'float', 'boolean', 'date', 'timestamp', 'decimal(5,2)'].map(trinoOfGlue))
+      .toEqual(['varchar', 'integer', 'bigint', 'double', 'real', 'boolean', 'date', 'timestamp(3)', 'decimal(5,2)']);
+    expect(unloadPartitionColumn('day')).toBe('__p_day');
+    const r = await analyze(g('flat', 'SELECT status, count(*) AS n FROM silver.orders GROUP BY 1'), g('by_qty', 'SELECT status, qty FROM silver.orders', { partitionBy: ['qty'] }));
+    const flat = r.plans.find((p) => p.table === 'flat')!;
+    const byQty = r.plans.find((p) => p.table === 'by_qty')!;
+    expect(goldRowsSql(flat, ' SQL \n')).toBe('SELECT CAST("status" AS varchar) AS "status", CAST("n" AS bigint) AS "n" FROM (\nSQL\n) AS gold_source');
+    expect(unloadStatements(flat, 'SQL', 'r1', names)).toEqual([{ values: [], prefix: 'gold/flat/v-r1-b0/',
+      sql: `UNLOAD (SELECT CAST("status" AS varchar) AS "status", CAST("n" AS bigint) AS "n" FROM (\nSQL\n) AS gold_source) TO 's3://lake/gold/flat/v-r1-b0/' WITH (format = 'PARQUET', compression = 'ZSTD')` }]);
+    expect(distinctPartitionsSql(flat, 'SQL')).toBeUndefined();
+    expect(() => unloadStatements(byQty, 'SQL', 'r1', names)).toThrow('unloadStatements needs the target partition values (run distinctPartitionsSql first)');
+    const rows = 'SELECT CAST("status" AS varchar) AS "status", CAST("qty" AS integer) AS "qty", CAST("qty" AS integer) AS "__p_qty" FROM (\nSQL\n) AS gold_source';
+    const unload = (where: string, b: number) => `UNLOAD (${rows} WHERE ${where}) TO 's3://lake/gold/by_qty/v-r2-b${b}/' WITH (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['__p_qty'])`;
+    expect(unloadStatements(byQty, 'SQL', 'r2', names, ['1', null, '2'])).toEqual([
+      { values: ['1', null, '2'], prefix: 'gold/by_qty/v-r2-b0/', sql: unload(`gold_source."qty" IN (CAST('1' AS integer), CAST('2' AS integer)) OR gold_source."qty" IS NULL`, 0) },
+    ]);
+    expect(unloadStatements(byQty, 'SQL', 'r2', names, [null])[0]!.sql).toBe(unload('gold_source."qty" IS NULL', 0));
+    const many = Array.from({ length: 201 }, (_, i) => String(i));
+    expect(unloadStatements(byQty, 'SQL', 'r2', names, many).map((b) => [b.values.length, b.prefix])).toEqual([[100, 'gold/by_qty/v-r2-b0/'], [100, 'gold/by_qty/v-r2-b1/'], [1, 'gold/by_qty/v-r2-b2/']]);
+
+    const [orders, customers] = datasets([]);
+    const values = new Map<string, Array<string | null>>([['dt=a', ['2025-06-15']], ['dt=b', [null]]]);
+    expect(driverFilter(orders!, ['dt=a', 'dt=b', 'dt=c'], values)).toBe(`"dt" IN ('2025-06-15') OR "dt" IS NULL`);
+    expect(driverFilter(orders!, [], values)).toBe('false');
+    expect(driverFilter({ ...customers!, partitions: [{ ...customers!.partitions[0]!, glueType: 'int' }] }, ['mo=a'], new Map([['mo=a', ['7']]]))).toBe(`"mo" IN (CAST('7' AS integer))`);
+  });
+});
+
+describe('strata check of gold tables', () => {
+  it('an analysis problem is a diagnostic at its line and column in the SQL block; partitionBy and compaction.sortBy at their keys', async () => {
+    const text = `${ORDERS}gold:
+  - table: bad
+    refresh: full
+    sql: |
+      SELECT status,
+             nope
+      FROM silver.orders
+  - table: parts
+    refresh: full
+    sql: SELECT status FROM silver.orders
+    partitionBy: [missing]
+  - table: sorted
+    refresh: full
+    sql: SELECT status, qty FROM silver.orders
+    compaction: { sortBy: [qty, nope] }
+  - table: fine
+    refresh: full
+    sql: SELECT status, qty FROM silver.orders
+    compaction: { sortBy: [qty] }
+`;
+    const project = await checkProjectAsync([{ file: 'schemas/orders.yaml', text }]);
+    const lines = text.split('\n');
+    const lineOf = (s: string) => lines.findIndex((l) => l.includes(s)) + 1;
+    expect(project.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)).toEqual([
+      // DuckDB names the line of "nope" (LINE 2): the diagnostic points at that line of the block.
+      `${lineOf('nope')}:7: gold table bad: the SQL does not bind: Referenced column "nope" not found in FROM clause!`,
+      `${lineOf('partitionBy: [missing]')}:${lines[lineOf('partitionBy: [missing]') - 1]!.indexOf('[missing]') + 1}: gold table parts: partition column "missing" is not an output column`,
+      `${lineOf('sortBy: [qty, nope]')}:${lines[lineOf('sortBy: [qty, nope]') - 1]!.indexOf('nope') + 1}: gold table sorted: compaction.sortBy names "nope", which is not a column`,
+    ]);
+  });
+});
