@@ -1,0 +1,295 @@
+// The cast contract (core/plan/cast/, README "Casts: exact or quarantined"), one type at a time: each cast plan's SQL
+// evaluated on an in-memory DuckDB over a list of sources, with the silver value (as DuckDB prints it) or the
+// quarantine message written out by hand from the README's grammar. Fast: no lake, no file. The whole-pipeline
+// checks of the same contract are test/exact-values.test.ts and test/exact-values.property.test.ts.
+import { describe, expect, it } from 'vitest';
+import { firstHint } from '../core/plan/cast/hints.ts';
+import { castPlan } from '../core/plan/cast/index.ts';
+import { article, bind, isDecimal, isFloating, isInteger, isText, matches, quoted } from '../core/plan/cast/sql.ts';
+import { withBinder } from '../core/sql/binder.ts';
+import type { ColumnSpec, RoundingMode } from '../core/schema/model.ts';
+import { parseType } from '../core/schema/types.ts';
+
+/** A column of type `typeText`, with its format or rounding. */
+function column(typeText: string, extra: { format?: string[]; round?: RoundingMode } = {}): ColumnSpec {
+  const type = parseType(typeText);
+  if ('error' in type) throw new Error(type.error);
+  return { name: 'c', typeText, type, from: 'c', required: false, ...extra };
+}
+
+/** [source as a SQL literal, silver value as DuckDB prints it or null, message or null (only when the value is null)]. */
+type Case = [string, string | null, string | null];
+
+/**
+ * Each source through the plan of `typeText` from DuckDB type `from` ('VARCHAR': text): its value, and for a non-NULL
+ * source that gives NULL the plan's message over the source's text.
+ */
+async function run(typeText: string, from: string, sources: string[], extra: Parameters<typeof column>[1] = {}): Promise<Case[]> {
+  const plan = castPlan(column(typeText, extra), 'src', from);
+  const values = sources.map((s, i) => `(${i}, CAST(${s} AS ${from}))`).join(', ');
+  return withBinder(async (db) => {
+    const rows = await db.all<{ v: string | null; m: string | null }>(`SELECT CAST(v AS VARCHAR) AS v, CASE WHEN v IS NULL AND src IS NOT NULL THEN ${plan.message('CAST(src AS VARCHAR)')} END AS m `
+      + `FROM (SELECT i, src, ${plan.value('d')} AS v FROM (SELECT i, src, ${plan.draft ?? 'NULL'} AS d FROM (VALUES ${values}) t(i, src))) ORDER BY i`);
+    return rows.map((r, i) => [sources[i]!, r.v, r.m]);
+  });
+}
+
+/** Runs `cases` and compares them whole, so that a failure shows every case. */
+async function expectCasts(typeText: string, from: string, cases: Case[], extra: Parameters<typeof column>[1] = {}) {
+  expect(await run(typeText, from, cases.map((c) => c[0]), extra)).toEqual(cases);
+}
+
+const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** Text cases: the source written as text. */
+const text = (cases: Array<[string, string | null, string | null]>): Case[] => cases.map(([s, v, m]) => [q(s), v, m]);
+
+describe('cast building blocks', () => {
+  it('bind, matches, quoted, article and the source type tests', async () => {
+    expect(bind('1 + 1', '_x', '_x * _x')).toBe('list_transform([1 + 1], _x -> _x * _x)[1]');
+    expect(matches('t', "a'b")).toBe("regexp_full_match(t, 'a''b')");
+    expect(quoted('t')).toBe(`'"' || left(t, 200) || '"'`);
+    expect(firstHint([])).toBe("''");
+    expect(firstHint(['WHEN a THEN 1', 'WHEN b THEN 2'])).toBe("CASE WHEN a THEN 1 WHEN b THEN 2 ELSE '' END");
+    expect([article('int'), article('date'), article('e'), article('x')]).toEqual(['an int', 'a date', 'an e', 'a x']);
+    expect([isText('VARCHAR'), isText('BLOB')]).toEqual([true, false]);
+    expect(['TINYINT', 'UHUGEINT', 'HUGEINT', 'DOUBLE', 'DECIMAL(5,1)'].map(isInteger)).toEqual([true, true, true, false, false]);
+    expect(['DECIMAL(5,1)', 'DOUBLE'].map(isDecimal)).toEqual([true, false]);
+    expect(['DOUBLE', 'FLOAT', 'DECIMAL(5,1)'].map(isFloating)).toEqual([true, true, false]);
+    await withBinder(async (db) => {
+      expect(await db.all(`SELECT ${bind('2 + 1', '_x', '_x * _x')} AS b, ${matches("'ab'", 'a.')} AS m, ${matches("'abc'", 'a.')} AS n, ${quoted(`repeat('x', 201)`)} AS q`))
+        .toEqual([{ b: 9, m: true, n: false, q: `"${'x'.repeat(200)}"` }]);
+    });
+  });
+});
+
+describe('string', () => {
+  it('text as written, blanks kept; typed values as their text; bytes only when valid UTF-8', async () => {
+    await expectCasts('string', 'VARCHAR', text([[' a b ', ' a b ', null], ['', '', null]]));
+    await expectCasts('string', 'DOUBLE', [['0.1', '0.1', null], ['1e300', '1e+300', null]]);
+    await expectCasts('string', 'INTEGER', [['-5', '-5', null]]);
+    await expectCasts('string', 'BLOB', [[q('\\xC3\\xA9'), 'é', null], [q('\\xFF'), null, '"\\xFF" is not valid UTF-8 text']]);
+  });
+});
+
+describe('boolean', () => {
+  it('true, false, t, f, 1, 0 in any case with blanks; not yes or no', async () => {
+    await expectCasts('boolean', 'VARCHAR', text([
+      ['true', 'true', null], ['false', 'false', null], [' TRUE ', 'true', null], ['T', 'true', null], ['1', 'true', null],
+      ['\tFalse\n', 'false', null], ['f', 'false', null], ['0', 'false', null],
+      ['yes', null, '"yes" is not a boolean: expected true, false, t, f, 1 or 0'], ['n', null, '"n" is not a boolean: expected true, false, t, f, 1 or 0'],
+      ['tr ue', null, '"tr ue" is not a boolean: expected true, false, t, f, 1 or 0'], ['01', null, '"01" is not a boolean: expected true, false, t, f, 1 or 0'],
+    ]));
+  });
+
+  it('typed: a boolean; the integers 1 and 0; nothing else', async () => {
+    await expectCasts('boolean', 'BOOLEAN', [['true', 'true', null], ['false', 'false', null]]);
+    await expectCasts('boolean', 'BIGINT', [['1', 'true', null], ['0', 'false', null], ['2', null, '"2" is not a boolean: expected true, false, t, f, 1 or 0']]);
+    await expectCasts('boolean', 'DOUBLE', [['1', null, '"1.0" is not a boolean: expected true, false, t, f, 1 or 0 (a double value)']]);
+  });
+});
+
+describe('int and bigint', () => {
+  it('text: sign and digits, leading zeros, blanks; not a fraction, an exponent, separators, hexadecimal; within range', async () => {
+    await expectCasts('int', 'VARCHAR', text([
+      ['42', '42', null], [' 42 ', '42', null], ['+7', '7', null], ['-0', '0', null], ['007', '7', null], ['\t5\r\n', '5', null],
+      ['-2147483648', '-2147483648', null], ['2147483647', '2147483647', null],
+      ['2147483648', null, '"2147483648" is not an int: out of range -2147483648..2147483647'],
+      ['2.5', null, '"2.5" is not an int: it has a fraction'], ['2.0', null, '"2.0" is not an int: it has a fraction'],
+      ['.5', null, '".5" is not an int: it has a fraction'], ['1e3', null, '"1e3" is not an int: it has an exponent'],
+      ['-2.5E-1', null, '"-2.5E-1" is not an int: it has an exponent'],
+      ['1,000', null, '"1,000" is not an int: it has digit separators or a decimal comma, which are not read'],
+      ['1_000', null, '"1_000" is not an int: it has digit separators or a decimal comma, which are not read'],
+      ["1'000.5", null, `"1'000.5" is not an int: it has digit separators or a decimal comma, which are not read`],
+      ['0x1F', null, '"0x1F" is not an int: hexadecimal, binary and octal are not read'], ['0b101', null, '"0b101" is not an int: hexadecimal, binary and octal are not read'],
+      ['NaN', null, '"NaN" is not an int: not a finite number'], ['-infinity', null, '"-infinity" is not an int: not a finite number'],
+      ['abc', null, '"abc" is not an int'], ['', null, '"" is not an int'], ['1 2', null, '"1 2" is not an int: it has digit separators or a decimal comma, which are not read'],
+    ]));
+    await expectCasts('bigint', 'VARCHAR', text([
+      ['9223372036854775807', '9223372036854775807', null], ['-9223372036854775808', '-9223372036854775808', null],
+      ['9223372036854775808', null, '"9223372036854775808" is not a bigint: out of range -9223372036854775808..9223372036854775807'],
+      ['1.5', null, '"1.5" is not a bigint: it has a fraction'],
+    ]));
+  });
+
+  it('typed: integers within range, decimals and doubles without a fraction; nothing else', async () => {
+    await expectCasts('int', 'BIGINT', [['2147483647', '2147483647', null], ['2147483648', null, '"2147483648" is not an int: out of range -2147483648..2147483647']]);
+    await expectCasts('int', 'DOUBLE', [['3', '3', null], ['2.5', null, '"2.5" is not an int: it has a fraction'], ["'inf'", null, '"inf" is not an int: not a finite number'], ["'nan'", null, '"nan" is not an int: not a finite number']]);
+    await expectCasts('int', 'DECIMAL(5,1)', [['4.0', '4', null], ['4.5', null, '"4.5" is not an int: it has a fraction']]);
+    await expectCasts('bigint', 'BOOLEAN', [['true', null, '"true" is not a bigint (a boolean value)']]);
+  });
+});
+
+describe('double and float', () => {
+  it('text: the nearest value; NaN, Inf, Infinity; out of range when it rounds to an infinity or a non-zero text to 0; -0 is 0', async () => {
+    await expectCasts('double', 'VARCHAR', text([
+      ['0.1', '0.1', null], [' 1e3 ', '1000.0', null], ['-0', '0.0', null], ['-0.0e5', '0.0', null], ['0e5', '0.0', null], ['.5', '0.5', null], ['5.', '5.0', null],
+      ['NaN', 'nan', null], ['-nan', '-nan', null], // a NaN keeps its sign bit: DuckDB prints it, no reader tells them apart ['Infinity', 'inf', null], [' -INF ', '-inf', null],
+      ['1e400', null, '"1e400" is not a double: out of range for double'], ['1e-400', null, '"1e-400" is not a double: out of range for double'],
+      ['-0.000e-400', '0.0', null],
+      ['0x10', null, '"0x10" is not a double: hexadecimal, binary and octal are not read'],
+      ['1,5', null, '"1,5" is not a double: it has digit separators or a decimal comma, which are not read'],
+      ['1.5d', null, '"1.5d" is not a double'], ['infinit', null, '"infinit" is not a double'], ['abc', null, '"abc" is not a double'],
+    ]));
+    await expectCasts('float', 'VARCHAR', text([
+      ['16777217', '16777216.0', null], ['0.1', '0.1', null], ['3.4e39', null, '"3.4e39" is not a float: out of range for float'],
+      ['1e-46', null, '"1e-46" is not a float: out of range for float'], ['inf', 'inf', null],
+    ]));
+  });
+
+  it('typed: the nearest value of any number type; a double beyond float\'s range is not a float; -0 is 0', async () => {
+    await expectCasts('float', 'DOUBLE', [['1e39', null, '"1e+39" is not a float: out of range for float'], ["'inf'", 'inf', null], ["'-inf'", '-inf', null], ['0.5', '0.5', null], ["'-0.0'", '0.0', null]]);
+    await expectCasts('double', 'FLOAT', [['0.5', '0.5', null], ["'-0.0'", '0.0', null]]);
+    await expectCasts('double', 'BIGINT', [['9007199254740993', '9007199254740992.0', null], ['-3', '-3.0', null]]);
+    // 2^64 + 2^63 + 6143: DuckDB's own HUGEINT → DOUBLE rounds twice (its low 64 bits first) and gives 2^64 + 2^63 + 8192;
+    // the nearest double is 2^64 + 2^63 + 4096 (27670116110564331520).
+    await expectCasts('double', 'HUGEINT', [['9007199254740993', '9007199254740992.0', null], ['170141183460469231731687303715884105727', '1.7014118346046923e+38', null],
+      ['27670116110564333567', '2.767011611056433e+19', null]]);
+    await expectCasts('double', 'UHUGEINT', [['27670116110564333567', '2.767011611056433e+19', null]]);
+    await expectCasts('double', 'DECIMAL(20,1)', [['0.1', '0.1', null], ['-0.0', '0.0', null]]);
+    await expectCasts('double', 'BOOLEAN', [['true', null, '"true" is not a double (a boolean value)']]);
+  });
+});
+
+describe('decimal(p,s)', () => {
+  it('text: sign, digits, point, exponent; trailing zeros carry nothing; too many places or digits before the point: not read', async () => {
+    await expectCasts('decimal(5,1)', 'VARCHAR', text([
+      ['3.1', '3.1', null], ['3.10', '3.1', null], [' -0.50 ', '-0.5', null], ['1234.5', '1234.5', null], ['0', '0.0', null], ['-0.0', '0.0', null],
+      ['.5', '0.5', null], ['5.', '5.0', null], ['1.5E+3', '1500.0', null], ['1e-1', '0.1', null], ['00012.30', '12.3', null], ['0e9', '0.0', null],
+      ['3.05', null, '"3.05" has 2 decimal places, decimal(5,1) keeps 1'], ['1e-3', null, '"1e-3" has 3 decimal places, decimal(5,1) keeps 1'],
+      ['12345', null, '"12345" is out of range for decimal(5,1): at most 4 digits before the point'],
+      ['1e4', null, '"1e4" is out of range for decimal(5,1): at most 4 digits before the point'],
+      ['1e99999999999', null, '"1e99999999999" is out of range for decimal(5,1): at most 4 digits before the point'],
+      ['1e-99999999999', null, '"1e-99999999999" has 1000000000 decimal places, decimal(5,1) keeps 1'],
+      ['', null, '"" is not a decimal(5,1)'], ['.', null, '"." is not a decimal(5,1)'], ['abc', null, '"abc" is not a decimal(5,1)'],
+      ['1,5', null, '"1,5" is not a decimal(5,1): it has digit separators or a decimal comma, which are not read'],
+      ['NaN', null, '"NaN" is not a decimal(5,1): not a finite number'],
+    ]));
+    await expectCasts('decimal(2,1)', 'VARCHAR', text([['10', null, '"10" is out of range for decimal(2,1): at most 1 digit before the point']]));
+    await expectCasts('decimal(1,0)', 'VARCHAR', text([['7', '7', null], ['7.0', '7', null], ['10', null, '"10" is out of range for decimal(1,0): at most 1 digit before the point']]));
+    // DuckDB prints a decimal without digits before the point as ".125".
+    await expectCasts('decimal(3,3)', 'VARCHAR', text([['0.125', '.125', null], ['1', null, '"1" is out of range for decimal(3,3): at most 0 digits before the point']]));
+    await expectCasts('decimal(38,2)', 'VARCHAR', text([['123456789012345678901234567890123456.78', '123456789012345678901234567890123456.78', null]]));
+  });
+
+  it('round: half_even (ties to the even digit) and half_up (ties away from zero); out of range once rounded', async () => {
+    const cases = (even: boolean) => text([
+      ['0.25', even ? '0.2' : '0.3', null], ['0.35', '0.4', null], ['0.251', '0.3', null], ['-0.25', even ? '-0.2' : '-0.3', null], ['0.24', '0.2', null],
+      ['0.05', even ? '0.0' : '0.1', null], ['0.004', '0.0', null], ['1.25e1', '12.5', null], ['125e-3', '0.1', null], ['15e-2', '0.2', null],
+      ['9999.95', null, '"9999.95" is out of range for decimal(5,1) once rounded'], ['99999', null, '"99999" is out of range for decimal(5,1): at most 4 digits before the point'],
+    ]);
+    await expectCasts('decimal(5,1)', 'VARCHAR', cases(true), { round: 'half_even' });
+    await expectCasts('decimal(5,1)', 'VARCHAR', cases(false), { round: 'half_up' });
+    await expectCasts('decimal(3,0)', 'VARCHAR', text([['2.5', '2', null], ['3.5', '4', null], ['0.5', '0', null]]), { round: 'half_even' });
+  });
+
+  it('typed: decimals and integers that fit exactly; doubles and floats by their shortest text', async () => {
+    await expectCasts('decimal(5,1)', 'INTEGER', [['1234', '1234.0', null], ['12345', null, '"12345" is out of range for decimal(5,1): at most 4 digits before the point']]);
+    await expectCasts('decimal(5,1)', 'DECIMAL(3,1)', [['12.5', '12.5', null]]);
+    await expectCasts('decimal(5,1)', 'DECIMAL(4,2)', [['1.20', '1.2', null], ['1.25', null, '"1.25" has 2 decimal places, decimal(5,1) keeps 1']]);
+    await expectCasts('decimal(5,1)', 'DECIMAL(6,1)', [['1234.5', '1234.5', null], ['12345.0', null, '"12345.0" is out of range for decimal(5,1): at most 4 digits before the point']]);
+    await expectCasts('decimal(5,1)', 'DECIMAL(5,2)', [['1.25', '1.3', null]], { round: 'half_up' });
+    await expectCasts('decimal(5,1)', 'DOUBLE', [['0.1', '0.1', null], ['0.25', null, '"0.25" has 2 decimal places, decimal(5,1) keeps 1']]);
+    await expectCasts('decimal(10,2)', 'FLOAT', [['0.1', '0.10', null], ['2163341.75', '2163341.80', null], ['1', '1.00', null], ['0.333333343267', '0.33', null]], { round: 'half_even' });
+    await expectCasts('decimal(10,2)', 'FLOAT', [['0.1', '0.10', null], ['16777216', '16777216.00', null], ['0.3333333432674408', null, '"0.33333334" has 8 decimal places, decimal(10,2) keeps 2']]);
+    await expectCasts('decimal(5,1)', 'BOOLEAN', [['true', null, '"true" is not a decimal(5,1) (a boolean value)']]);
+  });
+});
+
+describe('date', () => {
+  it('text: YYYY-MM-DD in the years 0001-9999, blanks allowed; the reason otherwise', async () => {
+    await expectCasts('date', 'VARCHAR', text([
+      ['2025-06-15', '2025-06-15', null], [' 2025-06-15\t', '2025-06-15', null], ['0001-01-01', '0001-01-01', null], ['9999-12-31', '9999-12-31', null],
+      ['2024-02-29', '2024-02-29', null],
+      ['2025-6-5', null, '"2025-6-5" is not a date: expected YYYY-MM-DD'], ['20250605', null, '"20250605" is not a date: expected YYYY-MM-DD'],
+      ['2025-02-29', null, '"2025-02-29" is not a date: no such day in the years 0001-9999'], ['0000-01-01', null, '"0000-01-01" is not a date: no such day in the years 0001-9999'],
+      ['2025-06-15T10:00', null, '"2025-06-15T10:00" is not a date: it has a time of day'], ['2025-06-15 00:00:00', null, '"2025-06-15 00:00:00" is not a date: it has a time of day'],
+      ['infinity', null, '"infinity" is not a date: expected YYYY-MM-DD'], ['10000-01-01', null, '"10000-01-01" is not a date: expected YYYY-MM-DD'],
+      ['2025-06-15x', null, '"2025-06-15x" is not a date: expected YYYY-MM-DD'],
+    ]));
+  });
+
+  it('format: strptime\'s reading, and only at midnight', async () => {
+    await expectCasts('date', 'VARCHAR', text([
+      ['15/06/2025', '2025-06-15', null], ['2025-06-15', null, '"2025-06-15" is not format %d/%m/%Y or %Y%m%d'], ['20250615', '2025-06-15', null],
+    ]), { format: ['%d/%m/%Y', '%Y%m%d'] });
+    await expectCasts('date', 'VARCHAR', text([
+      ['15/06/2025 00:00', '2025-06-15', null], ['15/06/2025 10:00', null, '"15/06/2025 10:00" has a time of day, a date column keeps days'],
+    ]), { format: ['%d/%m/%Y %H:%M'] });
+  });
+
+  it('typed: a date; a timestamp of any unit at midnight; nothing else', async () => {
+    await expectCasts('date', 'DATE', [["'2025-06-15'", '2025-06-15', null]]);
+    await expectCasts('date', 'TIMESTAMP', [["'2025-06-15 00:00:00'", '2025-06-15', null], ["'2025-06-15 10:00:00'", null, '"2025-06-15 10:00:00" is not a date: it has a time of day']]);
+    await expectCasts('date', 'TIMESTAMP_NS', [["'2025-06-15 00:00:00'", '2025-06-15', null], ["'2025-06-15 00:00:00.000000001'", null, '"2025-06-15 00:00:00.000000001" is not a date: it has a time of day']]);
+    await expectCasts('date', 'INTEGER', [['5', null, '"5" is not a date (a integer value)']]);
+  });
+});
+
+describe('timestamp', () => {
+  const ISO = 'is not a timestamp: expected ISO 8601, e.g. 2025-06-15T10:00:00Z or 2025-06-15 10:00:00.123+02:00';
+  const SUB_MS = 'has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)';
+
+  it('text: RFC 3339 with T, t or a space, minutes or seconds, 1 to 9 fraction digits, an offset converted to UTC', async () => {
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['2025-06-15 10:00:00', '2025-06-15 10:00:00', null], ['2025-06-15', '2025-06-15 00:00:00', null], ['2025-06-15t10:00Z', '2025-06-15 10:00:00', null],
+      ['2025-06-15T01:30:00+02:00', '2025-06-14 23:30:00', null], ['2025-06-15T10:00:00-0130', '2025-06-15 11:30:00', null], ['2025-06-15T10:00:00+05', '2025-06-15 05:00:00', null],
+      ['2025-06-15T10:00:00-00:00', '2025-06-15 10:00:00', null], ['2025-06-15 10:00:00.123', '2025-06-15 10:00:00.123', null],
+      ['2025-06-15T10:00:00.1230000z', '2025-06-15 10:00:00.123', null], ['  2025-06-15 10:00:00  ', '2025-06-15 10:00:00', null],
+      ['2025-06-15T10:00:00.5+01:00', '2025-06-15 09:00:00.5', null], ['2025-06-15T10:00:00.000000000+23:59', '2025-06-14 10:01:00', null],
+      ['2025-06-15T10:00:00.1234Z', null, `"2025-06-15T10:00:00.1234Z" ${SUB_MS}`],
+      ['2025-06-15T10:00:00.123000001', null, `"2025-06-15T10:00:00.123000001" ${SUB_MS}`],
+      ['2025-06-15T10:00:00.1234567891Z', null, '"2025-06-15T10:00:00.1234567891Z" is not a timestamp: more than 9 fraction digits'],
+      ['2025-06-15T24:00:00', null, '"2025-06-15T24:00:00" is not a timestamp: hour 00-23, minute and second 00-59'],
+      ['2025-06-15T10:60', null, '"2025-06-15T10:60" is not a timestamp: hour 00-23, minute and second 00-59'],
+      ['2025-06-15T10:00:60', null, '"2025-06-15T10:00:60" is not a timestamp: hour 00-23, minute and second 00-59'],
+      ['2025-06-15T10:00:00+24:00', null, '"2025-06-15T10:00:00+24:00" is not a timestamp: offset hours 00-23, minutes 00-59'],
+      ['2025-06-15T10:00:00+01:60', null, '"2025-06-15T10:00:00+01:60" is not a timestamp: offset hours 00-23, minutes 00-59'],
+      ['2025-02-29T10:00:00', null, '"2025-02-29T10:00:00" is not a timestamp: no such date'],
+      ['0001-01-01T00:00:00+01:00', null, '"0001-01-01T00:00:00+01:00" is not a timestamp: outside the years 0001-9999'],
+      ['9999-12-31T23:59:59.999-00:01', null, '"9999-12-31T23:59:59.999-00:01" is not a timestamp: outside the years 0001-9999'],
+      ['0001-01-01T00:00:00Z', '0001-01-01 00:00:00', null], ['9999-12-31 23:59:59.999', '9999-12-31 23:59:59.999', null],
+      ['20250615T100000Z', null, `"20250615T100000Z" ${ISO}`], ['2025-06-15 10:00:00 UTC', null, `"2025-06-15 10:00:00 UTC" ${ISO}`],
+      ['2025-06-15T10', null, `"2025-06-15T10" ${ISO}`], ['2025-06-15  10:00', null, `"2025-06-15  10:00" ${ISO}`],
+    ]));
+  });
+
+  it('round: digits beyond the millisecond rounded half_even or half_up', async () => {
+    const cases = (even: boolean) => text([
+      ['2025-06-15T10:00:00.0005Z', even ? '2025-06-15 10:00:00' : '2025-06-15 10:00:00.001', null],
+      ['2025-06-15T10:00:00.0015Z', '2025-06-15 10:00:00.002', null], ['2025-06-15T10:00:00.00149999Z', '2025-06-15 10:00:00.001', null],
+      ['2025-06-15T10:00:00.0005000001Z', null, '"2025-06-15T10:00:00.0005000001Z" is not a timestamp: more than 9 fraction digits'],
+      ['2025-06-15T10:00:00.00050001Z', '2025-06-15 10:00:00.001', null], ['2025-06-15 10:00:00.1235', '2025-06-15 10:00:00.124', null],
+      ['2025-06-15 10:00:00.1245', even ? '2025-06-15 10:00:00.124' : '2025-06-15 10:00:00.125', null],
+    ]);
+    await expectCasts('timestamp', 'VARCHAR', cases(true), { round: 'half_even' });
+    await expectCasts('timestamp', 'VARCHAR', cases(false), { round: 'half_up' });
+  });
+
+  it('format: strptime\'s reading; %z applied; the millisecond rule', async () => {
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['15/06/2025 10:00:00', '2025-06-15 10:00:00', null], ['x', null, '"x" is not format %d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M:%S %z'],
+      ['15/06/2025 10:00:00 +0200', '2025-06-15 08:00:00', null],
+    ]), { format: ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M:%S %z'] });
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['15/06/2025 10:00:00.123000', '2025-06-15 10:00:00.123', null], ['15/06/2025 10:00:00.123456', null, `"15/06/2025 10:00:00.123456" ${SUB_MS}`],
+    ]), { format: ['%d/%m/%Y %H:%M:%S.%f'] });
+    await expectCasts('timestamp', 'VARCHAR', text([['15/06/2025 10:00:00.123456', '2025-06-15 10:00:00.123', null], ['15/06/2025 10:00:00.123500', '2025-06-15 10:00:00.124', null]]),
+      { format: ['%d/%m/%Y %H:%M:%S.%f'], round: 'half_up' });
+  });
+
+  it('typed: every timestamp unit under the millisecond rule (before 1970 too), a date as midnight', async () => {
+    await expectCasts('timestamp', 'TIMESTAMP', [
+      ["'2025-06-15 10:00:00.123'", '2025-06-15 10:00:00.123', null], ["'2025-06-15 10:00:00.123456'", null, `"2025-06-15 10:00:00.123456" ${SUB_MS}`],
+      ["'1969-12-31 23:59:59.999'", '1969-12-31 23:59:59.999', null], ["'1969-12-31 23:59:59.9995'", null, `"1969-12-31 23:59:59.9995" ${SUB_MS}`],
+    ]);
+    await expectCasts('timestamp', 'TIMESTAMP', [["'1969-12-31 23:59:59.9995'", '1970-01-01 00:00:00', null], ["'1969-12-31 23:59:59.9985'", '1969-12-31 23:59:59.998', null]], { round: 'half_even' });
+    await expectCasts('timestamp', 'TIMESTAMP', [["'1969-12-31 23:59:59.9985'", '1969-12-31 23:59:59.999', null], ["'2025-06-15 10:00:00.123456'", '2025-06-15 10:00:00.123', null]], { round: 'half_up' });
+    await expectCasts('timestamp', 'TIMESTAMP_NS', [["'2025-06-15 10:00:00.123000000'", '2025-06-15 10:00:00.123', null], ["'2025-06-15 10:00:00.123000001'", null, `"2025-06-15 10:00:00.123000001" ${SUB_MS}`]]);
+    await expectCasts('timestamp', 'TIMESTAMP_NS', [["'2025-06-15 10:00:00.1235'", '2025-06-15 10:00:00.124', null]], { round: 'half_even' });
+    await expectCasts('timestamp', 'TIMESTAMP_S', [["'2025-06-15 10:00:01'", '2025-06-15 10:00:01', null]]);
+    await expectCasts('timestamp', 'TIMESTAMP_MS', [["'2025-06-15 10:00:01.5'", '2025-06-15 10:00:01.5', null]]);
+    await expectCasts('timestamp', 'TIMESTAMP WITH TIME ZONE', [["'2025-06-15 10:00:00+02'", '2025-06-15 08:00:00', null]]);
+    await expectCasts('timestamp', 'DATE', [["'2025-06-15'", '2025-06-15 00:00:00', null]]);
+    await expectCasts('timestamp', 'INTEGER', [['5', null, '"5" is not a timestamp (a integer value)']]);
+  });
+});
