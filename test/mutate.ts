@@ -4,6 +4,7 @@
 // run tests only the mutants whose code or tests changed since. Reports: reports/stryker/<target>.html and .json.
 //   npm run mutate -- core/plan                     one folder
 //   npm run mutate -- core/plan/partitioning.ts     one file (with its folder's tests)
+//   npm run mutate -- core/plan/cast                one folder within a folder (with the folder's tests)
 //   npm run mutate -- core/dqdl/expectation.ts --tests test/dqdl-rules.test.ts,test/dqdl-parse.test.ts
 //                                                   one file with the given tests (faster; the score is theirs)
 import { spawnSync } from 'node:child_process';
@@ -46,7 +47,8 @@ for (const target of targets) {
   const base = JSON.parse(readFileSync('stryker.config.json', 'utf8'));
   const config = {
     ...base,
-    mutate: [target !== folder ? target : folder === 'core' ? 'core/*.ts' : `${folder}/**/*.ts`],
+    // a file; core's own files; or every file under a folder (core/plan/cast: a folder within its folder's target)
+    mutate: [target.endsWith('.ts') ? target : target === 'core' ? 'core/*.ts' : `${target}/**/*.ts`],
     // a sandbox of its own, so that two targets can run at once; none copies the others' sandboxes
     tempDirName: `.stryker-tmp/${name}`,
     ignorePatterns: ['/.stryker-tmp'],
