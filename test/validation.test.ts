@@ -46,9 +46,12 @@ const good = { ok: true, raw: null, reasons: null };
 
 describe('typedSelect and reasonsExpr', () => {
   it('a valid row: typed values, two columns from one field, nullValues read as NULL, no reasons', async () => {
-    expect(await validate([['7', 'NEW', '5.0', 'ABC', '1.5'], ['8', '-', null, null, null]])).toEqual([
+    expect(await validate([['7', 'NEW', '5.0', 'ABC', '1.5'], ['8', '-', null, null, null], ['9', 'DONE', '0', 'XYZ', '0'], ['10', 'NEW', '100.0', 'ABC', null]])).toEqual([
       { id: 7, status: 'NEW', amount: '5.0', code: 'ABC', price: 1.5, again: 7, ...good },
       { id: 8, status: null, amount: null, code: null, price: null, again: 8, ...good },
+      // min and max are inclusive
+      { id: 9, status: 'DONE', amount: '0.0', code: 'XYZ', price: 0, again: 9, ...good },
+      { id: 10, status: 'NEW', amount: '100.0', code: 'ABC', price: null, again: 10, ...good },
     ]);
   });
 
