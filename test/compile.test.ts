@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { compile, hashOf, QUARANTINE_COLUMNS } from '../core/plan/compile.ts';
+import { readColumns, tableInput } from '../core/plan/glue-table.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
 import type { DatasetSpec } from '../core/schema/model.ts';
 
@@ -120,5 +121,28 @@ compaction: {}
     expect(parquet.validation.sourceKind).toBe('typed');
     expect(parquet.validation.typedSql).toContain('TRY_CAST(__s0 AS BIGINT) AS "order_id"');
     expect(parquet.validation.typedSql).not.toContain('AS __d0');
+  });
+
+  it('tableInput: Parquet (ZSTD) or JSON lines, and the columns a reader sees', () => {
+    const common = { name: 't', columns: [{ Name: 'a', Type: 'int' }], partitionKeys: [{ Name: 'p', Type: 'string' }], location: 'x/t/', parameters: { k: 'v' } };
+    expect(tableInput(common)).toEqual({
+      Name: 't', TableType: 'EXTERNAL_TABLE', Parameters: { EXTERNAL: 'TRUE', classification: 'parquet', 'parquet.compression': 'ZSTD', k: 'v' },
+      PartitionKeys: [{ Name: 'p', Type: 'string' }],
+      StorageDescriptor: {
+        Columns: [{ Name: 'a', Type: 'int' }], Location: 'x/t/', Compressed: false, StoredAsSubDirectories: false,
+        InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat', OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', Parameters: { 'serialization.format': '1' } },
+      },
+    });
+    expect(tableInput({ ...common, format: 'json', description: 'd', owner: 'o' })).toEqual({
+      Name: 't', Description: 'd', Owner: 'o', TableType: 'EXTERNAL_TABLE', Parameters: { EXTERNAL: 'TRUE', classification: 'json', k: 'v' },
+      PartitionKeys: [{ Name: 'p', Type: 'string' }],
+      StorageDescriptor: {
+        Columns: [{ Name: 'a', Type: 'int' }], Location: 'x/t/', Compressed: false, StoredAsSubDirectories: false,
+        InputFormat: 'org.apache.hadoop.mapred.TextInputFormat', OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', Parameters: {} },
+      },
+    });
+    expect(readColumns(tableInput(common))).toEqual([{ name: 'a', type: 'int' }, { name: 'p', type: 'string' }]);
   });
 });
