@@ -15,12 +15,11 @@ export const FOLDERS: Record<string, string[]> = {
   // fast unit tests only (no lake, no child process; DuckDB in memory): Stryker runs the covering ones once per mutant
   'core/dqdl': ['test/dqdl-expectation.test.ts', 'test/dqdl-parse.test.ts', 'test/dqdl-rules.test.ts', 'test/dqdl-sql.test.ts', 'test/dqdl-units.test.ts',
     'test/dqdl-compile.test.ts', 'test/dqdl-grammar.test.ts'],
-  'core/plan': ['test/schema-load.test.ts', 'test/sizing.test.ts', 'test/access.test.ts', 'test/partitioning.test.ts', 'test/partition-values.test.ts', 'test/workflow.test.ts',
-    'test/stacks-policy.test.ts', 'test/stacks-resources.test.ts', 'test/bad-input.test.ts'],
+  'core/plan': ['test/casts.test.ts', 'test/validation.test.ts', 'test/compile.test.ts', 'test/plan-lookup.test.ts', 'test/plan-sizing.test.ts',
+    'test/partitioning.test.ts', 'test/access.test.ts', 'test/stacks-policy.test.ts'],
   'core/schema': ['test/schema-load.test.ts', 'test/schema-types.test.ts', 'test/schema-project.test.ts', 'test/schema-spec.test.ts'],
-  // fast unit tests only: they kill as much as the lake tests that also reach core/sql, in a minute instead of hours
   'core/sql': ['test/sql-text.test.ts', 'test/sql-sandbox.test.ts'],
-  'core/gold': ['test/gold.test.ts', 'test/gold-grains.test.ts', 'test/gold-athena.test.ts', 'test/user-sql-sandbox.test.ts'],
+  'core/gold': ['test/gold-analyze.test.ts', 'test/gold-athena.test.ts'],
   'core/quality': ['test/quality-check.test.ts', 'test/quality-gates.test.ts', 'test/dqdl-rules.test.ts'],
   // core's own files (naming, errors, project): `core` mutates core/*.ts only, its folders are targets of their own
   core: ['test/naming.test.ts', 'test/stacks-resources.test.ts', 'test/schema-load.test.ts', 'test/check-all.test.ts'],
