@@ -326,6 +326,55 @@ describe('analyzeGold: portability findings', () => {
     ]);
   });
 
+  it('inferKind: the kind of each function on its lists, and of nodes without their usual fields', async () => {
+    const asked: string[] = [];
+    const scope = { column: (qualifier: string, name: string) => { asked.push(`${qualifier}.${name}`); return ({ i: 'integer', s: 'string', dt: 'date' } as Record<string, never>)[name]; } };
+    const lists: Array<[string, string[]]> = [
+      ['integer', ['count', 'count_if', 'length', 'strpos', 'year', 'month', 'day', 'hour', 'minute', 'second', 'quarter', 'date_diff', 'row_number', 'rank', 'dense_rank']],
+      ['float', ['avg', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'corr', 'ln', 'exp', 'sqrt', 'power', 'pow']],
+      // the kind of their first argument (a string here)
+      ['string', ['sum', 'min', 'max', 'abs', 'round', 'floor', 'ceil', 'ceiling', 'nullif', 'greatest', 'least', 'arbitrary', 'max_by', 'min_by', 'sign']],
+      ['string', ['lower', 'upper', 'trim', 'ltrim', 'rtrim', 'replace', 'substr', 'substring', 'lpad', 'rpad', 'split_part', 'reverse']],
+      ['unknown', ['md5', 'concat']],
+    ];
+    const kinds = await withBinder(async (db) => {
+      const names = lists.flatMap(([, fs]) => fs);
+      const p = await parseSql(db, `SELECT ${names.map((f) => `${f}(s${f === 'nullif' ? ', s' : ''})`).join(', ')}, i % i, mod(i, s), dt - dt`);
+      if ('error' in p) throw new Error(p.error);
+      return (p.select.select_list as Node[]).map((n) => inferKind(n, scope));
+    });
+    expect(kinds).toEqual([...lists.flatMap(([k, fs]) => fs.map(() => k)), 'integer', 'unknown', 'date']);
+    // An unqualified column is asked for with an empty qualifier.
+    expect(asked.slice(0, 1)).toEqual(['.s']);
+    expect([inferKind({ class: 'CONSTANT' }, scope), inferKind({ class: 'CAST' }, scope), inferKind({ class: 'CASE' }, scope), inferKind({ class: 'FUNCTION', function_name: 'sum' }, scope)])
+      .toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+  });
+
+  it('extract parts, date_diff and date_trunc: which forms are portable', async () => {
+    const sql = "SELECT extract(isodow FROM dt), extract(dayofweek FROM dt), extract(weekday FROM dt), date_part(s, dt), "
+      + "extract(year FROM dt) + extract(month FROM dt) + extract(day FROM dt) + extract(hour FROM ts) + extract(minute FROM ts) + extract(second FROM ts) + extract(quarter FROM dt), "
+      + "date_diff('day', dt, ts), date_diff(s, dt, dt), date_diff(), date_part(), date_trunc('month', ts), greatest(ts, dt), CAST(date_trunc('month', dt) AS VARCHAR) FROM t";
+    const findings = await withBinder(async (db) => {
+      const p = await parseSql(db, sql);
+      if ('error' in p) throw new Error(p.error);
+      const kinds: Record<string, never> = { dt: 'date', ts: 'timestamp', s: 'string' } as never;
+      return portabilityFindings(p.select, sql, { column: (_q, name) => kinds[name] }).map((f) => [f.offset, f.message]);
+    });
+    const days = (part: string) => `extract(${part}) numbers days differently on the two engines`;
+    const diff = "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)";
+    expect(findings).toEqual([
+      [sql.indexOf('extract(isodow'), days('isodow')], [sql.indexOf('extract(dayofweek'), days('dayofweek')], [sql.indexOf('extract(weekday'), days('weekday')],
+      [sql.indexOf('date_part(s'), 'extract() is not known to be portable'],
+      [sql.indexOf("date_diff('day', dt, ts)"), diff], [sql.indexOf('date_diff(s'), diff], [sql.indexOf('date_diff()'), diff],
+      [sql.indexOf('date_part()'), 'extract() is not known to be portable'],
+      [sql.indexOf("date_trunc('month', dt)"), 'date_trunc of a DATE is a DATE on Athena and a TIMESTAMP on DuckDB'],
+    ]);
+  });
+
+  it('a star without its lists is no finding', () => {
+    expect(portabilityFindings({ class: 'STAR', query_location: 1 }, 'SELECT *', { column: () => undefined })).toEqual([]);
+  });
+
   it('portabilityFindings on their own: "::" outside string literals only, sorted by offset', async () => {
     const sql = "SELECT a::INT, 'x::y', 'it''s::' || b::TEXT FROM t QUALIFY 1";
     const findings = await withBinder(async (db) => {
