@@ -507,18 +507,26 @@ describe('Athena translation helpers', () => {
 });
 
 describe('strata check of gold tables', () => {
-  it('an analysis problem is a diagnostic at its line and column in the SQL block; partitionBy and compaction.sortBy at their keys', async () => {
+  it('an analysis problem is a diagnostic in its own file, at its line and column in the SQL block; partitionBy, refresh and compaction.sortBy at their keys', async () => {
     const text = `${ORDERS}gold:
+  - table: first
+    refresh: full
+    sql: SELECT status FROM silver.orders
   - table: bad
     refresh: full
     sql: |
       SELECT status,
              nope
       FROM silver.orders
+    compaction: { sortBy: [status] }
   - table: parts
     refresh: full
     sql: SELECT status FROM silver.orders
     partitionBy: [missing]
+  - table: derived
+    refresh: incremental
+    sql: SELECT status FROM silver.orders
+    partitionBy: [status]
   - table: sorted
     refresh: full
     sql: SELECT status, qty FROM silver.orders
@@ -528,14 +536,17 @@ describe('strata check of gold tables', () => {
     sql: SELECT status, qty FROM silver.orders
     compaction: { sortBy: [qty] }
 `;
-    const project = await checkProjectAsync([{ file: 'schemas/orders.yaml', text }]);
+    const project = await checkProjectAsync([{ file: 'schemas/customers.yaml', text: CUSTOMERS }, { file: 'schemas/orders.yaml', text }]);
     const lines = text.split('\n');
     const lineOf = (s: string) => lines.findIndex((l) => l.includes(s)) + 1;
-    expect(project.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)).toEqual([
+    const columnOf = (line: string, s: string) => lines[lineOf(line) - 1]!.indexOf(s) + 1;
+    expect(project.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`)).toEqual([
       // DuckDB names the line of "nope" (LINE 2): the diagnostic points at that line of the block.
-      `${lineOf('nope')}:7: gold table bad: the SQL does not bind: Referenced column "nope" not found in FROM clause!`,
-      `${lineOf('partitionBy: [missing]')}:${lines[lineOf('partitionBy: [missing]') - 1]!.indexOf('[missing]') + 1}: gold table parts: partition column "missing" is not an output column`,
-      `${lineOf('sortBy: [qty, nope]')}:${lines[lineOf('sortBy: [qty, nope]') - 1]!.indexOf('nope') + 1}: gold table sorted: compaction.sortBy names "nope", which is not a column`,
+      `schemas/orders.yaml:${lineOf('nope')}:7: gold table bad: the SQL does not bind: Referenced column "nope" not found in FROM clause!`,
+      `schemas/orders.yaml:${lineOf('partitionBy: [missing]')}:${columnOf('partitionBy: [missing]', '[missing]')}: gold table parts: partition column "missing" is not an output column`,
+      // The reason has an offset in the SQL, but it is a problem of refresh: at the key's value.
+      `schemas/orders.yaml:${lineOf('refresh: incremental')}:${columnOf('refresh: incremental', 'incremental')}: gold table derived: ${incremental('"status" must depend only on created_at (or dt) of silver.orders')}`,
+      `schemas/orders.yaml:${lineOf('sortBy: [qty, nope]')}:${columnOf('sortBy: [qty, nope]', 'nope')}: gold table sorted: compaction.sortBy names "nope", which is not a column`,
     ]);
   });
 });
