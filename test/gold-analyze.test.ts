@@ -69,7 +69,7 @@ describe('analyzeGold: a table that analyses', () => {
   it('gets its columns with DuckDB\'s, the stored and the Glue types, what it reads, its Glue table and applied schema', async () => {
     const sql = 'SELECT status, CAST(created_at AS DATE) AS day, sum(qty) AS n, count(*) AS c, avg(CAST(amount AS DOUBLE)) AS av, max(created_at) AS last_at FROM silver.orders GROUP BY 1, 2';
     const r = await analyze(g('by_status', sql, { partitionBy: ['day'], description: 'orders by status', engine: 'athena' }));
-    expect(r.issues).toEqual([]);
+    expect(r.issues).toStrictEqual([]);
     expect(r.order).toEqual(['by_status']);
     const [plan] = r.plans;
     const day = { name: 'day', computedType: 'DATE', duckdbType: 'DATE', glueType: 'date' };
@@ -111,7 +111,7 @@ describe('analyzeGold: a table that analyses', () => {
   it('a table of a dataset without an owner has no Glue owner', async () => {
     const [orders, ...rest] = datasets([]);
     const r = await analyzeGold([...rest, { ...orders!, owner: undefined, gold: [g('t', 'SELECT status FROM silver.orders')] } as DatasetPlan]);
-    expect(r.issues).toEqual([]);
+    expect(r.issues).toStrictEqual([]);
     expect(r.plans[0]!.glue).not.toHaveProperty('Owner');
   });
 
@@ -135,7 +135,7 @@ describe('analyzeGold: a table that analyses', () => {
       g('x', 'SELECT * FROM gold.k'), g('k', 'SELECT * FROM gold.l'), g('l', 'SELECT * FROM gold.k, gold.base'),
     );
     expect(r.order).toEqual(['base', 'top']);
-    expect(r.issues).toEqual([issue(3, 'k', 'sql', 'gold tables read each other in a cycle: k → l → k', 'break the cycle: a gold table reads silver or gold tables computed before it')]);
+    expect(r.issues).toStrictEqual([issue(3, 'k', 'sql', 'gold tables read each other in a cycle: k → l → k', 'break the cycle: a gold table reads silver or gold tables computed before it')]);
     const top = r.plans.find((p) => p.table === 'top')!;
     expect(top.reads).toEqual({ silver: [], gold: ['base'] });
     // base.last_at is stored as TIMESTAMP_MS and read back as TIMESTAMP.
@@ -147,15 +147,17 @@ describe('analyzeGold: what it refuses', () => {
   it('SQL the sandbox refuses, as "the SQL …" at its offset; tables outside silver and gold', async () => {
     const r = await analyze(
       g('a', 'SELECT 1; SELECT 2'), g('b', "SELECT * FROM silver.orders, read_csv('x.csv')"), g('c', 'SELECT * FROM orders'),
-      g('d', 'SELECT * FROM lake.silver.orders'), g('e', 'SELECT * FROM silver.orders WHERE status = 1 LIMIT'),
+      g('d', 'SELECT * FROM lake.silver.orders'), g('e', 'SELECT * FROM silver.orders WHERE status = 1 LIMIT'), g('f', 'SELECT * FROM silver.orders;'),
     );
     const e = 'SELECT * FROM silver.orders WHERE status = 1 LIMIT';
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'a', 'sql', 'the SQL is 2 statements; exactly one SELECT statement may be written here', 'write one SELECT statement', 0),
       issue(1, 'b', 'sql', 'read_csv() is a table function: user SQL reads no files, URLs or engine state', 'read tables only (the ones this SQL is given)', 29),
       issue(2, 'c', 'sql', 'table orders is not silver.<dataset> or gold.<table>', 'write silver.orders or gold.orders', 14),
       issue(3, 'd', 'sql', 'table lake.silver.orders is not silver.<dataset> or gold.<table>', 'write silver.orders or gold.orders', 14),
       issue(4, 'e', 'sql', 'the SQL does not parse: syntax error at end of input', 'write one SELECT statement', e.length),
+      // Only a leading "it" becomes "the SQL".
+      issue(5, 'f', 'sql', 'text after the statement would be spliced with it (a trailing ";")', 'write the SELECT alone, without a trailing ";"', 'SELECT * FROM silver.orders'.length),
     ]);
     expect(r.plans).toEqual([]);
   });
@@ -163,18 +165,21 @@ describe('analyzeGold: what it refuses', () => {
   it('unknown silver and gold tables; SQL that reads neither', async () => {
     const b = 'SELECT * FROM silver.orders o JOIN GOLD.nope n ON true';
     const r = await analyze(g('a', 'SELECT * FROM silver.nope'), g('b', b), g('c', 'SELECT 1 AS x'),
-      g('d', 'WITH x AS (SELECT 1 AS y) SELECT * FROM x'));
-    expect(r.issues).toEqual([
+      g('d', 'WITH x AS (SELECT 1 AS y) SELECT * FROM x'), g('reader', 'SELECT * FROM gold.a'));
+    expect(r.issues).toStrictEqual([
       issue(0, 'a', 'sql', 'unknown table silver.nope', 'read one of silver.orders, silver.customers, silver.plain', 14),
       issue(1, 'b', 'sql', 'unknown table gold.nope', 'define it under gold: in a schema file, or read silver', b.indexOf('GOLD')),
       issue(2, 'c', 'sql', 'the SQL reads no silver or gold table', 'select FROM silver.<dataset>'),
       issue(3, 'd', 'sql', 'the SQL reads no silver or gold table', 'select FROM silver.<dataset>'),
+      // A table reading one that did not analyse: its SQL does not bind.
+      issue(4, 'reader', 'sql', 'the SQL does not bind: Table with name a does not exist!', 'fix the table or column name', 0),
     ]);
+    expect(r.plans).toEqual([]);
   });
 
   it('SQL that does not bind, at the start of the line DuckDB names', async () => {
     const r = await analyze(g('a', 'SELECT nope FROM silver.orders'), g('b', 'SELECT *\nFROM silver.orders\nWHERE nope > 1'), g('c', 'SELECT status + 1 AS s FROM silver.orders'));
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'a', 'sql', 'the SQL does not bind: Referenced column "nope" not found in FROM clause!', 'fix the table or column name', 0),
       issue(1, 'b', 'sql', 'the SQL does not bind: Referenced column "nope" not found in FROM clause!', 'fix the table or column name', 'SELECT *\nFROM silver.orders\n'.length),
       // DuckDB's message names no line: the offset is the start of the SQL.
@@ -185,15 +190,15 @@ describe('analyzeGold: what it refuses', () => {
   it('output columns: a type Athena cannot read, a name that is not lower_snake_case, the same name twice', async () => {
     const r = await analyze(
       g('a', 'SELECT created_at - created_at AS d, CAST(status AS BLOB) AS b FROM silver.orders'),
-      g('b', 'SELECT status AS "Status", qty AS "1x", amount AS "a-b" FROM silver.orders'),
+      g('b', 'SELECT status AS "Status", qty AS "1x", amount AS "a--b" FROM silver.orders'),
       g('c', 'SELECT status, status FROM silver.orders'),
     );
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'a', 'sql', 'column d has type INTERVAL, which Athena cannot read from Parquet', 'CAST it, e.g. CAST(x AS VARCHAR) AS d'),
       issue(0, 'a', 'sql', 'column b has type BLOB, which Athena cannot read from Parquet', 'CAST it, e.g. CAST(x AS VARCHAR) AS b'),
       issue(1, 'b', 'sql', 'output column "Status" is not lower_snake_case (Athena lowercases names)', 'alias it: AS status'),
       issue(1, 'b', 'sql', 'output column "1x" is not lower_snake_case (Athena lowercases names)', 'alias it: AS c_1x'),
-      issue(1, 'b', 'sql', 'output column "a-b" is not lower_snake_case (Athena lowercases names)', 'alias it: AS a_b'),
+      issue(1, 'b', 'sql', 'output column "a--b" is not lower_snake_case (Athena lowercases names)', 'alias it: AS a_b'),
       issue(2, 'c', 'sql', 'two output columns have the same name', 'alias them apart'),
     ]);
     expect(r.plans).toEqual([]);
@@ -206,7 +211,7 @@ describe('analyzeGold: what it refuses', () => {
       g('c', 'SELECT qty, status, shipped_on FROM silver.orders', { partitionBy: ['qty', 'status', 'shipped_on'] }),
     );
     const fix = 'partition by a date, an integer or a string (e.g. CAST(ts AS DATE) AS day)';
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'a', 'partitionBy', 'partition column "nope" is not an output column', 'add it to the SELECT list, or use one of status, qty'),
       issue(1, 'b', 'partitionBy', 'partition column "amount" is a decimal(12,2): one folder per value', fix),
       issue(1, 'b', 'partitionBy', 'partition column "created_at" is a timestamp: one folder per value', fix),
@@ -226,7 +231,7 @@ describe('analyzeGold: incremental refresh', () => {
       // A CASE without ELSE: its implicit NULL has no position in the parse tree, and still prints.
       g('d', "SELECT CASE WHEN created_at >= TIMESTAMP '2020-01-01' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", { refresh: 'incremental', partitionBy: ['era'] }),
     );
-    expect(r.issues).toEqual([]);
+    expect(r.issues).toStrictEqual([]);
     expect(r.plans.map((p) => [p.table, p.incremental])).toEqual([
       ['a', { driver: 'orders', partitionExpr: 'CAST(__rep AS DATE)', rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' } }],
       ['b', { driver: 'orders', partitionExpr: '__rep', rep: { kind: 'partition', name: 'dt', type: 'VARCHAR' } }],
@@ -250,7 +255,7 @@ describe('analyzeGold: incremental refresh', () => {
       inc('k', 'SELECT CAST(created_at AS DATE) || status AS k FROM silver.orders', ['k']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'a', 'refresh', incremental('the table has no partitionBy'), INCREMENTAL_FIX),
       issue(1, 'b', 'refresh', incremental('only one partition column can be derived'), INCREMENTAL_FIX),
       issue(2, 'c', 'refresh', incremental('"status" is not a named item of the SELECT list'), INCREMENTAL_FIX),
@@ -274,7 +279,7 @@ describe('analyzeGold: portability findings', () => {
       + "qty::BIGINT AS q, '::' AS lit FROM silver.orders GROUP BY ALL";
     const r = await analyze(g('p', sql));
     const at = (m: string) => sql.indexOf(m);
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'p', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', at('/ 2 AS half')),
       issue(0, 'p', 'sql', 'avg of a decimal is a decimal on Athena and a double on DuckDB', 'avg(CAST(x AS DOUBLE)), or round() the result to the scale you publish', at('avg(')),
       issue(0, 'p', 'sql', "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)", "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))", at("date_diff('month'")),
@@ -291,14 +296,16 @@ describe('analyzeGold: portability findings', () => {
     const q = 'SELECT status, row_number() OVER (ORDER BY qty) AS rn FROM silver.orders QUALIFY rn = 1';
     const x = 'SELECT * EXCLUDE (status) FROM silver.orders';
     const rp = 'SELECT * REPLACE (qty + 1 AS qty) FROM silver.orders';
-    const al = 'SELECT o.qty / c.id AS r, o.qty / o.amount AS s FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id';
+    // id is not a column of orders, the first table: its kind comes from customers.
+    const al = 'SELECT o.qty / c.id AS r, o.qty / o.amount AS s, qty / id AS t FROM silver.orders o JOIN silver.customers c ON c.id = o.customer_id';
     const gd = 'SELECT n / 2 AS h FROM gold.base';
     const r = await analyze(g('q', q), g('x', x), g('rp', rp), g('al', al), g('base', 'SELECT count(*) AS n FROM silver.orders'), g('gd', gd));
-    expect(r.issues).toEqual([
+    expect(r.issues).toStrictEqual([
       issue(0, 'q', 'sql', 'QUALIFY does not exist on Athena', 'filter the window result in an outer SELECT ... WHERE', q.indexOf('= 1')), // a comparison is at its operator
       issue(1, 'x', 'sql', '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns', 7),
       issue(2, 'rp', 'sql', '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns', 7),
       issue(3, 'al', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', al.indexOf('/ c.id')),
+      issue(3, 'al', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', al.indexOf('/ id')),
       issue(5, 'gd', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', gd.indexOf('/')),
     ]);
   });
