@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeGold, goldShape, readType, storageType, vetGoldPlan, type GoldIssue } from '../core/gold/analyze.ts';
 import { columnRefs, lineCol, parseSql, selectItems, tableRefs, toSql, walk, type Node } from '../core/gold/ast.ts';
 import { athenaTableNames, distinctPartitionsSql, driverFilter, goldRowsSql, trinoOfGlue, unloadPartitionColumn, unloadStatements, type AthenaNames } from '../core/gold/athena.ts';
-import { inferKind, kindOfDuckType, portabilityFindings } from '../core/gold/portability.ts';
+import { inferKind, kindOfDuckType, portabilityFindings, type Kind } from '../core/gold/portability.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import { checkProjectAsync } from '../core/project.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
@@ -335,7 +335,7 @@ describe('analyzeGold: portability findings', () => {
 
   it('inferKind: the kind of each function on its lists, and of nodes without their usual fields', async () => {
     const asked: string[] = [];
-    const scope = { column: (qualifier: string, name: string) => { asked.push(`${qualifier}.${name}`); return ({ i: 'integer', s: 'string', dt: 'date' } as Record<string, never>)[name]; } };
+    const scope = { column: (qualifier: string, name: string) => { asked.push(`${qualifier}.${name}`); return ({ i: 'integer', s: 'string', dt: 'date' } as Record<string, Kind>)[name]; } };
     const lists: Array<[string, string[]]> = [
       ['integer', ['count', 'count_if', 'length', 'strpos', 'year', 'month', 'day', 'hour', 'minute', 'second', 'quarter', 'date_diff', 'row_number', 'rank', 'dense_rank']],
       ['float', ['avg', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'corr', 'ln', 'exp', 'sqrt', 'power', 'pow']],
