@@ -164,6 +164,25 @@ describe('frequency rules (NULL rows leave the denominator)', () => {
     expect(r.results[2]!.message).toBe('"v", "w" is not a primary key: "v" has 2 NULL values; 6 of 8 rows share their key with another row');
   });
 
+  it('Completeness of a column grouped by a frequency rule with the same where clause is counted over its groups', async () => {
+    // v: a a b c c c NULL NULL (k 1…8). All rows: 6 of 8 non-NULL; k <= 3: 3 of 3; k >= 6: c NULL NULL, 1 of 3.
+    const rules = ['Completeness "v" = 0.75', 'IsComplete "v" where "k <= 3"', 'Completeness "v" > 0.3 where "k >= 6"', 'IsComplete "v"',
+      'DistinctValuesCount "v" = 3', 'DistinctValuesCount "v" = 2 where "k <= 3"', 'Uniqueness "v" = 1 where "k >= 6"'];
+    const r = await evaluate('freq', rules);
+    expect(r.results.map((x) => [x.outcome, x.metrics])).toEqual([
+      ['PASS', { 'Column.v.Completeness': 0.75 }], ['PASS', { 'Column.v.Completeness': 1 }], ['PASS', { 'Column.v.Completeness': 1 / 3 }],
+      ['FAIL', { 'Column.v.Completeness': 0.75 }],
+      ['PASS', { 'Column.v.DistinctValuesCount': 3 }], ['PASS', { 'Column.v.DistinctValuesCount': 2 }], ['PASS', { 'Column.v.Uniqueness': 1 }],
+    ]);
+    expect(r.results[3]!.message).toBe('"v" has 2 NULL values in 8 rows (Completeness 0.75)');
+    // No scan: the groups of v answer the completeness rules too.
+    const compiled = await compileVetted(db, parseRules(rules).rules, { dialect: 'duckdb', batch: 'freq', columns: await db.columns('freq'), now: NOW });
+    expect(compiled.queries.map((q) => [q.kind, q.leaves])).toEqual([['frequency', [0, 1, 2, 3, 4, 5, 6]]]);
+    // A where clause no frequency rule groups by keeps the scan (grouping all rows would cost more than counting them).
+    const other = await compileVetted(db, parseRules(['Completeness "v" > 0 where "k > 1"', 'DistinctValuesCount "v" = 3']).rules, { dialect: 'duckdb', batch: 'freq', columns: await db.columns('freq'), now: NOW });
+    expect(other.queries.map((q) => [q.kind, q.leaves])).toEqual([['scan', [0]], ['frequency', [1]]]);
+  });
+
   it('where clauses restrict frequency rules, sharing the grouping with unfiltered rules', async () => {
     const r = await evaluate('freq', ['Uniqueness "v" = 0.5 where "k <= 3"', 'DistinctValuesCount "v" = 2 where "k > 2"', 'Entropy "v" = 0 where "k >= 4"',
       'Uniqueness "v" > 0 where "k >= 7"', 'DistinctValuesCount "v" = 3']);

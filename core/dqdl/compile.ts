@@ -40,7 +40,7 @@ export function compileRules(rules: readonly Rule[], ctx: RuleContext): Compiled
   const c = new Compiler(ctx);
   // Columns grouped by a single-column frequency rule: row-level checks on them are evaluated per distinct value.
   for (const leaf of rules.flatMap(leaves)) {
-    if (FREQUENCY_TYPES.includes(leaf.type) && leaf.params.length === 1) c.markGrouped(leaf.params[0]!);
+    if (FREQUENCY_TYPES.includes(leaf.type) && leaf.params.length === 1) c.markGrouped(leaf.params[0]!, leaf.where);
   }
   const planned = rules.map((r) => c.plan(r));
   return { dialect: ctx.dialect, queries: c.finish(), rules: planned };
@@ -88,6 +88,8 @@ class Compiler {
   private readonly customRefs = new Map<LeafPlan, PendingQuery>();
   /** Columns that some single-column frequency rule groups by. */
   private readonly grouped = new Set<string>();
+  /** The same, with the rule's where clause: the rows that grouping reads (groupedKey). */
+  private readonly groupedAs = new Set<string>();
 
   constructor(ctx: RuleContext) {
     this.ctx = ctx;
@@ -96,9 +98,11 @@ class Compiler {
     this.nowMs = Date.parse(ctx.now);
   }
 
-  markGrouped(column: string): void {
+  markGrouped(column: string, where: string | undefined): void {
     const c = this.columns.find(column);
-    if (c) this.grouped.add(c.name);
+    if (!c) return;
+    this.grouped.add(c.name);
+    this.groupedAs.add(groupedKey(c.name, where));
   }
 
   plan(rule: Rule): PlannedRule {
@@ -271,6 +275,14 @@ class Compiler {
         const c = this.columns.get(p[0]!);
         leaf.subject = [c.name];
         this.expect(leaf, rule, columnMetric(c.name, 'Completeness'));
+        if (this.groupedAs.has(groupedKey(c.name, w))) {
+          // A frequency rule groups the same rows by the column anyway: count over its groups (the NULL group
+          // included) instead of reading every value again in the scan.
+          const entry = this.frequencyFor([c.sql]);
+          this.frequencyCell(leaf, entry, 'rows', entry.q.rowsWhere(c.sql, paren(w)));
+          this.frequencyCell(leaf, entry, 'nonNull', entry.q.rowsWhere(c.sql, paren(w), `${c.sql} IS NOT NULL`));
+          return;
+        }
         this.scanCell(leaf, 'rows', filtered('count(*)', w));
         this.scanCell(leaf, 'nonNull', filtered(`count(${c.sql})`, w));
         return;
@@ -440,6 +452,10 @@ export function failingRowsSql(rule: LeafRule, ctx: RuleContext, rows: string, i
     if (e instanceof PlanError || e instanceof ColumnError || e instanceof PredicateError || e instanceof CustomSqlError) return undefined;
     throw e;
   }
+}
+
+function groupedKey(column: string, where: string | undefined): string {
+  return where === undefined ? column : `${column}\u0000${where}`;
 }
 
 function paren(where: string | undefined): string | undefined {
