@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Duck } from '../runtime/engine/duckdb.ts';
-import { compileVetted } from '../core/dqdl/sandbox.ts';
+import { compileVetted, vetRules } from '../core/dqdl/sandbox.ts';
 import { withBinder } from '../core/sql/binder.ts';
 import { evaluateRules, evaluateWith } from '../runtime/quality/evaluate-rules.ts';
 import { interpretResults } from '../core/dqdl/interpret.ts';
@@ -193,5 +193,21 @@ describe('DuckDB and Athena renderings agree', () => {
     expect(seen).toHaveLength(1 + 1 + 2); // the shared scan, a probe of the batch, each rule alone
     const parallel = await evaluateWith((sql) => db.all(sql), parseRules(every).rules, ctx('athena'), { parallel: true });
     same((await evaluateRules(db, parseRules(every).rules, ctx('athena'))).results, parallel.results);
+  });
+});
+
+describe('vetting the rules\' SQL', () => {
+  it('parses each distinct where clause once, and gives every rule its own verdict and position', async () => {
+    const bad = 'x = 1; DROP TABLE y';
+    const rules = parseRules([`RowCount > 0 where "status = 'NEW'"`, `IsComplete "email" where "status = 'NEW'"`, `Mean "amount" > 0 where "status = 'NEW'"`,
+      `RowCount > 0 where "${bad}"`, `IsComplete "email" where "${bad}"`, 'RowCount > 0']).rules;
+    let statements = 0;
+    const verdicts = await withBinder((b) => vetRules({ run: (s) => b.run(s), all: (s) => { statements++; return b.all(s); }, columns: (s) => b.columns(s) }, rules, {}));
+    // Two distinct where clauses among six rules: the good one parsed and probed (2 statements), the bad one refused at
+    // its parse (1). Rule by rule it would be 3 × 2 + 2 × 1.
+    expect(statements).toBe(3);
+    expect(rules.map((r) => { const v = r.kind === 'rule' ? verdicts.of(r) : undefined; return v === undefined ? 'none' : v.ok; })).toEqual([true, true, true, false, false, 'none']);
+    // Each refused rule's finding is placed in its own rule (the same clause, at a different offset of each rule's text).
+    expect(verdicts.findings.map((f) => f.rule.text)).toEqual([`RowCount > 0 where "${bad}"`, `IsComplete "email" where "${bad}"`]);
   });
 });

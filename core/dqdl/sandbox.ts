@@ -43,6 +43,8 @@ export async function vetRules(db: SqlSession, rules: readonly Rule[], ctx: Pick
   const out = new RuleSqlVerdicts();
   const readable = declaredReferences(rules).filter((ds) => ctx.reference?.(ds) !== undefined);
   const names = new Map(readable.map((ds) => [ds.toLowerCase(), ds]));
+  // The same where clause often guards many rules: each distinct text is parsed once (a verdict depends on the text only).
+  const conditions = new Map<string, ReturnType<typeof vetCondition>>();
   for (const rule of rules.flatMap(leaves)) {
     const findings: RuleSqlFinding[] = [];
     let references: string[] = [];
@@ -62,7 +64,9 @@ export async function vetRules(db: SqlSession, rules: readonly Rule[], ctx: Pick
       findings.push(...r.findings.map((f) => locate(rule, 'CustomSql statement', f, rule.at?.params[0], bound.original(f.offset))));
     }
     if (rule.where !== undefined) {
-      const r = await vetCondition(db, rule.where);
+      let vetted = conditions.get(rule.where);
+      if (!vetted) conditions.set(rule.where, vetted = vetCondition(db, rule.where));
+      const r = await vetted;
       findings.push(...r.findings.map((f) => locate(rule, 'where clause', f, rule.at?.where, f.offset)));
       if (r.vetted && ctx.knownColumns) findings.push(...unknownColumns(r.vetted, ctx.knownColumns).map((f) => locate(rule, 'where clause', f, rule.at?.where, f.offset)));
     }
