@@ -2,7 +2,7 @@
 // DuckDB and Athena apart from the dialect's few functions.
 //
 // Queries, in order:
-//   scan        every plain aggregate of every rule, one pass over the batch (FILTER for where clauses)
+//   scan        every plain aggregate of every rule, one pass over the batch (CASE WHEN inside for where clauses)
 //   frequency   the groupings of frequency rules (see frequency-query.ts), plus the row checks on grouped columns
 //   custom-sql  one per CustomSql rule (the user's statement)
 //   reference   one per ReferentialIntegrity / RowCountMatch rule (a join or a count of the reference)
@@ -62,9 +62,10 @@ export function checkRules(rules: readonly Rule[], ctx: RuleContext): Array<{ ru
   return out;
 }
 
-/** An aggregate a row-level rule also reports; `double`: its result is cast to DOUBLE (after any FILTER). */
+/** An aggregate a row-level rule also reports, fn(arg); `double`: its result is cast to DOUBLE. */
 interface Extra {
-  agg: string;
+  fn: string;
+  arg: string;
   double?: boolean;
 }
 
@@ -182,12 +183,12 @@ class Compiler {
       const entry = this.frequencyFor([col.sql]);
       this.frequencyCell(leaf, entry, 'rows', entry.q.rowsWhere(col.sql, paren(w)));
       this.frequencyCell(leaf, entry, 'passed', entry.q.rowsWhere(col.sql, paren(w), predicate));
-      for (const [role, e] of Object.entries(extras)) this.frequencyCell(leaf, entry, role, entry.q.valuesAggregate(col.sql, paren(w), e.agg, e.double ? toDouble : undefined));
+      for (const [role, e] of Object.entries(extras)) this.frequencyCell(leaf, entry, role, entry.q.valuesAggregate(col.sql, paren(w), `${e.fn}(${e.arg})`, e.double ? toDouble : undefined));
       return;
     }
-    this.scanCell(leaf, 'rows', filtered('count(*)', w));
-    this.scanCell(leaf, 'passed', filtered('count(*)', w, predicate));
-    for (const [role, e] of Object.entries(extras)) this.scanCell(leaf, role, cast(e, filtered(e.agg, w)));
+    this.scanCell(leaf, 'rows', filtered('count', [], w));
+    this.scanCell(leaf, 'passed', filtered('count', [], w, predicate));
+    for (const [role, e] of Object.entries(extras)) this.scanCell(leaf, role, cast(e, filtered(e.fn, [e.arg], w)));
   }
 
   private extraQuery(leaf: LeafPlan, kind: QueryKind, sql: string, roles: string[]): PendingQuery {
@@ -249,7 +250,7 @@ class Compiler {
     switch (rule.type) {
       case 'RowCount':
         this.expect(leaf, rule, datasetMetric('RowCount'));
-        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        this.scanCell(leaf, 'rows', filtered('count', [], w));
         return;
       case 'ColumnCount':
         this.expect(leaf, rule, datasetMetric('ColumnCount'));
@@ -283,8 +284,8 @@ class Compiler {
           this.frequencyCell(leaf, entry, 'nonNull', entry.q.rowsWhere(c.sql, paren(w), `${c.sql} IS NOT NULL`));
           return;
         }
-        this.scanCell(leaf, 'rows', filtered('count(*)', w));
-        this.scanCell(leaf, 'nonNull', filtered(`count(${c.sql})`, w));
+        this.scanCell(leaf, 'rows', filtered('count', [], w));
+        this.scanCell(leaf, 'nonNull', filtered('count', [c.sql], w));
         return;
       }
       case 'IsUnique':
@@ -304,8 +305,8 @@ class Compiler {
         leaf.subject = cols.map((c) => c.name);
         leaf.metric = columnsMetric(leaf.subject, 'Uniqueness');
         this.frequencyCells(leaf, cols, w, FREQUENCY_CELLS.IsPrimaryKey!);
-        this.scanCell(leaf, 'rows', filtered('count(*)', w));
-        cols.forEach((c, i) => this.scanCell(leaf, `nonNull${i}`, filtered(`count(${c.sql})`, w)));
+        this.scanCell(leaf, 'rows', filtered('count', [], w));
+        cols.forEach((c, i) => this.scanCell(leaf, `nonNull${i}`, filtered('count', [c.sql], w)));
         return;
       }
       case 'Mean':
@@ -314,11 +315,11 @@ class Compiler {
         const c = this.numericColumn(p[0]!, rule.type);
         leaf.subject = [c.name];
         this.expect(leaf, rule, columnMetric(c.name, rule.type));
-        // FILTER belongs right after the aggregate call, so Sum's cast to DOUBLE goes around the filtered sum.
-        const agg = rule.type === 'Mean' ? filtered(`avg(${toDouble(c.sql)})`, w)
-          : rule.type === 'Sum' ? toDouble(filtered(`sum(${c.sql})`, w)) : filtered(`stddev_pop(${toDouble(c.sql)})`, w);
+        // Sum is cast to DOUBLE around the (restricted) sum.
+        const agg = rule.type === 'Mean' ? filtered('avg', [toDouble(c.sql)], w)
+          : rule.type === 'Sum' ? toDouble(filtered('sum', [c.sql], w)) : filtered('stddev_pop', [toDouble(c.sql)], w);
         this.scanCell(leaf, 'value', agg);
-        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        this.scanCell(leaf, 'rows', filtered('count', [], w));
         return;
       }
       case 'ColumnCorrelation': {
@@ -326,8 +327,8 @@ class Compiler {
         const b = this.numericColumn(p[1]!, rule.type);
         leaf.subject = [a.name, b.name];
         this.expect(leaf, rule, columnsMetric([a.name, b.name], 'ColumnCorrelation'));
-        this.scanCell(leaf, 'value', filtered(`corr(${toDouble(a.sql)}, ${toDouble(b.sql)})`, w));
-        this.scanCell(leaf, 'rows', filtered('count(*)', w));
+        this.scanCell(leaf, 'value', filtered('corr', [toDouble(a.sql), toDouble(b.sql)], w));
+        this.scanCell(leaf, 'rows', filtered('count', [], w));
         return;
       }
       case 'ColumnLength':
@@ -338,8 +339,8 @@ class Compiler {
         this.expectThreshold(leaf, rule);
         // Minimum and maximum of a numeric column as DOUBLE: the cast goes around the aggregate (it is monotone, so the
         // min of the values cast is the cast of their min), one cast instead of one per row.
-        const extras: Record<string, Extra> = rule.type === 'ColumnLength' ? { minLength: { agg: `min(${lengthExpr(c)})` }, maxLength: { agg: `max(${lengthExpr(c)})` } }
-          : rule.type === 'ColumnValues' && isNumericType(c.type) ? { min: { agg: `min(${c.sql})`, double: true }, max: { agg: `max(${c.sql})`, double: true } } : {};
+        const extras: Record<string, Extra> = rule.type === 'ColumnLength' ? { minLength: { fn: 'min', arg: lengthExpr(c) }, maxLength: { fn: 'max', arg: lengthExpr(c) } }
+          : rule.type === 'ColumnValues' && isNumericType(c.type) ? { min: { fn: 'min', arg: c.sql, double: true }, max: { fn: 'max', arg: c.sql, double: true } } : {};
         this.rowCheck(leaf, rule, c, pred, extras);
         return;
       }

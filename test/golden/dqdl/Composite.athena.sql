@@ -5,5 +5,5 @@ SELECT
   count(*) AS m0,
   count("order_id") AS m1,
   avg(CAST("amount" AS DOUBLE)) AS m2,
-  count(*) FILTER (WHERE ("status" IN ('NEW'))) AS m3
+  count(CASE WHEN ("status" IN ('NEW')) THEN 1 END) AS m3
 FROM "lake_dev_silver"."orders";

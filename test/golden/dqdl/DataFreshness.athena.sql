@@ -4,6 +4,6 @@
 -- query 1 of 1: scan, read by rules 0, 1
 SELECT
   count(*) AS m0,
-  count(*) FILTER (WHERE ("created_at" >= TIMESTAMP '2025-06-14 08:30:00.000')) AS m1,
-  count(*) FILTER (WHERE ((CAST("ship_date" AS TIMESTAMP) < TIMESTAMP '2025-06-14 08:30:00.000' AND CAST("ship_date" AS TIMESTAMP) > TIMESTAMP '2025-05-16 08:30:00.000'))) AS m2
+  count(CASE WHEN ("created_at" >= TIMESTAMP '2025-06-14 08:30:00.000') THEN 1 END) AS m1,
+  count(CASE WHEN ((CAST("ship_date" AS TIMESTAMP) < TIMESTAMP '2025-06-14 08:30:00.000' AND CAST("ship_date" AS TIMESTAMP) > TIMESTAMP '2025-05-16 08:30:00.000')) THEN 1 END) AS m2
 FROM "lake_dev_silver"."orders";

@@ -2,6 +2,6 @@
 
 -- query 1 of 1: scan, read by rule 0
 SELECT
-  avg(CAST("amount" AS DOUBLE)) FILTER (WHERE (status = 'NEW')) AS m0,
-  count(*) FILTER (WHERE (status = 'NEW')) AS m1
+  avg(CASE WHEN (status = 'NEW') THEN CAST("amount" AS DOUBLE) END) AS m0,
+  count(CASE WHEN (status = 'NEW') THEN 1 END) AS m1
 FROM "lake_dev_silver"."orders";

@@ -4,5 +4,5 @@
 -- query 1 of 1: scan, read by rules 0, 1
 SELECT
   count(*) AS m0,
-  count(*) FILTER (WHERE (status = 'NEW')) AS m1
+  count(CASE WHEN (status = 'NEW') THEN 1 END) AS m1
 FROM "lake_dev_silver"."orders";
