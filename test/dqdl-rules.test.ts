@@ -266,6 +266,13 @@ describe('ColumnValues: NULL rows fail except for != and not in', () => {
       row('ColumnValues "ts" > (now() - 1 days)', 2), row('ColumnValues "ts" >= (now() - 1 days)', 3), row('ColumnValues "ts" = "2025-01-10"', 2),
       row('ColumnValues "ts" > "2025-01-09"', 2), row('ColumnValues "ts" between "2025-01-08" and "2025-01-10"', 1),
     ]);
+    // Every comparison of a timestamp with a day, at midnight boundaries. ts: 01-10 11:00, 01-10 00:00, 01-08 12:00,
+    // 01-01 00:00, NULL, 01-09 12:00 (days 10, 10, 8, 1, -, 9).
+    const ts = ['< "2025-01-10"', '<= "2025-01-09"', '>= "2025-01-10"', '!= "2025-01-10"', '= "2025-01-01"', '> "2024-12-31"',
+      'not between "2025-01-01" and "2025-01-09"', 'between "2024-12-31" and "2025-01-09"'].map((c) => `ColumnValues "ts" ${c}`);
+    expect(await shares('vals', ts)).toEqual([
+      row(ts[0]!, 3), row(ts[1]!, 3), row(ts[2]!, 2), row(ts[3]!, 4), row(ts[4]!, 1), row(ts[5]!, 5), row(ts[6]!, 4), row(ts[7]!, 2),
+    ]);
   });
 
   it('gives the same answers over the groups of a column that a frequency rule groups anyway', async () => {

@@ -27,6 +27,8 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
 
   let lhs = col.sql;
   let lit: (o: Operand) => string;
+  /** A timestamp column compared with days: the bounds of a day's instants [start, next), see `days` below. */
+  let days: ((o: Operand) => { start: string; next: string }) | undefined;
   if (isNumbers) {
     if (!isNumericType(t)) throw new PredicateError(`ColumnValues compares numbers, but "${col.name}" is a ${typeName} column`);
     lit = (o) => numberLiteral(o);
@@ -35,7 +37,17 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
     // A "YYYY-MM-DD" literal is a day: a timestamp column is compared by its day. now() is an instant: a timestamp
     // column is compared exactly, a date column with the day of that instant.
     const instants = kinds.has('now');
-    if (t!.name === 'timestamp' && !instants) lhs = `CAST(${col.sql} AS DATE)`;
+    if (t!.name === 'timestamp' && !instants) {
+      lhs = `CAST(${col.sql} AS DATE)`;
+      // Compared and ranged, the column's day is compared without a cast per row: its day is after d when the value
+      // is at or after the next day's midnight, on or before d when it is before that midnight (and so on), which
+      // reads the timestamps as they are stored.
+      days = (o) => {
+        if (o.kind !== 'date') throw new PredicateError(`unexpected ${o.kind} among dates`);
+        const start = Date.parse(`${o.value}T00:00:00Z`);
+        return { start: timestampLiteral(start), next: timestampLiteral(start + 86_400_000) };
+      };
+    }
     lit = (o) => {
       if (o.kind === 'date') return t!.name === 'timestamp' && instants ? timestampLiteral(Date.parse(`${o.value}T00:00:00Z`)) : dateLiteral(o.value);
       if (o.kind === 'now') return t!.name === 'timestamp' ? timestampLiteral(nowMs + o.offsetMs) : dateLiteral(nowMs + o.offsetMs);
@@ -66,11 +78,29 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
         if (o.value === 'NULL') return c.op === '=' ? isNull : notNull;
         return c.op === '=' ? keywordTest(o.value) : `(${isNull} OR NOT ${keywordTest(o.value)})`;
       }
+      if (days) {
+        const { start, next } = days(o);
+        const x = col.sql;
+        switch (c.op) {
+          case '=': return `(${x} >= ${start} AND ${x} < ${next})`;
+          case '!=': return `(${isNull} OR ${x} < ${start} OR ${x} >= ${next})`;
+          case '>': return `${x} >= ${next}`;
+          case '>=': return `${x} >= ${start}`;
+          case '<': return `${x} < ${start}`;
+          case '<=': return `${x} < ${next}`;
+        }
+      }
       const v = lit(o);
       if (c.op === '!=') return `(${isNull} OR ${lhs} <> ${v})`;
       return `${lhs} ${c.op} ${v}`;
     }
     case 'between': {
+      if (days) {
+        // day > lo and day < hi (exclusive): from lo's next midnight to hi's midnight.
+        const lo = days(c.low).next;
+        const hi = days(c.high).start;
+        return c.negated ? `(${col.sql} < ${lo} OR ${col.sql} >= ${hi})` : `(${col.sql} >= ${lo} AND ${col.sql} < ${hi})`;
+      }
       const lo = lit(c.low);
       const hi = lit(c.high);
       return c.negated ? `(${lhs} <= ${lo} OR ${lhs} >= ${hi})` : `(${lhs} > ${lo} AND ${lhs} < ${hi})`;

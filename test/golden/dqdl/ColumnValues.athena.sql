@@ -23,5 +23,5 @@ SELECT
   CAST(max("discount") AS DOUBLE) AS m10,
   count(CASE WHEN ("created_at" > TIMESTAMP '2025-06-12 08:30:00.000') THEN 1 END) AS m11,
   count(CASE WHEN ("ship_date" >= DATE '2025-01-01') THEN 1 END) AS m12,
-  count(CASE WHEN (CAST("created_at" AS DATE) = DATE '2025-06-14') THEN 1 END) AS m13
+  count(CASE WHEN (("created_at" >= TIMESTAMP '2025-06-14 00:00:00.000' AND "created_at" < TIMESTAMP '2025-06-15 00:00:00.000')) THEN 1 END) AS m13
 FROM "lake_dev_silver"."orders";
