@@ -170,12 +170,16 @@ describe('dialect and scan pieces', () => {
   });
 
   it('filtered aggregates and the shared scan', () => {
-    expect(filtered('count(*)')).toBe('count(*)');
-    expect(filtered('count(*)', undefined, '')).toBe('count(*)');
-    expect(filtered('count(*)', 'flag')).toBe('count(*) FILTER (WHERE flag)');
-    expect(filtered('count(*)', 'a > 1')).toBe('count(*) FILTER (WHERE (a > 1))');
-    expect(filtered('count(*)', 'flag', 'other')).toBe('count(*) FILTER (WHERE (flag) AND (other))');
-    expect(filtered('count(*)', '1flag')).toBe('count(*) FILTER (WHERE (1flag))');
+    expect(filtered('count', [])).toBe('count(*)');
+    expect(filtered('count', [], undefined, '')).toBe('count(*)');
+    expect(filtered('min', ['x'])).toBe('min(x)');
+    expect(filtered('count', [], 'flag')).toBe('count(CASE WHEN flag THEN 1 END)');
+    expect(filtered('count', [], 'a > 1')).toBe('count(CASE WHEN (a > 1) THEN 1 END)');
+    expect(filtered('count', [], 'flag', 'other')).toBe('count(CASE WHEN (flag) AND (other) THEN 1 END)');
+    expect(filtered('count', [], '1flag')).toBe('count(CASE WHEN (1flag) THEN 1 END)');
+    // Each argument is restricted: an aggregate of two (corr) ignores the rows where either is NULL.
+    expect(filtered('corr', ['a', 'b'], 'flag')).toBe('corr(CASE WHEN flag THEN a END, CASE WHEN flag THEN b END)');
+    expect(() => filtered('sum', [], 'flag')).toThrow('sum(*) cannot be restricted with CASE');
     const s = new ScanQuery();
     expect([s.add('count(*)'), s.add('sum(x)'), s.add('count(*)')]).toEqual(['m0', 'm1', 'm0']);
     expect(s.size).toBe(2);
