@@ -24,7 +24,7 @@ export const FOLDERS: Record<string, string[]> = {
   // core's own files (naming, errors, project): `core` mutates core/*.ts only, its folders are targets of their own
   core: ['test/naming.test.ts', 'test/stacks-resources.test.ts', 'test/schema-load.test.ts', 'test/check-all.test.ts'],
   'runtime/table': ['test/table-commit.test.ts', 'test/table-manifest.test.ts', 'test/table-gc.test.ts', 'test/table-rollback.test.ts', 'test/table-recover.test.ts',
-    'test/table-damaged-file.test.ts', 'test/compaction.test.ts', 'test/silver-commit.test.ts', 'test/gold.test.ts', 'test/maintenance.test.ts', 'test/damage.test.ts', 'test/append-keys.test.ts'],
+    'test/table-damaged-file.test.ts', 'test/table-compact.test.ts', 'test/compaction.test.ts', 'test/silver-commit.test.ts', 'test/gold.test.ts', 'test/maintenance.test.ts', 'test/damage.test.ts', 'test/append-keys.test.ts'],
 };
 
 const args = process.argv.slice(2);

@@ -21,6 +21,7 @@ const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', parti
 const AT = '2025-06-15T00:00:00.000Z';
 const MIB = 1024 * 1024;
 const COLUMNS = [{ name: 'id', duckdbType: 'BIGINT' }, { name: 'v', duckdbType: 'VARCHAR' }];
+const UNPARTITIONED: TableShape = { ...shape, partitionKeys: [] };
 const POLICY: CompactionSpec = { minFiles: 2, targetMb: 1, sortBy: [] };
 const SCHEMA = (hash: string) => ({ hash, columns: [{ name: 'id', type: 'bigint' }, { name: 'v', type: 'string' }], partitionKeys: [{ name: 'dt', type: 'string' }] });
 
@@ -41,9 +42,9 @@ const batchRows = (b: Batch) => Array.isArray(b) ? b[1] : b.rows;
  * Run `run` commits each partition: one Parquet file per batch (part-<run>-<i>.parquet, as ingests name them) in its
  * version folder, added to the files of the version before it (`keep`) or replacing them.
  */
-async function ingest(run: string, parts: Record<string, Batch[] | null>, opts: { keep?: boolean; schemaHash?: string; schema?: string } = {}) {
+async function ingest(run: string, parts: Record<string, Batch[] | null>, opts: { keep?: boolean; schemaHash?: string; schema?: string; shape?: TableShape } = {}) {
   return commitTable(storage, {
-    root: ROOT, shape, runId: run, at: AT, kind: 'commit', paths: Object.keys(parts), ...(opts.schema ? { schema: SCHEMA(opts.schema) } : {}),
+    root: ROOT, shape: opts.shape ?? shape, runId: run, at: AT, kind: 'commit', paths: Object.keys(parts), ...(opts.schema ? { schema: SCHEMA(opts.schema) } : {}),
     build: async (path, base, prefix) => {
       const batches = parts[path];
       if (!batches) return null;
@@ -58,7 +59,7 @@ async function ingest(run: string, parts: Record<string, Batch[] | null>, opts: 
       });
       const rows = batches.reduce((a, b) => a + batchRows(b), opts.keep && base ? base.rows : 0);
       return {
-        path, values: [path.slice(3)], location: prefix, files, rows, bytes: await sizes(files), runId: run, committedAt: AT,
+        path, values: path ? [path.slice(3)] : [], location: prefix, files, rows, bytes: await sizes(files), runId: run, committedAt: AT,
         schemaHash: opts.schemaHash ?? 'h1',
       };
     },
@@ -170,13 +171,16 @@ describe('compactTable', () => {
     const before = await readManifest(storage, ROOT, shape);
     const r = await compact({ policy: { ...POLICY, minFiles: 3 } });
     expect(r).toEqual({ table: 't', status: 'nothing-to-do', partitions: [], ms: expect.any(Number) });
+    expect(r.ms).toBeLessThan(600_000);
     expect((await readManifest(storage, ROOT, shape)).etag).toBe(before.etag);
   });
 
   it('skipped: a table written with another schema than the plan\'s waits for the next write; the same schema is compacted', async () => {
     await ingest('a', { 'dt=1': [[0, 1], [1, 1]] }, { schema: 'h0' });
     const before = await readManifest(storage, ROOT, shape);
-    expect(await compact()).toEqual({
+    const r = await compact();
+    expect(r.ms).toBeLessThan(600_000);
+    expect(r).toEqual({
       table: 't', status: 'skipped', partitions: [], ms: expect.any(Number),
       reason: 'written with schema h0, the plan has h1: compaction waits until the next write applies the change',
     });
@@ -197,16 +201,17 @@ describe('compactTable', () => {
   });
 
   it('partitionsPerCommit: a compaction of many partitions publishes as it goes, one commit per group, each on the one before', async () => {
-    await ingest('a', { 'dt=1': [[0, 1], [1, 1]], 'dt=2': [[2, 1], [3, 1], [4, 1]], 'dt=3': [[5, 1], [6, 1]] });
+    await ingest('a', { 'dt=1': [[0, 1], [1, 1]], 'dt=2': [[2, 1], [3, 1], [4, 1]], 'dt=3': [[5, 1], [6, 1]], 'dt=4': [[7, 1], [8, 1]] });
     const before = await manifest();
     const r = await compact({ partitionsPerCommit: 2 });
     const m = await manifest();
+    // four partitions, two per commit: exactly two commits
     expect(m.version).toBe(before.version + 2);
     // most files first (dt=2), then by path
-    expect(m.history.slice(-2).map((h) => [h.kind, h.changes.map((c) => c.path)])).toEqual([['compact', ['dt=2', 'dt=1']], ['compact', ['dt=3']]]);
+    expect(m.history.slice(-2).map((h) => [h.kind, h.changes.map((c) => c.path)])).toEqual([['compact', ['dt=2', 'dt=1']], ['compact', ['dt=3', 'dt=4']]]);
     expect(r.committed?.manifest).toEqual(m);
-    expect(r.partitions.map((p) => [p.path, p.outcome, p.rows])).toEqual([['dt=2', 'compacted', 3], ['dt=1', 'compacted', 2], ['dt=3', 'compacted', 2]]);
-    expect(Object.values(m.partitions).map((p) => p.location)).toEqual(['silver/t/dt=1/v-c/', 'silver/t/dt=2/v-c/', 'silver/t/dt=3/v-c/']);
+    expect(r.partitions.map((p) => [p.path, p.outcome, p.rows])).toEqual([['dt=2', 'compacted', 3], ['dt=1', 'compacted', 2], ['dt=3', 'compacted', 2], ['dt=4', 'compacted', 2]]);
+    expect(Object.values(m.partitions).map((p) => p.location)).toEqual(['silver/t/dt=1/v-c/', 'silver/t/dt=2/v-c/', 'silver/t/dt=3/v-c/', 'silver/t/dt=4/v-c/']);
   });
 
   it('a partition another writer changed under it is compacted again from the new version: the concurrent rows are kept', async () => {
@@ -288,12 +293,12 @@ describe('compactTable', () => {
     expect(await exists(bad)).toBe(true);
   });
 
-  it('a damaged file in the only candidate: nothing to do, nothing published', async () => {
-    await ingest('a', { 'dt=1': [[0, 1], [1, 1]] });
-    await writeFile(storage.path('silver/t/dt=1/v-a/part-a-0.parquet'), '');
-    const r = await compact();
-    expect(r).toMatchObject({ status: 'nothing-to-do', partitions: [{ path: 'dt=1', outcome: 'damaged' }] });
-    expect(r.partitions[0]!.error!.message).toMatch(/^dt=1 was not compacted: silver\/t\/dt=1\/v-a\/part-a-0\.parquet of silver\.t is damaged/);
+  it('a damaged file in the only candidate (an unpartitioned table): nothing to do, nothing published', async () => {
+    await ingest('a', { '': [[0, 1], [1, 1]] }, { shape: UNPARTITIONED });
+    await writeFile(storage.path('silver/t/v-a/part-a-0.parquet'), '');
+    const r = await compact({ shape: UNPARTITIONED });
+    expect(r).toMatchObject({ status: 'nothing-to-do', partitions: [{ path: '', outcome: 'damaged' }] });
+    expect(r.partitions[0]!.error!.message).toMatch(/^\(unpartitioned\) was not compacted: silver\/t\/v-a\/part-a-0\.parquet of silver\.t is damaged/);
   });
 
   it('a rewrite that fails for another reason than a damaged file fails the compaction: nothing is published', async () => {
@@ -316,5 +321,40 @@ describe('compactTable', () => {
     expect(rx).not.toBe(wx);
     expect(rs).not.toBe(ws);
     expect((await readManifest(storage, ROOT, shape)).etag).toBe(before.etag);
+  });
+  it('the same check on an unpartitioned table names it so', async () => {
+    await ingest('a', { '': [{ sql: `SELECT CAST(1 AS BIGINT) AS id, '1267650600228229401496703205377' AS v`, rows: 1 }, { sql: `SELECT CAST(2 AS BIGINT) AS id, '5' AS v`, rows: 1 }] }, { shape: UNPARTITIONED });
+    await expect(compact({ shape: UNPARTITIONED, columns: [COLUMNS[0]!, { name: 'v', duckdbType: 'HUGEINT' }] })).rejects.toThrow(/^compaction of t \(unpartitioned\) would change its rows \(read 2 rows/);
+  });
+
+  it('files near the target size, in row groups of about a quarter of it (by the partition\'s bytes per row), never below 2,048 rows', async () => {
+    // 16 files of 5,000 rows (an id and a 32-character md5): about 2.9 MB, so 16 files where 3 of 1 MiB would do
+    const batches: Batch[] = Array.from({ length: 16 }, (_, f) => ({ sql: `SELECT CAST(i AS BIGINT) AS id, md5(CAST(i AS VARCHAR)) AS v FROM range(${f * 5000}, ${(f + 1) * 5000}) t(i)`, rows: 5000 }));
+    await ingest('a', { 'dt=1': batches });
+    const base = (await manifest()).partitions['dt=1']!;
+    const r = await compact({ duck: { threads: 1 } });
+    const after = (await manifest()).partitions['dt=1']!;
+    // about 1.5 MB of zstd: a first file closed after the row group that reached 1 MiB, the rest in a second
+    expect(r.partitions).toMatchObject([{ path: 'dt=1', outcome: 'compacted', filesBefore: 16, filesAfter: 2, rows: 80_000 }]);
+    expect(after.files).toEqual(['silver/t/dt=1/v-c/part-c-0.parquet', 'silver/t/dt=1/v-c/part-c-1.parquet']);
+    const first = (await storage.head(after.files[0]!))!.size;
+    expect(first).toBeGreaterThanOrEqual(MIB);
+    expect(first).toBeLessThan(1.25 * MIB); // over by at most one row group (about 170 kB here)
+    // a quarter of 1 MiB at the partition's bytes per row; DuckDB closes a row group at the end of the chunk (at most
+    // 2,048 rows) that reaches it, so every row group but a file's last holds that many rows and less than 2,048 more
+    const quarter = Math.floor(MIB / 4 / (base.bytes / base.rows));
+    expect(quarter).toBeGreaterThan(2048 * 2);
+    expect(quarter).toBeLessThan(122_880 / 2);
+    const groups = await withDuck((db) => db.all<{ file: string; n: number; last: boolean }>(
+      `SELECT file_name AS file, row_group_id, any_value(row_group_num_rows) AS n, row_group_id = max(row_group_id) OVER (PARTITION BY file_name) AS last
+       FROM parquet_metadata([${after.files.map((f) => pathLit(storage.path(f))).join(', ')}]) GROUP BY file_name, row_group_id ORDER BY file, row_group_id`));
+    const full = groups.filter((g) => !g.last).map((g) => Number(g.n));
+    expect(full.length).toBeGreaterThanOrEqual(4);
+    for (const n of full) {
+      expect(n).toBeGreaterThanOrEqual(quarter);
+      expect(n).toBeLessThan(quarter + 2048);
+    }
+    const sum = await withDuck((db) => db.one<{ n: number; ids: unknown }>(`SELECT count(*) AS n, CAST(sum(id) AS VARCHAR) AS ids, count(DISTINCT id) AS d FROM read_parquet([${after.files.map((f) => pathLit(storage.path(f))).join(', ')}])`));
+    expect(sum).toMatchObject({ n: 80_000, ids: String((80_000 * 79_999) / 2), d: 80_000 });
   });
 });
