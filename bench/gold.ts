@@ -19,6 +19,8 @@ primaryKey: [sale_id]
 mode: upsert
 partitionBy:
   - { name: dt, column: sold_at, transform: day }
+# the year's file is 1.5 GB, over the 1 GiB a stage step with the default 2048 MB of /tmp takes
+lambda: { ephemeralStorageMb: 4096 }
 gold:
   - table: daily_store_revenue
     sql: |
