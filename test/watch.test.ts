@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
-import { BronzeWatcher } from '../workflows/watch.ts';
+import { BronzeWatcher, type WatchTimers } from '../workflows/watch.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
-/** Long against the test's own steps (a few ms each; 120 ms between appends), so a slow machine does not start a file early. */
+/** The shared watcher's settle window; the file being written is tested with timers the test steps (below). */
 const SETTLE_MS = 1500;
 let lake: TestLake;
 let watcher: BronzeWatcher;
@@ -50,21 +50,6 @@ const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('strata dev (watching bronze)', () => {
-  it('a file written in place starts one execution once its size is stable', async () => {
-    const p = join(lake.dir, 'bronze/orders/slow.csv');
-    await writeFile(p, `${ORDERS_HEADER}\n${rows(1, 10)}\n`);
-    await sleep(120);
-    await appendFile(p, `${rows(11, 10)}\n`); // still being written: must not start yet
-    await sleep(120);
-    await appendFile(p, `${rows(21, 10)}\n`);
-    expect(started).toEqual([]); // the file changed well within the settle window each time
-    await until('the run of slow.csv', () => runsOf('slow.csv').length > 0);
-    const runs = runsOf('slow.csv');
-    expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 30 });
-    expect(runs[0]!.source.key).toMatch(/^bronze\/orders\/_objects\/[0-9a-f]{32}\/slow\.csv$/);
-  });
-
   it('a file renamed into bronze starts one execution', async () => {
     const tmp = join(lake.root, 'in', 'staged.csv');
     await mkdir(join(lake.root, 'in'), { recursive: true });
@@ -114,5 +99,96 @@ describe('strata dev (watching bronze)', () => {
     expect(runsOf('last.csv')).toHaveLength(0); // still running: stop has something to wait for
     await watcher.stop();
     expect(runsOf('last.csv')).toHaveLength(1);
+  });
+});
+
+/** The watcher's looks at a settling file, fired only when the test says: no race between the test's writes and a clock. */
+class SteppedTimers implements WatchTimers {
+  private readonly due = new Map<number, () => void>();
+  private n = 0;
+  /** Looks scheduled so far (by a file event or by the look before). */
+  sets = 0;
+  set(fn: () => void): number {
+    this.sets++;
+    this.due.set(++this.n, fn);
+    return this.n;
+  }
+  clear(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+  get waiting(): number {
+    return this.due.size;
+  }
+  /** Fire the looks due now; each stats the file, then schedules the next look or starts the run. */
+  fire(): void {
+    const fns = [...this.due.values()];
+    this.due.clear();
+    for (const fn of fns) fn();
+  }
+}
+
+describe('strata dev: a file still being written (looks stepped by the test)', () => {
+  // settleMs 300 / pollMs 100: a file runs at its 4th look after its last change (one look sees the size, three more
+  // see it unchanged: 100, 200, 300 ms of counted stability).
+  const timers = new SteppedTimers();
+  const seen: string[] = [];
+  const done: RunRecord[] = [];
+  let own: TestLake;
+  let w: BronzeWatcher;
+  beforeAll(async () => {
+    own = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    w = new BronzeWatcher(own, { started: (key) => seen.push(key), finished: (r) => done.push(r) }, { settleMs: 300, pollMs: 100, timers });
+    await w.start();
+  });
+  afterAll(async () => {
+    await w?.stop();
+    await own?.cleanup();
+  });
+  /** Wait (at most 60 s) for the watcher to react to something the test did. */
+  async function reacted(what: string, cond: () => boolean): Promise<void> {
+    const end = Date.now() + 60_000;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`still waiting after 60 s for ${what}`);
+      await sleep(5);
+    }
+  }
+  /** One look: fire it and wait until it has scheduled the next one or started the run. */
+  async function look(): Promise<void> {
+    const [sets, started] = [timers.sets, seen.length];
+    expect(timers.waiting).toBe(1);
+    timers.fire();
+    await reacted('the look to finish', () => timers.sets > sets || seen.length > started);
+  }
+  /** Change the file, then wait for its event to restart the wait (a new look scheduled without firing any). */
+  async function change(write: () => Promise<void>): Promise<void> {
+    const sets = timers.sets;
+    await write();
+    await reacted('the file event', () => timers.sets > sets);
+  }
+
+  it('does not start while the file changes, starts at the 4th unchanged look after the last change, once, with every row', async () => {
+    const p = join(own.dir, 'bronze/orders/slow.csv');
+    await change(() => writeFile(p, `${ORDERS_HEADER}\n${rows(1, 10)}\n`));
+    await look();
+    await look();
+    await change(() => appendFile(p, `${rows(11, 10)}\n`));
+    await look();
+    await look();
+    await look();
+    await change(() => appendFile(p, `${rows(21, 10)}\n`)); // three looks in: one more would have started it
+    expect(seen).toEqual([]);
+    for (let i = 1; i <= 3; i++) {
+      await look();
+      expect(seen).toEqual([]); // seen once, then unchanged for 100 and 200 ms of looks: not yet
+    }
+    // The 4th look starts it; a late second event of the last write can only restart the count, never shorten it.
+    for (let i = 4; i <= 8 && seen.length === 0; i++) await look();
+    expect(seen).toEqual(['bronze/orders/slow.csv']);
+    await reacted('the run of slow.csv', () => done.length > 0);
+    await w.idle();
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ status: 'SUCCEEDED', rowsIn: 30 });
+    expect(done[0]!.source.key).toMatch(/^bronze\/orders\/_objects\/[0-9a-f]{32}\/slow\.csv$/);
+    expect(timers.waiting).toBe(0); // nothing left to look at
   });
 });

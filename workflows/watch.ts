@@ -25,16 +25,31 @@ export interface WatchOptions {
   concurrency?: number;
   /** How long a file's size must stay the same before it is ingested (ms). */
   settleMs?: number;
+  /** How often a settling file's size is looked at (ms); settleMs counts these looks, not the wall clock. */
   pollMs?: number;
   ingest?: IngestOptions;
+  /** The timers that schedule those looks (default: the global setTimeout/clearTimeout; tests step them by hand). */
+  timers?: WatchTimers;
 }
+
+/** setTimeout and clearTimeout, or a stand-in that fires the scheduled looks when a test says so. */
+export interface WatchTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: WatchTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export class BronzeWatcher {
   private readonly lake: LocalLake;
   private readonly events: WatchEvents;
-  private readonly opts: Required<Omit<WatchOptions, 'ingest'>> & { ingest: IngestOptions };
+  private readonly opts: Required<Omit<WatchOptions, 'ingest' | 'timers'>> & { ingest: IngestOptions };
+  private readonly timers: WatchTimers;
   private watcher: FSWatcher | undefined;
-  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new Map<string, unknown>();
   /** Keys between their first event and the moment they run (or vanish): what `busy` counts. */
   private readonly settling = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
@@ -49,6 +64,7 @@ export class BronzeWatcher {
     this.lake = lake;
     this.events = events;
     this.opts = { concurrency: opts.concurrency ?? 2, settleMs: opts.settleMs ?? 500, pollMs: opts.pollMs ?? 150, ingest: opts.ingest ?? {} };
+    this.timers = opts.timers ?? realTimers;
   }
 
   get bronzeDir(): string {
@@ -68,7 +84,7 @@ export class BronzeWatcher {
   async stop(): Promise<void> {
     this.stopping = true;
     this.watcher?.close();
-    for (const t of this.pending.values()) clearTimeout(t);
+    for (const t of this.pending.values()) this.timers.clear(t);
     this.pending.clear();
     this.settling.clear();
     this.queue.length = 0;
@@ -96,9 +112,9 @@ export class BronzeWatcher {
       return;
     }
     const prev = this.pending.get(key);
-    if (prev) clearTimeout(prev);
+    if (prev) this.timers.clear(prev);
     this.settling.add(key);
-    this.pending.set(key, setTimeout(() => void this.settle(key, dataset, -1, 0), this.opts.pollMs));
+    this.pending.set(key, this.timers.set(() => void this.settle(key, dataset, -1, 0), this.opts.pollMs));
   }
 
   /** Wait until size and mtime stay the same for settleMs, then run it. */
@@ -117,7 +133,7 @@ export class BronzeWatcher {
       return;
     }
     const nextStable = s.size === lastSize ? stableFor + this.opts.pollMs : 0;
-    this.pending.set(key, setTimeout(() => void this.settle(key, dataset, s.size, nextStable), this.opts.pollMs));
+    this.pending.set(key, this.timers.set(() => void this.settle(key, dataset, s.size, nextStable), this.opts.pollMs));
   }
 
   private schedule(key: string, dataset: string): void {
