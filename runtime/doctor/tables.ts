@@ -6,7 +6,7 @@ import type { GoldSet, PlanSet } from '../../core/plan/sets.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
 import type { LocalCatalog } from '../catalog/local.ts';
-import { withDuckSession, pathLit, type DuckOptions } from '../engine/duckdb.ts';
+import { withDuckSession, pathList, type DuckOptions } from '../engine/duckdb.ts';
 import { refreshScope } from '../gold/refresh.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from '../table/manifest.ts';
@@ -145,7 +145,7 @@ async function fileRows(storage: Storage, keys: string[], duck?: DuckOptions): P
   if (!keys.length) return out;
   await storage.withLocalFiles(keys, (paths) => withDuckSession(async (db) => {
     const meta = async (ps: string[]) => db.all<{ file_name: string; num_rows: number }>(
-      `SELECT file_name, sum(num_rows)::BIGINT AS num_rows FROM parquet_file_metadata([${ps.map(pathLit).join(', ')}]) GROUP BY 1`);
+      `SELECT file_name, sum(num_rows)::BIGINT AS num_rows FROM parquet_file_metadata(${pathList(ps)}) GROUP BY 1`);
     const keyOf = new Map(paths.map((p, i) => [p, keys[i]!]));
     try {
       for (const r of await meta(paths)) out.set(keyOf.get(r.file_name) ?? r.file_name, Number(r.num_rows));

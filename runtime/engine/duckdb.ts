@@ -234,7 +234,7 @@ export class Duck {
     }
     if (this.session) throw new Error('a session of a shared instance cannot be locked: open a database of its own (withUserSqlDuck)');
     const list = (xs: readonly string[]) => `[${xs.map(str).join(', ')}]::VARCHAR[]`;
-    await this.run(`SET allowed_paths = ${list(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
+    await this.run(`SET allowed_paths = ${pathList(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
     await this.run('SET enable_external_access = false; SET lock_configuration = true');
     this.timeoutMs = l.timeoutMs;
     this.locked = true;
@@ -422,4 +422,14 @@ let sessions = 0;
 /** A path as a SQL string literal (DuckDB reads paths as strings). */
 export function pathLit(p: string): string {
   return `'${p.replace(/'/g, "''")}'`;
+}
+
+/**
+ * A VARCHAR[] of paths (for read_parquet and the like) as one JSON string literal, which DuckDB turns into the list
+ * when it binds the statement, rather than a list literal of one string per path: DuckDB 1.5.6's parser takes about
+ * 6 KB of memory per literal and more per byte (measured: 50,016 paths of 130 characters, 6.6 MB of SQL, +325 MB of
+ * RSS and 1.0 s to create a view over them; as one JSON string +112 MB and 0.26 s). Exact for any path (JSON escapes).
+ */
+export function pathList(paths: readonly string[]): string {
+  return `from_json(${pathLit(JSON.stringify(paths))}, '["VARCHAR"]')`;
 }

@@ -11,7 +11,7 @@
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { ident } from '../../core/sql/quote.ts';
 import type { Duck } from '../engine/duckdb.ts';
-import { pathLit } from '../engine/duckdb.ts';
+import { pathList } from '../engine/duckdb.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { damagedFileMessage, unreadableFiles, type HistoryRun } from '../table/damaged-file.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -55,7 +55,7 @@ export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKey
   if (!files.length) return 0;
   const pk = plan.primaryKey.map(ident);
   return prior.withFiles(files, async (paths) => {
-    const old = `read_parquet([${paths.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+    const old = `read_parquet(${pathList(paths)}, union_by_name = true, hive_partitioning = false)`;
     // An inner join lets DuckDB build its hash table on the smaller side (usually the batch); DISTINCT because a
     // table written before keys were held across files may hold a key twice.
     try {

@@ -4,7 +4,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duck } from '../engine/duckdb.ts';
-import { pathLit } from '../engine/duckdb.ts';
+import { pathList, pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { CsvDialect } from '../../core/schema/model.ts';
@@ -126,11 +126,11 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
   let repeats = 0;
   if (!bad && !malformed && plan.primaryKey.length && good.length) {
     const pk = plan.primaryKey.map(ident).join(', ');
-    repeats = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM read_parquet([${good.map((g) => pathLit(g.filename)).join(', ')}]) GROUP BY ${pk} HAVING count(*) > 1)`)).n;
+    repeats = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM read_parquet(${pathList(good.map((g) => g.filename))}) GROUP BY ${pk} HAVING count(*) > 1)`)).n;
     if (!repeats && input.priorKeys) {
       const files = filesToRead(input.priorKeys, good.map((g) => parts.map((p) => keysOf(g).get(`__p_${p}`) ?? null)));
       await db.run('CREATE OR REPLACE TEMP TABLE __prior (r BIGINT)');
-      repeats = await markPriorKeys(db, plan, input.priorKeys, `(SELECT 0 AS __r, ${pk} FROM read_parquet([${good.map((g) => pathLit(g.filename)).join(', ')}]))`, files, '__prior');
+      repeats = await markPriorKeys(db, plan, input.priorKeys, `(SELECT 0 AS __r, ${pk} FROM read_parquet(${pathList(good.map((g) => g.filename))}))`, files, '__prior');
     }
   }
   if (bad || malformed || repeats) {

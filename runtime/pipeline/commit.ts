@@ -2,7 +2,7 @@
 // the new partition versions, then one compare-and-swap of the manifest. Staging is removed afterwards.
 import { basename, join } from 'node:path';
 import { withDuck, type Duck } from '../engine/duckdb.ts';
-import { pathLit } from '../engine/duckdb.ts';
+import { pathList, pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
 import { ident, str } from '../../core/sql/quote.ts';
@@ -119,7 +119,7 @@ async function refuseKeysCommittedSince(ctx: PipelineContext, plan: DatasetPlan,
   const pk = plan.primaryKey.map(ident).join(', ');
   const found = await ctx.storage.withLocalFiles(staged.files.map((f) => `${staged.stagingPrefix}${f.file}`), (paths) => withDuck(async (db) => {
     await db.run('CREATE OR REPLACE TEMP TABLE __since (r BIGINT)');
-    const batch = `(SELECT row_number() OVER () AS __r, ${pk} FROM read_parquet([${paths.map(pathLit).join(', ')}]))`;
+    const batch = `(SELECT row_number() OVER () AS __r, ${pk} FROM read_parquet(${pathList(paths)}))`;
     return markPriorKeys(db, plan, prior, batch, since.flatMap((p) => p.files), '__since');
   }, ctx.duck));
   if (found) {
@@ -180,7 +180,7 @@ async function buildVersion(
  * before a column was added lack it: it reads as NULL (schema evolution rewrites them with the column).
  */
 async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean): Promise<string> {
-  const read = (ps: string[]) => `read_parquet([${ps.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  const read = (ps: string[]) => `read_parquet(${pathList(ps)}, union_by_name = true, hive_partitioning = false)`;
   const colsOf = async (ps: string[]) => {
     const present = new Set((await db.columns(`SELECT * FROM ${read(ps)}`)).map((c) => c.name));
     return [

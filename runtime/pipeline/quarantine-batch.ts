@@ -2,7 +2,7 @@
 // rows in = rows in silver (none) + rows quarantined holds for these outcomes too: the rows that passed validation
 // with the batch's reason, the rows superseded within the file (upsert) with the batch's reason before their own,
 // and the rows validation quarantined as they are.
-import { pathLit, withDuck } from '../engine/duckdb.ts';
+import { pathList, pathLit, withDuck } from '../engine/duckdb.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { QUARANTINE_COLUMNS } from '../../core/plan/compile.ts';
@@ -43,7 +43,7 @@ export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, s
       ...(!held && batchKeys.length ? [`SELECT ${meta}, NULL::BIGINT AS record, NULL::BIGINT AS line,
         CAST(to_json(struct_pack(${plan.columns.map((c) => `${ident(c.name)} := ${ident(c.name)}`).join(', ')})) AS VARCHAR) AS raw,
         [${batchReason}] AS reasons, ${at}
-        FROM read_parquet([${batchKeys.map((k) => pathLit(pathOf.get(k)!)).join(', ')}], hive_partitioning = false)`] : []),
+        FROM read_parquet(${pathList(batchKeys.map((k) => pathOf.get(k)!))}, hive_partitioning = false)`] : []),
       ...(supersededKey ? [`SELECT ${meta}, record, line, CAST(raw AS VARCHAR) AS raw, list_prepend(${batchReason}, reasons) AS reasons, ${at}
         FROM read_parquet(${pathLit(pathOf.get(supersededKey)!)})`] : []),
       ...(rejectedKey ? [`SELECT ${QUARANTINE_COLUMNS.map((c) => c.Name).join(', ')} FROM read_parquet(${pathLit(pathOf.get(rejectedKey)!)})`] : []),

@@ -15,7 +15,7 @@ import { ERRORS, isStrataError, StrataError } from '../../core/errors.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import type { CompactionSpec } from '../../core/schema/model.ts';
 import { ident } from '../../core/sql/quote.ts';
-import { pathLit, withDuck, type Duck, type DuckOptions } from '../engine/duckdb.ts';
+import { pathList, pathLit, withDuck, type Duck, type DuckOptions } from '../engine/duckdb.ts';
 import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
@@ -218,7 +218,7 @@ function projectionOf(columns: CompactTableRequest['columns'], files: readonly s
   return `SELECT ${columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ')} FROM ${readFiles(files)}`;
 }
 
-const readFiles = (files: readonly string[]) => `read_parquet([${files.map(pathLit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+const readFiles = (files: readonly string[]) => `read_parquet(${pathList(files)}, union_by_name = true, hive_partitioning = false)`;
 
 /** Row count and two order-independent checksums over every column of a relation (DuckDB's 64-bit hash of the row). */
 async function checksum(db: Duck, relation: string, columns: readonly string[]): Promise<{ rows: number; xor: string; sum: string }> {

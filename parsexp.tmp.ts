@@ -1,0 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const [len, N] = [Number(process.argv[2]), Number(process.argv[3])];
+const rss = () => (process.memoryUsage.rss() / 1048576).toFixed(0);
+const inst = await DuckDBInstance.create(':memory:', { memory_limit: '256MB', threads: '1' });
+const c = await inst.connect();
+const s = 'x'.repeat(len);
+const list = `[${Array.from({ length: N }, (_, i) => `'${s}${i}'`).join(', ')}]`;
+const r0 = rss(); let t = Date.now();
+await c.run(process.argv[4] === 'json' ? `SELECT len(from_json('${JSON.stringify(Array.from({ length: N }, (_, i) => `${s}${i}`))}', '["VARCHAR"]'))` : `SELECT len(${list})`);
+console.log(`len=${len} N=${N} ${process.argv[4] ?? ''} rss ${r0} → ${rss()} ${Date.now() - t}ms`);
