@@ -7,6 +7,7 @@
 //   npm run mutate -- core/plan/cast                one folder within a folder (with the folder's tests)
 //   npm run mutate -- core/dqdl/expectation.ts --tests test/dqdl-rules.test.ts,test/dqdl-parse.test.ts
 //                                                   one file with the given tests (faster; the score is theirs)
+//   npm run mutate -- core/dqdl --concurrency 2     test runners at once (default: stryker.config.json's 1)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -34,6 +35,12 @@ if (at >= 0 && !tests?.length) {
   console.error('--tests takes comma-separated test files');
   process.exit(2);
 }
+const ca = args.indexOf('--concurrency');
+const concurrency = ca >= 0 ? Number(args.splice(ca, 2)[1]) : undefined;
+if (ca >= 0 && !(Number.isInteger(concurrency) && concurrency! > 0)) {
+  console.error('--concurrency takes a positive whole number');
+  process.exit(2);
+}
 const targets = args.length ? args : Object.keys(FOLDERS);
 for (const target of targets) {
   // the longest key that holds the target: core/plan/x.ts belongs to core/plan, core/naming.ts to core
@@ -46,6 +53,7 @@ for (const target of targets) {
   const base = JSON.parse(readFileSync('stryker.config.json', 'utf8'));
   const config = {
     ...base,
+    ...(concurrency ? { concurrency } : {}),
     // a file; core's own files; or every file under a folder (core/plan/cast: a folder within its folder's target)
     mutate: [target.endsWith('.ts') ? target : target === 'core' ? 'core/*.ts' : `${target}/**/*.ts`],
     // a sandbox of its own, so that two targets can run at once; none copies the others' sandboxes
