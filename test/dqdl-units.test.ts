@@ -12,7 +12,9 @@ import { combine, interpretResults, score, toNumber, type LeafOutcome } from '..
 import { LexError, rawOffset, tokenize } from '../core/dqdl/lexer.ts';
 import { columnMetric, columnsMetric, datasetMetric } from '../core/dqdl/metric-names.ts';
 import { filtered, ScanQuery } from '../core/dqdl/scan-query.ts';
-import type { NumExpr } from '../core/dqdl/ast.ts';
+import type { LeafRule, NumExpr } from '../core/dqdl/ast.ts';
+import { parseRule } from '../core/dqdl/parse.ts';
+import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate } from '../core/dqdl/row-predicates.ts';
 import type { CompiledRuleset, LeafPlan, PlannedRule, RuleResult } from '../core/dqdl/types.ts';
 
 describe('lexer', () => {
@@ -288,5 +290,40 @@ describe('outcomes from query results', () => {
     expect(dyn(0)).toBe('RowCount is 0, expected > 1 (avg(last(2)) = 1 from 2 previous values)');
     // an infinite metric is undefined, named as such
     expect(one(rc(0), [[{ m0: 'Infinity' }]])).toMatchObject({ outcome: 'FAIL', message: 'RowCount is undefined: Infinity' });
+  });
+});
+
+describe('row predicates in forms the rule tests do not write', () => {
+  const cond = (rule: string) => (parseRule(rule).rule as LeafRule).condition!;
+  const zip = { name: 'zip', sql: '"zip"', type: logicalType('VARCHAR') };
+  const ts = { name: 'ts', sql: '"ts"', type: logicalType('TIMESTAMP') };
+  const L = 'coalesce(length("zip"), 0)';
+  const at = (hms: string, day = '10') => `TIMESTAMP '2025-01-${day} ${hms}.000'`;
+
+  it('ColumnLength: !=, in, not in, not between', () => {
+    expect(columnLengthPredicate(zip, cond('ColumnLength "zip" != 5'))).toBe(`${L} <> 5`);
+    expect(columnLengthPredicate(zip, cond('ColumnLength "zip" in [3, 5]'))).toBe(`${L} IN (3, 5)`);
+    expect(columnLengthPredicate(zip, cond('ColumnLength "zip" not in [3]'))).toBe(`${L} NOT IN (3)`);
+    expect(columnLengthPredicate(zip, cond('ColumnLength "zip" not between 2 and 4'))).toBe(`(${L} <= 2 OR ${L} >= 4)`);
+  });
+
+  it('DataFreshness: in, not in, not between (now 2025-01-10 12:00)', () => {
+    const now = Date.parse('2025-01-10T12:00:00Z');
+    expect(freshnessPredicate(ts, cond('DataFreshness "ts" in [1 hours, 2 hours]'), now)).toBe(`"ts" IN (${at('11:00:00')}, ${at('10:00:00')})`);
+    expect(freshnessPredicate(ts, cond('DataFreshness "ts" not in [30 minutes]'), now)).toBe(`"ts" NOT IN (${at('11:30:00')})`);
+    expect(freshnessPredicate(ts, cond('DataFreshness "ts" not between 1 hours and 2 hours'), now)).toBe(`("ts" >= ${at('11:00:00')} OR "ts" <= ${at('10:00:00')})`);
+  });
+
+  it('a timestamp column against a day: each comparison and between as bounds on the stored instants', () => {
+    const p = (c: string) => columnValuesPredicate(ts, cond(`ColumnValues "ts" ${c}`), sqlDialect('duckdb'), 0);
+    const d9 = at('00:00:00', '09');
+    const d10 = at('00:00:00', '10');
+    expect(p('!= "2025-01-09"')).toBe(`("ts" IS NULL OR "ts" < ${d9} OR "ts" >= ${d10})`);
+    expect(p('> "2025-01-09"')).toBe(`"ts" >= ${d10}`);
+    expect(p('>= "2025-01-09"')).toBe(`"ts" >= ${d9}`);
+    expect(p('< "2025-01-09"')).toBe(`"ts" < ${d9}`);
+    expect(p('<= "2025-01-09"')).toBe(`"ts" < ${d10}`);
+    expect(p('between "2025-01-08" and "2025-01-10"')).toBe(`("ts" >= ${d9} AND "ts" < ${d10})`);
+    expect(p('not between "2025-01-08" and "2025-01-10"')).toBe(`("ts" < ${d9} OR "ts" >= ${d10})`);
   });
 });
