@@ -1,5 +1,6 @@
 // strata check: every problem is reported with file, line and a one-line fix.
 import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
@@ -172,5 +173,9 @@ describe('the example schemas', () => {
     };
     walk(published, '');
     expect(undocumented).toEqual([]);
+    // core/schema/load.ts compiles it without checking it against the meta-schema (validateSchema: false): checked here.
+    const meta = new Ajv2020({ strict: false });
+    expect(meta.validateSchema(published), JSON.stringify(meta.errors)).toBe(true);
+    expect(meta.validateSchema({ type: 'object', properties: { a: { type: 'nope' } } })).toBe(false);
   });
 });
