@@ -182,4 +182,53 @@ describe('where a refused piece of SQL sits in the rule as written', () => {
       'read primary; another dataset can be read once the ruleset declares it (ReferentialIntegrity or RowCountMatch)',
     ]]);
   });
+
+  it('a declared dataset is readable only when the context can read it; a qualified name is never a dataset', async () => {
+    // refs and more are declared and readable, archive is declared but the context has no table for it
+    const reference = (d: string) => (d === 'refs' ? 'refs' : d === 'more' ? 'more_t' : undefined);
+    const rules = parseRules(['RowCountMatch "refs" > 0', 'RowCountMatch "archive" > 0', 'RowCountMatch "more" > 0',
+      'CustomSql "select count(*) from archive" > 0', 'CustomSql "select count(*) from main.refs" > 0', 'CustomSql "select count(*) from memory.main.more" > 0']).rules;
+    const v = await withBinder((b) => vetRules(b, rules, { ...ctx, reference }));
+    const only = 'but a CustomSql statement reads only primary (the batch) and refs, more';
+    expect(v.findings.map((f) => [f.rule.text, f.message, f.fix])).toEqual([
+      [rules[3]!.text, `it reads archive, ${only}`, 'read primary or refs, more'],
+      [rules[4]!.text, `it reads main.refs, ${only}`, 'read primary or refs, more'],
+      [rules[5]!.text, `it reads memory.main.more, ${only}`, 'read primary or refs, more'],
+    ]);
+    // no reference function at all: a declared dataset is not readable, and nothing throws
+    const none = await withBinder((b) => vetRules(b, parseRules(['RowCountMatch "refs" > 0', 'CustomSql "select count(*) from refs" > 0']).rules, {}));
+    expect(none.findings.map((f) => f.message)).toEqual(['it reads refs, but a CustomSql statement reads only primary (the batch)']);
+  });
+
+  it('knownColumns: each column a where clause names that the batch lacks (any case matches), with a did-you-mean', async () => {
+    const text = "Rules = [ IsComplete \"s\" where \"stauts = 'NEW' and ID > 0 or qqqqqq is null\", RowCount > 0 where \"Status = 'x'\" ]";
+    const rules = parseRules(text).rules;
+    const known = ['id', 'status', 's'];
+    const v = await withBinder((b) => vetRules(b, rules, { ...ctx, knownColumns: known }));
+    expect(v.findings.map((f) => [f.what, f.sourceOffset, f.message, f.fix])).toEqual([
+      ['where clause', text.indexOf('stauts'), '"stauts" is not a column of the batch (its columns: id, status, s)', 'did you mean "status"?'],
+      ['where clause', text.indexOf('qqqqqq'), '"qqqqqq" is not a column of the batch (its columns: id, status, s)', 'name a column of the batch'],
+    ]);
+    expect(v.of(rules[0] as LeafRule)).toEqual({ ok: false, reason: `the rule's SQL is refused: where clause: ${v.findings[0]!.message}; where clause: ${v.findings[1]!.message}` });
+    expect(v.of(rules[1] as LeafRule)).toEqual({ ok: true, references: [] });
+    // without knownColumns the same clauses are not checked against the batch
+    const unchecked = await withBinder((b) => vetRules(b, rules, ctx));
+    expect(unchecked.findings).toEqual([]);
+    expect(unchecked.of(rules[0] as LeafRule)).toEqual({ ok: true, references: [] });
+    // a rule not from the parser (no positions): the finding has no offset in a source
+    const bare: LeafRule = { kind: 'rule', type: 'RowCount', params: [], text: 'x', where: 'nope > 1' };
+    const w = await withBinder((b) => vetRules(b, [bare], { knownColumns: ['id'] }));
+    expect(w.findings).toEqual([{ rule: bare, what: 'where clause', offset: 0, message: '"nope" is not a column of the batch (its columns: id)', fix: 'name a column of the batch' }]);
+  });
+
+  it('rules not from the parser: no position recorded for a where clause or a statement, or no statement at all', async () => {
+    const bad: LeafRule = { kind: 'rule', type: 'RowCount', params: [], text: 'x', where: 'x = 1; y = 2' };
+    // a rule start recorded, but not where its statement's quote is
+    const noQuote: LeafRule = { kind: 'rule', type: 'CustomSql', params: ['select 1 from nowhere'], text: 'x', at: { rule: 5, params: [] } };
+    const empty: LeafRule = { kind: 'rule', type: 'CustomSql', params: [], text: 'CustomSql' };
+    const v = await withBinder((b) => vetRules(b, [bad, noQuote, empty], { reference: () => undefined }));
+    expect(v.findings.map((f) => [f.rule, f.what, f.sourceOffset])).toEqual([[bad, 'where clause', undefined], [noQuote, 'CustomSql statement', undefined]]);
+    expect(v.findings.map((f) => 'sourceOffset' in f)).toEqual([false, false]);
+    expect(v.of(empty)).toEqual({ ok: true, references: [] });
+  });
 });
