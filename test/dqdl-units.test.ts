@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { declaredReferences, leaves, type Rule } from '../core/dqdl/ast.ts';
 import { ColumnError, Columns, isNumericType, isTemporalType, logicalType } from '../core/dqdl/columns.ts';
-import { boundStatement, bindPrimary, customFailingRowsSql, customRowsSql, customValueSql, relationsCte, returnedColumns } from '../core/dqdl/custom-sql.ts';
+import { boundStatement, bindPrimary, customFailingRowsSql, customRowsSql, customValueSql, CustomSqlError, relationsCte, returnedColumns } from '../core/dqdl/custom-sql.ts';
 import { dateLiteral, sqlDialect, timestampLiteral, toDouble } from '../core/dqdl/dialect.ts';
 import { formatNumber, resolveNumber } from '../core/dqdl/dynamic.ts';
 import { combine, interpretResults, score, toNumber, type LeafOutcome } from '../core/dqdl/interpret.ts';
@@ -239,6 +239,43 @@ describe('CustomSql statements', () => {
     expect(() => r('select , id from primary')).toThrow('"" is not a column');
     expect(() => r('select nope from primary')).toThrow('row-level CustomSql returns "nope", which is not a column of primary (its columns are matched back to the batch)');
     expect(() => r('select a.b.c.id, x.1 from primary')).toThrow('"x.1" is not a column');
+  });
+
+  it('returnedColumns reads the statement as DuckDB does: comments, quoted names with doubled quotes, strings, numbers', () => {
+    const cols = new Columns([{ name: 'id', type: 'bigint' }, { name: 'Status', type: 'string' }]);
+    const r = (sql: string) => returnedColumns(sql, cols);
+    // a line comment ends at its line; a block comment at the first */ after its /* (not the one in "/*/")
+    expect(r('select id -- the key\n, status from primary')).toEqual(['id', 'Status']);
+    expect(r('select id /*/ a, b */, status from primary')).toEqual(['id', 'Status']);
+    // quoted names: "" is one " in the name; a quoted word is a name, never a keyword (all, from); `...` quotes too
+    const odd = new Columns([{ name: 'all', type: 'int' }, { name: 'from', type: 'int' }, { name: 'a"b', type: 'int' }]);
+    expect(returnedColumns('select "all", "from", "a""b" from primary', odd)).toEqual(['all', 'from', 'a"b']);
+    expect(r('select `id`, `Status` from primary')).toEqual(['id', 'Status']);
+    // a string is not a name, and the message quotes it as written
+    expect(() => r("select 'id' from primary")).toThrow(`"'id'" is not a column`);
+    // a number is one token with its fraction and exponent, so the name after it is a constant's alias
+    expect(() => r('select 1e5 id from primary')).toThrow('"1e5 id" is not a column');
+    expect(() => r('select 1e,2 from primary')).toThrow('"1e" is not a column'); // no digits after e: 1, then the word e
+    expect(() => r('select 1. from primary')).toThrow('"1." is not a column');
+    expect(() => r('select id, 1,2 from primary')).toThrow('"1" is not a column');
+    // parentheses and commas in strings do not count; neither does a quoted "select" before the statement's own
+    expect(r("with q as (select '(' a, ')' b, count(*) n from primary) select id from q")).toEqual(['id']);
+    expect(r('with "select" as (select id from primary), q as (select id from primary) select id from q')).toEqual(['id']);
+    expect(r("select coalesce(status, '(', ')') status, id from primary")).toEqual(['Status', 'id']);
+    expect(r("select status || ',' || id as id from primary")).toEqual(['id']);
+    expect(() => r('select')).toThrow(new CustomSqlError('the statement does not select FROM primary'));
+    // an alias follows a name, AS or ")"; after anything else the last name is part of an expression
+    expect(r('select status id from primary')).toEqual(['id']);
+    for (const item of ['status + id', '1 + id', "status '.' id", "status 'as' id", "status ')' id"]) {
+      expect(() => r(`select ${item} from primary`)).toThrow(`"${item}" is not a column`);
+    }
+  });
+
+  it('bindPrimary: primary after any operator but "." is the batch; only trailing semicolons and spaces go', () => {
+    expect(bindPrimary('select * from refs,primary')).toBe('select * from refs,"primary"');
+    expect(bindPrimary("select ';' x from primary;")).toBe(`select ';' x from "primary"`);
+    // a comment after the semicolon stays (the vetting refuses the text after the statement)
+    expect(bindPrimary('select 1 from primary;--')).toBe('select 1 from "primary";--');
   });
 });
 
