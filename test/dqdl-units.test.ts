@@ -14,7 +14,7 @@ import { columnMetric, columnsMetric, datasetMetric } from '../core/dqdl/metric-
 import { filtered, ScanQuery } from '../core/dqdl/scan-query.ts';
 import type { LeafRule, NumExpr } from '../core/dqdl/ast.ts';
 import { parseRule } from '../core/dqdl/parse.ts';
-import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate } from '../core/dqdl/row-predicates.ts';
+import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate, PredicateError } from '../core/dqdl/row-predicates.ts';
 import type { CompiledRuleset, LeafPlan, PlannedRule, RuleResult } from '../core/dqdl/types.ts';
 
 describe('lexer', () => {
@@ -362,5 +362,64 @@ describe('row predicates in forms the rule tests do not write', () => {
     expect(p('<= "2025-01-09"')).toBe(`"ts" < ${d10}`);
     expect(p('between "2025-01-08" and "2025-01-10"')).toBe(`("ts" >= ${d9} AND "ts" < ${d10})`);
     expect(p('not between "2025-01-08" and "2025-01-10"')).toBe(`("ts" < ${d9} OR "ts" >= ${d10})`);
+  });
+
+  const col = (name: string, type: string) => ({ name, sql: `"${name}"`, type: logicalType(type) });
+  const n = col('n', 'INTEGER'), big = col('big', 'BIGINT'), amt = col('amt', 'DECIMAL(12,2)'), x = col('x', 'DOUBLE'), d = col('d', 'DATE'), b = col('b', 'BLOB');
+  const now = Date.parse('2025-01-10T12:00:00Z');
+  const cv = (c: typeof n, rule: string) => columnValuesPredicate(c, cond(rule), sqlDialect('duckdb'), now);
+  /** [a PredicateError (which the compiler turns into the rule's error; anything else escapes it), its message] */
+  const refusal = (f: () => unknown) => { try { f(); } catch (e) { return [e instanceof PredicateError, (e as Error).message]; } return 'no error'; };
+
+  it('ColumnValues against strings: number columns compared as their text, other types refused; keywords are strings', () => {
+    expect(cv(big, 'ColumnValues "big" in ["1", "2"]')).toBe(`CAST("big" AS VARCHAR) IN ('1', '2')`);
+    expect(cv(amt, 'ColumnValues "amt" = "1.50"')).toBe(`CAST("amt" AS VARCHAR) = '1.50'`);
+    expect(cv(n, 'ColumnValues "n" = EMPTY')).toBe(`CAST("n" AS VARCHAR) = ''`);
+    expect(cv(n, 'ColumnValues "n" != WHITESPACES_ONLY')).toBe(`("n" IS NULL OR NOT regexp_full_match(CAST("n" AS VARCHAR), '\\s+'))`);
+    expect(cv(n, 'ColumnValues "n" matches "1.*"')).toBe(`regexp_full_match(CAST("n" AS VARCHAR), '1.*')`);
+    expect(cv(zip, 'ColumnValues "zip" = EMPTY')).toBe(`"zip" = ''`);
+    expect(cv(zip, 'ColumnValues "zip" in [EMPTY, NULL]')).toBe(`("zip" = '' OR "zip" IS NULL)`);
+    expect(cv(zip, 'ColumnValues "zip" not in [NULL]')).toBe(`("zip" IS NOT NULL AND TRUE)`);
+    // a day on a string column is just a string
+    expect(cv(zip, 'ColumnValues "zip" = "2025-01-09"')).toBe(`"zip" = '2025-01-09'`);
+    const strings = (c: string, t: string) => [true, `ColumnValues compares strings, but "${c}" is a ${t} column`];
+    expect(refusal(() => cv(x, 'ColumnValues "x" = EMPTY'))).toEqual(strings('x', 'double'));
+    expect(refusal(() => cv(x, 'ColumnValues "x" matches "1.*"'))).toEqual(strings('x', 'double'));
+    expect(refusal(() => cv(ts, 'ColumnValues "ts" = "x"'))).toEqual(strings('ts', 'timestamp'));
+  });
+
+  it('ColumnValues against days and now(): the column type decides the literals; other types refused by name', () => {
+    expect(cv(ts, 'ColumnValues "ts" in ["2025-01-09"]')).toBe(`CAST("ts" AS DATE) IN (DATE '2025-01-09')`);
+    // with now() in the condition, a day on a timestamp column is its midnight; a date column stays in days
+    expect(cv(ts, 'ColumnValues "ts" between "2025-01-09" and now()')).toBe(`("ts" > ${at('00:00:00', '09')} AND "ts" < ${at('12:00:00')})`);
+    expect(cv(d, 'ColumnValues "d" between "2025-01-01" and now()')).toBe(`("d" > DATE '2025-01-01' AND "d" < DATE '2025-01-10')`);
+    expect(refusal(() => cv(amt, 'ColumnValues "amt" > now()'))).toEqual([true, 'ColumnValues compares dates, but "amt" is a decimal(12,2) column']);
+    // a column of a type strata does not map (BLOB): a day is refused, a string compared as it is
+    expect(refusal(() => cv(b, 'ColumnValues "b" = "2025-01-01"'))).toEqual([true, 'ColumnValues compares dates, but "b" is a unknown column']);
+    expect(cv(b, 'ColumnValues "b" = "x"')).toBe(`"b" = 'x'`);
+    expect(refusal(() => cv(n, 'ColumnValues "n" = 1/0'))).toEqual([true, '1/0 is not a finite number']);
+  });
+
+  it('DataFreshness: = != >= flipped; an unmapped column type refused', () => {
+    expect(freshnessPredicate(ts, cond('DataFreshness "ts" = 1 hours'), now)).toBe(`"ts" = ${at('11:00:00')}`);
+    expect(freshnessPredicate(ts, cond('DataFreshness "ts" != 1 hours'), now)).toBe(`"ts" <> ${at('11:00:00')}`);
+    expect(freshnessPredicate(ts, cond('DataFreshness "ts" >= 1 hours'), now)).toBe(`"ts" <= ${at('11:00:00')}`);
+    expect(refusal(() => freshnessPredicate(b, cond('DataFreshness "b" > 1 hours'), now))).toEqual([true, 'DataFreshness applies to date and timestamp columns; "b" is a unknown column']);
+  });
+
+  it('conditions the parser does not produce (a rule built another way) are PredicateErrors, never a crash', () => {
+    const NULL = { kind: 'keyword', value: 'NULL' } as const;
+    const day = { kind: 'date', value: '2025-01-09' } as const;
+    const hour = { kind: 'duration', ms: 3_600_000, text: '1 hours' } as const;
+    const s = { kind: 'string', value: 'x' } as const;
+    const d = sqlDialect('duckdb');
+    expect(refusal(() => columnValuesPredicate(ts, { kind: 'between', negated: false, low: NULL, high: day, text: '' }, d, now))).toEqual([true, 'unexpected keyword among dates']);
+    expect(refusal(() => columnValuesPredicate(ts, { kind: 'in', negated: false, operands: [{ kind: 'now', offsetMs: 0, text: 'now()' }, s], text: '' }, d, now))).toEqual([true, 'unexpected string among dates']);
+    expect(refusal(() => columnValuesPredicate(zip, { kind: 'in', negated: false, operands: [hour, s], text: '' }, d, now))).toEqual([true, 'unexpected duration among strings']);
+    expect(refusal(() => columnValuesPredicate(zip, { kind: 'compare', op: '=', operand: hour, text: '' }, d, now))).toEqual([true, 'unexpected operand']);
+    expect(refusal(() => freshnessPredicate(ts, cond('ColumnValues "ts" > 5'), now))).toEqual([true, 'DataFreshness compares with durations']);
+    expect(refusal(() => freshnessPredicate(ts, cond('ColumnValues "ts" matches "x"'), now))).toEqual([true, 'DataFreshness compares durations']);
+    expect(refusal(() => columnLengthPredicate(zip, cond('ColumnValues "zip" matches "x"')))).toEqual([true, 'matches applies to strings']);
+    expect(refusal(() => columnLengthPredicate(zip, { kind: 'compare', op: '>', operand: s, text: '' }))).toEqual([true, 'expected a number, found string']);
   });
 });
