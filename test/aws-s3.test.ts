@@ -154,6 +154,9 @@ describe('S3Storage: reads', () => {
     const keys = ['silver/orders/dt=a/v-r1/p.parquet', 'silver/orders/dt=b/v-r1/p.parquet', 'staging/orders/r2/part-0.parquet'];
     const texts = await storage.withLocalFiles(keys, async (paths) => {
       expect(paths.map((p) => p.slice(p.indexOf('strata-get-')).split('/').slice(1).join('/'))).toEqual(keys);
+      // Under the local root a quality gate's DuckDB instance is locked to (runtime/pipeline/quality.ts).
+      expect(storage.localRoot).toBe(tmp);
+      for (const p of paths) expect(p.startsWith(`${tmp}/`)).toBe(true);
       return Promise.all(paths.map((p) => readFile(p, 'utf8')));
     });
     expect(texts).toEqual(keys.map((k) => `content of dev/${k}`));

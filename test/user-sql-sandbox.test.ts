@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkProjectAsync } from '../core/project.ts';
 import { compileRules } from '../core/dqdl/compile.ts';
 import { interpretResults } from '../core/dqdl/interpret.ts';
@@ -265,6 +265,61 @@ describe('the shared instance locked to a folder (gold refreshes)', () => {
       await db.release();
     }
     expect(readdirSync(dir).filter((f) => f.startsWith('outside'))).toEqual([]);
+  });
+});
+
+describe('the silver gate\'s session', () => {
+  let lake: TestLake | undefined;
+  afterAll(() => lake?.cleanup());
+
+  it('is on the shared instance locked to the lake folder, which the next gate reuses: the batch is read, nothing outside the lake is, one SELECT at a time, configuration locked', async () => {
+    lake = await makeLake({ orders: ordersSchema({ extra: gate(['Completeness "status" > 0']) }) });
+    const sessions: Array<{ root: string; db: Duck; batch?: unknown; probes: Record<string, string> }> = [];
+    const lockedSession = Duck.lockedSession.bind(Duck);
+    // What SQL past the vetting would meet in the gate's session, probed right after the step locks it.
+    const spy = vi.spyOn(Duck, 'lockedSession').mockImplementation(async (root, opts) => {
+      const db = await lockedSession(root, opts);
+      const seen: (typeof sessions)[number] = { root, db, probes: {} };
+      sessions.push(seen);
+      const lockdown = db.lockdown.bind(db);
+      db.lockdown = async (l) => {
+        await lockdown(l);
+        seen.batch = await db.all('SELECT count(*) AS n FROM __batch');
+        const input = join(lake!.root, 'in', 'o1.csv'); // the ingested file, outside the lake folder
+        for (const [name, run] of Object.entries({
+          secret: () => db.all(`SELECT * FROM read_csv('${dir}/secret.csv')`),
+          input: () => db.all(`SELECT * FROM read_csv('${input}')`),
+          // Inside the lake folder DuckDB's lock would let a COPY write: the one-SELECT rule is what stops it.
+          copy: () => db.all(`COPY (SELECT 1 AS x) TO '${lake!.storage.localRoot}/gate.csv'`),
+          rawCopy: () => db.conn.run(`COPY (SELECT 1 AS x) TO '${dir}/gate.csv'`),
+          set: () => db.conn.run('SET enable_external_access = true'),
+          two: () => db.all('SELECT 1; SELECT 2'),
+        })) seen.probes[name] = await run().then(() => 'ran', (e: Error) => e.message);
+      };
+      return db;
+    });
+    try {
+      for (const i of [1, 2]) {
+        const r = await lake.ingest('orders', await lake.file(`o${i}.csv`, `${ORDERS_HEADER}\n${i},Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+        expect(r.record.status).toBe('SUCCEEDED');
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sessions.map((s) => s.root)).toEqual([lake.storage.localRoot, lake.storage.localRoot]);
+    expect(lake.storage.localRoot).toBe(join(lake.root, 'lake'));
+    // One instance for both gates: its memory is warm for the second (a database of its own per gate cost the most).
+    expect((sessions[1]!.db as unknown as { instance: unknown }).instance).toBe((sessions[0]!.db as unknown as { instance: unknown }).instance);
+    for (const s of sessions) {
+      expect(s.batch).toEqual([{ n: 1 }]);
+      expect(s.probes.secret).toMatch(/Cannot access file .*secret\.csv.* disabled by configuration/);
+      expect(s.probes.input).toMatch(/Cannot access file .*o1\.csv.* disabled by configuration/);
+      expect(s.probes.copy).toMatch(/runs SELECT statements only; this is a COPY statement/);
+      expect(s.probes.rawCopy).toMatch(/disabled by configuration/);
+      expect(s.probes.set).toMatch(/Cannot enable|locked/);
+      expect(s.probes.two).toMatch(/Cannot prepare multiple statements/);
+    }
+    expect([existsSync(join(dir, 'gate.csv')), existsSync(join(lake.storage.localRoot, 'gate.csv'))]).toEqual([false, false]);
   });
 });
 

@@ -378,10 +378,11 @@ let spare: { key: string; db: Promise<Duck> } | undefined;
 
 /**
  * User SQL over these files (read, or written under a folder among them) in a locked session: on the shared instance
- * locked to their common folder (Duck.lockedSession), or, when they share none but "/", a database of its own.
+ * locked to `root` (by default their common folder; Duck.lockedSession), or, when that is "/", a database of its own.
+ * A root that stays the same from one unit of work to the next (Storage.localRoot) keeps the instance for the next one.
  */
-export async function withUserSqlSession<T>(paths: readonly string[], fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
-  const root = commonFolder(paths);
+export async function withUserSqlSession<T>(paths: readonly string[], fn: (db: Duck) => Promise<T>, opts: DuckOptions = {}, root: string | undefined = commonFolder(paths)): Promise<T> {
+  root = root?.replace(/\/+$/, '');
   if (!root) return withUserSqlDuck(fn, opts);
   return (await Duck.lockedSession(root, { ...opts, threads: opts.threads ?? USER_SQL_THREADS })).use(fn);
 }

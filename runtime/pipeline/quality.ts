@@ -4,7 +4,7 @@
 // object can be replayed once the data or the rules are fixed.
 import { readColumns } from '../../core/plan/glue-table.ts';
 import { createView } from '../engine/views.ts';
-import { pathLit, statementBudgetMs, withDuck, withUserSqlDuck } from '../engine/duckdb.ts';
+import { pathLit, statementBudgetMs, withDuck, withUserSqlSession } from '../engine/duckdb.ts';
 import { ERRORS } from '../../core/errors.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
 import { layout } from '../../core/plan/layout.ts';
@@ -36,7 +36,11 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
   const { refs, refFiles } = await referenceFiles(ctx, plan);
   const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const keys = [...batchKeys, ...[...refFiles.values()].flat()];
-  return ctx.storage.withLocalFiles(keys, (paths) => withUserSqlDuck(async (db) => {
+  // The rules run in a session of the shared instance locked to the storage's local folder (the lake locally, the
+  // temp folder of the downloads in AWS), as gold refreshes do: a database of its own per gate cost opening and
+  // closing an instance, and its statements ran on memory new to it (a 10-rule gate over 1M rows: a tenth to a quarter
+  // of the step's CPU). The lock is per folder, not per file; writing is kept out by the one-SELECT rule.
+  return ctx.storage.withLocalFiles(keys, (paths) => withUserSqlSession(paths, async (db) => {
     const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
     await createView(db, 'main', '__batch', plan.tables.silver, batchKeys.map((k) => pathOf.get(k)!), true);
     if (refs.length) await db.run('CREATE SCHEMA silver');
@@ -52,7 +56,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
       columns: readColumns(plan.tables.silver),
       reference: (ds) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
     }, { parser: db });
-  }, ctx.duck));
+  }, ctx.duck, ctx.storage.localRoot));
 }
 
 /**

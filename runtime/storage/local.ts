@@ -18,6 +18,10 @@ export class LocalStorage implements Storage {
     this.root = root;
   }
 
+  get localRoot(): string {
+    return this.root;
+  }
+
   path(key: string): string {
     assertKey(key.replace(/\/$/, ''));
     return join(this.root, ...key.split('/').filter(Boolean));

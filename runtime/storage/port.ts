@@ -30,6 +30,11 @@ export interface SourceFile {
 
 export interface Storage {
   readonly kind: 'local' | 's3';
+  /**
+   * The folder under which withLocalFile(s), withSourceFile and writeTree hand out local paths: the lake itself
+   * locally, the temp folder in S3. A DuckDB instance locked to it (Duck.lockedSession) can read what a step is given.
+   */
+  readonly localRoot: string;
   /** Where a key lives, for messages and catalog locations (file:///… or s3://bucket/…). */
   uri(key: string): string;
   head(key: string): Promise<ObjectInfo | undefined>;

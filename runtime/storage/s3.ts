@@ -54,6 +54,10 @@ export class S3Storage implements Storage {
   /** Buckets whose conditional writes were probed (or are being probed): see requireConditionalWrites. */
   private readonly conditionalWrites = new Map<string, Promise<void>>();
 
+  get localRoot(): string {
+    return this.tmpDir;
+  }
+
   constructor(opts: S3StorageOptions) {
     this.client = opts.client;
     this.locations = { bronze: normalizeLocation(opts.locations.bronze), lake: normalizeLocation(opts.locations.lake) };
