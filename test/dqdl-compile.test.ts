@@ -7,7 +7,7 @@ import type { LeafRule } from '../core/dqdl/ast.ts';
 import { checkRules, compileRules, failingRowsSql, parseReference } from '../core/dqdl/compile.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import { vetRules } from '../core/dqdl/sandbox.ts';
-import type { RuleContext } from '../core/dqdl/types.ts';
+import type { CompiledRuleset, LeafPlan, RuleContext } from '../core/dqdl/types.ts';
 import { withBinder } from '../core/sql/binder.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
 
@@ -82,6 +82,72 @@ describe('the rows a row-level rule fails', () => {
     expect(failingRowsSql(leafOf('CustomSql "select id from primary"'), ctx, 'held', 'rec')).toBeUndefined();
     // a rule without SQL of its own needs no verdict
     expect(failingRowsSql(leafOf('ColumnValues "n" > 5'), ctx, 'held', 'rec')).toMatchObject({ column: 'n' });
+  });
+});
+
+describe('the plan: metrics, cells, queries', () => {
+  const plan = async (texts: string[], c: RuleContext = ctx) => {
+    const rules = parseRules(texts).rules;
+    return compileRules(rules, { ...c, sql: await vetRules(db, rules, c) });
+  };
+  const leafPlans = (r: CompiledRuleset) => r.rules.map((p) => p as LeafPlan);
+
+  it('the metric each rule reports and the cells it reads', async () => {
+    const r = await plan(['ColumnNamesMatchPattern "[a-z]+"', 'IsUnique "id"', 'DistinctValuesCount "s" > 1', 'IsPrimaryKey "id"', 'ColumnCorrelation "id" "n" > 0',
+      'CustomSql "select count(*) from primary" > 0', 'ReferentialIntegrity "id" "refs.id" > 0.1', 'RowCountMatch "refs" > 0.1']);
+    expect(leafPlans(r).map((l) => [l.metric, l.error, Object.keys(l.cells)])).toEqual([
+      ['Dataset.*.ColumnNamesPatternMatchRatio', undefined, []],
+      ['Column.id.Uniqueness', undefined, ['f_rows', 'f_unique']],
+      ['Column.s.DistinctValuesCount', undefined, ['f_distinct']],
+      ['Column.id.Uniqueness', undefined, ['f_rows', 'f_unique', 'rows', 'nonNull0']],
+      ['Multicolumn.id,n.ColumnCorrelation', undefined, ['value', 'rows']],
+      ['Dataset.*.CustomSQL', undefined, []], // its value is the row of its own query (customQuery)
+      ['Column.refs.ReferentialIntegrity', undefined, ['rows', 'matched']],
+      ['Dataset.refs.RowCountMatch', undefined, ['rows', 'refRows']],
+    ]);
+    // a trailing comma in the column list names no column
+    expect(leafPlans(await plan(['ReferentialIntegrity "id," "refs.id" > 0.1'])).map((l) => [l.subject, l.error])).toEqual([[['id'], undefined]]);
+  });
+
+  it('a CustomSql statement reading a declared dataset, in both forms', async () => {
+    const texts = ['RowCountMatch "refs" > 0', 'CustomSql "select count(*) from refs" = 3', 'CustomSql "select id from primary where id in (select id from refs)"'];
+    const r = await plan(texts);
+    const custom = r.queries.filter((q) => q.kind === 'custom-sql');
+    expect(custom.map((q) => q.leaves)).toEqual([[1], [2]]);
+    expect((await db.all(custom[0]!.sql)).map((row) => Object.values(row).map(Number))).toEqual([[3]]);
+    expect((await db.all(custom[1]!.sql)).map((row) => [Number(row.rows), Number(row.passed)])).toEqual([[6, 3]]);
+    const rules = parseRules(texts).rules;
+    const sql = await vetRules(db, rules, ctx);
+    const f = failingRowsSql(rules[2] as LeafRule, { ...ctx, sql }, 'held', 'rec')!;
+    expect((await db.all<{ id: number; value: string | null }>(`SELECT * FROM (${f.sql}) ORDER BY id`)).map((x) => [Number(x.id), x.value])).toEqual([[14, null], [15, null], [16, null]]);
+    // the aggregate form fails no row of its own, even when its statement returns a column
+    expect(await failing('CustomSql "select id from primary limit 1" = 1')).toBeUndefined();
+  });
+
+  it('an error that is not the rule\'s (history or catalog unavailable) is thrown, not made the rule\'s ERROR', async () => {
+    const history = () => { throw new Error('history unavailable'); };
+    expect(() => compileRules(parseRules(['RowCount > avg(last(3))']).rules, { ...ctx, history })).toThrow('history unavailable');
+    const rules = parseRules(['RowCountMatch "refs" > 0', 'CustomSql "select id from primary where id in (select id from refs)"']).rules;
+    const sql = await vetRules(db, rules, ctx);
+    const reference = () => { throw new Error('catalog unavailable'); };
+    expect(() => failingRowsSql(rules[1] as LeafRule, { ...ctx, sql, reference }, 'held', 'rec')).toThrow('catalog unavailable');
+  });
+
+  it('now() inside between and in lists reads the evaluation clock (2025-01-10 12:00)', async () => {
+    expect(await failing('ColumnValues "ts" between "2025-01-09" and now()')).toEqual({ column: 'ts', rows: [[13, '2025-01-08 12:00:00'], [14, '2025-01-01 00:00:00'], [15, null]] });
+    expect(await failing('ColumnValues "d" in ["2025-01-09", now()]')).toEqual({ column: 'd', rows: [[11, '2025-01-01'], [12, '2025-01-05'], [15, null], [16, '2024-12-31']] });
+  });
+
+  it('a row check reads the groups of its column only when a one-column frequency rule groups the same rows', async () => {
+    const kinds = (r: CompiledRuleset) => r.queries.map((q) => [q.kind, q.leaves]);
+    expect(kinds(await plan(['Uniqueness "id" "s" > 0', 'ColumnValues "id" > 0']))).toEqual([['scan', [1]], ['frequency', [0]]]);
+    expect(kinds(await plan(['Uniqueness "s" > 0 where "id > 3"', 'Completeness "s" > 0 where "id <= 3"']))).toEqual([['scan', [1]], ['frequency', [0]]]);
+    expect(kinds(await plan(['Uniqueness "s" > 0 where "id > 3"', 'Completeness "s" > 0 where "id > 3"']))).toEqual([['frequency', [0, 1]]]);
+  });
+
+  it('parseReference: the dataset before the braces trimmed; text after them is not a brace list', () => {
+    expect(parseReference(' refs .{ id , k }')).toEqual({ dataset: 'refs', columns: ['id', 'k'] });
+    expect(parseReference('refs.{id}x')).toEqual({ dataset: 'refs', columns: ['{id}x'] });
   });
 });
 
