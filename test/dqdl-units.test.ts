@@ -330,6 +330,79 @@ describe('outcomes from query results', () => {
   });
 });
 
+describe('outcomes of each rule type, in the shapes the rule tests do not reach', () => {
+  const gt = (value: number, dynamic: string[] = []): LeafPlan['expect'] => ({ check: { kind: 'compare', op: '>', value }, text: `> ${value}`, dynamic });
+  /** One leaf reading the given cells from the one row of query 0. */
+  const run = (type: string, subject: string[], cells: Record<string, unknown>, more: Partial<LeafPlan> = {}, outputs?: Parameters<typeof interpretResults>[1]) => {
+    const roles = Object.keys(cells);
+    const plan: LeafPlan = { kind: 'leaf', id: 0, type, text: type, known: {}, subject, expect: gt(0), ...more,
+      cells: Object.fromEntries(roles.map((r, i) => [r, { query: 0, column: `c${i}` }])) };
+    const ruleset: CompiledRuleset = { dialect: 'duckdb', queries: [], rules: [plan] };
+    const { outcome, metrics, message } = interpretResults(ruleset, outputs ?? [[Object.fromEntries(roles.map((r, i) => [`c${i}`, cells[r]]))]]).results[0]!;
+    return { outcome, metrics, message };
+  };
+
+  it('dataset and column rules', () => {
+    expect(run('ColumnCount', [], {})).toEqual({ outcome: 'FAIL', metrics: {}, message: 'ColumnCount is undefined: no value' });
+    expect(run('ColumnNamesMatchPattern', ['X'], {}, { known: { matched: 3, total: 4 } })).toEqual(
+      { outcome: 'FAIL', metrics: { 'Dataset.*.ColumnNamesPatternMatchRatio': 0.75 }, message: '1 of 4 column names do not match: "X"' });
+    expect(run('ColumnNamesMatchPattern', [], {}, { known: { matched: 0, total: 0 } })).toEqual({ outcome: 'PASS', metrics: {}, message: 'all 0 column names match' });
+    expect(run('IsComplete', ['s'], { rows: 6, nonNull: 6 })).toEqual({ outcome: 'PASS', metrics: { 'Column.s.Completeness': 1 }, message: '"s" has no NULL values in 6 rows' });
+    expect(run('Uniqueness', ['a'], { f_rows: null, f_unique: null })).toEqual({ outcome: 'FAIL', metrics: {}, message: 'Uniqueness of "a" is undefined: no non-NULL values' });
+    expect(run('UniqueValueRatio', ['a'], { f_distinct: null, f_unique: null })).toEqual({ outcome: 'FAIL', metrics: {}, message: 'UniqueValueRatio of "a" is undefined: no non-NULL values' });
+    expect(run('Entropy', ['a'], { f_rows: null, f_nlogn: null })).toEqual({ outcome: 'FAIL', metrics: {}, message: 'Entropy of "a" is undefined: no non-NULL values' });
+    const corr = 'ColumnCorrelation of "a" and "b" is undefined: ';
+    expect(run('ColumnCorrelation', ['a', 'b'], { value: null, rows: 5 }).message).toBe(`${corr}fewer than two rows with both values, or a column without variance`);
+    expect(run('ColumnCorrelation', ['a', 'b'], { value: null, rows: 0 }).message).toBe(`${corr}no rows`);
+    // an infinite metric is left out of the metrics
+    expect(run('RowCount', [], { rows: 'Infinity' })).toEqual({ outcome: 'FAIL', metrics: {}, message: 'RowCount is undefined: Infinity' });
+  });
+
+  it('IsPrimaryKey: no rows; NULLs and repeats among the rows that have a key', () => {
+    expect(run('IsPrimaryKey', ['id'], { rows: 0, f_rows: 0, f_unique: 0, nonNull0: 0 })).toEqual({ outcome: 'FAIL', metrics: {}, message: 'the key "id" is undefined: no rows' });
+    // 5 rows; 4 with a key (f_rows: the rows whose key columns are not all NULL), 2 of those unique; "a" NULL in one row
+    expect(run('IsPrimaryKey', ['a', 'b'], { rows: 5, f_rows: 4, f_unique: 2, nonNull0: 4, nonNull1: 5 })).toEqual({
+      outcome: 'FAIL',
+      metrics: { 'Multicolumn.a,b.Uniqueness': 0.5, 'Column.a.Completeness': 0.8, 'Column.b.Completeness': 1 },
+      message: '"a", "b" is not a primary key: "a" has 1 NULL value; among rows with a key, 2 of 4 rows share their key with another row',
+    });
+  });
+
+  it('row-level rules: all rows pass; DataFreshness\'s compliance metric', () => {
+    expect(run('ColumnValues', ['v'], { rows: 6, passed: 6 })).toEqual({ outcome: 'PASS', metrics: { 'Column.v.ColumnValues.Compliance': 1 }, message: 'all 6 rows pass' });
+    expect(run('DataFreshness', ['ts'], { rows: 4, passed: 3 })).toEqual(
+      { outcome: 'FAIL', metrics: { 'Column.ts.DataFreshness.Compliance': 0.75 }, message: '1 of 4 rows fail (0.75 pass), expected all rows to pass' });
+  });
+
+  it('CustomSql with a condition: the shape of its result', () => {
+    const c = (outputs: Parameters<typeof interpretResults>[1], customQuery = 0) => run('CustomSql', [], {}, { customQuery }, outputs);
+    const shape = 'CustomSql with a condition must return one row with one number; it returned ';
+    expect(c([[{ x: 1 }]], 1)).toEqual({ outcome: 'ERROR', metrics: {}, message: 'the query failed: its query was not run' });
+    expect(c([[{ a: 1, b: 2 }]]).message).toBe(`${shape}1 row of 2 columns`);
+    expect(c([[{ a: 1 }, { a: 2 }]]).message).toBe(`${shape}2 rows of 1 column`);
+    expect(c([[]]).message).toBe(`${shape}0 rows`);
+    expect(c([[{ x: null }]])).toEqual({ outcome: 'FAIL', metrics: {}, message: 'CustomSql value is undefined: the statement returned NULL' });
+    expect(c([[{ x: 5n }]])).toEqual({ outcome: 'PASS', metrics: { 'Dataset.*.CustomSQL': 5 }, message: 'CustomSql value is 5 (> 0)' });
+  });
+
+  it('references: ReferentialIntegrity names the reference columns; RowCountMatch an empty reference', () => {
+    const ri = (rows: number) => run('ReferentialIntegrity', ['a', 'b'], { rows, matched: 3 }, { reference: { dataset: 'refs', columns: ['id', 'k'] }, expect: gt(0.9) });
+    expect(ri(4)).toEqual({ outcome: 'FAIL', metrics: { 'Column.refs.ReferentialIntegrity': 0.75 }, message: 'ReferentialIntegrity of "a", "b" in refs.{id,k} is 0.75, expected > 0.9' });
+    expect(ri(0)).toEqual({ outcome: 'FAIL', metrics: {}, message: 'ReferentialIntegrity of "a", "b" in refs.{id,k} is undefined: no rows' });
+    expect(run('RowCountMatch', ['refs'], { rows: 5, refRows: 0 })).toEqual(
+      { outcome: 'FAIL', metrics: {}, message: 'RowCountMatch with "refs" (5 / 0 rows) is undefined: the reference dataset has no rows' });
+  });
+
+  it('two dynamic notes; the score counts passes; a plan without its expectation is a bug, thrown', () => {
+    const notes = ['a = 1 from 2 previous values', 'b = 3 from 2 previous values'];
+    expect(run('RowCount', [], { rows: 2 }, { expect: gt(1, notes) }).message).toBe('RowCount is 2 (> 1; a = 1 from 2 previous values; b = 3 from 2 previous values)');
+    expect(run('RowCount', [], { rows: 0 }, { expect: gt(1, notes) }).message).toBe('RowCount is 0, expected > 1 (a = 1 from 2 previous values; b = 3 from 2 previous values)');
+    const r = (outcome: RuleResult['outcome']): RuleResult => ({ rule: 'x', outcome, metrics: {}, message: '' });
+    expect(score([r('PASS'), r('FAIL'), r('FAIL'), r('ERROR')])).toBe(0.25);
+    expect(() => run('RowCount', [], { rows: 2 }, { expect: undefined })).toThrow(TypeError);
+  });
+});
+
 describe('row predicates in forms the rule tests do not write', () => {
   const cond = (rule: string) => (parseRule(rule).rule as LeafRule).condition!;
   const zip = { name: 'zip', sql: '"zip"', type: logicalType('VARCHAR') };
