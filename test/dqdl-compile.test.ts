@@ -10,6 +10,7 @@ import { vetRules } from '../core/dqdl/sandbox.ts';
 import type { CompiledRuleset, LeafPlan, RuleContext } from '../core/dqdl/types.ts';
 import { withBinder } from '../core/sql/binder.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
+import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 
 const NOW = '2025-01-10T12:00:00Z';
 let db: Duck;
@@ -143,6 +144,12 @@ describe('the plan: metrics, cells, queries', () => {
     expect(kinds(await plan(['Uniqueness "id" "s" > 0', 'ColumnValues "id" > 0']))).toEqual([['scan', [1]], ['frequency', [0]]]);
     expect(kinds(await plan(['Uniqueness "s" > 0 where "id > 3"', 'Completeness "s" > 0 where "id <= 3"']))).toEqual([['scan', [1]], ['frequency', [0]]]);
     expect(kinds(await plan(['Uniqueness "s" > 0 where "id > 3"', 'Completeness "s" > 0 where "id > 3"']))).toEqual([['frequency', [0, 1]]]);
+  });
+
+  it('a frequency rule with a where clause of its own groups only the rows the clause keeps (DuckDB)', async () => {
+    // id > 3: s is '  ', NULL, 'UKX': 2 distinct non-NULL values, each once (over all rows: 5 distinct)
+    const r = await evaluateRules(db, parseRules(['DistinctValuesCount "s" = 2 where "id > 3"', 'IsUnique "s" where "id > 3"']).rules, ctx);
+    expect(r.results.map((x) => [x.outcome, x.metrics])).toEqual([['PASS', { 'Column.s.DistinctValuesCount': 2 }], ['PASS', { 'Column.s.Uniqueness': 1 }]]);
   });
 
   it('parseReference: the dataset before the braces trimmed; text after them is not a brace list', () => {

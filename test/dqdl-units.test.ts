@@ -12,6 +12,7 @@ import { combine, interpretResults, score, toNumber, type LeafOutcome } from '..
 import { LexError, rawOffset, tokenize } from '../core/dqdl/lexer.ts';
 import { columnMetric, columnsMetric, datasetMetric } from '../core/dqdl/metric-names.ts';
 import { filtered, ScanQuery } from '../core/dqdl/scan-query.ts';
+import { FrequencyQuery } from '../core/dqdl/frequency-query.ts';
 import type { LeafRule, NumExpr } from '../core/dqdl/ast.ts';
 import { parseRule } from '../core/dqdl/parse.ts';
 import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate, PredicateError } from '../core/dqdl/row-predicates.ts';
@@ -186,6 +187,44 @@ describe('dialect and scan pieces', () => {
     expect([s.add('count(*)'), s.add('sum(x)'), s.add('count(*)')]).toEqual(['m0', 'm1', 'm0']);
     expect(s.size).toBe(2);
     expect(s.sql('t')).toBe('SELECT\n  count(*) AS m0,\n  sum(x) AS m1\nFROM t');
+  });
+});
+
+describe('the frequency query', () => {
+  it('sets: found in any column order; a query holds at most 30 columns', () => {
+    const q = new FrequencyQuery();
+    q.stats(['a', 'b'], undefined, ['rows']);
+    expect([q.hasSet(['a', 'b']), q.hasSet(['b', 'a']), q.hasSet(['a']), q.hasSet(['c'])]).toEqual([true, true, false, false]);
+    const cols = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `c${from + i}`);
+    const full = new FrequencyQuery();
+    full.stats(cols(29), undefined, ['rows']);
+    expect([full.fits(['c29']), full.fits(['c0', 'c29']), full.fits(cols(2, 29))]).toEqual([true, true, false]);
+    full.stats(['c29'], undefined, ['rows']);
+    expect([full.fits(['c30']), full.fits(['c3', 'c29'])]).toEqual([false, true]);
+  });
+
+  it('Athena: one GROUPING SETS pass; each column once in grouping(); set ids filled in, past 9 sets too', () => {
+    const q = new FrequencyQuery();
+    expect(q.stats(['a'], undefined, ['rows'])).toEqual({ rows: 'g0' });
+    expect(q.stats(['a', 'b'], undefined, ['distinct'])).toEqual({ distinct: 'g1' });
+    // columns a, b: grouping() is 1 for the set (a) (b left out, the low bit), 0 for (a, b)
+    expect(q.sql('t', 'athena')).toBe([
+      'WITH __dq_groups AS (',
+      '  SELECT grouping(a, b) AS __dq_set, a, b, count(*) AS __dq_n0',
+      '  FROM t',
+      '  GROUP BY GROUPING SETS ((a), (a, b))',
+      ')',
+      'SELECT',
+      '  sum(__dq_n0) FILTER (WHERE __dq_set = 1 AND NOT (a IS NULL)) AS g0,',
+      '  count(*) FILTER (WHERE __dq_set = 0 AND NOT (a IS NULL AND b IS NULL) AND __dq_n0 > 0) AS g1',
+      'FROM __dq_groups',
+    ].join('\n'));
+    const many = new FrequencyQuery();
+    for (let i = 0; i < 11; i++) many.stats([`c${i}`], undefined, ['rows']);
+    const sql = many.sql('t', 'athena');
+    expect(sql).not.toContain('{set');
+    // c10 is the last of 11 columns: its set leaves out c0..c9, bits 10..1
+    expect(sql).toContain(`__dq_set = ${2 ** 11 - 2} AND NOT (c10 IS NULL)`);
   });
 });
 
