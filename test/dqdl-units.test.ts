@@ -35,6 +35,8 @@ describe('lexer', () => {
     ]);
     expect(tokenize('<= < > = ! [ ] , + * / $ \r\n').map((t) => (t.t === 'op' ? t.v : t.t))).toEqual(['<=', '<', '>', '=', '!', '[', ']', ',', '+', '*', '/', '$', 'end']);
     expect(tokenize('"a\\\\b" "\\d"').map((t) => (t.t === 'str' ? t.v : t.t))).toEqual(['a\\b', '\\d', 'end']);
+    // an escaped backslash just before the closing quote: the quote closes the string
+    expect(tokenize('"a\\\\" b').map((t) => (t.t === 'end' ? t.t : t.v))).toEqual(['a\\', 'b', 'end']);
     expect(tokenize('# only a comment')).toEqual([{ t: 'end', at: 16, end: 16 }]);
   });
 
@@ -91,6 +93,8 @@ describe('numbers from history', () => {
     const both: NumExpr = { kind: 'binary', op: '+', left: call('max', 1), right: call('min', 3) };
     expect(resolveNumber(both, () => [5, 1, 3], 'e')).toEqual({ value: 6, dynamic: 'e = 6 from 3 previous values' });
     expect(() => resolveNumber({ kind: 'call', fn: 'avg', args: [{ kind: 'number', value: 1 }] }, () => [], 'x')).toThrow('expected last(k)');
+    expect(() => resolveNumber({ kind: 'call', fn: 'avg', args: [call('max', 2)] }, () => [1, 2], 'x')).toThrow('expected last(k)');
+    expect(() => resolveNumber({ kind: 'odd' } as unknown as NumExpr, () => [], 'x')).toThrow('not a number expression: {"kind":"odd"}');
   });
 
   it('formatNumber: whole numbers as they are, others to 6 significant digits, more when 6 would round to a whole number', () => {
@@ -102,6 +106,7 @@ describe('numbers from history', () => {
     expect(formatNumber(0.9999997)).toBe('0.9999997');
     expect(formatNumber(2.00000001)).toBe('2.00000001');
     expect(formatNumber(1 + 1e-14)).toBe('1.00000000000001');
+    expect(formatNumber(1 + 1.2e-14)).toBe('1.00000000000001'); // 15 digits at most (String gives 1.000000000000012)
     expect(formatNumber(1 + 2 ** -52)).toBe(String(1 + 2 ** -52));
     expect(formatNumber(Infinity)).toBe('Infinity');
     expect(formatNumber(NaN)).toBe('NaN');
