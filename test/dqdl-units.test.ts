@@ -14,7 +14,7 @@ import { columnMetric, columnsMetric, datasetMetric } from '../core/dqdl/metric-
 import { filtered, ScanQuery } from '../core/dqdl/scan-query.ts';
 import { FrequencyQuery } from '../core/dqdl/frequency-query.ts';
 import type { LeafRule, NumExpr } from '../core/dqdl/ast.ts';
-import { parseRule } from '../core/dqdl/parse.ts';
+import { parseRule, parseRules } from '../core/dqdl/parse.ts';
 import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate, PredicateError } from '../core/dqdl/row-predicates.ts';
 import type { CompiledRuleset, LeafPlan, PlannedRule, RuleResult } from '../core/dqdl/types.ts';
 
@@ -194,6 +194,28 @@ describe('dialect and scan pieces', () => {
     expect([s.add('count(*)'), s.add('sum(x)'), s.add('count(*)')]).toEqual(['m0', 'm1', 'm0']);
     expect(s.size).toBe(2);
     expect(s.sql('t')).toBe('SELECT\n  count(*) AS m0,\n  sum(x) AS m1\nFROM t');
+  });
+});
+
+describe('parse errors the parser tests do not write', () => {
+  it('each list entry keeps its index after an error of each kind; messages after a rule; dates and where clauses', () => {
+    expect(parseRules(['"open', 'Metadata = x', 'Rules = x', 'Rules = [ ]', 'Nope >']).errors.map((e) => [e.rule, e.offset, e.message])).toEqual([
+      [0, 0, 'this string has no closing " at """'],
+      [1, 0, 'the Metadata section is not supported: write "Rules = [ ... ]" only'],
+      [2, 8, 'expected a "[" after "Rules =" but found "x" at "Rules = x"'],
+      [3, 10, 'the ruleset has no rules'],
+      [4, 0, 'unknown rule type "Nope" at "Nope"'],
+    ]);
+    const error = (rule: string) => parseRule(rule).error?.message;
+    expect(error('RowCount > 0 ]')).toBe('unexpected "]" after the rule at "RowCount > 0 ]"');
+    expect(error('RowCount > 0 "x"')).toBe('unexpected "x" after the rule at "RowCount > 0 "x""');
+    expect(error('RowCount > 0 where "  "')).toBe('the where clause is empty at "RowCount > 0 where " ""');
+    expect(error('ColumnValues "d" = "2025-13-01"')).toBe('"2025-13-01" is not a calendar date at "ColumnValues "d" = "2025-13-01""');
+    expect(error('RowCount > avg(last())')).toBe('last(k) takes one whole number k ≥ 1: the number of previous runs at "RowCount > avg(last"');
+    // a day is the whole string
+    const operand = (rule: string) => ((parseRule(rule).rule as LeafRule).condition as { operand: unknown }).operand;
+    expect(operand('ColumnValues "s" = "x2025-01-01"')).toEqual({ kind: 'string', value: 'x2025-01-01' });
+    expect(operand('ColumnValues "s" = "2025-01-01x"')).toEqual({ kind: 'string', value: '2025-01-01x' });
   });
 });
 
