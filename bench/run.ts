@@ -14,6 +14,11 @@ const log = (s: string) => { lines.push(s); process.stdout.write(`${s}\n`); };
 
 log(`strata bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 const results: Record<string, unknown> = {};
+// Sections that run strata in this process (DuckDB included): the process's peak RSS after each, a high-water mark
+// since the bench started (process.resourceUsage().maxRSS, KB), so an earlier section's peak can stand for a later one.
+// partitions and commands time whole processes and print each one's own peak.
+const IN_PROCESS = new Set(['quality', 'quality-gate', 'gold', 'append-keys', 'compaction']);
+const peakRss = () => `  peak RSS of the bench process so far: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 if (want('ingest')) {
   log('\n## bronze → silver ingest (issue 2)');
   results.ingest = await benchIngest(log);
@@ -33,6 +38,7 @@ for (const [name, path, fn] of [['partitions', './partitions.ts', 'benchPartitio
     if (typeof mod[fn] !== 'function') continue;
     log(`\n## ${name}`);
     results[name] = await mod[fn](log);
+    if (IN_PROCESS.has(name)) log(peakRss());
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
