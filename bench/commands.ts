@@ -43,8 +43,9 @@ export async function benchCommands(log: (s: string) => void, runs = 7, ingestRu
   const coldRow = row('  the same, compile cache empty (first run)', '', () => timeProcess(NODE, [cli, '--help'], { NODE_COMPILE_CACHE: join(caches, String(cold++)) }));
   const npxNoop = row('npx node -e 0', "(npx's own cost to start a command in node_modules/.bin)", () => timeProcess('npx', ['node', '-e', '0']));
   // What `npx strata` cost while `strata` was the root package's own bin: npm 11 then installs the project into its npx
-  // cache and reads both node_modules trees on every call. `-p .` takes that path still.
-  const npxSelf = row('npx -p . node -e 0', "(npx's cost when the command is the project's own package bin)", () => timeProcess('npx', ['-p', '.', 'node', '-e', '0']));
+  // cache and reads both node_modules trees on every call. `-p .` takes that path still; `--yes` because on a fresh
+  // checkout npx would otherwise ask before that install, and with no terminal it exits 1 ("npx canceled").
+  const npxSelf = row('npx --yes -p . node -e 0', "(npx's cost when the command is the project's own package bin)", () => timeProcess('npx', ['--yes', '-p', '.', 'node', '-e', '0']));
   const npxHelp = row('npx strata --help', '', () => timeProcess('npx', ['strata', '--help']));
   const npmRun = row('npm run -s strata -- --help', '', () => timeProcess('npm', ['run', '-s', 'strata', '--', '--help']));
   await interleave(runs, [node, strataNode, coldRow, npxNoop, npxSelf, npxHelp, npmRun]);
