@@ -2,7 +2,8 @@
 // DuckDB and Athena apart from the dialect's few functions.
 //
 // Queries, in order:
-//   scan        every plain aggregate of every rule, one pass over the batch (CASE WHEN inside for where clauses)
+//   scan        every plain aggregate of every rule, one statement (Athena: one pass, CASE WHEN inside for where
+//               clauses; DuckDB: a subquery per where clause, see scan-query.ts)
 //   frequency   the groupings of frequency rules (see frequency-query.ts), plus the row checks on grouped columns
 //   custom-sql  one per CustomSql rule (the user's statement)
 //   reference   one per ReferentialIntegrity / RowCountMatch rule (a join or a count of the reference)
@@ -17,7 +18,7 @@ import { resolveExpectation } from './expectation.ts';
 import { FrequencyQuery, type FrequencyCells } from './frequency-query.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
 import { columnLengthPredicate, columnValuesPredicate, freshnessPredicate, lengthExpr, PredicateError } from './row-predicates.ts';
-import { filtered, ScanQuery } from './scan-query.ts';
+import { filtered, ScanQuery, type Restrictable } from './scan-query.ts';
 import type { CellRef, CompiledQuery, CompiledRuleset, LeafPlan, PlannedRule, QueryKind, RuleContext, SqlVerdict, SqlVerdicts } from './types.ts';
 import { ident } from '../sql/quote.ts';
 import { condition } from '../sql/sandbox.ts';
@@ -134,13 +135,14 @@ class Compiler {
 
   // ---- cells -------------------------------------------------------------------------------------------------
 
-  private scanCell(leaf: LeafPlan, role: string, aggregate: string): void {
+  /** An aggregate of the shared scan; one with a where clause is built by `aggregate(where)` (ScanQuery.add). */
+  private scanCell(leaf: LeafPlan, role: string, aggregate: string | Restrictable, where?: string): void {
     if (!this.scan) {
       const scan = new ScanQuery();
       this.scan = scan;
-      this.scanHandle = { kind: 'scan', sql: () => scan.sql(this.ctx.batch), leaves: new Set() };
+      this.scanHandle = { kind: 'scan', sql: () => scan.sql(this.ctx.batch, this.ctx.dialect), leaves: new Set() };
     }
-    const ref: CellRef = { query: -1, column: this.scan.add(aggregate) };
+    const ref: CellRef = { query: -1, column: this.scan.add(aggregate, where) };
     this.refs.set(ref, this.scanHandle!);
     this.scanHandle!.leaves.add(leaf.id);
     leaf.cells[role] = ref;
@@ -186,9 +188,9 @@ class Compiler {
       for (const [role, e] of Object.entries(extras)) this.frequencyCell(leaf, entry, role, entry.q.valuesAggregate(col.sql, paren(w), `${e.fn}(${e.arg})`, e.double ? toDouble : undefined));
       return;
     }
-    this.scanCell(leaf, 'rows', filtered('count', [], w));
-    this.scanCell(leaf, 'passed', filtered('count', [], w, predicate));
-    for (const [role, e] of Object.entries(extras)) this.scanCell(leaf, role, cast(e, filtered(e.fn, [e.arg], w)));
+    this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
+    this.scanCell(leaf, 'passed', (x) => filtered('count', [], x, predicate), w);
+    for (const [role, e] of Object.entries(extras)) this.scanCell(leaf, role, (x) => cast(e, filtered(e.fn, [e.arg], x)), w);
   }
 
   private extraQuery(leaf: LeafPlan, kind: QueryKind, sql: string, roles: string[]): PendingQuery {
@@ -250,7 +252,7 @@ class Compiler {
     switch (rule.type) {
       case 'RowCount':
         this.expect(leaf, rule, datasetMetric('RowCount'));
-        this.scanCell(leaf, 'rows', filtered('count', [], w));
+        this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
         return;
       case 'ColumnCount':
         this.expect(leaf, rule, datasetMetric('ColumnCount'));
@@ -284,8 +286,8 @@ class Compiler {
           this.frequencyCell(leaf, entry, 'nonNull', entry.q.rowsWhere(c.sql, paren(w), `${c.sql} IS NOT NULL`));
           return;
         }
-        this.scanCell(leaf, 'rows', filtered('count', [], w));
-        this.scanCell(leaf, 'nonNull', filtered('count', [c.sql], w));
+        this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
+        this.scanCell(leaf, 'nonNull', (x) => filtered('count', [c.sql], x), w);
         return;
       }
       case 'IsUnique':
@@ -305,8 +307,8 @@ class Compiler {
         leaf.subject = cols.map((c) => c.name);
         leaf.metric = columnsMetric(leaf.subject, 'Uniqueness');
         this.frequencyCells(leaf, cols, w, FREQUENCY_CELLS.IsPrimaryKey!);
-        this.scanCell(leaf, 'rows', filtered('count', [], w));
-        cols.forEach((c, i) => this.scanCell(leaf, `nonNull${i}`, filtered('count', [c.sql], w)));
+        this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
+        cols.forEach((c, i) => this.scanCell(leaf, `nonNull${i}`, (x) => filtered('count', [c.sql], x), w));
         return;
       }
       case 'Mean':
@@ -316,10 +318,10 @@ class Compiler {
         leaf.subject = [c.name];
         this.expect(leaf, rule, columnMetric(c.name, rule.type));
         // Sum is cast to DOUBLE around the (restricted) sum.
-        const agg = rule.type === 'Mean' ? filtered('avg', [toDouble(c.sql)], w)
-          : rule.type === 'Sum' ? toDouble(filtered('sum', [c.sql], w)) : filtered('stddev_pop', [toDouble(c.sql)], w);
-        this.scanCell(leaf, 'value', agg);
-        this.scanCell(leaf, 'rows', filtered('count', [], w));
+        const agg = (x: string | undefined) => (rule.type === 'Mean' ? filtered('avg', [toDouble(c.sql)], x)
+          : rule.type === 'Sum' ? toDouble(filtered('sum', [c.sql], x)) : filtered('stddev_pop', [toDouble(c.sql)], x));
+        this.scanCell(leaf, 'value', agg, w);
+        this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
         return;
       }
       case 'ColumnCorrelation': {
@@ -327,8 +329,8 @@ class Compiler {
         const b = this.numericColumn(p[1]!, rule.type);
         leaf.subject = [a.name, b.name];
         this.expect(leaf, rule, columnsMetric([a.name, b.name], 'ColumnCorrelation'));
-        this.scanCell(leaf, 'value', filtered('corr', [toDouble(a.sql), toDouble(b.sql)], w));
-        this.scanCell(leaf, 'rows', filtered('count', [], w));
+        this.scanCell(leaf, 'value', (x) => filtered('corr', [toDouble(a.sql), toDouble(b.sql)], x), w);
+        this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
         return;
       }
       case 'ColumnLength':

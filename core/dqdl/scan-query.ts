@@ -1,28 +1,66 @@
 // The shared scan: every aggregate the rules need, in one SELECT over the batch, so that N aggregate rules cost one
-// pass over the rows. Rules with a where clause restrict their own aggregates (filtered(): CASE WHEN inside the
-// aggregate); identical aggregates (count(*) is needed by most rules) are computed once.
+// pass over the rows. Rules with a where clause restrict their own aggregates; identical aggregates (count(*) is
+// needed by most rules) are computed once.
+//
+// How a where clause restricts differs by engine. Athena bills the bytes it reads, so every aggregate stays in one
+// pass, restricted by CASE WHEN inside it (filtered()). DuckDB reads an in-memory column again for next to nothing,
+// while a CASE WHEN over a string column costs about twice its read: there the aggregates of each distinct where
+// clause are computed in a subquery of their own that keeps only the clause's rows (WHERE, which DuckDB pushes into
+// its scan), side by side with the unrestricted ones. 30 rules on 3M rows, one where clause on a string column:
+// that clause's aggregates 30 → 15 ms, the scan statement 62 → 48 ms (2026-12-02). The same values either way: every
+// aggregate here ignores NULL inputs, so fn(CASE WHEN w THEN x END) over all rows is fn(x) over the rows where w holds.
 import { condition } from '../sql/sandbox.ts';
+import type { Dialect } from './types.ts';
+
+/** An aggregate as a function of the where clause restricting it (undefined: over every row), as filtered() builds it. */
+export type Restrictable = (where: string | undefined) => string;
+
+interface ScanCell {
+  alias: string;
+  /** The rule's where clause (as written), or undefined. */
+  where: string | undefined;
+  /** The aggregate over the rows the where clause keeps, for a subquery that keeps only those (DuckDB). */
+  inner: string;
+}
 
 export class ScanQuery {
-  private readonly aliases = new Map<string, string>();
+  /** By the aggregate restricted with CASE WHEN (the Athena form): identical aggregates share a column. */
+  private readonly cells = new Map<string, ScanCell>();
 
   get size(): number {
-    return this.aliases.size;
+    return this.cells.size;
   }
 
-  /** The column name under which the aggregate comes back. */
-  add(aggregate: string): string {
-    let alias = this.aliases.get(aggregate);
-    if (!alias) {
-      alias = `m${this.aliases.size}`;
-      this.aliases.set(aggregate, alias);
+  /**
+   * The column name under which the aggregate comes back. `aggregate` is a finished aggregate, or one to restrict to
+   * the rows where `where` holds.
+   */
+  add(aggregate: string | Restrictable, where?: string): string {
+    const restrict: Restrictable = typeof aggregate === 'string' ? () => aggregate : aggregate;
+    const key = restrict(where);
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = { alias: `m${this.cells.size}`, where, inner: where === undefined ? key : restrict(undefined) };
+      this.cells.set(key, cell);
     }
-    return alias;
+    return cell.alias;
   }
 
-  sql(batch: string): string {
-    const cols = [...this.aliases].map(([agg, alias]) => `  ${agg} AS ${alias}`);
-    return `SELECT\n${cols.join(',\n')}\nFROM ${batch}`;
+  /** One statement returning one row, a column per aggregate. `dialect` decides how where clauses restrict (above). */
+  sql(batch: string, dialect: Dialect = 'athena'): string {
+    const cells = [...this.cells];
+    const byWhere = new Map<string | undefined, ScanCell[]>();
+    for (const [, c] of cells) byWhere.set(c.where, [...(byWhere.get(c.where) ?? []), c]);
+    if (dialect === 'athena' || [...byWhere.keys()].every((w) => w === undefined)) {
+      return `SELECT\n${cells.map(([agg, c]) => `  ${agg} AS ${c.alias}`).join(',\n')}\nFROM ${batch}`;
+    }
+    let n = 0;
+    const subqueries = [...byWhere].map(([where, cs]) => [
+      '  (SELECT',
+      cs.map((c) => `    ${c.inner} AS ${c.alias}`).join(',\n'),
+      where === undefined ? `  FROM ${batch}) AS __dq_all` : `  FROM ${batch} WHERE ${condition(where)}) AS __dq_w${n++}`,
+    ].join('\n'));
+    return `SELECT *\nFROM\n${subqueries.join(',\n')}`;
   }
 }
 
