@@ -1,5 +1,6 @@
 // Lambda handlers (middy): payload validation, structured logs with run id and dataset, named errors.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { steps } from '../functions/steps.ts';
 import { localLambdaContext, logger } from '../functions/lib/step.ts';
 import { isTransient, toNamedError } from '../functions/lib/errors.ts';
@@ -14,6 +15,16 @@ describe('step handlers', () => {
     const handler = steps.stage.handler(async () => lake.ctx);
     await expect(handler({ dataset: 'Orders!', runId: 'r1' } as never, localLambdaContext('strata-stage')))
       .rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/^step stage received an invalid payload: .*(source|dataset)/) });
+  });
+
+  it('have payload schemas that are valid JSON Schema 2020-12, and strict (step.ts compiles them without checking)', () => {
+    const meta = new Ajv2020({ strict: true });
+    for (const [name, step] of Object.entries(steps)) {
+      expect(meta.validateSchema(step.schema), `${name}: ${JSON.stringify(meta.errors)}`).toBe(true);
+      expect(() => meta.compile(step.schema), name).not.toThrow(); // strict mode: no unknown keywords or formats
+    }
+    expect(meta.validateSchema({ type: 'object', properties: { a: { type: 'nope' } } })).toBe(false);
+    expect(() => meta.compile({ type: 'object', propertys: {} })).toThrow(/unknown keyword/);
   });
 
   it('name an unknown dataset, and never let an unnamed error out', async () => {
