@@ -67,6 +67,7 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
   const runId = opts.runId ?? newRunId(started);
   const input: RunInput = { dataset, runId, source: { key, ...(opts.contentId ? { contentId: opts.contentId } : {}) }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
   const asl = renderAsl(plan, { goldTables: goldTablesFor(lake.gold, dataset) });
+  lake.catalog.prewarm(); // the run ends by catching catalog.duckdb up
   const execution = await executeLocal(asl, input, {
     ctx: lake.ctx, name: runId,
     ...(opts.wrap ? { wrap: opts.wrap } : {}),

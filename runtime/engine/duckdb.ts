@@ -80,6 +80,27 @@ export class Duck {
    */
   static async session(opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
     if (opts.unavailable) throw new Error(opts.unavailable);
+    const instance = Duck.sharedInstance(opts);
+    const conn = await (await instance).connect();
+    const name = `session_${++sessions}`;
+    try {
+      await conn.run(`SET TimeZone = 'UTC'; ATTACH ':memory:' AS ${name}; USE ${name}`);
+    } catch (e) {
+      conn.closeSync();
+      throw e;
+    }
+    return new Duck(await instance, conn, name);
+  }
+
+  /**
+   * Start creating the shared instance of these options (Duck.session) if there is none yet, without waiting: DuckDB
+   * creates it off the main thread (20–40 ms), so work that will need a session soon gets it ready meanwhile.
+   */
+  static prewarm(opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): void {
+    if (!opts.unavailable) Duck.sharedInstance(opts).catch(() => undefined);
+  }
+
+  private static sharedInstance(opts: Omit<DuckOptions, 'path' | 'readOnly'>): Promise<DuckDBInstance> {
     const key = configKey(opts);
     let instance = sharedInstances.get(key);
     if (!instance) {
@@ -91,15 +112,7 @@ export class Duck {
       sharedInstances.set(key, instance);
       instance.catch(() => sharedInstances.delete(key));
     }
-    const conn = await (await instance).connect();
-    const name = `session_${++sessions}`;
-    try {
-      await conn.run(`SET TimeZone = 'UTC'; ATTACH ':memory:' AS ${name}; USE ${name}`);
-    } catch (e) {
-      conn.closeSync();
-      throw e;
-    }
-    return new Duck(await instance, conn, name);
+    return instance;
   }
 
   /**
