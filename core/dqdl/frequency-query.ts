@@ -96,7 +96,8 @@ export class FrequencyQuery {
   }
 
   /**
-   * DuckDB: each set grouped on its own and aggregated on its own, one single-row subquery per set, side by side.
+   * DuckDB: each set grouped on its own and aggregated on its own, one single-row common table expression per set,
+   * side by side.
    * The aggregates of a set read only its groups, so they need no set filter, and a set's groups carry only its own
    * columns and counts (a near-unique key makes about as many groups as rows: carrying them through one UNION with
    * every other set's columns, and filtering every aggregate by set, cost more than the grouping).
@@ -115,12 +116,15 @@ export class FrequencyQuery {
       const aggregates = [...this.outer].filter(([expr]) => expr.includes(`{set${i}}`))
         .map(([expr, alias]) => `    ${expr.replace(` FILTER (WHERE ${key})`, '').replace(`${key} AND `, '')} AS ${alias}`);
       return [
-        '  (SELECT',
+        `__dq_s${i} AS (SELECT`,
         aggregates.join(',\n'),
-        `  FROM (SELECT ${s.join(', ')}, ${counts} FROM ${batch}${only ? ` WHERE ${only}` : ''} GROUP BY ${s.join(', ')})) AS __dq_s${i}`,
+        `  FROM (SELECT ${s.join(', ')}, ${counts} FROM ${batch}${only ? ` WHERE ${only}` : ''} GROUP BY ${s.join(', ')}))`,
       ].join('\n');
     });
-    return `SELECT *\nFROM\n${subqueries.join(',\n')}`;
+    // Common table expressions, not subqueries side by side in FROM: DuckDB lets a subquery there read the columns of
+    // those before it (an implicit LATERAL), so a where clause naming g0 would read another set's aggregate instead
+    // of failing. A CTE sees no sibling's columns.
+    return `WITH ${subqueries.join(',\n')}\nSELECT * FROM ${this.sets.map((_, i) => `__dq_s${i}`).join(', ')}`;
   }
 
   private findSet(cols: readonly string[]): number {

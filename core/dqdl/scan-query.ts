@@ -54,13 +54,21 @@ export class ScanQuery {
     if (dialect === 'athena' || [...byWhere.keys()].every((w) => w === undefined)) {
       return `SELECT\n${cells.map(([agg, c]) => `  ${agg} AS ${c.alias}`).join(',\n')}\nFROM ${batch}`;
     }
+    // Common table expressions, not subqueries side by side in FROM: DuckDB lets a subquery there read the columns
+    // of those before it (an implicit LATERAL), so a where clause naming m0 would quietly read another aggregate
+    // instead of failing as naming a column the batch lacks. A CTE sees no sibling's columns.
     let n = 0;
-    const subqueries = [...byWhere].map(([where, cs]) => [
-      '  (SELECT',
-      cs.map((c) => `    ${c.inner} AS ${c.alias}`).join(',\n'),
-      where === undefined ? `  FROM ${batch}) AS __dq_all` : `  FROM ${batch} WHERE ${condition(where)}) AS __dq_w${n++}`,
-    ].join('\n'));
-    return `SELECT *\nFROM\n${subqueries.join(',\n')}`;
+    const names: string[] = [];
+    const ctes = [...byWhere].map(([where, cs]) => {
+      const name = where === undefined ? '__dq_all' : `__dq_w${n++}`;
+      names.push(name);
+      return [
+        `${name} AS (SELECT`,
+        cs.map((c) => `    ${c.inner} AS ${c.alias}`).join(',\n'),
+        `  FROM ${batch}${where === undefined ? '' : ` WHERE ${condition(where)}`})`,
+      ].join('\n');
+    });
+    return `WITH ${ctes.join(',\n')}\nSELECT * FROM ${names.join(', ')}`;
   }
 }
 
