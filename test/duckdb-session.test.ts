@@ -1,5 +1,9 @@
 // Sessions on the shared DuckDB instance: what a gold refresh creates (schemas, views, temp tables) is its own,
 // concurrent sessions do not see each other, and a released session leaves nothing behind.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Duck, withDuckSession } from '../runtime/engine/duckdb.ts';
 
@@ -30,6 +34,43 @@ describe('DuckDB sessions', () => {
       expect(await after.one('SELECT current_setting(\'TimeZone\') AS tz')).toEqual({ tz: 'UTC' });
     } finally {
       await after.release();
+    }
+  });
+});
+
+describe('a database whose write failed', () => {
+  it('is detached all the same (from another connection), and the shared instance keeps working', { timeout: 60_000 }, async () => {
+    // A checkpoint that cannot write (the file-size limit of the process stands in for a full disk) leaves DuckDB's
+    // database invalidated: the connection it is the default of can neither leave nor detach it. Run in a process of
+    // its own, whose file-size limit (ulimit -f, 2 MiB) only it pays; Node ignores SIGXFSZ, so the write fails (EFBIG).
+    const dir = await mkdtemp(join(tmpdir(), 'strata-detach-'));
+    try {
+      const script = join(dir, 'child.ts');
+      await writeFile(script, `import { Duck } from ${JSON.stringify(resolve('runtime/engine/duckdb.ts'))};
+const dir = process.argv[2];
+const db = await Duck.session({ memoryLimit: '256MB', threads: 1, tempDirectory: dir });
+await db.run(\`ATTACH '\${dir}/c.duckdb' AS c1; USE c1; CREATE TABLE t (x BIGINT)\`);
+let failed = '';
+try {
+  for (let i = 0; i < 100; i++) await db.run('INSERT INTO t SELECT (random() * 9e18)::BIGINT FROM range(10000)');
+  await db.run('CHECKPOINT c1');
+} catch (e) { failed = String(e).split('\\\\n')[0]; }
+let detachError = '';
+await db.detach('c1').catch((e) => { detachError = String(e); });
+await db.release();
+const other = await Duck.session({ memoryLimit: '256MB', threads: 1, tempDirectory: dir });
+const dbs = (await other.all('SELECT database_name AS n FROM duckdb_databases()')).map((r) => r.n);
+const columns = await other.all('SELECT count(*) AS n FROM duckdb_columns()').then(() => 'ok', (e) => String(e));
+console.log(JSON.stringify({ failed, detachError, dbs, columns }));
+`);
+      const out = spawnSync('sh', ['-c', `ulimit -f 2048; exec "${process.execPath}" "${script}" "${dir}"`], { encoding: 'utf8', env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } });
+      expect(out.status, out.stderr).toBe(0);
+      const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { failed: string; detachError: string; dbs: string[]; columns: string };
+      expect(r.failed).not.toBe(''); // the write did fail: otherwise this test shows nothing
+      expect(r).toMatchObject({ detachError: '', columns: 'ok' });
+      expect(r.dbs).not.toContain('c1');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -90,14 +90,19 @@ export class LocalCatalog implements Catalog {
         const alias = `catalog_${++attached}`;
         try {
           await db.run(`ATTACH ${pathLit(tmp)} AS ${alias}`);
+          let done = false;
           try {
             await db.run(`USE ${alias}; SET SESSION file_search_path = ${pathLit(this.lakeDir)}`);
             const result = await fn(db, fresh);
             await db.run(`CHECKPOINT ${alias}`);
+            done = true;
             return result;
           } finally {
-            // Detached before the swap or the discard, whatever happened: the instance outlives this write.
-            await db.run(`USE memory; DETACH ${alias}`).catch(() => undefined);
+            // Detached before the swap or the discard, whatever happened: the instance outlives this write. A copy
+            // that cannot be detached is never swapped in (its error fails the write); after a failure, the
+            // failure is what is reported.
+            const detached = db.detach(alias);
+            if (done) await detached; else await detached.catch(() => undefined);
           }
         } finally {
           await db.release();
@@ -431,7 +436,7 @@ async function applyEach(db: Duck, todo: readonly Shown[]): Promise<Set<string>>
 async function unreadableView(db: Duck, schema: string, name: string, glue: GlueTableInput | undefined, reason: string): Promise<void> {
   const raise = `error(${text(reason)})`;
   const known = glue ? readColumns(glue).map((c) => ({ name: c.name, type: duckTypeOfGlue(c.type) ?? 'VARCHAR' }))
-    : (await db.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE schema_name = ${str(schema)} AND table_name = ${str(name)} ORDER BY column_index`));
+    : (await db.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ${str(schema)} AND table_name = ${str(name)} ORDER BY column_index`));
   const cols = known.length ? known : [{ name: 'unreadable', type: 'VARCHAR' }];
   await db.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; CREATE OR REPLACE VIEW ${ident(schema)}.${ident(name)} AS SELECT ${cols.map((c) => `CAST(${raise} AS ${c.type}) AS ${ident(c.name)}`).join(', ')} FROM range(1) WHERE ${raise} IS NULL`);
 }

@@ -316,9 +316,33 @@ export class Duck {
   /** Close; for a session, after its database is detached (freed). The connection's temp objects go with it. */
   async release(): Promise<void> {
     if (!this.session) return this.close();
-    try { await this.conn.run(`USE memory; DETACH ${this.session}`); } catch { /* closing anyway */ }
+    await this.detach(this.session).catch(() => undefined); // closing anyway
     try { this.conn.closeSync(); } catch { /* already closed */ }
     if (this.lockedTo) Duck.leave(this.lockedTo.entry);
+  }
+
+  /**
+   * Detach a database attached to this session's instance, whatever state this connection is in: here after USE
+   * memory, else on a fresh connection of the instance. A database whose write failed (a checkpoint on a full disk)
+   * is invalidated by DuckDB, and the connection it is the default of can then neither leave it (USE fails) nor
+   * detach it (it is the default); another connection can (measured with DuckDB 1.5.6). When that fails too, the
+   * shared instance is retired: later sessions get a new one, and this one keeps the database until the process ends.
+   * Rejects with DuckDB's error in that case.
+   */
+  async detach(name: string): Promise<void> {
+    try {
+      await this.conn.run(`USE memory; DETACH ${name}`);
+      return;
+    } catch { /* below */ }
+    const other = await this.instance.connect();
+    try {
+      await other.run(`DETACH DATABASE IF EXISTS ${name}`);
+    } catch (e) {
+      for (const [k, p] of sharedInstances) void p.then((i) => { if (i === this.instance && sharedInstances.get(k) === p) sharedInstances.delete(k); }, () => undefined);
+      throw e;
+    } finally {
+      other.closeSync();
+    }
   }
 
   async use<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
