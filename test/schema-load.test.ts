@@ -7,6 +7,9 @@ import { loadSchemaText } from '../core/schema/load.ts';
 import { checkProject, loadProject } from '../core/project.ts';
 import { compile } from '../core/plan/compile.ts';
 import { ordersSchema } from './helpers/lake.ts';
+import fc from 'fast-check';
+import validateStructure from '../core/schema/dataset.schema.validate.js';
+import { VALIDATOR_FILE, VALIDATOR_OPTIONS, structureValidatorSource } from './schema-validator-gen.ts';
 
 const check = (text: string, file = 'orders.yaml') => checkProject([{ file, text }]).diagnostics.map(formatDiagnostic);
 
@@ -173,9 +176,42 @@ describe('the example schemas', () => {
     };
     walk(published, '');
     expect(undocumented).toEqual([]);
-    // core/schema/load.ts compiles it without checking it against the meta-schema (validateSchema: false): checked here.
+    // core/schema/load.ts's validator was generated without checking the schema against the meta-schema: checked here.
     const meta = new Ajv2020({ strict: false });
     expect(meta.validateSchema(published), JSON.stringify(meta.errors)).toBe(true);
     expect(meta.validateSchema({ type: 'object', properties: { a: { type: 'nope' } } })).toBe(false);
+  });
+});
+
+describe('the generated structure validator (core/schema/dataset.schema.validate.js)', () => {
+  it('is what the generator writes from dataset.schema.json now (else: npm run schema:validator)', () => {
+    expect(readFileSync(VALIDATOR_FILE, 'utf8') === structureValidatorSource(), 'core/schema/dataset.schema.validate.js is stale: run npm run schema:validator').toBe(true);
+    // and the generator follows the schema: another schema gives another module
+    expect(structureValidatorSource({ type: 'object', required: ['x'] })).not.toBe(readFileSync(VALIDATOR_FILE, 'utf8'));
+  });
+
+  it('gives what Ajv compiling the schema at run time gives: the verdict and every error, parentSchema included (property)', () => {
+    const compiled = new Ajv2020(VALIDATOR_OPTIONS).compile(JSON.parse(readFileSync('core/schema/dataset.schema.json', 'utf8')));
+    const errorsOf = (v: typeof compiled, x: unknown) => [v(x), JSON.stringify(v.errors ?? null)];
+    const column = fc.record({ name: fc.oneof(fc.constantFrom('id', 'Bad Name', ''), fc.string()), type: fc.oneof(fc.constantFrom('int', 'string', 'decimal(9,2)'), fc.integer()),
+      required: fc.oneof(fc.boolean(), fc.constant('yes')), allowed: fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxLength: 3 }),
+      format: fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 2 }), fc.integer()), round: fc.constantFrom('half_even', 'half_up', 'down'), bogus: fc.anything() }, { requiredKeys: [] });
+    const spec = fc.record({
+      dataset: fc.oneof(fc.constantFrom('orders', 'Orders', ''), fc.string()),
+      source: fc.oneof(fc.record({ format: fc.constantFrom('csv', 'jsonl', 'xml'), csv: fc.record({ delimiter: fc.string({ maxLength: 2 }), header: fc.anything() }, { requiredKeys: [] }) }, { requiredKeys: [] }), fc.anything()),
+      columns: fc.oneof(fc.array(column, { maxLength: 3 }), fc.anything()),
+      primaryKey: fc.array(fc.string(), { maxLength: 2 }), mode: fc.constantFrom('append', 'upsert', 'merge'),
+      partitionBy: fc.array(fc.record({ name: fc.string(), column: fc.string(), transform: fc.constantFrom('day', 'week') }, { requiredKeys: [] }), { maxLength: 2 }),
+      quality: fc.record({ silver: fc.record({ halt: fc.oneof(fc.string(), fc.array(fc.string()), fc.integer()), warn: fc.anything() }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      lambda: fc.record({ memory: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.double()), ephemeralStorageMb: fc.integer() }, { requiredKeys: [] }),
+      extra: fc.anything(),
+    }, { requiredKeys: [] });
+    fc.assert(fc.property(fc.oneof(spec, fc.anything()), (x) => {
+      expect(errorsOf(validateStructure as typeof compiled, x)).toEqual(errorsOf(compiled, x));
+    }), { numRuns: 300 });
+    // It can tell: a valid spec passes and an invalid one fails, with the place named.
+    expect(validateStructure({ dataset: 'orders', source: { format: 'csv' }, columns: [{ name: 'id', type: 'int' }] })).toBe(true);
+    expect(validateStructure({ dataset: 'orders', source: { format: 'csv' }, columns: [{ name: 'id', type: 'int', colour: 1 }] })).toBe(false);
+    expect(validateStructure.errors?.[0]).toMatchObject({ instancePath: '/columns/0', keyword: 'additionalProperties', params: { additionalProperty: 'colour' } });
   });
 });

@@ -1,8 +1,9 @@
 // Schema text → DatasetSpec, with every problem reported as file:line plus a one-line fix.
 // Structure is checked against the published JSON Schema (one source of truth for editors and for strata);
 // meaning (types, references, modes) is checked here.
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import jsonSchema from './dataset.schema.json' with { type: 'json' };
+import validateStructure from './dataset.schema.validate.js';
 import { closest, type Diagnostic } from './diagnostics.ts';
 import {
   DEFAULT_MAX_REJECT_RATIO, DEFAULT_RETENTION_DAYS,
@@ -14,13 +15,12 @@ import { YamlSource, type Path } from './yaml-source.ts';
 
 export { jsonSchema };
 
-// verbose: each error carries the schema object it failed in (parentSchema), also inside a $ref, whose schemaPath is
-// relative to the referenced definition ("#/additionalProperties" for quality.silver).
-// The schema is ours and checked against the 2020-12 meta-schema in test/schema-load.test.ts, so it is not checked
-// again at every start (validateSchema: false), and its validator is generated without Ajv's code optimisation pass
-// (same checks, same errors): compiling it took 87–106 ms of CPU at every `strata` command that reads schemas, 42 ms now.
-const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true, validateSchema: false, code: { optimize: false } });
-const validateStructure = ajv.compile(jsonSchema);
+// The structure is checked by Ajv's standalone code for the schema, generated ahead of time with the options of
+// test/schema-validator-gen.ts (`npm run schema:validator`; a test fails while it is stale): no command imports Ajv or
+// compiles the schema to read a schema file (that cost about 40 ms of compiling plus 60–100 ms of importing Ajv at
+// every command that reads schemas). verbose: each error carries the schema object it failed in (parentSchema), also
+// inside a $ref, whose schemaPath is relative to the referenced definition ("#/additionalProperties" for
+// quality.silver). The schema is checked against the 2020-12 meta-schema in test/schema-load.test.ts.
 
 export interface LoadResult {
   spec?: DatasetSpec;
