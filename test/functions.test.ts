@@ -1,6 +1,12 @@
 // Lambda handlers (middy): payload validation, structured logs with run id and dataset, named errors.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
+import * as stepSchemas from '../functions/lib/schemas.ts';
+import { STEP_AJV_OPTIONS } from '../functions/lib/step-ajv.ts';
+import * as generatedValidators from '../functions/lib/step-validators.js';
+import { STEP_VALIDATORS_FILE, stepValidatorsSource } from './schema-validator-gen.ts';
 import { steps } from '../functions/steps.ts';
 import { localLambdaContext, logger } from '../functions/lib/step.ts';
 import { isTransient, toNamedError } from '../functions/lib/errors.ts';
@@ -25,6 +31,32 @@ describe('step handlers', () => {
     }
     expect(meta.validateSchema({ type: 'object', properties: { a: { type: 'nope' } } })).toBe(false);
     expect(() => meta.compile({ type: 'object', propertys: {} })).toThrow(/unknown keyword/);
+  });
+
+  it('validate with generated code that is what the generator writes now (else: npm run schema:validator)', () => {
+    expect(readFileSync(STEP_VALIDATORS_FILE, 'utf8') === stepValidatorsSource(), 'functions/lib/step-validators.js is stale: run npm run schema:validator').toBe(true);
+    expect(stepValidatorsSource({ x: { type: 'object', required: ['y'], properties: { y: { type: 'string' } } } })).not.toBe(readFileSync(STEP_VALIDATORS_FILE, 'utf8'));
+    expect(Object.keys(generatedValidators).sort()).toEqual(Object.keys(stepSchemas).sort());
+  });
+
+  it('validate, coerce and fill defaults as Ajv compiling the payload schemas at run time does (property)', () => {
+    const text = fc.oneof(fc.constantFrom('orders', 'r1', '2025-01-01T00:00:00Z', '', 'Orders!', '1'), fc.string());
+    const value = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 2 }), fc.dictionary(text, text, { maxKeys: 2 }));
+    const payload = fc.record({
+      dataset: value, runId: value, now: value, startedAt: value, table: value, partitions: fc.oneof(fc.array(value, { maxLength: 2 }), value),
+      source: fc.oneof(fc.record({ key: value, versionId: value, etag: value, size: value, contentId: value }, { requiredKeys: [] }), value),
+      stage: fc.oneof(fc.record({ dataset: value, runId: value, sourceId: value, stageKey: value, source: value }, { requiredKeys: [] }), value),
+      error: fc.oneof(fc.record({ Error: value, Cause: value }, { requiredKeys: [] }), value), tables: value, targetMb: value, extra: value,
+    }, { requiredKeys: [] });
+    for (const [name, schema] of Object.entries(stepSchemas)) {
+      const compiled = new Ajv2020(STEP_AJV_OPTIONS).compile(schema);
+      const generated = (generatedValidators as unknown as Record<string, typeof compiled>)[name]!;
+      fc.assert(fc.property(fc.oneof(payload, fc.anything()), (x) => {
+        const [a, b] = [structuredClone(x), structuredClone(x)];
+        const outcome = (v: typeof compiled, data: unknown) => [v(data), JSON.stringify(v.errors ?? null)];
+        expect([name, ...outcome(generated, a), a]).toEqual([name, ...outcome(compiled, b), b]); // coerced and filled alike
+      }), { numRuns: 60 });
+    }
   });
 
   it('name an unknown dataset, and never let an unnamed error out', async () => {

@@ -3,12 +3,14 @@
 // retries or stops on. The same handler runs in Lambda and, in-process, under the local Step Functions interpreter.
 import middy from '@middy/core';
 import validator from '@middy/validator';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { PipelineContext } from '../../runtime/pipeline/context.ts';
 import { toNamedError } from './errors.ts';
+import * as schemas from './schemas.ts';
+import * as generated from './step-validators.js';
 
 export const logger = new Logger({
   serviceName: 'strata',
@@ -55,21 +57,18 @@ export function defineStep<I, O>(name: string, schema: object, run: (ctx: Pipeli
 
 // @middy/validator's transpileSchema builds a new Ajv instance per schema, with every ajv-keywords, ajv-errors and
 // format plugin: 0.2–0.4 s for the nine steps at every process start (Lambda cold starts and each `strata` command),
-// before any step runs. The payload schemas use only core keywords, so one plain Ajv instance with middy's own
-// defaults validates them the same way; it is made, and each schema compiled, when a step first runs.
-const MIDDY_AJV_DEFAULTS = { strict: true, coerceTypes: 'array', allErrors: true, useDefaults: 'empty', messages: true } as const;
-// Compiled as core/schema/load.ts compiles the dataset schema: the step schemas are ours and checked against the
-// 2020-12 meta-schema by a test (test/functions.test.ts), not at every process start, and their validators are
-// generated without Ajv's code optimisation pass (the same checks and errors). All ten schemas, each in a fresh
-// process: 119–124 ms → 52–65 ms of wall time (3 runs each, 2026-12-02), paid by every ingest and Lambda cold start.
-const AJV_OPTIONS = { ...MIDDY_AJV_DEFAULTS, validateSchema: false, code: { optimize: false } } as const;
-let sharedAjv: Ajv2020 | undefined;
+// before any step runs. The payload schemas use only core keywords, so plain Ajv validators with middy's own defaults
+// validate them the same way (functions/lib/step-ajv.ts). They are generated ahead of time as Ajv standalone code
+// (functions/lib/step-validators.js, `npm run schema:validator`; a test fails while it is stale), so no process
+// imports Ajv's compiler to validate a payload: compiling the ten schemas took 52–65 ms at each start, and
+// importing Ajv more.
+const bySchema = new Map<object, ValidateFunction>(Object.entries(schemas).map(([name, schema]) => [schema, (generated as unknown as Record<string, ValidateFunction>)[name]!]));
 
-/** A validate function for middy's validator (it reads `.errors` after a failed call), compiled on first use. */
+/** The generated validate function of one of schemas.ts's schemas, for middy's validator (it reads `.errors`). */
 function lazyValidator(schema: object): (data: unknown) => boolean {
-  let compiled: ValidateFunction | undefined;
+  const compiled = bySchema.get(schema);
+  if (!compiled) throw new Error('a step payload schema that is not one of functions/lib/schemas.ts, or has no generated validator (npm run schema:validator)');
   const validate = (data: unknown): boolean => {
-    compiled ??= (sharedAjv ??= new Ajv2020(AJV_OPTIONS)).compile(schema);
     const ok = compiled(data);
     validate.errors = compiled.errors;
     return ok;
