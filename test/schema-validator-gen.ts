@@ -27,7 +27,7 @@ type Standalone = (a: Ajv2020, v: unknown) => string;
 /** The dataset schema's module: Ajv's standalone code with its runtime helpers imported. */
 export function structureValidatorSource(schema: object = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))): string {
   const ajv = new Ajv2020(VALIDATOR_OPTIONS);
-  return moduleText(ajv, (standaloneCode as unknown as Standalone)(ajv, ajv.compile(schema)), 'dataset.schema.json');
+  return moduleText((standaloneCode as unknown as Standalone)(ajv, ajv.compile(schema)), 'dataset.schema.json');
 }
 
 /**
@@ -38,11 +38,11 @@ export function stepValidatorsSource(schemas: Record<string, object> = stepSchem
   const ajv = new Ajv2020({ ...STEP_AJV_OPTIONS, code: { ...STEP_AJV_OPTIONS.code, source: true, esm: true } });
   const names = Object.keys(schemas).sort();
   for (const n of names) ajv.addSchema(schemas[n]!, n);
-  return moduleText(ajv, (standaloneCode as unknown as (a: Ajv2020, refs: Record<string, string>) => string)(ajv, Object.fromEntries(names.map((n) => [n, n]))), 'functions/lib/schemas.ts');
+  return moduleText((standaloneCode as unknown as (a: Ajv2020, refs: Record<string, string>) => string)(ajv, Object.fromEntries(names.map((n) => [n, n]))), 'functions/lib/schemas.ts');
 }
 
 /** Ajv's standalone code as an ES module that Node and esbuild load alike (Ajv emits require() for its helpers). */
-function moduleText(_ajv: Ajv2020, generated: string, from: string): string {
+function moduleText(generated: string, from: string): string {
   let code = generated;
   const helpers = [...new Set([...code.matchAll(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default/g)].map((m) => m[1]!))];
   const imports = helpers.map((h, i) => {

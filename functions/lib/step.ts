@@ -28,7 +28,7 @@ export interface StepDefinition<I, O> {
 }
 
 export function defineStep<I, O>(name: string, schema: object, run: (ctx: PipelineContext, input: I) => Promise<O>): StepDefinition<I, O> {
-  const eventSchema = lazyValidator(schema);
+  const eventSchema = validatorOf(schema);
   return {
     name, schema, run,
     handler(provider) {
@@ -64,16 +64,13 @@ export function defineStep<I, O>(name: string, schema: object, run: (ctx: Pipeli
 // importing Ajv more.
 const bySchema = new Map<object, ValidateFunction>(Object.entries(schemas).map(([name, schema]) => [schema, (generated as unknown as Record<string, ValidateFunction>)[name]!]));
 
-/** The generated validate function of one of schemas.ts's schemas, for middy's validator (it reads `.errors`). */
-function lazyValidator(schema: object): (data: unknown) => boolean {
-  const compiled = bySchema.get(schema);
-  if (!compiled) throw new Error('a step payload schema that is not one of functions/lib/schemas.ts, or has no generated validator (npm run schema:validator)');
-  const validate = (data: unknown): boolean => {
-    const ok = compiled(data);
-    validate.errors = compiled.errors;
-    return ok;
-  };
-  validate.errors = undefined as ValidateFunction['errors'];
+/**
+ * The generated validate function of one of schemas.ts's schemas. middy's validator calls it and reads its `.errors`,
+ * which the generated function sets itself.
+ */
+function validatorOf(schema: object): ValidateFunction {
+  const validate = bySchema.get(schema);
+  if (!validate) throw new Error('a step payload schema that is not one of functions/lib/schemas.ts, or has no generated validator (npm run schema:validator)');
   return validate;
 }
 
