@@ -3,7 +3,7 @@
 //
 // Queries, in order:
 //   scan        every plain aggregate of every rule, one statement (Athena: one pass, CASE WHEN inside for where
-//               clauses; DuckDB: a subquery per where clause, see scan-query.ts)
+//               clauses; DuckDB: a common table expression per where clause, see scan-query.ts)
 //   frequency   the groupings of frequency rules (see frequency-query.ts), plus the row checks on grouped columns
 //   custom-sql  one per CustomSql rule (the user's statement)
 //   reference   one per ReferentialIntegrity / RowCountMatch rule (a join or a count of the reference)

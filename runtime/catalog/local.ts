@@ -108,20 +108,17 @@ export class LocalCatalog implements Catalog {
           await db.release();
         }
       };
-      // The swap moves one file: a change still in a write-ahead log beside the copy would be lost with it.
-      const whole = async <R>(result: R): Promise<R> => {
-        if (await stat(`${tmp}.wal`).then(() => true, () => false)) throw new Error(`${tmp}.wal is left after the checkpoint: the catalog copy is not whole`);
-        return result;
-      };
       try {
         const exists = await stat(this.file).then(() => true, () => false);
         let damaged = false;
-        const result = await whole(await attempt(!exists).catch(async (e) => {
+        const result = await attempt(!exists).catch(async (e) => {
           if (!exists || !isCatalogDamage(e)) throw e;
           damaged = true;
           await discard();
           return attempt(true);
-        }));
+        });
+        // The swap moves one file: a change still in a write-ahead log beside the copy would be lost with it.
+        if (await stat(`${tmp}.wal`).then(() => true, () => false)) throw new Error(`${tmp}.wal is left after the checkpoint: the catalog copy is not whole`);
         if (damaged) await rename(this.file, `${this.file}.damaged`); // derived, but kept: when in doubt, keep
         await lock.move(tmp, this.file, 'catalog.rename');
         if (afterSwap) await afterSwap(result, lock); // still under the lock: markers never run ahead of the catalog
