@@ -1,27 +1,34 @@
-// The strata command, run as a user runs it: a child process on the project's Node, real files, exit codes.
+// The strata command as a user runs it. The calls that are about the process itself (its exit status; stdout and stderr
+// kept apart, --json errors on stdout only; an ingest's summary and records) start cli/strata.js as a child process on
+// the project's Node; the others run the same main in this process (test/helpers/cli.ts), which saves a process start
+// and strata's imports per call. Real files, real lakes, exit codes either way.
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strataMain, type Ran } from './helpers/cli.ts';
 import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
 const exec = promisify(execFile);
 const CLI = resolve('cli/strata.js');
 let dir: string;
-type Result = Awaited<ReturnType<typeof strata>>;
 /** The lake every test reads: good.csv ingested (human output), then bad.csv (--json), in this order, before any test. */
-let ingested: { good: Result; bad: Result };
+let ingested: { good: Ran; bad: Ran };
 
-async function strata(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return strataIn(dir, ...args);
+/** strata in the project beforeAll built, in this process. */
+async function strata(...args: string[]): Promise<Ran> {
+  return strataMain(dir, ...args);
 }
 
-/** strata run in a folder of its own (a project with its own schemas and lake). */
-async function strataIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** strata in a folder of its own (a project with its own schemas and lake), in this process. */
+const strataIn = strataMain;
+
+/** strata as its own process (cli/strata.js on the project's Node) in the project beforeAll built: exit status, stdout, stderr. */
+async function strataProcess(...args: string[]): Promise<Ran> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -35,7 +42,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'schemas', 'orders.yaml'), ordersSchema({ maxRatio: 0.5 }));
   await writeFile(join(dir, 'good.csv'), `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bob,SHIPPED,5.50,Jun 13 2025,2025-06-13T11:00:00Z\n3,Cy,NEW,-1,Jun 13 2025,2025-06-13T12:00:00Z\n`);
   await writeFile(join(dir, 'bad.csv'), `${ORDERS_HEADER}\nx,Ann,NEW,10.00,Jun 12 2025,\n`);
-  ingested = { good: await strata('ingest', 'orders', 'good.csv'), bad: await strata('ingest', 'orders', 'bad.csv', '--json') };
+  ingested = { good: await strataProcess('ingest', 'orders', 'good.csv'), bad: await strataProcess('ingest', 'orders', 'bad.csv', '--json') };
 });
 afterAll(async () => {
   for (const d of [dir, ...copies]) await rm(d, { recursive: true, force: true });
@@ -57,7 +64,7 @@ describe('strata', () => {
     expect(ok.stdout).toMatch(/^ok: 1 dataset \(orders\)/);
     await writeFile(join(dir, 'schemas', 'broken.yaml'), 'dataset: broken\nsource: { format: csv }\ncolumns:\n  - { name: id, type: integr }\n');
     try {
-      const bad = await strata('check');
+      const bad = await strataProcess('check');
       expect(bad.code).toBe(1);
       expect(bad.stdout).toContain('schemas/broken.yaml:4:23: unknown type "integr": did you mean "int"?');
       const json = JSON.parse((await strata('check', '--json')).stdout);
@@ -80,12 +87,12 @@ describe('strata', () => {
   });
 
   it('ingest: bad arguments get a one-line message, not a stack trace', async () => {
-    const r = await strata('ingest', 'orders', 'missing.csv');
+    const r = await strataProcess('ingest', 'orders', 'missing.csv');
     expect(r).toMatchObject({ code: 2, stderr: 'missing.csv: no such file\n' });
     const u = await strata('ingest', 'nosuch', 'good.csv');
     expect(u.code).toBe(1);
     expect(u.stderr).toBe('Strata.UnknownDataset: no schema defines dataset "nosuch" (known: orders)\n');
-    expect(await strata('frobnicate')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/unknown command "frobnicate"/) });
+    expect(await strataProcess('frobnicate')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/unknown command "frobnicate"/) });
   });
 
   it('a schema file with errors keeps out its own dataset only: the others plan and run, and it is named', async () => {
@@ -135,14 +142,14 @@ describe('strata', () => {
   });
 
   it('error shapes: --json errors are one JSON object on stdout; options and arguments get strata\'s own messages', async () => {
-    const unknown = await strata('ingest', 'nosuch', 'good.csv', '--json');
+    const unknown = await strataProcess('ingest', 'nosuch', 'good.csv', '--json');
     expect(unknown).toMatchObject({ code: 1, stderr: '' });
     expect(JSON.parse(unknown.stdout)).toEqual({ name: 'Strata.UnknownDataset', message: 'no schema defines dataset "nosuch" (known: orders)' });
     const bogus = await strata('check', '--bogus');
     expect(bogus).toMatchObject({ code: 2, stdout: '' });
     expect(bogus.stderr).toMatch(/^strata check has no option --bogus\nusage: strata check /);
     expect((await strata('check', '--jsn')).stderr).toMatch(/^strata check has no option --jsn: did you mean --json\?\n/);
-    const bogusJson = await strata('check', '--bogus', '--json');
+    const bogusJson = await strataProcess('check', '--bogus', '--json');
     expect(bogusJson.code).toBe(2);
     expect(JSON.parse(bogusJson.stdout)).toMatchObject({ name: 'Strata.Usage', message: 'strata check has no option --bogus', hint: expect.stringMatching(/^usage: strata check/) });
     expect(await strata('gc', '--retention-days', '-3')).toMatchObject({ code: 2, stderr: '--retention-days must be a number of days ≥ 0\n' });
@@ -154,7 +161,7 @@ describe('strata', () => {
   });
 
   it('demo --help names demo\'s own default lake (.strata/demo), not the default of the other commands', async () => {
-    const help = await strata('demo', '--help');
+    const help = await strataProcess('demo', '--help');
     expect(help).toMatchObject({ code: 0, stderr: '' });
     const lake = help.stdout.split('\n').filter((l) => l.trimStart().startsWith('--lake'));
     expect(lake).toEqual([expect.stringMatching(/^ {2}--lake +the demo lake's folder \(default \.strata\/demo; not STRATA_LAKE\)/)]);

@@ -1,10 +1,16 @@
-// The strata command in-process: the same run functions cli/main.ts dispatches to, with stdout captured.
+// The strata command in-process: cli/main.ts's main (what cli/strata.js runs) or one command's run function, with
+// stdout and stderr captured. A test that needs the process itself (its exit status, signals, what a fresh process
+// loads) starts cli/strata.js as a child instead; these save a process start and strata's imports per call.
+import { chdir, cwd as currentDir } from 'node:process';
+import { main } from '../../cli/main.ts';
 import { query } from '../../cli/commands/query.ts';
 import { out as output } from '../../cli/output.ts';
 import type { Command, GlobalOptions } from '../../cli/command.ts';
 
-/** Run a command's run function with its output captured; returns the exit code and what it printed. */
-export async function runCommand(command: Command, global: Partial<GlobalOptions>, positionals: string[], values: Record<string, unknown> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export interface Ran { code: number; stdout: string; stderr: string }
+
+/** Run `fn` with everything written to process.stdout and process.stderr captured; strata's --json switch restored after. */
+async function captured(fn: () => Promise<number>): Promise<Ran> {
   const out: string[] = [];
   const err: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
@@ -12,14 +18,36 @@ export async function runCommand(command: Command, global: Partial<GlobalOptions
   process.stdout.write = ((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; }) as typeof process.stderr.write;
   const json = output.json;
-  output.json = global.json ?? false; // what cli/main.ts sets from --json
   try {
-    const code = await command.run({ positionals, values, global: { json: false, verbose: false, ...global } });
+    const code = await fn();
     return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
     process.stdout.write = write;
     process.stderr.write = writeErr;
     output.json = json;
+  }
+}
+
+/** Run a command's run function with its output captured; returns the exit code and what it printed. */
+export async function runCommand(command: Command, global: Partial<GlobalOptions>, positionals: string[], values: Record<string, unknown> = {}): Promise<Ran> {
+  return captured(() => {
+    output.json = global.json ?? false; // what cli/main.ts sets from --json
+    return command.run({ positionals, values, global: { json: false, verbose: false, ...global } });
+  });
+}
+
+/**
+ * `strata <args>` run by main in this process with `cwd` as its working folder (the project: schemas/, the default
+ * lake, relative file names), as cli/strata.js runs it; the exit code is what main returns (cli/strata.js's exit
+ * status). Calls must not overlap: the working folder and the output streams are the process's.
+ */
+export async function strataMain(cwd: string, ...args: string[]): Promise<Ran> {
+  const before = currentDir();
+  chdir(cwd);
+  try {
+    return await captured(() => main(args));
+  } finally {
+    chdir(before);
   }
 }
 
