@@ -1,8 +1,10 @@
 // The local catalog: a publish writes the table's entry (one small file, swapped by rename); catalog.duckdb is the
 // readers' materialisation of the entries, rebuilt by copy-and-swap only when an entry changed.
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CATALOG_BLOCK_SIZE } from '../runtime/catalog/local.ts';
+import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -67,6 +69,27 @@ describe('local catalog', () => {
     expect(was.runs).toHaveLength(1);
     rmSync(catalogFile(l));
     expect(await everything()).toEqual(was);
+  });
+
+  it('catalog.duckdb is written with 16 KiB blocks; one of DuckDB\'s default 256 KiB (as written before) is rebuilt with them at the next write, nothing else changed', async () => {
+    const { l } = await twoDays();
+    const blockSize = () => withDuck(async (db) => {
+      await db.run(`ATTACH ${pathLit(catalogFile(l))} AS c (READ_ONLY)`);
+      return Number((await db.one<{ b: number }>(`SELECT block_size AS b FROM pragma_database_size() WHERE database_name = 'c'`)).b);
+    });
+    expect(await blockSize()).toBe(CATALOG_BLOCK_SIZE);
+    // The same catalog in a file of DuckDB's default block size, swapped in as an older strata would have left it.
+    const old = `${catalogFile(l)}.old`;
+    await withDuck(async (db) => { await db.run(`ATTACH ${pathLit(catalogFile(l))} AS c (READ_ONLY); ATTACH ${pathLit(old)} AS o; COPY FROM DATABASE c TO o; DETACH o; DETACH c`); });
+    renameSync(old, catalogFile(l));
+    expect(await blockSize()).toBe(262_144);
+    const was = await l.query('SELECT layer, table_name, path, "rows" FROM strata.partitions ORDER BY ALL');
+    expect(was).toHaveLength(2);
+    const r = await l.ingest('orders', await l.file('b.csv', `${ORDERS_HEADER}\n${line(4, '14')}\n`));
+    expect(r.record.status).toBe('SUCCEEDED');
+    expect(await blockSize()).toBe(CATALOG_BLOCK_SIZE);
+    expect(await l.query('SELECT layer, table_name, path, "rows" FROM strata.partitions ORDER BY ALL')).toEqual([...was, { layer: 'silver', table_name: 'orders', path: 'dt=2025-06-14', rows: 1 }]);
+    expect(existsSync(`${catalogFile(l)}.damaged`)).toBe(false); // whole, so replaced rather than kept
   });
 
   it('a damaged entry is an error naming the file, not a table silently left out of catalog.duckdb', async () => {
