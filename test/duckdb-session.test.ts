@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Duck, withDuckSession } from '../runtime/engine/duckdb.ts';
+import { Duck, withDuck, withDuckSession } from '../runtime/engine/duckdb.ts';
 
 describe('DuckDB sessions', () => {
   it('concurrent sessions each see only their own silver schema and temp tables; released ones are detached', { timeout: 30_000 }, async () => {
@@ -72,5 +72,45 @@ console.log(JSON.stringify({ failed, detachError, dbs, columns }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('withDuck: an idle instance for the next unit of work', () => {
+  /** What a unit of work may do to its database; the dirty ones change the instance itself, not only its own database. */
+  const ACTIONS = {
+    nothing: { sql: [], clean: true },
+    table: { sql: ['CREATE TABLE t AS SELECT 1 AS x', 'CREATE SCHEMA s; CREATE VIEW s.v AS SELECT 2 AS y'], clean: true },
+    temp: { sql: ['CREATE TEMP TABLE tt AS SELECT 1 AS x'], clean: true },
+    setGlobal: { sql: ['SET preserve_insertion_order = false'], clean: false },
+    threads: { sql: ['SET threads = 1'], clean: false },
+    attach: { sql: [`ATTACH ':memory:' AS extra; CREATE TABLE extra.t AS SELECT 1 AS x`], clean: false },
+    fails: { sql: ['CREATE TABLE t AS SELECT 1 AS x', 'SELECT * FROM no_such_table'], clean: false },
+  } as const;
+  type Action = keyof typeof ACTIONS;
+  // Options of their own: no other test's units share these instances.
+  const OPTS = { memoryLimit: '123MB', threads: 2 };
+
+  it('sees nothing a unit before it left; gets that unit\'s instance only when it succeeded and left the instance as it was created', async () => {
+    const fc = await import('fast-check');
+    await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(...(Object.keys(ACTIONS) as Action[])), { minLength: 1, maxLength: 8 }), async (actions) => {
+      let previous: { folder: string; clean: boolean } | undefined;
+      for (const action of actions) {
+        let folder = '';
+        const ran = withDuck(async (db) => {
+          // What a fresh database shows: no tables or views, no temp tables, default settings, no other database.
+          const seen = await db.one<{ tables: number; dbs: string; order: string; threads: string }>(`SELECT
+            (SELECT count(*) FROM duckdb_tables() WHERE NOT internal) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) AS tables,
+            (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases() WHERE database_name <> current_database()) AS dbs,
+            current_setting('preserve_insertion_order')::VARCHAR AS "order", current_setting('threads')::VARCHAR AS threads`);
+          expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2' });
+          folder = String((await db.one<{ f: string }>(`SELECT current_setting('temp_directory') AS f`)).f);
+          for (const sql of ACTIONS[action].sql) await db.run(sql);
+        }, OPTS);
+        if (action === 'fails') await expect(ran).rejects.toThrow(/no_such_table/);
+        else await ran;
+        if (previous) expect({ action, reused: folder === previous.folder }).toEqual({ action, reused: previous.clean });
+        previous = { folder, clean: ACTIONS[action].clean };
+      }
+    }), { numRuns: 25 });
   });
 });
