@@ -84,6 +84,8 @@ describe('withDuck: an idle instance for the next unit of work', () => {
     setGlobal: { sql: ['SET preserve_insertion_order = false'], clean: false },
     threads: { sql: ['SET threads = 1'], clean: false },
     attach: { sql: [`ATTACH ':memory:' AS extra; CREATE TABLE extra.t AS SELECT 1 AS x`], clean: false },
+    instanceDb: { sql: ['CREATE TABLE memory.main.left AS SELECT 1 AS x'], clean: false },
+    instanceSchema: { sql: ['CREATE SCHEMA memory.s'], clean: false },
     fails: { sql: ['CREATE TABLE t AS SELECT 1 AS x', 'SELECT * FROM no_such_table'], clean: false },
   } as const;
   type Action = keyof typeof ACTIONS;
@@ -99,7 +101,8 @@ describe('withDuck: an idle instance for the next unit of work', () => {
         const ran = withDuck(async (db) => {
           // What a fresh database shows: no tables or views, no temp tables, default settings, no other database.
           const seen = await db.one<{ tables: number; dbs: string; order: string; threads: string }>(`SELECT
-            (SELECT count(*) FROM duckdb_tables() WHERE NOT internal) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) AS tables,
+            (SELECT count(*) FROM duckdb_tables() WHERE NOT internal) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal)
+              + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'temp') AS tables,
             (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases() WHERE database_name <> current_database()) AS dbs,
             current_setting('preserve_insertion_order')::VARCHAR AS "order", current_setting('threads')::VARCHAR AS threads`);
           expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2' });

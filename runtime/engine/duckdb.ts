@@ -89,12 +89,13 @@ export class Duck {
     if (opts.path || opts.readOnly) return Duck.open(opts);
     if (opts.unavailable) throw new Error(opts.unavailable);
     const key = configKey(opts);
-    const reused = idleInstances.get(key)?.pop();
-    const instance = reused ?? (await Duck.open(opts).then(async (d) => {
-      stateAtCreation.set(d.instance, await instanceState(d.conn));
-      d.conn.closeSync();
-      return d.instance;
-    }));
+    let instance = idleInstances.get(key)?.pop();
+    if (!instance) {
+      const created = await Duck.open(opts);
+      instance = created.instance;
+      stateAtCreation.set(instance, await instanceState(created.conn));
+      created.conn.closeSync();
+    }
     const conn = await instance.connect();
     const name = `unit_${++sessions}`;
     try {
@@ -523,11 +524,14 @@ const stateAtCreation = new WeakMap<DuckDBInstance, string>();
 
 /**
  * What a unit of work must leave as it found it for its instance to be reused, in one string: every global setting's
- * value and the databases attached (an ATTACH is the instance's, not the connection's).
+ * value, the databases attached (an ATTACH is the instance's, not the connection's) and what the instance's own
+ * database (memory) holds. (Temp objects, variables and prepared statements are the connection's, closed with it.)
  */
 async function instanceState(conn: DuckDBConnection): Promise<string> {
   const reader = await conn.runAndReadAll(`SELECT (SELECT string_agg(name || '=' || coalesce(value, ''), chr(10) ORDER BY name) FROM duckdb_settings() WHERE scope = 'GLOBAL')
-    || chr(10) || (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases()) AS s`);
+    || chr(10) || (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases())
+    || chr(10) || (SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory') + (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal)
+    + (SELECT count(*) FROM duckdb_schemas() WHERE database_name = 'memory') AS s`);
   return String(reader.getRowObjectsJS()[0]?.s);
 }
 
