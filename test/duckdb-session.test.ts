@@ -116,4 +116,12 @@ describe('withDuck: an idle instance for the next unit of work', () => {
       }
     }), { numRuns: 25 });
   });
+
+  it('is closed after a second of idleness: a unit after that gets a new instance', async () => {
+    const folder = () => withDuck(async (db) => String((await db.one<{ f: string }>(`SELECT current_setting('temp_directory') AS f`)).f), OPTS);
+    const first = await folder();
+    expect(await folder()).toBe(first); // back to back: the same instance
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(await folder()).not.toBe(first);
+  });
 });
