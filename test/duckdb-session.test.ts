@@ -104,8 +104,10 @@ describe('withDuck: an idle instance for the next unit of work', () => {
             (SELECT count(*) FROM duckdb_tables() WHERE NOT internal) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal)
               + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'temp') AS tables,
             (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases() WHERE database_name <> current_database()) AS dbs,
-            current_setting('preserve_insertion_order')::VARCHAR AS "order", current_setting('threads')::VARCHAR AS threads`);
-          expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2' });
+            current_setting('preserve_insertion_order')::VARCHAR AS "order", current_setting('threads')::VARCHAR AS threads,
+            current_setting('enable_external_file_cache')::VARCHAR AS "fileCache"`);
+          // No file cache: a file read by a unit before is read again, as a fresh instance reads it.
+          expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2', fileCache: 'false' });
           folder = String((await db.one<{ f: string }>(`SELECT current_setting('temp_directory') AS f`)).f);
           for (const sql of ACTIONS[action].sql) await db.run(sql);
         }, OPTS);

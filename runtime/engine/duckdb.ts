@@ -94,6 +94,8 @@ export class Duck {
     if (!instance) {
       const created = await Duck.open(opts);
       instance = created.instance;
+      // No file data kept from one unit to the next: a unit reads every file as a fresh instance would.
+      await created.conn.run('SET GLOBAL enable_external_file_cache = false');
       stateAtCreation.set(instance, await instanceState(created.conn));
       created.conn.closeSync();
     }
