@@ -86,6 +86,9 @@ describe('withDuck: an idle instance for the next unit of work', () => {
     attach: { sql: [`ATTACH ':memory:' AS extra; CREATE TABLE extra.t AS SELECT 1 AS x`], clean: false },
     instanceDb: { sql: ['CREATE TABLE memory.main.left AS SELECT 1 AS x'], clean: false },
     instanceSchema: { sql: ['CREATE SCHEMA memory.s'], clean: false },
+    instanceSequence: { sql: ['USE memory; CREATE SEQUENCE sq'], clean: false },
+    instanceType: { sql: ['CREATE TYPE memory.main.ty AS INTEGER'], clean: false },
+    lockdown: { sql: [], clean: false },
     fails: { sql: ['CREATE TABLE t AS SELECT 1 AS x', 'SELECT * FROM no_such_table'], clean: false },
   } as const;
   type Action = keyof typeof ACTIONS;
@@ -102,7 +105,8 @@ describe('withDuck: an idle instance for the next unit of work', () => {
           // What a fresh database shows: no tables or views, no temp tables, default settings, no other database.
           const seen = await db.one<{ tables: number; dbs: string; order: string; threads: string }>(`SELECT
             (SELECT count(*) FROM duckdb_tables() WHERE NOT internal) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal)
-              + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'temp') AS tables,
+              + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'temp')
+              + (SELECT count(*) FROM duckdb_sequences()) + (SELECT count(*) FROM duckdb_types() WHERE NOT internal) AS tables,
             (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases() WHERE database_name <> current_database()) AS dbs,
             current_setting('preserve_insertion_order')::VARCHAR AS "order", current_setting('threads')::VARCHAR AS threads,
             current_setting('enable_external_file_cache')::VARCHAR AS "fileCache"`);
@@ -110,6 +114,7 @@ describe('withDuck: an idle instance for the next unit of work', () => {
           expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2', fileCache: 'false' });
           folder = String((await db.one<{ f: string }>(`SELECT current_setting('temp_directory') AS f`)).f);
           for (const sql of ACTIONS[action].sql) await db.run(sql);
+          if (action === 'lockdown') await db.lockdown({ readable: [], timeoutMs: 10_000 }); // this unit's alone: closed after
         }, OPTS);
         if (action === 'fails') await expect(ran).rejects.toThrow(/no_such_table/);
         else await ran;

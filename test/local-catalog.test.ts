@@ -89,7 +89,24 @@ describe('local catalog', () => {
     expect(r.record.status).toBe('SUCCEEDED');
     expect(await blockSize()).toBe(CATALOG_BLOCK_SIZE);
     expect(await l.query('SELECT layer, table_name, path, "rows" FROM strata.partitions ORDER BY ALL')).toEqual([...was, { layer: 'silver', table_name: 'orders', path: 'dt=2025-06-14', rows: 1 }]);
-    expect(existsSync(`${catalogFile(l)}.damaged`)).toBe(false); // whole, so replaced rather than kept
+    expect(existsSync(`${catalogFile(l)}.damaged`)).toBe(false); // whole: not called damaged
+    expect(existsSync(`${catalogFile(l)}.replaced`)).toBe(true); // but kept: when in doubt, keep
+  });
+
+  it('a write-ahead log another program left beside catalog.duckdb is kept aside at the next write, never replayed onto the new file', async () => {
+    const { l } = await twoDays();
+    // A DuckDB session that opened catalog.duckdb read-write, changed it and exited without a checkpoint.
+    await withDuck(async (db) => {
+      await db.run(`ATTACH ${pathLit(catalogFile(l))} AS c; SET checkpoint_threshold = '1GB'`);
+      await db.run(`INSERT INTO c.strata.partitions SELECT layer, table_name, 'dt=ghost', "values", location, files, "rows", run_id, committed_at FROM c.strata.partitions LIMIT 1`);
+      await db.run('PRAGMA disable_checkpoint_on_shutdown');
+    }, { path: join(l.root, 'other.duckdb') });
+    expect(existsSync(`${catalogFile(l)}.wal`)).toBe(true);
+    const r = await l.ingest('orders', await l.file('b.csv', `${ORDERS_HEADER}\n${line(4, '14')}\n`));
+    expect(r.record.status).toBe('SUCCEEDED');
+    expect(existsSync(`${catalogFile(l)}.wal`)).toBe(false);
+    expect(existsSync(`${catalogFile(l)}.wal.stale`)).toBe(true);
+    expect(await l.query('SELECT path FROM strata.partitions ORDER BY ALL')).toEqual([{ path: 'dt=2025-06-12' }, { path: 'dt=2025-06-13' }, { path: 'dt=2025-06-14' }]);
   });
 
   it('a damaged entry is an error naming the file, not a table silently left out of catalog.duckdb', async () => {

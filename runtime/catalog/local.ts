@@ -33,7 +33,8 @@ const CATALOG_DUCK = { memoryLimit: '256MB', threads: 1 } as const;
  * is 256 KiB). The catalog is small and rewritten by every run: with 256 KiB blocks the COMMIT and CHECKPOINT of a
  * catch-up took 60–95 ms (zeroing and writing whole blocks), with 16 KiB 7–30 ms (2026-12-02, the statements of one
  * run's catch-up replayed on copies of the same catalog). Readers need no option: the size is in the file's header.
- * A catalog.duckdb of another block size (written before) is rebuilt from the entries at its next write.
+ * A catalog.duckdb of another block size (written before) is rebuilt from the entries at its next write, and kept
+ * beside it as catalog.duckdb.replaced.
  */
 export const CATALOG_BLOCK_SIZE = 16_384;
 
@@ -120,16 +121,21 @@ export class LocalCatalog implements Catalog {
       };
       try {
         const exists = await stat(this.file).then(() => true, () => false);
-        let damaged = false;
+        let aside: string | undefined;
         const result = await attempt(!exists).catch(async (e) => {
           if (!exists || !(e instanceof OtherBlockSize || isCatalogDamage(e))) throw e;
-          damaged = !(e instanceof OtherBlockSize); // a catalog of another block size is whole: replaced, not kept
+          aside = e instanceof OtherBlockSize ? `${this.file}.replaced` : `${this.file}.damaged`;
           await discard();
           return attempt(true);
         });
         // The swap moves one file: a change still in a write-ahead log beside the copy would be lost with it.
         if (await stat(`${tmp}.wal`).then(() => true, () => false)) throw new Error(`${tmp}.wal is left after the checkpoint: the catalog copy is not whole`);
-        if (damaged) await rename(this.file, `${this.file}.damaged`); // derived, but kept: when in doubt, keep
+        // A write-ahead log beside catalog.duckdb is another program's (strata never writes the file in place): DuckDB
+        // would replay it onto the file swapped in, which it does not belong to (a ghost row, or an unreadable file).
+        // The copy was made without it; it is kept aside, as catalog.duckdb.wal.stale.
+        if (await stat(`${this.file}.wal`).then(() => true, () => false)) await rename(`${this.file}.wal`, `${this.file}.wal.stale`);
+        // Derived, but kept: when in doubt, keep. (A catalog of another block size, rebuilt, as catalog.duckdb.replaced.)
+        if (aside) await rename(this.file, aside);
         await lock.move(tmp, this.file, 'catalog.rename');
         if (afterSwap) await afterSwap(result, lock); // still under the lock: markers never run ahead of the catalog
         return result;

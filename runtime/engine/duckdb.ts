@@ -81,10 +81,10 @@ export class Duck {
    * threads and spill folder), on an idle instance of the same options when there is one (withDuck). Creating an
    * instance cost 25–60 ms of a 2-row ingest's 250–400 ms (2026-12-02). The work gets its own connection and its own
    * empty in-memory database, made the default and detached with everything in it on release; release(true) (use(),
-   * when the work succeeded) gives the instance back to the idle ones only if its global settings and attached
-   * databases are what they were when it was created (~3 ms), else, and after a failure, the instance is closed. At most
-   * IDLE_PER_KEY idle instances per configuration are kept, each closed after IDLE_MS unused. A file database (path,
-   * readOnly) is opened as by open().
+   * when the work succeeded) gives the instance back to the idle ones only if its global settings, attached databases
+   * and own database are as they were when it was created (instanceState, ~5 ms), else, and after a failure or a
+   * lockdown, the instance is closed. At most IDLE_PER_KEY idle instances per configuration are kept, each closed after
+   * IDLE_MS unused. A file database (path, readOnly) is opened as by open().
    */
   static async lease(opts: DuckOptions = {}): Promise<Duck> {
     if (opts.path || opts.readOnly) return Duck.open(opts);
@@ -284,7 +284,8 @@ export class Duck {
       this.locked = true;
       return;
     }
-    if (this.session) throw new Error('a session of a shared instance cannot be locked: open a database of its own (withUserSqlDuck)');
+    // A leased instance is this unit's alone: locking it is allowed, and it is closed, never reused, after (release).
+    if (this.session && this.leasedFrom === undefined) throw new Error('a session of a shared instance cannot be locked: open a database of its own (withUserSqlDuck)');
     const list = (xs: readonly string[]) => `[${xs.map(str).join(', ')}]::VARCHAR[]`;
     await this.run(`SET allowed_paths = ${pathList(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
     await this.run('SET enable_external_access = false; SET lock_configuration = true');
@@ -553,13 +554,19 @@ const stateAtCreation = new WeakMap<DuckDBInstance, string>();
 /**
  * What a unit of work must leave as it found it for its instance to be reused, in one string: every global setting's
  * value, the databases attached (an ATTACH is the instance's, not the connection's) and what the instance's own
- * database (memory) holds. (Temp objects, variables and prepared statements are the connection's, closed with it.)
+ * database (memory) holds: tables, views, schemas, sequences, types; about 5 ms. Temp objects, variables and prepared
+ * statements are the connection's, closed with it. Not looked for, as each would add more than it is worth for
+ * strata's own code (user SQL never runs on these instances: withUserSqlDuck, withUserSqlSession): macros and
+ * indexes in memory, secrets, log entries (measured 2026-12-02: with them the query took 24–29 ms, duckdb_functions()
+ * alone 17 ms), and counters such as read_csv's rejects scan_id, which go on from one unit to the next. strata
+ * creates none of those, and reads no scan_id.
  */
 async function instanceState(conn: DuckDBConnection): Promise<string> {
   const reader = await conn.runAndReadAll(`SELECT (SELECT string_agg(name || '=' || coalesce(value, ''), chr(10) ORDER BY name) FROM duckdb_settings() WHERE scope = 'GLOBAL')
     || chr(10) || (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases())
-    || chr(10) || (SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory') + (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal)
-    + (SELECT count(*) FROM duckdb_schemas() WHERE database_name = 'memory') AS s`);
+    || chr(10) || [(SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory'), (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal),
+      (SELECT count(*) FROM duckdb_schemas() WHERE database_name = 'memory'), (SELECT count(*) FROM duckdb_sequences() WHERE database_name = 'memory'),
+      (SELECT count(*) FROM duckdb_types() WHERE database_name = 'memory' AND NOT internal)]::VARCHAR AS s`);
   return String(reader.getRowObjectsJS()[0]?.s);
 }
 
