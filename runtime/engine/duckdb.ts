@@ -521,7 +521,7 @@ const sharedInstances = new Map<string, Promise<DuckDBInstance>>();
 let sessions = 0;
 
 /** Idle instances of Duck.lease, per configuration key, and the most kept per key. */
-const idleInstances = new Map<string, Array<{ instance: DuckDBInstance; timer: NodeJS.Timeout }>>();
+const idleInstances = new Map<string, Array<{ instance: DuckDBInstance; timer: ReturnType<typeof setTimeout> }>>();
 const IDLE_PER_KEY = 2;
 /**
  * How long an instance stays idle before it is closed, in ms: long enough for the units of work of one run, and of
