@@ -132,8 +132,10 @@ export class LocalCatalog implements Catalog {
         if (await stat(`${tmp}.wal`).then(() => true, () => false)) throw new Error(`${tmp}.wal is left after the checkpoint: the catalog copy is not whole`);
         // A write-ahead log beside catalog.duckdb is another program's (strata never writes the file in place): DuckDB
         // would replay it onto the file swapped in, which it does not belong to (a ghost row, or an unreadable file).
-        // The copy was made without it; it is kept aside, as catalog.duckdb.wal.stale.
-        if (await stat(`${this.file}.wal`).then(() => true, () => false)) await rename(`${this.file}.wal`, `${this.file}.wal.stale`);
+        // The copy was made without it; it is kept aside, as catalog.duckdb.wal.stale-<time> (strata doctor's naming).
+        if (await stat(`${this.file}.wal`).then(() => true, () => false)) {
+          await rename(`${this.file}.wal`, `${this.file}.wal.stale-${new Date().toISOString().replace(/[-:.]/g, '')}`);
+        }
         // Derived, but kept: when in doubt, keep. (A catalog of another block size, rebuilt, as catalog.duckdb.replaced.)
         if (aside) await rename(this.file, aside);
         await lock.move(tmp, this.file, 'catalog.rename');
