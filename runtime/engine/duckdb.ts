@@ -1,5 +1,6 @@
 // A DuckDB session: one in-memory database per unit of work, configured for the lake (UTC, bounded memory,
-// spill to a temp folder). Everything row-shaped happens inside it; JavaScript only sees summaries.
+// spill to a temp folder), on an instance of its own that the next unit of the same configuration may reuse
+// (withDuck, Duck.lease). Everything row-shaped happens inside it; JavaScript only sees summaries.
 // A database that runs user-written SQL (quality gates, gold refreshes) is opened on its own with a thread budget
 // (withUserSqlDuck) and locked once its views exist (Duck.lockdown): only the files it was given are readable, only
 // its output folder writable, configuration locked, one statement at a time (a SELECT, unless strata's own: own()),
@@ -355,8 +356,8 @@ export class Duck {
 
   /**
    * Close; for a session, after its database is detached (freed). The connection's temp objects go with it. A leased
-   * instance (Duck.lease) goes back to the idle ones when `reusable` (its work succeeded) and its settings and
-   * attached databases are as created; otherwise it is closed. Only the first call does anything.
+   * instance (Duck.lease) goes back to the idle ones when `reusable` (its work succeeded), it was not locked and its
+   * state (instanceState) is as created; otherwise it is closed. Only the first call does anything.
    */
   async release(reusable = false): Promise<void> {
     if (!this.session) return this.close();
