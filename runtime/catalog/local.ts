@@ -31,8 +31,9 @@ const CATALOG_DUCK = { memoryLimit: '256MB', threads: 1 } as const;
 /**
  * catalog.duckdb's block size in bytes, DuckDB's smallest (`ATTACH … (BLOCK_SIZE 16384)`, DuckDB ≥ 1.2; its default
  * is 256 KiB). The catalog is small and rewritten by every run: with 256 KiB blocks the COMMIT and CHECKPOINT of a
- * catch-up took 60–95 ms (zeroing and writing whole blocks), with 16 KiB 7–30 ms (2026-12-02, the statements of one
- * run's catch-up replayed on copies of the same catalog). Readers need no option: the size is in the file's header.
+ * catch-up took 48–98 ms together (memset and page faults, by perf; not fsync), with 16 KiB 12–34 ms (2026-12-02, the
+ * statements of one run's catch-up replayed 6 times each on copies of the same catalog). Readers need no option: the
+ * size is in the file's header.
  * A catalog.duckdb of another block size (written before) is rebuilt from the entries at its next write, and kept
  * beside it as catalog.duckdb.replaced.
  */
