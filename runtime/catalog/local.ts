@@ -20,6 +20,7 @@ import { createView, duckTypeOfGlue } from '../engine/views.ts';
 import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
 import { isFull, whenFull } from '../storage/full.ts';
 import { LockLost, withLock, type HeldLock } from '../storage/lock.ts';
+import { asideStamp } from '../util/aside.ts';
 import { fault } from '../util/fault.ts';
 import { historyCounts, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
@@ -121,7 +122,7 @@ export class LocalCatalog implements Catalog {
         }
       };
       try {
-        const exists = await stat(this.file).then(() => true, () => false);
+        const exists = await present(this.file);
         let aside: string | undefined;
         const result = await attempt(!exists).catch(async (e) => {
           if (!exists || !(e instanceof OtherBlockSize || isCatalogDamage(e))) throw e;
@@ -130,12 +131,12 @@ export class LocalCatalog implements Catalog {
           return attempt(true);
         });
         // The swap moves one file: a change still in a write-ahead log beside the copy would be lost with it.
-        if (await stat(`${tmp}.wal`).then(() => true, () => false)) throw new Error(`${tmp}.wal is left after the checkpoint: the catalog copy is not whole`);
+        if (await present(`${tmp}.wal`)) throw new Error(`${tmp}.wal is left after the checkpoint: the catalog copy is not whole`);
         // A write-ahead log beside catalog.duckdb is another program's (strata never writes the file in place): DuckDB
         // would replay it onto the file swapped in, which it does not belong to (a ghost row, or an unreadable file).
         // The copy was made without it; it is kept aside, as catalog.duckdb.wal.stale-<time> (strata doctor's naming).
-        if (await stat(`${this.file}.wal`).then(() => true, () => false)) {
-          await rename(`${this.file}.wal`, `${this.file}.wal.stale-${new Date().toISOString().replace(/[-:.]/g, '')}`);
+        if (await present(`${this.file}.wal`)) {
+          await rename(`${this.file}.wal`, `${this.file}.wal.stale-${asideStamp()}`);
         }
         // Derived, but kept: when in doubt, keep. (A catalog of another block size, rebuilt, as catalog.duckdb.replaced.)
         if (aside) await rename(this.file, aside);
@@ -455,6 +456,11 @@ async function unreadableView(db: Duck, schema: string, name: string, glue: Glue
     : (await db.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ${str(schema)} AND table_name = ${str(name)} ORDER BY column_index`));
   const cols = known.length ? known : [{ name: 'unreadable', type: 'VARCHAR' }];
   await db.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; CREATE OR REPLACE VIEW ${ident(schema)}.${ident(name)} AS SELECT ${cols.map((c) => `CAST(${raise} AS ${c.type}) AS ${ident(c.name)}`).join(', ')} FROM range(1) WHERE ${raise} IS NULL`);
+}
+
+/** Whether something is at `path` (stat succeeds). */
+function present(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 /** The copy being written has blocks of another size than CATALOG_BLOCK_SIZE: write() rebuilds it from the entries. */

@@ -13,6 +13,7 @@ import type { TableManifest } from '../table/manifest.ts';
 import { restorableCopy, restoreManifest } from '../table/recover.ts';
 import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts';
 import { emptyManifest } from '../table/manifest.ts';
+import { asideStamp } from '../util/aside.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
 
 export interface DoctorEnv {
@@ -191,7 +192,7 @@ function entryRepair(env: DoctorEnv, t: TableRef, file: string, aside: boolean):
 
 /** Move a local file aside (a damaged entry, catalog.duckdb): kept, out of the way. Returns its new path. */
 export async function keepAside(path: string, now = new Date()): Promise<string | undefined> {
-  const to = `${path}.damaged-${now.toISOString().replace(/[-:.]/g, '')}`;
+  const to = `${path}.damaged-${asideStamp(now)}`;
   return rename(path, to).then(() => to, () => undefined);
 }
 

@@ -5,6 +5,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from './manifest.ts';
 import { historyCopies } from './store.ts';
+import { asideStamp } from '../util/aside.ts';
 
 export interface RestorableCopy {
   key: string;
@@ -51,7 +52,7 @@ export async function restoreManifest(storage: Storage, root: string, copy: Rest
   const current = await storage.readVersioned(key);
   let keptAside: string | undefined;
   if (current) {
-    keptAside = `${root}_strata/manifest.damaged-${now.toISOString().replace(/[-:.]/g, '')}.json`;
+    keptAside = `${root}_strata/manifest.damaged-${asideStamp(now)}.json`;
     await storage.writeText(keptAside, current.text);
   }
   const cas = await storage.putIfMatch(key, copy.text, current?.etag);
