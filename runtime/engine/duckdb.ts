@@ -100,15 +100,10 @@ export class Duck {
       stateAtCreation.set(instance, await instanceState(created.conn));
       created.conn.closeSync();
     }
-    const conn = await instance.connect();
-    const name = `unit_${++sessions}`;
-    try {
-      await conn.run(`SET TimeZone = 'UTC'; ATTACH ':memory:' AS ${name}; USE ${name}`);
-    } catch (e) {
-      conn.closeSync();
+    const { conn, name } = await ownDatabase(instance, 'unit').catch((e: unknown) => {
       instance.closeSync();
       throw e;
-    }
+    });
     return new Duck(instance, conn, name, undefined, key);
   }
 
@@ -120,16 +115,9 @@ export class Duck {
    */
   static async session(opts: Omit<DuckOptions, 'path' | 'readOnly'> = {}): Promise<Duck> {
     if (opts.unavailable) throw new Error(opts.unavailable);
-    const instance = Duck.sharedInstance(opts);
-    const conn = await (await instance).connect();
-    const name = `session_${++sessions}`;
-    try {
-      await conn.run(`SET TimeZone = 'UTC'; ATTACH ':memory:' AS ${name}; USE ${name}`);
-    } catch (e) {
-      conn.closeSync();
-      throw e;
-    }
-    return new Duck(await instance, conn, name);
+    const instance = await Duck.sharedInstance(opts);
+    const { conn, name } = await ownDatabase(instance, 'session');
+    return new Duck(instance, conn, name);
   }
 
   /**
@@ -520,6 +508,22 @@ export async function withDuckSession<T>(fn: (db: Duck) => Promise<T>, opts: Duc
 
 const sharedInstances = new Map<string, Promise<DuckDBInstance>>();
 let sessions = 0;
+
+/**
+ * A new connection to `instance` whose default database is a new empty in-memory one, `<prefix>_<n>`, in UTC (what
+ * Duck.session and Duck.lease give a unit of work). The connection is closed if that fails.
+ */
+async function ownDatabase(instance: DuckDBInstance, prefix: string): Promise<{ conn: DuckDBConnection; name: string }> {
+  const conn = await instance.connect();
+  const name = `${prefix}_${++sessions}`;
+  try {
+    await conn.run(`SET TimeZone = 'UTC'; ATTACH ':memory:' AS ${name}; USE ${name}`);
+  } catch (e) {
+    conn.closeSync();
+    throw e;
+  }
+  return { conn, name };
+}
 
 /** Idle instances of Duck.lease, per configuration key, and the most kept per key. */
 const idleInstances = new Map<string, Array<{ instance: DuckDBInstance; timer: ReturnType<typeof setTimeout> }>>();
