@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `strata` command (node_modules/.bin/strata, linked by npm install to cli/bin/strata.js, which imports this file). Runs on the project's pinned Node 24 (npm/npx put node_modules/.bin
-// first on PATH) straight from the TypeScript sources: there is no build to go stale.
+// first on PATH): the compiled CLI in dist/ (cli/build.js, run by `npm install`) while every file it was built from is
+// unchanged, else straight from the TypeScript sources, so a build never goes stale: edit a file and the next command
+// runs the sources until `npm install` (or `node cli/build.js`) compiles again. STRATA_CLI=sources always runs them.
 //
 // This file is plain JavaScript so that Node needs no type stripping for it, and its first act is to turn on Node's
 // module compile cache: every module after it (ours, type-stripped, and the dependencies') is then loaded from an
@@ -10,6 +12,7 @@
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off. Measured (`npm run bench -- commands`): `strata --help` costs about
 // what `node -e 0` does.
 import { enableCompileCache } from 'node:module';
+import { compiledEntry } from './compiled.js';
 
 enableCompileCache();
 
@@ -23,5 +26,8 @@ process.emitWarning = (warning, ...rest) => {
 };
 process.env.STRATA_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : 'SILENT';
 
-const { main } = await import('./main.ts');
+// Help and the version load next to nothing from the sources: not worth the check.
+const light = ['--help', '-h', 'help', '--version', undefined].includes(process.argv[2]);
+const { main } = await import((!light && compiledEntry()) || './main.ts');
 process.exitCode = await main(process.argv.slice(2));
+

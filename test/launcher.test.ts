@@ -1,12 +1,16 @@
 // The `strata` launcher (cli/strata.js): help that loads no command, the version, the entry older npx caches still
-// point at, and the module compile cache never serving a stale module. Child processes on the project's Node.
+// point at, the module compile cache never serving a stale module, and the compiled CLI (cli/build.js) run only while
+// every file it was built from is unchanged. Child processes on the project's Node.
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: plain JavaScript, run by npm install before any type-checker
+import { buildCli } from '../cli/build.js';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -61,6 +65,7 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     const app = join(dir, 'app', 'cli');
     await mkdir(app, { recursive: true });
     await copyFile('cli/strata.js', join(app, 'strata.js'));
+    await copyFile('cli/compiled.js', join(app, 'compiled.js'));
     const mainTs = join(app, 'main.ts');
     const version = (v: string) => `export async function main(argv: string[]): Promise<number> { process.stdout.write('${v} ' + argv.join(',') + '\\n'); return 0; }\n`;
     await writeFile(mainTs, version('one'));
@@ -91,4 +96,104 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     expect(third.stdout).toBe('two c\n');
     expect(servedFromCache(third.stderr)).toBe(false);
   });
+
+  it('runs the compiled CLI while every file it was built from has the size, mtime and ctime it had, else the sources', async () => {
+    // The launcher as shipped, in a scratch project: its own main.ts, one more input, and a build of its own in dist/.
+    const app = join(dir, 'compiled-app');
+    await mkdir(join(app, 'cli'), { recursive: true });
+    await mkdir(join(app, 'lib'), { recursive: true });
+    await mkdir(join(app, 'dist'), { recursive: true });
+    await copyFile('cli/strata.js', join(app, 'cli', 'strata.js'));
+    await copyFile('cli/compiled.js', join(app, 'cli', 'compiled.js'));
+    const say = (what: string) => `export async function main(argv) { process.stdout.write('${what} ' + argv.join(',') + '\\n'); return 0; }\n`;
+    await writeFile(join(app, 'cli', 'main.ts'), say('sources'));
+    await writeFile(join(app, 'lib', 'dep.js'), 'export const x = 1;\n');
+    await writeFile(join(app, 'dist', 'main-a1.js'), `import './chunk-b2.js';\n${say('compiled')}`);
+    await writeFile(join(app, 'dist', 'chunk-b2.js'), '');
+    const record = async () => {
+      const inputs = await Promise.all(['cli/main.ts', 'lib/dep.js'].map(async (p) => { const s = await stat(join(app, p)); return [p, s.size, s.mtimeMs, s.ctimeMs]; }));
+      await writeFile(join(app, 'dist', 'current.json'), JSON.stringify({ entry: 'main-a1.js', files: ['main-a1.js', 'chunk-b2.js'], inputs }));
+    };
+    await record();
+    const launcher = join(app, 'cli', 'strata.js');
+    const strata = async (args: string[], env: Record<string, string> = {}) => (await run(launcher, args, { STRATA_CLI: '', ...env })).stdout;
+
+    expect(await strata(['ingest', 'x'])).toBe('compiled ingest,x\n');
+    expect(await strata(['ingest'], { STRATA_CLI: 'sources' })).toBe('sources ingest\n');
+    // Help and the version need no build (main.ts loads next to nothing for them).
+    expect(await strata(['--help'])).toBe('sources --help\n');
+    // The same bytes written again, the size and mtime put back: only the ctime tells.
+    const dep = join(app, 'lib', 'dep.js');
+    const mtime = new Date('2025-01-01T00:00:00Z');
+    await utimes(dep, mtime, mtime);
+    await record();
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    const before = await stat(dep);
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(dep, 'export const x = 2;\n');
+    await utimes(dep, mtime, mtime);
+    expect((await stat(dep)).size).toBe(before.size);
+    expect((await stat(dep)).mtimeMs).toBe(before.mtimeMs);
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await record(); // compiled again
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await unlink(join(app, 'dist', 'chunk-b2.js'));
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await writeFile(join(app, 'dist', 'chunk-b2.js'), '');
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await unlink(dep);
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await writeFile(join(app, 'dist', 'current.json'), '{"entry": "main-a1.js", "inpu');
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+  });
+
+  it('cli/build.js compiles every module a command loads, strata\'s and its dependencies\', into a CLI that answers as the sources do', async () => {
+    // Inside the project, so that the bundle's one external (DuckDB's native binding) resolves from its node_modules.
+    await mkdir(resolve('node_modules/.cache'), { recursive: true });
+    const out = await mkdtemp(join(resolve('node_modules/.cache'), 'strata-launcher-build-'));
+    try {
+      await compiledAnswersAsSources(out);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+/** Build into `out` and check the build's inputs and its answers against the sources'. */
+async function compiledAnswersAsSources(out: string): Promise<void> {
+  const b = await buildCli(resolve('.'), out) as { entry: string; files: string[]; inputs: Array<[string, number, number, number]>; builtAt: string };
+  expect((await readdir(out)).sort()).toEqual([...b.files, 'current.json'].sort());
+  const paths = b.inputs.map((i) => i[0]);
+  // Every module `strata ingest` loads from the sources (a resolve hook records them) is an input of the build.
+  const hook = join(dir, 'record-ingest-modules.mjs');
+  await writeFile(hook, `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });
+process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));`);
+  const { stderr } = await exec(process.execPath, ['--import', hook, resolve('cli/strata.js'), 'ingest', '--help'], { env: { ...process.env, STRATA_CLI: 'sources' } });
+  const loaded = (JSON.parse(/MODULES (.*)/.exec(stderr)![1]!) as string[]).filter((u) => u.startsWith('file:') && !/\/cli\/(strata|compiled)\.js$/.test(u) && !u.includes('/@duckdb/node-bindings'))
+    .map((u) => relative(resolve('.'), new URL(u).pathname));
+  expect(loaded.length).toBeGreaterThan(300);
+  // strata's own files exactly; of a dependency, the bundler may take another build (dist-es where Node loads
+  // dist-cjs), so each package the sources load has files among the inputs. (DuckDB's native binding and what it
+  // loads stay outside the bundle.)
+  expect(loaded.filter((p) => !p.startsWith('node_modules/') && !paths.includes(p))).toEqual([]);
+  const pkg = (p: string) => /^((?:node_modules\/(?:@[^/]+\/)?[^/]+\/)+)/.exec(p)?.[1];
+  const bundled = new Set(paths.map(pkg));
+  expect([...new Set(loaded.map(pkg))].filter((d) => d && !bundled.has(d) && !/@duckdb\/node-bindings|detect-libc/.test(d))).toEqual([]);
+  expect(paths).toContain('cli/build.js');
+  for (const [p, size, , ctimeMs] of b.inputs) {
+    expect(ctimeMs).toBeLessThan(Date.parse(b.builtAt));
+    expect(size).toBe((await stat(p)).size);
+  }
+  // The compiled entry and the sources answer alike (their main() in a process of its own, in the project folder).
+  const entry = pathToFileURL(join(out, b.entry)).href;
+  const answer = async (from: string, args: string[]) => (await exec(process.execPath, ['--input-type=module', '-e',
+    `const { main } = await import(${JSON.stringify(from)}); process.exitCode = await main(${JSON.stringify(args)});`], { env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } })).stdout;
+  const sources = pathToFileURL(resolve('cli/main.ts')).href;
+  for (const args of [['check'], ['plan', 'flights', '--asl']]) {
+    const [compiled, fromSources] = await Promise.all([answer(entry, args), answer(sources, args)]);
+    expect(compiled.trim()).not.toBe('');
+    expect(compiled).toBe(fromSources);
+  }
+}
