@@ -1,10 +1,13 @@
 // Issue 14 figures: what users wait for, through the README's own commands, timed as whole processes in the same
 // run as their baselines (interleaved, min/median/max of wall time; CPU and peak RSS from /usr/bin/time).
 //   start-up: `npx strata --help` against Node's own start and npx's own cost to start any command of the project;
-//   ingest:   `npx strata ingest` of flights-3m against a bare DuckDB COPY of the same file in a process of its own.
+//   ingest:   `npx strata ingest` of flights-3m against a bare DuckDB COPY of the same file in a process of its own;
+//   compiled: a 2-row ingest (and the flights-3m one) through the compiled CLI (dist/, cli/build.js) and the sources.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FLIGHTS_SCHEMA, flightsCsv, freshDir, spread, timeProcess, type ProcessTime } from './lib.ts';
+// @ts-expect-error: plain JavaScript (the launcher's own check)
+import { compiledEntry } from '../cli/compiled.js';
 
 const NODE = process.execPath; // the project's Node 24 (npm run puts node_modules/.bin first)
 
@@ -30,6 +33,8 @@ async function interleave(runs: number, rows: Array<Row & { run: () => Promise<P
 export interface CommandsBench {
   help: { nodeMs: number; strataNodeMs: number; npxNoopMs: number; npxSelfMs: number; npxHelpMs: number; coldMs: number; targetMs: number };
   ingest: { bareCopyMs: number; npxMs: number; nodeMs: number; ratio: number; nodeRatio: number; peakRssMB?: number };
+  /** A 2-row ingest through the launcher: the compiled CLI (when current) and the sources. */
+  compiled: { current: boolean; smallIngestMs: number; smallIngestSourcesMs: number; nodeSourcesMs: number };
 }
 
 export async function benchCommands(log: (s: string) => void, runs = 7, ingestRuns = 5): Promise<CommandsBench> {
@@ -59,6 +64,23 @@ export async function benchCommands(log: (s: string) => void, runs = 7, ingestRu
   log(line(npxHelp, `  → ${(median(npxHelp) / median(npxNoop)).toFixed(2)}× npx's own cost; target ≤ ${(targetMs / 1000).toFixed(1)} s: ${median(npxHelp) <= targetMs ? 'met' : 'not met'}`));
   log(line(npmRun));
 
+  // The compiled CLI (dist/, built by npm install: cli/build.js) against the sources, on a command that loads the
+  // pipeline: a 2-row ingest into a new lake each time. Without a current build both rows run the sources.
+  const compiled = compiledEntry(`${resolve('.')}/`) !== undefined;
+  const small = await freshDir('commands-small');
+  await mkdir(join(small, 'schemas'), { recursive: true });
+  await writeFile(join(small, 'schemas', 'flights_bench.yaml'), FLIGHTS_SCHEMA);
+  const twoRows = join(small, 'two.csv');
+  await writeFile(twoRows, 'date,delay,distance,origin,destination\n2001-01-01 06:00:00,5,300,LAX,SFO\n2001-01-01 07:00:00,-2,300,SFO,LAX\n');
+  let lakes = 0;
+  const smallIngest = (env: Record<string, string>) => () => timeProcess(NODE, [cli, 'ingest', 'flights_bench', twoRows, '--lake', join(small, `lake-${lakes++}`), '--schemas', join(small, 'schemas')], env);
+  const ingestCompiled = row('node cli/strata.js ingest (2 rows)', compiled ? '(the compiled CLI, dist/)' : '(no current build: the sources)', smallIngest({}));
+  const ingestSources = row('  the same, STRATA_CLI=sources', '(the TypeScript sources)', smallIngest({ STRATA_CLI: 'sources' }));
+  await interleave(runs, [ingestCompiled, ingestSources]);
+  log(`  a command that loads the pipeline, ${runs} interleaved runs`);
+  log(line(ingestCompiled, `  → ${(median(ingestCompiled) / median(ingestSources)).toFixed(2)}× the sources`));
+  log(line(ingestSources));
+
   const file = await flightsCsv(3_000_000);
   const work = await freshDir('commands');
   await mkdir(join(work, 'schemas'), { recursive: true });
@@ -68,17 +90,20 @@ export async function benchCommands(log: (s: string) => void, runs = 7, ingestRu
   const bare = row('bare DuckDB COPY (node bench/copy-child.js)', '', async () => timeProcess(NODE, [resolve('bench/copy-child.js'), file, await freshDir('bare')]));
   const npx = row('npx strata ingest flights_bench flights.csv', '', async () => timeProcess('npx', ['strata', ...await ingestArgs()]));
   const direct = row('node cli/strata.js ingest …', '', async () => timeProcess(NODE, [cli, ...await ingestArgs()]));
-  await interleave(ingestRuns, [bare, npx, direct]);
+  const directSources = row('  the same, STRATA_CLI=sources', '', async () => timeProcess(NODE, [cli, ...await ingestArgs()], { STRATA_CLI: 'sources' }));
+  await interleave(ingestRuns, [bare, npx, direct, directSources]);
   const ratio = median(npx) / median(bare);
   const nodeRatio = median(direct) / median(bare);
   log(`  strata ingest of flights-3m (106 MB CSV, 3M rows, 182 day partitions) against a bare COPY of it, ${ingestRuns} interleaved runs`);
   log(line(bare));
   log(line(npx, `  → ${ratio.toFixed(2)}× (target ≤ 1.5×)`));
   log(line(direct, `  → ${nodeRatio.toFixed(2)}×`));
+  log(line(directSources, `  → ${(median(directSources) / median(bare)).toFixed(2)}×`));
   await rm(caches, { recursive: true, force: true });
   const rss = npx.times.every((t) => t.maxRssMB !== undefined) ? Math.max(...npx.times.map((t) => t.maxRssMB!)) : undefined;
   return {
     help: { nodeMs: median(node), strataNodeMs: median(strataNode), npxNoopMs: median(npxNoop), npxSelfMs: median(npxSelf), npxHelpMs: median(npxHelp), coldMs: median(coldRow), targetMs },
     ingest: { bareCopyMs: median(bare), npxMs: median(npx), nodeMs: median(direct), ratio, nodeRatio, ...(rss === undefined ? {} : { peakRssMB: rss }) },
+    compiled: { current: compiled, smallIngestMs: median(ingestCompiled), smallIngestSourcesMs: median(ingestSources), nodeSourcesMs: median(directSources) },
   };
 }
