@@ -1,15 +1,24 @@
 // Quality-rule figure: 30 DQDL rules (a realistic mix, several of them frequency rules) on the 3M-row flights batch,
-// against SELECT count(*) of the same batch, in the same run (median of runs). The batch is materialised as a table
-// first, as the pipeline evaluates a materialised batch.
-//
-// DuckDB answers SELECT count(*) on a table from row-group metadata without reading a value, so that baseline is
-// not a scan. A second baseline reads every column once (count of each column, which DuckDB cannot take from
-// metadata): the ratio against it says how many "scans" the rules cost.
+// against one full scan of the same batch, in the same run (median of runs), in two forms:
+//   - as the pipeline reads it: the quality step evaluates the rules over a view of the staged Parquet files
+//     (runtime/pipeline/quality.ts, runtime/engine/views.ts: typed by the table definition), here the batch written
+//     as the stage writes it (one file per day partition, zstd level 1) and read through the same view;
+//   - over the batch materialised as a DuckDB table (what this figure measured first).
+// A table answers SELECT count(*), and Parquet count(column) too, from metadata without reading a value, so neither
+// is a scan. The scan baseline reads every value of every column: on the table the count of each column, on the
+// Parquet view the max of each column. The ratio against it says how many "scans" the rules cost.
 //   node bench/dqdl.ts
 import { createRequire } from 'node:module';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
+import { createView } from '../runtime/engine/views.ts';
+import { PARQUET_CODEC } from '../runtime/ingest/validate-file.ts';
+import { compile } from '../core/plan/compile.ts';
+import { loadSchemaText } from '../core/schema/load.ts';
+import { FLIGHTS_SCHEMA } from './lib.ts';
 import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import type { RuleContext } from '../core/dqdl/types.ts';
@@ -66,6 +75,8 @@ export interface DqdlBench {
   scanRatio: number;
   /** The same as scanRatio in CPU time of the process (steadier on a shared machine). */
   cpuScanRatio: number;
+  /** The rules over the staged Parquet, as the pipeline's quality step reads the batch. */
+  parquet: { files: number; scanBaselineMs: number; rulesMs: number; scanRatio: number; cpuScanRatio: number };
 }
 
 /** Median wall time (ms) of `runs` calls, and the median CPU time (ms, user + system) of the process over each call. */
@@ -105,9 +116,10 @@ export async function benchDqdl(log: (s: string) => void = console.log, runs = 5
     const rulesRun = await median(runs, () => evaluateRules(db, rules, ctx));
     const scanBaselineMs = scanBaseline.ms;
     const rulesMs = rulesRun.ms;
+    const parquet = await overStagedParquet(db, runs, (c) => evaluateRules(db, rules, { ...ctx, columns: c, batch: '__batch' }));
     const result: DqdlBench = {
       rows, rules: rules.length, queries: check.queries, baselineMs, scanBaselineMs, rulesMs,
-      ratio: rulesMs / baselineMs, scanRatio: rulesMs / scanBaselineMs, cpuScanRatio: rulesRun.cpuMs / scanBaseline.cpuMs,
+      ratio: rulesMs / baselineMs, scanRatio: rulesMs / scanBaselineMs, cpuScanRatio: rulesRun.cpuMs / scanBaseline.cpuMs, parquet,
     };
     const ms = (x: number) => `${x.toFixed(1)} ms`;
     log(`${rules.length} DQDL rules on ${rows.toLocaleString('en-US')} rows (materialised table), ${check.queries} queries, ${check.results.filter((r) => r.outcome === 'PASS').length} pass`);
@@ -116,10 +128,35 @@ export async function benchDqdl(log: (s: string) => void = console.log, runs = 5
     log(`  30 rules                        ${ms(rulesMs)}   = ${result.ratio.toFixed(1)}x count(*), ${result.scanRatio.toFixed(2)}x one full scan`);
     // DuckDB's threads run inside this process: its CPU time says what the work costs, whatever else the machine runs.
     log(`  CPU time (this process, DuckDB's threads included): one full scan ${ms(scanBaseline.cpuMs)}, 30 rules ${ms(rulesRun.cpuMs)} = ${(rulesRun.cpuMs / scanBaseline.cpuMs).toFixed(2)}x`);
-    log(`  target: 30 DQDL rules ≤ 3× one full scan: ${result.scanRatio.toFixed(2)}× → ${result.scanRatio <= SCAN_TARGET ? 'met' : 'not met'}`);
+    log(`  the same rules over the staged Parquet (${parquet.files} day files, read through the quality step's view):`);
+    log(`    one full scan (max of every column) ${ms(parquet.scanBaselineMs)}, 30 rules ${ms(parquet.rulesMs)} = ${parquet.scanRatio.toFixed(2)}× (CPU ${parquet.cpuScanRatio.toFixed(2)}×)`);
+    log(`  target: 30 DQDL rules ≤ 3× one full scan: ${result.scanRatio.toFixed(2)}× on the table, ${parquet.scanRatio.toFixed(2)}× as the pipeline reads the batch → ${Math.max(result.scanRatio, parquet.scanRatio) <= SCAN_TARGET ? 'met' : 'not met'}`);
     return result;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The table `batch` written as the stage writes a batch (bench/lib.ts's flights schema: a file per day, strata's
+ * codec), a view `__batch` over those files as the quality step makes it, and the median wall and CPU time (ms) of
+ * one full scan of it and of `rules` (given the view's columns) over it.
+ */
+async function overStagedParquet(db: Duck, runs: number, rules: (columns: Array<{ name: string; type: string }>) => Promise<unknown>): Promise<DqdlBench['parquet']> {
+  const plan = compile(loadSchemaText('flights_bench.yaml', FLIGHTS_SCHEMA).spec!);
+  const dir = await mkdtemp(join(tmpdir(), 'strata-bench-dqdl-'));
+  try {
+    await db.run(`COPY (SELECT date, CAST(delay AS INTEGER) AS delay, CAST(distance AS INTEGER) AS distance, origin, destination, strftime(date, '%Y-%m-%d') AS dt FROM batch)
+      TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (dt), WRITE_PARTITION_COLUMNS true)`);
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).map((f) => join(dir, f));
+    await createView(db, 'main', '__batch', plan.tables.silver, files, true);
+    const columns = await db.columns('__batch');
+    const scan = await median(runs, () => db.all(`SELECT ${columns.map((c) => `max("${c.name}")`).join(', ')} FROM __batch`));
+    const evaluated = await median(runs, () => rules(columns));
+    return { files: files.length, scanBaselineMs: scan.ms, rulesMs: evaluated.ms, scanRatio: evaluated.ms / scan.ms, cpuScanRatio: evaluated.cpuMs / scan.cpuMs };
+  } finally {
+    await db.run('DROP VIEW IF EXISTS __batch');
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
