@@ -11,7 +11,7 @@ import { defineConfig } from 'vitest/config';
  */
 const SLOWEST = [
   'test/fault-harness.test.ts', 'test/readme-tour.test.ts', 'test/compaction.test.ts', 'test/docs-browser.test.ts', 'test/bad-input.test.ts',
-  'test/compaction-faults.test.ts', 'test/quotas.test.ts', 'test/damage.test.ts', 'test/watch.test.ts', 'test/partitioned-write.test.ts',
+  'test/compaction-faults.test.ts', 'test/launcher.test.ts', 'test/quotas.test.ts', 'test/damage.test.ts', 'test/watch.test.ts', 'test/partitioned-write.test.ts',
   'test/exact-values.property.test.ts', 'test/exact-values.test.ts', 'test/doctor.test.ts', 'test/append-keys.test.ts',
   'test/silver-commit.test.ts', 'test/held-rows.test.ts', 'test/partition-values.test.ts', 'test/quality-gates.test.ts',
   'test/workflow.test.ts', 'test/cli.test.ts', 'test/user-sql-sandbox.test.ts', 'test/dqdl-where.property.test.ts',

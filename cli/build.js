@@ -4,72 +4,205 @@
 // bundled chunks costs less than resolving, reading and type-stripping the ~580 modules a command loads from the
 // sources (issue 14: `npm run bench -- commands`, and the README's Performance section, give the figures).
 //
-// Never stale: dist/current.json lists every file the bundle was built from (strata's and its dependencies') with its
-// size, mtime and ctime, and the launcher (cli/strata.js) runs the compiled CLI only while all of them are unchanged;
-// otherwise, and whenever dist/ is absent or unreadable, it runs the sources, as before. STRATA_CLI=sources runs the
-// sources whatever dist/ holds.
+// The bundle holds what the sources run, file for file: modules are resolved as Node resolves them (the "node"
+// condition, then "import" or "require" by how a module is loaded, "main" and never "module"), TypeScript is stripped
+// by Node's own stripper (module.stripTypeScriptTypes: syntax Node refuses fails the build), and tsconfig.json is not
+// read (Node does not read it). The code runs from dist/, so modules must not find files relative to their own
+// location (test/launcher.test.ts checks how strata's modules use import.meta).
+//
+// Never stale: dist/current.json lists every file the bundle was built from (the modules, and every package.json that
+// decided how they resolve) with its size, mtime and ctime, every symbolic link among node_modules and its packages
+// with its target, and every file of the build with its own; the launcher (cli/strata.js, cli/compiled.js) runs the
+// compiled CLI only while all of them are unchanged, and otherwise, or whenever dist/ is absent or unreadable, runs
+// the sources. STRATA_CLI=sources always runs the sources.
 //
 // A failed build fails nothing: `npm install` goes on (this script prints why and exits 0), and the launcher runs the
-// sources. Builds are atomic for the launcher: the new chunks (named by content hash) are written beside the old
-// ones, then current.json is replaced by rename; files of builds before the previous one are removed.
+// sources. Builds are atomic for the launcher: the new files (named by content hash) are written and synced beside
+// the old ones, then current.json is replaced by rename; files no build of the last day refers to are removed.
 //   node cli/build.js            (what `npm install` runs)
-import { statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { readdir, readFile, rename, rm, mkdir, stat } from 'node:fs/promises';
+import { stripTypeScriptTypes } from 'node:module';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project's root (the folder holding package.json and cli/). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** A file changed this long before the build started may have changed after rolldown read it (file times are coarse). */
+const CLOCK_SLACK_MS = 1000;
+/** This script as it was when it was loaded, which is the code that builds. */
+const SELF = fileURLToPath(import.meta.url);
+const SELF_STAT = statSync(SELF);
+/** Files of older builds are kept this long (a long-running command may still import its chunks). */
+const KEEP_MS = 24 * 3600 * 1000;
+
 /**
  * Bundle `<root>/cli/main.ts` into `outDir` (default `<root>/dist`) and write `outDir/current.json`:
- * `{ entry, files, inputs: [[path relative to root, size in bytes, mtime in ms, ctime in ms], …], builtAt }`.
- * Returns that object. Throws when rolldown is missing or the bundle fails (the caller decides what that means).
+ * `{ entry, files: [[file name, size, mtime ms, ctime ms], …], inputs: [[path relative to root, size in bytes,
+ * mtime ms, ctime ms], …], links: [[path relative to root, real path], …], builtAt }`. Returns that object with `ms`,
+ * the build's wall time. Throws when rolldown is missing, a module does not strip or bundle, or an input changed
+ * while it was built (the caller decides what that means).
  */
 export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   const started = performance.now();
   const startedAt = Date.now();
   const { build } = await import('rolldown');
-  // Every module of the graph, before tree-shaking drops what no command uses (the output chunks list only the rest):
-  // a change to any of them may change what is kept.
-  const graph = new Set([fileURLToPath(import.meta.url)]); // and this script: a change to it may change the bundle
+  quietStripperWarning();
+  /** What the build read of each module: its stat before the read and the hash of the bytes read. */
+  const read = new Map();
   const result = await build({
     input: { main: join(root, 'cli', 'main.ts') },
     platform: 'node',
     // DuckDB's native binding loads a .node file by its path: it stays a require of the installed package.
     external: ['@duckdb/node-bindings'],
+    // As Node resolves: the "node" condition (rolldown adds "import" or "require" by the kind of each import, and
+    // "default"), a package's "main", never "module" (an ESM build Node would not load).
+    resolve: { conditionNames: ['node'], mainFields: ['main'] },
+    tsconfig: false,
     logLevel: 'silent',
     write: false,
     output: { format: 'esm', entryFileNames: '[name]-[hash].js', chunkFileNames: '[name]-[hash].js' },
-    plugins: [{ name: 'strata-inputs', buildEnd() { for (const id of this.getModuleIds()) if (isAbsolute(id)) graph.add(id); } }],
+    plugins: [{
+      name: 'strata-as-node-loads',
+      load(id) {
+        if (!isAbsolute(id)) return null;
+        const before = statSync(id);
+        const bytes = readFileSync(id);
+        read.set(id, { stat: [before.size, before.mtimeMs, before.ctimeMs], hash: hashOf(bytes) });
+        const ext = extname(id);
+        const text = bytes.toString('utf8');
+        if (ext === '.ts' || ext === '.mts' || ext === '.cts') return { code: stripTypeScriptTypes(text, { mode: 'strip' }), moduleType: 'js' };
+        return { code: text, moduleType: ext === '.json' ? 'json' : 'js' };
+      },
+    }],
   });
   const chunks = result.output.filter((o) => o.type === 'chunk');
   const entry = chunks.find((c) => c.isEntry)?.fileName;
   if (!entry) throw new Error('rolldown produced no entry chunk');
-  // Size, mtime and ctime: any write, even one that puts the size and the mtime back (utimes), or a copy that keeps
-  // mtimes (cp -p, tar, rsync -t; npm sets every installed file's mtime to one date), gives a file a new ctime, which
-  // no tool can set. A file whose ctime is later than the build's start may have changed after rolldown read it.
-  const inputs = [...graph].sort().map((p) => {
-    const s = statSync(p);
-    if (s.ctimeMs >= startedAt) throw new Error(`${relative(root, p)} changed while the CLI was being compiled`);
-    return [relative(root, p), s.size, s.mtimeMs, s.ctimeMs];
-  });
-  await mkdir(outDir, { recursive: true });
-  // Chunks are named by their content: writing one that exists writes the same bytes.
-  for (const o of result.output) {
-    const tmp = join(outDir, `.tmp-${process.pid}-${o.fileName}`);
-    await writeFile(tmp, o.type === 'chunk' ? o.code : o.source);
-    await rename(tmp, join(outDir, o.fileName));
+  // Each module as it is now is what the build read: the same stat, the same bytes (a write in between, whatever it
+  // did to the stat, changes one or the other).
+  for (const [path, r] of read) {
+    const now = statSync(path);
+    if (now.size !== r.stat[0] || now.mtimeMs !== r.stat[1] || now.ctimeMs !== r.stat[2] || hashOf(readFileSync(path)) !== r.hash) {
+      throw new Error(`${relative(root, path)} changed while the CLI was being compiled`);
+    }
   }
-  const previous = await readFile(join(outDir, 'current.json'), 'utf8').then((t) => JSON.parse(t).files, () => []);
-  const current = { entry, files: result.output.map((o) => o.fileName), inputs, builtAt: new Date().toISOString() };
+  const inputs = [...read].map(([path, r]) => [relative(root, path), ...r.stat]);
+  // This script, as it was when it started.
+  const self = statSync(SELF);
+  if (self.ctimeMs !== SELF_STAT.ctimeMs) throw new Error(`${relative(root, SELF)} changed while the CLI was being compiled`);
+  if (!read.has(SELF)) inputs.push([relative(root, SELF), self.size, self.mtimeMs, self.ctimeMs]);
+  // The package.json files the resolver read (of each module's package, and the project's). Their reads are the
+  // resolver's, unseen: one changed since shortly before the build may have been read as it was before.
+  const manifests = new Set([...read.keys()].map(packageJsonOf).filter((p) => p !== undefined && !read.has(p)));
+  for (const path of manifests) {
+    const s = statSync(path);
+    if (s.ctimeMs >= startedAt - CLOCK_SLACK_MS) {
+      throw new Error(`${relative(root, path)} changed less than ${CLOCK_SLACK_MS / 1000} s before the build or during it: build again (node cli/build.js)`);
+    }
+    inputs.push([relative(root, path), s.size, s.mtimeMs, s.ctimeMs]);
+  }
+  inputs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  await mkdir(outDir, { recursive: true });
+  await removeStaleTemporaries(outDir);
+  // Files are named by their content: writing one that exists writes the same bytes. Each is synced before
+  // current.json names it, so that after a crash current.json never names a file that is not whole.
+  const files = [];
+  for (const o of result.output) {
+    const to = join(outDir, o.fileName);
+    const tmp = join(outDir, `.tmp-${process.pid}-${o.fileName}`);
+    writeSynced(tmp, o.type === 'chunk' ? o.code : o.source);
+    await rename(tmp, to);
+    const s = statSync(to);
+    files.push([o.fileName, s.size, s.mtimeMs, s.ctimeMs]);
+  }
+  syncFolder(outDir);
+  const previous = await readFile(join(outDir, 'current.json'), 'utf8').then((t) => JSON.parse(t), () => undefined);
+  const current = { entry, files, inputs, links: linksOf(root), builtAt: new Date().toISOString() };
   const tmp = join(outDir, `.tmp-${process.pid}-current.json`);
-  await writeFile(tmp, JSON.stringify(current));
+  writeSynced(tmp, JSON.stringify(current));
   await rename(tmp, join(outDir, 'current.json'));
-  // A command started from the previous build may still import its chunks; older ones go.
-  const keep = new Set(['current.json', ...current.files, ...(Array.isArray(previous) ? previous : [])]);
-  for (const f of await readdir(outDir)) if (!keep.has(f) && !f.startsWith('.tmp-')) await rm(join(outDir, f), { force: true });
+  syncFolder(outDir);
+  // A command started from an earlier build may still import its chunks: a file goes when no build of the last day
+  // refers to it.
+  const keep = new Set(['current.json', ...files.map((f) => f[0]), ...(Array.isArray(previous?.files) ? previous.files.map((f) => (Array.isArray(f) ? f[0] : f)) : [])]);
+  for (const f of await readdir(outDir)) {
+    if (keep.has(f) || f.startsWith('.tmp-')) continue;
+    const s = await stat(join(outDir, f)).catch(() => undefined);
+    if (s && Date.now() - s.mtimeMs > KEEP_MS) await rm(join(outDir, f), { force: true });
+  }
   return { ...current, ms: performance.now() - started };
+}
+
+/** Node 24 calls its stripper experimental, once per process: a note for Node's developers, not for `npm install`. */
+function quietStripperWarning() {
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = (warning, ...rest) => {
+    const type = typeof rest[0] === 'object' && rest[0] ? rest[0].type : rest[0];
+    if (type === 'ExperimentalWarning' && String(warning).includes('stripTypeScriptTypes')) return;
+    emit(warning, ...rest);
+  };
+}
+
+function hashOf(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The package.json of the package (or project) a file belongs to: the nearest one above it. */
+function packageJsonOf(path) {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The symbolic links that decide which files the project's imports reach: node_modules itself (a worktree's may
+ * link to another checkout's) and each package in it (`npm link`, workspaces), with their real paths.
+ */
+function linksOf(root) {
+  const links = [];
+  const note = (path) => {
+    const s = lstatSync(join(root, path), { throwIfNoEntry: false });
+    if (s?.isSymbolicLink()) links.push([path, realpathSync(join(root, path))]);
+    return s;
+  };
+  if (!note('node_modules')) return links;
+  for (const name of readdirSync(join(root, 'node_modules'))) {
+    const s = note(`node_modules/${name}`);
+    if (name.startsWith('@') && s?.isDirectory()) for (const sub of readdirSync(join(root, 'node_modules', name))) note(`node_modules/${name}/${sub}`);
+  }
+  return links;
+}
+
+function writeSynced(path, content) {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, typeof content === 'string' ? content : Buffer.from(content));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncFolder(dir) {
+  const fd = openSync(dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** Temporary files of builds whose process is gone (killed half way). */
+async function removeStaleTemporaries(dir) {
+  for (const f of await readdir(dir)) {
+    const pid = /^\.tmp-(\d+)-/.exec(f)?.[1];
+    if (pid === undefined || Number(pid) === process.pid) continue;
+    let alive = true;
+    try { process.kill(Number(pid), 0); } catch (e) { alive = e?.code === 'EPERM'; }
+    if (!alive) await rm(join(dir, f), { force: true });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

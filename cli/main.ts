@@ -1,5 +1,6 @@
 // Argument parsing and dispatch. Each command lives in cli/commands/<name>.ts and returns an exit code.
 import { readFileSync } from 'node:fs';
+import { findPackageJSON } from 'node:module';
 import { isStrataError } from '../core/errors.ts';
 import { closest } from '../core/schema/diagnostics.ts';
 import { parseCommandArgs } from './args.ts';
@@ -41,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 1;
   }
   if (name === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    // The project's package.json, found the same way from cli/ and from the compiled CLI's dist/.
+    const pkg = JSON.parse(readFileSync(findPackageJSON(import.meta.url)!, 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }

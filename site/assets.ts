@@ -3,7 +3,6 @@
 // licences. Nothing is loaded from a CDN: the site is complete on disk.
 import { findPackageJSON } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export interface Asset {
   /** Path inside the site. */
@@ -19,7 +18,9 @@ const LIBRARIES = [
   { pkg: 'vega-embed', file: 'build/vega-embed.min.js' },
 ];
 
-const here = dirname(fileURLToPath(import.meta.url));
+// site/, found from the project's package.json rather than from this module's own location: the compiled CLI
+// (cli/build.js) runs this code from dist/.
+const here = join(dirname(findPackageJSON(import.meta.url)!), 'site');
 
 export function packageDir(pkg: string): string {
   // The packages' export maps hide build/*.min.js and package.json; findPackageJSON finds the folder regardless.

@@ -3,10 +3,10 @@
 // every file it was built from is unchanged. Child processes on the project's Node.
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript, run by npm install before any type-checker
@@ -97,12 +97,17 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     expect(servedFromCache(third.stderr)).toBe(false);
   });
 
-  it('runs the compiled CLI while every file it was built from has the size, mtime and ctime it had, else the sources', async () => {
-    // The launcher as shipped, in a scratch project: its own main.ts, one more input, and a build of its own in dist/.
+  it('runs the compiled CLI while every file it was built from and of the build has the size, mtime and ctime it had, and every link its target; else the sources', async () => {
+    // The launcher as shipped, in a scratch project: its own main.ts, one more input, a linked package, and a build of
+    // its own in dist/.
     const app = join(dir, 'compiled-app');
     await mkdir(join(app, 'cli'), { recursive: true });
     await mkdir(join(app, 'lib'), { recursive: true });
     await mkdir(join(app, 'dist'), { recursive: true });
+    await mkdir(join(app, 'node_modules'), { recursive: true });
+    await mkdir(join(app, 'pkg-one'), { recursive: true });
+    await mkdir(join(app, 'pkg-two'), { recursive: true });
+    await symlink(join(app, 'pkg-one'), join(app, 'node_modules', 'pkg'));
     await copyFile('cli/strata.js', join(app, 'cli', 'strata.js'));
     await copyFile('cli/compiled.js', join(app, 'cli', 'compiled.js'));
     const say = (what: string) => `export async function main(argv) { process.stdout.write('${what} ' + argv.join(',') + '\\n'); return 0; }\n`;
@@ -110,9 +115,12 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     await writeFile(join(app, 'lib', 'dep.js'), 'export const x = 1;\n');
     await writeFile(join(app, 'dist', 'main-a1.js'), `import './chunk-b2.js';\n${say('compiled')}`);
     await writeFile(join(app, 'dist', 'chunk-b2.js'), '');
+    const stats = (folder: string, paths: string[]) => Promise.all(paths.map(async (p) => { const s = await stat(join(folder, p)); return [p, s.size, s.mtimeMs, s.ctimeMs]; }));
     const record = async () => {
-      const inputs = await Promise.all(['cli/main.ts', 'lib/dep.js'].map(async (p) => { const s = await stat(join(app, p)); return [p, s.size, s.mtimeMs, s.ctimeMs]; }));
-      await writeFile(join(app, 'dist', 'current.json'), JSON.stringify({ entry: 'main-a1.js', files: ['main-a1.js', 'chunk-b2.js'], inputs }));
+      await writeFile(join(app, 'dist', 'current.json'), JSON.stringify({
+        entry: 'main-a1.js', files: await stats(join(app, 'dist'), ['main-a1.js', 'chunk-b2.js']), inputs: await stats(app, ['cli/main.ts', 'lib/dep.js']),
+        links: [['node_modules/pkg', join(app, 'pkg-one')]],
+      }));
     };
     await record();
     const launcher = join(app, 'cli', 'strata.js');
@@ -137,9 +145,24 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     expect(await strata(['ingest'])).toBe('sources ingest\n');
     await record(); // compiled again
     expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    // A file of the build missing, or damaged (emptied, say, by a crash before it reached the disk).
     await unlink(join(app, 'dist', 'chunk-b2.js'));
     expect(await strata(['ingest'])).toBe('sources ingest\n');
     await writeFile(join(app, 'dist', 'chunk-b2.js'), '');
+    await record();
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await writeFile(join(app, 'dist', 'main-a1.js'), '');
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await writeFile(join(app, 'dist', 'main-a1.js'), `import './chunk-b2.js';\n${say('compiled')}`);
+    await record();
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    // A package linked elsewhere (npm link, a worktree's node_modules): its files are recorded by their real paths,
+    // which a re-pointed link leaves as they were.
+    await rm(join(app, 'node_modules', 'pkg'));
+    await symlink(join(app, 'pkg-two'), join(app, 'node_modules', 'pkg'));
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await rm(join(app, 'node_modules', 'pkg'));
+    await symlink(join(app, 'pkg-one'), join(app, 'node_modules', 'pkg'));
     expect(await strata(['ingest'])).toBe('compiled ingest\n');
     await unlink(dep);
     expect(await strata(['ingest'])).toBe('sources ingest\n');
@@ -148,9 +171,10 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
   });
 
   it('cli/build.js compiles every module a command loads, strata\'s and its dependencies\', into a CLI that answers as the sources do', async () => {
-    // Inside the project, so that the bundle's one external (DuckDB's native binding) resolves from its node_modules.
-    await mkdir(resolve('node_modules/.cache'), { recursive: true });
-    const out = await mkdtemp(join(resolve('node_modules/.cache'), 'strata-launcher-build-'));
+    // Inside the project as dist/ is (in a folder git ignores): the bundle's one external (DuckDB's native binding)
+    // resolves from the project's node_modules, and its code finds the project's package.json above it.
+    await mkdir(resolve('.strata'), { recursive: true });
+    const out = await mkdtemp(join(resolve('.strata'), 'launcher-build-'));
     try {
       await compiledAnswersAsSources(out);
     } finally {
@@ -161,39 +185,51 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
 
 /** Build into `out` and check the build's inputs and its answers against the sources'. */
 async function compiledAnswersAsSources(out: string): Promise<void> {
-  const b = await buildCli(resolve('.'), out) as { entry: string; files: string[]; inputs: Array<[string, number, number, number]>; builtAt: string };
-  expect((await readdir(out)).sort()).toEqual([...b.files, 'current.json'].sort());
-  const paths = b.inputs.map((i) => i[0]);
-  // Every module `strata ingest` loads from the sources (a resolve hook records them) is an input of the build.
-  const hook = join(dir, 'record-ingest-modules.mjs');
+  type Stat = [string, number, number, number];
+  const b = await buildCli(resolve('.'), out) as { entry: string; files: Stat[]; inputs: Stat[]; links: Array<[string, string]>; builtAt: string };
+  expect((await readdir(out)).sort()).toEqual([...b.files.map((f) => f[0]), 'current.json'].sort());
+  const paths = new Set(b.inputs.map((i) => i[0]));
+  // Every file Node loads for any command from the sources (a resolve hook records them while every command module
+  // is imported) is an input of the build, file for file: the bundle resolved as Node does (dist-cjs where Node loads
+  // dist-cjs, a package's nested dependency where Node takes it). Not the launcher's own two files, nor DuckDB's
+  // native binding and what it loads, which stay outside the bundle.
+  const hook = join(dir, 'record-modules-of-commands.mjs');
   await writeFile(hook, `import { registerHooks } from 'node:module';
 const seen = new Set();
 registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });
 process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));`);
-  const { stderr } = await exec(process.execPath, ['--import', hook, resolve('cli/strata.js'), 'ingest', '--help'], { env: { ...process.env, STRATA_CLI: 'sources' } });
-  const loaded = (JSON.parse(/MODULES (.*)/.exec(stderr)![1]!) as string[]).filter((u) => u.startsWith('file:') && !/\/cli\/(strata|compiled)\.js$/.test(u) && !u.includes('/@duckdb/node-bindings'))
-    .map((u) => relative(resolve('.'), new URL(u).pathname));
-  expect(loaded.length).toBeGreaterThan(300);
-  // strata's own files exactly; of a dependency, the bundler may take another build (dist-es where Node loads
-  // dist-cjs), so each package the sources load has files among the inputs. (DuckDB's native binding and what it
-  // loads stay outside the bundle.)
-  expect(loaded.filter((p) => !p.startsWith('node_modules/') && !paths.includes(p))).toEqual([]);
-  const pkg = (p: string) => /^((?:node_modules\/(?:@[^/]+\/)?[^/]+\/)+)/.exec(p)?.[1];
-  const bundled = new Set(paths.map(pkg));
-  expect([...new Set(loaded.map(pkg))].filter((d) => d && !bundled.has(d) && !/@duckdb\/node-bindings|detect-libc/.test(d))).toEqual([]);
-  expect(paths).toContain('cli/build.js');
+  const commands = (await readdir('cli/commands')).filter((f) => f.endsWith('.ts')).map((f) => pathToFileURL(resolve('cli/commands', f)).href);
+  const { stderr } = await exec(process.execPath, ['--import', hook, '--input-type=module', '-e',
+    `await import(${JSON.stringify(pathToFileURL(resolve('cli/main.ts')).href)}); for (const c of ${JSON.stringify(commands)}) await import(c);`]);
+  const loaded = (JSON.parse(/MODULES (.*)/.exec(stderr)![1]!) as string[]).filter((u) => u.startsWith('file:') && !/\/cli\/(strata|compiled)\.js$/.test(u) && !/\/node_modules\/(@duckdb\/node-bindings[^/]*|detect-libc)\//.test(u))
+    .map((u) => relative(resolve('.'), fileURLToPath(u)));
+  expect(loaded.length).toBeGreaterThan(500);
+  expect(loaded.filter((p) => !paths.has(p))).toEqual([]);
+  expect([...paths]).toEqual(expect.arrayContaining(['cli/build.js', 'package.json', 'node_modules/@smithy/core/package.json']));
   for (const [p, size, , ctimeMs] of b.inputs) {
     expect(ctimeMs).toBeLessThan(Date.parse(b.builtAt));
     expect(size).toBe((await stat(p)).size);
+  }
+  // Code that finds files by its own module's location finds other files from dist/: strata's modules use
+  // import.meta only to resolve packages (createRequire, findPackageJSON), which gives the same answer from dist/.
+  for (const p of [...paths].filter((p) => /^(cli|core|runtime|workflows|functions|site)\/.*\.ts$/.test(p))) {
+    const rest = (await readFile(p, 'utf8')).replace(/createRequire\(import\.meta\.url\)|findPackageJSON\(([\w.]+, )?import\.meta\.url\)/g, '');
+    expect({ file: p, uses: rest.match(/import\.meta\.\w+/g) ?? [] }).toEqual({ file: p, uses: [] });
   }
   // The compiled entry and the sources answer alike (their main() in a process of its own, in the project folder).
   const entry = pathToFileURL(join(out, b.entry)).href;
   const answer = async (from: string, args: string[]) => (await exec(process.execPath, ['--input-type=module', '-e',
     `const { main } = await import(${JSON.stringify(from)}); process.exitCode = await main(${JSON.stringify(args)});`], { env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } })).stdout;
   const sources = pathToFileURL(resolve('cli/main.ts')).href;
-  for (const args of [['check'], ['plan', 'flights', '--asl']]) {
-    const [compiled, fromSources] = await Promise.all([answer(entry, args), answer(sources, args)]);
+  const docs = (to: string) => ['docs', '--lake', join(dir, 'docs-lake'), '--out', join(dir, to), '--now', '2026-01-01T00:00:00Z'];
+  for (const [compiledArgs, sourcesArgs] of [[['check'], ['check']], [['plan', 'flights', '--asl'], ['plan', 'flights', '--asl']], [docs('docs-compiled'), docs('docs-sources')]]) {
+    const [compiled, fromSources] = await Promise.all([answer(entry, compiledArgs!), answer(sources, sourcesArgs!)]);
     expect(compiled.trim()).not.toBe('');
-    expect(compiled).toBe(fromSources);
+    expect(compiled.replaceAll('docs-compiled', 'docs-sources')).toBe(fromSources);
   }
+  // The data docs: the same files, byte for byte (their assets are read from site/ and node_modules at run time).
+  const tree = async (root: string) => Promise.all((await readdir(root, { recursive: true })).sort().map(async (f) => [f, (await stat(join(root, f))).isFile() ? (await readFile(join(root, f))).toString('base64') : 'dir']));
+  const compiledSite = await tree(join(dir, 'docs-compiled'));
+  expect(compiledSite.length).toBeGreaterThan(5);
+  expect(compiledSite).toEqual(await tree(join(dir, 'docs-sources')));
 }
