@@ -91,5 +91,10 @@ describe('README tour', () => {
     expect(find('npx strata query "select * from silver.flights').split('\n').filter(Boolean)).toHaveLength(7);
     expect(find('npx strata query --format csv').trim().split('\n')).toHaveLength(1 + 23);
     expect(find('npx strata dev')).toMatch(/watching .*\.strata\/demo\/bronze/);
+    // The demo's table is in one order, run after run: by delay, ties by state (MA and WA share 12.5 minutes).
+    const table = find('npx strata demo').split('Origin states')[1]!.split('\n\n')[0]!.split('\n').slice(3).filter(Boolean)
+      .map((row) => row.split(/\s+/)).map(([state, , delay]) => ({ state: state!, delay: Number(delay) }));
+    expect(table).toHaveLength(8);
+    expect(table).toEqual([...table].sort((a, b) => b.delay - a.delay || a.state.localeCompare(b.state)));
   }, 900_000);
 });
