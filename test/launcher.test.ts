@@ -216,17 +216,20 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     const rest = (await readFile(p, 'utf8')).replace(/createRequire\(import\.meta\.url\)|findPackageJSON\(([\w.]+, )?import\.meta\.url\)/g, '');
     expect({ file: p, uses: rest.match(/import\.meta\.\w+/g) ?? [] }).toEqual({ file: p, uses: [] });
   }
-  // The compiled entry and the sources answer alike (their main() in a process of its own, in the project folder).
-  const entry = pathToFileURL(join(out, b.entry)).href;
-  const answer = async (from: string, args: string[]) => (await exec(process.execPath, ['--input-type=module', '-e',
-    `const { main } = await import(${JSON.stringify(from)}); process.exitCode = await main(${JSON.stringify(args)});`], { env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } })).stdout;
-  const sources = pathToFileURL(resolve('cli/main.ts')).href;
+  // The compiled entry and the sources answer alike: each one's main() runs the same commands in a process of its own
+  // (in the project folder), their outputs apart.
   const docs = (to: string) => ['docs', '--lake', join(dir, 'docs-lake'), '--out', join(dir, to), '--now', '2026-01-01T00:00:00Z'];
-  for (const [compiledArgs, sourcesArgs] of [[['check'], ['check']], [['plan', 'flights', '--asl'], ['plan', 'flights', '--asl']], [docs('docs-compiled'), docs('docs-sources')]]) {
-    const [compiled, fromSources] = await Promise.all([answer(entry, compiledArgs!), answer(sources, sourcesArgs!)]);
-    expect(compiled.trim()).not.toBe('');
-    expect(compiled.replaceAll('docs-compiled', 'docs-sources')).toBe(fromSources);
-  }
+  const answers = async (from: string, site: string) => {
+    const commands = [['check'], ['plan', 'flights', '--asl'], docs(site)];
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(from)});
+for (const args of ${JSON.stringify(commands)}) { process.stdout.write('\\n@@command ' + args[0] + '\\n'); const code = await main(args); process.stdout.write('@@exit ' + code + '\\n'); }`],
+    { env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' }, maxBuffer: 16 << 20 });
+    return stdout.split('\n@@command ').slice(1);
+  };
+  const [compiled, fromSources] = await Promise.all([answers(pathToFileURL(join(out, b.entry)).href, 'docs-compiled'), answers(pathToFileURL(resolve('cli/main.ts')).href, 'docs-sources')]);
+  expect(compiled).toHaveLength(3);
+  for (const c of compiled) expect(c).toMatch(/^\w+\n[^]+@@exit 0\n$/);
+  expect(compiled.map((c) => c.replaceAll('docs-compiled', 'docs-sources'))).toEqual(fromSources);
   // The data docs: the same files, byte for byte (their assets are read from site/ and node_modules at run time).
   const tree = async (root: string) => Promise.all((await readdir(root, { recursive: true })).sort().map(async (f) => [f, (await stat(join(root, f))).isFile() ? (await readFile(join(root, f))).toString('base64') : 'dir']));
   const compiledSite = await tree(join(dir, 'docs-compiled'));
