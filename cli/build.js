@@ -23,8 +23,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { readdir, readFile, rename, rm, mkdir, stat } from 'node:fs/promises';
-import { stripTypeScriptTypes } from 'node:module';
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isBuiltin } from 'node:module';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project's root (the folder holding package.json and cli/). */
@@ -41,31 +41,58 @@ const KEEP_MS = 24 * 3600 * 1000;
 /**
  * Bundle `<root>/cli/main.ts` into `outDir` (default `<root>/dist`) and write `outDir/current.json`:
  * `{ entry, files: [[file name, size, mtime ms, ctime ms], …], inputs: [[path relative to root, size in bytes,
- * mtime ms, ctime ms], …], links: [[path relative to root, real path], …], builtAt }`. Returns that object with `ms`,
+ * mtime ms, ctime ms], …], links: [[path relative to root, real path or null], …], absent: [path relative to root,
+ * …], node: the Node version that built it, builtAt }`. Returns that object with `ms`,
  * the build's wall time. Throws when rolldown is missing, a module does not strip or bundle, or an input changed
  * while it was built (the caller decides what that means).
  */
 export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   const started = performance.now();
   const startedAt = Date.now();
+  // Node's own stripper (Node ≥ 22.13): on an older Node (npm run by hand with the system's Node), the build is
+  // refused with that reason, as any other failure.
+  const { stripTypeScriptTypes } = await import('node:module');
+  if (typeof stripTypeScriptTypes !== 'function') throw new Error(`Node ${process.version} has no module.stripTypeScriptTypes: build with the project's Node (npm run prepare)`);
   const { build } = await import('rolldown');
   quietStripperWarning();
   /** What the build read of each module: its stat before the read and the hash of the bytes read. */
   const read = new Map();
+  /** node_modules folders Node would look in first for a package the build found further up. */
+  const absent = new Set();
   const result = await build({
     input: { main: join(root, 'cli', 'main.ts') },
     platform: 'node',
-    // DuckDB's native binding loads a .node file by its path: it stays a require of the installed package.
-    external: ['@duckdb/node-bindings'],
-    // As Node resolves: the "node" condition (rolldown adds "import" or "require" by the kind of each import, and
-    // "default"), a package's "main", never "module" (an ESM build Node would not load).
-    resolve: { conditionNames: ['node'], mainFields: ['main'] },
+    // As Node 24 resolves: the "node" and "module-sync" conditions (rolldown adds "import" or "require" by the kind
+    // of each import, and "default"), a package's "main", never "module" (an ESM build Node would not load).
+    resolve: { conditionNames: ['node', 'module-sync'], mainFields: ['main'] },
     tsconfig: false,
     logLevel: 'silent',
     write: false,
     output: { format: 'esm', entryFileNames: '[name]-[hash].js', chunkFileNames: '[name]-[hash].js' },
     plugins: [{
       name: 'strata-as-node-loads',
+      // A package found in a node_modules folder: Node looked in every node_modules folder nearer the importer first
+      // (its own package's, its parents'). Those must stay absent, or Node would now find the package there.
+      async resolveId(source, importer, options) {
+        if (!importer || !isAbsolute(importer) || /^(\.|\/|node:)/.test(source) || isBuiltin(source)) return null;
+        const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
+        for (let dir = dirname(importer); ; dir = dirname(dir)) {
+          if (basename(dir) !== 'node_modules') {
+            const candidate = join(dir, 'node_modules', name);
+            if (statSync(candidate, { throwIfNoEntry: false })) break;
+            absent.add(candidate);
+          }
+          if (dirname(dir) === dir) break;
+        }
+        // DuckDB's native binding loads a .node file by its path: it stays a require of the installed package, which
+        // from dist/ finds the same package as from its importer while the folders above stay absent (and dist/
+        // holds no node_modules).
+        if (source === '@duckdb/node-bindings') {
+          absent.add(join(outDir, 'node_modules'));
+          return { id: source, external: true };
+        }
+        return null;
+      },
       load(id) {
         if (!isAbsolute(id)) return null;
         const before = statSync(id);
@@ -96,7 +123,7 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   if (!read.has(SELF)) inputs.push([relative(root, SELF), self.size, self.mtimeMs, self.ctimeMs]);
   // The package.json files the resolver read (of each module's package, and the project's). Their reads are the
   // resolver's, unseen: one changed since shortly before the build may have been read as it was before.
-  const manifests = new Set([...read.keys()].map(packageJsonOf).filter((p) => p !== undefined && !read.has(p)));
+  const manifests = new Set([...read.keys()].flatMap(packageJsonsOf).filter((p) => !read.has(p)));
   for (const path of manifests) {
     const s = statSync(path);
     if (s.ctimeMs >= startedAt - CLOCK_SLACK_MS) {
@@ -106,6 +133,7 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   }
   inputs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
+  const links = linksOf(root);
   await mkdir(outDir, { recursive: true });
   await removeStaleTemporaries(outDir);
   // Files are named by their content: writing one that exists writes the same bytes. Each is synced before
@@ -113,15 +141,23 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   const files = [];
   for (const o of result.output) {
     const to = join(outDir, o.fileName);
-    const tmp = join(outDir, `.tmp-${process.pid}-${o.fileName}`);
-    writeSynced(tmp, o.type === 'chunk' ? o.code : o.source);
-    await rename(tmp, to);
+    const bytes = o.type === 'chunk' ? o.code : o.source;
+    // A file of this name holds these bytes already (the name is their hash): left as it is, so that the build
+    // that wrote it stays current.
+    const there = statSync(to, { throwIfNoEntry: false });
+    if (!there || hashOf(readFileSync(to)) !== hashOf(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)) {
+      const tmp = join(outDir, `.tmp-${process.pid}-${o.fileName}`);
+      writeSynced(tmp, bytes);
+      await rename(tmp, to);
+    }
     const s = statSync(to);
     files.push([o.fileName, s.size, s.mtimeMs, s.ctimeMs]);
   }
   syncFolder(outDir);
   const previous = await readFile(join(outDir, 'current.json'), 'utf8').then((t) => JSON.parse(t), () => undefined);
-  const current = { entry, files, inputs, links: linksOf(root), builtAt: new Date().toISOString() };
+  const current = {
+    entry, files, inputs, links, absent: [...absent].map((p) => relative(root, p)).sort(), node: process.version, builtAt: new Date().toISOString(),
+  };
   const tmp = join(outDir, `.tmp-${process.pid}-current.json`);
   writeSynced(tmp, JSON.stringify(current));
   await rename(tmp, join(outDir, 'current.json'));
@@ -151,12 +187,21 @@ function hashOf(bytes) {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The package.json of the package (or project) a file belongs to: the nearest one above it. */
-function packageJsonOf(path) {
+const packageJsonIn = new Map();
+/**
+ * Every package.json above a file, up to the file system's root: the nearest says how Node reads the file ("type"),
+ * its package's says how it was resolved ("exports", "main"), and the project's how strata's imports are.
+ */
+function packageJsonsOf(path) {
+  const found = [];
   for (let dir = dirname(path); ; dir = dirname(dir)) {
-    const p = join(dir, 'package.json');
-    if (statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
-    if (dirname(dir) === dir) return undefined;
+    if (!packageJsonIn.has(dir)) {
+      const p = join(dir, 'package.json');
+      packageJsonIn.set(dir, statSync(p, { throwIfNoEntry: false })?.isFile() ? p : undefined);
+    }
+    const p = packageJsonIn.get(dir);
+    if (p) found.push(p);
+    if (dirname(dir) === dir) return found;
   }
 }
 
@@ -168,13 +213,14 @@ function linksOf(root) {
   const links = [];
   const note = (path) => {
     const s = lstatSync(join(root, path), { throwIfNoEntry: false });
-    if (s?.isSymbolicLink()) links.push([path, realpathSync(join(root, path))]);
+    // A link to nothing is recorded as such (null): pointed somewhere later, it changes what resolves.
+    if (s?.isSymbolicLink()) links.push([path, statSync(join(root, path), { throwIfNoEntry: false }) ? realpathSync(join(root, path)) : null]);
     return s;
   };
   if (!note('node_modules')) return links;
   for (const name of readdirSync(join(root, 'node_modules'))) {
     const s = note(`node_modules/${name}`);
-    if (name.startsWith('@') && s?.isDirectory()) for (const sub of readdirSync(join(root, 'node_modules', name))) note(`node_modules/${name}/${sub}`);
+    if (name.startsWith('@') && s?.isDirectory() && !s.isSymbolicLink()) for (const sub of readdirSync(join(root, 'node_modules', name))) note(`node_modules/${name}/${sub}`);
   }
   return links;
 }
@@ -211,6 +257,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stdout.write(`strata: compiled the CLI into dist/ (${b.inputs.length} files, ${(b.ms / 1000).toFixed(1)} s)\n`);
   } catch (e) {
     // Not a failure of `npm install`: the launcher runs the sources.
-    process.stdout.write(`strata: the CLI was not compiled (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); it runs from the sources\n`);
+    process.stdout.write(`strata: the CLI was not compiled (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); strata runs from the sources, or from an earlier build while that is current\n`);
   }
 }

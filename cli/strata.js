@@ -28,6 +28,8 @@ process.env.STRATA_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : '
 
 // Help and the version load next to nothing from the sources: not worth the check.
 const light = ['--help', '-h', 'help', '--version', undefined].includes(process.argv[2]);
-const { main } = await import((!light && compiledEntry()) || './main.ts');
+const compiled = light ? undefined : compiledEntry();
+// A compiled entry that does not load (a chunk Node parses otherwise than the bundler expected) falls back too.
+const { main } = (compiled && await import(compiled).catch(() => undefined)) || await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));
 

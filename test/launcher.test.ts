@@ -97,7 +97,7 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     expect(servedFromCache(third.stderr)).toBe(false);
   });
 
-  it('runs the compiled CLI while every file it was built from and of the build has the size, mtime and ctime it had, and every link its target; else the sources', async () => {
+  it('runs the compiled CLI while every file it was built from and of the build has the size, mtime and ctime it had, every link its target, no nearer package appeared and this Node built it; else the sources', async () => {
     // The launcher as shipped, in a scratch project: its own main.ts, one more input, a linked package, and a build of
     // its own in dist/.
     const app = join(dir, 'compiled-app');
@@ -119,7 +119,7 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     const record = async () => {
       await writeFile(join(app, 'dist', 'current.json'), JSON.stringify({
         entry: 'main-a1.js', files: await stats(join(app, 'dist'), ['main-a1.js', 'chunk-b2.js']), inputs: await stats(app, ['cli/main.ts', 'lib/dep.js']),
-        links: [['node_modules/pkg', join(app, 'pkg-one')]],
+        links: [['node_modules/pkg', join(app, 'pkg-one')]], absent: ['lib/node_modules/pkg'], node: process.version,
       }));
     };
     await record();
@@ -166,6 +166,21 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     expect(await strata(['ingest'])).toBe('compiled ingest\n');
     await unlink(dep);
     expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await writeFile(dep, 'export const x = 3;\n');
+    await record();
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    // A package where Node would now find it before the one the build found (npm nesting another version).
+    await mkdir(join(app, 'lib', 'node_modules', 'pkg'), { recursive: true });
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await rm(join(app, 'lib', 'node_modules'), { recursive: true });
+    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    // Built by another Node; an entry that does not load.
+    const built = JSON.parse(await readFile(join(app, 'dist', 'current.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(app, 'dist', 'current.json'), JSON.stringify({ ...built, node: 'v24.0.0-other' }));
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await writeFile(join(app, 'dist', 'main-a1.js'), 'export const main = ;\n');
+    await record();
+    expect(await strata(['ingest'])).toBe('sources ingest\n');
     await writeFile(join(app, 'dist', 'current.json'), '{"entry": "main-a1.js", "inpu');
     expect(await strata(['ingest'])).toBe('sources ingest\n');
   });
@@ -205,7 +220,11 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     .map((u) => relative(resolve('.'), fileURLToPath(u)));
   expect(loaded.length).toBeGreaterThan(500);
   expect(loaded.filter((p) => !paths.has(p))).toEqual([]);
-  expect([...paths]).toEqual(expect.arrayContaining(['cli/build.js', 'package.json', 'node_modules/@smithy/core/package.json']));
+  // Every package.json on the way up from a module: its package's (exports), a nested one's (type), the project's.
+  expect([...paths]).toEqual(expect.arrayContaining(['cli/build.js', 'package.json', 'node_modules/@smithy/core/package.json',
+    'node_modules/@aws-lambda-powertools/logger/package.json', 'node_modules/@aws-lambda-powertools/logger/lib/esm/package.json']));
+  // Where Node looks for a package before the folder it found it in: DuckDB's binding from its importer's package.
+  expect((b as unknown as { absent: string[] }).absent).toEqual(expect.arrayContaining(['node_modules/@duckdb/node-api/node_modules/@duckdb/node-bindings', 'core/node_modules/yaml']));
   for (const [p, size, , ctimeMs] of b.inputs) {
     expect(ctimeMs).toBeLessThan(Date.parse(b.builtAt));
     expect(size).toBe((await stat(p)).size);
