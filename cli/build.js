@@ -105,6 +105,9 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
       },
     }],
   });
+  // The bundler resolves what Node refuses (an import without its extension, of a folder, JSON without its import
+  // attribute): the sources must load in Node as they are, or a build would hide what fails without it.
+  await sourcesLoad(root);
   const chunks = result.output.filter((o) => o.type === 'chunk');
   const entry = chunks.find((c) => c.isEntry)?.fileName;
   if (!entry) throw new Error('rolldown produced no entry chunk');
@@ -185,6 +188,15 @@ function quietStripperWarning() {
 
 function hashOf(bytes) {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Node imports cli/main.ts and every command module from the sources, in a process of its own; throws its error. */
+async function sourcesLoad(root) {
+  const { execFile } = await import('node:child_process');
+  const modules = [join(root, 'cli', 'main.ts'), ...readdirSync(join(root, 'cli', 'commands')).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'cli', 'commands', f))];
+  const script = `for (const m of ${JSON.stringify(modules.map((m) => pathToFileURL(m).href))}) await import(m);`;
+  await new Promise((done, fail) => execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } },
+    (e, _out, err) => (e ? fail(new Error(`the sources do not load in Node: ${(err.split('\n').find((l) => /Error/.test(l)) ?? err.trim().split('\n')[0] ?? e.message).trim()}`)) : done(undefined))));
 }
 
 const packageJsonIn = new Map();
