@@ -125,6 +125,8 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     await record();
     const launcher = join(app, 'cli', 'strata.js');
     const strata = async (args: string[], env: Record<string, string> = {}) => (await run(launcher, args, { STRATA_CLI: '', ...env })).stdout;
+    /** `strata ingest` ran the compiled CLI or the sources. */
+    const ran = async (which: 'compiled' | 'sources') => expect(await strata(['ingest'])).toBe(`${which} ingest\n`);
 
     expect(await strata(['ingest', 'x'])).toBe('compiled ingest,x\n');
     expect(await strata(['ingest'], { STRATA_CLI: 'sources' })).toBe('sources ingest\n');
@@ -135,54 +137,54 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     const mtime = new Date('2025-01-01T00:00:00Z');
     await utimes(dep, mtime, mtime);
     await record();
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     const before = await stat(dep);
     await new Promise((r) => setTimeout(r, 20));
     await writeFile(dep, 'export const x = 2;\n');
     await utimes(dep, mtime, mtime);
     expect((await stat(dep)).size).toBe(before.size);
     expect((await stat(dep)).mtimeMs).toBe(before.mtimeMs);
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await record(); // compiled again
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     // A file of the build missing, or damaged (emptied, say, by a crash before it reached the disk).
     await unlink(join(app, 'dist', 'chunk-b2.js'));
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await writeFile(join(app, 'dist', 'chunk-b2.js'), '');
     await record();
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     await writeFile(join(app, 'dist', 'main-a1.js'), '');
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await writeFile(join(app, 'dist', 'main-a1.js'), `import './chunk-b2.js';\n${say('compiled')}`);
     await record();
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     // A package linked elsewhere (npm link, a worktree's node_modules): its files are recorded by their real paths,
     // which a re-pointed link leaves as they were.
     await rm(join(app, 'node_modules', 'pkg'));
     await symlink(join(app, 'pkg-two'), join(app, 'node_modules', 'pkg'));
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await rm(join(app, 'node_modules', 'pkg'));
     await symlink(join(app, 'pkg-one'), join(app, 'node_modules', 'pkg'));
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     await unlink(dep);
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await writeFile(dep, 'export const x = 3;\n');
     await record();
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     // A package where Node would now find it before the one the build found (npm nesting another version).
     await mkdir(join(app, 'lib', 'node_modules', 'pkg'), { recursive: true });
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await rm(join(app, 'lib', 'node_modules'), { recursive: true });
-    expect(await strata(['ingest'])).toBe('compiled ingest\n');
+    await ran('compiled');
     // Built by another Node; an entry that does not load.
     const built = JSON.parse(await readFile(join(app, 'dist', 'current.json'), 'utf8')) as Record<string, unknown>;
     await writeFile(join(app, 'dist', 'current.json'), JSON.stringify({ ...built, node: 'v24.0.0-other' }));
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await writeFile(join(app, 'dist', 'main-a1.js'), 'export const main = ;\n');
     await record();
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
     await writeFile(join(app, 'dist', 'current.json'), '{"entry": "main-a1.js", "inpu');
-    expect(await strata(['ingest'])).toBe('sources ingest\n');
+    await ran('sources');
   });
 
   it('cli/build.js compiles every module a command loads, strata\'s and its dependencies\', into a CLI that answers as the sources do', async () => {
