@@ -73,8 +73,8 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
       name: 'strata-as-node-loads',
       // A package found in a node_modules folder: Node looked in every node_modules folder nearer the importer first
       // (its own package's, its parents'). Those must stay absent, or Node would now find the package there.
-      async resolveId(source, importer, options) {
-        if (!importer || !isAbsolute(importer) || /^(\.|\/|node:)/.test(source) || isBuiltin(source)) return null;
+      resolveId(source, importer) {
+        if (!importer || !isAbsolute(importer) || /^(\.|\/|#|node:)/.test(source) || isBuiltin(source)) return null;
         const name = source.startsWith('@') ? source.split('/').slice(0, 2).join('/') : source.split('/')[0];
         for (let dir = dirname(importer); ; dir = dirname(dir)) {
           if (basename(dir) !== 'node_modules') {
