@@ -191,7 +191,7 @@ function hashOf(bytes) {
 }
 
 /** Node imports cli/main.ts and every command module from the sources, in a process of its own; throws its error. */
-async function sourcesLoad(root) {
+export async function sourcesLoad(root) {
   const { execFile } = await import('node:child_process');
   const modules = [join(root, 'cli', 'main.ts'), ...readdirSync(join(root, 'cli', 'commands')).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'cli', 'commands', f))];
   const script = `for (const m of ${JSON.stringify(modules.map((m) => pathToFileURL(m).href))}) await import(m);`;

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript, run by npm install before any type-checker
-import { buildCli } from '../cli/build.js';
+import { buildCli, sourcesLoad } from '../cli/build.js';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -185,6 +185,17 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
     await ran('sources');
     await writeFile(join(app, 'dist', 'current.json'), '{"entry": "main-a1.js", "inpu');
     await ran('sources');
+  });
+
+  it('cli/build.js refuses sources Node does not load, which the bundler would resolve (an import without its extension)', async () => {
+    const app = join(dir, 'unloadable');
+    await mkdir(join(app, 'cli', 'commands'), { recursive: true });
+    await writeFile(join(app, 'cli', 'main.ts'), 'export const main = 1;\n');
+    await writeFile(join(app, 'cli', 'commands', 'helper.ts'), 'export const x: number = 1;\n');
+    await writeFile(join(app, 'cli', 'commands', 'run.ts'), "import { x } from './helper.ts';\nexport const run = x;\n");
+    await expect(sourcesLoad(app)).resolves.toBeUndefined();
+    await writeFile(join(app, 'cli', 'commands', 'run.ts'), "import { x } from './helper';\nexport const run = x;\n");
+    await expect(sourcesLoad(app)).rejects.toThrow(/the sources do not load in Node: .*ERR_MODULE_NOT_FOUND.*helper/);
   });
 
   it('cli/build.js compiles every module a command loads, strata\'s and its dependencies\', into a CLI that answers as the sources do', async () => {
