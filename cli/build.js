@@ -4,16 +4,18 @@
 // bundled chunks costs less than resolving, reading and type-stripping the ~580 modules a command loads from the
 // sources (issue 14: `npm run bench -- commands`, and the README's Performance section, give the figures).
 //
-// The bundle holds what the sources run, file for file: modules are resolved as Node resolves them (the "node"
-// condition, then "import" or "require" by how a module is loaded, "main" and never "module"), TypeScript is stripped
-// by Node's own stripper (module.stripTypeScriptTypes: syntax Node refuses fails the build), and tsconfig.json is not
-// read (Node does not read it). The code runs from dist/, so modules must not find files relative to their own
-// location (test/launcher.test.ts checks how strata's modules use import.meta).
+// The bundle holds what the sources run, file for file: modules are resolved as Node 24 resolves them (the "node" and
+// "module-sync" conditions, then "import" or "require" by how a module is loaded, "main" and never "module"),
+// TypeScript is stripped by Node's own stripper (module.stripTypeScriptTypes: syntax Node refuses fails the build),
+// tsconfig.json is not read (Node does not read it), and the build is refused when Node cannot load the sources as
+// they are (the bundler would resolve imports Node refuses). The code runs from dist/, so modules must not find files
+// relative to their own location (test/launcher.test.ts checks how strata's modules use import.meta).
 //
-// Never stale: dist/current.json lists every file the bundle was built from (the modules, and every package.json that
-// decided how they resolve) with its size, mtime and ctime, every symbolic link among node_modules and its packages
-// with its target, and every file of the build with its own; the launcher (cli/strata.js, cli/compiled.js) runs the
-// compiled CLI only while all of them are unchanged, and otherwise, or whenever dist/ is absent or unreadable, runs
+// Never stale: dist/current.json lists every file the bundle was built from (the modules, and every package.json above
+// them) with its size, mtime and ctime, every symbolic link among node_modules and its packages with its target, the
+// node_modules folders Node would search before the one it found each package in (which must stay absent), the Node
+// version that built it, and every file of the build with its own; the launcher (cli/strata.js, cli/compiled.js) runs
+// the compiled CLI only while all of that still holds, and otherwise, or whenever dist/ is absent or unreadable, runs
 // the sources. STRATA_CLI=sources always runs the sources.
 //
 // A failed build fails nothing: `npm install` goes on (this script prints why and exits 0), and the launcher runs the
@@ -27,14 +29,14 @@ import { isBuiltin } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The project's root (the folder holding package.json and cli/). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** A file changed this long before the build started may have changed after rolldown read it (file times are coarse). */
-const CLOCK_SLACK_MS = 1000;
 /** This script as it was when it was loaded, which is the code that builds. */
 const SELF = fileURLToPath(import.meta.url);
 const SELF_STAT = statSync(SELF);
+/** The project's root (the folder holding package.json and cli/). */
+const ROOT = resolve(dirname(SELF), '..');
+
+/** A file changed this long before the build started may have changed after rolldown read it (file times are coarse). */
+const CLOCK_SLACK_MS = 1000;
 /** Files of older builds are kept this long (a long-running command may still import its chunks). */
 const KEEP_MS = 24 * 3600 * 1000;
 
@@ -59,7 +61,10 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   const read = new Map();
   /** node_modules folders Node would look in first for a package the build found further up. */
   const absent = new Set();
-  const result = await build({
+  // The bundler resolves what Node refuses (an import without its extension, of a folder, JSON without its import
+  // attribute): the sources must load in Node as they are, or a build would hide what fails without it. Node loads
+  // them in a process of its own while rolldown bundles.
+  const [result] = await Promise.all([build({
     input: { main: join(root, 'cli', 'main.ts') },
     platform: 'node',
     // As Node 24 resolves: the "node" and "module-sync" conditions (rolldown adds "import" or "require" by the kind
@@ -104,10 +109,7 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
         return { code: text, moduleType: ext === '.json' ? 'json' : 'js' };
       },
     }],
-  });
-  // The bundler resolves what Node refuses (an import without its extension, of a folder, JSON without its import
-  // attribute): the sources must load in Node as they are, or a build would hide what fails without it.
-  await sourcesLoad(root);
+  }), sourcesLoad(root)]);
   const chunks = result.output.filter((o) => o.type === 'chunk');
   const entry = chunks.find((c) => c.isEntry)?.fileName;
   if (!entry) throw new Error('rolldown produced no entry chunk');
@@ -145,10 +147,9 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
   for (const o of result.output) {
     const to = join(outDir, o.fileName);
     const bytes = o.type === 'chunk' ? o.code : o.source;
-    // A file of this name holds these bytes already (the name is their hash): left as it is, so that the build
-    // that wrote it stays current.
-    const there = statSync(to, { throwIfNoEntry: false });
-    if (!there || hashOf(readFileSync(to)) !== hashOf(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)) {
+    // A file of this name holding these bytes already is left as it is, so that the build that wrote it stays current.
+    const there = statSync(to, { throwIfNoEntry: false }) ? readFileSync(to) : undefined;
+    if (!there?.equals(Buffer.from(bytes))) {
       const tmp = join(outDir, `.tmp-${process.pid}-${o.fileName}`);
       writeSynced(tmp, bytes);
       await rename(tmp, to);
@@ -240,7 +241,7 @@ function linksOf(root) {
 function writeSynced(path, content) {
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, typeof content === 'string' ? content : Buffer.from(content));
+    writeSync(fd, Buffer.from(content));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
