@@ -24,18 +24,11 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
 
 describe('strata launcher', () => {
   it('--help lists every command from cli/main.ts without loading one, nor DuckDB, the AWS SDK, the interpreter, middy or ajv', async () => {
-    // A resolve hook in the same process records every module the help loads (printed at exit, on stderr).
-    const hook = join(dir, 'record-modules.mjs');
-    await writeFile(hook, `import { registerHooks } from 'node:module';
-const seen = new Set();
-registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });
-process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));`);
-    const { stdout, stderr } = await exec(process.execPath, ['--import', hook, resolve('cli/strata.js'), '--help']);
+    const { stdout, loaded } = await loadingModules([resolve('cli/strata.js'), '--help']);
     const main = await readFile('cli/main.ts', 'utf8');
     const names = [...main.matchAll(/^ {2}(\w+): \{ summary: '([^']+)'/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(names.length).toBeGreaterThanOrEqual(12);
     for (const [name, summary] of names) expect(stdout).toContain(`  ${name.padEnd(8)} ${summary}`);
-    const loaded: string[] = JSON.parse(/MODULES (.*)/.exec(stderr)![1]!);
     expect(loaded.some((u) => u.endsWith('/cli/main.ts'))).toBe(true);
     const heavy = loaded.filter((u) => /\/cli\/commands\/|@duckdb|@aws-sdk|aws-local-stepfunctions|@middy|\/ajv\/|\/yaml\//.test(u));
     expect(heavy).toEqual([]);
@@ -211,6 +204,20 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
   }, 60_000);
 });
 
+/**
+ * Node with `args` in a process of its own, with a resolve hook recording every module it loads (printed at exit on
+ * stderr): its stdout and the modules' URLs.
+ */
+async function loadingModules(args: string[]): Promise<{ stdout: string; loaded: string[] }> {
+  const hook = join(dir, 'record-modules.mjs');
+  await writeFile(hook, `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });
+process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));`);
+  const { stdout, stderr } = await exec(process.execPath, ['--import', hook, ...args], { maxBuffer: 16 << 20 });
+  return { stdout, loaded: JSON.parse(/MODULES (.*)/.exec(stderr)![1]!) as string[] };
+}
+
 /** Build into `out` and check the build's inputs and its answers against the sources'. */
 async function compiledAnswersAsSources(out: string): Promise<void> {
   type Stat = [string, number, number, number];
@@ -221,15 +228,9 @@ async function compiledAnswersAsSources(out: string): Promise<void> {
   // is imported) is an input of the build, file for file: the bundle resolved as Node does (dist-cjs where Node loads
   // dist-cjs, a package's nested dependency where Node takes it). Not the launcher's own two files, nor DuckDB's
   // native binding and what it loads, which stay outside the bundle.
-  const hook = join(dir, 'record-modules-of-commands.mjs');
-  await writeFile(hook, `import { registerHooks } from 'node:module';
-const seen = new Set();
-registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });
-process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));`);
   const commands = (await readdir('cli/commands')).filter((f) => f.endsWith('.ts')).map((f) => pathToFileURL(resolve('cli/commands', f)).href);
-  const { stderr } = await exec(process.execPath, ['--import', hook, '--input-type=module', '-e',
-    `await import(${JSON.stringify(pathToFileURL(resolve('cli/main.ts')).href)}); for (const c of ${JSON.stringify(commands)}) await import(c);`]);
-  const loaded = (JSON.parse(/MODULES (.*)/.exec(stderr)![1]!) as string[]).filter((u) => u.startsWith('file:') && !/\/cli\/(strata|compiled)\.js$/.test(u) && !/\/node_modules\/(@duckdb\/node-bindings[^/]*|detect-libc)\//.test(u))
+  const loaded = (await loadingModules(['--input-type=module', '-e',
+    `await import(${JSON.stringify(pathToFileURL(resolve('cli/main.ts')).href)}); for (const c of ${JSON.stringify(commands)}) await import(c);`])).loaded.filter((u) => u.startsWith('file:') && !/\/cli\/(strata|compiled)\.js$/.test(u) && !/\/node_modules\/(@duckdb\/node-bindings[^/]*|detect-libc)\//.test(u))
     .map((u) => relative(resolve('.'), fileURLToPath(u)));
   expect(loaded.length).toBeGreaterThan(500);
   expect(loaded.filter((p) => !paths.has(p))).toEqual([]);
