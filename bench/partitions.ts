@@ -1,6 +1,8 @@
 // Issue 14: a file touching very many partitions (one year × 24 regions = 8,784; 2,084 days × 24 = 50,016) through the
 // command users type (`node cli/strata.js ingest`, a whole process: peak RSS from /usr/bin/time), against a file of
-// the same rows and the same bytes in 24 partitions (every row on one day), interleaved in the same run.
+// the same rows and the same bytes in 24 partitions (every row on one day), interleaved in the same run. Beside each
+// pair, a bare DuckDB COPY of the same two files to the same partitions (node bench/copy-child.js, a whole process):
+// what the engine alone takes when every partition is a file, the floor under strata's ratio.
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -35,6 +37,8 @@ export interface PartitionsBench {
     partitions: number; rows: number; manyMs: number; fewMs: number; perRowRatio: { min: number; median: number; max: number };
     /** The median per-row ratio is within RATIO_TARGET. */
     ratioMet: boolean;
+    /** The same pair as a bare DuckDB COPY (medians, ms) and the spread of its per-pair ratio. */
+    bare: { manyMs: number; fewMs: number; perRowRatio: { min: number; median: number; max: number } };
     peakRssMB?: number; rssMet?: boolean; fewPeakRssMB?: number;
   }>;
 }
@@ -60,6 +64,8 @@ export async function benchPartitions(log: (s: string) => void, runs = 3, bigRun
     await rm(lake, { recursive: true, force: true });
     return timeProcess(process.execPath, [cli, 'ingest', 'many', file, '--lake', lake, '--schemas', join(work, 'schemas')]);
   };
+  const bare = async (file: string): Promise<ProcessTime> =>
+    timeProcess(process.execPath, [resolve('bench/copy-child.js'), file, await freshDir('partitions-bare'), 'day, region']);
   const s = (ms: number) => (ms / 1000).toFixed(2);
   const cases: PartitionsBench['cases'] = [];
   log('  whole processes, each pair back to back (wall min/median/max; peak RSS of the process, its exit included)');
@@ -69,9 +75,13 @@ export async function benchPartitions(log: (s: string) => void, runs = 3, bigRun
     const few = await csv(days, true);
     const manyT: ProcessTime[] = [];
     const fewT: ProcessTime[] = [];
+    const bareManyT: ProcessTime[] = [];
+    const bareFewT: ProcessTime[] = [];
     for (let i = 0; i < n; i++) {
       fewT.push(await ingest(few));
       manyT.push(await ingest(many));
+      bareFewT.push(await bare(few));
+      bareManyT.push(await bare(many));
     }
     const m = spread(manyT.map((t) => t.wallMs));
     const f = spread(fewT.map((t) => t.wallMs));
@@ -84,11 +94,18 @@ export async function benchPartitions(log: (s: string) => void, runs = 3, bigRun
     log(`  ${partitions.toLocaleString('en-US')} rows in ${partitions.toLocaleString('en-US')} partitions ${s(m.min)}/${s(m.median)}/${s(m.max)} s`
       + ` · the same rows in 24 partitions ${s(f.min)}/${s(f.median)}/${s(f.max)} s`
       + ` → per row ${ratio.min.toFixed(1)}/${ratio.median.toFixed(1)}/${ratio.max.toFixed(1)}× (${n} pair${n > 1 ? 's' : ''}; target ≤ ${RATIO_TARGET}×: ${met(ratio.median <= RATIO_TARGET)})`);
+    const bm = spread(bareManyT.map((t) => t.wallMs));
+    const bf = spread(bareFewT.map((t) => t.wallMs));
+    const bareRatio = spread(bareManyT.map((t, i) => t.wallMs / bareFewT[i]!.wallMs));
+    log(`    a bare DuckDB COPY of the same two files (node bench/copy-child.js): ${s(bm.median)} s · ${s(bf.median)} s`
+      + ` → per row ${bareRatio.min.toFixed(1)}/${bareRatio.median.toFixed(1)}/${bareRatio.max.toFixed(1)}×;`
+      + ` strata over the bare COPY: ${(m.median / bm.median).toFixed(2)}× with ${partitions.toLocaleString('en-US')} partitions, ${(f.median / bf.median).toFixed(2)}× with 24`);
     if (rss !== undefined) {
       log(`    peak RSS ${rss.toFixed(0)} MB (24 partitions: ${fewRss?.toFixed(0) ?? '?'} MB; target ≤ ${RSS_TARGET_MB.toLocaleString('en-US')} MB: ${met(rss <= RSS_TARGET_MB)})`);
     }
     cases.push({
       partitions, rows: partitions, manyMs: m.median, fewMs: f.median, perRowRatio: ratio, ratioMet: ratio.median <= RATIO_TARGET,
+      bare: { manyMs: bm.median, fewMs: bf.median, perRowRatio: bareRatio },
       ...(rss === undefined ? {} : { peakRssMB: rss, rssMet: rss <= RSS_TARGET_MB }), ...(fewRss === undefined ? {} : { fewPeakRssMB: fewRss }),
     });
   }
