@@ -73,7 +73,9 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
     tsconfig: false,
     logLevel: 'silent',
     write: false,
-    output: { format: 'esm', entryFileNames: '[name]-[hash].js', chunkFileNames: '[name]-[hash].js' },
+    // Source maps beside the chunks, without the sources' text, naming each source relative to outDir (`dir`; rolldown
+    // writes nothing): a stack under --verbose names the TypeScript file, line and column (the stripper keeps them).
+    output: { dir: outDir, format: 'esm', entryFileNames: '[name]-[hash].js', chunkFileNames: '[name]-[hash].js', sourcemap: true, sourcemapExcludeSources: true },
     plugins: [{
       name: 'strata-as-node-loads',
       // A package found in a node_modules folder: Node looked in every node_modules folder nearer the importer first

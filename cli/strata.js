@@ -25,6 +25,9 @@ process.emitWarning = (warning, ...rest) => {
   emit(warning, ...rest);
 };
 process.env.STRATA_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : 'SILENT';
+// --verbose prints a failure's stack: from the compiled CLI its frames then name the TypeScript sources' files, lines
+// and columns, through the source maps the build writes beside each chunk (read only when this is on).
+if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
 
 // Help and the version load next to nothing from the sources: not worth the check.
 const light = ['--help', '-h', 'help', '--version', undefined].includes(process.argv[2]);

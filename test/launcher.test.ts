@@ -103,7 +103,8 @@ describe('strata launcher', () => {
     await symlink(join(app, 'pkg-one'), join(app, 'node_modules', 'pkg'));
     await copyFile('cli/strata.js', join(app, 'cli', 'strata.js'));
     await copyFile('cli/compiled.js', join(app, 'cli', 'compiled.js'));
-    const say = (what: string) => `export async function main(argv) { process.stdout.write('${what} ' + argv.join(',') + '\\n'); return 0; }\n`;
+    // Each main says which it is, its arguments, and whether Node maps stack frames through source maps.
+    const say = (what: string) => `export async function main(argv) { process.stdout.write('${what} ' + argv.join(',') + (process.sourceMapsEnabled ? ' (source maps)' : '') + '\\n'); return 0; }\n`;
     await writeFile(join(app, 'cli', 'main.ts'), say('sources'));
     await writeFile(join(app, 'lib', 'dep.js'), 'export const x = 1;\n');
     await writeFile(join(app, 'dist', 'main-a1.js'), `import './chunk-b2.js';\n${say('compiled')}`);
@@ -122,6 +123,8 @@ describe('strata launcher', () => {
     const ran = async (which: 'compiled' | 'sources') => expect(await strata(['ingest'])).toBe(`${which} ingest\n`);
 
     expect(await strata(['ingest', 'x'])).toBe('compiled ingest,x\n');
+    // --verbose prints a failure's stack: source maps on, so that frames of the compiled CLI name the sources.
+    expect(await strata(['ingest', '--verbose'])).toBe('compiled ingest,--verbose (source maps)\n');
     expect(await strata(['ingest'], { STRATA_CLI: 'sources' })).toBe('sources ingest\n');
     // Help and the version need no build (main.ts loads next to nothing for them).
     expect(await strata(['--help'])).toBe('sources --help\n');
@@ -268,4 +271,18 @@ for (const args of ${JSON.stringify(commands)}) { process.stdout.write('\\n@@com
   const compiledSite = await tree(join(dir, 'docs-compiled'));
   expect(compiledSite.length).toBeGreaterThan(5);
   expect(compiledSite).toEqual(await tree(join(dir, 'docs-sources')));
+  // Every chunk has its source map beside it, and a failure's stack under --verbose (source maps on, as the launcher
+  // turns them on) names the TypeScript sources' files and lines, not dist/'s chunks.
+  const maps = await Promise.all(b.files.filter((f) => f[0].endsWith('.js')).map(async (f) => /\/\/# sourceMappingURL=(\S+)\s*$/.exec(await readFile(join(out, f[0]), 'utf8'))?.[1]));
+  expect(maps.filter(Boolean).length).toBeGreaterThan(20);
+  expect(maps.filter((m) => m && !b.files.some((f) => f[0] === m))).toEqual([]);
+  expect(maps[b.files.filter((f) => f[0].endsWith('.js')).findIndex((f) => f[0] === b.entry)]).toBe(`${b.entry}.map`);
+  const failure = await exec(process.execPath, ['--input-type=module', '-e', `process.setSourceMapsEnabled(true);
+const { main } = await import(${JSON.stringify(pathToFileURL(join(out, b.entry)).href)}); process.exitCode = await main(['plan', 'no_such', '--verbose']);`],
+  { cwd: dir, env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+  expect(failure?.code).toBe(1);
+  const frames = failure!.stderr.split('\n').filter((l) => /^\s+at /.test(l));
+  expect(frames.join('\n')).toMatch(new RegExp(`\\(${resolve('core/plan/sets.ts')}:\\d+:\\d+\\)`));
+  expect(frames.join('\n')).toMatch(new RegExp(`\\(${resolve('cli/main.ts')}:\\d+:\\d+\\)`));
+  expect(frames.filter((l) => l.includes(out))).toEqual([]);
 }
