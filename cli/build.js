@@ -75,7 +75,13 @@ export async function buildCli(root = ROOT, outDir = join(root, 'dist')) {
     write: false,
     // Source maps beside the chunks, without the sources' text, naming each source relative to outDir (`dir`; rolldown
     // writes nothing): a stack under --verbose names the TypeScript file, line and column (the stripper keeps them).
-    output: { dir: outDir, format: 'esm', entryFileNames: '[name]-[hash].js', chunkFileNames: '[name]-[hash].js', sourcemap: true, sourcemapExcludeSources: true },
+    // ASCII only (non-ASCII characters of strings and regular expressions escaped, JSDoc comments dropped; legal
+    // comments and tagged templates' raw text kept as they are): Node decodes each module from UTF-8, and a file
+    // without other characters decodes to a one-byte string, 2.6× faster (all chunks: 29 → 11 ms) at half the memory.
+    output: {
+      dir: outDir, format: 'esm', entryFileNames: '[name]-[hash].js', chunkFileNames: '[name]-[hash].js', sourcemap: true, sourcemapExcludeSources: true,
+      charset: 'ascii', comments: { legal: true, annotation: true, jsdoc: false },
+    },
     plugins: [{
       name: 'strata-as-node-loads',
       // A package found in a node_modules folder: Node looked in every node_modules folder nearer the importer first

@@ -1,6 +1,6 @@
 // How a run is shown to a person: one status line, then what went wrong and where to look.
 import type { RunRecord } from '../runtime/runs/record.ts';
-import { plural } from './output.ts';
+import { plural, thousands } from './output.ts';
 
 const MARK: Record<string, string> = { SUCCEEDED: '✓', SKIPPED: '=', REJECTED: '✗', HALTED: '■', FAILED: '✗' };
 
@@ -13,8 +13,8 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean } = {}): str
     return lines.join('\n');
   }
   if (r.rowsIn || r.status !== 'FAILED') {
-    const parts = [`${plural(r.rowsIn, 'row')} in`, `${r.rowsValid.toLocaleString('en-US')} valid`, `${r.rowsQuarantined.toLocaleString('en-US')} quarantined`];
-    if (r.rowsSuperseded) parts.push(`${r.rowsSuperseded.toLocaleString('en-US')} superseded by a later row with the same key`);
+    const parts = [`${plural(r.rowsIn, 'row')} in`, `${thousands(r.rowsValid)} valid`, `${thousands(r.rowsQuarantined)} quarantined`];
+    if (r.rowsSuperseded) parts.push(`${thousands(r.rowsSuperseded)} superseded by a later row with the same key`);
     if (r.status === 'SUCCEEDED') parts.push(`${plural(r.partitions.length, 'partition')} written`);
     lines.push(`    ${parts.join(' · ')}`);
   }
