@@ -93,7 +93,8 @@ function failed(e: unknown, verbose: boolean): number {
   const hint = (err as { hint?: unknown }).hint;
   if (isStrataError(err)) out.fail({ name: err.name, message: err.message, ...(typeof hint === 'string' ? { hint } : {}) });
   else out.fail({ name: 'Error', message: err.message }, `error: ${err.message}`);
-  if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+  // The stack's frames: its first lines repeat the message just printed.
+  if (verbose && err.stack) process.stderr.write(`${err.stack.replace(`${err.name}: ${err.message}\n`, '')}\n`);
   return 1;
 }
 

@@ -1,10 +1,14 @@
 // How a run is shown to a person: one status line, then what went wrong and where to look.
 import type { RunRecord } from '../runtime/runs/record.ts';
-import { plural, thousands } from './output.ts';
+import { plural, shellWord, thousands } from './output.ts';
 
 const MARK: Record<string, string> = { SUCCEEDED: '✓', SKIPPED: '=', REJECTED: '✗', HALTED: '■', FAILED: '✗' };
 
-export function describeRun(r: RunRecord, opts: { verbose?: boolean } = {}): string {
+/**
+ * A run as lines for a person. `opts.lake`: the --lake the command was given (or the demo's lake), as typed, repeated
+ * (shell-quoted) in the commands the summary suggests, so that they open the same lake when copied as printed.
+ */
+export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: string } = {}): string {
   const secs = (r.durationMs / 1000).toFixed(1);
   const head = `${MARK[r.status] ?? '?'} ${r.status.padEnd(9)} ${r.dataset}  ${r.source.key}  (run ${r.runId}, ${secs} s)`;
   const lines = [head];
@@ -27,7 +31,7 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean } = {}): str
   lines.push(...describeQuality(r, opts.verbose ?? false));
   const warnings = opts.verbose ? r.warnings : r.warnings.slice(0, 5);
   for (const w of warnings) lines.push(`    warning: ${w}`);
-  if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: strata query "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
+  if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: npx strata query${opts.lake ? ` --lake ${shellWord(opts.lake)}` : ''} "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
   return lines.join('\n');
 }
 

@@ -80,6 +80,12 @@ describe('strata', () => {
     expect(human.stdout).toMatch(/✓ SUCCEEDED orders {2}bronze\/orders\/_objects\/[0-9a-f]{32}\/good\.csv/);
     expect(human.stdout).toContain('3 rows in · 2 valid · 1 quarantined · 2 partitions written');
     expect(human.stdout).toContain('1 × amount min: -1 is below min 0 (first at line 4)');
+    // The query it suggests runs as printed: on the default lake as is; on another, with that --lake, shell-quoted.
+    const see = /see: (npx strata query .*)$/m.exec(human.stdout)![1]!;
+    expect(see).toMatch(/^npx strata query "select \* from quarantine\.orders where run_id = '[^']+'"$/);
+    const own = await ownCopy();
+    const other = await strataIn(own, 'ingest', 'orders', 'good.csv', '--lake', 'my lake');
+    expect(/see: (.*)$/m.exec(other.stdout)?.[1]).toMatch(/^npx strata query --lake 'my lake' "select \* from quarantine\.orders where run_id = '[^']+'"$/);
     const bad = ingested.bad;
     expect(bad.code).toBe(1);
     const records = JSON.parse(bad.stdout);
@@ -158,6 +164,15 @@ describe('strata', () => {
     await mkdir(join(dir, 'drop'), { recursive: true });
     expect(await strata('ingest', 'orders', 'drop/')).toMatchObject({ code: 2, stderr: 'drop/ is a folder: strata ingest takes files (e.g. drop/*), each one a run\n' });
     expect(await strata('quary')).toMatchObject({ code: 2, stderr: 'unknown command "quary": did you mean "query"?\nrun strata --help\n' });
+    // No lake yet: what is wrong, then the way out, each said once.
+    const nowhere = join(dir, 'no-lake-here');
+    expect(await strata('query', 'select 1', '--lake', nowhere)).toMatchObject({ code: 1,
+      stderr: `no lake at ${nowhere} yet\ningest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>\n` });
+    // --verbose adds the stack's frames under the message, which is printed once.
+    const verbose = await strataProcess('plan', 'nosuch', '--verbose');
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr.split('\n').filter((l) => l.includes('no schema defines dataset "nosuch"'))).toEqual(['Strata.UnknownDataset: no schema defines dataset "nosuch" (known: orders)']);
+    expect(verbose.stderr).toMatch(/\n\s+at .*core\/plan\/sets\.ts:\d+:\d+/);
   });
 
   it('demo --help names demo\'s own default lake (.strata/demo), not the default of the other commands', async () => {

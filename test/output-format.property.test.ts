@@ -1,7 +1,9 @@
-// How the CLI writes counts: digits grouped as en-US does, without loading ICU's number formatting (cli/output.ts).
+// How the CLI writes counts (digits grouped as en-US does, without loading ICU's number formatting) and the words of
+// the commands it suggests (cli/output.ts).
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { plural, thousands } from '../cli/output.ts';
+import { plural, shellWord, thousands } from '../cli/output.ts';
 
 describe('thousands', () => {
   it('property: writes every number as toLocaleString(\'en-US\') does', () => {
@@ -18,5 +20,20 @@ describe('thousands', () => {
     expect(plural(3_000_000, 'row')).toBe('3,000,000 rows');
     expect(plural(1, 'row')).toBe('1 row');
     expect(plural(182, 'partition')).toBe('182 partitions');
+  });
+});
+
+describe('shellWord', () => {
+  it('property: a POSIX shell reads any string (without NUL, which no argument holds) back as one word, exactly', () => {
+    const words = fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.string(), fc.constantFrom('', "'", "a b", '$HOME', '`x`', '"', '\\', '*', '~', '-n', "it's", '.strata/demo')).map((w) => w.replaceAll('\0', '')), { minLength: 1, maxLength: 20 });
+    fc.assert(fc.property(words, (ws) => {
+      const printed = execFileSync('/bin/sh', ['-c', `printf '%s\\0' ${ws.map(shellWord).join(' ')}`], { encoding: 'utf8' });
+      expect(printed.split('\0').slice(0, -1)).toEqual(ws);
+    }), { numRuns: 150 });
+  });
+
+  it('a plain path stays as it is', () => {
+    expect(shellWord('.strata/demo')).toBe('.strata/demo');
+    expect(shellWord('my lake')).toBe("'my lake'");
   });
 });

@@ -13,7 +13,7 @@ import { ingestFile } from '../../workflows/ingest-local.ts';
 import type { LocalLake } from '../../workflows/lake.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out, Progress, table } from '../output.ts';
+import { out, Progress, shellWord, table } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
 import { queryLocal } from './query.ts';
 
@@ -110,8 +110,7 @@ export const demo: Command = {
     out.info(`lake: ${lakeDir}\n`);
     const inputDir = await mkdtemp(join(tmpdir(), 'strata-demo-input-'));
     try {
-      const shown = global.lake ?? DEMO_LAKE;
-      return await buildDemo(lake, lakeDir, /[\s"'$]/.test(shown) ? JSON.stringify(shown) : shown, global.json === true, await demoIngests(inputDir));
+      return await buildDemo(lake, lakeDir, global.lake ?? DEMO_LAKE, global.json === true, await demoIngests(inputDir));
     } finally {
       await rm(inputDir, { recursive: true, force: true });
     }
@@ -119,7 +118,8 @@ export const demo: Command = {
 };
 
 /** Ingest the demo files, query gold, print what to try next; exit code 0 when every run succeeded (or was skipped). */
-async function buildDemo(lake: LocalLake, lakeDir: string, shown: string, json: boolean, ingests: DemoIngest[]): Promise<number> {
+async function buildDemo(lake: LocalLake, lakeDir: string, typed: string, json: boolean, ingests: DemoIngest[]): Promise<number> {
+  const shown = shellWord(typed);
   const progress = new Progress();
   const records: RunRecord[] = [];
   const run = async (dataset: string, file: string, note?: string) => {
@@ -129,7 +129,7 @@ async function buildDemo(lake: LocalLake, lakeDir: string, shown: string, json: 
     });
     progress.done();
     records.push(record);
-    if (!json) out.info(`${describeRun(record)}${note ? `\n    (${note})` : ''}`);
+    if (!json) out.info(`${describeRun(record, { lake: typed })}${note ? `\n    (${note})` : ''}`);
   };
   for (const i of ingests) await run(i.dataset, i.file, i.note);
 

@@ -43,7 +43,7 @@ export const query: Command = {
 export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Record<string, unknown>> | undefined> {
   if (!existsSync(join(lakeDir, CATALOG_FILE)) && !existsSync(join(lakeDir, '_strata'))) {
     out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>' },
-      `no lake at ${lakeDir} yet: ingest something first (strata ingest <dataset> <file>, or strata demo)`);
+      `no lake at ${lakeDir} yet`);
     return undefined;
   }
   const db = await Duck.open({ readOnly: false });

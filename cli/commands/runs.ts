@@ -29,7 +29,7 @@ export const runs: Command = {
     if (id) {
       const r = all.find((x) => x.runId === id) ?? all.find((x) => x.runId.startsWith(id));
       if (!r) throw new StrataError(ERRORS.InvalidInput, `no run ${id} in this lake (strata runs lists them)`);
-      out.result(showRun(r), r);
+      out.result(showRun(r, global.lake), r);
       return 0;
     }
     const shown = all.slice(0, limit);
@@ -71,8 +71,8 @@ async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rol
   return { rollbacks: out, undone };
 }
 
-function showRun(r: RunRecord): string {
-  const lines = [describeRun(r, { verbose: true }), ''];
+function showRun(r: RunRecord, lake: string | undefined): string {
+  const lines = [describeRun(r, { verbose: true, ...(lake ? { lake } : {}) }), ''];
   if (r.execution?.events?.length) {
     lines.push(`execution ${r.execution.name} (${r.execution.engine}): ${r.execution.path?.join(' → ') ?? ''}`, '');
     lines.push(table(summarizeEvents(r.execution.events).map((s) => ({ state: s.state, ms: s.ms, retries: s.retries, error: s.error ?? '' }))));
