@@ -2,7 +2,7 @@
 import { rollback as rollbackLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out, UsageError } from '../output.ts';
+import { out, plural, UsageError } from '../output.ts';
 
 export const rollback: Command = {
   usage: 'strata rollback <dataset|gold table> --to <run id>',
@@ -17,14 +17,14 @@ export const rollback: Command = {
     const r = await rollbackLake(lake, name, to);
     const human = [
       r.changes.length
-        ? `rolled ${r.layer}.${r.table} back to run ${to}: ${r.changes.length} partition(s) switched (version ${r.version}, run ${r.runId})`
+        ? `rolled ${r.layer}.${r.table} back to run ${to}: ${plural(r.changes.length, 'partition')} switched (version ${r.version}, run ${r.runId})`
         : `${r.layer}.${r.table} already shows what run ${to} left: nothing changed (still version ${r.version})`,
       // A gold table is computed from silver: rolled back alone, it shows its old result until it is recomputed.
       ...(r.layer === 'gold' && r.changes.length ? [`gold.${r.table} now shows what run ${to} left, which may disagree with silver today; strata refresh ${r.table} recomputes it from silver (so does the next run of a dataset it reads)`] : []),
-      ...(r.forgotten.length ? [`${r.forgotten.length} source object(s) committed after it can be ingested again`] : []),
+      ...(r.forgotten.length ? [`${r.forgotten.length === 1 ? 'the source object' : `the ${plural(r.forgotten.length, 'source object')}`} committed after that run can be ingested again (the table no longer holds ${r.forgotten.length === 1 ? 'it' : 'them'})`] : []),
       ...r.refreshed.map((g) => g.status === 'halted'
         ? `gold.${g.table} was NOT recomputed: its quality gate halted the publish (it still shows the data before the rollback; see strata.quality_metrics)`
-        : `recomputed gold.${g.table} (${g.partitions.length} partition(s))`),
+        : `recomputed gold.${g.table} (${plural(g.partitions.length, 'partition')})`),
     ].join('\n');
     out.result(human, r);
     return r.refreshed.some((g) => g.status === 'halted') ? 1 : 0;

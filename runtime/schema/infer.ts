@@ -160,9 +160,12 @@ async function partitionGrain(db: Duck, reader: string, field: string, col: Infe
   const v = col.format ? `try_strptime("${field.replace(/"/g, '""')}", ${str(col.format)})` : `TRY_CAST("${field.replace(/"/g, '""')}" AS TIMESTAMP)`;
   const n = await db.one<{ day: number; month: number; year: number }>(
     `SELECT count(DISTINCT date_trunc('day', ${v})) AS day, count(DISTINCT date_trunc('month', ${v})) AS month, count(DISTINCT date_trunc('year', ${v})) AS year FROM ${reader}`);
-  const chosen = (['day', 'month', 'year'] as const).find((g) => Number(n[g]) > 0 && rows / Number(n[g]) >= ROWS_PER_PARTITION) ?? 'year';
+  const fits = (['day', 'month', 'year'] as const).find((g) => Number(n[g]) > 0 && rows / Number(n[g]) >= ROWS_PER_PARTITION);
+  const chosen = fits ?? 'year';
   const per = Number(n[chosen]) ? Math.round(rows / Number(n[chosen])) : rows;
-  return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${Number(n[chosen]).toLocaleString('en-US')} partition${Number(n[chosen]) === 1 ? '' : 's'} of about ${per.toLocaleString('en-US')} rows in the sample (day ${Number(n.day).toLocaleString('en-US')}, month ${Number(n.month).toLocaleString('en-US')}, year ${Number(n.year).toLocaleString('en-US')}); strata init picks the finest grain holding ${ROWS_PER_PARTITION.toLocaleString('en-US')} rows or more on average` };
+  const atLeast = `${ROWS_PER_PARTITION.toLocaleString('en-US')} rows or more on average`;
+  const why = fits ? `strata init picks the finest grain holding ${atLeast}` : `no grain holds ${atLeast} in the sample, so strata init picks the coarsest`;
+  return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${Number(n[chosen]).toLocaleString('en-US')} partition${Number(n[chosen]) === 1 ? '' : 's'} of about ${per.toLocaleString('en-US')} rows in the sample (day ${Number(n.day).toLocaleString('en-US')}, month ${Number(n.month).toLocaleString('en-US')}, year ${Number(n.year).toLocaleString('en-US')}); ${why}` };
 }
 
 /** The draft as YAML, with comments that say what to check. */
