@@ -22,7 +22,8 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
     if (r.status === 'SUCCEEDED') parts.push(`${plural(r.partitions.length, 'partition')} written`);
     lines.push(`    ${parts.join(' · ')}`);
   }
-  if (r.error && r.status !== 'SUCCEEDED') lines.push(...r.error.message.split('\n').map((l) => `    ${r.error!.name}: ${l}`.replace(`${r.error!.name}: ${r.error!.name}`, r.error!.name)));
+  // The error's name once, on its first line; the lines after it (what the message adds) under it.
+  if (r.error && r.status !== 'SUCCEEDED') lines.push(...r.error.message.split('\n').map((l, i) => (i ? `      ${l}` : `    ${r.error!.name}: ${l}`.replace(`${r.error!.name}: ${r.error!.name}`, r.error!.name))));
   const reasons = opts.verbose ? r.reasons : r.reasons.slice(0, 5);
   if (reasons.length && r.status !== 'REJECTED') {
     lines.push('    quarantined because:');

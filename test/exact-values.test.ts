@@ -237,6 +237,9 @@ describe('counts: a rejected file', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('3 rows in · 0 valid · 3 quarantined');
     expect(r.stdout).toMatch(/Strata\.RejectedFile: bronze\/strict\/_objects\/[0-9a-f]+\/rejected\.csv: 1 of 3 rows \(33\.3%\) failed validation, more than rejects\.maxRatio 5\.0%; nothing was committed, all 3 rows are in quarantine\.strict\n/);
+    // The message's later lines sit under its first, without the error's name again.
+    expect(r.stdout).toMatch(/quarantine\.strict\n {6}most common: /);
+    expect(r.stdout.match(/Strata\.RejectedFile/g)).toHaveLength(1);
     expect(r.stdout).toContain('warning: 2 rows passed validation but the file was rejected: they are in quarantine.strict with reason "rejected"');
     const listed = JSON.parse((await runCommand(runs, { lake: lake.dir, json: true }, [], { dataset: 'strict' })).stdout) as RunRecord[];
     expect(listed).toEqual([expect.objectContaining({ status: 'REJECTED', rowsIn: 3, rowsValid: 0, rowsQuarantined: 3, rowsSuperseded: 0 })]);
