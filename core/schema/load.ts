@@ -246,6 +246,11 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
     goldNames.add(g.table);
   });
 
+  // strata init drafts these as "TODO: …": a warning until they say something (the data docs and Glue show them).
+  for (const [key, fix] of [['description', 'say what the dataset holds'], ['owner', 'name the team or e-mail that answers for it']] as const) {
+    if (typeof raw[key] === 'string' && /^\s*TODO\b/i.test(raw[key])) warn([key], `${key} is still the draft's placeholder "${raw[key]}"`, fix);
+  }
+
   return {
     dataset: raw.dataset,
     ...(raw.description !== undefined ? { description: raw.description } : {}),
