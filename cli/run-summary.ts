@@ -8,7 +8,7 @@ const MARK: Record<string, string> = { SUCCEEDED: '✓', SKIPPED: '=', REJECTED:
  * A run as lines for a person. `opts.lake`: the --lake the command was given (or the demo's lake), as typed, repeated
  * (shell-quoted) in the commands the summary suggests, so that they open the same lake when copied as printed.
  */
-export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: string } = {}): string {
+export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: string | undefined } = {}): string {
   const secs = (r.durationMs / 1000).toFixed(1);
   const head = `${MARK[r.status] ?? '?'} ${r.status.padEnd(9)} ${r.dataset}  ${r.source.key}  (run ${r.runId}, ${secs} s)`;
   const lines = [head];

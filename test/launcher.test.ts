@@ -271,17 +271,16 @@ for (const args of ${JSON.stringify(commands)}) { process.stdout.write('\\n@@com
   const compiledSite = await tree(join(dir, 'docs-compiled'));
   expect(compiledSite.length).toBeGreaterThan(5);
   expect(compiledSite).toEqual(await tree(join(dir, 'docs-sources')));
-  // Every chunk has its source map beside it, and a failure's stack under --verbose (source maps on, as the launcher
-  // turns them on) names the TypeScript sources' files and lines, not dist/'s chunks.
   // ASCII only (cli/build.js: Node decodes such a file to a one-byte string): every chunk but the data docs', whose
-  // tagged templates keep their raw text as written.
-  const nonAscii = [];
-  for (const [f] of b.files.filter((f) => f[0].endsWith('.js'))) if (/[^\x00-\x7f]/.test(await readFile(join(out, f), 'latin1'))) nonAscii.push(f);
-  expect(nonAscii.filter((f) => !f.startsWith('docs-'))).toEqual([]);
-  const maps = await Promise.all(b.files.filter((f) => f[0].endsWith('.js')).map(async (f) => /\/\/# sourceMappingURL=(\S+)\s*$/.exec(await readFile(join(out, f[0]), 'utf8'))?.[1]));
+  // tagged templates keep their raw text as written. Every chunk has its source map beside it.
+  const chunks = await Promise.all(b.files.filter((f) => f[0].endsWith('.js')).map(async ([f]) => ({ f, text: await readFile(join(out, f), 'utf8') })));
+  expect(chunks.filter((c) => /[^\x00-\x7f]/.test(c.text) && !c.f.startsWith('docs-')).map((c) => c.f)).toEqual([]);
+  const maps = chunks.map((c) => /\/\/# sourceMappingURL=(\S+)\s*$/.exec(c.text)?.[1]);
   expect(maps.filter(Boolean).length).toBeGreaterThan(20);
   expect(maps.filter((m) => m && !b.files.some((f) => f[0] === m))).toEqual([]);
-  expect(maps[b.files.filter((f) => f[0].endsWith('.js')).findIndex((f) => f[0] === b.entry)]).toBe(`${b.entry}.map`);
+  expect(maps[chunks.findIndex((c) => c.f === b.entry)]).toBe(`${b.entry}.map`);
+  // A failure's stack under --verbose (source maps on, as the launcher turns them on) names the TypeScript sources'
+  // files and lines, not dist/'s chunks.
   const failure = await exec(process.execPath, ['--input-type=module', '-e', `process.setSourceMapsEnabled(true);
 const { main } = await import(${JSON.stringify(pathToFileURL(join(out, b.entry)).href)}); process.exitCode = await main(['plan', 'no_such', '--verbose']);`],
   { cwd: dir, env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' } }).then(() => undefined, (e: { code: number; stderr: string }) => e);

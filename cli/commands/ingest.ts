@@ -37,7 +37,7 @@ export const ingest: Command = {
       });
       progress.done();
       records.push(record);
-      if (!global.json) out.info(describeRun(record, global.lake ? { lake: global.lake } : {}));
+      if (!global.json) out.info(describeRun(record, { lake: global.lake }));
       if (!global.json) for (const c of compactions ?? []) out.info(describeCompaction(c));
     }
     out.result('', records);

@@ -27,7 +27,7 @@ export const put: Command = {
       ingested: ({ record, compactions }) => {
         progress.done();
         if (global.json) return;
-        out.info(describeRun(record, global.lake ? { lake: global.lake } : {}));
+        out.info(describeRun(record, { lake: global.lake }));
         for (const c of compactions ?? []) out.info(describeCompaction(c));
       },
     });

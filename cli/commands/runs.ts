@@ -72,7 +72,7 @@ async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rol
 }
 
 function showRun(r: RunRecord, lake: string | undefined): string {
-  const lines = [describeRun(r, { verbose: true, ...(lake ? { lake } : {}) }), ''];
+  const lines = [describeRun(r, { verbose: true, lake }), ''];
   if (r.execution?.events?.length) {
     lines.push(`execution ${r.execution.name} (${r.execution.engine}): ${r.execution.path?.join(' → ') ?? ''}`, '');
     lines.push(table(summarizeEvents(r.execution.events).map((s) => ({ state: s.state, ms: s.ms, retries: s.retries, error: s.error ?? '' }))));
