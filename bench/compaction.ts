@@ -6,11 +6,11 @@
 // The 1,000 micro-batches go through the pipeline's own stage and commit steps (validation into staging, then the
 // append's commit: the previous version's files linked into a new version folder, one compare-and-swap of the
 // manifest), not the whole state machine: a sample of full ingests gives the cost per micro-batch of the full local
-// pipeline, from which the bench states what 1,000 of them would take. Every 100 commits, gc with a retention of 0
-// days drops the replaced versions: each names all of its files, so without it the manifest of a day appended to a
-// thousand times would hold ~500,000 file names, rewritten at every commit (that growth is the table protocol's, and
-// is why a compaction policy runs often).
-import { readFileSync } from 'node:fs';
+// pipeline, from which the bench states what 1,000 of them would take. No gc runs meanwhile (the default retention
+// keeps every replaced version for 7 days): the manifest keeps each replaced version by its folder and the number
+// of its files, not their names (runtime/table/manifest.ts RetiredVersion), so it grows by the same few hundred bytes
+// per append; with the names it would hold ~500,000 of them after a thousand appends, rewritten at every commit.
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
@@ -18,7 +18,6 @@ import { commitSilver } from '../runtime/pipeline/commit.ts';
 import { registerSilver } from '../runtime/pipeline/register.ts';
 import { stage } from '../runtime/pipeline/stage.ts';
 import { PARQUET_CODEC } from '../runtime/ingest/validate-file.ts';
-import { gcTable } from '../runtime/table/gc.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
@@ -50,6 +49,8 @@ export interface CompactionBench {
   rowsPerBatch: number;
   fullIngestMs: number;
   commitPathMs: number;
+  /** Size of the table's manifest after every append, no gc (bytes). */
+  manifestBytes: number;
   firstCommits: number;
   lastCommits: number;
   filesBefore: number;
@@ -87,7 +88,6 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
 
   // The rest through the stage and commit steps themselves; the commit's time per hundred, as the day fills up.
   const t1 = performance.now();
-  const plan = lake.ctx.plans.get('events');
   const commitMs: number[] = [];
   for (const [i, key] of keys.entries()) {
     if (i < sample) continue;
@@ -96,7 +96,6 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
     const staged = await stage(lake.ctx, { dataset: 'events', runId, source: { key }, now, startedAt: now });
     if (staged.rowsQuarantined || staged.rowsValid !== rowsPerBatch) throw new Error(`micro-batch ${i}: ${staged.rowsQuarantined} rows quarantined`);
     commitMs.push((await commitSilver(lake.ctx, { runId, now, stage: staged })).ms);
-    if ((i + 1) % 100 === 0) await gcTable(lake.storage, plan.prefixes.silver, plan, 'silver.events', 0, { now: new Date(Date.now() + 1000) });
   }
   const commitPathMs = (performance.now() - t1) / (batches - sample);
   const firstCommits = mean(commitMs.slice(0, 100));
@@ -107,10 +106,14 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
   const before = manifest(lake).partitions['dt=2025-06-15']!;
   log(`  ${batches.toLocaleString('en-US')} micro-batches × ${rowsPerBatch.toLocaleString('en-US')} rows into one day (JSON lines, validated and committed one by one)`);
   log(`  the whole local pipeline takes ${fmt(fullIngestMs)} per micro-batch (${sample} measured): ${batches.toLocaleString('en-US')} would take ${fmt(fullIngestMs * batches)};`
-    + ` so the other ${(batches - sample).toLocaleString('en-US')} went through the stage and commit steps directly, ${fmt(commitPathMs)} each, gc every 100 commits`);
+    + ` so the other ${(batches - sample).toLocaleString('en-US')} went through the stage and commit steps directly, ${fmt(commitPathMs)} each`);
   const span = Math.min(100, commitMs.length);
   log(`  an append links every file the day already holds into its new version: the commit step took ${fmt(firstCommits)} on average with ${sample}–${sample + span - 1} files`
     + ` in the day, ${fmt(lastCommits)} with ${batches - span}–${batches - 1} (${(lastCommits / firstCommits).toFixed(1)}×); a compaction policy keeps that number small`);
+  const manifestBytes = statSync(join(lake.dir, 'silver/events/_strata/manifest.json')).size;
+  const names = (batches * (batches - 1)) / 2;
+  log(`  the table's manifest after ${batches.toLocaleString('en-US')} appends, no gc (every replaced version kept, as for the default 7 days): ${(manifestBytes / 1024).toFixed(0)} KiB,`
+    + ` ${(manifestBytes / batches).toFixed(0)} bytes per append (replaced versions kept by folder and file count; by file name they would add ${names.toLocaleString('en-US')} names)`);
 
   // The analyst's query, before and after (median of 5, catalog views over exactly the version's files).
   const query = async () => median(5, () => timedQuery(lake));
@@ -126,7 +129,7 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
   log(`  analyst query over the day: ${fmt(queryBeforeMs)} on ${before.files.length.toLocaleString('en-US')} files · ${fmt(queryAfterMs)} after compaction → ${(queryBeforeMs / queryAfterMs).toFixed(1)}× faster`);
   log(`  strata compact of the day ${fmt(compactMs)} (its state machine: read, rewrite, verify rows and checksums, publish, catalog)`
     + ` · bare DuckDB rewrite of the same files ${fmt(bareMs)} → ${(compactMs / bareMs).toFixed(2)}×`);
-  return { batches, rowsPerBatch, fullIngestMs, commitPathMs, firstCommits, lastCommits, filesBefore: before.files.length, filesAfter: after.files.length, queryBeforeMs, queryAfterMs, compactMs, bareMs };
+  return { batches, rowsPerBatch, fullIngestMs, commitPathMs, manifestBytes, firstCommits, lastCommits, filesBefore: before.files.length, filesAfter: after.files.length, queryBeforeMs, queryAfterMs, compactMs, bareMs };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);

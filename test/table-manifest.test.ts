@@ -11,6 +11,8 @@ const pv = (path: string, run: string, rows: number): PartitionVersion => ({
 const A1 = pv('dt=a', 'r1', 3);
 const B1 = pv('dt=b', 'r1', 4);
 const A2 = pv('dt=a', 'r2', 5);
+/** A2 as a commit retires it: without the names of its files, with their number (its folder holds exactly those). */
+const A2retired = { path: 'dt=a', values: ['a'], location: 'silver/t/dt=a/v-r2/', fileCount: 1, rows: 5, bytes: 50, runId: 'r2', committedAt: 'at-r2' };
 const S1: AppliedSchema = { hash: 's1', columns: [{ name: 'id', type: 'bigint' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
 const S2: AppliedSchema = { hash: 's2', columns: [{ name: 'id', type: 'bigint' }, { name: 'n', type: 'int' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
 
@@ -41,11 +43,12 @@ describe('applyCommit', () => {
     });
   });
 
-  it('a replaced partition is retired whole; a removed one too; one left where it was is no change', () => {
+  it('a replaced partition is retired with the number of its files, not their names; a removed one too; one left where it was is no change', () => {
     const { manifest, changes } = applyCommit(afterR2, { runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', versions: { 'dt=a': null, 'dt=b': B1 } });
     expect(changes).toEqual([{ path: 'dt=a', from: A2.location }]);
     expect(manifest.partitions).toEqual({ 'dt=b': B1 });
-    expect(manifest.retired).toEqual([...afterR2.retired, { version: A2, retiredAt: '2025-06-03T00:00:00.000Z', byRunId: 'r3' }]);
+    // afterR2's retired A1 was written with its file names (as manifests were before): it is kept as it is
+    expect(manifest.retired).toEqual([...afterR2.retired, { version: A2retired, retiredAt: '2025-06-03T00:00:00.000Z', byRunId: 'r3' }]);
     expect(manifest.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', changes });
     expect(manifest.sources).toBe(afterR2.sources);
     expect(afterR2.partitions).toEqual({ 'dt=a': A2, 'dt=b': B1 }); // the input is not changed
@@ -88,8 +91,9 @@ describe('stateAfterRun', () => {
 
   it('a version still current elsewhere serves as the earlier one (a rollback, then a rollback of it)', () => {
     const back = applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'rollback', versions: { 'dt=a': A1 }, rollbackTo: 'r1' }).manifest;
-    // retired holds A1 (by r2), then A2 (by r3): undoing r3 restores A2, not the first retired version
-    expect(stateAfterRun(back, 'r2')).toEqual({ state: { 'dt=a': A2, 'dt=b': B1 } });
+    // retired holds A1 (by r2), then A2 (by r3): undoing r3 restores A2, not the first retired version (as retired:
+    // runtime/table/rollback.ts lists its folder for the file names)
+    expect(stateAfterRun(back, 'r2')).toEqual({ state: { 'dt=a': A2retired, 'dt=b': B1 } });
     // A1 is current again: with its retired copy gone (as if collected), undoing r2 finds it among the current versions
     expect(stateAfterRun({ ...back, retired: back.retired.filter((r) => r.version !== A1) }, 'r1')).toEqual({ state: { 'dt=a': A1, 'dt=b': B1 } });
   });

@@ -7,9 +7,8 @@ import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
-import { rollbackTable, type RollbackResult } from '../runtime/table/rollback.ts';
+import { rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, unreadableFiles } from '../runtime/table/damaged-file.ts';
-import { stateAfterRun } from '../runtime/table/manifest.ts';
 import { readManifest } from '../runtime/table/store.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
@@ -60,7 +59,7 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
  */
 async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableShape, toRun: string): Promise<void> {
   const { manifest } = await readManifest(lake.storage, root, shape);
-  const found = stateAfterRun(manifest, toRun);
+  const found = await rollbackTarget(lake.storage, manifest, toRun);
   if ('error' in found) return; // rollbackTable says why
   const switched = Object.values(found.state).filter((p) => manifest.partitions[p.path]?.location !== p.location);
   const files = switched.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));

@@ -44,10 +44,26 @@ export interface HistoryEntry {
 }
 
 export interface Retired {
-  /** The replaced version, whole, so a rollback can restore it. */
-  version: PartitionVersion;
+  /** The replaced version, so a rollback can restore it: without its file names (see RetiredVersion). */
+  version: RetiredVersion;
   retiredAt: string;
   byRunId: string;
+}
+
+/**
+ * A replaced version as the manifest keeps it: everything but the names of its files, with their number. Its version
+ * folder holds exactly those files (a folder is complete before the commit that names it, and nothing writes into
+ * it after; Glue and Athena read a partition by listing its folder), so a rollback lists the folder and checks the
+ * count and bytes (runtime/table/rollback.ts). Keeping the names made the manifest grow with the square of a day's
+ * appends: each version of an appended partition names every file the day holds (400 appends: 5.1 MiB, rewritten
+ * by every commit). Manifests written before this keep the names (`files`), and they are used as they are.
+ */
+export type RetiredVersion = Omit<PartitionVersion, 'files'> & { files?: string[]; fileCount?: number };
+
+/** The form in which a replaced version is retired. */
+export function retiredForm(v: PartitionVersion): RetiredVersion {
+  const { files, ...rest } = v;
+  return { ...rest, fileCount: files.length };
 }
 
 export interface TableManifest {
@@ -106,7 +122,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
     // A partition the writer left as it found it (a compaction that yielded) is no change.
     if (prev?.location === next?.location) continue;
     if (prev && (!next || prev.location !== next.location)) {
-      retired.push({ version: prev, retiredAt: c.at, byRunId: c.runId });
+      retired.push({ version: retiredForm(prev), retiredAt: c.at, byRunId: c.runId });
     }
     if (next) partitions[path] = next; else delete partitions[path];
     changes.push({ path, ...(prev ? { from: prev.location } : {}), ...(next ? { to: next.location, rows: next.rows } : {}) });
@@ -142,15 +158,16 @@ export function changesBy(m: TableManifest, runId: string, kind: HistoryEntry['k
 
 /**
  * The partition versions as they stood right after `runId`'s commit: for rollback. Fails when a needed version
- * has been garbage-collected (it is no longer in the current or retired sets).
+ * has been garbage-collected (it is no longer in the current or retired sets). A version that was retired may come
+ * without its file names (RetiredVersion): runtime/table/rollback.ts lists its folder for them.
  */
-export function stateAfterRun(m: TableManifest, runId: string): { state: Record<string, PartitionVersion> } | { error: string } {
+export function stateAfterRun(m: TableManifest, runId: string): { state: Record<string, PartitionVersion | RetiredVersion> } | { error: string } {
   const target = m.history.find((h) => h.runId === runId);
   if (!target) return { error: `run ${runId} never changed table ${m.table} (or its history was collected)` };
   // Replay: start from the current state and undo every change made after the target version.
   const known = new Map<string, PartitionVersion>();
   for (const p of Object.values(m.partitions)) known.set(p.location, p);
-  const state: Record<string, PartitionVersion | undefined> = { ...m.partitions };
+  const state: Record<string, PartitionVersion | RetiredVersion | undefined> = { ...m.partitions };
   for (const h of [...m.history].reverse()) {
     if (h.version <= target.version) break;
     if (h.collected) return { error: `the history of ${m.table} up to ${h.at} was garbage-collected; it can no longer be restored` };
@@ -161,7 +178,7 @@ export function stateAfterRun(m: TableManifest, runId: string): { state: Record<
       state[ch.path] = prev;
     }
   }
-  return { state: Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion] => e[1] !== undefined)) };
+  return { state: Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion | RetiredVersion] => e[1] !== undefined)) };
 }
 
 function schemaAfter(m: TableManifest, c: Commit): Pick<TableManifest, 'schema' | 'schemaHistory'> {

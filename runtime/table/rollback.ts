@@ -3,8 +3,9 @@
 // within the retention window (garbage collection removes older ones).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Storage } from '../storage/port.ts';
-import { stateAfterRun, type Change, type PartitionVersion } from './manifest.ts';
+import { stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
+import { mapLimit } from '../util/limit.ts';
 import { commitTable, readManifest } from './store.ts';
 
 export interface RollbackResult {
@@ -16,8 +17,9 @@ export interface RollbackResult {
 
 export async function rollbackTable(storage: Storage, root: string, shape: TableShape, toRun: string, runId: string): Promise<RollbackResult> {
   const { manifest } = await readManifest(storage, root, shape);
-  const found = stateAfterRun(manifest, toRun);
+  const found = await rollbackTarget(storage, manifest, toRun);
   if ('error' in found) throw new StrataError(ERRORS.InvalidInput, found.error);
+  if (found.changed.length) throw new StrataError(ERRORS.UnreadableFile, found.changed.join('; '));
   const target = found.state;
   const paths = [...new Set([...Object.keys(manifest.partitions), ...Object.keys(target)])]
     .filter((p) => manifest.partitions[p]?.location !== target[p]?.location).sort();
@@ -32,4 +34,33 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
     forgetSources: (m) => (forgotten = Object.entries(m.sources).filter(([, s]) => laterRuns.has(s.runId)).map(([id]) => id)),
   });
   return { version: result.manifest.version, changes: result.changes, forgotten };
+}
+
+/**
+ * The partition versions a rollback to `toRun` returns the table to (manifest.ts stateAfterRun), each whole: a
+ * retired version kept without its file names gets them from a listing of its version folder, which must hold
+ * exactly the number of files and bytes the version was committed with; `changed` says which folders do not (a
+ * rollback refuses them, Strata.UnreadableFile; their files are listed all the same, so that a damaged one can be
+ * named: workflows/maintenance.ts). `error`: the run cannot be returned to (Strata.InvalidInput).
+ */
+export async function rollbackTarget(storage: Storage, manifest: TableManifest, toRun: string): Promise<{ state: Record<string, PartitionVersion>; changed: string[] } | { error: string }> {
+  const found = stateAfterRun(manifest, toRun);
+  if ('error' in found) return found;
+  const changed: string[] = [];
+  const whole = await mapLimit(Object.entries(found.state), 16, async ([path, v]) => [path, v.files ? v as PartitionVersion : await listed(storage, manifest, v, changed)] as const);
+  return { state: Object.fromEntries(whole), changed };
+}
+
+/** A retired version with the files its folder holds; a message in `changed` when they are not the ones it was committed with. */
+async function listed(storage: Storage, m: TableManifest, v: RetiredVersion, changed: string[]): Promise<PartitionVersion> {
+  const { fileCount, ...rest } = v;
+  const objects = (await storage.list(v.location)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const bytes = objects.reduce((a, o) => a + o.size, 0);
+  if (objects.length !== fileCount || bytes !== v.bytes) {
+    changed.push(`the version of ${m.layer}.${m.table} partition ${v.path || '(unpartitioned)'} that run ${v.runId} committed (${storage.uri(v.location)}) `
+      + `now holds ${objects.length} file${objects.length === 1 ? '' : 's'} of ${bytes} bytes where it was committed with ${fileCount} of ${v.bytes}: `
+      + 'its files were changed, added or removed after it was replaced, so it is not restored and nothing was changed. The way back: put its files '
+      + 'back as they were, or roll back to another run (strata runs lists them)');
+  }
+  return { ...rest, files: objects.map((o) => o.key) };
 }
