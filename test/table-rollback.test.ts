@@ -8,6 +8,7 @@ import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
+import { gcTable } from '../runtime/table/gc.ts';
 
 const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
@@ -62,6 +63,41 @@ describe('rollbackTable', () => {
     expect(await rollbackTable(storage, ROOT, shape, 'r2', 'undo')).toEqual({ version: 2, changes: [], forgotten: [] });
     expect((await rollbackTable(storage, ROOT, shape, 'r1', 'undo1')).version).toBe(3);
     expect(await rollbackTable(storage, ROOT, shape, 'r1', 'undo2')).toEqual({ version: 3, changes: [], forgotten: [] });
+  });
+
+  it('gc collecting the version a rollback points back at while it runs: the rollback stops, nothing points at a deleted folder', async () => {
+    // r1 writes one real file; r2 replaces it
+    await commitTable(storage, {
+      root: ROOT, shape, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', paths: ['dt=1'], source: { id: 's1', key: 'bronze/s1' },
+      build: async (path, _base, prefix) => {
+        await storage.writeText(`${prefix}part-0.parquet`, 'x');
+        return { path, values: ['1'], location: prefix, files: [`${prefix}part-0.parquet`], rows: 1, bytes: 1, runId: 'r1', committedAt: '' };
+      },
+    });
+    await commit('r2', ['dt=1'], 's2');
+    const v1 = 'silver/t/dt=1/v-r1/';
+    // gc (retention 0, a day later) swaps the manifest just before the rollback's first compare-and-swap, then
+    // deletes r1's folder: the rollback's next attempt builds on a manifest that no longer holds that version.
+    let raced = false;
+    const racing = new Proxy(storage, {
+      get(t, prop, receiver) {
+        if (prop !== 'putIfMatch') return Reflect.get(t, prop, receiver);
+        return async (...a: Parameters<LocalStorage['putIfMatch']>) => {
+          if (!raced) {
+            raced = true;
+            expect((await gcTable(storage, ROOT, shape, 't', 0, { now: new Date(Date.now() + 86_400_000) })).expiredVersions).toBe(1);
+          }
+          return t.putIfMatch(...a);
+        };
+      },
+    });
+    await expect(rollbackTable(racing, ROOT, shape, 'r1', 'undo')).rejects.toMatchObject({
+      name: 'Strata.InvalidInput',
+      message: `version ${v1} of t was garbage-collected while the rollback ran; nothing was changed (a run within the retention window can still be returned to: strata runs lists them)`,
+    });
+    expect(raced).toBe(true);
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r2/' });
+    expect(await storage.list(v1)).toEqual([]);
   });
 
   it('a run that never changed the table: Strata.InvalidInput, nothing committed', async () => {

@@ -31,6 +31,17 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
   const result = await commitTable(storage, {
     root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths, rollbackTo: toRun,
     build: async (path): Promise<PartitionVersion | null> => target[path] ?? null,
+    // Each attempt checks that every version it points back at is still the table's (current or retired): gc swaps
+    // the manifest before it deletes an expired version's folder, so one it collected while this rollback ran is
+    // missing from the manifest this attempt builds on, and the rollback stops instead of naming a deleted folder.
+    guard: (m) => {
+      const held = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
+      const gone = paths.map((p) => target[p]).find((v) => v !== undefined && !held.has(v.location));
+      if (gone) {
+        throw new StrataError(ERRORS.InvalidInput, `version ${gone.location} of ${manifest.table} was garbage-collected while the rollback ran; `
+          + 'nothing was changed (a run within the retention window can still be returned to: strata runs lists them)');
+      }
+    },
     forgetSources: (m) => (forgotten = Object.entries(m.sources).filter(([, s]) => laterRuns.has(s.runId)).map(([id]) => id)),
   });
   return { version: result.manifest.version, changes: result.changes, forgotten };
