@@ -1,6 +1,9 @@
 // Output discipline: human text by default; with --json, JSON alone on stdout and everything else on stderr.
 // Progress is drawn only on a terminal, so piped output stays clean.
 import { ExactNumber } from '../runtime/engine/exact-number.ts';
+import { plural, thousands } from '../core/text.ts';
+
+export { plural, thousands };
 
 export const out = {
   json: false,
@@ -106,20 +109,9 @@ export function csv(rows: Array<Record<string, unknown>>): string {
   return [cols.join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n');
 }
 
-/**
- * `n` with its digits grouped in threes by commas, as `n.toLocaleString('en-US')` writes it ("3,000,000"), without
- * ICU: the first `toLocaleString` of a process loads its number formatting data, about 20 ms of every command that
- * prints a count. Safe integers only; any other number is left to `toLocaleString`.
- */
-export function thousands(n: number): string {
-  return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
-}
 
 /** `word` as one word of a POSIX shell command line: as it is when it holds only safe characters, else single-quoted. */
 export function shellWord(word: string): string {
   return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-export function plural(n: number, word: string): string {
-  return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
-}

@@ -89,7 +89,7 @@ describe('append mode holds its primary key across files', () => {
     })).record;
     expect(otherRun?.record.status).toBe('SUCCEEDED');
     expect(loser).toMatchObject({ status: 'FAILED', error: { name: 'Strata.CommitConflict' } });
-    expect(loser.error?.message).toBe(`${loser.source.key}: 1 row(s) have primary keys (order_id) that run ${otherRun!.record.runId} committed to silver.orders `
+    expect(loser.error?.message).toBe(`${loser.source.key}: 1 row has primary keys (order_id) that run ${otherRun!.record.runId} committed to silver.orders `
       + `while this run was staged; nothing was committed: ingest ${loser.source.key} again, and its rows whose keys are in silver go to quarantine`);
     expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2] }]);
     const again = (await l.ingest('orders', mine)).record;

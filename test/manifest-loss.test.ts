@@ -68,7 +68,7 @@ describe('a lost or damaged manifest', () => {
     rmSync(join(l.dir, 'silver/orders/_strata'), { recursive: true });
     const c = await l.ingest('orders', await l.file('c.csv', csv(3, '14')));
     expect(c.record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
-    expect(c.record.error!.message).toBe(`file://${join(l.dir, 'silver/orders')}/ holds 2 data file(s), but silver.orders has neither a manifest nor a manifest history `
+    expect(c.record.error!.message).toBe(`file://${join(l.dir, 'silver/orders')}/ holds 2 data files, but silver.orders has neither a manifest nor a manifest history `
       + '(written by an older strata, or its _strata/ folder was deleted): a commit would start it empty and hide them; nothing was committed');
     expect((await examine(l)).findings).toContainEqual(expect.objectContaining({ subject: 'silver.orders', level: 'problem', way: `move file://${join(l.dir, 'silver/orders')}/ aside and ingest the dataset's bronze objects again` }));
   });

@@ -180,7 +180,7 @@ describe('diagnostics of structure', () => {
     expect(lines(col('{ name: Id, type: bigint }'))).toEqual(['t.yaml:4:13: columns.0.name has an invalid value (fix: use lower_snake_case: a lowercase letter, then lowercase letters, digits or _)']);
     expect(lines(col('{ name: id, type: bigint }', 'partitionBy:\n  - { name: P, column: id }\n'))).toEqual(['t.yaml:6:13: partitionBy.0.name has an invalid value (fix: use lower_snake_case: a lowercase letter, then lowercase letters, digits or _)']);
     expect(lines(col('{ name: id, type: bigint }', 'gold:\n  - { table: G, sql: SELECT 1 }\n'))).toEqual(['t.yaml:6:14: gold.0.table has an invalid value (fix: use lower_snake_case: a lowercase letter, then lowercase letters, digits or _)']);
-    expect(lines('dataset: t\nsource: { format: csv }\ncolumns: []\n')).toEqual(['t.yaml:3:10: columns must have at least 1 item(s) (fix: add an item or remove the key)']);
+    expect(lines('dataset: t\nsource: { format: csv }\ncolumns: []\n')).toEqual(['t.yaml:3:10: columns must have at least 1 item (fix: add an item or remove the key)']);
     expect(lines(col('{ name: id, type: bigint }', 'rejects: { maxRatio: 2 }\n'))).toEqual(['t.yaml:5:22: rejects.maxRatio must be <= 1 (fix: change the value)']);
     expect(lines(col('{ name: id, type: bigint }', 'rejects: { maxRatio: -1 }\n'))).toEqual(['t.yaml:5:22: rejects.maxRatio must be >= 0 (fix: change the value)']);
     expect(lines('dataset: t\nsource: { format: csv, csv: { delimiter: ";;" } }\ncolumns:\n  - { name: id, type: bigint }\n'))

@@ -227,7 +227,7 @@ describe('the manifest\'s history and a table without a manifest', () => {
     const calls: Array<[string, string | undefined, string]> = [];
     await expect(commitTable(storage, request('a', ['dt=1'], builder(calls)))).rejects.toMatchObject({
       name: 'Strata.UnreadableFile',
-      message: `${storage.uri(ROOT)} holds 2 data file(s), but silver.t has neither a manifest nor a manifest history (written by an older strata, `
+      message: `${storage.uri(ROOT)} holds 2 data files, but silver.t has neither a manifest nor a manifest history (written by an older strata, `
         + 'or its _strata/ folder was deleted): a commit would start it empty and hide them; nothing was committed',
     });
     expect(calls).toEqual([]);

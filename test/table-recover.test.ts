@@ -44,13 +44,13 @@ describe('restorableCopy', () => {
       expect.stringMatching(new RegExp(`^${uri(2).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot be read \\(.+\\)$`)),
       `${uri(3)}: cannot be read (not a table manifest)`,
       `${uri(4)}: cannot be read (not a table manifest)`,
-      `${uri(1)}: names 2 file(s) that no longer exist, e.g. silver/t/gone1.parquet`,
+      `${uri(1)}: names 2 files that no longer exist, e.g. silver/t/gone1.parquet`,
     ]);
   });
 
   it('every copy names a missing file: none, each passed over', async () => {
     await storage.writeText(`${H}5.json`, copy(5, ['silver/t/gone.parquet']));
-    expect(await restorableCopy(storage, ROOT)).toEqual({ skipped: [`${storage.uri(`${H}5.json`)}: names 1 file(s) that no longer exist, e.g. silver/t/gone.parquet`] });
+    expect(await restorableCopy(storage, ROOT)).toEqual({ skipped: [`${storage.uri(`${H}5.json`)}: names 1 file that no longer exists, e.g. silver/t/gone.parquet`] });
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BronzeWatcher } from '../../workflows/watch.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out } from '../output.ts';
+import { out, plural } from '../output.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 
@@ -30,7 +30,7 @@ export const dev: Command = {
       const stop = () => {
         if (stopping) { out.error('forced exit'); process.exit(130); }
         stopping = true;
-        out.info(watcher.busy ? `stopping: waiting for ${watcher.busy} running execution(s) to finish (Ctrl-C again to force)` : 'stopped');
+        out.info(watcher.busy ? `stopping: waiting for ${plural(watcher.busy, 'running execution')} to finish (Ctrl-C again to force)` : 'stopped');
         void watcher.stop().then(resolve);
       };
       process.on('SIGINT', stop);

@@ -2,7 +2,7 @@
 import { refresh as refreshLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
-import { out, UsageError } from '../output.ts';
+import { out, plural, UsageError } from '../output.ts';
 
 export const refresh: Command = {
   usage: 'strata refresh <gold table>',
@@ -13,7 +13,7 @@ export const refresh: Command = {
     }
     const lake = await openLake(global, table);
     const r = await refreshLake(lake, table, true);
-    out.result(`gold.${r.table}: ${r.status}, ${r.partitions.length} partition(s), ${r.rows} row(s), ${r.removed.length} removed (${r.ms} ms)`, r);
+    out.result(`gold.${r.table}: ${r.status}, ${plural(r.partitions.length, 'partition')}, ${plural(r.rows, 'row')}, ${r.removed.length} removed (${r.ms} ms)`, r);
     return r.status === 'halted' ? 1 : 0;
   },
 };

@@ -12,6 +12,7 @@ import {
 import { compactionSpec, datasetCompactionSpec, streamSpec } from './streaming.ts';
 import { isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
 import { YamlSource, type Path } from './yaml-source.ts';
+import { plural } from '../text.ts';
 
 export { jsonSchema };
 
@@ -121,7 +122,7 @@ function describe(src: YamlSource, e: ErrorObject): Diagnostic {
     case 'type':
       return src.diagnostic(path, `${where} must be ${e.params.type}`, `write a ${e.params.type} here`);
     case 'minItems':
-      return src.diagnostic(path, `${where} must have at least ${e.params.limit} item(s)`, 'add an item or remove the key');
+      return src.diagnostic(path, `${where} must have at least ${plural(e.params.limit, 'item')}`, 'add an item or remove the key');
     case 'minimum': case 'maximum':
       return src.diagnostic(path, `${where} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${e.params.limit}`, 'change the value');
     case 'minLength': case 'maxLength':

@@ -5,6 +5,7 @@ import { REPAIR_ORDER, problem, type Finding } from './findings.ts';
 import { examineCatalogFile, examineLocks, examineQuarantine, examineStaging } from './lake.ts';
 import { examineRuns } from './runs.ts';
 import { examineTable, type DoctorEnv } from './tables.ts';
+import { plural } from '../../core/text.ts';
 
 export interface DoctorReport {
   /** Everything examined, in order: tables, run records, quarantine, catalog, locks, staging. */
@@ -37,7 +38,7 @@ export async function examineLake(env: DoctorEnv): Promise<DoctorReport> {
   for (const plan of env.plans.list()) {
     const m = silver.get(plan.dataset);
     const runs = await examineRuns(env, plan.dataset, m);
-    ok(`runs.${plan.dataset}`, `${runs.count} run record(s)${m ? ' agree with the manifest' : ''}`, runs.findings);
+    ok(`runs.${plan.dataset}`, `${plural(runs.count, 'run record')}${m ? ` ${runs.count === 1 ? 'agrees' : 'agree'} with the manifest` : ''}`, runs.findings);
   }
   push(await examineQuarantine(env));
   ok('catalog', 'catalog.duckdb shows every catalog entry', await examineCatalogFile(env));

@@ -8,6 +8,7 @@ import { Duck, pathLit } from '../engine/duckdb.ts';
 import { locksIn, ownerAlive, removeDeadLock } from '../storage/lock.ts';
 import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
+import { plural } from '../../core/text.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -36,11 +37,11 @@ export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
     });
     if (temps.length) {
       const rel = relative(env.lakeDir, dir) || '.';
-      out.push(note('locks', `${rel}: ${temps.length} temporary file(s) of processes that died before they finished writing (never read)`, 'strata doctor --repair removes them', {
+      out.push(note('locks', `${rel}: ${plural(temps.length, 'temporary file')} of processes that died before they finished writing (never read)`, 'strata doctor --repair removes them', {
         order: 'locks',
         run: async () => {
           await Promise.all(temps.map((n) => rm(join(dir, n), { force: true })));
-          return `locks: removed ${temps.length} dead temporary file(s) in ${rel}`;
+          return `locks: removed ${plural(temps.length, 'dead temporary file')} in ${rel}`;
         },
       }));
     }
@@ -51,7 +52,7 @@ export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
 /** Staging folders: runs that ended leave none; what is there belongs to running or killed runs. */
 export async function examineStaging(env: DoctorEnv): Promise<Finding[]> {
   const runs = new Set((await env.storage.list('staging/')).map((o) => /^(staging\/[^/]+\/[^/]+\/)/.exec(o.key)?.[1]).filter(Boolean));
-  return runs.size ? [note('staging', `${runs.size} staging folder(s) of runs that are running or were killed, e.g. ${[...runs][0]}`, 'strata gc removes those older than a day')] : [];
+  return runs.size ? [note('staging', `${plural(runs.size, 'staging folder')} of runs that are running or were killed, e.g. ${[...runs][0]}`, 'strata gc removes those older than a day')] : [];
 }
 
 /** Quarantine tables are plain file lists in the catalog: a damaged entry is rewritten from the quarantine folder. */

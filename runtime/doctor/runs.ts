@@ -5,6 +5,7 @@ import type { RunRecord } from '../runs/record.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { note, problem, type Finding } from './findings.ts';
 import type { DoctorEnv } from './tables.ts';
+import { plural } from '../../core/text.ts';
 
 export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManifest | undefined): Promise<{ findings: Finding[]; count: number }> {
   const subject = `runs.${dataset}`;
@@ -61,14 +62,14 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
             const fixed: RunRecord = { ...r, partitions: commit.changes.filter((c) => c.to).map((c) => c.path),
               warnings: [`its silver commit stands (version ${commit.version}); what failed came after it (corrected by strata doctor)`, ...r.warnings] };
             await storage.writeText(key, JSON.stringify(fixed));
-            return `${subject}: run ${r.runId}'s record now lists the ${fixed.partitions.length} partition(s) its commit wrote`;
+            return `${subject}: run ${r.runId}'s record now lists the ${plural(fixed.partitions.length, 'partition')} its commit wrote`;
           },
         }));
     }
   }
   const unrecorded = Object.entries(m.sources).filter(([, s]) => !byRun.has(s.runId));
   if (unrecorded.length) {
-    findings.push(note(subject, `${unrecorded.length} committed source(s) without a run record (the run died after its commit), e.g. ${unrecorded[0]![1].key} by run ${unrecorded[0]![1].runId}`,
+    findings.push(note(subject, `${plural(unrecorded.length, 'committed source')} without a run record (the run died after its commit), e.g. ${unrecorded[0]![1].key} by run ${unrecorded[0]![1].runId}`,
       'their rows are in silver; ingesting them again is SKIPPED'));
   }
   return { findings, count: records.length };

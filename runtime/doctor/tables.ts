@@ -15,6 +15,7 @@ import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts
 import { emptyManifest } from '../table/manifest.ts';
 import { asideStamp } from '../util/aside.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
+import { plural } from '../../core/text.ts';
 
 export interface DoctorEnv {
   lakeDir: string;
@@ -130,7 +131,7 @@ async function examineFiles(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
     const where = `${subject} partition ${p.path || '(whole table)'} (${storage.uri(p.location)})`;
     const missing = p.files.filter((f) => !exists.get(f));
     const damaged = p.files.map((f) => [f, rows.get(f)] as const).filter((x): x is readonly [string, { error: string }] => typeof x[1] === 'object');
-    if (missing.length) out.push(problem(subject, `${where}: ${missing.length} of its ${p.files.length} file(s) are missing, e.g. ${storage.uri(missing[0]!)}`, way, repair));
+    if (missing.length) out.push(problem(subject, `${where}: ${missing.length} of its ${plural(p.files.length, 'file')} ${missing.length === 1 ? 'is' : 'are'} missing, e.g. ${storage.uri(missing[0]!)}`, way, repair));
     else if (damaged.length) out.push(problem(subject, `${where}: ${storage.uri(damaged[0]![0])} cannot be read (${damaged[0]![1].error})`, way, repair));
     else {
       const n = p.files.reduce((a, f) => a + (rows.get(f) as number), 0);
@@ -220,7 +221,7 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
       const r = await env.refresh(t.name, !done);
       return r.status === 'halted'
         ? `${subject}: its quality gate halted the refresh; it stays behind until the data or the rule is fixed (see strata.quality_metrics)`
-        : `${subject}: caught up with ${scope.behind.join(', ')} (${r.status}, ${r.partitions.length} partition(s))`;
+        : `${subject}: caught up with ${scope.behind.join(', ')} (${r.status}, ${plural(r.partitions.length, 'partition')})`;
     },
   })];
 }
@@ -234,7 +235,7 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
   const unnamed = [...folders].filter((f) => !named.has(f));
   const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
   return [
-    ...(unnamed.length ? [note(subject, `${unnamed.length} version folder(s) that no manifest version names (a crashed commit or a lost race), e.g. ${env.storage.uri(unnamed[0]!)}`, 'strata gc removes them once they are a day old')] : []),
+    ...(unnamed.length ? [note(subject, `${plural(unnamed.length, 'version folder')} that no manifest version names (a crashed commit or a lost race), e.g. ${env.storage.uri(unnamed[0]!)}`, 'strata gc removes them once they are a day old')] : []),
     ...aside.map((o) => note(subject, `a damaged manifest kept aside: ${env.storage.uri(o.key)}`, 'delete it once it is no longer needed')),
   ];
 }

@@ -16,6 +16,7 @@ import { markPriorKeys } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
 import { readStageManifest, type StageManifest } from './stage.ts';
+import { plural } from '../../core/text.ts';
 
 /**
  * Appends that leave more files than this in a partition rewrite it as one file, unless the dataset has a compaction
@@ -124,7 +125,7 @@ async function refuseKeysCommittedSince(ctx: PipelineContext, plan: DatasetPlan,
   }, ctx.duck));
   if (found) {
     const runs = [...new Set(since.map((p) => p.runId))].sort();
-    throw new StrataError(ERRORS.CommitConflict, `${staged.source.key}: ${found} row(s) have primary keys (${plan.primaryKey.join(', ')}) that ${runs.length > 1 ? 'runs' : 'run'} `
+    throw new StrataError(ERRORS.CommitConflict, `${staged.source.key}: ${plural(found, 'row')} ${found === 1 ? 'has' : 'have'} primary keys (${plan.primaryKey.join(', ')}) that ${runs.length > 1 ? 'runs' : 'run'} `
       + `${runs.join(', ')} committed to silver.${plan.dataset} while this run was staged; nothing was committed: ingest ${staged.source.key} again, `
       + 'and its rows whose keys are in silver go to quarantine');
   }

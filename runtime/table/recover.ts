@@ -6,6 +6,7 @@ import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from './manifest.ts';
 import { historyCopies } from './store.ts';
 import { asideStamp } from '../util/aside.ts';
+import { plural } from '../../core/text.ts';
 
 export interface RestorableCopy {
   key: string;
@@ -35,7 +36,7 @@ export async function restorableCopy(storage: Storage, root: string): Promise<{ 
     const files = Object.values(manifest.partitions).flatMap((p) => p.files);
     const missing = (await Promise.all(files.map(async (f) => ((await storage.head(f)) ? undefined : f)))).filter(Boolean);
     if (missing.length) {
-      skipped.push(`${storage.uri(key)}: names ${missing.length} file(s) that no longer exist, e.g. ${missing[0]}`);
+      skipped.push(`${storage.uri(key)}: names ${plural(missing.length, 'file')} that no longer ${missing.length === 1 ? 'exists' : 'exist'}, e.g. ${missing[0]}`);
       continue;
     }
     return { copy: { key, manifest, text }, skipped };

@@ -17,6 +17,7 @@ import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import { applyCommit, emptyManifest, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
+import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
 export type ManifestShape = TableShape | { dataset: string; schemaHash: string; partitions: Array<{ name: string }> };
@@ -104,7 +105,7 @@ export async function unmanagedData(storage: Storage, root: string): Promise<str
 }
 
 export function unmanagedMessage(storage: Storage, root: string, s: TableShape, files: number): string {
-  return `${storage.uri(root)} holds ${files} data file(s), but ${s.layer}.${s.table} has neither a manifest nor a manifest history `
+  return `${storage.uri(root)} holds ${plural(files, 'data file')}, but ${s.layer}.${s.table} has neither a manifest nor a manifest history `
     + '(written by an older strata, or its _strata/ folder was deleted): a commit would start it empty and hide them';
 }
 
