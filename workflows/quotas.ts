@@ -14,6 +14,8 @@
 // function is called. The state's output is the state input with the result at ResultPath, built here the way the
 // interpreter builds it (only the ResultPath forms renderAsl emits: absent, null, "$" or "$.a.b").
 
+import { thousands } from '../core/text.ts';
+
 /** A Task's function, as the local executor binds it (workflows/local.ts StepFn). */
 type StepFn = (input: any) => Promise<unknown>;
 
@@ -66,7 +68,7 @@ export function withStateInputs(asl: Record<string, unknown>): Record<string, un
  */
 export function enforceQuotas(state: string, resultPath: string | null | undefined, fn: StepFn): StepFn {
   const over = (what: string, bytes: number, quota: number, name = DATA_LIMIT_EXCEEDED, catchable = false) =>
-    new QuotaError(name, `state ${state}: ${what} is ${bytes.toLocaleString('en-US')} bytes, over the quota of ${quota.toLocaleString('en-US')} bytes`, catchable);
+    new QuotaError(name, `state ${state}: ${what} is ${thousands(bytes)} bytes, over the quota of ${thousands(quota)} bytes`, catchable);
   return async (given) => {
     const { [STATE_INPUT]: whole, ...input } = given as Record<string, unknown>;
     const stateInput = STATE_INPUT in (given as object) ? whole : given;

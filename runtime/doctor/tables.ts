@@ -61,7 +61,7 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
   ];
   const parts = Object.values(m.partitions);
   const rows = parts.reduce((a, p) => a + p.rows, 0);
-  return { findings, manifest: m, summary: `version ${m.version} · ${parts.length} partition${parts.length === 1 ? '' : 's'} · ${rows.toLocaleString('en-US')} rows` };
+  return { findings, manifest: m, summary: `version ${m.version} · ${plural(parts.length, 'partition')} · ${plural(rows, 'row')}` };
 }
 
 /**

@@ -9,6 +9,7 @@
 import { largestSourceBytes, LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { StepName } from '../../core/plan/steps.ts';
+import { thousands } from '../../core/text.ts';
 
 export type LimitKind = 'memory' | 'timeout' | 'tmp';
 
@@ -62,7 +63,7 @@ export function fileOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, 
   const fix = bytes > most || tmp >= MAXIMUM.tmp
     ? `split the file into files of at most ${mb(most)}${tmp >= MAXIMUM.tmp ? '' : ` with ${LIMIT_SETTINGS.tmp}: ${MAXIMUM.tmp}`}`
     : `raise ${LIMIT_SETTINGS.tmp} in schemas/${plan.dataset}.yaml (now ${tmp}, at most ${MAXIMUM.tmp}: files up to ${mb(most)}), or split the file into smaller ones`;
-  return `${key} is ${bytes.toLocaleString('en-US')} bytes (${mb(bytes)}), over the largest file ${plan.dataset} takes, ${limit.toLocaleString('en-US')} bytes (${mb(limit)}): `
+  return `${key} is ${thousands(bytes)} bytes (${mb(bytes)}), over the largest file ${plan.dataset} takes, ${thousands(limit)} bytes (${mb(limit)}): `
     + `the half of the stage step's /tmp (${LIMIT_SETTINGS.tmp}: ${tmp}) that is not DuckDB's spill, where AWS downloads the file. `
     + `Refused before reading it. Fix: ${fix}, then upload again.`;
 }

@@ -7,6 +7,7 @@ import { str } from '../../core/sql/quote.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { SourceFormat } from '../../core/schema/model.ts';
 import { readHead, stripBom, codecOf } from '../ingest/file-head.ts';
+import { plural, thousands } from '../../core/text.ts';
 
 export interface InferredColumn {
   name: string;
@@ -163,9 +164,9 @@ async function partitionGrain(db: Duck, reader: string, field: string, col: Infe
   const fits = (['day', 'month', 'year'] as const).find((g) => Number(n[g]) > 0 && rows / Number(n[g]) >= ROWS_PER_PARTITION);
   const chosen = fits ?? 'year';
   const per = Number(n[chosen]) ? Math.round(rows / Number(n[chosen])) : rows;
-  const atLeast = `${ROWS_PER_PARTITION.toLocaleString('en-US')} rows or more on average`;
+  const atLeast = `${thousands(ROWS_PER_PARTITION)} rows or more on average`;
   const why = fits ? `strata init picks the finest grain holding ${atLeast}` : `no grain holds ${atLeast} in the sample, so strata init picks the coarsest`;
-  return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${Number(n[chosen]).toLocaleString('en-US')} partition${Number(n[chosen]) === 1 ? '' : 's'} of about ${per.toLocaleString('en-US')} rows in the sample (day ${Number(n.day).toLocaleString('en-US')}, month ${Number(n.month).toLocaleString('en-US')}, year ${Number(n.year).toLocaleString('en-US')}); ${why}` };
+  return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${plural(Number(n[chosen]), 'partition')} of about ${thousands(per)} rows in the sample (day ${thousands(Number(n.day))}, month ${thousands(Number(n.month))}, year ${thousands(Number(n.year))}); ${why}` };
 }
 
 /** The draft as YAML, with comments that say what to check. */
