@@ -2,8 +2,9 @@
 // RetiredVersion): a rollback lists its version folder for them (runtime/table/rollback.ts). On the real local
 // storage, with commits made by the table protocol: any history of replacing, appending to and removing partitions,
 // rolled back to any of its runs, gives back exactly the partitions that run left (their files as the folder lists
-// them), and a folder changed after it was replaced is refused with nothing changed.
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+// them), and a folder holding more or fewer files than its version is refused with nothing changed (the footers'
+// checks of a local rollback: test/rollback-listing.test.ts).
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -88,36 +89,32 @@ describe('rollback to a version kept without its file names', () => {
     }), { seed: 20261203, numRuns: 60 });
   }, 120_000);
 
-  it('a folder with a file removed, added or changed in size since it was replaced: Strata.UnreadableFile naming it, nothing changed', async () => {
+  it('a folder with a file removed or added since it was replaced: Strata.UnreadableFile naming it, nothing changed', async () => {
     await runOnce('r1', { 'dt=1': { kind: 'replace', sizes: [5, 7] }, 'dt=2': { kind: 'replace', sizes: [3] } });
     await runOnce('r2', { 'dt=1': { kind: 'append', sizes: [4] } });
     await runOnce('r3', { 'dt=1': { kind: 'replace', sizes: [1] } });
     const v1 = 'silver/t/dt=1/v-r1/';
     const v2 = 'silver/t/dt=1/v-r2/';
     const before = await readFile(storage.path(layoutManifest()), 'utf8');
-    const refused = (folder: string, files: number, bytes: number, committed: string) => ({
+    const refused = (run: string, folder: string, files: number, committed: number) => ({
       name: 'Strata.UnreadableFile',
-      message: `the version of silver.t partition dt=1 that run ${folder.includes('r1') ? 'r1' : 'r2'} committed (${storage.uri(folder)}) now holds ${files} file${files === 1 ? '' : 's'} of ${bytes} bytes `
+      message: `the version of silver.t partition dt=1 that run ${run} committed (${storage.uri(folder)}) now holds ${files} file${files === 1 ? '' : 's'} `
         + `where it was committed with ${committed}: its files were changed, added or removed after it was replaced, so it is not restored and nothing `
         + 'was changed. The way back: put its files back as they were, or roll back to another run (strata runs lists them)',
     });
     // removed
     const gone = `${v1}part-r1-1.parquet`;
     await rm(storage.path(gone));
-    await expect(rollbackTable(storage, ROOT, shape, 'r1', 'undo')).rejects.toMatchObject(refused(v1, 1, 5, '2 of 12'));
+    await expect(rollbackTable(storage, ROOT, shape, 'r1', 'undo')).rejects.toMatchObject(refused('r1', v1, 1, 2));
     await writeFile(storage.path(gone), 'x'.repeat(7));
     // added
     const stray = `${v2}notes.txt`;
     await writeFile(storage.path(stray), '');
-    await expect(rollbackTable(storage, ROOT, shape, 'r2', 'undo')).rejects.toMatchObject(refused(v2, 4, 16, '3 of 16'));
-    await rm(storage.path(stray));
-    // the same number of files, one of them shorter
-    await truncate(storage.path(`${v2}part-r2-0.parquet`), 1);
-    await expect(rollbackTable(storage, ROOT, shape, 'r2', 'undo')).rejects.toMatchObject(refused(v2, 3, 13, '3 of 16'));
+    await expect(rollbackTable(storage, ROOT, shape, 'r2', 'undo')).rejects.toMatchObject(refused('r2', v2, 4, 3));
     expect(await readFile(storage.path(layoutManifest()), 'utf8')).toBe(before);
     // put back as they were: the rollback goes through
-    await writeFile(storage.path(`${v2}part-r2-0.parquet`), 'x'.repeat(4));
-    expect((await stat(storage.path(`${v2}part-r2-0.parquet`))).size).toBe(4);
+    await rm(storage.path(stray));
+    expect((await stat(storage.path(gone))).size).toBe(7);
     await rollbackTable(storage, ROOT, shape, 'r2', 'undo');
     expect((await manifestNow()).partitions['dt=1']).toEqual({
       path: 'dt=1', values: ['1'], location: v2, files: [`${v2}part-r1-0.parquet`, `${v2}part-r1-1.parquet`, `${v2}part-r2-0.parquet`], rows: 3, bytes: 16, runId: 'r2',

@@ -7,8 +7,8 @@ import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
-import { rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
-import { damagedFileMessage, unreadableFiles } from '../runtime/table/damaged-file.ts';
+import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
+import { damagedFileMessage, footerRows, unreadableFiles } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
@@ -56,17 +56,28 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
  * A rollback that would point a partition at a damaged file is refused before anything changes: locally the versions
  * of a partition share the files they did not change (hard links), so the version a run left may hold the same
  * damaged bytes as the current one. The error names the file and the way back (runtime/table/damaged-file.ts).
+ * A replaced version's files come from a listing of its folder (runtime/table/rollback.ts): a folder holding more or
+ * fewer files than the version had is refused first, then one whose readable files do not hold the version's rows
+ * (the footers' counts), with the folder named and the way back.
  */
 async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableShape, toRun: string): Promise<void> {
   const { manifest } = await readManifest(lake.storage, root, shape);
   const found = await rollbackTarget(lake.storage, manifest, toRun);
   if ('error' in found) return; // rollbackTable says why
+  if (found.changed.length) throw new StrataError(ERRORS.UnreadableFile, found.changed.join('; '));
   const switched = Object.values(found.state).filter((p) => manifest.partitions[p.path]?.location !== p.location);
   const files = switched.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
-  const bad = await withDuck((db) => unreadableFiles(db, files));
+  const { bad, rows } = await withDuck(async (db) => ({ bad: await unreadableFiles(db, files), rows: await footerRows(db, switched.filter((p) => found.listed.includes(p.path)).flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }))) }));
   if (bad.length) {
     throw new StrataError(ERRORS.UnreadableFile, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
       + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history));
+  }
+  for (const p of switched.filter((v) => found.listed.includes(v.path))) {
+    const held = p.files.reduce((a, f) => a + (rows.get(f) ?? 0), 0);
+    if (held !== p.rows) {
+      throw new StrataError(ERRORS.UnreadableFile, `${retiredVersionName(lake.storage, shape, p)} now holds ${held} row${held === 1 ? '' : 's'} in its files `
+        + `where it was committed with ${p.rows}: ${CHANGED_AFTER}`);
+    }
   }
 }
 

@@ -30,6 +30,16 @@ export async function unreadableFiles(db: Duck, files: ReadonlyArray<{ key: stri
   return out;
 }
 
+/** The rows each file's Parquet footer says it holds, by key (files that cannot be read are left out: unreadableFiles names them). */
+export async function footerRows(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const f of files) {
+    const r = await db.all<{ n: number | bigint }>(`SELECT sum(num_rows) AS n FROM parquet_file_metadata(${pathLit(f.path)})`).catch(() => undefined);
+    if (r) out.set(f.key, Number(r[0]?.n ?? 0));
+  }
+  return out;
+}
+
 /** A table's history entry as damage messages need it: the run, and what it was (manifest.ts CommitKind). */
 export interface HistoryRun {
   runId: string;

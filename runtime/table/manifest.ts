@@ -54,7 +54,8 @@ export interface Retired {
  * A replaced version as the manifest keeps it: everything but the names of its files, with their number. Its version
  * folder holds exactly those files (a folder is complete before the commit that names it, and nothing writes into
  * it after; Glue and Athena read a partition by listing its folder), so a rollback lists the folder and checks the
- * count and bytes (runtime/table/rollback.ts). Keeping the names made the manifest grow with the square of a day's
+ * count (runtime/table/rollback.ts), and locally that every file is readable and the rows add up (workflows/
+ * maintenance.ts). Not the bytes: a compaction counted an empty file it removed, and appends carried that on. Keeping the names made the manifest grow with the square of a day's
  * appends: each version of an appended partition names every file the day holds (400 appends: 5.1 MiB, rewritten
  * by every commit). Manifests written before this keep the names (`files`), and they are used as they are.
  */

@@ -49,29 +49,41 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
 
 /**
  * The partition versions a rollback to `toRun` returns the table to (manifest.ts stateAfterRun), each whole: a
- * retired version kept without its file names gets them from a listing of its version folder, which must hold
- * exactly the number of files and bytes the version was committed with; `changed` says which folders do not (a
- * rollback refuses them, Strata.UnreadableFile; their files are listed all the same, so that a damaged one can be
- * named: workflows/maintenance.ts). `error`: the run cannot be returned to (Strata.InvalidInput).
+ * retired version kept without its file names gets them from a listing of its version folder (`listed` names those
+ * partitions), which must hold as many files as the version was committed with; `changed` says which folders do not
+ * (a rollback refuses them, Strata.UnreadableFile; their files are listed all the same). Whether those files are the
+ * version's, readable and holding its rows, takes their Parquet footers: workflows/maintenance.ts reads them before a
+ * local rollback. `error`: the run cannot be returned to (Strata.InvalidInput).
  */
-export async function rollbackTarget(storage: Storage, manifest: TableManifest, toRun: string): Promise<{ state: Record<string, PartitionVersion>; changed: string[] } | { error: string }> {
+export async function rollbackTarget(storage: Storage, manifest: TableManifest, toRun: string): Promise<{ state: Record<string, PartitionVersion>; listed: string[]; changed: string[] } | { error: string }> {
   const found = stateAfterRun(manifest, toRun);
   if ('error' in found) return found;
   const changed: string[] = [];
-  const whole = await mapLimit(Object.entries(found.state), 16, async ([path, v]) => [path, v.files ? v as PartitionVersion : await listed(storage, manifest, v, changed)] as const);
-  return { state: Object.fromEntries(whole), changed };
+  const listed: string[] = [];
+  const whole = await mapLimit(Object.entries(found.state), 16, async ([path, v]) => {
+    if (v.files) return [path, v as PartitionVersion] as const;
+    listed.push(path);
+    return [path, await listFiles(storage, manifest, v, changed)] as const;
+  });
+  return { state: Object.fromEntries(whole), listed: listed.sort(), changed };
 }
 
-/** A retired version with the files its folder holds; a message in `changed` when they are not the ones it was committed with. */
-async function listed(storage: Storage, m: TableManifest, v: RetiredVersion, changed: string[]): Promise<PartitionVersion> {
+/** A retired version with the files its folder holds; a message in `changed` when there are more or fewer than it was committed with. */
+async function listFiles(storage: Storage, m: TableManifest, v: RetiredVersion, changed: string[]): Promise<PartitionVersion> {
   const { fileCount, ...rest } = v;
-  const objects = (await storage.list(v.location)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const bytes = objects.reduce((a, o) => a + o.size, 0);
-  if (objects.length !== fileCount || bytes !== v.bytes) {
-    changed.push(`the version of ${m.layer}.${m.table} partition ${v.path || '(unpartitioned)'} that run ${v.runId} committed (${storage.uri(v.location)}) `
-      + `now holds ${objects.length} file${objects.length === 1 ? '' : 's'} of ${bytes} bytes where it was committed with ${fileCount} of ${v.bytes}: `
-      + 'its files were changed, added or removed after it was replaced, so it is not restored and nothing was changed. The way back: put its files '
-      + 'back as they were, or roll back to another run (strata runs lists them)');
+  const objects = await storage.list(v.location); // sorted by key
+  if (objects.length !== fileCount) {
+    changed.push(`${retiredVersionName(storage, m, v)} now holds ${objects.length} file${objects.length === 1 ? '' : 's'} where it was committed with ${fileCount}: `
+      + `${CHANGED_AFTER}`);
   }
   return { ...rest, files: objects.map((o) => o.key) };
 }
+
+/** How a refusal names a retired version. */
+export function retiredVersionName(storage: Storage, m: Pick<TableManifest, 'layer' | 'table'>, v: Pick<PartitionVersion, 'path' | 'runId' | 'location'>): string {
+  return `the version of ${m.layer}.${m.table} partition ${v.path || '(unpartitioned)'} that run ${v.runId} committed (${storage.uri(v.location)})`;
+}
+
+/** The end of a refusal of a retired version whose folder was changed. */
+export const CHANGED_AFTER = 'its files were changed, added or removed after it was replaced, so it is not restored and nothing was changed. '
+  + 'The way back: put its files back as they were, or roll back to another run (strata runs lists them)';
