@@ -14,6 +14,7 @@ import { LocalStorage } from '../runtime/storage/local.ts';
 import { compactTable } from '../runtime/table/compact.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
+import { examine } from '../workflows/doctor.ts';
 import { rollback } from '../workflows/maintenance.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
@@ -130,9 +131,19 @@ describe('strata rollback reads the footers of a listed version', () => {
         + 'added or removed after it was replaced, so it is not restored and nothing was changed. The way back: put its files back as they were, or roll back '
         + 'to another run (strata runs lists them)';
 
+      const doctorNotes = async () => (await examine(lake)).findings.filter((f) => f.message.includes('replaced version'));
+      expect(await doctorNotes()).toEqual([]);
+
       await copyFile(join(folder, file!), join(folder, 'README.txt'));
       await expect(rollback(lake, 'orders', a)).rejects.toMatchObject({ name: 'Strata.UnreadableFile', message: changed('2 files where it was committed with 1') });
+      // strata doctor says so before a rollback needs it: a note (the current versions read as before)
+      expect(await doctorNotes()).toEqual([{
+        subject: 'silver.orders', level: 'note',
+        message: `1 replaced version whose folder no longer holds the files it was committed with (a rollback to the runs that left it is refused), e.g. partition dt=2025-06-12 of run ${a}: ${uri} holds 2 files where it had 1`,
+        way: 'put its files back as they were; strata gc deletes it once it is past retention.days (the current versions are not affected)',
+      }]);
       await rm(join(folder, 'README.txt'));
+      expect(await doctorNotes()).toEqual([]);
 
       // The file is shared with the current version (a hard link): replaced by rename, so only this folder changes.
       await rename(join(folder, file!), join(dir, 'kept.parquet'));

@@ -234,8 +234,23 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
   const folders = new Set(objects.map((o) => /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1]).filter((f): f is string => f !== undefined && !f.startsWith(`${t.root}_strata/`)));
   const unnamed = [...folders].filter((f) => !named.has(f));
   const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
+  // A replaced version's folder must still hold its files (a rollback lists it: runtime/table/rollback.ts): as many
+  // as the version had, or, kept by name (manifests written before 2026-12-03), each of them.
+  const held = new Map<string, number>();
+  for (const o of objects) {
+    const f = /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1];
+    if (f) held.set(f, (held.get(f) ?? 0) + 1);
+  }
+  const keys = new Set(objects.map((o) => o.key));
+  const changed = [...new Map(m.retired.map((r) => [r.version.location, r.version])).values()].filter((v) => (v.files
+    ? v.files.some((f) => !keys.has(f)) || (held.get(v.location) ?? 0) !== v.files.length
+    : (held.get(v.location) ?? 0) !== v.fileCount));
   return [
     ...(unnamed.length ? [note(subject, `${plural(unnamed.length, 'version folder')} that no manifest version names (a crashed commit or a lost race), e.g. ${env.storage.uri(unnamed[0]!)}`, 'strata gc removes them once they are a day old')] : []),
+    ...(changed.length ? [note(subject, `${plural(changed.length, 'replaced version')} whose folder no longer holds the files it was committed with (a rollback to the runs that left `
+      + `${changed.length === 1 ? 'it' : 'them'} is refused), e.g. partition ${changed[0]!.path || '(unpartitioned)'} of run ${changed[0]!.runId}: ${env.storage.uri(changed[0]!.location)} holds `
+      + `${plural(held.get(changed[0]!.location) ?? 0, 'file')} where it had ${changed[0]!.files?.length ?? changed[0]!.fileCount}`,
+    'put its files back as they were; strata gc deletes it once it is past retention.days (the current versions are not affected)')] : []),
     ...aside.map((o) => note(subject, `a damaged manifest kept aside: ${env.storage.uri(o.key)}`, 'delete it once it is no longer needed')),
   ];
 }
