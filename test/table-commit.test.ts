@@ -160,7 +160,7 @@ describe('commitTable', () => {
   it('an empty manifest from a dataset plan is the silver table of that dataset, keyed by its partitions', async () => {
     expect(await readManifest(storage, ROOT, { dataset: 'orders', schemaHash: 'h9', partitions: [{ name: 'dt' }, { name: 'rg' }] })).toEqual({
       etag: undefined,
-      manifest: { table: 'orders', layer: 'silver', version: 0, schemaHash: 'h9', partitionKeys: ['dt', 'rg'], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' },
+      manifest: { formatVersion: 2, table: 'orders', layer: 'silver', version: 0, schemaHash: 'h9', partitionKeys: ['dt', 'rg'], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' },
     });
   });
 });

@@ -36,7 +36,7 @@ describe('applyCommit', () => {
     });
     expect(changes).toEqual([{ path: 'dt=a', to: A1.location, rows: 3 }, { path: 'dt=b', to: B1.location, rows: 4 }]);
     expect(manifest).toEqual({
-      table: 't', layer: 'silver', version: 1, schemaHash: 'h', partitionKeys: ['dt'], partitions: { 'dt=a': A1, 'dt=b': B1 },
+      formatVersion: 2, table: 't', layer: 'silver', version: 1, schemaHash: 'h', partitionKeys: ['dt'], partitions: { 'dt=a': A1, 'dt=b': B1 },
       sources: { o1: { runId: 'r1', key: 'k1', at: '2025-06-01T00:00:00.000Z', contentId: 'c1' } },
       history: [{ version: 1, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', changes }],
       retired: [], updatedAt: '2025-06-01T00:00:00.000Z',
@@ -47,7 +47,10 @@ describe('applyCommit', () => {
     const { manifest, changes } = applyCommit(afterR2, { runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', versions: { 'dt=a': null, 'dt=b': B1 } });
     expect(changes).toEqual([{ path: 'dt=a', from: A2.location }]);
     expect(manifest.partitions).toEqual({ 'dt=b': B1 });
-    // afterR2's retired A1 was written with its file names (as manifests were before): it is kept as it is
+    // afterR2 is a format 1 manifest (no formatVersion): its retired A1 was written with its file names, and is kept
+    // as it is; what the commit writes is format 2
+    expect('formatVersion' in afterR2).toBe(false);
+    expect(manifest.formatVersion).toBe(2);
     expect(manifest.retired).toEqual([...afterR2.retired, { version: A2retired, retiredAt: '2025-06-03T00:00:00.000Z', byRunId: 'r3' }]);
     expect(manifest.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', changes });
     expect(manifest.sources).toBe(afterR2.sources);
@@ -137,5 +140,5 @@ describe('collectGarbage', () => {
 });
 
 it('emptyManifest: version 0, nothing in it, updated at the epoch', () => {
-  expect(emptyManifest('g', 'gold', 'h', [])).toEqual({ table: 'g', layer: 'gold', version: 0, schemaHash: 'h', partitionKeys: [], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' });
+  expect(emptyManifest('g', 'gold', 'h', [])).toEqual({ formatVersion: 2, table: 'g', layer: 'gold', version: 0, schemaHash: 'h', partitionKeys: [], partitions: {}, sources: {}, history: [], retired: [], updatedAt: '1970-01-01T00:00:00.000Z' });
 });

@@ -1,7 +1,7 @@
 // strata doctor, per table: the manifest (there, readable), its files (there, readable, holding the rows it says),
 // the catalog entry (showing the manifest's version), gold against the versions of what it reads, and leftovers.
 import { rename } from 'node:fs/promises';
-import { ERRORS } from '../../core/errors.ts';
+import { ERRORS, type StrataError } from '../../core/errors.ts';
 import type { GoldSet, PlanSet } from '../../core/plan/sets.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
@@ -51,6 +51,8 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
     m = read.manifest;
   } catch (e) {
     if ((e as Error).name !== ERRORS.UnreadableFile) throw e;
+    // A manifest a newer strata wrote is not damaged: nothing to repair (restoring a copy would undo its commits).
+    if ((e as StrataError).details?.newerFormat !== undefined) return { findings: [problem(subject, (e as Error).message)] };
     return { findings: [problem(subject, (e as Error).message, undefined, await manifestRepair(env, t))] };
   }
   const findings = [

@@ -4,7 +4,7 @@ import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
+import { newerFormat, readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import type { RegisterOutput } from './payloads.ts';
 
@@ -34,6 +34,7 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
     if (after === undefined || after.etag === current.etag) return total;
     const manifest = JSON.parse(after.text) as TableManifest;
     if (manifest.version === current.manifest.version) return total; // rewritten without a new version (gc)
+    if (newerFormat(manifest)) return total; // a newer strata committed meanwhile: it registers what it wrote
     next = { manifest, etag: after.etag };
   }
   return total;

@@ -67,7 +67,17 @@ export function retiredForm(v: PartitionVersion): RetiredVersion {
   return { ...rest, fileCount: files.length };
 }
 
+/**
+ * The manifest format this strata writes, and the newest it reads (Iceberg's format-version, Delta's reader protocol).
+ * 1 (no field; before 2026-12-03): replaced versions named their files. 2: they are kept by folder and file count
+ * (RetiredVersion); format 1 manifests are read as they are. A manifest of a later format, written by a newer strata,
+ * is refused (runtime/table/store.ts parseManifest) rather than misread, and never "repaired" from its history.
+ */
+export const MANIFEST_FORMAT = 2;
+
 export interface TableManifest {
+  /** The format it was written in (MANIFEST_FORMAT); absent: 1. */
+  formatVersion?: number;
   table: string;
   layer: 'silver' | 'gold';
   version: number;
@@ -92,7 +102,7 @@ export interface TableManifest {
 }
 
 export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
-  return { table, layer, version: 0, schemaHash, partitionKeys, partitions: {}, sources: {}, history: [], retired: [], updatedAt: new Date(0).toISOString() };
+  return { formatVersion: MANIFEST_FORMAT, table, layer, version: 0, schemaHash, partitionKeys, partitions: {}, sources: {}, history: [], retired: [], updatedAt: new Date(0).toISOString() };
 }
 
 export interface Commit {
@@ -135,6 +145,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
   return {
     manifest: {
       ...rest,
+      formatVersion: MANIFEST_FORMAT,
       ...(derivedFrom ? { derivedFrom } : {}),
       version,
       schemaHash: c.schemaHash ?? m.schemaHash,

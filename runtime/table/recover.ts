@@ -4,7 +4,7 @@
 import { layout } from '../../core/plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from './manifest.ts';
-import { historyCopies } from './store.ts';
+import { historyCopies, newerFormat } from './store.ts';
 import { asideStamp } from '../util/aside.ts';
 import { plural } from '../../core/text.ts';
 
@@ -26,6 +26,7 @@ export async function restorableCopy(storage: Storage, root: string): Promise<{ 
     try {
       const manifest = JSON.parse(text) as TableManifest;
       if (typeof manifest.version !== 'number' || typeof manifest.partitions !== 'object') throw new Error('not a table manifest');
+      if (newerFormat(manifest)) throw new Error(`format ${manifest.formatVersion}, written by a newer strata`);
       copies.push({ key, manifest, text });
     } catch (e) {
       skipped.push(`${storage.uri(key)}: cannot be read (${(e as Error).message})`);

@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -58,10 +58,10 @@ export async function readManifest(storage: Storage, root: string, shape: Manife
 
 /** The manifest's text as a manifest; a damaged one is Strata.UnreadableFile naming the file and the way back. */
 export function parseManifest(storage: Storage, root: string, s: TableShape, text: string): TableManifest {
+  let m: TableManifest;
   try {
-    const m = JSON.parse(text) as TableManifest;
+    m = JSON.parse(text) as TableManifest;
     if (typeof m?.version !== 'number' || typeof m.partitions !== 'object' || m.partitions === null) throw new Error('not a table manifest');
-    return m;
   } catch (e) {
     const history = storage.uri(layout.manifestHistory(root));
     const back = storage.kind === 's3' ? `restore its previous version (the lake bucket keeps replaced versions), or its newest copy in ${history}`
@@ -69,6 +69,17 @@ export function parseManifest(storage: Storage, root: string, s: TableShape, tex
     throw new StrataError(ERRORS.UnreadableFile, `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is damaged `
       + `(${(e as Error).message}); nothing was changed. The way back: ${back}; only ${s.layer}.${s.table} is affected.`);
   }
+  if (newerFormat(m)) {
+    throw new StrataError(ERRORS.UnreadableFile, `the manifest of ${s.layer}.${s.table} (${storage.uri(layout.manifest(root))}) is in format ${m.formatVersion}, `
+      + `written by a newer strata; this one reads formats up to ${MANIFEST_FORMAT}, so it neither reads nor changes ${s.layer}.${s.table}. `
+      + 'The way back: run the strata that wrote it (upgrade this one); the table is not damaged.', { newerFormat: m.formatVersion });
+  }
+  return m;
+}
+
+/** Whether a manifest was written in a format later than this strata reads (manifest.ts MANIFEST_FORMAT). */
+export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
+  return typeof m.formatVersion === 'number' && m.formatVersion > MANIFEST_FORMAT;
 }
 
 /**

@@ -1,0 +1,61 @@
+// A manifest written by a newer strata, in a format this one does not read (runtime/table/manifest.ts
+// MANIFEST_FORMAT): every reader refuses it with the reason, and nothing changes it. An ingest fails without
+// committing, strata doctor reports it without offering a repair (restoring a history copy would undo the newer
+// strata's commits), --repair leaves it as it is, gc keeps the table whole.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.ts';
+import { examine, repair } from '../workflows/doctor.ts';
+import { garbageCollect } from '../workflows/maintenance.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+let l: TestLake;
+beforeAll(async () => {
+  l = await makeLake({ orders: ordersSchema({ mode: 'append' }) });
+  await l.ingest('orders', await l.file('a.csv', csv(1)));
+});
+afterAll(() => l?.cleanup());
+
+const csv = (id: number) => `${ORDERS_HEADER}\n${id},c,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n`;
+const manifestPath = () => join(l.dir, 'silver/orders/_strata/manifest.json');
+
+describe('a manifest of a later format', () => {
+  it('is refused by every reader and changed by none; back in this format, the table works again', async () => {
+    const ours = readFileSync(manifestPath(), 'utf8');
+    expect(JSON.parse(ours).formatVersion).toBe(2);
+    const newer = JSON.stringify({ ...JSON.parse(ours), formatVersion: 3 });
+    writeFileSync(manifestPath(), newer);
+    const message = `the manifest of silver.orders (file://${manifestPath()}) is in format 3, written by a newer strata; this one reads formats up to 2, `
+      + 'so it neither reads nor changes silver.orders. The way back: run the strata that wrote it (upgrade this one); the table is not damaged.';
+
+    const run = await l.ingest('orders', await l.file('b.csv', csv(2)));
+    expect(run.record.status).toBe('FAILED');
+    expect(run.record.error).toMatchObject({ name: 'Strata.UnreadableFile', message });
+
+    const found = (await examine(l)).findings.filter((f) => f.subject === 'silver.orders');
+    expect(found).toEqual([{ subject: 'silver.orders', level: 'problem', message }]);
+    await repair(l);
+    expect(readFileSync(manifestPath(), 'utf8')).toBe(newer);
+    expect(readdirSync(join(l.dir, 'silver/orders/_strata')).filter((n) => n.includes('damaged'))).toEqual([]);
+    const gc = await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 86_400_000) });
+    expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ kept: message });
+    expect(readFileSync(manifestPath(), 'utf8')).toBe(newer);
+
+    // strata doctor exits 1 and offers no repair
+    let out = '';
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
+    try {
+      expect(await main(['doctor', '--lake', l.dir, '--schemas', join(l.root, 'schemas')])).toBe(1);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out).toContain('is in format 3, written by a newer strata');
+    expect(out).not.toContain('--repair restores');
+
+    writeFileSync(manifestPath(), ours);
+    expect((await l.ingest('orders', join(l.root, 'in', 'b.csv'))).record.status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT order_id FROM silver.orders ORDER BY 1')).toEqual([{ order_id: 1 }, { order_id: 2 }]);
+  }, 120_000);
+});
