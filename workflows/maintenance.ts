@@ -10,6 +10,8 @@ import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, footerRows, unreadableFiles } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
+import type { PartitionVersion } from '../runtime/table/manifest.ts';
+import { plural, thousands } from '../core/text.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { StrataError, ERRORS } from '../core/errors.ts';
@@ -66,17 +68,18 @@ async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableSh
   if ('error' in found) return; // rollbackTable says why
   if (found.changed.length) throw new StrataError(ERRORS.UnreadableFile, found.changed.join('; '));
   const switched = Object.values(found.state).filter((p) => manifest.partitions[p.path]?.location !== p.location);
-  const files = switched.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
-  const { bad, rows } = await withDuck(async (db) => ({ bad: await unreadableFiles(db, files), rows: await footerRows(db, switched.filter((p) => found.listed.includes(p.path)).flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }))) }));
+  const listed = switched.filter((p) => found.listed.includes(p.path));
+  const local = (versions: PartitionVersion[]) => versions.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
+  const { bad, rows } = await withDuck(async (db) => ({ bad: await unreadableFiles(db, local(switched)), rows: await footerRows(db, local(listed)) }));
   if (bad.length) {
     throw new StrataError(ERRORS.UnreadableFile, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
       + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history));
   }
-  for (const p of switched.filter((v) => found.listed.includes(v.path))) {
+  for (const p of listed) {
     const held = p.files.reduce((a, f) => a + (rows.get(f) ?? 0), 0);
     if (held !== p.rows) {
-      throw new StrataError(ERRORS.UnreadableFile, `${retiredVersionName(lake.storage, shape, p)} now holds ${held} row${held === 1 ? '' : 's'} in its files `
-        + `where it was committed with ${p.rows}: ${CHANGED_AFTER}`);
+      throw new StrataError(ERRORS.UnreadableFile, `${retiredVersionName(lake.storage, shape, p)} now holds ${plural(held, 'row')} in its files `
+        + `where it was committed with ${thousands(p.rows)}: ${CHANGED_AFTER}`);
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Storage } from '../storage/port.ts';
 import { stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import { mapLimit } from '../util/limit.ts';
+import { plural, thousands } from '../../core/text.ts';
 import { commitTable, readManifest } from './store.ts';
 
 export interface RollbackResult {
@@ -73,8 +74,7 @@ async function listFiles(storage: Storage, m: TableManifest, v: RetiredVersion, 
   const { fileCount, ...rest } = v;
   const objects = await storage.list(v.location); // sorted by key
   if (objects.length !== fileCount) {
-    changed.push(`${retiredVersionName(storage, m, v)} now holds ${objects.length} file${objects.length === 1 ? '' : 's'} where it was committed with ${fileCount}: `
-      + `${CHANGED_AFTER}`);
+    changed.push(`${retiredVersionName(storage, m, v)} now holds ${plural(objects.length, 'file')} where it was committed with ${thousands(fileCount ?? 0)}: ${CHANGED_AFTER}`);
   }
   return { ...rest, files: objects.map((o) => o.key) };
 }
