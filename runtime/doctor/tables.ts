@@ -233,16 +233,16 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
   const subject = `${t.layer}.${t.name}`;
   const named = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
   const objects = await env.storage.list(t.root);
-  const folders = new Set(objects.map((o) => /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1]).filter((f): f is string => f !== undefined && !f.startsWith(`${t.root}_strata/`)));
-  const unnamed = [...folders].filter((f) => !named.has(f));
-  const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
-  // A replaced version's folder must still hold its files (a rollback lists it: runtime/table/rollback.ts): as many
-  // as the version had, or, kept by name (manifests written before 2026-12-03), each of them.
+  // The files in each version folder (v-<run>…/) of the table.
   const held = new Map<string, number>();
   for (const o of objects) {
     const f = /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1];
-    if (f) held.set(f, (held.get(f) ?? 0) + 1);
+    if (f && !f.startsWith(`${t.root}_strata/`)) held.set(f, (held.get(f) ?? 0) + 1);
   }
+  const unnamed = [...held.keys()].filter((f) => !named.has(f));
+  const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
+  // A replaced version's folder must still hold its files (a rollback lists it: runtime/table/rollback.ts): as many
+  // as the version had, or, kept by name (manifests written before 2026-12-03), each of them.
   const keys = new Set(objects.map((o) => o.key));
   const changed = [...new Map(m.retired.map((r) => [r.version.location, r.version])).values()].filter((v) => (v.files
     ? v.files.some((f) => !keys.has(f)) || (held.get(v.location) ?? 0) !== v.files.length
