@@ -1,11 +1,12 @@
 // A manifest written by a newer strata, in a format this one does not read (runtime/table/manifest.ts
 // MANIFEST_FORMAT): every reader refuses it with the reason, and nothing changes it. An ingest fails without
 // committing, strata doctor reports it without offering a repair (restoring a history copy would undo the newer
-// strata's commits), --repair leaves it as it is, gc keeps the table whole.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// strata's commits), --repair leaves it as it is, gc keeps the table whole, the data docs are not built from it.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
+import { gatherLake } from '../runtime/docs/gather.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { garbageCollect } from '../workflows/maintenance.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -42,6 +43,11 @@ describe('a manifest of a later format', () => {
     expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ kept: message });
     expect(readFileSync(manifestPath(), 'utf8')).toBe(newer);
 
+    await expect(gatherLake(l.storage, { datasets: ['orders'], gold: [] })).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: `file://${manifestPath()} is in format 3, written by a newer strata; this one reads formats up to 2: build the docs with the strata that wrote it`,
+    });
+
     // strata doctor exits 1 and offers no repair
     let out = '';
     const write = process.stdout.write;
@@ -56,6 +62,33 @@ describe('a manifest of a later format', () => {
 
     writeFileSync(manifestPath(), ours);
     expect((await l.ingest('orders', join(l.root, 'in', 'b.csv'))).record.status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT order_id FROM silver.orders ORDER BY 1')).toEqual([{ order_id: 1 }, { order_id: 2 }]);
+  }, 120_000);
+
+  it('in the history, newer than every copy this strata reads: a damaged or missing manifest is not restored over it (from an attack)', async () => {
+    const ours = JSON.parse(readFileSync(manifestPath(), 'utf8'));
+    const newer = { ...ours, formatVersion: 3, version: ours.version + 1 }; // a newer strata's commit, and its copy
+    const copy = join(l.dir, 'silver/orders/_strata/history', `${newer.version % 10}.json`);
+    writeFileSync(copy, JSON.stringify(newer));
+    const way = `its newest manifest copy (file://${copy}, version ${newer.version}) is in format 3, written by a newer strata: run that strata's `
+      + 'doctor --repair; this one restores nothing over it';
+    for (const damage of [() => writeFileSync(manifestPath(), JSON.stringify(newer).slice(0, 40)), () => rmSync(manifestPath())]) {
+      damage();
+      const before = existsSync(manifestPath()) ? readFileSync(manifestPath(), 'utf8') : undefined;
+      const found = (await examine(l)).findings.filter((f) => f.subject === 'silver.orders');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ level: 'problem', way });
+      expect(found[0]!.repair).toBeUndefined();
+      await repair(l);
+      expect(existsSync(manifestPath()) ? readFileSync(manifestPath(), 'utf8') : undefined).toBe(before);
+    }
+    // Without the newer copy, the same damage is repaired from the history, as before.
+    rmSync(copy);
+    writeFileSync(manifestPath(), '{"trunc');
+    const found = (await examine(l)).findings.filter((f) => f.subject === 'silver.orders');
+    expect(found[0]!.repair).toBeDefined();
+    await repair(l);
+    expect(JSON.parse(readFileSync(manifestPath(), 'utf8')).version).toBe(ours.version);
     expect(await l.query('SELECT order_id FROM silver.orders ORDER BY 1')).toEqual([{ order_id: 1 }, { order_id: 2 }]);
   }, 120_000);
 });

@@ -145,6 +145,14 @@ describe('strata rollback reads the footers of a listed version', () => {
       await rm(join(folder, 'README.txt'));
       expect(await doctorNotes()).toEqual([]);
 
+      // As many files and rows, but another file (the attack's case: a file lost, another copied in under a new name).
+      await copyFile(join(folder, file!), join(dir, 'orig.parquet'));
+      await rename(join(folder, file!), join(folder, 'part-zz.parquet'));
+      await expect(rollback(lake, 'orders', a)).rejects.toMatchObject({ name: 'Strata.UnreadableFile', message: changed('1 file, but not the ones it was committed with (their names differ)') });
+      expect(await doctorNotes()).toMatchObject([{ message: `1 replaced version whose folder no longer holds the files it was committed with (a rollback to the runs that left it is refused), e.g. partition dt=2025-06-12 of run ${a}: ${uri} holds 1 file, but not the ones it had` }]);
+      await rename(join(folder, 'part-zz.parquet'), join(folder, file!));
+      expect(await doctorNotes()).toEqual([]);
+
       // The file is shared with the current version (a hard link): replaced by rename, so only this folder changes.
       await rename(join(folder, file!), join(dir, 'kept.parquet'));
       await withDuck((db) => db.run(`COPY (SELECT * FROM read_parquet(${pathLit(join(dir, 'kept.parquet'))}) UNION ALL SELECT * FROM read_parquet(${pathLit(join(dir, 'kept.parquet'))})) TO ${pathLit(join(folder, file!))} (FORMAT parquet)`));

@@ -89,7 +89,7 @@ describe('rollback to a version kept without its file names', () => {
     }), { seed: 20261203, numRuns: 60 });
   }, 120_000);
 
-  it('a folder with a file removed or added since it was replaced: Strata.UnreadableFile naming it, nothing changed', async () => {
+  it('a folder with a file removed, added, or one swapped for another since it was replaced: Strata.UnreadableFile naming it, nothing changed', async () => {
     await runOnce('r1', { 'dt=1': { kind: 'replace', sizes: [5, 7] }, 'dt=2': { kind: 'replace', sizes: [3] } });
     await runOnce('r2', { 'dt=1': { kind: 'append', sizes: [4] } });
     await runOnce('r3', { 'dt=1': { kind: 'replace', sizes: [1] } });
@@ -111,9 +111,21 @@ describe('rollback to a version kept without its file names', () => {
     const stray = `${v2}notes.txt`;
     await writeFile(storage.path(stray), '');
     await expect(rollbackTable(storage, ROOT, shape, 'r2', 'undo')).rejects.toMatchObject(refused('r2', v2, 4, 3));
+    await rm(storage.path(stray));
+    // as many files, but not the same: one removed, another copied in under a new name
+    const kept = await readFile(storage.path(`${v2}part-r1-0.parquet`));
+    await rm(storage.path(`${v2}part-r1-0.parquet`));
+    await writeFile(storage.path(`${v2}part-zz.parquet`), kept);
+    await expect(rollbackTable(storage, ROOT, shape, 'r2', 'undo')).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile',
+      message: `the version of silver.t partition dt=1 that run r2 committed (${storage.uri(v2)}) now holds 3 files, but not the ones it was committed with `
+        + '(their names differ): its files were changed, added or removed after it was replaced, so it is not restored and nothing was changed. The way '
+        + 'back: put its files back as they were, or roll back to another run (strata runs lists them)',
+    });
+    await rm(storage.path(`${v2}part-zz.parquet`));
+    await writeFile(storage.path(`${v2}part-r1-0.parquet`), kept);
     expect(await readFile(storage.path(layoutManifest()), 'utf8')).toBe(before);
     // put back as they were: the rollback goes through
-    await rm(storage.path(stray));
     expect((await stat(storage.path(gone))).size).toBe(7);
     await rollbackTable(storage, ROOT, shape, 'r2', 'undo');
     expect((await manifestNow()).partitions['dt=1']).toEqual({

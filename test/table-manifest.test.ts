@@ -11,8 +11,11 @@ const pv = (path: string, run: string, rows: number): PartitionVersion => ({
 const A1 = pv('dt=a', 'r1', 3);
 const B1 = pv('dt=b', 'r1', 4);
 const A2 = pv('dt=a', 'r2', 5);
-/** A2 as a commit retires it: without the names of its files, with their number (its folder holds exactly those). */
-const A2retired = { path: 'dt=a', values: ['a'], location: 'silver/t/dt=a/v-r2/', fileCount: 1, rows: 5, bytes: 50, runId: 'r2', committedAt: 'at-r2' };
+/**
+ * A2 as a commit retires it: without the names of its files, with their number and their fingerprint (its folder
+ * holds exactly those): `printf '["part-0.parquet"]' | sha256sum`, the first 16 hex digits.
+ */
+const A2retired = { path: 'dt=a', values: ['a'], location: 'silver/t/dt=a/v-r2/', fileCount: 1, filesHash: '143535169370cb29', rows: 5, bytes: 50, runId: 'r2', committedAt: 'at-r2' };
 const S1: AppliedSchema = { hash: 's1', columns: [{ name: 'id', type: 'bigint' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
 const S2: AppliedSchema = { hash: 's2', columns: [{ name: 'id', type: 'bigint' }, { name: 'n', type: 'int' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
 

@@ -7,7 +7,8 @@ import { parseMetricLines, type MetricLine } from '../quality/metrics.ts';
 import { readRunRecords } from '../runs/read.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { Storage } from '../storage/port.ts';
-import type { TableManifest } from '../table/manifest.ts';
+import { MANIFEST_FORMAT, type TableManifest } from '../table/manifest.ts';
+import { newerFormat } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 
 export interface LakeFacts {
@@ -31,7 +32,7 @@ export async function gatherLake(storage: Storage, tables: { datasets: readonly 
   ];
   const [runs, manifests, metrics] = await Promise.all([
     readRunRecords(storage),
-    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: parseJson<TableManifest>(storage, w.key, await storage.readText(w.key)) })),
+    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: ofThisFormat(storage, w.key, parseJson<TableManifest>(storage, w.key, await storage.readText(w.key))) })),
     readAllMetrics(storage),
   ]);
   return {
@@ -63,6 +64,15 @@ function parseJson<T>(storage: Storage, key: string, text: string | undefined): 
   } catch (e) {
     throw new StrataError(ERRORS.UnreadableFile, `${storage.uri(key)} is not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** A manifest this strata reads; one of a later format (written by a newer strata) stops the build, as a damaged one does. */
+function ofThisFormat(storage: Storage, key: string, m: TableManifest | undefined): TableManifest | undefined {
+  if (m && newerFormat(m)) {
+    throw new StrataError(ERRORS.UnreadableFile, `${storage.uri(key)} is in format ${m.formatVersion}, written by a newer strata; this one reads formats up to `
+      + `${MANIFEST_FORMAT}: build the docs with the strata that wrote it`);
+  }
+  return m;
 }
 
 /** The lake's root as a URI (file:///…/lake/ or s3://bucket/prefix/): the storage names keys, not the root itself. */

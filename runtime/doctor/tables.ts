@@ -12,10 +12,10 @@ import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { restorableCopy, restoreManifest } from '../table/recover.ts';
 import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts';
-import { emptyManifest } from '../table/manifest.ts';
+import { emptyManifest, filesFingerprint } from '../table/manifest.ts';
 import { asideStamp } from '../util/aside.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
-import { plural } from '../../core/text.ts';
+import { plural, thousands } from '../../core/text.ts';
 
 export interface DoctorEnv {
   lakeDir: string;
@@ -53,7 +53,8 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
     if ((e as Error).name !== ERRORS.UnreadableFile) throw e;
     // A manifest a newer strata wrote is not damaged: nothing to repair (restoring a copy would undo its commits).
     if ((e as StrataError).details?.newerFormat !== undefined) return { findings: [problem(subject, (e as Error).message)] };
-    return { findings: [problem(subject, (e as Error).message, undefined, await manifestRepair(env, t))] };
+    const back = await manifestRepair(env, t);
+    return { findings: [problem(subject, (e as Error).message, back.way, back.repair)] };
   }
   const findings = [
     ...await examineFiles(env, t, m),
@@ -77,19 +78,24 @@ async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam>
   const message = unmanagedMessage(env.storage, t.root, t.shape, data.length);
   return {
     findings: [t.layer === 'gold'
-      ? problem(subject, message, 'strata doctor --repair starts it afresh and recomputes it from silver', await manifestRepair(env, t))
+      ? await (async () => { const back = await manifestRepair(env, t); return problem(subject, message, back.way ?? 'strata doctor --repair starts it afresh and recomputes it from silver', back.repair); })()
       : problem(subject, message, `move ${env.storage.uri(t.root)} aside and ingest the dataset's bronze objects again`)],
   };
 }
 
 /** Restore from the newest intact copy in the manifest's history; a gold table without one starts afresh. */
-async function manifestRepair(env: DoctorEnv, t: TableRef): Promise<Repair | undefined> {
+async function manifestRepair(env: DoctorEnv, t: TableRef): Promise<{ repair?: Repair; way?: string }> {
   const subject = `${t.layer}.${t.name}`;
   const { storage } = env;
-  const { copy, skipped } = await restorableCopy(storage, t.root);
+  const { copy, skipped, newer } = await restorableCopy(storage, t.root);
+  // A newer strata committed after every copy this one could restore: restoring (or starting gold afresh) would undo it.
+  if (newer) {
+    return { way: `its newest manifest copy (${storage.uri(newer.key)}, version ${newer.version}) is in format ${newer.format}, written by a newer strata: `
+      + 'run that strata\'s doctor --repair; this one restores nothing over it' };
+  }
   const passed = skipped.length ? ` (newer copies passed over: ${skipped.join('; ')})` : '';
   if (copy) {
-    return {
+    return { repair: {
       order: 'manifest',
       run: async () => {
         const r = await restoreManifest(storage, t.root, copy, env.now);
@@ -97,11 +103,11 @@ async function manifestRepair(env: DoctorEnv, t: TableRef): Promise<Repair | und
         return `${subject}: restored its manifest from ${storage.uri(copy.key)} (version ${copy.manifest.version})${passed}`
           + (r.keptAside ? `; the damaged one is kept as ${storage.uri(r.keptAside)}` : '');
       },
-    };
+    } };
   }
-  if (t.layer !== 'gold') return undefined;
+  if (t.layer !== 'gold') return {};
   // Gold is derived: an empty manifest, and the refresh that follows recomputes it from silver.
-  return {
+  return { repair: {
     order: 'manifest',
     run: async () => {
       const empty = emptyManifest(t.shape.table, 'gold', t.shape.schemaHash, t.shape.partitionKeys);
@@ -109,7 +115,7 @@ async function manifestRepair(env: DoctorEnv, t: TableRef): Promise<Repair | und
       return `${subject}: no manifest history to restore from${passed}; started it afresh (it is recomputed from silver next)`
         + (r.keptAside ? `; the damaged manifest is kept as ${storage.uri(r.keptAside)}` : '');
     },
-  };
+  } };
 }
 
 /** Every file of every partition is there, readable, and together they hold the rows the manifest says. */
@@ -234,24 +240,32 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
   const named = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
   const objects = await env.storage.list(t.root);
   // The files in each version folder (v-<run>…/) of the table.
-  const held = new Map<string, number>();
+  const held = new Map<string, string[]>();
   for (const o of objects) {
     const f = /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1];
-    if (f && !f.startsWith(`${t.root}_strata/`)) held.set(f, (held.get(f) ?? 0) + 1);
+    if (!f || f.startsWith(`${t.root}_strata/`)) continue;
+    const list = held.get(f);
+    if (list) list.push(o.key); else held.set(f, [o.key]);
   }
   const unnamed = [...held.keys()].filter((f) => !named.has(f));
   const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
   // A replaced version's folder must still hold its files (a rollback lists it: runtime/table/rollback.ts): as many
   // as the version had, or, kept by name (manifests written before 2026-12-03), each of them.
   const keys = new Set(objects.map((o) => o.key));
+  const filesIn = (location: string) => held.get(location) ?? [];
+  const holds = (v: (typeof m.retired)[number]['version']) => {
+    const now = filesIn(v.location).length;
+    const had = v.files?.length ?? v.fileCount ?? 0;
+    return now === had ? `${plural(now, 'file')}, but not the ones it had` : `${plural(now, 'file')} where it had ${thousands(had)}`;
+  };
   const changed = [...new Map(m.retired.map((r) => [r.version.location, r.version])).values()].filter((v) => (v.files
-    ? v.files.some((f) => !keys.has(f)) || (held.get(v.location) ?? 0) !== v.files.length
-    : (held.get(v.location) ?? 0) !== v.fileCount));
+    ? v.files.some((f) => !keys.has(f)) || filesIn(v.location).length !== v.files.length
+    : filesIn(v.location).length !== v.fileCount || (v.filesHash !== undefined && filesFingerprint(v.location, filesIn(v.location)) !== v.filesHash)));
   return [
     ...(unnamed.length ? [note(subject, `${plural(unnamed.length, 'version folder')} that no manifest version names (a crashed commit or a lost race), e.g. ${env.storage.uri(unnamed[0]!)}`, 'strata gc removes them once they are a day old')] : []),
     ...(changed.length ? [note(subject, `${plural(changed.length, 'replaced version')} whose folder no longer holds the files it was committed with (a rollback to the runs that left `
       + `${changed.length === 1 ? 'it' : 'them'} is refused), e.g. partition ${changed[0]!.path || '(unpartitioned)'} of run ${changed[0]!.runId}: ${env.storage.uri(changed[0]!.location)} holds `
-      + `${plural(held.get(changed[0]!.location) ?? 0, 'file')} where it had ${changed[0]!.files?.length ?? changed[0]!.fileCount}`,
+      + `${holds(changed[0]!)}`,
     'put its files back as they were; strata gc deletes it once it is past retention.days (the current versions are not affected)')] : []),
     ...aside.map((o) => note(subject, `a damaged manifest kept aside: ${env.storage.uri(o.key)}`, 'delete it once it is no longer needed')),
   ];

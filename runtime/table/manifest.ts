@@ -1,6 +1,7 @@
 // A table's state, as one small JSON object swapped by compare-and-swap: which version folder each partition
 // reads from, which source objects are already in, and the history that makes rollback possible.
 // Pure functions only; runtime/table/store.ts does the I/O.
+import { createHash } from 'node:crypto';
 import type { AppliedColumn, AppliedSchema } from '../../core/schema/evolution.ts';
 
 export interface PartitionVersion {
@@ -51,20 +52,32 @@ export interface Retired {
 }
 
 /**
- * A replaced version as the manifest keeps it: everything but the names of its files, with their number. Its version
- * folder holds exactly those files (a folder is complete before the commit that names it, and nothing writes into
- * it after; Glue and Athena read a partition by listing its folder), so a rollback lists the folder and checks the
- * count (runtime/table/rollback.ts), and locally that every file is readable and the rows add up (workflows/
- * maintenance.ts). Not the bytes: a compaction counted an empty file it removed, and appends carried that on. Keeping the names made the manifest grow with the square of a day's
- * appends: each version of an appended partition names every file the day holds (400 appends: 5.1 MiB, rewritten
- * by every commit). Manifests written before this keep the names (`files`), and they are used as they are.
+ * A replaced version as the manifest keeps it: everything but the names of its files, with their number and a
+ * fingerprint of those names (`filesHash`: filesFingerprint). Its version folder holds exactly those files (a folder is
+ * complete before the commit that names it, and nothing writes into it after; Glue and Athena read a partition by
+ * listing its folder), so a rollback lists the folder and checks the count and the fingerprint
+ * (runtime/table/rollback.ts), and locally that every file is readable and the rows add up (workflows/maintenance.ts).
+ * Not the bytes: a compaction counted an empty file it removed, and appends carried that on. Keeping the names made
+ * the manifest grow with the square of a day's appends: each version of an appended partition names every file the
+ * day holds (400 appends: 5.1 MiB, rewritten by every commit). Manifests written before this keep the names
+ * (`files`), and they are used as they are.
  */
-export type RetiredVersion = Omit<PartitionVersion, 'files'> & { files?: string[]; fileCount?: number };
+export type RetiredVersion = Omit<PartitionVersion, 'files'> & { files?: string[]; fileCount?: number; filesHash?: string };
 
 /** The form in which a replaced version is retired. */
 export function retiredForm(v: PartitionVersion): RetiredVersion {
   const { files, ...rest } = v;
-  return { ...rest, fileCount: files.length };
+  return { ...rest, fileCount: files.length, filesHash: filesFingerprint(v.location, files) };
+}
+
+/**
+ * The names of a version's files, relative to its folder, as 16 hex digits: SHA-256 of their sorted JSON list. A
+ * folder whose listing gives another fingerprint holds other files than its version (one removed and another added
+ * keep the count, not the names). Throws nothing; a key outside the folder counts by its whole key.
+ */
+export function filesFingerprint(location: string, keys: readonly string[]): string {
+  const names = keys.map((k) => (k.startsWith(location) ? k.slice(location.length) : k)).sort();
+  return createHash('sha256').update(JSON.stringify(names)).digest('hex').slice(0, 16);
 }
 
 /**

@@ -16,22 +16,29 @@ export interface RestorableCopy {
 
 /**
  * The newest manifest copy that can be read and whose partitions' files all exist, or undefined when there is none.
- * `skipped` lists the newer copies passed over, and why.
+ * `skipped` lists the newer copies passed over, and why. `newer`: a copy in a later format than this strata reads
+ * (written by a newer strata), newer than any copy it could restore: then nothing is to be restored by this strata,
+ * which would undo that strata's commits (`copy` is left out).
  */
-export async function restorableCopy(storage: Storage, root: string): Promise<{ copy?: RestorableCopy; skipped: string[] }> {
+export async function restorableCopy(storage: Storage, root: string): Promise<{ copy?: RestorableCopy; skipped: string[]; newer?: { key: string; version: number; format: number } }> {
   const skipped: string[] = [];
   const copies: RestorableCopy[] = [];
+  let newer: { key: string; version: number; format: number } | undefined;
   for (const key of await historyCopies(storage, root)) {
     const text = (await storage.readText(key)) ?? '';
     try {
       const manifest = JSON.parse(text) as TableManifest;
       if (typeof manifest.version !== 'number' || typeof manifest.partitions !== 'object') throw new Error('not a table manifest');
-      if (newerFormat(manifest)) throw new Error(`format ${manifest.formatVersion}, written by a newer strata`);
+      if (newerFormat(manifest)) {
+        if (!newer || manifest.version > newer.version) newer = { key, version: manifest.version, format: manifest.formatVersion! };
+        continue;
+      }
       copies.push({ key, manifest, text });
     } catch (e) {
       skipped.push(`${storage.uri(key)}: cannot be read (${(e as Error).message})`);
     }
   }
+  if (newer && copies.every((c) => c.manifest.version < newer!.version)) return { skipped, newer };
   // Newest version first (the ring's slots do not sort by version).
   for (const { key, manifest, text } of copies.sort((a, b) => b.manifest.version - a.manifest.version)) {
     const files = Object.values(manifest.partitions).flatMap((p) => p.files);

@@ -3,7 +3,7 @@
 // within the retention window (garbage collection removes older ones).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Storage } from '../storage/port.ts';
-import { stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
+import { filesFingerprint, stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import { mapLimit } from '../util/limit.ts';
 import { plural, thousands } from '../../core/text.ts';
@@ -71,12 +71,14 @@ export async function rollbackTarget(storage: Storage, manifest: TableManifest, 
 
 /** A retired version with the files its folder holds; a message in `changed` when there are more or fewer than it was committed with. */
 async function listFiles(storage: Storage, m: TableManifest, v: RetiredVersion, changed: string[]): Promise<PartitionVersion> {
-  const { fileCount, ...rest } = v;
-  const objects = await storage.list(v.location); // sorted by key
-  if (objects.length !== fileCount) {
-    changed.push(`${retiredVersionName(storage, m, v)} now holds ${plural(objects.length, 'file')} where it was committed with ${thousands(fileCount ?? 0)}: ${CHANGED_AFTER}`);
+  const { fileCount, filesHash, ...rest } = v;
+  const files = (await storage.list(v.location)).map((o) => o.key); // sorted by key
+  if (files.length !== fileCount) {
+    changed.push(`${retiredVersionName(storage, m, v)} now holds ${plural(files.length, 'file')} where it was committed with ${thousands(fileCount ?? 0)}: ${CHANGED_AFTER}`);
+  } else if (filesHash !== undefined && filesFingerprint(v.location, files) !== filesHash) {
+    changed.push(`${retiredVersionName(storage, m, v)} now holds ${plural(files.length, 'file')}, but not the ones it was committed with (their names differ): ${CHANGED_AFTER}`);
   }
-  return { ...rest, files: objects.map((o) => o.key) };
+  return { ...rest, files };
 }
 
 /** How a refusal names a retired version. */
