@@ -7,9 +7,10 @@
 // append's commit: the previous version's files linked into a new version folder, one compare-and-swap of the
 // manifest), not the whole state machine: a sample of full ingests gives the cost per micro-batch of the full local
 // pipeline, from which the bench states what 1,000 of them would take. No gc runs meanwhile (the default retention
-// keeps every replaced version for 7 days): the manifest keeps each replaced version by its folder and the number
-// of its files, not their names (runtime/table/manifest.ts RetiredVersion), so it grows by the same few hundred bytes
-// per append; with the names it would hold ~500,000 of them after a thousand appends, rewritten at every commit.
+// keeps every replaced version for 7 days): the manifest keeps each replaced version by its folder, the number of
+// its files and a fingerprint of their names, not the names (runtime/table/manifest.ts RetiredVersion), so it grows
+// by the same few hundred bytes per append; with the names it would hold ~500,000 of them after a thousand appends,
+// rewritten at every commit.
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -113,7 +114,7 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
   const manifestBytes = statSync(join(lake.dir, 'silver/events/_strata/manifest.json')).size;
   const names = (batches * (batches - 1)) / 2;
   log(`  the table's manifest after ${batches.toLocaleString('en-US')} appends, no gc (every replaced version kept, as for the default 7 days): ${(manifestBytes / 1024).toFixed(0)} KiB,`
-    + ` ${(manifestBytes / batches).toFixed(0)} bytes per append (replaced versions kept by folder and file count; by file name they would add ${names.toLocaleString('en-US')} names)`);
+    + ` ${(manifestBytes / batches).toFixed(0)} bytes per append (replaced versions kept by folder, file count and a fingerprint of the names; by file name they would add ${names.toLocaleString('en-US')} names)`);
 
   // The analyst's query, before and after (median of 5, catalog views over exactly the version's files).
   const query = async () => median(5, () => timedQuery(lake));
