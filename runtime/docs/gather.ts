@@ -7,8 +7,7 @@ import { parseMetricLines, type MetricLine } from '../quality/metrics.ts';
 import { readRunRecords } from '../runs/read.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { Storage } from '../storage/port.ts';
-import { MANIFEST_FORMAT, type TableManifest } from '../table/manifest.ts';
-import { newerFormat } from '../table/store.ts';
+import { MANIFEST_FORMAT, newerFormat, type TableManifest } from '../table/manifest.ts';
 import { mapLimit } from '../util/limit.ts';
 
 export interface LakeFacts {

@@ -2,9 +2,9 @@
 // is safe to repeat after any crash, and a re-ingest of an already committed object runs it too.
 import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
-import type { TableManifest } from '../table/manifest.ts';
+import { newerFormat, type TableManifest } from '../table/manifest.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { newerFormat, readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
+import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import type { RegisterOutput } from './payloads.ts';
 

@@ -82,11 +82,17 @@ export function filesFingerprint(location: string, keys: readonly string[]): str
 
 /**
  * The manifest format this strata writes, and the newest it reads (Iceberg's format-version, Delta's reader protocol).
- * 1 (no field; before 2026-12-03): replaced versions named their files. 2: they are kept by folder and file count
- * (RetiredVersion); format 1 manifests are read as they are. A manifest of a later format, written by a newer strata,
- * is refused (runtime/table/store.ts parseManifest) rather than misread, and never "repaired" from its history.
+ * 1 (no field; before 2026-12-03): replaced versions named their files. 2: they are kept by folder, file count and
+ * a fingerprint of the names (RetiredVersion); format 1 manifests are read as they are. A manifest of a later format,
+ * written by a newer strata, is refused (runtime/table/store.ts parseManifest) rather than misread, and never
+ * "repaired" from its history.
  */
 export const MANIFEST_FORMAT = 2;
+
+/** Whether a manifest was written in a format later than this strata reads (MANIFEST_FORMAT). */
+export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
+  return typeof m.formatVersion === 'number' && m.formatVersion > MANIFEST_FORMAT;
+}
 
 export interface TableManifest {
   /** The format it was written in (MANIFEST_FORMAT); absent: 1. */

@@ -3,8 +3,8 @@
 // lost on the way: a damaged manifest is kept aside, and the swap is a compare-and-swap against what is there.
 import { layout } from '../../core/plan/layout.ts';
 import type { Storage } from '../storage/port.ts';
-import type { TableManifest } from './manifest.ts';
-import { historyCopies, newerFormat } from './store.ts';
+import { newerFormat, type TableManifest } from './manifest.ts';
+import { historyCopies } from './store.ts';
 import { asideStamp } from '../util/aside.ts';
 import { plural } from '../../core/text.ts';
 

@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, MANIFEST_FORMAT, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -77,10 +77,6 @@ export function parseManifest(storage: Storage, root: string, s: TableShape, tex
   return m;
 }
 
-/** Whether a manifest was written in a format later than this strata reads (manifest.ts MANIFEST_FORMAT). */
-export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
-  return typeof m.formatVersion === 'number' && m.formatVersion > MANIFEST_FORMAT;
-}
 
 /**
  * Copies of the manifest kept: one per version in a ring of this many slots (<version mod slots>.json), so a lost
