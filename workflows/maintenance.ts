@@ -8,9 +8,8 @@ import { layout } from '../core/plan/layout.ts';
 import { syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
-import { damagedFileMessage, footerRows, unreadableFiles } from '../runtime/table/damaged-file.ts';
+import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
-import type { PartitionVersion } from '../runtime/table/manifest.ts';
 import { plural, thousands } from '../core/text.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
@@ -68,14 +67,13 @@ async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableSh
   if ('error' in found) return; // rollbackTable says why
   if (found.changed.length) throw new StrataError(ERRORS.UnreadableFile, found.changed.join('; '));
   const switched = Object.values(found.state).filter((p) => manifest.partitions[p.path]?.location !== p.location);
-  const listed = switched.filter((p) => found.listed.includes(p.path));
-  const local = (versions: PartitionVersion[]) => versions.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
-  const { bad, rows } = await withDuck(async (db) => ({ bad: await unreadableFiles(db, local(switched)), rows: await footerRows(db, local(listed)) }));
+  const files = switched.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
+  const { bad, rows } = await withDuck((db) => readFooters(db, files));
   if (bad.length) {
     throw new StrataError(ERRORS.UnreadableFile, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
       + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history));
   }
-  for (const p of listed) {
+  for (const p of switched.filter((v) => found.listed.includes(v.path))) {
     const held = p.files.reduce((a, f) => a + (rows.get(f) ?? 0), 0);
     if (held !== p.rows) {
       throw new StrataError(ERRORS.UnreadableFile, `${retiredVersionName(lake.storage, shape, p)} now holds ${plural(held, 'row')} in its files `

@@ -19,25 +19,25 @@ export function writerOf(key: string): string | undefined {
 
 /** The files whose Parquet footer DuckDB cannot read (truncated, overwritten, not Parquet), each with its reason; one query per file. */
 export async function unreadableFiles(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<DamagedFile[]> {
-  const out: DamagedFile[] = [];
-  for (const f of files) {
-    try {
-      await db.all(`SELECT num_rows FROM parquet_file_metadata(${pathLit(f.path)})`);
-    } catch (e) {
-      out.push({ key: f.key, problem: engineMessage(e) });
-    }
-  }
-  return out;
+  return (await readFooters(db, files)).bad;
 }
 
-/** The rows each file's Parquet footer says it holds, by key (files that cannot be read are left out: unreadableFiles names them). */
-export async function footerRows(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+/**
+ * Each file's Parquet footer, one query per file: the files DuckDB cannot read, with the reason (`bad`, as
+ * unreadableFiles), and the rows each of the others holds, by key.
+ */
+export async function readFooters(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<{ bad: DamagedFile[]; rows: Map<string, number> }> {
+  const bad: DamagedFile[] = [];
+  const rows = new Map<string, number>();
   for (const f of files) {
-    const r = await db.all<{ n: number | bigint }>(`SELECT sum(num_rows) AS n FROM parquet_file_metadata(${pathLit(f.path)})`).catch(() => undefined);
-    if (r) out.set(f.key, Number(r[0]?.n ?? 0));
+    try {
+      const [r] = await db.all<{ n: number | bigint | null }>(`SELECT sum(num_rows) AS n FROM parquet_file_metadata(${pathLit(f.path)})`);
+      rows.set(f.key, Number(r?.n ?? 0));
+    } catch (e) {
+      bad.push({ key: f.key, problem: engineMessage(e) });
+    }
   }
-  return out;
+  return { bad, rows };
 }
 
 /** A table's history entry as damage messages need it: the run, and what it was (manifest.ts CommitKind). */

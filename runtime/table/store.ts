@@ -77,7 +77,6 @@ export function parseManifest(storage: Storage, root: string, s: TableShape, tex
   return m;
 }
 
-
 /**
  * Copies of the manifest kept: one per version in a ring of this many slots (<version mod slots>.json), so a lost
  * or damaged manifest is restored from its latest version (or an earlier one, if that copy is damaged too), and the
