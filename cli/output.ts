@@ -109,9 +109,7 @@ export function csv(rows: Array<Record<string, unknown>>): string {
   return [cols.join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n');
 }
 
-
 /** `word` as one word of a POSIX shell command line: as it is when it holds only safe characters, else single-quoted. */
 export function shellWord(word: string): string {
   return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
-
