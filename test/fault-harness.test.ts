@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { KILL_POINTS, maintenanceInOrder, runHarness, sampleKillPoints } from './harness/run.ts';
 
-/** Kill points per run: 6 of the 17 (each in a run's sample with probability 6/17). */
+/** Kill points per run: 6 of the 18 (each in a run's sample with probability 6/18). */
 const SAMPLE = 6;
 const seed = process.env.STRATA_FAULT_SEED ? Number(process.env.STRATA_FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
 const kills = sampleKillPoints(seed, SAMPLE);
@@ -25,9 +25,10 @@ describe('fault harness', () => {
 });
 
 describe('kill point orders', () => {
-  it('the soak\'s shuffled order keeps the rollback before gc, in the places the two were drawn to; nothing else moves', () => {
+  it('the soak\'s shuffled order keeps the rollback before gc (its markers point before its swap), in the places the two were drawn to; nothing else moves', () => {
     expect(maintenanceInOrder(['a', 'gc.swapped', 'b', 'rollback.committed', 'c'])).toEqual(['a', 'rollback.committed', 'b', 'gc.swapped', 'c']);
     expect(maintenanceInOrder(['rollback.committed', 'a', 'gc.swapped'])).toEqual(['rollback.committed', 'a', 'gc.swapped']);
     expect(maintenanceInOrder(['gc.swapped', 'a'])).toEqual(['gc.swapped', 'a']);
+    expect(maintenanceInOrder(['gc.swapped', 'a', 'gc.markers', 'rollback.committed'])).toEqual(['rollback.committed', 'a', 'gc.markers', 'gc.swapped']);
   });
 });

@@ -9,6 +9,7 @@ import { main } from '../cli/main.ts';
 import { gatherLake } from '../runtime/docs/gather.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { garbageCollect } from '../workflows/maintenance.ts';
+import { MANIFEST_FORMAT } from '../runtime/table/manifest.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 let l: TestLake;
@@ -19,15 +20,17 @@ beforeAll(async () => {
 afterAll(() => l?.cleanup());
 
 const csv = (id: number) => `${ORDERS_HEADER}\n${id},c,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n`;
+/** A format this strata does not read. */
+const LATER = MANIFEST_FORMAT + 1;
 const manifestPath = () => join(l.dir, 'silver/orders/_strata/manifest.json');
 
 describe('a manifest of a later format', () => {
   it('is refused by every reader and changed by none; back in this format, the table works again', async () => {
     const ours = readFileSync(manifestPath(), 'utf8');
     expect(JSON.parse(ours).formatVersion).toBe(2);
-    const newer = JSON.stringify({ ...JSON.parse(ours), formatVersion: 3 });
+    const newer = JSON.stringify({ ...JSON.parse(ours), formatVersion: LATER });
     writeFileSync(manifestPath(), newer);
-    const message = `the manifest of silver.orders (file://${manifestPath()}) is in format 3, written by a newer strata; this one reads formats up to 2, `
+    const message = `the manifest of silver.orders (file://${manifestPath()}) is in format ${LATER}, written by a newer strata; this one reads formats up to ${MANIFEST_FORMAT}, `
       + 'so it neither reads nor changes silver.orders. The way back: run the strata that wrote it (upgrade this one); the table is not damaged.';
 
     const run = await l.ingest('orders', await l.file('b.csv', csv(2)));
@@ -45,7 +48,7 @@ describe('a manifest of a later format', () => {
 
     await expect(gatherLake(l.storage, { datasets: ['orders'], gold: [] })).rejects.toMatchObject({
       name: 'Strata.UnreadableFile',
-      message: `file://${manifestPath()} is in format 3, written by a newer strata; this one reads formats up to 2: build the docs with the strata that wrote it`,
+      message: `file://${manifestPath()} is in format ${LATER}, written by a newer strata; this one reads formats up to ${MANIFEST_FORMAT}: build the docs with the strata that wrote it`,
     });
 
     // strata doctor exits 1 and offers no repair
@@ -57,7 +60,7 @@ describe('a manifest of a later format', () => {
     } finally {
       process.stdout.write = write;
     }
-    expect(out).toContain('is in format 3, written by a newer strata');
+    expect(out).toContain(`is in format ${LATER}, written by a newer strata`);
     expect(out).not.toContain('--repair restores');
 
     writeFileSync(manifestPath(), ours);
@@ -67,10 +70,10 @@ describe('a manifest of a later format', () => {
 
   it('in the history, newer than every copy this strata reads: a damaged or missing manifest is not restored over it (from an attack)', async () => {
     const ours = JSON.parse(readFileSync(manifestPath(), 'utf8'));
-    const newer = { ...ours, formatVersion: 3, version: ours.version + 1 }; // a newer strata's commit, and its copy
+    const newer = { ...ours, formatVersion: LATER, version: ours.version + 1 }; // a newer strata's commit, and its copy
     const copy = join(l.dir, 'silver/orders/_strata/history', `${newer.version % 10}.json`);
     writeFileSync(copy, JSON.stringify(newer));
-    const way = `its newest manifest copy (file://${copy}, version ${newer.version}) is in format 3, written by a newer strata: run that strata's `
+    const way = `its newest manifest copy (file://${copy}, version ${newer.version}) is in format ${LATER}, written by a newer strata: run that strata's `
       + 'doctor --repair; this one restores nothing over it';
     for (const damage of [() => writeFileSync(manifestPath(), JSON.stringify(newer).slice(0, 40)), () => rmSync(manifestPath())]) {
       damage();

@@ -3,7 +3,7 @@
 // (manifest.ts, store.ts headers), never computed with these functions.
 import { describe, expect, it } from 'vitest';
 import type { AppliedSchema } from '../core/schema/evolution.ts';
-import { applyCommit, collectGarbage, emptyManifest, historyCounts, stateAfterRun, type PartitionVersion, type TableManifest } from '../runtime/table/manifest.ts';
+import { applyCommit, collectGarbage, emptyManifest, historyCounts, sourcesAfterRun, stateAfterRun, type PartitionVersion, type TableManifest } from '../runtime/table/manifest.ts';
 
 const pv = (path: string, run: string, rows: number): PartitionVersion => ({
   path, values: [path.slice(3)], location: `silver/t/${path}/v-${run}/`, files: ['part-0.parquet'], rows, bytes: 10 * rows, runId: run, committedAt: `at-${run}`,
@@ -56,16 +56,25 @@ describe('applyCommit', () => {
     expect(manifest.formatVersion).toBe(2);
     expect(manifest.retired).toEqual([...afterR2.retired, { version: A2retired, retiredAt: '2025-06-03T00:00:00.000Z', byRunId: 'r3' }]);
     expect(manifest.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: '2025-06-03T00:00:00.000Z', kind: 'compact', changes });
-    expect(manifest.sources).toBe(afterR2.sources);
+    expect(manifest.sources).toEqual(afterR2.sources);
     expect(afterR2.partitions).toEqual({ 'dt=a': A2, 'dt=b': B1 }); // the input is not changed
   });
 
-  it('a rollback forgets the sources it names, records its target, and drops derivedFrom; other commits keep or replace it', () => {
+  it('a rollback forgets the sources it names (kept in its history entry), holds again those it restores, records its target, and drops derivedFrom; other commits keep or replace it', () => {
     const gold = { ...afterR2, derivedFrom: { 'silver.o': 7 } };
     const back = applyCommit(gold, { runId: 'r3', at: 'x', kind: 'rollback', versions: { 'dt=a': A1 }, forgetSources: ['o2', 'unknown'], rollbackTo: 'r1' }).manifest;
     expect(back.sources).toEqual({ o1: afterR2.sources.o1 });
-    expect(back.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: 'x', kind: 'rollback', changes: [{ path: 'dt=a', from: A2.location, to: A1.location, rows: 3 }], to: 'r1' });
+    expect(back.history.at(-1)).toEqual({ version: 3, runId: 'r3', at: 'x', kind: 'rollback', changes: [{ path: 'dt=a', from: A2.location, to: A1.location, rows: 3 }], to: 'r1', forgot: { o2: afterR2.sources.o2 } });
     expect('derivedFrom' in back).toBe(false);
+    // a rollback past r3 holds o2 again; its entry says so, and a rollback past it forgets o2 again (manifest.ts sourcesAfterRun)
+    const again = applyCommit(back, { runId: 'r4', at: 'y', kind: 'rollback', versions: { 'dt=a': A2 }, restoreSources: { o2: afterR2.sources.o2! }, rollbackTo: 'r2' }).manifest;
+    expect(again.sources).toEqual(afterR2.sources);
+    expect(again.history.at(-1)).toMatchObject({ runId: 'r4', to: 'r2', restored: ['o2'] });
+    expect(again.history.at(-1)).not.toHaveProperty('forgot');
+    expect(sourcesAfterRun(again, 'r3')).toEqual({ forget: ['o2'], restore: {} });
+    expect(sourcesAfterRun(again, 'r1')).toEqual({ forget: ['o2'], restore: {} });
+    expect(sourcesAfterRun(again, 'r2')).toEqual({ forget: [], restore: {} });
+    expect(sourcesAfterRun(back, 'r2')).toEqual({ forget: [], restore: { o2: afterR2.sources.o2 } });
     expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest.derivedFrom).toEqual({ 'silver.o': 7 });
     expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 } }).manifest.derivedFrom).toEqual({ 'silver.o': 8 });
     expect('derivedFrom' in applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest).toBe(false);
@@ -131,7 +140,7 @@ describe('collectGarbage', () => {
 
   it('nothing to collect: the same manifest object back', () => {
     const r = collectGarbage(afterR2, new Date('2025-06-02T00:00:00.000Z'), 1); // cutoff 06-01, the oldest entry's time
-    expect(r).toEqual({ manifest: afterR2, expired: [], compacted: 0 });
+    expect(r).toEqual({ manifest: afterR2, expired: [], compacted: 0, archived: {} });
     expect(r.manifest).toBe(afterR2);
   });
 

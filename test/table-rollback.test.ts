@@ -27,6 +27,23 @@ const commit = (run: string, paths: string[], source: string) => commitTable(sto
 });
 const locations = async () => Object.fromEntries(Object.entries((await readManifest(storage, ROOT, shape)).manifest.partitions).map(([p, v]) => [p, v.location]));
 
+/** The storage, with `meanwhile` run once just before the first compare-and-swap of the manifest (another writer's turn). */
+function beforeFirstSwap(meanwhile: () => Promise<void>): LocalStorage {
+  let done = false;
+  return new Proxy(storage, {
+    get(t, prop, receiver) {
+      if (prop !== 'putIfMatch') return Reflect.get(t, prop, receiver);
+      return async (...a: Parameters<LocalStorage['putIfMatch']>) => {
+        if (!done) {
+          done = true;
+          await meanwhile();
+        }
+        return t.putIfMatch(...a);
+      };
+    },
+  });
+}
+
 describe('rollbackTable', () => {
   it('points every partition a later run changed back at its version then, removes those it added, and forgets the later runs\' sources', async () => {
     await commit('r1', ['dt=1', 'dt=3'], 's1');
@@ -38,7 +55,7 @@ describe('rollbackTable', () => {
       // in partition order (the manifest holds them as dt=1, dt=3, dt=2)
       changes: [{ path: 'dt=1', from: 'silver/t/dt=1/v-r2/', to: 'silver/t/dt=1/v-r1/', rows: 1 }, { path: 'dt=2', from: 'silver/t/dt=2/v-r3/' },
         { path: 'dt=3', from: 'silver/t/dt=3/v-r3/', to: 'silver/t/dt=3/v-r1/', rows: 1 }],
-      forgotten: ['s2', 's3'],
+      forgotten: ['s2', 's3'], restored: [],
     });
     expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/', 'dt=3': 'silver/t/dt=3/v-r1/' });
     const m = (await readManifest(storage, ROOT, shape)).manifest;
@@ -52,7 +69,7 @@ describe('rollbackTable', () => {
     await commitTable(storage, { root: ROOT, shape, runId: 'r3', at: '2025-06-02T00:00:00.000Z', kind: 'commit', paths: ['dt=2'], source: { id: 's3', key: 'bronze/s3' }, build: async () => null });
     expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/' });
     expect(await rollbackTable(storage, ROOT, shape, 'r2', 'undo')).toEqual({
-      version: 4, changes: [{ path: 'dt=2', to: 'silver/t/dt=2/v-r2/', rows: 1 }], forgotten: ['s3'],
+      version: 4, changes: [{ path: 'dt=2', to: 'silver/t/dt=2/v-r2/', rows: 1 }], forgotten: ['s3'], restored: [],
     });
     expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/', 'dt=2': 'silver/t/dt=2/v-r2/' });
   });
@@ -60,9 +77,9 @@ describe('rollbackTable', () => {
   it('to the current run, or twice to the same one: no new version, nothing forgotten', async () => {
     await commit('r1', ['dt=1'], 's1');
     await commit('r2', ['dt=1'], 's2');
-    expect(await rollbackTable(storage, ROOT, shape, 'r2', 'undo')).toEqual({ version: 2, changes: [], forgotten: [] });
+    expect(await rollbackTable(storage, ROOT, shape, 'r2', 'undo')).toEqual({ version: 2, changes: [], forgotten: [], restored: [] });
     expect((await rollbackTable(storage, ROOT, shape, 'r1', 'undo1')).version).toBe(3);
-    expect(await rollbackTable(storage, ROOT, shape, 'r1', 'undo2')).toEqual({ version: 3, changes: [], forgotten: [] });
+    expect(await rollbackTable(storage, ROOT, shape, 'r1', 'undo2')).toEqual({ version: 3, changes: [], forgotten: [], restored: [] });
   });
 
   it('gc collecting the version a rollback points back at while it runs: the rollback stops, nothing points at a deleted folder', async () => {
@@ -79,17 +96,9 @@ describe('rollbackTable', () => {
     // gc (retention 0, a day later) swaps the manifest just before the rollback's first compare-and-swap, then
     // deletes r1's folder: the rollback's next attempt builds on a manifest that no longer holds that version.
     let raced = false;
-    const racing = new Proxy(storage, {
-      get(t, prop, receiver) {
-        if (prop !== 'putIfMatch') return Reflect.get(t, prop, receiver);
-        return async (...a: Parameters<LocalStorage['putIfMatch']>) => {
-          if (!raced) {
-            raced = true;
-            expect((await gcTable(storage, ROOT, shape, 't', 0, { now: new Date(Date.now() + 86_400_000) })).expiredVersions).toBe(1);
-          }
-          return t.putIfMatch(...a);
-        };
-      },
+    const racing = beforeFirstSwap(async () => {
+      raced = true;
+      expect((await gcTable(storage, ROOT, shape, 't', 0, { now: new Date(Date.now() + 86_400_000) })).expiredVersions).toBe(1);
     });
     await expect(rollbackTable(racing, ROOT, shape, 'r1', 'undo')).rejects.toMatchObject({
       name: 'Strata.InvalidInput',
@@ -98,6 +107,29 @@ describe('rollbackTable', () => {
     expect(raced).toBe(true);
     expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r2/' });
     expect(await storage.list(v1)).toEqual([]);
+  });
+
+  it('undoing a rollback (back to a run it undid) holds the sources it forgot again: ingesting them again is SKIPPED, not appended twice', async () => {
+    await commit('r1', ['dt=1'], 's1');
+    await commit('r2', ['dt=1'], 's2');
+    expect(await rollbackTable(storage, ROOT, shape, 'r1', 'undo')).toMatchObject({ forgotten: ['s2'], restored: [] });
+    expect(await rollbackTable(storage, ROOT, shape, 'r2', 'redo')).toMatchObject({ forgotten: [], restored: ['s2'] });
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r2/' });
+    expect(await commit('r3', ['dt=1'], 's2')).toMatchObject({ status: 'already', committedBy: 'r2' });
+    // and back before both: s2 is forgotten again
+    expect(await rollbackTable(storage, ROOT, shape, 'undo', 'again')).toMatchObject({ forgotten: ['s2'], restored: [] });
+    expect(Object.keys((await readManifest(storage, ROOT, shape)).manifest.sources)).toEqual(['s1']);
+  });
+
+  it('a run committing while the rollback runs: the rollback stops and changes nothing (it would drop that run\'s rows and keep its source)', async () => {
+    await commit('r1', ['dt=1'], 's1');
+    await commit('r2', ['dt=1'], 's2');
+    const racing = beforeFirstSwap(() => commit('r3', ['dt=1'], 's3').then(() => undefined));
+    await expect(rollbackTable(racing, ROOT, shape, 'r1', 'undo')).rejects.toMatchObject({
+      name: 'Strata.InvalidInput', message: 'run r3 committed to t while the rollback ran; nothing was changed (roll back again: strata runs lists the runs)',
+    });
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r3/' });
+    expect(Object.keys((await readManifest(storage, ROOT, shape)).manifest.sources)).toEqual(['s1', 's2', 's3']);
   });
 
   it('a run that never changed the table: Strata.InvalidInput, nothing committed', async () => {

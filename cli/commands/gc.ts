@@ -18,8 +18,9 @@ export const gc: Command = {
     }
     const r = await garbageCollect(lake, { ...(days !== undefined ? { retentionDays: days } : {}), dryRun: values['dry-run'] === true });
     const verb = values['dry-run'] ? 'would delete' : 'deleted';
-    const lines = r.tables.filter((t) => t.expiredVersions || t.orphanFolders)
-      .map((t) => `${t.table}: ${verb} ${plural(t.expiredVersions, 'replaced version')}, ${plural(t.orphanFolders, 'orphaned folder')} (${(t.bytes / 1e6).toFixed(1)} MB)`);
+    const lines = r.tables.filter((t) => t.expiredVersions || t.orphanFolders || t.archivedSources)
+      .map((t) => `${t.table}: ${verb} ${plural(t.expiredVersions, 'replaced version')}, ${plural(t.orphanFolders, 'orphaned folder')} (${(t.bytes / 1e6).toFixed(1)} MB)`
+        + (t.archivedSources ? `; ${values['dry-run'] ? 'would move' : 'moved'} ${plural(t.archivedSources, 'committed source')} out of the manifest into source markers` : ''));
     lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
     const failed = r.tables.filter((t) => t.error);
     for (const t of failed) out.error(`${t.table}: not collected: ${t.error!.name}: ${t.error!.message}`);

@@ -23,6 +23,7 @@ export const rollback: Command = {
       ...(r.layer === 'gold' && r.changes.length ? [`gold.${r.table} now shows what run ${to} left, which may disagree with silver today; strata refresh ${r.table} recomputes it from silver (so does the next run of a dataset it reads)`] : []),
       ...(r.forgotten.length === 1 ? ['the source object committed after that run can be ingested again (the table no longer holds it)'] : []),
       ...(r.forgotten.length > 1 ? [`the ${plural(r.forgotten.length, 'source object')} committed after that run can be ingested again (the table no longer holds them)`] : []),
+      ...(r.restored.length ? [`${plural(r.restored.length, 'source object')} a later rollback had undone ${r.restored.length === 1 ? 'is' : 'are'} held again (ingesting ${r.restored.length === 1 ? 'it' : 'them'} again is SKIPPED)`] : []),
       ...r.refreshed.map((g) => g.status === 'halted'
         ? `gold.${g.table} was NOT recomputed: its quality gate halted the publish (it still shows the data before the rollback; see strata.quality_metrics)`
         : `recomputed gold.${g.table} (${plural(g.partitions.length, 'partition')})`),

@@ -21,6 +21,11 @@ export const layout = {
   manifest: (tableRoot: string) => `${tableRoot}_strata/manifest.json`,
   /** A copy of every committed manifest version (<10-digit version>.json): what a lost or damaged manifest is restored from. */
   manifestHistory: (tableRoot: string) => `${tableRoot}_strata/history/`,
+  /**
+   * A committed source that gc moved out of the manifest (runtime/table/manifest.ts collectGarbage): the source's
+   * entry as JSON, written once and never changed. Its existence says the source is committed.
+   */
+  sourceMarker: (tableRoot: string, sourceId: string) => `${tableRoot}_strata/sources/${sourceId}.json`,
   runs: (dataset: string) => `_strata/runs/${dataset}/`,
   run: (dataset: string, runId: string) => `_strata/runs/${dataset}/${runId}.json`,
   /** Quality metrics of a dataset's silver gate, one JSON-lines file per evaluation (history for dynamic rules). */

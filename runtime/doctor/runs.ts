@@ -2,7 +2,8 @@
 // committed them (its commit is in the table's history); a source the manifest holds was committed by one run.
 import { layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
-import type { TableManifest } from '../table/manifest.ts';
+import type { SourceEntry, TableManifest } from '../table/manifest.ts';
+import { committedSource } from '../table/store.ts';
 import { note, problem, type Finding } from './findings.ts';
 import type { DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
@@ -36,7 +37,13 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
   for (const { key, r } of records) {
     const commit = committed.get(r.runId);
     if (r.status === 'SUCCEEDED' && !commit) {
-      const holder = m.sources[r.source.sourceId];
+      let holder: SourceEntry | undefined;
+      try {
+        holder = await committedSource(storage, layout.silver(dataset), m, r.source.sourceId);
+      } catch (e) {
+        findings.push(problem(subject, (e as Error).message, 'see above'));
+        continue;
+      }
       if (holder) {
         // Lost the race to commit the same object: the rows are the other run's. (An older strata recorded these.)
         findings.push(problem(subject, `run ${r.runId} is recorded SUCCEEDED with ${r.rowsValid} valid rows, but run ${holder.runId} committed ${r.source.key}; this run committed nothing`,

@@ -10,7 +10,7 @@ import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
 import { compareSchemas } from '../../core/schema/evolution.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
-import { commitTable } from '../table/store.ts';
+import { commitTable, committedSource } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
@@ -113,7 +113,7 @@ export function refuseBreakingChange(m: TableManifest, plan: DatasetPlan): void 
  */
 async function refuseKeysCommittedSince(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, m: TableManifest): Promise<void> {
   const checked = staged.keysCheckedAgainst;
-  if (!checked || !staged.files.length || m.sources[staged.sourceId]) return; // (committed already: the commit says so)
+  if (!checked || !staged.files.length || await committedSource(ctx.storage, plan.prefixes.silver, m, staged.sourceId)) return; // (committed already: the commit says so)
   const since = Object.values(m.partitions).filter((p) => p.rows > 0 && checked[p.path] !== p.location);
   if (!since.length) return;
   const prior = { table: `silver.${plan.dataset}`, partitions: since, keyDeterminesPartition: false, withFiles: ctx.storage.withLocalFiles.bind(ctx.storage) };

@@ -4,7 +4,7 @@ import { validateFile, type ValidateResult } from '../ingest/validate-file.ts';
 import { hashOf } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
-import { readManifest } from '../table/store.ts';
+import { committedSource, readManifest } from '../table/store.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
@@ -59,7 +59,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
     const source = { key: input.source.key, etag: etag ?? file.contentId, size: file.size, ...(versionId ? { versionId } : {}), contentId: file.contentId };
     const sourceId = sourceIdOf(source.key, file.contentId);
     const base = { dataset: plan.dataset, runId: input.runId, sourceId, source, stageKey };
-    const prior = manifest.sources[sourceId];
+    const prior = await committedSource(storage, plan.prefixes.silver, manifest, sourceId);
     if (prior) {
       return { ...base, alreadyIngested: true, committedBy: prior.runId, rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0,
         rejectRatio: 0, schemaMismatch: false, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],

@@ -17,6 +17,8 @@ export interface GcResult {
   expiredVersions: number;
   orphanFolders: number;
   bytes: number;
+  /** Committed sources moved out of the manifest into source markers (collectGarbage's `archived`). */
+  archivedSources?: number;
   /** Why nothing of this table was deleted (it is in doubt), with the way back. */
   kept?: string;
 }
@@ -51,7 +53,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     } catch (e) {
       return { ...none, kept: `nothing deleted: ${(e as Error).message}` };
     }
-    const { manifest: next, expired, compacted } = collectGarbage(manifest, now, retentionDays);
+    const { manifest: next, expired, compacted, archived } = collectGarbage(manifest, now, retentionDays);
     const live = new Set([...Object.values(next.partitions).map((p) => p.location), ...next.retired.map((r) => r.version.location), ...named]);
     const doomed = [...new Set(expired.map((r) => r.version.location))].filter((l) => !live.has(l));
     // Folders nobody references: v-<run>… folders under the table that nothing above names.
@@ -68,9 +70,17 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
     const orphans = [...folders.entries()].filter(([l, f]) => !known.has(l) && now.getTime() - f.newest > ORPHAN_GRACE_MS).map(([l]) => l);
     const bytes = [...doomed, ...orphans].reduce((a, l) => a + (folders.get(l)?.bytes ?? 0), 0);
-    const result = { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes };
+    const moved = Object.entries(archived);
+    const result = { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes, ...(moved.length ? { archivedSources: moved.length } : {}) };
     if (opts.dryRun) return result;
-    if (expired.length || compacted) {
+    if (expired.length || compacted || moved.length) {
+      // Each source's marker first: a reader that no longer finds it in the manifest finds the marker (committedSource).
+      // Markers are never changed: one that exists holds the same entry (a gc that died before its swap wrote it).
+      await mapLimit(moved, 16, async ([id, entry]) => {
+        const key = layout.sourceMarker(root, id);
+        if (!(await storage.head(key))) await storage.writeText(key, JSON.stringify(entry));
+      });
+      fault('gc.markers');
       const cas = await storage.putIfMatch(layout.manifest(root), JSON.stringify(next), etag);
       if (!cas.ok) continue; // a writer committed meanwhile: look again
     }

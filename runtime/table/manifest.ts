@@ -42,6 +42,13 @@ export interface HistoryEntry {
   to?: string;
   /** Set by garbage collection past the retention window, which drops `changes` and keeps their counts. */
   collected?: { partitions: number; rows: number };
+  /**
+   * A rollback: the committed sources it forgot (the rows they brought are no longer the table's), so that a later
+   * rollback to a run before it holds them again (sourcesAfterRun). Dropped with `changes` by gc.
+   */
+  forgot?: Record<string, SourceEntry>;
+  /** A rollback: the sources it held again (a rollback before it had forgotten them). Dropped with `changes` by gc. */
+  restored?: string[];
 }
 
 export interface Retired {
@@ -85,14 +92,25 @@ export function filesFingerprint(location: string, keys: readonly string[]): str
  * 1 (no field; before 2026-12-03): replaced versions named their files. 2: they are kept by folder, file count and
  * a fingerprint of the names (RetiredVersion); format 1 manifests are read as they are. A manifest of a later format,
  * written by a newer strata, is refused (runtime/table/store.ts parseManifest) rather than misread, and never
- * "repaired" from its history.
+ * "repaired" from its history. 3: gc moved committed sources out of the manifest into source markers
+ * (`archivedSources`; layout.sourceMarker), so a strata that reads only the manifest's `sources` would ingest them
+ * again. A manifest is written in format 3 only once that has happened (formatFor), as Delta raises a table's
+ * protocol only when a feature needs it; until then older strata keep reading it.
  */
-export const MANIFEST_FORMAT = 2;
+export const MANIFEST_FORMAT = 3;
+
+/** The format a manifest is written in: the lowest that says what it holds (MANIFEST_FORMAT). */
+export function formatFor(m: Pick<TableManifest, 'archivedSources'>): number {
+  return m.archivedSources ? 3 : 2;
+}
 
 /** Whether a manifest was written in a format later than this strata reads (MANIFEST_FORMAT). */
 export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
   return typeof m.formatVersion === 'number' && m.formatVersion > MANIFEST_FORMAT;
 }
+
+/** A committed source object: the run that committed it, its key, when, and the content id of its bytes. */
+export interface SourceEntry { runId: string; key: string; at: string; /** SHA-256 content id of its bytes */ contentId?: string }
 
 export interface TableManifest {
   /** The format it was written in (MANIFEST_FORMAT); absent: 1. */
@@ -106,8 +124,14 @@ export interface TableManifest {
   schemaHistory?: Array<{ hash: string; appliedAt: string; runId: string; columns: AppliedColumn[]; partitionKeys: AppliedColumn[] }>;
   partitionKeys: string[];
   partitions: Record<string, PartitionVersion>;
-  /** Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. */
-  sources: Record<string, { runId: string; key: string; at: string; /** SHA-256 content id of its bytes */ contentId?: string }>;
+  /**
+   * Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. Once a source's run can no
+   * longer be undone (its history entries collected by gc), gc moves it to a source marker (layout.sourceMarker) and
+   * counts it in `archivedSources`: a source is committed when it is here or has a marker (store.ts committedSource).
+   */
+  sources: Record<string, SourceEntry>;
+  /** How many committed sources gc moved out of `sources` into source markers (format 3); absent: none. */
+  archivedSources?: number;
   history: HistoryEntry[];
   /** Replaced versions, kept for rollback until garbage collection. */
   retired: Retired[];
@@ -121,7 +145,7 @@ export interface TableManifest {
 }
 
 export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
-  return { formatVersion: MANIFEST_FORMAT, table, layer, version: 0, schemaHash, partitionKeys, partitions: {}, sources: {}, history: [], retired: [], updatedAt: new Date(0).toISOString() };
+  return { formatVersion: formatFor({}), table, layer, version: 0, schemaHash, partitionKeys, partitions: {}, sources: {}, history: [], retired: [], updatedAt: new Date(0).toISOString() };
 }
 
 export interface Commit {
@@ -133,6 +157,8 @@ export interface Commit {
   source?: { id: string; key: string; contentId?: string };
   /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
   forgetSources?: string[];
+  /** Source objects committed again (a rollback to a run before another rollback holds their rows again). */
+  restoreSources?: Record<string, SourceEntry>;
   /** A rollback: the run whose result it returns to. */
   rollbackTo?: string;
   schemaHash?: string;
@@ -158,20 +184,23 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
     changes.push({ path, ...(prev ? { from: prev.location } : {}), ...(next ? { to: next.location, rows: next.rows } : {}) });
   }
   const version = m.version + 1;
+  const forgotten = (c.forgetSources ?? []).filter((id) => m.sources[id]);
+  const forgot = forgotten.length ? Object.fromEntries(forgotten.map((id) => [id, m.sources[id]!])) : undefined;
+  const restored = Object.keys(c.restoreSources ?? {});
   // A rollback points partitions at older versions: what they were derived from is no longer known as one version.
   const { derivedFrom: was, ...rest } = m;
   const derivedFrom = c.kind === 'rollback' ? undefined : c.derivedFrom ?? was;
   return {
     manifest: {
       ...rest,
-      formatVersion: MANIFEST_FORMAT,
+      formatVersion: formatFor(m),
       ...(derivedFrom ? { derivedFrom } : {}),
       version,
       schemaHash: c.schemaHash ?? m.schemaHash,
       ...schemaAfter(m, c),
       partitions,
-      sources: withoutSources(c.source ? { ...m.sources, [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at, ...(c.source.contentId ? { contentId: c.source.contentId } : {}) } } : m.sources, c.forgetSources),
-      history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes, ...(c.rollbackTo ? { to: c.rollbackTo } : {}) }],
+      sources: { ...withoutSources(m.sources, c.forgetSources), ...c.restoreSources, ...(c.source ? { [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at, ...(c.source.contentId ? { contentId: c.source.contentId } : {}) } } : {}) },
+      history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes, ...(c.rollbackTo ? { to: c.rollbackTo } : {}), ...(forgot ? { forgot } : {}), ...(restored.length ? { restored } : {}) }],
       retired,
       updatedAt: c.at,
     },
@@ -212,6 +241,30 @@ export function stateAfterRun(m: TableManifest, runId: string): { state: Record<
   return { state: Object.fromEntries(Object.entries(state).filter((e): e is [string, PartitionVersion | RetiredVersion] => e[1] !== undefined)) };
 }
 
+/**
+ * The committed sources as they stood right after `runId`'s commit, as changes to the current ones: `forget` the
+ * sources committed since (the rows they brought go with the rollback) and those a later rollback held again
+ * (HistoryEntry.restored), `restore` those a later rollback forgot (HistoryEntry.forgot) whose rows the table holds
+ * again. Replays the history back from the newest entry, as
+ * stateAfterRun does for partitions; call it only where stateAfterRun found the run. Rollbacks written before
+ * `forgot` existed (2026-12-03) restore nothing.
+ */
+export function sourcesAfterRun(m: TableManifest, runId: string): { forget: string[]; restore: Record<string, SourceEntry> } {
+  const after = m.history.find((h) => h.runId === runId)?.version ?? m.version;
+  const then: Record<string, SourceEntry> = { ...m.sources };
+  for (const h of [...m.history].reverse()) {
+    if (h.version <= after) break;
+    if (h.kind === 'commit') for (const [id, s] of Object.entries(then)) if (s.runId === h.runId) delete then[id];
+    for (const id of h.restored ?? []) delete then[id];
+    Object.assign(then, h.forgot);
+  }
+  const same = (a: SourceEntry | undefined, b: SourceEntry | undefined) => a?.runId === b?.runId && a?.key === b?.key;
+  return {
+    forget: Object.keys(m.sources).filter((id) => !same(m.sources[id], then[id])),
+    restore: Object.fromEntries(Object.entries(then).filter(([id, s]) => !same(m.sources[id], s))),
+  };
+}
+
 function schemaAfter(m: TableManifest, c: Commit): Pick<TableManifest, 'schema' | 'schemaHistory'> {
   if (!c.schema || m.schema?.hash === c.schema.hash) return { ...(m.schema ? { schema: m.schema } : {}), ...(m.schemaHistory ? { schemaHistory: m.schemaHistory } : {}) };
   return {
@@ -232,19 +285,33 @@ function withoutSources(sources: TableManifest['sources'], forget: string[] | un
  * window keep their counts but lose their change lists: the versions those name are gone, so they can no longer serve
  * a rollback, and a table refreshed in full would otherwise grow its manifest (read by every commit) by one change
  * per partition at every publish.
+ *
+ * `archived`: the committed sources whose runs can no longer be undone, which leave `sources` (counted in
+ * `archivedSources`). A rollback to a run forgets the sources of the runs after it, and it needs every history entry
+ * after its target uncollected; so a source whose run's entries are all collected is never forgotten. The caller
+ * keeps each as a source marker before it swaps the manifest (runtime/table/gc.ts), so that at every moment a
+ * committed source is in the manifest or has its marker. Without them, the sources index grows by ~156 bytes per
+ * commit for as long as the table lives, and every commit reads and rewrites it.
  */
-export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[]; compacted: number } {
+export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[]; compacted: number; archived: Record<string, SourceEntry> } {
   const cutoff = now.getTime() - retentionDays * 86_400_000;
   const expired = m.retired.filter((r) => Date.parse(r.retiredAt) < cutoff);
   let compacted = 0;
   const history = m.history.map((h) => {
     if (h.collected || Date.parse(h.at) >= cutoff) return h;
     compacted++;
-    return { ...h, changes: [], collected: historyCounts(h) };
+    const { forgot: _, restored: __, ...rest } = h;
+    return { ...rest, changes: [], collected: historyCounts(h) };
   });
-  if (!expired.length && !compacted) return { manifest: m, expired, compacted };
+  const undoable = new Set(history.filter((h) => !h.collected).map((h) => h.runId));
+  const collected = new Set(history.filter((h) => h.collected).map((h) => h.runId));
+  const archived = Object.fromEntries(Object.entries(m.sources).filter(([, s]) => collected.has(s.runId) && !undoable.has(s.runId)));
+  const moved = Object.keys(archived).length;
+  if (!expired.length && !compacted && !moved) return { manifest: m, expired, compacted, archived };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
-  return { manifest: { ...m, retired: keep, history }, expired, compacted };
+  const sources = moved ? Object.fromEntries(Object.entries(m.sources).filter(([id]) => !(id in archived))) : m.sources;
+  const next = { ...m, retired: keep, history, sources, ...(moved ? { archivedSources: (m.archivedSources ?? 0) + moved } : {}) };
+  return { manifest: { ...next, formatVersion: formatFor(next) }, expired, compacted, archived };
 }
 
 /** How many partitions a history entry changed and how many rows they held, also after gc dropped its changes. */

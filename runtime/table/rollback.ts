@@ -3,7 +3,7 @@
 // within the retention window (garbage collection removes older ones).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Storage } from '../storage/port.ts';
-import { filesFingerprint, stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
+import { filesFingerprint, sourcesAfterRun, stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import { mapLimit } from '../util/limit.ts';
 import { plural, thousands } from '../../core/text.ts';
@@ -14,6 +14,8 @@ export interface RollbackResult {
   changes: Change[];
   /** Source objects whose data the rollback removed: they can be ingested again. */
   forgotten: string[];
+  /** Source objects a later rollback had forgotten whose data the table holds again: ingesting them is SKIPPED. */
+  restored: string[];
 }
 
 export async function rollbackTable(storage: Storage, root: string, shape: TableShape, toRun: string, runId: string): Promise<RollbackResult> {
@@ -24,11 +26,9 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
   const target = found.state;
   const paths = [...new Set([...Object.keys(manifest.partitions), ...Object.keys(target)])]
     .filter((p) => manifest.partitions[p]?.location !== target[p]?.location).sort();
-  const after = manifest.history.find((h) => h.runId === toRun)!.version;
   // Already there (a rollback to the current run, or twice to the same one): no new version, nothing to undo.
-  if (!paths.length) return { version: manifest.version, changes: [], forgotten: [] };
-  const laterRuns = new Set(manifest.history.filter((h) => h.version > after).map((h) => h.runId));
-  let forgotten: string[] = [];
+  if (!paths.length) return { version: manifest.version, changes: [], forgotten: [], restored: [] };
+  let sources: ReturnType<typeof sourcesAfterRun> = { forget: [], restore: {} };
   const result = await commitTable(storage, {
     root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths, rollbackTo: toRun,
     build: async (path): Promise<PartitionVersion | null> => target[path] ?? null,
@@ -36,6 +36,13 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
     // the manifest before it deletes an expired version's folder, so one it collected while this rollback ran is
     // missing from the manifest this attempt builds on, and the rollback stops instead of naming a deleted folder.
     guard: (m) => {
+      // A run that committed since the manifest above was read changed what the rollback computed from it.
+      const since = m.history.find((h) => h.version > manifest.version && h.kind !== 'compact');
+      if (since) {
+        throw new StrataError(ERRORS.InvalidInput, `run ${since.runId} committed to ${manifest.table} while the rollback ran; nothing was changed `
+          + '(roll back again: strata runs lists the runs)');
+      }
+      sources = sourcesAfterRun(m, toRun);
       const held = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
       const gone = paths.map((p) => target[p]).find((v) => v !== undefined && !held.has(v.location));
       if (gone) {
@@ -43,9 +50,10 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
           + 'nothing was changed (a run within the retention window can still be returned to: strata runs lists them)');
       }
     },
-    forgetSources: (m) => (forgotten = Object.entries(m.sources).filter(([, s]) => laterRuns.has(s.runId)).map(([id]) => id)),
+    forgetSources: () => sources.forget,
+    restoreSources: () => sources.restore,
   });
-  return { version: result.manifest.version, changes: result.changes, forgotten };
+  return { version: result.manifest.version, changes: result.changes, forgotten: sources.forget.filter((id) => !sources.restore[id]), restored: Object.keys(sources.restore) };
 }
 
 /**

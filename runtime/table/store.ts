@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type PartitionVersion, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -54,6 +54,29 @@ export async function readManifest(storage: Storage, root: string, shape: Manife
     }
   }
   return { manifest: parseManifest(storage, root, s, current.text), etag: current.etag };
+}
+
+/**
+ * The entry of source `id` if the table committed it: in the manifest's `sources`, or, once gc moved it out, in its
+ * source marker (layout.sourceMarker). Read the manifest first and the marker after it: gc writes the marker before
+ * it swaps in a manifest without the source, so no moment has neither. A marker that cannot be read is
+ * Strata.UnreadableFile naming it (deciding without it could commit the source twice).
+ */
+export async function committedSource(storage: Storage, root: string, m: TableManifest, id: string): Promise<SourceEntry | undefined> {
+  const entry = m.sources[id];
+  if (entry || !m.archivedSources) return entry;
+  const key = layout.sourceMarker(root, id);
+  const text = await storage.readText(key);
+  if (text === undefined) return undefined;
+  try {
+    const s = JSON.parse(text) as SourceEntry;
+    if (typeof s?.runId !== 'string') throw new Error('not a source marker');
+    return s;
+  } catch (e) {
+    throw new StrataError(ERRORS.UnreadableFile, `the source marker ${storage.uri(key)} is damaged (${(e as Error).message}); it says the source `
+      + `${id} was committed to ${m.layer}.${m.table} by a run that can no longer be undone. Nothing was changed. The way back: restore it from a backup `
+      + '(a versioned bucket keeps its previous version); deleting it instead lets the next ingest of that object commit its rows again.');
+  }
 }
 
 /** The manifest's text as a manifest; a damaged one is Strata.UnreadableFile naming the file and the way back. */
@@ -132,6 +155,8 @@ export interface CommitRequest {
   source?: { id: string; key: string; contentId?: string };
   /** Computed from the manifest being replaced (a rollback forgets what it removes). */
   forgetSources?: (m: TableManifest) => string[];
+  /** Computed from the manifest being replaced (a rollback to a run before another rollback holds its sources again). */
+  restoreSources?: (m: TableManifest) => Record<string, SourceEntry>;
   /** A rollback: the run whose result it returns to (kept in the history entry as `to`). */
   rollbackTo?: string;
   /** The schema the new versions are written with (recorded as applied). */
@@ -193,9 +218,10 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       continue;
     }
     await req.guard?.(manifest);
-    if (req.source && manifest.sources[req.source.id]) {
+    const already = req.source && await committedSource(storage, req.root, manifest, req.source.id);
+    if (already) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
-      return { status: 'already', committedBy: manifest.sources[req.source.id]!.runId, manifest, changes: [] };
+      return { status: 'already', committedBy: already.runId, manifest, changes: [] };
     }
     // Partitions are independent: build their versions concurrently (file links locally, copies in S3).
     await mapLimit(req.paths, 16, async (path) => {
@@ -212,6 +238,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       runId: req.runId, at: req.at, kind: req.kind, versions,
       ...(req.source ? { source: req.source } : {}),
       ...(req.forgetSources ? { forgetSources: req.forgetSources(manifest) } : {}),
+      ...(req.restoreSources ? { restoreSources: req.restoreSources(manifest) } : {}),
       ...(req.rollbackTo ? { rollbackTo: req.rollbackTo } : {}),
       ...(req.schema ? { schema: req.schema } : {}),
       ...(req.derivedFrom ? { derivedFrom: req.derivedFrom } : {}),

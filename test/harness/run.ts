@@ -31,9 +31,12 @@ export const PROTOCOL_POINTS = ['bronze.copied', 'commit.built', 'cas.rename', '
 /** Every fault point an ingest passes, each side of every boundary (the soak uses them all). */
 export const INGEST_KILL_POINTS = [...new Set([...STEP_BOUNDARIES, ...PROTOCOL_POINTS,
   'step.commit.before', 'step.register.before', 'step.gold.before', 'step.record.before'])];
-/** Kills of maintenance: a rollback between its silver commit and its gold refresh, gc between its manifest swap and its deletes. */
-export const MAINTENANCE_KILL_POINTS = ['rollback.committed', 'gc.swapped'];
-/** The kill points of `npm test`'s harness run (17): each step boundary, each point inside the steps, each maintenance kill. */
+/**
+ * Kills of maintenance: a rollback between its silver commit and its gold refresh; gc between writing the source
+ * markers and its manifest swap, and between its manifest swap and its deletes.
+ */
+export const MAINTENANCE_KILL_POINTS = ['rollback.committed', 'gc.markers', 'gc.swapped'];
+/** The kill points of `npm test`'s harness run (18): each step boundary, each point inside the steps, each maintenance kill. */
 export const KILL_POINTS = [...STEP_BOUNDARIES, ...PROTOCOL_POINTS, ...MAINTENANCE_KILL_POINTS];
 
 /** The points with the maintenance kills moved, among the places they hold, into MAINTENANCE_KILL_POINTS' order. */
@@ -55,7 +58,7 @@ export function shuffle<T>(xs: T[], random: () => number): T[] {
 }
 
 /**
- * `n` of KILL_POINTS, chosen by `seed` (each point is in a run's sample with probability n/17, so runs with changing
+ * `n` of KILL_POINTS, chosen by `seed` (each point is in a run's sample with probability n/18, so runs with changing
  * seeds cover them all; `npm run soak` runs every one each time), in KILL_POINTS' order: the rollback before gc, as
  * gc with retention 0 removes the versions the rollback would return to (it would then fail, never reaching its point).
  */
@@ -184,10 +187,12 @@ export async function runHarness(opts: HarnessOptions): Promise<Figures> {
         // The operator's way back: ingest again what the rollback removed (the rest is SKIPPED).
         if (child.signal === 'SIGKILL') figures.killed++;
         for (const p of salesPaths) await ingestHere('sales', p, point);
-      } else if (point === 'gc.swapped') {
+      } else if (point === 'gc.swapped' || point === 'gc.markers') {
         child = await strata(lake, schemas, ['gc', '--retention-days', '0'], point);
         if (child.signal === 'SIGKILL') figures.killed++;
         await garbageCollect(lake, { retentionDays: 0 });
+        // gc moved the committed sources into markers: every object ingested so far is SKIPPED (the check counts rows)
+        for (const p of salesPaths) await ingestHere('sales', p, point);
       } else {
         const { f, path } = await newSales();
         child = await strata(lake, schemas, ['ingest', 'sales', path], point);
