@@ -10,7 +10,7 @@ export function thousands(n: number): string {
   return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 }
 
-/** `n` and `word`, in the plural unless n is 1: plural(1, 'file') is "1 file", plural(3000, 'row') "3,000 rows". */
-export function plural(n: number, word: string): string {
-  return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
+/** `n` and `word`, in the plural (`many`, default word + s) unless n is 1: plural(1, 'file') is "1 file", plural(3000, 'row') "3,000 rows". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${thousands(n)} ${n === 1 ? word : many}`;
 }

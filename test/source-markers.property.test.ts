@@ -2,10 +2,11 @@
 // committedSource): the manifest's `sources`, and the source markers gc moves them to once their runs can no longer be
 // undone (runtime/table/manifest.ts collectGarbage). On the real local storage, through the table protocol: whatever
 // the order of ingests (new objects and the same ones again), rollbacks (to any run, an undone one included) and gc
-// (everything past, or nothing), a source counts as committed exactly when the table's state holds its run's rows,
-// by the run that committed it; so an object is never committed twice, and one whose rows a rollback removed can be
-// ingested again.
-import { mkdtemp, rm } from 'node:fs/promises';
+// (everything past, or nothing; the manifest keeping 0–2 collected history entries and archiving the rest), a source
+// counts as committed exactly when the table's state holds its run's rows, by the run that committed it; so an object
+// is never committed twice, and one whose rows a rollback removed can be ingested again. And the whole history,
+// archives and manifest, has one entry for every version.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,9 +15,9 @@ import type { TableShape } from '../core/plan/table-shape.ts';
 import { layout } from '../core/plan/layout.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { gcTable } from '../runtime/table/gc.ts';
-import type { PartitionVersion } from '../runtime/table/manifest.ts';
+import type { PartitionVersion, TableManifest } from '../runtime/table/manifest.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
-import { commitTable, committedSource, readManifest } from '../runtime/table/store.ts';
+import { commitTable, committedSource, fullHistory, historyKey, readManifest } from '../runtime/table/store.ts';
 
 const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
@@ -48,12 +49,31 @@ async function ingest(run: string, s: number): Promise<'committed' | 'already'> 
   return r.status === 'already' ? 'already' : 'committed';
 }
 
-type Op = { kind: 'ingest'; s: number } | { kind: 'rollback'; pick: number } | { kind: 'gc'; all: boolean };
+type Op =
+  | { kind: 'ingest'; s: number }
+  | { kind: 'rollback'; pick: number }
+  // gc past the whole history (cut undefined) or up to one entry of it, keeping 0–2 collected history entries
+  | { kind: 'gc'; cut?: number; keep: number }
+  // a gc that writes its markers and archive, then dies (or loses its swap) before the manifest swap
+  | { kind: 'gc-dies'; keep: number }
+  // strata doctor --repair's restore: the manifest replaced by its newest history copy (gc writes none, so the copy is
+  // the same version as before gc)
+  | { kind: 'restore' };
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('ingest' as const), s: fc.nat({ max: SOURCES - 1 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rollback' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('gc' as const), all: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('rollback' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('gc' as const), cut: fc.option(fc.nat(), { nil: undefined }), keep: fc.nat({ max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('gc-dies' as const), keep: fc.nat({ max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restore' as const) }) },
 );
+
+/** gc with retention 0 at `now`, through a storage whose manifest swap fails when `dies`. */
+async function gc(now: Date, keep: number, dies = false): Promise<void> {
+  const through = !dies ? storage : new Proxy(storage, {
+    get: (t, prop, receiver) => (prop === 'putIfMatch' ? () => Promise.reject(new Error('gc died before its swap')) : Reflect.get(t, prop, receiver)),
+  });
+  await gcTable(through, ROOT, shape, 'silver.t', 0, { now, keepCollected: keep }).catch((e: Error) => { if (!dies) throw e; });
+}
 
 describe('committed sources, in the manifest or in markers', () => {
   it('property: a source counts as committed exactly while the table holds its run\'s rows, across ingests, rollbacks and gc', async () => {
@@ -76,8 +96,9 @@ describe('committed sources, in the manifest or in markers', () => {
         } else if (o.kind === 'rollback' && targets.length) {
           const to = targets[o.pick % targets.length]!;
           const back = await rollbackTable(storage, ROOT, shape, to, run).then(() => true, (e: Error) => {
-            // Only a run whose history gc collected cannot be returned to.
-            expect(e.message).toMatch(/garbage-collected/);
+            // Only a run whose history gc collected (or moved into an archive) cannot be returned to, or one whose
+            // folders gc deleted (a manifest restored from a copy older than that gc still names them).
+            expect(e.message).toMatch(/garbage-collected|its history was collected|now holds 0 files/);
             return false;
           });
           if (back) {
@@ -87,17 +108,24 @@ describe('committed sources, in the manifest or in markers', () => {
               targets.push(run);
             }
           }
-        } else if (o.kind === 'gc') {
-          // everything committed so far is past the window, or nothing is
-          await gcTable(storage, ROOT, shape, 'silver.t', o.all ? 0 : 30, { now: new Date(Date.now() + 1000) });
+        } else if (o.kind === 'gc' || o.kind === 'gc-dies') {
+          const { manifest } = await readManifest(storage, ROOT, shape);
+          const cut = o.kind === 'gc' && o.cut !== undefined && manifest.history.length ? manifest.history[o.cut % manifest.history.length]!.at : undefined;
+          await gc(cut ? new Date(Date.parse(cut) + 1) : new Date(Date.now() + 1000), o.keep, o.kind === 'gc-dies');
+        } else if (o.kind === 'restore') {
+          const { manifest } = await readManifest(storage, ROOT, shape);
+          const copy = await storage.readText(historyKey(ROOT, manifest.version));
+          if (copy && (JSON.parse(copy) as TableManifest).version === manifest.version) await writeFile(storage.path(layout.manifest(ROOT)), copy);
         }
         const { manifest } = await readManifest(storage, ROOT, shape);
+        // the whole history, archives first: one entry per version, none lost or twice
+        expect((await fullHistory(storage, ROOT, manifest)).map((h) => h.version)).toEqual(Array.from({ length: manifest.version }, (_, v) => v + 1));
         for (let s = 0; s < SOURCES; s++) {
           const got = manifest.version ? (await committedSource(storage, ROOT, manifest, `s${s}`))?.runId : undefined;
           expect(got, `after ${run} (${JSON.stringify(o)}): source s${s}`).toBe(holds.get(`s${s}`));
         }
       }
-    }), { seed: 20261203, numRuns: 80 });
+    }), { seed: 20261203, numRuns: 200 });
   }, 180_000);
 
   it('gc moves the sources of runs it can no longer undo into markers, and no other', async () => {
@@ -107,9 +135,10 @@ describe('committed sources, in the manifest or in markers', () => {
     expect(r.archivedSources).toBe(2);
     expect(await ingest('r3', 2)).toBe('committed');
     const { manifest } = await readManifest(storage, ROOT, shape);
-    expect(manifest).toMatchObject({ formatVersion: 3, archivedSources: 2, sources: { s2: { runId: 'r3' } } });
+    expect(manifest).toMatchObject({ formatVersion: 3, sourceArchives: [{ sources: 2 }], sources: { s2: { runId: 'r3' } } });
     expect(Object.keys(manifest.sources)).toEqual(['s2']);
-    expect(JSON.parse((await storage.readText(layout.sourceMarker(ROOT, 's0')))!)).toMatchObject({ runId: 'r1', key: 'bronze/t/s0.csv' });
+    const marker = layout.sourceMarker(ROOT, 's0', manifest.sourceArchives![0]!.pass);
+    expect(JSON.parse((await storage.readText(marker))!)).toMatchObject({ runId: 'r1', key: 'bronze/t/s0.csv' });
     expect(await ingest('r4', 0)).toBe('already');
     expect(await ingest('r5', 1)).toBe('already');
   });

@@ -35,7 +35,7 @@ describe('committed sources moved into markers by gc', () => {
       process.stdout.write = write;
     }
     expect(out).toMatch(/silver.orders: deleted 1 replaced version, 0 orphaned folders \(0.0 MB\); moved 2 committed sources out of the manifest into source markers\n/);
-    expect(manifest()).toMatchObject({ formatVersion: 3, archivedSources: 2, sources: {} });
+    expect(manifest()).toMatchObject({ formatVersion: 3, sourceArchives: [{ sources: 2 }], sources: {} });
 
     const again = await l.ingest('orders', join(l.root, 'in', 'a.csv'));
     expect(again.record).toMatchObject({ status: 'SKIPPED', committedBy: first.record.runId, rowsValid: 0 });
@@ -43,19 +43,23 @@ describe('committed sources moved into markers by gc', () => {
     // a new object is committed as before, and stays in the manifest until gc
     expect((await l.ingest('orders', await l.file('c.csv', csv(3)))).record.status).toBe('SUCCEEDED');
     expect(Object.keys(manifest().sources)).toHaveLength(1);
-    expect(manifest()).toMatchObject({ formatVersion: 3, archivedSources: 2 });
+    expect(manifest()).toMatchObject({ formatVersion: 3, sourceArchives: [{ sources: 2 }] });
     // nothing for strata doctor to say about the runs of the moved sources
     expect((await examine(l)).findings.filter((f) => f.level === 'problem' || f.subject.startsWith('runs.'))).toEqual([]);
     // gc again: nothing more than the new source to move
     const gc = await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000) });
     expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ archivedSources: 1 });
-    expect(manifest()).toMatchObject({ archivedSources: 3, sources: {} });
+    expect(manifest()).toMatchObject({ sourceArchives: [{ sources: 2 }, { sources: 1 }], sources: {} });
+    // the same bytes under another name: the warning names the object committed long ago
+    const twin = await l.ingest('orders', await l.file('a-again.csv', csv(1)));
+    expect(twin.record.warnings).toContain(`${twin.record.source.key} has the same content as ${first.record.source.key}, committed by run ${first.record.runId}: its keys are in silver already, so its rows go to quarantine`);
   }, 120_000);
 
   it('a damaged marker: the ingest of its object fails naming it and the way back, and commits nothing', async () => {
     const { sourceId } = (await l.ingest('orders', await l.file('d.csv', csv(4)))).record.source;
     await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000) });
-    const marker = join(l.dir, 'silver/orders/_strata/sources', `${sourceId}.json`);
+    const pass = manifest().sourceArchives.at(-1).pass;
+    const marker = join(l.dir, '_strata/sources/silver/orders', sourceId, `${pass}.json`);
     const kept = readFileSync(marker, 'utf8');
     writeFileSync(marker, kept.slice(0, 10));
     const run = await l.ingest('orders', join(l.root, 'in', 'd.csv'));

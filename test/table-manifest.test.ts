@@ -144,6 +144,36 @@ describe('collectGarbage', () => {
     expect(r.manifest).toBe(afterR2);
   });
 
+  it('moves out the sources of runs no rollback can undo, and the collected entries beyond the newest keepCollected into an archive (format 3, lineage kept)', () => {
+    const r = collectGarbage(afterR2, new Date('2025-06-03T00:00:00.001Z'), 1, 1, 'p1'); // r1 and r2 collected, one kept
+    expect(r.archived).toEqual({ o1: afterR2.sources.o1, o2: afterR2.sources.o2 });
+    const r1collected = { ...afterR2.history[0]!, changes: [], collected: { partitions: 2, rows: 7 } };
+    expect(r.historyArchive).toEqual({ archive: { name: 'history-0000000001-0000000001-p1.json', from: 1, to: 1, entries: 1 }, entries: [r1collected] });
+    expect(r.manifest).toMatchObject({
+      formatVersion: 3, sources: {}, lineage: 'r1',
+      sourceArchives: [{ pass: 'p1', at: '2025-06-03T00:00:00.001Z', sources: 2 }], historyArchives: [{ name: 'history-0000000001-0000000001-p1.json', from: 1, to: 1, entries: 1 }],
+    });
+    expect(r.manifest.history).toEqual([{ ...afterR2.history[1]!, changes: [], collected: { partitions: 1, rows: 5 } }]);
+    // again, keeping none: r2's entry joins a second archive; the lineage stays r1
+    const again = collectGarbage(r.manifest, new Date('2025-06-03T00:00:00.001Z'), 1, 0, 'p2');
+    expect(again.archived).toEqual({});
+    expect(again.manifest).toMatchObject({ history: [], lineage: 'r1', sourceArchives: [{ pass: 'p1' }], historyArchives: [{ from: 1, to: 1 }, { name: 'history-0000000002-0000000002-p2.json', from: 2, to: 2, entries: 1 }] });
+    // at the window's edge r2 may still be undone: only o1 leaves, and with one collected entry nothing is archived
+    const edge = collectGarbage(afterR2, new Date('2025-06-03T00:00:00.000Z'), 1, 1, 'p3');
+    expect(edge.archived).toEqual({ o1: afterR2.sources.o1 });
+    expect(edge.historyArchive).toBeUndefined();
+    expect(edge.manifest).toMatchObject({ formatVersion: 3, sourceArchives: [{ pass: 'p3', sources: 1 }], sources: { o2: afterR2.sources.o2 } });
+    // a source an uncollected rollback forgot or restored stays: a rollback past that entry changes whether it is held
+    const restoring = applyCommit(afterR2, { runId: 'r3', at: '2025-06-05T00:00:00.000Z', kind: 'rollback', versions: {}, restoreSources: { o9: { runId: 'r0', key: 'k9', at: 'x' } }, rollbackTo: 'r1' }).manifest;
+    expect(Object.keys(collectGarbage(restoring, new Date('2025-06-04T00:00:00.000Z'), 0, 1, 'p4').archived)).toEqual(['o1', 'o2']);
+    expect(edge.manifest).not.toHaveProperty('historyArchives');
+    // a collected rollback entry keeps neither the sources it forgot nor those it restored
+    const rolled = applyCommit(afterR2, { runId: 'r3', at: '2025-06-02T12:00:00.000Z', kind: 'rollback', versions: { 'dt=a': A1 }, forgetSources: ['o2'], rollbackTo: 'r1' }).manifest;
+    expect(rolled.history.at(-1)).toHaveProperty('forgot');
+    const past = collectGarbage(rolled, new Date('2025-06-04T00:00:00.000Z'), 1).manifest.history.at(-1)!;
+    expect(past).toEqual({ version: 3, runId: 'r3', at: '2025-06-02T12:00:00.000Z', kind: 'rollback', to: 'r1', changes: [], collected: { partitions: 1, rows: 3 } });
+  });
+
   it('historyCounts: partitions and rows of the changes, or the counts gc kept', () => {
     expect(historyCounts(afterR2.history[0]!)).toEqual({ partitions: 2, rows: 7 });
     expect(historyCounts({ ...afterR2.history[0]!, changes: [{ path: 'dt=a', from: 'x' }] })).toEqual({ partitions: 1, rows: 0 });

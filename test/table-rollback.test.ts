@@ -132,6 +132,20 @@ describe('rollbackTable', () => {
     expect(Object.keys((await readManifest(storage, ROOT, shape)).manifest.sources)).toEqual(['s1', 's2', 's3']);
   });
 
+  it('gc collecting the history after the target while the rollback runs: the rollback stops (from an attack: it removed r2\'s rows and left its source in a marker)', async () => {
+    await commit('r1', ['dt=1'], 's1');
+    await commit('r2', ['dt=2'], 's2');
+    const racing = beforeFirstSwap(async () => {
+      expect((await gcTable(storage, ROOT, shape, 't', 0, { now: new Date(Date.now() + 86_400_000) })).archivedSources).toBe(2);
+    });
+    await expect(rollbackTable(racing, ROOT, shape, 'r1', 'undo')).rejects.toMatchObject({
+      name: 'Strata.InvalidInput',
+      message: expect.stringMatching(/^the history of t up to .* was garbage-collected; it can no longer be restored \(gc ran while the rollback ran; nothing was changed\)$/),
+    });
+    expect(await locations()).toEqual({ 'dt=1': 'silver/t/dt=1/v-r1/', 'dt=2': 'silver/t/dt=2/v-r2/' });
+    expect(await commit('r3', ['dt=2'], 's2')).toMatchObject({ status: 'already', committedBy: 'r2' });
+  });
+
   it('a run that never changed the table: Strata.InvalidInput, nothing committed', async () => {
     await commit('r1', ['dt=1'], 's1');
     await expect(rollbackTable(storage, ROOT, shape, 'nope', 'undo')).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: 'run nope never changed table t (or its history was collected)' });

@@ -86,13 +86,13 @@ async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableSh
  * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
  * in `error` and left as it is; the other tables are collected all the same.
  */
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number } }> {
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number } }> {
   const now = opts.now ?? new Date();
   const tables: GcReport[] = [];
   const collect = async (table: string, run: () => Promise<GcResult>) => {
     tables.push(await run().catch((e: Error): GcReport => ({ table, expiredVersions: 0, orphanFolders: 0, bytes: 0, error: { name: e.name, message: e.message } })));
   };
-  const gcOpts = (layer: 'silver' | 'gold', name: string) => ({ now, dryRun: opts.dryRun === true, catalogLocations: async () => (await lake.catalog.shown(layer, name))?.locations ?? [] });
+  const gcOpts = (layer: 'silver' | 'gold', name: string) => ({ now, dryRun: opts.dryRun === true, ...(opts.keepCollected !== undefined ? { keepCollected: opts.keepCollected } : {}), catalogLocations: async () => (await lake.catalog.shown(layer, name))?.locations ?? [] });
   for (const d of lake.plans) {
     await collect(`silver.${d.dataset}`, () => gcTable(lake.storage, d.prefixes.silver, d, `silver.${d.dataset}`, opts.retentionDays ?? d.retentionDays, gcOpts('silver', d.dataset)));
   }

@@ -18,9 +18,11 @@ export const gc: Command = {
     }
     const r = await garbageCollect(lake, { ...(days !== undefined ? { retentionDays: days } : {}), dryRun: values['dry-run'] === true });
     const verb = values['dry-run'] ? 'would delete' : 'deleted';
-    const lines = r.tables.filter((t) => t.expiredVersions || t.orphanFolders || t.archivedSources)
+    const move = values['dry-run'] ? 'would move' : 'moved';
+    const lines = r.tables.filter((t) => t.expiredVersions || t.orphanFolders || t.archivedSources || t.archivedHistory)
       .map((t) => `${t.table}: ${verb} ${plural(t.expiredVersions, 'replaced version')}, ${plural(t.orphanFolders, 'orphaned folder')} (${(t.bytes / 1e6).toFixed(1)} MB)`
-        + (t.archivedSources ? `; ${values['dry-run'] ? 'would move' : 'moved'} ${plural(t.archivedSources, 'committed source')} out of the manifest into source markers` : ''));
+        + (t.archivedSources ? `; ${move} ${plural(t.archivedSources, 'committed source')} out of the manifest into source markers` : '')
+        + (t.archivedHistory ? `; ${move} ${plural(t.archivedHistory, 'collected history entry', 'collected history entries')} into an archive` : ''));
     lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
     const failed = r.tables.filter((t) => t.error);
     for (const t of failed) out.error(`${t.table}: not collected: ${t.error!.name}: ${t.error!.message}`);

@@ -22,10 +22,18 @@ export const layout = {
   /** A copy of every committed manifest version (<10-digit version>.json): what a lost or damaged manifest is restored from. */
   manifestHistory: (tableRoot: string) => `${tableRoot}_strata/history/`,
   /**
-   * A committed source that gc moved out of the manifest (runtime/table/manifest.ts collectGarbage): the source's
-   * entry as JSON, written once and never changed. Its existence says the source is committed.
+   * The markers of a committed source that gc moved out of the manifest (runtime/table/manifest.ts collectGarbage),
+   * one per gc pass that moved it (<pass>.json: the source's entry, written once). A marker counts only while the
+   * manifest lists its pass (TableManifest.sourceArchives; runtime/table/store.ts committedSource). Outside the
+   * table's folder, so that gc's listing of the table (for orphaned version folders) does not grow with them.
    */
-  sourceMarker: (tableRoot: string, sourceId: string) => `${tableRoot}_strata/sources/${sourceId}.json`,
+  sourceMarkers: (tableRoot: string, sourceId: string) => `_strata/sources/${tableRoot}${sourceId}/`,
+  sourceMarker: (tableRoot: string, sourceId: string, pass: string) => `_strata/sources/${tableRoot}${sourceId}/${pass}.json`,
+  /** The same markers by the content id of the source's bytes (<source id>.<pass>.json), for "sent twice under two names". */
+  contentMarkers: (tableRoot: string, contentId: string) => `_strata/contents/${tableRoot}${contentId}/`,
+  contentMarker: (tableRoot: string, contentId: string, sourceId: string, pass: string) => `_strata/contents/${tableRoot}${contentId}/${sourceId}.${pass}.json`,
+  /** Collected history entries gc moved out of the manifest (TableManifest.historyArchives): immutable JSON arrays. */
+  historyArchive: (tableRoot: string, name: string) => `${tableRoot}_strata/archive/${name}`,
   runs: (dataset: string) => `_strata/runs/${dataset}/`,
   run: (dataset: string, runId: string) => `_strata/runs/${dataset}/${runId}.json`,
   /** Quality metrics of a dataset's silver gate, one JSON-lines file per evaluation (history for dynamic rules). */

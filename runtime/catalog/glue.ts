@@ -66,7 +66,7 @@ export class GlueCatalog implements Catalog {
   async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
     const db = this.databases[table.layer];
     const existing = await this.getTable(db, table.glue.Name);
-    const lineage = m.history[0]?.runId ?? '';
+    const lineage = m.lineage ?? m.history[0]?.runId ?? '';
     const held = existing?.Parameters ?? {};
     if (held[MANIFEST_LINEAGE] === lineage && Number(held[MANIFEST_VERSION]) > m.version) return NOTHING;
 

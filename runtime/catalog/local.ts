@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage, isStrataError } from '../../core/errors.ts';
 import type { GlueTableInput } from '../../core/plan/glue-table.ts';
@@ -22,7 +23,8 @@ import { isFull, whenFull } from '../storage/full.ts';
 import { LockLost, withLock, type HeldLock } from '../storage/lock.ts';
 import { asideStamp } from '../util/aside.ts';
 import { fault } from '../util/fault.ts';
-import { historyCounts, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { historyCounts, type HistoryEntry, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { layout } from '../../core/plan/layout.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
 
 export const CATALOG_FILE = 'catalog.duckdb';
@@ -195,7 +197,7 @@ export class LocalCatalog implements Catalog {
       const held = prev?.table?.version;
       // A newer version is registered already (concurrent runs register in any order), or this one is.
       if (prev?.stamp === stamp || (held !== undefined && held > m.version)) return { created: 0, updated: 0, deleted: 0 };
-      await lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m) } satisfies CatalogEntry));
+      await lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m, tableRoot(table)) } satisfies CatalogEntry));
       const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
       let created = 0, updated = 0;
       for (const p of Object.values(m.partitions)) {
@@ -237,7 +239,23 @@ export class LocalCatalog implements Catalog {
 
   /** Each table's history as its entry shows it (commits, publishes, rollbacks with their target, compactions). */
   async histories(): Promise<Array<{ layer: string; name: string; history: TableEntry['history'] }>> {
-    return (await this.entries()).flatMap((e) => ('damaged' in e || !e.table ? [] : [{ layer: e.layer, name: e.name, history: e.table.history }]));
+    const tables = (await this.entries()).flatMap((e) => ('damaged' in e || !e.table ? [] : [{ layer: e.layer, name: e.name, table: e.table }]));
+    return Promise.all(tables.map(async (t) => ({ layer: t.layer, name: t.name, history: [...await this.archived(t.table), ...t.table.history] })));
+  }
+
+  /** The history entries of an entry's archives (TableEntry.historyArchives), as history rows; Strata.UnreadableFile naming one that cannot be read. */
+  private async archived(t: TableEntry): Promise<TableEntry['history']> {
+    const rows: TableEntry['history'] = [];
+    for (const key of t.historyArchives ?? []) {
+      const file = join(this.lakeDir, ...key.split('/'));
+      try {
+        rows.push(...(JSON.parse(await readFile(file, 'utf8')) as HistoryEntry[]).map(historyRow));
+      } catch (e) {
+        throw new StrataError(ERRORS.UnreadableFile, `the history archive ${pathToFileURL(file).href} cannot be read (${(e as Error).message}); `
+          + 'the table itself is not affected. The way back: restore it from a backup');
+      }
+    }
+    return rows;
   }
 
   /** Which entry stamps catalog.duckdb holds; written after each swap, under the catalog lock. */
@@ -518,15 +536,28 @@ interface TableEntry {
   updatedAt: string;
   partitions: Record<string, PartitionVersion>;
   history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number; to?: string }>;
+  /** The history entries gc moved out of the manifest, oldest first: lake keys of archive files (JSON arrays of HistoryEntry). */
+  historyArchives?: string[];
   schemaHistory: NonNullable<TableManifest['schemaHistory']>;
 }
 
-function entryOf(m: TableManifest): TableEntry {
+function entryOf(m: TableManifest, root: string): TableEntry {
   return {
     version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
-    history: m.history.map((h) => { const n = historyCounts(h); return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows, ...(h.to ? { to: h.to } : {}) }; }),
+    history: m.history.map(historyRow),
+    ...(m.historyArchives?.length ? { historyArchives: m.historyArchives.map((a) => layout.historyArchive(root, a.name)) } : {}),
     schemaHistory: m.schemaHistory ?? [],
   };
+}
+
+/** The folder of a table the catalog shows: silver/<name>/ or gold/<name>/ (layout). */
+function tableRoot(t: CatalogTable): string {
+  return t.layer === 'gold' ? layout.gold(t.name) : layout.silver(t.name);
+}
+
+function historyRow(h: HistoryEntry): TableEntry['history'][number] {
+  const n = historyCounts(h);
+  return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows, ...(h.to ? { to: h.to } : {}) };
 }
 
 /** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
@@ -560,6 +591,13 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
     + `INSERT INTO strata.tables VALUES (${str(e.layer)}, ${str(e.name)}, ${m.version}, ${str(m.schemaHash)}, `
     + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
   const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE ${where}`);
+  // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
+  if (m.historyArchives?.length && (known.v ?? 0) < (m.history[0]?.version ?? m.version + 1) - 1) {
+    await db.run(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
+      + `coalesce(h.collected.partitions, 0), coalesce(h.collected."rows", 0) FROM read_json([${abs(m.historyArchives).map(str).join(', ')}], format = 'array', `
+      + `columns = {version: 'BIGINT', runId: 'VARCHAR', "at": 'VARCHAR', kind: 'VARCHAR', collected: 'STRUCT(partitions BIGINT, "rows" BIGINT)'}) h `
+      + `WHERE h.version > ${known.v ?? 0} ORDER BY h.version`);
+  }
   const fresh = m.history.filter((h) => h.version > (known.v ?? 0));
   if (fresh.length) {
     await db.run(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${h.version}, ${str(h.runId)}, `

@@ -8,6 +8,7 @@ import { readRunRecords } from '../runs/read.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { Storage } from '../storage/port.ts';
 import { MANIFEST_FORMAT, newerFormat, type TableManifest } from '../table/manifest.ts';
+import { fullHistory } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 
 export interface LakeFacts {
@@ -31,7 +32,7 @@ export async function gatherLake(storage: Storage, tables: { datasets: readonly 
   ];
   const [runs, manifests, metrics] = await Promise.all([
     readRunRecords(storage),
-    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: ofThisFormat(storage, w.key, parseJson<TableManifest>(storage, w.key, await storage.readText(w.key))) })),
+    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: await withArchives(storage, w.key, ofThisFormat(storage, w.key, parseJson<TableManifest>(storage, w.key, await storage.readText(w.key)))) })),
     readAllMetrics(storage),
   ]);
   return {
@@ -72,6 +73,13 @@ function ofThisFormat(storage: Storage, key: string, m: TableManifest | undefine
       + `${MANIFEST_FORMAT}: build the docs with the strata that wrote it`);
   }
   return m;
+}
+
+/** A manifest with its whole history (the entries gc moved into archives first: runtime/table/store.ts fullHistory). */
+async function withArchives(storage: Storage, key: string, m: TableManifest | undefined): Promise<TableManifest | undefined> {
+  if (!m?.historyArchives?.length) return m;
+  const root = key.slice(0, key.length - layout.manifest('').length);
+  return { ...m, history: await fullHistory(storage, root, m) };
 }
 
 /** The lake's root as a URI (file:///…/lake/ or s3://bucket/prefix/): the storage names keys, not the root itself. */

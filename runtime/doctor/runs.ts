@@ -3,7 +3,7 @@
 import { layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { SourceEntry, TableManifest } from '../table/manifest.ts';
-import { committedSource } from '../table/store.ts';
+import { committedSource, fullHistory } from '../table/store.ts';
 import { note, problem, type Finding } from './findings.ts';
 import type { DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
@@ -32,7 +32,13 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
     }
   }
   if (!m) return { findings, count: records.length };
-  const committed = new Map(m.history.filter((h) => h.kind === 'commit').map((h) => [h.runId, h]));
+  let history;
+  try {
+    history = await fullHistory(storage, layout.silver(dataset), m);
+  } catch (e) {
+    return { findings: [...findings, problem(subject, (e as Error).message)], count: records.length };
+  }
+  const committed = new Map(history.filter((h) => h.kind === 'commit').map((h) => [h.runId, h]));
   const byRun = new Map(records.map((x) => [x.r.runId, x]));
   for (const { key, r } of records) {
     const commit = committed.get(r.runId);

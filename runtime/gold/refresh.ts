@@ -86,7 +86,10 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   }
   const paths = new Set(requested);
   const from = done[key] ?? 0;
-  for (const h of inputs.get(key)!.history) {
+  // Entries gc moved into an archive hold no changes: a refresh from before the oldest entry kept is full.
+  const driver = inputs.get(key)!;
+  if (from < driver.version && (driver.history[0]?.version ?? Infinity) > from + 1) return { versions, behind, paths: undefined };
+  for (const h of driver.history) {
     if (h.version <= from || h.kind === 'compact') continue; // a compaction rewrites files, not rows
     if (h.collected || h.changes.some((c) => !c.to)) return { versions, behind, paths: undefined };
     for (const c of h.changes) paths.add(c.path);

@@ -4,8 +4,8 @@ import { validateFile, type ValidateResult } from '../ingest/validate-file.ts';
 import { hashOf } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
-import { committedSource, readManifest } from '../table/store.ts';
-import type { TableManifest } from '../table/manifest.ts';
+import { committedContent, committedSource, readManifest } from '../table/store.ts';
+import type { SourceEntry } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
 import { fileOverEnvelope } from './limits.ts';
@@ -69,7 +69,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
     const result = await storage.writeTree(stagingPrefix, (dir) =>
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck));
     const v = result.result;
-    const twin = sameContent(manifest, source, plan);
+    const twin = sameContent(await committedContent(storage, plan.prefixes.silver, manifest, source.contentId, source.key), source, plan);
     if (twin) v.warnings.unshift(twin);
     const staged: StageManifest = {
       ...v, dataset: plan.dataset, runId: input.runId, sourceId, source, stagingPrefix, now: input.now,
@@ -95,9 +95,8 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   });
 }
 
-/** A warning when the table already holds an object with the same content under another key (sent twice under two names). */
-function sameContent(m: TableManifest, source: { key: string; contentId: string }, plan: DatasetPlan): string | undefined {
-  const twin = Object.values(m.sources).find((s) => s.contentId === source.contentId && s.key !== source.key);
+/** A warning when the table already holds an object with the same content under another key, `twin` (sent twice under two names). */
+function sameContent(twin: SourceEntry | undefined, source: { key: string; contentId: string }, plan: DatasetPlan): string | undefined {
   if (!twin) return undefined;
   const effect = plan.mode === 'upsert' ? 'its rows replace the same rows'
     : plan.primaryKey.length ? 'its keys are in silver already, so its rows go to quarantine' : 'its rows are appended again';

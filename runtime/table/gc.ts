@@ -5,6 +5,7 @@
 // Never what something still names: a folder is kept while the manifest (its partitions, its retained versions),
 // a copy in its history, or the catalog names it. And nothing when in doubt: a table whose manifest is missing or
 // damaged, or whose history or catalog entry cannot be read, is left as it is and reported.
+import { randomBytes } from 'node:crypto';
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
@@ -19,6 +20,8 @@ export interface GcResult {
   bytes: number;
   /** Committed sources moved out of the manifest into source markers (collectGarbage's `archived`). */
   archivedSources?: number;
+  /** Collected history entries moved out of the manifest into an archive (collectGarbage's `historyArchive`). */
+  archivedHistory?: number;
   /** Why nothing of this table was deleted (it is in doubt), with the way back. */
   kept?: string;
 }
@@ -26,6 +29,8 @@ export interface GcResult {
 export interface GcOptions {
   now?: Date;
   dryRun?: boolean;
+  /** Collected history entries the manifest keeps (collectGarbage's keepCollected; default KEEP_COLLECTED). */
+  keepCollected?: number;
   /** Locations the catalog shows for this table (they may lag the manifest). Throws when the entry cannot be read. */
   catalogLocations?: () => Promise<string[]>;
 }
@@ -53,7 +58,10 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     } catch (e) {
       return { ...none, kept: `nothing deleted: ${(e as Error).message}` };
     }
-    const { manifest: next, expired, compacted, archived } = collectGarbage(manifest, now, retentionDays);
+    // This attempt's name for what it moves out: markers and archives of an attempt that dies or loses its swap count
+    // for nothing, as the manifest never lists them.
+    const pass = `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+    const { manifest: next, expired, compacted, archived, historyArchive } = collectGarbage(manifest, now, retentionDays, opts.keepCollected, pass);
     const live = new Set([...Object.values(next.partitions).map((p) => p.location), ...next.retired.map((r) => r.version.location), ...named]);
     const doomed = [...new Set(expired.map((r) => r.version.location))].filter((l) => !live.has(l));
     // Folders nobody references: v-<run>… folders under the table that nothing above names.
@@ -71,15 +79,20 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const orphans = [...folders.entries()].filter(([l, f]) => !known.has(l) && now.getTime() - f.newest > ORPHAN_GRACE_MS).map(([l]) => l);
     const bytes = [...doomed, ...orphans].reduce((a, l) => a + (folders.get(l)?.bytes ?? 0), 0);
     const moved = Object.entries(archived);
-    const result = { table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes, ...(moved.length ? { archivedSources: moved.length } : {}) };
+    const result = {
+      table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes,
+      ...(moved.length ? { archivedSources: moved.length } : {}), ...(historyArchive ? { archivedHistory: historyArchive.entries.length } : {}),
+    };
     if (opts.dryRun) return result;
-    if (expired.length || compacted || moved.length) {
-      // Each source's marker first: a reader that no longer finds it in the manifest finds the marker (committedSource).
-      // Markers are never changed: one that exists holds the same entry (a gc that died before its swap wrote it).
+    if (expired.length || compacted || moved.length || historyArchive) {
+      // Each source's markers first (by id, and by content id for "sent twice under two names"): a reader that no
+      // longer finds it in the manifest finds a marker of a listed pass (committedSource). Written once, never changed.
       await mapLimit(moved, 16, async ([id, entry]) => {
-        const key = layout.sourceMarker(root, id);
-        if (!(await storage.head(key))) await storage.writeText(key, JSON.stringify(entry));
+        await storage.writeText(layout.sourceMarker(root, id, pass), JSON.stringify(entry));
+        if (entry.contentId) await storage.writeText(layout.contentMarker(root, entry.contentId, id, pass), JSON.stringify(entry));
       });
+      // The history entries it moves out, likewise: written whole before the swap, under this attempt's name.
+      if (historyArchive) await storage.writeText(layout.historyArchive(root, historyArchive.archive.name), JSON.stringify(historyArchive.entries));
       fault('gc.markers');
       const cas = await storage.putIfMatch(layout.manifest(root), JSON.stringify(next), etag);
       if (!cas.ok) continue; // a writer committed meanwhile: look again

@@ -93,21 +93,28 @@ export function filesFingerprint(location: string, keys: readonly string[]): str
  * a fingerprint of the names (RetiredVersion); format 1 manifests are read as they are. A manifest of a later format,
  * written by a newer strata, is refused (runtime/table/store.ts parseManifest) rather than misread, and never
  * "repaired" from its history. 3: gc moved committed sources out of the manifest into source markers
- * (`archivedSources`; layout.sourceMarker), so a strata that reads only the manifest's `sources` would ingest them
- * again. A manifest is written in format 3 only once that has happened (formatFor), as Delta raises a table's
+ * (`sourceArchives`; layout.sourceMarker), so a strata that reads only the manifest's `sources` would ingest them
+ * again; and gc moved collected history entries into archive objects (`historyArchives`), which a strata reading
+ * only `history` would take for missing versions. A manifest is written in format 3 only once either has happened (formatFor), as Delta raises a table's
  * protocol only when a feature needs it; until then older strata keep reading it.
  */
 export const MANIFEST_FORMAT = 3;
 
 /** The format a manifest is written in: the lowest that says what it holds (MANIFEST_FORMAT). */
-export function formatFor(m: Pick<TableManifest, 'archivedSources'>): number {
-  return m.archivedSources ? 3 : 2;
+export function formatFor(m: Pick<TableManifest, 'sourceArchives' | 'historyArchives'>): number {
+  return m.sourceArchives?.length || m.historyArchives?.length ? 3 : 2;
 }
 
 /** Whether a manifest was written in a format later than this strata reads (MANIFEST_FORMAT). */
 export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
   return typeof m.formatVersion === 'number' && m.formatVersion > MANIFEST_FORMAT;
 }
+
+/** A run of collected history entries gc moved out of the manifest: versions `from`..`to`, `entries` of them, in `name`. */
+export interface HistoryArchive { name: string; from: number; to: number; entries: number }
+
+/** Collected history entries a manifest keeps after gc moves older ones into archives (collectGarbage). */
+export const KEEP_COLLECTED = 100;
 
 /** A committed source object: the run that committed it, its key, when, and the content id of its bytes. */
 export interface SourceEntry { runId: string; key: string; at: string; /** SHA-256 content id of its bytes */ contentId?: string }
@@ -125,13 +132,26 @@ export interface TableManifest {
   partitionKeys: string[];
   partitions: Record<string, PartitionVersion>;
   /**
-   * Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. Once a source's run can no
-   * longer be undone (its history entries collected by gc), gc moves it to a source marker (layout.sourceMarker) and
-   * counts it in `archivedSources`: a source is committed when it is here or has a marker (store.ts committedSource).
+   * Source objects already committed (silver): sourceId → run. Makes re-ingest a no-op. Once no rollback can change
+   * whether a source is held, gc moves it to a source marker of its pass (layout.sourceMarker) and lists the pass in
+   * `sourceArchives`: a source is committed when it is here or has a marker of a listed pass (store.ts committedSource).
    */
   sources: Record<string, SourceEntry>;
-  /** How many committed sources gc moved out of `sources` into source markers (format 3); absent: none. */
-  archivedSources?: number;
+  /**
+   * The gc passes that moved sources out of `sources` (format 3), oldest first; absent: none. Markers of a pass not
+   * listed here (a gc that died or lost its compare-and-swap, a manifest restored from a copy older than the pass) do
+   * not count.
+   */
+  sourceArchives?: Array<{ pass: string; at: string; sources: number }>;
+  /**
+   * History entries gc moved out of `history` (format 3), oldest first: each an immutable JSON array of collected
+   * entries in `<table>/_strata/archive/` (layout.historyArchive). `history` keeps every entry a rollback may still
+   * need and the newest KEEP_COLLECTED collected ones; the table's whole history is these, then `history`
+   * (store.ts fullHistory).
+   */
+  historyArchives?: HistoryArchive[];
+  /** The run of the table's first commit (its identity in Glue, runtime/catalog/glue.ts); kept once history[0] is archived. */
+  lineage?: string;
   history: HistoryEntry[];
   /** Replaced versions, kept for rollback until garbage collection. */
   retired: Retired[];
@@ -286,14 +306,17 @@ function withoutSources(sources: TableManifest['sources'], forget: string[] | un
  * a rollback, and a table refreshed in full would otherwise grow its manifest (read by every commit) by one change
  * per partition at every publish.
  *
- * `archived`: the committed sources whose runs can no longer be undone, which leave `sources` (counted in
- * `archivedSources`). A rollback to a run forgets the sources of the runs after it, and it needs every history entry
- * after its target uncollected; so a source whose run's entries are all collected is never forgotten. The caller
- * keeps each as a source marker before it swaps the manifest (runtime/table/gc.ts), so that at every moment a
- * committed source is in the manifest or has its marker. Without them, the sources index grows by ~156 bytes per
- * commit for as long as the table lives, and every commit reads and rewrites it.
+ * `archived`: the committed sources no rollback can forget or restore any more (a rollback replays the uncollected
+ * entries after its target), which leave `sources`; the caller keeps each as a marker of gc `pass` before it swaps in
+ * the manifest that lists the pass in `sourceArchives` (runtime/table/gc.ts), so that at every moment a committed
+ * source is in the manifest or has a marker of a listed pass. Without them, the sources index grows by ~156 bytes per
+ * commit for as long as the table lives, and every commit reads and rewrites it. `historyArchive`: the collected
+ * entries beyond the newest `keepCollected`, which leave `history` for an archive object the caller also writes before
+ * the swap (a reader of the whole history finds each entry in one or the other: store.ts fullHistory).
  */
-export function collectGarbage(m: TableManifest, now: Date, retentionDays: number): { manifest: TableManifest; expired: Retired[]; compacted: number; archived: Record<string, SourceEntry> } {
+export function collectGarbage(m: TableManifest, now: Date, retentionDays: number, keepCollected = KEEP_COLLECTED, pass = 'gc'): {
+  manifest: TableManifest; expired: Retired[]; compacted: number; archived: Record<string, SourceEntry>; historyArchive?: { archive: HistoryArchive; entries: HistoryEntry[] };
+} {
   const cutoff = now.getTime() - retentionDays * 86_400_000;
   const expired = m.retired.filter((r) => Date.parse(r.retiredAt) < cutoff);
   let compacted = 0;
@@ -303,16 +326,34 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
     const { forgot: _, restored: __, ...rest } = h;
     return { ...rest, changes: [], collected: historyCounts(h) };
   });
-  const undoable = new Set(history.filter((h) => !h.collected).map((h) => h.runId));
-  const collected = new Set(history.filter((h) => h.collected).map((h) => h.runId));
-  const archived = Object.fromEntries(Object.entries(m.sources).filter(([, s]) => collected.has(s.runId) && !undoable.has(s.runId)));
+  // A rollback replays the uncollected entries after its target (sourcesAfterRun): it changes whether a source is held
+  // only through an uncollected commit of the source's run, or an uncollected rollback that forgot or restored it.
+  // A source none of those names is held whatever run a rollback returns to.
+  const live = history.filter((h) => !h.collected);
+  const undoable = new Set(live.map((h) => h.runId));
+  const named = new Set(live.flatMap((h) => [...Object.keys(h.forgot ?? {}), ...(h.restored ?? [])]));
+  const archived = Object.fromEntries(Object.entries(m.sources).filter(([id, s]) => !undoable.has(s.runId) && !named.has(id)));
   const moved = Object.keys(archived).length;
-  if (!expired.length && !compacted && !moved) return { manifest: m, expired, compacted, archived };
+  // Collected entries beyond the newest `keepCollected` leave for an archive. Collected entries are the oldest (gc
+  // collects by time, and history is in commit order), so the archive is a run of versions at the front.
+  const collectedCount = history.filter((h) => h.collected).length;
+  let folded = 0;
+  while (folded < history.length && history[folded]!.collected && collectedCount - folded > keepCollected) folded++;
+  const historyArchive = folded ? {
+    archive: { name: `history-${pad(history[0]!.version)}-${pad(history[folded - 1]!.version)}-${pass}.json`, from: history[0]!.version, to: history[folded - 1]!.version, entries: folded },
+    entries: history.slice(0, folded),
+  } : undefined;
+  if (!expired.length && !compacted && !moved && !historyArchive) return { manifest: m, expired, compacted, archived };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
   const sources = moved ? Object.fromEntries(Object.entries(m.sources).filter(([id]) => !(id in archived))) : m.sources;
-  const next = { ...m, retired: keep, history, sources, ...(moved ? { archivedSources: (m.archivedSources ?? 0) + moved } : {}) };
-  return { manifest: { ...next, formatVersion: formatFor(next) }, expired, compacted, archived };
+  const next = {
+    ...m, retired: keep, history: history.slice(folded), sources, ...(moved ? { sourceArchives: [...(m.sourceArchives ?? []), { pass, at: now.toISOString(), sources: moved }] } : {}),
+    ...(historyArchive ? { historyArchives: [...(m.historyArchives ?? []), historyArchive.archive], lineage: m.lineage ?? history[0]!.runId } : {}),
+  };
+  return { manifest: { ...next, formatVersion: formatFor(next) }, expired, compacted, archived, ...(historyArchive ? { historyArchive } : {}) };
 }
+
+const pad = (v: number) => String(v).padStart(10, '0');
 
 /** How many partitions a history entry changed and how many rows they held, also after gc dropped its changes. */
 export function historyCounts(h: HistoryEntry): { partitions: number; rows: number } {

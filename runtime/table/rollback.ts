@@ -42,13 +42,17 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
         throw new StrataError(ERRORS.InvalidInput, `run ${since.runId} committed to ${manifest.table} while the rollback ran; nothing was changed `
           + '(roll back again: strata runs lists the runs)');
       }
-      sources = sourcesAfterRun(m, toRun);
       const held = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
       const gone = paths.map((p) => target[p]).find((v) => v !== undefined && !held.has(v.location));
       if (gone) {
         throw new StrataError(ERRORS.InvalidInput, `version ${gone.location} of ${manifest.table} was garbage-collected while the rollback ran; `
           + 'nothing was changed (a run within the retention window can still be returned to: strata runs lists them)');
       }
+      // gc swaps the manifest without a new version: the history after the target may have been collected since (and
+      // the sources it named moved out), so the rollback is computed again from this manifest or not at all.
+      const still = stateAfterRun(m, toRun);
+      if ('error' in still) throw new StrataError(ERRORS.InvalidInput, `${still.error} (gc ran while the rollback ran; nothing was changed)`);
+      sources = sourcesAfterRun(m, toRun);
     },
     forgetSources: () => sources.forget,
     restoreSources: () => sources.restore,

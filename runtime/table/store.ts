@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -57,26 +57,66 @@ export async function readManifest(storage: Storage, root: string, shape: Manife
 }
 
 /**
- * The entry of source `id` if the table committed it: in the manifest's `sources`, or, once gc moved it out, in its
- * source marker (layout.sourceMarker). Read the manifest first and the marker after it: gc writes the marker before
- * it swaps in a manifest without the source, so no moment has neither. A marker that cannot be read is
- * Strata.UnreadableFile naming it (deciding without it could commit the source twice).
+ * The entry of source `id` if the table committed it: in the manifest's `sources`, or, once gc moved it out, in a
+ * marker of a pass the manifest lists (layout.sourceMarker, TableManifest.sourceArchives). Read the manifest first and
+ * the markers after it: gc writes a pass's markers before it swaps in the manifest that lists the pass, so no moment
+ * has neither. A marker that cannot be read is Strata.UnreadableFile naming it (deciding without it could commit the
+ * source twice).
  */
 export async function committedSource(storage: Storage, root: string, m: TableManifest, id: string): Promise<SourceEntry | undefined> {
   const entry = m.sources[id];
-  if (entry || !m.archivedSources) return entry;
-  const key = layout.sourceMarker(root, id);
+  if (entry || !m.sourceArchives?.length) return entry;
+  return listedMarker(storage, m, layout.sourceMarkers(root, id), (name) => name.slice(0, -'.json'.length));
+}
+
+/**
+ * A committed source other than `key` whose bytes have content id `contentId` (the same object sent under two
+ * names), in the manifest's `sources` or a marker of a listed pass (layout.contentMarker); undefined when none.
+ */
+export async function committedContent(storage: Storage, root: string, m: TableManifest, contentId: string, key: string): Promise<SourceEntry | undefined> {
+  const twin = Object.values(m.sources).find((s) => s.contentId === contentId && s.key !== key);
+  if (twin || !m.sourceArchives?.length) return twin;
+  const found = await listedMarker(storage, m, layout.contentMarkers(root, contentId), (name) => name.slice(name.indexOf('.') + 1, -'.json'.length));
+  return found && found.key !== key ? found : undefined;
+}
+
+/** The entry in the first marker under `folder` whose pass (`passOf` its file name) the manifest lists. */
+async function listedMarker(storage: Storage, m: TableManifest, folder: string, passOf: (name: string) => string): Promise<SourceEntry | undefined> {
+  const passes = new Set(m.sourceArchives!.map((a) => a.pass));
+  const key = (await storage.list(folder)).map((o) => o.key).find((k) => passes.has(passOf(k.slice(folder.length))));
+  if (!key) return undefined;
   const text = await storage.readText(key);
-  if (text === undefined) return undefined;
   try {
-    const s = JSON.parse(text) as SourceEntry;
-    if (typeof s?.runId !== 'string') throw new Error('not a source marker');
+    const s = JSON.parse(text ?? '') as SourceEntry;
+    if (typeof s?.runId !== 'string' || typeof s.key !== 'string') throw new Error('not a source marker');
     return s;
   } catch (e) {
-    throw new StrataError(ERRORS.UnreadableFile, `the source marker ${storage.uri(key)} is damaged (${(e as Error).message}); it says the source `
-      + `${id} was committed to ${m.layer}.${m.table} by a run that can no longer be undone. Nothing was changed. The way back: restore it from a backup `
+    throw new StrataError(ERRORS.UnreadableFile, `the source marker ${storage.uri(key)} is damaged (${(e as Error).message}); it says a source object was `
+      + `committed to ${m.layer}.${m.table} by a run that can no longer be undone. Nothing was changed. The way back: restore it from a backup `
       + '(a versioned bucket keeps its previous version); deleting it instead lets the next ingest of that object commit its rows again.');
   }
+}
+
+/**
+ * The table's whole history, oldest first: the entries gc moved into archives (TableManifest.historyArchives), then the
+ * manifest's own. An archive that is missing or cannot be read is Strata.UnreadableFile naming it.
+ */
+export async function fullHistory(storage: Storage, root: string, m: TableManifest): Promise<HistoryEntry[]> {
+  if (!m.historyArchives?.length) return m.history;
+  const archived = await mapLimit(m.historyArchives, 8, async (a) => {
+    const key = layout.historyArchive(root, a.name);
+    const text = await storage.readText(key);
+    try {
+      if (text === undefined) throw new Error('it is missing');
+      const entries = JSON.parse(text) as HistoryEntry[];
+      if (!Array.isArray(entries) || entries.length !== a.entries) throw new Error(`not the ${plural(a.entries, 'history entry', 'history entries')} the manifest says it holds`);
+      return entries;
+    } catch (e) {
+      throw new StrataError(ERRORS.UnreadableFile, `the history archive ${storage.uri(key)} of ${m.layer}.${m.table} cannot be read (${(e as Error).message}); `
+        + 'the table itself is not affected. The way back: restore it from a backup (a versioned bucket keeps its previous version)');
+    }
+  });
+  return [...archived.flat(), ...m.history];
 }
 
 /** The manifest's text as a manifest; a damaged one is Strata.UnreadableFile naming the file and the way back. */

@@ -1,0 +1,94 @@
+// On a real lake: strata gc moves collected history entries beyond the newest KEEP_COLLECTED out of the manifest into
+// archive objects (runtime/table/manifest.ts collectGarbage), so a table's manifest no longer grows with every commit
+// it ever made. Whatever reads the whole history reads the archives too: a gold table behind its silver by versions
+// whose entries were archived is refreshed in full (an incremental refresh would miss their changes), a rebuilt
+// catalog.duckdb shows every version in strata.history, strata runs and strata doctor see the old runs' commits.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.ts';
+import { gatherLake } from '../runtime/docs/gather.ts';
+import { examine } from '../workflows/doctor.ts';
+import type { IngestOptions } from '../workflows/ingest-local.ts';
+import { garbageCollect, rollback } from '../workflows/maintenance.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const GOLD = `gold:
+  - table: daily_revenue
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: incremental
+`;
+
+let l: TestLake;
+beforeAll(async () => {
+  l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: GOLD }) });
+});
+afterAll(() => l?.cleanup());
+
+const csv = (id: number, day: number) => `${ORDERS_HEADER}\n${id},c${id},NEW,${id}.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z\n`;
+const manifest = (root: string) => JSON.parse(readFileSync(join(l.dir, root, '_strata/manifest.json'), 'utf8'));
+const noGold: IngestOptions = { wrap: (step, fn) => (step === 'gold' ? async () => [] : fn) };
+const goldRows = () => l.query('SELECT CAST(day AS VARCHAR) AS day, CAST(revenue AS VARCHAR) AS revenue, orders FROM gold.daily_revenue ORDER BY 1');
+const sqlRows = () => l.query(`SELECT CAST(CAST(created_at AS DATE) AS VARCHAR) AS day, CAST(SUM(amount) AS VARCHAR) AS revenue, COUNT(*) AS orders
+  FROM silver.orders GROUP BY 1 ORDER BY 1`);
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
+  try {
+    return { code: await main([...args, '--lake', l.dir, '--schemas', join(l.root, 'schemas')]), out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+describe('history entries moved into archives by gc', () => {
+  it('gold behind by archived versions is refreshed in full; catalog, runs, doctor and the docs read the archives', async () => {
+    await l.ingest('orders', await l.file('a.csv', csv(1, 12)));
+    // b and c reach silver, but their runs' gold steps do not run: gold is behind by two versions
+    await l.ingest('orders', await l.file('b.csv', csv(2, 13)), noGold);
+    const c = await l.ingest('orders', await l.file('c.csv', csv(3, 14)), noGold);
+    // x is rolled back (its gold step runs: gold's manifest is for gold's own gc)
+    const x = await l.ingest('orders', await l.file('x.csv', csv(9, 17)), noGold);
+    const undo = await rollback(l, 'orders', c.record.runId);
+    const gc = await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+    expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ archivedHistory: 5, archivedSources: 3 });
+    const silver = manifest('silver/orders/');
+    expect(silver).toMatchObject({ formatVersion: 3, version: 5, history: [], lineage: expect.any(String) });
+    expect(silver.historyArchives).toEqual([{ name: expect.stringMatching(/^history-0000000001-0000000005-.*\.json$/), from: 1, to: 5, entries: 5 }]);
+    expect(readdirSync(join(l.dir, 'silver/orders/_strata/archive'))).toEqual([silver.historyArchives[0].name]);
+
+    // d: gold catches up with b, c and d; its history since its last refresh was archived, so the refresh is full
+    await l.ingest('orders', await l.file('d.csv', csv(4, 15)));
+    expect(await goldRows()).toEqual(await sqlRows());
+    expect((await goldRows()).map((r) => r.day)).toEqual(['2025-06-12', '2025-06-13', '2025-06-14', '2025-06-15']);
+
+    // catalog.duckdb rebuilt from the entries: every version of silver.orders in strata.history
+    rmSync(join(l.dir, 'catalog.duckdb'));
+    expect(await l.query(`SELECT version::INT AS v FROM strata.history WHERE layer = 'silver' AND table_name = 'orders' ORDER BY 1`))
+      .toEqual([1, 2, 3, 4, 5, 6].map((v) => ({ v })));
+
+    // strata runs: the run the rollback undid, from the archived history
+    const runs = await cli(['runs', '--dataset', 'orders', '--json']);
+    expect(runs.code).toBe(0);
+    expect(JSON.parse(runs.out).find((r: { runId: string }) => r.runId === x.record.runId)).toMatchObject({ rolledBackBy: undo.runId });
+    // doctor: the archived runs' commits are found (no "holds nothing of" problem)
+    expect((await examine(l)).findings.filter((f) => f.level === 'problem')).toEqual([]);
+    // the docs: every run of the table in its whole history
+    const facts = await gatherLake(l.storage, { datasets: ['orders'], gold: ['daily_revenue'] });
+    expect(facts.manifests['silver:orders']!.history.map((h) => h.version)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    // a damaged archive: the readers of the whole history name it; the table itself still works
+    const archive = join(l.dir, 'silver/orders/_strata/archive', silver.historyArchives[0].name);
+    const kept = readFileSync(archive, 'utf8');
+    writeFileSync(archive, '[');
+    const found = (await examine(l)).findings.filter((f) => f.level === 'problem');
+    expect(found.map((f) => f.message)).toEqual([expect.stringContaining(`the history archive file://${archive} of silver.orders cannot be read`)]);
+    expect((await l.ingest('orders', await l.file('e.csv', csv(5, 16)))).record.status).toBe('SUCCEEDED');
+    writeFileSync(archive, kept);
+    expect((await examine(l)).findings.filter((f) => f.level === 'problem')).toEqual([]);
+  }, 180_000);
+});
