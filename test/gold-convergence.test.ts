@@ -10,21 +10,13 @@ import { rollbackTable } from '../runtime/table/rollback.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { examine } from '../workflows/doctor.ts';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
-import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
-
-const GOLD = `gold:
-  - table: daily_revenue
-    sql: |
-      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
-    partitionBy: [day]
-    refresh: incremental
-`;
+import { DAILY_REVENUE_GOLD, makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const lakes: TestLake[] = [];
 afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
 
 async function lake(): Promise<TestLake> {
-  const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: GOLD }) });
+  const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: DAILY_REVENUE_GOLD }) });
   lakes.push(l);
   return l;
 }

@@ -11,19 +11,11 @@ import { gatherLake } from '../runtime/docs/gather.ts';
 import { examine } from '../workflows/doctor.ts';
 import type { IngestOptions } from '../workflows/ingest-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
-import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
-
-const GOLD = `gold:
-  - table: daily_revenue
-    sql: |
-      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
-    partitionBy: [day]
-    refresh: incremental
-`;
+import { DAILY_REVENUE_GOLD, makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 let l: TestLake;
 beforeAll(async () => {
-  l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: GOLD }) });
+  l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: DAILY_REVENUE_GOLD }) });
 });
 afterAll(() => l?.cleanup());
 

@@ -3,14 +3,14 @@
 // (test/rollback-retired.property.test.ts); a local rollback (workflows/maintenance.ts) also reads the footers: every
 // file readable, and together the version's rows. Not the bytes: a compaction counted an empty last file it removed,
 // and the appends after it carried that count on (found by an attack on the change, 2026-12-03).
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import { compactTable } from '../runtime/table/compact.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
@@ -22,11 +22,7 @@ const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-listing-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('listing', (d, s) => { dir = d; storage = s; });
 
 /** Rows of hard-to-compress text: 55,665 of them make a compaction to 1 MiB files end exactly at a file boundary. */
 const rowsSql = (from: number, n: number) => `SELECT CAST(i AS BIGINT) AS id, md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) || md5(CAST(i + 2 AS VARCHAR)) AS v FROM range(${from}, ${from + n}) t(i)`;

@@ -4,13 +4,13 @@
 // rolled back to any of its runs, gives back exactly the partitions that run left (their files as the folder lists
 // them), and a folder holding more or fewer files than its version is refused with nothing changed (the footers'
 // checks of a local rollback: test/rollback-listing.test.ts).
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import type { PartitionVersion, TableManifest } from '../runtime/table/manifest.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
@@ -19,11 +19,7 @@ const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-retired-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('retired', (d, s) => { dir = d; storage = s; });
 
 /** What a run does to one partition: new files replace it, are appended to it (its files carried over), or it is removed. */
 type Step = { kind: 'replace' | 'append'; sizes: number[] } | { kind: 'remove' };

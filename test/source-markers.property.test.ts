@@ -6,14 +6,14 @@
 // counts as committed exactly when the table's state holds its run's rows, by the run that committed it; so an object
 // is never committed twice, and one whose rows a rollback removed can be ingested again. And the whole history,
 // archives and manifest, has one entry for every version.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { layout } from '../core/plan/layout.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import { gcTable } from '../runtime/table/gc.ts';
 import type { PartitionVersion, TableManifest } from '../runtime/table/manifest.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
@@ -24,11 +24,7 @@ const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', parti
 const SOURCES = 4;
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-sources-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('sources', (d, s) => { dir = d; storage = s; });
 
 /** An append of one file to dt=1 from source `s`, as the commit step makes it (the files it carries over linked in). */
 async function ingest(run: string, s: number): Promise<'committed' | 'already'> {

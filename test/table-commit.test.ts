@@ -2,12 +2,10 @@
 // deterministically: it commits from inside the first writer's build, between that writer's read and its
 // compare-and-swap. What is rebuilt, what is reused, what is deleted and which folders are named how are worked out
 // by hand from the protocol (store.ts header).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { emptyManifest } from '../runtime/table/manifest.ts';
 import { commitTable, readManifest, versionFolder, type CommitRequest } from '../runtime/table/store.ts';
@@ -18,11 +16,7 @@ const AT = '2025-06-15T00:00:00.000Z';
 
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-commit-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('commit', (d, s) => { dir = d; storage = s; });
 
 /** A build that writes one file into its folder and records the call: [path, base location, folder]. */
 function builder(calls: Array<[string, string | undefined, string]>, rows = 1, during?: () => Promise<void>): CommitRequest['build'] {

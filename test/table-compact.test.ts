@@ -4,14 +4,14 @@
 // result says, what the manifest and the files are afterwards: all worked out by hand from the rules in compact.ts's
 // header; the rows are read back with plain DuckDB queries, not with the compaction's own checksums.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import type { CompactionSpec } from '../core/schema/model.ts';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import { compactionCandidates, compactTable, needsCompaction, type CompactTableRequest } from '../runtime/table/compact.ts';
 import { emptyManifest, type PartitionVersion, type TableManifest } from '../runtime/table/manifest.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
@@ -27,11 +27,7 @@ const SCHEMA = (hash: string) => ({ hash, columns: [{ name: 'id', type: 'bigint'
 
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-compact-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('compact', (d, s) => { dir = d; storage = s; });
 
 /** Rows id = from … from+n-1, v = 'r<id>'; or a SELECT of its own with its row count. */
 type Batch = [from: number, n: number] | { sql: string; rows: number };

@@ -1,12 +1,11 @@
 // Garbage collection of one table (runtime/table/gc.ts) on the real local storage, with commits made by the table
 // protocol and file times set by hand: what expires, which folders are orphans, what is kept because something still
 // names it, and that nothing is deleted when in doubt. Expected counts and bytes are worked out by hand.
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { utimes } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import { gcStaging, gcTable } from '../runtime/table/gc.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
@@ -18,11 +17,7 @@ const DAY = 86_400_000;
 
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-gc-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('gc', (d, s) => { dir = d; storage = s; });
 
 /** A file of `bytes` bytes whose modification time is `at`. */
 async function file(key: string, bytes: number, at: Date): Promise<void> {

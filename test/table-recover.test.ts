@@ -1,22 +1,16 @@
 // Restoring a table's manifest from its history (runtime/table/recover.ts) on the real local storage: which copy is
 // chosen (the newest that can be read and whose files all exist), what is passed over and why, and the swap that
 // keeps a damaged manifest aside. Copies are written by hand.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import { restorableCopy, restoreManifest } from '../runtime/table/recover.ts';
 
 const ROOT = 'silver/t/';
 const H = `${ROOT}_strata/history/`;
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-recover-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('recover', (d, s) => { dir = d; storage = s; });
 
 /** A manifest copy of `version` whose partitions hold the given files. */
 const copy = (version: number, ...files: string[][]) => JSON.stringify({ version, partitions: Object.fromEntries(files.map((fs, i) => [`dt=${i}`, { files: fs }])) });

@@ -1,11 +1,9 @@
 // Rolling a table back to a run (runtime/table/rollback.ts) on the real local storage, with commits made by the table
 // protocol: which partitions change, which sources are forgotten, and the cases with nothing to do. Worked out by hand.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
+import { eachTestStorage } from './helpers/storage.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
 import { commitTable, readManifest } from '../runtime/table/store.ts';
 import { gcTable } from '../runtime/table/gc.ts';
@@ -14,11 +12,7 @@ const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
 let dir: string;
 let storage: LocalStorage;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-rollback-'));
-  storage = new LocalStorage(dir);
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+eachTestStorage('rollback', (d, s) => { dir = d; storage = s; });
 
 /** Run `run` writes the given partitions (one row each) from source `source`. */
 const commit = (run: string, paths: string[], source: string) => commitTable(storage, {

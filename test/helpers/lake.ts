@@ -72,3 +72,12 @@ ${opts.extra ?? ''}`;
 }
 
 export const ORDERS_HEADER = 'order_id,Customer Name,status,amount,ordered_on,created_at';
+
+/** A gold table over orders for ordersSchema's `extra`: revenue and orders per day of created_at, refreshed incrementally. */
+export const DAILY_REVENUE_GOLD = `gold:
+  - table: daily_revenue
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, SUM(amount) AS revenue, COUNT(*) AS orders FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: incremental
+`;
