@@ -21,6 +21,7 @@ import { stage } from '../runtime/pipeline/stage.ts';
 import { PARQUET_CODEC } from '../runtime/ingest/validate-file.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
+import { garbageCollect } from '../workflows/maintenance.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
 import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import { fmt, freshDir, median } from './lib.ts';
@@ -52,6 +53,9 @@ export interface CompactionBench {
   commitPathMs: number;
   /** Size of the table's manifest after every append, no gc (bytes). */
   manifestBytes: number;
+  /** Size of the manifest after `strata gc` past the retention window (bytes), and that gc's time (ms). */
+  manifestAfterGcBytes: number;
+  gcMs: number;
   firstCommits: number;
   lastCommits: number;
   filesBefore: number;
@@ -130,7 +134,20 @@ export async function benchCompaction(log: (s: string) => void, batches = 1000, 
   log(`  analyst query over the day: ${fmt(queryBeforeMs)} on ${before.files.length.toLocaleString('en-US')} files · ${fmt(queryAfterMs)} after compaction → ${(queryBeforeMs / queryAfterMs).toFixed(1)}× faster`);
   log(`  strata compact of the day ${fmt(compactMs)} (its state machine: read, rewrite, verify rows and checksums, publish, catalog)`
     + ` · bare DuckDB rewrite of the same files ${fmt(bareMs)} → ${(compactMs / bareMs).toFixed(2)}×`);
-  return { batches, rowsPerBatch, fullIngestMs, commitPathMs, manifestBytes, firstCommits, lastCommits, filesBefore: before.files.length, filesAfter: after.files.length, queryBeforeMs, queryAfterMs, compactMs, bareMs };
+  // What stays once every commit is past the retention window (gc as if run 30 days later, the default 7-day window).
+  const t3 = performance.now();
+  const gc = (await garbageCollect(lake, { now: new Date(Date.now() + 30 * 86_400_000) })).tables.find((t) => t.table === 'silver.events')!;
+  const gcMs = performance.now() - t3;
+  const manifestAfterGcBytes = statSync(join(lake.dir, 'silver/events/_strata/manifest.json')).size;
+  const m = manifest(lake);
+  log(`  strata gc past the window (as 30 days later) ${fmt(gcMs)}, most of it deleting the ${gc.expiredVersions.toLocaleString('en-US')} replaced versions' folders`
+    + ` (every append's version linked all the day's files then): the manifest ${(manifestAfterGcBytes / 1024).toFixed(1)} KiB (${m.history.length} history entries kept;`
+    + ` ${(gc.archivedSources ?? 0).toLocaleString('en-US')} committed sources moved into markers, ${(gc.archivedHistory ?? 0).toLocaleString('en-US')} history entries into an archive),`
+    + ` ${(manifestBytes / manifestAfterGcBytes).toFixed(0)}× smaller than before it`);
+  return {
+    batches, rowsPerBatch, fullIngestMs, commitPathMs, manifestBytes, manifestAfterGcBytes, gcMs, firstCommits, lastCommits, filesBefore: before.files.length, filesAfter: after.files.length,
+    queryBeforeMs, queryAfterMs, compactMs, bareMs,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
