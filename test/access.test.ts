@@ -62,14 +62,15 @@ function s3Prefixes(statements: AccessStatement[], action: string): string[] {
 }
 
 describe('accessFor', () => {
-  it('stage: reads its bronze prefix and its silver manifest, writes its staging folder', () => {
+  it('stage: reads its bronze prefix, its silver manifest and source markers, writes its staging folder', () => {
     expect(access('orders', 'stage')).toEqual([
       // The object version the run's event names: GetObject with a VersionId needs GetObjectVersion.
       { sid: 'BronzeRead', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [obj('bronze', 'bronze/orders/')] },
       { sid: 'BronzeList', actions: ['s3:ListBucket'], resources: [list('bronze', 'bronze/orders/')] },
-      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json')] },
+      // the manifest, and the markers of committed sources gc moved out of it (by source id and by content id)
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json'), obj('lake', '_strata/sources/silver/orders/'), obj('lake', '_strata/contents/silver/orders/')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/')] },
-      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', '_strata/sources/silver/orders/'), list('lake', '_strata/contents/silver/orders/')] },
       KEY_RW,
     ]);
   });
@@ -78,16 +79,16 @@ describe('accessFor', () => {
     const text = CUSTOMERS.replace('dataset: customers', 'dataset: events').replace('mode: upsert', 'mode: append');
     const project = await checkProjectAsync([{ file: 'schemas/events.yaml', text }]);
     const events = compile(project.schemas[0]!.spec);
-    expect(s3Prefixes(accessFor(events, 'stage', { gold: [] }), 's3:GetObject')).toEqual(['bronze:bronze/events/', 'lake:silver/events/_strata/manifest.json', 'lake:silver/events/']);
-    expect(s3Prefixes(access('customers', 'stage'), 's3:GetObject')).toEqual(['bronze:bronze/customers/', 'lake:silver/customers/_strata/manifest.json']); // upsert: no
+    expect(s3Prefixes(accessFor(events, 'stage', { gold: [] }), 's3:GetObject')).toEqual(['bronze:bronze/events/', 'lake:silver/events/_strata/manifest.json', 'lake:_strata/sources/silver/events/', 'lake:_strata/contents/silver/events/', 'lake:silver/events/']);
+    expect(s3Prefixes(access('customers', 'stage'), 's3:GetObject')).toEqual(['bronze:bronze/customers/', 'lake:silver/customers/_strata/manifest.json', 'lake:_strata/sources/silver/customers/', 'lake:_strata/contents/silver/customers/']); // upsert: no
   });
 
-  it('commit: staging, its silver table and its quarantine folder (a stale quarantine file of the same object is removed), nothing else', () => {
+  it('commit: staging, its silver table and its quarantine folder (a stale quarantine file of the same object is removed), its source markers, nothing else', () => {
     expect(access('orders', 'commit')).toEqual([
-      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/')] },
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', '_strata/sources/silver/orders/')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
       { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
-      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'staging/orders/'), list('lake', 'silver/orders/'), list('lake', 'quarantine/orders/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'staging/orders/'), list('lake', 'silver/orders/'), list('lake', 'quarantine/orders/'), list('lake', '_strata/sources/silver/orders/')] },
       KEY_RW,
     ]);
   });

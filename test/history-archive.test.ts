@@ -83,4 +83,34 @@ describe('history entries moved into archives by gc', () => {
     writeFileSync(archive, kept);
     expect((await examine(l)).findings.filter((f) => f.level === 'problem')).toEqual([]);
   }, 180_000);
+
+  it('a damaged archive stays inside its history (from an attack): a rebuilt catalog shows the table, strata runs the other tables\' rollbacks', async () => {
+    const m = await makeLake({ orders: ordersSchema({ mode: 'append' }), items: ordersSchema({ mode: 'append' }).replace('dataset: orders', 'dataset: items') });
+    try {
+      await m.ingest('orders', await m.file('a.csv', csv(1, 12)));
+      await m.ingest('orders', await m.file('b.csv', csv(2, 13)));
+      await garbageCollect(m, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+      await m.ingest('orders', await m.file('c.csv', csv(3, 14))); // its catalog entry lists the archive
+      const i1 = await m.ingest('items', await m.file('i1.csv', csv(1, 12)));
+      await m.ingest('items', await m.file('i2.csv', csv(2, 13)));
+      await rollback(m, 'items', i1.record.runId);
+      const name = JSON.parse(readFileSync(join(m.dir, 'silver/orders/_strata/manifest.json'), 'utf8')).historyArchives[0].name;
+      writeFileSync(join(m.dir, 'silver/orders/_strata/archive', name), '[');
+      rmSync(join(m.dir, 'catalog.duckdb'));
+      expect(await m.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 3 }]);
+      let out = '', err = '';
+      const [w, e] = [process.stdout.write, process.stderr.write];
+      process.stdout.write = ((c: string) => { out += c; return true; }) as typeof process.stdout.write;
+      process.stderr.write = ((c: string) => { err += c; return true; }) as typeof process.stderr.write;
+      try {
+        expect(await main(['runs', '--lake', m.dir, '--schemas', join(m.root, 'schemas')])).toBe(0);
+      } finally {
+        [process.stdout.write, process.stderr.write] = [w, e];
+      }
+      expect(out).toContain('ROLLBACK');
+      expect(err).toContain(`warning: silver.orders: only its recent rollbacks are shown: the history archive file://${join(m.dir, 'silver/orders/_strata/archive', name)} cannot be read`);
+    } finally {
+      await m.cleanup();
+    }
+  }, 180_000);
 });

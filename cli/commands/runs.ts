@@ -57,18 +57,19 @@ export const runs: Command = {
  * and the runs each undid: those that changed the table after the run it returned to and before the rollback.
  */
 async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rollbacks: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }>; undone: Map<string, string> }> {
-  const out: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }> = [];
+  const found: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }> = [];
   const undone = new Map<string, string>();
   for (const t of await catalog.histories().catch(() => [])) {
     if (dataset && !(t.layer === 'silver' && t.name === dataset)) continue;
+    if (t.damaged) out.error(`warning: ${t.layer}.${t.name}: only its recent rollbacks are shown: ${t.damaged}`);
     for (const h of t.history.filter((x) => x.kind === 'rollback')) {
-      out.push({ runId: h.runId, table: `${t.layer}.${t.name}`, at: h.at, ...(h.to ? { to: h.to } : {}), partitionsChanged: h.partitionsChanged });
+      found.push({ runId: h.runId, table: `${t.layer}.${t.name}`, at: h.at, ...(h.to ? { to: h.to } : {}), partitionsChanged: h.partitionsChanged });
       const from = t.history.find((x) => x.runId === h.to)?.version;
       if (from === undefined) continue;
       for (const x of t.history) if (x.version > from && x.version < h.version && !undone.has(x.runId)) undone.set(x.runId, h.runId);
     }
   }
-  return { rollbacks: out, undone };
+  return { rollbacks: found, undone };
 }
 
 function showRun(r: RunRecord, lake: string | undefined): string {

@@ -96,12 +96,15 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
     { location: 'lake', prefix: staging, modes: ['read', 'delete'] },
     { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'], list: plan.prefixes.quarantine },
   ];
+  const markers = layout.markersOf(plan.prefixes.silver).map((prefix): Grant => ({ location: 'lake', prefix, modes: ['read'] }));
   switch (step) {
     case 'stage':
       return statementsOf([
         { location: 'bronze', prefix: plan.prefixes.bronze, modes: ['read'] },
         // Already ingested? The silver manifest's committed sources decide, before any work.
         { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+        // ...or the markers of sources gc moved out of it (layout.sourceMarker), and by content id for the twin warning.
+        ...markers,
         { location: 'lake', prefix: staging, modes: ['write'] },
         // Append with a primary key: the batch's keys are held against silver's (runtime/ingest/prior-keys.ts).
         ...(plan.mode === 'append' && plan.primaryKey.length ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] } satisfies Grant] : []),
@@ -122,6 +125,8 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         { location: 'lake', prefix: plan.prefixes.silver, modes: ['read', 'write', 'delete'] },
         // The source's quarantine file: written, or removed when an earlier halt or rejection of it left one.
         { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write', 'delete'] },
+        // Committed already? The markers of sources gc moved out of the manifest decide too.
+        markers[0]!,
       ]);
     case 'register':
       return [

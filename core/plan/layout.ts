@@ -31,6 +31,8 @@ export const layout = {
   sourceMarker: (tableRoot: string, sourceId: string, pass: string) => `_strata/sources/${tableRoot}${sourceId}/${pass}.json`,
   /** The same markers by the content id of the source's bytes (<source id>.<pass>.json), for "sent twice under two names". */
   contentMarkers: (tableRoot: string, contentId: string) => `_strata/contents/${tableRoot}${contentId}/`,
+  /** Every marker of a table, by source id and by content id (what the stage and commit steps may read). */
+  markersOf: (tableRoot: string) => [`_strata/sources/${tableRoot}`, `_strata/contents/${tableRoot}`],
   contentMarker: (tableRoot: string, contentId: string, sourceId: string, pass: string) => `_strata/contents/${tableRoot}${contentId}/${sourceId}.${pass}.json`,
   /** Collected history entries gc moved out of the manifest (TableManifest.historyArchives): immutable JSON arrays. */
   historyArchive: (tableRoot: string, name: string) => `${tableRoot}_strata/archive/${name}`,

@@ -238,9 +238,13 @@ export class LocalCatalog implements Catalog {
   }
 
   /** Each table's history as its entry shows it (commits, publishes, rollbacks with their target, compactions). */
-  async histories(): Promise<Array<{ layer: string; name: string; history: TableEntry['history'] }>> {
+  async histories(): Promise<Array<{ layer: string; name: string; history: TableEntry['history']; damaged?: string }>> {
     const tables = (await this.entries()).flatMap((e) => ('damaged' in e || !e.table ? [] : [{ layer: e.layer, name: e.name, table: e.table }]));
-    return Promise.all(tables.map(async (t) => ({ layer: t.layer, name: t.name, history: [...await this.archived(t.table), ...t.table.history] })));
+    // A table whose archive cannot be read gives the history its entry holds, and says why the rest is missing.
+    return Promise.all(tables.map(async (t) => this.archived(t.table).then(
+      (old) => ({ layer: t.layer, name: t.name, history: [...old, ...t.table.history] }),
+      (e: Error) => ({ layer: t.layer, name: t.name, history: t.table.history, damaged: e.message }),
+    )));
   }
 
   /** The history entries of an entry's archives (TableEntry.historyArchives), as history rows; Strata.UnreadableFile naming one that cannot be read. */
@@ -550,6 +554,18 @@ function entryOf(m: TableManifest, root: string): TableEntry {
   };
 }
 
+/** Whether every file is a JSON array (a history archive that read_json can read). */
+async function allParse(files: string[]): Promise<boolean> {
+  for (const f of files) {
+    try {
+      if (!Array.isArray(JSON.parse(await readFile(f, 'utf8')))) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** The folder of a table the catalog shows: silver/<name>/ or gold/<name>/ (layout). */
 function tableRoot(t: CatalogTable): string {
   return t.layer === 'gold' ? layout.gold(t.name) : layout.silver(t.name);
@@ -592,7 +608,9 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
     + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
   const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE ${where}`);
   // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
-  if (m.historyArchives?.length && (known.v ?? 0) < (m.history[0]?.version ?? m.version + 1) - 1) {
+  // An archive that cannot be read leaves those rows out and the table shown (strata doctor names the archive): it is
+  // checked first, as a failed statement would abort the transaction every table of this catch-up shares.
+  if (m.historyArchives?.length && (known.v ?? 0) < (m.history[0]?.version ?? m.version + 1) - 1 && await allParse(abs(m.historyArchives))) {
     await db.run(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
       + `coalesce(h.collected.partitions, 0), coalesce(h.collected."rows", 0) FROM read_json([${abs(m.historyArchives).map(str).join(', ')}], format = 'array', `
       + `columns = {version: 'BIGINT', runId: 'VARCHAR', "at": 'VARCHAR', kind: 'VARCHAR', collected: 'STRUCT(partitions BIGINT, "rows" BIGINT)'}) h `
