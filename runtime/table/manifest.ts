@@ -95,8 +95,8 @@ export function filesFingerprint(location: string, keys: readonly string[]): str
  * "repaired" from its history. 3: gc moved committed sources out of the manifest into source markers
  * (`sourceArchives`; layout.sourceMarker), so a strata that reads only the manifest's `sources` would ingest them
  * again; and gc moved collected history entries into archive objects (`historyArchives`), which a strata reading
- * only `history` would take for missing versions. A manifest is written in format 3 only once either has happened (formatFor), as Delta raises a table's
- * protocol only when a feature needs it; until then older strata keep reading it.
+ * only `history` would take for missing versions. A manifest is written in format 3 only once either has happened
+ * (formatFor), as Delta raises a table's protocol only when a feature needs it; until then older strata read it.
  */
 export const MANIFEST_FORMAT = 3;
 
@@ -265,9 +265,8 @@ export function stateAfterRun(m: TableManifest, runId: string): { state: Record<
  * The committed sources as they stood right after `runId`'s commit, as changes to the current ones: `forget` the
  * sources committed since (the rows they brought go with the rollback) and those a later rollback held again
  * (HistoryEntry.restored), `restore` those a later rollback forgot (HistoryEntry.forgot) whose rows the table holds
- * again. Replays the history back from the newest entry, as
- * stateAfterRun does for partitions; call it only where stateAfterRun found the run. Rollbacks written before
- * `forgot` existed (2026-12-03) restore nothing.
+ * again. Replays the history back from the newest entry, as stateAfterRun does for partitions; call it only where
+ * stateAfterRun found the run. Rollbacks written before `forgot` existed (2026-12-03) restore nothing.
  */
 export function sourcesAfterRun(m: TableManifest, runId: string): { forget: string[]; restore: Record<string, SourceEntry> } {
   const after = m.history.find((h) => h.runId === runId)?.version ?? m.version;
