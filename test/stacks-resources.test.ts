@@ -392,14 +392,14 @@ describe('EventBridge', () => {
 });
 
 describe('IAM', () => {
-  it('grants the flights stage function exactly its logs, its bronze prefix, its manifest, its staging folder and the key through S3', () => {
+  it('grants the flights stage function exactly its logs, its bronze prefix, its manifest and source markers, its staging folder and the key through S3', () => {
     expect(policyOf('FlightsStagePolicy').Statement).toEqual([
       { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/strata-dev-flights-stage:*`] },
       { Sid: 'BronzeRead', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`arn:aws:s3:::${BRONZE}/bronze/flights/*`] },
       { Sid: 'BronzeList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${BRONZE}`], Condition: { StringLike: { 's3:prefix': ['bronze/flights/*'] } } },
-      { Sid: 'LakeRead', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${LAKE}/silver/flights/_strata/manifest.json`] },
+      { Sid: 'LakeRead', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${LAKE}/silver/flights/_strata/manifest.json`, `arn:aws:s3:::${LAKE}/_strata/sources/silver/flights/*`, `arn:aws:s3:::${LAKE}/_strata/contents/silver/flights/*`] },
       { Sid: 'LakeWrite', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: [`arn:aws:s3:::${LAKE}/staging/flights/*`] },
-      { Sid: 'LakeList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${LAKE}`], Condition: { StringLike: { 's3:prefix': ['silver/flights/_strata/*'] } } },
+      { Sid: 'LakeList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${LAKE}`], Condition: { StringLike: { 's3:prefix': ['silver/flights/_strata/*', '_strata/sources/silver/flights/*', '_strata/contents/silver/flights/*'] } } },
       { Sid: 'LakeKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [KEY], Condition: { StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` } } },
     ]);
   });
