@@ -132,7 +132,7 @@ describe('commitTable', () => {
     await commitTable(storage, request('b', ['dt=2'], builder([]), { source: { id: 's2', key: 'bronze/y.csv' } }));
     const seen: string[][] = [];
     const r = await commitTable(storage, request('undo-b', ['dt=2'], async () => null, {
-      kind: 'rollback', forgetSources: (m) => { seen.push(Object.keys(m.sources)); return ['s2']; },
+      kind: 'rollback', sourcesAfter: (m) => { seen.push(Object.keys(m.sources)); return { forget: ['s2'], restore: {} }; },
     }));
     expect(seen).toEqual([['s1', 's2']]);
     expect(Object.keys(r.manifest.sources)).toEqual(['s1']);

@@ -249,17 +249,7 @@ export class LocalCatalog implements Catalog {
 
   /** The history entries of an entry's archives (TableEntry.historyArchives), as history rows; Strata.UnreadableFile naming one that cannot be read. */
   private async archived(t: TableEntry): Promise<TableEntry['history']> {
-    const rows: TableEntry['history'] = [];
-    for (const key of t.historyArchives ?? []) {
-      const file = join(this.lakeDir, ...key.split('/'));
-      try {
-        rows.push(...(JSON.parse(await readFile(file, 'utf8')) as HistoryEntry[]).map(historyRow));
-      } catch (e) {
-        throw new StrataError(ERRORS.UnreadableFile, `the history archive ${pathToFileURL(file).href} cannot be read (${(e as Error).message}); `
-          + 'the table itself is not affected. The way back: restore it from a backup');
-      }
-    }
-    return rows;
+    return (await readArchives((t.historyArchives ?? []).map((key) => join(this.lakeDir, ...key.split('/'))))).map(historyRow);
   }
 
   /** Which entry stamps catalog.duckdb holds; written after each swap, under the catalog lock. */
@@ -554,16 +544,20 @@ function entryOf(m: TableManifest, root: string): TableEntry {
   };
 }
 
-/** Whether every file is a JSON array (a history archive that read_json can read). */
-async function allParse(files: string[]): Promise<boolean> {
-  for (const f of files) {
+/** The entries of history archive files (JSON arrays), in order; Strata.UnreadableFile naming one that cannot be read. */
+async function readArchives(files: readonly string[]): Promise<HistoryEntry[]> {
+  const entries: HistoryEntry[] = [];
+  for (const file of files) {
     try {
-      if (!Array.isArray(JSON.parse(await readFile(f, 'utf8')))) return false;
-    } catch {
-      return false;
+      const held = JSON.parse(await readFile(file, 'utf8')) as HistoryEntry[];
+      if (!Array.isArray(held)) throw new Error('not a JSON array');
+      entries.push(...held);
+    } catch (e) {
+      throw new StrataError(ERRORS.UnreadableFile, `the history archive ${pathToFileURL(file).href} cannot be read (${(e as Error).message}); `
+        + 'the table itself is not affected. The way back: restore it from a backup');
     }
   }
-  return true;
+  return entries;
 }
 
 /** The folder of a table the catalog shows: silver/<name>/ or gold/<name>/ (layout). */
@@ -610,7 +604,7 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
   // An archive that cannot be read leaves those rows out and the table shown (strata doctor names the archive): it is
   // checked first, as a failed statement would abort the transaction every table of this catch-up shares.
-  if (m.historyArchives?.length && (known.v ?? 0) < (m.history[0]?.version ?? m.version + 1) - 1 && await allParse(abs(m.historyArchives))) {
+  if (m.historyArchives?.length && (known.v ?? 0) < (m.history[0]?.version ?? m.version + 1) - 1 && await readArchives(abs(m.historyArchives)).then(() => true, () => false)) {
     await db.run(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
       + `coalesce(h.collected.partitions, 0), coalesce(h.collected."rows", 0) FROM read_json([${abs(m.historyArchives).map(str).join(', ')}], format = 'array', `
       + `columns = {version: 'BIGINT', runId: 'VARCHAR', "at": 'VARCHAR', kind: 'VARCHAR', collected: 'STRUCT(partitions BIGINT, "rows" BIGINT)'}) h `

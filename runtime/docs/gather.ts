@@ -27,12 +27,12 @@ const READS = 16;
 
 export async function gatherLake(storage: Storage, tables: { datasets: readonly string[]; gold: readonly string[] }): Promise<LakeFacts> {
   const wanted = [
-    ...tables.datasets.map((d) => ({ id: `silver:${d}`, key: layout.manifest(layout.silver(d)) })),
-    ...tables.gold.map((g) => ({ id: `gold:${g}`, key: layout.manifest(layout.gold(g)) })),
-  ];
+    ...tables.datasets.map((d) => ({ id: `silver:${d}`, root: layout.silver(d) })),
+    ...tables.gold.map((g) => ({ id: `gold:${g}`, root: layout.gold(g) })),
+  ].map((w) => ({ ...w, key: layout.manifest(w.root) }));
   const [runs, manifests, metrics] = await Promise.all([
     readRunRecords(storage),
-    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: await withArchives(storage, w.key, ofThisFormat(storage, w.key, parseJson<TableManifest>(storage, w.key, await storage.readText(w.key)))) })),
+    mapLimit(wanted, READS, async (w) => ({ id: w.id, manifest: await withArchives(storage, w.root, ofThisFormat(storage, w.key, parseJson<TableManifest>(storage, w.key, await storage.readText(w.key)))) })),
     readAllMetrics(storage),
   ]);
   return {
@@ -76,9 +76,8 @@ function ofThisFormat(storage: Storage, key: string, m: TableManifest | undefine
 }
 
 /** A manifest with its whole history (the entries gc moved into archives first: runtime/table/store.ts fullHistory). */
-async function withArchives(storage: Storage, key: string, m: TableManifest | undefined): Promise<TableManifest | undefined> {
+async function withArchives(storage: Storage, root: string, m: TableManifest | undefined): Promise<TableManifest | undefined> {
   if (!m?.historyArchives?.length) return m;
-  const root = key.slice(0, key.length - layout.manifest('').length);
   return { ...m, history: await fullHistory(storage, root, m) };
 }
 

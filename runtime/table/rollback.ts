@@ -49,13 +49,12 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
           + 'nothing was changed (a run within the retention window can still be returned to: strata runs lists them)');
       }
       // gc swaps the manifest without a new version: the history after the target may have been collected since (and
-      // the sources it named moved out), so the rollback is computed again from this manifest or not at all.
+      // the sources it named moved out), so the rollback's sources are computed again from this manifest (sourcesAfter)
+      // or not at all.
       const still = stateAfterRun(m, toRun);
       if ('error' in still) throw new StrataError(ERRORS.InvalidInput, `${still.error} (gc ran while the rollback ran; nothing was changed)`);
-      sources = sourcesAfterRun(m, toRun);
     },
-    forgetSources: () => sources.forget,
-    restoreSources: () => sources.restore,
+    sourcesAfter: (m) => (sources = sourcesAfterRun(m, toRun)),
   });
   return { version: result.manifest.version, changes: result.changes, forgotten: sources.forget.filter((id) => !sources.restore[id]), restored: Object.keys(sources.restore) };
 }

@@ -193,10 +193,11 @@ export interface CommitRequest {
   paths: string[];
   /** Source object committed with these rows (silver): a second commit of it becomes a no-op. */
   source?: { id: string; key: string; contentId?: string };
-  /** Computed from the manifest being replaced (a rollback forgets what it removes). */
-  forgetSources?: (m: TableManifest) => string[];
-  /** Computed from the manifest being replaced (a rollback to a run before another rollback holds its sources again). */
-  restoreSources?: (m: TableManifest) => Record<string, SourceEntry>;
+  /**
+   * Computed from the manifest being replaced: the committed sources to forget (a rollback forgets what it removes)
+   * and to hold again (a rollback to a run before another rollback).
+   */
+  sourcesAfter?: (m: TableManifest) => { forget: string[]; restore: Record<string, SourceEntry> };
   /** A rollback: the run whose result it returns to (kept in the history entry as `to`). */
   rollbackTo?: string;
   /** The schema the new versions are written with (recorded as applied). */
@@ -274,11 +275,11 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     });
     round++;
     const versions = Object.fromEntries(req.paths.map((p) => [p, built.get(p)!.version]));
+    const sources = req.sourcesAfter?.(manifest);
     const { manifest: next, changes } = applyCommit(manifest, {
       runId: req.runId, at: req.at, kind: req.kind, versions,
       ...(req.source ? { source: req.source } : {}),
-      ...(req.forgetSources ? { forgetSources: req.forgetSources(manifest) } : {}),
-      ...(req.restoreSources ? { restoreSources: req.restoreSources(manifest) } : {}),
+      ...(sources ? { forgetSources: sources.forget, restoreSources: sources.restore } : {}),
       ...(req.rollbackTo ? { rollbackTo: req.rollbackTo } : {}),
       ...(req.schema ? { schema: req.schema } : {}),
       ...(req.derivedFrom ? { derivedFrom: req.derivedFrom } : {}),
