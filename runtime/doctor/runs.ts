@@ -47,7 +47,7 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
       try {
         holder = await committedSource(storage, layout.silver(dataset), m, r.source.sourceId);
       } catch (e) {
-        findings.push(problem(subject, (e as Error).message, 'see above'));
+        findings.push(problem(subject, (e as Error).message)); // the marker's message names it and the way back
         continue;
       }
       if (holder) {

@@ -344,9 +344,8 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   } : undefined;
   if (!expired.length && !compacted && !moved && !historyArchive) return { manifest: m, expired, compacted, archived };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
-  const sources = moved ? Object.fromEntries(Object.entries(m.sources).filter(([id]) => !(id in archived))) : m.sources;
   const next = {
-    ...m, retired: keep, history: history.slice(folded), sources, ...(moved ? { sourceArchives: [...(m.sourceArchives ?? []), { pass, at: now.toISOString(), sources: moved }] } : {}),
+    ...m, retired: keep, history: history.slice(folded), sources: withoutSources(m.sources, Object.keys(archived)), ...(moved ? { sourceArchives: [...(m.sourceArchives ?? []), { pass, at: now.toISOString(), sources: moved }] } : {}),
     ...(historyArchive ? { historyArchives: [...(m.historyArchives ?? []), historyArchive.archive], lineage: m.lineage ?? history[0]!.runId } : {}),
   };
   return { manifest: { ...next, formatVersion: formatFor(next) }, expired, compacted, archived, ...(historyArchive ? { historyArchive } : {}) };
