@@ -10,6 +10,7 @@ import { main } from '../cli/main.ts';
 import { gatherLake } from '../runtime/docs/gather.ts';
 import { examine } from '../workflows/doctor.ts';
 import type { IngestOptions } from '../workflows/ingest-local.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 import { DAILY_REVENUE_GOLD, makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -82,6 +83,33 @@ describe('history entries moved into archives by gc', () => {
     expect((await l.ingest('orders', await l.file('e.csv', csv(5, 16)))).record.status).toBe('SUCCEEDED');
     writeFileSync(archive, kept);
     expect((await examine(l)).findings.filter((f) => f.level === 'problem')).toEqual([]);
+  }, 180_000);
+
+  it('an archive of compactions only (marked compactOnly) changes no rows: gold over them is not behind, and catches up incrementally (from an attack)', async () => {
+    const m = await makeLake({ orders: ordersSchema({ mode: 'append', extra: `compaction: { minFiles: 2 }\n${DAILY_REVENUE_GOLD}` }) });
+    try {
+      await m.ingest('orders', await m.file('a.csv', csv(1, 12)), { compact: false });
+      await m.ingest('orders', await m.file('b.csv', csv(2, 12)), { compact: false }); // gold reflects silver v2
+      const later = () => ({ retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+      await garbageCollect(m, later()); // v1-v2 into an archive
+      expect((await compactLocal(m, ['orders'])).length).toBe(1); // v3: the day's two files into one
+      await garbageCollect(m, later()); // v3 into an archive of its own
+      const silver = JSON.parse(readFileSync(join(m.dir, 'silver/orders/_strata/manifest.json'), 'utf8'));
+      expect(silver).toMatchObject({ version: 3, history: [] });
+      expect(silver.historyArchives).toEqual([
+        { name: expect.stringMatching(/^history-0000000001-0000000002-/), from: 1, to: 2, entries: 2 },
+        { name: expect.stringMatching(/^history-0000000003-0000000003-/), from: 3, to: 3, entries: 1, compactOnly: true },
+      ]);
+      // before: "gold.daily_revenue: behind silver.orders (it reflects version 2, silver.orders is at version 3)"
+      expect((await examine(m)).findings.filter((f) => f.level === 'problem')).toEqual([]);
+      // the next run's refresh recomputes its own day only (a full refresh would rewrite day 12 too)
+      const c = await m.ingest('orders', await m.file('c.csv', csv(3, 13)));
+      const gold = c.record.gold as Array<{ partitions: string[] }> | undefined;
+      expect(gold?.map((g) => g.partitions)).toEqual([['day=2025-06-13']]);
+      expect(await m.query('SELECT CAST(day AS VARCHAR) AS day, orders FROM gold.daily_revenue ORDER BY 1')).toEqual([{ day: '2025-06-12', orders: 2 }, { day: '2025-06-13', orders: 1 }]);
+    } finally {
+      await m.cleanup();
+    }
   }, 180_000);
 
   it('a damaged archive stays inside its history (from an attack): a rebuilt catalog shows the table, strata runs the other tables\' rollbacks', async () => {

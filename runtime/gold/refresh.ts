@@ -18,7 +18,7 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
+import { onlyCompactionsBetween, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { commitTable, createManifest, readManifest } from '../table/store.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
@@ -86,9 +86,11 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   }
   const paths = new Set(requested);
   const from = done[key] ?? 0;
-  // Entries gc moved into an archive hold no changes: a refresh from before the oldest entry kept is full.
+  // Entries gc moved into an archive hold no changes: a refresh from before the oldest entry kept is full, unless
+  // every archived version since is a compaction's.
   const driver = inputs.get(key)!;
-  if (from < driver.version && (driver.history[0]?.version ?? Infinity) > from + 1) return { versions, behind, paths: undefined };
+  const kept = driver.history[0]?.version ?? driver.version + 1;
+  if (from < driver.version && kept > from + 1 && !onlyCompactionsBetween(driver, from, kept - 1)) return { versions, behind, paths: undefined };
   for (const h of driver.history) {
     if (h.version <= from || h.kind === 'compact') continue; // a compaction rewrites files, not rows
     if (h.collected || h.changes.some((c) => !c.to)) return { versions, behind, paths: undefined };
@@ -99,13 +101,11 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
 
 /**
  * Whether an input changed since version `from`: a version that only compactions wrote since (same rows, fewer files)
- * changes nothing a gold table computes. When the history does not show every version since, it did change.
+ * changes nothing a gold table computes. When neither the history nor gc's archives show every version since as a
+ * compaction, it did change.
  */
 function moved(input: TableManifest, from: number): boolean {
-  if (from === input.version) return false;
-  if (from > input.version) return true;
-  const since = input.history.filter((h) => h.version > from && h.version <= input.version);
-  return since.length !== input.version - from || since.some((h) => h.kind !== 'compact');
+  return from !== input.version && (from > input.version || !onlyCompactionsBetween(input, from, input.version));
 }
 
 async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions, started: number): Promise<GoldOutput | 'lost'> {

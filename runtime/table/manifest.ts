@@ -110,8 +110,27 @@ export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
   return typeof m.formatVersion === 'number' && m.formatVersion > MANIFEST_FORMAT;
 }
 
-/** A run of collected history entries gc moved out of the manifest: versions `from`..`to`, `entries` of them, in `name`. */
-export interface HistoryArchive { name: string; from: number; to: number; entries: number }
+/**
+ * A run of collected history entries gc moved out of the manifest: versions `from`..`to`, `entries` of them, in `name`.
+ * `compactOnly`: every one of them is a compaction (same rows, fewer files), so a reader asking whether the table's
+ * rows changed across those versions (a gold table's inputs: runtime/gold/refresh.ts) need not open the archive.
+ */
+export interface HistoryArchive { name: string; from: number; to: number; entries: number; compactOnly?: true }
+
+/**
+ * Whether every version in `from`+1..`to` of `m` is a compaction: in the manifest's history, or in an archive gc
+ * marked compactOnly. False when a version is a commit or a rollback, or is in neither place.
+ */
+export function onlyCompactionsBetween(m: Pick<TableManifest, 'history' | 'historyArchives'>, from: number, to: number): boolean {
+  let seen = 0;
+  for (const h of m.history) {
+    if (h.version <= from || h.version > to) continue;
+    if (h.kind !== 'compact') return false;
+    seen++;
+  }
+  for (const a of m.historyArchives ?? []) if (a.compactOnly) seen += Math.max(0, Math.min(a.to, to) - Math.max(a.from, from + 1) + 1);
+  return seen === to - from;
+}
 
 /** Collected history entries a manifest keeps after gc moves older ones into archives (collectGarbage). */
 export const KEEP_COLLECTED = 100;
@@ -339,7 +358,10 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   let folded = 0;
   while (folded < history.length && history[folded]!.collected && collectedCount - folded > keepCollected) folded++;
   const historyArchive = folded ? {
-    archive: { name: `history-${pad(history[0]!.version)}-${pad(history[folded - 1]!.version)}-${pass}.json`, from: history[0]!.version, to: history[folded - 1]!.version, entries: folded },
+    archive: {
+      name: `history-${pad(history[0]!.version)}-${pad(history[folded - 1]!.version)}-${pass}.json`, from: history[0]!.version, to: history[folded - 1]!.version, entries: folded,
+      ...(history.slice(0, folded).every((h) => h.kind === 'compact') ? { compactOnly: true as const } : {}),
+    },
     entries: history.slice(0, folded),
   } : undefined;
   if (!expired.length && !compacted && !moved && !historyArchive) return { manifest: m, expired, compacted, archived };
