@@ -49,6 +49,18 @@ describe('damagedFileMessage', () => {
       + `then ingest again the bronze objects of the run that wrote it and of the runs after it (${list})`);
   });
 
+  it('silver, the version before the writer collected by gc (archived history, a collected entry, or the writer itself archived): no rollback reaches it, so move the folder aside', () => {
+    const gone = (by: string) => `${head}. ${SHARED(by)} The way back is bronze: the versions before ${by} were collected by gc (retention.days), so no rollback reaches them: `
+      + `move silver/o/ aside and ingest its bronze objects again (${list})`;
+    // versions 1-4 in an archive: r2 did not make the table
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r2', kind: 'commit', version: 5 }, { runId: 'r3', version: 6 }])).toBe(gone('run r2'));
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: { partitions: 1, rows: 3 } }, { runId: 'r2', kind: 'commit', version: 5 }])).toBe(gone('run r2'));
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r9', version: 7 }])).toBe(gone('run r2'));
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: { partitions: 1, rows: 3 } }, { runId: 'r2', kind: 'compact', version: 5 }])).toBe(gone('compaction r2'));
+    // a history that starts at version 1 is whole: the first run made the table
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r2', kind: 'commit', version: 1 }])).toContain('run r2 made the table');
+  });
+
   it('silver, written by a compaction: roll back to the version before it, in the small files it replaced', () => {
     expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit' }, { runId: 'r2', kind: 'compact' }])).toBe(
       `${head}. ${SHARED('compaction r2')} The way back: strata rollback o --to r1 (the version before the compaction, in the small files it replaced, `
