@@ -108,15 +108,22 @@ function moved(input: TableManifest, from: number): boolean {
   return from !== input.version && (from > input.version || !onlyCompactionsBetween(input, from, input.version));
 }
 
+/** The SQL text of each plan this process vetted and found clean (refusals are not kept: they throw every time). */
+const vetted = new WeakMap<GoldPlan, string>();
+
 async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: RefreshOptions, started: number): Promise<GoldOutput | 'lost'> {
   const audit = opts.audit ?? auditGold;
   const plan = ctx.gold.get(input.table);
   const { storage } = ctx;
-  // The check analyzeGold made, made again before anything else (whether or not the SQL will run).
-  await withDuckSession(async (db) => {
-    const refused = await vetGoldPlan(db, plan);
-    if (refused.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL is refused: ${refused.map((f) => f.message).join('; ')}`);
-  }, ctx.duck);
+  // The check analyzeGold made, made again before anything else (whether or not the SQL will run), once per plan and
+  // SQL text in this process (a warm Lambda, or a lake's runs, refresh the same plan object again and again).
+  if (vetted.get(plan) !== plan.sql) {
+    await withDuckSession(async (db) => {
+      const refused = await vetGoldPlan(db, plan);
+      if (refused.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL is refused: ${refused.map((f) => f.message).join('; ')}`);
+    }, ctx.duck);
+    vetted.set(plan, plan.sql);
+  }
   let read = await readManifest(storage, plan.prefix, goldShape(plan));
   if (read.etag === undefined) {
     // Nothing of a table is written before its manifest exists (the Athena writer stages under the table's folder).
@@ -236,8 +243,23 @@ function countRead(parts: Map<string, PartitionVersion[]>): number {
   return [...parts.values()].reduce((a, ps) => a + ps.length, 0);
 }
 
+/**
+ * The gold partition value each driver partition path fed, per incremental plan: a function of the path (its values)
+ * and the plan alone, so each path is computed once per process (a year of daily partitions: one statement per run
+ * becomes one per new day).
+ */
+const fedValues = new WeakMap<Incremental, Map<string, string | null>>();
+
 /** The gold partition value (as text) each driver partition feeds, computed from partition values alone. */
 async function goldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+  const known = fedValues.get(inc) ?? new Map<string, string | null>();
+  fedValues.set(inc, known);
+  const todo = parts.filter((p) => !known.has(p.path));
+  for (const [path, g] of await computeGoldValues(db, inc, todo)) known.set(path, g);
+  return new Map(parts.map((p) => [p.path, known.get(p.path) ?? null]));
+}
+
+async function computeGoldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
   if (!parts.length) return new Map();
   // Each partition's representative value as text: the partition value, or the start of a transform's period.
   const transform = inc.rep.kind === 'source' ? inc.rep.transform : 'identity';
