@@ -17,7 +17,7 @@ import type { GlueTableInput } from '../../core/plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { readColumns } from '../../core/plan/glue-table.ts';
-import { createView, duckTypeOfGlue } from '../engine/views.ts';
+import { createView, createViewSql, duckTypeOfGlue } from '../engine/views.ts';
 import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
 import { isFull, whenFull } from '../storage/full.ts';
 import { LockLost, withLock, type HeldLock } from '../storage/lock.ts';
@@ -573,13 +573,17 @@ function historyRow(h: HistoryEntry): TableEntry['history'][number] {
 /** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
 async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: readonly string[]) => string[]): Promise<void> {
   const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
-  const held = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.tables WHERE ${where}`);
+  // What catalog.duckdb holds of the table, in one statement: the version shown, the last history version, the schemas.
+  const held = await db.one<{ v: number | null; known: number | null; schemas: string[] | null }>(`SELECT (SELECT max(version) FROM strata.tables WHERE ${where}) AS v, `
+    + `(SELECT max(version) FROM strata.history WHERE ${where}) AS known, (SELECT list(schema_hash) FROM strata.schema_history WHERE ${where}) AS schemas`);
   if (held.v !== null && held.v > m.version) return; // a newer version is shown already
+  // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
+  const out = new Batch(db);
   const parts = Object.values(m.partitions);
   // Files all written with the table's current schema hold every column: no need to read their footers.
   const current = e.glue.Parameters['strata.schema_hash'];
   const uniform = current !== undefined && parts.every((p) => p.schemaHash === current);
-  await createView(db, e.layer, e.name, e.glue, abs(parts.flatMap((p) => p.files)), uniform);
+  await out.add(await createViewSql(db, e.layer, e.name, e.glue, abs(parts.flatMap((p) => p.files)), uniform));
   // Only the partitions whose version changed are rewritten (a year of daily partitions is 365 rows).
   const before = await db.all<{ path: string; location: string }>(`SELECT path, location FROM strata.partitions WHERE ${where}`);
   const had = new Map(before.map((b) => [b.path, b.location]));
@@ -589,39 +593,70 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // partition made one statement for 50,016 partitions the peak of a whole run's memory (1.1 GB), and its parse took
   // 9 s; as JSON the same rows take about 1 s. JSON keeps NUL and NULL as they are.
   for (const batch of chunks(gone, ROWS_PER_STATEMENT)) {
-    await db.run(`DELETE FROM strata.partitions WHERE ${where} AND path IN (SELECT unnest(from_json(${str(JSON.stringify(batch))}, '["VARCHAR"]')))`);
+    await out.add(`DELETE FROM strata.partitions WHERE ${where} AND path IN (SELECT unnest(from_json(${str(JSON.stringify(batch))}, '["VARCHAR"]')))`);
   }
   for (const batch of chunks(changed, ROWS_PER_STATEMENT)) {
     const rows = JSON.stringify(batch.map((p) => ({ path: p.path, values: p.values, location: p.location, files: p.files.length, rows: p.rows, runId: p.runId, committedAt: p.committedAt })));
-    await db.run(`INSERT INTO strata.partitions SELECT ${str(e.layer)}, ${str(e.name)}, p.path, p."values", p.location, p.files, p."rows", p.runId, CAST(p.committedAt AS TIMESTAMP)
+    await out.add(`INSERT INTO strata.partitions SELECT ${str(e.layer)}, ${str(e.name)}, p.path, p."values", p.location, p.files, p."rows", p.runId, CAST(p.committedAt AS TIMESTAMP)
       FROM (SELECT unnest(from_json(${str(rows)}, ${str(PARTITION_ROW_JSON)})) AS p)`);
   }
   // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
-  await db.run(`DELETE FROM strata.tables WHERE ${where}; `
+  await out.add(`DELETE FROM strata.tables WHERE ${where}; `
     + `INSERT INTO strata.tables VALUES (${str(e.layer)}, ${str(e.name)}, ${m.version}, ${str(m.schemaHash)}, `
     + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
-  const known = await db.one<{ v: number | null }>(`SELECT max(version) AS v FROM strata.history WHERE ${where}`);
+  const known = held.known ?? 0;
   // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
   // An archive that cannot be read leaves those rows out and the table shown (strata doctor names the archive): it is
   // checked first, as a failed statement would abort the transaction every table of this catch-up shares.
-  if (m.historyArchives?.length && (known.v ?? 0) < (m.history[0]?.version ?? m.version + 1) - 1 && await readArchives(abs(m.historyArchives)).then(() => true, () => false)) {
-    await db.run(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
+  if (m.historyArchives?.length && known < (m.history[0]?.version ?? m.version + 1) - 1 && await readArchives(abs(m.historyArchives)).then(() => true, () => false)) {
+    await out.add(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
       + `coalesce(h.collected.partitions, 0), coalesce(h.collected."rows", 0) FROM read_json([${abs(m.historyArchives).map(str).join(', ')}], format = 'array', `
       + `columns = {version: 'BIGINT', runId: 'VARCHAR', "at": 'VARCHAR', kind: 'VARCHAR', collected: 'STRUCT(partitions BIGINT, "rows" BIGINT)'}) h `
-      + `WHERE h.version > ${known.v ?? 0} ORDER BY h.version`);
+      + `WHERE h.version > ${known} ORDER BY h.version`);
   }
-  const fresh = m.history.filter((h) => h.version > (known.v ?? 0));
+  const fresh = m.history.filter((h) => h.version > known);
   if (fresh.length) {
-    await db.run(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${h.version}, ${str(h.runId)}, `
+    await out.add(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${h.version}, ${str(h.runId)}, `
       + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.partitionsChanged}, ${h.rows})`).join(', ')}`);
   }
-  const knownSchemas = new Set((await db.all<{ h: string }>(`SELECT schema_hash AS h FROM strata.schema_history WHERE ${where}`)).map((r) => r.h));
+  const knownSchemas = new Set(held.schemas ?? []);
   const newSchemas = m.schemaHistory.filter((h) => !knownSchemas.has(h.hash));
   if (newSchemas.length) {
-    await db.run(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
+    await out.add(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
       + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
   }
+  await out.flush();
 }
+
+/**
+ * Statements run together, in order, as one call once their text reaches BATCH_BYTES (and at flush): each call to
+ * DuckDB costs a round trip of about a millisecond, and a catch-up after a day's run is a handful of small statements.
+ */
+class Batch {
+  private statements: string[] = [];
+  private bytes = 0;
+  private readonly db: Duck;
+  constructor(db: Duck) {
+    this.db = db;
+  }
+
+  async add(sql: string): Promise<void> {
+    this.statements.push(sql);
+    this.bytes += sql.length;
+    if (this.bytes >= BATCH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.statements.length) return;
+    const sql = this.statements.join(';\n');
+    this.statements = [];
+    this.bytes = 0;
+    await this.db.run(sql);
+  }
+}
+
+/** Text of the statements a Batch sends in one call: a few batches of ROWS_PER_STATEMENT partitions. */
+const BATCH_BYTES = 1 << 20;
 
 /** Rows per INSERT or DELETE of strata.partitions: a statement's text stays within a few MB whatever the partitions. */
 const ROWS_PER_STATEMENT = 1000;

@@ -20,12 +20,19 @@ export function duckTypeOfGlue(t: string): string | undefined {
  * of several schema versions, columns are matched by name (a column no file has yet reads as NULL).
  */
 export async function createView(db: Duck, schema: string, name: string, glue: GlueTableInput, files: readonly string[], allColumnsPresent: boolean): Promise<void> {
+  await db.run(await createViewSql(db, schema, name, glue, files, allColumnsPresent));
+}
+
+/**
+ * The statement createView runs, for a caller that batches it with others (the catalog's catch-up). `db` is read only
+ * when the files span schema versions (their columns, from their footers).
+ */
+export async function createViewSql(db: Duck, schema: string, name: string, glue: GlueTableInput, files: readonly string[], allColumnsPresent: boolean): Promise<string> {
   const cols = readColumns(glue);
   const target = `${ident(schema)}.${ident(name)}`;
   if (!files.length) {
     const select = cols.map((c) => `CAST(NULL AS ${duckTypeOfGlue(c.type) ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`).join(', ');
-    await db.run(`CREATE OR REPLACE VIEW ${target} AS SELECT ${select} WHERE false`);
-    return;
+    return `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} WHERE false`;
   }
   // One JSON string, not a list literal (pathList): the catalog's view of a table of 50,016 partitions lists 50,016
   // files, and as a list literal its parse was the peak of a whole `strata ingest` (+325 MB).
@@ -41,7 +48,7 @@ export async function createView(db: Duck, schema: string, name: string, glue: G
     if (!present.has(c.name)) return `CAST(NULL AS ${t ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`;
     return t ? `CAST(${ident(c.name)} AS ${t}) AS ${ident(c.name)}` : ident(c.name);
   }).join(', ');
-  await db.run(`CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM ${source}`);
+  return `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM ${source}`;
 }
 
 /** Nested Hive types (only quarantine uses one) in DuckDB syntax. */
