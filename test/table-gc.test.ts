@@ -8,7 +8,8 @@ import { LocalStorage } from '../runtime/storage/local.ts';
 import { eachTestStorage } from './helpers/storage.ts';
 import { gcStaging, gcTable } from '../runtime/table/gc.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
-import { commitTable, readManifest } from '../runtime/table/store.ts';
+import { restorableCopy } from '../runtime/table/recover.ts';
+import { commitTable, historyKey, readManifest } from '../runtime/table/store.ts';
 
 const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
@@ -54,6 +55,10 @@ describe('gcTable', () => {
     const m = await manifest();
     expect(m.retired.map((r) => r.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
     expect(m.history.map((h) => [h.runId, h.changes.length, h.collected])).toEqual([['r1', 0, { partitions: 1, rows: 1 }], ['r2', 0, { partitions: 1, rows: 1 }], ['r3', 1, undefined]]);
+    // the copy of this version is the manifest gc swapped in: a restore from it names no version gc deleted
+    expect(JSON.parse((await storage.readText(historyKey(ROOT, m.version)))!)).toEqual(m);
+    const restorable = await restorableCopy(storage, ROOT);
+    expect(restorable.copy?.manifest.retired.map((r) => r.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
   });
 
   it('a dry run reports the same and deletes nothing, not even from the manifest', async () => {

@@ -11,7 +11,7 @@ import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { collectGarbage, type TableManifest } from './manifest.ts';
-import { historyCopies, readManifest, type ManifestShape } from './store.ts';
+import { historyCopies, historyKey, readManifest, type ManifestShape } from './store.ts';
 
 export interface GcResult {
   table: string;
@@ -94,8 +94,12 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       // The history entries it moves out, likewise: written whole before the swap, under this attempt's name.
       if (historyArchive) await storage.writeText(layout.historyArchive(root, historyArchive.archive.name), JSON.stringify(historyArchive.entries));
       fault('gc.markers');
-      const cas = await storage.putIfMatch(layout.manifest(root), JSON.stringify(next), etag);
+      const text = JSON.stringify(next);
+      const cas = await storage.putIfMatch(layout.manifest(root), text, etag);
       if (!cas.ok) continue; // a writer committed meanwhile: look again
+      // The copy doctor restores from, of the same version: without it a restore brought back the manifest before gc,
+      // naming the retired versions about to be deleted. As for a commit, the swap stands without it.
+      await storage.writeText(historyKey(root, next.version), text).catch(() => undefined);
     }
     fault('gc.swapped');
     await mapLimit([...doomed, ...orphans], 16, (l) => storage.deletePrefix(l));
