@@ -1,6 +1,7 @@
 // Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock
 // (runtime/storage/lock.ts) whose fencing refuses the write of a holder that was taken over.
-import { constants, copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -8,6 +9,9 @@ import { contentIdOf, newContentHash } from './content-id.ts';
 import { whenFull } from './full.ts';
 import { LockLost, withLock } from './lock.ts';
 import { assertKey, StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
+
+/** Files LocalStorage.list looks at between two turns of the event loop (a few milliseconds of lstat). */
+const LIST_SLICE = 2000;
 
 export { withLock } from './lock.ts';
 
@@ -99,13 +103,26 @@ export class LocalStorage implements Storage {
         if (!(await stat(dir).then(() => true, () => false))) return [];
       }
     }
-    const files = entries.filter((e) => e.isFile() && !e.name.startsWith('.tmp-'));
-    const out = await Promise.all(files.map(async (e) => {
+    const out: ObjectInfo[] = [];
+    let looked = 0;
+    for (const e of entries) {
+      if (!e.isFile() || e.name.startsWith('.tmp-')) continue;
       const p = join(e.parentPath, e.name);
-      const s = await lstat(p).catch((err) => { if (isMissing(err)) return undefined; throw err; });
-      return s && info(relative(this.root, p).split(sep).join('/'), s.size, s.mtime);
-    }));
-    return out.filter((o): o is ObjectInfo => o !== undefined && o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const key = relative(this.root, p).split(sep).join('/');
+      if (!key.startsWith(prefix)) continue;
+      // Synchronous lstat, yielding to the event loop every LIST_SLICE files: a promise per file cost about 16 µs in
+      // the thread pool against 3 µs (a table of 250,500 files, a streamed day's versions: 4.0 s against 0.8 s).
+      if (++looked % LIST_SLICE === 0) await new Promise((r) => setImmediate(r));
+      let s;
+      try {
+        s = lstatSync(p);
+      } catch (err) {
+        if (isMissing(err)) continue;
+        throw err;
+      }
+      out.push(info(key, s.size, s.mtime));
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async readText(key: string): Promise<string | undefined> {
