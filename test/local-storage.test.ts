@@ -1,7 +1,7 @@
 // Local storage listing while other processes write beside it: lock folders (and the owner files in them) appear and
 // vanish, temporary files are renamed. A listing must neither fail on what vanished during it nor come back empty
 // while the folder holds files (the first commit of a table, gc and strata doctor decide on listings).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,27 @@ describe('local storage', () => {
         stop = true;
         await churn;
       }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('lists more files than it looks at between two turns of the event loop (2,000), each once with its size; removes a tree whole, not following links, siblings kept', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-tree-'));
+    try {
+      const storage = new LocalStorage(root);
+      const keys = Array.from({ length: 4_500 }, (_, i) => `silver/t/dt=${i % 3}/v-a/sub${i % 2}/part-${i}.parquet`);
+      for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k, j) => storage.writeText(k, 'x'.repeat((i + j) % 7))));
+      await storage.writeText('silver/t2/keep.parquet', 'k'); // a sibling whose name starts like the prefix
+      await mkdir(join(root, 'silver/t/dt=0/v-a/empty'));
+      await symlink(join(root, 'silver/t2'), join(root, 'silver/t/dt=1/v-a/link'));
+      const listed = await storage.list('silver/t/');
+      expect(listed.map((o) => o.key)).toEqual([...keys].sort());
+      expect(listed.map((o) => o.size)).toEqual([...keys].sort().map((k) => keys.indexOf(k) % 7));
+      await storage.deletePrefix('silver/t/');
+      expect(await readdir(join(root, 'silver'))).toEqual(['t2']);
+      expect(await storage.list('silver/t2/')).toEqual([expect.objectContaining({ key: 'silver/t2/keep.parquet', size: 1 })]);
+      await storage.deletePrefix('silver/none/'); // nothing there: nothing to do
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 // Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock
 // (runtime/storage/lock.ts) whose fencing refuses the write of a holder that was taken over.
 import { constants, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { lstatSync } from 'node:fs';
+import { lstatSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -184,7 +184,7 @@ export class LocalStorage implements Storage {
 
   async deletePrefix(prefix: string): Promise<void> {
     const p = this.path(prefix);
-    await rm(p, { force: true, recursive: true });
+    await removeTree(p);
     await pruneEmpty(dirname(p), this.root);
   }
 
@@ -299,6 +299,39 @@ async function replaceVia(path: string, write: (tmp: string) => Promise<void>): 
 
 function isMissing(e: unknown): boolean {
   return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/**
+ * rm -rf of `p`: its files unlinked synchronously, LIST_SLICE between two turns of the event loop, then its folders
+ * deepest first; what that leaves (a file another process added meanwhile, a path that is not a folder) goes by fs.rm.
+ * fs.rm's promise per entry made removing a streamed day's 1,000 replaced versions (250,500 links) take 4.3 s against
+ * 2.0 s (bench/.work measurement, 2026-12-03).
+ */
+async function removeTree(p: string): Promise<void> {
+  const entries = await readdir(p, { withFileTypes: true, recursive: true }).catch(() => undefined);
+  if (entries) {
+    const folders: string[] = [];
+    let done = 0;
+    try {
+      for (const e of entries) {
+        const path = join(e.parentPath, e.name);
+        if (e.isDirectory()) {
+          folders.push(path);
+          continue;
+        }
+        if (++done % LIST_SLICE === 0) await new Promise((r) => setImmediate(r));
+        try { unlinkSync(path); } catch (err) { if (!isMissing(err)) throw err; }
+      }
+      for (const f of folders.sort((a, b) => b.length - a.length)) {
+        try { rmdirSync(f); } catch (err) { if (!isMissing(err)) throw err; }
+      }
+      rmdirSync(p);
+      return;
+    } catch {
+      // fall through: fs.rm removes whatever is left, or reports why it cannot
+    }
+  }
+  await rm(p, { force: true, recursive: true });
 }
 
 async function pruneEmpty(dir: string, root: string): Promise<void> {
