@@ -233,10 +233,10 @@ describe('analyzeGold: incremental refresh', () => {
     );
     expect(r.issues).toStrictEqual([]);
     expect(r.plans.map((p) => [p.table, p.incremental])).toEqual([
-      ['a', { driver: 'orders', partitionExpr: 'CAST(__rep AS DATE)', rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' } }],
-      ['b', { driver: 'orders', partitionExpr: '__rep', rep: { kind: 'partition', name: 'dt', type: 'VARCHAR' } }],
-      ['c', { driver: 'customers', partitionExpr: '"year"(__rep)', rep: { kind: 'source', column: 'joined_at', type: 'TIMESTAMP', transform: 'month' } }],
-      ['d', { driver: 'orders', partitionExpr: "CASE  WHEN ((__rep >= CAST('2020-01-01' AS TIMESTAMP))) THEN ('new') ELSE NULL END", rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' } }],
+      ['a', { driver: 'orders', partitionExpr: 'CAST(__rep AS DATE)', rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' }, partition: 'dt' }],
+      ['b', { driver: 'orders', partitionExpr: '__rep', rep: { kind: 'partition', name: 'dt', type: 'VARCHAR' }, partition: 'dt' }],
+      ['c', { driver: 'customers', partitionExpr: '"year"(__rep)', rep: { kind: 'source', column: 'joined_at', type: 'TIMESTAMP', transform: 'month' }, partition: 'mo' }],
+      ['d', { driver: 'orders', partitionExpr: "CASE  WHEN ((__rep >= CAST('2020-01-01' AS TIMESTAMP))) THEN ('new') ELSE NULL END", rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' }, partition: 'dt' }],
     ]);
   });
 

@@ -32,6 +32,11 @@ export interface Incremental {
   partitionExpr: string;
   /** What "__rep" stands for: the partition's source column at the start of its interval, or the partition value. */
   rep: { kind: 'source'; column: string; type: string; transform: string } | { kind: 'partition'; name: string; type: string };
+  /**
+   * The driver's partition key (its name in the driver's partitionBy) whose value __rep comes from: any of its keys,
+   * not only the first (a gold table by status over silver partitioned by day and status).
+   */
+  partition: string;
 }
 
 export interface GoldPlan {
@@ -338,7 +343,7 @@ async function deriveIncremental(
       return { reason: `"${part}" can differ between rows of one ${p.name} partition (${p.transform} of ${p.column}), so a changed silver partition does not name the gold partitions it feeds`, fix, offset: item.expr.query_location };
     }
   }
-  return { driver: d.dataset, partitionExpr, rep: source };
+  return { driver: d.dataset, partitionExpr, rep: source, partition: p.name };
 }
 
 function hasColumn(d: DatasetPlan | undefined, c: string): boolean {

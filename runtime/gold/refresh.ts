@@ -159,7 +159,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     if (inc) {
       const all = Object.values(driverParts);
       const changed = new Set(touched);
-      const valueOf = await goldValues(db, inc, all);
+      const valueOf = await goldValues(db, inc, ctx.plans.get(inc.driver).partitions.findIndex((p) => p.name === inc.partition), all);
       targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
       parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     }
@@ -251,21 +251,23 @@ function countRead(parts: Map<string, PartitionVersion[]>): number {
 const fedValues = new WeakMap<Incremental, Map<string, string | null>>();
 
 /** The gold partition value (as text) each driver partition feeds, computed from partition values alone. */
-async function goldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+async function goldValues(db: Duck, inc: Incremental, key: number, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+  if (key < 0) throw new Error(`the incremental plan names partition ${inc.partition} that silver.${inc.driver} does not have`);
   const known = fedValues.get(inc) ?? new Map<string, string | null>();
   fedValues.set(inc, known);
   const todo = parts.filter((p) => !known.has(p.path));
-  for (const [path, g] of await computeGoldValues(db, inc, todo)) known.set(path, g);
+  for (const [path, g] of await computeGoldValues(db, inc, key, todo)) known.set(path, g);
   return new Map(parts.map((p) => [p.path, known.get(p.path) ?? null]));
 }
 
-async function computeGoldValues(db: Duck, inc: Incremental, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+/** `key`: the index of inc.partition among the driver's partition keys (PartitionVersion.values follows them). */
+async function computeGoldValues(db: Duck, inc: Incremental, key: number, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
   if (!parts.length) return new Map();
   // Each partition's representative value as text: the partition value, or the start of a transform's period.
   const transform = inc.rep.kind === 'source' ? inc.rep.transform : 'identity';
   const asIs = transform === 'identity';
   const text = (p: PartitionVersion): string | null => {
-    const v = p.values[0] ?? null;
+    const v = p.values[key] ?? null;
     if (v === null || asIs) return v;
     return transform === 'day' ? `${v} 00:00:00`
       : transform === 'month' ? `${v}-01 00:00:00`
