@@ -49,14 +49,19 @@ describe('damagedFileMessage', () => {
       + `then ingest again the bronze objects of the run that wrote it and of the runs after it (${list})`);
   });
 
-  it('silver, the version before the writer collected by gc (archived history, a collected entry, or the writer itself archived): no rollback reaches it, so move the folder aside', () => {
+  it('silver, no rollback reaches the run before the writer (the writer\'s entry or a later one collected, or the history before it archived): move the folder aside', () => {
     const gone = (by: string) => `${head}. ${SHARED(by)} The way back is bronze: the versions before ${by} were collected by gc (retention.days), so no rollback reaches them: `
       + `move silver/o/ aside and ingest its bronze objects again (${list})`;
     // versions 1-4 in an archive: r2 did not make the table
     expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r2', kind: 'commit', version: 5 }, { runId: 'r3', version: 6 }])).toBe(gone('run r2'));
-    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: { partitions: 1, rows: 3 } }, { runId: 'r2', kind: 'commit', version: 5 }])).toBe(gone('run r2'));
+    const c = { partitions: 1, rows: 3 };
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: c }, { runId: 'r2', kind: 'commit', version: 5, collected: c }, { runId: 'r3', version: 6 }])).toBe(gone('run r2'));
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 1 }, { runId: 'r2', kind: 'commit', version: 2 }, { runId: 'r3', version: 3, collected: true }])).toBe(gone('run r2'));
     expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r9', version: 7 }])).toBe(gone('run r2'));
-    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: { partitions: 1, rows: 3 } }, { runId: 'r2', kind: 'compact', version: 5 }])).toBe(gone('compaction r2'));
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: c }, { runId: 'r2', kind: 'compact', version: 5, collected: c }])).toBe(gone('compaction r2'));
+    // only the run before is collected (gc's window starts between it and the writer): a rollback to it still works
+    // (stateAfterRun replays the writer's and later entries, which keep their changes; from an attack)
+    expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r1', kind: 'commit', version: 4, collected: c }, { runId: 'r2', kind: 'commit', version: 5 }])).toContain('strata rollback o --to r1 (the last run before r2)');
     // a history that starts at version 1 is whole: the first run made the table
     expect(damagedFileMessage('silver', 'o', f(KEY), [{ runId: 'r2', kind: 'commit', version: 1 }])).toContain('run r2 made the table');
   });

@@ -306,7 +306,7 @@ export class LocalCatalog implements Catalog {
     const bad = await unreadableFiles(db, keys.map((key) => ({ key, path: join(this.lakeDir, ...key.split('/')) })));
     if (bad.length) {
       const more = bad.length > 1 ? ` (and ${bad.length - 1} more damaged file${bad.length > 2 ? 's' : ''}: ${bad.slice(1, 4).map((b) => b.key).join(', ')})` : '';
-      return `${damagedFileMessage(e.layer, e.name, bad[0]!, e.table?.history)}${more}`;
+      return `${damagedFileMessage(e.layer, e.name, bad[0]!, await this.historyOf(e.layer, e.name, e.table?.history))}${more}`;
     }
     return `${e.layer}.${e.name} cannot be shown: ${engineMessage(err)} (catalog entry ${this.entryPath(e.layer, e.name)}; the next registration of the table writes it again)`;
   }
@@ -389,7 +389,22 @@ export class LocalCatalog implements Catalog {
     if (!bad) return undefined;
     const [layer = '', table = ''] = key.split('/');
     const entry = await this.readEntry(this.entryPath(layer, table)).catch(() => undefined);
-    return damagedFileMessage(layer, table, bad, entry?.table?.history);
+    return damagedFileMessage(layer, table, bad, await this.historyOf(layer, table, entry?.table?.history));
+  }
+
+  /**
+   * A table's history as its manifest holds it now, for the way back from a damaged file: the catalog entry's copy is
+   * as of the table's last registration, and gc, which collects entries, does not register (a message built on it
+   * named a rollback gc had made impossible). The entry's copy when the manifest cannot be read.
+   */
+  private async historyOf(layer: string, table: string, entry: TableEntry['history'] | undefined): Promise<HistoryEntry[] | TableEntry['history'] | undefined> {
+    const text = await readFile(join(this.lakeDir, ...layout.manifest(`${layer}/${table}/`).split('/')), 'utf8').catch(() => undefined);
+    try {
+      const history = text === undefined ? undefined : (JSON.parse(text) as Partial<TableManifest>).history;
+      return Array.isArray(history) ? history : entry;
+    } catch {
+      return entry;
+    }
   }
 
   /** Open the current catalog read-only (for checks; strata query attaches it the same way). */
@@ -529,7 +544,8 @@ interface TableEntry {
   schemaHash: string;
   updatedAt: string;
   partitions: Record<string, PartitionVersion>;
-  history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number; to?: string }>;
+  /** `collected`: gc dropped the entry's changes (manifest.ts collectGarbage), so no rollback goes back past it. */
+  history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number; to?: string; collected?: true }>;
   /** The history entries gc moved out of the manifest, oldest first: lake keys of archive files (JSON arrays of HistoryEntry). */
   historyArchives?: string[];
   schemaHistory: NonNullable<TableManifest['schemaHistory']>;
@@ -567,7 +583,7 @@ function tableRoot(t: CatalogTable): string {
 
 function historyRow(h: HistoryEntry): TableEntry['history'][number] {
   const n = historyCounts(h);
-  return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows, ...(h.to ? { to: h.to } : {}) };
+  return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows, ...(h.to ? { to: h.to } : {}), ...(h.collected ? { collected: true as const } : {}) };
 }
 
 /** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */

@@ -42,8 +42,8 @@ export async function readFooters(db: Duck, files: ReadonlyArray<{ key: string; 
 
 /**
  * A table's history entry as damage messages need it: the run, what it was (manifest.ts CommitKind), its version, and
- * whether gc collected it (its versions deleted: no rollback reaches it). A history whose first entry is past version 1
- * lost its older entries to an archive (manifest.ts collectGarbage), and archived entries are collected ones.
+ * whether gc collected it (its changes dropped: no rollback goes back past it). A history whose first entry is past
+ * version 1 lost its older entries to an archive (manifest.ts collectGarbage), and archived entries are collected ones.
  */
 export interface HistoryRun {
   runId: string;
@@ -68,10 +68,11 @@ export function damagedFileMessage(layer: string, table: string, f: DamagedFile,
   const before = at > 0 ? history[at - 1]!.runId : undefined;
   const shared = `Versions of a partition share the files they did not change (hard links), so every version since ${by} holds these same damaged bytes and a rollback to any of them brings nothing back.`;
   const list = `strata runs --dataset ${table} lists them`;
-  // The version before the writer's is gone: its entry was collected, or archived (the writer's own entry, if it is
-  // not in the history, with it).
+  // No rollback reaches the run before the writer's (manifest.ts stateAfterRun): an entry after it, the writer's own or
+  // a later one, was collected (its changes dropped), or the run before is in an archive (the history kept starts at
+  // the writer's entry, or after it).
   const archived = (history[0]?.version ?? 1) > 1;
-  if (run && (at > 0 ? history[at - 1]!.collected !== undefined : archived)) {
+  if (run && (at > 0 ? history.slice(at).some((h) => h.collected !== undefined) : archived)) {
     return `${head}. ${shared} The way back is bronze: the versions before ${by} were collected by gc (retention.days), so no rollback reaches them: `
       + `move silver/${table}/ aside and ingest its bronze objects again (${list})`;
   }

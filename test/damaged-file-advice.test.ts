@@ -1,0 +1,63 @@
+// The way back a damaged silver file's message gives, after gc collected part of the table's history (found by an
+// attack): the rollback it names must work, and where none can, it must say so, from every path that explains the
+// damage (a rollback's refusal, strata query through the catalog entry).
+import { readdirSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { queryLocal } from '../cli/commands/query.ts';
+import { out } from '../cli/output.ts';
+import { garbageCollect, rollback } from '../workflows/maintenance.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const lakes: TestLake[] = [];
+afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); vi.restoreAllMocks(); });
+const line = (id: number, day = '12') => `${id},C${id},NEW,10.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
+const pause = () => new Promise((r) => setTimeout(r, 20));
+
+/** Runs z (day 13), a (day 12) and b (day 12, appending to a's files); gc with its window starting at `cut()`. */
+async function threeRuns(cut: () => Date | undefined) {
+  const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+  lakes.push(l);
+  const ingest = async (name: string, ...rows: string[]) => (await l.ingest('orders', await l.file(name, `${ORDERS_HEADER}\n${rows.join('\n')}\n`))).record.runId;
+  const z = await ingest('z.csv', line(9, '13'));
+  await pause();
+  const between = new Date();
+  await pause();
+  const a = await ingest('a.csv', line(1), line(2));
+  const b = await ingest('b.csv', line(3));
+  await garbageCollect(l, { retentionDays: 0, now: cut() ?? between });
+
+  // a's file, which b's version of the day shares: damaged
+  const dir = join(l.dir, 'silver/orders/dt=2025-06-12');
+  truncateSync(join(dir, readdirSync(dir).find((v) => v.endsWith(b))!, `part-${a}-0.parquet`), 10);
+  return { l, z, a };
+}
+
+async function queryError(l: TestLake): Promise<string> {
+  const errors: string[] = [];
+  vi.spyOn(out, 'error').mockImplementation((t: string) => { errors.push(t); });
+  await queryLocal(l.dir, 'SELECT count(*) FROM silver.orders');
+  vi.restoreAllMocks();
+  return errors.join('\n');
+}
+
+describe('a damaged silver file after gc', () => {
+  it('only the entry before the writer collected: the message names the rollback to it, and that rollback works', async () => {
+    const { l, z, a } = await threeRuns(() => undefined as unknown as Date); // the window starts between z and a
+    const refusal = await rollback(l, 'orders', a).then(() => 'rolled back', (e: Error) => e.message);
+    expect(refusal).toContain(`strata rollback orders --to ${z}`);
+    expect(await queryError(l)).toContain(`strata rollback orders --to ${z}`);
+    await rollback(l, 'orders', z);
+    expect(await l.query('SELECT list(order_id) AS ids FROM silver.orders')).toEqual([{ ids: [9] }]);
+  }, 120_000);
+
+  it('every entry collected: no rollback reaches a version before the writer, and the message says so on every path', async () => {
+    const { l, z, a } = await threeRuns(() => new Date(Date.now() + 1000));
+    const way = 'were collected by gc (retention.days), so no rollback reaches them: move silver/orders/ aside';
+    // a rollback to a run before b is refused before it looks at files: b's entry was collected
+    expect(await rollback(l, 'orders', a).then(() => 'rolled back', (e: Error) => e.message)).toContain('was garbage-collected; it can no longer be restored');
+    // strata query explains the damage from the catalog entry's history, which says which entries gc collected
+    expect(await queryError(l)).toContain(way);
+    expect(await rollback(l, 'orders', z).then(() => 'rolled back', (e: Error) => e.message)).toContain('garbage-collected');
+  }, 120_000);
+});
