@@ -591,10 +591,17 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
   // What catalog.duckdb holds of the table, in one statement: the version shown, the last history version, the schemas.
   const held = await db.one<{ v: number | null; known: number | null; schemas: string[] | null }>(`SELECT (SELECT max(version) FROM strata.tables WHERE ${where}) AS v, `
-    + `(SELECT max(version) FROM strata.history WHERE ${where}) AS known, (SELECT list(schema_hash) FROM strata.schema_history WHERE ${where}) AS schemas`);
-  if (held.v !== null && held.v > m.version) return; // a newer version is shown already
+    + `(SELECT max(version) FROM strata.history WHERE ${where}) AS known, (SELECT list(schema_hash ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas`);
   // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
   const out = new Batch(db);
+  // An entry older than what catalog.duckdb shows: strata doctor restored the table's manifest from an older copy
+  // (registrations never go back, catalog/local.ts syncTable). The versions after it are gone from the table: so from
+  // strata.history too, or a later commit reusing their numbers would never be shown.
+  let known = held.known ?? 0;
+  if (known > m.version) {
+    await out.add(`DELETE FROM strata.history WHERE ${where} AND version > ${m.version}`);
+    known = m.version;
+  }
   const parts = Object.values(m.partitions);
   // Files all written with the table's current schema hold every column: no need to read their footers.
   const current = e.glue.Parameters['strata.schema_hash'];
@@ -620,7 +627,6 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   await out.add(`DELETE FROM strata.tables WHERE ${where}; `
     + `INSERT INTO strata.tables VALUES (${str(e.layer)}, ${str(e.name)}, ${m.version}, ${str(m.schemaHash)}, `
     + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
-  const known = held.known ?? 0;
   // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
   // An archive that cannot be read leaves those rows out and the table shown (strata doctor names the archive): it is
   // checked first, as a failed statement would abort the transaction every table of this catch-up shares.
@@ -635,8 +641,12 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
     await out.add(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${h.version}, ${str(h.runId)}, `
       + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.partitionsChanged}, ${h.rows})`).join(', ')}`);
   }
-  const knownSchemas = new Set(held.schemas ?? []);
-  const newSchemas = m.schemaHistory.filter((h) => !knownSchemas.has(h.hash));
+  // The schema history in the manifest's order: the rows held are its first entries (append the rest), or they are not
+  // (a restored manifest): then rewritten. A schema may come back (A, B, A), so entries are matched by position.
+  const shown = held.schemas ?? [];
+  const kept = shown.length <= m.schemaHistory.length && shown.every((h, i) => m.schemaHistory[i]!.hash === h);
+  if (!kept) await out.add(`DELETE FROM strata.schema_history WHERE ${where}`);
+  const newSchemas = m.schemaHistory.slice(kept ? shown.length : 0);
   if (newSchemas.length) {
     await out.add(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
       + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
