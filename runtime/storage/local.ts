@@ -86,6 +86,31 @@ export class LocalStorage implements Storage {
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    let looked = 0;
+    for (const { key, path } of await this.walk(prefix)) {
+      // Synchronous lstat, yielding to the event loop every LIST_SLICE files: a promise per file cost about 16 µs in
+      // the thread pool against 3 µs (a table of 250,500 files, a streamed day's versions: 4.0 s against 0.8 s).
+      if (++looked % LIST_SLICE === 0) await new Promise((r) => setImmediate(r));
+      let s;
+      try {
+        s = lstatSync(path);
+      } catch (err) {
+        if (isMissing(err)) continue;
+        throw err;
+      }
+      out.push(info(key, s.size, s.mtime));
+    }
+    return out;
+  }
+
+  /** list(prefix)'s keys from the folder walk alone, with no lstat (gc's look at a table of 500,000 links: 3.5 s). */
+  async listKeys(prefix: string): Promise<string[]> {
+    return (await this.walk(prefix)).map((f) => f.key);
+  }
+
+  /** The files under prefix, sorted by key (temporary files left out). */
+  private async walk(prefix: string): Promise<Array<{ key: string; path: string }>> {
     const base = this.path(prefix);
     // The prefix may name a folder or be a partial name: list the folder it is in and filter.
     const isDir = prefix.endsWith('/') || (await stat(base).then((s) => s.isDirectory(), () => false));
@@ -103,24 +128,12 @@ export class LocalStorage implements Storage {
         if (!(await stat(dir).then(() => true, () => false))) return [];
       }
     }
-    const out: ObjectInfo[] = [];
-    let looked = 0;
+    const out: Array<{ key: string; path: string }> = [];
     for (const e of entries) {
       if (!e.isFile() || e.name.startsWith('.tmp-')) continue;
-      const p = join(e.parentPath, e.name);
-      const key = relative(this.root, p).split(sep).join('/');
-      if (!key.startsWith(prefix)) continue;
-      // Synchronous lstat, yielding to the event loop every LIST_SLICE files: a promise per file cost about 16 µs in
-      // the thread pool against 3 µs (a table of 250,500 files, a streamed day's versions: 4.0 s against 0.8 s).
-      if (++looked % LIST_SLICE === 0) await new Promise((r) => setImmediate(r));
-      let s;
-      try {
-        s = lstatSync(p);
-      } catch (err) {
-        if (isMissing(err)) continue;
-        throw err;
-      }
-      out.push(info(key, s.size, s.mtime));
+      const path = join(e.parentPath, e.name);
+      const key = relative(this.root, path).split(sep).join('/');
+      if (key.startsWith(prefix)) out.push({ key, path });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }

@@ -42,6 +42,11 @@ export interface Storage {
   contentId(key: string): Promise<string>;
   /** Every object under prefix (recursively), sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
+  /**
+   * The keys list(prefix) gives, without sizes or times, where that is cheaper (a local folder: no lstat per file);
+   * absent where a listing costs the same either way (S3).
+   */
+  listKeys?(prefix: string): Promise<string[]>;
   readText(key: string): Promise<string | undefined>;
   /** The text and the etag putIfMatch compares against. */
   readVersioned(key: string): Promise<{ text: string; etag: string } | undefined>;
