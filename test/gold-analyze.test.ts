@@ -509,6 +509,10 @@ describe('Athena translation helpers', () => {
     const values = new Map<string, Array<string | null>>([['dt=a', ['2025-06-15']], ['dt=b', [null]]]);
     expect(driverFilter(orders!, ['dt=a', 'dt=b', 'dt=c'], values)).toBe(`"dt" IN ('2025-06-15') OR "dt" IS NULL`);
     expect(driverFilter(orders!, [], values)).toBe('false');
+    // on the key the gold partition comes from, not the first: silver [dt, status_p], gold by status
+    const both = { ...orders!, partitions: [orders!.partitions[0]!, { ...orders!.partitions[0]!, name: 'status_p', column: 'status', transform: 'identity' as const, glueType: 'string' }] };
+    expect(driverFilter(both, ['dt=a/status_p=NEW', 'dt=b/status_p=NEW'], new Map([['dt=a/status_p=NEW', ['2025-06-15', 'NEW']], ['dt=b/status_p=NEW', ['2025-06-16', 'NEW']]]), 'status_p'))
+      .toBe(`"status_p" IN ('NEW')`);
     expect(driverFilter({ ...customers!, partitions: [{ ...customers!.partitions[0]!, glueType: 'int' }] }, ['mo=a'], new Map([['mo=a', ['7']]]))).toBe(`"mo" IN (CAST('7' AS integer))`);
   });
 });

@@ -102,11 +102,17 @@ export function distinctPartitionsSql(plan: GoldPlan, athenaSql: string): string
   return `SELECT DISTINCT CAST(${q(p.name)} AS varchar) AS value FROM (\n${athenaSql.trim()}\n) AS gold_source ORDER BY 1`;
 }
 
-/** Filter on the driver's partition column selecting the silver partitions an incremental run reads. */
-export function driverFilter(driver: DatasetPlan, paths: string[], values: Map<string, Array<string | null>>): string {
-  const p = driver.partitions[0]!;
-  const vals = paths.map((path) => values.get(path)?.[0] ?? null);
-  const nonNull = vals.filter((v): v is string => v !== null);
+/**
+ * Filter on the driver's partition column selecting the silver partitions an incremental run reads: the key the gold
+ * partition comes from (Incremental.partition; default the first). Every partition with a listed value of that key is
+ * listed, so the filter reads exactly them; on another key it read more (a gold table by status over [day, status]
+ * read whole days).
+ */
+export function driverFilter(driver: DatasetPlan, paths: string[], values: Map<string, Array<string | null>>, key = driver.partitions[0]?.name): string {
+  const at = Math.max(0, driver.partitions.findIndex((x) => x.name === key));
+  const p = driver.partitions[at]!;
+  const vals = paths.map((path) => values.get(path)?.[at] ?? null);
+  const nonNull = [...new Set(vals.filter((v): v is string => v !== null))]; // each value once (many days hold one status)
   const lit = (v: string) => (p.glueType === 'string' ? str(v) : `CAST(${str(v)} AS ${trinoOfGlue(p.glueType)})`);
   return [nonNull.length ? `${q(p.name)} IN (${nonNull.map(lit).join(', ')})` : '', vals.includes(null) ? `${q(p.name)} IS NULL` : ''].filter(Boolean).join(' OR ') || 'false';
 }

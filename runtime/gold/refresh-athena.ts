@@ -36,7 +36,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   const parsed = await parseSql(r.db, plan.sql);
   if ('error' in parsed) throw new StrataError(ERRORS.Internal, `gold table ${plan.table}: its SQL does not parse: ${parsed.error}`);
   const restrict = r.inc
-    ? { table: r.inc.driver, filter: driverFilter(ctx.plans.get(r.inc.driver), r.driverParts.map((p) => p.path), new Map(r.driverParts.map((p) => [p.path, p.values]))) }
+    ? { table: r.inc.driver, filter: driverFilter(ctx.plans.get(r.inc.driver), r.driverParts.map((p) => p.path), new Map(r.driverParts.map((p) => [p.path, p.values])), r.inc.partition) }
     : undefined;
   const sql = athenaTableNames(plan.sql, parsed.select, athena.names, restrict);
   const rowsSql = goldRowsSql(plan, sql);
