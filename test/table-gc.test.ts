@@ -2,6 +2,7 @@
 // protocol and file times set by hand: what expires, which folders are orphans, what is kept because something still
 // names it, and that nothing is deleted when in doubt. Expected counts and bytes are worked out by hand.
 import { utimes } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
@@ -20,10 +21,14 @@ let dir: string;
 let storage: LocalStorage;
 eachTestStorage('gc', (d, s) => { dir = d; storage = s; });
 
-/** A file of `bytes` bytes whose modification time is `at`. */
+/**
+ * A file of `bytes` bytes whose modification time is `at`, and so is its folder's (the last file written there sets
+ * it): a folder changed since counts as young (LocalStorage.list: linking files into it changes it).
+ */
 async function file(key: string, bytes: number, at: Date): Promise<void> {
   await storage.writeText(key, 'x'.repeat(bytes));
   await utimes(storage.path(key), at, at);
+  await utimes(dirname(storage.path(key)), at, at);
 }
 
 /** Run `run` commits dt=1 at `at`, one file of 7 bytes, written a month before NOW. */

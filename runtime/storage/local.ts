@@ -1,6 +1,6 @@
 // Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock
 // (runtime/storage/lock.ts) whose fencing refuses the write of a holder that was taken over.
-import { constants, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { constants, copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { lstatSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +88,15 @@ export class LocalStorage implements Storage {
   async list(prefix: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     let looked = 0;
+    const folders = new Map<string, number>();
+    const folderTime = (dir: string): number => {
+      let t = folders.get(dir);
+      if (t === undefined) {
+        try { t = lstatSync(dir).mtimeMs; } catch { t = 0; }
+        folders.set(dir, t);
+      }
+      return t;
+    };
     for (const { key, path } of await this.walk(prefix)) {
       // Synchronous lstat, yielding to the event loop every LIST_SLICE files: a promise per file cost about 16 µs in
       // the thread pool against 3 µs (a table of 250,500 files, a streamed day's versions: 4.0 s against 0.8 s).
@@ -99,7 +108,12 @@ export class LocalStorage implements Storage {
         if (isMissing(err)) continue;
         throw err;
       }
-      out.push(info(key, s.size, s.mtime));
+      // Its last change: of its content, or of the folder holding it. A hard link keeps the file's old mtime, but
+      // making it changes the folder: a version folder being built now by linking a partition's older files is
+      // young, as S3's copy of an object is (gc gives folders no manifest names yet a day's grace; by the files'
+      // mtime alone it took a commit in progress for an orphan and deleted it).
+      const folder = folderTime(dirname(path));
+      out.push(info(key, s.size, s.mtime, folder > s.mtimeMs ? new Date(folder) : s.mtime));
     }
     return out;
   }
@@ -281,8 +295,8 @@ async function contentIdOfFile(path: string): Promise<string> {
   return contentIdOf(h);
 }
 
-function info(key: string, size: number, mtime: Date): ObjectInfo {
-  return { key, size, etag: `${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}`, lastModified: mtime };
+function info(key: string, size: number, mtime: Date, changed = mtime): ObjectInfo {
+  return { key, size, etag: `${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}`, lastModified: changed };
 }
 
 export function textEtag(b: Buffer | string): string {
@@ -321,7 +335,9 @@ function isMissing(e: unknown): boolean {
  * 2.0 s (bench/.work measurement, 2026-12-03).
  */
 async function removeTree(p: string): Promise<void> {
-  const entries = await readdir(p, { withFileTypes: true, recursive: true }).catch(() => undefined);
+  // A symlink at p is removed, not followed (readdir would list, and this would empty, the folder it points at).
+  const isFolder = await lstat(p).then((s) => s.isDirectory(), () => false);
+  const entries = isFolder ? await readdir(p, { withFileTypes: true, recursive: true }).catch(() => undefined) : undefined;
   if (entries) {
     const folders: string[] = [];
     let done = 0;
