@@ -589,9 +589,9 @@ function historyRow(h: HistoryEntry): TableEntry['history'][number] {
 /** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
 async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: readonly string[]) => string[]): Promise<void> {
   const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
-  // What catalog.duckdb holds of the table, in one statement: the version shown, the last history version, the schemas.
-  const held = await db.one<{ v: number | null; known: number | null; schemas: string[] | null }>(`SELECT (SELECT max(version) FROM strata.tables WHERE ${where}) AS v, `
-    + `(SELECT max(version) FROM strata.history WHERE ${where}) AS known, (SELECT list(schema_hash ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas`);
+  // What catalog.duckdb holds of the table, in one statement: its last history version, and its schemas in order.
+  const held = await db.one<{ known: number | null; schemas: string[] | null }>(`SELECT (SELECT max(version) FROM strata.history WHERE ${where}) AS known, `
+    + `(SELECT list(schema_hash ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas`);
   // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
   const out = new Batch(db);
   // An entry older than what catalog.duckdb shows: strata doctor restored the table's manifest from an older copy
