@@ -78,10 +78,10 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       const objects = await storage.list(l);
       return { l, bytes: objects.reduce((a, o) => a + o.size, 0), newest: objects.reduce((a, o) => Math.max(a, o.lastModified.getTime()), 0) };
     });
-    const orphans = unnamed.filter((f) => now.getTime() - f.newest > ORPHAN_GRACE_MS).map((f) => f.l);
+    const orphaned = unnamed.filter((f) => now.getTime() - f.newest > ORPHAN_GRACE_MS);
+    const orphans = orphaned.map((f) => f.l);
     const expiredBytes = new Map(expired.map((r) => [r.version.location, r.version.bytes]));
-    const bytes = doomed.reduce((a, l) => a + (present.has(l) ? expiredBytes.get(l) ?? 0 : 0), 0)
-      + unnamed.filter((f) => orphans.includes(f.l)).reduce((a, f) => a + f.bytes, 0);
+    const bytes = doomed.reduce((a, l) => a + (present.has(l) ? expiredBytes.get(l) ?? 0 : 0), 0) + orphaned.reduce((a, f) => a + f.bytes, 0);
     const moved = Object.entries(archived);
     const result = {
       table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes,
