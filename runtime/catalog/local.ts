@@ -398,7 +398,8 @@ export class LocalCatalog implements Catalog {
    * named a rollback gc had made impossible). The entry's copy when the manifest cannot be read.
    */
   private async historyOf(layer: string, table: string, entry: TableEntry['history'] | undefined): Promise<HistoryEntry[] | TableEntry['history'] | undefined> {
-    const text = await readFile(join(this.lakeDir, ...layout.manifest(`${layer}/${table}/`).split('/')), 'utf8').catch(() => undefined);
+    if (layer !== 'silver' && layer !== 'gold') return entry;
+    const text = await readFile(join(this.lakeDir, ...layout.manifest(tableRoot({ layer, name: table })).split('/')), 'utf8').catch(() => undefined);
     try {
       const history = text === undefined ? undefined : (JSON.parse(text) as Partial<TableManifest>).history;
       return Array.isArray(history) ? history : entry;
@@ -577,7 +578,7 @@ async function readArchives(files: readonly string[]): Promise<HistoryEntry[]> {
 }
 
 /** The folder of a table the catalog shows: silver/<name>/ or gold/<name>/ (layout). */
-function tableRoot(t: CatalogTable): string {
+function tableRoot(t: Pick<CatalogTable, 'layer' | 'name'>): string {
   return t.layer === 'gold' ? layout.gold(t.name) : layout.silver(t.name);
 }
 
