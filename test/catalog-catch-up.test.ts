@@ -5,8 +5,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { armFaults } from '../runtime/util/fault.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
-import { repair } from '../workflows/doctor.ts';
+import { examine, repair } from '../workflows/doctor.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { refresh } from '../workflows/maintenance.ts';
 import { DAILY_REVENUE_GOLD, makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -34,6 +35,70 @@ describe('catalog.duckdb caught up with a table that went back', () => {
     expect(await l.query(`SELECT version::INT AS v, run_id FROM strata.history WHERE table_name = 'orders' ORDER BY 1`)).toEqual(history);
     expect(await l.query(`SELECT path FROM strata.partitions WHERE table_name = 'orders' ORDER BY 1`))
       .toEqual(['dt=2025-06-12', 'dt=2025-06-13', 'dt=2025-06-16'].map((path) => ({ path })));
+  }, 120_000);
+
+  it('a restore catalog.duckdb did not catch up with before the next commits: strata.history shows the runs that hold the versions now, not the lost ones with the same numbers', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    for (const [i, n] of [[1, 'a'], [2, 'b'], [3, 'c'], [4, 'd']] as const) await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i, 11 + i)}\n`));
+    const v4 = manifest(l, 'silver/orders/');
+    // runs c and d are lost with the manifest and a file of each: the newest intact copy is version 2. The repair
+    // restores it, and its catch-up of catalog.duckdb fails: the next commits (versions 3 and 4 again) come first.
+    rmSync(join(l.dir, 'silver/orders/_strata/manifest.json'));
+    rmSync(join(l.dir, v4.partitions['dt=2025-06-14']!.files[0]!));
+    rmSync(join(l.dir, v4.partitions['dt=2025-06-15']!.files[0]!));
+    armFaults('catalog.copied:error@*');
+    try { await repair(l); } catch { /* the catch-up's failure */ } finally { armFaults(undefined); }
+    expect(manifest(l, 'silver/orders/').version).toBe(2);
+    await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`)); // version 3 again
+    await l.ingest('orders', await l.file('f.csv', `${ORDERS_HEADER}\n${line(6, 18)}\n`)); // version 4 again
+    const history = manifest(l, 'silver/orders/').history.map((h) => ({ v: h.version, run_id: h.runId }));
+    expect(history.map((h) => h.v)).toEqual([1, 2, 3, 4]);
+    const q = `SELECT version::INT AS v, run_id FROM strata.history WHERE table_name = 'orders' ORDER BY 1`;
+    expect(await l.query(q)).toEqual(history);
+    expect(await l.query(`SELECT path FROM strata.partitions WHERE table_name = 'orders' ORDER BY 1`))
+      .toEqual(['dt=2025-06-12', 'dt=2025-06-13', 'dt=2025-06-17', 'dt=2025-06-18'].map((path) => ({ path })));
+    rmSync(join(l.dir, 'catalog.duckdb'));
+    expect(await l.query(q)).toEqual(history);
+  }, 120_000);
+
+  it('a commit that reuses the very version catalog.duckdb shows, lost in a restore it did not catch up with: shown (the entry stamp names the run, not only the version)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    for (const [i, n] of [[1, 'a'], [2, 'b']] as const) await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i, 11 + i)}\n`));
+    const v2 = manifest(l, 'silver/orders/');
+    rmSync(join(l.dir, 'silver/orders/_strata/manifest.json'));
+    rmSync(join(l.dir, v2.partitions['dt=2025-06-13']!.files[0]!));
+    armFaults('catalog.copied:error@*');
+    try { await repair(l); } catch { /* the catch-up's failure */ } finally { armFaults(undefined); }
+    await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`)); // version 2 again, another run
+    const now = manifest(l, 'silver/orders/');
+    expect(now.version).toBe(2);
+    expect(await l.query(`SELECT version::INT AS v, run_id FROM strata.history WHERE table_name = 'orders' ORDER BY 1`)).toEqual(now.history.map((h) => ({ v: h.version, run_id: h.runId })));
+    expect(await l.query(`SELECT path FROM strata.partitions WHERE table_name = 'orders' ORDER BY 1`)).toEqual(['dt=2025-06-12', 'dt=2025-06-17'].map((path) => ({ path })));
+    expect(await l.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 2 }]);
+  }, 120_000);
+
+  it('a manifest restored outside strata (from a backup) and committed to: the newer entry of the lost versions is replaced, and strata doctor names an entry of the same version by another run', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    await l.ingest('orders', await l.file('a.csv', `${ORDERS_HEADER}\n${line(1, 12)}\n`));
+    const backup = readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8');
+    for (const [i, n] of [[2, 'b'], [3, 'c']] as const) await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i, 11 + i)}\n`));
+    writeFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), backup); // version 1, from a backup
+    await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`)); // version 2 again
+    expect(manifest(l, 'silver/orders/').version).toBe(2);
+    // the registration of version 2 replaces the entry of the lost version 3 (whose history has another run as 2)
+    expect(await l.query(`SELECT version::INT AS v FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ v: 2 }]);
+    expect(await l.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 2 }]);
+    expect((await examine(l)).findings.filter((f) => f.subject === 'silver.orders' && f.level === 'problem')).toEqual([]);
+    // an entry of the same version by another run (here: the lost version 2's, put back by hand) is named
+    const entryFile = join(l.dir, '_strata/catalog/tables/silver.orders.json');
+    const entry = JSON.parse(readFileSync(entryFile, 'utf8'));
+    entry.table.history.at(-1).runId = 'a-lost-run';
+    writeFileSync(entryFile, JSON.stringify(entry));
+    const found = (await examine(l)).findings.filter((f) => f.subject === 'silver.orders' && f.level === 'problem');
+    expect(found.map((f) => f.message)).toEqual([expect.stringContaining('shows version 2 as committed by run a-lost-run')]);
   }, 120_000);
 
   it('a schema that comes back (gold SQL A, B, then A again): strata.schema_history shows all three, as a rebuilt catalog does', async () => {

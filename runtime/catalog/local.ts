@@ -189,14 +189,17 @@ export class LocalCatalog implements Catalog {
    * before they read (materialize), and every local run materialises once when it records itself (putRun).
    */
   async syncTable(table: CatalogTable, m: TableManifest): Promise<SyncSummary> {
-    const stamp = `v${m.version}:${table.glue.Parameters['strata.schema_hash'] ?? ''}`;
+    const stamp = tableStamp(m, table.glue.Parameters['strata.schema_hash'] ?? '');
     const path = this.entryPath(table.layer, table.name);
     return this.lockEntry(path, async (lock) => {
       // A damaged entry is replaced: entries are derived from manifests, and this registration writes it whole.
       const prev = await this.readEntry(path).catch((e) => { if (isStrataError(e)) return undefined; throw e; });
       const held = prev?.table?.version;
-      // A newer version is registered already (concurrent runs register in any order), or this one is.
-      if (prev?.stamp === stamp || (held !== undefined && held > m.version)) return { created: 0, updated: 0, deleted: 0 };
+      // A newer version is registered already (concurrent runs register in any order), or this one is. A newer version
+      // whose history holds this version with another run is not: it was lost (a manifest restored from an older copy)
+      // and this commit reused its number.
+      const lost = prev?.table?.history.some((h) => h.version === m.version && h.runId !== m.history.find((x) => x.version === m.version)?.runId);
+      if (prev?.stamp === stamp || (held !== undefined && held > m.version && !lost)) return { created: 0, updated: 0, deleted: 0 };
       await lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m, tableRoot(table)) } satisfies CatalogEntry));
       const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
       let created = 0, updated = 0;
@@ -213,10 +216,11 @@ export class LocalCatalog implements Catalog {
    * The manifest version and partition locations a table's entry shows (gc keeps them, strata doctor compares them
    * with the manifest); Strata.UnreadableFile when the entry is damaged.
    */
-  async shown(layer: CatalogTable['layer'], name: string): Promise<{ version: number; locations: string[]; file: string } | undefined> {
+  async shown(layer: CatalogTable['layer'], name: string): Promise<{ version: number; run?: string; locations: string[]; file: string } | undefined> {
     const file = this.entryPath(layer, name);
     const e = await this.readEntry(file);
-    return e?.table ? { version: e.table.version, locations: Object.values(e.table.partitions).map((p) => p.location), file } : undefined;
+    const run = e?.table?.history.at(-1)?.runId;
+    return e?.table ? { version: e.table.version, ...(run ? { run } : {}), locations: Object.values(e.table.partitions).map((p) => p.location), file } : undefined;
   }
 
   /** The entry file of a table (strata doctor names it, and moves a damaged one aside). */
@@ -552,6 +556,16 @@ interface TableEntry {
   schemaHistory: NonNullable<TableManifest['schemaHistory']>;
 }
 
+/**
+ * The stamp of a table's entry: its version, the run of its newest commit and its schema. The run tells two commits of
+ * the same version apart (a version lost when strata doctor restored an older manifest, and reused by the next commit),
+ * which a catch-up would otherwise take for the one it shows. A manifest whose history gc archived whole has its
+ * update time instead.
+ */
+function tableStamp(m: TableManifest, schemaHash: string): string {
+  return `v${m.version}:${m.history.at(-1)?.runId ?? m.updatedAt}:${schemaHash}`;
+}
+
 function entryOf(m: TableManifest, root: string): TableEntry {
   return {
     version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
@@ -590,18 +604,28 @@ function historyRow(h: HistoryEntry): TableEntry['history'][number] {
 /** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
 async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: readonly string[]) => string[]): Promise<void> {
   const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
-  // What catalog.duckdb holds of the table, in one statement: its last history version, and its schemas in order.
-  const held = await db.one<{ known: number | null; schemas: string[] | null }>(`SELECT (SELECT max(version) FROM strata.history WHERE ${where}) AS known, `
-    + `(SELECT list(schema_hash ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas`);
+  // What catalog.duckdb holds of the table, in one statement: its last history version, its schemas in order, and the
+  // runs of the versions the entry's history names (whether those are still the same commits).
+  const first = m.history[0]?.version ?? m.version + 1;
+  const held = await db.one<{ known: number | null; schemas: string[] | null; runs: string[] | null }>(`SELECT (SELECT max(version) FROM strata.history WHERE ${where}) AS known, `
+    + `(SELECT list(schema_hash ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas, `
+    + `(SELECT list(version || ' ' || coalesce(run_id, '') ORDER BY version) FROM strata.history WHERE ${where} AND version >= ${first}) AS runs`);
   // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
   const out = new Batch(db);
   // An entry older than what catalog.duckdb shows: strata doctor restored the table's manifest from an older copy
   // (registrations never go back, catalog/local.ts syncTable). The versions after it are gone from the table: so from
   // strata.history too, or a later commit reusing their numbers would never be shown.
+  // A version held with another run than the entry's was lost the same way, and reused by a commit after the restore
+  // that came before this catch-up (the restore's own catch-up failed, or another process committed first): it and
+  // the versions after it are shown again from the entry.
+  const runOf = new Map(m.history.map((h) => [h.version, h.runId]));
+  const reused = (held.runs ?? []).map((r) => [Number(r.slice(0, r.indexOf(' '))), r.slice(r.indexOf(' ') + 1)] as const)
+    .find(([v, run]) => runOf.has(v) && runOf.get(v) !== run);
   let known = held.known ?? 0;
-  if (known > m.version) {
-    await out.add(`DELETE FROM strata.history WHERE ${where} AND version > ${m.version}`);
-    known = m.version;
+  const keep = Math.min(m.version, reused ? reused[0] - 1 : Infinity);
+  if (known > keep) {
+    await out.add(`DELETE FROM strata.history WHERE ${where} AND version > ${keep}`);
+    known = keep;
   }
   const parts = Object.values(m.partitions);
   // Files all written with the table's current schema hold every column: no need to read their footers.

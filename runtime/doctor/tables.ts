@@ -183,9 +183,14 @@ async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
   } catch (e) {
     return [problem(subject, (e as Error).message, undefined, entryRepair(env, t, file, true))];
   }
-  if (shown?.version === m.version) return [];
-  return [problem(subject, `the catalog entry ${file} shows ${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${m.version}`,
-    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, file, shown !== undefined && shown.version > m.version))];
+  // The same version by another run: the entry's version was lost (a manifest restored from an older copy) and reused.
+  const run = m.history.at(-1)?.runId;
+  const otherRun = shown?.version === m.version && shown.run !== undefined && run !== undefined && shown.run !== run;
+  if (shown?.version === m.version && !otherRun) return [];
+  const says = otherRun ? `version ${shown!.version} as committed by run ${shown!.run}; the manifest's version ${m.version} is run ${run}'s`
+    : `${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${m.version}`;
+  return [problem(subject, `the catalog entry ${file} shows ${says}`,
+    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, file, otherRun || (shown !== undefined && shown.version > m.version)))];
 }
 
 function entryRepair(env: DoctorEnv, t: TableRef, file: string, aside: boolean): Repair {
