@@ -60,4 +60,16 @@ describe('a damaged silver file after gc', () => {
     expect(await queryError(l)).toContain(way);
     expect(await rollback(l, 'orders', z).then(() => 'rolled back', (e: Error) => e.message)).toContain('garbage-collected');
   }, 120_000);
+
+  it('the whole history archived by gc (the manifest keeps none of it): no rollback, not a rollback to "<the last run before …>" (found by test/damaged-file-advice.property.test.ts)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    const a = (await l.ingest('orders', await l.file('a.csv', `${ORDERS_HEADER}\n${line(1)}\n`))).record.runId;
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+    const dir = join(l.dir, 'silver/orders/dt=2025-06-12');
+    truncateSync(join(dir, readdirSync(dir).find((v) => v.endsWith(a))!, `part-${a}-0.parquet`), 10);
+    const message = await queryError(l);
+    expect(message).toContain('so no rollback reaches them: move silver/orders/ aside and ingest its bronze objects again');
+    expect(message).not.toContain('strata rollback');
+  }, 120_000);
 });

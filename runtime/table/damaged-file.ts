@@ -53,11 +53,13 @@ export interface HistoryRun {
 }
 
 /**
- * A damaged file in words: which table, why the versions sharing it do not help, and the way back. `history` is the
- * table's history in commit order (manifest or catalog entry), to name the last run before the file was written. A
+ * A damaged file in words: which table, why the versions sharing it do not help, and the way back. `known` is the
+ * table's history in commit order (manifest or catalog entry; undefined when neither can be read), to name the last run
+ * before the file was written. A
  * file a compaction wrote holds rows the version before it held in files of its own (kept until gc).
  */
-export function damagedFileMessage(layer: string, table: string, f: DamagedFile, history: readonly HistoryRun[] = []): string {
+export function damagedFileMessage(layer: string, table: string, f: DamagedFile, known?: readonly HistoryRun[]): string {
+  const history = known ?? [];
   const head = `${f.key} of ${layer}.${table} is damaged (${f.problem})`;
   if (layer === 'gold') return `${head}. The way back: strata refresh ${table} --full (gold is recomputed from silver)`;
   if (layer !== 'silver') return `${head}. The way back: restore the file from a backup`;
@@ -70,8 +72,8 @@ export function damagedFileMessage(layer: string, table: string, f: DamagedFile,
   const list = `strata runs --dataset ${table} lists them`;
   // No rollback reaches the run before the writer's (manifest.ts stateAfterRun): an entry after it, the writer's own or
   // a later one, was collected (its changes dropped), or the run before is in an archive (the history kept starts at
-  // the writer's entry, or after it).
-  const archived = (history[0]?.version ?? 1) > 1;
+  // the writer's entry, or after it, or it is empty: gc archived all of it, and a table with a file has a commit).
+  const archived = known !== undefined && (history.length === 0 || (history[0]!.version ?? 1) > 1);
   if (run && (at > 0 ? history.slice(at).some((h) => h.collected !== undefined) : archived)) {
     return `${head}. ${shared} The way back is bronze: the versions before ${by} were collected by gc (retention.days), so no rollback reaches them: `
       + `move silver/${table}/ aside and ingest its bronze objects again (${list})`;
