@@ -142,6 +142,6 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
       } finally {
         await l.cleanup();
       }
-    }), { numRuns: 15 });
+    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 15) });
   }, 300_000);
 });
