@@ -1,11 +1,13 @@
 // The way back a damaged silver file's message gives, after gc collected part of the table's history (found by an
 // attack): the rollback it names must work, and where none can, it must say so, from every path that explains the
 // damage (a rollback's refusal, strata query through the catalog entry).
-import { readdirSync, truncateSync } from 'node:fs';
+import { readdirSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryLocal } from '../cli/commands/query.ts';
 import { out } from '../cli/output.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
+import { ingestKey } from '../workflows/ingest-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -71,5 +73,22 @@ describe('a damaged silver file after gc', () => {
     const message = await queryError(l);
     expect(message).toContain('so no rollback reaches them: move silver/orders/ aside and ingest its bronze objects again');
     expect(message).not.toContain('strata rollback');
+  }, 120_000);
+
+  it('the way back followed: silver/orders/ moved aside and its bronze objects ingested again, the table reads the new line, though the catalog showed a higher version of the old one (found by test/damaged-file-advice.property.test.ts)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: 'compaction: { minFiles: 2 }\n' }) });
+    lakes.push(l);
+    const keys: string[] = [];
+    for (const [i, n] of [[1, 'a'], [2, 'b']] as const) keys.push((await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i)}\n`), { compact: false })).record.source.key);
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+    await compactLocal(l, ['orders']); // version 3, registered with a history that starts at 3
+    const dir = join(l.dir, 'silver/orders/dt=2025-06-12');
+    const compacted = readdirSync(dir).filter((v) => v.startsWith('v-')).sort().at(-1)!;
+    truncateSync(join(dir, compacted, readdirSync(join(dir, compacted))[0]!), 10);
+    expect(await queryError(l)).toContain('move silver/orders/ aside and ingest its bronze objects again');
+    renameSync(join(l.dir, 'silver/orders'), join(l.dir, 'orders-aside'));
+    for (const key of keys) expect((await ingestKey(l, 'orders', key, { compact: false })).record.status).toBe('SUCCEEDED'); // versions 1 and 2 of a new line
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2] }]);
+    expect(await l.query(`SELECT version::INT AS v FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ v: 2 }]);
   }, 120_000);
 });

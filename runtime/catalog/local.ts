@@ -199,7 +199,11 @@ export class LocalCatalog implements Catalog {
       // whose history holds this version with another run is not: it was lost (a manifest restored from an older copy)
       // and this commit reused its number.
       const lost = prev?.table?.history.some((h) => h.version === m.version && h.runId !== m.history.find((x) => x.version === m.version)?.runId);
-      if (prev?.stamp === stamp || (held !== undefined && held > m.version && !lost)) return { created: 0, updated: 0, deleted: 0 };
+      // Nor is a newer version of another line: the table was started over (its folder moved aside, as the way back
+      // from a damaged file says, and its bronze objects ingested again), so its versions count from 1 again.
+      const shownLine = prev?.table ? lineageOf(prev.table) : undefined;
+      const otherLine = shownLine !== undefined && lineageOf(m) !== undefined && shownLine !== lineageOf(m);
+      if (prev?.stamp === stamp || (held !== undefined && held > m.version && !lost && !otherLine)) return { created: 0, updated: 0, deleted: 0 };
       await lock.write(path, JSON.stringify({ stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m, tableRoot(table)) } satisfies CatalogEntry));
       const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
       let created = 0, updated = 0;
@@ -553,6 +557,8 @@ interface TableEntry {
   history: Array<{ version: number; runId: string; at: string; kind: string; partitionsChanged: number; rows: number; to?: string; collected?: true }>;
   /** The history entries gc moved out of the manifest, oldest first: lake keys of archive files (JSON arrays of HistoryEntry). */
   historyArchives?: string[];
+  /** The run of the table's first commit, once gc archived it (manifest.ts `lineage`; see lineageOf). */
+  lineage?: string;
   schemaHistory: NonNullable<TableManifest['schemaHistory']>;
 }
 
@@ -562,6 +568,15 @@ interface TableEntry {
  * which a catch-up would otherwise take for the one it shows. A manifest whose history gc archived whole has its
  * update time instead.
  */
+/**
+ * The run of a table's first commit (manifest.ts `lineage`, as Glue keeps it: runtime/catalog/glue.ts): the same for all
+ * of a table's versions, another for a table started over. Undefined when it is not known (an entry written before
+ * entries kept it, whose first history entries gc archived).
+ */
+function lineageOf(t: Pick<TableManifest, 'lineage'> & { history: ReadonlyArray<{ version: number; runId: string }> }): string | undefined {
+  return t.lineage ?? (t.history[0]?.version === 1 ? t.history[0].runId : undefined);
+}
+
 function tableStamp(m: TableManifest, schemaHash: string): string {
   return `v${m.version}:${m.history.at(-1)?.runId ?? m.updatedAt}:${schemaHash}`;
 }
@@ -571,6 +586,7 @@ function entryOf(m: TableManifest, root: string): TableEntry {
     version: m.version, schemaHash: m.schemaHash, updatedAt: m.updatedAt, partitions: m.partitions,
     history: m.history.map(historyRow),
     ...(m.historyArchives?.length ? { historyArchives: m.historyArchives.map((a) => layout.historyArchive(root, a.name)) } : {}),
+    ...(m.lineage ? { lineage: m.lineage } : {}),
     schemaHistory: m.schemaHistory ?? [],
   };
 }
