@@ -1,10 +1,10 @@
 // catalog.duckdb against the manifests, over generated sequences of what changes a table: runs, rollbacks,
 // compactions, gc passes, manifests lost and restored by strata doctor (its catch-up of catalog.duckdb failing or
-// not), catalog.duckdb deleted. Whenever it is read, strata.tables, strata.partitions and strata.history show exactly
+// not), a table started over (its folder moved aside), catalog.duckdb deleted. Whenever it is read, strata.tables, strata.partitions and strata.history show exactly
 // what the manifests (and their history archives) say, and the views read exactly the manifests' rows; a catalog
 // rebuilt from the entries alone shows the same. Example tests of the same mechanism: test/catalog-consistency.test.ts,
 // test/catalog-catch-up.test.ts.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ type Op =
   | { op: 'gc'; keepCollected: number }
   | { op: 'restore'; catchUpFails: boolean }
   | { op: 'dropCatalog' }
+  | { op: 'startOver' }
   | { op: 'check' };
 
 const ingest = fc.record({ op: fc.constant('ingest' as const), day: fc.integer({ min: 12, max: 14 }) });
@@ -34,6 +35,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('gc' as const), keepCollected: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('restore' as const), catchUpFails: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ op: 'dropCatalog' as const }) },
+  // the table started over: its folder moved aside (the way back from a damaged file), its versions counted from 1 again
+  { weight: 1, arbitrary: fc.constant({ op: 'startOver' as const }) },
   { weight: 2, arbitrary: fc.constant({ op: 'check' as const }) },
 );
 
@@ -104,13 +107,16 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
       const log: string[] = [];
       try {
         let id = 0;
+        const ingest = async (day: number) => {
+          id++;
+          const r = await l.ingest('orders', await l.file(`f${id}.csv`, `${ORDERS_HEADER}\n${id},c${id},NEW,${id}.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z\n`), { compact: false });
+          expect(r.record.status).toBe('SUCCEEDED');
+          runs.push(r.record.runId);
+          log.push(`ingest ${day}`);
+        };
         for (const o of ops) {
           if (o.op === 'ingest') {
-            id++;
-            const r = await l.ingest('orders', await l.file(`f${id}.csv`, `${ORDERS_HEADER}\n${id},c${id},NEW,${id}.00,Jun ${o.day} 2025,2025-06-${o.day}T10:00:00Z\n`), { compact: false });
-            expect(r.record.status).toBe('SUCCEEDED');
-            runs.push(r.record.runId);
-            log.push(`ingest ${o.day}`);
+            await ingest(o.day);
           } else if (o.op === 'rollback') {
             const to = runs.at(-1 - o.back);
             if (!to) continue;
@@ -126,6 +132,11 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
             log.push(`gc ${o.keepCollected}`);
           } else if (o.op === 'restore') {
             log.push(await restore(l, o.catchUpFails));
+          } else if (o.op === 'startOver') {
+            if (!manifestOf(l, 'silver/orders/')) continue;
+            renameSync(join(l.dir, 'silver/orders'), join(l.dir, `orders-aside-${log.length}`));
+            log.push('silver/orders/ moved aside');
+            await ingest(12); // and ingested again: version 1 of a new line
           } else if (o.op === 'dropCatalog') {
             rmSync(join(l.dir, 'catalog.duckdb'), { force: true });
             log.push('catalog.duckdb deleted');
