@@ -78,6 +78,12 @@ describe('applyCommit', () => {
     expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest.derivedFrom).toEqual({ 'silver.o': 7 });
     expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 } }).manifest.derivedFrom).toEqual({ 'silver.o': 8 });
     expect('derivedFrom' in applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest).toBe(false);
+    // the runs of those versions go with them: kept, replaced (or dropped when a publish names none), dropped by a rollback
+    const withRuns = { ...gold, derivedFromRuns: { 'silver.o': 'r7' } };
+    expect(applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest.derivedFromRuns).toEqual({ 'silver.o': 'r7' });
+    expect(applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 }, derivedFromRuns: { 'silver.o': 'r8' } }).manifest.derivedFromRuns).toEqual({ 'silver.o': 'r8' });
+    expect('derivedFromRuns' in applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 } }).manifest).toBe(false);
+    expect('derivedFromRuns' in applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'rollback', versions: {}, rollbackTo: 'r1' }).manifest).toBe(false);
   });
 
   it('the schema: a new one is recorded in the history, the same one again is not; schemaHash follows the commit', () => {

@@ -226,7 +226,9 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   const done = m.derivedFrom;
   const message = !done
     ? `not known which versions of ${[...inputs.keys()].join(', ')} it reflects (it was rolled back, or written by an older strata)`
-    : `behind ${scope.behind.map((k) => `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`).join(', ')}`;
+    : `behind ${scope.behind.map((k) => (scope.reused.includes(k)
+      ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
+      : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`;
   const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
   return [problem(subject, message, `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`, {
     order: 'gold',

@@ -64,6 +64,10 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
 export interface Scope {
   /** Version of each input read ("silver.orders", "gold.daily_revenue"): what the publish records as derivedFrom. */
   versions: Record<string, number>;
+  /** The run of each of those versions, where the input's history names it: what the publish records as derivedFromRuns. */
+  runs: Record<string, string>;
+  /** Inputs whose version the gold table reflects by number, committed by another run (it went back and reused it). */
+  reused: string[];
   /** Inputs with versions the gold table does not reflect yet. */
   behind: string[];
   /** Silver partitions of the incremental driver to recompute from; undefined: everything (a full refresh). */
@@ -73,16 +77,26 @@ export interface Scope {
 /** What a refresh of `plan` has to do, given the gold manifest and its inputs' manifests (pure). */
 export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; exists: boolean }, inputs: Map<string, TableManifest>, requested: string[], full: boolean): Scope {
   const versions = Object.fromEntries([...inputs].map(([k, m]) => [k, m.version]));
+  const runs = Object.fromEntries([...inputs].flatMap(([k, m]) => { const r = runOf(m, m.version); return r ? [[k, r]] : []; }));
   // No manifest yet, or an empty one: derived from nothing. A gold rollback or an older strata: unknown.
   const done = !gold.exists || gold.manifest.version === 0 ? {} : gold.manifest.derivedFrom;
-  const behind = Object.keys(versions).filter((k) => moved(inputs.get(k)!, done?.[k] ?? 0));
+  // A version reflected by number whose run the input's history names otherwise: the input went back (a manifest
+  // restored from an older copy) and a later commit reused the number. What gold reflects is gone: a full refresh.
+  const doneRuns = gold.exists ? gold.manifest.derivedFromRuns ?? {} : {};
+  const reused = done ? Object.keys(versions).filter((k) => {
+    const was = doneRuns[k];
+    const now = done[k] === undefined ? undefined : runOf(inputs.get(k)!, done[k]);
+    return was !== undefined && now !== undefined && was !== now;
+  }) : [];
+  const behind = Object.keys(versions).filter((k) => reused.includes(k) || moved(inputs.get(k)!, done?.[k] ?? 0));
+  if (reused.length) return { versions, runs, reused, behind, paths: undefined };
   // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
   const reshaped = gold.manifest.schema !== undefined && gold.manifest.schema.hash !== plan.schemaHash;
   const inc = plan.refresh === 'incremental' ? plan.incremental : undefined;
   const key = inc ? `silver.${inc.driver}` : '';
   // A full refresh unless only the driver moved, forward, with its history of changes intact and no partition removed.
   if (full || reshaped || !done || !inc || behind.some((k) => k !== key || (done[k] ?? 0) > versions[k]!)) {
-    return { versions, behind: full || reshaped || !done ? Object.keys(versions) : behind, paths: undefined };
+    return { versions, runs, reused, behind: full || reshaped || !done ? Object.keys(versions) : behind, paths: undefined };
   }
   const paths = new Set(requested);
   const from = done[key] ?? 0;
@@ -90,13 +104,18 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   // every archived version since is a compaction's.
   const driver = inputs.get(key)!;
   const kept = driver.history[0]?.version ?? driver.version + 1;
-  if (from < driver.version && kept > from + 1 && !onlyCompactionsBetween(driver, from, kept - 1)) return { versions, behind, paths: undefined };
+  if (from < driver.version && kept > from + 1 && !onlyCompactionsBetween(driver, from, kept - 1)) return { versions, runs, reused, behind, paths: undefined };
   for (const h of driver.history) {
     if (h.version <= from || h.kind === 'compact') continue; // a compaction rewrites files, not rows
-    if (h.collected || h.changes.some((c) => !c.to)) return { versions, behind, paths: undefined };
+    if (h.collected || h.changes.some((c) => !c.to)) return { versions, runs, reused, behind, paths: undefined };
     for (const c of h.changes) paths.add(c.path);
   }
-  return { versions, behind, paths };
+  return { versions, runs, reused, behind, paths };
+}
+
+/** The run that committed version `version` of a table, where its history (kept in the manifest) names it. */
+function runOf(m: TableManifest, version: number): string | undefined {
+  return m.history.find((h) => h.version === version)?.runId;
 }
 
 /**
@@ -213,7 +232,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   fault('gold.computed');
   const result = await commitTable(storage, {
     root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied, read,
-    derivedFrom: scope.versions, rebase: false,
+    derivedFrom: scope.versions, derivedFromRuns: scope.runs, rebase: false,
     build: async (path, _base, prefix) => {
       const files = written.get(path);
       if (!files) return null;

@@ -181,6 +181,12 @@ export interface TableManifest {
    * (a gold rollback, a table from an older strata): unknown, the next refresh is full.
    */
   derivedFrom?: Record<string, number>;
+  /**
+   * Gold: the run that committed each of those versions (where the input's history names it). A version number alone
+   * does not tell an input that went back and reused it (a manifest restored from an older copy, then committed to):
+   * the same number by another run is another version (runtime/gold/refresh.ts refreshScope).
+   */
+  derivedFromRuns?: Record<string, string>;
 }
 
 export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
@@ -205,6 +211,8 @@ export interface Commit {
   schema?: AppliedSchema;
   /** Gold: the input versions the new partitions were computed from (see TableManifest.derivedFrom). */
   derivedFrom?: Record<string, number>;
+  /** Gold: the runs of those versions (TableManifest.derivedFromRuns). */
+  derivedFromRuns?: Record<string, string>;
 }
 
 /** The manifest after a commit, and the changes it made. */
@@ -227,13 +235,15 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
   const forgot = forgotten.length ? Object.fromEntries(forgotten.map((id) => [id, m.sources[id]!])) : undefined;
   const restored = Object.keys(c.restoreSources ?? {});
   // A rollback points partitions at older versions: what they were derived from is no longer known as one version.
-  const { derivedFrom: was, ...rest } = m;
+  const { derivedFrom: was, derivedFromRuns: wasRuns, ...rest } = m;
   const derivedFrom = c.kind === 'rollback' ? undefined : c.derivedFrom ?? was;
+  const derivedFromRuns = c.kind === 'rollback' ? undefined : c.derivedFrom ? c.derivedFromRuns : wasRuns;
   return {
     manifest: {
       ...rest,
       formatVersion: formatFor(m),
       ...(derivedFrom ? { derivedFrom } : {}),
+      ...(derivedFromRuns && Object.keys(derivedFromRuns).length ? { derivedFromRuns } : {}),
       version,
       schemaHash: c.schemaHash ?? m.schemaHash,
       ...schemaAfter(m, c),

@@ -204,6 +204,8 @@ export interface CommitRequest {
   schema?: AppliedSchema;
   /** Gold: the input versions the new partitions were computed from. */
   derivedFrom?: Record<string, number>;
+  /** Gold: the runs of those versions (TableManifest.derivedFromRuns). */
+  derivedFromRuns?: Record<string, string>;
   /** Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one). */
   guard?: (m: TableManifest) => void | Promise<void>;
   /**
@@ -282,7 +284,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       ...(sources ? { forgetSources: sources.forget, restoreSources: sources.restore } : {}),
       ...(req.rollbackTo ? { rollbackTo: req.rollbackTo } : {}),
       ...(req.schema ? { schema: req.schema } : {}),
-      ...(req.derivedFrom ? { derivedFrom: req.derivedFrom } : {}),
+      ...(req.derivedFrom ? { derivedFrom: req.derivedFrom, ...(req.derivedFromRuns ? { derivedFromRuns: req.derivedFromRuns } : {}) } : {}),
       schemaHash: req.shape.schemaHash,
     });
     fault('commit.built');
