@@ -1,10 +1,11 @@
 // catalog.duckdb against the manifests, over generated sequences of what changes a table: runs, rollbacks,
 // compactions, gc passes, manifests lost and restored by strata doctor (its catch-up of catalog.duckdb failing or
-// not), a table started over (its folder moved aside), catalog.duckdb deleted. Whenever it is read, strata.tables, strata.partitions and strata.history show exactly
-// what the manifests (and their history archives) say, and the views read exactly the manifests' rows; a catalog
-// rebuilt from the entries alone shows the same. Example tests of the same mechanism: test/catalog-consistency.test.ts,
-// test/catalog-catch-up.test.ts.
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+// not), a manifest put back from a backup and committed to, a table started over (its folder moved aside),
+// catalog.duckdb deleted. Whenever it is read, strata.tables, strata.partitions and strata.history show exactly what
+// the manifests (and their history archives) say, and the views read exactly the manifests' rows; after a last run,
+// gold equals its SQL over silver; a catalog rebuilt from the entries alone shows the same. Example tests of the same
+// mechanism: test/catalog-consistency.test.ts, test/catalog-catch-up.test.ts, test/gold-version-reused.test.ts.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ type Op =
   | { op: 'restore'; catchUpFails: boolean }
   | { op: 'dropCatalog' }
   | { op: 'startOver' }
+  | { op: 'backup' }
+  | { op: 'fromBackup' }
   | { op: 'check' };
 
 const ingest = fc.record({ op: fc.constant('ingest' as const), day: fc.integer({ min: 12, max: 14 }) });
@@ -37,6 +40,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'dropCatalog' as const }) },
   // the table started over: its folder moved aside (the way back from a damaged file), its versions counted from 1 again
   { weight: 1, arbitrary: fc.constant({ op: 'startOver' as const }) },
+  // a copy of the manifest kept outside strata, and put back (while gc has deleted nothing it names), then a run
+  { weight: 1, arbitrary: fc.constant({ op: 'backup' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'fromBackup' as const }) },
   { weight: 2, arbitrary: fc.constant({ op: 'check' as const }) },
 );
 
@@ -107,6 +113,7 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
       const log: string[] = [];
       try {
         let id = 0;
+        let backup: string | undefined;
         const ingest = async (day: number) => {
           id++;
           const r = await l.ingest('orders', await l.file(`f${id}.csv`, `${ORDERS_HEADER}\n${id},c${id},NEW,${id}.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z\n`), { compact: false });
@@ -130,13 +137,24 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
           } else if (o.op === 'gc') {
             await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: o.keepCollected });
             log.push(`gc ${o.keepCollected}`);
+            backup = undefined; // it may name files gc deleted
           } else if (o.op === 'restore') {
             log.push(await restore(l, o.catchUpFails));
+            backup = undefined;
           } else if (o.op === 'startOver') {
             if (!manifestOf(l, 'silver/orders/')) continue;
             renameSync(join(l.dir, 'silver/orders'), join(l.dir, `orders-aside-${log.length}`));
             log.push('silver/orders/ moved aside');
+            backup = undefined;
             await ingest(12); // and ingested again: version 1 of a new line
+          } else if (o.op === 'backup') {
+            backup = manifestOf(l, 'silver/orders/') ? readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8') : undefined;
+            log.push('backup');
+          } else if (o.op === 'fromBackup') {
+            if (!backup || !manifestOf(l, 'silver/orders/')) continue;
+            writeFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), backup);
+            log.push(`manifest put back from a backup (v${manifestOf(l, 'silver/orders/')!.version})`);
+            await ingest(13);
           } else if (o.op === 'dropCatalog') {
             rmSync(join(l.dir, 'catalog.duckdb'), { force: true });
             log.push('catalog.duckdb deleted');
@@ -145,6 +163,12 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
             log.push('check');
           }
         }
+        await check(l, log);
+        // after a run, gold equals its SQL over silver, whatever went back before it
+        await ingest(14);
+        const gold = await l.query(`SELECT day::VARCHAR AS day, orders::INT AS n FROM gold.daily_revenue ORDER BY 1`);
+        const sql = await l.query(`SELECT CAST(created_at AS DATE)::VARCHAR AS day, count(*)::INT AS n FROM silver.orders GROUP BY 1 ORDER BY 1`);
+        expect(gold, log.join(' → ')).toEqual(sql);
         await check(l, log);
         // a catalog rebuilt from the entries alone shows the same
         rmSync(join(l.dir, 'catalog.duckdb'), { force: true });
