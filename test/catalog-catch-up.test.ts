@@ -9,7 +9,8 @@ import { armFaults } from '../runtime/util/fault.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { openLocalLake } from '../workflows/lake.ts';
-import { refresh } from '../workflows/maintenance.ts';
+import { garbageCollect, refresh } from '../workflows/maintenance.ts';
+import { ingestFile } from '../workflows/ingest-local.ts';
 import { DAILY_REVENUE_GOLD, makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const lakes: TestLake[] = [];
@@ -99,6 +100,40 @@ describe('catalog.duckdb caught up with a table that went back', () => {
     writeFileSync(entryFile, JSON.stringify(entry));
     const found = (await examine(l)).findings.filter((f) => f.subject === 'silver.orders' && f.level === 'problem');
     expect(found.map((f) => f.message)).toEqual([expect.stringContaining('shows version 2 as committed by run a-lost-run')]);
+  }, 120_000);
+
+  it('a backup from before the newer entry\'s history window (gc archived it), committed to: the entry is replaced, its archive saying the version was another run\'s (found by an attack)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    for (const [i, n] of [[1, 'a'], [2, 'b']] as const) await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i, 10 + i)}\n`));
+    const backup = readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8'); // version 2
+    await l.ingest('orders', await l.file('c.csv', `${ORDERS_HEADER}\n${line(3, 13)}\n`));
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+    await l.ingest('orders', await l.file('d.csv', `${ORDERS_HEADER}\n${line(4, 14)}\n`)); // version 4: the entry's history is [4]
+    expect(manifest(l, 'silver/orders/').history.map((h) => h.version)).toEqual([4]);
+    writeFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), backup);
+    await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`)); // version 3 again
+    expect(manifest(l, 'silver/orders/').version).toBe(3);
+    expect(await l.query(`SELECT version::INT AS v FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ v: 3 }]);
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 5] }]);
+  }, 120_000);
+
+  it('a reused version that applied the same new schema as the lost one: strata.schema_history names the run that holds it now (found by an attack)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    await l.ingest('orders', await l.file('a.csv', `${ORDERS_HEADER}\n${line(1, 12)}\n`));
+    const backup = readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8');
+    writeFileSync(join(l.root, 'schemas', 'orders.yaml'), ordersSchema({ maxRatio: 1, mode: 'append' }).replace('  - { name: created_at', '  - { name: note, type: string, from: "note" }\n  - { name: created_at'));
+    const l2 = await openLocalLake({ lake: l.dir, schemas: join(l.root, 'schemas') });
+    const H = `${ORDERS_HEADER},note`;
+    expect((await ingestFile(l2, 'orders', await l.file('b.csv', `${H}\n2,c2,NEW,2.00,Jun 13 2025,2025-06-13T10:00:00Z,x\n`))).record.status).toBe('SUCCEEDED');
+    writeFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), backup); // version 1 again
+    expect((await ingestFile(l2, 'orders', await l.file('e.csv', `${H}\n5,c5,NEW,5.00,Jun 17 2025,2025-06-17T10:00:00Z,y\n`))).record.status).toBe('SUCCEEDED');
+    const want = manifest(l, 'silver/orders/').schemaHistory!.map((h) => ({ schema_hash: h.hash, run_id: h.runId }));
+    const q = `SELECT schema_hash, run_id FROM strata.schema_history WHERE table_name = 'orders' ORDER BY rowid`;
+    expect(await l.query(q)).toEqual(want);
+    rmSync(join(l.dir, 'catalog.duckdb'));
+    expect(await l.query(q)).toEqual(want);
   }, 120_000);
 
   it('a schema that comes back (gold SQL A, B, then A again): strata.schema_history shows all three, as a rebuilt catalog does', async () => {

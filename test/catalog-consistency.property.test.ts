@@ -1,7 +1,7 @@
 // catalog.duckdb against the manifests, over generated sequences of what changes a table: runs, rollbacks,
 // compactions, gc passes, manifests lost and restored by strata doctor (its catch-up of catalog.duckdb failing or
 // not), a manifest put back from a backup and committed to, a table started over (its folder moved aside),
-// catalog.duckdb deleted. Whenever it is read, strata.tables, strata.partitions and strata.history show exactly what
+// catalog.duckdb deleted. Whenever it is read, strata.tables, partitions, history and schema_history show exactly what
 // the manifests (and their history archives) say, and the views read exactly the manifests' rows; after a last run,
 // gold equals its SQL over silver; a catalog rebuilt from the entries alone shows the same. Example tests of the same
 // mechanism: test/catalog-consistency.test.ts, test/catalog-catch-up.test.ts, test/gold-version-reused.test.ts.
@@ -53,7 +53,7 @@ const manifestOf = (l: TestLake, root: string): TableManifest | undefined => {
 
 /** What the manifests say the catalog shows. */
 async function fromManifests(l: TestLake) {
-  const out = { tables: [] as unknown[], partitions: [] as unknown[], history: [] as unknown[], orders: 0 };
+  const out = { tables: [] as unknown[], partitions: [] as unknown[], history: [] as unknown[], schemas: [] as unknown[], orders: 0 };
   for (const [layer, name, root] of TABLES) {
     const m = manifestOf(l, root);
     if (!m) continue;
@@ -61,6 +61,7 @@ async function fromManifests(l: TestLake) {
     out.tables.push({ layer, table_name: name, v: m.version, p: parts.length, r: parts.reduce((a, p) => a + p.rows, 0) });
     for (const p of parts) out.partitions.push({ layer, table_name: name, path: p.path, location: p.location, f: p.files.length, r: p.rows, run_id: p.runId });
     for (const h of await fullHistory(l.storage, root, m)) out.history.push({ layer, table_name: name, v: h.version, run_id: h.runId, kind: h.kind });
+    for (const h of m.schemaHistory ?? []) out.schemas.push({ layer, table_name: name, schema_hash: h.hash, run_id: h.runId });
     if (name === 'orders') out.orders = parts.reduce((a, p) => a + p.rows, 0);
   }
   return out;
@@ -72,6 +73,7 @@ async function shown(l: TestLake) {
     tables: await q(`SELECT layer, table_name, version::INT AS v, partitions::INT AS p, "rows"::INT AS r FROM strata.tables WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2`),
     partitions: await q(`SELECT layer, table_name, path, location, files::INT AS f, "rows"::INT AS r, run_id FROM strata.partitions WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, 3`),
     history: await q(`SELECT layer, table_name, version::INT AS v, run_id, kind FROM strata.history WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, 3`),
+    schemas: await q(`SELECT layer, table_name, schema_hash, run_id FROM strata.schema_history WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, rowid`),
     orders: manifestOf(l, 'silver/orders/') ? (await q<{ n: number }>('SELECT count(*)::INT AS n FROM silver.orders'))[0]!.n : 0,
   };
 }

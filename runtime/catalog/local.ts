@@ -198,7 +198,7 @@ export class LocalCatalog implements Catalog {
       // A newer version is registered already (concurrent runs register in any order), or this one is. A newer version
       // whose history holds this version with another run is not: it was lost (a manifest restored from an older copy)
       // and this commit reused its number.
-      const lost = prev?.table?.history.some((h) => h.version === m.version && h.runId !== m.history.find((x) => x.version === m.version)?.runId);
+      const lost = prev?.table !== undefined && held! > m.version && await this.otherRunAt(prev.table, m);
       // Nor is a newer version of another line: the table was started over (its folder moved aside, as the way back
       // from a damaged file says, and its bronze objects ingested again), so its versions count from 1 again.
       const shownLine = prev?.table ? lineageOf(prev.table) : undefined;
@@ -214,6 +214,22 @@ export class LocalCatalog implements Catalog {
       }
       return { created, updated, deleted: old.size };
     });
+  }
+
+  /**
+   * Whether a newer entry's line has `m`'s version by another run than `m`'s (so `m`'s version is not the one the entry
+   * grew from: that one was lost). The entry's history, else its history archives (gc moved the entry out); undefined
+   * either way, or an archive that cannot be read: not known, taken as the same run.
+   */
+  private async otherRunAt(t: TableEntry, m: TableManifest): Promise<boolean> {
+    const mine = m.history.find((h) => h.version === m.version)?.runId;
+    if (mine === undefined) return false;
+    let theirs = t.history.find((h) => h.version === m.version)?.runId;
+    if (theirs === undefined && t.historyArchives?.length && m.version < (t.history[0]?.version ?? t.version + 1)) {
+      const archived = await readArchives(t.historyArchives.map((k) => join(this.lakeDir, ...k.split('/')))).catch(() => []);
+      theirs = archived.find((h) => h.version === m.version)?.runId;
+    }
+    return theirs !== undefined && theirs !== mine;
   }
 
   /**
@@ -624,7 +640,7 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // runs of the versions the entry's history names (whether those are still the same commits).
   const first = m.history[0]?.version ?? m.version + 1;
   const held = await db.one<{ known: number | null; schemas: string[] | null; runs: string[] | null }>(`SELECT (SELECT max(version) FROM strata.history WHERE ${where}) AS known, `
-    + `(SELECT list(schema_hash ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas, `
+    + `(SELECT list(schema_hash || ' ' || coalesce(run_id, '') ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas, `
     + `(SELECT list(version || ' ' || coalesce(run_id, '') ORDER BY version) FROM strata.history WHERE ${where} AND version >= ${first}) AS runs`);
   // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
   const out = new Batch(db);
@@ -683,9 +699,10 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
       + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.partitionsChanged}, ${h.rows})`).join(', ')}`);
   }
   // The schema history in the manifest's order: the rows held are its first entries (append the rest), or they are not
-  // (a restored manifest): then rewritten. A schema may come back (A, B, A), so entries are matched by position.
+  // (a restored manifest): then rewritten. A schema may come back (A, B, A), so entries are matched by position, and
+  // by run (a lost version may have applied the same schema as the commit that reused its number).
   const shown = held.schemas ?? [];
-  const kept = shown.length <= m.schemaHistory.length && shown.every((h, i) => m.schemaHistory[i]!.hash === h);
+  const kept = shown.length <= m.schemaHistory.length && shown.every((h, i) => `${m.schemaHistory[i]!.hash} ${m.schemaHistory[i]!.runId}` === h);
   if (!kept) await out.add(`DELETE FROM strata.schema_history WHERE ${where}`);
   const newSchemas = m.schemaHistory.slice(kept ? shown.length : 0);
   if (newSchemas.length) {
