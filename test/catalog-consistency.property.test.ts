@@ -179,6 +179,6 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
       } finally {
         await l.cleanup();
       }
-    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 15) });
+    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 10) });
   }, 300_000);
 });

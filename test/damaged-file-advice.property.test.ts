@@ -115,6 +115,6 @@ describe('the way back from a damaged silver file, followed', () => {
       } finally {
         await l.cleanup();
       }
-    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 15) });
+    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 12) });
   }, 300_000);
 });
