@@ -82,7 +82,7 @@ describe('strata doctor', () => {
     const m = JSON.parse(readFileSync(manifest('gold/daily_revenue'), 'utf8')) as TableManifest;
     const silver = JSON.parse(readFileSync(manifest('silver/orders'), 'utf8')) as TableManifest;
     const first = silver.history.find((h) => h.version === 1)!.runId;
-    writeFileSync(manifest('gold/daily_revenue'), JSON.stringify({ ...m, derivedFrom: { 'silver.orders': 1 }, derivedFromRuns: { 'silver.orders': first } }));
+    writeFileSync(manifest('gold/daily_revenue'), JSON.stringify({ ...m, derivedFrom: { 'silver.orders': 1 }, derivedFromRuns: { 'silver.orders': { version: 1, runId: first } } }));
   }, [/gold\.daily_revenue +PROBLEM {2}behind silver\.orders \(it reflects version 1, silver\.orders is at version 2\)/,
     /way back: strata doctor --repair refreshes it \(so does the next run of orders\)/]));
 

@@ -79,9 +79,9 @@ describe('applyCommit', () => {
     expect(applyCommit(gold, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 } }).manifest.derivedFrom).toEqual({ 'silver.o': 8 });
     expect('derivedFrom' in applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest).toBe(false);
     // the runs of those versions go with them: kept, replaced (or dropped when a publish names none), dropped by a rollback
-    const withRuns = { ...gold, derivedFromRuns: { 'silver.o': 'r7' } };
-    expect(applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest.derivedFromRuns).toEqual({ 'silver.o': 'r7' });
-    expect(applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 }, derivedFromRuns: { 'silver.o': 'r8' } }).manifest.derivedFromRuns).toEqual({ 'silver.o': 'r8' });
+    const withRuns = { ...gold, derivedFromRuns: { 'silver.o': { version: 7, runId: 'r7' } } };
+    expect(applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {} }).manifest.derivedFromRuns).toEqual({ 'silver.o': { version: 7, runId: 'r7' } });
+    expect(applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 }, derivedFromRuns: { 'silver.o': { version: 8, runId: 'r8' } } }).manifest.derivedFromRuns).toEqual({ 'silver.o': { version: 8, runId: 'r8' } });
     expect('derivedFromRuns' in applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'publish', versions: {}, derivedFrom: { 'silver.o': 8 } }).manifest).toBe(false);
     expect('derivedFromRuns' in applyCommit(withRuns, { runId: 'r3', at: 'x', kind: 'rollback', versions: {}, rollbackTo: 'r1' }).manifest).toBe(false);
   });

@@ -7,7 +7,7 @@ import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
 import type { LocalCatalog } from '../catalog/local.ts';
 import { withDuckSession, pathList, type DuckOptions } from '../engine/duckdb.ts';
-import { refreshScope } from '../gold/refresh.ts';
+import { reflectedRunsArchived, refreshScope } from '../gold/refresh.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { restorableCopy, restoreManifest } from '../table/recover.ts';
@@ -220,14 +220,14 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   } catch {
     return [note(t.layer + '.' + t.name, 'cannot tell whether it is up to date: a table it reads cannot be read (see there)')];
   }
-  const scope = refreshScope(plan, { manifest: m, exists: true }, inputs, [], false);
+  const scope = refreshScope(plan, { manifest: m, exists: true }, inputs, [], false, await reflectedRunsArchived(env.storage, m, inputs));
   if (!scope.behind.length) return [];
   const subject = `gold.${t.name}`;
   const done = m.derivedFrom;
   const message = !done
     ? `not known which versions of ${[...inputs.keys()].join(', ')} it reflects (it was rolled back, or written by an older strata)`
     : `behind ${scope.behind.map((k) => (scope.reused.includes(k)
-      ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
+      ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]?.runId} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
       : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`;
   const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
   return [problem(subject, message, `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`, {

@@ -18,8 +18,9 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { onlyCompactionsBetween, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
-import { commitTable, createManifest, readManifest } from '../table/store.ts';
+import { onlyCompactionsBetween, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { commitTable, createManifest, fullHistory, readManifest } from '../table/store.ts';
+import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
@@ -64,8 +65,8 @@ export async function refreshGold(ctx: PipelineContext, input: GoldInput, opts: 
 export interface Scope {
   /** Version of each input read ("silver.orders", "gold.daily_revenue"): what the publish records as derivedFrom. */
   versions: Record<string, number>;
-  /** The run of each of those versions, where the input's history names it: what the publish records as derivedFromRuns. */
-  runs: Record<string, string>;
+  /** The run of each of those versions, where known: what the publish records as derivedFromRuns. */
+  runs: Record<string, DerivedRun>;
   /** Inputs whose version the gold table reflects by number, committed by another run (it went back and reused it). */
   reused: string[];
   /** Inputs with versions the gold table does not reflect yet. */
@@ -74,19 +75,28 @@ export interface Scope {
   paths: Set<string> | undefined;
 }
 
-/** What a refresh of `plan` has to do, given the gold manifest and its inputs' manifests (pure). */
-export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; exists: boolean }, inputs: Map<string, TableManifest>, requested: string[], full: boolean): Scope {
+/**
+ * What a refresh of `plan` has to do, given the gold manifest and its inputs' manifests (pure). `archived`: the run of
+ * an input's reflected version where gc moved it out of the input's history (reflectedRunsArchived).
+ */
+export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; exists: boolean }, inputs: Map<string, TableManifest>, requested: string[], full: boolean,
+  archived: ReadonlyMap<string, string> = new Map()): Scope {
   const versions = Object.fromEntries([...inputs].map(([k, m]) => [k, m.version]));
-  const runs = Object.fromEntries([...inputs].flatMap(([k, m]) => { const r = runOf(m, m.version); return r ? [[k, r]] : []; }));
   // No manifest yet, or an empty one: derived from nothing. A gold rollback or an older strata: unknown.
   const done = !gold.exists || gold.manifest.version === 0 ? {} : gold.manifest.derivedFrom;
+  const doneRuns = reflectedRuns(gold.exists ? gold.manifest : undefined);
+  // The run of each input's version, from its history; or as recorded, for a version gold reflects already (an input
+  // whose history gc archived whole).
+  const runs = Object.fromEntries([...inputs].flatMap(([k, m]) => {
+    const runId = runOf(m, m.version) ?? (doneRuns[k]?.version === m.version ? doneRuns[k].runId : undefined);
+    return runId ? [[k, { version: m.version, runId }]] : [];
+  }));
   // A version reflected by number whose run the input's history names otherwise: the input went back (a manifest
   // restored from an older copy) and a later commit reused the number. What gold reflects is gone: a full refresh.
-  const doneRuns = gold.exists ? gold.manifest.derivedFromRuns ?? {} : {};
   const reused = done ? Object.keys(versions).filter((k) => {
     const was = doneRuns[k];
-    const now = done[k] === undefined ? undefined : runOf(inputs.get(k)!, done[k]);
-    return was !== undefined && now !== undefined && was !== now;
+    const now = was === undefined ? undefined : runOf(inputs.get(k)!, was.version) ?? archived.get(k);
+    return was !== undefined && now !== undefined && was.runId !== now;
   }) : [];
   const behind = Object.keys(versions).filter((k) => reused.includes(k) || moved(inputs.get(k)!, done?.[k] ?? 0));
   if (reused.length) return { versions, runs, reused, behind, paths: undefined };
@@ -116,6 +126,32 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
 /** The run that committed version `version` of a table, where its history (kept in the manifest) names it. */
 function runOf(m: TableManifest, version: number): string | undefined {
   return m.history.find((h) => h.version === version)?.runId;
+}
+
+/** A gold manifest's recorded runs that still name the version derivedFrom says it reflects (TableManifest.derivedFromRuns). */
+function reflectedRuns(gold: TableManifest | undefined): Record<string, DerivedRun> {
+  const out: Record<string, DerivedRun> = {};
+  for (const [k, r] of Object.entries(gold?.derivedFromRuns ?? {})) {
+    if (typeof r === 'object' && r !== null && r.version === gold?.derivedFrom?.[k]) out[k] = r;
+  }
+  return out;
+}
+
+/**
+ * The run of each reflected input version that gc moved out of the input's history into its archives (read only for
+ * those: refreshScope compares it with the recorded one). An archive that cannot be read leaves that input out.
+ */
+export async function reflectedRunsArchived(storage: Storage, gold: TableManifest, inputs: ReadonlyMap<string, TableManifest>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [k, was] of Object.entries(reflectedRuns(gold))) {
+    const m = inputs.get(k);
+    if (!m?.historyArchives?.length || runOf(m, was.version) !== undefined) continue;
+    const [layer, name] = [k.slice(0, k.indexOf('.')), k.slice(k.indexOf('.') + 1)];
+    const root = layer === 'gold' ? layout.gold(name) : layout.silver(name);
+    const runId = await fullHistory(storage, root, m).then((h) => h.find((e) => e.version === was.version)?.runId, () => undefined);
+    if (runId) out.set(k, runId);
+  }
+  return out;
 }
 
 /**
@@ -156,7 +192,8 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   const gold = new Map<string, TableManifest>();
   for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
   const inputs = new Map([...[...silver].map(([k, m]) => [`silver.${k}`, m] as const), ...[...gold].map(([k, m]) => [`gold.${k}`, m] as const)]);
-  const scope = refreshScope(plan, { manifest: current, exists: read.etag !== undefined }, inputs, input.partitions ?? [], opts.full === true);
+  const archived = read.etag === undefined ? new Map<string, string>() : await reflectedRunsArchived(storage, current, inputs);
+  const scope = refreshScope(plan, { manifest: current, exists: read.etag !== undefined }, inputs, input.partitions ?? [], opts.full === true, archived);
   const inc = scope.paths ? plan.incremental! : undefined;
   const mode = inc ? 'incremental' : 'full';
   const driverParts = inc ? silver.get(inc.driver)!.partitions : {};

@@ -115,11 +115,16 @@ export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
  * `compactOnly`: every one of them is a compaction (same rows, fewer files), so a reader asking whether the table's
  * rows changed across those versions (a gold table's inputs: runtime/gold/refresh.ts) need not open the archive.
  */
-export interface HistoryArchive { name: string; from: number; to: number; entries: number; compactOnly?: true }
+/**
+ * A history archive's place in the table's history. `compactOnly`: every entry in it is a compaction; else
+ * `compactions`: the versions in it that are (so that a refresh after gc still knows they changed no rows).
+ */
+export interface HistoryArchive { name: string; from: number; to: number; entries: number; compactOnly?: true; compactions?: number[] }
 
 /**
  * Whether every version in `from`+1..`to` of `m` is a compaction: in the manifest's history, or in an archive gc
- * marked compactOnly. False when a version is a commit or a rollback, or is in neither place.
+ * marked compactOnly or listed among its compactions. False when a version is a commit or a rollback, or is in
+ * neither place.
  */
 export function onlyCompactionsBetween(m: Pick<TableManifest, 'history' | 'historyArchives'>, from: number, to: number): boolean {
   let seen = 0;
@@ -128,7 +133,10 @@ export function onlyCompactionsBetween(m: Pick<TableManifest, 'history' | 'histo
     if (h.kind !== 'compact') return false;
     seen++;
   }
-  for (const a of m.historyArchives ?? []) if (a.compactOnly) seen += Math.max(0, Math.min(a.to, to) - Math.max(a.from, from + 1) + 1);
+  for (const a of m.historyArchives ?? []) {
+    if (a.compactOnly) seen += Math.max(0, Math.min(a.to, to) - Math.max(a.from, from + 1) + 1);
+    else seen += (a.compactions ?? []).filter((v) => v > from && v <= to).length;
+  }
   return seen === to - from;
 }
 
@@ -182,11 +190,12 @@ export interface TableManifest {
    */
   derivedFrom?: Record<string, number>;
   /**
-   * Gold: the run that committed each of those versions (where the input's history names it). A version number alone
+   * Gold: the run that committed each of those versions (where the input's history named it). A version number alone
    * does not tell an input that went back and reused it (a manifest restored from an older copy, then committed to):
-   * the same number by another run is another version (runtime/gold/refresh.ts refreshScope).
+   * the same number by another run is another version (runtime/gold/refresh.ts refreshScope). Each names its version:
+   * it counts only while that is derivedFrom's (a publish by an older strata moves derivedFrom and keeps this as it was).
    */
-  derivedFromRuns?: Record<string, string>;
+  derivedFromRuns?: Record<string, DerivedRun>;
 }
 
 export function emptyManifest(table: string, layer: 'silver' | 'gold', schemaHash: string, partitionKeys: string[]): TableManifest {
@@ -212,8 +221,11 @@ export interface Commit {
   /** Gold: the input versions the new partitions were computed from (see TableManifest.derivedFrom). */
   derivedFrom?: Record<string, number>;
   /** Gold: the runs of those versions (TableManifest.derivedFromRuns). */
-  derivedFromRuns?: Record<string, string>;
+  derivedFromRuns?: Record<string, DerivedRun>;
 }
+
+/** The run that committed a version of a gold table's input (TableManifest.derivedFromRuns). */
+export interface DerivedRun { version: number; runId: string }
 
 /** The manifest after a commit, and the changes it made. */
 export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManifest; changes: Change[] } {
@@ -370,7 +382,8 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   const historyArchive = folded ? {
     archive: {
       name: `history-${pad(history[0]!.version)}-${pad(history[folded - 1]!.version)}-${pass}.json`, from: history[0]!.version, to: history[folded - 1]!.version, entries: folded,
-      ...(history.slice(0, folded).every((h) => h.kind === 'compact') ? { compactOnly: true as const } : {}),
+      ...(history.slice(0, folded).every((h) => h.kind === 'compact') ? { compactOnly: true as const }
+        : history.slice(0, folded).some((h) => h.kind === 'compact') ? { compactions: history.slice(0, folded).filter((h) => h.kind === 'compact').map((h) => h.version) } : {}),
     },
     entries: history.slice(0, folded),
   } : undefined;

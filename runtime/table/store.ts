@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type DerivedRun, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -205,7 +205,7 @@ export interface CommitRequest {
   /** Gold: the input versions the new partitions were computed from. */
   derivedFrom?: Record<string, number>;
   /** Gold: the runs of those versions (TableManifest.derivedFromRuns). */
-  derivedFromRuns?: Record<string, string>;
+  derivedFromRuns?: Record<string, DerivedRun>;
   /** Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one). */
   guard?: (m: TableManifest) => void | Promise<void>;
   /**
