@@ -2,7 +2,7 @@
 // when a table goes back: a manifest strata doctor restored from an older copy, and a schema that comes back
 // (A, B, A). Both found by an attack: the catch-up kept the lost version (and later hid the run that reused its
 // number), and matched schema entries by hash, so the third entry never showed.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { armFaults } from '../runtime/util/fault.ts';
@@ -134,6 +134,22 @@ describe('catalog.duckdb caught up with a table that went back', () => {
     expect(await l.query(q)).toEqual(want);
     rmSync(join(l.dir, 'catalog.duckdb'));
     expect(await l.query(q)).toEqual(want);
+  }, 120_000);
+
+  it('a table started over under an entry written before entries kept the lineage, with its history archived: the archives gone with the folder say it is another line (found by an attack)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    for (const [i, n] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i, 10 + i)}\n`));
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 });
+    await l.ingest('orders', await l.file('d.csv', `${ORDERS_HEADER}\n${line(4, 14)}\n`)); // version 4, the entry's history [4]
+    const entryFile = join(l.dir, '_strata/catalog/tables/silver.orders.json');
+    const { lineage, ...older } = JSON.parse(readFileSync(entryFile, 'utf8')).table;
+    expect(lineage).toBeDefined();
+    writeFileSync(entryFile, JSON.stringify({ ...JSON.parse(readFileSync(entryFile, 'utf8')), table: older })); // as the previous strata wrote it
+    renameSync(join(l.dir, 'silver/orders'), join(l.dir, 'orders-aside'));
+    await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`)); // version 1 of a new line
+    expect(await l.query('SELECT list(order_id) AS ids FROM silver.orders')).toEqual([{ ids: [5] }]);
+    expect(await l.query(`SELECT version::INT AS v FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ v: 1 }]);
   }, 120_000);
 
   it('a schema that comes back (gold SQL A, B, then A again): strata.schema_history shows all three, as a rebuilt catalog does', async () => {

@@ -219,14 +219,18 @@ export class LocalCatalog implements Catalog {
   /**
    * Whether a newer entry's line has `m`'s version by another run than `m`'s (so `m`'s version is not the one the entry
    * grew from: that one was lost). The entry's history, else its history archives (gc moved the entry out); undefined
-   * either way, or an archive that cannot be read: not known, taken as the same run.
+   * either way, or an archive that cannot be read: not known, taken as the same run. Archives that are gone: another line.
    */
   private async otherRunAt(t: TableEntry, m: TableManifest): Promise<boolean> {
     const mine = m.history.find((h) => h.version === m.version)?.runId;
     if (mine === undefined) return false;
     let theirs = t.history.find((h) => h.version === m.version)?.runId;
     if (theirs === undefined && t.historyArchives?.length && m.version < (t.history[0]?.version ?? t.version + 1)) {
-      const archived = await readArchives(t.historyArchives.map((k) => join(this.lakeDir, ...k.split('/')))).catch(() => []);
+      const files = t.historyArchives.map((k) => join(this.lakeDir, ...k.split('/')));
+      // Archives gone from the table's folder: the entry's line is not this table's any more (the folder was moved
+      // aside and the table started over, under an entry that did not keep its lineage). gc never deletes one.
+      if (!(await Promise.all(files.map((f) => present(f)))).every(Boolean)) return true;
+      const archived = await readArchives(files).catch(() => []);
       theirs = archived.find((h) => h.version === m.version)?.runId;
     }
     return theirs !== undefined && theirs !== mine;
