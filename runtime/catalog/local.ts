@@ -583,12 +583,6 @@ interface TableEntry {
 }
 
 /**
- * The stamp of a table's entry: its version, the run of its newest commit and its schema. The run tells two commits of
- * the same version apart (a version lost when strata doctor restored an older manifest, and reused by the next commit),
- * which a catch-up would otherwise take for the one it shows. A manifest whose history gc archived whole has its
- * update time instead.
- */
-/**
  * The run of a table's first commit (manifest.ts `lineage`, as Glue keeps it: runtime/catalog/glue.ts): the same for all
  * of a table's versions, another for a table started over. Undefined when it is not known (an entry written before
  * entries kept it, whose first history entries gc archived).
@@ -597,6 +591,12 @@ function lineageOf(t: Pick<TableManifest, 'lineage'> & { history: ReadonlyArray<
   return t.lineage ?? (t.history[0]?.version === 1 ? t.history[0].runId : undefined);
 }
 
+/**
+ * The stamp of a table's entry: its version, the run of its newest commit and its schema. The run tells two commits of
+ * the same version apart (a version lost when strata doctor restored an older manifest, and reused by the next commit),
+ * which a catch-up would otherwise take for the one it shows. A manifest whose history gc archived whole has its
+ * update time instead.
+ */
 function tableStamp(m: TableManifest, schemaHash: string): string {
   return `v${m.version}:${m.history.at(-1)?.runId ?? m.updatedAt}:${schemaHash}`;
 }

@@ -55,8 +55,8 @@ export interface HistoryRun {
 /**
  * A damaged file in words: which table, why the versions sharing it do not help, and the way back. `known` is the
  * table's history in commit order (manifest or catalog entry; undefined when neither can be read), to name the last run
- * before the file was written. A
- * file a compaction wrote holds rows the version before it held in files of its own (kept until gc).
+ * before the file was written. A file a compaction wrote holds rows the version before it held in files of its own
+ * (kept until gc).
  */
 export function damagedFileMessage(layer: string, table: string, f: DamagedFile, known?: readonly HistoryRun[]): string {
   const history = known ?? [];

@@ -112,12 +112,9 @@ export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
 
 /**
  * A run of collected history entries gc moved out of the manifest: versions `from`..`to`, `entries` of them, in `name`.
- * `compactOnly`: every one of them is a compaction (same rows, fewer files), so a reader asking whether the table's
- * rows changed across those versions (a gold table's inputs: runtime/gold/refresh.ts) need not open the archive.
- */
-/**
- * A history archive's place in the table's history. `compactOnly`: every entry in it is a compaction; else
- * `compactions`: the versions in it that are (so that a refresh after gc still knows they changed no rows).
+ * `compactOnly`: every one of them is a compaction (same rows, fewer files); else `compactions`: the versions among
+ * them that are. So a reader asking whether the table's rows changed across those versions (a gold table's inputs:
+ * runtime/gold/refresh.ts) need not open the archive.
  */
 export interface HistoryArchive { name: string; from: number; to: number; entries: number; compactOnly?: true; compactions?: number[] }
 
