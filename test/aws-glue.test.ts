@@ -48,7 +48,7 @@ const manifest = (version: number, parts: PartitionVersion[], firstRun = 'r1'): 
 /** The Glue table as it would read back after syncing `m` with the given plan table. */
 const tableAt = (glue: ReturnType<typeof tableInput>, m: TableManifest, extra: Record<string, string> = {}): Table => ({
   Name: glue.Name, DatabaseName: 'lake_silver', Description: glue.Description, Owner: glue.Owner, TableType: glue.TableType,
-  Parameters: { ...glue.Parameters, 'strata.manifest_version': String(m.version), 'strata.manifest_lineage': 'r1', ...extra },
+  Parameters: { ...glue.Parameters, 'strata.manifest_version': String(m.version), 'strata.manifest_lineage': 'r1', 'strata.manifest_runs': m.history.map((h) => `${h.version}:${h.runId}`).join(' '), ...extra },
   PartitionKeys: glue.PartitionKeys, StorageDescriptor: { ...glue.StorageDescriptor, Location: locationOf(glue.StorageDescriptor.Location) },
 });
 
@@ -114,7 +114,7 @@ describe('GlueCatalog.syncTable: creating', () => {
         Parameters: {
           EXTERNAL: 'TRUE', classification: 'parquet', 'parquet.compression': 'ZSTD',
           'strata.dataset': 'orders', 'strata.layer': 'silver', 'strata.schema_hash': 'h1', 'strata.owner': 'sales',
-          'strata.manifest_version': '1', 'strata.manifest_lineage': 'r1',
+          'strata.manifest_version': '1', 'strata.manifest_lineage': 'r1', 'strata.manifest_runs': '1:r1',
         },
         PartitionKeys: [{ Name: 'dt', Type: 'string', Comment: 'day(ordered_at)' }, { Name: 'country', Type: 'string', Comment: 'identity(country)' }],
         StorageDescriptor: sd,
@@ -209,6 +209,24 @@ describe('GlueCatalog.syncTable: switching versions', () => {
     mock.on(UpdateTableCommand).resolves({});
     mock.on(BatchUpdatePartitionCommand).resolves({});
     expect(await catalog.syncTable(table(), manifest(1, [part('2025-06-15', 'DE', 'x1')], 'x1'))).toEqual({ created: 0, updated: 1, deleted: 0 });
+  });
+
+  it('follows a register of a version the table mirrors by another run (a manifest put back from an older copy, then committed to); a late register of the same run is still left alone', async () => {
+    const withHistory = (version: number, runs: string[], p: PartitionVersion) => ({
+      ...manifest(version, [p]),
+      history: runs.map((runId, i) => ({ version: i + 1, runId, at: '2025-06-15T00:00:00.000Z', kind: 'commit' as const, changes: [] })),
+    });
+    const shown = withHistory(5, ['r1', 'r2', 'r3', 'r4', 'r5'], part('2025-06-15', 'DE', 'r5'));
+    mock.on(GetTableCommand).resolves({ Table: tableAt(ordersGlue(), shown) });
+    // version 4 by run r4, registered late: stale, nothing to do
+    expect(await catalog.syncTable(table(), withHistory(4, ['r1', 'r2', 'r3', 'r4'], part('2025-06-15', 'DE', 'r4')))).toEqual({ created: 0, updated: 0, deleted: 0 });
+    expect(mock.calls()).toHaveLength(1);
+    // version 4 by run x4: versions 4 and 5 were lost and 4 reused; the table follows the manifest
+    mock.on(GetPartitionsCommand).resolves({ Partitions: [{ Values: ['2025-06-15', 'DE'], StorageDescriptor: { Location: locationOf(part('2025-06-15', 'DE', 'r5').location) } }] });
+    mock.on(UpdateTableCommand).resolves({});
+    mock.on(BatchUpdatePartitionCommand).resolves({});
+    expect(await catalog.syncTable(table(), withHistory(4, ['r1', 'r2', 'r3', 'x4'], part('2025-06-15', 'DE', 'x4')))).toEqual({ created: 0, updated: 1, deleted: 0 });
+    expect(mock.commandCalls(UpdateTableCommand)[0]!.args[0].input.TableInput!.Parameters).toMatchObject({ 'strata.manifest_version': '4', 'strata.manifest_runs': '1:r1 2:r2 3:r3 4:x4' });
   });
 
   it('switches an unpartitioned table by repointing the table to the version folder', async () => {

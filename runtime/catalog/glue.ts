@@ -40,6 +40,13 @@ export const GLUE_LIMITS = { create: 100, update: 100, delete: 25 } as const;
  */
 export const MANIFEST_VERSION = 'strata.manifest_version';
 export const MANIFEST_LINEAGE = 'strata.manifest_lineage';
+/**
+ * The runs of the newest versions the table mirrors ("12:<run> 13:<run>", at most RUNS_KEPT): a register of a version
+ * the table mirrors by another run is not a stale one. The version was lost (a manifest restored from an older copy,
+ * e.g. an S3 object version put back) and a later commit reused its number, so it is registered.
+ */
+export const MANIFEST_RUNS = 'strata.manifest_runs';
+const RUNS_KEPT = 16;
 
 /** Where an unpartitioned table with no data points: a folder nothing is written to (not the table root, whose
  *  version folders Athena would all read). */
@@ -68,13 +75,17 @@ export class GlueCatalog implements Catalog {
     const existing = await this.getTable(db, table.glue.Name);
     const lineage = m.lineage ?? m.history[0]?.runId ?? '';
     const held = existing?.Parameters ?? {};
-    if (held[MANIFEST_LINEAGE] === lineage && Number(held[MANIFEST_VERSION]) > m.version) return NOTHING;
+    const mine = m.history.find((h) => h.version === m.version)?.runId;
+    const theirs = new Map((held[MANIFEST_RUNS] ?? '').split(' ').filter(Boolean).map((e) => [Number(e.slice(0, e.indexOf(':'))), e.slice(e.indexOf(':') + 1)]));
+    const lost = mine !== undefined && theirs.has(m.version) && theirs.get(m.version) !== mine;
+    if (held[MANIFEST_LINEAGE] === lineage && Number(held[MANIFEST_VERSION]) > m.version && !lost) return NOTHING;
 
     const root = table.glue.StorageDescriptor.Location;
     const partitioned = table.glue.PartitionKeys.length > 0;
     const only = partitioned ? undefined : Object.values(m.partitions)[0];
     const location = this.locationOf(partitioned ? root : only ? only.location : `${root}${EMPTY_FOLDER}`);
-    const desired = sdkTableInput(table.glue, location, { [MANIFEST_VERSION]: String(m.version), [MANIFEST_LINEAGE]: lineage });
+    const runs = m.history.slice(-RUNS_KEPT).map((h) => `${h.version}:${h.runId}`).join(' ');
+    const desired = sdkTableInput(table.glue, location, { [MANIFEST_VERSION]: String(m.version), [MANIFEST_LINEAGE]: lineage, ...(runs ? { [MANIFEST_RUNS]: runs } : {}) });
     const t = await this.ensureTable(db, desired, { table: existing });
 
     if (!partitioned) {
