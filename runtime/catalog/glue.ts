@@ -84,8 +84,9 @@ export class GlueCatalog implements Catalog {
     const partitioned = table.glue.PartitionKeys.length > 0;
     const only = partitioned ? undefined : Object.values(m.partitions)[0];
     const location = this.locationOf(partitioned ? root : only ? only.location : `${root}${EMPTY_FOLDER}`);
+    // Always written (empty when gc archived the whole history): a table keeps parameters strata does not set.
     const runs = m.history.slice(-RUNS_KEPT).map((h) => `${h.version}:${h.runId}`).join(' ');
-    const desired = sdkTableInput(table.glue, location, { [MANIFEST_VERSION]: String(m.version), [MANIFEST_LINEAGE]: lineage, ...(runs ? { [MANIFEST_RUNS]: runs } : {}) });
+    const desired = sdkTableInput(table.glue, location, { [MANIFEST_VERSION]: String(m.version), [MANIFEST_LINEAGE]: lineage, [MANIFEST_RUNS]: runs });
     const t = await this.ensureTable(db, desired, { table: existing });
 
     if (!partitioned) {
