@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { armFaults } from '../runtime/util/fault.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
+import { fullHistory } from '../runtime/table/store.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { garbageCollect, refresh } from '../workflows/maintenance.ts';
@@ -150,6 +151,29 @@ describe('catalog.duckdb caught up with a table that went back', () => {
     await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`)); // version 1 of a new line
     expect(await l.query('SELECT list(order_id) AS ids FROM silver.orders')).toEqual([{ ids: [5] }]);
     expect(await l.query(`SELECT version::INT AS v FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ v: 1 }]);
+  }, 120_000);
+
+  it('a reused version gc archived while catch-ups failed: compared with the archives, so strata.history shows the run that holds it (found by an attack)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    for (const [i, n] of [[1, 'a'], [2, 'b'], [3, 'c'], [4, 'd']] as const) await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i, 11 + i)}\n`));
+    const v4 = manifest(l, 'silver/orders/');
+    rmSync(join(l.dir, 'silver/orders/_strata/manifest.json'));
+    rmSync(join(l.dir, v4.partitions['dt=2025-06-14']!.files[0]!));
+    rmSync(join(l.dir, v4.partitions['dt=2025-06-15']!.files[0]!));
+    armFaults('catalog.copied:error@*');
+    try {
+      try { await repair(l); } catch { /* the catch-up's failure */ }
+      expect((await l.ingest('orders', await l.file('e.csv', `${ORDERS_HEADER}\n${line(5, 17)}\n`))).record.status).toBe('SUCCEEDED'); // version 3 again; its catch-up fails too
+    } finally {
+      armFaults(undefined);
+    }
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: 0 }); // archives versions 1-3
+    await l.ingest('orders', await l.file('f.csv', `${ORDERS_HEADER}\n${line(6, 18)}\n`)); // version 4 again
+    const m = manifest(l, 'silver/orders/');
+    const want = (await fullHistory(l.storage, 'silver/orders/', m)).map((h) => ({ v: h.version, run_id: h.runId }));
+    const q = `SELECT version::INT AS v, run_id FROM strata.history WHERE table_name = 'orders' ORDER BY 1`;
+    expect(await l.query(q)).toEqual(want);
   }, 120_000);
 
   it('a schema that comes back (gold SQL A, B, then A again): strata.schema_history shows all three, as a rebuilt catalog does', async () => {

@@ -654,11 +654,19 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // A version held with another run than the entry's was lost the same way, and reused by a commit after the restore
   // that came before this catch-up (the restore's own catch-up failed, or another process committed first): it and
   // the versions after it are shown again from the entry.
+  const pairs = (runs: string[] | null) => (runs ?? []).map((r) => [Number(r.slice(0, r.indexOf(' '))), r.slice(r.indexOf(' ') + 1)] as const);
   const runOf = new Map(m.history.map((h) => [h.version, h.runId]));
-  const reused = (held.runs ?? []).map((r) => [Number(r.slice(0, r.indexOf(' '))), r.slice(r.indexOf(' ') + 1)] as const)
-    .find(([v, run]) => runOf.has(v) && runOf.get(v) !== run);
+  let reused = pairs(held.runs).find(([v, run]) => runOf.has(v) && runOf.get(v) !== run)?.[0];
+  // The first version the entry's history names is another run's: versions before it may be too, and gc moved their
+  // entries into archives before this catch-up (a reused version archived while catch-ups failed). Compared with the
+  // archives, in this case only.
+  if (reused === first && m.historyArchives?.length) {
+    const archived = new Map((await readArchives(abs(m.historyArchives)).catch(() => [])).map((h) => [h.version, h.runId]));
+    const before = await db.one<{ runs: string[] | null }>(`SELECT list(version || ' ' || coalesce(run_id, '') ORDER BY version) AS runs FROM strata.history WHERE ${where} AND version < ${first}`);
+    reused = pairs(before.runs).find(([v, run]) => archived.has(v) && archived.get(v) !== run)?.[0] ?? reused;
+  }
   let known = held.known ?? 0;
-  const keep = Math.min(m.version, reused ? reused[0] - 1 : Infinity);
+  const keep = Math.min(m.version, reused !== undefined ? reused - 1 : Infinity);
   if (known > keep) {
     await out.add(`DELETE FROM strata.history WHERE ${where} AND version > ${keep}`);
     known = keep;
