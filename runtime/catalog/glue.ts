@@ -77,7 +77,9 @@ export class GlueCatalog implements Catalog {
     const held = existing?.Parameters ?? {};
     const mine = m.history.find((h) => h.version === m.version)?.runId;
     const theirs = new Map((held[MANIFEST_RUNS] ?? '').split(' ').filter(Boolean).map((e) => [Number(e.slice(0, e.indexOf(':'))), e.slice(e.indexOf(':') + 1)]));
-    const lost = mine !== undefined && theirs.has(m.version) && theirs.get(m.version) !== mine;
+    // A version older than the runs the table keeps: not known to be stale, so registered (syncToLatest's re-read then
+    // registers the newest manifest if this one was stale after all).
+    const lost = mine !== undefined && (theirs.has(m.version) ? theirs.get(m.version) !== mine : theirs.size > 0 && m.version < Math.min(...theirs.keys()));
     if (held[MANIFEST_LINEAGE] === lineage && Number(held[MANIFEST_VERSION]) > m.version && !lost) return NOTHING;
 
     const root = table.glue.StorageDescriptor.Location;

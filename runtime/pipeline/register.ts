@@ -33,11 +33,18 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
     const after = await ctx.storage.readVersioned(layout.manifest(root));
     if (after === undefined || after.etag === current.etag) return total;
     const manifest = JSON.parse(after.text) as TableManifest;
-    if (manifest.version === current.manifest.version) return total; // rewritten without a new version (gc)
+    // Rewritten without a new version (gc): the same version by the same run. The same number by another run is another
+    // version (a manifest put back from an older copy, its number reused): that one is registered.
+    if (manifest.version === current.manifest.version && newestRun(manifest) === newestRun(current.manifest)) return total;
     if (newerFormat(manifest)) return total; // a newer strata committed meanwhile: it registers what it wrote
     next = { manifest, etag: after.etag };
   }
   return total;
+}
+
+/** The run of a manifest's newest commit, where its history still names it (gc may archive all of it). */
+function newestRun(m: TableManifest): string | undefined {
+  return m.history.find((h) => h.version === m.version)?.runId;
 }
 
 export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan): Promise<void> {
