@@ -10,6 +10,7 @@ import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
 import { plural, thousands } from '../core/text.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
@@ -61,25 +62,38 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
  * fewer files than the version had is refused first, then one whose readable files do not hold the version's rows
  * (the footers' counts), with the folder named and the way back.
  */
-async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableShape, toRun: string): Promise<void> {
-  const { manifest } = await readManifest(lake.storage, root, shape);
+async function refuseDamagedTarget(lake: LocalLake, root: string, shape: TableShape, toRun: string, attempt = 1): Promise<void> {
+  const { manifest, etag } = await readManifest(lake.storage, root, shape);
+  const refusal = await damagedTargetRefusal(lake, manifest, shape, toRun);
+  if (refusal === undefined) return;
+  // gc may have collected the target while its files were checked (a folder listed or read as gc deleted it; gc swaps
+  // the manifest first): with the manifest changed since, look again at the one now, where the target may be gone,
+  // which rollbackTable then says, instead of blaming damage.
+  const now = await readManifest(lake.storage, root, shape);
+  if (now.etag !== etag && attempt < 3) return refuseDamagedTarget(lake, root, shape, toRun, attempt + 1);
+  throw new StrataError(ERRORS.UnreadableFile, refusal);
+}
+
+/** Why a rollback of `manifest` to `toRun` would point a partition at damaged or changed files; undefined if it would not. */
+async function damagedTargetRefusal(lake: LocalLake, manifest: TableManifest, shape: TableShape, toRun: string): Promise<string | undefined> {
   const found = await rollbackTarget(lake.storage, manifest, toRun);
-  if ('error' in found) return; // rollbackTable says why
-  if (found.changed.length) throw new StrataError(ERRORS.UnreadableFile, found.changed.join('; '));
+  if ('error' in found) return undefined; // rollbackTable says why
+  if (found.changed.length) return found.changed.join('; ');
   const switched = Object.values(found.state).filter((p) => manifest.partitions[p.path]?.location !== p.location);
   const files = switched.flatMap((p) => p.files).map((key) => ({ key, path: lake.storage.path(key) }));
   const { bad, rows } = await withDuck((db) => readFooters(db, files));
   if (bad.length) {
-    throw new StrataError(ERRORS.UnreadableFile, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
-      + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history));
+    return `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: the version it left holds a damaged file. `
+      + damagedFileMessage(shape.layer, shape.table, bad[0]!, manifest.history);
   }
   for (const p of switched.filter((v) => found.listed.includes(v.path))) {
     const held = p.files.reduce((a, f) => a + (rows.get(f) ?? 0), 0);
     if (held !== p.rows) {
-      throw new StrataError(ERRORS.UnreadableFile, `${retiredVersionName(lake.storage, shape, p)} now holds ${plural(held, 'row')} in its files `
-        + `where it was committed with ${thousands(p.rows)}: ${CHANGED_AFTER}`);
+      return `${retiredVersionName(lake.storage, shape, p)} now holds ${plural(held, 'row')} in its files `
+        + `where it was committed with ${thousands(p.rows)}: ${CHANGED_AFTER}`;
     }
   }
+  return undefined;
 }
 
 /**
