@@ -51,7 +51,7 @@ describe('history entries moved into archives by gc', () => {
     expect(gc.tables.find((t) => t.table === 'silver.orders')).toMatchObject({ archivedHistory: 5, archivedSources: 3 });
     const silver = manifest('silver/orders/');
     expect(silver).toMatchObject({ formatVersion: 3, version: 5, history: [], lineage: expect.any(String) });
-    expect(silver.historyArchives).toEqual([{ name: expect.stringMatching(/^history-0000000001-0000000005-.*\.json$/), from: 1, to: 5, entries: 5 }]);
+    expect(silver.historyArchives).toEqual([{ name: expect.stringMatching(/^history-0000000001-0000000005-.*\.json$/), from: 1, to: 5, entries: 5, lastRun: expect.any(String) }]);
     expect(readdirSync(join(l.dir, 'silver/orders/_strata/archive'))).toEqual([silver.historyArchives[0].name]);
 
     // d: gold catches up with b, c and d; its history since its last refresh was archived, so the refresh is full
@@ -97,8 +97,8 @@ describe('history entries moved into archives by gc', () => {
       const silver = JSON.parse(readFileSync(join(m.dir, 'silver/orders/_strata/manifest.json'), 'utf8'));
       expect(silver).toMatchObject({ version: 3, history: [] });
       expect(silver.historyArchives).toEqual([
-        { name: expect.stringMatching(/^history-0000000001-0000000002-/), from: 1, to: 2, entries: 2 },
-        { name: expect.stringMatching(/^history-0000000003-0000000003-/), from: 3, to: 3, entries: 1, compactOnly: true },
+        { name: expect.stringMatching(/^history-0000000001-0000000002-/), from: 1, to: 2, entries: 2, lastRun: expect.any(String) },
+        { name: expect.stringMatching(/^history-0000000003-0000000003-/), from: 3, to: 3, entries: 1, compactOnly: true, lastRun: expect.any(String) },
       ]);
       // before: "gold.daily_revenue: behind silver.orders (it reflects version 2, silver.orders is at version 3)"
       expect((await examine(m)).findings.filter((f) => f.level === 'problem')).toEqual([]);

@@ -154,16 +154,16 @@ describe('collectGarbage', () => {
     const r = collectGarbage(afterR2, new Date('2025-06-03T00:00:00.001Z'), 1, 1, 'p1'); // r1 and r2 collected, one kept
     expect(r.archived).toEqual({ o1: afterR2.sources.o1, o2: afterR2.sources.o2 });
     const r1collected = { ...afterR2.history[0]!, changes: [], collected: { partitions: 2, rows: 7 } };
-    expect(r.historyArchive).toEqual({ archive: { name: 'history-0000000001-0000000001-p1.json', from: 1, to: 1, entries: 1 }, entries: [r1collected] });
+    expect(r.historyArchive).toEqual({ archive: { name: 'history-0000000001-0000000001-p1.json', from: 1, to: 1, entries: 1, lastRun: 'r1' }, entries: [r1collected] });
     expect(r.manifest).toMatchObject({
       formatVersion: 3, sources: {}, lineage: 'r1',
-      sourceArchives: [{ pass: 'p1', at: '2025-06-03T00:00:00.001Z', sources: 2 }], historyArchives: [{ name: 'history-0000000001-0000000001-p1.json', from: 1, to: 1, entries: 1 }],
+      sourceArchives: [{ pass: 'p1', at: '2025-06-03T00:00:00.001Z', sources: 2 }], historyArchives: [{ name: 'history-0000000001-0000000001-p1.json', from: 1, to: 1, entries: 1, lastRun: 'r1' }],
     });
     expect(r.manifest.history).toEqual([{ ...afterR2.history[1]!, changes: [], collected: { partitions: 1, rows: 5 } }]);
     // again, keeping none: r2's entry joins a second archive; the lineage stays r1
     const again = collectGarbage(r.manifest, new Date('2025-06-03T00:00:00.001Z'), 1, 0, 'p2');
     expect(again.archived).toEqual({});
-    expect(again.manifest).toMatchObject({ history: [], lineage: 'r1', sourceArchives: [{ pass: 'p1' }], historyArchives: [{ from: 1, to: 1 }, { name: 'history-0000000002-0000000002-p2.json', from: 2, to: 2, entries: 1 }] });
+    expect(again.manifest).toMatchObject({ history: [], lineage: 'r1', sourceArchives: [{ pass: 'p1' }], historyArchives: [{ from: 1, to: 1 }, { name: 'history-0000000002-0000000002-p2.json', from: 2, to: 2, entries: 1, lastRun: 'r2' }] });
     // at the window's edge r2 may still be undone: only o1 leaves, and with one collected entry nothing is archived
     const edge = collectGarbage(afterR2, new Date('2025-06-03T00:00:00.000Z'), 1, 1, 'p3');
     expect(edge.archived).toEqual({ o1: afterR2.sources.o1 });

@@ -594,11 +594,11 @@ function lineageOf(t: Pick<TableManifest, 'lineage'> & { history: ReadonlyArray<
 /**
  * The stamp of a table's entry: its version, the run of its newest commit and its schema. The run tells two commits of
  * the same version apart (a version lost when strata doctor restored an older manifest, and reused by the next commit),
- * which a catch-up would otherwise take for the one it shows. A manifest whose history gc archived whole has its
- * update time instead.
+ * which a catch-up would otherwise take for the one it shows. A manifest whose history gc archived whole has the run its
+ * last archive names (so gc changes no stamp), or its update time (archives from before they named it).
  */
 function tableStamp(m: TableManifest, schemaHash: string): string {
-  return `v${m.version}:${m.history.at(-1)?.runId ?? m.updatedAt}:${schemaHash}`;
+  return `v${m.version}:${m.history.at(-1)?.runId ?? m.historyArchives?.at(-1)?.lastRun ?? m.updatedAt}:${schemaHash}`;
 }
 
 function entryOf(m: TableManifest, root: string): TableEntry {

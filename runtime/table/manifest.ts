@@ -116,7 +116,11 @@ export function newerFormat(m: Pick<TableManifest, 'formatVersion'>): boolean {
  * them that are. So a reader asking whether the table's rows changed across those versions (a gold table's inputs:
  * runtime/gold/refresh.ts) need not open the archive.
  */
-export interface HistoryArchive { name: string; from: number; to: number; entries: number; compactOnly?: true; compactions?: number[] }
+export interface HistoryArchive {
+  name: string; from: number; to: number; entries: number; compactOnly?: true; compactions?: number[];
+  /** The run of version `to` (what names the table's newest commit once gc archived its whole history). */
+  lastRun?: string;
+}
 
 /**
  * Whether every version in `from`+1..`to` of `m` is a compaction: in the manifest's history, or in an archive gc
@@ -379,6 +383,7 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   const historyArchive = folded ? {
     archive: {
       name: `history-${pad(history[0]!.version)}-${pad(history[folded - 1]!.version)}-${pass}.json`, from: history[0]!.version, to: history[folded - 1]!.version, entries: folded,
+      lastRun: history[folded - 1]!.runId,
       ...(history.slice(0, folded).every((h) => h.kind === 'compact') ? { compactOnly: true as const }
         : history.slice(0, folded).some((h) => h.kind === 'compact') ? { compactions: history.slice(0, folded).filter((h) => h.kind === 'compact').map((h) => h.version) } : {}),
     },
