@@ -13,7 +13,7 @@ import {
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { tableInput } from '../../core/plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
-import type { TableManifest } from '../table/manifest.ts';
+import { runOfVersion, type TableManifest } from '../table/manifest.ts';
 import { batchFailure, sendBatch, type EntryFailure } from '../aws/batch-errors.ts';
 import { chunks } from '../aws/chunks.ts';
 import { manifestPartitions, planPartitionSync, valuesKey, type GluePartitionRef } from '../aws/glue-partitions.ts';
@@ -75,7 +75,7 @@ export class GlueCatalog implements Catalog {
     const existing = await this.getTable(db, table.glue.Name);
     const lineage = m.lineage ?? m.history[0]?.runId ?? '';
     const held = existing?.Parameters ?? {};
-    const mine = m.history.find((h) => h.version === m.version)?.runId;
+    const mine = runOfVersion(m, m.version);
     const theirs = new Map((held[MANIFEST_RUNS] ?? '').split(' ').filter(Boolean).map((e) => [Number(e.slice(0, e.indexOf(':'))), e.slice(e.indexOf(':') + 1)]));
     // A version older than the runs the table keeps: not known to be stale, so registered (syncToLatest's re-read then
     // registers the newest manifest if this one was stale after all).

@@ -23,7 +23,7 @@ import { isFull, whenFull } from '../storage/full.ts';
 import { LockLost, withLock, type HeldLock } from '../storage/lock.ts';
 import { asideStamp } from '../util/aside.ts';
 import { fault } from '../util/fault.ts';
-import { historyCounts, type HistoryEntry, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { historyCounts, runOfVersion, type HistoryEntry, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { layout } from '../../core/plan/layout.ts';
 import type { Catalog, CatalogTable, SyncSummary } from './port.ts';
 
@@ -222,9 +222,9 @@ export class LocalCatalog implements Catalog {
    * either way, or an archive that cannot be read: not known, taken as the same run. Archives that are gone: another line.
    */
   private async otherRunAt(t: TableEntry, m: TableManifest): Promise<boolean> {
-    const mine = m.history.find((h) => h.version === m.version)?.runId;
+    const mine = runOfVersion(m, m.version);
     if (mine === undefined) return false;
-    let theirs = t.history.find((h) => h.version === m.version)?.runId;
+    let theirs = runOfVersion(t, m.version);
     if (theirs === undefined && t.historyArchives?.length && m.version < (t.history[0]?.version ?? t.version + 1)) {
       const files = t.historyArchives.map((k) => join(this.lakeDir, ...k.split('/')));
       // Archives gone from the table's folder: the entry's line is not this table's any more (the folder was moved

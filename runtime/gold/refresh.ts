@@ -18,7 +18,7 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { onlyCompactionsBetween, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { onlyCompactionsBetween, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { commitTable, createManifest, fullHistory, readManifest } from '../table/store.ts';
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -88,14 +88,14 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   // The run of each input's version, from its history; or as recorded, for a version gold reflects already (an input
   // whose history gc archived whole).
   const runs = Object.fromEntries([...inputs].flatMap(([k, m]) => {
-    const runId = runOf(m, m.version) ?? (doneRuns[k]?.version === m.version ? doneRuns[k].runId : undefined);
+    const runId = runOfVersion(m, m.version) ?? (doneRuns[k]?.version === m.version ? doneRuns[k].runId : undefined);
     return runId ? [[k, { version: m.version, runId }]] : [];
   }));
   // A version reflected by number whose run the input's history names otherwise: the input went back (a manifest
   // restored from an older copy) and a later commit reused the number. What gold reflects is gone: a full refresh.
   const reused = done ? Object.keys(versions).filter((k) => {
     const was = doneRuns[k];
-    const now = was === undefined ? undefined : runOf(inputs.get(k)!, was.version) ?? archived.get(k);
+    const now = was === undefined ? undefined : runOfVersion(inputs.get(k)!, was.version) ?? archived.get(k);
     return was !== undefined && now !== undefined && was.runId !== now;
   }) : [];
   const behind = Object.keys(versions).filter((k) => reused.includes(k) || moved(inputs.get(k)!, done?.[k] ?? 0));
@@ -123,11 +123,6 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   return { versions, runs, reused, behind, paths };
 }
 
-/** The run that committed version `version` of a table, where its history (kept in the manifest) names it. */
-function runOf(m: TableManifest, version: number): string | undefined {
-  return m.history.find((h) => h.version === version)?.runId;
-}
-
 /** A gold manifest's recorded runs that still name the version derivedFrom says it reflects (TableManifest.derivedFromRuns). */
 function reflectedRuns(gold: TableManifest | undefined): Record<string, DerivedRun> {
   const out: Record<string, DerivedRun> = {};
@@ -145,7 +140,7 @@ export async function reflectedRunsArchived(storage: Storage, gold: TableManifes
   const out = new Map<string, string>();
   for (const [k, was] of Object.entries(reflectedRuns(gold))) {
     const m = inputs.get(k);
-    if (!m?.historyArchives?.length || runOf(m, was.version) !== undefined) continue;
+    if (!m?.historyArchives?.length || runOfVersion(m, was.version) !== undefined) continue;
     const [layer, name] = [k.slice(0, k.indexOf('.')), k.slice(k.indexOf('.') + 1)];
     const root = layer === 'gold' ? layout.gold(name) : layout.silver(name);
     const runId = await fullHistory(storage, root, m).then((h) => h.find((e) => e.version === was.version)?.runId, () => undefined);

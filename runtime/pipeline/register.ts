@@ -2,7 +2,7 @@
 // is safe to repeat after any crash, and a re-ingest of an already committed object runs it too.
 import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
-import { newerFormat, type TableManifest } from '../table/manifest.ts';
+import { newerFormat, runOfVersion, type TableManifest } from '../table/manifest.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
@@ -35,16 +35,11 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
     const manifest = JSON.parse(after.text) as TableManifest;
     // Rewritten without a new version (gc): the same version by the same run. The same number by another run is another
     // version (a manifest put back from an older copy, its number reused): that one is registered.
-    if (manifest.version === current.manifest.version && newestRun(manifest) === newestRun(current.manifest)) return total;
+    if (manifest.version === current.manifest.version && runOfVersion(manifest, manifest.version) === runOfVersion(current.manifest, manifest.version)) return total;
     if (newerFormat(manifest)) return total; // a newer strata committed meanwhile: it registers what it wrote
     next = { manifest, etag: after.etag };
   }
   return total;
-}
-
-/** The run of a manifest's newest commit, where its history still names it (gc may archive all of it). */
-function newestRun(m: TableManifest): string | undefined {
-  return m.history.find((h) => h.version === m.version)?.runId;
 }
 
 export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan): Promise<void> {

@@ -127,6 +127,15 @@ export interface HistoryArchive {
  * marked compactOnly or listed among its compactions. False when a version is a commit or a rollback, or is in
  * neither place.
  */
+/**
+ * The run that committed version `version` of a table, where a history names it (a manifest's, or a catalog entry's
+ * copy); undefined once gc moved that entry into an archive. Run ids are never reused, so the same number by another
+ * run is another version: one lost when an older manifest was put back, its number reused by a later commit.
+ */
+export function runOfVersion(t: { history: ReadonlyArray<{ version: number; runId: string }> }, version: number): string | undefined {
+  return t.history.find((h) => h.version === version)?.runId;
+}
+
 export function onlyCompactionsBetween(m: Pick<TableManifest, 'history' | 'historyArchives'>, from: number, to: number): boolean {
   let seen = 0;
   for (const h of m.history) {
