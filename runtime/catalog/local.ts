@@ -654,6 +654,10 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // A version held with another run than the entry's was lost the same way, and reused by a commit after the restore
   // that came before this catch-up (the restore's own catch-up failed, or another process committed first): it and
   // the versions after it are shown again from the entry.
+  // The table's history archives, read at most once by this catch-up (a rare comparison below, and the rows a rebuilt
+  // catalog takes from them).
+  let archiveRead: Promise<HistoryEntry[]> | undefined;
+  const archives = () => (archiveRead ??= readArchives(abs(m.historyArchives ?? [])));
   const pairs = (runs: string[] | null) => (runs ?? []).map((r) => [Number(r.slice(0, r.indexOf(' '))), r.slice(r.indexOf(' ') + 1)] as const);
   const runOf = new Map(m.history.map((h) => [h.version, h.runId]));
   let reused = pairs(held.runs).find(([v, run]) => runOf.has(v) && runOf.get(v) !== run)?.[0];
@@ -661,7 +665,7 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // entries into archives before this catch-up (a reused version archived while catch-ups failed). Compared with the
   // archives, in this case only.
   if (reused === first && m.historyArchives?.length) {
-    const archived = new Map((await readArchives(abs(m.historyArchives)).catch(() => [])).map((h) => [h.version, h.runId]));
+    const archived = new Map((await archives().catch(() => [])).map((h) => [h.version, h.runId]));
     const before = await db.one<{ runs: string[] | null }>(`SELECT list(version || ' ' || coalesce(run_id, '') ORDER BY version) AS runs FROM strata.history WHERE ${where} AND version < ${first}`);
     reused = pairs(before.runs).find(([v, run]) => archived.has(v) && archived.get(v) !== run)?.[0] ?? reused;
   }
@@ -699,7 +703,7 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
   // An archive that cannot be read leaves those rows out and the table shown (strata doctor names the archive): it is
   // checked first, as a failed statement would abort the transaction every table of this catch-up shares.
-  if (m.historyArchives?.length && known < (m.history[0]?.version ?? m.version + 1) - 1 && await readArchives(abs(m.historyArchives)).then(() => true, () => false)) {
+  if (m.historyArchives?.length && known < (m.history[0]?.version ?? m.version + 1) - 1 && await archives().then(() => true, () => false)) {
     await out.add(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
       + `coalesce(h.collected.partitions, 0), coalesce(h.collected."rows", 0) FROM read_json([${abs(m.historyArchives).map(str).join(', ')}], format = 'array', `
       + `columns = {version: 'BIGINT', runId: 'VARCHAR', "at": 'VARCHAR', kind: 'VARCHAR', collected: 'STRUCT(partitions BIGINT, "rows" BIGINT)'}) h `
