@@ -230,8 +230,7 @@ export class LocalCatalog implements Catalog {
       // Archives gone from the table's folder: the entry's line is not this table's any more (the folder was moved
       // aside and the table started over, under an entry that did not keep its lineage). gc never deletes one.
       if (!(await Promise.all(files.map((f) => present(f)))).every(Boolean)) return true;
-      const archived = await readArchives(files).catch(() => []);
-      theirs = archived.find((h) => h.version === m.version)?.runId;
+      theirs = runOfVersion({ history: await readArchives(files).catch(() => []) }, m.version);
     }
     return theirs !== undefined && theirs !== mine;
   }

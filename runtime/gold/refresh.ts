@@ -143,7 +143,7 @@ export async function reflectedRunsArchived(storage: Storage, gold: TableManifes
     if (!m?.historyArchives?.length || runOfVersion(m, was.version) !== undefined) continue;
     const [layer, name] = [k.slice(0, k.indexOf('.')), k.slice(k.indexOf('.') + 1)];
     const root = layer === 'gold' ? layout.gold(name) : layout.silver(name);
-    const runId = await fullHistory(storage, root, m).then((h) => h.find((e) => e.version === was.version)?.runId, () => undefined);
+    const runId = await fullHistory(storage, root, m).then((history) => runOfVersion({ history }, was.version), () => undefined);
     if (runId) out.set(k, runId);
   }
   return out;
