@@ -123,11 +123,6 @@ export interface HistoryArchive {
 }
 
 /**
- * Whether every version in `from`+1..`to` of `m` is a compaction: in the manifest's history, or in an archive gc
- * marked compactOnly or listed among its compactions. False when a version is a commit or a rollback, or is in
- * neither place.
- */
-/**
  * The run that committed version `version` of a table, where a history names it (a manifest's, or a catalog entry's
  * copy); undefined once gc moved that entry into an archive. Run ids are never reused, so the same number by another
  * run is another version: one lost when an older manifest was put back, its number reused by a later commit.
@@ -136,6 +131,11 @@ export function runOfVersion(t: { history: ReadonlyArray<{ version: number; runI
   return t.history.find((h) => h.version === version)?.runId;
 }
 
+/**
+ * Whether every version in `from`+1..`to` of `m` is a compaction: in the manifest's history, or in an archive gc
+ * marked compactOnly or listed among its compactions. False when a version is a commit or a rollback, or is in
+ * neither place.
+ */
 export function onlyCompactionsBetween(m: Pick<TableManifest, 'history' | 'historyArchives'>, from: number, to: number): boolean {
   let seen = 0;
   for (const h of m.history) {
@@ -389,14 +389,15 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   const collectedCount = history.filter((h) => h.collected).length;
   let folded = 0;
   while (folded < history.length && history[folded]!.collected && collectedCount - folded > keepCollected) folded++;
+  const moving = history.slice(0, folded);
+  const compactions = moving.filter((h) => h.kind === 'compact').map((h) => h.version);
   const historyArchive = folded ? {
     archive: {
-      name: `history-${pad(history[0]!.version)}-${pad(history[folded - 1]!.version)}-${pass}.json`, from: history[0]!.version, to: history[folded - 1]!.version, entries: folded,
-      lastRun: history[folded - 1]!.runId,
-      ...(history.slice(0, folded).every((h) => h.kind === 'compact') ? { compactOnly: true as const }
-        : history.slice(0, folded).some((h) => h.kind === 'compact') ? { compactions: history.slice(0, folded).filter((h) => h.kind === 'compact').map((h) => h.version) } : {}),
+      name: `history-${pad(moving[0]!.version)}-${pad(moving.at(-1)!.version)}-${pass}.json`, from: moving[0]!.version, to: moving.at(-1)!.version, entries: folded,
+      lastRun: moving.at(-1)!.runId,
+      ...(compactions.length === folded ? { compactOnly: true as const } : compactions.length ? { compactions } : {}),
     },
-    entries: history.slice(0, folded),
+    entries: moving,
   } : undefined;
   if (!expired.length && !compacted && !moved && !historyArchive) return { manifest: m, expired, compacted, archived };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
