@@ -3,7 +3,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PART_ROWS } from '../core/dqdl/parts.ts';
+import { parseRules } from '../core/dqdl/parse.ts';
+import { Duck } from '../runtime/engine/duckdb.ts';
+import { evaluateWith } from '../runtime/quality/evaluate-rules.ts';
 import { METRICS_COLUMNS } from '../runtime/catalog/metrics-table.ts';
 import { renderAsl } from '../workflows/asl.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -111,6 +115,40 @@ describe('silver gate', () => {
     expect(fresh.record.status).toBe('SUCCEEDED');
     expect((fresh.record.quality as { results: Array<{ outcome: string }> }).results.map((x) => x.outcome)).toEqual(['PASS', 'PASS']);
   });
+
+  it('a batch of many rows is grouped partition by partition for a key that determines the partition, with the metrics of the batch read whole', async () => {
+    const rules = ['Uniqueness "customer_name" "created_at" > 0.5', 'IsUnique "order_id" "dt"', 'Uniqueness "customer_name" > 0.5', 'DistinctValuesCount "created_at" > 1'];
+    lake = await makeLake({ orders: ordersSchema({ mode: 'append', extra: gate([], rules) }) });
+    // 2.3 × PART_ROWS rows over 20 days; the last 20,000 repeat a customer and time of earlier ones, in the same day.
+    const n = Math.ceil(2.3 * PART_ROWS);
+    const at = (i: number) => `2025-06-${String(1 + (i % 20)).padStart(2, '0')}T${String(Math.floor(i / 20) % 24).padStart(2, '0')}:00:00Z`;
+    const customer = (i: number): string => (i >= n - 20_000 ? customer(i - (n - 20_000)) : `c${i % 100_000}`);
+    const time = (i: number) => (i >= n - 20_000 ? at(i - (n - 20_000)) : at(i));
+    const lines = Array.from({ length: n }, (_, i) => `${i + 1},${customer(i)},NEW,1.00,Jun 01 2025,${time(i)}`);
+    const file = await lake.file('many.csv', `${ORDERS_HEADER}\n${lines.join('\n')}\n`);
+    const statements: string[] = [];
+    const all = Duck.prototype.all;
+    const spy = vi.spyOn(Duck.prototype, 'all').mockImplementation(function (this: Duck, sql: string, ...rest: unknown[]) {
+      statements.push(sql);
+      return (all as (...a: unknown[]) => Promise<unknown>).call(this, sql, ...rest) as never;
+    });
+    let r;
+    try {
+      r = await lake.ingest('orders', file);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: n, rowsValid: n });
+    // Two keys hold created_at or dt (each determines the day): their groupings read the parts.
+    const frequency = statements.find((s) => s.includes('GROUP BY "customer_name", "created_at"'))!;
+    expect(frequency.match(/UNION ALL/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(frequency).toMatch(/FROM __batch GROUP BY "customer_name"\)/);
+    const q = r.record.quality as { results: Array<{ rule: string; outcome: string; metrics: Record<string, number> }> };
+    const whole = await evaluateWith((sql) => lake!.query(sql), parseRules(rules).rules,
+      { dialect: 'duckdb', batch: 'silver.orders', columns: (await lake.query<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = 'silver' AND table_name = 'orders' ORDER BY ordinal_position`)), now: new Date().toISOString() });
+    expect(q.results.map((x) => [x.rule, x.outcome, x.metrics])).toEqual(whole.results.map((x) => [x.rule, x.outcome, x.metrics]));
+    expect(q.results[0]!.metrics['Multicolumn.customer_name,created_at.Uniqueness']).toBeCloseTo((n - 40_000) / n, 9);
+  }, 60_000);
 
   it('a schema without rules keeps the Pass placeholder (no function call)', async () => {
     lake = await makeLake({ orders: ordersSchema() });

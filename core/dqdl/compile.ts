@@ -153,7 +153,7 @@ class Compiler {
     let entry = this.frequency.find((f) => f.q.hasSet(cols)) ?? this.frequency.find((f) => f.q.fits(cols));
     if (!entry) {
       const q = new FrequencyQuery();
-      entry = { q, handle: { kind: 'frequency', sql: () => q.sql(this.ctx.batch, this.ctx.dialect), leaves: new Set() } };
+      entry = { q, handle: { kind: 'frequency', sql: () => q.sql(this.ctx.batch, this.ctx.dialect, this.ctx.parts), leaves: new Set() } };
       this.frequency.push(entry);
     }
     return entry;

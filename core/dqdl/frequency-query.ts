@@ -15,7 +15,13 @@
 // DuckDB reads an in-memory column again for next to nothing, and its GROUPING SETS feeds every row to every hash
 // table, so it groups each set on its own (1.7× faster on 3M rows than GROUPING SETS) and aggregates each set's
 // groups on its own (perSetSql). The aggregates are the same expressions either way, less the set filter.
-import type { Dialect } from './types.ts';
+//
+// DuckDB, a batch in parts (RuleContext.parts, its partitions grouped by core/dqdl/parts.ts): a set holding a column
+// that determines each partition never has a key in two parts, so it is grouped part by part and the parts' groups
+// are put together (UNION ALL) before the same aggregates. Each part's hash table is small: a near-unique key of
+// three columns over 1M rows took 0.65× the time of one grouping, over 3M rows 0.52× (bench/RESULTS.md, quality-gate).
+import { ident } from '../sql/quote.ts';
+import type { BatchParts, Dialect } from './types.ts';
 
 export interface FrequencyCells {
   rows: string;
@@ -79,8 +85,8 @@ export class FrequencyQuery {
     return this.aggregate(wrap(`${aggregate} FILTER (WHERE ${this.key([col], where)} AND ${this.count(where)} > 0)`));
   }
 
-  sql(batch: string, dialect: Dialect): string {
-    if (dialect !== 'athena') return this.perSetSql(batch);
+  sql(batch: string, dialect: Dialect, parts?: BatchParts): string {
+    if (dialect !== 'athena') return this.perSetSql(batch, parts);
     const cols = this.columns;
     const countCols = this.counts.map((w, i) => `${w === undefined ? 'count(*)' : `count(*) FILTER (WHERE ${w})`} AS __dq_n${i}`).join(', ');
     const inner = [
@@ -102,7 +108,11 @@ export class FrequencyQuery {
    * columns and counts (a near-unique key makes about as many groups as rows: carrying them through one UNION with
    * every other set's columns, and filtering every aggregate by set, cost more than the grouping).
    */
-  private perSetSql(batch: string): string {
+  private perSetSql(batch: string, parts: BatchParts | undefined): string {
+    const partsOf = (s: string[]) =>
+      parts && parts.relations.length > 1 && parts.keys.length > 0 && parts.keys.every((cols) => cols.some((c) => s.includes(ident(c))))
+        ? parts.relations
+        : [batch];
     const subqueries = this.sets.map((s, i) => {
       // Each set counts only what it is read through; a set read through one where clause only groups the rows that
       // clause keeps.
@@ -118,7 +128,7 @@ export class FrequencyQuery {
       return [
         `__dq_s${i} AS (SELECT`,
         aggregates.join(',\n'),
-        `  FROM (SELECT ${s.join(', ')}, ${counts} FROM ${batch}${only ? ` WHERE ${only}` : ''} GROUP BY ${s.join(', ')}))`,
+        `  FROM (${partsOf(s).map((from) => `SELECT ${s.join(', ')}, ${counts} FROM ${from}${only ? ` WHERE ${only}` : ''} GROUP BY ${s.join(', ')}`).join('\n    UNION ALL ')}))`,
       ].join('\n');
     });
     // Common table expressions, not subqueries side by side in FROM: DuckDB lets a subquery there read the columns of

@@ -22,6 +22,19 @@ export interface RuleContext {
    * compileRules splices a rule's SQL only with a clean verdict; without one the rule is an ERROR and runs nothing.
    */
   sql?: SqlVerdicts;
+  /** DuckDB: the batch in parts that no frequency key spans (its partitions, grouped): core/dqdl/parts.ts. */
+  parts?: BatchParts;
+}
+
+/**
+ * The batch as disjoint parts: `relations` are SQL relations whose rows together are exactly the batch's, each row in
+ * one of them, and `keys` name, for each partition of the batch, the columns that determine it (its source column and
+ * its own name). Rows that agree on a column of every entry of `keys` are in the same part, so a frequency column set
+ * holding one of each is grouped part by part (FrequencyQuery): the union of the parts' groups is the batch's.
+ */
+export interface BatchParts {
+  relations: string[];
+  keys: string[][];
 }
 
 /** A rule's SQL may be spliced (and which reference datasets a CustomSql statement reads), or why not. */

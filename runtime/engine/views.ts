@@ -28,11 +28,15 @@ export async function createView(db: Duck, schema: string, name: string, glue: G
  * when the files span schema versions (their columns, from their footers).
  */
 export async function createViewSql(db: Duck, schema: string, name: string, glue: GlueTableInput, files: readonly string[], allColumnsPresent: boolean): Promise<string> {
+  return `CREATE OR REPLACE VIEW ${ident(schema)}.${ident(name)} AS ${await viewSelectSql(db, glue, files, allColumnsPresent)}`;
+}
+
+/** The SELECT of createViewSql's view, for a caller that reads the files as a subquery (the gate's parts). */
+export async function viewSelectSql(db: Duck, glue: GlueTableInput, files: readonly string[], allColumnsPresent: boolean): Promise<string> {
   const cols = readColumns(glue);
-  const target = `${ident(schema)}.${ident(name)}`;
   if (!files.length) {
     const select = cols.map((c) => `CAST(NULL AS ${duckTypeOfGlue(c.type) ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`).join(', ');
-    return `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} WHERE false`;
+    return `SELECT ${select} WHERE false`;
   }
   // One JSON string, not a list literal (pathList): the catalog's view of a table of 50,016 partitions lists 50,016
   // files, and as a list literal its parse was the peak of a whole `strata ingest` (+325 MB).
@@ -48,7 +52,7 @@ export async function createViewSql(db: Duck, schema: string, name: string, glue
     if (!present.has(c.name)) return `CAST(NULL AS ${t ?? glueToDuckNested(c.type)}) AS ${ident(c.name)}`;
     return t ? `CAST(${ident(c.name)} AS ${t}) AS ${ident(c.name)}` : ident(c.name);
   }).join(', ');
-  return `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM ${source}`;
+  return `SELECT ${select} FROM ${source}`;
 }
 
 /** Nested Hive types (only quarantine uses one) in DuckDB syntax. */

@@ -3,7 +3,8 @@
 // halt step (haltBatch) moves the whole batch to quarantine, silver and gold stay as they were, and the bronze
 // object can be replayed once the data or the rules are fixed.
 import { readColumns } from '../../core/plan/glue-table.ts';
-import { createView } from '../engine/views.ts';
+import { createView, viewSelectSql } from '../engine/views.ts';
+import { partGroups } from '../../core/dqdl/parts.ts';
 import { pathLit, statementBudgetMs, withDuck, withUserSqlSession } from '../engine/duckdb.ts';
 import { ERRORS } from '../../core/errors.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
@@ -43,6 +44,13 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
   return ctx.storage.withLocalFiles(keys, (paths) => withUserSqlSession(paths, async (db) => {
     const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
     await createView(db, 'main', '__batch', plan.tables.silver, batchKeys.map((k) => pathOf.get(k)!), true);
+    // The batch's partitions in groups, for frequency rules whose key determines the partition (core/dqdl/parts.ts).
+    const groups = plan.partitions.length ? partGroups(staged.files) : undefined;
+    const parts = groups && {
+      relations: await Promise.all(groups.map(async (g) =>
+        `(${await viewSelectSql(db, plan.tables.silver, g.map((f) => pathOf.get(`${staged.stagingPrefix}${f.file}`)!), true)})`)),
+      keys: plan.partitions.map((p) => [p.column, p.name]),
+    };
     if (refs.length) await db.run('CREATE SCHEMA silver');
     for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
     // The rules are user SQL: from here on the database reads only these files and writes nothing.
@@ -55,6 +63,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
       batch: '__batch',
       columns: readColumns(plan.tables.silver),
       reference: (ds) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
+      parts,
     }, { parser: db });
   }, ctx.duck, ctx.storage.localRoot));
 }
