@@ -39,20 +39,26 @@ describe('satisfies: a metric against a resolved condition', () => {
     expect([1, 4, 5, 7, 8].map((v) => satisfies(v, notIn))).toEqual([false, true, false, false, true]);
   });
 
-  it('numbers within a relative 1e-9 are equal: the last bits of a floating-point aggregate never flip an outcome', () => {
-    // 0.1 + 0.2 = 0.30000000000000004 (IEEE 754 double).
-    expect(satisfies(0.1 + 0.2, compare('=', 0.3))).toBe(true);
-    expect(satisfies(0.1 + 0.2, compare('<=', 0.3))).toBe(true);
-    expect(satisfies(0.1 + 0.2, compare('>', 0.3))).toBe(false);
-    expect(satisfies(0.3, compare('>=', 0.1 + 0.2))).toBe(true);
-    expect(satisfies(0.3, compare('<', 0.1 + 0.2))).toBe(false);
-    // The tolerance is inclusive, and absolute below 1: |0 - 1e-9| = 1e-9 ≤ 1e-9 · max(1, 0, 1e-9).
-    expect(satisfies(0, compare('=', 1e-9))).toBe(true);
-    expect(satisfies(0, compare('=', 3e-9))).toBe(false);
-    // Relative above 1: 1e12 and 1e12 + 100 differ by 1e-10 of their size, 1e12 + 5000 by 5e-9.
-    expect(satisfies(1e12 + 100, compare('=', 1e12))).toBe(true);
-    expect(satisfies(1e12 + 5000, compare('=', 1e12))).toBe(false);
-    expect(satisfies(1e12 + 5000, compare('>', 1e12))).toBe(true);
+  it('an exact metric compares exactly; a floating-point aggregate within a relative 1e-12, so its last bits never flip an outcome', () => {
+    // 0.1 + 0.2 = 0.30000000000000004 (IEEE 754 double): a mean may come out so in one run and 0.3 in another.
+    expect(satisfies(0.1 + 0.2, compare('=', 0.3), true)).toBe(true);
+    expect(satisfies(0.1 + 0.2, compare('<=', 0.3), true)).toBe(true);
+    expect(satisfies(0.1 + 0.2, compare('>', 0.3), true)).toBe(false);
+    expect(satisfies(0.3, compare('>=', 0.1 + 0.2), true)).toBe(true);
+    expect(satisfies(0.3, compare('<', 0.1 + 0.2), true)).toBe(false);
+    // Relative, inclusive: 1e12 + 1 is 1e-12 of 1e12 away; 1e12 + 5 is not within it, nor is 0 of 1e-300.
+    expect(satisfies(1e12 + 1, compare('=', 1e12), true)).toBe(true);
+    expect(satisfies(1e12 + 5, compare('=', 1e12), true)).toBe(false);
+    expect(satisfies(1e12 + 5, compare('>', 1e12), true)).toBe(true);
+    expect(satisfies(0, compare('=', 1e-300), true)).toBe(false);
+    expect(satisfies(500000000.5, compare('<=', 500000000), true)).toBe(false);
+    // Exact (a count, a share of rows, a sum of integers or decimals): not a single unit of slack.
+    expect(satisfies(0.1 + 0.2, compare('=', 0.3))).toBe(false);
+    expect(satisfies(1e12 + 999, compare('<=', 1e12))).toBe(false);
+    expect(satisfies(1000000001, compare('<=', 1000000000))).toBe(false);
+    expect(satisfies(1e12, compare('<=', 1e12))).toBe(true);
+    expect(satisfies(1e12, { kind: 'in', negated: false, values: [1e12 + 1] })).toBe(false);
+    expect(satisfies(2, { kind: 'between', negated: false, low: 2, high: 3 })).toBe(false);
   });
 
   it('a NaN metric satisfies nothing, not even != or not between', () => {

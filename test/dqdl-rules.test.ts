@@ -103,6 +103,15 @@ describe('dataset and column statistics', () => {
     expect(r.results.map((x) => [x.outcome, x.metrics])).toEqual([['PASS', { 'Column.amount.Sum': 0.3 }], ['PASS', { 'Column.amount.Mean': 0.15000000000000002 }]]);
   });
 
+  it('a sum of integers compares exactly, however large; a mean of doubles within a relative 1e-12 (attack, stop 35)', async () => {
+    await db.run(`CREATE TABLE big AS SELECT * FROM (VALUES (1000000000000::BIGINT, 0.1::DOUBLE), (999, 0.2)) t(amount, f)`);
+    const r = await evaluate('big', ['Sum "amount" <= 1000000000000', 'Sum "amount" = 1000000000999', 'Mean "amount" <= 500000000000',
+      'Sum "f" = 0.3', 'Mean "f" = 0.15']);
+    expect(r.results.map((x) => x.outcome)).toEqual(['FAIL', 'PASS', 'FAIL', 'PASS', 'PASS']);
+    expect(r.results[0]!.message).toBe('Sum of "amount" is 1000000000999, expected <= 1000000000000');
+    await db.run('DROP TABLE big');
+  });
+
   it('ColumnCorrelation: Pearson over the rows where both values are present', async () => {
     const r = await one('nums', 'ColumnCorrelation "x" "y" = 0.5');
     expect(r).toEqual({ rule: 'ColumnCorrelation "x" "y" = 0.5', outcome: 'PASS', metrics: { 'Multicolumn.x,y.ColumnCorrelation': 0.5 }, message: 'ColumnCorrelation of "x" and "y" is 0.5 (= 0.5)' });

@@ -299,6 +299,7 @@ class Compiler {
         leaf.subject = cols.map((c) => c.name);
         const name = rule.type === 'IsUnique' ? 'Uniqueness' : rule.type;
         this.expect(leaf, rule, columnsMetric(leaf.subject, name));
+        if (rule.type === 'Entropy') leaf.approximate = true;
         this.frequencyCells(leaf, cols, w, FREQUENCY_CELLS[rule.type]!);
         return;
       }
@@ -317,6 +318,8 @@ class Compiler {
         const c = this.numericColumn(p[0]!, rule.type);
         leaf.subject = [c.name];
         this.expect(leaf, rule, columnMetric(c.name, rule.type));
+        // A sum of integers or decimals is exact (cast to DOUBLE after summing); a sum of doubles is not.
+        if (rule.type !== 'Sum' || !c.type || c.type.name === 'double' || c.type.name === 'float') leaf.approximate = true;
         // Sum is cast to DOUBLE around the (restricted) sum.
         const agg = (x: string | undefined) => (rule.type === 'Mean' ? filtered('avg', [toDouble(c.sql)], x)
           : rule.type === 'Sum' ? toDouble(filtered('sum', [c.sql], x)) : filtered('stddev_pop', [toDouble(c.sql)], x));
@@ -329,6 +332,7 @@ class Compiler {
         const b = this.numericColumn(p[1]!, rule.type);
         leaf.subject = [a.name, b.name];
         this.expect(leaf, rule, columnsMetric([a.name, b.name], 'ColumnCorrelation'));
+        leaf.approximate = true;
         this.scanCell(leaf, 'value', (x) => filtered('corr', [toDouble(a.sql), toDouble(b.sql)], x), w);
         this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
         return;

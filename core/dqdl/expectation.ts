@@ -1,9 +1,12 @@
 // A condition on one number (a metric, or the share of passing rows), resolved to plain numbers before any row is
 // read, and checked in TypeScript once SQL has produced the metric.
 //
-// DQDL: "between" is exclusive, "not between" inclusive (its complement). Comparisons allow a relative tolerance
-// of 1e-9 so that the last bits of a floating-point aggregate (which differ between engines and between runs with
-// different parallelism) never flip an outcome at an exact boundary such as Mean "x" = 2.5.
+// DQDL: "between" is exclusive, "not between" inclusive (its complement). Comparisons are exact, as Glue's are, but
+// for a metric that is a floating-point aggregate (LeafPlan.approximate: a mean, a standard deviation, a correlation,
+// an entropy, a sum of doubles). The last bits of those depend on the order the engine adds in (its threads, the
+// engine), so they compare with a relative tolerance of APPROXIMATE, and an exact boundary such as
+// Mean "x" = 2.5 never flips from run to run. A count, a share of rows, a sum of integers or decimals, a length or
+// an extreme is exact, and compares exactly: Sum "amount" <= 1000000000000 fails at 1000000000001.
 import type { Comparator, Condition, Operand } from './ast.ts';
 import { formatNumber, resolveNumber, type History } from './dynamic.ts';
 
@@ -61,14 +64,22 @@ export function describeCheck(c: NumberCheck): string {
   return `${c.negated ? 'not in' : 'in'} [${c.values.map(f).join(', ')}]`;
 }
 
-function close(a: number, b: number): boolean {
+/**
+ * The relative tolerance of an approximate metric: several thousand times the rounding of one addition (2^-53), so
+ * well above what the order of a sum over millions of rows changes in practice, and a millionth of the 1e-6 a
+ * metric printed to 7 digits shows.
+ */
+export const APPROXIMATE = 1e-12;
+
+function closeTo(a: number, b: number, approximate: boolean): boolean {
   // An infinite number (a dynamic rule dividing by zero) equals only itself: scaled by it, the tolerance would make
   // every finite number "close" to it (5 >= Infinity would pass).
-  if (a === b || !Number.isFinite(a) || !Number.isFinite(b)) return a === b;
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (a === b || !approximate || !Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  return Math.abs(a - b) <= APPROXIMATE * Math.max(Math.abs(a), Math.abs(b));
 }
 
-function cmp(v: number, op: Comparator, x: number): boolean {
+function cmp(v: number, op: Comparator, x: number, approximate: boolean): boolean {
+  const close = (a: number, b: number) => closeTo(a, b, approximate);
   switch (op) {
     case '=': return close(v, x);
     case '!=': return !close(v, x);
@@ -79,13 +90,14 @@ function cmp(v: number, op: Comparator, x: number): boolean {
   }
 }
 
-export function satisfies(v: number, c: NumberCheck): boolean {
+/** Whether `v` meets the check; `approximate`: v is a floating-point aggregate, compared to APPROXIMATE. */
+export function satisfies(v: number, c: NumberCheck, approximate = false): boolean {
   if (Number.isNaN(v)) return false;
-  if (c.kind === 'compare') return cmp(v, c.op, c.value);
+  if (c.kind === 'compare') return cmp(v, c.op, c.value, approximate);
   if (c.kind === 'between') {
-    const inside = cmp(v, '>', c.low) && cmp(v, '<', c.high);
+    const inside = cmp(v, '>', c.low, approximate) && cmp(v, '<', c.high, approximate);
     return c.negated ? !inside : inside;
   }
-  const member = c.values.some((x) => close(v, x));
+  const member = c.values.some((x) => closeTo(v, x, approximate));
   return c.negated ? !member : member;
 }

@@ -250,7 +250,7 @@ function metricRule(leaf: LeafPlan, what: string, value: number | undefined, met
   if (value === undefined || !Number.isFinite(value)) {
     return undefinedMetric(metrics, what, value === undefined ? whyUndefined || 'no value' : `${value}`);
   }
-  const ok = satisfies(value, e.check);
+  const ok = satisfies(value, e.check, leaf.approximate);
   return {
     outcome: ok ? 'PASS' : 'FAIL',
     metrics: defined(metrics),

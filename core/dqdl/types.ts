@@ -90,6 +90,12 @@ export interface LeafPlan {
   /** ReferentialIntegrity: the reference dataset and its columns. */
   reference?: { dataset: string; columns: string[] };
   expect?: Expectation;
+  /**
+   * The metric is a floating-point aggregate whose last bits depend on the order the engine adds in (Mean,
+   * StandardDeviation, ColumnCorrelation, Entropy, a Sum of a double or float column): its condition compares with a
+   * relative tolerance (core/dqdl/expectation.ts). Every other metric compares exactly.
+   */
+  approximate?: boolean;
   threshold?: Expectation;
   /** The aggregate CustomSql query: its whole result is the value. */
   customQuery?: number;
