@@ -257,6 +257,14 @@ describe('ColumnValues: NULL rows fail except for != and not in', () => {
       .toEqual([row('ColumnValues "s" matches "[A-Z]{2}"', 3), row('ColumnValues "s" not matches "[A-Z]{2}"', 2), row('ColumnValues "s" matches "U"', 0), row('ColumnValues "s" matches "U."', 2)]);
   });
 
+  it('an integer literal above 2^53 reaches SQL as written, not as the nearest double (attack, stop 35)', async () => {
+    await db.run(`CREATE TABLE ids AS SELECT * FROM (VALUES (9007199254740993::BIGINT), (-9007199254740993)) t(id)`);
+    const r = await evaluate('ids', ['ColumnValues "id" != 9007199254740993', 'ColumnValues "id" in [9007199254740993, -9007199254740993]',
+      'ColumnValues "id" between -9007199254740994 and 9007199254740994', 'ColumnValues "id" > -9007199254740993', 'ColumnValues "id" in [009007199254740993, -9007199254740993]']);
+    expect(r.results.map((x) => x.outcome)).toEqual(['FAIL', 'PASS', 'PASS', 'FAIL', 'PASS']);
+    await db.run('DROP TABLE ids');
+  });
+
   it('numbers: between is exclusive, not between inclusive; minimum and maximum are reported', async () => {
     expect(await shares('vals', [
       'ColumnValues "n" between 1 and 20', 'ColumnValues "n" not between 1 and 20', 'ColumnValues "n" > 5', 'ColumnValues "n" >= 5', 'ColumnValues "n" < 10',

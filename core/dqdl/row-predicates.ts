@@ -169,9 +169,14 @@ function numberPredicate(expr: string, c: Condition): string {
   }
 }
 
+/**
+ * A number as a SQL literal: a literal as written (its text, leading zeros dropped), so that 9007199254740993 is not
+ * the double 9007199254740992; arithmetic (1 + 2) as the double it computes.
+ */
 function numberLiteral(o: Operand): string {
   if (o.kind !== 'number') throw new PredicateError(`expected a number, found ${o.kind}`);
   const v = resolveNumber(o.expr, undefined, o.text).value;
   if (!Number.isFinite(v)) throw new PredicateError(`${o.text} is not a finite number`);
-  return String(v);
+  const written = /^(-?)\s*0*(\d+(\.\d+)?)$/.exec(o.text.trim());
+  return written ? `${written[1]}${written[2]}` : String(v);
 }
