@@ -417,7 +417,11 @@ describe('composite rules: each operand over the whole dataset, then the logic',
     const r = await evaluate('nums', ['(RowCount = 4) and (Mean "x" = 20)', '(RowCount = 4) and (Mean "x" = 21)', '(RowCount = 5) or (Mean "x" = 20)',
       '(RowCount = 4) and ((Mean "x" > 100) or (Sum "x" = 60))', '(RowCount = 5) or (Mean "x" = 21)']);
     expect(r.results.map((x) => x.outcome)).toEqual(['PASS', 'FAIL', 'PASS', 'PASS', 'FAIL']);
-    expect(r.results[0]).toEqual({ rule: '(RowCount = 4) and (Mean "x" = 20)', outcome: 'PASS', metrics: { 'Dataset.*.RowCount': 4, 'Column.x.Mean': 20 }, message: 'and: all 2 rules pass' });
+    expect(r.results[0]).toEqual({ rule: '(RowCount = 4) and (Mean "x" = 20)', outcome: 'PASS', metrics: { 'Dataset.*.RowCount': 4, 'Column.x.Mean': 20 }, message: 'and: all 2 rules pass',
+      operands: [
+        { rule: 'RowCount = 4', outcome: 'PASS', metrics: { 'Dataset.*.RowCount': 4 }, message: 'RowCount is 4 (= 4)' },
+        { rule: 'Mean "x" = 20', outcome: 'PASS', metrics: { 'Column.x.Mean': 20 }, message: 'Mean of "x" is 20 (= 20)' },
+      ] });
     expect(r.results[1]!.message).toBe('and: 1 of 2 rules fail: (Mean "x" = 21) FAIL: Mean of "x" is 20, expected = 21');
     expect(r.results[4]!.message).toBe('or: none of 2 rules pass: (RowCount = 5) FAIL: RowCount is 4, expected = 5; (Mean "x" = 21) FAIL: Mean of "x" is 20, expected = 21');
     expect(r.queries).toBe(1);

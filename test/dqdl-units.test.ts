@@ -368,7 +368,12 @@ describe('outcomes from query results', () => {
     expect(c(or(1, 0, 2))).toEqual(['PASS', 'or: 1 of 3 rules pass: (r0) PASS: p0']);
     expect(c(or(1, 2))).toEqual(['ERROR', 'or: 1 of 2 rules could not be evaluated: (r1) FAIL: f1; (r2) ERROR: e2']);
     expect(c(or(1))).toEqual(['FAIL', 'or: none of 1 rules pass: (r1) FAIL: f1']);
-    expect(combine(and(0, 1, 3), outcomes)).toMatchObject({ rule: 'AND', metrics: { a: 5, b: 2 } });
+    // a is measured differently by two operands (over other rows): it stays theirs, not the composite's.
+    const merged = combine(and(0, 1, 3), outcomes);
+    expect(merged).toMatchObject({ rule: 'AND', metrics: { b: 2 } });
+    expect(Object.keys(merged.metrics)).toEqual(['b']);
+    expect(merged.operands!.map((x) => [x.rule, x.metrics])).toEqual([['r0', { a: 1 }], ['r1', { b: 2 }], ['r3', { a: 5 }]]);
+    expect(combine(and(0, 0), outcomes).metrics).toEqual({ a: 1 });
     expect(combine(leaf(9, 'r9'), outcomes)).toEqual({ rule: 'r9', outcome: 'ERROR', metrics: {}, message: 'not evaluated' });
   });
 

@@ -106,6 +106,37 @@ describe('silver gate', () => {
     expect(silver).toEqual([{ n: 4 + 40 + 12 + 14 }]);
   });
 
+  it('a dynamic operand of a composite reads the history of its own measurement, never one over other rows (attack, stop 35)', async () => {
+    const cancelled = `where status = ''CANCELLED''`;
+    const halt = (f: string) => [`RowCount >= 0 where "status = 'CANCELLED'"`, `CustomSql "select count(*) from primary ${cancelled.replace(/''/g, "'")}" >= 0`,
+      `(RowCount > avg(last(3)) * ${f}) and (CustomSql "select count(*) from primary" > avg(last(3)) * ${f})`];
+    lake = await makeLake({ orders: ordersSchema({ mode: 'append', extra: gate(halt('0.5')) }) });
+    // Three runs of 100 orders, 1 of them cancelled: the whole batch's RowCount is 100, the cancelled rows' 1.
+    for (let r = 0; r < 3; r++) {
+      const rows = Array.from({ length: 100 }, (_, i) => order(r * 1000 + i + 1, i === 0 ? 'CANCELLED' : 'NEW', '1.00', String(10 + r)));
+      expect((await lake.ingest('orders', await lake.file(`r${r}.csv`, csv(...rows)))).record.status).toBe('SUCCEEDED');
+    }
+    // The composite's metrics are its operands', a row each.
+    const lines = await lake.query<{ operand: string | null; metric: string; value: number }>(`SELECT operand, metric, value FROM strata.quality_metrics
+      WHERE rule LIKE '(RowCount >%' AND run_id = (SELECT max(run_id) FROM strata.quality_metrics) ORDER BY operand`);
+    expect(lines).toEqual([
+      { operand: 'CustomSql "select count(*) from primary" > avg(last(3)) * 0.5', metric: 'Dataset.*.CustomSQL', value: 100 },
+      { operand: 'RowCount > avg(last(3)) * 0.5', metric: 'Dataset.*.RowCount', value: 100 },
+    ]);
+    // A 90% drop: 10 is not above avg(100, 100, 100) * 0.5. The cancelled rows' history (1, 1, 1) would pass it.
+    const drop = (from: number) => Array.from({ length: 10 }, (_, i) => order(from + i, 'NEW', '1.00', '14'));
+    const messages = (r: { quality?: unknown }) => (r.quality as { results: Array<{ message: string }> }).results[2]!.message;
+    const r4 = (await lake.ingest('orders', await lake.file('r4.csv', csv(...drop(9000))))).record;
+    expect(r4.status).toBe('HALTED');
+    expect(messages(r4)).toBe('and: 2 of 2 rules fail: (RowCount > avg(last(3)) * 0.5) FAIL: RowCount is 10, expected > 50 (avg(last(3)) * 0.5 = 50 from 3 previous values); '
+      + '(CustomSql "select count(*) from primary" > avg(last(3)) * 0.5) FAIL: CustomSql value is 10, expected > 50 (avg(last(3)) * 0.5 = 50 from 3 previous values)');
+    // The rule edited (0.5 → 0.2): the same measurements keep their history.
+    const edited = await makeLakeAt(lake, { orders: ordersSchema({ mode: 'append', extra: gate(halt('0.2')) }) });
+    const r5 = (await edited.ingest('orders', await lake.file('r5.csv', csv(...drop(8000))))).record;
+    expect(r5.status).toBe('HALTED');
+    expect(messages(r5)).toMatch(/RowCount is 10, expected > 20 .*CustomSql value is 10, expected > 20 /);
+  });
+
   it('the evaluation clock is injectable: DataFreshness and now() follow --now', async () => {
     lake = await makeLake({ orders: ordersSchema({ extra: gate(['DataFreshness "created_at" <= 36 hours', 'ColumnValues "created_at" > (now() - 2 days)']) }) });
     const file = await lake.file('fresh.csv', csv(order(1, 'NEW', '1.00', '12'), order(2, 'NEW', '1.00', '13')));

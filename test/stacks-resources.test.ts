@@ -247,7 +247,7 @@ describe('catalog', () => {
     const metrics = args('QualityMetricsTable');
     expect(metrics).toEqual(tableArgs(expected.TableInput as never, 'strata_dev_strata', `s3://${LAKE}/_strata/metrics/`));
     expect(metrics.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual(
-      ['layer', 'table_name', 'run_id', 'evaluated_at', 'halted', 'severity', 'rule', 'outcome', 'metric', 'value', 'message']);
+      ['layer', 'table_name', 'run_id', 'evaluated_at', 'halted', 'severity', 'rule', 'outcome', 'metric', 'value', 'message', 'operand']);
     expect(metrics.storageDescriptor.columns.filter((c: { type: string }) => c.type !== 'string').map((c: { name: string; type: string }) => `${c.name} ${c.type}`))
       .toEqual(['halted boolean', 'value double']);
     expect(metrics.storageDescriptor.serDeInfo.serializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');

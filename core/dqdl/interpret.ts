@@ -40,7 +40,15 @@ export function combine(p: PlannedRule, outcomes: ReadonlyMap<number, LeafOutcom
     return { rule: p.text, ...o };
   }
   const parts = p.operands.map((o) => combine(o, outcomes));
-  const metrics = Object.assign({}, ...parts.map((x) => x.metrics)) as Record<string, number>;
+  // A metric two operands measured differently (one of them over the rows of a where clause) is theirs, not the
+  // composite's: each operand's result keeps it.
+  const metrics: Record<string, number> = {};
+  const differing = new Set<string>();
+  for (const [k, v] of parts.flatMap((x) => Object.entries(x.metrics))) {
+    if (k in metrics && !Object.is(metrics[k], v)) differing.add(k);
+    metrics[k] = v;
+  }
+  for (const k of differing) delete metrics[k];
   const decisive: Outcome = p.kind === 'and' ? 'FAIL' : 'PASS';
   let outcome: Outcome;
   if (parts.some((x) => x.outcome === decisive)) outcome = decisive;
@@ -53,7 +61,7 @@ export function combine(p: PlannedRule, outcomes: ReadonlyMap<number, LeafOutcom
       ? (p.kind === 'and' ? `${show.length} of ${parts.length} rules fail` : `none of ${parts.length} rules pass`)
       : `${show.filter((x) => x.outcome === 'ERROR').length} of ${parts.length} rules could not be evaluated`;
   const detail = outcome === 'PASS' && p.kind === 'and' ? '' : `: ${show.map((x) => `(${x.rule}) ${x.outcome}: ${x.message}`).join('; ')}`;
-  return { rule: p.text, outcome, metrics, message: `${p.kind}: ${head}${detail}` };
+  return { rule: p.text, outcome, metrics, message: `${p.kind}: ${head}${detail}`, operands: parts };
 }
 
 /** A cell as a number: DuckDB gives numbers and bigints, Athena strings; NULL and NaN are "undefined". */

@@ -15,7 +15,11 @@ export interface RuleContext {
   now: string;
   /** Relation of a reference dataset (ReferentialIntegrity, RowCountMatch), e.g. "silver.customers". */
   reference?: (dataset: string) => string | undefined;
-  /** Previous values of a metric, most recent first. The rule text is passed too, for callers that key by rule. */
+  /**
+   * Previous values of a metric, most recent first, as the same measurement gave them: `rule` is the text of the leaf
+   * rule (an operand of a composite rule gives its own), whose type, parameters and where clause name the rows it
+   * measures (runtime/quality/metrics.ts loadHistory).
+   */
   history?: (metric: string, rule: string) => number[];
   /**
    * Verdicts on the rules' own SQL (CustomSql statements, where clauses), from vetRules (core/dqdl/sandbox.ts).
@@ -55,6 +59,11 @@ export interface RuleResult {
   metrics: Record<string, number>;
   /** One line saying what was measured against what was expected. */
   message: string;
+  /**
+   * A composite rule: its operands' results, each with its own metrics. The composite's `metrics` merge them, less a
+   * metric two operands measured differently (a RowCount of all rows and one with a where clause).
+   */
+  operands?: RuleResult[];
 }
 
 export interface EvaluationResult {

@@ -547,11 +547,11 @@ FROM read_json(${str(join(dir, '_strata', 'runs', '*', '*.json'))}, format = 'au
   partitions: 'VARCHAR[]', error: 'JSON', warnings: 'VARCHAR[]', reasons: 'JSON', quality: 'JSON', gold: 'JSON', execution: 'JSON'})`;
 
 
-/** One row per rule and metric of every gate evaluation (silver and gold), as runtime/quality/metrics.ts writes them. */
+/** One row per rule (or operand of a composite rule) and metric of every gate evaluation (silver and gold), as runtime/quality/metrics.ts writes them. */
 const METRICS_VIEW = (dir: string) => `CREATE OR REPLACE VIEW strata.quality_metrics AS SELECT * FROM read_json(${str(join(dir, '_strata', 'metrics', '*', '*', '*.jsonl'))},
   format = 'newline_delimited', columns = {
   layer: 'VARCHAR', table_name: 'VARCHAR', run_id: 'VARCHAR', evaluated_at: 'TIMESTAMP', halted: 'BOOLEAN', severity: 'VARCHAR',
-  rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR'})`;
+  rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR', operand: 'VARCHAR'})`;
 
 /** What the local catalog shows of a table: written by syncTable/syncFiles, applied to catalog.duckdb by materialize. */
 interface CatalogEntry {

@@ -17,6 +17,7 @@ export const METRICS_COLUMNS: Array<[name: string, type: string, comment: string
   ['metric', 'string', "Glue's metric name, e.g. Column.email.Completeness"],
   ['value', 'double', ''],
   ['message', 'string', ''],
+  ['operand', 'string', 'a composite rule\'s metrics are its operands\': the leaf rule the metric is of; null otherwise'],
 ];
 
 export function metricsTableInput(database: string, locationOf: (key: string) => string): CreateTableCommandInput {
