@@ -85,7 +85,8 @@ describe('accessFor', () => {
 
   it('commit: staging, its silver table and its quarantine folder (a stale quarantine file of the same object is removed), its source markers, nothing else', () => {
     expect(access('orders', 'commit')).toEqual([
-      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', '_strata/sources/silver/orders/')] },
+      // The quarantine file is read back by a run that lost the race to commit the same object (relabelQuarantine).
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
       { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
       { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'staging/orders/'), list('lake', 'silver/orders/'), list('lake', 'quarantine/orders/'), list('lake', '_strata/sources/silver/orders/')] },
@@ -103,24 +104,31 @@ describe('accessFor', () => {
     ]);
   });
 
-  it('record and fail: write the run record of their dataset only, read back its quality gates\' results', () => {
+  it('record and fail: write the run record of their dataset only, read back its quality gates\' results and the manifests of what the run changed', () => {
+    const manifests = ['silver/orders/_strata/manifest.json', 'gold/revenue_by_country/_strata/manifest.json', 'gold/top_countries/_strata/manifest.json'];
     for (const step of ['record', 'fail'] as const) {
       expect(access('orders', step)).toEqual([
-        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/')] },
+        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m))] },
         { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/')] },
-        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [{ kind: 's3-listing', location: 'lake', prefix: '_strata/quality/silver/orders/' }] },
+        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m))] },
         KEY_RW,
       ]);
     }
   });
 
-  it('reject and halt: also move staging to quarantine and re-register the quarantine table', () => {
+  it('reject and halt: also move staging to quarantine, read the bronze object again for the rows\' positions, and re-register the quarantine table', () => {
     for (const step of ['reject', 'halt'] as const) {
       const a = access('orders', step);
       expect(s3Prefixes(a, 's3:DeleteObject')).toEqual(['lake:staging/orders/']);
-      expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:quarantine/orders/']);
-      // The halt step reads back which halt rules failed (the state carries the key of the gate's results).
-      expect(s3Prefixes(a, 's3:GetObject')).toEqual(step === 'halt' ? ['lake:staging/orders/', 'lake:_strata/quality/silver/orders/'] : ['lake:staging/orders/']);
+      // The rows read again go to staging (held/), then to quarantine.
+      expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:quarantine/orders/', 'lake:staging/orders/']);
+      // The bronze object, the silver manifest (and the silver table, for an append with a primary key: orders is
+      // an upsert); the halt step also reads back which halt rules failed (the state carries the key of the gate's
+      // results), and the dataset its rules reference (customers), over which the failing rules name their rows.
+      expect(s3Prefixes(a, 's3:GetObject')).toEqual([
+        'bronze:bronze/orders/', 'lake:staging/orders/', 'lake:silver/orders/_strata/manifest.json',
+        ...(step === 'halt' ? ['lake:_strata/quality/silver/orders/', 'lake:silver/customers/'] : []),
+      ]);
       expect(a.find((s) => s.sid === 'CatalogTables')).toEqual({ sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'quarantine', table: 'orders' }] });
     }
   });

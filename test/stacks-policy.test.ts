@@ -154,7 +154,8 @@ function allowedDatasets(model: LakeModel, dataset: string, step: string): { rea
   const plan = model.plans.find((p) => p.dataset === dataset)!;
   const read = new Set([dataset]);
   const write = new Set([dataset]);
-  if (step === 'quality') for (const r of referencedDatasets(plan.quality.silver, dataset)) read.add(r);
+  // The gate reads its reference datasets, and so does a halt, whose failing rules name the rows they hold back.
+  if (step === 'quality' || step === 'halt') for (const r of referencedDatasets(plan.quality.silver, dataset)) read.add(r);
   // The compaction rewrites the gold tables the dataset's schema gives a compaction policy.
   if (step === 'compact') for (const g of plan.gold.filter((x) => x.compaction)) { write.add(`gold:${g.table}`); read.add(`gold:${g.table}`); }
   // The recorders read back the results of the gold gates the run evaluated (the state carries their keys).

@@ -1,7 +1,8 @@
 // Runs a rendered state machine locally with a real Step Functions interpreter (aws-local-stepfunctions). Each
 // Task's "${fn:<step>}" resource is bound to that step's Lambda handler, called in-process with the local ports,
 // within the limits the step has in Lambda (core/plan/sizing.ts) as far as they apply in-process: DuckDB's memory
-// limit, and no DuckDB at all for steps sized without it; and within AWS's payload quotas (workflows/quotas.ts).
+// limit, and no DuckDB at all for steps sized without it; within AWS's payload quotas (workflows/quotas.ts); and with
+// only the S3 access its role has (runtime/storage/guarded.ts).
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { PipelineContext } from '../runtime/pipeline/context.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
@@ -9,6 +10,8 @@ import { steps } from '../functions/steps.ts';
 import { fault } from '../runtime/util/fault.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 import { stepSizing } from '../core/plan/sizing.ts';
+import { accessFor } from '../core/plan/access.ts';
+import { guardStorage } from '../runtime/storage/guarded.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import type { DuckOptions } from '../runtime/engine/duckdb.ts';
 import { allStates, localArn, substituteResources, taskStates } from './asl.ts';
@@ -68,7 +71,14 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
  * Lambda, where the rest holds the files the step downloads), and unavailable to steps sized without it.
  */
 export function stepContext(ctx: PipelineContext, dataset: string, step: StepName): PipelineContext {
-  const size = stepSizing(ctx.plans.get(dataset), step);
+  const plan = ctx.plans.get(dataset);
+  const size = stepSizing(plan, step);
+  // The storage as the step's role may use it in AWS (its S3 grants): a call the role could not make fails here too.
+  // Not the compaction: `strata compact` may rewrite tables beyond the dataset's compaction policies (its options),
+  // which no function in AWS does; the scheduled compaction's grants are test/access.test.ts's.
+  if (step !== 'compact') {
+    ctx = { ...ctx, storage: guardStorage(ctx.storage, accessFor(plan, step, { gold: ctx.gold.list() }), `the ${step} step of ${dataset}`) };
+  }
   if (size.duckdbMemoryMb === undefined) {
     const unavailable = `the ${step} step opened DuckDB, but it is sized as a light step without DuckDB (core/plan/sizing.ts STEP_WORK): in Lambda it would run out of memory`;
     return { ...ctx, duck: { ...ctx.duck, unavailable } };

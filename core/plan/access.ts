@@ -90,6 +90,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
   const silverResults = hasRules(plan.quality.silver) ? [layout.qualityResults('silver', ds)] : [];
   const goldResults = goldSet(opts.gold).forDataset(ds).filter((t) => hasRules(t.quality)).map((t) => layout.qualityResults('gold', t.table));
   const readResults = (prefixes: string[]): Grant[] => prefixes.map((prefix) => ({ location: 'lake', prefix, modes: ['read'] }));
+  const goldManifests = goldSet(opts.gold).forDataset(ds).map((t) => layout.manifest(layout.gold(t.table)));
   // Rejected and halted files go to quarantine whole: staging → quarantine, then staging is removed and the
   // quarantine table re-registered (runtime/pipeline/quarantine-batch.ts).
   const toQuarantine: Grant[] = [
@@ -123,8 +124,9 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         // New partition versions: copies of the previous files, new files, the manifest's compare-and-swap;
         // versions built on a manifest that changed meanwhile are deleted again.
         { location: 'lake', prefix: plan.prefixes.silver, modes: ['read', 'write', 'delete'] },
-        // The source's quarantine file: written, or removed when an earlier halt or rejection of it left one.
-        { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write', 'delete'] },
+        // The source's quarantine file: written, or removed when an earlier halt or rejection of it left one; read
+        // and written again by a run that lost the race to commit the same object (commit.ts relabelQuarantine).
+        { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'] },
         // Committed already? The markers of sources gc moved out of the manifest decide too.
         markers[0]!,
       ]);
@@ -139,11 +141,25 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       ];
     case 'record':
     case 'fail':
-      return statementsOf([...records, ...readResults([...silverResults, ...goldResults])]);
+      // The paths a run changed are read back from the manifests of the tables it wrote (runtime/pipeline/record.ts).
+      return statementsOf([...records, ...readResults([...silverResults, ...goldResults, manifest, ...goldManifests])]);
     case 'reject':
     case 'halt':
+      // The rows of a rejected or halted batch keep their record, line and raw record: they are read again from the
+      // bronze object as the stage read them (its keys against silver's, for an append with a primary key) into
+      // staging; a halt then runs its failing rules over them, with their reference datasets
+      // (runtime/pipeline/held-rows.ts).
       return [
-        ...statementsOf([...records, ...toQuarantine, ...(step === 'halt' ? readResults(silverResults) : [])]),
+        ...statementsOf([...records, ...toQuarantine,
+          { location: 'lake', prefix: staging, modes: ['write'] },
+          { location: 'bronze', prefix: plan.prefixes.bronze, modes: ['read'] },
+          { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+          ...(plan.mode === 'append' && plan.primaryKey.length ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] } satisfies Grant] : []),
+          ...(step === 'halt' ? [
+            ...readResults(silverResults),
+            ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
+          ] : []),
+        ]),
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'quarantine', table: ds }] },
       ];
     case 'gold':
