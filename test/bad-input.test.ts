@@ -104,6 +104,28 @@ describe('bad input', () => {
     expect(r.warnings.join()).toMatch(/the file is empty/);
   });
 
+  it('1b files of 1 to 3 bytes are read as what they hold, not a crash reading their first 4 bytes (newcomer trial, stop 35)', async () => {
+    const outcomes = [];
+    for (const [dataset, text] of [['orders', 'ab\n'], ['orders', '1'], ['events', '{}\n'], ['events', '1'], ['events', '[]']] as const) {
+      const r = await run(lenient, dataset, text);
+      expect(r.error?.name, `${dataset} ${JSON.stringify(text)}: ${r.error?.message}`).not.toBe('Strata.Internal');
+      expect(r.rowsIn, text).toBe(r.rowsValid + r.rowsQuarantined);
+      outcomes.push([text, r.status, r.rowsIn, r.error?.name ?? null]);
+    }
+    expect(outcomes).toEqual([
+      ['ab\n', 'REJECTED', 0, 'Strata.SchemaMismatch'], ['1', 'REJECTED', 0, 'Strata.SchemaMismatch'],
+      ['{}\n', 'SUCCEEDED', 1, null], ['1', 'SUCCEEDED', 1, null], ['[]', 'SUCCEEDED', 1, null],
+    ]);
+  });
+
+  it('12b JSON lines whose first line is no JSON object: that line is quarantined, the others read (newcomer trial, stop 35)', async () => {
+    const r = await run(lenient, 'events', `garbage\n{"id":1,"at":"2025-01-01T00:00:00Z"}\n{"id":2,"at":"2025-01-01T00:00:00Z"}\n`);
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 2, rowsQuarantined: 1 });
+    expect(r.warnings.join()).toMatch(/the file does not look like JSON/);
+    const q = await quarantined(lenient, 'events', r.runId);
+    expect(q.map((x) => [x.line, x.reasons[0]!.message])).toEqual([[1, 'invalid JSON']]);
+  });
+
   it('2 header only: zero rows, nothing lost', async () => {
     const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n`);
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 0, rowsValid: 0 });
@@ -353,7 +375,20 @@ describe('bad input', () => {
     expect(r.status).toBe('FAILED');
     expect(r.error).toMatchObject({ name: 'Strata.UnreadableFile' });
     expect(r.source.key).toMatch(/^bronze\/arrays\/_objects\/[0-9a-f]{32}\/arrays-\d+\.json$/);
-    expect(r.error?.message.startsWith(`${r.source.key}: cannot be read as json`)).toBe(true);
+    expect(r.error?.message.startsWith(`${r.source.key}: the JSON array is not closed`)).toBe(true);
+    // Closed but broken inside: DuckDB's reader refuses it.
+    const inside = await run(lenient, 'arrays', `[{"id": 1}, {"id": 2]`);
+    expect(inside.error?.message.startsWith(`${inside.source.key}: cannot be read as json`)).toBe(true);
+  });
+
+  it('28b a JSON array cut off after a comma is refused, plain or gzip-compressed, not read as its first elements (newcomer trial, stop 35)', async () => {
+    for (const [content, name] of [[`[{"id": 1}, {"id": 2},`, undefined], [`[{"id": 1}, {"id": 2},\n  `, undefined], [gzipSync(`[{"id": 1}, {"id": 2},`), 'cut.json.gz']] as const) {
+      const r = await run(lenient, 'arrays', content, name);
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.name).toBe('Strata.UnreadableFile');
+      expect(r.error?.message).toContain(': the JSON array is not closed: the file ends with "\\"id\\": 1}, {\\"id\\": 2},", not "]" (a truncated upload?)');
+    }
+    expect((await run(lenient, 'arrays', `[{"id": 1}, {"id": 2}]\n`)).rowsValid).toBe(2);
   });
 
   it('29 a JSON array with null and scalar elements quarantines them by index', async () => {

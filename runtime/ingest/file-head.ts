@@ -1,6 +1,7 @@
 // The first bytes of a (possibly compressed) file, and the CSV header line in them. Only the header is parsed in
 // JavaScript; every data row is read by DuckDB.
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Compression, CsvDialect } from '../../core/schema/model.ts';
@@ -37,6 +38,28 @@ export async function readHead(path: string, codec: Codec, maxBytes = 1 << 20): 
     stream.destroy();
   }
   return Buffer.concat(chunks).subarray(0, maxBytes);
+}
+
+/**
+ * The last `n` bytes of decoded content: read from the end of an uncompressed file, decoded through to the end of a
+ * compressed one (a pass over it, which only a JSON array's check of its closing "]" pays). Decoding errors reject.
+ */
+export async function readTail(path: string, codec: Codec, n = 64): Promise<Buffer> {
+  if (codec === 'none') {
+    const f = await open(path, 'r');
+    try {
+      const { size } = await f.stat();
+      const len = Math.min(n, size);
+      const buf = Buffer.alloc(len);
+      await f.read(buf, 0, len, size - len);
+      return buf;
+    } finally {
+      await f.close();
+    }
+  }
+  let tail = Buffer.alloc(0);
+  for await (const c of openDecoded(path, codec)) tail = Buffer.concat([tail, c as Buffer]).subarray(-n);
+  return tail;
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -91,7 +114,7 @@ export function sniffFormatHint(head: Buffer, declared: string): string | undefi
   if (!t) return undefined;
   if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
-  if (head.readUInt32LE?.(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
   if (declared === 'csv' && (t.startsWith('{') || t.startsWith('['))) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
   if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';
   if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json';

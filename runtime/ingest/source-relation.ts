@@ -8,7 +8,7 @@ import type { PlannedColumn } from '../../core/plan/compile.ts';
 import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
 import type { SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
-import { codecOf, isPlainHeader, parseFirstRecord, readHead, sniffFormatHint, stripBom } from './file-head.ts';
+import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
 
 export const REL = '__rel';
@@ -217,8 +217,21 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
     await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT CAST(NULL AS VARCHAR) AS __j, CAST(NULL AS VARCHAR) AS __t WHERE false`);
     return { ...base, fieldRef: () => 'CAST(NULL AS VARCHAR)', rawExpr: '__j', recordError: 'NULL', hasRejects: false, warnings: [`${key}: the file is empty`], fileProblems: [], empty: true };
   }
+  // A JSON array must parse as a whole: a file that is not one is refused, naming what it looks like. JSON lines are
+  // read line by line, so a first line that is no JSON object is one bad record (quarantined with its line), like any
+  // other; what the file looks like is then a warning beside the rows it quarantines.
+  const lineWarnings: string[] = [];
   if (hint && /not look like JSON|JSON array|JSON lines/.test(hint)) {
-    throw new StrataError(ERRORS.UnreadableFile, `${key}: ${hint}`);
+    if (shape === 'array') throw new StrataError(ERRORS.UnreadableFile, `${key}: ${hint}`);
+    lineWarnings.push(`${key}: ${hint}`);
+  }
+  // DuckDB's array reader ends an array cut off after a comma ("[{…},{…},") at its last element, without an error: a
+  // truncated upload would pass for a whole one. A JSON array's last character is its "]".
+  if (shape === 'array') {
+    const end = (await readTail(path, codec as Codec)).toString('utf8').trimEnd();
+    if (!end.endsWith(']')) {
+      throw new StrataError(ERRORS.UnreadableFile, `${key}: the JSON array is not closed: the file ends with ${JSON.stringify(end.slice(-20))}, not "]" (a truncated upload?); upload the whole file again`);
+    }
   }
   // JSON lines are read as lines of text (a control character no valid JSON line holds is the "delimiter"), so a
   // broken line is one bad record instead of a failed file. A JSON array must parse as a whole; its elements come
@@ -239,7 +252,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
   // Keys the schema does not name are reported from a sample; reading every key of every record would double the cost.
   const keys = await db.all<{ k: string }>(`SELECT DISTINCT unnest(json_keys(__j)) AS k FROM (SELECT __j FROM ${REL} WHERE __t = 'object' LIMIT 1000)`);
   const extra = keys.map((r) => r.k).filter((k) => !fields.includes(k));
-  const warnings = extra.length ? [`${key}: keys not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}`] : [];
+  const warnings = [...lineWarnings, ...(extra.length ? [`${key}: keys not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}`] : [])];
   return { ...base, fieldRef: json.fieldRef, badValues: json.literals, rawExpr: '__j', recordError, hasRejects: shape === 'lines', warnings, fileProblems: [], empty: false };
 }
 
