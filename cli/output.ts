@@ -83,14 +83,17 @@ export function jsonSafe(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(v.toString()) : v;
 }
 
-/** An aligned text table. NULL shows as NULL. */
+/**
+ * An aligned text table. NULL shows as NULL. Every value is printed whole: a column is at most 60 characters wide
+ * for alignment, and a longer value overflows its column rather than being cut.
+ */
 export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
   if (!rows.length) return '(no rows)';
   const cols = columns ?? Object.keys(rows[0]!);
   const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : cellText(v));
   const body = rows.map((r) => cols.map((c) => cell(r[c]).replace(/\n/g, '\\n')));
   const widths = cols.map((c, i) => Math.min(60, Math.max(c.length, ...body.map((b) => b[i]!.length))));
-  const fmt = (cells: string[]) => cells.map((s, i) => (s.length > widths[i]! ? `${s.slice(0, widths[i]! - 1)}…` : s.padEnd(widths[i]!))).join('  ').trimEnd();
+  const fmt = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
   return [fmt(cols), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
 }
 

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { plural, shellWord, thousands } from '../cli/output.ts';
+import { plural, shellWord, table, thousands } from '../cli/output.ts';
 
 describe('thousands', () => {
   it('property: writes every number as toLocaleString(\'en-US\') does', () => {
@@ -35,5 +35,18 @@ describe('shellWord', () => {
   it('a plain path stays as it is', () => {
     expect(shellWord('.strata/demo')).toBe('.strata/demo');
     expect(shellWord('my lake')).toBe("'my lake'");
+  });
+});
+
+describe('table', () => {
+  it('property: prints every value whole, however long (newcomer trial, stop 35: values over 60 characters were cut)', () => {
+    const value = fc.oneof(fc.string(), fc.string({ minLength: 61, maxLength: 200 })).filter((v) => !v.includes('\n') && v.trim() === v);
+    fc.assert(fc.property(fc.array(fc.record({ a: value, b: value }), { minLength: 1, maxLength: 5 }), (rows) => {
+      const lines = table(rows).split('\n').slice(2);
+      rows.forEach((r, i) => {
+        expect(lines[i]!.startsWith(r.a)).toBe(true);
+        expect(lines[i]!.endsWith(r.b)).toBe(true);
+      });
+    }), { numRuns: 300 });
   });
 });
