@@ -154,7 +154,7 @@ describe('frequency rules (NULL rows leave the denominator)', () => {
   it('IsUnique ignores NULLs; IsPrimaryKey also requires completeness', async () => {
     const r = await evaluate('freq', ['IsUnique "v"', 'IsUnique "k"', 'IsPrimaryKey "k"', 'IsUnique "k2"', 'IsPrimaryKey "k2"']);
     expect(r.results.map((x) => [x.outcome, x.metrics, x.message])).toEqual([
-      ['FAIL', { 'Column.v.Uniqueness': 1 / 6 }, '"v" is not unique: 5 of 6 non-NULL rows share their value with another row (Uniqueness 0.166667)'],
+      ['FAIL', { 'Column.v.Uniqueness': 1 / 6 }, '"v" is not unique: 5 of 6 non-NULL rows share their value with another row (Uniqueness 0.16666666666666666)'],
       ['PASS', { 'Column.k.Uniqueness': 1 }, '"k" is unique in 8 non-NULL rows'],
       ['PASS', { 'Column.k.Uniqueness': 1, 'Column.k.Completeness': 1 }, '"k" is complete and unique in 8 rows'],
       ['PASS', { 'Column.k2.Uniqueness': 1 }, '"k2" is unique in 7 non-NULL rows'],
@@ -366,7 +366,7 @@ describe('CustomSql', () => {
       ['FAIL', { 'Dataset.*.CustomSQL.Compliance': 0.5 }, '3 of 6 rows fail (0.5 pass), expected all rows to pass'],
       ['PASS', { 'Dataset.*.CustomSQL.Compliance': 0.5 }, '3 of 6 rows pass (0.5), threshold >= 0.5'],
       ['PASS', { 'Dataset.*.CustomSQL.Compliance': 0.5 }, '3 of 6 rows pass (0.5), threshold = 0.5'], // NULLs match NULLs (row 5)
-      ['FAIL', { 'Dataset.*.CustomSQL.Compliance': 5 / 6 }, '1 of 6 rows fail (0.833333 pass), expected all rows to pass'],
+      ['FAIL', { 'Dataset.*.CustomSQL.Compliance': 5 / 6 }, '1 of 6 rows fail (0.8333333333333334 pass), expected all rows to pass'],
     ]);
   });
 
@@ -397,7 +397,7 @@ describe('ReferentialIntegrity and RowCountMatch', () => {
       ['PASS', { 'Column.customers.ReferentialIntegrity': 0.4 }],
       ['PASS', { 'Dataset.customers.RowCountMatch': 5 / 3 }],
     ]);
-    expect(r.results[2]!.message).toBe('RowCountMatch with "customers" (5 / 3 rows) is 1.66667 (> 1.5)');
+    expect(r.results[2]!.message).toBe('RowCountMatch with "customers" (5 / 3 rows) is 1.6666666666666667 (> 1.5)');
   });
 
   it('an unknown reference dataset or column is an ERROR', async () => {
@@ -497,7 +497,7 @@ describe('rules that cannot run are ERRORs with the reason, and only they are', 
       ['ERROR', 'ColumnLength applies to string columns; "n" is a int column'],
       ['ERROR', 'DataFreshness applies to date and timestamp columns; "s" is a string column'],
       ['ERROR', 'ColumnValues compares numbers, but "s" is a string column'],
-      ['FAIL', '5 of 6 rows fail (0.166667 pass), expected all rows to pass'],
+      ['FAIL', '5 of 6 rows fail (0.16666666666666666 pass), expected all rows to pass'],
       ['ERROR', 'ColumnValues compares dates, but "s" is a string column'],
       ['ERROR', 'ColumnCorrelation applies to numeric columns; "s" is a string column'],
     ]);
@@ -511,7 +511,7 @@ describe('rules that cannot run are ERRORs with the reason, and only they are', 
       ['PASS', 'RowCount is 6 (= 6)'],
       ['ERROR', 'the query failed: Referenced column "nosuch" not found in FROM clause!'],
       ['ERROR', 'the query failed: missing ): (unclosed'],
-      ['PASS', 'Completeness of "s" is 0.833333 (> 0.8)'],
+      ['PASS', 'Completeness of "s" is 0.8333333333333334 (> 0.8)'],
       ['ERROR', "the rule's SQL is refused: where clause: it does not parse: syntax error at end of input"],
       ['PASS', '"id" is unique in 6 non-NULL rows'],
     ]);

@@ -97,17 +97,16 @@ describe('numbers from history', () => {
     expect(() => resolveNumber({ kind: 'odd' } as unknown as NumExpr, () => [], 'x')).toThrow('not a number expression: {"kind":"odd"}');
   });
 
-  it('formatNumber: whole numbers as they are, others to 6 significant digits, more when 6 would round to a whole number', () => {
+  it('formatNumber: exactly, the shortest decimal that reads back as the same double (newcomer trial, stop 35)', () => {
     expect(formatNumber(3)).toBe('3');
     expect(formatNumber(-12)).toBe('-12');
-    expect(formatNumber(1 / 3)).toBe('0.333333');
+    expect(formatNumber(1 / 3)).toBe('0.3333333333333333');
+    expect(formatNumber(5 / 6)).toBe('0.8333333333333334');
     expect(formatNumber(2.5)).toBe('2.5');
-    expect(formatNumber(123456.789)).toBe('123456.8'); // 6 digits give 123457, a whole number: one more
-    expect(formatNumber(0.9999997)).toBe('0.9999997');
-    expect(formatNumber(2.00000001)).toBe('2.00000001');
-    expect(formatNumber(1 + 1e-14)).toBe('1.00000000000001');
-    expect(formatNumber(1 + 1.2e-14)).toBe('1.00000000000001'); // 15 digits at most (String gives 1.000000000000012)
-    expect(formatNumber(1 + 2 ** -52)).toBe(String(1 + 2 ** -52));
+    expect(formatNumber(123456.789)).toBe('123456.789');
+    expect(formatNumber(0.10000006000000002)).toBe('0.10000006000000002'); // not "0.1", as it was beside "expected > 0.1"
+    expect(formatNumber(1 + 1.2e-14)).toBe('1.000000000000012');
+    expect(Number(formatNumber(1 + 2 ** -52))).toBe(1 + 2 ** -52);
     expect(formatNumber(Infinity)).toBe('Infinity');
     expect(formatNumber(NaN)).toBe('NaN');
   });

@@ -80,14 +80,9 @@ function list(e: NumExpr, history: (k: number) => number[]): number[] {
 }
 
 /**
- * Numbers in messages: whole numbers as they are, others to 6 significant digits without trailing zeros, with more
- * digits where rounding would hide the difference from a whole number (0.9999997 of rows is not "1").
+ * Numbers in messages, exactly: the shortest decimal that reads back as the same double (ECMAScript Number::toString),
+ * so a message never says "0.1, expected > 0.1" of 0.10000006000000002, nor 0.833333 of 5/6.
  */
 export function formatNumber(n: number): string {
-  if (!Number.isFinite(n) || Number.isInteger(n)) return String(n);
-  for (let digits = 6; digits <= 15; digits++) {
-    const s = String(Number(n.toPrecision(digits)));
-    if (!Number.isInteger(Number(s))) return s;
-  }
   return String(n);
 }
