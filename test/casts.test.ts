@@ -2,6 +2,7 @@
 // evaluated on an in-memory DuckDB over a list of sources, with the silver value (as DuckDB prints it) or the
 // quarantine message written out by hand from the README's grammar. Fast: no lake, no file. The whole-pipeline
 // checks of the same contract are test/exact-values.test.ts and test/exact-values.property.test.ts.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstHint } from '../core/plan/cast/hints.ts';
 import { castPlan } from '../core/plan/cast/index.ts';
@@ -275,6 +276,26 @@ describe('timestamp', () => {
     ]), { format: ['%d/%m/%Y %H:%M:%S.%f'] });
     await expectCasts('timestamp', 'VARCHAR', text([['15/06/2025 10:00:00.123456', '2025-06-15 10:00:00.123', null], ['15/06/2025 10:00:00.123500', '2025-06-15 10:00:00.124', null]]),
       { format: ['%d/%m/%Y %H:%M:%S.%f'], round: 'half_up' });
+  });
+
+  it('property: a format with a zone reads a wall time that exists, at its offset, and refuses one that does not (newcomer trial, stop 35: 31.06 became 07-01)', async () => {
+    const formats = ['%d.%m.%Y %H:%M %z', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M %Z'];
+    const two = (n: number) => String(n).padStart(2, '0');
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({
+      d: fc.integer({ min: 1, max: 31 }), m: fc.integer({ min: 1, max: 12 }), y: fc.constantFrom(2023, 2024, 2025, 2100),
+      h: fc.integer({ min: 0, max: 23 }), mi: fc.constantFrom(0, 59),
+      zone: fc.constantFrom('', ' +0000', ' +0200', ' -0530', ' UTC'),
+    }), { minLength: 1, maxLength: 20 }), async (vals) => {
+      const cases: Case[] = vals.map((v) => {
+        const textValue = `${two(v.d)}.${two(v.m)}.${v.y} ${two(v.h)}:${two(v.mi)}${v.zone}`;
+        const wall = Date.UTC(v.y, v.m - 1, v.d, v.h, v.mi);
+        const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1;
+        const offset = v.zone === ' +0200' ? 120 : v.zone === ' -0530' ? -330 : 0;
+        const at = new Date(wall - offset * 60_000).toISOString().replace('T', ' ').replace('.000Z', '');
+        return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" is not format ${formats.join(' or ')}`];
+      });
+      await expectCasts('timestamp', 'VARCHAR', cases, { format: formats });
+    }), { numRuns: 25 });
   });
 
   it('typed: every timestamp unit under the millisecond rule (before 1970 too), a date as midnight', async () => {

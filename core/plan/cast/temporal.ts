@@ -88,14 +88,32 @@ function epochOf(src: string, from: string): [string, number] | undefined {
   }
 }
 
+/** A time zone at the end of a value: an offset (+02, +0200, +02:00), Z, or a name (UTC, Europe/Paris, EST). */
+const ZONE_AT_END = String.raw`\s*([+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)\s*$`;
+
+/**
+ * The value read by the first of `formats` it matches, exactly: DuckDB's strptime with %z or %Z (a TIMESTAMPTZ, read
+ * through ICU) rolls an impossible wall time forward (31.06.2025 10:00 UTC becomes 2025-07-01, 29.02.2025 becomes
+ * 03-01), and so does its list form for the formats after one with a zone. So each format is tried on its own, and a
+ * format ending with its zone also needs the value without its zone to read by the format without it (strptime
+ * without a zone refuses 31.06). A zone inside a format ("%a %b %d %H:%M:%S %Z %Y") is read as DuckDB reads it.
+ */
+function strptimeExact(src: string, formats: readonly string[]): string {
+  return `coalesce(${formats.map((f) => {
+    const parse = `TRY_STRPTIME(${src}, ${str(f)})`;
+    const wall = /^(.*?)\s*%[zZ]\s*$/s.exec(f);
+    if (!wall || /%[zZ]/.test(wall[1]!)) return parse;
+    return `CASE WHEN TRY_STRPTIME(regexp_replace(${src}, ${str(ZONE_AT_END)}, ''), ${str(wall[1]!)}) IS NOT NULL THEN ${parse} END`;
+  }).join(', ')})`;
+}
+
 export function timestampCast(formats: string[] | undefined, round: RoundingMode | undefined, src: string, from: string): CastPlan {
   if (formats) {
     // With %z or %Z strptime gives a TIMESTAMPTZ, whose epoch is the instant; without, the wall time read as UTC.
-    const fmts = `[${formats.map(str).join(', ')}]`;
     return {
-      draft: `TRY_STRPTIME(${src}, ${fmts})`,
+      draft: strptimeExact(src, formats),
       value: (d) => within(fromEpoch(`epoch_us(${d})`, 1000, round)),
-      message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${subMillisecondMessage(text)} END`,
+      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${subMillisecondMessage(text)} END`,
     };
   }
   if (isText(from)) {
