@@ -137,6 +137,43 @@ describe('silver gate', () => {
     expect(messages(r5)).toMatch(/RowCount is 10, expected > 20 .*CustomSql value is 10, expected > 20 /);
   });
 
+  it('a rule naming the dataset itself reads its table as the commit would leave it: silver\'s rows and the batch\'s (attack, stop 35)', async () => {
+    const employees = (mode: 'append' | 'upsert') => `dataset: employees
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: manager_id, type: bigint, required: true }
+primaryKey: [id]
+mode: ${mode}
+quality:
+  silver:
+    halt: ['ReferentialIntegrity "manager_id" "employees.id" >= 0.99']
+    warn: ['RowCountMatch "employees" <= 1', 'CustomSql "select count(*) from employees" > 0']
+`;
+    for (const mode of ['append', 'upsert'] as const) {
+      lake = await makeLake({ employees: employees(mode) });
+      const ingest = async (name: string, rows: string) => (await lake!.ingest('employees', await lake!.file(name, `id,manager_id\n${rows}\n`))).record;
+      expect((await ingest('b1.csv', '1,1\n2,1')).status).toBe('SUCCEEDED'); // managers in the same batch
+      const b2 = await ingest('b2.csv', '3,1\n4,2'); // managers committed before (the batch alone has neither)
+      expect(b2.status).toBe('SUCCEEDED');
+      const results = (b2.quality as { results: Array<{ rule: string; metrics: Record<string, number> }> }).results;
+      // RowCountMatch: the batch's 2 rows over the table's 4 after the commit.
+      expect(results.map((r) => Object.values(r.metrics)[0])).toEqual([1, 0.5, 4]);
+      const b3 = await ingest('b3.csv', '5,9'); // no employee 9
+      expect(b3.status).toBe('HALTED');
+      expect(b3.error?.message).toContain('ReferentialIntegrity "manager_id" "employees.id" >= 0.99 → FAIL');
+      if (mode === 'upsert') {
+        // A batch replacing employee 2 and adding 6: the table after it holds 1, 2, 3, 4 and 6 (2 once), so
+        // RowCountMatch is 2 / 5.
+        const b4 = await ingest('b4.csv', '2,2\n6,2');
+        expect(b4.status).toBe('SUCCEEDED');
+        expect((b4.quality as { results: Array<{ metrics: Record<string, number> }> }).results[1]!.metrics['Dataset.employees.RowCountMatch']).toBe(0.4);
+      }
+      await lake.cleanup();
+      lake = undefined;
+    }
+  });
+
   it('the evaluation clock is injectable: DataFreshness and now() follow --now', async () => {
     lake = await makeLake({ orders: ordersSchema({ extra: gate(['DataFreshness "created_at" <= 36 hours', 'ColumnValues "created_at" > (now() - 2 days)']) }) });
     const file = await lake.file('fresh.csv', csv(order(1, 'NEW', '1.00', '12'), order(2, 'NEW', '1.00', '13')));

@@ -91,6 +91,8 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
   const goldResults = goldSet(opts.gold).forDataset(ds).filter((t) => hasRules(t.quality)).map((t) => layout.qualityResults('gold', t.table));
   const readResults = (prefixes: string[]): Grant[] => prefixes.map((prefix) => ({ location: 'lake', prefix, modes: ['read'] }));
   const goldManifests = goldSet(opts.gold).forDataset(ds).map((t) => layout.manifest(layout.gold(t.table)));
+  // Rules naming the dataset itself read its silver table (runtime/pipeline/reference-files.ts).
+  const ownSilverForRules: Grant[] = referencesItself(plan.quality.silver, ds) ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] }] : [];
   // Rejected and halted files go to quarantine whole: staging → quarantine, then staging is removed and the
   // quarantine table re-registered (runtime/pipeline/quarantine-batch.ts).
   const toQuarantine: Grant[] = [
@@ -117,6 +119,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         { location: 'lake', prefix: metrics, modes: ['read', 'write'] },
         ...silverResults.map((prefix): Grant => ({ location: 'lake', prefix, modes: ['write'] })),
         ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
+        ...ownSilverForRules,
       ]);
     case 'commit':
       return statementsOf([
@@ -158,6 +161,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
           ...(step === 'halt' ? [
             ...readResults(silverResults),
             ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
+            ...ownSilverForRules,
           ] : []),
         ]),
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'quarantine', table: ds }] },
@@ -284,6 +288,11 @@ export function triggerAccess(): AccessStatement[] {
 /** Datasets other than `self` that quality rules read: ReferentialIntegrity "col" "dataset.col", RowCountMatch "dataset". */
 export function referencedDatasets(rules: RuleList, self: string): string[] {
   return declaredReferences(parseRules([...rules.halt, ...rules.warn]).rules).filter((ds) => ds !== self);
+}
+
+/** Whether a dataset's silver rules name the dataset itself, whose table they then read as the commit would leave it. */
+export function referencesItself(rules: RuleList, self: string): boolean {
+  return declaredReferences(parseRules([...rules.halt, ...rules.warn]).rules).includes(self);
 }
 
 /** Grants → statements: one per kind of action on one location, listings apart, the key last. */

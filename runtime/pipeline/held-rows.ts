@@ -19,7 +19,7 @@ import { PARQUET_CODEC, validateFile } from '../ingest/validate-file.ts';
 import type { RecordedGate } from '../quality/evaluate-gate.ts';
 import { readManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
-import { referenceFiles } from './reference-files.ts';
+import { createReferenceViews, referenceFiles } from './reference-files.ts';
 import type { StageManifest } from './stage.ts';
 
 export interface HeldRows {
@@ -46,19 +46,18 @@ export async function holdRows(ctx: PipelineContext, plan: DatasetPlan, staged: 
   const failed = new Set(quality.results.filter((r) => r.severity === 'halt' && r.outcome === 'FAIL').map((r) => r.rule));
   const candidates: LeafRule[] = parseRules(plan.quality.silver.halt).rules.filter((r) => failed.has(r.text)).flatMap((r) => (r.kind === 'rule' ? leaves(r) : []));
   if (!candidates.length) return { heldKey, rules: [] };
-  const { refs, refFiles } = await referenceFiles(ctx, plan);
+  const { refFiles } = await referenceFiles(ctx, plan);
   const keys = [heldKey, ...[...refFiles.values()].flat()];
   const failsPrefix = `${prefix}fails/`;
   const named = await ctx.storage.withLocalFiles(keys, (paths) => ctx.storage.writeTree(failsPrefix, (dir) => withUserSqlDuck(async (db) => {
     const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
     await createView(db, 'main', '__batch', plan.tables.silver, [paths[0]!], true);
     await db.run(`CREATE VIEW __held AS SELECT * FROM read_parquet(${pathLit(paths[0]!)})`);
-    if (refs.length) await db.run('CREATE SCHEMA silver');
-    for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
+    const reference = await createReferenceViews(db, ctx, plan, refFiles, (k) => pathOf.get(k)!);
     await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds) });
     const ruleCtx = {
       dialect: 'duckdb' as const, batch: '__batch', columns: readColumns(plan.tables.silver), now,
-      reference: (ds: string) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
+      reference,
     };
     const sql = await vetRules(db, candidates, ruleCtx);
     const rules = candidates.flatMap((leaf) => {

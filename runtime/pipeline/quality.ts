@@ -10,7 +10,7 @@ import { ERRORS } from '../../core/errors.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { holdRows } from './held-rows.ts';
-import { referenceFiles } from './reference-files.ts';
+import { createReferenceViews, referenceFiles } from './reference-files.ts';
 import { evaluateGate, loadGate, type GateSummary, type RecordedGate } from '../quality/evaluate-gate.ts';
 import { haltMessage } from '../quality/gate.ts';
 import { removePrefix } from '../storage/prefix.ts';
@@ -34,7 +34,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
   const staged = await readStageManifest(ctx, input.stage!.stageKey);
 
   // Reference datasets (ReferentialIntegrity, RowCountMatch) are read as their current silver version.
-  const { refs, refFiles } = await referenceFiles(ctx, plan);
+  const { refFiles } = await referenceFiles(ctx, plan);
   const batchKeys = staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const keys = [...batchKeys, ...[...refFiles.values()].flat()];
   // The rules run in a session of the shared instance locked to the storage's local folder (the lake locally, the
@@ -51,8 +51,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
         `(${await viewSelectSql(db, plan.tables.silver, g.map((f) => pathOf.get(`${staged.stagingPrefix}${f.file}`)!), true)})`)),
       keys: plan.partitions.map((p) => [p.column, p.name]),
     };
-    if (refs.length) await db.run('CREATE SCHEMA silver');
-    for (const [r, files] of refFiles) await createView(db, 'silver', r, ctx.plans.get(r).tables.silver, files.map((k) => pathOf.get(k)!), false);
+    const reference = await createReferenceViews(db, ctx, plan, refFiles, (k) => pathOf.get(k)!);
     // The rules are user SQL: from here on the database reads only these files and writes nothing.
     await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds) });
     return evaluateGate((sql) => db.all(sql), {
@@ -62,7 +61,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
       dialect: 'duckdb',
       batch: '__batch',
       columns: readColumns(plan.tables.silver),
-      reference: (ds) => (ds === plan.dataset ? '__batch' : refFiles.has(ds) ? `silver."${ds}"` : undefined),
+      reference,
       parts,
     }, { parser: db });
   }, ctx.duck, ctx.storage.localRoot));
