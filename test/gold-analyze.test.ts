@@ -561,3 +561,15 @@ describe('strata check of gold tables', () => {
     ]);
   });
 });
+
+describe('a dataset defined by two schema files', () => {
+  it('is the project\'s error, naming both files, not a crash of the gold analysis (newcomer trial, stop 35: "View with name flights already exists!")', async () => {
+    const withGold = `${ORDERS}gold:\n  - table: by_status\n    refresh: full\n    sql: SELECT status, count(*) AS n FROM silver.orders GROUP BY status\n`;
+    const project = await checkProjectAsync([{ file: 'schemas/orders.yaml', text: withGold }, { file: 'schemas/orders_v2.yaml', text: withGold }]);
+    expect(project.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}: ${d.message}`)).toEqual([
+      'schemas/orders_v2.yaml:1: dataset "orders" is in a file named orders_v2.yaml',
+      'schemas/orders_v2.yaml:1: dataset "orders" is also defined in schemas/orders.yaml',
+      'schemas/orders_v2.yaml:15: gold table "by_status" is also defined in schemas/orders.yaml',
+    ]);
+  });
+});
