@@ -131,6 +131,27 @@ mode: upsert
     expect(t('{ name: a, type: int, min: 5, max: 1 }')[0]).toMatch(/min 5 is greater than max 1/);
   });
 
+  it('a min or max must be a value of the column\'s type: an ingest would fail on the bound, or compare with it rounded (newcomer trial, stop 35)', () => {
+    const t = (c: string) => check(`dataset: t\nsource: { format: csv }\ncolumns:\n  - ${c}\n`, 't.yaml').map((l) => l.replace(/^t\.yaml:\d+:\d+: /, '').replace(/ \(fix: .*$/, ''));
+    expect(t('{ name: a, type: int, max: 3000000000 }')).toEqual(['max 3000000000 is outside int\'s range -2147483648 to 2147483647']);
+    expect(t('{ name: a, type: int, min: 1.5 }')).toEqual(['min 1.5 is not a whole number, and int holds only those']);
+    expect(t('{ name: a, type: bigint, max: "9223372036854775808" }')).toEqual(['max "9223372036854775808" is outside bigint\'s range -9223372036854775808 to 9223372036854775807']);
+    expect(t('{ name: a, type: float, max: 1e99 }')).toEqual(['max 1e+99 is outside float\'s range']);
+    expect(t('{ name: a, type: "decimal(5,2)", min: 1.005 }')).toEqual(['min 1.005 has more decimal places than decimal(5,2) keeps (2): it would be rounded']);
+    expect(t('{ name: a, type: "decimal(5,2)", max: 1000 }')).toEqual(['max 1000 has more digits before the point than decimal(5,2) holds (3)']);
+    expect(t('{ name: a, type: date, max: "2025-13-01" }')).toEqual(['max "2025-13-01" is no such day or time']);
+    expect(t('{ name: a, type: date, min: "2025-02-29" }')).toEqual(['min "2025-02-29" is no such day or time']);
+    expect(t('{ name: a, type: timestamp, min: "2025-06-30 24:00" }')).toEqual(['min "2025-06-30 24:00" is no such day or time']);
+    expect(t('{ name: a, type: bigint, max: 9007199254740993 }')).toEqual(['max 9007199254740992 is a YAML number beyond 2^53, which is not read exactly: write it quoted, e.g. "9007199254740993"']);
+    // Bounds at the ends of each type are values of it.
+    expect(t('{ name: a, type: int, min: -2147483648, max: 2147483647 }')).toEqual([]);
+    expect(t('{ name: a, type: bigint, min: "-9223372036854775808", max: "9223372036854775807" }')).toEqual([]);
+    expect(t('{ name: a, type: "decimal(5,2)", min: -999.99, max: "999.990" }')).toEqual([]);
+    expect(t('{ name: a, type: double, max: 1e308 }')).toEqual([]);
+    expect(t('{ name: a, type: date, min: "0001-01-01", max: "9999-12-31" }')).toEqual([]);
+    expect(t('{ name: a, type: timestamp, min: "2024-02-29T23:59:59" }')).toEqual([]);
+  });
+
   it('round: half_even or half_up, on decimal and timestamp columns only', () => {
     const t = (c: string) => check(`dataset: t\nsource: { format: csv }\ncolumns:\n  - ${c}\n`, 't.yaml');
     expect(t('{ name: a, type: "decimal(5,1)", round: half_even }')).toEqual([]);

@@ -308,6 +308,10 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
     if (v === undefined) continue;
     if (!(isNumeric(t) || isTemporal(t))) err(at(k), `${k} applies to numbers, dates and timestamps, not ${col.typeText}`, tn === 'string' ? 'use maxLength or pattern' : `remove ${k}`);
     else if (!valueFits(v)) err(at(k), `${k} ${JSON.stringify(v)} is not a ${col.typeText}`, isTemporal(t) ? 'write an ISO date, e.g. "2020-01-01"' : 'write a number');
+    else {
+      const why = boundOutsideType(v as string | number, t);
+      if (why) err(at(k), `${k} ${JSON.stringify(v)} ${why}`, `write a ${k} that is a ${col.typeText}, or change the column type`);
+    }
   }
   if (col.min !== undefined && col.max !== undefined && isNumeric(t) && Number(col.min) > Number(col.max)) {
     err(at('min'), `min ${col.min} is greater than max ${col.max}`, 'swap them');
@@ -325,4 +329,52 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
     if (!isTemporal(t)) err(at('format'), `format applies to date and timestamp columns, "${col.name}" is ${col.typeText}`, 'remove format');
     for (const f of col.format) if (!f.includes('%')) err(at('format'), `format "${f}" has no strptime specifier`, 'write e.g. "%d/%m/%Y" or "%b %d %Y"');
   }
+}
+
+const INT_RANGE: Record<string, [bigint, bigint]> = {
+  int: [-(2n ** 31n), 2n ** 31n - 1n], bigint: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/**
+ * Why a min or max (already a number, or an ISO date or timestamp) is no value of the column's type, so that every
+ * row would be compared with something the engine cannot make of it (an ingest failing on the bound, not the data),
+ * or with another value (a decimal bound with more places than the scale, rounded). undefined when it is one.
+ */
+function boundOutsideType(v: string | number, t: LogicalType): string | undefined {
+  const text = String(v).trim();
+  // YAML numbers are doubles: 9007199254740993 would be read as …992.
+  if (typeof v === 'number' && (t.name === 'int' || t.name === 'bigint' || t.name === 'decimal') && Math.abs(v) >= 2 ** 53) {
+    return 'is a YAML number beyond 2^53, which is not read exactly: write it quoted, e.g. "9007199254740993"';
+  }
+  if (t.name === 'int' || t.name === 'bigint') {
+    if (!/^[+-]?\d+$/.test(text)) return `is not a whole number, and ${t.name} holds only those`;
+    const n = BigInt(text);
+    const [lo, hi] = INT_RANGE[t.name]!;
+    return n < lo || n > hi ? `is outside ${t.name}'s range ${lo} to ${hi}` : undefined;
+  }
+  if (t.name === 'decimal') {
+    const m = /^[+-]?(\d*)(?:\.(\d*))?$/.exec(text);
+    const whole = (m?.[1] ?? '').replace(/^0+/, '');
+    const places = (m?.[2] ?? '').replace(/0+$/, '');
+    const p = t.precision ?? 18;
+    const sc = t.scale ?? 0;
+    if (!m) return `is not a plain decimal number (no exponent), as decimal(${p},${sc}) bounds are written`;
+    if (places.length > sc) return `has more decimal places than decimal(${p},${sc}) keeps (${sc}): it would be rounded`;
+    if (whole.length > p - sc) return `has more digits before the point than decimal(${p},${sc}) holds (${p - sc})`;
+    return undefined;
+  }
+  if (t.name === 'double' || t.name === 'float') {
+    const n = Number(text);
+    const max = t.name === 'float' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+    return !Number.isFinite(n) || Math.abs(n) > max ? `is outside ${t.name}'s range` : undefined;
+  }
+  if (t.name === 'date' || t.name === 'timestamp') {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text)!;
+    const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+    const at = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec));
+    at.setUTCFullYear(y);
+    const exists = y >= 1 && at.getUTCFullYear() === y && at.getUTCMonth() === mo - 1 && at.getUTCDate() === d && at.getUTCHours() === h && at.getUTCMinutes() === mi && at.getUTCSeconds() === sec;
+    return exists ? undefined : 'is no such day or time';
+  }
+  return undefined;
 }
