@@ -130,3 +130,34 @@ gold:
     ]);
   });
 });
+
+describe('strata check: the SQL of an engine: athena gold gate', () => {
+  it('is held to the gold SQL\'s portability: an integer division in a CustomSql statement or a where clause, at the operator (attack, stop 35)', async () => {
+    const text = `dataset: flights
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: origin, type: string, required: true }
+  - { name: delay, type: int }
+gold:
+  - table: late_share
+    engine: athena
+    refresh: full
+    sql: SELECT origin, COUNT(*) AS flights, SUM(CASE WHEN delay > 15 THEN 1 ELSE 0 END) AS late FROM silver.flights GROUP BY origin
+    quality:
+      halt:
+        - CustomSql "select sum(late) / sum(flights) from primary" < 0.2
+        - RowCount > 0 where "late / flights < 1"
+        - CustomSql "select sum(CAST(late AS DOUBLE)) / sum(flights) from primary" < 0.2
+`;
+    const errors = async (t: string) => (await checkProjectAsync([{ file: 'flights.yaml', text: t }])).diagnostics.filter((d) => d.severity === 'error')
+      .map((d) => `${d.line}:${d.column}: ${d.message}`);
+    const division = 'integer / integer is an integer division on Athena and a decimal one on DuckDB';
+    expect(await errors(text)).toEqual([
+      `14:39: gold table late_share: quality rule "CustomSql "select sum(late) / sum(flights) from primary" < 0.2": runs on Athena (engine: athena): ${division}`,
+      `15:36: gold table late_share: quality rule "RowCount > 0 where "late / flights < 1"": runs on Athena (engine: athena): ${division}`,
+    ]);
+    // The same gate of a table DuckDB refreshes runs on DuckDB only: nothing to say.
+    expect(await errors(text.replace('engine: athena', 'engine: duckdb'))).toEqual([]);
+  });
+});

@@ -8,9 +8,11 @@ import { isScalar, type Scalar } from 'yaml';
 import { leaves } from '../dqdl/ast.ts';
 import { checkRules } from '../dqdl/compile.ts';
 import { parseRules } from '../dqdl/parse.ts';
+import { bindPrimary } from '../dqdl/custom-sql.ts';
 import { vetRules } from '../dqdl/sandbox.ts';
 import type { RuleContext } from '../dqdl/types.ts';
-import { lineCol } from '../gold/ast.ts';
+import { lineCol, parseSql } from '../gold/ast.ts';
+import { kindOfDuckType, portabilityFindings } from '../gold/portability.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { readColumns } from '../plan/glue-table.ts';
 import { compile } from '../plan/compile.ts';
@@ -85,6 +87,44 @@ export async function checkGoldRules(schemas: readonly LoadedSchema[], gold: rea
           ? `a gold rule may reference the silver datasets its refresh reads whole: ${whole.join(', ') || 'none'}` : FIX));
     }
     if (hasSql(g.quality)) out.push(...await withBinder((db) => sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `, g.columns.map((c) => c.name))));
+    if (g.engine === 'athena' && hasSql(g.quality)) out.push(...await withBinder((db) => athenaProblems(db, s, ['gold', index, 'quality'], g)));
+  }
+  return out;
+}
+
+/**
+ * A gold gate of an `engine: athena` table runs its rules' SQL on Athena (runtime/gold/refresh-athena.ts), and the
+ * local lake on DuckDB: what the gold SQL may not do for being read otherwise by one of them (core/gold/portability.ts:
+ * an integer division, QUALIFY, …) it may not do in a CustomSql statement or a where clause either, or the same gate
+ * would pass on one engine and halt on the other. `primary` is the gold table (its columns' types are known).
+ */
+async function athenaProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, g: GoldPlan): Promise<Diagnostic[]> {
+  const kinds = new Map(g.columns.map((c) => [c.name.toLowerCase(), kindOfDuckType(c.duckdbType)]));
+  const scope = { column: (_q: string, name: string) => kinds.get(name.toLowerCase()) };
+  const out: Diagnostic[] = [];
+  for (const severity of ['halt', 'warn'] as const) {
+    for (const [index, text] of g.quality[severity].entries()) {
+      for (const leaf of parseRules(text).rules.flatMap(leaves)) {
+        const pieces: Array<{ sql: string; at: number | undefined; shift: number }> = [];
+        if (leaf.type === 'CustomSql' && leaf.params[0] !== undefined) pieces.push({ sql: leaf.params[0], at: leaf.at?.params[0], shift: 0 });
+        if (leaf.where !== undefined) {
+          const head = 'SELECT 1 FROM primary WHERE ';
+          pieces.push({ sql: `${head}${leaf.where}`, at: leaf.at?.where, shift: head.length });
+        }
+        for (const piece of pieces) {
+          // "primary" is a reserved word to DuckDB's parser: quoted, as the compiler binds it (2 characters each).
+          const bound = bindPrimary(piece.sql);
+          const parsed = await parseSql(db, bound);
+          if ('error' in parsed) continue; // the vetting reports what does not parse
+          for (const f of portabilityFindings(parsed.select, bound, scope)) {
+            const quotes = 2 * (bound.slice(0, f.offset).match(/"primary"/gi)?.length ?? 0);
+            // The offset in the rule text: past the opening quote, then into the SQL.
+            const offset = piece.at === undefined ? undefined : piece.at + 1 + Math.max(0, f.offset - quotes - piece.shift);
+            out.push(at(s, [...path, severity, index], offset, `gold table ${g.table}: quality rule "${leaf.text.replace(/\s+/g, ' ')}": runs on Athena (engine: athena): ${f.message}`, f.fix));
+          }
+        }
+      }
+    }
   }
   return out;
 }
