@@ -389,6 +389,9 @@ describe('bad input', () => {
       expect(r.error?.message).toContain(': the JSON array is not closed: the file ends with "\\"id\\": 1}, {\\"id\\": 2},", not "]" (a truncated upload?)');
     }
     expect((await run(lenient, 'arrays', `[{"id": 1}, {"id": 2}]\n`)).rowsValid).toBe(2);
+    // A whole array gzip-compressed under a .json name is that, not a cut-off array (the second attack of stop 35).
+    const gz = await run(lenient, 'arrays', gzipSync(`[{"id": 1}]`), 'whole.json');
+    expect(gz.error?.message).toContain('cannot be read as json (the file is gzip-compressed; name it .gz or set source.compression: gzip)');
   });
 
   it('29 a JSON array with null and scalar elements quarantines them by index', async () => {

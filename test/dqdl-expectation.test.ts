@@ -50,7 +50,10 @@ describe('satisfies: a metric against a resolved condition', () => {
     expect(satisfies(1e12 + 1, compare('=', 1e12), true)).toBe(true);
     expect(satisfies(1e12 + 5, compare('=', 1e12), true)).toBe(false);
     expect(satisfies(1e12 + 5, compare('>', 1e12), true)).toBe(true);
-    expect(satisfies(0, compare('=', 1e-300), true)).toBe(false);
+    // Near zero the tolerance is absolute (1e-12): an entropy of 4.4e-16 is 0; 1e-11 is not.
+    expect(satisfies(4.440892098500626e-16, compare('=', 0), true)).toBe(true);
+    expect(satisfies(4.440892098500626e-16, compare('>', 0), true)).toBe(false);
+    expect(satisfies(1e-11, compare('=', 0), true)).toBe(false);
     expect(satisfies(500000000.5, compare('<=', 500000000), true)).toBe(false);
     // Exact (a count, a share of rows, a sum of integers or decimals): not a single unit of slack.
     expect(satisfies(0.1 + 0.2, compare('=', 0.3))).toBe(false);

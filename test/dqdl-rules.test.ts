@@ -110,6 +110,12 @@ describe('dataset and column statistics', () => {
     expect(r.results.map((x) => x.outcome)).toEqual(['FAIL', 'PASS', 'FAIL', 'PASS', 'PASS']);
     expect(r.results[0]!.message).toBe('Sum of "amount" is 1000000000999, expected <= 1000000000000');
     await db.run('DROP TABLE big');
+    // Near zero a floating-point aggregate is 0 within 1e-12: one value 23 times has entropy 0 (computed as 4.4e-16),
+    // and 0.1 + 0.2 - 0.3 sums to 0 (5.6e-17) — the second attack of stop 35.
+    await db.run(`CREATE TABLE near AS SELECT 'a' AS s, CAST(CASE i WHEN 0 THEN 0.1 WHEN 1 THEN 0.2 WHEN 2 THEN -0.3 ELSE 0 END AS DOUBLE) AS x FROM range(23) r(i)`);
+    const z = await evaluate('near', ['Entropy "s" = 0', 'Entropy "s" > 0', 'Sum "x" = 0', 'Sum "x" > 0']);
+    expect(z.results.map((x) => [x.rule, x.outcome])).toEqual([['Entropy "s" = 0', 'PASS'], ['Entropy "s" > 0', 'FAIL'], ['Sum "x" = 0', 'PASS'], ['Sum "x" > 0', 'FAIL']]);
+    await db.run('DROP TABLE near');
   });
 
   it('ColumnCorrelation: Pearson over the rows where both values are present', async () => {

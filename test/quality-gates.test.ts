@@ -172,6 +172,13 @@ quality:
       await lake.cleanup();
       lake = undefined;
     }
+    // An upsert replaces a key within its row's partition: an order moved to another day leaves its old row, and the
+    // table after the commit holds 3 rows (the second attack of stop 35: the rule counted 2).
+    lake = await makeLake({ orders: ordersSchema({ mode: 'upsert', extra: gate([], ['RowCountMatch "orders" >= 0']) }) });
+    await lake.ingest('orders', await lake.file('d12.csv', csv(order(1, 'NEW', '1.00', '12'), order(2, 'NEW', '1.00', '12'))));
+    const moved = (await lake.ingest('orders', await lake.file('d13.csv', csv(order(1, 'NEW', '1.00', '13'))))).record;
+    expect((await lake.query<{ n: number }>('SELECT count(*)::INT AS n FROM silver.orders'))).toEqual([{ n: 3 }]);
+    expect((moved.quality as { results: Array<{ metrics: Record<string, number> }> }).results[0]!.metrics['Dataset.orders.RowCountMatch']).toBe(1 / 3);
   });
 
   it('the evaluation clock is injectable: DataFreshness and now() follow --now', async () => {

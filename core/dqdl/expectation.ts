@@ -4,7 +4,7 @@
 // DQDL: "between" is exclusive, "not between" inclusive (its complement). Comparisons are exact, as Glue's are, but
 // for a metric that is a floating-point aggregate (LeafPlan.approximate: a mean, a standard deviation, a correlation,
 // an entropy, a sum of doubles). The last bits of those depend on the order the engine adds in (its threads, the
-// engine), so they compare with a relative tolerance of APPROXIMATE, and an exact boundary such as
+// engine), so they compare within APPROXIMATE of their size (of 1 below 1), and an exact boundary such as
 // Mean "x" = 2.5 never flips from run to run. A count, a share of rows, a sum of integers or decimals, a length or
 // an extreme is exact, and compares exactly: Sum "amount" <= 1000000000000 fails at 1000000000001.
 import type { Comparator, Condition, Operand } from './ast.ts';
@@ -75,7 +75,8 @@ function closeTo(a: number, b: number, approximate: boolean): boolean {
   // An infinite number (a dynamic rule dividing by zero) equals only itself: scaled by it, the tolerance would make
   // every finite number "close" to it (5 >= Infinity would pass).
   if (a === b || !approximate || !Number.isFinite(a) || !Number.isFinite(b)) return a === b;
-  return Math.abs(a - b) <= APPROXIMATE * Math.max(Math.abs(a), Math.abs(b));
+  // Relative, and absolute near zero: ln N − N·ln N / N of a single value is 4.4e-16, not 0; 0.1 + 0.2 − 0.3 is 5.6e-17.
+  return Math.abs(a - b) <= APPROXIMATE * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
 function cmp(v: number, op: Comparator, x: number, approximate: boolean): boolean {

@@ -230,6 +230,8 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
   if (shape === 'array') {
     const end = (await readTail(path, codec as Codec)).toString('utf8').trimEnd();
     if (!end.endsWith(']')) {
+      // A file the sniff takes for something else (gzip under a .json name) is that, not a cut-off array.
+      if (hint) throw new StrataError(ERRORS.UnreadableFile, `${key}: cannot be read as json (${hint})`);
       throw new StrataError(ERRORS.UnreadableFile, `${key}: the JSON array is not closed: the file ends with ${JSON.stringify(end.slice(-20))}, not "]" (a truncated upload?); upload the whole file again`);
     }
   }

@@ -28,7 +28,7 @@ export async function referenceFiles(ctx: PipelineContext, plan: DatasetPlan): P
  * The reference datasets as views silver."<name>" in `db`, for rules over the batch (the view `batch`), and the
  * relation each is read through. Another dataset is its current silver version. The dataset itself is its table as
  * the batch's commit would leave it: its current rows (for an upsert, less those whose primary key the batch brings
- * again) and the batch's rows. `pathOf`: storage key → local path.
+ * again into the same partition) and the batch's rows. `pathOf`: storage key → local path.
  */
 export async function createReferenceViews(db: Duck, ctx: PipelineContext, plan: DatasetPlan, refFiles: ReadonlyMap<string, string[]>, pathOf: (key: string) => string, batch = '__batch'): Promise<(ds: string) => string | undefined> {
   if (refFiles.size) await db.run('CREATE SCHEMA IF NOT EXISTS silver');
@@ -37,7 +37,9 @@ export async function createReferenceViews(db: Duck, ctx: PipelineContext, plan:
     await createView(db, r === plan.dataset ? 'main' : 'silver', name, ctx.plans.get(r).tables.silver, files.map(pathOf), false);
   }
   if (refFiles.has(plan.dataset)) {
-    const key = plan.mode === 'upsert' ? plan.primaryKey.map(ident) : [];
+    // An upsert replaces a key within the partition its row belongs to (commit.ts): a key moved to another partition
+    // leaves its old row where it was.
+    const key = plan.mode === 'upsert' ? [...plan.primaryKey, ...plan.partitions.map((p) => p.name)].map(ident) : [];
     const kept = key.length
       ? `SELECT * FROM main.__self_committed AS c WHERE NOT EXISTS (SELECT 1 FROM ${batch} AS b WHERE ${key.map((k) => `b.${k} IS NOT DISTINCT FROM c.${k}`).join(' AND ')})`
       : 'SELECT * FROM main.__self_committed';
