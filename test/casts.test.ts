@@ -295,6 +295,22 @@ describe('timestamp', () => {
         return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" is not format ${formats.join(' or ')}`];
       });
       await expectCasts('timestamp', 'VARCHAR', cases, { format: formats });
+      // The zone inside the value (the second attack of stop 35), and a date column read with a zone.
+      const insideFormats = ['%d.%m.%Y %z %H:%M', '%d.%m.%Y %Z %H:%M'];
+      await expectCasts('timestamp', 'VARCHAR', vals.map((v) => {
+        const zone = v.zone || ' UTC';
+        const textValue = `${two(v.d)}.${two(v.m)}.${v.y}${zone} ${two(v.h)}:${two(v.mi)}`;
+        const wall = Date.UTC(v.y, v.m - 1, v.d, v.h, v.mi);
+        const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1;
+        const offset = zone === ' +0200' ? 120 : zone === ' -0530' ? -330 : 0;
+        const at = new Date(wall - offset * 60_000).toISOString().replace('T', ' ').replace('.000Z', '');
+        return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" is not format ${insideFormats.join(' or ')}`];
+      }), { format: insideFormats });
+      await expectCasts('date', 'VARCHAR', vals.map((v) => {
+        const textValue = `${two(v.d)}.${two(v.m)}.${v.y} UTC`;
+        const exists = new Date(Date.UTC(v.y, v.m - 1, v.d)).getUTCDate() === v.d;
+        return [q(textValue), exists ? `${v.y}-${two(v.m)}-${two(v.d)}` : null, exists ? null : `"${textValue}" is not format %d.%m.%Y %Z`];
+      }), { format: ['%d.%m.%Y %Z'] });
     }), { numRuns: 25 });
   });
 

@@ -88,22 +88,41 @@ function epochOf(src: string, from: string): [string, number] | undefined {
   }
 }
 
-/** A time zone at the end of a value: an offset (+02, +0200, +02:00), Z, or a name (UTC, Europe/Paris, EST). */
-const ZONE_AT_END = String.raw`\s*([+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)\s*$`;
+/** What each strptime specifier reads, as an RE2 pattern: enough to find where a value's zone is. */
+const SPEC_RE: Record<string, string> = {
+  d: '[0-9]+', e: '[0-9]+', m: '[0-9]+', y: '[0-9]+', Y: '[+-]?[0-9]+', G: '[+-]?[0-9]+', H: '[0-9]+', I: '[0-9]+', M: '[0-9]+',
+  S: '[0-9]+', j: '[0-9]+', f: '[0-9]+', g: '[0-9]+', n: '[0-9]+', U: '[0-9]+', W: '[0-9]+', V: '[0-9]+', w: '[0-9]+', u: '[0-9]+',
+  a: '[A-Za-z]+', A: '[A-Za-z]+', b: '[A-Za-z]+', B: '[A-Za-z]+', h: '[A-Za-z]+', p: '[AaPp][Mm]', '%': '%',
+  z: '(?:[+-][0-9]{2}(?::?[0-9]{2})?|Z)', Z: '[A-Za-z][A-Za-z0-9_/+-]*',
+};
+
+/**
+ * For a format holding one zone (%z or %Z), the value without its zone and the format without it: the format read as
+ * a regular expression splits the value at its zone. undefined for a format without one zone, or with a specifier
+ * this does not know (%c, %x, %X, %T, %D, %R): such a value is read as DuckDB reads it.
+ */
+function wallOf(src: string, format: string): { text: string; format: string } | undefined {
+  const parts = format.split(/(%.)/).filter((x) => x !== '');
+  if (parts.filter((x) => x === '%z' || x === '%Z').length !== 1) return undefined;
+  const re = (x: string) => (x.startsWith('%') ? SPEC_RE[x[1]!] : x.replace(/\s+/g, ' ').split('').map((c) => (c === ' ' ? '\\s+' : /[A-Za-z0-9]/.test(c) ? c : `\\${c}`)).join(''));
+  if (parts.some((x) => re(x) === undefined)) return undefined;
+  const zone = parts.findIndex((x) => x === '%z' || x === '%Z');
+  const pattern = `^(${parts.slice(0, zone).map(re).join('')})${re(parts[zone]!)}(${parts.slice(zone + 1).map(re).join('')})$`;
+  return { text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, zone), ...parts.slice(zone + 1)].join('') };
+}
 
 /**
  * The value read by the first of `formats` it matches, exactly: DuckDB's strptime with %z or %Z (a TIMESTAMPTZ, read
  * through ICU) rolls an impossible wall time forward (31.06.2025 10:00 UTC becomes 2025-07-01, 29.02.2025 becomes
  * 03-01), and so does its list form for the formats after one with a zone. So each format is tried on its own, and a
- * format ending with its zone also needs the value without its zone to read by the format without it (strptime
- * without a zone refuses 31.06). A zone inside a format ("%a %b %d %H:%M:%S %Z %Y") is read as DuckDB reads it.
+ * format with a zone also needs the value without its zone to read by the format without it (strptime without a
+ * zone refuses 31.06). Left as DuckDB reads them: day 366 of a year of 365 (%j), a wall time a zone skips (DST).
  */
 function strptimeExact(src: string, formats: readonly string[]): string {
   return `coalesce(${formats.map((f) => {
     const parse = `TRY_STRPTIME(${src}, ${str(f)})`;
-    const wall = /^(.*?)\s*%[zZ]\s*$/s.exec(f);
-    if (!wall || /%[zZ]/.test(wall[1]!)) return parse;
-    return `CASE WHEN TRY_STRPTIME(regexp_replace(${src}, ${str(ZONE_AT_END)}, ''), ${str(wall[1]!)}) IS NOT NULL THEN ${parse} END`;
+    const wall = wallOf(src, f);
+    return wall ? `CASE WHEN TRY_STRPTIME(${wall.text}, ${str(wall.format)}) IS NOT NULL THEN ${parse} END` : parse;
   }).join(', ')})`;
 }
 
@@ -137,11 +156,10 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
 export function dateCast(formats: string[] | undefined, src: string, from: string): CastPlan {
   const midnight = (ts: string) => `CASE WHEN CAST(${ts} AS DATE) = ${ts} THEN CAST(${ts} AS DATE) END`;
   if (formats) {
-    const fmts = `[${formats.map(str).join(', ')}]`;
     return {
-      draft: `TRY_STRPTIME(${src}, ${fmts})`,
+      draft: strptimeExact(src, formats),
       value: (d) => midnight(d),
-      message: (text) => `CASE WHEN TRY_STRPTIME(${text}, ${fmts}) IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
+      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
     };
   }
   const message = (text: string) => `${quoted(text)} || ' is not a date' || CASE `
