@@ -118,6 +118,17 @@ describe('dataset and column statistics', () => {
     await db.run('DROP TABLE near');
   });
 
+  it('a NaN metric is named as such, not as "no non-NULL values"; an infinite one is undefined (attack, stop 35)', async () => {
+    await db.run(`CREATE TABLE odd AS SELECT * FROM (VALUES (5.0::DOUBLE, 5.0::DOUBLE), ('NaN'::DOUBLE, 'inf'::DOUBLE), ('inf'::DOUBLE, 1.0)) t(withnan, withinf)`);
+    const r = await evaluate('odd', ['Mean "withnan" > 0', 'Mean "withinf" > 0', 'Mean "withinf" < 0']);
+    expect(r.results.map((x) => [x.outcome, x.message])).toEqual([
+      ['FAIL', 'Mean of "withnan" is NaN: the column holds NaN or infinite values, for which no condition holds'],
+      ['FAIL', 'Mean of "withinf" is undefined: Infinity'],
+      ['FAIL', 'Mean of "withinf" is undefined: Infinity'],
+    ]);
+    await db.run('DROP TABLE odd');
+  });
+
   it('ColumnCorrelation: Pearson over the rows where both values are present', async () => {
     const r = await one('nums', 'ColumnCorrelation "x" "y" = 0.5');
     expect(r).toEqual({ rule: 'ColumnCorrelation "x" "y" = 0.5', outcome: 'PASS', metrics: { 'Multicolumn.x,y.ColumnCorrelation': 0.5 }, message: 'ColumnCorrelation of "x" and "y" is 0.5 (= 0.5)' });

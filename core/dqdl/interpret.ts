@@ -64,6 +64,10 @@ export function combine(p: PlannedRule, outcomes: ReadonlyMap<number, LeafOutcom
   return { rule: p.text, outcome, metrics, message: `${p.kind}: ${head}${detail}`, operands: parts };
 }
 
+function isNaNCell(v: unknown): boolean {
+  return (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && /^\s*nan\s*$/i.test(v));
+}
+
 /** A cell as a number: DuckDB gives numbers and bigints, Athena strings; NULL and NaN are "undefined". */
 export function toNumber(v: unknown): number | undefined {
   if (v === null || v === undefined) return undefined;
@@ -90,7 +94,9 @@ function evaluateLeaf(leaf: LeafPlan, outputs: readonly QueryOutput[]): LeafOutc
       const o = outputs[ref.query];
       if (!o) throw new QueryFailed('its query was not run');
       if (!Array.isArray(o)) throw new QueryFailed(o.error);
-      return toNumber(o[0]?.[ref.column]);
+      // A NaN aggregate (a column holding NaN) stays NaN here: it is a value the rule's message must name, not NULL.
+      const cell = o[0]?.[ref.column];
+      return isNaNCell(cell) ? NaN : toNumber(cell);
     }, outputs);
   } catch (e) {
     if (e instanceof QueryFailed) return { outcome: 'ERROR', metrics: {}, message: `the query failed: ${e.message}` };
@@ -255,6 +261,10 @@ function dynamicNote(e: Expectation, passed: boolean): string {
 /** A rule comparing one metric with its condition. */
 function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string): LeafOutcome {
   const e = leaf.expect!;
+  if (value !== undefined && Number.isNaN(value)) {
+    // Not "no non-NULL values": the column holds NaN, or infinite values that cancel (Infinity - Infinity is NaN).
+    return { outcome: 'FAIL', metrics: defined(metrics), message: `${what} is NaN: the column holds NaN or infinite values, for which no condition holds` };
+  }
   if (value === undefined || !Number.isFinite(value)) {
     return undefinedMetric(metrics, what, value === undefined ? whyUndefined || 'no value' : `${value}`);
   }
