@@ -1,8 +1,11 @@
 // Opening the local lake for a command. A schema file with errors keeps out its own dataset and those that read it,
 // not the others: the command names what was left out, and fails only when it was asked for a dataset left out.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { StrataError } from '../core/errors.ts';
-import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
+import { CATALOG_FILE } from '../runtime/catalog/local.ts';
+import { defaultLakeDir, openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import type { GlobalOptions } from './command.ts';
 import { out } from './output.ts';
 
@@ -21,4 +24,15 @@ export async function openLake(global: GlobalOptions, wanted?: string): Promise<
     out.error(`warning: left out dataset "${x.dataset}": ${x.file} has ${x.diagnostics.length === 1 ? 'an error' : `${x.diagnostics.length} errors`} (run strata check), the first: ${formatDiagnostic(x.diagnostics[0]!)}`);
   }
   return lake;
+}
+
+/**
+ * Whether the lake folder of `global` holds a lake: its catalog, or strata's own folder (runs, manifests' markers).
+ * Commands that examine or collect (doctor, gc, runs) refuse a folder without one, so that a mistyped --lake is not
+ * reported healthy: Strata.InvalidInput, naming the folder.
+ */
+export function requireLake(global: GlobalOptions, what: string): void {
+  const dir = defaultLakeDir(global.lake);
+  if (existsSync(join(dir, CATALOG_FILE)) || existsSync(join(dir, '_strata'))) return;
+  throw new StrataError('Strata.InvalidInput', `no lake at ${dir} yet, so nothing to ${what}: ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>`);
 }

@@ -3,6 +3,7 @@
 // the project's Node; the others run the same main in this process (test/helpers/cli.ts), which saves a process start
 // and strata's imports per call. Real files, real lakes, exit codes either way.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -99,6 +100,15 @@ describe('strata', () => {
     expect(u.code).toBe(1);
     expect(u.stderr).toBe('Strata.UnknownDataset: no schema defines dataset "nosuch" (known: orders)\n');
     expect(await strataProcess('frobnicate')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/unknown command "frobnicate"/) });
+  });
+
+  it('doctor, gc and runs refuse a folder that holds no lake, naming it: a mistyped --lake is not "no problems" (newcomer trial, stop 35)', async () => {
+    for (const [command, what] of [['doctor', 'examine'], ['gc', 'collect'], ['runs', 'list']] as const) {
+      const r = await strata(command, '--lake', '.strata/lkae');
+      expect(r.code, command).toBe(1);
+      expect(r.stderr).toBe(`Strata.InvalidInput: no lake at ${join(dir, '.strata/lkae')} yet, so nothing to ${what}: ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>\n`);
+    }
+    expect(existsSync(join(dir, '.strata/lkae'))).toBe(false);
   });
 
   it('a schema file with errors keeps out its own dataset only: the others plan and run, and it is named', async () => {

@@ -1,7 +1,7 @@
 // strata doctor [--repair]: check every invariant of the local lake; per table, what is wrong and the way back.
 import type { DoctorReport } from '../../runtime/doctor/doctor.ts';
 import { examine, repair } from '../../workflows/doctor.ts';
-import { openLake } from '../lake-options.ts';
+import { openLake, requireLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, plural } from '../output.ts';
 
@@ -11,6 +11,7 @@ export const doctor: Command = {
     repair: { type: 'boolean', description: 'do what is derivable and loses nothing (rebuild the catalog, refresh stale gold, clear dead locks, restore a lost manifest from its history), then check again' },
   },
   async run({ values, global }) {
+    requireLake(global, 'examine');
     const lake = await openLake(global);
     const fixed = values.repair === true ? await repair(lake) : undefined;
     const report = fixed?.report ?? await examine(lake);

@@ -1,6 +1,6 @@
 // strata gc: delete replaced versions older than the retention window, orphaned folders and old staging.
 import { garbageCollect } from '../../workflows/maintenance.ts';
-import { openLake } from '../lake-options.ts';
+import { openLake, requireLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, plural, UsageError } from '../output.ts';
 
@@ -11,6 +11,7 @@ export const gc: Command = {
     'dry-run': { type: 'boolean', description: 'say what would be deleted, delete nothing' },
   },
   async run({ values, global }) {
+    requireLake(global, 'collect');
     const lake = await openLake(global);
     const days = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
     if (days !== undefined && !(days >= 0)) {

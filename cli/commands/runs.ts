@@ -9,6 +9,7 @@ import type { Command } from '../command.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { out, table, UsageError } from '../output.ts';
 import { describeRun } from '../run-summary.ts';
+import { requireLake } from '../lake-options.ts';
 
 export const runs: Command = {
   usage: 'strata runs [<run id>] [--dataset d] [--limit n] [--json]',
@@ -19,6 +20,7 @@ export const runs: Command = {
   async run({ positionals, values, global }) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of runs ≥ 1, not "${String(values.limit)}"`);
+    requireLake(global, 'list');
     const lakeDir = defaultLakeDir(global.lake);
     const storage = new LocalStorage(lakeDir);
     const dataset = values.dataset as string | undefined;
