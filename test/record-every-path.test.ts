@@ -69,6 +69,33 @@ describe('a run record on every path', () => {
     }
   });
 
+  it('a gold table whose SQL fails: the record names the tables published before it and the one that failed, and the way back is its SQL (newcomer trial, stop 35)', async () => {
+    const schema = `dataset: t
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: name, type: string }
+gold:
+  - table: good
+    sql: SELECT count(*) AS n FROM silver.t
+    refresh: full
+  - table: bad
+    sql: SELECT CAST(name AS INT) AS x FROM silver.t
+    refresh: full
+`;
+    const l = await makeLake({ t: schema });
+    try {
+      const { record } = await l.ingest('t', await l.file('a.csv', 'id,name\n1,ann\n'));
+      expect(record.status).toBe('FAILED');
+      expect(record.error?.message).toMatch(/what failed after it: gold table bad: its SQL failed: .*\. Fix the SQL of gold table bad \(strata check\), then strata refresh bad, or the next run of t, brings it up to date\.$/);
+      expect((record.gold as Array<{ table: string; status: string; error?: string }>).map(({ table, status, error }) => [table, status, error?.slice(0, 32)]))
+        .toEqual([['good', 'published', undefined], ['bad', 'not refreshed', 'gold table bad: its SQL failed: ']]);
+      expect(await l.query('SELECT n FROM gold.good')).toEqual([{ n: 1 }]);
+    } finally {
+      await l.cleanup();
+    }
+  });
+
   it('when RecordFailure itself fails, the local ingest writes what it knows and says so', async () => {
     const both = (s: StepName, fn: StepFn): StepFn => (s === 'commit' || s === 'fail' ? failing(s)(s, fn) : fn);
     const { record, execution } = await lake.ingest('orders', await lake.file('recorder.csv', good()), { retryIntervalMs: 0, wrap: both });

@@ -208,21 +208,43 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
   const explained = plan ? explainLimit(plan, name, caught.message) : caught.message;
   // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
+  // A gold table whose own SQL failed is brought up to date by nothing but a fixed SQL.
+  const goldSql = /^gold table (\S+): its SQL failed/.exec(caught.message)?.[1];
   const message = state.commit?.status === 'committed'
     ? `the silver commit stands (silver.${state.dataset} version ${state.commit.version} holds this run's rows); what failed after it: ${explained}. `
-      + `The next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`
+      + (goldSql
+        ? `Fix the SQL of gold table ${goldSql} (strata check), then strata refresh ${goldSql}, or the next run of ${state.dataset}, brings it up to date.`
+        : `The next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`)
     : explained;
   // The paths the commit made visible are read back from the manifest; the failure may be that it cannot be read,
   // and the record is written all the same (its partitions then empty, with a warning saying why).
   let unread: string | undefined;
+  // The gold step failed on one table: the tables it published before stand, and the record says so.
+  const withGold = plan && state.commit?.status === 'committed' && !Array.isArray(state.gold)
+    ? { ...state, gold: await goldAfterFailure(ctx, state, goldSql, caught.message).catch(() => undefined) }
+    : state;
   const changes = plan && state.commit?.status === 'committed'
-    ? await readChanges(ctx, state).catch((e: Error) => { unread = e.message.split('\n')[0]; return undefined; })
+    ? await readChanges(ctx, withGold).catch((e: Error) => { unread = e.message.split('\n')[0]; return undefined; })
     : undefined;
-  const record = buildRecord(state, 'FAILED', { name, message }, changes);
+  const record = buildRecord(withGold, 'FAILED', { name, message }, changes);
   if (unread) record.warnings.push(`the partitions this run committed could not be read back from silver.${state.dataset}'s manifest (${unread}): strata doctor shows its state`);
   if (resultsUnread) record.warnings.push(`the quality gates' results could not be read back (${resultsUnread}): the record has their verdicts and counts; their metrics are in strata.quality_metrics`);
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'FAILED' } };
+}
+
+/**
+ * What each gold table of the dataset became in a run that failed after its commit: published when its manifest holds
+ * a publish by the run (the gold step refreshes tables one by one, and one that failed leaves those before it
+ * published), else not refreshed, with the error for the table it failed on. undefined when the dataset has no gold.
+ */
+async function goldAfterFailure(ctx: PipelineContext, state: RunState, failed: string | undefined, error: string): Promise<Array<{ table: string; status: string; error?: string }> | undefined> {
+  const tables = ctx.gold.forDataset(state.dataset);
+  if (!tables.length) return undefined;
+  return Promise.all(tables.map(async (t) => {
+    const published = changesBy((await readManifest(ctx.storage, t.prefix, goldShape(t))).manifest, state.runId, 'publish') !== undefined;
+    return published ? { table: t.table, status: 'published' } : { table: t.table, status: 'not refreshed', ...(t.table === failed ? { error } : {}) };
+  }));
 }
 
 /** Step Functions hands Lambda errors over as a JSON Cause; local handlers as a plain message. */
