@@ -91,6 +91,13 @@ gold:
       expect((record.gold as Array<{ table: string; status: string; error?: string }>).map(({ table, status, error }) => [table, status, error?.slice(0, 32)]))
         .toEqual([['good', 'published', undefined], ['bad', 'not refreshed', 'gold table bad: its SQL failed: ']]);
       expect(await l.query('SELECT n FROM gold.good')).toEqual([{ n: 1 }]);
+      // doctor says the table was never published, and the way back, not that its versions are unknown.
+      const { examine } = await import('../workflows/doctor.ts');
+      const report = await examine(l);
+      expect(report.findings.filter((f) => f.subject === 'gold.bad').map((f) => [f.message, f.way])).toEqual([[
+        'never published: no refresh has written it yet, though silver.t has been committed (its refreshes failed: strata runs shows why)',
+        'fix what made its refreshes fail (strata runs; its SQL: strata check), then strata refresh bad, strata doctor --repair or the next run of t',
+      ]]);
     } finally {
       await l.cleanup();
     }

@@ -187,6 +187,8 @@ async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
   const run = m.history.at(-1)?.runId;
   const otherRun = shown?.version === m.version && shown.run !== undefined && run !== undefined && shown.run !== run;
   if (shown?.version === m.version && !otherRun) return [];
+  // A table never published (a gold table whose refreshes failed) has nothing to show, and shows nothing.
+  if (shown === undefined && m.version === 0) return [];
   const says = otherRun ? `version ${shown!.version} as committed by run ${shown!.run}; the manifest's version ${m.version} is run ${run}'s`
     : `${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${m.version}`;
   return [problem(subject, `the catalog entry ${file} shows ${says}`,
@@ -224,13 +226,18 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   if (!scope.behind.length) return [];
   const subject = `gold.${t.name}`;
   const done = m.derivedFrom;
-  const message = !done
+  const message = m.version === 0
+    ? `never published: no refresh has written it yet, though ${[...inputs.keys()].join(', ')} ${inputs.size === 1 ? 'has' : 'have'} been committed (its refreshes failed: strata runs shows why)`
+    : !done
     ? `not known which versions of ${[...inputs.keys()].join(', ')} it reflects (it was rolled back, or written by an older strata)`
     : `behind ${scope.behind.map((k) => (scope.reused.includes(k)
       ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]?.runId} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
       : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`;
   const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
-  return [problem(subject, message, `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`, {
+  const way = m.version === 0
+    ? `fix what made its refreshes fail (strata runs; its SQL: strata check), then strata refresh ${t.name}, strata doctor --repair or the next run of ${runs.join(' or ')}`
+    : `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`;
+  return [problem(subject, message, way, {
     order: 'gold',
     run: async () => {
       const r = await env.refresh(t.name, !done);
