@@ -91,4 +91,31 @@ describe('a damaged silver file after gc', () => {
     expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2] }]);
     expect(await l.query(`SELECT version::INT AS v FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ v: 2 }]);
   }, 120_000);
+
+  it('the way back after a rollback and gc: the advice leaves out the runs a rollback undid, and strata runs marks them, so following it brings back exactly the table (newcomer trial, stop 35)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    const runs: Array<{ runId: string; key: string }> = [];
+    for (const [i, n] of [[1, 'a'], [2, 'b']] as const) {
+      const { record } = await l.ingest('orders', await l.file(`${n}.csv`, `${ORDERS_HEADER}\n${line(i)}\n`));
+      runs.push({ runId: record.runId, key: record.source.key });
+    }
+    await rollback(l, 'orders', runs[0]!.runId); // b's row leaves the table
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000) });
+    const dir = join(l.dir, 'silver/orders/dt=2025-06-12');
+    const version = readdirSync(dir).find((v) => v.endsWith(runs[0]!.runId))!;
+    truncateSync(join(dir, version, readdirSync(join(dir, version))[0]!), 10);
+    expect(await queryError(l)).toContain('move silver/orders/ aside and ingest its bronze objects again (strata runs --dataset orders lists them; leave out the runs it shows as rolled back)');
+    // strata runs --json marks b's run rolled back; its other runs' objects are the ones to ingest again.
+    const { runs: runsCommand } = await import('../cli/commands/runs.ts');
+    let listed: Array<{ runId: string; status: string; rolledBackBy?: string; source?: { key: string } }> = [];
+    vi.spyOn(out, 'result').mockImplementation((_text: string, data?: unknown) => { listed = data as typeof listed; });
+    await runsCommand.run({ positionals: [], values: { dataset: 'orders' }, global: { lake: l.dir } } as never);
+    vi.restoreAllMocks();
+    const standing = listed.filter((r) => r.status === 'SUCCEEDED' && !r.rolledBackBy).map((r) => r.source!.key);
+    expect(standing).toEqual([runs[0]!.key]);
+    renameSync(join(l.dir, 'silver/orders'), join(l.dir, 'orders-aside'));
+    for (const key of standing) expect((await ingestKey(l, 'orders', key)).record.status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1] }]);
+  }, 120_000);
 });

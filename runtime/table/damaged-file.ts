@@ -69,7 +69,8 @@ export function damagedFileMessage(layer: string, table: string, f: DamagedFile,
   const by = run ? `${compaction ? 'compaction' : 'run'} ${run}` : 'the run that wrote it';
   const before = at > 0 ? history[at - 1]!.runId : undefined;
   const shared = `Versions of a partition share the files they did not change (hard links), so every version since ${by} holds these same damaged bytes and a rollback to any of them brings nothing back.`;
-  const list = `strata runs --dataset ${table} lists them`;
+  // The table's rows are those of its runs that stand: a run a rollback undid is not in it (strata runs marks it).
+  const list = `strata runs --dataset ${table} lists them; leave out the runs it shows as rolled back`;
   // No rollback reaches the run before the writer's (manifest.ts stateAfterRun): an entry after it, the writer's own or
   // a later one, was collected (its changes dropped), or the run before is in an archive (the history kept starts at
   // the writer's entry, or after it, or it is empty: gc archived all of it, and a table with a file has a commit).
