@@ -251,7 +251,14 @@ describe('bad input', () => {
       { id: 1, temp: '39.81', ratio: 0.5 }, { id: 3, temp: '-0.01', ratio: 2500 }, { id: 4, temp: '7.00', ratio: null },
     ]);
     const q = await quarantined(lenient, 'eu', r.runId);
-    expect(q.map((x) => [x.record, x.line, x.reasons])).toEqual([[2, 3, [{ column: 'temp', rule: 'type', value: '1.234,5', message: '"1.234,5" is not a decimal(5,2)' }]]]);
+    expect(q.map((x) => [x.record, x.line, x.reasons])).toEqual([[2, 3, [{ column: 'temp', rule: 'type', value: '1.234,5',
+      message: '"1.234,5" holds a ".", which is no decimal separator under source.csv.decimalSeparator "," (it may be a thousands separator): not read' }]]]);
+    // A value read with its comma as the point gets the message of that number, shown as written (newcomer trial, stop 35:
+    // "10,5" into decimal(5,2)'s neighbour was blamed on its comma).
+    const big = await run(lenient, 'eu', `id;temp;ratio\n5;1234,5;1\n6;1,234;1\n`, 'eu2.csv');
+    expect((await quarantined(lenient, 'eu', big.runId)).map((x) => x.reasons[0]!.message)).toEqual([
+      '"1234,5" is out of range for decimal(5,2): at most 3 digits before the point', '"1,234" has 3 decimal places, decimal(5,2) keeps 2',
+    ]);
   });
 
   it('15 extra unknown columns are kept out of silver and reported', async () => {

@@ -59,8 +59,12 @@ function typedLiteral(col: ColumnSpec, v: string | number | boolean): string {
   return `CAST(${str(String(v))} AS ${duckdbType(col.type)})`;
 }
 
-/** Every way a value of this column can fail, as NULL-safe predicates over (source value, typed value). */
-export function failures(col: ColumnSpec, src: string, val: string, from?: string): Failure[] {
+/**
+ * Every way a value of this column can fail, as NULL-safe predicates over (source value, typed value). With
+ * `decimalSeparator` "," a number's type message is about the text as read (its comma a point: "10,5" is out of range
+ * for decimal(2,1), not "a decimal comma"), and a text holding a "." says that it is no separator under it.
+ */
+export function failures(col: ColumnSpec, src: string, val: string, from?: string, decimalSeparator?: ','): Failure[] {
   const out: Failure[] = [];
   const name = col.name;
   const shown = `CAST(${src} AS VARCHAR)`;
@@ -68,8 +72,14 @@ export function failures(col: ColumnSpec, src: string, val: string, from?: strin
   // Text always casts to a string; every other pair can fail. (Without `from`, the source type is not known here.)
   if (!(col.type.name === 'string' && from === 'VARCHAR')) {
     // The message reads the source as text: quarantined rows keep their sources as text, whatever their type was.
-    out.push({ column: name, rule: col.format ? 'format' : 'type', when: `(${src} IS NOT NULL AND ${val} IS NULL)`, value: shown,
-      message: castPlan(col, src, 'VARCHAR').message(shown) });
+    const comma = decimalSeparator === ',' && from === 'VARCHAR' && ['double', 'float', 'decimal'].includes(col.type.name);
+    const read = `replace(${shown}, ',', '.')`;
+    // Every cast message starts with the quoted text: the text as read is shown as written.
+    const message = comma
+      ? `CASE WHEN contains(${shown}, '.') THEN ${quoted} || ${str(' holds a ".", which is no decimal separator under source.csv.decimalSeparator "," (it may be a thousands separator): not read')} `
+        + `ELSE ${quoted} || substr(${castPlan(col, read, 'VARCHAR').message(read)}, length('"' || left(${read}, 200) || '"') + 1) END`
+      : castPlan(col, src, 'VARCHAR').message(shown);
+    out.push({ column: name, rule: col.format ? 'format' : 'type', when: `(${src} IS NOT NULL AND ${val} IS NULL)`, value: shown, message });
   }
   if (col.required) {
     out.push({ column: name, rule: 'required', when: `(${src} IS NULL)`, value: 'NULL', message: str('required value is missing') });
@@ -169,11 +179,11 @@ export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, record
  * For failing rows of the typed relation: the list of reasons, each {column, rule, value, message}.
  * A record-level error (invalid JSON, …) is the only reason of its row; otherwise every failed column check is one.
  */
-export function reasonsExpr(columns: readonly ColumnSpec[], kind: SourceKind, partitions: readonly PlannedPartition[] = []): string {
+export function reasonsExpr(columns: readonly ColumnSpec[], kind: SourceKind, partitions: readonly PlannedPartition[] = [], decimalSeparator?: ','): string {
   const fields = sourceFields(columns);
   const reason = (f: Failure) => `CASE WHEN ${f.when} THEN {'column': ${str(f.column)}, 'rule': ${str(f.rule)}, 'value': ${f.value}, 'message': ${f.message}} END`;
   const columnFailures = columns.flatMap((c) =>
-    failures(c, columnSource(c, `${BAD}.${slot(fields.indexOf(c.from))}`, kind === 'text' ? 'VARCHAR' : 'typed'), ident(c.name)));
+    failures(c, columnSource(c, `${BAD}.${slot(fields.indexOf(c.from))}`, kind === 'text' ? 'VARCHAR' : 'typed'), ident(c.name), kind === 'text' ? 'VARCHAR' : undefined, decimalSeparator));
   const items = [...columnFailures, ...partitionFailures(partitions)].map(reason);
   const columnReasons = items.length ? `list_filter([${items.join(', ')}], x -> x IS NOT NULL)` : `CAST([] AS ${REASON_TYPE}[])`;
   return `CASE WHEN ${BAD}.__err IS NOT NULL THEN [{'column': ${BAD}.__err."column", 'rule': ${BAD}.__err.rule, 'value': CAST(NULL AS VARCHAR), 'message': ${BAD}.__err.message}] `
