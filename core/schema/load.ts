@@ -10,7 +10,7 @@ import {
   type ColumnSpec, type DatasetSpec, type GoldSpec, type PartitionSpec, type RuleList,
 } from './model.ts';
 import { compactionSpec, datasetCompactionSpec, streamSpec } from './streaming.ts';
-import { isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
+import { INTEGER_RANGE, isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
 import { YamlSource, type Path } from './yaml-source.ts';
 import { plural } from '../text.ts';
 
@@ -331,10 +331,6 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
   }
 }
 
-const INT_RANGE: Record<string, [bigint, bigint]> = {
-  int: [-(2n ** 31n), 2n ** 31n - 1n], bigint: [-(2n ** 63n), 2n ** 63n - 1n],
-};
-
 /**
  * Why a min or max (already a number, or an ISO date or timestamp) is no value of the column's type, so that every
  * row would be compared with something the engine cannot make of it (an ingest failing on the bound, not the data),
@@ -349,7 +345,7 @@ function boundOutsideType(v: string | number, t: LogicalType): string | undefine
   if (t.name === 'int' || t.name === 'bigint') {
     if (!/^[+-]?\d+$/.test(text)) return `is not a whole number, and ${t.name} holds only those`;
     const n = BigInt(text);
-    const [lo, hi] = INT_RANGE[t.name]!;
+    const [lo, hi] = INTEGER_RANGE[t.name];
     return n < lo || n > hi ? `is outside ${t.name}'s range ${lo} to ${hi}` : undefined;
   }
   if (t.name === 'decimal') {

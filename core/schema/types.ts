@@ -9,6 +9,12 @@ export interface LogicalType {
   scale?: number;
 }
 
+/** The values an int (32 bits) and a bigint (64 bits) hold, as in DuckDB, Athena and Parquet: [lowest, highest]. */
+export const INTEGER_RANGE: Record<'int' | 'bigint', readonly [bigint, bigint]> = {
+  int: [-(2n ** 31n), 2n ** 31n - 1n],
+  bigint: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
 export interface ParquetType {
   physical: 'BYTE_ARRAY' | 'BOOLEAN' | 'INT32' | 'INT64' | 'DOUBLE' | 'FLOAT' | 'FIXED_LEN_BYTE_ARRAY';
   /** Parquet logical (or converted) annotation, when there is one. */

@@ -5,20 +5,18 @@
 // exactly how DuckDB prints it back (the common case, one comparison) or matches the grammar.
 // Typed values (Parquet) are judged by value: an integer that fits, or a decimal/double without a fraction.
 import { str } from '../../sql/quote.ts';
+import { INTEGER_RANGE } from '../../schema/types.ts';
 import { EXPONENT_RE, FRACTION_RE, firstHint, numberHints } from './hints.ts';
 import { BLANK, isDecimal, isFloating, isInteger, isText, matches, quoted, type CastPlan } from './sql.ts';
 
 export const INTEGER_RE = `${BLANK}[+-]?[0-9]+${BLANK}`;
 
-const RANGE: Record<'int' | 'bigint', string> = {
-  int: '-2147483648..2147483647',
-  bigint: '-9223372036854775808..9223372036854775807',
-};
+const range = (type: 'int' | 'bigint') => `${INTEGER_RANGE[type][0]}..${INTEGER_RANGE[type][1]}`;
 
 export function integerCast(type: 'int' | 'bigint', src: string, from: string): CastPlan {
   const target = type === 'int' ? 'INTEGER' : 'BIGINT';
   const message = (text: string) => `${quoted(text)} || ${str(` is not ${type === 'int' ? 'an int' : 'a bigint'}`)} || ${firstHint([
-    `WHEN ${matches(text, INTEGER_RE)} THEN ${str(`: out of range ${RANGE[type]}`)}`,
+    `WHEN ${matches(text, INTEGER_RE)} THEN ${str(`: out of range ${range(type)}`)}`,
     `WHEN ${matches(text, EXPONENT_RE)} THEN ': it has an exponent'`,
     `WHEN ${matches(text, FRACTION_RE)} THEN ': it has a fraction'`,
     ...numberHints(text),
