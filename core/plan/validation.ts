@@ -4,6 +4,7 @@
 import type { ColumnSpec, SourceFormat, SourceSpec } from '../schema/model.ts';
 import { duckdbType } from '../schema/types.ts';
 import { castPlan } from './cast/index.ts';
+import { quoted as quotedText } from './cast/sql.ts';
 import { ident, str } from '../sql/quote.ts';
 import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
 
@@ -68,7 +69,7 @@ export function failures(col: ColumnSpec, src: string, val: string, from?: strin
   const out: Failure[] = [];
   const name = col.name;
   const shown = `CAST(${src} AS VARCHAR)`;
-  const quoted = `'"' || left(${shown}, 200) || '"'`;
+  const quoted = quotedText(shown);
   // Text always casts to a string; every other pair can fail. (Without `from`, the source type is not known here.)
   if (!(col.type.name === 'string' && from === 'VARCHAR')) {
     // The message reads the source as text: quarantined rows keep their sources as text, whatever their type was.
@@ -77,7 +78,7 @@ export function failures(col: ColumnSpec, src: string, val: string, from?: strin
     // Every cast message starts with the quoted text: the text as read is shown as written.
     const message = comma
       ? `CASE WHEN contains(${shown}, '.') THEN ${quoted} || ${str(' holds a ".", which is no decimal separator under source.csv.decimalSeparator "," (it may be a thousands separator): not read')} `
-        + `ELSE ${quoted} || substr(${castPlan(col, read, 'VARCHAR').message(read)}, length('"' || left(${read}, 200) || '"') + 1) END`
+        + `ELSE ${quoted} || substr(${castPlan(col, read, 'VARCHAR').message(read)}, length(${quotedText(read)}) + 1) END`
       : castPlan(col, src, 'VARCHAR').message(shown);
     out.push({ column: name, rule: col.format ? 'format' : 'type', when: `(${src} IS NOT NULL AND ${val} IS NULL)`, value: shown, message });
   }
