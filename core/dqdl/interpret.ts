@@ -64,19 +64,20 @@ export function combine(p: PlannedRule, outcomes: ReadonlyMap<number, LeafOutcom
   return { rule: p.text, outcome, metrics, message: `${p.kind}: ${head}${detail}`, operands: parts };
 }
 
+/** NaN as a cell: DuckDB's number, or Athena's text ("NaN"). */
 function isNaNCell(v: unknown): boolean {
   return (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && /^\s*nan\s*$/i.test(v));
 }
 
 /** A cell as a number: DuckDB gives numbers and bigints, Athena strings; NULL and NaN are "undefined". */
 export function toNumber(v: unknown): number | undefined {
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === 'number') return Number.isNaN(v) ? undefined : v;
+  if (v === null || v === undefined || isNaNCell(v)) return undefined;
+  if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     const t = v.trim();
-    if (t === '' || /^nan$/i.test(t)) return undefined;
+    if (t === '') return undefined;
     const n = Number(t);
     return Number.isNaN(n) ? undefined : n;
   }
