@@ -86,8 +86,12 @@ export async function checkGoldRules(schemas: readonly LoadedSchema[], gold: rea
         /does not exist/.test(p.message) ? `use a column of the gold table: ${g.columns.map((c) => c.name).join(', ')}` : /reference/i.test(p.message)
           ? `a gold rule may reference the silver datasets its refresh reads whole: ${whole.join(', ') || 'none'}` : FIX));
     }
-    if (hasSql(g.quality)) out.push(...await withBinder((db) => sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `, g.columns.map((c) => c.name))));
-    if (g.engine === 'athena' && hasSql(g.quality)) out.push(...await withBinder((db) => athenaProblems(db, s, ['gold', index, 'quality'], g)));
+    if (hasSql(g.quality)) {
+      out.push(...await withBinder(async (db) => [
+        ...await sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `, g.columns.map((c) => c.name)),
+        ...(g.engine === 'athena' ? await athenaProblems(db, s, ['gold', index, 'quality'], g) : []),
+      ]));
+    }
   }
   return out;
 }
