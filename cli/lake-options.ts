@@ -26,13 +26,17 @@ export async function openLake(global: GlobalOptions, wanted?: string): Promise<
   return lake;
 }
 
+/** Whether a folder holds a lake: its catalog, or strata's own folder (runs, manifests' markers). */
+export function isLake(dir: string): boolean {
+  return existsSync(join(dir, CATALOG_FILE)) || existsSync(join(dir, '_strata'));
+}
+
 /**
- * Whether the lake folder of `global` holds a lake: its catalog, or strata's own folder (runs, manifests' markers).
- * Commands that examine or collect (doctor, gc, runs) refuse a folder without one, so that a mistyped --lake is not
- * reported healthy: Strata.InvalidInput, naming the folder.
+ * The lake folder of `global` must hold a lake (isLake). Commands that examine or collect (doctor, gc, runs) refuse a
+ * folder without one, so that a mistyped --lake is not reported healthy: Strata.InvalidInput, naming the folder.
  */
 export function requireLake(global: GlobalOptions, what: string): void {
   const dir = defaultLakeDir(global.lake);
-  if (existsSync(join(dir, CATALOG_FILE)) || existsSync(join(dir, '_strata'))) return;
+  if (isLake(dir)) return;
   throw new StrataError('Strata.InvalidInput', `no lake at ${dir} yet, so nothing to ${what}: ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>`);
 }

@@ -1,13 +1,12 @@
 // strata query "<sql>": SQL over the local catalog (silver.*, gold.*, quarantine.*, strata.*).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CATALOG_FILE, LocalCatalog } from '../../runtime/catalog/local.ts';
+import { LocalCatalog } from '../../runtime/catalog/local.ts';
 import { Duck } from '../../runtime/engine/duckdb.ts';
 import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
 import { str } from '../../core/sql/quote.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import type { Command } from '../command.ts';
+import { isLake } from '../lake-options.ts';
 import { csv, jsonSafe, out, table, UsageError, type Failure } from '../output.ts';
 
 export const query: Command = {
@@ -41,7 +40,7 @@ export const query: Command = {
 
 /** Rows of a query over the local catalog, or undefined after printing why it could not run. */
 export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Record<string, unknown>> | undefined> {
-  if (!existsSync(join(lakeDir, CATALOG_FILE)) && !existsSync(join(lakeDir, '_strata'))) {
+  if (!isLake(lakeDir)) {
     out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>' },
       `no lake at ${lakeDir} yet`);
     return undefined;
