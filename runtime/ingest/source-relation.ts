@@ -209,7 +209,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   };
 }
 
-async function openJson(input: OpenSourceInput, head: Buffer, codec: string, shape: 'lines' | 'array', hint: string | undefined): Promise<SourceRelation> {
+async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shape: 'lines' | 'array', hint: string | undefined): Promise<SourceRelation> {
   const { db, source, columns, key, path } = input;
   const fields = sourceFields(columns);
   const base = { kind: 'text' as const, headerLines: 0, skipRows: 0, headerRecord: false, headerSkipped: true, positions: shape === 'lines' ? 'lines' as const : 'records' as const };
@@ -228,7 +228,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: string, sha
   // DuckDB's array reader ends an array cut off after a comma ("[{…},{…},") at its last element, without an error: a
   // truncated upload would pass for a whole one. A JSON array's last character is its "]".
   if (shape === 'array') {
-    const end = (await readTail(path, codec as Codec)).toString('utf8').trimEnd();
+    const end = (await readTail(path, codec)).toString('utf8').trimEnd();
     if (!end.endsWith(']')) {
       // A file the sniff takes for something else (gzip under a .json name) is that, not a cut-off array.
       if (hint) throw new StrataError(ERRORS.UnreadableFile, `${key}: cannot be read as json (${hint})`);
