@@ -6,6 +6,7 @@ import type { Comparator, Condition, HistoryFunction, Keyword, LeafRule, NumExpr
 import { LexError, tokenize, type Token } from './lexer.ts';
 import { RULE_TYPES, UNSUPPORTED, type ConditionFamily, type RuleTypeSpec } from './rule-types.ts';
 import { closest } from '../schema/diagnostics.ts';
+import { isCalendarTime } from '../schema/types.ts';
 
 export interface ParseError {
   /** Index of the rule, counting every rule of the input in order (list entries and ruleset members alike). */
@@ -443,7 +444,7 @@ class Parser {
     if (t.t === 'str') {
       this.next();
       if (/^\d{4}-\d{2}-\d{2}$/.test(t.v)) {
-        if (!isRealDate(t.v)) throw new Fail(t, `"${t.v}" is not a calendar date`);
+        if (!isCalendarTime(...(t.v.split('-').map(Number) as [number, number, number]))) throw new Fail(t, `"${t.v}" is not a calendar date`);
         return { kind: 'date', value: t.v };
       }
       return { kind: 'string', value: t.v };
@@ -615,8 +616,3 @@ function operandName(o: Operand): string {
   }
 }
 
-function isRealDate(s: string): boolean {
-  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-  const t = new Date(Date.UTC(y, m - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
-}

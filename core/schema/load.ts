@@ -10,7 +10,7 @@ import {
   type ColumnSpec, type DatasetSpec, type GoldSpec, type PartitionSpec, type RuleList,
 } from './model.ts';
 import { compactionSpec, datasetCompactionSpec, streamSpec } from './streaming.ts';
-import { INTEGER_RANGE, isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
+import { INTEGER_RANGE, isCalendarTime, isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
 import { YamlSource, type Path } from './yaml-source.ts';
 import { plural } from '../text.ts';
 
@@ -367,10 +367,7 @@ function boundOutsideType(v: string | number, t: LogicalType): string | undefine
   if (t.name === 'date' || t.name === 'timestamp') {
     const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text)!;
     const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
-    const at = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec));
-    at.setUTCFullYear(y);
-    const exists = y >= 1 && at.getUTCFullYear() === y && at.getUTCMonth() === mo - 1 && at.getUTCDate() === d && at.getUTCHours() === h && at.getUTCMinutes() === mi && at.getUTCSeconds() === sec;
-    return exists ? undefined : 'is no such day or time';
+    return isCalendarTime(y, mo, d, h, mi, sec) ? undefined : 'is no such day or time';
   }
   return undefined;
 }

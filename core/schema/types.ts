@@ -15,6 +15,19 @@ export const INTEGER_RANGE: Record<'int' | 'bigint', readonly [bigint, bigint]> 
   bigint: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
+/**
+ * Whether a wall time names a real instant of the proleptic Gregorian calendar of years 1–9999, as DuckDB's date and
+ * timestamp types hold it: month 1–12, a day its month has (29 February in leap years only), hours 0–23, minutes and
+ * seconds 0–59. Years 1–99 are years 1–99 (`Date.UTC` alone would read them as 1901–1999).
+ */
+export function isCalendarTime(y: number, mo: number, d: number, h = 0, mi = 0, sec = 0): boolean {
+  if (![y, mo, d, h, mi, sec].every(Number.isInteger) || y < 1 || y > 9999) return false;
+  const at = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec));
+  at.setUTCFullYear(y, mo - 1, d);
+  return at.getUTCFullYear() === y && at.getUTCMonth() === mo - 1 && at.getUTCDate() === d && at.getUTCHours() === h
+    && at.getUTCMinutes() === mi && at.getUTCSeconds() === sec;
+}
+
 export interface ParquetType {
   physical: 'BYTE_ARRAY' | 'BOOLEAN' | 'INT32' | 'INT64' | 'DOUBLE' | 'FLOAT' | 'FIXED_LEN_BYTE_ARRAY';
   /** Parquet logical (or converted) annotation, when there is one. */
