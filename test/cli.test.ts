@@ -157,6 +157,24 @@ describe('strata', () => {
     expect(JSON.parse(json.stdout)).toEqual({ name: 'Strata.InvalidInput', message: 'query failed: Table with name ordrs does not exist!', hint: 'Did you mean "orders"?\n\nLINE 1: select * from silver.ordrs\n                      ^' });
   });
 
+  it('a query of a table its schema file defines but the lake does not hold yet says so, not DuckDB\'s nearest name (newcomer trial, stop 35)', async () => {
+    await writeFile(join(dir, 'schemas', 'returns.yaml'), 'dataset: returns\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int }\n'
+      + 'gold:\n  - table: return_counts\n    sql: SELECT count(*) AS n FROM silver.returns\n');
+    try {
+      const silver = await strata('query', 'select * from silver.returns');
+      expect(silver.code).toBe(1);
+      expect(silver.stderr).toBe('query failed: Table with name returns does not exist!\nLINE 1: select * from silver.returns\n                      ^\n'
+        + 'schemas/returns.yaml defines dataset returns, but no run of it has committed yet, so the lake has no silver.returns or quarantine.returns: strata ingest returns <file>\n');
+      const gold = await strata('query', 'select * from gold.return_counts');
+      expect(gold.stderr).toMatch(/\nschemas\/returns\.yaml defines gold table return_counts, but it has not been published yet: it is refreshed by each run of dataset returns \(strata ingest returns <file>\), or by strata refresh\n$/);
+      // Nothing defines it: no suggestion of DuckDB's own system views (it had offered "pg_catalog.pg_enum").
+      const nothing = await strata('query', 'select * from gold.nope');
+      expect(nothing.stderr).toBe('query failed: Table with name nope does not exist!\nLINE 1: select * from gold.nope\n                      ^\n');
+    } finally {
+      await rm(join(dir, 'schemas', 'returns.yaml'));
+    }
+  });
+
   it('error shapes: --json errors are one JSON object on stdout; options and arguments get strata\'s own messages', async () => {
     const unknown = await strataProcess('ingest', 'nosuch', 'good.csv', '--json');
     expect(unknown).toMatchObject({ code: 1, stderr: '' });

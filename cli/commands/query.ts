@@ -1,5 +1,7 @@
 // strata query "<sql>": SQL over the local catalog (silver.*, gold.*, quarantine.*, strata.*).
+import { resolve } from 'node:path';
 import { LocalCatalog } from '../../runtime/catalog/local.ts';
+import { loadProject } from '../../core/project.ts';
 import { Duck } from '../../runtime/engine/duckdb.ts';
 import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
 import { str } from '../../core/sql/quote.ts';
@@ -29,7 +31,7 @@ export const query: Command = {
     }
     const rows = values.athena
       ? await queryOnAthena(sql, { app: (values.app as string | undefined) ?? 'strata', stage: (values.stage as string | undefined) ?? 'dev', ...(values.workgroup ? { workgroup: values.workgroup as string } : {}) })
-      : await queryLocal(defaultLakeDir(global.lake), sql);
+      : await queryLocal(defaultLakeDir(global.lake), sql, resolve(global.schemas ?? 'schemas'));
     if (rows === undefined) return 1;
     if (format === 'json') process.stdout.write(`${JSON.stringify(rows, jsonSafe, 2)}\n`);
     else if (format === 'csv') process.stdout.write(`${csv(rows)}\n`);
@@ -38,8 +40,11 @@ export const query: Command = {
   },
 };
 
-/** Rows of a query over the local catalog, or undefined after printing why it could not run. */
-export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Record<string, unknown>> | undefined> {
+/**
+ * Rows of a query over the local catalog, or undefined after printing why it could not run. `schemasDir`, when given,
+ * lets a query of a table the lake does not hold yet say that its schema file defines it.
+ */
+export async function queryLocal(lakeDir: string, sql: string, schemasDir?: string): Promise<Array<Record<string, unknown>> | undefined> {
   if (!isLake(lakeDir)) {
     out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>' },
       `no lake at ${lakeDir} yet`);
@@ -54,7 +59,7 @@ export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Re
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
       const damaged = await catalog.explainFailure(db, e).catch(() => undefined);
-      const failure = damaged ? { name: ERRORS.UnreadableFile, message: `query failed: ${damaged}` } : await queryFailure(db, e);
+      const failure = damaged ? { name: ERRORS.UnreadableFile, message: `query failed: ${damaged}` } : await queryFailure(db, e, schemasDir);
       out.fail(failure, failure.message);
       return undefined;
     }
@@ -65,18 +70,42 @@ export async function queryLocal(lakeDir: string, sql: string): Promise<Array<Re
 
 /**
  * A failed query in DuckDB's words, all of them: the first line is the message; the rest (its "Did you mean", the
- * candidate columns, the line of SQL with the position marked) is the hint. A table named without its layer
- * (`from weather`) adds which layers hold a table of that name.
+ * candidate columns, the line of SQL with the position marked) is the hint. For a table the lake does not hold:
+ * - named without its layer (`from weather`): which layers hold a table of that name;
+ * - defined by a schema file in `schemasDir` but never committed or published: that, and the command that writes it;
+ * - DuckDB's "Did you mean" is left out when it names no lake table (one of its own system views), or when the
+ *   table asked for is defined (the nearest name is then another table).
  */
-async function queryFailure(db: Duck, e: unknown): Promise<Failure> {
+async function queryFailure(db: Duck, e: unknown, schemasDir?: string): Promise<Failure> {
   const text = (e instanceof Error ? e.message : String(e)).replace(/^[A-Z][A-Za-z ]*Error: /, '');
   const [first = '', ...rest] = text.split('\n');
-  const hint = rest.join('\n').trim();
+  let hint = rest.join('\n').trim();
   const missing = /^Table with name ([^ ]+) does not exist/.exec(first)?.[1];
-  const layers = missing ? (await db.all(`SELECT DISTINCT schema_name FROM duckdb_views() WHERE database_name = 'lake' AND view_name = ${str(missing)} ORDER BY 1`).catch(() => []))
-    .map((r) => `${String(r.schema_name)}.${missing}`) : [];
+  const views = missing ? (await db.all(`SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lake'`).catch(() => []))
+    .map((r) => ({ layer: String(r.schema_name), name: String(r.view_name) })) : [];
+  const layers = views.filter((v) => v.name === missing).map((v) => `${v.layer}.${missing}`).sort();
   const layerHint = layers.length ? `tables are named with their layer: ${layers.join(', ')}` : '';
-  return { name: ERRORS.InvalidInput, message: `query failed: ${first}`, ...(hint || layerHint ? { hint: [hint, layerHint].filter(Boolean).join('\n') } : {}) };
+  const defined = missing && !layers.length && schemasDir ? await definedNotWritten(missing, schemasDir) : '';
+  // DuckDB's nearest name: kept when it is a lake table the user may have meant, not when the table asked for is
+  // defined (the nearest is then another table), nor when it is one of DuckDB's own system views.
+  const nearest = /^Did you mean "([^"\n]*)"\?\n*/m.exec(hint);
+  if (nearest && (defined || !views.some((v) => nearest[1] === v.name || nearest[1] === `${v.layer}.${v.name}`))) hint = hint.replace(nearest[0], '').trim();
+  const hints = [hint, layerHint, defined].filter(Boolean);
+  return { name: ERRORS.InvalidInput, message: `query failed: ${first}`, ...(hints.length ? { hint: hints.join('\n') } : {}) };
+}
+
+/** What a schema file in `dir` says of a table `name` the lake does not hold: a dataset or gold table it defines, not yet written. */
+async function definedNotWritten(name: string, dir: string): Promise<string> {
+  const { schemas } = await loadProject(dir).catch(() => ({ schemas: [] }));
+  for (const { file, spec } of schemas) {
+    if (spec.dataset === name) {
+      return `${file} defines dataset ${name}, but no run of it has committed yet, so the lake has no silver.${name} or quarantine.${name}: strata ingest ${name} <file>`;
+    }
+    if (spec.gold?.some((g) => g.table === name)) {
+      return `${file} defines gold table ${name}, but it has not been published yet: it is refreshed by each run of dataset ${spec.dataset} (strata ingest ${spec.dataset} <file>), or by strata refresh`;
+    }
+  }
+  return '';
 }
 
 /** Rows from Athena, or undefined after printing why the query could not run (no credentials, a failed query). */
