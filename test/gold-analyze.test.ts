@@ -3,6 +3,7 @@
 // the syntax-tree helpers, the portability findings and the Athena translation helpers on their own. Fast: an
 // in-memory binder, no lake. Each test runs its own analysis (mutation testing credits a test only with what runs
 // inside it, not in beforeAll).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeGold, goldShape, readType, storageType, vetGoldPlan, type GoldIssue } from '../core/gold/analyze.ts';
 import { columnRefs, lineCol, parseSql, selectItems, tableRefs, toSql, walk, type Node } from '../core/gold/ast.ts';
@@ -481,6 +482,21 @@ describe('Athena translation helpers', () => {
       const p = await parseSql(db, 'SELECT * FROM silver.o');
       if ('error' in p) throw new Error(p.error);
       expect(() => athenaTableNames('SELECT * FROM (silver.o)', p.select, names)).toThrow('cannot locate table reference silver.o at offset 14');
+    });
+  });
+
+  it('property: athenaTableNames rewrites each reference in place whatever characters come before it (the parser counts UTF-8 bytes; attack, stop 36)', async () => {
+    // Before: one "ä" before a reference moved the rewrite off it (every refresh failed), or onto a comment naming the
+    // same table, leaving the real reference to a Glue database literally named silver, without its partition filter.
+    const text = (no: RegExp) => fc.string({ unit: 'binary', maxLength: 24 }).map((t) => t.replace(no, ''));
+    await withBinder(async (db) => {
+      await fc.assert(fc.asyncProperty(text(/[\0']/g), text(/[\0]|\*\/|\/\*/g), text(/[\0\r\n]/g), async (lit, block, line) => {
+        const sql = (o: string, t: string) => `SELECT '${lit}' AS x, count(*) AS n FROM /* ${block} */ ${o} o JOIN ${t} ON true -- silver.orders ${line}`;
+        const p = await parseSql(db, sql('silver.orders', 'gold.t'));
+        if ('error' in p) throw new Error(p.error);
+        expect(athenaTableNames(sql('silver.orders', 'gold.t'), p.select, names, { table: 'orders', filter: 'dt = 1' }))
+          .toBe(sql('(SELECT * FROM "lake_silver"."orders" WHERE dt = 1)', '"lake_gold"."t"'));
+      }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 150) });
     });
   });
 

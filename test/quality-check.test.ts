@@ -96,6 +96,25 @@ gold:
     ]);
   });
 
+  it('a number beyond the range of a double is the rule\'s error at the number, not a crash of check and every ingest (attack, stop 36)', async () => {
+    const text = `dataset: t
+source: { format: csv }
+columns:
+  - { name: id, type: bigint }
+quality:
+  silver:
+    halt:
+      - 'RowCount > 0 where "id < 1e999"'
+      - 'CustomSql "select 1e400" > 0'
+`;
+    const p = await checkProjectAsync([{ file: 't.yaml', text }]);
+    expect(p.diagnostics.map(formatDiagnostic).map((d) => d.replace(/ \(fix: .*$/, ''))).toEqual([
+      // 'RowCount > 0 where "' is 20 characters, then 'id < ' (5): 10 + 20 + 5
+      't.yaml:8:35: quality rule "RowCount > 0 where "id < 1e999"": where clause: it does not parse: the number 1e999 is beyond the range of a double (about 1.8e308)',
+      expect.stringMatching(/^t\.yaml:9:\d+: quality rule "CustomSql "select 1e400" > 0": .*the number 1e400 is beyond the range of a double/),
+    ]);
+  });
+
   it('a literal block is pointed into line by line; one line\'s problems by column; the generic fix; a gold table of an incremental refresh may reference what it joins', async () => {
     // lines 20-: the block's second line is line 28; the gold rule is line 36
     const extra = `quality:

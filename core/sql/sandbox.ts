@@ -35,10 +35,51 @@ export function condition(sql: string): string {
   return `(${sql})`;
 }
 
-/** DuckDB's parse tree of `sql` (json_serialize_sql), or its error. */
+/**
+ * DuckDB's parse tree of `sql` (json_serialize_sql), or its error (`error`, `error_message`, `position`). Offsets
+ * (`query_location`, `position`) are turned from the parser's UTF-8 byte offsets into indices of `sql` as a
+ * JavaScript string, which every caller slices: one non-ASCII character before a table reference had moved the Athena
+ * rewrite of its name (core/gold/athena.ts) off the reference, or onto a comment naming the same table.
+ * A number literal beyond the range of a double is an error at its position: the parser writes it as Infinity,
+ * which is not JSON.
+ */
 export async function serialize(db: SqlSession, sql: string): Promise<Node> {
   const rows = await db.all<{ j: string }>(`SELECT json_serialize_sql(${str(sql)}) AS j`);
-  return JSON.parse(rows[0]!.j) as Node;
+  let tree: Node;
+  try {
+    tree = JSON.parse(rows[0]!.j) as Node;
+  } catch (e) {
+    const huge = [...sql.matchAll(/(?<![\w.])(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/g)].find((m) => !Number.isFinite(Number(m[0])));
+    if (!huge) throw e;
+    return { error: true, error_message: `the number ${huge[0]} is beyond the range of a double (about 1.8e308)`, position: huge.index };
+  }
+  toStringIndices(tree, sql);
+  return tree;
+}
+
+/** Rewrites the parser's UTF-8 byte offsets in `tree` as indices of `sql` (a JavaScript string, UTF-16). */
+function toStringIndices(tree: Node, sql: string): void {
+  if (!/[^\x00-\x7f]/.test(sql)) return; // ASCII: a byte is a character
+  const index: number[] = [];
+  let byte = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const cp = sql.codePointAt(i)!;
+    const bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    for (let k = 0; k < bytes; k++) index[byte + k] = i;
+    byte += bytes;
+    if (cp > 0xffff) i++;
+  }
+  index[byte] = sql.length;
+  const at = (b: unknown) => (typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= byte ? index[b]! : b);
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) { n.forEach(visit); return; }
+    if (!n || typeof n !== 'object') return;
+    const o = n as Node;
+    if ('query_location' in o) o.query_location = at(o.query_location);
+    for (const v of Object.values(o)) if (v && typeof v === 'object') visit(v);
+  };
+  visit(tree);
+  if (tree.error && tree.position !== undefined) tree.position = String(at(Number(tree.position)));
 }
 
 export interface VettedQuery {
