@@ -110,7 +110,8 @@ describe('accessFor', () => {
       expect(access('orders', step)).toEqual([
         { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m))] },
         { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/')] },
-        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m))] },
+        // Each manifest's _strata/ folder too: a manifest that is not there is told from a table never written by its history.
+        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m.replace(/manifest\.json$/, '')))] },
         KEY_RW,
       ]);
     }

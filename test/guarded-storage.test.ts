@@ -10,6 +10,10 @@ import type { AccessStatement } from '../core/plan/access.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { guardStorage } from '../runtime/storage/guarded.ts';
 import { stepContext } from '../workflows/local.ts';
+import { steps } from '../functions/steps.ts';
+import { defineStep } from '../functions/lib/step.ts';
+import { datasetSchema } from '../functions/lib/schemas.ts';
+import { registerSilver } from '../runtime/pipeline/register.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const dirs: string[] = [];
@@ -66,5 +70,26 @@ describe('a step\'s storage as its role may use it', () => {
     const record = stepContext(lake.ctx, 'orders', 'record').storage;
     await record.writeText(`_strata/runs/orders/x.json`, '{}');
     await expect(record.writeText('silver/orders/x', 'x')).rejects.toThrow(/AccessDenied: the record step of orders may not s3:PutObject silver\/orders\/x/);
+  });
+
+  it('a denial the step catches and goes on from still fails the step: in AWS that call would have failed, and the step gone another way than here', async () => {
+    lake = await makeLake({ orders: ordersSchema({ mode: 'append' }) });
+    const file = await lake.file('a.csv', `${ORDERS_HEADER}\n1,a,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`);
+    const real = steps.register;
+    // A register step that reads, best effort, what its role may not read (as a swallowed re-read would).
+    (steps as Record<string, unknown>).register = defineStep('register', datasetSchema, async (ctx, input: { dataset: string }) => {
+      const peek = await ctx.storage.readText('bronze/customers/x.csv').catch(() => undefined);
+      return { ...(await registerSilver(ctx, input)), peek };
+    });
+    try {
+      const r = await lake.ingest('orders', file);
+      expect(r.record.status).toBe('FAILED');
+      expect(r.record.error?.message).toMatch(/AccessDenied: the register step of orders may not s3:GetObject bronze\/customers\/x\.csv/);
+    } finally {
+      (steps as Record<string, unknown>).register = real;
+    }
+    // The same step without the read succeeds: it is the denial that failed it.
+    const again = await lake.ingest('orders', await lake.file('b.csv', `${ORDERS_HEADER}\n2,a,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+    expect(again.record.status).toBe('SUCCEEDED');
   });
 });

@@ -11,7 +11,8 @@ import { fault } from '../runtime/util/fault.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 import { stepSizing } from '../core/plan/sizing.ts';
 import { accessFor } from '../core/plan/access.ts';
-import { guardStorage } from '../runtime/storage/guarded.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { guardStorage, type AccessDenied } from '../runtime/storage/guarded.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import type { DuckOptions } from '../runtime/engine/duckdb.ts';
 import { allStates, localArn, substituteResources, taskStates } from './asl.ts';
@@ -44,6 +45,9 @@ export interface LocalExecution {
  * The handlers of one dataset's definition, each with its step's context (stepContext), inside the payload quotas
  * Step Functions and Lambda enforce (enforceQuotas; `wrap` stands for the function, so its faults are inside them).
  */
+/** The denials of the step invocation running (guardStorage's `denials`), for the context it builds. */
+const invocation = new AsyncLocalStorage<AccessDenied[]>();
+
 export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
   const states = allStates(asl);
@@ -51,12 +55,16 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
     // Built when the step runs: an unknown dataset then fails the step (and is recorded), not the executor.
-    const handler = def.handler(async () => stepContext(opts.ctx, dataset, step));
+    const handler = def.handler(async () => stepContext(opts.ctx, dataset, step, invocation.getStore()));
     // Step boundaries are fault points (runtime/util/fault.ts): the harness kills a run before or after any step.
     const [before, after] = [`step.${step}.before`, `step.${step}.after`];
     const fn: StepFn = async (input) => {
       fault(before);
-      const out = await handler(input, localLambdaContext(`strata-${step}`));
+      const denials: AccessDenied[] = [];
+      const out = await invocation.run(denials, () => handler(input, localLambdaContext(`strata-${step}`)));
+      // A denial the step caught and went on from (a best-effort read) is still one: in AWS that call would have
+      // failed and the step gone another way than here. It fails the step, naming the call.
+      if (denials.length) throw denials[0];
       fault(after);
       return out;
     };
@@ -70,14 +78,14 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
  * the caller's context or STRATA_DUCKDB_MEMORY asks for less; its spill to its share of the function's /tmp, as in
  * Lambda, where the rest holds the files the step downloads), and unavailable to steps sized without it.
  */
-export function stepContext(ctx: PipelineContext, dataset: string, step: StepName): PipelineContext {
+export function stepContext(ctx: PipelineContext, dataset: string, step: StepName, denials?: AccessDenied[]): PipelineContext {
   const plan = ctx.plans.get(dataset);
   const size = stepSizing(plan, step);
   // The storage as the step's role may use it in AWS (its S3 grants): a call the role could not make fails here too.
   // Not the compaction: `strata compact` may rewrite tables beyond the dataset's compaction policies (its options),
   // which no function in AWS does; the scheduled compaction's grants are test/access.test.ts's.
   if (step !== 'compact') {
-    ctx = { ...ctx, storage: guardStorage(ctx.storage, accessFor(plan, step, { gold: ctx.gold.list() }), `the ${step} step of ${dataset}`) };
+    ctx = { ...ctx, storage: guardStorage(ctx.storage, accessFor(plan, step, { gold: ctx.gold.list() }), `the ${step} step of ${dataset}`, denials) };
   }
   if (size.duckdbMemoryMb === undefined) {
     const unavailable = `the ${step} step opened DuckDB, but it is sized as a light step without DuckDB (core/plan/sizing.ts STEP_WORK): in Lambda it would run out of memory`;

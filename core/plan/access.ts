@@ -90,7 +90,10 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
   const silverResults = hasRules(plan.quality.silver) ? [layout.qualityResults('silver', ds)] : [];
   const goldResults = goldSet(opts.gold).forDataset(ds).filter((t) => hasRules(t.quality)).map((t) => layout.qualityResults('gold', t.table));
   const readResults = (prefixes: string[]): Grant[] => prefixes.map((prefix) => ({ location: 'lake', prefix, modes: ['read'] }));
-  const goldManifests = goldSet(opts.gold).forDataset(ds).map((t) => layout.manifest(layout.gold(t.table)));
+  // A manifest is read as readManifest reads it: with a listing of its _strata/ folder, which tells a table never
+  // written (no manifest history) from a manifest gone missing (runtime/table/store.ts).
+  const manifestRead = (root: string): Grant => ({ location: 'lake', prefix: layout.manifest(root), modes: ['read'], list: `${root}_strata/` });
+  const goldManifests = goldSet(opts.gold).forDataset(ds).map((t) => manifestRead(layout.gold(t.table)));
   // Rules naming the dataset itself read its silver table (runtime/pipeline/reference-files.ts).
   const ownSilverForRules: Grant[] = referencesItself(plan.quality.silver, ds) ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] }] : [];
   // Rejected and halted files go to quarantine whole: staging → quarantine, then staging is removed and the
@@ -145,7 +148,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
     case 'record':
     case 'fail':
       // The paths a run changed are read back from the manifests of the tables it wrote (runtime/pipeline/record.ts).
-      return statementsOf([...records, ...readResults([...silverResults, ...goldResults, manifest, ...goldManifests])]);
+      return statementsOf([...records, ...readResults([...silverResults, ...goldResults]), manifestRead(plan.prefixes.silver), ...goldManifests]);
     case 'reject':
     case 'halt':
       // The rows of a rejected or halted batch keep their record, line and raw record: they are read again from the

@@ -23,8 +23,12 @@ type Location = 'bronze' | 'lake';
 
 const locationOf = (key: string): Location => (key.startsWith('bronze/') ? 'bronze' : 'lake');
 
-/** `inner` as a role holding `statements` may use it; `role` names it in denials (e.g. "strata-halt of orders"). */
-export function guardStorage(inner: Storage, statements: readonly AccessStatement[], role: string): Storage {
+/**
+ * `inner` as a role holding `statements` may use it; `role` names it in denials (e.g. "strata-halt of orders"). Each
+ * denial is also pushed to `denials`, when given: a caller that catches the error (a best-effort read) would otherwise
+ * hide it, and behave in AWS otherwise than here, so the executor fails the step on any denial it finds there.
+ */
+export function guardStorage(inner: Storage, statements: readonly AccessStatement[], role: string, denials?: AccessDenied[]): Storage {
   const objects = (action: string): Array<Extract<LogicalResource, { kind: 's3-object' }>> =>
     statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources.filter((r): r is Extract<LogicalResource, { kind: 's3-object' }> => r.kind === 's3-object'));
   const listings = statements.filter((s) => s.actions.includes('s3:ListBucket'))
@@ -34,7 +38,9 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
     r.location === locationOf(key) && (r.prefix.endsWith('/') ? key.startsWith(r.prefix) : key === r.prefix));
   const mayList = (prefix: string) => listings.some((r) => r.location === locationOf(prefix) && prefix.startsWith(r.prefix));
   const deny = (action: string, key: string): never => {
-    throw new AccessDenied(`AccessDenied: ${role} may not ${action} ${key}: its role's policy (core/plan/access.ts accessFor) does not grant it, so in AWS the call would fail`);
+    const e = new AccessDenied(`AccessDenied: ${role} may not ${action} ${key}: its role's policy (core/plan/access.ts accessFor) does not grant it, so in AWS the call would fail`);
+    denials?.push(e);
+    throw e;
   };
   const need = (action: string, key: string) => { if (!may(action, key)) deny(action, key); };
   /** A read: granted, or of an object that does not exist under a prefix the role may list (a miss in AWS too). */
