@@ -230,14 +230,14 @@ describe('analyzeGold: incremental refresh', () => {
       g('b', 'SELECT dt AS day, count(*) AS n FROM silver.orders GROUP BY 1', { refresh: 'incremental', partitionBy: ['day'] }),
       g('c', 'SELECT year(joined_at) AS y, count(*) AS n FROM silver.customers c JOIN silver.plain p ON p.id = c.id GROUP BY 1', { refresh: 'incremental', partitionBy: ['y'] }),
       // A CASE without ELSE: its implicit NULL has no position in the parse tree, and still prints.
-      g('d', "SELECT CASE WHEN created_at >= TIMESTAMP '2020-01-01' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", { refresh: 'incremental', partitionBy: ['era'] }),
+      g('d', "SELECT CASE WHEN CAST(created_at AS DATE) >= DATE '2020-01-01' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", { refresh: 'incremental', partitionBy: ['era'] }),
     );
     expect(r.issues).toStrictEqual([]);
     expect(r.plans.map((p) => [p.table, p.incremental])).toEqual([
       ['a', { driver: 'orders', partitionExpr: 'CAST(__rep AS DATE)', rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' }, partition: 'dt' }],
       ['b', { driver: 'orders', partitionExpr: '__rep', rep: { kind: 'partition', name: 'dt', type: 'VARCHAR' }, partition: 'dt' }],
       ['c', { driver: 'customers', partitionExpr: '"year"(__rep)', rep: { kind: 'source', column: 'joined_at', type: 'TIMESTAMP', transform: 'month' }, partition: 'mo' }],
-      ['d', { driver: 'orders', partitionExpr: "CASE  WHEN ((__rep >= CAST('2020-01-01' AS TIMESTAMP))) THEN ('new') ELSE NULL END", rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' }, partition: 'dt' }],
+      ['d', { driver: 'orders', partitionExpr: "CASE  WHEN ((CAST(__rep AS DATE) >= CAST('2020-01-01' AS DATE))) THEN ('new') ELSE NULL END", rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' }, partition: 'dt' }],
     ]);
   });
 
@@ -254,6 +254,18 @@ describe('analyzeGold: incremental refresh', () => {
       inc('i', 'SELECT CAST(seen_at AS DATE) AS day FROM silver.plain', ['day']),
       inc('j', 'SELECT CAST(x.created_at AS DATE) AS day FROM silver.orders o', ['day']),
       inc('k', 'SELECT CAST(created_at AS DATE) || status AS k FROM silver.orders', ['k']),
+      // Rows of one gold partition that depend on silver rows of other partitions (attack, stop 36): the refresh of
+      // some partitions would compute them from those partitions alone.
+      inc('l', 'SELECT CAST(created_at AS DATE) AS day, sum(sum(qty)) OVER (ORDER BY CAST(created_at AS DATE)) AS cum FROM silver.orders GROUP BY 1', ['day']),
+      inc('m', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.orders o WHERE o.qty > (SELECT avg(qty) FROM silver.orders) GROUP BY 1', ['day']),
+      inc('n', 'SELECT CASE WHEN hour(created_at) = 17 THEN CAST(created_at AS DATE) + 1 ELSE CAST(created_at AS DATE) END AS day, count(*) AS n FROM silver.orders GROUP BY 1', ['day']),
+      inc('o', 'SELECT CAST(created_at AS DATE) AS day, qty FROM silver.orders ORDER BY qty DESC LIMIT 10', ['day']),
+      inc('p', 'SELECT CAST(created_at AS DATE) AS day, status, count(*) AS n FROM silver.orders GROUP BY ROLLUP (1, 2)', ['day']),
+      inc('q', 'SELECT CAST(max(created_at) AS DATE) AS day, count(*) AS n FROM silver.orders', ['day']),
+      inc('r', 'WITH x AS (SELECT * FROM silver.orders ORDER BY qty LIMIT 5) SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM x GROUP BY 1', ['day']),
+      inc('s', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.customers c LEFT JOIN silver.orders o ON o.customer_id = c.id GROUP BY 1', ['day']),
+      inc('t', 'SELECT CAST(created_at AS DATE) AS day FROM silver.orders UNION ALL SELECT CAST(joined_at AS DATE) FROM silver.customers', ['day']),
+      inc('u', "SELECT CASE WHEN created_at >= TIMESTAMP '2020-01-01 12:00' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", ['era']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
     expect(r.issues).toStrictEqual([
@@ -268,6 +280,16 @@ describe('analyzeGold: incremental refresh', () => {
       issue(8, 'j', 'sql', 'the SQL does not bind: Referenced table "x" not found!', 'fix the table or column name', 0),
       // An operator's position is the operator's: "||".
       issue(9, 'k', 'refresh', incremental('"k" must depend only on created_at (or dt) of silver.orders'), INCREMENTAL_FIX, 'SELECT CAST(created_at AS DATE) '.length),
+      issue(10, 'l', 'refresh', incremental('a window function (OVER) sees the rows of other partitions'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, '.length),
+      issue(11, 'm', 'refresh', incremental('silver.orders is read 2 times (a self-join or a subquery over it): each read would see only the refreshed partitions'), 'set refresh: full', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.orders o WHERE o.qty > (SELECT avg(qty) FROM '.length),
+      issue(12, 'n', 'refresh', incremental('"day" can differ between rows of one dt partition (day of created_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
+      issue(13, 'o', 'refresh', incremental('a LIMIT picks rows among all partitions'), 'set refresh: full', 7),
+      issue(14, 'p', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions'), 'set refresh: full', 7),
+      issue(15, 'q', 'refresh', incremental('the partition column is an aggregate (max) over rows of many partitions'), 'set refresh: full', 'SELECT CAST('.length),
+      issue(16, 'r', 'refresh', incremental('silver.orders is read inside a subquery or CTE, not in the FROM of the SELECT that computes the partition'), 'set refresh: full', 'WITH x AS (SELECT * FROM '.length),
+      issue(17, 's', 'refresh', incremental('silver.orders is joined on the side of an outer, positional or ASOF join whose rows depend on the other side'), 'set refresh: full', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.customers c LEFT JOIN '.length),
+      issue(18, 't', 'refresh', incremental('the SQL is a set operation (UNION, EXCEPT, INTERSECT)'), 'set refresh: full', 7),
+      issue(19, 'u', 'refresh', incremental('"era" can differ between rows of one dt partition (day of created_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
     ]);
   });
 });

@@ -13,7 +13,8 @@ import type { TableShape } from '../plan/table-shape.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { ident, str } from '../sql/quote.ts';
 import { vetQuery, type RelationPolicy, type SqlFinding } from '../sql/sandbox.ts';
-import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node } from './ast.ts';
+import { AGGREGATE_FUNCTIONS } from '../sql/functions.ts';
+import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node, type TableRef } from './ast.ts';
 import { kindOfDuckType, portabilityFindings, type Finding, type Kind } from './portability.ts';
 
 export interface GoldColumn {
@@ -326,6 +327,8 @@ async function deriveIncremental(
     return { reason: `"${part}" must depend only on ${d.partitions.map((x) => `${x.column} (or ${x.name})`).join(', ')} of silver.${d.dataset}`, fix, offset: item.expr.query_location };
   }
   const source = names.has(p.name) ? { kind: 'partition' as const, name: p.name, type: p.duckdbType } : { kind: 'source' as const, column: p.column, type: d.columns.find((c) => c.name === p.column)!.readType, transform: p.transform };
+  const local = partitionLocal(select, refs, ref, item.expr);
+  if (local) return { reason: local.reason, fix: 'set refresh: full', offset: local.offset ?? item.expr.query_location };
   // The expression, over one column __rep.
   const expr = JSON.parse(JSON.stringify(item.expr)) as Node;
   walk(expr, (n) => { if (n.class === 'COLUMN_REF') n.column_names = ['__rep']; });
@@ -335,7 +338,11 @@ async function deriveIncremental(
   template.select.select_list = [expr];
   const full = await toSql(db, template.ast);
   const partitionExpr = full.replace(/^SELECT\s+/i, '').replace(/\s+FROM\s+__t\s*;?\s*$/i, '');
-  // Constant within a partition: the same value at any instant of the partition's interval as at its start.
+  // Constant within a partition: by its form (constantWithin), and the same value at any sampled instant of the
+  // partition's interval as at its start (which checks the forms' meaning on the engine).
+  if (!constantWithin(item.expr, source)) {
+    return { reason: `"${part}" can differ between rows of one ${p.name} partition (${p.transform} of ${p.column}), so a changed silver partition does not name the gold partitions it feeds`, fix, offset: item.expr.query_location };
+  }
   if (source.kind === 'source' && source.transform !== 'identity') {
     const unit = TRUNC[source.transform]!;
     const values = SAMPLES.map((s) => `(CAST(TIMESTAMP '${s}' AS ${source.type}))`).join(', ');
@@ -347,6 +354,95 @@ async function deriveIncremental(
     }
   }
   return { driver: d.dataset, partitionExpr, rep: source, partition: p.name };
+}
+
+/**
+ * Why the rows of one gold partition may depend on silver rows outside the silver partitions that map to it, or
+ * undefined when they cannot. An incremental refresh recomputes the SQL over the driver's changed partitions only
+ * (runtime/gold/refresh.ts, core/gold/athena.ts restrict every read of it), so it equals the full SQL's rows of those
+ * gold partitions only when each output row comes from driver rows of its own partition:
+ * - the driver is read once, in the top-level FROM (joined as a row source, on the preserved side of an outer join),
+ *   not in a subquery or CTE, where a self-join, an aggregate over it or a LIMIT would see the restricted rows;
+ * - no window function, QUALIFY, LIMIT, SAMPLE, DISTINCT ON, set operation or grouping sets (ROLLUP, CUBE: their
+ *   total rows span partitions);
+ * - the partition item is no aggregate (and is constant within a silver partition: constantWithin).
+ */
+function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partItem: Node): { reason: string; offset?: number } | undefined {
+  const name = `silver.${driver.table}`;
+  const reads = refs.filter((r) => r.schema.toLowerCase() === 'silver' && r.table === driver.table);
+  if (reads.length > 1) return { reason: `${name} is read ${reads.length} times (a self-join or a subquery over it): each read would see only the refreshed partitions`, offset: reads[1]!.offset };
+  if (select.type !== 'SELECT_NODE') return { reason: 'the SQL is a set operation (UNION, EXCEPT, INTERSECT)' };
+  // The driver as a row source of the top-level FROM, on a side of each join whose rows all reach the output.
+  const place = (t: Node | null | undefined): 'here' | 'nullable' | undefined => {
+    if (!t) return undefined;
+    if (t.type === 'BASE_TABLE') return t.schema_name?.toLowerCase() === 'silver' && t.table_name === driver.table ? 'here' : undefined;
+    if (t.type !== 'JOIN') return undefined;
+    const [l, r] = [place(t.left), place(t.right)];
+    const regular = ['REGULAR', 'CROSS', 'NATURAL', 'DEPENDENT'].includes(String(t.ref_type ?? 'REGULAR'));
+    const preserved = (side: 'left' | 'right') => regular && (t.join_type === 'INNER' || (t.join_type === 'LEFT' && side === 'left')
+      || (t.join_type === 'RIGHT' && side === 'right') || (['SEMI', 'ANTI'].includes(t.join_type) && side === 'left'));
+    if (l) return l === 'here' && preserved('left') ? 'here' : 'nullable';
+    if (r) return r === 'here' && preserved('right') ? 'here' : 'nullable';
+    return undefined;
+  };
+  const where = place(select.from_table);
+  if (where === undefined) return { reason: `${name} is read inside a subquery or CTE, not in the FROM of the SELECT that computes the partition`, offset: driver.offset };
+  if (where === 'nullable') return { reason: `${name} is joined on the side of an outer, positional or ASOF join whose rows depend on the other side`, offset: driver.offset };
+  let found: { reason: string; offset?: number } | undefined;
+  walk(select, (n) => {
+    if (found) return;
+    if (n.class === 'WINDOW') found = { reason: 'a window function (OVER) sees the rows of other partitions', offset: n.query_location };
+  });
+  if (found) return found;
+  const modifiers = (select.modifiers ?? []) as Node[];
+  if (modifiers.some((m) => m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER')) return { reason: 'a LIMIT picks rows among all partitions' };
+  if (modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && m.distinct_on_targets?.length)) return { reason: 'DISTINCT ON picks one row among all partitions' };
+  if (select.qualify) return { reason: 'QUALIFY filters on window functions over all partitions' };
+  if (select.sample || select.from_table?.sample) return { reason: 'a SAMPLE draws rows among all partitions' };
+  if ((select.group_sets?.length ?? 0) > 1) return { reason: 'grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions' };
+  walk(partItem, (n) => {
+    if (!found && n.class === 'FUNCTION' && AGGREGATE_FUNCTIONS.has(String(n.function_name))) found = { reason: `the partition column is an aggregate (${n.function_name}) over rows of many partitions`, offset: n.query_location };
+  });
+  return found;
+}
+
+/** Time units, finest first; a truncation to a unit is constant within a partition of any finer or equal unit. */
+const UNITS = ['hour', 'day', 'month', 'quarter', 'year'];
+const TRUNCATIONS: Record<string, string> = { year: 'year', quarter: 'quarter', month: 'month', day: 'day', dayofmonth: 'day', hour: 'hour' };
+
+/**
+ * Whether `expr` is constant within a silver partition by its form: it reads the partition column, or the source
+ * column under a truncation at least as coarse as the partition transform (CAST(c AS DATE), date_trunc, date_part,
+ * year, quarter, month, day, hour), or the source column itself when the transform is identity, and computes
+ * anything else from those and constants. A sample of instants cannot prove it: `CASE WHEN hour(c) = 17 THEN
+ * CAST(c AS DATE) + 1 …` passed one, and its 17:30 rows were never published (attack, stop 36).
+ */
+function constantWithin(expr: Node, source: { kind: 'partition'; name: string } | { kind: 'source'; column: string; transform: string }): boolean {
+  const isColumn = (n: Node | undefined): boolean => {
+    while (n?.class === 'CAST' && ['TIMESTAMP', 'TIMESTAMP_MS', 'DATE'].includes(String(n.cast_type?.id)) && !n.try_cast && n.child?.class === 'COLUMN_REF') n = n.child;
+    return n?.class === 'COLUMN_REF' && source.kind === 'source' && n.column_names.at(-1) === source.column;
+  };
+  const coarseEnough = (unit: string | undefined) => source.kind === 'source' && unit !== undefined && UNITS.indexOf(unit) >= 0
+    && UNITS.indexOf(unit) >= UNITS.indexOf(source.transform === 'identity' ? 'hour' : source.transform);
+  const literal = (n: Node | undefined) => (n?.class === 'CONSTANT' && typeof n.value?.value === 'string' ? String(n.value.value).toLowerCase() : undefined);
+  const ok = (n: unknown): boolean => {
+    if (Array.isArray(n)) return n.every(ok);
+    if (!n || typeof n !== 'object') return true;
+    const e = n as Node;
+    if (e.class === 'COLUMN_REF') {
+      const col = e.column_names.at(-1);
+      return source.kind === 'partition' ? col === source.name : source.transform === 'identity' && col === source.column;
+    }
+    if (e.class === 'CAST' && String(e.cast_type?.id) === 'DATE' && isColumn(e.child)) return coarseEnough('day');
+    if (e.class === 'FUNCTION') {
+      const f = String(e.function_name).toLowerCase();
+      const args = (e.children ?? []) as Node[];
+      if (TRUNCATIONS[f] && args.length === 1 && isColumn(args[0])) return coarseEnough(TRUNCATIONS[f]);
+      if ((f === 'date_trunc' || f === 'date_part') && args.length === 2 && isColumn(args[1])) return coarseEnough(TRUNCATIONS[literal(args[0]) ?? ''] ?? literal(args[0]));
+    }
+    return Object.values(e).every(ok);
+  };
+  return ok(expr);
 }
 
 function hasColumn(d: DatasetPlan | undefined, c: string): boolean {

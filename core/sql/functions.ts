@@ -15,6 +15,12 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'lag', 'lead', 'first_value', 'last_value', 'ntile', 'percent_rank', 'cume_dist',
 ]);
 
+/** The aggregate functions of ALLOWED_FUNCTIONS: each row they give summarises many rows. */
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'count_star', 'count', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp', 'corr',
+  'covar_pop', 'covar_samp', 'bool_and', 'bool_or', 'count_if', 'max_by', 'min_by', 'arbitrary',
+]);
+
 /** Why a common function is not on the list, and what to write instead. */
 export const FUNCTION_ADVICE: Readonly<Record<string, { message: string; fix: string }>> = {
   concat: { message: 'concat() skips NULL arguments on DuckDB but returns NULL on Athena', fix: "use a || b (NULL on both), or coalesce(a, '') || coalesce(b, '')" },
