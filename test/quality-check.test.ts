@@ -115,6 +115,46 @@ quality:
     ]);
   });
 
+  it('a rule whose SQL cannot run on any rows is check\'s error, as every run would end it in ERROR (attack, stop 36)', async () => {
+    const text = `dataset: t
+source: { format: csv }
+columns:
+  - { name: id, type: bigint }
+  - { name: code, type: string }
+quality:
+  silver:
+    halt:
+      - 'CustomSql "select count(nope) from primary" > 0'
+      - CustomSql "select 'abc'" > 0
+      - 'CustomSql "select id, id from primary" > 0'
+      - 'RowCount > 0 where "id + ''x'' > 0"'
+      - 'CustomSql "select count(*) from primary where id > ?" > 0'
+      - 'RowCount > 0 where "id > $1"'
+    warn:
+      - 'CustomSql "select count(*) from primary where code = ''a''" > 0'
+      - 'CustomSql "select max(id) from primary" > 0'
+      - 'ColumnValues "id" > 0 where "code = ''a''"'
+gold:
+  - table: g
+    sql: SELECT code, count(*) AS n FROM silver.t GROUP BY code
+    refresh: full
+    quality:
+      halt: ['CustomSql "select sum(n) from primary" > 0', '(CustomSql "select count(*) from primary join t using (code)" > 0) and (RowCountMatch "t" > 0)']
+      warn: ['CustomSql "select code from primary" > 0']
+`;
+    const p = await checkProjectAsync([{ file: 't.yaml', text }]);
+    const lines = p.diagnostics.map(formatDiagnostic).map((d) => d.replace(/ \(fix: .*$/, '').replace(/^t\.yaml:(\d+):\d+: /, '$1: '));
+    expect(lines).toEqual([
+      '9: quality rule "CustomSql "select count(nope) from primary" > 0": its SQL does not bind: Referenced column "nope" not found in FROM clause!',
+      '10: quality rule "CustomSql "select \'abc\'" > 0": the CustomSql statement returns a VARCHAR, not a number',
+      '11: quality rule "CustomSql "select id, id from primary" > 0": the CustomSql statement returns 2 columns; with a condition it must return one number',
+      '12: quality rule "RowCount > 0 where "id + \'x\' > 0"": its SQL fails on any row: Could not convert string \'x\' to INT64',
+      '13: quality rule "CustomSql "select count(*) from primary where id > ?" > 0": its SQL does not bind: Expected 1 parameters, but none were supplied',
+      '14: quality rule "RowCount > 0 where "id > $1"": its SQL does not bind: Expected 1 parameters, but none were supplied',
+      '25: gold table g: quality rule "CustomSql "select code from primary" > 0": the CustomSql statement returns a VARCHAR, not a number',
+    ]);
+  });
+
   it('a literal block is pointed into line by line; one line\'s problems by column; the generic fix; a gold table of an incremental refresh may reference what it joins', async () => {
     // lines 20-: the block's second line is line 28; the gold rule is line 36
     const extra = `quality:

@@ -10,7 +10,12 @@ import { checkRules } from '../dqdl/compile.ts';
 import { parseRules } from '../dqdl/parse.ts';
 import { bindPrimary } from '../dqdl/custom-sql.ts';
 import { vetRules } from '../dqdl/sandbox.ts';
-import type { RuleContext } from '../dqdl/types.ts';
+import { compileRules } from '../dqdl/compile.ts';
+import type { Rule } from '../dqdl/ast.ts';
+import { duckdbReadType, parseType } from '../schema/types.ts';
+import { ident } from '../sql/quote.ts';
+import { engineMessage } from '../errors.ts';
+import type { LeafPlan, PlannedRule, RuleContext } from '../dqdl/types.ts';
 import { lineCol, parseSql } from '../gold/ast.ts';
 import { kindOfDuckType, portabilityFindings } from '../gold/portability.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';
@@ -61,9 +66,13 @@ export async function checkQualitySql(schemas: readonly LoadedSchema[]): Promise
   if (!gates.some((s) => hasSql(s.spec.quality.silver))) return [];
   return withBinder(async (db) => {
     const out: Diagnostic[] = [];
+    const columnsOf = new Map(schemas.map((s) => [s.spec.dataset, readColumns(compile(s.spec).tables.silver)]));
+    for (const [ds, columns] of columnsOf) await gateViews(db, 'silver', ds, columns);
     for (const s of gates) {
       const reference = (ds: string) => (ds === s.spec.dataset ? '__batch' : datasets.has(ds) ? `silver."${ds}"` : undefined);
-      out.push(...await sqlProblems(db, s, ['quality', 'silver'], s.spec.quality.silver, reference, '', readColumns(compile(s.spec).tables.silver).map((c) => c.name)));
+      const columns = columnsOf.get(s.spec.dataset)!;
+      await gateViews(db, '', '__batch', columns);
+      out.push(...await sqlProblems(db, s, ['quality', 'silver'], s.spec.quality.silver, { batch: '__batch', columns, reference }, ''));
     }
     return out;
   });
@@ -88,7 +97,8 @@ export async function checkGoldRules(schemas: readonly LoadedSchema[], gold: rea
     }
     if (hasSql(g.quality)) {
       out.push(...await withBinder(async (db) => [
-        ...await sqlProblems(db, s, ['gold', index, 'quality'], g.quality, reference, `gold table ${g.table}: `, g.columns.map((c) => c.name)),
+        ...await goldRelations(db, schemas, whole, g),
+        ...await sqlProblems(db, s, ['gold', index, 'quality'], g.quality, { batch: 'gold_batch', columns: g.columns.map((c) => ({ name: c.name, type: c.duckdbType })), reference }, `gold table ${g.table}: `),
         ...(g.engine === 'athena' ? await athenaProblems(db, s, ['gold', index, 'quality'], g) : []),
       ]));
     }
@@ -138,17 +148,98 @@ function hasSql(list: RuleList): boolean {
   return [...list.halt, ...list.warn].some((t) => /\bCustomSql\b|\bwhere\b/.test(t));
 }
 
-/** What the vetting refuses in a gate's rules, at the rule's line and column (the entry, if it cannot point closer). */
-async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList, reference: (ds: string) => string | undefined, prefix: string, knownColumns: readonly string[]): Promise<Diagnostic[]> {
+/** The gold gate's relations in the binder, empty and typed: the gold batch, and the silver tables its rules may read. */
+async function goldRelations(db: SqlSession, schemas: readonly LoadedSchema[], whole: readonly string[], g: GoldPlan): Promise<Diagnostic[]> {
+  for (const ds of whole) {
+    const spec = schemas.find((x) => x.spec.dataset === ds)?.spec;
+    if (spec) await gateViews(db, 'silver', ds, readColumns(compile(spec).tables.silver));
+  }
+  await gateViews(db, '', 'gold_batch', g.columns.map((c) => ({ name: c.name, type: c.duckdbType })));
+  return [];
+}
+
+/**
+ * The views of one relation of a gate, `schema`.`name` (schema '' for none) with `columns` (Glue or DuckDB types):
+ * with no rows, and as `<name>__nulls` with one row of NULLs. Over no rows a statement binds; over one row the
+ * optimiser's folding runs too, so a constant that does not convert (`id + 'x'`) fails there as at every run.
+ */
+async function gateViews(db: SqlSession, schema: string, name: string, columns: ReadonlyArray<{ name: string; type: string }>): Promise<void> {
+  const typeOf = (t: string) => { const l = parseType(t); return 'error' in l ? t : duckdbReadType(l); };
+  const select = `SELECT ${columns.map((c) => `CAST(NULL AS ${typeOf(c.type)}) AS ${ident(c.name)}`).join(', ') || '1 AS __none'}`;
+  const q = (n: string) => (schema ? `${schema}.${ident(n)}` : ident(n));
+  if (schema) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await db.run(`CREATE OR REPLACE VIEW ${q(name)} AS ${select} WHERE false; CREATE OR REPLACE VIEW ${q(`${name}__nulls`)} AS ${select}`);
+}
+
+/**
+ * What the vetting refuses in a gate's rules, at the rule's line and column (the entry, if it cannot point closer);
+ * then what would make a rule ERROR at every run whatever the rows, found by binding its statements against the
+ * gate's relations with no rows (`batch` and the reference views must exist in `db`): a column or function that does
+ * not bind, a value that does not convert, a parameter with no value, a CustomSql statement that returns more than
+ * one column or no number.
+ */
+async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList,
+  gate: { batch: string; columns: Array<{ name: string; type: string }>; reference: (ds: string) => string | undefined }, prefix: string): Promise<Diagnostic[]> {
   // Vetted together, as the gate runs them: the whole gate declares the datasets its CustomSql statements may read.
   const entries = (['halt', 'warn'] as const).flatMap((severity) => list[severity].map((text, index) => ({ severity, index, parsed: parseRules(text) })))
     .filter((e) => !e.parsed.errors.length);
   const entryOf = new Map(entries.flatMap((e) => e.parsed.rules.flatMap(leaves).map((l) => [l, e] as const)));
-  const verdicts = await vetRules(db, entries.flatMap((e) => e.parsed.rules), { reference, knownColumns });
-  return verdicts.findings.map((f) => {
+  const rules = entries.flatMap((e) => e.parsed.rules);
+  const verdicts = await vetRules(db, rules, { reference: gate.reference, knownColumns: gate.columns.map((c) => c.name) });
+  const out = verdicts.findings.map((f) => {
     const e = entryOf.get(f.rule)!;
     return at(s, [...path, e.severity, e.index], f.sourceOffset, `${prefix}quality rule "${f.rule.text.replace(/\s+/g, ' ')}": ${f.what}: ${f.message}`, f.fix);
   });
+  const refused = new Set(verdicts.findings.map((f) => f.rule));
+  const ctx: RuleContext = { dialect: 'duckdb', batch: gate.batch, columns: gate.columns, now: new Date().toISOString(), reference: gate.reference, sql: verdicts, history: () => [] };
+  // The same relations with one row of NULLs each (gateViews): `x` → `x__nulls`, `silver."x"` → `silver."x__nulls"`.
+  const nulls = (r: string | undefined) => r?.replace(/^((?:\w+\.)?)"?([^"]+)"?$/, '$1"$2__nulls"');
+  const withNulls: RuleContext = { ...ctx, batch: nulls(gate.batch)!, reference: (ds) => nulls(gate.reference(ds)) };
+  for (const e of entries) {
+    for (const rule of e.parsed.rules) {
+      const own = leaves(rule).filter((l) => l.type === 'CustomSql' || l.where !== undefined);
+      if (!own.length || own.some((l) => refused.has(l))) continue;
+      const problem = await bindProblem(db, rule, ctx, withNulls);
+      if (problem) out.push(at(s, [...path, e.severity, e.index], undefined, `${prefix}quality rule "${rule.text.replace(/\s+/g, ' ')}": ${problem}`, 'fix the rule\'s SQL: as written, every run would end it in ERROR'));
+    }
+  }
+  return out;
+}
+
+/** The leaves of planned rules, composite rules' operands included. */
+function leafPlans(rules: readonly PlannedRule[]): LeafPlan[] {
+  return rules.flatMap((r) => (r.kind === 'leaf' ? [r] : leafPlans(r.operands)));
+}
+
+/**
+ * Why `rule` (with SQL of its own, vetted) cannot run over the gate's relations whatever their rows, or undefined:
+ * its statements bound over no rows (`ctx`), then run over a row of NULLs (`withNulls`, the same relations).
+ */
+async function bindProblem(db: SqlSession, rule: Rule, ctx: RuleContext, withNulls: RuleContext): Promise<string | undefined> {
+  const compiled = compileRules([rule], ctx);
+  const overNulls = compileRules([rule], withNulls);
+  for (const [i, q] of compiled.queries.entries()) {
+    let columns: Array<{ name: string; type: string }>;
+    try {
+      columns = await db.columns(q.sql);
+    } catch (e) {
+      return `its SQL does not bind: ${engineMessage(e).split('\n')[0]}`;
+    }
+    try {
+      await db.all(overNulls.queries[i]!.sql);
+    } catch (e) {
+      return `its SQL fails on any row: ${engineMessage(e).split('\n')[0]}`;
+    }
+    // A CustomSql statement with a condition: core/dqdl/interpret.ts reads one number from it (a row-level one, with
+    // no condition, returns the rows that pass).
+    if (q.kind === 'custom-sql' && leafPlans(compiled.rules).some((l) => l.customQuery === i)) {
+      if (columns.length !== 1) return `the CustomSql statement returns ${columns.length} columns; with a condition it must return one number`;
+      if (!/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/.test(columns[0]!.type)) {
+        return `the CustomSql statement returns a ${columns[0]!.type}, not a number`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** What checkRules finds in each rule of a gate that parses (syntax errors are reported on their own), by position. */
