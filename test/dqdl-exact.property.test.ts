@@ -1,0 +1,68 @@
+// A DQDL condition compares a metric with its number exactly, as Glue's do (core/dqdl/expectation.ts): an integer or
+// decimal metric one unit past its bound fails, however large both are, and a row-level literal reaches SQL as
+// written, not as the nearest double. Before (attack, stop 35): every condition had a relative tolerance of 1e-9, so
+// `Sum <= 1e12` passed at 1e12 + 999, and `ColumnValues "id" != 9007199254740993` passed on that id. This searches
+// for a batch and a bound where the outcome is not the exact comparison, worked out here with BigInt.
+// Left out, as the README says: an aggregate beyond 2^53 (its metric is a double).
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRules } from '../core/dqdl/parse.ts';
+import type { RuleContext } from '../core/dqdl/types.ts';
+import { Duck } from '../runtime/engine/duckdb.ts';
+import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
+
+const RUNS = Number(process.env.STRATA_PROPERTY_RUNS ?? 80);
+let db: Duck;
+beforeAll(async () => { db = await Duck.open({ memoryLimit: '256MB', threads: 1 }); });
+afterAll(() => db?.close());
+
+type Op = '=' | '!=' | '>' | '>=' | '<' | '<=';
+const holds = (a: bigint, op: Op, b: bigint): boolean =>
+  op === '=' ? a === b : op === '!=' ? a !== b : op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
+/** A decimal of scale 2 as text, from a count of hundredths. */
+const cents = (c: bigint): string => `${c < 0n ? '-' : ''}${(c < 0n ? -c : c) / 100n}.${String((c < 0n ? -c : c) % 100n).padStart(2, '0')}`;
+
+describe('exact conditions', () => {
+  it('property: every outcome is the exact comparison of the metric with its bound, for integers of any size and decimals', async () => {
+    const op = fc.constantFrom<Op>('=', '!=', '>', '>=', '<', '<=');
+    // Row values: bigints anywhere in range for row-level rules; aggregates kept below 2^53 in all.
+    const big = fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n });
+    const small = fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n });
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ id: big, qty: small, amount: fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }) }), { minLength: 1, maxLength: 12 }),
+      op, fc.integer({ min: 0, max: 11 }), fc.integer({ min: -2, max: 2 }), fc.constantFrom('id', 'amount', 'sum', 'sumAmount', 'count'),
+      async (rows, cmp, pick, delta, what) => {
+        await db.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES ${rows.map((r) => `(CAST('${r.id}' AS BIGINT), CAST('${r.qty}' AS BIGINT), CAST('${cents(r.amount)}' AS DECIMAL(16,2)))`).join(', ')}) v(id, qty, amount)`);
+        const row = rows[pick % rows.length]!;
+        // A bound at, just below or just above a value the batch holds (or its aggregate), written as an integer or
+        // a decimal literal, the way a data engineer writes it.
+        let rule: string;
+        let want: boolean;
+        if (what === 'id') {
+          const bound = row.id + BigInt(delta);
+          rule = `ColumnValues "id" ${cmp} ${bound}`;
+          want = rows.every((r) => holds(r.id, cmp, bound));
+        } else if (what === 'amount') {
+          const bound = row.amount + BigInt(delta);
+          rule = `ColumnValues "amount" ${cmp} ${cents(bound)}`;
+          want = rows.every((r) => holds(r.amount, cmp, bound));
+        } else if (what === 'sumAmount') {
+          // A sum of decimals, in hundredths: below 2^53 of them, so its double is exact to the cent.
+          const metric = rows.reduce((s, r) => s + r.amount, 0n);
+          const bound = metric + BigInt(delta);
+          rule = `Sum "amount" ${cmp} ${cents(bound)}`;
+          want = holds(metric, cmp, bound);
+        } else {
+          const metric = what === 'sum' ? rows.reduce((s, r) => s + r.qty, 0n) : BigInt(rows.length);
+          const bound = metric + BigInt(delta);
+          rule = what === 'count' ? `RowCount ${cmp} ${bound}` : `Sum "qty" ${cmp} ${bound}`;
+          want = holds(metric, cmp, bound);
+        }
+        const parsed = parseRules([rule]);
+        expect(parsed.errors).toEqual([]);
+        const ctx: RuleContext = { dialect: 'duckdb', batch: 't', columns: await db.columns('t'), now: '2025-01-10T12:00:00Z' };
+        const [result] = (await evaluateRules(db, parsed.rules, ctx)).results;
+        expect({ rule, outcome: result!.outcome }).toEqual({ rule, outcome: want ? 'PASS' : 'FAIL' });
+      }), { numRuns: RUNS });
+  });
+});
