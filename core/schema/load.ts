@@ -343,7 +343,7 @@ function boundOutsideType(v: string | number, t: LogicalType): string | undefine
     return 'is a YAML number beyond 2^53, which is not read exactly: write it quoted, e.g. "9007199254740993"';
   }
   if (t.name === 'int' || t.name === 'bigint') {
-    if (!/^[+-]?\d+$/.test(text)) return `is not a whole number, and ${t.name} holds only those`;
+    if (!/^[+-]?\d+$/.test(text)) return `is not written as a whole number (digits only), and ${t.name} holds only those`;
     const n = BigInt(text);
     const [lo, hi] = INTEGER_RANGE[t.name];
     return n < lo || n > hi ? `is outside ${t.name}'s range ${lo} to ${hi}` : undefined;
@@ -360,6 +360,8 @@ function boundOutsideType(v: string | number, t: LogicalType): string | undefine
     return undefined;
   }
   if (t.name === 'double' || t.name === 'float') {
+    // As DuckDB reads a number (Number() also takes "0x10", "0b1" and "" for 0, which DuckDB's cast refuses).
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return `is not a decimal number (digits, a point, an exponent), as ${t.name} bounds are written`;
     const n = Number(text);
     const max = t.name === 'float' ? 3.4028234663852886e38 : Number.MAX_VALUE;
     return !Number.isFinite(n) || Math.abs(n) > max ? `is outside ${t.name}'s range` : undefined;
