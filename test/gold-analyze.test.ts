@@ -233,6 +233,17 @@ describe('analyzeGold: incremental refresh', () => {
       g('d', "SELECT CASE WHEN CAST(created_at AS DATE) >= DATE '2020-01-01' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", { refresh: 'incremental', partitionBy: ['era'] }),
     );
     expect(r.issues).toStrictEqual([]);
+    // Forms that keep each gold partition's rows to its own silver partitions (second attack, stop 36): a window or
+    // grouping sets partitioned by the gold partition, a CTE or subquery that only filters the driver, weeks of days.
+    const local = await analyze(
+      g('e', 'SELECT CAST(created_at AS DATE) AS day, status, rank() OVER (PARTITION BY CAST(created_at AS DATE) ORDER BY count(*) DESC) AS r FROM silver.orders GROUP BY 1, 2', { refresh: 'incremental', partitionBy: ['day'] }),
+      g('f', "WITH o AS (SELECT * FROM silver.orders WHERE status <> 'CANCELLED') SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM o GROUP BY 1", { refresh: 'incremental', partitionBy: ['day'] }),
+      g('h', "SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM (SELECT * FROM silver.orders WHERE qty > 0) GROUP BY 1", { refresh: 'incremental', partitionBy: ['day'] }),
+      g('i', 'SELECT CAST(created_at AS DATE) AS day, status, count(*) AS n FROM silver.orders GROUP BY CAST(created_at AS DATE), ROLLUP (status)', { refresh: 'incremental', partitionBy: ['day'] }),
+      g('j', "SELECT CAST(date_trunc('week', created_at) AS DATE) AS wk, count(*) AS n FROM silver.orders GROUP BY 1", { refresh: 'incremental', partitionBy: ['wk'] }),
+    );
+    expect(local.issues).toStrictEqual([]);
+    expect(local.plans.map((p) => p.incremental?.driver)).toEqual(['orders', 'orders', 'orders', 'orders', 'orders']);
     expect(r.plans.map((p) => [p.table, p.incremental])).toEqual([
       ['a', { driver: 'orders', partitionExpr: 'CAST(__rep AS DATE)', rep: { kind: 'source', column: 'created_at', type: 'TIMESTAMP', transform: 'day' }, partition: 'dt' }],
       ['b', { driver: 'orders', partitionExpr: '__rep', rep: { kind: 'partition', name: 'dt', type: 'VARCHAR' }, partition: 'dt' }],
@@ -266,6 +277,9 @@ describe('analyzeGold: incremental refresh', () => {
       inc('s', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.customers c LEFT JOIN silver.orders o ON o.customer_id = c.id GROUP BY 1', ['day']),
       inc('t', 'SELECT CAST(created_at AS DATE) AS day FROM silver.orders UNION ALL SELECT CAST(joined_at AS DATE) FROM silver.customers', ['day']),
       inc('u', "SELECT CASE WHEN created_at >= TIMESTAMP '2020-01-01 12:00' THEN 'new' END AS era, count(*) AS n FROM silver.orders GROUP BY 1", ['era']),
+      // The clock (second attack, stop 36): a rolling window's days leave it with no run touching them.
+      inc('v', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders WHERE created_at > current_date - 30 GROUP BY 1', ['day']),
+      inc('w', "SELECT CAST(date_trunc('week', joined_at) AS DATE) AS wk, count(*) AS n FROM silver.customers GROUP BY 1", ['wk']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
     expect(r.issues).toStrictEqual([
@@ -280,16 +294,19 @@ describe('analyzeGold: incremental refresh', () => {
       issue(8, 'j', 'sql', 'the SQL does not bind: Referenced table "x" not found!', 'fix the table or column name', 0),
       // An operator's position is the operator's: "||".
       issue(9, 'k', 'refresh', incremental('"k" must depend only on created_at (or dt) of silver.orders'), INCREMENTAL_FIX, 'SELECT CAST(created_at AS DATE) '.length),
-      issue(10, 'l', 'refresh', incremental('a window function (OVER) sees the rows of other partitions'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, '.length),
+      issue(10, 'l', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, '.length),
       issue(11, 'm', 'refresh', incremental('silver.orders is read 2 times (a self-join or a subquery over it): each read would see only the refreshed partitions'), 'set refresh: full', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.orders o WHERE o.qty > (SELECT avg(qty) FROM '.length),
       issue(12, 'n', 'refresh', incremental('"day" can differ between rows of one dt partition (day of created_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
       issue(13, 'o', 'refresh', incremental('a LIMIT picks rows among all partitions'), 'set refresh: full', 7),
-      issue(14, 'p', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions'), 'set refresh: full', 7),
+      issue(14, 'p', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)'), 'set refresh: full', 7),
       issue(15, 'q', 'refresh', incremental('the partition column is an aggregate (max) over rows of many partitions'), 'set refresh: full', 'SELECT CAST('.length),
-      issue(16, 'r', 'refresh', incremental('silver.orders is read inside a subquery or CTE, not in the FROM of the SELECT that computes the partition'), 'set refresh: full', 'WITH x AS (SELECT * FROM '.length),
+      issue(16, 'r', 'refresh', incremental('silver.orders is read inside a subquery or CTE that does more than filter its rows, not in the FROM of the SELECT that computes the partition'), 'set refresh: full', 'WITH x AS (SELECT * FROM '.length),
       issue(17, 's', 'refresh', incremental('silver.orders is joined on the side of an outer, positional or ASOF join whose rows depend on the other side'), 'set refresh: full', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.customers c LEFT JOIN '.length),
       issue(18, 't', 'refresh', incremental('the SQL is a set operation (UNION, EXCEPT, INTERSECT)'), 'set refresh: full', 7),
       issue(19, 'u', 'refresh', incremental('"era" can differ between rows of one dt partition (day of created_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
+      issue(20, 'v', 'refresh', incremental('it reads the clock (current_date): rows leave or enter its result as time passes, in partitions no run changes'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders WHERE created_at > '.length),
+      // A week is no month: customers' partitions are months, which weeks cross.
+      issue(21, 'w', 'refresh', incremental('"wk" can differ between rows of one mo partition (month of joined_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
     ]);
   });
 });

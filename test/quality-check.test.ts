@@ -125,13 +125,15 @@ quality:
   silver:
     halt:
       - 'CustomSql "select count(nope) from primary" > 0'
-      - CustomSql "select 'abc'" > 0
+      - CustomSql "select DATE '2025-01-01'" > 0
       - 'CustomSql "select id, id from primary" > 0'
       - 'RowCount > 0 where "id + ''x'' > 0"'
       - 'CustomSql "select count(*) from primary where id > ?" > 0'
       - 'RowCount > 0 where "id > $1"'
     warn:
       - 'CustomSql "select count(*) from primary where code = ''a''" > 0'
+      - 'CustomSql "select bool_and(id >= 0) from primary" = 1'
+      - 'CustomSql "select CAST(count(*) AS VARCHAR) from primary" > 0'
       - 'CustomSql "select max(id) from primary" > 0'
       - 'ColumnValues "id" > 0 where "code = ''a''"'
 gold:
@@ -140,18 +142,18 @@ gold:
     refresh: full
     quality:
       halt: ['CustomSql "select sum(n) from primary" > 0', '(CustomSql "select count(*) from primary join t using (code)" > 0) and (RowCountMatch "t" > 0)']
-      warn: ['CustomSql "select code from primary" > 0']
+      warn: ['CustomSql "select CAST(code AS DATE) from primary" > 0']
 `;
     const p = await checkProjectAsync([{ file: 't.yaml', text }]);
     const lines = p.diagnostics.map(formatDiagnostic).map((d) => d.replace(/ \(fix: .*$/, '').replace(/^t\.yaml:(\d+):\d+: /, '$1: '));
     expect(lines).toEqual([
       '9: quality rule "CustomSql "select count(nope) from primary" > 0": its SQL does not bind: Referenced column "nope" not found in FROM clause!',
-      '10: quality rule "CustomSql "select \'abc\'" > 0": the CustomSql statement returns a VARCHAR, not a number',
+      '10: quality rule "CustomSql "select DATE \'2025-01-01\'" > 0": the CustomSql statement returns a DATE, not a number',
       '11: quality rule "CustomSql "select id, id from primary" > 0": the CustomSql statement returns 2 columns; with a condition it must return one number',
       '12: quality rule "RowCount > 0 where "id + \'x\' > 0"": its SQL fails on any row: Could not convert string \'x\' to INT64',
       '13: quality rule "CustomSql "select count(*) from primary where id > ?" > 0": its SQL does not bind: Expected 1 parameters, but none were supplied',
       '14: quality rule "RowCount > 0 where "id > $1"": its SQL does not bind: Expected 1 parameters, but none were supplied',
-      '25: gold table g: quality rule "CustomSql "select code from primary" > 0": the CustomSql statement returns a VARCHAR, not a number',
+      '27: gold table g: quality rule "CustomSql "select CAST(code AS DATE) from primary" > 0": the CustomSql statement returns a DATE, not a number',
     ]);
   });
 

@@ -372,10 +372,17 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   const reads = refs.filter((r) => r.schema.toLowerCase() === 'silver' && r.table === driver.table);
   if (reads.length > 1) return { reason: `${name} is read ${reads.length} times (a self-join or a subquery over it): each read would see only the refreshed partitions`, offset: reads[1]!.offset };
   if (select.type !== 'SELECT_NODE') return { reason: 'the SQL is a set operation (UNION, EXCEPT, INTERSECT)' };
-  // The driver as a row source of the top-level FROM, on a side of each join whose rows all reach the output.
+  const ctes = new Map<string, Node>(((select.cte_map?.map ?? []) as Node[]).map((e) => [String(e.key).toLowerCase(), e.value?.query?.node as Node]));
+  // The driver as a row source of the top-level FROM, on a side of each join whose rows all reach the output, or
+  // through a CTE or subquery that only filters its rows (SELECT * … WHERE, nothing else).
   const place = (t: Node | null | undefined): 'here' | 'nullable' | undefined => {
     if (!t) return undefined;
-    if (t.type === 'BASE_TABLE') return t.schema_name?.toLowerCase() === 'silver' && t.table_name === driver.table ? 'here' : undefined;
+    if (t.type === 'BASE_TABLE') {
+      if (t.schema_name?.toLowerCase() === 'silver' && t.table_name === driver.table) return 'here';
+      const cte = !t.schema_name ? ctes.get(String(t.table_name).toLowerCase()) : undefined;
+      return cte && filterOnly(cte) ? place(cte.from_table) : undefined;
+    }
+    if (t.type === 'SUBQUERY') return filterOnly(t.subquery?.node) ? place(t.subquery.node.from_table) : undefined;
     if (t.type !== 'JOIN') return undefined;
     const [l, r] = [place(t.left), place(t.right)];
     const regular = ['REGULAR', 'CROSS', 'NATURAL', 'DEPENDENT'].includes(String(t.ref_type ?? 'REGULAR'));
@@ -386,29 +393,69 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
     return undefined;
   };
   const where = place(select.from_table);
-  if (where === undefined) return { reason: `${name} is read inside a subquery or CTE, not in the FROM of the SELECT that computes the partition`, offset: driver.offset };
+  if (where === undefined) return { reason: `${name} is read inside a subquery or CTE that does more than filter its rows, not in the FROM of the SELECT that computes the partition`, offset: driver.offset };
   if (where === 'nullable') return { reason: `${name} is joined on the side of an outer, positional or ASOF join whose rows depend on the other side`, offset: driver.offset };
   let found: { reason: string; offset?: number } | undefined;
+  // The gold partition, as the query may write it: its expression, its alias, or its position in the select list.
+  const position = (select.select_list as Node[]).indexOf(partItem) + 1;
+  const isPartition = (e: Node): boolean => sameExpr(e, partItem)
+    || (e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias)
+    || (e.class === 'CONSTANT' && e.value?.value === position);
   walk(select, (n) => {
     if (found) return;
-    if (n.class === 'WINDOW') found = { reason: 'a window function (OVER) sees the rows of other partitions', offset: n.query_location };
+    // A window partitioned by the gold partition sees the rows of one gold partition only.
+    if (n.class === 'WINDOW' && !((n.partitions ?? []) as Node[]).some(isPartition)) {
+      found = { reason: 'a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))', offset: n.query_location };
+    }
+    if (n.class === 'COLUMN_REF' && n.column_names.length === 1 && CLOCK.has(String(n.column_names[0]).toLowerCase())) {
+      found = { reason: `it reads the clock (${n.column_names[0]}): rows leave or enter its result as time passes, in partitions no run changes`, offset: n.query_location };
+    }
   });
   if (found) return found;
   const modifiers = (select.modifiers ?? []) as Node[];
   if (modifiers.some((m) => m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER')) return { reason: 'a LIMIT picks rows among all partitions' };
   if (modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && m.distinct_on_targets?.length)) return { reason: 'DISTINCT ON picks one row among all partitions' };
-  if (select.qualify) return { reason: 'QUALIFY filters on window functions over all partitions' };
   if (select.sample || select.from_table?.sample) return { reason: 'a SAMPLE draws rows among all partitions' };
-  if ((select.group_sets?.length ?? 0) > 1) return { reason: 'grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions' };
+  // Grouping sets that all group by the gold partition never total over partitions.
+  const keys = (select.group_expressions ?? []) as Node[];
+  const sets = (select.group_sets ?? []) as number[][];
+  if (sets.length > 1 && !sets.every((set) => set.some((i) => keys[i] && isPartition(keys[i]!)))) {
+    return { reason: 'grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)' };
+  }
   walk(partItem, (n) => {
     if (!found && n.class === 'FUNCTION' && AGGREGATE_FUNCTIONS.has(String(n.function_name))) found = { reason: `the partition column is an aggregate (${n.function_name}) over rows of many partitions`, offset: n.query_location };
   });
   return found;
 }
 
-/** Time units, finest first; a truncation to a unit is constant within a partition of any finer or equal unit. */
-const UNITS = ['hour', 'day', 'month', 'quarter', 'year'];
-const TRUNCATIONS: Record<string, string> = { year: 'year', quarter: 'quarter', month: 'month', day: 'day', dayofmonth: 'day', hour: 'hour' };
+/** The clock, as DuckDB's parser gives it (a column reference): a query reading it is not a function of its rows. */
+const CLOCK = new Set(['current_date', 'current_timestamp', 'current_time', 'localtimestamp', 'localtime']);
+
+/** A query that passes its FROM's rows through unchanged but for a filter: SELECT * … [WHERE …], nothing else. */
+function filterOnly(q: Node | undefined): boolean {
+  if (!q || q.type !== 'SELECT_NODE') return false;
+  const list = (q.select_list ?? []) as Node[];
+  const star = list.length === 1 && list[0]!.class === 'STAR' && !list[0]!.exclude_list?.length && !list[0]!.replace_list?.length
+    && !list[0]!.rename_list?.length && !list[0]!.expr && !list[0]!.columns;
+  return star && !(q.modifiers ?? []).length && !(q.group_expressions ?? []).length && !q.having && !q.qualify && !q.sample
+    && !(q.cte_map?.map ?? []).length && q.aggregate_handling !== 'FORCE_AGGREGATES';
+}
+
+/** Two expressions alike but for their positions and aliases. */
+function sameExpr(a: Node, b: Node): boolean {
+  const plain = (key: string, value: unknown) => (key === 'query_location' || key === 'alias' ? undefined : value);
+  return JSON.stringify(a, plain) === JSON.stringify(b, plain);
+}
+
+/**
+ * Time units and the partition transforms a truncation to each is constant within: a day within hours and days, a
+ * week within hours and days (not months: weeks cross them), a month within hours, days and months, and so on.
+ */
+const CONSTANT_WITHIN: Record<string, readonly string[]> = {
+  hour: ['hour'], day: ['hour', 'day'], week: ['hour', 'day'], month: ['hour', 'day', 'month'], quarter: ['hour', 'day', 'month'],
+  year: ['hour', 'day', 'month', 'year'],
+};
+const TRUNCATIONS: Record<string, string> = { year: 'year', quarter: 'quarter', month: 'month', week: 'week', day: 'day', dayofmonth: 'day', hour: 'hour' };
 
 /**
  * Whether `expr` is constant within a silver partition by its form: it reads the partition column, or the source
@@ -422,8 +469,8 @@ function constantWithin(expr: Node, source: { kind: 'partition'; name: string } 
     while (n?.class === 'CAST' && ['TIMESTAMP', 'TIMESTAMP_MS', 'DATE'].includes(String(n.cast_type?.id)) && !n.try_cast && n.child?.class === 'COLUMN_REF') n = n.child;
     return n?.class === 'COLUMN_REF' && source.kind === 'source' && n.column_names.at(-1) === source.column;
   };
-  const coarseEnough = (unit: string | undefined) => source.kind === 'source' && unit !== undefined && UNITS.indexOf(unit) >= 0
-    && UNITS.indexOf(unit) >= UNITS.indexOf(source.transform === 'identity' ? 'hour' : source.transform);
+  const coarseEnough = (unit: string | undefined) => source.kind === 'source' && unit !== undefined
+    && (CONSTANT_WITHIN[unit] ?? []).includes(source.transform === 'identity' ? 'hour' : source.transform);
   const literal = (n: Node | undefined) => (n?.class === 'CONSTANT' && typeof n.value?.value === 'string' ? String(n.value.value).toLowerCase() : undefined);
   const ok = (n: unknown): boolean => {
     if (Array.isArray(n)) return n.every(ok);
