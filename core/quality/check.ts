@@ -166,9 +166,12 @@ async function goldRelations(db: SqlSession, schemas: readonly LoadedSchema[], w
 async function gateViews(db: SqlSession, schema: string, name: string, columns: ReadonlyArray<{ name: string; type: string }>): Promise<void> {
   const typeOf = (t: string) => { const l = parseType(t); return 'error' in l ? t : duckdbReadType(l); };
   const select = `SELECT ${columns.map((c) => `CAST(NULL AS ${typeOf(c.type)}) AS ${ident(c.name)}`).join(', ') || '1 AS __none'}`;
+  // A row whose text is no number (and other values plain): what a comparison of text with a number meets at once.
+  const text = `SELECT ${columns.map((c) => `CAST(${typeOf(c.type) === 'VARCHAR' ? "'x'" : 'NULL'} AS ${typeOf(c.type)}) AS ${ident(c.name)}`).join(', ') || '1 AS __none'}`;
   const q = (n: string) => (schema ? `${schema}.${ident(n)}` : ident(n));
   if (schema) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  await db.run(`CREATE OR REPLACE VIEW ${q(name)} AS ${select} WHERE false; CREATE OR REPLACE VIEW ${q(`${name}__nulls`)} AS ${select}`);
+  await db.run(`CREATE OR REPLACE VIEW ${q(name)} AS ${select} WHERE false; CREATE OR REPLACE VIEW ${q(`${name}__nulls`)} AS ${select}; `
+    + `CREATE OR REPLACE VIEW ${q(`${name}__text`)} AS ${text}`);
 }
 
 /**
@@ -193,17 +196,47 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
   const refused = new Set(verdicts.findings.map((f) => f.rule));
   const ctx: RuleContext = { dialect: 'duckdb', batch: gate.batch, columns: gate.columns, now: new Date().toISOString(), reference: gate.reference, sql: verdicts, history: () => [] };
   // The same relations with one row of NULLs each (gateViews): `x` → `x__nulls`, `silver."x"` → `silver."x__nulls"`.
-  const nulls = (r: string | undefined) => r?.replace(/^((?:\w+\.)?)"?([^"]+)"?$/, '$1"$2__nulls"');
-  const withNulls: RuleContext = { ...ctx, batch: nulls(gate.batch)!, reference: (ds) => nulls(gate.reference(ds)) };
+  const variant = (suffix: string) => {
+    const v = (r: string | undefined) => r?.replace(/^((?:\w+\.)?)"?([^"]+)"?$/, `$1"$2__${suffix}"`);
+    return { ...ctx, batch: v(gate.batch)!, reference: (ds: string) => v(gate.reference(ds)) };
+  };
+  const withNulls: RuleContext = variant('nulls');
+  const withText: RuleContext = variant('text');
   for (const e of entries) {
     for (const rule of e.parsed.rules) {
       const own = leaves(rule).filter((l) => l.type === 'CustomSql' || l.where !== undefined);
       if (!own.length || own.some((l) => refused.has(l))) continue;
       const problem = await bindProblem(db, rule, ctx, withNulls);
-      if (problem) out.push(at(s, [...path, e.severity, e.index], undefined, `${prefix}quality rule "${rule.text.replace(/\s+/g, ' ')}": ${problem}`, 'fix the rule\'s SQL: as written, every run would end it in ERROR'));
+      const where = [...path, e.severity, e.index];
+      const text = `${prefix}quality rule "${rule.text.replace(/\s+/g, ' ')}"`;
+      if (problem) out.push(at(s, where, undefined, `${text}: ${problem}`, 'fix the rule\'s SQL: as written, every run would end it in ERROR'));
+      else {
+        const converts = await textProblem(db, rule, withText);
+        if (converts) {
+          out.push({ ...at(s, where, undefined, `${text}: it converts text to a number (${converts.replace(/^Could not convert string 'x' to (\w+).*$/, 'to $1')}), so the first value that is no number ends it in ERROR`,
+            "compare text with text ('1'), or CAST it with TRY_CAST(x AS INTEGER) where not every value is a number"), severity: 'warning' });
+        }
+      }
     }
   }
   return out;
+}
+
+/**
+ * The conversion error `rule` meets on a row whose text columns hold "x" (`withText`), or undefined: text compared with
+ * a number (`status = 1`) converts every value, and fails on the first that is no number. Only a warning: a column of
+ * digits converts at every run.
+ */
+async function textProblem(db: SqlSession, rule: Rule, withText: RuleContext): Promise<string | undefined> {
+  for (const q of compileRules([rule], withText).queries) {
+    try {
+      await db.all(q.sql);
+    } catch (e) {
+      const message = engineMessage(e).split('\n')[0]!;
+      if (/Could not convert/i.test(message)) return message;
+    }
+  }
+  return undefined;
 }
 
 /** The leaves of planned rules, composite rules' operands included. */
