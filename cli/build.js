@@ -256,6 +256,19 @@ function writeSynced(path, content) {
   }
 }
 
+/**
+ * buildCli, again once the clock's slack has passed when a package.json it read had just been written: a fresh clone
+ * or `npm install` writes them moments before the build (newcomer trial, stop 36: a fresh clone built nothing, and
+ * every command ran from the sources).
+ */
+export async function buildCliSettled(root = ROOT, outDir = join(root, 'dist')) {
+  return buildCli(root, outDir).catch(async (e) => {
+    if (!/changed less than/.test(e instanceof Error ? e.message : '')) throw e;
+    await new Promise((r) => setTimeout(r, CLOCK_SLACK_MS + 100));
+    return buildCli(root, outDir);
+  });
+}
+
 function syncFolder(dir) {
   const fd = openSync(dir, 'r');
   try { fsyncSync(fd); } finally { closeSync(fd); }
@@ -274,7 +287,7 @@ async function removeStaleTemporaries(dir) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
-    const b = await buildCli();
+    const b = await buildCliSettled();
     process.stdout.write(`strata: compiled the CLI into dist/ (${b.inputs.length} files, ${(b.ms / 1000).toFixed(1)} s)\n`);
   } catch (e) {
     // Not a failure of `npm install`: the launcher runs the sources.

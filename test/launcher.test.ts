@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript, run by npm install before any type-checker
-import { buildCli, sourcesLoad } from '../cli/build.js';
+import { buildCli, buildCliSettled, sourcesLoad } from '../cli/build.js';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -193,6 +193,18 @@ describe('strata launcher', () => {
     await writeFile(join(app, 'cli', 'commands', 'run.ts'), "import { x } from './helper';\nexport const run = x;\n");
     await expect(sourcesLoad(app)).rejects.toThrow(/the sources do not load in Node: .*ERR_MODULE_NOT_FOUND.*helper/);
   });
+
+  it('cli/build.js builds a project whose package.json was just written (a fresh clone) once the clock\'s slack has passed, not never (newcomer trial, stop 36)', async () => {
+    const app = join(dir, 'fresh');
+    await mkdir(join(app, 'cli', 'commands'), { recursive: true });
+    await writeFile(join(app, 'cli', 'main.ts'), "export const main: string = 'ok';\n");
+    await writeFile(join(app, 'cli', 'commands', 'run.ts'), 'export const run = 1;\n');
+    await writeFile(join(app, 'package.json'), '{ "name": "fresh", "type": "module" }\n');
+    await expect(buildCli(app, join(app, 'dist'))).rejects.toThrow(/package\.json changed less than 1 s before the build/);
+    await writeFile(join(app, 'package.json'), '{ "name": "fresh", "type": "module" }\n');
+    const b = await buildCliSettled(app, join(app, 'dist')) as { entry: string };
+    expect((await readdir(join(app, 'dist')))).toContain(b.entry);
+  }, 30_000);
 
   it('cli/build.js compiles every module a command loads, strata\'s and its dependencies\', into a CLI that answers as the sources do', async () => {
     // Inside the project as dist/ is (in a folder git ignores): the bundle's one external (DuckDB's native binding)
