@@ -61,7 +61,7 @@ describe('compile', () => {
     expect(plan.applied).toEqual({
       hash,
       columns: [{ name: 'order_id', type: 'bigint' }, { name: 'amount', type: 'decimal(12,2)' }, { name: 'created_at', type: 'timestamp' }, { name: 'country', type: 'string' }],
-      partitionKeys: [{ name: 'dt', type: 'string' }, { name: 'country_p', type: 'string' }],
+      partitionKeys: [{ name: 'dt', type: 'string', source: 'day(created_at)' }, { name: 'country_p', type: 'string', source: 'identity(country)' }],
     });
     // A description changes nothing silver holds: the same hash.
     expect(compile(spec(ORDERS.replace('description: the order', 'description: another'))).schemaHash).toBe(hash);

@@ -64,4 +64,33 @@ describe('schema evolution', () => {
     expect(r.record.error).toMatchObject({ name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.orders was written with another schema .*column status/) });
     expect(await lake.query(`SELECT count(*) AS n FROM silver.orders`)).toEqual(before);
   });
+
+  it('refuses a partition whose transform changed under the same name and type, in strata check and before the stage does any work (newcomer trial, stop 36)', async () => {
+    // Before, a month partition made a day one committed "2025-09-01" beside "2025-06", and gold then failed on it.
+    const own = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    try {
+      const manifestKey = 'silver/orders/_strata/manifest.json';
+      await own.ingest('orders', await own.file('a.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+      // A table last written before partitions recorded their source: the next commit of the same schema adds it.
+      const m = JSON.parse((await own.storage.readText(manifestKey))!);
+      expect(m.schema.partitionKeys).toEqual([{ name: 'dt', type: 'string', source: 'day(created_at)' }]);
+      m.schema.partitionKeys = [{ name: 'dt', type: 'string' }];
+      await own.storage.writeText(manifestKey, JSON.stringify(m));
+      await own.ingest('orders', await own.file('b.csv', `${ORDERS_HEADER}\n2,Bob,NEW,10.00,Jun 12 2025,2025-06-12T11:00:00Z\n`));
+      expect(JSON.parse((await own.storage.readText(manifestKey))!).schema.partitionKeys).toEqual([{ name: 'dt', type: 'string', source: 'day(created_at)' }]);
+      const before = await own.query('SELECT count(*) AS n FROM silver.orders');
+      // dt, still a string, now the hour of created_at.
+      await writeFile(join(own.root, 'schemas', 'orders.yaml'), swap(ordersSchema({ maxRatio: 1 }), 'transform: day', 'transform: hour'));
+      const project = await loadProject(join(own.root, 'schemas'));
+      const diags = (await checkAgainstLake(project.schemas, own.storage)).map(formatDiagnostic);
+      expect(diags).toEqual([expect.stringMatching(/silver\.orders: partition dt changed from day\(created_at\) to hour\(created_at\): its existing folders hold values of day\(created_at\)/)]);
+      const l2 = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      const r = await ingestFile(l2, 'orders', await own.file('c.csv', `${ORDERS_HEADER}\n3,Cy,NEW,10.00,Jun 12 2025,2025-09-01T10:00:00Z\n`));
+      expect(r.record).toMatchObject({ status: 'FAILED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/partition dt changed from day\(created_at\) to hour\(created_at\)/) } });
+      expect(await own.query('SELECT count(*) AS n FROM silver.orders')).toEqual(before);
+      expect(await own.storage.list('staging/orders/')).toEqual([]);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });

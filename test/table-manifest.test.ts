@@ -16,8 +16,8 @@ const A2 = pv('dt=a', 'r2', 5);
  * holds exactly those): `printf '["part-0.parquet"]' | sha256sum`, the first 16 hex digits.
  */
 const A2retired = { path: 'dt=a', values: ['a'], location: 'silver/t/dt=a/v-r2/', fileCount: 1, filesHash: '143535169370cb29', rows: 5, bytes: 50, runId: 'r2', committedAt: 'at-r2' };
-const S1: AppliedSchema = { hash: 's1', columns: [{ name: 'id', type: 'bigint' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
-const S2: AppliedSchema = { hash: 's2', columns: [{ name: 'id', type: 'bigint' }, { name: 'n', type: 'int' }], partitionKeys: [{ name: 'dt', type: 'date' }] };
+const S1: AppliedSchema = { hash: 's1', columns: [{ name: 'id', type: 'bigint' }], partitionKeys: [{ name: 'dt', type: 'date', source: 'identity(dt)' }] };
+const S2: AppliedSchema = { hash: 's2', columns: [{ name: 'id', type: 'bigint' }, { name: 'n', type: 'int' }], partitionKeys: [{ name: 'dt', type: 'date', source: 'identity(dt)' }] };
 
 /** The table after r1 (A1, B1 from source o1) and r2 (A2 replaces A1, from source o2), as written by hand. */
 const afterR2: TableManifest = {
@@ -95,6 +95,11 @@ describe('applyCommit', () => {
     expect(same.schemaHash).toBe('h1');
     expect(same.schema).toBe(S1);
     expect(same.schemaHistory).toEqual(one.schemaHistory);
+    // The same schema recorded before partitions named their source (stop 36): it gains the sources, and no history.
+    const old = { ...one, schema: { ...S1, partitionKeys: [{ name: 'dt', type: 'date' }] } };
+    const upgraded = applyCommit(old, { runId: 'r4', at: 'y', kind: 'commit', versions: {}, schema: { ...S1 } }).manifest;
+    expect(upgraded.schema).toEqual(S1);
+    expect(upgraded.schemaHistory).toEqual(one.schemaHistory);
     const two = applyCommit(same, { runId: 'r5', at: 'z', kind: 'commit', versions: {}, schema: S2 }).manifest;
     expect(two.schemaHistory?.map((h) => [h.hash, h.runId, h.appliedAt])).toEqual([['s1', 'r3', 'x'], ['s2', 'r5', 'z']]);
     const none = applyCommit(afterR2, { runId: 'r3', at: 'x', kind: 'commit', versions: {} }).manifest;

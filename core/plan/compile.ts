@@ -126,7 +126,7 @@ export function compile(spec: DatasetSpec): DatasetPlan {
   const applied: AppliedSchema = {
     hash: schemaHash,
     columns: columns.map((c) => ({ name: c.name, type: c.glueType })),
-    partitionKeys: partitions.map((p) => ({ name: p.name, type: p.glueType })),
+    partitionKeys: partitions.map((p) => ({ name: p.name, type: p.glueType, source: `${p.transform}(${p.column})` })),
   };
 
   return {

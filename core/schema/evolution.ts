@@ -2,11 +2,17 @@
 // bigint, float → double, a larger decimal precision) let old Parquet files be read as they are; anything else
 // would make Athena or DuckDB misread old files, so it is refused with the way to get there instead.
 import { formatType, isWidening, parseType } from './types.ts';
+import { ERRORS, StrataError } from '../errors.ts';
 
 export interface AppliedColumn {
   name: string;
   /** Glue/Hive type name, e.g. "decimal(12,2)". */
   type: string;
+  /**
+   * A partition key's source: its transform of its column, "day(created_at)", as the Glue table's partition comment
+   * says. Absent on columns, and on partition keys recorded before stop 36 (a commit of the same schema adds it).
+   */
+  source?: string;
 }
 
 export interface AppliedSchema {
@@ -67,6 +73,30 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
     out.push({ kind: 'repartitioned', breaking: true,
       message: `partitions changed from (${key(applied.partitionKeys) || 'none'}) to (${key(next.partitionKeys) || 'none'}): existing folders cannot be re-read under the new layout`,
       migration: REPLAY });
+  } else {
+    // The same names and types from another source: a month partition become a day one holds "2025-06" beside
+    // "2025-09-01", which no reader, gold refresh or rollback can tell apart (newcomer trial, stop 36).
+    for (const [i, b] of applied.partitionKeys.entries()) {
+      const n = next.partitionKeys[i]!;
+      if (b.source && n.source && b.source !== n.source) {
+        out.push({ kind: 'repartitioned', breaking: true,
+          message: `partition ${n.name} changed from ${b.source} to ${n.source}: its existing folders hold values of ${b.source}, which the new layout would mix with values of ${n.source}`,
+          migration: `keep partition ${n.name} as ${b.source}, or ${REPLAY}` });
+      }
+    }
   }
   return out;
+}
+
+/**
+ * Strata.SchemaMismatch when `next` cannot evolve from `applied`, the schema silver.`dataset` was written with (none:
+ * nothing to compare): the stage refuses it before any work, the commit before any file moves.
+ */
+export function refuseBreakingChange(applied: AppliedSchema | undefined, next: AppliedSchema, dataset: string): void {
+  if (!applied) return;
+  const breaking = compareSchemas(applied, next).filter((c) => c.breaking);
+  if (breaking.length) {
+    throw new StrataError(ERRORS.SchemaMismatch, `silver.${dataset} was written with another schema and this change would break its readers: `
+      + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);
+  }
 }

@@ -8,7 +8,7 @@ import { partitionPath } from '../../core/plan/partitioning.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion, TableManifest } from '../table/manifest.ts';
-import { compareSchemas } from '../../core/schema/evolution.ts';
+import { refuseBreakingChange } from '../../core/schema/evolution.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable, committedSource } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
@@ -65,7 +65,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     source: { id: staged.sourceId, key: staged.source.key, contentId: staged.source.contentId },
     schema: plan.applied,
     guard: async (m) => {
-      refuseBreakingChange(m, plan);
+      refuseBreakingChange(m.schema, plan.applied, plan.dataset);
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
@@ -93,16 +93,6 @@ async function relabelQuarantine(ctx: PipelineContext, qKey: string, winner: str
   await ctx.storage.withLocalFile(qKey, (path) => ctx.storage.writeTree(out, (dir) => withDuck((db) =>
     db.run(`COPY (SELECT * REPLACE (${str(winner)} AS run_id) FROM read_parquet(${pathLit(path)})) TO ${pathLit(join(dir, 'q.parquet'))} (FORMAT parquet, ${PARQUET_CODEC})`), ctx.duck)));
   await ctx.storage.copy(`${out}q.parquet`, qKey);
-}
-
-/** A schema that cannot evolve from the one the table was written with stops the commit, before any file moves. */
-export function refuseBreakingChange(m: TableManifest, plan: DatasetPlan): void {
-  if (!m.schema) return;
-  const breaking = compareSchemas(m.schema, plan.applied).filter((c) => c.breaking);
-  if (breaking.length) {
-    throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset} was written with another schema and this change would break its readers: `
-      + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);
-  }
 }
 
 /**

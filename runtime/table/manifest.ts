@@ -336,7 +336,12 @@ export function sourcesAfterRun(m: TableManifest, runId: string): { forget: stri
 }
 
 function schemaAfter(m: TableManifest, c: Commit): Pick<TableManifest, 'schema' | 'schemaHistory'> {
-  if (!c.schema || m.schema?.hash === c.schema.hash) return { ...(m.schema ? { schema: m.schema } : {}), ...(m.schemaHistory ? { schemaHistory: m.schemaHistory } : {}) };
+  if (!c.schema || m.schema?.hash === c.schema.hash) {
+    // The same schema: kept, but with its partitions' sources when it was recorded without them (before stop 36),
+    // so that a later change of a partition's transform or column is seen (core/schema/evolution.ts).
+    const schema = m.schema && c.schema && m.schema.partitionKeys.some((p) => !p.source) ? { ...m.schema, partitionKeys: c.schema.partitionKeys } : m.schema;
+    return { ...(schema ? { schema } : {}), ...(m.schemaHistory ? { schemaHistory: m.schemaHistory } : {}) };
+  }
   return {
     schema: c.schema,
     schemaHistory: [...(m.schemaHistory ?? []), { hash: c.schema.hash, appliedAt: c.at, runId: c.runId, columns: c.schema.columns, partitionKeys: c.schema.partitionKeys }],
