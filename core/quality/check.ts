@@ -5,13 +5,11 @@
 // checked here; gold rules once the gold SQL has been analysed (their columns come from it), by checkGoldRules,
 // which core/gold/check.ts calls.
 import { isScalar, type Scalar } from 'yaml';
-import { leaves } from '../dqdl/ast.ts';
-import { checkRules } from '../dqdl/compile.ts';
+import { leaves, type Rule } from '../dqdl/ast.ts';
+import { checkRules, compileRules } from '../dqdl/compile.ts';
 import { parseRules } from '../dqdl/parse.ts';
 import { bindPrimary } from '../dqdl/custom-sql.ts';
 import { vetRules } from '../dqdl/sandbox.ts';
-import { compileRules } from '../dqdl/compile.ts';
-import type { Rule } from '../dqdl/ast.ts';
 import { duckdbReadType, parseType } from '../schema/types.ts';
 import { ident } from '../sql/quote.ts';
 import { engineMessage } from '../errors.ts';
@@ -97,8 +95,7 @@ export async function checkGoldRules(schemas: readonly LoadedSchema[], gold: rea
     }
     if (hasSql(g.quality)) {
       out.push(...await withBinder(async (db) => [
-        ...await goldRelations(db, schemas, whole, g),
-        ...await sqlProblems(db, s, ['gold', index, 'quality'], g.quality, { batch: 'gold_batch', columns: g.columns.map((c) => ({ name: c.name, type: c.duckdbType })), reference }, `gold table ${g.table}: `),
+        ...await goldRelations(db, schemas, whole, g).then(() => sqlProblems(db, s, ['gold', index, 'quality'], g.quality, { batch: 'gold_batch', columns: g.columns.map((c) => ({ name: c.name, type: c.duckdbType })), reference }, `gold table ${g.table}: `)),
         ...(g.engine === 'athena' ? await athenaProblems(db, s, ['gold', index, 'quality'], g) : []),
       ]));
     }
@@ -148,20 +145,20 @@ function hasSql(list: RuleList): boolean {
   return [...list.halt, ...list.warn].some((t) => /\bCustomSql\b|\bwhere\b/.test(t));
 }
 
-/** The gold gate's relations in the binder, empty and typed: the gold batch, and the silver tables its rules may read. */
-async function goldRelations(db: SqlSession, schemas: readonly LoadedSchema[], whole: readonly string[], g: GoldPlan): Promise<Diagnostic[]> {
+/** The gold gate's relations in the binder (gateViews): the gold batch, and the silver tables its rules may read. */
+async function goldRelations(db: SqlSession, schemas: readonly LoadedSchema[], whole: readonly string[], g: GoldPlan): Promise<void> {
   for (const ds of whole) {
     const spec = schemas.find((x) => x.spec.dataset === ds)?.spec;
     if (spec) await gateViews(db, 'silver', ds, readColumns(compile(spec).tables.silver));
   }
   await gateViews(db, '', 'gold_batch', g.columns.map((c) => ({ name: c.name, type: c.duckdbType })));
-  return [];
 }
 
 /**
  * The views of one relation of a gate, `schema`.`name` (schema '' for none) with `columns` (Glue or DuckDB types):
- * with no rows, and as `<name>__nulls` with one row of NULLs. Over no rows a statement binds; over one row the
- * optimiser's folding runs too, so a constant that does not convert (`id + 'x'`) fails there as at every run.
+ * with no rows; as `<name>__nulls` with one row of NULLs; as `<name>__text` with one row whose text columns hold "x".
+ * Over no rows a statement binds; over one row the optimiser's folding runs too, so a constant that does not convert
+ * (`id + 'x'`) fails there as at every run; over the text row, text compared with a number fails.
  */
 async function gateViews(db: SqlSession, schema: string, name: string, columns: ReadonlyArray<{ name: string; type: string }>): Promise<void> {
   const typeOf = (t: string) => { const l = parseType(t); return 'error' in l ? t : duckdbReadType(l); };
@@ -177,9 +174,9 @@ async function gateViews(db: SqlSession, schema: string, name: string, columns: 
 /**
  * What the vetting refuses in a gate's rules, at the rule's line and column (the entry, if it cannot point closer);
  * then what would make a rule ERROR at every run whatever the rows, found by binding its statements against the
- * gate's relations with no rows (`batch` and the reference views must exist in `db`): a column or function that does
+ * gate's relations (gateViews: `batch` and the reference views must exist in `db`): a column or function that does
  * not bind, a value that does not convert, a parameter with no value, a CustomSql statement that returns more than
- * one column or no number.
+ * one column or never a number; and, as a warning, text compared with a number (textProblem).
  */
 async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList,
   gate: { batch: string; columns: Array<{ name: string; type: string }>; reference: (ds: string) => string | undefined }, prefix: string): Promise<Diagnostic[]> {
@@ -195,7 +192,7 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
   });
   const refused = new Set(verdicts.findings.map((f) => f.rule));
   const ctx: RuleContext = { dialect: 'duckdb', batch: gate.batch, columns: gate.columns, now: new Date().toISOString(), reference: gate.reference, sql: verdicts, history: () => [] };
-  // The same relations with one row of NULLs each (gateViews): `x` → `x__nulls`, `silver."x"` → `silver."x__nulls"`.
+  // The same relations with one row each (gateViews): `x` → `x__nulls`, `silver."x"` → `silver."x__nulls"`, and __text.
   const variant = (suffix: string) => {
     const v = (r: string | undefined) => r?.replace(/^((?:\w+\.)?)"?([^"]+)"?$/, `$1"$2__${suffix}"`);
     return { ...ctx, batch: v(gate.batch)!, reference: (ds: string) => v(gate.reference(ds)) };
