@@ -280,6 +280,7 @@ describe('analyzeGold: incremental refresh', () => {
       // The clock (second attack, stop 36): a rolling window's days leave it with no run touching them.
       inc('v', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders WHERE created_at > current_date - 30 GROUP BY 1', ['day']),
       inc('w', "SELECT CAST(date_trunc('week', joined_at) AS DATE) AS wk, count(*) AS n FROM silver.customers GROUP BY 1", ['wk']),
+      inc('x', "WITH o AS (SELECT * FROM silver.orders TABLESAMPLE 50%) SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM o GROUP BY 1", ['day']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
     expect(r.issues).toStrictEqual([
@@ -307,6 +308,7 @@ describe('analyzeGold: incremental refresh', () => {
       issue(20, 'v', 'refresh', incremental('it reads the clock (current_date): rows leave or enter its result as time passes, in partitions no run changes'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders WHERE created_at > '.length),
       // A week is no month: customers' partitions are months, which weeks cross.
       issue(21, 'w', 'refresh', incremental('"wk" can differ between rows of one mo partition (month of joined_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
+      issue(22, 'x', 'refresh', incremental('a SAMPLE draws rows among all partitions'), 'set refresh: full', 'WITH o AS (SELECT * FROM silver.orders TABLESAMPLE 50%) SELECT '.length),
     ]);
   });
 });

@@ -361,10 +361,11 @@ async function deriveIncremental(
  * undefined when they cannot. An incremental refresh recomputes the SQL over the driver's changed partitions only
  * (runtime/gold/refresh.ts, core/gold/athena.ts restrict every read of it), so it equals the full SQL's rows of those
  * gold partitions only when each output row comes from driver rows of its own partition:
- * - the driver is read once, in the top-level FROM (joined as a row source, on the preserved side of an outer join),
- *   not in a subquery or CTE, where a self-join, an aggregate over it or a LIMIT would see the restricted rows;
- * - no window function, QUALIFY, LIMIT, SAMPLE, DISTINCT ON, set operation or grouping sets (ROLLUP, CUBE: their
- *   total rows span partitions);
+ * - the driver is read once, in the top-level FROM or through CTEs and subqueries that only filter it (SELECT * …
+ *   WHERE), joined on the preserved side of any outer join: not where a self-join, an aggregate over it or a LIMIT
+ *   would see the restricted rows;
+ * - every window function and every grouping set is partitioned by the gold partition (ROLLUP's total rows would
+ *   span partitions); no LIMIT, SAMPLE (anywhere), DISTINCT ON or set operation; no clock (current_date …);
  * - the partition item is no aggregate (and is constant within a silver partition: constantWithin).
  */
 function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partItem: Node): { reason: string; offset?: number } | undefined {
@@ -410,12 +411,13 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
     if (n.class === 'COLUMN_REF' && n.column_names.length === 1 && CLOCK.has(String(n.column_names[0]).toLowerCase())) {
       found = { reason: `it reads the clock (${n.column_names[0]}): rows leave or enter its result as time passes, in partitions no run changes`, offset: n.query_location };
     }
+    // USING SAMPLE of a query, TABLESAMPLE of a table, at any depth.
+    if (n.sample) found = { reason: 'a SAMPLE draws rows among all partitions' };
   });
   if (found) return found;
   const modifiers = (select.modifiers ?? []) as Node[];
   if (modifiers.some((m) => m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER')) return { reason: 'a LIMIT picks rows among all partitions' };
   if (modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && m.distinct_on_targets?.length)) return { reason: 'DISTINCT ON picks one row among all partitions' };
-  if (select.sample || select.from_table?.sample) return { reason: 'a SAMPLE draws rows among all partitions' };
   // Grouping sets that all group by the gold partition never total over partitions.
   const keys = (select.group_expressions ?? []) as Node[];
   const sets = (select.group_sets ?? []) as number[][];
