@@ -76,7 +76,8 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
 /**
  * The context a step runs with locally: DuckDB limited as in its function (the sizing's memory limit, or less when
  * the caller's context or STRATA_DUCKDB_MEMORY asks for less; its spill to its share of the function's /tmp, as in
- * Lambda, where the rest holds the files the step downloads), and unavailable to steps sized without it.
+ * Lambda, where the rest holds the files the step downloads), and unavailable to steps sized without it. Its storage
+ * is the step's role's (guardStorage); `denials` collects what it refused, for the executor to fail the step on.
  */
 export function stepContext(ctx: PipelineContext, dataset: string, step: StepName, denials?: AccessDenied[]): PipelineContext {
   const plan = ctx.plans.get(dataset);
