@@ -93,4 +93,33 @@ describe('schema evolution', () => {
       await own.cleanup();
     }
   });
+
+  it('a table recorded without its partitions\' sources tells a changed time transform by its values; a committed object sent again under a refused schema is refused, not skipped with the refused schema registered (third attack, stop 36)', async () => {
+    const own = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    try {
+      const manifestKey = 'silver/orders/_strata/manifest.json';
+      const a = await own.file('a.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`);
+      await own.ingest('orders', a);
+      // As a table written before stop 36 was: no source on its partition key.
+      const m = JSON.parse((await own.storage.readText(manifestKey))!);
+      m.schema.partitionKeys = [{ name: 'dt', type: 'string' }];
+      await own.storage.writeText(manifestKey, JSON.stringify(m));
+      await writeFile(join(own.root, 'schemas', 'orders.yaml'), swap(ordersSchema({ maxRatio: 1 }), 'transform: day', 'transform: hour'));
+      const project = await loadProject(join(own.root, 'schemas'));
+      expect((await checkAgainstLake(project.schemas, own.storage)).map(formatDiagnostic))
+        .toEqual([expect.stringMatching(/silver\.orders: partition dt holds values such as "2025-06-12", which hour\(created_at\) does not write/)]);
+      const hourly = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      // The object already committed, sent again: refused as the schema is, and the catalog keeps what silver holds.
+      const again = await ingestFile(hourly, 'orders', a);
+      expect(again.record).toMatchObject({ status: 'FAILED', rowsIn: 0, error: { name: 'Strata.SchemaMismatch' } });
+      // A dropped column, for a committed object sent again: the catalog had shown the refused columns (NULL) before.
+      await writeFile(join(own.root, 'schemas', 'orders.yaml'), swap(ordersSchema({ maxRatio: 1 }), '{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount2, type: string }'));
+      const renamed = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      expect((await ingestFile(renamed, 'orders', a)).record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch' } });
+      await renamed.catalog.materialize();
+      expect(await own.query('SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM silver.orders')).toEqual([{ order_id: 1, amount: '10.00' }]);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });

@@ -32,7 +32,15 @@ export interface SchemaChange {
 
 const REPLAY = 'create a new dataset (e.g. <name>_v2) with the new schema and re-ingest its bronze objects into it';
 
-export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requiredNow: ReadonlySet<string> = new Set()): SchemaChange[] {
+/** The values each time transform writes (core/plan/partitioning.ts), to read the source of a key recorded without one. */
+const TRANSFORM_VALUES: Record<string, RegExp> = { year: /^\d{4}$/, month: /^\d{4}-\d{2}$/, day: /^\d{4}-\d{2}-\d{2}$/, hour: /^\d{4}-\d{2}-\d{2}-\d{2}$/ };
+
+/**
+ * The changes from `applied` to `next`, each breaking or not. `values`: the table's partition values (each partition's,
+ * in key order), which tell a key recorded without its source (before stop 36) from a time transform that writes
+ * other values: a month partition's "2025-06" is no day's.
+ */
+export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requiredNow: ReadonlySet<string> = new Set(), values: ReadonlyArray<ReadonlyArray<string | null>> = []): SchemaChange[] {
   if (applied.hash === next.hash) return [];
   const out: SchemaChange[] = [];
   const before = new Map(applied.columns.map((c) => [c.name, c]));
@@ -82,6 +90,14 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
         out.push({ kind: 'repartitioned', breaking: true,
           message: `partition ${n.name} changed from ${b.source} to ${n.source}: its existing folders hold values of ${b.source}, which the new layout would mix with values of ${n.source}`,
           migration: `keep partition ${n.name} as ${b.source}, or ${REPLAY}` });
+      } else if (!b.source && n.source) {
+        const shape = TRANSFORM_VALUES[n.source.slice(0, n.source.indexOf('('))];
+        const other = shape && values.map((v) => v[i]).find((v) => v !== null && v !== undefined && !shape.test(v));
+        if (other) {
+          out.push({ kind: 'repartitioned', breaking: true,
+            message: `partition ${n.name} holds values such as "${other}", which ${n.source} does not write: the new layout would mix them`,
+            migration: `keep partition ${n.name}'s transform and column as they were, or ${REPLAY}` });
+        }
       }
     }
   }
@@ -90,11 +106,12 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
 
 /**
  * Strata.SchemaMismatch when `next` cannot evolve from `applied`, the schema silver.`dataset` was written with (none:
- * nothing to compare): the stage refuses it before any work, the commit before any file moves.
+ * nothing to compare), its partitions holding `values` (compareSchemas): the stage refuses it before any work, the
+ * commit before any file moves, the register before the catalog shows it.
  */
-export function refuseBreakingChange(applied: AppliedSchema | undefined, next: AppliedSchema, dataset: string): void {
+export function refuseBreakingChange(applied: AppliedSchema | undefined, next: AppliedSchema, dataset: string, values: ReadonlyArray<ReadonlyArray<string | null>> = []): void {
   if (!applied) return;
-  const breaking = compareSchemas(applied, next).filter((c) => c.breaking);
+  const breaking = compareSchemas(applied, next, new Set(), values).filter((c) => c.breaking);
   if (breaking.length) {
     throw new StrataError(ERRORS.SchemaMismatch, `silver.${dataset} was written with another schema and this change would break its readers: `
       + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);

@@ -6,7 +6,7 @@ import { layout } from '../../core/plan/layout.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { committedContent, committedSource, readManifest } from '../table/store.ts';
 import { refuseBreakingChange } from '../../core/schema/evolution.ts';
-import type { SourceEntry } from '../table/manifest.ts';
+import { partitionValues, type SourceEntry } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
 import { fileOverEnvelope } from './limits.ts';
@@ -47,6 +47,10 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   const stagingPrefix = layout.staging(plan.dataset, input.runId);
   const stageKey = `${stagingPrefix}stage.json`;
   const { manifest } = await readManifest(storage, plan.prefixes.silver, plan);
+  // A schema the table cannot evolve to is refused before any work, as the commit would refuse it: not after the file
+  // was validated and gated, its rows then in neither silver nor quarantine (newcomer trial, stop 36); and not skipped
+  // as already ingested either, whose resync would register the refused schema (third attack, stop 36).
+  refuseBreakingChange(manifest.schema, plan.applied, plan.dataset, partitionValues(manifest));
 
   // Exactly the object version the run was started for, and the content id of its bytes, computed as they are read
   // (S3: while downloading; locally `strata ingest` computed it while copying). The content id decides whether the
@@ -66,9 +70,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
         rejectRatio: 0, schemaMismatch: false, partitions: 0, warnings: [`${source.key} was already committed by run ${prior.runId}; nothing changed`],
         fileProblems: [], topReasons: [], ms: Date.now() - started };
     }
-    // A schema the table cannot evolve to is refused before any work, as the commit would refuse it: not after the
-    // file was validated and gated, its rows then in neither silver nor quarantine (newcomer trial, stop 36).
-    refuseBreakingChange(manifest.schema, plan.applied, plan.dataset);
+
     const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => storage.withLocalFiles(keys, fn));
     const result = await storage.writeTree(stagingPrefix, (dir) =>
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck));

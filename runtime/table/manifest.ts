@@ -419,3 +419,8 @@ const pad = (v: number) => String(v).padStart(10, '0');
 export function historyCounts(h: HistoryEntry): { partitions: number; rows: number } {
   return h.collected ?? { partitions: h.changes.length, rows: h.changes.reduce((a, c) => a + (c.rows ?? 0), 0) };
 }
+
+/** The values of each partition the manifest holds, in partition-key order (what compareSchemas reads). */
+export function partitionValues(m: TableManifest): Array<Array<string | null>> {
+  return Object.values(m.partitions).map((p) => p.values);
+}
