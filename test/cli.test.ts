@@ -164,7 +164,14 @@ describe('strata', () => {
       const silver = await strata('query', 'select * from silver.returns');
       expect(silver.code).toBe(1);
       expect(silver.stderr).toBe('query failed: Table with name returns does not exist!\nLINE 1: select * from silver.returns\n                      ^\n'
-        + 'schemas/returns.yaml defines dataset returns, but no run of it has committed yet, so the lake has no silver.returns or quarantine.returns: strata ingest returns <file>\n');
+        + 'schemas/returns.yaml defines dataset returns, but no run of it has committed yet, so silver.returns does not exist yet: strata ingest returns <file>\n');
+      // The layer named is the one meant (third attack, stop 36): no dataset hint for gold, no gold hint for silver;
+      // upper case is the same name.
+      expect((await strata('query', 'select * from QUARANTINE.Returns')).stderr).toMatch(/\nschemas\/returns\.yaml defines dataset returns, but no run of it has quarantined rows yet, so quarantine\.returns does not exist yet\n$/);
+      expect((await strata('query', 'select * from gold.returns')).stderr).not.toMatch(/defines/);
+      expect((await strata('query', 'select * from silver.return_counts')).stderr).not.toMatch(/defines/);
+      // A table of another layer by that name is no hint when the query named its layer.
+      expect((await strata('query', 'select * from gold.orders')).stderr).not.toMatch(/tables are named with their layer/);
       const gold = await strata('query', 'select * from gold.return_counts');
       expect(gold.stderr).toMatch(/\nschemas\/returns\.yaml defines gold table return_counts, but it has not been published yet: it is refreshed by each run of dataset returns \(strata ingest returns <file>\), or by strata refresh\n$/);
       // Nothing defines it: no suggestion of DuckDB's own system views (it had offered "pg_catalog.pg_enum").

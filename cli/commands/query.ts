@@ -59,7 +59,7 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
       const damaged = await catalog.explainFailure(db, e).catch(() => undefined);
-      const failure = damaged ? { name: ERRORS.UnreadableFile, message: `query failed: ${damaged}` } : await queryFailure(db, e, schemasDir);
+      const failure = damaged ? { name: ERRORS.UnreadableFile, message: `query failed: ${damaged}` } : await queryFailure(db, e, sql, schemasDir);
       out.fail(failure, failure.message);
       return undefined;
     }
@@ -76,16 +76,18 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
  * - DuckDB's "Did you mean" is left out when it names no lake table (one of its own system views), or when the
  *   table asked for is defined (the nearest name is then another table).
  */
-async function queryFailure(db: Duck, e: unknown, schemasDir?: string): Promise<Failure> {
+async function queryFailure(db: Duck, e: unknown, sql: string, schemasDir?: string): Promise<Failure> {
   const text = (e instanceof Error ? e.message : String(e)).replace(/^[A-Z][A-Za-z ]*Error: /, '');
   const [first = '', ...rest] = text.split('\n');
   let hint = rest.join('\n').trim();
   const missing = /^Table with name ([^ ]+) does not exist/.exec(first)?.[1];
   const views = missing ? (await db.all(`SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lake'`).catch(() => []))
     .map((r) => ({ layer: String(r.schema_name), name: String(r.view_name) })) : [];
-  const layers = views.filter((v) => v.name === missing).map((v) => `${v.layer}.${missing}`).sort();
+  // The layer the query named the table with, if it did (DuckDB's message names the table alone).
+  const named = missing ? new RegExp(`"?([A-Za-z_]+)"?\\s*\\.\\s*"?${missing.replace(/[^\w]/g, '')}"?(?![\\w"])`, 'i').exec(sql)?.[1]?.toLowerCase() : undefined;
+  const layers = named ? [] : views.filter((v) => v.name.toLowerCase() === missing?.toLowerCase()).map((v) => `${v.layer}.${v.name}`).sort();
   const layerHint = layers.length ? `tables are named with their layer: ${layers.join(', ')}` : '';
-  const defined = missing && !layers.length && schemasDir ? await definedNotWritten(missing, schemasDir) : '';
+  const defined = missing && !layers.length && schemasDir ? await definedNotWritten(missing, schemasDir, named) : '';
   // DuckDB's nearest name: kept when it is a lake table the user may have meant, not when the table asked for is
   // defined (the nearest is then another table), nor when it is one of DuckDB's own system views.
   const nearest = /^Did you mean "([^"\n]*)"\?\n*/m.exec(hint);
@@ -94,15 +96,21 @@ async function queryFailure(db: Duck, e: unknown, schemasDir?: string): Promise<
   return { name: ERRORS.InvalidInput, message: `query failed: ${first}`, ...(hints.length ? { hint: hints.join('\n') } : {}) };
 }
 
-/** What a schema file in `dir` says of a table `name` the lake does not hold: a dataset or gold table it defines, not yet written. */
-async function definedNotWritten(name: string, dir: string): Promise<string> {
+/**
+ * What a schema file in `dir` says of a table `name` the lake does not hold: a dataset or gold table it defines, not
+ * yet written. `layer`, when the query named one: silver and quarantine tables are datasets', gold tables are gold's.
+ */
+async function definedNotWritten(name: string, dir: string, layer?: string): Promise<string> {
   const { schemas } = await loadProject(dir).catch(() => ({ schemas: [] }));
+  const lower = name.toLowerCase();
   for (const { file, spec } of schemas) {
-    if (spec.dataset === name) {
-      return `${file} defines dataset ${name}, but no run of it has committed yet, so the lake has no silver.${name} or quarantine.${name}: strata ingest ${name} <file>`;
+    if (spec.dataset === lower && layer !== 'gold') {
+      return layer === 'quarantine'
+        ? `${file} defines dataset ${lower}, but no run of it has quarantined rows yet, so quarantine.${lower} does not exist yet`
+        : `${file} defines dataset ${lower}, but no run of it has committed yet, so silver.${lower} does not exist yet: strata ingest ${lower} <file>`;
     }
-    if (spec.gold?.some((g) => g.table === name)) {
-      return `${file} defines gold table ${name}, but it has not been published yet: it is refreshed by each run of dataset ${spec.dataset} (strata ingest ${spec.dataset} <file>), or by strata refresh`;
+    if (spec.gold?.some((g) => g.table === lower) && (layer === undefined || layer === 'gold')) {
+      return `${file} defines gold table ${lower}, but it has not been published yet: it is refreshed by each run of dataset ${spec.dataset} (strata ingest ${spec.dataset} <file>), or by strata refresh`;
     }
   }
   return '';
