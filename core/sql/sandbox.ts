@@ -37,7 +37,7 @@ export function condition(sql: string): string {
 
 /**
  * DuckDB's parse tree of `sql` (json_serialize_sql), or its error (`error`, `error_message`, `position`). Offsets
- * (`query_location`, `position`) are turned from the parser's UTF-8 byte offsets into indices of `sql` as a
+ * (`query_location`, `position`) are turned from the parser's byte offsets (toStringIndices) into indices of `sql` as a
  * JavaScript string, which every caller slices: one non-ASCII character before a table reference had moved the Athena
  * rewrite of its name (core/gold/athena.ts) off the reference, or onto a comment naming the same table.
  * A number literal beyond the range of a double is an error at its position: the parser writes it as Infinity,
@@ -57,29 +57,84 @@ export async function serialize(db: SqlSession, sql: string): Promise<Node> {
   return tree;
 }
 
-/** Rewrites the parser's UTF-8 byte offsets in `tree` as indices of `sql` (a JavaScript string, UTF-16). */
+/**
+ * Rewrites the parser's offsets in `tree` as indices of `sql` (a JavaScript string, UTF-16). DuckDB's parser counts
+ * UTF-8 bytes of the query after its own clean-up: it first turns each Unicode space outside quotes and `--` comments
+ * (U+00A0, U+2000–U+200B, U+202F, U+205F, U+3000, U+FEFF; in block comments too) into one ASCII space
+ * (Parser::StripUnicodeSpaces, measured on DuckDB 1.5: a U+202F in a comment moved every later offset by 2).
+ */
 function toStringIndices(tree: Node, sql: string): void {
-  if (!/[^\x00-\x7f]/.test(sql)) return; // ASCII: a byte is a character
+  if (!/[^\x00-\x7f]/.test(sql)) return; // ASCII: a byte is a character, and nothing is stripped
+  const bytes = Buffer.from(sql, 'utf8');
+  const stripped = strippedSpaces(bytes);
+  // The string index of each byte of the query as the parser counts them.
   const index: number[] = [];
-  let byte = 0;
+  let at = 0; // byte in `bytes`
   for (let i = 0; i < sql.length; i++) {
     const cp = sql.codePointAt(i)!;
-    const bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    for (let k = 0; k < bytes; k++) index[byte + k] = i;
-    byte += bytes;
+    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    const counted = stripped.has(at) ? 1 : n;
+    for (let k = 0; k < counted; k++) index.push(i);
+    at += n;
     if (cp > 0xffff) i++;
   }
-  index[byte] = sql.length;
-  const at = (b: unknown) => (typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= byte ? index[b]! : b);
+  const end = index.length;
+  index.push(sql.length);
+  const map = (b: unknown) => (typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= end ? index[b]! : b);
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) { n.forEach(visit); return; }
     if (!n || typeof n !== 'object') return;
     const o = n as Node;
-    if ('query_location' in o) o.query_location = at(o.query_location);
+    if ('query_location' in o) o.query_location = map(o.query_location);
     for (const v of Object.values(o)) if (v && typeof v === 'object') visit(v);
   };
   visit(tree);
-  if (tree.error && tree.position !== undefined) tree.position = String(at(Number(tree.position)));
+  if (tree.error && tree.position !== undefined) tree.position = String(map(Number(tree.position)));
+}
+
+/** Byte offsets of the Unicode spaces DuckDB's parser turns into one ASCII space (toStringIndices), as it scans. */
+function strippedSpaces(q: Buffer): Set<number> {
+  const out = new Set<number>();
+  const size = q.length;
+  const space = (p: number): number => {
+    if (q[p] === 0xc2 && q[p + 1] === 0xa0) return 2;
+    if (q[p] === 0xe2 && q[p + 1] === 0x80 && ((q[p + 2]! >= 0x80 && q[p + 2]! <= 0x8b) || q[p + 2] === 0xaf)) return 3;
+    if ((q[p] === 0xe2 && q[p + 1] === 0x81 && q[p + 2] === 0x9f) || (q[p] === 0xe3 && q[p + 1] === 0x80 && q[p + 2] === 0x80)
+      || (q[p] === 0xef && q[p + 1] === 0xbb && q[p + 2] === 0xbf)) return 3;
+    return 0;
+  };
+  const tagChar = (c: number | undefined, first: boolean) => c !== undefined && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c >= 0x80 || (!first && c >= 0x30 && c <= 0x39));
+  let pos = 0;
+  while (pos + 2 < size) {
+    const c = q[pos]!;
+    if (c === 0x27 || c === 0x22) { // a quoted string or identifier: doubled quotes inside
+      const quote = c;
+      pos++;
+      while (pos < size && !(q[pos] === quote && q[pos + 1] !== quote)) pos += q[pos] === quote ? 2 : 1;
+      pos++;
+      continue;
+    }
+    if (c === 0x24 && (q[pos + 1] === 0x24 || tagChar(q[pos + 1], true))) { // $tag$ … $tag$
+      let t = pos + 1;
+      while (t < size && q[t] !== 0x24 && tagChar(q[t], false)) t++;
+      if (q[t] === 0x24) {
+        const tag = q.subarray(pos, t + 1);
+        const close = q.indexOf(tag, t + 1);
+        pos = close < 0 ? size : close + tag.length;
+      } else {
+        pos = t; // no dollar quote: the would-be tag is passed over as it is (a space in it stays)
+      }
+      continue;
+    }
+    if (c === 0x2d && q[pos + 1] === 0x2d) { // -- to the end of the line
+      while (pos < size && q[pos] !== 0x0a && q[pos] !== 0x0d) pos++;
+      continue;
+    }
+    const n = space(pos);
+    if (n) { out.add(pos); pos += n; continue; }
+    pos++;
+  }
+  return out;
 }
 
 export interface VettedQuery {
