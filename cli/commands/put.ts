@@ -32,7 +32,12 @@ export const put: Command = {
       },
     });
     if (!objects.length && !global.json) out.info(`no records read from ${source === '-' ? 'stdin' : source}: nothing written`);
-    else if (!global.json) out.info(`${plural(objects.length, 'object')} written to bronze/${dataset}/ and ingested`);
+    else if (!global.json) {
+      // Each run's outcome is printed above; the summary does not call a failed, halted or rejected run ingested.
+      const landed = objects.filter((o) => ['SUCCEEDED', 'SKIPPED'].includes(o.result.record.status)).length;
+      out.info(`${plural(objects.length, 'object')} written to bronze/${dataset}/; ${landed === objects.length ? (objects.length === 1 ? 'ingested' : 'all ingested')
+        : `${plural(objects.length - landed, 'run')} did not succeed (see above), ${landed} ingested`}`);
+    }
     out.result('', objects.map((o) => ({ key: o.key, bytes: o.bytes, run: o.result.record, ...(o.result.compactions ? { compactions: o.result.compactions.map((c) => c.output ?? c.execution.error) } : {}) })));
     return objects.every((o) => o.result.record.status === 'SUCCEEDED' || o.result.record.status === 'SKIPPED') ? 0 : 1;
   },
