@@ -137,6 +137,8 @@ quality:
       - 'CustomSql "select max(id) from primary" > 0'
       - 'ColumnValues "id" > 0 where "code = ''a''"'
       - 'ColumnValues "id" > 0 where "code = 1"'
+      - CustomSql "select 'abc'" > 0
+      - 'CustomSql "select coalesce(max(code), ''0'') from primary" > 0'
 gold:
   - table: g
     sql: SELECT code, count(*) AS n FROM silver.t GROUP BY code
@@ -156,7 +158,9 @@ gold:
       '14: quality rule "RowCount > 0 where "id > $1"": its SQL does not bind: Expected 1 parameters, but none were supplied',
       // Text compared with a number: a warning, as a column of digits converts at every run (second attack, stop 36).
       '21: warning: quality rule "ColumnValues "id" > 0 where "code = 1"": it converts text to a number (to INT32), so the first value that is no number ends it in ERROR',
-      '28: gold table g: quality rule "CustomSql "select CAST(code AS DATE) from primary" > 0": the CustomSql statement returns a DATE, not a number',
+      // A constant text that is no number: a warning (two rows do not prove a value constant; third attack, stop 36).
+      '22: warning: quality rule "CustomSql "select \'abc\'" > 0": the CustomSql statement returns "abc" whatever the rows, which is no number: the rule ends in ERROR',
+      '30: gold table g: quality rule "CustomSql "select CAST(code AS DATE) from primary" > 0": the CustomSql statement returns a DATE, not a number',
     ]);
   });
 

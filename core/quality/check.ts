@@ -7,6 +7,7 @@
 import { isScalar, type Scalar } from 'yaml';
 import { leaves, type Rule } from '../dqdl/ast.ts';
 import { checkRules, compileRules } from '../dqdl/compile.ts';
+import { toNumber } from '../dqdl/interpret.ts';
 import { parseRules } from '../dqdl/parse.ts';
 import { bindPrimary } from '../dqdl/custom-sql.ts';
 import { vetRules } from '../dqdl/sandbox.ts';
@@ -213,6 +214,11 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
           out.push({ ...at(s, where, undefined, `${text}: it converts text to a number (${converts.replace(/^Could not convert string 'x' to (\w+).*$/, 'to $1')}), so the first value that is no number ends it in ERROR`,
             "compare text with text ('1'), or CAST it with TRY_CAST(x AS INTEGER) where not every value is a number"), severity: 'warning' });
         }
+        const word = await constantText(db, rule, withNulls, withText);
+        if (word !== undefined) {
+          out.push({ ...at(s, where, undefined, `${text}: the CustomSql statement returns ${JSON.stringify(word)} whatever the rows, which is no number: the rule ends in ERROR`,
+            'return a number (count(*), sum(…), a boolean)'), severity: 'warning' });
+        }
       }
     }
   }
@@ -232,6 +238,26 @@ async function textProblem(db: SqlSession, rule: Rule, withText: RuleContext): P
       const message = engineMessage(e).split('\n')[0]!;
       if (/Could not convert/i.test(message)) return message;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The text a CustomSql statement with a condition returns both over a row of NULLs and over a row of "x" when it is
+ * the same and no number (`select 'abc'`), or undefined: toNumber cannot read it whatever the batch. Only a warning,
+ * as two rows do not prove it constant.
+ */
+async function constantText(db: SqlSession, rule: Rule, withNulls: RuleContext, withText: RuleContext): Promise<string | undefined> {
+  const [a, b] = [compileRules([rule], withNulls), compileRules([rule], withText)];
+  for (const [i, q] of a.queries.entries()) {
+    if (q.kind !== 'custom-sql' || !leafPlans(a.rules).some((l) => l.customQuery === i)) continue;
+    const value = async (sql: string) => {
+      const rows = await db.all(sql).catch(() => []);
+      const v = rows.length === 1 ? Object.values(rows[0]!)[0] : undefined;
+      return typeof v === 'string' && toNumber(v) === undefined ? v : undefined;
+    };
+    const first = await value(q.sql);
+    if (first !== undefined && first === await value(b.queries[i]!.sql)) return first;
   }
   return undefined;
 }
