@@ -55,12 +55,12 @@ const PLAN_ONLY: SqlVerdicts = { of: () => ({ ok: true, references: [] }) };
  * The rules' own SQL is vetted apart (vetRules), since that needs DuckDB's parser.
  */
 export function checkRules(rules: readonly Rule[], ctx: RuleContext): Array<{ rule: string; message: string }> {
-  const out: Array<{ rule: string; message: string }> = [];
-  const walk = (p: PlannedRule): void => {
-    if (p.kind === 'leaf') { if (p.error) out.push({ rule: p.text, message: p.error }); } else p.operands.forEach(walk);
-  };
-  compileRules(rules, { ...ctx, sql: PLAN_ONLY }).rules.forEach(walk);
-  return out;
+  return plannedLeaves(compileRules(rules, { ...ctx, sql: PLAN_ONLY }).rules).flatMap((p) => (p.error ? [{ rule: p.text, message: p.error }] : []));
+}
+
+/** The leaves of planned rules, depth first: composite rules' operands, and theirs. */
+export function plannedLeaves(rules: readonly PlannedRule[]): LeafPlan[] {
+  return rules.flatMap((r) => (r.kind === 'leaf' ? [r] : plannedLeaves(r.operands)));
 }
 
 /** An aggregate a row-level rule also reports, fn(arg); `double`: its result is cast to DOUBLE. */

@@ -2,6 +2,7 @@
 // so a ruleset means the same on both engines. Composites combine their operands' outcomes (Glue's default COLUMN
 // evaluation: each rule over the whole dataset, then the logic), with ERROR as "unknown" (Kleene logic): an "and"
 // with a failing operand fails, an "or" with a passing operand passes, otherwise an ERROR operand makes an ERROR.
+import { plannedLeaves } from './compile.ts';
 import { formatNumber } from './dynamic.ts';
 import { satisfies, type Expectation } from './expectation.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
@@ -25,13 +26,7 @@ export function score(results: readonly RuleResult[]): number {
 }
 
 export function leafOutcomes(compiled: CompiledRuleset, outputs: readonly QueryOutput[]): Map<number, LeafOutcome> {
-  const out = new Map<number, LeafOutcome>();
-  const walk = (p: PlannedRule): void => {
-    if (p.kind === 'leaf') out.set(p.id, evaluateLeaf(p, outputs));
-    else p.operands.forEach(walk);
-  };
-  compiled.rules.forEach(walk);
-  return out;
+  return new Map(plannedLeaves(compiled.rules).map((p) => [p.id, evaluateLeaf(p, outputs)]));
 }
 
 export function combine(p: PlannedRule, outcomes: ReadonlyMap<number, LeafOutcome>): RuleResult {
