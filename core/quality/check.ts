@@ -6,7 +6,7 @@
 // which core/gold/check.ts calls.
 import { isScalar, type Scalar } from 'yaml';
 import { leaves, type Rule } from '../dqdl/ast.ts';
-import { checkRules, compileRules } from '../dqdl/compile.ts';
+import { checkRules, compileRules, plannedLeaves } from '../dqdl/compile.ts';
 import { toNumber } from '../dqdl/interpret.ts';
 import { parseRules } from '../dqdl/parse.ts';
 import { bindPrimary } from '../dqdl/custom-sql.ts';
@@ -177,7 +177,8 @@ async function gateViews(db: SqlSession, schema: string, name: string, columns: 
  * then what would make a rule ERROR at every run whatever the rows, found by binding its statements against the
  * gate's relations (gateViews: `batch` and the reference views must exist in `db`): a column or function that does
  * not bind, a value that does not convert, a parameter with no value, a CustomSql statement that returns more than
- * one column or never a number; and, as a warning, text compared with a number (textProblem).
+ * one column or never a number; and, as warnings, text compared with a number and a CustomSql statement returning
+ * constant text (probeRule).
  */
 async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string | number>, list: RuleList,
   gate: { batch: string; columns: Array<{ name: string; type: string }>; reference: (ds: string) => string | undefined }, prefix: string): Promise<Diagnostic[]> {
@@ -204,21 +205,17 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
     for (const rule of e.parsed.rules) {
       const own = leaves(rule).filter((l) => l.type === 'CustomSql' || l.where !== undefined);
       if (!own.length || own.some((l) => refused.has(l))) continue;
-      const problem = await bindProblem(db, rule, ctx, withNulls);
+      const found = await probeRule(db, rule, ctx, withNulls, withText);
       const where = [...path, e.severity, e.index];
       const text = `${prefix}quality rule "${rule.text.replace(/\s+/g, ' ')}"`;
-      if (problem) out.push(at(s, where, undefined, `${text}: ${problem}`, 'fix the rule\'s SQL: as written, every run would end it in ERROR'));
-      else {
-        const converts = await textProblem(db, rule, withText);
-        if (converts) {
-          out.push({ ...at(s, where, undefined, `${text}: it converts text to a number (${converts.replace(/^Could not convert string 'x' to (\w+).*$/, 'to $1')}), so the first value that is no number ends it in ERROR`,
-            "compare text with text ('1'), or CAST it with TRY_CAST(x AS INTEGER) where not every value is a number"), severity: 'warning' });
-        }
-        const word = await constantText(db, rule, withNulls, withText);
-        if (word !== undefined) {
-          out.push({ ...at(s, where, undefined, `${text}: the CustomSql statement returns ${JSON.stringify(word)} whatever the rows, which is no number: the rule ends in ERROR`,
-            'return a number (count(*), sum(…), a boolean)'), severity: 'warning' });
-        }
+      if (found.problem) out.push(at(s, where, undefined, `${text}: ${found.problem}`, 'fix the rule\'s SQL: as written, every run would end it in ERROR'));
+      if (found.converts) {
+        out.push({ ...at(s, where, undefined, `${text}: it converts text to a number (${found.converts.replace(/^Could not convert string 'x' to (\w+).*$/, 'to $1')}), so the first value that is no number ends it in ERROR`,
+          "compare text with text ('1'), or CAST it with TRY_CAST(x AS INTEGER) where not every value is a number"), severity: 'warning' });
+      }
+      if (found.constantText !== undefined) {
+        out.push({ ...at(s, where, undefined, `${text}: the CustomSql statement returns ${JSON.stringify(found.constantText)} whatever the rows, which is no number: the rule ends in ERROR`,
+          'return a number (count(*), sum(…), a boolean)'), severity: 'warning' });
       }
     }
   }
@@ -226,77 +223,52 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
 }
 
 /**
- * The conversion error `rule` meets on a row whose text columns hold "x" (`withText`), or undefined: text compared with
- * a number (`status = 1`) converts every value, and fails on the first that is no number. Only a warning: a column of
- * digits converts at every run.
+ * What running `rule` (with SQL of its own, vetted) over the gate's relations tells before any batch does. Each of its
+ * statements, compiled once per variant of the relations (gateViews), is bound over no rows (`ctx`), run over a row
+ * of NULLs (`withNulls`) and over a row whose text is "x" (`withText`):
+ * - `problem`: what makes it ERROR at every run, whatever the rows: a statement that does not bind, or fails on any
+ *   row, or a CustomSql statement with a condition (interpret.ts reads one number from it) that returns several
+ *   columns or a type that is never a number;
+ * - `converts`: when there is no problem, the conversion error the text row meets (text compared with a number, which
+ *   fails on the first value that is no number; only a warning: a column of digits converts at every run);
+ * - `constantText`: when there is no problem, the text that is no number a CustomSql statement with a condition returns
+ *   over both rows alike (`select 'abc'`; a warning, as two rows do not prove it constant).
  */
-async function textProblem(db: SqlSession, rule: Rule, withText: RuleContext): Promise<string | undefined> {
-  for (const q of compileRules([rule], withText).queries) {
-    try {
-      await db.all(q.sql);
-    } catch (e) {
-      const message = engineMessage(e).split('\n')[0]!;
-      if (/Could not convert/i.test(message)) return message;
-    }
-  }
-  return undefined;
-}
-
-/**
- * The text a CustomSql statement with a condition returns both over a row of NULLs and over a row of "x" when it is
- * the same and no number (`select 'abc'`), or undefined: toNumber cannot read it whatever the batch. Only a warning,
- * as two rows do not prove it constant.
- */
-async function constantText(db: SqlSession, rule: Rule, withNulls: RuleContext, withText: RuleContext): Promise<string | undefined> {
-  const [a, b] = [compileRules([rule], withNulls), compileRules([rule], withText)];
-  for (const [i, q] of a.queries.entries()) {
-    if (q.kind !== 'custom-sql' || !leafPlans(a.rules).some((l) => l.customQuery === i)) continue;
-    const value = async (sql: string) => {
-      const rows = await db.all(sql).catch(() => []);
-      const v = rows.length === 1 ? Object.values(rows[0]!)[0] : undefined;
-      return typeof v === 'string' && toNumber(v) === undefined ? v : undefined;
-    };
-    const first = await value(q.sql);
-    if (first !== undefined && first === await value(b.queries[i]!.sql)) return first;
-  }
-  return undefined;
-}
-
-/** The leaves of planned rules, composite rules' operands included. */
-function leafPlans(rules: readonly PlannedRule[]): LeafPlan[] {
-  return rules.flatMap((r) => (r.kind === 'leaf' ? [r] : leafPlans(r.operands)));
-}
-
-/**
- * Why `rule` (with SQL of its own, vetted) cannot run over the gate's relations whatever their rows, or undefined:
- * its statements bound over no rows (`ctx`), then run over a row of NULLs (`withNulls`, the same relations).
- */
-async function bindProblem(db: SqlSession, rule: Rule, ctx: RuleContext, withNulls: RuleContext): Promise<string | undefined> {
-  const compiled = compileRules([rule], ctx);
-  const overNulls = compileRules([rule], withNulls);
-  for (const [i, q] of compiled.queries.entries()) {
+async function probeRule(db: SqlSession, rule: Rule, ctx: RuleContext, withNulls: RuleContext, withText: RuleContext): Promise<{ problem?: string; converts?: string; constantText?: string }> {
+  const [plain, nulls, text] = [ctx, withNulls, withText].map((c) => compileRules([rule], c));
+  // Statements read as one number: those of CustomSql leaves with a condition (a row-level one returns rows).
+  const valued = new Set(plannedLeaves(plain!.rules).map((l) => l.customQuery).filter((i) => i !== undefined));
+  const run = (sql: string) => db.all(sql).then((rows) => ({ rows }), (e: unknown) => ({ error: engineMessage(e).split('\n')[0]! }));
+  const out: { converts?: string; constantText?: string } = {};
+  for (const [i, q] of plain!.queries.entries()) {
     let columns: Array<{ name: string; type: string }>;
     try {
       columns = await db.columns(q.sql);
     } catch (e) {
-      return `its SQL does not bind: ${engineMessage(e).split('\n')[0]}`;
+      return { problem: `its SQL does not bind: ${engineMessage(e).split('\n')[0]}` };
     }
-    try {
-      await db.all(overNulls.queries[i]!.sql);
-    } catch (e) {
-      return `its SQL fails on any row: ${engineMessage(e).split('\n')[0]}`;
-    }
-    // A CustomSql statement with a condition: core/dqdl/interpret.ts reads one number from it (a row-level one, with
-    // no condition, returns the rows that pass).
-    if (q.kind === 'custom-sql' && leafPlans(compiled.rules).some((l) => l.customQuery === i)) {
-      if (columns.length !== 1) return `the CustomSql statement returns ${columns.length} columns; with a condition it must return one number`;
+    const overNulls = await run(nulls!.queries[i]!.sql);
+    if ('error' in overNulls) return { problem: `its SQL fails on any row: ${overNulls.error}` };
+    if (valued.has(i)) {
+      if (columns.length !== 1) return { problem: `the CustomSql statement returns ${columns.length} columns; with a condition it must return one number` };
       // Numbers, booleans (1 or 0) and text that holds a number are read as one (toNumber); these never are.
       if (/^(DATE|TIME\b.*|TIMESTAMP.*|INTERVAL|BLOB|UUID|BIT|.*\[\d*\]|STRUCT.*|MAP.*|UNION.*)$/.test(columns[0]!.type)) {
-        return `the CustomSql statement returns a ${columns[0]!.type}, not a number`;
+        return { problem: `the CustomSql statement returns a ${columns[0]!.type}, not a number` };
       }
     }
+    const overText = await run(text!.queries[i]!.sql);
+    if ('error' in overText) {
+      if (/Could not convert/i.test(overText.error)) out.converts ??= overText.error;
+    } else if (valued.has(i)) {
+      const word = (rows: Array<Record<string, unknown>>) => {
+        const v = rows.length === 1 ? Object.values(rows[0]!)[0] : undefined;
+        return typeof v === 'string' && toNumber(v) === undefined ? v : undefined;
+      };
+      const a = word(overNulls.rows);
+      if (a !== undefined && a === word(overText.rows)) out.constantText ??= a;
+    }
   }
-  return undefined;
+  return out;
 }
 
 /** What checkRules finds in each rule of a gate that parses (syntax errors are reported on their own), by position. */
