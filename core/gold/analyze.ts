@@ -12,7 +12,7 @@ import type { GoldSpec } from '../schema/model.ts';
 import type { TableShape } from '../plan/table-shape.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { ident, str } from '../sql/quote.ts';
-import { vetQuery, type RelationPolicy, type SqlFinding } from '../sql/sandbox.ts';
+import { sameTree, vetQuery, type RelationPolicy, type SqlFinding } from '../sql/sandbox.ts';
 import { AGGREGATE_FUNCTIONS } from '../sql/functions.ts';
 import { columnRefs, parseSql, selectItems, tableRefs, toSql, walk, type Node, type TableRef } from './ast.ts';
 import { kindOfDuckType, portabilityFindings, type Finding, type Kind } from './portability.ts';
@@ -399,7 +399,7 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   let found: { reason: string; offset?: number } | undefined;
   // The gold partition, as the query may write it: its expression, its alias, or its position in the select list.
   const position = (select.select_list as Node[]).indexOf(partItem) + 1;
-  const isPartition = (e: Node): boolean => sameExpr(e, partItem)
+  const isPartition = (e: Node): boolean => sameTree(e, partItem, { aliases: false })
     || (e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias)
     || (e.class === 'CONSTANT' && e.value?.value === position);
   walk(select, (n) => {
@@ -441,12 +441,6 @@ function filterOnly(q: Node | undefined): boolean {
     && !list[0]!.rename_list?.length && !list[0]!.expr && !list[0]!.columns;
   return star && !(q.modifiers ?? []).length && !(q.group_expressions ?? []).length && !q.having && !q.qualify && !q.sample
     && !(q.cte_map?.map ?? []).length && q.aggregate_handling !== 'FORCE_AGGREGATES';
-}
-
-/** Two expressions alike but for their positions and aliases. */
-function sameExpr(a: Node, b: Node): boolean {
-  const plain = (key: string, value: unknown) => (key === 'query_location' || key === 'alias' ? undefined : value);
-  return JSON.stringify(a, plain) === JSON.stringify(b, plain);
 }
 
 /**

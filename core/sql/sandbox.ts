@@ -229,13 +229,14 @@ function statementProblem(ast: Node, sql: string, kind: typeof STATEMENT): SqlFi
   return undefined;
 }
 
-/** Trees equal apart from the character offsets the parser records. */
-export function sameTree(a: Node, b: Node): boolean {
-  return JSON.stringify(a, dropLocations) === JSON.stringify(b, dropLocations);
-}
-
-function dropLocations(key: string, value: unknown): unknown {
-  return key === 'query_location' ? undefined : value;
+/**
+ * Trees equal apart from the character offsets the parser records, and, with `aliases: false`, apart from the names
+ * given to expressions (`x AS day` is `x`).
+ */
+export function sameTree(a: Node, b: Node, opts: { aliases?: boolean } = {}): boolean {
+  const ignored = (key: string) => key === 'query_location' || (opts.aliases === false && key === 'alias');
+  const plain = (key: string, value: unknown) => (ignored(key) ? undefined : value);
+  return JSON.stringify(a, plain) === JSON.stringify(b, plain);
 }
 
 /** A node's offset in the parsed text, when the parser recorded one (it writes 2^64 - 1 for none). */
