@@ -1,7 +1,7 @@
 // Partition layout: how a partition value is computed from a row, in DuckDB and in Athena, and its Glue type.
 // Values are strings for time transforms (Athena's advice for partition keys) and the column's own type for identity.
 import type { ColumnSpec, PartitionSpec, Transform } from '../schema/model.ts';
-import { duckdbType, glueType, type LogicalType } from '../schema/types.ts';
+import { duckdbType, glueType, TRANSFORM_FORMATS, type LogicalType } from '../schema/types.ts';
 import { ident, str } from '../sql/quote.ts';
 
 export interface PlannedPartition {
@@ -18,11 +18,6 @@ export interface PlannedPartition {
   athena: string;
 }
 
-const FORMATS: Record<Exclude<Transform, 'identity' | 'year'>, { duck: string; trino: string }> = {
-  month: { duck: '%Y-%m', trino: '%Y-%m' },
-  day: { duck: '%Y-%m-%d', trino: '%Y-%m-%d' },
-  hour: { duck: '%Y-%m-%d-%H', trino: '%Y-%m-%d-%H' },
-};
 
 export function planPartition(p: PartitionSpec, col: ColumnSpec): PlannedPartition {
   const c = ident(col.name);
@@ -35,12 +30,12 @@ export function planPartition(p: PartitionSpec, col: ColumnSpec): PlannedPartiti
     return { name: p.name, column: p.column, transform: p.transform, type, duckdbType: 'INTEGER', glueType: 'int',
       duckdb: `CAST(year(${c}) AS INTEGER)`, athena: `year(${c})` };
   }
-  const f = FORMATS[p.transform];
+  const f = TRANSFORM_FORMATS[p.transform]; // the same in strftime and date_format
   const type: LogicalType = { name: 'string' };
   // A DATE prints as yyyy-MM-dd: the day value without strftime's format parsing (25% cheaper on 3M rows).
-  const duckdb = p.transform === 'day' ? `CAST(CAST(${c} AS DATE) AS VARCHAR)` : `strftime(${c}, '${f.duck}')`;
+  const duckdb = p.transform === 'day' ? `CAST(CAST(${c} AS DATE) AS VARCHAR)` : `strftime(${c}, '${f}')`;
   return { name: p.name, column: p.column, transform: p.transform, type, duckdbType: 'VARCHAR', glueType: 'string',
-    duckdb, athena: `date_format(${c}, '${f.trino}')` };
+    duckdb, athena: `date_format(${c}, '${f}')` };
 }
 
 /** Hive escaping of a partition value in a path, as DuckDB and Hive write it (percent-encoding). */

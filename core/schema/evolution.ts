@@ -1,7 +1,7 @@
 // Schema evolution against what a table was last written with. Additive changes (a new nullable column, int →
 // bigint, float → double, a larger decimal precision) let old Parquet files be read as they are; anything else
 // would make Athena or DuckDB misread old files, so it is refused with the way to get there instead.
-import { formatType, isWidening, parseType } from './types.ts';
+import { formatType, isWidening, parseType, TRANSFORM_FORMATS } from './types.ts';
 import { ERRORS, StrataError } from '../errors.ts';
 
 export interface AppliedColumn {
@@ -32,8 +32,11 @@ export interface SchemaChange {
 
 const REPLAY = 'create a new dataset (e.g. <name>_v2) with the new schema and re-ingest its bronze objects into it';
 
-/** The values each time transform writes (core/plan/partitioning.ts), to read the source of a key recorded without one. */
-const TRANSFORM_VALUES: Record<string, RegExp> = { year: /^\d{4}$/, month: /^\d{4}-\d{2}$/, day: /^\d{4}-\d{2}-\d{2}$/, hour: /^\d{4}-\d{2}-\d{2}-\d{2}$/ };
+/** The values each time transform writes (TRANSFORM_FORMATS; a year's four digits), to read the source of a key recorded without one. */
+const TRANSFORM_VALUES: Record<string, RegExp> = {
+  year: /^\d{4}$/,
+  ...Object.fromEntries(Object.entries(TRANSFORM_FORMATS).map(([t, f]) => [t, new RegExp(`^${f.replace('%Y', '\\d{4}').replace(/%[mdH]/g, '\\d{2}')}$`)])),
+};
 
 /**
  * The changes from `applied` to `next`, each breaking or not. `values`: the table's partition values (each partition's,

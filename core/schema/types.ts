@@ -28,6 +28,12 @@ export function isCalendarTime(y: number, mo: number, d: number, h = 0, mi = 0, 
     && at.getUTCMinutes() === mi && at.getUTCSeconds() === sec;
 }
 
+/**
+ * The text each time partition transform writes for a partition, as a strftime (DuckDB) and date_format (Trino)
+ * format: core/plan/partitioning.ts writes it, core/schema/evolution.ts reads it back. A year is an int, not text.
+ */
+export const TRANSFORM_FORMATS = { month: '%Y-%m', day: '%Y-%m-%d', hour: '%Y-%m-%d-%H' } as const;
+
 export interface ParquetType {
   physical: 'BYTE_ARRAY' | 'BOOLEAN' | 'INT32' | 'INT64' | 'DOUBLE' | 'FLOAT' | 'FIXED_LEN_BYTE_ARRAY';
   /** Parquet logical (or converted) annotation, when there is one. */
