@@ -82,7 +82,6 @@ interface Grant {
 export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions): AccessStatement[] {
   const ds = plan.dataset;
   const staging = plan.prefixes.staging;
-  const manifest = layout.manifest(plan.prefixes.silver);
   const runs = layout.runs(ds);
   const metrics = layout.metrics(ds);
   const records: Grant[] = [{ location: 'lake', prefix: runs, modes: ['write'] }];
@@ -108,7 +107,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       return statementsOf([
         { location: 'bronze', prefix: plan.prefixes.bronze, modes: ['read'] },
         // Already ingested? The silver manifest's committed sources decide, before any work.
-        { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+        manifestRead(plan.prefixes.silver),
         // ...or the markers of sources gc moved out of it (layout.sourceMarker), and by content id for the twin warning.
         ...markers,
         { location: 'lake', prefix: staging, modes: ['write'] },
@@ -139,7 +138,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
     case 'register':
       return [
         ...statementsOf([
-          { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+          manifestRead(plan.prefixes.silver),
           { location: 'lake', prefix: plan.prefixes.quarantine, modes: [], list: plan.prefixes.quarantine },
         ]),
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }, { kind: 'glue-table', database: 'quarantine', table: ds }] },
@@ -159,7 +158,7 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         ...statementsOf([...records, ...toQuarantine,
           { location: 'lake', prefix: staging, modes: ['write'] },
           { location: 'bronze', prefix: plan.prefixes.bronze, modes: ['read'] },
-          { location: 'lake', prefix: manifest, modes: ['read'], list: `${plan.prefixes.silver}_strata/` },
+          manifestRead(plan.prefixes.silver),
           ...(plan.mode === 'append' && plan.primaryKey.length ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] } satisfies Grant] : []),
           ...(step === 'halt' ? [
             ...readResults(silverResults),
