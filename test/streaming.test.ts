@@ -188,11 +188,8 @@ describe('strata put', () => {
   it('strata put reads stdin to its end and exits 0 with the records in silver', async () => {
     const l = await lake('stream: { buffer: { seconds: 900, megabytes: 1 } }\n');
     const text = Array.from({ length: 100 }, (_, i) => record(i)).join('');
-    const child = spawn(process.execPath, ['cli/strata.ts', 'put', 'clicks', '--lake', l.dir, '--schemas', join(l.root, 'schemas')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stdin.end(text);
-    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    const { code, stdout } = await putProcess(l, text);
+    expect(code).toBe(0);
     expect(stdout).toMatch(/✓ SUCCEEDED clicks {2}bronze\/clicks\/_objects\/[0-9a-f]{32}\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/strata-local-clicks-1-[\d-]{19}-[0-9a-f-]{36}\.gz/);
     expect(stdout).toContain('1 object written to bronze/clicks/; ingested');
     expect(await l.query('SELECT count(*)::INT AS n FROM silver.clicks')).toEqual([{ n: 100 }]);
@@ -201,11 +198,8 @@ describe('strata put', () => {
   it('strata put does not call a run that did not succeed ingested: a halted one is counted apart, and it exits 1 (third attack, stop 36)', async () => {
     const l = await lake("stream: { buffer: { seconds: 900, megabytes: 1 } }\nquality: { silver: { halt: ['RowCount > 1000'] } }\n");
     const text = Array.from({ length: 10 }, (_, i) => record(i)).join('');
-    const child = spawn(process.execPath, ['cli/strata.ts', 'put', 'clicks', '--lake', l.dir, '--schemas', join(l.root, 'schemas')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stdin.end(text);
-    expect(await new Promise((r) => child.on('exit', r))).toBe(1);
+    const { code, stdout } = await putProcess(l, text);
+    expect(code).toBe(1);
     expect(stdout).toContain('1 object written to bronze/clicks/; 1 run did not succeed (see above), 0 ingested');
     expect(stdout).not.toContain('; ingested');
   });
@@ -231,4 +225,14 @@ function cuts(text: string, limit: number): number[] {
   }
   if (size) out.push(size);
   return out;
+}
+
+/** `strata put clicks` as its own process on `l`, `text` on its stdin: its exit code and stdout. */
+async function putProcess(l: { dir: string; root: string }, text: string): Promise<{ code: unknown; stdout: string }> {
+  const child = spawn(process.execPath, ['cli/strata.ts', 'put', 'clicks', '--lake', l.dir, '--schemas', join(l.root, 'schemas')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stdin.end(text);
+  const code = await new Promise((r) => child.on('exit', r));
+  return { code, stdout };
 }
