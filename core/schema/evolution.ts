@@ -109,12 +109,13 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
 
 /**
  * Strata.SchemaMismatch when `next` cannot evolve from `applied`, the schema silver.`dataset` was written with (none:
- * nothing to compare), its partitions holding `values` (compareSchemas): the stage refuses it before any work, the
- * commit before any file moves, the register before the catalog shows it.
+ * nothing to compare), its partitions holding `values()` (compareSchemas; asked for only when the schemas differ):
+ * the stage refuses it before any work, the commit before any file moves, the register before the catalog shows it.
  */
-export function refuseBreakingChange(applied: AppliedSchema | undefined, next: AppliedSchema, dataset: string, values: ReadonlyArray<ReadonlyArray<string | null>> = []): void {
-  if (!applied) return;
-  const breaking = compareSchemas(applied, next, new Set(), values).filter((c) => c.breaking);
+export function refuseBreakingChange(applied: AppliedSchema | undefined, next: AppliedSchema, dataset: string, values: () => ReadonlyArray<ReadonlyArray<string | null>> = () => []): void {
+  // The same schema (every run but the one after an edit): nothing to compare, and no partition read.
+  if (!applied || applied.hash === next.hash) return;
+  const breaking = compareSchemas(applied, next, new Set(), values()).filter((c) => c.breaking);
   if (breaking.length) {
     throw new StrataError(ERRORS.SchemaMismatch, `silver.${dataset} was written with another schema and this change would break its readers: `
       + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);

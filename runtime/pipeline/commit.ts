@@ -65,7 +65,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     source: { id: staged.sourceId, key: staged.source.key, contentId: staged.source.contentId },
     schema: plan.applied,
     guard: async (m) => {
-      refuseBreakingChange(m.schema, plan.applied, plan.dataset, partitionValues(m));
+      refuseBreakingChange(m.schema, plan.applied, plan.dataset, () => partitionValues(m));
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),

@@ -30,7 +30,7 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
     const current = next ?? await readManifest(ctx.storage, root, plan);
     // A dataset's plan whose schema the table cannot evolve to is never registered over it: readers would see the
     // refused columns and partitions over the old files (a SKIPPED run's resync did; third attack, stop 36).
-    if ('applied' in plan) refuseBreakingChange(current.manifest.schema, (plan as DatasetPlan).applied, (plan as DatasetPlan).dataset, partitionValues(current.manifest));
+    if ('applied' in plan) refuseBreakingChange(current.manifest.schema, (plan as DatasetPlan).applied, (plan as DatasetPlan).dataset, () => partitionValues(current.manifest));
     const s = await ctx.catalog.syncTable(table, current.manifest);
     total.created += s.created; total.updated += s.updated; total.deleted += s.deleted;
     // Unchanged since (the same etag): done, without parsing it again.

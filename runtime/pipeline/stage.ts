@@ -50,7 +50,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   // A schema the table cannot evolve to is refused before any work, as the commit would refuse it: not after the file
   // was validated and gated, its rows then in neither silver nor quarantine (newcomer trial, stop 36); and not skipped
   // as already ingested either, whose resync would register the refused schema (third attack, stop 36).
-  refuseBreakingChange(manifest.schema, plan.applied, plan.dataset, partitionValues(manifest));
+  refuseBreakingChange(manifest.schema, plan.applied, plan.dataset, () => partitionValues(manifest));
 
   // Exactly the object version the run was started for, and the content id of its bytes, computed as they are read
   // (S3: while downloading; locally `strata ingest` computed it while copying). The content id decides whether the
