@@ -104,14 +104,17 @@ describe('accessFor', () => {
     ]);
   });
 
-  it('record and fail: write the run record of their dataset only, read back its quality gates\' results and the manifests of what the run changed', () => {
+  it('record and fail: write the run record of their dataset only, read back its quality gates\' results and the manifests of what the run changed; fail also removes the run\'s staging', () => {
     const manifests = ['silver/orders/_strata/manifest.json', 'gold/revenue_by_country/_strata/manifest.json', 'gold/top_countries/_strata/manifest.json'];
     for (const step of ['record', 'fail'] as const) {
+      const staging = step === 'fail';
       expect(access('orders', step)).toEqual([
         { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m))] },
         { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/')] },
-        // Each manifest's _strata/ folder too: a manifest that is not there is told from a table never written by its history.
-        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m.replace(/manifest\.json$/, '')))] },
+        ...(staging ? [{ sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/')] }] : []),
+        // Each manifest's _strata/ folder too: a manifest that is not there is told from a table never written by its
+        // history; a prefix is listed to be removed.
+        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m.replace(/manifest\.json$/, ''))), ...(staging ? [list('lake', 'staging/orders/')] : [])] },
         KEY_RW,
       ]);
     }

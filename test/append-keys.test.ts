@@ -2,7 +2,10 @@
 // as a key repeated within a file is; an object whose content is already in silver under another name is named.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../runtime/storage/port.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ingestFile } from '../workflows/ingest-local.ts';
+import { openLocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const lakes: TestLake[] = [];
@@ -95,6 +98,24 @@ describe('append mode holds its primary key across files', () => {
     const again = (await l.ingest('orders', mine)).record;
     expect(again).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 1 });
     expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 3] }]);
+  });
+
+  it('a refused commit of an object an earlier run rejected: quarantine holds the rejected run\'s rows again, not the failed run\'s, and no staging is left', async () => {
+    const l = await lake(ordersSchema({ mode: 'append', maxRatio: 0.4 }));
+    const mine = await l.file('mine.csv', csv(line(2), line(3), line(4, '12', 'abc'), line(5, '12', 'x')));
+    const rejected = (await l.ingest('orders', mine)).record;
+    expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 4 });
+    // The reject ratio raised: the same object again, staged; a file with one of its keys commits before it does.
+    await mkdir(join(l.root, 'raised'));
+    await writeFile(join(l.root, 'raised', 'orders.yaml'), ordersSchema({ mode: 'append', maxRatio: 1 }));
+    const raised = await openLocalLake({ lake: l.dir, schemas: join(l.root, 'raised') });
+    const other = await l.file('other.csv', csv(line(1), line(2)));
+    const loser = (await ingestFile(raised, 'orders', mine, {
+      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => { await ingestFile(raised, 'orders', other); return fn(input); }),
+    })).record;
+    expect(loser).toMatchObject({ status: 'FAILED', rowsIn: 4, rowsQuarantined: 2, error: { name: 'Strata.CommitConflict' } });
+    expect(await l.query('SELECT run_id, count(*) AS n FROM quarantine.orders GROUP BY run_id')).toEqual([{ run_id: rejected.runId, n: 4 }]);
+    expect(await l.storage.list('staging/')).toEqual([]);
   });
 
   it('upsert is unchanged: the same file under a new name replaces the same rows, with the same-content warning', async () => {

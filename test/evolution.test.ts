@@ -1,6 +1,6 @@
 // Schema evolution: additive changes apply, breaking ones are refused by strata check (and by the commit) with a
 // migration path; the applied schemas stay queryable.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
@@ -89,6 +89,30 @@ describe('schema evolution', () => {
       expect(r.record).toMatchObject({ status: 'FAILED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/partition dt changed from day\(created_at\) to hour\(created_at\)/) } });
       expect(await own.query('SELECT count(*) AS n FROM silver.orders')).toEqual(before);
       expect(await own.storage.list('staging/orders/')).toEqual([]);
+    } finally {
+      await own.cleanup();
+    }
+  });
+
+  it('two runs under two schema files at once: the one whose commit the other\'s schema refuses commits nothing, quarantines nothing and leaves no staging (third attack, stop 36)', async () => {
+    const own = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    try {
+      const dropped = join(own.root, 'dropped');
+      await mkdir(dropped);
+      await writeFile(join(dropped, 'orders.yaml'), swap(ordersSchema({ maxRatio: 1 }), '{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount2, type: string }'));
+      const other = await openLocalLake({ lake: own.dir, schemas: dropped });
+      const header = ORDERS_HEADER.replace('amount', 'amount2');
+      // Staged under the dropped-column schema on an empty table (one bad row), then the other schema commits first.
+      const mine = await own.file('mine.csv', `${header}\n2,Bo,NEW,x,Jun 12 2025,2025-06-12T10:00:00Z\n3,Cy,NEW,y,Jun 12 2025,not a time\n`);
+      const first = await own.file('first.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`);
+      const loser = (await ingestFile(other, 'orders', mine, {
+        wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => { await own.ingest('orders', first); return fn(input); }),
+      })).record;
+      expect(loser).toMatchObject({ status: 'FAILED', rowsIn: 2, error: { name: 'Strata.SchemaMismatch' } });
+      expect(await own.storage.list('staging/')).toEqual([]);
+      expect((await own.storage.list('quarantine/orders/')).filter((o) => o.key.endsWith('.parquet'))).toEqual([]);
+      expect((await own.storage.list('silver/orders/')).filter((o) => !o.key.includes('/_strata/')).map((o) => o.key.split('/')[3]!.slice(0, 2))).toEqual(['v-']);
+      expect(await own.query('SELECT order_id FROM silver.orders')).toEqual([{ order_id: 1 }]);
     } finally {
       await own.cleanup();
     }

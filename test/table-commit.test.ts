@@ -127,6 +127,20 @@ describe('commitTable', () => {
     expect(await readManifest(storage, ROOT, shape)).toMatchObject({ etag: undefined, manifest: { version: 0 } });
   });
 
+  it('a guard that refuses the manifest a concurrent writer swapped in: the folders the earlier attempt built are removed, nothing is committed', async () => {
+    let raced = false;
+    const during = async () => {
+      if (raced) return;
+      raced = true;
+      await commitTable(storage, request('b', ['dt=1'], builder([])));
+    };
+    // A builds on the empty table; B commits meanwhile; A's next attempt is refused on B's manifest.
+    const guard = (m: TableManifest) => { if (m.version > 0) throw new Error('keys committed meanwhile'); };
+    await expect(commitTable(storage, request('a', ['dt=1', 'dt=2'], builder([], 1, during), { guard }))).rejects.toThrow('keys committed meanwhile');
+    expect(await files()).toEqual(['silver/t/dt=1/v-b/part.txt']);
+    expect(locations((await readManifest(storage, ROOT, shape)).manifest)).toEqual({ 'dt=1': 'silver/t/dt=1/v-b/' });
+  });
+
   it('a rollback forgets the sources it is told to, computed from the manifest it replaces', async () => {
     await commitTable(storage, request('a', ['dt=1'], builder([]), { source: { id: 's1', key: 'bronze/x.csv' } }));
     await commitTable(storage, request('b', ['dt=2'], builder([]), { source: { id: 's2', key: 'bronze/y.csv' } }));

@@ -146,8 +146,10 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       ];
     case 'record':
     case 'fail':
-      // The paths a run changed are read back from the manifests of the tables it wrote (runtime/pipeline/record.ts).
-      return statementsOf([...records, ...readResults([...silverResults, ...goldResults]), manifestRead(plan.prefixes.silver), ...goldManifests]);
+      // The paths a run changed are read back from the manifests of the tables it wrote (runtime/pipeline/record.ts);
+      // a failed run's staging is removed (a run that ended leaves none).
+      return statementsOf([...records, ...readResults([...silverResults, ...goldResults]), manifestRead(plan.prefixes.silver), ...goldManifests,
+        ...(step === 'fail' ? [{ location: 'lake', prefix: staging, modes: ['delete'] } satisfies Grant] : [])]);
     case 'reject':
     case 'halt':
       // The rows of a rejected or halted batch keep their record, line and raw record: they are read again from the

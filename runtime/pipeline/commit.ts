@@ -9,7 +9,7 @@ import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { partitionValues, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { refuseBreakingChange } from '../../core/schema/evolution.ts';
-import { ERRORS, StrataError } from '../../core/errors.ts';
+import { ERRORS, StrataError, isStrataError } from '../../core/errors.ts';
 import { commitTable, committedSource } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
@@ -40,11 +40,15 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   const plan = ctx.plans.get(input.stage.dataset);
   const staged = await readStageManifest(ctx, input.stage.stageKey);
   const { storage } = ctx;
-  const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
-  if (qKey) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, qKey);
+  const q = quarantineKey(plan, staged.sourceId);
+  const qKey = staged.quarantineFile ? q : undefined;
   // An earlier rejection or quality halt of the same object left the whole batch in quarantine; this run commits
-  // it, so that file must go (a row is in silver or in quarantine, never both).
-  else await storage.delete([quarantineKey(plan, staged.sourceId)]);
+  // it, so that file is replaced by this run's, or removed (a row is in silver or in quarantine, never both). It is
+  // kept in staging until the commit is decided: a refused commit puts it back, since its run's record counts it.
+  const earlier = await storage.head(q) ? `${staged.stagingPrefix}quarantine-earlier.parquet` : undefined;
+  if (earlier) await storage.copy(q, earlier);
+  if (qKey) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, qKey);
+  else if (earlier) await storage.delete([q]);
 
   const names = plan.partitions.map((p) => p.name);
   const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();
@@ -69,6 +73,14 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
+  }).catch(async (e: unknown) => {
+    // Refused (a breaking schema, primary keys committed meanwhile, too many writers): nothing was committed, so
+    // quarantine holds again what it held before this run; the record step removes the staging.
+    if (isStrataError(e) && (e.name === ERRORS.SchemaMismatch || e.name === ERRORS.CommitConflict)) {
+      if (earlier) await storage.copy(earlier, q);
+      else if (qKey) await storage.delete([q]);
+    }
+    throw e;
   });
   // Lost the race to commit this object: the quarantine file (one per object) must name the run that committed it.
   if (result.status === 'already' && qKey) await relabelQuarantine(ctx, qKey, result.committedBy!, staged.stagingPrefix);

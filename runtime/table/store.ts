@@ -206,7 +206,10 @@ export interface CommitRequest {
   derivedFrom?: Record<string, number>;
   /** Gold: the runs of those versions (TableManifest.derivedFromRuns). */
   derivedFromRuns?: Record<string, DerivedRun>;
-  /** Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one). */
+  /**
+   * Refuse to commit on top of a manifest (e.g. its applied schema cannot evolve into this one): what it throws is
+   * thrown, nothing is committed, and the folders of earlier attempts are removed.
+   */
   guard?: (m: TableManifest) => void | Promise<void>;
   /**
    * Build the new version of one partition on top of `base` (its current version, if any), in a folder of the
@@ -260,7 +263,13 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       if (created.ok) read = { manifest, etag: created.etag }; // else build on what the writer that created it committed
       continue;
     }
-    await req.guard?.(manifest);
+    // A guard that refuses a manifest newer than the one an earlier attempt built on: that attempt's folders go.
+    try {
+      await req.guard?.(manifest);
+    } catch (e) {
+      await discard(storage, [...built.values()].map((b) => b.prefix));
+      throw e;
+    }
     const already = req.source && await committedSource(storage, req.root, manifest, req.source.id);
     if (already) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
