@@ -1,7 +1,7 @@
 // Benchmark plumbing: data preparation, timing (median of runs), child processes for peak memory.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
@@ -35,11 +35,34 @@ export async function flightsCsv(rows: number): Promise<string> {
   return file;
 }
 
+/**
+ * An empty folder bench/.work/<name>. What was there is moved into bench/.work/.trash (a rename), deleted by
+ * emptyTrash when the bench ends, not while it measures: on an ext4 without a journal (this machine's disk) the
+ * kernel skips inodes freed in the last 30 seconds when it allocates one (fs/ext4/ialloc.c find_inode_bit →
+ * recently_deleted, reading each one's inode table block), so a run that creates thousands of files right after
+ * tens of thousands were deleted spends seconds in the kernel: a 8,784-partition bare COPY took 1.8 s after a quiet
+ * minute and 14–17 s right after the previous one's output was deleted (nearly all of it system time, by perf).
+ * The bench's own housekeeping is not what a user's command pays; what a measured command deletes itself (strata's
+ * staging) stays in what the commands after it pay (bench/partitions.ts shows each process's system time).
+ */
 export async function freshDir(name: string): Promise<string> {
   const d = join(WORK, name);
-  await rm(d, { recursive: true, force: true });
+  if (existsSync(d)) {
+    await mkdir(TRASH, { recursive: true });
+    await rename(d, join(TRASH, `${name.replace(/[\\/]/g, '_')}-${Date.now()}-${trashed++}`));
+  }
   await mkdir(d, { recursive: true });
   return d;
+}
+
+const TRASH = join(WORK, '.trash');
+let trashed = 0;
+
+/** Delete what freshDir moved aside (the bench's end); returns whether there was anything. */
+export async function emptyTrash(): Promise<boolean> {
+  if (!existsSync(TRASH)) return false;
+  await rm(TRASH, { recursive: true, force: true });
+  return true;
 }
 
 const exec = promisify(execFile);
@@ -55,6 +78,8 @@ export interface ProcessTime {
   wallMs: number;
   /** User + system CPU of the process and its children (undefined without /usr/bin/time). */
   cpuMs?: number;
+  /** The system (kernel) part of cpuMs. */
+  sysMs?: number;
   /** Peak resident memory of the largest process in the tree (undefined without /usr/bin/time). */
   maxRssMB?: number;
 }
@@ -84,7 +109,7 @@ export async function timeProcess(command: string, args: string[], env: Record<s
   const wallMs = performance.now() - t;
   if (!withTime) return { wallMs };
   const [user, sys, rssKB] = (await readFile(out, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
-  return { wallMs, cpuMs: (user + sys) * 1000, maxRssMB: rssKB / 1024 };
+  return { wallMs, cpuMs: (user + sys) * 1000, sysMs: sys * 1000, maxRssMB: rssKB / 1024 };
 }
 
 /** min/median/max of a list. */

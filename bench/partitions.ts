@@ -5,7 +5,7 @@
 // what the engine alone takes when every partition is a file, the floor under strata's ratio (within strata's memory
 // budget where DuckDB can; the 50,016-partition file it cannot write within it, so that one is measured without it).
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { withDuck, pathLit } from '../runtime/engine/duckdb.ts';
 import { DATA, freshDir, spread, timeProcess, type ProcessTime } from './lib.ts';
@@ -49,6 +49,8 @@ export interface PartitionsBench {
       peakRssMB?: number;
     };
     peakRssMB?: number; rssMet?: boolean; fewPeakRssMB?: number;
+    /** Median system (kernel) CPU time of each kind of process, ms. */
+    sysMs?: { many: number; few: number; bareMany: number; bareFew: number };
   }>;
 }
 
@@ -69,8 +71,7 @@ export async function benchPartitions(log: (s: string) => void, runs = 3, bigRun
   await writeFile(join(work, 'schemas', 'many.yaml'), SCHEMA);
   const cli = resolve('cli/strata.js');
   const ingest = async (file: string): Promise<ProcessTime> => {
-    const lake = join(work, 'lake');
-    await rm(lake, { recursive: true, force: true });
+    const lake = await freshDir('partitions-lake');
     return timeProcess(process.execPath, [cli, 'ingest', 'many', file, '--lake', lake, '--schemas', join(work, 'schemas')]);
   };
   const bare = async (file: string, memoryLimit: '768MB' | 'none'): Promise<ProcessTime> =>
@@ -126,11 +127,17 @@ export async function benchPartitions(log: (s: string) => void, runs = 3, bigRun
     log(`    a bare DuckDB COPY of the same two files (node bench/copy-child.js): ${s(bm.median)} s · ${s(bf.median)} s`
       + `${bareRss === undefined ? '' : ` (peak RSS ${bareRss.toFixed(0)} MB)`} → per row ${bareRatio.min.toFixed(1)}/${bareRatio.median.toFixed(1)}/${bareRatio.max.toFixed(1)}×;`
       + ` strata over the bare COPY: ${(m.median / bm.median).toFixed(2)}× with ${partitions.toLocaleString('en-US')} partitions, ${(f.median / bf.median).toFixed(2)}× with 24`);
+    const sys = (ts: ProcessTime[]) => (ts.every((t) => t.sysMs !== undefined) ? s(spread(ts.map((t) => t.sysMs!)).median) : '?');
+    if (manyT.every((t) => t.sysMs !== undefined)) {
+      log(`    of which system time (the kernel: folders and files made, staging removed), median: strata ${sys(manyT)} s · ${sys(fewT)} s; bare COPY ${sys(bareManyT)} s · ${sys(bareFewT)} s`);
+    }
     if (rss !== undefined) {
       log(`    peak RSS ${rss.toFixed(0)} MB (24 partitions: ${fewRss?.toFixed(0) ?? '?'} MB; target ≤ ${RSS_TARGET_MB.toLocaleString('en-US')} MB: ${met(rss <= RSS_TARGET_MB)})`);
     }
+    const sysMedian = (ts: ProcessTime[]) => (ts.every((t) => t.sysMs !== undefined) ? spread(ts.map((t) => t.sysMs!)).median : undefined);
     cases.push({
       partitions, rows: partitions, manyMs: m.median, fewMs: f.median, perRowRatio: ratio, ratioMet: ratio.median <= RATIO_TARGET,
+      ...(sysMedian(manyT) === undefined ? {} : { sysMs: { many: sysMedian(manyT)!, few: sysMedian(fewT)!, bareMany: sysMedian(bareManyT)!, bareFew: sysMedian(bareFewT)! } }),
       bare: {
         manyMs: bm.median, fewMs: bf.median, perRowRatio: bareRatio, memoryLimit: limit,
         ...(failedWithin ? { failedWithin768MB: failedWithin } : {}), ...(bareRss === undefined ? {} : { peakRssMB: bareRss }),

@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { benchCommands } from './commands.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOrchestration } from './orchestration.ts';
+import { emptyTrash } from './lib.ts';
 
 process.env.STRATA_LOG_LEVEL = 'SILENT';
 const only = process.argv.slice(2);
@@ -13,6 +14,9 @@ const lines: string[] = [];
 const log = (s: string) => { lines.push(s); process.stdout.write(`${s}\n`); };
 
 log(`strata bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+// Folders an earlier bench left aside (it was stopped before its end) are deleted before anything is measured, and
+// then the kernel is given the 30 seconds after which it allocates their inodes again without a second look (lib.ts freshDir).
+if (await emptyTrash()) await new Promise((r) => setTimeout(r, 31_000));
 const results: Record<string, unknown> = {};
 // Sections that run strata in this process (DuckDB included): the process's peak RSS after each, a high-water mark
 // since the bench started (process.resourceUsage().maxRSS, KB), so an earlier section's peak can stand for a later one.
@@ -43,6 +47,7 @@ for (const [name, path, fn] of [['partitions', './partitions.ts', 'benchPartitio
     if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
   }
 }
+await emptyTrash();
 if (only.length === 0) {
   await writeFile('bench/RESULTS.md', `# Latest \`npm run bench\`\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`);
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
