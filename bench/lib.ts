@@ -38,8 +38,9 @@ export async function flightsCsv(rows: number): Promise<string> {
 /**
  * An empty folder bench/.work/<name>. What was there is moved into bench/.work/.trash (a rename), deleted by
  * emptyTrash when the bench ends, not while it measures: on an ext4 without a journal (this machine's disk) the
- * kernel skips inodes freed in the last 30 seconds when it allocates one (fs/ext4/ialloc.c find_inode_bit →
- * recently_deleted, reading each one's inode table block), so a run that creates thousands of files right after
+ * kernel skips inodes freed in the last 60 seconds, 360 while their inode table block is not yet written back,
+ * when it allocates one (fs/ext4/ialloc.c find_inode_bit → recently_deleted, RECENTCY_MIN 60 + RECENTCY_DIRTY 300:
+ * each candidate's inode table block is looked up), so a run that creates thousands of files right after
  * tens of thousands were deleted spends seconds in the kernel: a 8,784-partition bare COPY took 1.8 s after a quiet
  * minute and 14–17 s right after the previous one's output was deleted (nearly all of it system time, by perf).
  * The bench's own housekeeping is not what a user's command pays; what a measured command deletes itself (strata's

@@ -15,8 +15,9 @@ const log = (s: string) => { lines.push(s); process.stdout.write(`${s}\n`); };
 
 log(`strata bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 // Folders an earlier bench left aside (it was stopped before its end) are deleted before anything is measured, and
-// then the kernel is given the 30 seconds after which it allocates their inodes again without a second look (lib.ts freshDir).
-if (await emptyTrash()) await new Promise((r) => setTimeout(r, 31_000));
+// then the kernel is given the minute after which it allocates their inodes again without a second look once they
+// are written back (lib.ts freshDir).
+if (await emptyTrash()) await new Promise((r) => setTimeout(r, 61_000));
 const results: Record<string, unknown> = {};
 // Sections that run strata in this process (DuckDB included): the process's peak RSS after each, a high-water mark
 // since the bench started (process.resourceUsage().maxRSS, KB), so an earlier section's peak can stand for a later one.
