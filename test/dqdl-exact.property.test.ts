@@ -3,7 +3,9 @@
 // written, not as the nearest double. Before (attack, stop 35): every condition had a relative tolerance of 1e-9, so
 // `Sum <= 1e12` passed at 1e12 + 999, and `ColumnValues "id" != 9007199254740993` passed on that id. This searches
 // for a batch and a bound where the outcome is not the exact comparison, worked out here with BigInt.
-// Left out, as the README says: an aggregate beyond 2^53 (its metric is a double).
+// Aggregates beyond 2^53 too (stop 37): a sum of a BIGINT column (HUGEINT), of a DECIMAL(38,2) column, and CustomSql
+// values of both, which as doubles were compared rounded (`Sum "id" = 9007199254740993` passed at 9007199254740992)
+// and shown rounded; here each is compared and shown exactly.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRules } from '../core/dqdl/parse.ts';
@@ -20,6 +22,16 @@ type Op = '=' | '!=' | '>' | '>=' | '<' | '<=';
 const holds = (a: bigint, op: Op, b: bigint): boolean =>
   op === '=' ? a === b : op === '!=' ? a !== b : op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
 /** A decimal of scale 2 as text, from a count of hundredths. */
+/** A printed number (JS's exponent form included: 1.5e+21) as a count of hundredths, exactly; undefined past cents. */
+const toCents = (t: string): bigint | undefined => {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e\+(\d+))?$/.exec(t);
+  if (!m) return undefined;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  const scale = frac.length - Number(exp) - 2; // hundredths = digits × 10^-scale
+  const digits = BigInt(`${int}${frac}`);
+  const v = scale <= 0 ? digits * 10n ** BigInt(-scale) : digits % 10n ** BigInt(scale) === 0n ? digits / 10n ** BigInt(scale) : undefined;
+  return v === undefined ? undefined : sign ? -v : v;
+};
 const cents = (c: bigint): string => `${c < 0n ? '-' : ''}${(c < 0n ? -c : c) / 100n}.${String((c < 0n ? -c : c) % 100n).padStart(2, '0')}`;
 
 describe('exact conditions', () => {
@@ -27,12 +39,16 @@ describe('exact conditions', () => {
     const op = fc.constantFrom<Op>('=', '!=', '>', '>=', '<', '<=');
     // Row values: bigints anywhere in range for row-level rules; aggregates kept below 2^53 in all.
     const big = fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n });
+    // Wide decimals: hundredths up to 10^35, so that sums are beyond what a double holds to the cent.
     const small = fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n });
     await fc.assert(fc.asyncProperty(
-      fc.array(fc.record({ id: big, qty: small, amount: fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }) }), { minLength: 1, maxLength: 12 }),
-      op, fc.integer({ min: 0, max: 11 }), fc.integer({ min: -2, max: 2 }), fc.constantFrom('id', 'amount', 'sum', 'sumAmount', 'count'),
+      fc.array(fc.record({ id: big, qty: small, amount: fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), wide: fc.bigInt({ min: -(10n ** 35n), max: 10n ** 35n }) }), { minLength: 1, maxLength: 12 }),
+      op, fc.integer({ min: 0, max: 11 }), fc.integer({ min: -2, max: 2 }),
+      fc.constantFrom('id', 'amount', 'sum', 'sumAmount', 'count', 'sumId', 'sumWide', 'customId', 'customWide'),
       async (rows, cmp, pick, delta, what) => {
-        await db.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES ${rows.map((r) => `(CAST('${r.id}' AS BIGINT), CAST('${r.qty}' AS BIGINT), CAST('${cents(r.amount)}' AS DECIMAL(16,2)))`).join(', ')}) v(id, qty, amount)`);
+        await db.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES ${rows.map((r) => `(CAST('${r.id}' AS BIGINT), CAST('${r.qty}' AS BIGINT), CAST('${cents(r.amount)}' AS DECIMAL(16,2)), CAST('${cents(r.wide)}' AS DECIMAL(38,2)))`).join(', ')}) v(id, qty, amount, wide)`);
+        // The sum as the message must show it: all its digits.
+        let shown: string | undefined;
         const row = rows[pick % rows.length]!;
         // A bound at, just below or just above a value the batch holds (or its aggregate), written as an integer or
         // a decimal literal, the way a data engineer writes it.
@@ -52,6 +68,19 @@ describe('exact conditions', () => {
           const bound = metric + BigInt(delta);
           rule = `Sum "amount" ${cmp} ${cents(bound)}`;
           want = holds(metric, cmp, bound);
+        } else if (what === 'sumId' || what === 'customId') {
+          // BIGINTs summed: a HUGEINT, far beyond 2^53.
+          const metric = rows.reduce((s, r) => s + r.id, 0n);
+          const bound = metric + BigInt(delta);
+          rule = what === 'sumId' ? `Sum "id" ${cmp} ${bound}` : `CustomSql "SELECT sum(id) FROM primary" ${cmp} ${bound}`;
+          want = holds(metric, cmp, bound);
+          shown = String(metric);
+        } else if (what === 'sumWide' || what === 'customWide') {
+          const metric = rows.reduce((s, r) => s + r.wide, 0n);
+          const bound = metric + BigInt(delta);
+          rule = what === 'sumWide' ? `Sum "wide" ${cmp} ${cents(bound)}` : `CustomSql "SELECT sum(wide) FROM primary" ${cmp} ${cents(bound)}`;
+          want = holds(metric, cmp, bound);
+          shown = cents(metric);
         } else {
           const metric = what === 'sum' ? rows.reduce((s, r) => s + r.qty, 0n) : BigInt(rows.length);
           const bound = metric + BigInt(delta);
@@ -63,6 +92,12 @@ describe('exact conditions', () => {
         const ctx: RuleContext = { dialect: 'duckdb', batch: 't', columns: await db.columns('t'), now: '2025-01-10T12:00:00Z' };
         const [result] = (await evaluateRules(db, parsed.rules, ctx)).results;
         expect({ rule, outcome: result!.outcome }).toEqual({ rule, outcome: want ? 'PASS' : 'FAIL' });
+        // Shown as it is: its exact digits where its double reads as another number, else the double's text.
+        if (shown !== undefined) {
+          const printed = / is (\S+?)[ ,(]/.exec(result!.message)![1]!;
+          // The printed number denotes exactly the metric.
+          expect({ rule, printed: toCents(printed) }).toEqual({ rule, printed: what.endsWith('Wide') ? BigInt(shown.replace('.', '')) : BigInt(shown) * 100n });
+        }
       }), { numRuns: RUNS });
   });
 });

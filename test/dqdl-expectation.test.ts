@@ -86,13 +86,13 @@ describe('satisfies: a metric against a resolved condition', () => {
 describe('resolveExpectation: a condition with its numbers worked out', () => {
   it('compare, between and in, with the text messages show', () => {
     expect(resolveExpectation({ kind: 'compare', op: '>=', operand: num(0.5), text: '>= 0.5' }))
-      .toEqual({ check: compare('>=', 0.5), text: '>= 0.5', dynamic: [] });
+      .toEqual({ check: compare('>=', 0.5), text: '>= 0.5', dynamic: [], literals: ['0.5'] });
     expect(resolveExpectation({ kind: 'between', negated: true, low: num(1), high: num(2.25), text: 'not between 1 and 2.25' }))
-      .toEqual({ check: { kind: 'between', negated: true, low: 1, high: 2.25 }, text: 'not between 1 and 2.25', dynamic: [] });
+      .toEqual({ check: { kind: 'between', negated: true, low: 1, high: 2.25 }, text: 'not between 1 and 2.25', dynamic: [], literals: ['1', '2.25'] });
     expect(resolveExpectation({ kind: 'in', negated: false, operands: [num(1), num(2)], text: 'in [1, 2]' }))
-      .toEqual({ check: { kind: 'in', negated: false, values: [1, 2] }, text: 'in [1, 2]', dynamic: [] });
+      .toEqual({ check: { kind: 'in', negated: false, values: [1, 2] }, text: 'in [1, 2]', dynamic: [], literals: ['1', '2'] });
     expect(resolveExpectation({ kind: 'in', negated: true, operands: [num(3)], text: 'not in [3]' }))
-      .toEqual({ check: { kind: 'in', negated: true, values: [3] }, text: 'not in [3]', dynamic: [] });
+      .toEqual({ check: { kind: 'in', negated: true, values: [3] }, text: 'not in [3]', dynamic: [], literals: ['3'] });
   });
 
   it('a number from history is resolved and says where it came from', () => {

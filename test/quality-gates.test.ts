@@ -203,10 +203,11 @@ quality:
     const lines = Array.from({ length: n }, (_, i) => `${i + 1},${customer(i)},NEW,1.00,Jun 01 2025,${time(i)}`);
     const file = await lake.file('many.csv', `${ORDERS_HEADER}\n${lines.join('\n')}\n`);
     const statements: string[] = [];
-    const all = Duck.prototype.all;
-    const spy = vi.spyOn(Duck.prototype, 'all').mockImplementation(function (this: Duck, sql: string, ...rest: unknown[]) {
+    // The rules' statements go through Duck.exact (runtime/quality/evaluate-rules.ts duckRuleRunner).
+    const exact = Duck.prototype.exact;
+    const spy = vi.spyOn(Duck.prototype, 'exact').mockImplementation(function (this: Duck, sql: string) {
       statements.push(sql);
-      return (all as (...a: unknown[]) => Promise<unknown>).call(this, sql, ...rest) as never;
+      return exact.call(this, sql);
     });
     let r;
     try {

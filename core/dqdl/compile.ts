@@ -324,6 +324,8 @@ class Compiler {
         const agg = (x: string | undefined) => (rule.type === 'Mean' ? filtered('avg', [toDouble(c.sql)], x)
           : rule.type === 'Sum' ? toDouble(filtered('sum', [c.sql], x)) : filtered('stddev_pop', [toDouble(c.sql)], x));
         this.scanCell(leaf, 'value', agg, w);
+        // Its exact text beside the double, which holds integers only up to 2^53 (core/dqdl/exact.ts).
+        if (!leaf.approximate) this.scanCell(leaf, 'exact', (x) => `CAST(${filtered('sum', [c.sql], x)} AS VARCHAR)`, w);
         this.scanCell(leaf, 'rows', (x) => filtered('count', [], x), w);
         return;
       }

@@ -6,9 +6,12 @@
 // an entropy, a sum of doubles). The last bits of those depend on the order the engine adds in (its threads, the
 // engine), so they compare within APPROXIMATE of their size (of 1 below 1), and an exact boundary such as
 // Mean "x" = 2.5 never flips from run to run. A count, a share of rows, a sum of integers or decimals, a length or
-// an extreme is exact, and compares exactly: Sum "amount" <= 1000000000000 fails at 1000000000001.
+// an extreme is exact, and compares exactly: Sum "amount" <= 1000000000000 fails at 1000000000001. A sum of integers
+// or decimals and a CustomSql value beyond a double (2^53) are compared as decimal text with the literals as written
+// (satisfiesExactly, core/dqdl/exact.ts).
 import type { Comparator, Condition, Operand } from './ast.ts';
 import { formatNumber, resolveNumber, type History } from './dynamic.ts';
+import { compareDecimal, parseDecimal, readsAs, type Decimal } from './exact.ts';
 
 export type NumberCheck =
   | { kind: 'compare'; op: Comparator; value: number }
@@ -21,14 +24,21 @@ export interface Expectation {
   text: string;
   /** Where dynamic numbers came from, for messages. */
   dynamic: string[];
+  /**
+   * The condition's numbers as written (decimal text), in the check's order (value; low, high; the list), when every one is a
+   * literal (none dynamic): a metric known exactly is compared with these exactly (satisfiesExactly).
+   */
+  literals?: string[];
 }
 
 export function resolveExpectation(c: Condition, history?: History): Expectation | { error: string } {
   const dynamic: string[] = [];
+  const written: Array<string | undefined> = [];
   const n = (o: Operand): number | undefined => {
     if (o.kind !== 'number') return undefined;
     const r = resolveNumber(o.expr, history, o.text);
     if (r.dynamic) dynamic.push(r.dynamic);
+    written.push(r.dynamic || !parseDecimal(o.text) ? undefined : o.text.trim());
     return r.value;
   };
   let check: NumberCheck;
@@ -50,15 +60,25 @@ export function resolveExpectation(c: Condition, history?: History): Expectation
   }
   const bad = numbersOf(check).find((v) => Number.isNaN(v));
   if (bad !== undefined) return { error: `the condition "${c.text}" evaluates to NaN${dynamic.length ? ` (${dynamic.join('; ')})` : ''}` };
-  return { check, text: describeCheck(check), dynamic };
+  const literals = written.every((w) => w !== undefined) ? written as string[] : undefined;
+  return { check, text: describeCheck(check, literals), dynamic, ...(literals ? { literals } : {}) };
 }
 
 function numbersOf(c: NumberCheck): number[] {
   return c.kind === 'compare' ? [c.value] : c.kind === 'between' ? [c.low, c.high] : c.values;
 }
 
-export function describeCheck(c: NumberCheck): string {
-  const f = formatNumber;
+/**
+ * The check in words. `written`: its numbers as the rule wrote them, shown where the double does not read as the
+ * written number (9007199254740993, not 9007199254740992).
+ */
+export function describeCheck(c: NumberCheck, written?: readonly string[]): string {
+  let i = 0;
+  const f = (n: number) => {
+    const w = written?.[i++];
+    const d = w === undefined ? undefined : parseDecimal(w);
+    return d && !readsAs(n, d) ? w! : formatNumber(n);
+  };
   if (c.kind === 'compare') return `${c.op} ${f(c.value)}`;
   if (c.kind === 'between') return `${c.negated ? 'not between' : 'between'} ${f(c.low)} and ${f(c.high)}`;
   return `${c.negated ? 'not in' : 'in'} [${c.values.map(f).join(', ')}]`;
@@ -89,6 +109,29 @@ function cmp(v: number, op: Comparator, x: number, approximate: boolean): boolea
     case '<': return v < x && !close(v, x);
     case '<=': return v < x || close(v, x);
   }
+}
+
+/**
+ * Whether a metric known exactly (decimal text: an integer or decimal aggregate, a CustomSql value) meets the
+ * expectation, compared exactly with the numbers as written; undefined when a number of the condition is not a
+ * literal (dynamic: a double, compared as doubles are).
+ */
+export function satisfiesExactly(v: Decimal, e: Expectation): boolean | undefined {
+  const parsed = e.literals?.map(parseDecimal);
+  if (!parsed || parsed.some((x) => x === undefined)) return undefined;
+  const l = parsed as Decimal[];
+  const c = e.check;
+  const at = (op: Comparator, x: Decimal) => {
+    const r = compareDecimal(v, x);
+    return op === '=' ? r === 0 : op === '!=' ? r !== 0 : op === '>' ? r > 0 : op === '>=' ? r >= 0 : op === '<' ? r < 0 : r <= 0;
+  };
+  if (c.kind === 'compare') return at(c.op, l[0]!);
+  if (c.kind === 'between') {
+    const inside = at('>', l[0]!) && at('<', l[1]!);
+    return c.negated ? !inside : inside;
+  }
+  const member = l.some((x) => at('=', x));
+  return c.negated ? !member : member;
 }
 
 /** Whether `v` meets the check; `approximate`: v is a floating-point aggregate, compared to APPROXIMATE. */

@@ -4,7 +4,8 @@
 // with a failing operand fails, an "or" with a passing operand passes, otherwise an ERROR operand makes an ERROR.
 import { plannedLeaves } from './compile.ts';
 import { formatNumber } from './dynamic.ts';
-import { satisfies, type Expectation } from './expectation.ts';
+import { satisfies, satisfiesExactly, type Expectation } from './expectation.ts';
+import { parseDecimal, readsAs } from './exact.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
 import type { CompiledRuleset, LeafPlan, Outcome, PlannedRule, QueryOutput, RuleResult } from './types.ts';
 import { withoutValues } from '../sql/engine-message.ts';
@@ -93,7 +94,13 @@ function evaluateLeaf(leaf: LeafPlan, outputs: readonly QueryOutput[]): LeafOutc
       // A NaN aggregate (a column holding NaN) stays NaN here: it is a value the rule's message must name, not NULL.
       const cell = o[0]?.[ref.column];
       return isNaNCell(cell) ? NaN : toNumber(cell);
-    }, outputs);
+    }, outputs, (role) => {
+      // A cell as the text the engine gave (a metric's exact decimal text), undefined otherwise.
+      const ref = leaf.cells[role];
+      const o = ref && outputs[ref.query];
+      const cell = Array.isArray(o) ? o[0]?.[ref!.column] : undefined;
+      return typeof cell === 'string' ? cell : typeof cell === 'bigint' ? String(cell) : undefined;
+    });
   } catch (e) {
     if (e instanceof QueryFailed) return { outcome: 'ERROR', metrics: {}, message: `the query failed: ${e.message}` };
     throw e;
@@ -106,7 +113,7 @@ const q = (s: string) => `"${s}"`;
 const f = formatNumber;
 const nulls = (n: number) => `${n} NULL value${n === 1 ? '' : 's'}`;
 
-function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[]): LeafOutcome {
+function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text: (role: string) => string | undefined): LeafOutcome {
   const s = leaf.subject;
   const cols = s.map(q).join(', ');
   switch (leaf.type) {
@@ -186,7 +193,7 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[]): Lea
     case 'Sum':
     case 'StandardDeviation': {
       const v = read('value');
-      return metricRule(leaf, `${leaf.type} of ${cols}`, v, { [columnMetric(s[0]!, leaf.type)]: v }, read('rows') ? 'no non-NULL values' : 'no rows');
+      return metricRule(leaf, `${leaf.type} of ${cols}`, v, { [columnMetric(s[0]!, leaf.type)]: v }, read('rows') ? 'no non-NULL values' : 'no rows', text('exact'));
     }
     case 'ColumnCorrelation': {
       const v = read('value');
@@ -219,7 +226,9 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[]): Lea
       const v = toNumber(values[0]);
       // The value is quoted only when the rule itself says it: a value read from a table stays out of the record.
       if (v === undefined && values[0] !== null) return { outcome: 'ERROR', metrics: {}, message: `CustomSql must return a number; it returned ${withoutValues(JSON.stringify(values[0]), leaf.text)}` };
-      return metricRule(leaf, 'CustomSql value', v, { [datasetMetric('CustomSQL')]: v }, 'the statement returned NULL');
+      // Exactly as the engine gave it where it gave text or a big integer (Athena's cells, DuckDB's exact conversion).
+      const exact = typeof values[0] === 'string' ? values[0] : typeof values[0] === 'bigint' ? String(values[0]) : undefined;
+      return metricRule(leaf, 'CustomSql value', v, { [datasetMetric('CustomSQL')]: v }, 'the statement returned NULL', exact);
     }
     case 'ReferentialIntegrity': {
       const rows = read('rows');
@@ -255,8 +264,20 @@ function dynamicNote(e: Expectation, passed: boolean): string {
 }
 
 /** A rule comparing one metric with its condition. */
-function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string): LeafOutcome {
+function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string, exact?: string): LeafOutcome {
   const e = leaf.expect!;
+  // Known exactly (decimal text), the metric is compared with the numbers as written and shown as it is where its
+  // double would read as another number; a dynamic condition, or a floating-point aggregate, compares doubles.
+  const d = exact === undefined || leaf.approximate || value === undefined || !Number.isFinite(value) ? undefined : parseDecimal(exact);
+  const exactly = d && satisfiesExactly(d, e);
+  if (d && exactly !== undefined) {
+    const shown = readsAs(value!, d) ? f(value!) : exact!.trim();
+    return {
+      outcome: exactly ? 'PASS' : 'FAIL',
+      metrics: defined(metrics),
+      message: exactly ? `${what} is ${shown} (${e.text}${dynamicNote(e, true)})` : `${what} is ${shown}, expected ${e.text}${dynamicNote(e, false)}`,
+    };
+  }
   if (value !== undefined && Number.isNaN(value)) {
     // Not "no non-NULL values": the column holds NaN, or infinite values that cancel (Infinity - Infinity is NaN).
     return { outcome: 'FAIL', metrics: defined(metrics), message: `${what} is NaN: the column holds NaN or infinite values, for which no condition holds` };

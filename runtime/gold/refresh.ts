@@ -24,6 +24,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
+import { duckRuleRunner } from '../quality/evaluate-rules.ts';
 import { goldShape, readType, vetGoldPlan, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
 import { fault } from '../util/fault.ts';
 import { writeOnAthena } from './refresh-athena.ts';
@@ -243,7 +244,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
           await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
         }
         await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds) });
-        const on: AuditTarget = { run: (sql) => db.all(sql), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
+        const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
       }, ctx.duck));
     });

@@ -13,6 +13,7 @@ import { holdRows } from './held-rows.ts';
 import { createReferenceViews, referenceFiles } from './reference-files.ts';
 import { evaluateGate, loadGate, type GateSummary, type RecordedGate } from '../quality/evaluate-gate.ts';
 import { haltMessage } from '../quality/gate.ts';
+import { duckRuleRunner } from '../quality/evaluate-rules.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
@@ -54,7 +55,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
     const reference = await createReferenceViews(db, ctx, plan, refFiles, (k) => pathOf.get(k)!);
     // The rules are user SQL: from here on the database reads only these files and writes nothing.
     await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds) });
-    return evaluateGate((sql) => db.all(sql), {
+    return evaluateGate(duckRuleRunner(db), {
       storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
       runId: input.runId, startedAt: input.startedAt, now: input.now,
     }, {

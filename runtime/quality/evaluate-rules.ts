@@ -4,6 +4,7 @@
 // throws for bad rules. A rule whose SQL the vetting refuses is an ERROR before anything runs, whatever `strata check`
 // said (core/dqdl/sandbox.ts), and engine errors lose the values they quote (core/sql/engine-message.ts).
 import type { Duck } from '../engine/duckdb.ts';
+import { ExactNumber, type ExactValue } from '../engine/exact-values.ts';
 import { leaves, type Rule } from '../../core/dqdl/ast.ts';
 import { compileRules } from '../../core/dqdl/compile.ts';
 import { combine, leafOutcomes, score } from '../../core/dqdl/interpret.ts';
@@ -27,7 +28,19 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateRules(db: Duck, rules: readonly Rule[], ctx: RuleContext): Promise<EvaluationResult> {
-  return evaluateWith((sql) => db.all(sql), rules, ctx, { parser: db });
+  return evaluateWith(duckRuleRunner(db), rules, ctx, { parser: db });
+}
+
+/**
+ * DuckDB's rows for the rules' statements with every number as its exact decimal text (Duck.exact), as Athena gives
+ * every cell: a metric a double cannot hold (a sum beyond 2^53, a DECIMAL(38, s) or HUGEINT CustomSql value) is then
+ * compared exactly (core/dqdl/exact.ts); the interpreter reads the rest as numbers (toNumber), the same ones.
+ */
+export function duckRuleRunner(db: Duck): QueryRunner {
+  const plainText = (v: ExactValue): unknown => (v instanceof ExactNumber ? v.text
+    : Array.isArray(v) ? v.map(plainText)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainText(x)])) : v);
+  return async (sql) => (await db.exact(sql)).map((row) => plainText(row) as Record<string, unknown>);
 }
 
 /** Verdicts on the rules' SQL; no parser is opened when no rule has SQL of its own. */
