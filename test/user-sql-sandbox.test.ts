@@ -20,7 +20,7 @@ import type { QueryOutput, RuleContext, RuleResult, SqlVerdicts } from '../core/
 import { withBinder } from '../core/sql/binder.ts';
 import { userSqlMessage } from '../core/sql/engine-message.ts';
 import { vetCondition, vetQuery } from '../core/sql/sandbox.ts';
-import { Duck } from '../runtime/engine/duckdb.ts';
+import { Duck, FUNCTION_START_MB } from '../runtime/engine/duckdb.ts';
 import { refreshGold } from '../runtime/gold/refresh.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -199,6 +199,47 @@ describe('a payload that reaches the engine (the parser\'s vetting bypassed too)
       expect(await db.all('SELECT count(*) AS n FROM __batch')).toEqual([{ n: 1 }]);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('memory a statement builds outside DuckDB\'s memory limit (strings from lpad, repeat, ||: first attack, stop 36)', () => {
+  it('a locked statement that grows the process past its function\'s memory is stopped with the limit named; one within it runs', async () => {
+    const db = await Duck.open({ memoryLimit: '128MB', threads: 1 });
+    try {
+      await db.lockdown({ readable: [], timeoutMs: 60_000, memoryMb: FUNCTION_START_MB + 200 });
+      // Ten strings of 60 MB built at once: 600 MB beyond a 128 MB memory limit, which does not count them.
+      await expect(db.all(`SELECT max(length(repeat(CAST(i AS VARCHAR), 60000000))) AS n FROM range(10) t(i)`)).rejects.toMatchObject({
+        name: 'Strata.InvalidInput',
+        message: expect.stringMatching(/^the statement grew the process by [\d,]+ MB, more than the 200 MB its function has beyond its own start, and was stopped: in AWS Lambda it would end the function \(Runtime\.OutOfMemory\)/),
+      });
+      // Within the budget: 10 strings of 5 MB.
+      expect(await db.all(`SELECT max(length(repeat(CAST(i AS VARCHAR), 5000000))) AS n FROM range(10) t(i)`)).toEqual([{ n: 5_000_000 }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a gold refresh whose SQL builds such strings fails its run with the memory limit and the setting that raises it, and publishes nothing', async () => {
+    const lake = await makeLake({ orders: `${ordersSchema({ maxRatio: 1 })}lambda: { memory: 384 }
+gold:
+  - table: wide
+    sql: |
+      SELECT CAST(created_at AS DATE) AS day, max(length(replace(lpad(status, 300, 'y'), 'y', lpad('', 100000, 'z')))) AS n FROM silver.orders GROUP BY 1
+    partitionBy: [day]
+    refresh: full
+` });
+    try {
+      // 16 rows of one day, each building a 30 MB string (the 'y's of its 300 characters replaced by 100,000 'z's):
+      // 480 MB at once, beyond the 256 MB a 384 MB function has; its DuckDB limit (172 MB) counts none of it.
+      const rows = Array.from({ length: 16 }, (_, i) => `${i + 1},Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n');
+      const r = (await lake.ingest('orders', await lake.file('o.csv', `${ORDERS_HEADER}\n${rows}\n`))).record;
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.message).toMatch(/gold table wide: its SQL failed: the statement grew the process by [\d,]+ MB, more than the 256 MB its function has beyond its own start/);
+      expect(r.error?.message).toMatch(/a step ran out of memory .*raise lambda\.memory in schemas\/orders\.yaml \(now 384/);
+      expect((await lake.storage.list('gold/wide/')).filter((o) => !o.key.startsWith('gold/wide/_strata/'))).toEqual([]);
+    } finally {
+      await lake.cleanup();
     }
   });
 });

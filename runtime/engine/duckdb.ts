@@ -4,12 +4,14 @@
 // A database that runs user-written SQL (quality gates, gold refreshes) is opened on its own with a thread budget
 // (withUserSqlDuck) and locked once its views exist (Duck.lockdown): only the files it was given are readable, only
 // its output folder writable, configuration locked, one statement at a time (a SELECT, unless strata's own: own()),
-// each interrupted past its time budget.
+// each interrupted past its time budget or past the memory its function has (a statement growing the process with
+// values DuckDB's memory_limit does not count, such as strings built by lpad or repeat).
 import { DuckDBInstance, JSDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ERRORS, StrataError } from '../../core/errors.ts';
+import { duckdbMemoryMb } from '../../core/plan/sizing.ts';
 import { plain } from '../../core/sql/binder.ts';
 import { str } from '../../core/sql/quote.ts';
 import { exactConverter, type ExactValue } from './exact-values.ts';
@@ -51,6 +53,12 @@ export interface Lockdown {
   writable?: readonly string[];
   /** Longest a statement may run, in ms; it is interrupted after. */
   timeoutMs: number;
+  /**
+   * The memory of the step's function (MB): a statement that grows this process by more than such a function has
+   * beyond its own start (FUNCTION_START_MB) is interrupted, as Lambda would end the function (Runtime.OutOfMemory).
+   * DuckDB's memory_limit counts its buffers, not every value a statement builds (strings from lpad, repeat, ||).
+   */
+  memoryMb?: number;
 }
 
 export type Row = Record<string, unknown>;
@@ -62,6 +70,8 @@ export class Duck {
   private readonly session: string | undefined;
   /** Set by lockdown: statements past it are interrupted. */
   private timeoutMs: number | undefined;
+  /** Set by lockdown: statements that grow the process by more bytes are interrupted. */
+  private growthLimit: number | undefined;
   private locked = false;
   /** A session of an instance locked to this folder (Duck.lockedSession), and that instance's bookkeeping. */
   private readonly lockedTo: { root: string; entry: LockedInstance } | undefined;
@@ -270,6 +280,7 @@ export class Duck {
       const outside = [...l.readable, ...(l.writable ?? [])].find((p) => !`${p}/`.startsWith(this.lockedTo!.root));
       if (outside !== undefined) throw new Error(`${outside} is outside ${this.lockedTo.root}, the folder this session's instance is locked to`);
       this.timeoutMs = l.timeoutMs;
+      this.growthLimit = growthLimit(l.memoryMb);
       this.locked = true;
       return;
     }
@@ -279,22 +290,41 @@ export class Duck {
     await this.run(`SET allowed_paths = ${pathList(l.readable)}; SET allowed_directories = ${list((l.writable ?? []).map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
     await this.run('SET enable_external_access = false; SET lock_configuration = true');
     this.timeoutMs = l.timeoutMs;
+    this.growthLimit = growthLimit(l.memoryMb);
     this.locked = true;
   }
 
-  /** Run a statement within the time budget, if there is one: past it, the connection is interrupted. */
+  /**
+   * Run a statement within the time budget and the memory budget, if there are: past either, the connection is
+   * interrupted. Memory is the growth of the process's resident memory since the statement began, sampled every
+   * MEMORY_SAMPLE_MS; statements watched at once share the process, so each may grow it by its limit times their number.
+   */
   private async timed<T>(work: () => Promise<T>): Promise<T> {
     const ms = this.timeoutMs;
-    if (!ms) return work();
+    const limit = this.growthLimit;
+    if (!ms && !limit) return work();
     let fired = false;
-    const timer = setTimeout(() => { fired = true; this.conn.interrupt(); }, ms);
+    let grew: number | undefined;
+    const timer = ms ? setTimeout(() => { fired = true; this.conn.interrupt(); }, ms) : undefined;
+    const start = limit ? process.memoryUsage.rss() : 0;
+    if (limit) watched++;
+    const sampler = limit ? setInterval(() => {
+      const g = process.memoryUsage.rss() - start;
+      if (g > limit * watched && grew === undefined) { grew = g; this.conn.interrupt(); }
+    }, MEMORY_SAMPLE_MS) : undefined;
     try {
       return await work();
     } catch (e) {
-      if (fired) throw new StrataError(ERRORS.InvalidInput, `the statement ran longer than its time budget (${ms / 1000} s) and was stopped`);
+      if (grew !== undefined) {
+        const mb = (b: number) => Math.round(b / 2 ** 20).toLocaleString('en-US');
+        throw new StrataError(ERRORS.InvalidInput, `the statement grew the process by ${mb(grew)} MB, more than the ${mb(limit!)} MB its function has beyond its own start, `
+          + 'and was stopped: in AWS Lambda it would end the function (Runtime.OutOfMemory). DuckDB\'s memory limit does not count every value a statement builds (long strings from lpad, repeat or ||)');
+      }
+      if (fired) throw new StrataError(ERRORS.InvalidInput, `the statement ran longer than its time budget (${ms! / 1000} s) and was stopped`);
       throw e;
     } finally {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
+      if (sampler) { clearInterval(sampler); watched--; }
     }
   }
 
@@ -495,6 +525,25 @@ interface LockedInstance {
 }
 
 const lockedInstances = new Map<string, LockedInstance>();
+
+/**
+ * Resident memory a Lambda function of this project has used before its handler's first statement, MB: Node 24 with
+ * DuckDB and strata loaded (a whole `node cli/strata.js ingest` of 2 rows peaks at 132 MB: npm run bench -- commands).
+ */
+export const FUNCTION_START_MB = 128;
+/** How often a watched statement's growth is sampled, ms. */
+const MEMORY_SAMPLE_MS = 20;
+/** Statements under a memory watch in this process now. */
+let watched = 0;
+
+/**
+ * The growth a statement of a function of `memoryMb` may cause, bytes (undefined without a memory): what the function
+ * has beyond its own start, and never less than the DuckDB budget strata gives such a function (a small function's
+ * start is most of its memory: 128 MB leaves DuckDB's 64).
+ */
+function growthLimit(memoryMb: number | undefined): number | undefined {
+  return memoryMb === undefined ? undefined : Math.max(duckdbMemoryMb(memoryMb), memoryMb - FUNCTION_START_MB) * 2 ** 20;
+}
 
 /** Time budget of one user-SQL statement: DuckOptions.statementTimeoutMs, else the step's function timeout. */
 export function statementBudgetMs(opts: DuckOptions | undefined, functionTimeoutSeconds: number): number {

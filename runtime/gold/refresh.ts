@@ -243,7 +243,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
           const ps = Object.values(m.partitions);
           await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
         }
-        await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds) });
+        await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds), memoryMb: stepSizing(ctx.plans.get(input.dataset), 'gold').memoryMb });
         const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
       }, ctx.duck));

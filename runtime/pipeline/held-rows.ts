@@ -54,7 +54,7 @@ export async function holdRows(ctx: PipelineContext, plan: DatasetPlan, staged: 
     await createView(db, 'main', '__batch', plan.tables.silver, [paths[0]!], true);
     await db.run(`CREATE VIEW __held AS SELECT * FROM read_parquet(${pathLit(paths[0]!)})`);
     const reference = await createReferenceViews(db, ctx, plan, refFiles, (k) => pathOf.get(k)!);
-    await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds) });
+    await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds), memoryMb: stepSizing(plan, 'quality').memoryMb });
     const ruleCtx = {
       dialect: 'duckdb' as const, batch: '__batch', columns: readColumns(plan.tables.silver), now,
       reference,

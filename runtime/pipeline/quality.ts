@@ -54,7 +54,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
     };
     const reference = await createReferenceViews(db, ctx, plan, refFiles, (k) => pathOf.get(k)!);
     // The rules are user SQL: from here on the database reads only these files and writes nothing.
-    await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds) });
+    await db.lockdown({ readable: paths, timeoutMs: statementBudgetMs(ctx.duck, stepSizing(plan, 'quality').timeoutSeconds), memoryMb: stepSizing(plan, 'quality').memoryMb });
     return evaluateGate(duckRuleRunner(db), {
       storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
       runId: input.runId, startedAt: input.startedAt, now: input.now,
