@@ -45,6 +45,19 @@ describe('strata init drafts', () => {
     expect(s.columns[1]!.note).toMatch(/decimal commas \(39,81\)/);
   });
 
+  it('a column mostly of one date format, or mostly of decimal commas, stays text with a note saying how many values would not read (newcomer trial, stop 36)', async () => {
+    const s = await draft('mostly.csv', 'id;on;at;amount\n1;2025-06-12;Jan 1 2000;39,81\n2;2025-06-13;Jan 2 2000;2,5\n3;06/14/2025;Feb 3 2001;7,25\n4;2025-06-15;2001-02-04;1.5\n');
+    expect(s.columns.map((c) => [c.name, c.type, c.note ?? null])).toEqual([
+      ['id', 'bigint', null],
+      ['on', 'string', '3 of 4 values parse as %Y-%m-%d, 1 value does not: kept as text (type: date, format: %Y-%m-%d would quarantine those)'],
+      ['at', 'string', '3 of 4 values parse as %b %d %Y, 1 value does not: kept as text (type: date, format: %b %d %Y would quarantine those)'],
+      ['amount', 'string', '3 of 4 values are numbers with decimal commas (39,81), the others are not: kept as text'],
+    ]);
+    // A column of text is not a date because a few values look like one.
+    expect((await draft('names.csv', 'id,name\n1,Ann\n2,Bob\n3,2025-06-12\n')).columns[1]).toMatchObject({ type: 'string' });
+    expect((await draft('names.csv', 'id,name\n1,Ann\n2,Bob\n3,2025-06-12\n')).columns[1]!.note).toBeUndefined();
+  });
+
   it('the partition grain fits the rows: 955 rows over 8 years by year, 20,000 over 90 days by month, 100,000 over 30 days by day', async () => {
     const rows = (n: number, span: number) => Array.from({ length: n }, (_, i) => `${i},${day(Math.floor((i * span) / n))}`).join('\n');
     const years = await draft('years.csv', `id,on\n${rows(955, 8 * 365)}\n`);

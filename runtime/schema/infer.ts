@@ -100,7 +100,8 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
   }
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const text = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'VARCHAR');
-  const tried = [...DATE_FORMATS.map((f) => ({ f, type: 'date' })), ...TIMESTAMP_FORMATS.map((f) => ({ f, type: 'timestamp' }))];
+  // ISO dates too: a column DuckDB left as text may be mostly ISO dates among others (its note says how many).
+  const tried = [...DATE_FORMATS.map((f) => ({ f, type: 'date' })), ...TIMESTAMP_FORMATS.map((f) => ({ f, type: 'timestamp' })), { f: '%Y-%m-%d', type: 'date' }];
   // One scan: NULLs per column; per text column, the values each format cannot parse, and the shape of decimal commas.
   const stats = await db.one<Record<string, number | null>>(`SELECT count(*) AS __rows, ${[
     ...described.map((c, i) => `count(*) - count(${q(c.name)}) AS n${i}`),
@@ -128,6 +129,15 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
       const fits = tried.filter((_, k) => Number(stats[`f${i}_${k}`]) === 0);
       if (fits.length === 1) return { ...base, type: fits[0]!.type, format: fits[0]!.f };
       if (fits.length > 1) return { ...base, type: 'string', note: `every value parses as ${fits.map((t) => t.f).join(' and as ')}: choose one (type: ${fits[0]!.type}, format: ...)` };
+      // Mostly one format, or mostly numbers with decimal commas: a draft of text, with what the rest would cost.
+      const best = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) })).sort((a, b) => a.fails - b.fails)[0];
+      if (!commaColumns.has(i) && best && best.fails * 2 < filled(i)) {
+        return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}, format: ${best.f} would quarantine those)` };
+      }
+      const commaShaped = filled(i) - Number(stats[`dc${i}`]);
+      if (!commaColumns.has(i) && Number(stats[`dcc${i}`]) > 0 && commaShaped * 2 > filled(i)) {
+        return { ...base, type: 'string', note: `${thousands(commaShaped)} of ${thousands(filled(i))} values are numbers with decimal commas (39,81), the others are not: kept as text` };
+      }
       if (commaColumns.has(i)) {
         const scale = Number(stats[`dcs${i}`]);
         const precision = Math.min(38, Number(stats[`dci${i}`]) + scale);
