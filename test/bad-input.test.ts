@@ -98,6 +98,14 @@ const row = (id: number, name = 'Ann', status = 'NEW', amount = '10.00', on = 'J
   `${id},${name},${status},${amount},${on},${at}`;
 
 describe('bad input', () => {
+  it('0 the record groups reasons by column, rule and what the message says beside the value: two causes of one column are two groups (newcomer trial, stop 36)', async () => {
+    const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${[row(1, 'Ann', 'NEW', '2.555'), row(2, 'Ann', 'NEW', 'abc'), row(3, 'Ann', 'NEW', 'xyz'), row(4, 'Ann', 'NEW', '1.234'), row(5)].join('\n')}\n`);
+    expect(r.reasons.map((x) => [x.column, x.rule, x.count, x.line, x.message])).toEqual([
+      ['amount', 'type', 2, 2, '"2.555" has 3 decimal places, decimal(12,2) keeps 2'],
+      ['amount', 'type', 2, 3, '"abc" is not a decimal(12,2)'],
+    ]);
+  });
+
   it('1 empty file: succeeds with nothing to commit and says so', async () => {
     const r = await run(lenient, 'orders', '');
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, partitions: [] });

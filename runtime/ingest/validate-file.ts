@@ -343,9 +343,13 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     await db.run(`COPY __quarantine TO ${pathLit(join(outDir, quarantineFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
     const q = await db.one<{ n: number }>(`SELECT count(*) AS n FROM __quarantine`);
     if (q.n !== rowsQuarantined) throw new StrataError(ERRORS.Internal, `quarantined ${q.n} rows for ${input.key}, expected ${rowsQuarantined}`);
+    // Grouped by column, rule and what the message says beside the value (three type failures of one column that say
+    // three different things are three groups; the same failure of different values one): the first row's message.
     reasons = (await db.all<ReasonCount & { column: string | null }>(`
       SELECT r."column" AS "column", r.rule AS rule, count(*) AS count, min(record) AS record, arg_min(line, record) AS line, arg_min(r.message, record) AS message
-      FROM (SELECT record, line, unnest(reasons) AS r FROM __quarantine) GROUP BY ALL ORDER BY count DESC, record LIMIT 50`))
+      FROM (SELECT record, line, unnest(reasons) AS r FROM __quarantine)
+      GROUP BY r."column", r.rule, CASE WHEN coalesce(r.value, '') = '' THEN r.message ELSE replace(r.message, r.value, '') END
+      ORDER BY count DESC, record LIMIT 50`))
       .map((r) => ({ ...r, count: Number(r.count), record: Number(r.record), line: r.line === null ? null : Number(r.line) }));
   }
   let supersededFile: string | undefined;
