@@ -6,6 +6,9 @@
 // Aggregates beyond 2^53 too (stop 37): a sum of a BIGINT column (HUGEINT), of a DECIMAL(38,2) column, and CustomSql
 // values of both, which as doubles were compared rounded (`Sum "id" = 9007199254740993` passed at 9007199254740992)
 // and shown rounded; here each is compared and shown exactly.
+// Floating metrics too (attack, stop 38): a FLOAT or DOUBLE CustomSql value was read as its shortest text, which is
+// not its value (a FLOAT of 123456792 prints 123456790; a DOUBLE of 2^70 prints 1.1805916207174113e+21), then compared
+// as that decimal: `= 123456792` failed on 123456792. A floating metric is compared as SQL compares it, as doubles.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRules } from '../core/dqdl/parse.ts';
@@ -21,7 +24,8 @@ afterAll(() => db?.close());
 type Op = '=' | '!=' | '>' | '>=' | '<' | '<=';
 const holds = (a: bigint, op: Op, b: bigint): boolean =>
   op === '=' ? a === b : op === '!=' ? a !== b : op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
-/** A decimal of scale 2 as text, from a count of hundredths. */
+const holdsDouble = (a: number, op: Op, b: number): boolean =>
+  op === '=' ? a === b : op === '!=' ? a !== b : op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
 /** A printed number (JS's exponent form included: 1.5e+21) as a count of hundredths, exactly; undefined past cents. */
 const toCents = (t: string): bigint | undefined => {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:e\+(\d+))?$/.exec(t);
@@ -44,8 +48,10 @@ describe('exact conditions', () => {
     await fc.assert(fc.asyncProperty(
       fc.array(fc.record({ id: big, qty: small, amount: fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), wide: fc.bigInt({ min: -(10n ** 35n), max: 10n ** 35n }) }), { minLength: 1, maxLength: 12 }),
       op, fc.integer({ min: 0, max: 11 }), fc.integer({ min: -2, max: 2 }),
-      fc.constantFrom('id', 'amount', 'sum', 'sumAmount', 'count', 'sumId', 'sumWide', 'customId', 'customWide'),
-      async (rows, cmp, pick, delta, what) => {
+      fc.constantFrom('id', 'amount', 'sum', 'sumAmount', 'count', 'sumId', 'sumWide', 'customId', 'customWide'), fc.nat(2),
+      async (rows, cmp, pick, delta, what, parens) => {
+        // A literal in parentheses is the same literal (attack, stop 38: `(9007199254740993)` was compared as a double).
+        const lit = (t: string | bigint): string => `${'('.repeat(parens)}${t}${')'.repeat(parens)}`;
         await db.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES ${rows.map((r) => `(CAST('${r.id}' AS BIGINT), CAST('${r.qty}' AS BIGINT), CAST('${cents(r.amount)}' AS DECIMAL(16,2)), CAST('${cents(r.wide)}' AS DECIMAL(38,2)))`).join(', ')}) v(id, qty, amount, wide)`);
         // The sum as the message must show it: all its digits.
         let shown: string | undefined;
@@ -56,35 +62,35 @@ describe('exact conditions', () => {
         let want: boolean;
         if (what === 'id') {
           const bound = row.id + BigInt(delta);
-          rule = `ColumnValues "id" ${cmp} ${bound}`;
+          rule = `ColumnValues "id" ${cmp} ${lit(bound)}`;
           want = rows.every((r) => holds(r.id, cmp, bound));
         } else if (what === 'amount') {
           const bound = row.amount + BigInt(delta);
-          rule = `ColumnValues "amount" ${cmp} ${cents(bound)}`;
+          rule = `ColumnValues "amount" ${cmp} ${lit(cents(bound))}`;
           want = rows.every((r) => holds(r.amount, cmp, bound));
         } else if (what === 'sumAmount') {
           // A sum of decimals, in hundredths: below 2^53 of them, so its double is exact to the cent.
           const metric = rows.reduce((s, r) => s + r.amount, 0n);
           const bound = metric + BigInt(delta);
-          rule = `Sum "amount" ${cmp} ${cents(bound)}`;
+          rule = `Sum "amount" ${cmp} ${lit(cents(bound))}`;
           want = holds(metric, cmp, bound);
         } else if (what === 'sumId' || what === 'customId') {
           // BIGINTs summed: a HUGEINT, far beyond 2^53.
           const metric = rows.reduce((s, r) => s + r.id, 0n);
           const bound = metric + BigInt(delta);
-          rule = what === 'sumId' ? `Sum "id" ${cmp} ${bound}` : `CustomSql "SELECT sum(id) FROM primary" ${cmp} ${bound}`;
+          rule = what === 'sumId' ? `Sum "id" ${cmp} ${lit(bound)}` : `CustomSql "SELECT sum(id) FROM primary" ${cmp} ${lit(bound)}`;
           want = holds(metric, cmp, bound);
           shown = String(metric);
         } else if (what === 'sumWide' || what === 'customWide') {
           const metric = rows.reduce((s, r) => s + r.wide, 0n);
           const bound = metric + BigInt(delta);
-          rule = what === 'sumWide' ? `Sum "wide" ${cmp} ${cents(bound)}` : `CustomSql "SELECT sum(wide) FROM primary" ${cmp} ${cents(bound)}`;
+          rule = what === 'sumWide' ? `Sum "wide" ${cmp} ${lit(cents(bound))}` : `CustomSql "SELECT sum(wide) FROM primary" ${cmp} ${lit(cents(bound))}`;
           want = holds(metric, cmp, bound);
           shown = cents(metric);
         } else {
           const metric = what === 'sum' ? rows.reduce((s, r) => s + r.qty, 0n) : BigInt(rows.length);
           const bound = metric + BigInt(delta);
-          rule = what === 'count' ? `RowCount ${cmp} ${bound}` : `Sum "qty" ${cmp} ${bound}`;
+          rule = what === 'count' ? `RowCount ${cmp} ${lit(bound)}` : `Sum "qty" ${cmp} ${lit(bound)}`;
           want = holds(metric, cmp, bound);
         }
         const parsed = parseRules([rule]);
@@ -98,6 +104,47 @@ describe('exact conditions', () => {
           // The printed number denotes exactly the metric.
           expect({ rule, printed: toCents(printed) }).toEqual({ rule, printed: what.endsWith('Wide') ? BigInt(shown.replace('.', '')) : BigInt(shown) * 100n });
         }
+      }), { numRuns: RUNS });
+  });
+
+  it('property: a FLOAT or DOUBLE CustomSql value is compared as the double it is, and shown as a number that reads as it', async () => {
+    // The exact decimal expansion of a double (every double is m × 2^e): the literal a data engineer copies from a
+    // tool that prints all digits. Number() of it is the double itself.
+    const expansion = (v: number): string => {
+      if (Number.isInteger(v)) return (Object.is(v, -0) ? '-' : '') + BigInt(v).toString();
+      let k = 0n;
+      let x = Math.abs(v);
+      while (!Number.isInteger(x)) { x *= 2; k += 1n; } // exact: multiplying by 2 only moves the exponent
+      const digits = (BigInt(x) * 5n ** k).toString().padStart(Number(k) + 1, '0');
+      return `${v < 0 ? '-' : ''}${digits.slice(0, -Number(k))}.${digits.slice(-Number(k))}`;
+    };
+    const value = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 }),
+      fc.integer({ min: 0, max: 80 }).map((e) => 2 ** e),
+      fc.integer({ min: 16_000_000, max: 2 ** 31 }),
+      fc.constantFrom(123456792, 0.1, 1 / 3, 2 ** 70, 9007199254740993),
+    ).filter((v) => v === 0 || Math.abs(v) >= 1e-6);
+    await fc.assert(fc.asyncProperty(
+      value, fc.constantFrom('FLOAT', 'DOUBLE'), fc.constantFrom<Op>('=', '!=', '>', '>=', '<', '<='), fc.constantFrom('expansion', 'shortest', 'above', 'below'),
+      async (raw, type, cmp, how) => {
+        const v = type === 'FLOAT' ? Math.fround(raw) : raw;
+        if (!Number.isFinite(v)) return;
+        const exact = expansion(v);
+        // The bound: the value's own digits, its shortest text where that has no exponent, or a digit past it.
+        const literal = how === 'expansion' || /e/.test(String(v)) && how === 'shortest' ? exact
+          : how === 'shortest' ? String(v)
+            : how === 'above' ? `${exact}${exact.includes('.') ? '' : '.'}1` : `${Number(exact) - (Math.abs(v) < 1 ? 0.5 : 1)}`;
+        if (/e/.test(literal)) return;
+        const want = holdsDouble(v, cmp, Number(literal));
+        await db.run(`CREATE OR REPLACE TABLE f AS SELECT CAST('${exact}' AS DOUBLE) AS x`);
+        const rule = `CustomSql "SELECT CAST(max(x) AS ${type}) FROM primary" ${cmp} ${literal}`;
+        const parsed = parseRules([rule]);
+        expect(parsed.errors).toEqual([]);
+        const ctx: RuleContext = { dialect: 'duckdb', batch: 'f', columns: await db.columns('f'), now: '2025-01-10T12:00:00Z' };
+        const [result] = (await evaluateRules(db, parsed.rules, ctx)).results;
+        expect({ rule, outcome: result!.outcome, message: result!.message }).toMatchObject({ rule, outcome: want ? 'PASS' : 'FAIL' });
+        const printed = / is (\S+?)[ ,(]/.exec(result!.message)![1]!;
+        expect({ rule, printed: Number(printed) }).toEqual({ rule, printed: v });
       }), { numRuns: RUNS });
   });
 });

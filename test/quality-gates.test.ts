@@ -203,11 +203,11 @@ quality:
     const lines = Array.from({ length: n }, (_, i) => `${i + 1},${customer(i)},NEW,1.00,Jun 01 2025,${time(i)}`);
     const file = await lake.file('many.csv', `${ORDERS_HEADER}\n${lines.join('\n')}\n`);
     const statements: string[] = [];
-    // The rules' statements go through Duck.exact (runtime/quality/evaluate-rules.ts duckRuleRunner).
-    const exact = Duck.prototype.exact;
-    const spy = vi.spyOn(Duck.prototype, 'exact').mockImplementation(function (this: Duck, sql: string) {
+    // The rules' statements go through Duck.metrics (runtime/quality/evaluate-rules.ts duckRuleRunner).
+    const metrics = Duck.prototype.metrics;
+    const spy = vi.spyOn(Duck.prototype, 'metrics').mockImplementation(function (this: Duck, sql: string) {
       statements.push(sql);
-      return exact.call(this, sql);
+      return metrics.call(this, sql);
     });
     let r;
     try {

@@ -33,6 +33,26 @@ export function parseDecimal(text: string): Decimal | undefined {
   return { m: sign === '-' ? -digits : digits, scale };
 }
 
+/**
+ * A number literal as written, without the parentheses around all of it: `(9007199254740993)` → `9007199254740993`;
+ * undefined when what remains is not a decimal (arithmetic such as `1 + 2` or `(1) + (2)`, a function, a dynamic value).
+ */
+export function plainLiteral(text: string): string | undefined {
+  let t = text.trim();
+  while (t.startsWith('(') && t.endsWith(')') && closesAtEnd(t)) t = t.slice(1, -1).trim();
+  return parseDecimal(t) ? t : undefined;
+}
+
+/** Whether the parenthesis opening `t` is the one closing it. */
+function closesAtEnd(t: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '(') depth++;
+    else if (t[i] === ')' && --depth === 0) return i === t.length - 1;
+  }
+  return false;
+}
+
 /** -1, 0 or 1 as a is below, equal to or above b. */
 export function compareDecimal(a: Decimal, b: Decimal): -1 | 0 | 1 {
   const s = Math.max(a.scale, b.scale);

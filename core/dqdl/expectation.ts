@@ -11,7 +11,7 @@
 // (satisfiesExactly, core/dqdl/exact.ts).
 import type { Comparator, Condition, Operand } from './ast.ts';
 import { formatNumber, resolveNumber, type History } from './dynamic.ts';
-import { compareDecimal, parseDecimal, readsAs, type Decimal } from './exact.ts';
+import { compareDecimal, parseDecimal, plainLiteral, readsAs, type Decimal } from './exact.ts';
 
 export type NumberCheck =
   | { kind: 'compare'; op: Comparator; value: number }
@@ -38,7 +38,7 @@ export function resolveExpectation(c: Condition, history?: History): Expectation
     if (o.kind !== 'number') return undefined;
     const r = resolveNumber(o.expr, history, o.text);
     if (r.dynamic) dynamic.push(r.dynamic);
-    written.push(r.dynamic || !parseDecimal(o.text) ? undefined : o.text.trim());
+    written.push(r.dynamic ? undefined : plainLiteral(o.text));
     return r.value;
   };
   let check: NumberCheck;

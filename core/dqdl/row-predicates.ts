@@ -8,6 +8,7 @@ import type { Condition, Operand } from './ast.ts';
 import { isNumericType, isTemporalType, type ResolvedColumn } from './columns.ts';
 import { dateLiteral, timestampLiteral, type SqlDialect } from './dialect.ts';
 import { resolveNumber } from './dynamic.ts';
+import { plainLiteral } from './exact.ts';
 import { str } from '../sql/quote.ts';
 
 export class PredicateError extends Error {}
@@ -170,13 +171,13 @@ function numberPredicate(expr: string, c: Condition): string {
 }
 
 /**
- * A number as a SQL literal: a literal as written (its text, leading zeros dropped), so that 9007199254740993 is not
+ * A number as a SQL literal: a literal as written (its text, leading zeros and enclosing parentheses dropped), so that 9007199254740993 is not
  * the double 9007199254740992; arithmetic (1 + 2) as the double it computes.
  */
 function numberLiteral(o: Operand): string {
   if (o.kind !== 'number') throw new PredicateError(`expected a number, found ${o.kind}`);
   const v = resolveNumber(o.expr, undefined, o.text).value;
   if (!Number.isFinite(v)) throw new PredicateError(`${o.text} is not a finite number`);
-  const written = /^(-?)\s*0*(\d+(\.\d+)?)$/.exec(o.text.trim());
+  const written = /^(-?)\s*0*(\d+(\.\d+)?)$/.exec(plainLiteral(o.text) ?? '');
   return written ? `${written[1]}${written[2]}` : String(v);
 }

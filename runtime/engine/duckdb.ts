@@ -14,7 +14,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import { duckdbMemoryMb } from '../../core/plan/sizing.ts';
 import { plain } from '../../core/sql/binder.ts';
 import { str } from '../../core/sql/quote.ts';
-import { exactConverter, type ExactValue } from './exact-values.ts';
+import { exactConverter, metricConverter, type ExactValue } from './exact-values.ts';
 
 export interface DuckOptions {
   /** e.g. "768MB". Default: STRATA_DUCKDB_MEMORY or 768MB (fits a 1,769 MB Lambda with room for Node). */
@@ -350,6 +350,12 @@ export class Duck {
   async exact(sql: string): Promise<Array<Record<string, ExactValue>>> {
     const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
     return reader.convertRowObjects(exactConverter) as Array<Record<string, ExactValue>>;
+  }
+
+  /** Rows of quality metrics: as Duck.exact, but a DOUBLE or FLOAT as its JS number (exact-values.ts metricConverter). */
+  async metrics(sql: string): Promise<Array<Record<string, ExactValue | number>>> {
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    return reader.convertRowObjects(metricConverter) as Array<Record<string, ExactValue | number>>;
   }
 
   async one<T extends object = Row>(sql: string): Promise<T> {

@@ -78,6 +78,17 @@ const CONVERTERS: Partial<Record<DuckDBTypeId, DuckDBValueConverter<ExactValue>>
   [DuckDBTypeId.MAP]: objectArrayFromMapValue, [DuckDBTypeId.UNION]: objectFromUnionValue, [DuckDBTypeId.VARIANT]: fromVariantValue,
 };
 
+/**
+ * The same, but a DOUBLE or FLOAT as the JS number holding its value exactly (a float's value is a double's too), for
+ * quality metrics: their shortest text is not their value (a FLOAT of 123456792 prints 123456790, a DOUBLE of 2^70
+ * prints 1.1805916207174113e+21), and a condition compares a floating metric as SQL does, as doubles; as Athena's
+ * runner gives double, float and real cells (runtime/aws/athena-values.ts).
+ */
+export const metricConverter: DuckDBValueConverter<ExactValue | number> = createDuckDBValueConverter(
+  Object.fromEntries(Object.values(DuckDBTypeId).filter((id): id is DuckDBTypeId => typeof id === 'number')
+    .map((id) => [id, id === DuckDBTypeId.DOUBLE || id === DuckDBTypeId.FLOAT ? (v: DuckDBValue) => v as number : CONVERTERS[id] ?? text])) as Record<DuckDBTypeId, DuckDBValueConverter<ExactValue | number>>,
+);
+
 /** DuckDB value → ExactValue, by the value's DuckDB type; anything not listed (strings, dates, times, blobs, UUIDs, intervals) as DuckDB's text. */
 export const exactConverter: DuckDBValueConverter<ExactValue> = createDuckDBValueConverter(
   Object.fromEntries(Object.values(DuckDBTypeId).filter((id): id is DuckDBTypeId => typeof id === 'number')

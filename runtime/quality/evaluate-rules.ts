@@ -32,15 +32,16 @@ export async function evaluateRules(db: Duck, rules: readonly Rule[], ctx: RuleC
 }
 
 /**
- * DuckDB's rows for the rules' statements with every number as its exact decimal text (Duck.exact), as Athena gives
- * every cell: a metric a double cannot hold (a sum beyond 2^53, a DECIMAL(38, s) or HUGEINT CustomSql value) is then
- * compared exactly (core/dqdl/exact.ts); the interpreter reads the rest as numbers (toNumber), the same ones.
+ * DuckDB's rows for the rules' statements with every integer and decimal as its exact decimal text (Duck.metrics), as
+ * Athena gives those cells: a metric a double cannot hold (a sum beyond 2^53, a DECIMAL(38, s) or HUGEINT CustomSql
+ * value) is then compared exactly (core/dqdl/exact.ts). A DOUBLE or FLOAT stays the number it is, compared as doubles
+ * (as Athena's runner gives it); the interpreter reads the rest as numbers (toNumber), the same ones.
  */
 export function duckRuleRunner(db: Duck): QueryRunner {
-  const plainText = (v: ExactValue): unknown => (v instanceof ExactNumber ? v.text
+  const plainText = (v: ExactValue | number | Record<string, ExactValue | number>): unknown => (v instanceof ExactNumber ? v.text
     : Array.isArray(v) ? v.map(plainText)
-      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainText(x)])) : v);
-  return async (sql) => (await db.exact(sql)).map((row) => plainText(row) as Record<string, unknown>);
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainText(x as ExactValue)])) : v);
+  return async (sql) => (await db.metrics(sql)).map((row) => plainText(row) as Record<string, unknown>);
 }
 
 /** Verdicts on the rules' SQL; no parser is opened when no rule has SQL of its own. */
