@@ -85,7 +85,8 @@ describe('accessFor', () => {
 
   it('commit: staging, its silver table and its quarantine folder (a stale quarantine file of the same object is removed), its source markers, nothing else', () => {
     expect(access('orders', 'commit')).toEqual([
-      // The quarantine file is read back by a run that lost the race to commit the same object (relabelQuarantine).
+      // The run's quarantined rows wait in quarantine/orders/_strata/pending/ until the commit is decided, then
+      // become the object's quarantine file (commit.ts settleQuarantine); a head of a missing key needs the listing.
       { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
       { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'silver/orders/'), obj('lake', 'quarantine/orders/')] },
@@ -94,27 +95,31 @@ describe('accessFor', () => {
     ]);
   });
 
-  it('register: the manifest, the quarantine listing, and only its own silver and quarantine tables', () => {
+  it('register: the manifest, the quarantine folder (pending rows of a run killed after its commit are published), and only its own silver and quarantine tables', () => {
     expect(access('orders', 'register')).toEqual([
-      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json')] },
-      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', 'quarantine/orders/')] },
-      { sid: 'LakeKey', actions: ['kms:Decrypt'], resources: [{ kind: 'kms-key' }] },
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json'), obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] },
+      { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'quarantine/orders/')] },
+      { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'quarantine/orders/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', 'quarantine/orders/'), list('lake', '_strata/sources/silver/orders/')] },
+      KEY_RW,
       { sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }, { kind: 'glue-table', database: 'quarantine', table: 'orders' }] },
       { sid: 'CatalogPartitions', actions: ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }] },
     ]);
   });
 
-  it('record and fail: write the run record of their dataset only, read back its quality gates\' results and the manifests of what the run changed; fail also removes the run\'s staging', () => {
+  it('record and fail: write the run record of their dataset only, read back its quality gates\' results and the manifests of what the run changed; fail also removes the run\'s staging and settles its quarantined rows', () => {
     const manifests = ['silver/orders/_strata/manifest.json', 'gold/revenue_by_country/_strata/manifest.json', 'gold/top_countries/_strata/manifest.json'];
     for (const step of ['record', 'fail'] as const) {
       const staging = step === 'fail';
       expect(access('orders', step)).toEqual([
-        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m))] },
-        { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/')] },
-        ...(staging ? [{ sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/')] }] : []),
+        // fail also settles the quarantined rows of a run whose commit step failed (commit.ts settleAfterFailure):
+        // published if the manifest, or a source marker, says the run committed after all, else dropped.
+        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m)), ...(staging ? [obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] : [])] },
+        { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/'), ...(staging ? [obj('lake', 'quarantine/orders/')] : [])] },
+        ...(staging ? [{ sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'quarantine/orders/')] }] : []),
         // Each manifest's _strata/ folder too: a manifest that is not there is told from a table never written by its
         // history; a prefix is listed to be removed.
-        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m.replace(/manifest\.json$/, ''))), ...(staging ? [list('lake', 'staging/orders/')] : [])] },
+        { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => list('lake', m.replace(/manifest\.json$/, ''))), ...(staging ? [list('lake', 'staging/orders/'), list('lake', 'quarantine/orders/'), list('lake', '_strata/sources/silver/orders/')] : [])] },
         KEY_RW,
       ]);
     }

@@ -91,12 +91,13 @@ describe('commitTable', () => {
     expect(await files()).toEqual(['silver/t/dt=1/v-b/part.txt']);
   });
 
-  it('gives up after maxAttempts compare-and-swaps lost, with Strata.CommitConflict, and tries exactly that many times', async () => {
+  it('gives up after maxAttempts compare-and-swaps lost, with Strata.CommitConflict, and tries exactly that many times; no folder it built is left (attack, stop 38)', async () => {
     let n = 0;
     const attempts: string[] = [];
     // Every build of A is overtaken by another writer's commit.
     const build: CommitRequest['build'] = async (path, _base, prefix) => {
       attempts.push(prefix);
+      await storage.writeText(`${prefix}part.txt`, path);
       await commitTable(storage, request(`other${++n}`, [path], builder([])));
       return { path, values: ['1'], location: prefix, files: [], rows: 0, bytes: 0, runId: 'a', committedAt: AT };
     };
@@ -104,6 +105,7 @@ describe('commitTable', () => {
       name: 'Strata.CommitConflict', message: 'could not commit t after 3 attempts: too many concurrent writers',
     });
     expect(attempts).toEqual(['silver/t/dt=1/v-a/', 'silver/t/dt=1/v-a-1/', 'silver/t/dt=1/v-a-2/']);
+    expect((await files()).filter((k) => k.includes('/v-a'))).toEqual([]);
   });
 
   it('builds the first attempt on the manifest the caller read (guard sees that very object), later attempts on a fresh read', async () => {

@@ -17,7 +17,7 @@ export function doctorEnv(lake: LocalLake): DoctorEnv {
   return {
     lakeDir: lake.dir, storage: lake.storage, catalog: lake.catalog, plans: lake.ctx.plans, gold: lake.ctx.gold, tables,
     sync: async (t) => { await syncToLatest(lake.ctx, t.root, t.shape, { layer: t.layer, name: t.name, glue: t.glue }); },
-    syncQuarantine: (dataset) => registerQuarantine(lake.ctx, lake.ctx.plans.get(dataset)),
+    syncQuarantine: (dataset) => registerQuarantine(lake.ctx, lake.ctx.plans.get(dataset), { settle: true }),
     refresh: (table, full) => refresh(lake, table, full),
     ...(lake.ctx.duck ? { duck: lake.ctx.duck } : {}),
   };

@@ -129,8 +129,9 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         // New partition versions: copies of the previous files, new files, the manifest's compare-and-swap;
         // versions built on a manifest that changed meanwhile are deleted again.
         { location: 'lake', prefix: plan.prefixes.silver, modes: ['read', 'write', 'delete'] },
-        // The source's quarantine file: written, or removed when an earlier halt or rejection of it left one; read
-        // and written again by a run that lost the race to commit the same object (commit.ts relabelQuarantine).
+        // The run's quarantined rows wait in the table's _strata/pending/ until the commit is decided; then the
+        // committing run's become the object's quarantine file, or an earlier halt's or rejection's file is removed,
+        // and every pending file of the object is (runtime/pipeline/commit.ts settleQuarantine).
         { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'] },
         // Committed already? The markers of sources gc moved out of the manifest decide too.
         markers[0]!,
@@ -139,7 +140,10 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       return [
         ...statementsOf([
           manifestRead(plan.prefixes.silver),
-          { location: 'lake', prefix: plan.prefixes.quarantine, modes: [], list: plan.prefixes.quarantine },
+          // The quarantine folder is listed; rows a run killed after its commit left pending are published for it
+          // first (runtime/pipeline/commit.ts settlePending), which the markers of sources gc moved may decide.
+          { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'], list: plan.prefixes.quarantine },
+          markers[0]!,
         ]),
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }, { kind: 'glue-table', database: 'quarantine', table: ds }] },
         { sid: 'CatalogPartitions', actions: GLUE_PARTITION_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }] },
@@ -147,9 +151,14 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
     case 'record':
     case 'fail':
       // The paths a run changed are read back from the manifests of the tables it wrote (runtime/pipeline/record.ts);
-      // a failed run's staging is removed (a run that ended leaves none).
+      // a failed run's staging is removed (a run that ended leaves none), and the quarantined rows of a run whose
+      // commit step failed are settled by what the manifest says (runtime/pipeline/commit.ts settleAfterFailure).
       return statementsOf([...records, ...readResults([...silverResults, ...goldResults]), manifestRead(plan.prefixes.silver), ...goldManifests,
-        ...(step === 'fail' ? [{ location: 'lake', prefix: staging, modes: ['delete'] } satisfies Grant] : [])]);
+        ...(step === 'fail' ? [
+          { location: 'lake', prefix: staging, modes: ['delete'] } satisfies Grant,
+          { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'] } satisfies Grant,
+          markers[0]!,
+        ] : [])]);
     case 'reject':
     case 'halt':
       // The rows of a rejected or halted batch keep their record, line and raw record: they are read again from the

@@ -5,12 +5,12 @@ import { withDuck, type Duck } from '../engine/duckdb.ts';
 import { pathList, pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
-import { ident, str } from '../../core/sql/quote.ts';
+import { ident } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { partitionValues, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { refuseBreakingChange } from '../../core/schema/evolution.ts';
-import { ERRORS, StrataError, isStrataError } from '../../core/errors.ts';
-import { commitTable, committedSource } from '../table/store.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { commitTable, committedSource, readManifest } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
@@ -40,15 +40,16 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   const plan = ctx.plans.get(input.stage.dataset);
   const staged = await readStageManifest(ctx, input.stage.stageKey);
   const { storage } = ctx;
-  const q = quarantineKey(plan, staged.sourceId);
-  const qKey = staged.quarantineFile ? q : undefined;
-  // An earlier rejection or quality halt of the same object left the whole batch in quarantine; this run commits
-  // it, so that file is replaced by this run's, or removed (a row is in silver or in quarantine, never both). It is
-  // kept in staging until the commit is decided: a refused commit puts it back, since its run's record counts it.
-  const earlier = await storage.head(q) ? `${staged.stagingPrefix}quarantine-earlier.parquet` : undefined;
-  if (earlier) await storage.copy(q, earlier);
-  if (qKey) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, qKey);
-  else if (earlier) await storage.delete([q]);
+  const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
+  // This run's quarantined rows wait beside the quarantine table (its hidden _strata/ folder, outside staging, so a
+  // crash loses nothing) until the commit decides which run's rows the object's quarantine file holds: then
+  // settleQuarantine publishes the committing run's. Nothing visible changes before the swap, so a refused, failed
+  // or losing run leaves quarantine as it found it. A run without quarantined rows whose object has a quarantine file
+  // (an earlier rejection or quality halt: the whole batch) leaves a marker saying that file goes when it commits.
+  const pending = pendingQuarantine(plan, staged.sourceId, input.runId);
+  const replaces = !staged.quarantineFile && await storage.head(quarantineKey(plan, staged.sourceId)) !== undefined;
+  if (staged.quarantineFile) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, pending.file);
+  else if (replaces) await storage.writeText(pending.none, '');
 
   const names = plan.partitions.map((p) => p.name);
   const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();
@@ -73,17 +74,14 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),
-  }).catch(async (e: unknown) => {
-    // Refused (a breaking schema, primary keys committed meanwhile, too many writers): nothing was committed, so
-    // quarantine holds again what it held before this run; the record step removes the staging.
-    if (isStrataError(e) && (e.name === ERRORS.SchemaMismatch || e.name === ERRORS.CommitConflict)) {
-      if (earlier) await storage.copy(earlier, q);
-      else if (qKey) await storage.delete([q]);
-    }
-    throw e;
   });
-  // Lost the race to commit this object: the quarantine file (one per object) must name the run that committed it.
-  if (result.status === 'already' && qKey) await relabelQuarantine(ctx, qKey, result.committedBy!, staged.stagingPrefix);
+  // Committed by this run, or by another run of the same object first (which a run killed after its swap may not
+  // have settled): the committing run's rows are the object's quarantine file, this run's are dropped if it lost
+  // (other attempts' leftovers go at the register step: settlePending). A commit that threw leaves this run's pending
+  // file for recordFailure, which settles by what the manifest says.
+  if (result.status !== 'committed' || qKey || replaces) {
+    await settleQuarantine(ctx, plan, staged.sourceId, result.status === 'committed' ? input.runId : result.committedBy!, [pending.file, pending.none]);
+  }
   await removePrefix(storage, staged.stagingPrefix);
   return {
     status: result.status,
@@ -95,16 +93,75 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   };
 }
 
+/** Where a run's quarantined rows for an object wait until its commit is decided (commitSilver). */
+export function pendingQuarantine(plan: DatasetPlan, sourceId: string, runId: string): { prefix: string; file: string; none: string } {
+  const prefix = `${plan.prefixes.quarantine}_strata/pending/`;
+  return { prefix, file: `${prefix}${sourceId}.${runId}.parquet`, none: `${prefix}${sourceId}.${runId}.none` };
+}
+
 /**
- * Concurrent runs of one object each copy its quarantine file before their commit, and only one commits: the others
- * rewrite the file with the committing run's id, so every quarantined row points at the run that counts it. Any id
- * but the winner's is replaced, so the last writer leaves it right whatever order the losers come in.
+ * The object's quarantine file after run `committer` committed it: that run's pending rows, or none (an earlier
+ * rejection's file removed: a row is in silver or in quarantine, never both); then `others` (pending files of other
+ * attempts at the object: refused, failed, losing; none of them counts) and the committer's pending file go.
+ * Idempotent, and safe to run from any run of the object at any time after the commit (a loser, a retry, a failed
+ * run's record, the register step finishing what a run killed after its swap began): the committer's pending file is
+ * removed last, once published; with none of it left, it was settled already and the quarantine file is not touched.
  */
-async function relabelQuarantine(ctx: PipelineContext, qKey: string, winner: string, stagingPrefix: string): Promise<void> {
-  const out = `${stagingPrefix}relabel/`;
-  await ctx.storage.withLocalFile(qKey, (path) => ctx.storage.writeTree(out, (dir) => withDuck((db) =>
-    db.run(`COPY (SELECT * REPLACE (${str(winner)} AS run_id) FROM read_parquet(${pathLit(path)})) TO ${pathLit(join(dir, 'q.parquet'))} (FORMAT parquet, ${PARQUET_CODEC})`), ctx.duck)));
-  await ctx.storage.copy(`${out}q.parquet`, qKey);
+export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, sourceId: string, committer: string, others: readonly string[] = []): Promise<void> {
+  const { storage } = ctx;
+  const own = pendingQuarantine(plan, sourceId, committer);
+  const q = quarantineKey(plan, sourceId);
+  const published = await storage.head(own.file);
+  if (published) {
+    // Another run settling at the same time may remove it between the head and the copy: then it is published.
+    await storage.copy(own.file, q).catch(async (e: unknown) => { if (await storage.head(own.file)) throw e; });
+  }
+  const none = !published && await storage.head(own.none);
+  if (none) await storage.delete([q]);
+  const rest = others.filter((k) => k !== own.file && k !== own.none);
+  if (rest.length) await storage.delete(rest);
+  if (published || none) await storage.delete([own.file, own.none]);
+}
+
+/**
+ * Pending quarantined rows of objects committed since (a run killed after its swap, before it settled): settled for
+ * the run that committed each object. Those of objects not committed are left: their runs may be committing still.
+ * The register step runs it before listing the quarantine table's files, so the next run of the object, or any run of
+ * the dataset, finishes what a killed run began; `keys`: the quarantine folder's listing, read once for both.
+ * Returns whether it changed anything.
+ */
+export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, keys: readonly string[]): Promise<boolean> {
+  const { prefix } = pendingQuarantine(plan, '', '');
+  const bySource = new Map<string, string[]>();
+  for (const k of keys.filter((x) => x.startsWith(prefix))) {
+    const id = k.slice(prefix.length).split('.')[0]!;
+    bySource.set(id, [...bySource.get(id) ?? [], k]);
+  }
+  if (!bySource.size) return false;
+  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+  let changed = false;
+  for (const [sourceId, pending] of bySource) {
+    const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
+    if (!committed) continue;
+    await settleQuarantine(ctx, plan, sourceId, committed.runId, pending);
+    changed = true;
+  }
+  return changed;
+}
+
+const silverShape = (plan: DatasetPlan) => ({ table: plan.dataset, layer: 'silver' as const, schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) });
+
+/**
+ * A run whose commit step failed: whether its commit went through after all (a compare-and-swap whose answer was
+ * lost) is the manifest's to say. Committed by any run, the object's quarantine is settled for that run; else this
+ * run's pending rows are dropped, and quarantine stays as this run found it.
+ */
+export async function settleAfterFailure(ctx: PipelineContext, plan: DatasetPlan, sourceId: string, runId: string): Promise<void> {
+  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+  const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
+  const own = pendingQuarantine(plan, sourceId, runId);
+  if (committed) return settleQuarantine(ctx, plan, sourceId, committed.runId, [own.file, own.none]);
+  await ctx.storage.delete([own.file, own.none]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
+import { settleAfterFailure } from './commit.ts';
 import { rereadBatch } from './held-rows.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
@@ -226,12 +227,18 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   const changes = plan && state.commit?.status === 'committed'
     ? await readChanges(ctx, withGold).catch((e: Error) => { unread = e.message.split('\n')[0]; return undefined; })
     : undefined;
+  // The commit step failed: its quarantined rows, waiting beside the quarantine table, are published if the commit
+  // went through after all, else dropped (runtime/pipeline/commit.ts).
+  const unsettled = plan && state.stage && !state.commit
+    ? await settleAfterFailure(ctx, plan, state.stage.sourceId, state.runId).then(() => undefined, (e: Error) => e.message.split('\n')[0])
+    : undefined;
   // A run that ended leaves no staging (strata doctor): nothing of a failed run's batch is committed after this, and
   // its rows are in bronze, ingested again from there. A folder that cannot be removed is strata gc's after a day.
   const unremoved = plan
     ? await removePrefix(ctx.storage, layout.staging(plan.dataset, state.runId)).then(() => undefined, (e: Error) => e.message.split('\n')[0])
     : undefined;
   const record = buildRecord(withGold, 'FAILED', { name, message }, changes);
+  if (unsettled) record.warnings.push(`its quarantined rows waiting in ${plan!.prefixes.quarantine}_strata/pending/ could not be settled (${unsettled}): ingesting the file again settles them`);
   if (unremoved) record.warnings.push(`its staging folder ${layout.staging(state.dataset, state.runId)} could not be removed (${unremoved}): strata gc removes it after a day`);
   if (unread) record.warnings.push(`the partitions this run committed could not be read back from silver.${state.dataset}'s manifest (${unread}): strata doctor shows its state`);
   if (resultsUnread) record.warnings.push(`the quality gates' results could not be read back (${resultsUnread}): the record has their verdicts and counts; their metrics are in strata.quality_metrics`);

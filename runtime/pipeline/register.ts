@@ -8,12 +8,13 @@ import { layout } from '../../core/plan/layout.ts';
 import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import type { RegisterOutput } from './payloads.ts';
+import { settlePending } from './commit.ts';
 
 export async function registerSilver(ctx: PipelineContext, input: { dataset: string }): Promise<RegisterOutput> {
   const started = Date.now();
   const plan = ctx.plans.get(input.dataset);
   const summary = await syncToLatest(ctx, plan.prefixes.silver, plan, { layer: 'silver', name: plan.dataset, glue: plan.tables.silver });
-  await registerQuarantine(ctx, plan);
+  await registerQuarantine(ctx, plan, { settle: true });
   return { ...summary, ms: Date.now() - started };
 }
 
@@ -46,7 +47,15 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
   return total;
 }
 
-export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan): Promise<void> {
-  const files = (await ctx.storage.list(plan.prefixes.quarantine)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+/**
+ * The quarantine table's files: every Parquet file in its folder but those under _strata/ (rows waiting for their
+ * run's commit to be decided, commit.ts pendingQuarantine). `settle`: first settle the pending rows of objects
+ * committed since (commit.ts settlePending; the register step and strata doctor do).
+ */
+export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan, opts: { settle?: boolean } = {}): Promise<void> {
+  const hidden = `${plan.prefixes.quarantine}_strata/`;
+  let keys = (await ctx.storage.list(plan.prefixes.quarantine)).map((o) => o.key);
+  if (opts.settle && await settlePending(ctx, plan, keys)) keys = (await ctx.storage.list(plan.prefixes.quarantine)).map((o) => o.key);
+  const files = keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden));
   await ctx.catalog.syncFiles({ layer: 'quarantine', name: plan.dataset, glue: plan.tables.quarantine }, files);
 }

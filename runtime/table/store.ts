@@ -313,6 +313,8 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     // Someone else committed first: back off a little (with jitter) and rebuild what they changed.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
   }
+  // Given up: the folders built for the last attempts are no version of the table's.
+  await discard(storage, [...built.values()].map((b) => b.prefix));
   throw new StrataError(ERRORS.CommitConflict, `could not commit ${req.shape.table} after ${maxAttempts} attempts: too many concurrent writers`);
 }
 

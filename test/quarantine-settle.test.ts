@@ -1,0 +1,123 @@
+// An object's quarantine file holds the rows of the run that committed the object, whatever the other runs of it do
+// (runtime/pipeline/commit.ts settleQuarantine). Before (attack, stop 38): each run wrote the file in place before its
+// commit was decided and put back what it had found when refused, so a refused run of the same object under another
+// schema deleted the winner's file (quarantine.orders then failed: "No files found"); a run that lost the race
+// relabelled its own rows as the winner's (a row in silver and in quarantine when their rules differ); and a commit
+// failing for any other reason (a full disk) left its rows there and dropped the rejected run's it had replaced.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../runtime/runs/record.ts';
+import { armFaults } from '../runtime/util/fault.ts';
+import { ingestFile } from '../workflows/ingest-local.ts';
+import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+let l: TestLake | undefined;
+afterEach(async () => {
+  armFaults(undefined);
+  await l?.cleanup();
+  l = undefined;
+});
+
+// Row 2 is SHIPPED: valid under the lake's schema, quarantined under the stricter one; row 3 has no valid time.
+const BODY = `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bo,SHIPPED,10.00,Jun 12 2025,2025-06-12T11:00:00Z\n3,Cy,NEW,10.00,Jun 12 2025,not a time\n`;
+
+/** A second lake over the same folder, under another schema file for orders. */
+async function otherSchema(lake: TestLake, name: string, text: string): Promise<LocalLake> {
+  await mkdir(join(lake.root, name));
+  await writeFile(join(lake.root, name, 'orders.yaml'), text);
+  return openLocalLake({ lake: lake.dir, schemas: join(lake.root, name) });
+}
+
+/** What the lake holds for the object: silver's ids, quarantine's (run, id), and anything left pending or staged. */
+async function holdings(lake: TestLake) {
+  const { catalog } = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
+  await catalog.materialize();
+  return {
+    silver: (await lake.query<{ order_id: number }>('SELECT order_id FROM silver.orders ORDER BY 1').catch(() => [])).map((r) => r.order_id),
+    quarantine: await lake.query<{ run_id: string; record: number }>('SELECT run_id, record FROM quarantine.orders ORDER BY record').catch(() => []),
+    left: (await lake.storage.list('quarantine/orders/_strata/')).map((o) => o.key).concat((await lake.storage.list('staging/')).map((o) => o.key)),
+  };
+}
+
+describe('the quarantine file of an object ingested by several runs', () => {
+  const stricter = ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]');
+  const refused = ordersSchema({ maxRatio: 1 }).replace('{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount2, type: string }');
+  for (const [other, schema] of [['refused', refused], ['lost', stricter]] as const) {
+    for (const when of ['before its commit step', 'inside its commit step, its quarantined rows written']) {
+      it(`another run of the object whose commit is ${other}, the winner committing ${when}: quarantine holds the winner's rows only`, async () => {
+        expect(schema).not.toBe(ordersSchema({ maxRatio: 1 }));
+        l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+        const lake = l;
+        const file = await lake.file('same.csv', BODY);
+        const them = await otherSchema(lake, other, schema);
+        let winner: RunRecord | undefined;
+        const win = async () => { winner = (await lake.ingest('orders', file)).record; };
+        // The other run's first read of the silver manifest inside its commit step: after its quarantined rows.
+        let armed: (() => Promise<void>) | undefined;
+        const read = them.storage.readVersioned.bind(them.storage);
+        them.storage.readVersioned = async (key) => {
+          const go = key === 'silver/orders/_strata/manifest.json' ? armed : undefined;
+          armed = undefined;
+          await go?.();
+          return read(key);
+        };
+        const loser = (await ingestFile(them, 'orders', file, {
+          wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => {
+            if (when.startsWith('before')) await win();
+            else armed = win;
+            return fn(input);
+          }),
+        })).record;
+        expect(winner).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 2, rowsQuarantined: 1 });
+        expect(loser.status).toBe(other === 'refused' ? 'FAILED' : 'SKIPPED');
+        expect(await holdings(lake)).toEqual({ silver: [1, 2], quarantine: [{ run_id: winner!.runId, record: 3 }], left: [] });
+      });
+    }
+  }
+
+  it('a commit failing on a full disk, of an object an earlier run rejected, leaves the rejected run\'s rows; the file sent again replaces them with its own', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 0.1 }) });
+    const file = await l.file('same.csv', BODY);
+    const rejected = (await l.ingest('orders', file)).record;
+    expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 3 });
+    const raised = await otherSchema(l, 'raised', ordersSchema({ maxRatio: 1 }));
+    armFaults('commit.built:enospc');
+    const failed = (await ingestFile(raised, 'orders', file)).record;
+    armFaults(undefined);
+    expect(failed).toMatchObject({ status: 'FAILED', rowsIn: 3 });
+    const before = await holdings(l);
+    expect(before).toMatchObject({ quarantine: [1, 2, 3].map((record) => ({ run_id: rejected.runId, record })), left: [] });
+    const again = (await ingestFile(raised, 'orders', file)).record;
+    expect(again).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2, rowsQuarantined: 1 });
+    expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: again.runId, record: 3 }], left: [] });
+  });
+
+  it('a commit that went through but whose step failed after the swap: the failed run\'s record settles its quarantined rows as the manifest says', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const file = await l.file('same.csv', BODY);
+    armFaults('commit.swapped:error');
+    const r = (await l.ingest('orders', file)).record;
+    armFaults(undefined);
+    expect(r).toMatchObject({ status: 'FAILED', rowsIn: 3 });
+    expect((await holdings(l)).left).toEqual([]);
+    // The file sent again is skipped, and registers what the failed run committed.
+    expect((await l.ingest('orders', file)).record.status).toBe('SKIPPED');
+    expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
+  });
+
+  it('a run killed after its swap leaves its rows pending; the file sent again finds the object committed by it and publishes them', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const file = await l.file('same.csv', BODY);
+    const r = (await l.ingest('orders', file)).record;
+    // The lake as a kill right after the swap leaves it (the harness's commit.swapped): committed, not yet settled.
+    const [q] = (await l.storage.list('quarantine/orders/')).map((o) => o.key);
+    const sourceId = q!.slice('quarantine/orders/'.length, -'.parquet'.length);
+    await l.storage.copy(q!, `quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`);
+    await l.storage.delete([q!]);
+    const again = (await l.ingest('orders', file)).record;
+    expect(again.status).toBe('SKIPPED');
+    expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
+  });
+});
