@@ -335,6 +335,18 @@ async function computeGoldValues(db: Duck, inc: Incremental, key: number, parts:
   return new Map(rows.map((r) => [r.path, r.g]));
 }
 
+/**
+ * A gold column as stored. A timestamp is stored to the millisecond (TIMESTAMP_MS: Athena reads Hive tables'
+ * timestamps as milliseconds, core/schema/types.ts); one with microseconds fails the refresh naming the column and
+ * the fix, instead of losing them in the cast.
+ */
+function storedAs(plan: GoldPlan, name: string, type: string): string {
+  const col = ident(name);
+  if (type !== 'TIMESTAMP_MS') return `CAST(${col} AS ${type})`;
+  const why = `column ${name} holds a timestamp with microseconds; gold stores timestamps to the millisecond, as Athena reads them. Fix: round it in the SQL of gold table ${plan.table}, date_trunc('millisecond', …)`;
+  return `CASE WHEN epoch_us(${col}) % 1000 <> 0 THEN error(${str(why)}) ELSE CAST(${col} AS TIMESTAMP_MS) END`;
+}
+
 interface WrittenFiles {
   files: Array<{ file: string; rows: number; bytes: number; values: Array<string | null> }>;
   rows: number;
@@ -344,7 +356,7 @@ interface WrittenFiles {
 type BoundAudit = (plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
 
 async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: BoundAudit, input: GoldInput): Promise<WrittenFiles> {
-  const cols = plan.columns.map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ');
+  const cols = plan.columns.map((c) => `${storedAs(plan, c.name, c.duckdbType)} AS ${ident(c.name)}`).join(', ');
   const p = plan.partitionBy[0];
   const filter = targets && p
     ? ` WHERE CAST(${ident(p)} AS VARCHAR) IN (${[...targets].filter((v) => v !== null).map(str).join(', ') || 'NULL'})${targets.has(null) ? ` OR ${ident(p)} IS NULL` : ''}`
