@@ -323,6 +323,7 @@ describe('analyzeGold: portability findings', () => {
     const at = (m: string) => sql.indexOf(m);
     expect(r.issues).toStrictEqual([
       issue(0, 'p', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', at('/ 2 AS half')),
+      issue(0, 'p', 'sql', 'a division of a decimal is a decimal rounded to its scale on Athena and a double on DuckDB (10.01 / 2: 5.01 against 5.005)', 'CAST(a AS DOUBLE) / b, or round(CAST(a AS DOUBLE) / b, 2) for the digits you publish', at('/ 2 AS amt')),
       issue(0, 'p', 'sql', 'avg of a decimal is a decimal on Athena and a double on DuckDB', 'avg(CAST(x AS DOUBLE)), or round() the result to the scale you publish', at('avg(')),
       issue(0, 'p', 'sql', "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)", "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))", at("date_diff('month'")),
       issue(0, 'p', 'sql', "date_diff counts unit boundaries crossed on DuckDB and whole units elapsed on Athena (they agree only for 'day' between DATEs)", "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))", at("date_diff('day', created_at")),
@@ -347,6 +348,7 @@ describe('analyzeGold: portability findings', () => {
       issue(1, 'x', 'sql', '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns', 7),
       issue(2, 'rp', 'sql', '* EXCLUDE / REPLACE does not exist on Athena', 'list the columns', 7),
       issue(3, 'al', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', al.indexOf('/ c.id')),
+      issue(3, 'al', 'sql', 'a division of a decimal is a decimal rounded to its scale on Athena and a double on DuckDB (10.01 / 2: 5.01 against 5.005)', 'CAST(a AS DOUBLE) / b, or round(CAST(a AS DOUBLE) / b, 2) for the digits you publish', al.indexOf('/ o.amount')),
       issue(3, 'al', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', al.indexOf('/ id')),
       issue(5, 'gd', 'sql', 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b', gd.indexOf('/')),
     ]);

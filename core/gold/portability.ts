@@ -84,6 +84,15 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
       add(n, 'integer / integer is an integer division on Athena and a decimal one on DuckDB', 'CAST(a AS DOUBLE) / b');
       return;
     }
+    // Trino divides decimals as decimals, rounded half up to the larger scale (10.01 / 2 is 5.01); DuckDB as doubles
+    // (5.005). Measured on DuckDB 1.4; Trino's rule: docs "Decimal functions and operators" (attack, stop 38).
+    if (f === '/' && args.length === 2) {
+      const kinds = args.map((a) => inferKind(a, scope));
+      if (kinds.includes('decimal') && !kinds.includes('float')) {
+        add(n, 'a division of a decimal is a decimal rounded to its scale on Athena and a double on DuckDB (10.01 / 2: 5.01 against 5.005)', 'CAST(a AS DOUBLE) / b, or round(CAST(a AS DOUBLE) / b, 2) for the digits you publish');
+        return;
+      }
+    }
     if (f === 'date_diff') {
       const unit = args[0]?.class === 'CONSTANT' ? String(args[0].value?.value).toLowerCase() : undefined;
       const dates = args.slice(1).every((a) => inferKind(a, scope) === 'date');
