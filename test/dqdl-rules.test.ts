@@ -392,6 +392,9 @@ describe('CustomSql', () => {
       'CustomSql "select nope from primary" > 0',
       'CustomSql "select s from primary" > 0',
       'CustomSql "select \'abc\'" > 0',
+      // Text reads as a number only in decimal notation, as SQL casts it (attack, stop 38: '0x10' passed = 16).
+      'CustomSql "select \'0x10\'" = 16',
+      'CustomSql "select \' 2.5e1 \'" = 25',
       'CustomSql "select n * 2 from primary"',
       'CustomSql "select region from primary"',
     ]);
@@ -399,6 +402,8 @@ describe('CustomSql', () => {
       ['ERROR', 'the query failed: Referenced column "nope" not found in FROM clause!'],
       ['ERROR', 'CustomSql with a condition must return one row with one number; it returned 6 rows of 1 column'],
       ['ERROR', 'CustomSql must return a number; it returned "abc"'],
+      ['ERROR', 'CustomSql must return a number; it returned "0x10"'],
+      ['PASS', 'CustomSql value is 25 (= 25)'],
       ['ERROR', 'row-level CustomSql returns rows of primary, so it must select columns of primary; "n * 2" is not a column (select columns, or use the aggregate form with a condition)'],
       ['ERROR', 'row-level CustomSql returns "region", which is not a column of primary (its columns are matched back to the batch)'],
     ]);

@@ -65,6 +65,9 @@ function isNaNCell(v: unknown): boolean {
   return (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && /^\s*nan\s*$/i.test(v));
 }
 
+/** Text a cell may hold as a number: decimal notation, as SQL casts text (and Athena's Infinity). */
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/;
+
 /** A cell as a number: DuckDB gives numbers and bigints, Athena strings; NULL and NaN are "undefined". */
 export function toNumber(v: unknown): number | undefined {
   if (v === null || v === undefined || isNaNCell(v)) return undefined;
@@ -72,10 +75,10 @@ export function toNumber(v: unknown): number | undefined {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
+    // Decimal notation only, as SQL reads text as a number: JavaScript's Number() also reads 0x10, 0b1 and 0o7.
     const t = v.trim();
-    if (t === '') return undefined;
-    const n = Number(t);
-    return Number.isNaN(n) ? undefined : n;
+    if (!DECIMAL_TEXT.test(t)) return undefined;
+    return Number(t);
   }
   return undefined;
 }
