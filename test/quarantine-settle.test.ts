@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { armFaults } from '../runtime/util/fault.ts';
+import { examine, repair } from '../workflows/doctor.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
+import { garbageCollect } from '../workflows/maintenance.ts';
 import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -116,8 +118,33 @@ describe('the quarantine file of an object ingested by several runs', () => {
     const sourceId = q!.slice('quarantine/orders/'.length, -'.parquet'.length);
     await l.storage.copy(q!, `quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`);
     await l.storage.delete([q!]);
+    // strata doctor sees it: the catalog names a file the folder does not hold, and rows wait for a committed run.
+    const found = (await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders');
+    expect(found).toEqual([expect.objectContaining({ level: 'problem', message: expect.stringMatching(/names 1 file the folder does not hold .*; the quarantined rows of 1 object committed by a run that was stopped before publishing them wait in quarantine\/orders\/_strata\/pending\//) })]);
     const again = (await l.ingest('orders', file)).record;
     expect(again.status).toBe('SKIPPED');
+    expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
+    expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
+  });
+
+  it('strata doctor --repair publishes rows a stopped run left pending; strata gc drops those of objects no run committed, after a day', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const file = await l.file('same.csv', BODY);
+    const r = (await l.ingest('orders', file)).record;
+    const [q] = (await l.storage.list('quarantine/orders/')).map((o) => o.key);
+    const sourceId = q!.slice('quarantine/orders/'.length, -'.parquet'.length);
+    await l.storage.copy(q!, `quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`);
+    await l.storage.delete([q!]);
+    // And a run of an object never committed, killed before its commit.
+    const stray = 'quarantine/orders/_strata/pending/0123456789abcdef.20261201T000000000Z-dead00.parquet';
+    await l.storage.copy(`quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`, stray);
+    const { report } = await repair(l);
+    expect(report.findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([
+      expect.objectContaining({ level: 'note', message: expect.stringMatching(/^1 object not committed has quarantined rows waiting in /), way: 'strata gc removes those older than a day' }),
+    ]);
+    expect((await holdings(l)).quarantine).toEqual([{ run_id: r.runId, record: 3 }]);
+    expect((await garbageCollect(l, { now: new Date() })).pendingQuarantine).toEqual({ published: 0, dropped: 0 });
+    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1 });
     expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
   });
 });

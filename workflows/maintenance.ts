@@ -6,6 +6,7 @@ import { loadGate } from '../runtime/quality/evaluate-gate.ts';
 import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { syncToLatest } from '../runtime/pipeline/register.ts';
+import { gcPending } from '../runtime/pipeline/commit.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
@@ -100,7 +101,7 @@ async function damagedTargetRefusal(lake: LocalLake, manifest: TableManifest, sh
  * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
  * in `error` and left as it is; the other tables are collected all the same.
  */
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number } }> {
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number }; pendingQuarantine: { published: number; dropped: number } }> {
   const now = opts.now ?? new Date();
   const tables: GcReport[] = [];
   const collect = async (table: string, run: () => Promise<GcResult>) => {
@@ -114,7 +115,14 @@ export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: nu
     const days = opts.retentionDays ?? lake.plans.find((p) => p.dataset === g.owner)?.retentionDays ?? 7;
     await collect(`gold.${g.table}`, () => gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, gcOpts('gold', g.table)));
   }
-  return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun) };
+  // Quarantined rows left pending by runs that were killed (runtime/pipeline/commit.ts gcPending).
+  const pendingQuarantine = { published: 0, dropped: 0 };
+  for (const d of lake.plans) {
+    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true);
+    pendingQuarantine.published += r.published;
+    pendingQuarantine.dropped += r.dropped;
+  }
+  return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun), pendingQuarantine };
 }
 
 /** What gc did to one table, or why it left it alone. */

@@ -25,6 +25,10 @@ export const gc: Command = {
         + (t.archivedSources ? `; ${move} ${plural(t.archivedSources, 'committed source')} out of the manifest into source markers` : '')
         + (t.archivedHistory ? `; ${move} ${plural(t.archivedHistory, 'collected history entry', 'collected history entries')} into an archive` : ''));
     lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
+    const p = r.pendingQuarantine;
+    if (p.published || p.dropped) {
+      lines.push(`quarantine: ${values['dry-run'] ? 'would publish' : 'published'} the pending rows of ${plural(p.published, 'object')} committed since, ${verb} ${plural(p.dropped, 'pending file')} of runs that failed or were killed before their commit, over a day ago`);
+    }
     const failed = r.tables.filter((t) => t.error);
     for (const t of failed) out.error(`${t.table}: not collected: ${t.error!.name}: ${t.error!.message}`);
     // A table in doubt is left whole; the others are collected all the same.

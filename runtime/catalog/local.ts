@@ -246,6 +246,11 @@ export class LocalCatalog implements Catalog {
     return e?.table ? { version: e.table.version, ...(run ? { run } : {}), locations: Object.values(e.table.partitions).map((p) => p.location), file } : undefined;
   }
 
+  /** The files a file-list table's entry names (quarantine), as storage keys; undefined when it has no entry. */
+  async listedFiles(layer: CatalogTable['layer'], name: string): Promise<string[] | undefined> {
+    return (await this.readEntry(this.entryPath(layer, name)))?.files;
+  }
+
   /** The entry file of a table (strata doctor names it, and moves a damaged one aside). */
   entryFile(layer: CatalogTable['layer'], name: string): string {
     return this.entryPath(layer, name);

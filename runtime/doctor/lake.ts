@@ -9,6 +9,7 @@ import { locksIn, ownerAlive, removeDeadLock } from '../storage/lock.ts';
 import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
+import { committedSource, readManifest, shapeOf } from '../table/store.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -55,12 +56,41 @@ export async function examineStaging(env: DoctorEnv): Promise<Finding[]> {
   return runs.size ? [note('staging', `${plural(runs.size, 'staging folder')} of runs that are running or were killed, e.g. ${[...runs][0]}`, 'strata gc removes those older than a day')] : [];
 }
 
-/** Quarantine tables are plain file lists in the catalog: a damaged entry is rewritten from the quarantine folder. */
+/**
+ * Quarantine tables are plain file lists in the catalog: a damaged entry, or one naming files the folder does not
+ * hold (a reader would fail on it) or leaving out some it holds, is rewritten from the quarantine folder; rows a run
+ * killed after its commit left pending (runtime/pipeline/commit.ts settlePending) are published for it first.
+ */
 export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const plan of env.plans.list()) {
+    const register = async () => {
+      await env.syncQuarantine(plan.dataset);
+      return `quarantine.${plan.dataset}: registered its files again, rows left pending by committed runs published first`;
+    };
     try {
       await env.catalog.shown('quarantine', plan.dataset);
+      const listed = await env.catalog.listedFiles('quarantine', plan.dataset) ?? [];
+      const keys = (await env.storage.list(plan.prefixes.quarantine)).map((o) => o.key);
+      const hidden = `${plan.prefixes.quarantine}_strata/`;
+      const held = new Set(keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden)));
+      const missing = listed.filter((k) => !held.has(k));
+      const unlisted = [...held].filter((k) => !listed.includes(k));
+      // Pending rows of an object committed since are the committing run's, not yet published; the others belong to
+      // runs still running, or that failed or were killed before their commit.
+      const pending = keys.filter((k) => k.startsWith(`${hidden}pending/`));
+      const sources = [...new Set(pending.map((k) => k.slice(`${hidden}pending/`.length).split('.')[0]!))];
+      const manifest = sources.length ? (await readManifest(env.storage, plan.prefixes.silver, shapeOf(plan)).catch(() => undefined))?.manifest : undefined;
+      const unsettled = manifest ? (await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id)) ? id : undefined))).filter(Boolean) : [];
+      const what = [
+        ...(missing.length ? [`its catalog entry names ${plural(missing.length, 'file')} the folder does not hold (${missing[0]}): reading it fails`] : []),
+        ...(unlisted.length ? [`the folder holds ${plural(unlisted.length, 'file')} its catalog entry does not name (${unlisted[0]})`] : []),
+        ...(unsettled.length ? [`the quarantined rows of ${plural(unsettled.length, 'object')} committed by a run that was stopped before publishing them wait in ${hidden}pending/ (${unsettled[0]})`] : []),
+      ];
+      if (what.length) out.push(problem(`quarantine.${plan.dataset}`, what.join('; '), 'strata doctor --repair publishes them and registers the folder again', { order: 'entry', run: register }));
+      if (sources.length > unsettled.length) {
+        out.push(note(`quarantine.${plan.dataset}`, `${plural(sources.length - unsettled.length, 'object')} not committed ${sources.length - unsettled.length === 1 ? 'has' : 'have'} quarantined rows waiting in ${hidden}pending/: runs that are running, or failed or were killed before their commit`, 'strata gc removes those older than a day'));
+      }
     } catch (e) {
       const file = env.catalog.entryFile('quarantine', plan.dataset);
       out.push(problem(`quarantine.${plan.dataset}`, (e as Error).message, undefined, {

@@ -149,6 +149,40 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, key
   return changed;
 }
 
+/** A day: pending rows of an object no run committed are a failed or killed run's after that (strata gc drops them). */
+export const PENDING_GRACE_MS = 24 * 3600_000;
+
+/**
+ * strata gc of a dataset's pending quarantined rows: those of objects committed since are published for the run that
+ * committed each (settlePending); those of objects no run committed, older than a day, belong to runs that failed or
+ * were killed before their commit (their rows are in bronze, ingested again from there) and are dropped. Counts
+ * objects published and files dropped; `dryRun` changes nothing.
+ */
+export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean): Promise<{ published: number; dropped: number }> {
+  const { prefix } = pendingQuarantine(plan, '', '');
+  const objects = await ctx.storage.list(prefix);
+  if (!objects.length) return { published: 0, dropped: 0 };
+  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+  const bySource = new Map<string, typeof objects>();
+  for (const o of objects) {
+    const id = o.key.slice(prefix.length).split('.')[0]!;
+    bySource.set(id, [...bySource.get(id) ?? [], o]);
+  }
+  let published = 0;
+  const old: string[] = [];
+  for (const [sourceId, files] of bySource) {
+    const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
+    if (committed) {
+      published++;
+      if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, files.map((o) => o.key));
+    } else {
+      old.push(...files.filter((o) => now.getTime() - o.lastModified.getTime() > PENDING_GRACE_MS).map((o) => o.key));
+    }
+  }
+  if (!dryRun && old.length) await ctx.storage.delete(old);
+  return { published, dropped: old.length };
+}
+
 const silverShape = (plan: DatasetPlan) => ({ table: plan.dataset, layer: 'silver' as const, schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) });
 
 /**
