@@ -289,10 +289,12 @@ function metricRule(leaf: LeafPlan, what: string, value: number | undefined, met
     return undefinedMetric(metrics, what, value === undefined ? whyUndefined || 'no value' : `${value}`);
   }
   const ok = satisfies(value, e.check, leaf.approximate);
+  // Compared as doubles (a dynamic condition), shown as it is: all its digits where its double reads as another number.
+  const shown = d && !readsAs(value, d) ? exact!.trim() : f(value);
   return {
     outcome: ok ? 'PASS' : 'FAIL',
     metrics: defined(metrics),
-    message: ok ? `${what} is ${f(value)} (${e.text}${dynamicNote(e, true)})` : `${what} is ${f(value)}, expected ${e.text}${dynamicNote(e, false)}`,
+    message: ok ? `${what} is ${shown} (${e.text}${dynamicNote(e, true)})` : `${what} is ${shown}, expected ${e.text}${dynamicNote(e, false)}`,
   };
 }
 
