@@ -84,14 +84,25 @@ export function jsonSafe(_k: string, v: unknown): unknown {
 }
 
 /**
- * An aligned text table. NULL shows as NULL. Every value is printed whole: a column is at most 60 characters wide
- * for alignment, and a longer value overflows its column rather than being cut.
+ * Text as a table cell shows it, one line that reads back as exactly that text (and never drives the terminal):
+ * a backslash is `\\`, a line feed `\n`, a carriage return `\r`, a tab `\t`, any other control character `\xHH`
+ * (ESC is `\x1b`), and the text NULL is `\NULL`, apart from SQL NULL.
+ */
+export function cellEscape(s: string): string {
+  if (s === 'NULL') return '\\NULL';
+  return s.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t'
+    : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/**
+ * An aligned text table. NULL shows as NULL; text is escaped to one line (cellEscape). Every value is printed whole:
+ * a column is at most 60 characters wide for alignment, and a longer value overflows its column rather than being cut.
  */
 export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
   if (!rows.length) return '(no rows)';
   const cols = columns ?? Object.keys(rows[0]!);
-  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : cellText(v));
-  const body = rows.map((r) => cols.map((c) => cell(r[c]).replace(/\n/g, '\\n')));
+  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : cellEscape(cellText(v)));
+  const body = rows.map((r) => cols.map((c) => cell(r[c])));
   const widths = cols.map((c, i) => Math.min(60, Math.max(c.length, ...body.map((b) => b[i]!.length))));
   const fmt = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
   return [fmt(cols), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
