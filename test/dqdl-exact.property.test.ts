@@ -9,13 +9,23 @@
 // Floating metrics too (attack, stop 38): a FLOAT or DOUBLE CustomSql value was read as its shortest text, which is
 // not its value (a FLOAT of 123456792 prints 123456790; a DOUBLE of 2^70 prints 1.1805916207174113e+21), then compared
 // as that decimal: `= 123456792` failed on 123456792. A floating metric is compared as SQL compares it, as doubles.
+// Then (attack, stop 38) a FLOAT compared as a double failed `= 0.1` on CAST(0.1 AS FLOAT), which SQL holds equal (the
+// literal is cast to FLOAT): the oracle is now the engine's own comparison of the value with the literal.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDecimal } from '../core/dqdl/exact.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import type { RuleContext } from '../core/dqdl/types.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
 import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 
+/** The binary32 next to the binary32 `f`, one step up or down (from its bits). */
+const nextBinary32 = (f: number, up: boolean): number => {
+  if (f === 0) return (up ? 1 : -1) * 2 ** -149;
+  const a = new Float32Array([f]);
+  new Uint32Array(a.buffer)[0]! += (f > 0) === up ? 1 : -1;
+  return a[0]!;
+};
 const RUNS = Number(process.env.STRATA_PROPERTY_RUNS ?? 80);
 let db: Duck;
 beforeAll(async () => { db = await Duck.open({ memoryLimit: '256MB', threads: 1 }); });
@@ -49,9 +59,15 @@ describe('exact conditions', () => {
       fc.array(fc.record({ id: big, qty: small, amount: fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), wide: fc.bigInt({ min: -(10n ** 35n), max: 10n ** 35n }) }), { minLength: 1, maxLength: 12 }),
       op, fc.integer({ min: 0, max: 11 }), fc.integer({ min: -2, max: 2 }),
       fc.constantFrom('id', 'amount', 'sum', 'sumAmount', 'count', 'sumId', 'sumWide', 'customId', 'customWide'), fc.nat(2),
-      async (rows, cmp, pick, delta, what, parens) => {
-        // A literal in parentheses is the same literal (attack, stop 38: `(9007199254740993)` was compared as a double).
-        const lit = (t: string | bigint): string => `${'('.repeat(parens)}${t}${')'.repeat(parens)}`;
+      fc.constantFrom('-X', '- X', '-(X)', '- ( X )', '-(-(-X))'), fc.constantFrom('X', '-(-X)', '- (- X)'),
+      async (rows, cmp, pick, delta, what, parens, negForm, posForm) => {
+        // A literal in parentheses is the same literal (attack, stop 38: `(9007199254740993)` was compared as a double),
+        // and so is one whose sign is spaced or nested (`- 9007199254740993`, `-(9007199254740993)`, `-(-5)`).
+        const lit = (t: string | bigint): string => {
+          const x = String(t);
+          const signed = x.startsWith('-') ? negForm.replace('X', x.slice(1)) : posForm.replace('X', x);
+          return `${'('.repeat(parens)}${signed}${')'.repeat(parens)}`;
+        };
         await db.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES ${rows.map((r) => `(CAST('${r.id}' AS BIGINT), CAST('${r.qty}' AS BIGINT), CAST('${cents(r.amount)}' AS DECIMAL(16,2)), CAST('${cents(r.wide)}' AS DECIMAL(38,2)))`).join(', ')}) v(id, qty, amount, wide)`);
         // The sum as the message must show it: all its digits.
         let shown: string | undefined;
@@ -101,7 +117,7 @@ describe('exact conditions', () => {
         // Shown as it is: its exact digits where its double reads as another number, else the double's text; also
         // under a dynamic condition, which compares doubles (attack, stop 38: it showed the rounded sum).
         if (shown !== undefined) {
-          const dynamic = (await evaluateRules(db, parseRules([rule.replace(/ \S+ \(*[-\d.]+\)*$/, ' > avg(last(1))')]).rules, { ...ctx, history: () => [0] })).results[0]!;
+          const dynamic = (await evaluateRules(db, parseRules([`${rule.slice(0, rule.lastIndexOf(` ${cmp} `))} > avg(last(1))`]).rules, { ...ctx, history: () => [0] })).results[0]!;
           expect({ rule, message: dynamic.message }).toEqual({ rule, message: expect.stringContaining(` is ${/ is (\S+?)[ ,(]/.exec(result!.message)![1]!}`) });
           const printed = / is (\S+?)[ ,(]/.exec(result!.message)![1]!;
           // The printed number denotes exactly the metric.
@@ -110,7 +126,7 @@ describe('exact conditions', () => {
       }), { numRuns: RUNS });
   });
 
-  it('property: a FLOAT or DOUBLE CustomSql value is compared as the double it is, and shown as a number that reads as it', async () => {
+  it('property: a FLOAT or DOUBLE CustomSql value is compared with its literal as SQL compares them, and shown as a number that reads as it', async () => {
     // The exact decimal expansion of a double (every double is m × 2^e): the literal a data engineer copies from a
     // tool that prints all digits. Number() of it is the double itself.
     const expansion = (v: number): string => {
@@ -128,18 +144,36 @@ describe('exact conditions', () => {
       fc.constantFrom(123456792, 0.1, 1 / 3, 2 ** 70, 9007199254740993),
     ).filter((v) => v === 0 || Math.abs(v) >= 1e-6);
     await fc.assert(fc.asyncProperty(
-      value, fc.constantFrom('FLOAT', 'DOUBLE'), fc.constantFrom<Op>('=', '!=', '>', '>=', '<', '<='), fc.constantFrom('expansion', 'shortest', 'above', 'below'),
-      async (raw, type, cmp, how) => {
+      value, fc.constantFrom('FLOAT', 'DOUBLE'), fc.constantFrom<Op>('=', '!=', '>', '>=', '<', '<='),
+      fc.constantFrom('expansion', 'shortest', 'floatShortest', 'above', 'below', 'midpoint', 'offMidpoint'), fc.boolean(),
+      async (raw, type, cmp, how, up) => {
         const v = type === 'FLOAT' ? Math.fround(raw) : raw;
         if (!Number.isFinite(v)) return;
         const exact = expansion(v);
+        // midpoint: halfway to the next binary32 up or down, exactly (a tie); offMidpoint: a digit past it, so close
+        // that its nearest double is the midpoint itself (rounding through the double then ties, wrongly).
+        const half = type === 'FLOAT' ? expansion((v + nextBinary32(v, up)) / 2) : exact;
+        // A digit 30 places past the midpoint's last one, above or below it.
+        const nudged = (t: string, dir: bigint): string => {
+          const d = parseDecimal(t)!;
+          const m = d.m * 10n ** 30n + dir;
+          const digits = (m < 0n ? -m : m).toString().padStart(d.scale + 31, '0');
+          return `${m < 0n ? '-' : ''}${digits.slice(0, -(d.scale + 30))}.${digits.slice(-(d.scale + 30))}`;
+        };
         // The bound: the value's own digits, its shortest text where that has no exponent, or a digit past it.
+        // floatShortest: the fewest digits that read back as the FLOAT (0.1 for CAST(0.1 AS FLOAT)), as a FLOAT prints.
+        const fewest = [...Array(17).keys()].map((p) => Number(v.toPrecision(p + 1))).find((n) => (type === 'FLOAT' ? Math.fround(n) : n) === v) ?? v;
         const literal = how === 'expansion' || /e/.test(String(v)) && how === 'shortest' ? exact
-          : how === 'shortest' ? String(v)
-            : how === 'above' ? `${exact}${exact.includes('.') ? '' : '.'}1` : `${Number(exact) - (Math.abs(v) < 1 ? 0.5 : 1)}`;
+          : how === 'shortest' ? String(v) : how === 'floatShortest' ? (/e/.test(String(fewest)) ? exact : String(fewest))
+            : how === 'midpoint' ? half : how === 'offMidpoint' ? nudged(half, up ? 1n : -1n)
+              : how === 'above' ? `${exact}${exact.includes('.') ? '' : '.'}1` : `${Number(exact) - (Math.abs(v) < 1 ? 0.5 : 1)}`;
         if (/e/.test(literal)) return;
-        const want = holdsDouble(v, cmp, Number(literal));
         await db.run(`CREATE OR REPLACE TABLE f AS SELECT CAST('${exact}' AS DOUBLE) AS x`);
+        // The oracle: SQL's own comparison of the value with the literal as written, the literal cast as SQL casts it to
+        // compare (to FLOAT when it has no exponent), from text, which DuckDB rounds once (its DECIMAL → FLOAT cast of a
+        // literal past about 17 digits does not round to nearest).
+        const sqlLiteral = type === 'FLOAT' && !/e/i.test(literal) ? `CAST('${literal}' AS FLOAT)` : `CAST('${literal}' AS DOUBLE)`;
+        const [{ want }] = await db.all(`SELECT CAST(max(x) AS ${type}) ${cmp === '!=' ? '<>' : cmp} ${sqlLiteral} AS want FROM f`) as [{ want: boolean }];
         const rule = `CustomSql "SELECT CAST(max(x) AS ${type}) FROM primary" ${cmp} ${literal}`;
         const parsed = parseRules([rule]);
         expect(parsed.errors).toEqual([]);

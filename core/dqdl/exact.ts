@@ -3,6 +3,16 @@
 // of the sum, Athena's result cell), and a DQDL literal is text as written; both become an integer scaled by a power
 // of ten (BigInt), so `Sum "qty" = 9007199254740993` fails at 9007199254740992, which as doubles are one number.
 
+/**
+ * A FLOAT (Athena: REAL) cell, a binary32 value, as an engine's rule runner hands it over. SQL compares a FLOAT with
+ * a literal written without an exponent as a FLOAT too, the literal rounded to binary32 (DuckDB and Trino alike:
+ * `CAST(0.1 AS REAL) = 0.1` is true), and with a DOUBLE (a literal with an exponent, `1e-1`) as doubles.
+ */
+export class Binary32 {
+  readonly value: number;
+  constructor(value: number) { this.value = value; }
+}
+
 /** A decimal as an integer and a power of ten: value = m × 10^-scale. */
 export interface Decimal {
   m: bigint;
@@ -34,13 +44,23 @@ export function parseDecimal(text: string): Decimal | undefined {
 }
 
 /**
- * A number literal as written, without the parentheses around all of it: `(9007199254740993)` → `9007199254740993`;
- * undefined when what remains is not a decimal (arithmetic such as `1 + 2` or `(1) + (2)`, a function, a dynamic value).
+ * A number literal as written, without the parentheses around all of it and with its signs, however spaced or
+ * nested, folded into one: `(9007199254740993)` → `9007199254740993`, `- 9007199254740993` and `-(9007199254740993)`
+ * → `-9007199254740993`, `-(-5)` → `5`; undefined when what remains is not a decimal (arithmetic such as `1 + 2` or
+ * `(1) + (2)`, a function, a dynamic value).
  */
 export function plainLiteral(text: string): string | undefined {
   let t = text.trim();
-  while (t.startsWith('(') && t.endsWith(')') && closesAtEnd(t)) t = t.slice(1, -1).trim();
-  return parseDecimal(t) ? t : undefined;
+  let negative = false;
+  for (;;) {
+    if (t.startsWith('(') && t.endsWith(')') && closesAtEnd(t)) t = t.slice(1, -1).trim();
+    else if (/^[+-]/.test(t)) {
+      if (t[0] === '-') negative = !negative;
+      t = t.slice(1).trim();
+    } else break;
+  }
+  if (!/^[\d.]/.test(t) || !parseDecimal(t)) return undefined;
+  return negative ? `-${t}` : t;
 }
 
 /** Whether the parenthesis opening `t` is the one closing it. */
@@ -70,3 +90,42 @@ export function readsAs(n: number, d: Decimal): boolean {
   const shortest = parseDecimal(String(n));
   return shortest !== undefined && compareDecimal(shortest, d) === 0;
 }
+
+/** The double `n` (finite) as the decimal it is exactly: every double is M × 2^E, and 2^-k = 5^k × 10^-k. */
+export function doubleDecimal(n: number): Decimal {
+  let k = 0;
+  let x = n;
+  while (!Number.isInteger(x)) { x *= 2; k++; } // exact: doubling only moves the exponent
+  return { m: BigInt(x) * 5n ** BigInt(k), scale: k };
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+/** The binary32 next to the finite binary32 `f`, one step up or down. */
+function nextBinary32(f: number, up: boolean): number {
+  if (f === 0) return (up ? 1 : -1) * 2 ** -149;
+  F32[0] = f;
+  U32[0]! += (f > 0) === up ? 1 : -1;
+  return F32[0]!;
+}
+
+/**
+ * The binary32 nearest the decimal `text` (ties to even), rounded once, as IEEE 754 and a VARCHAR → FLOAT cast round
+ * it: Math.fround(Number(text)) rounds twice, and errs where the text lies just off a midpoint between two binary32
+ * values that its nearest double is exactly (0.10000000521540641784667968749999 reads as the double of the midpoint
+ * between 0.1's binary32 and the next, which ties to even, up, though the text is below it). Beyond binary32's range: ±Infinity. undefined for
+ * text that is not a decimal (parseDecimal).
+ */
+export function nearestBinary32(text: string): number | undefined {
+  const d = parseDecimal(text);
+  if (!d) return undefined;
+  const x = Number(text.trim());
+  const f = Math.fround(x);
+  if (f === x || !Number.isFinite(f) || !Number.isFinite(x)) return f;
+  const g = nextBinary32(f, x > f);
+  if ((f + g) / 2 !== x) return f; // x is not a midpoint: one rounding, the nearest
+  const side = compareDecimal(d, doubleDecimal(x));
+  if (side === 0) return f; // a true tie, which fround broke to even
+  return (side > 0) === (g > f) ? g : f;
+}
+

@@ -11,7 +11,7 @@
 // (satisfiesExactly, core/dqdl/exact.ts).
 import type { Comparator, Condition, Operand } from './ast.ts';
 import { formatNumber, resolveNumber, type History } from './dynamic.ts';
-import { compareDecimal, parseDecimal, plainLiteral, readsAs, type Decimal } from './exact.ts';
+import { compareDecimal, nearestBinary32, parseDecimal, plainLiteral, readsAs, type Decimal } from './exact.ts';
 
 export type NumberCheck =
   | { kind: 'compare'; op: Comparator; value: number }
@@ -132,6 +132,30 @@ export function satisfiesExactly(v: Decimal, e: Expectation): boolean | undefine
   }
   const member = l.some((x) => at('=', x));
   return c.negated ? !member : member;
+}
+
+/**
+ * The check as SQL applies it to a FLOAT (exact.ts Binary32): each literal written without an exponent rounded to
+ * the nearest binary32 (ties to even, rounded once: exact.ts nearestBinary32), as DuckDB and Trino cast a DECIMAL or
+ * integer literal to FLOAT to compare (DuckDB rounds a literal of more than about 17 digits less carefully); a literal with an exponent is a DOUBLE and stays one, and so does a condition with a dynamic number. A
+ * literal beyond FLOAT's range stays the double it is.
+ */
+export function binary32Check(e: Expectation): NumberCheck {
+  const lits = e.literals;
+  if (!lits) return e.check;
+  let i = 0;
+  const r = (x: number): number => {
+    const w = lits[i++]!;
+    const f = /[eE]/.test(w) ? undefined : nearestBinary32(w);
+    return f === undefined || !Number.isFinite(f) ? x : f;
+  };
+  const c = e.check;
+  if (c.kind === 'compare') return { ...c, value: r(c.value) };
+  if (c.kind === 'between') {
+    const low = r(c.low);
+    return { ...c, low, high: r(c.high) };
+  }
+  return { ...c, values: c.values.map(r) };
 }
 
 /** Whether `v` meets the check; `approximate`: v is a floating-point aggregate, compared to APPROXIMATE. */

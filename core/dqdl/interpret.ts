@@ -4,8 +4,8 @@
 // with a failing operand fails, an "or" with a passing operand passes, otherwise an ERROR operand makes an ERROR.
 import { plannedLeaves } from './compile.ts';
 import { formatNumber } from './dynamic.ts';
-import { satisfies, satisfiesExactly, type Expectation } from './expectation.ts';
-import { parseDecimal, readsAs } from './exact.ts';
+import { binary32Check, satisfies, satisfiesExactly, type Expectation } from './expectation.ts';
+import { Binary32, parseDecimal, readsAs } from './exact.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
 import type { CompiledRuleset, LeafPlan, Outcome, PlannedRule, QueryOutput, RuleResult } from './types.ts';
 import { withoutValues } from '../sql/engine-message.ts';
@@ -62,6 +62,7 @@ export function combine(p: PlannedRule, outcomes: ReadonlyMap<number, LeafOutcom
 
 /** NaN as a cell: DuckDB's number, or Athena's text ("NaN"). */
 function isNaNCell(v: unknown): boolean {
+  if (v instanceof Binary32) return Number.isNaN(v.value);
   return (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && /^\s*nan\s*$/i.test(v));
 }
 
@@ -70,6 +71,7 @@ const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity
 
 /** A cell as a number: DuckDB gives numbers and bigints, Athena strings; NULL and NaN are "undefined". */
 export function toNumber(v: unknown): number | undefined {
+  if (v instanceof Binary32) return toNumber(v.value);
   if (v === null || v === undefined || isNaNCell(v)) return undefined;
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
@@ -231,7 +233,7 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text
       if (v === undefined && values[0] !== null) return { outcome: 'ERROR', metrics: {}, message: `CustomSql must return a number; it returned ${withoutValues(JSON.stringify(values[0]), leaf.text)}` };
       // Exactly as the engine gave it where it gave text or a big integer (Athena's cells, DuckDB's exact conversion).
       const exact = typeof values[0] === 'string' ? values[0] : typeof values[0] === 'bigint' ? String(values[0]) : undefined;
-      return metricRule(leaf, 'CustomSql value', v, { [datasetMetric('CustomSQL')]: v }, 'the statement returned NULL', exact);
+      return metricRule(leaf, 'CustomSql value', v, { [datasetMetric('CustomSQL')]: v }, 'the statement returned NULL', exact, values[0] instanceof Binary32);
     }
     case 'ReferentialIntegrity': {
       const rows = read('rows');
@@ -267,7 +269,8 @@ function dynamicNote(e: Expectation, passed: boolean): string {
 }
 
 /** A rule comparing one metric with its condition. */
-function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string, exact?: string): LeafOutcome {
+/** `binary32`: the metric is a FLOAT, compared with the condition's literals as SQL compares them (binary32Check). */
+function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string, exact?: string, binary32 = false): LeafOutcome {
   const e = leaf.expect!;
   // Known exactly (decimal text), the metric is compared with the numbers as written and shown as it is where its
   // double would read as another number; a dynamic condition, or a floating-point aggregate, compares doubles.
@@ -288,7 +291,7 @@ function metricRule(leaf: LeafPlan, what: string, value: number | undefined, met
   if (value === undefined || !Number.isFinite(value)) {
     return undefinedMetric(metrics, what, value === undefined ? whyUndefined || 'no value' : `${value}`);
   }
-  const ok = satisfies(value, e.check, leaf.approximate);
+  const ok = satisfies(value, binary32 ? binary32Check(e) : e.check, leaf.approximate);
   // Compared as doubles (a dynamic condition), shown as it is: all its digits where its double reads as another number.
   const shown = d && !readsAs(value, d) ? exact!.trim() : f(value);
   return {

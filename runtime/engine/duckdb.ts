@@ -15,6 +15,7 @@ import { duckdbMemoryMb } from '../../core/plan/sizing.ts';
 import { plain } from '../../core/sql/binder.ts';
 import { str } from '../../core/sql/quote.ts';
 import { exactConverter, metricConverter, type ExactValue } from './exact-values.ts';
+import type { Binary32 } from '../../core/dqdl/exact.ts';
 
 export interface DuckOptions {
   /** e.g. "768MB". Default: STRATA_DUCKDB_MEMORY or 768MB (fits a 1,769 MB Lambda with room for Node). */
@@ -352,10 +353,10 @@ export class Duck {
     return reader.convertRowObjects(exactConverter) as Array<Record<string, ExactValue>>;
   }
 
-  /** Rows of quality metrics: as Duck.exact, but a DOUBLE or FLOAT as its JS number (exact-values.ts metricConverter). */
-  async metrics(sql: string): Promise<Array<Record<string, ExactValue | number>>> {
+  /** Rows of quality metrics: as Duck.exact, but a DOUBLE as its JS number and a FLOAT as a Binary32 (exact-values.ts metricConverter). */
+  async metrics(sql: string): Promise<Array<Record<string, ExactValue | number | Binary32>>> {
     const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
-    return reader.convertRowObjects(metricConverter) as Array<Record<string, ExactValue | number>>;
+    return reader.convertRowObjects(metricConverter) as Array<Record<string, ExactValue | number | Binary32>>;
   }
 
   async one<T extends object = Row>(sql: string): Promise<T> {

@@ -9,6 +9,7 @@ import {
   DuckDBTimestampValue, type DuckDBValue, type DuckDBValueConverter,
 } from '@duckdb/node-api';
 import { ExactNumber } from './exact-number.ts';
+import { Binary32 } from '../../core/dqdl/exact.ts';
 
 export { ExactNumber };
 
@@ -79,14 +80,16 @@ const CONVERTERS: Partial<Record<DuckDBTypeId, DuckDBValueConverter<ExactValue>>
 };
 
 /**
- * The same, but a DOUBLE or FLOAT as the JS number holding its value exactly (a float's value is a double's too), for
+ * The same, but a DOUBLE as the JS number holding its value exactly, and a FLOAT as a Binary32 holding its value (a
+ * float's value is a double's too, and a condition compares it as SQL compares a FLOAT: core/dqdl/exact.ts), for
  * quality metrics: their shortest text is not their value (a FLOAT of 123456792 prints 123456790, a DOUBLE of 2^70
- * prints 1.1805916207174113e+21), and a condition compares a floating metric as SQL does, as doubles; as Athena's
- * runner gives double, float and real cells (runtime/aws/athena-values.ts).
+ * prints 1.1805916207174113e+21), and a condition compares a floating metric as SQL does. Athena's runner gives
+ * double, float and real cells as the numbers their text reads as (runtime/aws/athena-values.ts).
  */
-export const metricConverter: DuckDBValueConverter<ExactValue | number> = createDuckDBValueConverter(
+export const metricConverter: DuckDBValueConverter<ExactValue | number | Binary32> = createDuckDBValueConverter(
   Object.fromEntries(Object.values(DuckDBTypeId).filter((id): id is DuckDBTypeId => typeof id === 'number')
-    .map((id) => [id, id === DuckDBTypeId.DOUBLE || id === DuckDBTypeId.FLOAT ? (v: DuckDBValue) => v as number : CONVERTERS[id] ?? text])) as Record<DuckDBTypeId, DuckDBValueConverter<ExactValue | number>>,
+    .map((id) => [id, id === DuckDBTypeId.DOUBLE ? (v: DuckDBValue) => v as number
+      : id === DuckDBTypeId.FLOAT ? (v: DuckDBValue) => new Binary32(v as number) : CONVERTERS[id] ?? text])) as Record<DuckDBTypeId, DuckDBValueConverter<ExactValue | number | Binary32>>,
 );
 
 /** DuckDB value → ExactValue, by the value's DuckDB type; anything not listed (strings, dates, times, blobs, UUIDs, intervals) as DuckDB's text. */

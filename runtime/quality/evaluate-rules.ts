@@ -7,6 +7,7 @@ import type { Duck } from '../engine/duckdb.ts';
 import { ExactNumber, type ExactValue } from '../engine/exact-values.ts';
 import { leaves, type Rule } from '../../core/dqdl/ast.ts';
 import { compileRules } from '../../core/dqdl/compile.ts';
+import { Binary32 } from '../../core/dqdl/exact.ts';
 import { combine, leafOutcomes, score } from '../../core/dqdl/interpret.ts';
 import { RuleSqlVerdicts, vetRules } from '../../core/dqdl/sandbox.ts';
 import type { EvaluationResult, QueryOutput, RuleContext } from '../../core/dqdl/types.ts';
@@ -34,11 +35,12 @@ export async function evaluateRules(db: Duck, rules: readonly Rule[], ctx: RuleC
 /**
  * DuckDB's rows for the rules' statements with every integer and decimal as its exact decimal text (Duck.metrics), as
  * Athena gives those cells: a metric a double cannot hold (a sum beyond 2^53, a DECIMAL(38, s) or HUGEINT CustomSql
- * value) is then compared exactly (core/dqdl/exact.ts). A DOUBLE or FLOAT stays the number it is, compared as doubles
- * (as Athena's runner gives it); the interpreter reads the rest as numbers (toNumber), the same ones.
+ * value) is then compared exactly (core/dqdl/exact.ts). A DOUBLE stays the number it is, compared as doubles (as
+ * Athena's runner gives it), and a FLOAT a Binary32, compared as SQL compares a FLOAT (core/dqdl/exact.ts); the interpreter reads the rest as numbers (toNumber), the same ones.
  */
 export function duckRuleRunner(db: Duck): QueryRunner {
-  const plainText = (v: ExactValue | number | Record<string, ExactValue | number>): unknown => (v instanceof ExactNumber ? v.text
+  const plainText = (v: ExactValue | number | Binary32 | Record<string, ExactValue | number | Binary32>): unknown => (v instanceof ExactNumber ? v.text
+    : v instanceof Binary32 ? v
     : Array.isArray(v) ? v.map(plainText)
       : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainText(x as ExactValue)])) : v);
   return async (sql) => (await db.metrics(sql)).map((row) => plainText(row) as Record<string, unknown>);
