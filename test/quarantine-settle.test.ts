@@ -109,6 +109,22 @@ describe('the quarantine file of an object ingested by several runs', () => {
     expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
   });
 
+  it('a commit step whose answer was lost after its swap, retried by Step Functions: the run stands as SUCCEEDED with its rows, not as a SKIPPED run that lost a race to itself', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const file = await l.file('same.csv', BODY);
+    armFaults('commit.swapped:econnreset');
+    const { record: r, execution } = await l.ingest('orders', file, { retryIntervalMs: 0 });
+    armFaults(undefined);
+    // The step was tried twice: the fault was transient, so the ASL's Retry ran it again with the same input.
+    expect(execution.events.filter((e) => e.state === 'CommitSilver' && e.type !== 'StateEntered').map((e) => e.error ?? e.type))
+      .toEqual(['Strata.Transient', 'StateRetried', 'StateExited']);
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 2, rowsQuarantined: 1 });
+    expect(r.partitions.length).toBeGreaterThan(0);
+    expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
+    // Sent again, the object is skipped as committed by that run.
+    expect((await l.ingest('orders', file)).record).toMatchObject({ status: 'SKIPPED', committedBy: r.runId });
+  });
+
   it('a run killed after its swap leaves its rows pending; the file sent again finds the object committed by it and publishes them', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const file = await l.file('same.csv', BODY);

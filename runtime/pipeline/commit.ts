@@ -83,11 +83,15 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     await settleQuarantine(ctx, plan, staged.sourceId, result.status === 'committed' ? input.runId : result.committedBy!, [pending.file, pending.none]);
   }
   await removePrefix(storage, staged.stagingPrefix);
+  // This very run committed the object already: its step is a retry (Step Functions retries a step whose Lambda did
+  // its work and then lost its answer). The commit stands as this run's, with the partitions its history entry names.
+  const own = result.status === 'already' && result.committedBy === input.runId
+    ? result.manifest.history.findLast((h) => h.runId === input.runId && h.kind === 'commit') : undefined;
   return {
-    status: result.status,
-    ...(result.committedBy ? { committedBy: result.committedBy } : {}),
-    version: result.manifest.version,
-    partitions: result.changes.length,
+    status: own ? 'committed' : result.status,
+    ...(result.committedBy && !own ? { committedBy: result.committedBy } : {}),
+    version: own ? own.version : result.manifest.version,
+    partitions: own ? own.collected?.partitions ?? own.changes.length : result.changes.length,
     ...(qKey ? { quarantineKey: qKey } : {}),
     ms: Date.now() - started,
   };

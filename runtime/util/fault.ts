@@ -3,12 +3,14 @@
 //
 //   STRATA_FAULT=<point>[:<action>][@<n>][,<point>…]
 //     action  kill (default: SIGKILL, no cleanup, like kill -9 or a power cut) · stop (SIGSTOP, like a long pause)
-//             enospc (throw the error a full disk gives: ENOSPC, no path) · error (throw a plain error)
+//             enospc (throw the error a full disk gives: ENOSPC, no path) · error (throw a plain error) ·
+//             econnreset (throw the error a dropped connection gives, which a step reports as Strata.Transient and
+//             Step Functions retries: a Lambda that did its work and then lost its answer)
 //     @n      act on the n-th time the point is reached in this process (default: the first); @* every time
 //
 // Unset (every real run), fault() is one comparison against undefined.
 
-export type FaultAction = 'kill' | 'stop' | 'enospc' | 'error';
+export type FaultAction = 'kill' | 'stop' | 'enospc' | 'error' | 'econnreset';
 
 interface Armed {
   action: FaultAction;
@@ -36,14 +38,15 @@ export function fault(point: string): void {
     throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
   }
   if (a.action === 'error') throw new Error(`fault injected at ${point}`);
+  if (a.action === 'econnreset') throw Object.assign(new Error(`read ECONNRESET (fault injected at ${point})`), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
 }
 
 function parse(spec: string | undefined): Map<string, Armed> | undefined {
   if (!spec) return undefined;
   const out = new Map<string, Armed>();
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([a-z0-9_.-]+?)(?::(kill|stop|enospc|error))?(?:@(\d+|\*))?$/.exec(item);
-    if (!m) throw new Error(`STRATA_FAULT: cannot read "${item}" (expected <point>[:kill|stop|enospc|error][@n|@*])`);
+    const m = /^([a-z0-9_.-]+?)(?::(kill|stop|enospc|error|econnreset))?(?:@(\d+|\*))?$/.exec(item);
+    if (!m) throw new Error(`STRATA_FAULT: cannot read "${item}" (expected <point>[:kill|stop|enospc|error|econnreset][@n|@*])`);
     out.set(m[1]!, { action: (m[2] as FaultAction | undefined) ?? 'kill', at: m[3] === '*' ? 0 : Number(m[3] ?? 1), hits: 0 });
   }
   return out;
