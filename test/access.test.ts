@@ -128,14 +128,16 @@ describe('accessFor', () => {
   it('reject and halt: also move staging to quarantine, read the bronze object again for the rows\' positions, and re-register the quarantine table', () => {
     for (const step of ['reject', 'halt'] as const) {
       const a = access('orders', step);
-      expect(s3Prefixes(a, 's3:DeleteObject')).toEqual(['lake:staging/orders/']);
+      // The batch waits in quarantine's _strata/pending/ until it is published, or a commit of the object won and its
+      // run's rows are put back (runtime/pipeline/quarantine-batch.ts): quarantine is read, written and deleted in.
+      expect(s3Prefixes(a, 's3:DeleteObject')).toEqual(['lake:staging/orders/', 'lake:quarantine/orders/']);
       // The rows read again go to staging (held/), then to quarantine.
       expect(s3Prefixes(a, 's3:PutObject')).toEqual(['lake:_strata/runs/orders/', 'lake:quarantine/orders/', 'lake:staging/orders/']);
-      // The bronze object, the silver manifest (and the silver table, for an append with a primary key: orders is
+      // The bronze object, the silver manifest and its source markers (and the silver table, for an append with a primary key: orders is
       // an upsert); the halt step also reads back which halt rules failed (the state carries the key of the gate's
       // results), and the dataset its rules reference (customers), over which the failing rules name their rows.
       expect(s3Prefixes(a, 's3:GetObject')).toEqual([
-        'bronze:bronze/orders/', 'lake:staging/orders/', 'lake:silver/orders/_strata/manifest.json',
+        'bronze:bronze/orders/', 'lake:staging/orders/', 'lake:quarantine/orders/', 'lake:_strata/sources/silver/orders/', 'lake:silver/orders/_strata/manifest.json',
         ...(step === 'halt' ? ['lake:_strata/quality/silver/orders/', 'lake:silver/customers/'] : []),
       ]);
       expect(a.find((s) => s.sid === 'CatalogTables')).toEqual({ sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'quarantine', table: 'orders' }] });

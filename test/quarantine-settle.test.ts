@@ -32,14 +32,19 @@ async function otherSchema(lake: TestLake, name: string, text: string): Promise<
   return openLocalLake({ lake: lake.dir, schemas: join(lake.root, name) });
 }
 
-/** What the lake holds for the object: silver's ids, quarantine's (run, id), and anything left pending or staged. */
+/**
+ * What the lake holds for the object: silver's ids, quarantine's (run, id), and anything left pending or staged
+ * apart from the committing runs' markers (kept a day: what each object's quarantine file holds).
+ */
 async function holdings(lake: TestLake) {
   const { catalog } = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
   await catalog.materialize();
+  const manifest = JSON.parse(await lake.storage.readText('silver/orders/_strata/manifest.json') ?? '{"sources":{}}') as { sources: Record<string, { runId: string }> };
+  const markers = new Set(Object.entries(manifest.sources).flatMap(([id, s]) => ['parquet', 'none'].map((x) => `quarantine/orders/_strata/pending/${id}.${s.runId}.${x}`)));
   return {
     silver: (await lake.query<{ order_id: number }>('SELECT order_id FROM silver.orders ORDER BY 1').catch(() => [])).map((r) => r.order_id),
     quarantine: await lake.query<{ run_id: string; record: number }>('SELECT run_id, record FROM quarantine.orders ORDER BY record').catch(() => []),
-    left: (await lake.storage.list('quarantine/orders/_strata/')).map((o) => o.key).concat((await lake.storage.list('staging/')).map((o) => o.key)),
+    left: (await lake.storage.list('quarantine/orders/_strata/')).map((o) => o.key).filter((k) => !markers.has(k)).concat((await lake.storage.list('staging/')).map((o) => o.key)),
   };
 }
 
@@ -136,7 +141,7 @@ describe('the quarantine file of an object ingested by several runs', () => {
     await l.storage.delete([q!]);
     // strata doctor sees it: the catalog names a file the folder does not hold, and rows wait for a committed run.
     const found = (await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders');
-    expect(found).toEqual([expect.objectContaining({ level: 'problem', message: expect.stringMatching(/names 1 file the folder does not hold .*; the quarantined rows of 1 object committed by a run that was stopped before publishing them wait in quarantine\/orders\/_strata\/pending\//) })]);
+    expect(found).toEqual([expect.objectContaining({ level: 'problem', message: expect.stringMatching(/names 1 file the folder does not hold .*; the quarantine file of 1 object does not hold what the run that committed it quarantined, or other runs' rows wait in quarantine\/orders\/_strata\/pending\//) })]);
     const again = (await l.ingest('orders', file)).record;
     expect(again.status).toBe('SKIPPED');
     expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
@@ -160,7 +165,82 @@ describe('the quarantine file of an object ingested by several runs', () => {
     ]);
     expect((await holdings(l)).quarantine).toEqual([{ run_id: r.runId, record: 3 }]);
     expect((await garbageCollect(l, { now: new Date() })).pendingQuarantine).toEqual({ published: 0, dropped: 0 });
-    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1 });
+    // After a day the stray goes, and so does the committed run's marker (its quarantine file stays as it is).
+    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 2 });
     expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
+    expect(await l.storage.list('quarantine/orders/_strata/')).toEqual([]);
+    expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
   });
+});
+
+// A rejection or quality halt of an object that another run (under another schema) commits at the same time. Before
+// (attack, stop 38): the batch went straight into the object's quarantine file, so a commit that came first kept its
+// rows in silver and the batch put them in quarantine too; and a commit that came after the batch was written but
+// whose run had checked for a quarantine file before found none to remove. Now the batch is published only while no
+// commit of the object stands, and put back to the committing run's rows when one came meanwhile.
+describe('a rejected or halted batch racing a commit of the same object', () => {
+  // The stricter schema rejects or halts the file either way; under the lake's, the winner quarantines row 3 (BODY)
+  // or nothing (CLEAN: then no quarantine file may remain at all).
+  const CLEAN = `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bo,SHIPPED,10.00,Jun 12 2025,2025-06-12T11:00:00Z\n`;
+  const rejecting = ordersSchema({ maxRatio: 0.1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]');
+  const halting = ordersSchema({ maxRatio: 1, extra: `quality:\n  silver:\n    halt: ['RowCount > 100']\n` });
+  const moments = ['before its step', 'after its batch is written, before it checks for a commit', 'after it checked, before it publishes',
+    'after it is published, before it checks again', 'after its step'] as const;
+  const cases = [['reject', rejecting, BODY], ['halt', halting, BODY], ['reject', rejecting, CLEAN]] as const;
+  for (const [step, schema, body] of cases) {
+    for (const when of moments) {
+      const clean = body === CLEAN;
+      it(`${step}${clean ? ' of a file the winner quarantines nothing of' : ''}: the other run commits ${when}: each row in silver or in quarantine, once; the ${step} run counts none of them`, async () => {
+        l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+        const lake = l;
+        // An earlier object, so that the silver manifest exists before the race (a first commit is read twice).
+        await lake.ingest('orders', await lake.file('first.csv', `${ORDERS_HEADER}\n9,Di,NEW,1.00,Jun 11 2025,2025-06-11T10:00:00Z\n`));
+        const file = await lake.file('same.csv', body);
+        const them = await otherSchema(lake, step, schema);
+        // The winner is held at its register step (which settles what is left pending) until the other run ended:
+        // what the other run does must leave the lake right by itself, as when the winner's Lambda is slower.
+        let winner: RunRecord | undefined;
+        let resume!: () => void;
+        const parked = new Promise<void>((r) => { resume = r; });
+        let winning: Promise<void> | undefined;
+        const win = () => new Promise<void>((reached) => {
+          winning = lake.ingest('orders', file, {
+            wrap: (name, fn) => (name !== 'register' ? fn : async (input) => { reached(); await parked; return fn(input); }),
+          }).then((r) => { winner = r.record; });
+        });
+        const batchWritten = async () => (await lake.storage.list('quarantine/orders/_strata/pending/')).some((o) => o.key.endsWith('.parquet'));
+        const published = async () => (await lake.storage.list('quarantine/orders/')).some((o) => !o.key.includes('/_strata/'));
+        // Inside the step, the silver manifest is read after the batch is written (before publishing) and again after.
+        let armed = false;
+        const read = them.storage.readVersioned.bind(them.storage);
+        them.storage.readVersioned = async (key) => {
+          const at = armed && key === 'silver/orders/_strata/manifest.json' && await batchWritten() && !await published();
+          if (at && when.startsWith('after its batch')) { armed = false; await win(); }
+          if (armed && key === 'silver/orders/_strata/manifest.json' && when.startsWith('after it is published') && await published()) { armed = false; await win(); }
+          const r = await read(key);
+          if (at && when.startsWith('after it checked')) { armed = false; await win(); } // the manifest read, then the commit
+          return r;
+        };
+        const other = (await ingestFile(them, 'orders', file, {
+          wrap: (name, fn) => (name !== step ? fn : async (input) => {
+            if (when === 'before its step') await win();
+            armed = when !== 'before its step' && when !== 'after its step';
+            return fn(input);
+          }),
+        })).record;
+        if (when === 'after its step') await win();
+        resume();
+        await winning;
+        expect(armed).toBe(false); // the moment came
+        const rows = clean ? 2 : 3;
+        expect(winner).toMatchObject({ status: 'SUCCEEDED', rowsIn: rows, rowsValid: 2, rowsQuarantined: rows - 2 });
+        expect(other.status).toBe(step === 'reject' ? 'REJECTED' : 'HALTED');
+        // Committed first, the object is the winner's: the other run counts none of its rows, and names the winner.
+        if (when !== 'after its step') expect(other).toMatchObject({ rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, committedBy: winner!.runId });
+        else expect(other).toMatchObject({ rowsIn: rows, rowsQuarantined: rows });
+        expect(await holdings(lake)).toEqual({ silver: [1, 2, 9], quarantine: clean ? [] : [{ run_id: winner!.runId, record: 3 }], left: [] });
+        expect((await examine(lake)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
+      });
+    }
+  }
 });

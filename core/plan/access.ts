@@ -95,13 +95,16 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
   const goldManifests = goldSet(opts.gold).forDataset(ds).map((t) => manifestRead(layout.gold(t.table)));
   // Rules naming the dataset itself read its silver table (runtime/pipeline/reference-files.ts).
   const ownSilverForRules: Grant[] = referencesItself(plan.quality.silver, ds) ? [{ location: 'lake', prefix: plan.prefixes.silver, modes: ['read'] }] : [];
-  // Rejected and halted files go to quarantine whole: staging → quarantine, then staging is removed and the
-  // quarantine table re-registered (runtime/pipeline/quarantine-batch.ts).
+  const markers = layout.markersOf(plan.prefixes.silver).map((prefix): Grant => ({ location: 'lake', prefix, modes: ['read'] }));
+  // Rejected and halted files go to quarantine whole: staging → the table's _strata/pending/, published as the
+  // object's quarantine file unless the silver manifest (or a marker of a source gc moved) holds a commit of the
+  // object, whose run's rows are then put back; then staging is removed and the quarantine table re-registered
+  // (runtime/pipeline/quarantine-batch.ts).
   const toQuarantine: Grant[] = [
     { location: 'lake', prefix: staging, modes: ['read', 'delete'] },
-    { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['write'], list: plan.prefixes.quarantine },
+    { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'], list: plan.prefixes.quarantine },
+    markers[0]!,
   ];
-  const markers = layout.markersOf(plan.prefixes.silver).map((prefix): Grant => ({ location: 'lake', prefix, modes: ['read'] }));
   switch (step) {
     case 'stage':
       return statementsOf([
@@ -129,9 +132,9 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         // New partition versions: copies of the previous files, new files, the manifest's compare-and-swap;
         // versions built on a manifest that changed meanwhile are deleted again.
         { location: 'lake', prefix: plan.prefixes.silver, modes: ['read', 'write', 'delete'] },
-        // The run's quarantined rows wait in the table's _strata/pending/ until the commit is decided; then the
-        // committing run's become the object's quarantine file, or an earlier halt's or rejection's file is removed,
-        // and every pending file of the object is (runtime/pipeline/commit.ts settleQuarantine).
+        // The run's quarantined rows (or a marker: none) wait in the table's _strata/pending/ until the commit is
+        // decided; then the committing run's become the object's quarantine file, or an earlier halt's or
+        // rejection's file is removed, and a losing run's pending file goes (runtime/pipeline/commit.ts settleQuarantine).
         { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'] },
         // Committed already? The markers of sources gc moved out of the manifest decide too.
         markers[0]!,

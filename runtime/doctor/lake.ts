@@ -10,6 +10,7 @@ import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
+import { settled } from '../pipeline/commit.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -71,25 +72,30 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
     try {
       await env.catalog.shown('quarantine', plan.dataset);
       const listed = await env.catalog.listedFiles('quarantine', plan.dataset) ?? [];
-      const keys = (await env.storage.list(plan.prefixes.quarantine)).map((o) => o.key);
+      const objects = await env.storage.list(plan.prefixes.quarantine);
+      const keys = objects.map((o) => o.key);
+      const listing = new Map(objects.map((o) => [o.key, o.size]));
       const hidden = `${plan.prefixes.quarantine}_strata/`;
       const held = new Set(keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden)));
       const missing = listed.filter((k) => !held.has(k));
       const unlisted = [...held].filter((k) => !listed.includes(k));
-      // Pending rows of an object committed since are the committing run's, not yet published; the others belong to
-      // runs still running, or that failed or were killed before their commit.
+      // The pending files of an object committed since are its committing run's marker (kept a day: what its
+      // quarantine file holds) and, unsettled, rows a stopped run did not publish or other runs' rows; those of the
+      // other objects belong to runs still running, or that failed or were killed before their commit.
       const pending = keys.filter((k) => k.startsWith(`${hidden}pending/`));
       const sources = [...new Set(pending.map((k) => k.slice(`${hidden}pending/`.length).split('.')[0]!))];
       const manifest = sources.length ? (await readManifest(env.storage, plan.prefixes.silver, shapeOf(plan)).catch(() => undefined))?.manifest : undefined;
-      const unsettled = manifest ? (await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id)) ? id : undefined))).filter(Boolean) : [];
+      const committers = manifest ? await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id))?.runId)) : [];
+      const unsettled = sources.filter((id, i) => committers[i] !== undefined && !settled(listing, plan, id, committers[i]!));
+      const uncommitted = sources.filter((_, i) => committers[i] === undefined);
       const what = [
         ...(missing.length ? [`its catalog entry names ${plural(missing.length, 'file')} the folder does not hold (${missing[0]}): reading it fails`] : []),
         ...(unlisted.length ? [`the folder holds ${plural(unlisted.length, 'file')} its catalog entry does not name (${unlisted[0]})`] : []),
-        ...(unsettled.length ? [`the quarantined rows of ${plural(unsettled.length, 'object')} committed by a run that was stopped before publishing them wait in ${hidden}pending/ (${unsettled[0]})`] : []),
+        ...(unsettled.length ? [`the quarantine file of ${plural(unsettled.length, 'object')} does not hold what the run that committed it quarantined, or other runs' rows wait in ${hidden}pending/ (a run stopped before it settled: ${unsettled[0]})`] : []),
       ];
       if (what.length) out.push(problem(`quarantine.${plan.dataset}`, what.join('; '), 'strata doctor --repair publishes them and registers the folder again', { order: 'entry', run: register }));
-      if (sources.length > unsettled.length) {
-        out.push(note(`quarantine.${plan.dataset}`, `${plural(sources.length - unsettled.length, 'object')} not committed ${sources.length - unsettled.length === 1 ? 'has' : 'have'} quarantined rows waiting in ${hidden}pending/: runs that are running, or failed or were killed before their commit`, 'strata gc removes those older than a day'));
+      if (uncommitted.length) {
+        out.push(note(`quarantine.${plan.dataset}`, `${plural(uncommitted.length, 'object')} not committed ${uncommitted.length === 1 ? 'has' : 'have'} quarantined rows waiting in ${hidden}pending/: runs that are running, or failed or were killed before their commit`, 'strata gc removes those older than a day'));
       }
     } catch (e) {
       const file = env.catalog.entryFile('quarantine', plan.dataset);

@@ -14,6 +14,7 @@ import { commitTable, committedSource, readManifest } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
+import type { ObjectInfo } from '../storage/port.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
 import { readStageManifest, type StageManifest } from './stage.ts';
 import { plural } from '../../core/text.ts';
@@ -44,12 +45,13 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // This run's quarantined rows wait beside the quarantine table (its hidden _strata/ folder, outside staging, so a
   // crash loses nothing) until the commit decides which run's rows the object's quarantine file holds: then
   // settleQuarantine publishes the committing run's. Nothing visible changes before the swap, so a refused, failed
-  // or losing run leaves quarantine as it found it. A run without quarantined rows whose object has a quarantine file
-  // (an earlier rejection or quality halt: the whole batch) leaves a marker saying that file goes when it commits.
+  // or losing run leaves quarantine as it found it. A run without quarantined rows leaves a marker saying the
+  // object has none once it commits (an earlier rejection's or halt's file, or a concurrent one's, then goes). The
+  // committing run's marker stays a day (PENDING_GRACE_MS): what the object's quarantine file must hold, for any run
+  // that races it (a rejection or halt of the same object publishing late puts it back: quarantine-batch.ts).
   const pending = pendingQuarantine(plan, staged.sourceId, input.runId);
-  const replaces = !staged.quarantineFile && await storage.head(quarantineKey(plan, staged.sourceId)) !== undefined;
   if (staged.quarantineFile) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, pending.file);
-  else if (replaces) await storage.writeText(pending.none, '');
+  else await storage.writeText(pending.none, '');
 
   const names = plan.partitions.map((p) => p.name);
   const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();
@@ -79,9 +81,8 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // have settled): the committing run's rows are the object's quarantine file, this run's are dropped if it lost
   // (other attempts' leftovers go at the register step: settlePending). A commit that threw leaves this run's pending
   // file for recordFailure, which settles by what the manifest says.
-  if (result.status !== 'committed' || qKey || replaces) {
-    await settleQuarantine(ctx, plan, staged.sourceId, result.status === 'committed' ? input.runId : result.committedBy!, [pending.file, pending.none]);
-  }
+  const committer = result.status === 'committed' ? input.runId : result.committedBy!;
+  await settleQuarantine(ctx, plan, staged.sourceId, committer, committer === input.runId ? [] : [pending.file, pending.none]);
   await removePrefix(storage, staged.stagingPrefix);
   // This very run committed the object already: its step is a retry (Step Functions retries a step whose Lambda did
   // its work and then lost its answer). The commit stands as this run's, with the partitions its history entry names.
@@ -105,67 +106,93 @@ export function pendingQuarantine(plan: DatasetPlan, sourceId: string, runId: st
 
 /**
  * The object's quarantine file after run `committer` committed it: that run's pending rows, or none (an earlier
- * rejection's file removed: a row is in silver or in quarantine, never both); then `others` (pending files of other
- * attempts at the object: refused, failed, losing; none of them counts) and the committer's pending file go.
- * Idempotent, and safe to run from any run of the object at any time after the commit (a loser, a retry, a failed
- * run's record, the register step finishing what a run killed after its swap began): the committer's pending file is
- * removed last, once published; with none of it left, it was settled already and the quarantine file is not touched.
+ * rejection's or halt's file removed: a row is in silver or in quarantine, never both), as the committer's marker
+ * says; then `others` (pending files of other attempts at the object: refused, failed, losing, rejected or halted
+ * after it; none of them counts) go. The committer's marker stays (strata gc drops it after PENDING_GRACE_MS), so
+ * this is idempotent and gives the same file from any run at any time after the commit (the committer, a loser, a
+ * retry, a failed run's record, the register step finishing what a run killed after its swap began, a rejection of
+ * the same object that published its batch too late). With the marker gone (collected), the file is left as it is.
  */
 export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, sourceId: string, committer: string, others: readonly string[] = []): Promise<void> {
   const { storage } = ctx;
   const own = pendingQuarantine(plan, sourceId, committer);
   const q = quarantineKey(plan, sourceId);
-  const published = await storage.head(own.file);
-  if (published) {
-    // Another run settling at the same time may remove it between the head and the copy: then it is published.
+  if (await storage.head(own.file)) {
+    // strata gc may collect it between the head and the copy (a day on): then the file was published long before.
     await storage.copy(own.file, q).catch(async (e: unknown) => { if (await storage.head(own.file)) throw e; });
+  } else if (await storage.head(own.none)) {
+    await storage.delete([q]);
   }
-  const none = !published && await storage.head(own.none);
-  if (none) await storage.delete([q]);
   const rest = others.filter((k) => k !== own.file && k !== own.none);
   if (rest.length) await storage.delete(rest);
-  if (published || none) await storage.delete([own.file, own.none]);
 }
 
 /**
- * Pending quarantined rows of objects committed since (a run killed after its swap, before it settled): settled for
- * the run that committed each object. Those of objects not committed are left: their runs may be committing still.
- * The register step runs it before listing the quarantine table's files, so the next run of the object, or any run of
- * the dataset, finishes what a killed run began; `keys`: the quarantine folder's listing, read once for both.
- * Returns whether it changed anything.
+ * Whether a committed object's quarantine is settled (`listing`: the quarantine folder, key → size): no pending file
+ * of a run other than its committer's, and the quarantine file agrees with the committer's marker: the committer's
+ * rows there (the same size: a copy of them), or no file where the committer had none.
  */
-export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, keys: readonly string[]): Promise<boolean> {
+export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan, sourceId: string, committer: string): boolean {
+  const own = pendingQuarantine(plan, sourceId, committer);
+  const mine = `${own.prefix}${sourceId}.`;
+  if ([...listing.keys()].some((k) => k.startsWith(mine) && k !== own.file && k !== own.none)) return false;
+  const q = listing.get(quarantineKey(plan, sourceId));
+  const rows = listing.get(own.file);
+  if (rows !== undefined) return q === rows;
+  if (listing.has(own.none)) return q === undefined;
+  return true; // the marker collected: nothing to compare with
+}
+
+/**
+ * Pending quarantined rows of objects committed since (a run killed after its swap, before it settled; a rejection
+ * or halt of the same object that published its batch after the commit): settled for the run that committed each,
+ * where the quarantine file disagrees with that run's marker or other runs' pending files are left. Those of objects
+ * not committed are left: their runs may be committing still. The register step runs it before listing the
+ * quarantine table's files, so the next run of the object, or any run of the dataset, finishes what a killed run
+ * began; `objects`: the quarantine folder's listing, read once for both. Returns whether it changed anything.
+ */
+export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, objects: readonly ObjectInfo[]): Promise<boolean> {
   const { prefix } = pendingQuarantine(plan, '', '');
   const bySource = new Map<string, string[]>();
-  for (const k of keys.filter((x) => x.startsWith(prefix))) {
+  for (const { key: k } of objects.filter((x) => x.key.startsWith(prefix))) {
     const id = k.slice(prefix.length).split('.')[0]!;
     bySource.set(id, [...bySource.get(id) ?? [], k]);
   }
   if (!bySource.size) return false;
+  const listing = new Map(objects.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
   let changed = false;
   for (const [sourceId, pending] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
     if (!committed) continue;
-    await settleQuarantine(ctx, plan, sourceId, committed.runId, pending);
+    if (settled(listing, plan, sourceId, committed.runId)) continue;
+    const own = pendingQuarantine(plan, sourceId, committed.runId);
+    const others = pending.filter((k) => k !== own.file && k !== own.none);
+    await settleQuarantine(ctx, plan, sourceId, committed.runId, others);
     changed = true;
   }
   return changed;
 }
 
-/** A day: pending rows of an object no run committed are a failed or killed run's after that (strata gc drops them). */
+/**
+ * A day: pending rows of an object no run committed are a failed or killed run's after that, and a committed run's
+ * marker has outlived every run that could race its commit (a step runs for at most 15 minutes): strata gc drops them.
+ */
 export const PENDING_GRACE_MS = 24 * 3600_000;
 
 /**
  * strata gc of a dataset's pending quarantined rows: those of objects committed since are published for the run that
- * committed each (settlePending); those of objects no run committed, older than a day, belong to runs that failed or
- * were killed before their commit (their rows are in bronze, ingested again from there) and are dropped. Counts
- * objects published and files dropped; `dryRun` changes nothing.
+ * committed each where the quarantine file disagrees (settlePending), and the committing runs' markers older than a
+ * day are dropped; those of objects no run committed, older than a day, belong to runs that failed or were killed
+ * before their commit (their rows are in bronze, ingested again from there) and are dropped. Counts objects
+ * published and files dropped; `dryRun` changes nothing.
  */
 export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean): Promise<{ published: number; dropped: number }> {
   const { prefix } = pendingQuarantine(plan, '', '');
-  const objects = await ctx.storage.list(prefix);
+  const listed = await ctx.storage.list(plan.prefixes.quarantine);
+  const objects = listed.filter((o) => o.key.startsWith(prefix));
   if (!objects.length) return { published: 0, dropped: 0 };
+  const listing = new Map(listed.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
   const bySource = new Map<string, typeof objects>();
   for (const o of objects) {
@@ -174,20 +201,27 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
   }
   let published = 0;
   const old: string[] = [];
+  const aged = (o: { lastModified: Date }) => now.getTime() - o.lastModified.getTime() > PENDING_GRACE_MS;
   for (const [sourceId, files] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
     if (committed) {
-      published++;
-      if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, files.map((o) => o.key));
+      const own = pendingQuarantine(plan, sourceId, committed.runId);
+      const others = files.filter((o) => o.key !== own.file && o.key !== own.none).map((o) => o.key);
+      if (!settled(listing, plan, sourceId, committed.runId)) {
+        published++;
+        if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, others);
+      }
+      old.push(...files.filter((o) => (o.key === own.file || o.key === own.none) && aged(o)).map((o) => o.key));
     } else {
-      old.push(...files.filter((o) => now.getTime() - o.lastModified.getTime() > PENDING_GRACE_MS).map((o) => o.key));
+      old.push(...files.filter(aged).map((o) => o.key));
     }
   }
   if (!dryRun && old.length) await ctx.storage.delete(old);
   return { published, dropped: old.length };
 }
 
-const silverShape = (plan: DatasetPlan) => ({ table: plan.dataset, layer: 'silver' as const, schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) });
+/** The silver table's shape, to read its manifest. */
+export const silverShape = (plan: DatasetPlan) => ({ table: plan.dataset, layer: 'silver' as const, schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) });
 
 /**
  * A run whose commit step failed: whether its commit went through after all (a compare-and-swap whose answer was

@@ -18,7 +18,7 @@ import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunState } from './payloads.ts';
-import { buildRecord, writeRecord, type FailOutput } from './record.ts';
+import { buildRecord, committedMeanwhile, writeRecord, type FailOutput } from './record.ts';
 import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
 
@@ -81,16 +81,20 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`;
   // The rows that would have reached silver keep their record, line and raw, and name the row-level rules they fail.
   const held = await holdRows(ctx, plan, staged, quality, state.now);
-  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message }, held);
+  const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message }, held);
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const s = state.stage!;
   const record = buildRecord({ ...state, quality }, 'HALTED', { name: ERRORS.QualityHalt, message });
-  // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch, superseded rows included).
-  record.rowsValid = 0;
-  record.rowsQuarantined = s.rowsIn;
-  record.rowsSuperseded = 0;
-  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
+  if (outcome.status === 'already') {
+    committedMeanwhile(record, outcome.committedBy, 'halted');
+  } else {
+    // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch, superseded rows included).
+    record.rowsValid = 0;
+    record.rowsQuarantined = s.rowsIn;
+    record.rowsSuperseded = 0;
+    if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
+  }
   await writeRecord(ctx, record);
   return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };
 }

@@ -8,7 +8,9 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { QUARANTINE_COLUMNS } from '../../core/plan/compile.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
-import { quarantineKey } from './commit.ts';
+import { pendingQuarantine, quarantineKey, settleQuarantine, silverShape } from './commit.ts';
+import { committedSource, readManifest } from '../table/store.ts';
+import { fault } from '../util/fault.ts';
 import type { PipelineContext } from './context.ts';
 import { heldRowsSql, type HeldRows } from './held-rows.ts';
 import type { StageManifest } from './stage.ts';
@@ -20,19 +22,27 @@ export interface BatchReason {
   message: string;
 }
 
+/** What became of a batch sent to quarantine whole: its rows are the object's quarantine file, or another run committed the object. */
+export type BatchOutcome = { status: 'quarantined'; rows: number } | { status: 'already'; committedBy: string };
+
 /**
  * Write the whole batch to the source object's quarantine file (the key the commit writes, so replaying the object
- * later replaces it). Returns the number of rows written, which is the batch's rowsIn; anything else is a
- * Strata.Internal error (nothing may be lost).
+ * later replaces it), unless another run of the same object commits it: a row is in silver or in quarantine, never
+ * both. The batch is written beside the table first (commit.ts pendingQuarantine), published only while the silver
+ * manifest holds no commit of the object, and the manifest is read again after publishing: a commit that came
+ * between wins, and its run's rows are put back (commit.ts settleQuarantine; its marker stays a day for this).
+ * Before (attack, stop 38), a rejection or halt racing a commit of the object wrote the file in place, so its rows
+ * were in silver and in quarantine. `quarantined` rows are the batch's rowsIn; anything else is a Strata.Internal
+ * error (nothing may be lost).
  */
-export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, runId: string, now: string, reason: BatchReason, held?: HeldRows): Promise<number> {
+export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, staged: StageManifest, runId: string, now: string, reason: BatchReason, held?: HeldRows): Promise<BatchOutcome> {
   // The rows that would have reached silver: read again with their positions (a quality halt), else the staged files.
   const batchKeys = held ? [held.heldKey, ...(held.failsKey ? [held.failsKey] : [])] : staged.files.map((f) => `${staged.stagingPrefix}${f.file}`);
   const rejectedKey = staged.quarantineFile ? `${staged.stagingPrefix}${staged.quarantineFile}` : undefined;
   const supersededKey = staged.supersededFile ? `${staged.stagingPrefix}${staged.supersededFile}` : undefined;
   const keys = [...batchKeys, ...(rejectedKey ? [rejectedKey] : []), ...(supersededKey ? [supersededKey] : [])];
-  const target = quarantineKey(plan, staged.sourceId);
-  if (!keys.length) return 0;
+  const pending = pendingQuarantine(plan, staged.sourceId, runId);
+  if (!keys.length) return { status: 'quarantined', rows: 0 };
   const written = await ctx.storage.withLocalFiles(keys, (paths) => withDuck(async (db) => {
     const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
     const meta = `${str(plan.dataset)} AS dataset, ${str(runId)} AS run_id, ${str(staged.source.key)} AS source`;
@@ -49,15 +59,38 @@ export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, s
       ...(rejectedKey ? [`SELECT ${QUARANTINE_COLUMNS.map((c) => c.Name).join(', ')} FROM read_parquet(${pathLit(pathOf.get(rejectedKey)!)})`] : []),
     ];
     let n = 0;
-    await ctx.storage.writeTree(plan.prefixes.quarantine, async (dir) => {
-      const file = `${dir}/${target.slice(plan.prefixes.quarantine.length)}`;
+    await ctx.storage.writeTree(pending.prefix, async (dir) => {
+      const file = `${dir}/${pending.file.slice(pending.prefix.length)}`;
       const rows = await db.all<{ Count: number }>(`COPY (SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY record NULLS FIRST) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC})`);
       n = Number(rows[0]?.Count ?? 0);
     });
     return n;
   }, ctx.duck));
   if (written !== staged.rowsIn) {
+    await ctx.storage.delete([pending.file]);
     throw new StrataError(ERRORS.Internal, `quarantined ${written} rows of ${staged.source.key}, which has ${staged.rowsIn}: the batch would not be whole`);
   }
-  return written;
+  return publish(ctx, plan, staged.sourceId, runId, written);
+}
+
+/** The batch written to its pending file (`rows` of them), made the object's quarantine file unless a commit of the object wins. */
+async function publish(ctx: PipelineContext, plan: DatasetPlan, sourceId: string, runId: string, rows: number): Promise<BatchOutcome> {
+  const { storage } = ctx;
+  const pending = pendingQuarantine(plan, sourceId, runId);
+  const committer = async () => committedSource(storage, plan.prefixes.silver, (await readManifest(storage, plan.prefixes.silver, silverShape(plan))).manifest, sourceId);
+  let c = await committer();
+  if (!c) {
+    const q = quarantineKey(plan, sourceId);
+    // Removed meanwhile only by a settlement for a run that committed the object (read again below).
+    await storage.copy(pending.file, q).catch(async (e: unknown) => { if (await storage.head(pending.file)) throw e; });
+    fault('quarantine.published');
+    c = await committer();
+    if (!c) {
+      if (!await storage.head(q)) throw new StrataError(ERRORS.Internal, `the quarantined rows of ${sourceId} went missing while they were published`);
+      await storage.delete([pending.file]);
+      return { status: 'quarantined', rows };
+    }
+  }
+  await settleQuarantine(ctx, plan, sourceId, c.runId, [pending.file]);
+  return { status: 'already', committedBy: c.runId };
 }

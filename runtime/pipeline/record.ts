@@ -160,19 +160,32 @@ export async function rejectFile(ctx: PipelineContext, state: RunState): Promise
   const message = rejectMessage(s, plan.maxRejectRatio);
   // Its valid rows keep their record, line and source record as the other quarantined rows do (read again from bronze).
   const heldKey = s.rowsValid > 0 ? await rereadBatch(ctx, plan, staged).catch(() => undefined) : undefined;
-  await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` },
+  const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` },
     heldKey ? { heldKey, rules: [] } : undefined);
   await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const name = s.schemaMismatch ? ERRORS.SchemaMismatch : ERRORS.RejectedFile;
   const record = buildRecord(state, 'REJECTED', { name, message });
-  // Rows in = rows valid (none reached silver) + rows quarantined (the whole file, superseded rows included).
-  record.rowsValid = 0;
-  record.rowsQuarantined = s.rowsIn;
-  record.rowsSuperseded = 0;
-  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
+  if (outcome.status === 'already') {
+    committedMeanwhile(record, outcome.committedBy, 'rejected');
+  } else {
+    // Rows in = rows valid (none reached silver) + rows quarantined (the whole file, superseded rows included).
+    record.rowsValid = 0;
+    record.rowsQuarantined = s.rowsIn;
+    record.rowsSuperseded = 0;
+    if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
+  }
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
+}
+
+/**
+ * A run that rejected or halted its batch while another run of the same object committed it: that run's outcome
+ * stands (its rows are silver's and its quarantine's), and this one counts none, as a run that lost a race to commit.
+ */
+export function committedMeanwhile(record: RunRecord, committedBy: string, did: 'rejected' | 'halted'): void {
+  Object.assign(record, { rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0, committedBy });
+  record.warnings = [`${record.source.key} was committed by run ${committedBy} while this run ${did} it; nothing changed (its rows are counted by that run)`];
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;

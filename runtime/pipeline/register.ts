@@ -54,8 +54,9 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
  */
 export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan, opts: { settle?: boolean } = {}): Promise<void> {
   const hidden = `${plan.prefixes.quarantine}_strata/`;
-  let keys = (await ctx.storage.list(plan.prefixes.quarantine)).map((o) => o.key);
-  if (opts.settle && await settlePending(ctx, plan, keys)) keys = (await ctx.storage.list(plan.prefixes.quarantine)).map((o) => o.key);
+  let objects = await ctx.storage.list(plan.prefixes.quarantine);
+  if (opts.settle && await settlePending(ctx, plan, objects)) objects = await ctx.storage.list(plan.prefixes.quarantine);
+  const keys = objects.map((o) => o.key);
   const files = keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden));
   await ctx.catalog.syncFiles({ layer: 'quarantine', name: plan.dataset, glue: plan.tables.quarantine }, files);
 }
