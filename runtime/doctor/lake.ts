@@ -86,7 +86,8 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const sources = [...new Set(pending.map((k) => k.slice(`${hidden}pending/`.length).split('.')[0]!))];
       const manifest = sources.length ? (await readManifest(env.storage, plan.prefixes.silver, shapeOf(plan)).catch(() => undefined))?.manifest : undefined;
       const committers = manifest ? await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id))?.runId)) : [];
-      const unsettled = sources.filter((id, i) => committers[i] !== undefined && !settled(listing, plan, id, committers[i]!));
+      const bySource = Map.groupBy(pending, (k) => k.slice(`${hidden}pending/`.length).split('.')[0]!);
+      const unsettled = sources.filter((id, i) => committers[i] !== undefined && !settled(listing, plan, id, committers[i]!, bySource.get(id) ?? []));
       const uncommitted = sources.filter((_, i) => committers[i] === undefined);
       const what = [
         ...(missing.length ? [`its catalog entry names ${plural(missing.length, 'file')} the folder does not hold (${missing[0]}): reading it fails`] : []),

@@ -128,14 +128,13 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
 }
 
 /**
- * Whether a committed object's quarantine is settled (`listing`: the quarantine folder, key → size): no pending file
- * of a run other than its committer's, and the quarantine file agrees with the committer's marker: the committer's
- * rows there (the same size: a copy of them), or no file where the committer had none.
+ * Whether a committed object's quarantine is settled (`listing`: the quarantine folder, key → size; `pending`: the
+ * object's pending files): none of a run other than its committer's, and the quarantine file agrees with the
+ * committer's marker: the committer's rows there (the same size: a copy of them), or no file where it had none.
  */
-export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan, sourceId: string, committer: string): boolean {
+export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan, sourceId: string, committer: string, pending: readonly string[]): boolean {
   const own = pendingQuarantine(plan, sourceId, committer);
-  const mine = `${own.prefix}${sourceId}.`;
-  if ([...listing.keys()].some((k) => k.startsWith(mine) && k !== own.file && k !== own.none)) return false;
+  if (pending.some((k) => k !== own.file && k !== own.none)) return false;
   const q = listing.get(quarantineKey(plan, sourceId));
   const rows = listing.get(own.file);
   if (rows !== undefined) return q === rows;
@@ -165,7 +164,7 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, obj
   for (const [sourceId, pending] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
     if (!committed) continue;
-    if (settled(listing, plan, sourceId, committed.runId)) continue;
+    if (settled(listing, plan, sourceId, committed.runId, pending)) continue;
     const own = pendingQuarantine(plan, sourceId, committed.runId);
     const others = pending.filter((k) => k !== own.file && k !== own.none);
     await settleQuarantine(ctx, plan, sourceId, committed.runId, others);
@@ -207,7 +206,7 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
     if (committed) {
       const own = pendingQuarantine(plan, sourceId, committed.runId);
       const others = files.filter((o) => o.key !== own.file && o.key !== own.none).map((o) => o.key);
-      if (!settled(listing, plan, sourceId, committed.runId)) {
+      if (!settled(listing, plan, sourceId, committed.runId, files.map((o) => o.key))) {
         published++;
         if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, others);
       }
