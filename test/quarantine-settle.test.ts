@@ -48,6 +48,18 @@ async function holdings(lake: TestLake) {
   };
 }
 
+/**
+ * The lake as a kill right after the swap leaves it (the harness's commit.swapped): committed, not yet settled, the
+ * committed run's rows pending and the object's quarantine file not there. Returns the object's source id.
+ */
+async function killedAfterSwap(lake: TestLake, r: RunRecord): Promise<string> {
+  const [q] = (await lake.storage.list('quarantine/orders/')).map((o) => o.key).filter((k) => !k.includes('/_strata/'));
+  const sourceId = q!.slice('quarantine/orders/'.length, -'.parquet'.length);
+  await lake.storage.copy(q!, `quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`);
+  await lake.storage.delete([q!]);
+  return sourceId;
+}
+
 describe('the quarantine file of an object ingested by several runs', () => {
   const stricter = ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]');
   const refused = ordersSchema({ maxRatio: 1 }).replace('{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount2, type: string }');
@@ -134,11 +146,7 @@ describe('the quarantine file of an object ingested by several runs', () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const file = await l.file('same.csv', BODY);
     const r = (await l.ingest('orders', file)).record;
-    // The lake as a kill right after the swap leaves it (the harness's commit.swapped): committed, not yet settled.
-    const [q] = (await l.storage.list('quarantine/orders/')).map((o) => o.key);
-    const sourceId = q!.slice('quarantine/orders/'.length, -'.parquet'.length);
-    await l.storage.copy(q!, `quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`);
-    await l.storage.delete([q!]);
+    await killedAfterSwap(l, r);
     // strata doctor sees it: the catalog names a file the folder does not hold, and rows wait for a committed run.
     const found = (await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders');
     expect(found).toEqual([expect.objectContaining({ level: 'problem', message: expect.stringMatching(/names 1 file the folder does not hold .*; the quarantine file of 1 object does not hold what the run that committed it quarantined, or other runs' rows wait in quarantine\/orders\/_strata\/pending\//) })]);
@@ -152,10 +160,7 @@ describe('the quarantine file of an object ingested by several runs', () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const file = await l.file('same.csv', BODY);
     const r = (await l.ingest('orders', file)).record;
-    const [q] = (await l.storage.list('quarantine/orders/')).map((o) => o.key);
-    const sourceId = q!.slice('quarantine/orders/'.length, -'.parquet'.length);
-    await l.storage.copy(q!, `quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`);
-    await l.storage.delete([q!]);
+    const sourceId = await killedAfterSwap(l, r);
     // And a run of an object never committed, killed before its commit.
     const stray = 'quarantine/orders/_strata/pending/0123456789abcdef.20261201T000000000Z-dead00.parquet';
     await l.storage.copy(`quarantine/orders/_strata/pending/${sourceId}.${r.runId}.parquet`, stray);

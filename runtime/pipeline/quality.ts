@@ -18,7 +18,7 @@ import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunState } from './payloads.ts';
-import { buildRecord, committedMeanwhile, writeRecord, type FailOutput } from './record.ts';
+import { buildRecord, countWholeBatch, writeRecord, type FailOutput } from './record.ts';
 import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
 
@@ -86,15 +86,7 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   await registerQuarantine(ctx, plan);
   const s = state.stage!;
   const record = buildRecord({ ...state, quality }, 'HALTED', { name: ERRORS.QualityHalt, message });
-  if (outcome.status === 'already') {
-    committedMeanwhile(record, outcome.committedBy, 'halted');
-  } else {
-    // Rows in = rows valid (none reached silver) + rows quarantined (the whole batch, superseded rows included).
-    record.rowsValid = 0;
-    record.rowsQuarantined = s.rowsIn;
-    record.rowsSuperseded = 0;
-    if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
-  }
+  countWholeBatch(record, outcome, s, 'halted', `the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
   await writeRecord(ctx, record);
   return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };
 }

@@ -8,7 +8,7 @@ import { changesBy } from '../table/manifest.ts';
 import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { quarantineBatch } from './quarantine-batch.ts';
+import { quarantineBatch, type BatchOutcome } from './quarantine-batch.ts';
 import { settleAfterFailure } from './commit.ts';
 import { rereadBatch } from './held-rows.ts';
 import type { PipelineContext } from './context.ts';
@@ -166,26 +166,25 @@ export async function rejectFile(ctx: PipelineContext, state: RunState): Promise
   await registerQuarantine(ctx, plan);
   const name = s.schemaMismatch ? ERRORS.SchemaMismatch : ERRORS.RejectedFile;
   const record = buildRecord(state, 'REJECTED', { name, message });
-  if (outcome.status === 'already') {
-    committedMeanwhile(record, outcome.committedBy, 'rejected');
-  } else {
-    // Rows in = rows valid (none reached silver) + rows quarantined (the whole file, superseded rows included).
-    record.rowsValid = 0;
-    record.rowsQuarantined = s.rowsIn;
-    record.rowsSuperseded = 0;
-    if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
-  }
+  countWholeBatch(record, outcome, s, 'rejected', `the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
   await writeRecord(ctx, record);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
 }
 
 /**
- * A run that rejected or halted its batch while another run of the same object committed it: that run's outcome
+ * The counts of a run whose whole batch went to quarantine (rejected or halted): rows in = rows valid (none reached
+ * silver) + rows quarantined (the whole batch, superseded rows included), the valid rows' fate in a warning (`held`:
+ * why they are in quarantine). Unless another run of the same object committed it meanwhile: that run's outcome
  * stands (its rows are silver's and its quarantine's), and this one counts none, as a run that lost a race to commit.
  */
-export function committedMeanwhile(record: RunRecord, committedBy: string, did: 'rejected' | 'halted'): void {
-  Object.assign(record, { rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0, committedBy });
-  record.warnings = [`${record.source.key} was committed by run ${committedBy} while this run ${did} it; nothing changed (its rows are counted by that run)`];
+export function countWholeBatch(record: RunRecord, outcome: BatchOutcome, s: { rowsIn: number; rowsValid: number }, did: 'rejected' | 'halted', held: string): void {
+  if (outcome.status === 'already') {
+    Object.assign(record, { rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, rowsSuperseded: 0, committedBy: outcome.committedBy });
+    record.warnings = [`${record.source.key} was committed by run ${outcome.committedBy} while this run ${did} it; nothing changed (its rows are counted by that run)`];
+    return;
+  }
+  Object.assign(record, { rowsValid: 0, rowsQuarantined: s.rowsIn, rowsSuperseded: 0 });
+  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but ${held}`);
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
