@@ -120,11 +120,15 @@ describe('dataset and column statistics', () => {
 
   it('a NaN metric is named as such, not as "no non-NULL values"; an infinite one is undefined (attack, stop 35)', async () => {
     await db.run(`CREATE TABLE odd AS SELECT * FROM (VALUES (5.0::DOUBLE, 5.0::DOUBLE), ('NaN'::DOUBLE, 'inf'::DOUBLE), ('inf'::DOUBLE, 1.0)) t(withnan, withinf)`);
-    const r = await evaluate('odd', ['Mean "withnan" > 0', 'Mean "withinf" > 0', 'Mean "withinf" < 0']);
+    const r = await evaluate('odd', ['Mean "withnan" > 0', 'Mean "withinf" > 0', 'Mean "withinf" < 0',
+      // A NaN CustomSql value, of a DOUBLE or a FLOAT, is NaN too (attack, stop 38: "it returned null", JSON's NaN).
+      'CustomSql "select max(withnan) from primary" > 0', 'CustomSql "select CAST(max(withnan) AS FLOAT) from primary" != 1']);
     expect(r.results.map((x) => [x.outcome, x.message])).toEqual([
       ['FAIL', 'Mean of "withnan" is NaN: the column holds NaN or infinite values, for which no condition holds'],
       ['FAIL', 'Mean of "withinf" is undefined: Infinity'],
       ['FAIL', 'Mean of "withinf" is undefined: Infinity'],
+      ['FAIL', 'CustomSql value is NaN, for which no condition holds'],
+      ['FAIL', 'CustomSql value is NaN, for which no condition holds'],
     ]);
     await db.run('DROP TABLE odd');
   });

@@ -228,6 +228,8 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text
       if (o.length !== 1 || values.length > 1) {
         return { outcome: 'ERROR', metrics: {}, message: `CustomSql with a condition must return one row with one number; it returned ${o.length} row${o.length === 1 ? '' : 's'}${row ? ` of ${values.length} column${values.length === 1 ? '' : 's'}` : ''}` };
       }
+      // NaN is a number no condition holds for (as SQL compares it), not a value of another type ("returned null").
+      if (isNaNCell(values[0])) return { outcome: 'FAIL', metrics: {}, message: 'CustomSql value is NaN, for which no condition holds' };
       const v = toNumber(values[0]);
       // The value is quoted only when the rule itself says it: a value read from a table stays out of the record.
       if (v === undefined && values[0] !== null) return { outcome: 'ERROR', metrics: {}, message: `CustomSql must return a number; it returned ${withoutValues(JSON.stringify(values[0]), leaf.text)}` };
