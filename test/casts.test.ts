@@ -67,6 +67,10 @@ describe('string', () => {
   it('text as written, blanks kept; typed values as their text; bytes only when valid UTF-8', async () => {
     await expectCasts('string', 'VARCHAR', text([[' a b ', ' a b ', null], ['', '', null]]));
     await expectCasts('string', 'DOUBLE', [['0.1', '0.1', null], ['1e300', '1e+300', null]]);
+    // NaN and the infinities as Athena's CAST writes them, not DuckDB's nan and inf (attack, stop 38).
+    for (const t of ['DOUBLE', 'FLOAT']) {
+      await expectCasts('string', t, [[`'NaN'::${t}`, 'NaN', null], [`'inf'::${t}`, 'Infinity', null], [`'-inf'::${t}`, '-Infinity', null]]);
+    }
     await expectCasts('string', 'INTEGER', [['-5', '-5', null]]);
     await expectCasts('string', 'BLOB', [[q('\\xC3\\xA9'), 'é', null], [q('\\xFF'), null, '"\\xFF" is not valid UTF-8 text']]);
   });

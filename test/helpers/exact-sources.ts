@@ -215,7 +215,10 @@ function fromDouble(c: SilverColumn, v: number, asFloat: boolean): Expect {
       const f = Math.fround(v);
       return Number.isFinite(v) && !Number.isFinite(f) ? { t: 'reject' } : { t: 'float', v: f === 0 ? 0 : f };
     }
-    case 'string': return asFloat ? { t: 'float', v } : { t: 'double', v };
+    case 'string':
+      // NaN and the infinities as Athena's CAST writes them (DuckDB's own text is nan, inf, -inf: attack, stop 38).
+      if (!Number.isFinite(v)) return { t: 'text', v: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' };
+      return asFloat ? { t: 'float', v } : { t: 'double', v };
     case 'boolean': case 'date': case 'timestamp': return { t: 'reject' };
     default: return Number.isFinite(v) ? c.fromText(text) : { t: 'reject' }; // decimals: by the shortest round-trip text
   }

@@ -32,12 +32,17 @@ export function castPlan(col: ColumnSpec, src: string, from: string): CastPlan {
 
 /**
  * string: text as it is (no trimming: blanks are data); a JSON number as its literal ("1.10" stays "1.10").
- * Typed values as their canonical text (a double as its shortest round-trip text); bytes only when valid UTF-8.
+ * Typed values as their canonical text (a double as its shortest round-trip text; NaN, Infinity and -Infinity as
+ * Athena and strata's output write them); bytes only when valid UTF-8.
  */
 function stringCast(src: string, from: string): CastPlan {
   const message = (text: string) => `${quoted(text)} || ' is not a string'`;
   if (isText(from)) return { value: () => src, message };
   if (from === 'BLOB') return { value: () => `TRY(decode(${src}))`, message: (text) => `${quoted(text)} || ' is not valid UTF-8 text'` };
+  // NaN and the infinities as Athena's CAST and strata's output write them (DuckDB's own text is nan, inf, -inf).
+  if (from === 'DOUBLE' || from === 'FLOAT') {
+    return { value: () => `CASE WHEN isnan(${src}) THEN 'NaN' WHEN isinf(${src}) THEN (CASE WHEN ${src} > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(${src} AS VARCHAR) END`, message };
+  }
   return { value: () => `CAST(${src} AS VARCHAR)`, message };
 }
 
