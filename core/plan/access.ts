@@ -169,7 +169,8 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
       // staging; a halt then runs its failing rules over them, with their reference datasets
       // (runtime/pipeline/held-rows.ts).
       return [
-        ...statementsOf([...records, ...toQuarantine,
+        // A retry of the step after it ended (staging removed) reads the record it wrote (runtime/pipeline/record.ts endedAlready).
+        ...statementsOf([{ location: 'lake', prefix: runs, modes: ['read', 'write'] }, ...toQuarantine,
           { location: 'lake', prefix: staging, modes: ['write'] },
           { location: 'bronze', prefix: plan.prefixes.bronze, modes: ['read'] },
           manifestRead(plan.prefixes.silver),

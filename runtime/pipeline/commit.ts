@@ -39,7 +39,18 @@ export function quarantineKey(plan: DatasetPlan, sourceId: string): string {
 export async function commitSilver(ctx: PipelineContext, input: CommitInput): Promise<CommitOutput> {
   const started = Date.now();
   const plan = ctx.plans.get(input.stage.dataset);
-  const staged = await readStageManifest(ctx, input.stage.stageKey);
+  // Staging gone: this step ran to its end already and is retried (its Lambda lost its answer). The manifest says
+  // whether this run committed; then the commit stands as this run's, else the staging was lost (an error).
+  const staged = await readStageManifest(ctx, input.stage.stageKey).catch(async (e: unknown) => {
+    const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+    const own = manifest.history.findLast((h) => h.runId === input.runId && h.kind === 'commit');
+    if (!own) throw e;
+    return own;
+  });
+  if (!('stagingPrefix' in staged)) {
+    const qKey = await ctx.storage.head(quarantineKey(plan, input.stage.sourceId)) ? quarantineKey(plan, input.stage.sourceId) : undefined;
+    return { status: 'committed', version: staged.version, partitions: staged.collected?.partitions ?? staged.changes.length, ...(qKey ? { quarantineKey: qKey } : {}), ms: Date.now() - started };
+  }
   const { storage } = ctx;
   const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
   // This run's quarantined rows wait beside the quarantine table (its hidden _strata/ folder, outside staging, so a

@@ -18,7 +18,7 @@ import { removePrefix } from '../storage/prefix.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunState } from './payloads.ts';
-import { buildRecord, countWholeBatch, writeRecord, type FailOutput } from './record.ts';
+import { buildRecord, countWholeBatch, endedAlready, writeRecord, type FailOutput } from './record.ts';
 import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
 
@@ -75,6 +75,8 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
  */
 export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<FailOutput & { halted: true }> {
   const plan = ctx.plans.get(state.dataset);
+  const done = await endedAlready(ctx, state, 'HALTED');
+  if (done) return { ...done, halted: true };
   const staged = await readStageManifest(ctx, state.stage!.stageKey);
   // The whole gate: which halt rules failed (the message, the held rows' reasons) is in its results.
   const quality = await loadGate(ctx.storage, state.quality as QualityOutput) as RecordedGate;
@@ -82,11 +84,12 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   // The rows that would have reached silver keep their record, line and raw, and name the row-level rules they fail.
   const held = await holdRows(ctx, plan, staged, quality, state.now);
   const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message }, held);
-  await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const s = state.stage!;
   const record = buildRecord({ ...state, quality }, 'HALTED', { name: ERRORS.QualityHalt, message });
   countWholeBatch(record, outcome, s, 'halted', `the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
   await writeRecord(ctx, record);
+  // Staging goes last: a retry of this step finds it until the record is written, and the record after.
+  await removePrefix(ctx.storage, staged.stagingPrefix);
   return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };
 }

@@ -156,19 +156,35 @@ export async function recordSuccess(ctx: PipelineContext, carried: RunState): Pr
 export async function rejectFile(ctx: PipelineContext, state: RunState): Promise<FailOutput> {
   const plan = ctx.plans.get(state.dataset);
   const s = state.stage!;
+  const done = await endedAlready(ctx, state, 'REJECTED');
+  if (done) return done;
   const staged = await readStageManifest(ctx, s.stageKey);
   const message = rejectMessage(s, plan.maxRejectRatio);
   // Its valid rows keep their record, line and source record as the other quarantined rows do (read again from bronze).
   const heldKey = s.rowsValid > 0 ? await rereadBatch(ctx, plan, staged).catch(() => undefined) : undefined;
   const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` },
     heldKey ? { heldKey, rules: [] } : undefined);
-  await removePrefix(ctx.storage, staged.stagingPrefix);
   await registerQuarantine(ctx, plan);
   const name = s.schemaMismatch ? ERRORS.SchemaMismatch : ERRORS.RejectedFile;
   const record = buildRecord(state, 'REJECTED', { name, message });
   countWholeBatch(record, outcome, s, 'rejected', `the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
   await writeRecord(ctx, record);
+  // Staging goes last: a retry of this step finds it until the record is written, and the record after.
+  await removePrefix(ctx.storage, staged.stagingPrefix);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
+}
+
+/**
+ * The outcome of the step that ends a run (reject, halt) when an earlier attempt of it ran to its end: Step Functions
+ * retries a step whose Lambda did its work and lost its answer, and the staging that step removes last is gone. Then
+ * this run's record, written before staging was removed, gives the outcome again; undefined while staging is there.
+ */
+export async function endedAlready(ctx: PipelineContext, state: RunState, status: 'REJECTED' | 'HALTED'): Promise<FailOutput | undefined> {
+  if (await ctx.storage.head(state.stage!.stageKey)) return undefined;
+  const text = await ctx.storage.readText(layout.run(state.dataset, state.runId));
+  const record = text ? JSON.parse(text) as RunRecord : undefined;
+  if (record?.status !== status || !record.error) return undefined;
+  return { Error: record.error.name, Cause: record.error.message, record: { runId: record.runId, status } };
 }
 
 /**
