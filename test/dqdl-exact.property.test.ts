@@ -13,11 +13,12 @@
 // literal is cast to FLOAT): the oracle is now the engine's own comparison of the value with the literal.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDecimal } from '../core/dqdl/exact.ts';
+import { nearestBinary32, parseDecimal } from '../core/dqdl/exact.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
 import type { RuleContext } from '../core/dqdl/types.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
-import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
+import { athenaValue, metricRows } from '../runtime/aws/athena-values.ts';
+import { evaluateRules, evaluateWith } from '../runtime/quality/evaluate-rules.ts';
 
 /** The binary32 next to the binary32 `f`, one step up or down (from its bits). */
 const nextBinary32 = (f: number, up: boolean): number => {
@@ -145,7 +146,7 @@ describe('exact conditions', () => {
     ).filter((v) => v === 0 || Math.abs(v) >= 1e-6);
     await fc.assert(fc.asyncProperty(
       value, fc.constantFrom('FLOAT', 'DOUBLE'), fc.constantFrom<Op>('=', '!=', '>', '>=', '<', '<='),
-      fc.constantFrom('expansion', 'shortest', 'floatShortest', 'above', 'below', 'midpoint', 'offMidpoint'), fc.boolean(),
+      fc.constantFrom('expansion', 'shortest', 'floatShortest', 'longShortest', 'above', 'below', 'midpoint', 'offMidpoint'), fc.boolean(),
       async (raw, type, cmp, how, up) => {
         const v = type === 'FLOAT' ? Math.fround(raw) : raw;
         if (!Number.isFinite(v)) return;
@@ -153,26 +154,32 @@ describe('exact conditions', () => {
         // midpoint: halfway to the next binary32 up or down, exactly (a tie); offMidpoint: a digit past it, so close
         // that its nearest double is the midpoint itself (rounding through the double then ties, wrongly).
         const half = type === 'FLOAT' ? expansion((v + nextBinary32(v, up)) / 2) : exact;
-        // A digit 30 places past the midpoint's last one, above or below it.
+        // A digit past the midpoint's last one, above or below it, as far as a literal of 38 digits reaches (SQL reads
+        // a longer one as a DOUBLE); none when the midpoint has 37 digits or more.
         const nudged = (t: string, dir: bigint): string => {
           const d = parseDecimal(t)!;
-          const m = d.m * 10n ** 30n + dir;
-          const digits = (m < 0n ? -m : m).toString().padStart(d.scale + 31, '0');
-          return `${m < 0n ? '-' : ''}${digits.slice(0, -(d.scale + 30))}.${digits.slice(-(d.scale + 30))}`;
+          const room = 38 - t.replace(/^-/, '').replace('.', '').length;
+          if (room < 1) return t;
+          const m = d.m * 10n ** BigInt(room) + dir;
+          const digits = (m < 0n ? -m : m).toString().padStart(d.scale + room + 1, '0');
+          return `${m < 0n ? '-' : ''}${digits.slice(0, -(d.scale + room))}.${digits.slice(-(d.scale + room))}`;
         };
         // The bound: the value's own digits, its shortest text where that has no exponent, or a digit past it.
         // floatShortest: the fewest digits that read back as the FLOAT (0.1 for CAST(0.1 AS FLOAT)), as a FLOAT prints.
         const fewest = [...Array(17).keys()].map((p) => Number(v.toPrecision(p + 1))).find((n) => (type === 'FLOAT' ? Math.fround(n) : n) === v) ?? v;
         const literal = how === 'expansion' || /e/.test(String(v)) && how === 'shortest' ? exact
           : how === 'shortest' ? String(v) : how === 'floatShortest' ? (/e/.test(String(fewest)) ? exact : String(fewest))
+            // longShortest: those digits and a 1 forty places on, more digits than a DECIMAL holds: SQL reads a DOUBLE.
+            : how === 'longShortest' ? (/e/.test(String(fewest)) ? exact : `${fewest}${String(fewest).includes('.') ? '' : '.'}${'0'.repeat(40)}1`)
             : how === 'midpoint' ? half : how === 'offMidpoint' ? nudged(half, up ? 1n : -1n)
               : how === 'above' ? `${exact}${exact.includes('.') ? '' : '.'}1` : `${Number(exact) - (Math.abs(v) < 1 ? 0.5 : 1)}`;
         if (/e/.test(literal)) return;
         await db.run(`CREATE OR REPLACE TABLE f AS SELECT CAST('${exact}' AS DOUBLE) AS x`);
-        // The oracle: SQL's own comparison of the value with the literal as written, the literal cast as SQL casts it to
-        // compare (to FLOAT when it has no exponent), from text, which DuckDB rounds once (its DECIMAL → FLOAT cast of a
-        // literal past about 17 digits does not round to nearest).
-        const sqlLiteral = type === 'FLOAT' && !/e/i.test(literal) ? `CAST('${literal}' AS FLOAT)` : `CAST('${literal}' AS DOUBLE)`;
+        // The oracle: SQL's own comparison of the value with the literal as written, the literal of the type DuckDB
+        // gives it (typeof: a DECIMAL or integer is cast to FLOAT to compare, a DOUBLE stays one), cast from text,
+        // which DuckDB rounds once (its DECIMAL → FLOAT cast of a literal past about 17 digits does not round to nearest).
+        const [{ t }] = await db.all(`SELECT typeof(${literal}) AS t`) as [{ t: string }];
+        const sqlLiteral = type === 'FLOAT' && t !== 'DOUBLE' ? `CAST('${literal}' AS FLOAT)` : `CAST('${literal}' AS DOUBLE)`;
         const [{ want }] = await db.all(`SELECT CAST(max(x) AS ${type}) ${cmp === '!=' ? '<>' : cmp} ${sqlLiteral} AS want FROM f`) as [{ want: boolean }];
         const rule = `CustomSql "SELECT CAST(max(x) AS ${type}) FROM primary" ${cmp} ${literal}`;
         const parsed = parseRules([rule]);
@@ -183,5 +190,31 @@ describe('exact conditions', () => {
         const printed = / is (\S+?)[ ,(]/.exec(result!.message)![1]!;
         expect({ rule, printed: Number(printed) + 0 }).toEqual({ rule, printed: v + 0 }); // + 0: -0 prints as 0
       }), { numRuns: RUNS });
+  });
+
+  it('nearestBinary32 rounds once at the top of the range too; a literal longer than a DECIMAL is a DOUBLE, as DuckDB types it', async () => {
+    // Just below the bound between the largest FLOAT and ∞ (its nearest double is the bound, which fround ties to ∞).
+    const max = (2 - 2 ** -23) * 2 ** 127;
+    expect(['340282356779733661637539395458142568447', '340282356779733661637539395458142568448', '-340282356779733661637539395458142568447']
+      .map(nearestBinary32)).toEqual([max, Infinity, -max]);
+    const long = `0.1${'0'.repeat(38)}1`;
+    await db.run('CREATE OR REPLACE TABLE f AS SELECT 0.1 AS x');
+    const ctx: RuleContext = { dialect: 'duckdb', batch: 'f', columns: await db.columns('f'), now: '2025-01-10T12:00:00Z' };
+    const rules = [`CustomSql "SELECT CAST(max(x) AS FLOAT) FROM primary" = ${long}`, 'CustomSql "SELECT CAST(max(x) AS FLOAT) FROM primary" = 0.10000000001'];
+    const [{ a, b }] = await db.all(`SELECT CAST(0.1 AS FLOAT) = ${long} AS a, CAST(0.1 AS FLOAT) = 0.10000000001 AS b`) as [{ a: boolean; b: boolean }];
+    expect([a, b]).toEqual([false, true]);
+    expect((await evaluateRules(db, parseRules(rules).rules, ctx)).results.map((r) => r.outcome)).toEqual(['FAIL', 'PASS']);
+  });
+
+  it('Athena\'s REAL cells reach the rules as FLOATs, compared with a literal as on DuckDB (gold audits on the Athena engine)', async () => {
+    // Athena gives a REAL as its shortest text ("0.1"), which read as a double is not the FLOAT's value (attack, stop 39).
+    const rules = ['CustomSql "SELECT x FROM primary" = 0.100000001490116119384765625', 'CustomSql "SELECT x FROM primary" = 0.1', 'CustomSql "SELECT x FROM primary" > 0.1'];
+    const athena = async () => metricRows({ columns: [{ name: 'x', type: 'real' }], rows: [{ x: athenaValue('real', '0.1') }] });
+    const onAthena = (await evaluateWith(athena, parseRules(rules).rules, { dialect: 'athena', batch: 'f', columns: [{ name: 'x', type: 'float' }], now: '2025-01-10T12:00:00Z' })).results;
+    await db.run('CREATE OR REPLACE TABLE f AS SELECT CAST(0.1 AS FLOAT) AS x');
+    const ctx: RuleContext = { dialect: 'duckdb', batch: 'f', columns: await db.columns('f'), now: '2025-01-10T12:00:00Z' };
+    const onDuck = (await evaluateRules(db, parseRules(rules).rules, ctx)).results;
+    expect(onAthena.map((r) => r.outcome)).toEqual(['PASS', 'PASS', 'FAIL']);
+    expect(onDuck.map((r) => r.outcome)).toEqual(onAthena.map((r) => r.outcome));
   });
 });

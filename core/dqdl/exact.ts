@@ -99,6 +99,9 @@ export function doubleDecimal(n: number): Decimal {
   return { m: BigInt(x) * 5n ** BigInt(k), scale: k };
 }
 
+/** The largest finite binary32: (2 − 2^-23) × 2^127. */
+const MAX_BINARY32 = (2 - 2 ** -23) * 2 ** 127;
+
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
 /** The binary32 next to the finite binary32 `f`, one step up or down. */
@@ -121,6 +124,12 @@ export function nearestBinary32(text: string): number | undefined {
   if (!d) return undefined;
   const x = Number(text.trim());
   const f = Math.fround(x);
+  if (!Number.isFinite(f) && Number.isFinite(x)) {
+    // Past the largest binary32 by half its last unit or more: ±∞, unless x is that bound exactly (2^128 − 2^103)
+    // and the text is below it, which fround ties to ∞ (the even side).
+    const bound = 2 ** 128 - 2 ** 103;
+    return Math.abs(x) === bound && compareDecimal(d.m < 0n ? { m: -d.m, scale: d.scale } : d, doubleDecimal(bound)) < 0 ? Math.sign(x) * MAX_BINARY32 : f;
+  }
   if (f === x || !Number.isFinite(f) || !Number.isFinite(x)) return f;
   const g = nextBinary32(f, x > f);
   if ((f + g) / 2 !== x) return f; // x is not a midpoint: one rounding, the nearest

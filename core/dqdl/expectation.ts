@@ -135,9 +135,21 @@ export function satisfiesExactly(v: Decimal, e: Expectation): boolean | undefine
 }
 
 /**
+ * Whether SQL types the literal (decimal text as written) as a DOUBLE rather than a DECIMAL or an integer: with an
+ * exponent; with a point and more than 38 digits (leading zeros counted, as DuckDB counts them: 0.1 followed by 37
+ * more digits is a DOUBLE, `1.` followed by 37 is DECIMAL(38,37)); an integer beyond 128 bits.
+ */
+function isDoubleLiteral(w: string): boolean {
+  if (/[eE]/.test(w)) return true;
+  const digits = w.replace(/^[+-]/, '').replace('.', '');
+  return w.includes('.') ? digits.length > 38 : BigInt(digits) >= 2n ** 128n;
+}
+
+/**
  * The check as SQL applies it to a FLOAT (exact.ts Binary32): each literal written without an exponent rounded to
  * the nearest binary32 (ties to even, rounded once: exact.ts nearestBinary32), as DuckDB and Trino cast a DECIMAL or
- * integer literal to FLOAT to compare (DuckDB rounds a literal of more than about 17 digits less carefully); a literal with an exponent is a DOUBLE and stays one, and so does a condition with a dynamic number. A
+ * integer literal to FLOAT to compare (DuckDB rounds a literal of more than about 17 digits less carefully); a
+ * literal SQL reads as a DOUBLE (isDoubleLiteral: more than 38 digits) compares as a double; a literal with an exponent is a DOUBLE and stays one, and so does a condition with a dynamic number. A
  * literal beyond FLOAT's range stays the double it is.
  */
 export function binary32Check(e: Expectation): NumberCheck {
@@ -146,7 +158,7 @@ export function binary32Check(e: Expectation): NumberCheck {
   let i = 0;
   const r = (x: number): number => {
     const w = lits[i++]!;
-    const f = /[eE]/.test(w) ? undefined : nearestBinary32(w);
+    const f = isDoubleLiteral(w) ? undefined : nearestBinary32(w);
     return f === undefined || !Number.isFinite(f) ? x : f;
   };
   const c = e.check;

@@ -7,6 +7,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GlueCatalog } from '../../runtime/catalog/glue.ts';
 import { AthenaQueryRunner } from '../../runtime/engine/athena.ts';
+import { metricRows } from '../../runtime/aws/athena-values.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { analyzeGold } from '../../core/gold/analyze.ts';
 import { goldSet, planSet } from '../../core/plan/sets.ts';
@@ -73,6 +74,7 @@ export async function awsContext(env: AwsEnvironment, clients: { s3: S3Client; g
     ...(athena ? {
       athena: {
         run: async (sql: string) => (await athena.run(sql)).rows,
+        metrics: async (sql: string) => metricRows(await athena.run(sql)),
         names: { databases: { silver: env.databases.silver, gold: env.databases.gold }, locationOf: (key: string) => storage.uri(key) },
       },
     } : {}),

@@ -52,7 +52,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   // 2. The audit, on exactly those rows.
   const silverDb = q(athena.names.databases.silver);
   const quality = await r.audit(ctx, plan, input, {
-    run: athena.run, dialect: 'athena', batch: `(${rowsSql}) AS gold_batch`,
+    run: athena.metrics ?? athena.run, dialect: 'athena', batch: `(${rowsSql}) AS gold_batch`,
     reference: (ds) => (r.whole.includes(ds) ? `${silverDb}.${q(ds)}` : undefined), parser: r.db,
   });
   const gate = quality ? { quality } : {};

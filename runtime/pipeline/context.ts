@@ -10,6 +10,8 @@ import type { Storage } from '../storage/port.ts';
 export interface AthenaEngine {
   /** Run one statement to completion and return its rows (runtime/engine/athena.ts AthenaQueryRunner). */
   run: (sql: string) => Promise<Array<Record<string, unknown>>>;
+  /** The same for DQDL rules: a REAL cell as a Binary32 (runtime/aws/athena-values.ts metricRows); run where absent. */
+  metrics?: (sql: string) => Promise<Array<Record<string, unknown>>>;
   names: AthenaNames;
 }
 
