@@ -11,7 +11,7 @@ import type { RunRecord } from '../runtime/runs/record.ts';
 import { armFaults } from '../runtime/util/fault.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
-import { garbageCollect } from '../workflows/maintenance.ts';
+import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -34,17 +34,19 @@ async function otherSchema(lake: TestLake, name: string, text: string): Promise<
 
 /**
  * What the lake holds for the object: silver's ids, quarantine's (run, id), and anything left pending or staged
- * apart from the committing runs' markers (kept a day: what each object's quarantine file holds).
+ * apart from the committing runs' markers (kept for the retention window: what each object's quarantine file holds
+ * while that run's commit stands).
  */
 async function holdings(lake: TestLake) {
   const { catalog } = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
   await catalog.materialize();
-  const manifest = JSON.parse(await lake.storage.readText('silver/orders/_strata/manifest.json') ?? '{"sources":{}}') as { sources: Record<string, { runId: string }> };
-  const markers = new Set(Object.entries(manifest.sources).flatMap(([id, s]) => ['parquet', 'none'].map((x) => `quarantine/orders/_strata/pending/${id}.${s.runId}.${x}`)));
+  const manifest = JSON.parse(await lake.storage.readText('silver/orders/_strata/manifest.json') ?? '{"history":[]}') as { history: Array<{ runId: string; kind: string }> };
+  const committers = new Set(manifest.history.filter((h) => h.kind === 'commit').map((h) => h.runId));
+  const marker = (k: string) => committers.has(k.slice(k.lastIndexOf('/') + 1).split('.')[1]!);
   return {
     silver: (await lake.query<{ order_id: number }>('SELECT order_id FROM silver.orders ORDER BY 1').catch(() => [])).map((r) => r.order_id),
     quarantine: await lake.query<{ run_id: string; record: number }>('SELECT run_id, record FROM quarantine.orders ORDER BY record').catch(() => []),
-    left: (await lake.storage.list('quarantine/orders/_strata/')).map((o) => o.key).filter((k) => !markers.has(k)).concat((await lake.storage.list('staging/')).map((o) => o.key)),
+    left: (await lake.storage.list('quarantine/orders/_strata/')).map((o) => o.key).filter((k) => !marker(k)).concat((await lake.storage.list('staging/')).map((o) => o.key)),
   };
 }
 
@@ -170,8 +172,10 @@ describe('the quarantine file of an object ingested by several runs', () => {
     ]);
     expect((await holdings(l)).quarantine).toEqual([{ run_id: r.runId, record: 3 }]);
     expect((await garbageCollect(l, { now: new Date() })).pendingQuarantine).toEqual({ published: 0, dropped: 0 });
-    // After a day the stray goes, and so does the committed run's marker (its quarantine file stays as it is).
-    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 2 });
+    // After a day the stray goes; past the retention window (7 days), the committed run's marker (its quarantine file
+    // stays as it is).
+    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1 });
+    expect((await garbageCollect(l, { now: new Date(Date.now() + 8 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1 });
     expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
     expect(await l.storage.list('quarantine/orders/_strata/')).toEqual([]);
     expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
@@ -249,3 +253,34 @@ describe('a rejected or halted batch racing a commit of the same object', () => 
     }
   }
 });
+
+// A rollback changes which run's commit of an object stands, or forgets the object. Before (attack, stop 39): the
+// quarantine file stayed as it was, so after rolling back to a run whose object another run had since committed under
+// other rules, silver held the first run's rows and quarantine the second's: a row was in neither.
+describe('quarantine after a rollback', () => {
+  it('forgotten, the object has no quarantine rows; brought back, its committing run\'s; committed again by another run and rolled back to the first, the first run\'s', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const lake = l;
+    const stricter = await otherSchema(lake, 'stricter', ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
+    const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
+    const file = await lake.file('same.csv', BODY);
+    const c1 = (await ingestFile(stricter, 'orders', file)).record;
+    expect(c1).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 2 });
+    const c1Rows = [2, 3].map((record) => ({ run_id: c1.runId, record }));
+    await rollback(lake, 'orders', c0.runId); // the object forgotten: its rows are bronze's again
+    expect(await holdings(lake)).toEqual({ silver: [10], quarantine: [], left: [] });
+    const c2 = (await lake.ingest('orders', file)).record;
+    expect(c2).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2, rowsQuarantined: 1 });
+    expect(await holdings(lake)).toEqual({ silver: [1, 2, 10], quarantine: [{ run_id: c2.runId, record: 3 }], left: [] });
+    await rollback(lake, 'orders', c1.runId); // c1's commit of the object stands again
+    expect(await holdings(lake)).toEqual({ silver: [1, 10], quarantine: c1Rows, left: [] });
+    expect((await examine(lake)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
+    await rollback(lake, 'orders', c2.runId);
+    expect(await holdings(lake)).toEqual({ silver: [1, 2, 10], quarantine: [{ run_id: c2.runId, record: 3 }], left: [] });
+    // Past the retention window gc drops the markers; the quarantine file stays as the standing commit left it.
+    await garbageCollect(lake, { now: new Date(Date.now() + 30 * 86_400_000) });
+    expect(await lake.storage.list('quarantine/orders/_strata/')).toEqual([]);
+    expect((await holdings(lake)).quarantine).toEqual([{ run_id: c2.runId, record: 3 }]);
+  });
+});
+

@@ -5,8 +5,8 @@ import { refreshGold } from '../runtime/gold/refresh.ts';
 import { loadGate } from '../runtime/quality/evaluate-gate.ts';
 import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
-import { syncToLatest } from '../runtime/pipeline/register.ts';
-import { gcPending } from '../runtime/pipeline/commit.ts';
+import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.ts';
+import { gcPending, settleRollback } from '../runtime/pipeline/commit.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
@@ -37,8 +37,12 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
   if (dataset) {
     const shape = { table: dataset.dataset, layer: 'silver' as const, schemaHash: dataset.schemaHash, partitionKeys: dataset.partitions.map((p) => p.name) };
     await refuseDamagedTarget(lake, dataset.prefixes.silver, shape, toRun);
+    const before = (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest.sources;
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
+    // The objects whose committing run changed get that run's quarantined rows back; those forgotten, none.
+    const plan = lake.ctx.plans.get(dataset.dataset);
+    if (await settleRollback(lake.ctx, plan, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest)) await registerQuarantine(lake.ctx, plan);
     fault('rollback.committed');
     const refreshed: GoldOutput[] = [];
     for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
@@ -119,7 +123,7 @@ export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: nu
   const pendingQuarantine = { published: 0, dropped: 0 };
   for (const d of lake.plans) {
     // A silver table whose manifest cannot be read is reported above (tables) and left as it is, its pending rows too.
-    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true).catch(() => ({ published: 0, dropped: 0 }));
+    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true, opts.retentionDays ?? d.retentionDays).catch(() => ({ published: 0, dropped: 0 }));
     pendingQuarantine.published += r.published;
     pendingQuarantine.dropped += r.dropped;
   }

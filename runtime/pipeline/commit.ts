@@ -139,13 +139,26 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
 }
 
 /**
- * Whether a committed object's quarantine is settled (`listing`: the quarantine folder, key → size; `pending`: the
- * object's pending files): none of a run other than its committer's, and the quarantine file agrees with the
- * committer's marker: the committer's rows there (the same size: a copy of them), or no file where it had none.
+ * The runs that committed an object to the table (its history's `commit` entries): their pending files are markers,
+ * what an object's quarantine file holds while that run's commit stands, kept for a rollback that brings it back
+ * (settleRollback) until strata gc's retention window; any other run's pending file is a loser's, a refused or
+ * failed run's, or a rejection's or halt's in flight.
  */
-export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan, sourceId: string, committer: string, pending: readonly string[]): boolean {
+export function committingRuns(m: TableManifest): Set<string> {
+  return new Set(m.history.filter((h) => h.kind === 'commit').map((h) => h.runId));
+}
+
+/** The run a pending file belongs to (pendingQuarantine: `<sourceId>.<runId>.parquet|none`). */
+export const pendingRun = (key: string): string => key.slice(key.lastIndexOf('/') + 1).split('.')[1] ?? '';
+
+/**
+ * Whether a committed object's quarantine is settled (`listing`: the quarantine folder, key → size; `pending`: the
+ * object's pending files; `committers`: committingRuns): none of a run that never committed, and the quarantine file
+ * agrees with the committer's marker: its rows there (the same size: a copy of them), or no file where it had none.
+ */
+export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan, sourceId: string, committer: string, pending: readonly string[], committers: ReadonlySet<string>): boolean {
+  if (pending.some((k) => !committers.has(pendingRun(k)))) return false;
   const own = pendingQuarantine(plan, sourceId, committer);
-  if (pending.some((k) => k !== own.file && k !== own.none)) return false;
   const q = listing.get(quarantineKey(plan, sourceId));
   const rows = listing.get(own.file);
   if (rows !== undefined) return q === rows;
@@ -171,39 +184,39 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, obj
   if (!bySource.size) return false;
   const listing = new Map(objects.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+  const committers = committingRuns(manifest);
   let changed = false;
   for (const [sourceId, pending] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
     if (!committed) continue;
-    if (settled(listing, plan, sourceId, committed.runId, pending)) continue;
-    const own = pendingQuarantine(plan, sourceId, committed.runId);
-    const others = pending.filter((k) => k !== own.file && k !== own.none);
-    await settleQuarantine(ctx, plan, sourceId, committed.runId, others);
+    if (settled(listing, plan, sourceId, committed.runId, pending, committers)) continue;
+    await settleQuarantine(ctx, plan, sourceId, committed.runId, pending.filter((k) => !committers.has(pendingRun(k))));
     changed = true;
   }
   return changed;
 }
 
 /**
- * A day: pending rows of an object no run committed are a failed or killed run's after that, and a committed run's
- * marker has outlived every run that could race its commit (a step runs for at most 15 minutes): strata gc drops them.
+ * A day: pending rows of a run that never committed are a failed or killed run's after that (a step runs for at most
+ * 15 minutes): strata gc drops them. Committing runs' markers stay as long as the table's versions (retention days).
  */
 export const PENDING_GRACE_MS = 24 * 3600_000;
 
 /**
  * strata gc of a dataset's pending quarantined rows: those of objects committed since are published for the run that
- * committed each where the quarantine file disagrees (settlePending), and the committing runs' markers older than a
- * day are dropped; those of objects no run committed, older than a day, belong to runs that failed or were killed
- * before their commit (their rows are in bronze, ingested again from there) and are dropped. Counts objects
- * published and files dropped; `dryRun` changes nothing.
+ * committed each where the quarantine file disagrees (settlePending); the markers of committing runs are dropped past
+ * the retention window (`retentionDays`: no rollback brings those commits back then), and the pending rows of runs
+ * that never committed after a day (runs that failed or were killed before their commit: their rows are in bronze,
+ * ingested again from there). Counts objects published and files dropped; `dryRun` changes nothing.
  */
-export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean): Promise<{ published: number; dropped: number }> {
+export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean, retentionDays = plan.retentionDays): Promise<{ published: number; dropped: number }> {
   const { prefix } = pendingQuarantine(plan, '', '');
   const listed = await ctx.storage.list(plan.prefixes.quarantine);
   const objects = listed.filter((o) => o.key.startsWith(prefix));
   if (!objects.length) return { published: 0, dropped: 0 };
   const listing = new Map(listed.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+  const committers = committingRuns(manifest);
   const bySource = new Map<string, typeof objects>();
   for (const o of objects) {
     const id = o.key.slice(prefix.length).split('.')[0]!;
@@ -211,23 +224,36 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
   }
   let published = 0;
   const old: string[] = [];
-  const aged = (o: { lastModified: Date }) => now.getTime() - o.lastModified.getTime() > PENDING_GRACE_MS;
+  const olderThan = (o: { lastModified: Date }, ms: number) => now.getTime() - o.lastModified.getTime() > ms;
   for (const [sourceId, files] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
-    if (committed) {
-      const own = pendingQuarantine(plan, sourceId, committed.runId);
-      const others = files.filter((o) => o.key !== own.file && o.key !== own.none).map((o) => o.key);
-      if (!settled(listing, plan, sourceId, committed.runId, files.map((o) => o.key))) {
-        published++;
-        if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, others);
-      }
-      old.push(...files.filter((o) => (o.key === own.file || o.key === own.none) && aged(o)).map((o) => o.key));
-    } else {
-      old.push(...files.filter(aged).map((o) => o.key));
+    if (committed && !settled(listing, plan, sourceId, committed.runId, files.map((o) => o.key), committers)) {
+      published++;
+      if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, files.map((o) => o.key).filter((k) => !committers.has(pendingRun(k))));
     }
+    old.push(...files.filter((o) => (committers.has(pendingRun(o.key)) ? olderThan(o, retentionDays * 86_400_000) : olderThan(o, PENDING_GRACE_MS))).map((o) => o.key));
   }
   if (!dryRun && old.length) await ctx.storage.delete(old);
   return { published, dropped: old.length };
+}
+
+/**
+ * After a rollback of the silver table (`before`: its committed sources, source id → entry, before the rollback;
+ * `after`: the manifest it swapped in): each object whose committing run changed gets that run's quarantined rows
+ * back from its marker (settleQuarantine), and an object the rollback forgot has no quarantine file (its rows are
+ * bronze's again, and its marker stays for a rollback that brings its commit back).
+ */
+export async function settleRollback(ctx: PipelineContext, plan: DatasetPlan, before: TableManifest['sources'], after: TableManifest): Promise<number> {
+  const ids = new Set([...Object.keys(before), ...Object.keys(after.sources)]);
+  let n = 0;
+  for (const id of ids) {
+    if (before[id]?.runId === after.sources[id]?.runId) continue;
+    const now = after.sources[id];
+    if (now) await settleQuarantine(ctx, plan, id, now.runId);
+    else await ctx.storage.delete([quarantineKey(plan, id)]);
+    n++;
+  }
+  return n;
 }
 
 /** The silver table's shape, to read its manifest. */
