@@ -79,7 +79,7 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const held = new Set(keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden)));
       const missing = listed.filter((k) => !held.has(k));
       const unlisted = [...held].filter((k) => !listed.includes(k));
-      // The pending files of an object committed since are its committing run's marker (kept a day: what its
+      // The pending files of an object committed since are its committing run's marker (kept for the retention window: what its
       // quarantine file holds) and, unsettled, rows a stopped run did not publish or other runs' rows; those of the
       // other objects belong to runs still running, or that failed or were killed before their commit.
       const pending = keys.filter((k) => k.startsWith(`${hidden}pending/`));

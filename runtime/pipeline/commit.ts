@@ -58,7 +58,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // settleQuarantine publishes the committing run's. Nothing visible changes before the swap, so a refused, failed
   // or losing run leaves quarantine as it found it. A run without quarantined rows leaves a marker saying the
   // object has none once it commits (an earlier rejection's or halt's file, or a concurrent one's, then goes). The
-  // committing run's marker stays a day (PENDING_GRACE_MS): what the object's quarantine file must hold, for any run
+  // committing run's marker stays for the retention window (gcPending): what the object's quarantine file must hold, for any run
   // that races it (a rejection or halt of the same object publishing late puts it back: quarantine-batch.ts).
   const pending = pendingQuarantine(plan, staged.sourceId, input.runId);
   if (staged.quarantineFile) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, pending.file);
@@ -119,7 +119,7 @@ export function pendingQuarantine(plan: DatasetPlan, sourceId: string, runId: st
  * The object's quarantine file after run `committer` committed it: that run's pending rows, or none (an earlier
  * rejection's or halt's file removed: a row is in silver or in quarantine, never both), as the committer's marker
  * says; then `others` (pending files of other attempts at the object: refused, failed, losing, rejected or halted
- * after it; none of them counts) go. The committer's marker stays (strata gc drops it after PENDING_GRACE_MS), so
+ * after it; none of them counts) go. The committer's marker stays (strata gc drops it past the retention window), so
  * this is idempotent and gives the same file from any run at any time after the commit (the committer, a loser, a
  * retry, a failed run's record, the register step finishing what a run killed after its swap began, a rejection of
  * the same object that published its batch too late). With the marker gone (collected), the file is left as it is.
@@ -129,7 +129,7 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
   const own = pendingQuarantine(plan, sourceId, committer);
   const q = quarantineKey(plan, sourceId);
   if (await storage.head(own.file)) {
-    // strata gc may collect it between the head and the copy (a day on): then the file was published long before.
+    // strata gc may collect it between the head and the copy (past retention): then the file was published long before.
     await storage.copy(own.file, q).catch(async (e: unknown) => { if (await storage.head(own.file)) throw e; });
   } else if (await storage.head(own.none)) {
     await storage.delete([q]);

@@ -30,7 +30,7 @@ export type BatchOutcome = { status: 'quarantined'; rows: number } | { status: '
  * later replaces it), unless another run of the same object commits it: a row is in silver or in quarantine, never
  * both. The batch is written beside the table first (commit.ts pendingQuarantine), published only while the silver
  * manifest holds no commit of the object, and the manifest is read again after publishing: a commit that came
- * between wins, and its run's rows are put back (commit.ts settleQuarantine; its marker stays a day for this).
+ * between wins, and its run's rows are put back (commit.ts settleQuarantine; its marker stays for this).
  * Before (attack, stop 38), a rejection or halt racing a commit of the object wrote the file in place, so its rows
  * were in silver and in quarantine. `quarantined` rows are the batch's rowsIn; anything else is a Strata.Internal
  * error (nothing may be lost).
