@@ -4,11 +4,12 @@
 // schema deleted the winner's file (quarantine.orders then failed: "No files found"); a run that lost the race
 // relabelled its own rows as the winner's (a row in silver and in quarantine when their rules differ); and a commit
 // failing for any other reason (a full disk) left its rows there and dropped the rejected run's it had replaced.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { armFaults } from '../runtime/util/fault.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
@@ -281,6 +282,28 @@ describe('quarantine after a rollback', () => {
     await garbageCollect(lake, { now: new Date(Date.now() + 30 * 86_400_000) });
     expect(await lake.storage.list('quarantine/orders/_strata/')).toEqual([]);
     expect((await holdings(lake)).quarantine).toEqual([{ run_id: c2.runId, record: 3 }]);
+  });
+
+  it('gc keeps a committing run\'s marker while a rollback within the retention window can bring its commit back, however old the marker', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    const lake = l;
+    const stricter = await otherSchema(lake, 'stricter', ordersSchema({ maxRatio: 1, mode: 'append' }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
+    const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
+    const c1 = (await ingestFile(stricter, 'orders', await lake.file('same.csv', BODY))).record;
+    expect(c1).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 2 });
+    // The markers are 8 days old (past the 7-day window) when the table is compacted and rolled back to c0 today.
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+    for (const o of await lake.storage.list('quarantine/orders/_strata/pending/')) await utimes(lake.storage.path(o.key), eightDaysAgo, eightDaysAgo);
+    await utimes(lake.storage.path('quarantine/orders/_strata/pending/'), eightDaysAgo, eightDaysAgo);
+    const [compaction] = await compactLocal(lake, ['orders'], { minFiles: 2 });
+    expect(compaction!.output?.tables[0]?.status).toBe('compacted');
+    await rollback(lake, 'orders', c0.runId);
+    expect(await holdings(lake)).toEqual({ silver: [10], quarantine: [], left: [] });
+    // Before (attack, stop 39): gc dropped c1's marker by its age, and the rollback below found nothing to put back.
+    expect((await garbageCollect(lake, {})).pendingQuarantine.dropped).toBe(0);
+    await rollback(lake, 'orders', compaction!.output!.runId); // within the window: c1's commit of the object stands again
+    expect(await holdings(lake)).toEqual({ silver: [1, 10], quarantine: [2, 3].map((record) => ({ run_id: c1.runId, record })), left: [] });
+    expect((await examine(lake)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
   });
 });
 

@@ -3,7 +3,11 @@
 // have had without the retry. Before (attack, stop 39): the commit step's retry found the staging it had removed and
 // failed the run (FAILED, though silver held its rows), and the reject step's retry the same (FAILED, counting 2 rows
 // valid that reached no table); a retry that came before the commit step removed staging was SKIPPED (stop 38).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ingestFile } from '../workflows/ingest-local.ts';
+import { openLocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 let l: TestLake | undefined;
@@ -41,4 +45,28 @@ describe('a step retried after it ran to its end', () => {
       expect(await l.storage.list('staging/')).toEqual([]);
     });
   }
+
+  it('commit, having lost the race to another run of the object: SKIPPED naming that run, counting none of the rows, as without the retry', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const lake = l;
+    await mkdir(join(lake.root, 'stricter'));
+    await writeFile(join(lake.root, 'stricter', 'orders.yaml'), ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
+    const them = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'stricter') });
+    const file = await lake.file('same.csv', BODY);
+    let winner: string | undefined;
+    let tries = 0;
+    const loser = (await ingestFile(them, 'orders', file, {
+      retryIntervalMs: 0,
+      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => {
+        winner ??= (await lake.ingest('orders', file)).record.runId;
+        const out = await fn(input);
+        if (tries++ === 0) throw lost(step);
+        return out;
+      }),
+    })).record;
+    expect(tries).toBe(2);
+    // Before (attack, stop 39): FAILED (the staging it had removed was missing), counting 1 valid and 2 quarantined rows.
+    expect(loser).toMatchObject({ status: 'SKIPPED', committedBy: winner, rowsValid: 0, rowsQuarantined: 0 });
+  });
 });
+

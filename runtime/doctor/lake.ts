@@ -10,7 +10,7 @@ import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
-import { committingRuns, pendingRun, settled } from '../pipeline/commit.ts';
+import { committingRunsOf, pendingRun, settled } from '../pipeline/commit.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -87,7 +87,7 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const manifest = sources.length ? (await readManifest(env.storage, plan.prefixes.silver, shapeOf(plan)).catch(() => undefined))?.manifest : undefined;
       const committers = manifest ? await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id))?.runId)) : [];
       const bySource = Map.groupBy(pending, (k) => k.slice(`${hidden}pending/`.length).split('.')[0]!);
-      const committing = manifest ? committingRuns(manifest) : new Set<string>();
+      const committing = manifest ? await committingRunsOf(env.storage, plan.prefixes.silver, manifest, pending) : new Set<string>();
       // (A committing run's marker of an object a rollback forgot is kept for a rollback that brings it back.)
       const uncommitted = sources.filter((id, i) => committers[i] === undefined && (bySource.get(id) ?? []).some((k) => !committing.has(pendingRun(k))));
       const unsettled = sources.filter((id, i) => committers[i] !== undefined && !settled(listing, plan, id, committers[i]!, bySource.get(id) ?? [], committing));

@@ -10,7 +10,7 @@ import { removePrefix } from '../storage/prefix.ts';
 import { partitionValues, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { refuseBreakingChange } from '../../core/schema/evolution.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
-import { commitTable, committedSource, readManifest } from '../table/store.ts';
+import { commitTable, committedSource, fullHistory, readManifest } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
 import type { PipelineContext } from './context.ts';
@@ -41,12 +41,16 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   const plan = ctx.plans.get(input.stage.dataset);
   // Staging gone: this step ran to its end already and is retried (its Lambda lost its answer). The manifest says
   // whether this run committed; then the commit stands as this run's, else the staging was lost (an error).
+  // A first attempt that lost the race to another run ended the same way: the object is that run's.
   const staged = await readStageManifest(ctx, input.stage.stageKey).catch(async (e: unknown) => {
     const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
     const own = manifest.history.findLast((h) => h.runId === input.runId && h.kind === 'commit');
-    if (!own) throw e;
-    return own;
+    if (own) return own;
+    const other = await committedSource(ctx.storage, plan.prefixes.silver, manifest, input.stage.sourceId);
+    if (!other) throw e;
+    return { lostTo: other.runId, version: manifest.version };
   });
+  if ('lostTo' in staged) return { status: 'already', committedBy: staged.lostTo, version: staged.version, partitions: 0, ms: Date.now() - started };
   if (!('stagingPrefix' in staged)) {
     const qKey = await ctx.storage.head(quarantineKey(plan, input.stage.sourceId)) ? quarantineKey(plan, input.stage.sourceId) : undefined;
     return { status: 'committed', version: staged.version, partitions: staged.collected?.partitions ?? staged.changes.length, ...(qKey ? { quarantineKey: qKey } : {}), ms: Date.now() - started };
@@ -145,7 +149,30 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
  * failed run's, or a rejection's or halt's in flight.
  */
 export function committingRuns(m: TableManifest): Set<string> {
-  return new Set(m.history.filter((h) => h.kind === 'commit').map((h) => h.runId));
+  return new Set([...m.history.filter((h) => h.kind === 'commit').map((h) => h.runId), ...Object.values(m.sources).map((s) => s.runId)]);
+}
+
+/**
+ * Whether run `runId`'s marker for object `sourceId` may still be needed: its commit's history entry is within the
+ * retention window (not collected), or an entry within it forgot or brought back the object (a rollback to a version
+ * between them makes a commit of the object stand again, and any such version is at least as recent). Its entry moved
+ * into an archive by gc (history past its length): `aged`, the marker older than the retention window, decides.
+ */
+function markerNeeded(m: TableManifest, runId: string, sourceId: string, aged: boolean): boolean {
+  const commit = m.history.find((h) => h.runId === runId && h.kind === 'commit');
+  if (commit ? !commit.collected : !aged) return true;
+  return m.history.some((h) => !h.collected && (h.forgot?.[sourceId] !== undefined || h.restored?.includes(sourceId)));
+}
+
+/**
+ * committingRuns with the history gc moved into archives too, read only when a pending file's run is not among the
+ * manifest's own (`pending`: the pending files' keys): a run that committed long ago keeps its marker all the same.
+ */
+export async function committingRunsOf(storage: PipelineContext['storage'], root: string, m: TableManifest, pending: readonly string[]): Promise<Set<string>> {
+  const runs = committingRuns(m);
+  if (pending.every((k) => runs.has(pendingRun(k)))) return runs;
+  for (const h of await fullHistory(storage, root, m)) if (h.kind === 'commit') runs.add(h.runId);
+  return runs;
 }
 
 /** The run a pending file belongs to (pendingQuarantine: `<sourceId>.<runId>.parquet|none`). */
@@ -184,7 +211,7 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, obj
   if (!bySource.size) return false;
   const listing = new Map(objects.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
-  const committers = committingRuns(manifest);
+  const committers = await committingRunsOf(ctx.storage, plan.prefixes.silver, manifest, [...bySource.values()].flat());
   let changed = false;
   for (const [sourceId, pending] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
@@ -204,8 +231,9 @@ export const PENDING_GRACE_MS = 24 * 3600_000;
 
 /**
  * strata gc of a dataset's pending quarantined rows: those of objects committed since are published for the run that
- * committed each where the quarantine file disagrees (settlePending); the markers of committing runs are dropped past
- * the retention window (`retentionDays`: no rollback brings those commits back then), and the pending rows of runs
+ * committed each where the quarantine file disagrees (settlePending); the markers of committing runs are dropped once
+ * no rollback can make their commits stand again (markerNeeded: their entries collected past the retention window,
+ * `retentionDays`, and no rollback within it naming the object), and the pending rows of runs
  * that never committed after a day (runs that failed or were killed before their commit: their rows are in bronze,
  * ingested again from there). Counts objects published and files dropped; `dryRun` changes nothing.
  */
@@ -216,7 +244,7 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
   if (!objects.length) return { published: 0, dropped: 0 };
   const listing = new Map(listed.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
-  const committers = committingRuns(manifest);
+  const committers = await committingRunsOf(ctx.storage, plan.prefixes.silver, manifest, objects.map((o) => o.key));
   const bySource = new Map<string, typeof objects>();
   for (const o of objects) {
     const id = o.key.slice(prefix.length).split('.')[0]!;
@@ -231,7 +259,9 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
       published++;
       if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, files.map((o) => o.key).filter((k) => !committers.has(pendingRun(k))));
     }
-    old.push(...files.filter((o) => (committers.has(pendingRun(o.key)) ? olderThan(o, retentionDays * 86_400_000) : olderThan(o, PENDING_GRACE_MS))).map((o) => o.key));
+    old.push(...files.filter((o) => (committers.has(pendingRun(o.key))
+      ? !markerNeeded(manifest, pendingRun(o.key), sourceId, olderThan(o, retentionDays * 86_400_000))
+      : olderThan(o, PENDING_GRACE_MS))).map((o) => o.key));
   }
   if (!dryRun && old.length) await ctx.storage.delete(old);
   return { published, dropped: old.length };
