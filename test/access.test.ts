@@ -97,10 +97,11 @@ describe('accessFor', () => {
 
   it('register: the manifest, the quarantine folder (pending rows of a run killed after its commit are published), and only its own silver and quarantine tables', () => {
     expect(access('orders', 'register')).toEqual([
-      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json'), obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] },
+      // (and silver's history archives: a pending file of a run whose commit gc archived is that run's marker)
+      { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', 'silver/orders/_strata/manifest.json'), obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/'), obj('lake', 'silver/orders/_strata/archive/')] },
       { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', 'quarantine/orders/')] },
       { sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'quarantine/orders/')] },
-      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', 'quarantine/orders/'), list('lake', '_strata/sources/silver/orders/')] },
+      { sid: 'LakeList', actions: ['s3:ListBucket'], resources: [list('lake', 'silver/orders/_strata/'), list('lake', 'quarantine/orders/'), list('lake', '_strata/sources/silver/orders/'), list('lake', 'silver/orders/_strata/archive/')] },
       KEY_RW,
       { sid: 'CatalogTables', actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }, { kind: 'glue-table', database: 'quarantine', table: 'orders' }] },
       { sid: 'CatalogPartitions', actions: ['glue:GetPartitions', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition', 'glue:BatchDeletePartition'], resources: [{ kind: 'glue-table', database: 'silver', table: 'orders' }] },

@@ -147,6 +147,9 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
           // first (runtime/pipeline/commit.ts settlePending), which the markers of sources gc moved may decide.
           { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'], list: plan.prefixes.quarantine },
           markers[0]!,
+          // A pending file of a run the manifest's history does not name is checked against the history gc archived
+          // (a committing run's marker is kept: commit.ts committingRunsOf).
+          { location: 'lake', prefix: layout.historyArchive(plan.prefixes.silver, ''), modes: ['read'] },
         ]),
         { sid: 'CatalogTables', actions: GLUE_TABLE_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }, { kind: 'glue-table', database: 'quarantine', table: ds }] },
         { sid: 'CatalogPartitions', actions: GLUE_PARTITION_WRITE, resources: [{ kind: 'glue-table', database: 'silver', table: ds }] },
