@@ -3,18 +3,19 @@ import { BaseSequencer } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The slowest test files, slowest first (per-file durations of a whole run on 2 cores, 2026-12-02, after most CLI
+ * The slowest test files, slowest first (per-file durations of a clean-clone CI run on 2 cores, 2026-12-04; before, 2026-12-02, after most CLI
  * tests moved in-process and withDuck began reusing instances; docs-browser, 8–24 s where Chromium is installed, is a
  * small file that would otherwise start late). vitest runs files longest first by the durations it cached on this
  * machine; a clean clone has none, and vitest then starts the largest files first, which leaves short files with long
  * runs (the fault harness, the README tour) for the end, one worker busy and the other idle. Order only: a file missing here still runs, a stale entry only costs time.
  */
 const SLOWEST = [
-  'test/fault-harness.test.ts', 'test/readme-tour.test.ts', 'test/compaction.test.ts', 'test/docs-browser.test.ts', 'test/bad-input.test.ts',
-  'test/compaction-faults.test.ts', 'test/launcher.test.ts', 'test/quotas.test.ts', 'test/damage.test.ts', 'test/watch.test.ts', 'test/partitioned-write.test.ts',
-  'test/exact-values.property.test.ts', 'test/exact-values.test.ts', 'test/doctor.test.ts', 'test/append-keys.test.ts',
-  'test/silver-commit.test.ts', 'test/held-rows.test.ts', 'test/partition-values.test.ts', 'test/quality-gates.test.ts',
-  'test/workflow.test.ts', 'test/cli.test.ts', 'test/user-sql-sandbox.test.ts', 'test/dqdl-where.property.test.ts',
+  'test/catalog-consistency.property.test.ts', 'test/quarantine-settle.test.ts', 'test/compaction.test.ts', 'test/damaged-file-advice.property.test.ts',
+  'test/gc-during-commit.property.test.ts', 'test/gold-incremental.property.test.ts', 'test/fault-harness.test.ts', 'test/quotas.test.ts',
+  'test/readme-tour.test.ts', 'test/bad-input.test.ts', 'test/launcher.test.ts', 'test/docs-browser.test.ts', 'test/catalog-catch-up.test.ts',
+  'test/user-sql-sandbox.test.ts', 'test/quality-gates.test.ts', 'test/compaction-faults.test.ts', 'test/source-markers.property.test.ts',
+  'test/watch.test.ts', 'test/cli.test.ts', 'test/gold-incremental-values.test.ts', 'test/append-keys.test.ts', 'test/schema-evolution.property.test.ts',
+  'test/step-retry.test.ts', 'test/partitioned-write.test.ts', 'test/damage.test.ts', 'test/workflow.test.ts', 'test/exact-values.property.test.ts',
 ];
 
 /** vitest's own order when it has a duration for every file; otherwise the slowest files above first. */
