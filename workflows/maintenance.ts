@@ -6,7 +6,7 @@ import { loadGate } from '../runtime/quality/evaluate-gate.ts';
 import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.ts';
-import { gcPending, settleRollback } from '../runtime/pipeline/commit.ts';
+import { gcPending, settleRollback, silverShape } from '../runtime/pipeline/commit.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
@@ -35,14 +35,13 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
   const gold = lake.gold.find((g) => g.table === name);
   if (!dataset && !gold) throw new StrataError(ERRORS.UnknownDataset, `no dataset or gold table named "${name}"`);
   if (dataset) {
-    const shape = { table: dataset.dataset, layer: 'silver' as const, schemaHash: dataset.schemaHash, partitionKeys: dataset.partitions.map((p) => p.name) };
+    const shape = silverShape(dataset);
     await refuseDamagedTarget(lake, dataset.prefixes.silver, shape, toRun);
     const before = (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest.sources;
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
     // The objects whose committing run changed get that run's quarantined rows back; those forgotten, none.
-    const plan = lake.ctx.plans.get(dataset.dataset);
-    if (await settleRollback(lake.ctx, plan, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest)) await registerQuarantine(lake.ctx, plan);
+    if (await settleRollback(lake.ctx, dataset, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest)) await registerQuarantine(lake.ctx, dataset);
     fault('rollback.committed');
     const refreshed: GoldOutput[] = [];
     for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {

@@ -10,7 +10,7 @@ import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
-import { committingRunsOf, pendingRun, settled } from '../pipeline/commit.ts';
+import { committingRunsOf, pendingRun, pendingSource, settled } from '../pipeline/commit.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -83,10 +83,10 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       // quarantine file holds) and, unsettled, rows a stopped run did not publish or other runs' rows; those of the
       // other objects belong to runs still running, or that failed or were killed before their commit.
       const pending = keys.filter((k) => k.startsWith(`${hidden}pending/`));
-      const sources = [...new Set(pending.map((k) => k.slice(`${hidden}pending/`.length).split('.')[0]!))];
+      const bySource = Map.groupBy(pending, pendingSource);
+      const sources = [...bySource.keys()];
       const manifest = sources.length ? (await readManifest(env.storage, plan.prefixes.silver, shapeOf(plan)).catch(() => undefined))?.manifest : undefined;
       const committers = manifest ? await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id))?.runId)) : [];
-      const bySource = Map.groupBy(pending, (k) => k.slice(`${hidden}pending/`.length).split('.')[0]!);
       const committing = manifest ? await committingRunsOf(env.storage, plan.prefixes.silver, manifest, pending) : new Set<string>();
       // (A committing run's marker of an object a rollback forgot is kept for a rollback that brings it back.)
       const uncommitted = sources.filter((id, i) => committers[i] === undefined && (bySource.get(id) ?? []).some((k) => !committing.has(pendingRun(k))));

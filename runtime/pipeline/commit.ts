@@ -42,18 +42,17 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // Staging gone: this step ran to its end already and is retried (its Lambda lost its answer). The manifest says
   // whether this run committed; then the commit stands as this run's, else the staging was lost (an error).
   // A first attempt that lost the race to another run ended the same way: the object is that run's.
-  const staged = await readStageManifest(ctx, input.stage.stageKey).catch(async (e: unknown) => {
+  let staged: StageManifest;
+  try {
+    staged = await readStageManifest(ctx, input.stage.stageKey);
+  } catch (e) {
     const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
-    const own = manifest.history.findLast((h) => h.runId === input.runId && h.kind === 'commit');
-    if (own) return own;
+    const own = commitOf(manifest, input.runId);
+    const q = quarantineKey(plan, input.stage.sourceId);
+    if (own) return { ...own, ...(await ctx.storage.head(q) ? { quarantineKey: q } : {}), ms: Date.now() - started };
     const other = await committedSource(ctx.storage, plan.prefixes.silver, manifest, input.stage.sourceId);
     if (!other) throw e;
-    return { lostTo: other.runId, version: manifest.version };
-  });
-  if ('lostTo' in staged) return { status: 'already', committedBy: staged.lostTo, version: staged.version, partitions: 0, ms: Date.now() - started };
-  if (!('stagingPrefix' in staged)) {
-    const qKey = await ctx.storage.head(quarantineKey(plan, input.stage.sourceId)) ? quarantineKey(plan, input.stage.sourceId) : undefined;
-    return { status: 'committed', version: staged.version, partitions: staged.collected?.partitions ?? staged.changes.length, ...(qKey ? { quarantineKey: qKey } : {}), ms: Date.now() - started };
+    return { status: 'already', committedBy: other.runId, version: manifest.version, partitions: 0, ms: Date.now() - started };
   }
   const { storage } = ctx;
   const qKey = staged.quarantineFile ? quarantineKey(plan, staged.sourceId) : undefined;
@@ -101,16 +100,23 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   await removePrefix(storage, staged.stagingPrefix);
   // This very run committed the object already: its step is a retry (Step Functions retries a step whose Lambda did
   // its work and then lost its answer). The commit stands as this run's, with the partitions its history entry names.
-  const own = result.status === 'already' && result.committedBy === input.runId
-    ? result.manifest.history.findLast((h) => h.runId === input.runId && h.kind === 'commit') : undefined;
+  const own = result.status === 'already' && result.committedBy === input.runId ? commitOf(result.manifest, input.runId) : undefined;
   return {
-    status: own ? 'committed' : result.status,
-    ...(result.committedBy && !own ? { committedBy: result.committedBy } : {}),
-    version: own ? own.version : result.manifest.version,
-    partitions: own ? own.collected?.partitions ?? own.changes.length : result.changes.length,
+    ...(own ?? {
+      status: result.status,
+      ...(result.committedBy ? { committedBy: result.committedBy } : {}),
+      version: result.manifest.version,
+      partitions: result.changes.length,
+    }),
     ...(qKey ? { quarantineKey: qKey } : {}),
     ms: Date.now() - started,
   };
+}
+
+/** Run `runId`'s commit as the commit step reports it, read back from its history entry; undefined if it made none. */
+function commitOf(m: TableManifest, runId: string): Pick<CommitOutput, 'status' | 'version' | 'partitions'> | undefined {
+  const h = m.history.findLast((x) => x.runId === runId && x.kind === 'commit');
+  return h && { status: 'committed', version: h.version, partitions: h.collected?.partitions ?? h.changes.length };
 }
 
 /** Where a run's quarantined rows for an object wait until its commit is decided (commitSilver). */
@@ -175,7 +181,8 @@ export async function committingRunsOf(storage: PipelineContext['storage'], root
   return runs;
 }
 
-/** The run a pending file belongs to (pendingQuarantine: `<sourceId>.<runId>.parquet|none`). */
+/** The object and the run a pending file belongs to (pendingQuarantine: `<sourceId>.<runId>.parquet|none`). */
+export const pendingSource = (key: string): string => key.slice(key.lastIndexOf('/') + 1).split('.')[0]!;
 export const pendingRun = (key: string): string => key.slice(key.lastIndexOf('/') + 1).split('.')[1] ?? '';
 
 /**
@@ -203,11 +210,7 @@ export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan,
  */
 export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, objects: readonly ObjectInfo[]): Promise<boolean> {
   const { prefix } = pendingQuarantine(plan, '', '');
-  const bySource = new Map<string, string[]>();
-  for (const { key: k } of objects.filter((x) => x.key.startsWith(prefix))) {
-    const id = k.slice(prefix.length).split('.')[0]!;
-    bySource.set(id, [...bySource.get(id) ?? [], k]);
-  }
+  const bySource = Map.groupBy(objects.map((o) => o.key).filter((k) => k.startsWith(prefix)), pendingSource);
   if (!bySource.size) return false;
   const listing = new Map(objects.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
@@ -245,11 +248,7 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
   const listing = new Map(listed.map((o) => [o.key, o.size]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
   const committers = await committingRunsOf(ctx.storage, plan.prefixes.silver, manifest, objects.map((o) => o.key));
-  const bySource = new Map<string, typeof objects>();
-  for (const o of objects) {
-    const id = o.key.slice(prefix.length).split('.')[0]!;
-    bySource.set(id, [...bySource.get(id) ?? [], o]);
-  }
+  const bySource = Map.groupBy(objects, (o) => pendingSource(o.key));
   let published = 0;
   const old: string[] = [];
   const olderThan = (o: { lastModified: Date }, ms: number) => now.getTime() - o.lastModified.getTime() > ms;
