@@ -96,7 +96,8 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // (other attempts' leftovers go at the register step: settlePending). A commit that threw leaves this run's pending
   // file for recordFailure, which settles by what the manifest says.
   const committer = result.status === 'committed' ? input.runId : result.committedBy!;
-  await settleQuarantine(ctx, plan, staged.sourceId, committer, committer === input.runId ? [] : [pending.file, pending.none]);
+  if (committer === input.runId) await settleQuarantine(ctx, plan, staged.sourceId, committer, [], staged.quarantineFile ? 'rows' : 'none');
+  else await settleQuarantine(ctx, plan, staged.sourceId, committer, [pending.file, pending.none]);
   await removePrefix(storage, staged.stagingPrefix);
   // This very run committed the object already: its step is a retry (Step Functions retries a step whose Lambda did
   // its work and then lost its answer). The commit stands as this run's, with the partitions its history entry names.
@@ -134,14 +135,15 @@ export function pendingQuarantine(plan: DatasetPlan, sourceId: string, runId: st
  * retry, a failed run's record, the register step finishing what a run killed after its swap began, a rejection of
  * the same object that published its batch too late). With the marker gone (collected), the file is left as it is.
  */
-export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, sourceId: string, committer: string, others: readonly string[] = []): Promise<void> {
+export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, sourceId: string, committer: string, others: readonly string[] = [], marker?: 'rows' | 'none'): Promise<void> {
   const { storage } = ctx;
   const own = pendingQuarantine(plan, sourceId, committer);
   const q = quarantineKey(plan, sourceId);
-  if (await storage.head(own.file)) {
+  // `marker`: which marker the committer wrote, when the caller is the committer and knows (no need to look).
+  if (marker === 'rows' || (marker === undefined && await storage.head(own.file))) {
     // strata gc may collect it between the head and the copy (past retention): then the file was published long before.
     await storage.copy(own.file, q).catch(async (e: unknown) => { if (await storage.head(own.file)) throw e; });
-  } else if (await storage.head(own.none)) {
+  } else if (marker === 'none' || (marker === undefined && await storage.head(own.none))) {
     await storage.delete([q]);
   }
   const rest = others.filter((k) => k !== own.file && k !== own.none);
