@@ -2,9 +2,9 @@
 // of core/plan/access.ts, checked call by call. Before it, the record step read the manifests of what a run changed and
 // the halt and reject steps read the bronze object again, all without a grant: every deployed run would have failed in
 // its record step, and every halt in AWS would have ended FAILED with its rows in neither silver nor quarantine.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessStatement } from '../core/plan/access.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
@@ -56,6 +56,32 @@ describe('a step\'s storage as its role may use it', () => {
     await expect(s.copy('silver/a/x', 'staging/b/x')).rejects.toThrow(/s3:PutObject staging\/b\/x/);
     await expect(s.withLocalFiles(['silver/a/x', 'silver/b/x'], async () => 1)).rejects.toThrow(/s3:GetObject silver\/b\/x/);
     await expect(s.writeTree('staging/', async () => undefined)).resolves.toBeDefined(); // nothing written, nothing to check
+  });
+
+  it('a folder written or deleted whole is checked key by key unless one grant covers the folder: unlisted writes and deletes are refused as before', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-guard-'));
+    dirs.push(dir);
+    const inner = new LocalStorage(dir);
+    const grants: AccessStatement[] = [
+      { sid: 'Put', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [{ kind: 's3-object', location: 'lake', prefix: 'staging/a/' }, { kind: 's3-object', location: 'lake', prefix: 'staging/k/one' }] },
+      { sid: 'List', actions: ['s3:ListBucket'], resources: [{ kind: 's3-listing', location: 'lake', prefix: 'staging/' }] },
+    ];
+    const s = guardStorage(inner, grants, 'the test step');
+    const write = (names: string[]) => async (d: string) => { for (const n of names) { await mkdir(dirname(join(d, n)), { recursive: true }); await writeFile(join(d, n), n); } };
+    // Covered by the folder's grant: neither listed nor refused, with or without the listing the caller asks for.
+    expect((await s.writeTree('staging/a/r1', write(['x/1', 'y/2']), { list: false })).written).toBeUndefined();
+    expect((await s.writeTree('staging/a/r2', write(['x/1']))).written!.map((o) => o.key)).toEqual(['staging/a/r2/x/1']);
+    await s.deletePrefix('staging/a/');
+    expect(await inner.listKeys('staging/a/')).toEqual([]);
+    // Not covered by one grant: each key is looked at, listed by the guard itself when the caller did not ask.
+    await s.writeTree('staging/k/', write(['one']), { list: false }); // the one key granted
+    await expect(s.writeTree('staging/k/', write(['two']), { list: false })).rejects.toThrow(/s3:PutObject staging\/k\/one|s3:PutObject staging\/k\/two/);
+    await expect(s.writeTree('staging/k/', write(['three']))).rejects.toThrow(/AccessDenied/);
+    await expect(s.deletePrefix('staging/k/')).rejects.toThrow(/s3:DeleteObject staging\/k\/(three|two)/);
+    expect(await inner.listKeys('staging/k/')).toEqual(['staging/k/one', 'staging/k/three', 'staging/k/two']); // nothing deleted
+    await inner.delete(['staging/k/two', 'staging/k/three']);
+    await s.deletePrefix('staging/k/'); // every key in it granted one by one
+    expect(await inner.listKeys('staging/')).toEqual([]);
   });
 
   it('a halt through the real state machine runs with the halt function\'s grants: it reads the bronze object again and quarantines every row with its position', async () => {

@@ -246,7 +246,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
         await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds), memoryMb: stepSizing(ctx.plans.get(input.dataset), 'gold').memoryMb });
         const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
-      }, ctx.duck));
+      }, ctx.duck), { list: false });
     });
     const w = computed.result;
     return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };

@@ -91,7 +91,7 @@ export async function rereadBatch(ctx: PipelineContext, plan: DatasetPlan, stage
   const held = await ctx.storage.withSourceFile(staged.source.key, { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}), ...(contentId ? { contentId } : {}) }, (file) =>
     ctx.storage.writeTree(prefix, (dir) => withDuck((db) => validateFile({
       db, plan, path: file.path, key: staged.source.key, runId: staged.runId, now: staged.now, outDir: dir, hold: true, ...(priorKeys ? { priorKeys } : {}),
-    }), ctx.duck)));
+    }), ctx.duck), { list: false }));
   const v = held.result;
   if (!v.heldFile || v.rowsIn !== staged.rowsIn || v.rowsValid !== staged.rowsValid || v.rowsSuperseded !== staged.rowsSuperseded) return undefined;
   return `${prefix}${v.heldFile}`;

@@ -63,7 +63,7 @@ export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, s
       const file = `${dir}/${pending.file.slice(pending.prefix.length)}`;
       const rows = await db.all<{ Count: number }>(`COPY (SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY record NULLS FIRST) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC})`);
       n = Number(rows[0]?.Count ?? 0);
-    });
+    }, { list: false });
     return n;
   }, ctx.duck));
   if (written !== staged.rowsIn) {

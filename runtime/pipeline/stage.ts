@@ -73,7 +73,8 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
 
     const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => storage.withLocalFiles(keys, fn));
     const result = await storage.writeTree(stagingPrefix, (dir) =>
-      withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck));
+      withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck),
+      { list: false }); // DuckDB's RETURN_STATS named the files written (v.files)
     const v = result.result;
     const twin = sameContent(await committedContent(storage, plan.prefixes.silver, manifest, source.contentId, source.key), source, plan);
     if (twin) v.warnings.unshift(twin);

