@@ -5,10 +5,11 @@
 // catalog.duckdb shows every version in strata.history, strata runs and strata doctor see the old runs' commits.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
 import { gatherLake } from '../runtime/docs/gather.ts';
-import { examine } from '../workflows/doctor.ts';
+import { examine, repair } from '../workflows/doctor.ts';
 import type { IngestOptions } from '../workflows/ingest-local.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
@@ -137,6 +138,16 @@ describe('history entries moved into archives by gc', () => {
       }
       expect(out).toContain('ROLLBACK');
       expect(err).toContain(`warning: silver.orders: only its recent rollbacks are shown: the history archive file://${join(m.dir, 'silver/orders/_strata/archive', name)} cannot be read`);
+      // A pending quarantine file of a run the manifest's own history does not name: which runs committed is in the
+      // archive. Doctor names the archive; before, it took the failure for a damaged quarantine entry and set it aside.
+      await m.storage.writeText('quarantine/orders/_strata/pending/0123456789abcdef.20261201T000000000Z-dead00.parquet', 'x');
+      const entry = m.catalog.entryFile('quarantine', 'orders');
+      const before = readFileSync(entry, 'utf8');
+      const found = (await examine(m)).findings.filter((f) => f.subject === 'quarantine.orders');
+      expect(found).toEqual([expect.objectContaining({ level: 'problem', message: expect.stringContaining(`which runs committed its objects cannot be told: the history archive ${pathToFileURL(join(m.dir, 'silver/orders/_strata/archive', name)).href}`), way: expect.stringMatching(/^restore the archive/) })]);
+      expect(found[0]!.repair).toBeUndefined();
+      await repair(m);
+      expect(readFileSync(entry, 'utf8')).toBe(before);
     } finally {
       await m.cleanup();
     }

@@ -1,6 +1,7 @@
 // Every row of an object is in silver or in quarantine, never both, and quarantine holds the rows of the run whose
 // commit of the object stands, over generated histories: runs of two objects under three schema files (one
-// quarantining a row, one quarantining two, one rejecting the file), rollbacks back and forth, and gc passes. The
+// quarantining a row, one quarantining two, one rejecting the file), rollbacks back and forth (some stopped right after
+// their swap, then run again or mended by strata doctor --repair), and gc passes. The
 // example tests of the same mechanism are in test/quarantine-settle.test.ts; before (attack, stop 39) a rollback left
 // quarantine as it was (a row in neither after rolling back to an earlier commit of the object under other rules).
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isStrataError } from '../core/errors.ts';
+import { armFaults } from '../runtime/util/fault.ts';
+import { repair } from '../workflows/doctor.ts';
 import { silverShape } from '../runtime/pipeline/commit.ts';
 import { committedSource, readManifest } from '../runtime/table/store.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
@@ -30,12 +33,14 @@ type SchemaName = keyof typeof SCHEMAS;
 
 type Op =
   | { op: 'ingest'; object: 'a' | 'b'; schema: SchemaName }
-  | { op: 'rollback'; back: number }
+  | { op: 'rollback'; back: number; stopped?: 'again' | 'repair' }
   | { op: 'gc'; keepCollected: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('ingest' as const), object: fc.constantFrom('a' as const, 'b' as const), schema: fc.constantFrom<SchemaName>('lenient', 'strict', 'rejecting') }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('rollback' as const), back: fc.integer({ min: 0, max: 4 }) }) },
+  // Stopped right after its swap, then mended as doctor says: the same rollback again, or strata doctor --repair.
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('rollback' as const), back: fc.integer({ min: 0, max: 4 }), stopped: fc.constantFrom('again' as const, 'repair' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('gc' as const), keepCollected: fc.integer({ min: 0, max: 2 }) }) },
 );
 
@@ -68,10 +73,14 @@ describe('quarantine over generated histories of runs, rollbacks and gc', () => 
           } else if (o.op === 'rollback') {
             const to = committed.at(-1 - o.back);
             if (!to) continue;
+            if (o.stopped) armFaults('commit.swapped:error');
             await rollback(l, 'orders', to).then(() => log.push(`rollback ${o.back}`), (e) => {
+              if (o.stopped && /fault injected at commit.swapped/.test(String(e))) return log.push(`rollback ${o.back} stopped after its swap`);
               if (!isStrataError(e)) throw e;
               log.push(`rollback ${o.back} refused`);
-            });
+            }).finally(() => armFaults(undefined));
+            if (o.stopped === 'again') await rollback(l, 'orders', to).then(() => log.push('rollback again'), (e) => { if (!isStrataError(e)) throw e; });
+            if (o.stopped === 'repair') await repair(l).then(() => log.push('doctor --repair'));
           } else {
             await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 1000), keepCollected: o.keepCollected });
             log.push(`gc ${o.keepCollected}`);

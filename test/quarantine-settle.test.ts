@@ -4,7 +4,7 @@
 // schema deleted the winner's file (quarantine.orders then failed: "No files found"); a run that lost the race
 // relabelled its own rows as the winner's (a row in silver and in quarantine when their rules differ); and a commit
 // failing for any other reason (a full disk) left its rows there and dropped the rejected run's it had replaced.
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
@@ -159,6 +159,33 @@ describe('the quarantine file of an object ingested by several runs', () => {
     expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
   });
 
+  it('a quarantine file of the size of the committing run\'s rows but other bytes is not taken for them: doctor names it, gc and --repair put the run\'s rows back (compared by size alone before)', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const r = (await l.ingest('orders', await l.file('same.csv', BODY))).record;
+    const [q] = (await l.storage.list('quarantine/orders/')).map((o) => o.key).filter((k) => !k.includes('/_strata/'));
+    const marker = `quarantine/orders/_strata/pending/${q!.slice('quarantine/orders/'.length, -'.parquet'.length)}.${r.runId}.parquet`;
+    const other = async () => {
+      // Another file of the same size in its place (a copy, not the marker's hard link): one byte of a value changed.
+      const bytes = Buffer.from((await readFile(l!.storage.path(marker))));
+      const at = bytes.indexOf(Buffer.from(r.runId)) + 1;
+      bytes[at] = bytes[at] === 0x31 ? 0x32 : 0x31;
+      await rm(l!.storage.path(q!));
+      await writeFile(l!.storage.path(q!), bytes);
+      expect((await l!.storage.head(q!))!.size).toBe((await l!.storage.head(marker))!.size);
+    };
+    const same = async () => expect(Buffer.compare(await readFile(l!.storage.path(q!)), await readFile(l!.storage.path(marker)))).toBe(0);
+    await other();
+    expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([
+      expect.objectContaining({ level: 'problem', message: expect.stringMatching(/the quarantine file of 1 object does not hold what the run that committed it quarantined/) }),
+    ]);
+    await repair(l);
+    await same();
+    await other();
+    expect((await garbageCollect(l, {})).pendingQuarantine).toMatchObject({ published: 1 });
+    await same();
+    expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
+  });
+
   it('strata doctor --repair publishes rows a stopped run left pending; strata gc drops those of objects no run committed, after a day', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const file = await l.file('same.csv', BODY);
@@ -172,11 +199,11 @@ describe('the quarantine file of an object ingested by several runs', () => {
       expect.objectContaining({ level: 'note', message: expect.stringMatching(/^1 object not committed has quarantined rows waiting in /), way: 'strata gc removes those older than a day' }),
     ]);
     expect((await holdings(l)).quarantine).toEqual([{ run_id: r.runId, record: 3 }]);
-    expect((await garbageCollect(l, { now: new Date() })).pendingQuarantine).toEqual({ published: 0, dropped: 0 });
+    expect((await garbageCollect(l, { now: new Date() })).pendingQuarantine).toEqual({ published: 0, dropped: 0, stale: 0 });
     // After a day the stray goes; past the retention window (7 days), the committed run's marker (its quarantine file
     // stays as it is).
-    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1 });
-    expect((await garbageCollect(l, { now: new Date(Date.now() + 8 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1 });
+    expect((await garbageCollect(l, { now: new Date(Date.now() + 2 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1, stale: 0 });
+    expect((await garbageCollect(l, { now: new Date(Date.now() + 8 * 86_400_000) })).pendingQuarantine).toEqual({ published: 0, dropped: 1, stale: 0 });
     expect(await holdings(l)).toEqual({ silver: [1, 2], quarantine: [{ run_id: r.runId, record: 3 }], left: [] });
     expect(await l.storage.list('quarantine/orders/_strata/')).toEqual([]);
     expect((await examine(l)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
@@ -282,6 +309,55 @@ describe('quarantine after a rollback', () => {
     await garbageCollect(lake, { now: new Date(Date.now() + 30 * 86_400_000) });
     expect(await lake.storage.list('quarantine/orders/_strata/')).toEqual([]);
     expect((await holdings(lake)).quarantine).toEqual([{ run_id: c2.runId, record: 3 }]);
+  });
+
+  it('a rollback stopped after its swap, before it settled: the forgotten commit\'s rows are found by its marker; doctor names them, and running the rollback again, --repair, gc or the next run removes them', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const lake = l;
+    const stricter = await otherSchema(lake, 'stricter', ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
+    const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
+    const file = await lake.file('same.csv', BODY);
+    const c1 = (await ingestFile(stricter, 'orders', file)).record;
+    expect(c1).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 2 });
+    // A rejection of another object, not committed: its whole batch is its quarantine file, which stays throughout.
+    const rejected = (await ingestFile(await otherSchema(lake, 'strictest', ordersSchema({ maxRatio: 0 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]')), 'orders', await lake.file('rejected.csv', BODY))).record;
+    expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 3 });
+    const rejectedRows = [1, 2, 3].map((record) => ({ run_id: rejected.runId, record }));
+    const stopped = async () => {
+      armFaults('commit.swapped:error');
+      await expect(rollback(lake, 'orders', c0.runId)).rejects.toThrow(/fault injected at commit.swapped/);
+      armFaults(undefined);
+      // Silver's manifest forgot the object (the catalog shows it at the next registration); its quarantine file still
+      // holds c1's rows: rows of a commit that no longer stands.
+      const m = JSON.parse((await lake.storage.readText('silver/orders/_strata/manifest.json'))!) as { sources: Record<string, unknown> };
+      expect(Object.keys(m.sources)).toHaveLength(1);
+      expect((await holdings(lake)).quarantine).toEqual([...rejectedRows, ...[2, 3].map((record) => ({ run_id: c1.runId, record }))].sort((a, b) => a.record - b.record));
+    };
+    const after = { silver: [10], quarantine: rejectedRows, left: [] };
+    const standing = async () => { await rollback(lake, 'orders', c1.runId); expect((await holdings(lake)).silver).toEqual([1, 10]); };
+
+    await stopped();
+    const found = (await examine(lake)).findings.filter((f) => f.subject === 'quarantine.orders');
+    expect(found).toMatchObject([{ level: 'problem', message: expect.stringMatching(/the quarantine file of 1 object no commit of which stands holds the rows of a commit a rollback forgot/) }]);
+    await rollback(lake, 'orders', c0.runId); // the same rollback again: its swap changes nothing, the settlement is finished
+    expect(await holdings(lake)).toEqual(after);
+    expect((await examine(lake)).findings.filter((f) => f.subject === 'quarantine.orders')).toEqual([]);
+
+    await standing();
+    await stopped();
+    await repair(lake);
+    expect(await holdings(lake)).toEqual(after);
+
+    await standing();
+    await stopped();
+    expect((await garbageCollect(lake, { dryRun: true })).pendingQuarantine.stale).toBe(1);
+    expect((await garbageCollect(lake, {})).pendingQuarantine).toMatchObject({ stale: 1, dropped: 0 }); // c1's marker kept: a rollback may bring its commit back
+    expect((await holdings(lake)).quarantine).toEqual(after.quarantine); // (silver's catalog entry: the next registration)
+
+    await standing();
+    await stopped();
+    await lake.ingest('orders', await lake.file('next.csv', `${ORDERS_HEADER}\n11,Ed,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+    expect(await holdings(lake)).toEqual({ ...after, silver: [10, 11] });
   });
 
   it('gc keeps a committing run\'s marker while a rollback within the retention window can bring its commit back, however old the marker', async () => {

@@ -40,8 +40,11 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     const before = (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest.sources;
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
-    // The objects whose committing run changed get that run's quarantined rows back; those forgotten, none.
-    if (await settleRollback(lake.ctx, dataset, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest)) await registerQuarantine(lake.ctx, dataset);
+    // The objects whose committing run changed get that run's quarantined rows back; those forgotten, none. Then what
+    // an earlier rollback to the same run stopped before settling (run again, this one changes nothing): the
+    // register step's settlement finds a forgotten commit's rows by its marker (commit.ts staleQuarantine).
+    await settleRollback(lake.ctx, dataset, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest);
+    await registerQuarantine(lake.ctx, dataset, { settle: true });
     fault('rollback.committed');
     const refreshed: GoldOutput[] = [];
     for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
@@ -104,7 +107,7 @@ async function damagedTargetRefusal(lake: LocalLake, manifest: TableManifest, sh
  * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
  * in `error` and left as it is; the other tables are collected all the same.
  */
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number }; pendingQuarantine: { published: number; dropped: number } }> {
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number }; pendingQuarantine: { published: number; dropped: number; stale: number } }> {
   const now = opts.now ?? new Date();
   const tables: GcReport[] = [];
   const collect = async (table: string, run: () => Promise<GcResult>) => {
@@ -119,12 +122,15 @@ export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: nu
     await collect(`gold.${g.table}`, () => gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, gcOpts('gold', g.table)));
   }
   // Quarantined rows left pending by runs that were killed (runtime/pipeline/commit.ts gcPending).
-  const pendingQuarantine = { published: 0, dropped: 0 };
+  const pendingQuarantine = { published: 0, dropped: 0, stale: 0 };
   for (const d of lake.plans) {
     // A silver table whose manifest cannot be read is reported above (tables) and left as it is, its pending rows too.
-    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true, opts.retentionDays ?? d.retentionDays).catch(() => ({ published: 0, dropped: 0 }));
+    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true, opts.retentionDays ?? d.retentionDays).catch(() => ({ published: 0, dropped: 0, stale: 0 }));
     pendingQuarantine.published += r.published;
     pendingQuarantine.dropped += r.dropped;
+    pendingQuarantine.stale += r.stale;
+    // A file published where there was none, or removed: the quarantine table's file list changed.
+    if (!opts.dryRun && (r.published || r.stale)) await registerQuarantine(lake.ctx, lake.ctx.plans.get(d.dataset)).catch(() => undefined);
   }
   return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun), pendingQuarantine };
 }

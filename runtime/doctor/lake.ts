@@ -9,8 +9,9 @@ import { locksIn, ownerAlive, removeDeadLock } from '../storage/lock.ts';
 import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
+import { isStrataError } from '../../core/errors.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
-import { committingRunsOf, pendingRun, pendingSource, settled } from '../pipeline/commit.ts';
+import { committingRunsOf, pendingRun, pendingSource, settled, staleQuarantine } from '../pipeline/commit.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -74,7 +75,7 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const listed = await env.catalog.listedFiles('quarantine', plan.dataset) ?? [];
       const objects = await env.storage.list(plan.prefixes.quarantine);
       const keys = objects.map((o) => o.key);
-      const listing = new Map(objects.map((o) => [o.key, o.size]));
+      const listing = new Map(objects.map((o) => [o.key, o]));
       const hidden = `${plan.prefixes.quarantine}_strata/`;
       const held = new Set(keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden)));
       const missing = listed.filter((k) => !held.has(k));
@@ -87,15 +88,30 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const sources = [...bySource.keys()];
       const manifest = sources.length ? (await readManifest(env.storage, plan.prefixes.silver, shapeOf(plan)).catch(() => undefined))?.manifest : undefined;
       const committers = manifest ? await Promise.all(sources.map(async (id) => (await committedSource(env.storage, plan.prefixes.silver, manifest, id))?.runId)) : [];
-      const committing = manifest ? await committingRunsOf(env.storage, plan.prefixes.silver, manifest, pending) : new Set<string>();
+      // The runs that committed: the silver table's history archives too, when a pending file's run is not in its manifest.
+      // An archive that cannot be read is the silver table's problem (its message names the archive and the way back),
+      // not damage to this entry: nothing is settled, nothing set aside, until it is restored.
+      const committing = manifest ? await committingRunsOf(env.storage, plan.prefixes.silver, manifest, pending).catch((e: unknown) => {
+        if (!isStrataError(e)) throw e;
+        out.push(problem(`quarantine.${plan.dataset}`, `which runs committed its objects cannot be told: ${e.message}`, 'restore the archive; then strata doctor --repair settles the pending rows'));
+        return undefined;
+      }) : new Set<string>();
       // (A committing run's marker of an object a rollback forgot is kept for a rollback that brings it back.)
-      const uncommitted = sources.filter((id, i) => committers[i] === undefined && (bySource.get(id) ?? []).some((k) => !committing.has(pendingRun(k))));
-      const unsettled = sources.filter((id, i) => committers[i] !== undefined && !settled(listing, plan, id, committers[i]!, bySource.get(id) ?? [], committing));
+      const uncommitted = committing ? sources.filter((id, i) => committers[i] === undefined && (bySource.get(id) ?? []).some((k) => !committing.has(pendingRun(k)))) : [];
+      const unsettled: string[] = [];
+      const stale: string[] = [];
+      for (const [i, id] of committing ? sources.entries() : []) {
+        const files = bySource.get(id) ?? [];
+        if (committers[i] !== undefined ? !await settled(env.storage, listing, plan, id, committers[i]!, files, committing!) : await staleQuarantine(env.storage, listing, plan, id, files, committing!)) {
+          (committers[i] !== undefined ? unsettled : stale).push(id);
+        }
+      }
 
       const what = [
         ...(missing.length ? [`its catalog entry names ${plural(missing.length, 'file')} the folder does not hold (${missing[0]}): reading it fails`] : []),
         ...(unlisted.length ? [`the folder holds ${plural(unlisted.length, 'file')} its catalog entry does not name (${unlisted[0]})`] : []),
         ...(unsettled.length ? [`the quarantine file of ${plural(unsettled.length, 'object')} does not hold what the run that committed it quarantined, or other runs' rows wait in ${hidden}pending/ (a run stopped before it settled: ${unsettled[0]})`] : []),
+        ...(stale.length ? [`the quarantine file of ${plural(stale.length, 'object')} no commit of which stands holds the rows of a commit a rollback forgot (a rollback stopped before it settled: ${stale[0]}); a row is in silver or in quarantine, and these are in bronze only`] : []),
       ];
       if (what.length) out.push(problem(`quarantine.${plan.dataset}`, what.join('; '), 'strata doctor --repair publishes them and registers the folder again', { order: 'entry', run: register }));
       if (uncommitted.length) {

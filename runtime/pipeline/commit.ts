@@ -188,44 +188,86 @@ export const pendingSource = (key: string): string => key.slice(key.lastIndexOf(
 export const pendingRun = (key: string): string => key.slice(key.lastIndexOf('/') + 1).split('.')[1] ?? '';
 
 /**
- * Whether a committed object's quarantine is settled (`listing`: the quarantine folder, key → size; `pending`: the
- * object's pending files; `committers`: committingRuns): none of a run that never committed, and the quarantine file
- * agrees with the committer's marker: its rows there (the same size: a copy of them), or no file where it had none.
+ * Whether objects `a` and `b` hold the same bytes: the same size and ETag (a local copy is a hard link: the same file;
+ * S3's copy of an object uploaded in one part keeps its ETag, the MD5 of its bytes), else, at the same size, the same
+ * content id (runtime/storage/content-id.ts; one read of each: a copy of a multipart upload has another ETag).
  */
-export function settled(listing: ReadonlyMap<string, number>, plan: DatasetPlan, sourceId: string, committer: string, pending: readonly string[], committers: ReadonlySet<string>): boolean {
+export async function sameBytes(storage: PipelineContext['storage'], a: ObjectInfo, b: ObjectInfo): Promise<boolean> {
+  if (a.size !== b.size) return false;
+  if (a.etag === b.etag) return true;
+  const [x, y] = await Promise.all([storage.contentId(a.key), storage.contentId(b.key)]).catch(() => [undefined, null]);
+  return x === y;
+}
+
+/**
+ * Whether a committed object's quarantine is settled (`listing`: the quarantine folder by key; `pending`: the
+ * object's pending files; `committers`: committingRuns): none of a run that never committed, and the quarantine file
+ * agrees with the committer's marker: its rows there (the same bytes: a copy of them), or no file where it had none.
+ * Before, the file and the marker were compared by size alone, so another run's rows of the same size passed.
+ */
+export async function settled(storage: PipelineContext['storage'], listing: ReadonlyMap<string, ObjectInfo>, plan: DatasetPlan, sourceId: string, committer: string, pending: readonly string[], committers: ReadonlySet<string>): Promise<boolean> {
   if (pending.some((k) => !committers.has(pendingRun(k)))) return false;
   const own = pendingQuarantine(plan, sourceId, committer);
   const q = listing.get(quarantineKey(plan, sourceId));
   const rows = listing.get(own.file);
-  if (rows !== undefined) return q === rows;
+  if (rows !== undefined) return q !== undefined && await sameBytes(storage, q, rows);
   if (listing.has(own.none)) return q === undefined;
   return true; // the marker collected: nothing to compare with
 }
 
 /**
+ * Whether an object no commit of which stands has a stale quarantine file: the bytes of a marker of a run that
+ * committed it (`committers`), so the rows of a commit a rollback forgot, where the object's rows are bronze's again
+ * (a rollback killed after its swap, before it settled: running it again changes nothing, so it cannot finish it).
+ * A rejection's or halt's file holds its own run id in every row, so it is never a committer's marker; a pending
+ * file of a run that never committed, of the same size, may be one being published: then the file is kept.
+ */
+export async function staleQuarantine(storage: PipelineContext['storage'], listing: ReadonlyMap<string, ObjectInfo>, plan: DatasetPlan, sourceId: string, pending: readonly string[], committers: ReadonlySet<string>): Promise<boolean> {
+  const q = listing.get(quarantineKey(plan, sourceId));
+  if (!q) return false;
+  const files = pending.filter((k) => k.endsWith('.parquet')).map((k) => listing.get(k)).filter((o): o is ObjectInfo => o?.size === q.size);
+  if (files.some((o) => !committers.has(pendingRun(o.key)))) return false;
+  for (const o of files) if (await sameBytes(storage, q, o)) return true;
+  return false;
+}
+
+/**
  * Pending quarantined rows of objects committed since (a run killed after its swap, before it settled; a rejection
  * or halt of the same object that published its batch after the commit): settled for the run that committed each,
- * where the quarantine file disagrees with that run's marker or other runs' pending files are left. Those of objects
- * not committed are left: their runs may be committing still. The register step runs it before listing the
- * quarantine table's files, so the next run of the object, or any run of the dataset, finishes what a killed run
- * began; `objects`: the quarantine folder's listing, read once for both. Returns whether it changed anything.
+ * where the quarantine file disagrees with that run's marker or other runs' pending files are left. Of objects not
+ * committed, the pending files are left (their runs may be committing still), and a stale quarantine file
+ * (staleQuarantine: a forgotten commit's rows) is removed once the manifest, read again, still holds no commit of the
+ * object. The register step runs it before listing the quarantine table's files, so the next run of the object, or
+ * any run of the dataset, finishes what a killed run or rollback began; `objects`: the quarantine folder's listing,
+ * read once for both. Returns whether it changed anything.
  */
 export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, objects: readonly ObjectInfo[]): Promise<boolean> {
   const { prefix } = pendingQuarantine(plan, '', '');
   const bySource = Map.groupBy(objects.map((o) => o.key).filter((k) => k.startsWith(prefix)), pendingSource);
   if (!bySource.size) return false;
-  const listing = new Map(objects.map((o) => [o.key, o.size]));
+  const listing = new Map(objects.map((o) => [o.key, o]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
   const committers = await committingRunsOf(ctx.storage, plan.prefixes.silver, manifest, [...bySource.values()].flat());
   let changed = false;
   for (const [sourceId, pending] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
-    if (!committed) continue;
-    if (settled(listing, plan, sourceId, committed.runId, pending, committers)) continue;
+    if (!committed) {
+      if (await staleQuarantine(ctx.storage, listing, plan, sourceId, pending, committers) && await dropStale(ctx, plan, sourceId)) changed = true;
+      continue;
+    }
+    if (await settled(ctx.storage, listing, plan, sourceId, committed.runId, pending, committers)) continue;
     await settleQuarantine(ctx, plan, sourceId, committed.runId, pending.filter((k) => !committers.has(pendingRun(k))));
     changed = true;
   }
   return changed;
+}
+
+/** The stale quarantine file of an object removed, unless a commit of it stands now (the manifest read again). */
+async function dropStale(ctx: PipelineContext, plan: DatasetPlan, sourceId: string): Promise<boolean> {
+  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
+  if (await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId)) return false;
+  await ctx.storage.delete([quarantineKey(plan, sourceId)]);
+  return true;
 }
 
 /**
@@ -240,32 +282,39 @@ export const PENDING_GRACE_MS = 24 * 3600_000;
  * no rollback can make their commits stand again (markerNeeded: their entries collected past the retention window,
  * `retentionDays`, and no rollback within it naming the object), and the pending rows of runs
  * that never committed after a day (runs that failed or were killed before their commit: their rows are in bronze,
- * ingested again from there). Counts objects published and files dropped; `dryRun` changes nothing.
+ * ingested again from there). A quarantine file of an object not committed that holds a committing run's rows
+ * (staleQuarantine: a rollback that forgot it was killed before it settled) is removed first. Counts objects
+ * published, pending files dropped and stale quarantine files removed; `dryRun` changes nothing.
  */
-export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean, retentionDays = plan.retentionDays): Promise<{ published: number; dropped: number }> {
+export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean, retentionDays = plan.retentionDays): Promise<{ published: number; dropped: number; stale: number }> {
   const { prefix } = pendingQuarantine(plan, '', '');
   const listed = await ctx.storage.list(plan.prefixes.quarantine);
   const objects = listed.filter((o) => o.key.startsWith(prefix));
-  if (!objects.length) return { published: 0, dropped: 0 };
-  const listing = new Map(listed.map((o) => [o.key, o.size]));
+  if (!objects.length) return { published: 0, dropped: 0, stale: 0 };
+  const listing = new Map(listed.map((o) => [o.key, o]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
   const committers = await committingRunsOf(ctx.storage, plan.prefixes.silver, manifest, objects.map((o) => o.key));
   const bySource = Map.groupBy(objects, (o) => pendingSource(o.key));
   let published = 0;
+  let stale = 0;
   const old: string[] = [];
   const olderThan = (o: { lastModified: Date }, ms: number) => now.getTime() - o.lastModified.getTime() > ms;
   for (const [sourceId, files] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
-    if (committed && !settled(listing, plan, sourceId, committed.runId, files.map((o) => o.key), committers)) {
+    const keys = files.map((o) => o.key);
+    if (committed && !await settled(ctx.storage, listing, plan, sourceId, committed.runId, keys, committers)) {
       published++;
-      if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, files.map((o) => o.key).filter((k) => !committers.has(pendingRun(k))));
+      if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, keys.filter((k) => !committers.has(pendingRun(k))));
+    } else if (!committed && await staleQuarantine(ctx.storage, listing, plan, sourceId, keys, committers)) {
+      // Before the markers below may go: the marker is what tells the stale file.
+      if (dryRun || await dropStale(ctx, plan, sourceId)) stale++;
     }
     old.push(...files.filter((o) => (committers.has(pendingRun(o.key))
       ? !markerNeeded(manifest, pendingRun(o.key), sourceId, olderThan(o, retentionDays * 86_400_000))
       : olderThan(o, PENDING_GRACE_MS))).map((o) => o.key));
   }
   if (!dryRun && old.length) await ctx.storage.delete(old);
-  return { published, dropped: old.length };
+  return { published, dropped: old.length, stale };
 }
 
 /**
