@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand,
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
   HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
@@ -203,6 +203,16 @@ describe('S3Storage: writes', () => {
     expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).toEqual({ ok: false, currentEtag: 'theirs' });
     expect(await storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).toEqual({ ok: false, currentEtag: 'theirs' });
     await expect(storage.putIfMatch('silver/orders/_strata/manifest.json', 'x', 'mine')).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('a conditional delete: DeleteObject with If-Match and the quoted ETag; 412, 404 and 409 are false, deleting nothing', async () => {
+    putObject(async () => ({ ETag: '"x"' }));
+    const answers: unknown[] = [{}, s3Error('PreconditionFailed', 412), s3Error('NoSuchKey', 404), s3Error('ConditionalRequestConflict', 409), s3Error('AccessDenied', 403)];
+    mock.on(DeleteObjectCommand).callsFake(async () => { const a = answers.shift(); if (a instanceof Error) throw a; return a; });
+    expect(await storage.deleteIfMatch('quarantine/orders/abc.parquet', 'e1')).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await storage.deleteIfMatch('quarantine/orders/abc.parquet', 'e1')).toBe(false);
+    await expect(storage.deleteIfMatch('quarantine/orders/abc.parquet', 'e1')).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(mock.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'lake-bucket', Key: 'dev/quarantine/orders/abc.parquet', IfMatch: '"e1"' });
   });
 
   it('copies server-side with a URL-encoded CopySource (spaces, plus, unicode), across buckets', async () => {

@@ -59,4 +59,30 @@ describe('local storage', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('deleteIfMatch deletes the object looked at and nothing else: another object under the key, written before or while it looks, stays; a hard link is the same file', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-delif-'));
+    try {
+      const storage = new LocalStorage(root);
+      await storage.writeText('q/a.parquet', 'one');
+      const seen = (await storage.head('q/a.parquet'))!;
+      await storage.copy('q/a.parquet', 'q/b.parquet');
+      expect((await storage.head('q/b.parquet'))!.file).toBe(seen.file); // one file, two keys
+      await new Promise((r) => setTimeout(r, 5));
+      await storage.writeText('q/a.parquet', 'two'); // the same size, another file
+      expect(await storage.deleteIfMatch('q/a.parquet', seen.etag)).toBe(false);
+      expect(await storage.readText('q/a.parquet')).toBe('two');
+      expect(await storage.deleteIfMatch('q/a.parquet', (await storage.head('q/a.parquet'))!.etag)).toBe(true);
+      expect(await storage.head('q/a.parquet')).toBeUndefined();
+      expect(await storage.deleteIfMatch('q/a.parquet', seen.etag)).toBe(false); // gone
+      expect(await storage.readText('q/b.parquet')).toBe('one');
+      // Not the object named: moved aside, looked at, put back; nothing left aside.
+      const b = (await storage.head('q/b.parquet'))!;
+      expect(await storage.deleteIfMatch('q/b.parquet', `${b.etag}0`)).toBe(false);
+      expect(await storage.head('q/b.parquet')).toEqual(b);
+      expect(await readdir(join(root, 'q'))).toEqual(['b.parquet']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

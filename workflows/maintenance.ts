@@ -40,9 +40,10 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     const before = (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest.sources;
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
-    // The objects whose committing run changed get that run's quarantined rows back; those forgotten, none. Then what
-    // an earlier rollback to the same run stopped before settling (run again, this one changes nothing): the
-    // register step's settlement finds a forgotten commit's rows by its marker (commit.ts staleQuarantine).
+    // The objects whose committing run changed get that run's quarantined rows back. Then the register step's
+    // settlement: a forgotten object's file holding the forgotten commit's rows goes (told by its marker's bytes,
+    // commit.ts staleQuarantine), also what an earlier rollback to the same run stopped before settling (run again,
+    // this one changes nothing).
     await settleRollback(lake.ctx, dataset, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest);
     await registerQuarantine(lake.ctx, dataset, { settle: true });
     fault('rollback.committed');

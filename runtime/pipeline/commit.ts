@@ -188,13 +188,15 @@ export const pendingSource = (key: string): string => key.slice(key.lastIndexOf(
 export const pendingRun = (key: string): string => key.slice(key.lastIndexOf('/') + 1).split('.')[1] ?? '';
 
 /**
- * Whether objects `a` and `b` hold the same bytes: the same size and ETag (a local copy is a hard link: the same file;
- * S3's copy of an object uploaded in one part keeps its ETag, the MD5 of its bytes), else, at the same size, the same
- * content id (runtime/storage/content-id.ts; one read of each: a copy of a multipart upload has another ETag).
+ * Whether objects `a` and `b` hold the same bytes: locally the same file (a copy is a hard link); in S3 the same size
+ * and ETag (S3's copy of an object uploaded in one part keeps its ETag, the MD5 of its bytes); else, at the same size,
+ * the same content id (runtime/storage/content-id.ts: one read of each; a local size and mtime can be equal for two
+ * files, and S3's copy of a multipart upload has another ETag).
  */
 export async function sameBytes(storage: PipelineContext['storage'], a: ObjectInfo, b: ObjectInfo): Promise<boolean> {
   if (a.size !== b.size) return false;
-  if (a.etag === b.etag) return true;
+  if (a.file !== undefined && a.file === b.file) return true;
+  if (storage.kind === 's3' && a.etag === b.etag) return true;
   const [x, y] = await Promise.all([storage.contentId(a.key), storage.contentId(b.key)]).catch(() => [undefined, null]);
   return x === y;
 }
@@ -219,15 +221,16 @@ export async function settled(storage: PipelineContext['storage'], listing: Read
  * Whether an object no commit of which stands has a stale quarantine file: the bytes of a marker of a run that
  * committed it (`committers`), so the rows of a commit a rollback forgot, where the object's rows are bronze's again
  * (a rollback killed after its swap, before it settled: running it again changes nothing, so it cannot finish it).
- * A rejection's or halt's file holds its own run id in every row, so it is never a committer's marker; a pending
- * file of a run that never committed, of the same size, may be one being published: then the file is kept.
+ * A rejection's or halt's file holds its own run id in every row, so it is never a committer's marker; one published
+ * after this looked is not removed (dropStale removes only the file looked at).
  */
 export async function staleQuarantine(storage: PipelineContext['storage'], listing: ReadonlyMap<string, ObjectInfo>, plan: DatasetPlan, sourceId: string, pending: readonly string[], committers: ReadonlySet<string>): Promise<boolean> {
   const q = listing.get(quarantineKey(plan, sourceId));
   if (!q) return false;
-  const files = pending.filter((k) => k.endsWith('.parquet')).map((k) => listing.get(k)).filter((o): o is ObjectInfo => o?.size === q.size);
-  if (files.some((o) => !committers.has(pendingRun(o.key)))) return false;
-  for (const o of files) if (await sameBytes(storage, q, o)) return true;
+  for (const k of pending) {
+    const o = listing.get(k);
+    if (o && k.endsWith('.parquet') && committers.has(pendingRun(k)) && await sameBytes(storage, q, o)) return true;
+  }
   return false;
 }
 
@@ -252,7 +255,7 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, obj
   for (const [sourceId, pending] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
     if (!committed) {
-      if (await staleQuarantine(ctx.storage, listing, plan, sourceId, pending, committers) && await dropStale(ctx, plan, sourceId)) changed = true;
+      if (await staleQuarantine(ctx.storage, listing, plan, sourceId, pending, committers) && await dropStale(ctx, plan, listing.get(quarantineKey(plan, sourceId))!, sourceId)) changed = true;
       continue;
     }
     if (await settled(ctx.storage, listing, plan, sourceId, committed.runId, pending, committers)) continue;
@@ -262,11 +265,18 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, obj
   return changed;
 }
 
-/** The stale quarantine file of an object removed, unless a commit of it stands now (the manifest read again). */
-async function dropStale(ctx: PipelineContext, plan: DatasetPlan, sourceId: string): Promise<boolean> {
-  const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
-  if (await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId)) return false;
-  await ctx.storage.delete([quarantineKey(plan, sourceId)]);
+/**
+ * The stale quarantine file of an object (`seen`: it, as staleQuarantine looked at it) removed, unless a commit of the
+ * object stands now (the manifest read again) or the file changed since (a rejection of the object that published its
+ * batch meanwhile: a conditional delete leaves it). A commit of the object that stands once it is removed (it came
+ * between the read and the delete) is settled for at once: its run's rows are put back from its marker.
+ */
+async function dropStale(ctx: PipelineContext, plan: DatasetPlan, seen: ObjectInfo, sourceId: string): Promise<boolean> {
+  const committer = async () => committedSource(ctx.storage, plan.prefixes.silver, (await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan))).manifest, sourceId);
+  if (await committer()) return false;
+  if (!await ctx.storage.deleteIfMatch(seen.key, seen.etag)) return false;
+  const c = await committer();
+  if (c) await settleQuarantine(ctx, plan, sourceId, c.runId);
   return true;
 }
 
@@ -307,7 +317,7 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
       if (!dryRun) await settleQuarantine(ctx, plan, sourceId, committed.runId, keys.filter((k) => !committers.has(pendingRun(k))));
     } else if (!committed && await staleQuarantine(ctx.storage, listing, plan, sourceId, keys, committers)) {
       // Before the markers below may go: the marker is what tells the stale file.
-      if (dryRun || await dropStale(ctx, plan, sourceId)) stale++;
+      if (dryRun || await dropStale(ctx, plan, listing.get(quarantineKey(plan, sourceId))!, sourceId)) stale++;
     }
     old.push(...files.filter((o) => (committers.has(pendingRun(o.key))
       ? !markerNeeded(manifest, pendingRun(o.key), sourceId, olderThan(o, retentionDays * 86_400_000))
@@ -320,17 +330,16 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
 /**
  * After a rollback of the silver table (`before`: its committed sources, source id → entry, before the rollback;
  * `after`: the manifest it swapped in): each object whose committing run changed gets that run's quarantined rows
- * back from its marker (settleQuarantine), and an object the rollback forgot has no quarantine file (its rows are
- * bronze's again, and its marker stays for a rollback that brings its commit back).
+ * back from its marker (settleQuarantine). An object the rollback forgot is left to settlePending, which the rollback
+ * runs next: its quarantine file goes when it holds a committing run's marker bytes (the forgotten commit's rows; its
+ * rows are bronze's again, and its marker stays for a rollback that brings its commit back), and a rejection's batch
+ * published since stays. Before, it was deleted whatever it held. Returns how many objects changed committing run.
  */
 export async function settleRollback(ctx: PipelineContext, plan: DatasetPlan, before: TableManifest['sources'], after: TableManifest): Promise<number> {
-  const ids = new Set([...Object.keys(before), ...Object.keys(after.sources)]);
   let n = 0;
-  for (const id of ids) {
-    if (before[id]?.runId === after.sources[id]?.runId) continue;
-    const now = after.sources[id];
-    if (now) await settleQuarantine(ctx, plan, id, now.runId);
-    else await ctx.storage.delete([quarantineKey(plan, id)]);
+  for (const [id, now] of Object.entries(after.sources)) {
+    if (before[id]?.runId === now.runId) continue;
+    await settleQuarantine(ctx, plan, id, now.runId);
     n++;
   }
   return n;

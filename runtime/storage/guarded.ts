@@ -9,6 +9,7 @@
 //   writeText, putIfMatch, putFile, and each object writeTree uploads             s3:PutObject on the key
 //   copy                                                                         s3:GetObject on the source, s3:PutObject on the target
 //   delete                                                                       s3:DeleteObject on each key
+//   deleteIfMatch                                                                s3:DeleteObject and s3:GetObject on the key
 //   deletePrefix                                                                 s3:ListBucket on the prefix, s3:DeleteObject on each key
 // A read the role may not make of an object that does not exist is a miss, not a denial, where the role may list
 // the key's prefix: the adapter settles a 403 with a listing of the key (S3Storage.absent).
@@ -66,6 +67,7 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
     putIfMatch: async (key, text, expected) => { need('s3:PutObject', key); return inner.putIfMatch(key, text, expected); },
     copy: async (from, to) => { need('s3:GetObject', from); need('s3:PutObject', to); return inner.copy(from, to); },
     delete: async (keys) => { for (const k of keys) need('s3:DeleteObject', k); return inner.delete(keys); },
+    deleteIfMatch: async (key, etag) => { need('s3:GetObject', key); need('s3:DeleteObject', key); return inner.deleteIfMatch(key, etag); },
     deletePrefix: async (prefix) => {
       if (!mayList(prefix)) deny('s3:ListBucket', prefix);
       if (!mayAll('s3:DeleteObject', prefix)) for (const k of await keysUnder(prefix)) need('s3:DeleteObject', k);

@@ -39,7 +39,7 @@ export class LocalStorage implements Storage {
     try {
       const s = await stat(this.path(key));
       if (!s.isFile()) return undefined;
-      return info(key, s.size, s.mtime);
+      return info(key, s.size, s.mtime, s.mtime, `${s.dev}:${s.ino}`);
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
@@ -113,7 +113,7 @@ export class LocalStorage implements Storage {
       // young, as S3's copy of an object is (gc gives folders no manifest names yet a day's grace; by the files'
       // mtime alone it took a commit in progress for an orphan and deleted it).
       const folder = folderTime(dirname(path));
-      out.push(info(key, s.size, s.mtime, folder > s.mtimeMs ? new Date(folder) : s.mtime));
+      out.push(info(key, s.size, s.mtime, folder > s.mtimeMs ? new Date(folder) : s.mtime, `${s.dev}:${s.ino}`));
     }
     return out;
   }
@@ -209,6 +209,28 @@ export class LocalStorage implements Storage {
     for (const d of [...dirs].sort((a, b) => b.length - a.length)) await pruneEmpty(d, this.root);
   }
 
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const p = this.path(key);
+    const aside = `${dirname(p)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await rename(p, aside);
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+    const s = await lstat(aside);
+    if (info(key, s.size, s.mtime).etag === etag) {
+      await unlink(aside);
+      await pruneEmpty(dirname(p), this.root);
+      return true;
+    }
+    // Another object than the one looked at: back under its key, unless the key was written again since (link(2)
+    // never replaces: EEXIST leaves the newer file).
+    await link(aside, p).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+    await unlink(aside);
+    return false;
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     const p = this.path(prefix);
     await removeTree(p);
@@ -299,8 +321,8 @@ async function contentIdOfFile(path: string): Promise<string> {
   return contentIdOf(h);
 }
 
-function info(key: string, size: number, mtime: Date, changed = mtime): ObjectInfo {
-  return { key, size, etag: `${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}`, lastModified: changed };
+function info(key: string, size: number, mtime: Date, changed = mtime, file?: string): ObjectInfo {
+  return { key, size, etag: `${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}`, lastModified: changed, ...(file ? { file } : {}) };
 }
 
 export function textEtag(b: Buffer | string): string {

@@ -6,6 +6,11 @@ export interface ObjectInfo {
   /** Changes whenever the content changes. S3: the ETag. Local: size and mtime (cheap), see contentId for content. */
   etag: string;
   lastModified: Date;
+  /**
+   * Local: the file itself (device and inode): two keys with the same file are hard links of one immutable file, so
+   * the same bytes. Absent in S3.
+   */
+  file?: string;
 }
 
 export type CasResult = { ok: true; etag: string } | { ok: false; currentEtag: string | undefined };
@@ -70,6 +75,13 @@ export interface Storage {
   withSourceFile<T>(key: string, version: ObjectVersion, fn: (file: SourceFile) => Promise<T>): Promise<T>;
   /** Same for many objects; the paths keep the keys' relative layout under one folder. */
   withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T>;
+  /**
+   * Delete `key` only while it is the object whose ObjectInfo.etag is `etag` (unchanged since it was looked at): true
+   * when deleted; false, deleting nothing, when it changed meanwhile or is gone. S3: DeleteObject with If-Match (which
+   * needs s3:GetObject as well as s3:DeleteObject). Local: the file is moved aside (rename, atomic), looked at there,
+   * and put back unless it was that object (unless the key was written again meanwhile: the newer file stands).
+   */
+  deleteIfMatch(key: string, etag: string): Promise<boolean>;
   /**
    * A local folder whose files become objects under `prefix` once fn resolves (local: the lake folder itself,
    * nothing is copied; S3: a /tmp folder that is uploaded, then removed), and the objects written, sorted by key.

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import {
-  CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
+  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -294,6 +294,19 @@ export class S3Storage implements Storage {
       return (r.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey').map((e) => ({ item: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' }));
     }, this.retry);
     if (failures.length) throw batchFailure(`deleting from s3://${bucket}/`, failures, (k) => k);
+  }
+
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const a = this.address(key);
+    await this.requireConditionalWrites(a);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: a.bucket, Key: a.key, IfMatch: `"${etag}"` }));
+      return true;
+    } catch (e) {
+      // 412: another object now; 404: gone; 409: a write or delete of the key raced this one.
+      if (isConditionFailed(e) || isMissingObject(e) || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 409) return false;
+      throw e;
+    }
   }
 
   async deletePrefix(prefix: string): Promise<void> {
