@@ -4,8 +4,7 @@
 // schema deleted the winner's file (quarantine.orders then failed: "No files found"); a run that lost the race
 // relabelled its own rows as the winner's (a row in silver and in quarantine when their rules differ); and a commit
 // failing for any other reason (a full disk) left its rows there and dropped the rejected run's it had replaced.
-import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { armFaults } from '../runtime/util/fault.ts';
@@ -14,8 +13,8 @@ import { compactLocal } from '../workflows/compact-local.ts';
 import { examine, repair } from '../workflows/doctor.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
-import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+import { BODY, forgottenCommit, holdings, otherSchema, stoppedRollback, STRICT } from './helpers/quarantine.ts';
 
 let l: TestLake | undefined;
 afterEach(async () => {
@@ -23,34 +22,6 @@ afterEach(async () => {
   await l?.cleanup();
   l = undefined;
 });
-
-// Row 2 is SHIPPED: valid under the lake's schema, quarantined under the stricter one; row 3 has no valid time.
-const BODY = `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bo,SHIPPED,10.00,Jun 12 2025,2025-06-12T11:00:00Z\n3,Cy,NEW,10.00,Jun 12 2025,not a time\n`;
-
-/** A second lake over the same folder, under another schema file for orders. */
-async function otherSchema(lake: TestLake, name: string, text: string): Promise<LocalLake> {
-  await mkdir(join(lake.root, name));
-  await writeFile(join(lake.root, name, 'orders.yaml'), text);
-  return openLocalLake({ lake: lake.dir, schemas: join(lake.root, name) });
-}
-
-/**
- * What the lake holds for the object: silver's ids, quarantine's (run, id), and anything left pending or staged
- * apart from the committing runs' markers (kept for the retention window: what each object's quarantine file holds
- * while that run's commit stands).
- */
-async function holdings(lake: TestLake) {
-  const { catalog } = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
-  await catalog.materialize();
-  const manifest = JSON.parse(await lake.storage.readText('silver/orders/_strata/manifest.json') ?? '{"history":[]}') as { history: Array<{ runId: string; kind: string }> };
-  const committers = new Set(manifest.history.filter((h) => h.kind === 'commit').map((h) => h.runId));
-  const marker = (k: string) => committers.has(k.slice(k.lastIndexOf('/') + 1).split('.')[1]!);
-  return {
-    silver: (await lake.query<{ order_id: number }>('SELECT order_id FROM silver.orders ORDER BY 1').catch(() => [])).map((r) => r.order_id),
-    quarantine: await lake.query<{ run_id: string; record: number }>('SELECT run_id, record FROM quarantine.orders ORDER BY record').catch(() => []),
-    left: (await lake.storage.list('quarantine/orders/_strata/')).map((o) => o.key).filter((k) => !marker(k)).concat((await lake.storage.list('staging/')).map((o) => o.key)),
-  };
-}
 
 /**
  * The lake as a kill right after the swap leaves it (the harness's commit.swapped): committed, not yet settled, the
@@ -290,7 +261,7 @@ describe('quarantine after a rollback', () => {
   it('forgotten, the object has no quarantine rows; brought back, its committing run\'s; committed again by another run and rolled back to the first, the first run\'s', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const lake = l;
-    const stricter = await otherSchema(lake, 'stricter', ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
+    const stricter = await otherSchema(lake, 'stricter', STRICT);
     const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
     const file = await lake.file('same.csv', BODY);
     const c1 = (await ingestFile(stricter, 'orders', file)).record;
@@ -315,19 +286,13 @@ describe('quarantine after a rollback', () => {
   it('a rollback stopped after its swap, before it settled: the forgotten commit\'s rows are found by its marker; doctor names them, and running the rollback again, --repair, gc or the next run removes them', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const lake = l;
-    const stricter = await otherSchema(lake, 'stricter', ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
-    const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
-    const file = await lake.file('same.csv', BODY);
-    const c1 = (await ingestFile(stricter, 'orders', file)).record;
-    expect(c1).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 2 });
+    const { c0, c1 } = await forgottenCommit(lake, false);
     // A rejection of another object, not committed: its whole batch is its quarantine file, which stays throughout.
     const rejected = (await ingestFile(await otherSchema(lake, 'strictest', ordersSchema({ maxRatio: 0 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]')), 'orders', await lake.file('rejected.csv', BODY))).record;
     expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 3 });
     const rejectedRows = [1, 2, 3].map((record) => ({ run_id: rejected.runId, record }));
     const stopped = async () => {
-      armFaults('commit.swapped:error');
-      await expect(rollback(lake, 'orders', c0.runId)).rejects.toThrow(/fault injected at commit.swapped/);
-      armFaults(undefined);
+      await stoppedRollback(lake, c0.runId);
       // Silver's manifest forgot the object (the catalog shows it at the next registration); its quarantine file still
       // holds c1's rows: rows of a commit that no longer stands.
       const m = JSON.parse((await lake.storage.readText('silver/orders/_strata/manifest.json'))!) as { sources: Record<string, unknown> };
@@ -366,14 +331,8 @@ describe('quarantine after a rollback', () => {
   it('a rejection of the forgotten object that publishes its batch after the settlement looked, before it removed the stale file: the batch stays', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const lake = l;
-    const stricter = await otherSchema(lake, 'stricter', ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]'));
     const rejecting = await otherSchema(lake, 'rejecting', ordersSchema({ maxRatio: 0.1 }));
-    const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
-    const file = await lake.file('same.csv', BODY);
-    const c1 = (await ingestFile(stricter, 'orders', file)).record;
-    armFaults('commit.swapped:error');
-    await expect(rollback(lake, 'orders', c0.runId)).rejects.toThrow(/fault injected/);
-    armFaults(undefined);
+    const { c1, file } = await forgottenCommit(lake);
     // What the register step's settlement listed: the stale file of c1's rows. Then a rejection of the object publishes.
     const listed = await lake.storage.list('quarantine/orders/');
     const j = (await ingestFile(rejecting, 'orders', file)).record;

@@ -6,54 +6,24 @@
 // two files of equal size and mtime were taken for the same bytes, and a killed run's pending file of the marker's
 // size kept the stale file. Now the delete is conditional (Storage.deleteIfMatch), a commit found standing after it
 // is settled at once, and files are compared as files (a hard link) or by content.
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { utimes } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { armFaults } from '../runtime/util/fault.ts';
-import { examine, repair } from '../workflows/doctor.ts';
+import { examine } from '../workflows/doctor.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
-import { openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+import { forgottenCommit, holdings, otherSchema, REJECTING, STRICT } from './helpers/quarantine.ts';
 
 let l: TestLake | undefined;
 afterEach(async () => { armFaults(undefined); await l?.cleanup(); l = undefined; });
 
-const BODY = `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bo,SHIPPED,10.00,Jun 12 2025,2025-06-12T11:00:00Z\n3,Cy,NEW,10.00,Jun 12 2025,not a time\n`;
-const STRICT = ordersSchema({ maxRatio: 1 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]');
-const REJECTING = ordersSchema({ maxRatio: 0 }).replace('allowed: [NEW, SHIPPED, CANCELLED]', 'allowed: [NEW]');
-
-async function otherSchema(lake: TestLake, name: string, text: string): Promise<LocalLake> {
-  await mkdir(join(lake.root, name));
-  await writeFile(join(lake.root, name, 'orders.yaml'), text);
-  return openLocalLake({ lake: lake.dir, schemas: join(lake.root, name) });
-}
-
-async function holdings(lake: TestLake) {
-  const { catalog } = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
-  await catalog.materialize();
-  return {
-    silver: (await lake.query<{ order_id: number }>('SELECT order_id FROM silver.orders ORDER BY 1').catch(() => [])).map((r) => Number(r.order_id)),
-    quarantine: (await lake.query<{ run_id: string; record: number }>('SELECT run_id, record FROM quarantine.orders ORDER BY record').catch(() => [])).map((r) => ({ run_id: r.run_id, record: Number(r.record) })),
-  };
-}
-
-/** c0 commits other.csv; c1 commits same.csv under the strict schema (rows 2, 3 quarantined); a rollback to c0 is stopped after its swap: quarantine holds c1's stale rows. */
+/** The lake a rollback stopped after its swap leaves (helpers/quarantine.ts forgottenCommit), with the schema lakes the tests use. */
 async function staleLake() {
   l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
   const lake = l;
-  const strict = await otherSchema(lake, 'strict', STRICT);
   const rejecting = await otherSchema(lake, 'rejecting', REJECTING);
-  const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
-  const file = await lake.file('same.csv', BODY);
-  const c1 = (await ingestFile(strict, 'orders', file)).record;
-  expect(c1).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 2 });
-  armFaults('commit.swapped:error');
-  await expect(rollback(lake, 'orders', c0.runId)).rejects.toThrow(/fault injected/);
-  armFaults(undefined);
-  const q = (await lake.storage.list('quarantine/orders/')).map((o) => o.key).find((k) => !k.includes('/_strata/'))!;
-  expect(q).toBeDefined();
-  return { lake, strict, rejecting, c0, c1, file, q };
+  return { lake, rejecting, ...await forgottenCommit(lake) };
 }
 
 describe('the removal of a stale quarantine file racing other runs', () => {
@@ -157,19 +127,13 @@ describe('a stale quarantine file is told by its bytes', () => {
     const gc = await garbageCollect(lake, {});
     expect(gc.pendingQuarantine.stale).toBe(0);
     expect(await lake.storage.head(q.key)).toBeDefined();
-    });
+  });
 
   it('a killed run of the object under the same rules (its pending file the size of the marker) does not keep the forgotten commit\'s rows: running the rollback again removes them', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
     const lake = l;
-    const strict = await otherSchema(lake, 'strict', STRICT);
     const strict2 = await otherSchema(lake, 'strict2', STRICT);
-    const c0 = (await lake.ingest('orders', await lake.file('other.csv', `${ORDERS_HEADER}\n10,Di,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record;
-    const file = await lake.file('same.csv', BODY);
-    const c1 = (await ingestFile(strict, 'orders', file)).record;
-    armFaults('commit.swapped:error');
-    await expect(rollback(lake, 'orders', c0.runId)).rejects.toThrow(/fault injected/);
-    armFaults(undefined);
+    const { c0, file } = await forgottenCommit(lake);
     // Another run of the object under the strict rules, killed in its commit step after writing its pending rows
     // (simulated: its copy never returns, nothing after it runs).
     const copy = strict2.storage.copy.bind(strict2.storage);
