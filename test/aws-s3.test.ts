@@ -209,9 +209,9 @@ describe('S3Storage: writes', () => {
     putObject(async () => ({ ETag: '"x"' }));
     const answers: unknown[] = [{}, s3Error('PreconditionFailed', 412), s3Error('NoSuchKey', 404), s3Error('ConditionalRequestConflict', 409), s3Error('AccessDenied', 403)];
     mock.on(DeleteObjectCommand).callsFake(async () => { const a = answers.shift(); if (a instanceof Error) throw a; return a; });
-    expect(await storage.deleteIfMatch('quarantine/orders/abc.parquet', 'e1')).toBe(true);
-    for (let i = 0; i < 3; i++) expect(await storage.deleteIfMatch('quarantine/orders/abc.parquet', 'e1')).toBe(false);
-    await expect(storage.deleteIfMatch('quarantine/orders/abc.parquet', 'e1')).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(await storage.deleteIfMatch({ key: 'quarantine/orders/abc.parquet', etag: 'e1' })).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await storage.deleteIfMatch({ key: 'quarantine/orders/abc.parquet', etag: 'e1' })).toBe(false);
+    await expect(storage.deleteIfMatch({ key: 'quarantine/orders/abc.parquet', etag: 'e1' })).rejects.toMatchObject({ name: 'AccessDenied' });
     expect(mock.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'lake-bucket', Key: 'dev/quarantine/orders/abc.parquet', IfMatch: '"e1"' });
   });
 

@@ -1,7 +1,7 @@
 // Local storage listing while other processes write beside it: lock folders (and the owner files in them) appear and
 // vanish, temporary files are renamed. A listing must neither fail on what vanished during it nor come back empty
 // while the folder holds files (the first commit of a table, gc and strata doctor decide on listings).
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('local storage', () => {
     }
   });
 
-  it('deleteIfMatch deletes the object looked at and nothing else: another object under the key, written before or while it looks, stays; a hard link is the same file', async () => {
+  it('deleteIfMatch deletes the object looked at and nothing else: another file under the key (another size, or the same size and mtime) stays, and the key is never left empty', async () => {
     const root = await mkdtemp(join(tmpdir(), 'strata-delif-'));
     try {
       const storage = new LocalStorage(root);
@@ -68,19 +68,20 @@ describe('local storage', () => {
       const seen = (await storage.head('q/a.parquet'))!;
       await storage.copy('q/a.parquet', 'q/b.parquet');
       expect((await storage.head('q/b.parquet'))!.file).toBe(seen.file); // one file, two keys
-      await new Promise((r) => setTimeout(r, 5));
-      await storage.writeText('q/a.parquet', 'two'); // the same size, another file
-      expect(await storage.deleteIfMatch('q/a.parquet', seen.etag)).toBe(false);
+      // Another file of the same size and mtime (a coarse clock, or the same millisecond): the same local ETag, not the same file.
+      await storage.writeText('q/a.parquet', 'two');
+      await utimes(join(root, 'q/a.parquet'), seen.lastModified, seen.lastModified);
+      expect((await storage.head('q/a.parquet'))!.etag).toBe(seen.etag);
+      expect(await storage.deleteIfMatch(seen)).toBe(false);
       expect(await storage.readText('q/a.parquet')).toBe('two');
-      expect(await storage.deleteIfMatch('q/a.parquet', (await storage.head('q/a.parquet'))!.etag)).toBe(true);
-      expect(await storage.head('q/a.parquet')).toBeUndefined();
-      expect(await storage.deleteIfMatch('q/a.parquet', seen.etag)).toBe(false); // gone
-      expect(await storage.readText('q/b.parquet')).toBe('one');
-      // Not the object named: moved aside, looked at, put back; nothing left aside.
+      expect(await storage.deleteIfMatch({ key: 'q/a.parquet', etag: seen.etag })).toBe(true); // by ETag alone when the file is not known
+      expect(await storage.deleteIfMatch(seen)).toBe(false); // gone
       const b = (await storage.head('q/b.parquet'))!;
-      expect(await storage.deleteIfMatch('q/b.parquet', `${b.etag}0`)).toBe(false);
+      expect(await storage.deleteIfMatch({ ...b, etag: `${b.etag}0` })).toBe(false);
       expect(await storage.head('q/b.parquet')).toEqual(b);
-      expect(await readdir(join(root, 'q'))).toEqual(['b.parquet']);
+      expect(await readdir(join(root, 'q'))).toEqual(['b.parquet']); // nothing moved aside
+      expect(await storage.deleteIfMatch(b)).toBe(true);
+      expect(await readdir(root)).toEqual([]); // no empty folder left
     } finally {
       await rm(root, { recursive: true, force: true });
     }

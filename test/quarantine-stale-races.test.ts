@@ -71,9 +71,9 @@ describe('the removal of a stale quarantine file racing other runs', () => {
     let c2: Awaited<ReturnType<typeof ingestFile>>['record'] | undefined;
     const del = lake.storage.deleteIfMatch.bind(lake.storage);
     let armed = true;
-    lake.storage.deleteIfMatch = async (key, etag) => {
-      if (armed && key === q) { armed = false; c2 = (await lake.ingest('orders', file)).record; }
-      return del(key, etag);
+    lake.storage.deleteIfMatch = async (o) => {
+      if (armed && o.key === q) { armed = false; c2 = (await lake.ingest('orders', file)).record; }
+      return del(o);
     };
     const gc = await garbageCollect(lake, {});
     lake.storage.deleteIfMatch = del;
@@ -89,15 +89,41 @@ describe('the removal of a stale quarantine file racing other runs', () => {
     const { lake, c1, q } = await staleLake();
     const del = lake.storage.deleteIfMatch.bind(lake.storage);
     let armed = true;
-    lake.storage.deleteIfMatch = async (key, etag) => {
-      if (armed && key === q) { armed = false; await rollback(lake, 'orders', c1.runId); }
-      return del(key, etag);
+    lake.storage.deleteIfMatch = async (o) => {
+      if (armed && o.key === q) { armed = false; await rollback(lake, 'orders', c1.runId); }
+      return del(o);
     };
     await garbageCollect(lake, {});
     lake.storage.deleteIfMatch = del;
     const h = await holdings(lake);
     expect(h.silver).toEqual([1, 10]);
     expect(h.quarantine).toEqual([2, 3].map((record) => ({ run_id: c1.runId, record })));
+  });
+});
+
+describe('the removal of a stale quarantine file racing rollbacks', () => {
+  it('a rollback that brings the commit back as the stale file goes, then another that forgets it again before its rows are put back: no quarantine file (found by a second attack)', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    const lake = l;
+    const { c0, c1, q } = await forgottenCommit(lake);
+    const del = lake.storage.deleteIfMatch.bind(lake.storage);
+    const copy = lake.storage.copy.bind(lake.storage);
+    let phase = 0;
+    lake.storage.deleteIfMatch = async (o) => {
+      if (phase === 0 && o.key === q) { phase = 1; await rollback(lake, 'orders', c1.runId); phase = 2; } // c1's commit stands again
+      return del(o);
+    };
+    lake.storage.copy = async (from, to) => {
+      if (phase === 2 && to === q) { phase = 3; await rollback(lake, 'orders', c0.runId); } // and is forgotten again, settled fully
+      return copy(from, to);
+    };
+    await garbageCollect(lake, {});
+    lake.storage.deleteIfMatch = del; lake.storage.copy = copy;
+    expect(phase).toBe(3);
+    const h = await holdings(lake);
+    // No commit of the object stands (silver holds c0's row only): it has no quarantine file.
+    expect(h.silver).toEqual([10]);
+    expect(await lake.storage.head(q)).toBeUndefined();
   });
 });
 

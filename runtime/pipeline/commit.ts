@@ -268,15 +268,22 @@ export async function settlePending(ctx: PipelineContext, plan: DatasetPlan, obj
 /**
  * The stale quarantine file of an object (`seen`: it, as staleQuarantine looked at it) removed, unless a commit of the
  * object stands now (the manifest read again) or the file changed since (a rejection of the object that published its
- * batch meanwhile: a conditional delete leaves it). A commit of the object that stands once it is removed (it came
- * between the read and the delete) is settled for at once: its run's rows are put back from its marker.
+ * batch meanwhile: Storage.deleteIfMatch leaves it). A commit of the object that stands once it is removed (it came
+ * between the read and the delete) is settled for at once: its run's rows are put back from its marker; and if that
+ * commit was forgotten again meanwhile (a rollback whose own settlement ran before the rows were put back), the rows
+ * put back are stale in turn and go the same way (at most `rounds` times: each needs another rollback in between).
  */
-async function dropStale(ctx: PipelineContext, plan: DatasetPlan, seen: ObjectInfo, sourceId: string): Promise<boolean> {
+async function dropStale(ctx: PipelineContext, plan: DatasetPlan, seen: ObjectInfo, sourceId: string, rounds = 3): Promise<boolean> {
   const committer = async () => committedSource(ctx.storage, plan.prefixes.silver, (await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan))).manifest, sourceId);
   if (await committer()) return false;
-  if (!await ctx.storage.deleteIfMatch(seen.key, seen.etag)) return false;
+  if (!await ctx.storage.deleteIfMatch(seen)) return false;
   const c = await committer();
-  if (c) await settleQuarantine(ctx, plan, sourceId, c.runId);
+  if (!c) return true;
+  await settleQuarantine(ctx, plan, sourceId, c.runId);
+  if (rounds > 1 && !await committer()) {
+    const [now, marker] = await Promise.all([ctx.storage.head(seen.key), ctx.storage.head(pendingQuarantine(plan, sourceId, c.runId).file)]);
+    if (now && marker && await sameBytes(ctx.storage, now, marker)) await dropStale(ctx, plan, now, sourceId, rounds - 1);
+  }
   return true;
 }
 

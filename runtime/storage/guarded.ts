@@ -67,7 +67,7 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
     putIfMatch: async (key, text, expected) => { need('s3:PutObject', key); return inner.putIfMatch(key, text, expected); },
     copy: async (from, to) => { need('s3:GetObject', from); need('s3:PutObject', to); return inner.copy(from, to); },
     delete: async (keys) => { for (const k of keys) need('s3:DeleteObject', k); return inner.delete(keys); },
-    deleteIfMatch: async (key, etag) => { need('s3:GetObject', key); need('s3:DeleteObject', key); return inner.deleteIfMatch(key, etag); },
+    deleteIfMatch: async (object) => { need('s3:GetObject', object.key); need('s3:DeleteObject', object.key); return inner.deleteIfMatch(object); },
     deletePrefix: async (prefix) => {
       if (!mayList(prefix)) deny('s3:ListBucket', prefix);
       if (!mayAll('s3:DeleteObject', prefix)) for (const k of await keysUnder(prefix)) need('s3:DeleteObject', k);

@@ -209,26 +209,27 @@ export class LocalStorage implements Storage {
     for (const d of [...dirs].sort((a, b) => b.length - a.length)) await pruneEmpty(d, this.root);
   }
 
-  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
-    const p = this.path(key);
-    const aside = `${dirname(p)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  async deleteIfMatch(object: Pick<ObjectInfo, 'key' | 'etag' | 'file'>): Promise<boolean> {
+    const p = this.path(object.key);
+    let s;
     try {
-      await rename(p, aside);
+      s = await lstat(p);
     } catch (e) {
       if (isMissing(e)) return false;
       throw e;
     }
-    const s = await lstat(aside);
-    if (info(key, s.size, s.mtime).etag === etag) {
-      await unlink(aside);
-      await pruneEmpty(dirname(p), this.root);
-      return true;
+    const now = info(object.key, s.size, s.mtime, s.mtime, `${s.dev}:${s.ino}`);
+    if (now.etag !== object.etag || (object.file !== undefined && now.file !== object.file)) return false;
+    // No local system call deletes a path only while it names a given inode. A file moved aside and put back (tried
+    // first) left the key empty meanwhile: a reader failed, and a key deleted meanwhile on purpose came back.
+    try {
+      await unlink(p);
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
     }
-    // Another object than the one looked at: back under its key, unless the key was written again since (link(2)
-    // never replaces: EEXIST leaves the newer file).
-    await link(aside, p).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
-    await unlink(aside);
-    return false;
+    await pruneEmpty(dirname(p), this.root);
+    return true;
   }
 
   async deletePrefix(prefix: string): Promise<void> {

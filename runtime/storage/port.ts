@@ -76,12 +76,13 @@ export interface Storage {
   /** Same for many objects; the paths keep the keys' relative layout under one folder. */
   withLocalFiles<T>(keys: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T>;
   /**
-   * Delete `key` only while it is the object whose ObjectInfo.etag is `etag` (unchanged since it was looked at): true
-   * when deleted; false, deleting nothing, when it changed meanwhile or is gone. S3: DeleteObject with If-Match (which
-   * needs s3:GetObject as well as s3:DeleteObject). Local: the file is moved aside (rename, atomic), looked at there,
-   * and put back unless it was that object (unless the key was written again meanwhile: the newer file stands).
+   * Delete `object.key` only while it is that object (unchanged since it was looked at): true when deleted; false,
+   * deleting nothing, when it changed meanwhile or is gone. S3: DeleteObject with If-Match on its ETag (which needs
+   * s3:GetObject as well as s3:DeleteObject): exact. Local: the file at the key is looked at (the same file, by device
+   * and inode, size and mtime) and unlinked right after; the key is never empty while it is not deleted, and only a
+   * file renamed over it between those two system calls would be deleted in its place.
    */
-  deleteIfMatch(key: string, etag: string): Promise<boolean>;
+  deleteIfMatch(object: Pick<ObjectInfo, 'key' | 'etag' | 'file'>): Promise<boolean>;
   /**
    * A local folder whose files become objects under `prefix` once fn resolves (local: the lake folder itself,
    * nothing is copied; S3: a /tmp folder that is uploaded, then removed), and the objects written, sorted by key.

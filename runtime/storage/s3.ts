@@ -296,11 +296,11 @@ export class S3Storage implements Storage {
     if (failures.length) throw batchFailure(`deleting from s3://${bucket}/`, failures, (k) => k);
   }
 
-  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
-    const a = this.address(key);
+  async deleteIfMatch(object: Pick<ObjectInfo, 'key' | 'etag' | 'file'>): Promise<boolean> {
+    const a = this.address(object.key);
     await this.requireConditionalWrites(a);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: a.bucket, Key: a.key, IfMatch: `"${etag}"` }));
+      await this.client.send(new DeleteObjectCommand({ Bucket: a.bucket, Key: a.key, IfMatch: `"${object.etag}"` }));
       return true;
     } catch (e) {
       // 412: another object now; 404: gone; 409: a write or delete of the key raced this one.
