@@ -4,20 +4,22 @@
 // published batch failed as Internal and a reader of quarantine.orders failed; a register step left the put-back file
 // out of the catalog; a key deleted meanwhile on purpose came back beside a commit that quarantined nothing; a failure
 // there left the batch under a temporary name; and it compared size and mtime, not the file. Now it looks at the file
-// in place (device and inode, size and mtime) and unlinks it right after.
+// in place (device and inode, size and mtime) and unlinks it right after; these interleavings hold, and the attack's
+// versions of these tests (a hook inside the move-aside) failed against the first version.
 import { utimes } from 'node:fs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
-/** Run once at deleteIfMatch's look at a quarantine file of orders (its lstat of the key). */
+/**
+ * Run once at deleteIfMatch's look at the file: its first system call is the lstat of the key, so right before it is
+ * called. (A module mock of node:fs/promises does not reach a module another test file of the worker loaded first:
+ * vitest runs with isolate: false.)
+ */
 const hook: { fn?: (p: string) => Promise<void> } = {};
-vi.mock('node:fs/promises', async (orig) => {
-  const m = await orig<typeof import('node:fs/promises')>();
-  const lstat = (async (p: any, ...a: any[]) => {
-    if (hook.fn && typeof p === 'string' && p.includes('/quarantine/orders/') && !p.includes('/_strata/') && p.endsWith('.parquet')) { const f = hook.fn; hook.fn = undefined; await f(p); }
-    return (m.lstat as any)(p, ...a);
-  }) as typeof m.lstat;
-  return { ...m, default: { ...m, lstat }, lstat };
-});
+async function atLook(path: string): Promise<void> {
+  const f = hook.fn;
+  hook.fn = undefined;
+  if (f) await f(path);
+}
 
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { armFaults } from '../runtime/util/fault.ts';
@@ -60,6 +62,7 @@ describe('a stale quarantine file removed while other runs of the object, reader
         // While gc holds the file aside: a commit of the object that quarantines nothing.
         hook.fn = async () => { c2 = (await lake.ingest('orders', file)).record; };
       }
+      await atLook(key);
       return del(o);
     };
     const gc = await garbageCollect(lake, {});
@@ -99,6 +102,7 @@ describe('a stale quarantine file removed while other runs of the object, reader
           window.r(); await headDone.p;
         };
       }
+      await atLook(key);
       return del(o);
     };
     await garbageCollect(lake, {});
@@ -131,6 +135,7 @@ describe('a stale quarantine file removed while other runs of the object, reader
         // The same second on a file system with coarse timestamps (or the same millisecond): same size, same mtime.
         await new Promise<void>((res, rej) => utimes(lake.storage.path(q.key), new Date(parseInt(q.etag.split('-')[1]!, 16)), new Date(parseInt(q.etag.split('-')[1]!, 16)), (e) => (e ? rej(e) : res())));
       }
+      await atLook(key);
       return del(o);
     };
     const gc = await garbageCollect(lake, {});
@@ -150,6 +155,7 @@ describe('a stale quarantine file removed while other runs of the object, reader
         rejected = (await ingestFile(rejecting, 'orders', file)).record; // q changed: the delete will not match
         hook.fn = async () => { other = (await lake.ingest('orders', await lake.file('next.csv', `${ORDERS_HEADER}\n11,Ed,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n`))).record; };
       }
+      await atLook(key);
       return del(o);
     };
     await garbageCollect(lake, {});
@@ -171,6 +177,7 @@ describe('a stale quarantine file removed while other runs of the object, reader
         rejected = (await ingestFile(rejecting, 'orders', file)).record; // q changed: the delete will not match
         hook.fn = async () => { throw Object.assign(new Error('EIO: i/o error, lstat'), { code: 'EIO' }); }; // or the process is killed here
       }
+      await atLook(key);
       return del(o);
     };
     await garbageCollect(lake, {});
