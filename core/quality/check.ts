@@ -201,11 +201,15 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
   };
   const withNulls: RuleContext = variant('nulls');
   const withText: RuleContext = variant('text');
+  const probed = entries.flatMap((e) => e.parsed.rules.filter((rule) => {
+    const own = leaves(rule).filter((l) => l.type === 'CustomSql' || l.where !== undefined);
+    return own.length > 0 && !own.some((l) => refused.has(l));
+  }));
+  const findings = await probeRules(db, probed, ctx, withNulls, withText);
   for (const e of entries) {
     for (const rule of e.parsed.rules) {
-      const own = leaves(rule).filter((l) => l.type === 'CustomSql' || l.where !== undefined);
-      if (!own.length || own.some((l) => refused.has(l))) continue;
-      const found = await probeRule(db, rule, ctx, withNulls, withText);
+      const found = findings.get(rule);
+      if (!found) continue;
       const where = [...path, e.severity, e.index];
       const text = `${prefix}quality rule "${rule.text.replace(/\s+/g, ' ')}"`;
       if (found.problem) out.push(at(s, where, undefined, `${text}: ${found.problem}`, 'fix the rule\'s SQL: as written, every run would end it in ERROR'));
@@ -220,6 +224,53 @@ async function sqlProblems(db: SqlSession, s: LoadedSchema, path: Array<string |
     }
   }
   return out;
+}
+
+/** What probeRule finds in a rule: nothing, a problem, or warnings. */
+type Probed = Awaited<ReturnType<typeof probeRule>>;
+
+/**
+ * probeRule of each rule, found with as few statements as the findings allow. Rules whose own SQL is where clauses
+ * alone are probed together first, their statements compiled as one gate compiles them: when each binds and runs over
+ * both rows without an error, none of those rules has a problem or converts text (a statement over more rules
+ * evaluates every expression a statement over fewer does). A group that meets an error is halved until the rules that
+ * meet one are probed alone, so k such rules among n cost about 2k·log2(n) group probes, not n probes: strata check,
+ * and every command that loads the project, took 4 ms per rule with a where clause (3.6–4.2 s for 1,000, 2026-12-05).
+ * Rules with a CustomSql leaf are probed alone (what a statement returns over the rows is read per statement).
+ */
+async function probeRules(db: SqlSession, rules: readonly Rule[], ctx: RuleContext, withNulls: RuleContext, withText: RuleContext): Promise<Map<Rule, Probed>> {
+  const out = new Map<Rule, Probed>();
+  const alone = async (rule: Rule) => { out.set(rule, await probeRule(db, rule, ctx, withNulls, withText)); };
+  const group = async (some: readonly Rule[]): Promise<void> => {
+    if (some.length === 1) return alone(some[0]!);
+    if (await runsClean(db, some, ctx, withNulls, withText)) {
+      for (const rule of some) out.set(rule, {});
+      return;
+    }
+    const half = Math.ceil(some.length / 2);
+    await group(some.slice(0, half));
+    await group(some.slice(half));
+  };
+  const custom = (rule: Rule) => leaves(rule).some((l) => l.type === 'CustomSql');
+  for (const rule of rules.filter(custom)) await alone(rule);
+  const rest = rules.filter((r) => !custom(r));
+  if (rest.length) await group(rest);
+  return out;
+}
+
+/** Whether every statement of `rules`, compiled together, binds over no rows and runs over the NULL and the text row (probeRule). */
+async function runsClean(db: SqlSession, rules: readonly Rule[], ctx: RuleContext, withNulls: RuleContext, withText: RuleContext): Promise<boolean> {
+  const [plain, nulls, text] = [ctx, withNulls, withText].map((c) => compileRules(rules, c));
+  try {
+    for (const [i, q] of plain!.queries.entries()) {
+      await db.columns(q.sql);
+      await db.all(nulls!.queries[i]!.sql);
+      await db.all(text!.queries[i]!.sql);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
