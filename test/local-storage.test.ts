@@ -4,7 +4,8 @@
 import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { readHead } from '../runtime/ingest/file-head.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 
 describe('local storage', () => {
@@ -84,6 +85,29 @@ describe('local storage', () => {
       expect(await readdir(root)).toEqual([]); // no empty folder left
     } finally {
       await rm(root, { recursive: true, force: true });
+    }
+  });
+  it('reads a small file into buffers of its size: its content id, its bronze copy and the head of a CSV', async () => {
+    // Buffers of 8 MiB (the content id) and 1 MiB (a read stream's chunk) for a file of a few bytes made each small
+    // ingest allocate 10.5 MB and collect it: a full GC of the process per run (2026-12-05).
+    const dir = await mkdtemp(join(tmpdir(), 'strata-local-'));
+    const sizes: number[] = [];
+    const spies = (['allocUnsafe', 'allocUnsafeSlow', 'alloc'] as const).map((m) => {
+      const orig = Buffer[m].bind(Buffer);
+      return vi.spyOn(Buffer, m).mockImplementation(((n: number, ...rest: never[]) => { sizes.push(n); return (orig as (n: number, ...r: never[]) => Buffer)(n, ...rest); }) as never);
+    });
+    try {
+      const s = new LocalStorage(join(dir, 'lake'));
+      await writeFile(join(dir, 'a.csv'), 'id,name\n1,Ann\n');
+      const { key, contentId } = await s.putImmutable((id) => `bronze/t/${id}/a.csv`, join(dir, 'a.csv'), 'bronze/t/_tmp/');
+      expect(await s.contentId(key)).toBe(contentId);
+      expect((await readHead(s.path(key), 'none')).toString()).toBe('id,name\n1,Ann\n');
+      expect((await readHead(s.path(key), 'none', 4)).toString()).toBe('id,n');
+      expect(sizes.length).toBeGreaterThan(0);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(64 << 10);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -25,6 +25,18 @@ export function openDecoded(path: string, codec: Codec): Readable {
 
 /** Up to maxBytes of decoded content (fewer when the file is shorter). Decoding errors surface as rejections. */
 export async function readHead(path: string, codec: Codec, maxBytes = 1 << 20): Promise<Buffer> {
+  // Uncompressed: read into a buffer no larger than the file (a read stream allocates its 1 MiB chunk whatever the size).
+  if (codec === 'none') {
+    const f = await open(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(maxBytes, (await f.stat()).size));
+      let n = 0;
+      for (let r; n < buf.length && (r = (await f.read(buf, n, buf.length - n, n)).bytesRead) > 0;) n += r;
+      return buf.subarray(0, n);
+    } finally {
+      await f.close();
+    }
+  }
   const chunks: Buffer[] = [];
   let n = 0;
   const stream = openDecoded(path, codec);
