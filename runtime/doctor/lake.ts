@@ -4,7 +4,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { CATALOG_FILE } from '../catalog/local.ts';
-import { Duck, pathLit } from '../engine/duckdb.ts';
+import { pathLit, withDuck } from '../engine/duckdb.ts';
 import { locksIn, ownerAlive, removeDeadLock } from '../storage/lock.ts';
 import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
@@ -145,15 +145,20 @@ export async function examineCatalogFile(env: DoctorEnv): Promise<Finding[]> {
   });
   // No file yet is not damage: the next read creates it (and the pending entries below say so).
   if (await stat(file).then(() => true, () => false)) {
-    const db = await Duck.open({ memoryLimit: '256MB', threads: 1 });
-    try {
-      await db.run(`ATTACH ${pathLit(file)} AS lake (READ_ONLY)`);
-      await db.all('SELECT count(*) AS n FROM lake.strata.tables');
-    } catch (e) {
-      return [problem('catalog', `${file} cannot be read (${(e as Error).message.split('\n')[0]})`,
+    // On a leased instance, left as found (detached) so that the next unit of work may reuse it.
+    let unreadable: Error | undefined;
+    await withDuck(async (db) => {
+      try {
+        await db.run(`ATTACH ${pathLit(file)} AS lake (READ_ONLY)`);
+        await db.all('SELECT count(*) AS n FROM lake.strata.tables');
+      } catch (e) {
+        unreadable = e as Error;
+      }
+      await db.detach('lake').catch(() => undefined); // not attached when the ATTACH failed
+    }, { memoryLimit: '256MB', threads: 1 });
+    if (unreadable) {
+      return [problem('catalog', `${file} cannot be read (${unreadable.message.split('\n')[0]})`,
         'strata doctor --repair rebuilds it from the catalog entries (or delete it: the next read rebuilds it)', rebuild(true))];
-    } finally {
-      db.close();
     }
   }
   let pending: string[];
