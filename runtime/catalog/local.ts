@@ -646,10 +646,15 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
   const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
   // What catalog.duckdb holds of the table, in one statement: its last history version, its schemas in order, and the
   // runs of the versions the entry's history names (whether those are still the same commits).
+  // As rows in one ordered result, split here: list(… ORDER BY …) aggregates took 5–22 ms of a 35 ms catch-up where
+  // these rows take about 3 (DuckDB 1.5.6, 2026-12-05).
   const first = m.history[0]?.version ?? m.version + 1;
-  const held = await db.one<{ known: number | null; schemas: string[] | null; runs: string[] | null }>(`SELECT (SELECT max(version) FROM strata.history WHERE ${where}) AS known, `
-    + `(SELECT list(schema_hash || ' ' || coalesce(run_id, '') ORDER BY rowid) FROM strata.schema_history WHERE ${where}) AS schemas, `
-    + `(SELECT list(version || ' ' || coalesce(run_id, '') ORDER BY version) FROM strata.history WHERE ${where} AND version >= ${first}) AS runs`);
+  const rows = await db.all<{ kind: number; v: string | null }>(`SELECT 0 AS kind, max(version)::VARCHAR AS v, 0 AS o FROM strata.history WHERE ${where} `
+    + `UNION ALL SELECT 1, schema_hash || ' ' || coalesce(run_id, ''), rowid FROM strata.schema_history WHERE ${where} `
+    + `UNION ALL SELECT 2, version || ' ' || coalesce(run_id, ''), version FROM strata.history WHERE ${where} AND version >= ${first} ORDER BY kind, o`);
+  const ofKind = (kind: number) => rows.filter((r) => r.kind === kind).map((r) => r.v!);
+  const known0 = rows.find((r) => r.kind === 0)?.v;
+  const held = { known: known0 == null ? null : Number(known0), schemas: ofKind(1), runs: ofKind(2) };
   // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
   const out = new Batch(db);
   // An entry older than what catalog.duckdb shows: strata doctor restored the table's manifest from an older copy
