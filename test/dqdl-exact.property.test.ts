@@ -35,8 +35,6 @@ afterAll(() => db?.close());
 type Op = '=' | '!=' | '>' | '>=' | '<' | '<=';
 const holds = (a: bigint, op: Op, b: bigint): boolean =>
   op === '=' ? a === b : op === '!=' ? a !== b : op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
-const holdsDouble = (a: number, op: Op, b: number): boolean =>
-  op === '=' ? a === b : op === '!=' ? a !== b : op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
 /** A printed number (JS's exponent form included: 1.5e+21) as a count of hundredths, exactly; undefined past cents. */
 const toCents = (t: string): bigint | undefined => {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:e\+(\d+))?$/.exec(t);

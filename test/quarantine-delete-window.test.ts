@@ -138,6 +138,7 @@ describe('a stale quarantine file removed while other runs of the object, reader
     const gc = await garbageCollect(lake, {});
     lake.storage.deleteIfMatch = del;
     expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 3 });
+    expect(gc.pendingQuarantine.stale).toBe(0);
     // No commit of the object stands: its quarantine file must be the rejection's batch.
     expect(await lake.storage.head(q.key)).toBeDefined();
   });

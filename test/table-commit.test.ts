@@ -14,9 +14,8 @@ const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
 const AT = '2025-06-15T00:00:00.000Z';
 
-let dir: string;
 let storage: LocalStorage;
-eachTestStorage('commit', (d, s) => { dir = d; storage = s; });
+eachTestStorage('commit', (_d, s) => { storage = s; });
 
 /** A build that writes one file into its folder and records the call: [path, base location, folder]. */
 function builder(calls: Array<[string, string | undefined, string]>, rows = 1, during?: () => Promise<void>): CommitRequest['build'] {

@@ -5,7 +5,6 @@
 // header; the rows are read back with plain DuckDB queries, not with the compaction's own checksums.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import type { CompactionSpec } from '../core/schema/model.ts';
@@ -25,9 +24,8 @@ const UNPARTITIONED: TableShape = { ...shape, partitionKeys: [] };
 const POLICY: CompactionSpec = { minFiles: 2, targetMb: 1, sortBy: [] };
 const SCHEMA = (hash: string) => ({ hash, columns: [{ name: 'id', type: 'bigint' }, { name: 'v', type: 'string' }], partitionKeys: [{ name: 'dt', type: 'string' }] });
 
-let dir: string;
 let storage: LocalStorage;
-eachTestStorage('compact', (d, s) => { dir = d; storage = s; });
+eachTestStorage('compact', (_d, s) => { storage = s; });
 
 /** Rows id = from … from+n-1, v = 'r<id>'; or a SELECT of its own with its row count. */
 type Batch = [from: number, n: number] | { sql: string; rows: number };

@@ -17,9 +17,8 @@ const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', parti
 const NOW = new Date('2025-06-25T00:00:00.000Z');
 const DAY = 86_400_000;
 
-let dir: string;
 let storage: LocalStorage;
-eachTestStorage('gc', (d, s) => { dir = d; storage = s; });
+eachTestStorage('gc', (_d, s) => { storage = s; });
 
 /**
  * A file of `bytes` bytes whose modification time is `at`, and so is its folder's (the last file written there sets

@@ -8,9 +8,8 @@ import { restorableCopy, restoreManifest } from '../runtime/table/recover.ts';
 
 const ROOT = 'silver/t/';
 const H = `${ROOT}_strata/history/`;
-let dir: string;
 let storage: LocalStorage;
-eachTestStorage('recover', (d, s) => { dir = d; storage = s; });
+eachTestStorage('recover', (_d, s) => { storage = s; });
 
 /** A manifest copy of `version` whose partitions hold the given files. */
 const copy = (version: number, ...files: string[][]) => JSON.stringify({ version, partitions: Object.fromEntries(files.map((fs, i) => [`dt=${i}`, { files: fs }])) });

@@ -10,9 +10,8 @@ import { gcTable } from '../runtime/table/gc.ts';
 
 const ROOT = 'silver/t/';
 const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
-let dir: string;
 let storage: LocalStorage;
-eachTestStorage('rollback', (d, s) => { dir = d; storage = s; });
+eachTestStorage('rollback', (_d, s) => { storage = s; });
 
 /** Run `run` writes the given partitions (one row each) from source `source`. */
 const commit = (run: string, paths: string[], source: string) => commitTable(storage, {

@@ -6,7 +6,7 @@ import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { NOW_OPTION, nowOf } from '../now-option.ts';
-import { out, plural, Progress, UsageError } from '../output.ts';
+import { out, Progress, UsageError } from '../output.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { describeRun } from '../run-summary.ts';
 

@@ -4,7 +4,6 @@ import { LocalCatalog } from '../../runtime/catalog/local.ts';
 import { loadProject } from '../../core/project.ts';
 import { Duck } from '../../runtime/engine/duckdb.ts';
 import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
-import { str } from '../../core/sql/quote.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import type { Command } from '../command.ts';

@@ -14,7 +14,7 @@ import { vetRules } from '../dqdl/sandbox.ts';
 import { duckdbReadType, parseType } from '../schema/types.ts';
 import { ident } from '../sql/quote.ts';
 import { engineMessage } from '../errors.ts';
-import type { LeafPlan, PlannedRule, RuleContext } from '../dqdl/types.ts';
+import type { RuleContext } from '../dqdl/types.ts';
 import { lineCol, parseSql } from '../gold/ast.ts';
 import { kindOfDuckType, portabilityFindings } from '../gold/portability.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';

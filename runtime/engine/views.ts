@@ -1,7 +1,7 @@
 // Views over Parquet files, typed by the table definition (never by the first file): how the local catalog and
 // the engine running gold SQL read silver and gold tables.
 import { readColumns, type GlueTableInput } from '../../core/plan/glue-table.ts';
-import { ident, str } from '../../core/sql/quote.ts';
+import { ident } from '../../core/sql/quote.ts';
 import { pathList, type Duck } from './duckdb.ts';
 
 /** Glue (Hive) type → the DuckDB type a local reader sees. */

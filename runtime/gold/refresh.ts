@@ -25,7 +25,7 @@ import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
 import { duckRuleRunner } from '../quality/evaluate-rules.ts';
-import { goldShape, readType, vetGoldPlan, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
+import { goldShape, vetGoldPlan, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
 import { fault } from '../util/fault.ts';
 import { writeOnAthena } from './refresh-athena.ts';
 import type { AuditTarget, GateOutcome, GoldAudit, GoldInput, GoldOutput, Written } from './types.ts';

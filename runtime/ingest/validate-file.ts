@@ -8,7 +8,7 @@ import { pathList, pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { CsvDialect } from '../../core/schema/model.ts';
-import { decimalOf, OK, RAW, REASON_TYPE, reasonsExpr, typedSelect } from '../../core/plan/validation.ts';
+import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';

@@ -5,7 +5,7 @@
 import { readColumns } from '../../core/plan/glue-table.ts';
 import { createView, viewSelectSql } from '../engine/views.ts';
 import { partGroups } from '../../core/dqdl/parts.ts';
-import { pathLit, statementBudgetMs, withDuck, withUserSqlSession } from '../engine/duckdb.ts';
+import { statementBudgetMs, withUserSqlSession } from '../engine/duckdb.ts';
 import { ERRORS } from '../../core/errors.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
 import { layout } from '../../core/plan/layout.ts';

@@ -24,7 +24,7 @@ import { bodyToFile, bodyToText, consumeBody } from '../aws/s3-body.ts';
 import { bareEtag, isConditionFailed, isMissingObject, isMissingVersion } from '../aws/s3-errors.ts';
 import { addressOf, copySource, normalizeLocation, s3Uri, type S3Address, type S3Locations } from '../aws/s3-locations.ts';
 import { contentIdOf, newContentHash } from './content-id.ts';
-import { StorageError, type CasResult, type ObjectInfo, type ObjectVersion, type SourceFile, type Storage } from './port.ts';
+import type { CasResult, ObjectInfo, ObjectVersion, SourceFile, Storage } from './port.ts';
 
 export interface S3StorageOptions {
   client: S3Client;
