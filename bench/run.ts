@@ -36,7 +36,7 @@ if (want('orchestration')) {
   log('\n## orchestration overhead (issue 3)');
   results.orchestration = await benchOrchestration(log);
 }
-for (const [name, path, fn] of [['partitions', './partitions.ts', 'benchPartitions'], ['quality', './dqdl.ts', 'benchDqdl'], ['quality-gate', './quality-gate.ts', 'benchQualityGate'], ['gold', './gold.ts', 'benchGold'], ['append-keys', './append-keys.ts', 'benchAppendKeys'], ['compaction', './compaction.ts', 'benchCompaction']] as const) {
+for (const [name, path, fn] of [['partitions', './partitions.ts', 'benchPartitions'], ['check', './check.ts', 'benchCheck'], ['quality', './dqdl.ts', 'benchDqdl'], ['quality-gate', './quality-gate.ts', 'benchQualityGate'], ['gold', './gold.ts', 'benchGold'], ['append-keys', './append-keys.ts', 'benchAppendKeys'], ['compaction', './compaction.ts', 'benchCompaction']] as const) {
   if (!want(name)) continue;
   try {
     const mod = await import(path) as Record<string, (log: (s: string) => void) => Promise<unknown>>;
