@@ -81,6 +81,8 @@ describe('withDuck: an idle instance for the next unit of work', () => {
     nothing: { sql: [], clean: true },
     table: { sql: ['CREATE TABLE t AS SELECT 1 AS x', 'CREATE SCHEMA s; CREATE VIEW s.v AS SELECT 2 AS y'], clean: true },
     temp: { sql: ['CREATE TEMP TABLE tt AS SELECT 1 AS x'], clean: true },
+    // A setting of the unit's session (as LocalCatalog.attachTo sets file_search_path) goes with its connection.
+    session: { sql: ["SET SESSION file_search_path = '/tmp'"], clean: true },
     setGlobal: { sql: ['SET preserve_insertion_order = false'], clean: false },
     threads: { sql: ['SET threads = 1'], clean: false },
     attach: { sql: [`ATTACH ':memory:' AS extra; CREATE TABLE extra.t AS SELECT 1 AS x`], clean: false },
@@ -109,9 +111,9 @@ describe('withDuck: an idle instance for the next unit of work', () => {
               + (SELECT count(*) FROM duckdb_sequences()) + (SELECT count(*) FROM duckdb_types() WHERE NOT internal) AS tables,
             (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases() WHERE database_name <> current_database()) AS dbs,
             current_setting('preserve_insertion_order')::VARCHAR AS "order", current_setting('threads')::VARCHAR AS threads,
-            current_setting('enable_external_file_cache')::VARCHAR AS "fileCache"`);
+            current_setting('enable_external_file_cache')::VARCHAR AS "fileCache", current_setting('file_search_path')::VARCHAR AS "searchPath"`);
           // No file cache: a file read by a unit before is read again, as a fresh instance reads it.
-          expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2', fileCache: 'false' });
+          expect(seen).toEqual({ tables: 0, dbs: 'memory,system,temp', order: 'true', threads: '2', fileCache: 'false', searchPath: '' });
           folder = String((await db.one<{ f: string }>(`SELECT current_setting('temp_directory') AS f`)).f);
           for (const sql of ACTIONS[action].sql) await db.run(sql);
           if (action === 'lockdown') await db.lockdown({ readable: [], timeoutMs: 10_000 }); // this unit's alone: closed after

@@ -108,8 +108,8 @@ export class Duck {
       instance = created.instance;
       // No file data kept from one unit to the next: a unit reads every file as a fresh instance would.
       await created.conn.run('SET GLOBAL enable_external_file_cache = false');
-      stateAtCreation.set(instance, await instanceState(created.conn));
       created.conn.closeSync();
+      stateAtCreation.set(instance, await instanceState(instance));
     }
     const { conn, name } = await ownDatabase(instance, 'unit').catch((e: unknown) => {
       instance.closeSync();
@@ -390,8 +390,8 @@ export class Duck {
     this.released = true;
     const detached = await this.detach(this.session).then(() => true, () => false); // closing anyway
     if (this.leasedFrom !== undefined) {
-      const keep = reusable && detached && !this.locked && (await instanceState(this.conn).catch(() => undefined)) === stateAtCreation.get(this.instance);
       try { this.conn.closeSync(); } catch { /* already closed */ }
+      const keep = reusable && detached && !this.locked && (await instanceState(this.instance).catch(() => undefined)) === stateAtCreation.get(this.instance);
       const idle = idleInstances.get(this.leasedFrom) ?? [];
       if (keep && idle.length < IDLE_PER_KEY) idleUntilClosed(this.leasedFrom, this.instance);
       else try { this.instance.closeSync(); } catch { /* already closed */ }
@@ -615,20 +615,26 @@ const stateAtCreation = new WeakMap<DuckDBInstance, string>();
 /**
  * What a unit of work must leave as it found it for its instance to be reused, in one string: every global setting's
  * value, the databases attached (an ATTACH is the instance's, not the connection's) and what the instance's own
- * database (memory) holds: tables, views, schemas, sequences, types; about 5 ms. Temp objects, variables and prepared
- * statements are the connection's, closed with it. Not looked for, as each would add more than it is worth for
+ * database (memory) holds: tables, views, schemas, sequences, types; about 5 ms, looked at on a connection of its
+ * own. Temp objects, variables, prepared statements and session settings are the connection's, closed with it. Not looked for, as each would add more than it is worth for
  * strata's own code (user SQL never runs on these instances: withUserSqlDuck, withUserSqlSession): macros and
  * indexes in memory, secrets, log entries (measured 2026-12-02: with them the query took 24–29 ms, duckdb_functions()
  * alone 17 ms), and counters such as read_csv's rejects scan_id, which go on from one unit to the next. strata
  * creates none of those, and reads no scan_id.
  */
-async function instanceState(conn: DuckDBConnection): Promise<string> {
-  const reader = await conn.runAndReadAll(`SELECT (SELECT string_agg(name || '=' || coalesce(value, ''), chr(10) ORDER BY name) FROM duckdb_settings() WHERE scope = 'GLOBAL')
+async function instanceState(instance: DuckDBInstance): Promise<string> {
+  // On a connection of its own: what the next unit's connection starts from. A setting the unit's connection set for
+  // its session (attachTo's file_search_path) went with that connection; DuckDB shows it in its place as LOCAL.
+  const conn = await instance.connect();
+  try {
+    return String((await conn.runAndReadAll(`SELECT (SELECT string_agg(name || '=' || coalesce(value, ''), chr(10) ORDER BY name) FROM duckdb_settings() WHERE scope = 'GLOBAL')
     || chr(10) || (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases())
     || chr(10) || [(SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory'), (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal),
       (SELECT count(*) FROM duckdb_schemas() WHERE database_name = 'memory'), (SELECT count(*) FROM duckdb_sequences() WHERE database_name = 'memory'),
-      (SELECT count(*) FROM duckdb_types() WHERE database_name = 'memory' AND NOT internal)]::VARCHAR AS s`);
-  return String(reader.getRowObjectsJS()[0]?.s);
+      (SELECT count(*) FROM duckdb_types() WHERE database_name = 'memory' AND NOT internal)]::VARCHAR AS s`)).getRowObjectsJS()[0]?.s);
+  } finally {
+    conn.closeSync();
+  }
 }
 
 /** A path as a SQL string literal (DuckDB reads paths as strings). */

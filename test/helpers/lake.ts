@@ -34,16 +34,15 @@ export async function makeLake(schemas: Record<string, string>): Promise<TestLak
       return p;
     },
     ingest: (dataset, path, opts) => ingestFile(lake, dataset, path, opts),
-    // On a leased instance (Duck.lease), left as attachTo found it (the catalog detached, its file_search_path reset)
-    // so that the next query reuses it: an instance of its own per query cost 20–40 ms, and made a third of the
-    // DuckDB instances a full test run created (2026-12-05).
+    // On a leased instance (Duck.lease), the catalog detached after the query so that the next query reuses it: an
+    // instance of its own per query cost 20–40 ms, and made a third of the DuckDB instances a full test run created
+    // (2026-12-05).
     query: <T extends object>(sql: string) => withDuck(async (db) => {
       await lake.catalog.attachTo(db);
       try {
         return await db.all<T>(sql);
       } finally {
         await db.detach('lake');
-        await db.run('RESET file_search_path');
       }
     }, { memoryLimit: '256MB' }),
     cleanup: () => rm(root, { recursive: true, force: true }),
