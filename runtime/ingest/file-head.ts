@@ -26,17 +26,7 @@ export function openDecoded(path: string, codec: Codec): Readable {
 /** Up to maxBytes of decoded content (fewer when the file is shorter). Decoding errors surface as rejections. */
 export async function readHead(path: string, codec: Codec, maxBytes = 1 << 20): Promise<Buffer> {
   // Uncompressed: read into a buffer no larger than the file (a read stream allocates its 1 MiB chunk whatever the size).
-  if (codec === 'none') {
-    const f = await open(path, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(Math.min(maxBytes, (await f.stat()).size));
-      let n = 0;
-      for (let r; n < buf.length && (r = (await f.read(buf, n, buf.length - n, n)).bytesRead) > 0;) n += r;
-      return buf.subarray(0, n);
-    } finally {
-      await f.close();
-    }
-  }
+  if (codec === 'none') return readRange(path, (size) => ({ start: 0, length: Math.min(maxBytes, size) }));
   const chunks: Buffer[] = [];
   let n = 0;
   const stream = openDecoded(path, codec);
@@ -57,21 +47,24 @@ export async function readHead(path: string, codec: Codec, maxBytes = 1 << 20): 
  * compressed one (a pass over it, which only a JSON array's check of its closing "]" pays). Decoding errors reject.
  */
 export async function readTail(path: string, codec: Codec, n = 64): Promise<Buffer> {
-  if (codec === 'none') {
-    const f = await open(path, 'r');
-    try {
-      const { size } = await f.stat();
-      const len = Math.min(n, size);
-      const buf = Buffer.alloc(len);
-      await f.read(buf, 0, len, size - len);
-      return buf;
-    } finally {
-      await f.close();
-    }
-  }
+  if (codec === 'none') return readRange(path, (size) => ({ start: size - Math.min(n, size), length: Math.min(n, size) }));
   let tail = Buffer.alloc(0);
   for await (const c of openDecoded(path, codec)) tail = Buffer.concat([tail, c as Buffer]).subarray(-n);
   return tail;
+}
+
+/** The bytes of an uncompressed file that `range` picks from its size, in a buffer of that length (fewer at its end). */
+async function readRange(path: string, range: (size: number) => { start: number; length: number }): Promise<Buffer> {
+  const f = await open(path, 'r');
+  try {
+    const { start, length } = range((await f.stat()).size);
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    for (let r; got < length && (r = (await f.read(buf, got, length - got, start + got)).bytesRead) > 0;) got += r;
+    return buf.subarray(0, got);
+  } finally {
+    await f.close();
+  }
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
