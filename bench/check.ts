@@ -4,7 +4,7 @@
 // one rule at a time that took about 4 ms a rule (3.6–4.2 s for 1,000, 2026-12-05), probed together far less.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FLIGHTS_SCHEMA, freshDir, spread, timeProcess, type ProcessTime } from './lib.ts';
+import { FLIGHTS_SCHEMA, freshDir, interleave, line, timeProcess, wallMedian, type ProcessTime, type Row } from './lib.ts';
 
 const NODE = process.execPath;
 
@@ -21,21 +21,16 @@ export async function benchCheck(log: (s: string) => void, runs = 5, rules = 100
   };
   const without = await project('without', '');
   const gated = await project('gated', `quality:\n  silver:\n    halt: ${JSON.stringify(halt)}\n    warn: ${JSON.stringify(warn)}\n`);
-  const check = (schemas: string) => () => timeProcess(NODE, [cli, 'check', '--schemas', schemas, '--lake', join(dir, 'no-lake')]);
-  const a: ProcessTime[] = [];
-  const b: ProcessTime[] = [];
-  await check(without)();
-  await check(gated)();
-  for (let i = 0; i < runs; i++) {
-    a.push(await check(without)());
-    b.push(await check(gated)());
-  }
-  const w = spread(a.map((t) => t.wallMs));
-  const g = spread(b.map((t) => t.wallMs));
-  const s = (ms: number) => (ms / 1000).toFixed(2);
-  const perRuleMs = (g.median - w.median) / rules;
-  log(`  node cli/strata.js check, ${runs} interleaved runs (wall min/median/max)`);
-  log(`    the dataset without a gate                   ${s(w.min)}/${s(w.median)}/${s(w.max)} s`);
-  log(`    with a gate of ${rules.toLocaleString('en-US')} rules with where clauses   ${s(g.min)}/${s(g.median)}/${s(g.max)} s  → +${(g.median - w.median).toFixed(0)} ms, ${perRuleMs.toFixed(2)} ms a rule`);
-  return { rules, withoutMs: w.median, withMs: g.median, perRuleMs };
+  const row = (label: string, schemas: string): Row & { run: () => Promise<ProcessTime> } => ({
+    label, note: '', times: [], run: () => timeProcess(NODE, [cli, 'check', '--schemas', schemas, '--lake', join(dir, 'no-lake')]),
+  });
+  const a = row('the dataset without a gate', without);
+  const b = row(`with a gate of ${rules.toLocaleString('en-US')} rules with where clauses`, gated);
+  await interleave(runs, [a, b]);
+  const median = wallMedian;
+  const perRuleMs = (median(b) - median(a)) / rules;
+  log(`  node cli/strata.js check, ${runs} interleaved runs (wall min/median/max; median CPU; peak RSS)`);
+  log(line(a));
+  log(line(b, `  → +${(median(b) - median(a)).toFixed(0)} ms, ${perRuleMs.toFixed(2)} ms a rule`));
+  return { rules, withoutMs: median(a), withMs: median(b), perRuleMs };
 }

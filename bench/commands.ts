@@ -5,30 +5,13 @@
 //   compiled: a 2-row ingest (and the flights-3m one) through the compiled CLI (dist/, cli/build.js) and the sources.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FLIGHTS_SCHEMA, flightsCsv, freshDir, spread, timeProcess, type ProcessTime } from './lib.ts';
+import { FLIGHTS_SCHEMA, flightsCsv, freshDir, interleave, line, wallMedian, timeProcess, type ProcessTime, type Row } from './lib.ts';
 // @ts-expect-error: plain JavaScript (the launcher's own check)
 import { compiledEntry } from '../cli/compiled.js';
 
 const NODE = process.execPath; // the project's Node 24 (npm run puts node_modules/.bin first)
 
-interface Row { label: string; note: string; times: ProcessTime[] }
-
-function line(r: Row, extra = ''): string {
-  const w = spread(r.times.map((t) => t.wallMs));
-  const cpu = r.times.every((t) => t.cpuMs !== undefined) ? spread(r.times.map((t) => t.cpuMs!)).median : undefined;
-  const rss = r.times.every((t) => t.maxRssMB !== undefined) ? Math.max(...r.times.map((t) => t.maxRssMB!)) : undefined;
-  const s = (ms: number) => (ms / 1000).toFixed(2);
-  return `    ${r.label.padEnd(44)} ${s(w.min)}/${s(w.median)}/${s(w.max)} s`
-    + `${cpu === undefined ? '' : `  cpu ${s(cpu)} s`}${rss === undefined ? '' : `  ${rss.toFixed(0).padStart(4)} MB`}${extra}${r.note ? `  ${r.note}` : ''}`;
-}
-
-const median = (r: Row) => spread(r.times.map((t) => t.wallMs)).median;
-
-/** Each command once untimed (Node fills its compile cache; npx -p . links the project into its cache), then `runs` interleaved rounds. */
-async function interleave(runs: number, rows: Array<Row & { run: () => Promise<ProcessTime> }>): Promise<void> {
-  for (const r of rows) await r.run();
-  for (let i = 0; i < runs; i++) for (const r of rows) r.times.push(await r.run());
-}
+const median = wallMedian;
 
 export interface CommandsBench {
   help: { nodeMs: number; strataNodeMs: number; npxNoopMs: number; npxSelfMs: number; npxHelpMs: number; coldMs: number; targetMs: number };

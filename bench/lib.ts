@@ -155,3 +155,25 @@ export async function timedIngest(lake: LocalLake, key: string): Promise<number>
   if (record.status !== 'SUCCEEDED') throw new Error(record.error?.message);
   return performance.now() - t;
 }
+
+/** A command timed as whole processes: its label, a note after its figures, and its runs. */
+export interface Row { label: string; note: string; times: ProcessTime[] }
+
+/** A row as the bench prints it: wall min/median/max, median CPU, peak RSS, then `extra` and the note. */
+export function line(r: Row, extra = ''): string {
+  const w = spread(r.times.map((t) => t.wallMs));
+  const cpu = r.times.every((t) => t.cpuMs !== undefined) ? spread(r.times.map((t) => t.cpuMs!)).median : undefined;
+  const rss = r.times.every((t) => t.maxRssMB !== undefined) ? Math.max(...r.times.map((t) => t.maxRssMB!)) : undefined;
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  return `    ${r.label.padEnd(44)} ${s(w.min)}/${s(w.median)}/${s(w.max)} s`
+    + `${cpu === undefined ? '' : `  cpu ${s(cpu)} s`}${rss === undefined ? '' : `  ${rss.toFixed(0).padStart(4)} MB`}${extra}${r.note ? `  ${r.note}` : ''}`;
+}
+
+/** A row's median wall time, ms. */
+export const wallMedian = (r: Row): number => spread(r.times.map((t) => t.wallMs)).median;
+
+/** Each command once untimed (Node fills its compile cache; npx -p . links the project into its cache), then `runs` interleaved rounds. */
+export async function interleave(runs: number, rows: Array<Row & { run: () => Promise<ProcessTime> }>): Promise<void> {
+  for (const r of rows) await r.run();
+  for (let i = 0; i < runs; i++) for (const r of rows) r.times.push(await r.run());
+}
