@@ -94,7 +94,7 @@ export class Duck {
    * instance cost 25–60 ms of a 2-row ingest's 250–400 ms (2026-12-02). The work gets its own connection and its own
    * empty in-memory database, made the default and detached with everything in it on release; release(true) (use(),
    * when the work succeeded) gives the instance back to the idle ones only if its global settings, attached databases
-   * and own database are as they were when it was created (instanceState, ~5 ms), else, and after a failure or a
+   * and own database are as they were when it was created (instanceState, ~4 ms), else, and after a failure or a
    * lockdown, the instance is closed. At most IDLE_PER_KEY idle instances per configuration are kept, each closed after
    * IDLE_MS unused. A file database (path, readOnly) is opened as by open().
    */
@@ -615,23 +615,30 @@ const stateAtCreation = new WeakMap<DuckDBInstance, string>();
 /**
  * What a unit of work must leave as it found it for its instance to be reused, in one string: every global setting's
  * value, the databases attached (an ATTACH is the instance's, not the connection's) and what the instance's own
- * database (memory) holds: tables, views, schemas, sequences, types; about 5 ms, looked at on a connection of its
- * own. Temp objects, variables, prepared statements and session settings are the connection's, closed with it. Not looked for, as each would add more than it is worth for
- * strata's own code (user SQL never runs on these instances: withUserSqlDuck, withUserSqlSession): macros and
- * indexes in memory, secrets, log entries (measured 2026-12-02: with them the query took 24–29 ms, duckdb_functions()
- * alone 17 ms), and counters such as read_csv's rejects scan_id, which go on from one unit to the next. strata
- * creates none of those, and reads no scan_id.
+ * database (memory) holds: tables, views, schemas, sequences, types, by name; looked at on a connection of its own.
+ * One statement whose rows are sorted here: 2.8–4.4 ms, where the scalar subqueries of the same before it (aggregates
+ * and counts) took 4.8–7.7 ms (medians of 60 on one instance, runs on two hosts, 2026-12-05). Within a 2-row ingest
+ * (two leases, 75–93 ms) the difference is below the host's noise. Temp objects, variables,
+ * prepared statements and session settings are the connection's, closed with it. Not looked for, as each would add
+ * more than it is worth for strata's own code (user SQL never runs on these instances: withUserSqlDuck,
+ * withUserSqlSession): macros and indexes in memory, secrets, log entries (measured 2026-12-02: with them the query
+ * took 24–29 ms, duckdb_functions() alone 17 ms), and counters such as read_csv's rejects scan_id, which go on from
+ * one unit to the next. strata creates none of those, and reads no scan_id.
  */
 async function instanceState(instance: DuckDBInstance): Promise<string> {
   // On a connection of its own: what the next unit's connection starts from. A setting the unit's connection set for
   // its session (attachTo's file_search_path) went with that connection; DuckDB shows it in its place as LOCAL.
   const conn = await instance.connect();
   try {
-    return String((await conn.runAndReadAll(`SELECT (SELECT string_agg(name || '=' || coalesce(value, ''), chr(10) ORDER BY name) FROM duckdb_settings() WHERE scope = 'GLOBAL')
-    || chr(10) || (SELECT string_agg(database_name, ',' ORDER BY database_name) FROM duckdb_databases())
-    || chr(10) || [(SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory'), (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal),
-      (SELECT count(*) FROM duckdb_schemas() WHERE database_name = 'memory'), (SELECT count(*) FROM duckdb_sequences() WHERE database_name = 'memory'),
-      (SELECT count(*) FROM duckdb_types() WHERE database_name = 'memory' AND NOT internal)]::VARCHAR AS s`)).getRowObjectsJS()[0]?.s);
+    const reader = await conn.runAndReadAll(`SELECT 'setting ' || name || '=' || coalesce(value, '') FROM duckdb_settings() WHERE scope = 'GLOBAL'
+      UNION ALL SELECT 'database ' || database_name FROM duckdb_databases()
+      UNION ALL SELECT 'table ' || schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = 'memory'
+      UNION ALL SELECT 'view ' || schema_name || '.' || view_name FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal
+      UNION ALL SELECT 'schema ' || schema_name FROM duckdb_schemas() WHERE database_name = 'memory'
+      UNION ALL SELECT 'sequence ' || schema_name || '.' || sequence_name FROM duckdb_sequences() WHERE database_name = 'memory'
+      UNION ALL SELECT 'type ' || schema_name || '.' || type_name FROM duckdb_types() WHERE database_name = 'memory' AND NOT internal`);
+    // A UNION ALL's rows come in no promised order: sorted here, so that the same state is the same string.
+    return (reader.getColumnsJS()[0] as string[]).sort().join('\n');
   } finally {
     conn.closeSync();
   }
