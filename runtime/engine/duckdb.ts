@@ -7,6 +7,7 @@
 // each interrupted past its time budget or past the memory its function has (a statement growing the process with
 // values DuckDB's memory_limit does not count, such as strings built by lpad or repeat).
 import { DuckDBInstance, JSDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import * as duckdbAccessors from '@duckdb/node-api/lib/vectors/dataAccessors.js';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,13 @@ import { plain } from '../../core/sql/binder.ts';
 import { str } from '../../core/sql/quote.ts';
 import { exactConverter, metricConverter, type ExactValue } from './exact-values.ts';
 import type { Binary32 } from '../../core/dqdl/exact.ts';
+
+// @duckdb/node-api decodes every VARCHAR with `new TextDecoder()`, which drops a leading U+FEFF (the WHATWG decoder
+// strips a byte-order mark unless told not to): a value '\ufeffa' read back as 'a', so `strata query` showed another
+// value, and a partition key read from COPY's RETURN_STATS named the folder of another value (a BOM-prefixed
+// '__HIVE_DEFAULT_PARTITION__' that of NULL). Its string accessor reads the decoder from its module's exports at each
+// call; one that keeps the BOM is put there. Default import: the CommonJS module's exports object, in Node and bundled.
+(duckdbAccessors as unknown as { default: { textDecoder: unknown } }).default.textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export interface DuckOptions {
   /** e.g. "768MB". Default: STRATA_DUCKDB_MEMORY or 768MB (fits a 1,769 MB Lambda with room for Node). */
