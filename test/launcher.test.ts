@@ -268,15 +268,19 @@ async function compiledAnswersAsSources(out: string): Promise<void> {
   // (in the project folder), their outputs apart.
   const docs = (to: string) => ['docs', '--lake', join(dir, 'docs-lake'), '--out', join(dir, to), '--now', '2026-01-01T00:00:00Z'];
   const answers = async (from: string, site: string) => {
-    const commands = [['check'], ['plan', 'flights', '--asl'], docs(site)];
+    // The query's value starts with a byte-order mark, which the bundle's DuckDB client must keep as the sources' does
+    // (on an empty lake of its own: the two answer at once).
+    await mkdir(join(dir, `${site}-lake`, '_strata'), { recursive: true });
+    const commands = [['check'], ['plan', 'flights', '--asl'], docs(site), ['query', '--lake', join(dir, `${site}-lake`), '--format', 'json', "SELECT chr(65279) || 'a' AS v"]];
     const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(from)});
 for (const args of ${JSON.stringify(commands)}) { process.stdout.write('\\n@@command ' + args[0] + '\\n'); const code = await main(args); process.stdout.write('@@exit ' + code + '\\n'); }`],
     { env: { ...process.env, STRATA_LOG_LEVEL: 'SILENT' }, maxBuffer: 16 << 20 });
     return stdout.split('\n@@command ').slice(1);
   };
   const [compiled, fromSources] = await Promise.all([answers(pathToFileURL(join(out, b.entry)).href, 'docs-compiled'), answers(pathToFileURL(resolve('cli/main.ts')).href, 'docs-sources')]);
-  expect(compiled).toHaveLength(3);
+  expect(compiled).toHaveLength(4);
   for (const c of compiled) expect(c).toMatch(/^\w+\n[^]+@@exit 0\n$/);
+  expect(JSON.parse(compiled[3]!.replace(/^query\n/, '').replace(/@@exit 0\n$/, ''))).toEqual([{ v: '\ufeffa' }]);
   expect(compiled.map((c) => c.replaceAll('docs-compiled', 'docs-sources'))).toEqual(fromSources);
   // The data docs: the same files, byte for byte (their assets are read from site/ and node_modules at run time).
   const tree = async (root: string) => Promise.all((await readdir(root, { recursive: true })).sort().map(async (f) => [f, (await stat(join(root, f))).isFile() ? (await readFile(join(root, f))).toString('base64') : 'dir']));
