@@ -326,7 +326,10 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
         SELECT ${recordOf('__r')} AS record, ${RAW}, ${plan.validation.reasonsSql} AS reasons
         FROM (SELECT rowid AS __r, * FROM ${TYPED} WHERE NOT ${OK}))`;
     const broken = `SELECT ${meta}, k + 1 - ${hdr} AS record, CAST(NULL AS BIGINT) AS line, raw, reasons, ${at} FROM __malformed`;
-    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
+    // Each key value shown cut to 200 characters, as every rule's value is (core/plan/validation.ts): the message
+    // travels in the stage's top reasons, a state payload, which must not grow with a value (a 300,000-character key
+    // stopped the execution with States.DataLimitExceeded, stop 42).
+    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(left(CAST(t.${ident(k)} AS VARCHAR), 200), 'NULL')`).join(` || ', ' || `);
     const repeated = input.priorKeys
       ? `CASE WHEN d.keep_r IS NULL THEN ${str(` is already in ${input.priorKeys.table}`)} ELSE ' repeats record ' || ${recordOf('d.keep_r')} END`
       : `' repeats record ' || ${recordOf('d.keep_r')}`;
