@@ -35,8 +35,12 @@ export function isStrataError(e: unknown): e is StrataError {
   return e instanceof Error && e.name.startsWith('Strata.');
 }
 
-/** First line of an engine error, without DuckDB's "Invalid Input Error:" style prefixes. */
+/**
+ * First line of an engine error, without DuckDB's "Invalid Input Error:" style prefixes; "Out of Memory Error:" is
+ * kept, as it is what says a limit was hit (runtime/pipeline/limits.ts limitHit): without it, "failed to allocate
+ * data of size 32.0 KiB (61.0 MiB/61.0 MiB used)" read as a damaged file (an attack on the quotas, stop 42).
+ */
 export function engineMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0]!.replace(/^[A-Z][A-Za-z ]*Error: /, '').trim();
+  return msg.split('\n')[0]!.replace(/^(?!Out of Memory Error: )[A-Z][A-Za-z ]*Error: /, '').trim();
 }

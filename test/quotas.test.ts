@@ -189,6 +189,49 @@ describe('quotas in a local execution', () => {
     }
   });
 
+  it('a key value of 300,000 characters repeated in an append table: its rows are quarantined, the message and the state payload stay small', async () => {
+    const lake = await makeLake({ pk: `dataset: pk
+source: { format: csv }
+columns:
+  - { name: id, type: string, required: true }
+  - { name: n, type: int }
+primaryKey: [id]
+mode: append
+rejects: { maxRatio: 1 }
+` });
+    try {
+      const v = 'x'.repeat(300_000);
+      const { record, execution } = await lake.ingest('pk', await lake.file('dup.csv', `id,n\n${v},1\n${v},2\n`));
+      // Before: the stage's result listed the whole key in its top reasons, 300,638 bytes: States.DataLimitExceeded in
+      // Stage, no record.
+      expect(execution.path).not.toContain('RecordFailure');
+      expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+      const [q] = await lake.query<{ message: string }>(`SELECT reasons[1].message AS message FROM quarantine.pk`);
+      expect(q!.message).toBe(`primary key id=${'x'.repeat(200)} repeats record 1`);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('DuckDB out of memory while reading the file is reported as the memory limit with its setting, not as a damaged file', async () => {
+    // 500 string columns at lambda.memory 128 (DuckDB 64 MB): "Out of Memory Error: failed to allocate data of size
+    // 32.0 KiB", which the file's read error used to show without its class, so no limit was named.
+    const cols = Array.from({ length: 500 }, (_, i) => `c${i}`);
+    const lake = await makeLake({ many: `dataset: many\nsource: { format: csv }\ncolumns:\n${cols.map((c) => `  - { name: ${c}, type: string }\n`).join('')}lambda: { memory: 128, ephemeralStorageMb: 512 }\n` });
+    try {
+      const rows = Array.from({ length: 50 }, (_, r) => cols.map((_, i) => `v${r}_${i}`).join(','));
+      const { record } = await lake.ingest('many', await lake.file('many.csv', `${cols.join(',')}\n${rows.join('\n')}\n`));
+      expect(record.status).toBe('FAILED');
+      expect(record.error?.message).toMatch(/Out of Memory Error: [^]*a step ran out of memory [^]*Fix: raise lambda\.memory in schemas\/many\.yaml \(now 128/);
+      expect(limitHit(record.error!.name, record.error!.message)).toBe('memory');
+      // Memory full and the spill at its quota (a 1.2 GB CSV gzipped to 1.9 MB, lambda.ephemeralStorageMb 512): /tmp.
+      expect(limitHit('Strata.UnreadableFile', 'bronze/env/bomb.csv.gz: cannot be read as csv: Out of Memory Error: failed to offload data block of size 256.0 KiB (244.0 MiB/244.1 MiB used)')).toBe('tmp');
+      expect(await lake.storage.list('staging/')).toEqual([]);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   it('a run that fails after its commit records the partitions the commit made visible, read back from the manifest', async () => {
     const lake = await makeLake({ orders: ordersSchema() });
     try {

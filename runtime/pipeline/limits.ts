@@ -15,7 +15,8 @@ export type LimitKind = 'memory' | 'timeout' | 'tmp';
 
 /** Which limit an error (name and message as recorded) reports, if any. */
 export function limitHit(name: string, message: string): LimitKind | undefined {
-  if (/ENOSPC|No space left on device|max_temp_directory_size/i.test(message)) return 'tmp';
+  // "failed to offload data block": memory full and the spill past its quota (a 1.2 GB CSV gzipped to 1.9 MB).
+  if (/ENOSPC|No space left on device|max_temp_directory_size|failed to offload data block/i.test(message)) return 'tmp';
   if (/Out of Memory Error|could not allocate block of size|Runtime\.OutOfMemory|JavaScript heap out of memory|signal: killed/i.test(message)) return 'memory';
   if (/Sandbox\.Timedout|Task timed out after/i.test(message) || name === 'States.Timeout') return 'timeout';
   return undefined;
