@@ -3,7 +3,9 @@
 // run function). Expected values are written by hand.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
 import { ingest } from '../cli/commands/ingest.ts';
+import { query } from '../cli/commands/query.ts';
 import { runs } from '../cli/commands/runs.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { runCommand, strataQuery } from './helpers/cli.ts';
@@ -264,5 +266,22 @@ describe('counts: a rejected file', () => {
       { record: 1, line: 2, rules: ['rejected', 'primaryKey'] }, { record: 2, line: 3, rules: ['rejected'] },
       { record: 3, line: 4, rules: ['type'] }, { record: 4, line: 5, rules: ['rejected'] },
     ]);
+  });
+});
+
+describe('out: column names', () => {
+  it('a column named __proto__ is printed as any other; two columns of one name are refused, not one of them dropped', async () => {
+    await mkdir(join(lake.dir, '_strata'), { recursive: true }); // a lake, whichever test ran before
+    for (const format of ['json', 'csv', 'table'] as const) {
+      const printed = await strataQuery(lake.dir, `SELECT 1 AS "__proto__", 2 AS b`, format);
+      expect(printed, format).toContain('__proto__');
+      if (format === 'json') expect(JSON.parse(printed)).toEqual([JSON.parse('{"__proto__": 1, "b": 2}')]);
+      if (format === 'csv') expect(printed).toBe('__proto__,b\n1,2\n');
+    }
+    // Before: the second a became "a:1", and a column really named a:1 took its place (the value 2 was not printed).
+    const r = await runCommand(query, { lake: lake.dir }, [`SELECT 1 AS a, 2 AS a, 3 AS "a:1"`], { format: 'json' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('two columns named "a"');
+    expect(r.stdout).toBe('');
   });
 });

@@ -355,10 +355,24 @@ export class Duck {
     return rows;
   }
 
-  /** Rows for people: every value exact (see exact-values.ts), for query output. Duck.all is for internal use. */
+  /**
+   * Rows for people: every value exact (see exact-values.ts), for query output. Duck.all is for internal use. Each
+   * column is an own property of its row under its name as DuckDB gives it, `__proto__` included (an assignment would
+   * set the row's prototype and drop the column). Errors: Strata.InvalidInput when two columns have the same name,
+   * which an object cannot hold (the client renamed the second `a:1`, hiding a column really named so).
+   */
   async exact(sql: string): Promise<Array<Record<string, ExactValue>>> {
     const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
-    return reader.convertRowObjects(exactConverter) as Array<Record<string, ExactValue>>;
+    const names = reader.columnNames();
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) {
+      throw new StrataError(ERRORS.InvalidInput, `the query's result has two columns named ${JSON.stringify(twice)}: give each its own name (… AS ${JSON.stringify(`${twice}_2`)})`);
+    }
+    return (reader.convertRows(exactConverter) as Array<Array<ExactValue | null>>).map((values) => {
+      const row: Record<string, ExactValue> = {};
+      names.forEach((n, i) => Object.defineProperty(row, n, { value: values[i], enumerable: true, writable: true, configurable: true }));
+      return row;
+    });
   }
 
   /** Rows of quality metrics: as Duck.exact, but a DOUBLE as its JS number and a FLOAT as a Binary32 (exact-values.ts metricConverter). */
