@@ -8,12 +8,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Duck, spillFolder, withDuck } from '../runtime/engine/duckdb.ts';
 import { fileOverEnvelope, limitHit } from '../runtime/pipeline/limits.ts';
 import { largestSourceBytes } from '../core/plan/sizing.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
+import { PAYLOAD_MESSAGE_CHARS } from '../runtime/pipeline/payloads.ts';
 import { enforceQuotas, LAMBDA_SYNC_PAYLOAD_BYTES, payloadBytes, STATE_INPUT, STATE_PAYLOAD_BYTES } from '../workflows/quotas.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
@@ -212,6 +214,49 @@ rejects: { maxRatio: 1 }
       await lake.cleanup();
     }
   });
+
+  it('property: a value of any length failing any rule, or a header naming long fields, ends in a run record; the payload\'s messages are cut, saying so', async () => {
+    // Each rule's message quotes the value its own way (min and max whole, before 0b2658f's sibling fix at the payload);
+    // the stage's result must stay under 256 KiB whatever the value's length.
+    const lake = await makeLake({ r: `dataset: r
+source: { format: csv }
+columns:
+  - { name: id, type: string, required: true }
+  - { name: n, type: int, min: 10, max: 99 }
+  - { name: s, type: string, allowed: [a, b], pattern: "[ab]", maxLength: 5 }
+  - { name: d, type: date }
+${Array.from({ length: 21 }, (_, i) => `  - { name: w${i}, type: string, from: "${'F'.repeat(12_000)}${i}" }`).join('\n')}
+primaryKey: [id]
+mode: append
+rejects: { maxRatio: 1 }
+` });
+    try {
+      const cases = fc.record({
+        rule: fc.constantFrom('min', 'max', 'allowed', 'maxLength', 'type', 'primaryKey'),
+        length: fc.integer({ min: 250_000, max: 400_000 }),
+      });
+      let run = 0;
+      await fc.assert(fc.asyncProperty(cases, async ({ rule, length }) => {
+        run += 1;
+        const big = { min: `${'0'.repeat(length)}5`, max: `${'0'.repeat(length)}100`, allowed: 'c'.repeat(length), maxLength: 'a'.repeat(length),
+          type: `2025-01-01${'x'.repeat(length)}`, primaryKey: '7' }[rule];
+        const id = rule === 'primaryKey' ? 'k'.repeat(length) : `id${run}`;
+        const row = (i: string, n: string, s: string, d: string) => `${i},${n},${s},${d}`;
+        const text = `id,n,s,d\n${row(id, rule === 'min' || rule === 'max' ? big : '50', rule === 'allowed' || rule === 'maxLength' ? big : 'a', rule === 'type' ? big : '2025-01-01')}\n`
+          + (rule === 'primaryKey' ? `${row(id, '50', 'a', '2025-01-01')}\n` : '');
+        const { record, execution } = await lake.ingest('r', await lake.file(`f${run}.csv`, text));
+        expect(execution.path).toContain('RecordRun');
+        expect(record.rowsIn).toBe(record.rowsValid + record.rowsQuarantined);
+        expect(record.rowsQuarantined).toBeGreaterThan(0);
+        for (const m of [...record.reasons.map((r) => r.message), ...record.warnings]) {
+          expect(m.length).toBeLessThan(PAYLOAD_MESSAGE_CHARS + 40);
+          if (m.length > PAYLOAD_MESSAGE_CHARS) expect(m).toMatch(/… \(\d+ more characters\)$/);
+        }
+      }), { seed: 42, numRuns: 8 });
+    } finally {
+      await lake.cleanup();
+    }
+  }, 60_000);
 
   it('DuckDB out of memory while reading the file is reported as the memory limit with its setting, not as a damaged file', async () => {
     // 500 string columns at lambda.memory 128 (DuckDB 64 MB): "Out of Memory Error: failed to allocate data of size

@@ -315,6 +315,9 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   }
 
   // Quarantine: failing rows with reasons, malformed records, and repeated keys (append).
+  // A row's key as its reasons show it, `k=value, …`, each value cut to 200 characters as quoted() cuts a rule's
+  // value (core/plan/cast/sql.ts): for the repeated keys quarantined here and the rows an upsert superseded.
+  const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(left(CAST(t.${ident(k)} AS VARCHAR), 200), 'NULL')`).join(` || ', ' || `);
   let quarantineFile: string | undefined;
   let reasons: ReasonCount[] = [];
   if (rowsQuarantined > 0) {
@@ -326,10 +329,6 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
         SELECT ${recordOf('__r')} AS record, ${RAW}, ${plan.validation.reasonsSql} AS reasons
         FROM (SELECT rowid AS __r, * FROM ${TYPED} WHERE NOT ${OK}))`;
     const broken = `SELECT ${meta}, k + 1 - ${hdr} AS record, CAST(NULL AS BIGINT) AS line, raw, reasons, ${at} FROM __malformed`;
-    // Each key value shown cut to 200 characters, as every rule's value is (core/plan/validation.ts): the message
-    // travels in the stage's top reasons, a state payload, which must not grow with a value (a 300,000-character key
-    // stopped the execution with States.DataLimitExceeded, stop 42).
-    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(left(CAST(t.${ident(k)} AS VARCHAR), 200), 'NULL')`).join(` || ', ' || `);
     const repeated = input.priorKeys
       ? `CASE WHEN d.keep_r IS NULL THEN ${str(` is already in ${input.priorKeys.table}`)} ELSE ' repeats record ' || ${recordOf('d.keep_r')} END`
       : `' repeats record ' || ${recordOf('d.keep_r')}`;
@@ -357,7 +356,6 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   }
   let supersededFile: string | undefined;
   if (rowsSuperseded > 0) {
-    const keyCols = plan.primaryKey.map((k) => `${str(k)} || '=' || coalesce(CAST(t.${ident(k)} AS VARCHAR), 'NULL')`).join(` || ', ' || `);
     await db.run(`CREATE OR REPLACE TEMP TABLE __superseded AS SELECT ${recordOf('d.r')} AS record, CAST(NULL AS BIGINT) AS line, x.raw AS raw,
         [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
           'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'}] AS reasons

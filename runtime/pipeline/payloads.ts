@@ -3,6 +3,22 @@
 import type { ReasonCount } from '../ingest/validate-file.ts';
 import type { GoldOutput } from '../gold/types.ts';
 
+/**
+ * The most characters of one message (a warning, a file problem, a reason's message) a payload carries: a message may
+ * hold a value from the file, of any length, and the payload must not grow with the data. Cut at 1,000 characters
+ * (whole code points) with what was left out said; the whole message stays in storage (stage.json, quarantine).
+ * 50 messages at most (StageOutput: 20 warnings, 20 file problems, 10 reasons) come to about 50 KB of the 256 KiB.
+ */
+export const PAYLOAD_MESSAGE_CHARS = 1000;
+
+/** `text` as a payload carries it: whole up to PAYLOAD_MESSAGE_CHARS characters, else cut, saying how much is left out. */
+export function payloadMessage(text: string): string {
+  if (text.length <= PAYLOAD_MESSAGE_CHARS) return text;
+  const points = [...text];
+  if (points.length <= PAYLOAD_MESSAGE_CHARS) return text;
+  return `${points.slice(0, PAYLOAD_MESSAGE_CHARS).join('')}… (${points.length - PAYLOAD_MESSAGE_CHARS} more characters)`;
+}
+
 /** Execution input: one bronze object to ingest. */
 export interface RunInput {
   dataset: string;

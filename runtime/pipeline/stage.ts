@@ -11,7 +11,7 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
 import { fileOverEnvelope } from './limits.ts';
 import type { PipelineContext } from './context.ts';
-import type { RunInput, StageOutput } from './payloads.ts';
+import { payloadMessage, type RunInput, type StageOutput } from './payloads.ts';
 
 /** The full staging result, kept in storage next to the staged files. */
 export interface StageManifest extends ValidateResult {
@@ -94,9 +94,10 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
       rejectRatio: v.rowsIn === 0 ? 0 : v.rowsQuarantined / v.rowsIn,
       schemaMismatch: v.fileProblems.length > 0,
       partitions,
-      warnings: v.warnings.slice(0, 20),
-      fileProblems: v.fileProblems.slice(0, 20),
-      topReasons: v.reasons.slice(0, 10),
+      // Counted and cut (payloadMessage): a message may quote a value of any length; stage.json keeps them whole.
+      warnings: v.warnings.slice(0, 20).map(payloadMessage),
+      fileProblems: v.fileProblems.slice(0, 20).map(payloadMessage),
+      topReasons: v.reasons.slice(0, 10).map((r) => ({ ...r, message: payloadMessage(r.message) })),
       ms: Date.now() - started,
     };
   });
