@@ -89,38 +89,41 @@ export function jsonSafe(_k: string, v: unknown): unknown {
  * (ESC is `\x1b`), and the text NULL is `\NULL`, apart from SQL NULL.
  */
 export function cellEscape(s: string): string {
-  if (s === 'NULL') return '\\NULL';
+  return s === 'NULL' ? '\\NULL' : textEscape(s);
+}
+
+/** Text on one line that reads back as exactly that text: cellEscape without the NULL rule (for a column name). */
+export function textEscape(s: string): string {
   return s.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t'
     : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 /**
- * An aligned text table. NULL shows as NULL; text is escaped to one line (cellEscape). Every value is printed whole:
+ * An aligned text table. NULL shows as NULL; text is escaped to one line (cellEscape), column names too (textEscape). Every value is printed whole:
  * a column is at most 60 characters wide for alignment, and a longer value overflows its column rather than being cut.
  */
 export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
   if (!rows.length) return '(no rows)';
   const cols = columns ?? Object.keys(rows[0]!);
+  const header = cols.map(textEscape);
   const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : cellEscape(cellText(v)));
   const body = rows.map((r) => cols.map((c) => cell(r[c])));
-  const widths = cols.map((c, i) => Math.min(60, Math.max(c.length, ...body.map((b) => b[i]!.length))));
+  const widths = header.map((c, i) => Math.min(60, Math.max(c.length, ...body.map((b) => b[i]!.length))));
   const fmt = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [fmt(cols), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
+  return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
 }
 
 /**
  * RFC 4180 CSV with a header. NULL is an empty field and the empty string is "" (quoted), so the two stay apart
- * (PostgreSQL's COPY … CSV convention); a field is quoted when it holds a comma, a quote or a line break.
+ * (PostgreSQL's COPY … CSV convention); a field is quoted when it holds a comma, a quote or a line break, a column
+ * name in the header too (a name with a comma or a line break made a header of more columns than the rows had).
  */
 export function csv(rows: Array<Record<string, unknown>>): string {
   if (!rows.length) return '';
   const cols = Object.keys(rows[0]!);
-  const esc = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    const s = cellText(v);
-    return s === '' || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n');
+  const quoted = (s: string): string => (s === '' || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const esc = (v: unknown): string => (v === null || v === undefined ? '' : quoted(cellText(v)));
+  return [cols.map(quoted).join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n');
 }
 
 /** `word` as one word of a POSIX shell command line: as it is when it holds only safe characters, else single-quoted. */

@@ -4,9 +4,9 @@
 // UTC with milliseconds. Internal code that wants JS numbers (counts) keeps using Duck.all.
 import {
   DuckDBTypeId, arrayFromArrayValue, arrayFromListValue, booleanFromValue, createDuckDBValueConverter, fromVariantValue,
-  nullConverter, objectArrayFromMapValue, objectFromStructValue, objectFromUnionValue,
+  nullConverter, objectArrayFromMapValue, DuckDBBlobValue, DuckDBDateValue, DuckDBStructType, DuckDBStructValue, DuckDBStructVector,
   DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue, DuckDBTimestampTZValue,
-  DuckDBTimestampValue, type DuckDBValue, type DuckDBValueConverter,
+  DuckDBTimestampValue, DuckDBUnionType, DuckDBUnionValue, type DuckDBValue, type DuckDBValueConverter,
 } from '@duckdb/node-api';
 import { ExactNumber } from './exact-number.ts';
 import { Binary32 } from '../../core/dqdl/exact.ts';
@@ -50,16 +50,74 @@ export function isoTimestamp(ns: bigint, fallback: string): string {
   return rest === 0n ? iso : `${iso.slice(0, -1)}${rest.toString().padStart(6, '0').replace(/0+$/, '')}Z`;
 }
 
+/** DuckDB's text of an infinite date or timestamp: its stored number is the largest (or smallest) of its type. */
+const infinity = (n: bigint | number): string => (n > 0 ? 'infinity' : '-infinity');
+
+/**
+ * A timestamp of any precision as ISO 8601 UTC (isoTimestamp); `infinity` and `-infinity` as DuckDB writes them (the
+ * client's own text of an infinite TIMESTAMP_S, _MS or _NS is a date 292 billion years away, 2026-12-05).
+ */
 function timestampText(value: DuckDBValue): string {
   const fallback = String(value);
   if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
-    return value.isFinite ? isoTimestamp(value.micros * 1000n, fallback) : fallback;
+    return value.isFinite ? isoTimestamp(value.micros * 1000n, fallback) : infinity(value.micros);
   }
-  if (value instanceof DuckDBTimestampMillisecondsValue) return value.isFinite ? isoTimestamp(value.millis * NS_PER_MS, fallback) : fallback;
-  if (value instanceof DuckDBTimestampSecondsValue) return value.isFinite ? isoTimestamp(value.seconds * 1_000_000_000n, fallback) : fallback;
-  if (value instanceof DuckDBTimestampNanosecondsValue) return value.isFinite ? isoTimestamp(value.nanos, fallback) : fallback;
+  if (value instanceof DuckDBTimestampMillisecondsValue) return value.isFinite ? isoTimestamp(value.millis * NS_PER_MS, fallback) : infinity(value.millis);
+  if (value instanceof DuckDBTimestampSecondsValue) return value.isFinite ? isoTimestamp(value.seconds * 1_000_000_000n, fallback) : infinity(value.seconds);
+  if (value instanceof DuckDBTimestampNanosecondsValue) return value.isFinite ? isoTimestamp(value.nanos, fallback) : infinity(value.nanos);
   return fallback;
 }
+
+/** A DATE as YYYY-MM-DD (DuckDB's text); `infinity` and `-infinity` as DuckDB writes them (the client's: 5881580-07-11). */
+function dateText(value: DuckDBValue): string {
+  return value instanceof DuckDBDateValue && !value.isFinite ? infinity(value.days) : String(value);
+}
+
+/**
+ * A BLOB as DuckDB's text of it (BLOB → VARCHAR), which its blob literals read back byte for byte: the printable
+ * ASCII characters as they are, and every other byte as \xHH (upper-case hex): the control bytes, bytes from 0x7F,
+ * the quotes ' and ", and the backslash. The client's own text leaves a backslash bare, so the byte 0x5C followed by
+ * x41 and the byte 0x41 printed alike (attack on query output, stop 42).
+ */
+export function blobText(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    .replace(/[\x00-\x1f"'\\\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/**
+ * A STRUCT as an object with one own property per field, in the type's order, whatever the field's name: the
+ * client's converter assigns each (a field named __proto__ set the object's prototype, or was dropped) and finds a
+ * field's type by a name lookup in an object (__proto__ found Object.prototype: 'reading typeId'). The value's entries
+ * are read by own property: see the struct vector's getItem below.
+ */
+function structObject(value: DuckDBValue, type: unknown, converter: DuckDBValueConverter<ExactValue>): ExactValue {
+  if (!(value instanceof DuckDBStructValue) || !(type instanceof DuckDBStructType)) throw new Error('expected a STRUCT value and type');
+  const out: { [key: string]: ExactValue } = {};
+  type.entryNames.forEach((name, i) => {
+    if (!Object.hasOwn(value.entries, name)) throw new Error(`STRUCT field ${JSON.stringify(name)} is missing from the value the client read`);
+    Object.defineProperty(out, name, { value: converter(value.entries[name]!, type.entryTypes[i]!, converter), enumerable: true, writable: true, configurable: true });
+  });
+  return out;
+}
+
+/** A UNION as {tag, value}, the member's type found by position (the client's lookup by tag fails for __proto__). */
+function unionObject(value: DuckDBValue, type: unknown, converter: DuckDBValueConverter<ExactValue>): ExactValue {
+  if (!(value instanceof DuckDBUnionValue) || !(type instanceof DuckDBUnionType)) throw new Error('expected a UNION value and type');
+  return { tag: value.tag, value: converter(value.value, type.memberTypes[type.memberTags.indexOf(value.tag)]!, converter) };
+}
+
+// The client's struct vector builds a value's entries by assignment, so a field named __proto__ is lost before any
+// converter sees it (its value became the entries' prototype, or was ignored). For a struct type with such a field,
+// its entries are read again, each by position, into an object without a prototype, where __proto__ is a key as any other.
+const structItem = DuckDBStructVector.prototype.getItem;
+DuckDBStructVector.prototype.getItem = function getItem(this: DuckDBStructVector, itemIndex: number): DuckDBStructValue | null {
+  const item = structItem.call(this, itemIndex);
+  const names = this.type.entryNames;
+  if (item === null || !names.includes('__proto__')) return item;
+  const entries = Object.create(null) as Record<string, DuckDBValue>;
+  names.forEach((name, i) => { entries[name] = this.getItemValue(itemIndex, i); });
+  return new DuckDBStructValue(entries);
+};
 
 const text = (value: DuckDBValue): string => String(value);
 const exactNumber = (value: DuckDBValue): ExactNumber => new ExactNumber(String(value));
@@ -75,8 +133,9 @@ const CONVERTERS: Partial<Record<DuckDBTypeId, DuckDBValueConverter<ExactValue>>
   [DuckDBTypeId.FLOAT]: (v) => floatText(v as number),
   [DuckDBTypeId.TIMESTAMP]: timestampText, [DuckDBTypeId.TIMESTAMP_S]: timestampText, [DuckDBTypeId.TIMESTAMP_MS]: timestampText,
   [DuckDBTypeId.TIMESTAMP_NS]: timestampText, [DuckDBTypeId.TIMESTAMP_TZ]: timestampText,
-  [DuckDBTypeId.LIST]: arrayFromListValue, [DuckDBTypeId.ARRAY]: arrayFromArrayValue, [DuckDBTypeId.STRUCT]: objectFromStructValue,
-  [DuckDBTypeId.MAP]: objectArrayFromMapValue, [DuckDBTypeId.UNION]: objectFromUnionValue, [DuckDBTypeId.VARIANT]: fromVariantValue,
+  [DuckDBTypeId.DATE]: dateText, [DuckDBTypeId.BLOB]: (v) => blobText((v as DuckDBBlobValue).bytes),
+  [DuckDBTypeId.LIST]: arrayFromListValue, [DuckDBTypeId.ARRAY]: arrayFromArrayValue, [DuckDBTypeId.STRUCT]: structObject,
+  [DuckDBTypeId.MAP]: objectArrayFromMapValue, [DuckDBTypeId.UNION]: unionObject, [DuckDBTypeId.VARIANT]: fromVariantValue,
 };
 
 /**
