@@ -1,10 +1,11 @@
 // Opening the local lake for a command. A schema file with errors keeps out its own dataset and those that read it,
 // not the others: the command names what was left out, and fails only when it was asked for a dataset left out.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { StrataError } from '../core/errors.ts';
 import { CATALOG_FILE } from '../runtime/catalog/local.ts';
+import { BRONZE_OBJECTS } from '../core/plan/layout.ts';
 import { defaultLakeDir, openLocalLake, type LocalLake } from '../workflows/lake.ts';
 import type { GlobalOptions } from './command.ts';
 import { out } from './output.ts';
@@ -26,9 +27,20 @@ export async function openLake(global: GlobalOptions, wanted?: string): Promise<
   return lake;
 }
 
-/** Whether a folder holds a lake: its catalog, or strata's own folder (runs, manifests' markers). */
+/**
+ * Whether a folder holds a lake: its catalog, strata's own folder (runs, manifests' markers), or a bronze object that
+ * strata ingest copied in (bronze/<dataset>/_objects/): a first run stopped before it wrote anything else (killed, or
+ * stopped by a Step Functions quota) leaves only that and its staging, which strata doctor and gc are for.
+ */
 export function isLake(dir: string): boolean {
-  return existsSync(join(dir, CATALOG_FILE)) || existsSync(join(dir, '_strata'));
+  if (existsSync(join(dir, CATALOG_FILE)) || existsSync(join(dir, '_strata'))) return true;
+  let datasets: string[];
+  try {
+    datasets = readdirSync(join(dir, 'bronze'));
+  } catch {
+    return false;
+  }
+  return datasets.some((d) => existsSync(join(dir, 'bronze', d, BRONZE_OBJECTS)));
 }
 
 /**

@@ -1,10 +1,15 @@
 // strata doctor on damaged lakes: per table what is wrong and the way back, exit 1 while something is wrong;
 // --repair does what is derivable and loses nothing, after which the lake is clean (exit 0) and its data intact.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
+import { doctor as doctorCommand } from '../cli/commands/doctor.ts';
+import { gc } from '../cli/commands/gc.ts';
+import { gcStaging } from '../runtime/table/gc.ts';
+import { runCommand } from './helpers/cli.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -115,5 +120,36 @@ describe('strata doctor', () => {
       cpSync(keep, file);
     }
     expect((await doctor()).code).toBe(0);
+  });
+});
+
+describe('a lake whose first run was killed after its Stage step (nothing of it but its bronze object and its staging)', () => {
+  it('is a lake: strata doctor reports the staging and gc collects it a day later; a folder with only a staging/ folder is not one', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      const file = await k.file('a.csv', csv(1, '12'));
+      const killed = spawnSync(process.execPath, ['cli/strata.ts', 'ingest', 'orders', file, '--lake', k.dir, '--schemas', join(k.root, 'schemas')],
+        { env: { ...process.env, STRATA_FAULT: 'step.stage.after' } });
+      expect(killed.signal).toBe('SIGKILL');
+      // Before: "no lake at … yet, so nothing to examine" from doctor, gc and runs alike, and the staging stayed for good.
+      expect(readdirSync(k.dir).sort()).toEqual(['bronze', 'staging']);
+      const run = (command: 'doctor' | 'gc') => runCommand(command === 'doctor' ? doctorCommand : gc, { lake: k.dir, schemas: join(k.root, 'schemas') }, []);
+      const examined = await run('doctor');
+      expect(examined.code, examined.stderr).toBe(0);
+      expect(examined.stdout).toMatch(/staging +note {2}1 staging folder of runs that are running or were killed, e.g. staging\/orders\/[^/]+\/\n +way back: strata gc removes those older than a day/);
+      // strata gc now: a staging folder of the last day may be a running run's, so it stays.
+      const collected = await run('gc');
+      expect(collected.code, collected.stderr).toBe(0);
+      expect(collected.stdout).toContain('staging: deleted 0 old run folders');
+      // A day later (gc's clock, on the files' change times), gc's staging step removes it.
+      expect(await gcStaging(k.storage, new Date(Date.now() + 2 * 86_400_000))).toMatchObject({ folders: 1 });
+      expect((await run('doctor')).stdout).not.toContain('staging folder');
+      // strata's own marks are what make a lake: a staging/ folder alone is not one (gc would delete what is in it).
+      rmSync(join(k.dir, 'bronze'), { recursive: true });
+      mkdirSync(join(k.dir, 'staging', 'x', 'y'), { recursive: true });
+      await expect(run('doctor')).rejects.toThrow(`no lake at ${k.dir} yet, so nothing to examine`);
+    } finally {
+      await k.cleanup();
+    }
   });
 });
