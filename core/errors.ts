@@ -11,6 +11,13 @@ export const ERRORS = {
   CommitConflict: 'Strata.CommitConflict',
   /** The disk (or file system) holding the lake is full: the message names the path and the way out. */
   StorageFull: 'Strata.StorageFull',
+  /**
+   * A step ran out of its function's memory or /tmp (DuckDB's memory_limit, its spill quota): the file may be whole
+   * and valid. The run record's message names the limit, its value and the schema setting that raises it
+   * (runtime/pipeline/limits.ts). A failure AWS names itself (Lambda.Unknown for a function killed, States.Timeout)
+   * keeps AWS's name.
+   */
+  LimitExceeded: 'Strata.LimitExceeded',
   Internal: 'Strata.Internal',
 } as const;
 
@@ -19,7 +26,7 @@ export type ErrorName = (typeof ERRORS)[keyof typeof ERRORS];
 /** Errors that retrying cannot fix. */
 export const FINAL_ERRORS: readonly string[] = [
   ERRORS.RejectedFile, ERRORS.QualityHalt, ERRORS.SchemaMismatch, ERRORS.UnreadableFile, ERRORS.UnknownDataset, ERRORS.InvalidInput,
-  ERRORS.StorageFull,
+  ERRORS.StorageFull, ERRORS.LimitExceeded,
 ];
 
 export class StrataError extends Error {

@@ -13,7 +13,7 @@ import { settleAfterFailure } from './commit.ts';
 import { rereadBatch } from './held-rows.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
-import { explainLimit } from './limits.ts';
+import { explainLimit, limitHit } from './limits.ts';
 import { registerQuarantine } from './register.ts';
 import { fault } from '../util/fault.ts';
 import { loadGate } from '../quality/evaluate-gate.ts';
@@ -232,10 +232,13 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   let resultsUnread: string | undefined;
   const state = await withGateResults(ctx, carried).catch((e: Error) => { resultsUnread = e.message.split('\n')[0]; return carried; });
   const caught = describeCaught(state.error);
-  const { name } = caught;
-  // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it.
+  // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it. Out of memory
+  // or /tmp while reading, DuckDB's error reached the step as a file it could not read (Strata.UnreadableFile), or as
+  // Strata.Internal: the file may be fine, so the run is named for the limit (dashboards count damaged files apart).
+  const limit = limitHit(caught.name, caught.message);
+  const name = (limit === 'memory' || limit === 'tmp') && (caught.name === ERRORS.UnreadableFile || caught.name === ERRORS.Internal) ? ERRORS.LimitExceeded : caught.name;
   const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
-  const explained = plan ? explainLimit(plan, name, caught.message) : caught.message;
+  const explained = plan ? explainLimit(plan, caught.name, caught.message) : caught.message;
   // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
   // A gold table whose own SQL failed is brought up to date by nothing but a fixed SQL.
   const goldSql = /^gold table (\S+): its SQL failed/.exec(caught.message)?.[1];
