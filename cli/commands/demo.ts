@@ -136,10 +136,11 @@ async function buildDemo(lake: LocalLake, lakeDir: string, typed: string, json: 
   const sql = `SELECT state, sum(flights) AS flights, round(sum(avg_delay_min * flights) / sum(flights), 1) AS avg_delay_min,
       round(100.0 * sum(late_flights) / sum(flights), 1) AS pct_late
     FROM gold.daily_delays GROUP BY state HAVING sum(flights) >= 200 ORDER BY avg_delay_min DESC, state LIMIT 8`;
-  const rows = (await queryLocal(lakeDir, sql)) ?? [];
+  const result = await queryLocal(lakeDir, sql);
+  const rows = result?.rows ?? [];
   if (!json) {
     out.info('\nOrigin states with the longest average departure delay, Jan–Mar 2001 (gold.daily_delays):');
-    out.info(table(rows));
+    out.info(table(rows, result?.columns));
     out.info([
       '',
       'Try next:',

@@ -8,7 +8,7 @@ import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import type { Command } from '../command.ts';
 import { isLake } from '../lake-options.ts';
-import { csv, jsonSafe, out, table, UsageError, type Failure } from '../output.ts';
+import { csv, jsonRows, out, table, UsageError, type Failure } from '../output.ts';
 
 export const query: Command = {
   usage: 'strata query "<sql>" [--format table|csv|json] [--athena [--stage dev] [--app strata] [--workgroup <name>]]',
@@ -28,22 +28,27 @@ export const query: Command = {
     if (!['table', 'csv', 'json'].includes(format)) {
       throw new UsageError(`--format must be table, csv or json, not "${format}"`);
     }
-    const rows = values.athena
+    const result = values.athena
       ? await queryOnAthena(sql, { app: (values.app as string | undefined) ?? 'strata', stage: (values.stage as string | undefined) ?? 'dev', ...(values.workgroup ? { workgroup: values.workgroup as string } : {}) })
       : await queryLocal(defaultLakeDir(global.lake), sql, resolve(global.schemas ?? 'schemas'));
-    if (rows === undefined) return 1;
-    if (format === 'json') process.stdout.write(`${JSON.stringify(rows, jsonSafe, 2)}\n`);
-    else if (format === 'csv') process.stdout.write(`${csv(rows)}\n`);
-    else process.stdout.write(`${table(rows)}\n`);
+    if (result === undefined) return 1;
+    // In the result's column order (a row object puts names that read as integers first).
+    const { columns, rows } = result;
+    if (format === 'json') process.stdout.write(`${jsonRows(rows, columns)}\n`);
+    else if (format === 'csv') process.stdout.write(`${csv(rows, columns)}\n`);
+    else process.stdout.write(`${table(rows, columns)}\n`);
     return 0;
   },
 };
 
+/** A query's result: its column names in order, and its rows (each column an own property of its row). */
+export interface QueryResult { columns: string[]; rows: Array<Record<string, unknown>> }
+
 /**
- * Rows of a query over the local catalog, or undefined after printing why it could not run. `schemasDir`, when given,
- * lets a query of a table the lake does not hold yet say that its schema file defines it.
+ * The result of a query over the local catalog, or undefined after printing why it could not run. `schemasDir`, when
+ * given, lets a query of a table the lake does not hold yet say that its schema file defines it.
  */
-export async function queryLocal(lakeDir: string, sql: string, schemasDir?: string): Promise<Array<Record<string, unknown>> | undefined> {
+export async function queryLocal(lakeDir: string, sql: string, schemasDir?: string): Promise<QueryResult | undefined> {
   if (!isLake(lakeDir)) {
     out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>' },
       `no lake at ${lakeDir} yet`);
@@ -54,7 +59,7 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
     const catalog = new LocalCatalog(lakeDir);
     await catalog.attachTo(db);
     try {
-      return await db.exact(sql);
+      return await db.exactResult(sql);
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
       const damaged = await catalog.explainFailure(db, e).catch(() => undefined);
@@ -115,13 +120,13 @@ async function definedNotWritten(name: string, dir: string, layer?: string): Pro
   return '';
 }
 
-/** Rows from Athena, or undefined after printing why the query could not run (no credentials, a failed query). */
-async function queryOnAthena(sql: string, target: AthenaTarget): Promise<Array<Record<string, unknown>> | undefined> {
+/** The result from Athena, or undefined after printing why the query could not run (no credentials, a failed query). */
+async function queryOnAthena(sql: string, target: AthenaTarget): Promise<QueryResult | undefined> {
   try {
     const r = await queryAthena(sql, target);
     const scanned = r.stats?.dataScannedBytes;
     if (scanned !== undefined) process.stderr.write(`athena: query ${r.queryId}, ${(scanned / 2 ** 20).toFixed(1)} MiB scanned\n`);
-    return r.rows;
+    return { columns: r.columns.map((c) => c.name), rows: r.rows };
   } catch (e) {
     out.fail({ name: isStrataError(e) ? e.name : ERRORS.InvalidInput, message: `athena query failed: ${engineMessage(e)}` }, `athena query failed: ${engineMessage(e)}`);
     return undefined;

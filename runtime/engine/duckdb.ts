@@ -362,17 +362,26 @@ export class Duck {
    * which an object cannot hold (the client renamed the second `a:1`, hiding a column really named so).
    */
   async exact(sql: string): Promise<Array<Record<string, ExactValue>>> {
+    return (await this.exactResult(sql)).rows;
+  }
+
+  /**
+   * Duck.exact with the result's column names in their order: a row's keys are in JS's order, which puts names that
+   * read as integers ("0", "1") first, so printers go by `columns`. Errors as Duck.exact.
+   */
+  async exactResult(sql: string): Promise<{ columns: string[]; rows: Array<Record<string, ExactValue>> }> {
     const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
     const names = reader.columnNames();
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) {
       throw new StrataError(ERRORS.InvalidInput, `the query's result has two columns named ${JSON.stringify(twice)}: give each its own name (… AS ${JSON.stringify(`${twice}_2`)})`);
     }
-    return (reader.convertRows(exactConverter) as Array<Array<ExactValue | null>>).map((values) => {
+    const rows = (reader.convertRows(exactConverter) as Array<Array<ExactValue | null>>).map((values) => {
       const row: Record<string, ExactValue> = {};
       names.forEach((n, i) => Object.defineProperty(row, n, { value: values[i], enumerable: true, writable: true, configurable: true }));
       return row;
     });
+    return { columns: names, rows };
   }
 
   /** Rows of quality metrics: as Duck.exact, but a DOUBLE as its JS number and a FLOAT as a Binary32 (exact-values.ts metricConverter). */

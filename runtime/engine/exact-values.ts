@@ -4,7 +4,7 @@
 // UTC with milliseconds. Internal code that wants JS numbers (counts) keeps using Duck.all.
 import {
   DuckDBTypeId, arrayFromArrayValue, arrayFromListValue, booleanFromValue, createDuckDBValueConverter, fromVariantValue,
-  nullConverter, objectArrayFromMapValue, DuckDBBlobValue, DuckDBDateValue, DuckDBStructType, DuckDBStructValue, DuckDBStructVector,
+  nullConverter, objectArrayFromMapValue, DuckDBBlobValue, DuckDBDateValue, DuckDBGeometryValue, DuckDBStructType, DuckDBStructValue, DuckDBStructVector,
   DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue, DuckDBTimestampTZValue,
   DuckDBTimestampValue, DuckDBUnionType, DuckDBUnionValue, type DuckDBValue, type DuckDBValueConverter,
 } from '@duckdb/node-api';
@@ -84,14 +84,31 @@ export function blobText(bytes: Uint8Array): string {
     .replace(/[\x00-\x1f"'\\\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
+/** The values of a struct whose fields an object cannot hold by name, in the type's order (the struct vector's getItem below). */
+const POSITIONAL = Symbol('strata.positional');
+type Positional = DuckDBStructValue & { [POSITIONAL]?: DuckDBValue[] };
+
+/** An unnamed struct type (row(1, 2), (1, 2), row(1)): every field is named "". */
+const unnamed = (names: readonly string[]): boolean => names.length > 0 && names.every((n) => n === '');
+
+/** Whether an object keyed by field name loses fields of this struct type: two of one name (an unnamed struct's), or __proto__. */
+const unkeyable = (names: readonly string[]): boolean => names.includes('__proto__') || unnamed(names) || new Set(names).size < names.length;
+
 /**
  * A STRUCT as an object with one own property per field, in the type's order, whatever the field's name: the
  * client's converter assigns each (a field named __proto__ set the object's prototype, or was dropped) and finds a
- * field's type by a name lookup in an object (__proto__ found Object.prototype: 'reading typeId'). The value's entries
- * are read by own property: see the struct vector's getItem below.
+ * field's type by a name lookup in an object (__proto__ found Object.prototype: 'reading typeId'). An unnamed struct
+ * (row(1, 2), (1, 2), row(1): every field named "") is the list of its values in order, as an object keeps one value per name
+ * (it printed {"": 2}); a column holds one struct type, so it is never mistaken for a LIST of the same column. The
+ * values are read by position where names do not tell them apart: see the struct vector's getItem below.
  */
 function structObject(value: DuckDBValue, type: unknown, converter: DuckDBValueConverter<ExactValue>): ExactValue {
   if (!(value instanceof DuckDBStructValue) || !(type instanceof DuckDBStructType)) throw new Error('expected a STRUCT value and type');
+  const positional = (value as Positional)[POSITIONAL];
+  if (unnamed(type.entryNames) || new Set(type.entryNames).size < type.entryNames.length) {
+    if (!positional) throw new Error('an unnamed STRUCT was read without its values in order');
+    return positional.map((v, i) => converter(v, type.entryTypes[i]!, converter));
+  }
   const out: { [key: string]: ExactValue } = {};
   type.entryNames.forEach((name, i) => {
     if (!Object.hasOwn(value.entries, name)) throw new Error(`STRUCT field ${JSON.stringify(name)} is missing from the value the client read`);
@@ -107,16 +124,18 @@ function unionObject(value: DuckDBValue, type: unknown, converter: DuckDBValueCo
 }
 
 // The client's struct vector builds a value's entries by assignment, so a field named __proto__ is lost before any
-// converter sees it (its value became the entries' prototype, or was ignored). For a struct type with such a field,
-// its entries are read again, each by position, into an object without a prototype, where __proto__ is a key as any other.
+// converter sees it (its value became the entries' prototype, or was ignored), and of two fields of one name (an
+// unnamed struct's) the last is kept. For such a struct type, its entries are read again, each by position, into an
+// object without a prototype (where __proto__ is a key as any other), and the values in order beside it.
 const structItem = DuckDBStructVector.prototype.getItem;
 DuckDBStructVector.prototype.getItem = function getItem(this: DuckDBStructVector, itemIndex: number): DuckDBStructValue | null {
   const item = structItem.call(this, itemIndex);
   const names = this.type.entryNames;
-  if (item === null || !names.includes('__proto__')) return item;
+  if (item === null || !unkeyable(names)) return item;
+  const values = names.map((_, i) => this.getItemValue(itemIndex, i));
   const entries = Object.create(null) as Record<string, DuckDBValue>;
-  names.forEach((name, i) => { entries[name] = this.getItemValue(itemIndex, i); });
-  return new DuckDBStructValue(entries);
+  names.forEach((name, i) => { entries[name] = values[i]!; });
+  return Object.assign(new DuckDBStructValue(entries), { [POSITIONAL]: values });
 };
 
 const text = (value: DuckDBValue): string => String(value);
@@ -134,6 +153,8 @@ const CONVERTERS: Partial<Record<DuckDBTypeId, DuckDBValueConverter<ExactValue>>
   [DuckDBTypeId.TIMESTAMP]: timestampText, [DuckDBTypeId.TIMESTAMP_S]: timestampText, [DuckDBTypeId.TIMESTAMP_MS]: timestampText,
   [DuckDBTypeId.TIMESTAMP_NS]: timestampText, [DuckDBTypeId.TIMESTAMP_TZ]: timestampText,
   [DuckDBTypeId.DATE]: dateText, [DuckDBTypeId.BLOB]: (v) => blobText((v as DuckDBBlobValue).bytes),
+  // Its WKB as a BLOB prints (DuckDB's ::VARCHAR of a GEOMETRY is WKT, which the client cannot write).
+  [DuckDBTypeId.GEOMETRY]: (v) => blobText((v as DuckDBGeometryValue).bytes),
   [DuckDBTypeId.LIST]: arrayFromListValue, [DuckDBTypeId.ARRAY]: arrayFromArrayValue, [DuckDBTypeId.STRUCT]: structObject,
   [DuckDBTypeId.MAP]: objectArrayFromMapValue, [DuckDBTypeId.UNION]: unionObject, [DuckDBTypeId.VARIANT]: fromVariantValue,
 };
