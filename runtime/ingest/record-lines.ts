@@ -47,3 +47,53 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<
   for await (const chunk of openDecoded(path, codec)) scanner.scan(chunk as Buffer, events);
   return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf };
 }
+
+/**
+ * The text of records `wanted` (0-based indexes among the records scanRecordLines counts, the header included) as
+ * written: each record's bytes from its first byte to the line end outside quotes that ends it (or the end of the
+ * file), decoded as UTF-8 with U+FFFD for each invalid sequence, per the WHATWG decoder (Encoding Standard, "UTF-8
+ * decoder"): a byte that cannot start or continue a sequence is replaced alone, so the delimiter after a bad byte
+ * stays. DuckDB's own text of a record with invalid UTF-8 (its rejects table's csv_line) replaced bytes with '?' and
+ * took the delimiter after one with them (`22,Caf\xe9,NEW` became `22,Caf??NEW`). Two passes over the file: one
+ * finds the records' bytes, one reads them.
+ */
+export async function recordTexts(path: string, codec: Codec, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>, wanted: readonly number[]): Promise<Map<number, string>> {
+  const want = new Set(wanted);
+  const ranges = new Map<number, [number, number]>();
+  let base = 0;
+  let record = -1;
+  let open: number | undefined;
+  const scanner = new CsvScanner(dialect);
+  const events: CsvScanEvents = {
+    recordStart(i) {
+      record++;
+      if (want.has(record)) open = base + i;
+    },
+    lineEnd(i, kind, quoted, skipped) {
+      if (quoted || skipped || kind === 'crlf' || open === undefined) return;
+      ranges.set(record, [open, base + i]);
+      open = undefined;
+    },
+  };
+  for await (const chunk of openDecoded(path, codec)) {
+    scanner.scan(chunk as Buffer, events);
+    base += (chunk as Buffer).length;
+  }
+  if (open !== undefined) ranges.set(record, [open, base]);
+  // The bytes of each range, gathered chunk by chunk.
+  const parts = new Map<number, Buffer[]>();
+  const sorted = [...ranges.entries()].sort((a, b) => a[1][0] - b[1][0]);
+  let at = 0;
+  for await (const chunk of openDecoded(path, codec)) {
+    const c = chunk as Buffer;
+    for (const [k, [from, to]] of sorted) {
+      if (to <= at || from >= at + c.length) continue;
+      const list = parts.get(k) ?? [];
+      list.push(c.subarray(Math.max(0, from - at), Math.min(c.length, to - at)));
+      parts.set(k, list);
+    }
+    at += c.length;
+  }
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return new Map([...parts.entries()].map(([k, list]) => [k, decoder.decode(Buffer.concat(list))]));
+}

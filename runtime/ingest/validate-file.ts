@@ -12,7 +12,7 @@ import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/va
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf } from './file-head.ts';
 import { normalizeNewlines } from './newlines.ts';
-import { scanRecordLines, type RecordLines } from './record-lines.ts';
+import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
 import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
@@ -224,6 +224,7 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
       for (let i = 0; i < ks.length; i += 5000) await db.run(`INSERT INTO __reject_index VALUES ${ks.slice(i, i + 5000).map(([n, k]) => `(${n}, ${k})`).join(', ')}`);
       await db.run(`INSERT INTO __malformed SELECT r.row_number, x.k, row_number() OVER (ORDER BY x.k) - 1, r.raw, r.reasons
         FROM __rejected r JOIN __reject_index x USING (row_number)`);
+      await encodingRaw(db, input);
     }
     if (hdr) {
       const bad = await db.all<{ message: string }>(`SELECT reasons[1].message AS message FROM __malformed WHERE k = 0`);
@@ -400,6 +401,18 @@ async function sourceRecordsOf(db: Duck, src: SourceRelation, rows: string, into
   await db.run(`INSERT INTO ${into} SELECT rowid, raw FROM __source_raw WHERE rowid IN (SELECT r FROM ${rows}); DROP TABLE __source_raw`);
 }
 
+/**
+ * The records of __malformed with invalid UTF-8 get their text from the file's bytes (recordTexts: U+FFFD for each bad
+ * sequence, every delimiter kept), not DuckDB's, which replaced bytes with '?' and the delimiter after one with them.
+ */
+async function encodingRaw(db: Duck, input: ValidateInput): Promise<void> {
+  const ks = (await db.all<{ k: number }>(`SELECT k FROM __malformed WHERE list_contains(list_transform(reasons, x -> x.message), ${str(ENCODING_MESSAGE)})`)).map((r) => Number(r.k));
+  if (!ks.length) return;
+  const texts = await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input.plan), ks);
+  if (!texts.size) return;
+  await db.run(`UPDATE __malformed m SET raw = t.raw FROM (SELECT unnest(from_json(${str(JSON.stringify([...texts].map(([k, raw]) => ({ k, raw }))))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true)) t WHERE m.k = t.k`);
+}
+
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
 function dialectOf(plan: DatasetPlan): Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'> {
   return plan.source.format === 'csv' ? plan.source.csv : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
@@ -423,13 +436,16 @@ async function fillLines(db: Duck, scan: RecordLines, hdr: number, table: string
   await db.run(`UPDATE ${table} q SET line = l.line FROM __lines l WHERE q.record = l.record`);
 }
 
+/** The reason of a record with invalid UTF-8; its raw text is the record's bytes decoded with U+FFFD (encodingRaw). */
+const ENCODING_MESSAGE = 'invalid UTF-8 (the record is shown with replacement characters)';
+
 function malformedMessage(): string {
   return `CASE error_type
     WHEN 'TOO MANY COLUMNS' THEN 'malformed record: too many fields (' || error_message || ')'
     WHEN 'MISSING COLUMNS' THEN 'malformed record: too few fields (' || error_message || ')'
     WHEN 'UNQUOTED VALUE' THEN 'malformed record: unterminated or stray quote'
-    WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
-    WHEN 'INVALID UNICODE' THEN 'invalid UTF-8 (the record is shown with replacement characters)'
+    WHEN 'INVALID ENCODING' THEN ${str(ENCODING_MESSAGE)}
+    WHEN 'INVALID UNICODE' THEN ${str(ENCODING_MESSAGE)}
     WHEN 'LINE SIZE OVER MAXIMUM' THEN 'record longer than ' || (${MAX_LINE_BYTES} >> 20) || ' MB'
     ELSE 'malformed record: ' || lower(error_type) || ' (' || error_message || ')' END`;
 }
