@@ -252,6 +252,19 @@ describe('analyzeGold: incremental refresh', () => {
     ]);
   });
 
+  it('a DATE column partitioned by day is its own partition value: SELECT day … partitionBy [day] (newcomer trial, stop 44: refused as "can differ between rows of one dt partition")', async () => {
+    const visits = (transform: string, sql: string) => compile({
+      ...loadSchemaText('schemas/visits.yaml', `dataset: visits\nsource: { format: jsonl }\ncolumns:\n  - { name: day, type: date, required: true }\n  - { name: n, type: int }\npartitionBy:\n  - { name: dt, column: day, transform: ${transform} }\n`).spec!,
+      gold: [g('daily', sql, { refresh: 'incremental', partitionBy: ['day'] })],
+    });
+    const byDay = await analyzeGold([visits('day', 'SELECT day, count(*) AS visits FROM silver.visits GROUP BY day')]);
+    expect(byDay.issues).toStrictEqual([]);
+    expect(byDay.plans[0]!.incremental).toEqual({ driver: 'visits', partitionExpr: '__rep', rep: { kind: 'source', column: 'day', type: 'DATE', transform: 'day' }, partition: 'dt' });
+    // By month, a day is not constant within a partition: still refused.
+    const byMonth = await analyzeGold([visits('month', 'SELECT day, count(*) AS visits FROM silver.visits GROUP BY day')]);
+    expect(byMonth.issues.map((i) => i.message)).toEqual([incremental('"day" can differ between rows of one dt partition (month of day), so a changed silver partition does not name the gold partitions it feeds')]);
+  });
+
   it('each reason it cannot, at the partition expression', async () => {
     const inc = (table: string, sql: string, partitionBy: string[] = []) => g(table, sql, { refresh: 'incremental', partitionBy });
     const r = await analyze(

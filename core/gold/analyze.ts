@@ -456,11 +456,14 @@ const TRUNCATIONS: Record<string, string> = { year: 'year', quarter: 'quarter', 
 /**
  * Whether `expr` is constant within a silver partition by its form: it reads the partition column, or the source
  * column under a truncation at least as coarse as the partition transform (CAST(c AS DATE), date_trunc, date_part,
- * year, quarter, month, day, hour), or the source column itself when the transform is identity, and computes
+ * year, quarter, month, day, hour), or the source column itself when the transform is identity (or day, of a DATE), and computes
  * anything else from those and constants. A sample of instants cannot prove it: `CASE WHEN hour(c) = 17 THEN
  * CAST(c AS DATE) + 1 …` passed one, and its 17:30 rows were never published (attack, stop 36).
  */
-function constantWithin(expr: Node, source: { kind: 'partition'; name: string } | { kind: 'source'; column: string; transform: string }): boolean {
+function constantWithin(expr: Node, source: { kind: 'partition'; name: string } | { kind: 'source'; column: string; transform: string; type?: string }): boolean {
+  // The source column itself: with the identity transform, or a DATE partitioned by day (the day of a date is the date;
+  // the check refused SELECT day … with partitionBy [day] over a DATE column day: newcomer's trial, stop 44).
+  const whole = source.kind === 'source' && (source.transform === 'identity' || (source.transform === 'day' && String(source.type).toUpperCase() === 'DATE'));
   const isColumn = (n: Node | undefined): boolean => {
     while (n?.class === 'CAST' && ['TIMESTAMP', 'TIMESTAMP_MS', 'DATE'].includes(String(n.cast_type?.id)) && !n.try_cast && n.child?.class === 'COLUMN_REF') n = n.child;
     return n?.class === 'COLUMN_REF' && source.kind === 'source' && n.column_names.at(-1) === source.column;
@@ -474,7 +477,7 @@ function constantWithin(expr: Node, source: { kind: 'partition'; name: string } 
     const e = n as Node;
     if (e.class === 'COLUMN_REF') {
       const col = e.column_names.at(-1);
-      return source.kind === 'partition' ? col === source.name : source.transform === 'identity' && col === source.column;
+      return source.kind === 'partition' ? col === source.name : whole && col === source.column;
     }
     if (e.class === 'CAST' && String(e.cast_type?.id) === 'DATE' && isColumn(e.child)) return coarseEnough('day');
     if (e.class === 'FUNCTION') {
