@@ -10,6 +10,7 @@ import { partitionValues, type SourceEntry } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
 import { fileOverEnvelope } from './limits.ts';
+import type { TableManifest } from '../table/manifest.ts';
 import type { PipelineContext } from './context.ts';
 import { payloadMessage, type RunInput, type StageOutput } from './payloads.ts';
 
@@ -76,7 +77,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck),
       { list: false }); // DuckDB's RETURN_STATS named the files written (v.files)
     const v = result.result;
-    const twin = sameContent(await committedContent(storage, plan.prefixes.silver, manifest, source.contentId, source.key), source, plan);
+    const twin = sameContent(await committedContent(storage, plan.prefixes.silver, manifest, source.contentId, source.key), source, plan, manifest);
     if (twin) v.warnings.unshift(twin);
     const staged: StageManifest = {
       ...v, dataset: plan.dataset, runId: input.runId, sourceId, source, stagingPrefix, now: input.now,
@@ -103,10 +104,21 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   });
 }
 
-/** A warning when the table already holds an object with the same content under another key, `twin` (sent twice under two names). */
-function sameContent(twin: SourceEntry | undefined, source: { key: string; contentId: string }, plan: DatasetPlan): string | undefined {
+/**
+ * A warning when the table already holds an object with the same content under another key, `twin` (sent twice under
+ * two names). Upsert: the last file ingested wins, so when commits came after the twin's, its rows take back the
+ * values they had then (the words said 'replace the same rows' while a newer value of a key was overwritten by the
+ * older one: newcomer's trial, stop 44).
+ */
+function sameContent(twin: SourceEntry | undefined, source: { key: string; contentId: string }, plan: DatasetPlan, manifest: TableManifest): string | undefined {
   if (!twin) return undefined;
-  const effect = plan.mode === 'upsert' ? 'its rows replace the same rows'
+  // The twin's commit moved into an archive by gc is older than every entry left.
+  const at = manifest.history.find((x) => x.runId === twin.runId && x.kind === 'commit')?.version ?? -Infinity;
+  const since = manifest.history.filter((h) => h.kind === 'commit' && h.version > at).length;
+  const effect = plan.mode === 'upsert'
+    ? since
+      ? `its rows replace the rows of their keys with the values they had in ${twin.key}, undoing what the ${since === 1 ? 'commit' : `${since} commits`} since changed in those keys (upsert: the last file ingested wins)`
+      : 'its rows replace the same rows with the same values'
     : plan.primaryKey.length ? 'its keys are in silver already, so its rows go to quarantine' : 'its rows are appended again';
   return `${source.key} has the same content as ${twin.key}, committed by run ${twin.runId}: ${effect}`;
 }
