@@ -36,7 +36,7 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
   return lines.join('\n');
 }
 
-interface GateView {
+export interface GateView {
   halted?: boolean;
   score?: number;
   skipped?: string;
@@ -51,16 +51,18 @@ export function describeQuality(r: RunRecord, verbose: boolean): string[] {
   for (const g of (Array.isArray(r.gold) ? r.gold : []) as Array<{ table: string; quality?: GateView }>) {
     if (g.quality?.results) gates.push([`gold.${g.table}`, g.quality]);
   }
-  const lines: string[] = [];
-  for (const [name, q] of gates) {
-    const results = q.results ?? [];
-    if (q.skipped) { lines.push(`    quality ${name}: not evaluated (${q.skipped})`); continue; }
-    const passed = results.filter((x) => x.outcome === 'PASS').length;
-    lines.push(`    quality ${name}: ${passed}/${results.length} rules passed (score ${(q.score ?? 1).toFixed(2)})${q.halted ? ', HALTED' : ''}`);
-    for (const x of results) {
-      if (x.outcome === 'PASS' && !verbose) continue;
-      lines.push(`      ${x.outcome.padEnd(5)} ${(x.severity ?? '').padEnd(4)} ${x.rule} — ${x.message}`);
-    }
+  return gates.flatMap(([name, q]) => describeGate(name, q, verbose));
+}
+
+/** One gate: its line, and every rule that did not pass (all rules with verbose). Also strata refresh's. */
+export function describeGate(name: string, q: GateView, verbose: boolean): string[] {
+  const results = q.results ?? [];
+  if (q.skipped) return [`    quality ${name}: not evaluated (${q.skipped})`];
+  const passed = results.filter((x) => x.outcome === 'PASS').length;
+  const lines = [`    quality ${name}: ${passed}/${results.length} rules passed (score ${(q.score ?? 1).toFixed(2)})${q.halted ? ', HALTED' : ''}`];
+  for (const x of results) {
+    if (x.outcome === 'PASS' && !verbose) continue;
+    lines.push(`      ${x.outcome.padEnd(5)} ${(x.severity ?? '').padEnd(4)} ${x.rule} — ${x.message}`);
   }
   return lines;
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
 import { doctor as doctorCommand } from '../cli/commands/doctor.ts';
 import { gc } from '../cli/commands/gc.ts';
+import { refresh } from '../cli/commands/refresh.ts';
 import { gcStaging } from '../runtime/table/gc.ts';
 import { runCommand } from './helpers/cli.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
@@ -148,6 +149,39 @@ describe('a lake whose first run was killed after its Stage step (nothing of it 
       rmSync(join(k.dir, 'bronze'), { recursive: true });
       mkdirSync(join(k.dir, 'staging', 'x', 'y'), { recursive: true });
       await expect(run('doctor')).rejects.toThrow(`no lake at ${k.dir} yet, so nothing to examine`);
+    } finally {
+      await k.cleanup();
+    }
+  });
+});
+
+describe('a gold table its quality gate halted', () => {
+  it('is named with the rule and the way back (fix, then strata refresh), not offered to --repair; strata refresh shows the rule; an SQL change is named as such', async () => {
+    const schema = (sql: string) => `dataset: sh\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: price, type: "decimal(10,2)" }\n`
+      + `  - { name: day, type: date, required: true }\npartitionBy:\n  - { name: dt, column: day, transform: day }\ngold:\n  - table: daily_sh\n    sql: ${sql}\n`
+      + `    partitionBy: [day]\n    quality:\n      halt:\n        - ColumnValues "revenue" >= 0\n`;
+    const k = await makeLake({ sh: schema('SELECT day, sum(price) AS revenue FROM silver.sh GROUP BY day') });
+    try {
+      const g = { lake: k.dir, schemas: join(k.root, 'schemas') };
+      await k.ingest('sh', await k.file('a.csv', 'id,price,day\n1,2.00,2025-01-01\n'));
+      const halted = (await k.ingest('sh', await k.file('b.csv', 'id,price,day\n2,,2025-01-02\n'))).record;
+      expect(halted.status).toBe('HALTED');
+      const examined = await runCommand(doctorCommand, g, []);
+      expect(examined.code).toBe(1);
+      expect(examined.stdout).toContain(`gold.daily_sh  PROBLEM  behind silver.sh (it reflects version 1, silver.sh is at version 2): quality gate halted its last refresh: ColumnValues "revenue" >= 0 → FAIL (1 of 1 rows fail (0 pass), expected all rows to pass) (run ${halted.runId})`);
+      expect(examined.stdout).toContain('way back: fix the data (strata rollback, or ingest a correction) or the rule in schemas/sh.yaml, then strata refresh daily_sh\n');
+      expect(examined.stdout).toMatch(/\n1 problem\n$/);
+      // --repair: nothing it could do (before: listed under "repaired:", and its way back was --repair again).
+      const repaired = await runCommand(doctorCommand, g, [], { repair: true });
+      expect(repaired.stdout).toContain('nothing to repair\nthen:\n');
+      expect(repaired.stdout).not.toContain('repaired:');
+      const refreshed = await runCommand(refresh, g, ['daily_sh']);
+      expect(refreshed.code).toBe(1);
+      expect(refreshed.stdout).toMatch(/^gold\.daily_sh: halted by its quality gate: nothing was published \(2 rows computed and held back; \d+ ms\)\n {4}quality gold\.daily_sh: 0\/1 rules passed \(score 0\.00\), HALTED\n {6}FAIL {2}halt ColumnValues "revenue" >= 0 — /);
+      // The SQL changed (and the gate halts it still): said as such, not as versions that are equal.
+      writeFileSync(join(k.root, 'schemas', 'sh.yaml'), schema('SELECT day, sum(price) AS revenue, count(*) AS n FROM silver.sh GROUP BY day'));
+      const changed = await runCommand(doctorCommand, g, []);
+      expect(changed.stdout).toMatch(/gold\.daily_sh {2}PROBLEM {2}behind silver\.sh \(it reflects version 1, silver\.sh is at version 2\); its SQL changed since its last publish \(schemas\/sh\.yaml\): every partition is to be computed again: quality gate halted/);
     } finally {
       await k.cleanup();
     }

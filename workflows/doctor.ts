@@ -29,6 +29,6 @@ export function examine(lake: LocalLake): Promise<DoctorReport> {
 }
 
 /** Repair what is derivable (losing nothing), then what is still wrong. */
-export function repair(lake: LocalLake): Promise<{ actions: string[]; report: DoctorReport }> {
+export function repair(lake: LocalLake): Promise<{ actions: string[]; notRepaired: string[]; report: DoctorReport }> {
   return repairLake(doctorEnv(lake));
 }

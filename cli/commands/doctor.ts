@@ -17,13 +17,15 @@ export const doctor: Command = {
     const report = fixed?.report ?? await examine(lake);
     const lines = [`strata doctor: ${lake.dir}`];
     if (fixed) {
-      lines.push(fixed.actions.length ? 'repaired:' : 'nothing to repair');
+      // What a repair ran and could not do (a gold refresh its gate halted, an error) is not listed as repaired.
+      lines.push(fixed.actions.length ? 'repaired:' : fixed.notRepaired.length ? 'repaired: nothing' : 'nothing to repair');
       lines.push(...fixed.actions.map((a) => `  ${a}`));
+      if (fixed.notRepaired.length) lines.push('not repaired:', ...fixed.notRepaired.map((a) => `  ${a}`));
       lines.push('then:');
     }
     lines.push(...describe(report));
     out.result(lines.join('\n'), {
-      lake: lake.dir, problems: report.problems, healthy: report.healthy, ...(fixed ? { repaired: fixed.actions } : {}),
+      lake: lake.dir, problems: report.problems, healthy: report.healthy, ...(fixed ? { repaired: fixed.actions, notRepaired: fixed.notRepaired } : {}),
       findings: report.findings.map(({ repair: r, ...f }) => ({ ...f, repairable: r !== undefined })),
     });
     return report.problems ? 1 : 0;

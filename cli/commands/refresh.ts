@@ -3,6 +3,7 @@ import { refresh as refreshLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, plural, UsageError } from '../output.ts';
+import { describeGate, type GateView } from '../run-summary.ts';
 
 export const refresh: Command = {
   usage: 'strata refresh <gold table>',
@@ -13,7 +14,12 @@ export const refresh: Command = {
     }
     const lake = await openLake(global, table);
     const r = await refreshLake(lake, table, true);
-    out.result(`gold.${r.table}: ${r.status}, ${plural(r.partitions.length, 'partition')}, ${plural(r.rows, 'row')}, ${r.removed.length} removed (${r.ms} ms)`, r);
+    // Halted: what the gate found, as strata ingest shows it (it printed "halted, 0 partitions, 16 rows" and no rule).
+    const gate = r.quality as GateView | undefined;
+    const head = r.status === 'halted'
+      ? `gold.${r.table}: halted by its quality gate: nothing was published (${plural(r.rows, 'row')} computed and held back; ${r.ms} ms)`
+      : `gold.${r.table}: ${r.status}, ${plural(r.partitions.length, 'partition')}, ${plural(r.rows, 'row')}, ${r.removed.length} removed (${r.ms} ms)`;
+    out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : [])].join('\n'), r);
     return r.status === 'halted' ? 1 : 0;
   },
 };

@@ -55,24 +55,27 @@ export async function examineLake(env: DoctorEnv): Promise<DoctorReport> {
  * look again: one repair can reveal the next (a restored gold manifest is behind its silver). Stops when nothing
  * repairable is left or a round finds what the previous one did.
  */
-export async function repairLake(env: DoctorEnv): Promise<{ actions: string[]; report: DoctorReport }> {
+export async function repairLake(env: DoctorEnv): Promise<{ actions: string[]; notRepaired: string[]; report: DoctorReport }> {
   const actions: string[] = [];
+  const notRepaired: string[] = [];
   let seen = '';
   for (let round = 0; round < 4; round++) {
     const report = await examineLake(env);
     const todo = report.findings.filter((f) => f.repair).sort((a, b) => REPAIR_ORDER.indexOf(a.repair!.order) - REPAIR_ORDER.indexOf(b.repair!.order));
     const key = JSON.stringify(todo.map((f) => f.message));
-    if (!todo.length || key === seen) return { actions, report };
+    if (!todo.length || key === seen) return { actions, notRepaired, report };
     seen = key;
     for (const f of todo) {
       try {
-        actions.push(await f.repair!.run());
+        const done = await f.repair!.run();
+        if (typeof done === 'string') actions.push(done);
+        else notRepaired.push(done.notRepaired);
       } catch (e) {
         const name = (e as Error).name?.startsWith('Strata.') ? `${(e as Error).name}: ` : '';
-        actions.push(`${f.subject}: could not repair (${name}${(e as Error).message.split('\n')[0]})`);
+        notRepaired.push(`${f.subject}: could not repair (${name}${(e as Error).message.split('\n')[0]})`);
       }
     }
   }
-  return { actions, report: await examineLake(env) };
+  return { actions, notRepaired, report: await examineLake(env) };
 }
 

@@ -18,8 +18,11 @@ export interface Finding {
 export interface Repair {
   /** Repairs run in this order: a manifest before its catalog entry, silver before the gold derived from it. */
   order: RepairOrder;
-  /** Performs the repair and says what it did. */
-  run: () => Promise<string>;
+  /**
+   * Performs the repair and says what it did; `{ notRepaired }` when it ran and could not (a gold refresh its quality
+   * gate halted): strata doctor --repair lists it apart from what it repaired.
+   */
+  run: () => Promise<string | { notRepaired: string }>;
 }
 
 export const REPAIR_ORDER = ['locks', 'manifest', 'files', 'entry', 'gold', 'runs', 'catalog'] as const;

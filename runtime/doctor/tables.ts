@@ -16,6 +16,7 @@ import { emptyManifest, filesFingerprint } from '../table/manifest.ts';
 import { asideStamp } from '../util/aside.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
 import { plural, thousands } from '../../core/text.ts';
+import { haltMessage, type GateResult } from '../quality/gate.ts';
 
 export interface DoctorEnv {
   lakeDir: string;
@@ -226,26 +227,54 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   if (!scope.behind.length) return [];
   const subject = `gold.${t.name}`;
   const done = m.derivedFrom;
+  // Behind because its SQL (its output schema) changed since its last publish, not because an input moved: the
+  // versions alone read "it reflects version 16, silver.x is at version 16" (newcomer's trial, stop 44).
+  const reshaped = m.schema !== undefined && m.schema.hash !== plan.schemaHash;
+  const moved = scope.behind.filter((k) => scope.reused.includes(k) || (done?.[k] ?? 0) !== scope.versions[k]);
+  // Its last refresh halted at its quality gate: the cause, and a way back that is not --repair alone (which refreshes
+  // again, and halts again until the data or the rule changes).
+  const halt = await lastHalt(env, t.name);
   const message = m.version === 0
     ? `never published: no refresh has written it yet, though ${[...inputs.keys()].join(', ')} ${inputs.size === 1 ? 'has' : 'have'} been committed (its refreshes failed: strata runs shows why)`
     : !done
     ? `not known which versions of ${[...inputs.keys()].join(', ')} it reflects (it was rolled back, or written by an older strata)`
-    : `behind ${scope.behind.map((k) => (scope.reused.includes(k)
-      ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]?.runId} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
-      : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`;
+    : [
+      ...(moved.length ? [`behind ${moved.map((k) => (scope.reused.includes(k)
+        ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]?.runId} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
+        : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`] : []),
+      ...(reshaped ? [`its SQL changed since its last publish (schemas/${plan.owner}.yaml): every partition is to be computed again`] : []),
+    ].join('; ') || `behind ${scope.behind.join(', ')}`;
   const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
-  const way = m.version === 0
+  const way = halt
+    ? `fix the data (strata rollback, or ingest a correction) or the rule in schemas/${plan.owner}.yaml, then strata refresh ${t.name}`
+    : m.version === 0
     ? `fix what made its refreshes fail (strata runs; its SQL: strata check), then strata refresh ${t.name}, strata doctor --repair or the next run of ${runs.join(' or ')}`
     : `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`;
+  // Halted: no repair (a refresh halts again until the data or the rule changes; --repair listed it as repaired and
+  // sent the user back to itself). strata refresh, once they are fixed, is the way.
+  if (halt) return [problem(subject, `${message}: ${halt}`, way)];
   return [problem(subject, message, way, {
     order: 'gold',
     run: async () => {
       const r = await env.refresh(t.name, !done);
       return r.status === 'halted'
-        ? `${subject}: its quality gate halted the refresh; it stays behind until the data or the rule is fixed (see strata.quality_metrics)`
+        ? { notRepaired: `${subject}: refreshed, and its quality gate halted it again: it stays behind until the data or the rule is fixed (strata.quality_metrics, the gold results of strata runs)` }
         : `${subject}: caught up with ${scope.behind.join(', ')} (${r.status}, ${plural(r.partitions.length, 'partition')})`;
     },
   })];
+}
+
+/** When the latest evaluation of a gold table's quality gate halted its refresh: which halt rules failed, and in which run. */
+async function lastHalt(env: DoctorEnv, table: string): Promise<string | undefined> {
+  const keys = (await env.storage.list(layout.qualityResults('gold', table)).catch(() => [])).map((o) => o.key).filter((k) => k.endsWith('.json')).sort();
+  const last = keys.at(-1);
+  if (!last) return undefined;
+  const gate = JSON.parse((await env.storage.readText(last).catch(() => undefined)) ?? '{}') as Partial<GateResult> & { results?: GateResult['results'] };
+  if (!gate.halted || !gate.results) return undefined;
+  // The key is <prefix><evaluation time>-<run id>.json (quality/metrics.ts metricsKey).
+  const name = last.slice(last.lastIndexOf('/') + 1, -'.json'.length);
+  const run = name.includes('-') ? name.slice(name.indexOf('-') + 1) : undefined;
+  return `${haltMessage(gate as GateResult, 'its last refresh')}${run ? ` (run ${run})` : ''}`;
 }
 
 /** Version folders no manifest version names (gc removes them after a day), and manifests kept aside. */
