@@ -110,6 +110,12 @@ mode: upsert
     expect(check('dataset: orders\nsource: { format: csv\n')).toEqual([
       'orders.yaml:3:1: Flow map in block collection must be sufficiently indented and end with a } (fix: fix the YAML syntax at this position)',
     ]);
+    // A missing colon after columns: the first error, and how many followed it (before: one line for each later token).
+    expect(check('dataset: orders\nsource: { format: csv }\ncolumns\n  - { name: a, type: string }\n  - { name: b, type: int }\n')).toEqual([
+      'orders.yaml:3:1: Implicit keys need to be on a single line (and 4 more YAML errors after it, most likely caused by it: fix this one and run strata check again) (fix: fix the YAML syntax at this position)',
+    ]);
+    // Duplicate keys are each their own.
+    expect(check('dataset: orders\ndataset: x\nsource: { format: csv }\nsource: { format: csv }\ncolumns: [{ name: a, type: string }]\n').filter((l) => l.includes('duplicate'))).toHaveLength(2);
   });
 
   it('checks transforms against column types and partition names against column names', () => {

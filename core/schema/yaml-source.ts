@@ -17,11 +17,18 @@ export class YamlSource {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }
 
-  /** YAML syntax errors (and duplicate keys), as diagnostics. */
+  /**
+   * YAML syntax errors (and duplicate keys), as diagnostics: every duplicate key, and the first syntax error only,
+   * saying how many followed it. The parser reports one error per token after a broken line, most of them caused by
+   * it (a missing colon after columns made 126 errors, one for every later token: newcomer's trial, stop 44).
+   */
   syntaxDiagnostics(): Diagnostic[] {
-    return this.doc.errors.map((e) => {
+    const syntax = this.doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+    const shown = this.doc.errors.filter((e) => e.code === 'DUPLICATE_KEY' || e === syntax[0]);
+    return shown.map((e) => {
       const pos = this.lines.linePos(e.pos[0]);
-      const message = e.code === 'DUPLICATE_KEY' ? 'duplicate key in mapping' : e.message.split('\n')[0]!;
+      const more = e === syntax[0] && syntax.length > 1 ? ` (and ${syntax.length - 1} more YAML error${syntax.length > 2 ? 's' : ''} after it, most likely caused by it: fix this one and run strata check again)` : '';
+      const message = e.code === 'DUPLICATE_KEY' ? 'duplicate key in mapping' : `${e.message.split('\n')[0]!}${more}`;
       return { file: this.file, line: pos.line, column: pos.col, severity: 'error' as const, message,
         fix: e.code === 'DUPLICATE_KEY' ? 'remove one of the two keys' : 'fix the YAML syntax at this position' };
     });
