@@ -4,6 +4,7 @@ import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQu
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { athenaSql, queryAthena } from '../cli/athena-query.ts';
+import { athenaHint } from '../cli/commands/query.ts';
 
 const client = new AthenaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 const mock = mockClient(client);
@@ -30,5 +31,19 @@ describe('strata query --athena', () => {
     const start = mock.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
     expect(start).toMatchObject({ WorkGroup: 'strata-prod-analysts', QueryString: 'SELECT state, count(*) AS n FROM "strata_prod_gold"."daily_delays" GROUP BY 1' });
     expect(r.rows).toEqual([{ state: 'CA', n: 42 }]);
+  });
+});
+
+describe('strata query --athena: the first failures say what to do', () => {
+  it('no region, no credentials, no such workgroup (StartQueryExecution refused): each with its way out', async () => {
+    const target = { app: 'strata', stage: 'dev' };
+    // The AWS SDK's own words, as a client without a region or credentials throws them (not made here: the machine's
+    // AWS_REGION or profile would give it one).
+    expect(athenaHint(new Error('Region is missing'), target)).toBe('set the AWS region the stage was deployed to: AWS_REGION=<region> (or a profile with one: AWS_PROFILE=<profile>), then run the query again');
+    expect(athenaHint(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), target)).toMatch(/^give the AWS SDK credentials: AWS_PROFILE=<profile>/);
+    mock.on(StartQueryExecutionCommand).rejects(Object.assign(new Error('WorkGroup strata-dev-analysts is not found.'), { name: 'InvalidRequestException' }));
+    const missing = await queryAthena('SELECT 1', target, client).catch((e: Error) => e);
+    expect(athenaHint(missing, target)).toBe('no Athena workgroup strata-dev-analysts in this account and region: deploy the stage first (npx sst deploy --stage dev), or name the deployed one (--stage dev, --workgroup <name>)');
+    expect(athenaHint(new Error('something else'), target)).toBeUndefined();
   });
 });

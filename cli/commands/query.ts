@@ -6,6 +6,7 @@ import { Duck } from '../../runtime/engine/duckdb.ts';
 import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
+import { physicalNames } from '../../core/naming.ts';
 import type { Command } from '../command.ts';
 import { isLake } from '../lake-options.ts';
 import { csv, jsonRows, out, table, UsageError, type Failure } from '../output.ts';
@@ -128,7 +129,25 @@ async function queryOnAthena(sql: string, target: AthenaTarget): Promise<QueryRe
     if (scanned !== undefined) process.stderr.write(`athena: query ${r.queryId}, ${(scanned / 2 ** 20).toFixed(1)} MiB scanned\n`);
     return { columns: r.columns.map((c) => c.name), rows: r.rows };
   } catch (e) {
-    out.fail({ name: isStrataError(e) ? e.name : ERRORS.InvalidInput, message: `athena query failed: ${engineMessage(e)}` }, `athena query failed: ${engineMessage(e)}`);
+    const hint = athenaHint(e, target);
+    out.fail({ name: isStrataError(e) ? e.name : ERRORS.InvalidInput, message: `athena query failed: ${engineMessage(e)}`, ...(hint ? { hint } : {}) });
     return undefined;
   }
+}
+
+/**
+ * The way out of the usual first failures of --athena, from the AWS SDK's errors: no region, no credentials, no such
+ * workgroup (the stage is not deployed, or is another one). "Region is missing" alone said nothing of what to set
+ * (newcomer's trial, stop 44).
+ */
+export function athenaHint(e: unknown, target: AthenaTarget): string | undefined {
+  const err = e as { name?: string; message?: string };
+  const text = `${err.name ?? ''} ${err.message ?? ''}`;
+  const stage = `--stage ${target.stage}${target.app !== 'strata' ? ` --app ${target.app}` : ''}`;
+  if (/Region is missing/i.test(text)) return `set the AWS region the stage was deployed to: AWS_REGION=<region> (or a profile with one: AWS_PROFILE=<profile>), then run the query again`;
+  if (/CredentialsProviderError|Could not load credentials/i.test(text)) return 'give the AWS SDK credentials: AWS_PROFILE=<profile> (aws sso login for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  if (/WorkGroup .*(is not found|not found)|WorkGroup.*does not exist/i.test(text)) {
+    return `no Athena workgroup ${target.workgroup ?? physicalNames({ app: target.app, stage: target.stage }).workgroup('analysts')} in this account and region: deploy the stage first (npx sst deploy --stage ${target.stage}), or name the deployed one (${stage}, --workgroup <name>)`;
+  }
+  return undefined;
 }
