@@ -38,6 +38,15 @@ describe('strata init drafts', () => {
     expect(loadSchemaText('weather.yaml', yaml).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
+  it('a JSON field of scalars of several types is text with a note saying which; a nested one is told to flatten (newcomer trial, stop 44: true, false and "t" read as "JSON values … decide how to flatten")', async () => {
+    const s = await draft('ev.jsonl', '{"id":1,"f":true,"n":{"a":1},"m":1}\n{"id":2,"f":"t","n":{"a":2},"m":"x"}\n{"id":3,"f":false,"n":null,"m":[1]}\n');
+    const note = (name: string) => s.columns.find((c) => c.name === name)?.note;
+    expect(s.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['f', 'string'], ['n', 'string'], ['m', 'string']]);
+    expect(note('f')).toBe('the sample mixes JSON boolean and string values in this field: kept as text (true as "true"); choose one type if the others are mistakes');
+    expect(note('n')).toMatch(/strata stores scalars only — decide how to flatten/);
+    expect(note('m')).toMatch(/strata stores scalars only — decide how to flatten/);
+  });
+
   it('decimal commas next to numbers with a decimal point stay text, with a note (one decimal mark per file)', async () => {
     const s = await draft('mixed.csv', 'id;a;b\n1;39,81;1.5\n2;2,5;2.25\n');
     expect(s.decimalSeparator).toBeUndefined();

@@ -62,6 +62,9 @@ export async function detectFormat(path: string): Promise<SourceFormat> {
   return 'csv';
 }
 
+/** DuckDB's json_type names as JSON's own words. */
+const JSON_KINDS: Record<string, string> = { boolean: 'boolean', varchar: 'string', bigint: 'integer', ubigint: 'integer', double: 'number' };
+
 function logicalType(duck: string): { type: string; note?: string } {
   const t = duck.toUpperCase();
   const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
@@ -100,6 +103,8 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
   }
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const text = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'VARCHAR');
+  // JSON fields DuckDB typed JSON: nested values (objects, arrays), or scalars of several types (true and "t").
+  const json = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'JSON');
   // ISO dates too: a column DuckDB left as text may be mostly ISO dates among others (its note says how many).
   const tried = [...DATE_FORMATS.map((f) => ({ f, type: 'date' })), ...TIMESTAMP_FORMATS.map((f) => ({ f, type: 'timestamp' })), { f: '%Y-%m-%d', type: 'date' }];
   // One scan: NULLs per column; per text column, the values each format cannot parse, and the shape of decimal commas.
@@ -111,6 +116,10 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
       `count(${q(c.name)}) FILTER (WHERE contains(${q(c.name)}, ',')) AS dcc${i}`,
       `max(length(split_part(trim(${q(c.name)}), ',', 1)) - CASE WHEN starts_with(trim(${q(c.name)}), '-') THEN 1 ELSE 0 END) AS dci${i}`,
       `max(length(split_part(trim(${q(c.name)}), ',', 2))) AS dcs${i}`,
+    ]),
+    ...json.flatMap(({ c, i }) => [
+      `count(${q(c.name)}) FILTER (WHERE json_type(${q(c.name)}) IN ('OBJECT', 'ARRAY')) AS jn${i}`,
+      `string_agg(DISTINCT lower(json_type(${q(c.name)})), ', ' ORDER BY lower(json_type(${q(c.name)}))) FILTER (WHERE json_type(${q(c.name)}) <> 'NULL') AS jt${i}`,
     ]),
   ].join(', ')} FROM ${reader}`);
   const rows = Number(stats.__rows);
@@ -144,6 +153,11 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
         if (decimalComma) return { ...base, type: `decimal(${Math.max(precision, scale + 1)},${scale})`, note: 'decimal commas (source.csv.decimalSeparator)' };
         return { ...base, type: 'string', note: 'numbers with decimal commas (39,81): with source.csv.decimalSeparator: "," (and another delimiter) they read as numbers' };
       }
+    }
+    if (c.type === 'JSON' && filled(i) > 0 && Number(stats[`jn${i}`]) === 0) {
+      // Scalars of several JSON types (true, false and "t"): nothing to flatten (the note said so of any JSON).
+      const kinds = [...new Set(String(stats[`jt${i}`]).split(', ').map((k) => JSON_KINDS[k] ?? k))].join(' and ');
+      return { ...base, type: 'string', note: `the sample mixes JSON ${kinds} values in this field: kept as text (true as "true"); choose one type if the others are mistakes` };
     }
     const lt = logicalType(c.type);
     const fmt = formats.get(c.type.startsWith('TIMESTAMP') ? 'TIMESTAMP' : c.type);
