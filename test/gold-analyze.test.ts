@@ -594,6 +594,17 @@ describe('Athena translation helpers', () => {
 });
 
 describe('strata check of gold tables', () => {
+  it('a misspelt partition column is one error, not also "silver.x is not partitioned" for the gold table over it (newcomer trial, stop 44)', async () => {
+    const text = ORDERS.replace('column: created_at, transform: day', 'column: created_on, transform: day')
+      + 'gold:\n  - table: daily\n    sql: SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders GROUP BY 1\n    partitionBy: [day]\n';
+    const messages = (await checkProjectAsync([{ file: 'schemas/orders.yaml', text }])).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+    expect(messages).toEqual(['partition column "created_on" is not a column']);
+    // Without partitionBy at all, the gold table's own error stands.
+    const none = ORDERS.replace(/partitionBy:\n.*\n/, '') + 'gold:\n  - table: daily\n    sql: SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders GROUP BY 1\n    partitionBy: [day]\n';
+    expect((await checkProjectAsync([{ file: 'schemas/orders.yaml', text: none }])).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message))
+      .toEqual([`gold table daily: ${incremental('silver.orders is not partitioned')}`]);
+  });
+
   it('an analysis problem is a diagnostic in its own file, at its line and column in the SQL block; partitionBy, refresh and compaction.sortBy at their keys', async () => {
     const text = `${ORDERS}gold:
   - table: first
