@@ -49,6 +49,21 @@ describe('quarantine: a record with invalid UTF-8 keeps its text as written', ()
     }), { seed: 20261205, numRuns: 15 });
   });
 
+  it('a long record is cut at 10,000 characters as DuckDB cuts the others, 2,500 bad records pass in batches, and a BOM is not part of the first record (attack, stop 44: 570 MB of bad records failed the file, Invalid string length)', async () => {
+    const long = Buffer.concat([Buffer.from('1,'), Buffer.from('x'.repeat(30_000)), Buffer.from([0xe9]), Buffer.from(',b')]);
+    const many = Array.from({ length: 2500 }, (_, i) => Buffer.concat([Buffer.from(`${i + 2},a`), Buffer.from([0xff]), Buffer.from(',b')]));
+    const file = Buffer.concat([Buffer.from('id,a,b\n'), ...[long, ...many].flatMap((l) => [l, Buffer.from('\n')]), Buffer.from('9999,ok,ok\n')]);
+    const got = await quarantined('c', file, 'csv');
+    expect(got.rowsIn).toBe(2502);
+    expect(got.rowsValid).toBe(1);
+    expect(got.rows).toHaveLength(2501);
+    expect(got.rows[0]!.raw).toBe(`1,${'x'.repeat(9998)}`);
+    expect(got.rows.slice(1).map((r) => r.raw)).toEqual(many.map((m) => new TextDecoder().decode(m)));
+    // A file with a byte-order mark and no header line: its first record's text starts after the mark.
+    const json = await quarantined('j', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id": 1, "a": "Caf\xe9"}\n', 'latin1')]), 'jsonl');
+    expect(json.rows.map((r) => r.raw)).toEqual(['{"id": 1, "a": "Caf\ufffd"}']);
+  });
+
   it('the record of the trial, and JSON lines', async () => {
     const csv = await quarantined('c', Buffer.from('id,a,b\n22,Caf\xe9,NEW\n23,ok,X\n', 'latin1'), 'csv');
     expect(csv.rows).toEqual([{ record: 1, raw: '22,Caf\ufffd,NEW', message: 'invalid UTF-8 (the record is shown with replacement characters)' }]);

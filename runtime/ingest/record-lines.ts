@@ -48,18 +48,27 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<
   return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf };
 }
 
+/** Characters of a malformed record's text that quarantine keeps: DuckDB's rejects table keeps 10,000 of the others. */
+export const RECORD_TEXT_CHARS = 10_000;
+
 /**
  * The text of records `wanted` (0-based indexes among the records scanRecordLines counts, the header included) as
  * written: each record's bytes from its first byte to the line end outside quotes that ends it (or the end of the
  * file), decoded as UTF-8 with U+FFFD for each invalid sequence, per the WHATWG decoder (Encoding Standard, "UTF-8
  * decoder"): a byte that cannot start or continue a sequence is replaced alone, so the delimiter after a bad byte
- * stays. DuckDB's own text of a record with invalid UTF-8 (its rejects table's csv_line) replaced bytes with '?' and
- * took the delimiter after one with them (`22,Caf\xe9,NEW` became `22,Caf??NEW`). Two passes over the file: one
- * finds the records' bytes, one reads them.
+ * stays. The file's byte-order mark is not part of its first record. Each text is cut at RECORD_TEXT_CHARS characters,
+ * as DuckDB cuts the text of its other malformed records, and handed to `onBatch` in batches of `batch`, in file
+ * order, so that memory holds a batch, not every bad record of a large file (570 MB of 15 MB records passed V8's
+ * string limit: an attack, stop 44). DuckDB's own text of a record with invalid UTF-8 (its rejects table's
+ * csv_line) replaced bytes with '?' and took the delimiter after one with them (`22,Caf\xe9,NEW` became `22,Caf??NEW`).
+ * Two passes over the file: one finds the records' bytes, one reads them.
  */
-export async function recordTexts(path: string, codec: Codec, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>, wanted: readonly number[]): Promise<Map<number, string>> {
+export async function recordTexts(
+  path: string, codec: Codec, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>, wanted: readonly number[],
+  onBatch: (texts: Array<{ k: number; raw: string }>) => Promise<void>, batch = 1000,
+): Promise<void> {
   const want = new Set(wanted);
-  const ranges = new Map<number, [number, number]>();
+  const ranges: Array<{ k: number; from: number; to: number }> = [];
   let base = 0;
   let record = -1;
   let open: number | undefined;
@@ -71,7 +80,7 @@ export async function recordTexts(path: string, codec: Codec, dialect: Pick<CsvD
     },
     lineEnd(i, kind, quoted, skipped) {
       if (quoted || skipped || kind === 'crlf' || open === undefined) return;
-      ranges.set(record, [open, base + i]);
+      ranges.push({ k: record, from: open, to: base + i });
       open = undefined;
     },
   };
@@ -79,21 +88,31 @@ export async function recordTexts(path: string, codec: Codec, dialect: Pick<CsvD
     scanner.scan(chunk as Buffer, events);
     base += (chunk as Buffer).length;
   }
-  if (open !== undefined) ranges.set(record, [open, base]);
-  // The bytes of each range, gathered chunk by chunk.
-  const parts = new Map<number, Buffer[]>();
-  const sorted = [...ranges.entries()].sort((a, b) => a[1][0] - b[1][0]);
+  if (open !== undefined) ranges.push({ k: record, from: open, to: base });
+  // A record's first bytes, enough for RECORD_TEXT_CHARS characters (4 bytes each at most), gathered chunk by chunk.
+  const maxBytes = 4 * RECORD_TEXT_CHARS;
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+  let pending: Array<{ k: number; raw: string }> = [];
+  let next = 0;
+  let parts: Buffer[] = [];
   let at = 0;
   for await (const chunk of openDecoded(path, codec)) {
     const c = chunk as Buffer;
-    for (const [k, [from, to]] of sorted) {
-      if (to <= at || from >= at + c.length) continue;
-      const list = parts.get(k) ?? [];
-      list.push(c.subarray(Math.max(0, from - at), Math.min(c.length, to - at)));
-      parts.set(k, list);
+    while (next < ranges.length) {
+      const r = ranges[next]!;
+      const end = Math.min(r.to, r.from + maxBytes);
+      if (r.from >= at + c.length) break;
+      parts.push(c.subarray(Math.max(0, r.from - at), Math.max(0, Math.min(c.length, end - at))));
+      if (end > at + c.length) break; // continues in the next chunk
+      let bytes = Buffer.concat(parts);
+      if (r.from === 0 && bytes.subarray(0, 3).equals(BOM)) bytes = bytes.subarray(3);
+      pending.push({ k: r.k, raw: Array.from(decoder.decode(bytes)).slice(0, RECORD_TEXT_CHARS).join('') });
+      parts = [];
+      next++;
+      if (pending.length >= batch) { await onBatch(pending); pending = []; }
     }
     at += c.length;
   }
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  return new Map([...parts.entries()].map(([k, list]) => [k, decoder.decode(Buffer.concat(list))]));
+  if (pending.length) await onBatch(pending);
 }

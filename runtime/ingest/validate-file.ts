@@ -408,9 +408,8 @@ async function sourceRecordsOf(db: Duck, src: SourceRelation, rows: string, into
 async function encodingRaw(db: Duck, input: ValidateInput): Promise<void> {
   const ks = (await db.all<{ k: number }>(`SELECT k FROM __malformed WHERE list_contains(list_transform(reasons, x -> x.message), ${str(ENCODING_MESSAGE)})`)).map((r) => Number(r.k));
   if (!ks.length) return;
-  const texts = await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input.plan), ks);
-  if (!texts.size) return;
-  await db.run(`UPDATE __malformed m SET raw = t.raw FROM (SELECT unnest(from_json(${str(JSON.stringify([...texts].map(([k, raw]) => ({ k, raw }))))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true)) t WHERE m.k = t.k`);
+  await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input.plan), ks, (texts) =>
+    db.run(`UPDATE __malformed m SET raw = t.raw FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true)) t WHERE m.k = t.k`));
 }
 
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
