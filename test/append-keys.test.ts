@@ -131,6 +131,6 @@ describe('append mode holds its primary key across files', () => {
     await l.ingest('orders', await l.file('c.csv', csv(line(2, '12', '99.00'))));
     const copy = (await l.ingest('orders', await l.file('a-copy.csv', body))).record;
     expect(copy.warnings[0]).toBe(`${copy.source.key} has the same content as ${first.source.key}, committed by run ${first.runId}: its rows replace the rows of their keys `
-      + `with the values they had in ${first.source.key}, undoing what the 2 commits since changed in those keys (upsert: the last file ingested wins)`);
+      + `with the values they had in ${first.source.key}: whatever the 2 commits since changed in those keys is undone (upsert: the last file ingested wins)`);
   });
 });

@@ -233,7 +233,7 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   const moved = scope.behind.filter((k) => scope.reused.includes(k) || (done?.[k] ?? 0) !== scope.versions[k]);
   // Its last refresh halted at its quality gate: the cause, and a way back that is not --repair alone (which refreshes
   // again, and halts again until the data or the rule changes).
-  const halt = await lastHalt(env, t.name);
+  const halt = await lastHalt(env, t.name, m.updatedAt, plan.quality.halt);
   const message = m.version === 0
     ? `never published: no refresh has written it yet, though ${[...inputs.keys()].join(', ')} ${inputs.size === 1 ? 'has' : 'have'} been committed (its refreshes failed: strata runs shows why)`
     : !done
@@ -264,8 +264,13 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   })];
 }
 
-/** When the latest evaluation of a gold table's quality gate halted its refresh: which halt rules failed, and in which run. */
-async function lastHalt(env: DoctorEnv, table: string): Promise<string | undefined> {
+/**
+ * When the latest evaluation of a gold table's quality gate halted its refresh: which halt rules failed, and in which
+ * run. Not when the table was published after it (a refresh without a gate writes no results), nor when none of the
+ * rules that failed is a halt rule of the gate now (`halt`): then a refresh may pass, and is offered (an attack, stop
+ * 44: a halt kept being blamed after its rule was removed).
+ */
+async function lastHalt(env: DoctorEnv, table: string, publishedAt: string, halt: readonly string[]): Promise<string | undefined> {
   const keys = (await env.storage.list(layout.qualityResults('gold', table)).catch(() => [])).map((o) => o.key).filter((k) => k.endsWith('.json')).sort();
   const last = keys.at(-1);
   if (!last) return undefined;
@@ -274,6 +279,10 @@ async function lastHalt(env: DoctorEnv, table: string): Promise<string | undefin
   // The key is <prefix><evaluation time>-<run id>.json (quality/metrics.ts metricsKey).
   const name = last.slice(last.lastIndexOf('/') + 1, -'.json'.length);
   const run = name.includes('-') ? name.slice(name.indexOf('-') + 1) : undefined;
+  const evaluated = name.split('-')[0]!;
+  if (publishedAt.replace(/[-:.]/g, '') > evaluated) return undefined;
+  const now = new Set(halt.map((r) => r.trim()));
+  if (!gate.results.some((r) => r.severity === 'halt' && r.outcome !== 'PASS' && now.has(r.rule.trim()))) return undefined;
   return `${haltMessage(gate as GateResult, 'its last refresh')}${run ? ` (run ${run})` : ''}`;
 }
 

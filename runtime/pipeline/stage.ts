@@ -117,7 +117,7 @@ function sameContent(twin: SourceEntry | undefined, source: { key: string; conte
   const since = manifest.history.filter((h) => h.kind === 'commit' && h.version > at).length;
   const effect = plan.mode === 'upsert'
     ? since
-      ? `its rows replace the rows of their keys with the values they had in ${twin.key}, undoing what the ${since === 1 ? 'commit' : `${since} commits`} since changed in those keys (upsert: the last file ingested wins)`
+      ? `its rows replace the rows of their keys with the values they had in ${twin.key}: whatever the ${since === 1 ? 'commit' : `${since} commits`} since changed in those keys is undone (upsert: the last file ingested wins)`
       : 'its rows replace the same rows with the same values'
     : plan.primaryKey.length ? 'its keys are in silver already, so its rows go to quarantine' : 'its rows are appended again';
   return `${source.key} has the same content as ${twin.key}, committed by run ${twin.runId}: ${effect}`;
