@@ -269,6 +269,7 @@ rejects: { maxRatio: 1 }
       expect(record.status).toBe('FAILED');
       // Named for the limit, not as a damaged file (it was Strata.UnreadableFile, the limit explained after).
       expect(record.error?.name).toBe('Strata.LimitExceeded');
+      expect(record.error?.message).toMatch(/many\.csv: reading it as csv hit a limit of its step: Out of Memory Error: /);
       expect(record.error?.message).toMatch(/Out of Memory Error: [^]*a step ran out of memory [^]*Fix: raise lambda\.memory in schemas\/many\.yaml \(now 128/);
       expect(limitHit(record.error!.name, record.error!.message)).toBe('memory');
       // Memory full and the spill at its quota (a 1.2 GB CSV gzipped to 1.9 MB, lambda.ephemeralStorageMb 512): /tmp.

@@ -238,7 +238,9 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   const limit = limitHit(caught.name, caught.message);
   const name = (limit === 'memory' || limit === 'tmp') && (caught.name === ERRORS.UnreadableFile || caught.name === ERRORS.Internal) ? ERRORS.LimitExceeded : caught.name;
   const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
-  const explained = plan ? explainLimit(plan, caught.name, caught.message) : caught.message;
+  // Renamed for the limit, its words too: "cannot be read as csv: Out of Memory Error" read as a damaged file.
+  const said = name === ERRORS.LimitExceeded ? caught.message.replace(/: cannot be read as (\w+): /, ': reading it as $1 hit a limit of its step: ') : caught.message;
+  const explained = plan ? explainLimit(plan, caught.name, said) : said;
   // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
   // A gold table whose own SQL failed is brought up to date by nothing but a fixed SQL.
   const goldSql = /^gold table (\S+): its SQL failed/.exec(caught.message)?.[1];
