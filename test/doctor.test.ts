@@ -171,6 +171,14 @@ describe('a gold table its quality gate halted', () => {
       expect(examined.stdout).toContain(`gold.daily_sh  PROBLEM  behind silver.sh (it reflects version 1, silver.sh is at version 2): quality gate halted its last refresh: ColumnValues "revenue" >= 0 → FAIL (1 of 1 rows fail (0 pass), expected all rows to pass) (run ${halted.runId})`);
       expect(examined.stdout).toContain('way back: fix the data (strata rollback, or ingest a correction) or the rule in schemas/sh.yaml, then strata refresh daily_sh\n');
       expect(examined.stdout).toMatch(/\n1 problem\n$/);
+      // Its results file damaged: doctor goes on, without the halt's words.
+      const results = join(k.dir, '_strata', 'quality', 'gold', 'daily_sh');
+      const file = join(results, readdirSync(results).filter((f) => f.endsWith('.json')).sort().at(-1)!);
+      const kept = readFileSync(file);
+      writeFileSync(file, '{"halted": tr');
+      const damaged = await runCommand(doctorCommand, g, []);
+      expect(damaged.stdout).toContain('gold.daily_sh  PROBLEM  behind silver.sh (it reflects version 1, silver.sh is at version 2)\n');
+      writeFileSync(file, kept);
       // --repair: nothing it could do (before: listed under "repaired:", and its way back was --repair again).
       const repaired = await runCommand(doctorCommand, g, [], { repair: true });
       expect(repaired.stdout).toContain('nothing to repair\nthen:\n');

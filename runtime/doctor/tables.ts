@@ -274,7 +274,13 @@ async function lastHalt(env: DoctorEnv, table: string, publishedAt: string, halt
   const keys = (await env.storage.list(layout.qualityResults('gold', table)).catch(() => [])).map((o) => o.key).filter((k) => k.endsWith('.json')).sort();
   const last = keys.at(-1);
   if (!last) return undefined;
-  const gate = JSON.parse((await env.storage.readText(last).catch(() => undefined)) ?? '{}') as Partial<GateResult> & { results?: GateResult['results'] };
+  // A results file that cannot be read says nothing of a halt (doctor examines on; the run record has the verdict).
+  let gate: Partial<GateResult>;
+  try {
+    gate = JSON.parse((await env.storage.readText(last).catch(() => undefined)) ?? '{}') as Partial<GateResult>;
+  } catch {
+    return undefined;
+  }
   if (!gate.halted || !gate.results) return undefined;
   // The key is <prefix><evaluation time>-<run id>.json (quality/metrics.ts metricsKey).
   const name = last.slice(last.lastIndexOf('/') + 1, -'.json'.length);
