@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Duck, spillFolder, withDuck } from '../runtime/engine/duckdb.ts';
-import { fileOverEnvelope, limitHit } from '../runtime/pipeline/limits.ts';
+import { explainLimit, fileOverEnvelope, limitHit } from '../runtime/pipeline/limits.ts';
 import { largestSourceBytes } from '../core/plan/sizing.ts';
 import { ingestKey } from '../workflows/ingest-local.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
@@ -272,6 +272,11 @@ rejects: { maxRatio: 1 }
       expect(record.error?.message).toMatch(/many\.csv: reading it as csv hit a limit of its step: Out of Memory Error: /);
       expect(record.error?.message).toMatch(/Out of Memory Error: [^]*a step ran out of memory [^]*Fix: raise lambda\.memory in schemas\/many\.yaml \(now 128/);
       expect(limitHit(record.error!.name, record.error!.message)).toBe('memory');
+      // DuckDB's advice to its own users (SET threads, SET memory_limit) is not a run's way out.
+      expect(explainLimit({ dataset: 'many', lambda: {} } as never, 'Strata.LimitExceeded', 'stage: Out of Memory Error: could not allocate block of size 14.3 MiB (744.9 MiB/759.1 MiB used)\n\nPossible solutions:\n'
+        + '* Reducing the number of threads (SET threads=X)\n* Increasing the memory limit (SET memory_limit=\'...GB\')\n\nSee also https://duckdb.org/docs/stable/guides/performance/how_to_tune_workloads'))
+        .toMatch(/^stage: Out of Memory Error: could not allocate block of size 14\.3 MiB \(744\.9 MiB\/759\.1 MiB used\)\nmany: a step ran out of memory /);
+      expect(record.error?.message).not.toContain('SET threads');
       // Memory full and the spill at its quota (a 1.2 GB CSV gzipped to 1.9 MB, lambda.ephemeralStorageMb 512): /tmp.
       expect(limitHit('Strata.UnreadableFile', 'bronze/env/bomb.csv.gz: cannot be read as csv: Out of Memory Error: failed to offload data block of size 256.0 KiB (244.0 MiB/244.1 MiB used)')).toBe('tmp');
       expect(await lake.storage.list('staging/')).toEqual([]);

@@ -46,7 +46,10 @@ export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name
   const fix = current >= MAXIMUM[kind]
     ? `${setting} is at Lambda's maximum (${MAXIMUM[kind]}): split the file into smaller ones`
     : `raise ${setting} in ${file} (now ${current}, at most ${MAXIMUM[kind]}), or split the file into smaller ones`;
-  return `${message}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}, then upload the file again.`;
+  // DuckDB's own advice after its error (SET threads, SET memory_limit, a link) is for its users, not a run's: the
+  // settings it names are strata's to choose, and the way out is the one below.
+  const engine = message.replace(/\n+Possible solutions:\n[\s\S]*?(?=\n[^*\n]|$)/, '').replace(/\n+See also https:\/\/duckdb\.org\S*/g, '');
+  return `${engine}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}, then upload the file again.`;
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
