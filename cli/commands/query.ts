@@ -93,13 +93,22 @@ async function queryFailure(db: Duck, e: unknown, sql: string, schemasDir?: stri
   const layers = named ? [] : views.filter((v) => v.name.toLowerCase() === missing?.toLowerCase()).map((v) => `${v.layer}.${v.name}`).sort();
   const layerHint = layers.length ? `tables are named with their layer: ${layers.join(', ')}` : '';
   const defined = missing && !layers.length && schemasDir ? await definedNotWritten(missing, schemasDir, named) : '';
+  // strata.runs and strata.quality_metrics are views over files the first of which does not exist yet.
+  const own = missing && !layers.length && !defined && (named === 'strata' || named === undefined) ? STRATA_VIEWS[missing.toLowerCase()] ?? '' : '';
   // DuckDB's nearest name: kept when it is a lake table the user may have meant, not when the table asked for is
   // defined (the nearest is then another table), nor when it is one of DuckDB's own system views.
   const nearest = /^Did you mean "([^"\n]*)"\?\n*/m.exec(hint);
   if (nearest && (defined || !views.some((v) => nearest[1] === v.name || nearest[1] === `${v.layer}.${v.name}`))) hint = hint.replace(nearest[0], '').trim();
-  const hints = [hint, layerHint, defined].filter(Boolean);
+  if (own) hint = hint.replace(/^Did you mean "[^"\n]*"\?\n*/m, '').trim();
+  const hints = [hint, layerHint, defined, own].filter(Boolean);
   return { name: ERRORS.InvalidInput, message: `query failed: ${first}`, ...(hints.length ? { hint: hints.join('\n') } : {}) };
 }
+
+/** What strata's own views show, and why one may not exist yet. */
+const STRATA_VIEWS: Record<string, string> = {
+  runs: 'strata.runs shows the run records, and this lake has none yet: no run has recorded itself (a run killed before its record leaves none: strata doctor names its staging)',
+  quality_metrics: 'strata.quality_metrics shows the metrics of quality gates, and no gate has been evaluated in this lake yet',
+};
 
 /**
  * What a schema file in `dir` says of a table `name` the lake does not hold: a dataset or gold table it defines, not
