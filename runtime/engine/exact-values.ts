@@ -88,11 +88,11 @@ export function blobText(bytes: Uint8Array): string {
 const POSITIONAL = Symbol('strata.positional');
 type Positional = DuckDBStructValue & { [POSITIONAL]?: DuckDBValue[] };
 
-/** An unnamed struct type (row(1, 2), (1, 2), row(1)): every field is named "". */
-const unnamed = (names: readonly string[]): boolean => names.length > 0 && names.every((n) => n === '');
+/** A struct type whose values print as the list of their fields: unnamed (row(1, 2), (1, 2), row(1): every field named ""), or two fields of one name. */
+const listed = (names: readonly string[]): boolean => (names.length > 0 && names.every((n) => n === '')) || new Set(names).size < names.length;
 
-/** Whether an object keyed by field name loses fields of this struct type: two of one name (an unnamed struct's), or __proto__. */
-const unkeyable = (names: readonly string[]): boolean => names.includes('__proto__') || unnamed(names) || new Set(names).size < names.length;
+/** Whether an object keyed by field name loses fields of this struct type: a listed one's, or __proto__. */
+const unkeyable = (names: readonly string[]): boolean => names.includes('__proto__') || listed(names);
 
 /**
  * A STRUCT as an object with one own property per field, in the type's order, whatever the field's name: the
@@ -105,7 +105,7 @@ const unkeyable = (names: readonly string[]): boolean => names.includes('__proto
 function structObject(value: DuckDBValue, type: unknown, converter: DuckDBValueConverter<ExactValue>): ExactValue {
   if (!(value instanceof DuckDBStructValue) || !(type instanceof DuckDBStructType)) throw new Error('expected a STRUCT value and type');
   const positional = (value as Positional)[POSITIONAL];
-  if (unnamed(type.entryNames) || new Set(type.entryNames).size < type.entryNames.length) {
+  if (listed(type.entryNames)) {
     if (!positional) throw new Error('an unnamed STRUCT was read without its values in order');
     return positional.map((v, i) => converter(v, type.entryTypes[i]!, converter));
   }
