@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvScanner } from '../runtime/ingest/csv-scan.ts';
+import { skippedLinesEnd } from '../runtime/ingest/file-head.ts';
 
 type Dialect = { delimiter: string; quote: string; escape: string; skipRows: number };
 type Event = [at: number, what: string];
@@ -50,6 +51,17 @@ describe('CsvScanner', () => {
 
   it('skipped lines are not parsed: a quote in them opens nothing', () => {
     expect(events('"x\r\ny\nz\n', { ...csv, skipRows: 1 })).toEqual([[2, 'cr skipped'], [3, 'crlf skipped'], [4, 'record'], [5, 'lf'], [6, 'record'], [7, 'lf']]);
+  });
+
+  it('property: the skipped lines end where file-head.ts skippedLinesEnd says, the one count of skipped lines', () => {
+    // Three readers once counted skipped lines three ways (LF only, CR too) and lost a file's rows (stop 44).
+    const text = fc.array(fc.constantFrom('a', ',', '"', '\r', '\n', '\r\n'), { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), text, (skipRows, t) => {
+      const ends = events(t, { ...csv, skipRows }).filter(([, what]) => what.endsWith('skipped')).map(([at]) => at);
+      // The scanner reports a CRLF's CR and its LF; the lines end after the last of them.
+      const scanned = ends.length && new Set(ends.map((at) => (t[at] === '\n' && t[at - 1] === '\r' ? at - 1 : at))).size === skipRows ? ends.at(-1)! + 1 : undefined;
+      expect(skippedLinesEnd(Buffer.from(t, 'latin1'), skipRows)).toBe(scanned);
+    }), { numRuns: 2000 });
   });
 
   it('property: the same events however the bytes are cut into chunks', () => {

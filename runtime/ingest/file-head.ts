@@ -74,16 +74,31 @@ export function stripBom(b: Buffer): Buffer {
 }
 
 /**
+ * The byte offset in `head` just after its first `skipRows` lines, as csv.skipRows counts them: lines as written,
+ * quotes not read, each ended by an LF, a CRLF or a lone CR (one line end each, as DuckDB's reader and
+ * runtime/ingest/csv-scan.ts count them). 0 when skipRows is 0; undefined when the head ends before them.
+ * Every reader of the skipped lines goes through this one count; three of them counting differently (LF only, or CR
+ * too) lost a file's rows when its skipped lines ended otherwise than its data (an attack, stop 44).
+ */
+export function skippedLinesEnd(head: Buffer, skipRows: number): number | undefined {
+  if (skipRows <= 0) return 0;
+  for (let i = 0, ends = 0; i < head.length; i++) {
+    const c = head[i];
+    if (c !== 10 && c !== 13) continue;
+    if (c === 13 && head[i + 1] === 10) i++;
+    if (++ends === skipRows) return i + 1;
+  }
+  return undefined;
+}
+
+/**
  * The fields of the first record after `skipRows` lines, per the dialect. Returns undefined when the head holds
  * no complete record (an empty file, or a header longer than the head).
  */
 export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefined {
-  let text = stripBom(head).toString('utf8');
-  for (let i = 0; i < d.skipRows; i++) {
-    const nl = text.indexOf('\n');
-    if (nl < 0) return undefined;
-    text = text.slice(nl + 1);
-  }
+  const after = skippedLinesEnd(head, d.skipRows);
+  if (after === undefined) return undefined;
+  let text = stripBom(head.subarray(after)).toString('utf8');
   // Skip blank lines, as DuckDB does.
   text = text.replace(/^(\r?\n)+/, '');
   if (!text.length) return undefined;
@@ -133,12 +148,9 @@ export function sniffFormatHint(head: Buffer, declared: string): string | undefi
  * swallow the next record without a trace).
  */
 export function isPlainHeader(head: Buffer, d: CsvDialect): boolean {
-  let text = stripBom(head).toString('utf8');
-  for (let i = 0; i < d.skipRows; i++) {
-    const nl = text.indexOf('\n');
-    if (nl < 0) return false;
-    text = text.slice(nl + 1);
-  }
+  const after = skippedLinesEnd(head, d.skipRows);
+  if (after === undefined) return false;
+  const text = stripBom(head.subarray(after)).toString('utf8');
   const end = text.search(/\r?\n/);
   if (end < 0) return false;
   if (/^(\r?\n)/.test(text)) return false; // a blank line before the header: let the exact path handle it

@@ -11,7 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Compression, CsvDialect } from '../../core/schema/model.ts';
 import { CsvScanner } from './csv-scan.ts';
-import { codecOf, openDecoded, readHead } from './file-head.ts';
+import { codecOf, openDecoded, readHead, skippedLinesEnd, sniffFormatHint } from './file-head.ts';
 
 /** Path of the rewritten file (in a fresh temporary folder the caller removes), uncompressed. */
 export async function normalizeNewlines(path: string, compression: Compression, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>): Promise<string> {
@@ -45,41 +45,39 @@ export async function normalizeNewlines(path: string, compression: Compression, 
 }
 
 /**
- * When the lines csv.skipRows skips hold the quote character: the path of a copy (uncompressed, in a fresh temporary
- * folder the caller removes) where those quotes are blanks, every other byte as written; else undefined. strata skips
- * lines as written, but DuckDB's skip reads quotes: a quote there that its line does not close (` "`, or `""x` by
- * DuckDB's reading) made it take every record after it for part of one skipped row, and the file was ingested with 0
- * rows and no word (an attack, stop 44). The skipped lines are read by no one, so their quotes change nothing; lines
- * and byte offsets stay the same, so records keep their line numbers.
+ * When DuckDB's `skip` would not skip the lines csv.skipRows skips as strata counts them (file-head.ts
+ * skippedLinesEnd): the path of a copy (uncompressed, in a fresh temporary folder the caller removes) where they are
+ * blank lines, each ended like the data's first line, every byte after them as written; else undefined.
+ * DuckDB's skip reads quotes and takes one line end per file: a quote there that its line does not close (` "`, or
+ * `""x` by DuckDB's reading), or skipped lines ended otherwise than the data (LF before CRLF, CRLF before LF, a lone
+ * CR), made it take the data for part of the skipped lines, and the file was ingested with 0 rows and no word (two
+ * attacks, stop 44). The skipped lines are read by no one, so what they held changes nothing; their number stays the
+ * same, so records keep their line numbers (not their byte offsets).
  */
-export async function quietSkippedQuotes(path: string, compression: Compression, dialect: Pick<CsvDialect, 'quote' | 'skipRows'>): Promise<string | undefined> {
-  if (dialect.skipRows <= 0 || !dialect.quote) return undefined;
+export async function blankSkippedLines(path: string, compression: Compression, dialect: Pick<CsvDialect, 'quote' | 'skipRows'>): Promise<string | undefined> {
+  if (dialect.skipRows <= 0) return undefined;
   const codec = codecOf(path, compression);
   const head = await readHead(path, codec, 1 << 20);
-  // Where the skipped lines end: after skipRows line ends (CR, LF or CRLF), within the first MB.
-  let end = head.length;
-  for (let i = 0, ends = 0; i < head.length; i++) {
-    if (head[i] !== 10 && head[i] !== 13) continue;
-    if (head[i] === 13 && head[i + 1] === 10) i++;
-    if (++ends === dialect.skipRows) { end = i + 1; break; }
-  }
-  const q = dialect.quote.charCodeAt(0);
-  if (!head.subarray(0, end).includes(q)) return undefined;
+  const end = skippedLinesEnd(head, dialect.skipRows);
+  // No record within the head, or not a CSV file at all (gzip under a .csv name): reading it as it is says so.
+  if (end === undefined || sniffFormatHint(head, 'csv')) return undefined;
+  const eol = /\r\n|\r|\n/.exec(head.toString('latin1', end))?.[0] ?? '\n';
+  const skipped = head.toString('latin1', 0, end);
+  const clean = !(dialect.quote && skipped.includes(dialect.quote)) && (skipped.match(/\r\n|\r|\n/g) ?? []).every((e) => e === eol);
+  if (clean) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'strata-skip-'));
   const out = join(dir, 'source');
-  let at = 0;
+  let left = end;
   const blank = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      if (at < end) {
-        const copy = Buffer.from(chunk);
-        for (let i = 0; i < copy.length && at + i < end; i++) if (copy[i] === q) copy[i] = 32;
-        at += chunk.length;
-        done(null, copy);
-        return;
-      }
-      done(null, chunk);
+      if (left >= chunk.length) { left -= chunk.length; done(); return; }
+      const rest = chunk.subarray(left);
+      left = 0;
+      done(null, rest);
     },
   });
-  await pipeline(openDecoded(path, codec), blank, createWriteStream(out));
+  const ws = createWriteStream(out);
+  ws.write(eol.repeat(dialect.skipRows));
+  await pipeline(openDecoded(path, codec), blank, ws);
   return out;
 }

@@ -11,7 +11,7 @@ import type { CsvDialect } from '../../core/schema/model.ts';
 import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf } from './file-head.ts';
-import { normalizeNewlines, quietSkippedQuotes } from './newlines.ts';
+import { blankSkippedLines, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
@@ -87,8 +87,8 @@ const TYPED = '__typed';
 export const PARQUET_CODEC = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
 
 export async function validateFile(input: ValidateInput): Promise<ValidateResult> {
-  // Quotes in the lines csv.skipRows skips: read from a copy where they are blanks (newlines.ts quietSkippedQuotes).
-  const quiet = input.plan.source.format === 'csv' ? await quietSkippedQuotes(input.path, input.plan.source.compression, input.plan.source.csv) : undefined;
+  // Lines csv.skipRows skips that DuckDB's skip would misread: read from a copy where they are blank (newlines.ts).
+  const quiet = input.plan.source.format === 'csv' ? await blankSkippedLines(input.path, input.plan.source.compression, input.plan.source.csv) : undefined;
   const run = quiet ? { ...input, path: quiet, plan: { ...input.plan, source: { ...input.plan.source, compression: 'none' as const } } } : input;
   try {
     const fast = run.hold ? undefined : await singlePass(run);
