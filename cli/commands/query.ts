@@ -117,6 +117,7 @@ const STRATA_VIEWS: Record<string, string> = {
 async function definedNotWritten(name: string, dir: string, layer?: string): Promise<string> {
   const { schemas } = await loadProject(dir).catch(() => ({ schemas: [] }));
   const lower = name.toLowerCase();
+  if (layer === 'strata') return ''; // strata's own views, not a dataset's
   for (const { file, spec } of schemas) {
     if (spec.dataset === lower && layer !== 'gold') {
       return layer === 'quarantine'
