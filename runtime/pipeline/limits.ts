@@ -22,6 +22,9 @@ export function limitHit(name: string, message: string): LimitKind | undefined {
   return undefined;
 }
 
+/** Columns from which a dataset's memory is its columns' more than its rows' (explainLimit's advice). */
+const WIDE_COLUMNS = 200;
+
 /** Lambda's own ceilings for the settings (MB, s). */
 const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
 
@@ -30,7 +33,7 @@ const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
  * dataset's DuckDB steps (stage, quality, halt, reject, commit, gold): the steps that hold data, and the only ones the
  * schema sizes (core/plan/sizing.ts).
  */
-export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name: string, message: string): string {
+export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'columns'>>, name: string, message: string): string {
   const kind = limitHit(name, message);
   if (!kind) return message;
   // The steps of an ingest run (compact runs in the compaction state machine, whose failures are not run records).
@@ -43,12 +46,17 @@ export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, name
     : kind === 'timeout'
       ? ['ran out of time', `${size.timeoutSeconds} s`, size.timeoutSeconds]
       : ['filled its /tmp', `${size.ephemeralStorageMb} MB`, size.ephemeralStorageMb];
+  // A wide dataset's memory goes to its columns (DuckDB reads and writes column by column, each with its buffers)
+  // whatever the file's rows: fewer rows per file may not help, so splitting the file is not the first way out.
+  const wide = kind === 'memory' && (plan.columns?.length ?? 0) >= WIDE_COLUMNS ? plan.columns!.length : 0;
+  const split = wide ? ` (each of its ${wide} columns takes memory whatever the number of rows: a smaller file may not fit either)` : ', or split the file into smaller ones';
   const fix = current >= MAXIMUM[kind]
-    ? `${setting} is at Lambda's maximum (${MAXIMUM[kind]}): split the file into smaller ones`
-    : `raise ${setting} in ${file} (now ${current}, at most ${MAXIMUM[kind]}), or split the file into smaller ones`;
-  // DuckDB's own advice after its error (SET threads, SET memory_limit, a link) is for its users, not a run's: the
-  // settings it names are strata's to choose, and the way out is the one below.
-  const engine = message.replace(/\n+Possible solutions:\n[\s\S]*?(?=\n[^*\n]|$)/, '').replace(/\n+See also https:\/\/duckdb\.org\S*/g, '');
+    ? `${setting} is at Lambda's maximum (${MAXIMUM[kind]}): split the file into smaller ones${wide ? `, or the dataset into datasets of fewer columns` : ''}`
+    : `raise ${setting} in ${file} (now ${current}, at most ${MAXIMUM[kind]})${split}`;
+  // DuckDB's words after its first line (its advice to its own users: SET threads, SET memory_limit, PRAGMA
+  // max_temp_directory_size, a link; or the SQL it was running, LINE 1: …) are not a run's: the settings it names are
+  // strata's to choose, and the way out is the one below.
+  const engine = message.split('\n')[0]!;
   return `${engine}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}, then upload the file again.`;
 }
 
