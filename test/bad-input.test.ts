@@ -425,9 +425,12 @@ describe('bad input', () => {
   });
 
   it('31 a gzip file without a .gz name gets a hint', async () => {
-    const r = await run(strict, 'orders', gzipSync(`${ORDERS_HEADER}\n${row(1)}\n`), 'zipped.csv');
+    const zipped = gzipSync(`${ORDERS_HEADER}\n${row(1)}\n`);
+    const r = await run(strict, 'orders', zipped, 'zipped.csv');
     expect(r.status).toBe('FAILED');
     expect(r.error?.name).toBe('Strata.UnreadableFile');
+    // Failed while Stage read it: the record still says what was uploaded (it said size 0, etag '').
+    expect(r.source).toMatchObject({ size: zipped.length, etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(r.error?.message).toMatch(/gzip-compressed; name it \.gz or set source\.compression: gzip/);
     // Bytes DuckDB's CSV parser trips on (its "invalid state", also the error of mixed line ends) keep the hint too:
     // a real file, gzip-compressed, read by position (no header to match first).

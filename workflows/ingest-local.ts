@@ -65,7 +65,13 @@ export async function ingestKey(lake: LocalLake, dataset: string, key: string, o
   const plan = lake.ctx.plans.get(dataset);
   const started = new Date();
   const runId = opts.runId ?? newRunId(started);
-  const input: RunInput = { dataset, runId, source: { key, ...(opts.contentId ? { contentId: opts.contentId } : {}) }, now: opts.now ?? started.toISOString(), startedAt: started.toISOString() };
+  // What an S3 event carries (functions/trigger.ts): the key and the object's size (a run that fails before reading
+  // the object records it); locally the content id stands for its ETag.
+  const size = (await lake.storage.head(key))?.size;
+  const input: RunInput = {
+    dataset, runId, source: { key, ...(opts.contentId ? { contentId: opts.contentId } : {}), ...(size !== undefined ? { size } : {}) },
+    now: opts.now ?? started.toISOString(), startedAt: started.toISOString(),
+  };
   const asl = renderAsl(plan, { goldTables: goldTablesFor(lake.gold, dataset) });
   lake.catalog.prewarm(); // the run ends by catching catalog.duckdb up
   const execution = await executeLocal(asl, input, {

@@ -70,7 +70,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     runId: state.runId,
     dataset: state.dataset,
     status,
-    source: { key: state.source.key, etag: state.stage?.source.etag ?? state.source.etag ?? '', size: state.stage?.source.size ?? state.source.size ?? 0, sourceId: state.stage?.sourceId ?? '' },
+    source: { key: state.source.key, etag: state.stage?.source.etag ?? state.source.etag ?? state.source.contentId ?? '', size: state.stage?.source.size ?? state.source.size ?? 0, sourceId: state.stage?.sourceId ?? '' },
     startedAt: state.startedAt,
     finishedAt,
     durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(state.startedAt)),
