@@ -8,6 +8,7 @@ import type { PlannedColumn } from '../../core/plan/compile.ts';
 import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
 import type { SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
+import { locateJsonError } from './json-locate.ts';
 import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
 
@@ -92,8 +93,25 @@ export async function openSource(input: OpenSourceInput): Promise<SourceRelation
     }
   } catch (e) {
     if (e instanceof StrataError) throw e;
-    throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${source.format}: ${engineMessage(e)}${hint ? ` (${hint})` : ''}`);
+    throw await unreadable(input.key, path, source, e, hint);
   }
+}
+
+/**
+ * The error for a file the engine could not read as its declared format: `<key>: cannot be read as <format>: <the
+ * engine's words> (<hint>)`. A JSON array DuckDB found malformed is named by the line and column where it stops
+ * being JSON (runtime/ingest/json-locate.ts), with the way back: one bad byte refuses the whole document.
+ */
+export async function unreadable(key: string, path: string, source: SourceSpec, e: unknown, hint?: string): Promise<StrataError> {
+  const said = engineMessage(e);
+  if (source.format === 'json' && /Malformed JSON/i.test(said)) {
+    const found = await locateJsonError(path, codecOf(path, source.compression)).catch(() => undefined);
+    if (found) {
+      return new StrataError(ERRORS.UnreadableFile, `${key}:${found.place.line}:${found.place.column}: not valid JSON: ${found.what}. A JSON array is one document, so none of the file was read: `
+        + `fix it there and upload the file again, or send it as JSON lines (source.format: jsonl), where a bad record is quarantined alone`);
+    }
+  }
+  return new StrataError(ERRORS.UnreadableFile, `${key}: cannot be read as ${source.format}: ${said}${hint ? ` (${hint})` : ''}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------

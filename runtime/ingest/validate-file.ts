@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathList, pathLit } from '../engine/duckdb.ts';
-import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
+import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { CsvDialect } from '../../core/schema/model.ts';
 import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/validation.ts';
@@ -15,7 +15,7 @@ import { blankSkippedLines, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
-import { MAX_LINE_BYTES, REJECTS, REL, openSource, type SourceRelation } from './source-relation.ts';
+import { MAX_LINE_BYTES, REJECTS, REL, openSource, unreadable, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
   db: Duck;
@@ -181,14 +181,14 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
     try {
       await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
     } catch (e2) {
-      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e2)}`);
+      throw await unreadable(input.key, normalized!, { ...plan.source, compression: 'none' }, e2);
     }
   };
   try {
     await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
   } catch (e) {
     if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
-      throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be read as ${plan.source.format}: ${engineMessage(e)}${src.hint ? ` (${src.hint})` : ''}`);
+      throw await unreadable(input.key, input.path, plan.source, e, src.hint);
     }
     await reread();
   }
