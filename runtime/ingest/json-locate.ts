@@ -11,8 +11,11 @@ export interface TextPlace {
   column: number;
 }
 
-/** Files up to this size (decoded, bytes) are parsed in JavaScript to find a syntax error; larger ones are not. */
-export const JSON_LOCATE_MAX_BYTES = 64 * 2 ** 20;
+/**
+ * Files up to this size (decoded, bytes) are parsed in JavaScript to find a syntax error; larger ones are not: the
+ * parsed values take several times the text in the function's heap, beside DuckDB's memory.
+ */
+export const JSON_LOCATE_MAX_BYTES = 16 * 2 ** 20;
 
 /**
  * The first place a JSON file (decoded from `codec`) is not valid, and what is wrong there, or undefined when
