@@ -304,7 +304,7 @@ describe('analyzeGold: incremental refresh', () => {
       issue(4, 'e', 'refresh', incremental('"k" must depend only on created_at (or dt) of silver.orders'), INCREMENTAL_FIX, 7),
       issue(5, 'f', 'refresh', incremental('"day" can differ between rows of one mo partition (month of joined_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
       issue(6, 'h', 'refresh', incremental('"one" must be computed from columns of one silver table'), INCREMENTAL_FIX, 7),
-      issue(7, 'i', 'refresh', incremental('silver.plain is not partitioned'), INCREMENTAL_FIX, 7),
+      { ...issue(7, 'i', 'refresh', incremental('silver.plain is not partitioned'), INCREMENTAL_FIX, 7), unpartitioned: 'plain' },
       issue(8, 'j', 'sql', 'the SQL does not bind: Referenced table "x" not found!', 'fix the table or column name', 0),
       // An operator's position is the operator's: "||".
       issue(9, 'k', 'refresh', incremental('"k" must depend only on created_at (or dt) of silver.orders'), INCREMENTAL_FIX, 'SELECT CAST(created_at AS DATE) '.length),

@@ -73,6 +73,8 @@ export interface GoldIssue {
   field: 'sql' | 'partitionBy' | 'refresh' | 'table';
   message: string;
   fix?: string;
+  /** The problem is that this dataset's silver table has no partitions (check.ts: not said again when its partitionBy has errors of its own). */
+  unpartitioned?: string;
 }
 
 export interface GoldAnalysis {
@@ -239,6 +241,7 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
       const derived = await deriveIncremental(db, e.spec, select, refs, byDataset);
       if ('reason' in derived) {
         issue(`refresh: incremental needs gold partitions that follow from silver partitions, but ${derived.reason}`, derived.fix, derived.offset, 'refresh');
+        if (derived.unpartitioned) issues.at(-1)!.unpartitioned = derived.unpartitioned;
         continue;
       }
       incremental = derived;
@@ -300,7 +303,7 @@ const TRUNC: Record<string, string> = { day: 'day', hour: 'hour', month: 'month'
 
 async function deriveIncremental(
   db: SqlSession, spec: GoldSpec, select: Node, refs: ReturnType<typeof tableRefs>, byDataset: Map<string, DatasetPlan>,
-): Promise<Incremental | { reason: string; fix: string; offset?: number }> {
+): Promise<Incremental | { reason: string; fix: string; offset?: number; unpartitioned?: string }> {
   const fix = 'set refresh: full, or partition the gold table by an expression of the partition column of the silver table it aggregates (e.g. CAST(created_at AS DATE) AS day)';
   if (spec.partitionBy.length !== 1) {
     return { reason: spec.partitionBy.length ? 'only one partition column can be derived' : 'the table has no partitionBy', fix };
@@ -320,7 +323,7 @@ async function deriveIncremental(
   const alias = [...owners][0]!;
   const ref = silverRefs.find((r) => r.alias === alias)!;
   const d = byDataset.get(ref.table)!;
-  if (!d.partitions.length) return { reason: `silver.${d.dataset} is not partitioned`, fix, offset: item.expr.query_location };
+  if (!d.partitions.length) return { reason: `silver.${d.dataset} is not partitioned`, fix, offset: item.expr.query_location, unpartitioned: d.dataset };
   const names = new Set(cols.map(([, c]) => c));
   const p = d.partitions.find((x) => names.has(x.name) || names.has(x.column));
   if (!p || names.size !== 1) {
