@@ -8,6 +8,7 @@ import type { PlannedColumn } from '../../core/plan/compile.ts';
 import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
 import type { SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
+import { limitHit } from '../pipeline/limits.ts';
 import { locateJsonError } from './json-locate.ts';
 import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
@@ -99,11 +100,15 @@ export async function openSource(input: OpenSourceInput): Promise<SourceRelation
 
 /**
  * The error for a file the engine could not read as its declared format: `<key>: cannot be read as <format>: <the
- * engine's words> (<hint>)`. A JSON array DuckDB found malformed is named by the line and column where it stops
+ * engine's words> (<hint>)`, Strata.UnreadableFile; Strata.LimitExceeded when the engine ran out of memory or /tmp. A JSON array DuckDB found malformed is named by the line and column where it stops
  * being JSON (runtime/ingest/json-locate.ts), with the way back: one bad byte refuses the whole document.
  */
 export async function unreadable(key: string, path: string, source: SourceSpec, e: unknown, hint?: string): Promise<StrataError> {
   const said = engineMessage(e);
+  // Out of memory or /tmp while reading: the file may be fine, so it is not called unreadable (runtime/pipeline/limits.ts
+  // explains the limit in the run's record; dashboards count damaged files apart).
+  const limit = limitHit(ERRORS.UnreadableFile, said);
+  if (limit === 'memory' || limit === 'tmp') return new StrataError(ERRORS.LimitExceeded, `${key}: reading it as ${source.format} hit a limit of its step: ${said}`);
   if (source.format === 'json' && /Malformed JSON/i.test(said)) {
     const found = await locateJsonError(path, codecOf(path, source.compression)).catch(() => undefined);
     if (found) {

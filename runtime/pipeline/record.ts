@@ -232,15 +232,14 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   let resultsUnread: string | undefined;
   const state = await withGateResults(ctx, carried).catch((e: Error) => { resultsUnread = e.message.split('\n')[0]; return carried; });
   const caught = describeCaught(state.error);
-  // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it. Out of memory
-  // or /tmp while reading, DuckDB's error reached the step as a file it could not read (Strata.UnreadableFile), or as
-  // Strata.Internal: the file may be fine, so the run is named for the limit (dashboards count damaged files apart).
+  // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it. Reading a file
+  // says so itself (Strata.LimitExceeded, runtime/ingest/source-relation.ts unreadable); out of memory or /tmp
+  // elsewhere reaches the step as Strata.Internal (or, from a path that has no words for it, Strata.UnreadableFile):
+  // the file may be fine, so the run is named for the limit (dashboards count damaged files apart).
   const limit = limitHit(caught.name, caught.message);
   const name = (limit === 'memory' || limit === 'tmp') && (caught.name === ERRORS.UnreadableFile || caught.name === ERRORS.Internal) ? ERRORS.LimitExceeded : caught.name;
   const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
-  // Renamed for the limit, its words too: "cannot be read as csv: Out of Memory Error" read as a damaged file.
-  const said = name === ERRORS.LimitExceeded ? caught.message.replace(/: cannot be read as (\w+): /, ': reading it as $1 hit a limit of its step: ') : caught.message;
-  const explained = plan ? explainLimit(plan, caught.name, said) : said;
+  const explained = plan ? explainLimit(plan, caught.name, caught.message) : caught.message;
   // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
   // A gold table whose own SQL failed is brought up to date by nothing but a fixed SQL.
   const goldSql = /^gold table (\S+): its SQL failed/.exec(caught.message)?.[1];
