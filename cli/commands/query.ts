@@ -1,6 +1,6 @@
 // strata query "<sql>": SQL over the local catalog (silver.*, gold.*, quarantine.*, strata.*).
 import { resolve } from 'node:path';
-import { LocalCatalog } from '../../runtime/catalog/local.ts';
+import { LocalCatalog, STRATA_VIEWS_ABSENT } from '../../runtime/catalog/local.ts';
 import { loadProject } from '../../core/project.ts';
 import { Duck } from '../../runtime/engine/duckdb.ts';
 import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
@@ -94,7 +94,7 @@ async function queryFailure(db: Duck, e: unknown, sql: string, schemasDir?: stri
   const layerHint = layers.length ? `tables are named with their layer: ${layers.join(', ')}` : '';
   const defined = missing && !layers.length && schemasDir ? await definedNotWritten(missing, schemasDir, named) : '';
   // strata.runs and strata.quality_metrics are views over files the first of which does not exist yet.
-  const own = missing && !layers.length && !defined && (named === 'strata' || named === undefined) ? STRATA_VIEWS[missing.toLowerCase()] ?? '' : '';
+  const own = missing && !layers.length && !defined && (named === 'strata' || named === undefined) ? STRATA_VIEWS_ABSENT.get(missing.toLowerCase()) ?? '' : '';
   // DuckDB's nearest name: kept when it is a lake table the user may have meant, not when the table asked for is
   // defined (the nearest is then another table), nor when it is one of DuckDB's own system views.
   const nearest = /^Did you mean "([^"\n]*)"\?\n*/m.exec(hint);
@@ -104,11 +104,6 @@ async function queryFailure(db: Duck, e: unknown, sql: string, schemasDir?: stri
   return { name: ERRORS.InvalidInput, message: `query failed: ${first}`, ...(hints.length ? { hint: hints.join('\n') } : {}) };
 }
 
-/** What strata's own views show, and why one may not exist yet. */
-const STRATA_VIEWS: Record<string, string> = {
-  runs: 'strata.runs shows the run records, and this lake has none yet: no run has recorded itself (a run killed before its record leaves none: strata doctor names its staging)',
-  quality_metrics: 'strata.quality_metrics shows the metrics of quality gates, and no gate has been evaluated in this lake yet',
-};
 
 /**
  * What a schema file in `dir` says of a table `name` the lake does not hold: a dataset or gold table it defines, not

@@ -784,11 +784,23 @@ function text(v: string): string {
   return v.includes('\0') ? `(${v.split('\0').map(str).join(' || chr(0) || ')})` : str(v);
 }
 
-/** Views over JSON files in the lake; a new version number re-creates a view in every lake on its next materialisation. */
+/**
+ * Views over JSON files in the lake; a new version number re-creates a view in every lake on its next
+ * materialisation. `absent`: what the view shows, and why it does not exist yet (before its first file).
+ */
 const JSON_VIEWS = [
-  { name: 'strata.runs', version: 1, folder: '_strata/runs', depth: 2, sql: RUNS_VIEW },
-  { name: 'strata.quality_metrics', version: 1, folder: '_strata/metrics', depth: 3, sql: METRICS_VIEW },
+  {
+    name: 'strata.runs', version: 1, folder: '_strata/runs', depth: 2, sql: RUNS_VIEW,
+    absent: 'strata.runs shows the run records, and this lake has none yet: no run has recorded itself (a run killed before its record leaves none: strata doctor names its staging)',
+  },
+  {
+    name: 'strata.quality_metrics', version: 1, folder: '_strata/metrics', depth: 3, sql: METRICS_VIEW,
+    absent: 'strata.quality_metrics shows the metrics of quality gates, and no gate has been evaluated in this lake yet',
+  },
 ];
+
+/** For strata's own views over the lake's JSON files (`runs`, `quality_metrics`): what each shows, and why it does not exist before its first file. */
+export const STRATA_VIEWS_ABSENT: ReadonlyMap<string, string> = new Map(JSON_VIEWS.map((v) => [v.name.replace(/^strata\./, ''), v.absent]));
 
 /** Whether a file lies exactly `depth` folders below dir (_strata/runs/<dataset>/<run>.json is depth 2). */
 async function hasFile(dir: string, depth: number): Promise<boolean> {
