@@ -9,8 +9,22 @@ import type { Command, GlobalOptions } from '../../cli/command.ts';
 
 export interface Ran { code: number; stdout: string; stderr: string }
 
-/** Run `fn` with everything written to process.stdout and process.stderr captured; strata's --json switch restored after. */
-async function captured(fn: () => Promise<number>): Promise<Ran> {
+/**
+ * Run `fn` with everything written to process.stdout and process.stderr captured; strata's --json switch restored
+ * after. One call at a time, even when the test that made one timed out while it ran on: the next call used to
+ * chdir and capture, then the abandoned call's finally put the old folder and streams back under it (14 failures in a
+ * row on a loaded machine).
+ */
+function captured(fn: () => Promise<number>): Promise<Ran> {
+  const turn = queue.then(() => capturedNow(fn));
+  queue = turn.catch(() => undefined);
+  return turn;
+}
+
+/** The last captured call's end: the next one starts after it. */
+let queue: Promise<unknown> = Promise.resolve();
+
+async function capturedNow(fn: () => Promise<number>): Promise<Ran> {
   const out: string[] = [];
   const err: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
@@ -42,13 +56,15 @@ export async function runCommand(command: Command, global: Partial<GlobalOptions
  * status). Calls must not overlap: the working folder and the output streams are the process's.
  */
 export async function strataMain(cwd: string, ...args: string[]): Promise<Ran> {
-  const before = currentDir();
-  chdir(cwd);
-  try {
-    return await captured(() => main(args));
-  } finally {
-    chdir(before);
-  }
+  return captured(async () => {
+    const before = currentDir();
+    chdir(cwd);
+    try {
+      return await main(args);
+    } finally {
+      chdir(before);
+    }
+  });
 }
 
 /** `strata query --lake <lake> --format <format> "<sql>"`: what it prints. */
