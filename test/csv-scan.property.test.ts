@@ -49,6 +49,12 @@ describe('CsvScanner', () => {
     expect(events('"a\\"b\\\nc"\nz\n', backslash)).toEqual([[0, 'record'], [6, 'lf quoted'], [9, 'lf'], [10, 'record'], [11, 'lf']]);
   });
 
+  it('a BOM at the file\'s start is no record, even cut between chunks; bytes that only begin like one are a record', () => {
+    for (const cuts of [[], [1], [2], [1, 2], [3]]) expect(events('\xEF\xBB\xBF\na\n', csv, cuts)).toEqual([[3, 'lf'], [4, 'record'], [5, 'lf']]);
+    for (const cuts of [[], [1], [2]]) expect(events('\xEF\xBBx\n', csv, cuts)).toEqual([[0, 'record'], [3, 'lf']]);
+    expect(events('a\xEF\xBB\xBF\n', csv)).toEqual([[0, 'record'], [4, 'lf']]); // not at the start: bytes of a field
+  });
+
   it('skipped lines are not parsed: a quote in them opens nothing', () => {
     expect(events('"x\r\ny\nz\n', { ...csv, skipRows: 1 })).toEqual([[2, 'cr skipped'], [3, 'crlf skipped'], [4, 'record'], [5, 'lf'], [6, 'record'], [7, 'lf']]);
   });

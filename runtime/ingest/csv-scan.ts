@@ -6,9 +6,13 @@
 // - inside quotes, a line end is part of the value; the escape makes the next byte literal; when the escape is the
 //   quote itself, a doubled quote ("") is a literal quote and a single one closes the field;
 // - outside quotes, a CR, an LF or a CRLF ends a line (and the record, unless the line is blank);
-// - the first csv.skipRows lines are not parsed: no quote opens in them.
+// - the first csv.skipRows lines are not parsed: no quote opens in them;
+// - a UTF-8 byte-order mark at the file's start is no part of any line or record (DuckDB drops it): a BOM before a
+//   blank line made a record of it, and every record after it was numbered one too high (an attack, stop 45).
 // Chunk boundaries change nothing: a "" or a CRLF split across two chunks is read as if it were not split.
 import type { CsvDialect } from '../../core/schema/model.ts';
+
+const BOM = [0xef, 0xbb, 0xbf];
 
 /** What a scan reports, with indexes into the chunk being scanned. */
 export interface CsvScanEvents {
@@ -18,7 +22,10 @@ export interface CsvScanEvents {
    * `skipped`: it ends one of the skipped lines. A CRLF is one line end: its LF repeats the CR's flags.
    */
   lineEnd?(i: number, kind: 'cr' | 'lf' | 'crlf', quoted: boolean, skipped: boolean): void;
-  /** The first byte of a record at chunk[i] (a non-blank line after the skipped ones, outside any quoted field). */
+  /**
+   * The first byte of a record at chunk[i] (a non-blank line after the skipped ones, outside any quoted field); i is
+   * negative only for a record begun in an earlier chunk, by bytes held back as a possible BOM.
+   */
   recordStart?(i: number): void;
 }
 
@@ -39,6 +46,10 @@ export class CsvScanner {
   private crSkipped = false;
   /** Something other than a line end has been seen since the last record ended. */
   private inRecord = false;
+  /** Bytes of the file seen so far, up to 3 (a BOM's length). */
+  private seen = 0;
+  /** The file's first bytes so far are a BOM's first bytes. */
+  private bom = true;
 
   constructor(dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>) {
     this.q = dialect.quote ? dialect.quote.charCodeAt(0) : -1;
@@ -52,6 +63,21 @@ export class CsvScanner {
     const { q, esc, delim } = this;
     for (let i = 0; i < b.length; i++) {
       const c = b[i]!;
+      if (this.seen < 3) {
+        // A BOM's bytes at the file's start are passed over (a chunk may end inside it). A start that only begins
+        // like one (EF or EF BB, then another byte: not UTF-8) has its held bytes read now as what they are, bytes
+        // of a field: they start a record, at the file's first byte (a negative index when that was in an earlier
+        // chunk).
+        const held = this.seen;
+        this.bom = this.bom && c === BOM[held];
+        this.seen = this.bom ? held + 1 : 3;
+        if (this.bom) continue;
+        if (held > 0 && this.skip === 0) {
+          this.inRecord = true;
+          this.atFieldStart = false;
+          on.recordStart?.(i - held);
+        }
+      }
       if (this.pendingQuote) {
         this.pendingQuote = false;
         if (c === q) continue; // "" inside quotes: a literal quote, still inside
@@ -87,4 +113,16 @@ export class CsvScanner {
       else if (c === q && this.atFieldStart) { this.inQuotes = true; this.atFieldStart = false; } else this.atFieldStart = false;
     }
   }
+}
+
+/** The first line end outside quotes in `b` (CRLF, a lone CR or LF), by csv-scan.ts's reading; LF when there is none. */
+export function firstLineEnd(b: Buffer, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape'>): string {
+  const scanner = new CsvScanner({ ...dialect, skipRows: 0 });
+  let found: number | undefined;
+  for (let from = 0; from < b.length && found === undefined; from += 1 << 16) {
+    const part = b.subarray(from, from + (1 << 16));
+    scanner.scan(part, { lineEnd: (i, _kind, quoted) => { if (!quoted && found === undefined) found = from + i; } });
+  }
+  if (found === undefined) return '\n';
+  return b[found] === 10 ? '\n' : b[found + 1] === 10 ? '\r\n' : '\r';
 }

@@ -100,7 +100,7 @@ export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefi
   if (after === undefined) return undefined;
   let text = stripBom(head.subarray(after)).toString('utf8');
   // Skip blank lines, as DuckDB does.
-  text = text.replace(/^(\r?\n)+/, '');
+  text = text.replace(/^[\r\n]+/, ''); // (a blank line ends with LF, CRLF or a lone CR)
   if (!text.length) return undefined;
   const fields: string[] = [];
   let field = '';
@@ -128,9 +128,12 @@ export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefi
   return fields;
 }
 
-/** A hint when a file's first bytes say it is in another format than declared. */
-export function sniffFormatHint(head: Buffer, declared: string): string | undefined {
-  const t = stripBom(head).toString('utf8', 0, Math.min(head.length, 4096)).trimStart();
+/**
+ * A hint when a file's first bytes say it is in another format than declared. `textFrom`: where its text begins
+ * (a CSV's first record, after the lines csv.skipRows skips: a preamble line "[Report]" says nothing of the format).
+ */
+export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): string | undefined {
+  const t = stripBom(head.subarray(textFrom)).toString('utf8', 0, Math.min(head.length - textFrom, 4096)).trimStart();
   if (!t) return undefined;
   if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
@@ -151,9 +154,9 @@ export function isPlainHeader(head: Buffer, d: CsvDialect): boolean {
   const after = skippedLinesEnd(head, d.skipRows);
   if (after === undefined) return false;
   const text = stripBom(head.subarray(after)).toString('utf8');
-  const end = text.search(/\r?\n/);
+  const end = text.search(/[\r\n]/);
   if (end < 0) return false;
-  if (/^(\r?\n)/.test(text)) return false; // a blank line before the header: let the exact path handle it
+  if (/^[\r\n]/.test(text)) return false; // a blank line before the header: let the exact path handle it
   const line = text.slice(0, end);
   let i = 0;
   while (i <= line.length) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Compression, CsvDialect } from '../../core/schema/model.ts';
-import { CsvScanner } from './csv-scan.ts';
+import { CsvScanner, firstLineEnd } from './csv-scan.ts';
 import { codecOf, openDecoded, readHead, skippedLinesEnd, sniffFormatHint } from './file-head.ts';
 
 /** Path of the rewritten file (in a fresh temporary folder the caller removes), uncompressed. */
@@ -54,14 +54,14 @@ export async function normalizeNewlines(path: string, compression: Compression, 
  * attacks, stop 44). The skipped lines are read by no one, so what they held changes nothing; their number stays the
  * same, so records keep their line numbers (not their byte offsets).
  */
-export async function blankSkippedLines(path: string, compression: Compression, dialect: Pick<CsvDialect, 'quote' | 'skipRows'>): Promise<string | undefined> {
+export async function blankSkippedLines(path: string, compression: Compression, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>): Promise<string | undefined> {
   if (dialect.skipRows <= 0) return undefined;
   const codec = codecOf(path, compression);
   const head = await readHead(path, codec, 1 << 20);
   const end = skippedLinesEnd(head, dialect.skipRows);
   // No record within the head, or not a CSV file at all (gzip under a .csv name): reading it as it is says so.
-  if (end === undefined || sniffFormatHint(head, 'csv')) return undefined;
-  const eol = /\r\n|\r|\n/.exec(head.toString('latin1', end))?.[0] ?? '\n';
+  if (end === undefined || sniffFormatHint(head, 'csv', end)) return undefined;
+  const eol = firstLineEnd(head.subarray(end), dialect);
   const skipped = head.toString('latin1', 0, end);
   const clean = !(dialect.quote && skipped.includes(dialect.quote)) && (skipped.match(/\r\n|\r|\n/g) ?? []).every((e) => e === eol);
   if (clean) return undefined;
@@ -81,3 +81,4 @@ export async function blankSkippedLines(path: string, compression: Compression, 
   await pipeline(openDecoded(path, codec), blank, ws);
   return out;
 }
+

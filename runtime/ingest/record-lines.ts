@@ -92,7 +92,6 @@ export async function recordTexts(
   // A record's first bytes, enough for RECORD_TEXT_CHARS characters (4 bytes each at most), gathered chunk by chunk.
   const maxBytes = 4 * RECORD_TEXT_CHARS;
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
   let pending: Array<{ k: number; raw: string }> = [];
   let next = 0;
   let parts: Buffer[] = [];
@@ -105,8 +104,7 @@ export async function recordTexts(
       if (r.from >= at + c.length) break;
       parts.push(c.subarray(Math.max(0, r.from - at), Math.max(0, Math.min(c.length, end - at))));
       if (end > at + c.length) break; // continues in the next chunk
-      let bytes = Buffer.concat(parts);
-      if (r.from === 0 && bytes.subarray(0, 3).equals(BOM)) bytes = bytes.subarray(3);
+      const bytes = Buffer.concat(parts); // (a file's BOM is before its first record: csv-scan.ts)
       pending.push({ k: r.k, raw: Array.from(decoder.decode(bytes)).slice(0, RECORD_TEXT_CHARS).join('') });
       parts = [];
       next++;

@@ -10,7 +10,8 @@ import type { SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { limitHit } from '../pipeline/limits.ts';
 import { locateJsonError } from './json-locate.ts';
-import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
+import { firstLineEnd } from './csv-scan.ts';
+import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
 
 export const REL = '__rel';
@@ -75,16 +76,19 @@ export interface OpenSourceInput {
   lfRecords?: boolean;
 }
 
+/** How much of a file openSource reads first (its head): the first record must end within it. */
+const HEAD_BYTES = 1 << 20;
+
 export async function openSource(input: OpenSourceInput): Promise<SourceRelation> {
   const { source, path } = input;
   const codec = codecOf(path, source.compression);
   let head: Buffer;
   try {
-    head = await readHead(path, codec, 1 << 20);
+    head = await readHead(path, codec, HEAD_BYTES);
   } catch (e) {
     throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be decompressed as ${codec}: ${engineMessage(e)}`);
   }
-  const hint = sniffFormatHint(head, source.format);
+  const hint = sniffFormatHint(head, source.format, source.format === 'csv' ? skippedLinesEnd(head, source.csv.skipRows) ?? 0 : 0);
   try {
     switch (source.format) {
       case 'csv': return await openCsv(input, head, codec, hint);
@@ -198,9 +202,13 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
     headerRecord: d.header && !skipHeader, headerSkipped: skipHeader || !d.header, positions: 'lines' as const,
   };
   if (!first) {
-    if (stripBom(head).toString('utf8').trim() === '') {
+    // Nothing but blanks after the lines csv.skipRows skips (or fewer lines than it skips, in a file within the head).
+    const after = skippedLinesEnd(head, d.skipRows);
+    const rest = after === undefined ? (head.length < HEAD_BYTES ? Buffer.alloc(0) : head) : head.subarray(after);
+    if (stripBom(rest).toString('utf8').trim() === '') {
+      const said = stripBom(head).toString('utf8').trim() === '' ? 'the file is empty' : `the file holds nothing after the ${d.skipRows === 1 ? 'line' : `${d.skipRows} lines`} csv.skipRows skips`;
       await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${sourceFields(columns).map((_, i) => `CAST(NULL AS VARCHAR) AS __f${i}`).join(', ')} WHERE false`);
-      return { ...base, fieldRef: () => 'CAST(NULL AS VARCHAR)', rawExpr: `'{}'`, hasRejects: false, warnings: [`${key}: the file is empty`], fileProblems: [], empty: true };
+      return { ...base, fieldRef: () => 'CAST(NULL AS VARCHAR)', rawExpr: `'{}'`, hasRejects: false, warnings: [`${key}: ${said}`], fileProblems: [], empty: true };
     }
     throw new StrataError(ERRORS.UnreadableFile, `${key}:${d.skipRows + 1}: the first record does not end within 1 MB or has an unterminated quote${hint ? ` (${hint})` : ''}`);
   }
@@ -214,10 +222,14 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   if (other) match.fileProblems.push(`${key}: ${other}`);
   const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
   const colDefs = Array.from({ length: width }, (_, i) => `${str(refOf(i))}: 'VARCHAR'`).join(', ');
+  // Records that end with LF, told so: DuckDB otherwise takes the file's line end from its first one, quoted or not,
+  // and a first record holding a quoted CRLF made it read an LF file as CRLF (its records quarantined as unterminated
+  // quotes). A CRLF later in such a file is still an error ("invalid state": exactPass then reads it as mixed).
+  const lf = input.lfRecords || firstLineEnd(head.subarray(skippedLinesEnd(head, d.skipRows) ?? head.length), d) === '\n';
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_csv(${pathLit(path)}, `
     + `columns={${colDefs}}, header=false, skip=${base.skipRows}, delim=${str(d.delimiter)}, quote=${str(d.quote)}, escape=${str(d.escape)}, `
     + `nullstr=[${nulls.map(str).join(', ')}], auto_detect=false, strict_mode=true, compression='${codec}', `
-    + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, ${input.lfRecords ? `new_line='\\n', ` : ''}`
+    + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, ${lf ? `new_line='\\n', ` : ''}`
     + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`);
   return {
     ...base,
