@@ -1,13 +1,15 @@
 // Gold converges to its SQL over silver: a publish that loses the compare-and-swap is computed again (never the
 // rows it computed from an older silver), and a gold table left behind its silver (a crash between the silver
 // commit and the refresh, a killed rollback) is caught up by the next run of the dataset, SKIPPED runs included.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { refreshGold } from '../runtime/gold/refresh.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { rollbackTable } from '../runtime/table/rollback.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
+import { ingestFile } from '../workflows/ingest-local.ts';
+import { openLocalLake } from '../workflows/lake.ts';
 import { examine } from '../workflows/doctor.ts';
 import { Duck, pathLit } from '../runtime/engine/duckdb.ts';
 import { DAILY_REVENUE_GOLD, makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -121,5 +123,18 @@ describe('gold converges to its SQL over silver', () => {
     expect(stored).toEqual([{ day: '2025-06-12', revenue: '30.00', orders: 2 }, { day: '2025-06-13', revenue: '5.00', orders: 1 }]);
     expect(stored).toEqual(computed);
     expect(manifest(l, 'gold/daily_revenue/').partitions['day=2025-06-12']!.location).toBe(goldBefore.partitions['day=2025-06-12']!.location);
+  });
+
+  it('a changed gold SQL with the same columns (a filter added) recomputes every partition, not only the ones the next run touches', async () => {
+    const l = await lake();
+    await l.ingest('orders', await l.file('a.csv', csv(order(1, '10.00', '12'), order(2, '5.00', '13'))));
+    // The SQL gains a filter; its columns and types stay the same (it was never recomputed: an attack, stop 45).
+    const file = join(l.root, 'schemas', 'orders.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('FROM silver.orders GROUP BY 1', 'FROM silver.orders WHERE amount > 6 GROUP BY 1'));
+    const l2 = await openLocalLake({ lake: l.dir, schemas: join(l.root, 'schemas') });
+    const next = await ingestFile(l2, 'orders', await l.file('c.csv', csv(order(3, '7.00', '14'))));
+    expect(next.record.status).toBe('SUCCEEDED');
+    const { stored } = await goldVersusSql(l);
+    expect(stored).toEqual([{ day: '2025-06-12', revenue: '10.00', orders: 1 }, { day: '2025-06-14', revenue: '7.00', orders: 1 }]);
   });
 });

@@ -247,7 +247,9 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
       incremental = derived;
     }
     const storedCols = columns.filter((c) => !e.spec.partitionBy.includes(c.name));
-    const schemaHash = hashOf({ columns: columns.map((c) => [c.name, c.glueType]), partitionBy: e.spec.partitionBy });
+    // The SQL is part of the table's definition: a changed SQL with the same columns (a filter added) must rewrite
+    // every partition too (runtime/gold/refresh.ts refreshScope), or the partitions no run touches keep the old rows.
+    const schemaHash = hashOf({ columns: columns.map((c) => [c.name, c.glueType]), partitionBy: e.spec.partitionBy, sql: e.spec.sql.trim() });
     const glue = tableInput({
       name: table,
       ...(e.spec.description ? { description: e.spec.description } : {}),

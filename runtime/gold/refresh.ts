@@ -101,7 +101,8 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   }) : [];
   const behind = Object.keys(versions).filter((k) => reused.includes(k) || moved(inputs.get(k)!, done?.[k] ?? 0));
   if (reused.length) return { versions, runs, reused, behind, paths: undefined };
-  // A changed gold SQL (new columns or types) rewrites every partition: a table never mixes two shapes.
+  // A changed gold SQL (its columns, types or text: GoldPlan.schemaHash) rewrites every partition: a table never mixes
+  // two shapes or two SQLs.
   const reshaped = gold.manifest.schema !== undefined && gold.manifest.schema.hash !== plan.schemaHash;
   const inc = plan.refresh === 'incremental' ? plan.incremental : undefined;
   const key = inc ? `silver.${inc.driver}` : '';
