@@ -294,6 +294,15 @@ describe('analyzeGold: incremental refresh', () => {
       inc('v', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders WHERE created_at > current_date - 30 GROUP BY 1', ['day']),
       inc('w', "SELECT CAST(date_trunc('week', joined_at) AS DATE) AS wk, count(*) AS n FROM silver.customers GROUP BY 1", ['wk']),
       inc('x', "WITH o AS (SELECT * FROM silver.orders TABLESAMPLE 50%) SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM o GROUP BY 1", ['day']),
+      // An attack, stop 45: each of these was taken for incremental, and its gold rows were wrong.
+      inc('y1', 'WITH o AS (SELECT * FROM silver.orders) SELECT dt, status, sum(qty) AS q, (SELECT sum(qty) FROM o) AS total FROM o GROUP BY dt, status', ['dt']),
+      inc('y2', 'WITH o AS (SELECT * FROM silver.orders), p AS (SELECT * FROM o) SELECT dt, count(*) AS n, (SELECT count(*) FROM p) AS total FROM p GROUP BY 1', ['dt']),
+      inc('y3', 'SELECT dt, count(*) AS n FROM silver.orders AS o(order_id, customer_id, dt) GROUP BY dt', ['dt']),
+      inc('y4', 'WITH o(order_id, dt) AS (SELECT * FROM silver.orders) SELECT dt, count(*) AS n FROM o GROUP BY dt', ['dt']),
+      inc('y5', 'SELECT dt, count(*) AS n FROM (SELECT * FROM silver.orders) s(order_id, dt) GROUP BY dt', ['dt']),
+      inc('y6', 'SELECT CAST(created_at AS DATE) AS day, qty, sum(qty) OVER (PARTITION BY 1) AS total FROM silver.orders', ['day']),
+      inc('y7', 'SELECT CAST(created_at AS DATE) AS status, row_number() OVER (PARTITION BY status ORDER BY created_at) AS seq FROM silver.orders', ['status']),
+      inc('y8', "SELECT CASE WHEN EXISTS (SELECT 1 FROM silver.plain) THEN dt || '+' ELSE dt END AS bucket, count(*) AS n FROM silver.orders GROUP BY 1", ['bucket']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
     expect(r.issues).toStrictEqual([
@@ -314,7 +323,7 @@ describe('analyzeGold: incremental refresh', () => {
       issue(13, 'o', 'refresh', incremental('a LIMIT picks rows among all partitions'), 'set refresh: full', 7),
       issue(14, 'p', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)'), 'set refresh: full', 7),
       issue(15, 'q', 'refresh', incremental('the partition column is an aggregate (max) over rows of many partitions'), 'set refresh: full', 'SELECT CAST('.length),
-      issue(16, 'r', 'refresh', incremental('silver.orders is read inside a subquery or CTE that does more than filter its rows, not in the FROM of the SELECT that computes the partition'), 'set refresh: full', 'WITH x AS (SELECT * FROM '.length),
+      issue(16, 'r', 'refresh', incremental('silver.orders is read inside a subquery or CTE that does more than filter its rows (or renames its columns), not in the FROM of the SELECT that computes the partition'), 'set refresh: full', 'WITH x AS (SELECT * FROM '.length),
       issue(17, 's', 'refresh', incremental('silver.orders is joined on the side of an outer, positional or ASOF join whose rows depend on the other side'), 'set refresh: full', 'SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM silver.customers c LEFT JOIN '.length),
       issue(18, 't', 'refresh', incremental('the SQL is a set operation (UNION, EXCEPT, INTERSECT)'), 'set refresh: full', 7),
       issue(19, 'u', 'refresh', incremental('"era" can differ between rows of one dt partition (day of created_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
@@ -322,6 +331,13 @@ describe('analyzeGold: incremental refresh', () => {
       // A week is no month: customers' partitions are months, which weeks cross.
       issue(21, 'w', 'refresh', incremental('"wk" can differ between rows of one mo partition (month of joined_at), so a changed silver partition does not name the gold partitions it feeds'), INCREMENTAL_FIX, 7),
       issue(22, 'x', 'refresh', incremental('a SAMPLE draws rows among all partitions'), 'set refresh: full', 'WITH o AS (SELECT * FROM silver.orders TABLESAMPLE 50%) SELECT '.length),
+      issue(23, 'y1', 'refresh', incremental('the CTE o reads silver.orders and is read 2 times (a self-join or a subquery over it): each read would see only the refreshed partitions'), 'set refresh: full', 'WITH o AS (SELECT * FROM silver.orders) SELECT '.length),
+      issue(24, 'y2', 'refresh', incremental('the CTE p reads silver.orders and is read 2 times (a self-join or a subquery over it): each read would see only the refreshed partitions'), 'set refresh: full', 'WITH o AS (SELECT * FROM silver.orders), p AS (SELECT * FROM o) SELECT '.length),
+      ...([['y3', 'SELECT dt, count(*) AS n FROM '], ['y4', 'WITH o(order_id, dt) AS (SELECT * FROM '], ['y5', 'SELECT dt, count(*) AS n FROM (SELECT * FROM ']] as const).map(([t, before], i) =>
+        issue(25 + i, t, 'refresh', incremental('silver.orders is read inside a subquery or CTE that does more than filter its rows (or renames its columns), not in the FROM of the SELECT that computes the partition'), 'set refresh: full', before.length)),
+      issue(28, 'y6', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, qty, '.length),
+      issue(29, 'y7', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS status, '.length),
+      issue(30, 'y8', 'refresh', incremental('the partition column reads a subquery'), 'set refresh: full', 'SELECT CASE WHEN '.length),
     ]);
   });
 });

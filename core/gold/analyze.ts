@@ -332,7 +332,8 @@ async function deriveIncremental(
     return { reason: `"${part}" must depend only on ${d.partitions.map((x) => `${x.column} (or ${x.name})`).join(', ')} of silver.${d.dataset}`, fix, offset: item.expr.query_location };
   }
   const source = names.has(p.name) ? { kind: 'partition' as const, name: p.name, type: p.duckdbType } : { kind: 'source' as const, column: p.column, type: d.columns.find((c) => c.name === p.column)!.readType, transform: p.transform };
-  const local = partitionLocal(select, refs, ref, item.expr);
+  const silverColumns = new Set(silverRefs.flatMap((r) => { const x = byDataset.get(r.table); return x ? [...x.columns.map((c) => c.name), ...x.partitions.map((q) => q.name)] : []; }));
+  const local = partitionLocal(select, refs, ref, item.expr, silverColumns);
   if (local) return { reason: local.reason, fix: 'set refresh: full', offset: local.offset ?? item.expr.query_location };
   // The expression, over one column __rep.
   const expr = JSON.parse(JSON.stringify(item.expr)) as Node;
@@ -373,22 +374,50 @@ async function deriveIncremental(
  *   span partitions); no LIMIT, SAMPLE (anywhere), DISTINCT ON or set operation; no clock (current_date …);
  * - the partition item is no aggregate (and is constant within a silver partition: constantWithin).
  */
-function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partItem: Node): { reason: string; offset?: number } | undefined {
+function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partItem: Node, silverColumns: ReadonlySet<string>): { reason: string; offset?: number } | undefined {
   const name = `silver.${driver.table}`;
   const reads = refs.filter((r) => r.schema.toLowerCase() === 'silver' && r.table === driver.table);
   if (reads.length > 1) return { reason: `${name} is read ${reads.length} times (a self-join or a subquery over it): each read would see only the refreshed partitions`, offset: reads[1]!.offset };
   if (select.type !== 'SELECT_NODE') return { reason: 'the SQL is a set operation (UNION, EXCEPT, INTERSECT)' };
-  const ctes = new Map<string, Node>(((select.cte_map?.map ?? []) as Node[]).map((e) => [String(e.key).toLowerCase(), e.value?.query?.node as Node]));
+  const cteEntries = (select.cte_map?.map ?? []) as Node[];
+  const ctes = new Map<string, Node>(cteEntries.map((e) => [String(e.key).toLowerCase(), e.value?.query?.node as Node]));
+  // A CTE over the driver is a read of it each time the query names it: `WITH o AS (SELECT * FROM silver.x)` read in
+  // the FROM and again in a scalar subquery or a self-join (its second read saw only the refreshed partitions: an
+  // attack, stop 45). CTEs over such CTEs count as reads of it too.
+  const overDriver = new Set<string>();
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [k, body] of ctes) {
+      if (overDriver.has(k)) continue;
+      let readsIt = false;
+      walk(body, (n) => {
+        if (n.type === 'BASE_TABLE' && ((n.schema_name?.toLowerCase() === 'silver' && n.table_name === driver.table) || (!n.schema_name && overDriver.has(String(n.table_name).toLowerCase())))) readsIt = true;
+      });
+      if (readsIt) { overDriver.add(k); grew = true; }
+    }
+  }
+  const named = new Map<string, number>();
+  walk(select, (n) => {
+    const k = String(n.table_name ?? '').toLowerCase();
+    if (n.type === 'BASE_TABLE' && !n.schema_name && overDriver.has(k)) named.set(k, (named.get(k) ?? 0) + 1);
+  });
+  const twice = [...named].find(([, count]) => count > 1);
+  if (twice) return { reason: `the CTE ${twice[0]} reads ${name} and is read ${twice[1]} times (a self-join or a subquery over it): each read would see only the refreshed partitions` };
+  // Columns renamed by position (FROM silver.x AS o(a, b), WITH o(a, b) AS, a subquery's s(a, b)): the names the
+  // partition is found by would be other columns' (an attack, stop 45).
+  const renames = (t: Node | undefined): boolean => Boolean((t?.column_name_alias as unknown[] | undefined)?.length);
   // The driver as a row source of the top-level FROM, on a side of each join whose rows all reach the output, or
   // through a CTE or subquery that only filters its rows (SELECT * … WHERE, nothing else).
   const place = (t: Node | null | undefined): 'here' | 'nullable' | undefined => {
     if (!t) return undefined;
     if (t.type === 'BASE_TABLE') {
-      if (t.schema_name?.toLowerCase() === 'silver' && t.table_name === driver.table) return 'here';
-      const cte = !t.schema_name ? ctes.get(String(t.table_name).toLowerCase()) : undefined;
-      return cte && filterOnly(cte) ? place(cte.from_table) : undefined;
+      if (t.schema_name?.toLowerCase() === 'silver' && t.table_name === driver.table) return renames(t) ? undefined : 'here';
+      const key = String(t.table_name).toLowerCase();
+      const cte = !t.schema_name ? ctes.get(key) : undefined;
+      const aliased = cteEntries.find((e) => String(e.key).toLowerCase() === key)?.value?.aliases?.length;
+      return cte && filterOnly(cte) && !aliased && !renames(t) ? place(cte.from_table) : undefined;
     }
-    if (t.type === 'SUBQUERY') return filterOnly(t.subquery?.node) ? place(t.subquery.node.from_table) : undefined;
+    if (t.type === 'SUBQUERY') return filterOnly(t.subquery?.node) && !renames(t) ? place(t.subquery.node.from_table) : undefined;
     if (t.type !== 'JOIN') return undefined;
     const [l, r] = [place(t.left), place(t.right)];
     const regular = ['REGULAR', 'CROSS', 'NATURAL', 'DEPENDENT'].includes(String(t.ref_type ?? 'REGULAR'));
@@ -399,14 +428,16 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
     return undefined;
   };
   const where = place(select.from_table);
-  if (where === undefined) return { reason: `${name} is read inside a subquery or CTE that does more than filter its rows, not in the FROM of the SELECT that computes the partition`, offset: driver.offset };
+  if (where === undefined) return { reason: `${name} is read inside a subquery or CTE that does more than filter its rows (or renames its columns), not in the FROM of the SELECT that computes the partition`, offset: driver.offset };
   if (where === 'nullable') return { reason: `${name} is joined on the side of an outer, positional or ASOF join whose rows depend on the other side`, offset: driver.offset };
   let found: { reason: string; offset?: number } | undefined;
-  // The gold partition, as the query may write it: its expression, its alias, or its position in the select list.
+  // The gold partition, as the query may write it: its expression, or its alias when no column of a silver table it
+  // reads has that name (DuckDB binds the name to the column first: an attack, stop 45). In GROUP BY, its position in
+  // the select list too; in a window's PARTITION BY, a number is a constant (one window over every row).
   const position = (select.select_list as Node[]).indexOf(partItem) + 1;
   const isPartition = (e: Node): boolean => sameTree(e, partItem, { aliases: false })
-    || (e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias)
-    || (e.class === 'CONSTANT' && e.value?.value === position);
+    || (e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias && !silverColumns.has(String(partItem.alias)));
+  const isPartitionKey = (e: Node): boolean => isPartition(e) || (e.class === 'CONSTANT' && e.value?.value === position);
   walk(select, (n) => {
     if (found) return;
     // A window partitioned by the gold partition sees the rows of one gold partition only.
@@ -426,11 +457,13 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   // Grouping sets that all group by the gold partition never total over partitions.
   const keys = (select.group_expressions ?? []) as Node[];
   const sets = (select.group_sets ?? []) as number[][];
-  if (sets.length > 1 && !sets.every((set) => set.some((i) => keys[i] && isPartition(keys[i]!)))) {
+  if (sets.length > 1 && !sets.every((set) => set.some((i) => keys[i] && isPartitionKey(keys[i]!)))) {
     return { reason: 'grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)' };
   }
   walk(partItem, (n) => {
     if (!found && n.class === 'FUNCTION' && AGGREGATE_FUNCTIONS.has(String(n.function_name))) found = { reason: `the partition column is an aggregate (${n.function_name}) over rows of many partitions`, offset: n.query_location };
+    // A subquery's tables are not there when the partitions a change feeds are computed (it failed every refresh).
+    if (!found && n.class === 'SUBQUERY') found = { reason: 'the partition column reads a subquery', offset: n.query_location };
   });
   return found;
 }
