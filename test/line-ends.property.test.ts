@@ -65,6 +65,14 @@ describe('line ends', () => {
     }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 60) });
   });
 
+  it('a lone CR past the first MB: refused whole, naming its line', async () => {
+    const lines = ['id,v', ...Array.from({ length: 200_000 }, (_, i) => `${i + 1},val${i + 1}`)];
+    lines[150_000] = '150000,q\r150001,r'; // row 150,000 is line 150,001, which the CR ends
+    const { record } = await lake.ingest('t_h0', await lake.file(`big${n++}.csv`, `${lines.join('\n')}\n`));
+    expect(record).toMatchObject({ status: 'FAILED', rowsIn: 0, error: { name: 'Strata.UnreadableFile' } });
+    expect(record.error?.message).toMatch(/^bronze\/t_h0\/_objects\/\w+\/big\d+\.csv:150001: DuckDB cannot read it: its lines end with LF and lone CR, and a CR alone ends line 150001 \(DuckDB takes one kind of line end per file\): nothing of it was committed\. /);
+  });
+
   it('the cases an attack found (stop 45), each read whole or refused, never SUCCEEDED short', async () => {
     // [dataset, file, rows in silver (undefined: refused whole, Strata.UnreadableFile)]
     const cases: Array<[string, string, number | undefined]> = [
@@ -90,7 +98,7 @@ describe('line ends', () => {
       const { record } = await lake.ingest(dataset, await lake.file(`c${n++}.csv`, text));
       if (rows === undefined) {
         expect(record, JSON.stringify(text)).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
-        expect(record.error?.message).toMatch(/: DuckDB read \d+ records? where strata counts \d+ \(its line ends are [^)]*\): nothing of it was committed\. Save the file with one kind of line end/);
+        expect(record.error?.message).toMatch(/^bronze\/t_\w+\/_objects\/\w+\/c\d+\.csv:\d+: DuckDB (read \d+ records? where strata counts \d+ \(its lines end with [^)]*, a CR alone first at line \d+|cannot read it: its lines end with [^(]*, and a CR alone ends line \d+ )\(?[^)]*\)?: nothing of it was committed\. Save the file with one kind of line end \(LF or CRLF\) and upload it again$/);
       } else {
         expect(record, JSON.stringify(text)).toMatchObject({ status: 'SUCCEEDED', rowsIn: rows, rowsValid: rows });
       }

@@ -82,3 +82,47 @@ export async function blankSkippedLines(path: string, compression: Compression, 
   return out;
 }
 
+/** The kinds of line end a file holds, and where its first lone CR is. */
+export interface LineEnds {
+  /** "LF", "CRLF", "lone CR", in that order, those the file holds. */
+  kinds: string[];
+  /** The line (1-based) that the file's first lone CR ends, if it has one. */
+  firstLoneCr?: number;
+}
+
+/**
+ * The kinds of line end in a file (decoded), read whole, quotes not read (a quoted CR counts too): for the message of
+ * a file DuckDB cannot read for its line ends. Linear in the file's size, at the speed of a byte search.
+ */
+export async function lineEndsOf(path: string, compression: Compression): Promise<LineEnds> {
+  let lf = false;
+  let crlf = false;
+  /** LFs before the current chunk, plus 1: the line the chunk begins in. */
+  let line = 1;
+  let firstLoneCr: number | undefined;
+  /** The previous chunk's last byte (a CR there is completed, or not, by this chunk's first). */
+  let last = -1;
+  for await (const chunk of openDecoded(path, codecOf(path, compression)) as AsyncIterable<Buffer>) {
+    if (chunk.length === 0) continue;
+    if (last === 13) { if (chunk[0] === 10) crlf = true; else firstLoneCr ??= line; }
+    for (let i = chunk.indexOf(13); i >= 0 && i + 1 < chunk.length; i = chunk.indexOf(13, i + 1)) {
+      if (chunk[i + 1] === 10) crlf = true;
+      else firstLoneCr ??= line + lfsIn(chunk, i);
+    }
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) {
+      line++;
+      if ((i > 0 ? chunk[i - 1] : last) !== 13) lf = true;
+    }
+    last = chunk[chunk.length - 1]!;
+  }
+  if (last === 13) firstLoneCr ??= line;
+  const kinds = [lf && 'LF', crlf && 'CRLF', firstLoneCr !== undefined && 'lone CR'].filter((k): k is string => Boolean(k));
+  return { kinds, ...(firstLoneCr !== undefined ? { firstLoneCr } : {}) };
+}
+
+/** The LFs in b before index `end`. */
+function lfsIn(b: Buffer, end: number): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0 && i < end; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}

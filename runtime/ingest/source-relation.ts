@@ -11,6 +11,7 @@ import { ident, str } from '../../core/sql/quote.ts';
 import { limitHit } from '../pipeline/limits.ts';
 import { locateJsonError } from './json-locate.ts';
 import { firstLineEnd } from './csv-scan.ts';
+import { lineEndsOf } from './newlines.ts';
 import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
 
@@ -113,6 +114,14 @@ export async function unreadable(key: string, path: string, source: SourceSpec, 
   // explains the limit in the run's record; dashboards count damaged files apart).
   const limit = limitHit(ERRORS.UnreadableFile, said);
   if (limit === 'memory' || limit === 'tmp') return new StrataError(ERRORS.LimitExceeded, `${key}: reading it as ${source.format} hit a limit of its step: ${said}`);
+  // DuckDB's reader gives up ("invalid state") on line ends other than the one kind it took for the file's.
+  if ((source.format === 'csv' || source.format === 'jsonl') && /state machine reached an invalid state/i.test(said) && !hint) {
+    const ends = await lineEndsOf(path, source.compression).catch(() => undefined);
+    if (ends?.firstLoneCr !== undefined) {
+      return new StrataError(ERRORS.UnreadableFile, `${key}:${ends.firstLoneCr}: DuckDB cannot read it: its lines end with ${ends.kinds.join(' and ')}, and a CR alone ends line ${ends.firstLoneCr}`
+        + ` (DuckDB takes one kind of line end per file): nothing of it was committed. Save the file with one kind of line end (LF or CRLF) and upload it again`);
+    }
+  }
   if (source.format === 'json' && /Malformed JSON/i.test(said)) {
     const found = await locateJsonError(path, codecOf(path, source.compression)).catch(() => undefined);
     if (found) {

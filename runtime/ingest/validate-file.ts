@@ -12,7 +12,7 @@ import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/va
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf, readHead, stripBom } from './file-head.ts';
 import { CsvScanner } from './csv-scan.ts';
-import { blankSkippedLines, normalizeNewlines } from './newlines.ts';
+import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
@@ -124,20 +124,10 @@ async function checkRecordCount(input: ValidateInput, rowsIn: number): Promise<v
   // The header is a record DuckDB does not count; beyond the first MB, the last record begun may end after it.
   const counted = records - (source.format === 'csv' && source.csv.header ? 1 : 0) - (whole ? 0 : 1);
   if (whole ? rowsIn === counted : rowsIn >= counted) return;
-  const ends = lineEndKinds(head);
-  throw new StrataError(ERRORS.UnreadableFile, `${input.key}: DuckDB read ${rowsIn} record${rowsIn === 1 ? '' : 's'} where strata counts ${whole ? '' : 'at least '}${Math.max(counted, 0)}`
-    + `${ends.length > 1 ? ` (its line ends are ${ends.join(', ')}, and DuckDB takes one kind per file)` : ''}: nothing of it was committed. `
-    + `Save the file with one kind of line end (LF or CRLF) and upload it again`);
-}
-
-/** The kinds of line end in `b` ("LF", "CRLF", "lone CR"), in that order. */
-function lineEndKinds(b: Buffer): string[] {
-  let lf = false;
-  let crlf = false;
-  let cr = false;
-  for (let i = b.indexOf(13); i >= 0; i = b.indexOf(13, i + 1)) if (b[i + 1] === 10) crlf = true; else cr = true;
-  for (let i = b.indexOf(10); i >= 0 && !lf; i = b.indexOf(10, i + 1)) if (b[i - 1] !== 13) lf = true;
-  return [lf && 'LF', crlf && 'CRLF', cr && 'lone CR'].filter((k): k is string => Boolean(k));
+  const ends = await lineEndsOf(input.path, source.compression);
+  throw new StrataError(ERRORS.UnreadableFile, `${input.key}${ends.firstLoneCr !== undefined ? `:${ends.firstLoneCr}` : ''}: DuckDB read ${rowsIn} record${rowsIn === 1 ? '' : 's'} where strata counts ${whole ? '' : 'at least '}${Math.max(counted, 0)}`
+    + `${ends.kinds.length > 1 ? ` (its lines end with ${ends.kinds.join(' and ')}${ends.firstLoneCr !== undefined ? `, a CR alone first at line ${ends.firstLoneCr}` : ''}, and DuckDB takes one kind of line end per file)` : ''}`
+    + `: nothing of it was committed. Save the file with one kind of line end (LF or CRLF) and upload it again`);
 }
 
 /**
