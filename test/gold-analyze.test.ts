@@ -303,6 +303,10 @@ describe('analyzeGold: incremental refresh', () => {
       inc('y6', 'SELECT CAST(created_at AS DATE) AS day, qty, sum(qty) OVER (PARTITION BY 1) AS total FROM silver.orders', ['day']),
       inc('y7', 'SELECT CAST(created_at AS DATE) AS status, row_number() OVER (PARTITION BY status ORDER BY created_at) AS seq FROM silver.orders', ['status']),
       inc('y8', "SELECT CASE WHEN EXISTS (SELECT 1 FROM silver.plain) THEN dt || '+' ELSE dt END AS bucket, count(*) AS n FROM silver.orders GROUP BY 1", ['bucket']),
+      // A second attack, stop 45: names DuckDB binds to another relation's column than the analysis assumed.
+      inc('z1', "SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM (SELECT * FROM (VALUES (TIMESTAMP '2024-01-01')) v(created_at) CROSS JOIN silver.orders) x GROUP BY 1", ['day']),
+      inc('z2', 'SELECT CAST(created_at AS DATE) AS day, count(*) OVER (PARTITION BY day) AS n FROM silver.orders CROSS JOIN (SELECT 1 AS day) c', ['day']),
+      inc('z3', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders, (VALUES (0)) c(day) GROUP BY GROUPING SETS ((day, created_at), (day))', ['day']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
     expect(r.issues).toStrictEqual([
@@ -338,6 +342,9 @@ describe('analyzeGold: incremental refresh', () => {
       issue(28, 'y6', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, qty, '.length),
       issue(29, 'y7', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS status, '.length),
       issue(30, 'y8', 'refresh', incremental('the partition column reads a subquery'), 'set refresh: full', 'SELECT CASE WHEN '.length),
+      issue(31, 'z1', 'refresh', incremental('silver.orders is read inside a subquery or CTE that does more than filter its rows (or renames its columns), not in the FROM of the SELECT that computes the partition'), 'set refresh: full', "SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM (SELECT * FROM (VALUES (TIMESTAMP '2024-01-01')) v(created_at) CROSS JOIN ".length),
+      issue(32, 'z2', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, '.length),
+      issue(33, 'z3', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)'), 'set refresh: full', 7),
     ]);
   });
 });

@@ -408,6 +408,10 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   const renames = (t: Node | undefined): boolean => Boolean((t?.column_name_alias as unknown[] | undefined)?.length);
   // The driver as a row source of the top-level FROM, on a side of each join whose rows all reach the output, or
   // through a CTE or subquery that only filters its rows (SELECT * … WHERE, nothing else).
+  // A filter-only CTE or subquery passes one table's rows and columns: over a join, its * holds the columns of both
+  // sides, and DuckDB binds a name the two share to the first one's, no error (a gold table's ts taken for the
+  // driver's: an attack, stop 45).
+  const overOne = (q: Node | undefined) => filterOnly(q) && q!.from_table?.type !== 'JOIN';
   const place = (t: Node | null | undefined): 'here' | 'nullable' | undefined => {
     if (!t) return undefined;
     if (t.type === 'BASE_TABLE') {
@@ -415,9 +419,9 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
       const key = String(t.table_name).toLowerCase();
       const cte = !t.schema_name ? ctes.get(key) : undefined;
       const aliased = cteEntries.find((e) => String(e.key).toLowerCase() === key)?.value?.aliases?.length;
-      return cte && filterOnly(cte) && !aliased && !renames(t) ? place(cte.from_table) : undefined;
+      return cte && overOne(cte) && !aliased && !renames(t) ? place(cte.from_table) : undefined;
     }
-    if (t.type === 'SUBQUERY') return filterOnly(t.subquery?.node) && !renames(t) ? place(t.subquery.node.from_table) : undefined;
+    if (t.type === 'SUBQUERY') return overOne(t.subquery?.node) && !renames(t) ? place(t.subquery.node.from_table) : undefined;
     if (t.type !== 'JOIN') return undefined;
     const [l, r] = [place(t.left), place(t.right)];
     const regular = ['REGULAR', 'CROSS', 'NATURAL', 'DEPENDENT'].includes(String(t.ref_type ?? 'REGULAR'));
@@ -431,12 +435,26 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   if (where === undefined) return { reason: `${name} is read inside a subquery or CTE that does more than filter its rows (or renames its columns), not in the FROM of the SELECT that computes the partition`, offset: driver.offset };
   if (where === 'nullable') return { reason: `${name} is joined on the side of an outer, positional or ASOF join whose rows depend on the other side`, offset: driver.offset };
   let found: { reason: string; offset?: number } | undefined;
-  // The gold partition, as the query may write it: its expression, or its alias when no column of a silver table it
-  // reads has that name (DuckDB binds the name to the column first: an attack, stop 45). In GROUP BY, its position in
-  // the select list too; in a window's PARTITION BY, a number is a constant (one window over every row).
+  // The gold partition, as the query may write it: its expression, or its alias when the FROM reads silver tables
+  // only (directly or through filter-only CTEs and subqueries) and none has a column of that name: DuckDB binds a name
+  // to a column of the FROM first, a gold table's, a VALUES list's or a silver one's (two attacks, stop 45). In GROUP
+  // BY, its position in the select list too; in a window's PARTITION BY, a number is a constant (one window over
+  // every row).
+  const silverOnly = (t: Node | null | undefined): boolean => {
+    if (!t) return true;
+    if (t.type === 'BASE_TABLE') {
+      if (t.schema_name?.toLowerCase() === 'silver') return !renames(t);
+      const key = String(t.table_name).toLowerCase();
+      const cte = !t.schema_name ? ctes.get(key) : undefined;
+      return Boolean(cte && overOne(cte) && !renames(t) && !cteEntries.find((e) => String(e.key).toLowerCase() === key)?.value?.aliases?.length && silverOnly(cte.from_table));
+    }
+    if (t.type === 'SUBQUERY') return overOne(t.subquery?.node) && !renames(t) && silverOnly(t.subquery.node.from_table);
+    return t.type === 'JOIN' && silverOnly(t.left) && silverOnly(t.right);
+  };
+  const aliasUsable = silverOnly(select.from_table) && !silverColumns.has(String(partItem.alias));
   const position = (select.select_list as Node[]).indexOf(partItem) + 1;
   const isPartition = (e: Node): boolean => sameTree(e, partItem, { aliases: false })
-    || (e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias && !silverColumns.has(String(partItem.alias)));
+    || (aliasUsable && e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias);
   const isPartitionKey = (e: Node): boolean => isPartition(e) || (e.class === 'CONSTANT' && e.value?.value === position);
   walk(select, (n) => {
     if (found) return;

@@ -107,8 +107,11 @@ export function refreshScope(plan: GoldPlan, gold: { manifest: TableManifest; ex
   const inc = plan.refresh === 'incremental' ? plan.incremental : undefined;
   const key = inc ? `silver.${inc.driver}` : '';
   // A full refresh unless only the driver moved, forward, with its history of changes intact and no partition removed.
-  if (full || reshaped || !done || !inc || behind.some((k) => k !== key || (done[k] ?? 0) > versions[k]!)) {
-    return { versions, runs, reused, behind: full || reshaped || !done ? Object.keys(versions) : behind, paths: undefined };
+  // The first build is a full one too: the SQL's rows as they are, whatever partitions the driver has (an incremental
+  // first build kept only rows whose partition some driver partition names: an attack, stop 45).
+  const first = !done || Object.keys(done).length === 0;
+  if (full || reshaped || first || !inc || behind.some((k) => k !== key || (done[k] ?? 0) > versions[k]!)) {
+    return { versions, runs, reused, behind: full || reshaped || first ? Object.keys(versions) : behind, paths: undefined };
   }
   const paths = new Set(requested);
   const from = done[key] ?? 0;
