@@ -49,6 +49,13 @@ describe('CsvScanner', () => {
     expect(events('"a\\"b\\\nc"\nz\n', backslash)).toEqual([[0, 'record'], [6, 'lf quoted'], [9, 'lf'], [10, 'record'], [11, 'lf']]);
   });
 
+  it('one space before a quote still opens a quoted field (as DuckDB reads it); two spaces or a tab do not', () => {
+    expect(events('1, "a\nb"\n', csv)).toEqual([[0, 'record'], [5, 'lf quoted'], [8, 'lf']]);
+    expect(events(' "a\nb",c\n', csv)).toEqual([[0, 'record'], [3, 'lf quoted'], [8, 'lf']]);
+    expect(events('1,  "a\nb"\n', csv)).toEqual([[0, 'record'], [6, 'lf'], [7, 'record'], [9, 'lf']]);
+    expect(events('1,\t"a\nb"\n', csv)).toEqual([[0, 'record'], [5, 'lf'], [6, 'record'], [8, 'lf']]);
+  });
+
   it('a BOM at the file\'s start is no record, even cut between chunks; bytes that only begin like one are a record', () => {
     for (const cuts of [[], [1], [2], [1, 2], [3]]) expect(events('\xEF\xBB\xBF\na\n', csv, cuts)).toEqual([[3, 'lf'], [4, 'record'], [5, 'lf']]);
     for (const cuts of [[], [1], [2]]) expect(events('\xEF\xBBx\n', csv, cuts)).toEqual([[0, 'record'], [3, 'lf']]);

@@ -13,7 +13,8 @@ let lake: TestLake;
 const schema = (name: string, header: boolean, skip: number) => `dataset: ${name}\nsource: { format: csv, csv: { header: ${header}, skipRows: ${skip} } }\n`
   + `columns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: string }\nmode: upsert\nprimaryKey: [id]\nrejects: { maxRatio: 1 }\n`;
 const names = [true, false].flatMap((h) => [0, 1, 2].map((k) => [`t_${h ? 'h' : 'n'}${k}`, h, k] as const));
-beforeAll(async () => { lake = await makeLake(Object.fromEntries(names.map(([n, h, k]) => [n, schema(n, h, k)]))); });
+const oneColumn = 'dataset: one\nsource: { format: csv }\ncolumns:\n  - { name: v, type: string }\nrejects: { maxRatio: 1 }\n';
+beforeAll(async () => { lake = await makeLake({ ...Object.fromEntries(names.map(([n, h, k]) => [n, schema(n, h, k)])), one: oneColumn }); });
 afterAll(async () => { await lake?.cleanup(); });
 
 const end = fc.constantFrom('\n', '\r\n', '\r', '\r\r\n');
@@ -71,6 +72,28 @@ describe('line ends', () => {
     const { record } = await lake.ingest('t_h0', await lake.file(`big${n++}.csv`, `${lines.join('\n')}\n`));
     expect(record).toMatchObject({ status: 'FAILED', rowsIn: 0, error: { name: 'Strata.UnreadableFile' } });
     expect(record.error?.message).toMatch(/^bronze\/t_h0\/_objects\/\w+\/big\d+\.csv:150001: DuckDB cannot read it: its lines end with LF and lone CR, and a CR alone ends line 150001 \(DuckDB takes one kind of line end per file\): nothing of it was committed\. /);
+  });
+
+  it('a second attack (stop 45): files read whole that the count refused, and phantom rows at DuckDB\'s 16 MiB split', async () => {
+    // One field per record: DuckDB reads a blank line after the first record as an empty value (nullValues: NULL).
+    const one = await lake.ingest('one', await lake.file(`o${n++}.csv`, 'v\na\nb\n\n'));
+    expect(one.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 3 });
+    // A blank line before the header of such a file would make the header a value: refused.
+    expect((await lake.ingest('one', await lake.file(`o${n++}.csv`, '\nv\na\nb\n'))).record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
+    // One space before a quote: DuckDB opens a quoted field there, and so does strata's count.
+    const spaced = await lake.ingest('t_h0', await lake.file(`s${n++}.csv`, 'id,v\n1, "a\nb"\n3,x\n'));
+    expect(spaced.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2 });
+    expect(await lake.query(`SELECT id, v FROM silver.t_h0 WHERE id IN (1, 3) ORDER BY id`)).toEqual([{ id: 1, v: 'a\nb' }, { id: 3, v: 'x' }]);
+    // A quoted field holding a line end across DuckDB's 16 MiB split: its second line was read as a row of its own,
+    // and the rest of the file inside a quote that never closed; SUCCEEDED (DuckDB's parallel reader).
+    const rows: string[] = ['id,v'];
+    let size = 5;
+    for (let i = 0; size < (16 << 20) - 40; i++) { const r = `${i},x`; rows.push(r); size += r.length + 1; }
+    const id = rows.length - 1;
+    rows.push(`${id},${'y'.repeat((16 << 20) - 8 - size - String(id).length - 2)}`, `${id + 1},"a\n${id + 2},b\n"`);
+    for (let i = 0; i < 5; i++) rows.push(`${id + 3 + i},z`);
+    const big = await lake.ingest('t_h0', await lake.file(`p${n++}.csv`, `${rows.join('\n')}\n`));
+    expect(big.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: id + 7, rowsValid: id + 7 });
   });
 
   it('the cases an attack found (stop 45), each read whole or refused, never SUCCEEDED short', async () => {

@@ -2,7 +2,8 @@
 // runtime/ingest/record-lines.ts (where each record starts, for messages) and runtime/ingest/newlines.ts (rewriting a
 // file that mixes CRLF and LF), so the two never disagree about a quote. The rules, as DuckDB 1.5 reads with the
 // dialect strata gives it (quote, escape, delimiter, skip):
-// - a quote opens a quoted field only at a field's start (after the delimiter or a line end); elsewhere it is data;
+// - a quote opens a quoted field only at a field's start (after the delimiter or a line end), or after one space
+//   there (DuckDB reads `1, "a,b"` as 1 and a,b; two spaces or a tab, and the quote is data); elsewhere it is data;
 // - inside quotes, a line end is part of the value; the escape makes the next byte literal; when the escape is the
 //   quote itself, a doubled quote ("") is a literal quote and a single one closes the field;
 // - outside quotes, a CR, an LF or a CRLF ends a line (and the record, unless the line is blank);
@@ -37,6 +38,8 @@ export class CsvScanner {
   private skip: number;
   private inQuotes = false;
   private atFieldStart = true;
+  /** One space, and nothing else, since the field's start: a quote still opens a quoted field. */
+  private spaced = false;
   private afterEscape = false;
   /** Inside quotes with escape = quote: a quote that is a literal quote if the next byte is a quote too, else the close. */
   private pendingQuote = false;
@@ -96,7 +99,7 @@ export class CsvScanner {
         if (this.prevCr) { this.crQuoted = quoted; this.crSkipped = skipped; }
         this.afterEscape = false; // an escaped line end is part of the value: the escape is spent
         if (skipped) this.skip--;
-        else if (!quoted) { this.inRecord = false; this.atFieldStart = true; }
+        else if (!quoted) { this.inRecord = false; this.atFieldStart = true; this.spaced = false; }
         on.lineEnd?.(i, c === 13 ? 'cr' : 'lf', quoted, skipped);
         continue;
       }
@@ -109,8 +112,10 @@ export class CsvScanner {
         else if (c === q) { if (esc === q) this.pendingQuote = true; else this.inQuotes = false; }
         continue;
       }
-      if (c === delim) this.atFieldStart = true;
-      else if (c === q && this.atFieldStart) { this.inQuotes = true; this.atFieldStart = false; } else this.atFieldStart = false;
+      if (c === delim) { this.atFieldStart = true; this.spaced = false; } else if (c === q && (this.atFieldStart || this.spaced)) { this.inQuotes = true; this.atFieldStart = false; this.spaced = false; } else {
+        this.spaced = c === 32 && this.atFieldStart;
+        this.atFieldStart = false;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 // A bronze file as a DuckDB relation of raw fields, per source format. Structural problems are captured, not
 // thrown: malformed CSV records go to a rejects table, broken JSON records get a record-level error, and a
 // header that lacks declared fields becomes a file-level problem reported with every affected row.
+import { stat } from 'node:fs/promises';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
@@ -12,7 +13,7 @@ import { limitHit } from '../pipeline/limits.ts';
 import { locateJsonError } from './json-locate.ts';
 import { firstLineEnd } from './csv-scan.ts';
 import { lineEndsOf } from './newlines.ts';
-import { codecOf, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
+import { codecOf, holdsByte, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
 
 export const REL = '__rel';
@@ -235,10 +236,16 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   // and a first record holding a quoted CRLF made it read an LF file as CRLF (its records quarantined as unterminated
   // quotes). A CRLF later in such a file is still an error ("invalid state": exactPass then reads it as mixed).
   const lf = input.lfRecords || firstLineEnd(head.subarray(skippedLinesEnd(head, d.skipRows) ?? head.length), d) === '\n';
+  // DuckDB's parallel reader, splitting a file at its 16 MiB buffers, misreads a quoted field that holds a line end
+  // across a split: a record made of the field's second line (a phantom row), then the rest of the file read
+  // inside a quote that never closes (an attack, stop 45; DuckDB 1.5, with threads=1 too). A file that holds the quote
+  // character, and is larger than one buffer, is read by one thread: 25% slower on 45 MB of quoted fields (a
+  // compressed file is read by one thread anyway).
+  const serial = d.quote !== '' && (codec !== 'none' || ((await stat(path)).size > MAX_LINE_BYTES && await holdsByte(path, d.quote.charCodeAt(0))));
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_csv(${pathLit(path)}, `
     + `columns={${colDefs}}, header=false, skip=${base.skipRows}, delim=${str(d.delimiter)}, quote=${str(d.quote)}, escape=${str(d.escape)}, `
     + `nullstr=[${nulls.map(str).join(', ')}], auto_detect=false, strict_mode=true, compression='${codec}', `
-    + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, ${lf ? `new_line='\\n', ` : ''}`
+    + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, ${lf ? `new_line='\\n', ` : ''}${serial ? 'parallel=false, ' : ''}`
     + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`);
   return {
     ...base,

@@ -10,7 +10,7 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { CsvDialect } from '../../core/schema/model.ts';
 import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
-import { codecOf, readHead, stripBom } from './file-head.ts';
+import { codecOf, parseFirstRecord, readHead, stripBom } from './file-head.ts';
 import { CsvScanner } from './csv-scan.ts';
 import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
@@ -119,15 +119,29 @@ async function checkRecordCount(input: ValidateInput, rowsIn: number): Promise<v
   const head = await readHead(input.path, codecOf(input.path, source.compression), COUNTED_BYTES + 1);
   const whole = head.length <= COUNTED_BYTES;
   if (whole && stripBom(head).toString('utf8').trim() === '') return; // an empty file (source-relation.ts says so)
+  // A file of one field per record: DuckDB reads a blank line after its first record as a record of one empty
+  // field (the file cannot tell them apart; nullValues says what it is), where files of more fields skip it.
+  const oneField = source.format === 'csv' && parseFirstRecord(head, source.csv)?.length === 1;
   let records = 0;
-  new CsvScanner(dialectOf(input.plan)).scan(whole ? head : head.subarray(0, COUNTED_BYTES), { recordStart: () => { records++; } });
+  let blanks = 0;
+  let inLine = false;
+  new CsvScanner(dialectOf(input.plan)).scan(whole ? head : head.subarray(0, COUNTED_BYTES), {
+    recordStart: () => { records++; inLine = true; },
+    lineEnd: (_i, kind, quoted, skipped) => {
+      if (quoted || skipped || kind === 'crlf') return; // (a CRLF is one line end: its CR was reported)
+      if (!inLine && records > 0) blanks++;
+      inLine = false;
+    },
+  });
   // The header is a record DuckDB does not count; beyond the first MB, the last record begun may end after it.
-  const counted = records - (source.format === 'csv' && source.csv.header ? 1 : 0) - (whole ? 0 : 1);
+  const counted = records + (oneField ? blanks : 0) - (source.format === 'csv' && source.csv.header ? 1 : 0) - (whole ? 0 : 1);
   if (whole ? rowsIn === counted : rowsIn >= counted) return;
   const ends = await lineEndsOf(input.path, source.compression);
+  const mixed = ends.kinds.length > 1;
   throw new StrataError(ERRORS.UnreadableFile, `${input.key}${ends.firstLoneCr !== undefined ? `:${ends.firstLoneCr}` : ''}: DuckDB read ${rowsIn} record${rowsIn === 1 ? '' : 's'} where strata counts ${whole ? '' : 'at least '}${Math.max(counted, 0)}`
-    + `${ends.kinds.length > 1 ? ` (its lines end with ${ends.kinds.join(' and ')}${ends.firstLoneCr !== undefined ? `, a CR alone first at line ${ends.firstLoneCr}` : ''}, and DuckDB takes one kind of line end per file)` : ''}`
-    + `: nothing of it was committed. Save the file with one kind of line end (LF or CRLF) and upload it again`);
+    + `${mixed ? ` (its lines end with ${ends.kinds.join(' and ')}${ends.firstLoneCr !== undefined ? `, a CR alone first at line ${ends.firstLoneCr}` : ''}, and DuckDB takes one kind of line end per file)` : ''}`
+    + `: nothing of it was committed. ${mixed ? 'Save the file with one kind of line end (LF or CRLF) and upload it again'
+      : 'Its quotes or blank lines are read two ways; report it to strata with the file, and ingest it meanwhile as a copy saved by a spreadsheet or csv tool'}`);
 }
 
 /**
