@@ -78,6 +78,9 @@ describe('line ends', () => {
     // One field per record: DuckDB reads a blank line after the first record as an empty value (nullValues: NULL).
     const one = await lake.ingest('one', await lake.file(`o${n++}.csv`, 'v\na\nb\n\n'));
     expect(one.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 3 });
+    // CR CR LF: named by its line too (the copy with CRLFs made LFs has no lone CR left to name).
+    const crcrlf = await lake.ingest('t_h0', await lake.file(`r${n++}.csv`, 'id,v\r\n1,a\r\r\n2,b\r\n'));
+    expect(crcrlf.record.error?.message).toMatch(/\.csv:2: DuckDB cannot read it: its lines end with CRLF and lone CR, and a CR alone ends line 2 /);
     // A blank line before the header of such a file would make the header a value: refused.
     expect((await lake.ingest('one', await lake.file(`o${n++}.csv`, '\nv\na\nb\n'))).record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
     // One space before a quote: DuckDB opens a quoted field there, and so does strata's count.

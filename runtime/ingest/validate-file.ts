@@ -226,7 +226,7 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
     try {
       await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
     } catch (e2) {
-      throw await unreadable(input.key, normalized!, { ...plan.source, compression: 'none' }, e2);
+      throw await unreadable(input.key, input.path, plan.source, e2); // (its line ends as uploaded: the copy's CRLFs are LFs)
     }
   };
   try {
