@@ -194,7 +194,7 @@ describe('a gold table its quality gate halted', () => {
       // The SQL changed (and the gate halts it still): said as such, not as versions that are equal.
       writeFileSync(join(k.root, 'schemas', 'sh.yaml'), schema('SELECT day, sum(price) AS revenue, count(*) AS n FROM silver.sh GROUP BY day'));
       const changed = await runCommand(doctorCommand, g, []);
-      expect(changed.stdout).toMatch(/gold\.daily_sh {2}PROBLEM {2}behind silver\.sh \(it reflects version 1, silver\.sh is at version 2\); its SQL changed since its last publish \(schemas\/sh\.yaml\): every partition is to be computed again: quality gate halted/);
+      expect(changed.stdout).toMatch(/gold\.daily_sh {2}PROBLEM {2}behind silver\.sh \(it reflects version 1, silver\.sh is at version 2\); its SQL \(schemas\/sh\.yaml\), or the schema of a table it reads, changed since its last publish: every partition is to be computed again: quality gate halted/);
       // The rule removed: the old halt is not blamed, and --repair refreshes it (an attack, stop 44: the halt stayed).
       writeFileSync(join(k.root, 'schemas', 'sh.yaml'), schema('SELECT day, sum(price) AS revenue FROM silver.sh GROUP BY day').replace(/ {4}quality:\n.*\n.*\n$/, ''));
       const ungated = await runCommand(doctorCommand, g, []);

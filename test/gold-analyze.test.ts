@@ -107,6 +107,14 @@ describe('analyzeGold: a table that analyses', () => {
     const other = (await analyze(g('by_status', sql.replace('count(*) AS c', 'CAST(count(*) AS INTEGER) AS c'), { partitionBy: ['day'] }))).plans[0]!;
     expect(other.schemaHash).not.toBe(plan!.schemaHash);
     expect(other.glue.Parameters['strata.sql_hash']).not.toBe(plan!.glue.Parameters['strata.sql_hash']);
+    // The same columns from another SQL (a filter added), or the same SQL over a table whose schema changed (a column
+    // added: a name may bind to it now), is another hash too, so the next refresh rewrites every partition (stop 45).
+    const filtered = (await analyze(g('by_status', sql.replace('GROUP BY', 'WHERE qty > 1 GROUP BY'), { partitionBy: ['day'] }))).plans[0]!;
+    expect(filtered.columns).toEqual(plan!.columns);
+    expect(filtered.schemaHash).not.toBe(plan!.schemaHash);
+    const [orders, ...rest] = datasets([g('by_status', sql, { partitionBy: ['day'] })]);
+    const widened = compile({ ...loadSchemaText('schemas/orders.yaml', ORDERS.replace('  - { name: shipped_on, type: date }', '  - { name: shipped_on, type: date }\n  - { name: note, type: string }')).spec!, gold: orders!.gold });
+    expect((await analyzeGold([widened, ...rest])).plans[0]!.schemaHash).not.toBe(plan!.schemaHash);
   });
 
   it('a table of a dataset without an owner has no Glue owner', async () => {
@@ -307,6 +315,9 @@ describe('analyzeGold: incremental refresh', () => {
       inc('z1', "SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM (SELECT * FROM (VALUES (TIMESTAMP '2024-01-01')) v(created_at) CROSS JOIN silver.orders) x GROUP BY 1", ['day']),
       inc('z2', 'SELECT CAST(created_at AS DATE) AS day, count(*) OVER (PARTITION BY day) AS n FROM silver.orders CROSS JOIN (SELECT 1 AS day) c', ['day']),
       inc('z3', 'SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders, (VALUES (0)) c(day) GROUP BY GROUPING SETS ((day, created_at), (day))', ['day']),
+      // A third attack, stop 45: a bare name binds to a table of the FROM (its whole row) before a column.
+      inc('z4', 'SELECT CAST(o.created_at AS DATE) AS day, o.order_id, count(*) OVER (PARTITION BY day) AS n FROM silver.orders o JOIN silver.customers AS day ON day.id = o.customer_id', ['day']),
+      inc('z5', 'SELECT CAST(o.created_at AS DATE) AS day, o.status, count(*) AS n FROM silver.orders o JOIN silver.customers AS Day ON Day.id = o.customer_id GROUP BY GROUPING SETS ((CAST(o.created_at AS DATE), o.status), (day))', ['day']),
     );
     // Issues of the parse phase come first (none here), then each table's in dependency order.
     expect(r.issues).toStrictEqual([
@@ -345,6 +356,8 @@ describe('analyzeGold: incremental refresh', () => {
       issue(31, 'z1', 'refresh', incremental('silver.orders is read inside a subquery or CTE that does more than filter its rows (or renames its columns), not in the FROM of the SELECT that computes the partition'), 'set refresh: full', "SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM (SELECT * FROM (VALUES (TIMESTAMP '2024-01-01')) v(created_at) CROSS JOIN ".length),
       issue(32, 'z2', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(created_at AS DATE) AS day, '.length),
       issue(33, 'z3', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)'), 'set refresh: full', 7),
+      issue(34, 'z4', 'refresh', incremental('a window function (OVER) sees the rows of other partitions (partition it by the gold partition column: OVER (PARTITION BY …))'), 'set refresh: full', 'SELECT CAST(o.created_at AS DATE) AS day, o.order_id, '.length),
+      issue(35, 'z5', 'refresh', incremental('grouping sets (ROLLUP, CUBE, GROUPING SETS) add rows that total over partitions (group every set by the gold partition column)'), 'set refresh: full', 7),
     ]);
   });
 });

@@ -249,7 +249,12 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
     const storedCols = columns.filter((c) => !e.spec.partitionBy.includes(c.name));
     // The SQL is part of the table's definition: a changed SQL with the same columns (a filter added) must rewrite
     // every partition too (runtime/gold/refresh.ts refreshScope), or the partitions no run touches keep the old rows.
-    const schemaHash = hashOf({ columns: columns.map((c) => [c.name, c.glueType]), partitionBy: e.spec.partitionBy, sql: e.spec.sql.trim() });
+    // So are the schemas of the tables it reads: a column added to one of them can change what a name in the SQL
+    // binds to (an unqualified name in a subquery), so the partitions no run touches would keep the old meaning (an
+    // attack, stop 45).
+    const inputs = [...new Set(refs.map((r) => (r.schema.toLowerCase() === 'silver' ? `silver.${r.table}=${byDataset.get(r.table)?.schemaHash ?? ''}`
+      : `gold.${r.table}=${plans.find((x) => x.table === r.table)?.schemaHash ?? ''}`)))].sort();
+    const schemaHash = hashOf({ columns: columns.map((c) => [c.name, c.glueType]), partitionBy: e.spec.partitionBy, sql: e.spec.sql.trim(), inputs });
     const glue = tableInput({
       name: table,
       ...(e.spec.description ? { description: e.spec.description } : {}),
@@ -451,7 +456,14 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
     if (t.type === 'SUBQUERY') return overOne(t.subquery?.node) && !renames(t) && silverOnly(t.subquery.node.from_table);
     return t.type === 'JOIN' && silverOnly(t.left) && silverOnly(t.right);
   };
-  const aliasUsable = silverOnly(select.from_table) && !silverColumns.has(String(partItem.alias));
+  // A bare name binds to a table of the FROM first (its whole row: `JOIN silver.regions AS day`), then to a column.
+  const relationNames = new Set<string>();
+  walk(select.from_table, (n) => {
+    if (n.type === 'BASE_TABLE') relationNames.add(String(n.alias || n.table_name).toLowerCase());
+    if (n.type === 'SUBQUERY' && n.alias) relationNames.add(String(n.alias).toLowerCase());
+  });
+  const alias = String(partItem.alias);
+  const aliasUsable = silverOnly(select.from_table) && !silverColumns.has(alias) && !relationNames.has(alias.toLowerCase());
   const position = (select.select_list as Node[]).indexOf(partItem) + 1;
   const isPartition = (e: Node): boolean => sameTree(e, partItem, { aliases: false })
     || (aliasUsable && e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias);

@@ -242,7 +242,7 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
       ...(moved.length ? [`behind ${moved.map((k) => (scope.reused.includes(k)
         ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]?.runId} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
         : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`] : []),
-      ...(reshaped ? [`its SQL changed since its last publish (schemas/${plan.owner}.yaml): every partition is to be computed again`] : []),
+      ...(reshaped ? [`its SQL (schemas/${plan.owner}.yaml), or the schema of a table it reads, changed since its last publish: every partition is to be computed again`] : []),
     ].join('; ') || `behind ${scope.behind.join(', ')}`;
   const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
   const way = halt
