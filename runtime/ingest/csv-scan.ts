@@ -15,6 +15,13 @@ import type { CsvDialect } from '../../core/schema/model.ts';
 
 const BOM = [0xef, 0xbb, 0xbf];
 
+/**
+ * The dialect a scan follows. `blankRecords`: a blank line after the first record is a record (of one empty field),
+ * as DuckDB reads a file of one field per record whose null strings hold '' (runtime/ingest/validate-file.ts
+ * blankLinesAreRecords); elsewhere a blank line is no record.
+ */
+export type ScanDialect = Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'> & { blankRecords?: boolean };
+
 /** What a scan reports, with indexes into the chunk being scanned. */
 export interface CsvScanEvents {
   /**
@@ -54,7 +61,13 @@ export class CsvScanner {
   /** The file's first bytes so far are a BOM's first bytes. */
   private bom = true;
 
-  constructor(dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>) {
+  /** A blank line after the first record is a record (ScanDialect.blankRecords). */
+  private readonly blankRecords: boolean;
+  /** A record has started since the skipped lines. */
+  private seenRecord = false;
+
+  constructor(dialect: ScanDialect) {
+    this.blankRecords = dialect.blankRecords ?? false;
     this.q = dialect.quote ? dialect.quote.charCodeAt(0) : -1;
     this.esc = dialect.escape ? dialect.escape.charCodeAt(0) : -1;
     this.delim = dialect.delimiter.charCodeAt(0);
@@ -77,6 +90,7 @@ export class CsvScanner {
         if (this.bom) continue;
         if (held > 0 && this.skip === 0) {
           this.inRecord = true;
+          this.seenRecord = true;
           this.atFieldStart = false;
           on.recordStart?.(i - held);
         }
@@ -99,13 +113,16 @@ export class CsvScanner {
         if (this.prevCr) { this.crQuoted = quoted; this.crSkipped = skipped; }
         this.afterEscape = false; // an escaped line end is part of the value: the escape is spent
         if (skipped) this.skip--;
-        else if (!quoted) { this.inRecord = false; this.atFieldStart = true; this.spaced = false; }
+        else if (!quoted) {
+          if (!this.inRecord && this.blankRecords && this.seenRecord) on.recordStart?.(i); // a blank line, a record of one empty field
+          this.inRecord = false; this.atFieldStart = true; this.spaced = false;
+        }
         on.lineEnd?.(i, c === 13 ? 'cr' : 'lf', quoted, skipped);
         continue;
       }
       this.prevCr = false;
       if (this.skip > 0) continue;
-      if (!this.inRecord) { this.inRecord = true; on.recordStart?.(i); }
+      if (!this.inRecord) { this.inRecord = true; this.seenRecord = true; on.recordStart?.(i); }
       if (this.inQuotes) {
         if (this.afterEscape) this.afterEscape = false;
         else if (c === esc && esc !== q) this.afterEscape = true;

@@ -118,7 +118,8 @@ export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefi
       field += ch;
       continue;
     }
-    if (ch === d.quote && field === '' && !quoted && d.quote !== '') { inQuotes = true; quoted = true; continue; }
+    // A quote at a field's start, or after one space there, opens a quoted field (as DuckDB reads: csv-scan.ts).
+    if (ch === d.quote && (field === '' || field === ' ') && !quoted && d.quote !== '') { inQuotes = true; quoted = true; field = ''; continue; }
     if (ch === d.delimiter) { fields.push(field); field = ''; quoted = false; continue; }
     if (ch === '\n' || ch === '\r') { fields.push(field); return fields; }
     field += ch;

@@ -1,8 +1,7 @@
 // Where each record of a text file starts: its physical line. Only run for files that have quarantined rows
 // (a message must name the line), so clean files never pay for it. Records and line ends are DuckDB's, as
 // runtime/ingest/csv-scan.ts finds them: newlines inside quotes belong to the field, blank lines are not records.
-import type { CsvDialect } from '../../core/schema/model.ts';
-import { CsvScanner, type CsvScanEvents } from './csv-scan.ts';
+import { CsvScanner, type CsvScanEvents, type ScanDialect } from './csv-scan.ts';
 import { openDecoded, type Codec } from './file-head.ts';
 
 export interface RecordLines {
@@ -19,7 +18,7 @@ export interface RecordLines {
   lf: number;
 }
 
-export async function scanRecordLines(path: string, codec: Codec, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>): Promise<RecordLines> {
+export async function scanRecordLines(path: string, codec: Codec, dialect: ScanDialect): Promise<RecordLines> {
   let starts = new Int32Array(1 << 16);
   let rows = new Int32Array(1 << 16);
   let count = 0;
@@ -64,7 +63,7 @@ export const RECORD_TEXT_CHARS = 10_000;
  * Two passes over the file: one finds the records' bytes, one reads them.
  */
 export async function recordTexts(
-  path: string, codec: Codec, dialect: Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'>, wanted: readonly number[],
+  path: string, codec: Codec, dialect: ScanDialect, wanted: readonly number[],
   onBatch: (texts: Array<{ k: number; raw: string }>) => Promise<void>, batch = 1000,
 ): Promise<void> {
   const want = new Set(wanted);
