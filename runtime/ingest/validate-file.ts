@@ -110,7 +110,8 @@ const COUNTED_BYTES = 1 << 20;
 /**
  * DuckDB's count of a text file's records (rowsIn: rows and malformed records) against strata's own, by the rules
  * DuckDB reads by (runtime/ingest/csv-scan.ts: quotes, skipped lines, blank lines, a BOM): over the whole file up to
- * 1 MB, else over its first MB, where DuckDB must have read at least the records that end there. Throws
+ * 1 MB, or when `exact` (the file has malformed records, whose recovery in DuckDB has made a row besides the reject;
+ * 600 ms for 106 MB), else over its first MB, where DuckDB must have read at least the records that end there. Throws
  * Strata.UnreadableFile when they disagree, naming both counts and the way back; nothing of the file is committed.
  * DuckDB takes one kind of line end per file, and met with others (a lone CR, CR CR LF, skipped lines ended
  * otherwise than the data) it has read a file as 0 records with no error, or two records as one: the run was
