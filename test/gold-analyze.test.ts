@@ -273,6 +273,19 @@ describe('analyzeGold: incremental refresh', () => {
     expect(byMonth.issues.map((i) => i.message)).toEqual([incremental('"day" can differ between rows of one dt partition (month of day), so a changed silver partition does not name the gold partitions it feeds')]);
   });
 
+  it('a name owned by a relation of the SELECT\'s own FROM, not by one inside a CTE or subquery; no merged USING column (a fourth attack, stop 45)', async () => {
+    const inc = (table: string, sql: string) => g(table, sql, { refresh: 'incremental', partitionBy: ['day'] });
+    const r = await analyze(
+      inc('w1', 'WITH c AS (SELECT * FROM silver.orders AS o WHERE qty > 0) SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM c CROSS JOIN (SELECT joined_at AS created_at FROM silver.customers) AS o GROUP BY 1'),
+      inc('w2', "SELECT CAST(o.created_at AS DATE) AS day, count(*) AS n FROM (SELECT * FROM silver.orders AS o WHERE true) AS c, LATERAL (SELECT date_trunc('month', c.created_at) AS created_at) AS o GROUP BY 1"),
+      inc('w3', "SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM (VALUES (TIMESTAMP '2024-01-01')) AS r(created_at) JOIN silver.orders USING (created_at) GROUP BY 1"),
+      // Still incremental: the driver's alias, a dimension joined ON, a filter-only CTE.
+      inc('ok1', 'WITH f AS (SELECT * FROM silver.orders WHERE qty > 0) SELECT CAST(f.created_at AS DATE) AS day, c.country, count(*) AS n FROM f JOIN silver.customers c ON c.id = f.customer_id GROUP BY 1, 2'),
+    );
+    expect(r.issues.map((i) => [i.table, i.field])).toEqual([['w1', 'refresh'], ['w2', 'refresh'], ['w3', 'refresh']]);
+    expect(r.plans.find((p) => p.table === 'ok1')?.incremental).toMatchObject({ driver: 'orders' });
+  });
+
   it('each reason it cannot, at the partition expression', async () => {
     const inc = (table: string, sql: string, partitionBy: string[] = []) => g(table, sql, { refresh: 'incremental', partitionBy });
     const r = await analyze(

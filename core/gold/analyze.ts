@@ -320,15 +320,35 @@ async function deriveIncremental(
   if (!item) return { reason: `"${part}" is not a named item of the SELECT list`, fix };
   const cols = columnRefs(item.expr);
   const silverRefs = refs.filter((r) => r.schema.toLowerCase() === 'silver');
+  // Each column of the partition item is owned by a relation of the SELECT's own FROM (not one inside a CTE or a
+  // subquery, whose names it cannot see), which must reach a silver table through filter-only CTEs or subqueries
+  // over that table alone. A qualified name names that relation; a bare one is owned only when every relation of the
+  // FROM is such a silver table and exactly one has the column (a VALUES list, a gold table or a lateral subquery
+  // may have it too, and the USING column of a join is the left side's: four attacks, stop 45).
+  const scope = fromScope(select);
   const owners = new Set(cols.map(([q, c]) => {
-    const candidates = q ? silverRefs.filter((r) => r.alias.toLowerCase() === q.toLowerCase()) : silverRefs.filter((r) => hasColumn(byDataset.get(r.table), c));
-    return candidates.length === 1 ? candidates[0]!.alias : '?';
+    const candidates = q ? scope.relations.filter((r) => r.name === q.toLowerCase()).map((r) => r.silver)
+      : scope.silverOnly ? scope.relations.map((r) => r.silver).filter((t) => hasColumn(byDataset.get(t ?? ''), c)) : [undefined];
+    return candidates.length === 1 && candidates[0] ? candidates[0] : '?';
   }));
+  const silverColumns = new Set(silverRefs.flatMap((r) => { const x = byDataset.get(r.table); return x ? [...x.columns.map((c) => c.name), ...x.partitions.map((q) => q.name)] : []; }));
   if (cols.length === 0 || owners.size !== 1 || owners.has('?')) {
+    // Where the driver is read in a way that is no incremental source anyway (a CTE that aggregates it, a set
+    // operation), that is the reason given, found from the silver table the names would mean at any depth.
+    const loose = new Set(cols.map(([q, c]) => {
+      const candidates = q ? silverRefs.filter((r) => r.alias.toLowerCase() === q.toLowerCase()) : silverRefs.filter((r) => hasColumn(byDataset.get(r.table), c));
+      return candidates.length === 1 ? candidates[0]! : undefined;
+    }));
+    const [guess] = loose;
+    const why = loose.size === 1 && guess ? partitionLocal(select, refs, guess, item.expr, silverColumns) : undefined;
+    if (why) return { reason: why.reason, fix: 'set refresh: full', offset: why.offset ?? item.expr.query_location };
     return { reason: `"${part}" must be computed from columns of one silver table`, fix, offset: item.expr.query_location };
   }
-  const alias = [...owners][0]!;
-  const ref = silverRefs.find((r) => r.alias === alias)!;
+  if (scope.natural || cols.some(([, c]) => scope.using.has(c.toLowerCase()))) {
+    return { reason: `"${part}" is computed from a column a NATURAL join or a join USING it merges, whose value is one side's`, fix: 'join ON the columns, and qualify the column with the silver table\'s alias', offset: item.expr.query_location };
+  }
+  const table = [...owners][0]!;
+  const ref = silverRefs.find((r) => r.table === table)!;
   const d = byDataset.get(ref.table)!;
   if (!d.partitions.length) return { reason: `silver.${d.dataset} is not partitioned`, fix, offset: item.expr.query_location, unpartitioned: d.dataset };
   const names = new Set(cols.map(([, c]) => c));
@@ -337,7 +357,6 @@ async function deriveIncremental(
     return { reason: `"${part}" must depend only on ${d.partitions.map((x) => `${x.column} (or ${x.name})`).join(', ')} of silver.${d.dataset}`, fix, offset: item.expr.query_location };
   }
   const source = names.has(p.name) ? { kind: 'partition' as const, name: p.name, type: p.duckdbType } : { kind: 'source' as const, column: p.column, type: d.columns.find((c) => c.name === p.column)!.readType, transform: p.transform };
-  const silverColumns = new Set(silverRefs.flatMap((r) => { const x = byDataset.get(r.table); return x ? [...x.columns.map((c) => c.name), ...x.partitions.map((q) => q.name)] : []; }));
   const local = partitionLocal(select, refs, ref, item.expr, silverColumns);
   if (local) return { reason: local.reason, fix: 'set refresh: full', offset: local.offset ?? item.expr.query_location };
   // The expression, over one column __rep.
@@ -500,6 +519,47 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
 
 /** The clock, as DuckDB's parser gives it (a column reference): a query reading it is not a function of its rows. */
 const CLOCK = new Set(['current_date', 'current_timestamp', 'current_time', 'localtimestamp', 'localtime']);
+
+/**
+ * The relations a SELECT's own FROM names (name: its alias, or its table's name; lowercased), each with the silver
+ * dataset it reads when it is a silver table or a filter-only CTE or subquery over one silver table alone (silver),
+ * whether every one of them is such (silverOnly), and whether a join of them merges columns (NATURAL, USING).
+ */
+function fromScope(select: Node): { relations: Array<{ name: string; silver?: string }>; silverOnly: boolean; natural: boolean; using: Set<string> } {
+  const entries = ((select.cte_map?.map ?? []) as Node[]);
+  const relations: Array<{ name: string; silver?: string }> = [];
+  let natural = false;
+  const using = new Set<string>();
+  const silverOf = (t: Node | undefined, depth = 0): string | undefined => {
+    if (!t || depth > 16 || (t.column_name_alias as unknown[] | undefined)?.length) return undefined;
+    if (t.type === 'BASE_TABLE') {
+      if (t.schema_name?.toLowerCase() === 'silver') return String(t.table_name);
+      const e = !t.schema_name ? entries.find((x) => String(x.key).toLowerCase() === String(t.table_name).toLowerCase()) : undefined;
+      const body = e?.value?.query?.node as Node | undefined;
+      return body && !e!.value.aliases?.length && filterOnly(body) && body.from_table?.type !== 'JOIN' ? silverOf(body.from_table, depth + 1) : undefined;
+    }
+    if (t.type === 'SUBQUERY') {
+      const body = t.subquery?.node as Node | undefined;
+      return body && filterOnly(body) && body.from_table?.type !== 'JOIN' ? silverOf(body.from_table, depth + 1) : undefined;
+    }
+    return undefined;
+  };
+  const visit = (t: Node | undefined): void => {
+    if (!t) return;
+    if (t.type === 'JOIN') {
+      if (String(t.ref_type) === 'NATURAL') natural = true;
+      for (const c of (t.using_columns ?? []) as string[]) using.add(String(c).toLowerCase());
+      visit(t.left);
+      visit(t.right);
+      return;
+    }
+    const name = String(t.alias || (t.type === 'BASE_TABLE' ? t.table_name : '')).toLowerCase();
+    const silver = silverOf(t);
+    relations.push({ name, ...(silver ? { silver } : {}) });
+  };
+  visit(select.from_table);
+  return { relations, silverOnly: relations.every((r) => r.silver !== undefined), natural, using };
+}
 
 /** A query that passes its FROM's rows through unchanged but for a filter: SELECT * … [WHERE …], nothing else. */
 function filterOnly(q: Node | undefined): boolean {
