@@ -283,6 +283,7 @@ describe('analyzeGold: incremental refresh', () => {
       inc('ok1', 'WITH f AS (SELECT * FROM silver.orders WHERE qty > 0) SELECT CAST(f.created_at AS DATE) AS day, c.country, count(*) AS n FROM f JOIN silver.customers c ON c.id = f.customer_id GROUP BY 1, 2'),
     );
     expect(r.issues.map((i) => [i.table, i.field])).toEqual([['w1', 'refresh'], ['w2', 'refresh'], ['w3', 'refresh']]);
+    expect(r.issues[2]).toMatchObject({ message: incremental('"day" names a column without its table while the FROM also reads what is not a silver table (a gold table, VALUES, a subquery)'), fix: 'qualify it with the alias of silver.orders, or set refresh: full' });
     expect(r.plans.find((p) => p.table === 'ok1')?.incremental).toMatchObject({ driver: 'orders' });
   });
 

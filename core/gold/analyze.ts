@@ -342,6 +342,9 @@ async function deriveIncremental(
     const [guess] = loose;
     const why = loose.size === 1 && guess ? partitionLocal(select, refs, guess, item.expr, silverColumns) : undefined;
     if (why) return { reason: why.reason, fix: 'set refresh: full', offset: why.offset ?? item.expr.query_location };
+    if (!scope.silverOnly && cols.some(([q]) => !q) && loose.size === 1 && guess) {
+      return { reason: `"${part}" names a column without its table while the FROM also reads what is not a silver table (a gold table, VALUES, a subquery)`, fix: `qualify it with the alias of silver.${guess.table}, or set refresh: full`, offset: item.expr.query_location };
+    }
     return { reason: `"${part}" must be computed from columns of one silver table`, fix, offset: item.expr.query_location };
   }
   if (scope.natural || cols.some(([, c]) => scope.using.has(c.toLowerCase()))) {
