@@ -398,6 +398,13 @@ describe('analyzeGold: portability findings', () => {
     ].sort((a, b) => a.offset! - b.offset!));
   });
 
+  it('COLLATE, which Athena has not (and which split an incremental table\'s groups: an attack, stop 45)', async () => {
+    const sql = 'SELECT status COLLATE NOCASE AS st, count(*) AS n FROM silver.orders GROUP BY 1';
+    const r = await analyze(g('c', sql, { refresh: 'incremental', partitionBy: ['st'] }));
+    expect(r.issues).toContainEqual(issue(0, 'c', 'sql', 'COLLATE NOCASE does not exist on Athena', 'compare a normalised text instead: lower(x), upper(x)', sql.indexOf('status')));
+    expect(r.plans).toEqual([]);
+  });
+
   it('QUALIFY and * EXCLUDE / REPLACE; column kinds through aliases, CTEs and gold tables', async () => {
     const q = 'SELECT status, row_number() OVER (ORDER BY qty) AS rn FROM silver.orders QUALIFY rn = 1';
     const x = 'SELECT * EXCLUDE (status) FROM silver.orders';

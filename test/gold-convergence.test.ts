@@ -137,4 +137,14 @@ describe('gold converges to its SQL over silver', () => {
     const { stored } = await goldVersusSql(l);
     expect(stored).toEqual([{ day: '2025-06-12', revenue: '10.00', orders: 1 }, { day: '2025-06-14', revenue: '7.00', orders: 1 }]);
   });
+
+  it('a gold partition value that cannot be a folder name fails the refresh, naming it; nothing is published (it shared the NULL folder, damaged, a row lost)', async () => {
+    const gold = `gold:\n  - table: hive\n    sql: |\n      SELECT CASE WHEN amount > 15 THEN '__HIVE_DEFAULT_PARTITION__' WHEN amount > 5 THEN NULL ELSE status END AS gp, count(*) AS n FROM silver.orders GROUP BY 1\n    partitionBy: [gp]\n    refresh: full\n`;
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: gold }) });
+    lakes.push(l);
+    const { record } = await l.ingest('orders', await l.file('a.csv', csv(order(1, '20.00'), order(2, '10.00'))));
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.message).toMatch(/gold table hive: its SQL failed: it gives partition gp the value "__HIVE_DEFAULT_PARTITION__", which cannot be a folder name \("__HIVE_DEFAULT_PARTITION__" is the folder name Hive gives NULL\); nothing was published\. Fix the SQL of gold table hive/);
+    expect((await l.storage.list('gold/hive/')).filter((o) => o.key.endsWith('.parquet'))).toEqual([]);
+  });
 });

@@ -13,7 +13,7 @@ import { subquery } from '../../core/sql/sandbox.ts';
 import { createView } from '../engine/views.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
-import { partitionPath } from '../../core/plan/partitioning.ts';
+import { folderValueProblem, partitionPath } from '../../core/plan/partitioning.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
@@ -375,6 +375,11 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
   const quality = await audit(plan, input);
   if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
   const parts = plan.partitionBy.map(ident);
+  // A partition value that cannot be a folder name fails the refresh, naming it: nothing is written.
+  for (const name of plan.partitionBy.filter((n) => plan.columns.find((c) => c.name === n)?.glueType === 'string')) {
+    const bad = await db.all<{ v: string; why: string }>(`SELECT left(CAST(to_json(${ident(name)}) AS VARCHAR), 200) AS v, ${folderValueProblem(name, ident(name))} AS why FROM gold_batch WHERE why IS NOT NULL LIMIT 1`);
+    if (bad.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: it gives partition ${name} the value ${bad[0]!.v}, which cannot be a folder name (${bad[0]!.why}); nothing was published`);
+  }
   const target = parts.length ? join(dir, 'data') : join(dir, 'data', 'part-0.parquet');
   const opts = parts.length
     ? `FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
