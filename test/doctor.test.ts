@@ -208,3 +208,22 @@ describe('a gold table its quality gate halted', () => {
     }
   });
 });
+
+describe('a gold table defined after its silver table was committed (newcomer\'s trial, stop 45)', () => {
+  it('is behind until its first refresh: a problem, not "ok, empty", and --repair builds it', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      await k.ingest('orders', await k.file('a.csv', csv(1, '12')));
+      const file = join(k.root, 'schemas', 'orders.yaml');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}gold:\n  - table: daily\n    sql: SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders GROUP BY 1\n    partitionBy: [day]\n`);
+      const g = { lake: k.dir, schemas: join(k.root, 'schemas') };
+      const examined = await runCommand(doctorCommand, g, []);
+      expect(examined.stdout).toMatch(/gold\.daily +PROBLEM +never published: no refresh has written it yet, though silver\.orders has been committed \(it was defined after, or its refreshes failed: strata runs shows why\)/);
+      expect(examined.code).not.toBe(0);
+      expect((await runCommand(doctorCommand, g, [], { repair: true })).code).toBe(0);
+      expect((await runCommand(doctorCommand, g, [])).stdout).toMatch(/gold\.daily +ok/);
+    } finally {
+      await k.cleanup();
+    }
+  });
+});

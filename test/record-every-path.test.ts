@@ -95,7 +95,7 @@ gold:
       const { examine } = await import('../workflows/doctor.ts');
       const report = await examine(l);
       expect(report.findings.filter((f) => f.subject === 'gold.bad').map((f) => [f.message, f.way])).toEqual([[
-        'never published: no refresh has written it yet, though silver.t has been committed (its refreshes failed: strata runs shows why)',
+        'never published: no refresh has written it yet, though silver.t has been committed (it was defined after, or its refreshes failed: strata runs shows why)',
         'fix what made its refreshes fail (strata runs; its SQL: strata check), then strata refresh bad, strata doctor --repair or the next run of t',
       ]]);
     } finally {

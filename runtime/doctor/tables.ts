@@ -75,7 +75,12 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
 async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam> {
   const subject = `${t.layer}.${t.name}`;
   const data = await unmanagedData(env.storage, t.root);
-  if (!data.length) return { findings: [], summary: 'empty: nothing committed yet' };
+  if (!data.length) {
+    // A gold table never published over inputs that hold rows (defined after them, or its refreshes failed) is
+    // behind them: not 'ok' (newcomer's trial, stop 45).
+    const behind = t.layer === 'gold' ? await examineDerivation(env, t, emptyManifest(t.shape.table, 'gold', t.shape.schemaHash, t.shape.partitionKeys)) : [];
+    return { findings: behind, summary: 'empty: nothing committed yet' };
+  }
   const message = unmanagedMessage(env.storage, t.root, t.shape, data.length);
   return {
     findings: [t.layer === 'gold'
@@ -225,6 +230,8 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   }
   const scope = refreshScope(plan, { manifest: m, exists: true }, inputs, [], false, await reflectedRunsArchived(env.storage, m, inputs));
   if (!scope.behind.length) return [];
+  // Never published over inputs that were never committed either: nothing to reflect yet.
+  if (m.version === 0 && [...inputs.values()].every((x) => x.version === 0)) return [];
   const subject = `gold.${t.name}`;
   const done = m.derivedFrom;
   // Behind because its SQL (its output schema) changed since its last publish, not because an input moved: the
@@ -235,7 +242,7 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   // again, and halts again until the data or the rule changes).
   const halt = await lastHalt(env, t.name, m.updatedAt, plan.quality.halt);
   const message = m.version === 0
-    ? `never published: no refresh has written it yet, though ${[...inputs.keys()].join(', ')} ${inputs.size === 1 ? 'has' : 'have'} been committed (its refreshes failed: strata runs shows why)`
+    ? `never published: no refresh has written it yet, though ${[...inputs.keys()].join(', ')} ${inputs.size === 1 ? 'has' : 'have'} been committed (it was defined after, or its refreshes failed: strata runs shows why)`
     : !done
     ? `not known which versions of ${[...inputs.keys()].join(', ')} it reflects (it was rolled back, or written by an older strata)`
     : [
