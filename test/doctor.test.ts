@@ -222,6 +222,11 @@ describe('a gold table defined after its silver table was committed (newcomer\'s
       expect(examined.code).not.toBe(0);
       expect((await runCommand(doctorCommand, g, [], { repair: true })).code).toBe(0);
       expect((await runCommand(doctorCommand, g, [])).stdout).toMatch(/gold\.daily +ok/);
+      // A schema file with errors leaves its dataset out: not examined is a problem, not "no problems" and exit 0.
+      writeFileSync(join(k.root, 'schemas', 'bad.yaml'), 'dataset: bad\nsource: { format: csv }\ncolumns:\n  - { name: x, type: nope }\n');
+      const leftOut = await runCommand(doctorCommand, g, []);
+      expect(leftOut.code).toBe(1);
+      expect(leftOut.stdout).toMatch(/dataset bad +PROBLEM +not examined: \S*schemas\/bad\.yaml has 1 error, so its tables were left out\n +way back: strata check shows them; fix the file, then strata doctor again\n1 problem\n?$/);
     } finally {
       await k.cleanup();
     }

@@ -23,19 +23,23 @@ export const doctor: Command = {
       if (fixed.notRepaired.length) lines.push('not repaired:', ...fixed.notRepaired.map((a) => `  ${a}`));
       lines.push('then:');
     }
-    lines.push(...describe(report));
+    // A dataset whose schema file has errors was left out (openLake warned): its tables were not examined, which is a
+    // problem of its own, not 'no problems' and exit 0 (newcomer's trial, stop 45).
+    const leftOut = lake.excluded.map((x) => ({ subject: `dataset ${x.dataset}`, message: `not examined: ${x.file} has ${plural(x.diagnostics.length, 'error')}, so its tables were left out`, way: 'strata check shows them; fix the file, then strata doctor again' }));
+    lines.push(...describe(report, leftOut));
+    const problems = report.problems + leftOut.length;
     out.result(lines.join('\n'), {
-      lake: lake.dir, problems: report.problems, healthy: report.healthy, ...(fixed ? { repaired: fixed.actions, notRepaired: fixed.notRepaired } : {}),
-      findings: report.findings.map(({ repair: r, ...f }) => ({ ...f, repairable: r !== undefined })),
+      lake: lake.dir, problems, healthy: report.healthy, ...(fixed ? { repaired: fixed.actions, notRepaired: fixed.notRepaired } : {}),
+      findings: [...report.findings.map(({ repair: r, ...f }) => ({ ...f, repairable: r !== undefined })), ...leftOut.map((f) => ({ ...f, level: 'problem', repairable: false }))],
     });
-    return report.problems ? 1 : 0;
+    return problems ? 1 : 0;
   },
 };
 
-/** Per subject: ok with its summary, or each finding with the way back. */
-function describe(r: DoctorReport): string[] {
+/** Per subject: ok with its summary, or each finding with the way back; then the datasets left out, each a problem. */
+function describe(r: DoctorReport, leftOut: ReadonlyArray<{ subject: string; message: string; way: string }>): string[] {
   const subjects = r.subjects;
-  const width = Math.min(28, Math.max(...subjects.map((s) => s.length)));
+  const width = Math.min(28, Math.max(...subjects.map((s) => s.length), ...leftOut.map((f) => f.subject.length)));
   const lines: string[] = [];
   for (const s of subjects) {
     const fs = r.findings.filter((f) => f.subject === s);
@@ -46,8 +50,10 @@ function describe(r: DoctorReport): string[] {
       if (f.way) lines.push(`  ${''.padEnd(width)}  way back: ${f.way}`);
     }
   }
-  lines.push(r.problems
-    ? `${plural(r.problems, 'problem')}${r.findings.some((f) => f.level === 'problem' && f.repair) ? ': strata doctor --repair fixes what is derivable' : ''}`
+  for (const f of leftOut) lines.push(`  ${f.subject.padEnd(width)}  PROBLEM  ${f.message}`, `  ${''.padEnd(width)}  way back: ${f.way}`);
+  const problems = r.problems + leftOut.length;
+  lines.push(problems
+    ? `${plural(problems, 'problem')}${r.findings.some((f) => f.level === 'problem' && f.repair) ? ': strata doctor --repair fixes what is derivable' : ''}`
     : 'no problems');
   return lines;
 }
