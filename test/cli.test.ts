@@ -173,7 +173,7 @@ describe('strata', () => {
       // A table of another layer by that name is no hint when the query named its layer.
       expect((await strata('query', 'select * from gold.orders')).stderr).not.toMatch(/tables are named with their layer/);
       const gold = await strata('query', 'select * from gold.return_counts');
-      expect(gold.stderr).toMatch(/\nschemas\/returns\.yaml defines gold table return_counts, but it has not been published yet: it is refreshed by each run of dataset returns \(strata ingest returns <file>\), or by strata refresh\n$/);
+      expect(gold.stderr).toMatch(/\nschemas\/returns\.yaml defines gold table return_counts, but it has not been published yet: it is refreshed by each run of dataset returns \(strata ingest returns <file>\), or by strata refresh return_counts\n$/);
       // Nothing defines it: no suggestion of DuckDB's own system views (it had offered "pg_catalog.pg_enum").
       const nothing = await strata('query', 'select * from gold.nope');
       expect(nothing.stderr).toBe('query failed: Table with name nope does not exist!\nLINE 1: select * from gold.nope\n                      ^\n');

@@ -120,7 +120,7 @@ async function definedNotWritten(name: string, dir: string, layer?: string): Pro
         : `${file} defines dataset ${lower}, but no run of it has committed yet, so silver.${lower} does not exist yet: strata ingest ${lower} <file>`;
     }
     if (spec.gold?.some((g) => g.table === lower) && (layer === undefined || layer === 'gold')) {
-      return `${file} defines gold table ${lower}, but it has not been published yet: it is refreshed by each run of dataset ${spec.dataset} (strata ingest ${spec.dataset} <file>), or by strata refresh`;
+      return `${file} defines gold table ${lower}, but it has not been published yet: it is refreshed by each run of dataset ${spec.dataset} (strata ingest ${spec.dataset} <file>), or by strata refresh ${lower}`;
     }
   }
   return '';

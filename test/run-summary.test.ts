@@ -1,0 +1,27 @@
+// The ingest summary (cli/run-summary.ts describeRun) lists at most five kinds of quarantine reason and five warnings;
+// the others are said to be there, with the command that lists them (two kinds of seven went unsaid: newcomer's
+// trial, stop 45).
+import { describe, expect, it } from 'vitest';
+import { describeRun } from '../cli/run-summary.ts';
+import type { RunRecord } from '../runtime/runs/record.ts';
+
+const record = (reasons: number, warnings: number): RunRecord => ({
+  runId: 'r1', dataset: 'sales', status: 'SUCCEEDED', source: { key: 'bronze/sales/a.csv', etag: 'e', size: 1, sourceId: 's' },
+  startedAt: '2026-12-06T00:00:00.000Z', finishedAt: '2026-12-06T00:00:01.000Z', durationMs: 1000,
+  rowsIn: 10, rowsValid: 3, rowsQuarantined: 7, rowsSuperseded: 0, partitions: [], timings: [],
+  reasons: Array.from({ length: reasons }, (_, i) => ({ column: `c${i}`, rule: 'type', count: 1, message: `m${i}`, line: i + 2, record: i + 1 })),
+  warnings: Array.from({ length: warnings }, (_, i) => `w${i}`),
+}) as unknown as RunRecord;
+
+describe('describeRun', () => {
+  it('says how many kinds of reason and warnings it leaves out, and where they all are', () => {
+    const text = describeRun(record(7, 6));
+    expect(text).toContain('      … and 2 more kinds of reason (strata runs r1 lists them all)');
+    expect(text).toContain('    … and 1 more warning (strata runs r1 lists them all)');
+    expect(text.match(/ × c\d /g)).toHaveLength(5);
+    const all = describeRun(record(7, 6), { verbose: true });
+    expect(all.match(/ × c\d /g)).toHaveLength(7);
+    expect(all).not.toContain('more kind');
+    expect(describeRun(record(5, 5))).not.toContain('… and');
+  });
+});
