@@ -22,6 +22,15 @@ async function draft(name: string, text: string) {
 const day = (i: number) => new Date(Date.UTC(2000, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
 
 describe('strata init drafts', () => {
+  it('a record with an extra field does not make the draft one column named like the header (newcomer\'s trial, stop 45): the header\'s delimiter, and a note', async () => {
+    const s = await draft('sales.csv', 'Order ID,Sale Date,Store,Amount,Qty\n1,2025-06-01,north,3.10,1\n2,2025-06-01,south,4.20,2\n'
+      + '3,2025-06-02,north,5.00,1\n8,2025-06-03,north,3.10,1,extra\n9,2025-06-03,east,1.00,3\n');
+    expect(s.delimiter).toBe(',');
+    expect(s.columns.map((c) => c.from ?? c.name)).toEqual(['Order ID', 'Sale Date', 'Store', 'Amount', 'Qty']);
+    expect(s.note).toBe("1 of the sample's 5 records has another number of fields than the header's 5: the draft leaves it out, and strata ingest will quarantine it");
+    expect(renderSchemaYaml(s, 'sales.csv')).toContain('# Note: 1 of the sample');
+  });
+
   it('reads "Jan 1 2000" as a date with its format, and decimal commas as decimals', async () => {
     const s = await draft('weather.csv', 'station;temp;observed;at\n'
       + 'A;39,81;Jan 1 2000;2001/01/14 21:55\n'

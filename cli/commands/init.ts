@@ -8,7 +8,7 @@ import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
 import { inferSchema, renderSchemaYaml, snakeCase } from '../../runtime/schema/infer.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Command } from '../command.ts';
-import { out, UsageError } from '../output.ts';
+import { out, plural, UsageError } from '../output.ts';
 
 export const init: Command = {
   usage: 'strata init <dataset> --from <sample file> [--force]',
@@ -42,7 +42,8 @@ export const init: Command = {
     await writeFile(target, yaml);
     const human = [
       ...(dataset !== given ? [`dataset "${given}" is named ${dataset} (dataset names are lower_snake_case)`] : []),
-      `wrote ${target}: ${inferred.columns.length} columns from ${inferred.rows} sample rows (${inferred.format})`,
+      `wrote ${target}: ${plural(inferred.columns.length, 'column')} from ${plural(inferred.rows, 'sample row')} (${inferred.format})`,
+      ...(inferred.note ? [`note: ${inferred.note}`] : []),
       ...check.diagnostics.map(formatDiagnostic),
       `next: edit it, then strata check && strata ingest ${dataset} ${sample}`,
     ].join('\n');

@@ -24,6 +24,8 @@ export interface InferredSchema {
   delimiter?: string;
   /** "," when the sample writes its numbers with decimal commas (39,81) and none with a decimal point. */
   decimalSeparator?: ',';
+  /** What the draft could not read as the rest: records of the sample with another number of fields. */
+  note?: string;
   columns: InferredColumn[];
   partition?: { name: string; column: string; transform: 'day' | 'month' | 'year'; note: string };
   rows: number;
@@ -84,7 +86,7 @@ function logicalType(duck: string): { type: string; note?: string } {
 
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
   const format = await detectFormat(path);
-  const reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
+  let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
     : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = 20480)`
     : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = 20480)`;
   let described: Array<{ name: string; type: string }>;
@@ -94,12 +96,29 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
     throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
   }
   let delimiter: string | undefined;
+  let note: string | undefined;
   const formats = new Map<string, string>();
   if (format === 'csv') {
     const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null }>(`SELECT Delimiter, DateFormat, TimestampFormat FROM sniff_csv(${pathLit(path)})`);
     delimiter = sniff.Delimiter;
     if (sniff.DateFormat) formats.set('DATE', sniff.DateFormat);
     if (sniff.TimestampFormat) formats.set('TIMESTAMP', sniff.TimestampFormat);
+    // One column whose header holds a delimiter: DuckDB's sniffer gave up on it for a record of another number of
+    // fields, and the draft was one column named like the whole header (newcomer's trial, stop 45). The header's
+    // delimiter is taken instead, the records that do not fit it are left out of the draft, and the draft says so.
+    const header = described.length === 1 ? described[0]!.name : '';
+    const other = [',', ';', '\t', '|'].filter((d) => d !== delimiter).map((d) => ({ d, n: header.split(d).length })).sort((a, b) => b.n - a.n)[0];
+    if (other && other.n > 1) {
+      const strict = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = 20480)`;
+      const lenient = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = 20480, ignore_errors = true)`;
+      const all = await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_csv(${pathLit(path)}, delim = chr(1), quote = '', header = true, columns = {'l': 'VARCHAR'})`).catch(() => undefined);
+      described = await db.columns(`SELECT * FROM ${lenient}`);
+      reader = lenient;
+      delimiter = other.d;
+      const kept = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${lenient}`)).n;
+      const failed = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${strict}`).then(() => false, () => true);
+      if (failed && all) note = `${all.n - kept} of the sample's ${all.n} records ${all.n - kept === 1 ? 'has' : 'have'} another number of fields than the header's ${described.length}: the draft leaves ${all.n - kept === 1 ? 'it' : 'them'} out, and strata ingest will quarantine ${all.n - kept === 1 ? 'it' : 'them'}`;
+    }
   }
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const text = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'VARCHAR');
@@ -172,7 +191,7 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
     ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
   const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!.name, temporal, rows) : undefined;
   return {
-    dataset, format, ...(delimiter ? { delimiter } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), columns, rows,
+    dataset, format, ...(delimiter ? { delimiter } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
   };
 }
@@ -214,6 +233,7 @@ export function renderSchemaYaml(s: InferredSchema, sample: string): string {
     ` yaml-language-server: $schema=../core/schema/dataset.schema.json`,
     ` Drafted by strata init from ${basename(sample)} (${s.rows} rows). Check the types, the required flags`,
     ` (set where the sample had no NULL), the partition, and add checks (allowed, min, max, pattern).`,
+    ...(s.note ? [` Note: ${s.note}.`] : []),
   ].join('\n');
   const cols = doc.get('columns');
   if (cols && typeof cols === 'object' && 'items' in cols) {
