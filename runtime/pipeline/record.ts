@@ -219,10 +219,15 @@ export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: numbe
   const verdict = s.schemaMismatch
     ? `${s.source.key}: the file does not fit the schema; nothing was committed, ${where}`
     : `${s.source.key}: ${rejectCause(s, maxRatio)}; nothing was committed, ${where}`;
+  // The way back (a newcomer's trial, stop 45: the summary gave none).
+  const way = s.schemaMismatch
+    ? `way back: fix the file's header, or the schema in schemas/${s.dataset}.yaml (strata check), then upload the file again`
+    : `way back: fix the rows and upload the file again, or raise rejects.maxRatio in schemas/${s.dataset}.yaml if such a share of bad rows is expected (they are then quarantined, the others committed)`;
   return [
     ...s.fileProblems,
     verdict,
     ...(top.length ? [`most common: ${top.join('; ')}`] : []),
+    way,
   ].join('\n');
 }
 
