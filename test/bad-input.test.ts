@@ -294,8 +294,8 @@ describe('bad input', () => {
     const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(1801, 'Ann', 'NEW', '1.00', '2025-06-12')}\n${row(1802, 'Ann', 'NEW', '1.00', 'Jun 31 2025')}\n`);
     const q = await quarantined(lenient, 'orders', r.runId);
     expect(q.map((x) => x.reasons[0])).toEqual([
-      { column: 'ordered_on', rule: 'format', value: '2025-06-12', message: '"2025-06-12" is not format %b %d %Y' },
-      { column: 'ordered_on', rule: 'format', value: 'Jun 31 2025', message: '"Jun 31 2025" is not format %b %d %Y' },
+      { column: 'ordered_on', rule: 'format', value: '2025-06-12', message: '"2025-06-12" does not read as %b %d %Y (another format, or no such day)' },
+      { column: 'ordered_on', rule: 'format', value: 'Jun 31 2025', message: '"Jun 31 2025" does not read as %b %d %Y (another format, or no such day)' },
     ]);
   });
 

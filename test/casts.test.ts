@@ -215,7 +215,7 @@ describe('date', () => {
 
   it('format: strptime\'s reading, and only at midnight', async () => {
     await expectCasts('date', 'VARCHAR', text([
-      ['15/06/2025', '2025-06-15', null], ['2025-06-15', null, '"2025-06-15" is not format %d/%m/%Y or %Y%m%d'], ['20250615', '2025-06-15', null],
+      ['15/06/2025', '2025-06-15', null], ['2025-06-15', null, '"2025-06-15" does not read as %d/%m/%Y or %Y%m%d (another format, or no such day)'], ['20250615', '2025-06-15', null],
     ]), { format: ['%d/%m/%Y', '%Y%m%d'] });
     await expectCasts('date', 'VARCHAR', text([
       ['15/06/2025 00:00', '2025-06-15', null], ['15/06/2025 10:00', null, '"15/06/2025 10:00" has a time of day, a date column keeps days'],
@@ -272,7 +272,7 @@ describe('timestamp', () => {
 
   it('format: strptime\'s reading; %z applied; the millisecond rule', async () => {
     await expectCasts('timestamp', 'VARCHAR', text([
-      ['15/06/2025 10:00:00', '2025-06-15 10:00:00', null], ['x', null, '"x" is not format %d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M:%S %z'],
+      ['15/06/2025 10:00:00', '2025-06-15 10:00:00', null], ['x', null, '"x" does not read as %d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M:%S %z (another format, or no such day)'],
       ['15/06/2025 10:00:00 +0200', '2025-06-15 08:00:00', null],
     ]), { format: ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M:%S %z'] });
     await expectCasts('timestamp', 'VARCHAR', text([
@@ -296,7 +296,7 @@ describe('timestamp', () => {
         const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1;
         const offset = v.zone === ' +0200' ? 120 : v.zone === ' -0530' ? -330 : 0;
         const at = new Date(wall - offset * 60_000).toISOString().replace('T', ' ').replace('.000Z', '');
-        return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" is not format ${formats.join(' or ')}`];
+        return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" does not read as ${formats.join(' or ')} (another format, or no such day)`];
       });
       await expectCasts('timestamp', 'VARCHAR', cases, { format: formats });
       // The zone inside the value (the second attack of stop 35), and a date column read with a zone.
@@ -308,12 +308,12 @@ describe('timestamp', () => {
         const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1;
         const offset = zone === ' +0200' ? 120 : zone === ' -0530' ? -330 : 0;
         const at = new Date(wall - offset * 60_000).toISOString().replace('T', ' ').replace('.000Z', '');
-        return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" is not format ${insideFormats.join(' or ')}`];
+        return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" does not read as ${insideFormats.join(' or ')} (another format, or no such day)`];
       }), { format: insideFormats });
       await expectCasts('date', 'VARCHAR', vals.map((v) => {
         const textValue = `${two(v.d)}.${two(v.m)}.${v.y} UTC`;
         const exists = new Date(Date.UTC(v.y, v.m - 1, v.d)).getUTCDate() === v.d;
-        return [q(textValue), exists ? `${v.y}-${two(v.m)}-${two(v.d)}` : null, exists ? null : `"${textValue}" is not format %d.%m.%Y %Z`];
+        return [q(textValue), exists ? `${v.y}-${two(v.m)}-${two(v.d)}` : null, exists ? null : `"${textValue}" does not read as %d.%m.%Y %Z (another format, or no such day)`];
       }), { format: ['%d.%m.%Y %Z'] });
     }), { numRuns: 25 });
   });

@@ -132,7 +132,7 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
     return {
       draft: strptimeExact(src, formats),
       value: (d) => within(fromEpoch(`epoch_us(${d})`, 1000, round)),
-      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${subMillisecondMessage(text)} END`,
+      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} ELSE ${subMillisecondMessage(text)} END`,
     };
   }
   if (isText(from)) {
@@ -159,7 +159,7 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     return {
       draft: strptimeExact(src, formats),
       value: (d) => midnight(d),
-      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` is not format ${formats.join(' or ')}`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
+      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
     };
   }
   const message = (text: string) => `${quoted(text)} || ' is not a date' || CASE `
