@@ -33,9 +33,12 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
     if (more > 0) lines.push(`      … and ${more} more kind${more === 1 ? '' : 's'} of reason (strata runs ${r.runId} lists them all)`);
   }
   lines.push(...describeQuality(r, opts.verbose ?? false));
-  const warnings = opts.verbose ? r.warnings : r.warnings.slice(0, 5);
+  // A warning the error's message says already (a file that does not fit the schema: its problems) is not said twice.
+  const said = new Set(r.status !== 'SUCCEEDED' ? (r.error?.message ?? '').split('\n') : []);
+  const unsaid = r.warnings.filter((w) => !said.has(w));
+  const warnings = opts.verbose ? unsaid : unsaid.slice(0, 5);
   for (const w of warnings) lines.push(`    warning: ${w}`);
-  if (r.warnings.length > warnings.length) lines.push(`    … and ${r.warnings.length - warnings.length} more warning${r.warnings.length - warnings.length === 1 ? '' : 's'} (strata runs ${r.runId} lists them all)`);
+  if (unsaid.length > warnings.length) lines.push(`    … and ${unsaid.length - warnings.length} more warning${unsaid.length - warnings.length === 1 ? '' : 's'} (strata runs ${r.runId} lists them all)`);
   if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: npx strata query${opts.lake ? ` --lake ${shellWord(opts.lake)}` : ''} "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
   return lines.join('\n');
 }

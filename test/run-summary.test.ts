@@ -24,4 +24,11 @@ describe('describeRun', () => {
     expect(all).not.toContain('more kind');
     expect(describeRun(record(5, 5))).not.toContain('… and');
   });
+
+  it('does not say twice what the error says already (a file that does not fit the schema: its problems)', () => {
+    const r = { ...record(0, 2), status: 'REJECTED', error: { name: 'Strata.SchemaMismatch', message: 'w0\nthe file does not fit the schema' } } as unknown as RunRecord;
+    const text = describeRun(r);
+    expect(text.match(/w0/g)).toHaveLength(1);
+    expect(text).toContain('warning: w1');
+  });
 });
