@@ -67,13 +67,19 @@ describe('strata query: each value prints as text that reads back as it', () => 
       const struct = `{${fields.map((f, i) => `${str(f)}: ${value(i)}`).join(', ')}}`;
       const union = `union_value(${ident(fields[0]!)} := 7)`;
       const [row] = await db.exact(`SELECT ${struct} AS s, [${struct}, NULL] AS l, ${union} AS u`);
-      const expected = (i: number): unknown => (nested ? JSON.parse(`{${JSON.stringify(fields[0])}: ${i}}`) : i);
-      const entries = (o: unknown) => Object.entries(JSON.parse(JSON.stringify(o)) as object).sort(([a], [b]) => (a < b ? -1 : 1));
+      // (No JSON.parse on this side: V8 in Node 24.21 has read the key "\"" back as "\\" from correct text, after
+      // some sequence of parses (this property, seed 394059626, in CI). Values become plain by their toJSON instead.)
+      const expected = (i: number): unknown => (nested ? Object.fromEntries([[fields[0]!, i]]) : i);
+      const raw = JSON as unknown as { isRawJSON(v: unknown): v is { rawJSON: string } };
+      const plain = (v: unknown): unknown => (raw.isRawJSON(v) ? JSON.parse(v.rawJSON) // a number's text: no key to misread
+        : v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function' ? plain((v as { toJSON: () => unknown }).toJSON())
+        : Array.isArray(v) ? v.map(plain) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v);
+      const entries = (o: unknown) => Object.entries(plain(o) as object).sort(([a], [b]) => (a < b ? -1 : 1));
       const want = fields.map((f, i) => [f, expected(i)] as const).sort(([a], [b]) => (a < b ? -1 : 1));
       expect(entries(row!.s)).toEqual(want);
       expect(entries((row!.l as ExactValue[])[0])).toEqual(want);
       expect((row!.l as ExactValue[])[1]).toBeNull();
-      expect(JSON.parse(JSON.stringify(row!.u))).toEqual({ tag: fields[0], value: 7 });
+      expect(plain(row!.u)).toEqual({ tag: fields[0], value: 7 });
       // The table prints the same object, as JSON on one line.
       expect(table([row!], ['s']).split('\n')[2]).toBe(cellEscape(JSON.stringify(row!.s)));
     }), { numRuns: 150 });
