@@ -9,7 +9,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { decimalOf, OK, RAW, REASON_TYPE, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
-import { codecOf, openDecoded, parseFirstRecord, readHead, stripBom } from './file-head.ts';
+import { codecOf, parseFirstRecord, readHead, stripBom } from './file-head.ts';
 import { CsvScanner, type ScanDialect } from './csv-scan.ts';
 import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
@@ -92,12 +92,18 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   // Lines csv.skipRows skips that DuckDB's skip would misread: read from a copy where they are blank (newlines.ts).
   const quiet = input.plan.source.format === 'csv' ? await blankSkippedLines(input.path, input.plan.source.compression, input.plan.source.csv) : undefined;
   const read = quiet ? { ...input, path: quiet, plan: { ...input.plan, source: { ...input.plan.source, compression: 'none' as const } } } : input;
-  const run = { ...read, blankRecords: await blankLinesAreRecords(read) };
+  // The head of a text file, read once for the blank-line rule and the record count (a file that cannot be read is
+  // said so by openSource).
+  const { source } = read.plan;
+  const head = source.format === 'csv' || source.format === 'jsonl' ? await headOf(read).catch(() => undefined) : undefined;
+  const run = { ...read, blankRecords: blankLinesAreRecords(read, head) };
   try {
-    const result = (run.hold ? undefined : await singlePass(run)) ?? await exactPass(run);
+    const fast = run.hold ? undefined : await singlePass(run);
+    const { result, scan } = fast ? { result: fast, scan: undefined } : await exactPass(run);
     // A file with malformed records is counted whole: DuckDB's recovery from one has made a row of it besides its
-    // reject (a phantom row past the first MB: an attack, stop 45).
-    await checkRecordCount(run, result.rowsIn, result.reasons.some((r) => r.rule === 'malformed'));
+    // reject (a phantom row past the first MB: an attack, stop 45). The exact pass has scanned such a file already.
+    const malformed = result.reasons.some((r) => r.rule === 'malformed');
+    await checkRecordCount(run, head, result.rowsIn, malformed ? scan ?? await scanFile(run) : undefined);
     return result;
   } finally {
     if (quiet) await rm(dirname(quiet), { recursive: true, force: true });
@@ -110,28 +116,24 @@ const COUNTED_BYTES = 1 << 20;
 /**
  * DuckDB's count of a text file's records (rowsIn: rows and malformed records) against strata's own, by the rules
  * DuckDB reads by (runtime/ingest/csv-scan.ts: quotes, skipped lines, blank lines, a BOM): over the whole file up to
- * 1 MB, or when `exact` (the file has malformed records, whose recovery in DuckDB has made a row besides the reject;
- * 600 ms for 106 MB), else over its first MB, where DuckDB must have read at least the records that end there. Throws
+ * 1 MB (`firstBytes`: its first COUNTED_BYTES + 1 bytes, when read already), or by the whole file's scan when given
+ * (`scan`: a file with malformed records, whose recovery in DuckDB has made a row besides the reject; 600 ms for 106
+ * MB), else over its first MB, where DuckDB must have read at least the records that end there. Throws
  * Strata.UnreadableFile when they disagree, naming both counts and the way back; nothing of the file is committed.
  * DuckDB takes one kind of line end per file, and met with others (a lone CR, CR CR LF, skipped lines ended
  * otherwise than the data) it has read a file as 0 records with no error, or two records as one: the run was
  * SUCCEEDED with rows missing and no word (attacks, stops 44 and 45). This check is the net under every such case,
  * found or not; the cases found are read right before it (newlines.ts).
  */
-async function checkRecordCount(input: ValidateInput, rowsIn: number, exact: boolean): Promise<void> {
+async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undefined, rowsIn: number, scan: RecordLines | undefined): Promise<void> {
   const { source } = input.plan;
   if (source.format !== 'csv' && source.format !== 'jsonl') return;
-  const head = await readHead(input.path, codecOf(input.path, source.compression), COUNTED_BYTES + 1);
+  const head = firstBytes ?? await headOf(input);
   const whole = head.length <= COUNTED_BYTES;
   if (whole && stripBom(head).toString('utf8').trim() === '') return; // an empty file (source-relation.ts says so)
-  let records = 0;
-  const count = { recordStart: () => { records++; } };
-  if (whole || !exact) {
-    new CsvScanner(dialectOf(input)).scan(whole ? head : head.subarray(0, COUNTED_BYTES), count);
-  } else {
-    const scanner = new CsvScanner(dialectOf(input));
-    for await (const chunk of openDecoded(input.path, codecOf(input.path, source.compression))) scanner.scan(chunk as Buffer, count);
-  }
+  const exact = scan !== undefined;
+  let records = scan?.count ?? 0;
+  if (!exact) new CsvScanner(dialectOf(input)).scan(whole ? head : head.subarray(0, COUNTED_BYTES), { recordStart: () => { records++; } });
   // The header is a record DuckDB does not count; beyond the first MB, the last record begun may end after it.
   const counted = records - (source.format === 'csv' && source.csv.header ? 1 : 0) - (whole || exact ? 0 : 1);
   if (whole || exact ? rowsIn === counted : rowsIn >= counted) return;
@@ -202,7 +204,7 @@ async function discard(db: Duck, dir: string): Promise<void> {
 }
 
 /** Every file, however bad: materialise the typed rows once (their rowids number the records), then write both outputs. */
-async function exactPass(input: ValidateInput): Promise<ValidateResult> {
+async function exactPass(input: ValidateInput): Promise<{ result: ValidateResult; scan?: RecordLines }> {
   const { db, plan } = input;
   let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
   const typedSql = (s: SourceRelation) => typedSelect({
@@ -247,8 +249,11 @@ async function exactPass(input: ValidateInput): Promise<ValidateResult> {
   }
 }
 
-/** `scan`: the file's records and lines when exactPass has scanned it already. */
-async function finish(input: ValidateInput, src: SourceRelation, scanned?: RecordLines): Promise<ValidateResult> {
+/**
+ * `scanned`: the file's records and lines when exactPass has scanned it already. With the result, the scan when one
+ * was made (for checkRecordCount: the file's records, counted whole).
+ */
+async function finish(input: ValidateInput, src: SourceRelation, scanned?: RecordLines): Promise<{ result: ValidateResult; scan?: RecordLines }> {
   const { db, plan, outDir } = input;
   const skip = src.skipRows;
   const hdr = src.headerRecord ? 1 : 0;
@@ -418,10 +423,11 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     supersededFile = 'superseded.parquet';
     await db.run(`COPY __superseded TO ${pathLit(join(outDir, supersededFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
   }
-  return {
+  const result: ValidateResult = {
     rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(heldFile ? { heldFile } : {}), ...(quarantineFile ? { quarantineFile } : {}), ...(supersededFile ? { supersededFile } : {}),
     reasons, warnings: src.warnings, fileProblems: src.fileProblems,
   };
+  return { result, ...(scan ? { scan } : {}) };
 }
 
 /**
@@ -477,12 +483,16 @@ function dialectOf(input: Pick<ValidateInput, 'plan' | 'blankRecords'>): ScanDia
  * whose null strings do not hold '', skips it (DuckDB 1.5, as two attacks found, stop 45). The width is the first
  * record's, as source-relation.ts reads it.
  */
-async function blankLinesAreRecords(input: ValidateInput): Promise<boolean> {
+function blankLinesAreRecords(input: ValidateInput, head: Buffer | undefined): boolean {
   const { source } = input.plan;
   if (source.format !== 'csv' || !source.nullValues.includes('')) return false;
   // (A file that cannot be read is not one: reading it says why.)
-  const head = await readHead(input.path, codecOf(input.path, source.compression), COUNTED_BYTES).catch(() => undefined);
   return head !== undefined && parseFirstRecord(head, source.csv)?.length === 1;
+}
+
+/** The first COUNTED_BYTES + 1 bytes of the file, decoded. */
+function headOf(input: ValidateInput): Promise<Buffer> {
+  return readHead(input.path, codecOf(input.path, input.plan.source.compression), COUNTED_BYTES + 1);
 }
 
 function scanFile(input: ValidateInput): Promise<RecordLines> {
