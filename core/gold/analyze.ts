@@ -435,10 +435,6 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   const renames = (t: Node | undefined): boolean => Boolean((t?.column_name_alias as unknown[] | undefined)?.length);
   // The driver as a row source of the top-level FROM, on a side of each join whose rows all reach the output, or
   // through a CTE or subquery that only filters its rows (SELECT * … WHERE, nothing else).
-  // A filter-only CTE or subquery passes one table's rows and columns: over a join, its * holds the columns of both
-  // sides, and DuckDB binds a name the two share to the first one's, no error (a gold table's ts taken for the
-  // driver's: an attack, stop 45).
-  const overOne = (q: Node | undefined) => filterOnly(q) && q!.from_table?.type !== 'JOIN';
   const place = (t: Node | null | undefined): 'here' | 'nullable' | undefined => {
     if (!t) return undefined;
     if (t.type === 'BASE_TABLE') {
@@ -446,9 +442,9 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
       const key = String(t.table_name).toLowerCase();
       const cte = !t.schema_name ? ctes.get(key) : undefined;
       const aliased = cteEntries.find((e) => String(e.key).toLowerCase() === key)?.value?.aliases?.length;
-      return cte && overOne(cte) && !aliased && !renames(t) ? place(cte.from_table) : undefined;
+      return cte && filterOnlyOverOne(cte) && !aliased && !renames(t) ? place(cte.from_table) : undefined;
     }
-    if (t.type === 'SUBQUERY') return overOne(t.subquery?.node) && !renames(t) ? place(t.subquery.node.from_table) : undefined;
+    if (t.type === 'SUBQUERY') return filterOnlyOverOne(t.subquery?.node) && !renames(t) ? place(t.subquery.node.from_table) : undefined;
     if (t.type !== 'JOIN') return undefined;
     const [l, r] = [place(t.left), place(t.right)];
     const regular = ['REGULAR', 'CROSS', 'NATURAL', 'DEPENDENT'].includes(String(t.ref_type ?? 'REGULAR'));
@@ -467,17 +463,6 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
   // to a column of the FROM first, a gold table's, a VALUES list's or a silver one's (two attacks, stop 45). In GROUP
   // BY, its position in the select list too; in a window's PARTITION BY, a number is a constant (one window over
   // every row).
-  const silverOnly = (t: Node | null | undefined): boolean => {
-    if (!t) return true;
-    if (t.type === 'BASE_TABLE') {
-      if (t.schema_name?.toLowerCase() === 'silver') return !renames(t);
-      const key = String(t.table_name).toLowerCase();
-      const cte = !t.schema_name ? ctes.get(key) : undefined;
-      return Boolean(cte && overOne(cte) && !renames(t) && !cteEntries.find((e) => String(e.key).toLowerCase() === key)?.value?.aliases?.length && silverOnly(cte.from_table));
-    }
-    if (t.type === 'SUBQUERY') return overOne(t.subquery?.node) && !renames(t) && silverOnly(t.subquery.node.from_table);
-    return t.type === 'JOIN' && silverOnly(t.left) && silverOnly(t.right);
-  };
   // A bare name binds to a table of the FROM first (its whole row: `JOIN silver.regions AS day`), then to a column.
   const relationNames = new Set<string>();
   walk(select.from_table, (n) => {
@@ -485,7 +470,7 @@ function partitionLocal(select: Node, refs: TableRef[], driver: TableRef, partIt
     if (n.type === 'SUBQUERY' && n.alias) relationNames.add(String(n.alias).toLowerCase());
   });
   const alias = String(partItem.alias);
-  const aliasUsable = silverOnly(select.from_table) && !silverColumns.has(alias) && !relationNames.has(alias.toLowerCase());
+  const aliasUsable = fromScope(select).silverOnly && !silverColumns.has(alias) && !relationNames.has(alias.toLowerCase());
   const position = (select.select_list as Node[]).indexOf(partItem) + 1;
   const isPartition = (e: Node): boolean => sameTree(e, partItem, { aliases: false })
     || (aliasUsable && e.class === 'COLUMN_REF' && e.column_names.length === 1 && e.column_names[0] === partItem.alias);
@@ -539,11 +524,11 @@ function fromScope(select: Node): { relations: Array<{ name: string; silver?: st
       if (t.schema_name?.toLowerCase() === 'silver') return String(t.table_name);
       const e = !t.schema_name ? entries.find((x) => String(x.key).toLowerCase() === String(t.table_name).toLowerCase()) : undefined;
       const body = e?.value?.query?.node as Node | undefined;
-      return body && !e!.value.aliases?.length && filterOnly(body) && body.from_table?.type !== 'JOIN' ? silverOf(body.from_table, depth + 1) : undefined;
+      return body && !e!.value.aliases?.length && filterOnlyOverOne(body) ? silverOf(body.from_table, depth + 1) : undefined;
     }
     if (t.type === 'SUBQUERY') {
       const body = t.subquery?.node as Node | undefined;
-      return body && filterOnly(body) && body.from_table?.type !== 'JOIN' ? silverOf(body.from_table, depth + 1) : undefined;
+      return body && filterOnlyOverOne(body) ? silverOf(body.from_table, depth + 1) : undefined;
     }
     return undefined;
   };
@@ -562,6 +547,14 @@ function fromScope(select: Node): { relations: Array<{ name: string; silver?: st
   };
   visit(select.from_table);
   return { relations, silverOnly: relations.every((r) => r.silver !== undefined), natural, using };
+}
+
+/**
+ * filterOnly over one table: over a join, its * holds the columns of both sides, and DuckDB binds a name the two
+ * share to the first one's, no error (a gold table's ts taken for the driver's: an attack, stop 45).
+ */
+function filterOnlyOverOne(q: Node | undefined): boolean {
+  return filterOnly(q) && q!.from_table?.type !== 'JOIN';
 }
 
 /** A query that passes its FROM's rows through unchanged but for a filter: SELECT * … [WHERE …], nothing else. */
