@@ -1,5 +1,6 @@
 // strata doctor [--repair]: check every invariant of the local lake; per table, what is wrong and the way back.
 import type { DoctorReport } from '../../runtime/doctor/doctor.ts';
+import { problem } from '../../runtime/doctor/findings.ts';
 import { examine, repair } from '../../workflows/doctor.ts';
 import { openLake, requireLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
@@ -14,7 +15,14 @@ export const doctor: Command = {
     requireLake(global, 'examine');
     const lake = await openLake(global);
     const fixed = values.repair === true ? await repair(lake) : undefined;
-    const report = fixed?.report ?? await examine(lake);
+    // A dataset whose schema file has errors was left out (openLake warned): its tables were not examined, which is a
+    // problem of its own, not 'no problems' and exit 0 (newcomer's trial, stop 45).
+    const leftOut = lake.excluded.map((x) => problem(`dataset ${x.dataset}`, `not examined: ${x.file} has ${plural(x.diagnostics.length, 'error')}, so its tables were left out`,
+      'strata check shows them; fix the file, then strata doctor again'));
+    const examined = fixed?.report ?? await examine(lake);
+    const report: DoctorReport = {
+      ...examined, subjects: [...examined.subjects, ...leftOut.map((f) => f.subject)], findings: [...examined.findings, ...leftOut], problems: examined.problems + leftOut.length,
+    };
     const lines = [`strata doctor: ${lake.dir}`];
     if (fixed) {
       // What a repair ran and could not do (a gold refresh its gate halted, an error) is not listed as repaired.
@@ -23,23 +31,19 @@ export const doctor: Command = {
       if (fixed.notRepaired.length) lines.push('not repaired:', ...fixed.notRepaired.map((a) => `  ${a}`));
       lines.push('then:');
     }
-    // A dataset whose schema file has errors was left out (openLake warned): its tables were not examined, which is a
-    // problem of its own, not 'no problems' and exit 0 (newcomer's trial, stop 45).
-    const leftOut = lake.excluded.map((x) => ({ subject: `dataset ${x.dataset}`, message: `not examined: ${x.file} has ${plural(x.diagnostics.length, 'error')}, so its tables were left out`, way: 'strata check shows them; fix the file, then strata doctor again' }));
-    lines.push(...describe(report, leftOut));
-    const problems = report.problems + leftOut.length;
+    lines.push(...describe(report));
     out.result(lines.join('\n'), {
-      lake: lake.dir, problems, healthy: report.healthy, ...(fixed ? { repaired: fixed.actions, notRepaired: fixed.notRepaired } : {}),
-      findings: [...report.findings.map(({ repair: r, ...f }) => ({ ...f, repairable: r !== undefined })), ...leftOut.map((f) => ({ ...f, level: 'problem', repairable: false }))],
+      lake: lake.dir, problems: report.problems, healthy: report.healthy, ...(fixed ? { repaired: fixed.actions, notRepaired: fixed.notRepaired } : {}),
+      findings: report.findings.map(({ repair: r, ...f }) => ({ ...f, repairable: r !== undefined })),
     });
-    return problems ? 1 : 0;
+    return report.problems ? 1 : 0;
   },
 };
 
-/** Per subject: ok with its summary, or each finding with the way back; then the datasets left out, each a problem. */
-function describe(r: DoctorReport, leftOut: ReadonlyArray<{ subject: string; message: string; way: string }>): string[] {
+/** Per subject: ok with its summary, or each finding with the way back. */
+function describe(r: DoctorReport): string[] {
   const subjects = r.subjects;
-  const width = Math.min(28, Math.max(...subjects.map((s) => s.length), ...leftOut.map((f) => f.subject.length)));
+  const width = Math.min(28, Math.max(...subjects.map((s) => s.length)));
   const lines: string[] = [];
   for (const s of subjects) {
     const fs = r.findings.filter((f) => f.subject === s);
@@ -50,10 +54,8 @@ function describe(r: DoctorReport, leftOut: ReadonlyArray<{ subject: string; mes
       if (f.way) lines.push(`  ${''.padEnd(width)}  way back: ${f.way}`);
     }
   }
-  for (const f of leftOut) lines.push(`  ${f.subject.padEnd(width)}  PROBLEM  ${f.message}`, `  ${''.padEnd(width)}  way back: ${f.way}`);
-  const problems = r.problems + leftOut.length;
-  lines.push(problems
-    ? `${plural(problems, 'problem')}${r.findings.some((f) => f.level === 'problem' && f.repair) ? ': strata doctor --repair fixes what is derivable' : ''}`
+  lines.push(r.problems
+    ? `${plural(r.problems, 'problem')}${r.findings.some((f) => f.level === 'problem' && f.repair) ? ': strata doctor --repair fixes what is derivable' : ''}`
     : 'no problems');
   return lines;
 }
