@@ -106,13 +106,15 @@ export async function openSource(input: OpenSourceInput): Promise<SourceRelation
 
 /**
  * The error for a file the engine could not read as its declared format: `<key>: cannot be read as <format>: <the
- * engine's words> (<hint>)`, Strata.UnreadableFile; Strata.LimitExceeded when the engine ran out of memory or /tmp. A JSON array DuckDB found malformed is named by the line and column where it stops
- * being JSON (runtime/ingest/json-locate.ts), with the way back: one bad byte refuses the whole document.
+ * engine's words> (<hint>)`, Strata.UnreadableFile; Strata.LimitExceeded when the engine ran out of memory or /tmp.
+ * A CSV or JSON-lines file DuckDB gave up on for a lone CR is named by the line that CR ends; a JSON array DuckDB
+ * found malformed by the line and column where it stops being JSON (runtime/ingest/json-locate.ts); each with the
+ * way back.
  */
 export async function unreadable(key: string, path: string, source: SourceSpec, e: unknown, hint?: string): Promise<StrataError> {
   const said = engineMessage(e);
-  // Out of memory or /tmp while reading: the file may be fine, so it is not called unreadable (runtime/pipeline/limits.ts
-  // explains the limit in the run's record; dashboards count damaged files apart).
+  // Out of memory or /tmp while reading: the file may be fine, so it is not called unreadable
+  // (runtime/pipeline/limits.ts explains the limit in the run's record; dashboards count damaged files apart).
   const limit = limitHit(ERRORS.UnreadableFile, said);
   if (limit === 'memory' || limit === 'tmp') return new StrataError(ERRORS.LimitExceeded, `${key}: reading it as ${source.format} hit a limit of its step: ${said}`);
   // DuckDB's reader gives up ("invalid state") on line ends other than the one kind it took for the file's.
@@ -204,6 +206,8 @@ function otherDelimiter(header: string[], declared: string, columns: readonly Pl
 async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint: string | undefined): Promise<SourceRelation> {
   const { db, source, columns, key, path } = input;
   const d = source.csv;
+  /** Where the lines csv.skipRows skips end in the head (undefined: beyond it). */
+  const after = skippedLinesEnd(head, d.skipRows);
   const first = parseFirstRecord(head, d);
   const headerLines = d.skipRows + (d.header ? 1 : 0);
   const skipHeader = Boolean(input.skipHeader && d.header && isPlainHeader(head, d));
@@ -213,7 +217,6 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   };
   if (!first) {
     // Nothing but blanks after the lines csv.skipRows skips (or fewer lines than it skips, in a file within the head).
-    const after = skippedLinesEnd(head, d.skipRows);
     const rest = after === undefined ? (head.length < HEAD_BYTES ? Buffer.alloc(0) : head) : head.subarray(after);
     if (stripBom(rest).toString('utf8').trim() === '') {
       const said = stripBom(head).toString('utf8').trim() === '' ? 'the file is empty' : `the file holds nothing after the ${d.skipRows === 1 ? 'line' : `${d.skipRows} lines`} csv.skipRows skips`;
@@ -235,7 +238,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   // Records that end with LF, told so: DuckDB otherwise takes the file's line end from its first one, quoted or not,
   // and a first record holding a quoted CRLF made it read an LF file as CRLF (its records quarantined as unterminated
   // quotes). A CRLF later in such a file is still an error ("invalid state": exactPass then reads it as mixed).
-  const lf = input.lfRecords || firstLineEnd(head.subarray(skippedLinesEnd(head, d.skipRows) ?? head.length), d) === '\n';
+  const lf = input.lfRecords || firstLineEnd(head.subarray(after ?? head.length), d) === '\n';
   // DuckDB's parallel reader, splitting a file at its 16 MiB buffers, misreads a quoted field that holds a line end
   // across a split: a record made of the field's second line (a phantom row), then the rest of the file read
   // inside a quote that never closes (an attack, stop 45; DuckDB 1.5, with threads=1 too). A file that holds the quote
