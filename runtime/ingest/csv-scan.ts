@@ -4,8 +4,9 @@
 // dialect strata gives it (quote, escape, delimiter, skip):
 // - a quote opens a quoted field only at a field's start (after the delimiter or a line end), or after one space
 //   there (DuckDB reads `1, "a,b"` as 1 and a,b; two spaces or a tab, and the quote is data); elsewhere it is data;
-// - inside quotes, a line end is part of the value; the escape makes the next byte literal; when the escape is the
-//   quote itself, a doubled quote ("") is a literal quote and a single one closes the field;
+// - inside quotes, a line end is part of the value; the escape makes the next byte literal (and is dropped, before any
+//   byte: strayEscape reports one before a byte other than the quote or itself); when the escape is the quote itself,
+//   a doubled quote ("") is a literal quote and a single one closes the field;
 // - outside quotes, a CR, an LF or a CRLF ends a line (and the record, unless the line is blank);
 // - the first csv.skipRows lines are not parsed: no quote opens in them;
 // - a UTF-8 byte-order mark at the file's start is no part of any line or record (DuckDB drops it): a BOM before a
@@ -35,6 +36,12 @@ export interface CsvScanEvents {
    * negative only for a record begun in an earlier chunk, by bytes held back as a possible BOM.
    */
   recordStart?(i: number): void;
+  /**
+   * Inside quotes, the escape (when it is not the quote) before chunk[i], a byte other than the quote or the escape
+   * (a line end included): DuckDB drops such an escape and keeps the byte (`"C:\new"` is read as `C:new`), so the
+   * value read is not the one written. `field`: the 0-based field of the record it is in.
+   */
+  strayEscape?(i: number, field: number): void;
 }
 
 /** A scanner for one file, fed its (decoded) bytes in order, chunk by chunk. */
@@ -56,6 +63,8 @@ export class CsvScanner {
   private crSkipped = false;
   /** Something other than a line end has been seen since the last record ended. */
   private inRecord = false;
+  /** The field of the current record the scan is in (0-based): delimiters outside quotes since the record began. */
+  private field = 0;
   /** Bytes of the file seen so far, up to 3 (a BOM's length). */
   private seen = 0;
   /** The file's first bytes so far are a BOM's first bytes. */
@@ -111,11 +120,12 @@ export class CsvScanner {
         const skipped = !quoted && this.skip > 0;
         this.prevCr = c === 13;
         if (this.prevCr) { this.crQuoted = quoted; this.crSkipped = skipped; }
+        if (this.afterEscape) on.strayEscape?.(i, this.field); // (only inside quotes)
         this.afterEscape = false; // an escaped line end is part of the value: the escape is spent
         if (skipped) this.skip--;
         else if (!quoted) {
           if (!this.inRecord && this.blankRecords && this.seenRecord) on.recordStart?.(i); // a blank line, a record of one empty field
-          this.inRecord = false; this.atFieldStart = true; this.spaced = false;
+          this.inRecord = false; this.atFieldStart = true; this.spaced = false; this.field = 0;
         }
         on.lineEnd?.(i, c === 13 ? 'cr' : 'lf', quoted, skipped);
         continue;
@@ -124,12 +134,14 @@ export class CsvScanner {
       if (this.skip > 0) continue;
       if (!this.inRecord) { this.inRecord = true; this.seenRecord = true; on.recordStart?.(i); }
       if (this.inQuotes) {
-        if (this.afterEscape) this.afterEscape = false;
-        else if (c === esc && esc !== q) this.afterEscape = true;
+        if (this.afterEscape) {
+          this.afterEscape = false;
+          if (c !== q && c !== esc) on.strayEscape?.(i, this.field);
+        } else if (c === esc && esc !== q) this.afterEscape = true;
         else if (c === q) { if (esc === q) this.pendingQuote = true; else this.inQuotes = false; }
         continue;
       }
-      if (c === delim) { this.atFieldStart = true; this.spaced = false; } else if (c === q && (this.atFieldStart || this.spaced)) { this.inQuotes = true; this.atFieldStart = false; this.spaced = false; } else {
+      if (c === delim) { this.atFieldStart = true; this.spaced = false; this.field++; } else if (c === q && (this.atFieldStart || this.spaced)) { this.inQuotes = true; this.atFieldStart = false; this.spaced = false; } else {
         this.spaced = c === 32 && this.atFieldStart;
         this.atFieldStart = false;
       }

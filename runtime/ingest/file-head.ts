@@ -109,7 +109,9 @@ export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefi
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (inQuotes) {
-      if (ch === d.escape && d.escape !== d.quote && text[i + 1] === d.quote) { field += d.quote; i++; continue; }
+      // An escape of its own makes the next character literal, whatever it is (DuckDB: csv-scan.ts); `"\\"` ends after
+      // the escaped escape (it was read as an escaped quote, and the record as an unterminated quote).
+      if (ch === d.escape && d.escape !== d.quote && i + 1 < text.length) { field += text[i + 1]; i++; continue; }
       if (ch === d.quote) {
         if (d.escape === d.quote && text[i + 1] === d.quote) { field += d.quote; i++; continue; }
         inQuotes = false;

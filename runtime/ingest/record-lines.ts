@@ -16,6 +16,11 @@ export interface RecordLines {
   /** Line ends outside quotes, by kind: a file with both is one DuckDB cannot read as it is (runtime/ingest/newlines.ts). */
   crlf: number;
   lf: number;
+  /**
+   * The records holding an escape DuckDB drops (csv-scan.ts strayEscape), the first of each: its record index (as
+   * startLine's), the physical line it is on, its field (0-based) and the byte after it. In record order.
+   */
+  strays: Array<{ k: number; line: number; field: number; next: number }>;
 }
 
 export async function scanRecordLines(path: string, codec: Codec, dialect: ScanDialect): Promise<RecordLines> {
@@ -26,8 +31,13 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
   let row = 1;
   let crlf = 0;
   let lf = 0;
+  const strays: RecordLines['strays'] = [];
+  let chunk: Buffer = Buffer.alloc(0);
   const scanner = new CsvScanner(dialect);
   const events: CsvScanEvents = {
+    strayEscape(i, field) {
+      if (strays.at(-1)?.k !== count - 1) strays.push({ k: count - 1, line, field, next: chunk[i]! });
+    },
     lineEnd(_i, kind, quoted) {
       if (kind === 'crlf') { if (!quoted) crlf++; return; } // the LF of a CRLF: one line end, counted at its CR
       if (kind === 'lf' && !quoted) lf++;
@@ -43,8 +53,8 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
       starts[count++] = line;
     },
   };
-  for await (const chunk of openDecoded(path, codec)) scanner.scan(chunk as Buffer, events);
-  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf };
+  for await (const c of openDecoded(path, codec)) scanner.scan(chunk = c as Buffer, events);
+  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf, strays };
 }
 
 /** Characters of a malformed record's text that quarantine keeps: DuckDB's rejects table keeps 10,000 of the others. */
