@@ -86,13 +86,13 @@ describe('satisfies: a metric against a resolved condition', () => {
 describe('resolveExpectation: a condition with its numbers worked out', () => {
   it('compare, between and in, with the text messages show', () => {
     expect(resolveExpectation({ kind: 'compare', op: '>=', operand: num(0.5), text: '>= 0.5' }))
-      .toEqual({ check: compare('>=', 0.5), text: '>= 0.5', dynamic: [], literals: ['0.5'] });
+      .toEqual({ check: compare('>=', 0.5), text: '>= 0.5', dynamic: [], literals: ['0.5'], exact: ['1/2'] });
     expect(resolveExpectation({ kind: 'between', negated: true, low: num(1), high: num(2.25), text: 'not between 1 and 2.25' }))
-      .toEqual({ check: { kind: 'between', negated: true, low: 1, high: 2.25 }, text: 'not between 1 and 2.25', dynamic: [], literals: ['1', '2.25'] });
+      .toEqual({ check: { kind: 'between', negated: true, low: 1, high: 2.25 }, text: 'not between 1 and 2.25', dynamic: [], literals: ['1', '2.25'], exact: ['1/1', '9/4'] });
     expect(resolveExpectation({ kind: 'in', negated: false, operands: [num(1), num(2)], text: 'in [1, 2]' }))
-      .toEqual({ check: { kind: 'in', negated: false, values: [1, 2] }, text: 'in [1, 2]', dynamic: [], literals: ['1', '2'] });
+      .toEqual({ check: { kind: 'in', negated: false, values: [1, 2] }, text: 'in [1, 2]', dynamic: [], literals: ['1', '2'], exact: ['1/1', '2/1'] });
     expect(resolveExpectation({ kind: 'in', negated: true, operands: [num(3)], text: 'not in [3]' }))
-      .toEqual({ check: { kind: 'in', negated: true, values: [3] }, text: 'not in [3]', dynamic: [], literals: ['3'] });
+      .toEqual({ check: { kind: 'in', negated: true, values: [3] }, text: 'not in [3]', dynamic: [], literals: ['3'], exact: ['3/1'] });
   });
 
   it('a number from history is resolved and says where it came from', () => {
@@ -100,7 +100,7 @@ describe('resolveExpectation: a condition with its numbers worked out', () => {
     const expr: NumExpr = { kind: 'binary', op: '*', left: { kind: 'call', fn: 'avg', args: [{ kind: 'call', fn: 'last', args: [lit(2)] }] }, right: lit(0.5) };
     const c: Condition = { kind: 'compare', op: '>', operand: { kind: 'number', expr, text: 'avg(last(2)) * 0.5' }, text: '> avg(last(2)) * 0.5' };
     expect(resolveExpectation(c, () => [10, 20, 30])).toEqual({
-      check: compare('>', 7.5), text: '> 7.5', dynamic: ['avg(last(2)) * 0.5 = 7.5 from 2 previous values'],
+      check: compare('>', 7.5), text: '> 7.5', dynamic: ['avg(last(2)) * 0.5 = 7.5 from 2 previous values'], exact: ['15/2'],
     });
   });
 

@@ -135,7 +135,7 @@ describe('DQDL grammar: errors', () => {
     expect(parseRules('Rules = RowCount > 0').errors).toEqual([{ rule: 0, offset: 8, message: 'expected a "[" after "Rules =" but found "RowCount" at "Rules = RowCount"' }]);
     expect(parseRules('Rules = [ RowCount > 0 ] Metadata').errors).toEqual([{ rule: 0, offset: 25, message: 'the Metadata section is not supported' }]);
     expect(parseRules('Rules = [ RowCount > 0 ] x')).toEqual({ rules: [{ kind: 'rule', type: 'RowCount', params: [], text: 'RowCount > 0', at: { rule: 10, params: [] },
-      condition: { kind: 'compare', op: '>', operand: { kind: 'number', expr: { kind: 'number', value: 0 }, text: '0' }, text: '> 0' } }],
+      condition: { kind: 'compare', op: '>', operand: { kind: 'number', expr: { kind: 'number', value: 0, raw: '0' }, text: '0' }, text: '> 0' } }],
     errors: [{ rule: 0, offset: 25, message: 'unexpected "x" after the closing "]" of the ruleset' }] });
     expect(parseRules('Rules = [ RowCount > 0 RowCount > 1 ]')).toEqual({ rules: [], errors: [
       { rule: 0, offset: 23, message: 'unexpected "RowCount" after the rule at "RowCount > 0 RowCount"' }] });

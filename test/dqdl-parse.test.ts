@@ -26,7 +26,7 @@ describe('DQDL parser: rules', () => {
       },
       where: 'amount > 0',
       labels: { team: 'ops' },
-      threshold: { kind: 'compare', op: '>', operand: { kind: 'number', expr: { kind: 'number', value: 0.9 }, text: '0.9' }, text: '> 0.9' },
+      threshold: { kind: 'compare', op: '>', operand: { kind: 'number', expr: { kind: 'number', value: 0.9, raw: '0.9' }, text: '0.9' }, text: '> 0.9' },
       text,
       // Where the quoted parameter and the where clause start (strata check points into them).
       at: { rule: 0, params: [text.indexOf('"status"')], where: text.indexOf('"amount > 0"') },
@@ -53,7 +53,7 @@ describe('DQDL parser: rules', () => {
 
   it('reads dynamic expressions with arithmetic', () => {
     expect(leaf('RowCount > avg(last(5)) * 0.5').condition).toMatchObject({
-      operand: { kind: 'number', text: 'avg(last(5)) * 0.5', expr: { kind: 'binary', op: '*', left: { kind: 'call', fn: 'avg', args: [{ kind: 'call', fn: 'last', args: [{ kind: 'number', value: 5 }] }] }, right: { kind: 'number', value: 0.5 } } },
+      operand: { kind: 'number', text: 'avg(last(5)) * 0.5', expr: { kind: 'binary', op: '*', left: { kind: 'call', fn: 'avg', args: [{ kind: 'call', fn: 'last', args: [{ kind: 'number', value: 5, raw: '5' }] }] }, right: { kind: 'number', value: 0.5, raw: '0.5' } } },
     });
     expect(leaf('DistinctValuesCount "c" <= index(last(10), 2) + std(last(5))').condition).toMatchObject({ operand: { expr: { kind: 'binary', op: '+' } } });
     expect(leaf('Completeness "c" > abs(min(last(3)) - 1) / 2').condition).toMatchObject({ operand: { expr: { kind: 'binary', op: '/' } } });

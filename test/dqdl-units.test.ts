@@ -82,16 +82,16 @@ describe('numbers from history', () => {
     // no history: last(k) is [0]
     expect(v(call('avg', 3), [])).toBe(0);
     expect(v(call('max', 3), [])).toBe(0);
-    expect(resolveNumber(call('avg', 3), undefined, 'avg(last(3))')).toEqual({ value: 0, dynamic: 'avg(last(3)) = 0 with no history yet, so last(k) is 0' });
+    expect(resolveNumber(call('avg', 3), undefined, 'avg(last(3))')).toEqual({ value: 0, exact: { n: 0n, d: 1n }, dynamic: 'avg(last(3)) = 0 with no history yet, so last(k) is 0' });
   });
 
   it('says how many previous values it used; a plain number says nothing', () => {
-    expect(resolveNumber({ kind: 'number', value: 2 }, () => [1], '2')).toEqual({ value: 2 });
-    expect(resolveNumber(call('max', 5), () => [7], 'max(last(5))')).toEqual({ value: 7, dynamic: 'max(last(5)) = 7 from 1 previous value' });
-    expect(resolveNumber(call('sum', 2), () => [1.5, 2, 3], 'sum(last(2))')).toEqual({ value: 3.5, dynamic: 'sum(last(2)) = 3.5 from 2 previous values' });
+    expect(resolveNumber({ kind: 'number', value: 2 }, () => [1], '2')).toEqual({ value: 2, exact: { n: 2n, d: 1n } });
+    expect(resolveNumber(call('max', 5), () => [7], 'max(last(5))')).toEqual({ value: 7, exact: { n: 7n, d: 1n }, dynamic: 'max(last(5)) = 7 from 1 previous value' });
+    expect(resolveNumber(call('sum', 2), () => [1.5, 2, 3], 'sum(last(2))')).toEqual({ value: 3.5, exact: { n: 7n, d: 2n }, dynamic: 'sum(last(2)) = 3.5 from 2 previous values' });
     // two lists: the longer one counts
     const both: NumExpr = { kind: 'binary', op: '+', left: call('max', 1), right: call('min', 3) };
-    expect(resolveNumber(both, () => [5, 1, 3], 'e')).toEqual({ value: 6, dynamic: 'e = 6 from 3 previous values' });
+    expect(resolveNumber(both, () => [5, 1, 3], 'e')).toEqual({ value: 6, exact: { n: 6n, d: 1n }, dynamic: 'e = 6 from 3 previous values' });
     expect(() => resolveNumber({ kind: 'call', fn: 'avg', args: [{ kind: 'number', value: 1 }] }, () => [], 'x')).toThrow('expected last(k)');
     expect(() => resolveNumber({ kind: 'call', fn: 'avg', args: [call('max', 2)] }, () => [1, 2], 'x')).toThrow('expected last(k)');
     expect(() => resolveNumber({ kind: 'odd' } as unknown as NumExpr, () => [], 'x')).toThrow('not a number expression: {"kind":"odd"}');

@@ -5,7 +5,8 @@ export type Comparator = '=' | '!=' | '>' | '>=' | '<' | '<=';
 
 /** A number in a condition: a literal, arithmetic, or a function of metric history (dynamic rules). */
 export type NumExpr =
-  | { kind: 'number'; value: number }
+  /** `raw`: the literal as written (its digits: a double may not hold them), when parsed from text. */
+  | { kind: 'number'; value: number; raw?: string }
   | { kind: 'binary'; op: '+' | '-' | '*' | '/'; left: NumExpr; right: NumExpr }
   | { kind: 'negate'; arg: NumExpr }
   /** last(k), avg(..), min, max, sum, median, std, index(.., i), abs(..); type-checked by the parser. */

@@ -7,27 +7,99 @@
 //   std              population standard deviation (like the StandardDeviation rule)
 //   index(last(k),i) the i-th most recent value (0 = previous run); 0 when the history is shorter than i + 1
 //   abs(x)           absolute value
+//
+// Each number is also computed exactly, as a rational (exact): the literals as written, a previous value as the
+// number it is shown as (its shortest decimal), and + - * /, avg, sum, min, max, median, index and abs on them. A
+// metric known exactly is compared with that (core/dqdl/expectation.ts satisfiesRational): RowCount >= avg(last(1))
+// * 0.1 after a run of 30 rows holds at 3 rows, where the doubles made the bound 3.0000000000000004 and failed it.
+// std (a square root) and a division by zero have no exact value: their conditions compare as doubles.
 import type { NumExpr } from './ast.ts';
+import { compareRational, parseDecimal, rationalOf, rationalText, reduced, type Rational } from './exact.ts';
 
 export type History = () => number[];
 
 export interface Resolved {
   value: number;
+  /** The number exactly, when every step of it is exact (see above). */
+  exact?: Rational;
   /** Set when the number came from history: "avg(last(5)) * 0.5 = 40 from 3 previous values". */
   dynamic?: string;
 }
 
 export function resolveNumber(expr: NumExpr, history: History | undefined, text: string): Resolved {
   const seen = { used: false, count: 0 };
-  const value = num(expr, (k) => {
+  let all: number[] | undefined; // (read once: the value and its exact twin read the same history)
+  const previous = (k: number) => {
     seen.used = true;
-    const h = (history?.() ?? []).filter((v) => Number.isFinite(v)).slice(0, k);
+    all ??= (history?.() ?? []).filter((v) => Number.isFinite(v));
+    const h = all.slice(0, k);
     seen.count = Math.max(seen.count, h.length);
     return h;
-  });
-  if (!seen.used) return { value };
+  };
+  const value = num(expr, previous);
+  const exact = rational(expr, previous);
+  if (!seen.used) return { value, ...(exact ? { exact } : {}) };
   const points = seen.count === 0 ? 'with no history yet, so last(k) is 0' : `from ${seen.count} previous value${seen.count === 1 ? '' : 's'}`;
-  return { value, dynamic: `${text} = ${formatNumber(value)} ${points}` };
+  return { value, ...(exact ? { exact } : {}), dynamic: `${text} = ${numberText(value, exact)} ${points}` };
+}
+
+/** A resolved number in messages: exactly where its decimal ends (0.3, not the double's 0.30000000000000004). */
+export function numberText(value: number, exact: Rational | undefined): string {
+  return (exact && rationalText(exact)) ?? formatNumber(value);
+}
+
+/** The number exactly (see above), or undefined where a step has no exact value. */
+function rational(e: NumExpr, history: (k: number) => number[]): Rational | undefined {
+  switch (e.kind) {
+    case 'number': {
+      const d = parseDecimal(e.raw ?? String(e.value));
+      return d && Number.isFinite(e.value) ? rationalOf(d) : undefined;
+    }
+    case 'negate': {
+      const a = rational(e.arg, history);
+      return a && { n: -a.n, d: a.d };
+    }
+    case 'binary': {
+      const l = rational(e.left, history);
+      const r = rational(e.right, history);
+      if (!l || !r) return undefined;
+      switch (e.op) {
+        case '+': return reduced({ n: l.n * r.d + r.n * l.d, d: l.d * r.d });
+        case '-': return reduced({ n: l.n * r.d - r.n * l.d, d: l.d * r.d });
+        case '*': return reduced({ n: l.n * r.n, d: l.d * r.d });
+        case '/': return r.n === 0n ? undefined : reduced({ n: l.n * r.d * (r.n < 0n ? -1n : 1n), d: l.d * (r.n < 0n ? -r.n : r.n) });
+      }
+      return undefined;
+    }
+    case 'call': {
+      if (e.fn === 'abs') {
+        const a = rational(e.args[0]!, history);
+        return a && { n: a.n < 0n ? -a.n : a.n, d: a.d };
+      }
+      if (e.fn === 'std') return undefined;
+      const xs = list(e.args[0]!, history).map((v) => parseDecimal(String(v)));
+      if (xs.some((x) => x === undefined)) return undefined;
+      const rs = (xs as NonNullable<(typeof xs)[number]>[]).map(rationalOf);
+      const sum = () => rs.reduce((a, b) => reduced({ n: a.n * b.d + b.n * a.d, d: a.d * b.d }), { n: 0n, d: 1n });
+      const sorted = () => [...rs].sort(compareRational);
+      switch (e.fn) {
+        case 'sum': return sum();
+        case 'avg': { const s = sum(); return reduced({ n: s.n, d: s.d * BigInt(rs.length) }); }
+        case 'min': return sorted()[0];
+        case 'max': return sorted().at(-1);
+        case 'median': {
+          const s = sorted();
+          const m = Math.floor(s.length / 2);
+          return s.length % 2 ? s[m] : reduced({ n: s[m - 1]!.n * s[m]!.d + s[m]!.n * s[m - 1]!.d, d: 2n * s[m - 1]!.d * s[m]!.d });
+        }
+        case 'index': {
+          const i = (e.args[1] as { value: number }).value;
+          return rs[i] ?? { n: 0n, d: 1n };
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /** history(k): the k most recent values there are. */

@@ -138,3 +138,58 @@ export function nearestBinary32(text: string): number | undefined {
   return (side > 0) === (g > f) ? g : f;
 }
 
+
+/** A rational number n / d (d > 0): a dynamic condition's arithmetic, exactly (core/dqdl/dynamic.ts). */
+export interface Rational {
+  n: bigint;
+  d: bigint;
+}
+
+/** A rational as text, `n/d` (a compiled ruleset is plain data: core/dqdl/expectation.ts Expectation.exact). */
+export function rationalString(r: Rational): string {
+  return `${r.n}/${r.d}`;
+}
+
+/** The rational of rationalString's text. */
+export function parseRational(text: string): Rational {
+  const [n, d] = text.split('/');
+  return { n: BigInt(n!), d: BigInt(d!) };
+}
+
+export function rationalOf(x: Decimal): Rational {
+  return reduced({ n: x.m, d: 10n ** BigInt(x.scale) });
+}
+
+/** The rational in lowest terms. */
+export function reduced(r: Rational): Rational {
+  let a = r.n < 0n ? -r.n : r.n;
+  let b = r.d;
+  while (b) [a, b] = [b, a % b];
+  return a > 1n ? { n: r.n / a, d: r.d / a } : r;
+}
+
+/** -1, 0 or 1 as a is below, equal to or above b. */
+export function compareRational(a: Rational, b: Rational): -1 | 0 | 1 {
+  const x = a.n * b.d;
+  const y = b.n * a.d;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The rational as decimal text when its expansion ends within `maxDigits` digits after the point (3/8 → 0.375), else
+ * undefined (1/3).
+ */
+export function rationalText(r: Rational, maxDigits = 40): string | undefined {
+  let { n, d } = r;
+  const negative = n < 0n;
+  if (negative) n = -n;
+  let scale = 0;
+  while (n % d !== 0n) {
+    if (scale === maxDigits) return undefined;
+    n *= 10n;
+    scale++;
+  }
+  const digits = (n / d).toString().padStart(scale + 1, '0');
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return negative && text !== '0' ? `-${text}` : text;
+}

@@ -8,10 +8,10 @@
 // Mean "x" = 2.5 never flips from run to run. A count, a share of rows, a sum of integers or decimals, a length or
 // an extreme is exact, and compares exactly: Sum "amount" <= 1000000000000 fails at 1000000000001. A sum of integers
 // or decimals and a CustomSql value beyond a double (2^53) are compared as decimal text with the literals as written
-// (satisfiesExactly, core/dqdl/exact.ts).
+// (satisfiesRational, core/dqdl/exact.ts).
 import type { Comparator, Condition, Operand } from './ast.ts';
-import { formatNumber, resolveNumber, type History } from './dynamic.ts';
-import { compareDecimal, nearestBinary32, parseDecimal, plainLiteral, readsAs, type Decimal } from './exact.ts';
+import { formatNumber, numberText, resolveNumber, type History } from './dynamic.ts';
+import { compareRational, nearestBinary32, parseDecimal, parseRational, plainLiteral, rationalOf, rationalString, readsAs, type Rational } from './exact.ts';
 
 export type NumberCheck =
   | { kind: 'compare'; op: Comparator; value: number }
@@ -26,19 +26,28 @@ export interface Expectation {
   dynamic: string[];
   /**
    * The condition's numbers as written (decimal text), in the check's order (value; low, high; the list), when every one is a
-   * literal (none dynamic): a metric known exactly is compared with these exactly (satisfiesExactly).
+   * literal (none dynamic): a metric known exactly is compared with these exactly (satisfiesRational).
    */
   literals?: string[];
+  /**
+   * The condition's numbers exactly, in the check's order, when every one has an exact value (a literal as written;
+   * arithmetic and history functions but std: core/dqdl/dynamic.ts): a metric known exactly is compared with these
+   * (satisfiesRational), not with the doubles of `check`. As text, `n/d` (exact.ts rationalString): a compiled
+   * ruleset is plain data.
+   */
+  exact?: string[];
 }
 
 export function resolveExpectation(c: Condition, history?: History): Expectation | { error: string } {
   const dynamic: string[] = [];
   const written: Array<string | undefined> = [];
+  const exacts: Array<Rational | undefined> = [];
   const n = (o: Operand): number | undefined => {
     if (o.kind !== 'number') return undefined;
     const r = resolveNumber(o.expr, history, o.text);
     if (r.dynamic) dynamic.push(r.dynamic);
     written.push(r.dynamic ? undefined : plainLiteral(o.text));
+    exacts.push(r.exact);
     return r.value;
   };
   let check: NumberCheck;
@@ -61,7 +70,8 @@ export function resolveExpectation(c: Condition, history?: History): Expectation
   const bad = numbersOf(check).find((v) => Number.isNaN(v));
   if (bad !== undefined) return { error: `the condition "${c.text}" evaluates to NaN${dynamic.length ? ` (${dynamic.join('; ')})` : ''}` };
   const literals = written.every((w) => w !== undefined) ? written as string[] : undefined;
-  return { check, text: describeCheck(check, literals), dynamic, ...(literals ? { literals } : {}) };
+  const exact = exacts.every((x) => x !== undefined) ? exacts as Rational[] : undefined;
+  return { check, text: describeCheck(check, literals, exact), dynamic, ...(literals ? { literals } : {}), ...(exact ? { exact: exact.map(rationalString) } : {}) };
 }
 
 function numbersOf(c: NumberCheck): number[] {
@@ -70,14 +80,16 @@ function numbersOf(c: NumberCheck): number[] {
 
 /**
  * The check in words. `written`: its numbers as the rule wrote them, shown where the double does not read as the
- * written number (9007199254740993, not 9007199254740992).
+ * written number (9007199254740993, not 9007199254740992); `exact`: its numbers exactly, shown where their decimal
+ * ends (0.3 for 0.1 * 3, not the double's 0.30000000000000004).
  */
-export function describeCheck(c: NumberCheck, written?: readonly string[]): string {
+export function describeCheck(c: NumberCheck, written?: readonly string[], exact?: readonly Rational[]): string {
   let i = 0;
   const f = (n: number) => {
+    const x = exact?.[i];
     const w = written?.[i++];
     const d = w === undefined ? undefined : parseDecimal(w);
-    return d && !readsAs(n, d) ? w! : formatNumber(n);
+    return d && !readsAs(n, d) ? w! : x ? numberText(n, x) : formatNumber(n);
   };
   if (c.kind === 'compare') return `${c.op} ${f(c.value)}`;
   if (c.kind === 'between') return `${c.negated ? 'not between' : 'between'} ${f(c.low)} and ${f(c.high)}`;
@@ -112,17 +124,18 @@ function cmp(v: number, op: Comparator, x: number, approximate: boolean): boolea
 }
 
 /**
- * Whether a metric known exactly (decimal text: an integer or decimal aggregate, a CustomSql value) meets the
- * expectation, compared exactly with the numbers as written; undefined when a number of the condition is not a
- * literal (dynamic: a double, compared as doubles are).
+ * Whether a metric known exactly (a rational: a count, a share of counts, an integer or decimal aggregate, a CustomSql
+ * value as the engine gave it) meets the expectation, compared exactly with the condition's numbers (Expectation.exact,
+ * else its literals as written); undefined when a number of the condition has no exact value (std, a division by
+ * zero): it is compared as doubles are.
  */
-export function satisfiesExactly(v: Decimal, e: Expectation): boolean | undefined {
-  const parsed = e.literals?.map(parseDecimal);
+export function satisfiesRational(v: Rational, e: Expectation): boolean | undefined {
+  const parsed = e.exact?.map(parseRational) ?? e.literals?.map((w) => { const d = parseDecimal(w); return d && rationalOf(d); });
   if (!parsed || parsed.some((x) => x === undefined)) return undefined;
-  const l = parsed as Decimal[];
+  const l = parsed as Rational[];
   const c = e.check;
-  const at = (op: Comparator, x: Decimal) => {
-    const r = compareDecimal(v, x);
+  const at = (op: Comparator, x: Rational) => {
+    const r = compareRational(v, x);
     return op === '=' ? r === 0 : op === '!=' ? r !== 0 : op === '>' ? r > 0 : op === '>=' ? r >= 0 : op === '<' ? r < 0 : r <= 0;
   };
   if (c.kind === 'compare') return at(c.op, l[0]!);

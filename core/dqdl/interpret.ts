@@ -4,8 +4,8 @@
 // with a failing operand fails, an "or" with a passing operand passes, otherwise an ERROR operand makes an ERROR.
 import { plannedLeaves } from './compile.ts';
 import { formatNumber } from './dynamic.ts';
-import { binary32Check, satisfies, satisfiesExactly, type Expectation } from './expectation.ts';
-import { Binary32, parseDecimal, readsAs } from './exact.ts';
+import { binary32Check, satisfies, satisfiesRational, type Expectation } from './expectation.ts';
+import { Binary32, parseDecimal, rationalOf, readsAs, type Rational } from './exact.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
 import type { CompiledRuleset, LeafPlan, Outcome, PlannedRule, QueryOutput, RuleResult } from './types.ts';
 import { withoutValues } from '../sql/engine-message.ts';
@@ -116,14 +116,17 @@ type Read = (role: string) => number | undefined;
 
 const q = (s: string) => `"${s}"`;
 const f = formatNumber;
+/** A share of counts exactly (k / n), for metricRule; undefined without rows. */
+const share = (k: number | undefined, n: number | undefined): Rational | undefined =>
+  k !== undefined && n && Number.isSafeInteger(k) && Number.isSafeInteger(n) ? { n: BigInt(k), d: BigInt(n) } : undefined;
 const nulls = (n: number) => `${n} NULL value${n === 1 ? '' : 's'}`;
 
 function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text: (role: string) => string | undefined): LeafOutcome {
   const s = leaf.subject;
   const cols = s.map(q).join(', ');
   switch (leaf.type) {
-    case 'RowCount': return metricRule(leaf, 'RowCount', read('rows'), { [datasetMetric('RowCount')]: read('rows') }, 'no rows');
-    case 'ColumnCount': return metricRule(leaf, 'ColumnCount', read('value'), { [datasetMetric('ColumnCount')]: read('value') }, '');
+    case 'RowCount': return metricRule(leaf, 'RowCount', read('rows'), { [datasetMetric('RowCount')]: read('rows') }, 'no rows', share(read('rows'), 1));
+    case 'ColumnCount': return metricRule(leaf, 'ColumnCount', read('value'), { [datasetMetric('ColumnCount')]: read('value') }, '', share(read('value'), 1));
     case 'ColumnExists':
       return read('exists') === 1
         ? { outcome: 'PASS', metrics: {}, message: `column ${q(s[0]!)} exists` }
@@ -142,7 +145,7 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text
       const nonNull = read('nonNull');
       const ratio = rows ? (nonNull ?? 0) / rows : undefined;
       const metrics = { [columnMetric(s[0]!, 'Completeness')]: ratio };
-      if (leaf.type === 'Completeness') return metricRule(leaf, `Completeness of ${q(s[0]!)}`, ratio, metrics, 'no rows');
+      if (leaf.type === 'Completeness') return metricRule(leaf, `Completeness of ${q(s[0]!)}`, ratio, metrics, 'no rows', share(nonNull ?? 0, rows));
       if (!rows) return undefinedMetric(metrics, `Completeness of ${q(s[0]!)}`, 'no rows');
       return nonNull === rows
         ? { outcome: 'PASS', metrics: defined(metrics), message: `${q(s[0]!)} has no NULL values in ${rows} rows` }
@@ -154,7 +157,7 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text
       const unique = read('f_unique') ?? 0;
       const ratio = rows ? unique / rows : undefined;
       const metrics = { [columnsMetric(s, 'Uniqueness')]: ratio };
-      if (leaf.type === 'Uniqueness') return metricRule(leaf, `Uniqueness of ${cols}`, ratio, metrics, 'no non-NULL values');
+      if (leaf.type === 'Uniqueness') return metricRule(leaf, `Uniqueness of ${cols}`, ratio, metrics, 'no non-NULL values', share(unique, rows));
       if (!rows) return undefinedMetric(metrics, `Uniqueness of ${cols}`, 'no non-NULL values');
       return unique === rows
         ? { outcome: 'PASS', metrics: defined(metrics), message: `${cols} is unique in ${rows} non-NULL rows` }
@@ -181,11 +184,11 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text
       const distinct = read('f_distinct');
       const unique = read('f_unique') ?? 0;
       const ratio = distinct ? unique / distinct : undefined;
-      return metricRule(leaf, `UniqueValueRatio of ${cols}`, ratio, { [columnMetric(s[0]!, 'UniqueValueRatio')]: ratio }, 'no non-NULL values');
+      return metricRule(leaf, `UniqueValueRatio of ${cols}`, ratio, { [columnMetric(s[0]!, 'UniqueValueRatio')]: ratio }, 'no non-NULL values', share(unique, distinct));
     }
     case 'DistinctValuesCount': {
       const distinct = read('f_distinct') ?? 0;
-      return metricRule(leaf, `DistinctValuesCount of ${cols}`, distinct, { [columnMetric(s[0]!, 'DistinctValuesCount')]: distinct }, '');
+      return metricRule(leaf, `DistinctValuesCount of ${cols}`, distinct, { [columnMetric(s[0]!, 'DistinctValuesCount')]: distinct }, '', share(distinct, 1));
     }
     case 'Entropy': {
       const rows = read('f_rows');
@@ -243,14 +246,14 @@ function judge(leaf: LeafPlan, read: Read, outputs: readonly QueryOutput[], text
       const ratio = rows ? matched / rows : undefined;
       const ref = leaf.reference!;
       return metricRule(leaf, `ReferentialIntegrity of ${cols} in ${ref.dataset}.{${ref.columns.join(',')}}`, ratio,
-        { [columnMetric(ref.dataset, 'ReferentialIntegrity')]: ratio }, 'no rows');
+        { [columnMetric(ref.dataset, 'ReferentialIntegrity')]: ratio }, 'no rows', share(matched, rows));
     }
     case 'RowCountMatch': {
       const rows = read('rows') ?? 0;
       const refRows = read('refRows');
       const ratio = refRows ? rows / refRows : undefined;
       return metricRule(leaf, `RowCountMatch with ${q(s[0]!)} (${rows} / ${refRows ?? 0} rows)`, ratio,
-        { [datasetMetric('RowCountMatch', s[0]!)]: ratio }, 'the reference dataset has no rows');
+        { [datasetMetric('RowCountMatch', s[0]!)]: ratio }, 'the reference dataset has no rows', share(rows, refRows));
     }
   }
   return { outcome: 'ERROR', metrics: {}, message: `${leaf.type} is not supported` };
@@ -270,16 +273,24 @@ function dynamicNote(e: Expectation, passed: boolean): string {
   return passed ? `; ${e.dynamic.join('; ')}` : ` (${e.dynamic.join('; ')})`;
 }
 
-/** A rule comparing one metric with its condition. */
-/** `binary32`: the metric is a FLOAT, compared with the condition's literals as SQL compares them (binary32Check). */
-function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string, exact?: string, binary32 = false): LeafOutcome {
+/**
+ * A rule comparing one metric with its condition.
+ * `exact`: the metric exactly, where it is known so: decimal text (an integer or decimal aggregate, a CustomSql value as
+ * the engine gave it) or a fraction of counts (a count is k / 1, a share of rows nonNull / rows: share). A DOUBLE (a
+ * CustomSql value) has none: it is compared with the literals as SQL compares them, as doubles. `binary32`: the metric is a FLOAT, compared with the condition's literals as SQL compares
+ * them (binary32Check).
+ */
+function metricRule(leaf: LeafPlan, what: string, value: number | undefined, metrics: Record<string, number | undefined>, whyUndefined: string, exact?: string | Rational, binary32 = false): LeafOutcome {
   const e = leaf.expect!;
-  // Known exactly (decimal text), the metric is compared with the numbers as written and shown as it is where its
-  // double would read as another number; a dynamic condition, or a floating-point aggregate, compares doubles.
-  const d = exact === undefined || leaf.approximate || value === undefined || !Number.isFinite(value) ? undefined : parseDecimal(exact);
-  const exactly = d && satisfiesExactly(d, e);
-  if (d && exactly !== undefined) {
-    const shown = readsAs(value!, d) ? f(value!) : exact!.trim();
+  // Known exactly, the metric is compared with the condition's numbers exactly (as written, or computed exactly from
+  // them and the history: dynamic.ts) and shown as it is where its double would read as another number; a
+  // floating-point aggregate, a FLOAT, or a condition with no exact value (std) compares doubles.
+  const usable = !leaf.approximate && !binary32 && value !== undefined && Number.isFinite(value);
+  const d = usable && typeof exact === 'string' ? parseDecimal(exact) : undefined;
+  const r = !usable ? undefined : d ? rationalOf(d) : typeof exact === 'object' ? exact : undefined;
+  const exactly = r && satisfiesRational(r, e);
+  if (r && exactly !== undefined) {
+    const shown = d && !readsAs(value!, d) ? (exact as string).trim() : f(value!);
     return {
       outcome: exactly ? 'PASS' : 'FAIL',
       metrics: defined(metrics),
@@ -294,8 +305,8 @@ function metricRule(leaf: LeafPlan, what: string, value: number | undefined, met
     return undefinedMetric(metrics, what, value === undefined ? whyUndefined || 'no value' : `${value}`);
   }
   const ok = satisfies(value, binary32 ? binary32Check(e) : e.check, leaf.approximate);
-  // Compared as doubles (a dynamic condition), shown as it is: all its digits where its double reads as another number.
-  const shown = d && !readsAs(value, d) ? exact!.trim() : f(value);
+  // Compared as doubles, shown as it is.
+  const shown = f(value);
   return {
     outcome: ok ? 'PASS' : 'FAIL',
     metrics: defined(metrics),
@@ -312,7 +323,9 @@ function rowRule(leaf: LeafPlan, read: Read, extra: Record<string, number | unde
   if (!rows) return { outcome: 'FAIL', metrics, message: 'no rows to check: compliance is undefined' };
   const share = `${passed} of ${rows} rows pass (${f(ratio!)})`;
   if (leaf.threshold) {
-    const ok = satisfies(ratio!, leaf.threshold.check);
+    // The share exactly (passed / rows) where the threshold has an exact value: 0.1 * 7 holds at 7 of 10 rows.
+    const ok = (Number.isSafeInteger(passed) && Number.isSafeInteger(rows) ? satisfiesRational({ n: BigInt(passed), d: BigInt(rows) }, leaf.threshold) : undefined)
+      ?? satisfies(ratio!, leaf.threshold.check);
     return { outcome: ok ? 'PASS' : 'FAIL', metrics, message: ok ? `${share}, threshold ${leaf.threshold.text}` : `${share}, expected a share ${leaf.threshold.text}` };
   }
   return passed === rows

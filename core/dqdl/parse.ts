@@ -531,9 +531,9 @@ class Parser {
       this.next();
       const arg = this.factor();
       if (arg.type === 'list') throw new Fail(t, '"-" needs a number; last(k) is a list');
-      return { expr: arg.expr.kind === 'number' ? { kind: 'number', value: -arg.expr.value } : { kind: 'negate', arg: arg.expr }, type: 'number' };
+      return { expr: arg.expr.kind === 'number' ? { kind: 'number', value: -arg.expr.value, ...(arg.expr.raw === undefined ? {} : { raw: arg.expr.raw.startsWith('-') ? arg.expr.raw.slice(1) : `-${arg.expr.raw}` }) } : { kind: 'negate', arg: arg.expr }, type: 'number' };
     }
-    if (t.t === 'num') { this.next(); return { expr: { kind: 'number', value: t.v }, type: 'number' }; }
+    if (t.t === 'num') { this.next(); return { expr: { kind: 'number', value: t.v, raw: t.raw }, type: 'number' }; }
     if (this.isOp('(')) {
       this.next();
       const e = this.expr();

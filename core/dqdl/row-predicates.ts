@@ -7,7 +7,7 @@
 import type { Condition, Operand } from './ast.ts';
 import { isNumericType, isTemporalType, type ResolvedColumn } from './columns.ts';
 import { dateLiteral, timestampLiteral, type SqlDialect } from './dialect.ts';
-import { resolveNumber } from './dynamic.ts';
+import { numberText, resolveNumber } from './dynamic.ts';
 import { plainLiteral } from './exact.ts';
 import { str } from '../sql/quote.ts';
 
@@ -172,12 +172,16 @@ function numberPredicate(expr: string, c: Condition): string {
 
 /**
  * A number as a SQL literal: a literal as written (its text, leading zeros and enclosing parentheses dropped), so that 9007199254740993 is not
- * the double 9007199254740992; arithmetic (1 + 2) as the double it computes.
+ * the double 9007199254740992; arithmetic (1 + 2) as its exact value where its decimal ends (0.1 * 3 is 0.3, not the
+ * double 0.30000000000000004: dynamic.ts) within a DECIMAL's 38 digits, else as the double it computes.
  */
 function numberLiteral(o: Operand): string {
   if (o.kind !== 'number') throw new PredicateError(`expected a number, found ${o.kind}`);
-  const v = resolveNumber(o.expr, undefined, o.text).value;
+  const { value: v, exact } = resolveNumber(o.expr, undefined, o.text);
   if (!Number.isFinite(v)) throw new PredicateError(`${o.text} is not a finite number`);
   const written = /^(-?)\s*0*(\d+(\.\d+)?)$/.exec(plainLiteral(o.text) ?? '');
-  return written ? `${written[1]}${written[2]}` : String(v);
+  if (written) return `${written[1]}${written[2]}`;
+  // (At most 38 digits: a DECIMAL literal in DuckDB and Athena alike.)
+  const text = numberText(v, exact);
+  return text.replace(/[-.]/g, '').length <= 38 ? text : String(v);
 }
