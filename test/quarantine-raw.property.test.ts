@@ -71,3 +71,18 @@ describe('quarantine: a record with invalid UTF-8 keeps its text as written', ()
     expect(json.rows.map((r) => r.raw)).toEqual(['{"id": 1, "a": "Caf\ufffd", "b": 1}']);
   });
 });
+
+describe('quarantine: a malformed record keeps its text as written', () => {
+  it('property: records of well-formed and malformed fields, on one line or several: each malformed one is quarantined with its own text (attack, stop 46: a multi-line record with a stray quote had the record before it as its raw)', async () => {
+    // Fields as written, and whether they make the record malformed (a stray quote after a closing one).
+    const field = fc.constantFrom<[string, boolean]>(['x', false], ['"a,b"', false], ['"p\nq"', false], ['"a"b', true], ['"p\nq"x', true], ['"s\nt"""', false]);
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(field, field), { minLength: 1, maxLength: 5 }), async (records) => {
+      const lines = records.map(([[a], [b]], i) => `${i + 1},${a},${b}`);
+      const got = await quarantined('c', Buffer.from(`id,a,b\n${lines.join('\n')}\n`), 'csv');
+      const bad = records.map(([[, a], [, b]], i) => ({ i, bad: a || b })).filter((r) => r.bad);
+      expect(got.rowsIn).toBe(records.length);
+      expect(got.rows.map((r) => r.record)).toEqual(bad.map((r) => r.i + 1));
+      for (const r of got.rows) expect(r.raw).toBe(lines[r.record - 1]);
+    }), { seed: 20261206, numRuns: 40 });
+  });
+});

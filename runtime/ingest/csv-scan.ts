@@ -83,6 +83,15 @@ export class CsvScanner {
     this.skip = dialect.skipRows;
   }
 
+  /**
+   * After the last chunk: the field (0-based) of the last record when the file ends inside quotes right after an
+   * escape (not the quote), else undefined. DuckDB reads such a field as closed (`1,"ab\` as ab) where a file ending
+   * inside quotes otherwise is an unterminated quote (an attack, stop 46).
+   */
+  escapeAtEnd(): number | undefined {
+    return this.inQuotes && this.afterEscape ? this.field : undefined;
+  }
+
   /** Scan the next chunk, reporting its line ends and record starts in order. */
   scan(b: Uint8Array, on: CsvScanEvents): void {
     const { q, esc, delim } = this;

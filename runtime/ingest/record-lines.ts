@@ -18,9 +18,11 @@ export interface RecordLines {
   lf: number;
   /**
    * The records holding an escape DuckDB drops (csv-scan.ts strayEscape), the first of each: its record index (as
-   * startLine's), the physical line it is on, its field (0-based) and the byte after it. In record order.
+   * startLine's), the physical line it is on, its field (0-based) and the byte after it (-1: the file ends after
+   * the escape, inside quotes: csv-scan.ts escapeAtEnd). In record order.
    */
   strays: Array<{ k: number; line: number; field: number; next: number }>;
+
 }
 
 export async function scanRecordLines(path: string, codec: Codec, dialect: ScanDialect): Promise<RecordLines> {
@@ -54,6 +56,8 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
     },
   };
   for await (const c of openDecoded(path, codec)) scanner.scan(chunk = c as Buffer, events);
+  const open = scanner.escapeAtEnd();
+  if (open !== undefined && count > 0 && strays.at(-1)?.k !== count - 1) strays.push({ k: count - 1, line, field: open, next: -1 });
   return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf, strays };
 }
 

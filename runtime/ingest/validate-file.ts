@@ -286,7 +286,7 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
       await integerTable(db, '__reject_index', ['row_number', 'k'], ks);
       await db.run(`INSERT INTO __malformed SELECT r.row_number, x.k, row_number() OVER (ORDER BY x.k) - 1, r.raw, r.reasons
         FROM __rejected r JOIN __reject_index x USING (row_number)`);
-      await encodingRaw(db, input);
+      await malformedRaw(db, input);
     }
     if (hdr) {
       const bad = await db.all<{ message: string }>(`SELECT reasons[1].message AS message FROM __malformed WHERE k = 0`);
@@ -482,9 +482,10 @@ async function strayEscapeScan(input: ValidateInput): Promise<RecordLines | unde
 /**
  * Exact or quarantined: a record in which DuckDB dropped an escape (`"C:\new"` read as `C:new` with csv.escape '\')
  * was read as a value the file does not hold, so it is quarantined whole, as a record-level error (rule 'escape')
- * naming its line, its field and the way back, with its text from the file's bytes. A record that is malformed
- * besides is quarantined as that already (it is not in the typed table); the header's names are read as they are.
- * Runs on the typed table before it is counted, so the accounting holds.
+ * naming its field, the sequence and the way back, with its text from the file's bytes. So is a file's last record when
+ * the file ends after an escape inside quotes (rule 'malformed': an unterminated quote, which DuckDB reads as closed).
+ * A record that is malformed besides is quarantined as that already (it is not in the typed table); the header's names
+ * are read as they are. Runs on the typed table before it is counted, so the accounting holds.
  */
 async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelation, scan: RecordLines): Promise<void> {
   const hdr = src.headerRecord ? 1 : 0;
@@ -501,20 +502,22 @@ async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelat
     while (before < malformed.length && malformed[before]! < s.k) before++;
     if (s.k < hdr || malformed[before] === s.k) continue;
     const seq = s.next >= 0x21 && s.next < 0x7f ? `'${esc}${String.fromCharCode(s.next)}'` : `'${esc}' before ${shown(s.next)}`;
-    const message = `${seq} inside quotes: the escape '${esc}' escapes only the quote and itself, and is dropped before anything else when the file is read, `
+    // (The file ending after an escape inside quotes: an unterminated quote, which DuckDB reads as closed.)
+    const message = s.next < 0 ? `malformed record: unterminated quote (the file ends inside a quoted field, after the escape '${esc}')`
+      : `${seq} inside quotes: the escape '${esc}' escapes only the quote and itself, and is dropped before anything else when the file is read, `
       + `so the value read is not the one written; write '${esc}${esc}' for a literal '${esc}', or set csv.escape to the quote if '${esc}' is data in this file`;
     if (!messages.has(message)) messages.set(message, messages.size);
     rows.push([s.k - before, s.k, s.field, messages.get(message)!]);
   }
   if (!rows.length) return;
   const names = src.fieldNames ?? [];
-  await db.run(`CREATE OR REPLACE TEMP TABLE __stray_text AS SELECT * FROM (VALUES ${[...messages.keys()].map((m, i) => `(${i}, ${str(m)})`).join(', ')}) t(m, message)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE __stray_text AS SELECT * FROM (VALUES ${[...messages.keys()].map((m, i) => `(${i}, ${str(m.startsWith('malformed') ? 'malformed' : 'escape')}, ${str(m)})`).join(', ')}) t(m, rule, message)`);
   await integerTable(db, '__strays', ['r', 'k', 'c', 'm'], rows);
   const slots = sourceFields(input.plan.columns).map((_, i) => `${str(slot(i))}: CAST(NULL AS VARCHAR)`);
   const column = names.length ? `CASE s.c ${names.map((n, i) => `WHEN ${i} THEN ${str(n)}`).join(' ')} END` : 'CAST(NULL AS VARCHAR)';
   await db.run(`UPDATE ${TYPED} SET ${OK} = false, ${RAW} = NULL,
-      ${BAD} = {${[...slots, `'__err': {'rule': 'escape', 'column': s."column", 'message': s.message}`].join(', ')}}
-    FROM (SELECT s.r, ${column} AS "column", x.message FROM __strays s JOIN __stray_text x USING (m)) s WHERE ${TYPED}.rowid = s.r`);
+      ${BAD} = {${[...slots, `'__err': {'rule': s.rule, 'column': s."column", 'message': s.message}`].join(', ')}}
+    FROM (SELECT s.r, ${column} AS "column", x.rule, x.message FROM __strays s JOIN __stray_text x USING (m)) s WHERE ${TYPED}.rowid = s.r`);
   // The records' text, gathered first and set in one statement (one UPDATE per batch of texts rewrote the table's
   // column each time: 27 s for a file of 1M such records).
   await db.run(`CREATE OR REPLACE TEMP TABLE __stray_raw (k BIGINT, raw VARCHAR)`);
@@ -525,14 +528,19 @@ async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelat
 }
 
 /**
- * The records of __malformed with invalid UTF-8 get their text from the file's bytes (recordTexts: U+FFFD for each bad
- * sequence, every delimiter kept), not DuckDB's, which replaced bytes with '?' and the delimiter after one with them.
+ * The records of __malformed get their text from the file's bytes (recordTexts), not from DuckDB's rejects table: for
+ * a stray or unterminated quote its csv_line was another line (the header, or the record before, where the record
+ * spans lines or holds two stray quotes: attacks, stop 46), and for invalid UTF-8 it replaced bytes with '?' and the
+ * delimiter after one with them (here U+FFFD for each bad sequence, every delimiter kept). One more read of the file,
+ * only for a file with malformed records.
  */
-async function encodingRaw(db: Duck, input: ValidateInput): Promise<void> {
-  const ks = (await db.all<{ k: number }>(`SELECT k FROM __malformed WHERE list_contains(list_transform(reasons, x -> x.message), ${str(ENCODING_MESSAGE)})`)).map((r) => Number(r.k));
+async function malformedRaw(db: Duck, input: ValidateInput): Promise<void> {
+  const ks = (await db.all<{ k: number }>(`SELECT k FROM __malformed`)).map((r) => Number(r.k));
   if (!ks.length) return;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __malformed_raw (k BIGINT, raw VARCHAR)`);
   await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input), ks, (texts) =>
-    db.run(`UPDATE __malformed m SET raw = t.raw FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true)) t WHERE m.k = t.k`));
+    db.run(`INSERT INTO __malformed_raw SELECT * FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true))`));
+  await db.run(`UPDATE __malformed m SET raw = t.raw FROM __malformed_raw t WHERE m.k = t.k; DROP TABLE __malformed_raw`);
 }
 
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
@@ -586,7 +594,7 @@ async function integerTable(db: Duck, name: string, columns: readonly string[], 
     : `CREATE OR REPLACE TEMP TABLE ${name} (${columns.map((c) => `${ident(c)} BIGINT`).join(', ')})`);
 }
 
-/** The reason of a record with invalid UTF-8; its raw text is the record's bytes decoded with U+FFFD (encodingRaw). */
+/** The reason of a record with invalid UTF-8; its raw text is the record's bytes decoded with U+FFFD (malformedRaw). */
 const ENCODING_MESSAGE = 'invalid UTF-8 (the record is shown with replacement characters)';
 
 function malformedMessage(): string {
