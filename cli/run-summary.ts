@@ -32,6 +32,7 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
     const more = r.reasons.length - reasons.length;
     if (more > 0) lines.push(`      … and ${more} more kind${more === 1 ? '' : 's'} of reason (strata runs ${r.runId} lists them all)`);
   }
+  lines.push(...describeGold(r));
   lines.push(...describeQuality(r, opts.verbose ?? false));
   // A warning the error's message says already (a file that does not fit the schema: its problems) is not said twice.
   const said = new Set(r.status !== 'SUCCEEDED' ? (r.error?.message ?? '').split('\n') : []);
@@ -41,6 +42,24 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
   if (unsaid.length > warnings.length) lines.push(`    … and ${unsaid.length - warnings.length} more warning${unsaid.length - warnings.length === 1 ? '' : 's'} (strata runs ${r.runId} lists them all)`);
   if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: npx strata query${opts.lake ? ` --lake ${shellWord(opts.lake)}` : ''} "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
   return lines.join('\n');
+}
+
+/**
+ * The gold tables the run refreshed, one line each: what was published (or that nothing changed, or the halt), how
+ * (incremental or full) and from how much silver. A table with no gate had no word in the summary (newcomer's trial,
+ * stop 45). Its gate, if any, follows in describeQuality.
+ */
+export function describeGold(r: RunRecord): string[] {
+  const gold = (Array.isArray(r.gold) ? r.gold : []) as Array<{ table: string; mode?: string; status?: string; partitions?: string[]; removed?: string[]; rows?: number; read?: number }>;
+  return gold.filter((g) => g.status).map((g) => {
+    const how = `${g.mode ?? 'full'} refresh, ${plural(g.read ?? 0, 'silver partition')} read`;
+    const parts = g.partitions?.filter((p) => p !== '').length ?? 0;
+    const what = g.status === 'published' && !g.rows && !parts && !g.removed?.length ? 'no rows to publish'
+      : g.status === 'published'
+      ? `published ${plural(g.rows ?? 0, 'row')}${parts ? ` in ${plural(parts, 'partition')}` : ''}${g.removed?.length ? `, ${plural(g.removed.length, 'partition')} removed` : ''}`
+      : g.status === 'unchanged' ? 'unchanged' : 'halted by its gate: nothing published';
+    return `    gold.${g.table}: ${what} (${how})`;
+  });
 }
 
 export interface GateView {

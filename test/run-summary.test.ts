@@ -25,6 +25,22 @@ describe('describeRun', () => {
     expect(describeRun(record(5, 5))).not.toContain('… and');
   });
 
+  it('says what each gold refresh of the run did, gate or not (newcomer\'s trial, stop 45: a table without a gate had no word)', () => {
+    const r = { ...record(0, 0), gold: [
+      { table: 'daily', mode: 'incremental', status: 'published', partitions: ['day=2026-12-01', 'day=2026-12-02'], removed: ['day=2026-11-30'], rows: 1234, read: 3 },
+      { table: 'totals', mode: 'full', status: 'unchanged', partitions: [], removed: [], rows: 0, read: 1 },
+      { table: 'audited', mode: 'full', status: 'halted', partitions: [], removed: [], rows: 9, read: 1, quality: { halted: true, score: 0, results: [{ rule: 'RowCount > 10', outcome: 'FAIL', severity: 'halt', message: 'RowCount is 9' }] } },
+      { table: 'empty', mode: 'full', status: 'published', partitions: [''], removed: [], rows: 0, read: 1 },
+    ] } as unknown as RunRecord;
+    expect(describeRun(r).split('\n').filter((l) => l.includes('gold.'))).toEqual([
+      '    gold.daily: published 1,234 rows in 2 partitions, 1 partition removed (incremental refresh, 3 silver partitions read)',
+      '    gold.totals: unchanged (full refresh, 1 silver partition read)',
+      '    gold.audited: halted by its gate: nothing published (full refresh, 1 silver partition read)',
+      '    gold.empty: no rows to publish (full refresh, 1 silver partition read)',
+      '    quality gold.audited: 0/1 rules passed (score 0.00), HALTED',
+    ]);
+  });
+
   it('does not say twice what the error says already (a file that does not fit the schema: its problems)', () => {
     const r = { ...record(0, 2), status: 'REJECTED', error: { name: 'Strata.SchemaMismatch', message: 'w0\nthe file does not fit the schema' } } as unknown as RunRecord;
     const text = describeRun(r);
