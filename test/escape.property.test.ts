@@ -78,5 +78,9 @@ describe('csv.escape', () => {
     expect(record.reasons[0]!.message).toBe(`'\\n' inside quotes: the escape '\\' escapes only the quote and itself, and is dropped before anything else when the file is read, so the value read is not the one written; write '\\\\' for a literal '\\', or set csv.escape to the quote if '\\' is data in this file`);
     expect(await lake.query(`SELECT record, raw FROM quarantine.e_bh WHERE run_id = '${record.runId}' ORDER BY record`)).toEqual([{ record: 1, raw: '1,"C:\\new",ok' }, { record: 3, raw: '3,p\\q,"tab\\tx"' }]);
     expect(await lake.query(`SELECT id, v, w FROM silver.e_bh WHERE id = 2`)).toEqual([{ id: 2, v: 'a"b', w: 'x\\y' }]);
+    // In the header, a name is matched as DuckDB reads it, without the escape, and a warning says so.
+    const h = await lake.ingest('e_bh', await lake.file(`x${n++}.csv`, '"i\\d",v,w\n7,a,b\n'));
+    expect(h.record).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1 });
+    expect(h.record.warnings).toEqual([expect.stringMatching(/\.csv:1: the header's field 1 holds the escape '\\' before 'd' inside quotes, which is dropped: the field is matched by its name without it$/)]);
   });
 });

@@ -101,10 +101,17 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   const blank = { ...read, blankRecords: blankLinesAreRecords(read, head) };
   // Escapes DuckDB would drop: the records holding one are quarantined, by the exact pass (markStrayEscapes).
   const escapes = await strayEscapeScan(blank);
-  const run = { ...blank, strayEscapes: (escapes?.strays.length ?? 0) > 0 };
+  // (The header's names are read as DuckDB reads them, without such an escape: said in a warning.)
+  const headerRecords = source.format === 'csv' && source.csv.header ? 1 : 0;
+  const run = { ...blank, strayEscapes: (escapes?.strays.some((s) => s.k >= headerRecords) ?? false) };
   try {
     const fast = run.hold || run.strayEscapes ? undefined : await singlePass(run);
     const { result, scan } = fast ? { result: fast, scan: undefined } : await exactPass(run, escapes);
+    const header = escapes?.strays.find((s) => s.k < headerRecords);
+    if (header && header.next >= 0 && source.format === 'csv') {
+      result.warnings.push(`${input.key}:${header.line}: the header's field ${header.field + 1} holds the escape '${source.csv.escape}' before `
+        + `${header.next >= 0x21 && header.next < 0x7f ? `'${String.fromCharCode(header.next)}'` : 'another character'} inside quotes, which is dropped: the field is matched by its name without it`);
+    }
     // A file with malformed records is counted whole: DuckDB's recovery from one has made a row of it besides its
     // reject (a phantom row past the first MB: an attack, stop 45). The exact pass has scanned such a file already.
     const malformed = result.reasons.some((r) => r.rule === 'malformed');
