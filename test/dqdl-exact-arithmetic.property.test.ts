@@ -111,6 +111,24 @@ describe('DQDL arithmetic, exactly', () => {
     // A value compared row by row with literal arithmetic: the SQL literal is the exact 0.7 (not 0.7000000000000001).
     const rowsAt = await evaluate(8, ['ColumnValues "k" <= 7 * 0.1 * 10'], []);
     expect(rowsAt.results[0]!.outcome).toBe('PASS');
+    // Each bound of a condition shown as its own number, exactly (an attack: the first one, twice).
+    const shown = await evaluate(3, ['RowCount in [1 + 1, 3 * 1]', 'RowCount between 0.1 * 29 and 11', 'RowCount = 3.000000000000000000000000000000000000000000001 * 1', 'Completeness "x" = 2 / 3'], []);
+    expect(shown.results.map((x) => [x.outcome, x.message])).toEqual([
+      ['PASS', 'RowCount is 3 (in [2, 3])'],
+      ['PASS', 'RowCount is 3 (between 2.9 and 11)'],
+      ['FAIL', 'RowCount is 3, expected = 3.000000000000000000000000000000000000000000001'],
+      ['PASS', 'Completeness of "x" is 2/3 ≈ 0.6666666666666666 (= 2/3 ≈ 0.6666666666666666)'],
+    ]);
+    // A DOUBLE or FLOAT value meets arithmetic as SQL compares it: the exact value rounded once (0.1 * 7 is 0.7).
+    const typed = await evaluate(3, ['CustomSql "SELECT 0.7::DOUBLE" = 0.1 * 7', 'CustomSql "SELECT 0.3::DOUBLE" = 0.1 + 0.2', 'CustomSql "SELECT 0.1::FLOAT" = 0.05 * 2', 'CustomSql "SELECT 0.1::FLOAT" in [0.1 * 1, 0.2]'], []);
+    expect(typed.results.map((x) => x.outcome)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
+    // No exact value and not finite: an error naming the condition (it compared as Infinity, and as null once stored);
+    // an exact value of doubles that overflow: that value (X - X is 0).
+    const x = `1${'0'.repeat(400)}`;
+    const edges = await evaluate(3, ['RowCount < 1 / 0', `RowCount > ${x} - ${x}`, `RowCount < ${x} * 2`], []);
+    expect(edges.results.map((r) => [r.outcome, r.outcome === 'ERROR' ? r.message : ''])).toEqual([
+      ['ERROR', expect.stringContaining('the condition "< 1 / 0" evaluates to Infinity')], ['PASS', ''], ['PASS', ''],
+    ]);
     // std has no exact value: it compares as doubles, as before.
     expect((await evaluate(4, ['RowCount = std(last(2)) * 2'], [6, 10])).results[0]!.outcome).toBe('PASS');
   });

@@ -423,7 +423,7 @@ describe('ReferentialIntegrity and RowCountMatch', () => {
       ['PASS', { 'Column.customers.ReferentialIntegrity': 0.4 }],
       ['PASS', { 'Dataset.customers.RowCountMatch': 5 / 3 }],
     ]);
-    expect(r.results[2]!.message).toBe('RowCountMatch with "customers" (5 / 3 rows) is 1.6666666666666667 (> 1.5)');
+    expect(r.results[2]!.message).toBe('RowCountMatch with "customers" (5 / 3 rows) is 5/3 ≈ 1.6666666666666667 (> 1.5)');
   });
 
   it('an unknown reference dataset or column is an ERROR', async () => {
@@ -537,7 +537,7 @@ describe('rules that cannot run are ERRORs with the reason, and only they are', 
       ['PASS', 'RowCount is 6 (= 6)'],
       ['ERROR', 'the query failed: Referenced column "nosuch" not found in FROM clause!'],
       ['ERROR', 'the query failed: missing ): (unclosed'],
-      ['PASS', 'Completeness of "s" is 0.8333333333333334 (> 0.8)'],
+      ['PASS', 'Completeness of "s" is 5/6 ≈ 0.8333333333333334 (> 0.8)'],
       ['ERROR', "the rule's SQL is refused: where clause: it does not parse: syntax error at end of input"],
       ['PASS', '"id" is unique in 6 non-NULL rows'],
     ]);

@@ -43,17 +43,26 @@ export function resolveNumber(expr: NumExpr, history: History | undefined, text:
   return { value, ...(exact ? { exact } : {}), dynamic: `${text} = ${numberText(value, exact)} ${points}` };
 }
 
-/** A resolved number in messages: exactly where its decimal ends (0.3, not the double's 0.30000000000000004). */
+/**
+ * A resolved number in messages, exactly: its decimal where that ends within 400 digits (0.3, not the double's
+ * 0.30000000000000004), else the fraction with the double near it (2/3 ≈ 0.6666666666666666), or the double alone
+ * marked as near (≈) when the fraction is longer than 60 characters; without an exact value, the double's text.
+ */
 export function numberText(value: number, exact: Rational | undefined): string {
-  return (exact && rationalText(exact)) ?? formatNumber(value);
+  if (!exact) return formatNumber(value);
+  const text = rationalText(exact, 400);
+  if (text !== undefined) return text;
+  const fraction = `${exact.n}/${exact.d}`;
+  return fraction.length <= 60 ? `${fraction} ≈ ${formatNumber(value)}` : `≈ ${formatNumber(value)}`;
 }
 
 /** The number exactly (see above), or undefined where a step has no exact value. */
 function rational(e: NumExpr, history: (k: number) => number[]): Rational | undefined {
   switch (e.kind) {
     case 'number': {
+      // (As written: a literal beyond a double, whose double is Infinity, is still its number.)
       const d = parseDecimal(e.raw ?? String(e.value));
-      return d && Number.isFinite(e.value) ? rationalOf(d) : undefined;
+      return d && (e.raw !== undefined || Number.isFinite(e.value)) ? rationalOf(d) : undefined;
     }
     case 'negate': {
       const a = rational(e.arg, history);

@@ -11,7 +11,7 @@
 // (satisfiesRational, core/dqdl/exact.ts).
 import type { Comparator, Condition, Operand } from './ast.ts';
 import { formatNumber, numberText, resolveNumber, type History } from './dynamic.ts';
-import { compareRational, nearestBinary32, parseDecimal, parseRational, plainLiteral, rationalOf, rationalString, readsAs, type Rational } from './exact.ts';
+import { compareRational, nearestBinary32, parseDecimal, parseRational, plainLiteral, rationalOf, rationalString, rationalText, readsAs, type Rational } from './exact.ts';
 
 export type NumberCheck =
   | { kind: 'compare'; op: Comparator; value: number }
@@ -67,11 +67,25 @@ export function resolveExpectation(c: Condition, history?: History): Expectation
   } else {
     return { error: `"${c.text}" does not apply to a number` };
   }
-  const bad = numbersOf(check).find((v) => Number.isNaN(v));
-  if (bad !== undefined) return { error: `the condition "${c.text}" evaluates to NaN${dynamic.length ? ` (${dynamic.join('; ')})` : ''}` };
   const literals = written.every((w) => w !== undefined) ? written as string[] : undefined;
   const exact = exacts.every((x) => x !== undefined) ? exacts as Rational[] : undefined;
+  // A number with an exact value is, as a double, that value rounded once (X - X is 0 for a literal X beyond a
+  // double, not NaN; a bound beyond a double is the largest one, so a compiled ruleset stays plain JSON, as a check
+  // with Infinity would not: JSON has none). One without (a division by zero, std of overflowing values) and not
+  // finite is an error naming the condition: it compared as Infinity, and as null once the ruleset was stored.
+  if (exact) check = mapNumbers(check, (_, i) => Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, nearestDouble(exact[i]!))));
+  const bad = numbersOf(check).find((v) => !Number.isFinite(v));
+  if (bad !== undefined) {
+    return { error: `the condition "${c.text}" evaluates to ${Number.isNaN(bad) ? 'NaN' : `${bad < 0 ? '-' : ''}Infinity (a division by zero?)`}${dynamic.length ? ` (${dynamic.join('; ')})` : ''}` };
+  }
   return { check, text: describeCheck(check, literals, exact), dynamic, ...(literals ? { literals } : {}), ...(exact ? { exact: exact.map(rationalString) } : {}) };
+}
+
+/** The check with each of its numbers (in numbersOf's order) replaced by f's. */
+function mapNumbers(c: NumberCheck, f: (x: number, i: number) => number): NumberCheck {
+  if (c.kind === 'compare') return { ...c, value: f(c.value, 0) };
+  if (c.kind === 'between') return { ...c, low: f(c.low, 0), high: f(c.high, 1) };
+  return { ...c, values: c.values.map(f) };
 }
 
 function numbersOf(c: NumberCheck): number[] {
@@ -86,8 +100,9 @@ function numbersOf(c: NumberCheck): number[] {
 export function describeCheck(c: NumberCheck, written?: readonly string[], exact?: readonly Rational[]): string {
   let i = 0;
   const f = (n: number) => {
-    const x = exact?.[i];
-    const w = written?.[i++];
+    const j = i++;
+    const x = exact?.[j];
+    const w = written?.[j];
     const d = w === undefined ? undefined : parseDecimal(w);
     return d && !readsAs(n, d) ? w! : x ? numberText(n, x) : formatNumber(n);
   };
@@ -167,20 +182,33 @@ function isDoubleLiteral(w: string): boolean {
  */
 export function binary32Check(e: Expectation): NumberCheck {
   const lits = e.literals;
-  if (!lits) return e.check;
-  let i = 0;
-  const r = (x: number): number => {
-    const w = lits[i++]!;
-    const f = isDoubleLiteral(w) ? undefined : nearestBinary32(w);
+  const exact = e.exact?.map(parseRational);
+  if (!lits && !exact) return e.check;
+  return mapNumbers(e.check, (x, i) => {
+    const w = lits?.[i];
+    // Arithmetic (0.05 * 2): its exact value rounded once, as SQL casts a DECIMAL result to FLOAT to compare.
+    const f = w !== undefined ? (isDoubleLiteral(w) ? undefined : nearestBinary32(w)) : nearestBinary32(approximateText(exact![i]!));
     return f === undefined || !Number.isFinite(f) ? x : f;
-  };
-  const c = e.check;
-  if (c.kind === 'compare') return { ...c, value: r(c.value) };
-  if (c.kind === 'between') {
-    const low = r(c.low);
-    return { ...c, low, high: r(c.high) };
-  }
-  return { ...c, values: c.values.map(r) };
+  });
+}
+
+/**
+ * The double nearest the rational (ties to even): its decimal text read once by Number, exact where the decimal
+ * ends; else 60 significant digits of it (a value that does not end is no tie between two doubles).
+ */
+export function nearestDouble(r: Rational): number {
+  return Number(approximateText(r));
+}
+
+/** The rational as decimal text: exactly where it ends within 400 digits, else its first 60 significant digits. */
+function approximateText(r: Rational): string {
+  const exact = rationalText(r, 400);
+  if (exact !== undefined) return exact;
+  const negative = r.n < 0n;
+  const n = negative ? -r.n : r.n;
+  const shift = 60 + Math.max(0, r.d.toString().length - n.toString().length);
+  const digits = ((n * 10n ** BigInt(shift)) / r.d).toString();
+  return `${negative ? '-' : ''}${digits}e-${shift}`;
 }
 
 /** Whether `v` meets the check; `approximate`: v is a floating-point aggregate, compared to APPROXIMATE. */

@@ -3,7 +3,7 @@
 // evaluation: each rule over the whole dataset, then the logic), with ERROR as "unknown" (Kleene logic): an "and"
 // with a failing operand fails, an "or" with a passing operand passes, otherwise an ERROR operand makes an ERROR.
 import { plannedLeaves } from './compile.ts';
-import { formatNumber } from './dynamic.ts';
+import { formatNumber, numberText } from './dynamic.ts';
 import { binary32Check, satisfies, satisfiesRational, type Expectation } from './expectation.ts';
 import { Binary32, parseDecimal, rationalOf, readsAs, type Rational } from './exact.ts';
 import { columnMetric, columnsMetric, datasetMetric } from './metric-names.ts';
@@ -290,7 +290,8 @@ function metricRule(leaf: LeafPlan, what: string, value: number | undefined, met
   const r = !usable ? undefined : d ? rationalOf(d) : typeof exact === 'object' ? exact : undefined;
   const exactly = r && satisfiesRational(r, e);
   if (r && exactly !== undefined) {
-    const shown = d && !readsAs(value!, d) ? (exact as string).trim() : f(value!);
+    // (A share that does not end shows its fraction, 2/3 ≈ 0.6666666666666666, against a bound of the same double.)
+    const shown = d && !readsAs(value!, d) ? (exact as string).trim() : typeof exact === 'object' ? numberText(value!, r) : f(value!);
     return {
       outcome: exactly ? 'PASS' : 'FAIL',
       metrics: defined(metrics),
