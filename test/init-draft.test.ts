@@ -31,6 +31,13 @@ describe('strata init drafts', () => {
     expect(renderSchemaYaml(s, 'sales.csv')).toContain('# Note: 1 of the sample');
   });
 
+  it('JSON lines with a line that is no JSON object: drafted from the others, with a note naming the first such line (newcomer\'s trial, stop 46: the draft gave up, naming the line after it)', async () => {
+    const s = await draft('clicks.jsonl', '{"id": 1, "page": "a"}\n{"id": 2, "page": "b"}\n\nnot json\n{"id": 4, "page": "c"}\n{"id": 5, "pa\n');
+    expect(s.columns.map((c) => [c.name, c.type, c.required])).toEqual([['id', 'bigint', true], ['page', 'string', true]]);
+    expect(s.note).toBe("2 of the sample's lines are no JSON object (the first at line 4): the draft leaves them out, and strata ingest will quarantine them");
+    await expect(draft('broken.jsonl', 'not json\n')).rejects.toThrow(/cannot be read as jsonl/);
+  });
+
   it('reads "Jan 1 2000" as a date with its format, and decimal commas as decimals', async () => {
     const s = await draft('weather.csv', 'station;temp;observed;at\n'
       + 'A;39,81;Jan 1 2000;2001/01/14 21:55\n'

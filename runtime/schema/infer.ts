@@ -84,19 +84,34 @@ function logicalType(duck: string): { type: string; note?: string } {
   return { type: 'string', note: `the sample holds ${t.split('(')[0]} values; strata stores scalars only — decide how to flatten` };
 }
 
+/** The non-blank lines of a JSON-lines file that are no JSON object (how many, and the first one's line number), and the others. */
+async function badJsonLines(db: Duck, path: string): Promise<{ count: number; first: number | null; good: number }> {
+  return db.one<{ count: number; first: number | null; good: number }>(`SELECT count(*) FILTER (WHERE NOT ok) AS count, min(n) FILTER (WHERE NOT ok) AS first, count(*) FILTER (WHERE ok) AS good FROM (
+      SELECT n, coalesce(TRY(json_type(l)), '') = 'OBJECT' AS ok FROM (SELECT row_number() OVER () AS n, l FROM read_csv(${pathLit(path)}, columns = {'l': 'VARCHAR'}, header = false,
+        delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false)) WHERE trim(l) <> '')`);
+}
+
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
   const format = await detectFormat(path);
   let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
     : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = 20480)`
     : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = 20480)`;
   let described: Array<{ name: string; type: string }>;
+  let note: string | undefined;
   try {
     described = await db.columns(`SELECT * FROM ${reader}`);
   } catch (e) {
-    throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
+    // JSON lines with lines that are no JSON object: drafted from the others, as strata ingest quarantines them (the
+    // draft gave up, naming the line after the bad one: newcomer's trial, stop 46), and the note names the first.
+    const bad = format === 'jsonl' ? await badJsonLines(db, path).catch(() => undefined) : undefined;
+    if (!bad?.count || !bad.good) throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
+    const lenient = `read_json(${pathLit(path)}, format = 'newline_delimited', sample_size = 20480, ignore_errors = true)`;
+    described = await db.columns(`SELECT * FROM ${lenient}`).catch((e2) => { throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e2)}`); });
+    // (DuckDB reads a line it ignores as a row of NULLs: left out, so that it neither counts as a row nor clears required.)
+    reader = `(SELECT * FROM ${lenient} WHERE ${described.map((c) => `"${c.name.replace(/"/g, '""')}" IS NOT NULL`).join(' OR ') || 'true'})`;
+    note = `${bad.count} of the sample's lines ${bad.count === 1 ? 'is' : 'are'} no JSON object (the first at line ${bad.first}): the draft leaves ${bad.count === 1 ? 'it' : 'them'} out, and strata ingest will quarantine ${bad.count === 1 ? 'it' : 'them'}`;
   }
   let delimiter: string | undefined;
-  let note: string | undefined;
   const formats = new Map<string, string>();
   if (format === 'csv') {
     const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null }>(`SELECT Delimiter, DateFormat, TimestampFormat FROM sniff_csv(${pathLit(path)})`);
