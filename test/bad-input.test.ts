@@ -250,6 +250,8 @@ describe('bad input', () => {
     const r = await run(strict, 'orders', `${header}\n1;Ann;NEW;39,81;Jun 12 2025;2025-06-12T10:00:00Z\n2;Bob;NEW;12;Jun 12 2025;2025-06-12T11:00:00Z\n`, 'semicolons.csv');
     expect(r).toMatchObject({ status: 'REJECTED', rowsIn: 2, rowsValid: 0, rowsQuarantined: 2, error: { name: 'Strata.SchemaMismatch' } });
     expect(r.error?.message).toContain(`${r.source.key}: the header looks semicolon-separated ("${header}"): set source.csv.delimiter: ";" (and decimalSeparator: "," if numbers are written 39,81)`);
+    // First, before the fields it explains are missing (newcomer's trial, stop 46: it came after five lines of them).
+    expect(r.error?.message.split('\n')[0]).toContain('the header looks semicolon-separated');
   });
 
   it('14c source.csv.decimalSeparator "," reads decimal commas exactly; a value with a "." is no number under it', async () => {

@@ -232,7 +232,8 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const match = matchFields(columns, names, refOf, d.header ? 'header' : 'record', key);
   if (hint && match.fileProblems.length) match.fileProblems.push(`${key}: ${hint}`);
   const other = match.fileProblems.length && d.header ? otherDelimiter(first, d.delimiter, columns) : undefined;
-  if (other) match.fileProblems.push(`${key}: ${other}`);
+  // First: the fields it names are missing because of it (the hint came after five lines of them: newcomer's trial, stop 46).
+  if (other) match.fileProblems.unshift(`${key}: ${other}`);
   const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
   const colDefs = Array.from({ length: width }, (_, i) => `${str(refOf(i))}: 'VARCHAR'`).join(', ');
   // Records that end with LF, told so: DuckDB otherwise takes the file's line end from its first one, quoted or not,
