@@ -53,6 +53,15 @@ describe('strata launcher', () => {
     expect((await stat('cli/strata.ts')).mode & 0o111).not.toBe(0);
   });
 
+  it('on a Node older than 24 the link says what to do, before loading anything (newcomer\'s trial, stop 46: a SyntaxError on Node 20)', async () => {
+    // An older Node, as process.versions says it (Node 24 runs it: the link must decide before any import of its own).
+    const older = join(dir, 'node20.mjs');
+    await writeFile(older, "Object.defineProperty(process.versions, 'node', { value: '20.20.2' });\n");
+    const r = await exec(process.execPath, ['--import', pathToFileURL(older).href, resolve('cli/bin/strata.js'), '--version']).then(() => undefined, (e: { code: number; stdout: string; stderr: string }) => e);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r!.stderr).toBe('strata needs Node 24 or later; this is Node 20.20.2. Run it as `npx strata …` from the strata project\'s folder (npx puts the project\'s pinned Node 24 first), with --schemas and --lake naming your folders if they are elsewhere.\n');
+  });
+
   it('the compile cache serves a module from cache until it changes, then never the stale version (same size, same mtime)', async () => {
     // The launcher as shipped, next to a main.ts of its own in a scratch folder.
     const app = join(dir, 'app', 'cli');
