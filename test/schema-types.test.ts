@@ -221,8 +221,9 @@ describe('schema evolution messages', () => {
   it('each kind of change, with its message and migration', () => {
     const before = schema('1', [['id', 'int'], ['old', 'string'], ['gone', 'date'], ['price', 'float'], ['qty', 'decimal(5,2)']], [['dt', 'string']]);
     const after = schema('2', [['id', 'bigint'], ['new', 'string'], ['price', 'decimal(10,2)'], ['qty', 'decimal(bad)'], ['note', 'string'], ['must', 'int']], [['dt', 'string'], ['h', 'int']]);
-    const replay = 'create a new dataset (e.g. <name>_v2) with the new schema and re-ingest its bronze objects into it';
-    expect(compareSchemas(before, after, new Set(['must']))).toEqual([
+    // The dataset named in the way out, and how to feed it the old one's objects (newcomer's trial, stop 46: "<name>").
+    const replay = 'create a new dataset (e.g. orders_v2) with the new schema and re-ingest its bronze objects into it (locally: strata ingest orders_v2 <lake>/bronze/orders/_objects/*/*)';
+    expect(compareSchemas(before, after, new Set(['must']), [], 'orders')).toEqual([
       { kind: 'renamed', column: 'old', breaking: true,
         message: 'column old looks renamed to new: old files still call it old, so new would read as NULL for them',
         migration: `keep old and add new (fill it going forward), or ${replay}` },

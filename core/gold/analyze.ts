@@ -311,7 +311,15 @@ const TRUNC: Record<string, string> = { day: 'day', hour: 'hour', month: 'month'
 async function deriveIncremental(
   db: SqlSession, spec: GoldSpec, select: Node, refs: ReturnType<typeof tableRefs>, byDataset: Map<string, DatasetPlan>,
 ): Promise<Incremental | { reason: string; fix: string; offset?: number; unpartitioned?: string }> {
-  const fix = 'set refresh: full, or partition the gold table by an expression of the partition column of the silver table it aggregates (e.g. CAST(created_at AS DATE) AS day)';
+  // The example names a partition of a silver table the SQL reads, not the README's created_at (newcomer's trial, stop 46).
+  const silverPart = refs.filter((r) => r.schema.toLowerCase() === 'silver').map((r) => byDataset.get(r.table)?.partitions[0]).find((p) => p !== undefined);
+  const example = !silverPart ? 'CAST(created_at AS DATE) AS day'
+    : silverPart.transform === 'day' ? `CAST(${silverPart.column} AS DATE) AS day`
+    : silverPart.transform === 'month' ? `CAST(date_trunc('month', ${silverPart.column}) AS DATE) AS month`
+    : silverPart.transform === 'year' ? `year(${silverPart.column}) AS year`
+    : silverPart.transform === 'hour' ? `date_trunc('hour', ${silverPart.column}) AS hour`
+    : `${silverPart.column}`;
+  const fix = `set refresh: full, or partition the gold table by an expression of the partition column of the silver table it aggregates (e.g. ${example})`;
   if (spec.partitionBy.length !== 1) {
     return { reason: spec.partitionBy.length ? 'only one partition column can be derived' : 'the table has no partitionBy', fix };
   }

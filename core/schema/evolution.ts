@@ -30,7 +30,8 @@ export interface SchemaChange {
   migration?: string;
 }
 
-const REPLAY = 'create a new dataset (e.g. <name>_v2) with the new schema and re-ingest its bronze objects into it';
+/** The way out of a breaking change: a new dataset of the new schema, fed the old one's bronze objects (named: newcomer's trial, stop 46). */
+const replay = (dataset: string) => `create a new dataset (e.g. ${dataset}_v2) with the new schema and re-ingest its bronze objects into it (locally: strata ingest ${dataset}_v2 <lake>/bronze/${dataset}/_objects/*/*)`;
 
 /** The values each time transform writes (TRANSFORM_FORMATS; a year's four digits), to read the source of a key recorded without one. */
 const TRANSFORM_VALUES: Record<string, RegExp> = {
@@ -43,7 +44,7 @@ const TRANSFORM_VALUES: Record<string, RegExp> = {
  * in key order), which tell a key recorded without its source (before stop 36) from a time transform that writes
  * other values: a month partition's "2025-06" is no day's.
  */
-export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requiredNow: ReadonlySet<string> = new Set(), values: ReadonlyArray<ReadonlyArray<string | null>> = []): SchemaChange[] {
+export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requiredNow: ReadonlySet<string> = new Set(), values: ReadonlyArray<ReadonlyArray<string | null>> = [], dataset = '<name>'): SchemaChange[] {
   if (applied.hash === next.hash) return [];
   const out: SchemaChange[] = [];
   const before = new Map(applied.columns.map((c) => [c.name, c]));
@@ -55,12 +56,12 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
     if (twin) {
       out.push({ kind: 'renamed', column: d.name, breaking: true,
         message: `column ${d.name} looks renamed to ${twin.name}: old files still call it ${d.name}, so ${twin.name} would read as NULL for them`,
-        migration: `keep ${d.name} and add ${twin.name} (fill it going forward), or ${REPLAY}` });
+        migration: `keep ${d.name} and add ${twin.name} (fill it going forward), or ${replay(dataset)}` });
       added.splice(added.indexOf(twin), 1);
     } else {
       out.push({ kind: 'dropped', column: d.name, breaking: true,
         message: `column ${d.name} (${d.type}) was removed, but silver files and Athena still have it`,
-        migration: `keep the column (it may stay NULL for new rows), or ${REPLAY}` });
+        migration: `keep the column (it may stay NULL for new rows), or ${replay(dataset)}` });
     }
   }
   for (const a of added) {
@@ -77,13 +78,13 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
       ? { kind: 'widened', column: n.name, breaking: false, message: `column ${n.name} widened from ${b.type} to ${n.type}` }
       : { kind: 'retyped', column: n.name, breaking: true,
           message: `column ${n.name} changed type from ${b.type} to ${n.type}: old files hold ${b.type} values${'error' in to ? '' : ` that ${formatType(to)} cannot read back exactly`}`,
-          migration: `add a new column (e.g. ${n.name}_${n.type.replace(/\W+/g, '_')}) with the new type and keep ${n.name}, or ${REPLAY}` });
+          migration: `add a new column (e.g. ${n.name}_${n.type.replace(/\W+/g, '_')}) with the new type and keep ${n.name}, or ${replay(dataset)}` });
   }
   const key = (cs: AppliedColumn[]) => cs.map((c) => `${c.name}:${c.type}`).join(',');
   if (key(applied.partitionKeys) !== key(next.partitionKeys)) {
     out.push({ kind: 'repartitioned', breaking: true,
       message: `partitions changed from (${key(applied.partitionKeys) || 'none'}) to (${key(next.partitionKeys) || 'none'}): existing folders cannot be re-read under the new layout`,
-      migration: REPLAY });
+      migration: replay(dataset) });
   } else {
     // The same names and types from another source: a month partition become a day one holds "2025-06" beside
     // "2025-09-01", which no reader, gold refresh or rollback can tell apart (newcomer trial, stop 36).
@@ -92,14 +93,14 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
       if (b.source && n.source && b.source !== n.source) {
         out.push({ kind: 'repartitioned', breaking: true,
           message: `partition ${n.name} changed from ${b.source} to ${n.source}: its existing folders hold values of ${b.source}, which the new layout would mix with values of ${n.source}`,
-          migration: `keep partition ${n.name} as ${b.source}, or ${REPLAY}` });
+          migration: `keep partition ${n.name} as ${b.source}, or ${replay(dataset)}` });
       } else if (!b.source && n.source) {
         const shape = TRANSFORM_VALUES[n.source.slice(0, n.source.indexOf('('))];
         const other = shape && values.map((v) => v[i]).find((v) => v !== null && v !== undefined && !shape.test(v));
         if (other) {
           out.push({ kind: 'repartitioned', breaking: true,
             message: `partition ${n.name} holds values such as "${other}", which ${n.source} does not write: the new layout would mix them`,
-            migration: `keep partition ${n.name}'s transform and column as they were, or ${REPLAY}` });
+            migration: `keep partition ${n.name}'s transform and column as they were, or ${replay(dataset)}` });
         }
       }
     }
@@ -115,7 +116,7 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
 export function refuseBreakingChange(applied: AppliedSchema | undefined, next: AppliedSchema, dataset: string, values: () => ReadonlyArray<ReadonlyArray<string | null>> = () => []): void {
   // The same schema (every run but the one after an edit): nothing to compare, and no partition read.
   if (!applied || applied.hash === next.hash) return;
-  const breaking = compareSchemas(applied, next, new Set(), values()).filter((c) => c.breaking);
+  const breaking = compareSchemas(applied, next, new Set(), values(), dataset).filter((c) => c.breaking);
   if (breaking.length) {
     throw new StrataError(ERRORS.SchemaMismatch, `silver.${dataset} was written with another schema and this change would break its readers: `
       + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);

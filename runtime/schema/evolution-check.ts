@@ -14,7 +14,7 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
     const { manifest } = await readManifest(storage, plan.prefixes.silver, plan);
     if (!manifest.schema) continue;
     const required = new Set(s.spec.columns.filter((c) => c.required).map((c) => c.name));
-    for (const change of compareSchemas(manifest.schema, plan.applied, required, partitionValues(manifest))) {
+    for (const change of compareSchemas(manifest.schema, plan.applied, required, partitionValues(manifest), plan.dataset)) {
       if (change.kind === 'added') continue;
       const i = change.column ? s.spec.columns.findIndex((c) => c.name === change.column) : -1;
       const path = change.kind === 'repartitioned' ? ['partitionBy'] : i >= 0 ? ['columns', i, change.kind === 'retyped' || change.kind === 'widened' ? 'type' : 'name'] : ['columns'];
