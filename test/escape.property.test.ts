@@ -68,7 +68,7 @@ describe('csv.escape', () => {
         expect(q.map((r) => r.record)).toEqual(bad.map((r) => r.id - base + 1));
         for (const r of bad.filter((b) => !b.malformed)) expect(q.find((x) => x.record === r.id - base + 1)?.rules).toEqual(['escape']);
       }
-    }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 50) });
+    }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 30) });
   });
 
   it('names the field, the sequence and the way back; the record is kept as written', async () => {
