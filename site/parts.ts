@@ -105,7 +105,7 @@ export function lineageGraph(model: DocsModel, root: string, id = 'lineage-graph
     const t = n.layer === 'silver' ? datasets.get(n.name)?.table : gold.get(n.name)?.table;
     const stale = n.layer === 'gold' && gold.get(n.name)?.stale;
     return {
-      id: n.id, cls: `${n.layer}${stale ? ' stale' : ''}${n.id === around ? ' visited' : ''}`, lines: [`${n.layer}.${n.name}`, t ? `${count(t.totals.rows)} rows · ${count(t.totals.partitions)} parts` : 'empty'],
+      id: n.id, cls: `${n.layer}${stale ? ' stale' : ''}${n.id === around ? ' visited' : ''}`, lines: [`${n.layer}.${n.name}`, t ? `${count(t.totals.rows)} row${t.totals.rows === 1 ? '' : 's'} · ${count(t.totals.partitions)} part${t.totals.partitions === 1 ? '' : 's'}` : 'empty'],
       href: `${root}${n.layer === 'silver' ? href.dataset(n.name) : href.gold(n.name)}`, title: n.uri,
     };
   });

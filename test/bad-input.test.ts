@@ -252,6 +252,9 @@ describe('bad input', () => {
     expect(r.error?.message).toContain(`${r.source.key}: the header looks semicolon-separated ("${header}"): set source.csv.delimiter: ";" (and decimalSeparator: "," if numbers are written 39,81)`);
     // First, before the fields it explains are missing (newcomer's trial, stop 46: it came after five lines of them).
     expect(r.error?.message.split('\n')[0]).toContain('the header looks semicolon-separated');
+    // One row: said in the singular ("all 1 rows are in quarantine": the same trial).
+    const one = await run(strict, 'orders', `${header}\n1;Ann;NEW;39,81;Jun 12 2025;2025-06-12T10:00:00Z\n`, 'semicolons-one.csv');
+    expect(one.error?.message).toContain(`nothing was committed, its 1 row is in quarantine.orders`);
   });
 
   it('14c source.csv.decimalSeparator "," reads decimal commas exactly; a value with a "." is no number under it', async () => {

@@ -200,7 +200,7 @@ export function countWholeBatch(record: RunRecord, outcome: BatchOutcome, s: { r
     return;
   }
   Object.assign(record, { rowsValid: 0, rowsQuarantined: s.rowsIn, rowsSuperseded: 0 });
-  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid} rows passed validation but ${held}`);
+  if (s.rowsValid) record.warnings.unshift(`${s.rowsValid === 1 ? '1 row' : `${s.rowsValid} rows`} passed validation but ${held}`);
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
@@ -215,7 +215,7 @@ function rejectCause(s: NonNullable<RunState['stage']>, maxRatio: number): strin
 export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number): string {
   const top = s.topReasons.slice(0, 3).map((r) =>
     `${r.column ?? 'record'} ${r.rule} ×${r.count} (first at ${r.line !== null ? `line ${r.line}` : `record ${r.record}`}: ${r.message})`);
-  const where = s.rowsIn ? `all ${s.rowsIn} rows are in quarantine.${s.dataset}` : 'it has no rows';
+  const where = s.rowsIn === 1 ? `its 1 row is in quarantine.${s.dataset}` : s.rowsIn ? `all ${s.rowsIn} rows are in quarantine.${s.dataset}` : 'it has no rows';
   const verdict = s.schemaMismatch
     ? `${s.source.key}: the file does not fit the schema; nothing was committed, ${where}`
     : `${s.source.key}: ${rejectCause(s, maxRatio)}; nothing was committed, ${where}`;
