@@ -24,7 +24,8 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
   }
   // The error's name once, on its first line; the lines after it (what the message adds) under it.
   if (r.error && r.status !== 'SUCCEEDED') lines.push(...r.error.message.split('\n').map((l, i) => (i ? `      ${l}` : `    ${r.error!.name}: ${l}`.replace(`${r.error!.name}: ${r.error!.name}`, r.error!.name))));
-  const reasons = opts.verbose ? r.reasons : r.reasons.slice(0, 5);
+  // Five, or six where the sixth would take the line that says one more is left out (newcomer's trial, stop 46).
+  const reasons = opts.verbose || r.reasons.length <= 6 ? r.reasons : r.reasons.slice(0, 5);
   if (reasons.length && r.status !== 'REJECTED') {
     lines.push('    quarantined because:');
     for (const q of reasons) lines.push(`      ${String(q.count).padStart(6)} × ${q.column ?? 'record'} ${q.rule}: ${q.message} (first at ${q.line !== null ? `line ${q.line}` : `record ${q.record}`})`);
@@ -37,7 +38,7 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
   // A warning the error's message says already (a file that does not fit the schema: its problems) is not said twice.
   const said = new Set(r.status !== 'SUCCEEDED' ? (r.error?.message ?? '').split('\n') : []);
   const unsaid = r.warnings.filter((w) => !said.has(w));
-  const warnings = opts.verbose ? unsaid : unsaid.slice(0, 5);
+  const warnings = opts.verbose || unsaid.length <= 6 ? unsaid : unsaid.slice(0, 5);
   for (const w of warnings) lines.push(`    warning: ${w}`);
   if (unsaid.length > warnings.length) lines.push(`    … and ${unsaid.length - warnings.length} more warning${unsaid.length - warnings.length === 1 ? '' : 's'} (strata runs ${r.runId} lists them all)`);
   if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: npx strata query${opts.lake ? ` --lake ${shellWord(opts.lake)}` : ''} "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);

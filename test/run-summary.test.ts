@@ -15,14 +15,17 @@ const record = (reasons: number, warnings: number): RunRecord => ({
 
 describe('describeRun', () => {
   it('says how many kinds of reason and warnings it leaves out, and where they all are', () => {
-    const text = describeRun(record(7, 6));
+    const text = describeRun(record(7, 7));
     expect(text).toContain('      … and 2 more kinds of reason (strata runs r1 lists them all)');
-    expect(text).toContain('    … and 1 more warning (strata runs r1 lists them all)');
+    expect(text).toContain('    … and 2 more warnings (strata runs r1 lists them all)');
     expect(text.match(/ × c\d /g)).toHaveLength(5);
     const all = describeRun(record(7, 6), { verbose: true });
     expect(all.match(/ × c\d /g)).toHaveLength(7);
     expect(all).not.toContain('more kind');
     expect(describeRun(record(5, 5))).not.toContain('… and');
+    // A sixth is shown rather than a line saying one more is left out.
+    expect(describeRun(record(6, 6))).not.toContain('… and');
+    expect(describeRun(record(6, 6)).match(/ × c\d /g)).toHaveLength(6);
   });
 
   it('says what each gold refresh of the run did, gate or not (newcomer\'s trial, stop 45: a table without a gate had no word)', () => {
