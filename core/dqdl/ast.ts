@@ -74,3 +74,18 @@ export function declaredReferences(rules: readonly Rule[]): string[] {
   }
   return [...out];
 }
+
+/** How many previous evaluations dynamic rules look at (the largest k of last(k)); 0 when no rule is dynamic. */
+export function historyDepth(rules: readonly Rule[]): number {
+  let depth = 0;
+  const visit = (e: NumExpr): void => {
+    if (e.kind === 'call') {
+      if (e.fn === 'last' && e.args[0]?.kind === 'number') depth = Math.max(depth, e.args[0].value);
+      e.args.forEach(visit);
+    } else if (e.kind === 'binary') { visit(e.left); visit(e.right); } else if (e.kind === 'negate') visit(e.arg);
+  };
+  const operands = (r: Rule) => leaves(r).flatMap((l) => [l.condition, l.threshold]).flatMap((c) =>
+    !c ? [] : c.kind === 'compare' ? [c.operand] : c.kind === 'between' ? [c.low, c.high] : c.kind === 'in' ? c.operands : []);
+  for (const r of rules) for (const o of operands(r)) if (o.kind === 'number') visit(o.expr);
+  return depth;
+}

@@ -11,7 +11,7 @@
 //   copy    → read on the source, write on the target (server-side copies)
 // plus the lake key for every S3 access (SSE-KMS with bucket keys): kms:Decrypt to read, kms:GenerateDataKey to write.
 import { parseRules } from '../dqdl/parse.ts';
-import { declaredReferences } from '../dqdl/ast.ts';
+import { declaredReferences, historyDepth } from '../dqdl/ast.ts';
 import type { GoldPlan } from '../gold/analyze.ts';
 import { compactionTargets } from './compaction.ts';
 import { goldSet } from './sets.ts';
@@ -125,6 +125,9 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
         ...silverResults.map((prefix): Grant => ({ location: 'lake', prefix, modes: ['write'] })),
         ...referencedDatasets(plan.quality.silver, ds).map((r): Grant => ({ location: 'lake', prefix: layout.silver(r), modes: ['read'] })),
         ...ownSilverForRules,
+        // Dynamic rules: the table's manifest (and its history archives), for the runs a rollback undid, which are no
+        // history (runtime/quality/metrics.ts).
+        ...(readsHistory(plan.quality.silver) && !ownSilverForRules.length ? [{ location: 'lake', prefix: `${plan.prefixes.silver}_strata/`, modes: ['read'] } satisfies Grant] : []),
       ]);
     case 'commit':
       return statementsOf([
@@ -311,6 +314,11 @@ export function referencedDatasets(rules: RuleList, self: string): string[] {
 }
 
 /** Whether a dataset's silver rules name the dataset itself, whose table they then read as the commit would leave it. */
+/** Whether rules read their metric history (dynamic rules: last(k)). */
+export function readsHistory(rules: RuleList): boolean {
+  return historyDepth(parseRules([...rules.halt, ...rules.warn]).rules) > 0;
+}
+
 export function referencesItself(rules: RuleList, self: string): boolean {
   return declaredReferences(parseRules([...rules.halt, ...rules.warn]).rules).includes(self);
 }

@@ -156,6 +156,19 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
  * (settleRollback) until strata gc's retention window; any other run's pending file is a loser's, a refused or
  * failed run's, or a rejection's or halt's in flight.
  */
+/**
+ * The runs whose commits a rollback took out of the table and none brought back (history entries' `forgot` and
+ * `restored`, in order): their rows are no longer the table's.
+ */
+export function undoneRuns(m: TableManifest): Set<string> {
+  const undone = new Map<string, string>();
+  for (const h of m.history) {
+    for (const [source, entry] of Object.entries(h.forgot ?? {})) undone.set(source, entry.runId);
+    for (const source of h.restored ?? []) undone.delete(source);
+  }
+  return new Set(undone.values());
+}
+
 export function committingRuns(m: TableManifest): Set<string> {
   return new Set([...m.history.filter((h) => h.kind === 'commit').map((h) => h.runId), ...Object.values(m.sources).map((s) => s.runId)]);
 }

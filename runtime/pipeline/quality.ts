@@ -21,6 +21,8 @@ import type { RunState } from './payloads.ts';
 import { buildRecord, countWholeBatch, endedAlready, writeRecord, type FailOutput } from './record.ts';
 import { registerQuarantine } from './register.ts';
 import { readStageManifest } from './stage.ts';
+import { silverShape, undoneRuns } from './commit.ts';
+import { readManifest } from '../table/store.ts';
 
 /**
  * What the gate hands to the state machine: its verdict, counts and the keys of its metrics and results, the same
@@ -58,6 +60,7 @@ export async function checkSilverQuality(ctx: PipelineContext, input: QualityInp
     return evaluateGate(duckRuleRunner(db), {
       storage: ctx.storage, rules: plan.quality.silver, prefix: layout.metrics(plan.dataset), layer: 'silver', table: plan.dataset,
       runId: input.runId, startedAt: input.startedAt, now: input.now,
+      undone: async () => undoneRuns((await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan))).manifest),
     }, {
       dialect: 'duckdb',
       batch: '__batch',

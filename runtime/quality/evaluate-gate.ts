@@ -20,6 +20,8 @@ export interface GateRun {
   startedAt: string;
   /** The evaluation clock. */
   now: string;
+  /** Runs whose rows a rollback took out of the table: not history (metrics.ts loadHistory). */
+  undone?: () => Promise<ReadonlySet<string>>;
 }
 
 export interface RecordedGate extends GateResult {
@@ -44,7 +46,7 @@ const MESSAGE_MAX = 500;
  */
 export async function evaluateGate(run: QueryRunner, g: GateRun, ctx: Omit<RuleContext, 'now' | 'history' | 'sql'>, options: EvaluateOptions = {}): Promise<GateSummary> {
   const parsed = parseGate(g.rules);
-  const history = await loadHistory(g.storage, g.prefix, historyDepth(parsed.rules.map((r) => r.rule)), g.runId);
+  const history = await loadHistory(g.storage, g.prefix, historyDepth(parsed.rules.map((r) => r.rule)), g.runId, g.undone);
   const gate = await runGate(run, parsed, { ...ctx, now: g.now, history }, options);
   const key = metricsKey(g.prefix, g.startedAt, g.runId);
   const resultsKey = metricsKey(layout.qualityResults(g.layer, g.table), g.startedAt, g.runId).replace(/\.jsonl$/, '.json');

@@ -1,7 +1,8 @@
 // A quality gate: the `halt` and `warn` DQDL lists of one stage, evaluated together (one scan of the batch for all
 // aggregate rules), each result tagged with its list. Any halt rule that does not PASS halts the gate; warn rules are
 // recorded and never block. Used by the silver gate (runtime/pipeline/quality.ts) and the gold audit (gold-audit.ts).
-import { leaves, type NumExpr, type Rule } from '../../core/dqdl/ast.ts';
+import { historyDepth, type Rule } from '../../core/dqdl/ast.ts';
+export { historyDepth };
 import { evaluateWith, type EvaluateOptions, type QueryRunner } from './evaluate-rules.ts';
 import { parseRules } from '../../core/dqdl/parse.ts';
 import type { RuleContext, RuleResult } from '../../core/dqdl/types.ts';
@@ -46,20 +47,6 @@ export function parseGate(list: RuleList): ParsedGate {
   return { rules, broken };
 }
 
-/** How many previous evaluations dynamic rules look at (the largest k of last(k)); 0 when no rule is dynamic. */
-export function historyDepth(rules: readonly Rule[]): number {
-  let depth = 0;
-  const visit = (e: NumExpr): void => {
-    if (e.kind === 'call') {
-      if (e.fn === 'last' && e.args[0]?.kind === 'number') depth = Math.max(depth, e.args[0].value);
-      e.args.forEach(visit);
-    } else if (e.kind === 'binary') { visit(e.left); visit(e.right); } else if (e.kind === 'negate') visit(e.arg);
-  };
-  const operands = (r: Rule) => leaves(r).flatMap((l) => [l.condition, l.threshold]).flatMap((c) =>
-    !c ? [] : c.kind === 'compare' ? [c.operand] : c.kind === 'between' ? [c.low, c.high] : c.kind === 'in' ? c.operands : []);
-  for (const r of rules) for (const o of operands(r)) if (o.kind === 'number') visit(o.expr);
-  return depth;
-}
 
 export async function runGate(run: QueryRunner, gate: ParsedGate, ctx: RuleContext, options: EvaluateOptions = {}): Promise<GateResult> {
   const started = Date.now();

@@ -62,14 +62,17 @@ export type HistoryLookup = (metric: string, rule: string) => number[];
 
 /**
  * The previous values of each metric, most recent first, from the newest `depth` evaluations that did not halt
- * (the current run excluded). A leaf rule's history is the same metric of the same measurement: a leaf (a rule as
+ * (the current run excluded), nor were undone (`undone`: runs whose rows a rollback took out of the table since, read
+ * only when a rule needs history: their batch is no longer part of the data whose trend the rule follows, as a
+ * halted one never was; newcomer's trial, stop 46). A leaf rule's history is the same metric of the same measurement: a leaf (a rule as
  * listed, or an operand of a composite rule) of the same type, parameters and where clause, the first in each
  * evaluation. Its condition may differ (an edited threshold keeps its history); its rows may not: the RowCount of
  * `RowCount > 0 where "status = 'CANCELLED'"` is never the history of `RowCount > avg(last(3)) * 0.5`. Lines of a
  * composite rule written before they named their operand (before stop 35) are not history.
  */
-export async function loadHistory(storage: Storage, prefix: string, depth: number, currentRunId: string): Promise<HistoryLookup> {
+export async function loadHistory(storage: Storage, prefix: string, depth: number, currentRunId: string, undone?: () => Promise<ReadonlySet<string>>): Promise<HistoryLookup> {
   if (depth <= 0) return () => [];
+  const skip = undone ? await undone() : new Set<string>();
   const keys = (await storage.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.jsonl') && !k.endsWith(`-${currentRunId}.jsonl`)).sort().reverse();
   const bySubject = new Map<string, number[]>();
   let used = 0;
@@ -79,7 +82,7 @@ export async function loadHistory(storage: Storage, prefix: string, depth: numbe
     for (const text of texts) {
       if (used >= depth || !text) continue;
       const lines = parseMetricLines(text);
-      if (!lines.length || lines[0]!.halted) continue;
+      if (!lines.length || lines[0]!.halted || skip.has(lines[0]!.run_id)) continue;
       used++;
       const seen = new Set<string>();
       for (const l of lines) {
