@@ -21,8 +21,9 @@ afterAll(() => lake?.cleanup());
 async function withSchema(text: string) {
   await writeFile(join(lake.root, 'schemas', 'orders.yaml'), text);
   const project = await loadProject(join(lake.root, 'schemas'));
-  const diags = (await checkAgainstLake(project.schemas, lake.storage)).map(formatDiagnostic);
-  return { diags, lake: await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }) };
+  const notes: string[] = [];
+  const diags = (await checkAgainstLake(project.schemas, lake.storage, notes)).map(formatDiagnostic);
+  return { diags, notes, lake: await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }) };
 }
 
 /** `text` with `from` replaced by `to`; a `from` that is not there fails the test instead of changing nothing. */
@@ -43,8 +44,10 @@ describe('schema evolution', () => {
   it('applies additive changes: a new nullable column and a widened decimal', async () => {
     const v2 = swap(ordersSchema({ maxRatio: 1 }), '{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount, type: "decimal(14,2)", min: 0 }');
     const text = swap(v2, '  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }');
-    const { diags, lake: l2 } = await withSchema(text);
+    const { diags, notes, lake: l2 } = await withSchema(text);
     expect(diags).toEqual([expect.stringMatching(/warning: silver\.orders: column amount widened from decimal\(12,2\) to decimal\(14,2\)/)]);
+    // The new column is said too, as what the next ingest applies (newcomer's trial, stop 46: strata check said nothing).
+    expect(notes).toEqual(['silver.orders: new column channel (string), added at the next ingest (rows already in silver read it as NULL)']);
     const r = await ingestFile(l2, 'orders', await lake.file('v2.csv', `${ORDERS_HEADER},channel\n2,Bob,NEW,123456789012.00,Jun 12 2025,2025-06-12T11:00:00Z,web\n`));
     expect(r.record.status).toBe('SUCCEEDED');
     expect(await lake.query(`SELECT order_id, CAST(amount AS VARCHAR) AS amount, channel FROM silver.orders ORDER BY 1`)).toEqual([

@@ -16,18 +16,26 @@ export const check: Command = {
     // Against the lake too, when there is one: a schema must evolve from what its table was written with (every file
     // that loads is compared, whatever problems other files have: one run shows them all).
     const lakeDir = defaultLakeDir(global.lake);
+    const notes: string[] = [];
     if (project.schemas.length && existsSync(lakeDir)) {
-      project.diagnostics.push(...(await checkAgainstLake(project.schemas, new LocalStorage(lakeDir))));
+      project.diagnostics.push(...(await checkAgainstLake(project.schemas, new LocalStorage(lakeDir), notes)));
     }
     const errors = project.diagnostics.filter((d) => d.severity === 'error');
     const warnings = project.diagnostics.filter((d) => d.severity === 'warning');
+    // What was checked besides the datasets: their gold tables and quality rules.
+    const gold = project.schemas.reduce((n, s) => n + s.spec.gold.length, 0);
+    const rules = project.schemas.reduce((n, s) => n + s.spec.quality.silver.halt.length + s.spec.quality.silver.warn.length
+      + s.spec.gold.reduce((m, g) => m + g.quality.halt.length + g.quality.warn.length, 0), 0);
+    const checked = `${plural(project.schemas.length, 'dataset')} (${project.schemas.map((s) => s.spec.dataset).join(', ')})`
+      + `${gold ? `, ${plural(gold, 'gold table')}` : ''}${rules ? `, ${plural(rules, 'quality rule')}` : ''}`;
     const human = [
       ...project.diagnostics.map(formatDiagnostic),
+      ...notes.map((n) => `note: ${n}`),
       hasErrors(project.diagnostics)
         ? `${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`
-        : `ok: ${plural(project.schemas.length, 'dataset')} (${project.schemas.map((s) => s.spec.dataset).join(', ')})${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`,
+        : `ok: ${checked}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`,
     ].join('\n');
-    out.result(human, { ok: !hasErrors(project.diagnostics), datasets: project.schemas.map((s) => s.spec.dataset), diagnostics: project.diagnostics });
+    out.result(human, { ok: !hasErrors(project.diagnostics), datasets: project.schemas.map((s) => s.spec.dataset), diagnostics: project.diagnostics, notes });
     return hasErrors(project.diagnostics) ? 1 : 0;
   },
 };

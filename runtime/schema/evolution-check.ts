@@ -7,7 +7,12 @@ import { compareSchemas } from '../../core/schema/evolution.ts';
 import { partitionValues } from '../table/manifest.ts';
 import type { LoadedSchema } from '../../core/schema/project.ts';
 
-export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage: Storage): Promise<Diagnostic[]> {
+/**
+ * Each schema against its silver table in the lake: a breaking change is an error, another change a warning; a new
+ * column (no problem) is pushed to `notes`, if given, as what the next ingest applies (newcomer's trial, stop 46:
+ * strata check said nothing of it).
+ */
+export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage: Storage, notes?: string[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   for (const s of schemas) {
     const plan = compile(s.spec);
@@ -15,7 +20,10 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
     if (!manifest.schema) continue;
     const required = new Set(s.spec.columns.filter((c) => c.required).map((c) => c.name));
     for (const change of compareSchemas(manifest.schema, plan.applied, required, partitionValues(manifest), plan.dataset)) {
-      if (change.kind === 'added') continue;
+      if (change.kind === 'added') {
+        notes?.push(`silver.${plan.dataset}: ${change.message}, added at the next ingest (rows already in silver read it as NULL)`);
+        continue;
+      }
       const i = change.column ? s.spec.columns.findIndex((c) => c.name === change.column) : -1;
       const path = change.kind === 'repartitioned' ? ['partitionBy'] : i >= 0 ? ['columns', i, change.kind === 'retyped' || change.kind === 'widened' ? 'type' : 'name'] : ['columns'];
       out.push(s.source.diagnostic(path, `silver.${plan.dataset}: ${change.message}`, change.migration, { severity: change.breaking ? 'error' : 'warning' }));
