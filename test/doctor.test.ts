@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
+import { rollback } from '../workflows/maintenance.ts';
 import { doctor as doctorCommand } from '../cli/commands/doctor.ts';
 import { gc } from '../cli/commands/gc.ts';
 import { refresh } from '../cli/commands/refresh.ts';
@@ -227,6 +228,23 @@ describe('a gold table defined after its silver table was committed (newcomer\'s
       const leftOut = await runCommand(doctorCommand, g, []);
       expect(leftOut.code).toBe(1);
       expect(leftOut.stdout).toMatch(/dataset bad +PROBLEM +not examined: \S*schemas\/bad\.yaml has 1 error, so its tables were left out\n +way back: strata check shows them; fix the file, then strata doctor again\n1 problem\n?$/);
+    } finally {
+      await k.cleanup();
+    }
+  });
+});
+
+describe('a gold table rolled back on purpose (newcomer\'s trial, stop 46)', () => {
+  it('is a note naming the run it holds and the way up to date, not a problem ("not known which versions"), exit 0', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: 'gold:\n  - table: daily\n    sql: SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders GROUP BY 1\n    partitionBy: [day]\n' }) });
+    try {
+      const first = (await k.ingest('orders', await k.file('a.csv', csv(1, '12')))).record;
+      await k.ingest('orders', await k.file('b.csv', csv(2, '13')));
+      const g = { lake: k.dir, schemas: join(k.root, 'schemas') };
+      await rollback(k, 'daily', first.runId);
+      const examined = await runCommand(doctorCommand, g, []);
+      expect(examined.stdout).toMatch(new RegExp(`gold\\.daily +note +rolled back to run ${first.runId} \\(by \\S+\\): it holds that run's rows, not its SQL over silver\\.orders as they are now; strata refresh daily brings it up to date, and so does the next run of orders`));
+      expect(examined.code).toBe(0);
     } finally {
       await k.cleanup();
     }

@@ -260,6 +260,13 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   // Halted: no repair (a refresh halts again until the data or the rule changes; --repair listed it as repaired and
   // sent the user back to itself). strata refresh, once they are fixed, is the way.
   if (halt) return [problem(subject, `${message}: ${halt}`, way)];
+  // Rolled back on purpose (strata rollback): a state the user chose, said as such, not a problem (the run of a
+  // rollback exited 0 and doctor then 1, saying "not known which versions": newcomer's trial, stop 46).
+  const last = m.history.at(-1);
+  if (!done && last?.kind === 'rollback') {
+    return [note(subject, `rolled back to run ${last.to ?? '?'} (by ${last.runId}): it holds that run's rows, not its SQL over ${[...inputs.keys()].join(', ')} as they are now; `
+      + `strata refresh ${t.name} brings it up to date, and so does the next run of ${runs.join(' or ')}`)];
+  }
   return [problem(subject, message, way, {
     order: 'gold',
     run: async () => {
