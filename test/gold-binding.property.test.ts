@@ -11,6 +11,7 @@ import { compile } from '../core/plan/compile.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
 import type { GoldSpec } from '../core/schema/model.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
+import { incrementalAgainstFull } from './helpers/gold-oracle.ts';
 
 const RUNS = Number(process.env.STRATA_PROPERTY_RUNS ?? 100);
 
@@ -81,22 +82,8 @@ describe('incremental gold refresh: name binding', () => {
           const day = (d: number) => `2025-01-0${d}`;
           await db.run(`CREATE OR REPLACE TABLE base AS SELECT * FROM (VALUES ${rows.map((x, i) => `(${i}, ${x.cid}, ${x.qty}, TIMESTAMP '${day(x.day)} ${String(x.hour).padStart(2, '0')}:30:00', '${day(x.day)}')`).join(', ')}) t(order_id, cid, qty, created_at, dt)`);
           await db.run(`CREATE OR REPLACE VIEW silver.customers AS SELECT * FROM (VALUES ${customers.length ? customers.map((x) => `(${x.cid}, '${x.region}', TIMESTAMP '${day(x.day)} 12:00:00', '${day(x.day)}')`).join(', ') : "(NULL, NULL, NULL, NULL)"}) t(cid, region, created_at, dt)${customers.length ? '' : ' WHERE false'}`);
-          const valueOf = async (d: number) => (await db.all<{ g: string | null }>(`SELECT CAST(${inc.partitionExpr} AS VARCHAR) AS g FROM (SELECT ${inc.rep.kind === 'partition' ? `'${day(d)}'` : `TIMESTAMP '${day(d)} 00:00:00'`} AS __rep)`))[0]!.g;
-          const values = new Map<number, string | null>();
-          for (const d of [1, 2, 3, 4, 5]) values.set(d, await valueOf(d));
-          const targets = new Set<string | null>(changed.map((d) => values.get(d)!));
-          const read = [1, 2, 3, 4, 5].filter((d) => targets.has(values.get(d)!));
-          const rowsOf = async (filter: string, inTargets: boolean) => {
-            await db.run(`CREATE OR REPLACE VIEW silver.orders AS SELECT * FROM base WHERE ${filter}`);
-            const out = await db.all<Record<string, unknown>>(`SELECT CAST(g AS VARCHAR) AS __g, * FROM (${sql})`);
-            return out.filter((o) => targets.has(o.__g as string | null) === inTargets).map((o) => JSON.stringify(o, (_, v) => (typeof v === 'bigint' ? String(v) : v))).sort();
-          };
-          const list = (days: number[]) => `dt IN (${days.map((d) => `'${day(d)}'`).join(', ') || 'NULL'})`;
-          const full = await rowsOf('true', true);
-          const incremental = await rowsOf(list(read), true);
+          const { full, incremental, others, before } = await incrementalAgainstFull(db, sql, inc, changed);
           expect({ sql, incremental }).toEqual({ sql, incremental: full });
-          const others = await rowsOf('true', false);
-          const before = await rowsOf(`NOT ${list(changed)}`, false);
           expect({ sql, others }).toEqual({ sql, others: before });
         }), { seed: Number(process.env.SEED ?? 20261206), numRuns: RUNS });
     } finally {

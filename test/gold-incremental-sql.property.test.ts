@@ -11,6 +11,7 @@ import { compile } from '../core/plan/compile.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
 import type { GoldSpec } from '../core/schema/model.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
+import { incrementalAgainstFull } from './helpers/gold-oracle.ts';
 
 const RUNS = Number(process.env.STRATA_PROPERTY_RUNS ?? 100);
 
@@ -87,29 +88,11 @@ describe('incremental gold refresh', () => {
           accepted++;
           const day = (d: number) => `2025-01-0${d}`;
           await db.run(`CREATE OR REPLACE TABLE base AS SELECT * FROM (VALUES ${rows.map((x, i) => `(${i}, '${x.status}', ${x.qty}, TIMESTAMP '${day(x.day)} ${String(x.hour).padStart(2, '0')}:30:00', '${day(x.day)}')`).join(', ')}) t(order_id, status, qty, created_at, dt)`);
-          // The gold values the changed partitions feed (from each partition's start, as the refresh computes them),
-          // and every silver partition feeding those values: what the refresh reads.
-          const valueOf = async (d: number) => (await db.all<{ g: string | null }>(`SELECT CAST(${inc.partitionExpr} AS VARCHAR) AS g FROM (SELECT ${inc.rep.kind === 'partition' ? `'${day(d)}'` : `TIMESTAMP '${day(d)} 00:00:00'`} AS __rep)`))[0]!.g;
-          const values = new Map<number, string | null>();
-          for (const d of [1, 2, 3, 4, 5]) values.set(d, await valueOf(d));
-          const targets = new Set<string | null>(changed.map((d) => values.get(d)!));
-          const read = [1, 2, 3, 4, 5].filter((d) => targets.has(values.get(d)!));
-          const rowsOf = async (filter: string, inTargets: boolean) => {
-            await db.run(`CREATE OR REPLACE VIEW silver.orders AS SELECT * FROM base WHERE ${filter}`);
-            // The partition value as the refresh names it (text, as computeGoldValues casts it).
-            const out = await db.all<Record<string, unknown>>(`SELECT CAST(g AS VARCHAR) AS __g, * FROM (${sql})`);
-            return out.filter((o) => targets.has(o.__g as string | null) === inTargets).map((o) => JSON.stringify(o, (_, v) => (typeof v === 'bigint' ? String(v) : v))).sort();
-          };
-          const list = (days: number[]) => `dt IN (${days.map((d) => `'${day(d)}'`).join(', ') || 'NULL'})`;
-          // The gold partitions the run feeds: the full SQL's rows there, computed from the partitions read.
-          const full = await rowsOf('true', true);
+          const { full, incremental, others, before } = await incrementalAgainstFull(db, sql, inc, changed);
           if (full.length) compared++;
-          const incremental = await rowsOf(list(read), true);
           expect({ sql, incremental }).toEqual({ sql, incremental: full });
           // Every other gold partition is left as it was, so the full SQL's rows there must not have changed with the
           // run (its rows of the changed days are new: before it, those days held nothing).
-          const others = await rowsOf('true', false);
-          const before = await rowsOf(`NOT ${list(changed)}`, false);
           expect({ sql, others }).toEqual({ sql, others: before });
         }), { numRuns: RUNS });
     } finally {
