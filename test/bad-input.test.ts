@@ -134,6 +134,18 @@ describe('bad input', () => {
     expect(q.map((x) => [x.line, x.reasons[0]!.message])).toEqual([[1, 'invalid JSON']]);
   });
 
+  it('12c JSON lines ending with CRLF and LF alike: read with their line ends made LF, and a warning; a bad line among them named by its line (an attack, stop 46: refused whole with DuckDB\'s "invalid state")', async () => {
+    const at = '"at":"2025-01-01T00:00:00Z"';
+    for (const ends of [['\r\n', '\n', '\r\n', '\n'], ['\n', '\r\n', '\n', '\n']]) {
+      const lines = [`{"id":1,"kind":"a\\r\\n",${at}}`, `{"id":2,${at}}`, '{"id":3,', `{"id":4,${at},"x":1}`];
+      const r = await run(lenient, 'events', lines.map((l, i) => `${l}${ends[i]}`).join(''));
+      expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 4, rowsValid: 3, rowsQuarantined: 1 });
+      expect(r.warnings.join('\n')).toMatch(/mixed line endings \(CRLF and LF\) were read as record ends/);
+      expect((await quarantined(lenient, 'events', r.runId)).map((x) => [x.line, x.raw])).toEqual([[3, '{"id":3,']]);
+    }
+    expect(await lenient.query(`SELECT kind FROM silver.events WHERE id = 1 AND kind IS NOT NULL LIMIT 1`)).toEqual([{ kind: 'a\r\n' }]);
+  });
+
   it('2 header only: zero rows, nothing lost', async () => {
     const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n`);
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 0, rowsValid: 0 });
