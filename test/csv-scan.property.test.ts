@@ -77,6 +77,16 @@ describe('CsvScanner', () => {
     }), { numRuns: 2000 });
   });
 
+  it('property: a delimiter of two bytes (÷, C3 B7) scans as a one-byte one, however cut; B7 after another byte (·, C2 B7) is data (an attack, stop 46: ÷ was taken as one byte, and no quote after it opened a field)', () => {
+    // The same text with ÷ written as "x," (two bytes, the delimiter last) and · as "yy": every event at the same place.
+    const parts = fc.array(fc.constantFrom('a', '\xC3\xB7', '\xC2\xB7', '\xC3', '"', '""', '\r', '\n', '\r\n'), { maxLength: 40 }).map((p) => p.join(''));
+    fc.assert(fc.property(parts, fc.array(fc.integer({ min: 1, max: 80 }), { maxLength: 8 }), (t, cuts) => {
+      const divided = { delimiter: '÷', quote: '"', escape: '"', skipRows: 0 };
+      const plain = t.replaceAll('\xC3\xB7', 'x,').replaceAll('\xC2\xB7', 'yy');
+      expect(events(t, divided, cuts)).toEqual(events(plain, { ...divided, delimiter: ',' }));
+    }), { numRuns: 2000 });
+  });
+
   it('property: the same events however the bytes are cut into chunks', () => {
     const dialect = fc.record({
       delimiter: fc.constant(','), quote: fc.constant('"'), escape: fc.constantFrom('"', '\\'), skipRows: fc.integer({ min: 0, max: 2 }),

@@ -18,7 +18,8 @@ const oneInt = 'dataset: one_int\nsource: { format: csv }\ncolumns:\n  - { name:
 const oneNoNull = 'dataset: one_nn\nsource: { format: csv, nullValues: [] }\ncolumns:\n  - { name: v, type: string }\nrejects: { maxRatio: 1 }\n';
 const three = 'dataset: three\nsource: { format: csv }\ncolumns:\n  - { name: a, type: string }\n  - { name: b, type: string }\n  - { name: c, type: string }\nrejects: { maxRatio: 1 }\n';
 beforeAll(async () => {
-  lake = await makeLake({ ...Object.fromEntries(names.map(([n, h, k]) => [n, schema(n, h, k)])), one: oneColumn, one_int: oneInt, one_nn: oneNoNull, three });
+  lake = await makeLake({ ...Object.fromEntries(names.map(([n, h, k]) => [n, schema(n, h, k)])), one: oneColumn, one_int: oneInt, one_nn: oneNoNull, three,
+    divided: 'dataset: divided\nsource: { format: csv, csv: { delimiter: "÷" } }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: string }\nrejects: { maxRatio: 1 }\n' });
 });
 afterAll(async () => { await lake?.cleanup(); });
 
@@ -69,6 +70,13 @@ describe('line ends', () => {
         expect(silver).toEqual(rows.map((r) => ({ id: r.id, v: r.v === '' ? null : r.v })));
       }
     }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 60) });
+  });
+
+  it('a delimiter of two bytes (÷): a quoted field after it holds its line end, a stray quote is quarantined with its text (an attack, stop 46: refused whole, "read two ways")', async () => {
+    const { record } = await lake.ingest('divided', await lake.file(`d${n++}.csv`, 'id÷v\n1÷"a\nb"\n2÷c\n3÷"x"y\n4÷"·"\n'));
+    expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 4, rowsValid: 3, rowsQuarantined: 1 });
+    expect(await lake.query('SELECT id, v FROM silver.divided ORDER BY id')).toEqual([{ id: 1, v: 'a\nb' }, { id: 2, v: 'c' }, { id: 4, v: '·' }]);
+    expect(await lake.query(`SELECT record, line, raw FROM quarantine.divided WHERE run_id = '${record.runId}'`)).toEqual([{ record: 3, line: 5, raw: '3÷"x"y' }]);
   });
 
   it('a lone CR past the first MB: refused whole, naming its line', async () => {

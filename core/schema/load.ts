@@ -153,16 +153,12 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
   if (csvRaw.decimalSeparator === ',' && (csvRaw.delimiter ?? ',') === ',') {
     err(['source', 'csv', 'decimalSeparator'], 'decimalSeparator "," needs another field delimiter: "39,81" would be two fields', 'set source.csv.delimiter, e.g. ";"');
   }
-  // One byte each: DuckDB refuses a quote or an escape of more (at ingest, in its words), and strata's record scanner
-  // (runtime/ingest/csv-scan.ts) reads the delimiter as one byte, so a quoted field after a delimiter such as ÷ was
-  // not seen as quoted and the file refused whole, "read two ways" (an attack, stop 46).
+  // One byte each: DuckDB refuses a quote or an escape of more, at ingest and in its words (an attack, stop 46). A
+  // delimiter may be any one character (÷ is two bytes: runtime/ingest/csv-scan.ts matches them).
   for (const key of ['quote', 'escape'] as const) {
     if (typeof csvRaw[key] === 'string' && /[^\x00-\x7f]/.test(csvRaw[key])) {
       err(['source', 'csv', key], `${key} ${JSON.stringify(csvRaw[key])} is not one ASCII character: DuckDB reads the ${key} as one byte`, `use an ASCII character for ${key}`);
     }
-  }
-  if (typeof csvRaw.delimiter === 'string' && /[^\x00-\x7f]/.test(csvRaw.delimiter)) {
-    warn(['source', 'csv', 'delimiter'], `delimiter ${JSON.stringify(csvRaw.delimiter)} is not ASCII: strata reads a file's records byte by byte, and a quoted field after such a delimiter is not seen as quoted, so a file with one is refused whole`, 'use an ASCII delimiter (";", "|", a tab), or no quoted fields after it');
   }
   const nullValues: string[] = raw.source.nullValues ?? csvRaw.nullValues ?? (format === 'csv' ? [''] : []);
 

@@ -48,7 +48,11 @@ export interface CsvScanEvents {
 export class CsvScanner {
   private readonly q: number;
   private readonly esc: number;
+  /** The delimiter's last byte; with `delimPrefix`, the bytes before it (a delimiter such as ÷ is two in UTF-8). */
   private readonly delim: number;
+  private readonly delimPrefix: Uint8Array | undefined;
+  /** How many bytes of delimPrefix the bytes just seen (outside quotes) match. */
+  private prefixRun = 0;
   private skip: number;
   private inQuotes = false;
   private atFieldStart = true;
@@ -79,7 +83,11 @@ export class CsvScanner {
     this.blankRecords = dialect.blankRecords ?? false;
     this.q = dialect.quote ? dialect.quote.charCodeAt(0) : -1;
     this.esc = dialect.escape ? dialect.escape.charCodeAt(0) : -1;
-    this.delim = dialect.delimiter.charCodeAt(0);
+    // DuckDB matches a delimiter of several bytes (÷ is C3 B7) as those bytes; its last byte alone is no delimiter (B7
+    // also ends ·). It was taken as one byte, so no quote after it opened a quoted field (an attack, stop 46).
+    const d = Buffer.from(dialect.delimiter, 'utf8');
+    this.delim = d[d.length - 1]!;
+    this.delimPrefix = d.length > 1 ? d.subarray(0, d.length - 1) : undefined;
     this.skip = dialect.skipRows;
   }
 
@@ -134,7 +142,7 @@ export class CsvScanner {
         if (skipped) this.skip--;
         else if (!quoted) {
           if (!this.inRecord && this.blankRecords && this.seenRecord) on.recordStart?.(i); // a blank line, a record of one empty field
-          this.inRecord = false; this.atFieldStart = true; this.spaced = false; this.field = 0;
+          this.inRecord = false; this.atFieldStart = true; this.spaced = false; this.field = 0; this.prefixRun = 0;
         }
         on.lineEnd?.(i, c === 13 ? 'cr' : 'lf', quoted, skipped);
         continue;
@@ -150,9 +158,16 @@ export class CsvScanner {
         else if (c === q) { if (esc === q) this.pendingQuote = true; else this.inQuotes = false; }
         continue;
       }
-      if (c === delim) { this.atFieldStart = true; this.spaced = false; this.field++; } else if (c === q && (this.atFieldStart || this.spaced)) { this.inQuotes = true; this.atFieldStart = false; this.spaced = false; } else {
-        this.spaced = c === 32 && this.atFieldStart;
-        this.atFieldStart = false;
+      const prefix = this.delimPrefix;
+      if (c === delim && (prefix === undefined || this.prefixRun === prefix.length)) {
+        this.atFieldStart = true; this.spaced = false; this.field++; this.prefixRun = 0;
+      } else {
+        if (prefix !== undefined) this.prefixRun = c === prefix[this.prefixRun] ? this.prefixRun + 1 : c === prefix[0] ? 1 : 0;
+        if (c === q && (this.atFieldStart || this.spaced)) { this.inQuotes = true; this.atFieldStart = false; this.spaced = false; this.prefixRun = 0; } else {
+          // (A byte of a delimiter's prefix is no field start yet: the delimiter's last byte makes one.)
+          this.spaced = c === 32 && this.atFieldStart;
+          this.atFieldStart = false;
+        }
       }
     }
   }
