@@ -144,6 +144,9 @@ describe('bad input', () => {
       expect((await quarantined(lenient, 'events', r.runId)).map((x) => [x.line, x.raw])).toEqual([[3, '{"id":3,']]);
     }
     expect(await lenient.query(`SELECT kind FROM silver.events WHERE id = 1 AND kind IS NOT NULL LIMIT 1`)).toEqual([{ kind: 'a\r\n' }]);
+    // A raw U+0001 in a line: invalid JSON, said so (it said "too many fields (Expected Number of Columns: 1 Found: 2)").
+    const ctl = await run(lenient, 'events', `{"id":1,${at}}\n{"id":2,"kind":"x\u0001y",${at}}\n`);
+    expect((await quarantined(lenient, 'events', ctl.runId)).map((x) => [x.line, x.reasons[0]!.message])).toEqual([[2, 'invalid JSON: a raw control character (U+0001) in the line']]);
   });
 
   it('2 header only: zero rows, nothing lost', async () => {

@@ -281,7 +281,7 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     // (DuckDB's csv_line of a record after a CRLF begins with the LF, and with the blank lines before it: no record
     // begins with a line end, so they are left out.)
     await db.run(`CREATE OR REPLACE TEMP TABLE __rejected AS SELECT line AS row_number, ltrim(any_value(csv_line), chr(13) || chr(10)) AS raw,
-        list(DISTINCT {'column': ${columnNameOf(src)}, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage()}}) AS reasons
+        list(DISTINCT {'column': ${columnNameOf(src)}, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage(input.plan.source.format === 'jsonl')}}) AS reasons
       FROM ${REJECTS} GROUP BY line`);
     malformed = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __rejected`)).n;
     if (malformed > 0) {
@@ -604,9 +604,14 @@ async function integerTable(db: Duck, name: string, columns: readonly string[], 
 /** The reason of a record with invalid UTF-8; its raw text is the record's bytes decoded with U+FFFD (malformedRaw). */
 const ENCODING_MESSAGE = 'invalid UTF-8 (the record is shown with replacement characters)';
 
-function malformedMessage(): string {
+/**
+ * A malformed record's message from DuckDB's rejects table. `jsonLines`: the records are lines read as one field split
+ * on U+0001 (source-relation.ts), so a line "of two fields" holds that raw control character, which no JSON holds (it
+ * said "too many fields (Expected Number of Columns: 1 Found: 2)": an attack, stop 46).
+ */
+function malformedMessage(jsonLines = false): string {
   return `CASE error_type
-    WHEN 'TOO MANY COLUMNS' THEN 'malformed record: too many fields (' || error_message || ')'
+    WHEN 'TOO MANY COLUMNS' THEN ${jsonLines ? "'invalid JSON: a raw control character (U+0001) in the line'" : "'malformed record: too many fields (' || error_message || ')'"}
     WHEN 'MISSING COLUMNS' THEN 'malformed record: too few fields (' || error_message || ')'
     WHEN 'UNQUOTED VALUE' THEN 'malformed record: unterminated or stray quote'
     WHEN 'INVALID ENCODING' THEN ${str(ENCODING_MESSAGE)}
