@@ -53,12 +53,12 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
 export function describeGold(r: RunRecord): string[] {
   const gold = (Array.isArray(r.gold) ? r.gold : []) as Array<{ table: string; mode?: string; status?: string; partitions?: string[]; removed?: string[]; rows?: number; read?: number }>;
   return gold.filter((g) => g.status).map((g) => {
-    const how = `${g.mode ?? 'full'} refresh, ${plural(g.read ?? 0, 'silver partition')} read`;
+    const how = `${g.mode ? `${g.mode} refresh, ` : ''}${plural(g.read ?? 0, 'silver partition')} read`;
     const parts = g.partitions?.filter((p) => p !== '').length ?? 0;
     const what = g.status === 'published' && !g.rows && !parts && !g.removed?.length ? 'no rows to publish'
       : g.status === 'published'
       ? `published ${plural(g.rows ?? 0, 'row')}${parts ? ` in ${plural(parts, 'partition')}` : ''}${g.removed?.length ? `, ${plural(g.removed.length, 'partition')} removed` : ''}`
-      : g.status === 'unchanged' ? 'unchanged' : 'halted by its gate: nothing published';
+      : g.status === 'unchanged' ? 'unchanged' : g.status === 'halted' ? 'halted by its gate: nothing published' : `${g.status}: nothing published`;
     return `    gold.${g.table}: ${what} (${how})`;
   });
 }

@@ -121,6 +121,13 @@ describe('silver gate', () => {
     const after = await run(6, 300, '13');
     expect([after.status, after.error?.message]).toEqual(['SUCCEEDED', undefined]);
     expect((after.quality as { results: Array<{ message: string }> }).results[0]!.message).toBe('RowCount is 6 (> 5.5; avg(last(2)) * 0.5 = 5.5 from 2 previous values)');
+    // The undone object ingested again by another run, and undone again: both runs stay undone (an attack: a first
+    // version kept one run per object, and the first came back).
+    const again = await lake.ingest('orders', await lake.file('r200.csv', csv(...orders(100, 200, '12'))));
+    expect(again.record.status).toBe('SUCCEEDED');
+    await rollback(lake, 'orders', after.runId);
+    const last = await run(7, 400, '14');
+    expect((last.quality as { results: Array<{ message: string }> }).results[0]!.message).toBe('RowCount is 7 (> 4.5; avg(last(2)) * 0.5 = 4.5 from 2 previous values)');
   });
 
   it('a dynamic operand of a composite reads the history of its own measurement, never one over other rows (attack, stop 35)', async () => {

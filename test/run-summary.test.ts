@@ -34,12 +34,15 @@ describe('describeRun', () => {
       { table: 'totals', mode: 'full', status: 'unchanged', partitions: [], removed: [], rows: 0, read: 1 },
       { table: 'audited', mode: 'full', status: 'halted', partitions: [], removed: [], rows: 9, read: 1, quality: { halted: true, score: 0, results: [{ rule: 'RowCount > 10', outcome: 'FAIL', severity: 'halt', message: 'RowCount is 9' }] } },
       { table: 'empty', mode: 'full', status: 'published', partitions: [''], removed: [], rows: 0, read: 1 },
+      { table: 'broken', status: 'not refreshed', partitions: [], removed: [], rows: 0, read: 0 },
     ] } as unknown as RunRecord;
     expect(describeRun(r).split('\n').filter((l) => l.includes('gold.'))).toEqual([
       '    gold.daily: published 1,234 rows in 2 partitions, 1 partition removed (incremental refresh, 3 silver partitions read)',
       '    gold.totals: unchanged (full refresh, 1 silver partition read)',
       '    gold.audited: halted by its gate: nothing published (full refresh, 1 silver partition read)',
       '    gold.empty: no rows to publish (full refresh, 1 silver partition read)',
+      // (Its refresh failed: not "halted by its gate", and no mode it did not have: an attack.)
+      '    gold.broken: not refreshed: nothing published (0 silver partitions read)',
       '    quality gold.audited: 0/1 rules passed (score 0.00), HALTED',
     ]);
   });

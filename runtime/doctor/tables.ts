@@ -262,8 +262,10 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
   if (halt) return [problem(subject, `${message}: ${halt}`, way)];
   // Rolled back on purpose (strata rollback): a state the user chose, said as such, not a problem (the run of a
   // rollback exited 0 and doctor then 1, saying "not known which versions": newcomer's trial, stop 46).
+  // (Not once an input committed after it: then it is behind that, a problem as any other.)
   const last = m.history.at(-1);
-  if (!done && last?.kind === 'rollback') {
+  const movedSince = last !== undefined && [...inputs.values()].some((x) => (x.history.at(-1)?.at ?? '') > last.at);
+  if (!done && last?.kind === 'rollback' && !movedSince) {
     return [note(subject, `rolled back to run ${last.to ?? '?'} (by ${last.runId}): it holds that run's rows, not its SQL over ${[...inputs.keys()].join(', ')} as they are now; `
       + `strata refresh ${t.name} brings it up to date, and so does the next run of ${runs.join(' or ')}`)];
   }

@@ -157,16 +157,14 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
  * failed run's, or a rejection's or halt's in flight.
  */
 /**
- * The runs whose commits a rollback took out of the table and none brought back (history entries' `forgot` and
- * `restored`, in order): their rows are no longer the table's.
+ * The runs whose commits a rollback took out of the table (history entries' `forgot`) and whose rows are not the
+ * table's now (no source of the manifest is theirs): a run forgotten, its object committed again by another run and
+ * forgotten again, stays undone; a run a later rollback brought back is not (an attack on a first version, which kept
+ * one run per object). The entries gc collects lose `forgot`: a rollback older than the retention window is forgotten.
  */
 export function undoneRuns(m: TableManifest): Set<string> {
-  const undone = new Map<string, string>();
-  for (const h of m.history) {
-    for (const [source, entry] of Object.entries(h.forgot ?? {})) undone.set(source, entry.runId);
-    for (const source of h.restored ?? []) undone.delete(source);
-  }
-  return new Set(undone.values());
+  const standing = new Set(Object.values(m.sources).map((s) => s.runId));
+  return new Set(m.history.flatMap((h) => Object.values(h.forgot ?? {}).map((e) => e.runId)).filter((r) => !standing.has(r)));
 }
 
 export function committingRuns(m: TableManifest): Set<string> {

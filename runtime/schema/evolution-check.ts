@@ -16,7 +16,13 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
   const out: Diagnostic[] = [];
   for (const s of schemas) {
     const plan = compile(s.spec);
-    const { manifest } = await readManifest(storage, plan.prefixes.silver, plan);
+    // A manifest that cannot be read is this dataset's error; the other files are checked all the same.
+    const read = await readManifest(storage, plan.prefixes.silver, plan).catch((e: unknown) => e as Error);
+    if (read instanceof Error) {
+      out.push(s.source.diagnostic(['dataset'], `silver.${plan.dataset}: its table in the lake cannot be compared: ${read.message.split('\n')[0]}`, 'strata doctor says what is wrong with it and the way back'));
+      continue;
+    }
+    const { manifest } = read;
     if (!manifest.schema) continue;
     const required = new Set(s.spec.columns.filter((c) => c.required).map((c) => c.name));
     for (const change of compareSchemas(manifest.schema, plan.applied, required, partitionValues(manifest), plan.dataset)) {
