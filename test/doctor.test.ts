@@ -236,7 +236,8 @@ describe('a gold table defined after its silver table was committed (newcomer\'s
 
 describe('a gold table rolled back on purpose (newcomer\'s trial, stop 46)', () => {
   it('is a note naming the run it holds and the way up to date, not a problem ("not known which versions"), exit 0', async () => {
-    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: 'gold:\n  - table: daily\n    sql: SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM silver.orders GROUP BY 1\n    partitionBy: [day]\n' }) });
+    // (Its SQL fails on an order_id above 2: a refresh after the rollback that cannot publish.)
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append', extra: 'gold:\n  - table: daily\n    sql: SELECT CAST(created_at AS DATE) AS day, count(*) AS n, sum(CASE WHEN order_id > 2 THEN CAST(status AS BIGINT) ELSE 0 END) AS bad FROM silver.orders GROUP BY 1\n    partitionBy: [day]\n' }) });
     try {
       const first = (await k.ingest('orders', await k.file('a.csv', csv(1, '12')))).record;
       await k.ingest('orders', await k.file('b.csv', csv(2, '13')));
@@ -245,6 +246,12 @@ describe('a gold table rolled back on purpose (newcomer\'s trial, stop 46)', () 
       const examined = await runCommand(doctorCommand, g, []);
       expect(examined.stdout).toMatch(new RegExp(`gold\\.daily +note +rolled back to run ${first.runId} \\(by \\S+\\): it holds that run's rows, not its SQL over silver\\.orders as they are now; strata refresh daily brings it up to date, and so does the next run of orders`));
       expect(examined.code).toBe(0);
+      // Silver committed after the rollback and the refresh failed: behind it, a problem (an attack: the note hid it).
+      const failed = (await k.ingest('orders', await k.file('c.csv', csv(3, '14')))).record;
+      expect(failed.status).toBe('FAILED');
+      const stale = await runCommand(doctorCommand, g, []);
+      expect(stale.stdout).toMatch(/gold\.daily +PROBLEM/);
+      expect(stale.code).toBe(1);
     } finally {
       await k.cleanup();
     }
