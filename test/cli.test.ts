@@ -277,6 +277,9 @@ describe('strata', () => {
     const strata = (...args: string[]) => strataIn(own, ...args);
     await writeFile(join(own, 'schemas', 'gated.yaml'), schema);
     await writeFile(join(own, 'good.csv'), await readFile(join(dir, 'good.csv')));
+    // strata check says what it checked, rules counted as DQDL reads them (newcomer's trial, stop 46).
+    expect((await strata('check')).stdout).toMatch(/^ok: 1 dataset \(gated\), 4 quality rules\n/);
+    expect(JSON.parse((await strata('check', '--json')).stdout)).toMatchObject({ ok: true, goldTables: 0, qualityRules: 4 });
     {
       const ok = await strata('ingest', 'gated', 'good.csv', '--json', '--now', '2025-06-14T00:00:00Z');
       expect(ok.code).toBe(0);

@@ -6,6 +6,7 @@ import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
 import { loadProject } from '../../core/project.ts';
+import { parseRules } from '../../core/dqdl/parse.ts';
 import type { Command } from '../command.ts';
 import { out, plural } from '../output.ts';
 
@@ -24,8 +25,9 @@ export const check: Command = {
     const warnings = project.diagnostics.filter((d) => d.severity === 'warning');
     // What was checked besides the datasets: their gold tables and quality rules.
     const gold = project.schemas.reduce((n, s) => n + s.spec.gold.length, 0);
-    const rules = project.schemas.reduce((n, s) => n + s.spec.quality.silver.halt.length + s.spec.quality.silver.warn.length
-      + s.spec.gold.reduce((m, g) => m + g.quality.halt.length + g.quality.warn.length, 0), 0);
+    // (Rules as DQDL reads them: an entry `Rules = [ A, B, C ]` is three.)
+    const count = (l: { halt: readonly string[]; warn: readonly string[] }) => parseRules([...l.halt, ...l.warn]).rules.length;
+    const rules = project.schemas.reduce((n, s) => n + count(s.spec.quality.silver) + s.spec.gold.reduce((m, g) => m + count(g.quality), 0), 0);
     const checked = `${plural(project.schemas.length, 'dataset')} (${project.schemas.map((s) => s.spec.dataset).join(', ')})`
       + `${gold ? `, ${plural(gold, 'gold table')}` : ''}${rules ? `, ${plural(rules, 'quality rule')}` : ''}`;
     const human = [
@@ -35,7 +37,7 @@ export const check: Command = {
         ? `${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`
         : `ok: ${checked}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`,
     ].join('\n');
-    out.result(human, { ok: !hasErrors(project.diagnostics), datasets: project.schemas.map((s) => s.spec.dataset), diagnostics: project.diagnostics, notes });
+    out.result(human, { ok: !hasErrors(project.diagnostics), datasets: project.schemas.map((s) => s.spec.dataset), goldTables: gold, qualityRules: rules, diagnostics: project.diagnostics, notes });
     return hasErrors(project.diagnostics) ? 1 : 0;
   },
 };
