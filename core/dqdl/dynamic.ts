@@ -56,6 +56,10 @@ export function numberText(value: number, exact: Rational | undefined): string {
   return fraction.length <= 60 ? `${fraction} ≈ ${formatNumber(value)}` : `≈ ${formatNumber(value)}`;
 }
 
+const add = (a: Rational, b: Rational): Rational => reduced({ n: a.n * b.d + b.n * a.d, d: a.d * b.d });
+/** a / k, k a positive count. */
+const over = (a: Rational, k: number): Rational => reduced({ n: a.n, d: a.d * BigInt(k) });
+
 /** The number exactly (see above), or undefined where a step has no exact value. */
 function rational(e: NumExpr, history: (k: number) => number[]): Rational | undefined {
   switch (e.kind) {
@@ -73,8 +77,8 @@ function rational(e: NumExpr, history: (k: number) => number[]): Rational | unde
       const r = rational(e.right, history);
       if (!l || !r) return undefined;
       switch (e.op) {
-        case '+': return reduced({ n: l.n * r.d + r.n * l.d, d: l.d * r.d });
-        case '-': return reduced({ n: l.n * r.d - r.n * l.d, d: l.d * r.d });
+        case '+': return add(l, r);
+        case '-': return add(l, { n: -r.n, d: r.d });
         case '*': return reduced({ n: l.n * r.n, d: l.d * r.d });
         case '/': return r.n === 0n ? undefined : reduced({ n: l.n * r.d * (r.n < 0n ? -1n : 1n), d: l.d * (r.n < 0n ? -r.n : r.n) });
       }
@@ -89,17 +93,17 @@ function rational(e: NumExpr, history: (k: number) => number[]): Rational | unde
       const xs = list(e.args[0]!, history).map((v) => parseDecimal(String(v)));
       if (xs.some((x) => x === undefined)) return undefined;
       const rs = (xs as NonNullable<(typeof xs)[number]>[]).map(rationalOf);
-      const sum = () => rs.reduce((a, b) => reduced({ n: a.n * b.d + b.n * a.d, d: a.d * b.d }), { n: 0n, d: 1n });
+      const sum = () => rs.reduce(add, { n: 0n, d: 1n });
       const sorted = () => [...rs].sort(compareRational);
       switch (e.fn) {
         case 'sum': return sum();
-        case 'avg': { const s = sum(); return reduced({ n: s.n, d: s.d * BigInt(rs.length) }); }
+        case 'avg': return over(sum(), rs.length);
         case 'min': return sorted()[0];
         case 'max': return sorted().at(-1);
         case 'median': {
           const s = sorted();
           const m = Math.floor(s.length / 2);
-          return s.length % 2 ? s[m] : reduced({ n: s[m - 1]!.n * s[m]!.d + s[m]!.n * s[m - 1]!.d, d: 2n * s[m - 1]!.d * s[m]!.d });
+          return s.length % 2 ? s[m] : over(add(s[m - 1]!, s[m]!), 2);
         }
         case 'index': {
           const i = (e.args[1] as { value: number }).value;

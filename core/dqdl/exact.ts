@@ -193,3 +193,22 @@ export function rationalText(r: Rational, maxDigits = 40): string | undefined {
   const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   return negative && text !== '0' ? `-${text}` : text;
 }
+
+/**
+ * The double nearest the rational (ties to even): its decimal text read once by Number, exact where the decimal
+ * ends; else 60 significant digits of it (a value that does not end is no tie between two doubles).
+ */
+export function nearestDouble(r: Rational): number {
+  return Number(approximateText(r));
+}
+
+/** The rational as decimal text: exactly where it ends within 400 digits, else its first 60 significant digits. */
+export function approximateText(r: Rational): string {
+  const exact = rationalText(r, 400);
+  if (exact !== undefined) return exact;
+  const negative = r.n < 0n;
+  const n = negative ? -r.n : r.n;
+  const shift = 60 + Math.max(0, r.d.toString().length - n.toString().length);
+  const digits = ((n * 10n ** BigInt(shift)) / r.d).toString();
+  return `${negative ? '-' : ''}${digits}e-${shift}`;
+}

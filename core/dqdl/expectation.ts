@@ -11,7 +11,7 @@
 // (satisfiesRational, core/dqdl/exact.ts).
 import type { Comparator, Condition, Operand } from './ast.ts';
 import { formatNumber, numberText, resolveNumber, type History } from './dynamic.ts';
-import { compareRational, nearestBinary32, parseDecimal, parseRational, plainLiteral, rationalOf, rationalString, rationalText, readsAs, type Rational } from './exact.ts';
+import { approximateText, compareRational, nearestBinary32, nearestDouble, parseDecimal, parseRational, plainLiteral, rationalOf, rationalString, readsAs, type Rational } from './exact.ts';
 
 export type NumberCheck =
   | { kind: 'compare'; op: Comparator; value: number }
@@ -190,25 +190,6 @@ export function binary32Check(e: Expectation): NumberCheck {
     const f = w !== undefined ? (isDoubleLiteral(w) ? undefined : nearestBinary32(w)) : nearestBinary32(approximateText(exact![i]!));
     return f === undefined || !Number.isFinite(f) ? x : f;
   });
-}
-
-/**
- * The double nearest the rational (ties to even): its decimal text read once by Number, exact where the decimal
- * ends; else 60 significant digits of it (a value that does not end is no tie between two doubles).
- */
-export function nearestDouble(r: Rational): number {
-  return Number(approximateText(r));
-}
-
-/** The rational as decimal text: exactly where it ends within 400 digits, else its first 60 significant digits. */
-function approximateText(r: Rational): string {
-  const exact = rationalText(r, 400);
-  if (exact !== undefined) return exact;
-  const negative = r.n < 0n;
-  const n = negative ? -r.n : r.n;
-  const shift = 60 + Math.max(0, r.d.toString().length - n.toString().length);
-  const digits = ((n * 10n ** BigInt(shift)) / r.d).toString();
-  return `${negative ? '-' : ''}${digits}e-${shift}`;
 }
 
 /** Whether `v` meets the check; `approximate`: v is a floating-point aggregate, compared to APPROXIMATE. */

@@ -22,7 +22,6 @@ export interface RecordLines {
    * the escape, inside quotes: csv-scan.ts escapeAtEnd). In record order.
    */
   strays: Array<{ k: number; line: number; field: number; next: number }>;
-
 }
 
 export async function scanRecordLines(path: string, codec: Codec, dialect: ScanDialect): Promise<RecordLines> {

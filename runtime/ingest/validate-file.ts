@@ -278,8 +278,9 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   let scan = scanned;
   await db.run(`CREATE OR REPLACE TEMP TABLE __malformed (line BIGINT, k BIGINT, j BIGINT, raw VARCHAR, reasons ${REASON_TYPE}[])`);
   if (src.hasRejects) {
-    // (DuckDB's csv_line of a record after a CRLF begins with the LF, and with the blank lines before it: no record
-    // begins with a line end, so they are left out.)
+    // (DuckDB's text of the record, kept only where the file's bytes give none: malformedRaw replaces it. Its csv_line
+    // of a record after a CRLF begins with the LF, and with the blank lines before it: no record begins with a line
+    // end, so they are left out.)
     await db.run(`CREATE OR REPLACE TEMP TABLE __rejected AS SELECT line AS row_number, ltrim(any_value(csv_line), chr(13) || chr(10)) AS raw,
         list(DISTINCT {'column': ${columnNameOf(src)}, 'rule': 'malformed', 'value': CAST(NULL AS VARCHAR), 'message': ${malformedMessage(input.plan.source.format === 'jsonl')}}) AS reasons
       FROM ${REJECTS} GROUP BY line`);
@@ -525,11 +526,8 @@ async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelat
   await db.run(`UPDATE ${TYPED} SET ${OK} = false, ${RAW} = NULL,
       ${BAD} = {${[...slots, `'__err': {'rule': s.rule, 'column': s."column", 'message': s.message}`].join(', ')}}
     FROM (SELECT s.r, ${column} AS "column", x.rule, x.message FROM __strays s JOIN __stray_text x USING (m)) s WHERE ${TYPED}.rowid = s.r`);
-  // The records' text, gathered first and set in one statement (one UPDATE per batch of texts rewrote the table's
-  // column each time: 27 s for a file of 1M such records).
-  await db.run(`CREATE OR REPLACE TEMP TABLE __stray_raw (k BIGINT, raw VARCHAR)`);
-  await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input), rows.map((r) => r[1]), (texts) =>
-    db.run(`INSERT INTO __stray_raw SELECT * FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true))`));
+  // The records' text, from the file's bytes.
+  await recordTextTable(db, input, rows.map((r) => r[1]), '__stray_raw');
   await db.run(`UPDATE ${TYPED} SET ${RAW} = t.raw FROM (SELECT s.r, x.raw FROM __stray_raw x JOIN __strays s USING (k)) t WHERE ${TYPED}.rowid = t.r;
     DROP TABLE __stray_raw; DROP TABLE __strays; DROP TABLE __stray_text`);
 }
@@ -544,10 +542,19 @@ async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelat
 async function malformedRaw(db: Duck, input: ValidateInput): Promise<void> {
   const ks = (await db.all<{ k: number }>(`SELECT k FROM __malformed`)).map((r) => Number(r.k));
   if (!ks.length) return;
-  await db.run(`CREATE OR REPLACE TEMP TABLE __malformed_raw (k BIGINT, raw VARCHAR)`);
-  await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input), ks, (texts) =>
-    db.run(`INSERT INTO __malformed_raw SELECT * FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true))`));
+  await recordTextTable(db, input, ks, '__malformed_raw');
   await db.run(`UPDATE __malformed m SET raw = t.raw FROM __malformed_raw t WHERE m.k = t.k; DROP TABLE __malformed_raw`);
+}
+
+/**
+ * A temp table `name` (k, raw) of the file's records `ks` (record indexes, header included) as written: their bytes
+ * decoded (recordTexts), inserted batch by batch and set by the caller in one statement (one UPDATE per batch
+ * rewrote the target's column each time: 27 s for a file of 1M such records).
+ */
+async function recordTextTable(db: Duck, input: ValidateInput, ks: readonly number[], name: string): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (k BIGINT, raw VARCHAR)`);
+  await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input), ks, (texts) =>
+    db.run(`INSERT INTO ${name} SELECT * FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true))`));
 }
 
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
