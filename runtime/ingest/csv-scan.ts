@@ -21,7 +21,7 @@ const BOM = [0xef, 0xbb, 0xbf];
  * as DuckDB reads a file of one field per record whose null strings hold '' (runtime/ingest/validate-file.ts
  * blankLinesAreRecords); elsewhere a blank line is no record.
  */
-export type ScanDialect = Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'> & { blankRecords?: boolean };
+export type ScanDialect = Pick<CsvDialect, 'delimiter' | 'quote' | 'escape' | 'skipRows'> & { blankRecords?: boolean; width?: number };
 
 /** What a scan reports, with indexes into the chunk being scanned. */
 export interface CsvScanEvents {
@@ -42,6 +42,8 @@ export interface CsvScanEvents {
    * value read is not the one written. `field`: the 0-based field of the record it is in.
    */
   strayEscape?(i: number, field: number): void;
+  /** A record ended at the line end chunk[i], holding `fields` fields (delimiters outside quotes + 1). */
+  recordEnd?(i: number, fields: number): void;
 }
 
 /** A scanner for one file, fed its (decoded) bytes in order, chunk by chunk. */
@@ -100,6 +102,11 @@ export class CsvScanner {
     return this.inQuotes && this.afterEscape ? this.field : undefined;
   }
 
+  /** After the last chunk: the fields of the last record when the file ends without a line end after it. */
+  openRecordFields(): number | undefined {
+    return this.inRecord ? this.field + 1 : undefined;
+  }
+
   /** Scan the next chunk, reporting its line ends and record starts in order. */
   scan(b: Uint8Array, on: CsvScanEvents): void {
     const { q, esc, delim } = this;
@@ -142,6 +149,7 @@ export class CsvScanner {
         if (skipped) this.skip--;
         else if (!quoted) {
           if (!this.inRecord && this.blankRecords && this.seenRecord) on.recordStart?.(i); // a blank line, a record of one empty field
+          if (this.inRecord) on.recordEnd?.(i, this.field + 1);
           this.inRecord = false; this.atFieldStart = true; this.spaced = false; this.field = 0; this.prefixRun = 0;
         }
         on.lineEnd?.(i, c === 13 ? 'cr' : 'lf', quoted, skipped);

@@ -22,6 +22,12 @@ export interface RecordLines {
    * the escape, inside quotes: csv-scan.ts escapeAtEnd). In record order.
    */
   strays: Array<{ k: number; line: number; field: number; next: number }>;
+  /**
+   * With ScanDialect.width: the records of more fields than that (their record index, the line they start on, their
+   * fields), in record order. DuckDB drops a record's fields past its width when they are empty or null strings (`1,x,,`
+   * read as 1,x; runtime/ingest/validate-file.ts markWideRecords), and rejects the record otherwise.
+   */
+  wide: Array<{ k: number; line: number; fields: number }>;
 }
 
 export async function scanRecordLines(path: string, codec: Codec, dialect: ScanDialect): Promise<RecordLines> {
@@ -33,11 +39,16 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
   let crlf = 0;
   let lf = 0;
   const strays: RecordLines['strays'] = [];
+  const wide: RecordLines['wide'] = [];
+  const width = dialect.width ?? Infinity;
   let chunk: Buffer = Buffer.alloc(0);
   const scanner = new CsvScanner(dialect);
   const events: CsvScanEvents = {
     strayEscape(i, field) {
       if (strays.at(-1)?.k !== count - 1) strays.push({ k: count - 1, line, field, next: chunk[i]! });
+    },
+    recordEnd(_i, fields) {
+      if (fields > width) wide.push({ k: count - 1, line: starts[count - 1]!, fields });
     },
     lineEnd(_i, kind, quoted) {
       if (kind === 'crlf') { if (!quoted) crlf++; return; } // the LF of a CRLF: one line end, counted at its CR
@@ -57,7 +68,9 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
   for await (const c of openDecoded(path, codec)) scanner.scan(chunk = c as Buffer, events);
   const open = scanner.escapeAtEnd();
   if (open !== undefined && count > 0 && strays.at(-1)?.k !== count - 1) strays.push({ k: count - 1, line, field: open, next: -1 });
-  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf, strays };
+  const last = scanner.openRecordFields();
+  if (last !== undefined && last > width) wide.push({ k: count - 1, line: starts[count - 1]!, fields: last });
+  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf, strays, wide };
 }
 
 /** Characters of a malformed record's text that quarantine keeps: DuckDB's rejects table keeps 10,000 of the others. */

@@ -9,7 +9,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { BAD, decimalOf, OK, RAW, REASON_TYPE, slot, sourceFields, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
-import { codecOf, holdsByte, parseFirstRecord, readHead, stripBom } from './file-head.ts';
+import { codecOf, endsLineWith, holdsByte, parseFirstRecord, readHead, stripBom } from './file-head.ts';
 import { CsvScanner, type ScanDialect } from './csv-scan.ts';
 import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
@@ -33,7 +33,12 @@ export interface ValidateInput {
   normalized?: string;
   /** Set internally: a blank line after the first record is a record (blankLinesAreRecords). */
   blankRecords?: boolean;
-  /** Set internally: records hold escapes DuckDB drops (strayEscapeScan), and are quarantined (markStrayEscapes). */
+  /** Set internally: the fields of a CSV's first record (its header's, with csv.header): the records DuckDB reads. */
+  width?: number;
+  /**
+   * Set internally: records hold escapes DuckDB drops (strayEscapeScan), or fields past the width it drops
+   * (wideRecordScan), and are quarantined (markScannedRecords).
+   */
   strayEscapes?: boolean;
   /** Append mode with a primary key: the silver keys a row must not repeat (runtime/ingest/prior-keys.ts). */
   priorKeys?: PriorKeys;
@@ -98,12 +103,14 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   // said so by openSource).
   const { source } = read.plan;
   const head = source.format === 'csv' || source.format === 'jsonl' ? await headOf(read).catch(() => undefined) : undefined;
-  const blank = { ...read, blankRecords: blankLinesAreRecords(read, head) };
-  // Escapes DuckDB would drop: the records holding one are quarantined, by the exact pass (markStrayEscapes).
-  const escapes = await strayEscapeScan(blank);
+  const width = source.format === 'csv' && head ? parseFirstRecord(head, source.csv)?.length : undefined;
+  const blank = { ...read, blankRecords: blankLinesAreRecords(read, head), ...(width ? { width } : {}) };
+  // Escapes DuckDB would drop, and fields past the width it would drop: the records holding one are quarantined, by
+  // the exact pass (markScannedRecords).
+  const escapes = await strayEscapeScan(blank) ?? await wideRecordScan(blank);
   // (The header's names are read as DuckDB reads them, without such an escape: said in a warning.)
   const headerRecords = source.format === 'csv' && source.csv.header ? 1 : 0;
-  const run = { ...blank, strayEscapes: (escapes?.strays.some((s) => s.k >= headerRecords) ?? false) };
+  const run = { ...blank, strayEscapes: (escapes?.strays.some((s) => s.k >= headerRecords) || (escapes?.wide.length ?? 0) > 0) };
   try {
     const fast = run.hold || run.strayEscapes ? undefined : await singlePass(run);
     const { result, scan } = fast ? { result: fast, scan: undefined } : await exactPass(run, escapes);
@@ -304,7 +311,7 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
       await db.run(`DELETE FROM ${TYPED} WHERE rowid = 0`); // the header, read as the first record
     }
   }
-  if (input.strayEscapes) await markStrayEscapes(db, input, src, scan ??= await scanFile(input));
+  if (input.strayEscapes) await markScannedRecords(db, input, src, scan ??= await scanFile(input));
   // Valid and failing rows are counted separately, not one as the complement of the other: a check that yields NULL
   // instead of false would leave a row in neither output, and the accounting below then refuses the file.
   const counts = await db.one<{ n: number; ok: number; bad: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok, count(*) FILTER (WHERE NOT ${OK}) AS bad FROM ${TYPED}`);
@@ -488,14 +495,35 @@ async function strayEscapeScan(input: ValidateInput): Promise<RecordLines | unde
 }
 
 /**
- * Exact or quarantined: a record in which DuckDB dropped an escape (`"C:\new"` read as `C:new` with csv.escape '\')
+ * The file's scan when one of its lines ends in a delimiter and a value DuckDB reads as null (nothing, a prefix of a
+ * null string, either quoted): the records of more fields than the width (RecordLines.wide). DuckDB drops such fields
+ * past a record's width without a word (`1,x,,` read as 1,x; `1,x,N` too when "NA" is a null string: it compares a
+ * value with a null string's first bytes only; DuckDB 1.5 StringValueResult::HandleTooManyColumnsError), where a
+ * record with any other field too many is rejected. undefined when there can be none. A search of the file's line ends
+ * first (70 ms per 106 MB); a scan of the whole file (600 ms per 106 MB) only for a file with such a line end.
+ */
+async function wideRecordScan(input: ValidateInput): Promise<RecordLines | undefined> {
+  const { source } = input.plan;
+  if (source.format !== 'csv' || !input.width) return undefined;
+  const { delimiter: d, quote: q } = source.csv;
+  const prefixes = new Set(['', ...source.nullValues.flatMap((n) => Array.from({ length: n.length }, (_, i) => n.slice(0, i + 1)))]);
+  const endings = [...prefixes].flatMap((p) => [`${d}${p}`, ...(q ? [`${d}${q}${p}${q}`] : [])]).map((e) => Buffer.from(e, 'utf8'));
+  // (A file that cannot be read is said so by openSource.)
+  const suspect = await endsLineWith(input.path, codecOf(input.path, source.compression), endings).catch(() => false);
+  return suspect ? scanFile(input).catch(() => undefined) : undefined;
+}
+
+/**
+ * Exact or quarantined: a record of more fields than the width, whose fields past it DuckDB dropped (they were empty or
+ * read as null; RecordLines.wide), is quarantined as malformed, as one with any other field too many is. And a record
+ * in which DuckDB dropped an escape (`"C:\new"` read as `C:new` with csv.escape '\')
  * was read as a value the file does not hold, so it is quarantined whole, as a record-level error (rule 'escape')
  * naming its field, the sequence and the way back, with its text from the file's bytes. So is a file's last record when
  * the file ends after an escape inside quotes (rule 'malformed': an unterminated quote, which DuckDB reads as closed).
  * A record that is malformed besides is quarantined as that already (it is not in the typed table); the header's names
  * are read as they are. Runs on the typed table before it is counted, so the accounting holds.
  */
-async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelation, scan: RecordLines): Promise<void> {
+async function markScannedRecords(db: Duck, input: ValidateInput, src: SourceRelation, scan: RecordLines): Promise<void> {
   const hdr = src.headerRecord ? 1 : 0;
   const esc = input.plan.source.format === 'csv' ? input.plan.source.csv.escape : '';
   const malformed = (await db.all<{ k: number }>(`SELECT k FROM __malformed ORDER BY k`)).map((r) => Number(r.k));
@@ -506,16 +534,29 @@ async function markStrayEscapes(db: Duck, input: ValidateInput, src: SourceRelat
   const rows: Array<[number, number, number, number]> = [];
   const messages = new Map<string, number>();
   let before = 0; // malformed records before the stray's: they are not in the typed table
-  for (const s of scan.strays) {
+  const width = input.width ?? 0;
+  const of = src.headerRecord ? 'the header has' : 'the first record has';
+  // A record with both (an escape dropped, and fields too many) is quarantined once, for the first found.
+  const found = [
+    ...scan.strays.map((s) => {
+      const seq = s.next >= 0x21 && s.next < 0x7f ? `'${esc}${String.fromCharCode(s.next)}'` : `'${esc}' before ${shown(s.next)}`;
+      // (The file ending after an escape inside quotes: an unterminated quote, which DuckDB reads as closed.)
+      const message = s.next < 0 ? `malformed record: unterminated quote (the file ends inside a quoted field, after the escape '${esc}')`
+        : `${seq} inside quotes: the escape '${esc}' escapes only the quote and itself, and is dropped before anything else when the file is read, `
+        + `so the value read is not the one written; write '${esc}${esc}' for a literal '${esc}', or set csv.escape to the quote if '${esc}' is data in this file`;
+      return { k: s.k, field: s.field, message };
+    }),
+    ...scan.wide.map((w) => ({
+      k: w.k, field: width,
+      message: `malformed record: too many fields (${of} ${width}, this record ${w.fields}; the last ${w.fields - width === 1 ? 'is' : `${w.fields - width} are`} empty or (the start of) a null string, `
+        + `which the reader would drop without a word): remove the delimiter${w.fields - width === 1 ? '' : 's'} after field ${width}, or name the field${w.fields - width === 1 ? '' : 's'} in the header`,
+    })),
+  ].sort((a, b) => a.k - b.k).filter((f, i, all) => i === 0 || all[i - 1]!.k !== f.k);
+  for (const s of found) {
     while (before < malformed.length && malformed[before]! < s.k) before++;
     if (s.k < hdr || malformed[before] === s.k) continue;
-    const seq = s.next >= 0x21 && s.next < 0x7f ? `'${esc}${String.fromCharCode(s.next)}'` : `'${esc}' before ${shown(s.next)}`;
-    // (The file ending after an escape inside quotes: an unterminated quote, which DuckDB reads as closed.)
-    const message = s.next < 0 ? `malformed record: unterminated quote (the file ends inside a quoted field, after the escape '${esc}')`
-      : `${seq} inside quotes: the escape '${esc}' escapes only the quote and itself, and is dropped before anything else when the file is read, `
-      + `so the value read is not the one written; write '${esc}${esc}' for a literal '${esc}', or set csv.escape to the quote if '${esc}' is data in this file`;
-    if (!messages.has(message)) messages.set(message, messages.size);
-    rows.push([s.k - before, s.k, s.field, messages.get(message)!]);
+    if (!messages.has(s.message)) messages.set(s.message, messages.size);
+    rows.push([s.k - before, s.k, s.field, messages.get(s.message)!]);
   }
   if (!rows.length) return;
   const names = src.fieldNames ?? [];
@@ -558,9 +599,9 @@ async function recordTextTable(db: Duck, input: ValidateInput, ks: readonly numb
 }
 
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
-function dialectOf(input: Pick<ValidateInput, 'plan' | 'blankRecords'>): ScanDialect {
+function dialectOf(input: Pick<ValidateInput, 'plan' | 'blankRecords' | 'width'>): ScanDialect {
   const { source } = input.plan;
-  return source.format === 'csv' ? { ...source.csv, blankRecords: input.blankRecords ?? false } : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
+  return source.format === 'csv' ? { ...source.csv, blankRecords: input.blankRecords ?? false, ...(input.width ? { width: input.width } : {}) } : { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 };
 }
 
 /**
