@@ -67,44 +67,62 @@ describe('gcTable', () => {
 
   it('a dry run reports the same and deletes nothing, not even from the manifest', async () => {
     await threeRuns();
-    await file('silver/t/dt=1/v-dead/a.txt', 5, new Date('2025-06-01T00:00:00.000Z'));
+    await file('silver/t/dt=1/v-dead/part-a.parquet', 5, new Date('2025-06-01T00:00:00.000Z'));
     const before = await storage.readVersioned(`${ROOT}_strata/manifest.json`);
     expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW, dryRun: true })).toEqual({ table: 'silver.t', expiredVersions: 1, orphanFolders: 1, bytes: 12 });
     expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(true);
-    expect(await exists('silver/t/dt=1/v-dead/a.txt')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-dead/part-a.parquet')).toBe(true);
     expect(await storage.readVersioned(`${ROOT}_strata/manifest.json`)).toEqual(before);
   });
 
   it('orphans: a version folder nothing names goes once its newest file is more than a day old; _strata/ and other files are not folders', async () => {
     await commit('r1', '2025-06-01T00:00:00.000Z');
     const old = new Date(NOW.getTime() - DAY - 1);
-    await file('silver/t/dt=1/v-dead/a.txt', 5, old);
-    await file('silver/t/dt=1/v-dead/b.txt', 3, old);
-    await file('silver/t/dt=1/v-young/a.txt', 5, new Date(NOW.getTime() - DAY)); // exactly a day: not more
-    await file('silver/t/dt=1/v-mixed/a.txt', 5, old);
-    await file('silver/t/dt=1/v-mixed/b.txt', 5, new Date(NOW.getTime() - 3600_000));
-    await file('silver/t/_strata/v-x/a.txt', 5, old);
+    await file('silver/t/dt=1/v-dead/part-a.parquet', 5, old);
+    await file('silver/t/dt=1/v-dead/part-b.parquet', 3, old);
+    await file('silver/t/dt=1/v-young/part-a.parquet', 5, new Date(NOW.getTime() - DAY)); // exactly a day: not more
+    await file('silver/t/dt=1/v-mixed/part-a.parquet', 5, old);
+    await file('silver/t/dt=1/v-mixed/part-b.parquet', 5, new Date(NOW.getTime() - 3600_000));
+    await file('silver/t/_strata/v-x/part-a.parquet', 5, old);
     await file('silver/t/dt=1/loose.txt', 5, old);
     const etag = (await storage.readVersioned(`${ROOT}_strata/manifest.json`))!.etag;
     expect(await gcTable(storage, ROOT, shape, 'silver.t', 365, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 1, bytes: 8 });
-    expect(await exists('silver/t/dt=1/v-dead/a.txt')).toBe(false);
-    for (const k of ['silver/t/dt=1/v-young/a.txt', 'silver/t/dt=1/v-mixed/a.txt', 'silver/t/_strata/v-x/a.txt', 'silver/t/dt=1/loose.txt', 'silver/t/dt=1/v-r1/part.txt']) expect(await exists(k), k).toBe(true);
+    expect(await exists('silver/t/dt=1/v-dead/part-a.parquet')).toBe(false);
+    for (const k of ['silver/t/dt=1/v-young/part-a.parquet', 'silver/t/dt=1/v-mixed/part-a.parquet', 'silver/t/_strata/v-x/part-a.parquet', 'silver/t/dt=1/loose.txt', 'silver/t/dt=1/v-r1/part.txt']) expect(await exists(k), k).toBe(true);
     // nothing expired and no history past the window: the manifest is not rewritten
     expect((await storage.readVersioned(`${ROOT}_strata/manifest.json`))!.etag).toBe(etag);
   });
 
+  it('a v- folder strata did not write is never an orphan: at the wrong depth, inside another folder, or holding other files (an attack, stop 47)', async () => {
+    await commit('r1', '2025-06-01T00:00:00.000Z');
+    const old = new Date(NOW.getTime() - 30 * DAY);
+    const users = [
+      'silver/t/v-notes/README.md', // at the root of a table partitioned by dt
+      'silver/t/v-notes/part-a.parquet',
+      'silver/t/dt=1/backup/v-old/part-a.parquet', // inside a folder of the partition
+      'silver/t/dt=1/v-export/data.csv', // at a version's depth, holding what strata does not write there
+      'silver/t/dt=1/v-export/part-a.parquet',
+      'silver/t/x=1/v-other/part-a.parquet', // under a folder that is not the table's partition key
+    ];
+    for (const k of users) await file(k, 4, old);
+    await file('silver/t/dt=1/v-crashed/part-0.parquet', 6, old); // a crashed commit's folder: an orphan
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 365, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 1, bytes: 6 });
+    for (const k of users) expect(await exists(k), k).toBe(true);
+    expect(await exists('silver/t/dt=1/v-crashed/part-0.parquet')).toBe(false);
+  });
+
   it('keeps what the catalog or the newest manifest copy names, expired or orphaned; the manifest drops it all the same', async () => {
     await threeRuns();
-    await file('silver/t/dt=1/v-dead/a.txt', 5, new Date('2025-06-01T00:00:00.000Z'));
-    await file('silver/t/dt=1/v-old/a.txt', 5, new Date('2025-06-01T00:00:00.000Z'));
+    await file('silver/t/dt=1/v-dead/part-a.parquet', 5, new Date('2025-06-01T00:00:00.000Z'));
+    await file('silver/t/dt=1/v-old/part-a.parquet', 5, new Date('2025-06-01T00:00:00.000Z'));
     const copy = (version: number, location: string) => JSON.stringify({ version, partitions: { 'dt=1': { location } } });
     await storage.writeText(`${ROOT}_strata/history/7.json`, copy(99, 'silver/t/dt=1/v-dead/')); // the newest copy
     await storage.writeText(`${ROOT}_strata/history/8.json`, copy(98, 'silver/t/dt=1/v-old/'));
     const r = await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW, catalogLocations: async () => ['silver/t/dt=1/v-r1/'] });
     expect(r).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 1, bytes: 5 });
     expect(await exists('silver/t/dt=1/v-r1/part.txt')).toBe(true);
-    expect(await exists('silver/t/dt=1/v-dead/a.txt')).toBe(true);
-    expect(await exists('silver/t/dt=1/v-old/a.txt')).toBe(false);
+    expect(await exists('silver/t/dt=1/v-dead/part-a.parquet')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-old/part-a.parquet')).toBe(false);
     expect((await manifest()).retired.map((x) => x.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
   });
 
@@ -125,9 +143,9 @@ describe('gcTable', () => {
   });
 
   it('a folder with no manifest is not a table strata made: nothing of it is deleted', async () => {
-    await file('silver/t/dt=1/v-x/a.txt', 5, new Date('2025-01-01T00:00:00.000Z'));
+    await file('silver/t/dt=1/v-x/part-a.parquet', 5, new Date('2025-01-01T00:00:00.000Z'));
     expect(await gcTable(storage, ROOT, shape, 'silver.t', 0, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 0, bytes: 0 });
-    expect(await exists('silver/t/dt=1/v-x/a.txt')).toBe(true);
+    expect(await exists('silver/t/dt=1/v-x/part-a.parquet')).toBe(true);
   });
 
   it('history past the window alone is trimmed too; a table without copies (an older strata) and a version already gone are fine', async () => {

@@ -11,7 +11,7 @@ import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { collectGarbage, type TableManifest } from './manifest.ts';
-import { historyCopies, historyKey, readManifest, type ManifestShape } from './store.ts';
+import { historyCopies, historyKey, readManifest, shapeOf, type ManifestShape } from './store.ts';
 
 export interface GcResult {
   table: string;
@@ -38,8 +38,29 @@ export interface GcOptions {
 /** Grace period for folders no manifest names: a commit in progress writes them before it swaps the manifest. */
 const ORPHAN_GRACE_MS = 24 * 3600_000;
 
+/**
+ * Whether `folder` (…/v-<name>/) sits where strata writes a table's versions: right under the table's root when it has
+ * no partition keys, else under one folder per key, in order (`dt=…/country=…/`; core/plan/layout.ts versionPrefix).
+ * A v- folder elsewhere (at the root of a partitioned table, inside another folder) is not strata's: gc deleted
+ * such folders a user had made (an attack, stop 47).
+ */
+export function atVersionDepth(root: string, partitionKeys: readonly string[], folder: string): boolean {
+  const above = folder.slice(root.length).split('/').slice(0, -2);
+  return above.length === partitionKeys.length && above.every((s, i) => s.startsWith(`${partitionKeys[i]}=`));
+}
+
+/**
+ * Whether the object `key` in version folder `folder` is named as strata names what it writes there: part-….parquet
+ * (commits, compaction, gold refreshes), or anything in a gold batch folder v-<run>-b<i>/ (Athena's UNLOAD names its
+ * files; core/gold/athena.ts). A folder holding anything else is kept: when in doubt, keep.
+ */
+export function writtenByStrata(folder: string, key: string): boolean {
+  return /-b\d+\/$/.test(folder) || /^part-[^/]*\.parquet$/.test(key.slice(folder.length));
+}
+
 export async function gcTable(storage: Storage, root: string, shape: ManifestShape, table: string, retentionDays: number, opts: GcOptions = {}): Promise<GcResult> {
   const now = opts.now ?? new Date();
+  const { partitionKeys } = shapeOf(shape);
   const none = { table, expiredVersions: 0, orphanFolders: 0, bytes: 0 };
   for (let attempt = 0; attempt < 10; attempt++) {
     let read;
@@ -71,14 +92,17 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const present = new Set<string>();
     for (const key of keys) {
       const m = /^(.*\/v-[^/]+\/)[^/]+$/.exec(key);
-      if (m && !key.startsWith(`${root}_strata/`)) present.add(m[1]!);
+      if (m && !key.startsWith(`${root}_strata/`) && atVersionDepth(root, partitionKeys, m[1]!)) present.add(m[1]!);
     }
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
     const unnamed = await mapLimit([...present].filter((l) => !known.has(l)), 16, async (l) => {
       const objects = await storage.list(l);
-      return { l, bytes: objects.reduce((a, o) => a + o.size, 0), newest: objects.reduce((a, o) => Math.max(a, o.lastModified.getTime()), 0) };
+      return {
+        l, bytes: objects.reduce((a, o) => a + o.size, 0), newest: objects.reduce((a, o) => Math.max(a, o.lastModified.getTime()), 0),
+        ours: objects.every((o) => writtenByStrata(l, o.key)),
+      };
     });
-    const orphaned = unnamed.filter((f) => now.getTime() - f.newest > ORPHAN_GRACE_MS);
+    const orphaned = unnamed.filter((f) => f.ours && now.getTime() - f.newest > ORPHAN_GRACE_MS);
     const orphans = orphaned.map((f) => f.l);
     const expiredBytes = new Map(expired.map((r) => [r.version.location, r.version.bytes]));
     const bytes = doomed.reduce((a, l) => a + (present.has(l) ? expiredBytes.get(l) ?? 0 : 0), 0) + orphaned.reduce((a, f) => a + f.bytes, 0);
