@@ -29,6 +29,13 @@ process.env.STRATA_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : '
 // and columns, through the source maps the build writes beside each chunk (read only when this is on).
 if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
 
+// A reader that closes the pipe (strata put … | head -3) ends the output, not the command: the work goes on to its
+// end and its exit code, the rest of the output unwritten. Node threw EPIPE as an uncaught stack trace (an attack,
+// stop 47); the writes after it fail as the stream is destroyed.
+process.stdout.on('error', (e) => {
+  if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+});
+
 // Help and the version load next to nothing from the sources: not worth the check.
 const light = ['--help', '-h', 'help', '--version', undefined].includes(process.argv[2]);
 const compiled = light ? undefined : compiledEntry();

@@ -1,7 +1,7 @@
 // The `strata` launcher (cli/strata.js): help that loads no command, the version, the entry older npx caches still
 // point at, the module compile cache never serving a stale module, and the compiled CLI (cli/build.js) run only while
 // every file it was built from is unchanged. Child processes on the project's Node.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,16 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
 }
 
 describe('strata launcher', () => {
+  it('a reader that closed the pipe ends the output, not the command: no EPIPE stack trace, the command\'s own exit code (an attack, stop 47)', async () => {
+    const child = spawn(process.execPath, [resolve('cli/strata.js'), 'plan', 'flights', '--asl'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // as `| head -0` does, before the command writes
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => { stderr += String(c); });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('--help lists every command from cli/main.ts without loading one, nor DuckDB, the AWS SDK, the interpreter, middy or ajv', async () => {
     const { stdout, loaded } = await loadingModules([resolve('cli/strata.js'), '--help']);
     const main = await readFile('cli/main.ts', 'utf8');

@@ -6,7 +6,7 @@ import { loadGate } from '../runtime/quality/evaluate-gate.ts';
 import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.ts';
-import { gcPending, settleRollback, silverShape } from '../runtime/pipeline/commit.ts';
+import { gcPending, settleRollback, silverShape, type PendingGc } from '../runtime/pipeline/commit.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
@@ -108,7 +108,7 @@ async function damagedTargetRefusal(lake: LocalLake, manifest: TableManifest, sh
  * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
  * in `error` and left as it is; the other tables are collected all the same.
  */
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number }; pendingQuarantine: { published: number; dropped: number; stale: number } }> {
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number }; pendingQuarantine: PendingGc }> {
   const now = opts.now ?? new Date();
   const tables: GcReport[] = [];
   const collect = async (table: string, run: () => Promise<GcResult>) => {
@@ -123,12 +123,13 @@ export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: nu
     await collect(`gold.${g.table}`, () => gcTable(lake.storage, layout.gold(g.table), goldShape(g), `gold.${g.table}`, days, gcOpts('gold', g.table)));
   }
   // Quarantined rows left pending by runs that were killed (runtime/pipeline/commit.ts gcPending).
-  const pendingQuarantine = { published: 0, dropped: 0, stale: 0 };
+  const pendingQuarantine: PendingGc = { published: 0, dropped: 0, markers: 0, stale: 0 };
   for (const d of lake.plans) {
     // A silver table whose manifest cannot be read is reported above (tables) and left as it is, its pending rows too.
-    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true, opts.retentionDays ?? d.retentionDays).catch(() => ({ published: 0, dropped: 0, stale: 0 }));
+    const r = await gcPending(lake.ctx, lake.ctx.plans.get(d.dataset), now, opts.dryRun === true, opts.retentionDays ?? d.retentionDays).catch((): PendingGc => ({ published: 0, dropped: 0, markers: 0, stale: 0 }));
     pendingQuarantine.published += r.published;
     pendingQuarantine.dropped += r.dropped;
+    pendingQuarantine.markers += r.markers;
     pendingQuarantine.stale += r.stale;
     // A file published where there was none, or removed: the quarantine table's file list changed.
     if (!opts.dryRun && (r.published || r.stale)) await registerQuarantine(lake.ctx, lake.ctx.plans.get(d.dataset)).catch(() => undefined);

@@ -29,6 +29,9 @@ export const gc: Command = {
     if (p.published || p.dropped) {
       lines.push(`quarantine: ${values['dry-run'] ? 'would publish' : 'published'} the pending rows of ${plural(p.published, 'object')} committed since, ${verb} ${plural(p.dropped, 'pending file')} of runs that failed or were killed before their commit, over a day ago`);
     }
+    if (p.markers) {
+      lines.push(`quarantine: ${verb} ${plural(p.markers, 'copy', 'copies')} of committed runs' quarantined rows kept for a rollback, past the retention window (the rows stay in quarantine)`);
+    }
     if (p.stale) {
       lines.push(`quarantine: ${verb} the quarantine file of ${plural(p.stale, 'object')} no commit of which stands, holding the rows of a commit a rollback forgot (its rows are bronze's again)`);
     }

@@ -314,11 +314,11 @@ export const PENDING_GRACE_MS = 24 * 3600_000;
  * (staleQuarantine: a rollback that forgot it was killed before it settled) is removed first. Counts objects
  * published, pending files dropped and stale quarantine files removed; `dryRun` changes nothing.
  */
-export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean, retentionDays = plan.retentionDays): Promise<{ published: number; dropped: number; stale: number }> {
+export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean, retentionDays = plan.retentionDays): Promise<PendingGc> {
   const { prefix } = pendingQuarantine(plan, '', '');
   const listed = await ctx.storage.list(plan.prefixes.quarantine);
   const objects = listed.filter((o) => o.key.startsWith(prefix));
-  if (!objects.length) return { published: 0, dropped: 0, stale: 0 };
+  if (!objects.length) return { published: 0, dropped: 0, markers: 0, stale: 0 };
   const listing = new Map(listed.map((o) => [o.key, o]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
   const committers = await committingRunsOf(ctx.storage, plan.prefixes.silver, manifest, objects.map((o) => o.key));
@@ -326,6 +326,7 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
   let published = 0;
   let stale = 0;
   const old: string[] = [];
+  let markers = 0;
   const olderThan = (o: { lastModified: Date }, ms: number) => now.getTime() - o.lastModified.getTime() > ms;
   for (const [sourceId, files] of bySource) {
     const committed = await committedSource(ctx.storage, plan.prefixes.silver, manifest, sourceId);
@@ -337,13 +338,24 @@ export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Da
       // Before the markers below may go: the marker is what tells the stale file.
       if (dryRun || await dropStale(ctx, plan, listing.get(quarantineKey(plan, sourceId))!, sourceId)) stale++;
     }
-    old.push(...files.filter((o) => (committers.has(pendingRun(o.key))
+    const gone = files.filter((o) => (committers.has(pendingRun(o.key))
       ? !markerNeeded(manifest, pendingRun(o.key), sourceId, olderThan(o, retentionDays * 86_400_000))
-      : olderThan(o, PENDING_GRACE_MS))).map((o) => o.key));
+      : olderThan(o, PENDING_GRACE_MS)));
+    markers += gone.filter((o) => committers.has(pendingRun(o.key))).length;
+    old.push(...gone.map((o) => o.key));
   }
   if (!dryRun && old.length) await ctx.storage.delete(old);
-  return { published, dropped: old.length, stale };
+  return { published, dropped: old.length - markers, markers, stale };
 }
+
+/**
+ * What gcPending did (or would do): `published` objects whose pending rows it published; `dropped` pending files of
+ * runs that never committed (failed or killed before their commit), over a day old; `markers` files of committed runs
+ * kept for a rollback (their rows are the object's quarantine file already) that no rollback within the retention
+ * window needs any more; `stale` quarantine files of objects no commit of which stands. They were one count, which
+ * strata gc reported as failed or killed runs after two runs that had both succeeded (an attack, stop 47).
+ */
+export interface PendingGc { published: number; dropped: number; markers: number; stale: number }
 
 /**
  * After a rollback of the silver table (`before`: its committed sources, source id → entry, before the rollback;
