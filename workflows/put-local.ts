@@ -18,6 +18,7 @@ import { physicalNames } from '../core/naming.ts';
 import { layout } from '../core/plan/layout.ts';
 import { MIB, streamObjectKey } from '../core/plan/stream.ts';
 import { ingestKey, keepBronzeObject, type IngestOptions, type IngestResult } from './ingest-local.ts';
+import { fault } from '../runtime/util/fault.ts';
 import type { LocalLake } from './lake.ts';
 
 /** The delivery stream a local lake stands in for: strata-local-<dataset>, as stage "local" would name it. */
@@ -77,6 +78,7 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
       const file = join(tmp, 'object.gz');
       await writeFile(file, gzipSync(bytes));
       const { key, contentId } = await keepBronzeObject(lake, dataset, file, name);
+      fault('bronze.copied');
       opts.written?.(key, bytes.length);
       const result = await ingestKey(lake, dataset, key, { ...opts.ingest, contentId });
       objects.push({ key, bytes: bytes.length, result });

@@ -1,6 +1,6 @@
 // strata doctor, per dataset: the run records agree with the silver manifest. A run that says it committed rows
 // committed them (its commit is in the table's history); a source the manifest holds was committed by one run.
-import { layout } from '../../core/plan/layout.ts';
+import { BRONZE_OBJECTS, layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { SourceEntry, TableManifest } from '../table/manifest.ts';
 import { committedSource, fullHistory } from '../table/store.ts';
@@ -31,6 +31,7 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
         }));
     }
   }
+  findings.push(...await unreadObjects(env, dataset, records.map((x) => x.r), m));
   if (!m) return { findings, count: records.length };
   let history;
   try {
@@ -86,4 +87,40 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
       'their rows are in silver; ingesting them again is SKIPPED'));
   }
   return { findings, count: records.length };
+}
+
+/** How long an object may wait in bronze for its run's record: a run of a large file takes minutes. */
+const UNREAD_GRACE_MS = 3600_000;
+
+/**
+ * Objects in the dataset's bronze folder that no run has read: no run record, nor a committed source of the manifest,
+ * names them (locally, nor another object of the same content id, _objects/<id>/). A `strata put` or an upload killed
+ * between writing an object and its run's start left them, and nothing would ever read them: their rows were in
+ * neither silver nor quarantine while doctor said "no problems" (an attack, stop 47). A problem after an hour, a note
+ * before (its run may be going). The way back: ingest the object.
+ */
+async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly RunRecord[], m: TableManifest | undefined): Promise<Finding[]> {
+  const prefix = layout.bronze(dataset);
+  const objects = (await env.storage.list(prefix)).filter((o) => !o.key.slice(prefix.length).split('/').some((p) => p.startsWith('.')));
+  if (!objects.length) return [];
+  const contentOf = (key: string) => (key.startsWith(`${prefix}${BRONZE_OBJECTS}/`) ? key.slice(0, key.indexOf('/', prefix.length + BRONZE_OBJECTS.length + 1) + 1) : undefined);
+  const read = new Set<string>();
+  for (const key of [...records.map((r) => r.source?.key), ...Object.values(m?.sources ?? {}).map((s) => s.key)]) {
+    if (typeof key !== 'string') continue;
+    read.add(key);
+    const c = contentOf(key);
+    if (c) read.add(c);
+  }
+  const unread = objects.filter((o) => !read.has(o.key) && !read.has(contentOf(o.key) ?? o.key));
+  if (!unread.length) return [];
+  const now = Date.now();
+  const old = unread.filter((o) => now - o.lastModified.getTime() > UNREAD_GRACE_MS);
+  const young = unread.filter((o) => now - o.lastModified.getTime() <= UNREAD_GRACE_MS);
+  const subject = `runs.${dataset}`;
+  const way = (o: { key: string }) => `ingest ${unread.length === 1 ? 'it' : 'each'}: strata ingest ${dataset} ${env.storage.uri(o.key).replace(/^file:\/\//, '')}${unread.length === 1 ? '' : ' (and the others alike)'}`;
+  return [
+    ...(old.length ? [problem(subject, `${plural(old.length, 'object')} in bronze that no run has read, over an hour old (a put or an upload stopped before its run started): its rows are in neither silver nor quarantine, e.g. ${env.storage.uri(old[0]!.key)}`, way(old[0]!))] : []),
+    ...(young.length ? [note(subject, `${plural(young.length, 'object')} in bronze that no run has read yet (written in the last hour: a run may still be going), e.g. ${env.storage.uri(young[0]!.key)}`,
+      `if no run is going, ${way(young[0]!)}`)] : []),
+  ];
 }
