@@ -208,13 +208,15 @@ export async function holdsByte(path: string, b: number): Promise<boolean> {
  * (validate-file.ts wideRecordScan). Reads the whole file once, stopping at the first such line end; ~70 ms per
  * 106 MB of 3M lines. Decoding errors reject.
  */
-export async function endsLineWith(path: string, codec: Codec, endings: readonly Buffer[]): Promise<boolean> {
+export async function endsLineWith(path: string, codec: Codec, endings: readonly Buffer[], spacesAfter = false): Promise<boolean> {
   const longest = Math.max(0, ...endings.map((e) => e.length));
   // Compared from the end, byte by byte, after a look at the last byte: most lines end otherwise (Buffer.compare per
   // ending cost 1.6 s per 3M lines).
   const lastBytes = new Uint8Array(256);
   for (const e of endings) if (e.length) lastBytes[e[e.length - 1]!] = 1;
-  const endsWith = (b: Buffer, at: number) => {
+  const endsWith = (b: Buffer, end: number) => {
+    let at = end;
+    if (spacesAfter) while (at > 0 && b[at - 1] === 32) at--; // (at a chunk's start: the carry holds the line's last bytes)
     if (at === 0 || !lastBytes[b[at - 1]!]) return false;
     for (const e of endings) {
       let j = e.length;
@@ -233,10 +235,13 @@ export async function endsLineWith(path: string, codec: Codec, endings: readonly
       const from = carry.length;
       for (let i = b.indexOf(10, from); i >= 0; i = b.indexOf(10, i + 1)) {
         const at = b[i - 1] === 13 ? i - 1 : i;
-        if (lastBytes[b[at - 1]!] && endsWith(b, at)) return true;
+        if ((lastBytes[b[at - 1]!] || (spacesAfter && b[at - 1] === 32)) && endsWith(b, at)) return true;
       }
       if (b.includes(13, from)) for (let i = b.indexOf(13, from); i >= 0; i = b.indexOf(13, i + 1)) if (endsWith(b, i)) return true;
-      carry = b.subarray(Math.max(0, b.length - longest - 1));
+      // (And the spaces before them, which endsWith passes over.)
+      let start = Math.max(0, b.length - longest - 1);
+      if (spacesAfter) while (start > 0 && b[start] === 32) start--;
+      carry = b.subarray(start);
     }
     return endsWith(carry, carry.length);
   } finally {

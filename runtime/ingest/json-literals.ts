@@ -38,14 +38,14 @@ function path(key: string, tagged: boolean): string {
 }
 
 export interface JsonFields {
-  /** SELECT over `reader` (a relation with one column __j, the record's text): __j, __t, __v, __vt, __nk, __lit, __tv, __tvt. */
+  /** SELECT over `reader` (a relation with one column __j, the record's text): __j, __t, __v, __vt, __ks, __lit, __tv, __tvt. */
   relation: (reader: string) => string;
   /**
-   * SQL over that relation: a struct {rule, column, message} for an object naming a declared field more than once
-   * (`{"id": 1, "id": 2}`), else NULL. RFC 8259 §4 leaves which value such an object means to the reader: DuckDB reads
-   * the first, JavaScript's JSON.parse the last; so the record is quarantined rather than given either.
+   * SQL over that relation: whether an object names a declared field more than once (`{"id": 1, "id": 2}`), and the
+   * struct {rule, column, message} that says so. RFC 8259 §4 leaves which value such an object means to the reader:
+   * DuckDB reads the first, JavaScript's JSON.parse the last; so the record is quarantined rather than given either.
    */
-  duplicateKey: string;
+  duplicateKey: { when: string; reason: string };
   /** SQL for field `f`'s text over that relation (NULL when absent or JSON null; `nulls` apply to strings). */
   fieldRef: (f: string) => string;
   /** A struct of every field's literal text (keys from `key`; NULL for records that are not JSON), for quarantined records. */
@@ -74,25 +74,24 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   // its parse of the record, and a CASE naming __jt in each branch (an IN list in four) parsed it that many times,
   // each parse kept until the chunk ends: 20 JSON lines of 1.5 to 3 MB ran out of 796 MB (an attack, stop 45).
   const kind = `list_transform([__jt], x -> CASE WHEN x IN ${NUMBER_TYPES} THEN 'number' WHEN x = 'VARCHAR' THEN 'string' ELSE lower(x) END)[1]`;
-  const relation = (reader: string) => `SELECT __j, __t, __v, __vt, __nk, __lit, `
+  const relation = (reader: string) => `SELECT __j, __t, __v, __vt, __ks, __lit, `
     + `CASE WHEN __lit THEN json_extract_string(__x, ${tagged}) END AS __tv, CASE WHEN __lit THEN json_type(__x, ${tagged}) END AS __tvt `
     + `FROM (SELECT *, CASE WHEN __lit THEN ${tagScalars('__j')} END AS __x `
     + `FROM (SELECT *, __t = 'object' AND (${lit.length ? lit.join(' OR ') : 'false'}) AS __lit `
     + `FROM (SELECT __j, ${kind} AS __t, CASE WHEN __jt = 'OBJECT' THEN json_extract_string(__j, ${plain}) END AS __v, `
     + `CASE WHEN __jt = 'OBJECT' THEN json_type(__j, ${plain}) END AS __vt, `
-    + `CASE WHEN __jt = 'OBJECT' THEN len(list_filter(json_keys(__j), __k -> __k IN (${fields.map(str).join(', ')}))) END AS __nk `
+    + `CASE WHEN __jt = 'OBJECT' THEN list_filter(json_keys(__j), __k -> __k IN (${fields.map(str).join(', ')})) END AS __ks `
     + `FROM (SELECT __j, TRY(json_type(__j)) AS __jt FROM (${reader})))))`;
   const isNull = (v: string) => (nulls.length ? ` AND ${v} IN (${nulls.map(str).join(', ')})` : ' AND false');
   const plainRef = (i: number) => `CASE WHEN __vt[${i}] = 'VARCHAR'${isNull(`__v[${i}]`)} THEN NULL ELSE __v[${i}] END`;
   const taggedRef = (v: string, t: string) => `CASE WHEN ${t} <> 'VARCHAR' THEN ${v} WHEN ${isTaggedString(v)}${isNull(untag(v))} THEN NULL ELSE ${untag(v)} END`;
-  // __nk counts the record's top-level keys that are declared fields (json_keys decodes escapes: "\u0069d" is "id");
-  // more than the fields found (__vt holds a type for each present one, 'NULL' for JSON null) means a field twice.
-  // Counting costs ~70 ms per 1M records; finding which field, only for such records.
-  const present = `len(list_filter(__vt, __x -> __x IS NOT NULL))`;
-  const twice = `list_filter([${fields.map(str).join(", ")}], __f -> len(list_filter(json_keys(__j), __k -> __k = __f)) > 1)[1]`;
-  const duplicateKey = `CASE WHEN __nk > ${present} THEN list_transform([${twice}], __f -> {'rule': 'malformed', 'column': `
+  // __ks: the record's top-level keys that are declared fields, in order, repeats kept (json_keys decodes escapes:
+  // "\u0069d" is "id"); ~70 ms per 1M records. Parsed once per record, and only here: a json_keys per declared field
+  // (each parse of a record kept until its chunk ends) ran out of memory on one record of 3.5 MB (an attack, stop 47).
+  const twice = `list_filter([${fields.map(str).join(', ')}], __f -> len(list_filter(__ks, __k -> __k = __f)) > 1)[1]`;
+  const duplicateKey = { when: `len(__ks) > len(list_distinct(__ks))`, reason: `list_transform([${twice}], __f -> {'rule': 'malformed', 'column': `
     + `CASE __f ${fields.map((f) => `WHEN ${str(f)} THEN ${str(columns.find((c) => c.from === f)!.name)}`).join(' ')} END, `
-    + `'message': 'key "' || __f || '" appears more than once in the object, so which value it holds is ambiguous (RFC 8259 §4): give each key once'})[1] END`;
+    + `'message': 'key "' || __f || '" appears more than once in the object, so which value it holds is ambiguous (RFC 8259 §4): give each key once'})[1]` };
   return {
     relation,
     duplicateKey,

@@ -25,7 +25,7 @@ export const REJECTS = '__rejects';
  * buffer cost 40% more).
  */
 export const MAX_LINE_BYTES = 16 << 20;
-const NO_NULL = '\u0002strata:no-null\u0002';
+export const NO_NULL = '\u0002strata:no-null\u0002';
 
 export interface SourceRelation {
   kind: SourceKind;
@@ -305,7 +305,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
   const recordError = `CASE WHEN __j IS NULL OR __t = 'null' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is JSON null, not an object'} `
     + `WHEN __t IS NULL THEN {'rule': 'malformed', 'column': NULL, 'message': 'invalid JSON'} `
     + `WHEN __t <> 'object' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is a JSON ' || __t || ', not an object'} `
-    + `WHEN __nk > 0 AND ${json.duplicateKey} IS NOT NULL THEN ${json.duplicateKey} ${nested.join(' ')} END`;
+    + `WHEN ${json.duplicateKey.when} THEN ${json.duplicateKey.reason} ${nested.join(' ')} END`;
   // Keys the schema does not name are reported from a sample; reading every key of every record would double the cost.
   // (A file DuckDB cannot read as lines, CRLF among LF ends: no sample; reading it says so, or reads it again with its
   // line ends made LF, as a CSV's: validate-file.ts exactPass. It failed here whole, with DuckDB's words: an attack.)

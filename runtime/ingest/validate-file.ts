@@ -15,7 +15,7 @@ import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts'
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
-import { MAX_LINE_BYTES, REJECTS, REL, openSource, unreadable, type SourceRelation } from './source-relation.ts';
+import { MAX_LINE_BYTES, NO_NULL, REJECTS, REL, openSource, unreadable, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
   db: Duck;
@@ -506,10 +506,22 @@ async function wideRecordScan(input: ValidateInput): Promise<RecordLines | undef
   const { source } = input.plan;
   if (source.format !== 'csv' || !input.width) return undefined;
   const { delimiter: d, quote: q } = source.csv;
-  const prefixes = new Set(['', ...source.nullValues.flatMap((n) => Array.from({ length: n.length }, (_, i) => n.slice(0, i + 1)))]);
-  const endings = [...prefixes].flatMap((p) => [`${d}${p}`, ...(q ? [`${d}${q}${p}${q}`] : [])]).map((e) => Buffer.from(e, 'utf8'));
+  // The null strings DuckDB is given (source-relation.ts), cut byte by byte as it compares them: a byte of a multi-byte
+  // one (— is E2 80 94) and the sentinel strata gives when there is none were missed (an attack, stop 47).
+  const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
+  const prefixes = new Map<string, Buffer>([['', Buffer.alloc(0)]]);
+  for (const n of nulls) {
+    const b = Buffer.from(n, 'utf8');
+    for (let i = 1; i <= b.length; i++) prefixes.set(b.subarray(0, i).toString('hex'), b.subarray(0, i));
+  }
+  // Quoted, with spaces around the quotes as DuckDB reads them (one before the opening quote, any after the closing
+  // one: endsLineWith passes over trailing spaces): `9,x, "" ` was missed (an attack, stop 47).
+  const [dl, ql] = [Buffer.from(d, 'utf8'), Buffer.from(q, 'utf8')];
+  const endings = [...prefixes.values()].flatMap((p) => [
+    Buffer.concat([dl, p]), ...(q ? [Buffer.concat([dl, ql, p, ql]), Buffer.concat([dl, Buffer.from(' '), ql, p, ql])] : []),
+  ]);
   // (A file that cannot be read is said so by openSource.)
-  const suspect = await endsLineWith(input.path, codecOf(input.path, source.compression), endings).catch(() => false);
+  const suspect = await endsLineWith(input.path, codecOf(input.path, source.compression), endings, Boolean(q)).catch(() => false);
   return suspect ? scanFile(input).catch(() => undefined) : undefined;
 }
 
