@@ -1,6 +1,9 @@
 // Schema evolution: additive changes apply, breaking ones are refused by strata check (and by the commit) with a
 // migration path; the applied schemas stay queryable.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { refresh } from '../workflows/maintenance.ts';
+import { doctor as doctorCommand } from '../cli/commands/doctor.ts';
+import { runCommand } from './helpers/cli.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
@@ -149,4 +152,31 @@ describe('schema evolution', () => {
       await own.cleanup();
     }
   });
+
+  it('a refused change never reaches readers by another path: a gold refresh and doctor --repair refuse it as ingest does (an attack, stop 47)', async () => {
+    const s = (type: string) => `dataset: s\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: amt, type: "${type}" }\n`;
+    const b = 'dataset: b\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: name, type: string }\n'
+      + 'gold:\n  - table: g\n    sql: SELECT b.name, s.amt FROM silver.b AS b JOIN silver.s AS s ON s.id = b.id\n    refresh: full\n';
+    const own = await makeLake({ s: s('decimal(10,2)'), b });
+    try {
+      await own.ingest('s', await own.file('s.csv', 'id,amt\n1,10.25\n2,0.05\n'));
+      await own.ingest('b', await own.file('b1.csv', 'id,name\n1,one\n'));
+      await writeFile(join(own.root, 'schemas', 's.yaml'), s('decimal(10,1)'));
+      const narrowed = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      // A run of b refreshes gold over silver.s: it read 10.25 as decimal(10,1), 10.3, and published it.
+      const run = (await ingestFile(narrowed, 'b', await own.file('b2.csv', 'id,name\n2,two\n'))).record;
+      expect(run.error?.message).toMatch(/silver\.s was written with another schema/);
+      await expect(refresh(narrowed, 'g', true)).rejects.toMatchObject({ name: 'Strata.SchemaMismatch' });
+      // doctor --repair registered the refused types over the old files, and said "no problems".
+      await rm(join(own.dir, '_strata/catalog/tables/silver.s.json'));
+      const repaired = await runCommand(doctorCommand, { lake: own.dir, schemas: join(own.root, 'schemas') }, [], { repair: true });
+      expect(repaired.code).toBe(1);
+      await narrowed.catalog.materialize();
+      const values = async () => (await own.query<{ v: string }>(`SELECT CAST(amt AS VARCHAR) AS v FROM gold.g UNION ALL SELECT CAST(amt AS VARCHAR) FROM read_parquet('${own.dir}/silver/s/**/*.parquet')`)).map((r) => r.v).sort();
+      expect(await values()).toEqual(['0.05', '10.25', '10.25']);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });
+

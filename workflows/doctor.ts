@@ -16,7 +16,9 @@ export function doctorEnv(lake: LocalLake): DoctorEnv {
   ];
   return {
     lakeDir: lake.dir, storage: lake.storage, catalog: lake.catalog, plans: lake.ctx.plans, gold: lake.ctx.gold, tables,
-    sync: async (t) => { await syncToLatest(lake.ctx, t.root, t.shape, { layer: t.layer, name: t.name, glue: t.glue }); },
+    // (A silver table through its dataset's plan: registering refuses a schema file the table cannot evolve to, as
+    // ingest does; through its shape it registered the refused types over the old files: an attack, stop 47.)
+    sync: async (t) => { await syncToLatest(lake.ctx, t.root, t.layer === 'silver' ? lake.ctx.plans.get(t.name) : t.shape, { layer: t.layer, name: t.name, glue: t.glue }); },
     syncQuarantine: (dataset) => registerQuarantine(lake.ctx, lake.ctx.plans.get(dataset), { settle: true }),
     refresh: (table, full) => refresh(lake, table, full),
     ...(lake.ctx.duck ? { duck: lake.ctx.duck } : {}),
