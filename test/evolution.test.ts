@@ -1,7 +1,7 @@
 // Schema evolution: additive changes apply, breaking ones are refused by strata check (and by the commit) with a
 // migration path; the applied schemas stay queryable.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { refresh } from '../workflows/maintenance.ts';
+import { refresh, rollback } from '../workflows/maintenance.ts';
 import { doctor as doctorCommand } from '../cli/commands/doctor.ts';
 import { runCommand } from './helpers/cli.ts';
 import { join } from 'node:path';
@@ -160,6 +160,7 @@ describe('schema evolution', () => {
     const own = await makeLake({ s: s('decimal(10,2)'), b });
     try {
       await own.ingest('s', await own.file('s.csv', 'id,amt\n1,10.25\n2,0.05\n'));
+      await own.ingest('s', await own.file('s2.csv', 'id,amt\n3,1.50\n'));
       await own.ingest('b', await own.file('b1.csv', 'id,name\n1,one\n'));
       await writeFile(join(own.root, 'schemas', 's.yaml'), s('decimal(10,1)'));
       const narrowed = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
@@ -172,8 +173,15 @@ describe('schema evolution', () => {
       const repaired = await runCommand(doctorCommand, { lake: own.dir, schemas: join(own.root, 'schemas') }, [], { repair: true });
       expect(repaired.code).toBe(1);
       await narrowed.catalog.materialize();
-      const values = async () => (await own.query<{ v: string }>(`SELECT CAST(amt AS VARCHAR) AS v FROM gold.g UNION ALL SELECT CAST(amt AS VARCHAR) FROM read_parquet('${own.dir}/silver/s/**/*.parquet')`)).map((r) => r.v).sort();
-      expect(await values()).toEqual(['0.05', '10.25', '10.25']);
+      // Gold as published, and silver's current files as written.
+      const files = (Object.values(JSON.parse((await own.storage.readText('silver/s/_strata/manifest.json'))!).partitions) as Array<{ files: string[] }>).flatMap((p) => p.files);
+      const values = async () => (await own.query<{ v: string }>(`SELECT CAST(amt AS VARCHAR) AS v FROM gold.g UNION ALL SELECT CAST(amt AS VARCHAR) FROM read_parquet([${files.map((f) => `'${own.dir}/${f}'`).join(', ')}])`)).map((r) => r.v).sort();
+      expect(await values()).toEqual(['0.05', '1.50', '10.25', '10.25']);
+      // A rollback of silver.s under the refused schema: refused before it commits (it committed, then failed half done).
+      const version = JSON.parse((await own.storage.readText('silver/s/_strata/manifest.json'))!).version;
+      const first = (await narrowed.catalog.materialize(), (await own.query<{ run_id: string }>(`SELECT run_id FROM strata.runs WHERE dataset = 's' ORDER BY run_id`))[0]!.run_id);
+      await expect(rollback(narrowed, 's', first)).rejects.toMatchObject({ name: 'Strata.SchemaMismatch' });
+      expect(JSON.parse((await own.storage.readText('silver/s/_strata/manifest.json'))!).version).toBe(version);
     } finally {
       await own.cleanup();
     }
