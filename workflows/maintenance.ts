@@ -11,8 +11,7 @@ import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
-import { partitionValues, type TableManifest } from '../runtime/table/manifest.ts';
-import { refuseBreakingChange } from '../core/schema/evolution.ts';
+import { refuseUnevolvable, type TableManifest } from '../runtime/table/manifest.ts';
 import { plural, thousands } from '../core/text.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
@@ -41,7 +40,7 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     const current = (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest;
     // A schema file the table cannot evolve to is refused before anything changes, as ingest refuses it: the rollback
     // committed, then failed at its registration, half done (an attack, stop 47).
-    refuseBreakingChange(current.schema, dataset.applied, dataset.dataset, () => partitionValues(current));
+    refuseUnevolvable(current, dataset);
     const before = current.sources;
     const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });

@@ -18,8 +18,7 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { onlyCompactionsBetween, partitionValues, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
-import { refuseBreakingChange } from '../../core/schema/evolution.ts';
+import { onlyCompactionsBetween, refuseUnevolvable, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { commitTable, createManifest, fullHistory, readManifest } from '../table/store.ts';
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -192,7 +191,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   for (const ds of plan.reads.silver) silver.set(ds, (await readManifest(storage, layout.silver(ds), ctx.plans.get(ds))).manifest);
   // Silver is read through its schema file's types: never one its table cannot evolve to, as ingest and the catalog
   // refuse it (a refresh read decimal(10,2) files as decimal(10,1), 10.25 as 10.3, and published: an attack, stop 47).
-  for (const [ds, m] of silver) refuseBreakingChange(m.schema, ctx.plans.get(ds).applied, ds, () => partitionValues(m));
+  for (const [ds, m] of silver) refuseUnevolvable(m, ctx.plans.get(ds));
   const gold = new Map<string, TableManifest>();
   for (const g of plan.reads.gold) gold.set(g, (await readManifest(storage, layout.gold(g), goldShape(ctx.gold.get(g)))).manifest);
   const inputs = new Map([...[...silver].map(([k, m]) => [`silver.${k}`, m] as const), ...[...gold].map(([k, m]) => [`gold.${k}`, m] as const)]);

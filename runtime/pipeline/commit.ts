@@ -7,8 +7,7 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
 import { ident } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
-import { partitionValues, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
-import { refuseBreakingChange } from '../../core/schema/evolution.ts';
+import { refuseUnevolvable, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable, committedSource, fullHistory, readManifest } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
@@ -86,7 +85,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     source: { id: staged.sourceId, key: staged.source.key, contentId: staged.source.contentId },
     schema: plan.applied,
     guard: async (m) => {
-      refuseBreakingChange(m.schema, plan.applied, plan.dataset, () => partitionValues(m));
+      refuseUnevolvable(m, plan);
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),

@@ -1,9 +1,8 @@
 // Step: make the catalog match the manifests (silver table and partitions, quarantine files). Idempotent, so it
 // is safe to repeat after any crash, and a re-ingest of an already committed object runs it too.
-import { refuseBreakingChange } from '../../core/schema/evolution.ts';
 import type { CatalogTable, SyncSummary } from '../catalog/port.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
-import { newerFormat, partitionValues, runOfVersion, type TableManifest } from '../table/manifest.ts';
+import { newerFormat, refuseUnevolvable, runOfVersion, type TableManifest } from '../table/manifest.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
@@ -31,7 +30,7 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
     const current = next ?? await readManifest(ctx.storage, root, plan);
     // A dataset's plan whose schema the table cannot evolve to is never registered over it: readers would see the
     // refused columns and partitions over the old files (a SKIPPED run's resync did; third attack, stop 36).
-    if ('applied' in plan) refuseBreakingChange(current.manifest.schema, (plan as DatasetPlan).applied, (plan as DatasetPlan).dataset, () => partitionValues(current.manifest));
+    if ('applied' in plan) refuseUnevolvable(current.manifest, plan as DatasetPlan);
     const s = await ctx.catalog.syncTable(table, current.manifest);
     total.created += s.created; total.updated += s.updated; total.deleted += s.deleted;
     // Unchanged since (the same etag): done, without parsing it again.

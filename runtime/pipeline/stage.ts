@@ -5,8 +5,7 @@ import { hashOf } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { committedContent, committedSource, readManifest } from '../table/store.ts';
-import { refuseBreakingChange } from '../../core/schema/evolution.ts';
-import { partitionValues, type SourceEntry } from '../table/manifest.ts';
+import { refuseUnevolvable, type SourceEntry } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
 import { fileOverEnvelope } from './limits.ts';
@@ -51,7 +50,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   // A schema the table cannot evolve to is refused before any work, as the commit would refuse it: not after the file
   // was validated and gated, its rows then in neither silver nor quarantine (newcomer trial, stop 36); and not skipped
   // as already ingested either, whose resync would register the refused schema (third attack, stop 36).
-  refuseBreakingChange(manifest.schema, plan.applied, plan.dataset, () => partitionValues(manifest));
+  refuseUnevolvable(manifest, plan);
 
   // Exactly the object version the run was started for, and the content id of its bytes, computed as they are read
   // (S3: while downloading; locally `strata ingest` computed it while copying). The content id decides whether the

@@ -2,7 +2,7 @@
 // reads from, which source objects are already in, and the history that makes rollback possible.
 // Pure functions only; runtime/table/store.ts does the I/O.
 import { createHash } from 'node:crypto';
-import type { AppliedColumn, AppliedSchema } from '../../core/schema/evolution.ts';
+import { refuseBreakingChange, type AppliedColumn, type AppliedSchema } from '../../core/schema/evolution.ts';
 
 export interface PartitionVersion {
   /** "dt=2025-06-15/country=DE", or "" for an unpartitioned table. */
@@ -423,4 +423,13 @@ export function historyCounts(h: HistoryEntry): { partitions: number; rows: numb
 /** The values of each partition the manifest holds, in partition-key order (what compareSchemas reads). */
 export function partitionValues(m: TableManifest): Array<Array<string | null>> {
   return Object.values(m.partitions).map((p) => p.values);
+}
+
+/**
+ * Strata.SchemaMismatch when silver.`dataset`, written as manifest `m` says, cannot evolve to `applied` (the schema
+ * file's): core/schema/evolution.ts refuseBreakingChange over the table's schema and partition values. Every path that
+ * reads silver through the schema file or registers it asks this first: stage, commit, register, gold refresh, rollback.
+ */
+export function refuseUnevolvable(m: TableManifest, plan: { applied: AppliedSchema; dataset: string }): void {
+  refuseBreakingChange(m.schema, plan.applied, plan.dataset, () => partitionValues(m));
 }
