@@ -186,5 +186,40 @@ describe('schema evolution', () => {
       await own.cleanup();
     }
   });
+  it('a gold rollback to files of other columns is refused; one to files of the same columns returns their rows (an attack, stop 47)', async () => {
+    const s = (sql: string) => 'dataset: s\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: amt, type: "decimal(10,2)" }\n'
+      + `gold:\n  - table: g\n    sql: ${sql}\n    refresh: full\n`;
+    const exact = 'SELECT id, amt FROM silver.s';
+    const own = await makeLake({ s: s(exact) });
+    try {
+      const r1 = (await own.ingest('s', await own.file('s1.csv', 'id,amt\n1,10.25\n'))).record.runId;
+      const reopen = async (sql: string) => {
+        await writeFile(join(own.root, 'schemas', 's.yaml'), s(sql));
+        return openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      };
+      const gold = async () => (await own.query<{ id: number; v: string }>('SELECT id, CAST(amt AS VARCHAR) AS v FROM gold.g ORDER BY id')).map((r) => `${r.id}:${r.v}`);
+      const version = async () => JSON.parse((await own.storage.readText('gold/g/_strata/manifest.json'))!).version as number;
+      // The SQL now gives amt as BIGINT: gold is published again, every partition.
+      const bigint = await reopen('SELECT id, CAST(amt AS BIGINT) AS amt FROM silver.s');
+      await refresh(bigint, 'g', true);
+      await bigint.catalog.materialize();
+      expect(await gold()).toEqual(['1:10']);
+      const before = await version();
+      // Back to r1 under the BIGINT SQL: r1's files hold decimal(10,2), which the catalog would read as BIGINT 10.
+      const refused = await rollback(bigint, 'g', r1).then(() => undefined, (e: Error) => e);
+      expect(refused).toMatchObject({ name: 'Strata.SchemaMismatch' });
+      expect(refused!.message).toMatch(/amt decimal\(10,2\).*amt bigint.*strata refresh g --full/s);
+      expect(await version()).toBe(before);
+      // Another SQL with r1's columns (a filter added): the rollback returns r1's rows, exactly as published.
+      const filtered = await reopen(`${exact} WHERE id > 0`);
+      await rollback(filtered, 'g', r1);
+      await filtered.catalog.materialize();
+      expect(await gold()).toEqual(['1:10.25']);
+      expect(await version()).toBe(before + 1);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });
+
 

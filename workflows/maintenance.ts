@@ -60,7 +60,7 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
   }
   const g = gold!;
   await refuseDamagedTarget(lake, g.prefix, goldShape(g), toRun);
-  const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId);
+  const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId, { applied: g.applied });
   await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
   await lake.catalog.materialize();
   return { ...r, table: g.table, layer: 'gold', runId, refreshed: [] };

@@ -5,6 +5,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Storage } from '../storage/port.ts';
 import { filesFingerprint, sourcesAfterRun, stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
+import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import { mapLimit } from '../util/limit.ts';
 import { plural, thousands } from '../../core/text.ts';
 import { commitTable, readManifest } from './store.ts';
@@ -18,12 +19,19 @@ export interface RollbackResult {
   restored: string[];
 }
 
-export async function rollbackTable(storage: Storage, root: string, shape: TableShape, toRun: string, runId: string): Promise<RollbackResult> {
+/**
+ * Roll `root`'s table back to the state run `toRun` left it in, as one more commit by `runId`. `opts.applied`: a gold
+ * table's schema as its SQL gives it now; a rollback to files of other columns is refused (refuseOtherColumns).
+ * Strata.InvalidInput when the run cannot be returned to (not found, collected, a run committed meanwhile);
+ * Strata.UnreadableFile when a version folder no longer holds its files.
+ */
+export async function rollbackTable(storage: Storage, root: string, shape: TableShape, toRun: string, runId: string, opts: { applied?: AppliedSchema } = {}): Promise<RollbackResult> {
   const { manifest } = await readManifest(storage, root, shape);
   const found = await rollbackTarget(storage, manifest, toRun);
   if ('error' in found) throw new StrataError(ERRORS.InvalidInput, found.error);
   if (found.changed.length) throw new StrataError(ERRORS.UnreadableFile, found.changed.join('; '));
   const target = found.state;
+  if (opts.applied) refuseOtherColumns(manifest, shape, opts.applied, toRun, target);
   const paths = [...new Set([...Object.keys(manifest.partitions), ...Object.keys(target)])]
     .filter((p) => manifest.partitions[p]?.location !== target[p]?.location).sort();
   // Already there (a rollback to the current run, or twice to the same one): no new version, nothing to undo.
@@ -57,6 +65,31 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
     sourcesAfter: (m) => (sources = sourcesAfterRun(m, toRun)),
   });
   return { version: result.manifest.version, changes: result.changes, forgotten: sources.forget.filter((id) => !sources.restore[id]), restored: Object.keys(sources.restore) };
+}
+
+/**
+ * Strata.SchemaMismatch when a gold rollback would return a partition to files whose columns or types are not the ones
+ * the table's SQL gives now (`applied`, GoldPlan.applied): the catalog reads a gold table's files as its current
+ * columns and types, so a decimal 10.25 published under an older SQL would read as BIGINT 10 (an attack, stop 47).
+ * A version's columns are those its schema hash (PartitionVersion.schemaHash) names in the manifest's schema history;
+ * a hash the history does not hold is refused too. Files of another SQL with the same columns are the rows that run
+ * published: the rollback returns to them, and the next refresh recomputes every partition (a rollback drops
+ * derivedFrom). A version recorded without its hash (before stop 20) is not refused: nothing tells its columns.
+ */
+function refuseOtherColumns(m: TableManifest, shape: TableShape, applied: AppliedSchema, toRun: string, target: Record<string, PartitionVersion>): void {
+  const written = new Map([...(m.schemaHistory ?? []), ...(m.schema ? [m.schema] : [])].map((h) => [h.hash, h]));
+  const shapeOf = (s: Pick<AppliedSchema, 'columns' | 'partitionKeys'>) => JSON.stringify([s.columns.map((c) => [c.name, c.type]), s.partitionKeys.map((c) => [c.name, c.type])]);
+  const now = shapeOf(applied);
+  const other = Object.values(target).filter((v) => v.schemaHash !== undefined && v.schemaHash !== applied.hash
+    && (!written.has(v.schemaHash) || shapeOf(written.get(v.schemaHash)!) !== now));
+  if (!other.length) return;
+  const list = (s: AppliedSchema | undefined) => (s ? s.columns.map((c) => `${c.name} ${c.type}`).join(', ') : 'not recorded');
+  const was = written.get(other[0]!.schemaHash!);
+  throw new StrataError(ERRORS.SchemaMismatch, `${shape.layer}.${shape.table} was not rolled back to run ${toRun}: `
+    + `${plural(other.length, 'partition')} of the version that run left (${other.slice(0, 3).map((v) => v.path || '(unpartitioned)').join(', ')}${other.length > 3 ? ', …' : ''}) `
+    + `${other.length > 1 ? 'were' : 'was'} published by another SQL, with columns ${list(was)}, where the table's SQL in its schema file now gives ${list(applied)}: `
+    + 'they would be read as the current columns and types. Nothing was changed. '
+    + `The way back: put the table's SQL back as it was at run ${toRun} and roll back again, or keep the current SQL and recompute the table: strata refresh ${shape.table} --full`);
 }
 
 /**
