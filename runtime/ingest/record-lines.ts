@@ -25,7 +25,7 @@ export interface RecordLines {
   /**
    * With ScanDialect.width: the records of more fields than that (their record index, the line they start on, their
    * fields), in record order. DuckDB drops a record's fields past its width when they are empty or null strings (`1,x,,`
-   * read as 1,x; runtime/ingest/validate-file.ts markWideRecords), and rejects the record otherwise.
+   * read as 1,x; runtime/ingest/validate-file.ts markScannedRecords), and rejects the record otherwise.
    */
   wide: Array<{ k: number; line: number; fields: number }>;
 }

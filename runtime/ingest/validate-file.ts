@@ -37,9 +37,9 @@ export interface ValidateInput {
   width?: number;
   /**
    * Set internally: records hold escapes DuckDB drops (strayEscapeScan), or fields past the width it drops
-   * (wideRecordScan), and are quarantined (markScannedRecords).
+   * (wideRecordScan): the scan's records are quarantined (markScannedRecords).
    */
-  strayEscapes?: boolean;
+  scannedRecords?: boolean;
   /** Append mode with a primary key: the silver keys a row must not repeat (runtime/ingest/prior-keys.ts). */
   priorKeys?: PriorKeys;
   /**
@@ -104,17 +104,17 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   const { source } = read.plan;
   const head = source.format === 'csv' || source.format === 'jsonl' ? await headOf(read).catch(() => undefined) : undefined;
   const width = source.format === 'csv' && head ? parseFirstRecord(head, source.csv)?.length : undefined;
-  const blank = { ...read, blankRecords: blankLinesAreRecords(read, head), ...(width ? { width } : {}) };
+  const blank = { ...read, blankRecords: blankLinesAreRecords(read, width), ...(width ? { width } : {}) };
   // Escapes DuckDB would drop, and fields past the width it would drop: the records holding one are quarantined, by
   // the exact pass (markScannedRecords).
-  const escapes = await strayEscapeScan(blank) ?? await wideRecordScan(blank);
+  const scanned = await strayEscapeScan(blank) ?? await wideRecordScan(blank);
   // (The header's names are read as DuckDB reads them, without such an escape: said in a warning.)
   const headerRecords = source.format === 'csv' && source.csv.header ? 1 : 0;
-  const run = { ...blank, strayEscapes: (escapes?.strays.some((s) => s.k >= headerRecords) || (escapes?.wide.length ?? 0) > 0) };
+  const run = { ...blank, scannedRecords: (scanned?.strays.some((s) => s.k >= headerRecords) || (scanned?.wide.length ?? 0) > 0) };
   try {
-    const fast = run.hold || run.strayEscapes ? undefined : await singlePass(run);
-    const { result, scan } = fast ? { result: fast, scan: undefined } : await exactPass(run, escapes);
-    const header = escapes?.strays.find((s) => s.k < headerRecords);
+    const fast = run.hold || run.scannedRecords ? undefined : await singlePass(run);
+    const { result, scan } = fast ? { result: fast, scan: undefined } : await exactPass(run, scanned);
+    const header = scanned?.strays.find((s) => s.k < headerRecords);
     if (header && header.next >= 0 && source.format === 'csv') {
       result.warnings.push(`${input.key}:${header.line}: the header's field ${header.field + 1} holds the escape '${source.csv.escape}' before `
         + `${header.next >= 0x21 && header.next < 0x7f ? `'${String.fromCharCode(header.next)}'` : 'another character'} inside quotes, which is dropped: the field is matched by its name without it`);
@@ -311,7 +311,7 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
       await db.run(`DELETE FROM ${TYPED} WHERE rowid = 0`); // the header, read as the first record
     }
   }
-  if (input.strayEscapes) await markScannedRecords(db, input, src, scan ??= await scanFile(input));
+  if (input.scannedRecords) await markScannedRecords(db, input, src, scan ??= await scanFile(input));
   // Valid and failing rows are counted separately, not one as the complement of the other: a check that yields NULL
   // instead of false would leave a row in neither output, and the accounting below then refuses the file.
   const counts = await db.one<{ n: number; ok: number; bad: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${OK}) AS ok, count(*) FILTER (WHERE NOT ${OK}) AS bad FROM ${TYPED}`);
@@ -500,7 +500,7 @@ async function strayEscapeScan(input: ValidateInput): Promise<RecordLines | unde
  * past a record's width without a word (`1,x,,` read as 1,x; `1,x,N` too when "NA" is a null string: it compares a
  * value with a null string's first bytes only; DuckDB 1.5 StringValueResult::HandleTooManyColumnsError), where a
  * record with any other field too many is rejected. undefined when there can be none. A search of the file's line ends
- * first (70 ms per 106 MB); a scan of the whole file (600 ms per 106 MB) only for a file with such a line end.
+ * first (100–260 ms per 106 MB); a scan of the whole file (600 ms per 106 MB) only for a file with such a line end.
  */
 async function wideRecordScan(input: ValidateInput): Promise<RecordLines | undefined> {
   const { source } = input.plan;
@@ -620,13 +620,12 @@ function dialectOf(input: Pick<ValidateInput, 'plan' | 'blankRecords' | 'width'>
  * Whether DuckDB reads a blank line after the file's first record as a record: in a file of one field per record
  * whose null strings hold '' (the default), a blank line is that field, empty, so NULL; a file of more fields, or
  * whose null strings do not hold '', skips it (DuckDB 1.5, as two attacks found, stop 45). The width is the first
- * record's, as source-relation.ts reads it.
+ * record's, as source-relation.ts reads it (validateFile's `width`).
  */
-function blankLinesAreRecords(input: ValidateInput, head: Buffer | undefined): boolean {
+function blankLinesAreRecords(input: ValidateInput, width: number | undefined): boolean {
   const { source } = input.plan;
-  if (source.format !== 'csv' || !source.nullValues.includes('')) return false;
-  // (A file that cannot be read is not one: reading it says why.)
-  return head !== undefined && parseFirstRecord(head, source.csv)?.length === 1;
+  // (A file that cannot be read has no width: reading it says why.)
+  return source.format === 'csv' && source.nullValues.includes('') && width === 1;
 }
 
 /** The first COUNTED_BYTES + 1 bytes of the file, decoded. */
