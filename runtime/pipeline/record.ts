@@ -252,7 +252,10 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
     ? `the silver commit stands (silver.${state.dataset} version ${state.commit.version} holds this run's rows); what failed after it: ${explained}. `
       + (goldSql
         ? `Fix the SQL of gold table ${goldSql} (strata check), then strata refresh ${goldSql}, or the next run of ${state.dataset}, brings it up to date.`
-        : `The next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`)
+        // A schema file a table cannot evolve to is refused by every later run and by doctor --repair alike.
+        : caught.name === ERRORS.SchemaMismatch
+          ? `Gold stays as it was while that schema file is refused: make it one its table can evolve to (strata check says what it refuses), then the next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`
+          : `The next run of ${state.dataset}, or strata doctor --repair, brings the catalog and gold up to date.`)
     : explained;
   // The paths the commit made visible are read back from the manifest; the failure may be that it cannot be read,
   // and the record is written all the same (its partitions then empty, with a warning saying why).
