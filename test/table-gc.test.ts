@@ -38,6 +38,8 @@ const commit = (run: string, at: string) => commitTable(storage, {
     return { path, values: ['1'], location: prefix, files: [`${prefix}part.txt`], rows: 1, bytes: 7, runId: run, committedAt: at };
   },
 });
+/** The record a writer leaves before it writes version folders of run `run` (layout.writeIntent), written at `at`. */
+const wrote = (run: string, at: Date) => file(`${ROOT}_strata/writes/${run}.json`, 2, at);
 const exists = async (key: string) => (await storage.head(key)) !== undefined;
 const manifest = async (): Promise<TableManifest> => (await readManifest(storage, ROOT, shape)).manifest;
 
@@ -67,6 +69,7 @@ describe('gcTable', () => {
 
   it('a dry run reports the same and deletes nothing, not even from the manifest', async () => {
     await threeRuns();
+    await wrote('dead', new Date('2025-06-01T00:00:00.000Z'));
     await file('silver/t/dt=1/v-dead/part-a.parquet', 5, new Date('2025-06-01T00:00:00.000Z'));
     const before = await storage.readVersioned(`${ROOT}_strata/manifest.json`);
     expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW, dryRun: true })).toEqual({ table: 'silver.t', expiredVersions: 1, orphanFolders: 1, bytes: 12 });
@@ -78,6 +81,7 @@ describe('gcTable', () => {
   it('orphans: a version folder nothing names goes once its newest file is more than a day old; _strata/ and other files are not folders', async () => {
     await commit('r1', '2025-06-01T00:00:00.000Z');
     const old = new Date(NOW.getTime() - DAY - 1);
+    for (const run of ['r1', 'dead', 'young', 'mixed']) await wrote(run, old); // (r1's record as if written then too)
     await file('silver/t/dt=1/v-dead/part-a.parquet', 5, old);
     await file('silver/t/dt=1/v-dead/part-b.parquet', 3, old);
     await file('silver/t/dt=1/v-young/part-a.parquet', 5, new Date(NOW.getTime() - DAY)); // exactly a day: not more
@@ -91,9 +95,11 @@ describe('gcTable', () => {
     for (const k of ['silver/t/dt=1/v-young/part-a.parquet', 'silver/t/dt=1/v-mixed/part-a.parquet', 'silver/t/_strata/v-x/part-a.parquet', 'silver/t/dt=1/loose.txt', 'silver/t/dt=1/v-r1/part.txt']) expect(await exists(k), k).toBe(true);
     // nothing expired and no history past the window: the manifest is not rewritten
     expect((await storage.readVersioned(`${ROOT}_strata/manifest.json`))!.etag).toBe(etag);
+    // The records of runs whose folders are gone or named go (dead's, r1's); those of runs with folders kept stay.
+    expect((await storage.list(`${ROOT}_strata/writes/`)).map((o) => o.key.split('/').at(-1)).sort()).toEqual(['mixed.json', 'young.json']);
   });
 
-  it('a v- folder strata did not write is never an orphan: at the wrong depth, inside another folder, or holding other files (an attack, stop 47)', async () => {
+  it('a v- folder strata did not write is never an orphan: at the wrong depth, inside another folder, holding other files, or of no run strata recorded (an attack, stop 47)', async () => {
     await commit('r1', '2025-06-01T00:00:00.000Z');
     const old = new Date(NOW.getTime() - 30 * DAY);
     const users = [
@@ -103,8 +109,12 @@ describe('gcTable', () => {
       'silver/t/dt=1/v-export/data.csv', // at a version's depth, holding what strata does not write there
       'silver/t/dt=1/v-export/part-a.parquet',
       'silver/t/x=1/v-other/part-a.parquet', // under a folder that is not the table's partition key
+      'silver/t/dt=1/v-backup/part-0.parquet', // part files copied where versions are, named as strata names them,
+      'silver/t/dt=1/v-r1-copy/part-0.parquet', // even after a run's id: no write record names these runs
+      'silver/t/dt=1/v-crashed-x/part-0.parquet',
     ];
     for (const k of users) await file(k, 4, old);
+    await wrote('crashed', old);
     await file('silver/t/dt=1/v-crashed/part-0.parquet', 6, old); // a crashed commit's folder: an orphan
     expect(await gcTable(storage, ROOT, shape, 'silver.t', 365, { now: NOW })).toEqual({ table: 'silver.t', expiredVersions: 0, orphanFolders: 1, bytes: 6 });
     for (const k of users) expect(await exists(k), k).toBe(true);
@@ -113,6 +123,7 @@ describe('gcTable', () => {
 
   it('keeps what the catalog or the newest manifest copy names, expired or orphaned; the manifest drops it all the same', async () => {
     await threeRuns();
+    for (const run of ['dead', 'old']) await wrote(run, new Date('2025-06-01T00:00:00.000Z'));
     await file('silver/t/dt=1/v-dead/part-a.parquet', 5, new Date('2025-06-01T00:00:00.000Z'));
     await file('silver/t/dt=1/v-old/part-a.parquet', 5, new Date('2025-06-01T00:00:00.000Z'));
     const copy = (version: number, location: string) => JSON.stringify({ version, partitions: { 'dt=1': { location } } });

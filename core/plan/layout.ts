@@ -36,6 +36,14 @@ export const layout = {
   contentMarker: (tableRoot: string, contentId: string, sourceId: string, pass: string) => `_strata/contents/${tableRoot}${contentId}/${sourceId}.${pass}.json`,
   /** Collected history entries gc moved out of the manifest (TableManifest.historyArchives): immutable JSON arrays. */
   historyArchive: (tableRoot: string, name: string) => `${tableRoot}_strata/archive/${name}`,
+  /**
+   * What a writer records before it writes a table's version folders (runtime/table/store.ts commitTable; Athena's
+   * batch folders, runtime/gold/refresh-athena.ts): one object per run, <runId>.json. gc deletes a version folder no
+   * manifest names only when such a record names its run (runtime/table/gc.ts writtenByRun): a v- folder strata did
+   * not write is never deleted, whatever it holds (an attack, stop 47: part files a user copied to dt=…/v-backup/).
+   */
+  writeIntents: (tableRoot: string) => `${tableRoot}_strata/writes/`,
+  writeIntent: (tableRoot: string, runId: string) => `${tableRoot}_strata/writes/${runId}.json`,
   runs: (dataset: string) => `_strata/runs/${dataset}/`,
   run: (dataset: string, runId: string) => `_strata/runs/${dataset}/${runId}.json`,
   /** Quality metrics of a dataset's silver gate, one JSON-lines file per evaluation (history for dynamic rules). */

@@ -12,6 +12,8 @@ import type { AthenaEngine, PipelineContext } from '../pipeline/context.ts';
 import { parsePartitionPath } from '../../core/plan/partitioning.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion } from '../table/manifest.ts';
+import { recordWrites } from '../table/store.ts';
+import { layout } from '../../core/plan/layout.ts';
 import type { GoldPlan, Incremental } from '../../core/gold/analyze.ts';
 import { parseSql } from '../../core/gold/ast.ts';
 import { athenaTableNames, driverFilter, goldRowsSql, unloadStatements } from '../../core/gold/athena.ts';
@@ -61,6 +63,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   // 3. UNLOAD, ≤ 100 partitions per statement.
   const batches = unloadStatements(plan, sql, input.runId, athena.names, p ? [...rowsOf.keys()].filter((v) => (rowsOf.get(v) ?? 0) > 0) : undefined);
   const cleanup = batches.map((b) => b.prefix);
+  if (batches.length) await recordWrites(ctx.storage, plan.prefix, input.runId, new Date().toISOString());
   try {
     for (const b of batches) {
       await removePrefix(ctx.storage, b.prefix);
@@ -68,6 +71,8 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
     }
   } catch (e) {
     await Promise.all(cleanup.map((prefix) => removePrefix(ctx.storage, prefix)));
+    // Every folder of the run is gone: so is its record (gc would delete it after a day).
+    await ctx.storage.delete([layout.writeIntent(plan.prefix, input.runId)]);
     throw e;
   }
 

@@ -58,6 +58,26 @@ export function writtenByStrata(folder: string, key: string): boolean {
   return /-b\d+\/$/.test(folder) || /^part-[^/]*\.parquet$/.test(key.slice(folder.length));
 }
 
+/**
+ * Whether version folder `folder` (…/v-<name>/) is one a run in `runs` wrote: <name> is the run id, or the run id and
+ * a commit attempt (-<n>, runtime/table/store.ts versionFolder) or an Athena batch (-b<n>, core/gold/athena.ts).
+ * `runs`: the run ids of the table's write records (layout.writeIntent; writeRecords).
+ */
+export function writtenByRun(folder: string, runs: ReadonlySet<string>): boolean {
+  const name = /\/v-([^/]+)\/$/.exec(folder)?.[1];
+  return name !== undefined && (runs.has(name) || runs.has(name.replace(/-b?\d+$/, '')));
+}
+
+/** The table's write records (layout.writeIntent) among `keys` (keys under the table's root): run id → key. */
+export function writeRecords(root: string, keys: Iterable<string>): Map<string, string> {
+  const prefix = layout.writeIntents(root);
+  const runs = new Map<string, string>();
+  for (const k of keys) {
+    if (k.startsWith(prefix) && k.endsWith('.json') && !k.slice(prefix.length).includes('/')) runs.set(k.slice(prefix.length, -'.json'.length), k);
+  }
+  return runs;
+}
+
 export async function gcTable(storage: Storage, root: string, shape: ManifestShape, table: string, retentionDays: number, opts: GcOptions = {}): Promise<GcResult> {
   const now = opts.now ?? new Date();
   const { partitionKeys } = shapeOf(shape);
@@ -95,11 +115,14 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       if (m && !key.startsWith(`${root}_strata/`) && atVersionDepth(root, partitionKeys, m[1]!)) present.add(m[1]!);
     }
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
+    // A folder is a crashed writer's only when a write record names its run; without one it was not strata's to write.
+    const records = writeRecords(root, keys);
+    const runs = new Set(records.keys());
     const unnamed = await mapLimit([...present].filter((l) => !known.has(l)), 16, async (l) => {
       const objects = await storage.list(l);
       return {
         l, bytes: objects.reduce((a, o) => a + o.size, 0), newest: objects.reduce((a, o) => Math.max(a, o.lastModified.getTime()), 0),
-        ours: objects.every((o) => writtenByStrata(l, o.key)),
+        ours: writtenByRun(l, runs) && objects.every((o) => writtenByStrata(l, o.key)),
       };
     });
     const orphaned = unnamed.filter((f) => f.ours && now.getTime() - f.newest > ORPHAN_GRACE_MS);
@@ -131,6 +154,15 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     }
     fault('gc.swapped');
     await mapLimit([...doomed, ...orphans], 16, (l) => storage.deletePrefix(l));
+    // Then the write records past the grace period whose runs left no folder nothing names (a commit that finished, or
+    // whose leftovers just went): a record younger than that may be a writer's still at work.
+    const kept = unnamed.filter((f) => !orphans.includes(f.l)).map((f) => f.l);
+    const spent = [...records].filter(([run]) => !kept.some((l) => writtenByRun(l, new Set([run])))).map(([, k]) => k);
+    if (spent.length) {
+      const times = new Map((await storage.list(layout.writeIntents(root))).map((o) => [o.key, o.lastModified.getTime()]));
+      const old = spent.filter((k) => now.getTime() - (times.get(k) ?? now.getTime()) > ORPHAN_GRACE_MS);
+      if (old.length) await storage.delete(old);
+    }
     return result;
   }
   return none;

@@ -249,6 +249,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   let read = req.read;
   let round = 0;
   let creations = 0;
+  let intended = false;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // If it changed since the caller read it, the compare-and-swap fails and the next attempt reads it afresh.
     const { manifest, etag } = read ?? await readManifest(storage, req.root, req.shape);
@@ -274,6 +275,12 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     if (already) {
       await discard(storage, [...built.values()].map((b) => b.prefix));
       return { status: 'already', committedBy: already.runId, manifest, changes: [] };
+    }
+    // Before the first folder: the record that this run writes folders under the table (gc deletes a folder no
+    // manifest names only when such a record names its run: layout.writeIntent).
+    if (!intended && req.paths.length) {
+      await recordWrites(storage, req.root, req.runId, req.at);
+      intended = true;
     }
     // Partitions are independent: build their versions concurrently (file links locally, copies in S3).
     await mapLimit(req.paths, 16, async (path) => {
@@ -316,6 +323,14 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   // Given up: the folders built for the last attempts are no version of the table's.
   await discard(storage, [...built.values()].map((b) => b.prefix));
   throw new StrataError(ERRORS.CommitConflict, `could not commit ${req.shape.table} after ${maxAttempts} attempts: too many concurrent writers`);
+}
+
+/**
+ * Record that run `runId` writes version folders under the table at `root` (layout.writeIntent): written before the
+ * first of them, once per run; gc deletes the record with the last of its run's folders no manifest names.
+ */
+export async function recordWrites(storage: Storage, root: string, runId: string, at: string): Promise<void> {
+  await storage.writeText(layout.writeIntent(root, runId), JSON.stringify({ runId, at }));
 }
 
 export function versionFolder(root: string, path: string, runId: string, attempt: number): string {
