@@ -250,7 +250,8 @@ describe('strata', () => {
     const yaml = await readFile(join(own, 'schemas', 'stations.yaml'), 'utf8');
     expect(yaml).toContain('# yaml-language-server: $schema=../core/schema/dataset.schema.json');
     expect(yaml).toContain('- { name: station_id, type: string, from: Station ID, required: true }');
-    expect(yaml).toContain('- { name: elevation_m, type: double, from: Elevation (m) }');
+    // 12.5 as written: a decimal of its places, with a note saying when a double is the better draft.
+    expect(yaml).toContain('- { name: elevation_m, type: "decimal(18,1)", from: Elevation (m) } # the sample\'s values are decimals of at most 1 place');
     // Two sample rows: the coarsest grain (the finest would make a partition per handful of rows).
     expect(yaml).toMatch(/partitionBy:\n {2}# year: 1 partition of about 2 rows in the sample[^\n]*\n {2}- name: dt\n {4}column: last_reading\n {4}transform: year/);
     // The draft checks (exit 0), with a warning for each placeholder strata init left to fill in.

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import { inferSchema, renderSchemaYaml } from '../runtime/schema/infer.ts';
 import { loadSchemaText } from '../core/schema/load.ts';
+import { makeLake } from './helpers/lake.ts';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'strata-init-')); });
@@ -46,12 +47,32 @@ describe('strata init drafts', () => {
     expect(s.delimiter).toBe(';');
     expect(s.decimalSeparator).toBe(',');
     expect(s.columns.map((c) => [c.name, c.type, c.format ?? null])).toEqual([
-      ['station', 'string', null], ['temp', 'decimal(4,2)', null], ['observed', 'date', '%b %d %Y'], ['at', 'timestamp', null],
+      ['station', 'string', null], ['temp', 'decimal(18,2)', null], ['observed', 'date', '%b %d %Y'], ['at', 'timestamp', null],
     ]);
     // The draft checks as written.
     const yaml = renderSchemaYaml(s, 'weather.csv');
     expect(yaml).toContain('decimalSeparator: ","');
     expect(loadSchemaText('weather.yaml', yaml).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('numbers written as decimals are drafted as decimals of their places, not doubles; an exponent, NaN or Infinity keeps a double (a newcomer\'s prices were doubles: 19.99 stored as the binary fraction nearest it)', async () => {
+    const s = await draft('prices.csv', 'id,price,ratio,big,signed,odd\n1,19.99,0.5,12345678901234567.5,-0.5,1\n2,5.00,1e-3,1,2.0,NaN\n3,1234.5,0.25,7,3,2.5\n');
+    expect(s.columns.map((c) => [c.name, c.type])).toEqual([
+      ['id', 'bigint'], ['price', 'decimal(18,2)'], ['ratio', 'double'], ['big', 'decimal(38,1)'], ['signed', 'decimal(18,1)'], ['odd', 'double'],
+    ]);
+    expect(s.columns[1]!.note).toMatch(/at most 2 places: decimal\(18,2\) holds them as written/);
+    // The draft checks as written, and every sample value reaches silver as written.
+    const yaml = renderSchemaYaml(s, 'prices.csv');
+    expect(loadSchemaText('prices.yaml', yaml).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const lake = await makeLake({ prices: yaml });
+    try {
+      const run = await lake.ingest('prices', await lake.file('prices.csv', 'id,price,ratio,big,signed,odd\n1,19.99,0.5,12345678901234567.5,-0.5,1\n2,5.00,1e-3,1,2.0,NaN\n3,1234.5,0.25,7,3,2.5\n'));
+      expect(run.record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 3 });
+      expect((await lake.query<{ v: string }>('SELECT CAST(price AS VARCHAR) || \' \' || CAST(big AS VARCHAR) AS v FROM silver.prices ORDER BY id')).map((r) => r.v))
+        .toEqual(['19.99 12345678901234567.5', '5.00 1.0', '1234.50 7.0']);
+    } finally {
+      await lake.cleanup();
+    }
   });
 
   it('a JSON field of scalars of several types is text with a note saying which; a nested one is told to flatten (newcomer trial, stop 44: true, false and "t" read as "JSON values … decide how to flatten")', async () => {
@@ -64,7 +85,7 @@ describe('strata init drafts', () => {
   });
 
   it('decimal commas next to numbers with a decimal point stay text, with a note (one decimal mark per file)', async () => {
-    const s = await draft('mixed.csv', 'id;a;b\n1;39,81;1.5\n2;2,5;2.25\n');
+    const s = await draft('mixed.csv', 'id;a;b\n1;39,81;1.5\n2;2,5;2.25e0\n');
     expect(s.decimalSeparator).toBeUndefined();
     expect(s.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['a', 'string'], ['b', 'double']]);
     expect(s.columns[1]!.note).toMatch(/decimal commas \(39,81\)/);

@@ -91,6 +91,15 @@ async function badJsonLines(db: Duck, path: string): Promise<{ count: number; fi
         delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false)) WHERE trim(l) <> '')`);
 }
 
+/**
+ * The decimal type a draft gives numbers of at most `digits` digits before the point and `scale` after it: precision
+ * 18 (eight bytes in Parquet) while that leaves two more digits before the point than the sample has, else 38
+ * (Athena's and DuckDB's largest); the scale as the sample writes it, so a value of more places is quarantined.
+ */
+export function draftDecimal(digits: number, scale: number): string {
+  return `decimal(${digits + scale + 2 <= 18 ? 18 : 38},${scale})`;
+}
+
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
   const format = await detectFormat(path);
   let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
@@ -156,6 +165,17 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
       `string_agg(DISTINCT lower(json_type(${q(c.name)})), ', ' ORDER BY lower(json_type(${q(c.name)}))) FILTER (WHERE json_type(${q(c.name)}) <> 'NULL') AS jt${i}`,
     ]),
   ].join(', ')} FROM ${reader}`);
+  // CSV numbers DuckDB read as doubles, as written: a column whose every value is a decimal number without an exponent
+  // is drafted as a decimal, which holds 19.99 exactly where a double holds the binary fraction nearest it.
+  const doubles = format === 'csv' ? described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'DOUBLE' || c.type === 'FLOAT') : [];
+  const written = doubles.length ? await db.one<Record<string, number | null>>(`SELECT ${doubles.flatMap(({ c, i }) => {
+    const t = `trim(${q(c.name)})`;
+    return [
+      `count(${q(c.name)}) FILTER (WHERE NOT regexp_full_match(${t}, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')) AS x${i}`,
+      `max(length(split_part(${t}, '.', 2))) AS s${i}`,
+      `max(length(ltrim(regexp_replace(split_part(${t}, '.', 1), '^[+-]', ''), '0'))) AS p${i}`,
+    ];
+  }).join(', ')} FROM ${reader.replace(/\)$/, ', all_varchar = true)')}`).catch(() => undefined) : undefined;
   const rows = Number(stats.__rows);
   const filled = (i: number) => rows - Number(stats[`n${i}`]);
   // Decimal commas only when no column of the sample holds numbers with a decimal point (one separator per file).
@@ -184,7 +204,7 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
       if (commaColumns.has(i)) {
         const scale = Number(stats[`dcs${i}`]);
         const precision = Math.min(38, Number(stats[`dci${i}`]) + scale);
-        if (decimalComma) return { ...base, type: `decimal(${Math.max(precision, scale + 1)},${scale})`, note: 'decimal commas (source.csv.decimalSeparator)' };
+        if (decimalComma) return { ...base, type: draftDecimal(precision - scale, scale), note: 'decimal commas (source.csv.decimalSeparator)' };
         return { ...base, type: 'string', note: 'numbers with decimal commas (39,81): with source.csv.decimalSeparator: "," (and another delimiter) they read as numbers' };
       }
     }
@@ -192,6 +212,14 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
       // Scalars of several JSON types (true, false and "t"): nothing to flatten (the note said so of any JSON).
       const kinds = [...new Set(String(stats[`jt${i}`]).split(', ').map((k) => JSON_KINDS[k] ?? k))].join(' and ');
       return { ...base, type: 'string', note: `the sample mixes JSON ${kinds} values in this field: kept as text (true as "true"); choose one type if the others are mistakes` };
+    }
+    if (written && filled(i) > 0 && Number(written[`x${i}`]) === 0) {
+      const scale = Number(written[`s${i}`] ?? 0);
+      const digits = Number(written[`p${i}`] ?? 0);
+      if (scale <= 18 && digits + scale <= 38) {
+        const type = draftDecimal(digits, scale);
+        return { ...base, type, note: `the sample's values are decimals of at most ${plural(scale, 'place')}: ${type} holds them as written (a double: the nearest binary fraction, 19.99 as 19.989999999999998…); double if they are measurements` };
+      }
     }
     const lt = logicalType(c.type);
     const fmt = formats.get(c.type.startsWith('TIMESTAMP') ? 'TIMESTAMP' : c.type);
