@@ -184,6 +184,7 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
       ...(c.nullValues !== undefined ? { nullValues: c.nullValues } : {}),
       ...(c.round !== undefined ? { round: c.round } : {}),
     };
+    if (typeof c.from === 'string') checkFrom(c.from, format, at('from'), err);
     if ('error' in parsed) { columns.push(col); return; }
     checkColumnRules(col, at, err);
     columns.push(col);
@@ -295,6 +296,24 @@ function fixColumn(name: string, columns: ColumnSpec[]): string {
   const names = [...new Set(columns.map((c) => c.name))];
   const guess = closest(name, names);
   return guess ? `did you mean "${guess}"?` : `use one of ${names.join(', ')}`;
+}
+
+/**
+ * A column's `from` that no ingest can read, refused here rather than failing every file (an attack, stop 47): a NUL
+ * in any format (DuckDB's parser ends a query's text at it, so the SQL naming the field is cut: "unterminated quoted
+ * string"), and for JSON a key of "*", which DuckDB reads as a wildcard even quoted (`$."*"`: "Cannot have wildcards
+ * in JSON path"; runtime/ingest/json-literals.ts reads top-level keys by path). Other control characters, and "*"
+ * within a longer key ("a*", "**"), are read as written (DuckDB 1.5, checked with real files).
+ */
+function checkFrom(from: string, format: string, path: Path, err: (p: Path, m: string, f?: string) => void): void {
+  if (from.includes('\0')) {
+    err(path, `from ${JSON.stringify(from)} holds a NUL character (U+0000): DuckDB ends a query's text at it, so every file would fail at ingest with an SQL error`,
+      `write the field's name without the NUL, e.g. from: ${JSON.stringify(from.replace(/\0/g, ''))}`);
+  }
+  if ((format === 'json' || format === 'jsonl') && from === '*') {
+    err(path, 'from "*" is a wildcard to DuckDB\'s JSON paths (not a key, even quoted): every file would fail at ingest ("Cannot have wildcards in JSON path")',
+      'name the one top-level key the column reads, e.g. from: amount; a key named "*" cannot be read: rename it where the records are written');
+  }
 }
 
 function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Path, m: string, f?: string) => void): void {
