@@ -60,3 +60,41 @@ describe('strata check: a from no ingest can read', () => {
     expect((await loadProject(join(lake.root, 'schemas'))).diagnostics).toEqual([]);
   });
 });
+
+const SALES = (key: string, mode = 'upsert') => `dataset: sales
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: region, type: string, required: true }
+  - { name: amount, type: bigint }
+primaryKey: [${key}]
+mode: ${mode}
+`;
+
+describe('strata check: what the rows already in silver contradict', () => {
+  it('a column made required (false → true) whose silver rows hold NULLs is an error with the way back; one whose rows all hold values checks clean', async () => {
+    lake = await makeLake({ orders: ordersSchema() });
+    await lake.ingest('orders', await lake.file('a.csv', `${ORDERS_HEADER}\n1,Ann,,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,,NEW,11.00,Jun 12 2025,2025-06-13T10:00:00Z\n3,Cy,NEW,12.00,Jun 12 2025,2025-06-13T11:00:00Z\n`));
+    const status = swap(ordersSchema(), '{ name: status, type: string, allowed', '{ name: status, type: string, required: true, allowed');
+    const r = await checkWith(lake, 'orders', status);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('schemas/orders.yaml:11:45: silver.orders: column status is required, but 1 row already in silver holds NULL in it (of 3 rows): readers would take the table for what its schema file says '
+      + '(fix: keep required: false on status, or send those rows again with status filled (an upsert replaces them by key) before requiring it, or create a new dataset (e.g. orders_v2) with the new schema and re-ingest its bronze objects into it');
+    // amount holds a value in every row: requiring it contradicts nothing.
+    const amount = swap(ordersSchema(), '{ name: amount, type: "decimal(12,2)", min: 0 }', '{ name: amount, type: "decimal(12,2)", min: 0, required: true }');
+    expect((await checkWith(lake, 'orders', amount))).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok: 1 dataset/) });
+  });
+
+  it('an upsert key narrowed ([id, region] → [id]) under which silver rows repeat is an error with the way back; a key they do not repeat under checks clean', async () => {
+    lake = await makeLake({ sales: SALES('id, region') });
+    await lake.ingest('sales', await lake.file('a.csv', 'id,region,amount\n1,EU,5\n1,US,6\n2,EU,7\n3,EU,8\n3,US,9\n'));
+    const r = await checkWith(lake, 'sales', SALES('id'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('schemas/sales.yaml:7:13: silver.sales: primary key (id) is not unique in silver: 2 keys are held by more than one row (4 rows in all; e.g. id=1), and an upsert of such a key would replace all of its rows with one '
+      + '(fix: keep a primary key that tells those rows apart (such as the one they were written under), or create a new dataset (e.g. sales_v2)');
+    // As an append's key too (unique across the table); a key the rows do not repeat under checks clean.
+    expect((await checkWith(lake, 'sales', SALES('id', 'append'))).stdout).toContain('silver.sales: primary key (id) is not unique in silver: 2 keys are held by more than one row (4 rows in all; e.g. id=1), which every batch is checked against as unique');
+    await lake.ingest('sales', await lake.file('b.csv', 'id,region,amount\n4,EU,1\n'));
+    expect(await checkWith(lake, 'sales', SALES('region, id'))).toMatchObject({ code: 0 });
+  });
+});

@@ -31,7 +31,7 @@ export interface SchemaChange {
 }
 
 /** The way out of a breaking change: a new dataset of the new schema, fed the old one's bronze objects (named: newcomer's trial, stop 46). */
-const replay = (dataset: string) => `create a new dataset (e.g. ${dataset}_v2) with the new schema and re-ingest its bronze objects into it (locally: strata ingest ${dataset}_v2 <lake>/bronze/${dataset}/_objects/*/*)`;
+export const replay = (dataset: string) => `create a new dataset (e.g. ${dataset}_v2) with the new schema and re-ingest its bronze objects into it (locally: strata ingest ${dataset}_v2 <lake>/bronze/${dataset}/_objects/*/*)`;
 
 /** The values each time transform writes (TRANSFORM_FORMATS; a year's four digits), to read the source of a key recorded without one. */
 const TRANSFORM_VALUES: Record<string, RegExp> = {
