@@ -8,6 +8,8 @@ import { check } from '../cli/commands/check.ts';
 import { loadProject } from '../core/project.ts';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { runCommand } from './helpers/cli.ts';
+import { openLocalLake } from '../workflows/lake.ts';
+import { ingestFile } from '../workflows/ingest-local.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 let lake: TestLake | undefined;
@@ -96,5 +98,24 @@ describe('strata check: what the rows already in silver contradict', () => {
     expect((await checkWith(lake, 'sales', SALES('id', 'append'))).stdout).toContain('silver.sales: primary key (id) is not unique in silver: 2 keys are held by more than one row (4 rows in all; e.g. id=1), which every batch is checked against as unique');
     await lake.ingest('sales', await lake.file('b.csv', 'id,region,amount\n4,EU,1\n'));
     expect(await checkWith(lake, 'sales', SALES('region, id'))).toMatchObject({ code: 0 });
+  });
+
+  it('an ingest under such a schema file is refused before its commit moves a file, silver as it was: under the narrowed key it replaced both rows of id 1 with one; under the required column it committed beside the NULLs', async () => {
+    lake = await makeLake({ sales: SALES('id, region') });
+    await lake.ingest('sales', await lake.file('a.csv', 'id,region,amount\n1,EU,5\n1,US,\n'));
+    const before = await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region');
+    for (const text of [SALES('id'), swap(SALES('id, region'), '{ name: amount, type: bigint }', '{ name: amount, type: bigint, required: true }')]) {
+      await writeFile(join(lake.root, 'schemas', 'sales.yaml'), text);
+      const edited = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
+      const r = await ingestFile(edited, 'sales', await lake.file('b.csv', 'id,region,amount\n1,EU,50\n'));
+      expect(r.record.status).toBe('FAILED');
+      expect(r.record.error).toMatchObject({ name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.sales holds rows its schema file now contradicts: (primary key \(id\) is not unique in silver: 1 key is held by more than one row \(e\.g\. id=1\)|column amount is now required, but 1 row already in silver holds NULL in it)\. Nothing was committed: .* Run strata check\.$/) });
+      expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region')).toEqual(before);
+    }
+    // Back to the declaration the table was written under: the ingest goes through, and an unchanged claim counts nothing.
+    await writeFile(join(lake.root, 'schemas', 'sales.yaml'), SALES('id, region'));
+    const back = await ingestFile(await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }), 'sales', await lake.file('c.csv', 'id,region,amount\n1,EU,50\n'));
+    expect(back.record.status).toBe('SUCCEEDED');
+    expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region')).toEqual([{ id: 1, region: 'EU', amount: 50 }, { id: 1, region: 'US', amount: null }]);
   });
 });

@@ -19,6 +19,12 @@ export interface AppliedSchema {
   hash: string;
   columns: AppliedColumn[];
   partitionKeys: AppliedColumn[];
+  /**
+   * What the schema file claimed of every row when silver was last written: its required columns and its primary key.
+   * Not in the hash (no file changes with it); absent for gold tables and tables last written before stop 47. A claim
+   * added since (a column made required, a key narrowed) is counted against the rows (runtime/schema/silver-constraints.ts).
+   */
+  declared?: { required: string[]; primaryKey: string[] };
 }
 
 export interface SchemaChange {

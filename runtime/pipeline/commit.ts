@@ -12,6 +12,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable, committedSource, fullHistory, readManifest } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
+import { refuseContradictedClaims } from '../schema/silver-constraints.ts';
 import type { PipelineContext } from './context.ts';
 import type { ObjectInfo } from '../storage/port.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
@@ -86,6 +87,9 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     schema: plan.applied,
     guard: async (m) => {
       refuseUnevolvable(m, plan);
+      // Claims of the rows the schema file added (a column made required, a key narrowed) that silver's rows
+      // contradict: refused before any file moves (the stage may not read silver's files).
+      await refuseContradictedClaims(storage, plan, m, ctx.duck);
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
     build: (path, base, prefix) => buildVersion(ctx, plan, staged, path, byPath.get(path)!, base, prefix, input),

@@ -7,15 +7,16 @@ import { compareSchemas, replay } from '../../core/schema/evolution.ts';
 import { partitionValues } from '../table/manifest.ts';
 import type { LoadedSchema } from '../../core/schema/project.ts';
 import { plural } from '../../core/text.ts';
-import { silverContradictions, type SilverContradictions } from './silver-constraints.ts';
+import { contradicted, silverContradictions, type SilverContradictions } from './silver-constraints.ts';
 
 /**
  * Each schema against its silver table in the lake: a breaking change is an error, another change a warning; a new
  * column (no problem) is pushed to `notes`, if given, as what the next ingest applies (newcomer's trial, stop 46:
  * strata check said nothing of it). And what the schema file claims of the rows already there, counted with DuckDB
- * over the table's current files (silverContradictions): a required column holding NULLs, or a primary key held by
- * more than one row, is an error with the way back (an attack, stop 47: required: false → true and a key narrowed
- * from [id, region] to [id] checked clean). That reads the required and key columns of every current file.
+ * over the table's current files (silverContradictions), for the claims added since the table was last written: a
+ * column made required holding NULLs, or a narrowed primary key held by more than one row, is an error with the way
+ * back (an attack, stop 47: required: false → true and a key narrowed from [id, region] to [id] checked clean); a
+ * warning for a table that recorded no claims (its every claim counted). Unchanged claims read no file.
  */
 export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage: Storage, notes?: string[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -42,7 +43,7 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
     const found = await silverContradictions(storage, plan, manifest).catch((e: unknown) => e as Error);
     if (found instanceof Error) {
       out.push(s.source.diagnostic(['dataset'], `silver.${plan.dataset}: its rows cannot be checked against the schema file's required columns and primary key: ${found.message.split('\n')[0]}`, 'strata doctor says what is wrong with the table and the way back'));
-    } else if (found) {
+    } else if (contradicted(found)) {
       out.push(...contradictionDiagnostics(s, found));
     }
   }
@@ -53,6 +54,10 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
 function contradictionDiagnostics(s: LoadedSchema, found: SilverContradictions): Diagnostic[] {
   const { dataset, columns, primaryKey, mode } = s.spec;
   const out: Diagnostic[] = [];
+  // A table last written before it recorded its claims: what it holds may be older than any edit (a required column
+  // added later reads NULL in old rows, as compareSchemas allows): said, not refused.
+  const severity = found.recorded ? 'error' as const : 'warning' as const;
+  const older = found.recorded ? '' : ' (the table was last written before strata recorded its required columns and key, so this may predate the schema file\'s edit)';
   for (const n of found.nulls) {
     const i = columns.findIndex((c) => c.name === n.column);
     const inKey = primaryKey.includes(n.column);
@@ -61,15 +66,15 @@ function contradictionDiagnostics(s: LoadedSchema, found: SilverContradictions):
       ? `take ${n.column} out of primaryKey (and keep required: false), or ${replay(dataset)} (rows without it go to quarantine)`
       : `keep required: false on ${n.column}${mode === 'upsert' ? `, or send those rows again with ${n.column} filled (an upsert replaces them by key) before requiring it` : ''}, or ${replay(dataset)} (rows without it go to quarantine)`;
     out.push(s.source.diagnostic(inKey && !s.source.doc.hasIn(['columns', i, 'required']) ? ['primaryKey', primaryKey.indexOf(n.column)] : ['columns', i, 'required'],
-      `silver.${dataset}: column ${n.column} is ${inKey ? 'part of the primary key, so required' : 'required'}, but ${was}: readers would take the table for what its schema file says`, back));
+      `silver.${dataset}: column ${n.column} is ${inKey ? 'part of the primary key, so required' : 'required'}, but ${was}: readers would take the table for what its schema file says${older}`, back, { severity }));
   }
   const d = found.duplicates;
   if (d) {
     const within = mode === 'upsert' && s.spec.partitionBy.length ? ' within a partition' : '';
     out.push(s.source.diagnostic(['primaryKey'],
       `silver.${dataset}: primary key (${d.key.join(', ')}) is not unique in silver: ${plural(d.keys, 'key')}${within} ${d.keys === 1 ? 'is' : 'are'} held by more than one row (${plural(d.rows, 'row')} in all; e.g. ${d.example})`
-      + (mode === 'upsert' ? ', and an upsert of such a key would replace all of its rows with one' : ', which every batch is checked against as unique'),
-      `keep a primary key that tells those rows apart (such as the one they were written under), or ${replay(dataset)}`));
+      + (mode === 'upsert' ? ', and an upsert of such a key would replace all of its rows with one' : ', which every batch is checked against as unique')
+      + older, `keep a primary key that tells those rows apart (such as the one they were written under), or ${replay(dataset)}`, { severity }));
   }
   return out;
 }

@@ -339,7 +339,9 @@ function schemaAfter(m: TableManifest, c: Commit): Pick<TableManifest, 'schema' 
   if (!c.schema || m.schema?.hash === c.schema.hash) {
     // The same schema: kept, but with its partitions' sources when it was recorded without them (before stop 36),
     // so that a later change of a partition's transform or column is seen (core/schema/evolution.ts).
-    const schema = m.schema && c.schema && m.schema.partitionKeys.some((p) => !p.source) ? { ...m.schema, partitionKeys: c.schema.partitionKeys } : m.schema;
+    // And with what the schema file now declares of the rows (required columns, primary key), which the hash leaves out.
+    const sources = m.schema && c.schema && m.schema.partitionKeys.some((p) => !p.source) ? { ...m.schema, partitionKeys: c.schema.partitionKeys } : m.schema;
+    const schema = sources && c.schema?.declared ? { ...sources, declared: c.schema.declared } : sources;
     return { ...(schema ? { schema } : {}), ...(m.schemaHistory ? { schemaHistory: m.schemaHistory } : {}) };
   }
   return {
