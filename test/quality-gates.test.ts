@@ -11,7 +11,7 @@ import { evaluateWith } from '../runtime/quality/evaluate-rules.ts';
 import { METRICS_COLUMNS } from '../runtime/catalog/metrics-table.ts';
 import { renderAsl } from '../workflows/asl.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
-import { rollback } from '../workflows/maintenance.ts';
+import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 
 const order = (id: number, status: string, amount: string, day: string) => `${id},c${id},${status},${amount},Jun ${day} 2025,2025-06-${day}T10:00:00Z`;
 const csv = (...rows: string[]) => `${ORDERS_HEADER}\n${rows.join('\n')}\n`;
@@ -128,6 +128,24 @@ describe('silver gate', () => {
     await rollback(lake, 'orders', after.runId);
     const last = await run(7, 400, '14');
     expect((last.quality as { results: Array<{ message: string }> }).results[0]!.message).toBe('RowCount is 7 (> 4.5; avg(last(2)) * 0.5 = 4.5 from 2 previous values)');
+  });
+
+  it('a run a rollback undid stays out of the history once gc collects the rollback, and once gc archives it (carried over since stop 46: gc dropped what the rollback forgot)', async () => {
+    lake = await makeLake({ orders: ordersSchema({ mode: 'append', extra: gate(['RowCount > avg(last(3)) * 0.5']) }) });
+    const run = async (n: number, from: number, day: string) => (await lake!.ingest('orders', await lake!.file(`r${from}.csv`, csv(...orders(n, from, day))))).record;
+    const message = (r: Awaited<ReturnType<typeof run>>) => [r.status, (r.quality as { results: Array<{ message: string }> } | undefined)?.results[0]!.message ?? r.error?.message];
+    expect((await run(10, 1, '10')).status).toBe('SUCCEEDED');
+    const keep = await run(14, 100, '11');
+    expect((await run(100, 200, '12')).status).toBe('SUCCEEDED');
+    await rollback(lake, 'orders', keep.runId); // the run of 100 rows is undone
+    const later = new Date(Date.now() + 30 * 86_400_000); // past the 7 days of retention: the rollback's entry is collected
+    await garbageCollect(lake, { now: later });
+    // History is 14, 10: 12 > 12 * 0.5 (with the undone 100 it would need more than 20.67, and halt).
+    expect(message(await run(12, 300, '13'))).toEqual(['SUCCEEDED', 'RowCount is 12 (> 6; avg(last(3)) * 0.5 = 6 from 2 previous values)']);
+    // gc moves every collected entry into an archive: the undone run stays undone.
+    await garbageCollect(lake, { now: later, keepCollected: 0 });
+    expect(JSON.parse(readFileSync(join(lake.dir, 'silver/orders/_strata/manifest.json'), 'utf8')).historyArchives?.length).toBeGreaterThan(0);
+    expect(message(await run(7, 400, '14'))).toEqual(['SUCCEEDED', 'RowCount is 7 (> 6; avg(last(3)) * 0.5 = 6 from 3 previous values)']);
   });
 
   it('a dynamic operand of a composite reads the history of its own measurement, never one over other rows (attack, stop 35)', async () => {

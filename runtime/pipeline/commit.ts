@@ -163,11 +163,14 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
  * The runs whose commits a rollback took out of the table (history entries' `forgot`) and whose rows are not the
  * table's now (no source of the manifest is theirs): a run forgotten, its object committed again by another run and
  * forgotten again, stays undone; a run a later rollback brought back is not (an attack on a first version, which kept
- * one run per object). The entries gc collects lose `forgot`: a rollback older than the retention window is forgotten.
+ * one run per object). The entries gc collects keep those runs (`undid`), and those it archives leave them in the
+ * manifest (`undone`): a rollback older than the retention window made its runs count as history again (noticed in
+ * stop 46); gc records only runs whose rows were out of the table then, and none can come back after.
  */
 export function undoneRuns(m: TableManifest): Set<string> {
   const standing = new Set(Object.values(m.sources).map((s) => s.runId));
-  return new Set(m.history.flatMap((h) => Object.values(h.forgot ?? {}).map((e) => e.runId)).filter((r) => !standing.has(r)));
+  const undid = [...(m.undone ?? []), ...m.history.flatMap((h) => [...Object.values(h.forgot ?? {}).map((e) => e.runId), ...(h.undid ?? [])])];
+  return new Set(undid.filter((r) => !standing.has(r)));
 }
 
 export function committingRuns(m: TableManifest): Set<string> {

@@ -49,6 +49,12 @@ export interface HistoryEntry {
   forgot?: Record<string, SourceEntry>;
   /** A rollback: the sources it held again (a rollback before it had forgotten them). Dropped with `changes` by gc. */
   restored?: string[];
+  /**
+   * A rollback gc collected: the runs of the sources it forgot (`forgot`, which gc drops) whose rows were still out
+   * of the table then, so that they stay undone for quality history (runtime/pipeline/commit.ts undoneRuns): gc made
+   * a rollback older than the retention window forget them, and their metrics counted as history again.
+   */
+  undid?: string[];
 }
 
 export interface Retired {
@@ -187,6 +193,8 @@ export interface TableManifest {
    * (store.ts fullHistory).
    */
   historyArchives?: HistoryArchive[];
+  /** The runs of the rollbacks gc moved into history archives undid (HistoryEntry.undid), for undoneRuns. */
+  undone?: string[];
   /** The run of the table's first commit (its identity in Glue, runtime/catalog/glue.ts); kept once history[0] is archived. */
   lineage?: string;
   history: HistoryEntry[];
@@ -377,11 +385,16 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   const cutoff = now.getTime() - retentionDays * 86_400_000;
   const expired = m.retired.filter((r) => Date.parse(r.retiredAt) < cutoff);
   let compacted = 0;
+  // A rollback's forgotten runs whose rows are still out of the table (no source of the manifest is theirs: a later
+  // rollback did not bring them back). Once its entry is collected nothing can bring them back (a rollback replays
+  // only uncollected entries), so they are undone for good.
+  const standing = new Set(Object.values(m.sources).map((s) => s.runId));
   const history = m.history.map((h) => {
     if (h.collected || Date.parse(h.at) >= cutoff) return h;
     compacted++;
-    const { forgot: _, restored: __, ...rest } = h;
-    return { ...rest, changes: [], collected: historyCounts(h) };
+    const { forgot, restored: __, ...rest } = h;
+    const undid = [...new Set(Object.values(forgot ?? {}).map((e) => e.runId))].filter((r) => !standing.has(r));
+    return { ...rest, changes: [], collected: historyCounts(h), ...(undid.length ? { undid } : {}) };
   });
   // A rollback replays the uncollected entries after its target (sourcesAfterRun): it changes whether a source is held
   // only through an uncollected commit of the source's run, or an uncollected rollback that forgot or restored it.
@@ -408,8 +421,10 @@ export function collectGarbage(m: TableManifest, now: Date, retentionDays: numbe
   } : undefined;
   if (!expired.length && !compacted && !moved && !historyArchive) return { manifest: m, expired, compacted, archived };
   const keep = m.retired.filter((r) => Date.parse(r.retiredAt) >= cutoff);
+  // The runs archived rollbacks undid stay in the manifest (undoneRuns reads only the manifest).
+  const undone = [...new Set([...(m.undone ?? []), ...moving.flatMap((h) => h.undid ?? [])])];
   const next = {
-    ...m, retired: keep, history: history.slice(folded), sources: withoutSources(m.sources, Object.keys(archived)), ...(moved ? { sourceArchives: [...(m.sourceArchives ?? []), { pass, at: now.toISOString(), sources: moved }] } : {}),
+    ...m, retired: keep, ...(undone.length ? { undone } : {}), history: history.slice(folded), sources: withoutSources(m.sources, Object.keys(archived)), ...(moved ? { sourceArchives: [...(m.sourceArchives ?? []), { pass, at: now.toISOString(), sources: moved }] } : {}),
     ...(historyArchive ? { historyArchives: [...(m.historyArchives ?? []), historyArchive.archive], lineage: m.lineage ?? history[0]!.runId } : {}),
   };
   return { manifest: { ...next, formatVersion: formatFor(next) }, expired, compacted, archived, ...(historyArchive ? { historyArchive } : {}) };
