@@ -42,6 +42,10 @@ describe('schema evolution', () => {
     expect(compareSchemas(a, b).map((c) => [c.kind, c.column, c.breaking])).toEqual([
       ['renamed', 'gone', true], ['widened', 'id', false], ['retyped', 'x', true], ['widened', 'd', false],
     ]);
+    // float → double reads, but the rows already written keep their float's value: said, with an example.
+    const f = compareSchemas({ hash: 'a', columns: [{ name: 'x', type: 'float' }], partitionKeys: [] }, { hash: 'b', columns: [{ name: 'x', type: 'double' }], partitionKeys: [] });
+    expect(f.map((c) => [c.kind, c.breaking])).toEqual([['widened', false]]);
+    expect(f[0]!.message).toMatch(/0\.1 written as a float reads 0\.10000000149011612/);
   });
 
   it('applies additive changes: a new nullable column and a widened decimal', async () => {

@@ -81,7 +81,10 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
     const from = parseType(b.type), to = parseType(n.type);
     const ok = !('error' in from) && !('error' in to) && isWidening(from, to);
     out.push(ok
-      ? { kind: 'widened', column: n.name, breaking: false, message: `column ${n.name} widened from ${b.type} to ${n.type}` }
+      ? { kind: 'widened', column: n.name, breaking: false, message: `column ${n.name} widened from ${b.type} to ${n.type}${b.type === 'float' && n.type === 'double'
+        // Every float is a double, but not the double its text denotes: the rows already written keep their float.
+        ? ': rows already in silver read their float values as doubles, not as what their source text said (0.1 written as a float reads 0.10000000149011612); rows ingested from now on hold the double nearest their text'
+        : ''}` }
       : { kind: 'retyped', column: n.name, breaking: true,
           message: `column ${n.name} changed type from ${b.type} to ${n.type}: old files hold ${b.type} values${'error' in to ? '' : ` that ${formatType(to)} cannot read back exactly`}`,
           migration: `add a new column (e.g. ${n.name}_${n.type.replace(/\W+/g, '_')}) with the new type and keep ${n.name}, or ${replay(dataset)}` });
