@@ -178,11 +178,12 @@ describe('collectGarbage', () => {
     const restoring = applyCommit(afterR2, { runId: 'r3', at: '2025-06-05T00:00:00.000Z', kind: 'rollback', versions: {}, restoreSources: { o9: { runId: 'r0', key: 'k9', at: 'x' } }, rollbackTo: 'r1' }).manifest;
     expect(Object.keys(collectGarbage(restoring, new Date('2025-06-04T00:00:00.000Z'), 0, 1, 'p4').archived)).toEqual(['o1', 'o2']);
     expect(edge.manifest).not.toHaveProperty('historyArchives');
-    // a collected rollback entry keeps neither the sources it forgot nor those it restored
+    // a collected rollback entry keeps neither the sources it forgot nor those it restored; only the runs it undid
+    // whose rows are still out of the table (for quality history: runtime/pipeline/commit.ts undoneRuns)
     const rolled = applyCommit(afterR2, { runId: 'r3', at: '2025-06-02T12:00:00.000Z', kind: 'rollback', versions: { 'dt=a': A1 }, forgetSources: ['o2'], rollbackTo: 'r1' }).manifest;
     expect(rolled.history.at(-1)).toHaveProperty('forgot');
     const past = collectGarbage(rolled, new Date('2025-06-04T00:00:00.000Z'), 1).manifest.history.at(-1)!;
-    expect(past).toEqual({ version: 3, runId: 'r3', at: '2025-06-02T12:00:00.000Z', kind: 'rollback', to: 'r1', changes: [], collected: { partitions: 1, rows: 3 } });
+    expect(past).toEqual({ version: 3, runId: 'r3', at: '2025-06-02T12:00:00.000Z', kind: 'rollback', to: 'r1', changes: [], collected: { partitions: 1, rows: 3 }, undid: ['r2'] });
   });
 
   it('historyCounts: partitions and rows of the changes, or the counts gc kept', () => {
