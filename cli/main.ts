@@ -7,7 +7,7 @@ import { parseCommandArgs } from './args.ts';
 import type { Command, GlobalOptions } from './command.ts';
 import { out, UsageError } from './output.ts';
 
-const GLOBAL = {
+export const GLOBAL = {
   lake: { type: 'string' as const, description: 'local lake folder (default .strata/lake, or STRATA_LAKE)' },
   schemas: { type: 'string' as const, description: 'schema folder (default schemas/)' },
   json: { type: 'boolean' as const, description: 'machine-readable JSON on stdout' },
@@ -17,7 +17,7 @@ const GLOBAL = {
 
 // Summaries live here, not in the command modules, so that `strata --help` loads none of them (nor DuckDB, the AWS
 // SDK, the interpreter): a command's module is imported only when that command runs.
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: 'validate all schema files (file:line: message and a fix for each problem)', load: async () => (await import('./commands/check.ts')).check },
   init: { summary: 'draft a schema file from a sample (types, required, from: names, a partition)', load: async () => (await import('./commands/init.ts')).init },
   ingest: { summary: 'put files into local bronze and run the pipeline on each (exit 1 if any run fails)', load: async () => (await import('./commands/ingest.ts')).ingest },

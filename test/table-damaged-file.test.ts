@@ -27,7 +27,7 @@ describe('damagedFileMessage', () => {
   const head = `${KEY} of silver.o is damaged (too small)`;
   const list = 'strata runs --dataset o lists them; leave out the runs it shows as rolled back';
   it('gold: refresh in full; another layer: a backup', () => {
-    expect(damagedFileMessage('gold', 'g', f('gold/g/part-r-0.parquet'))).toBe('gold/g/part-r-0.parquet of gold.g is damaged (too small). The way back: strata refresh g --full (gold is recomputed from silver)');
+    expect(damagedFileMessage('gold', 'g', f('gold/g/part-r-0.parquet'))).toBe('gold/g/part-r-0.parquet of gold.g is damaged (too small). The way back: strata refresh g (gold is recomputed from silver)');
     expect(damagedFileMessage('bronze', 'b', f('x'))).toBe('x of bronze.b is damaged (too small). The way back: restore the file from a backup');
   });
 

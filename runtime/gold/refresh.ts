@@ -33,7 +33,7 @@ import type { AuditTarget, GateOutcome, GoldAudit, GoldInput, GoldOutput, Writte
 export interface RefreshOptions {
   /** Default: the table's DQDL gate. */
   audit?: GoldAudit;
-  /** Recompute every partition even when the table refreshes incrementally (strata refresh --full, the bench). */
+  /** Recompute every partition even when the table refreshes incrementally (strata refresh, which is always full; the bench). */
   full?: boolean;
 }
 

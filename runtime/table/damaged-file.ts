@@ -61,7 +61,7 @@ export interface HistoryRun {
 export function damagedFileMessage(layer: string, table: string, f: DamagedFile, known?: readonly HistoryRun[]): string {
   const history = known ?? [];
   const head = `${f.key} of ${layer}.${table} is damaged (${f.problem})`;
-  if (layer === 'gold') return `${head}. The way back: strata refresh ${table} --full (gold is recomputed from silver)`;
+  if (layer === 'gold') return `${head}. The way back: strata refresh ${table} (gold is recomputed from silver)`;
   if (layer !== 'silver') return `${head}. The way back: restore the file from a backup`;
   const run = writerOf(f.key);
   const at = run ? history.findIndex((h) => h.runId === run) : -1;

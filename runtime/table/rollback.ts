@@ -78,7 +78,9 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
  */
 function refuseOtherColumns(m: TableManifest, shape: TableShape, applied: AppliedSchema, toRun: string, target: Record<string, PartitionVersion>): void {
   const written = new Map([...(m.schemaHistory ?? []), ...(m.schema ? [m.schema] : [])].map((h) => [h.hash, h]));
-  const shapeOf = (s: Pick<AppliedSchema, 'columns' | 'partitionKeys'>) => JSON.stringify([s.columns.map((c) => [c.name, c.type]), s.partitionKeys.map((c) => [c.name, c.type])]);
+  // Columns by name (a view reads a gold table's files by name when they span SQLs: runtime/engine/views.ts), partition
+  // keys in order (they are the folders).
+  const shapeOf = (s: Pick<AppliedSchema, 'columns' | 'partitionKeys'>) => JSON.stringify([s.columns.map((c) => [c.name, c.type]).sort(), s.partitionKeys.map((c) => [c.name, c.type])]);
   const now = shapeOf(applied);
   const other = Object.values(target).filter((v) => v.schemaHash !== undefined && v.schemaHash !== applied.hash
     && (!written.has(v.schemaHash) || shapeOf(written.get(v.schemaHash)!) !== now));
@@ -89,7 +91,7 @@ function refuseOtherColumns(m: TableManifest, shape: TableShape, applied: Applie
     + `${plural(other.length, 'partition')} of the version that run left (${other.slice(0, 3).map((v) => v.path || '(unpartitioned)').join(', ')}${other.length > 3 ? ', …' : ''}) `
     + `${other.length > 1 ? 'were' : 'was'} published by another SQL, with columns ${list(was)}, where the table's SQL in its schema file now gives ${list(applied)}: `
     + 'they would be read as the current columns and types. Nothing was changed. '
-    + `The way back: put the table's SQL back as it was at run ${toRun} and roll back again, or keep the current SQL and recompute the table: strata refresh ${shape.table} --full`);
+    + `The way back: put the table's SQL back as it was at run ${toRun} and roll back again, or keep the current SQL and recompute the table: strata refresh ${shape.table}`);
 }
 
 /**
