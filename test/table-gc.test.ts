@@ -95,8 +95,8 @@ describe('gcTable', () => {
     for (const k of ['silver/t/dt=1/v-young/part-a.parquet', 'silver/t/dt=1/v-mixed/part-a.parquet', 'silver/t/_strata/v-x/part-a.parquet', 'silver/t/dt=1/loose.txt', 'silver/t/dt=1/v-r1/part.txt']) expect(await exists(k), k).toBe(true);
     // nothing expired and no history past the window: the manifest is not rewritten
     expect((await storage.readVersioned(`${ROOT}_strata/manifest.json`))!.etag).toBe(etag);
-    // The records of runs whose folders are gone or named go (dead's, r1's); those of runs with folders kept stay.
-    expect((await storage.list(`${ROOT}_strata/writes/`)).map((o) => o.key.split('/').at(-1)).sort()).toEqual(['mixed.json', 'young.json']);
+    // The record of a folder that is gone goes (dead's); those of folders still there stay, named (r1's) or not.
+    expect((await storage.list(`${ROOT}_strata/writes/`)).map((o) => o.key.split('/').at(-1)).sort()).toEqual(['mixed.json', 'r1.json', 'young.json']);
   });
 
   it('a v- folder strata did not write is never an orphan: at the wrong depth, inside another folder, holding other files, or of no run strata recorded (an attack, stop 47)', async () => {
@@ -110,8 +110,10 @@ describe('gcTable', () => {
       'silver/t/dt=1/v-export/part-a.parquet',
       'silver/t/x=1/v-other/part-a.parquet', // under a folder that is not the table's partition key
       'silver/t/dt=1/v-backup/part-0.parquet', // part files copied where versions are, named as strata names them,
-      'silver/t/dt=1/v-r1-copy/part-0.parquet', // even after a run's id: no write record names these runs
+      'silver/t/dt=1/v-r1-copy/part-0.parquet', // even after a run's id: no write record names these folders
+      'silver/t/dt=1/v-r1-1/part-0.parquet', // (named as a second attempt of r1 would be, which r1 never made: an attack, stop 48)
       'silver/t/dt=1/v-crashed-x/part-0.parquet',
+      'silver/t/dt=1/v-crashed-b1/part-0.parquet',
     ];
     for (const k of users) await file(k, 4, old);
     await wrote('crashed', old);
@@ -135,6 +137,39 @@ describe('gcTable', () => {
     expect(await exists('silver/t/dt=1/v-dead/part-a.parquet')).toBe(true);
     expect(await exists('silver/t/dt=1/v-old/part-a.parquet')).toBe(false);
     expect((await manifest()).retired.map((x) => x.version.location)).toEqual(['silver/t/dt=1/v-r2/']);
+  });
+
+  it('an expired version the catalog still names leaves the manifest and stays; once nothing names it, it goes as an orphan by its record (an attack, stop 48: the record went, and the folder was kept for good)', async () => {
+    const parquet = (run: string, at: string) => commitTable(storage, {
+      root: ROOT, shape, runId: run, at, kind: 'commit', paths: ['dt=1'],
+      build: async (path, _base, prefix) => {
+        await file(`${prefix}part-0.parquet`, 7, new Date(NOW.getTime() - 30 * DAY));
+        return { path, values: ['1'], location: prefix, files: [`${prefix}part-0.parquet`], rows: 1, bytes: 7, runId: run, committedAt: at };
+      },
+    });
+    await parquet('r1', '2025-06-01T00:00:00.000Z');
+    await parquet('r2', '2025-06-10T00:00:00.000Z');
+    for (const run of ['r1', 'r2']) await wrote(run, new Date('2025-06-10T00:00:00.000Z')); // (the records as if written then)
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW, catalogLocations: async () => ['silver/t/dt=1/v-r1/'] })).toMatchObject({ expiredVersions: 0, orphanFolders: 0 });
+    expect((await manifest()).retired).toEqual([]);
+    expect(await exists('silver/t/dt=1/v-r1/part-0.parquet')).toBe(true);
+    expect(await exists(`${ROOT}_strata/writes/r1.json`)).toBe(true);
+    expect(await gcTable(storage, ROOT, shape, 'silver.t', 10, { now: NOW })).toMatchObject({ orphanFolders: 1, bytes: 7 });
+    expect(await exists('silver/t/dt=1/v-r1/part-0.parquet')).toBe(false);
+    expect(await exists('silver/t/dt=1/v-r2/part-0.parquet')).toBe(true);
+  });
+
+  it('a gold table\'s Athena batch folders at its root (a partitioned table\'s files in folders inside them) are orphans by their records', async () => {
+    const gold: TableShape = { table: 'g', layer: 'gold', schemaHash: 'h1', partitionKeys: ['day'] };
+    const root = 'gold/g/';
+    await commitTable(storage, { root, shape: gold, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'publish', paths: [], build: async () => null });
+    const old = new Date(NOW.getTime() - 30 * DAY);
+    await file(`${root}_strata/writes/r9-b0.json`, 2, old);
+    await file(`${root}v-r9-b0/day=2025-06-01/data_0.parquet`, 6, old); // a refresh on Athena that died after its UNLOAD
+    await file(`${root}v-mine-b0/day=2025-06-01/data_0.parquet`, 4, old); // no record: kept
+    expect(await gcTable(storage, root, gold, 'gold.g', 365, { now: NOW })).toMatchObject({ orphanFolders: 1, bytes: 6 });
+    expect(await exists(`${root}v-r9-b0/day=2025-06-01/data_0.parquet`)).toBe(false);
+    expect(await exists(`${root}v-mine-b0/day=2025-06-01/data_0.parquet`)).toBe(true);
   });
 
   it('in doubt, nothing is deleted and the reason is kept: a damaged manifest, a damaged copy, an unreadable catalog entry; no table is nothing to do', async () => {

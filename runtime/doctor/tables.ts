@@ -12,7 +12,7 @@ import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { restorableCopy, restoreManifest } from '../table/recover.ts';
 import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts';
-import { atVersionDepth, writeRecords, writtenByRun, writtenByStrata } from '../table/gc.ts';
+import { recordedFolder, versionFolderOf, writeRecords, writtenByStrata } from '../table/gc.ts';
 import { emptyManifest, filesFingerprint } from '../table/manifest.ts';
 import { asideStamp } from '../util/aside.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
@@ -317,14 +317,14 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
   // The files in each version folder (v-<run>…/) of the table.
   const held = new Map<string, string[]>();
   for (const o of objects) {
-    const f = /^(.*\/v-[^/]+\/)[^/]+$/.exec(o.key)?.[1];
-    if (!f || f.startsWith(`${t.root}_strata/`)) continue;
+    const f = versionFolderOf(t.root, t.shape.partitionKeys, o.key);
+    if (!f) continue;
     const list = held.get(f);
     if (list) list.push(o.key); else held.set(f, [o.key]);
   }
   // (Only folders where strata writes versions, holding only what it writes there, as gc decides: runtime/table/gc.ts.)
-  const runs = new Set(writeRecords(t.root, objects.map((o) => o.key)).keys());
-  const unnamed = [...held.keys()].filter((f) => !named.has(f) && atVersionDepth(t.root, t.shape.partitionKeys, f) && writtenByRun(f, runs) && held.get(f)!.every((k) => writtenByStrata(f, k)));
+  const recorded = new Set(writeRecords(t.root, objects.map((o) => o.key)).keys());
+  const unnamed = [...held.keys()].filter((f) => !named.has(f) && recordedFolder(f, recorded) && held.get(f)!.every((k) => writtenByStrata(f, k)));
   const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
   // A replaced version's folder must still hold its files (a rollback lists it: runtime/table/rollback.ts): as many
   // as the version had, or, kept by name (manifests written before 2026-12-03), each of them.

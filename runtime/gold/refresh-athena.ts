@@ -63,7 +63,9 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   // 3. UNLOAD, ≤ 100 partitions per statement.
   const batches = unloadStatements(plan, sql, input.runId, athena.names, p ? [...rowsOf.keys()].filter((v) => (rowsOf.get(v) ?? 0) > 0) : undefined);
   const cleanup = batches.map((b) => b.prefix);
-  if (batches.length) await recordWrites(ctx.storage, plan.prefix, input.runId, new Date().toISOString());
+  // Each batch folder's write record first (runtime/table/gc.ts deletes a folder left by a crash only by its record).
+  const names = batches.map((b) => b.prefix.slice(`${plan.prefix}v-`.length, -1));
+  for (const name of names) await recordWrites(ctx.storage, plan.prefix, name, new Date().toISOString());
   try {
     for (const b of batches) {
       await removePrefix(ctx.storage, b.prefix);
@@ -71,8 +73,8 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
     }
   } catch (e) {
     await Promise.all(cleanup.map((prefix) => removePrefix(ctx.storage, prefix)));
-    // Every folder of the run is gone: so is its record (gc would delete it after a day).
-    await ctx.storage.delete([layout.writeIntent(plan.prefix, input.runId)]);
+    // Every batch folder is gone: so are their records (gc would delete them after a day).
+    await ctx.storage.delete(names.map((name) => layout.writeIntent(plan.prefix, name)));
     throw e;
   }
 

@@ -59,16 +59,31 @@ export function writtenByStrata(folder: string, key: string): boolean {
 }
 
 /**
- * Whether version folder `folder` (…/v-<name>/) is one a run in `runs` wrote: <name> is the run id, or the run id and
- * a commit attempt (-<n>, runtime/table/store.ts versionFolder) or an Athena batch (-b<n>, core/gold/athena.ts).
- * `runs`: the run ids of the table's write records (layout.writeIntent; writeRecords).
+ * Whether version folder `folder` (…/v-<name>/) is one strata recorded writing: `names` holds <name> (the names of the
+ * table's write records, writeRecords: a run id, with a commit attempt `-<n>` or an Athena batch `-b<n>`;
+ * runtime/table/store.ts recordWrites). Exactly that name: a copy a user made beside it (v-<run>-1/, v-<run>-copy/) is
+ * not (an attack, stop 48: the run id with any -<digits> counted).
  */
-export function writtenByRun(folder: string, runs: ReadonlySet<string>): boolean {
+export function recordedFolder(folder: string, names: ReadonlySet<string>): boolean {
   const name = /\/v-([^/]+)\/$/.exec(folder)?.[1];
-  return name !== undefined && (runs.has(name) || runs.has(name.replace(/-b?\d+$/, '')));
+  return name !== undefined && names.has(name);
 }
 
-/** The table's write records (layout.writeIntent) among `keys` (keys under the table's root): run id → key. */
+/**
+ * The version folder of a table's object `key` where strata writes them: a `v-<name>/` folder at the version depth
+ * (atVersionDepth) holding the object, or an Athena batch folder `v-<run>-b<n>/` at the table's root holding it at
+ * any depth (UNLOAD writes a partitioned table's files into `<key>=<value>/` folders inside it: core/gold/athena.ts).
+ * undefined for anything else, and for the table's `_strata/`.
+ */
+export function versionFolderOf(root: string, partitionKeys: readonly string[], key: string): string | undefined {
+  if (!key.startsWith(root) || key.startsWith(`${root}_strata/`)) return undefined;
+  const batch = /^(v-[^/]+-b\d+\/)./.exec(key.slice(root.length));
+  if (batch) return root + batch[1]!;
+  const m = /^(.*\/v-[^/]+\/)[^/]+$/.exec(key);
+  return m && atVersionDepth(root, partitionKeys, m[1]!) ? m[1]! : undefined;
+}
+
+/** The table's write records (layout.writeIntent) among `keys` (keys under the table's root): folder name → key. */
 export function writeRecords(root: string, keys: Iterable<string>): Map<string, string> {
   const prefix = layout.writeIntents(root);
   const runs = new Map<string, string>();
@@ -111,18 +126,18 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const keys = storage.listKeys ? await storage.listKeys(root) : (await storage.list(root)).map((o) => o.key);
     const present = new Set<string>();
     for (const key of keys) {
-      const m = /^(.*\/v-[^/]+\/)[^/]+$/.exec(key);
-      if (m && !key.startsWith(`${root}_strata/`) && atVersionDepth(root, partitionKeys, m[1]!)) present.add(m[1]!);
+      const f = versionFolderOf(root, partitionKeys, key);
+      if (f) present.add(f);
     }
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
-    // A folder is a crashed writer's only when a write record names its run; without one it was not strata's to write.
+    // A folder is a crashed writer's only when a write record names it; without one it was not strata's to write.
     const records = writeRecords(root, keys);
-    const runs = new Set(records.keys());
+    const recorded = new Set(records.keys());
     const unnamed = await mapLimit([...present].filter((l) => !known.has(l)), 16, async (l) => {
       const objects = await storage.list(l);
       return {
         l, bytes: objects.reduce((a, o) => a + o.size, 0), newest: objects.reduce((a, o) => Math.max(a, o.lastModified.getTime()), 0),
-        ours: writtenByRun(l, runs) && objects.every((o) => writtenByStrata(l, o.key)),
+        ours: recordedFolder(l, recorded) && objects.every((o) => writtenByStrata(l, o.key)),
       };
     });
     const orphaned = unnamed.filter((f) => f.ours && now.getTime() - f.newest > ORPHAN_GRACE_MS);
@@ -154,10 +169,13 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     }
     fault('gc.swapped');
     await mapLimit([...doomed, ...orphans], 16, (l) => storage.deletePrefix(l));
-    // Then the write records past the grace period whose runs left no folder nothing names (a commit that finished, or
-    // whose leftovers just went): a record younger than that may be a writer's still at work.
-    const kept = unnamed.filter((f) => !orphans.includes(f.l)).map((f) => f.l);
-    const spent = [...records].filter(([run]) => !kept.some((l) => writtenByRun(l, new Set([run])))).map(([, k]) => k);
+    // Then the write records of folders that are gone (deleted now, or by a commit that lost), past the grace period (a
+    // younger record may be a writer's still at work). A folder still there keeps its record, named or not: a version
+    // the catalog still names when it expires leaves the manifest and stays, and is an orphan only by its record (an
+    // attack, stop 48: its record went with the commit's, and the folder was kept for good).
+    const gone = new Set([...doomed, ...orphans]);
+    const remaining = new Set([...present].filter((l) => !gone.has(l)).map((l) => /\/v-([^/]+)\/$/.exec(l)![1]!));
+    const spent = [...records].filter(([name]) => !remaining.has(name)).map(([, k]) => k);
     if (spent.length) {
       const times = new Map((await storage.list(layout.writeIntents(root))).map((o) => [o.key, o.lastModified.getTime()]));
       const old = spent.filter((k) => now.getTime() - (times.get(k) ?? now.getTime()) > ORPHAN_GRACE_MS);

@@ -249,7 +249,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
   let read = req.read;
   let round = 0;
   let creations = 0;
-  let intended = false;
+  let recordedRound = -1;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // If it changed since the caller read it, the compare-and-swap fails and the next attempt reads it afresh.
     const { manifest, etag } = read ?? await readManifest(storage, req.root, req.shape);
@@ -276,11 +276,11 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       await discard(storage, [...built.values()].map((b) => b.prefix));
       return { status: 'already', committedBy: already.runId, manifest, changes: [] };
     }
-    // Before the first folder: the record that this run writes folders under the table (gc deletes a folder no
-    // manifest names only when such a record names its run: layout.writeIntent).
-    if (!intended && req.paths.length) {
-      await recordWrites(storage, req.root, req.runId, req.at);
-      intended = true;
+    // Before this round's first folder: the record that this run writes folders of that name under the table (gc
+    // deletes a folder no manifest names only when a record names it: layout.writeIntent).
+    if (recordedRound !== round && req.paths.length) {
+      await recordWrites(storage, req.root, folderName(req.runId, round), req.at);
+      recordedRound = round;
     }
     // Partitions are independent: build their versions concurrently (file links locally, copies in S3).
     await mapLimit(req.paths, 16, async (path) => {
@@ -326,15 +326,21 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
 }
 
 /**
- * Record that run `runId` writes version folders under the table at `root` (layout.writeIntent): written before the
- * first of them, once per run; gc deletes the record with the last of its run's folders no manifest names.
+ * Record that strata writes version folders named v-`name`/ under the table at `root` (layout.writeIntent; `name` a
+ * run id, with a commit attempt or an Athena batch: folderName, core/gold/athena.ts): written before the first of
+ * them. gc deletes a folder no manifest names only when its record is there, and the record once no such folder is.
  */
-export async function recordWrites(storage: Storage, root: string, runId: string, at: string): Promise<void> {
-  await storage.writeText(layout.writeIntent(root, runId), JSON.stringify({ runId, at }));
+export async function recordWrites(storage: Storage, root: string, name: string, at: string): Promise<void> {
+  await storage.writeText(layout.writeIntent(root, name), JSON.stringify({ folder: `v-${name}/`, at }));
+}
+
+/** The name of a commit's version folders: the run id, and the attempt after the first (v-<run>-<attempt>/). */
+export function folderName(runId: string, attempt: number): string {
+  return `${runId}${attempt ? `-${attempt}` : ''}`;
 }
 
 export function versionFolder(root: string, path: string, runId: string, attempt: number): string {
-  return `${root}${path ? `${path}/` : ''}v-${runId}${attempt ? `-${attempt}` : ''}/`;
+  return `${root}${path ? `${path}/` : ''}v-${folderName(runId, attempt)}/`;
 }
 
 async function discard(storage: Storage, prefixes: string[]): Promise<void> {
