@@ -84,6 +84,16 @@ describe('strata init drafts', () => {
     expect(note('m')).toMatch(/strata stores scalars only — decide how to flatten/);
   });
 
+  it('decimal commas of more places or digits than a decimal holds stay text, with a note (an attack, stop 48: decimal(38,41) failed strata check, decimal(38,2) quarantined its own sample)', async () => {
+    const places = await draft('places.csv', 'id;v\n1;1,5\n2;0,00000000000000000000000000000000000000001\n');
+    expect(places.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['v', 'string']]);
+    expect(places.columns[1]!.note).toMatch(/more than a decimal holds/);
+    const digits = await draft('digits.csv', 'id;v\n1;1,5\n2;123456789012345678901234567890123456789,25\n');
+    expect(digits.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['v', 'string']]);
+    const fits = await draft('fits.csv', 'id;v\n1;1,5\n2;1234567890123456789012345678901234,25\n');
+    expect(fits.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['v', 'decimal(38,2)']]);
+  });
+
   it('decimal commas next to numbers with a decimal point stay text, with a note (one decimal mark per file)', async () => {
     const s = await draft('mixed.csv', 'id;a;b\n1;39,81;1.5\n2;2,5;2.25e0\n');
     expect(s.decimalSeparator).toBeUndefined();

@@ -203,8 +203,10 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
       }
       if (commaColumns.has(i)) {
         const scale = Number(stats[`dcs${i}`]);
-        const precision = Math.min(38, Number(stats[`dci${i}`]) + scale);
-        if (decimalComma) return { ...base, type: draftDecimal(precision - scale, scale), note: 'decimal commas (source.csv.decimalSeparator)' };
+        const precision = Number(stats[`dci${i}`]) + scale;
+        // (As for decimal points: more places or digits than a decimal holds stay text.)
+        if (decimalComma && scale <= 18 && precision <= 38) return { ...base, type: draftDecimal(precision - scale, scale), note: 'decimal commas (source.csv.decimalSeparator)' };
+        if (decimalComma) return { ...base, type: 'string', note: `numbers with decimal commas of up to ${plural(scale, 'place')} and ${plural(precision - scale, 'digit')} before the comma: more than a decimal holds (38 digits, 18 places), kept as text` };
         return { ...base, type: 'string', note: 'numbers with decimal commas (39,81): with source.csv.decimalSeparator: "," (and another delimiter) they read as numbers' };
       }
     }
