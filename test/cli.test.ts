@@ -3,7 +3,7 @@
 // the project's Node; the others run the same main in this process (test/helpers/cli.ts), which saves a process start
 // and strata's imports per call. Real files, real lakes, exit codes either way.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -248,7 +248,9 @@ describe('strata', () => {
     const r = await strata('init', 'stations', '--from', 'stations.csv');
     expect(r.code).toBe(0);
     const yaml = await readFile(join(own, 'schemas', 'stations.yaml'), 'utf8');
-    expect(yaml).toContain('# yaml-language-server: $schema=../core/schema/dataset.schema.json');
+    // The editor's schema, as found from the schema file's folder (the draft named ../core/… from any folder).
+    const jsonSchema = /# yaml-language-server: \$schema=(\S+)/.exec(yaml)?.[1];
+    expect(readFileSync(join(own, 'schemas', jsonSchema!), 'utf8')).toBe(readFileSync(join(import.meta.dirname, '..', 'core', 'schema', 'dataset.schema.json'), 'utf8'));
     expect(yaml).toContain('- { name: station_id, type: string, from: Station ID, required: true }');
     // 12.5 as written: a decimal of its places, with a note saying when a double is the better draft.
     expect(yaml).toContain('- { name: elevation_m, type: "decimal(18,1)", from: Elevation (m) } # the sample\'s values are decimals of at most 1 place');

@@ -1,7 +1,8 @@
 // strata init <dataset> --from <sample>: draft schemas/<dataset>.yaml from a sample file.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { findPackageJSON } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { withDuck } from '../../runtime/engine/duckdb.ts';
 import { loadSchemaText } from '../../core/schema/load.ts';
 import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
@@ -36,7 +37,9 @@ export const init: Command = {
       throw new StrataError(ERRORS.InvalidInput, `${target} exists; pass --force to overwrite it`);
     }
     const inferred = await withDuck((db) => inferSchema(db, resolve(sample), dataset));
-    const yaml = renderSchemaYaml(inferred, sample);
+    // The editor's schema as found from where the draft is written (a project of its own has strata in node_modules).
+    const jsonSchema = join(dirname(findPackageJSON(import.meta.url)!), 'core', 'schema', 'dataset.schema.json');
+    const yaml = renderSchemaYaml(inferred, sample, relative(dir, jsonSchema).split(sep).join('/'));
     const check = loadSchemaText(target, yaml);
     await mkdir(dir, { recursive: true });
     await writeFile(target, yaml);

@@ -257,8 +257,12 @@ async function partitionGrain(db: Duck, reader: string, field: string, col: Infe
   return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${plural(Number(n[chosen]), 'partition')} of about ${thousands(per)} rows in the sample (day ${thousands(Number(n.day))}, month ${thousands(Number(n.month))}, year ${thousands(Number(n.year))}); ${why}` };
 }
 
-/** The draft as YAML, with comments that say what to check. */
-export function renderSchemaYaml(s: InferredSchema, sample: string): string {
+/**
+ * The draft as YAML, with comments that say what to check. `jsonSchema`: the path of strata's dataset.schema.json from
+ * the schema file's folder, for editors (the yaml-language-server comment); ../core/schema/dataset.schema.json, as
+ * from the project's own schemas/, unless given.
+ */
+export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema = '../core/schema/dataset.schema.json'): string {
   const doc = new Document({
     dataset: s.dataset,
     description: `TODO: what ${s.dataset} holds`,
@@ -275,7 +279,7 @@ export function renderSchemaYaml(s: InferredSchema, sample: string): string {
     rejects: { maxRatio: 0.05 },
   });
   doc.commentBefore = [
-    ` yaml-language-server: $schema=../core/schema/dataset.schema.json`,
+    ` yaml-language-server: $schema=${jsonSchema}`,
     ` Drafted by strata init from ${basename(sample)} (${s.rows} rows). Check the types, the required flags`,
     ` (set where the sample had no NULL), the partition, and add checks (allowed, min, max, pattern).`,
     ...(s.note ? [` Note: ${s.note}.`] : []),
