@@ -1,7 +1,8 @@
 // strata check refuses schema files whose claims no ingest can keep (an attack, stop 47): a JSON `from` DuckDB reads
 // as a wildcard, a `from` holding NUL (both failed every file at ingest with the engine's words), and a required
 // column or a primary key the rows already in silver contradict (both checked clean).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { rollback } from '../workflows/maintenance.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../cli/commands/check.ts';
@@ -100,22 +101,62 @@ describe('strata check: what the rows already in silver contradict', () => {
     expect(await checkWith(lake, 'sales', SALES('region, id'))).toMatchObject({ code: 0 });
   });
 
-  it('an ingest under such a schema file is refused before its commit moves a file, silver as it was: under the narrowed key it replaced both rows of id 1 with one; under the required column it committed beside the NULLs', async () => {
+  it('an ingest under a narrowed key is refused before its commit moves a file, silver as it was (it replaced both rows of id 1 with one); one under a column made required commits, and check keeps saying so until the NULLs are gone', async () => {
     lake = await makeLake({ sales: SALES('id, region') });
     await lake.ingest('sales', await lake.file('a.csv', 'id,region,amount\n1,EU,5\n1,US,\n'));
     const before = await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region');
-    for (const text of [SALES('id'), swap(SALES('id, region'), '{ name: amount, type: bigint }', '{ name: amount, type: bigint, required: true }')]) {
-      await writeFile(join(lake.root, 'schemas', 'sales.yaml'), text);
-      const edited = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
-      const r = await ingestFile(edited, 'sales', await lake.file('b.csv', 'id,region,amount\n1,EU,50\n'));
-      expect(r.record.status).toBe('FAILED');
-      expect(r.record.error).toMatchObject({ name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.sales holds rows its schema file now contradicts: (primary key \(id\) is not unique in silver: 1 key is held by more than one row \(e\.g\. id=1\)|column amount is now required, but 1 row already in silver holds NULL in it)\. Nothing was committed: .* Run strata check\.$/) });
-      expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region')).toEqual(before);
-    }
-    // Back to the declaration the table was written under: the ingest goes through, and an unchanged claim counts nothing.
-    await writeFile(join(lake.root, 'schemas', 'sales.yaml'), SALES('id, region'));
-    const back = await ingestFile(await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }), 'sales', await lake.file('c.csv', 'id,region,amount\n1,EU,50\n'));
-    expect(back.record.status).toBe('SUCCEEDED');
-    expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region')).toEqual([{ id: 1, region: 'EU', amount: 50 }, { id: 1, region: 'US', amount: null }]);
+    const ingestUnder = async (text: string, file: string, body: string) => {
+      await writeFile(join(lake!.root, 'schemas', 'sales.yaml'), text);
+      return (await ingestFile(await openLocalLake({ lake: lake!.dir, schemas: join(lake!.root, 'schemas') }), 'sales', await lake!.file(file, body))).record;
+    };
+    const narrowed = await ingestUnder(SALES('id'), 'b.csv', 'id,region,amount\n1,EU,50\n');
+    expect(narrowed).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.sales holds rows its schema file now contradicts: primary key \(id\) is not unique in silver: 1 key is held by more than one row \(e\.g\. id=1\)\. Nothing was committed: keep the key the table was written under \(primaryKey: \[id, region\], mode: upsert\)/) } });
+    expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY region')).toEqual(before);
+    // A column made required while a row holds NULL in it: the commit loses nothing, and check says it after as before.
+    const required = swap(SALES('id, region'), '{ name: amount, type: bigint }', '{ name: amount, type: bigint, required: true }');
+    expect(await ingestUnder(required, 'c.csv', 'id,region,amount\n2,EU,7\n')).toMatchObject({ status: 'SUCCEEDED' });
+    expect((await checkWith(lake, 'sales', required)).stdout).toContain('column amount is required, but 1 row already in silver holds NULL in it (of 3 rows)');
+    // The upsert that fills it goes through (the NULL was counted before the merge: refused), and check is clean.
+    expect(await ingestUnder(required, 'd.csv', 'id,region,amount\n1,US,6\n')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await checkWith(lake, 'sales', required)).toMatchObject({ code: 0 });
+  });
+
+  it('an upsert never replaces a key more than one row holds, whatever the table recorded: a table written before strata recorded its key, and a rollback back to rows of the wider key (an attack, stop 48: both replaced the rows with one, silently)', async () => {
+    lake = await makeLake({ sales: SALES('id, region') });
+    const r0 = (await lake.ingest('sales', await lake.file('a.csv', 'id,region,amount\n2,EU,7\n'))).record.runId;
+    const r1 = (await lake.ingest('sales', await lake.file('b.csv', 'id,region,amount\n1,EU,5\n1,US,6\n'))).record.runId;
+    const reopen = async (text: string) => {
+      await writeFile(join(lake!.root, 'schemas', 'sales.yaml'), text);
+      return openLocalLake({ lake: lake!.dir, schemas: join(lake!.root, 'schemas') });
+    };
+    // Back to r0 under the wide key, then the key narrowed (nothing repeats now: check is clean, a commit records [id]).
+    await rollback(await reopen(SALES('id, region')), 'sales', r0);
+    const narrow = await reopen(SALES('id'));
+    expect(await checkWith(lake, 'sales', SALES('id'))).toMatchObject({ code: 0 });
+    expect((await ingestFile(narrow, 'sales', await lake.file('c.csv', 'id,region,amount\n3,EU,8\n'))).record.status).toBe('SUCCEEDED');
+    // Forward to r1 again: id 1 is held by two rows under the recorded key [id].
+    await rollback(narrow, 'sales', r1);
+    const rows = await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY id, region');
+    const up = (await ingestFile(narrow, 'sales', await lake.file('d.csv', 'id,region,amount\n1,EU,50\n'))).record;
+    expect(up).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.sales: 1 key this upsert replaces is held by more than one row already in silver \(2 rows; e\.g\. id=1\), so primary key \(id\) does not tell them apart/) } });
+    expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY id, region')).toEqual(rows);
+    // A table written before strata recorded its key: the same refusal, by the partition's files.
+    const path = join(lake.dir, 'silver/sales/_strata/manifest.json');
+    const m = JSON.parse(await readFile(path, 'utf8'));
+    delete m.schema.declared;
+    await writeFile(path, JSON.stringify(m));
+    expect((await ingestFile(narrow, 'sales', await lake.file('e.csv', 'id,region,amount\n1,US,60\n'))).record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch' } });
+    expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY id, region')).toEqual(rows);
+  });
+
+  it('an upsert made an append, its key held in two partitions, is a check error (an append\'s key is unique across the table; an attack, stop 48)', async () => {
+    const daily = (mode: string) => `dataset: pay\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: day, type: date, required: true }\nprimaryKey: [id]\nmode: ${mode}\npartitionBy:\n  - { name: dt, column: day, transform: day }\n`;
+    lake = await makeLake({ pay: daily('upsert') });
+    await lake.ingest('pay', await lake.file('a.csv', 'id,day\n1,2025-06-01\n'));
+    await lake.ingest('pay', await lake.file('b.csv', 'id,day\n1,2025-06-02\n'));
+    expect(await checkWith(lake, 'pay', daily('upsert'))).toMatchObject({ code: 0 });
+    const r = await checkWith(lake, 'pay', daily('append'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('silver.pay: primary key (id) is not unique in silver: 1 key is held by more than one row (2 rows in all; e.g. id=1), which every batch is checked against as unique');
   });
 });

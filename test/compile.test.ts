@@ -62,7 +62,7 @@ describe('compile', () => {
       hash,
       columns: [{ name: 'order_id', type: 'bigint' }, { name: 'amount', type: 'decimal(12,2)' }, { name: 'created_at', type: 'timestamp' }, { name: 'country', type: 'string' }],
       partitionKeys: [{ name: 'dt', type: 'string', source: 'day(created_at)' }, { name: 'country_p', type: 'string', source: 'identity(country)' }],
-      declared: { required: ['order_id', 'created_at'], primaryKey: ['order_id'] },
+      declared: { primaryKey: ['order_id'], mode: 'upsert' },
     });
     // A description changes nothing silver holds: the same hash.
     expect(compile(spec(ORDERS.replace('description: the order', 'description: another'))).schemaHash).toBe(hash);

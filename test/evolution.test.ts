@@ -67,7 +67,7 @@ describe('schema evolution', () => {
   it('refuses a dropped column in strata check, with the migration path, and at commit', async () => {
     const text = swap(ordersSchema({ maxRatio: 1 }), '  - { name: status, type: string, allowed: [NEW, SHIPPED, CANCELLED] }\n', '');
     const { diags, lake: l3 } = await withSchema(swap(swap(text, '  - { name: created_at, type: timestamp, required: true }', '  - { name: created_at, type: timestamp, required: true }\n  - { name: channel, type: string }'), '"decimal(12,2)"', '"decimal(14,2)"'));
-    expect(diags).toEqual([expect.stringMatching(/schemas\/orders\.yaml:9:3: silver\.orders: column status \(string\) was removed, but silver files and Athena still have it \(fix: keep the column .*re-ingest its bronze objects into it \(locally: strata ingest orders_v2 <lake>\/bronze\/orders\/_objects\/\*\/\*\)\)$/)]);
+    expect(diags).toEqual([expect.stringMatching(/schemas\/orders\.yaml:9:3: silver\.orders: column status \(string\) was removed, but silver files and Athena still have it \(fix: keep the column .*re-ingest its bronze objects into it in the order they first arrived \(locally: strata ingest orders_v2 <object>… with the objects of strata runs --dataset orders --limit 100000 --json, oldest first\)\)$/)]);
     const before = await lake.query(`SELECT count(*) AS n FROM silver.orders`);
     const r = await ingestFile(l3, 'orders', await lake.file('v3.csv', `order_id,Customer Name,amount,ordered_on,created_at\n3,Cy,1.00,Jun 12 2025,2025-06-12T12:00:00Z\n`));
     expect(r.record.status).toBe('FAILED');

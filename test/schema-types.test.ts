@@ -222,7 +222,7 @@ describe('schema evolution messages', () => {
     const before = schema('1', [['id', 'int'], ['old', 'string'], ['gone', 'date'], ['price', 'float'], ['qty', 'decimal(5,2)']], [['dt', 'string']]);
     const after = schema('2', [['id', 'bigint'], ['new', 'string'], ['price', 'decimal(10,2)'], ['qty', 'decimal(bad)'], ['note', 'string'], ['must', 'int']], [['dt', 'string'], ['h', 'int']]);
     // The dataset named in the way out, and how to feed it the old one's objects (newcomer's trial, stop 46: "<name>").
-    const replay = 'create a new dataset (e.g. orders_v2) with the new schema and re-ingest its bronze objects into it (locally: strata ingest orders_v2 <lake>/bronze/orders/_objects/*/*)';
+    const replay = 'create a new dataset (e.g. orders_v2) with the new schema and re-ingest its bronze objects into it in the order they first arrived (locally: strata ingest orders_v2 <object>… with the objects of strata runs --dataset orders --limit 100000 --json, oldest first)';
     expect(compareSchemas(before, after, new Set(['must']), [], 'orders')).toEqual([
       { kind: 'renamed', column: 'old', breaking: true,
         message: 'column old looks renamed to new: old files still call it old, so new would read as NULL for them',

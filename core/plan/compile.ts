@@ -127,7 +127,7 @@ export function compile(spec: DatasetSpec): DatasetPlan {
     hash: schemaHash,
     columns: columns.map((c) => ({ name: c.name, type: c.glueType })),
     partitionKeys: partitions.map((p) => ({ name: p.name, type: p.glueType, source: `${p.transform}(${p.column})` })),
-    declared: { required: columns.filter((c) => c.required).map((c) => c.name), primaryKey: spec.primaryKey },
+    declared: { primaryKey: spec.primaryKey, mode: spec.mode },
   };
 
   return {

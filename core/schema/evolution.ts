@@ -20,11 +20,13 @@ export interface AppliedSchema {
   columns: AppliedColumn[];
   partitionKeys: AppliedColumn[];
   /**
-   * What the schema file claimed of every row when silver was last written: its required columns and its primary key.
-   * Not in the hash (no file changes with it); absent for gold tables and tables last written before stop 47. A claim
-   * added since (a column made required, a key narrowed) is counted against the rows (runtime/schema/silver-constraints.ts).
+   * What the schema file claimed of the rows' keys when silver was last written: its primary key and its mode (an
+   * upsert's key is unique within a partition, an append's across the table). Not in the hash (no file changes with
+   * it); absent for gold tables and tables last written before stop 48. A key claim added since (a key narrowed, upsert
+   * → append) is counted against the rows (runtime/schema/silver-constraints.ts); required columns are counted from the
+   * files' footers whatever was declared.
    */
-  declared?: { required: string[]; primaryKey: string[] };
+  declared?: { primaryKey: string[]; mode: 'append' | 'upsert' };
 }
 
 export interface SchemaChange {
@@ -37,7 +39,9 @@ export interface SchemaChange {
 }
 
 /** The way out of a breaking change: a new dataset of the new schema, fed the old one's bronze objects (named: newcomer's trial, stop 46). */
-export const replay = (dataset: string) => `create a new dataset (e.g. ${dataset}_v2) with the new schema and re-ingest its bronze objects into it (locally: strata ingest ${dataset}_v2 <lake>/bronze/${dataset}/_objects/*/*)`;
+// In the order they first arrived: a shell's glob of _objects/ is in content-id order, and an upsert keeps the last row
+// of a key, an append's key check the first (an attack, stop 48: the glob replayed an upsert table to older values).
+export const replay = (dataset: string) => `create a new dataset (e.g. ${dataset}_v2) with the new schema and re-ingest its bronze objects into it in the order they first arrived (locally: strata ingest ${dataset}_v2 <object>… with the objects of strata runs --dataset ${dataset} --limit 100000 --json, oldest first)`;
 
 /** The values each time transform writes (TRANSFORM_FORMATS; a year's four digits), to read the source of a key recorded without one. */
 const TRANSFORM_VALUES: Record<string, RegExp> = {

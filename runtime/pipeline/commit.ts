@@ -5,7 +5,7 @@ import { withDuck, type Duck } from '../engine/duckdb.ts';
 import { pathList, pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
-import { ident } from '../../core/sql/quote.ts';
+import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { refuseUnevolvable, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -459,6 +459,7 @@ async function buildVersion(
     const basePaths = paths.slice(0, base?.files.length ?? 0);
     const newPaths = paths.slice(base?.files.length ?? 0);
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
+      if (merge) await refuseAmbiguousUpsert(db, plan, path, basePaths, newPaths);
       const file = join(dir, `part-${input.runId}-0.parquet`);
       const stats = await db.all<{ count: number; file_size_bytes: number }>(
         `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
@@ -466,6 +467,29 @@ async function buildVersion(
     }, ctx.duck));
     return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes, schemaHash: plan.schemaHash };
   });
+}
+
+/**
+ * Strata.SchemaMismatch when a key this upsert replaces is held by more than one row of the partition's current
+ * version: the merge would replace all of them with one row, and the others would be gone without a word (an attack,
+ * stop 48: a key narrowed from [id, region] to [id] over a table written before strata recorded its key, or a
+ * rollback back to rows written under the wider key). Reads only the key columns of the partition's files, which the
+ * merge reads whole anyway. Whatever the table's history says of its key: this is what its files hold.
+ */
+async function refuseAmbiguousUpsert(db: Duck, plan: DatasetPlan, path: string, basePaths: string[], newPaths: string[]): Promise<void> {
+  const read = (ps: string[]) => `read_parquet(${pathList(ps)}, union_by_name = true, hive_partitioning = false)`;
+  const pk = plan.primaryKey.map(ident);
+  const present = new Set((await db.columns(`SELECT * FROM ${read(basePaths)}`)).map((c) => c.name));
+  if (!plan.primaryKey.every((k) => present.has(k))) return; // a key column the old files lack reads NULL: no key matches it
+  const shown = plan.primaryKey.map((k) => `${str(`${k}=`)} || coalesce(left(CAST(b.${ident(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
+  const dup = await db.one<{ keys: number; rows: number | null; example: string | null }>(
+    `SELECT count(*) AS keys, sum(n) AS rows, min(k) AS example FROM (SELECT count(*) AS n, min(${shown}) AS k FROM ${read(basePaths)} b `
+    + `WHERE EXISTS (SELECT 1 FROM ${read(newPaths)} n WHERE ${pk.map((k) => `n.${k} = b.${k}`).join(' AND ')}) GROUP BY ${pk.map((k) => `b.${k}`).join(', ')} HAVING count(*) > 1)`);
+  if (!Number(dup.keys)) return;
+  throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset}${path ? ` partition ${path}` : ''}: ${plural(Number(dup.keys), 'key')} this upsert replaces `
+    + `${Number(dup.keys) === 1 ? 'is' : 'are'} held by more than one row already in silver (${plural(Number(dup.rows), 'row')}; e.g. ${dup.example}), so primary key `
+    + `(${plan.primaryKey.join(', ')}) does not tell them apart: the upsert would replace all of them with one. Nothing was committed. The way back: `
+    + 'keep the primary key the table was written under (strata check counts what the current one contradicts), or roll the table back to before those rows (strata rollback)');
 }
 
 /**

@@ -13,10 +13,11 @@ import { contradicted, silverContradictions, type SilverContradictions } from '.
  * Each schema against its silver table in the lake: a breaking change is an error, another change a warning; a new
  * column (no problem) is pushed to `notes`, if given, as what the next ingest applies (newcomer's trial, stop 46:
  * strata check said nothing of it). And what the schema file claims of the rows already there, counted with DuckDB
- * over the table's current files (silverContradictions), for the claims added since the table was last written: a
- * column made required holding NULLs, or a narrowed primary key held by more than one row, is an error with the way
- * back (an attack, stop 47: required: false → true and a key narrowed from [id, region] to [id] checked clean); a
- * warning for a table that recorded no claims (its every claim counted). Unchanged claims read no file.
+ * over the table's current files (silverContradictions): a required column holding NULLs (from the footers, whatever
+ * was recorded), or a primary key held by more than one row (counted when the key claim changed since the table was
+ * last written: narrowed, or upsert → append), is an error with the way back (an attack, stop 47: required: false →
+ * true and a key narrowed from [id, region] to [id] checked clean); a repeated key in a table that recorded no key
+ * claim, a warning. An unchanged key reads no data, only footers.
  */
 export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage: Storage, notes?: string[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -54,10 +55,11 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
 function contradictionDiagnostics(s: LoadedSchema, found: SilverContradictions): Diagnostic[] {
   const { dataset, columns, primaryKey, mode } = s.spec;
   const out: Diagnostic[] = [];
-  // A table last written before it recorded its claims: what it holds may be older than any edit (a required column
-  // added later reads NULL in old rows, as compareSchemas allows): said, not refused.
+  // NULLs are counted from the files whatever was recorded (those of files written before a column was added are not
+  // counted: compareSchemas allows them): an error. A key repeated in a table last written before it recorded its key
+  // claim may be older than any edit: said, not refused.
   const severity = found.recorded ? 'error' as const : 'warning' as const;
-  const older = found.recorded ? '' : ' (the table was last written before strata recorded its required columns and key, so this may predate the schema file\'s edit)';
+  const older = found.recorded ? '' : ' (the table was last written before strata recorded its key, so this may predate the schema file\'s edit)';
   for (const n of found.nulls) {
     const i = columns.findIndex((c) => c.name === n.column);
     const inKey = primaryKey.includes(n.column);
@@ -66,7 +68,7 @@ function contradictionDiagnostics(s: LoadedSchema, found: SilverContradictions):
       ? `take ${n.column} out of primaryKey (and keep required: false), or ${replay(dataset)} (rows without it go to quarantine)`
       : `keep required: false on ${n.column}${mode === 'upsert' ? `, or send those rows again with ${n.column} filled (an upsert replaces them by key) before requiring it` : ''}, or ${replay(dataset)} (rows without it go to quarantine)`;
     out.push(s.source.diagnostic(inKey && !s.source.doc.hasIn(['columns', i, 'required']) ? ['primaryKey', primaryKey.indexOf(n.column)] : ['columns', i, 'required'],
-      `silver.${dataset}: column ${n.column} is ${inKey ? 'part of the primary key, so required' : 'required'}, but ${was}: readers would take the table for what its schema file says${older}`, back, { severity }));
+      `silver.${dataset}: column ${n.column} is ${inKey ? 'part of the primary key, so required' : 'required'}, but ${was}: readers would take the table for what its schema file says`, back, { severity: 'error' }));
   }
   const d = found.duplicates;
   if (d) {

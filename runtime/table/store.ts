@@ -283,14 +283,28 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       recordedRound = round;
     }
     // Partitions are independent: build their versions concurrently (file links locally, copies in S3).
+    // A build that fails (a refusal, a full disk) stops the others from starting; what was built goes, its own
+    // folder too, and the commit throws what it threw, having changed nothing.
+    let failed: { error: unknown; prefix: string } | undefined;
     await mapLimit(req.paths, 16, async (path) => {
+      if (failed) return;
       const base = manifest.partitions[path];
       const prev = built.get(path);
       if (prev && prev.baseLocation === base?.location) return; // still built on the current version
       if (prev) await discard(storage, [prev.prefix]);
       const prefix = versionFolder(req.root, path, req.runId, round);
-      built.set(path, { baseLocation: base?.location, version: await req.build(path, base, prefix), prefix });
+      built.delete(path);
+      try {
+        built.set(path, { baseLocation: base?.location, version: await req.build(path, base, prefix), prefix });
+      } catch (error) {
+        failed ??= { error, prefix };
+        await discard(storage, [prefix]);
+      }
     });
+    if (failed) {
+      await discard(storage, [...built.values()].map((b) => b.prefix));
+      throw failed.error;
+    }
     round++;
     const versions = Object.fromEntries(req.paths.map((p) => [p, built.get(p)!.version]));
     const sources = req.sourcesAfter?.(manifest);
