@@ -232,10 +232,10 @@ describe('strata', () => {
     const [asl, sql, json] = [await strata('plan', 'orders', '--asl'), await strata('plan', 'orders', '--sql'), await strata('plan', 'orders', '--json')];
     expect([asl.code, sql.code, json.code]).toEqual([0, 0, 0]);
     expect(JSON.parse(asl.stdout).StartAt).toBe('Stage');
-    expect(sql.stdout).toMatch(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/);
+    expect(sql.stdout).toMatch(/TRY_CAST\(NULLIF\(__s0, ''\) AS BIGINT\) AS __d0/);
     expect(JSON.parse(json.stdout)).toMatchObject({ dataset: 'orders', mode: 'upsert', primaryKey: ['order_id'] });
     expect(await strata('plan', 'nosuch')).toMatchObject({ code: 1, stdout: '' });
-    expect(JSON.parse((await strata('plan', 'orders', '--sql', '--json')).stdout)).toMatchObject({ dataset: 'orders', typedSql: expect.stringMatching(/TRY_CAST\(__s0 AS BIGINT\) AS __d0/) });
+    expect(JSON.parse((await strata('plan', 'orders', '--sql', '--json')).stdout)).toMatchObject({ dataset: 'orders', typedSql: expect.stringMatching(/TRY_CAST\(NULLIF\(__s0, ''\) AS BIGINT\) AS __d0/) });
   });
 
   it('init: drafts a schema from a sample that checks and ingests as written', async () => {

@@ -93,7 +93,9 @@ function caseArb(format: Format): fc.Arbitrary<Case> {
 function expected(format: Format, c: Case): Expect {
   const col: SilverColumn = column(c.col);
   switch (c.src.kind) {
-    case 'text': return format === 'csv' && c.src.text === '' ? { t: 'null' } : col.fromText(c.src.text); // CSV: "" is NULL
+    // CSV: an unquoted empty field is NULL; a quoted one ("") is the empty string in a string column, NULL in any other
+    // (PostgreSQL's convention, as --format csv writes them).
+    case 'text': return format === 'csv' && c.src.text === '' && !(c.src.quoted && col.type === 'string') ? { t: 'null' } : col.fromText(c.src.text);
     case 'number': return col.fromText(c.src.literal);
     case 'bool': return col.fromText(String(c.src.value));
     case 'typed': return typedSource(c.src.key).expect(col, c.src.value);

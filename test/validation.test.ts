@@ -155,7 +155,9 @@ partitionBy:
     expect(columnSource(s.columns[1]!, 'f', 'BLOB')).toBe('f');
     expect(columnSource(s.columns[0]!, 'f', 'VARCHAR')).toBe('f');
     expect([sourceKindOf('parquet'), sourceKindOf('csv'), sourceKindOf('jsonl')]).toEqual(['typed', 'text', 'text']);
-    expect(decimalOf({ ...s.source, csv: { ...(s.source as { csv: object }).csv, decimalSeparator: ',' } } as DatasetSpec['source'])).toEqual({ decimalSeparator: ',' });
-    expect(decimalOf(s.source)).toEqual({});
+    expect(decimalOf({ ...s.source, csv: { ...(s.source as { csv: object }).csv, decimalSeparator: ',' } } as DatasetSpec['source'])).toEqual({ decimalSeparator: ',', emptyIsNull: true });
+    // A quoted empty CSV field is NULL outside string columns only while the empty field is a null value.
+    expect(decimalOf(s.source)).toEqual({ emptyIsNull: true });
+    expect(decimalOf({ ...s.source, nullValues: ['NA'] } as DatasetSpec['source'])).toEqual({});
   });
 });

@@ -88,7 +88,7 @@ export function compile(spec: DatasetSpec): DatasetPlan {
     // For Parquet, the plan shows the casts from files whose fields have the declared types.
     typedSql: typedSelect({ columns, kind: sourceKind, relation: '__src', fieldRef: (f) => ident(f), rawExpr: 'to_json(__src)', partitions,
       fieldType: (f) => columns.find((c) => c.from === f)!.duckdbType, ...decimalOf(spec.source) }),
-    reasonsSql: reasonsExpr(columns, sourceKind, partitions, decimalOf(spec.source).decimalSeparator),
+    reasonsSql: reasonsExpr(columns, sourceKind, partitions, decimalOf(spec.source).decimalSeparator, decimalOf(spec.source).emptyIsNull),
     silverSelect: [...columns.map((c) => ident(c.name)), ...partitions.map((p) => `${p.duckdb} AS ${ident(p.name)}`)].join(', '),
   };
 

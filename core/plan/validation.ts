@@ -9,8 +9,22 @@ import { ident, str } from '../sql/quote.ts';
 import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
 
 /** The decimal separator a source declares, as typedSelect takes it (only CSV has one). */
-export function decimalOf(source: SourceSpec): { decimalSeparator?: ',' } {
-  return source.format === 'csv' && source.csv.decimalSeparator === ',' ? { decimalSeparator: ',' } : {};
+export function decimalOf(source: SourceSpec): { decimalSeparator?: ','; emptyIsNull?: true } {
+  return {
+    ...(source.format === 'csv' && source.csv.decimalSeparator === ',' ? { decimalSeparator: ',' as const } : {}),
+    ...(source.format === 'csv' && source.nullValues.includes('') ? { emptyIsNull: true as const } : {}),
+  };
+}
+
+/**
+ * A CSV field's text as a column of `col`'s type reads it: a quoted empty field ("") is the empty string, as strata's
+ * --format csv writes one (PostgreSQL's convention), so a string column keeps it; a column of another type, whose
+ * values no empty text denotes, reads it as NULL when the empty field is one of the source's null values (`emptyIsNull`,
+ * decimalOf), as before quoted fields were told apart (runtime/ingest/source-relation.ts reads them with
+ * allow_quoted_nulls off: a newcomer's export of "" came back NULL, stop 48).
+ */
+function emptyAsNull(col: ColumnSpec, field: string, emptyIsNull: boolean | undefined): string {
+  return emptyIsNull && col.type.name !== 'string' ? `NULLIF(${field}, '')` : field;
 }
 
 /**
@@ -147,6 +161,8 @@ export interface TypedSqlInput {
   badValues?: (key: (i: number) => string) => string;
   /** source.csv.decimalSeparator, when it is "," (decimalText). */
   decimalSeparator?: ',';
+  /** A CSV whose null values hold the empty field: a quoted "" is NULL in a column of a type other than string (emptyAsNull). */
+  emptyIsNull?: boolean;
 }
 
 export const ERR_TYPE = 'STRUCT(rule VARCHAR, "column" VARCHAR, message VARCHAR)';
@@ -157,10 +173,10 @@ export const REASON_TYPE = 'STRUCT("column" VARCHAR, rule VARCHAR, "value" VARCH
  * __bad (the source values of the declared fields and the record error) and __raw (the whole record as text).
  * Materialised with CREATE TABLE … AS, the table's rowid is the record index (DuckDB keeps insertion order).
  */
-export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [], badValues, decimalSeparator }: TypedSqlInput): string {
+export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, recordError = 'NULL', fieldType = () => 'VARCHAR', partitions = [], badValues, decimalSeparator, emptyIsNull }: TypedSqlInput): string {
   const fields = sourceFields(columns);
   const fromOf = (c: ColumnSpec) => (kind === 'text' ? 'VARCHAR' : fieldType(c.from));
-  const srcOf = (c: ColumnSpec) => columnSource(c, slot(fields.indexOf(c.from)), fromOf(c));
+  const srcOf = (c: ColumnSpec) => columnSource(c, emptyAsNull(c, slot(fields.indexOf(c.from)), emptyIsNull), fromOf(c));
   const refs = fields.map((f, i) => `${fieldRef(f)} AS ${slot(i)}`).join(', ');
   // Two layers: a cast's draft (DuckDB's own cast, say) is computed once, then its value decides exactness from it.
   const plans = columns.map((c) => castPlan(c, decimalText(c, srcOf(c), fromOf(c), decimalSeparator), fromOf(c)));
@@ -180,11 +196,11 @@ export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, record
  * For failing rows of the typed relation: the list of reasons, each {column, rule, value, message}.
  * A record-level error (invalid JSON, …) is the only reason of its row; otherwise every failed column check is one.
  */
-export function reasonsExpr(columns: readonly ColumnSpec[], kind: SourceKind, partitions: readonly PlannedPartition[] = [], decimalSeparator?: ','): string {
+export function reasonsExpr(columns: readonly ColumnSpec[], kind: SourceKind, partitions: readonly PlannedPartition[] = [], decimalSeparator?: ',', emptyIsNull?: boolean): string {
   const fields = sourceFields(columns);
   const reason = (f: Failure) => `CASE WHEN ${f.when} THEN {'column': ${str(f.column)}, 'rule': ${str(f.rule)}, 'value': ${f.value}, 'message': ${f.message}} END`;
   const columnFailures = columns.flatMap((c) =>
-    failures(c, columnSource(c, `${BAD}.${slot(fields.indexOf(c.from))}`, kind === 'text' ? 'VARCHAR' : 'typed'), ident(c.name), kind === 'text' ? 'VARCHAR' : undefined, decimalSeparator));
+    failures(c, columnSource(c, emptyAsNull(c, `${BAD}.${slot(fields.indexOf(c.from))}`, emptyIsNull), kind === 'text' ? 'VARCHAR' : 'typed'), ident(c.name), kind === 'text' ? 'VARCHAR' : undefined, decimalSeparator));
   const items = [...columnFailures, ...partitionFailures(partitions)].map(reason);
   const columnReasons = items.length ? `list_filter([${items.join(', ')}], x -> x IS NOT NULL)` : `CAST([] AS ${REASON_TYPE}[])`;
   return `CASE WHEN ${BAD}.__err IS NOT NULL THEN [{'column': ${BAD}.__err."column", 'rule': ${BAD}.__err.rule, 'value': CAST(NULL AS VARCHAR), 'message': ${BAD}.__err.message}] `

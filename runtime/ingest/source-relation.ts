@@ -248,12 +248,17 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const serial = d.quote !== '' && (codec !== 'none' || ((await stat(path)).size > MAX_LINE_BYTES && await holdsByte(path, d.quote.charCodeAt(0))));
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT * FROM read_csv(${pathLit(path)}, `
     + `columns={${colDefs}}, header=false, skip=${base.skipRows}, delim=${str(d.delimiter)}, quote=${str(d.quote)}, escape=${str(d.escape)}, `
-    + `nullstr=[${nulls.map(str).join(', ')}], auto_detect=false, strict_mode=true, compression='${codec}', `
+    + `nullstr=[${nulls.map(str).join(', ')}], allow_quoted_nulls=false, auto_detect=false, strict_mode=true, compression='${codec}', `
     + `max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, ${lf ? `new_line='\\n', ` : ''}${serial ? 'parallel=false, ' : ''}`
     + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`);
+  // A quoted field is never NULL to DuckDB here (allow_quoted_nulls off, so that "" is the empty string): a quoted null
+  // string other than the empty one ("NA") is NULL, as it was; the empty one is NULL per column type (validation.ts
+  // emptyAsNull).
+  const quotedNulls = source.nullValues.filter((v) => v !== '');
+  const asNull = (ref: string) => (quotedNulls.length && ref !== 'CAST(NULL AS VARCHAR)' ? `CASE WHEN ${ref} IN (${quotedNulls.map(str).join(', ')}) THEN NULL ELSE ${ref} END` : ref);
   return {
     ...base,
-    fieldRef: (f) => match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)',
+    fieldRef: (f) => asNull(match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)'),
     rawExpr: jsonObjectOf(names, refOf),
     hasRejects: true,
     fieldNames: names,
