@@ -58,6 +58,24 @@ describe('strata demo --lake', () => {
     expect(existsSync(join(empty, DEMO_MARKER))).toBe(true);
   });
 
+  it('a demo lake that holds a dataset the demo did not make is refused, and nothing in it changes (newcomer\'s trial, stop 48: the tour\'s STRATA_LAKE invites one, and the rebuild deleted it)', async () => {
+    const d = await folder();
+    expect(await prepareDemoLake(d)).toEqual({ ok: true });
+    for (const f of ['bronze/flights/a', 'silver/flights/b', 'gold/daily/c', 'bronze/birds/d', 'silver/birds/e', '_strata/runs/birds/r.json']) {
+      await mkdir(join(d, f, '..'), { recursive: true });
+      await writeFile(join(d, f), 'x');
+    }
+    const r = await prepareDemoLake(d, { datasets: ['flights'], tables: ['daily'] });
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/is a demo lake that holds tables the demo did not make \(bronze\/birds, silver\/birds, _strata\/runs\/birds\): strata demo rebuilds its lake and would delete them\. Ingest birds into a lake of their own/) });
+    expect(readdirSync(join(d, 'silver')).sort()).toEqual(['birds', 'flights']);
+    // Its own tables alone: rebuilt.
+    await rm(join(d, 'bronze', 'birds'), { recursive: true });
+    await rm(join(d, 'silver', 'birds'), { recursive: true });
+    await rm(join(d, '_strata', 'runs'), { recursive: true });
+    expect(await prepareDemoLake(d, { datasets: ['flights'], tables: ['daily'] })).toEqual({ ok: true });
+    expect(existsSync(join(d, 'silver'))).toBe(false);
+  });
+
   it('a demo lake loses only what strata writes into a lake; a file of the user\'s in it stays', async () => {
     const d = await folder();
     expect(await prepareDemoLake(d)).toEqual({ ok: true });

@@ -69,9 +69,11 @@ export const DEMO_MARKER = '_strata/demo.json';
 /**
  * Make `dir` ready for a new demo lake, deleting nothing strata did not create: a missing or empty folder is created
  * and marked (DEMO_MARKER); a folder marked as a demo lake loses what strata writes into a lake (its layer folders and
- * catalog.duckdb with its companions) and keeps everything else; any other folder is refused, with the reason.
+ * catalog.duckdb with its companions) and keeps everything else; any other folder is refused, with the reason. `own`:
+ * the demo's datasets and gold tables; a demo lake that holds others (a user's dataset ingested into it, as the tour's
+ * STRATA_LAKE invites) is refused too: the rebuild deleted them without a word (newcomer's trial, stop 48).
  */
-export async function prepareDemoLake(dir: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function prepareDemoLake(dir: string, own?: { datasets: readonly string[]; tables: readonly string[] }): Promise<{ ok: true } | { ok: false; reason: string }> {
   const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [] as string[];
     if (e.code === 'ENOTDIR') return undefined;
@@ -81,6 +83,18 @@ export async function prepareDemoLake(dir: string): Promise<{ ok: true } | { ok:
   if (entries.length && !(await stat(join(dir, DEMO_MARKER)).then((s) => s.isFile(), () => false))) {
     return { ok: false, reason: `${dir} is not empty and is not a demo lake (those hold ${DEMO_MARKER}): strata demo builds its lake only in an empty `
       + 'or new folder, or over a demo lake it made, and never deletes anything else. Choose another --lake, or empty that folder yourself' };
+  }
+  if (own && entries.length) {
+    const theirs = [
+      ...(await Promise.all(['bronze', 'silver', 'quarantine', 'staging', '_strata/runs'].map(async (layer) => (await readdir(join(dir, layer)).catch(() => [] as string[]))
+        .filter((n) => !own.datasets.includes(n)).map((n) => `${layer}/${n}`)))).flat(),
+      ...(await readdir(join(dir, 'gold')).catch(() => [] as string[])).filter((n) => !own.tables.includes(n)).map((n) => `gold/${n}`),
+    ];
+    if (theirs.length) {
+      const names = [...new Set(theirs.map((t) => t.split('/').at(-1)!))];
+      return { ok: false, reason: `${dir} is a demo lake that holds tables the demo did not make (${theirs.slice(0, 4).join(', ')}${theirs.length > 4 ? ', …' : ''}): `
+        + `strata demo rebuilds its lake and would delete them. Ingest ${names.join(', ')} into a lake of their own (--lake, or STRATA_LAKE), then delete ${theirs.length > 1 ? 'those folders' : 'that folder'} here yourself, or build the demo elsewhere (strata demo --lake <an empty folder>)` };
+    }
   }
   const strataMade = (name: string) => (LAYERS as readonly string[]).includes(name) || name === CATALOG_FILE || name.startsWith(`${CATALOG_FILE}.`);
   for (const name of entries.filter(strataMade)) await rm(join(dir, name), { recursive: true, force: true });
@@ -101,7 +115,8 @@ export const demo: Command = {
     if (missing.length) {
       throw new StrataError(ERRORS.InvalidInput, `the demo needs the example schemas ${missing.map((m) => `schemas/${m}.yaml`).join(', ')} (run it from the strata project folder)`);
     }
-    const ready = await prepareDemoLake(lakeDir);
+    const own = ['airports', 'flights', 'movies'];
+    const ready = await prepareDemoLake(lakeDir, { datasets: own, tables: lake.gold.filter((g) => own.includes(g.owner)).map((g) => g.table) });
     if (!ready.ok) {
       throw new StrataError(ERRORS.InvalidInput, ready.reason);
     }
