@@ -30,6 +30,15 @@ export const runs: Command = {
     const id = positionals[0];
     if (id) {
       const r = all.find((x) => x.runId === id) ?? all.find((x) => x.runId.startsWith(id));
+      // A rollback is listed as a row of its own, and shown so: it has no run record (newcomer's trial, stop 48: "no run").
+      const b = r ? undefined : undo.rollbacks.find((x) => x.runId === id) ?? undo.rollbacks.find((x) => x.runId.startsWith(id));
+      if (b) {
+        const undid = [...undo.undone].filter(([, by]) => by === b.runId).map(([run]) => run);
+        const text = `ROLLBACK ${b.runId} of ${b.table} to run ${b.to ?? '?'} at ${b.at}: ${b.partitionsChanged} partition${b.partitionsChanged === 1 ? '' : 's'} changed`
+          + (undid.length ? `; it undid run${undid.length === 1 ? '' : 's'} ${undid.join(', ')}` : '');
+        out.result(text, { ...b, undid });
+        return 0;
+      }
       if (!r) throw new StrataError(ERRORS.InvalidInput, `no run ${id} in this lake (strata runs lists them)`);
       out.result(showRun(r, global.lake), r);
       return 0;
@@ -56,7 +65,9 @@ export const runs: Command = {
 
 /**
  * The rollbacks of the lake's tables (only silver.<dataset>'s with --dataset), from the catalog's history,
- * and the runs each undid: those that changed the table after the run it returned to and before the rollback.
+ * and the runs each undid: those that changed a silver table after the run it returned to and before the rollback.
+ * A gold table's rollback undoes what those runs published to it, not the runs: their rows stay in silver (newcomer's
+ * trial, stop 48: runs showed "rolled back" with their rows in silver).
  */
 async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rollbacks: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }>; undone: Map<string, string> }> {
   const found: Array<{ runId: string; table: string; at: string; to?: string; partitionsChanged: number }> = [];
@@ -67,7 +78,7 @@ async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rol
     for (const h of t.history.filter((x) => x.kind === 'rollback')) {
       found.push({ runId: h.runId, table: `${t.layer}.${t.name}`, at: h.at, ...(h.to ? { to: h.to } : {}), partitionsChanged: h.partitionsChanged });
       const from = t.history.find((x) => x.runId === h.to)?.version;
-      if (from === undefined) continue;
+      if (from === undefined || t.layer !== 'silver') continue;
       for (const x of t.history) if (x.version > from && x.version < h.version && !undone.has(x.runId)) undone.set(x.runId, h.runId);
     }
   }
