@@ -1,6 +1,7 @@
 // strata doctor, per table: the manifest (there, readable), its files (there, readable, holding the rows it says),
 // the catalog entry (showing the manifest's version), gold against the versions of what it reads, and leftovers.
 import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ERRORS, type StrataError } from '../../core/errors.ts';
 import type { GoldSet, PlanSet } from '../../core/plan/sets.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
@@ -80,6 +81,26 @@ async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam>
     // A gold table never published over inputs that hold rows (defined after them, or its refreshes failed) is
     // behind them: not 'ok' (newcomer's trial, stop 45).
     const behind = t.layer === 'gold' ? await examineDerivation(env, t, emptyManifest(t.shape.table, 'gold', t.shape.schemaHash, t.shape.partitionKeys)) : [];
+    // The catalog still shows files of it: its folder was deleted (as the way back of a table started over says) or
+    // moved, and every read of it fails on a missing file (newcomer's trial, stop 48: "ok empty").
+    const shown = await env.catalog.shown(t.layer, t.name).catch(() => undefined);
+    if (shown?.locations.length) {
+      const file = env.catalog.entryFile(t.layer, t.name);
+      const aside = `${file}.gone-${asideStamp()}`;
+      return {
+        findings: [...behind, problem(subject, `the catalog shows ${plural(shown.locations.length, 'partition')} of it (version ${shown.version}), but its folder ${join(env.lakeDir, t.root)} holds neither a manifest nor data: `
+          + 'it was deleted or moved, and every query of it fails on a missing file', `put the folder back, or strata doctor --repair takes the table out of the catalog (its entry kept aside beside it, .gone-<time>), `
+          + `and the next ingest of ${t.layer === 'silver' ? `its dataset starts it over` : 'a dataset it reads publishes it again'}`, {
+          order: 'entry',
+          run: async () => {
+            await rename(file, aside);
+            await env.catalog.materialize();
+            return `took ${subject} out of the catalog (its entry is ${aside})`;
+          },
+        })],
+        summary: 'empty, but shown by the catalog',
+      };
+    }
     return { findings: behind, summary: 'empty: nothing committed yet' };
   }
   const message = unmanagedMessage(env.storage, t.root, t.shape, data.length);

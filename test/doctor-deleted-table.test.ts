@@ -1,0 +1,37 @@
+// strata doctor on a table whose folder was deleted (as the way back of a table started over says, "delete that
+// folder"): the catalog still showed its files, every query of it failed on a missing file, and doctor said "ok empty"
+// (newcomer's trial, stop 48). Now a problem; --repair takes the table out of the catalog (its entry kept aside), and
+// the next ingest starts it over; the run before is a note (doctor --repair relabelled it SKIPPED).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { doctor } from '../cli/commands/doctor.ts';
+import { runCommand } from './helpers/cli.ts';
+import { makeLake, type TestLake } from './helpers/lake.ts';
+
+let lake: TestLake | undefined;
+afterEach(async () => { await lake?.cleanup(); lake = undefined; });
+
+describe('strata doctor: a table whose folder is gone', () => {
+  it('is a problem while the catalog shows it; --repair takes it out of the catalog, and the next ingest starts it over', async () => {
+    lake = await makeLake({ v: 'dataset: v\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n' });
+    await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'));
+    rmSync(join(lake.dir, 'silver', 'v'), { recursive: true });
+    const g = { lake: lake.dir, schemas: join(lake.root, 'schemas') };
+    const found = await runCommand(doctor, g, []);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toMatch(/silver\.v .*the catalog shows 1 partition of it \(version 1\), but its folder .* holds neither a manifest nor data: it was deleted or moved/);
+    const repaired = await runCommand(doctor, g, [], { repair: true });
+    expect(repaired.stdout).toMatch(/took silver\.v out of the catalog \(its entry is .*silver\.v\.json\.gone-\d{8}T\d{9}Z\)/);
+    expect(readdirSync(join(lake.dir, '_strata', 'catalog', 'tables')).some((f) => f.startsWith('silver.v.json.gone-'))).toBe(true);
+    expect((await runCommand(doctor, g, [])).code).toBe(0);
+    // Started over: the same object again is a new commit, and the table reads.
+    expect((await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'))).record.status).toBe('SUCCEEDED');
+    expect(existsSync(join(lake.dir, 'silver', 'v'))).toBe(true);
+    expect(await lake.query('SELECT count(*)::INT AS n FROM silver.v')).toEqual([{ n: 2 }]);
+    // The first run committed to the table before it started over: a note, not a run that "committed nothing".
+    const after = await runCommand(doctor, g, []);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/1 run recorded SUCCEEDED before silver\.v started over at run \S+ \(its folder deleted or moved\)/);
+  });
+});
