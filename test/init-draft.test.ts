@@ -47,7 +47,10 @@ describe('strata init drafts', () => {
     expect(s.delimiter).toBe(';');
     expect(s.decimalSeparator).toBe(',');
     expect(s.columns.map((c) => [c.name, c.type, c.format ?? null])).toEqual([
-      ['station', 'string', null], ['temp', 'decimal(18,2)', null], ['observed', 'date', '%b %d %Y'], ['at', 'timestamp', null],
+      ['station', 'string', null], ['temp', 'decimal(18,2)', null], ['observed', 'date', '%b %d %Y'],
+      // DuckDB's sniffer read it as a timestamp without saying in which format: the one strata reads that fits (the
+      // draft said none, and rejected its own sample; stop 48).
+      ['at', 'timestamp', '%Y/%m/%d %H:%M'],
     ]);
     // The draft checks as written.
     const yaml = renderSchemaYaml(s, 'weather.csv');
@@ -82,6 +85,21 @@ describe('strata init drafts', () => {
     expect(note('f')).toBe('the sample mixes JSON boolean and string values in this field: kept as text (true as "true"); choose one type if the others are mistakes');
     expect(note('n')).toMatch(/strata stores scalars only — decide how to flatten/);
     expect(note('m')).toMatch(/strata stores scalars only — decide how to flatten/);
+  });
+
+  it('values DuckDB\'s sniffer types but strata\'s casts refuse are drafted as text with a note, so the draft ingests its own sample (newcomer\'s trial, stop 48: it was REJECTED)', async () => {
+    const text = 'id,ok,day,hex,at\n1,yes,2025-6-5,0x1F,2025-01-01 24:00:00\n2,no,2025-06-06,12,2025-01-02 10:00:00\n3,yes,2025-06-07,13,2025-01-03 10:00:00\n';
+    const s = await draft('odd.csv', text);
+    expect(s.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['ok', 'string'], ['day', 'string'], ['hex', 'string'], ['at', 'string']]);
+    expect(s.columns[1]!.note).toBe('2 of the sample\'s values are no boolean to strata (the first, at line 2: "yes" is not a boolean: expected true, false, t, f, 1 or 0): kept as text');
+    expect(s.partition).toBeUndefined();
+    expect(s.note).toMatch(/no partition: the draft's partition column at is kept as text/);
+    const lake = await makeLake({ odd: renderSchemaYaml(s, 'odd.csv') });
+    try {
+      expect((await lake.ingest('odd', await lake.file('odd.csv', text))).record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 3 });
+    } finally {
+      await lake.cleanup();
+    }
   });
 
   it('decimal commas of more places or digits than a decimal holds stay text, with a note (an attack, stop 48: decimal(38,41) failed strata check, decimal(38,2) quarantined its own sample)', async () => {

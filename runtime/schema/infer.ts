@@ -1,6 +1,11 @@
 // A starter schema inferred from a sample file (strata init). DuckDB's sniffer guesses types and the CSV dialect;
 // the result is a draft for the data engineer to edit, written in the same YAML contract as every schema.
-import { basename } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { compile } from '../../core/plan/compile.ts';
+import { loadSchemaText } from '../../core/schema/load.ts';
+import { validateFile, type ReasonCount } from '../ingest/validate-file.ts';
 import { Document, isMap } from 'yaml';
 import { pathLit, type Duck } from '../engine/duckdb.ts';
 import { str } from '../../core/sql/quote.ts';
@@ -235,10 +240,63 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
   const temporal = columns.find((c) => c.type === 'timestamp' && c.required) ?? columns.find((c) => c.type === 'date' && c.required)
     ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
   const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!.name, temporal, rows) : undefined;
-  return {
+  return fitToSample(db, {
     dataset, format, ...(delimiter ? { delimiter } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
+  }, path, format === 'csv' ? { reader: reader.replace(/\)$/, ', all_varchar = true)'), names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
+}
+
+/**
+ * The draft checked against its own sample with strata's own reading (runtime/ingest/validate-file.ts, the stage's):
+ * a column whose sample values strata quarantines is drafted as text instead, with a note naming how many values and
+ * the first one's reason. DuckDB's sniffer takes values strata's exact casts refuse (yes as a boolean, 2025-6-5 as a
+ * date, 0x1F as a bigint, 24:00:00 in a timestamp), and the draft rejected its own sample (newcomer's trial, stop 48).
+ * A partition over such a column is left out, and said so. At most three rounds (a text column fails nothing).
+ */
+async function fitToSample(db: Duck, first: InferredSchema, path: string, text?: { reader: string; names: Map<string, string> }): Promise<InferredSchema> {
+  let s = first;
+  // A date or timestamp DuckDB's sniffer read in a format it did not say: the one format strata reads that every value
+  // of the sample fits (as a text column's, above), else text.
+  const formatOf = async (c: InferredColumn): Promise<string | undefined> => {
+    const field = text?.names.get(c.name);
+    if (!text || !field || c.format || (c.type !== 'date' && c.type !== 'timestamp')) return undefined;
+    const tries = c.type === 'date' ? DATE_FORMATS : TIMESTAMP_FORMATS;
+    const q = `"${field.replace(/"/g, '""')}"`;
+    const fails = await db.one<Record<string, number>>(`SELECT ${tries.map((f, k) => `count(${q}) FILTER (WHERE try_strptime(trim(${q}), ${str(f)}) IS NULL) AS f${k}`).join(', ')} FROM ${text.reader}`).catch(() => undefined);
+    const fit = tries.filter((_, k) => fails && Number(fails[`f${k}`]) === 0);
+    return fit.length === 1 ? fit[0] : undefined;
   };
+  for (let round = 0; round < 3; round++) {
+    const spec = loadSchemaText(`${s.dataset}.yaml`, renderSchemaYaml(s, path)).spec;
+    if (!spec) return s;
+    const out = await mkdtemp(join(tmpdir(), 'strata-init-'));
+    let reasons: ReasonCount[];
+    try {
+      reasons = (await validateFile({ db, plan: compile(spec), path, key: basename(path), runId: 'init', now: new Date().toISOString(), outDir: out })).reasons;
+    } catch {
+      return s; // a file the stage cannot read at all: the draft stays as inferred (ingesting it says why)
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+    const bad = new Map<string, ReasonCount>();
+    for (const r of reasons) if (r.column && !bad.has(r.column)) bad.set(r.column, r);
+    const refused = s.columns.filter((c) => c.type !== 'string' && bad.has(c.name));
+    if (!refused.length) return s;
+    const formats = new Map(await Promise.all(refused.map(async (c) => [c.name, await formatOf(c)] as const)));
+    const columns = s.columns.map((c): InferredColumn => {
+      const r = bad.get(c.name);
+      if (!r || c.type === 'string') return c;
+      const found = formats.get(c.name);
+      if (found) return { ...c, format: found };
+      const { format: _, note: __, ...rest } = c;
+      return { ...rest, type: 'string', note: `${thousands(r.count)} of the sample's values ${r.count === 1 ? 'is' : 'are'} no ${c.type}${c.format ? ` of format ${c.format}` : ''} to strata (the first, at line ${r.line ?? r.record}: ${r.message}): kept as text` };
+    });
+    const lost = s.partition && columns.some((c) => c.name === s.partition!.column && c.type === 'string') ? s.partition : undefined;
+    const { partition: _, ...rest } = s;
+    s = { ...rest, columns, ...(s.partition && !lost ? { partition: s.partition } : {}),
+      ...(lost ? { note: [s.note, `no partition: the draft's partition column ${lost.column} is kept as text`].filter(Boolean).join('; ') } : {}) };
+  }
+  return s;
 }
 
 /**
