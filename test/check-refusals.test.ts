@@ -64,6 +64,18 @@ describe('strata check: a from no ingest can read', () => {
   });
 });
 
+describe('strata check: a date format the engine cannot read', () => {
+  it('is an error at the format, with DuckDB\'s words and the way back (newcomer\'s trial, stop 48: it passed, and every ingest failed blaming the file)', async () => {
+    const text = 'dataset: f\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: d, type: date, format: "%Q" }\n  - { name: e, type: date, format: ["%d/%m/%Y", "%Y%K"] }\n';
+    lake = await makeLake({ f: text.replace('"%Q"', '"%d.%m.%Y"').replace('"%Y%K"', '"%Y%m%d"') });
+    expect(await checkWith(lake, 'f', text.replace('"%Q"', '"%d.%m.%Y"').replace('"%Y%K"', '"%Y%m%d"'))).toMatchObject({ code: 0 });
+    const r = await checkWith(lake, 'f', text);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('schemas/f.yaml:5:36: format "%Q" cannot be read by DuckDB\'s strptime: Failed to parse format specifier %Q: Unrecognized format for strftime/strptime: %Q (fix: use its specifiers');
+    expect(r.stdout).toContain('schemas/f.yaml:6:49: format "%Y%K" cannot be read by DuckDB\'s strptime');
+  });
+});
+
 const SALES = (key: string, mode = 'upsert') => `dataset: sales
 source: { format: csv }
 columns:
