@@ -1,6 +1,6 @@
 // Opening the local lake for a command. A schema file with errors keeps out its own dataset and those that read it,
 // not the others: the command names what was left out, and fails only when it was asked for a dataset left out.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { StrataError } from '../core/errors.ts';
@@ -16,6 +16,11 @@ import { out } from './output.ts';
  * stderr naming the dataset and its file.
  */
 export async function openLake(global: GlobalOptions, wanted?: string): Promise<LocalLake> {
+  // A lake is a folder: a file there got the file system's words (ENOTDIR) and no way back (newcomer's trial, stop 48).
+  const dir = defaultLakeDir(global.lake);
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new StrataError('Strata.InvalidInput', `${dir} is a file, not a lake's folder: name a folder with --lake <dir> (or STRATA_LAKE), a new one or a lake`);
+  }
   const lake = await openLocalLake({ ...(global.lake ? { lake: global.lake } : {}), ...(global.schemas ? { schemas: global.schemas } : {}) });
   const hit = lake.excluded.find((x) => x.dataset === wanted);
   if (hit) {

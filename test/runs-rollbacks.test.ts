@@ -28,6 +28,8 @@ describe('strata runs after rollbacks', () => {
     expect(await lake.query('SELECT count(*)::INT AS n FROM silver.s')).toEqual([{ n: 2 }]);
     const shown = await runCommand(runs, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, [g.runId]);
     expect(shown).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^ROLLBACK ${g.runId} of gold\\.g to run ${r1} at \\S+: 1 partition changed\\n$`)) });
+    // A typo gets the nearest name, as ingest and refresh say it.
+    await expect(rollback(opened, 'gg', r1)).rejects.toMatchObject({ name: 'Strata.UnknownDataset', message: 'no dataset or gold table named "gg": did you mean "g"?' });
     const s = await rollback(opened, 's', r1);
     expect((await list()).find((r) => r.runId === r2)!.rolledBackBy).toBe(s.runId);
     expect((await runCommand(runs, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, [s.runId])).stdout).toMatch(new RegExp(`of silver\\.s to run ${r1} .*; it undid run ${r2}\\n$`));

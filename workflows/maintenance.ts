@@ -18,6 +18,7 @@ import type { TableShape } from '../core/plan/table-shape.ts';
 import { StrataError, ERRORS } from '../core/errors.ts';
 import { fault } from '../runtime/util/fault.ts';
 import { newRunId } from './ingest-local.ts';
+import { closest } from '../core/schema/diagnostics.ts';
 import type { LocalLake } from './lake.ts';
 
 export interface RollbackReport extends RollbackResult {
@@ -33,7 +34,11 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
   const runId = newRunId();
   const dataset = lake.plans.find((p) => p.dataset === name);
   const gold = lake.gold.find((g) => g.table === name);
-  if (!dataset && !gold) throw new StrataError(ERRORS.UnknownDataset, `no dataset or gold table named "${name}"`);
+  if (!dataset && !gold) {
+    // As ingest and refresh say it (newcomer's trial, stop 48: a typo got no suggestion here).
+    const guess = closest(name, [...lake.plans.map((p) => p.dataset), ...lake.gold.map((g) => g.table)]);
+    throw new StrataError(ERRORS.UnknownDataset, `no dataset or gold table named "${name}"${guess ? `: did you mean "${guess}"?` : ''}`);
+  }
   if (dataset) {
     const shape = silverShape(dataset);
     await refuseDamagedTarget(lake, dataset.prefixes.silver, shape, toRun);
