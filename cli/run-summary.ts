@@ -13,7 +13,10 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
   const head = `${MARK[r.status] ?? '?'} ${r.status.padEnd(9)} ${r.dataset}  ${r.source.key}  (run ${r.runId}, ${secs} s)`;
   const lines = [head];
   if (r.status === 'SKIPPED') {
-    lines.push(`    already ingested by run ${r.committedBy}; nothing changed`);
+    // Silver did not change; a gold table behind it may have been brought up to date all the same, which is said
+    // (newcomer's trial, stop 48: "nothing changed" after a first publish).
+    const gold = describeGold(r).filter((l) => !/: unchanged \(|: no rows to publish \(/.test(l));
+    lines.push(`    already ingested by run ${r.committedBy}; ${gold.length ? 'silver unchanged' : 'nothing changed'}`, ...gold);
     return lines.join('\n');
   }
   if (r.rowsIn || r.status !== 'FAILED') {

@@ -53,4 +53,15 @@ describe('describeRun', () => {
     expect(text.match(/w0/g)).toHaveLength(1);
     expect(text).toContain('warning: w1');
   });
+  it('a skipped run says what its gold step published all the same (newcomer\'s trial, stop 48: "nothing changed" after a gold table\'s first publish)', () => {
+    const skipped = { ...record(0, 0), status: 'SKIPPED', committedBy: 'r0', gold: [
+      { table: 'daily', mode: 'full', status: 'published', partitions: ['day=2026-12-01'], removed: [], rows: 3, read: 1 },
+      { table: 'totals', mode: 'full', status: 'unchanged', partitions: [], removed: [], rows: 0, read: 1 },
+    ] } as unknown as RunRecord;
+    expect(describeRun(skipped).split('\n').slice(1)).toEqual([
+      '    already ingested by run r0; silver unchanged',
+      '    gold.daily: published 3 rows in 1 partition (full refresh, 1 silver partition read)',
+    ]);
+    expect(describeRun({ ...skipped, gold: [] } as unknown as RunRecord).split('\n').slice(1)).toEqual(['    already ingested by run r0; nothing changed']);
+  });
 });
