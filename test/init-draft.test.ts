@@ -37,6 +37,10 @@ describe('strata init drafts', () => {
     expect(s.columns.map((c) => [c.name, c.type, c.required])).toEqual([['id', 'bigint', true], ['page', 'string', true]]);
     expect(s.note).toBe("2 of the sample's lines are no JSON object (the first at line 4): the draft leaves them out, and strata ingest will quarantine them");
     await expect(draft('broken.jsonl', 'not json\n')).rejects.toThrow(/cannot be read as jsonl/);
+    // A line that is valid JSON but no object (an array): left out alike (stop 48: the draft was one column of JSON).
+    const arr = await draft('arr.jsonl', '{"id": 1, "s": "a\\"b,c"}\n[1, 2, 3]\n{"id": 2, "s": "x"}\n');
+    expect(arr.columns.map((c) => [c.name, c.type, c.required])).toEqual([['id', 'bigint', true], ['s', 'string', true]]);
+    expect(arr.note).toBe("1 of the sample's lines is no JSON object (the first at line 2): the draft leaves it out, and strata ingest will quarantine it");
   });
 
   it('reads "Jan 1 2000" as a date with its format, and decimal commas as decimals', async () => {

@@ -106,24 +106,36 @@ export function draftDecimal(digits: number, scale: number): string {
 }
 
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
+  const scratch = await mkdtemp(join(tmpdir(), 'strata-init-'));
+  try {
+    return await inferIn(db, path, dataset, scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function inferIn(db: Duck, path: string, dataset: string, scratch: string): Promise<InferredSchema> {
   const format = await detectFormat(path);
   let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
     : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = 20480)`
     : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = 20480)`;
   let described: Array<{ name: string; type: string }>;
   let note: string | undefined;
+  // JSON lines with lines that are no JSON object: drafted from the others, read from a copy of the sample that holds
+  // only those, as strata ingest quarantines the rest (the draft gave up, naming the line after the bad one: newcomer's
+  // trial, stop 46; a line that is a JSON array made the draft one column of JSON: stop 48), and the note names the first.
+  const bad = format === 'jsonl' ? await badJsonLines(db, path).catch(() => undefined) : undefined;
+  if (bad?.count && bad.good) {
+    const objects = join(scratch, 'objects.jsonl');
+    await db.run(`COPY (SELECT l FROM read_csv(${pathLit(path)}, columns = {'l': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false) `
+      + `WHERE coalesce(TRY(json_type(l)), '') = 'OBJECT') TO ${pathLit(objects)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER chr(1))`);
+    reader = `read_json(${pathLit(objects)}, format = 'newline_delimited', sample_size = 20480)`;
+    note = `${bad.count} of the sample's lines ${bad.count === 1 ? 'is' : 'are'} no JSON object (the first at line ${bad.first}): the draft leaves ${bad.count === 1 ? 'it' : 'them'} out, and strata ingest will quarantine ${bad.count === 1 ? 'it' : 'them'}`;
+  }
   try {
     described = await db.columns(`SELECT * FROM ${reader}`);
   } catch (e) {
-    // JSON lines with lines that are no JSON object: drafted from the others, as strata ingest quarantines them (the
-    // draft gave up, naming the line after the bad one: newcomer's trial, stop 46), and the note names the first.
-    const bad = format === 'jsonl' ? await badJsonLines(db, path).catch(() => undefined) : undefined;
-    if (!bad?.count || !bad.good) throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
-    const lenient = `read_json(${pathLit(path)}, format = 'newline_delimited', sample_size = 20480, ignore_errors = true)`;
-    described = await db.columns(`SELECT * FROM ${lenient}`).catch((e2) => { throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e2)}`); });
-    // (DuckDB reads a line it ignores as a row of NULLs: left out, so that it neither counts as a row nor clears required.)
-    reader = `(SELECT * FROM ${lenient} WHERE ${described.map((c) => `"${c.name.replace(/"/g, '""')}" IS NOT NULL`).join(' OR ') || 'true'})`;
-    note = `${bad.count} of the sample's lines ${bad.count === 1 ? 'is' : 'are'} no JSON object (the first at line ${bad.first}): the draft leaves ${bad.count === 1 ? 'it' : 'them'} out, and strata ingest will quarantine ${bad.count === 1 ? 'it' : 'them'}`;
+    throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
   }
   let delimiter: string | undefined;
   const formats = new Map<string, string>();
