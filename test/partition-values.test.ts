@@ -55,6 +55,14 @@ describe('partition values that cannot be folder names', () => {
     expect(await lake.query(`SELECT count(*) AS n FROM silver.ev`)).toEqual([{ n: 3 }]);
   });
 
+  it('the empty string is quarantined: its folder rg= is NULL to Hive and Athena (an attack, stop 48: a CSV "" reached one)', async () => {
+    const r = await ingest('ev', 'id,region\n7,""\n8,\n');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 1 });
+    expect(await quarantined('ev', r.runId)).toEqual([{ record: 1, reasons: [{ column: 'region', rule: 'partition', value: '',
+      message: 'partition rg: the empty string makes the folder name "rg=", which Hive and Athena read as NULL; a partition value cannot be empty' }] }]);
+    expect(existsSync(join(lake.dir, 'silver', 'ev', 'rg='))).toBe(false);
+  });
+
   it('a 300-character value: that row is quarantined with the folder name\'s size, the rest commits, no staging is left', async () => {
     const long = 'r'.repeat(300);
     const r = await ingest('ev', `id,region\n6,${long}\n7,ok\n`);
@@ -119,7 +127,7 @@ describe('partition values that cannot be folder names', () => {
       base += values.length;
       const r = await ingest('evj', values.map((v, i) => JSON.stringify({ id: ids[i], region: v })).join('\n') + '\n');
       // Expected outcome per value, from the rule as documented (not from the production predicate).
-      const bad = (v: string | null) => v !== null && (/[\u0000-\u001f\u007f]/.test(v) || v === '__HIVE_DEFAULT_PARTITION__' || folderBytes('rg', v) > 251);
+      const bad = (v: string | null) => v !== null && (v === '' || /[\u0000-\u001f\u007f]/.test(v) || v === '__HIVE_DEFAULT_PARTITION__' || folderBytes('rg', v) > 251);
       const q = await quarantined('evj', r.runId);
       expect(q.map((x) => ids[x.record - 1])).toEqual(ids.filter((_, i) => bad(values[i]!)));
       for (const x of q) expect(x.reasons.map((y) => y.rule)).toContain('partition');

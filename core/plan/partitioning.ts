@@ -99,6 +99,7 @@ const encodedBytes = (v: string) => `(strlen(${v}) + 2 * (strlen(${v}) - strlen(
 export function folderValueProblem(name: string, v: string): string {
   const bytes = `(${Buffer.byteLength(name) + 1} + ${encodedBytes(v)})`;
   return `CASE WHEN ${v} = ${str(HIVE_NULL)} THEN ${str(`"${HIVE_NULL}" is the folder name Hive gives NULL`)}`
+    + ` WHEN ${v} = '' THEN ${str(`the empty string makes the folder name "${name}=", which Hive and Athena read as NULL`)}`
     + ` WHEN ${bytes} > ${MAX_NAME_BYTES - STAGING_NAME_BYTES} THEN 'its folder name takes ' || ${bytes} || ${str(` bytes percent-encoded; at most ${MAX_NAME_BYTES - STAGING_NAME_BYTES} fit`)} END`;
 }
 
@@ -107,7 +108,8 @@ export function folderValueProblem(name: string, v: string): string {
  * partitions of string columns can fail: time transforms, years and the text of numbers, dates and timestamps are
  * short and printable. A value fails when it holds a control character (U+0000-U+001F, U+007F: invisible in folder
  * names, S3 keys and query output, and NUL ends strings in many tools), when it is Hive's folder name for NULL
- * (`__HIVE_DEFAULT_PARTITION__`: it would share the NULL partition's folder), when its folder name `name=value`
+ * (`__HIVE_DEFAULT_PARTITION__`: it would share the NULL partition's folder), when it is empty (Hive reads `name=` as
+ * NULL), when its folder name `name=value`
  * (percent-encoded, as Hive and DuckDB write it) exceeds MAX_NAME_BYTES with staging's prefix, or when the row's
  * partition folders together exceed MAX_PARTITION_PATH_BYTES of an S3 key.
  */
@@ -122,6 +124,12 @@ export function partitionValueProblems(partitions: readonly PlannedPartition[]):
     out.push({
       partition: p, when: `coalesce(regexp_matches(${v}, '[\\x00-\\x1f\\x7f]'), false)`, value: `left(${json}, 200)`,
       message: `${label} || left(${json}, 200) || ' has a control character (U+0000-U+001F or U+007F), which a partition value cannot hold'`,
+    });
+    // An empty value makes the folder `name=`, which Hive and Athena read as NULL, and DuckDB as '' (an attack, stop 48:
+    // a quoted "" in a CSV, the empty string since then, reached one; a JSON "" before).
+    out.push({
+      partition: p, when: `coalesce(${v} = '', false)`, value: v,
+      message: `${label} || ${str('the empty string makes the folder name "' + p.name + '=", which Hive and Athena read as NULL; a partition value cannot be empty')}`,
     });
     out.push({
       partition: p, when: `coalesce(${v} = ${str(HIVE_NULL)}, false)`, value: v,
