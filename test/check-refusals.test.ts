@@ -172,3 +172,22 @@ describe('strata check: what the rows already in silver contradict', () => {
     expect(r.stdout).toContain('silver.pay: primary key (id) is not unique in silver: 1 key is held by more than one row (2 rows in all; e.g. id=1), which every batch is checked against as unique');
   });
 });
+
+describe('a primary key naming a column the table\'s files lack', () => {
+  it('is a breaking change: strata check says so at primaryKey, and an ingest is refused before any work, upsert or append (an attack, stop 48: both failed with a binder error)', async () => {
+    for (const mode of ['upsert', 'append']) {
+      const text = (key: string, extra = '') => `dataset: k\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: int }\n${extra}primaryKey: [${key}]\nmode: ${mode}\n`;
+      lake = await makeLake({ k: text('id') });
+      await lake.ingest('k', await lake.file('a.csv', 'id,v\n1,5\n'));
+      const wider = text('id, region', '  - { name: region, type: string, required: true }\n');
+      const r = await checkWith(lake, 'k', wider);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("schemas/k.yaml:7:13: silver.k: primary key (id, region) names region, a column the table's files were written without: their rows read it as NULL, so no key of theirs can match a new row's (fix: keep the primary key the table was written under (add region as a column alone), or create a new dataset");
+      const run = (await ingestFile(await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }), 'k', await lake.file('b.csv', 'id,v,region\n1,6,EU\n'))).record;
+      expect(run).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/primary key \(id, region\) names region/) } });
+      expect(await lake.query('SELECT id, v FROM silver.k')).toEqual([{ id: 1, v: 5 }]);
+      await lake.cleanup();
+      lake = undefined;
+    }
+  });
+});

@@ -30,7 +30,7 @@ export interface AppliedSchema {
 }
 
 export interface SchemaChange {
-  kind: 'added' | 'widened' | 'dropped' | 'renamed' | 'retyped' | 'repartitioned' | 'required-added';
+  kind: 'added' | 'widened' | 'dropped' | 'renamed' | 'retyped' | 'repartitioned' | 'required-added' | 'rekeyed';
   column?: string;
   breaking: boolean;
   message: string;
@@ -78,6 +78,15 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
     const required = requiredNow.has(a.name);
     out.push({ kind: required ? 'required-added' : 'added', column: a.name, breaking: false,
       message: required ? `new required column ${a.name}: rows already in silver read it as NULL` : `new column ${a.name} (${a.type})` });
+  }
+  // A primary key naming a column the table's files lack: their rows read it as NULL, so no key of theirs matches a
+  // new row's (an upsert would add each key beside them; an append's key check could not tell repeats), and the
+  // stage and commit failed on it with a binder error (an attack, stop 48).
+  const pk = next.declared?.primaryKey ?? [];
+  for (const k of pk.filter((k) => !before.has(k))) {
+    out.push({ kind: 'rekeyed', column: k, breaking: true,
+      message: `primary key (${pk.join(', ')}) names ${k}, a column the table's files were written without: their rows read it as NULL, so no key of theirs can match a new row's`,
+      migration: `keep the primary key the table was written under (add ${k} as a column alone), or ${replay(dataset)}` });
   }
   for (const n of next.columns) {
     const b = before.get(n.name);

@@ -38,7 +38,7 @@ export async function checkAgainstLake(schemas: readonly LoadedSchema[], storage
         continue;
       }
       const i = change.column ? s.spec.columns.findIndex((c) => c.name === change.column) : -1;
-      const path = change.kind === 'repartitioned' ? ['partitionBy'] : i >= 0 ? ['columns', i, change.kind === 'retyped' || change.kind === 'widened' ? 'type' : 'name'] : ['columns'];
+      const path = change.kind === 'repartitioned' ? ['partitionBy'] : change.kind === 'rekeyed' ? ['primaryKey'] : i >= 0 ? ['columns', i, change.kind === 'retyped' || change.kind === 'widened' ? 'type' : 'name'] : ['columns'];
       out.push(s.source.diagnostic(path, `silver.${plan.dataset}: ${change.message}`, change.migration, { severity: change.breaking ? 'error' : 'warning' }));
     }
     const found = await silverContradictions(storage, plan, manifest).catch((e: unknown) => e as Error);
