@@ -106,6 +106,27 @@ describe('strata init drafts', () => {
     }
   });
 
+  it('a CSV without a header is drafted with header: false, its fields matched by position, and ingests its sample (an attack, stop 48: header: true, and every column text with a wrong note)', async () => {
+    const text = '1,2,3\n4,5,6\n7,8,9\n';
+    const s = await draft('nohdr.csv', text);
+    expect(s.header).toBe(false);
+    expect(s.columns.map((c) => [c.name, c.type, c.note ?? null])).toEqual([['column0', 'bigint', null], ['column1', 'bigint', null], ['column2', 'bigint', null]]);
+    const yaml = renderSchemaYaml(s, 'nohdr.csv');
+    expect(yaml).toContain('header: false');
+    const lake = await makeLake({ nohdr: yaml });
+    try {
+      expect((await lake.ingest('nohdr', await lake.file('nohdr.csv', text))).record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 3 });
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('a value past the sniffer\'s 20,480-row sample that its type cannot hold: sniffed again from every row (an attack, stop 48: init failed with DuckDB\'s conversion error)', async () => {
+    const s = await draft('late.csv', `id,n\n${Array.from({ length: 30_000 }, (_, i) => `${i},${i}`).join('\n')}\n30000,abc\n`);
+    expect(s.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['n', 'string']]);
+    expect(s.rows).toBe(30_001);
+  });
+
   it('decimal commas of more places or digits than a decimal holds stay text, with a note (an attack, stop 48: decimal(38,41) failed strata check, decimal(38,2) quarantined its own sample)', async () => {
     const places = await draft('places.csv', 'id;v\n1;1,5\n2;0,00000000000000000000000000000000000000001\n');
     expect(places.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['v', 'string']]);

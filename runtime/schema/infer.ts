@@ -29,6 +29,8 @@ export interface InferredSchema {
   delimiter?: string;
   /** "," when the sample writes its numbers with decimal commas (39,81) and none with a decimal point. */
   decimalSeparator?: ',';
+  /** false when the sample has no header (DuckDB's sniffer): fields are matched to columns by position. */
+  header?: false;
   /** What the draft could not read as the rest: records of the sample with another number of fields. */
   note?: string;
   columns: InferredColumn[];
@@ -108,17 +110,22 @@ export function draftDecimal(digits: number, scale: number): string {
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
   const scratch = await mkdtemp(join(tmpdir(), 'strata-init-'));
   try {
-    return await inferIn(db, path, dataset, scratch);
+    return await inferIn(db, path, dataset, scratch, 20480).catch((e: unknown) => {
+      // A value past the sniffer's sample that its type cannot hold ("abc" after 30,000 integers): sniffed again from
+      // every row (init failed with DuckDB's conversion error: an attack, stop 48).
+      if (!/Conversion Error|Could not convert/.test(String((e as Error)?.message))) throw e;
+      return inferIn(db, path, dataset, scratch, -1);
+    });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-async function inferIn(db: Duck, path: string, dataset: string, scratch: string): Promise<InferredSchema> {
+async function inferIn(db: Duck, path: string, dataset: string, scratch: string, sample: number): Promise<InferredSchema> {
   const format = await detectFormat(path);
   let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
-    : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = 20480)`
-    : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = 20480)`;
+    : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = ${sample})`
+    : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = ${sample})`;
   let described: Array<{ name: string; type: string }>;
   let note: string | undefined;
   // JSON lines with lines that are no JSON object: drafted from the others, read from a copy of the sample that holds
@@ -129,7 +136,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string)
     const objects = join(scratch, 'objects.jsonl');
     await db.run(`COPY (SELECT l FROM read_csv(${pathLit(path)}, columns = {'l': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false) `
       + `WHERE coalesce(TRY(json_type(l)), '') = 'OBJECT') TO ${pathLit(objects)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER chr(1))`);
-    reader = `read_json(${pathLit(objects)}, format = 'newline_delimited', sample_size = 20480)`;
+    reader = `read_json(${pathLit(objects)}, format = 'newline_delimited', sample_size = ${sample})`;
     note = `${bad.count} of the sample's lines ${bad.count === 1 ? 'is' : 'are'} no JSON object (the first at line ${bad.first}): the draft leaves ${bad.count === 1 ? 'it' : 'them'} out, and strata ingest will quarantine ${bad.count === 1 ? 'it' : 'them'}`;
   }
   try {
@@ -138,10 +145,14 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string)
     throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
   }
   let delimiter: string | undefined;
+  let headerless = false;
   const formats = new Map<string, string>();
   if (format === 'csv') {
-    const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null }>(`SELECT Delimiter, DateFormat, TimestampFormat FROM sniff_csv(${pathLit(path)})`);
+    const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null; HasHeader: boolean }>(`SELECT Delimiter, DateFormat, TimestampFormat, HasHeader FROM sniff_csv(${pathLit(path)})`);
     delimiter = sniff.Delimiter;
+    // A file without a header (DuckDB names its columns column0, column1, …): drafted so, its fields matched by
+    // position (the draft said header: true, and ingest rejected the file: an attack, stop 48).
+    if (sniff.HasHeader === false) headerless = true;
     if (sniff.DateFormat) formats.set('DATE', sniff.DateFormat);
     if (sniff.TimestampFormat) formats.set('TIMESTAMP', sniff.TimestampFormat);
     // One column whose header holds a delimiter: DuckDB's sniffer gave up on it for a record of another number of
@@ -150,8 +161,8 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string)
     const header = described.length === 1 ? described[0]!.name : '';
     const other = [',', ';', '\t', '|'].filter((d) => d !== delimiter).map((d) => ({ d, n: header.split(d).length })).sort((a, b) => b.n - a.n)[0];
     if (other && other.n > 1) {
-      const strict = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = 20480)`;
-      const lenient = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = 20480, ignore_errors = true)`;
+      const strict = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample})`;
+      const lenient = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample}, ignore_errors = true)`;
       const all = await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_csv(${pathLit(path)}, delim = chr(1), quote = '', header = true, columns = {'l': 'VARCHAR'})`).catch(() => undefined);
       described = await db.columns(`SELECT * FROM ${lenient}`);
       reader = lenient;
@@ -253,7 +264,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string)
     ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
   const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!.name, temporal, rows) : undefined;
   return fitToSample(db, {
-    dataset, format, ...(delimiter ? { delimiter } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
+    dataset, format, ...(delimiter ? { delimiter } : {}), ...(headerless ? { header: false as const } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
   }, path, format === 'csv' ? { reader: reader.replace(/\)$/, ', all_varchar = true)'), names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
 }
@@ -291,7 +302,8 @@ async function fitToSample(db: Duck, first: InferredSchema, path: string, text?:
       await rm(out, { recursive: true, force: true });
     }
     const bad = new Map<string, ReasonCount>();
-    for (const r of reasons) if (r.column && !bad.has(r.column)) bad.set(r.column, r);
+    // Only what a cast refuses (a missing field, a required value, are no type's fault: an attack, stop 48).
+    for (const r of reasons) if (r.column && r.rule === 'type' && !bad.has(r.column)) bad.set(r.column, r);
     const refused = s.columns.filter((c) => c.type !== 'string' && bad.has(c.name));
     if (!refused.length) return s;
     const formats = new Map(await Promise.all(refused.map(async (c) => [c.name, await formatOf(c)] as const)));
@@ -339,7 +351,7 @@ export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema =
     owner: 'TODO: team or e-mail',
     source: {
       format: s.format,
-      ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: true, ...(s.decimalSeparator ? { decimalSeparator: s.decimalSeparator } : {}) } } : {}),
+      ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: s.header !== false, ...(s.decimalSeparator ? { decimalSeparator: s.decimalSeparator } : {}) } } : {}),
     },
     columns: s.columns.map((c) => ({
       name: c.name, type: c.type, ...(c.from ? { from: c.from } : {}), ...(c.required ? { required: true } : {}), ...(c.format ? { format: c.format } : {}),
