@@ -34,4 +34,16 @@ describe('strata doctor: a table whose folder is gone', () => {
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(/1 run recorded SUCCEEDED before silver\.v started over at run \S+ \(its folder deleted or moved\)/);
   });
+  it('a gold table whose folder is gone is one problem, not also "never published" (an attack, stop 48: it was said twice)', async () => {
+    lake = await makeLake({ v: 'dataset: v\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\ngold:\n  - table: g\n    sql: SELECT count(*) AS n FROM silver.v\n    refresh: full\n' });
+    await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'));
+    rmSync(join(lake.dir, 'gold', 'g'), { recursive: true });
+    const g = { lake: lake.dir, schemas: join(lake.root, 'schemas') };
+    const found = await runCommand(doctor, g, []);
+    expect(found.code).toBe(1);
+    expect(found.stdout.split('\n').filter((l) => /^\s+gold\.g\s/.test(l))).toEqual([expect.stringMatching(/gold\.g\s+PROBLEM\s+the catalog shows 1 partition of it/)]);
+    expect(found.stdout).not.toMatch(/never published/);
+    await runCommand(doctor, g, [], { repair: true });
+    expect(await lake.query('SELECT n FROM gold.g')).toEqual([{ n: 2 }]);
+  });
 });

@@ -88,7 +88,8 @@ async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam>
       const file = env.catalog.entryFile(t.layer, t.name);
       const aside = `${file}.gone-${asideStamp()}`;
       return {
-        findings: [...behind, problem(subject, `the catalog shows ${plural(shown.locations.length, 'partition')} of it (version ${shown.version}), but its folder ${join(env.lakeDir, t.root)} holds neither a manifest nor data: `
+        // (Not also "never published": it was, and its folder went; the way back below brings it back.)
+        findings: [problem(subject, `the catalog shows ${plural(shown.locations.length, 'partition')} of it (version ${shown.version}), but its folder ${join(env.lakeDir, t.root)} holds neither a manifest nor data: `
           + 'it was deleted or moved, and every query of it fails on a missing file', `put the folder back, or strata doctor --repair takes the table out of the catalog (its entry kept aside beside it, .gone-<time>), `
           + `and the next ingest of ${t.layer === 'silver' ? `its dataset starts it over` : 'a dataset it reads publishes it again'}`, {
           order: 'entry',
