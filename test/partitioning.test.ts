@@ -79,15 +79,16 @@ describe('partition values that cannot be folder names', () => {
     return out.map((r) => r.v.filter((x): x is Verdict => x !== null));
   }
 
-  it('one string partition: control characters, Hive\'s NULL name, and a folder name over 251 bytes percent-encoded', async () => {
+  it('one string partition: control characters, the empty string, Hive\'s NULL name, and a folder name over 251 bytes percent-encoded', async () => {
     const rg = plan('rg', column('region', { name: 'string' }));
-    expect(partitionValueProblems([rg]).length).toBe(3);
+    expect(partitionValueProblems([rg]).length).toBe(4);
     // rg= is 3 bytes: 248 plain bytes make 251 (fits), 249 make 252; "é" is 2 bytes, 6 encoded: 41 of them + "ab" = 251.
     const v = await verdicts([rg], [
       { region: 'a'.repeat(248) }, { region: 'a'.repeat(249) }, { region: `${'é'.repeat(41)}ab` }, { region: `${'é'.repeat(41)}abc` },
-      { region: 'tab\there' }, { region: 'del\u007f' }, { region: '__HIVE_DEFAULT_PARTITION__' }, { region: null }, { region: 'fine' },
+      { region: 'tab\there' }, { region: 'del\u007f' }, { region: '__HIVE_DEFAULT_PARTITION__' }, { region: null }, { region: 'fine' }, { region: '' },
     ]);
-    expect(v.map((r) => r.map((x) => x.problem))).toEqual([[], [2], [], [2], [0], [0], [1], [], []]);
+    expect(v.map((r) => r.map((x) => x.problem))).toEqual([[], [3], [], [3], [0], [0], [2], [], [], [1]]);
+    expect(v[9]![0]!.message).toBe('partition rg: the empty string makes the folder name "rg=", which Hive and Athena read as NULL; a partition value cannot be empty');
     expect(v[1]![0]!.message).toBe('partition rg: the value (249 characters) makes a folder name of 252 bytes percent-encoded; at most 251 fit (folder names hold 255 bytes)');
     expect(v[3]![0]!.message).toBe('partition rg: the value (44 characters) makes a folder name of 252 bytes percent-encoded; at most 251 fit (folder names hold 255 bytes)');
     expect(v[4]![0]).toEqual({ problem: 0, value: '"tab\\there"', message: 'partition rg: "tab\\there" has a control character (U+0000-U+001F or U+007F), which a partition value cannot hold' });
@@ -98,7 +99,7 @@ describe('partition values that cannot be folder names', () => {
     const ts = column('at', { name: 'timestamp' });
     const parts = [plan('dt', ts, 'day'), ...['a', 'b', 'c'].map((n) => plan(n, column(n, { name: 'string' })))];
     const problems = partitionValueProblems(parts);
-    expect(problems.length).toBe(3 * 3 + 1);
+    expect(problems.length).toBe(3 * 4 + 1);
     // By hand: dt counts 2 + 4 (staging's "__p_") + 32 = 38; each string partition 1 + 4 + 2 ("=" and "/") = 7 plus its
     // encoded value: 38 + 21 + a + b + c ≤ 768, so the values may take 709 bytes together; NULL counts as 26.
     const x = (n: number) => 'x'.repeat(n);
@@ -108,7 +109,7 @@ describe('partition values that cannot be folder names', () => {
       { at: null, a: x(249), b: x(249), c: null }, // 524: fits
       { at: null, a: x(249), b: `${'é'.repeat(41)}ab`, c: x(211) }, // é encodes to 6 bytes: 249 + 248 + 211 = 708
     ]);
-    expect(v.map((r) => r.map((p) => p.problem))).toEqual([[], [9], [], []]);
+    expect(v.map((r) => r.map((p) => p.problem))).toEqual([[], [12], [], []]);
     expect(v[1]![0]!.message).toBe('partitions a, b, c: their folders take 769 bytes percent-encoded; at most 768 fit in an S3 key (1024 bytes) with the table, version and file names');
     expect(v[1]![0]!.value).toBe(`${x(200)}`);
   });
