@@ -87,8 +87,8 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     schema: plan.applied,
     guard: async (m) => {
       refuseUnevolvable(m, plan);
-      // Claims of the rows the schema file added (a column made required, a key narrowed) that silver's rows
-      // contradict: refused before any file moves (the stage may not read silver's files).
+      // A key claim the schema file added since the table was last written (a key narrowed, upsert → append) that
+      // silver's rows contradict: refused before any file moves (the stage may not read silver's files).
       await refuseContradictedClaims(storage, plan, m, ctx.duck);
       await refuseKeysCommittedSince(ctx, plan, staged, m);
     },
