@@ -8,7 +8,7 @@ import { quoted as quotedText } from './cast/sql.ts';
 import { ident, str } from '../sql/quote.ts';
 import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
 
-/** The decimal separator a source declares, as typedSelect takes it (only CSV has one). */
+/** What typedSelect takes of a source's CSV dialect: its decimal separator, and whether a quoted "" may be NULL (emptyAsNull). */
 export function decimalOf(source: SourceSpec): { decimalSeparator?: ','; emptyIsNull?: true } {
   return {
     ...(source.format === 'csv' && source.csv.decimalSeparator === ',' ? { decimalSeparator: ',' as const } : {}),
