@@ -190,4 +190,16 @@ describe('a primary key naming a column the table\'s files lack', () => {
       lake = undefined;
     }
   });
+  it('a key column some partitions\' files lack reads NULL there: an upsert into such a partition adds its row beside theirs (it failed with a binder error: an attack, stop 48)', async () => {
+    const text = (key: string, extra = '') => `dataset: k\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: p, type: string, required: true }\n  - { name: v, type: int }\n${extra}primaryKey: [${key}]\nmode: upsert\npartitionBy:\n  - { name: pp, column: p }\n`;
+    lake = await makeLake({ k: text('id') });
+    await lake.ingest('k', await lake.file('a.csv', 'id,p,v\n1,a,5\n2,b,6\n'));
+    const withRegion = text('id', '  - { name: region, type: string }\n');
+    await writeFile(join(lake.root, 'schemas', 'k.yaml'), withRegion);
+    expect((await ingestFile(await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }), 'k', await lake.file('b.csv', 'id,p,v,region\n3,b,7,EU\n'))).record.status).toBe('SUCCEEDED');
+    await writeFile(join(lake.root, 'schemas', 'k.yaml'), text('id, region', '  - { name: region, type: string }\n'));
+    const r = (await ingestFile(await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') }), 'k', await lake.file('c.csv', 'id,p,v,region\n1,a,9,EU\n'))).record;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(await lake.query('SELECT id, p, v, region FROM silver.k WHERE p = \'a\' ORDER BY v')).toEqual([{ id: 1, p: 'a', v: 5, region: null }, { id: 1, p: 'a', v: 9, region: 'EU' }]);
+  });
 });

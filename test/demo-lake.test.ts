@@ -72,6 +72,9 @@ describe('strata demo --lake', () => {
     await rm(join(d, 'bronze', 'birds'), { recursive: true });
     await rm(join(d, 'silver', 'birds'), { recursive: true });
     await rm(join(d, '_strata', 'runs'), { recursive: true });
+    // An empty folder of another dataset (strata dev makes bronze/<dataset>/ for each schema file, as the tour runs it)
+    // holds nothing of the user's (an attack, stop 48: the tour's last strata demo was refused).
+    await mkdir(join(d, 'bronze', 'birds'), { recursive: true });
     expect(await prepareDemoLake(d, { datasets: ['flights'], tables: ['daily'] })).toEqual({ ok: true });
     expect(existsSync(join(d, 'silver'))).toBe(false);
   });

@@ -34,4 +34,19 @@ describe('strata runs after rollbacks', () => {
     expect((await list()).find((r) => r.runId === r2)!.rolledBackBy).toBe(s.runId);
     expect((await runCommand(runs, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, [s.runId])).stdout).toMatch(new RegExp(`of silver\\.s to run ${r1} .*; it undid run ${r2}\\n$`));
   });
+  it('a later rollback to a run after an earlier rollback\'s target brings the runs between back: they are not marked (an attack, stop 48)', async () => {
+    lake = await makeLake({ s: SCHEMA });
+    const ing = async (f: string, id: number) => (await lake!.ingest('s', await lake!.file(f, `id\n${id}\n`))).record.runId;
+    const a = await ing('a.csv', 1);
+    const b = await ing('b.csv', 2);
+    const c = await ing('c.csv', 3);
+    const opened = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
+    await rollback(opened, 's', a);
+    const d = await ing('d.csv', 4);
+    const back = await rollback(opened, 's', c);
+    expect((await lake.query<{ id: number }>('SELECT id FROM silver.s ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3]);
+    const json = JSON.parse((await runCommand(runs, { lake: lake.dir, schemas: join(lake.root, 'schemas'), json: true }, [])).stdout) as Array<{ runId: string; rolledBackBy?: string }>;
+    const marked = Object.fromEntries(json.map((r) => [r.runId, r.rolledBackBy ?? null]));
+    expect([marked[a], marked[b], marked[c], marked[d]]).toEqual([null, null, null, back.runId]);
+  });
 });

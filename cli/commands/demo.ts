@@ -85,10 +85,15 @@ export async function prepareDemoLake(dir: string, own?: { datasets: readonly st
       + 'or new folder, or over a demo lake it made, and never deletes anything else. Choose another --lake, or empty that folder yourself' };
   }
   if (own && entries.length) {
+    // (Folders that hold files: strata dev makes an empty bronze/<dataset>/ for every schema file, as the tour runs it.)
+    const holding = async (layer: string, n: string) => (await readdir(join(dir, layer, n), { recursive: true, withFileTypes: true }).catch(() => [])).some((e) => e.isFile());
+    const others = async (layer: string, own: readonly string[]) => {
+      const names = (await readdir(join(dir, layer)).catch(() => [] as string[])).filter((n) => !own.includes(n));
+      return (await Promise.all(names.map(async (n) => ((await holding(layer, n)) ? [`${layer}/${n}`] : [])))).flat();
+    };
     const theirs = [
-      ...(await Promise.all(['bronze', 'silver', 'quarantine', 'staging', '_strata/runs'].map(async (layer) => (await readdir(join(dir, layer)).catch(() => [] as string[]))
-        .filter((n) => !own.datasets.includes(n)).map((n) => `${layer}/${n}`)))).flat(),
-      ...(await readdir(join(dir, 'gold')).catch(() => [] as string[])).filter((n) => !own.tables.includes(n)).map((n) => `gold/${n}`),
+      ...(await Promise.all(['bronze', 'silver', 'quarantine', 'staging', '_strata/runs'].map((layer) => others(layer, own.datasets)))).flat(),
+      ...await others('gold', own.tables),
     ];
     if (theirs.length) {
       const names = [...new Set(theirs.map((t) => t.split('/').at(-1)!))];

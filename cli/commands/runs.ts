@@ -75,12 +75,23 @@ async function rollbacks(catalog: LocalCatalog, dataset?: string): Promise<{ rol
   for (const t of await catalog.histories().catch(() => [])) {
     if (dataset && !(t.layer === 'silver' && t.name === dataset)) continue;
     if (t.damaged) out.error(`warning: ${t.layer}.${t.name}: only its recent rollbacks are shown: ${t.damaged}`);
-    for (const h of t.history.filter((x) => x.kind === 'rollback')) {
-      found.push({ runId: h.runId, table: `${t.layer}.${t.name}`, at: h.at, ...(h.to ? { to: h.to } : {}), partitionsChanged: h.partitionsChanged });
-      const from = t.history.find((x) => x.runId === h.to)?.version;
-      if (from === undefined || t.layer !== 'silver') continue;
-      for (const x of t.history) if (x.version > from && x.version < h.version && !undone.has(x.runId)) undone.set(x.runId, h.runId);
+    // The runs undone as of each version: a rollback to run T undoes what T's state had undone and every run after T;
+    // a later rollback to a run after an earlier rollback's target brings those runs back (an attack, stop 48: they
+    // stayed marked with their rows in silver).
+    const undoneAt = new Map<number, Map<string, string>>();
+    let now = new Map<string, string>();
+    for (const h of [...t.history].sort((a, b) => a.version - b.version)) {
+      if (h.kind === 'rollback') {
+        found.push({ runId: h.runId, table: `${t.layer}.${t.name}`, at: h.at, ...(h.to ? { to: h.to } : {}), partitionsChanged: h.partitionsChanged });
+        const from = t.history.find((x) => x.runId === h.to && x.version < h.version)?.version;
+        if (from !== undefined && t.layer === 'silver') {
+          now = new Map(undoneAt.get(from) ?? []);
+          for (const x of t.history) if (x.version > from && x.version < h.version && x.kind !== 'rollback' && !now.has(x.runId)) now.set(x.runId, h.runId);
+        }
+      }
+      undoneAt.set(h.version, now);
     }
+    for (const [run, by] of now) undone.set(run, by);
   }
   return { rollbacks: found, undone };
 }
