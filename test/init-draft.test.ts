@@ -95,7 +95,7 @@ describe('strata init drafts', () => {
     const text = 'id,ok,day,hex,at\n1,yes,2025-6-5,0x1F,2025-01-01 24:00:00\n2,no,2025-06-06,12,2025-01-02 10:00:00\n3,yes,2025-06-07,13,2025-01-03 10:00:00\n';
     const s = await draft('odd.csv', text);
     expect(s.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['ok', 'string'], ['day', 'string'], ['hex', 'string'], ['at', 'string']]);
-    expect(s.columns[1]!.note).toBe('2 of the sample\'s values are no boolean to strata (the first, at line 2: "yes" is not a boolean: expected true, false, t, f, 1 or 0): kept as text');
+    expect(s.columns[1]!.note).toBe('3 of the sample\'s values are no boolean to strata (the first, at line 2: "yes" is not a boolean: expected true, false, t, f, 1 or 0): kept as text');
     expect(s.partition).toBeUndefined();
     expect(s.note).toMatch(/no partition: the draft's partition column at is kept as text/);
     const lake = await makeLake({ odd: renderSchemaYaml(s, 'odd.csv') });
@@ -110,6 +110,7 @@ describe('strata init drafts', () => {
     const text = '1,2,3\n4,5,6\n7,8,9\n';
     const s = await draft('nohdr.csv', text);
     expect(s.header).toBe(false);
+    expect(s.note).toMatch(/DuckDB's sniffer found no header \(the first record reads as data\): fields are matched to columns by position; if the first record is a header, set csv.header: true/);
     expect(s.columns.map((c) => [c.name, c.type, c.note ?? null])).toEqual([['column0', 'bigint', null], ['column1', 'bigint', null], ['column2', 'bigint', null]]);
     const yaml = renderSchemaYaml(s, 'nohdr.csv');
     expect(yaml).toContain('header: false');

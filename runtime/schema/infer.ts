@@ -1,6 +1,9 @@
 // A starter schema inferred from a sample file (strata init). DuckDB's sniffer guesses types and the CSV dialect;
 // the result is a draft for the data engineer to edit, written in the same YAML contract as every schema.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { compile } from '../../core/plan/compile.ts';
@@ -152,7 +155,10 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     delimiter = sniff.Delimiter;
     // A file without a header (DuckDB names its columns column0, column1, …): drafted so, its fields matched by
     // position (the draft said header: true, and ingest rejected the file: an attack, stop 48).
-    if (sniff.HasHeader === false) headerless = true;
+    if (sniff.HasHeader === false) {
+      headerless = true;
+      note = [note, 'DuckDB\'s sniffer found no header (the first record reads as data): fields are matched to columns by position; if the first record is a header, set csv.header: true and name the columns after it'].filter(Boolean).join('; ');
+    }
     if (sniff.DateFormat) formats.set('DATE', sniff.DateFormat);
     if (sniff.TimestampFormat) formats.set('TIMESTAMP', sniff.TimestampFormat);
     // One column whose header holds a delimiter: DuckDB's sniffer gave up on it for a record of another number of
@@ -266,7 +272,30 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   return fitToSample(db, {
     dataset, format, ...(delimiter ? { delimiter } : {}), ...(headerless ? { header: false as const } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
-  }, path, format === 'csv' ? { reader: reader.replace(/\)$/, ', all_varchar = true)'), names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
+  }, path, scratch, format === 'csv' ? { reader: reader.replace(/\)$/, ', all_varchar = true)'), names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
+}
+
+/** Lines of a large text sample the draft is checked against (fitToSample). */
+const FIT_LINES = 100_000;
+
+/** `path` itself, or, for an uncompressed CSV or JSON-lines file over 4 MiB, a copy of its first FIT_LINES lines in `scratch`. */
+async function headOf(path: string, scratch: string): Promise<string> {
+  if (/\.(gz|gzip|zst|zstd|parquet)$/i.test(path) || (await stat(path)).size <= 4 * 1024 * 1024) return path;
+  const copy = join(scratch, `head-${basename(path)}`);
+  const out = createWriteStream(copy);
+  const input = createReadStream(path);
+  let n = 0;
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      if (n++ >= FIT_LINES) break;
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    }
+  } finally {
+    input.destroy();
+  }
+  out.end();
+  await once(out, 'finish');
+  return copy;
 }
 
 /**
@@ -276,8 +305,11 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
  * date, 0x1F as a bigint, 24:00:00 in a timestamp), and the draft rejected its own sample (newcomer's trial, stop 48).
  * A partition over such a column is left out, and said so. At most three rounds (a text column fails nothing).
  */
-async function fitToSample(db: Duck, first: InferredSchema, path: string, text?: { reader: string; names: Map<string, string> }): Promise<InferredSchema> {
+async function fitToSample(db: Duck, first: InferredSchema, path: string, scratch: string, text?: { reader: string; names: Map<string, string> }): Promise<InferredSchema> {
   let s = first;
+  // A large text sample is checked by its first FIT_LINES lines: the whole of 2M rows took 3× the draft's time and
+  // 2 GB (an attack, stop 48). (A cut inside a quoted field makes a malformed record there, which no column is blamed for.)
+  const checked = await headOf(path, scratch);
   // A date or timestamp DuckDB's sniffer read in a format it did not say: the one format strata reads that every value
   // of the sample fits (as a text column's, above), else text.
   const formatOf = async (c: InferredColumn): Promise<string | undefined> => {
@@ -295,15 +327,21 @@ async function fitToSample(db: Duck, first: InferredSchema, path: string, text?:
     const out = await mkdtemp(join(tmpdir(), 'strata-init-'));
     let reasons: ReasonCount[];
     try {
-      reasons = (await validateFile({ db, plan: compile(spec), path, key: basename(path), runId: 'init', now: new Date().toISOString(), outDir: out })).reasons;
+      reasons = (await validateFile({ db, plan: compile(spec), path: checked, key: basename(path), runId: 'init', now: new Date().toISOString(), outDir: out })).reasons;
     } catch {
       return s; // a file the stage cannot read at all: the draft stays as inferred (ingesting it says why)
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+    // Only what a cast refuses (a missing field, a required value, are no type's fault), summed over the reasons'
+    // messages, the first by its line (an attack, stop 48: one message's count, and its first line, were given).
     const bad = new Map<string, ReasonCount>();
-    // Only what a cast refuses (a missing field, a required value, are no type's fault: an attack, stop 48).
-    for (const r of reasons) if (r.column && r.rule === 'type' && !bad.has(r.column)) bad.set(r.column, r);
+    for (const r of reasons) {
+      if (!r.column || r.rule !== 'type') continue;
+      const was = bad.get(r.column);
+      const first = !was || (r.line ?? r.record) < (was.line ?? was.record) ? r : was;
+      bad.set(r.column, { ...first, count: (was?.count ?? 0) + r.count });
+    }
     const refused = s.columns.filter((c) => c.type !== 'string' && bad.has(c.name));
     if (!refused.length) return s;
     const formats = new Map(await Promise.all(refused.map(async (c) => [c.name, await formatOf(c)] as const)));
@@ -313,7 +351,7 @@ async function fitToSample(db: Duck, first: InferredSchema, path: string, text?:
       const found = formats.get(c.name);
       if (found) return { ...c, format: found };
       const { format: _, note: __, ...rest } = c;
-      return { ...rest, type: 'string', note: `${thousands(r.count)} of the sample's values ${r.count === 1 ? 'is' : 'are'} no ${c.type}${c.format ? ` of format ${c.format}` : ''} to strata (the first, at line ${r.line ?? r.record}: ${r.message}): kept as text` };
+      return { ...rest, type: 'string', note: `${thousands(r.count)} of the ${checked === path ? 'sample\'s values' : `values of the sample's first ${thousands(FIT_LINES)} lines`} ${r.count === 1 ? 'is' : 'are'} no ${c.type}${c.format ? ` of format ${c.format}` : ''} to strata (the first, at line ${r.line ?? r.record}: ${r.message}): kept as text` };
     });
     const lost = s.partition && columns.some((c) => c.name === s.partition!.column && c.type === 'string') ? s.partition : undefined;
     const { partition: _, ...rest } = s;
