@@ -202,4 +202,19 @@ describe('a primary key naming a column the table\'s files lack', () => {
     expect(r.status).toBe('SUCCEEDED');
     expect(await lake.query('SELECT id, p, v, region FROM silver.k WHERE p = \'a\' ORDER BY v')).toEqual([{ id: 1, p: 'a', v: 5, region: null }, { id: 1, p: 'a', v: 9, region: 'EU' }]);
   });
+  it('after a rollback to files without a key column the manifest still names, an ingest under a key naming it goes through, upsert or append (an attack, stop 48: a binder error in the commit, or the stage)', async () => {
+    for (const mode of ['upsert', 'append']) {
+      const text = (key: string) => `dataset: k\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: int }\n  - { name: region, type: string }\nprimaryKey: [${key}]\nmode: ${mode}\n`;
+      lake = await makeLake({ k: `dataset: k\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: int }\nprimaryKey: [id]\nmode: ${mode}\n` });
+      const first = (await lake.ingest('k', await lake.file('a.csv', 'id,v\n1,5\n'))).record.runId;
+      const reopen = async (t: string) => { await writeFile(join(lake!.root, 'schemas', 'k.yaml'), t); return openLocalLake({ lake: lake!.dir, schemas: join(lake!.root, 'schemas') }); };
+      expect((await ingestFile(await reopen(text('id')), 'k', await lake.file('b.csv', 'id,v,region\n2,6,EU\n'))).record.status).toBe('SUCCEEDED');
+      await rollback(await reopen(text('id')), 'k', first);
+      const r = (await ingestFile(await reopen(text('id, region')), 'k', await lake.file('c.csv', 'id,v,region\n1,9,EU\n'))).record;
+      expect([mode, r.status, r.error?.message]).toEqual([mode, 'SUCCEEDED', undefined]);
+      expect(await lake.query('SELECT id, v, region FROM silver.k ORDER BY v')).toEqual([{ id: 1, v: 5, region: null }, { id: 1, v: 9, region: 'EU' }]);
+      await lake.cleanup();
+      lake = undefined;
+    }
+  });
 });

@@ -59,7 +59,10 @@ export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKey
     // An inner join lets DuckDB build its hash table on the smaller side (usually the batch); DISTINCT because a
     // table written before keys were held across files may hold a key twice.
     try {
-      await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
+      // A key column the prior files lack (added since: after a rollback the manifest may still name it) reads NULL
+      // there, so no key of theirs matches; it failed with a binder error (an attack, stop 48).
+      const present = new Set((await db.columns(`SELECT * FROM ${old}`)).map((c) => c.name));
+      if (plan.primaryKey.every((k) => present.has(k))) await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
     } catch (e) {
       // A silver file DuckDB cannot read: name it and the way back, rather than the engine's words alone.
       const [bad] = await unreadableFiles(db, files.map((key, i) => ({ key, path: paths[i]! })));
