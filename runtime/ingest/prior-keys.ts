@@ -59,15 +59,16 @@ export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKey
     // An inner join lets DuckDB build its hash table on the smaller side (usually the batch); DISTINCT because a
     // table written before keys were held across files may hold a key twice.
     try {
-      // A key column the prior files lack (added since: after a rollback the manifest may still name it) reads NULL
-      // there, so no key of theirs matches; it failed with a binder error (an attack, stop 48).
-      const present = new Set((await db.columns(`SELECT * FROM ${old}`)).map((c) => c.name));
-      if (plan.primaryKey.every((k) => present.has(k))) await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
+      await db.run(`INSERT INTO ${target} SELECT DISTINCT b.__r FROM ${batch} b JOIN ${old} p ON ${pk.map((k) => `p.${k} = b.${k}`).join(' AND ')}`);
     } catch (e) {
       // A silver file DuckDB cannot read: name it and the way back, rather than the engine's words alone.
       const [bad] = await unreadableFiles(db, files.map((key, i) => ({ key, path: paths[i]! })));
       if (bad) throw new StrataError(ERRORS.UnreadableFile, damagedFileMessage('silver', plan.dataset, bad, prior.history));
-      throw e;
+      // A key column the prior files lack (added since: after a rollback the manifest may still name it) reads NULL
+      // there, so no key of theirs matches; it failed with a binder error (an attack, stop 48). Asked only here: the
+      // files' footers are read once more, off every run's way.
+      const present = new Set((await db.columns(`SELECT * FROM ${old}`)).map((c) => c.name));
+      if (plan.primaryKey.every((k) => present.has(k))) throw e;
     }
     return (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${target}`)).n;
   });

@@ -5,14 +5,14 @@ import { withDuck, type Duck } from '../engine/duckdb.ts';
 import { pathList, pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
-import { ident, str } from '../../core/sql/quote.ts';
+import { ident } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { refuseUnevolvable, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable, committedSource, fullHistory, readManifest } from '../table/store.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { markPriorKeys } from '../ingest/prior-keys.ts';
-import { refuseContradictedClaims } from '../schema/silver-constraints.ts';
+import { refuseContradictedClaims, repeatedKeys } from '../schema/silver-constraints.ts';
 import type { PipelineContext } from './context.ts';
 import type { ObjectInfo } from '../storage/port.ts';
 import type { CommitOutput, StageOutput } from './payloads.ts';
@@ -459,10 +459,12 @@ async function buildVersion(
     const basePaths = paths.slice(0, base?.files.length ?? 0);
     const newPaths = paths.slice(base?.files.length ?? 0);
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
-      if (merge) await refuseAmbiguousUpsert(db, plan, path, basePaths, newPaths);
+      // The base files' columns, read once (their footers) for the key check and the merge.
+      const baseColumns = basePaths.length ? await columnsOf(db, basePaths) : new Set<string>();
+      if (merge) await refuseAmbiguousUpsert(db, plan, path, basePaths, newPaths, baseColumns);
       const file = join(dir, `part-${input.runId}-0.parquet`);
       const stats = await db.all<{ count: number; file_size_bytes: number }>(
-        `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
+        `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true, baseColumns)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
       return { rows: Number(stats[0]?.count ?? 0), bytes: Number(stats[0]?.file_size_bytes ?? 0) };
     }, ctx.duck));
     return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes, schemaHash: plan.schemaHash };
@@ -476,45 +478,44 @@ async function buildVersion(
  * rollback back to rows written under the wider key). Reads only the key columns of the partition's files, which the
  * merge reads whole anyway. Whatever the table's history says of its key: this is what its files hold.
  */
-async function refuseAmbiguousUpsert(db: Duck, plan: DatasetPlan, path: string, basePaths: string[], newPaths: string[]): Promise<void> {
-  const read = (ps: string[]) => `read_parquet(${pathList(ps)}, union_by_name = true, hive_partitioning = false)`;
-  const pk = plan.primaryKey.map(ident);
-  const present = new Set((await db.columns(`SELECT * FROM ${read(basePaths)}`)).map((c) => c.name));
-  if (!plan.primaryKey.every((k) => present.has(k))) return; // a key column the old files lack reads NULL: no key matches it
-  const shown = plan.primaryKey.map((k) => `${str(`${k}=`)} || coalesce(left(CAST(b.${ident(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
-  const dup = await db.one<{ keys: number; rows: number | null; example: string | null }>(
-    `SELECT count(*) AS keys, sum(n) AS rows, min(k) AS example FROM (SELECT count(*) AS n, min(${shown}) AS k FROM ${read(basePaths)} b `
-    + `WHERE EXISTS (SELECT 1 FROM ${read(newPaths)} n WHERE ${pk.map((k) => `n.${k} = b.${k}`).join(' AND ')}) GROUP BY ${pk.map((k) => `b.${k}`).join(', ')} HAVING count(*) > 1)`);
-  if (!Number(dup.keys)) return;
-  throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset}${path ? ` partition ${path}` : ''}: ${plural(Number(dup.keys), 'key')} this upsert replaces `
-    + `${Number(dup.keys) === 1 ? 'is' : 'are'} held by more than one row already in silver (${plural(Number(dup.rows), 'row')}; e.g. ${dup.example}), so primary key `
+async function refuseAmbiguousUpsert(db: Duck, plan: DatasetPlan, path: string, basePaths: string[], newPaths: string[], baseColumns: ReadonlySet<string>): Promise<void> {
+  if (!plan.primaryKey.every((k) => baseColumns.has(k))) return; // a key column the old files lack reads NULL: no key matches it
+  const dup = await repeatedKeys(db, `${parquetFiles(basePaths)} b`, plan.primaryKey, {
+    alias: 'b', where: `EXISTS (SELECT 1 FROM ${parquetFiles(newPaths)} n WHERE ${plan.primaryKey.map((k) => `n.${ident(k)} = b.${ident(k)}`).join(' AND ')})`,
+  });
+  if (!dup.keys) return;
+  throw new StrataError(ERRORS.SchemaMismatch, `silver.${plan.dataset}${path ? ` partition ${path}` : ''}: ${plural(dup.keys, 'key')} this upsert replaces `
+    + `${dup.keys === 1 ? 'is' : 'are'} held by more than one row already in silver (${plural(dup.rows, 'row')}; e.g. ${dup.example}), so primary key `
     + `(${plan.primaryKey.join(', ')}) does not tell them apart: the upsert would replace all of them with one. Nothing was committed. The way back: `
     + 'keep the primary key the table was written under (strata check counts what the current one contradicts), or roll the table back to before those rows (strata rollback)');
+}
+
+/** Parquet files as one relation, columns matched by name (files of several schema versions). */
+const parquetFiles = (ps: readonly string[]) => `read_parquet(${pathList(ps)}, union_by_name = true, hive_partitioning = false)`;
+
+/** The columns Parquet files hold together (their footers). */
+async function columnsOf(db: Duck, ps: readonly string[]): Promise<Set<string>> {
+  return new Set((await db.columns(`SELECT * FROM ${parquetFiles(ps)}`)).map((c) => c.name));
 }
 
 /**
  * SELECT producing the new version: typed columns in schema order, partition columns last. Old files written
  * before a column was added lack it: it reads as NULL (schema evolution rewrites them with the column).
  */
-async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean): Promise<string> {
-  const read = (ps: string[]) => `read_parquet(${pathList(ps)}, union_by_name = true, hive_partitioning = false)`;
-  const colsOf = async (ps: string[]) => {
-    const present = new Set((await db.columns(`SELECT * FROM ${read(ps)}`)).map((c) => c.name));
-    return [
-      ...plan.columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`),
-      ...plan.partitions.map((p) => `CAST(${present.has(p.name) ? ident(p.name) : 'NULL'} AS ${p.duckdbType}) AS ${ident(p.name)}`),
-    ].join(', ');
-  };
-  const fresh = `SELECT ${await colsOf(newPaths)} FROM ${read(newPaths)}`;
+async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean, baseColumns: ReadonlySet<string>): Promise<string> {
+  const colsOf = (present: ReadonlySet<string>) => [
+    ...plan.columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`),
+    ...plan.partitions.map((p) => `CAST(${present.has(p.name) ? ident(p.name) : 'NULL'} AS ${p.duckdbType}) AS ${ident(p.name)}`),
+  ].join(', ');
+  const fresh = `SELECT ${colsOf(await columnsOf(db, newPaths))} FROM ${parquetFiles(newPaths)}`;
   if (!basePaths.length) return fresh;
-  const cols = await colsOf(basePaths);
+  const cols = colsOf(baseColumns);
   // A key column the old files lack reads as NULL there: no key of theirs matches (it failed with a binder error: an
   // attack, stop 48; strata check says such a key is breaking where it can tell).
-  const present = new Set((await db.columns(`SELECT * FROM ${read(basePaths)}`)).map((c) => c.name));
-  const match = plan.primaryKey.map((k) => (present.has(k) ? `n.${ident(k)} = b.${ident(k)}` : 'false')).join(' AND ');
+  const match = plan.primaryKey.map((k) => (baseColumns.has(k) ? `n.${ident(k)} = b.${ident(k)}` : 'false')).join(' AND ');
   const old = antiJoin
-    ? `SELECT ${cols} FROM ${read(basePaths)} b WHERE NOT EXISTS (SELECT 1 FROM ${read(newPaths)} n WHERE ${match})`
-    : `SELECT ${cols} FROM ${read(basePaths)}`;
+    ? `SELECT ${cols} FROM ${parquetFiles(basePaths)} b WHERE NOT EXISTS (SELECT 1 FROM ${parquetFiles(newPaths)} n WHERE ${match})`
+    : `SELECT ${cols} FROM ${parquetFiles(basePaths)}`;
   return `${old} UNION ALL ${fresh}`;
 }
 

@@ -2,7 +2,7 @@
 // column holds a value, and no two rows share a primary key. A schema file edited under a table that holds rows
 // (required: false → true, a key narrowed from [id, region] to [id], upsert → append) can claim what those rows
 // contradict: the edit changes no file and no schema hash, so nothing else sees it (an attack, stop 47).
-import { pathList, withDuck, type DuckOptions } from '../engine/duckdb.ts';
+import { pathList, withDuck, type Duck, type DuckOptions } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -47,8 +47,8 @@ export function keyClaimAdded(schema: AppliedSchema, plan: Pick<DatasetPlan, 'co
 
 /**
  * The rows of silver.`plan.dataset` (its current files, as `manifest` names them) that contradict `plan`: NULLs in a
- * required column (primary key columns are required: core/schema/load.ts), from the files' footers; and, when the
- * key claim was added (keyClaimAdded) or `opts.keys`, rows that share a primary key. An upsert replaces a key within
+ * required column (primary key columns are required: core/schema/load.ts), from the files' footers (unless
+ * `opts.nulls` is false); and, when the key claim was added (keyClaimAdded), rows that share a primary key. An upsert replaces a key within
  * its partition (runtime/pipeline/commit.ts mergeSql), so its key is unique per partition; an append's is unique across
  * the table (runtime/ingest/prior-keys.ts). undefined when nothing is to be counted (no recorded schema, no rows).
  * Throws DuckDB's error when a file cannot be read (strata doctor names it).
@@ -89,16 +89,28 @@ export async function silverContradictions(storage: Storage, plan: DatasetPlan, 
       if (upsert) {
         await db.run(`CREATE OR REPLACE TEMP TABLE __part AS SELECT unnest(${pathList(paths)}) AS f, unnest(${pathList(partOf)}) AS p`);
       }
-      const by = [...pk.map(ident), ...(upsert ? ['__part.p'] : [])];
-      const shown = pk.map((k) => `${str(`${k}=`)} || coalesce(left(CAST(${ident(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
       const from = upsert ? `${read} JOIN __part ON __part.f = __file` : read;
-      const dup = await db.one<{ keys: number; rows: number | null; example: string | null }>(
-        `SELECT count(*) AS keys, sum(n) AS rows, min(k) AS example FROM (SELECT count(*) AS n, min(${shown}) AS k FROM ${from} `
-        + `WHERE ${pk.map((k) => `${ident(k)} IS NOT NULL`).join(' AND ')} GROUP BY ${by.join(', ')} HAVING count(*) > 1)`);
-      if (Number(dup.keys) > 0) out.duplicates = { key: pk, keys: Number(dup.keys), rows: Number(dup.rows), example: String(dup.example) };
+      const dup = await repeatedKeys(db, from, pk, upsert ? { also: ['__part.p'] } : {});
+      if (dup.keys > 0) out.duplicates = { key: pk, ...dup };
     }
     return out;
   }, duck));
+}
+
+/**
+ * The keys (`key`, columns of `from`, qualified by `alias`) held by more than one row of relation `from` grouped by
+ * `key` and `also` (an upsert's partition), among rows where `where` holds and no key column is NULL: how many keys,
+ * their rows, and one of them as text ("id=1, region=EU", each value cut at 100 characters). The one count that
+ * strata check, the commit's key claim and an upsert's merge ask (runtime/pipeline/commit.ts refuseAmbiguousUpsert).
+ */
+export async function repeatedKeys(db: Duck, from: string, key: readonly string[], opts: { alias?: string; also?: readonly string[]; where?: string } = {}): Promise<{ keys: number; rows: number; example: string }> {
+  const col = (k: string) => `${opts.alias ? `${opts.alias}.` : ''}${ident(k)}`;
+  const shown = key.map((k) => `${str(`${k}=`)} || coalesce(left(CAST(${col(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
+  const where = [...key.map((k) => `${col(k)} IS NOT NULL`), ...(opts.where ? [opts.where] : [])].join(' AND ');
+  const dup = await db.one<{ keys: number; rows: number | null; example: string | null }>(
+    `SELECT count(*) AS keys, sum(n) AS rows, min(k) AS example FROM (SELECT count(*) AS n, min(${shown}) AS k FROM ${from} `
+    + `WHERE ${where} GROUP BY ${[...key.map(col), ...(opts.also ?? [])].join(', ')} HAVING count(*) > 1)`);
+  return { keys: Number(dup.keys), rows: Number(dup.rows ?? 0), example: String(dup.example) };
 }
 
 /** Whether `found` holds a contradiction: a NULL in a required column, or a repeated key. */
