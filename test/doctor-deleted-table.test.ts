@@ -12,38 +12,41 @@ import { makeLake, type TestLake } from './helpers/lake.ts';
 let lake: TestLake | undefined;
 afterEach(async () => { await lake?.cleanup(); lake = undefined; });
 
+const SCHEMA = 'dataset: v\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n';
+
+/** A lake of dataset v (and `gold`) with one run of two rows, then `folder` deleted: the doctor's options and its first look. */
+async function deleted(folder: string, gold = '') {
+  lake = await makeLake({ v: SCHEMA + gold });
+  await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'));
+  rmSync(join(lake.dir, folder), { recursive: true });
+  const g = { lake: lake.dir, schemas: join(lake.root, 'schemas') };
+  return { l: lake, g, found: await runCommand(doctor, g, []) };
+}
+
 describe('strata doctor: a table whose folder is gone', () => {
   it('is a problem while the catalog shows it; --repair takes it out of the catalog, and the next ingest starts it over', async () => {
-    lake = await makeLake({ v: 'dataset: v\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n' });
-    await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'));
-    rmSync(join(lake.dir, 'silver', 'v'), { recursive: true });
-    const g = { lake: lake.dir, schemas: join(lake.root, 'schemas') };
-    const found = await runCommand(doctor, g, []);
+    const { l, g, found } = await deleted('silver/v');
     expect(found.code).toBe(1);
     expect(found.stdout).toMatch(/silver\.v .*the catalog shows 1 partition of it \(version 1\), but its folder .* holds neither a manifest nor data: it was deleted or moved/);
     const repaired = await runCommand(doctor, g, [], { repair: true });
     expect(repaired.stdout).toMatch(/took silver\.v out of the catalog \(its entry is .*silver\.v\.json\.gone-\d{8}T\d{9}Z\)/);
-    expect(readdirSync(join(lake.dir, '_strata', 'catalog', 'tables')).some((f) => f.startsWith('silver.v.json.gone-'))).toBe(true);
+    expect(readdirSync(join(l.dir, '_strata', 'catalog', 'tables')).some((f) => f.startsWith('silver.v.json.gone-'))).toBe(true);
     expect((await runCommand(doctor, g, [])).code).toBe(0);
     // Started over: the same object again is a new commit, and the table reads.
-    expect((await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'))).record.status).toBe('SUCCEEDED');
-    expect(existsSync(join(lake.dir, 'silver', 'v'))).toBe(true);
-    expect(await lake.query('SELECT count(*)::INT AS n FROM silver.v')).toEqual([{ n: 2 }]);
+    expect((await l.ingest('v', await l.file('a.csv', 'id\n1\n2\n'))).record.status).toBe('SUCCEEDED');
+    expect(existsSync(join(l.dir, 'silver', 'v'))).toBe(true);
+    expect(await l.query('SELECT count(*)::INT AS n FROM silver.v')).toEqual([{ n: 2 }]);
     // The first run committed to the table before it started over: a note, not a run that "committed nothing".
     const after = await runCommand(doctor, g, []);
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(/1 run recorded SUCCEEDED before silver\.v started over at run \S+ \(its folder deleted or moved\)/);
   });
   it('a gold table whose folder is gone is one problem, not also "never published" (an attack, stop 48: it was said twice)', async () => {
-    lake = await makeLake({ v: 'dataset: v\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\ngold:\n  - table: g\n    sql: SELECT count(*) AS n FROM silver.v\n    refresh: full\n' });
-    await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'));
-    rmSync(join(lake.dir, 'gold', 'g'), { recursive: true });
-    const g = { lake: lake.dir, schemas: join(lake.root, 'schemas') };
-    const found = await runCommand(doctor, g, []);
+    const { l, g, found } = await deleted('gold/g', 'gold:\n  - table: g\n    sql: SELECT count(*) AS n FROM silver.v\n    refresh: full\n');
     expect(found.code).toBe(1);
     expect(found.stdout.split('\n').filter((l) => /^\s+gold\.g\s/.test(l))).toEqual([expect.stringMatching(/gold\.g\s+PROBLEM\s+the catalog shows 1 partition of it/)]);
     expect(found.stdout).not.toMatch(/never published/);
     await runCommand(doctor, g, [], { repair: true });
-    expect(await lake.query('SELECT n FROM gold.g')).toEqual([{ n: 2 }]);
+    expect(await l.query('SELECT n FROM gold.g')).toEqual([{ n: 2 }]);
   });
 });

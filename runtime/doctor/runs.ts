@@ -45,14 +45,14 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
   // folder was deleted or moved (the way back of a table started over): not a run that committed nothing (newcomer's
   // trial, stop 48: doctor --repair relabelled such runs SKIPPED).
   const lineStart = history[0]?.version === 1 ? history[0].at : undefined;
-  const earlier = records.filter(({ r }) => lineStart !== undefined && r.status === 'SUCCEEDED' && !committed.has(r.runId) && r.finishedAt < lineStart);
-  if (earlier.length) {
-    findings.push(note(subject, `${plural(earlier.length, 'run')} recorded SUCCEEDED before silver.${dataset} started over at run ${history[0]!.runId} (its folder deleted or moved), e.g. ${earlier[0]!.r.runId}: `
+  const earlier = new Set(records.filter(({ r }) => lineStart !== undefined && r.status === 'SUCCEEDED' && !committed.has(r.runId) && r.finishedAt < lineStart).map((x) => x.r));
+  if (earlier.size) {
+    findings.push(note(subject, `${plural(earlier.size, 'run')} recorded SUCCEEDED before silver.${dataset} started over at run ${history[0]!.runId} (its folder deleted or moved), e.g. ${[...earlier][0]!.runId}: `
       + 'their rows are in it only where their objects were ingested again since'));
   }
   for (const { key, r } of records) {
     const commit = committed.get(r.runId);
-    if (earlier.some((x) => x.r === r)) continue;
+    if (earlier.has(r)) continue;
     if (r.status === 'SUCCEEDED' && !commit) {
       let holder: SourceEntry | undefined;
       try {

@@ -78,9 +78,6 @@ async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam>
   const subject = `${t.layer}.${t.name}`;
   const data = await unmanagedData(env.storage, t.root);
   if (!data.length) {
-    // A gold table never published over inputs that hold rows (defined after them, or its refreshes failed) is
-    // behind them: not 'ok' (newcomer's trial, stop 45).
-    const behind = t.layer === 'gold' ? await examineDerivation(env, t, emptyManifest(t.shape.table, 'gold', t.shape.schemaHash, t.shape.partitionKeys)) : [];
     // The catalog still shows files of it: its folder was deleted (as the way back of a table started over says) or
     // moved, and every read of it fails on a missing file (newcomer's trial, stop 48: "ok empty").
     const shown = await env.catalog.shown(t.layer, t.name).catch(() => undefined);
@@ -88,7 +85,8 @@ async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam>
       const file = env.catalog.entryFile(t.layer, t.name);
       const aside = `${file}.gone-${asideStamp()}`;
       return {
-        // (Not also "never published": it was, and its folder went; the way back below brings it back.)
+        // (Not also "never published": it was, and its folder went; the way back below brings it back. So that is
+        // asked only of a table the catalog does not show.)
         findings: [problem(subject, `the catalog shows ${plural(shown.locations.length, 'partition')} of it (version ${shown.version}), but its folder ${join(env.lakeDir, t.root)} holds neither a manifest nor data: `
           + 'it was deleted or moved, and every query of it fails on a missing file', `put the folder back, or strata doctor --repair takes the table out of the catalog (its entry kept aside beside it, .gone-<time>), `
           + `and the next ingest of ${t.layer === 'silver' ? `its dataset starts it over` : 'a dataset it reads publishes it again'}`, {
@@ -102,6 +100,9 @@ async function examineUnmanaged(env: DoctorEnv, t: TableRef): Promise<TableExam>
         summary: 'empty, but shown by the catalog',
       };
     }
+    // A gold table never published over inputs that hold rows (defined after them, or its refreshes failed) is
+    // behind them: not 'ok' (newcomer's trial, stop 45).
+    const behind = t.layer === 'gold' ? await examineDerivation(env, t, emptyManifest(t.shape.table, 'gold', t.shape.schemaHash, t.shape.partitionKeys)) : [];
     return { findings: behind, summary: 'empty: nothing committed yet' };
   }
   const message = unmanagedMessage(env.storage, t.root, t.shape, data.length);

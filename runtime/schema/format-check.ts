@@ -12,7 +12,7 @@ import type { LoadedSchema } from '../../core/schema/project.ts';
  * value with them: only the format's own validity decides, not whether the value fits it.
  */
 export async function checkFormats(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
-  const formats = schemas.flatMap((s) => s.spec.columns.flatMap((c, i) => (c.format ?? []).map((f, k) => ({ s, i, k, f, many: (c.format ?? []).length > 1 }))));
+  const formats = schemas.flatMap((s) => s.spec.columns.flatMap((c, i) => (c.format ?? []).map((f, k) => ({ s, i, k, f }))));
   if (!formats.length) return [];
   return withDuck(async (db) => {
     const out: Diagnostic[] = [];

@@ -1,6 +1,6 @@
 // A starter schema inferred from a sample file (strata init). DuckDB's sniffer guesses types and the CSV dialect;
 // the result is a draft for the data engineer to edit, written in the same YAML contract as every schema.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -201,7 +201,9 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   ].join(', ')} FROM ${reader}`);
   // CSV numbers DuckDB read as doubles, as written: a column whose every value is a decimal number without an exponent
   // is drafted as a decimal, which holds 19.99 exactly where a double holds the binary fraction nearest it.
-  const doubles = format === 'csv' ? described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'DOUBLE' || c.type === 'FLOAT') : [];
+  // (The CSV as text, every field VARCHAR: what the file writes, for these and for fitToSample's formats.)
+  const textReader = format === 'csv' ? reader.replace(/\)$/, ', all_varchar = true)') : undefined;
+  const doubles = textReader ? described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'DOUBLE' || c.type === 'FLOAT') : [];
   const written = doubles.length ? await db.one<Record<string, number | null>>(`SELECT ${doubles.flatMap(({ c, i }) => {
     const t = `trim(${q(c.name)})`;
     return [
@@ -209,7 +211,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       `max(length(split_part(${t}, '.', 2))) AS s${i}`,
       `max(length(ltrim(regexp_replace(split_part(${t}, '.', 1), '^[+-]', ''), '0'))) AS p${i}`,
     ];
-  }).join(', ')} FROM ${reader.replace(/\)$/, ', all_varchar = true)')}`).catch(() => undefined) : undefined;
+  }).join(', ')} FROM ${textReader}`).catch(() => undefined) : undefined;
   const rows = Number(stats.__rows);
   const filled = (i: number) => rows - Number(stats[`n${i}`]);
   // Decimal commas only when no column of the sample holds numbers with a decimal point (one separator per file).
@@ -272,7 +274,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   return fitToSample(db, {
     dataset, format, ...(delimiter ? { delimiter } : {}), ...(headerless ? { header: false as const } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
-  }, path, scratch, format === 'csv' ? { reader: reader.replace(/\)$/, ', all_varchar = true)'), names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
+  }, path, scratch, textReader ? { reader: textReader, names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
 }
 
 /** Lines of a large text sample the draft is checked against (fitToSample). */
@@ -324,7 +326,8 @@ async function fitToSample(db: Duck, first: InferredSchema, path: string, scratc
   for (let round = 0; round < 3; round++) {
     const spec = loadSchemaText(`${s.dataset}.yaml`, renderSchemaYaml(s, path)).spec;
     if (!spec) return s;
-    const out = await mkdtemp(join(tmpdir(), 'strata-init-'));
+    const out = join(scratch, `fit-${round}`);
+    await mkdir(out, { recursive: true });
     let reasons: ReasonCount[];
     try {
       reasons = (await validateFile({ db, plan: compile(spec), path: checked, key: basename(path), runId: 'init', now: new Date().toISOString(), outDir: out })).reasons;
