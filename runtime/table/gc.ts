@@ -65,9 +65,12 @@ export function writtenByStrata(folder: string, key: string): boolean {
  * not (an attack, stop 48: the run id with any -<digits> counted).
  */
 export function recordedFolder(folder: string, names: ReadonlySet<string>): boolean {
-  const name = /\/v-([^/]+)\/$/.exec(folder)?.[1];
+  const name = folderName(folder);
   return name !== undefined && names.has(name);
 }
+
+/** The name of version folder `folder` (…/v-<name>/), as a write record names it (runtime/table/store.ts folderName). */
+const folderName = (folder: string): string | undefined => /\/v-([^/]+)\/$/.exec(folder)?.[1];
 
 /**
  * The version folder of a table's object `key` where strata writes them: a `v-<name>/` folder at the version depth
@@ -174,7 +177,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     // the catalog still names when it expires leaves the manifest and stays, and is an orphan only by its record (an
     // attack, stop 48: its record went with the commit's, and the folder was kept for good).
     const gone = new Set([...doomed, ...orphans]);
-    const remaining = new Set([...present].filter((l) => !gone.has(l)).map((l) => /\/v-([^/]+)\/$/.exec(l)![1]!));
+    const remaining = new Set([...present].filter((l) => !gone.has(l)).map((l) => folderName(l)!));
     const spent = [...records].filter(([name]) => !remaining.has(name)).map(([, k]) => k);
     if (spent.length) {
       const times = new Map((await storage.list(layout.writeIntents(root))).map((o) => [o.key, o.lastModified.getTime()]));
