@@ -1,0 +1,67 @@
+// gc and folders strata did not write, over generated layouts: a v- folder no manifest names is deleted only when it
+// sits where versions go, holds only part files (any file in an Athena batch folder v-<run>-b<n>/), is older than a
+// day, and a write record names it exactly; any other
+// (a user's copy named like strata's folders, another depth, other files, a record of another name) is kept whole.
+// The rule is stated here from the README, not from the production predicate.
+import { utimes } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TableShape } from '../core/plan/table-shape.ts';
+import { LocalStorage } from '../runtime/storage/local.ts';
+import { gcTable } from '../runtime/table/gc.ts';
+import { commitTable } from '../runtime/table/store.ts';
+import { eachTestStorage } from './helpers/storage.ts';
+
+const shape: TableShape = { table: 't', layer: 'silver', schemaHash: 'h1', partitionKeys: ['dt'] };
+const NOW = new Date('2025-06-25T00:00:00.000Z');
+const DAY = 86_400_000;
+
+let storage: LocalStorage;
+eachTestStorage('gc-user', (_d, s) => { storage = s; });
+
+async function file(key: string, at: Date): Promise<void> {
+  await storage.writeText(key, 'x');
+  await utimes(storage.path(key), at, at);
+  await utimes(dirname(storage.path(key)), at, at);
+}
+
+const folder = fc.record({
+  name: fc.constantFrom('r9', 'r9-1', 'r9-b0', 'r1-1', 'r1-copy', 'backup', 'x-2'),
+  where: fc.constantFrom('dt=1/', 'dt=2/', '', 'dt=1/sub/', 'x=1/'),
+  file: fc.constantFrom('part-0.parquet', 'part-a.parquet', 'data.csv', 'README.md'),
+  oldDays: fc.constantFrom(0, 2, 30),
+  recorded: fc.boolean(),
+});
+
+describe('gc and folders strata did not write', () => {
+  it('property: an unnamed v- folder goes only at a version\'s depth, holding part files, past a day, named by a write record', async () => {
+    let n = 0;
+    await fc.assert(fc.asyncProperty(fc.uniqueArray(folder, { minLength: 1, maxLength: 6, selector: (f) => `${f.where}v-${f.name}` }), async (folders) => {
+      const root = `silver/t${n++}/`;
+      const s = { ...shape, table: `t${n}` };
+      await commitTable(storage, { root, shape: s, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', paths: ['dt=1'],
+        build: async (path, _b, prefix) => {
+          await file(`${prefix}part-0.parquet`, new Date(NOW.getTime() - 30 * DAY));
+          return { path, values: ['1'], location: prefix, files: [`${prefix}part-0.parquet`], rows: 1, bytes: 1, runId: 'r1', committedAt: '2025-06-01T00:00:00.000Z' };
+        } });
+      for (const f of folders) {
+        const at = new Date(NOW.getTime() - f.oldDays * DAY - 1);
+        await file(`${root}${f.where}v-${f.name}/${f.file}`, at);
+        if (f.recorded) await file(`${root}_strata/writes/${f.name}.json`, at);
+      }
+      await gcTable(storage, root, s, `silver.t${n}`, 365, { now: NOW });
+      const recordedNames = new Set(folders.filter((f) => f.recorded).map((f) => f.name));
+      for (const f of folders) {
+        // Where versions go: one folder per partition key; or, for an Athena batch folder, the table's root.
+        const atDepth = /^dt=[^/]+\/$/.test(f.where) || (f.where === '' && /-b\d+$/.test(f.name));
+        // (An Athena batch folder, v-<run>-b<n>/, holds files Athena names: any of them is strata's there.)
+        const strataFile = /^part-.*\.parquet$/.test(f.file) || /-b\d+$/.test(f.name);
+        // (Folders sharing a name share their record: a record names every folder of its name.)
+        const deleted = atDepth && strataFile && f.oldDays > 1 && recordedNames.has(f.name);
+        expect(await storage.head(`${root}${f.where}v-${f.name}/${f.file}`), JSON.stringify(f)).toEqual(deleted ? undefined : expect.anything());
+      }
+      expect(await storage.head(`${root}dt=1/v-r1/part-0.parquet`)).toBeDefined(); // named by the manifest
+    }), { seed: 48, numRuns: 60 });
+  });
+});
