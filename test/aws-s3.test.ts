@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
-  HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
+  HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -181,6 +181,19 @@ function putObject(other: (input: { Key: string }) => Promise<unknown>) {
     probes.set(i.Key, `p${probes.size}`);
     return { ETag: `"p${probes.size - 1}"` };
   });
+  // The probe's conditional DELETE (on another ETag): refused, as S3 refuses it.
+  probeDelete = async (i) => {
+    if (i.IfMatch !== undefined && i.IfMatch !== `"${probes.get(i.Key)}"`) throw s3Error('PreconditionFailed', 412);
+    probes.delete(i.Key);
+    return {};
+  };
+  mock.on(DeleteObjectCommand).callsFake((i: { Key: string; IfMatch?: string }) => probeDelete(i));
+}
+/** What DeleteObject answers for the probe's object (putObject sets it); a test's own DeleteObject answers go through deleteObject. */
+let probeDelete: (i: { Key: string; IfMatch?: string }) => Promise<unknown> = async () => ({});
+/** DeleteObject answers `other` for every key but the conditional-write probe's. */
+function deleteObject(other: (i: { Key: string; IfMatch?: string }) => Promise<unknown>) {
+  mock.on(DeleteObjectCommand).callsFake((i: { Key: string; IfMatch?: string }) => (i.Key.includes('.conditional-write-probe-') ? probeDelete(i) : other(i)));
 }
 /** The PutObject requests other than the probe's. */
 const writes = () => mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input).filter((i) => !i.Key!.includes('.conditional-write-probe-'));
@@ -208,11 +221,12 @@ describe('S3Storage: writes', () => {
   it('a conditional delete: DeleteObject with If-Match and the quoted ETag; 412, 404 and 409 are false, deleting nothing', async () => {
     putObject(async () => ({ ETag: '"x"' }));
     const answers: unknown[] = [{}, s3Error('PreconditionFailed', 412), s3Error('NoSuchKey', 404), s3Error('ConditionalRequestConflict', 409), s3Error('AccessDenied', 403)];
-    mock.on(DeleteObjectCommand).callsFake(async () => { const a = answers.shift(); if (a instanceof Error) throw a; return a; });
+    deleteObject(async () => { const a = answers.shift(); if (a instanceof Error) throw a; return a; });
     expect(await storage.deleteIfMatch({ key: 'quarantine/orders/abc.parquet', etag: 'e1' })).toBe(true);
     for (let i = 0; i < 3; i++) expect(await storage.deleteIfMatch({ key: 'quarantine/orders/abc.parquet', etag: 'e1' })).toBe(false);
     await expect(storage.deleteIfMatch({ key: 'quarantine/orders/abc.parquet', etag: 'e1' })).rejects.toMatchObject({ name: 'AccessDenied' });
-    expect(mock.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'lake-bucket', Key: 'dev/quarantine/orders/abc.parquet', IfMatch: '"e1"' });
+    const deletes = mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input).filter((i) => !i.Key!.includes('.conditional-write-probe-'));
+    expect(deletes[0]).toEqual({ Bucket: 'lake-bucket', Key: 'dev/quarantine/orders/abc.parquet', IfMatch: '"e1"' });
   });
 
   it('copies server-side with a URL-encoded CopySource (spaces, plus, unicode), across buckets', async () => {
@@ -222,6 +236,38 @@ describe('S3Storage: writes', () => {
       Bucket: 'lake-bucket', Key: 'dev/staging/orders/r1/my file+été.csv',
       CopySource: 'raw-bucket/in/bronze/orders/my%20file%2B%C3%A9t%C3%A9.csv',
     });
+  });
+
+  it('copies an object above CopyObject\'s 5 GiB in parts (UploadPartCopy of ranges of the version it saw), as the local adapter copies any size (an attack, stop 49: every later append to such a partition failed)', async () => {
+    const size = 6 * 1024 ** 3 + 5;
+    mock.on(CopyObjectCommand).rejects(Object.assign(s3Error('InvalidRequest', 400), { message: 'The specified copy source is larger than the maximum allowable size for a copy source: 5368709120' }));
+    mock.on(HeadObjectCommand).resolves({ ContentLength: size, ETag: '"big"', ContentType: 'application/vnd.apache.parquet' });
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    mock.on(UploadPartCopyCommand).callsFake(async (i: { PartNumber: number }) => ({ CopyPartResult: { ETag: `"p${i.PartNumber}"` } }));
+    mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"done-13"' });
+    await storage.copy('silver/events/dt=a/v-r1/part-0.parquet', 'silver/events/dt=a/v-r2/part-0.parquet');
+    const parts = mock.commandCalls(UploadPartCopyCommand).map((c) => c.args[0].input);
+    const half = 512 * 1024 ** 2;
+    expect(parts.length).toBe(13);
+    expect(parts[0]).toEqual({ Bucket: 'lake-bucket', Key: 'dev/silver/events/dt=a/v-r2/part-0.parquet', UploadId: 'u1', PartNumber: 1, CopySource: 'lake-bucket/dev/silver/events/dt%3Da/v-r1/part-0.parquet', CopySourceRange: `bytes=0-${half - 1}`, CopySourceIfMatch: '"big"' });
+    expect(parts.at(-1)!.CopySourceRange).toBe(`bytes=${12 * half}-${size - 1}`);
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload!.Parts!.map((p) => p.PartNumber)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    // A part that fails aborts the upload: no parts left billed, the error surfaces.
+    mock.on(UploadPartCopyCommand).rejects(s3Error('PreconditionFailed', 412));
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    await expect(storage.copy('silver/events/dt=a/v-r1/part-0.parquet', 'silver/events/dt=a/v-r3/part-0.parquet')).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'lake-bucket', Key: 'dev/silver/events/dt=a/v-r3/part-0.parquet', UploadId: 'u1' }]);
+  });
+
+  it('a copy from a key that is not there names it, under a prefix-scoped role too (S3 answers 403, not 404; an attack, stop 49: AccessDenied, no key named)', async () => {
+    mock.on(CopyObjectCommand).rejects(s3Error('AccessDenied', 403));
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    await expect(storage.copy('staging/orders/r1/q.parquet', 'quarantine/orders/q.parquet')).rejects.toMatchObject({
+      name: 'Strata.UnreadableFile', message: expect.stringContaining('staging/orders/r1/q.parquet does not exist'),
+    });
+    // The key is there: the denial is real and surfaces.
+    mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'dev/staging/orders/r1/q.parquet', Size: 1 }] });
+    await expect(storage.copy('staging/orders/r1/q.parquet', 'quarantine/orders/q.parquet')).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it('deletes in batches of 1000 and fails on per-key errors, after retrying the passing ones', async () => {
@@ -314,16 +360,35 @@ describe('S3Storage: stores without conditional writes', () => {
       { Bucket: 'lake-bucket', IfNoneMatch: '*', IfMatch: undefined }, // must be refused: it exists
       { Bucket: 'lake-bucket', IfNoneMatch: undefined, IfMatch: expect.stringMatching(/^"[0-9a-f]{32}0"$/) }, // must be refused: another ETag
     ]);
+    // And a DELETE on another ETag (deleteIfMatch's condition): must be refused too.
+    expect(mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'lake-bucket', Key: probe[0]!.Key, IfMatch: expect.stringMatching(/^"[0-9a-f]{32}0"$/) },
+    ]);
     expect(new Set(probe.map((i) => i.Key))).toEqual(new Set([expect.stringMatching(/^dev\/silver\/orders\/_strata\/\.conditional-write-probe-[0-9a-f-]{36}$/)]));
     expect([...s3.bucket('lake-bucket').keys()].filter((k) => k.includes('probe'))).toEqual([]); // removed again
   });
 
   it('refuses a store that ignores them, naming the bucket and what to use, before any swap', async () => {
     const s3 = fakeS3(mock, { conditions: 'ignore' });
-    const refusal = "s3://lake-bucket does not honour conditional writes: a PUT with If-None-Match: * on an object that exists, and a PUT with If-Match on an ETag the object does not have succeeded where S3 answers 412 Precondition Failed. strata commits tables by compare-and-swap of their manifests, which on this store would lose concurrent updates, so it will not write here. Use Amazon S3, or an S3-compatible store that implements conditional writes (If-Match and If-None-Match on PutObject); see docs/deploy.md.";
+    const refusal = "s3://lake-bucket does not honour conditional writes: a PUT with If-None-Match: * on an object that exists, and a PUT with If-Match on an ETag the object does not have, and a DELETE with If-Match on an ETag the object does not have were not refused where S3 answers 412 Precondition Failed. strata commits tables by compare-and-swap of their manifests, which on this store would lose concurrent updates, so it will not write here. Use Amazon S3, or an S3-compatible store that implements conditional writes (If-Match and If-None-Match on PutObject, If-Match on DeleteObject); see docs/deploy.md.";
     await expect(storage.putIfMatch(MANIFEST, '{"v":1}', undefined)).rejects.toMatchObject({ name: 'Strata.Internal', message: refusal });
     await expect(increments(storage, 8)).rejects.toMatchObject({ message: refusal });
     expect([...s3.bucket('lake-bucket').keys()]).toEqual([]); // no manifest, no counter, no probe left
+  });
+
+  it('refuses a store that honours conditional PUTs but ignores If-Match on DELETE: deleteIfMatch would delete what a run published meanwhile (an attack, stop 49)', async () => {
+    const s3 = fakeS3(mock);
+    mock.on(DeleteObjectCommand).callsFake(async (i) => { s3.bucket(i.Bucket).delete(i.Key); return {}; }); // the condition ignored
+    const key = 'quarantine/orders/_strata/pending/x.parquet';
+    await storage.writeText(key, 'stale rows');
+    const seen = (await storage.head(key))!;
+    await storage.writeText(key, 'rows a run published meanwhile');
+    await expect(storage.deleteIfMatch(seen)).rejects.toMatchObject({ name: 'Strata.Internal', message: expect.stringMatching(/^s3:\/\/lake-bucket does not honour conditional writes: a DELETE with If-Match on an ETag the object does not have was not refused/) });
+    expect(await storage.readText(key)).toBe('rows a run published meanwhile');
+    // A store without conditional deletes that says so (501) is refused alike (a refused probe is asked again).
+    mock.on(DeleteObjectCommand).rejects(s3Error('NotImplemented', 501));
+    await expect(storage.deleteIfMatch(seen)).rejects.toMatchObject({ name: 'Strata.Internal', message: expect.stringContaining('a DELETE with If-Match') });
+    expect(await storage.readText(key)).toBe('rows a run published meanwhile');
   });
 
   it('without the probe, the same store loses 7 of 8 concurrent updates (what the probe prevents)', async () => {

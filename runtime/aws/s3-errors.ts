@@ -32,3 +32,11 @@ export function isConditionFailed(e: unknown): boolean {
 export function bareEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
+
+/**
+ * CopyObject refused a source larger than it copies in one request (5 GiB): S3 answers 400 InvalidRequest, "The
+ * specified copy source is larger than the maximum allowable size for a copy source: 5368709120".
+ */
+export function isCopyTooLarge(e: unknown): boolean {
+  return httpStatus(e) === 400 && /copy source is larger than the maximum allowable size/i.test(e instanceof Error ? e.message : String(e));
+}

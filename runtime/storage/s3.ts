@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import {
-  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, UploadPartCopyCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -21,7 +21,7 @@ import { chunks } from '../aws/chunks.ts';
 import { batchFailure, sendBatch } from '../aws/batch-errors.ts';
 import { httpStatus, type RetryOptions } from '../aws/retry.ts';
 import { bodyToFile, bodyToText, consumeBody } from '../aws/s3-body.ts';
-import { bareEtag, isConditionFailed, isMissingObject, isMissingVersion } from '../aws/s3-errors.ts';
+import { bareEtag, isConditionFailed, isCopyTooLarge, isMissingObject, isMissingVersion } from '../aws/s3-errors.ts';
 import { addressOf, copySource, normalizeLocation, s3Uri, type S3Address, type S3Locations } from '../aws/s3-locations.ts';
 import { contentIdOf, newContentHash } from './content-id.ts';
 import type { CasResult, ObjectInfo, ObjectVersion, SourceFile, Storage } from './port.ts';
@@ -41,6 +41,8 @@ export interface S3StorageOptions {
 }
 
 const DELETE_BATCH = 1000; // DeleteObjects limit
+/** Bytes per part of a copy above CopyObject's 5 GiB (UploadPartCopy takes 5 MiB to 5 GiB a part; more when 10,000 parts would not hold it). */
+const COPY_PART_BYTES = 512 << 20;
 
 export class S3Storage implements Storage {
   readonly kind = 's3' as const;
@@ -163,13 +165,25 @@ export class S3Storage implements Storage {
     await this.requireConditionalWrites(a);
     // If-Match takes the entity tag as S3 sends it (quoted); '*' under If-None-Match means "must not exist".
     const condition = expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: `"${expected}"` };
+    const put = new PutObjectCommand({ Bucket: a.bucket, Key: a.key, Body: text, ContentType: contentType(key), ...condition });
+    // Each attempt the SDK sends (its retry strategy sends the request again after a reset connection or a timeout).
+    let attempts = 0;
+    put.middlewareStack.add((next) => (args) => { attempts++; return next(args); }, { step: 'deserialize', name: 'strataCountCasAttempts' });
     try {
-      const r = await this.client.send(new PutObjectCommand({ Bucket: a.bucket, Key: a.key, Body: text, ContentType: contentType(key), ...condition }));
+      const r = await this.client.send(put);
       return { ok: true, etag: bareEtag(r.ETag) };
     } catch (e) {
       // If-Match on an object that was deleted answers 404: the swap lost just the same.
       if (isConditionFailed(e) || (expected !== undefined && isMissingObject(e))) {
-        return { ok: false, currentEtag: (await this.head(key))?.etag };
+        // Or it won: a PUT that S3 stored but whose answer was lost (a reset connection, a timeout after the write) is
+        // sent again by the SDK's retry with the same condition, which our own write now fails (412). Refused on a
+        // retry, the swap is this one when the object holds exactly this text (a manifest names its run and time, so
+        // no other writer's is the same). Taken for lost, the commit's next round found its own commit and deleted
+        // the folders it names (an attack, stop 49). Refused at the first attempt, it lost: another writer may have
+        // written the same text (a counter), and only this PUT's own earlier attempt tells the two apart.
+        const now = attempts > 1 ? await this.readVersioned(key) : undefined;
+        if (now !== undefined && now.text === text) return { ok: true, etag: now.etag };
+        return { ok: false, currentEtag: now ? now.etag : (await this.head(key))?.etag };
       }
       throw e;
     }
@@ -199,17 +213,25 @@ export class S3Storage implements Storage {
       this.client.send(new PutObjectCommand({ Bucket: a.bucket, Key: probe, Body: 'strata: conditional write probe', ContentType: 'text/plain; charset=utf-8', ...condition }));
     const created = await put({ IfNoneMatch: '*' }); // a fresh key: the condition holds
     const ignored: string[] = [];
+    const other = `"${bareEtag(created.ETag)}0"`;
     const conflicting = [
-      { what: 'If-None-Match: * on an object that exists', condition: { IfNoneMatch: '*' } },
-      { what: `If-Match on an ETag the object does not have`, condition: { IfMatch: `"${bareEtag(created.ETag)}0"` } },
+      { what: 'a PUT with If-None-Match: * on an object that exists', send: () => put({ IfNoneMatch: '*' }) },
+      { what: 'a PUT with If-Match on an ETag the object does not have', send: () => put({ IfMatch: other }) },
+      // deleteIfMatch's condition too: a store that ignores it deletes what a run published meanwhile (quarantine rows
+      // of a rejected or halted run: runtime/pipeline/commit.ts dropStale). An attack, stop 49. Any answer but a
+      // refusal of the condition, but an error to ask again, counts as not honoured.
+      { what: 'a DELETE with If-Match on an ETag the object does not have', send: () => this.client.send(new DeleteObjectCommand({ Bucket: a.bucket, Key: probe, IfMatch: other })) },
     ];
     try {
       for (const c of conflicting) {
         try {
-          await put(c.condition);
+          await c.send();
           ignored.push(c.what);
         } catch (e) {
-          if (!isConditionFailed(e)) throw e;
+          if (isConditionFailed(e)) continue;
+          // A store that does not implement the condition on a DELETE says so (501 NotImplemented, or 400).
+          if (c.what.startsWith('a DELETE') && (httpStatus(e) === 501 || httpStatus(e) === 400)) ignored.push(c.what);
+          else throw e;
         }
       }
     } finally {
@@ -219,10 +241,10 @@ export class S3Storage implements Storage {
     }
     if (ignored.length) {
       throw new StrataError(ERRORS.Internal,
-        `s3://${a.bucket} does not honour conditional writes: a PUT with ${ignored.join(', and a PUT with ')} succeeded where S3 `
+        `s3://${a.bucket} does not honour conditional writes: ${ignored.join(', and ')} ${ignored.length > 1 ? 'were' : 'was'} not refused where S3 `
         + `answers 412 Precondition Failed. strata commits tables by compare-and-swap of their manifests, which on this store `
         + `would lose concurrent updates, so it will not write here. Use Amazon S3, or an S3-compatible store that implements `
-        + `conditional writes (If-Match and If-None-Match on PutObject); see docs/deploy.md.`, { bucket: a.bucket });
+        + `conditional writes (If-Match and If-None-Match on PutObject, If-Match on DeleteObject); see docs/deploy.md.`, { bucket: a.bucket });
     }
   }
 
@@ -268,7 +290,36 @@ export class S3Storage implements Storage {
     try {
       await this.client.send(new CopyObjectCommand({ Bucket: dst.bucket, Key: dst.key, CopySource: copySource(src.bucket, src.key) }));
     } catch (e) {
-      if (isMissingObject(e)) throw this.missing(from);
+      // A prefix-scoped role gets 403, not 404, for a key that is not there (absent settles it, as for every read).
+      if (await this.absent(from, e)) throw this.missing(from);
+      if (isCopyTooLarge(e)) return this.copyInParts(src, dst);
+      throw e;
+    }
+  }
+
+  /**
+   * A copy of an object larger than CopyObject takes (5 GiB, S3's limit for a single copy: "Copying objects", Amazon
+   * S3 User Guide): a multipart upload whose parts are ranges of the source (UploadPartCopy), COPY_PART_BYTES each,
+   * at most 10,000 parts; aborted if any part fails, so no part is left billed. The local adapter links any size.
+   */
+  private async copyInParts(src: S3Address, dst: S3Address): Promise<void> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: src.bucket, Key: src.key }));
+    const size = Number(head.ContentLength ?? 0);
+    const partBytes = Math.max(COPY_PART_BYTES, Math.ceil(size / 10_000));
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: dst.bucket, Key: dst.key, ContentType: head.ContentType }));
+    try {
+      const ranges = Array.from({ length: Math.max(1, Math.ceil(size / partBytes)) }, (_, i) => [i * partBytes, Math.min(size, (i + 1) * partBytes) - 1] as const);
+      const parts = await mapLimit(ranges, Math.min(this.concurrency, 8), async ([first, last], i) => {
+        const r = await this.client.send(new UploadPartCopyCommand({
+          Bucket: dst.bucket, Key: dst.key, UploadId, PartNumber: i + 1, CopySource: copySource(src.bucket, src.key),
+          // The source as it was at the HEAD: a source replaced meanwhile fails the copy instead of mixing two objects.
+          CopySourceRange: `bytes=${first}-${last}`, ...(head.ETag ? { CopySourceIfMatch: head.ETag } : {}),
+        }));
+        return { PartNumber: i + 1, ETag: r.CopyPartResult?.ETag };
+      });
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: dst.bucket, Key: dst.key, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (e) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: dst.bucket, Key: dst.key, UploadId })).catch(() => undefined);
       throw e;
     }
   }

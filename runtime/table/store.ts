@@ -268,12 +268,14 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
     try {
       await req.guard?.(manifest);
     } catch (e) {
-      await discard(storage, [...built.values()].map((b) => b.prefix));
+      await discard(storage, [...built.values()].map((b) => b.prefix), manifest);
       throw e;
     }
     const already = req.source && await committedSource(storage, req.root, manifest, req.source.id);
     if (already) {
-      await discard(storage, [...built.values()].map((b) => b.prefix));
+      // Its own commit among them: a swap that landed but was answered as lost (the store's reply was lost): the
+      // folders it names stay (discard keeps what the manifest names).
+      await discard(storage, [...built.values()].map((b) => b.prefix), manifest);
       return { status: 'already', committedBy: already.runId, manifest, changes: [] };
     }
     // Before this round's first folder: the record that this run writes folders of that name under the table (gc
@@ -291,7 +293,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       const base = manifest.partitions[path];
       const prev = built.get(path);
       if (prev && prev.baseLocation === base?.location) return; // still built on the current version
-      if (prev) await discard(storage, [prev.prefix]);
+      if (prev) await discard(storage, [prev.prefix], manifest);
       const prefix = versionFolder(req.root, path, req.runId, round);
       built.delete(path);
       try {
@@ -328,14 +330,14 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       return { status: 'committed', manifest: next, etag: cas.etag, changes };
     }
     if (req.rebase === false) {
-      await discard(storage, [...built.values()].map((b) => b.prefix));
+      await discardUnlessNamed(storage, req, [...built.values()].map((b) => b.prefix));
       return { status: 'lost' };
     }
     // Someone else committed first: back off a little (with jitter) and rebuild what they changed.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
   }
-  // Given up: the folders built for the last attempts are no version of the table's.
-  await discard(storage, [...built.values()].map((b) => b.prefix));
+  // Given up: the folders built for the last attempts are no version of the table's (unless one swap landed unseen).
+  await discardUnlessNamed(storage, req, [...built.values()].map((b) => b.prefix));
   throw new StrataError(ERRORS.CommitConflict, `could not commit ${req.shape.table} after ${maxAttempts} attempts: too many concurrent writers`);
 }
 
@@ -357,6 +359,21 @@ export function versionFolder(root: string, path: string, runId: string, attempt
   return `${root}${path ? `${path}/` : ''}v-${folderName(runId, attempt)}/`;
 }
 
-async function discard(storage: Storage, prefixes: string[]): Promise<void> {
-  await mapLimit(prefixes, 16, (p) => storage.deletePrefix(p));
+/**
+ * Delete version folders a commit built and will not publish; never one `current` (the table's manifest as last read)
+ * names as a partition's location: a swap the store answered as lost may have landed (its answer lost on the way: an
+ * attack, stop 49, where the next round found its own commit and deleted the folders it names).
+ */
+async function discard(storage: Storage, prefixes: string[], current?: TableManifest): Promise<void> {
+  const named = new Set(Object.values(current?.partitions ?? {}).map((p) => p.location));
+  await mapLimit(prefixes.filter((p) => !named.has(p)), 16, (p) => storage.deletePrefix(p));
+}
+
+/**
+ * discard after a swap the store refused: against the manifest as it is now. When that cannot be read, nothing is
+ * deleted (when in doubt, keep: gc takes folders no manifest names, by their write records).
+ */
+async function discardUnlessNamed(storage: Storage, req: CommitRequest, prefixes: string[]): Promise<void> {
+  const current = await readManifest(storage, req.root, req.shape).then((r) => r.manifest, () => undefined);
+  if (current) await discard(storage, prefixes, current);
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
+  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
   S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
 import {
@@ -19,14 +19,14 @@ const s3Error = (name: string, status: number) => new S3ServiceException({ name,
 export interface FakeS3Options {
   /** Buckets with versioning on: every write adds a version (bronze in the stacks). */
   versioned?: readonly string[];
-  /** 'ignore': accept If-Match / If-None-Match and write anyway, as some S3-compatible servers do. */
+  /** 'ignore': accept If-Match / If-None-Match and write (or delete) anyway, as some S3-compatible servers do. */
   conditions?: 'honour' | 'ignore';
 }
 
 interface FakeObject { body: Buffer; etag: string; at: Date; versionId: string | undefined }
 
 /**
- * Buckets as maps; enough of S3 for the storage port (conditional PUT, listing with pages, copy by CopySource,
+ * Buckets as maps; enough of S3 for the storage port (conditional PUT and DELETE, listing with pages, copy by CopySource,
  * versions and If-Match on reads). ETags behave as under SSE-KMS (the lake's encryption): opaque and different for
  * every write, even of identical bytes — never the MD5 of the content.
  */
@@ -86,6 +86,15 @@ export function fakeS3(mock: AwsClientStub<S3Client>, opts: FakeS3Options = {}) 
     const src = bucket(srcBucket!).get(rest.map(decodeURIComponent).join('/'));
     if (!src) throw s3Error('NoSuchKey', 404);
     put(i.Bucket, i.Key, src.body);
+    return {};
+  });
+  mock.on(DeleteObjectCommand).callsFake(async (i) => {
+    const cur = bucket(i.Bucket).get(i.Key);
+    if (opts.conditions !== 'ignore' && i.IfMatch !== undefined) {
+      if (!cur) throw s3Error('NoSuchKey', 404);
+      if (i.IfMatch !== `"${cur.etag}"`) throw s3Error('PreconditionFailed', 412);
+    }
+    bucket(i.Bucket).delete(i.Key);
     return {};
   });
   mock.on(DeleteObjectsCommand).callsFake(async (i) => {
