@@ -204,6 +204,48 @@ describe('strata put', () => {
     expect(stdout).not.toContain('; ingested');
   });
 
+  it('a stop (the signal put gets on SIGINT or SIGTERM) writes and ingests what was read, a last record without its newline too, before it returns (an attack, stop 49: the buffer was dropped without a word)', async () => {
+    const l = await lake('stream: { buffer: { seconds: 900, megabytes: 64 } }\n');
+    const stop = new AbortController();
+    let readAll!: () => void;
+    const allRead = new Promise<void>((r) => { readAll = r; });
+    // A producer that sends five records (the last without its newline), then waits for more that never come.
+    async function* producer(): AsyncGenerator<string> {
+      yield record(1) + record(2) + record(3) + record(4);
+      yield record(5).trimEnd();
+      readAll();
+      await new Promise(() => undefined);
+    }
+    const put = putRecords(l, 'clicks', producer(), { signal: stop.signal });
+    await allRead;
+    await new Promise((r) => setTimeout(r, 50));
+    stop.abort();
+    const objects = await put;
+    expect(objects.map((o) => [o.result.record.status, o.result.record.rowsIn, o.result.record.rowsValid])).toEqual([['SUCCEEDED', 5, 5]]);
+    expect(await l.query('SELECT click_id FROM silver.clicks ORDER BY 1')).toEqual([1, 2, 3, 4, 5].map((click_id) => ({ click_id })));
+  });
+
+  it('strata put on SIGTERM (and SIGINT) writes the records it read before it exits, and says so', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const l = await lake('stream: { buffer: { seconds: 900, megabytes: 1 } }\n');
+      const child = spawn(process.execPath, ['cli/strata.ts', 'put', 'clicks', '--lake', l.dir, '--schemas', join(l.root, 'schemas')], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      const first = new Promise<void>((resolve) => child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('SUCCEEDED')) resolve(); }));
+      const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+      // A first record of more than the 1 MiB buffer: its object is written and ingested at once, which says that
+      // put is reading (and its handlers are in). Then three records that wait for the buffer's 900 s.
+      child.stdin.write(JSON.stringify({ click_id: 0, page: `/${'x'.repeat(1_100_000)}`, at: '2025-06-15T10:00:00Z' }) + '\n');
+      await first;
+      child.stdin.write(record(1) + record(2) + record(3));
+      await new Promise((r) => setTimeout(r, 1_000));
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(stdout).toContain(`${signal}: stopped reading; writing the records read so far`);
+      expect(stdout).toContain('2 objects written to bronze/clicks/; all ingested');
+      expect(await l.query('SELECT click_id FROM silver.clicks ORDER BY 1')).toEqual([0, 1, 2, 3].map((click_id) => ({ click_id })));
+    }
+  }, 60_000);
+
   it('refuses a dataset without stream:, and writes nothing for empty input', async () => {
     const l = await lake('');
     await expect(putRecords(l, 'clicks', chunks(record(1), 100))).rejects.toThrow(/declares no stream: add stream:/);

@@ -32,6 +32,11 @@ export interface PutOptions {
   written?: (key: string, bytes: number) => void;
   /** Called when an object's run has ended. */
   ingested?: (result: IngestResult) => void;
+  /**
+   * Stop reading when this aborts (strata put on SIGINT or SIGTERM): what was read goes to bronze and through the
+   * pipeline as at the end of the input, a last record without its newline included; then putRecords returns.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PutObject {
@@ -113,8 +118,24 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
     }
   };
 
+  // A stop ends the reading as the input's end would: records held in the buffer are never dropped (an attack, stop
+  // 49: Ctrl-C, or a supervisor's SIGTERM, on `producer | strata put` lost up to a buffer of records without a word).
+  const stopped = new Promise<'stop'>((resolve) => {
+    if (opts.signal?.aborted) resolve('stop');
+    opts.signal?.addEventListener('abort', () => resolve('stop'), { once: true });
+  });
+  const chunks = input[Symbol.asyncIterator]();
   try {
-    for await (const chunk of input) {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), stopped]);
+      if (next === 'stop') {
+        // Not awaited (a read may be pending); a stream (stdin) is destroyed, or its open handle keeps the process.
+        void chunks.return?.()?.catch(() => undefined);
+        (input as { destroy?: () => void }).destroy?.();
+        break;
+      }
+      if (next.done) break;
+      const chunk = next.value;
       if (failed) break;
       const data = Buffer.concat([partial, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
       const last = data.lastIndexOf(NEWLINE);

@@ -21,7 +21,24 @@ export const put: Command = {
     const lake = await openLake(global, dataset);
     lake.ctx.plans.get(dataset);
     const progress = new Progress();
+    // SIGINT (Ctrl-C) and SIGTERM stop the reading; what was read is written and ingested before put exits, as at the
+    // end of its input. A second signal exits at once, saying what may be lost.
+    const stop = new AbortController();
+    let signalled: string | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        out.error(`${signal} again: exiting now; records read since the last object written to bronze/${dataset}/ are not written`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      signalled = signal;
+      progress.done();
+      out.info(`${signal}: stopped reading; writing the records read so far (${signal} again to exit at once)`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const objects = await putRecords(lake, dataset, source === '-' ? process.stdin : createReadStream(source), {
+      signal: stop.signal,
       ...(now ? { ingest: { now } } : {}),
       written: (key, bytes) => progress.update(`${key} (${(bytes / 1e6).toFixed(1)} MB) …`),
       ingested: ({ record, compactions }) => {
@@ -31,7 +48,9 @@ export const put: Command = {
         for (const c of compactions ?? []) out.info(describeCompaction(c));
       },
     });
-    if (!objects.length && !global.json) out.info(`no records read from ${source === '-' ? 'stdin' : source}: nothing written`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!objects.length && !global.json) out.info(`no records read from ${source === '-' ? 'stdin' : source}${signalled ? ` before ${signalled}` : ''}: nothing written`);
     else if (!global.json) {
       // Each run's outcome is printed above; the summary does not call a failed, halted or rejected run ingested.
       const landed = objects.filter((o) => ['SUCCEEDED', 'SKIPPED'].includes(o.result.record.status)).length;
