@@ -157,6 +157,16 @@ describe('strata', () => {
     expect(JSON.parse(json.stdout)).toEqual({ name: 'Strata.InvalidInput', message: 'query failed: Table with name ordrs does not exist!', hint: 'Did you mean "orders"?\n\nLINE 1: select * from silver.ordrs\n                      ^' });
   });
 
+  it('a query of several statements is refused before any runs, as Athena refuses it (an attack, stop 49: all ran, one result shown, a COPY written)', async () => {
+    const side = join(dir, 'side.csv');
+    const r = await strata('query', `select count(*) as n from silver.orders; copy (select 2 as y) to '${side}'; select 42 as second_result`);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe('strata query runs one SQL statement; this text holds 3: nothing was run\nrun each with its own strata query (a view or a CTE can put several steps into one SELECT)\n');
+    expect(existsSync(side)).toBe(false);
+    // One statement with its semicolon is one.
+    expect(await strata('query', '--format', 'csv', 'select 42 as answer;')).toMatchObject({ code: 0, stdout: 'answer\n42\n' });
+  });
+
   it('a query of a table its schema file defines but the lake does not hold yet says so, not DuckDB\'s nearest name (newcomer trial, stop 35)', async () => {
     await writeFile(join(dir, 'schemas', 'returns.yaml'), 'dataset: returns\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int }\n'
       + 'gold:\n  - table: return_counts\n    sql: SELECT count(*) AS n FROM silver.returns\n');

@@ -60,6 +60,14 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
     const catalog = new LocalCatalog(lakeDir);
     await catalog.attachTo(db);
     try {
+      // One statement, as Athena runs one (strata query --athena): of several, all ran and only one result was
+      // shown, the others' without a word (an attack, stop 49). None runs.
+      const statements = await db.statementCount(sql).catch(() => 1); // a parse error is the query's to report
+      if (statements > 1) {
+        out.fail({ name: ERRORS.InvalidInput, message: `strata query runs one SQL statement; this text holds ${statements}: nothing was run`, hint: 'run each with its own strata query (a view or a CTE can put several steps into one SELECT)' },
+          `strata query runs one SQL statement; this text holds ${statements}: nothing was run`);
+        return undefined;
+      }
       return await db.exactResult(sql);
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.

@@ -365,6 +365,11 @@ export class Duck {
     return (await this.exactResult(sql)).rows;
   }
 
+  /** How many SQL statements `sql` holds, as DuckDB's parser splits it ("select 1;" is one); DuckDB's error when it does not parse. */
+  async statementCount(sql: string): Promise<number> {
+    return (await this.conn.extractStatements(sql)).count;
+  }
+
   /**
    * Duck.exact with the result's column names in their order: a row's keys are in JS's order, which puts names that
    * read as integers ("0", "1") first, so printers go by `columns`. Errors as Duck.exact.
