@@ -46,6 +46,9 @@ async function previousFiles(dir: string): Promise<string[]> {
     entries = await readdir(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new StrataError(ERRORS.InvalidInput, `--out ${dir} is a file, not a folder: choose a folder for the site (strata docs --out <folder>)`);
+    }
     throw e;
   }
   if (!entries.length) return [];
@@ -53,7 +56,14 @@ async function previousFiles(dir: string): Promise<string[]> {
   if (marker === undefined) {
     throw new StrataError(ERRORS.InvalidInput, `${dir} is not empty and was not written by strata docs (no ${MARKER}): choose another --out, or empty it first`);
   }
-  const files = (JSON.parse(marker) as { files?: unknown }).files;
+  let files: unknown;
+  try {
+    files = (JSON.parse(marker) as { files?: unknown }).files;
+  } catch (e) {
+    // Nothing is removed on its word: the files it would name are kept (an attack, stop 49: "Unexpected end of JSON input").
+    throw new StrataError(ERRORS.UnreadableFile, `${join(dir, MARKER)}, the list of files the last strata docs wrote there, cannot be read (${(e as Error).message}): `
+      + `nothing was written or removed. Choose another --out, or empty the folder (strata docs then writes it whole)`);
+  }
   // Only relative paths inside the folder are ever removed, whatever the marker says.
   return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && !f.startsWith('/') && !f.split('/').includes('..')) : [];
 }

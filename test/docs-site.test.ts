@@ -136,6 +136,10 @@ describe('the output folder', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'index.html'), 'not ours');
     await expect(writeSite(dir, site)).rejects.toThrow(`${dir} is not empty and was not written by strata docs (no ${MARKER}): choose another --out, or empty it first`);
+    // A damaged list of what the last build wrote, and a file named as the folder: refused, naming them (an attack, stop 49: "Unexpected end of JSON input", ENOTDIR).
+    await writeFile(join(dir, MARKER), '{"files":');
+    await expect(writeSite(dir, site)).rejects.toThrow(`${join(dir, MARKER)}, the list of files the last strata docs wrote there, cannot be read (`);
+    await expect(writeSite(join(dir, MARKER), site)).rejects.toThrow(`--out ${join(dir, MARKER)} is a file, not a folder: choose a folder for the site (strata docs --out <folder>)`);
     expect(await readFile(join(dir, 'index.html'), 'utf8')).toBe('not ours');
   });
 });
