@@ -4,8 +4,16 @@ import { plural } from './output.ts';
 
 export function describeCompaction(c: LocalCompaction): string {
   if (!c.output) {
-    return `✗ compaction of ${c.dataset} failed (execution ${c.runId}): ${c.execution.error?.name ?? 'Strata.Internal'}: ${c.execution.error?.cause ?? ''}\n`
-      + '    nothing it had not verified was published; the data is as it was. strata compact retries it.';
+    const name = c.execution.error?.name ?? 'Strata.Internal';
+    // What it did publish, it verified first: the rows are what they were, in fewer files (the message names the
+    // partitions compacted meanwhile). A named error (a damaged file) fails the same way until its way back is taken;
+    // anything else may pass when run again (an attack, stop 49: "the data is as it was. strata compact retries it"
+    // stood beside a partition just compacted, for a damaged file no retry mends).
+    const next = name.startsWith('Strata.') && name !== 'Strata.Internal'
+      ? 'take the way back the message gives, then run strata compact again'
+      : 'strata compact runs it again';
+    return `✗ compaction of ${c.dataset} failed (execution ${c.runId}): ${name}: ${c.execution.error?.cause ?? ''}\n`
+      + `    every partition it published was verified first: rows as they were, in fewer files; nothing else changed. ${next[0]!.toUpperCase()}${next.slice(1)}.`;
   }
   const lines: string[] = [];
   for (const t of c.output.tables) {

@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryLocal } from '../cli/commands/query.ts';
+import { describeCompaction } from '../cli/compaction-summary.ts';
 import { out } from '../cli/output.ts';
 import { goldShape } from '../core/gold/analyze.ts';
 import { GlueCatalog } from '../runtime/catalog/glue.ts';
@@ -138,6 +139,9 @@ describe('strata compact', () => {
     expect(message).toContain('gold.by_kind: the manifest of gold.by_kind (file://');
     expect(message).toContain('gold/by_kind/_strata/manifest.json) is damaged');
     expect(message).toMatch(/Compacted meanwhile, rows unchanged: silver\.events\.$/);
+    // As a person reads it: what was published was verified, and the way back comes before running it again (an
+    // attack, stop 49: "the data is as it was. strata compact retries it", which no retry mends).
+    expect(describeCompaction(run!).split('\n')[1]).toBe('    every partition it published was verified first: rows as they were, in fewer files; nothing else changed. Take the way back the message gives, then run strata compact again.');
     const after = manifest(l);
     // The damaged day kept its version (no folder of the compaction left in it); the other day was compacted.
     expect(after.partitions['dt=2025-06-15']).toEqual(before.partitions['dt=2025-06-15']);
