@@ -1,7 +1,7 @@
 // Streaming ingestion: the schema key, the keys Firehose gives objects (and that the trigger routes like uploads),
 // and `strata put`, which buffers records into those objects locally and ingests each through the state machine.
 import { spawn } from 'node:child_process';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -245,6 +245,14 @@ describe('strata put', () => {
       expect(await l.query('SELECT click_id FROM silver.clicks ORDER BY 1')).toEqual([0, 1, 2, 3].map((click_id) => ({ click_id })));
     }
   }, 60_000);
+
+  it('refuses gzip-compressed input before writing anything, naming it and the way (an attack, stop 49: gzipped again, every line quarantined as invalid text of the bronze object)', async () => {
+    const l = await lake('stream: {}\n');
+    const gzipped = (async function* () { yield gzipSync(record(1) + record(2)); })();
+    await expect(putRecords(l, 'clicks', gzipped, { source: 'recs.jsonl.gz' }))
+      .rejects.toThrow('recs.jsonl.gz is gzip-compressed: strata put reads JSON records as text, one per line (it compresses the objects it writes itself). Decompress it on the way in (gunzip -c <file> | strata put clicks), or ingest the file as it is with strata ingest clicks <file>');
+    expect(existsSync(join(l.dir, 'bronze'))).toBe(false);
+  });
 
   it('refuses a dataset without stream:, and writes nothing for empty input', async () => {
     const l = await lake('');

@@ -32,6 +32,8 @@ export interface PutOptions {
   written?: (key: string, bytes: number) => void;
   /** Called when an object's run has ended. */
   ingested?: (result: IngestResult) => void;
+  /** What the records are read from, for messages ("recs.jsonl", "stdin"). */
+  source?: string;
   /**
    * Stop reading when this aborts (strata put on SIGINT or SIGTERM): what was read goes to bronze and through the
    * pipeline as at the end of the input, a last record without its newline included; then putRecords returns.
@@ -47,6 +49,9 @@ export interface PutObject {
 }
 
 const NEWLINE = 0x0a;
+
+/** Whether a first chunk starts with gzip's magic bytes (RFC 1952: 1f 8b). */
+const isGzip = (chunk: Buffer | string): boolean => typeof chunk !== 'string' && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 
 /**
  * Read `input` to its end, writing an object each time the buffer is full or its oldest record has waited long
@@ -125,6 +130,7 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
     opts.signal?.addEventListener('abort', () => resolve('stop'), { once: true });
   });
   const chunks = input[Symbol.asyncIterator]();
+  let read = false;
   try {
     for (;;) {
       const next = await Promise.race([chunks.next(), stopped]);
@@ -136,7 +142,15 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
       }
       if (next.done) break;
       const chunk = next.value;
+      const first = !read;
+      read = true;
       if (failed) break;
+      // Records arrive as text (Firehose gzips them itself): compressed input would be gzipped again, and every line
+      // of it quarantined as invalid text naming the bronze object (an attack, stop 49). Refused before anything is written.
+      if (first && isGzip(chunk)) {
+        throw new StrataError(ERRORS.InvalidInput, `${opts.source ?? 'the input'} is gzip-compressed: strata put reads JSON records as text, one per line (it compresses the objects it writes itself). `
+          + `Decompress it on the way in (gunzip -c <file> | strata put ${dataset}), or ingest the file as it is with strata ingest ${dataset} <file>`);
+      }
       const data = Buffer.concat([partial, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
       const last = data.lastIndexOf(NEWLINE);
       partial = data.subarray(last + 1);

@@ -39,6 +39,7 @@ export const put: Command = {
     process.on('SIGTERM', onSignal);
     const objects = await putRecords(lake, dataset, source === '-' ? process.stdin : createReadStream(source), {
       signal: stop.signal,
+      source: source === '-' ? 'stdin' : source,
       ...(now ? { ingest: { now } } : {}),
       written: (key, bytes) => progress.update(`${key} (${(bytes / 1e6).toFixed(1)} MB) …`),
       ingested: ({ record, compactions }) => {

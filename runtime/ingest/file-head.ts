@@ -143,7 +143,7 @@ export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): s
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
   if (declared === 'csv' && (t.startsWith('{') || t.startsWith('['))) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
   if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';
-  if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json';
+  if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json (a streamed dataset takes JSON lines: one object per line, as jq -c \'.[]\' writes an array)';
   if (declared === 'json' && t.startsWith('{')) return 'the file looks like JSON lines; declare source.format: jsonl';
   return undefined;
 }
