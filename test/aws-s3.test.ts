@@ -91,9 +91,22 @@ describe('S3Storage: reads', () => {
       { key: 'silver/orders/dt=b/x.parquet', size: 5, etag: 'e2', lastModified: new Date(2) },
     ]);
     expect(mock.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
-      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/' },
-      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/', ContinuationToken: 't2' },
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/', EncodingType: 'url' },
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/', EncodingType: 'url', ContinuationToken: 't2' },
     ]);
+  });
+
+  it('lists with URL-encoded keys and decodes them (a space is "+" then, "+" is %2B; a CR, which XML would turn into an LF, is %0D); a store that ignores the encoding gives its keys as they are', async () => {
+    mock.on(ListObjectsV2Command).resolves({ EncodingType: 'url', Contents: [
+      { Key: 'in/bronze/orders/a+b.csv', Size: 1 }, { Key: 'in/bronze/orders/a%2Bb.csv', Size: 2 }, { Key: 'in/bronze/orders/x%0D.csv', Size: 3 },
+      { Key: 'in/bronze/orders/%C3%A9t%C3%A9%25.csv', Size: 4 },
+    ] });
+    expect((await storage.list('bronze/orders/')).map((o) => [o.key, o.size])).toEqual([
+      ['bronze/orders/a b.csv', 1], ['bronze/orders/a+b.csv', 2], ['bronze/orders/x\r.csv', 3], ['bronze/orders/été%.csv', 4],
+    ]);
+    expect(mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ EncodingType: 'url' });
+    mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'in/bronze/orders/a+b.csv', Size: 1 }] });
+    expect((await storage.list('bronze/orders/')).map((o) => o.key)).toEqual(['bronze/orders/a+b.csv']);
   });
 
   it('streams an object to a file in the temp dir that lives only while fn runs', async () => {
@@ -407,8 +420,8 @@ describe('S3Storage: a missing object under prefix-limited listing rights', () =
     expect(await storage.head('silver/orders/_strata/manifest.json')).toBeUndefined();
     expect(await storage.readText('silver/orders/_strata/manifest.json')).toBeUndefined();
     expect(mock.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
-      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/_strata/manifest.json', MaxKeys: 1 },
-      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/_strata/manifest.json', MaxKeys: 1 },
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/_strata/manifest.json', MaxKeys: 1, EncodingType: 'url' },
+      { Bucket: 'lake-bucket', Prefix: 'dev/silver/orders/_strata/manifest.json', MaxKeys: 1, EncodingType: 'url' },
     ]);
     await expect(storage.withLocalFile('bronze/orders/a.csv', async () => 'read')).rejects.toMatchObject({ name: 'Strata.UnreadableFile' });
 

@@ -41,6 +41,21 @@ export interface S3StorageOptions {
 }
 
 const DELETE_BATCH = 1000; // DeleteObjects limit
+/**
+ * A key as a listing names it. Listings ask S3 to URL-encode keys (EncodingType=url): XML 1.0 cannot carry some
+ * characters a key may hold (those below 0x20; "ListObjectsV2", Amazon S3 API Reference), and a CR in a key comes back
+ * as an LF from an XML parser. S3 then encodes a space as "+" and "+" as "%2B" (measured in S3 by others, 2026-09).
+ * A store that ignores the parameter answers without EncodingType: its keys are as they are.
+ */
+function listedKey(key: string | undefined, encoding: string | undefined): string | undefined {
+  if (key === undefined || encoding !== 'url') return key;
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key; // not encoded after all
+  }
+}
+
 /** Bytes per part of a copy above CopyObject's 5 GiB (UploadPartCopy takes 5 MiB to 5 GiB a part; more when 10,000 parts would not hold it). */
 const COPY_PART_BYTES = 512 << 20;
 
@@ -102,8 +117,8 @@ export class S3Storage implements Storage {
     if (httpStatus(e) !== 403) return false;
     const a = this.address(key);
     try {
-      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, MaxKeys: 1 }));
-      return !(r.Contents ?? []).some((o) => o.Key === a.key);
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, MaxKeys: 1, EncodingType: 'url' }));
+      return !(r.Contents ?? []).some((o) => listedKey(o.Key, r.EncodingType) === a.key);
     } catch {
       return false; // listing denied too: report the original denial
     }
@@ -128,11 +143,12 @@ export class S3Storage implements Storage {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     do {
-      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, ...(token ? { ContinuationToken: token } : {}) }));
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: a.bucket, Prefix: a.key, EncodingType: 'url', ...(token ? { ContinuationToken: token } : {}) }));
       for (const o of r.Contents ?? []) {
+        const key = listedKey(o.Key, r.EncodingType);
         // Folder markers (zero-byte "x/" objects made by consoles) are not files.
-        if (!o.Key || o.Key.endsWith('/')) continue;
-        out.push({ key: o.Key.slice(a.location.prefix.length), size: o.Size ?? 0, etag: bareEtag(o.ETag), lastModified: o.LastModified ?? new Date(0) });
+        if (!key || key.endsWith('/')) continue;
+        out.push({ key: key.slice(a.location.prefix.length), size: o.Size ?? 0, etag: bareEtag(o.ETag), lastModified: o.LastModified ?? new Date(0) });
       }
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
