@@ -7,6 +7,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
+import { withDuck } from '../runtime/engine/duckdb.ts';
+import { folderValueProblem, folderValueProblemOf } from '../core/plan/partitioning.ts';
+import { str } from '../core/sql/quote.ts';
 
 const events = (dataset: string, format: 'csv' | 'jsonl') => `dataset: ${dataset}
 source: { format: ${format} }
@@ -140,5 +143,20 @@ describe('partition values that cannot be folder names', () => {
       const silver = await lake.query<{ id: number; region: string | null }>(`SELECT id, region FROM silver.evj WHERE id BETWEEN ${ids[0]} AND ${ids.at(-1)} ORDER BY id`);
       expect(silver).toEqual(ids.flatMap((id, i) => (bad(values[i]!) ? [] : [{ id, region: values[i] ?? null }])));
     }), { seed: 12, numRuns: 4 });
+  });
+
+  it('property: the check of a value in hand (the Athena engine\'s, before its UNLOADs) says what the SQL check (the DuckDB engine\'s) says, word for word, for any string', async () => {
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.string({ unit: 'binary-ascii', minLength: 200, maxLength: 300 }),
+      fc.string({ unit: fc.constantFrom('é', 'a', '-', ' ', '€', '😀'), minLength: 30, maxLength: 90 }),
+      fc.constantFrom('__HIVE_DEFAULT_PARTITION__', '', ' ', '%00', 'a/b', "it's (x)*~!"),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 30 }), fc.constantFrom('who', 'région'), async (values, name) => {
+      const sql = await withDuck((db) => db.all<{ why: string | null }>(`SELECT ${folderValueProblem(name, 'v')} AS why FROM (SELECT unnest(from_json(${str(JSON.stringify(values))}, '["VARCHAR"]')) AS v, generate_subscripts(from_json(${str(JSON.stringify(values))}, '["VARCHAR"]'), 1) AS i) ORDER BY i`));
+      expect(values.map((v) => folderValueProblemOf(name, v) ?? null)).toEqual(sql.map((r) => r.why));
+      // And both agree with the rule as documented (hand-made: Hive's NULL folder, the empty string, 251 bytes encoded).
+      expect(values.map((v) => folderValueProblemOf(name, v) !== undefined)).toEqual(values.map((v) => v === '' || v === '__HIVE_DEFAULT_PARTITION__' || folderBytes(name, v) > 251));
+    }), { seed: 49, numRuns: 40 });
   });
 });

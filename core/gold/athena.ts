@@ -37,8 +37,8 @@ export function athenaTableNames(sql: string, select: Node, names: AthenaNames, 
 }
 
 export interface UnloadBatch {
-  /** Gold partition values (text) this statement writes. */
-  values: Array<string | null>;
+  /** Gold partition values (text) this statement writes: one per partition, a tuple for a table of several partition columns. */
+  values: Array<string | null | Array<string | null>>;
   /** Run-specific folder; its <partition>=<value>/ subfolders become the new partition versions. */
   prefix: string;
   sql: string;
@@ -64,7 +64,7 @@ export function goldRowsSql(plan: GoldPlan, athenaSql: string): string {
 /** The column UNLOAD partitions by: a copy of the partition column, so the files keep the column itself. */
 export const unloadPartitionColumn = (name: string) => `__p_${name}`;
 
-export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: string, names: AthenaNames, targets?: Array<string | null>): UnloadBatch[] {
+export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: string, names: AthenaNames, targets?: Array<string | null | Array<string | null>>): UnloadBatch[] {
   const parts = plan.partitionColumns;
   // UNLOAD leaves partition columns out of the files. strata's gold files carry them (as the DuckDB engine writes
   // them, and as every reader of the version folders expects), so UNLOAD partitions by a copy of each instead.
@@ -83,13 +83,28 @@ export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: strin
     throw new Error('unloadStatements needs the target partition values (run distinctPartitionsSql first)');
   }
   const batches: UnloadBatch[] = [];
+  // Qualified: the select list re-declares the column under the same name (Trino resolves WHERE against the
+  // source anyway; DuckDB would try the alias).
+  const colOf = (c: { name: string }) => `gold_source.${q(c.name)}`;
   for (let i = 0; i < targets.length; i += 100) {
     const values = targets.slice(i, i + 100);
-    const nonNull = values.filter((v): v is string => v !== null);
-    // Qualified: the select list re-declares the column under the same name (Trino resolves WHERE against the
-    // source anyway; DuckDB would try the alias).
-    const col = `gold_source.${q(p.name)}`;
-    const where = [nonNull.length ? `${col} IN (${nonNull.map(literal).join(', ')})` : '', values.includes(null) ? `${col} IS NULL` : ''].filter(Boolean).join(' OR ');
+    let where: string;
+    if (parts.length === 1) {
+      const one = values.map((v) => (Array.isArray(v) ? v[0] ?? null : v));
+      const nonNull = one.filter((v): v is string => v !== null);
+      const col = colOf(p);
+      where = [nonNull.length ? `${col} IN (${nonNull.map(literal).join(', ')})` : '', one.includes(null) ? `${col} IS NULL` : ''].filter(Boolean).join(' OR ');
+    } else {
+      // A table of several partition columns: each statement writes at most 100 partitions, each a tuple of values
+      // (bounded by the first column alone, one day could hold any number of partitions: an attack, stop 49).
+      where = values.map((t) => {
+        const tuple = Array.isArray(t) ? t : [t];
+        return `(${parts.map((c, k) => {
+          const v = tuple[k] ?? null;
+          return v === null ? `${colOf(c)} IS NULL` : `${colOf(c)} = CAST(${str(v)} AS ${trinoOfGlue(c.glueType)})`;
+        }).join(' AND ')})`;
+      }).join(' OR ');
+    }
     batches.push({ values, prefix: folder(batches.length), sql: unload(`${base} WHERE ${where}`, folder(batches.length)) });
   }
   return batches;

@@ -104,6 +104,21 @@ export function folderValueProblem(name: string, v: string): string {
 }
 
 /**
+ * folderValueProblem for one value in hand (the Athena engine counts a gold table's partition values before its
+ * UNLOADs, which would write such a value into the NULL partition's folder: an attack, stop 49): the same reasons, in
+ * the same words; undefined when the value can be a folder name, and for NULL (Hive's own folder).
+ */
+export function folderValueProblemOf(name: string, v: string | null): string | undefined {
+  if (v === null) return undefined;
+  if (v === HIVE_NULL) return `"${HIVE_NULL}" is the folder name Hive gives NULL`;
+  if (v === '') return `the empty string makes the folder name "${name}=", which Hive and Athena read as NULL`;
+  const b = Buffer.byteLength(v);
+  const bytes = Buffer.byteLength(name) + 1 + b + 2 * (b - v.replace(/[^A-Za-z0-9._-]/g, '').length);
+  if (bytes > MAX_NAME_BYTES - STAGING_NAME_BYTES) return `its folder name takes ${bytes} bytes percent-encoded; at most ${MAX_NAME_BYTES - STAGING_NAME_BYTES} fit`;
+  return undefined;
+}
+
+/**
  * Why a row's partition values cannot be folder names, as SQL predicates over the typed row (DuckDB). Only identity
  * partitions of string columns can fail: time transforms, years and the text of numbers, dates and timestamps are
  * short and printable. A value fails when it holds a control character (U+0000-U+001F, U+007F: invisible in folder

@@ -9,7 +9,7 @@
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Duck } from '../engine/duckdb.ts';
 import type { AthenaEngine, PipelineContext } from '../pipeline/context.ts';
-import { parsePartitionPath } from '../../core/plan/partitioning.ts';
+import { folderValueProblemOf, parsePartitionPath } from '../../core/plan/partitioning.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import type { PartitionVersion } from '../table/manifest.ts';
 import { recordWrites } from '../table/store.ts';
@@ -43,13 +43,25 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   const sql = athenaTableNames(plan.sql, parsed.select, athena.names, restrict);
   const rowsSql = goldRowsSql(plan, sql);
 
-  // 1. Rows per gold partition.
-  const p = plan.partitionColumns[0];
+  // 1. Rows per gold partition: per tuple of its partition columns' values, as text (the folder names UNLOAD writes;
+  // by the first column alone, a table of two gave each partition of a day the whole day's count: an attack, stop 49).
+  const pcs = plan.partitionColumns;
+  const p = pcs[0];
   const counted = p
-    ? await athena.run(`SELECT CAST(${q(p.name)} AS varchar) AS value, count(*) AS n FROM (${rowsSql}) AS gold_rows GROUP BY 1`)
+    ? await athena.run(`SELECT ${pcs.map((c, i) => `CAST(${q(c.name)} AS varchar) AS v${i}`).join(', ')}, count(*) AS n FROM (${rowsSql}) AS gold_rows GROUP BY ${pcs.map((_, i) => i + 1).join(', ')}`)
     : await athena.run(`SELECT count(*) AS n FROM (${rowsSql}) AS gold_rows`);
-  const rowsOf = new Map<string | null, number>(counted.map((c) => [p ? (c.value === null || c.value === undefined ? null : String(c.value)) : null, Number(c.n)]));
-  const rows = [...rowsOf.values()].reduce((a, n) => a + n, 0);
+  const tupleOf = (c: Record<string, unknown>) => pcs.map((_, i) => (c[`v${i}`] === null || c[`v${i}`] === undefined ? null : String(c[`v${i}`])));
+  const rowsOf = new Map<string, { values: Array<string | null>; n: number }>(counted.map((c) => [JSON.stringify(tupleOf(c)), { values: tupleOf(c), n: Number(c.n) }]));
+  const rows = [...rowsOf.values()].reduce((a, t) => a + t.n, 0);
+  // A partition value that cannot be a folder name fails the refresh before anything is written, as on DuckDB
+  // (runtime/gold/refresh.ts writeGold): UNLOAD wrote '__HIVE_DEFAULT_PARTITION__' and '' into the NULL partition's
+  // folder, where they read as NULL (an attack, stop 49).
+  for (const { values } of rowsOf.values()) {
+    pcs.forEach((c, i) => {
+      const why = c.glueType === 'string' ? folderValueProblemOf(c.name, values[i] ?? null) : undefined;
+      if (why) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: it gives partition ${c.name} the value ${JSON.stringify(values[i]).slice(0, 200)}, which cannot be a folder name (${why}); nothing was published`);
+    });
+  }
 
   // 2. The audit, on exactly those rows.
   const silverDb = q(athena.names.databases.silver);
@@ -61,7 +73,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   if (quality?.halted || rows === 0) return { files: [], rows, ...gate, cleanup: [] };
 
   // 3. UNLOAD, ≤ 100 partitions per statement.
-  const batches = unloadStatements(plan, sql, input.runId, athena.names, p ? [...rowsOf.keys()].filter((v) => (rowsOf.get(v) ?? 0) > 0) : undefined);
+  const batches = unloadStatements(plan, sql, input.runId, athena.names, p ? [...rowsOf.values()].filter((t) => t.n > 0).map((t) => (pcs.length === 1 ? t.values[0] ?? null : t.values)) : undefined);
   const cleanup = batches.map((b) => b.prefix);
   // Each batch folder's write record first (runtime/table/gc.ts deletes a folder left by a crash only by its record).
   const names = batches.map((b) => b.prefix.slice(`${plan.prefix}v-`.length, -1));
@@ -89,7 +101,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
       const values = p ? parsePartitionPath(dir).map(([, v]) => v) : [];
       const id = JSON.stringify(values);
       // Row counts are per partition: the first file of a partition carries them.
-      const n = withRows.has(id) ? 0 : rowsOf.get(values[0] ?? null) ?? 0;
+      const n = withRows.has(id) ? 0 : rowsOf.get(JSON.stringify(values))?.n ?? 0;
       withRows.add(id);
       files.push({ key: o.key, rows: n, bytes: o.size, values });
     }
