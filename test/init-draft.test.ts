@@ -106,6 +106,26 @@ describe('strata init drafts', () => {
     }
   });
 
+  it('dates the sniffer typed day first whose every value reads month first too stay text with a note; a file whose only date column is day first drafts and partitions by it (newcomer\'s trial, stop 49: 03/04/2025 became 2025-04-03 without a word; init failed with a binder error)', async () => {
+    const amb = await draft('amb.csv', 'zip,when,at\n90210,03/04/2025,2025-01-01 10:00:00\n10001,05/06/2025,2025-01-02 10:00:00\n');
+    expect(amb.columns.map((c) => [c.name, c.type, c.format ?? null, c.note ?? null])).toEqual([
+      ['zip', 'bigint', null, null], ['when', 'string', null, 'every value parses as %d/%m/%Y and as %m/%d/%Y: choose one (type: date, format: ...)'], ['at', 'timestamp', null, null],
+    ]);
+    const de = await draft('de.csv', 'id,order_date\n1,13/04/2025\n2,05/06/2025\n');
+    expect(de.columns.map((c) => [c.name, c.type, c.format ?? null])).toEqual([['id', 'bigint', null], ['order_date', 'date', '%d/%m/%Y']]);
+    expect(de.partition).toMatchObject({ column: 'order_date', transform: 'year' });
+    const lake = await makeLake({ de: renderSchemaYaml(de, 'de.csv') });
+    try {
+      await lake.ingest('de', await lake.file('de.csv', 'id,order_date\n1,13/04/2025\n2,05/06/2025\n'));
+      expect(await lake.query('SELECT id, CAST(order_date AS VARCHAR) AS d FROM silver.de ORDER BY id')).toEqual([{ id: 1, d: '2025-04-13' }, { id: 2, d: '2025-06-05' }]);
+    } finally {
+      await lake.cleanup();
+    }
+    // An ISO date beside a day-first one (the sniffer's one date format went to the other column): a date, not a timestamp.
+    const both = await draft('both.csv', 'a,b\n13/01/1970,1970-01-01\n14/01/1970,1970-01-02\n');
+    expect(both.columns.map((c) => [c.name, c.type])).toEqual([['a', 'date'], ['b', 'date']]);
+  });
+
   it('a CSV without a header is drafted with header: false, its fields matched by position, and ingests its sample (an attack, stop 48: header: true, and every column text with a wrong note)', async () => {
     const text = '1,2,3\n4,5,6\n7,8,9\n';
     const s = await draft('nohdr.csv', text);

@@ -268,9 +268,32 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       ...(lt.note ? { note: lt.note } : {}),
     };
   });
+  // A date or timestamp DuckDB's sniffer typed in a day/month format whose every value reads the other way round too
+  // (03/04/2025): which one the file means, the sample cannot say. Text, with the note a text column gets (the sniffer's
+  // day-first draft turned a US export's 03/04/2025 into 2025-04-03 without a word: newcomer's trial, stop 49).
+  if (textReader) {
+    for (const [i, c] of columns.entries()) {
+      // ISO dates the sniffer typed TIMESTAMP (one date format per file: another column's 13/04/2025 took it): every
+      // value a day without a time is a date (drafted a timestamp, 1970-01-01 read back as 1970-01-01 00:00:00).
+      if (c.type === 'timestamp' && !c.format && described[i]!.type.startsWith('TIMESTAMP')) {
+        const f = `"${described[i]!.name.replace(/"/g, '""')}"`;
+        const times = await db.one<{ n: number }>(`SELECT count(${f}) FILTER (WHERE NOT regexp_full_match(trim(${f}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS n FROM ${textReader}`).catch(() => undefined);
+        if (times && Number(times.n) === 0) columns[i] = { ...c, type: 'date' };
+        continue;
+      }
+      const swapped = c.format && /%d/.test(c.format) && /%m/.test(c.format) ? c.format.replace(/%d|%m/g, (x) => (x === '%d' ? '%m' : '%d')) : undefined;
+      if (!swapped || (c.type !== 'date' && c.type !== 'timestamp') || described[i]!.type === 'VARCHAR') continue;
+      const f = `"${described[i]!.name.replace(/"/g, '""')}"`;
+      const fails = await db.one<{ n: number }>(`SELECT count(${f}) FILTER (WHERE try_strptime(trim(${f}), ${str(swapped)}) IS NULL) AS n FROM ${textReader}`).catch(() => undefined);
+      if (fails && Number(fails.n) === 0) {
+        const { format: _, ...rest } = c;
+        columns[i] = { ...rest, type: 'string', note: `every value parses as ${c.format} and as ${swapped}: choose one (type: ${c.type}, format: ...)` };
+      }
+    }
+  }
   const temporal = columns.find((c) => c.type === 'timestamp' && c.required) ?? columns.find((c) => c.type === 'date' && c.required)
     ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
-  const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!.name, temporal, rows) : undefined;
+  const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!, temporal, rows) : undefined;
   return fitToSample(db, {
     dataset, format, ...(delimiter ? { delimiter } : {}), ...(headerless ? { header: false as const } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
@@ -368,8 +391,11 @@ async function fitToSample(db: Duck, first: InferredSchema, path: string, scratc
  * The partition of a drafted schema: the finest of day, month and year at which the sample's partitions hold at least
  * ROWS_PER_PARTITION rows on average (year when none does). Small files per partition cost every query that opens them.
  */
-async function partitionGrain(db: Duck, reader: string, field: string, col: InferredColumn, rows: number): Promise<InferredSchema['partition']> {
-  const v = col.format ? `try_strptime("${field.replace(/"/g, '""')}", ${str(col.format)})` : `TRY_CAST("${field.replace(/"/g, '""')}" AS TIMESTAMP)`;
+async function partitionGrain(db: Duck, reader: string, field: { name: string; type: string }, col: InferredColumn, rows: number): Promise<InferredSchema['partition']> {
+  const f = `"${field.name.replace(/"/g, '""')}"`;
+  // A column the reader typed already (the sniffer read 13/04/2025 as a DATE) is one: strptime takes text only (it
+  // failed init with a binder error on the first such column: newcomer's trial, stop 49).
+  const v = col.format && field.type === 'VARCHAR' ? `try_strptime(${f}, ${str(col.format)})` : `TRY_CAST(${f} AS TIMESTAMP)`;
   const n = await db.one<{ day: number; month: number; year: number }>(
     `SELECT count(DISTINCT date_trunc('day', ${v})) AS day, count(DISTINCT date_trunc('month', ${v})) AS month, count(DISTINCT date_trunc('year', ${v})) AS year FROM ${reader}`);
   const fits = (['day', 'month', 'year'] as const).find((g) => Number(n[g]) > 0 && rows / Number(n[g]) >= ROWS_PER_PARTITION);
