@@ -256,10 +256,14 @@ export class LocalCatalog implements Catalog {
     return this.entryPath(layer, name);
   }
 
-  /** What catalog.duckdb does not show yet ("silver.orders", "view:strata.runs"); everything when it is missing. */
+  /**
+   * What catalog.duckdb does not show yet ("silver.orders", "view:strata.runs"), and what it still shows that no entry
+   * names any more (a table taken out of the catalog); everything when it is missing.
+   */
   async pending(): Promise<string[]> {
     const have = (await this.heldStamps()) ?? {};
-    return (await this.wanted()).filter((s) => have[s.key] !== s.stamp).map((s) => s.key);
+    const wanted = await this.wanted();
+    return [...wanted.filter((s) => have[s.key] !== s.stamp).map((s) => s.key), ...goneKeys(have, wanted)];
   }
 
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
@@ -350,15 +354,22 @@ export class LocalCatalog implements Catalog {
   async materialize(): Promise<void> {
     const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
     const have = await this.heldStamps();
-    if (have && !stale(await this.wanted(), have).length) return;
+    if (have) {
+      const wanted = await this.wanted();
+      if (!stale(wanted, have).length && !goneKeys(have, wanted).length) return;
+    }
     let state: Record<string, string> = {};
     await this.write(async (db, fresh) => {
       // Again under the lock: another materialisation may have just applied some of it.
       const shown = await this.wanted();
       const have = fresh ? {} : (await this.heldStamps()) ?? {};
-      const failed = await applyEach(db, stale(shown, have));
+      // What no entry names any more goes (a table strata doctor --repair took out of the catalog after its folder was
+      // deleted: catalog.duckdb kept its view over files gone, and every query of it failed; newcomer's trial, stop 49).
+      const gone = goneKeys(have, shown);
+      const failed = await applyEach(db, [...gone.map(dropShown), ...stale(shown, have)]);
       // A table that could not be shown is tried again at the next read (its cause may have been mended).
-      state = { ...have, ...Object.fromEntries(shown.map((s) => [s.key, failed.has(s.key) ? `unreadable:${s.stamp}` : s.stamp])) };
+      const kept = Object.fromEntries(Object.entries(have).filter(([k]) => !gone.includes(k) || failed.has(k)));
+      state = { ...kept, ...Object.fromEntries(shown.map((s) => [s.key, failed.has(s.key) ? `unreadable:${s.stamp}` : s.stamp])) };
     }, (_, lock) => lock.write(this.materializedFile, JSON.stringify(state)));
   }
 
@@ -461,6 +472,25 @@ interface Shown {
   view?: { schema: string; name: string; glue?: GlueTableInput };
   /** The reason, in words, when apply failed. */
   explain?: (db: Duck, err: unknown) => Promise<string>;
+}
+
+/** Keys catalog.duckdb holds (materialized.json) that nothing wanted names any more. */
+function goneKeys(have: Record<string, string>, wanted: readonly Shown[]): string[] {
+  const named = new Set(wanted.map((s) => s.key));
+  return Object.keys(have).filter((k) => !named.has(k));
+}
+
+/** Take what catalog.duckdb shows under `key` out of it: a table's view and strata.* rows, or a strata.* view. */
+function dropShown(key: string): Shown {
+  const view = key.startsWith('view:') ? key.slice('view:'.length) : key;
+  const dot = view.indexOf('.');
+  const [schema, name] = [view.slice(0, dot), view.slice(dot + 1)];
+  const where = `layer = ${str(schema)} AND table_name = ${str(name)}`;
+  return {
+    key, stamp: 'gone',
+    apply: (db) => db.run(`DROP VIEW IF EXISTS ${ident(schema)}.${ident(name)}${key.startsWith('view:') ? ''
+      : `; DELETE FROM strata.tables WHERE ${where}; DELETE FROM strata.partitions WHERE ${where}; DELETE FROM strata.history WHERE ${where}; DELETE FROM strata.schema_history WHERE ${where}`}`),
+  };
 }
 
 /** An entry that could not be read: its table shows the reason; the other tables are not affected. */
