@@ -2,5 +2,6 @@
 import './gold/check.ts';
 import './gold/compaction-check.ts';
 import './quality/check.ts';
+import './schema/format-check.ts';
 
 export { checkProject, checkProjectAsync, loadProject, runnableProject, type Excluded, type LoadedSchema, type Project } from './schema/project.ts';

@@ -6,7 +6,7 @@ import { rollback } from '../workflows/maintenance.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../cli/commands/check.ts';
-import { loadProject } from '../core/project.ts';
+import { loadProject, runnableProject } from '../core/project.ts';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { runCommand } from './helpers/cli.ts';
 import { openLocalLake } from '../workflows/lake.ts';
@@ -73,6 +73,12 @@ describe('strata check: a date format the engine cannot read', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('schemas/f.yaml:5:36: format "%Q" cannot be read by DuckDB\'s strptime: Failed to parse format specifier %Q: Unrecognized format for strftime/strptime: %Q (fix: use its specifiers');
     expect(r.stdout).toContain('schemas/f.yaml:6:49: format "%Y%K" cannot be read by DuckDB\'s strptime');
+    // Every command that loads the project leaves the dataset out as strata check reports it: an ingest is refused
+    // for the schema file, never run to blame the data file (newcomer's trial, stop 49: "%s" failed every ingest as
+    // "cannot be read as jsonl").
+    const project = await loadProject(join(lake.root, 'schemas'));
+    expect(project.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/schemas\/f\.yaml:5:36: format "%Q" cannot be read/), expect.stringMatching(/schemas\/f\.yaml:6:49: format "%Y%K" cannot be read/)]);
+    expect((await runnableProject(project)).excluded.map((x) => x.dataset)).toEqual(['f']);
   });
 });
 

@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkAgainstLake } from '../../runtime/schema/evolution-check.ts';
-import { checkFormats } from '../../runtime/schema/format-check.ts';
 import { LocalStorage } from '../../runtime/storage/local.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { formatDiagnostic, hasErrors } from '../../core/schema/diagnostics.ts';
@@ -19,8 +18,6 @@ export const check: Command = {
     // that loads is compared, whatever problems other files have: one run shows them all).
     const lakeDir = defaultLakeDir(global.lake);
     const notes: string[] = [];
-    // Date and timestamp formats, by the engine that reads them (a format it cannot parse failed every ingest).
-    project.diagnostics.push(...(await checkFormats(project.schemas)));
     if (project.schemas.length && existsSync(lakeDir)) {
       project.diagnostics.push(...(await checkAgainstLake(project.schemas, new LocalStorage(lakeDir), notes)));
     }

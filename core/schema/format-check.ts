@@ -1,10 +1,12 @@
 // The date and timestamp formats of schema files, checked by the engine that reads them: a format DuckDB's strptime
 // cannot parse (a specifier it has no such as %Q) passed strata check, and every ingest then failed, blaming the file
-// ("cannot be read as csv: Failed to parse format specifier"; newcomer's trial, stop 48).
-import { withDuck } from '../engine/duckdb.ts';
-import { str } from '../../core/sql/quote.ts';
-import type { Diagnostic } from '../../core/schema/diagnostics.ts';
-import type { LoadedSchema } from '../../core/schema/project.ts';
+// ("cannot be read as csv: Failed to parse format specifier"; newcomer's trial, stop 48). A check of the project, so
+// that every command that loads it leaves such a dataset out as strata check reports it (ingest still ran it, blaming
+// the file: newcomer's trial, stop 49).
+import { withBinder } from '../sql/binder.ts';
+import { str } from '../sql/quote.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import { registerAsyncProjectCheck, type LoadedSchema } from './project.ts';
 
 /**
  * One error per column format DuckDB's strptime refuses, at the format in its schema file, with DuckDB's words and the
@@ -14,10 +16,10 @@ import type { LoadedSchema } from '../../core/schema/project.ts';
 export async function checkFormats(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
   const formats = schemas.flatMap((s) => s.spec.columns.flatMap((c, i) => (c.format ?? []).map((f, k) => ({ s, i, k, f }))));
   if (!formats.length) return [];
-  return withDuck(async (db) => {
+  return withBinder(async (db) => {
     const out: Diagnostic[] = [];
     for (const x of formats) {
-      const error = await db.one(`SELECT try_strptime('2000-01-01', ${str(x.f)}) AS v`).then(() => undefined, (e: Error) => e.message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, ''));
+      const error = await db.all(`SELECT try_strptime('2000-01-01', ${str(x.f)}) AS v`).then(() => undefined, (e: Error) => e.message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, ''));
       if (!error) continue;
       const path = x.s.source.doc.hasIn(['columns', x.i, 'format', x.k]) ? ['columns', x.i, 'format', x.k] : ['columns', x.i, 'format'];
       out.push(x.s.source.diagnostic(path, `format ${JSON.stringify(x.f)} cannot be read by DuckDB's strptime: ${error}`,
@@ -26,3 +28,5 @@ export async function checkFormats(schemas: readonly LoadedSchema[]): Promise<Di
     return out;
   });
 }
+
+registerAsyncProjectCheck(checkFormats);
