@@ -126,6 +126,22 @@ describe('strata init drafts', () => {
     expect(both.columns.map((c) => [c.name, c.type])).toEqual([['a', 'date'], ['b', 'date']]);
   });
 
+  it('a header field without a name is left out of the draft, said so, and ingest warns of its values; two names that differ by case read each its own field (newcomer\'s trial, stop 49: the draft rejected its own sample; "Duplicate struct entry name")', async () => {
+    const text = 'id,,Price,price\n1,x,10,11\n2,y,20,21\n';
+    const s = await draft('messy.csv', text);
+    expect(s.columns.map((c) => [c.name, c.from ?? null])).toEqual([['id', null], ['price', 'Price'], ['price_2', 'price']]);
+    expect(s.note).toBe("the header gives field 2 no name: the draft leaves it out, and strata ingest keeps its values out of silver (name it in the file's header to read it)");
+    const lake = await makeLake({ messy: renderSchemaYaml(s, 'messy.csv') });
+    try {
+      const { record } = await lake.ingest('messy', await lake.file('messy.csv', text));
+      expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2 });
+      expect(record.warnings).toEqual([expect.stringMatching(/: the header gives field 2 no name: its values were kept out of silver \(name it in the file's header to read it into a column\)$/)]);
+      expect(await lake.query('SELECT id, price, price_2 FROM silver.messy ORDER BY id')).toEqual([{ id: 1, price: 10, price_2: 11 }, { id: 2, price: 20, price_2: 21 }]);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   it('a CSV without a header is drafted with header: false, its fields matched by position, and ingests its sample (an attack, stop 48: header: true, and every column text with a wrong note)', async () => {
     const text = '1,2,3\n4,5,6\n7,8,9\n';
     const s = await draft('nohdr.csv', text);

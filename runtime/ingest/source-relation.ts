@@ -171,6 +171,12 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
   }
   const extra = available.filter((a, i) => !used.has(i) && a !== '');
   if (extra.length) warnings.push(`${key}: ${what} fields not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}${extra.length > 20 ? ` and ${extra.length - 20} more` : ''}`);
+  // A field the header gives no name: no column can read it (from: "" is no name), and its values were dropped
+  // without a word (newcomer's trial, stop 49). Named by position.
+  const unnamed = available.flatMap((a, i) => (a === '' && !used.has(i) ? [i + 1] : []));
+  if (unnamed.length && what === 'header') {
+    warnings.push(`${key}: the header gives ${unnamed.length === 1 ? `field ${unnamed[0]}` : `fields ${unnamed.slice(0, 20).join(', ')}`} no name: ${unnamed.length === 1 ? 'its values were' : 'their values were'} kept out of silver (name ${unnamed.length === 1 ? 'it' : 'them'} in the file's header to read ${unnamed.length === 1 ? 'it' : 'them'} into a column)`);
+  }
   return { ref, warnings, fileProblems };
 }
 
@@ -178,8 +184,10 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string): string {
   const seen = new Set<string>();
   const entries = names.map((n, i) => {
     let k = n || `field_${i + 1}`;
-    while (seen.has(k)) k = `${k}_`;
-    seen.add(k);
+    // DuckDB's struct keys are one name whatever their case: a header "Price,price" failed the file with "Duplicate
+    // struct entry name" (newcomer's trial, stop 49).
+    while (seen.has(k.toLowerCase())) k = `${k}_`;
+    seen.add(k.toLowerCase());
     return `${str(k)}: ${refOf(i)}`;
   });
   return entries.length ? `to_json({${entries.join(', ')}})` : `'{}'`;

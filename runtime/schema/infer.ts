@@ -14,7 +14,7 @@ import { pathLit, type Duck } from '../engine/duckdb.ts';
 import { str } from '../../core/sql/quote.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { SourceFormat } from '../../core/schema/model.ts';
-import { readHead, stripBom, codecOf } from '../ingest/file-head.ts';
+import { readHead, stripBom, codecOf, parseFirstRecord } from '../ingest/file-head.ts';
 import { plural, thousands } from '../../core/text.ts';
 
 export interface InferredColumn {
@@ -129,7 +129,8 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
     : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = ${sample})`
     : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = ${sample})`;
-  let described: Array<{ name: string; type: string }>;
+  /** The reader's columns: DuckDB's name (for SQL over the reader), its type, and the header's own text of the field when it differs. */
+  let described: Array<{ name: string; type: string; field?: string }>;
   let note: string | undefined;
   // JSON lines with lines that are no JSON object: drafted from the others, read from a copy of the sample that holds
   // only those, as strata ingest quarantines the rest (the draft gave up, naming the line after the bad one: newcomer's
@@ -178,6 +179,21 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       if (failed && all) note = `${all.n - kept} of the sample's ${all.n} records ${all.n - kept === 1 ? 'has' : 'have'} another number of fields than the header's ${described.length}: the draft leaves ${all.n - kept === 1 ? 'it' : 'them'} out, and strata ingest will quarantine ${all.n - kept === 1 ? 'it' : 'them'}`;
     }
   }
+  // Fields the header gives no name (id,,qty): DuckDB names them column1, …, which no header field is called, so a
+  // draft reading them rejected its own sample, and from: "" is no name (newcomer's trial, stop 49). Left out, said so;
+  // strata ingest keeps their values out of silver with a warning naming the field.
+  if (format === 'csv' && !headerless && delimiter) {
+    const header = parseFirstRecord(await readHead(path, codecOf(path, 'auto'), 1 << 20), { delimiter, header: true, quote: '"', escape: '"', skipRows: 0 });
+    const unnamed = header && header.length === described.length ? header.flatMap((f, i) => (f.trim() === '' ? [i] : [])) : [];
+    // The header's own names are what columns read (from:): DuckDB renames a second "price" beside "Price" price_1,
+    // which no header field is called (the draft rejected its own sample: newcomer's trial, stop 49).
+    if (header && header.length === described.length) described = described.map((c, i) => (header[i] === c.name ? c : { ...c, field: header[i]! }));
+    if (unnamed.length) {
+      described = described.filter((_, i) => !unnamed.includes(i));
+      const which = unnamed.length === 1 ? `field ${unnamed[0]! + 1}` : `fields ${unnamed.map((i) => i + 1).join(', ')}`;
+      note = [note, `the header gives ${which} no name: the draft leaves ${unnamed.length === 1 ? 'it' : 'them'} out, and strata ingest keeps ${unnamed.length === 1 ? 'its' : 'their'} values out of silver (name ${unnamed.length === 1 ? 'it' : 'them'} in the file's header to read ${unnamed.length === 1 ? 'it' : 'them'})`].filter(Boolean).join('; ');
+    }
+  }
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const text = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'VARCHAR');
   // JSON fields DuckDB typed JSON: nested values (objects, arrays), or scalars of several types (true and "t").
@@ -220,10 +236,11 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   const decimalComma = format === 'csv' && delimiter !== ',' && commaColumns.size > 0 && !pointNumbers;
   const used = new Set<string>();
   const columns: InferredColumn[] = described.map((c, i) => {
-    let name = snakeCase(c.name);
+    const field = c.field ?? c.name;
+    let name = snakeCase(field);
     while (used.has(name)) name = `${name}_2`;
     used.add(name);
-    const base = { name, ...(name !== c.name ? { from: c.name } : {}), required: Number(stats[`n${i}`]) === 0 && rows > 0 };
+    const base = { name, ...(name !== field ? { from: field } : {}), required: Number(stats[`n${i}`]) === 0 && rows > 0 };
     if (c.type === 'VARCHAR' && filled(i) > 0) {
       const fits = tried.filter((_, k) => Number(stats[`f${i}_${k}`]) === 0);
       if (fits.length === 1) return { ...base, type: fits[0]!.type, format: fits[0]!.f };
