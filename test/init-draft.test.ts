@@ -142,6 +142,22 @@ describe('strata init drafts', () => {
     }
   });
 
+  it('lines before the header (a title, a blank line) are drafted as csv.skipRows, and the draft ingests its sample (newcomer\'s trial, stop 49: no skipRows, the sample REJECTED)', async () => {
+    const text = '\ufeffExport generated 2025-03-05\n\nid,Price (€),Qty.\n1,10.00,2\n2,20.50,3\n';
+    const s = await draft('export.csv', text);
+    expect(s.skipRows).toBe(2);
+    expect(s.columns.map((c) => [c.name, c.from ?? null, c.type])).toEqual([['id', null, 'bigint'], ['price', 'Price (€)', 'decimal(18,2)'], ['qty', 'Qty.', 'bigint']]);
+    const yaml = renderSchemaYaml(s, 'export.csv');
+    expect(yaml).toContain('skipRows: 2');
+    const lake = await makeLake({ export: yaml });
+    try {
+      expect((await lake.ingest('export', await lake.file('export.csv', text))).record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2 });
+      expect(await lake.query('SELECT id, CAST(price AS VARCHAR) AS price, qty FROM silver.export ORDER BY id')).toEqual([{ id: 1, price: '10.00', qty: 2 }, { id: 2, price: '20.50', qty: 3 }]);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   it('a CSV without a header is drafted with header: false, its fields matched by position, and ingests its sample (an attack, stop 48: header: true, and every column text with a wrong note)', async () => {
     const text = '1,2,3\n4,5,6\n7,8,9\n';
     const s = await draft('nohdr.csv', text);

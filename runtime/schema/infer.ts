@@ -34,6 +34,8 @@ export interface InferredSchema {
   decimalSeparator?: ',';
   /** false when the sample has no header (DuckDB's sniffer): fields are matched to columns by position. */
   header?: false;
+  /** Lines before the header (a title, a blank line), as DuckDB's sniffer found them: csv.skipRows. */
+  skipRows?: number;
   /** What the draft could not read as the rest: records of the sample with another number of fields. */
   note?: string;
   columns: InferredColumn[];
@@ -149,11 +151,16 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     throw new StrataError(ERRORS.UnreadableFile, `${basename(path)}: cannot be read as ${format}: ${engineMessage(e)}`);
   }
   let delimiter: string | undefined;
+  let skipRows = 0;
   let headerless = false;
   const formats = new Map<string, string>();
   if (format === 'csv') {
-    const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null; HasHeader: boolean }>(`SELECT Delimiter, DateFormat, TimestampFormat, HasHeader FROM sniff_csv(${pathLit(path)})`);
+    const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null; HasHeader: boolean; SkipRows: number }>(`SELECT Delimiter, DateFormat, TimestampFormat, HasHeader, SkipRows FROM sniff_csv(${pathLit(path)})`);
     delimiter = sniff.Delimiter;
+    // Lines before the header ("Export generated 2025-03-05", a blank line): the sniffer skipped them, and the draft
+    // must say so, or ingest reads the first of them as the header (the draft rejected its own sample: newcomer's
+    // trial, stop 49).
+    skipRows = Number(sniff.SkipRows ?? 0);
     // A file without a header (DuckDB names its columns column0, column1, …): drafted so, its fields matched by
     // position (the draft said header: true, and ingest rejected the file: an attack, stop 48).
     if (sniff.HasHeader === false) {
@@ -183,7 +190,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   // draft reading them rejected its own sample, and from: "" is no name (newcomer's trial, stop 49). Left out, said so;
   // strata ingest keeps their values out of silver with a warning naming the field.
   if (format === 'csv' && !headerless && delimiter) {
-    const header = parseFirstRecord(await readHead(path, codecOf(path, 'auto'), 1 << 20), { delimiter, header: true, quote: '"', escape: '"', skipRows: 0 });
+    const header = parseFirstRecord(await readHead(path, codecOf(path, 'auto'), 1 << 20), { delimiter, header: true, quote: '"', escape: '"', skipRows });
     const unnamed = header && header.length === described.length ? header.flatMap((f, i) => (f.trim() === '' ? [i] : [])) : [];
     // The header's own names are what columns read (from:): DuckDB renames a second "price" beside "Price" price_1,
     // which no header field is called (the draft rejected its own sample: newcomer's trial, stop 49).
@@ -312,7 +319,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     ?? columns.find((c) => c.type === 'timestamp' || c.type === 'date');
   const partition = temporal ? await partitionGrain(db, reader, described[columns.indexOf(temporal)]!, temporal, rows) : undefined;
   return fitToSample(db, {
-    dataset, format, ...(delimiter ? { delimiter } : {}), ...(headerless ? { header: false as const } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
+    dataset, format, ...(delimiter ? { delimiter } : {}), ...(skipRows ? { skipRows } : {}), ...(headerless ? { header: false as const } : {}), ...(decimalComma ? { decimalSeparator: ',' as const } : {}), ...(note ? { note } : {}), columns, rows,
     ...(partition ? { partition } : {}),
   }, path, scratch, textReader ? { reader: textReader, names: new Map(columns.map((c, i) => [c.name, described[i]!.name])) } : undefined);
 }
@@ -435,7 +442,7 @@ export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema =
     owner: 'TODO: team or e-mail',
     source: {
       format: s.format,
-      ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: s.header !== false, ...(s.decimalSeparator ? { decimalSeparator: s.decimalSeparator } : {}) } } : {}),
+      ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: s.header !== false, ...(s.skipRows ? { skipRows: s.skipRows } : {}), ...(s.decimalSeparator ? { decimalSeparator: s.decimalSeparator } : {}) } } : {}),
     },
     columns: s.columns.map((c) => ({
       name: c.name, type: c.type, ...(c.from ? { from: c.from } : {}), ...(c.required ? { required: true } : {}), ...(c.format ? { format: c.format } : {}),
