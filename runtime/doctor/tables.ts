@@ -59,8 +59,11 @@ export async function examineTable(env: DoctorEnv, t: TableRef): Promise<TableEx
     const back = await manifestRepair(env, t);
     return { findings: [problem(subject, (e as Error).message, back.way, back.repair)] };
   }
+  const files = await examineFiles(env, t, m);
   const findings = [
-    ...await examineFiles(env, t, m),
+    ...files,
+    // Only over files that read (a missing or damaged one is its own problem above).
+    ...(t.layer === 'silver' && !files.length ? await examineKeysAcrossPartitions(env, t, m) : []),
     ...await examineEntry(env, t, m),
     ...(t.layer === 'gold' ? await examineDerivation(env, t, m) : []),
     ...await examineLeftovers(env, t, m),
@@ -177,6 +180,39 @@ async function examineFiles(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
     }
   }
   return out;
+}
+
+/**
+ * An upsert table whose key does not fix the partition (partitioned by a column outside primaryKey): an upsert replaces a
+ * key within the partition its row belongs to, so a row of the same key sent later into another partition left the
+ * earlier one where it was, and silver holds two rows for one key; nothing said so (newcomer's trial, stop 49: strata
+ * check, ingest and doctor were all silent). A note naming how many keys and one of them, and the ways out. Reads the
+ * key and partition columns of the table once.
+ */
+async function examineKeysAcrossPartitions(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
+  const plan = env.plans.list().find((p) => p.dataset === t.name);
+  if (!plan || plan.mode !== 'upsert' || !plan.primaryKey.length || !plan.partitions.length) return [];
+  const outside = plan.partitions.filter((p) => !plan.primaryKey.includes(p.column));
+  if (!outside.length) return [];
+  const parts = Object.values(m.partitions).filter((p) => p.rows > 0 && p.files.length);
+  if (parts.length < 2) return [];
+  const keys = parts.flatMap((p) => p.files);
+  const partOf = parts.flatMap((p) => p.files.map(() => p.path));
+  const dup = await env.storage.withLocalFiles(keys, (paths) => withDuckSession(async (db) => {
+    const read = `read_parquet(${pathList(paths)}, union_by_name = true, hive_partitioning = false, filename = '__file')`;
+    const present = new Set((await db.columns(`SELECT * FROM ${read}`)).map((c) => c.name));
+    if (!plan.primaryKey.every((k) => present.has(k))) return undefined;
+    await db.run(`CREATE OR REPLACE TEMP TABLE __doctor_part AS SELECT unnest(${pathList(paths)}) AS f, unnest(${pathList(partOf)}) AS p`);
+    const col = (k: string) => `"${k.replace(/"/g, '""')}"`;
+    const shown = plan.primaryKey.map((k) => `'${k.replace(/'/g, "''")}=' || coalesce(left(CAST(${col(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
+    return db.one<{ keys: number; example: string | null; places: string | null }>(`SELECT count(*) AS keys, min(k) AS example, min(ps) AS places FROM (
+      SELECT min(${shown}) AS k, string_agg(DISTINCT __doctor_part.p, ' and ' ORDER BY __doctor_part.p) AS ps FROM ${read} JOIN __doctor_part ON __doctor_part.f = __file
+      WHERE ${plan.primaryKey.map((k) => `${col(k)} IS NOT NULL`).join(' AND ')} GROUP BY ${plan.primaryKey.map(col).join(', ')} HAVING count(DISTINCT __doctor_part.p) > 1)`);
+  }, env.duck)).catch(() => undefined);
+  if (!dup || !Number(dup.keys)) return [];
+  return [note(`${t.layer}.${t.name}`, `${plural(Number(dup.keys), 'key')} of primaryKey [${plan.primaryKey.join(', ')}] ${Number(dup.keys) === 1 ? 'is' : 'are'} held by rows in more than one partition (e.g. ${dup.example}, in ${dup.places}): `
+    + `an upsert replaces a key within the partition its row belongs to, and ${outside.map((p) => p.name).join(', ')} ${outside.length === 1 ? 'comes' : 'come'} from ${outside.map((p) => p.column).join(', ')}, outside the key, so the earlier row stayed`,
+    `partition by a column of the key (or one a key's rows never change), in a new dataset with its bronze objects ingested again; or read the latest row per key in a gold table`)];
 }
 
 /** Rows of each Parquet file from its footer (nothing else is read); a file that cannot be read gives its error. */
