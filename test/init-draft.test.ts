@@ -158,6 +158,14 @@ describe('strata init drafts', () => {
     }
   });
 
+  it('an empty sample is refused, naming it; a header without rows is drafted as text, said so (newcomer\'s trial, stop 49: a schema of one column "column0" was written without a word)', async () => {
+    await expect(draft('empty.csv', '')).rejects.toThrow('empty.csv is empty: strata init drafts a schema from a sample\'s header and rows; give it a file that holds some');
+    await expect(draft('blank.csv', '\ufeff\n\n')).rejects.toThrow('blank.csv is empty');
+    const s = await draft('hdr.csv', 'id,name\n');
+    expect(s.columns.map((c) => [c.name, c.type, c.required])).toEqual([['id', 'string', false], ['name', 'string', false]]);
+    expect(s.note).toBe('the sample holds no rows, only a header: every column is drafted as text, not required; draft again from a file with rows to get their types');
+  });
+
   it('a CSV without a header is drafted with header: false, its fields matched by position, and ingests its sample (an attack, stop 48: header: true, and every column text with a wrong note)', async () => {
     const text = '1,2,3\n4,5,6\n7,8,9\n';
     const s = await draft('nohdr.csv', text);

@@ -113,6 +113,10 @@ export function draftDecimal(digits: number, scale: number): string {
 }
 
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
+  // An empty sample has nothing to draft from (a schema of one text column "column0" was written: newcomer's trial, stop 49).
+  if (stripBom(await readHead(path, codecOf(path, 'auto'), 4096)).toString('utf8').trim() === '') {
+    throw new StrataError(ERRORS.InvalidInput, `${basename(path)} is empty: strata init drafts a schema from a sample's header and rows; give it a file that holds some`);
+  }
   const scratch = await mkdtemp(join(tmpdir(), 'strata-init-'));
   try {
     return await inferIn(db, path, dataset, scratch, 20480).catch((e: unknown) => {
@@ -236,6 +240,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     ];
   }).join(', ')} FROM ${textReader}`).catch(() => undefined) : undefined;
   const rows = Number(stats.__rows);
+  if (rows === 0) note = [note, 'the sample holds no rows, only a header: every column is drafted as text, not required; draft again from a file with rows to get their types'].filter(Boolean).join('; ');
   const filled = (i: number) => rows - Number(stats[`n${i}`]);
   // Decimal commas only when no column of the sample holds numbers with a decimal point (one separator per file).
   const pointNumbers = described.some((c) => /^(DOUBLE|FLOAT|DECIMAL)/.test(c.type));
