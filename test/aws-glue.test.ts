@@ -48,7 +48,8 @@ const manifest = (version: number, parts: PartitionVersion[], firstRun = 'r1'): 
 /** The Glue table as it would read back after syncing `m` with the given plan table. */
 const tableAt = (glue: ReturnType<typeof tableInput>, m: TableManifest, extra: Record<string, string> = {}): Table => ({
   Name: glue.Name, DatabaseName: 'lake_silver', Description: glue.Description, Owner: glue.Owner, TableType: glue.TableType,
-  Parameters: { ...glue.Parameters, 'strata.manifest_version': String(m.version), 'strata.manifest_lineage': 'r1', 'strata.manifest_runs': m.history.map((h) => `${h.version}:${h.runId}`).join(' '), ...extra },
+  Parameters: { ...glue.Parameters, 'strata.manifest_version': String(m.version), 'strata.manifest_lineage': 'r1', 'strata.manifest_runs': m.history.map((h) => `${h.version}:${h.runId}`).join(' '),
+    ...(glue.PartitionKeys.length ? { 'strata.partitions_schema_hash': glue.Parameters['strata.schema_hash']! } : {}), ...extra },
   PartitionKeys: glue.PartitionKeys, StorageDescriptor: { ...glue.StorageDescriptor, Location: locationOf(glue.StorageDescriptor.Location) },
 });
 
@@ -114,7 +115,7 @@ describe('GlueCatalog.syncTable: creating', () => {
         Parameters: {
           EXTERNAL: 'TRUE', classification: 'parquet', 'parquet.compression': 'ZSTD',
           'strata.dataset': 'orders', 'strata.layer': 'silver', 'strata.schema_hash': 'h1', 'strata.owner': 'sales',
-          'strata.manifest_version': '1', 'strata.manifest_lineage': 'r1', 'strata.manifest_runs': '1:r1',
+          'strata.manifest_version': '1', 'strata.manifest_lineage': 'r1', 'strata.manifest_runs': '1:r1', 'strata.partitions_schema_hash': 'h1',
         },
         PartitionKeys: [{ Name: 'dt', Type: 'string', Comment: 'day(ordered_at)' }, { Name: 'country', Type: 'string', Comment: 'identity(country)' }],
         StorageDescriptor: sd,

@@ -47,6 +47,12 @@ export const MANIFEST_LINEAGE = 'strata.manifest_lineage';
  */
 export const MANIFEST_RUNS = 'strata.manifest_runs';
 const RUNS_KEPT = 16;
+/**
+ * The schema hash the table's partitions carry (each partition has a storage descriptor of its own): set once every
+ * partition was given the table's columns. A sync interrupted after UpdateTable and before the partitions (a Lambda
+ * timeout) saw no schema change when retried, and the partitions kept the old columns for good (an attack, stop 49).
+ */
+export const PARTITIONS_SCHEMA = 'strata.partitions_schema_hash';
 
 /** Where an unpartitioned table with no data points: a folder nothing is written to (not the table root, whose
  *  version folders Athena would all read). */
@@ -88,7 +94,16 @@ export class GlueCatalog implements Catalog {
     const location = this.locationOf(partitioned ? root : only ? only.location : `${root}${EMPTY_FOLDER}`);
     // Always written (empty when gc archived the whole history): a table keeps parameters strata does not set.
     const runs = m.history.slice(-RUNS_KEPT).map((h) => `${h.version}:${h.runId}`).join(' ');
-    const desired = sdkTableInput(table.glue, location, { [MANIFEST_VERSION]: String(m.version), [MANIFEST_LINEAGE]: lineage, [MANIFEST_RUNS]: runs });
+    const params = { [MANIFEST_VERSION]: String(m.version), [MANIFEST_LINEAGE]: lineage, [MANIFEST_RUNS]: runs };
+    // Which schema the partitions carry: the table's own unless its columns change now (then what they carried, until
+    // this sync has given them the new ones), or an earlier sync changed them and stopped before its partitions did.
+    const hash = table.glue.Parameters['strata.schema_hash'] ?? '';
+    const base = sdkTableInput(table.glue, location, params);
+    const carried = !partitioned ? undefined
+      : !existing ? hash
+      : diffTable(existing, base).schemaChanged ? held[PARTITIONS_SCHEMA] ?? 'unknown'
+      : held[PARTITIONS_SCHEMA] ?? hash;
+    const desired = carried === undefined ? base : sdkTableInput(table.glue, location, { ...params, [PARTITIONS_SCHEMA]: carried });
     const t = await this.ensureTable(db, desired, { table: existing });
 
     if (!partitioned) {
@@ -99,13 +114,16 @@ export class GlueCatalog implements Catalog {
       return { created: !had && has ? 1 : 0, updated: had && has && was !== location ? 1 : 0, deleted: had && !has ? 1 : 0 };
     }
     const current = t.created ? [] : await this.getPartitions(db, desired.Name!);
-    const plan = planPartitionSync(current, manifestPartitions(m, this.locationOf), { schemaChanged: t.schemaChanged });
+    const behind = carried !== hash;
+    const plan = planPartitionSync(current, manifestPartitions(m, this.locationOf), { schemaChanged: t.schemaChanged || behind });
     // New partitions first, then switches, then removals: a reader never finds a partition missing mid-sync.
     const exists = await this.createPartitions(db, desired, plan.create);
     const missing = await this.updatePartitions(db, desired, [...plan.update, ...plan.refresh, ...exists]);
     const stillMissing = await this.createPartitions(db, desired, missing);
     if (stillMissing.length) throw batchFailure(`creating partitions of ${db}.${desired.Name}`, stillMissing.map((item) => ({ item, code: 'AlreadyExistsException', message: 'partition appeared and vanished during sync' })), describe);
     await this.deletePartitions(db, desired.Name!, plan.delete);
+    // Every partition has the table's columns now: said so last (a retry after a failure above refreshes them again).
+    if (behind) await this.ensureTable(db, sdkTableInput(table.glue, location, { ...params, [PARTITIONS_SCHEMA]: hash }));
     return { created: plan.create.length, updated: plan.update.length, deleted: plan.delete.length };
   }
 
