@@ -490,8 +490,25 @@ describe('analyzeGold: portability findings', () => {
       [sql.indexOf('date_part(s'), 'extract() is not known to be portable'],
       [sql.indexOf("date_diff('day', dt, ts)"), diff], [sql.indexOf('date_diff(s'), diff], [sql.indexOf('date_diff()'), diff],
       [sql.indexOf('date_part()'), 'extract() is not known to be portable'],
+      [sql.indexOf('greatest('), 'greatest() skips NULL arguments on DuckDB and is NULL when any argument is NULL on Athena'],
       [sql.indexOf("date_trunc('month', dt)"), 'date_trunc of a DATE is a DATE on Athena and a TIMESTAMP on DuckDB'],
     ]);
+  });
+
+  it('string functions, NULL-skipping comparisons and casts of doubles whose results part between DuckDB and Trino are findings; their portable forms are not (an attack, stop 49: every one passed strata check)', async () => {
+    const parts = [
+      'greatest(q, n)', 'least(q, n)', "split_part(s, '-', 2)", "nullif(split_part(s, '-', 2), '')", 'substr(s, 0, 2)', 'substr(s, q, 2)', 'substr(s, 1, 2)',
+      "replace(s, '', '-')", 'replace(s, s, s)', "replace(s, '-', '_')", 'reverse(s)', 'CAST(x / 2 AS BIGINT)', 'CAST(round(x / 2) AS BIGINT)', 'CAST(x AS VARCHAR)',
+      'CAST(CAST(x AS DECIMAL(38, 2)) AS VARCHAR)', 'CAST(s AS VARCHAR(3))', 'CAST(s AS VARCHAR)', 'CAST(q AS BIGINT)',
+    ];
+    const sql = `SELECT ${parts.map((p, i) => `${p} AS c${i}`).join(', ')} FROM t`;
+    const findings = await withBinder(async (db) => {
+      const p = await parseSql(db, sql);
+      if ('error' in p) throw new Error(p.error);
+      const kinds: Record<string, never> = { q: 'integer', n: 'integer', s: 'string', x: 'float' } as never;
+      return portabilityFindings(p.select, sql, { column: (_q, name) => kinds[name] }).map((f) => sql.slice(f.offset).split(' AS c')[0]);
+    });
+    expect(findings).toEqual(['greatest(q, n)', 'least(q, n)', "split_part(s, '-', 2)", 'substr(s, 0, 2)', 'substr(s, q, 2)', "replace(s, '', '-')", 'replace(s, s, s)', 'reverse(s)', 'CAST(x / 2 AS BIGINT)', 'CAST(x AS VARCHAR)', 'VARCHAR(3))']);
   });
 
   it('a star without its lists is no finding', () => {

@@ -70,6 +70,15 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
   const out: Finding[] = [];
   const add = (n: Node, message: string, fix: string) => out.push({ offset: n.query_location ?? 0, message, fix });
   walk(select, (n, parent) => {
+    // A CAST of a double: to an integer type DuckDB rounds a .5 to even (2.5 → 2) and Trino half up (3); to text
+    // DuckDB writes 10000000.0 and Trino 1.0E7 (DoubleOperators in Trino; an attack, stop 49).
+    const whole = n.child?.class === 'FUNCTION' && ['round', 'floor', 'ceil', 'ceiling', 'trunc'].includes(String(n.child.function_name).toLowerCase())
+      && ((n.child.children ?? []).length < 2 || (n.child.children[1]?.class === 'CONSTANT' && Number(n.child.children[1].value?.value) === 0));
+    if (n.class === 'CAST' && inferKind(n.child ?? {}, scope) === 'float' && !whole) {
+      const to = kindOfDuckType(String(n.cast_type?.id ?? ''));
+      if (to === 'integer') add(n, 'a CAST of a double to an integer type rounds a .5 to even on DuckDB (2.5 → 2) and half up on Athena (3)', 'CAST(round(x) AS BIGINT): round() goes half away from zero on both');
+      else if (to === 'string') add(n, 'a double as text is 10000000.0 on DuckDB and 1.0E7 on Athena', 'CAST(CAST(x AS DECIMAL(38, 6)) AS VARCHAR) with the places you want, or keep the number a number');
+    }
     if (n.type === 'SELECT_NODE') {
       if (n.qualify) add(n.qualify, 'QUALIFY does not exist on Athena', 'filter the window result in an outer SELECT ... WHERE');
       if (n.aggregate_handling === 'FORCE_AGGREGATES') add(n, 'GROUP BY ALL means something else on Athena', 'list the grouping columns (GROUP BY 1, 2 or by name)');
@@ -113,6 +122,28 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
       add(n, 'date_trunc of a DATE is a DATE on Athena and a TIMESTAMP on DuckDB', `CAST(date_trunc('month', x) AS DATE)`);
       return;
     }
+    // Trino's string and comparison functions where they part from DuckDB's (Trino docs; an attack, stop 49).
+    if (f === 'greatest' || f === 'least') {
+      add(n, `${f}() skips NULL arguments on DuckDB and is NULL when any argument is NULL on Athena`, `CASE WHEN a ${f === 'greatest' ? '>=' : '<='} b THEN a ELSE b END, with coalesce() on the arguments that may be NULL`);
+      return;
+    }
+    if (f === 'split_part' && !(parent?.class === 'FUNCTION' && String(parent.function_name).toLowerCase() === 'nullif')) {
+      add(n, "split_part() past the last field is '' on DuckDB and NULL on Athena", "nullif(split_part(s, '-', 2), '') (NULL on both)");
+      return;
+    }
+    const constant = (a: Node | undefined) => (a?.class === 'CONSTANT' && !a.value?.is_null ? a.value?.value : undefined);
+    if ((f === 'substr' || f === 'substring') && !(Number(constant(args[1])) >= 1)) {
+      add(n, `${f}() from a start below 1 counts differently on the two engines (substr('paid', 0, 2): 'p' on DuckDB, '' on Athena)`, `${f}(s, <a literal start of 1 or more>, n)`);
+      return;
+    }
+    if (f === 'replace' && !(typeof constant(args[1]) === 'string' && String(constant(args[1])) !== '')) {
+      add(n, "replace() with an empty search text leaves the text as it is on DuckDB and puts the replacement between every character on Athena", "replace(s, '<a literal, non-empty search text>', r)");
+      return;
+    }
+    if (f === 'reverse') {
+      add(n, 'reverse() keeps a letter with its accents together on DuckDB and reverses code points on Athena', 'keep text reversal out of gold SQL');
+      return;
+    }
     if (f === 'avg' && inferKind(args[0] ?? {}, scope) === 'decimal') {
       add(n, 'avg of a decimal is a decimal on Athena and a double on DuckDB', 'avg(CAST(x AS DOUBLE)), or round() the result to the scale you publish');
       return;
@@ -120,6 +151,10 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
   });
   // `::` casts parse to the same tree as CAST(), so look at the text (outside string literals).
   const text = sql.replace(/'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));
+  // DuckDB parses a length away (VARCHAR(3) is VARCHAR); Trino cuts the text to it.
+  for (const m of text.matchAll(/\b(?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?\s*\(\s*\d+\s*\)/gi)) {
+    out.push({ offset: m.index!, message: `${m[0].replace(/\s+/g, ' ')} ignores its length on DuckDB and cuts the text to it on Athena`, fix: 'VARCHAR without a length, and substr(x, 1, n) where the text is to be cut' });
+  }
   for (let i = text.indexOf('::'); i !== -1; i = text.indexOf('::', i + 2)) {
     out.push({ offset: i, message: 'x::type casts do not exist on Athena', fix: 'CAST(x AS type)' });
   }
