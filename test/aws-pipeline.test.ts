@@ -1,47 +1,24 @@
 // The AWS adapters end to end, without AWS: S3 and Glue clients mocked by small in-memory fakes (keyed objects
 // with ETags and conditional PUTs; tables and partitions), the trigger's StartExecution input run through the real
 // state machine locally. Checks that S3Storage and GlueCatalog keep the semantics the pipeline relies on.
-import { S3Client } from '@aws-sdk/client-s3';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GlueCatalog } from '../runtime/catalog/glue.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
-import { S3Storage } from '../runtime/storage/s3.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
-import { createTriggerHandler } from '../functions/trigger.ts';
-import { localLambdaContext } from '../functions/lib/step.ts';
 import { renderAsl } from '../workflows/asl.ts';
 import { executeLocal } from '../workflows/local.ts';
-import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
+import { awsStage } from './helpers/aws-stage.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
-const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
 let lake: TestLake;
-const s3Client = new S3Client(creds);
-const glueClient = new GlueClient(creds);
-const sfnClient = new SFNClient(creds);
-const s3Mock = mockClient(s3Client);
-const glueMock = mockClient(glueClient);
-const sfnMock = mockClient(sfnClient);
-// Bronze is versioned, as the stacks deploy it; ETags are SSE-KMS-like (opaque, new for every write).
-const s3 = fakeS3(s3Mock, { versioned: ['raw'] });
-const glue = fakeGlue(glueMock, ['dev_silver', 'dev_gold', 'dev_quarantine']);
-const storage = new S3Storage({ client: s3Client, locations: { bronze: { bucket: 'raw', prefix: 'in/' }, lake: { bucket: 'lake', prefix: 'dev/' } } });
-const catalog = new GlueCatalog({
-  client: glueClient, locationOf: (k) => storage.uri(k), databases: { silver: 'dev_silver', gold: 'dev_gold', quarantine: 'dev_quarantine' },
-  retry: { sleep: async () => {} },
-});
-const trigger = createTriggerHandler({ sfn: sfnClient, s3: s3Client, config: { stateMachineArn: (d) => `arn:sm:${d}`, bronzeBucket: 'raw', bronzePrefix: 'in/' } });
+const { s3, glue, storage, catalog, start, restore } = awsStage();
 
 /** An append dataset: a row ingested twice would be in silver twice. */
 const EVENTS = 'dataset: events\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: what, type: string }\nmode: append\n';
 
 beforeAll(async () => { lake = await makeLake({ orders: ordersSchema({ mode: 'upsert' }), events: EVENTS }); });
-afterAll(async () => { await lake?.cleanup(); s3Mock.restore(); glueMock.restore(); sfnMock.restore(); });
+afterAll(async () => { await lake?.cleanup(); restore(); });
 
 /** Upload to bronze (a new version): the EventBridge event S3 sends for it, and the ETag it got. */
 function uploadEvent(name: string, csv: string, dataset = 'orders') {
@@ -54,14 +31,6 @@ function uploadEvent(name: string, csv: string, dataset = 'orders') {
       detail: { bucket: { name: 'raw' }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: csv.length, etag, 'version-id': versionId } },
     },
   };
-}
-
-/** Deliver an event to the trigger: the StartExecution input it sends. */
-async function start(event: unknown): Promise<RunInput> {
-  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
-  sfnMock.resetHistory();
-  await trigger(event, localLambdaContext('strata-trigger'));
-  return JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as RunInput;
 }
 
 const deliver = async (name: string, csv: string, dataset = 'orders') => start(uploadEvent(name, csv, dataset).event);

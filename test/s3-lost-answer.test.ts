@@ -5,24 +5,16 @@
 // adapter knows its own retried write (the real S3Client's retry, over a stand-in HTTP handler), and commitTable never
 // deletes a folder the current manifest names (through the real state machine, the swap answered 412 after landing).
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { HttpResponse } from '@smithy/core/protocols';
 import { Readable } from 'node:stream';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GlueCatalog } from '../runtime/catalog/glue.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
 import { S3Storage } from '../runtime/storage/s3.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
-import { createTriggerHandler } from '../functions/trigger.ts';
-import { localLambdaContext } from '../functions/lib/step.ts';
 import { renderAsl } from '../workflows/asl.ts';
 import { executeLocal } from '../workflows/local.ts';
-import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
+import { AWS_CREDS, awsStage } from './helpers/aws-stage.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
-
-const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
 
 describe('the real SDK retries a conditional PUT whose answer was lost', () => {
   it('putIfMatch reports success when the object now holds exactly what it wrote', async () => {
@@ -32,7 +24,7 @@ describe('the real SDK retries a conditional PUT whose answer was lost', () => {
     const reply = (statusCode: number, headers: Record<string, string>, body = '') =>
       ({ response: new HttpResponse({ statusCode, headers, body: Readable.from([Buffer.from(body)]) }) });
     const client = new S3Client({
-      ...creds,
+      ...AWS_CREDS,
       requestHandler: {
         handle: async (req: { method: string; headers: Record<string, string>; body?: unknown; path: string }) => {
           if (req.method === 'PUT' && req.path.includes('conditional-write-probe')) {
@@ -70,34 +62,18 @@ const EVENTS = 'dataset: events\nsource: { format: csv }\ncolumns:\n  - { name: 
 
 describe('commitTable after a swap that landed but was reported lost', () => {
   let lake: TestLake;
-  const s3Client = new S3Client(creds);
-  const glueClient = new GlueClient(creds);
-  const sfnClient = new SFNClient(creds);
-  const s3Mock = mockClient(s3Client);
-  const glueMock = mockClient(glueClient);
-  const sfnMock = mockClient(sfnClient);
-  const s3 = fakeS3(s3Mock, { versioned: ['raw'] });
-  fakeGlue(glueMock, ['dev_silver', 'dev_gold', 'dev_quarantine']);
-  const storage = new S3Storage({ client: s3Client, locations: { bronze: { bucket: 'raw', prefix: 'in/' }, lake: { bucket: 'lake', prefix: 'dev/' } } });
-  const catalog = new GlueCatalog({
-    client: glueClient, locationOf: (k) => storage.uri(k), databases: { silver: 'dev_silver', gold: 'dev_gold', quarantine: 'dev_quarantine' },
-    retry: { sleep: async () => {} },
-  });
-  const trigger = createTriggerHandler({ sfn: sfnClient, s3: s3Client, config: { stateMachineArn: (d) => `arn:sm:${d}`, bronzeBucket: 'raw', bronzePrefix: 'in/' } });
+  const { s3, s3Mock, storage, catalog, start, restore } = awsStage();
 
   beforeAll(async () => { lake = await makeLake({ events: EVENTS }); });
-  afterAll(async () => { await lake?.cleanup(); s3Mock.restore(); glueMock.restore(); sfnMock.restore(); });
+  afterAll(async () => { await lake?.cleanup(); restore(); });
 
   async function upload(name: string, csv: string): Promise<RunInput> {
     const key = `in/bronze/events/${name}`;
     const { etag, versionId } = s3.put('raw', key, Buffer.from(csv));
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
-    sfnMock.resetHistory();
-    await trigger({
+    const input = await start({
       'detail-type': 'Object Created', source: 'aws.s3', time: '2025-06-16T08:00:00Z',
       detail: { bucket: { name: 'raw' }, object: { key, size: csv.length, etag, 'version-id': versionId } },
-    }, localLambdaContext('strata-trigger'));
-    const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as RunInput;
+    });
     await executeLocal(renderAsl(lake.ctx.plans.get('events'), { goldTables: [] }), input, { ctx: { ...lake.ctx, storage, catalog }, name: input.runId });
     return input;
   }
