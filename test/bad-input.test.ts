@@ -188,6 +188,12 @@ describe('bad input', () => {
     const q = await quarantined(lenient, 'orders', r.runId);
     expect(q).toEqual([expect.objectContaining({ record: 2, line: 3, raw: `${row(702)},surplus` })]);
     expect(q[0]!.reasons[0]!.message).toMatch(/^malformed record: too many fields \(Expected Number of Columns: 6 Found: 7\)/);
+    // Three fields too many: one reason with the record's whole count, not one per field (the run's summary counted
+    // each: "record malformed ×3" three times, for field counts no line had; newcomer's trial, stop 49).
+    const w = await run(lenient, 'orders', `${ORDERS_HEADER}\n${row(703)},a,b,c\n${row(704)},a,b,c\n${row(705)}\n`);
+    const wq = await quarantined(lenient, 'orders', w.runId);
+    expect(wq.map((x) => x.reasons.map((y) => y.message))).toEqual([1, 2].map(() => ['malformed record: too many fields (Expected Number of Columns: 6 Found: 9)']));
+    expect(w.reasons).toEqual([expect.objectContaining({ rule: 'malformed', count: 2, message: 'malformed record: too many fields (Expected Number of Columns: 6 Found: 9)' })]);
   });
 
   it('8 too few fields', async () => {
