@@ -3,7 +3,7 @@
 // within the retention window (garbage collection removes older ones).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Storage } from '../storage/port.ts';
-import { filesFingerprint, sourcesAfterRun, stateAfterRun, type Change, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
+import { filesFingerprint, sourcesAfterRun, stateAfterRun, type Change, type HistoryEntry, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -37,6 +37,7 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
   // Already there (a rollback to the current run, or twice to the same one): no new version, nothing to undo.
   if (!paths.length) return { version: manifest.version, changes: [], forgotten: [], restored: [] };
   let sources: ReturnType<typeof sourcesAfterRun> = { forget: [], restore: {} };
+  let own: { m: TableManifest; entry: HistoryEntry } | undefined;
   const result = await commitTable(storage, {
     root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths, rollbackTo: toRun,
     build: async (path): Promise<PartitionVersion | null> => target[path] ?? null,
@@ -44,6 +45,13 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
     // the manifest before it deletes an expired version's folder, so one it collected while this rollback ran is
     // missing from the manifest this attempt builds on, and the rollback stops instead of naming a deleted folder.
     guard: (m) => {
+      // This rollback's own swap landed with its answer lost (another run committed before the store's retry, so the
+      // swap looked lost): it is the table's; said so, not "nothing was changed" (an attack, stop 49).
+      const mine = m.history.find((h) => h.version > manifest.version && h.runId === runId && h.kind === 'rollback');
+      if (mine) {
+        own = { m, entry: mine };
+        throw new RolledBackAlready();
+      }
       // A run that committed since the manifest above was read changed what the rollback computed from it.
       const since = m.history.find((h) => h.version > manifest.version && h.kind !== 'compact');
       if (since) {
@@ -63,9 +71,16 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
       if ('error' in still) throw new StrataError(ERRORS.InvalidInput, `${still.error} (gc ran while the rollback ran; nothing was changed)`);
     },
     sourcesAfter: (m) => (sources = sourcesAfterRun(m, toRun)),
+  }).catch((e: unknown) => {
+    if (e instanceof RolledBackAlready && own) return undefined;
+    throw e;
   });
+  if (!result) return { version: own!.entry.version, changes: own!.entry.changes, forgotten: sources.forget.filter((id) => !sources.restore[id]), restored: Object.keys(sources.restore) };
   return { version: result.manifest.version, changes: result.changes, forgotten: sources.forget.filter((id) => !sources.restore[id]), restored: Object.keys(sources.restore) };
 }
+
+/** Thrown by the rollback's guard when the manifest already holds this rollback (its swap landed unseen). */
+class RolledBackAlready extends Error {}
 
 /**
  * Strata.SchemaMismatch when a gold rollback would return a partition to files whose columns or types are not the ones

@@ -361,11 +361,13 @@ export function versionFolder(root: string, path: string, runId: string, attempt
 
 /**
  * Delete version folders a commit built and will not publish; never one `current` (the table's manifest as last read)
- * names as a partition's location: a swap the store answered as lost may have landed (its answer lost on the way: an
+ * names as a partition's location, current or retired: a swap the store answered as lost may have landed (its answer lost on the way: an
  * attack, stop 49, where the next round found its own commit and deleted the folders it names).
  */
 async function discard(storage: Storage, prefixes: string[], current?: TableManifest): Promise<void> {
-  const named = new Set(Object.values(current?.partitions ?? {}).map((p) => p.location));
+  // A version another commit replaced since is named too, as a retired one (a rollback goes back to it, a reader may
+  // still be on it): an attack, stop 49, found the lost swap's folder deleted once a later commit had retired it.
+  const named = new Set([...Object.values(current?.partitions ?? {}).map((p) => p.location), ...(current?.retired ?? []).map((r) => r.version.location)]);
   await mapLimit(prefixes.filter((p) => !named.has(p)), 16, (p) => storage.deletePrefix(p));
 }
 
