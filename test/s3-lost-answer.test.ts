@@ -55,6 +55,44 @@ describe('the real SDK retries a conditional PUT whose answer was lost', () => {
     // …so the swap succeeded. Today: { ok: false, currentEtag: 'e2' } (the SDK retried the PUT and got 412).
     expect(r).toEqual({ ok: true, etag: 'e2' });
   });
+
+  it('a swap throttled at its first attempt (503: nothing stored) and refused at its retry is lost, though another writer stored the same text (an attack on this stop\'s fix, stop 49)', async () => {
+    let stored = { body: 'v1', etag: 'e1' };
+    let puts = 0;
+    const reply = (statusCode: number, headers: Record<string, string>, body = '') =>
+      ({ response: new HttpResponse({ statusCode, headers, body: Readable.from([Buffer.from(body)]) }) });
+    const fail412 = () => reply(412, {}, '<Error><Code>PreconditionFailed</Code><Message>x</Message></Error>');
+    let probe = 0;
+    const client = new S3Client({
+      region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      requestHandler: {
+        handle: async (req: { method: string; headers: Record<string, string>; body?: unknown; path: string }) => {
+          if (req.path.includes('conditional-write-probe')) {
+            if (req.method === 'PUT') return ++probe === 1 ? reply(200, { etag: '"p1"' }) : fail412();
+            if (req.method === 'DELETE') return fail412();
+          }
+          if (req.method === 'POST') return reply(200, {}, '<DeleteResult></DeleteResult>');
+          if (req.method === 'PUT') {
+            if (++puts === 1) {
+              // Refused, nothing stored; meanwhile another writer swaps in the same text (e.g. two concurrent
+              // doctor --repair restoring the same history copy, or two creators of the same empty manifest).
+              stored = { body: 'same text', etag: 'e-other' };
+              return reply(503, {}, '<Error><Code>SlowDown</Code><Message>Reduce your request rate</Message></Error>');
+            }
+            if (req.headers['if-match'] !== `"${stored.etag}"`) return fail412();
+            stored = { body: 'same text', etag: 'e-mine' };
+            return reply(200, { etag: '"e-mine"' });
+          }
+          if (req.method === 'HEAD' || req.method === 'GET') return reply(200, { etag: `"${stored.etag}"`, 'content-length': String(stored.body.length) }, req.method === 'GET' ? stored.body : '');
+          throw new Error(`unexpected ${req.method} ${req.path}`);
+        },
+      },
+    });
+    const storage = new S3Storage({ client, locations: { bronze: { bucket: 'raw', prefix: '' }, lake: { bucket: 'lake', prefix: '' } } });
+    const r = await storage.putIfMatch('silver/t/_strata/manifest.json', 'same text', 'e1');
+    expect(stored.etag).toBe('e-other'); // the other writer's swap is the one that landed
+    expect(r).toEqual({ ok: false, currentEtag: 'e-other' });
+  });
 });
 
 /** An append dataset: a row ingested twice would be in silver twice. */

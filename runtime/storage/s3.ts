@@ -182,9 +182,19 @@ export class S3Storage implements Storage {
     // If-Match takes the entity tag as S3 sends it (quoted); '*' under If-None-Match means "must not exist".
     const condition = expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: `"${expected}"` };
     const put = new PutObjectCommand({ Bucket: a.bucket, Key: a.key, Body: text, ContentType: contentType(key), ...condition });
-    // Each attempt the SDK sends (its retry strategy sends the request again after a reset connection or a timeout).
-    let attempts = 0;
-    put.middlewareStack.add((next) => (args) => { attempts++; return next(args); }, { step: 'deserialize', name: 'strataCountCasAttempts' });
+    // Whether an attempt the SDK sent before the last may have been stored: it got no answer (a reset connection, a
+    // timeout) or a 5xx other than 503 SlowDown. A throttled, refused or answered attempt stored nothing (an attack,
+    // stop 49: a 503 first attempt, then another writer's identical text, was taken for this swap).
+    let mayHaveLanded = false;
+    put.middlewareStack.add((next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        const status = httpStatus(e);
+        if (status === undefined || (status >= 500 && status !== 503)) mayHaveLanded = true;
+        throw e;
+      }
+    }, { step: 'deserialize', name: 'strataCasAttempts' });
     try {
       const r = await this.client.send(put);
       return { ok: true, etag: bareEtag(r.ETag) };
@@ -192,12 +202,12 @@ export class S3Storage implements Storage {
       // If-Match on an object that was deleted answers 404: the swap lost just the same.
       if (isConditionFailed(e) || (expected !== undefined && isMissingObject(e))) {
         // Or it won: a PUT that S3 stored but whose answer was lost (a reset connection, a timeout after the write) is
-        // sent again by the SDK's retry with the same condition, which our own write now fails (412). Refused on a
-        // retry, the swap is this one when the object holds exactly this text (a manifest names its run and time, so
-        // no other writer's is the same). Taken for lost, the commit's next round found its own commit and deleted
-        // the folders it names (an attack, stop 49). Refused at the first attempt, it lost: another writer may have
+        // sent again by the SDK's retry with the same condition, which our own write now fails (412). Refused after
+        // an attempt that may have landed, the swap is this one when the object holds exactly this text (a manifest
+        // names its run and time, so no other writer's is the same). Taken for lost, the commit's next round found its
+        // own commit and deleted the folders it names (an attack, stop 49). Otherwise it lost: another writer may have
         // written the same text (a counter), and only this PUT's own earlier attempt tells the two apart.
-        const now = attempts > 1 ? await this.readVersioned(key) : undefined;
+        const now = mayHaveLanded ? await this.readVersioned(key) : undefined;
         if (now !== undefined && now.text === text) return { ok: true, etag: now.etag };
         return { ok: false, currentEtag: now ? now.etag : (await this.head(key))?.etag };
       }
