@@ -500,6 +500,8 @@ describe('analyzeGold: portability findings', () => {
       'greatest(q, n)', 'least(q, n)', "split_part(s, '-', 2)", "nullif(split_part(s, '-', 2), '')", 'substr(s, 0, 2)', 'substr(s, q, 2)', 'substr(s, 1, 2)',
       "replace(s, '', '-')", 'replace(s, s, s)', "replace(s, '-', '_')", 'reverse(s)', 'CAST(x / 2 AS BIGINT)', 'CAST(round(x / 2) AS BIGINT)', 'CAST(x AS VARCHAR)',
       'CAST(CAST(x AS DECIMAL(38, 2)) AS VARCHAR)', 'CAST(s AS VARCHAR(3))', 'CAST(s AS VARCHAR)', 'CAST(q AS BIGINT)',
+      // (A second attack: a whole double is 3.0 against 3.0E0 as text; a negative start counts from the end on both.)
+      'CAST(round(x) AS VARCHAR)', 'substr(s, -3)', 'substr(s, -3, 2)',
     ];
     const sql = `SELECT ${parts.map((p, i) => `${p} AS c${i}`).join(', ')} FROM t`;
     const findings = await withBinder(async (db) => {
@@ -508,7 +510,7 @@ describe('analyzeGold: portability findings', () => {
       const kinds: Record<string, never> = { q: 'integer', n: 'integer', s: 'string', x: 'float' } as never;
       return portabilityFindings(p.select, sql, { column: (_q, name) => kinds[name] }).map((f) => sql.slice(f.offset).split(' AS c')[0]);
     });
-    expect(findings).toEqual(['greatest(q, n)', 'least(q, n)', "split_part(s, '-', 2)", 'substr(s, 0, 2)', 'substr(s, q, 2)', "replace(s, '', '-')", 'replace(s, s, s)', 'reverse(s)', 'CAST(x / 2 AS BIGINT)', 'CAST(x AS VARCHAR)', 'VARCHAR(3))']);
+    expect(findings).toEqual(['greatest(q, n)', 'least(q, n)', "split_part(s, '-', 2)", 'substr(s, 0, 2)', 'substr(s, q, 2)', "replace(s, '', '-')", 'replace(s, s, s)', 'reverse(s)', 'CAST(x / 2 AS BIGINT)', 'CAST(x AS VARCHAR)', 'VARCHAR(3))', 'CAST(round(x) AS VARCHAR)']);
   });
 
   it('a star without its lists is no finding', () => {

@@ -74,9 +74,10 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
     // DuckDB writes 10000000.0 and Trino 1.0E7 (DoubleOperators in Trino; an attack, stop 49).
     const whole = n.child?.class === 'FUNCTION' && ['round', 'floor', 'ceil', 'ceiling', 'trunc'].includes(String(n.child.function_name).toLowerCase())
       && ((n.child.children ?? []).length < 2 || (n.child.children[1]?.class === 'CONSTANT' && Number(n.child.children[1].value?.value) === 0));
-    if (n.class === 'CAST' && inferKind(n.child ?? {}, scope) === 'float' && !whole) {
+    if (n.class === 'CAST' && inferKind(n.child ?? {}, scope) === 'float') {
       const to = kindOfDuckType(String(n.cast_type?.id ?? ''));
-      if (to === 'integer') add(n, 'a CAST of a double to an integer type rounds a .5 to even on DuckDB (2.5 → 2) and half up on Athena (3)', 'CAST(round(x) AS BIGINT): round() goes half away from zero on both');
+      // A whole double (round(x)) casts to the same integer on both; as text it is still 3.0 against 3.0E0.
+      if (to === 'integer' && !whole) add(n, 'a CAST of a double to an integer type rounds a .5 to even on DuckDB (2.5 → 2) and half up on Athena (3)', 'CAST(round(x) AS BIGINT): round() goes half away from zero on both');
       else if (to === 'string') add(n, 'a double as text is 10000000.0 on DuckDB and 1.0E7 on Athena', 'CAST(CAST(x AS DECIMAL(38, 6)) AS VARCHAR) with the places you want, or keep the number a number');
     }
     if (n.type === 'SELECT_NODE') {
@@ -132,8 +133,9 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
       return;
     }
     const constant = (a: Node | undefined) => (a?.class === 'CONSTANT' && !a.value?.is_null ? a.value?.value : undefined);
-    if ((f === 'substr' || f === 'substring') && !(Number(constant(args[1])) >= 1)) {
-      add(n, `${f}() from a start below 1 counts differently on the two engines (substr('paid', 0, 2): 'p' on DuckDB, '' on Athena)`, `${f}(s, <a literal start of 1 or more>, n)`);
+    // (A negative start counts from the end on both: substr(s, -3) is the last three characters.)
+    if ((f === 'substr' || f === 'substring') && !(constant(args[1]) !== undefined && Number.isInteger(Number(constant(args[1]))) && Number(constant(args[1])) !== 0)) {
+      add(n, `${f}() from a start of 0 or one not written as a number counts differently on the two engines (substr('paid', 0, 2): 'p' on DuckDB, '' on Athena)`, `${f}(s, <a literal start: 1 or more, or negative from the end>, n)`);
       return;
     }
     if (f === 'replace' && !(typeof constant(args[1]) === 'string' && String(constant(args[1])) !== '')) {
