@@ -252,6 +252,11 @@ describe('strata put', () => {
     await expect(putRecords(l, 'clicks', gzipped, { source: 'recs.jsonl.gz' }))
       .rejects.toThrow('recs.jsonl.gz is gzip-compressed: strata put reads JSON records as text, one per line (it compresses the objects it writes itself). Decompress it on the way in (gunzip -c <file> | strata put clicks), or ingest the file as it is with strata ingest clicks <file>');
     expect(existsSync(join(l.dir, 'bronze'))).toBe(false);
+    // Handed over one byte first (a slow pipe): refused alike (an attack, stop 49: gzipped again, a junk object left).
+    const bytes = gzipSync(record(1));
+    const slow = (async function* () { yield bytes.subarray(0, 1); yield bytes.subarray(1); })();
+    await expect(putRecords(l, 'clicks', slow, { source: 'stdin' })).rejects.toThrow('stdin is gzip-compressed');
+    expect(existsSync(join(l.dir, 'bronze'))).toBe(false);
   });
 
   it('refuses a dataset without stream:, and writes nothing for empty input', async () => {

@@ -130,7 +130,8 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
     opts.signal?.addEventListener('abort', () => resolve('stop'), { once: true });
   });
   const chunks = input[Symbol.asyncIterator]();
-  let read = false;
+  let head = Buffer.alloc(0);
+  let checked = false;
   try {
     for (;;) {
       const next = await Promise.race([chunks.next(), stopped]);
@@ -142,12 +143,12 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
       }
       if (next.done) break;
       const chunk = next.value;
-      const first = !read;
-      read = true;
       if (failed) break;
       // Records arrive as text (Firehose gzips them itself): compressed input would be gzipped again, and every line
-      // of it quarantined as invalid text naming the bronze object (an attack, stop 49). Refused before anything is written.
-      if (first && isGzip(chunk)) {
+      // of it quarantined as invalid text naming the bronze object (an attack, stop 49). Refused before anything is
+      // written, by the input's first two bytes, however the pipe hands them over (one byte at a time: a second attack).
+      if (head.length < 2) head = Buffer.concat([head, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]).subarray(0, 2);
+      if (head.length === 2 && !checked && (checked = true) && isGzip(head)) {
         throw new StrataError(ERRORS.InvalidInput, `${opts.source ?? 'the input'} is gzip-compressed: strata put reads JSON records as text, one per line (it compresses the objects it writes itself). `
           + `Decompress it on the way in (gunzip -c <file> | strata put ${dataset}), or ingest the file as it is with strata ingest ${dataset} <file>`);
       }

@@ -1,6 +1,7 @@
 // strata put <dataset> [file|-]: JSON records (one per line) from a file or stdin into a streamed dataset, buffered
 // into bronze objects as Kinesis Data Firehose would buffer them, each run through the pipeline before put returns.
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { putRecords } from '../../workflows/put-local.ts';
 import { describeCompaction } from '../compaction-summary.ts';
 import { openLake } from '../lake-options.ts';
@@ -25,9 +26,12 @@ export const put: Command = {
     // end of its input. A second signal exits at once, saying what may be lost.
     const stop = new AbortController();
     let signalled: string | undefined;
+    // The object in bronze whose run has not ended: a second signal leaves it unread (strata doctor finds it too).
+    let running: string | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) {
-        out.error(`${signal} again: exiting now; records read since the last object written to bronze/${dataset}/ are not written`);
+        out.error(`${signal} again: exiting now; records read since the last object written to bronze/${dataset}/ are not written`
+          + (running ? `, and ${running} is in bronze but not ingested: strata ingest ${dataset} ${join(lake.dir, running)}` : ''));
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       signalled = signal;
@@ -41,8 +45,9 @@ export const put: Command = {
       signal: stop.signal,
       source: source === '-' ? 'stdin' : source,
       ...(now ? { ingest: { now } } : {}),
-      written: (key, bytes) => progress.update(`${key} (${(bytes / 1e6).toFixed(1)} MB) …`),
+      written: (key, bytes) => { running = key; progress.update(`${key} (${(bytes / 1e6).toFixed(1)} MB) …`); },
       ingested: ({ record, compactions }) => {
+        running = undefined;
         progress.done();
         if (global.json) return;
         out.info(describeRun(record, { lake: global.lake }));
