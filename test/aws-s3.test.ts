@@ -272,6 +272,27 @@ describe('S3Storage: writes', () => {
     expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'lake-bucket', Key: 'dev/silver/events/dt=a/v-r3/part-0.parquet', UploadId: 'u1' }]);
   });
 
+  it('a part that fails stops new parts, and the abort waits for those in flight: none is started or stored after it (an attack on this stop\'s fix, stop 49)', async () => {
+    mock.on(CopyObjectCommand).rejects(Object.assign(s3Error('InvalidRequest', 400), { message: 'The specified copy source is larger than the maximum allowable size for a copy source: 5368709120' }));
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 20 * 1024 ** 3, ETag: '"big"' });
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    const log: string[] = [];
+    const stored = new Set<number>();
+    let aborted = false;
+    mock.on(UploadPartCopyCommand).callsFake(async (i: { PartNumber: number }) => {
+      log.push(`start ${i.PartNumber}`);
+      if (i.PartNumber === 1) throw s3Error('InternalError', 500);
+      if (aborted) throw s3Error('NoSuchUpload', 404);
+      await new Promise((r) => setTimeout(r, 20));
+      stored.add(i.PartNumber); // a part S3 finishes copying is stored, abort or not
+      return { CopyPartResult: { ETag: `"p${i.PartNumber}"` } };
+    });
+    mock.on(AbortMultipartUploadCommand).callsFake(async () => { log.push('abort'); aborted = true; stored.clear(); return {}; });
+    await expect(storage.copy('silver/t/v-a/big.parquet', 'silver/t/v-b/big.parquet')).rejects.toMatchObject({ name: 'InternalError' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect({ startedAfterAbort: log.slice(log.indexOf('abort') + 1), stored: [...stored] }).toEqual({ startedAfterAbort: [], stored: [] });
+  });
+
   it('a copy from a key that is not there names it, under a prefix-scoped role too (S3 answers 403, not 404; an attack, stop 49: AccessDenied, no key named)', async () => {
     mock.on(CopyObjectCommand).rejects(s3Error('AccessDenied', 403));
     mock.on(ListObjectsV2Command).resolves({ Contents: [] });
