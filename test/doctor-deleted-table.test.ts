@@ -40,6 +40,7 @@ describe('strata doctor: a table whose folder is gone', () => {
       expect(await l.query(`SELECT count(*)::INT AS n FROM strata.${t} WHERE layer = 'silver' AND table_name = 'v'`), t).toEqual([{ n: 0 }]);
     }
     expect(await l.catalog.pending()).toEqual([]);
+
     // Started over: the same object again is a new commit, and the table reads.
     expect((await l.ingest('v', await l.file('a.csv', 'id\n1\n2\n'))).record.status).toBe('SUCCEEDED');
     expect(existsSync(join(l.dir, 'silver', 'v'))).toBe(true);
@@ -49,6 +50,15 @@ describe('strata doctor: a table whose folder is gone', () => {
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(/1 run recorded SUCCEEDED before silver\.v started over at run \S+ \(its folder deleted or moved\)/);
   });
+  it('a table view no catalog entry names is dropped from catalog.duckdb even when materialized.json is lost (a second attack, stop 49)', async () => {
+    const { l } = await deleted('silver/v');
+    // Taken out of the catalog by hand (as --repair does), and the record of what catalog.duckdb shows lost with it.
+    rmSync(join(l.dir, '_strata', 'catalog', 'tables', 'silver.v.json'));
+    rmSync(join(l.dir, '_strata', 'catalog', 'materialized.json'));
+    await expect(l.query('SELECT count(*) FROM silver.v')).rejects.toThrow(/Table with name v does not exist/);
+    expect(await l.query(`SELECT count(*)::INT AS n FROM strata.tables WHERE table_name = 'v' AND layer = 'silver'`)).toEqual([{ n: 0 }]);
+  });
+
   it('a gold table whose folder is gone is one problem, not also "never published" (an attack, stop 48: it was said twice)', async () => {
     const { l, g, found } = await deleted('gold/g', 'gold:\n  - table: g\n    sql: SELECT count(*) AS n FROM silver.v\n    refresh: full\n');
     expect(found.code).toBe(1);

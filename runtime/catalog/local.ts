@@ -365,7 +365,11 @@ export class LocalCatalog implements Catalog {
       const have = fresh ? {} : (await this.heldStamps()) ?? {};
       // What no entry names any more goes (a table strata doctor --repair took out of the catalog after its folder was
       // deleted: catalog.duckdb kept its view over files gone, and every query of it failed; newcomer's trial, stop 49).
-      const gone = goneKeys(have, shown);
+      // And any table view the file holds that no entry names, whatever materialized.json says (it may be lost while
+      // catalog.duckdb stays: a second attack, stop 49).
+      const named = new Set(shown.map((x) => x.key));
+      const held = fresh ? [] : (await db.all<{ k: string }>(`SELECT schema_name || '.' || view_name AS k FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND schema_name IN ('silver', 'gold', 'quarantine')`)).map((r) => r.k);
+      const gone = [...new Set([...goneKeys(have, shown), ...held.filter((k) => !named.has(k))])];
       const failed = await applyEach(db, [...gone.map(dropShown), ...stale(shown, have)]);
       // A table that could not be shown is tried again at the next read (its cause may have been mended).
       const kept = Object.fromEntries(Object.entries(have).filter(([k]) => !gone.includes(k) || failed.has(k)));
