@@ -196,6 +196,19 @@ describe('bad input', () => {
     expect(w.reasons).toEqual([expect.objectContaining({ rule: 'malformed', count: 2, message: 'malformed record: too many fields (Expected Number of Columns: 6 Found: 9)' })]);
   });
 
+  it('7b a quarantined record keeps every field under its own name, names that differ only by case included (a second attack, stop 49: "A" was renamed "A_", "a_" then "a__", and values were named after the wrong fields)', async () => {
+    const l = await makeLake({ ds: 'dataset: ds\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: a_, type: string }\nrejects: { maxRatio: 1 }\n' });
+    try {
+      const r = await run(l, 'ds', 'id,a,A,a_\nx,1,2,3\n5,1,2,3\n');
+      expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+      const q = await quarantined(l, 'ds', r.runId);
+      expect(q.map((x) => JSON.parse(String(x.raw)))).toEqual([{ id: 'x', a: '1', A: '2', a_: '3' }]);
+      expect(await l.query('SELECT id, a_ FROM silver.ds')).toEqual([{ id: 5, a_: '3' }]);
+    } finally {
+      await l.cleanup();
+    }
+  });
+
   it('8 too few fields', async () => {
     const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n801,Ann,NEW\n${row(802)}\n`);
     expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });

@@ -181,16 +181,11 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
 }
 
 function jsonObjectOf(names: string[], refOf: (i: number) => string): string {
-  const seen = new Set<string>();
-  const entries = names.map((n, i) => {
-    let k = n || `field_${i + 1}`;
-    // DuckDB's struct keys are one name whatever their case: a header "Price,price" failed the file with "Duplicate
-    // struct entry name" (newcomer's trial, stop 49).
-    while (seen.has(k.toLowerCase())) k = `${k}_`;
-    seen.add(k.toLowerCase());
-    return `${str(k)}: ${refOf(i)}`;
-  });
-  return entries.length ? `to_json({${entries.join(', ')}})` : `'{}'`;
+  // The record as the file holds it: every field under its own name, in order, as JSON text written here. A struct
+  // would need keys unique whatever their case (DuckDB's): renaming "A" beside "a" to "A_" could take a later field's
+  // own name "a_", and the quarantined record named values after the wrong fields (a second attack, stop 49).
+  const entries = names.map((n, i) => `${str(`${JSON.stringify(n || `field_${i + 1}`)}:`)} || coalesce(CAST(to_json(${refOf(i)}) AS VARCHAR), 'null')`);
+  return entries.length ? `CAST('{' || ${entries.join(` || ',' || `)} || '}' AS JSON)` : `'{}'`;
 }
 
 /**

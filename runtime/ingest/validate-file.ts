@@ -687,7 +687,8 @@ function malformedMessage(jsonLines = false): string {
 function columnNameOf(src: SourceRelation): string {
   const names = src.fieldNames ?? [];
   if (!names.length) return 'CAST(NULL AS VARCHAR)';
-  return `CASE column_name ${names.map((n, i) => `WHEN '__f${i}' THEN ${str(n)}`).join(' ')} ELSE NULL END`;
+  // (A NUL ends a query's text in DuckDB: a header of gzip bytes read as text holds some. Shown as \0.)
+  return `CASE column_name ${names.map((n, i) => `WHEN '__f${i}' THEN ${str(n.replace(/\0/g, '\\0'))}`).join(' ')} ELSE NULL END`;
 }
 
 function entries(v: unknown): Array<[string, unknown]> {
