@@ -118,22 +118,36 @@ export async function inferSchema(db: Duck, path: string, dataset: string): Prom
     throw new StrataError(ERRORS.InvalidInput, `${basename(path)} is empty: strata init drafts a schema from a sample's header and rows; give it a file that holds some`);
   }
   const scratch = await mkdtemp(join(tmpdir(), 'strata-init-'));
+  const conversion = (e: unknown) => /Conversion Error|Could not convert/.test(String((e as Error)?.message));
   try {
-    return await inferIn(db, path, dataset, scratch, 20480).catch((e: unknown) => {
+    return await inferIn(db, path, dataset, scratch, 20480).catch(async (e: unknown) => {
       // A value past the sniffer's sample that its type cannot hold ("abc" after 30,000 integers): sniffed again from
       // every row (init failed with DuckDB's conversion error: an attack, stop 48).
-      if (!/Conversion Error|Could not convert/.test(String((e as Error)?.message))) throw e;
-      return inferIn(db, path, dataset, scratch, -1);
+      if (!conversion(e)) throw e;
+      // Still one the sniffer types by the file's one date format while another value of it is ISO (2025-01-02, then
+      // 13/04/2025): that column is read as text, and the text column's notes say what its values are (init failed
+      // with DuckDB's conversion error and its advice: an attack, stop 49).
+      const text: string[] = [];
+      for (;;) {
+        try {
+          return await inferIn(db, path, dataset, scratch, -1, text);
+        } catch (again) {
+          const column = /converting column "((?:[^"]|"")*)"/.exec(String((again as Error)?.message))?.[1]?.replace(/""/g, '"');
+          if (!conversion(again) || column === undefined || text.includes(column) || text.length >= 20) throw again;
+          text.push(column);
+        }
+      }
     });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-async function inferIn(db: Duck, path: string, dataset: string, scratch: string, sample: number): Promise<InferredSchema> {
+async function inferIn(db: Duck, path: string, dataset: string, scratch: string, sample: number, asText: readonly string[] = []): Promise<InferredSchema> {
   const format = await detectFormat(path);
+  const types = asText.length ? `, types = {${asText.map((c) => `${str(c)}: 'VARCHAR'`).join(', ')}}` : '';
   let reader = format === 'parquet' ? `read_parquet(${pathLit(path)})`
-    : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = ${sample})`
+    : format === 'csv' ? `read_csv(${pathLit(path)}, sample_size = ${sample}${types})`
     : `read_json(${pathLit(path)}, format = '${format === 'json' ? 'array' : 'newline_delimited'}', sample_size = ${sample})`;
   /** The reader's columns: DuckDB's name (for SQL over the reader), its type, and the header's own text of the field when it differs. */
   let described: Array<{ name: string; type: string; field?: string }>;
@@ -216,6 +230,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     ...described.map((c, i) => `count(*) - count(${q(c.name)}) AS n${i}`),
     ...text.flatMap(({ c, i }) => [
       ...tried.map((t, k) => `count(${q(c.name)}) FILTER (WHERE try_strptime(${q(c.name)}, ${str(t.f)}) IS NULL) AS f${i}_${k}`),
+      `count(${q(c.name)}) FILTER (WHERE coalesce(${tried.map((t) => `try_strptime(${q(c.name)}, ${str(t.f)})`).join(', ')}) IS NULL) AS fu${i}`,
       `count(${q(c.name)}) FILTER (WHERE NOT regexp_full_match(trim(${q(c.name)}), '-?[0-9]+(,[0-9]+)?')) AS dc${i}`,
       `count(${q(c.name)}) FILTER (WHERE contains(${q(c.name)}, ',')) AS dcc${i}`,
       `max(length(split_part(trim(${q(c.name)}), ',', 1)) - CASE WHEN starts_with(trim(${q(c.name)}), '-') THEN 1 ELSE 0 END) AS dci${i}`,
@@ -261,6 +276,12 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       const best = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) })).sort((a, b) => a.fails - b.fails)[0];
       if (!commaColumns.has(i) && best && best.fails * 2 < filled(i)) {
         return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}, format: ${best.f} would quarantine those)` };
+      }
+      // Every value a date or time, in more than one format (2025-01-02 beside 13/04/2025): text, saying which; a list
+      // of formats reads them (each tried in order), once the writer has said which way 03/04/2025 goes.
+      const used = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) })).filter((t) => t.fails < filled(i));
+      if (!commaColumns.has(i) && Number(stats[`fu${i}`]) === 0 && used.length > 1) {
+        return { ...base, type: 'string', note: `every value is a date or time in one of ${used.length} formats (${used.map((t) => t.f).join(', ')}), no one format reads them all: kept as text (type: ${used[0]!.type}, format: [the ones the file uses] reads them, once it is clear which way a value like 03/04/2025 goes)` };
       }
       const commaShaped = filled(i) - Number(stats[`dc${i}`]);
       if (!commaColumns.has(i) && Number(stats[`dcc${i}`]) > 0 && commaShaped * 2 > filled(i)) {
