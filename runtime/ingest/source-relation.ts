@@ -184,8 +184,9 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string): string {
   // The record as the file holds it: every field under its own name, in order, as JSON text written here. A struct
   // would need keys unique whatever their case (DuckDB's): renaming "A" beside "a" to "A_" could take a later field's
   // own name "a_", and the quarantined record named values after the wrong fields (a second attack, stop 49).
-  const entries = names.map((n, i) => `${str(`${JSON.stringify(n || `field_${i + 1}`)}:`)} || coalesce(CAST(to_json(${refOf(i)}) AS VARCHAR), 'null')`);
-  return entries.length ? `CAST('{' || ${entries.join(` || ',' || `)} || '}' AS JSON)` : `'{}'`;
+  // One concat() of every piece, not a chain of ||: 500 fields made an expression deeper than DuckDB takes (1000).
+  const entries = names.map((n, i) => `${str(`${i ? ',' : ''}${JSON.stringify(n || `field_${i + 1}`)}:`)}, coalesce(CAST(to_json(${refOf(i)}) AS VARCHAR), 'null')`);
+  return entries.length ? `CAST(concat('{', ${entries.join(', ')}, '}') AS JSON)` : `'{}'`;
 }
 
 /**
