@@ -12,8 +12,21 @@ type Options = Record<string, { type: 'string' | 'boolean'; short?: string; mult
  */
 export function parseCommandArgs(command: string, args: string[], options: Options, usage: string): { values: Record<string, unknown>; positionals: string[] } {
   const joined: string[] = [];
+  // An argument that starts with "-" but holds a space or a line end is no option (no option's name does): SQL that
+  // begins with a comment (strata query "-- count\nselect 1" was "strata query has no option --"). Held aside for
+  // the parse, then put back.
+  const held: string[] = [];
+  const back = (v: unknown): unknown => {
+    const m = typeof v === 'string' ? /^\u0000held(\d+)$/.exec(v) : null;
+    return m ? held[Number(m[1])] : Array.isArray(v) ? v.map(back) : v;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    if (/^-/.test(a) && /\s/.test(a)) {
+      joined.push(`\u0000held${held.length}`);
+      held.push(a);
+      continue;
+    }
     const name = /^--([^=]+)$/.exec(a)?.[1];
     const next = args[i + 1];
     if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
@@ -23,7 +36,7 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
   }
   try {
     const parsed = parseArgs({ args: joined, allowPositionals: true, strict: true, options });
-    return { values: parsed.values as Record<string, unknown>, positionals: parsed.positionals };
+    return { values: Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, back(v)])), positionals: parsed.positionals.map((p) => back(p) as string) };
   } catch (e) {
     throw new UsageError(explain(command, e as Error & { code?: string }, Object.keys(options)), `usage: ${usage}`);
   }

@@ -163,8 +163,11 @@ describe('strata', () => {
     expect(r).toMatchObject({ code: 1, stdout: '' });
     expect(r.stderr).toBe('strata query runs one SQL statement; this text holds 3: nothing was run\nrun each with its own strata query (a view or a CTE can put several steps into one SELECT)\n');
     expect(existsSync(side)).toBe(false);
-    // One statement with its semicolon is one.
+    // One statement with its semicolon is one; SQL that begins with a comment is SQL, not an option (a second attack,
+    // stop 49: "strata query has no option --").
     expect(await strata('query', '--format', 'csv', 'select 42 as answer;')).toMatchObject({ code: 0, stdout: 'answer\n42\n' });
+    expect(await strata('query', '--format', 'csv', '-- the answer\nselect 42 as answer')).toMatchObject({ code: 0, stdout: 'answer\n42\n' });
+    expect(await strata('query', '--formt', 'csv', 'select 1')).toMatchObject({ code: 2, stderr: expect.stringContaining('strata query has no option --formt: did you mean --format?') });
   });
 
   it('a query of a table its schema file defines but the lake does not hold yet says so, not DuckDB\'s nearest name (newcomer trial, stop 35)', async () => {
