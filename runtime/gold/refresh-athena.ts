@@ -30,6 +30,8 @@ export interface AthenaRefresh {
   whole: string[];
   /** A DuckDB for parsing the SQL (no data goes through it). */
   db: Duck;
+  /** The table keeps rows outside the partitions this refresh recomputes (AuditTarget.othersRemain). */
+  othersRemain?: boolean;
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -67,7 +69,7 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
   const silverDb = q(athena.names.databases.silver);
   const quality = await r.audit(ctx, plan, input, {
     run: athena.metrics ?? athena.run, dialect: 'athena', batch: `(${rowsSql}) AS gold_batch`,
-    reference: (ds) => (r.whole.includes(ds) ? `${silverDb}.${q(ds)}` : undefined), parser: r.db,
+    reference: (ds) => (r.whole.includes(ds) ? `${silverDb}.${q(ds)}` : undefined), parser: r.db, othersRemain: r.othersRemain === true,
   });
   const gate = quality ? { quality } : {};
   if (quality?.halted || rows === 0) return { files: [], rows, ...gate, cleanup: [] };

@@ -207,6 +207,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   await removePrefix(storage, stagingPrefix); // an earlier attempt's files
   let targets: Set<string | null> | undefined;
+  let othersRemain = false;
   const parts = new Map<string, PartitionVersion[]>();
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
@@ -221,9 +222,10 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
       const valueOf = await goldValues(db, inc, ctx.plans.get(inc.driver).partitions.findIndex((p) => p.name === inc.partition), all);
       targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
       parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+      othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
     }
     return plan.engine === 'athena' && ctx.athena
-      ? writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db })
+      ? writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain })
       : computeOnDuckDB();
   }, ctx.duck);
   if (out.quality?.halted) {
@@ -251,7 +253,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
           await createView(db, 'gold', g, gp.glue, ps.flatMap((p) => p.files.map((f) => pathOf.get(f)!)), ps.every((p) => p.schemaHash === gp.schemaHash));
         }
         await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds), memoryMb: stepSizing(ctx.plans.get(input.dataset), 'gold').memoryMb });
-        const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db };
+        const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db, othersRemain };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
       }, ctx.duck), { list: false });
     });

@@ -51,6 +51,11 @@ export interface AuditTarget {
   reference: (dataset: string) => string | undefined;
   /** A DuckDB session whose parser vets the gate's SQL (default: a fresh binder). */
   parser?: SqlSession;
+  /**
+   * Whether the table keeps rows outside the partitions this refresh recomputes (an incremental refresh of some of
+   * them): then a batch without rows empties only those partitions, and is not audited (gold-audit.ts).
+   */
+  othersRemain?: boolean;
 }
 
 /** Audits the rows about to be published; the quality gate (runtime/quality/gold-audit.ts) is the default. */

@@ -17,6 +17,10 @@ export const auditGold: GoldAudit = async (ctx: PipelineContext, plan: GoldPlan,
   // table that has rows is audited as usual: `RowCount > 0` can stop a refresh from emptying a table.
   const [count] = await on.run(`SELECT count(*) AS n FROM ${on.batch}`);
   if (Number(count?.n ?? 0) === 0) {
+    // Nor are partitions an incremental refresh empties while the table keeps others: their rows went from silver (an
+    // order cancelled), and the gate halted on "no rows to check", leaving gold with rows its SQL no longer gives
+    // (newcomer's trial, stop 49). A refresh that would empty the whole table is still audited.
+    if (on.othersRemain) return { halted: false, skipped: 'no rows to publish in the partitions it recomputes, and the table keeps its others: nothing to audit', results: [] };
     const current = (await readManifest(ctx.storage, plan.prefix, goldShape(plan))).manifest;
     if (!Object.keys(current.partitions).length) {
       return { halted: false, skipped: 'no rows to publish and none published before: nothing to audit', results: [] };
