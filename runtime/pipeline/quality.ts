@@ -85,7 +85,8 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   const quality = await loadGate(ctx.storage, state.quality as QualityOutput) as RecordedGate;
   // And the way back, as a rejection says it (newcomer's trial, stop 48: a halt said none).
   const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`
-    + `. The way back: fix the data and upload the file again (its rows then leave quarantine), or change the rule in the schema file's quality.silver if the data is right`;
+    + `. The way back: change the rule in the schema file's quality.silver if the data is right, then ingest this bronze object again (its rows then leave quarantine); `
+    + `or upload a corrected file (a new object: this one's rows stay in quarantine as what was sent)`;
   // The rows that would have reached silver keep their record, line and raw, and name the row-level rules they fail.
   const held = await holdRows(ctx, plan, staged, quality, state.now);
   const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message }, held);
