@@ -34,7 +34,8 @@ export async function openLocalLake(opts: { lake?: string; schemas?: string; duc
   const dir = defaultLakeDir(opts.lake);
   const project = await loadProject(resolve(opts.schemas ?? 'schemas'));
   const runnable = await runnableProject(project);
-  const plans = runnable.project.schemas.map((s) => compile(s.spec));
+  // Each plan knows its file, so messages name the one --schemas loaded (they said schemas/<dataset>.yaml: newcomer's trial, stop 49).
+  const plans = runnable.project.schemas.map((s) => ({ ...compile(s.spec), schemaFile: s.file }));
   const gold = plans.some((p) => p.gold.length) ? (await analyzeGold(plans)).plans : [];
   const storage = new LocalStorage(dir);
   const catalog = new LocalCatalog(dir);

@@ -32,6 +32,11 @@ export interface ValidationPlan {
 export interface DatasetPlan {
   planVersion: 1;
   dataset: string;
+  /**
+   * The schema file the plan was compiled from, as the project loaded it (relative to the working folder, e.g.
+   * "../shop/schemas/orders.yaml" with --schemas): messages name it. Unset: schemas/<dataset>.yaml (schemaFileOf).
+   */
+  schemaFile?: string;
   description?: string;
   owner?: string;
   /** Hash of everything that shapes silver files (names, types, partitions). */
@@ -166,3 +171,8 @@ export function hashOf(value: unknown): string {
 }
 
 export type { LogicalType };
+
+/** The schema file messages name for `plan`: the one it was loaded from, else the project's convention schemas/<dataset>.yaml. */
+export function schemaFileOf(plan: Pick<DatasetPlan, 'dataset' | 'schemaFile'>): string {
+  return plan.schemaFile ?? `schemas/${plan.dataset}.yaml`;
+}

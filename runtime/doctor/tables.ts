@@ -1,5 +1,6 @@
 // strata doctor, per table: the manifest (there, readable), its files (there, readable, holding the rows it says),
 // the catalog entry (showing the manifest's version), gold against the versions of what it reads, and leftovers.
+import { schemaFileOf } from '../../core/plan/compile.ts';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ERRORS, type StrataError } from '../../core/errors.ts';
@@ -309,11 +310,11 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
       ...(moved.length ? [`behind ${moved.map((k) => (scope.reused.includes(k)
         ? `${k} (it reflects version ${done[k]} as run ${m.derivedFromRuns?.[k]?.runId} committed it; ${k}'s version ${done[k]} is another run's: that version was lost and its number reused)`
         : `${k} (it reflects version ${done[k] ?? 0}, ${k} is at version ${scope.versions[k]})`)).join(', ')}`] : []),
-      ...(reshaped ? [`its SQL (schemas/${plan.owner}.yaml), or the schema of a table it reads, changed since its last publish: every partition is to be computed again`] : []),
+      ...(reshaped ? [`its SQL (${ownerFile(env, plan.owner)}), or the schema of a table it reads, changed since its last publish: every partition is to be computed again`] : []),
     ].join('; ') || `behind ${scope.behind.join(', ')}`;
   const runs = [...new Set([plan.incremental?.driver ?? plan.owner, ...plan.reads.silver])];
   const way = halt
-    ? `fix the data (strata rollback, or ingest a correction) or the rule in schemas/${plan.owner}.yaml, then strata refresh ${t.name}`
+    ? `fix the data (strata rollback, or ingest a correction) or the rule in ${ownerFile(env, plan.owner)}, then strata refresh ${t.name}`
     : m.version === 0
     ? `fix what made its refreshes fail (strata runs; its SQL: strata check), then strata refresh ${t.name}, strata doctor --repair or the next run of ${runs.join(' or ')}`
     : `strata doctor --repair refreshes it (so does the next run of ${runs.join(' or ')})`;
@@ -405,4 +406,10 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
     'put its files back as they were; strata gc deletes it once it is past retention.days (the current versions are not affected)')] : []),
     ...aside.map((o) => note(subject, `a damaged manifest kept aside: ${env.storage.uri(o.key)}`, 'delete it once it is no longer needed')),
   ];
+}
+
+/** The schema file of dataset `owner` (a gold table's), as the project loaded it. */
+function ownerFile(env: DoctorEnv, owner: string): string {
+  const plan = env.plans.list().find((p) => p.dataset === owner);
+  return plan ? schemaFileOf(plan) : `schemas/${owner}.yaml`;
 }

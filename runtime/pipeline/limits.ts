@@ -7,7 +7,7 @@
 // timed out after N seconds"); DuckDB over its memory_limit throws "Out of Memory Error" (or "could not allocate block of size", when the buffer manager cannot evict); a full /tmp is ENOSPC
 // ("No space left on device") from Node or DuckDB. The last two reach the run as Strata.Internal.
 import { largestSourceBytes, LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
-import type { DatasetPlan } from '../../core/plan/compile.ts';
+import { schemaFileOf, type DatasetPlan } from '../../core/plan/compile.ts';
 import type { StepName } from '../../core/plan/steps.ts';
 import { thousands } from '../../core/text.ts';
 
@@ -33,13 +33,13 @@ const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
  * dataset's DuckDB steps (stage, quality, halt, reject, commit, gold): the steps that hold data, and the only ones the
  * schema sizes (core/plan/sizing.ts).
  */
-export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'columns'>>, name: string, message: string): string {
+export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'columns' | 'schemaFile'>>, name: string, message: string): string {
   const kind = limitHit(name, message);
   if (!kind) return message;
   // The steps of an ingest run (compact runs in the compaction state machine, whose failures are not run records).
   const heavy = (Object.keys(STEP_WORK) as StepName[]).filter((s) => STEP_WORK[s] === 'duckdb' && s !== 'compact');
   const size = stepSizing(plan, heavy[0]!);
-  const file = `schemas/${plan.dataset}.yaml`;
+  const file = schemaFileOf(plan);
   const setting = LIMIT_SETTINGS[kind];
   const [what, value, current] = kind === 'memory'
     ? ['ran out of memory', `${size.memoryMb} MB, of which DuckDB may use ${size.duckdbMemoryMb} MB`, size.memoryMb]
@@ -67,14 +67,14 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toLocaleString('en-US', { max
  * undefined when it fits. Names the object, both sizes (bytes and MB of 2^20 bytes), the setting behind the limit and
  * the way out; a run refused so has read nothing.
  */
-export function fileOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'>, key: string, bytes: number): string | undefined {
+export function fileOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'schemaFile'>>, key: string, bytes: number): string | undefined {
   const limit = largestSourceBytes(plan);
   if (bytes <= limit) return undefined;
   const tmp = stepSizing(plan, 'stage').ephemeralStorageMb;
   const most = largestSourceBytes({ lambda: { ...plan.lambda, ephemeralStorageMb: MAXIMUM.tmp } });
   const fix = bytes > most || tmp >= MAXIMUM.tmp
     ? `split the file into files of at most ${mb(most)}${tmp >= MAXIMUM.tmp ? '' : ` with ${LIMIT_SETTINGS.tmp}: ${MAXIMUM.tmp}`}`
-    : `raise ${LIMIT_SETTINGS.tmp} in schemas/${plan.dataset}.yaml (now ${tmp}, at most ${MAXIMUM.tmp}: files up to ${mb(most)}), or split the file into smaller ones`;
+    : `raise ${LIMIT_SETTINGS.tmp} in ${schemaFileOf(plan)} (now ${tmp}, at most ${MAXIMUM.tmp}: files up to ${mb(most)}), or split the file into smaller ones`;
   return `${key} is ${thousands(bytes)} bytes (${mb(bytes)}), over the largest file ${plan.dataset} takes, ${thousands(limit)} bytes (${mb(limit)}): `
     + `the half of the stage step's /tmp (${LIMIT_SETTINGS.tmp}: ${tmp}) that is not DuckDB's spill, where AWS downloads the file. `
     + `Refused before reading it. Fix: ${fix}, then upload again.`;
