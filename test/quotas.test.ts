@@ -184,7 +184,7 @@ describe('quotas in a local execution', () => {
       expect(execution.path).toEqual(['Stage', 'RecordFailure', 'Failed']);
       expect(events.filter((e) => e.type === 'StateRetried')).toEqual([]);
       expect(record).toMatchObject({ status: 'FAILED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0, partitions: [] });
-      expect(record.error).toEqual({ name: 'Strata.InvalidInput', message: expect.stringMatching(/^bronze\/orders\/big\.csv is 268,435,457 bytes \(256 MB\), over the largest file orders takes, 268,435,456 bytes \(256 MB\): .* Fix: raise lambda\.ephemeralStorageMb in schemas\/orders\.yaml \(now 512, at most 10240: files up to 5,120 MB\), or split the file into smaller ones, then upload again\.$/) });
+      expect(record.error).toEqual({ name: 'Strata.InvalidInput', message: expect.stringMatching(/^bronze\/orders\/big\.csv is 268,435,457 bytes \(256 MB\), over the largest file orders takes, 268,435,456 bytes \(256 MB\): .* Fix: raise lambda\.ephemeralStorageMb in \S*schemas\/orders\.yaml \(now 512, at most 10240: files up to 5,120 MB\), or split the file into smaller ones, then upload again\.$/) });
       expect(await lake.storage.list('staging/')).toEqual([]);
     } finally {
       await lake.cleanup();
@@ -270,7 +270,7 @@ rejects: { maxRatio: 1 }
       // Named for the limit, not as a damaged file (it was Strata.UnreadableFile, the limit explained after).
       expect(record.error?.name).toBe('Strata.LimitExceeded');
       expect(record.error?.message).toMatch(/many\.csv: reading it as csv hit a limit of its step: Out of Memory Error: /);
-      expect(record.error?.message).toMatch(/Out of Memory Error: [^]*a step ran out of memory [^]*Fix: raise lambda\.memory in schemas\/many\.yaml \(now 128/);
+      expect(record.error?.message).toMatch(/Out of Memory Error: [^]*a step ran out of memory [^]*Fix: raise lambda\.memory in \S*schemas\/many\.yaml \(now 128/);
       expect(limitHit(record.error!.name, record.error!.message)).toBe('memory');
       // DuckDB's advice to its own users (SET threads, SET memory_limit) is not a run's way out.
       expect(explainLimit({ dataset: 'many', lambda: {} } as never, 'Strata.LimitExceeded', 'stage: Out of Memory Error: could not allocate block of size 14.3 MiB (744.9 MiB/759.1 MiB used)\n\nPossible solutions:\n'
@@ -278,7 +278,7 @@ rejects: { maxRatio: 1 }
         .toMatch(/^stage: Out of Memory Error: could not allocate block of size 14\.3 MiB \(744\.9 MiB\/759\.1 MiB used\)\nmany: a step ran out of memory /);
       expect(record.error?.message).not.toContain('SET threads');
       // 500 columns: the memory goes to the columns whatever the rows, so splitting the file is not the way out given.
-      expect(record.error?.message).toMatch(/Fix: raise lambda\.memory in schemas\/many\.yaml \(now 128, at most 10240\) \(each of its 500 columns takes memory whatever the number of rows: a smaller file may not fit either\), then upload/);
+      expect(record.error?.message).toMatch(/Fix: raise lambda\.memory in \S*schemas\/many\.yaml \(now 128, at most 10240\) \(each of its 500 columns takes memory whatever the number of rows: a smaller file may not fit either\), then upload/);
       expect(record.error?.message).not.toContain('split the file');
       // DuckDB 1.5's words for a full spill (memory_limit 2MB, max_temp_directory_size 0KiB), and its SQL's LINE 1: only
       // their first line is the run's; its advice (PRAGMA max_temp_directory_size, SET memory_limit) is not.
@@ -287,7 +287,7 @@ rejects: { maxRatio: 1 }
         + 'Possible solutions:\n* Reducing the number of threads (SET threads=X)\n* Disabling insertion-order preservation (SET preserve_insertion_order=false)\n* Increasing the memory limit (SET memory_limit=\'...GB\')\n\nSee also https://duckdb.org/docs/stable/guides/performance/how_to_tune_workloads';
       for (const said of [`stage: ${spill}`, `stage: ${spill.split('\n')[0]}\n\nLINE 1: COPY (SELECT …\n        ^`]) {
         expect(explainLimit({ dataset: 'many', lambda: {} } as never, 'Strata.LimitExceeded', said))
-          .toMatch(/^stage: Out of Memory Error: failed to offload data block of size 96\.0 KiB \(0 bytes\/0 bytes used\)\.\nmany: a step filled its \/tmp [^\n]*Fix: raise lambda\.ephemeralStorageMb in schemas\/many\.yaml \(now \d+, at most 10240\), or split the file into smaller ones, then upload the file again\.$/);
+          .toMatch(/^stage: Out of Memory Error: failed to offload data block of size 96\.0 KiB \(0 bytes\/0 bytes used\)\.\nmany: a step filled its \/tmp [^\n]*Fix: raise lambda\.ephemeralStorageMb in \S*schemas\/many\.yaml \(now \d+, at most 10240\), or split the file into smaller ones, then upload the file again\.$/);
       }
       // Memory full and the spill at its quota (a 1.2 GB CSV gzipped to 1.9 MB, lambda.ephemeralStorageMb 512): /tmp.
       expect(limitHit('Strata.UnreadableFile', 'bronze/env/bomb.csv.gz: cannot be read as csv: Out of Memory Error: failed to offload data block of size 256.0 KiB (244.0 MiB/244.1 MiB used)')).toBe('tmp');
