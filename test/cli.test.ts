@@ -157,6 +157,13 @@ describe('strata', () => {
     expect(JSON.parse(json.stdout)).toEqual({ name: 'Strata.InvalidInput', message: 'query failed: Table with name ordrs does not exist!', hint: 'Did you mean "orders"?\n\nLINE 1: select * from silver.ordrs\n                      ^' });
   });
 
+  it('strata runs --dataset of a dataset without runs says so, with a guess (newcomer\'s trial, stop 49: no rows, exit 0)', async () => {
+    const r = await strata('runs', '--dataset', 'ordrs');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no run of dataset ordrs is recorded in this lake: did you mean orders? (datasets with runs: orders)');
+    expect((await strata('runs', '--dataset', 'orders')).code).toBe(0);
+  });
+
   it('a query of several statements is refused before any runs, as Athena refuses it (an attack, stop 49: all ran, one result shown, a COPY written)', async () => {
     const side = join(dir, 'side.csv');
     const r = await strata('query', `select count(*) as n from silver.orders; copy (select 2 as y) to '${side}'; select 42 as second_result`);

@@ -1,4 +1,7 @@
 // strata runs [<id>]: run history from the run records in the lake, or one run in detail with its execution path.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { closest } from '../../core/schema/diagnostics.ts';
 import type { RunRecord } from '../../runtime/runs/record.ts';
 import { summarizeEvents } from '../../runtime/runs/events.ts';
 import { readRunRecords } from '../../runtime/runs/read.ts';
@@ -42,6 +45,14 @@ export const runs: Command = {
       if (!r) throw new StrataError(ERRORS.InvalidInput, `no run ${id} in this lake (strata runs lists them)`);
       out.result(showRun(r, global.lake), r);
       return 0;
+    }
+    // A dataset no run was recorded for: said so, with the ones that have runs (it printed no rows and exited 0:
+    // newcomer's trial, stop 49).
+    if (dataset && !all.length && !undo.rollbacks.length) {
+      const known = (await readdir(join(lakeDir, '_strata', 'runs')).catch(() => [] as string[])).sort();
+      const guess = closest(dataset, known);
+      throw new StrataError(ERRORS.InvalidInput, `no run of dataset ${dataset} is recorded in this lake${guess ? `: did you mean ${guess}?` : ''}`
+        + (known.length ? ` (datasets with runs: ${known.slice(0, 20).join(', ')})` : ' (it has no runs yet: strata ingest <dataset> <file>)'));
     }
     const shown = all.slice(0, limit);
     // Runs and rollbacks, newest first: a rollback is a row of its own, and a run it undid says so.
