@@ -374,8 +374,14 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
   try {
     await db.own(compute, 'CREATE');
   } catch (e) {
-    // Into the run record: the engine's message without the values it quotes.
-    throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${userSqlMessage(e, compute)}`);
+    // Into the run record: the engine's message without the values it quotes. A total past a bigint's range (DuckDB's
+    // SUM of BIGINT is a HUGEINT, stored as Athena's bigint) says how to keep it: the message named only a cast, and
+    // strata check passes such SQL (the sum depends on the data; newcomer's trial, stop 49).
+    const message = userSqlMessage(e, compute);
+    const range = /out of range for the destination type INT64|Overflow in (addition|multiplication|subtraction)/i.test(message)
+      ? '. A value passed what a bigint holds (±9,223,372,036,854,775,807): compute it as a decimal, e.g. SUM(CAST(x AS DECIMAL(38, 0))), whose column is decimal(38,0)'
+      : '';
+    throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
   }
   const quality = await audit(plan, input);
   if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
