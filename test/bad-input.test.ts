@@ -209,6 +209,22 @@ describe('bad input', () => {
     }
   });
 
+  it('7c JSON lines with what JSON does not have (a comma before } or ], NaN, Infinity) are quarantined, not committed; the same text inside strings is data (newcomer\'s trial, stop 49)', async () => {
+    const l = await makeLake({ j: 'dataset: j\nsource: { format: jsonl }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: v, type: string }\n  - { name: d, type: double }\nrejects: { maxRatio: 1 }\n' });
+    try {
+      const lines = ['{"id":1,"v":"x",}', '{"id":2,"d":NaN}', '{"id":3,"v":"NaN, inf,}","d":1.5}', '{"id":4,"d":-Infinity}', '{"id":5,"v":"information"}', '{"id":6,"v":[1,]}', '{"id":7,"d":inf}'];
+      const r = await run(l, 'j', `${lines.join('\n')}\n`);
+      expect(await l.query('SELECT id, v FROM silver.j ORDER BY id')).toEqual([{ id: 3, v: 'NaN, inf,}' }, { id: 5, v: 'information' }]);
+      const q = await quarantined(l, 'j', r.runId);
+      expect(q.map((x) => [x.record, x.reasons[0]!.message])).toEqual([
+        [1, 'invalid JSON: a comma before } or ]'], [2, 'invalid JSON: NaN and Infinity are no JSON numbers'], [4, 'invalid JSON: NaN and Infinity are no JSON numbers'],
+        [6, 'invalid JSON: a comma before } or ]'], [7, 'invalid JSON: NaN and Infinity are no JSON numbers'],
+      ]);
+    } finally {
+      await l.cleanup();
+    }
+  });
+
   it('8 too few fields', async () => {
     const r = await run(lenient, 'orders', `${ORDERS_HEADER}\n801,Ann,NEW\n${row(802)}\n`);
     expect(r).toMatchObject({ rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
