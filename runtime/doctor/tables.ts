@@ -13,9 +13,10 @@ import { reflectedRunsArchived, refreshScope } from '../gold/refresh.ts';
 import type { Storage } from '../storage/port.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import { restorableCopy, restoreManifest } from '../table/recover.ts';
+import { repeatedKeys, rowsWithPartition } from '../schema/silver-constraints.ts';
 import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts';
 import { recordedFolder, versionFolderOf, writeRecords, writtenByStrata } from '../table/gc.ts';
-import { emptyManifest, filesFingerprint } from '../table/manifest.ts';
+import { emptyManifest, filesFingerprint, namedLocations } from '../table/manifest.ts';
 import { asideStamp } from '../util/aside.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
 import { plural, thousands } from '../../core/text.ts';
@@ -191,8 +192,8 @@ async function examineFiles(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
  * key and partition columns of the table once.
  */
 async function examineKeysAcrossPartitions(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
-  const plan = env.plans.list().find((p) => p.dataset === t.name);
-  if (!plan || plan.mode !== 'upsert' || !plan.primaryKey.length || !plan.partitions.length) return [];
+  const plan = env.plans.get(t.name);
+  if (plan.mode !== 'upsert' || !plan.primaryKey.length || !plan.partitions.length) return [];
   const outside = plan.partitions.filter((p) => !plan.primaryKey.includes(p.column));
   if (!outside.length) return [];
   const parts = Object.values(m.partitions).filter((p) => p.rows > 0 && p.files.length);
@@ -200,18 +201,12 @@ async function examineKeysAcrossPartitions(env: DoctorEnv, t: TableRef, m: Table
   const keys = parts.flatMap((p) => p.files);
   const partOf = parts.flatMap((p) => p.files.map(() => p.path));
   const dup = await env.storage.withLocalFiles(keys, (paths) => withDuckSession(async (db) => {
-    const read = `read_parquet(${pathList(paths)}, union_by_name = true, hive_partitioning = false, filename = '__file')`;
-    const present = new Set((await db.columns(`SELECT * FROM ${read}`)).map((c) => c.name));
-    if (!plan.primaryKey.every((k) => present.has(k))) return undefined;
-    await db.run(`CREATE OR REPLACE TEMP TABLE __doctor_part AS SELECT unnest(${pathList(paths)}) AS f, unnest(${pathList(partOf)}) AS p`);
-    const col = (k: string) => `"${k.replace(/"/g, '""')}"`;
-    const shown = plan.primaryKey.map((k) => `'${k.replace(/'/g, "''")}=' || coalesce(left(CAST(${col(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
-    return db.one<{ keys: number; example: string | null; places: string | null }>(`SELECT count(*) AS keys, min(k) AS example, min(ps) AS places FROM (
-      SELECT min(${shown}) AS k, string_agg(DISTINCT __doctor_part.p, ' and ' ORDER BY __doctor_part.p) AS ps FROM ${read} JOIN __doctor_part ON __doctor_part.f = __file
-      WHERE ${plan.primaryKey.map((k) => `${col(k)} IS NOT NULL`).join(' AND ')} GROUP BY ${plan.primaryKey.map(col).join(', ')} HAVING count(DISTINCT __doctor_part.p) > 1)`);
+    const rows = await rowsWithPartition(db, paths, partOf);
+    if (!plan.primaryKey.every((k) => rows.columns.has(k))) return undefined;
+    return repeatedKeys(db, rows.from, plan.primaryKey, { across: rows.partition });
   }, env.duck)).catch(() => undefined);
-  if (!dup || !Number(dup.keys)) return [];
-  return [note(`${t.layer}.${t.name}`, `${plural(Number(dup.keys), 'key')} of primaryKey [${plan.primaryKey.join(', ')}] ${Number(dup.keys) === 1 ? 'is' : 'are'} held by rows in more than one partition (e.g. ${dup.example}, in ${dup.places}): `
+  if (!dup?.keys) return [];
+  return [note(`${t.layer}.${t.name}`, `${plural(dup.keys, 'key')} of primaryKey [${plan.primaryKey.join(', ')}] ${dup.keys === 1 ? 'is' : 'are'} held by rows in more than one partition (e.g. ${dup.example}, in ${dup.places}): `
     + `an upsert replaces a key within the partition its row belongs to, and ${outside.map((p) => p.name).join(', ')} ${outside.length === 1 ? 'comes' : 'come'} from ${outside.map((p) => p.column).join(', ')}, outside the key, so the earlier row stayed`,
     `partition by a column of the key (or one a key's rows never change), in a new dataset with its bronze objects ingested again; or read the latest row per key in a gold table`)];
 }
@@ -372,7 +367,7 @@ async function lastHalt(env: DoctorEnv, table: string, publishedAt: string, halt
 /** Version folders no manifest version names (gc removes them after a day), and manifests kept aside. */
 async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
   const subject = `${t.layer}.${t.name}`;
-  const named = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
+  const named = new Set(namedLocations(m));
   const objects = await env.storage.list(t.root);
   // The files in each version folder (v-<run>…/) of the table.
   const held = new Map<string, string[]>();
@@ -410,6 +405,5 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
 
 /** The schema file of dataset `owner` (a gold table's), as the project loaded it. */
 function ownerFile(env: DoctorEnv, owner: string): string {
-  const plan = env.plans.list().find((p) => p.dataset === owner);
-  return plan ? schemaFileOf(plan) : `schemas/${owner}.yaml`;
+  return schemaFileOf(env.plans.get(owner));
 }

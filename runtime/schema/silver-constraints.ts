@@ -81,16 +81,11 @@ export async function silverContradictions(storage: Storage, plan: DatasetPlan, 
       }
     }
     if (!pk.length) return out;
-    const read = `read_parquet(${pathList(paths)}, union_by_name = true, hive_partitioning = false, filename = '__file')`;
-    const present = new Set((await db.columns(`SELECT * FROM ${read}`)).map((c) => c.name));
-    if (pk.every((k) => present.has(k))) {
+    const rows = await rowsWithPartition(db, paths, partOf);
+    if (pk.every((k) => rows.columns.has(k))) {
       // An upsert's key is the key within a partition: each file's partition, from the manifest.
       const upsert = plan.mode === 'upsert' && plan.partitions.length > 0;
-      if (upsert) {
-        await db.run(`CREATE OR REPLACE TEMP TABLE __part AS SELECT unnest(${pathList(paths)}) AS f, unnest(${pathList(partOf)}) AS p`);
-      }
-      const from = upsert ? `${read} JOIN __part ON __part.f = __file` : read;
-      const dup = await repeatedKeys(db, from, pk, upsert ? { also: ['__part.p'] } : {});
+      const dup = await repeatedKeys(db, upsert ? rows.from : rows.read, pk, upsert ? { also: [rows.partition] } : {});
       if (dup.keys > 0) out.duplicates = { key: pk, ...dup };
     }
     return out;
@@ -98,19 +93,34 @@ export async function silverContradictions(storage: Storage, plan: DatasetPlan, 
 }
 
 /**
+ * Parquet files `paths` as one relation whose rows carry their file's partition (`partOf[i]`, the manifest's path of
+ * `paths[i]`): `from` to select from, `partition` the expression of a row's partition path; `read`, the files alone
+ * (no join, for a count that needs no partition), and the files' columns.
+ */
+export async function rowsWithPartition(db: Duck, paths: readonly string[], partOf: readonly string[]): Promise<{ from: string; read: string; partition: string; columns: Set<string> }> {
+  const read = `read_parquet(${pathList(paths)}, union_by_name = true, hive_partitioning = false, filename = '__file')`;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __part AS SELECT unnest(${pathList(paths)}) AS f, unnest(${pathList(partOf)}) AS p`);
+  const columns = new Set((await db.columns(`SELECT * FROM ${read}`)).map((c) => c.name));
+  return { from: `${read} JOIN __part ON __part.f = __file`, read, partition: '__part.p', columns };
+}
+
+/**
  * The keys (`key`, columns of `from`, qualified by `alias`) held by more than one row of relation `from` grouped by
  * `key` and `also` (an upsert's partition), among rows where `where` holds and no key column is NULL: how many keys,
- * their rows, and one of them as text ("id=1, region=EU", each value cut at 100 characters). The one count that
- * strata check, the commit's key claim and an upsert's merge ask (runtime/pipeline/commit.ts refuseAmbiguousUpsert).
+ * their rows, and one of them as text ("id=1, region=EU", each value cut at 100 characters). With `across` (an
+ * expression of the row, its partition), the keys held in more than one value of it instead, and those values of the
+ * example's key (`places`, "dt=1 and dt=2"). The one count that strata check, the commit's key claim, an upsert's
+ * merge (runtime/pipeline/commit.ts refuseAmbiguousUpsert) and strata doctor's look at an upsert table ask.
  */
-export async function repeatedKeys(db: Duck, from: string, key: readonly string[], opts: { alias?: string; also?: readonly string[]; where?: string } = {}): Promise<{ keys: number; rows: number; example: string }> {
+export async function repeatedKeys(db: Duck, from: string, key: readonly string[], opts: { alias?: string; also?: readonly string[]; where?: string; across?: string } = {}): Promise<{ keys: number; rows: number; example: string; places?: string }> {
   const col = (k: string) => `${opts.alias ? `${opts.alias}.` : ''}${ident(k)}`;
   const shown = key.map((k) => `${str(`${k}=`)} || coalesce(left(CAST(${col(k)} AS VARCHAR), 100), 'NULL')`).join(` || ', ' || `);
   const where = [...key.map((k) => `${col(k)} IS NOT NULL`), ...(opts.where ? [opts.where] : [])].join(' AND ');
-  const dup = await db.one<{ keys: number; rows: number | null; example: string | null }>(
-    `SELECT count(*) AS keys, sum(n) AS rows, min(k) AS example FROM (SELECT count(*) AS n, min(${shown}) AS k FROM ${from} `
-    + `WHERE ${where} GROUP BY ${[...key.map(col), ...(opts.also ?? [])].join(', ')} HAVING count(*) > 1)`);
-  return { keys: Number(dup.keys), rows: Number(dup.rows ?? 0), example: String(dup.example) };
+  const places = opts.across ? `, string_agg(DISTINCT ${opts.across}, ' and ' ORDER BY ${opts.across}) AS ps` : '';
+  const dup = await db.one<{ keys: number; rows: number | null; example: string | null; places: string | null }>(
+    `SELECT count(*) AS keys, sum(n) AS rows, min(k) AS example${opts.across ? ', arg_min(ps, k) AS places' : ''} FROM (SELECT count(*) AS n, min(${shown}) AS k${places} FROM ${from} `
+    + `WHERE ${where} GROUP BY ${[...key.map(col), ...(opts.also ?? [])].join(', ')} HAVING ${opts.across ? `count(DISTINCT ${opts.across})` : 'count(*)'} > 1)`);
+  return { keys: Number(dup.keys), rows: Number(dup.rows ?? 0), example: String(dup.example), ...(opts.across ? { places: String(dup.places) } : {}) };
 }
 
 /** Whether `found` holds a contradiction: a NULL in a required column, or a repeated key. */

@@ -10,7 +10,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { collectGarbage, type TableManifest } from './manifest.ts';
+import { collectGarbage, namedLocations, type TableManifest } from './manifest.ts';
 import { historyCopies, historyKey, readManifest, shapeOf, type ManifestShape } from './store.ts';
 
 export interface GcResult {
@@ -121,7 +121,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     // for nothing, as the manifest never lists them.
     const pass = `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
     const { manifest: next, expired, compacted, archived, historyArchive } = collectGarbage(manifest, now, retentionDays, opts.keepCollected, pass);
-    const live = new Set([...Object.values(next.partitions).map((p) => p.location), ...next.retired.map((r) => r.version.location), ...named]);
+    const live = new Set([...namedLocations(next), ...named]);
     const doomed = [...new Set(expired.map((r) => r.version.location))].filter((l) => !live.has(l));
     // Folders nobody references: v-<run>… folders under the table that nothing above names. The folders come from the
     // keys alone; sizes and times are read only for those nothing names (a streamed day's table holds 500,000 links,

@@ -77,6 +77,14 @@ export interface Retired {
  */
 export type RetiredVersion = Omit<PartitionVersion, 'files'> & { files?: string[]; fileCount?: number; filesHash?: string };
 
+/**
+ * Every version folder `m` names: its partitions' current versions and the retired ones a rollback can go back to (and
+ * readers may still be on). What gc, a rollback, a discarded commit and strata doctor leave in place.
+ */
+export function namedLocations(m: Pick<TableManifest, 'partitions' | 'retired'>): string[] {
+  return [...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)];
+}
+
 /** The form in which a replaced version is retired. */
 export function retiredForm(v: PartitionVersion): RetiredVersion {
   const { files, ...rest } = v;

@@ -3,7 +3,7 @@
 // within the retention window (garbage collection removes older ones).
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Storage } from '../storage/port.ts';
-import { filesFingerprint, sourcesAfterRun, stateAfterRun, type Change, type HistoryEntry, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
+import { filesFingerprint, namedLocations, sourcesAfterRun, stateAfterRun, type Change, type HistoryEntry, type PartitionVersion, type RetiredVersion, type TableManifest } from './manifest.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -58,7 +58,7 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
         throw new StrataError(ERRORS.InvalidInput, `run ${since.runId} committed to ${manifest.table} while the rollback ran; nothing was changed `
           + '(roll back again: strata runs lists the runs)');
       }
-      const held = new Set([...Object.values(m.partitions).map((p) => p.location), ...m.retired.map((r) => r.version.location)]);
+      const held = new Set(namedLocations(m));
       const gone = paths.map((p) => target[p]).find((v) => v !== undefined && !held.has(v.location));
       if (gone) {
         throw new StrataError(ERRORS.InvalidInput, `version ${gone.location} of ${manifest.table} was garbage-collected while the rollback ran; `

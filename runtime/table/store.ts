@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, MANIFEST_FORMAT, newerFormat, type Change, type CommitKind, type DerivedRun, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, namedLocations, newerFormat, type Change, type CommitKind, type DerivedRun, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -367,7 +367,7 @@ export function versionFolder(root: string, path: string, runId: string, attempt
 async function discard(storage: Storage, prefixes: string[], current?: TableManifest): Promise<void> {
   // A version another commit replaced since is named too, as a retired one (a rollback goes back to it, a reader may
   // still be on it): an attack, stop 49, found the lost swap's folder deleted once a later commit had retired it.
-  const named = new Set([...Object.values(current?.partitions ?? {}).map((p) => p.location), ...(current?.retired ?? []).map((r) => r.version.location)]);
+  const named = new Set(current ? namedLocations(current) : []);
   await mapLimit(prefixes.filter((p) => !named.has(p)), 16, (p) => storage.deletePrefix(p));
 }
 
