@@ -19,6 +19,7 @@ import { layout } from '../core/plan/layout.ts';
 import { MIB, streamObjectKey } from '../core/plan/stream.ts';
 import { ingestKey, keepBronzeObject, type IngestOptions, type IngestResult } from './ingest-local.ts';
 import { fault } from '../runtime/util/fault.ts';
+import { startsGzip } from '../runtime/ingest/file-head.ts';
 import type { LocalLake } from './lake.ts';
 
 /** The delivery stream a local lake stands in for: strata-local-<dataset>, as stage "local" would name it. */
@@ -49,9 +50,6 @@ export interface PutObject {
 }
 
 const NEWLINE = 0x0a;
-
-/** Whether a first chunk starts with gzip's magic bytes (RFC 1952: 1f 8b). */
-const isGzip = (chunk: Buffer | string): boolean => typeof chunk !== 'string' && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 
 /**
  * Read `input` to its end, writing an object each time the buffer is full or its oldest record has waited long
@@ -131,7 +129,6 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
   });
   const chunks = input[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
-  let checked = false;
   try {
     for (;;) {
       const next = await Promise.race([chunks.next(), stopped]);
@@ -142,17 +139,19 @@ export async function putRecords(lake: LocalLake, dataset: string, input: AsyncI
         break;
       }
       if (next.done) break;
-      const chunk = next.value;
+      const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
       if (failed) break;
       // Records arrive as text (Firehose gzips them itself): compressed input would be gzipped again, and every line
       // of it quarantined as invalid text naming the bronze object (an attack, stop 49). Refused before anything is
       // written, by the input's first two bytes, however the pipe hands them over (one byte at a time: a second attack).
-      if (head.length < 2) head = Buffer.concat([head, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]).subarray(0, 2);
-      if (head.length === 2 && !checked && (checked = true) && isGzip(head)) {
-        throw new StrataError(ERRORS.InvalidInput, `${opts.source ?? 'the input'} is gzip-compressed: strata put reads JSON records as text, one per line (it compresses the objects it writes itself). `
-          + `Decompress it on the way in (gunzip -c <file> | strata put ${dataset}), or ingest the file as it is with strata ingest ${dataset} <file>`);
+      if (head.length < 2) {
+        head = Buffer.concat([head, chunk]).subarray(0, 2);
+        if (startsGzip(head)) {
+          throw new StrataError(ERRORS.InvalidInput, `${opts.source ?? 'the input'} is gzip-compressed: strata put reads JSON records as text, one per line (it compresses the objects it writes itself). `
+            + `Decompress it on the way in (gunzip -c <file> | strata put ${dataset}), or ingest the file as it is with strata ingest ${dataset} <file>`);
+        }
       }
-      const data = Buffer.concat([partial, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+      const data = Buffer.concat([partial, chunk]);
       const last = data.lastIndexOf(NEWLINE);
       partial = data.subarray(last + 1);
       if (last >= 0) add(data.subarray(0, last + 1));

@@ -72,10 +72,10 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
   walk(select, (n, parent) => {
     // A CAST of a double: to an integer type DuckDB rounds a .5 to even (2.5 → 2) and Trino half up (3); to text
     // DuckDB writes 10000000.0 and Trino 1.0E7 (DoubleOperators in Trino; an attack, stop 49).
-    const whole = n.child?.class === 'FUNCTION' && ['round', 'floor', 'ceil', 'ceiling', 'trunc'].includes(String(n.child.function_name).toLowerCase())
-      && ((n.child.children ?? []).length < 2 || (n.child.children[1]?.class === 'CONSTANT' && Number(n.child.children[1].value?.value) === 0));
     if (n.class === 'CAST' && inferKind(n.child ?? {}, scope) === 'float') {
       const to = kindOfDuckType(String(n.cast_type?.id ?? ''));
+      const whole = n.child?.class === 'FUNCTION' && ['round', 'floor', 'ceil', 'ceiling', 'trunc'].includes(String(n.child.function_name).toLowerCase())
+        && ((n.child.children ?? []).length < 2 || (n.child.children[1]?.class === 'CONSTANT' && Number(n.child.children[1].value?.value) === 0));
       // A whole double (round(x)) casts to the same integer on both; as text it is still 3.0 against 3.0E0.
       if (to === 'integer' && !whole) add(n, 'a CAST of a double to an integer type rounds a .5 to even on DuckDB (2.5 → 2) and half up on Athena (3)', 'CAST(round(x) AS BIGINT): round() goes half away from zero on both');
       else if (to === 'string') add(n, 'a double as text is 10000000.0 on DuckDB and 1.0E7 on Athena', 'CAST(CAST(x AS DECIMAL(38, 6)) AS VARCHAR) with the places you want, or keep the number a number');
@@ -134,11 +134,12 @@ export function portabilityFindings(select: Node, sql: string, scope: TypeScope)
     }
     const constant = (a: Node | undefined) => (a?.class === 'CONSTANT' && !a.value?.is_null ? a.value?.value : undefined);
     // (A negative start counts from the end on both: substr(s, -3) is the last three characters.)
-    if ((f === 'substr' || f === 'substring') && !(constant(args[1]) !== undefined && Number.isInteger(Number(constant(args[1]))) && Number(constant(args[1])) !== 0)) {
+    const second = constant(args[1]); // substr's start, replace's search text
+    if ((f === 'substr' || f === 'substring') && !(second !== undefined && Number.isInteger(Number(second)) && Number(second) !== 0)) {
       add(n, `${f}() from a start of 0 or one not written as a number counts differently on the two engines (substr('paid', 0, 2): 'p' on DuckDB, '' on Athena)`, `${f}(s, <a literal start: 1 or more, or negative from the end>, n)`);
       return;
     }
-    if (f === 'replace' && !(typeof constant(args[1]) === 'string' && String(constant(args[1])) !== '')) {
+    if (f === 'replace' && !(typeof second === 'string' && second !== '')) {
       add(n, "replace() with an empty search text leaves the text as it is on DuckDB and puts the replacement between every character on Athena", "replace(s, '<a literal, non-empty search text>', r)");
       return;
     }

@@ -98,10 +98,21 @@ const encodedBytes = (v: string) => `(strlen(${v}) + 2 * (strlen(${v}) - strlen(
  */
 export function folderValueProblem(name: string, v: string): string {
   const bytes = `(${Buffer.byteLength(name) + 1} + ${encodedBytes(v)})`;
-  return `CASE WHEN ${v} = ${str(HIVE_NULL)} THEN ${str(`"${HIVE_NULL}" is the folder name Hive gives NULL`)}`
-    + ` WHEN ${v} = '' THEN ${str(`the empty string makes the folder name "${name}=", which Hive and Athena read as NULL`)}`
-    + ` WHEN ${bytes} > ${MAX_NAME_BYTES - STAGING_NAME_BYTES} THEN 'its folder name takes ' || ${bytes} || ${str(` bytes percent-encoded; at most ${MAX_NAME_BYTES - STAGING_NAME_BYTES} fit`)} END`;
+  const [before, after] = FOLDER_REASONS.tooLong;
+  return `CASE WHEN ${v} = ${str(HIVE_NULL)} THEN ${str(FOLDER_REASONS.hiveNull)}`
+    + ` WHEN ${v} = '' THEN ${str(FOLDER_REASONS.empty(name))}`
+    + ` WHEN ${bytes} > ${FOLDER_NAME_FIT} THEN ${str(before)} || ${bytes} || ${str(after)} END`;
 }
+
+/** Bytes a gold partition's folder name `name=value` may take, percent-encoded (staging's prefix left room). */
+const FOLDER_NAME_FIT = MAX_NAME_BYTES - STAGING_NAME_BYTES;
+
+/** The reasons of folderValueProblem and folderValueProblemOf, in one place (the long one around its byte count). */
+const FOLDER_REASONS = {
+  hiveNull: `"${HIVE_NULL}" is the folder name Hive gives NULL`,
+  empty: (name: string) => `the empty string makes the folder name "${name}=", which Hive and Athena read as NULL`,
+  tooLong: ['its folder name takes ', ` bytes percent-encoded; at most ${FOLDER_NAME_FIT} fit`] as const,
+};
 
 /**
  * folderValueProblem for one value in hand (the Athena engine counts a gold table's partition values before its
@@ -110,12 +121,11 @@ export function folderValueProblem(name: string, v: string): string {
  */
 export function folderValueProblemOf(name: string, v: string | null): string | undefined {
   if (v === null) return undefined;
-  if (v === HIVE_NULL) return `"${HIVE_NULL}" is the folder name Hive gives NULL`;
-  if (v === '') return `the empty string makes the folder name "${name}=", which Hive and Athena read as NULL`;
+  if (v === HIVE_NULL) return FOLDER_REASONS.hiveNull;
+  if (v === '') return FOLDER_REASONS.empty(name);
   const b = Buffer.byteLength(v);
   const bytes = Buffer.byteLength(name) + 1 + b + 2 * (b - v.replace(/[^A-Za-z0-9._-]/g, '').length);
-  if (bytes > MAX_NAME_BYTES - STAGING_NAME_BYTES) return `its folder name takes ${bytes} bytes percent-encoded; at most ${MAX_NAME_BYTES - STAGING_NAME_BYTES} fit`;
-  return undefined;
+  return bytes > FOLDER_NAME_FIT ? `${FOLDER_REASONS.tooLong[0]}${bytes}${FOLDER_REASONS.tooLong[1]}` : undefined;
 }
 
 /**

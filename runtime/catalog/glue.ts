@@ -98,12 +98,12 @@ export class GlueCatalog implements Catalog {
     // Which schema the partitions carry: the table's own unless its columns change now (then what they carried, until
     // this sync has given them the new ones), or an earlier sync changed them and stopped before its partitions did.
     const hash = table.glue.Parameters['strata.schema_hash'] ?? '';
-    const base = sdkTableInput(table.glue, location, params);
+    const input = (carries?: string) => sdkTableInput(table.glue, location, carries === undefined ? params : { ...params, [PARTITIONS_SCHEMA]: carries });
     const carried = !partitioned ? undefined
       : !existing ? hash
-      : diffTable(existing, base).schemaChanged ? held[PARTITIONS_SCHEMA] ?? 'unknown'
+      : diffTable(existing, input()).schemaChanged ? held[PARTITIONS_SCHEMA] ?? 'unknown'
       : held[PARTITIONS_SCHEMA] ?? hash;
-    const desired = carried === undefined ? base : sdkTableInput(table.glue, location, { ...params, [PARTITIONS_SCHEMA]: carried });
+    const desired = input(carried);
     const t = await this.ensureTable(db, desired, { table: existing });
 
     if (!partitioned) {
@@ -123,7 +123,7 @@ export class GlueCatalog implements Catalog {
     if (stillMissing.length) throw batchFailure(`creating partitions of ${db}.${desired.Name}`, stillMissing.map((item) => ({ item, code: 'AlreadyExistsException', message: 'partition appeared and vanished during sync' })), describe);
     await this.deletePartitions(db, desired.Name!, plan.delete);
     // Every partition has the table's columns now: said so last (a retry after a failure above refreshes them again).
-    if (behind) await this.ensureTable(db, sdkTableInput(table.glue, location, { ...params, [PARTITIONS_SCHEMA]: hash }));
+    if (behind) await this.ensureTable(db, input(hash));
     return { created: plan.create.length, updated: plan.update.length, deleted: plan.delete.length };
   }
 

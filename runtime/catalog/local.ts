@@ -263,7 +263,7 @@ export class LocalCatalog implements Catalog {
   async pending(): Promise<string[]> {
     const have = (await this.heldStamps()) ?? {};
     const wanted = await this.wanted();
-    return [...wanted.filter((s) => have[s.key] !== s.stamp).map((s) => s.key), ...goneKeys(have, wanted)];
+    return [...wanted.filter((s) => have[s.key] !== s.stamp).map((s) => s.key), ...goneKeys(Object.keys(have), wanted)];
   }
 
   async syncFiles(table: CatalogTable, files: readonly string[]): Promise<void> {
@@ -356,7 +356,7 @@ export class LocalCatalog implements Catalog {
     const have = await this.heldStamps();
     if (have) {
       const wanted = await this.wanted();
-      if (!stale(wanted, have).length && !goneKeys(have, wanted).length) return;
+      if (!stale(wanted, have).length && !goneKeys(Object.keys(have), wanted).length) return;
     }
     let state: Record<string, string> = {};
     await this.write(async (db, fresh) => {
@@ -367,9 +367,8 @@ export class LocalCatalog implements Catalog {
       // deleted: catalog.duckdb kept its view over files gone, and every query of it failed; newcomer's trial, stop 49).
       // And any table view the file holds that no entry names, whatever materialized.json says (it may be lost while
       // catalog.duckdb stays: a second attack, stop 49).
-      const named = new Set(shown.map((x) => x.key));
-      const held = fresh ? [] : (await db.all<{ k: string }>(`SELECT schema_name || '.' || view_name AS k FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND schema_name IN ('silver', 'gold', 'quarantine')`)).map((r) => r.k);
-      const gone = [...new Set([...goneKeys(have, shown), ...held.filter((k) => !named.has(k))])];
+      const views = fresh ? [] : (await db.all<{ k: string }>(`SELECT schema_name || '.' || view_name AS k FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND schema_name IN ('silver', 'gold', 'quarantine')`)).map((r) => r.k);
+      const gone = goneKeys([...Object.keys(have), ...views], shown);
       const failed = await applyEach(db, [...gone.map(dropShown), ...stale(shown, have)]);
       // A table that could not be shown is tried again at the next read (its cause may have been mended).
       const kept = Object.fromEntries(Object.entries(have).filter(([k]) => !gone.includes(k) || failed.has(k)));
@@ -478,10 +477,10 @@ interface Shown {
   explain?: (db: Duck, err: unknown) => Promise<string>;
 }
 
-/** Keys catalog.duckdb holds (materialized.json) that nothing wanted names any more. */
-function goneKeys(have: Record<string, string>, wanted: readonly Shown[]): string[] {
+/** Of the keys catalog.duckdb holds (materialized.json's, its own views'), those nothing wanted names any more, once each. */
+function goneKeys(held: Iterable<string>, wanted: readonly Shown[]): string[] {
   const named = new Set(wanted.map((s) => s.key));
-  return Object.keys(have).filter((k) => !named.has(k));
+  return [...new Set(held)].filter((k) => !named.has(k));
 }
 
 /** Take what catalog.duckdb shows under `key` out of it: a table's view and strata.* rows, or a strata.* view. */

@@ -53,7 +53,10 @@ export async function writeOnAthena(ctx: PipelineContext, athena: AthenaEngine, 
     ? await athena.run(`SELECT ${pcs.map((c, i) => `CAST(${q(c.name)} AS varchar) AS v${i}`).join(', ')}, count(*) AS n FROM (${rowsSql}) AS gold_rows GROUP BY ${pcs.map((_, i) => i + 1).join(', ')}`)
     : await athena.run(`SELECT count(*) AS n FROM (${rowsSql}) AS gold_rows`);
   const tupleOf = (c: Record<string, unknown>) => pcs.map((_, i) => (c[`v${i}`] === null || c[`v${i}`] === undefined ? null : String(c[`v${i}`])));
-  const rowsOf = new Map<string, { values: Array<string | null>; n: number }>(counted.map((c) => [JSON.stringify(tupleOf(c)), { values: tupleOf(c), n: Number(c.n) }]));
+  const rowsOf = new Map(counted.map((c) => {
+    const values = tupleOf(c);
+    return [JSON.stringify(values), { values, n: Number(c.n) }] as const;
+  }));
   const rows = [...rowsOf.values()].reduce((a, t) => a + t.n, 0);
   // A partition value that cannot be a folder name fails the refresh before anything is written, as on DuckDB
   // (runtime/gold/refresh.ts writeGold): UNLOAD wrote '__HIVE_DEFAULT_PARTITION__' and '' into the NULL partition's

@@ -131,6 +131,11 @@ export function parseFirstRecord(head: Buffer, d: CsvDialect): string[] | undefi
   return fields;
 }
 
+/** Whether bytes begin with gzip's magic number (RFC 1952: 1f 8b). */
+export function startsGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /**
  * A hint when a file's first bytes say it is in another format than declared. `textFrom`: where its text begins
  * (a CSV's first record, after the lines csv.skipRows skips: a preamble line "[Report]" says nothing of the format).
@@ -139,7 +144,7 @@ export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): s
   const t = stripBom(head.subarray(textFrom)).toString('utf8', 0, Math.min(head.length - textFrom, 4096)).trimStart();
   if (!t) return undefined;
   if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
+  if (startsGzip(head)) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
   if (declared === 'csv' && (t.startsWith('{') || t.startsWith('['))) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
   if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';

@@ -11,7 +11,7 @@ import { loadSchemaText } from '../../core/schema/load.ts';
 import { validateFile, type ReasonCount } from '../ingest/validate-file.ts';
 import { Document, isMap } from 'yaml';
 import { pathLit, type Duck } from '../engine/duckdb.ts';
-import { str } from '../../core/sql/quote.ts';
+import { ident, str } from '../../core/sql/quote.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { SourceFormat } from '../../core/schema/model.ts';
 import { readHead, stripBom, codecOf, parseFirstRecord } from '../ingest/file-head.ts';
@@ -273,15 +273,16 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       if (fits.length === 1) return { ...base, type: fits[0]!.type, format: fits[0]!.f };
       if (fits.length > 1) return { ...base, type: 'string', note: `every value parses as ${fits.map((t) => t.f).join(' and as ')}: choose one (type: ${fits[0]!.type}, format: ...)` };
       // Mostly one format, or mostly numbers with decimal commas: a draft of text, with what the rest would cost.
-      const best = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) })).sort((a, b) => a.fails - b.fails)[0];
+      const counted = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) }));
+      const best = [...counted].sort((a, b) => a.fails - b.fails)[0];
       if (!commaColumns.has(i) && best && best.fails * 2 < filled(i)) {
         return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}, format: ${best.f} would quarantine those)` };
       }
       // Every value a date or time, in more than one format (2025-01-02 beside 13/04/2025): text, saying which; a list
       // of formats reads them (each tried in order), once the writer has said which way 03/04/2025 goes.
-      const used = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) })).filter((t) => t.fails < filled(i));
-      if (!commaColumns.has(i) && Number(stats[`fu${i}`]) === 0 && used.length > 1) {
-        return { ...base, type: 'string', note: `every value is a date or time in one of ${used.length} formats (${used.map((t) => t.f).join(', ')}), no one format reads them all: kept as text (type: ${used[0]!.type}, format: [the ones the file uses] reads them, once it is clear which way a value like 03/04/2025 goes)` };
+      const inUse = counted.filter((t) => t.fails < filled(i));
+      if (!commaColumns.has(i) && Number(stats[`fu${i}`]) === 0 && inUse.length > 1) {
+        return { ...base, type: 'string', note: `every value is a date or time in one of ${inUse.length} formats (${inUse.map((t) => t.f).join(', ')}), no one format reads them all: kept as text (type: ${inUse[0]!.type}, format: [the ones the file uses] reads them, once it is clear which way a value like 03/04/2025 goes)` };
       }
       const commaShaped = filled(i) - Number(stats[`dc${i}`]);
       if (!commaColumns.has(i) && Number(stats[`dcc${i}`]) > 0 && commaShaped * 2 > filled(i)) {
@@ -325,15 +326,14 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     for (const [i, c] of columns.entries()) {
       // ISO dates the sniffer typed TIMESTAMP (one date format per file: another column's 13/04/2025 took it): every
       // value a day without a time is a date (drafted a timestamp, 1970-01-01 read back as 1970-01-01 00:00:00).
+      const f = ident(described[i]!.name);
       if (c.type === 'timestamp' && !c.format && described[i]!.type.startsWith('TIMESTAMP')) {
-        const f = `"${described[i]!.name.replace(/"/g, '""')}"`;
         const times = await db.one<{ n: number }>(`SELECT count(${f}) FILTER (WHERE NOT regexp_full_match(trim(${f}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS n FROM ${textReader}`).catch(() => undefined);
         if (times && Number(times.n) === 0) columns[i] = { ...c, type: 'date' };
         continue;
       }
       const swapped = c.format && /%d/.test(c.format) && /%m/.test(c.format) ? c.format.replace(/%d|%m/g, (x) => (x === '%d' ? '%m' : '%d')) : undefined;
       if (!swapped || (c.type !== 'date' && c.type !== 'timestamp') || described[i]!.type === 'VARCHAR') continue;
-      const f = `"${described[i]!.name.replace(/"/g, '""')}"`;
       const fails = await db.one<{ n: number }>(`SELECT count(${f}) FILTER (WHERE try_strptime(trim(${f}), ${str(swapped)}) IS NULL) AS n FROM ${textReader}`).catch(() => undefined);
       if (fails && Number(fails.n) === 0) {
         const { format: _, ...rest } = c;
@@ -442,7 +442,7 @@ async function fitToSample(db: Duck, first: InferredSchema, path: string, scratc
  * ROWS_PER_PARTITION rows on average (year when none does). Small files per partition cost every query that opens them.
  */
 async function partitionGrain(db: Duck, reader: string, field: { name: string; type: string }, col: InferredColumn, rows: number): Promise<InferredSchema['partition']> {
-  const f = `"${field.name.replace(/"/g, '""')}"`;
+  const f = ident(field.name);
   // A column the reader typed already (the sniffer read 13/04/2025 as a DATE) is one: strptime takes text only (it
   // failed init with a binder error on the first such column: newcomer's trial, stop 49).
   const v = col.format && field.type === 'VARCHAR' ? `try_strptime(${f}, ${str(col.format)})` : `TRY_CAST(${f} AS TIMESTAMP)`;
