@@ -327,16 +327,20 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   const recordOf = (rowid: string) => `(${rowid} + 1 + (SELECT count(*) FROM __malformed m WHERE m.k - m.j <= ${rowid}) - ${hdr})`;
 
   // Primary keys repeated within the file: upsert keeps the last row, append quarantines every later one.
+  // Upsert: the last record of a key decides it even when it is quarantined (its key read exactly, the rest not):
+  // the key then keeps the value silver has, and its earlier valid records are superseded by it. Committing the last
+  // valid one instead would give the key a value its source has replaced (keep_bad: the record kept is quarantined).
   let rowsSuperseded = 0;
-  await db.run(`CREATE OR REPLACE TEMP TABLE __dups (r BIGINT, keep_r BIGINT)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE __dups (r BIGINT, keep_r BIGINT, keep_bad BOOLEAN DEFAULT false)`);
   if (plan.primaryKey.length) {
     const pk = plan.primaryKey.map(ident).join(', ');
-    const repeated = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${TYPED} WHERE ${OK} GROUP BY ${pk} HAVING count(*) > 1)`);
+    const keyed = plan.mode === 'upsert' ? `${OK} OR (${plan.primaryKey.map((k) => `${ident(k)} IS NOT NULL`).join(' AND ')})` : OK;
+    const repeated = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${TYPED} WHERE ${keyed} GROUP BY ${pk} HAVING count(*) FILTER (WHERE ${OK}) > 0 AND count(*) > 1)`);
     if (repeated.n > 0) {
       const keep = plan.mode === 'upsert' ? 'max' : 'min';
-      await db.run(`INSERT INTO __dups SELECT r, keep_r FROM (
-        SELECT rowid AS r, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${OK}
-      ) WHERE n > 1 AND r <> keep_r`);
+      await db.run(`INSERT INTO __dups SELECT r, keep_r, keep_r IN (SELECT rowid FROM ${TYPED} WHERE NOT ${OK}) FROM (
+        SELECT rowid AS r, ${OK} AS ok, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${keyed}
+      ) WHERE n > 1 AND r <> keep_r AND ok`);
       const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n;
       if (plan.mode === 'upsert') rowsSuperseded = d;
     }
@@ -441,7 +445,8 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   if (rowsSuperseded > 0) {
     await db.run(`CREATE OR REPLACE TEMP TABLE __superseded AS SELECT ${recordOf('d.r')} AS record, CAST(NULL AS BIGINT) AS line, x.raw AS raw,
         [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
-          'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'}] AS reasons
+          'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'
+            || CASE WHEN d.keep_bad THEN ', which is quarantined: the key keeps the value it had' ELSE '' END}] AS reasons
       FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r ORDER BY record`);
     if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr, '__superseded');
     supersededFile = 'superseded.parquet';
@@ -467,7 +472,7 @@ async function markSilverRepeats(db: Duck, plan: DatasetPlan, prior: PriorKeys):
   await db.run('CREATE OR REPLACE TEMP TABLE __prior (r BIGINT)');
   const batch = `(SELECT rowid AS __r, ${plan.primaryKey.map(ident).join(', ')} FROM ${TYPED} WHERE ${valid})`;
   if (await markPriorKeys(db, plan, prior, batch, filesToRead(prior, values), '__prior')) {
-    await db.run('INSERT INTO __dups SELECT r, NULL FROM __prior');
+    await db.run('INSERT INTO __dups (r, keep_r) SELECT r, NULL FROM __prior');
   }
 }
 
