@@ -1,6 +1,6 @@
 // Maintenance of a local lake: rollback, garbage collection, forced gold refresh. Each works on manifests through
 // the same core functions the pipeline uses, then brings the catalog in line.
-import { goldShape } from '../core/gold/analyze.ts';
+import { goldShape, type GoldPlan } from '../core/gold/analyze.ts';
 import { refreshGold } from '../runtime/gold/refresh.ts';
 import { loadGate } from '../runtime/quality/evaluate-gate.ts';
 import type { GoldOutput } from '../runtime/gold/types.ts';
@@ -29,7 +29,7 @@ export interface RollbackReport extends RollbackResult {
   refreshed: GoldOutput[];
 }
 
-/** strata rollback <dataset|gold table> --to <run>. A silver rollback also recomputes the gold tables that read it. */
+/** strata rollback <dataset|gold table> --to <run>. It also recomputes the gold tables that read the table rolled back. */
 export async function rollback(lake: LocalLake, name: string, toRun: string): Promise<RollbackReport> {
   const runId = newRunId();
   const dataset = lake.plans.find((p) => p.dataset === name);
@@ -67,8 +67,13 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
   await refuseDamagedTarget(lake, g.prefix, goldShape(g), toRun);
   const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId, { applied: g.applied });
   await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
+  // The gold tables reading this one are recomputed from the rows it holds now, as a silver rollback's are.
+  const refreshed: GoldOutput[] = [];
+  for (const d of lake.ctx.gold.readersOf(g.table)) {
+    refreshed.push(await withGateResults(lake, await refreshGold(lake.ctx, { table: d.table, dataset: d.incremental?.driver ?? d.owner, runId, now: new Date().toISOString() }, { full: true })));
+  }
   await lake.catalog.materialize();
-  return { ...r, table: g.table, layer: 'gold', runId, refreshed: [] };
+  return { ...r, table: g.table, layer: 'gold', runId, refreshed };
 }
 
 /**
@@ -151,12 +156,22 @@ export interface GcReport extends GcResult {
   error?: { name: string; message: string };
 }
 
-/** strata refresh: recompute a gold table (every partition when full; else what it is behind its inputs by). */
-export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput> {
+/**
+ * strata refresh: recompute a gold table (every partition when full; else what it is behind its inputs by), then the
+ * gold tables that read it, directly or through others, in dependency order (`dependents`), as a run refreshes the
+ * tables reading its dataset: a table over this one was left computed from its old rows (stop 50). A refresh halted
+ * by its gate published nothing, and its readers are left as they are.
+ */
+export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput & { dependents: GoldOutput[] }> {
   const g = lake.ctx.gold.get(table);
-  const out = await refreshGold(lake.ctx, { table, dataset: g.incremental?.driver ?? g.owner, runId: newRunId(), now: new Date().toISOString() }, { full });
+  const runId = newRunId();
+  const now = new Date().toISOString();
+  const goldRun = (t: GoldPlan) => refreshGold(lake.ctx, { table: t.table, dataset: t.incremental?.driver ?? t.owner, runId, now }, { full }).then((o) => withGateResults(lake, o));
+  const out = await goldRun(g);
+  const dependents: GoldOutput[] = [];
+  if (out.status !== 'halted') for (const d of lake.ctx.gold.readersOf(table)) dependents.push(await goldRun(d));
   await lake.catalog.materialize();
-  return withGateResults(lake, out);
+  return { ...out, dependents };
 }
 
 /** A refresh's outcome with its gate's results read back (the refresh returns the gate's summary and results key). */

@@ -1,4 +1,5 @@
-// strata refresh <gold table>: recompute a gold table from silver (all partitions), write–audit–publish.
+// strata refresh <gold table>: recompute a gold table from silver (all partitions), write–audit–publish; then the
+// gold tables that read it.
 import { refresh as refreshLake } from '../../workflows/maintenance.ts';
 import { openLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
@@ -19,7 +20,15 @@ export const refresh: Command = {
     const head = r.status === 'halted'
       ? `gold.${r.table}: halted by its quality gate: nothing was published (${plural(r.rows, 'row')} computed and held back; ${r.ms} ms)`
       : `gold.${r.table}: ${r.status}, ${plural(r.partitions.length, 'partition')}, ${plural(r.rows, 'row')}, ${r.removed.length} removed (${r.ms} ms)`;
-    out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : [])].join('\n'), r);
-    return r.status === 'halted' ? 1 : 0;
+    // Then the gold tables reading this one, recomputed from what it holds now.
+    const dependents = r.dependents.flatMap((d) => {
+      const g = d.quality as GateView | undefined;
+      return [d.status === 'halted'
+        ? `then gold.${d.table} (reads gold.${r.table}): halted by its quality gate: nothing was published (it still shows the data before this refresh)`
+        : `then gold.${d.table} (reads gold.${r.table}): ${d.status}, ${plural(d.partitions.length, 'partition')}, ${plural(d.rows, 'row')}, ${d.removed.length} removed (${d.ms} ms)`,
+      ...(g?.results ? describeGate(`gold.${d.table}`, g, global.verbose) : [])];
+    });
+    out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : []), ...dependents].join('\n'), r);
+    return r.status === 'halted' || r.dependents.some((d) => d.status === 'halted') ? 1 : 0;
   },
 };

@@ -14,6 +14,8 @@ export interface GoldSet {
   list(): GoldPlan[];
   /** Gold tables a run of this dataset refreshes (they read it, directly or through other gold tables), in order. */
   forDataset(dataset: string): GoldPlan[];
+  /** Gold tables that read gold table `table`, directly or through other gold tables, in dependency order (not `table`). */
+  readersOf(table: string): GoldPlan[];
 }
 
 export function goldSet(plans: readonly GoldPlan[]): GoldSet {
@@ -28,15 +30,18 @@ export function goldSet(plans: readonly GoldPlan[]): GoldSet {
       return p;
     },
     list: () => [...plans],
-    forDataset(dataset) {
-      // plans come in dependency order; a table is refreshed if it reads the dataset or a table refreshed before it.
-      const hit = new Set<string>();
-      for (const p of plans) {
-        if (p.reads.silver.includes(dataset) || p.reads.gold.some((g) => hit.has(g))) hit.add(p.table);
-      }
-      return plans.filter((p) => hit.has(p.table));
-    },
+    forDataset: (dataset) => reading(plans, (p) => p.reads.silver.includes(dataset)),
+    readersOf: (table) => reading(plans, (p) => p.reads.gold.includes(table)),
   };
+}
+
+/** The plans `reads` holds for, and those reading them through other gold tables: plans come in dependency order. */
+function reading(plans: readonly GoldPlan[], reads: (p: GoldPlan) => boolean): GoldPlan[] {
+  const hit = new Set<string>();
+  for (const p of plans) {
+    if (reads(p) || p.reads.gold.some((g) => hit.has(g))) hit.add(p.table);
+  }
+  return plans.filter((p) => hit.has(p.table));
 }
 
 export function planSet(plans: readonly DatasetPlan[]): PlanSet {
