@@ -2,6 +2,7 @@
 // sits where versions go, holds only part files (any file in an Athena batch folder v-<run>-b<n>/), is older than a
 // day, and a write record names it exactly; any other
 // (a user's copy named like strata's folders, another depth, other files, a record of another name) is kept whole.
+// An expired version's folder loses strata's files only: a file a user saved in it stays.
 // The rule is stated here from the README, not from the production predicate.
 import { utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -63,5 +64,33 @@ describe('gc and folders strata did not write', () => {
       }
       expect(await storage.head(`${root}dt=1/v-r1/part-0.parquet`)).toBeDefined(); // named by the manifest
     }), { seed: 48, numRuns: 60 });
+  });
+
+  it('property: an expired version\'s folder loses its part files; what else is in it stays, and is reported', async () => {
+    let n = 0;
+    const extra = fc.uniqueArray(fc.constantFrom('README.md', 'data.csv', 'notes/today.txt', 'part-9.parquet', 'part-0.parquet.bak'), { maxLength: 3 });
+    await fc.assert(fc.asyncProperty(extra, async (added) => {
+      const root = `silver/e${n++}/`;
+      const s = { ...shape, table: `e${n}` };
+      const commit = (runId: string, day: number) => commitTable(storage, { root, shape: s, runId, at: `2025-06-0${day}T00:00:00.000Z`, kind: 'commit', paths: ['dt=1'],
+        build: async (path, _b, prefix) => {
+          await file(`${prefix}part-0.parquet`, new Date(NOW.getTime() - 30 * DAY));
+          return { path, values: ['1'], location: prefix, files: [`${prefix}part-0.parquet`], rows: 1, bytes: 1, runId, committedAt: `2025-06-0${day}T00:00:00.000Z` };
+        } });
+      await commit('r1', 1);
+      await commit('r2', 2); // v-r1 is a replaced version now, past any retention of 0 days
+      for (const f of added) await file(`${root}dt=1/v-r1/${f}`, new Date(NOW.getTime() - 30 * DAY));
+      const r = await gcTable(storage, root, s, `silver.e${n}`, 0, { now: NOW });
+      expect(r.expiredVersions).toBe(1);
+      const theirs: string[] = added.filter((f) => !/^part-[^/]*\.parquet$/.test(f));
+      for (const f of ['part-0.parquet', ...added]) {
+        expect(await storage.head(`${root}dt=1/v-r1/${f}`), f).toEqual(theirs.includes(f) ? expect.anything() : undefined);
+      }
+      expect(r.keptForeign ?? []).toEqual(theirs.map((f) => `${root}dt=1/v-r1/${f}`).sort());
+      expect(await storage.head(`${root}dt=1/v-r2/part-0.parquet`)).toBeDefined();
+      // Kept for good: a later gc, with the folder no longer the manifest's, deletes nothing more of it.
+      await gcTable(storage, root, s, `silver.e${n}`, 0, { now: new Date(NOW.getTime() + 10 * DAY) });
+      for (const f of theirs) expect(await storage.head(`${root}dt=1/v-r1/${f}`), f).toBeDefined();
+    }), { seed: 50, numRuns: 15 });
   });
 });

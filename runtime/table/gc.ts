@@ -24,6 +24,11 @@ export interface GcResult {
   archivedHistory?: number;
   /** Why nothing of this table was deleted (it is in doubt), with the way back. */
   kept?: string;
+  /**
+   * Objects in an expired version's folder that strata did not write there (a note a user saved beside its files):
+   * kept, with the folder (writtenByStrata). Never deleted: never delete what strata did not create.
+   */
+  keptForeign?: string[];
 }
 
 export interface GcOptions {
@@ -171,7 +176,17 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       await storage.writeText(historyKey(root, next.version), text).catch(() => undefined);
     }
     fault('gc.swapped');
-    await mapLimit([...doomed, ...orphans], 16, (l) => storage.deletePrefix(l));
+    // An expired version's folder loses what strata wrote there; anything else in it stays, and the folder with it
+    // (before, the folder went whole: a user's file saved in it too; an attack, stop 50). Orphans are strata's whole.
+    const foreign: string[] = [];
+    await mapLimit(doomed, 16, async (l) => {
+      const keys = (await storage.list(l)).map((o) => o.key);
+      const others = keys.filter((k) => !writtenByStrata(l, k));
+      if (!others.length) return storage.deletePrefix(l);
+      foreign.push(...others);
+      await storage.delete(keys.filter((k) => writtenByStrata(l, k)));
+    });
+    await mapLimit(orphans, 16, (l) => storage.deletePrefix(l));
     // Then the write records of folders that are gone (deleted now, or by a commit that lost), past the grace period (a
     // younger record may be a writer's still at work). A folder still there keeps its record, named or not: a version
     // the catalog still names when it expires leaves the manifest and stays, and is an orphan only by its record (an
@@ -184,7 +199,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       const old = spent.filter((k) => now.getTime() - (times.get(k) ?? now.getTime()) > ORPHAN_GRACE_MS);
       if (old.length) await storage.delete(old);
     }
-    return result;
+    return foreign.length ? { ...result, keptForeign: foreign.sort() } : result;
   }
   return none;
 }
