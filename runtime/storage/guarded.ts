@@ -84,6 +84,7 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
       return out;
     }) as Storage['writeTree'],
   };
+  if (inner.linkedFolder) guarded.linkedFolder = (prefix) => inner.linkedFolder!(prefix);
   if (inner.listKeys) guarded.listKeys = async (prefix) => { if (!mayList(prefix)) deny('s3:ListBucket', prefix); return inner.listKeys!(prefix); };
   return guarded;
 }

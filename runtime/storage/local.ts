@@ -232,6 +232,11 @@ export class LocalStorage implements Storage {
     return true;
   }
 
+  async linkedFolder(prefix: string): Promise<boolean> {
+    // (Without the trailing slash: lstat of "link/" looks at what the link points to.)
+    return lstat(this.path(prefix).replace(/\/+$/, '')).then((s) => s.isSymbolicLink(), () => false);
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     const p = this.path(prefix);
     await removeTree(p);

@@ -64,6 +64,11 @@ export interface Storage {
   delete(keys: readonly string[]): Promise<void>;
   /** Every object under a prefix that names a folder ("staging/orders/<run>/"). */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Whether the folder `prefix` is a symbolic link to a folder elsewhere (local only; S3 has no links): listing and
+   * deleting keys under it would reach through the link, while deletePrefix removes the link alone.
+   */
+  linkedFolder?(prefix: string): Promise<boolean>;
   /** Upload a local file to key. */
   putFile(key: string, localPath: string): Promise<ObjectInfo>;
   /** A local path holding the object's bytes while fn runs (local: the file itself; S3: a copy in /tmp). */

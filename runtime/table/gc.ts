@@ -180,6 +180,8 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     // (before, the folder went whole: a user's file saved in it too; an attack, stop 50). Orphans are strata's whole.
     const foreign: string[] = [];
     await mapLimit(doomed, 16, async (l) => {
+      // A folder the user moved elsewhere and linked back: the link goes, whatever it points at stays (deletePrefix).
+      if (await storage.linkedFolder?.(l)) return storage.deletePrefix(l);
       const keys = (await storage.list(l)).map((o) => o.key);
       const others = keys.filter((k) => !writtenByStrata(l, k));
       if (!others.length) return storage.deletePrefix(l);
