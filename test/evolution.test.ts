@@ -46,6 +46,26 @@ describe('schema evolution', () => {
     const f = compareSchemas({ hash: 'a', columns: [{ name: 'x', type: 'float' }], partitionKeys: [] }, { hash: 'b', columns: [{ name: 'x', type: 'double' }], partitionKeys: [] });
     expect(f.map((c) => [c.kind, c.breaking])).toEqual([['widened', false]]);
     expect(f[0]!.message).toMatch(/0\.1 written as a float reads 0\.10000000149011612/);
+    // A key column: its old floats would match no key sent again as a double (an attack, stop 50: two rows for one key).
+    const declared = { primaryKey: ['x'], mode: 'upsert' as const };
+    const k = compareSchemas({ hash: 'a', columns: [{ name: 'x', type: 'float' }], partitionKeys: [], declared }, { hash: 'b', columns: [{ name: 'x', type: 'double' }], partitionKeys: [], declared });
+    expect(k.map((c) => [c.kind, c.column, c.breaking])).toEqual([['rekeyed', 'x', true]]);
+    expect(k[0]!.message).toMatch(/in the primary key \(x\).*an upsert would add a second row beside each/);
+  });
+
+  it('an upsert keyed by a float column widened to double is refused, and silver keeps one row per key', async () => {
+    const text = (t: string) => `dataset: m\nsource: { format: csv }\ncolumns:\n  - { name: k, type: ${t}, required: true }\n  - { name: v, type: string }\nprimaryKey: [k]\nmode: upsert\n`;
+    const own = await makeLake({ m: text('float') });
+    try {
+      expect((await own.ingest('m', await own.file('a.csv', 'k,v\n0.1,a\n2.5,b\n'))).record.status).toBe('SUCCEEDED');
+      await writeFile(join(own.root, 'schemas', 'm.yaml'), text('double'));
+      const l2 = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      const r = await ingestFile(l2, 'm', await own.file('b.csv', 'k,v\n0.1,A\n2.5,B\n'));
+      expect(r.record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/column k is in the primary key/) } });
+      expect(await own.query('SELECT v FROM silver.m ORDER BY v')).toEqual([{ v: 'a' }, { v: 'b' }]);
+    } finally {
+      await own.cleanup();
+    }
   });
 
   it('applies additive changes: a new nullable column and a widened decimal', async () => {

@@ -93,6 +93,14 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
     if (!b || b.type === n.type) continue;
     const from = parseType(b.type), to = parseType(n.type);
     const ok = !('error' in from) && !('error' in to) && isWidening(from, to);
+    // A float key read as a double is not the double its text denotes: the same key sent again (0.1) would match no
+    // row already written (0.10000000149011612), and an upsert would add a second row beside each (an attack, stop 50).
+    if (ok && b.type === 'float' && pk.includes(n.name)) {
+      out.push({ kind: 'rekeyed', column: n.name, breaking: true,
+        message: `column ${n.name} is in the primary key (${pk.join(', ')}): widened from float to double, the keys already in silver read as doubles that are not what their text said (0.1 reads 0.10000000149011612), so the same key sent again would match none of them${next.declared?.mode === 'upsert' ? ' and an upsert would add a second row beside each' : ''}`,
+        migration: `keep ${n.name} a float, or ${replay(dataset)}` });
+      continue;
+    }
     out.push(ok
       ? { kind: 'widened', column: n.name, breaking: false, message: `column ${n.name} widened from ${b.type} to ${n.type}${b.type === 'float' && n.type === 'double'
         // Every float is a double, but not the double its text denotes: the rows already written keep their float.
