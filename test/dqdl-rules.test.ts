@@ -6,6 +6,7 @@ import { compileVetted } from '../core/dqdl/sandbox.ts';
 import { toNumber } from '../core/dqdl/interpret.ts';
 import { evaluateRules } from '../runtime/quality/evaluate-rules.ts';
 import { parseRules } from '../core/dqdl/parse.ts';
+import { parseGate } from '../runtime/quality/gate.ts';
 import type { RuleContext, RuleResult } from '../core/dqdl/types.ts';
 
 const NOW = '2025-01-10T12:00:00Z';
@@ -601,5 +602,33 @@ describe('one scan', () => {
     expect(athena.queries[0]!.sql.match(/count\(\*\) AS/g)).toHaveLength(1);
     expect(athena.queries[0]!.sql).toContain('count(CASE WHEN (id > 2) THEN 1 END)');
     expect(athena.queries[0]!.sql).not.toContain('__dq_w');
+  });
+});
+
+describe('rules an attack found wrong (stop 50)', () => {
+  it('a now() offset past the years a timestamp holds is an ERROR of that rule, not a JavaScript error out of the gate', async () => {
+    const r = await evaluate('vals', ['ColumnValues "ts" > (now() - 99999999999 days)', 'DataFreshness "ts" <= 99999999999 days', 'RowCount > 0']);
+    expect(r.results.map((x) => [x.outcome, x.message])).toEqual([
+      ['ERROR', expect.stringMatching(/now\(\) - 99999999999 days\)? falls outside the years 1 to 9999/)],
+      ['ERROR', expect.stringMatching(/now\(\) minus an age of 99999999999 days falls outside the years 1 to 9999/)],
+      ['PASS', expect.any(String)],
+    ]);
+  });
+
+  it('a threshold is a share from 0 to 1: a number of rows is refused, with the rule for a count', async () => {
+    const r = await evaluate('vals', ['ColumnValues "n" > 0 with threshold > 1.5', 'CustomSql "select id from primary where n > 0" with threshold > 3', 'ColumnValues "n" > 0 with threshold between 0 and 1']);
+    expect(r.results.map((x) => x.outcome)).toEqual(['ERROR', 'ERROR', 'PASS']); // (5 of 6 rows: between 0 and 1)
+    expect(r.results[1]!.message).toMatch(/"with threshold > 3" compares the share of rows that pass, from 0 to 1; 3 is outside it\. For a number of failing rows, compare a count instead: CustomSql "select count\(\*\) from primary where not/);
+  });
+
+  it('WHITESPACES_ONLY counts a vertical tab as whitespace, as Java (Glue, Athena) does', async () => {
+    await db.run(`CREATE TABLE ws AS SELECT * FROM (VALUES (chr(11)), (' '), (chr(9) || chr(12)), ('a ')) t(w)`);
+    expect(await shares('ws', ['ColumnValues "w" = WHITESPACES_ONLY'])).toEqual([['ColumnValues "w" = WHITESPACES_ONLY', 'FAIL', 0.75]]);
+  });
+
+  it('a gate names the entry that does not parse, after an entry of several rules', () => {
+    const g = parseGate({ halt: ['Rules = [RowCount > 0, RowCount > 1, RowCount > 2]', 'Bogus "x"'], warn: ['RowCount >'] });
+    expect(g.rules).toHaveLength(3);
+    expect(g.broken.map((b) => [b.rule, b.severity])).toEqual([['Bogus "x"', 'halt'], ['RowCount >', 'warn']]);
   });
 });

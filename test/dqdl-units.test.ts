@@ -520,7 +520,7 @@ describe('row predicates in forms the rule tests do not write', () => {
     expect(cv(big, 'ColumnValues "big" in ["1", "2"]')).toBe(`CAST("big" AS VARCHAR) IN ('1', '2')`);
     expect(cv(amt, 'ColumnValues "amt" = "1.50"')).toBe(`CAST("amt" AS VARCHAR) = '1.50'`);
     expect(cv(n, 'ColumnValues "n" = EMPTY')).toBe(`CAST("n" AS VARCHAR) = ''`);
-    expect(cv(n, 'ColumnValues "n" != WHITESPACES_ONLY')).toBe(`("n" IS NULL OR NOT regexp_full_match(CAST("n" AS VARCHAR), '\\s+'))`);
+    expect(cv(n, 'ColumnValues "n" != WHITESPACES_ONLY')).toBe(`("n" IS NULL OR NOT regexp_full_match(CAST("n" AS VARCHAR), '[ \\t\\n\\x0B\\f\\r]+'))`);
     expect(cv(n, 'ColumnValues "n" matches "1.*"')).toBe(`regexp_full_match(CAST("n" AS VARCHAR), '1.*')`);
     expect(cv(zip, 'ColumnValues "zip" = EMPTY')).toBe(`"zip" = ''`);
     expect(cv(zip, 'ColumnValues "zip" in [EMPTY, NULL]')).toBe(`("zip" = '' OR "zip" IS NULL)`);
@@ -535,8 +535,10 @@ describe('row predicates in forms the rule tests do not write', () => {
 
   it('ColumnValues against days and now(): the column type decides the literals; other types refused by name', () => {
     expect(cv(ts, 'ColumnValues "ts" in ["2025-01-09"]')).toBe(`CAST("ts" AS DATE) IN (DATE '2025-01-09')`);
-    // with now() in the condition, a day on a timestamp column is its midnight; a date column stays in days
-    expect(cv(ts, 'ColumnValues "ts" between "2025-01-09" and now()')).toBe(`("ts" > ${at('00:00:00', '09')} AND "ts" < ${at('12:00:00')})`);
+    // with now() in the condition, a day on a timestamp column is still a day (after the 9th: from the 10th's
+    // midnight), now() an instant; a date column stays in days
+    expect(cv(ts, 'ColumnValues "ts" between "2025-01-09" and now()')).toBe(`("ts" >= ${at('00:00:00', '10')} AND "ts" < ${at('12:00:00')})`);
+    expect(cv(ts, 'ColumnValues "ts" in ["2025-01-09", now()]')).toBe(`("ts" IN (${at('12:00:00')}) OR ("ts" >= ${at('00:00:00', '09')} AND "ts" < ${at('00:00:00', '10')}))`);
     expect(cv(d, 'ColumnValues "d" between "2025-01-01" and now()')).toBe(`("d" > DATE '2025-01-01' AND "d" < DATE '2025-01-10')`);
     expect(refusal(() => cv(amt, 'ColumnValues "amt" > now()'))).toEqual([true, 'ColumnValues compares dates, but "amt" is a decimal(12,2) column']);
     // a column of a type strata does not map (BLOB): a day is refused, a string compared as it is

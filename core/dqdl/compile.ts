@@ -222,6 +222,17 @@ class Compiler {
     if (rule.threshold) {
       const t = resolveExpectation(rule.threshold);
       if ('error' in t) throw new PlanError(t.error);
+      // A share runs from 0 to 1: a threshold beyond it never holds (every batch fails) or always does (the rule
+      // checks nothing). Glue's own CustomSql page writes "with threshold > 3" and speaks of how many records fail;
+      // strata reads a share (docs/dqdl.md), so a number of rows is refused here, with the rule for a count (an
+      // attack, stop 50: strata check said ok and the halt rule then blocked every batch).
+      const c = t.check;
+      const numbers = c.kind === 'compare' ? [c.value] : c.kind === 'between' ? [c.low, c.high] : c.values;
+      const outside = t.dynamic.length ? undefined : numbers.find((v) => !(v >= 0 && v <= 1));
+      if (outside !== undefined) {
+        throw new PlanError(`"with threshold ${t.text}" compares the share of rows that pass, from 0 to 1; ${outside} is outside it. `
+          + 'For a number of failing rows, compare a count instead: CustomSql "select count(*) from primary where not (<condition>)" <= <rows>');
+      }
       leaf.threshold = t;
     }
   }

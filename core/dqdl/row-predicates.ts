@@ -13,7 +13,23 @@ import { str } from '../sql/quote.ts';
 
 export class PredicateError extends Error {}
 
-const WHITESPACE = '\\s+';
+// Java's \s (Glue Data Quality runs on Spark), spelled out: RE2's \s (DuckDB) leaves out the vertical tab, Java's
+// (Athena's Trino) has it, so one value passed on Athena and failed on DuckDB (an attack, stop 50).
+const WHITESPACE = '[ \\t\\n\\x0B\\f\\r]+';
+
+/** The instants a lake timestamp holds (0001-01-01 to 9999-12-31, UTC, milliseconds). */
+const FIRST_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * An instant a rule computes (now() ± a duration, now() − an age), checked: outside the years 1–9999 no timestamp
+ * holds it, and the rule is an error of its own (PredicateError), where a far-off offset threw a JavaScript
+ * "Invalid time value" out of strata check and every ingest of the dataset (an attack, stop 50).
+ */
+function instant(ms: number, what: string): number {
+  if (!(ms >= FIRST_MS && ms <= LAST_MS)) throw new PredicateError(`${what} falls outside the years 1 to 9999, which no timestamp holds: use a shorter duration`);
+  return ms;
+}
 
 export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlDialect, nowMs: number): string {
   const operands = c.kind === 'compare' ? [c.operand] : c.kind === 'between' ? [c.low, c.high] : c.kind === 'in' ? c.operands : [];
@@ -38,8 +54,11 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
     // A "YYYY-MM-DD" literal is a day: a timestamp column is compared by its day. now() is an instant: a timestamp
     // column is compared exactly, a date column with the day of that instant.
     const instants = kinds.has('now');
-    if (t!.name === 'timestamp' && !instants) {
-      lhs = `CAST(${col.sql} AS DATE)`;
+    // (A date literal beside now() is a day all the same: compared by its day's bounds, operand by operand, below;
+    // before, it became its midnight when now() was in the same condition, so adding an allowed value to an `in`
+    // list failed a row that had passed: an attack, stop 50.)
+    if (t!.name === 'timestamp') {
+      if (!instants) lhs = `CAST(${col.sql} AS DATE)`;
       // Compared and ranged, the column's day is compared without a cast per row: its day is after d when the value
       // is at or after the next day's midnight, on or before d when it is before that midnight (and so on), which
       // reads the timestamps as they are stored.
@@ -50,8 +69,11 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
       };
     }
     lit = (o) => {
-      if (o.kind === 'date') return t!.name === 'timestamp' && instants ? timestampLiteral(Date.parse(`${o.value}T00:00:00Z`)) : dateLiteral(o.value);
-      if (o.kind === 'now') return t!.name === 'timestamp' ? timestampLiteral(nowMs + o.offsetMs) : dateLiteral(nowMs + o.offsetMs);
+      if (o.kind === 'date') return dateLiteral(o.value);
+      if (o.kind === 'now') {
+        const at = instant(nowMs + o.offsetMs, o.text);
+        return t!.name === 'timestamp' ? timestampLiteral(at) : dateLiteral(at);
+      }
       throw new PredicateError(`unexpected ${o.kind} among dates`);
     };
   } else if (isStrings) {
@@ -79,7 +101,7 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
         if (o.value === 'NULL') return c.op === '=' ? isNull : notNull;
         return c.op === '=' ? keywordTest(o.value) : `(${isNull} OR NOT ${keywordTest(o.value)})`;
       }
-      if (days) {
+      if (days && o.kind === 'date') {
         const { start, next } = days(o);
         const x = col.sql;
         switch (c.op) {
@@ -96,23 +118,25 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
       return `${lhs} ${c.op} ${v}`;
     }
     case 'between': {
-      if (days) {
-        // day > lo and day < hi (exclusive): from lo's next midnight to hi's midnight.
-        const lo = days(c.low).next;
-        const hi = days(c.high).start;
-        return c.negated ? `(${col.sql} < ${lo} OR ${col.sql} >= ${hi})` : `(${col.sql} >= ${lo} AND ${col.sql} < ${hi})`;
-      }
-      const lo = lit(c.low);
-      const hi = lit(c.high);
-      return c.negated ? `(${lhs} <= ${lo} OR ${lhs} >= ${hi})` : `(${lhs} > ${lo} AND ${lhs} < ${hi})`;
+      // Exclusive: above the low bound and below the high one; a day bound (days) by its midnights: after a day is
+      // from its next midnight on, before it is before its midnight.
+      const x = col.sql;
+      const above = (o: Operand) => (days && o.kind === 'date' ? `${x} >= ${days(o).next}` : `${lhs} > ${lit(o)}`);
+      const below = (o: Operand) => (days && o.kind === 'date' ? `${x} < ${days(o).start}` : `${lhs} < ${lit(o)}`);
+      const notAbove = (o: Operand) => (days && o.kind === 'date' ? `${x} < ${days(o).next}` : `${lhs} <= ${lit(o)}`);
+      const notBelow = (o: Operand) => (days && o.kind === 'date' ? `${x} >= ${days(o).start}` : `${lhs} >= ${lit(o)}`);
+      return c.negated ? `(${notAbove(c.low)} OR ${notBelow(c.high)})` : `(${above(c.low)} AND ${below(c.high)})`;
     }
     case 'matches':
       return c.negated ? `NOT ${d.fullMatch(lhs, c.pattern)}` : d.fullMatch(lhs, c.pattern);
     case 'in': {
-      const values = c.operands.filter((o) => o.kind !== 'keyword').map(lit);
+      // Beside now() on a timestamp column (lhs the timestamp itself), a date literal is its day's instants.
+      const byDay = (o: Operand) => days !== undefined && lhs === col.sql && o.kind === 'date';
+      const values = c.operands.filter((o) => o.kind !== 'keyword' && !byDay(o)).map(lit);
       const keywords = c.operands.flatMap((o) => (o.kind === 'keyword' ? [o.value] : []));
       const listsNull = keywords.includes('NULL');
-      const tests = [...new Set(keywords.filter((k) => k !== 'NULL'))].map(keywordTest);
+      const dayTests = c.operands.filter(byDay).map((o) => { const b = days!(o); return `(${col.sql} >= ${b.start} AND ${col.sql} < ${b.next})`; });
+      const tests = [...[...new Set(keywords.filter((k) => k !== 'NULL'))].map(keywordTest), ...dayTests];
       if (!c.negated) {
         const parts = [...(values.length ? [`${lhs} IN (${values.join(', ')})`] : []), ...tests, ...(listsNull ? [isNull] : [])];
         return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
@@ -140,7 +164,7 @@ export function freshnessPredicate(col: ResolvedColumn, c: Condition, nowMs: num
   const value = col.type!.name === 'date' ? `CAST(${col.sql} AS TIMESTAMP)` : col.sql;
   const bound = (o: Operand): string => {
     if (o.kind !== 'duration') throw new PredicateError('DataFreshness compares with durations');
-    return timestampLiteral(nowMs - o.ms);
+    return timestampLiteral(instant(nowMs - o.ms, `now() minus an age of ${o.text}`));
   };
   // The age grows as the value gets older, so every comparison flips.
   const flip: Record<string, string> = { '=': '=', '!=': '<>', '>': '<', '>=': '<=', '<': '>', '<=': '>=' };

@@ -38,10 +38,14 @@ export function parseGate(list: RuleList): ParsedGate {
   const rules: Array<{ rule: Rule; severity: Severity }> = [];
   const broken: GateRuleResult[] = [];
   for (const severity of ['halt', 'warn'] as const) {
-    const parsed = parseRules(list[severity]);
-    rules.push(...parsed.rules.map((rule) => ({ rule, severity })));
-    for (const e of parsed.errors) {
-      broken.push({ rule: list[severity][e.rule - 1] ?? '', severity, outcome: 'ERROR', metrics: {}, message: `the rule does not parse: ${e.message}` });
+    // Entry by entry: an error's rule index counts rules, and one entry (Rules = [a, b, c]) holds several, so the
+    // entry it named was another, or none (an attack, stop 50: the run record named no rule).
+    for (const text of list[severity]) {
+      const parsed = parseRules([text]);
+      rules.push(...parsed.rules.map((rule) => ({ rule, severity })));
+      for (const e of parsed.errors) {
+        broken.push({ rule: text, severity, outcome: 'ERROR', metrics: {}, message: `the rule does not parse: ${e.message}` });
+      }
     }
   }
   return { rules, broken };

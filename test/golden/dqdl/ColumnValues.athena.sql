@@ -11,7 +11,7 @@
 -- query 1 of 1: scan, read by rules 0, 1, 2, 3, 4, 5, 6, 7, 8
 SELECT
   count(*) AS m0,
-  count(CASE WHEN (("status" IN ('NEW', 'SHIPPED') OR "status" = '' OR regexp_like("status", '\A(?:\s+)\z') OR "status" IS NULL)) THEN 1 END) AS m1,
+  count(CASE WHEN (("status" IN ('NEW', 'SHIPPED') OR "status" = '' OR regexp_like("status", '\A(?:[ \t\n\x0B\f\r]+)\z') OR "status" IS NULL)) THEN 1 END) AS m1,
   count(CASE WHEN (("status" IS NULL OR ("status" NOT IN ('LOST') AND NOT "status" = ''))) THEN 1 END) AS m2,
   count(CASE WHEN (regexp_like("email", '\A(?:[^@]+@[^@]+)\z')) THEN 1 END) AS m3,
   count(CASE WHEN ("email" IS NOT NULL) THEN 1 END) AS m4,
