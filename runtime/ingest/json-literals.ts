@@ -46,6 +46,13 @@ export interface JsonFields {
    * DuckDB reads the first, JavaScript's JSON.parse the last; so the record is quarantined rather than given either.
    */
   duplicateKey: { when: string; reason: string };
+  /**
+   * SQL over that relation: whether an object names a declared field only in another case (`{"Amount": 5}` for field
+   * "amount", which it lacks), and the struct that says so. JSON keys are matched exactly (RFC 8259 strings), so such
+   * a record's value would read as NULL: it is quarantined instead (stop 50), where a CSV header is matched ignoring
+   * case. Fields whose names differ only in case are matched exactly and left out of this.
+   */
+  caseKey: { when: string; reason: string };
   /** SQL for field `f`'s text over that relation (NULL when absent or JSON null; `nulls` apply to strings). */
   fieldRef: (f: string) => string;
   /** A struct of every field's literal text (keys from `key`; NULL for records that are not JSON), for quarantined records. */
@@ -74,14 +81,23 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   // its parse of the record, and a CASE naming __jt in each branch (an IN list in four) parsed it that many times,
   // each parse kept until the chunk ends: 20 JSON lines of 1.5 to 3 MB ran out of 796 MB (an attack, stop 45).
   const kind = `list_transform([__jt], x -> CASE WHEN x IN ${NUMBER_TYPES} THEN 'number' WHEN x = 'VARCHAR' THEN 'string' ELSE lower(x) END)[1]`;
-  const relation = (reader: string) => `SELECT __j, __t, __v, __vt, __ks, __lit, `
+  // Fields by their lower case, where no two share it: a key equal to one of them ignoring case only (__kc).
+  const lower = new Map<string, string[]>();
+  for (const f of fields) lower.set(f.toLowerCase(), [...(lower.get(f.toLowerCase()) ?? []), f]);
+  const folded = [...lower].filter(([, fs]) => fs.length === 1).map(([l, fs]) => [l, fs[0]!] as const);
+  const caseVariants = folded.length
+    ? `list_filter(__ak, __k -> lower(__k) IN (${folded.map(([l]) => str(l)).join(', ')}) AND __k NOT IN (${fields.map(str).join(', ')}))`
+    : 'CAST([] AS VARCHAR[])';
+  const fieldOf = (k: string) => `CASE lower(${k}) ${folded.map(([l, f]) => `WHEN ${str(l)} THEN ${str(f)}`).join(' ')} END`;
+  // (json_keys parsed once per record, in __ak, and read by both lists.)
+  const relation = (reader: string) => `SELECT __j, __t, __v, __vt, __ks, __kc, __lit, `
     + `CASE WHEN __lit THEN json_extract_string(__x, ${tagged}) END AS __tv, CASE WHEN __lit THEN json_type(__x, ${tagged}) END AS __tvt `
     + `FROM (SELECT *, CASE WHEN __lit THEN ${tagScalars('__j')} END AS __x `
     + `FROM (SELECT *, __t = 'object' AND (${lit.length ? lit.join(' OR ') : 'false'}) AS __lit `
     + `FROM (SELECT __j, ${kind} AS __t, CASE WHEN __jt = 'OBJECT' THEN json_extract_string(__j, ${plain}) END AS __v, `
     + `CASE WHEN __jt = 'OBJECT' THEN json_type(__j, ${plain}) END AS __vt, `
-    + `CASE WHEN __jt = 'OBJECT' THEN list_filter(json_keys(__j), __k -> __k IN (${fields.map(str).join(', ')})) END AS __ks `
-    + `FROM (SELECT __j, TRY(json_type(__j)) AS __jt FROM (${reader})))))`;
+    + `list_filter(__ak, __k -> __k IN (${fields.map(str).join(', ')})) AS __ks, ${caseVariants} AS __kc `
+    + `FROM (SELECT __j, __jt, CASE WHEN __jt = 'OBJECT' THEN json_keys(__j) END AS __ak FROM (SELECT __j, TRY(json_type(__j)) AS __jt FROM (${reader}))))))`;
   const isNull = (v: string) => (nulls.length ? ` AND ${v} IN (${nulls.map(str).join(', ')})` : ' AND false');
   const plainRef = (i: number) => `CASE WHEN __vt[${i}] = 'VARCHAR'${isNull(`__v[${i}]`)} THEN NULL ELSE __v[${i}] END`;
   const taggedRef = (v: string, t: string) => `CASE WHEN ${t} <> 'VARCHAR' THEN ${v} WHEN ${isTaggedString(v)}${isNull(untag(v))} THEN NULL ELSE ${untag(v)} END`;
@@ -92,9 +108,15 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   const duplicateKey = { when: `len(__ks) > len(list_distinct(__ks))`, reason: `list_transform([${twice}], __f -> {'rule': 'malformed', 'column': `
     + `CASE __f ${fields.map((f) => `WHEN ${str(f)} THEN ${str(columns.find((c) => c.from === f)!.name)}`).join(' ')} END, `
     + `'message': 'key "' || __f || '" appears more than once in the object, so which value it holds is ambiguous (RFC 8259 §4): give each key once'})[1]` };
+  const missing = `list_filter(__kc, __k -> NOT list_contains(__ks, ${fieldOf('__k')}))`;
+  const caseKey = folded.length ? { when: `len(${missing}) > 0`, reason: `list_transform([${missing}[1]], __k -> {'rule': 'malformed', 'column': `
+    + `CASE ${fieldOf('__k')} ${fields.map((f) => `WHEN ${str(f)} THEN ${str(columns.find((c) => c.from === f)!.name)}`).join(' ')} END, `
+    + `'message': 'key "' || __k || '" is field "' || ${fieldOf('__k')} || '" in another case: JSON keys are matched exactly, so its value would be lost; send the key as "' || ${fieldOf('__k')} || '", or name it in the schema (from: ' || __k || ')'})[1]` }
+    : { when: 'false', reason: 'NULL' };
   return {
     relation,
     duplicateKey,
+    caseKey,
     fieldRef: (f) => {
       const i = fields.indexOf(f) + 1;
       return `CASE WHEN __lit THEN ${taggedRef(`__tv[${i}]`, `__tvt[${i}]`)} ELSE ${plainRef(i)} END`;

@@ -324,7 +324,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
   const recordError = `CASE WHEN __j IS NULL OR __t = 'null' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is JSON null, not an object'} `
     + `WHEN __t IS NULL THEN {'rule': 'malformed', 'column': NULL, 'message': 'invalid JSON'} `
     + `WHEN __t <> 'object' THEN {'rule': 'malformed', 'column': NULL, 'message': 'record is a JSON ' || __t || ', not an object'} ${lenient}`
-    + `WHEN ${json.duplicateKey.when} THEN ${json.duplicateKey.reason} ${nested.join(' ')} END`;
+    + `WHEN ${json.duplicateKey.when} THEN ${json.duplicateKey.reason} WHEN ${json.caseKey.when} THEN ${json.caseKey.reason} ${nested.join(' ')} END`;
   // Keys the schema does not name are reported from a sample; reading every key of every record would double the cost.
   // (A file DuckDB cannot read as lines, CRLF among LF ends: no sample; reading it says so, or reads it again with its
   // line ends made LF, as a CSV's: validate-file.ts exactPass. It failed here whole, with DuckDB's words: an attack.)
