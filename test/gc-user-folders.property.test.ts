@@ -38,9 +38,9 @@ const folder = fc.record({
 describe('gc and folders strata did not write', () => {
   it('property: an unnamed v- folder goes only at a version\'s depth, holding part files, past a day, named by a write record', async () => {
     let n = 0;
-    await fc.assert(fc.asyncProperty(fc.uniqueArray(folder, { minLength: 1, maxLength: 6, selector: (f) => `${f.where}v-${f.name}` }), async (folders) => {
-      const root = `silver/t${n++}/`;
-      const s = { ...shape, table: `t${n}` };
+    await fc.assert(fc.asyncProperty(fc.uniqueArray(folder, { minLength: 1, maxLength: 6, selector: (f) => `${f.where}v-${f.name}` }), fc.constantFrom('silver', 'gold' as const), async (folders, layer) => {
+      const root = `${layer}/t${n++}/`;
+      const s = { ...shape, table: `t${n}`, layer };
       await commitTable(storage, { root, shape: s, runId: 'r1', at: '2025-06-01T00:00:00.000Z', kind: 'commit', paths: ['dt=1'],
         build: async (path, _b, prefix) => {
           await file(`${prefix}part-0.parquet`, new Date(NOW.getTime() - 30 * DAY));
@@ -54,10 +54,11 @@ describe('gc and folders strata did not write', () => {
       await gcTable(storage, root, s, `silver.t${n}`, 365, { now: NOW });
       const recordedNames = new Set(folders.filter((f) => f.recorded).map((f) => f.name));
       for (const f of folders) {
-        // Where versions go: one folder per partition key; or, for an Athena batch folder, the table's root.
-        const atDepth = /^dt=[^/]+\/$/.test(f.where) || (f.where === '' && /-b\d+$/.test(f.name));
+        // Where versions go: one folder per partition key; or, for an Athena batch folder (gold only), the table's root.
+        const batch = layer === 'gold' && /-b\d+$/.test(f.name);
+        const atDepth = /^dt=[^/]+\/$/.test(f.where) || (f.where === '' && batch);
         // (An Athena batch folder, v-<run>-b<n>/, holds files Athena names: any of them is strata's there.)
-        const strataFile = /^part-.*\.parquet$/.test(f.file) || /-b\d+$/.test(f.name);
+        const strataFile = /^part-.*\.parquet$/.test(f.file) || batch;
         // (Folders sharing a name share their record: a record names every folder of its name.)
         const deleted = atDepth && strataFile && f.oldDays > 1 && recordedNames.has(f.name);
         expect(await storage.head(`${root}${f.where}v-${f.name}/${f.file}`), JSON.stringify(f)).toEqual(deleted ? undefined : expect.anything());
@@ -69,7 +70,8 @@ describe('gc and folders strata did not write', () => {
   it('property: an expired version\'s folder loses its part files; what else is in it stays, and is reported', async () => {
     let n = 0;
     const extra = fc.uniqueArray(fc.constantFrom('README.md', 'data.csv', 'notes/today.txt', 'part-9.parquet', 'part-0.parquet.bak'), { maxLength: 3 });
-    await fc.assert(fc.asyncProperty(extra, async (added) => {
+    // The replaced version's run: any id, one that ends like an Athena batch's (-b<digits>) too, in a silver table.
+    await fc.assert(fc.asyncProperty(extra, fc.constantFrom('r1', '20261206T100000000Z-b12345', 'r1-b0'), async (added, first) => {
       const root = `silver/e${n++}/`;
       const s = { ...shape, table: `e${n}` };
       const commit = (runId: string, day: number) => commitTable(storage, { root, shape: s, runId, at: `2025-06-0${day}T00:00:00.000Z`, kind: 'commit', paths: ['dt=1'],
@@ -77,20 +79,20 @@ describe('gc and folders strata did not write', () => {
           await file(`${prefix}part-0.parquet`, new Date(NOW.getTime() - 30 * DAY));
           return { path, values: ['1'], location: prefix, files: [`${prefix}part-0.parquet`], rows: 1, bytes: 1, runId, committedAt: `2025-06-0${day}T00:00:00.000Z` };
         } });
-      await commit('r1', 1);
-      await commit('r2', 2); // v-r1 is a replaced version now, past any retention of 0 days
-      for (const f of added) await file(`${root}dt=1/v-r1/${f}`, new Date(NOW.getTime() - 30 * DAY));
+      await commit(first, 1);
+      await commit('r2', 2); // v-<first> is a replaced version now, past any retention of 0 days
+      for (const f of added) await file(`${root}dt=1/v-${first}/${f}`, new Date(NOW.getTime() - 30 * DAY));
       const r = await gcTable(storage, root, s, `silver.e${n}`, 0, { now: NOW });
       expect(r.expiredVersions).toBe(1);
       const theirs: string[] = added.filter((f) => !/^part-[^/]*\.parquet$/.test(f));
       for (const f of ['part-0.parquet', ...added]) {
-        expect(await storage.head(`${root}dt=1/v-r1/${f}`), f).toEqual(theirs.includes(f) ? expect.anything() : undefined);
+        expect(await storage.head(`${root}dt=1/v-${first}/${f}`), f).toEqual(theirs.includes(f) ? expect.anything() : undefined);
       }
-      expect(r.keptForeign ?? []).toEqual(theirs.map((f) => `${root}dt=1/v-r1/${f}`).sort());
+      expect(r.keptForeign ?? []).toEqual(theirs.map((f) => `${root}dt=1/v-${first}/${f}`).sort());
       expect(await storage.head(`${root}dt=1/v-r2/part-0.parquet`)).toBeDefined();
       // Kept for good: a later gc, with the folder no longer the manifest's, deletes nothing more of it.
       await gcTable(storage, root, s, `silver.e${n}`, 0, { now: new Date(NOW.getTime() + 10 * DAY) });
-      for (const f of theirs) expect(await storage.head(`${root}dt=1/v-r1/${f}`), f).toBeDefined();
+      for (const f of theirs) expect(await storage.head(`${root}dt=1/v-${first}/${f}`), f).toBeDefined();
     }), { seed: 50, numRuns: 15 });
   });
 });

@@ -372,14 +372,14 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
   // The files in each version folder (v-<run>…/) of the table.
   const held = new Map<string, string[]>();
   for (const o of objects) {
-    const f = versionFolderOf(t.root, t.shape.partitionKeys, o.key);
+    const f = versionFolderOf(t.root, t.shape.partitionKeys, o.key, t.shape.layer === 'gold');
     if (!f) continue;
     const list = held.get(f);
     if (list) list.push(o.key); else held.set(f, [o.key]);
   }
   // (Only folders where strata writes versions, holding only what it writes there, as gc decides: runtime/table/gc.ts.)
   const recorded = new Set(writeRecords(t.root, objects.map((o) => o.key)).keys());
-  const unnamed = [...held.keys()].filter((f) => !named.has(f) && recordedFolder(f, recorded) && held.get(f)!.every((k) => writtenByStrata(f, k)));
+  const unnamed = [...held.keys()].filter((f) => !named.has(f) && recordedFolder(f, recorded) && held.get(f)!.every((k) => writtenByStrata(f, k, t.shape.layer === 'gold')));
   const aside = objects.filter((o) => /_strata\/manifest\.damaged-[^/]+\.json$/.test(o.key));
   // A replaced version's folder must still hold its files (a rollback lists it: runtime/table/rollback.ts): as many
   // as the version had, or, kept by name (manifests written before 2026-12-03), each of them.

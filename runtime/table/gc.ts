@@ -56,11 +56,13 @@ export function atVersionDepth(root: string, partitionKeys: readonly string[], f
 
 /**
  * Whether the object `key` in version folder `folder` is named as strata names what it writes there: part-….parquet
- * (commits, compaction, gold refreshes), or anything in a gold batch folder v-<run>-b<i>/ (Athena's UNLOAD names its
- * files; core/gold/athena.ts). A folder holding anything else is kept: when in doubt, keep.
+ * (commits, compaction, gold refreshes), or, in a gold table (`gold`), anything in a batch folder v-<run>-b<i>/
+ * (Athena's UNLOAD names its files; core/gold/athena.ts). A folder holding anything else is kept: when in doubt, keep.
+ * Only gold tables have batch folders: a silver version of a run whose id ends in -b<digits> (a local run id's six
+ * random hex digits read "b12345" one time in 170) is no batch, and a user's file in it was deleted (an attack, stop 50).
  */
-export function writtenByStrata(folder: string, key: string): boolean {
-  return /-b\d+\/$/.test(folder) || /^part-[^/]*\.parquet$/.test(key.slice(folder.length));
+export function writtenByStrata(folder: string, key: string, gold = false): boolean {
+  return (gold && /-b\d+\/$/.test(folder)) || /^part-[^/]*\.parquet$/.test(key.slice(folder.length));
 }
 
 /**
@@ -83,9 +85,9 @@ const folderName = (folder: string): string | undefined => /\/v-([^/]+)\/$/.exec
  * any depth (UNLOAD writes a partitioned table's files into `<key>=<value>/` folders inside it: core/gold/athena.ts).
  * undefined for anything else, and for the table's `_strata/`.
  */
-export function versionFolderOf(root: string, partitionKeys: readonly string[], key: string): string | undefined {
+export function versionFolderOf(root: string, partitionKeys: readonly string[], key: string, gold = false): string | undefined {
   if (!key.startsWith(root) || key.startsWith(`${root}_strata/`)) return undefined;
-  const batch = /^(v-[^/]+-b\d+\/)./.exec(key.slice(root.length));
+  const batch = gold ? /^(v-[^/]+-b\d+\/)./.exec(key.slice(root.length)) : null;
   if (batch) return root + batch[1]!;
   const m = /^(.*\/v-[^/]+\/)[^/]+$/.exec(key);
   return m && atVersionDepth(root, partitionKeys, m[1]!) ? m[1]! : undefined;
@@ -103,7 +105,8 @@ export function writeRecords(root: string, keys: Iterable<string>): Map<string, 
 
 export async function gcTable(storage: Storage, root: string, shape: ManifestShape, table: string, retentionDays: number, opts: GcOptions = {}): Promise<GcResult> {
   const now = opts.now ?? new Date();
-  const { partitionKeys } = shapeOf(shape);
+  const { partitionKeys, layer } = shapeOf(shape);
+  const gold = layer === 'gold';
   const none = { table, expiredVersions: 0, orphanFolders: 0, bytes: 0 };
   for (let attempt = 0; attempt < 10; attempt++) {
     let read;
@@ -134,7 +137,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     const keys = storage.listKeys ? await storage.listKeys(root) : (await storage.list(root)).map((o) => o.key);
     const present = new Set<string>();
     for (const key of keys) {
-      const f = versionFolderOf(root, partitionKeys, key);
+      const f = versionFolderOf(root, partitionKeys, key, gold);
       if (f) present.add(f);
     }
     const known = new Set([...live, ...expired.map((r) => r.version.location)]);
@@ -145,7 +148,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       const objects = await storage.list(l);
       return {
         l, bytes: objects.reduce((a, o) => a + o.size, 0), newest: objects.reduce((a, o) => Math.max(a, o.lastModified.getTime()), 0),
-        ours: recordedFolder(l, recorded) && objects.every((o) => writtenByStrata(l, o.key)),
+        ours: recordedFolder(l, recorded) && objects.every((o) => writtenByStrata(l, o.key, gold)),
       };
     });
     const orphaned = unnamed.filter((f) => f.ours && now.getTime() - f.newest > ORPHAN_GRACE_MS);
@@ -183,10 +186,10 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       // A folder the user moved elsewhere and linked back: the link goes, whatever it points at stays (deletePrefix).
       if (await storage.linkedFolder?.(l)) return storage.deletePrefix(l);
       const keys = (await storage.list(l)).map((o) => o.key);
-      const others = keys.filter((k) => !writtenByStrata(l, k));
+      const others = keys.filter((k) => !writtenByStrata(l, k, gold));
       if (!others.length) return storage.deletePrefix(l);
       foreign.push(...others);
-      await storage.delete(keys.filter((k) => writtenByStrata(l, k)));
+      await storage.delete(keys.filter((k) => writtenByStrata(l, k, gold)));
     });
     await mapLimit(orphans, 16, (l) => storage.deletePrefix(l));
     // Then the write records of folders that are gone (deleted now, or by a commit that lost), past the grace period (a
