@@ -1,7 +1,8 @@
 // An upsert's last record of a key decides the key, valid or not, over generated files: keys already in silver, then
 // a file of records each valid, of a value that is not an int, or below the column's minimum. A key whose last record
-// in the file is quarantined keeps the value silver had (or stays absent); its earlier valid records are superseded,
-// never committed in its place. Every record is accounted for: in = valid + quarantined, written = valid − superseded.
+// in the file is quarantined keeps the value silver had (or stays absent); its earlier valid records are
+// never committed in its place: quarantined with the reason (a record a later valid one replaces is superseded).
+// Every record is accounted for: in = valid + quarantined, written = valid − superseded.
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
@@ -37,9 +38,18 @@ describe('an upsert whose last record of a key is quarantined', () => {
       const expected = new Map(before.map((id) => [id, 1000 + id]));
       const last = new Map(file.map((rec, i) => [rec.id, i]));
       for (const [id, i] of last) if (typeof file[i]!.v === 'number') expected.set(id, file[i]!.v as number);
-      const valid = file.filter((rec) => typeof rec.v === 'number').length;
-      const superseded = file.filter((rec, i) => typeof rec.v === 'number' && last.get(rec.id) !== i).length;
+      const ok = (i: number) => typeof file[i]!.v === 'number';
+      // A valid record whose key a later, quarantined record decides is quarantined with the reason; one a later valid
+      // record replaces is superseded.
+      const held = file.filter((rec, i) => ok(i) && last.get(rec.id) !== i && !ok(last.get(rec.id)!)).length;
+      const superseded = file.filter((rec, i) => ok(i) && last.get(rec.id) !== i && ok(last.get(rec.id)!)).length;
+      const valid = file.filter((_, i) => ok(i)).length - held;
       expect(r).toMatchObject({ rowsIn: file.length, rowsValid: valid, rowsQuarantined: file.length - valid, rowsSuperseded: superseded });
+      if (held) {
+        const q = await lake.query<{ message: string }>(`SELECT r.message FROM (SELECT unnest(reasons) AS r FROM quarantine.${name} WHERE run_id = '${r.runId}') WHERE r.rule = 'primaryKey'`);
+        expect(q).toHaveLength(held);
+        for (const m of q) expect(m.message).toMatch(/^primary key id=\d+ is given again by record \d+, which is quarantined: this record is not committed in its place/);
+      }
       const rows = await lake.query<{ id: number; v: number }>(`SELECT id, v FROM silver.${name} ORDER BY id`).catch(() => []);
       expect(rows).toEqual([...expected].sort((a, b) => a[0] - b[0]).map(([id, v]) => ({ id, v })));
     }), { seed: 50, numRuns: 25 });

@@ -341,7 +341,8 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
       await db.run(`INSERT INTO __dups SELECT r, keep_r, keep_r IN (SELECT rowid FROM ${TYPED} WHERE NOT ${OK}) FROM (
         SELECT rowid AS r, ${OK} AS ok, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${keyed}
       ) WHERE n > 1 AND r <> keep_r AND ok`);
-      const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n;
+      // (Superseded by a later valid record; one superseded by a quarantined record is quarantined beside it below.)
+      const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups WHERE NOT keep_bad`)).n;
       if (plan.mode === 'upsert') rowsSuperseded = d;
     }
     // Append: a key already in silver repeats too (keep_r NULL: the row it repeats is in silver, not in this file).
@@ -349,8 +350,12 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   }
   // A repeated key's row is valid, so the typed table holds no record text for it: read it from the source again.
   if (plan.primaryKey.length) await sourceRecordsOf(db, src, '__dups', '__dup_raw');
-  const dupQuarantined = plan.mode === 'append' && plan.primaryKey.length
-    ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups`)).n : 0;
+  // Append: every repeat. Upsert: a valid record whose key a later, quarantined record decides: kept out of silver,
+  // and quarantined with the reason, so that it can be sent again with that record fixed (before, it was only counted
+  // as superseded and its value went nowhere: an attack, stop 50).
+  const quarantinedDups = plan.mode === 'append' ? 'true' : 'keep_bad';
+  const dupQuarantined = plan.primaryKey.length
+    ? (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups WHERE ${quarantinedDups}`)).n : 0;
   const validWhere = `${OK}${plan.primaryKey.length ? ` AND rowid NOT IN (SELECT r FROM __dups)` : ''}`;
   const rowsValid = counts.ok - dupQuarantined;
   const rowsQuarantined = counts.bad + malformed + dupQuarantined;
@@ -419,11 +424,14 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     const repeated = input.priorKeys
       ? `CASE WHEN d.keep_r IS NULL THEN ${str(` is already in ${input.priorKeys.table}`)} ELSE ' repeats record ' || ${recordOf('d.keep_r')} END`
       : `' repeats record ' || ${recordOf('d.keep_r')}`;
-    const dup = plan.mode === 'append' && plan.primaryKey.length
+    const message = plan.mode === 'append'
+      ? `'primary key ' || ${keyCols} || ${repeated}`
+      : `'primary key ' || ${keyCols} || ' is given again by record ' || ${recordOf('d.keep_r')} || ', which is quarantined: this record is not committed in its place (upsert: the last record of a key decides it); send it again with that record fixed'`;
+    const dup = dupQuarantined
       ? `SELECT ${meta}, ${recordOf('d.r')} AS record, ${lineOf(recordOf('d.r'))} AS line, x.raw AS raw,
           [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
-            'message': 'primary key ' || ${keyCols} || ${repeated}}] AS reasons, ${at}
-         FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r`
+            'message': ${message}}] AS reasons, ${at}
+         FROM (SELECT * FROM __dups WHERE ${quarantinedDups}) d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r`
       : undefined;
     const all = [failing, broken, ...(dup ? [dup] : [])].join(' UNION ALL ');
     quarantineFile = 'quarantine.parquet';
@@ -445,9 +453,8 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
   if (rowsSuperseded > 0) {
     await db.run(`CREATE OR REPLACE TEMP TABLE __superseded AS SELECT ${recordOf('d.r')} AS record, CAST(NULL AS BIGINT) AS line, x.raw AS raw,
         [{'column': ${str(plan.primaryKey.join(','))}, 'rule': 'primaryKey', 'value': ${keyCols},
-          'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'
-            || CASE WHEN d.keep_bad THEN ', which is quarantined: the key keeps the value it had' ELSE '' END}] AS reasons
-      FROM __dups d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r ORDER BY record`);
+          'message': 'replaced by record ' || ${recordOf('d.keep_r')} || ' with the same primary key ' || ${keyCols} || ' (upsert)'}] AS reasons
+      FROM (SELECT * FROM __dups WHERE NOT keep_bad) d JOIN (SELECT rowid AS r, ${plan.columns.map((c) => ident(c.name)).join(', ')} FROM ${TYPED}) t ON t.r = d.r JOIN __dup_raw x ON x.r = d.r ORDER BY record`);
     if (src.positions === 'lines') await fillLines(db, scan ?? await scanFile(input), hdr, '__superseded');
     supersededFile = 'superseded.parquet';
     await db.run(`COPY __superseded TO ${pathLit(join(outDir, supersededFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
