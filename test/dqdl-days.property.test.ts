@@ -17,7 +17,11 @@ beforeAll(async () => { db = await Duck.open({ memoryLimit: '256MB', threads: 1 
 afterAll(() => db?.close());
 
 type Op = { kind: 'date'; day: string } | { kind: 'now'; offsetMs: number; text: string };
-const dateOp = fc.integer({ min: 7, max: 13 }).map((d): Op => ({ kind: 'date', day: `2025-01-${String(d).padStart(2, '0')}` }));
+const dateOp = fc.oneof(
+  fc.integer({ min: 7, max: 13 }).map((d): Op => ({ kind: 'date', day: `2025-01-${String(d).padStart(2, '0')}` })),
+  // The first and last days a timestamp holds: the last has no next midnight (its literal, year 10000, halted every batch).
+  fc.constantFrom<Op>({ kind: 'date', day: '9999-12-31' }, { kind: 'date', day: '0001-01-01' }),
+);
 const nowOp = fc.constantFrom<Op>(
   { kind: 'now', offsetMs: 0, text: 'now()' }, { kind: 'now', offsetMs: -DAY, text: '(now() - 1 days)' },
   { kind: 'now', offsetMs: DAY, text: '(now() + 1 days)' }, { kind: 'now', offsetMs: -12 * 3_600_000, text: '(now() - 12 hours)' },
@@ -25,16 +29,20 @@ const nowOp = fc.constantFrom<Op>(
 const op = fc.oneof(dateOp, nowOp);
 const opText = (o: Op) => (o.kind === 'date' ? `"${o.day}"` : o.text);
 // Instants around the operands: midnights, noon (now() itself), a millisecond before midnight, and any.
-const instant = fc.tuple(fc.integer({ min: 6, max: 14 }), fc.oneof(fc.constantFrom(0, 12 * 3_600_000, DAY - 1), fc.integer({ min: 0, max: DAY - 1 })))
-  .map(([d, ms]) => Date.parse(`2025-01-${String(d).padStart(2, '0')}T00:00:00.000Z`) + ms);
+const instant = fc.oneof(
+  fc.tuple(fc.integer({ min: 6, max: 14 }), fc.oneof(fc.constantFrom(0, 12 * 3_600_000, DAY - 1), fc.integer({ min: 0, max: DAY - 1 })))
+    .map(([d, ms]) => Date.parse(`2025-01-${String(d).padStart(2, '0')}T00:00:00.000Z`) + ms),
+  fc.constantFrom(Date.parse('9999-12-31T23:59:59.999Z'), Date.parse('9999-12-31T00:00:00.000Z'), Date.parse('0001-01-01T00:00:00.000Z')),
+);
 const rows = fc.array(fc.option(instant, { nil: null, freq: 8 }), { minLength: 1, maxLength: 12 });
 
-type Cond = { kind: 'in'; negated: boolean; ops: Op[] } | { kind: 'between'; negated: boolean; low: Op; high: Op };
+type Cond = { kind: 'in'; negated: boolean; ops: Op[] } | { kind: 'between'; negated: boolean; low: Op; high: Op } | { kind: 'compare'; op: string; operand: Op };
 const cond = fc.oneof(
+  fc.record({ kind: fc.constant('compare' as const), op: fc.constantFrom('=', '!=', '>', '>=', '<', '<='), operand: op }),
   fc.record({ kind: fc.constant('in' as const), negated: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 3 }) }),
   fc.record({ kind: fc.constant('between' as const), negated: fc.boolean(), low: op, high: op }),
 );
-const ruleOf = (c: Cond) => (c.kind === 'in'
+const ruleOf = (c: Cond) => (c.kind === 'compare' ? `ColumnValues "ts" ${c.op} ${opText(c.operand)}` : c.kind === 'in'
   ? `ColumnValues "ts" ${c.negated ? 'not in' : 'in'} [${c.ops.map(opText).join(', ')}]`
   : `ColumnValues "ts" ${c.negated ? 'not between' : 'between'} ${opText(c.low)} and ${opText(c.high)}`);
 
@@ -42,10 +50,14 @@ const ruleOf = (c: Cond) => (c.kind === 'in'
 function passes(ts: number | null, c: Cond): boolean {
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   const at = (o: Op & { kind: 'now' }) => NOW_MS + o.offsetMs;
-  if (ts === null) return c.kind === 'in' && c.negated;
+  if (ts === null) return (c.kind === 'in' && c.negated) || (c.kind === 'compare' && c.op === '!=');
   const equals = (o: Op) => (o.kind === 'date' ? day(ts) === o.day : ts === at(o));
   const above = (o: Op) => (o.kind === 'date' ? day(ts) > o.day : ts > at(o));
   const below = (o: Op) => (o.kind === 'date' ? day(ts) < o.day : ts < at(o));
+  if (c.kind === 'compare') {
+    const o = c.operand;
+    return { '=': equals(o), '!=': !equals(o), '>': above(o), '>=': !below(o), '<': below(o), '<=': !above(o) }[c.op]!;
+  }
   if (c.kind === 'in') return c.ops.some(equals) !== c.negated;
   const inside = above(c.low) && below(c.high);
   if (!c.negated) return inside;

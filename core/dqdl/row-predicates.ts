@@ -45,7 +45,8 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
   let lhs = col.sql;
   let lit: (o: Operand) => string;
   /** A timestamp column compared with days: the bounds of a day's instants [start, next), see `days` below. */
-  let days: ((o: Operand) => { start: string; next: string }) | undefined;
+  /** start: the day's midnight; after(x) / notAfter(x): x from the next midnight on / before it (the last day has none). */
+  let days: ((o: Operand) => { start: string; after: (x: string) => string; notAfter: (x: string) => string }) | undefined;
   if (isNumbers) {
     if (!isNumericType(t)) throw new PredicateError(`ColumnValues compares numbers, but "${col.name}" is a ${typeName} column`);
     lit = (o) => numberLiteral(o);
@@ -65,7 +66,13 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
       days = (o) => {
         if (o.kind !== 'date') throw new PredicateError(`unexpected ${o.kind} among dates`);
         const start = Date.parse(`${o.value}T00:00:00Z`);
-        return { start: timestampLiteral(start), next: timestampLiteral(start + 86_400_000) };
+        // 9999-12-31 has no next midnight a timestamp holds (its literal, year 10000, was refused by the engine and
+        // every batch halted: an attack, stop 50): after it is no instant, up to it is every one.
+        const next = start + 86_400_000;
+        const last = timestampLiteral(LAST_MS);
+        return next > LAST_MS
+          ? { start: timestampLiteral(start), after: (x) => `${x} > ${last}`, notAfter: (x) => `${x} <= ${last}` }
+          : { start: timestampLiteral(start), after: (x) => `${x} >= ${timestampLiteral(next)}`, notAfter: (x) => `${x} < ${timestampLiteral(next)}` };
       };
     }
     lit = (o) => {
@@ -102,15 +109,15 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
         return c.op === '=' ? keywordTest(o.value) : `(${isNull} OR NOT ${keywordTest(o.value)})`;
       }
       if (days && o.kind === 'date') {
-        const { start, next } = days(o);
+        const { start, after, notAfter } = days(o);
         const x = col.sql;
         switch (c.op) {
-          case '=': return `(${x} >= ${start} AND ${x} < ${next})`;
-          case '!=': return `(${isNull} OR ${x} < ${start} OR ${x} >= ${next})`;
-          case '>': return `${x} >= ${next}`;
+          case '=': return `(${x} >= ${start} AND ${notAfter(x)})`;
+          case '!=': return `(${isNull} OR ${x} < ${start} OR ${after(x)})`;
+          case '>': return after(x);
           case '>=': return `${x} >= ${start}`;
           case '<': return `${x} < ${start}`;
-          case '<=': return `${x} < ${next}`;
+          case '<=': return notAfter(x);
         }
       }
       const v = lit(o);
@@ -121,9 +128,9 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
       // Exclusive: above the low bound and below the high one; a day bound (days) by its midnights: after a day is
       // from its next midnight on, before it is before its midnight.
       const x = col.sql;
-      const above = (o: Operand) => (days && o.kind === 'date' ? `${x} >= ${days(o).next}` : `${lhs} > ${lit(o)}`);
+      const above = (o: Operand) => (days && o.kind === 'date' ? days(o).after(x) : `${lhs} > ${lit(o)}`);
       const below = (o: Operand) => (days && o.kind === 'date' ? `${x} < ${days(o).start}` : `${lhs} < ${lit(o)}`);
-      const notAbove = (o: Operand) => (days && o.kind === 'date' ? `${x} < ${days(o).next}` : `${lhs} <= ${lit(o)}`);
+      const notAbove = (o: Operand) => (days && o.kind === 'date' ? days(o).notAfter(x) : `${lhs} <= ${lit(o)}`);
       const notBelow = (o: Operand) => (days && o.kind === 'date' ? `${x} >= ${days(o).start}` : `${lhs} >= ${lit(o)}`);
       return c.negated ? `(${notAbove(c.low)} OR ${notBelow(c.high)})` : `(${above(c.low)} AND ${below(c.high)})`;
     }
@@ -135,7 +142,7 @@ export function columnValuesPredicate(col: ResolvedColumn, c: Condition, d: SqlD
       const values = c.operands.filter((o) => o.kind !== 'keyword' && !byDay(o)).map(lit);
       const keywords = c.operands.flatMap((o) => (o.kind === 'keyword' ? [o.value] : []));
       const listsNull = keywords.includes('NULL');
-      const dayTests = c.operands.filter(byDay).map((o) => { const b = days!(o); return `(${col.sql} >= ${b.start} AND ${col.sql} < ${b.next})`; });
+      const dayTests = c.operands.filter(byDay).map((o) => { const b = days!(o); return `(${col.sql} >= ${b.start} AND ${b.notAfter(col.sql)})`; });
       const tests = [...[...new Set(keywords.filter((k) => k !== 'NULL'))].map(keywordTest), ...dayTests];
       if (!c.negated) {
         const parts = [...(values.length ? [`${lhs} IN (${values.join(', ')})`] : []), ...tests, ...(listsNull ? [isNull] : [])];
