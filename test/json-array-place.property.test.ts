@@ -41,6 +41,46 @@ describe('a JSON array that is not valid JSON', () => {
     }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 25) });
   });
 
+  it('property: a comma before "]" or "}", NaN or Infinity, and an unpaired surrogate escape are named by their line and column; DuckDB took the first two (stop 50)', async () => {
+    const rows = fc.array(fc.record({ id: fc.integer(), a: fc.string({ unit: 'grapheme', maxLength: 8 }) }), { minLength: 1, maxLength: 20 });
+    const defect = fc.constantFrom('array comma', 'object comma', '\\ud800', '\\udfff', '\\udbff\\u0041', '\\ud800\\ud800', 'NaN', '-Infinity');
+    await fc.assert(fc.asyncProperty(rows, fc.nat(), defect, fc.constantFrom(0, 1, 2), async (records, pick, kind, indent) => {
+      const i = pick % records.length;
+      const marked = records.map((r, k) => (k === i ? { ...r, a: `\u0000${r.a}` } : r));
+      let text = JSON.stringify(marked, null, indent);
+      const mark = text.indexOf('\\u0000');
+      let at: number;
+      if (kind === 'array comma') {
+        at = text.lastIndexOf(']');
+        const last = text.lastIndexOf('}');
+        text = `${text.slice(0, last + 1)},${text.slice(last + 1)}`;
+        at += 1;
+      } else if (kind === 'object comma') {
+        // `a` is the object's last key: the object closes at the first "}" after its value's closing quote.
+        const close = text.indexOf('}', text.indexOf('"', mark + 6) + 1);
+        const end = text.lastIndexOf('"', close);
+        text = `${text.slice(0, end + 1)},${text.slice(end + 1)}`;
+        at = close + 1;
+      } else if (kind === 'NaN' || kind === '-Infinity') {
+        // the picked record's id: "id" comes first in its object, before the marked value
+        const idAt = text.lastIndexOf('"id":', mark);
+        const value = text.indexOf(String(marked[i]!.id), idAt);
+        text = `${text.slice(0, value)}${kind}${text.slice(value + String(marked[i]!.id).length)}`;
+        at = value;
+      } else {
+        text = `${text.slice(0, mark)}${kind}${text.slice(mark + 6)}`;
+        // the unpaired half: the second escape of a high one followed by another high one is the first's partner-less self
+        at = mark;
+      }
+      const bytes = Buffer.from(text);
+      const byteAt = Buffer.byteLength(text.slice(0, at));
+      const { record } = await lake.ingest('arr', await lake.file(`s${n++}.json`, bytes as unknown as string));
+      expect(record).toMatchObject({ status: 'FAILED', rowsIn: 0, error: { name: 'Strata.UnreadableFile' } });
+      const what = kind.endsWith('comma') ? `a comma before "${text[at]}"` : kind.includes('N') || kind.includes('I') ? `${kind} is no JSON number` : 'the escape \\\\u[0-9a-f]{4} is half of a UTF-16 surrogate pair';
+      expect(record.error!.message).toMatch(new RegExp(`^bronze/arr/_objects/[0-9a-f]{32}/s\\d+\\.json:${placeOf(bytes, byteAt)}: not valid JSON: ${what}`));
+    }), { seed: Number(process.env.SEED ?? 20261207), numRuns: Number(process.env.RUNS ?? 25) });
+  });
+
   it('a syntax error late in a large array is named by its line and column, not by DuckDB\'s element count', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `  {"id": ${i}, "a": "row ${i}"}`);
     lines[2500] = '  {"id" 2500, "a": "row 2500"}'; // line 2502, the 2 of 2500 at column 9

@@ -2,6 +2,7 @@
 // by a count that is not the element's (it said record/value 1008 for the 1,007th) and a byte within it, which no
 // editor shows; a JSON array is one document, so a single bad byte refuses the whole file, and its author needs the
 // place to fix it (an attack, stop 44).
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Codec } from './file-head.ts';
 import { openDecoded, readHead } from './file-head.ts';
 
@@ -32,14 +33,83 @@ export async function locateJsonError(path: string, codec: Codec): Promise<{ pla
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   try {
     JSON.parse(text);
-    return undefined;
   } catch (e) {
     const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec((e as Error).message);
     const at = m ? Number(m[2]) : /Unexpected end of JSON input/.test((e as Error).message) ? text.length : undefined;
-    if (at === undefined) return undefined;
-    return { place: placeOf(text, at), what: m ? m[1]! : 'the file ends inside the array' };
+    if (at !== undefined) return notNumber(text, at) ?? { place: placeOf(text, at), what: trailingComma(text, at) ?? (m ? m[1]! : 'the file ends inside the array') };
+    // V8 names no position for an unexpected token ("[{…},\n]": a comma before "]"); Microsoft's jsonc-parser, told
+    // to allow no comments and no trailing commas (strict JSON), names its offset (stop 50: DuckDB's "record/value 3"
+    // was said instead).
+    const errors: ParseError[] = [];
+    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    if (!first) return undefined;
+    return notNumber(text, first.offset) ?? { place: placeOf(text, first.offset), what: trailingComma(text, first.offset) ?? `${(e as Error).message.replace(/,\s*".*$/s, '').replace(/,\s*\.\.\..*$/s, '')} (${printParseErrorCode(first.error)})` };
   }
+  // Valid to JavaScript, which keeps an unpaired surrogate escape in a string; DuckDB refuses it ("no low surrogate"),
+  // and no Unicode text holds one (RFC 8259 §8.2).
+  const lone = loneSurrogate(text);
+  return lone === undefined ? undefined : { place: placeOf(text, lone.at), what: loneWhat(lone.escape) };
 }
+
+/** The first \uD800-\uDFFF escape inside a string of valid JSON `text` that is not one half of a pair: its index and text. */
+function loneSurrogate(text: string): { at: number; escape: string } | undefined {
+  if (!/\\u[dD][89a-fA-F]/.test(text)) return undefined;
+  const strings = /"(?:[^"\\]|\\.)*"/g;
+  for (let m = strings.exec(text); m; m = strings.exec(text)) {
+    const escapes = /\\(?:u([0-9a-fA-F]{4})|.)/g;
+    let high: { at: number; escape: string; end: number } | undefined;
+    for (let x = escapes.exec(m[0]); x; x = escapes.exec(m[0])) {
+      const code = x[1] === undefined ? -1 : parseInt(x[1], 16);
+      const at = m.index + x.index;
+      if (high && (code < 0xdc00 || code > 0xdfff || at !== high.end)) return high;
+      if (high) { high = undefined; continue; }
+      if (code >= 0xd800 && code <= 0xdbff) high = { at, escape: x[0], end: at + x[0].length };
+      else if (code >= 0xdc00 && code <= 0xdfff) return { at, escape: x[0] };
+    }
+    if (high) return high;
+  }
+  return undefined;
+}
+
+/**
+ * For a JSON array file (decoded from `codec`) of at most JSON_LOCATE_MAX_BYTES, the first place it is not strict
+ * JSON (RFC 8259) and what is wrong there; undefined when it is, or when it is larger (DuckDB's reader alone judges
+ * those). DuckDB's array reader takes what JSON has not, a comma before "}" or "]" and NaN or Infinity as numbers,
+ * and its elements come re-written without them: a file holding them was committed (stop 50). Decoding and
+ * JSON.parse are native; only a file they refuse is located (locateJsonError).
+ */
+export async function strictJsonProblem(path: string, codec: Codec): Promise<{ place: TextPlace; what: string } | undefined> {
+  const bytes = await readHead(path, codec, JSON_LOCATE_MAX_BYTES + 1);
+  if (bytes.length > JSON_LOCATE_MAX_BYTES) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    JSON.parse(text);
+  } catch {
+    return locateJsonError(path, codec);
+  }
+  const lone = loneSurrogate(text);
+  return lone === undefined ? undefined : { place: placeOf(text, lone.at), what: loneWhat(lone.escape) };
+}
+
+/** What is wrong at index `at` of `text` when it is a "}" or "]" after a comma (DuckDB's readers take it; JSON does not). */
+function trailingComma(text: string, at: number): string | undefined {
+  const closing = text[at];
+  if ((closing !== ']' && closing !== '}') || !/,\s*$/.test(text.slice(Math.max(0, at - 4096), at))) return undefined;
+  return `a comma before "${closing}" (JSON allows none after the last ${closing === ']' ? 'element' : 'member'})`;
+}
+
+/** NaN or Infinity (signed or not) at or just before index `at` of `text`: its place and what it is; else undefined. */
+function notNumber(text: string, at: number): { place: TextPlace; what: string } | undefined {
+  for (const from of [at - 1, at]) {
+    const m = from >= 0 ? /^[-+]?(?:NaN|Infinity)/.exec(text.slice(from, from + 10)) : null;
+    if (m) return { place: placeOf(text, from), what: `${m[0]} is no JSON number (JSON has no NaN or Infinity)` };
+  }
+  return undefined;
+}
+
+const loneWhat = (escape: string) => `the escape ${escape} is half of a UTF-16 surrogate pair, with no other half beside it: no character`;
 
 /** Line and column of the UTF-16 index `at` of `text`. */
 function placeOf(text: string, at: number): TextPlace {

@@ -10,7 +10,7 @@ import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
 import type { SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { limitHit } from '../pipeline/limits.ts';
-import { locateJsonError } from './json-locate.ts';
+import { locateJsonError, strictJsonProblem, type TextPlace } from './json-locate.ts';
 import { firstLineEnd } from './csv-scan.ts';
 import { lineEndsOf } from './newlines.ts';
 import { codecOf, holdsByte, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
@@ -127,12 +127,15 @@ export async function unreadable(key: string, path: string, source: SourceSpec, 
   }
   if (source.format === 'json' && /Malformed JSON/i.test(said)) {
     const found = await locateJsonError(path, codecOf(path, source.compression)).catch(() => undefined);
-    if (found) {
-      return new StrataError(ERRORS.UnreadableFile, `${key}:${found.place.line}:${found.place.column}: not valid JSON: ${found.what}. A JSON array is one document, so none of the file was read: `
-        + `fix it there and upload the file again, or send it as JSON lines (source.format: jsonl), where a bad record is quarantined alone`);
-    }
+    if (found) return notJson(key, found);
   }
   return new StrataError(ERRORS.UnreadableFile, `${key}: cannot be read as ${source.format}: ${said}${hint ? ` (${hint})` : ''}`);
+}
+
+/** A JSON array file that is not valid JSON at `found`: Strata.UnreadableFile naming the place, and the way back. */
+function notJson(key: string, found: { place: TextPlace; what: string }): StrataError {
+  return new StrataError(ERRORS.UnreadableFile, `${key}:${found.place.line}:${found.place.column}: not valid JSON: ${found.what}. A JSON array is one document, so none of the file was read: `
+    + `fix it there and upload the file again, or send it as JSON lines (source.format: jsonl), where a bad record is quarantined alone`);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -298,6 +301,10 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
       if (hint) throw new StrataError(ERRORS.UnreadableFile, `${key}: cannot be read as json (${hint})`);
       throw new StrataError(ERRORS.UnreadableFile, `${key}: the JSON array is not closed: the file ends with ${JSON.stringify(end.slice(-20))}, not "]" (a truncated upload?); upload the whole file again`);
     }
+    // Strict JSON, as a JSON line is held to (lenient below): DuckDB's array reader takes a comma before } or ] and
+    // NaN or Infinity, and gives its elements re-written without them.
+    const strict = await strictJsonProblem(path, codec);
+    if (strict) throw notJson(key, strict);
   }
   // JSON lines are read as lines of text (a control character no valid JSON line holds is the "delimiter"), so a
   // broken line is one bad record instead of a failed file. A JSON array must parse as a whole; its elements come
