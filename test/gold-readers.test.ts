@@ -58,6 +58,9 @@ describe('gold tables that read a gold table', () => {
     const r = await runCommand(refreshCommand, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, ['grand_total']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^gold\.grand_total: published, .*\nthen gold\.grand_doubled \(reads gold\.grand_total\): published, 1 partition, 1 row, 0 removed/m);
+    // A reader through another names the one it reads.
+    const all = await runCommand(refreshCommand, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, ['by_kind']);
+    expect(all.stdout).toMatch(/\nthen gold\.grand_total \(reads gold\.by_kind\): .*\nthen gold\.grand_doubled \(reads gold\.grand_total\): /);
   });
 
   it('a rollback of it recomputes them from the rows it holds again', async () => {

@@ -162,14 +162,15 @@ export interface GcReport extends GcResult {
  * tables reading its dataset: a table over this one was left computed from its old rows (stop 50). A refresh halted
  * by its gate published nothing, and its readers are left as they are.
  */
-export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput & { dependents: GoldOutput[] }> {
+export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput & { dependents: Array<GoldOutput & { reads: string[] }> }> {
   const g = lake.ctx.gold.get(table);
   const runId = newRunId();
   const now = new Date().toISOString();
   const goldRun = (t: GoldPlan) => refreshGold(lake.ctx, { table: t.table, dataset: t.incremental?.driver ?? t.owner, runId, now }, { full }).then((o) => withGateResults(lake, o));
   const out = await goldRun(g);
-  const dependents: GoldOutput[] = [];
-  if (out.status !== 'halted') for (const d of lake.ctx.gold.readersOf(table)) dependents.push(await goldRun(d));
+  // (Each with the gold tables it reads itself, which its line names: a reader through another reads that one.)
+  const dependents: Array<GoldOutput & { reads: string[] }> = [];
+  if (out.status !== 'halted') for (const d of lake.ctx.gold.readersOf(table)) dependents.push({ ...await goldRun(d), reads: d.reads.gold });
   await lake.catalog.materialize();
   return { ...out, dependents };
 }

@@ -23,9 +23,10 @@ export const refresh: Command = {
     // Then the gold tables reading this one, recomputed from what it holds now.
     const dependents = r.dependents.flatMap((d) => {
       const g = d.quality as GateView | undefined;
+      const reads = `reads ${d.reads.map((x) => `gold.${x}`).join(', ')}`;
       return [d.status === 'halted'
-        ? `then gold.${d.table} (reads gold.${r.table}): halted by its quality gate: nothing was published (it still shows the data before this refresh)`
-        : `then gold.${d.table} (reads gold.${r.table}): ${d.status}, ${plural(d.partitions.length, 'partition')}, ${plural(d.rows, 'row')}, ${d.removed.length} removed (${d.ms} ms)`,
+        ? `then gold.${d.table} (${reads}): halted by its quality gate: nothing was published (it still shows the data before this refresh)`
+        : `then gold.${d.table} (${reads}): ${d.status}, ${plural(d.partitions.length, 'partition')}, ${plural(d.rows, 'row')}, ${d.removed.length} removed (${d.ms} ms)`,
       ...(g?.results ? describeGate(`gold.${d.table}`, g, global.verbose) : [])];
     });
     out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : []), ...dependents].join('\n'), r);

@@ -35,7 +35,8 @@ export interface DoctorEnv {
   /** Register a dataset's quarantine files again. */
   syncQuarantine: (dataset: string) => Promise<void>;
   /** Bring a gold table up to what it reads (full: recompute every partition). */
-  refresh: (table: string, full: boolean) => Promise<{ status: string; partitions: string[] }>;
+  /** Recompute a gold table, then the gold tables reading it (`dependents`: each one's name and status). */
+  refresh: (table: string, full: boolean) => Promise<{ status: string; partitions: string[]; dependents?: Array<{ table: string; status: string }> }>;
   duck?: DuckOptions;
   now?: Date;
 }
@@ -329,9 +330,10 @@ async function examineDerivation(env: DoctorEnv, t: TableRef, m: TableManifest):
     order: 'gold',
     run: async () => {
       const r = await env.refresh(t.name, !done);
+      const then = (r.dependents ?? []).map((d) => `; then gold.${d.table}, which reads it: ${d.status === 'halted' ? 'halted by its quality gate' : d.status}`).join('');
       return r.status === 'halted'
         ? { notRepaired: `${subject}: refreshed, and its quality gate halted it again: it stays behind until the data or the rule is fixed (strata.quality_metrics, the gold results of strata runs)` }
-        : `${subject}: caught up with ${scope.behind.join(', ')} (${r.status}, ${plural(r.partitions.length, 'partition')})`;
+        : `${subject}: caught up with ${scope.behind.join(', ')} (${r.status}, ${plural(r.partitions.length, 'partition')})${then}`;
     },
   })];
 }
