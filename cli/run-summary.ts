@@ -56,7 +56,8 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
 export function describeGold(r: RunRecord): string[] {
   const gold = (Array.isArray(r.gold) ? r.gold : []) as Array<{ table: string; mode?: string; status?: string; partitions?: string[]; removed?: string[]; rows?: number; read?: number }>;
   return gold.filter((g) => g.status).map((g) => {
-    const how = `${g.mode ? `${g.mode} refresh, ` : ''}${plural(g.read ?? 0, 'silver partition')} read`;
+    // (A run that failed after a table's publish knows what it published from the manifest, not how much it read.)
+    const how = `${g.mode ? `${g.mode} refresh, ` : ''}${g.read === undefined ? (g.status === 'published' ? 'before the run failed' : 'nothing read') : `${plural(g.read, 'silver partition')} read`}`;
     const parts = g.partitions?.filter((p) => p !== '').length ?? 0;
     const what = g.status === 'published' && !g.rows && !parts && !g.removed?.length ? 'no rows to publish'
       : g.status === 'published'

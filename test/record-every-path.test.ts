@@ -3,6 +3,7 @@
 // The local ingest raises a run that ends without a record and without reaching RecordFailure; it writes a record
 // itself only when RecordFailure was reached and failed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeGold } from '../cli/run-summary.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import { renderAsl, taskStates } from '../workflows/asl.ts';
 import { goldTablesFor } from '../workflows/gold-order.ts';
@@ -91,6 +92,9 @@ gold:
       expect((record.gold as Array<{ table: string; status: string; error?: string }>).map(({ table, status, error }) => [table, status, error?.slice(0, 32)]))
         .toEqual([['good', 'published', undefined], ['bad', 'not refreshed', 'gold table bad: its SQL failed: ']]);
       expect(await l.query('SELECT n FROM gold.good')).toEqual([{ n: 1 }]);
+      // What the table published, from its manifest: the summary said "published 0 rows" (newcomer's trial, stop 50).
+      expect((record.gold as unknown[])[0]).toMatchObject({ table: 'good', status: 'published', partitions: [''], removed: [], rows: 1 });
+      expect(describeGold(record)).toEqual(['    gold.good: published 1 row (before the run failed)', '    gold.bad: not refreshed: nothing published (nothing read)']);
       // doctor says the table was never published, and the way back, not that its versions are unknown.
       const { examine } = await import('../workflows/doctor.ts');
       const report = await examine(l);

@@ -292,12 +292,17 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
  * a publish by the run (the gold step refreshes tables one by one, and one that failed leaves those before it
  * published), else not refreshed, with the error for the table it failed on. undefined when the dataset has no gold.
  */
-async function goldAfterFailure(ctx: PipelineContext, state: RunState, failed: string | undefined, error: string): Promise<Array<{ table: string; status: string; error?: string }> | undefined> {
+async function goldAfterFailure(ctx: PipelineContext, state: RunState, failed: string | undefined, error: string): Promise<Array<{ table: string; status: string; error?: string; partitions?: string[]; removed?: string[]; rows?: number }> | undefined> {
   const tables = ctx.gold.forDataset(state.dataset);
   if (!tables.length) return undefined;
   return Promise.all(tables.map(async (t) => {
-    const published = changesBy((await readManifest(ctx.storage, t.prefix, goldShape(t))).manifest, state.runId, 'publish') !== undefined;
-    return published ? { table: t.table, status: 'published' } : { table: t.table, status: 'not refreshed', ...(t.table === failed ? { error } : {}) };
+    const changes = changesBy((await readManifest(ctx.storage, t.prefix, goldShape(t))).manifest, state.runId, 'publish');
+    // What the publish changed, from the manifest (the step's own output went with its failure): the summary said
+    // "published 0 rows" of a table that had published its rows (newcomer's trial, stop 50).
+    return changes ? {
+      table: t.table, status: 'published', partitions: changes.filter((c) => c.to).map((c) => c.path), removed: changes.filter((c) => !c.to).map((c) => c.path),
+      rows: changes.reduce((a, c) => a + (c.to ? c.rows ?? 0 : 0), 0),
+    } : { table: t.table, status: 'not refreshed', ...(t.table === failed ? { error } : {}) };
   }));
 }
 
