@@ -218,6 +218,13 @@ describe('strata init drafts', () => {
       ['at', 'string', '3 of 4 values parse as %b %d %Y, 1 value does not: kept as text (type: date, format: %b %d %Y would quarantine those)'],
       ['amount', 'string', '3 of 4 values are numbers with decimal commas (39,81), the others are not: kept as text'],
     ]);
+    // Values that read both ways (03/05/2024) beside one that reads no way: no way is suggested, and a word for no
+    // value is offered as the column's nullValues (newcomer's trial, stop 50: %d/%m/%Y was suggested for US dates).
+    const us = await draft('us.csv', 'id,shipped,at\n1,03/05/2024,03/05/2024\n2,03/06/2024,03/06/2024\n3,,\n4,n/a,later\n');
+    expect(us.columns.slice(1).map((c) => c.note)).toEqual([
+      '2 of 3 values parse as %d/%m/%Y and as %m/%d/%Y alike (which way a value like 03/05/2024 goes the sample does not tell), 1 value does not: kept as text (choose one: type: date, format: ...); the values no format reads are words for no value: nullValues: ["n/a"] on this column reads them as NULL',
+      '2 of 3 values parse as %d/%m/%Y and as %m/%d/%Y alike (which way a value like 03/05/2024 goes the sample does not tell), 1 value does not: kept as text (choose one: type: date, format: ...)',
+    ]);
     // A column of text is not a date because a few values look like one.
     expect((await draft('names.csv', 'id,name\n1,Ann\n2,Bob\n3,2025-06-12\n')).columns[1]).toMatchObject({ type: 'string' });
     expect((await draft('names.csv', 'id,name\n1,Ann\n2,Bob\n3,2025-06-12\n')).columns[1]!.note).toBeUndefined();

@@ -112,6 +112,9 @@ export function draftDecimal(digits: number, scale: number): string {
   return `decimal(${digits + scale + 2 <= 18 ? 18 : 38},${scale})`;
 }
 
+/** Words a sample writes for "no value", offered as source.nullValues when they are all a date column does not read. */
+const NULL_WORDS = new Set(['', 'n/a', 'na', 'null', 'none', '-', '--', '?', 'nil', 'missing', 'unknown']);
+
 export async function inferSchema(db: Duck, path: string, dataset: string): Promise<InferredSchema> {
   // An empty sample has nothing to draft from (a schema of one text column "column0" was written: newcomer's trial, stop 49).
   if (stripBom(await readHead(path, codecOf(path, 'auto'), 4096)).toString('utf8').trim() === '') {
@@ -231,6 +234,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     ...text.flatMap(({ c, i }) => [
       ...tried.map((t, k) => `count(${q(c.name)}) FILTER (WHERE try_strptime(${q(c.name)}, ${str(t.f)}) IS NULL) AS f${i}_${k}`),
       `count(${q(c.name)}) FILTER (WHERE coalesce(${tried.map((t) => `try_strptime(${q(c.name)}, ${str(t.f)})`).join(', ')}) IS NULL) AS fu${i}`,
+      `list_slice(list(DISTINCT ${q(c.name)}) FILTER (WHERE ${q(c.name)} IS NOT NULL AND coalesce(${tried.map((t) => `try_strptime(${q(c.name)}, ${str(t.f)})`).join(', ')}) IS NULL), 1, 6) AS fv${i}`,
       `count(${q(c.name)}) FILTER (WHERE NOT regexp_full_match(trim(${q(c.name)}), '-?[0-9]+(,[0-9]+)?')) AS dc${i}`,
       `count(${q(c.name)}) FILTER (WHERE contains(${q(c.name)}, ',')) AS dcc${i}`,
       `max(length(split_part(trim(${q(c.name)}), ',', 1)) - CASE WHEN starts_with(trim(${q(c.name)}), '-') THEN 1 ELSE 0 END) AS dci${i}`,
@@ -276,7 +280,17 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       const counted = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) }));
       const best = [...counted].sort((a, b) => a.fails - b.fails)[0];
       if (!commaColumns.has(i) && best && best.fails * 2 < filled(i)) {
-        return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}, format: ${best.f} would quarantine those)` };
+        // Formats that read the same values (03/05/2024 as %d/%m/%Y and as %m/%d/%Y): which is meant the sample does
+        // not tell, and the first of them suggested would read March 5 as May 3 (newcomer's trial, stop 50). The
+        // values no format reads, when they are all words for "no value" (n/a, -), are offered as nullValues.
+        const tied = counted.filter((t) => t.fails === best.fails);
+        const unread = (stats[`fv${i}`] as unknown as string[] | null) ?? [];
+        const nullish = unread.length > 0 && Number(stats[`fu${i}`]) === best.fails && unread.every((v) => NULL_WORDS.has(v.trim().toLowerCase()));
+        const nulls = nullish ? `; the values no format reads are words for no value: nullValues: [${unread.map((v) => JSON.stringify(v)).join(', ')}] on this column reads them as NULL` : '';
+        if (tied.length > 1) {
+          return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${tied.map((t) => t.f).join(' and as ')} alike (which way a value like 03/05/2024 goes the sample does not tell), ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (choose one: type: ${best.type}, format: ...)${nulls}` };
+        }
+        return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}, format: ${best.f} would quarantine those)${nulls}` };
       }
       // Every value a date or time, in more than one format (2025-01-02 beside 13/04/2025): text, saying which; a list
       // of formats reads them (each tried in order), once the writer has said which way 03/04/2025 goes.
