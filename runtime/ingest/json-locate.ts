@@ -2,7 +2,6 @@
 // by a count that is not the element's (it said record/value 1008 for the 1,007th) and a byte within it, which no
 // editor shows; a JSON array is one document, so a single bad byte refuses the whole file, and its author needs the
 // place to fix it (an attack, stop 44).
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Codec } from './file-head.ts';
 import { openDecoded, readHead } from './file-head.ts';
 
@@ -37,14 +36,12 @@ export async function locateJsonError(path: string, codec: Codec): Promise<{ pla
     const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec((e as Error).message);
     const at = m ? Number(m[2]) : /Unexpected end of JSON input/.test((e as Error).message) ? text.length : undefined;
     if (at !== undefined) return notNumber(text, at) ?? { place: placeOf(text, at), what: trailingComma(text, at) ?? (m ? m[1]! : 'the file ends inside the array') };
-    // V8 names no position for an unexpected token ("[{…},\n]": a comma before "]"); Microsoft's jsonc-parser, told
-    // to allow no comments and no trailing commas (strict JSON), names its offset (stop 50: DuckDB's "record/value 3"
-    // was said instead).
-    const errors: ParseError[] = [];
-    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    const first = errors[0];
-    if (!first) return undefined;
-    return notNumber(text, first.offset) ?? { place: placeOf(text, first.offset), what: trailingComma(text, first.offset) ?? `${(e as Error).message.replace(/,\s*".*$/s, '').replace(/,\s*\.\.\..*$/s, '')} (${printParseErrorCode(first.error)})` };
+    // V8 names no position for an unexpected token ("[{…},\n]": a comma before "]"): found by a strict reading of
+    // our own (stop 50: DuckDB's "record/value 3" was said instead). (jsonc-parser, tried first, ships its modules
+    // in a form neither Node's ESM loader nor the CLI's bundle can follow.)
+    const offset = firstSyntaxError(text);
+    if (offset === undefined) return undefined;
+    return notNumber(text, offset) ?? { place: placeOf(text, offset), what: trailingComma(text, offset) ?? (e as Error).message.replace(/,\s*(".*|\.\.\..*)$/s, '') };
   }
   // Valid to JavaScript, which keeps an unpaired surrogate escape in a string; DuckDB refuses it ("no low surrogate"),
   // and no Unicode text holds one (RFC 8259 §8.2).
@@ -98,6 +95,48 @@ function trailingComma(text: string, at: number): string | undefined {
   const closing = text[at];
   if ((closing !== ']' && closing !== '}') || !/,\s*$/.test(text.slice(Math.max(0, at - 4096), at))) return undefined;
   return `a comma before "${closing}" (JSON allows none after the last ${closing === ']' ? 'element' : 'member'})`;
+}
+
+/**
+ * The index of the first character of `text` where it stops being one JSON value (RFC 8259 §2–7), or undefined when
+ * it is one: the character that cannot come there, or text.length when the text ends too soon.
+ */
+export function firstSyntaxError(text: string): number | undefined {
+  let i = 0;
+  const ws = () => { while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++; };
+  const literal = /true|false|null/y;
+  const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const string = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+  const match = (re: RegExp) => { re.lastIndex = i; if (!re.test(text)) return false; i = re.lastIndex; return true; };
+  // Containers open, innermost last: what each expects next is decided by the character read.
+  const stack: Array<'{' | '['> = [];
+  let expect: 'value' | 'valueOrClose' | 'key' | 'keyOrClose' | 'commaOrClose' = 'value';
+  for (;;) {
+    ws();
+    if (i >= text.length) return expect === 'commaOrClose' && stack.length === 0 ? undefined : i;
+    const c = text[i]!;
+    if (expect === 'commaOrClose') {
+      if (stack.length === 0) return i; // text after the value
+      const open = stack.at(-1)!;
+      if (c === ',') { i++; expect = open === '{' ? 'key' : 'value'; continue; }
+      if (c === (open === '{' ? '}' : ']')) { i++; stack.pop(); continue; }
+      return i;
+    }
+    if (expect === 'key' || expect === 'keyOrClose') {
+      if (expect === 'keyOrClose' && c === '}') { i++; stack.pop(); expect = 'commaOrClose'; continue; }
+      if (c !== '"' || !match(string)) return i;
+      ws();
+      if (text[i] !== ':') return i;
+      i++;
+      expect = 'value';
+      continue;
+    }
+    if (expect === 'valueOrClose' && c === ']') { i++; stack.pop(); expect = 'commaOrClose'; continue; }
+    if (c === '{') { i++; stack.push('{'); expect = 'keyOrClose'; continue; }
+    if (c === '[') { i++; stack.push('['); expect = 'valueOrClose'; continue; }
+    if (c === '"' ? match(string) : match(literal) || match(number)) { expect = 'commaOrClose'; continue; }
+    return i;
+  }
 }
 
 /** NaN or Infinity (signed or not) at or just before index `at` of `text`: its place and what it is; else undefined. */
