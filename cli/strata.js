@@ -11,10 +11,18 @@
 // afresh (test/launcher.test.ts). The cache lives in NODE_COMPILE_CACHE, default <tmpdir>/node-compile-cache;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off. Measured (`npm run bench -- commands`): `strata --help` costs about
 // what `node -e 0` does.
-import { enableCompileCache } from 'node:module';
+// Run on an older Node (`node cli/strata.js`, as the README's perf section writes it, or through cli/bin/strata.js),
+// a named import of one of Node 24's exports failed to load with a SyntaxError and its stack (newcomer's trials, stops
+// 46 and 50): node:module is taken whole, and the version said before anything else runs.
+import * as nodeModule from 'node:module';
 import { compiledEntry } from './compiled.js';
 
-enableCompileCache();
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`strata needs Node 24 or later; this is Node ${process.versions.node}. Run it as \`npx strata …\` from the strata project's folder (npx puts the project's pinned Node 24 first), with --schemas and --lake naming your folders if they are elsewhere.\n`);
+  process.exit(2);
+}
+nodeModule.enableCompileCache();
 
 // A dependency of @middy/validator still imports the deprecated `punycode` builtin; that warning is not ours to
 // show to data engineers, every other warning still prints.

@@ -6,12 +6,5 @@
 // the project into its npx cache (~/.npm/_npx/) and reads both node_modules trees on every call, about 0.6 s before
 // the command starts; a bin already in node_modules/.bin is run directly (libnpmexec: the local package's bins are
 // looked up first, then node_modules/.bin). Measured with `npm run bench -- commands`.
-//
-// Run on an older Node (this file called by its path, outside npx), the command failed to load with a SyntaxError on
-// one of Node 24's exports (newcomer's trial, stop 46): this file imports nothing, so it can say what to do instead.
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
-  process.stderr.write(`strata needs Node 24 or later; this is Node ${process.versions.node}. Run it as \`npx strata …\` from the strata project's folder (npx puts the project's pinned Node 24 first), with --schemas and --lake naming your folders if they are elsewhere.\n`);
-  process.exit(2);
-}
+// (cli/strata.js says what to do on a Node older than 24 before it loads anything else.)
 await import('../strata.js');
