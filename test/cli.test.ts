@@ -286,6 +286,10 @@ describe('strata', () => {
     expect((await strata('init', 'stations', '--from', 'stations.csv')).code).toBe(1); // no silent overwrite
     const named = await strata('init', 'Weather-Stations', '--from', 'stations.csv', '--schemas', 'drafts');
     expect(named.stdout).toMatch(/^dataset "Weather-Stations" is named weather_stations \(dataset names are lower_snake_case\)\nwrote .*drafts\/weather_stations\.yaml/);
+    // The next line names the folders given, so that it runs as printed (newcomer's trial, stop 50).
+    expect(named.stdout).toMatch(/\nnext: edit it, then strata check --schemas drafts && strata ingest weather_stations stations\.csv --schemas drafts$/m);
+    const spaced = await strata('init', 'spaced', '--from', 'stations.csv', '--schemas', 'my drafts', '--lake', 'a lake');
+    expect(spaced.stdout).toMatch(/\nnext: edit it, then strata check --schemas 'my drafts' --lake 'a lake' && strata ingest spaced stations\.csv --schemas 'my drafts' --lake 'a lake'$/m);
   });
 
   it('ingest --json shows every quality rule with its outcome and metrics; --now sets the clock; a halt exits 1', async () => {

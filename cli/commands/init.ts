@@ -43,12 +43,15 @@ export const init: Command = {
     const check = loadSchemaText(target, yaml);
     await mkdir(dir, { recursive: true });
     await writeFile(target, yaml);
+    const quoted = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+    const where = `${global.schemas ? ` --schemas ${quoted(global.schemas)}` : ''}${global.lake ? ` --lake ${quoted(global.lake)}` : ''}`;
     const human = [
       ...(dataset !== given ? [`dataset "${given}" is named ${dataset} (dataset names are lower_snake_case)`] : []),
       `wrote ${target}: ${plural(inferred.columns.length, 'column')} from ${plural(inferred.rows, 'sample row')} (${inferred.format})`,
       ...(inferred.note ? [`note: ${inferred.note}`] : []),
       ...check.diagnostics.map(formatDiagnostic),
-      `next: edit it, then strata check && strata ingest ${dataset} ${sample}`,
+      // The folders given are given again (newcomer's trial, stop 50: the line, run as printed, found no schema).
+      `next: edit it, then strata check${where} && strata ingest ${dataset} ${sample}${where}`,
     ].join('\n');
     out.result(human, { file: target, schema: inferred, diagnostics: check.diagnostics });
     return 0;
