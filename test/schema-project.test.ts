@@ -1,7 +1,7 @@
 // A project of schema files, schema layer only (core/schema/project.ts, without the quality and gold checks that
 // core/project.ts registers): file names, names unique across files, checks registered by later layers and how they
 // see files with errors (drafts), the runnable part of a project. Pure apart from one temporary folder.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,11 +119,19 @@ describe('loading a folder and the runnable part of a project', () => {
     expect(q.files.map((f) => f.file)).toEqual([relative(tmpdir(), join(dir, 'a.yaml')), relative(tmpdir(), join(dir, 'b.yml'))]);
   });
 
-  it('a missing folder is one diagnostic at 1:1 naming it', async () => {
+  it('a missing folder is one diagnostic naming it, with no place in a file; a folder of that name above is offered', async () => {
     const p = await loadProject('/no/such/schemas', '/no');
-    expect(p).toEqual({ schemas: [], files: [], diagnostics: [{ file: 'such/schemas', line: 1, column: 1, severity: 'error',
+    expect(p).toEqual({ schemas: [], files: [], diagnostics: [{ file: 'such/schemas', line: 0, column: 0, severity: 'error',
       message: 'schema folder /no/such/schemas does not exist', fix: 'create it, or pass --schemas <folder>' }] });
+    expect(formatDiagnostic(p.diagnostics[0]!)).toBe('such/schemas: schema folder /no/such/schemas does not exist (fix: create it, or pass --schemas <folder>)');
     expect((await loadProject('/no/such/schemas', '/no/such/schemas')).diagnostics[0]!.file).toBe('/no/such/schemas');
+    // Run from below the project's folder (newcomer's trial, stop 50: "schemas:1:1: … does not exist" and no more).
+    const project = await mkdtemp(join(tmpdir(), 'strata-above-'));
+    await mkdir(join(project, 'schemas'));
+    await mkdir(join(project, 'sub', 'deeper'), { recursive: true });
+    const below = await loadProject(join(project, 'sub', 'deeper', 'schemas'), join(project, 'sub', 'deeper'));
+    expect(below.diagnostics[0]!.fix).toBe(`run strata from ${project}, the folder holding schemas/, or pass --schemas ${join(project, 'schemas')}`);
+    await rm(project, { recursive: true, force: true });
   });
 
   it('runnableProject leaves out the files with errors and says why; a project without errors is itself', async () => {

@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
 import { inferSchema, renderSchemaYaml, snakeCase } from '../../runtime/schema/infer.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Command } from '../command.ts';
-import { out, plural, UsageError } from '../output.ts';
+import { out, plural, shellWord, UsageError } from '../output.ts';
 
 export const init: Command = {
   usage: 'strata init <dataset> --from <sample file> [--force]',
@@ -43,8 +43,7 @@ export const init: Command = {
     const check = loadSchemaText(target, yaml);
     await mkdir(dir, { recursive: true });
     await writeFile(target, yaml);
-    const quoted = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
-    const where = `${global.schemas ? ` --schemas ${quoted(global.schemas)}` : ''}${global.lake ? ` --lake ${quoted(global.lake)}` : ''}`;
+    const where = `${global.schemas ? ` --schemas ${shellWord(global.schemas)}` : ''}${global.lake ? ` --lake ${shellWord(global.lake)}` : ''}`;
     const human = [
       ...(dataset !== given ? [`dataset "${given}" is named ${dataset} (dataset names are lower_snake_case)`] : []),
       `wrote ${target}: ${plural(inferred.columns.length, 'column')} from ${plural(inferred.rows, 'sample row')} (${inferred.format})`,

@@ -11,7 +11,8 @@ export interface Diagnostic {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = `${d.file}:${d.line}:${d.column}`;
+  // (Line 0: no place in a file; a folder, say.)
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
   const tag = d.severity === 'warning' ? 'warning: ' : '';
   return `${where}: ${tag}${d.message}${d.fix ? ` (fix: ${d.fix})` : ''}`;
 }

@@ -1,6 +1,6 @@
 // All schema files of a project: loaded, checked one by one, then checked against each other.
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
 import { loadSchemaText, type LoadResult } from './load.ts';
 import type { DatasetSpec } from './model.ts';
@@ -86,8 +86,12 @@ export async function loadProject(dir: string, cwd = process.cwd()): Promise<Pro
   try {
     names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
   } catch {
-    return { schemas: [], diagnostics: [{ file: relative(cwd, dir) || dir, line: 1, column: 1, severity: 'error',
-      message: `schema folder ${dir} does not exist`, fix: 'create it, or pass --schemas <folder>' }], files: [] };
+    // No line or column (0): the folder is no file (it was said as "schemas:1:1:"). A schemas/ folder above, where
+    // the command was run from below the project's folder, is named (newcomer's trial, stop 50).
+    const above = await folderAbove(dirname(dir), basename(dir));
+    return { schemas: [], diagnostics: [{ file: relative(cwd, dir) || dir, line: 0, column: 0, severity: 'error',
+      message: `schema folder ${dir} does not exist`,
+      fix: above ? `run strata from ${dirname(above)}, the folder holding ${basename(dir)}/, or pass --schemas ${above}` : 'create it, or pass --schemas <folder>' }], files: [] };
   }
   const files = await Promise.all(names.map(async (n) => ({ file: relative(cwd, join(dir, n)) || n, text: await readFile(join(dir, n), 'utf8') })));
   return checkProjectAsync(files);
@@ -145,4 +149,13 @@ function uniqueNames(schemas: readonly LoadedSchema[]): Diagnostic[] {
     });
   }
   return out;
+}
+
+/** The nearest folder named `name` in `from` or a folder above it; undefined when there is none. */
+async function folderAbove(from: string, name: string): Promise<string | undefined> {
+  for (let d = from; ; d = dirname(d)) {
+    const candidate = join(d, name);
+    if (await stat(candidate).then((s) => s.isDirectory(), () => false)) return candidate;
+    if (dirname(d) === d) return undefined;
+  }
 }
