@@ -82,7 +82,11 @@ describe('gc and folders strata did not write', () => {
       await commit(first, 1);
       await commit('r2', 2); // v-<first> is a replaced version now, past any retention of 0 days
       for (const f of added) await file(`${root}dt=1/v-${first}/${f}`, new Date(NOW.getTime() - 30 * DAY));
+      // A dry run says what it would keep, and deletes nothing.
+      const dry = await gcTable(storage, root, s, `silver.e${n}`, 0, { now: NOW, dryRun: true });
+      expect(await storage.head(`${root}dt=1/v-${first}/part-0.parquet`)).toBeDefined();
       const r = await gcTable(storage, root, s, `silver.e${n}`, 0, { now: NOW });
+      expect(dry.keptForeign).toEqual(r.keptForeign);
       expect(r.expiredVersions).toBe(1);
       const theirs: string[] = added.filter((f) => !/^part-[^/]*\.parquet$/.test(f));
       for (const f of ['part-0.parquet', ...added]) {

@@ -36,7 +36,7 @@ export const gc: Command = {
       lines.push(`quarantine: ${verb} the quarantine file of ${plural(p.stale, 'object')} no commit of which stands, holding the rows of a commit a rollback forgot (its rows are bronze's again)`);
     }
     for (const t of r.tables.filter((t) => t.keptForeign?.length)) {
-      lines.push(`${t.table}: kept ${plural(t.keptForeign!.length, 'file')} strata did not write, in the replaced versions' folders (${t.keptForeign!.slice(0, 3).join(', ')}${t.keptForeign!.length > 3 ? ', …' : ''}): move ${t.keptForeign!.length === 1 ? 'it' : 'them'} out of the table's folder`);
+      lines.push(`${t.table}: ${values['dry-run'] ? 'would keep' : 'kept'} ${plural(t.keptForeign!.length, 'file')} strata did not write, in the replaced versions' folders (${t.keptForeign!.slice(0, 3).join(', ')}${t.keptForeign!.length > 3 ? ', …' : ''}): move ${t.keptForeign!.length === 1 ? 'it' : 'them'} out of the table's folder`);
     }
     const failed = r.tables.filter((t) => t.error);
     for (const t of failed) out.error(`${t.table}: not collected: ${t.error!.name}: ${t.error!.message}`);

@@ -160,7 +160,16 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       table, expiredVersions: doomed.length, orphanFolders: orphans.length, bytes,
       ...(moved.length ? { archivedSources: moved.length } : {}), ...(historyArchive ? { archivedHistory: historyArchive.entries.length } : {}),
     };
-    if (opts.dryRun) return result;
+    // What each expired version's folder holds that strata did not write there (a link to a folder elsewhere: nothing,
+    // the link alone goes): kept, and said, by a dry run too (an attack, stop 50: only the real run said it).
+    type Held = { link: boolean; keys: string[]; others: string[] };
+    const foreignOf = new Map(await mapLimit(doomed, 16, async (l): Promise<[string, Held]> => {
+      if (await storage.linkedFolder?.(l)) return [l, { link: true, keys: [], others: [] }];
+      const keys = (await storage.list(l)).map((o) => o.key);
+      return [l, { link: false, keys, others: keys.filter((k) => !writtenByStrata(l, k, gold)) }];
+    }));
+    const foreign = [...foreignOf.values()].flatMap((f) => f.others).sort();
+    if (opts.dryRun) return foreign.length ? { ...result, keptForeign: foreign } : result;
     if (expired.length || compacted || moved.length || historyArchive) {
       // Each source's markers first (by id, and by content id for "sent twice under two names"): a reader that no
       // longer finds it in the manifest finds a marker of a listed pass (committedSource). Written once, never changed.
@@ -181,15 +190,11 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     fault('gc.swapped');
     // An expired version's folder loses what strata wrote there; anything else in it stays, and the folder with it
     // (before, the folder went whole: a user's file saved in it too; an attack, stop 50). Orphans are strata's whole.
-    const foreign: string[] = [];
     await mapLimit(doomed, 16, async (l) => {
       // A folder the user moved elsewhere and linked back: the link goes, whatever it points at stays (deletePrefix).
-      if (await storage.linkedFolder?.(l)) return storage.deletePrefix(l);
-      const keys = (await storage.list(l)).map((o) => o.key);
-      const others = keys.filter((k) => !writtenByStrata(l, k, gold));
-      if (!others.length) return storage.deletePrefix(l);
-      foreign.push(...others);
-      await storage.delete(keys.filter((k) => writtenByStrata(l, k, gold)));
+      const f = foreignOf.get(l)!;
+      if (f.link || !f.others.length) return storage.deletePrefix(l);
+      await storage.delete(f.keys.filter((k) => writtenByStrata(l, k, gold)));
     });
     await mapLimit(orphans, 16, (l) => storage.deletePrefix(l));
     // Then the write records of folders that are gone (deleted now, or by a commit that lost), past the grace period (a
@@ -204,7 +209,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       const old = spent.filter((k) => now.getTime() - (times.get(k) ?? now.getTime()) > ORPHAN_GRACE_MS);
       if (old.length) await storage.delete(old);
     }
-    return foreign.length ? { ...result, keptForeign: foreign.sort() } : result;
+    return foreign.length ? { ...result, keptForeign: foreign } : result;
   }
   return none;
 }
