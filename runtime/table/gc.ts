@@ -10,7 +10,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { collectGarbage, namedLocations, type TableManifest } from './manifest.ts';
+import { collectGarbage, filesFingerprint, namedLocations, type TableManifest } from './manifest.ts';
 import { historyCopies, historyKey, readManifest, shapeOf, type ManifestShape } from './store.ts';
 
 export interface GcResult {
@@ -162,11 +162,17 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
     };
     // What each expired version's folder holds that strata did not write there (a link to a folder elsewhere: nothing,
     // the link alone goes): kept, and said, by a dry run too (an attack, stop 50: only the real run said it).
+    // The files an expired version had are strata's whatever their names: its file list, or a folder whose listing
+    // has the fingerprint it was retired with (a retired version keeps no names: manifest.ts RetiredVersion); else
+    // strata's names (writtenByStrata) decide.
+    const versionOf = new Map(expired.map((r) => [r.version.location, r.version]));
     type Held = { link: boolean; keys: string[]; others: string[] };
     const foreignOf = new Map(await mapLimit(doomed, 16, async (l): Promise<[string, Held]> => {
       if (await storage.linkedFolder?.(l)) return [l, { link: true, keys: [], others: [] }];
       const keys = (await storage.list(l)).map((o) => o.key);
-      return [l, { link: false, keys, others: keys.filter((k) => !writtenByStrata(l, k, gold)) }];
+      const v = versionOf.get(l);
+      const whole = v?.files ? keys.every((k) => v.files!.includes(k)) : v?.filesHash !== undefined && filesFingerprint(l, keys) === v.filesHash;
+      return [l, { link: false, keys, others: whole ? [] : keys.filter((k) => !writtenByStrata(l, k, gold)) }];
     }));
     const foreign = [...foreignOf.values()].flatMap((f) => f.others).sort();
     if (opts.dryRun) return foreign.length ? { ...result, keptForeign: foreign } : result;
@@ -194,7 +200,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       // A folder the user moved elsewhere and linked back: the link goes, whatever it points at stays (deletePrefix).
       const f = foreignOf.get(l)!;
       if (f.link || !f.others.length) return storage.deletePrefix(l);
-      await storage.delete(f.keys.filter((k) => writtenByStrata(l, k, gold)));
+      await storage.delete(f.keys.filter((k) => !f.others.includes(k)));
     });
     await mapLimit(orphans, 16, (l) => storage.deletePrefix(l));
     // Then the write records of folders that are gone (deleted now, or by a commit that lost), past the grace period (a
