@@ -78,6 +78,9 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
+/** A value cellText writes as JSON (a struct, list or map), not as text of its own. */
+const isNested = (v: unknown): boolean => typeof v === 'object' && v !== null && !(v instanceof Date) && !(v instanceof ExactNumber);
+
 /** JSON.stringify replacer: bigints as their digits (JSON numbers have no size limit). */
 export function jsonSafe(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(v.toString()) : v;
@@ -106,7 +109,11 @@ export function table(rows: Array<Record<string, unknown>>, columns?: string[]):
   if (!rows.length) return '(no rows)';
   const cols = columns ?? Object.keys(rows[0]!);
   const header = cols.map(textEscape);
-  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : cellEscape(cellText(v)));
+  // A nested value's JSON is one line already, its strings escaped by JSON's rules: escaped again, a quote in a
+  // reason showed as \\" (newcomer's trial, stop 50). Only what JSON leaves as it is (DEL and C1 controls) is escaped.
+  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : isNested(v)
+    ? cellText(v).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : cellEscape(cellText(v)));
   const body = rows.map((r) => cols.map((c) => cell(r[c])));
   // A loop, not Math.max(...cells): spreading 125,000 rows' cells as arguments overflowed the stack.
   const widths = header.map((c) => c.length);

@@ -62,4 +62,14 @@ describe('table', () => {
       expect(lines.join('').match(/[\u0000-\u001f\u007f-\u009f]/)).toBeNull();
     }), { numRuns: 500 });
   });
+
+  it('property: a nested value (struct, list) is one line of JSON that parses back as exactly it, escaped once (newcomer\'s trial, stop 50: a quote in a quarantine reason showed as \\\\")', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', 'a"b\\c', '\n', '\u007f', '\u0085'));
+    const nested = fc.oneof(fc.array(text, { maxLength: 3 }), fc.record({ message: text, value: fc.option(text, { nil: null }) }));
+    fc.assert(fc.property(fc.array(nested, { minLength: 1, maxLength: 4 }), (values) => {
+      const lines = table(values.map((a) => ({ a }))).split('\n').slice(2);
+      expect(lines.map((l) => JSON.parse(l.trimEnd()))).toEqual(values);
+      expect(lines.join('').match(/[\u0000-\u001f\u007f-\u009f]/)).toBeNull();
+    }), { numRuns: 300 });
+  });
 });

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellEscape, csv, table } from '../cli/output.ts';
+import { csv, table } from '../cli/output.ts';
 import { Duck } from '../runtime/engine/duckdb.ts';
 import type { ExactValue } from '../runtime/engine/exact-values.ts';
 import { ident, str } from '../core/sql/quote.ts';
@@ -80,8 +80,8 @@ describe('strata query: each value prints as text that reads back as it', () => 
       expect(entries((row!.l as ExactValue[])[0])).toEqual(want);
       expect((row!.l as ExactValue[])[1]).toBeNull();
       expect(plain(row!.u)).toEqual({ tag: fields[0], value: 7 });
-      // The table prints the same object, as JSON on one line.
-      expect(table([row!], ['s']).split('\n')[2]).toBe(cellEscape(JSON.stringify(row!.s)));
+      // The table prints the same object, as JSON on one line (escaped by JSON's rules alone, stop 50).
+      expect(table([row!], ['s']).split('\n')[2]).toBe(JSON.stringify(row!.s).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
     }), { numRuns: 150 });
   });
 
