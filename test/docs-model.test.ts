@@ -3,6 +3,7 @@
 // state machine graph. Every expected value is written out by hand.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
+import { goldSet } from '../core/plan/sets.ts';
 import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import { checkProject, loadProject } from '../core/project.ts';
 import { buildDocsModel } from '../runtime/docs/build.ts';
@@ -73,6 +74,21 @@ describe('freshness, staleness and attention', () => {
       { level: 'error', kind: 'failed', layer: 'silver', table: 'flights', at: T(3, 1), runId: 'f2', message: 'the newest run failed: States.Timeout: the gold step timed out' },
       { level: 'warning', kind: 'stale', layer: 'gold', table: 'daily_delays', at: T(3, 0, 10), message: `stale: ${dd.stale!.reason}` },
     ]);
+    // Then strata refresh publishes every gold table a run of flights refreshes: the failure is history, not attention
+    // (newcomer's trial, stop 50: the overview kept it, doctor said no problems).
+    const refreshed = (tables: string[]) => model({
+      runs: [f2, f1, a1],
+      manifests: {
+        'silver:flights': manifest('flights', 'silver', [['f1', T(1, 0, 10)], ['f2', T(3, 0, 10)]]),
+        'silver:airports': manifest('airports', 'silver', [['a1', T(0, 0, 10)]]),
+        ...Object.fromEntries(goldSet(gold).forDataset('flights').map((g) => [`gold:${g.table}`,
+          manifest(g.table, 'gold', [['f1', T(1, 0, 20)], ...(tables.includes(g.table) ? [['r9', T(4)] as [string, string]] : [])])])),
+      },
+    }).attention.filter((a) => a.kind === 'failed');
+    const all = goldSet(gold).forDataset('flights').map((g) => g.table);
+    expect(refreshed(all)).toEqual([]);
+    // Not while one of them is still behind.
+    expect(refreshed(all.slice(1))).toHaveLength(1);
   });
 
   it('a gold refresh in the same run as the silver commit keeps the table fresh; a later refresh with nothing to change too', () => {

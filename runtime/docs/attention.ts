@@ -9,13 +9,18 @@ import { RISING, risingQuarantine, type Committed } from './runs.ts';
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const firstLine = (s: string) => s.split('\n')[0]!;
 
-/** Problems of one dataset, from its runs (newest first). */
-export function datasetAttention(dataset: string, runs: readonly RunRecord[], committed: Committed): Attention[] {
+/**
+ * Problems of one dataset, from its runs (newest first). `goldCaughtUp(run)`: whether every gold table its runs
+ * refresh was published after `run`; a run that failed after its silver commit (in gold) is then history.
+ */
+export function datasetAttention(dataset: string, runs: readonly RunRecord[], committed: Committed, goldCaughtUp: (run: RunRecord) => boolean = () => false): Attention[] {
   const out: Attention[] = [];
   const newest = runs.find((r) => r.status !== 'SKIPPED');
   const at = (r: RunRecord) => ({ at: r.finishedAt, runId: r.runId });
   const why = (r: RunRecord) => (r.error ? `${r.error.name}: ${firstLine(r.error.message)}` : r.status);
-  if (newest?.status === 'FAILED') {
+  if (newest?.status === 'FAILED' && committed(newest) && goldCaughtUp(newest)) {
+    // resolved: its silver commit stands and gold has been brought up to date since
+  } else if (newest?.status === 'FAILED') {
     out.push({ level: 'error', kind: 'failed', layer: 'silver', table: dataset, message: `the newest run failed: ${why(newest)}`, ...at(newest) });
   } else if (newest?.status === 'REJECTED') {
     out.push({ level: 'error', kind: 'rejected', layer: 'silver', table: dataset, message: `the newest file was rejected: ${why(newest)}`, ...at(newest) });

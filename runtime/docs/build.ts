@@ -1,6 +1,7 @@
 // The data docs' model from the plans and the facts gathered from a lake (runtime/docs/gather.ts). Pure: the same
 // input gives the same model, so it is tested without a lake and rendered (site/) without one.
 import type { GoldPlan } from '../../core/gold/analyze.ts';
+import { goldSet } from '../../core/plan/sets.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { RunRecord } from '../runs/record.ts';
 import { datasetAttention, goldAttention, sortAttention } from './attention.ts';
@@ -24,6 +25,12 @@ export interface DocsInput {
 export function buildDocsModel(input: DocsInput): DocsModel {
   const { plans, gold, facts, now } = input;
   const committed = committedBy(Object.values(facts.manifests));
+  // Whether every gold table a run of `dataset` refreshes has been published since `run` ended (by strata refresh, a
+  // repair or a later run): a run that failed after its silver commit, in gold, is then resolved (newcomer's trial,
+  // stop 50: the overview kept "the newest run failed" after the refresh that fixed it; doctor said no problems).
+  const golds = goldSet(gold);
+  const goldCaughtUp = (dataset: string, run: RunRecord) => golds.forDataset(dataset)
+    .every((g) => (facts.manifests[`gold:${g.table}`]?.history ?? []).some((h) => h.kind === 'publish' && h.at > run.finishedAt));
   const runsOf = groupRuns(facts.runs);
   const byRun = new Map(facts.runs.map((r) => [r.runId, r]));
 
@@ -90,7 +97,7 @@ export function buildDocsModel(input: DocsInput): DocsModel {
       ...gold.map((g) => ({ layer: 'gold' as const, table: g.table, rules: g.quality })),
     ]),
     attention: sortAttention([
-      ...plans.flatMap((p) => datasetAttention(p.dataset, runsOf.get(p.dataset) ?? [], committed)),
+      ...plans.flatMap((p) => datasetAttention(p.dataset, runsOf.get(p.dataset) ?? [], committed, (run) => goldCaughtUp(p.dataset, run))),
       ...goldDocs.flatMap(goldAttention),
     ]),
   };
