@@ -250,14 +250,24 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   // (The CSV as text, every field VARCHAR: what the file writes, for these and for fitToSample's formats.)
   const textReader = format === 'csv' ? reader.replace(/\)$/, ', all_varchar = true)') : undefined;
   const doubles = textReader ? described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'DOUBLE' || c.type === 'FLOAT') : [];
-  const written = doubles.length ? await db.one<Record<string, number | null>>(`SELECT ${doubles.flatMap(({ c, i }) => {
-    const t = `trim(${q(c.name)})`;
-    return [
-      `count(${q(c.name)}) FILTER (WHERE NOT regexp_full_match(${t}, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')) AS x${i}`,
-      `max(length(split_part(${t}, '.', 2))) AS s${i}`,
-      `max(length(ltrim(regexp_replace(split_part(${t}, '.', 1), '^[+-]', ''), '0'))) AS p${i}`,
-    ];
-  }).join(', ')} FROM ${textReader}`).catch(() => undefined) : undefined;
+  const shapeOf = (v: string, i: number) => [
+    `count(${v}) FILTER (WHERE NOT regexp_full_match(${v}, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')) AS x${i}`,
+    `max(length(split_part(${v}, '.', 2))) AS s${i}`,
+    `max(length(ltrim(regexp_replace(split_part(${v}, '.', 1), '^[+-]', ''), '0'))) AS p${i}`,
+  ];
+  let written = doubles.length ? await db.one<Record<string, number | null>>(`SELECT ${doubles.flatMap(({ c, i }) => shapeOf(`trim(${q(c.name)})`, i)).join(', ')} FROM ${textReader}`).catch(() => undefined) : undefined;
+  // JSON numbers, likewise: DuckDB parses them to doubles, so their literals are read from the file's text, every
+  // "key": number of each such field (a field of that name in a nested object too: a draft). The same values drafted
+  // from a CSV were decimals and from JSON lines doubles (newcomer's trials, stops 48 and 50).
+  const jsonDoubles = format === 'json' || format === 'jsonl' ? described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'DOUBLE' || c.type === 'FLOAT') : [];
+  if (jsonDoubles.length) {
+    const lines = `read_csv(${pathLit(path)}, columns = {'l': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false)`;
+    const parts = await Promise.all(jsonDoubles.map(async ({ c, i }) => {
+      const key = JSON.stringify(c.field ?? c.name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      return db.one<Record<string, number | null>>(`SELECT ${shapeOf('v', i).join(', ')} FROM (SELECT unnest(regexp_extract_all(l, ${str(`${key}\\s*:\\s*(-?[0-9][0-9.eE+-]*)`)}, 1)) AS v FROM ${lines})`).catch(() => undefined);
+    }));
+    if (parts.every((x) => x !== undefined)) written = Object.assign({}, ...parts) as Record<string, number | null>;
+  }
   const rows = Number(stats.__rows);
   if (rows === 0) note = [note, 'the sample holds no rows, only a header: every column is drafted as text, not required; draft again from a file with rows to get their types'].filter(Boolean).join('; ');
   const filled = (i: number) => rows - Number(stats[`n${i}`]);
