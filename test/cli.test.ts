@@ -3,7 +3,7 @@
 // the project's Node; the others run the same main in this process (test/helpers/cli.ts), which saves a process start
 // and strata's imports per call. Real files, real lakes, exit codes either way.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -142,6 +142,29 @@ describe('strata', () => {
     const err = await strata('query', 'select * from silver.nope');
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/^query failed: Table with name nope does not exist/);
+  });
+
+  it('query reads the lake and nothing else, and changes nothing: a SELECT or an EXPLAIN of one (an attack, stop 50: a COPY over a silver file changed its values unseen)', async () => {
+    const before = (await strata('query', '--json', 'select sum(amount) as s, count(*) as n from silver.orders')).stdout;
+    const silver = join(dir, '.strata/lake/silver/orders');
+    const f = join(silver, (readdirSync(silver, { recursive: true }) as string[]).find((p) => p.endsWith('.parquet'))!);
+    for (const [sql, said] of [
+      [`COPY (select * replace (amount * 2 as amount) from read_parquet('${f}')) TO '${f}' (FORMAT parquet)`, /^strata query reads the lake: it runs a SELECT \(or an EXPLAIN of one\); this is a COPY statement: nothing was run\n/],
+      ["ATTACH 'other.duckdb' AS o", /this is an ATTACH statement: nothing was run/],
+      ['SET enable_external_access = true', /this is a SET statement: nothing was run/],
+      [`EXPLAIN ANALYZE COPY (select 1) TO '${f}.csv'`, /this is an EXPLAIN statement: nothing was run/],
+      ["select * from read_text('/etc/passwd')", /^query failed: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/],
+      ['INSTALL httpfs', /this is a LOAD statement: nothing was run/],
+    ] as const) {
+      const r = await strata('query', sql);
+      expect(r.code, sql).toBe(1);
+      expect(r.stderr, sql).toMatch(said);
+    }
+    expect((await strata('query', '--json', 'select sum(amount) as s, count(*) as n from silver.orders')).stdout).toBe(before);
+    expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
+    const plan = await strata('query', 'EXPLAIN select count(*) from silver.orders');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/physical_plan/);
   });
 
   it('query errors keep DuckDB\'s help (did you mean, candidates, position); a table without its layer is named with it', async () => {

@@ -59,6 +59,12 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
   try {
     const catalog = new LocalCatalog(lakeDir);
     await catalog.attachTo(db);
+    // Locked as user SQL is (runtime/engine/duckdb.ts lockdown): files under the lake alone (the views' data, the run
+    // records their globs read), no other file, URL, extension or database, no SET undoing it, and one SELECT. It ran
+    // any statement with the user's whole file access: a COPY over a silver file changed its values with its row
+    // count kept, which strata doctor could not see (an attack, stop 50). The folder is allowed whole because
+    // DuckDB's allowed paths take exact files, not a run record glob; a SELECT writes nothing into it.
+    await db.lockdown({ readable: [catalog.file], writable: [resolve(lakeDir)], timeoutMs: 0 });
     try {
       // One statement, as Athena runs one (strata query --athena): of several, all ran and only one result was
       // shown, the others' without a word (an attack, stop 49). None runs.
@@ -68,7 +74,15 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
           `strata query runs one SQL statement; this text holds ${statements}: nothing was run`);
         return undefined;
       }
-      return await db.exactResult(sql);
+      // A SELECT, or an EXPLAIN of one (EXPLAIN ANALYZE runs what it explains: not that).
+      const explain = /^\s*explain\s+(?!analy[sz]e\b)/i.exec(sql);
+      const kind = await db.statementKind(explain ? sql.slice(explain[0].length) : sql).catch(() => 'SELECT'); // a parse error is the query's to report
+      if (kind !== 'SELECT') {
+        const message = `strata query reads the lake: it runs a SELECT (or an EXPLAIN of one); this is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} statement: nothing was run`;
+        out.fail({ name: ERRORS.InvalidInput, message, hint: 'the lake changes through strata\'s commands (ingest, refresh, rollback, gc), never through a query' }, message);
+        return undefined;
+      }
+      return await db.exactResult(sql, { explain: explain !== null });
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
       const damaged = await catalog.explainFailure(db, e).catch(() => undefined);

@@ -370,12 +370,22 @@ export class Duck {
     return (await this.conn.extractStatements(sql)).count;
   }
 
+  /** The kind of one statement ('SELECT', 'COPY', 'EXPLAIN', …), as DuckDB prepares it; nothing runs. */
+  async statementKind(sql: string): Promise<string> {
+    const prepared = await this.conn.prepare(sql);
+    try {
+      return StatementType[prepared.statementType];
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
   /**
    * Duck.exact with the result's column names in their order: a row's keys are in JS's order, which puts names that
    * read as integers ("0", "1") first, so printers go by `columns`. Errors as Duck.exact.
    */
-  async exactResult(sql: string): Promise<{ columns: string[]; rows: Array<Record<string, ExactValue>> }> {
-    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+  async exactResult(sql: string, opts: { explain?: boolean } = {}): Promise<{ columns: string[]; rows: Array<Record<string, ExactValue>> }> {
+    const reader = this.locked ? await this.single(sql, opts.explain ? [StatementType.SELECT, StatementType.EXPLAIN] : [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
     const names = reader.columnNames();
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) {
