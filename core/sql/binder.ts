@@ -9,6 +9,9 @@ export interface SqlSession {
   columns(sql: string): Promise<Array<{ name: string; type: string }>>;
 }
 
+/** The longest a statement of the binder may run (ms): it reads no data, or one or two rows. */
+export const BINDER_BUDGET_MS = 10_000;
+
 /**
  * Run `fn` with a fresh in-memory binder: external access off, configuration locked, 256 MB, one thread, UTC.
  */
@@ -20,9 +23,22 @@ export async function withBinder<T>(fn: (db: SqlSession) => Promise<T>): Promise
   const conn = await instance.connect();
   try {
     await conn.run(`SET TimeZone = 'UTC'; SET lock_configuration = true`);
-    const all = async <R extends object>(sql: string): Promise<R[]> => (await conn.runAndReadAll(sql)).getRowObjectsJS().map((r) => plain(r) as R);
+    // A budget per statement: strata check runs CustomSql over one or two rows, and a cross join of VALUES lists ran
+    // on (an attack, stop 50: still running after a minute). Interrupted, the statement fails with this reason.
+    const bounded = async <R>(work: () => Promise<R>): Promise<R> => {
+      let fired = false;
+      const timer = setTimeout(() => { fired = true; conn.interrupt(); }, BINDER_BUDGET_MS);
+      try {
+        return await work();
+      } catch (e) {
+        throw fired ? new Error(`it ran longer than ${BINDER_BUDGET_MS / 1000} s over one or two rows, and was stopped (a join without a condition, or values built per row?)`) : e;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const all = async <R extends object>(sql: string): Promise<R[]> => (await bounded(() => conn.runAndReadAll(sql))).getRowObjectsJS().map((r) => plain(r) as R);
     return await fn({
-      run: async (sql) => { await conn.run(sql); },
+      run: async (sql) => { await bounded(() => conn.run(sql)); },
       all,
       columns: async (sql) => (await all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`)).map((r) => ({ name: r.column_name, type: r.column_type })),
     });

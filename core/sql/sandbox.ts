@@ -15,6 +15,11 @@ import { str } from './quote.ts';
 
 export type Node = Record<string, any>;
 
+/** The longest value lpad and rpad may build in user SQL (characters): a padded code, not a generator of text. */
+export const MAX_PAD = 10_000;
+/** The longest replacement replace() may insert in user SQL (characters). */
+export const MAX_REPLACEMENT = 1_000;
+
 /** A problem in a fragment; `offset` is a character offset into the fragment's text. */
 export interface SqlFinding {
   offset: number;
@@ -270,6 +275,24 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
       // Judged by name alone: the parser itself qualifies some (TRIM(...) is main.trim), and SELECT defines none.
       const refusal = functionRefusal(name);
       if (refusal) add(n, refusal.message, refusal.fix);
+      // lpad and rpad build a value as long as their second argument: computed per row, a length of 300,000,000 made
+      // each vector of 2,048 rows gigabytes before any budget could interrupt the statement (an attack, stop 50).
+      // replace likewise multiplies its input by its replacement's length over its search's: the replacement must be
+      // text written in the SQL, of at most MAX_REPLACEMENT characters.
+      if (!refusal && name.toLowerCase() === 'replace') {
+        const by = (n.children as Node[] | undefined)?.[2];
+        const text = by?.class === 'CONSTANT' && !by.value?.is_null ? by.value?.value : undefined;
+        if (typeof text !== 'string' || text.length > MAX_REPLACEMENT) {
+          add(by ?? n, `replace's replacement must be text written in the SQL, of at most ${MAX_REPLACEMENT.toLocaleString('en-US')} characters: a replacement computed per row, or a longer one, can build values no memory budget stops`, "write the replacement as a string, e.g. replace(name, '&', 'and')");
+        }
+      }
+      if (!refusal && (name.toLowerCase() === 'lpad' || name.toLowerCase() === 'rpad')) {
+        const width = (n.children as Node[] | undefined)?.[1];
+        const value = width?.class === 'CONSTANT' && !width.value?.is_null ? Number(width.value?.value) : Number.NaN;
+        if (!(Number.isInteger(value) && value >= 0 && value <= MAX_PAD)) {
+          add(width ?? n, `${name.toLowerCase()}'s length must be a whole number from 0 to ${MAX_PAD.toLocaleString('en-US')} written in the SQL: a length computed per row, or a longer one, can build values no memory budget stops`, `write the length as a number, e.g. ${name.toLowerCase()}(code, 5, '0')`);
+        }
+      }
     }
     if (n.class === 'LAMBDA') add(n, 'lambda expressions are not allowed (no function on the list takes one)', 'write the expression without ->');
     for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x, scope);
