@@ -183,6 +183,32 @@ describe('a statement (vetQuery)', () => {
     });
   });
 
+  it('lpad and rpad take a length written in the SQL up to 10,000, replace a replacement written in it up to 1,000 characters (an attack, stop 50: lpad(v, 300000000) built gigabytes per vector)', async () => {
+    await withBinder(async (db) => {
+      for (const ok of ["select lpad(name, 5, '0'), rpad(name, 10000, ' '), replace(name, '&', 'and') from customers", `select replace(name, 'a', '${'b'.repeat(1000)}') from customers`]) {
+        expect(await query(db, ok), ok).toEqual([]);
+      }
+      const pad = (f: string) => ({ message: `${f}'s length must be a whole number from 0 to 10,000 written in the SQL: a length computed per row, or a longer one, can build values no memory budget stops`, fix: `write the length as a number, e.g. ${f}(code, 5, '0')` });
+      const per = "select lpad(name, id, 'y') from customers";
+      expect(await query(db, per)).toEqual([{ offset: at(per, 'id,'), ...pad('lpad') }]);
+      const long = "select rpad(name, 300000000, 'y') from customers";
+      expect(await query(db, long)).toEqual([{ offset: at(long, '300000000'), ...pad('rpad') }]);
+      const by = { message: "replace's replacement must be text written in the SQL, of at most 1,000 characters: a replacement computed per row, or a longer one, can build values no memory budget stops", fix: "write the replacement as a string, e.g. replace(name, '&', 'and')" };
+      const computed = "select replace(name, 'y', lpad('', 10, 'z')) from customers";
+      expect(await query(db, computed)).toEqual([{ offset: at(computed, 'lpad'), ...by }]);
+      const longer = `select replace(name, 'y', '${'z'.repeat(1001)}') from customers`;
+      expect((await query(db, longer)).map((f) => f.message)).toEqual([by.message]);
+    });
+  });
+
+  it('the binder stops a statement that runs past its budget, with the reason', async () => {
+    const values = `(values ${Array.from({ length: 40 }, (_, i) => `(${i})`).join(', ')})`;
+    const cross = `select count(*) from ${Array.from({ length: 8 }, (_, i) => `${values} t${i}(x)`).join(', ')}`;
+    const started = Date.now();
+    await expect(withBinder((db) => db.all(cross), { budgetMs: 500 })).rejects.toThrow(/it ran longer than 0.5 s over one or two rows, and was stopped/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('a recursive CTE, wherever it is, at the last position the parser recorded before it', async () => {
     await withBinder(async (db) => {
       const recursive = { message: 'recursive CTEs are not allowed: they can run without end', fix: 'compute the result without WITH RECURSIVE' };

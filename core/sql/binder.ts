@@ -13,9 +13,11 @@ export interface SqlSession {
 export const BINDER_BUDGET_MS = 10_000;
 
 /**
- * Run `fn` with a fresh in-memory binder: external access off, configuration locked, 256 MB, one thread, UTC.
+ * Run `fn` with a fresh in-memory binder: external access off, configuration locked, 256 MB, one thread, UTC, each
+ * statement interrupted after `budgetMs` (default BINDER_BUDGET_MS).
  */
-export async function withBinder<T>(fn: (db: SqlSession) => Promise<T>): Promise<T> {
+export async function withBinder<T>(fn: (db: SqlSession) => Promise<T>, opts: { budgetMs?: number } = {}): Promise<T> {
+  const budgetMs = opts.budgetMs ?? BINDER_BUDGET_MS;
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: '256MB', threads: '1', enable_external_access: 'false',
     autoinstall_known_extensions: 'false', autoload_known_extensions: 'false',
@@ -27,11 +29,11 @@ export async function withBinder<T>(fn: (db: SqlSession) => Promise<T>): Promise
     // on (an attack, stop 50: still running after a minute). Interrupted, the statement fails with this reason.
     const bounded = async <R>(work: () => Promise<R>): Promise<R> => {
       let fired = false;
-      const timer = setTimeout(() => { fired = true; conn.interrupt(); }, BINDER_BUDGET_MS);
+      const timer = setTimeout(() => { fired = true; conn.interrupt(); }, budgetMs);
       try {
         return await work();
       } catch (e) {
-        throw fired ? new Error(`it ran longer than ${BINDER_BUDGET_MS / 1000} s over one or two rows, and was stopped (a join without a condition, or values built per row?)`) : e;
+        throw fired ? new Error(`it ran longer than ${budgetMs / 1000} s over one or two rows, and was stopped (a join without a condition, or values built per row?)`) : e;
       } finally {
         clearTimeout(timer);
       }
