@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { eachTestStorage } from './helpers/storage.ts';
 import { restorableCopy, restoreManifest } from '../runtime/table/recover.ts';
+import { writeHistoryCopy } from '../runtime/table/store.ts';
 
 const ROOT = 'silver/t/';
 const H = `${ROOT}_strata/history/`;
@@ -72,5 +73,18 @@ describe('restoreManifest', () => {
     }) as LocalStorage;
     expect(await restoreManifest(racing, ROOT, c, new Date('2025-06-15T10:20:30.456Z'))).toEqual({ restored: false, keptAside: `${ROOT}_strata/manifest.damaged-20250615T102030456Z.json` });
     expect(await storage.readText(`${ROOT}_strata/manifest.json`)).toBe('repaired by another');
+  });
+});
+
+describe('writeHistoryCopy', () => {
+  it('never puts an older version over a newer one in its slot: a writer resumed after ten more commits keeps the newest copy (an attack, stop 50)', async () => {
+    await writeHistoryCopy(storage, ROOT, 12, copy(12));
+    await writeHistoryCopy(storage, ROOT, 2, copy(2)); // the late writer: slot 2 holds version 12 already
+    expect(JSON.parse((await storage.readText(`${H}2.json`))!).version).toBe(12);
+    await writeHistoryCopy(storage, ROOT, 22, copy(22)); // a newer version takes the slot
+    expect(JSON.parse((await storage.readText(`${H}2.json`))!).version).toBe(22);
+    await storage.writeText(`${H}3.json`, '{"version": 13, "parti'); // damaged: replaced by any version
+    await writeHistoryCopy(storage, ROOT, 3, copy(3));
+    expect(JSON.parse((await storage.readText(`${H}3.json`))!).version).toBe(3);
   });
 });

@@ -11,7 +11,7 @@ import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { collectGarbage, filesFingerprint, namedLocations, type TableManifest } from './manifest.ts';
-import { historyCopies, historyKey, readManifest, shapeOf, type ManifestShape } from './store.ts';
+import { historyCopies, readManifest, shapeOf, writeHistoryCopy, type ManifestShape } from './store.ts';
 
 export interface GcResult {
   table: string;
@@ -191,7 +191,7 @@ export async function gcTable(storage: Storage, root: string, shape: ManifestSha
       if (!cas.ok) continue; // a writer committed meanwhile: look again
       // The copy doctor restores from, of the same version: without it a restore brought back the manifest before gc,
       // naming the retired versions about to be deleted. As for a commit, the swap stands without it.
-      await storage.writeText(historyKey(root, next.version), text).catch(() => undefined);
+      await writeHistoryCopy(storage, root, next.version, text);
     }
     fault('gc.swapped');
     // An expired version's folder loses what strata wrote there; anything else in it stays, and the folder with it

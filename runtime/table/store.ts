@@ -153,6 +153,24 @@ export function historyKey(root: string, version: number): string {
 }
 
 /**
+ * Write manifest `text` (of `version`) as its history copy, unless its slot holds a later version already: a writer
+ * stopped between its swap and this copy, and resumed after ten more commits, wrote its old version over the newest
+ * copy, and a restore from history dropped the last commit (an attack, stop 50). Compare-and-swap on the slot, so a
+ * newer copy written meanwhile is never replaced either. Never throws: the swap stands without its copy.
+ */
+export async function writeHistoryCopy(storage: Storage, root: string, version: number, text: string): Promise<void> {
+  const key = historyKey(root, version);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const held = await storage.readVersioned(key).catch(() => undefined);
+    const heldVersion = held ? (() => { try { return Number((JSON.parse(held.text) as { version?: unknown }).version); } catch { return Number.NaN; } })() : undefined;
+    // (The same version again is gc's: its swap keeps the version and drops what it collects, and its copy must too.)
+    if (heldVersion !== undefined && heldVersion > version) return;
+    const cas = await storage.putIfMatch(key, text, held?.etag).catch(() => ({ ok: true }));
+    if (cas.ok) return;
+  }
+}
+
+/**
  * Create a table's empty manifest (version 0), before anything of the table is written; ok: false when another
  * writer created it first. Data already in the folder without a manifest or its history (an older strata, a
  * deleted _strata/) is not started over: Strata.UnreadableFile with the way back.
@@ -326,7 +344,7 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       fault('commit.swapped');
       // The copy a lost or damaged manifest is restored from. The commit stands without it (a full disk here must
       // not turn a committed run into a failed one): the next commit writes its own copy.
-      await storage.writeText(historyKey(req.root, next.version), text).catch(() => undefined);
+      await writeHistoryCopy(storage, req.root, next.version, text);
       return { status: 'committed', manifest: next, etag: cas.etag, changes };
     }
     if (req.rebase === false) {
