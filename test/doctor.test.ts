@@ -262,6 +262,30 @@ describe('a gold table rolled back on purpose (newcomer\'s trial, stop 46)', () 
 });
 
 describe('an object in bronze that no run has read (an attack, stop 47)', () => {
+  it('is not one whose commit gc moved into a marker, though its run left no record (an attack, stop 50: its rows were said to be nowhere)', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      await k.ingest('orders', await k.file('a.csv', csv(1, '12')));
+      const b = (await k.ingest('orders', await k.file('b.csv', csv(2, '12')))).record;
+      await k.ingest('orders', await k.file('c.csv', csv(3, '12')));
+      // b's run died after its commit: no record (as a kill leaves it); its object over an hour old.
+      const records = (await k.storage.list('_strata/runs/orders/')).map((o) => o.key).filter((key) => key.includes(b.runId));
+      await k.storage.delete(records);
+      const [object] = (await k.storage.list('bronze/orders/')).map((o) => o.key).filter((key) => key.endsWith('/b.csv'));
+      const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+      for (const f of [object!, object!.slice(0, object!.lastIndexOf('/'))]) await utimes(join(k.dir, f), hoursAgo, hoursAgo);
+      const g = { lake: k.dir, schemas: join(k.root, 'schemas') };
+      expect((await runCommand(gc, g, [], { 'retention-days': '0' })).code).toBe(0);
+      const m = JSON.parse((await k.storage.readText('silver/orders/_strata/manifest.json'))!) as TableManifest;
+      expect(Object.values(m.sources).map((x) => x.key)).not.toContain(b.source.key); // moved into a marker
+      const r = await runCommand(doctorCommand, g, []);
+      expect(r.stdout).not.toMatch(/no run has read/);
+      expect(await k.query(`SELECT order_id FROM silver.orders ORDER BY 1`)).toEqual([{ order_id: 1 }, { order_id: 2 }, { order_id: 3 }]);
+    } finally {
+      await k.cleanup();
+    }
+  });
+
   it('is a note while young, a problem after an hour naming it and the way back; ingesting it makes the lake whole', async () => {
     // A put or an upload stopped between keeping the object and its run's start (the fault point bronze.copied).
     const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
