@@ -1,7 +1,7 @@
 // strata doctor on damaged lakes: per table what is wrong and the way back, exit 1 while something is wrong;
 // --repair does what is derivable and loses nothing, after which the lake is clean (exit 0) and its data intact.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,21 @@ describe('strata doctor', () => {
     mkdirSync(lock);
     writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), token: 't', at: new Date().toISOString() }));
   }, [/locks +PROBLEM {2}silver\/orders\/_strata\/manifest\.json\.lock: lock left by process 4194311 on .*, which is no longer running/]));
+
+  it('what a killed process left of taking or releasing a lock: a note (it blocks nobody), even while young; --repair removes it (an attack, stop 50)', async () => {
+    const owner = JSON.stringify({ pid: 2 ** 22 + 9, host: hostname(), token: 't2', at: new Date().toISOString() });
+    const leftovers = ['silver/orders/_strata/manifest.json.lock.stale-done-t2', 'catalog.duckdb.lock.new-t3'];
+    for (const f of leftovers) {
+      mkdirSync(join(l.dir, f), { recursive: true });
+      writeFileSync(join(l.dir, f, 'owner.json'), owner);
+    }
+    const seen = await doctor();
+    expect(seen.code, seen.out).toBe(0);
+    for (const f of leftovers) expect(seen.out).toContain(`note  ${f}: what remains of a lock left by process 4194313 on ${hostname()}, which is no longer running`);
+    expect(seen.out).not.toMatch(/being taken by process 4194313/);
+    expect((await doctor('--repair')).code).toBe(0);
+    for (const f of leftovers) expect(existsSync(join(l.dir, f))).toBe(false);
+  });
 
   it('run records that disagree with the manifest: a second SUCCEEDED run of one object becomes SKIPPED', () => damagedThenRepaired(() => {
     const dir = join(l.dir, '_strata/runs/orders');

@@ -27,7 +27,8 @@ export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
           l.kind === 'lock' ? 'it is released when that process finishes; one stopped for more than 30 s is taken over and fenced' : undefined));
         continue;
       }
-      out.push(problem('locks', `${rel}: ${l.kind === 'lock' ? 'lock' : 'what remains of a lock'} left by ${who}, which is no longer running`,
+      // A leftover of a taking or a release cut short blocks nobody (a note); a lock whose owner died is a problem.
+      out.push((l.kind === 'lock' ? problem : note)('locks', `${rel}: ${l.kind === 'lock' ? 'lock' : 'what remains of a lock'} left by ${who}, which is no longer running`,
         'strata doctor --repair removes it (the next writer would take it over anyway; nothing is lost: its owner is gone)', {
           order: 'locks',
           run: async () => ((await removeDeadLock(l)) ? `locks: removed ${rel}` : `locks: ${rel} was taken by a running process meanwhile; left alone`),

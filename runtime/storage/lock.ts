@@ -191,8 +191,9 @@ export async function locksIn(dir: string, names: readonly string[]): Promise<Lo
     const owner = await readOwner(path);
     const kind = !m[1] ? 'lock' : m[1] === 'new' ? 'acquiring' : 'removing';
     // A takeover or release folder exists for a moment only, while its process deletes it: an old one means it died.
+    // (Young, but its owner known and dead: dead. It was said to be taken by a process that had been killed: stop 50.)
     const alive = kind === 'removing'
-      ? Date.now() - ((await lstat(path).catch(() => undefined))?.mtimeMs ?? 0) < LOCK_STALE_MS
+      ? Date.now() - ((await lstat(path).catch(() => undefined))?.mtimeMs ?? 0) < LOCK_STALE_MS && (owner === undefined || ownerAlive(owner))
       : owner !== undefined && ownerAlive(owner);
     out.push({ path, kind, owner, alive });
   }
