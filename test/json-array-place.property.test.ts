@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
+import { JSON_LOCATE_MAX_BYTES } from '../runtime/ingest/json-locate.ts';
 
 let lake: TestLake;
 beforeAll(async () => {
@@ -79,6 +80,24 @@ describe('a JSON array that is not valid JSON', () => {
       const what = kind.endsWith('comma') ? `a comma before "${text[at]}"` : kind.includes('N') || kind.includes('I') ? `${kind} is no JSON number` : 'the escape \\\\u[0-9a-f]{4} is half of a UTF-16 surrogate pair';
       expect(record.error!.message).toMatch(new RegExp(`^bronze/arr/_objects/[0-9a-f]{32}/s\\d+\\.json:${placeOf(bytes, byteAt)}: not valid JSON: ${what}`));
     }), { seed: Number(process.env.SEED ?? 20261207), numRuns: Number(process.env.RUNS ?? 25) });
+  });
+
+  it('an array over 16 MiB (not parsed in JavaScript): an element holding NaN, Infinity or a comma before } is quarantined alone, never committed (an attack, stop 50)', async () => {
+    const pad = 'x'.repeat(100);
+    const lines = Array.from({ length: 180_000 }, (_, i) => `{"id": ${i}, "a": "${pad}"}`);
+    lines[10] = '{"id": NaN, "a": "nan"}';
+    lines[20] = '{"id": -Infinity, "a": "inf"}';
+    lines[30] = '{"id": 30, "a": "comma",}';
+    const text = `[\n${lines.join(',\n')}\n]\n`;
+    expect(Buffer.byteLength(text)).toBeGreaterThan(JSON_LOCATE_MAX_BYTES);
+    const { record } = await lake.ingest('arr', await lake.file('big.json', text));
+    expect(record).toMatchObject({ status: 'SUCCEEDED', rowsIn: 180_000, rowsValid: 179_997, rowsQuarantined: 3 });
+    const q = await lake.query<{ record: number; message: string }>(`SELECT record::INT AS record, reasons[1].message AS message FROM quarantine.arr WHERE source LIKE '%/big.json' ORDER BY record`);
+    expect(q).toEqual([
+      { record: 11, message: 'invalid JSON: NaN and Infinity are no JSON numbers' },
+      { record: 21, message: 'invalid JSON: NaN and Infinity are no JSON numbers' },
+      { record: 31, message: 'invalid JSON: a comma before } or ]' },
+    ]);
   });
 
   it('a syntax error late in a large array is named by its line and column, not by DuckDB\'s element count', async () => {

@@ -25,4 +25,9 @@ describe('firstSyntaxError', () => {
       if (found !== undefined) expect(found).toBeLessThanOrEqual(text.length);
     }), { seed: 50, numRuns: 3000 });
   });
+
+  it('reads a string of 15 million characters without running out of stack (an attack, stop 50: a regular expression did)', () => {
+    const text = `[{"id":1,"note":"${'y'.repeat(15_000_000)}"},\n]`;
+    expect(firstSyntaxError(text)).toBe(text.length - 1);
+  });
 });

@@ -106,8 +106,26 @@ export function firstSyntaxError(text: string): number | undefined {
   const ws = () => { while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++; };
   const literal = /true|false|null/y;
   const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-  const string = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
   const match = (re: RegExp) => { re.lastIndex = i; if (!re.test(text)) return false; i = re.lastIndex; return true; };
+  // A string, read character by character: a regular expression over it overflowed V8's stack on a 10 MB value (an
+  // attack, stop 50). Moves past it and says true, or leaves `i` and says false.
+  const matchString = (): boolean => {
+    let j = i + 1;
+    while (j < text.length) {
+      const c = text.charCodeAt(j);
+      if (c === 0x22) { i = j + 1; return true; }
+      if (c < 0x20) return false;
+      if (c === 0x5c) {
+        const e = text[j + 1];
+        if (e === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6))) return false; j += 6; continue; }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) return false;
+        j += 2;
+        continue;
+      }
+      j++;
+    }
+    return false;
+  };
   // Containers open, innermost last: what each expects next is decided by the character read.
   const stack: Array<'{' | '['> = [];
   let expect: 'value' | 'valueOrClose' | 'key' | 'keyOrClose' | 'commaOrClose' = 'value';
@@ -124,7 +142,7 @@ export function firstSyntaxError(text: string): number | undefined {
     }
     if (expect === 'key' || expect === 'keyOrClose') {
       if (expect === 'keyOrClose' && c === '}') { i++; stack.pop(); expect = 'commaOrClose'; continue; }
-      if (c !== '"' || !match(string)) return i;
+      if (c !== '"' || !matchString()) return i;
       ws();
       if (text[i] !== ':') return i;
       i++;
@@ -134,7 +152,7 @@ export function firstSyntaxError(text: string): number | undefined {
     if (expect === 'valueOrClose' && c === ']') { i++; stack.pop(); expect = 'commaOrClose'; continue; }
     if (c === '{') { i++; stack.push('{'); expect = 'keyOrClose'; continue; }
     if (c === '[') { i++; stack.push('['); expect = 'valueOrClose'; continue; }
-    if (c === '"' ? match(string) : match(literal) || match(number)) { expect = 'commaOrClose'; continue; }
+    if (c === '"' ? matchString() : match(literal) || match(number)) { expect = 'commaOrClose'; continue; }
     return i;
   }
 }
