@@ -74,15 +74,18 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
           `strata query runs one SQL statement; this text holds ${statements}: nothing was run`);
         return undefined;
       }
-      // A SELECT, or an EXPLAIN of one (EXPLAIN ANALYZE runs what it explains: not that).
-      const explain = /^\s*explain\s+(?!analy[sz]e\b)/i.exec(sql);
-      const kind = await db.statementKind(explain ? sql.slice(explain[0].length) : sql).catch(() => 'SELECT'); // a parse error is the query's to report
+      // A SELECT, or an EXPLAIN of one: what follows EXPLAIN must itself prepare as a SELECT, and strata runs
+      // "EXPLAIN <that>", never the text as given. (EXPLAIN ANALYZE runs what it explains, and its forms, ANALYZE
+      // after two blanks, a comment, (ANALYZE), ran a COPY over a silver file: an attack, stop 50.)
+      const explain = /^\s*explain\s+/i.exec(sql);
+      const rest = explain ? sql.slice(explain[0].length) : sql;
+      const kind = await db.statementKind(rest).catch(() => (explain ? 'EXPLAIN' : 'SELECT')); // a parse error of a query is the query's to report
       if (kind !== 'SELECT') {
-        const message = `strata query reads the lake: it runs a SELECT (or an EXPLAIN of one); this is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} statement: nothing was run`;
+        const message = `strata query reads the lake: it runs a SELECT (or EXPLAIN of one, without ANALYZE or options); this is ${explain ? 'not that' : `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} statement`}: nothing was run`;
         out.fail({ name: ERRORS.InvalidInput, message, hint: 'the lake changes through strata\'s commands (ingest, refresh, rollback, gc), never through a query' }, message);
         return undefined;
       }
-      return await db.exactResult(sql, { explain: explain !== null });
+      return await db.exactResult(explain ? `EXPLAIN ${rest}` : sql, { explain: explain !== null });
     } catch (e) {
       // A damaged data file: say what it means and the way back, not only what DuckDB found.
       const damaged = await catalog.explainFailure(db, e).catch(() => undefined);
