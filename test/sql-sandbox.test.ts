@@ -185,7 +185,8 @@ describe('a statement (vetQuery)', () => {
 
   it('lpad and rpad take a length written in the SQL up to 10,000, replace a replacement written in it up to 1,000 characters (an attack, stop 50: lpad(v, 300000000) built gigabytes per vector)', async () => {
     await withBinder(async (db) => {
-      for (const ok of ["select lpad(name, 5, '0'), rpad(name, 10000, ' '), replace(name, '&', 'and') from customers", `select replace(name, 'a', '${'b'.repeat(1000)}') from customers`]) {
+      for (const ok of ["select lpad(name, 5, '0'), rpad(name, 10000, ' '), replace(name, '&', 'and') from customers", `select replace(name, '${'a'.repeat(100)}', '${'b'.repeat(1000)}') from customers`,
+        "select replace(replace(name, 'abc', 'x'), 'x', 'yyy') from customers", "select replace(lpad(name, 10000, 'y'), 'y', 'zzzzzzzzzzzzzzzz') from customers"]) {
         expect(await query(db, ok), ok).toEqual([]);
       }
       const pad = (f: string) => ({ message: `${f}'s length must be a whole number from 0 to 10,000 written in the SQL: a length computed per row, or a longer one, can build values no memory budget stops`, fix: `write the length as a number, e.g. ${f}(code, 5, '0')` });
@@ -198,6 +199,12 @@ describe('a statement (vetQuery)', () => {
       expect(await query(db, computed)).toEqual([{ offset: at(computed, 'lpad'), ...by }]);
       const longer = `select replace(name, 'y', '${'z'.repeat(1001)}') from customers`;
       expect((await query(db, longer)).map((f) => f.message)).toEqual([by.message]);
+      // Lengthening: at most 16 times, and never over another lengthening replace (nested, each multiplied the other:
+      // 7.6 GB from three, an attack).
+      const times = `select replace(name, 'a', '${'z'.repeat(17)}') from customers`;
+      expect((await query(db, times)).map((f) => f.message)).toEqual([expect.stringMatching(/^replace may lengthen a value at most 16 times/)]);
+      const nested = "select replace(replace(name, 'a', 'aaaa'), 'a', 'aaaa') from customers";
+      expect(await query(db, nested)).toEqual([{ offset: at(nested, "'aaaa')", true), message: 'a replace that lengthens values may not work on the result of another that does (each multiplies the other)', fix: 'lengthen in one replace' }]);
     });
   });
 

@@ -225,15 +225,15 @@ describe('memory a statement builds outside DuckDB\'s memory limit (strings from
 gold:
   - table: wide
     sql: |
-      SELECT CAST(created_at AS DATE) AS day, max(length(replace(lpad(status, 10000, 'y'), 'y', '${'z'.repeat(1000)}'))) AS n FROM silver.orders GROUP BY 1
+      SELECT CAST(created_at AS DATE) AS day, max(length(replace(lpad(status, 10000, 'y'), 'y', '${'z'.repeat(16)}'))) AS n FROM silver.orders GROUP BY 1
     partitionBy: [day]
     refresh: full
 ` });
     try {
-      // 40 rows of one day, each building a 10 MB string (the 'y's of its 10,000 characters replaced by 1,000 'z's,
-      // the most lpad and replace may build: stop 50): 400 MB at once, beyond the 256 MB a 384 MB function has; its
-      // DuckDB limit (172 MB) counts none of it.
-      const rows = Array.from({ length: 40 }, (_, i) => `${i + 1},Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n');
+      // 2,100 rows of one day, each building a 160 KB string (the 'y's of its 10,000 characters replaced by 16 'z's,
+      // the most lpad and replace may build: stop 50): 330 MB for a vector of 2,048 rows, beyond the 256 MB a 384 MB
+      // function has; its DuckDB limit (172 MB) counts none of it.
+      const rows = Array.from({ length: 2100 }, (_, i) => `${i + 1},Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n');
       const r = (await lake.ingest('orders', await lake.file('o.csv', `${ORDERS_HEADER}\n${rows}\n`))).record;
       expect(r.status).toBe('FAILED');
       expect(r.error?.message).toMatch(/gold table wide: its SQL failed: the statement grew the process by [\d,]+ MB, more than the 256 MB its function has beyond its own start/);

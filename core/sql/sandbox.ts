@@ -19,6 +19,29 @@ export type Node = Record<string, any>;
 export const MAX_PAD = 10_000;
 /** The longest replacement replace() may insert in user SQL (characters). */
 export const MAX_REPLACEMENT = 1_000;
+/** How many times longer replace() may make a value: its replacement's length over its search's (16: '&' → 'and' is 3). */
+export const MAX_GROWTH = 16;
+
+/**
+ * How many times longer a replace() node can make its value: its replacement's length over its search's (a search
+ * that is not a literal counts as one character; an empty one replaces nothing); 1 for any other node.
+ */
+function growth(n: Node): number {
+  if (n?.class !== 'FUNCTION' || String(n.function_name ?? '').toLowerCase() !== 'replace') return 1;
+  const [, search, by] = (n.children as Node[] | undefined) ?? [];
+  const text = (x: Node | undefined) => (x?.class === 'CONSTANT' && typeof x.value?.value === 'string' ? x.value.value as string : undefined);
+  const b = text(by);
+  if (b === undefined) return Infinity;
+  const s = text(search);
+  return s === '' ? 1 : b.length / Math.max(1, s?.length ?? 1);
+}
+
+/** Whether node `n` or anything inside it is a replace() that lengthens values. */
+function growing(n: Node | undefined): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (growth(n) > 1) return true;
+  return Object.values(n).some((x) => x && typeof x === 'object' && growing(x as Node));
+}
 
 /** A problem in a fragment; `offset` is a character offset into the fragment's text. */
 export interface SqlFinding {
@@ -284,6 +307,10 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
         const text = by?.class === 'CONSTANT' && !by.value?.is_null ? by.value?.value : undefined;
         if (typeof text !== 'string' || text.length > MAX_REPLACEMENT) {
           add(by ?? n, `replace's replacement must be text written in the SQL, of at most ${MAX_REPLACEMENT.toLocaleString('en-US')} characters: a replacement computed per row, or a longer one, can build values no memory budget stops`, "write the replacement as a string, e.g. replace(name, '&', 'and')");
+        } else if (growth(n) > MAX_GROWTH) {
+          add(by!, `replace may lengthen a value at most ${MAX_GROWTH} times (its replacement's length over its search's): each replace of a value built by another multiplies it, and values no memory budget stops were built so (an attack, stop 50)`, 'replace longer text, or shorten the replacement');
+        } else if (growth(n) > 1 && growing((n.children as Node[])[0])) {
+          add(by!, 'a replace that lengthens values may not work on the result of another that does (each multiplies the other)', 'lengthen in one replace');
         }
       }
       if (!refusal && (name.toLowerCase() === 'lpad' || name.toLowerCase() === 'rpad')) {
