@@ -86,5 +86,15 @@ describe('writeHistoryCopy', () => {
     await storage.writeText(`${H}3.json`, '{"version": 13, "parti'); // damaged: replaced by any version
     await writeHistoryCopy(storage, ROOT, 3, copy(3));
     expect(JSON.parse((await storage.readText(`${H}3.json`))!).version).toBe(3);
+    // The same version: the text the table holds now wins (gc's, after its swap); a late writer's older text does not.
+    const before = copy(6, ['silver/t/dt=0/old.parquet']);
+    const after = copy(6);
+    await storage.writeText(`${ROOT}_strata/manifest.json`, after);
+    await writeHistoryCopy(storage, ROOT, 6, after); // gc's copy
+    await writeHistoryCopy(storage, ROOT, 6, before); // the committer, resumed
+    expect(await storage.readText(`${H}6.json`)).toBe(after);
+    await storage.writeText(`${H}6.json`, before); // and the other way round
+    await writeHistoryCopy(storage, ROOT, 6, after);
+    expect(await storage.readText(`${H}6.json`)).toBe(after);
   });
 });

@@ -163,8 +163,11 @@ export async function writeHistoryCopy(storage: Storage, root: string, version: 
   for (let attempt = 0; attempt < 3; attempt++) {
     const held = await storage.readVersioned(key).catch(() => undefined);
     const heldVersion = held ? (() => { try { return Number((JSON.parse(held.text) as { version?: unknown }).version); } catch { return Number.NaN; } })() : undefined;
-    // (The same version again is gc's: its swap keeps the version and drops what it collects, and its copy must too.)
     if (heldVersion !== undefined && heldVersion > version) return;
+    // The same version again: gc's swap keeps the version and drops what it collects, so two texts share a version.
+    // The one the table holds now is written; a late writer's older text is not (a commit stopped after its swap and
+    // resumed after gc put its pre-gc text over gc's copy, naming deleted folders: an attack, stop 50).
+    if (heldVersion === version && held!.text !== text && (await storage.readText(layout.manifest(root)).catch(() => undefined)) !== text) return;
     const cas = await storage.putIfMatch(key, text, held?.etag).catch(() => ({ ok: true }));
     if (cas.ok) return;
   }
