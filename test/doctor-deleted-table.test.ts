@@ -2,7 +2,7 @@
 // folder"): the catalog still showed its files, every query of it failed on a missing file, and doctor said "ok empty"
 // (newcomer's trial, stop 48). Now a problem; --repair takes the table out of the catalog (its entry kept aside), and
 // the next ingest starts it over; the run before is a note (doctor --repair relabelled it SKIPPED).
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doctor } from '../cli/commands/doctor.ts';
@@ -66,5 +66,23 @@ describe('strata doctor: a table whose folder is gone', () => {
     expect(found.stdout).not.toMatch(/never published/);
     await runCommand(doctor, g, [], { repair: true });
     expect(await l.query('SELECT n FROM gold.g')).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('strata doctor: a table no schema file defines any more (newcomer\'s trial, stop 50: "no problems" while it went stale)', () => {
+  it('is a problem while the catalog shows it; --repair takes it out of the catalog and keeps its files', async () => {
+    const gold = 'gold:\n  - table: g\n    refresh: full\n    sql: SELECT count(*) AS n FROM silver.v\n';
+    lake = await makeLake({ v: SCHEMA + gold });
+    await lake.ingest('v', await lake.file('a.csv', 'id\n1\n2\n'));
+    writeFileSync(join(lake.root, 'schemas', 'v.yaml'), SCHEMA); // the gold table removed from the schema file
+    const g = { lake: lake.dir, schemas: join(lake.root, 'schemas') };
+    const found = await runCommand(doctor, g, []);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toMatch(/gold\.g +PROBLEM +no schema file defines it any more, yet the catalog shows it \(version 1\): readers see its last rows, and no run refreshes it, so it goes stale unseen/);
+    const repaired = await runCommand(doctor, g, [], { repair: true });
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(repaired.stdout).toMatch(/took gold\.g out of the catalog: no schema defines it/);
+    expect(existsSync(join(lake.dir, 'gold', 'g', '_strata', 'manifest.json'))).toBe(true);
+    expect((await runCommand(doctor, g, [])).code).toBe(0);
   });
 });

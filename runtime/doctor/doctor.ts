@@ -4,7 +4,7 @@ import type { TableManifest } from '../table/manifest.ts';
 import { REPAIR_ORDER, problem, type Finding } from './findings.ts';
 import { examineCatalogFile, examineLocks, examineQuarantine, examineStaging } from './lake.ts';
 import { examineRuns } from './runs.ts';
-import { examineTable, type DoctorEnv } from './tables.ts';
+import { examineTable, examineUndefinedTables, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
 
 export interface DoctorReport {
@@ -40,6 +40,7 @@ export async function examineLake(env: DoctorEnv): Promise<DoctorReport> {
     const runs = await examineRuns(env, plan.dataset, m);
     ok(`runs.${plan.dataset}`, `${plural(runs.count, 'run record')}${m ? ` ${runs.count === 1 ? 'agrees' : 'agree'} with the manifest` : ''}`, runs.findings);
   }
+  push(await examineUndefinedTables(env));
   push(await examineQuarantine(env));
   ok('catalog', 'catalog.duckdb shows every catalog entry', await examineCatalogFile(env));
   ok('locks', 'no lock left by a dead process', await examineLocks(env));

@@ -1,7 +1,7 @@
 // strata doctor, per table: the manifest (there, readable), its files (there, readable, holding the rows it says),
 // the catalog entry (showing the manifest's version), gold against the versions of what it reads, and leftovers.
 import { schemaFileOf } from '../../core/plan/compile.ts';
-import { rename } from 'node:fs/promises';
+import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ERRORS, type StrataError } from '../../core/errors.ts';
 import type { GoldSet, PlanSet } from '../../core/plan/sets.ts';
@@ -408,4 +408,35 @@ async function examineLeftovers(env: DoctorEnv, t: TableRef, m: TableManifest): 
 /** The schema file of dataset `owner` (a gold table's), as the project loaded it. */
 function ownerFile(env: DoctorEnv, owner: string): string {
   return schemaFileOf(env.plans.get(owner));
+}
+
+/**
+ * Silver and gold tables the catalog shows that no schema file defines any more (a gold table removed from its
+ * schema file): readers still see them, and nothing refreshes them, so they go stale unseen (newcomer's trial, stop
+ * 50: doctor said "no problems" while the gold table disagreed with the one it read). A problem; --repair takes such
+ * a table out of the catalog, its entry kept aside (.gone-<time>), its folder and files where they are.
+ */
+export async function examineUndefinedTables(env: DoctorEnv): Promise<Finding[]> {
+  const dir = join(env.lakeDir, '_strata', 'catalog', 'tables');
+  const defined = new Set(env.tables.map((t) => `${t.layer}.${t.name}.json`));
+  const entries = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^(silver|gold)\.[^/]+\.json$/.test(n) && !defined.has(n));
+  const out: Finding[] = [];
+  for (const name of entries) {
+    const [layer, table] = [name.slice(0, name.indexOf('.')) as 'silver' | 'gold', name.slice(name.indexOf('.') + 1, -'.json'.length)];
+    const shown = await env.catalog.shown(layer, table).catch(() => undefined);
+    if (!shown) continue;
+    const subject = `${layer}.${table}`;
+    const file = env.catalog.entryFile(layer, table);
+    out.push(problem(subject, `no schema file defines it any more, yet the catalog shows it (version ${shown.version}): readers see its last rows, and ${layer === 'gold' ? 'no run refreshes it' : 'no run writes it'}, so it goes stale unseen`,
+      `put its definition back in a schema file, or strata doctor --repair takes it out of the catalog (its entry kept aside beside it, .gone-<time>; its folder and files stay where they are)`, {
+        order: 'entry',
+        run: async () => {
+          const aside = `${file}.gone-${asideStamp()}`;
+          await rename(file, aside);
+          await env.catalog.materialize();
+          return `took ${subject} out of the catalog: no schema defines it (its entry is ${aside})`;
+        },
+      }));
+  }
+  return out;
 }
