@@ -120,6 +120,15 @@ describe('freshness, staleness and attention', () => {
     ]);
     expect(m.attention[1]!.message).toBe('the silver quality gate halted the newest batch: Strata.QualityHalt: quality gate halted bronze/movies/x.json: RowCount > 0 → FAIL');
     expect(m.gold.find((g) => g.name === 'daily_delays')!.stale!.reason).toBe(`silver.flights changed in run g1 at ${T(5, 0, 10)}; this table was never refreshed`);
+    // Then strata refresh publishes it (no run record, only its manifest's entry): the newest refresh, and the halt is
+    // history (newcomer's trial, stop 50: the overview kept the halt, the gold page listed no such refresh).
+    const after = model({ runs: [g1, m1], manifests: {
+      'silver:flights': manifest('flights', 'silver', [['g1', T(5, 0, 10)]]),
+      'gold:daily_delays': manifest('daily_delays', 'gold', [['r9', T(6)]]),
+    } });
+    const dd = after.gold.find((g) => g.name === 'daily_delays')!;
+    expect(dd.refreshes.map((r) => [r.runId, r.by ?? r.dataset, r.status])).toEqual([['r9', 'strata refresh', 'published'], ['g1', 'flights', 'halted']]);
+    expect(after.attention.map((a) => `${a.level} ${a.kind} ${a.layer}.${a.table}`)).toEqual(['error halted silver.movies']);
   });
 
   it('a problem a later run resolved is history, not attention; a skipped re-ingest does not hide a rejected file', () => {

@@ -65,7 +65,7 @@ export function buildDocsModel(input: DocsInput): DocsModel {
   const owners = new Map(plans.map((p) => [p.dataset, p.owner]));
   const goldDocs: GoldDoc[] = gold.map((g) => {
     const manifest = facts.manifests[`gold:${g.table}`];
-    const refreshes = goldRefreshes(g, gold, facts.runs, committed);
+    const refreshes = goldRefreshes(g, gold, facts.runs, committed, manifest);
     const freshness = goldFreshness(refreshes, manifest, byRun, now);
     const stale = goldStaleness(g, freshness, facts.manifests);
     const owner = owners.get(g.owner);

@@ -9,9 +9,9 @@ import { goldResults, type Committed } from './runs.ts';
 /**
  * Every run that refreshed the table or should have, newest first: a run of a dataset the table reads (directly or
  * through other gold tables) that committed silver but has no result for the table ended before its refresh
- * (its Gold state failed): "not refreshed".
+ * (its Gold state failed): "not refreshed"; and every publish of its `manifest` no run recorded (`by`).
  */
-export function goldRefreshes(plan: GoldPlan, all: readonly GoldPlan[], runs: readonly RunRecord[], committed: Committed): GoldRefresh[] {
+export function goldRefreshes(plan: GoldPlan, all: readonly GoldPlan[], runs: readonly RunRecord[], committed: Committed, manifest?: TableManifest): GoldRefresh[] {
   const set = goldSet(all);
   const upstream = new Set(runs.map((r) => r.dataset).filter((d) => set.forDataset(d).some((g) => g.table === plan.table)));
   const out: GoldRefresh[] = [];
@@ -26,7 +26,17 @@ export function goldRefreshes(plan: GoldPlan, all: readonly GoldPlan[], runs: re
       out.push({ runId: r.runId, dataset: r.dataset, at: r.finishedAt, status: 'not refreshed', partitions: 0, rows: 0 });
     }
   }
-  return out;
+  // And the publishes no run recorded, from the table's manifest: strata refresh, a repair, a rollback. Without them
+  // the newest refresh was a halt that a strata refresh had since resolved, and the overview kept it as an error
+  // (newcomer's trial, stop 50).
+  const recorded = new Set(runs.map((r) => r.runId));
+  for (const h of manifest?.history ?? []) {
+    if (recorded.has(h.runId) || (h.kind !== 'publish' && h.kind !== 'rollback')) continue;
+    const to = h.changes.filter((c) => c.to);
+    out.push({ runId: h.runId, dataset: '', by: h.kind === 'rollback' ? 'strata rollback' : 'strata refresh', at: h.at, status: 'published',
+      partitions: to.length, rows: to.reduce((a, c) => a + (c.rows ?? 0), 0) });
+  }
+  return out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
 
 /**

@@ -148,7 +148,10 @@ export interface GoldDoc {
 
 export interface GoldRefresh {
   runId: string;
+  /** The dataset whose run refreshed it; '' for a publish with no run record (`by`). */
   dataset: string;
+  /** A publish no run recorded: by strata refresh (or doctor's repair, or a run killed after it) or strata rollback. */
+  by?: 'strata refresh' | 'strata rollback';
   at: string;
   status: 'published' | 'unchanged' | 'halted' | 'not refreshed';
   mode?: string;

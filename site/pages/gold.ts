@@ -35,7 +35,8 @@ ${dataTable(['column', 'type (as stored)', ''], g.columns.map((c) => [html`<code
 <section id="quality"><h2>Quality rules (audit before publish)</h2>${rulesTable(g.quality, quality, root, 'gold', g.name)}</section>
 <section id="refreshes"><h2>Refreshes</h2>
 ${dataTable(['run', 'of dataset', 'finished', 'status', 'mode', 'partitions', 'rows', 'time'], g.refreshes.slice(0, REFRESHES_SHOWN).map((r) => [
-    html`<a href="${root}${href.run(r.runId)}"><code>${r.runId}</code></a>`, html`<a href="${root}${href.dataset(r.dataset)}">${r.dataset}</a>`, time(r.at), badge(r.status),
+    r.by ? html`<code>${r.runId}</code>` : html`<a href="${root}${href.run(r.runId)}"><code>${r.runId}</code></a>`,
+    r.by ? html`${r.by}` : html`<a href="${root}${href.dataset(r.dataset)}">${r.dataset}</a>`, time(r.at), badge(r.status),
     r.mode ?? '', count(r.partitions), count(r.rows), r.ms !== undefined ? duration(r.ms) : '',
   ]), { numeric: [5, 6, 7], empty: 'Not refreshed by any run yet.' })}</section>
 <section id="schema-history"><h2>Schema history</h2>${schemaHistory(g.table, root)}</section>`;
