@@ -212,6 +212,19 @@ describe('reasons, table state, lineage, state machine', () => {
     ]);
   });
 
+  it('quarantine counts the runs whose rows stand: per object, its newest run (newcomer\'s trial, stop 50: a halted batch\'s rows counted after the object was ingested again)', () => {
+    const src = (key: string) => ({ key: `bronze/movies/${key}`, etag: 'e', size: 1, sourceId: `s-${key}` });
+    const h1 = run({ runId: 'h1', dataset: 'movies', status: 'HALTED', startedAt: T(1), finishedAt: T(1, 1), source: src('a.json'), rowsIn: 3, rowsQuarantined: 3,
+      reasons: [{ column: null, rule: 'halted', count: 3, line: null, record: 1, message: 'halted' }] });
+    const h2 = run({ runId: 'h2', dataset: 'movies', status: 'SUCCEEDED', startedAt: T(2), finishedAt: T(2, 1), source: src('a.json'), rowsIn: 3, rowsValid: 2, rowsQuarantined: 1,
+      reasons: [{ column: 'year', rule: 'type', count: 1, line: 2, record: 1, message: 'not a year' }] });
+    const h3 = run({ runId: 'h3', dataset: 'movies', status: 'SKIPPED', startedAt: T(3), finishedAt: T(3, 1), source: src('a.json') });
+    const b1 = run({ runId: 'b1', dataset: 'movies', status: 'SUCCEEDED', startedAt: T(1, 30), finishedAt: T(1, 31), source: src('b.json'), rowsIn: 5, rowsValid: 3, rowsQuarantined: 2 });
+    const movies = model({ runs: [h3, h2, b1, h1] }).datasets.find((d) => d.name === 'movies')!;
+    expect(movies.quarantine.rows).toBe(3);
+    expect(movies.quarantine.reasons.map((r) => r.rule)).toEqual(['type']);
+  });
+
   it('a manifest\'s partitions (newest first), totals, schema versions with what changed, history newest first', () => {
     const m: TableManifest = {
       ...manifest('t', 'silver', []),

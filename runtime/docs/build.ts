@@ -9,7 +9,7 @@ import type { LakeFacts } from './gather.ts';
 import { goldFreshness, goldRefreshes, goldStaleness } from './gold.ts';
 import type { DatasetDoc, DocsModel, GoldDoc, Lineage, StateMachineGraph } from './model.ts';
 import { qualityTables } from './quality.ts';
-import { committedBy, datasetFreshness, reasonTotals, runDoc } from './runs.ts';
+import { committedBy, datasetFreshness, reasonTotals, runDoc, standingRuns } from './runs.ts';
 import { columnDoc, tableState } from './tables.ts';
 
 export interface DocsInput {
@@ -57,7 +57,7 @@ export function buildDocsModel(input: DocsInput): DocsModel {
       runs: runs.length,
       stateMachine: input.stateMachines[p.dataset] ?? { startAt: '', states: [], edges: [] },
       ...(lastPath ? { lastPath } : {}),
-      quarantine: { rows: runs.reduce((a, r) => a + r.rowsQuarantined, 0), reasons: reasonTotals(runs) },
+      quarantine: { rows: standingRuns(runs).reduce((a, r) => a + r.rowsQuarantined, 0), reasons: reasonTotals(standingRuns(runs)) },
       readBy: gold.filter((g) => g.reads.silver.includes(p.dataset)).map((g) => g.table),
     };
   });
