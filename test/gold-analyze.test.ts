@@ -155,6 +155,18 @@ describe('analyzeGold: a table that analyses', () => {
 });
 
 describe('analyzeGold: what it refuses', () => {
+  it('a table reading a gold table with errors of its own is said to read it, not that it does not exist (newcomer\'s trial, stop 50)', async () => {
+    const r = await analyze(
+      g('base', 'SELECT status, count(*) AS n FROM silver.orders GROUP BY 1', { partitionBy: ['nope'] }),
+      g('top', 'SELECT status, n FROM gold.base'),
+    );
+    expect(r.order).toEqual([]);
+    expect(r.issues.map((i) => [i.table, i.message])).toEqual([
+      ['base', expect.stringMatching(/^partition column "nope" is not an output column/)],
+      ['top', 'it reads gold.base, which has errors of its own (said for it): this table is checked once it is fixed'],
+    ]);
+  });
+
   it('SQL the sandbox refuses, as "the SQL …" at its offset; tables outside silver and gold', async () => {
     const r = await analyze(
       g('a', 'SELECT 1; SELECT 2'), g('b', "SELECT * FROM silver.orders, read_csv('x.csv')"), g('c', 'SELECT * FROM orders'),
@@ -182,8 +194,8 @@ describe('analyzeGold: what it refuses', () => {
       issue(1, 'b', 'sql', 'unknown table gold.nope', 'define it under gold: in a schema file, or read silver', b.indexOf('GOLD')),
       issue(2, 'c', 'sql', 'the SQL reads no silver or gold table', 'select FROM silver.<dataset>'),
       issue(3, 'd', 'sql', 'the SQL reads no silver or gold table', 'select FROM silver.<dataset>'),
-      // A table reading one that did not analyse: its SQL does not bind.
-      issue(4, 'reader', 'sql', 'the SQL does not bind: Table with name a does not exist!', 'fix the table or column name', 0),
+      // A table reading one that did not analyse: said so (it said the table did not exist: stop 50).
+      issue(4, 'reader', 'sql', 'it reads gold.a, which has errors of its own (said for it): this table is checked once it is fixed', 'fix gold.a first'),
     ]);
     expect(r.plans).toEqual([]);
   });

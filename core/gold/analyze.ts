@@ -187,10 +187,18 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
   for (const t of parsed.keys()) visit(t, []);
 
   const plans: GoldPlan[] = [];
+  const planned = new Set<string>();
   for (const table of order) {
     const { entry: e, select } = parsed.get(table)!;
     const issue = (message: string, fix?: string, offset?: number, field: GoldIssue['field'] = 'sql') =>
       issues.push({ owner: e.owner, index: e.index, table, field, message, ...(fix ? { fix } : {}), ...(offset !== undefined ? { offset } : {}) });
+    // A gold table it reads has errors of its own (said for that table): binding against it said the table did not
+    // exist, though it does (newcomer's trial, stop 50).
+    const broken = (deps.get(table) ?? []).filter((d) => !planned.has(d));
+    if (broken.length) {
+      issue(`it reads ${broken.map((d) => `gold.${d}`).join(', ')}, which ${broken.length === 1 ? 'has' : 'have'} errors of ${broken.length === 1 ? 'its' : 'their'} own (said for ${broken.length === 1 ? 'it' : 'them'}): this table is checked once ${broken.length === 1 ? 'it is' : 'they are'} fixed`, `fix gold.${broken[0]} first`);
+      continue;
+    }
     let described: Array<{ name: string; type: string }>;
     try {
       described = await db.columns(e.spec.sql);
@@ -275,6 +283,7 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
       applied: { hash: schemaHash, columns: storedCols.map((c) => ({ name: c.name, type: c.glueType })), partitionKeys: partitionColumns.map((c) => ({ name: c.name, type: c.glueType })) },
     };
     plans.push(plan);
+    planned.add(table);
     // Later gold tables may read this one.
     await db.run(`CREATE VIEW gold.${ident(table)} AS SELECT ${columns.map((c) => `CAST(NULL AS ${readType(c.duckdbType)}) AS ${ident(c.name)}`).join(', ')} WHERE false`);
   }
