@@ -302,6 +302,8 @@ describe('gold gate', () => {
     const g = (big.record.gold as Array<{ status: string; quality: { halted: boolean; results: Array<{ outcome: string }> } }>)[0]!;
     expect(g.status).toBe('halted');
     expect(g.quality.results.map((x) => x.outcome)).toEqual(['FAIL', 'PASS']);
+    // The error names the rule that blocked and the way back (newcomer's trial, stop 50: it named neither).
+    expect(big.record.error?.message).toMatch(/^gold quality gate halted daily_revenue: daily_revenue: ColumnValues "revenue" < 1000 → FAIL \(.+\)\. Silver is committed; that gold table is unchanged\. The way back: fix the rows the rule names \(strata query\) or the rule, then strata refresh daily_revenue; /);
     // Silver has all three orders; gold still shows only the first publish (day 13 was not published either).
     expect(await lake.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 3 }]);
     expect(await lake.query(`SELECT CAST(day AS VARCHAR) AS day, CAST(revenue AS VARCHAR) AS revenue FROM gold.daily_revenue`)).toEqual([{ day: '2025-06-12', revenue: '100.00' }]);

@@ -136,10 +136,17 @@ export async function withGateResults(ctx: PipelineContext, state: RunState): Pr
 /** The end of a run that got through silver. A gold gate that halted makes it HALTED (silver stays committed). */
 export async function recordSuccess(ctx: PipelineContext, carried: RunState): Promise<{ runId: string; status: RunStatus; halted: boolean; Error?: string; Cause?: string }> {
   const state = await withGateResults(ctx, carried);
-  const halted = (Array.isArray(state.gold) ? state.gold as Array<{ table: string; status: string }> : []).filter((g) => g.status === 'halted');
+  type Halted = { table: string; status: string; quality?: { results?: Array<{ rule: string; severity: string; outcome: string; message?: string }> } };
+  const halted = (Array.isArray(state.gold) ? state.gold as Halted[] : []).filter((g) => g.status === 'halted');
   const changes = await readChanges(ctx, state);
   if (halted.length) {
-    const message = `gold quality gate halted ${halted.map((g) => g.table).join(', ')}: silver is committed, those gold tables are unchanged (see the run record's gold results)`;
+    // Which rules blocked, and the way back, as a silver halt says them (newcomer's trial, stop 50: it named no rule
+    // and no next step).
+    const rules = halted.flatMap((g) => (g.quality?.results ?? []).filter((r) => r.severity === 'halt' && r.outcome !== 'PASS')
+      .slice(0, 3).map((r) => `${g.table}: ${r.rule} → ${r.outcome}${r.message ? ` (${r.message})` : ''}`));
+    const tables = halted.map((g) => g.table);
+    const message = `gold quality gate halted ${tables.join(', ')}${rules.length ? `: ${rules.join('; ')}` : ''}. Silver is committed; ${tables.length === 1 ? 'that gold table is' : 'those gold tables are'} unchanged. `
+      + `The way back: fix the rows the rule names (strata query) or the rule, then strata refresh ${tables[0]}${tables.length > 1 ? ' (and the others)' : ''}; the run record's gold results and strata.quality_metrics hold every rule's outcome`;
     const record = buildRecord(state, 'HALTED', { name: ERRORS.QualityHalt, message }, changes);
     await writeRecord(ctx, record);
     return { runId: record.runId, status: 'HALTED', halted: true, Error: ERRORS.QualityHalt, Cause: message };
