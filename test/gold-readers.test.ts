@@ -63,6 +63,11 @@ describe('gold tables that read a gold table', () => {
     expect(all.stdout).toMatch(/\nthen gold\.grand_total \(reads gold\.by_kind\): .*\nthen gold\.grand_doubled \(reads gold\.grand_total\): /);
   });
 
+  it('strata refresh of a dataset\'s name says it is one, and names the gold tables (newcomer\'s trial, stop 50)', async () => {
+    await expect(runCommand(refreshCommand, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, ['sales']))
+      .rejects.toThrow(/^"sales" is a dataset, not a gold table: strata refresh recomputes a gold table \(by_kind, grand_total, grand_doubled, unrelated\); silver\.sales changes through strata ingest/);
+  });
+
   it('a rollback of it recomputes them from the rows it holds again', async () => {
     const runs = await lake.query<{ run_id: string }>("SELECT run_id FROM strata.history WHERE layer = 'gold' AND table_name = 'by_kind' ORDER BY version");
     const first = runs[0]!.run_id;

@@ -163,6 +163,11 @@ export interface GcReport extends GcResult {
  * by its gate published nothing, and its readers are left as they are.
  */
 export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput & { dependents: Array<GoldOutput & { reads: string[] }> }> {
+  // A dataset's name: said so, with the gold tables there are (it was "no schema defines gold table": newcomer's trial, stop 50).
+  if (lake.plans.some((p) => p.dataset === table) && !lake.gold.some((g) => g.table === table)) {
+    const list = lake.gold.map((g) => g.table);
+    throw new StrataError(ERRORS.UnknownDataset, `"${table}" is a dataset, not a gold table: strata refresh recomputes a gold table${list.length ? ` (${list.join(', ')})` : ', and the project defines none'}; silver.${table} changes through strata ingest (or strata rollback)`);
+  }
   const g = lake.ctx.gold.get(table);
   const runId = newRunId();
   const now = new Date().toISOString();
