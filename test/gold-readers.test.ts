@@ -68,6 +68,11 @@ describe('gold tables that read a gold table', () => {
       .rejects.toThrow(/^"sales" is a dataset, not a gold table: strata refresh recomputes a gold table \(by_kind, grand_total, grand_doubled, unrelated\); silver\.sales changes through strata ingest/);
   });
 
+  it('a rollback to a run that never changed the table says where to find those that did (newcomer\'s trial, stop 50)', async () => {
+    const l2 = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
+    await expect(rollback(l2, 'sales', 'nope')).rejects.toThrow(/^run nope never changed table sales \(or its history was collected\); strata runs --dataset sales lists the runs that did$/);
+  });
+
   it('a rollback of it recomputes them from the rows it holds again', async () => {
     const runs = await lake.query<{ run_id: string }>("SELECT run_id FROM strata.history WHERE layer = 'gold' AND table_name = 'by_kind' ORDER BY version");
     const first = runs[0]!.run_id;

@@ -53,7 +53,7 @@ describe('rollback and gc', () => {
   });
 
   it('refuses a run that never changed the table, saying so', async () => {
-    await expect(rollback(lake, 'orders', 'nope')).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: 'run nope never changed table orders (or its history was collected)' });
+    await expect(rollback(lake, 'orders', 'nope')).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: 'run nope never changed table orders (or its history was collected); strata runs --dataset orders lists the runs that did' });
   });
 
   it('garbage-collects replaced versions past retention, after which they can no longer be restored', async () => {

@@ -31,6 +31,25 @@ export interface RollbackReport extends RollbackResult {
 
 /** strata rollback <dataset|gold table> --to <run>. It also recomputes the gold tables that read the table rolled back. */
 export async function rollback(lake: LocalLake, name: string, toRun: string): Promise<RollbackReport> {
+  try {
+    return await rollbackTo(lake, name, toRun);
+  } catch (e) {
+    // A run that never changed the table: what that run was, when its record says (newcomer's trial, stop 50: a run
+    // of another dataset, or one that halted, was only "never changed table").
+    if (!(e instanceof StrataError) || !/never changed table/.test(e.message)) throw e;
+    const records = await Promise.all(lake.plans.map((p) => lake.storage.readText(layout.run(p.dataset, toRun)).catch(() => undefined)));
+    const text = records.find((t) => t !== undefined);
+    let said = '';
+    try {
+      const r = text ? JSON.parse(text) as { dataset?: string; status?: string } : undefined;
+      if (r?.dataset && r.dataset !== name) said = `: it is a run of dataset ${r.dataset}`;
+      else if (r?.status && r.status !== 'SUCCEEDED') said = `: it was ${r.status} and committed nothing`;
+    } catch { /* no record to say more */ }
+    throw new StrataError(e.name as typeof ERRORS.InvalidInput, `${e.message}${said}; strata runs --dataset ${name} lists the runs that did`);
+  }
+}
+
+async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise<RollbackReport> {
   const runId = newRunId();
   const dataset = lake.plans.find((p) => p.dataset === name);
   const gold = lake.gold.find((g) => g.table === name);
