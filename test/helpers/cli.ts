@@ -16,13 +16,18 @@ export interface Ran { code: number; stdout: string; stderr: string }
  * row on a loaded machine).
  */
 function captured(fn: () => Promise<number>): Promise<Ran> {
-  const turn = queue.then(() => capturedNow(fn));
-  queue = turn.catch(() => undefined);
+  const turn = shared.queue.then(() => capturedNow(fn));
+  shared.queue = turn.catch(() => undefined);
   return turn;
 }
 
-/** The last captured call's end: the next one starts after it. */
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * The last captured call's end: the next one starts after it. Kept on globalThis, not in this module: a worker runs
+ * test files one after another (vitest isolate: false), and should this module be evaluated again for a later file,
+ * two queues let a call of one chdir and capture under a call of the other (twice in a full run, stop 50: a file's
+ * commands ran in the checkout's folder, or printed into another call's capture).
+ */
+const shared = ((globalThis as { __strataCliQueue?: { queue: Promise<unknown> } }).__strataCliQueue ??= { queue: Promise.resolve() });
 
 async function capturedNow(fn: () => Promise<number>): Promise<Ran> {
   const out: string[] = [];
