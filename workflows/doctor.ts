@@ -21,6 +21,7 @@ export function doctorEnv(lake: LocalLake): DoctorEnv {
     sync: async (t) => { await syncToLatest(lake.ctx, t.root, t.layer === 'silver' ? lake.ctx.plans.get(t.name) : t.shape, { layer: t.layer, name: t.name, glue: t.glue }); },
     syncQuarantine: (dataset) => registerQuarantine(lake.ctx, lake.ctx.plans.get(dataset), { settle: true }),
     refresh: (table, full) => refresh(lake, table, full),
+    partialProject: lake.excluded.length > 0,
     ...(lake.ctx.duck ? { duck: lake.ctx.duck } : {}),
   };
 }

@@ -34,11 +34,12 @@ export interface DoctorEnv {
   sync: (t: TableRef) => Promise<void>;
   /** Register a dataset's quarantine files again. */
   syncQuarantine: (dataset: string) => Promise<void>;
-  /** Bring a gold table up to what it reads (full: recompute every partition). */
   /** Recompute a gold table, then the gold tables reading it (`dependents`: each one's name and status). */
   refresh: (table: string, full: boolean) => Promise<{ status: string; partitions: string[]; dependents?: Array<{ table: string; status: string }> }>;
   duck?: DuckOptions;
   now?: Date;
+  /** Schema files left out for their errors: the tables they define are not known, so none is said to be undefined. */
+  partialProject?: boolean;
 }
 
 export interface TableExam {
@@ -411,12 +412,14 @@ function ownerFile(env: DoctorEnv, owner: string): string {
 }
 
 /**
- * Silver and gold tables the catalog shows that no schema file defines any more (a gold table removed from its
+ * Silver and gold tables the catalog shows that no schema file of this project defines (a gold table removed from its
  * schema file): readers still see them, and nothing refreshes them, so they go stale unseen (newcomer's trial, stop
- * 50: doctor said "no problems" while the gold table disagreed with the one it read). A problem; --repair takes such
- * a table out of the catalog, its entry kept aside (.gone-<time>), its folder and files where they are.
+ * 50: doctor said "no problems" while the gold table disagreed with the one it read). A note, with no repair: the
+ * table may be another project's over the same lake, and a schema file with errors defines tables no one can name
+ * (an attack, stop 50: a repair took live tables out of the catalog for a typo). Nothing is said then.
  */
 export async function examineUndefinedTables(env: DoctorEnv): Promise<Finding[]> {
+  if (env.partialProject) return [];
   const dir = join(env.lakeDir, '_strata', 'catalog', 'tables');
   const defined = new Set(env.tables.map((t) => `${t.layer}.${t.name}.json`));
   const entries = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^(silver|gold)\.[^/]+\.json$/.test(n) && !defined.has(n));
@@ -425,18 +428,8 @@ export async function examineUndefinedTables(env: DoctorEnv): Promise<Finding[]>
     const [layer, table] = [name.slice(0, name.indexOf('.')) as 'silver' | 'gold', name.slice(name.indexOf('.') + 1, -'.json'.length)];
     const shown = await env.catalog.shown(layer, table).catch(() => undefined);
     if (!shown) continue;
-    const subject = `${layer}.${table}`;
-    const file = env.catalog.entryFile(layer, table);
-    out.push(problem(subject, `no schema file defines it any more, yet the catalog shows it (version ${shown.version}): readers see its last rows, and ${layer === 'gold' ? 'no run refreshes it' : 'no run writes it'}, so it goes stale unseen`,
-      `put its definition back in a schema file, or strata doctor --repair takes it out of the catalog (its entry kept aside beside it, .gone-<time>; its folder and files stay where they are)`, {
-        order: 'entry',
-        run: async () => {
-          const aside = `${file}.gone-${asideStamp()}`;
-          await rename(file, aside);
-          await env.catalog.materialize();
-          return `took ${subject} out of the catalog: no schema defines it (its entry is ${aside})`;
-        },
-      }));
+    out.push(note(`${layer}.${table}`, `no schema file of this project defines it, yet the catalog shows it (version ${shown.version}): readers see its last rows, and ${layer === 'gold' ? 'no run refreshes it' : 'no run writes it'}, so it goes stale unseen`,
+      `put its definition back in a schema file; if it is not wanted any more, move its folder (${join(env.lakeDir, layer, table)}) and its catalog entry (${env.catalog.entryFile(layer, table)}) out of the lake`));
   }
   return out;
 }
