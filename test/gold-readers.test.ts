@@ -71,6 +71,8 @@ describe('gold tables that read a gold table', () => {
   it('a rollback to a run that never changed the table says where to find those that did (newcomer\'s trial, stop 50)', async () => {
     const l2 = await openLocalLake({ lake: lake.dir, schemas: join(lake.root, 'schemas') });
     await expect(rollback(l2, 'sales', 'nope')).rejects.toThrow(/^run nope never changed table sales \(or its history was collected\); strata runs --dataset sales lists the runs that did$/);
+    // A gold table's: its history, not runs --dataset <table> (an attack: that named no dataset).
+    await expect(rollback(l2, 'grand_total', 'nope')).rejects.toThrow(/^run nope never changed table grand_total \(or its history was collected\); strata history of gold\.grand_total \(strata query "select \* from strata\.history where table_name = 'grand_total'"\) lists the runs that did$/);
   });
 
   it('a rollback of it recomputes them from the rows it holds again', async () => {

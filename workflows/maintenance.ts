@@ -39,13 +39,15 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     if (!(e instanceof StrataError) || !/never changed table/.test(e.message)) throw e;
     const records = await Promise.all(lake.plans.map((p) => lake.storage.readText(layout.run(p.dataset, toRun)).catch(() => undefined)));
     const text = records.find((t) => t !== undefined);
+    const isDataset = lake.plans.some((p) => p.dataset === name);
     let said = '';
     try {
       const r = text ? JSON.parse(text) as { dataset?: string; status?: string } : undefined;
-      if (r?.dataset && r.dataset !== name) said = `: it is a run of dataset ${r.dataset}`;
-      else if (r?.status && r.status !== 'SUCCEEDED') said = `: it was ${r.status} and committed nothing`;
+      if (isDataset && r?.dataset && r.dataset !== name) said = `: it is a run of dataset ${r.dataset}`;
+      else if (r?.status && r.status !== 'SUCCEEDED') said = `: it was ${r.status}${isDataset ? ' and committed nothing' : ''}`;
     } catch { /* no record to say more */ }
-    throw new StrataError(e.name as typeof ERRORS.InvalidInput, `${e.message}${said}; strata runs --dataset ${name} lists the runs that did`);
+    // (A gold table's runs are its datasets': strata runs lists them all; --dataset takes a dataset's name.)
+    throw new StrataError(e.name as typeof ERRORS.InvalidInput, `${e.message}${said}; ${isDataset ? `strata runs --dataset ${name}` : `strata history of gold.${name} (strata query "select * from strata.history where table_name = '${name}'")`} lists the runs that did`);
   }
 }
 
