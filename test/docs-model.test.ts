@@ -221,8 +221,11 @@ describe('reasons, table state, lineage, state machine', () => {
     const h3 = run({ runId: 'h3', dataset: 'movies', status: 'SKIPPED', startedAt: T(3), finishedAt: T(3, 1), source: src('a.json') });
     const b1 = run({ runId: 'b1', dataset: 'movies', status: 'SUCCEEDED', startedAt: T(1, 30), finishedAt: T(1, 31), source: src('b.json'), rowsIn: 5, rowsValid: 3, rowsQuarantined: 2 });
     const movies = model({ runs: [h3, h2, b1, h1] }).datasets.find((d) => d.name === 'movies')!;
-    expect(movies.quarantine.rows).toBe(3);
+    expect(movies.quarantine).toMatchObject({ rows: 3, runs: 2 });
     expect(movies.quarantine.reasons.map((r) => r.rule)).toEqual(['type']);
+    // b1's commit undone by a rollback: its quarantined rows left with it (an attack, stop 50).
+    const rolled = { ...manifest('movies', 'silver', [['b1', T(1, 31)], ['h2', T(2, 1)]]), undone: ['b1'] };
+    expect(model({ runs: [h3, h2, b1, h1], manifests: { 'silver:movies': rolled } }).datasets.find((d) => d.name === 'movies')!.quarantine.rows).toBe(1);
   });
 
   it('a manifest\'s partitions (newest first), totals, schema versions with what changed, history newest first', () => {

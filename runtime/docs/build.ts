@@ -2,6 +2,7 @@
 // input gives the same model, so it is tested without a lake and rendered (site/) without one.
 import type { GoldPlan } from '../../core/gold/analyze.ts';
 import { goldSet } from '../../core/plan/sets.ts';
+import { undoneRuns } from '../pipeline/commit.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { RunRecord } from '../runs/record.ts';
 import { datasetAttention, goldAttention, sortAttention } from './attention.ts';
@@ -25,6 +26,7 @@ export interface DocsInput {
 export function buildDocsModel(input: DocsInput): DocsModel {
   const { plans, gold, facts, now } = input;
   const committed = committedBy(Object.values(facts.manifests));
+  const undone = new Set(Object.values(facts.manifests).flatMap((m) => (m?.layer === 'silver' ? [...undoneRuns(m)] : [])));
   // Whether every gold table a run of `dataset` refreshes has been published since `run` ended (by strata refresh, a
   // repair or a later run): a run that failed after its silver commit, in gold, is then resolved (newcomer's trial,
   // stop 50: the overview kept "the newest run failed" after the refresh that fixed it; doctor said no problems).
@@ -57,7 +59,7 @@ export function buildDocsModel(input: DocsInput): DocsModel {
       runs: runs.length,
       stateMachine: input.stateMachines[p.dataset] ?? { startAt: '', states: [], edges: [] },
       ...(lastPath ? { lastPath } : {}),
-      quarantine: { rows: standingRuns(runs).reduce((a, r) => a + r.rowsQuarantined, 0), reasons: reasonTotals(standingRuns(runs)) },
+      quarantine: quarantineOf(standingRuns(runs, undone)),
       readBy: gold.filter((g) => g.reads.silver.includes(p.dataset)).map((g) => g.table),
     };
   });
@@ -101,6 +103,11 @@ export function buildDocsModel(input: DocsInput): DocsModel {
       ...goldDocs.flatMap(goldAttention),
     ]),
   };
+}
+
+/** A dataset's quarantine in the docs: from the runs whose quarantined rows stand. */
+function quarantineOf(standing: readonly RunRecord[]): DatasetDoc['quarantine'] {
+  return { rows: standing.reduce((a, r) => a + r.rowsQuarantined, 0), runs: standing.filter((r) => r.rowsQuarantined > 0).length, reasons: reasonTotals(standing) };
 }
 
 /** bronze prefix → silver table per dataset; silver → gold and gold → gold for what each gold SQL reads. */

@@ -112,8 +112,10 @@ export interface DatasetDoc {
   /** States the newest run that read its file went through, in order (the newest run's, when all were skipped). */
   lastPath?: string[];
   quarantine: {
-    /** Rows quarantined by all runs. */
+    /** Rows in quarantine: quarantined by the runs whose rows stand (runs.ts standingRuns). */
     rows: number;
+    /** Those runs that quarantined any. */
+    runs: number;
     /** Most rows first, at most 10. From the run records (each keeps its run's 10 most common reasons). */
     reasons: ReasonTotal[];
   };

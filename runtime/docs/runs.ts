@@ -62,14 +62,16 @@ export function datasetFreshness(runs: readonly RunRecord[], committed: Committe
 
 /** Reasons summed over runs (newest first in, most rows first out), at most `limit`. */
 /**
- * The runs whose quarantined rows stand: per source object, the newest run that read it (not SKIPPED). A later run
+ * The runs whose quarantined rows stand: per source object, the newest run that read it (not SKIPPED, nor `undone` by
+ * a rollback). A later run
  * of the same object replaces its quarantine file: a halted batch's rows leave quarantine when the object is ingested
  * again, and summing every run counted them still (newcomer's trial, stop 50: "quarantined 3" of a table holding 1).
  */
-export function standingRuns(runs: readonly RunRecord[]): RunRecord[] {
+export function standingRuns(runs: readonly RunRecord[], undone: ReadonlySet<string> = new Set()): RunRecord[] {
   const seen = new Set<string>();
   return [...runs].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : a.finishedAt > b.finishedAt ? -1 : 0)).filter((r) => {
-    if (r.status === 'SKIPPED') return false;
+    // (A run a rollback undid: its quarantined rows left with its commit: an attack, stop 50.)
+    if (r.status === 'SKIPPED' || undone.has(r.runId)) return false;
     const k = r.source?.sourceId ?? r.source?.key ?? r.runId;
     if (seen.has(k)) return false;
     seen.add(k);

@@ -39,7 +39,7 @@ ${dataTable(['column', 'type', 'description', 'source field', 'checks'], d.colum
 <section id="quality"><h2>Quality rules (silver gate)</h2>${rulesTable(d.quality, quality, root, 'silver', d.name)}</section>
 <section id="rows"><h2>Rows per run</h2>${judged.length ? chart(`rows-${d.name}`, rowsSpec(d, runs), 'Rows of each run that read a file: valid (to silver) and quarantined.') : html`<p class="empty">No runs yet.</p>`}</section>
 <section id="quarantine"><h2>Quarantine</h2>
-<p>${count(d.quarantine.rows)} rows quarantined by ${count(judged.length)} runs. Reasons, summed over the run records (each keeps its run's ten most common):</p>
+<p>${count(d.quarantine.rows)} rows in quarantine, from ${count(d.quarantine.runs)} runs (per file, the newest run that read it; not runs a rollback undid). Reasons, summed over those runs' records (each keeps its run's ten most common):</p>
 ${d.quarantine.reasons.length ? chart(`reasons-${d.name}`, reasonsSpec(d.quarantine.reasons.map((r) => ({ ...r, dataset: d.name }))), 'Rows per reason.') : ''}
 ${dataTable(['column', 'rule', 'rows', 'runs', 'example'], d.quarantine.reasons.map((r) => [r.column ? html`<code>${r.column}</code>` : 'record', r.rule, count(r.count), count(r.runs), r.example]), { numeric: [2, 3], empty: 'No row was quarantined.' })}</section>
 <section id="schema-history"><h2>Schema history</h2>${schemaHistory(d.table, root)}</section>
