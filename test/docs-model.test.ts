@@ -129,6 +129,11 @@ describe('freshness, staleness and attention', () => {
     const dd = after.gold.find((g) => g.name === 'daily_delays')!;
     expect(dd.refreshes.map((r) => [r.runId, r.by ?? r.dataset, r.status])).toEqual([['r9', 'strata refresh', 'published'], ['g1', 'flights', 'halted']]);
     expect(after.attention.map((a) => `${a.level} ${a.kind} ${a.layer}.${a.table}`)).toEqual(['error halted silver.movies']);
+    // A reader recomputed by a silver rollback's run is said to be the rollback's (an attack: it said strata refresh).
+    const rolledBack = { ...manifest('flights', 'silver', [['g1', T(5, 0, 10)], ['rb', T(7)]]) };
+    rolledBack.history[1]!.kind = 'rollback';
+    const byRollback = model({ runs: [g1, m1], manifests: { 'silver:flights': rolledBack, 'gold:daily_delays': manifest('daily_delays', 'gold', [['rb', T(7, 0, 1)]]) } });
+    expect(byRollback.gold.find((g) => g.name === 'daily_delays')!.refreshes[0]).toMatchObject({ runId: 'rb', by: 'strata rollback' });
   });
 
   it('a problem a later run resolved is history, not attention; a skipped re-ingest does not hide a rejected file', () => {

@@ -26,6 +26,7 @@ export interface DocsInput {
 export function buildDocsModel(input: DocsInput): DocsModel {
   const { plans, gold, facts, now } = input;
   const committed = committedBy(Object.values(facts.manifests));
+  const rollbackRuns = new Set(Object.values(facts.manifests).flatMap((m) => (m?.history ?? []).filter((h) => h.kind === 'rollback').map((h) => h.runId)));
   const undone = new Set(Object.values(facts.manifests).flatMap((m) => (m?.layer === 'silver' ? [...undoneRuns(m)] : [])));
   // Whether every gold table a run of `dataset` refreshes has been published since `run` ended (by strata refresh, a
   // repair or a later run): a run that failed after its silver commit, in gold, is then resolved (newcomer's trial,
@@ -67,7 +68,7 @@ export function buildDocsModel(input: DocsInput): DocsModel {
   const owners = new Map(plans.map((p) => [p.dataset, p.owner]));
   const goldDocs: GoldDoc[] = gold.map((g) => {
     const manifest = facts.manifests[`gold:${g.table}`];
-    const refreshes = goldRefreshes(g, gold, facts.runs, committed, manifest);
+    const refreshes = goldRefreshes(g, gold, facts.runs, committed, manifest, rollbackRuns);
     const freshness = goldFreshness(refreshes, manifest, byRun, now);
     const stale = goldStaleness(g, freshness, facts.manifests);
     const owner = owners.get(g.owner);

@@ -11,7 +11,7 @@ import { goldResults, type Committed } from './runs.ts';
  * through other gold tables) that committed silver but has no result for the table ended before its refresh
  * (its Gold state failed): "not refreshed"; and every publish of its `manifest` no run recorded (`by`).
  */
-export function goldRefreshes(plan: GoldPlan, all: readonly GoldPlan[], runs: readonly RunRecord[], committed: Committed, manifest?: TableManifest): GoldRefresh[] {
+export function goldRefreshes(plan: GoldPlan, all: readonly GoldPlan[], runs: readonly RunRecord[], committed: Committed, manifest?: TableManifest, rollbacks: ReadonlySet<string> = new Set()): GoldRefresh[] {
   const set = goldSet(all);
   const upstream = new Set(runs.map((r) => r.dataset).filter((d) => set.forDataset(d).some((g) => g.table === plan.table)));
   const out: GoldRefresh[] = [];
@@ -33,7 +33,8 @@ export function goldRefreshes(plan: GoldPlan, all: readonly GoldPlan[], runs: re
   for (const h of manifest?.history ?? []) {
     if (recorded.has(h.runId) || (h.kind !== 'publish' && h.kind !== 'rollback')) continue;
     const to = h.changes.filter((c) => c.to);
-    out.push({ runId: h.runId, dataset: '', by: h.kind === 'rollback' ? 'strata rollback' : 'strata refresh', at: h.at, status: 'published',
+    // (A publish by a rollback's run: a reader recomputed after a rollback, `rollbacks` holding every rollback's run.)
+    out.push({ runId: h.runId, dataset: '', by: h.kind === 'rollback' || rollbacks.has(h.runId) ? 'strata rollback' : 'strata refresh', at: h.at, status: 'published',
       partitions: to.length, rows: to.reduce((a, c) => a + (c.rows ?? 0), 0) });
   }
   return out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
