@@ -30,6 +30,15 @@ describe('strata init drafts', () => {
     expect(s.columns.map((c) => c.from ?? c.name)).toEqual(['Order ID', 'Sale Date', 'Store', 'Amount', 'Qty']);
     expect(s.note).toBe("1 of the sample's 5 records has another number of fields than the header's 5: the draft leaves it out, and strata ingest will quarantine it");
     expect(renderSchemaYaml(s, 'sales.csv')).toContain('# Note: 1 of the sample');
+    // The record of another shape last: the sniffer took its shape and skipped every line before it, a draft without
+    // header that skipped the whole file but one record (newcomer's trial, stop 50).
+    const rows = Array.from({ length: 199 }, (_, i) => `${i + 1},n${i + 1},${i + 1}.5`);
+    const last = await draft('last.csv', `id,name,amount\n${rows.join('\n')}\n200,n200,1.5,oops\n`);
+    expect({ header: last.header, skipRows: last.skipRows ?? 0, columns: last.columns.map((c) => c.name) }).toEqual({ header: undefined, skipRows: 0, columns: ['id', 'name', 'amount'] });
+    expect(last.note).toBe("1 of the sample's 200 records has another number of fields than the header's 3: the draft leaves it out, and strata ingest will quarantine it");
+    // A real preamble is still skipped.
+    const pre = await draft('pre.csv', 'Export generated 2025-03-05\nby the shop\n\nid,name\n1,a\n2,b\n');
+    expect(pre.skipRows).toBeGreaterThan(0);
   });
 
   it('JSON lines with a line that is no JSON object: drafted from the others, with a note naming the first such line (newcomer\'s trial, stop 46: the draft gave up, naming the line after it)', async () => {

@@ -176,7 +176,23 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   let headerless = false;
   const formats = new Map<string, string>();
   if (format === 'csv') {
-    const sniff = await db.one<{ Delimiter: string; DateFormat: string | null; TimestampFormat: string | null; HasHeader: boolean; SkipRows: number }>(`SELECT Delimiter, DateFormat, TimestampFormat, HasHeader, SkipRows FROM sniff_csv(${pathLit(path)})`);
+    type Sniff = { Delimiter: string; DateFormat: string | null; TimestampFormat: string | null; HasHeader: boolean; SkipRows: number };
+    const sniffed = (skip: string) => db.one<Sniff>(`SELECT Delimiter, DateFormat, TimestampFormat, HasHeader, SkipRows FROM sniff_csv(${pathLit(path)}${skip})`);
+    let sniff = await sniffed('');
+    // Lines it skips that look like records (two or more, most holding its delimiter): not a preamble, but the records
+    // before one of another number of fields, which the sniffer took the shape of (a file whose last record had an
+    // extra field was drafted headerless, skipping all the rest: newcomer's trial, stop 50). Sniffed again from the
+    // first line, where the record of another shape is left out and said below.
+    let noSkip = '';
+    if (Number(sniff.SkipRows ?? 0) >= 2) {
+      const skipped = (await readHead(path, codecOf(path, 'auto'), 1 << 20)).toString('utf8').split(/\r?\n/).slice(0, Number(sniff.SkipRows));
+      if (skipped.filter((l) => l.includes(sniff.Delimiter)).length * 2 > skipped.length) {
+        noSkip = ', skip = 0';
+        reader = `read_csv(${pathLit(path)}, sample_size = ${sample}${types}${noSkip})`;
+        described = await db.columns(`SELECT * FROM ${reader}`);
+        sniff = await sniffed(noSkip);
+      }
+    }
     delimiter = sniff.Delimiter;
     // Lines before the header ("Export generated 2025-03-05", a blank line): the sniffer skipped them, and the draft
     // must say so, or ingest reads the first of them as the header (the draft rejected its own sample: newcomer's
@@ -196,8 +212,8 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     const header = described.length === 1 ? described[0]!.name : '';
     const other = [',', ';', '\t', '|'].filter((d) => d !== delimiter).map((d) => ({ d, n: header.split(d).length })).sort((a, b) => b.n - a.n)[0];
     if (other && other.n > 1) {
-      const strict = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample})`;
-      const lenient = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample}, ignore_errors = true)`;
+      const strict = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample}${noSkip})`;
+      const lenient = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample}, ignore_errors = true${noSkip})`;
       const all = await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_csv(${pathLit(path)}, delim = chr(1), quote = '', header = true, columns = {'l': 'VARCHAR'})`).catch(() => undefined);
       described = await db.columns(`SELECT * FROM ${lenient}`);
       reader = lenient;
