@@ -209,7 +209,7 @@ describe('a gold table its quality gate halted', () => {
       expect(repaired.stdout).not.toContain('repaired:');
       const refreshed = await runCommand(refresh, g, ['daily_sh']);
       expect(refreshed.code).toBe(1);
-      expect(refreshed.stdout).toMatch(/^gold\.daily_sh: halted by its quality gate: nothing was published \(2 rows computed and held back; \d+ ms\)\n {4}quality gold\.daily_sh: 0\/1 rules passed \(score 0\.00\), HALTED\n {6}FAIL {2}halt ColumnValues "revenue" >= 0 — /);
+      expect(refreshed.stdout).toMatch(/^gold\.daily_sh: halted by its quality gate: nothing was published \(2 rows computed and held back; \d+ ms\)\. The way back: fix the rows the failing rule names \(strata query\) or the rule, then strata refresh daily_sh again; strata\.quality_metrics holds every rule's outcome\n {4}quality gold\.daily_sh: 0\/1 rules passed \(score 0\.00\), HALTED\n {6}FAIL {2}halt ColumnValues "revenue" >= 0 — /);
       // The SQL changed (and the gate halts it still): said as such, not as versions that are equal.
       writeFileSync(join(k.root, 'schemas', 'sh.yaml'), schema('SELECT day, sum(price) AS revenue, count(*) AS n FROM silver.sh GROUP BY day'));
       const changed = await runCommand(doctorCommand, g, []);

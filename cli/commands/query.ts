@@ -82,7 +82,9 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
       const kind = await db.statementKind(rest).catch(() => (explain ? 'EXPLAIN' : 'SELECT')); // a parse error of a query is the query's to report
       if (kind !== 'SELECT') {
         const message = `strata query reads the lake: it runs a SELECT (or EXPLAIN of one, without ANALYZE or options); this is ${explain ? 'not that' : `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} statement`}: nothing was run`;
-        out.fail({ name: ERRORS.InvalidInput, message, hint: 'the lake changes through strata\'s commands (ingest, refresh, rollback, gc), never through a query' }, message);
+        const hint = explain ? 'EXPLAIN ANALYZE runs the statement it explains: strata query runs EXPLAIN <a SELECT>, without ANALYZE or options (its plan, not its run)'
+          : 'the lake changes through strata\'s commands (ingest, refresh, rollback, gc), never through a query';
+        out.fail({ name: ERRORS.InvalidInput, message, hint }, message);
         return undefined;
       }
       return await db.exactResult(explain ? `EXPLAIN ${rest}` : sql, { explain: explain !== null });

@@ -18,7 +18,8 @@ export const refresh: Command = {
     // Halted: what the gate found, as strata ingest shows it (it printed "halted, 0 partitions, 16 rows" and no rule).
     const gate = r.quality as GateView | undefined;
     const head = r.status === 'halted'
-      ? `gold.${r.table}: halted by its quality gate: nothing was published (${plural(r.rows, 'row')} computed and held back; ${r.ms} ms)`
+      ? `gold.${r.table}: halted by its quality gate: nothing was published (${plural(r.rows, 'row')} computed and held back; ${r.ms} ms). `
+        + `The way back: fix the rows the failing rule names (strata query) or the rule, then strata refresh ${r.table} again; strata.quality_metrics holds every rule's outcome`
       : `gold.${r.table}: ${r.status}, ${plural(r.partitions.length, 'partition')}, ${plural(r.rows, 'row')}, ${r.removed.length} removed (${r.ms} ms)`;
     // Then the gold tables reading this one, recomputed from what it holds now.
     const dependents = r.dependents.flatMap((d) => {
