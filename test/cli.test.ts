@@ -165,6 +165,10 @@ describe('strata', () => {
     }
     expect((await strata('query', '--json', 'select sum(amount) as s, count(*) as n from silver.orders')).stdout).toBe(before);
     expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
+    // An EXPLAIN of a SELECT with an error reports that error, not a refusal of EXPLAIN ANALYZE (an attack, stop 50).
+    const typo = await strata('query', 'EXPLAIN select * from silver.ordrs');
+    expect(typo).toMatchObject({ code: 1 });
+    expect(typo.stderr).toMatch(/^query failed: Table with name ordrs does not exist!\nDid you mean "orders"\?/);
     const plan = await strata('query', 'EXPLAIN select count(*) from silver.orders');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/physical_plan/);

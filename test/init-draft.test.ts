@@ -36,9 +36,11 @@ describe('strata init drafts', () => {
     const last = await draft('last.csv', `id,name,amount\n${rows.join('\n')}\n200,n200,1.5,oops\n`);
     expect({ header: last.header, skipRows: last.skipRows ?? 0, columns: last.columns.map((c) => c.name) }).toEqual({ header: undefined, skipRows: 0, columns: ['id', 'name', 'amount'] });
     expect(last.note).toBe("1 of the sample's 200 records has another number of fields than the header's 3: the draft leaves it out, and strata ingest will quarantine it");
-    // A real preamble is still skipped.
+    // A real preamble is still skipped, commas and all (an attack: three lines with commas were read as data).
     const pre = await draft('pre.csv', 'Export generated 2025-03-05\nby the shop\n\nid,name\n1,a\n2,b\n');
     expect(pre.skipRows).toBeGreaterThan(0);
+    const commas = await draft('pre3.csv', `Report, Sales\nGenerated, 2025-01-01\nRegion, all\nid,name,amount\n${rows.slice(0, 30).join('\n')}\n`);
+    expect({ skipRows: commas.skipRows, columns: commas.columns.map((c) => c.name) }).toEqual({ skipRows: 3, columns: ['id', 'name', 'amount'] });
   });
 
   it('JSON lines with a line that is no JSON object: drafted from the others, with a note naming the first such line (newcomer\'s trial, stop 46: the draft gave up, naming the line after it)', async () => {

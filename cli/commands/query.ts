@@ -79,7 +79,21 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
       // after two blanks, a comment, (ANALYZE), ran a COPY over a silver file: an attack, stop 50.)
       const explain = /^\s*explain\s+/i.exec(sql);
       const rest = explain ? sql.slice(explain[0].length) : sql;
-      const kind = await db.statementKind(rest).catch(() => (explain ? 'EXPLAIN' : 'SELECT')); // a parse error of a query is the query's to report
+      // ANALYZE, options or a comment after EXPLAIN: refused as such. Any other text that does not prepare is the
+      // query's error to report (an EXPLAIN of a SELECT with a typo was refused as if it were EXPLAIN ANALYZE: an
+      // attack, stop 50); it is not run either way.
+      const options = explain !== null && /^\s*(\(|analy[sz]e\b|\/\*|--)/i.test(rest);
+      let kind: string;
+      try {
+        kind = options ? 'EXPLAIN' : await db.statementKind(rest);
+      } catch (e) {
+        if (!explain) kind = 'SELECT'; // a parse error of a query is the query's to report, below
+        else {
+          const failure = await queryFailure(db, e, rest, schemasDir);
+          out.fail(failure, failure.message);
+          return undefined;
+        }
+      }
       if (kind !== 'SELECT') {
         const message = `strata query reads the lake: it runs a SELECT (or EXPLAIN of one, without ANALYZE or options); this is ${explain ? 'not that' : `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} statement`}: nothing was run`;
         const hint = explain ? 'EXPLAIN ANALYZE runs the statement it explains: strata query runs EXPLAIN <a SELECT>, without ANALYZE or options (its plan, not its run)'

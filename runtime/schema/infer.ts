@@ -179,14 +179,16 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     type Sniff = { Delimiter: string; DateFormat: string | null; TimestampFormat: string | null; HasHeader: boolean; SkipRows: number };
     const sniffed = (skip: string) => db.one<Sniff>(`SELECT Delimiter, DateFormat, TimestampFormat, HasHeader, SkipRows FROM sniff_csv(${pathLit(path)}${skip})`);
     let sniff = await sniffed('');
-    // Lines it skips that look like records (two or more, most holding its delimiter): not a preamble, but the records
-    // before one of another number of fields, which the sniffer took the shape of (a file whose last record had an
-    // extra field was drafted headerless, skipping all the rest: newcomer's trial, stop 50). Sniffed again from the
-    // first line, where the record of another shape is left out and said below.
+    // Lines it skips that look like records (two or more, most holding its delimiter) and are most of the sample: not
+    // a preamble, but the records before one of another number of fields, which the sniffer took the shape of (a file
+    // whose last record had an extra field was drafted headerless, skipping all the rest: newcomer's trial, stop 50).
+    // Sniffed again from the first line, where the record of another shape is left out and said below. (A preamble
+    // is a few lines before many: "Report, Sales" and two more lines before 30 records stay skipped.)
     let noSkip = '';
     if (Number(sniff.SkipRows ?? 0) >= 2) {
-      const skipped = (await readHead(path, codecOf(path, 'auto'), 1 << 20)).toString('utf8').split(/\r?\n/).slice(0, Number(sniff.SkipRows));
-      if (skipped.filter((l) => l.includes(sniff.Delimiter)).length * 2 > skipped.length) {
+      const lines = (await readHead(path, codecOf(path, 'auto'), 1 << 20)).toString('utf8').split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== '');
+      const skipped = lines.slice(0, Number(sniff.SkipRows));
+      if (skipped.filter((l) => l.includes(sniff.Delimiter)).length * 2 > skipped.length && skipped.length * 2 > lines.length) {
         noSkip = ', skip = 0';
         reader = `read_csv(${pathLit(path)}, sample_size = ${sample}${types}${noSkip})`;
         described = await db.columns(`SELECT * FROM ${reader}`);
