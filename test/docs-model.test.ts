@@ -231,6 +231,15 @@ describe('reasons, table state, lineage, state machine', () => {
     // b1's commit undone by a rollback: its quarantined rows left with it (an attack, stop 50).
     const rolled = { ...manifest('movies', 'silver', [['b1', T(1, 31)], ['h2', T(2, 1)]]), undone: ['b1'] };
     expect(model({ runs: [h3, h2, b1, h1], manifests: { 'silver:movies': rolled } }).datasets.find((d) => d.name === 'movies')!.quarantine.rows).toBe(1);
+    // Nor does an undone run count toward a rising quarantine: b1's 40% against h2's 33% said nothing when b1 was
+    // undone, and a rising warning only counted it (an attack).
+    const newest = run({ runId: 'n', dataset: 'movies', status: 'SUCCEEDED', startedAt: T(4), finishedAt: T(4, 1), source: src('c.json'), rowsIn: 10, rowsValid: 5, rowsQuarantined: 5 });
+    const clean = run({ runId: 'u', dataset: 'movies', status: 'SUCCEEDED', startedAt: T(3), finishedAt: T(3, 1), source: src('d.json'), rowsIn: 10, rowsValid: 10, rowsQuarantined: 0 });
+    const early = run({ runId: 'e', dataset: 'movies', status: 'SUCCEEDED', startedAt: T(0, 30), finishedAt: T(0, 31), source: src('e.json'), rowsIn: 10, rowsValid: 4, rowsQuarantined: 6 });
+    const rising = (undone: string[]) => model({ runs: [newest, clean, early], manifests: { 'silver:movies': { ...manifest('movies', 'silver', [['e', T(0, 31)], ['u', T(3, 1)], ['n', T(4, 1)]]), undone } } })
+      .attention.filter((a) => a.kind === 'rising-quarantine');
+    expect(rising([])).toHaveLength(1); // 50% against the mean of 0% and 60%
+    expect(rising(['u'])).toEqual([]); // u undone: 50% against 60%
   });
 
   it('a manifest\'s partitions (newest first), totals, schema versions with what changed, history newest first', () => {

@@ -100,7 +100,8 @@ export function buildDocsModel(input: DocsInput): DocsModel {
       ...gold.map((g) => ({ layer: 'gold' as const, table: g.table, rules: g.quality })),
     ]),
     attention: sortAttention([
-      ...plans.flatMap((p) => datasetAttention(p.dataset, runsOf.get(p.dataset) ?? [], committed, (run) => goldCaughtUp(p.dataset, run))),
+      // (Runs a rollback undid are left out: their shares are no longer the table's, an attack, stop 50.)
+      ...plans.flatMap((p) => datasetAttention(p.dataset, (runsOf.get(p.dataset) ?? []).filter((r) => !undone.has(r.runId)), committed, (run) => goldCaughtUp(p.dataset, run))),
       ...goldDocs.flatMap(goldAttention),
     ]),
   };
