@@ -165,6 +165,10 @@ describe('strata', () => {
     }
     expect((await strata('query', '--json', 'select sum(amount) as s, count(*) as n from silver.orders')).stdout).toBe(before);
     expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
+    // A PIVOT without IN is two statements to DuckDB: refused, with the form that runs (an attack, stop 50).
+    const pivot = await strata('query', 'PIVOT silver.orders ON status USING count(*)');
+    expect(pivot.stderr).toMatch(/^strata query runs one SQL statement; this text holds 2: nothing was run\nDuckDB makes a PIVOT without IN/);
+    expect((await strata('query', "PIVOT silver.orders ON status IN ('NEW', 'SHIPPED') USING count(*)")).code).toBe(0);
     // An EXPLAIN of a SELECT with an error reports that error, not a refusal of EXPLAIN ANALYZE (an attack, stop 50).
     const typo = await strata('query', 'EXPLAIN select * from silver.ordrs');
     expect(typo).toMatchObject({ code: 1 });

@@ -70,7 +70,11 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
       // shown, the others' without a word (an attack, stop 49). None runs.
       const statements = await db.statementCount(sql).catch(() => 1); // a parse error is the query's to report
       if (statements > 1) {
-        out.fail({ name: ERRORS.InvalidInput, message: `strata query runs one SQL statement; this text holds ${statements}: nothing was run`, hint: 'run each with its own strata query (a view or a CTE can put several steps into one SELECT)' },
+        // (A PIVOT without IN is two statements to DuckDB, a CREATE TYPE of its values and the SELECT: an attack, stop 50.)
+        const hint = /^\s*pivot\b/i.test(sql) && !/\bin\s*\(/i.test(sql)
+          ? "DuckDB makes a PIVOT without IN (…) two statements (it first creates a type of the values): name the values, PIVOT t ON a IN ('x', 'y') USING …"
+          : 'run each with its own strata query (a view or a CTE can put several steps into one SELECT)';
+        out.fail({ name: ERRORS.InvalidInput, message: `strata query runs one SQL statement; this text holds ${statements}: nothing was run`, hint },
           `strata query runs one SQL statement; this text holds ${statements}: nothing was run`);
         return undefined;
       }
