@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
+import { reasonsOfFile } from './helpers/quarantine.ts';
 
 let lake: TestLake;
 beforeAll(async () => {
@@ -50,8 +51,7 @@ describe('a JSON object naming a key twice', () => {
       const bad = expected.filter((e) => e.twice);
       expect(run.rowsIn).toBe(records.length);
       expect(run.rowsQuarantined).toBe(bad.length);
-      const q = await lake.query<{ record: number; rule: string; col: string; message: string }>(
-        `SELECT record::INT AS record, r.rule, r."column" AS col, r.message FROM (SELECT record, unnest(reasons) AS r FROM quarantine.${dataset} WHERE source LIKE '%/${name}') ORDER BY record`);
+      const q = await reasonsOfFile(lake, dataset, name);
       expect(q.map((r) => [r.record, r.rule, r.col])).toEqual(bad.map((e) => [e.record, 'malformed', e.twice]));
       for (const r of q) expect(r.message).toMatch(/appears more than once in the object/);
       const silver = await lake.query<{ id: number; label: string | null }>(`SELECT id::INT AS id, label FROM silver.${dataset} WHERE id // 100 = ${file} ORDER BY id`).catch(() => []);

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
+import { reasonsOfFile } from './helpers/quarantine.ts';
 
 const columns = 'columns:\n  - { name: id, type: int, required: true }\n  - { name: label, type: string, from: name }\n  - { name: amount, type: int }\nrejects: { maxRatio: 1 }\n';
 let lake: TestLake;
@@ -44,8 +45,7 @@ describe('a JSON key that names a declared field in another case', () => {
       const bad = expected.filter((e) => e.bad);
       expect(run.rowsIn).toBe(records.length);
       expect(run.rowsQuarantined).toBe(bad.length);
-      const q = await lake.query<{ record: number; rule: string; col: string; message: string }>(
-        `SELECT record::INT AS record, r.rule, r."column" AS col, r.message FROM (SELECT record, unnest(reasons) AS r FROM quarantine.${dataset} WHERE source LIKE '%/${name}') ORDER BY record`);
+      const q = await reasonsOfFile(lake, dataset, name);
       expect(q.map((r) => [r.record, r.rule, r.col])).toEqual(bad.map((e) => [e.record, 'malformed', e.bad]));
       for (const r of q) expect(r.message).toMatch(/in another case: JSON keys are matched exactly/);
       const silver = await lake.query<{ id: number; label: string | null; amount: number | null }>(`SELECT id::INT AS id, label, amount::INT AS amount FROM silver.${dataset} WHERE id // 100 = ${file} ORDER BY id`).catch(() => []);

@@ -67,3 +67,8 @@ export async function stoppedRollback(lake: TestLake, to: string): Promise<void>
     armFaults(undefined);
   }
 }
+
+/** Each reason of the quarantined rows of the file named `file` in quarantine.`dataset`, by record: its rule, column and message. */
+export function reasonsOfFile(lake: Pick<TestLake, 'query'>, dataset: string, file: string): Promise<Array<{ record: number; rule: string; col: string; message: string }>> {
+  return lake.query(`SELECT record::INT AS record, r.rule, r."column" AS col, r.message FROM (SELECT record, unnest(reasons) AS r FROM quarantine.${dataset} WHERE source LIKE '%/${file}') ORDER BY record`);
+}
