@@ -30,6 +30,9 @@ describe('strata init drafts', () => {
     expect(s.columns.map((c) => c.from ?? c.name)).toEqual(['Order ID', 'Sale Date', 'Store', 'Amount', 'Qty']);
     expect(s.note).toBe("1 of the sample's 5 records has another number of fields than the header's 5: the draft leaves it out, and strata ingest will quarantine it");
     expect(renderSchemaYaml(s, 'sales.csv')).toContain('# Note: 1 of the sample');
+    // A quoted line break is inside one record, not two of another shape (newcomer's trial, stop 50: "2 of 6").
+    const quoted = await draft('quoted.csv', 'id,name,c\n1,x,1\n2,"a\nb",2\n3,y,3\n4,z,4,extra\n5,w,5\n');
+    expect(quoted.note).toBe("1 of the sample's 5 records has another number of fields than the header's 3: the draft leaves it out, and strata ingest will quarantine it");
     // The record of another shape last: the sniffer took its shape and skipped every line before it, a draft without
     // header that skipped the whole file but one record (newcomer's trial, stop 50).
     const rows = Array.from({ length: 199 }, (_, i) => `${i + 1},n${i + 1},${i + 1}.5`);

@@ -14,6 +14,7 @@ import { pathLit, type Duck } from '../engine/duckdb.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { SourceFormat } from '../../core/schema/model.ts';
+import { CsvScanner, type ScanDialect } from '../ingest/csv-scan.ts';
 import { readHead, stripBom, codecOf, parseFirstRecord } from '../ingest/file-head.ts';
 import { plural, thousands } from '../../core/text.ts';
 
@@ -110,6 +111,13 @@ async function badJsonLines(db: Duck, path: string): Promise<{ count: number; fi
  */
 export function draftDecimal(digits: number, scale: number): string {
   return `decimal(${digits + scale + 2 <= 18 ? 18 : 38},${scale})`;
+}
+
+/** The data records of a CSV file with a header (over its first 64 MB): strata's scanner, as ingest counts them. */
+async function recordsOf(path: string, dialect: ScanDialect): Promise<{ n: number }> {
+  let n = 0;
+  new CsvScanner(dialect).scan(await readHead(path, codecOf(path, 'auto'), 64 << 20), { recordStart: () => { n++; } });
+  return { n: Math.max(0, n - 1) };
 }
 
 /** Words a sample writes for "no value", offered as source.nullValues when they are all a date column does not read. */
@@ -216,7 +224,9 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     if (other && other.n > 1) {
       const strict = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample}${noSkip})`;
       const lenient = `read_csv(${pathLit(path)}, delim = ${str(other.d)}, sample_size = ${sample}, ignore_errors = true${noSkip})`;
-      const all = await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_csv(${pathLit(path)}, delim = chr(1), quote = '', header = true, columns = {'l': 'VARCHAR'})`).catch(() => undefined);
+      // Records, not lines: a quoted line break is inside one record (its two lines were counted as two records of
+      // another number of fields: newcomer's trial, stop 50). Scanned as ingest scans them, over the first 64 MB.
+      const all = await recordsOf(path, { delimiter: other.d, quote: '"', escape: '"', skipRows: 0 }).catch(() => undefined);
       described = await db.columns(`SELECT * FROM ${lenient}`);
       reader = lenient;
       delimiter = other.d;
