@@ -77,10 +77,7 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
     await settleRollback(lake.ctx, dataset, before, (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest);
     await registerQuarantine(lake.ctx, dataset, { settle: true });
     fault('rollback.committed');
-    const refreshed: GoldOutput[] = [];
-    for (const g of lake.ctx.gold.forDataset(dataset.dataset)) {
-      refreshed.push(await withGateResults(lake, await refreshGold(lake.ctx, { table: g.table, dataset: dataset.dataset, runId, now: new Date().toISOString() }, { full: true })));
-    }
+    const refreshed = await refreshInOrder(lake, lake.ctx.gold.forDataset(dataset.dataset), runId, true, dataset.dataset);
     await lake.catalog.materialize(); // catalog.duckdb current for tools that open it directly
     return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
   }
@@ -89,10 +86,7 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
   const r = await rollbackTable(lake.storage, g.prefix, goldShape(g), toRun, runId, { applied: g.applied });
   await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
   // The gold tables reading this one are recomputed from the rows it holds now, as a silver rollback's are.
-  const refreshed: GoldOutput[] = [];
-  for (const d of lake.ctx.gold.readersOf(g.table)) {
-    refreshed.push(await withGateResults(lake, await refreshGold(lake.ctx, { table: d.table, dataset: d.incremental?.driver ?? d.owner, runId, now: new Date().toISOString() }, { full: true })));
-  }
+  const refreshed = await refreshInOrder(lake, lake.ctx.gold.readersOf(g.table), runId, true);
   await lake.catalog.materialize();
   return { ...r, table: g.table, layer: 'gold', runId, refreshed };
 }
@@ -189,16 +183,26 @@ export async function refresh(lake: LocalLake, table: string, full: boolean): Pr
     const list = lake.gold.map((g) => g.table);
     throw new StrataError(ERRORS.UnknownDataset, `"${table}" is a dataset, not a gold table: strata refresh recomputes a gold table${list.length ? ` (${list.join(', ')})` : ', and the project defines none'}; silver.${table} changes through strata ingest (or strata rollback)`);
   }
-  const g = lake.ctx.gold.get(table);
   const runId = newRunId();
-  const now = new Date().toISOString();
-  const goldRun = (t: GoldPlan) => refreshGold(lake.ctx, { table: t.table, dataset: t.incremental?.driver ?? t.owner, runId, now }, { full }).then((o) => withGateResults(lake, o));
-  const out = await goldRun(g);
+  const [out] = await refreshInOrder(lake, [lake.ctx.gold.get(table)], runId, full);
   // (Each with the gold tables it reads itself, which its line names: a reader through another reads that one.)
-  const dependents: Array<GoldOutput & { reads: string[] }> = [];
-  if (out.status !== 'halted') for (const d of lake.ctx.gold.readersOf(table)) dependents.push({ ...await goldRun(d), reads: d.reads.gold });
+  const readers = out!.status === 'halted' ? [] : lake.ctx.gold.readersOf(table);
+  const dependents = (await refreshInOrder(lake, readers, runId, full)).map((o, i) => ({ ...o, reads: readers[i]!.reads.gold }));
   await lake.catalog.materialize();
-  return { ...out, dependents };
+  return { ...out!, dependents };
+}
+
+/**
+ * Refresh gold tables one after another, in the order given (dependency order), under run `runId`, each with its
+ * gate's results read back: a rollback's readers, a refresh's table and its readers. `dataset`: the dataset whose
+ * change they follow (default: each table's driver, else its owner).
+ */
+async function refreshInOrder(lake: LocalLake, tables: readonly GoldPlan[], runId: string, full: boolean, dataset?: string): Promise<GoldOutput[]> {
+  const out: GoldOutput[] = [];
+  for (const t of tables) {
+    out.push(await withGateResults(lake, await refreshGold(lake.ctx, { table: t.table, dataset: dataset ?? t.incremental?.driver ?? t.owner, runId, now: new Date().toISOString() }, { full })));
+  }
+  return out;
 }
 
 /** A refresh's outcome with its gate's results read back (the refresh returns the gate's summary and results key). */

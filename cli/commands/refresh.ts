@@ -17,17 +17,19 @@ export const refresh: Command = {
     const r = await refreshLake(lake, table, true);
     // Halted: what the gate found, as strata ingest shows it (it printed "halted, 0 partitions, 16 rows" and no rule).
     const gate = r.quality as GateView | undefined;
+    /** What a refresh that was not halted did. */
+    const done = (o: typeof r | (typeof r.dependents)[number]) => `${o.status}, ${plural(o.partitions.length, 'partition')}, ${plural(o.rows, 'row')}, ${o.removed.length} removed (${o.ms} ms)`;
     const head = r.status === 'halted'
       ? `gold.${r.table}: halted by its quality gate: nothing was published (${plural(r.rows, 'row')} computed and held back; ${r.ms} ms). `
         + `The way back: fix the rows the failing rule names (strata query) or the rule, then strata refresh ${r.table} again; strata.quality_metrics holds every rule's outcome`
-      : `gold.${r.table}: ${r.status}, ${plural(r.partitions.length, 'partition')}, ${plural(r.rows, 'row')}, ${r.removed.length} removed (${r.ms} ms)`;
+      : `gold.${r.table}: ${done(r)}`;
     // Then the gold tables reading this one, recomputed from what it holds now.
     const dependents = r.dependents.flatMap((d) => {
       const g = d.quality as GateView | undefined;
       const reads = `reads ${d.reads.map((x) => `gold.${x}`).join(', ')}`;
       return [d.status === 'halted'
         ? `then gold.${d.table} (${reads}): halted by its quality gate: nothing was published (it still shows the data before this refresh)`
-        : `then gold.${d.table} (${reads}): ${d.status}, ${plural(d.partitions.length, 'partition')}, ${plural(d.rows, 'row')}, ${d.removed.length} removed (${d.ms} ms)`,
+        : `then gold.${d.table} (${reads}): ${done(d)}`,
       ...(g?.results ? describeGate(`gold.${d.table}`, g, global.verbose) : [])];
     });
     out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : []), ...dependents].join('\n'), r);
