@@ -116,13 +116,18 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
   if (!objects.length) return [];
   const contentOf = (key: string) => (key.startsWith(`${prefix}${BRONZE_OBJECTS}/`) ? key.slice(0, key.indexOf('/', prefix.length + BRONZE_OBJECTS.length + 1) + 1) : undefined);
   const read = new Set<string>();
-  for (const key of [...records.map((r) => r.source?.key), ...Object.values(m?.sources ?? {}).map((s) => s.key)]) {
-    if (typeof key !== 'string') continue;
-    read.add(key);
-    const c = contentOf(key);
-    if (c) read.add(c);
-  }
-  let unread = objects.filter((o) => !read.has(o.key) && !read.has(contentOf(o.key) ?? o.key));
+  /** Keys a run or a commit names, and their content folders (an object of the same bytes is read too). */
+  const markRead = (keys: readonly unknown[]) => {
+    for (const key of keys) {
+      if (typeof key !== 'string') continue;
+      read.add(key);
+      const c = contentOf(key);
+      if (c) read.add(c);
+    }
+  };
+  const stillUnread = (os: typeof objects) => os.filter((o) => !read.has(o.key) && !read.has(contentOf(o.key) ?? o.key));
+  markRead([...records.map((r) => r.source?.key), ...Object.values(m?.sources ?? {}).map((s) => s.key)]);
+  let unread = stillUnread(objects);
   // Committed sources gc moved out of the manifest into markers are read too: one killed after its commit, its run
   // record never written, was said to be in neither silver nor quarantine once gc had moved it (an attack, stop 50).
   // (Read only when something looks unread, and only the markers of the passes the manifest lists.)
@@ -133,13 +138,8 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
     const keys = await mapLimit(markers, 16, async (k) => {
       try { return (JSON.parse((await env.storage.readText(k)) ?? '') as { key?: unknown }).key; } catch { return undefined; }
     });
-    for (const key of keys) {
-      if (typeof key !== 'string') continue;
-      read.add(key);
-      const c = contentOf(key);
-      if (c) read.add(c);
-    }
-    unread = unread.filter((o) => !read.has(o.key) && !read.has(contentOf(o.key) ?? o.key));
+    markRead(keys);
+    unread = stillUnread(unread);
   }
   if (!unread.length) return [];
   const now = Date.now();
