@@ -29,11 +29,16 @@ export const MAX_GROWTH = 16;
 function growth(n: Node): number {
   if (n?.class !== 'FUNCTION' || String(n.function_name ?? '').toLowerCase() !== 'replace') return 1;
   const [, search, by] = (n.children as Node[] | undefined) ?? [];
-  const text = (x: Node | undefined) => (x?.class === 'CONSTANT' && typeof x.value?.value === 'string' ? x.value.value as string : undefined);
+  const text = (x: Node | undefined) => { const v = literal(x); return typeof v === 'string' ? v : undefined; };
   const b = text(by);
   if (b === undefined) return Infinity;
   const s = text(search);
   return s === '' ? 1 : b.length / Math.max(1, s?.length ?? 1);
+}
+
+/** The value of a literal written in the SQL (a CONSTANT node, not NULL); undefined for anything else. */
+function literal(x: Node | undefined): unknown {
+  return x?.class === 'CONSTANT' && !x.value?.is_null ? x.value?.value : undefined;
 }
 
 /** Whether node `n` or anything inside it is a replace() that lengthens values. */
@@ -304,7 +309,7 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
       // text written in the SQL, of at most MAX_REPLACEMENT characters.
       if (!refusal && name.toLowerCase() === 'replace') {
         const by = (n.children as Node[] | undefined)?.[2];
-        const text = by?.class === 'CONSTANT' && !by.value?.is_null ? by.value?.value : undefined;
+        const text = literal(by);
         if (typeof text !== 'string' || text.length > MAX_REPLACEMENT) {
           add(by ?? n, `replace's replacement must be text written in the SQL, of at most ${MAX_REPLACEMENT.toLocaleString('en-US')} characters: a replacement computed per row, or a longer one, can build values no memory budget stops`, "write the replacement as a string, e.g. replace(name, '&', 'and')");
         } else if (growth(n) > MAX_GROWTH) {
@@ -315,7 +320,8 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
       }
       if (!refusal && (name.toLowerCase() === 'lpad' || name.toLowerCase() === 'rpad')) {
         const width = (n.children as Node[] | undefined)?.[1];
-        const value = width?.class === 'CONSTANT' && !width.value?.is_null ? Number(width.value?.value) : Number.NaN;
+        const w = literal(width);
+        const value = w === undefined ? Number.NaN : Number(w);
         if (!(Number.isInteger(value) && value >= 0 && value <= MAX_PAD)) {
           add(width ?? n, `${name.toLowerCase()}'s length must be a whole number from 0 to ${MAX_PAD.toLocaleString('en-US')} written in the SQL: a length computed per row, or a longer one, can build values no memory budget stops`, `write the length as a number, e.g. ${name.toLowerCase()}(code, 5, '0')`);
         }
