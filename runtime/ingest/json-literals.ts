@@ -105,12 +105,14 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   // "\u0069d" is "id"); ~70 ms per 1M records. Parsed once per record, and only here: a json_keys per declared field
   // (each parse of a record kept until its chunk ends) ran out of memory on one record of 3.5 MB (an attack, stop 47).
   const twice = `list_filter([${fields.map(str).join(', ')}], __f -> len(list_filter(__ks, __k -> __k = __f)) > 1)[1]`;
+  /** SQL: the column that reads declared field `f` (an SQL text expression). */
+  const columnOf = (f: string) => `CASE ${f} ${fields.map((x) => `WHEN ${str(x)} THEN ${str(columns.find((c) => c.from === x)!.name)}`).join(' ')} END`;
   const duplicateKey = { when: `len(__ks) > len(list_distinct(__ks))`, reason: `list_transform([${twice}], __f -> {'rule': 'malformed', 'column': `
-    + `CASE __f ${fields.map((f) => `WHEN ${str(f)} THEN ${str(columns.find((c) => c.from === f)!.name)}`).join(' ')} END, `
+    + `${columnOf('__f')}, `
     + `'message': 'key "' || __f || '" appears more than once in the object, so which value it holds is ambiguous (RFC 8259 §4): give each key once'})[1]` };
   const missing = `list_filter(__kc, __k -> NOT list_contains(__ks, ${fieldOf('__k')}))`;
   const caseKey = folded.length ? { when: `len(${missing}) > 0`, reason: `list_transform([${missing}[1]], __k -> {'rule': 'malformed', 'column': `
-    + `CASE ${fieldOf('__k')} ${fields.map((f) => `WHEN ${str(f)} THEN ${str(columns.find((c) => c.from === f)!.name)}`).join(' ')} END, `
+    + `${columnOf(fieldOf('__k'))}, `
     + `'message': 'key "' || __k || '" is field "' || ${fieldOf('__k')} || '" in another case: JSON keys are matched exactly, so its value would be lost; send the key as "' || ${fieldOf('__k')} || '", or name it in the schema (from: ' || __k || ')'})[1]` }
     : { when: 'false', reason: 'NULL' };
   return {

@@ -43,10 +43,16 @@ export async function locateJsonError(path: string, codec: Codec): Promise<{ pla
     if (offset === undefined) return undefined;
     return notNumber(text, offset) ?? { place: placeOf(text, offset), what: trailingComma(text, offset) ?? (e as Error).message.replace(/,\s*(".*|\.\.\..*)$/s, '') };
   }
-  // Valid to JavaScript, which keeps an unpaired surrogate escape in a string; DuckDB refuses it ("no low surrogate"),
-  // and no Unicode text holds one (RFC 8259 §8.2).
+  return loneSurrogateProblem(text);
+}
+
+/**
+ * In text valid to JavaScript, which keeps an unpaired surrogate escape in a string: the first such escape, which
+ * DuckDB refuses ("no low surrogate") and no Unicode text holds (RFC 8259 §8.2); undefined when there is none.
+ */
+function loneSurrogateProblem(text: string): { place: TextPlace; what: string } | undefined {
   const lone = loneSurrogate(text);
-  return lone === undefined ? undefined : { place: placeOf(text, lone.at), what: loneWhat(lone.escape) };
+  return lone === undefined ? undefined : { place: placeOf(text, lone.at), what: `the escape ${lone.escape} is half of a UTF-16 surrogate pair, with no other half beside it: no character` };
 }
 
 /** The first \uD800-\uDFFF escape inside a string of valid JSON `text` that is not one half of a pair: its index and text. */
@@ -72,8 +78,8 @@ function loneSurrogate(text: string): { at: number; escape: string } | undefined
 /**
  * For a JSON array file (decoded from `codec`) of at most JSON_LOCATE_MAX_BYTES, the first place it is not strict
  * JSON (RFC 8259) and what is wrong there; undefined when it is, or when it is larger (DuckDB's reader alone judges
- * those). DuckDB's array reader takes what JSON has not, a comma before "}" or "]" and NaN or Infinity as numbers,
- * and its elements come re-written without them: a file holding them was committed (stop 50). Decoding and
+ * those, and source-relation.ts quarantines an element holding what JSON has not). DuckDB's array reader takes a comma
+ * before "}" or "]" and NaN or Infinity as numbers: a file holding them was committed (stop 50). Decoding and
  * JSON.parse are native; only a file they refuse is located (locateJsonError).
  */
 export async function strictJsonProblem(path: string, codec: Codec): Promise<{ place: TextPlace; what: string } | undefined> {
@@ -86,8 +92,7 @@ export async function strictJsonProblem(path: string, codec: Codec): Promise<{ p
   } catch {
     return locateJsonError(path, codec);
   }
-  const lone = loneSurrogate(text);
-  return lone === undefined ? undefined : { place: placeOf(text, lone.at), what: loneWhat(lone.escape) };
+  return loneSurrogateProblem(text);
 }
 
 /** What is wrong at index `at` of `text` when it is a "}" or "]" after a comma (DuckDB's readers take it; JSON does not). */
@@ -165,8 +170,6 @@ function notNumber(text: string, at: number): { place: TextPlace; what: string }
   }
   return undefined;
 }
-
-const loneWhat = (escape: string) => `the escape ${escape} is half of a UTF-16 surrogate pair, with no other half beside it: no character`;
 
 /** Line and column of the UTF-16 index `at` of `text`. */
 function placeOf(text: string, at: number): TextPlace {

@@ -302,7 +302,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
       throw new StrataError(ERRORS.UnreadableFile, `${key}: the JSON array is not closed: the file ends with ${JSON.stringify(end.slice(-20))}, not "]" (a truncated upload?); upload the whole file again`);
     }
     // Strict JSON, as a JSON line is held to (lenient below): DuckDB's array reader takes a comma before } or ] and
-    // NaN or Infinity, and gives its elements re-written without them.
+    // NaN or Infinity. (A larger array's elements are looked at one by one, below.)
     const strict = await strictJsonProblem(path, codec);
     if (strict) throw notJson(key, strict);
   }
