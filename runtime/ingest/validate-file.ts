@@ -328,8 +328,9 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
 
   // Primary keys repeated within the file: upsert keeps the last row, append quarantines every later one.
   // Upsert: the last record of a key decides it even when it is quarantined (its key read exactly, the rest not):
-  // the key then keeps the value silver has, and its earlier valid records are superseded by it. Committing the last
-  // valid one instead would give the key a value its source has replaced (keep_bad: the record kept is quarantined).
+  // the key then keeps the value silver has, and its earlier valid records are quarantined beside it (below).
+  // Committing the last valid one instead would give the key a value its source has replaced (keep_bad: the record
+  // kept is quarantined).
   let rowsSuperseded = 0;
   await db.run(`CREATE OR REPLACE TEMP TABLE __dups (r BIGINT, keep_r BIGINT, keep_bad BOOLEAN DEFAULT false)`);
   if (plan.primaryKey.length) {
@@ -338,8 +339,11 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     const repeated = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${TYPED} WHERE ${keyed} GROUP BY ${pk} HAVING count(*) FILTER (WHERE ${OK}) > 0 AND count(*) > 1)`);
     if (repeated.n > 0) {
       const keep = plan.mode === 'upsert' ? 'max' : 'min';
-      await db.run(`INSERT INTO __dups SELECT r, keep_r, keep_r IN (SELECT rowid FROM ${TYPED} WHERE NOT ${OK}) FROM (
-        SELECT rowid AS r, ${OK} AS ok, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${keyed}
+      // (keep_ok: the validity of the record kept, from the same window, not a second look at the typed rows; _null:
+      // a NULL validity is the kept record's, not skipped for the record before it.)
+      await db.run(`INSERT INTO __dups SELECT r, keep_r, coalesce(NOT keep_ok, false) FROM (
+        SELECT rowid AS r, ${OK} AS ok, ${keep}(rowid) OVER (PARTITION BY ${pk}) AS keep_r, arg_${keep}_null(${OK}, rowid) OVER (PARTITION BY ${pk}) AS keep_ok,
+          count(*) OVER (PARTITION BY ${pk}) AS n FROM ${TYPED} WHERE ${keyed}
       ) WHERE n > 1 AND r <> keep_r AND ok`);
       // (Superseded by a later valid record; one superseded by a quarantined record is quarantined beside it below.)
       const d = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM __dups WHERE NOT keep_bad`)).n;
