@@ -60,12 +60,11 @@ export function datasetFreshness(runs: readonly RunRecord[], committed: Committe
   };
 }
 
-/** Reasons summed over runs (newest first in, most rows first out), at most `limit`. */
 /**
  * The runs whose quarantined rows stand: per source object, the newest run that read it (not SKIPPED, nor `undone` by
- * a rollback). A later run
- * of the same object replaces its quarantine file: a halted batch's rows leave quarantine when the object is ingested
- * again, and summing every run counted them still (newcomer's trial, stop 50: "quarantined 3" of a table holding 1).
+ * a rollback). A later run of the same object replaces its quarantine file: a halted batch's rows leave quarantine
+ * when the object is ingested again, and summing every run counted them still (newcomer's trial, stop 50:
+ * "quarantined 3" of a table holding 1).
  */
 export function standingRuns(runs: readonly RunRecord[], undone: ReadonlySet<string> = new Set()): RunRecord[] {
   const seen = new Set<string>();
@@ -79,6 +78,7 @@ export function standingRuns(runs: readonly RunRecord[], undone: ReadonlySet<str
   });
 }
 
+/** Reasons summed over runs (newest first in, most rows first out), at most `limit`. */
 export function reasonTotals(runs: readonly RunRecord[], limit = 10): ReasonTotal[] {
   const byKey = new Map<string, ReasonTotal>();
   for (const r of runs) {
