@@ -64,13 +64,26 @@ export async function strataMain(cwd: string, ...args: string[]): Promise<Ran> {
   return captured(async () => {
     const before = currentDir();
     chdir(cwd);
+    const set = currentDir();
     try {
-      return await main(args);
+      const code = await main(args);
+      // A full run saw commands of this helper run in the checkout's folder (stop 50, three times in eight runs; not
+      // reproduced alone): said as such, with who else changed the folder (below), rather than as the command's output.
+      if (currentDir() !== set) throw new Error(`the working folder changed during strataMain(${cwd}): it is ${currentDir()}${chdirs.length ? `; process.chdir was called from: ${chdirs.join(' | ')}` : ''}`);
+      return code;
     } finally {
       chdir(before);
     }
   });
 }
+
+/** Calls of process.chdir by anything but this helper (whose own chdir is node:process's, not this wrapper): their stacks. */
+const chdirs: string[] = ((globalThis as { __strataChdirs?: string[] }).__strataChdirs ??= (() => {
+  const calls: string[] = [];
+  const orig = process.chdir.bind(process);
+  process.chdir = ((d: string) => { calls.push(`${d} at ${new Error().stack?.split('\n').slice(2, 5).join(' ')}`); orig(d); }) as typeof process.chdir;
+  return calls;
+})());
 
 /** `strata query --lake <lake> --format <format> "<sql>"`: what it prints. */
 export async function strataQuery(lake: string, sql: string, format: 'table' | 'csv' | 'json'): Promise<string> {
