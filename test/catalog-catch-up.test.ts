@@ -141,7 +141,7 @@ describe('catalog.duckdb caught up with a table that went back', () => {
     writeFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), backup); // version 1 again
     expect((await ingestFile(l2, 'orders', await l.file('e.csv', `${H}\n5,c5,NEW,5.00,Jun 17 2025,2025-06-17T10:00:00Z,y\n`))).record.status).toBe('SUCCEEDED');
     const want = manifest(l, 'silver/orders/').schemaHistory!.map((h) => ({ schema_hash: h.hash, run_id: h.runId }));
-    const q = `SELECT schema_hash, run_id FROM strata.schema_history WHERE table_name = 'orders' ORDER BY rowid`;
+    const q = `SELECT schema_hash, run_id FROM strata.schema_history WHERE table_name = 'orders' ORDER BY applied_at`;
     expect(await l.query(q)).toEqual(want);
     rmSync(join(l.dir, 'catalog.duckdb'));
     expect(await l.query(q)).toEqual(want);

@@ -73,7 +73,7 @@ async function shown(l: TestLake) {
     tables: await q(`SELECT layer, table_name, version::INT AS v, partitions::INT AS p, "rows"::INT AS r FROM strata.tables WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2`),
     partitions: await q(`SELECT layer, table_name, path, location, files::INT AS f, "rows"::INT AS r, run_id FROM strata.partitions WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, 3`),
     history: await q(`SELECT layer, table_name, version::INT AS v, run_id, kind FROM strata.history WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, 3`),
-    schemas: await q(`SELECT layer, table_name, schema_hash, run_id FROM strata.schema_history WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, rowid`),
+    schemas: await q(`SELECT layer, table_name, schema_hash, run_id FROM strata.schema_history WHERE table_name IN ('orders', 'daily_revenue') ORDER BY 1, 2, applied_at`),
     orders: manifestOf(l, 'silver/orders/') ? (await q<{ n: number }>('SELECT count(*)::INT AS n FROM silver.orders'))[0]!.n : 0,
   };
 }

@@ -24,6 +24,15 @@ afterEach(async () => {
 
 const csv = (...ids: number[]) => `${ORDERS_HEADER}\n${ids.map((id) => `${id},c,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n')}\n`;
 
+const WIDE = `dataset: wide
+source: { format: csv }
+columns:
+  - { name: id, type: bigint, required: true }
+  - { name: tag, type: string, required: true }
+partitionBy:
+  - { name: tg, column: tag }
+`;
+
 /** Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN): tried once, on a folder of its own. */
 const canMount = (() => {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
@@ -56,14 +65,19 @@ describe('a full disk', () => {
     const root = mkdtempSync(join(tmpdir(), 'strata-full-'));
     const mnt = join(root, 'mnt');
     mkdirSync(mnt);
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mnt]).status).toBe(0);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mnt]).status).toBe(0);
     try {
-      const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+      const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }), wide: WIDE });
       lakes.push(l);
       const onTmpfs = await openLocalLake({ lake: join(mnt, 'lake'), schemas: join(l.root, 'schemas') });
       expect((await ingestFile(onTmpfs, 'orders', await l.file('a.csv', csv(1)))).record.status).toBe('SUCCEEDED');
+      // Another table of many partitions with long values: catalog.duckdb holds its view over all their files, which an
+      // ingest of orders does not rewrite (its entry is orders' alone).
+      const rows = Array.from({ length: 300 }, (_, i) => `${i},${String(i).padStart(4, '0')}${'v'.repeat(150)}`);
+      expect((await ingestFile(onTmpfs, 'wide', await l.file('w.csv', `id,tag\n${rows.join('\n')}\n`))).record.status).toBe('SUCCEEDED');
       // Leave less free space than a copy of catalog.duckdb needs, more than a small commit does.
       const catalogBytes = statSync(join(mnt, 'lake', 'catalog.duckdb')).size;
+      expect(catalogBytes).toBeGreaterThan(100_000);
       const free = () => { const s = statfsSync(mnt); return s.bavail * s.bsize; };
       writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, free() - Math.floor(catalogBytes / 2))));
       const b = await ingestFile(onTmpfs, 'orders', await l.file('b.csv', csv(2, 3)));

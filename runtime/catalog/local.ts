@@ -1,12 +1,13 @@
 // The local catalog. A registration writes the table's entry (_strata/catalog/tables/<layer>.<name>.json: its
 // definition, partitions, files and history), replaced by rename: that is the switch, and it costs milliseconds.
-// catalog.duckdb is what readers attach: one view per table (silver.orders, gold.daily_revenue, quarantine.orders)
-// and strata.* tables (tables, partitions, history, schema_history) and views (runs, quality_metrics), derived from
-// the entries by materialize() before a read and once at the end of each run.
+// catalog.duckdb is what readers attach: one view per table (silver.orders, gold.daily_revenue, quarantine.orders),
+// brought up to the entries by materialize() before a read and once at the end of each run, and strata.* views: runs
+// and quality_metrics over the lake's JSON files, tables, partitions, history and schema_history over the entries
+// themselves (and the history archives they name), so those are never behind a registration.
 //
 // catalog.duckdb is never modified in place: under a lock a copy is changed and renamed over the original. Readers
 // therefore never wait for a writer and never see half a registration; a reader that opened the old file keeps
-// reading the old version (its data files are retained, see gc).
+// reading the old version of each table (its data files are retained, see gc).
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -45,20 +46,7 @@ export const CATALOG_BLOCK_SIZE = 16_384;
 /** Copies attached so far in this process: each write attaches its copy under a name of its own. */
 let attached = 0;
 
-const SCHEMA_SQL = `
-CREATE SCHEMA IF NOT EXISTS silver; CREATE SCHEMA IF NOT EXISTS gold; CREATE SCHEMA IF NOT EXISTS quarantine; CREATE SCHEMA IF NOT EXISTS strata;
-CREATE TABLE IF NOT EXISTS strata.tables (
-  layer VARCHAR, table_name VARCHAR, version BIGINT, schema_hash VARCHAR, partitions BIGINT, "rows" BIGINT,
-  updated_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS strata.partitions (
-  layer VARCHAR, table_name VARCHAR, path VARCHAR, "values" VARCHAR[], location VARCHAR, files BIGINT, "rows" BIGINT,
-  run_id VARCHAR, committed_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS strata.schema_history (
-  layer VARCHAR, table_name VARCHAR, schema_hash VARCHAR, applied_at TIMESTAMP, run_id VARCHAR, columns JSON, partition_keys JSON);
-CREATE TABLE IF NOT EXISTS strata.history (
-  layer VARCHAR, table_name VARCHAR, version BIGINT, run_id VARCHAR, committed_at TIMESTAMP, kind VARCHAR,
-  partitions_changed BIGINT, "rows" BIGINT);
-`;
+const SCHEMA_SQL = 'CREATE SCHEMA IF NOT EXISTS silver; CREATE SCHEMA IF NOT EXISTS gold; CREATE SCHEMA IF NOT EXISTS quarantine; CREATE SCHEMA IF NOT EXISTS strata;';
 
 export class LocalCatalog implements Catalog {
   readonly kind = 'local' as const;
@@ -320,7 +308,8 @@ export class LocalCatalog implements Catalog {
     const dir = resolve(this.lakeDir);
     const at = `@${dir}`;
     const abs = (keys: readonly string[]) => keys.map((key) => join(dir, ...key.split('/')));
-    const shown: Shown[] = (await this.entries()).map((e): Shown => {
+    const entries = await this.entries();
+    const shown: Shown[] = entries.map((e): Shown => {
       const key = `${e.layer}.${e.name}`;
       if ('damaged' in e) return { key, stamp: e.stamp, view: { schema: e.layer, name: e.name }, apply: () => Promise.reject(new StrataError(ERRORS.UnreadableFile, e.damaged)) };
       return {
@@ -332,6 +321,21 @@ export class LocalCatalog implements Catalog {
     for (const v of JSON_VIEWS) {
       // DuckDB binds the glob when the view is created: it needs one file to exist.
       if (await hasFile(join(this.lakeDir, v.folder), v.depth)) shown.push({ key: `view:${v.name}`, stamp: `v${v.version}${at}`, apply: (db) => db.run(v.sql(dir)) });
+    }
+    // strata.tables, partitions, history and schema_history read the entries (and the history archives they name) when
+    // queried: shown again only when the set of those files changes (a table registered for the first time, taken out,
+    // damaged, or gc archiving history), never for a commit. Whenever catalog.duckdb shows anything (empty ones when no
+    // table is registered yet), as the tables they replace were.
+    if (!shown.length) return shown;
+    const sources: EntrySources = { entries: [], archives: [] };
+    for (const e of entries) {
+      if ('damaged' in e || !e.table) continue;
+      sources.entries.push(this.entryPath(e.layer, e.name));
+      for (const file of abs(e.table.historyArchives ?? [])) sources.archives.push({ layer: e.layer, name: e.name, file });
+    }
+    const sourcesStamp = createHash('sha256').update(JSON.stringify(sources)).digest('hex').slice(0, 32);
+    for (const v of ENTRY_VIEWS) {
+      shown.push({ key: `view:strata.${v.name}`, stamp: `e${ENTRY_VIEWS_VERSION}:${sourcesStamp}${at}`, apply: (db) => applyEntryView(db, v, sources) });
     }
     return shown;
   }
@@ -483,17 +487,12 @@ function goneKeys(held: Iterable<string>, wanted: readonly Shown[]): string[] {
   return [...new Set(held)].filter((k) => !named.has(k));
 }
 
-/** Take what catalog.duckdb shows under `key` out of it: a table's view and strata.* rows, or a strata.* view. */
+/** Take what catalog.duckdb shows under `key` out of it: a table's view, or a strata.* view. */
 function dropShown(key: string): Shown {
   const view = key.startsWith('view:') ? key.slice('view:'.length) : key;
   const dot = view.indexOf('.');
   const [schema, name] = [view.slice(0, dot), view.slice(dot + 1)];
-  const where = `layer = ${str(schema)} AND table_name = ${str(name)}`;
-  return {
-    key, stamp: 'gone',
-    apply: (db) => db.run(`DROP VIEW IF EXISTS ${ident(schema)}.${ident(name)}${key.startsWith('view:') ? ''
-      : `; DELETE FROM strata.tables WHERE ${where}; DELETE FROM strata.partitions WHERE ${where}; DELETE FROM strata.history WHERE ${where}; DELETE FROM strata.schema_history WHERE ${where}`}`),
-  };
+  return { key, stamp: 'gone', apply: (db) => db.run(`DROP VIEW IF EXISTS ${ident(schema)}.${ident(name)}`) };
 }
 
 /** An entry that could not be read: its table shows the reason; the other tables are not affected. */
@@ -674,142 +673,99 @@ function historyRow(h: HistoryEntry): TableEntry['history'][number] {
   return { version: h.version, runId: h.runId, at: h.at, kind: h.kind, partitionsChanged: n.partitions, rows: n.rows, ...(h.to ? { to: h.to } : {}), ...(h.collected ? { collected: true as const } : {}) };
 }
 
-/** Make catalog.duckdb show one table's entry: its view over exactly the entry's files, and its strata.* rows. */
+/** Make catalog.duckdb show one table's entry: its view over exactly the entry's files. */
 async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: readonly string[]) => string[]): Promise<void> {
-  const where = `layer = ${str(e.layer)} AND table_name = ${str(e.name)}`;
-  // What catalog.duckdb holds of the table, in one statement: its last history version, its schemas in order, and the
-  // runs of the versions the entry's history names (whether those are still the same commits).
-  // As rows in one ordered result, split here: list(… ORDER BY …) aggregates took 5–22 ms of a 35 ms catch-up where
-  // these rows take about 3 (DuckDB 1.5.6, 2026-12-05).
-  const first = m.history[0]?.version ?? m.version + 1;
-  const rows = await db.all<{ kind: number; v: string | null }>(`SELECT 0 AS kind, max(version)::VARCHAR AS v, 0 AS o FROM strata.history WHERE ${where} `
-    + `UNION ALL SELECT 1, schema_hash || ' ' || coalesce(run_id, ''), rowid FROM strata.schema_history WHERE ${where} `
-    + `UNION ALL SELECT 2, version || ' ' || coalesce(run_id, ''), version FROM strata.history WHERE ${where} AND version >= ${first} ORDER BY kind, o`);
-  const ofKind = (kind: number) => rows.filter((r) => r.kind === kind).map((r) => r.v!);
-  const known0 = rows.find((r) => r.kind === 0)?.v;
-  const held = { known: known0 == null ? null : Number(known0), schemas: ofKind(1), runs: ofKind(2) };
-  // The changes go out in as few statements as the text allows: one round trip for a day's run, a few MB at most each.
-  const out = new Batch(db);
-  // An entry older than what catalog.duckdb shows: strata doctor restored the table's manifest from an older copy
-  // (registrations never go back, catalog/local.ts syncTable). The versions after it are gone from the table: so from
-  // strata.history too, or a later commit reusing their numbers would never be shown.
-  // A version held with another run than the entry's was lost the same way, and reused by a commit after the restore
-  // that came before this catch-up (the restore's own catch-up failed, or another process committed first): it and
-  // the versions after it are shown again from the entry.
-  // The table's history archives, read at most once by this catch-up (a rare comparison below, and the rows a rebuilt
-  // catalog takes from them).
-  let archiveRead: Promise<HistoryEntry[]> | undefined;
-  const archives = () => (archiveRead ??= readArchives(abs(m.historyArchives ?? [])));
-  const pairs = (runs: string[] | null) => (runs ?? []).map((r) => [Number(r.slice(0, r.indexOf(' '))), r.slice(r.indexOf(' ') + 1)] as const);
-  const runOf = new Map(m.history.map((h) => [h.version, h.runId]));
-  let reused = pairs(held.runs).find(([v, run]) => runOf.has(v) && runOf.get(v) !== run)?.[0];
-  // The first version the entry's history names is another run's: versions before it may be too, and gc moved their
-  // entries into archives before this catch-up (a reused version archived while catch-ups failed). Compared with the
-  // archives, in this case only.
-  if (reused === first && m.historyArchives?.length) {
-    const archived = new Map((await archives().catch(() => [])).map((h) => [h.version, h.runId]));
-    const before = await db.one<{ runs: string[] | null }>(`SELECT list(version || ' ' || coalesce(run_id, '') ORDER BY version) AS runs FROM strata.history WHERE ${where} AND version < ${first}`);
-    reused = pairs(before.runs).find(([v, run]) => archived.has(v) && archived.get(v) !== run)?.[0] ?? reused;
-  }
-  let known = held.known ?? 0;
-  const keep = Math.min(m.version, reused !== undefined ? reused - 1 : Infinity);
-  if (known > keep) {
-    await out.add(`DELETE FROM strata.history WHERE ${where} AND version > ${keep}`);
-    known = keep;
-  }
   const parts = Object.values(m.partitions);
   // Files all written with the table's current schema hold every column: no need to read their footers.
   const current = e.glue.Parameters['strata.schema_hash'];
   const uniform = current !== undefined && parts.every((p) => p.schemaHash === current);
-  await out.add(await createViewSql(db, e.layer, e.name, e.glue, abs(parts.flatMap((p) => p.files)), uniform));
-  // Only the partitions whose version changed are rewritten (a year of daily partitions is 365 rows).
-  const before = await db.all<{ path: string; location: string }>(`SELECT path, location FROM strata.partitions WHERE ${where}`);
-  const had = new Map(before.map((b) => [b.path, b.location]));
-  const changed = parts.filter((p) => had.get(p.path) !== p.location);
-  const gone = before.filter((b) => m.partitions[b.path]?.location !== b.location).map((b) => b.path);
-  // Set-based, ROWS_PER_STATEMENT rows at a time, each batch one JSON literal that DuckDB unnests: a VALUES tuple per
-  // partition made one statement for 50,016 partitions the peak of a whole run's memory (1.1 GB), and its parse took
-  // 9 s; as JSON the same rows take about 1 s. JSON keeps NUL and NULL as they are.
-  for (const batch of chunks(gone, ROWS_PER_STATEMENT)) {
-    await out.add(`DELETE FROM strata.partitions WHERE ${where} AND path IN (SELECT unnest(from_json(${str(JSON.stringify(batch))}, '["VARCHAR"]')))`);
-  }
-  for (const batch of chunks(changed, ROWS_PER_STATEMENT)) {
-    const rows = JSON.stringify(batch.map((p) => ({ path: p.path, values: p.values, location: p.location, files: p.files.length, rows: p.rows, runId: p.runId, committedAt: p.committedAt })));
-    await out.add(`INSERT INTO strata.partitions SELECT ${str(e.layer)}, ${str(e.name)}, p.path, p."values", p.location, p.files, p."rows", p.runId, CAST(p.committedAt AS TIMESTAMP)
-      FROM (SELECT unnest(from_json(${str(rows)}, ${str(PARTITION_ROW_JSON)})) AS p)`);
-  }
-  // Plain tables (no primary-key index to load from disk on every registration): replace by delete + insert.
-  await out.add(`DELETE FROM strata.tables WHERE ${where}; `
-    + `INSERT INTO strata.tables VALUES (${str(e.layer)}, ${str(e.name)}, ${m.version}, ${str(m.schemaHash)}, `
-    + `${parts.length}, ${parts.reduce((a, p) => a + p.rows, 0)}, ${str(m.updatedAt)}::TIMESTAMP)`);
-  // A catalog.duckdb (re)built after gc moved history entries into archives reads them from there, in DuckDB.
-  // An archive that cannot be read leaves those rows out and the table shown (strata doctor names the archive): it is
-  // checked first, as a failed statement would abort the transaction every table of this catch-up shares.
-  if (m.historyArchives?.length && known < (m.history[0]?.version ?? m.version + 1) - 1 && await archives().then(() => true, () => false)) {
-    await out.add(`INSERT INTO strata.history SELECT ${str(e.layer)}, ${str(e.name)}, h.version, h.runId, CAST(h."at" AS TIMESTAMP), h.kind, `
-      + `coalesce(h.collected.partitions, 0), coalesce(h.collected."rows", 0) FROM read_json([${abs(m.historyArchives).map(str).join(', ')}], format = 'array', `
-      + `columns = {version: 'BIGINT', runId: 'VARCHAR', "at": 'VARCHAR', kind: 'VARCHAR', collected: 'STRUCT(partitions BIGINT, "rows" BIGINT)'}) h `
-      + `WHERE h.version > ${known} ORDER BY h.version`);
-  }
-  const fresh = m.history.filter((h) => h.version > known);
-  if (fresh.length) {
-    await out.add(`INSERT INTO strata.history VALUES ${fresh.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${h.version}, ${str(h.runId)}, `
-      + `${str(h.at)}::TIMESTAMP, ${str(h.kind)}, ${h.partitionsChanged}, ${h.rows})`).join(', ')}`);
-  }
-  // The schema history in the manifest's order: the rows held are its first entries (append the rest), or they are not
-  // (a restored manifest): then rewritten. A schema may come back (A, B, A), so entries are matched by position, and
-  // by run (a lost version may have applied the same schema as the commit that reused its number).
-  const shown = held.schemas ?? [];
-  const kept = shown.length <= m.schemaHistory.length && shown.every((h, i) => `${m.schemaHistory[i]!.hash} ${m.schemaHistory[i]!.runId}` === h);
-  if (!kept) await out.add(`DELETE FROM strata.schema_history WHERE ${where}`);
-  const newSchemas = m.schemaHistory.slice(kept ? shown.length : 0);
-  if (newSchemas.length) {
-    await out.add(`INSERT INTO strata.schema_history VALUES ${newSchemas.map((h) => `(${str(e.layer)}, ${str(e.name)}, ${str(h.hash)}, `
-      + `${str(h.appliedAt)}::TIMESTAMP, ${str(h.runId)}, ${str(JSON.stringify(h.columns))}, ${str(JSON.stringify(h.partitionKeys))})`).join(', ')}`);
-  }
-  await out.flush();
+  await db.run(await createViewSql(db, e.layer, e.name, e.glue, abs(parts.flatMap((p) => p.files)), uniform));
 }
 
 /**
- * Statements run together, in order, as one call once their text reaches BATCH_BYTES (and at flush): each call to
- * DuckDB costs a round trip of about a millisecond, and a catch-up after a day's run is a handful of small statements.
+ * What strata.tables, partitions, history and schema_history read: the entries of tables kept by a manifest (not
+ * damaged ones, not quarantine's file lists), by absolute path, and the history archives they name.
  */
-class Batch {
-  private statements: string[] = [];
-  private bytes = 0;
-  private readonly db: Duck;
-  constructor(db: Duck) {
-    this.db = db;
-  }
-
-  async add(sql: string): Promise<void> {
-    this.statements.push(sql);
-    this.bytes += sql.length;
-    if (this.bytes >= BATCH_BYTES) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (!this.statements.length) return;
-    const sql = this.statements.join(';\n');
-    this.statements = [];
-    this.bytes = 0;
-    await this.db.run(sql);
-  }
+interface EntrySources {
+  entries: string[];
+  archives: Array<{ layer: string; name: string; file: string }>;
 }
 
-/** Text of the statements a Batch sends in one call: a few batches of ROWS_PER_STATEMENT partitions. */
-const BATCH_BYTES = 1 << 20;
+/** A new number re-creates the ENTRY_VIEWS in every lake at its next catch-up. */
+const ENTRY_VIEWS_VERSION = 1;
 
-/** Rows per INSERT or DELETE of strata.partitions: a statement's text stays within a few MB whatever the partitions. */
-const ROWS_PER_STATEMENT = 1000;
-/** The JSON structure of a strata.partitions row as applyTable writes it (DuckDB's from_json). */
-const PARTITION_ROW_JSON = JSON.stringify([{ path: 'VARCHAR', values: ['VARCHAR'], location: 'VARCHAR', files: 'BIGINT', rows: 'BIGINT', runId: 'VARCHAR', committedAt: 'VARCHAR' }]);
+/**
+ * The entries, parsed as `table` (a DuckDB type of the part of TableEntry a view reads): rows (layer, name, t). Read
+ * with read_text and parsed by json_transform: read_json takes an object of at most maximum_object_size (16 MB) and
+ * allocates twice that per thread, and the entry of a table of 50,016 partitions is larger.
+ */
+function entriesAs(table: string, files: readonly string[]): string {
+  const spec = JSON.stringify({ layer: 'VARCHAR', name: 'VARCHAR', table });
+  return `(SELECT __e.layer, __e.name, __e."table" AS t FROM (SELECT json_transform(content, ${str(spec)}) AS __e FROM read_text([${files.map(str).join(', ')}])) WHERE __e."table" IS NOT NULL)`;
+}
 
-/** `xs` in consecutive slices of at most `n`. */
-function chunks<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
+/**
+ * strata.* views over the entries (and archives): their columns (as the tables they replace had them, 2026-12-07) and
+ * their SELECT. Each query of them reads the entries as they are then: a registration is shown at once.
+ */
+const ENTRY_VIEWS: ReadonlyArray<{ name: string; columns: ReadonlyArray<readonly [string, string]>; sql: (s: EntrySources) => string }> = [
+  {
+    name: 'tables',
+    columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['version', 'BIGINT'], ['schema_hash', 'VARCHAR'], ['partitions', 'BIGINT'], ['rows', 'BIGINT'], ['updated_at', 'TIMESTAMP']],
+    sql: (s) => `SELECT layer, name AS table_name, t.version AS version, t.schemaHash AS schema_hash, CAST(cardinality(t.partitions) AS BIGINT) AS partitions,
+  CAST(coalesce(list_sum([p."rows" for p in map_values(t.partitions)]), 0) AS BIGINT) AS "rows", CAST(t.updatedAt AS TIMESTAMP) AS updated_at
+FROM ${entriesAs('STRUCT(version BIGINT, schemaHash VARCHAR, updatedAt VARCHAR, partitions MAP(VARCHAR, STRUCT("rows" BIGINT)))', s.entries)}`,
+  },
+  {
+    name: 'partitions',
+    columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['path', 'VARCHAR'], ['values', 'VARCHAR[]'], ['location', 'VARCHAR'], ['files', 'BIGINT'], ['rows', 'BIGINT'], ['run_id', 'VARCHAR'], ['committed_at', 'TIMESTAMP']],
+    sql: (s) => `SELECT layer, table_name, p.path AS path, p."values" AS "values", p.location AS location, CAST(len(p.files) AS BIGINT) AS files, p."rows" AS "rows",
+  p.runId AS run_id, CAST(p.committedAt AS TIMESTAMP) AS committed_at
+FROM (SELECT layer, name AS table_name, unnest(map_values(t.partitions)) AS p
+  FROM ${entriesAs('STRUCT(partitions MAP(VARCHAR, STRUCT(path VARCHAR, "values" VARCHAR[], location VARCHAR, files VARCHAR[], "rows" BIGINT, runId VARCHAR, committedAt VARCHAR)))', s.entries)})`,
+  },
+  {
+    name: 'history',
+    columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['version', 'BIGINT'], ['run_id', 'VARCHAR'], ['committed_at', 'TIMESTAMP'], ['kind', 'VARCHAR'], ['partitions_changed', 'BIGINT'], ['rows', 'BIGINT']],
+    // The versions gc moved into archives (runtime/table/manifest.ts), then the entry's: a version both name is the entry's.
+    sql: (s) => {
+      const held = `SELECT layer, name AS table_name, h.version AS version, h.runId AS run_id, CAST(h."at" AS TIMESTAMP) AS committed_at, h.kind AS kind,
+    h.partitionsChanged AS partitions_changed, h."rows" AS "rows"
+  FROM (SELECT layer, name, unnest(t.history) AS h FROM ${entriesAs('STRUCT(history STRUCT(version BIGINT, runId VARCHAR, "at" VARCHAR, kind VARCHAR, partitionsChanged BIGINT, "rows" BIGINT)[])', s.entries)})`;
+      const byTable = new Map<string, EntrySources['archives']>();
+      for (const a of s.archives) byTable.set(`${a.layer}.${a.name}`, [...(byTable.get(`${a.layer}.${a.name}`) ?? []), a]);
+      if (!byTable.size) return held;
+      const spec = str(JSON.stringify([{ version: 'BIGINT', runId: 'VARCHAR', at: 'VARCHAR', kind: 'VARCHAR', changes: [{ rows: 'BIGINT' }], collected: { partitions: 'BIGINT', rows: 'BIGINT' } }]));
+      const archived = [...byTable.values()].map((as) => `SELECT ${str(as[0]!.layer)} AS layer, ${str(as[0]!.name)} AS table_name, h.version AS version, h.runId AS run_id,
+    CAST(h."at" AS TIMESTAMP) AS committed_at, h.kind AS kind, CAST(coalesce(h.collected.partitions, len(h.changes)) AS BIGINT) AS partitions_changed,
+    CAST(coalesce(h.collected."rows", list_sum([c."rows" for c in h.changes]), 0) AS BIGINT) AS "rows"
+  FROM (SELECT unnest(json_transform(content, ${spec})) AS h FROM read_text([${as.map((a) => str(a.file)).join(', ')}]))`).join('\n  UNION ALL ');
+      return `WITH __held AS (${held}), __archived AS (${archived})
+SELECT * FROM __archived a WHERE NOT EXISTS (SELECT 1 FROM __held h WHERE h.layer = a.layer AND h.table_name = a.table_name AND h.version = a.version)
+UNION ALL SELECT * FROM __held`;
+    },
+  },
+  {
+    name: 'schema_history',
+    columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['schema_hash', 'VARCHAR'], ['applied_at', 'TIMESTAMP'], ['run_id', 'VARCHAR'], ['columns', 'JSON'], ['partition_keys', 'JSON']],
+    sql: (s) => `SELECT layer, name AS table_name, h.hash AS schema_hash, CAST(h.appliedAt AS TIMESTAMP) AS applied_at, h.runId AS run_id, h.columns AS columns, h.partitionKeys AS partition_keys
+FROM (SELECT layer, name, unnest(t.schemaHistory) AS h FROM ${entriesAs('STRUCT(schemaHistory STRUCT(hash VARCHAR, appliedAt VARCHAR, runId VARCHAR, columns JSON, partitionKeys JSON)[])', s.entries)})`,
+  },
+];
+
+/**
+ * Create (or replace) one of ENTRY_VIEWS. A catalog.duckdb written before they were views holds a table of that name:
+ * it goes first. A history archive that cannot be read is left out (its versions are missing from strata.history, the
+ * table is shown; strata doctor names the archive), as a query reading it would fail whole.
+ */
+async function applyEntryView(db: Duck, v: (typeof ENTRY_VIEWS)[number], sources: EntrySources): Promise<void> {
+  const tables = await db.all(`SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'strata' AND table_name = ${str(v.name)}`);
+  if (tables.length) await db.run(`DROP TABLE strata.${ident(v.name)}`);
+  const archives = [];
+  if (v.name === 'history') for (const a of sources.archives) if (await readArchives([a.file]).then(() => true, () => false)) archives.push(a);
+  const select = sources.entries.length ? v.sql({ entries: sources.entries, archives })
+    : `SELECT ${v.columns.map(([c, t]) => `CAST(NULL AS ${t}) AS ${ident(c)}`).join(', ')} WHERE false`;
+  await db.run(`CREATE OR REPLACE VIEW strata.${ident(v.name)} AS ${select}`);
 }
 
 /** A SQL string for any text: a NUL (which a SQL literal cannot hold) is spelled chr(0). */
