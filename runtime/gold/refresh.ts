@@ -356,6 +356,26 @@ function storedAs(plan: GoldPlan, name: string, type: string): string {
   return `CASE WHEN epoch_us(${col}) % 1000 <> 0 THEN error(${str(why)}) ELSE CAST(${col} AS TIMESTAMP_MS) END`;
 }
 
+/**
+ * The rows of an incremental refresh's gold partitions: those whose partition column `name` has one of `targets` (its
+ * values as text, CAST(… AS VARCHAR) of the gold partition expression: NULL for Hive's default partition).
+ * Compared as values of the column's stored type `type` (core/gold/analyze.ts storageType) where the text of a value
+ * is one to one with the value (a string, integer, decimal, date or boolean reads back as the value it was printed
+ * from, and no two equal values print differently), so DuckDB filters on the value without printing each row's: on a
+ * day of 100,000 rows the text comparison cost 3.3 of an 8.6 ms query (2026-12-07). A float (0.0 and -0.0 are equal,
+ * printed apart), a timestamp (stored as TIMESTAMP_MS whether the SQL gives it with a time zone or not, which print
+ * apart) and any other type are compared as text.
+ */
+export function partitionFilter(name: string, type: string | undefined, targets: ReadonlySet<string | null>): string {
+  const col = ident(name);
+  const values = [...targets].filter((v): v is string => v !== null);
+  const exact = type !== undefined && /^(VARCHAR|BOOLEAN|INTEGER|BIGINT|DATE|DECIMAL\(\d+,\d+\))$/.test(type);
+  const listed = !values.length ? 'false'
+    : exact ? `${col} IN (${values.map((v) => `CAST(${str(v)} AS ${type})`).join(', ')})`
+      : `CAST(${col} AS VARCHAR) IN (${values.map(str).join(', ')})`;
+  return targets.has(null) ? `(${listed} OR ${col} IS NULL)` : listed;
+}
+
 interface WrittenFiles {
   files: Array<{ file: string; rows: number; bytes: number; values: Array<string | null> }>;
   rows: number;
@@ -367,9 +387,7 @@ type BoundAudit = (plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | un
 async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: BoundAudit, input: GoldInput): Promise<WrittenFiles> {
   const cols = plan.columns.map((c) => `${storedAs(plan, c.name, c.duckdbType)} AS ${ident(c.name)}`).join(', ');
   const p = plan.partitionBy[0];
-  const filter = targets && p
-    ? ` WHERE CAST(${ident(p)} AS VARCHAR) IN (${[...targets].filter((v) => v !== null).map(str).join(', ') || 'NULL'})${targets.has(null) ? ` OR ${ident(p)} IS NULL` : ''}`
-    : '';
+  const filter = targets && p ? ` WHERE ${partitionFilter(p, plan.columns.find((c) => c.name === p)?.duckdbType, targets)}` : '';
   const compute = `CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM ${subquery(plan.sql)} AS __gold${filter}`;
   try {
     await db.own(compute, 'CREATE');
