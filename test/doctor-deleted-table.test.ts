@@ -2,7 +2,7 @@
 // folder"): the catalog still showed its files, every query of it failed on a missing file, and doctor said "ok empty"
 // (newcomer's trial, stop 48). Now a problem; --repair takes the table out of the catalog (its entry kept aside), and
 // the next ingest starts it over; the run before is a note (doctor --repair relabelled it SKIPPED).
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doctor } from '../cli/commands/doctor.ts';
@@ -57,6 +57,20 @@ describe('strata doctor: a table whose folder is gone', () => {
     rmSync(join(l.dir, '_strata', 'catalog', 'materialized.json'));
     await expect(l.query('SELECT count(*) FROM silver.v')).rejects.toThrow(/Table with name v does not exist/);
     expect(await l.query(`SELECT count(*)::INT AS n FROM strata.tables WHERE table_name = 'v' AND layer = 'silver'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('the same when materialized.json is older than catalog.duckdb (a writer stopped between its swap and writing it)', async () => {
+    lake = await makeLake({ a: SCHEMA.replace('dataset: v', 'dataset: a'), v: SCHEMA });
+    const l = lake;
+    await l.ingest('a', await l.file('a.csv', 'id\n1\n'));
+    const older = readFileSync(join(l.dir, '_strata', 'catalog', 'materialized.json'), 'utf8');
+    await l.ingest('v', await l.file('v.csv', 'id\n1\n'));
+    expect(await l.query('SELECT count(*)::INT AS n FROM silver.v')).toEqual([{ n: 1 }]);
+    // The catch-up that showed silver.v swapped catalog.duckdb in and stopped before recording it; then v's entry went.
+    writeFileSync(join(l.dir, '_strata', 'catalog', 'materialized.json'), older);
+    rmSync(join(l.dir, '_strata', 'catalog', 'tables', 'silver.v.json'));
+    await expect(l.query('SELECT count(*) FROM silver.v')).rejects.toThrow(/Table with name v does not exist/);
+    expect(await l.query('SELECT count(*)::INT AS n FROM silver.a')).toEqual([{ n: 1 }]);
   });
 
   it('a gold table whose folder is gone is one problem, not also "never published" (an attack, stop 48: it was said twice)', async () => {
