@@ -389,11 +389,8 @@ export class LocalCatalog implements Catalog {
    */
   async materialize(): Promise<void> {
     const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
-    const have = await this.heldStamps();
-    if (have) {
-      const wanted = await this.wanted();
-      if (!stale(wanted, have).length && !goneKeys(Object.keys(have), wanted).length) return;
-    }
+    const [have, wanted] = await Promise.all([this.heldStamps(), this.wanted()]);
+    if (have && !stale(wanted, have).length && !goneKeys(Object.keys(have), wanted).length) return;
     let state: Record<string, string> = {};
     await this.write(async (db, fresh) => {
       // Again under the lock: another materialisation may have just applied some of it.

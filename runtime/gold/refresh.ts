@@ -274,7 +274,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   fault('gold.computed');
   const result = await commitTable(storage, {
     root: plan.prefix, shape: goldShape(plan), runId: input.runId, at: new Date().toISOString(), kind: 'publish', paths, schema: plan.applied, read,
-    derivedFrom: scope.versions, derivedFromRuns: scope.runs, rebase: false,
+    derivedFrom: scope.versions, derivedFromRuns: scope.runs, rebase: false, deferHistoryCopy: true,
     build: async (path, _base, prefix) => {
       const files = written.get(path);
       if (!files) return null;
@@ -289,11 +289,17 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
       };
     },
   });
-  await removePrefix(storage, stagingPrefix);
-  await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
-  if (result.status === 'lost') return 'lost';
+  if (result.status === 'lost') {
+    await removePrefix(storage, stagingPrefix);
+    await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
+    return 'lost';
+  }
   fault('gold.published');
-  await syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: result.manifest, etag: result.etag });
+  // Independent of each other, so at once: the staging's removal, the manifest history's copy, the registration.
+  await Promise.all([
+    removePrefix(storage, stagingPrefix), ...out.cleanup.map((p) => removePrefix(storage, p)), result.historyCopied,
+    syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: result.manifest, etag: result.etag }),
+  ]);
   return {
     table: plan.table, mode, status: 'published', partitions: [...written.keys()].sort(), removed, rows: out.rows,
     read: countRead(parts), version: result.manifest.version, ...(out.quality ? { quality: out.quality } : {}), ms: Date.now() - started,

@@ -245,6 +245,11 @@ export interface CommitRequest {
    * versions computed from other tables (gold), which must be computed again from what the winner saw.
    */
   rebase?: boolean;
+  /**
+   * true: return once the manifest is swapped, the copy of it in the manifest history still being written
+   * (CommitResult.historyCopied), for a caller with work of its own to do meanwhile, which awaits it before it ends.
+   */
+  deferHistoryCopy?: boolean;
 }
 
 export interface CommitResult {
@@ -254,6 +259,8 @@ export interface CommitResult {
   /** The etag of `manifest` when this commit wrote it. */
   etag?: string;
   changes: Change[];
+  /** With deferHistoryCopy: settles (never rejects) once the manifest history's copy is written or given up. */
+  historyCopied?: Promise<void>;
 }
 
 /** A commit with rebase: false that another writer beat: nothing of it is visible, its folders are removed. */
@@ -347,7 +354,9 @@ export async function commitTable(storage: Storage, req: CommitRequest): Promise
       fault('commit.swapped');
       // The copy a lost or damaged manifest is restored from. The commit stands without it (a full disk here must
       // not turn a committed run into a failed one): the next commit writes its own copy.
-      await writeHistoryCopy(storage, req.root, next.version, text);
+      const copied = writeHistoryCopy(storage, req.root, next.version, text);
+      if (req.deferHistoryCopy) return { status: 'committed', manifest: next, etag: cas.etag, changes, historyCopied: copied.catch(() => undefined) };
+      await copied;
       return { status: 'committed', manifest: next, etag: cas.etag, changes };
     }
     if (req.rebase === false) {
