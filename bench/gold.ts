@@ -30,7 +30,7 @@ gold:
     refresh: incremental
 `;
 
-export async function benchGold(log: (s: string) => void, runs = 5): Promise<{ days: number; rows: number; incrementalMs: number; fullMs: number; ratio: number; waitedRatio: number }> {
+export async function benchGold(log: (s: string) => void, runs = 9): Promise<{ days: number; rows: number; incrementalMs: number; fullMs: number; ratio: number; waitedRatio: number }> {
   const dir = await freshDir('gold');
   await mkdir(join(dir, 'schemas'), { recursive: true });
   await writeFile(join(dir, 'schemas', 'sales.yaml'), SCHEMA);

@@ -211,23 +211,23 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   const parts = new Map<string, PartitionVersion[]>();
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
   const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
-  // A session on the process's shared instance plans the refresh (partition values; opening an instance
-  // costs 10–20 ms); the SQL itself runs in a locked session (computeOnDuckDB), or in Athena.
-  const out: Written = await withDuckSession(async (db) => {
-    // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
-    for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
-    if (inc) {
-      const all = Object.values(driverParts);
-      const changed = new Set(touched);
-      const valueOf = await goldValues(db, inc, ctx.plans.get(inc.driver).partitions.findIndex((p) => p.name === inc.partition), all);
-      targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
-      parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
-      othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
-    }
-    return plan.engine === 'athena' && ctx.athena
-      ? writeOnAthena(ctx, ctx.athena, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain })
-      : computeOnDuckDB();
-  }, ctx.duck);
+  // A session on the process's shared instance plans the refresh (partition values not computed before in this
+  // process; opening an instance costs 10–20 ms, a session about 1 ms) and parses the SQL for Athena; the SQL itself
+  // runs in a locked session (computeOnDuckDB), or in Athena.
+  const planning = <T>(fn: (db: Duck) => Promise<T>) => withDuckSession(fn, ctx.duck);
+  // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
+  for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
+  if (inc) {
+    const all = Object.values(driverParts);
+    const changed = new Set(touched);
+    const valueOf = await goldValues(planning, inc, ctx.plans.get(inc.driver).partitions.findIndex((p) => p.name === inc.partition), all);
+    targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
+    parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+    othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
+  }
+  const out: Written = plan.engine === 'athena' && ctx.athena
+    ? await planning((db) => writeOnAthena(ctx, ctx.athena!, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain }))
+    : await computeOnDuckDB();
   if (out.quality?.halted) {
     await removePrefix(storage, stagingPrefix);
     await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
@@ -317,13 +317,16 @@ function countRead(parts: Map<string, PartitionVersion[]>): number {
  */
 const fedValues = new WeakMap<Incremental, Map<string, string | null>>();
 
-/** The gold partition value (as text) each driver partition feeds, computed from partition values alone. */
-async function goldValues(db: Duck, inc: Incremental, key: number, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
+/**
+ * The gold partition value (as text) each driver partition feeds, computed from partition values alone, in a session
+ * `planning` opens only for those not computed before in this process.
+ */
+async function goldValues(planning: <T>(fn: (db: Duck) => Promise<T>) => Promise<T>, inc: Incremental, key: number, parts: PartitionVersion[]): Promise<Map<string, string | null>> {
   if (key < 0) throw new Error(`the incremental plan names partition ${inc.partition} that silver.${inc.driver} does not have`);
   const known = fedValues.get(inc) ?? new Map<string, string | null>();
   fedValues.set(inc, known);
   const todo = parts.filter((p) => !known.has(p.path));
-  for (const [path, g] of await computeGoldValues(db, inc, key, todo)) known.set(path, g);
+  if (todo.length) for (const [path, g] of await planning((db) => computeGoldValues(db, inc, key, todo))) known.set(path, g);
   return new Map(parts.map((p) => [p.path, known.get(p.path) ?? null]));
 }
 

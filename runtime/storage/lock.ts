@@ -53,6 +53,7 @@ export async function withLock<T>(lockPath: string, fn: (lock: HeldLock) => Prom
   const staged = `${lockPath}.new-${me.token}`;
   const started = Date.now();
   let wait = 5;
+  let acquired = false;
   try {
     for (;;) {
       me.at = new Date().toISOString();
@@ -60,6 +61,7 @@ export async function withLock<T>(lockPath: string, fn: (lock: HeldLock) => Prom
       await writeFile(join(staged, OWNER), JSON.stringify(me)).catch((e) => { throw whenFull(e, staged); });
       try {
         await rename(staged, lockPath);
+        acquired = true;
         break;
       } catch (e) {
         // ENOTEMPTY/EEXIST: a lock folder is there; ENOTDIR: a lock file of an older strata is there.
@@ -78,7 +80,8 @@ export async function withLock<T>(lockPath: string, fn: (lock: HeldLock) => Prom
       wait = Math.min(wait * 2, 200);
     }
   } finally {
-    await rm(staged, { recursive: true, force: true });
+    // Renamed into place, the staged folder is the lock: nothing is left to remove.
+    if (!acquired) await rm(staged, { recursive: true, force: true });
   }
   try {
     return await fn(held(lockPath, me.token));
