@@ -54,6 +54,20 @@ describe('local catalog', () => {
     expect(fileId(l)).toBe(after);
   });
 
+  it('strata.partitions and strata.tables read each table\'s partition lines: an entry without them (written by a strata before them, or deleted) gets them at the next read, from the entry', async () => {
+    const { l, m } = await twoDays();
+    const lines = join(l.dir, '_strata/catalog/partitions/silver.orders.jsonl');
+    const shown = () => l.query<{ path: string; rows: number }>(`SELECT path, "rows"::INT AS "rows" FROM strata.partitions WHERE table_name = 'orders' ORDER BY 1`);
+    const want = Object.values(m.partitions).map((p) => ({ path: p.path, rows: p.rows })).sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(await shown()).toEqual(want);
+    const text = readFileSync(lines, 'utf8');
+    expect(text.trim().split('\n')).toHaveLength(2);
+    rmSync(lines);
+    expect(await shown()).toEqual(want);
+    expect(readFileSync(lines, 'utf8')).toBe(text);
+    expect(await l.query(`SELECT partitions::INT AS p, "rows"::INT AS r FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ p: 2, r: 3 }]);
+  });
+
   it('catalog.duckdb is derived: deleted, it is rebuilt from the entries with the same tables, partitions and history', async () => {
     const { l } = await twoDays();
     const everything = async () => ({

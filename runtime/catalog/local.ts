@@ -175,6 +175,32 @@ export class LocalCatalog implements Catalog {
     return join(this.lakeDir, '_strata', 'catalog', 'tables', `${layer}.${name}.json`);
   }
 
+  /**
+   * A table's partitions as its entry has them, one JSON object per line (partitionLines): what strata.partitions and
+   * strata.tables read, streaming, where the entry is one object (a table of 50,016 partitions is one of 21 MB, which
+   * DuckDB parsed into one row: a query of it needed more than 256 MB).
+   */
+  private partitionLinesPath(layer: string, name: string): string {
+    return join(this.lakeDir, '_strata', 'catalog', 'partitions', `${layer}.${name}.jsonl`);
+  }
+
+  /**
+   * The partition lines of each table entry, written from the entry where they are missing (an entry a strata before
+   * them wrote): under the entry's lock, from the entry as it is then, so never over newer lines.
+   */
+  private async ensurePartitionLines(tables: ReadonlyArray<{ layer: string; name: string }>): Promise<void> {
+    for (const t of tables) {
+      const lines = this.partitionLinesPath(t.layer, t.name);
+      if (await present(lines)) continue;
+      const path = this.entryPath(t.layer, t.name);
+      await this.lockEntry(path, async (lock) => {
+        if (await present(lines)) return;
+        const e = await this.readEntry(path).catch(() => undefined);
+        if (e?.table) await lock.write(lines, partitionLines(e.table));
+      });
+    }
+  }
+
   /** One writer at a time per entry (a lock beside it): the version check and the (fenced) write are one step. */
   private async lockEntry<T>(path: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     await mkdir(join(path, '..'), { recursive: true });
@@ -225,6 +251,8 @@ export class LocalCatalog implements Catalog {
       if (prev?.stamp === stamp || (held !== undefined && held > m.version && !lost && !otherLine)) return { created: 0, updated: 0, deleted: 0 };
       const entry: CatalogEntry = { stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m, tableRoot(table)) };
       const text = JSON.stringify(entry);
+      // Its partitions one per line first (strata.partitions reads those), then the entry: the switch.
+      await lock.write(this.partitionLinesPath(table.layer, table.name), partitionLines(entry.table!));
       await lock.write(path, text);
       this.remember(path, text, JSON.parse(text) as CatalogEntry);
       const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
@@ -361,15 +389,24 @@ export class LocalCatalog implements Catalog {
     // damaged, or gc archiving history), never for a commit. Whenever catalog.duckdb shows anything (empty ones when no
     // table is registered yet), as the tables they replace were.
     if (!shown.length) return shown;
-    const sources: EntrySources = { entries: [], archives: [] };
+    const sources: EntrySources = { entries: [], partitions: [], archives: [] };
+    const tables: Array<{ layer: string; name: string }> = [];
     for (const e of entries) {
       if ('damaged' in e || !e.table) continue;
+      tables.push(e);
       sources.entries.push(this.entryPath(e.layer, e.name));
+      sources.partitions.push(this.partitionLinesPath(e.layer, e.name));
       for (const file of abs(e.table.historyArchives ?? [])) sources.archives.push({ layer: e.layer, name: e.name, file });
     }
-    const sourcesStamp = createHash('sha256').update(JSON.stringify(sources)).digest('hex').slice(0, 32);
+    // Partition lines gone (deleted, or never written: an entry a strata before them wrote) change the stamp: the
+    // views are shown again, writing them first.
+    const missing = (await Promise.all(sources.partitions.map((f) => present(f)))).map((p) => (p ? 1 : 0)).join('');
+    const sourcesStamp = createHash('sha256').update(JSON.stringify([sources, missing])).digest('hex').slice(0, 32);
     for (const v of ENTRY_VIEWS) {
-      shown.push({ key: `view:strata.${v.name}`, stamp: `e${ENTRY_VIEWS_VERSION}:${sourcesStamp}${at}`, apply: (db) => applyEntryView(db, v, sources) });
+      shown.push({
+        key: `view:strata.${v.name}`, stamp: `e${ENTRY_VIEWS_VERSION}:${sourcesStamp}${at}`,
+        apply: async (db) => { if (v.name === 'partitions' || v.name === 'tables') await this.ensurePartitionLines(tables); await applyEntryView(db, v, sources); },
+      });
     }
     return shown;
   }
@@ -738,11 +775,29 @@ async function applyTable(db: Duck, e: CatalogEntry, m: TableEntry, abs: (keys: 
  */
 interface EntrySources {
   entries: string[];
+  /** The partition lines of those entries (LocalCatalog.partitionLinesPath), in the same order. */
+  partitions: string[];
   archives: Array<{ layer: string; name: string; file: string }>;
 }
 
 /** A new number re-creates the ENTRY_VIEWS in every lake at its next catch-up. */
-const ENTRY_VIEWS_VERSION = 1;
+const ENTRY_VIEWS_VERSION = 2;
+
+/** A table entry's partitions, one JSON object per line, with its layer and name (strata.partitions' source). */
+function partitionLines(t: TableEntry): string {
+  return Object.values(t.partitions).map((p) => `${JSON.stringify({ path: p.path, values: p.values, location: p.location, files: p.files.length, rows: p.rows, runId: p.runId, committedAt: p.committedAt })}\n`).join('');
+}
+
+/**
+ * The partition lines, as rows (layer, table_name, path, "values", location, files, "rows", run_id, committed_at):
+ * read line by line (read_json, newline-delimited), the table's layer and name from the file's name.
+ */
+function partitionRows(files: readonly string[]): string {
+  const cols = `{path: 'VARCHAR', "values": 'VARCHAR[]', location: 'VARCHAR', files: 'BIGINT', "rows": 'BIGINT', runId: 'VARCHAR', committedAt: 'VARCHAR'}`;
+  return `(SELECT regexp_extract(filename, '/([^/.]+)[.]([^/]+)[.]jsonl$', 1) AS layer, regexp_extract(filename, '/([^/.]+)[.]([^/]+)[.]jsonl$', 2) AS table_name,
+    path, "values", location, files, "rows", runId AS run_id, CAST(committedAt AS TIMESTAMP) AS committed_at
+  FROM read_json([${files.map(str).join(', ')}], format = 'newline_delimited', filename = true, columns = ${cols}))`;
+}
 
 /**
  * The entries, parsed as `table` (a DuckDB type of the part of TableEntry a view reads): rows (layer, name, t). Read
@@ -762,17 +817,16 @@ const ENTRY_VIEWS: ReadonlyArray<{ name: string; columns: ReadonlyArray<readonly
   {
     name: 'tables',
     columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['version', 'BIGINT'], ['schema_hash', 'VARCHAR'], ['partitions', 'BIGINT'], ['rows', 'BIGINT'], ['updated_at', 'TIMESTAMP']],
-    sql: (s) => `SELECT layer, name AS table_name, t.version AS version, t.schemaHash AS schema_hash, CAST(cardinality(t.partitions) AS BIGINT) AS partitions,
-  CAST(coalesce(list_sum([p."rows" for p in map_values(t.partitions)]), 0) AS BIGINT) AS "rows", CAST(t.updatedAt AS TIMESTAMP) AS updated_at
-FROM ${entriesAs('STRUCT(version BIGINT, schemaHash VARCHAR, updatedAt VARCHAR, partitions MAP(VARCHAR, STRUCT("rows" BIGINT)))', s.entries)}`,
+    sql: (s) => `SELECT e.layer, e.name AS table_name, e.t.version AS version, e.t.schemaHash AS schema_hash, coalesce(p.n, 0) AS partitions,
+  coalesce(p.r, 0) AS "rows", CAST(e.t.updatedAt AS TIMESTAMP) AS updated_at
+FROM ${entriesAs('STRUCT(version BIGINT, schemaHash VARCHAR, updatedAt VARCHAR)', s.entries)} e
+LEFT JOIN (SELECT layer, table_name, count(*) AS n, CAST(sum("rows") AS BIGINT) AS r FROM ${partitionRows(s.partitions)} GROUP BY ALL) p
+  ON p.layer = e.layer AND p.table_name = e.name`,
   },
   {
     name: 'partitions',
     columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['path', 'VARCHAR'], ['values', 'VARCHAR[]'], ['location', 'VARCHAR'], ['files', 'BIGINT'], ['rows', 'BIGINT'], ['run_id', 'VARCHAR'], ['committed_at', 'TIMESTAMP']],
-    sql: (s) => `SELECT layer, table_name, p.path AS path, p."values" AS "values", p.location AS location, CAST(len(p.files) AS BIGINT) AS files, p."rows" AS "rows",
-  p.runId AS run_id, CAST(p.committedAt AS TIMESTAMP) AS committed_at
-FROM (SELECT layer, name AS table_name, unnest(map_values(t.partitions)) AS p
-  FROM ${entriesAs('STRUCT(partitions MAP(VARCHAR, STRUCT(path VARCHAR, "values" VARCHAR[], location VARCHAR, files VARCHAR[], "rows" BIGINT, runId VARCHAR, committedAt VARCHAR)))', s.entries)})`,
+    sql: (s) => `SELECT * FROM ${partitionRows(s.partitions)}`,
   },
   {
     name: 'history',
@@ -813,7 +867,7 @@ async function applyEntryView(db: Duck, v: (typeof ENTRY_VIEWS)[number], sources
   if (tables.length) await db.run(`DROP TABLE strata.${ident(v.name)}`);
   const archives = [];
   if (v.name === 'history') for (const a of sources.archives) if (await readArchives([a.file]).then(() => true, () => false)) archives.push(a);
-  const select = sources.entries.length ? v.sql({ entries: sources.entries, archives })
+  const select = sources.entries.length ? v.sql({ ...sources, archives })
     : `SELECT ${v.columns.map(([c, t]) => `CAST(NULL AS ${t}) AS ${ident(c)}`).join(', ')} WHERE false`;
   await db.run(`CREATE OR REPLACE VIEW strata.${ident(v.name)} AS ${select}`);
 }
