@@ -24,6 +24,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import { auditGold } from '../quality/gold-audit.ts';
+import { hasRules } from '../../core/schema/model.ts';
 import { duckRuleRunner } from '../quality/evaluate-rules.ts';
 import { goldShape, vetGoldPlan, type GoldPlan, type Incremental } from '../../core/gold/analyze.ts';
 import { fault } from '../util/fault.ts';
@@ -254,7 +255,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
         }
         await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds), memoryMb: stepSizing(ctx.plans.get(input.dataset), 'gold').memoryMb });
         const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db, othersRemain };
-        return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input);
+        return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input, opts.audit !== undefined || hasRules(plan.quality));
       }, ctx.duck), { list: false });
     });
     const w = computed.result;
@@ -393,38 +394,56 @@ interface WrittenFiles {
 
 type BoundAudit = (plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
 
-async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: BoundAudit, input: GoldInput): Promise<WrittenFiles> {
+/**
+ * Compute the gold rows and write them as Parquet under `dir`/data. `audits`: a gate (or a caller's audit) reads the
+ * rows first, so they are kept in a table, gold_batch, as is a string partition column's values (checked as folder
+ * names before anything is written); otherwise the SQL runs inside the COPY that writes them (2 of a 10 ms refresh of
+ * one day's partition went to the table, 2026-12-07).
+ */
+async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<string | null> | undefined, audit: BoundAudit, input: GoldInput, audits: boolean): Promise<WrittenFiles> {
   const cols = plan.columns.map((c) => `${storedAs(plan, c.name, c.duckdbType)} AS ${ident(c.name)}`).join(', ');
   const p = plan.partitionBy[0];
   const filter = targets && p ? ` WHERE ${partitionFilter(p, plan.columns.find((c) => c.name === p)?.duckdbType, targets)}` : '';
-  const compute = `CREATE TEMP TABLE gold_batch AS SELECT ${cols} FROM ${subquery(plan.sql)} AS __gold${filter}`;
-  try {
-    await db.own(compute, 'CREATE');
-  } catch (e) {
-    // Into the run record: the engine's message without the values it quotes. A total past a bigint's range (DuckDB's
-    // SUM of BIGINT is a HUGEINT, stored as Athena's bigint) says how to keep it: the message named only a cast, and
-    // strata check passes such SQL (the sum depends on the data; newcomer's trial, stop 49).
-    const message = userSqlMessage(e, compute);
+  const select = `SELECT ${cols} FROM ${subquery(plan.sql)} AS __gold${filter}`;
+  const named = plan.partitionBy.filter((n) => plan.columns.find((c) => c.name === n)?.glueType === 'string');
+  const kept = audits || named.length > 0;
+  // Into the run record: the engine's message without the values it quotes. A total past a bigint's range (DuckDB's
+  // SUM of BIGINT is a HUGEINT, stored as Athena's bigint) says how to keep it: the message named only a cast, and
+  // strata check passes such SQL (the sum depends on the data; newcomer's trial, stop 49).
+  const failed = (e: unknown, sql: string): StrataError => {
+    const message = userSqlMessage(e, sql);
     const range = /out of range for the destination type INT64|Overflow in (addition|multiplication|subtraction)/i.test(message)
       ? '. A value passed what a bigint holds (±9,223,372,036,854,775,807): compute it as a decimal, e.g. SUM(CAST(x AS DECIMAL(38, 0))), whose column is decimal(38,0)'
       : '';
-    throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
+    return new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
+  };
+  let quality: GateOutcome | undefined;
+  if (kept) {
+    const compute = `CREATE TEMP TABLE gold_batch AS ${select}`;
+    try {
+      await db.own(compute, 'CREATE');
+    } catch (e) {
+      throw failed(e, compute);
+    }
+    quality = await audit(plan, input);
+    if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
+    // A partition value that cannot be a folder name fails the refresh, naming it: nothing is written.
+    for (const name of named) {
+      const bad = await db.all<{ v: string; why: string }>(`SELECT left(CAST(to_json(${ident(name)}) AS VARCHAR), 200) AS v, ${folderValueProblem(name, ident(name))} AS why FROM gold_batch WHERE why IS NOT NULL LIMIT 1`);
+      if (bad.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: it gives partition ${name} the value ${bad[0]!.v}, which cannot be a folder name (${bad[0]!.why}); nothing was published`);
+    }
   }
-  const quality = await audit(plan, input);
-  if (quality?.halted) return { files: [], rows: (await db.one<{ n: number }>('SELECT count(*) AS n FROM gold_batch')).n, quality };
   const parts = plan.partitionBy.map(ident);
-  // A partition value that cannot be a folder name fails the refresh, naming it: nothing is written.
-  for (const name of plan.partitionBy.filter((n) => plan.columns.find((c) => c.name === n)?.glueType === 'string')) {
-    const bad = await db.all<{ v: string; why: string }>(`SELECT left(CAST(to_json(${ident(name)}) AS VARCHAR), 200) AS v, ${folderValueProblem(name, ident(name))} AS why FROM gold_batch WHERE why IS NOT NULL LIMIT 1`);
-    if (bad.length) throw new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: it gives partition ${name} the value ${bad[0]!.v}, which cannot be a folder name (${bad[0]!.why}); nothing was published`);
-  }
   const target = parts.length ? join(dir, 'data') : join(dir, 'data', 'part-0.parquet');
   const opts = parts.length
     ? `FORMAT parquet, ${PARQUET_CODEC}, PARTITION_BY (${parts.join(', ')}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}', RETURN_STATS true`
     : `FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true`;
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(dir, 'data'), { recursive: true });
-  const stats = await db.own<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(`COPY gold_batch TO ${pathLit(target)} (${opts})`, 'COPY');
+  const copy = `COPY ${kept ? 'gold_batch' : `(${select})`} TO ${pathLit(target)} (${opts})`;
+  const stats = await db.own<{ filename: string; count: number; file_size_bytes: number; partition_keys: unknown }>(copy, 'COPY').catch((e: unknown) => {
+    throw kept ? e : failed(e, copy);
+  });
   const files = stats.filter((s) => Number(s.count) > 0 || !parts.length).map((s) => {
     const keys = new Map((Array.isArray(s.partition_keys) ? s.partition_keys : []).map((e: any) => [String(e.key), e.value === null || e.value === undefined ? null : String(e.value)]));
     return { file: s.filename.slice(dir.length + 1), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: plan.partitionBy.map((n) => keys.get(n) ?? null) };
