@@ -68,6 +68,20 @@ describe('local catalog', () => {
     expect(await l.query(`SELECT partitions::INT AS p, "rows"::INT AS r FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ p: 2, r: 3 }]);
   });
 
+  it('a damaged or stale partition-lines file is written again from its entry before the next read; other tables never fail with it (an attack, stop 51)', async () => {
+    const { l, m } = await twoDays();
+    const lines = join(l.dir, '_strata/catalog/partitions/silver.orders.jsonl');
+    const text = readFileSync(lines, 'utf8');
+    const shown = () => l.query<{ n: number; r: number }>(`SELECT count(*)::INT AS n, sum("rows")::INT AS r FROM strata.partitions WHERE table_name = 'orders'`);
+    const want = [{ n: 2, r: Object.values(m.partitions).reduce((a, p) => a + p.rows, 0) }];
+    writeFileSync(lines, text.slice(0, 30)); // truncated
+    expect(await shown()).toEqual(want);
+    expect(readFileSync(lines, 'utf8')).toBe(text);
+    writeFileSync(lines, text.split('\n')[0] + '\n'); // one partition short: as a registration stopped between its writes leaves it
+    expect(await shown()).toEqual(want);
+    expect(await l.query(`SELECT partitions::INT AS p FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ p: 2 }]);
+  });
+
   it('catalog.duckdb is derived: deleted, it is rebuilt from the entries with the same tables, partitions and history', async () => {
     const { l } = await twoDays();
     const everything = async () => ({

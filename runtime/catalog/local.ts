@@ -67,6 +67,9 @@ export class LocalCatalog implements Catalog {
   /** Entries as last read or written by this catalog, by path: their text and what it parses to (readEntry). */
   private readonly parsed = new Map<string, { text: string; entry: CatalogEntry }>();
 
+  /** Partition-lines files this catalog wrote or found equal to their entry's, by path: the file's identity then (fileId). */
+  private readonly linesKnown = new Map<string, string>();
+
   constructor(lakeDir: string) {
     this.lakeDir = lakeDir;
     this.file = join(lakeDir, CATALOG_FILE);
@@ -185,19 +188,29 @@ export class LocalCatalog implements Catalog {
   }
 
   /**
-   * The partition lines of each table entry, written from the entry where they are missing (an entry a strata before
-   * them wrote): under the entry's lock, from the entry as it is then, so never over newer lines.
+   * Each table entry's partition lines as the entry has them: written from the entry where they are missing (an entry
+   * a strata before them wrote), damaged or behind it (a registration stopped between the two writes), under the
+   * entry's lock from the entry as it is then, so never over newer lines; a lines file that cannot be read failed every
+   * table's rows in strata.partitions and strata.tables (an attack, stop 51). Read and compared only when the file is
+   * not the one this catalog last wrote or compared (its identity, fileId): a registration in this process costs a stat.
    */
-  private async ensurePartitionLines(tables: ReadonlyArray<{ layer: string; name: string }>): Promise<void> {
-    for (const t of tables) {
-      const lines = this.partitionLinesPath(t.layer, t.name);
-      if (await present(lines)) continue;
-      const path = this.entryPath(t.layer, t.name);
-      await this.lockEntry(path, async (lock) => {
-        if (await present(lines)) return;
-        const e = await this.readEntry(path).catch(() => undefined);
-        if (e?.table) await lock.write(lines, partitionLines(e.table));
-      });
+  private async checkPartitionLines(): Promise<void> {
+    const entries = await this.entries();
+    for (const e of entries) {
+      if ('damaged' in e || !e.table) continue;
+      const lines = this.partitionLinesPath(e.layer, e.name);
+      const id = await stat(lines).then(fileId, () => undefined);
+      if (id !== undefined && this.linesKnown.get(lines) === id) continue;
+      const same = async (t: TableEntry) => (await readFile(lines, 'utf8').catch(() => undefined)) === partitionLines(t);
+      if (id === undefined || !(await same(e.table))) {
+        const path = this.entryPath(e.layer, e.name);
+        await this.lockEntry(path, async (lock) => {
+          const now = await this.readEntry(path).catch(() => undefined);
+          if (now?.table && !(await same(now.table))) await lock.write(lines, partitionLines(now.table));
+        });
+      }
+      const after = await stat(lines).then(fileId, () => undefined);
+      if (after !== undefined) this.linesKnown.set(lines, after);
     }
   }
 
@@ -252,7 +265,9 @@ export class LocalCatalog implements Catalog {
       const entry: CatalogEntry = { stamp, layer: table.layer, name: table.name, glue: table.glue, table: entryOf(m, tableRoot(table)) };
       const text = JSON.stringify(entry);
       // Its partitions one per line first (strata.partitions reads those), then the entry: the switch.
-      await lock.write(this.partitionLinesPath(table.layer, table.name), partitionLines(entry.table!));
+      const lines = this.partitionLinesPath(table.layer, table.name);
+      await lock.write(lines, partitionLines(entry.table!));
+      this.linesKnown.set(lines, fileId(await stat(lines)));
       await lock.write(path, text);
       this.remember(path, text, JSON.parse(text) as CatalogEntry);
       const old = new Map(Object.values(prev?.table?.partitions ?? {}).map((p) => [p.path, p.location]));
@@ -390,23 +405,15 @@ export class LocalCatalog implements Catalog {
     // table is registered yet), as the tables they replace were.
     if (!shown.length) return shown;
     const sources: EntrySources = { entries: [], partitions: [], archives: [] };
-    const tables: Array<{ layer: string; name: string }> = [];
     for (const e of entries) {
       if ('damaged' in e || !e.table) continue;
-      tables.push(e);
       sources.entries.push(this.entryPath(e.layer, e.name));
       sources.partitions.push(this.partitionLinesPath(e.layer, e.name));
       for (const file of abs(e.table.historyArchives ?? [])) sources.archives.push({ layer: e.layer, name: e.name, file });
     }
-    // Partition lines gone (deleted, or never written: an entry a strata before them wrote) change the stamp: the
-    // views are shown again, writing them first.
-    const missing = (await Promise.all(sources.partitions.map((f) => present(f)))).map((p) => (p ? 1 : 0)).join('');
-    const sourcesStamp = createHash('sha256').update(JSON.stringify([sources, missing])).digest('hex').slice(0, 32);
+    const sourcesStamp = createHash('sha256').update(JSON.stringify(sources)).digest('hex').slice(0, 32);
     for (const v of ENTRY_VIEWS) {
-      shown.push({
-        key: `view:strata.${v.name}`, stamp: `e${ENTRY_VIEWS_VERSION}:${sourcesStamp}${at}`,
-        apply: async (db) => { if (v.name === 'partitions' || v.name === 'tables') await this.ensurePartitionLines(tables); await applyEntryView(db, v, sources); },
-      });
+      shown.push({ key: `view:strata.${v.name}`, stamp: `e${ENTRY_VIEWS_VERSION}:${sourcesStamp}${at}`, apply: (db) => applyEntryView(db, v, sources) });
     }
     return shown;
   }
@@ -428,7 +435,7 @@ export class LocalCatalog implements Catalog {
    */
   async materialize(): Promise<void> {
     const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
-    const [have, wanted] = await Promise.all([this.heldStamps(), this.wanted()]);
+    const [have, wanted] = await Promise.all([this.heldStamps(), this.wanted(), this.checkPartitionLines()]);
     if (have && !stale(wanted, have).length && !goneKeys(Object.keys(have), wanted).length) return;
     let state: Record<string, string> = {};
     await this.write(async (db, held) => {
@@ -832,6 +839,9 @@ LEFT JOIN (SELECT layer, table_name, count(*) AS n, CAST(sum("rows") AS BIGINT) 
     name: 'history',
     columns: [['layer', 'VARCHAR'], ['table_name', 'VARCHAR'], ['version', 'BIGINT'], ['run_id', 'VARCHAR'], ['committed_at', 'TIMESTAMP'], ['kind', 'VARCHAR'], ['partitions_changed', 'BIGINT'], ['rows', 'BIGINT']],
     // The versions gc moved into archives (runtime/table/manifest.ts), then the entry's: a version both name is the entry's.
+    // An archive that cannot be parsed gives no rows (TRY), whenever it was damaged: its table's other versions and
+    // the other tables are shown, and strata doctor names it (one damaged after the view was made failed every table's
+    // history, naming no file: an attack, stop 51).
     sql: (s) => {
       const held = `SELECT layer, name AS table_name, h.version AS version, h.runId AS run_id, CAST(h."at" AS TIMESTAMP) AS committed_at, h.kind AS kind,
     h.partitionsChanged AS partitions_changed, h."rows" AS "rows"
@@ -843,7 +853,7 @@ LEFT JOIN (SELECT layer, table_name, count(*) AS n, CAST(sum("rows") AS BIGINT) 
       const archived = [...byTable.values()].map((as) => `SELECT ${str(as[0]!.layer)} AS layer, ${str(as[0]!.name)} AS table_name, h.version AS version, h.runId AS run_id,
     CAST(h."at" AS TIMESTAMP) AS committed_at, h.kind AS kind, CAST(coalesce(h.collected.partitions, len(h.changes)) AS BIGINT) AS partitions_changed,
     CAST(coalesce(h.collected."rows", list_sum([c."rows" for c in h.changes]), 0) AS BIGINT) AS "rows"
-  FROM (SELECT unnest(json_transform(content, ${spec})) AS h FROM read_text([${as.map((a) => str(a.file)).join(', ')}]))`).join('\n  UNION ALL ');
+  FROM (SELECT unnest(TRY(json_transform(content, ${spec}))) AS h FROM read_text([${as.map((a) => str(a.file)).join(', ')}]))`).join('\n  UNION ALL ');
       return `WITH __held AS (${held}), __archived AS (${archived})
 SELECT * FROM __archived a WHERE NOT EXISTS (SELECT 1 FROM __held h WHERE h.layer = a.layer AND h.table_name = a.table_name AND h.version = a.version)
 UNION ALL SELECT * FROM __held`;
