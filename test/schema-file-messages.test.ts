@@ -20,7 +20,8 @@ describe('the schema file a message names', () => {
   it('is the one --schemas loaded', async () => {
     const r = await strataMain(dir, 'ingest', 'o', 'bad.csv', '--schemas', 'elsewhere/schemas');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('way back: fix the rows and upload the file again, or raise rejects.maxRatio in elsewhere/schemas/o.yaml if');
+    // With what it printed to stderr: once in five full runs (stop 51) stdout was empty, with the cause unseen.
+    expect(r.stdout, r.stderr).toContain('way back: fix the rows and upload the file again, or raise rejects.maxRatio in elsewhere/schemas/o.yaml if');
     expect(r.stdout).not.toContain(' schemas/o.yaml');
   });
 });
