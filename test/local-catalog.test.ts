@@ -1,6 +1,8 @@
 // The local catalog: a publish writes the table's entry (one small file, swapped by rename); catalog.duckdb is the
 // readers' materialisation of the entries, rebuilt by copy-and-swap only when an entry changed.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { doctor } from '../cli/commands/doctor.ts';
+import { runCommand } from './helpers/cli.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CATALOG_BLOCK_SIZE } from '../runtime/catalog/local.ts';
@@ -80,6 +82,25 @@ describe('local catalog', () => {
     writeFileSync(lines, text.split('\n')[0] + '\n'); // one partition short: as a registration stopped between its writes leaves it
     expect(await shown()).toEqual(want);
     expect(await l.query(`SELECT partitions::INT AS p FROM strata.tables WHERE table_name = 'orders'`)).toEqual([{ p: 2 }]);
+  });
+
+  it('a folder where a partition-lines file belongs is kept aside and the file written; strata doctor does not call catalog.duckdb damaged for lines missing (a second attack, stop 51)', async () => {
+    const { l, m } = await twoDays();
+    const lines = join(l.dir, '_strata/catalog/partitions/silver.orders.jsonl');
+    rmSync(lines);
+    const g = { lake: l.dir, schemas: join(l.root, 'schemas') };
+    const examined = await runCommand(doctor, g, []);
+    expect(examined.stdout).not.toMatch(/cannot be read/);
+    expect(examined.code, examined.stdout).toBe(0);
+    rmSync(lines, { force: true });
+    mkdirSync(lines);
+    writeFileSync(join(lines, 'x'), 'a file of someone else');
+    expect(await l.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await l.query(`SELECT count(*)::INT AS n FROM strata.partitions WHERE table_name = 'orders'`)).toEqual([{ n: Object.keys(m.partitions).length }]);
+    const aside = readdirSync(join(l.dir, '_strata/catalog/partitions')).filter((f) => f.startsWith('silver.orders.jsonl.aside-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(l.dir, '_strata/catalog/partitions', aside[0]!, 'x'), 'utf8')).toBe('a file of someone else');
+    expect(readdirSync(l.dir).filter((f) => f.startsWith('catalog.duckdb.damaged'))).toEqual([]);
   });
 
   it('catalog.duckdb is derived: deleted, it is rebuilt from the entries with the same tables, partitions and history', async () => {

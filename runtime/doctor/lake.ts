@@ -151,7 +151,9 @@ export async function examineCatalogFile(env: DoctorEnv): Promise<Finding[]> {
     await withDuck(async (db) => {
       try {
         await db.run(`ATTACH ${pathLit(file)} AS lake (READ_ONLY)`);
-        await db.all('SELECT count(*) AS n FROM lake.strata.tables');
+        // Its own catalog, not strata.tables: that view reads the entries' files, whose damage is theirs (an attack,
+        // stop 51: a missing partition-lines file had catalog.duckdb called unreadable and moved aside).
+        await db.all(`SELECT count(*) AS n FROM duckdb_views() WHERE database_name = 'lake'`);
       } catch (e) {
         unreadable = e as Error;
       }
