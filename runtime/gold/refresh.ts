@@ -228,7 +228,11 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   }
   const out: Written = plan.engine === 'athena' && ctx.athena
     ? await planning((db) => writeOnAthena(ctx, ctx.athena!, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain }))
-    : await computeOnDuckDB();
+    : await computeOnDuckDB().catch(async (e: unknown) => {
+      // What the failed SQL left (the folder it was to write into) goes with it: a retry starts from nothing anyway.
+      await removePrefix(storage, stagingPrefix).catch(() => undefined);
+      throw e;
+    });
   if (out.quality?.halted) {
     await removePrefix(storage, stagingPrefix);
     await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
