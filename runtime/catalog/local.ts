@@ -67,7 +67,7 @@ export class LocalCatalog implements Catalog {
   /** Entries as last read or written by this catalog, by path: their text and what it parses to (readEntry). */
   private readonly parsed = new Map<string, { text: string; entry: CatalogEntry }>();
 
-  /** Partition-lines files this catalog wrote or found equal to their entry's, by path: the file's identity then (fileId). */
+  /** Partition-lines files this catalog found equal to their entry (or wrote from it at a read), by path: their identity then (fileId). */
   private readonly linesKnown = new Map<string, string>();
 
   constructor(lakeDir: string) {
@@ -192,10 +192,10 @@ export class LocalCatalog implements Catalog {
    * a strata before them wrote), damaged or behind it (a registration stopped between the two writes), under the
    * entry's lock from the entry as it is then, so never over newer lines; a lines file that cannot be read failed every
    * table's rows in strata.partitions and strata.tables (an attack, stop 51). Read and compared only when the file is
-   * not the one this catalog last wrote or compared (its identity, fileId): a registration in this process costs a stat.
+   * not the one its entry was registered with, nor the one this catalog last wrote or compared (its identity, fileId).
+   * `entries`: as entries() read them.
    */
-  private async checkPartitionLines(): Promise<void> {
-    const entries = await this.entries();
+  private async checkPartitionLines(entries: ReadonlyArray<CatalogEntry | DamagedEntry>): Promise<void> {
     for (const e of entries) {
       if ('damaged' in e || !e.table) continue;
       const lines = this.partitionLinesPath(e.layer, e.name);
@@ -274,7 +274,6 @@ export class LocalCatalog implements Catalog {
       // the lines file it was written with (its identity), so a read in any process knows them without reading them.
       const lines = this.partitionLinesPath(table.layer, table.name);
       const linesId = await writeLines(lock, lines, partitionLines(body));
-      this.linesKnown.set(lines, linesId);
       const entry: CatalogEntry = { stamp, layer: table.layer, name: table.name, glue: table.glue, table: body, lines: linesId };
       const text = JSON.stringify(entry);
       await lock.write(path, text);
@@ -389,12 +388,13 @@ export class LocalCatalog implements Catalog {
    * Everything catalog.duckdb should show: each table's entry, and the strata.* views once their first file exists.
    * Views name their files by absolute path, so that any tool opening catalog.duckdb from any folder reads them; the
    * lake's folder is part of every stamp, so a lake moved (or a catalog written with lake-relative paths) is shown again.
+   * `read`: the entries as entries() read them, when the caller has them.
    */
-  private async wanted(): Promise<Shown[]> {
+  private async wanted(read?: ReadonlyArray<CatalogEntry | DamagedEntry>): Promise<Shown[]> {
     const dir = resolve(this.lakeDir);
     const at = `@${dir}`;
     const abs = (keys: readonly string[]) => keys.map((key) => join(dir, ...key.split('/')));
-    const entries = await this.entries();
+    const entries = read ?? await this.entries();
     const shown: Shown[] = entries.map((e): Shown => {
       const key = `${e.layer}.${e.name}`;
       if ('damaged' in e) return { key, stamp: e.stamp, view: { schema: e.layer, name: e.name }, apply: () => Promise.reject(new StrataError(ERRORS.UnreadableFile, e.damaged)) };
@@ -444,7 +444,8 @@ export class LocalCatalog implements Catalog {
    */
   async materialize(): Promise<void> {
     const stale = (shown: Shown[], have: Record<string, string>) => shown.filter((s) => have[s.key] !== s.stamp);
-    const [have, wanted] = await Promise.all([this.heldStamps(), this.wanted(), this.checkPartitionLines()]);
+    const entries = await this.entries();
+    const [have, wanted] = await Promise.all([this.heldStamps(), this.wanted(entries), this.checkPartitionLines(entries)]);
     if (have && !stale(wanted, have).length && !goneKeys(Object.keys(have), wanted).length) return;
     let state: Record<string, string> = {};
     await this.write(async (db, held) => {
@@ -892,14 +893,15 @@ FROM (SELECT layer, name, unnest(t.schemaHistory) AS h FROM ${entriesAs('STRUCT(
 
 /**
  * Create (or replace) one of ENTRY_VIEWS. A catalog.duckdb written before they were views holds a table of that name:
- * it goes first. A history archive that cannot be read is left out (its versions are missing from strata.history, the
- * table is shown; strata doctor names the archive), as a query reading it would fail whole.
+ * it goes first. A history archive that is not a file is left out, as read_text would fail the whole query on it; one
+ * that cannot be parsed gives no rows at query time (TRY). Either way its versions are missing from strata.history,
+ * the table is shown, and strata doctor names the archive.
  */
 async function applyEntryView(db: Duck, v: (typeof ENTRY_VIEWS)[number], sources: EntrySources): Promise<void> {
   const tables = await db.all(`SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'strata' AND table_name = ${str(v.name)}`);
   if (tables.length) await db.run(`DROP TABLE strata.${ident(v.name)}`);
   const archives = [];
-  if (v.name === 'history') for (const a of sources.archives) if (await readArchives([a.file]).then(() => true, () => false)) archives.push(a);
+  if (v.name === 'history') for (const a of sources.archives) if (await stat(a.file).then((st) => st.isFile(), () => false)) archives.push(a);
   const select = sources.entries.length ? v.sql({ ...sources, archives })
     : `SELECT ${v.columns.map(([c, t]) => `CAST(NULL AS ${t}) AS ${ident(c)}`).join(', ')} WHERE false`;
   await db.run(`CREATE OR REPLACE VIEW strata.${ident(v.name)} AS ${select}`);
