@@ -226,13 +226,14 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
   }
-  const out: Written = plan.engine === 'athena' && ctx.athena
-    ? await planning((db) => writeOnAthena(ctx, ctx.athena!, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain }))
-    : await computeOnDuckDB().catch(async (e: unknown) => {
-      // What the failed SQL left (the folder it was to write into) goes with it: a retry starts from nothing anyway.
-      await removePrefix(storage, stagingPrefix).catch(() => undefined);
-      throw e;
-    });
+  const out: Written = await (plan.engine === 'athena' && ctx.athena
+    ? planning((db) => writeOnAthena(ctx, ctx.athena!, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain }))
+    : computeOnDuckDB()).catch(async (e: unknown) => {
+    // What the failed SQL left in this refresh's staging (the folder it was to write into) goes with it, on either
+    // engine: a retry starts from nothing anyway.
+    await removePrefix(storage, stagingPrefix).catch(() => undefined);
+    throw e;
+  });
   if (out.quality?.halted) {
     await removePrefix(storage, stagingPrefix);
     await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
