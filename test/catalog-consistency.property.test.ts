@@ -1,11 +1,12 @@
 // catalog.duckdb against the manifests, over generated sequences of what changes a table: runs, rollbacks,
 // compactions, gc passes, manifests lost and restored by strata doctor (its catch-up of catalog.duckdb failing or
 // not), a manifest put back from a backup and committed to, a table started over (its folder moved aside),
-// catalog.duckdb deleted. Whenever it is read, strata.tables, partitions, history and schema_history show exactly what
-// the manifests (and their history archives) say, and the views read exactly the manifests' rows; after a last run,
+// catalog.duckdb deleted, a table's partition lines damaged, deleted, older than its entry or a folder. Whenever it
+// is read, strata.tables, partitions, history and schema_history show exactly what the manifests (and their history
+// archives) say, and the views read exactly the manifests' rows; after a last run,
 // gold equals its SQL over silver; a catalog rebuilt from the entries alone shows the same. Example tests of the same
 // mechanism: test/catalog-consistency.test.ts, test/catalog-catch-up.test.ts, test/gold-version-reused.test.ts.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ type Op =
   | { op: 'startOver' }
   | { op: 'backup' }
   | { op: 'fromBackup' }
+  | { op: 'damageLines'; how: 'truncate' | 'delete' | 'older' | 'folder' }
   | { op: 'check' };
 
 const ingest = fc.record({ op: fc.constant('ingest' as const), day: fc.integer({ min: 12, max: 14 }) });
@@ -43,6 +45,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   // a copy of the manifest kept outside strata, and put back (while gc has deleted nothing it names), then a run
   { weight: 1, arbitrary: fc.constant({ op: 'backup' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'fromBackup' as const }) },
+  // a table's partition lines (strata.partitions' source) damaged, gone, older than its entry (a registration stopped
+  // between its two writes), or a folder in their place: the next read writes them again from the entry (stop 51)
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('damageLines' as const), how: fc.constantFrom('truncate' as const, 'delete' as const, 'older' as const, 'folder' as const) }) },
   { weight: 2, arbitrary: fc.constant({ op: 'check' as const }) },
 );
 
@@ -116,8 +121,11 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
       try {
         let id = 0;
         let backup: string | undefined;
+        let olderLines: string | undefined;
+        const linesFile = join(l.dir, '_strata/catalog/partitions/silver.orders.jsonl');
         const ingest = async (day: number) => {
           id++;
+          olderLines = existsSync(linesFile) && statSync(linesFile).isFile() ? readFileSync(linesFile, 'utf8') : olderLines;
           const r = await l.ingest('orders', await l.file(`f${id}.csv`, `${ORDERS_HEADER}\n${id},c${id},NEW,${id}.00,Jun ${day} 2025,2025-06-${day}T10:00:00Z\n`), { compact: false });
           expect(r.record.status).toBe('SUCCEEDED');
           runs.push(r.record.runId);
@@ -157,6 +165,14 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
             writeFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), backup);
             log.push(`manifest put back from a backup (v${manifestOf(l, 'silver/orders/')!.version})`);
             await ingest(13);
+          } else if (o.op === 'damageLines') {
+            if (!existsSync(linesFile) || !statSync(linesFile).isFile()) continue;
+            const text = readFileSync(linesFile, 'utf8');
+            if (o.how === 'truncate') writeFileSync(linesFile, text.slice(0, Math.floor(text.length / 2)));
+            else if (o.how === 'delete') rmSync(linesFile);
+            else if (o.how === 'older') { if (olderLines === undefined) continue; writeFileSync(linesFile, olderLines); }
+            else { rmSync(linesFile); mkdirSync(linesFile); writeFileSync(join(linesFile, 'x'), 'x'); }
+            log.push(`partition lines ${o.how}`);
           } else if (o.op === 'dropCatalog') {
             rmSync(join(l.dir, 'catalog.duckdb'), { force: true });
             log.push('catalog.duckdb deleted');
