@@ -220,6 +220,26 @@ describe('memory a statement builds outside DuckDB\'s memory limit (strings from
     }
   });
 
+  it('a growth between two looks is still seen: with no look during the statement, its peak fails it when it ends (stop 52: a CI run missed one)', async () => {
+    // The watch looks every 20 ms; a statement whose strings live between two looks escaped it. With the looks
+    // stopped (setInterval never fires), only the look at the end can see it: the kernel's peak (VmHWM) keeps it.
+    const db = await Duck.open({ memoryLimit: '128MB', threads: 1 });
+    vi.useFakeTimers({ toFake: ['setInterval'] });
+    try {
+      await db.lockdown({ readable: [], timeoutMs: 60_000, memoryMb: FUNCTION_START_MB + 200 });
+      // One string of 400 MB, built and dropped within the statement: its result is one number.
+      await expect(db.all(`SELECT length(repeat('x', 400000000)) AS n`)).rejects.toMatchObject({
+        name: 'Strata.InvalidInput',
+        message: expect.stringMatching(/^the statement grew the process by [\d,]+ MB, more than the 200 MB its function has beyond its own start/),
+      });
+      // The next statement is looked at from its own start: a small one runs.
+      expect(await db.all(`SELECT length(repeat('x', 1000)) AS n`)).toEqual([{ n: 1000 }]);
+    } finally {
+      vi.useRealTimers();
+      db.close();
+    }
+  });
+
   it('a gold refresh whose SQL builds such strings fails its run with the memory limit and the setting that raises it, and publishes nothing', async () => {
     const lake = await makeLake({ orders: `${ordersSchema({ maxRatio: 1 })}lambda: { memory: 384 }
 gold:

@@ -8,6 +8,7 @@
 // values DuckDB's memory_limit does not count, such as strings built by lpad or repeat).
 import { DuckDBInstance, JSDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import * as duckdbAccessors from '@duckdb/node-api/lib/vectors/dataAccessors.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -305,8 +306,11 @@ export class Duck {
 
   /**
    * Run a statement within the time budget and the memory budget, if there are: past either, the connection is
-   * interrupted. Memory is the growth of the process's resident memory since the statement began, sampled every
-   * MEMORY_SAMPLE_MS; statements watched at once share the process, so each may grow it by its limit times their number.
+   * interrupted. Memory is the growth of the process's resident memory since the statement began, looked at every
+   * MEMORY_SAMPLE_MS and once more when the statement ends; statements watched at once share the process, so each may
+   * grow it by its limit times their number. Where Linux keeps the process's peak (peakRss), the peak is what is looked
+   * at, so a growth between two looks is still seen: a statement that went past its budget only for a moment fails
+   * as well, even if it ended, as Lambda would have ended its function at that moment.
    */
   private async timed<T>(work: () => Promise<T>): Promise<T> {
     const ms = this.timeoutMs;
@@ -315,20 +319,27 @@ export class Duck {
     let fired = false;
     let grew: number | undefined;
     const timer = ms ? setTimeout(() => { fired = true; this.conn.interrupt(); }, ms) : undefined;
+    // The kernel's peak is reset when no other statement is watched (one that is would lose the peak it has seen).
+    if (limit && watched === 0) resetPeakRss();
     const start = limit ? process.memoryUsage.rss() : 0;
     if (limit) watched++;
-    const sampler = limit ? setInterval(() => {
-      const g = process.memoryUsage.rss() - start;
-      if (g > limit * watched && grew === undefined) { grew = g; this.conn.interrupt(); }
-    }, MEMORY_SAMPLE_MS) : undefined;
+    const look = () => {
+      const g = Math.max(process.memoryUsage.rss(), peakRss() ?? 0) - start;
+      if (g > limit! * watched && grew === undefined) grew = g;
+      return grew !== undefined;
+    };
+    const sampler = limit ? setInterval(() => { if (look()) this.conn.interrupt(); }, MEMORY_SAMPLE_MS) : undefined;
+    const tooMuch = () => {
+      const mb = (b: number) => Math.round(b / 2 ** 20).toLocaleString('en-US');
+      return new StrataError(ERRORS.InvalidInput, `the statement grew the process by ${mb(grew!)} MB, more than the ${mb(limit!)} MB its function has beyond its own start, `
+        + 'and was stopped: in AWS Lambda it would end the function (Runtime.OutOfMemory). DuckDB\'s memory limit does not count every value a statement builds (long strings from lpad, repeat or ||)');
+    };
     try {
-      return await work();
+      const result = await work();
+      if (limit && look()) throw tooMuch();
+      return result;
     } catch (e) {
-      if (grew !== undefined) {
-        const mb = (b: number) => Math.round(b / 2 ** 20).toLocaleString('en-US');
-        throw new StrataError(ERRORS.InvalidInput, `the statement grew the process by ${mb(grew)} MB, more than the ${mb(limit!)} MB its function has beyond its own start, `
-          + 'and was stopped: in AWS Lambda it would end the function (Runtime.OutOfMemory). DuckDB\'s memory limit does not count every value a statement builds (long strings from lpad, repeat or ||)');
-      }
+      if (grew !== undefined) throw tooMuch();
       if (fired) throw new StrataError(ERRORS.InvalidInput, `the statement ran longer than its time budget (${ms! / 1000} s) and was stopped`);
       throw e;
     } finally {
@@ -588,6 +599,33 @@ export const FUNCTION_START_MB = 128;
 const MEMORY_SAMPLE_MS = 20;
 /** Statements under a memory watch in this process now. */
 let watched = 0;
+/** Whether Linux gives this process its peak resident memory and lets it reset it (peakRss); false once it did not. */
+let peakKept = process.platform === 'linux';
+
+/**
+ * Reset the process's peak resident memory to its current one: "5" written to /proc/self/clear_refs (Linux 4.0 and
+ * later, proc(5)). Where that cannot be done, the peak is not used (peakRss gives undefined) and the watch looks at
+ * the current resident memory only.
+ */
+function resetPeakRss(): void {
+  if (!peakKept) return;
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    peakKept = false;
+  }
+}
+
+/** The process's peak resident memory since its last reset (VmHWM of /proc/self/status), bytes; undefined where not kept. */
+function peakRss(): number | undefined {
+  if (!peakKept) return undefined;
+  try {
+    const kb = /^VmHWM:\s*(\d+) kB/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The growth a statement of a function of `memoryMb` may cause, bytes (undefined without a memory): what the function
