@@ -5,8 +5,11 @@
 //     as the stage writes it (one file per day partition, zstd level 1) and read through the same view;
 //   - over the batch materialised as a DuckDB table (what this figure measured first).
 // A table answers SELECT count(*), and Parquet count(column) too, from metadata without reading a value, so neither
-// is a scan. The scan baseline reads every value of every column: on the table the count of each column, on the
-// Parquet view the max of each column. The ratio against it says how many "scans" the rules cost.
+// is a scan. The scan baseline reads every value of every column: the max of each column, on the table and on the
+// Parquet view alike. The ratio against it says how many "scans" the rules cost. (Until stop 52 the table's baseline
+// was the count of each column, which is no scan either: DuckDB rewrites count(c) of a column its statistics say has
+// no NULL into count_star() (EXPLAIN ANALYZE), so it read no value of date, delay or distance: count(delay) of 3M rows
+// took 1.2 ms, max(delay) 4.8 ms, and the baseline 25 ms where the max of every column takes 41 ms.)
 //   node bench/dqdl.ts
 import { createRequire } from 'node:module';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -110,7 +113,7 @@ export async function benchDqdl(log: (s: string) => void = console.log, runs = 5
     const check = await evaluateRules(db, rules, ctx);
     const failed = check.results.filter((r) => r.outcome === 'ERROR');
     if (failed.length) throw new Error(`bench rules errored: ${JSON.stringify(failed)}`);
-    const everyColumn = `SELECT ${columns.map((c) => `count("${c.name}")`).join(', ')} FROM batch`;
+    const everyColumn = `SELECT ${columns.map((c) => `max("${c.name}")`).join(', ')} FROM batch`;
     const baselineMs = (await median(runs, () => db.all('SELECT count(*) FROM batch'))).ms;
     const scanBaseline = await median(runs, () => db.all(everyColumn));
     const rulesRun = await median(runs, () => evaluateRules(db, rules, ctx));
@@ -124,7 +127,7 @@ export async function benchDqdl(log: (s: string) => void = console.log, runs = 5
     const ms = (x: number) => `${x.toFixed(1)} ms`;
     log(`${rules.length} DQDL rules on ${rows.toLocaleString('en-US')} rows (materialised table), ${check.queries} queries, ${check.results.filter((r) => r.outcome === 'PASS').length} pass`);
     log(`  SELECT count(*)                 ${ms(baselineMs)}   (answered from metadata: not a scan)`);
-    log(`  count of every column (1 scan)  ${ms(scanBaselineMs)}`);
+    log(`  max of every column (1 scan)    ${ms(scanBaselineMs)}`);
     log(`  30 rules                        ${ms(rulesMs)}   = ${result.ratio.toFixed(1)}x count(*), ${result.scanRatio.toFixed(2)}x one full scan`);
     // DuckDB's threads run inside this process: its CPU time says what the work costs, whatever else the machine runs.
     log(`  CPU time (this process, DuckDB's threads included): one full scan ${ms(scanBaseline.cpuMs)}, 30 rules ${ms(rulesRun.cpuMs)} = ${(rulesRun.cpuMs / scanBaseline.cpuMs).toFixed(2)}x`);
