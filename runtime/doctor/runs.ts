@@ -2,7 +2,7 @@
 // committed them (its commit is in the table's history); a source the manifest holds was committed by one run.
 import { BRONZE_OBJECTS, layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
-import type { SourceEntry, TableManifest } from '../table/manifest.ts';
+import type { CommittedRun, HistoryEntry, SourceEntry, TableManifest } from '../table/manifest.ts';
 import { committedSource, fullHistory } from '../table/store.ts';
 import { note, problem, type Finding } from './findings.ts';
 import type { DoctorEnv } from './tables.ts';
@@ -93,11 +93,60 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
     }
   }
   const unrecorded = Object.entries(m.sources).filter(([, s]) => !byRun.has(s.runId));
-  if (unrecorded.length) {
-    findings.push(note(subject, `${plural(unrecorded.length, 'committed source')} without a run record (the run died after its commit), e.g. ${unrecorded[0]![1].key} by run ${unrecorded[0]![1].runId}`,
-      'their rows are in silver; ingesting them again is SKIPPED'));
+  // Over an hour after its commit, a run without a record has died (its process killed, its Lambda timed out): what
+  // its commit kept of it (SourceEntry.run) is its record. Before, its rows were in silver and in no run of strata.runs.
+  const now = (env.now ?? new Date()).getTime();
+  const recordable = unrecorded.filter((u): u is [string, SourceEntry & { run: CommittedRun }] => u[1].run !== undefined && now - Date.parse(u[1].at) > UNREAD_GRACE_MS);
+  if (recordable.length) {
+    const [, first] = recordable[0]!;
+    findings.push(problem(subject, `${plural(recordable.length, 'committed source')} without a run record, committed over an hour ago (the run died after its commit, before its record): `
+      + `strata.runs counts none of its rows, e.g. ${first.key} by run ${first.runId}`,
+      'strata doctor --repair records each such run from what its commit kept (SUCCEEDED: its counts, partitions and commit time)', {
+        order: 'runs',
+        run: async () => {
+          for (const [id, s] of recordable) await storage.writeText(layout.run(dataset, s.runId), JSON.stringify(recordOfCommit(dataset, id, s, committed.get(s.runId))));
+          return `${subject}: recorded ${plural(recordable.length, 'run')} from ${recordable.length === 1 ? 'its commit' : 'their commits'}, e.g. ${first.runId}`;
+        },
+      }));
+  }
+  const recorded = new Set<string>(recordable.map(([id]) => id));
+  const rest = unrecorded.filter(([id]) => !recorded.has(id));
+  if (rest.length) {
+    const old = rest.some(([, s]) => now - Date.parse(s.at) > UNREAD_GRACE_MS);
+    findings.push(note(subject, `${plural(rest.length, 'committed source')} without a run record (${old ? 'the run died after its commit' : 'committed in the last hour: the run may still be going, or died after its commit'}), e.g. ${rest[0]![1].key} by run ${rest[0]![1].runId}`,
+      `their rows are in silver; ingesting them again is SKIPPED${old ? ' (committed before strata kept what a record needs with the commit: no record can be made of it)' : ''}`));
   }
   return { findings, count: records.length };
+}
+
+/**
+ * The record of a run that died after committing source `sourceId` (`s`, with what its commit kept of it) and before
+ * writing its record: SUCCEEDED, the counts its record would have had, the partitions its commit wrote (`commit`, its
+ * history entry; none once gc collected the entry's changes), started when its run id says (newRunId: UTC to the ms)
+ * and finished at its commit. A warning says where it comes from and what the run did not do.
+ */
+export function recordOfCommit(dataset: string, sourceId: string, s: SourceEntry & { run: CommittedRun }, commit: HistoryEntry | undefined): RunRecord {
+  const t = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(s.runId);
+  const started = t ? `${t[1]}-${t[2]}-${t[3]}T${t[4]}:${t[5]}:${t[6]}.${t[7]}Z` : undefined;
+  const startedAt = started && !Number.isNaN(Date.parse(started)) && Date.parse(started) <= Date.parse(s.at) ? started : s.at;
+  return {
+    runId: s.runId,
+    dataset,
+    status: 'SUCCEEDED',
+    source: { key: s.key, etag: s.run.etag, size: s.run.size, sourceId },
+    startedAt,
+    finishedAt: s.at,
+    durationMs: Date.parse(s.at) - Date.parse(startedAt),
+    rowsIn: s.run.rowsIn,
+    rowsValid: s.run.rowsValid,
+    rowsQuarantined: s.run.rowsQuarantined,
+    rowsSuperseded: s.run.rowsSuperseded,
+    partitions: (commit?.changes ?? []).filter((c) => c.to).map((c) => c.path),
+    timings: [],
+    warnings: [`recorded by strata doctor --repair: the run died after its silver commit (${s.at}) and before its record. Its counts and partitions are its commit's; `
+      + `its quarantined rows and their reasons are in quarantine.${dataset}; its gold refreshes and catalog registration did not run in it (strata doctor brings those up to date)`],
+    reasons: [],
+  };
 }
 
 /** How long an object may wait in bronze for its run's record: a run of a large file takes minutes. */

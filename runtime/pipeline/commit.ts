@@ -83,7 +83,9 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     at: new Date().toISOString(),
     kind: 'commit',
     paths: [...byPath.keys()].sort(),
-    source: { id: staged.sourceId, key: staged.source.key, contentId: staged.source.contentId },
+    // With what the run's record will say of the object: a run that dies before its record is recorded from it (doctor).
+    source: { id: staged.sourceId, key: staged.source.key, contentId: staged.source.contentId,
+      run: { rowsIn: staged.rowsIn, rowsValid: staged.rowsValid, rowsQuarantined: staged.rowsQuarantined, rowsSuperseded: staged.rowsSuperseded, size: staged.source.size, etag: staged.source.etag } },
     schema: plan.applied,
     guard: async (m) => {
       refuseUnevolvable(m, plan);

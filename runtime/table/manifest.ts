@@ -168,7 +168,23 @@ export function onlyCompactionsBetween(m: Pick<TableManifest, 'history' | 'histo
 export const KEEP_COLLECTED = 100;
 
 /** A committed source object: the run that committed it, its key, when, and the content id of its bytes. */
-export interface SourceEntry { runId: string; key: string; at: string; /** SHA-256 content id of its bytes */ contentId?: string }
+export interface SourceEntry {
+  runId: string;
+  key: string;
+  at: string;
+  /** SHA-256 content id of its bytes */
+  contentId?: string;
+  /** What the committing run's record says of the object (CommittedRun); absent from sources committed before stop 52. */
+  run?: CommittedRun;
+}
+
+/**
+ * What a run's record says of the object it committed, kept with the committed source: a run that dies after its
+ * commit and before its record (its process killed, its Lambda timed out past the catch) leaves no record, and
+ * strata doctor --repair writes one from this (runtime/doctor/runs.ts). Counts as in RunRecord; the object's size in
+ * bytes and its ETag (locally its content id).
+ */
+export interface CommittedRun { rowsIn: number; rowsValid: number; rowsQuarantined: number; rowsSuperseded: number; size: number; etag: string }
 
 export interface TableManifest {
   /** The format it was written in (MANIFEST_FORMAT); absent: 1. */
@@ -234,7 +250,7 @@ export interface Commit {
   kind: HistoryEntry['kind'];
   /** New versions by partition path; null removes the partition. */
   versions: Record<string, PartitionVersion | null>;
-  source?: { id: string; key: string; contentId?: string };
+  source?: { id: string; key: string; contentId?: string; run?: CommittedRun };
   /** Source objects to forget (a rollback removes the data they brought, so they may be ingested again). */
   forgetSources?: string[];
   /** Source objects committed again (a rollback to a run before another rollback holds their rows again). */
@@ -286,7 +302,7 @@ export function applyCommit(m: TableManifest, c: Commit): { manifest: TableManif
       schemaHash: c.schemaHash ?? m.schemaHash,
       ...schemaAfter(m, c),
       partitions,
-      sources: { ...withoutSources(m.sources, c.forgetSources), ...c.restoreSources, ...(c.source ? { [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at, ...(c.source.contentId ? { contentId: c.source.contentId } : {}) } } : {}) },
+      sources: { ...withoutSources(m.sources, c.forgetSources), ...c.restoreSources, ...(c.source ? { [c.source.id]: { runId: c.runId, key: c.source.key, at: c.at, ...(c.source.contentId ? { contentId: c.source.contentId } : {}), ...(c.source.run ? { run: c.source.run } : {}) } } : {}) },
       history: [...m.history, { version, runId: c.runId, at: c.at, kind: c.kind, changes, ...(c.rollbackTo ? { to: c.rollbackTo } : {}), ...(forgot ? { forgot } : {}), ...(restored.length ? { restored } : {}) }],
       retired,
       updatedAt: c.at,

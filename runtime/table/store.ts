@@ -16,7 +16,7 @@ import { layout } from '../../core/plan/layout.ts';
 import type { CasResult, Storage } from '../storage/port.ts';
 import type { AppliedSchema } from '../../core/schema/evolution.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
-import { applyCommit, emptyManifest, MANIFEST_FORMAT, namedLocations, newerFormat, type Change, type CommitKind, type DerivedRun, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
+import { applyCommit, emptyManifest, MANIFEST_FORMAT, namedLocations, newerFormat, type Change, type CommitKind, type CommittedRun, type DerivedRun, type HistoryEntry, type PartitionVersion, type SourceEntry, type TableManifest } from './manifest.ts';
 import { plural } from '../../core/text.ts';
 
 /** What an empty manifest is made from: a table shape, or a dataset plan (its silver table). */
@@ -213,7 +213,7 @@ export interface CommitRequest {
   /** Partition paths this commit writes. */
   paths: string[];
   /** Source object committed with these rows (silver): a second commit of it becomes a no-op. */
-  source?: { id: string; key: string; contentId?: string };
+  source?: { id: string; key: string; contentId?: string; run?: CommittedRun };
   /**
    * Computed from the manifest being replaced: the committed sources to forget (a rollback forgets what it removes)
    * and to hold again (a rollback to a run before another rollback).
