@@ -13,6 +13,7 @@ import { loadProject } from '../core/project.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
 
 let lake: TestLake;
 beforeAll(async () => {
@@ -212,6 +213,39 @@ describe('schema evolution', () => {
       await own.cleanup();
     }
   });
+  it('a column added and then dropped from the schema file again: a rollback to a run before it is taken, the table holds that run\'s schema, and ingests are taken again (stop 50: no way back)', async () => {
+    const t = (extra: string) => `dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: string }\n${extra}`;
+    const own = await makeLake({ t: t('') });
+    try {
+      const first = (await own.ingest('t', await own.file('a.csv', 'id,v\n1,a\n'))).record;
+      await writeFile(join(own.root, 'schemas', 't.yaml'), t('  - { name: w, type: string }\n'));
+      const widened = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      expect((await ingestFile(widened, 't', await own.file('b.csv', 'id,v,w\n2,b,x\n'))).record.status).toBe('SUCCEEDED');
+      await writeFile(join(own.root, 'schemas', 't.yaml'), t(''));
+      const back = await openLocalLake({ lake: own.dir, schemas: join(own.root, 'schemas') });
+      // The schema file without w: an ingest is refused (silver's files hold w), and the way back it names...
+      const refused = (await ingestFile(back, 't', await own.file('c.csv', 'id,v\n3,c\n'))).record;
+      expect(refused.error?.message).toMatch(/column w \(string\) was removed, but silver files and Athena still have it/);
+      // ...is there: a rollback to the run before w. Its files hold no w (it was refused for the schema file's change).
+      await rollback(back, 't', first.runId);
+      const m = JSON.parse((await own.storage.readText('silver/t/_strata/manifest.json'))!) as TableManifest;
+      expect(m.schema?.columns.map((c) => c.name)).toEqual(['id', 'v']);
+      expect(m.schemaHistory?.at(-1)).toMatchObject({ runId: expect.not.stringMatching(first.runId), columns: [{ name: 'id' }, { name: 'v' }] });
+      await back.catalog.materialize();
+      expect(await own.query(`SELECT * FROM silver.t ORDER BY id`)).toEqual([{ id: 1, v: 'a' }]);
+      // The next ingest is taken, and a rollback to the run that wrote w is refused while the schema file lacks it.
+      expect((await ingestFile(back, 't', await own.file('c2.csv', 'id,v\n3,c\n'))).record.status).toBe('SUCCEEDED');
+      const withW = (await own.query<{ run_id: string }>(`SELECT run_id FROM strata.runs WHERE dataset = 't' AND rows_valid > 0 ORDER BY run_id`))[1]!.run_id;
+      await expect(rollback(back, 't', withW)).rejects.toMatchObject({ name: 'Strata.SchemaMismatch', message: expect.stringMatching(/column w \(string\) was removed/) });
+      await back.catalog.materialize();
+      expect(await own.query(`SELECT * FROM silver.t ORDER BY id`)).toEqual([{ id: 1, v: 'a' }, { id: 3, v: 'c' }]);
+      const repaired = await runCommand(doctorCommand, { lake: own.dir, schemas: join(own.root, 'schemas') }, []);
+      expect(repaired.code, repaired.stdout).toBe(0);
+    } finally {
+      await own.cleanup();
+    }
+  });
+
   it('a gold rollback to files of other columns is refused; one to files of the same columns returns their rows (an attack, stop 47)', async () => {
     const s = (sql: string) => 'dataset: s\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: amt, type: "decimal(10,2)" }\n'
       + `gold:\n  - table: g\n    sql: ${sql}\n    refresh: full\n`;

@@ -8,10 +8,11 @@ import { layout } from '../core/plan/layout.ts';
 import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcPending, settleRollback, silverShape, type PendingGc } from '../runtime/pipeline/commit.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
-import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, type RollbackResult } from '../runtime/table/rollback.ts';
+import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, schemaAfterRollback, type RollbackResult } from '../runtime/table/rollback.ts';
+import { refuseBreakingChange } from '../core/schema/evolution.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
-import { refuseUnevolvable, type TableManifest } from '../runtime/table/manifest.ts';
+import { refuseUnevolvable, stateAfterRun, type TableManifest } from '../runtime/table/manifest.ts';
 import { plural, thousands } from '../core/text.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import type { TableShape } from '../core/plan/table-shape.ts';
@@ -65,10 +66,16 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
     await refuseDamagedTarget(lake, dataset.prefixes.silver, shape, toRun);
     const current = (await readManifest(lake.storage, dataset.prefixes.silver, shape)).manifest;
     // A schema file the table cannot evolve to is refused before anything changes, as ingest refuses it: the rollback
-    // committed, then failed at its registration, half done (an attack, stop 47).
-    refuseUnevolvable(current, dataset);
+    // committed, then failed at its registration, half done (an attack, stop 47). The table it is asked of is the one
+    // the rollback leaves, whose files were all written by the time of run `toRun`, under the schema it had then
+    // (schemaAfterRollback: a column added after the run and dropped from the schema file since is in none of them).
+    // A run that cannot be returned to is said by rollbackTable.
+    const after = schemaAfterRollback(current, toRun);
+    const target = after ? stateAfterRun(current, toRun) : undefined;
+    if (after && target && 'state' in target) refuseBreakingChange(after, dataset.applied, dataset.dataset, () => Object.values(target.state).map((v) => v.values));
+    else refuseUnevolvable(current, dataset);
     const before = current.sources;
-    const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId);
+    const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId, { schema: (m) => schemaAfterRollback(m, toRun) });
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
     // The objects whose committing run changed get that run's quarantined rows back. Then the register step's
     // settlement: a forgotten object's file holding the forgotten commit's rows goes (told by its marker's bytes,

@@ -22,10 +22,12 @@ export interface RollbackResult {
 /**
  * Roll `root`'s table back to the state run `toRun` left it in, as one more commit by `runId`. `opts.applied`: a gold
  * table's schema as its SQL gives it now; a rollback to files of other columns is refused (refuseOtherColumns).
+ * `opts.schema`: the schema the table holds after it, from the manifest it rolls back (a silver table:
+ * schemaAfterRollback); without one, or when it gives none, the table's schema stays as it is.
  * Strata.InvalidInput when the run cannot be returned to (not found, collected, a run committed meanwhile);
  * Strata.UnreadableFile when a version folder no longer holds its files.
  */
-export async function rollbackTable(storage: Storage, root: string, shape: TableShape, toRun: string, runId: string, opts: { applied?: AppliedSchema } = {}): Promise<RollbackResult> {
+export async function rollbackTable(storage: Storage, root: string, shape: TableShape, toRun: string, runId: string, opts: { applied?: AppliedSchema; schema?: (m: TableManifest) => AppliedSchema | undefined } = {}): Promise<RollbackResult> {
   const { manifest } = await readManifest(storage, root, shape);
   const found = await rollbackTarget(storage, manifest, toRun);
   if ('error' in found) throw new StrataError(ERRORS.InvalidInput, found.error);
@@ -38,8 +40,10 @@ export async function rollbackTable(storage: Storage, root: string, shape: Table
   if (!paths.length) return { version: manifest.version, changes: [], forgotten: [], restored: [] };
   let sources: ReturnType<typeof sourcesAfterRun> = { forget: [], restore: {} };
   let own: { m: TableManifest; entry: HistoryEntry } | undefined;
+  // The schema the versions returned to were written with (schemaAfterRollback), when the caller asks for one.
+  const schema = opts.schema?.(manifest);
   const result = await commitTable(storage, {
-    root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths, rollbackTo: toRun,
+    root, shape, runId, at: new Date().toISOString(), kind: 'rollback', paths, rollbackTo: toRun, ...(schema ? { schema } : {}),
     build: async (path): Promise<PartitionVersion | null> => target[path] ?? null,
     // Each attempt checks that every version it points back at is still the table's (current or retired): gc swaps
     // the manifest before it deletes an expired version's folder, so one it collected while this rollback ran is
@@ -107,6 +111,32 @@ function refuseOtherColumns(m: TableManifest, shape: TableShape, applied: Applie
     + `${other.length > 1 ? 'were' : 'was'} published by another SQL, with columns ${list(was)}, where the table's SQL in its schema file now gives ${list(applied)}: `
     + 'they would be read as the current columns and types. Nothing was changed. '
     + `The way back: put the table's SQL back as it was at run ${toRun} and roll back again, or keep the current SQL and recompute the table: strata refresh ${shape.table}`);
+}
+
+/**
+ * The schema a table holds after a rollback to run `toRun`: the one it held when that run committed (the last of
+ * the manifest's schema history applied at or before that run's history entry: by version where the history names
+ * the applying run, else by time), with what the table declares of its keys now (AppliedSchema.declared: a rollback
+ * changes no claim). Every file of the versions the rollback returns to was written then or before, with that schema
+ * or one it evolved from. undefined when the history cannot tell (no schema history, the run not in the history):
+ * the table's current schema then stands.
+ *
+ * A table that gained a column (w) after run `toRun`, whose schema file then dropped it again, could not be rolled
+ * back to that run: the rollback was refused as the schema file's dropping w "would break readers" of files with w,
+ * although the rollback returns to files without it; and the table kept its schema with w, so no ingest was taken
+ * either (stop 50: no way back).
+ */
+export function schemaAfterRollback(m: TableManifest, toRun: string): AppliedSchema | undefined {
+  const target = m.history.find((h) => h.runId === toRun);
+  if (!target || !m.schemaHistory?.length) return undefined;
+  const versionOf = new Map<string, number>();
+  for (const h of m.history) if (!versionOf.has(h.runId)) versionOf.set(h.runId, h.version);
+  const then = m.schemaHistory.filter((e) => {
+    const v = versionOf.get(e.runId);
+    return v !== undefined ? v <= target.version : e.appliedAt <= target.at;
+  }).at(-1);
+  if (!then) return undefined;
+  return { hash: then.hash, columns: then.columns, partitionKeys: then.partitionKeys, ...(m.schema?.declared ? { declared: m.schema.declared } : {}) };
 }
 
 /**
