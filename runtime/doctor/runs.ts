@@ -190,6 +190,23 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
     markRead(keys);
     unread = stillUnread(unread);
   }
+  // A file dropped into bronze/<dataset>/ while strata dev watched it is read through its copy, the bronze object
+  // _objects/<content id>/<name> that keeps its mtime (workflows/watch.ts): the run names the copy. Doctor said the
+  // file was never read, and that ingesting it (SKIPPED) was the way back (newcomer's trial, stop 52). A file with a
+  // copy of its name, size and mtime (etag) that a run read is read when its content id is that copy's.
+  const objectsPrefix = `${prefix}${BRONZE_OBJECTS}/`;
+  const copies = objects.filter((o) => o.key.startsWith(objectsPrefix) && (read.has(o.key) || read.has(contentOf(o.key) ?? o.key)));
+  if (copies.length) {
+    for (const o of unread.filter((u) => !u.key.startsWith(objectsPrefix))) {
+      const name = o.key.slice(prefix.length);
+      // (The etag: locally the file's own size and mtime, where lastModified is its folder's when that is younger.)
+      const same = copies.filter((c) => c.key.endsWith(`/${name}`) && c.size === o.size && c.etag === o.etag);
+      if (!same.length) continue;
+      const id = await env.storage.contentId(o.key).catch(() => undefined);
+      if (id !== undefined && same.some((c) => c.key === layout.bronzeObject(dataset, id, name))) read.add(o.key);
+    }
+    unread = stillUnread(unread);
+  }
   if (!unread.length) return [];
   const now = Date.now();
   const old = unread.filter((o) => now - o.lastModified.getTime() > UNREAD_GRACE_MS);
