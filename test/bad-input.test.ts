@@ -255,16 +255,23 @@ describe('bad input', () => {
     expect(rows).toEqual([{ n: 0 }]);
   });
 
-  it('11 a file named .csv that holds JSON is refused with a hint', async () => {
+  it('11 a file named .csv that holds JSON is refused with a hint, before DuckDB reads it', async () => {
     const r = await run(strict, 'orders', `{"order_id": 1, "created_at": "2025-06-12T10:00:00Z"}\n{"order_id": 2}\n`, 'actually.csv');
     expect(r.status).toBe('FAILED');
     expect(r.error).toEqual({ name: 'Strata.UnreadableFile',
-      message: `${r.source.key}:1: the header is not a valid CSV record (unterminated or stray quote); the file looks like JSON lines, not CSV` });
+      message: `${r.source.key}: the file looks like JSON lines, not CSV, and its dataset reads CSV (source.format: csv): nothing of it was read. Send it as CSV, or ingest it into a dataset of source.format: jsonl` });
+    // An array: it was REJECTED with a "header has no field" per column before the hint (newcomer's trial, stop 52).
     const r2 = await run(strict, 'orders', `[{"order_id": 1}]\n`, 'array.csv');
-    expect(r2.status).toBe('REJECTED');
-    expect(r2.error?.name).toBe('Strata.SchemaMismatch');
-    expect(r2.error?.message).toMatch(/header has no field "order_id"/);
-    expect(r2.error?.message).toMatch(/looks like JSON \(an array\), not CSV/);
+    expect(r2).toMatchObject({ status: 'FAILED', rowsIn: 0, error: { name: 'Strata.UnreadableFile',
+      message: `${r2.source.key}: the file looks like JSON (an array), not CSV, and its dataset reads CSV (source.format: csv): nothing of it was read. Send it as CSV, or ingest it into a dataset of source.format: json` } });
+    // A JSON array of 200 KB on one line, read as CSV, ran DuckDB out of its memory ("raise lambda.memory").
+    const big = `[${Array.from({ length: 2000 }, (_, i) => `{"date":"2001/01/01 06:55","delay":${i},"distance":1797,"origin":"LAX","destination":"BNA"}`).join(',')}]`;
+    const r3 = await run(strict, 'orders', big, 'flights.json');
+    expect(r3.error).toMatchObject({ name: 'Strata.UnreadableFile', message: expect.stringContaining('the file looks like JSON (an array), not CSV') });
+    // A CSV header that begins with a bracket (SQL Server's tools quote names so) is read as CSV.
+    const r4 = await run(strict, 'orders', `[order_id],[Customer Name]\n1,Ann\n`, 'brackets.csv');
+    expect(r4.error?.message).toMatch(/header has no field "order_id"/);
+    expect(r4.error?.message).not.toMatch(/looks like JSON/);
   });
 
   it('12 JSON lines with a non-object line (and a broken one)', async () => {

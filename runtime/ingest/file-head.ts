@@ -140,13 +140,22 @@ export function startsGzip(head: Buffer): boolean {
  * A hint when a file's first bytes say it is in another format than declared. `textFrom`: where its text begins
  * (a CSV's first record, after the lines csv.skipRows skips: a preamble line "[Report]" says nothing of the format).
  */
+/**
+ * Whether text (its start, leading whitespace removed) begins as JSON does: an array whose first element starts (an
+ * object, an array, a string, a number, true, false, null, or `]`), or an object whose first key or `}` follows. Not a
+ * bare `[` or `{`: a CSV header may begin so (`[id],[name]`, as SQL Server's tools quote names).
+ */
+export function looksLikeJson(t: string): boolean {
+  return /^\[\s*(?:[{["\-0-9\]]|(?:true|false|null)\s*[,\]])/.test(t) || /^\{\s*["}]/.test(t);
+}
+
 export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): string | undefined {
   const t = stripBom(head.subarray(textFrom)).toString('utf8', 0, Math.min(head.length - textFrom, 4096)).trimStart();
   if (!t) return undefined;
   if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
   if (startsGzip(head)) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
-  if (declared === 'csv' && (t.startsWith('{') || t.startsWith('['))) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
+  if (declared === 'csv' && looksLikeJson(t)) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
   if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';
   if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json (a streamed dataset takes JSON lines: one object per line, as jq -c \'.[]\' writes an array)';
   if (declared === 'json' && t.startsWith('{')) return 'the file looks like JSON lines; declare source.format: jsonl';

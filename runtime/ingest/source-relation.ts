@@ -91,6 +91,14 @@ export async function openSource(input: OpenSourceInput): Promise<SourceRelation
     throw new StrataError(ERRORS.UnreadableFile, `${input.key}: cannot be decompressed as ${codec}: ${engineMessage(e)}`);
   }
   const hint = sniffFormatHint(head, source.format, source.format === 'csv' ? skippedLinesEnd(head, source.csv.skipRows) ?? 0 : 0);
+  // JSON sent to a CSV dataset is refused before DuckDB reads it: read as CSV, a 178 KB JSON array ran DuckDB out of
+  // its 796 MB ("raise lambda.memory"), a small one gave a "header has no field" per column first (newcomer's trial,
+  // stop 52). No row of it can be a record of the dataset's columns.
+  if (source.format === 'csv' && hint?.startsWith('the file looks like JSON')) {
+    const array = hint.includes('(an array)');
+    throw new StrataError(ERRORS.UnreadableFile, `${input.key}: ${hint}, and its dataset reads CSV (source.format: csv): nothing of it was read. `
+      + `Send it as CSV, or ingest it into a dataset of source.format: ${array ? 'json' : 'jsonl'}`);
+  }
   try {
     switch (source.format) {
       case 'csv': return await openCsv(input, head, codec, hint);
