@@ -1,8 +1,10 @@
-// The date and timestamp formats of schema files, checked by the engine that reads them: a format DuckDB's strptime
+// The date and timestamp formats and the patterns of schema files, checked by the engine that reads them: a format DuckDB's strptime
 // cannot parse (a specifier it has no such as %Q) passed strata check, and every ingest then failed, blaming the file
 // ("cannot be read as csv: Failed to parse format specifier"; newcomer's trial, stop 48). A check of the project, so
 // that every command that loads it leaves such a dataset out as strata check reports it (ingest still ran it, blaming
-// the file: newcomer's trial, stop 49).
+// the file: newcomer's trial, stop 49). Patterns alike: one RE2 cannot compile (a lookahead, which JavaScript's RegExp
+// takes) passed strata check and every ingest failed, blaming the file ("invalid perl operator"; newcomer's trial,
+// stop 52), while one RE2 takes and JavaScript does not ((?i)a, (?P<n>a)) was refused.
 import { withBinder } from '../sql/binder.ts';
 import { str } from '../sql/quote.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -30,3 +32,25 @@ export async function checkFormats(schemas: readonly LoadedSchema[]): Promise<Di
 }
 
 registerAsyncProjectCheck(checkFormats);
+
+/**
+ * One error per column pattern RE2 (DuckDB's regexp_full_match, which checks it in the stage) cannot compile, at the
+ * pattern in its schema file, with RE2's words and the way back: its syntax (https://github.com/google/re2/wiki/Syntax)
+ * has no lookahead, lookbehind or backreference, and names a group (?P<name>…).
+ */
+export async function checkPatterns(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
+  const patterns = schemas.flatMap((s) => s.spec.columns.flatMap((c, i) => (c.pattern !== undefined ? [{ s, i, p: c.pattern }] : [])));
+  if (!patterns.length) return [];
+  return withBinder(async (db) => {
+    const out: Diagnostic[] = [];
+    for (const x of patterns) {
+      const error = await db.all(`SELECT regexp_full_match('', ${str(x.p)}) AS v`).then(() => undefined, (e: Error) => e.message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, ''));
+      if (!error) continue;
+      out.push(x.s.source.diagnostic(['columns', x.i, 'pattern'], `pattern ${JSON.stringify(x.p)} is not an RE2 regular expression, the kind that checks it: ${error}`,
+        'write it in RE2 syntax: no lookahead (?=…) or lookbehind (?<=…), no backreference \\1; a named group is (?P<name>…) (https://github.com/google/re2/wiki/Syntax)'));
+    }
+    return out;
+  });
+}
+
+registerAsyncProjectCheck(checkPatterns);
