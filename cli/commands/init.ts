@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { withDuck } from '../../runtime/engine/duckdb.ts';
 import { loadSchemaText } from '../../core/schema/load.ts';
 import { formatDiagnostic } from '../../core/schema/diagnostics.ts';
-import { inferSchema, renderSchemaYaml, snakeCase } from '../../runtime/schema/infer.ts';
+import { inferSchema, leftOut, renderSchemaYaml, snakeCase } from '../../runtime/schema/infer.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { Command } from '../command.ts';
 import { out, plural, shellWord, UsageError } from '../output.ts';
@@ -46,8 +46,9 @@ export const init: Command = {
     const where = `${global.schemas ? ` --schemas ${shellWord(global.schemas)}` : ''}${global.lake ? ` --lake ${shellWord(global.lake)}` : ''}`;
     const human = [
       ...(dataset !== given ? [`dataset "${given}" is named ${dataset} (dataset names are lower_snake_case)`] : []),
-      `wrote ${target}: ${plural(inferred.columns.length, 'column')} from ${plural(inferred.rows, 'sample row')} (${inferred.format})`,
+      `wrote ${target}: ${plural(inferred.columns.filter((c) => !c.nested).length, 'column')} from ${plural(inferred.rows, 'sample row')} (${inferred.format})`,
       ...(inferred.note ? [`note: ${inferred.note}`] : []),
+      ...leftOut(inferred).map((l) => `note: ${l}`),
       ...check.diagnostics.map(formatDiagnostic),
       // The folders given are given again (newcomer's trial, stop 50: the line, run as printed, found no schema).
       `next: edit it, then strata check${where} && strata ingest ${dataset} ${sample}${where}`,

@@ -25,6 +25,8 @@ export interface InferredColumn {
   required: boolean;
   format?: string;
   note?: string;
+  /** Arrays or objects only in the sample: left out of the draft (renderSchemaYaml), its note saying why. */
+  nested?: true;
 }
 
 export interface InferredSchema {
@@ -80,7 +82,7 @@ export async function detectFormat(path: string): Promise<SourceFormat> {
 /** DuckDB's json_type names as JSON's own words. */
 const JSON_KINDS: Record<string, string> = { boolean: 'boolean', varchar: 'string', bigint: 'integer', ubigint: 'integer', double: 'number' };
 
-function logicalType(duck: string): { type: string; note?: string } {
+function logicalType(duck: string): { type: string; note?: string; nested?: true } {
   const t = duck.toUpperCase();
   const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
   if (dec) return { type: `decimal(${dec[1]},${dec[2]})` };
@@ -94,6 +96,12 @@ function logicalType(duck: string): { type: string; note?: string } {
   if (t === 'DATE') return { type: 'date' };
   if (t.startsWith('TIMESTAMP')) return { type: 'timestamp' };
   if (t === 'TIME') return { type: 'string', note: 'TIME values are kept as text (Athena has no TIME type)' };
+  // Arrays and objects only (no scalar beside them): a text column would quarantine every row that has one (a draft of
+  // "tags": ["x"] REJECTED its own sample: newcomer's trial, stop 52), so the draft leaves the field out; ingest keeps a
+  // field that is no column out of silver, with a warning.
+  if (/\[\]$|^STRUCT|^MAP|^UNION|^LIST/.test(t)) {
+    return { type: 'string', nested: true, note: `JSON ${/^STRUCT|^MAP/.test(t) ? 'objects' : 'arrays'} in the sample, and strata stores scalars only` };
+  }
   return { type: 'string', note: `the sample holds ${t.split('(')[0]} values; strata stores scalars only — decide how to flatten` };
 }
 
@@ -369,6 +377,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       type: lt.type,
       ...(fmt && !/^%Y-%m-%d/.test(fmt) ? { format: fmt } : {}),
       ...(lt.note ? { note: lt.note } : {}),
+      ...(lt.nested ? { nested: true as const } : {}),
     };
   });
   // A date or timestamp DuckDB's sniffer typed in a day/month format whose every value reads the other way round too
@@ -513,6 +522,12 @@ async function partitionGrain(db: Duck, reader: string, field: { name: string; t
  * the schema file's folder, for editors (the yaml-language-server comment); ../core/schema/dataset.schema.json, as
  * from the project's own schemas/, unless given.
  */
+/** What the draft leaves out of its columns and why, one line per field (InferredColumn.nested). */
+export function leftOut(s: Pick<InferredSchema, 'columns'>): string[] {
+  return s.columns.filter((c) => c.nested).map((c) => `Left out: field ${c.from ?? c.name} (${c.note}): ingest keeps it out of silver, with a warning; `
+    + 'to keep its values, send them flattened into fields of their own');
+}
+
 export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema = '../core/schema/dataset.schema.json'): string {
   const doc = new Document({
     dataset: s.dataset,
@@ -522,7 +537,7 @@ export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema =
       format: s.format,
       ...(s.format === 'csv' ? { csv: { delimiter: s.delimiter ?? ',', header: s.header !== false, ...(s.skipRows ? { skipRows: s.skipRows } : {}), ...(s.decimalSeparator ? { decimalSeparator: s.decimalSeparator } : {}) } } : {}),
     },
-    columns: s.columns.map((c) => ({
+    columns: s.columns.filter((c) => !c.nested).map((c) => ({
       name: c.name, type: c.type, ...(c.from ? { from: c.from } : {}), ...(c.required ? { required: true } : {}), ...(c.format ? { format: c.format } : {}),
     })),
     mode: 'append',
@@ -534,11 +549,13 @@ export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema =
     ` Drafted by strata init from ${basename(sample)} (${s.rows} rows). Check the types, the required flags`,
     ` (set where the sample had no NULL), the partition, and add checks (allowed, min, max, pattern).`,
     ...(s.note ? [` Note: ${s.note}.`] : []),
+    ...leftOut(s).map((l) => ` ${l}.`),
   ].join('\n');
+  const kept = s.columns.filter((c) => !c.nested);
   const cols = doc.get('columns');
   if (cols && typeof cols === 'object' && 'items' in cols) {
     (cols as { items: unknown[] }).items.forEach((item, i) => {
-      const note = s.columns[i]?.note;
+      const note = kept[i]?.note;
       if (note && isMap(item)) item.comment = ` ${note}`;
     });
   }
