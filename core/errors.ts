@@ -47,6 +47,21 @@ export function isStrataError(e: unknown): e is StrataError {
  * kept, as it is what says a limit was hit (runtime/pipeline/limits.ts limitHit): without it, "failed to allocate
  * data of size 32.0 KiB (61.0 MiB/61.0 MiB used)" read as a damaged file (an attack on the quotas, stop 42).
  */
+/**
+ * The column name DuckDB's binder could not bind and the names it offers instead ("Candidate bindings: "amount"", the
+ * line after its message, which engineMessage leaves out); undefined when it names none. They come from the
+ * statement's tables and their schemas, never from rows. DuckDB offers its closest names however far they are.
+ */
+export function bindingCandidates(e: unknown): { name: string; candidates: string[] } | undefined {
+  const msg = e instanceof Error ? e.message : String(e);
+  const name = /Referenced column "((?:[^"]|"")*)" not found/.exec(msg)?.[1];
+  const list = /\nCandidate bindings: ([^\n]+)/.exec(msg)?.[1];
+  if (name === undefined || list === undefined) return undefined;
+  // Each candidate is written "name" or "table.name": the column's own name.
+  const candidates = [...list.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1]!.replaceAll('""', '"').split('.').at(-1)!);
+  return candidates.length ? { name: name.replaceAll('""', '"'), candidates } : undefined;
+}
+
 export function engineMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0]!.replace(/^(?!Out of Memory Error: )[A-Z][A-Za-z ]*Error: /, '').trim();

@@ -208,6 +208,11 @@ describe('analyzeGold: what it refuses', () => {
       // DuckDB's message names no line: the offset is the start of the SQL.
       issue(2, 'c', 'sql', "the SQL does not bind: No function matches the given name and argument types '+(VARCHAR, INTEGER_LITERAL)'. You might need to add explicit type casts.", 'fix the table or column name', 0),
     ]);
+    // A misspelt column gets the closest name DuckDB offers, as strata names them elsewhere (newcomer's trial, stop
+    // 52: SUM(amout) got DuckDB's words alone); "nope" above is near none of them (DuckDB offers three all the same).
+    // (A qualified name, o.stauts, gets no candidates from DuckDB: "does not have a column named".)
+    const t = await analyze(g('d', 'SELECT SUM(amout) AS revenue FROM silver.orders'), g('e', 'SELECT status, qyt FROM silver.orders'));
+    expect(t.issues.map((i) => i.fix)).toEqual(['did you mean "amount"?', 'did you mean "qty"?']);
   });
 
   it('output columns: a type Athena cannot read, a name that is not lower_snake_case, the same name twice', async () => {

@@ -2,13 +2,14 @@
 // dependency order, portability problems, and — for incremental refresh — how a run's silver partitions map to the
 // gold partitions to recompute. DuckDB parses and binds the SQL against empty views of the silver schemas: no data
 // is read, nothing is written.
-import { engineMessage } from '../errors.ts';
+import { bindingCandidates, engineMessage } from '../errors.ts';
 import type { DatasetPlan } from '../plan/compile.ts';
 import { hashOf } from '../plan/compile.ts';
 import { tableInput, type GlueTableInput } from '../plan/glue-table.ts';
 import { layout } from '../plan/layout.ts';
 import type { AppliedSchema } from '../schema/evolution.ts';
 import type { GoldSpec } from '../schema/model.ts';
+import { closest } from '../schema/diagnostics.ts';
 import type { TableShape } from '../plan/table-shape.ts';
 import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { ident, str } from '../sql/quote.ts';
@@ -205,7 +206,10 @@ async function analyzeWith(db: SqlSession, datasets: readonly DatasetPlan[]): Pr
     } catch (err) {
       const msg = engineMessage(err);
       const line = /LINE (\d+):/.exec(String(err))?.[1];
-      issue(`the SQL does not bind: ${msg}`, 'fix the table or column name', line ? offsetOfLine(e.spec.sql, Number(line)) : undefined);
+      // DuckDB's closest names, as strata names them everywhere else (newcomer's trial, stop 52: SUM(amout) got none).
+      const offered = bindingCandidates(err);
+      const near = offered && closest(offered.name, offered.candidates);
+      issue(`the SQL does not bind: ${msg}`, near ? `did you mean "${near}"?` : 'fix the table or column name', line ? offsetOfLine(e.spec.sql, Number(line)) : undefined);
       continue;
     }
     const refs = tableRefs(select);
