@@ -154,19 +154,37 @@ interface FieldMatch {
   fileProblems: string[];
 }
 
-/** Match declared fields to the file's fields: exactly, then ignoring case and surrounding spaces. */
+/**
+ * Match declared fields to the file's fields: exactly, then, for a declared field no file field names exactly,
+ * ignoring case and surrounding spaces among the file's fields no declared field names exactly, when exactly one
+ * such field matches it and it matches no other declared field. A field was read into two columns (from: "A" and
+ * from: "a" both read a file's "a"; from: "Amount " read the field "amount" another column reads: an attack, stop 52).
+ */
 function matchFields(columns: readonly PlannedColumn[], available: string[], refOf: (i: number) => string, what: string, key: string): FieldMatch {
   const ref = new Map<string, string>();
   const warnings: string[] = [];
   const fileProblems: string[] = [];
   const used = new Set<number>();
   const norm = (s: string) => s.trim().toLowerCase();
-  for (const field of sourceFields(columns)) {
+  const fields = sourceFields(columns);
+  const exact = new Set(fields.flatMap((f) => { const i = available.indexOf(f); return i >= 0 ? [i] : []; }));
+  // The fields no declared field names exactly, each with the declared fields it matches ignoring case and spaces.
+  const loose = (field: string) => available.flatMap((a, i) => (!exact.has(i) && norm(a) === norm(field) ? [i] : []));
+  const takers = new Map<number, number>();
+  for (const f of fields) if (available.indexOf(f) < 0) for (const i of loose(f)) takers.set(i, (takers.get(i) ?? 0) + 1);
+  for (const field of fields) {
     let i = available.indexOf(field);
     if (i >= 0 && available.indexOf(field, i + 1) >= 0) warnings.push(`${what} names "${field}" twice; the first is read`);
     if (i < 0) {
-      i = available.findIndex((a) => norm(a) === norm(field));
-      if (i >= 0) warnings.push(`${what} field "${available[i]}" read as "${field}" (case or spaces differ)`);
+      const found = loose(field);
+      if (found.length === 1 && takers.get(found[0]!) === 1) {
+        i = found[0]!;
+        warnings.push(`${what} field "${available[i]}" read as "${field}" (case or spaces differ)`);
+      } else if (found.length > 1) {
+        warnings.push(`${what} fields ${found.map((x) => `"${available[x]}"`).join(', ')} all match "${field}" only ignoring case or spaces: none is read as "${field}" (name the one to read exactly, from: ...)`);
+      } else if (found.length) {
+        warnings.push(`${what} field "${available[found[0]!]}" matches "${field}" and another declared field only ignoring case or spaces: it is read as neither (name it exactly, from: ${JSON.stringify(available[found[0]!])})`);
+      }
     }
     if (i < 0) {
       const cols = columns.filter((c) => c.from === field);
@@ -355,14 +373,34 @@ function columnTypes(columns: readonly PlannedColumn[], field: string): string {
   return types.map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)).join(' or ');
 }
 
+/**
+ * A Parquet file's top-level column names as the file writes them, in order (parquet_schema: the root's children,
+ * each one's subtree passed over); undefined when they are not `count` (DuckDB's columns of the file), which they
+ * always are for a file DuckDB reads.
+ */
+async function parquetColumnNames(db: Duck, path: string, count: number): Promise<string[] | undefined> {
+  const rows = await db.all<{ name: string; n: number | bigint | null }>(`SELECT name, num_children AS n FROM parquet_schema(${pathLit(path)})`);
+  const past = (j: number): number => {
+    let k = j + 1;
+    for (let c = 0; c < Number(rows[j]?.n ?? 0); c++) k = past(k);
+    return k;
+  };
+  const names: string[] = [];
+  for (let i = 1; i < rows.length; i = past(i)) names.push(rows[i]!.name);
+  return names.length === count ? names : undefined;
+}
+
 async function openParquet(input: OpenSourceInput, hint: string | undefined): Promise<SourceRelation> {
   const { db, columns, key, path } = input;
   if (hint && !/Parquet/.test(hint)) throw new StrataError(ERRORS.UnreadableFile, `${key}: not a Parquet file (${hint})`);
   const described = await db.columns(`SELECT * FROM read_parquet(${pathLit(path)})`);
-  const names = described.map((c) => c.name);
+  // The file's own names, which DuckDB's may not be: it reads a column "amount" beside "Amount" as "amount_1", and
+  // the schema's column amount read "Amount" (case differs) instead of it (an attack, stop 52). Fields are matched by
+  // the file's names and read by DuckDB's, position by position.
+  const names = await parquetColumnNames(db, path, described.length) ?? described.map((c) => c.name);
   // Internal positional names, like CSV: a source column named like a silver column must not shadow the typed one.
   const refOf = (i: number) => `__f${i}`;
-  await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${names.map((n, i) => `${ident(n)} AS ${refOf(i)}`).join(', ')} FROM read_parquet(${pathLit(path)})`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${described.map((c, i) => `${ident(c.name)} AS ${refOf(i)}`).join(', ')} FROM read_parquet(${pathLit(path)})`);
   const match = matchFields(columns, names, refOf, 'file', key);
   const nestedString = columns.filter((c) => c.type.name === 'string').flatMap((c) => {
     const i = names.indexOf(c.from);
