@@ -136,6 +136,21 @@ mode: upsert
     expect(errorsOf('{ name: id, column: d, transform: month }')).toEqual([expect.stringMatching(/partition "id" has the name of a column/)]);
   });
 
+  it('refuses a column named rowid, and a CSV dialect whose delimiter, quote or escape is a line end or two of them one character (an attack, stop 52: wrong upsert winners, an escaped LF read as nothing)', () => {
+    const cols = '  - { name: id, type: int, required: true }\n';
+    const t = (source: string, more = '') => check(`dataset: t\nsource: ${source}\ncolumns:\n${cols}${more}`, 't.yaml').map((l) => l.replace(/^t\.yaml:\d+:\d+: /, ''));
+    expect(t('{ format: jsonl }', '  - { name: rowid, type: int }\n')).toEqual(['column "rowid" is the name of DuckDB\'s row number, by which strata numbers a file\'s records (fix: name it otherwise and read the field by its name: { name: row_id, from: rowid })']);
+    expect(t('{ format: jsonl }', '  - { name: row_id, type: int, from: rowid }\n')).toEqual([]);
+    expect(t('{ format: csv, csv: { escape: "\\n" } }')).toEqual(['escape "\\n" is a line end, which ends records (fix: use another character for escape)']);
+    expect(t('{ format: csv, csv: { escape: "\\r" } }')).toEqual(['escape "\\r" is a line end, which ends records (fix: use another character for escape)']);
+    expect(t('{ format: csv, csv: { delimiter: "\\n" } }')).toEqual(['delimiter "\\n" is a line end, which ends records (fix: use another character for delimiter)']);
+    expect(t('{ format: csv, csv: { delimiter: "\\"" } }')).toEqual(['the delimiter and the quote are the same character "\\"": no field could be told from the next (fix: give them two characters)']);
+    expect(t('{ format: csv, csv: { delimiter: ";", escape: ";" } }')).toEqual(['the escape and the delimiter are the same character ";": a delimiter inside quotes would read as an escape (fix: give the escape another character (by default it is the quote))']);
+    // Allowed: a tab, a backslash escape, no quote at all with a delimiter that would be the default quote.
+    expect(t('{ format: csv, csv: { delimiter: "\\t", escape: "\\\\" } }')).toEqual([]);
+    expect(t('{ format: csv, csv: { quote: "", delimiter: "|" } }')).toEqual([]);
+  });
+
   it('checks column rules against types', () => {
     const t = (c: string) => check(`dataset: t\nsource: { format: csv }\ncolumns:\n  - ${c}\n`, 't.yaml');
     expect(t('{ name: a, type: string, min: 3 }')[0]).toMatch(/min applies to numbers, dates and timestamps, not string \(fix: use maxLength or pattern\)/);

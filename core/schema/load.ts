@@ -160,6 +160,20 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
       err(['source', 'csv', key], `${key} ${JSON.stringify(csvRaw[key])} is not one ASCII character: DuckDB reads the ${key} as one byte`, `use an ASCII character for ${key}`);
     }
   }
+  // A line end as the delimiter, quote or escape, or one character in two of those roles: DuckDB read an escape of LF
+  // as nothing ("a<LF>b" became ab), and a delimiter that is the quote failed every file at ingest (an attack, stop 52).
+  const roles = (['delimiter', 'quote', 'escape'] as const).filter((k) => typeof csvRaw[k] === 'string' && csvRaw[k] !== '');
+  for (const key of roles) {
+    if (/[\r\n]/.test(csvRaw[key])) err(['source', 'csv', key], `${key} ${JSON.stringify(csvRaw[key])} is a line end, which ends records`, `use another character for ${key}`);
+  }
+  const delimiter = csvRaw.delimiter ?? ',';
+  const quote = csvRaw.quote ?? '"';
+  if (format === 'csv' && quote !== '' && delimiter === quote) {
+    err(['source', 'csv', csvRaw.quote !== undefined ? 'quote' : 'delimiter'], `the delimiter and the quote are the same character ${JSON.stringify(quote)}: no field could be told from the next`, 'give them two characters');
+  }
+  if (format === 'csv' && typeof csvRaw.escape === 'string' && csvRaw.escape !== '' && csvRaw.escape === delimiter) {
+    err(['source', 'csv', 'escape'], `the escape and the delimiter are the same character ${JSON.stringify(delimiter)}: a delimiter inside quotes would read as an escape`, 'give the escape another character (by default it is the quote)');
+  }
   const nullValues: string[] = raw.source.nullValues ?? csvRaw.nullValues ?? (format === 'csv' ? [''] : []);
 
   const columns: ColumnSpec[] = [];
@@ -167,6 +181,9 @@ function buildSpec(src: YamlSource, raw: Raw, out: Diagnostic[]): DatasetSpec {
   (raw.columns as Raw[]).forEach((c, i) => {
     const at = (k?: string): Path => (k ? ['columns', i, k] : ['columns', i]);
     if (seen.has(c.name)) err(at('name'), `duplicate column "${c.name}" (also column ${seen.get(c.name)! + 1})`, 'rename or remove one of them');
+    // DuckDB's row number of a table: strata numbers a file's records by it, and a column of that name hid it (an
+    // upsert kept the wrong row of a key, with no word; a CSV file with a bad row failed: an attack, stop 52).
+    if (c.name === 'rowid') err(at('name'), 'column "rowid" is the name of DuckDB\'s row number, by which strata numbers a file\'s records', `name it otherwise and read the field by its name: { name: row_id, from: rowid }`);
     seen.set(c.name, i);
     const parsed = parseType(String(c.type));
     let type: LogicalType = { name: 'string' };
