@@ -288,13 +288,17 @@ describe('timestamp', () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.record({
       d: fc.integer({ min: 1, max: 31 }), m: fc.integer({ min: 1, max: 12 }), y: fc.constantFrom(2023, 2024, 2025, 2100),
       h: fc.integer({ min: 0, max: 23 }), mi: fc.constantFrom(0, 59),
-      zone: fc.constantFrom('', ' +0000', ' +0200', ' -0530', ' UTC'),
+      // Offsets out of range too: %z took +2500, -9999 and +0099 (an attack, stop 52); a zone reads as its offset only
+      // up to 23:59, as ISO 8601 text does.
+      zone: fc.constantFrom('', ' +0000', ' +0200', ' -0530', ' UTC', ' +2359', ' -2300', ' +2500', ' -9999', ' +0099', ' +2400', ' -1260'),
     }), { minLength: 1, maxLength: 20 }), async (vals) => {
       const cases: Case[] = vals.map((v) => {
         const textValue = `${two(v.d)}.${two(v.m)}.${v.y} ${two(v.h)}:${two(v.mi)}${v.zone}`;
         const wall = Date.UTC(v.y, v.m - 1, v.d, v.h, v.mi);
-        const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1;
-        const offset = v.zone === ' +0200' ? 120 : v.zone === ' -0530' ? -330 : 0;
+        const z = /^ ([+-])([0-9]{2})([0-9]{2})$/.exec(v.zone);
+        const zoneOk = !z || (Number(z[2]) <= 23 && Number(z[3]) <= 59);
+        const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1 && zoneOk;
+        const offset = z ? (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) : 0;
         const at = new Date(wall - offset * 60_000).toISOString().replace('T', ' ').replace('.000Z', '');
         return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" does not read as ${formats.join(' or ')} (another format, or no such day)`];
       });
@@ -305,8 +309,9 @@ describe('timestamp', () => {
         const zone = v.zone || ' UTC';
         const textValue = `${two(v.d)}.${two(v.m)}.${v.y}${zone} ${two(v.h)}:${two(v.mi)}`;
         const wall = Date.UTC(v.y, v.m - 1, v.d, v.h, v.mi);
-        const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1;
-        const offset = zone === ' +0200' ? 120 : zone === ' -0530' ? -330 : 0;
+        const z = /^ ([+-])([0-9]{2})([0-9]{2})$/.exec(zone);
+        const exists = new Date(wall).getUTCDate() === v.d && new Date(wall).getUTCMonth() === v.m - 1 && (!z || (Number(z[2]) <= 23 && Number(z[3]) <= 59));
+        const offset = z ? (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) : 0;
         const at = new Date(wall - offset * 60_000).toISOString().replace('T', ' ').replace('.000Z', '');
         return [q(textValue), exists ? at : null, exists ? null : `"${textValue}" does not read as ${insideFormats.join(' or ')} (another format, or no such day)`];
       }), { format: insideFormats });
