@@ -7,11 +7,11 @@ import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { PlannedColumn } from '../../core/plan/compile.ts';
 import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
-import type { SourceSpec } from '../../core/schema/model.ts';
+import type { CsvDialect, SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { limitHit } from '../pipeline/limits.ts';
 import { locateJsonError, strictJsonProblem, type TextPlace } from './json-locate.ts';
-import { firstLineEnd } from './csv-scan.ts';
+import { CsvScanner, firstLineEnd } from './csv-scan.ts';
 import { lineEndsOf } from './newlines.ts';
 import { codecOf, holdsByte, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
@@ -155,6 +155,25 @@ interface FieldMatch {
 }
 
 /**
+ * The width of a CSV file without a header: the number of fields most of the records in its head have (CsvScanner, as
+ * DuckDB splits them), the declared columns' number (`declared`) among the most frequent ones, else the largest of
+ * them; `first` (the first record's) when no record ends within the head.
+ */
+export function positionalWidth(head: Buffer, d: CsvDialect, declared: number, first: number): number {
+  const seen = new Map<number, number>();
+  const count = (fields: number) => seen.set(fields, (seen.get(fields) ?? 0) + 1);
+  const scanner = new CsvScanner({ delimiter: d.delimiter, quote: d.quote, escape: d.escape, skipRows: d.skipRows });
+  scanner.scan(head, { recordEnd: (_i, fields) => count(fields) });
+  // The file's last record, without a line end after it, when the head holds the whole file.
+  const last = head.length < HEAD_BYTES ? scanner.openRecordFields() : undefined;
+  if (last !== undefined) count(last);
+  if (!seen.size) return first;
+  const most = Math.max(...seen.values());
+  const modes = [...seen].filter(([, n]) => n === most).map(([w]) => w);
+  return modes.includes(declared) ? declared : Math.max(...modes);
+}
+
+/**
  * Match declared fields to the file's fields: exactly, then, for a declared field no file field names exactly,
  * ignoring case and surrounding spaces among the file's fields no declared field names exactly, when exactly one
  * such field matches it and it matches no other declared field. A field was read into two columns (from: "A" and
@@ -258,9 +277,11 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
     }
     throw new StrataError(ERRORS.UnreadableFile, `${key}:${d.skipRows + 1}: the first record does not end within 1 MB or has an unterminated quote${hint ? ` (${hint})` : ''}`);
   }
-  // Without a header, fields are matched by position: the i-th field feeds the i-th declared column.
-  const names = d.header ? first : first.map((_, i) => columns[i]?.from ?? `field_${i + 1}`);
-  const width = first.length;
+  // Without a header, fields are matched by position: the i-th field feeds the i-th declared column. The records' width
+  // is the one most of the head's records have, not the first record's: a first record of one field made every
+  // well-formed record of two "too many fields" and itself valid with a NULL column (an attack, stop 52).
+  const width = d.header ? first.length : positionalWidth(head, d, columns.length, first.length);
+  const names = d.header ? first : Array.from({ length: width }, (_, i) => columns[i]?.from ?? `field_${i + 1}`);
   const refOf = (i: number) => `__f${i}`;
   const match = matchFields(columns, names, refOf, d.header ? 'header' : 'record', key);
   if (hint && match.fileProblems.length) match.fileProblems.push(`${key}: ${hint}`);

@@ -15,7 +15,7 @@ import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts'
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
-import { MAX_LINE_BYTES, NO_NULL, REJECTS, REL, openSource, unreadable, type SourceRelation } from './source-relation.ts';
+import { MAX_LINE_BYTES, NO_NULL, REJECTS, REL, openSource, positionalWidth, unreadable, type SourceRelation } from './source-relation.ts';
 
 export interface ValidateInput {
   db: Duck;
@@ -103,7 +103,9 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   // said so by openSource).
   const { source } = read.plan;
   const head = source.format === 'csv' || source.format === 'jsonl' ? await headOf(read).catch(() => undefined) : undefined;
-  const width = source.format === 'csv' && head ? parseFirstRecord(head, source.csv)?.length : undefined;
+  const firstWidth = source.format === 'csv' && head ? parseFirstRecord(head, source.csv)?.length : undefined;
+  // (Without a header, the width the reader takes: most records', not the first's; source-relation.ts positionalWidth.)
+  const width = firstWidth !== undefined && source.format === 'csv' && !source.csv.header ? positionalWidth(head!, source.csv, read.plan.columns.length, firstWidth) : firstWidth;
   const blank = { ...read, blankRecords: blankLinesAreRecords(read, width), ...(width ? { width } : {}) };
   // Escapes DuckDB would drop, and fields past the width it would drop: the records holding one are quarantined, by
   // the exact pass (markScannedRecords).
