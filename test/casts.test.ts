@@ -280,6 +280,20 @@ describe('timestamp', () => {
     ]), { format: ['%d/%m/%Y %H:%M:%S.%f'] });
     await expectCasts('timestamp', 'VARCHAR', text([['15/06/2025 10:00:00.123456', '2025-06-15 10:00:00.123', null], ['15/06/2025 10:00:00.123500', '2025-06-15 10:00:00.124', null]]),
       { format: ['%d/%m/%Y %H:%M:%S.%f'], round: 'half_up' });
+    // The years 0001-9999, as ISO text is held to: strptime reads year 0 (1 BC), and a zone can move a value past
+    // 9999; each was quarantined as having sub-millisecond digits, a date of year 0 was committed (an attack, stop 52).
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['0000-06-01 00:00', null, '"0000-06-01 00:00" is outside the years 0001-9999'], ['0001-01-01 00:00', '0001-01-01 00:00:00', null],
+    ]), { format: ['%Y-%m-%d %H:%M'] });
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['31/12/9999 23:00:00 -0100', null, '"31/12/9999 23:00:00 -0100" is outside the years 0001-9999'], ['31/12/9999 23:00:00 +0100', '9999-12-31 22:00:00', null],
+    ]), { format: ['%d/%m/%Y %H:%M:%S %z'] });
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['31/12/9999 23:59:59.999500', null, '"31/12/9999 23:59:59.999500" rounds to a time outside the years 0001-9999'],
+    ]), { format: ['%d/%m/%Y %H:%M:%S.%f'], round: 'half_up' });
+    await expectCasts('date', 'VARCHAR', text([
+      ['0000-01-01', null, '"0000-01-01" is outside the years 0001-9999'], ['0001-01-01', '0001-01-01', null], ['9999-12-31', '9999-12-31', null],
+    ]), { format: ['%Y-%m-%d'] });
   });
 
   it('property: a format with a zone reads a wall time that exists, at its offset, and refuses one that does not (newcomer trial, stop 35: 31.06 became 07-01)', async () => {

@@ -134,7 +134,12 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
     return {
       draft: strptimeExact(src, formats),
       value: (d) => within(fromEpoch(`epoch_us(${d})`, 1000, round)),
-      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} ELSE ${subMillisecondMessage(text)} END`,
+      // Read but outside the years 0001-9999 (year 0, which strptime takes as 1 BC, or an offset past 9999-12-31), or
+      // rounded past them: said so, not as sub-millisecond digits (an attack, stop 52).
+      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
+        + `WHEN NOT (epoch_us(_c_p) BETWEEN epoch_us(${MIN}) AND epoch_us(${MAX}) + 999) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
+        + `WHEN ${fromEpoch('epoch_us(_c_p)', 1000, round)} IS NOT NULL THEN ${quoted(text)} || ' rounds to a time outside the years 0001-9999' `
+        + `ELSE ${subMillisecondMessage(text)} END`),
     };
   }
   if (isText(from)) {
@@ -156,12 +161,15 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
 }
 
 export function dateCast(formats: string[] | undefined, src: string, from: string): CastPlan {
-  const midnight = (ts: string) => `CASE WHEN CAST(${ts} AS DATE) = ${ts} THEN CAST(${ts} AS DATE) END`;
+  // A day of the years 0001-9999: strptime reads year 0 as 0000-01-01, 1 BC, which the ISO path refuses (an attack, stop 52).
+  const midnight = (ts: string) => `CASE WHEN CAST(${ts} AS DATE) = ${ts} AND CAST(${ts} AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN CAST(${ts} AS DATE) END`;
   if (formats) {
     return {
       draft: strptimeExact(src, formats),
       value: (d) => midnight(d),
-      message: (text) => `CASE WHEN ${strptimeExact(text, formats)} IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`,
+      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
+        + `WHEN NOT (CAST(_c_p AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31') THEN ${quoted(text)} || ' is outside the years 0001-9999' `
+        + `ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`),
     };
   }
   const message = (text: string) => `${quoted(text)} || ' is not a date' || CASE `
