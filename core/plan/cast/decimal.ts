@@ -68,7 +68,8 @@ function messageOf(text: string, p: number, s: number, round: RoundingMode | und
   const type = `decimal(${p},${s})`;
   const body = `CASE WHEN NOT _c_d.ok THEN ${quoted(text)} || ${str(` is not a ${type}`)} || ${firstHint(numberHints(text))} `
     + `WHEN length(_c_d.digits) + _c_d.exp > ${p - s} THEN ${quoted(text)} || ${str(` is out of range for ${type}: at most ${p - s} digit${p - s === 1 ? '' : 's'} before the point`)} `
-    + `WHEN ${round ? 'false' : `_c_d.exp + ${s} < 0`} THEN ${quoted(text)} || ' has ' || (-_c_d.exp) || ${str(` decimal places, ${type} keeps ${s}`)} `
+    // (An exponent of more than nine digits is held at ±10^9 places: said as more than that, not as that many.)
+    + `WHEN ${round ? 'false' : `_c_d.exp + ${s} < 0`} THEN ${quoted(text)} || ' has ' || CASE WHEN -_c_d.exp >= 1000000000 THEN 'more than 999999999' ELSE CAST(-_c_d.exp AS VARCHAR) END || ${str(` decimal places, ${type} keeps ${s}`)} `
     + `ELSE ${quoted(text)} || ${str(` is out of range for ${type} once rounded`)} END`;
   return bind(analyse(text), '_c_d', body);
 }
