@@ -116,7 +116,7 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       ];
       if (what.length) out.push(problem(`quarantine.${plan.dataset}`, what.join('; '), 'strata doctor --repair publishes them and registers the folder again', { order: 'entry', run: register }));
       if (uncommitted.length) {
-        out.push(note(`quarantine.${plan.dataset}`, `${plural(uncommitted.length, 'object')} not committed ${uncommitted.length === 1 ? 'has' : 'have'} quarantined rows waiting in ${hidden}pending/: runs that are running, or failed or were killed before their commit`, 'strata gc removes those older than a day'));
+        out.push(note(`quarantine.${plan.dataset}`, `${plural(uncommitted.length, 'object')} not committed ${uncommitted.length === 1 ? 'has' : 'have'} quarantined rows waiting in ${hidden}pending/ from runs that committed nothing that stands: runs still running, runs that ended before their commit (failed, killed, refused), or runs of a table that started over since (its folder deleted)`, 'strata gc removes those older than a day'));
       }
     } catch (e) {
       const file = env.catalog.entryFile('quarantine', plan.dataset);
