@@ -6,7 +6,7 @@ import { rollback } from '../workflows/maintenance.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../cli/commands/check.ts';
-import { loadProject, runnableProject } from '../core/project.ts';
+import { checkProjectAsync, loadProject, runnableProject } from '../core/project.ts';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { runCommand } from './helpers/cli.ts';
 import { openLocalLake } from '../workflows/lake.ts';
@@ -79,6 +79,24 @@ describe('strata check: a date format the engine cannot read', () => {
     const project = await loadProject(join(lake.root, 'schemas'));
     expect(project.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/schemas\/f\.yaml:5:36: format "%Q" cannot be read/), expect.stringMatching(/schemas\/f\.yaml:6:49: format "%Y%K" cannot be read/)]);
     expect((await runnableProject(project)).excluded.map((x) => x.dataset)).toEqual(['f']);
+  });
+});
+
+describe('strata check: a list item with a wrong value', () => {
+  it('hides nothing else of the file: the rest is checked without that item (newcomer\'s trial, stop 52: a transform: daily hid a rule and a gold SQL typo, one round of fixes at a time)', async () => {
+    const text = `dataset: o\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: amount, type: "decimal(10,2)" }\n  - { name: created_at, type: timestamp, requried: true }\n`
+      + `partitionBy:\n  - { name: dt, column: created, transform: daily }\nquality:\n  silver:\n    halt:\n      - IsPrimaryKey "idd"\n`
+      + `gold:\n  - table: g\n    sql: SELECT SUM(amout) AS s FROM silver.o\n    refresh: full\n`;
+    const project = await checkProjectAsync([{ file: 'schemas/o.yaml', text }]);
+    expect(project.diagnostics.map(formatDiagnostic)).toEqual([
+      'schemas/o.yaml:6:42: unknown key "requried" in columns.2 (fix: did you mean "required"?)',
+      'schemas/o.yaml:8:45: partitionBy.0.transform must be one of identity | year | month | day | hour (fix: use one of identity, year, month, day, hour)',
+      'schemas/o.yaml:12:9: quality rule "IsPrimaryKey "idd"": column "idd" does not exist in the batch (did you mean "id"?) (fix: use a column of this dataset (strata plan <dataset> lists them))',
+      'schemas/o.yaml:15:10: gold table g: the SQL does not bind: Referenced column "amout" not found in FROM clause! (fix: did you mean "amount"?)',
+    ]);
+    // A wrong value outside every list item (the source's format) still stops the check there.
+    const bad = await checkProjectAsync([{ file: 'schemas/o.yaml', text: text.replace('format: csv', 'format: xls') }]);
+    expect(bad.diagnostics.map((d) => d.message)).toEqual(['source.format must be one of csv | jsonl | json | parquet', 'unknown key "requried" in columns.2', 'partitionBy.0.transform must be one of identity | year | month | day | hour']);
   });
 });
 

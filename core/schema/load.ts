@@ -51,7 +51,10 @@ export function loadSchemaText(file: string, text: string): LoadResult {
     const errors = validateStructure.errors ?? [];
     diagnostics.push(...structureDiagnostics(src, errors));
     // Unknown keys (a misspelt "requried") hide no other problem: without them, the file's meaning is checked too.
-    const stripped = withoutUnknownKeys(raw as Raw, errors);
+    // So is the rest of a file whose list item (a column, a partition, a gold table) holds a wrong value: the file
+    // without that item (a transform: daily hid a misspelt partition column, a rule and a gold SQL typo, found one
+    // round of fixes at a time: newcomer's trial, stop 52).
+    const stripped = withoutUnknownKeys(raw as Raw, errors) ?? withoutBrokenItems(raw as Raw, errors);
     if (!stripped || !validateStructure(stripped)) return { diagnostics, source: src };
     checked = stripped;
   }
@@ -69,6 +72,38 @@ function withoutUnknownKeys(raw: Raw, errors: ErrorObject[]): Raw | undefined {
     let node: any = copy;
     for (const k of toPath(e.instancePath)) node = node?.[k];
     if (node && typeof node === 'object') delete node[String(e.params.additionalProperty)];
+  }
+  return copy;
+}
+
+/**
+ * A copy of `raw` without its unknown keys and without each list item that holds any other structural error (the
+ * innermost list item on the error's path: a column, a partition, a gold table, a rule), for the meaning checks of
+ * the rest; undefined when an error lies outside every list item (a wrong source.format). What is left must pass
+ * the structure again (a file of one broken column does not). Only ever a draft: the file has errors.
+ */
+function withoutBrokenItems(raw: Raw, errors: ErrorObject[]): Raw | undefined {
+  const real = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  const copy = structuredClone(raw);
+  const drop = new Map<unknown[], Set<number>>();
+  for (const e of real) {
+    const path = toPath(e.instancePath);
+    if (e.keyword === 'additionalProperties') {
+      let node: any = copy;
+      for (const k of path) node = node?.[k];
+      if (node && typeof node === 'object') delete node[String(e.params.additionalProperty)];
+      continue;
+    }
+    const at = path.findLastIndex((k) => typeof k === 'number');
+    if (at < 0) return undefined;
+    let list: any = copy;
+    for (const k of path.slice(0, at)) list = list?.[k];
+    if (!Array.isArray(list)) return undefined;
+    drop.set(list, (drop.get(list) ?? new Set()).add(path[at] as number));
+  }
+  // (Every item of a list dropped in one pass, so that the indexes of the errors stay those of the file.)
+  for (const [list, items] of drop) {
+    list.splice(0, list.length, ...list.filter((_, i) => !items.has(i)));
   }
   return copy;
 }
