@@ -51,7 +51,7 @@ export function loadSchemaText(file: string, text: string): LoadResult {
     const errors = validateStructure.errors ?? [];
     diagnostics.push(...structureDiagnostics(src, errors));
     // Unknown keys (a misspelt "requried") hide no other problem: without them, the file's meaning is checked too.
-    // So is the rest of a file whose list item (a column, a partition, a gold table) holds a wrong value: the file
+    // So is the rest of a file whose list item (a partition, a gold table, a rule) holds a wrong value: the file
     // without that item (a transform: daily hid a misspelt partition column, a rule and a gold SQL typo, found one
     // round of fixes at a time: newcomer's trial, stop 52).
     const stripped = withoutUnknownKeys(raw as Raw, errors) ?? withoutBrokenItems(raw as Raw, errors);
@@ -78,8 +78,8 @@ function withoutUnknownKeys(raw: Raw, errors: ErrorObject[]): Raw | undefined {
 
 /**
  * A copy of `raw` without its unknown keys and without each list item that holds any other structural error (the
- * innermost list item on the error's path: a column, a partition, a gold table, a rule), for the meaning checks of
- * the rest; undefined when an error lies outside every list item (a wrong source.format). What is left must pass
+ * innermost list item on the error's path: a partition, a gold table, a rule), for the meaning checks of the rest;
+ * undefined when an error lies outside every list item (a wrong source.format) or in a column. What is left must pass
  * the structure again (a file of one broken column does not). Only ever a draft: the file has errors.
  */
 function withoutBrokenItems(raw: Raw, errors: ErrorObject[]): Raw | undefined {
@@ -95,7 +95,8 @@ function withoutBrokenItems(raw: Raw, errors: ErrorObject[]): Raw | undefined {
       continue;
     }
     const at = path.findLastIndex((k) => typeof k === 'number');
-    if (at < 0) return undefined;
+    // (Not a column: the keys, partitions and rules naming it would each be said missing, for one wrong value.)
+    if (at < 0 || path[0] === 'columns') return undefined;
     let list: any = copy;
     for (const k of path.slice(0, at)) list = list?.[k];
     if (!Array.isArray(list)) return undefined;
