@@ -189,11 +189,14 @@ describe('strata check: what the rows already in silver contradict', () => {
     const narrow = await reopen(SALES('id'));
     expect(await checkWith(lake, 'sales', SALES('id'))).toMatchObject({ code: 0 });
     expect((await ingestFile(narrow, 'sales', await lake.file('c.csv', 'id,region,amount\n3,EU,8\n'))).record.status).toBe('SUCCEEDED');
-    // Forward to r1 again: id 1 is held by two rows under the recorded key [id].
-    await rollback(narrow, 'sales', r1);
+    // Forward to r1 again under [id]: id 1 is held by two rows there, so the rollback is refused (stop 52: it was taken,
+    // and the key's repeats were found only by the next upsert's files). Under the wide key it is taken, and records it.
+    await expect(rollback(narrow, 'sales', r1)).rejects.toMatchObject({ name: 'Strata.SchemaMismatch', message: expect.stringMatching(/primary key \(id\) more than once \(e\.g\. id=1\)/) });
+    await rollback(await reopen(SALES('id, region')), 'sales', r1);
     const rows = await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY id, region');
-    const up = (await ingestFile(narrow, 'sales', await lake.file('d.csv', 'id,region,amount\n1,EU,50\n'))).record;
-    expect(up).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/^silver\.sales: 1 key this upsert replaces is held by more than one row already in silver \(2 rows; e\.g\. id=1\), so primary key \(id\) does not tell them apart/) } });
+    expect(await checkWith(lake, 'sales', SALES('id'))).toMatchObject({ code: 1 });
+    const up = (await ingestFile(await reopen(SALES('id')), 'sales', await lake.file('d.csv', 'id,region,amount\n1,EU,50\n'))).record;
+    expect(up).toMatchObject({ status: 'FAILED', error: { name: 'Strata.SchemaMismatch', message: expect.stringMatching(/primary key \(id\)/) } });
     expect(await lake.query('SELECT id, region, amount FROM silver.sales ORDER BY id, region')).toEqual(rows);
     // A table written before strata recorded its key: the same refusal, by the partition's files.
     const path = join(lake.dir, 'silver/sales/_strata/manifest.json');
@@ -245,6 +248,27 @@ describe('a primary key naming a column the table\'s files lack', () => {
     expect(r.status).toBe('SUCCEEDED');
     expect(await lake.query('SELECT id, p, v, region FROM silver.k WHERE p = \'a\' ORDER BY v')).toEqual([{ id: 1, p: 'a', v: 5, region: null }, { id: 1, p: 'a', v: 9, region: 'EU' }]);
   });
+  it('a rollback to rows the schema file\'s primary key contradicts is refused before anything changes (an attack, stop 52: a key narrowed after the run, the rollback brought back its repeats and check, doctor and ingests took them)', async () => {
+    const text = (key: string) => `dataset: ev\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: int, required: true }\nprimaryKey: [${key}]\nmode: append\nrejects: { maxRatio: 1 }\n`;
+    lake = await makeLake({ ev: text('id') });
+    const reopen = async (t: string) => { await writeFile(join(lake!.root, 'schemas', 'ev.yaml'), t); return openLocalLake({ lake: lake!.dir, schemas: join(lake!.root, 'schemas') }); };
+    const r0 = (await lake.ingest('ev', await lake.file('r0.csv', 'id,v\n1,10\n'))).record.runId;
+    const r1 = (await ingestFile(await reopen(text('id, v')), 'ev', await lake.file('r1.csv', 'id,v\n1,20\n'))).record;
+    expect(r1.status).toBe('SUCCEEDED');
+    const narrowed = await reopen(text('id'));
+    await rollback(narrowed, 'ev', r0);
+    expect((await ingestFile(narrowed, 'ev', await lake.file('r2.csv', 'id,v\n2,5\n'))).record.status).toBe('SUCCEEDED');
+    const version = JSON.parse((await lake.storage.readText('silver/ev/_strata/manifest.json'))!).version;
+    await expect(rollback(narrowed, 'ev', r1.runId)).rejects.toMatchObject({ name: 'Strata.SchemaMismatch',
+      message: expect.stringMatching(/^silver\.ev was not rolled back to run \S+: the rows it left hold 1 key of the schema file's primary key \(id\) more than once \(e\.g\. id=1\), where an append key is unique across the table\. Nothing was changed/) });
+    expect(JSON.parse((await lake.storage.readText('silver/ev/_strata/manifest.json'))!).version).toBe(version);
+    // Under the key the table had at that run, the rollback is taken.
+    await rollback(await reopen(text('id, v')), 'ev', r1.runId);
+    expect(await lake.query('SELECT id, v FROM silver.ev ORDER BY v')).toEqual([{ id: 1, v: 10 }, { id: 1, v: 20 }]);
+    await lake.cleanup();
+    lake = undefined;
+  });
+
   it('after a rollback to files without a key column, an ingest under a key naming it is refused as for a table never written with it, in words; added alone first, the key then goes through, upsert or append (an attack, stop 48: a binder error in the commit, or the stage)', async () => {
     for (const mode of ['upsert', 'append']) {
       const text = (key: string) => `dataset: k\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: int }\n  - { name: region, type: string }\nprimaryKey: [${key}]\nmode: ${mode}\n`;

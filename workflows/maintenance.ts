@@ -20,6 +20,7 @@ import { StrataError, ERRORS } from '../core/errors.ts';
 import { fault } from '../runtime/util/fault.ts';
 import { newRunId } from './ingest-local.ts';
 import { closest } from '../core/schema/diagnostics.ts';
+import { silverContradictions } from '../runtime/schema/silver-constraints.ts';
 import type { LocalLake } from './lake.ts';
 
 export interface RollbackReport extends RollbackResult {
@@ -74,8 +75,13 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
     const target = after ? stateAfterRun(current, toRun) : undefined;
     if (after && target && 'state' in target) refuseBreakingChange(after, dataset.applied, dataset.dataset, () => Object.values(target.state).map((v) => v.values));
     else refuseUnevolvable(current, dataset);
+    await refuseContradictedRollback(lake, dataset, current, toRun);
     const before = current.sources;
-    const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId, { schema: (m) => schemaAfterRollback(m, toRun) });
+    // The key it records is the schema file's, which the rows it returns to were just counted against.
+    const declared = dataset.applied.declared;
+    const r = await rollbackTable(lake.storage, dataset.prefixes.silver, shape, toRun, runId, {
+      schema: (m) => { const s = schemaAfterRollback(m, toRun); return s && { ...s, ...(declared ? { declared } : {}) }; },
+    });
     await syncToLatest(lake.ctx, dataset.prefixes.silver, dataset, { layer: 'silver', name: dataset.dataset, glue: dataset.tables.silver });
     // The objects whose committing run changed get that run's quarantined rows back. Then the register step's
     // settlement: a forgotten object's file holding the forgotten commit's rows goes (told by its marker's bytes,
@@ -96,6 +102,26 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
   const refreshed = await refreshInOrder(lake, lake.ctx.gold.readersOf(g.table), runId, true);
   await lake.catalog.materialize();
   return { ...r, table: g.table, layer: 'gold', runId, refreshed };
+}
+
+/**
+ * Strata.SchemaMismatch when the rows a rollback to `toRun` returns silver.<dataset> to hold a primary key more than
+ * once where the schema file's key says it is unique (an append: across the table; an upsert: within a partition),
+ * before anything changes. A key narrowed since that run, then a rollback to it, brought back rows the key contradicts,
+ * and strata check, doctor and the ingests after it took the table as it was (an attack, stop 52). Counted whatever
+ * the table recorded of its key (silver-constraints.ts, as for a table that recorded none).
+ */
+async function refuseContradictedRollback(lake: LocalLake, dataset: LocalLake['plans'][number], current: TableManifest, toRun: string): Promise<void> {
+  if (!dataset.primaryKey.length || !current.schema) return;
+  const found = await rollbackTarget(lake.storage, current, toRun);
+  if ('error' in found) return; // (rollbackTable says why)
+  const { declared: _, ...schema } = schemaAfterRollback(current, toRun) ?? current.schema;
+  const then: TableManifest = { ...current, schema, partitions: Object.fromEntries(Object.values(found.state).map((v) => [v.path, v])) };
+  const d = (await silverContradictions(lake.storage, dataset, then, lake.ctx.duck, { nulls: false }))?.duplicates;
+  if (!d) return;
+  throw new StrataError(ERRORS.SchemaMismatch, `silver.${dataset.dataset} was not rolled back to run ${toRun}: the rows it left hold ${plural(d.keys, 'key')} of the schema file's primary key (${d.key.join(', ')}) `
+    + `more than once (e.g. ${d.example}), where ${dataset.mode === 'append' ? 'an append key is unique across the table' : 'an upsert key is unique within its partition'}. Nothing was changed. `
+    + 'The way back: put in the schema file the primary key the table had at that run, then roll back again (strata check compares the key with the rows)');
 }
 
 /**
