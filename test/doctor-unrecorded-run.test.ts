@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.ts';
+import { garbageCollect } from '../workflows/maintenance.ts';
+import { openLocalLake } from '../workflows/lake.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -88,6 +90,34 @@ describe('a run killed right after its commit swap', () => {
       // Ingesting the object again changes nothing.
       expect((await k.ingest('orders', file)).record.status).toBe('SKIPPED');
     } finally {
+      await k.cleanup();
+    }
+  }, 60_000);
+
+  it('is recorded the same once gc has moved its committed source into a marker (an attack, stop 52: doctor then said every run was recorded)', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'upsert' }) });
+    try {
+      const file = await k.file('a.csv', `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bob,NEW,5.50,Jun 13 2025,2025-06-13T10:00:00Z\n3,Cy,NEW,oops,Jun 13 2025,2025-06-13T11:00:00Z\n`);
+      const killed = spawnSync(process.execPath, ['cli/strata.ts', 'ingest', 'orders', file, '--lake', k.dir, '--schemas', join(k.root, 'schemas')],
+        { env: { ...process.env, STRATA_FAULT: 'commit.swapped' } });
+      expect(killed.signal, killed.stderr?.toString()).toBe('SIGKILL');
+      await k.ingest('orders', await k.file('b.csv', `${ORDERS_HEADER}\n4,Di,NEW,1.00,Jun 14 2025,2025-06-14T10:00:00Z\n`));
+      // A month later gc moves the first commit's source out of the manifest, into a marker.
+      const later = new Date(Date.now() + 30 * 86_400_000);
+      await garbageCollect(await openLocalLake({ lake: k.dir, schemas: join(k.root, 'schemas') }), { now: later });
+      const m = JSON.parse(readFileSync(join(k.dir, 'silver/orders/_strata/manifest.json'), 'utf8')) as TableManifest;
+      expect(m.sourceArchives?.length).toBeGreaterThan(0);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(later);
+      const seen = await doctor(k);
+      expect(seen.out).toMatch(/runs\.orders +PROBLEM {2}1 committed source without a run record, committed over an hour ago/);
+      const fixed = await doctor(k, '--repair');
+      expect(fixed.out).toMatch(/runs\.orders: recorded 1 run from its commit/);
+      vi.useRealTimers();
+      expect(await k.query(`SELECT status, rows_in, rows_valid, rows_quarantined FROM strata.runs ORDER BY started_at`)).toEqual([
+        { status: 'SUCCEEDED', rows_in: 3, rows_valid: 2, rows_quarantined: 1 }, { status: 'SUCCEEDED', rows_in: 1, rows_valid: 1, rows_quarantined: 0 }]);
+    } finally {
+      vi.useRealTimers();
       await k.cleanup();
     }
   }, 60_000);

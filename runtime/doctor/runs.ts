@@ -92,7 +92,7 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
         }));
     }
   }
-  const unrecorded = Object.entries(m.sources).filter(([, s]) => !byRun.has(s.runId));
+  const unrecorded = [...Object.entries(m.sources), ...await archivedSources(env, dataset, m)].filter(([, s]) => !byRun.has(s.runId));
   // Over an hour after its commit, a run without a record has died (its process killed, its Lambda timed out): what
   // its commit kept of it (SourceEntry.run) is its record. Before, its rows were in silver and in no run of strata.runs.
   const now = (env.now ?? new Date()).getTime();
@@ -117,6 +117,29 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
       `their rows are in silver; ingesting them again is SKIPPED${old ? ' (committed before strata kept what a record needs with the commit: no record can be made of it)' : ''}`));
   }
   return { findings, count: records.length };
+}
+
+/**
+ * The committed sources gc moved out of the manifest into markers of the passes it lists (layout.sourceMarkers:
+ * _strata/sources/<table>/<source id>/<pass>.json), as [source id, entry]; none when it lists none. A run killed
+ * after its commit whose source gc had moved was no longer said to lack a record (an attack, stop 52). A marker that
+ * cannot be read is left to the table's own examination.
+ */
+async function archivedSources(env: DoctorEnv, dataset: string, m: TableManifest): Promise<Array<[string, SourceEntry]>> {
+  if (!m.sourceArchives?.length) return [];
+  const passes = new Set(m.sourceArchives.map((a) => a.pass));
+  const root = layout.markersOf(layout.silver(dataset))[0]!;
+  const markers = (await env.storage.list(root)).map((o) => o.key).filter((k) => k.endsWith('.json') && passes.has(k.slice(k.lastIndexOf('/') + 1, -'.json'.length)));
+  const read = await mapLimit(markers, 16, async (k): Promise<[string, SourceEntry] | undefined> => {
+    try {
+      const s = JSON.parse((await env.storage.readText(k)) ?? '') as SourceEntry;
+      const id = k.slice(root.length).split('/')[0]!;
+      return typeof s?.runId === 'string' && typeof s.key === 'string' && !m.sources[id] ? [id, s] : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  return [...new Map(read.filter((x): x is [string, SourceEntry] => x !== undefined))];
 }
 
 /**
