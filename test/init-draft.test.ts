@@ -120,6 +120,21 @@ describe('strata init drafts', () => {
     }
   });
 
+  it('JSON keys that differ only in case are read by their own names: the draft ingests its own sample (an attack, stop 52: DuckDB\'s amount_1 was drafted without from: and REJECTED the sample)', async () => {
+    for (const [name, text] of [['t.json', '[{"id":1,"Amount":"1.50","amount":2},{"id":2,"Amount":"2.25","amount":3}]'], ['t.jsonl', '{"id":1,"Amount":"1.50","amount":2}\n{"id":2,"Amount":"2.25","amount":3}\n']] as const) {
+      const s = await draft(name, text);
+      expect(s.columns.map((c) => [c.name, c.from ?? c.name])).toEqual([['id', 'id'], ['amount', 'Amount'], [expect.stringMatching(/^amount_\d$/), 'amount']]);
+      const lake = await makeLake({ nk: renderSchemaYaml({ ...s, dataset: 'nk' }, name) });
+      try {
+        const r = (await lake.ingest('nk', await lake.file(name, text))).record;
+        expect([name, r.status, r.rowsValid]).toEqual([name, 'SUCCEEDED', 2]);
+        expect((await lake.query<Record<string, unknown>>('SELECT * FROM silver.nk ORDER BY id')).map((row) => Object.values(row))).toEqual([[1, '1.50', 2], [2, '2.25', 3]]);
+      } finally {
+        await lake.cleanup();
+      }
+    }
+  });
+
   it('values DuckDB\'s sniffer types but strata\'s casts refuse are drafted as text with a note, so the draft ingests its own sample (newcomer\'s trial, stop 48: it was REJECTED)', async () => {
     const text = 'id,ok,day,hex,at\n1,yes,2025-6-5,0x1F,2025-01-01 24:00:00\n2,no,2025-06-06,12,2025-01-02 10:00:00\n3,yes,2025-06-07,13,2025-01-03 10:00:00\n';
     const s = await draft('odd.csv', text);

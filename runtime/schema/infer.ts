@@ -175,8 +175,11 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   // only those, as strata ingest quarantines the rest (the draft gave up, naming the line after the bad one: newcomer's
   // trial, stop 46; a line that is a JSON array made the draft one column of JSON: stop 48), and the note names the first.
   const bad = format === 'jsonl' ? await badJsonLines(db, path).catch(() => undefined) : undefined;
+  /** The JSON the draft reads: the sample, or its objects alone. */
+  let jsonFile = path;
   if (bad?.count && bad.good) {
     const objects = join(scratch, 'objects.jsonl');
+    jsonFile = objects;
     await db.run(`COPY (SELECT l FROM read_csv(${pathLit(path)}, columns = {'l': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false) `
       + `WHERE coalesce(TRY(json_type(l)), '') = 'OBJECT') TO ${pathLit(objects)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER chr(1))`);
     reader = `read_json(${pathLit(objects)}, format = 'newline_delimited', sample_size = ${sample})`;
@@ -256,6 +259,21 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
       described = described.filter((_, i) => !unnamed.includes(i));
       const which = unnamed.length === 1 ? `field ${unnamed[0]! + 1}` : `fields ${unnamed.map((i) => i + 1).join(', ')}`;
       note = [note, `the header gives ${which} no name: the draft leaves ${unnamed.length === 1 ? 'it' : 'them'} out, and strata ingest keeps ${unnamed.length === 1 ? 'its' : 'their'} values out of silver (name ${unnamed.length === 1 ? 'it' : 'them'} in the file's header to read ${unnamed.length === 1 ? 'it' : 'them'})`].filter(Boolean).join('; ');
+    }
+  }
+  // JSON keys as the records write them are what columns read (from:): DuckDB names an "amount" beside "Amount"
+  // amount_1, which no record holds, and the draft rejected its own sample (an attack, stop 52). The keys in the order
+  // they first appear, which is DuckDB's order of the columns; a column whose name is not its key's (ignoring case and
+  // DuckDB's _<n>) is left as it is.
+  if (format === 'json' || format === 'jsonl') {
+    const rows = await db.all<{ k: string[] | null }>(`SELECT json_keys(json) AS k FROM read_json_objects(${pathLit(jsonFile)}, format = '${format === 'json' && jsonFile === path ? 'array' : 'newline_delimited'}') LIMIT ${sample}`).catch(() => []);
+    const keys: string[] = [];
+    for (const r of rows) for (const k of r.k ?? []) if (!keys.includes(k)) keys.push(k);
+    if (keys.length === described.length) {
+      described = described.map((c, i) => {
+        const k = keys[i]!;
+        return k !== c.name && k.toLowerCase() === c.name.replace(/_\d+$/, '').toLowerCase() ? { ...c, field: k } : c;
+      });
     }
   }
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
