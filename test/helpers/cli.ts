@@ -1,7 +1,7 @@
 // The strata command in-process: cli/main.ts's main (what cli/strata.js runs) or one command's run function, with
 // stdout and stderr captured. A test that needs the process itself (its exit status, signals, what a fresh process
 // loads) starts cli/strata.js as a child instead; these save a process start and strata's imports per call.
-import { chdir, cwd as currentDir } from 'node:process';
+import { cwd as currentDir } from 'node:process';
 import { main } from '../../cli/main.ts';
 import { query } from '../../cli/commands/query.ts';
 import { out as output } from '../../cli/output.ts';
@@ -27,7 +27,7 @@ function captured(fn: () => Promise<number>): Promise<Ran> {
  * two queues let a call of one chdir and capture under a call of the other (twice in a full run, stop 50: a file's
  * commands ran in the checkout's folder, or printed into another call's capture).
  */
-const shared = ((globalThis as { __strataCliQueue?: { queue: Promise<unknown> } }).__strataCliQueue ??= { queue: Promise.resolve() });
+const shared = ((globalThis as { __strataCliQueue?: { queue: Promise<unknown>; own?: boolean } }).__strataCliQueue ??= { queue: Promise.resolve() });
 
 async function capturedNow(fn: () => Promise<number>): Promise<Ran> {
   const out: string[] = [];
@@ -63,25 +63,44 @@ export async function runCommand(command: Command, global: Partial<GlobalOptions
 export async function strataMain(cwd: string, ...args: string[]): Promise<Ran> {
   return captured(async () => {
     const before = currentDir();
-    chdir(cwd);
+    ownChdir(cwd);
     const set = currentDir();
     try {
+      // The folder as what strata calls sees it (path.resolve reads process.cwd, which a module may have replaced).
+      if (process.cwd() !== set) throw new Error(`process.cwd() says ${process.cwd()} in strataMain(${cwd}), the folder being ${set}`);
       const code = await main(args);
-      // A full run saw commands of this helper run in the checkout's folder (stop 50, three times in eight runs; not
-      // reproduced alone): said as such, with who else changed the folder (below), rather than as the command's output.
-      if (currentDir() !== set) throw new Error(`the working folder changed during strataMain(${cwd}): it is ${currentDir()}${chdirs.length ? `; process.chdir was called from: ${chdirs.join(' | ')}` : ''}`);
+      // A full run saw commands of this helper run in the checkout's folder (stops 50 to 52): said as such, with who
+      // else changed the folder (below), rather than as the command's output.
+      if (currentDir() !== set || process.cwd() !== set) throw new Error(`the working folder changed during strataMain(${cwd}): it is ${currentDir()} (process.cwd() ${process.cwd()})${chdirs.length ? `; process.chdir was called from: ${chdirs.join(' | ')}` : ''}`);
       return code;
     } finally {
-      chdir(before);
+      ownChdir(before);
     }
   });
 }
 
-/** Calls of process.chdir by anything but this helper (whose own chdir is node:process's, not this wrapper): their stacks. */
+/**
+ * The helper's own change of folder, through process.chdir as it is now, so that whatever wrapped it sees it:
+ * graceful-fs (a dependency some test file loads; a worker keeps modules from file to file, vitest's isolate: false)
+ * replaces process.cwd with one that caches the folder and forgets it only when its own process.chdir is called.
+ * node:process's chdir, which this helper called, went around it, and a command resolved its files in the folder
+ * cached before: the checkout's (test/cli.test.ts and test/schema-file-messages.test.ts, now and then in full runs,
+ * stops 50 to 52; test/cli-cwd.test.ts). Not counted among the others' calls (chdirs).
+ */
+function ownChdir(dir: string): void {
+  shared.own = true;
+  try {
+    process.chdir(dir);
+  } finally {
+    shared.own = false;
+  }
+}
+
+/** Calls of process.chdir by anything but this helper (ownChdir): their stacks. */
 const chdirs: string[] = ((globalThis as { __strataChdirs?: string[] }).__strataChdirs ??= (() => {
   const calls: string[] = [];
   const orig = process.chdir.bind(process);
-  process.chdir = ((d: string) => { calls.push(`${d} at ${new Error().stack?.split('\n').slice(2, 5).join(' ')}`); orig(d); }) as typeof process.chdir;
+  process.chdir = ((d: string) => { if (!shared.own) calls.push(`${d} at ${new Error().stack?.split('\n').slice(2, 5).join(' ')}`); orig(d); }) as typeof process.chdir;
   return calls;
 })());
 
