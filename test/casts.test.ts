@@ -253,6 +253,10 @@ describe('timestamp', () => {
       ['0001-01-01T00:00:00+01:00', null, '"0001-01-01T00:00:00+01:00" is not a timestamp: outside the years 0001-9999'],
       ['9999-12-31T23:59:59.999-00:01', null, '"9999-12-31T23:59:59.999-00:01" is not a timestamp: outside the years 0001-9999'],
       ['0001-01-01T00:00:00Z', '0001-01-01 00:00:00', null], ['9999-12-31 23:59:59.999', '9999-12-31 23:59:59.999', null],
+      // A written year 0000 is outside the years too, even when its offset moves the instant into year 1 (an attack,
+      // stop 52: it was read as 0001-01-01 00:00Z, where 10000-01-01T00:00+01:00 was refused).
+      ['0000-12-31T23:00:00-01:00', null, '"0000-12-31T23:00:00-01:00" is not a timestamp: outside the years 0001-9999'],
+      ['0000-12-31 23:30:00.5-01:00', null, '"0000-12-31 23:30:00.5-01:00" is not a timestamp: outside the years 0001-9999'],
       ['20250615T100000Z', null, `"20250615T100000Z" ${ISO}`], ['2025-06-15 10:00:00 UTC', null, `"2025-06-15 10:00:00 UTC" ${ISO}`],
       ['2025-06-15T10', null, `"2025-06-15T10" ${ISO}`], ['2025-06-15  10:00', null, `"2025-06-15  10:00" ${ISO}`],
     ]));
@@ -287,6 +291,8 @@ describe('timestamp', () => {
     ]), { format: ['%Y-%m-%d %H:%M'] });
     await expectCasts('timestamp', 'VARCHAR', text([
       ['31/12/9999 23:00:00 -0100', null, '"31/12/9999 23:00:00 -0100" is outside the years 0001-9999'], ['31/12/9999 23:00:00 +0100', '9999-12-31 22:00:00', null],
+      // The written wall time of year 0, though the zone moves it into year 1.
+      ['31/12/0000 23:00:00 -0100', null, '"31/12/0000 23:00:00 -0100" does not read as %d/%m/%Y %H:%M:%S %z (another format, or no such day)'],
     ]), { format: ['%d/%m/%Y %H:%M:%S %z'] });
     await expectCasts('timestamp', 'VARCHAR', text([
       ['31/12/9999 23:59:59.999500', null, '"31/12/9999 23:59:59.999500" rounds to a time outside the years 0001-9999'],

@@ -24,7 +24,10 @@ const TS_GROUPS = `['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z', 'osg', 'oh', 'om']
 /** Tier 2: the shapes whose instant DuckDB's cast to TIMESTAMPTZ reads exactly (µs: at most 6 fraction digits). */
 const HOUR = '([01][0-9]|2[0-3])';
 const MINUTE = '[0-5][0-9]';
-const ISO_COMMON = `[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]${HOUR}:${MINUTE}(:${MINUTE}([.][0-9]{1,6})?)?(Z|[+-]${HOUR}(:?${MINUTE})?)?)?`;
+// (A written year 0000 is none of strata's, 0001-9999, even when an offset moves its instant into year 1: 0000-12-31
+// 23:00-01:00 was read as 0001-01-01 00:00Z, where 10000-01-01 00:00+01:00 was refused: an attack, stop 52.)
+const YEAR = '(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})';
+const ISO_COMMON = `${YEAR}-[0-9]{2}-[0-9]{2}([T ]${HOUR}:${MINUTE}(:${MINUTE}([.][0-9]{1,6})?)?(Z|[+-]${HOUR}(:?${MINUTE})?)?)?`;
 const NS_PER_MS = 1_000_000;
 const MIN = `TIMESTAMP '0001-01-01 00:00:00'`;
 const MAX = `TIMESTAMP '9999-12-31 23:59:59.999'`;
@@ -58,7 +61,7 @@ function isoValue(t: string, round: RoundingMode | undefined): string {
   const fraction = `rpad(${t}.f, 9, '0')`;
   const offsetMinutes = `CASE WHEN ${t}.osg = '' THEN 0 ELSE (CASE WHEN ${t}.osg = '-' THEN -1 ELSE 1 END) * (CAST(${t}.oh AS BIGINT) * 60 + coalesce(TRY_CAST(nullif(${t}.om, '') AS BIGINT), 0)) END`;
   const ms = `(epoch_ms(${wall}) + CAST(left(${fraction}, 3) AS BIGINT) - (${offsetMinutes}) * 60000)`;
-  const valid = `${t}.y <> '' AND length(${t}.f) <= 9 AND (${t}.h = '' OR (${t}.h < '24' AND ${t}.mi < '60' AND (${t}.s = '' OR ${t}.s < '60'))) `
+  const valid = `${t}.y <> '' AND ${t}.y <> '0000' AND length(${t}.f) <= 9 AND (${t}.h = '' OR (${t}.h < '24' AND ${t}.mi < '60' AND (${t}.s = '' OR ${t}.s < '60'))) `
     + `AND (${t}.oh = '' OR (${t}.oh < '24' AND (${t}.om = '' OR ${t}.om < '60')))`;
   return `CASE WHEN ${valid} THEN ${bind(fromMillis(ms, `CAST(substr(${fraction}, 4) AS BIGINT)`, round), '_c_v', within('_c_v'))} END`;
 }
@@ -124,7 +127,8 @@ function strptimeExact(src: string, formats: readonly string[]): string {
   return `coalesce(${formats.map((f) => {
     const parse = `TRY_STRPTIME(${src}, ${str(f)})`;
     const wall = wallOf(src, f);
-    return wall ? `CASE WHEN TRY_STRPTIME(${wall.text}, ${str(wall.format)}) IS NOT NULL THEN ${parse} END` : parse;
+    // (The wall time too within the years 0001-9999: an offset moved a written year 0 into year 1.)
+    return wall ? `CASE WHEN TRY_STRPTIME(${wall.text}, ${str(wall.format)}) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS THEN ${parse} END` : parse;
   }).join(', ')})`;
 }
 
