@@ -102,6 +102,9 @@ function logicalType(duck: string): { type: string; note?: string; nested?: true
   if (/\[\]$|^STRUCT|^MAP|^UNION|^LIST/.test(t)) {
     return { type: 'string', nested: true, note: `JSON ${/^STRUCT|^MAP/.test(t) ? 'objects' : 'arrays'} in the sample, and strata stores scalars only` };
   }
+  // Objects or arrays beside scalars (the kinds of scalars alone are drafted as text before this): the same, as the
+  // records holding one would be quarantined, and a required text column rejected its own sample (an attack, stop 52).
+  if (t === 'JSON') return { type: 'string', nested: true, note: 'JSON objects or arrays beside other values in the sample, and strata stores scalars only' };
   return { type: 'string', note: `the sample holds ${t.split('(')[0]} values; strata stores scalars only — decide how to flatten` };
 }
 
