@@ -43,11 +43,6 @@ export function isStrataError(e: unknown): e is StrataError {
 }
 
 /**
- * First line of an engine error, without DuckDB's "Invalid Input Error:" style prefixes; "Out of Memory Error:" is
- * kept, as it is what says a limit was hit (runtime/pipeline/limits.ts limitHit): without it, "failed to allocate
- * data of size 32.0 KiB (61.0 MiB/61.0 MiB used)" read as a damaged file (an attack on the quotas, stop 42).
- */
-/**
  * The column name DuckDB's binder could not bind and the names it offers instead ("Candidate bindings: "amount"", the
  * line after its message, which engineMessage leaves out); undefined when it names none. They come from the
  * statement's tables and their schemas, never from rows. DuckDB offers its closest names however far they are.
@@ -62,6 +57,11 @@ export function bindingCandidates(e: unknown): { name: string; candidates: strin
   return candidates.length ? { name: name.replaceAll('""', '"'), candidates } : undefined;
 }
 
+/**
+ * First line of an engine error, without DuckDB's "Invalid Input Error:" style prefixes; "Out of Memory Error:" is
+ * kept, as it is what says a limit was hit (runtime/pipeline/limits.ts limitHit): without it, "failed to allocate
+ * data of size 32.0 KiB (61.0 MiB/61.0 MiB used)" read as a damaged file (an attack on the quotas, stop 42).
+ */
 export function engineMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0]!.replace(/^(?!Out of Memory Error: )[A-Z][A-Za-z ]*Error: /, '').trim();

@@ -137,10 +137,6 @@ export function startsGzip(head: Buffer): boolean {
 }
 
 /**
- * A hint when a file's first bytes say it is in another format than declared. `textFrom`: where its text begins
- * (a CSV's first record, after the lines csv.skipRows skips: a preamble line "[Report]" says nothing of the format).
- */
-/**
  * Whether text (its start, leading whitespace removed) begins as JSON does: an array whose first element starts (an
  * object, an array, a string, a number, true, false, null, or `]`), or an object whose first key or `}` follows. Not a
  * bare `[` or `{`: a CSV header may begin so (`[id],[name]`, as SQL Server's tools quote names).
@@ -149,6 +145,10 @@ export function looksLikeJson(t: string): boolean {
   return /^\[\s*(?:[{["\-0-9\]]|(?:true|false|null)\s*[,\]])/.test(t) || /^\{\s*["}]/.test(t);
 }
 
+/**
+ * A hint when a file's first bytes say it is in another format than declared. `textFrom`: where its text begins
+ * (a CSV's first record, after the lines csv.skipRows skips: a preamble line "[Report]" says nothing of the format).
+ */
 export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): string | undefined {
   const t = stripBom(head.subarray(textFrom)).toString('utf8', 0, Math.min(head.length - textFrom, 4096)).trimStart();
   if (!t) return undefined;

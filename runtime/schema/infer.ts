@@ -538,17 +538,17 @@ async function partitionGrain(db: Duck, reader: string, field: { name: string; t
   return { name: 'dt', column: col.name, transform: chosen, note: `${chosen}: ${plural(Number(n[chosen]), 'partition')} of about ${thousands(per)} rows in the sample (day ${thousands(Number(n.day))}, month ${thousands(Number(n.month))}, year ${thousands(Number(n.year))}); ${why}` };
 }
 
-/**
- * The draft as YAML, with comments that say what to check. `jsonSchema`: the path of strata's dataset.schema.json from
- * the schema file's folder, for editors (the yaml-language-server comment); ../core/schema/dataset.schema.json, as
- * from the project's own schemas/, unless given.
- */
 /** What the draft leaves out of its columns and why, one line per field (InferredColumn.nested). */
 export function leftOut(s: Pick<InferredSchema, 'columns'>): string[] {
   return s.columns.filter((c) => c.nested).map((c) => `Left out: field ${c.from ?? c.name} (${c.note}): ingest keeps it out of silver, with a warning; `
     + 'to keep its values, send them flattened into fields of their own');
 }
 
+/**
+ * The draft as YAML, with comments that say what to check. `jsonSchema`: the path of strata's dataset.schema.json from
+ * the schema file's folder, for editors (the yaml-language-server comment); ../core/schema/dataset.schema.json, as
+ * from the project's own schemas/, unless given.
+ */
 export function renderSchemaYaml(s: InferredSchema, sample: string, jsonSchema = '../core/schema/dataset.schema.json'): string {
   const doc = new Document({
     dataset: s.dataset,
