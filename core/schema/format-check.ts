@@ -5,7 +5,8 @@
 // the file: newcomer's trial, stop 49). Patterns alike: one RE2 cannot compile (a lookahead, which JavaScript's RegExp
 // takes) passed strata check and every ingest failed, blaming the file ("invalid perl operator"; newcomer's trial,
 // stop 52), while one RE2 takes and JavaScript does not ((?i)a, (?P<n>a)) was refused.
-import { withBinder } from '../sql/binder.ts';
+import { engineMessage } from '../errors.ts';
+import { withBinder, type SqlSession } from '../sql/binder.ts';
 import { str } from '../sql/quote.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { registerAsyncProjectCheck, type LoadedSchema } from './project.ts';
@@ -15,42 +16,50 @@ import { registerAsyncProjectCheck, type LoadedSchema } from './project.ts';
  * way back (the specifiers of https://duckdb.org/docs/sql/functions/dateformat). Formats are checked by parsing a
  * value with them: only the format's own validity decides, not whether the value fits it.
  */
-export async function checkFormats(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
-  const formats = schemas.flatMap((s) => s.spec.columns.flatMap((c, i) => (c.format ?? []).map((f, k) => ({ s, i, k, f }))));
-  if (!formats.length) return [];
-  return withBinder(async (db) => {
-    const out: Diagnostic[] = [];
-    for (const x of formats) {
-      const error = await db.all(`SELECT try_strptime('2000-01-01', ${str(x.f)}) AS v`).then(() => undefined, (e: Error) => e.message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, ''));
-      if (!error) continue;
-      const path = x.s.source.doc.hasIn(['columns', x.i, 'format', x.k]) ? ['columns', x.i, 'format', x.k] : ['columns', x.i, 'format'];
-      out.push(x.s.source.diagnostic(path, `format ${JSON.stringify(x.f)} cannot be read by DuckDB's strptime: ${error}`,
-        'use its specifiers (%Y-%m-%d %H:%M:%S, %d/%m/%Y, %b %d %Y …: https://duckdb.org/docs/sql/functions/dateformat)'));
+async function checkFormats(db: SqlSession, schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const s of schemas) {
+    for (const [i, c] of s.spec.columns.entries()) {
+      for (const [k, f] of (c.format ?? []).entries()) {
+        const error = await refusal(db, `SELECT try_strptime('2000-01-01', ${str(f)}) AS v`);
+        if (!error) continue;
+        const path = s.source.doc.hasIn(['columns', i, 'format', k]) ? ['columns', i, 'format', k] : ['columns', i, 'format'];
+        out.push(s.source.diagnostic(path, `format ${JSON.stringify(f)} cannot be read by DuckDB's strptime: ${error}`,
+          'use its specifiers (%Y-%m-%d %H:%M:%S, %d/%m/%Y, %b %d %Y …: https://duckdb.org/docs/sql/functions/dateformat)'));
+      }
     }
-    return out;
-  });
+  }
+  return out;
 }
-
-registerAsyncProjectCheck(checkFormats);
 
 /**
  * One error per column pattern RE2 (DuckDB's regexp_full_match, which checks it in the stage) cannot compile, at the
  * pattern in its schema file, with RE2's words and the way back: its syntax (https://github.com/google/re2/wiki/Syntax)
  * has no lookahead, lookbehind or backreference, and names a group (?P<name>…).
  */
-export async function checkPatterns(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
-  const patterns = schemas.flatMap((s) => s.spec.columns.flatMap((c, i) => (c.pattern !== undefined ? [{ s, i, p: c.pattern }] : [])));
-  if (!patterns.length) return [];
-  return withBinder(async (db) => {
-    const out: Diagnostic[] = [];
-    for (const x of patterns) {
-      const error = await db.all(`SELECT regexp_full_match('', ${str(x.p)}) AS v`).then(() => undefined, (e: Error) => e.message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, ''));
+async function checkPatterns(db: SqlSession, schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const s of schemas) {
+    for (const [i, c] of s.spec.columns.entries()) {
+      if (c.pattern === undefined) continue;
+      const error = await refusal(db, `SELECT regexp_full_match('', ${str(c.pattern)}) AS v`);
       if (!error) continue;
-      out.push(x.s.source.diagnostic(['columns', x.i, 'pattern'], `pattern ${JSON.stringify(x.p)} is not an RE2 regular expression, the kind that checks it: ${error}`,
+      out.push(s.source.diagnostic(['columns', i, 'pattern'], `pattern ${JSON.stringify(c.pattern)} is not an RE2 regular expression, the kind that checks it: ${error}`,
         'write it in RE2 syntax: no lookahead (?=…) or lookbehind (?<=…), no backreference \\1; a named group is (?P<name>…) (https://github.com/google/re2/wiki/Syntax)'));
     }
-    return out;
-  });
+  }
+  return out;
 }
 
-registerAsyncProjectCheck(checkPatterns);
+/** DuckDB's words for why it refuses `sql` (engineMessage), or undefined when it runs it. */
+function refusal(db: SqlSession, sql: string): Promise<string | undefined> {
+  return db.all(sql).then(() => undefined, (e: unknown) => engineMessage(e));
+}
+
+/** The formats and the patterns of every schema file, over one session of the engine (none when there are neither). */
+export async function checkEngineSyntax(schemas: readonly LoadedSchema[]): Promise<Diagnostic[]> {
+  if (!schemas.some((s) => s.spec.columns.some((c) => c.format?.length || c.pattern !== undefined))) return [];
+  return withBinder(async (db) => [...await checkFormats(db, schemas), ...await checkPatterns(db, schemas)]);
+}
+
+registerAsyncProjectCheck(checkEngineSyntax);

@@ -400,7 +400,7 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
   }
   if (col.pattern !== undefined) {
     if (tn !== 'string') err(at('pattern'), `pattern applies to string columns, "${col.name}" is ${col.typeText}`, 'remove pattern or make the column a string');
-    // (Whether RE2 compiles it is asked of the engine: core/schema/format-check.ts checkPatterns.)
+    // (Whether RE2 compiles it is asked of the engine: core/schema/format-check.ts checkEngineSyntax.)
   }
   if (col.maxLength !== undefined && tn !== 'string') err(at('maxLength'), `maxLength applies to string columns, "${col.name}" is ${col.typeText}`, 'remove maxLength');
   if (col.round !== undefined && tn !== 'decimal' && tn !== 'timestamp') {
