@@ -32,7 +32,10 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
         }));
     }
   }
-  findings.push(...await unreadObjects(env, dataset, records.map((x) => x.r), m));
+  // The source markers of gc's passes, read once for both uses below, and only when one needs them.
+  let read: Promise<SourceMarker[]> | undefined;
+  const markers = () => (read ??= sourceMarkers(env, dataset, m));
+  findings.push(...await unreadObjects(env, dataset, records.map((x) => x.r), m, markers));
   if (!m) return { findings, count: records.length };
   let history;
   try {
@@ -92,7 +95,7 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
         }));
     }
   }
-  const unrecorded = [...Object.entries(m.sources), ...await archivedSources(env, dataset, m)].filter(([, s]) => !byRun.has(s.runId));
+  const unrecorded = [...Object.entries(m.sources), ...archivedSources(m, await markers())].filter(([, s]) => !byRun.has(s.runId));
   // Over an hour after its commit, a run without a record has died (its process killed, its Lambda timed out): what
   // its commit kept of it (SourceEntry.run) is its record. Before, its rows were in silver and in no run of strata.runs.
   const now = (env.now ?? new Date()).getTime();
@@ -119,27 +122,35 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
   return { findings, count: records.length };
 }
 
+/** A source marker of a pass the manifest lists: its source id, and what it holds (undefined when it cannot be parsed). */
+interface SourceMarker { id: string; entry: unknown }
+
 /**
- * The committed sources gc moved out of the manifest into markers of the passes it lists (layout.sourceMarkers:
- * _strata/sources/<table>/<source id>/<pass>.json), as [source id, entry]; none when it lists none. A run killed
+ * The markers gc moved committed sources into, of the passes the manifest lists (layout.sourceMarkers:
+ * _strata/sources/<table>/<source id>/<pass>.json); none when it lists none.
+ */
+async function sourceMarkers(env: DoctorEnv, dataset: string, m: TableManifest | undefined): Promise<SourceMarker[]> {
+  if (!m?.sourceArchives?.length) return [];
+  const passes = new Set(m.sourceArchives.map((a) => a.pass));
+  const root = layout.markersOf(layout.silver(dataset))[0]!;
+  const keys = (await env.storage.list(root)).map((o) => o.key).filter((k) => k.endsWith('.json') && passes.has(k.slice(k.lastIndexOf('/') + 1, -'.json'.length)));
+  return mapLimit(keys, 16, async (k) => ({
+    id: k.slice(root.length).split('/')[0]!,
+    entry: await env.storage.readText(k).then((t) => JSON.parse(t ?? '') as unknown).catch(() => undefined),
+  }));
+}
+
+/**
+ * The committed sources gc moved out of the manifest into markers (sourceMarkers), as [source id, entry]. A run killed
  * after its commit whose source gc had moved was no longer said to lack a record (an attack, stop 52). A marker that
  * cannot be read is left to the table's own examination.
  */
-async function archivedSources(env: DoctorEnv, dataset: string, m: TableManifest): Promise<Array<[string, SourceEntry]>> {
-  if (!m.sourceArchives?.length) return [];
-  const passes = new Set(m.sourceArchives.map((a) => a.pass));
-  const root = layout.markersOf(layout.silver(dataset))[0]!;
-  const markers = (await env.storage.list(root)).map((o) => o.key).filter((k) => k.endsWith('.json') && passes.has(k.slice(k.lastIndexOf('/') + 1, -'.json'.length)));
-  const read = await mapLimit(markers, 16, async (k): Promise<[string, SourceEntry] | undefined> => {
-    try {
-      const s = JSON.parse((await env.storage.readText(k)) ?? '') as SourceEntry;
-      const id = k.slice(root.length).split('/')[0]!;
-      return typeof s?.runId === 'string' && typeof s.key === 'string' && !m.sources[id] ? [id, s] : undefined;
-    } catch {
-      return undefined;
-    }
+function archivedSources(m: TableManifest, markers: readonly SourceMarker[]): Array<[string, SourceEntry]> {
+  const entries = markers.flatMap(({ id, entry }): Array<[string, SourceEntry]> => {
+    const s = entry as Partial<SourceEntry> | undefined;
+    return typeof s?.runId === 'string' && typeof s.key === 'string' && !m.sources[id] ? [[id, s as SourceEntry]] : [];
   });
-  return [...new Map(read.filter((x): x is [string, SourceEntry] => x !== undefined))];
+  return [...new Map(entries)];
 }
 
 /**
@@ -182,7 +193,7 @@ const UNREAD_GRACE_MS = 3600_000;
  * neither silver nor quarantine while doctor said "no problems" (an attack, stop 47). A problem after an hour, a note
  * before (its run may be going). The way back: ingest the object.
  */
-async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly RunRecord[], m: TableManifest | undefined): Promise<Finding[]> {
+async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly RunRecord[], m: TableManifest | undefined, markers: () => Promise<SourceMarker[]>): Promise<Finding[]> {
   const prefix = layout.bronze(dataset);
   const objects = (await env.storage.list(prefix)).filter((o) => !o.key.slice(prefix.length).split('/').some((p) => p.startsWith('.')));
   if (!objects.length) return [];
@@ -204,13 +215,7 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
   // record never written, was said to be in neither silver nor quarantine once gc had moved it (an attack, stop 50).
   // (Read only when something looks unread, and only the markers of the passes the manifest lists.)
   if (unread.length && m?.sourceArchives?.length) {
-    const passes = new Set(m.sourceArchives.map((a) => a.pass));
-    const root = layout.markersOf(layout.silver(dataset))[0]!;
-    const markers = (await env.storage.list(root)).map((o) => o.key).filter((k) => passes.has(k.slice(k.lastIndexOf('/') + 1, -'.json'.length)));
-    const keys = await mapLimit(markers, 16, async (k) => {
-      try { return (JSON.parse((await env.storage.readText(k)) ?? '') as { key?: unknown }).key; } catch { return undefined; }
-    });
-    markRead(keys);
+    markRead((await markers()).map(({ entry }) => (entry as { key?: unknown } | undefined)?.key));
     unread = stillUnread(unread);
   }
   // A file dropped into bronze/<dataset>/ while strata dev watched it is read through its copy, the bronze object
