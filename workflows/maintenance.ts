@@ -9,7 +9,8 @@ import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.t
 import { gcPending, settleRollback, silverShape, type PendingGc } from '../runtime/pipeline/commit.ts';
 import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, schemaAfterRollback, type RollbackResult } from '../runtime/table/rollback.ts';
-import { refuseBreakingChange } from '../core/schema/evolution.ts';
+import { refuseBreakingChange, type AppliedSchema } from '../core/schema/evolution.ts';
+import type { DatasetPlan } from '../core/plan/compile.ts';
 import { damagedFileMessage, readFooters } from '../runtime/table/damaged-file.ts';
 import { readManifest } from '../runtime/table/store.ts';
 import { refuseUnevolvable, stateAfterRun, type TableManifest } from '../runtime/table/manifest.ts';
@@ -75,7 +76,7 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
     const target = after ? stateAfterRun(current, toRun) : undefined;
     if (after && target && 'state' in target) refuseBreakingChange(after, dataset.applied, dataset.dataset, () => Object.values(target.state).map((v) => v.values));
     else refuseUnevolvable(current, dataset);
-    await refuseContradictedRollback(lake, dataset, current, toRun);
+    await refuseContradictedRollback(lake, dataset, current, toRun, after);
     const before = current.sources;
     // The key it records is the schema file's, which the rows it returns to were just counted against.
     const declared = dataset.applied.declared;
@@ -109,13 +110,14 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
  * once where the schema file's key says it is unique (an append: across the table; an upsert: within a partition),
  * before anything changes. A key narrowed since that run, then a rollback to it, brought back rows the key contradicts,
  * and strata check, doctor and the ingests after it took the table as it was (an attack, stop 52). Counted whatever
- * the table recorded of its key (silver-constraints.ts, as for a table that recorded none).
+ * the table recorded of its key (silver-constraints.ts, as for a table that recorded none). `after`: the schema the
+ * rollback leaves (schemaAfterRollback), when the history tells it.
  */
-async function refuseContradictedRollback(lake: LocalLake, dataset: LocalLake['plans'][number], current: TableManifest, toRun: string): Promise<void> {
+async function refuseContradictedRollback(lake: LocalLake, dataset: DatasetPlan, current: TableManifest, toRun: string, after: AppliedSchema | undefined): Promise<void> {
   if (!dataset.primaryKey.length || !current.schema) return;
   const found = await rollbackTarget(lake.storage, current, toRun);
   if ('error' in found) return; // (rollbackTable says why)
-  const { declared: _, ...schema } = schemaAfterRollback(current, toRun) ?? current.schema;
+  const { declared: _, ...schema } = after ?? current.schema;
   const then: TableManifest = { ...current, schema, partitions: Object.fromEntries(Object.values(found.state).map((v) => [v.path, v])) };
   const d = (await silverContradictions(lake.storage, dataset, then, lake.ctx.duck, { nulls: false }))?.duplicates;
   if (!d) return;

@@ -116,8 +116,8 @@ function refuseOtherColumns(m: TableManifest, shape: TableShape, applied: Applie
 /**
  * The schema a table holds after a rollback to run `toRun`: the one it held when that run committed (the last of
  * the manifest's schema history applied at or before that run's history entry: by version where the history names
- * the applying run, else by time), with what the table declares of its keys now (AppliedSchema.declared: a rollback
- * changes no claim). Every file of the versions the rollback returns to was written then or before, with that schema
+ * the applying run, else by time), without a key claim (AppliedSchema.declared: the caller says which key it counted
+ * the rows against). Every file of the versions the rollback returns to was written then or before, with that schema
  * or one it evolved from. undefined when the history cannot tell (no schema history, the run not in the history):
  * the table's current schema then stands.
  *
@@ -136,7 +136,7 @@ export function schemaAfterRollback(m: TableManifest, toRun: string): AppliedSch
     return v !== undefined ? v <= target.version : e.appliedAt <= target.at;
   }).at(-1);
   if (!then) return undefined;
-  return { hash: then.hash, columns: then.columns, partitionKeys: then.partitionKeys, ...(m.schema?.declared ? { declared: m.schema.declared } : {}) };
+  return { hash: then.hash, columns: then.columns, partitionKeys: then.partitionKeys };
 }
 
 /**
