@@ -7,22 +7,13 @@ import { statSync } from 'node:fs';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { BronzeWatcher } from '../workflows/watch.ts';
+import { strataMain } from './helpers/cli.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
-async function doctor(k: TestLake): Promise<string> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
-  try {
-    await main(['doctor', '--lake', k.dir, '--schemas', join(k.root, 'schemas')]);
-    return out;
-  } finally {
-    process.stdout.write = write;
-  }
-}
+/** What strata doctor over `k`'s lake prints (in this process, its output captured). */
+const doctor = async (k: TestLake) => (await strataMain(k.root, 'doctor', '--lake', k.dir, '--schemas', join(k.root, 'schemas'))).stdout;
 
 describe('a file strata dev ingested from bronze/<dataset>/', () => {
   it('is read for strata doctor; the same name written again with other bytes is not, even with the copy\'s size and mtime', async () => {

@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli/main.ts';
 import { garbageCollect } from '../workflows/maintenance.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
+import { strataMain } from './helpers/cli.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const GOLD = `gold:
@@ -21,18 +21,8 @@ const GOLD = `gold:
     partitionBy: [day]
 `;
 
-/** strata doctor as the command runs it (in this process): its exit code and output. */
-async function doctor(k: TestLake, ...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
-  try {
-    const code = await main(['doctor', ...args, '--lake', k.dir, '--schemas', join(k.root, 'schemas')]);
-    return { code, out: out.replaceAll(k.dir, '<lake>') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+/** strata doctor over `k`'s lake, as the command runs it (in this process, its output captured). */
+const doctor = (k: TestLake, ...args: string[]) => strataMain(k.root, 'doctor', ...args, '--lake', k.dir, '--schemas', join(k.root, 'schemas'));
 
 afterEach(() => { vi.useRealTimers(); });
 
@@ -54,18 +44,18 @@ describe('a run killed right after its commit swap', () => {
 
       // Within the hour, the run may still be going: a note, nothing to repair.
       const now = await doctor(k);
-      expect(now.out).toMatch(/runs\.orders +note {2}1 committed source without a run record \(committed in the last hour: the run may still be going, or died after its commit\), e\.g\. bronze\/orders\/\S*a\.csv by run \S+/);
-      expect(now.out).not.toContain('strata.runs counts none of its rows');
+      expect(now.stdout).toMatch(/runs\.orders +note {2}1 committed source without a run record \(committed in the last hour: the run may still be going, or died after its commit\), e\.g\. bronze\/orders\/\S*a\.csv by run \S+/);
+      expect(now.stdout).not.toContain('strata.runs counts none of its rows');
 
       // Two hours later: a problem, which --repair records from the commit.
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(Date.parse(source.at) + 2 * 3600_000);
       const later = await doctor(k);
-      expect(later.code, later.out).toBe(1);
-      expect(later.out).toMatch(/runs\.orders +PROBLEM {2}1 committed source without a run record, committed over an hour ago \(the run died after its commit, before its record\): strata\.runs counts none of its rows, e\.g\. bronze\/orders\/\S*a\.csv by run \S+\n +way back: strata doctor --repair records each such run from what its commit kept/);
+      expect(later.code, later.stdout).toBe(1);
+      expect(later.stdout).toMatch(/runs\.orders +PROBLEM {2}1 committed source without a run record, committed over an hour ago \(the run died after its commit, before its record\): strata\.runs counts none of its rows, e\.g\. bronze\/orders\/\S*a\.csv by run \S+\n +way back: strata doctor --repair records each such run from what its commit kept/);
       const fixed = await doctor(k, '--repair');
-      expect(fixed.out).toContain(`runs.orders: recorded 1 run from its commit, e.g. ${source.runId}`);
-      expect(fixed.code, fixed.out).toBe(0);
+      expect(fixed.stdout).toContain(`runs.orders: recorded 1 run from its commit, e.g. ${source.runId}`);
+      expect(fixed.code, fixed.stdout).toBe(0);
       vi.useRealTimers();
 
       const record = JSON.parse(readFileSync(recordFile, 'utf8')) as RunRecord;
@@ -110,9 +100,9 @@ describe('a run killed right after its commit swap', () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(later);
       const seen = await doctor(k);
-      expect(seen.out).toMatch(/runs\.orders +PROBLEM {2}1 committed source without a run record, committed over an hour ago/);
+      expect(seen.stdout).toMatch(/runs\.orders +PROBLEM {2}1 committed source without a run record, committed over an hour ago/);
       const fixed = await doctor(k, '--repair');
-      expect(fixed.out).toMatch(/runs\.orders: recorded 1 run from its commit/);
+      expect(fixed.stdout).toMatch(/runs\.orders: recorded 1 run from its commit/);
       vi.useRealTimers();
       expect(await k.query(`SELECT status, rows_in, rows_valid, rows_quarantined FROM strata.runs ORDER BY started_at`)).toEqual([
         { status: 'SUCCEEDED', rows_in: 3, rows_valid: 2, rows_quarantined: 1 }, { status: 'SUCCEEDED', rows_in: 1, rows_valid: 1, rows_quarantined: 0 }]);
