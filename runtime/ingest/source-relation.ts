@@ -76,6 +76,9 @@ export interface OpenSourceInput {
   /** CSV: every record ends with LF (a file rewritten by runtime/ingest/newlines.ts): DuckDB is told so, not left to
    * sniff a CRLF quoted inside the first record. */
   lfRecords?: boolean;
+  /** JSON lines: the byte (a control character) that stands for a lone CR in a file rewritten by newlines.ts, read
+   * back as the CR the line held. */
+  loneCr?: number;
 }
 
 /** How much of a file openSource reads first (its head): the first record must end within it. */
@@ -357,7 +360,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
   // broken line is one bad record instead of a failed file. A JSON array must parse as a whole; its elements come
   // as the text they were written with.
   const reader = shape === 'lines'
-    ? `SELECT __j FROM read_csv(${pathLit(path)}, columns={'__j': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', `
+    ? `SELECT ${input.loneCr === undefined ? '__j' : `replace(__j, chr(${input.loneCr}), chr(13)) AS __j`} FROM read_csv(${pathLit(path)}, columns={'__j': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', `
       + `nullstr=[${str(NO_NULL)}], auto_detect=false, strict_mode=true, compression='${codec}', max_line_size=${MAX_LINE_BYTES}, buffer_size=${MAX_LINE_BYTES}, `
       + `store_rejects=true, rejects_table='${REJECTS}', rejects_scan='${REJECTS}_scan')`
     : `SELECT CAST(json AS VARCHAR) AS __j FROM read_json_objects(${pathLit(path)}, format='array', compression='${codec === 'none' ? 'uncompressed' : codec}', maximum_object_size=${MAX_LINE_BYTES})`;

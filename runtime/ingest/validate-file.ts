@@ -11,7 +11,7 @@ import { BAD, decimalOf, OK, RAW, REASON_TYPE, slot, sourceFields, typedSelect }
 import { ident, str } from '../../core/sql/quote.ts';
 import { codecOf, endsLineWith, holdsByte, parseFirstRecord, readHead, stripBom } from './file-head.ts';
 import { CsvScanner, type ScanDialect } from './csv-scan.ts';
-import { blankSkippedLines, lineEndsOf, normalizeNewlines } from './newlines.ts';
+import { blankSkippedLines, jsonLinesCopy, lineEndsOf, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
 import { filesToRead, markPriorKeys, type PriorKeys } from './prior-keys.ts';
 import { copyPartitioned, WRITTEN_COLUMNS, type WrittenFile } from './partitioned-write.ts';
@@ -31,6 +31,8 @@ export interface ValidateInput {
   outDir: string;
   /** Set internally when the file was re-read with normalised line ends. */
   normalized?: string;
+  /** Set internally: JSON lines read from a copy where this byte stands for each lone CR (newlines.ts jsonLinesCopy). */
+  loneCr?: number;
   /** Set internally: a blank line after the first record is a record (blankLinesAreRecords). */
   blankRecords?: boolean;
   /** Set internally: the fields of a CSV's first record (its header's, with csv.header): the records DuckDB reads. */
@@ -97,8 +99,11 @@ export const PARQUET_CODEC = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
 
 export async function validateFile(input: ValidateInput): Promise<ValidateResult> {
   // Lines csv.skipRows skips that DuckDB's skip would misread: read from a copy where they are blank (newlines.ts).
-  const quiet = input.plan.source.format === 'csv' ? await blankSkippedLines(input.path, input.plan.source.compression, input.plan.source.csv) : undefined;
-  const read = quiet ? { ...input, path: quiet, plan: { ...input.plan, source: { ...input.plan.source, compression: 'none' as const } } } : input;
+  // JSON lines holding a CR not followed by an LF: read from a copy where it is a byte DuckDB takes for data
+  // (newlines.ts jsonLinesCopy); the file failed whole, its valid records with it (noticed in stop 50).
+  const lines = input.plan.source.format === 'jsonl' ? await jsonLinesCopy(input.path, input.plan.source.compression) : undefined;
+  const quiet = input.plan.source.format === 'csv' ? await blankSkippedLines(input.path, input.plan.source.compression, input.plan.source.csv) : lines?.path;
+  const read = quiet ? { ...input, path: quiet, plan: { ...input.plan, source: { ...input.plan.source, compression: 'none' as const } }, ...(lines ? { loneCr: lines.loneCr } : {}) } : input;
   // The head of a text file, read once for the blank-line rule and the record count (a file that cannot be read is
   // said so by openSource).
   const { source } = read.plan;
@@ -125,6 +130,11 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // reject (a phantom row past the first MB: an attack, stop 45). The exact pass has scanned such a file already.
     const malformed = result.reasons.some((r) => r.rule === 'malformed');
     await checkRecordCount(run, head, result.rowsIn, malformed ? scan ?? await scanFile(run) : undefined);
+    if (lines) {
+      result.warnings.push(`${input.key}:${lines.firstLoneCr}: a CR not followed by an LF was read as part of its line${lines.count > 1 ? ` (and ${lines.count - 1} more)` : ''}, as JSON lines end with LF alone: `
+        + 'between the values of a record it is JSON whitespace; inside a string, a character JSON requires escaped (\\r), and its record is quarantined as invalid JSON'
+        + `${lines.crOnly ? '. The file holds no LF: if its lines end with a CR alone, save it with LF line ends and upload it again' : ''}`);
+    }
     return result;
   } finally {
     if (quiet) await rm(dirname(quiet), { recursive: true, force: true });
@@ -175,7 +185,7 @@ async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undef
  */
 async function singlePass(input: ValidateInput): Promise<ValidateResult | undefined> {
   const { db, plan, outDir } = input;
-  const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true });
+  const src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, skipHeader: true, ...loneCrOf(input) });
   if (!src.headerSkipped || src.fileProblems.length) return undefined;
   const typed = typedSelect({ columns: plan.columns, kind: src.kind, relation: REL, fieldRef: src.fieldRef, rawExpr: 'NULL', recordError: src.recordError, partitions: plan.partitions,
     ...(src.fieldType ? { fieldType: src.fieldType } : {}), ...decimalOf(plan.source) });
@@ -229,7 +239,7 @@ async function discard(db: Duck, dir: string): Promise<void> {
 /** Every file, however bad: materialise the typed rows once (their rowids number the records), then write both outputs. */
 async function exactPass(input: ValidateInput, scanned?: RecordLines): Promise<{ result: ValidateResult; scan?: RecordLines }> {
   const { db, plan } = input;
-  let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns });
+  let src = await openSource({ db, path: input.path, key: input.key, source: plan.source, columns: plan.columns, ...loneCrOf(input) });
   const typedSql = (s: SourceRelation) => typedSelect({
     columns: plan.columns, kind: s.kind, relation: REL, fieldRef: s.fieldRef, rawExpr: s.rawExpr, recordError: s.recordError, partitions: plan.partitions,
     ...(s.fieldType ? { fieldType: s.fieldType } : {}), ...(s.badValues ? { badValues: s.badValues } : {}), ...decimalOf(plan.source),
@@ -245,7 +255,7 @@ async function exactPass(input: ValidateInput, scanned?: RecordLines): Promise<{
   const reread = async () => {
     normalized = await normalizeNewlines(input.path, plan.source.compression, dialectOf(input));
     await db.run(`DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${REJECTS}_scan`);
-    src = await openSource({ db, path: normalized, key: input.key, source: { ...plan.source, compression: 'none' }, columns: plan.columns, lfRecords: true });
+    src = await openSource({ db, path: normalized, key: input.key, source: { ...plan.source, compression: 'none' }, columns: plan.columns, lfRecords: true, ...loneCrOf(input) });
     src.warnings.push(`${input.key}: mixed line endings (CRLF and LF) were read as record ends; values inside quotes are kept as written`);
     try {
       await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
@@ -630,8 +640,14 @@ async function malformedRaw(db: Duck, input: ValidateInput): Promise<void> {
  */
 async function recordTextTable(db: Duck, input: ValidateInput, ks: readonly number[], name: string): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (k BIGINT, raw VARCHAR)`);
+  const cr = input.loneCr === undefined ? undefined : String.fromCharCode(input.loneCr);
   await recordTexts(input.path, codecOf(input.path, input.plan.source.compression), dialectOf(input), ks, (texts) =>
-    db.run(`INSERT INTO ${name} SELECT * FROM (SELECT unnest(from_json(${str(JSON.stringify(texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true))`));
+    db.run(`INSERT INTO ${name} SELECT * FROM (SELECT unnest(from_json(${str(JSON.stringify(cr ? texts.map((t) => ({ ...t, raw: t.raw.replaceAll(cr, '\r') })) : texts))}, '[{"k": "BIGINT", "raw": "VARCHAR"}]'), recursive := true))`));
+}
+
+/** openSource's loneCr, when the file is a copy made by jsonLinesCopy. */
+function loneCrOf(input: Pick<ValidateInput, 'loneCr'>): { loneCr?: number } {
+  return input.loneCr === undefined ? {} : { loneCr: input.loneCr };
 }
 
 /** How a text source splits into records: its CSV dialect, or (JSON lines) lines without quotes. */
