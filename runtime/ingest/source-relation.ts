@@ -155,6 +155,11 @@ interface FieldMatch {
   ref: Map<string, string>;
   warnings: string[];
   fileProblems: string[];
+  /**
+   * A declared field the header names more than once: its positions (0-based), the first being the one read. A record
+   * holding other text in a later one is ambiguous, and quarantined (openCsv's recordError).
+   */
+  repeated: Array<{ field: string; at: number[] }>;
 }
 
 /**
@@ -186,6 +191,7 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
   const ref = new Map<string, string>();
   const warnings: string[] = [];
   const fileProblems: string[] = [];
+  const repeated: FieldMatch['repeated'] = [];
   const used = new Set<number>();
   const norm = (s: string) => s.trim().toLowerCase();
   const fields = sourceFields(columns);
@@ -196,7 +202,13 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
   for (const f of fields) if (available.indexOf(f) < 0) for (const i of loose(f)) takers.set(i, (takers.get(i) ?? 0) + 1);
   for (const field of fields) {
     let i = available.indexOf(field);
-    if (i >= 0 && available.indexOf(field, i + 1) >= 0) warnings.push(`${what} names "${field}" twice; the first is read`);
+    const at = available.flatMap((a, k) => (a === field ? [k] : []));
+    if (at.length > 1) {
+      repeated.push({ field, at });
+      for (const k of at) used.add(k);
+      warnings.push(`${key}: the ${what} names "${field}" ${at.length === 2 ? 'twice' : `${at.length} times`} (fields ${positions(at)}): a record holding the same text in each is read; `
+        + 'one holding different texts is quarantined, as which of them is the value is ambiguous (name each field once)');
+    }
     if (i < 0) {
       const found = loose(field);
       if (found.length === 1 && takers.get(found[0]!) === 1) {
@@ -220,7 +232,7 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
     used.add(i);
     ref.set(field, refOf(i));
   }
-  const extra = available.filter((a, i) => !used.has(i) && a !== '');
+  const extra = [...new Set(available.filter((a, i) => !used.has(i) && a !== ''))];
   if (extra.length) warnings.push(`${key}: ${what} fields not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}${extra.length > 20 ? ` and ${extra.length - 20} more` : ''}`);
   // A field the header gives no name: no column can read it (from: "" is no name), and its values were dropped
   // without a word (newcomer's trial, stop 49). Named by position.
@@ -228,7 +240,13 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
   if (unnamed.length && what === 'header') {
     warnings.push(`${key}: the header gives ${unnamed.length === 1 ? `field ${unnamed[0]}` : `fields ${unnamed.slice(0, 20).join(', ')}`} no name: ${unnamed.length === 1 ? 'its values were' : 'their values were'} kept out of silver (name ${unnamed.length === 1 ? 'it' : 'them'} in the file's header to read ${unnamed.length === 1 ? 'it' : 'them'} into a column)`);
   }
-  return { ref, warnings, fileProblems };
+  return { ref, warnings, fileProblems, repeated };
+}
+
+/** 0-based field positions as a reader counts them: "2 and 3", "2, 3 and 5". */
+function positions(at: readonly number[]): string {
+  const n = at.map((k) => k + 1);
+  return n.length > 1 ? `${n.slice(0, -1).join(', ')} and ${n.at(-1)}` : String(n[0]);
 }
 
 function jsonObjectOf(names: string[], refOf: (i: number) => string): string {
@@ -313,8 +331,16 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   // emptyAsNull).
   const quotedNulls = source.nullValues.filter((v) => v !== '');
   const asNull = (ref: string) => (quotedNulls.length && ref !== 'CAST(NULL AS VARCHAR)' ? `CASE WHEN ${ref} IN (${quotedNulls.map(str).join(', ')}) THEN NULL ELSE ${ref} END` : ref);
+  // A field the header names twice: a record holding different texts there does not say which is the value (as a JSON
+  // object naming a key twice, json-literals.ts duplicateKey). It was read from the first, with a warning only.
+  const repeats = d.header ? match.repeated : [];
+  const recordError = repeats.length
+    ? `CASE ${repeats.map(({ field, at }) => `WHEN ${at.slice(1).map((k) => `${refOf(k)} IS DISTINCT FROM ${refOf(at[0]!)}`).join(' OR ')} THEN {'rule': 'malformed', 'column': ${str(columns.find((c) => c.from === field)!.name)}, `
+      + `'message': ${str(`the header names "${field}" in fields ${positions(at)}, and this record holds different texts there, so which is the value is ambiguous: name each field once`)}}`).join(' ')} END`
+    : base.recordError;
   return {
     ...base,
+    recordError,
     fieldRef: (f) => asNull(match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)'),
     rawExpr: jsonObjectOf(names, refOf),
     hasRejects: true,
