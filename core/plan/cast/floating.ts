@@ -35,13 +35,16 @@ export function floatingCast(type: 'double' | 'float', src: string, from: string
     };
   }
   if (from === 'DOUBLE' || from === 'FLOAT') {
+    // A non-zero double that rounds to a float zero is out of range, as its text is (1e-46 was stored as 0: an
+    // attack, stop 53).
     const v = `TRY_CAST(${src} AS ${target})`;
-    return { value: () => unsigned(`CASE WHEN isfinite(${v}) OR NOT isfinite(${src}) THEN ${v} END`), message };
+    return { value: () => unsigned(`CASE WHEN (isfinite(${v}) OR NOT isfinite(${src})) AND NOT (${v} = 0 AND ${src} <> 0) THEN ${v} END`), message };
   }
   if (isInteger(from) && !from.endsWith('HUGEINT')) return { value: () => `CAST(${src} AS ${target})`, message };
   if (isDecimal(from) || isInteger(from)) {
+    // (The largest UHUGEINT, 2^128 - 1, is past the largest float.)
     const text = `CAST(${src} AS VARCHAR)`;
-    return { value: () => unsigned(`CAST(${text} AS ${target})`), message };
+    return { value: () => unsigned(`CASE WHEN isfinite(TRY_CAST(${text} AS ${target})) THEN TRY_CAST(${text} AS ${target}) END`), message };
   }
   return { value: () => `CAST(NULL AS ${target})`, message: (text) => `${message(text)} || ${str(` (a ${from.toLowerCase()} value)`)}` };
 }
