@@ -142,6 +142,8 @@ describe('double and float', () => {
   });
 
   it('typed: the nearest value of any number type; a double beyond float\'s range is not a float; -0 is 0', async () => {
+    // A non-zero double that rounds to a float zero is out of range, as its text is (it was stored as 0: an attack, stop 53).
+    await expectCasts('float', 'DOUBLE', [['1e-46', null, '"1e-46" is not a float: out of range for float'], ['-7e-46', null, '"-7e-46" is not a float: out of range for float'], ['1e-45', '1e-45', null]]);
     await expectCasts('float', 'DOUBLE', [['1e39', null, '"1e+39" is not a float: out of range for float'], ["'inf'", 'inf', null], ["'-inf'", '-inf', null], ['0.5', '0.5', null], ["'-0.0'", '0.0', null]]);
     await expectCasts('double', 'FLOAT', [['0.5', '0.5', null], ["'-0.0'", '0.0', null]]);
     await expectCasts('double', 'BIGINT', [['9007199254740993', '9007199254740992.0', null], ['-3', '-3.0', null]]);
@@ -341,6 +343,46 @@ describe('timestamp', () => {
         return [q(textValue), exists ? `${v.y}-${two(v.m)}-${two(v.d)}` : null, exists ? null : `"${textValue}" does not read as %d.%m.%Y %Z (another format, or no such day)`];
       }), { format: ['%d.%m.%Y %Z'] });
     }), { numRuns: 25 });
+  });
+
+  it('property: %n reads nanoseconds exactly, with or without a zone, in a list beside %f; the millisecond rule on all nine digits (an attack, stop 53: .123000999 stored as .123)', async () => {
+    const formats = ['%d/%m/%Y %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S.%n', '%Y-%m-%d %H:%M:%S.%n%z'];
+    const two = (n: number) => String(n).padStart(2, '0');
+    const value = fc.record({
+      y: fc.integer({ min: 1678, max: 2261 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }),
+      h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }), s: fc.integer({ min: 0, max: 59 }),
+      ms: fc.integer({ min: 0, max: 999 }),
+      sub: fc.oneof(fc.constantFrom(0, 1, 499_999, 500_000, 500_001, 999_999), fc.integer({ min: 0, max: 999_999 })),
+      zone: fc.constantFrom('', '+00:00', '+01:00', '-05:30', '+23:59'),
+      micro: fc.boolean(), // written with %f (six digits, no zone) instead
+    });
+    const rounds = [undefined, 'half_even', 'half_up'] as const;
+    await fc.assert(fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 12 }), fc.constantFrom(...rounds), async (vals, round) => {
+      const cases: Case[] = vals.map((v) => {
+        const sub = v.micro ? v.sub - (v.sub % 1000) : v.sub;
+        const frac = `${String(v.ms).padStart(3, '0')}${String(sub).padStart(6, '0')}`;
+        const written = v.micro
+          ? `${two(v.d)}/${two(v.m)}/${v.y} ${two(v.h)}:${two(v.mi)}:${two(v.s)}.${frac.slice(0, 6)}`
+          : `${v.y}-${two(v.m)}-${two(v.d)} ${two(v.h)}:${two(v.mi)}:${two(v.s)}.${frac}${v.zone}`;
+        const z = /^([+-])(\d\d):(\d\d)$/.exec(v.micro ? '' : v.zone);
+        const offsetMs = z ? (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000 : 0;
+        let ms = BigInt(Date.UTC(v.y, v.m - 1, v.d, v.h, v.mi, v.s, v.ms) - offsetMs);
+        const up = round === 'half_up' ? sub >= 500_000 : round === 'half_even' ? sub > 500_000 || (sub === 500_000 && ms % 2n !== 0n) : false;
+        if (sub && !round) return [q(written), null, `"${written}" ${SUB_MS}`];
+        if (up) ms += 1n;
+        const iso = new Date(Number(ms)).toISOString().replace('T', ' ').replace('Z', '').replace(/\.000$/, '').replace(/(\.\d*?)0+$/, '$1');
+        return [q(written), iso, null];
+      });
+      await expectCasts('timestamp', 'VARCHAR', cases, { format: formats, ...(round ? { round } : {}) });
+    }), { numRuns: 40 });
+  });
+
+  it('a format reads text only: a typed timestamp or date keeps its own value (an attack, stop 53: the file failed, "No function matches try_strptime(TIMESTAMP, …)")', async () => {
+    await expectCasts('timestamp', 'TIMESTAMP', [["'2024-01-01 10:00:00'", '2024-01-01 10:00:00', null]], { format: ['%d/%m/%Y %H:%M'] });
+    await expectCasts('timestamp', 'DATE', [["'2024-01-01'", '2024-01-01 00:00:00', null]], { format: ['%d/%m/%Y %H:%M'] });
+    await expectCasts('date', 'DATE', [["'2024-01-01'", '2024-01-01', null]], { format: ['%d/%m/%Y'] });
+    await expectCasts('date', 'TIMESTAMP', [["'2024-01-01 00:00:00'", '2024-01-01', null]], { format: ['%d/%m/%Y'] });
+    await expectCasts('timestamp', 'INTEGER', [['20240101', null, '"20240101" is not a timestamp (a integer value)']], { format: ['%Y%m%d'] });
   });
 
   it('typed: every timestamp unit under the millisecond rule (before 1970 too), a date as midnight', async () => {

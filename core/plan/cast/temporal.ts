@@ -38,7 +38,7 @@ function fromMillis(ms: string, restNs: string, round: RoundingMode | undefined)
     : round === 'half_even' ? `(${restNs} > ${NS_PER_MS / 2} OR (${restNs} = ${NS_PER_MS / 2} AND ${ms} % 2 <> 0))`
       : undefined;
   const millis = up ? `${ms} + CASE WHEN ${up} THEN 1 ELSE 0 END` : ms;
-  const value = `CAST(make_timestamp((${millis}) * 1000) AS TIMESTAMP_MS)`;
+  const value = `CAST(make_timestamp(CAST((${millis}) * 1000 AS BIGINT)) AS TIMESTAMP_MS)`;
   return up ? value : `CASE WHEN ${restNs} = 0 THEN ${value} END`;
 }
 
@@ -117,32 +117,53 @@ function wallOf(src: string, format: string): { text: string; format: string } |
 }
 
 /**
- * The value read by the first of `formats` it matches, exactly: DuckDB's strptime with %z or %Z (a TIMESTAMPTZ, read
+ * The instant the first of `formats` reads the value as, exactly, in nanoseconds since the epoch (a HUGEINT: the
+ * years 0001-9999 are past BIGINT's nanoseconds), or NULL. DuckDB's strptime with %z or %Z (a TIMESTAMPTZ, read
  * through ICU) rolls an impossible wall time forward (31.06.2025 10:00 UTC becomes 2025-07-01, 29.02.2025 becomes
  * 03-01), and so does its list form for the formats after one with a zone. So each format is tried on its own, and a
  * format with a zone also needs the value without its zone to read by the format without it (strptime without a
- * zone refuses 31.06). Left as DuckDB reads them: day 366 of a year of 365 (%j), a wall time a zone skips (DST).
+ * zone refuses 31.06). With %n (nanoseconds) strptime gives a TIMESTAMP_NS (years 1677-2262), but with a zone a
+ * TIMESTAMPTZ, in microseconds, rounded: the instant is then the wall time read without the zone, in nanoseconds,
+ * less the zone's offset (whole seconds). The digits past the microsecond were dropped before the millisecond rule
+ * (…00.123000999 stored as .123), and a list or a zone mixing units failed every file (an attack, stop 53). Left as
+ * DuckDB reads them: day 366 of a year of 365 (%j), a wall time a zone skips (DST).
  */
 function strptimeExact(src: string, formats: readonly string[]): string {
-  return `coalesce(${formats.map((f) => {
+  const ns = (f: string) => {
     const parse = `TRY_STRPTIME(${src}, ${str(f)})`;
     const wall = wallOf(src, f);
+    if (!f.includes('%n')) return `CAST(epoch_us(${parse}) AS HUGEINT) * 1000`;
+    if (!/%[zZ]/.test(f)) return `CAST(epoch_ns(${parse}) AS HUGEINT)`;
+    if (!wall) return 'CAST(NULL AS HUGEINT)';
+    const at = `TRY_STRPTIME(${wall.text}, ${str(wall.format)})`;
+    return `CAST(epoch_ns(${at}) AS HUGEINT) - CAST(round((epoch_us(${at}) - epoch_us(${parse})) / 1e6) AS HUGEINT) * 1000000000`;
+  };
+  return `coalesce(${formats.map((f) => {
+    const wall = wallOf(src, f);
     // (The wall time too within the years 0001-9999: an offset moved a written year 0 into year 1.)
-    return wall ? `CASE WHEN TRY_STRPTIME(${wall.text}, ${str(wall.format)}) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS THEN ${parse} END` : parse;
+    // (In microseconds: a TIMESTAMP_NS of %n compared with year 1 failed the file, "Could not convert Timestamp(US) to
+    // Timestamp(NS)".)
+    return wall ? `CASE WHEN CAST(TRY_STRPTIME(${wall.text}, ${str(wall.format)}) AS TIMESTAMP) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS THEN ${ns(f)} END` : ns(f);
   }).join(', ')})`;
 }
 
+/** Nanoseconds since the epoch of the first and the last instant of the years 0001-9999 (HUGEINT SQL). */
+const FIRST_NS = `CAST(epoch_us(${MIN}) AS HUGEINT) * 1000`;
+const LAST_NS = `(CAST(epoch_us(${MIN.replace('0001-01-01 00:00:00', '9999-12-31 23:59:59.999999')}) AS HUGEINT) * 1000 + 999)`;
+
 export function timestampCast(formats: string[] | undefined, round: RoundingMode | undefined, src: string, from: string): CastPlan {
-  if (formats) {
-    // With %z or %Z strptime gives a TIMESTAMPTZ, whose epoch is the instant; without, the wall time read as UTC.
+  // A format reads text; a typed value is the value it is (a Parquet TIMESTAMP into a column with a format failed
+  // the file: "No function matches try_strptime(TIMESTAMP, …)", an attack, stop 53).
+  if (formats && isText(from)) {
+    // With %z or %Z the instant; without, the wall time read as UTC.
     return {
       draft: strptimeExact(src, formats),
-      value: (d) => within(fromEpoch(`epoch_us(${d})`, 1000, round)),
+      value: (d) => `CASE WHEN ${d} BETWEEN ${FIRST_NS} AND ${LAST_NS} THEN ${within(fromEpoch(d, NS_PER_MS, round))} END`,
       // Read but outside the years 0001-9999 (year 0, which strptime takes as 1 BC, or an offset past 9999-12-31), or
       // rounded past them: said so, not as sub-millisecond digits (an attack, stop 52).
       message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
-        + `WHEN NOT (epoch_us(_c_p) BETWEEN epoch_us(${MIN}) AND epoch_us(${MAX}) + 999) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
-        + `WHEN ${fromEpoch('epoch_us(_c_p)', 1000, round)} IS NOT NULL THEN ${quoted(text)} || ' rounds to a time outside the years 0001-9999' `
+        + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
+        + `WHEN ${fromEpoch('_c_p', NS_PER_MS, round)} IS NOT NULL THEN ${quoted(text)} || ' rounds to a time outside the years 0001-9999' `
         + `ELSE ${subMillisecondMessage(text)} END`),
     };
   }
@@ -167,12 +188,14 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
 export function dateCast(formats: string[] | undefined, src: string, from: string): CastPlan {
   // A day of the years 0001-9999: strptime reads year 0 as 0000-01-01, 1 BC, which the ISO path refuses (an attack, stop 52).
   const midnight = (ts: string) => `CASE WHEN CAST(${ts} AS DATE) = ${ts} AND CAST(${ts} AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN CAST(${ts} AS DATE) END`;
-  if (formats) {
+  const DAY_NS = 86_400_000_000_000;
+  if (formats && isText(from)) {
+    // (strptimeExact's nanoseconds: a day at midnight is a whole number of days.)
     return {
       draft: strptimeExact(src, formats),
-      value: (d) => midnight(d),
+      value: (d) => `CASE WHEN ${d} % ${DAY_NS} = 0 AND ${d} BETWEEN ${FIRST_NS} AND ${LAST_NS} THEN CAST(make_timestamp(CAST(${d} // 1000 AS BIGINT)) AS DATE) END`,
       message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
-        + `WHEN NOT (CAST(_c_p AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31') THEN ${quoted(text)} || ' is outside the years 0001-9999' `
+        + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
         + `ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`),
     };
   }
