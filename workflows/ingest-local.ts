@@ -1,6 +1,6 @@
 // strata ingest, locally: put the file in bronze, then execute the dataset's state machine with the local
 // interpreter. There is no other path to silver.
-import { basename } from 'node:path';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ERRORS, StrataError } from '../core/errors.ts';
 import { BRONZE_OBJECTS, layout } from '../core/plan/layout.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
@@ -46,9 +46,28 @@ export interface IngestResult {
  */
 export async function ingestFile(lake: LocalLake, dataset: string, file: string, opts: IngestOptions = {}): Promise<IngestResult> {
   lake.ctx.plans.get(dataset);
-  const { key, contentId } = await keepBronzeObject(lake, dataset, file, opts.name ?? basename(file));
+  const own = ownBronze(lake, dataset, file);
+  // A bronze object of the lake itself (the path strata doctor names): that object, whose source silver may hold.
+  if (own?.key) return ingestKey(lake, dataset, own.key, opts);
+  const { key, contentId } = await keepBronzeObject(lake, dataset, file, opts.name ?? own?.name ?? basename(file));
   fault('bronze.copied');
   return ingestKey(lake, dataset, key, { ...opts, contentId });
+}
+
+/**
+ * Where `file` lies in the lake's own bronze/<dataset>/: under _objects/, the object's `key`, ingested as it is; a
+ * file elsewhere in it, its `name` there (folders included), the name `strata dev` keeps it under. undefined for a
+ * file outside it. A path strata doctor gives back (bronze/<dataset>/_objects/<id>/2026/12/07/07/<name>, as `strata
+ * put` and `strata dev` keep objects) was copied to a new object named by its base name, whose source silver did not
+ * hold: its rows were appended again, where doctor had said the ingest would be SKIPPED (an attack, stop 53).
+ */
+function ownBronze(lake: LocalLake, dataset: string, file: string): { key?: string; name?: string } | undefined {
+  const bronze = resolve(lake.dir, layout.bronze(dataset));
+  const at = relative(bronze, resolve(file));
+  if (!at || at.startsWith('..') || isAbsolute(at)) return undefined;
+  const parts = at.split(sep);
+  if (parts[0] === BRONZE_OBJECTS) return parts.length > 2 ? { key: `${layout.bronze(dataset)}${parts.join('/')}` } : undefined;
+  return { name: parts.join('/') };
 }
 
 /**
