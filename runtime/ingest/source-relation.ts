@@ -410,7 +410,7 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
   // Keys the schema does not name are reported from a sample; reading every key of every record would double the cost.
   // (A file DuckDB cannot read as lines, CRLF among LF ends: no sample; reading it says so, or reads it again with its
   // line ends made LF, as a CSV's: validate-file.ts exactPass. It failed here whole, with DuckDB's words: an attack.)
-  const keys = await db.all<{ k: string }>(`SELECT DISTINCT unnest(json_keys(__j)) AS k FROM (SELECT __j FROM ${REL} WHERE __t = 'object' LIMIT 1000)`)
+  const keys = await db.all<{ k: string }>(`SELECT DISTINCT unnest(json_keys(__j)) AS k FROM (SELECT __j FROM ${REL} WHERE __t = 'object' LIMIT 1000) ORDER BY k`)
     .catch((e: unknown) => { if (/state machine reached an invalid state/i.test(String(e))) return []; throw e; });
   const extra = keys.map((r) => r.k).filter((k) => !fields.includes(k));
   const warnings = [...lineWarnings, ...(extra.length ? [`${key}: keys not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}`] : [])];

@@ -212,8 +212,9 @@ function fromDouble(c: SilverColumn, v: number, asFloat: boolean): Expect {
     case 'int': case 'bigint': return isWhole(v) ? intValue(BigInt(v), c.type === 'int' ? 32 : 64) : { t: 'reject' };
     case 'double': return { t: 'double', v: v === 0 ? 0 : v }; // -0 is stored as 0
     case 'float': {
+      // Out of range both ways, as the value's text is: past the largest float, or non-zero rounding to a float zero.
       const f = Math.fround(v);
-      return Number.isFinite(v) && !Number.isFinite(f) ? { t: 'reject' } : { t: 'float', v: f === 0 ? 0 : f };
+      return Number.isFinite(v) && (!Number.isFinite(f) || (f === 0 && v !== 0)) ? { t: 'reject' } : { t: 'float', v: f === 0 ? 0 : f };
     }
     case 'string':
       // NaN and the infinities as Athena's CAST writes them (DuckDB's own text is nan, inf, -inf: attack, stop 38).
