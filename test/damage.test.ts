@@ -68,6 +68,30 @@ describe('damage stays inside its table', () => {
     expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2] }]);
   });
 
+  it('files in the catalog\'s tables folder that are no entries (a stray notes.json, an entry\'s shape gone, one named for another table): the others and select 1 work; one named <layer>.<name>.json is that table\'s damaged entry (an attack, stop 53: every query failed with "Cannot read properties of undefined")', async () => {
+    const l = await lake();
+    await orders(l, 'a.csv', line(1));
+    await note(l, 'n.jsonl', { id: 1, topic: 'x' });
+    const dir = join(l.dir, '_strata/catalog/tables');
+    const orderEntry = readFileSync(join(dir, 'silver.orders.json'), 'utf8');
+    writeFileSync(join(dir, 'notes.json'), '{"hello": 1}');
+    writeFileSync(join(dir, 'backup.silver.orders.json'), orderEntry);
+    writeFileSync(join(dir, 'silver.notes.json'), '[1, 2, 3]');
+    writeFileSync(join(dir, 'gold.x.json'), 'null');
+    expect(await l.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await l.query('SELECT count(*) AS n FROM silver.orders')).toEqual([{ n: 1 }]);
+    expect(await l.query('SELECT topic FROM gold.by_topic')).toEqual([{ topic: 'x' }]);
+    expect(await failure(l, 'SELECT * FROM silver.notes')).toContain(`catalog entry ${join(dir, 'silver.notes.json')} is no strata catalog entry`);
+    expect(await failure(l, 'SELECT * FROM gold.x')).toContain(`catalog entry ${join(dir, 'gold.x.json')} is no strata catalog entry`);
+    expect((await note(l, 'n2.jsonl', { id: 2, topic: 'y' })).status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT list(id ORDER BY id) AS ids FROM silver.notes')).toEqual([{ ids: [1, 2] }]);
+    expect((await orders(l, 'b.csv', line(2))).status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT count(*) AS n FROM silver.orders')).toEqual([{ n: 2 }]);
+    // Never deleted: strata did not write them.
+    expect(readFileSync(join(dir, 'notes.json'), 'utf8')).toBe('{"hello": 1}');
+    expect(readFileSync(join(dir, 'backup.silver.orders.json'), 'utf8')).toBe(orderEntry);
+  });
+
   it('a NUL in a gold partition value: the catalog shows it exactly; every other query still works', async () => {
     const l = await lake();
     const r = await note(l, 'n.jsonl', { id: 1, topic: 'a\u0000b' }, { id: 2, topic: 'c' });

@@ -10,7 +10,7 @@
 // reading the old version of each table (its data files are retained, see gc).
 import { createHash } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Duck, pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage, isStrataError } from '../../core/errors.ts';
@@ -238,14 +238,17 @@ export class LocalCatalog implements Catalog {
     if (text === undefined) return undefined;
     const known = this.parsed.get(path);
     if (known?.text === text) return known.entry;
+    const mends = 'the next registration of that table (an ingest of its dataset, strata refresh of a gold table) writes it again from the manifest; the other tables are not affected';
+    let entry: CatalogEntry;
     try {
-      const entry = JSON.parse(text) as CatalogEntry;
-      this.remember(path, text, entry);
-      return entry;
+      entry = JSON.parse(text) as CatalogEntry;
     } catch (e) {
-      throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} is not valid JSON (${(e as Error).message}): `
-        + 'the next registration of that table (an ingest of its dataset, strata refresh of a gold table) writes it again from the manifest; the other tables are not affected');
+      throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} is not valid JSON (${(e as Error).message}): ${mends}`);
     }
+    const wrong = entryShapeProblem(entry, basename(path));
+    if (wrong) throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} is no strata catalog entry (${wrong}): ${mends}`);
+    this.remember(path, text, entry);
+    return entry;
   }
 
   /**
@@ -370,7 +373,9 @@ export class LocalCatalog implements Catalog {
   private async entries(): Promise<Array<CatalogEntry | DamagedEntry>> {
     const dir = join(this.lakeDir, '_strata', 'catalog', 'tables');
     const names = await readdir(dir).catch(() => [] as string[]);
-    const all = await Promise.all(names.filter((n) => n.endsWith('.json')).sort().map(async (n) => {
+    // Only <layer>.<name>.json is an entry; other files there (a notes.json, a backup.silver.orders.json) are no
+    // strata's, left as they are and not read (a stray one failed every query: an attack, stop 53).
+    const all = await Promise.all(names.filter((n) => ENTRY_NAME.test(n)).sort().map(async (n) => {
       const path = join(dir, n);
       try {
         return await this.readEntry(path);
@@ -695,6 +700,24 @@ const METRICS_VIEW = (dir: string) => `CREATE OR REPLACE VIEW strata.quality_met
   rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR', operand: 'VARCHAR'})`;
 
 /** What the local catalog shows of a table: written by syncTable/syncFiles, applied to catalog.duckdb by materialize. */
+/** The file name of a table's entry (entryPath): <layer>.<name>.json, of a catalog layer. */
+const ENTRY_NAME = /^(silver|gold|quarantine)\.[^/]+\.json$/;
+
+/**
+ * Why a parsed entry is not one strata wrote for the file `fileName` (<layer>.<name>.json), or undefined when it is:
+ * an object naming that layer and table, with a stamp, the Glue input, and a manifest's table or a list of files.
+ */
+function entryShapeProblem(e: unknown, fileName: string): string | undefined {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return `it holds a JSON ${e === null ? 'null' : Array.isArray(e) ? 'array' : typeof e}, not an object`;
+  const x = e as Partial<Record<keyof CatalogEntry, unknown>>;
+  if (typeof x.layer !== 'string' || typeof x.name !== 'string' || `${x.layer}.${x.name}.json` !== fileName) return `it does not name the table ${fileName.slice(0, -'.json'.length)}`;
+  if (typeof x.stamp !== 'string' || typeof x.glue !== 'object' || x.glue === null) return 'it has no stamp or table definition';
+  const table = x.table as Partial<TableEntry> | undefined;
+  if (table !== undefined && (typeof table !== 'object' || table === null || !Array.isArray(table.history) || typeof table.version !== 'number' || typeof table.partitions !== 'object' || table.partitions === null)) return 'its table is not a manifest\'s';
+  if (table === undefined && !(Array.isArray(x.files) && x.files.every((f) => typeof f === 'string'))) return 'it lists no files';
+  return undefined;
+}
+
 interface CatalogEntry {
   /** Identifies what was registered (manifest version and schema, or a hash of a file list). */
   stamp: string;
