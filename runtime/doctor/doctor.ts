@@ -1,7 +1,8 @@
 // strata doctor: check every invariant of a local lake and say, per table, what is wrong and the way back; with
 // --repair, do what is derivable and loses nothing, then look again.
 import type { TableManifest } from '../table/manifest.ts';
-import { REPAIR_ORDER, problem, type Finding } from './findings.ts';
+import { REPAIR_ORDER, note, problem, type Finding } from './findings.ts';
+import { layout } from '../../core/plan/layout.ts';
 import { examineCatalogFile, examineLocks, examineQuarantine, examineStaging } from './lake.ts';
 import { examineRuns } from './runs.ts';
 import { examineTable, examineUndefinedTables, type DoctorEnv } from './tables.ts';
@@ -16,7 +17,34 @@ export interface DoctorReport {
   problems: number;
 }
 
+/**
+ * Every table, run record and lake-wide file examined, as one consistent look: a run that commits while doctor reads
+ * (its manifest read before, its record, entry or version folder after) made a healthy lake look damaged (an attack,
+ * stop 53: --repair set newer entries aside, and doctor said a SUCCEEDED run's rows were not in silver). So the
+ * manifests' identities (etags) are read before and after; when a table moved, the lake is examined again, up to
+ * three times, and then said to be changing under doctor.
+ */
 export async function examineLake(env: DoctorEnv): Promise<DoctorReport> {
+  for (let look = 1; ; look++) {
+    const before = await manifestIds(env);
+    const report = await examineOnce(env);
+    const after = await manifestIds(env);
+    const moved = env.tables.filter((_, i) => before[i] !== after[i]).map((t) => `${t.layer}.${t.name}`);
+    if (!moved.length) return report;
+    if (look === 3) {
+      report.findings.push(note(moved[0]!, `${plural(moved.length, 'table')} (${moved.join(', ')}) changed while doctor read the lake, three times: runs are committing; what is said of ${moved.length === 1 ? 'it' : 'them'} may be out of date`,
+        'run strata doctor again once the runs have ended'));
+      return report;
+    }
+  }
+}
+
+/** Each table's manifest identity (its etag; '' when it has none), in env.tables' order. */
+async function manifestIds(env: DoctorEnv): Promise<string[]> {
+  return Promise.all(env.tables.map((t) => env.storage.head(layout.manifest(t.root)).then((i) => i?.etag ?? '', () => '?')));
+}
+
+async function examineOnce(env: DoctorEnv): Promise<DoctorReport> {
   const findings: Finding[] = [];
   const healthy: DoctorReport['healthy'] = [];
   const ok = (subject: string, summary: string, fs: Finding[]) => {

@@ -18,6 +18,7 @@ import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts
 import { recordedFolder, versionFolderOf, writeRecords, writtenByStrata } from '../table/gc.ts';
 import { emptyManifest, filesFingerprint, namedLocations } from '../table/manifest.ts';
 import { asideStamp } from '../util/aside.ts';
+import { fault } from '../util/fault.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
 import { plural, thousands } from '../../core/text.ts';
 import { haltMessage, type GateResult } from '../quality/gate.ts';
@@ -237,33 +238,63 @@ async function fileRows(storage: Storage, keys: string[], duck?: DuckOptions): P
   return out;
 }
 
-/** The catalog entry shows the manifest's version (it is a mirror: derivable, rewritten on repair). */
+/**
+ * The catalog entry shows the manifest's version (it is a mirror: derivable, rewritten on repair). An entry ahead of
+ * the manifest, or at its version by another run, is looked at again with the manifest read anew: a run that committed
+ * and registered while doctor read is no damage (an attack, stop 53: doctor --repair beside live ingests set healthy
+ * newer entries aside as damaged).
+ */
 async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<Finding[]> {
   const subject = `${t.layer}.${t.name}`;
   const file = env.catalog.entryFile(t.layer, t.name);
-  let shown;
+  fault('doctor.entry.before');
+  let state;
   try {
-    shown = await env.catalog.shown(t.layer, t.name);
+    state = await entryState(env, t, m);
   } catch (e) {
     return [problem(subject, (e as Error).message, undefined, entryRepair(env, t, file, true))];
   }
-  // The same version by another run: the entry's version was lost (a manifest restored from an older copy) and reused.
-  const run = m.history.at(-1)?.runId;
-  const otherRun = shown?.version === m.version && shown.run !== undefined && run !== undefined && shown.run !== run;
-  if (shown?.version === m.version && !otherRun) return [];
+  const { shown, manifest, otherRun, ahead } = state;
+  if (shown?.version === manifest.version && !otherRun) return [];
   // A table never published (a gold table whose refreshes failed) has nothing to show, and shows nothing.
-  if (shown === undefined && m.version === 0) return [];
-  const says = otherRun ? `version ${shown!.version} as committed by run ${shown!.run}; the manifest's version ${m.version} is run ${run}'s`
-    : `${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${m.version}`;
+  if (shown === undefined && manifest.version === 0) return [];
+  const run = manifest.history.at(-1)?.runId;
+  const says = otherRun ? `version ${shown!.version} as committed by run ${shown!.run}; the manifest's version ${manifest.version} is run ${run}'s`
+    : `${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${manifest.version}`;
   return [problem(subject, `the catalog entry ${file} shows ${says}`,
-    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, file, otherRun || (shown !== undefined && shown.version > m.version)))];
+    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, file, otherRun || ahead))];
 }
 
+/**
+ * What the entry shows against the manifest `m`; when it is ahead of it or another run's, against the manifest read
+ * again (a run may have committed since `m` was read). Throws what the catalog throws for an entry it cannot read.
+ */
+async function entryState(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<{ shown: Awaited<ReturnType<DoctorEnv['catalog']['shown']>>; manifest: TableManifest; otherRun: boolean; ahead: boolean }> {
+  const compare = (shown: Awaited<ReturnType<DoctorEnv['catalog']['shown']>>, manifest: TableManifest) => {
+    // The same version by another run: the entry's version was lost (a manifest restored from an older copy) and reused.
+    const run = manifest.history.at(-1)?.runId;
+    const otherRun = shown?.version === manifest.version && shown.run !== undefined && run !== undefined && shown.run !== run;
+    return { shown, manifest, otherRun, ahead: shown !== undefined && shown.version > manifest.version };
+  };
+  const first = compare(await env.catalog.shown(t.layer, t.name), m);
+  if (!first.otherRun && !first.ahead) return first;
+  const again = await readManifest(env.storage, t.root, t.shape).then((r) => r.manifest, () => undefined);
+  return again ? compare(await env.catalog.shown(t.layer, t.name), again) : first;
+}
+
+/** Register the manifest's version; `aside`: keep the entry it replaces first, unless a run has since made it right. */
 function entryRepair(env: DoctorEnv, t: TableRef, file: string, aside: boolean): Repair {
   return {
     order: 'entry',
     run: async () => {
-      const kept = aside ? await keepAside(file, env.now) : undefined;
+      let keep = aside;
+      if (aside) {
+        // Looked at again when the repair runs: an entry a run registered since is the manifest's, not damage.
+        const now = await readManifest(env.storage, t.root, t.shape).then((r) => r.manifest, () => undefined);
+        const state = now ? await entryState(env, t, now).catch(() => undefined) : undefined;
+        keep = state === undefined || state.otherRun || state.ahead;
+      }
+      const kept = keep ? await keepAside(file, env.now) : undefined;
       await env.sync(t);
       return `${t.layer}.${t.name}: registered its manifest in the catalog again${kept ? ` (the entry it replaced is kept as ${kept})` : ''}`;
     },
