@@ -11,7 +11,7 @@ import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
 import { isStrataError } from '../../core/errors.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
-import { committingRunsOf, pendingRun, pendingSource, settled, staleQuarantine } from '../pipeline/commit.ts';
+import { committingRunsOf, isQuarantineFile, pendingRun, pendingSource, settled, staleQuarantine } from '../pipeline/commit.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -78,8 +78,11 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const keys = objects.map((o) => o.key);
       const listing = new Map(objects.map((o) => [o.key, o]));
       const hidden = `${plan.prefixes.quarantine}_strata/`;
-      const held = new Set(keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden)));
-      const missing = listed.filter((k) => !held.has(k));
+      const held = new Set(keys.filter((k) => isQuarantineFile(plan, k)));
+      // Files strata did not write (a user's copy, another tool's output): never shown in the table, never deleted.
+      const foreign = keys.filter((k) => !k.startsWith(hidden) && !held.has(k));
+      const missing = listed.filter((k) => !listing.has(k));
+      const adopted = listed.filter((k) => listing.has(k) && !held.has(k));
       const unlisted = [...held].filter((k) => !listed.includes(k));
       // The pending files of an object committed since are its committing run's marker (kept for the retention window: what its
       // quarantine file holds) and, unsettled, rows a stopped run did not publish or other runs' rows; those of the
@@ -110,11 +113,16 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
 
       const what = [
         ...(missing.length ? [`its catalog entry names ${plural(missing.length, 'file')} the folder does not hold (${missing[0]}): reading it fails`] : []),
+        ...(adopted.length ? [`its catalog entry names ${plural(adopted.length, 'file')} strata did not write (${adopted[0]}), which readers of quarantine.${plan.dataset} read as its rows`] : []),
         ...(unlisted.length ? [`the folder holds ${plural(unlisted.length, 'file')} its catalog entry does not name (${unlisted[0]})`] : []),
         ...(unsettled.length ? [`the quarantine file of ${plural(unsettled.length, 'object')} does not hold what the run that committed it quarantined, or other runs' rows wait in ${hidden}pending/ (a run stopped before it settled: ${unsettled[0]})`] : []),
         ...(stale.length ? [`the quarantine file of ${plural(stale.length, 'object')} no commit of which stands holds the rows of a commit a rollback forgot (a rollback stopped before it settled: ${stale[0]}); a row is in silver or in quarantine, and these are in bronze only`] : []),
       ];
       if (what.length) out.push(problem(`quarantine.${plan.dataset}`, what.join('; '), 'strata doctor --repair publishes them and registers the folder again', { order: 'entry', run: register }));
+      if (foreign.length) {
+        out.push(note(`quarantine.${plan.dataset}`, `its folder holds ${plural(foreign.length, 'file')} strata did not write (${foreign[0]}): not part of quarantine.${plan.dataset}, and left as ${foreign.length === 1 ? 'it is' : 'they are'}`,
+          `move ${foreign.length === 1 ? 'it' : 'them'} out of the lake (strata writes <16 hex digits>.parquet there, and _strata/)`));
+      }
       if (uncommitted.length) {
         out.push(note(`quarantine.${plan.dataset}`, `${plural(uncommitted.length, 'object')} not committed ${uncommitted.length === 1 ? 'has' : 'have'} quarantined rows waiting in ${hidden}pending/ from runs that committed nothing that stands: runs still running, runs that ended before their commit (failed, killed, refused), or runs of a table that started over since (its folder deleted)`, 'strata gc removes those older than a day'));
       }

@@ -36,6 +36,16 @@ export function quarantineKey(plan: DatasetPlan, sourceId: string): string {
   return `${plan.prefixes.quarantine}${sourceId}.parquet`;
 }
 
+/**
+ * Whether `key` is a quarantine file strata writes (quarantineKey: <16 hex digits of the source id>.parquet, directly
+ * in the dataset's quarantine folder). Any other file there is not strata's: never registered in quarantine.<dataset>
+ * (a foreign Parquet file of another shape failed every read of the table once doctor --repair adopted it: an attack,
+ * stop 53) and never deleted.
+ */
+export function isQuarantineFile(plan: DatasetPlan, key: string): boolean {
+  return key.startsWith(plan.prefixes.quarantine) && /^[0-9a-f]{16}\.parquet$/.test(key.slice(plan.prefixes.quarantine.length));
+}
+
 export async function commitSilver(ctx: PipelineContext, input: CommitInput): Promise<CommitOutput> {
   const started = Date.now();
   const plan = ctx.plans.get(input.stage.dataset);

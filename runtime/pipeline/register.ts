@@ -7,7 +7,7 @@ import { layout } from '../../core/plan/layout.ts';
 import { readManifest, type ManifestShape, type ReadManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import type { RegisterOutput } from './payloads.ts';
-import { settlePending } from './commit.ts';
+import { isQuarantineFile, settlePending } from './commit.ts';
 
 export async function registerSilver(ctx: PipelineContext, input: { dataset: string }): Promise<RegisterOutput> {
   const started = Date.now();
@@ -47,15 +47,14 @@ export async function syncToLatest(ctx: PipelineContext, root: string, plan: Man
 }
 
 /**
- * The quarantine table's files: every Parquet file in its folder but those under _strata/ (rows waiting for their
- * run's commit to be decided, commit.ts pendingQuarantine). `settle`: first settle the pending rows of objects
+ * The quarantine table's files: the quarantine files strata wrote in its folder (commit.ts isQuarantineFile; not those
+ * under _strata/, rows waiting for their run's commit to be decided, commit.ts pendingQuarantine, nor files strata did
+ * not write). `settle`: first settle the pending rows of objects
  * committed since (commit.ts settlePending; the register step and strata doctor do).
  */
 export async function registerQuarantine(ctx: PipelineContext, plan: DatasetPlan, opts: { settle?: boolean } = {}): Promise<void> {
-  const hidden = `${plan.prefixes.quarantine}_strata/`;
   let objects = await ctx.storage.list(plan.prefixes.quarantine);
   if (opts.settle && await settlePending(ctx, plan, objects)) objects = await ctx.storage.list(plan.prefixes.quarantine);
-  const keys = objects.map((o) => o.key);
-  const files = keys.filter((k) => k.endsWith('.parquet') && !k.startsWith(hidden));
+  const files = objects.map((o) => o.key).filter((k) => isQuarantineFile(plan, k));
   await ctx.catalog.syncFiles({ layer: 'quarantine', name: plan.dataset, glue: plan.tables.quarantine }, files);
 }
