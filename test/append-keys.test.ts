@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../runtime/storage/port.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RESTAGE_LIMIT } from '../workflows/asl.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -81,40 +82,48 @@ describe('append mode holds its primary key across files', () => {
     }
   });
 
-  it('two runs staged at the same time with a common key: the later commit fails and commits nothing; sent again, its repeat is quarantined', async () => {
+  it('two runs staged at the same time with a common key: the later commit is refused, and the run is staged again against the silver the other made: its repeat is quarantined (it failed the run, whose rows were then in neither silver nor quarantine: an attack, stop 53)', async () => {
     const l = await lake();
     const other = await l.file('other.csv', csv(line(1), line(2)));
     const mine = await l.file('mine.csv', csv(line(2), line(3)));
     let otherRun: Awaited<ReturnType<typeof l.ingest>> | undefined;
     // "mine" is staged against an empty table; "other" commits key 2 before "mine" reaches its commit.
-    const loser = (await l.ingest('orders', mine, {
-      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => { otherRun = await l.ingest('orders', other); return fn(input); }),
+    const r = (await l.ingest('orders', mine, {
+      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => { otherRun ??= await l.ingest('orders', other); return fn(input); }),
     })).record;
     expect(otherRun?.record.status).toBe('SUCCEEDED');
-    expect(loser).toMatchObject({ status: 'FAILED', error: { name: 'Strata.CommitConflict' } });
-    expect(loser.error?.message).toBe(`${loser.source.key}: 1 row has primary keys (order_id) that run ${otherRun!.record.runId} committed to silver.orders `
-      + `while this run was staged; nothing was committed: ingest ${loser.source.key} again, and its rows whose keys are in silver go to quarantine`);
-    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2] }]);
-    const again = (await l.ingest('orders', mine)).record;
-    expect(again).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 1 });
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
+    expect(r.warnings[0]).toBe(`${r.source.key}: its commit was refused once because other runs committed first (${r.source.key}: 1 row has primary keys (order_id) that run ${otherRun!.record.runId} `
+      + 'committed to silver.orders while this run was staged); it was staged again against the silver they made, so rows repeating their keys are quarantined');
+    expect((await quarantined(l, r.runId)).map((q) => [q.record, q.reasons[0]!.message])).toEqual([[1, 'primary key order_id=2 is already in silver.orders']]);
     expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 3] }]);
+    expect((await l.ingest('orders', mine)).record.status).toBe('SKIPPED');
+    expect(await l.storage.list('staging/')).toEqual([]);
   });
 
-  it('a refused commit of an object an earlier run rejected: quarantine holds the rejected run\'s rows again, not the failed run\'s, and no staging is left', async () => {
+  it(`refused at every commit (${RESTAGE_LIMIT} times staged again): the run fails with the last refusal, commits nothing, and quarantine holds what an earlier run of the object put there, not this run's rows; no staging is left`, async () => {
     const l = await lake(ordersSchema({ mode: 'append', maxRatio: 0.4 }));
-    const mine = await l.file('mine.csv', csv(line(2), line(3), line(4, '12', 'abc'), line(5, '12', 'x')));
+    const mine = await l.file('mine.csv', csv(line(2), line(3), line(6), line(7), line(4, '12', 'abc'), line(5, '12', 'x'), line(8, '12', 'y')));
     const rejected = (await l.ingest('orders', mine)).record;
-    expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 4 });
-    // The reject ratio raised: the same object again, staged; a file with one of its keys commits before it does.
+    expect(rejected).toMatchObject({ status: 'REJECTED', rowsQuarantined: 7 });
+    // The reject ratio raised: the same object again; before each of its commits, another file commits one of its keys.
     await mkdir(join(l.root, 'raised'));
     await writeFile(join(l.root, 'raised', 'orders.yaml'), ordersSchema({ mode: 'append', maxRatio: 1 }));
     const raised = await openLocalLake({ lake: l.dir, schemas: join(l.root, 'raised') });
-    const other = await l.file('other.csv', csv(line(1), line(2)));
+    const keys = [2, 3, 6, 7];
+    let commits = 0;
     const loser = (await ingestFile(raised, 'orders', mine, {
-      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => { await ingestFile(raised, 'orders', other); return fn(input); }),
+      wrap: (step, fn) => (step !== 'commit' ? fn : async (input) => {
+        const k = keys[commits++]!;
+        await ingestFile(raised, 'orders', await l.file(`other-${k}.csv`, csv(line(k))));
+        return fn(input);
+      }),
     })).record;
-    expect(loser).toMatchObject({ status: 'FAILED', rowsIn: 4, rowsQuarantined: 2, error: { name: 'Strata.CommitConflict' } });
-    expect(await l.query('SELECT run_id, count(*) AS n FROM quarantine.orders GROUP BY run_id')).toEqual([{ run_id: rejected.runId, n: 4 }]);
+    expect(commits).toBe(RESTAGE_LIMIT + 1);
+    expect(loser).toMatchObject({ status: 'FAILED', rowsIn: 7, rowsValid: 1, rowsQuarantined: 6, error: { name: 'Strata.CommitConflict' } });
+    expect(loser.error?.message).toContain('1 row has primary keys (order_id) that run');
+    expect(await l.query('SELECT run_id, count(*) AS n FROM quarantine.orders GROUP BY run_id')).toEqual([{ run_id: rejected.runId, n: 7 }]);
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [2, 3, 6, 7] }]);
     expect(await l.storage.list('staging/')).toEqual([]);
   });
 

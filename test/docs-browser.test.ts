@@ -116,8 +116,8 @@ describe.skipIf(missing !== undefined && !process.env.CI)('strata docs in chromi
     expect(columns.map((c) => c[0])).toEqual(['departed_at', 'origin', 'destination', 'delay', 'distance']);
     expect(await page.locator('#partitions .totals').textContent()).toMatch(/^90 partitions · 90 files · [\d.]+ KiB · 20,000 rows/);
     expect(await page.locator('#schema-history tbody tr').count()).toBe(1);
-    // The ASL's 18 states, drawn; the halted batch's path highlighted.
-    expect(await page.locator('#sm-flights g.node').count()).toBe(18);
+    // The ASL's 22 states, drawn; the halted batch's path highlighted.
+    expect(await page.locator('#sm-flights g.node').count()).toBe(22);
     const visited = await page.$$eval('#sm-flights g.node.visited', (gs) => gs.map((g) => g.getAttribute('data-id')));
     expect(visited).toEqual(expect.arrayContaining(['Prepare', 'Stage', 'Route', 'SilverQuality', 'QualityGate', 'HaltBatch', 'Halted']));
     expect(visited).toHaveLength(7);

@@ -320,8 +320,15 @@ gold:
       { from: 'Route', to: 'SilverQuality', kind: 'default', label: 'otherwise' },
     ]);
     expect(g.edges.filter((e) => e.kind === 'catch').map((e) => e.from).sort()).toEqual([
-      'CommitSilver', 'Gold', 'HaltBatch', 'RecordRun', 'RegisterSilver', 'RejectFile', 'Resync', 'SilverQuality', 'Stage',
+      'CommitSilver', 'CommitSilver', 'Gold', 'HaltBatch', 'RecordRun', 'RegisterSilver', 'RejectFile', 'Resync', 'SilverQuality', 'Stage',
     ]);
-    expect(g.edges.filter((e) => e.kind === 'catch').every((e) => e.to === 'RecordFailure' && e.label === 'States.ALL')).toBe(true);
+    const [conflict, ...rest] = g.edges.filter((e) => e.kind === 'catch' && e.from === 'CommitSilver');
+    expect(conflict).toEqual({ from: 'CommitSilver', to: 'CommitConflict', kind: 'catch', label: 'Strata.CommitConflict' });
+    expect(g.edges.filter((e) => e.kind === 'catch' && e !== conflict).every((e) => e.to === 'RecordFailure' && e.label === 'States.ALL')).toBe(rest.length === 1);
+    expect(g.edges.filter((e) => e.from === 'CommitConflict')).toEqual([
+      { from: 'CommitConflict', to: 'ConflictFailure', kind: 'choice', label: 'restaged is present and restaged.count ≥ 3' },
+      { from: 'CommitConflict', to: 'RestageAgain', kind: 'choice', label: 'restaged is present' },
+      { from: 'CommitConflict', to: 'RestageFirst', kind: 'default', label: 'otherwise' },
+    ]);
   });
 });

@@ -271,7 +271,8 @@ describe('state machines', () => {
       const states: Record<string, Record<string, any>> = { ...deployed.States, ...deployed.States.Gold!.ItemProcessor?.States };
       for (const [name, state] of Object.entries(states).filter(([, st]) => st.Type === 'Task')) {
         expect({ name, resource: state.Resource }).toEqual({ name, resource: fnArn(`strata-dev-${plan.dataset}-${STEP_OF[name]}`) });
-        if (name !== 'RecordFailure' && name !== 'RefreshGold') expect({ name, catch: state.Catch }).toEqual({ name, catch: catchAll });
+        const conflict = { ErrorEquals: ['Strata.CommitConflict'], ResultPath: '$.conflict', Next: 'CommitConflict' };
+        if (name !== 'RecordFailure' && name !== 'RefreshGold') expect({ name, catch: state.Catch }).toEqual({ name, catch: name === 'CommitSilver' ? [conflict, ...catchAll] : catchAll });
       }
       if (deployed.States.Gold!.Type === 'Map') expect(deployed.States.Gold!.Catch).toEqual(catchAll);
       expect(args(`${D}StateMachine`)).toMatchObject({

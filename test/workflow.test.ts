@@ -43,13 +43,14 @@ describe('rendered state machines', () => {
   const TRANSIENT = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException',
     'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Strata.Transient'];
   const CATCH = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
+  const CONFLICT = { ErrorEquals: ['Strata.CommitConflict'], ResultPath: '$.conflict', Next: 'CommitConflict' };
 
   it('has the pipeline shape: gates, commit, registration, gold slot, recorders; a Catch and a timeout on every Task', async () => {
     const [p] = await examples();
     const asl = renderAsl(p!) as { States: Record<string, any>; StartAt: string };
     expect(asl.StartAt).toBe('Stage');
     expect(Object.keys(asl.States)).toEqual([
-      'Stage', 'Route', 'Resync', 'RejectFile', 'Rejected', 'SilverQuality', 'QualityGate', 'HaltBatch', 'CommitSilver', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Halted', 'Succeeded', 'RecordFailure', 'Failed',
+      'Stage', 'Route', 'Resync', 'RejectFile', 'Rejected', 'SilverQuality', 'QualityGate', 'HaltBatch', 'CommitSilver', 'CommitConflict', 'RestageFirst', 'RestageAgain', 'ConflictFailure', 'RegisterSilver', 'Gold', 'RecordRun', 'Finish', 'Halted', 'Succeeded', 'RecordFailure', 'Failed',
     ]);
     // The silver gate sits between staging and commit; a halt goes to quarantine and ends HALTED.
     expect(asl.States.SilverQuality).toMatchObject({ Type: 'Task', Resource: '${fn:quality}', ResultPath: '$.quality', Next: 'QualityGate' });
@@ -63,8 +64,16 @@ describe('rendered state machines', () => {
       expect(s.Retry[0].JitterStrategy, state).toBe('FULL');
       // Named errors are final: never in a retrier.
       expect(s.Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals).some((e: string) => e.startsWith('Strata.') && e !== 'Strata.Transient'), state).toBe(false);
-      if (state !== 'RecordFailure') expect(s.Catch, state).toEqual(CATCH);
+      if (state !== 'RecordFailure') expect(s.Catch, state).toEqual(state === 'CommitSilver' ? [CONFLICT, ...CATCH] : CATCH);
     }
+    // A commit other runs' commits refused is staged again, at most three times, then fails into RecordFailure.
+    expect(asl.States.CommitConflict).toMatchObject({ Type: 'Choice', Default: 'RestageFirst', Choices: [
+      { And: [{ Variable: '$.restaged', IsPresent: true }, { Variable: '$.restaged.count', NumericGreaterThanEquals: 3 }], Next: 'ConflictFailure' },
+      { Variable: '$.restaged', IsPresent: true, Next: 'RestageAgain' },
+    ] });
+    expect(asl.States.RestageFirst).toEqual({ Type: 'Pass', Result: { count: 1 }, ResultPath: '$.restaged', Next: 'Stage' });
+    expect(asl.States.RestageAgain).toEqual({ Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.restaged.count, 1)' }, ResultPath: '$.restaged', Next: 'Stage' });
+    expect(asl.States.ConflictFailure).toMatchObject({ Type: 'Pass', InputPath: '$.conflict', ResultPath: '$.error', Next: 'RecordFailure' });
     expect(asl.States.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.outcome.Error', CausePath: '$.outcome.Cause' });
   });
 

@@ -10,7 +10,7 @@ const OPERATORS: Record<string, string> = {
   BooleanEquals: '=', StringEquals: '=', NumericEquals: '=', TimestampEquals: '=',
   NumericGreaterThan: '>', NumericGreaterThanEquals: '≥', NumericLessThan: '<', NumericLessThanEquals: '≤',
   StringGreaterThan: '>', StringLessThan: '<', TimestampGreaterThan: '>', TimestampLessThan: '<',
-  IsPresent: 'is present', IsNull: 'is null', StringMatches: 'matches',
+  StringMatches: 'matches',
 };
 
 export function aslGraph(asl: Record<string, unknown>): StateMachineGraph {
@@ -37,6 +37,8 @@ function conditionLabel(c: State): string {
   const op = Object.keys(c).find((k) => k !== 'Variable' && k !== 'Next');
   if (!op) return variable;
   const value = c[op];
+  // The type tests read as words: "restaged is present", "x is not null" (not "is present true").
+  if (/^Is[A-Z]/.test(op) && typeof value === 'boolean') return `${variable} ${value ? 'is' : 'is not'} ${op.slice(2).replace(/[A-Z]/g, (m) => m.toLowerCase())}`;
   const symbol = OPERATORS[op.replace(/Path$/, '')] ?? op;
   return `${variable} ${symbol} ${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }

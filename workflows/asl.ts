@@ -1,7 +1,7 @@
 // The state machine of one dataset, rendered from its plan as JSONPath ASL (JSONata would be ignored by the local
 // interpreter). Deterministic: the same plan renders byte-identical JSON. Task resources are placeholders
 // "${fn:<step>}" that the stacks replace with function ARNs and the local executor binds to in-process handlers.
-import { FINAL_ERRORS } from '../core/errors.ts';
+import { ERRORS, FINAL_ERRORS } from '../core/errors.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
 import { hasRules } from '../core/schema/model.ts';
 import { stepSizing } from '../core/plan/sizing.ts';
@@ -17,6 +17,9 @@ export const TRANSIENT_ERRORS = [
   'Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException', 'Strata.Transient',
 ];
+
+/** How many times a run whose commit other runs' commits refused is staged again (the CommitConflict state). */
+export const RESTAGE_LIMIT = 3;
 
 export interface AslOptions {
   /** Gold tables this dataset's runs refresh, in dependency order (from core/gold). */
@@ -91,7 +94,25 @@ export function renderAsl(plan: DatasetPlan, opts: AslOptions = {}): Record<stri
     CommitSilver: task('commit', 'RegisterSilver', {
       Comment: 'Publish the staged partitions as new versions: one compare-and-swap of the silver manifest.',
       Parameters: pick(['runId', 'now', 'stage']), ResultPath: '$.commit',
+      Catch: [{ ErrorEquals: [ERRORS.CommitConflict], ResultPath: '$.conflict', Next: 'CommitConflict' }, ...catchAll],
     }),
+    // A commit refused because other runs committed first (primary keys this batch repeats, or more concurrent writers
+    // than its compare-and-swap tries) is staged again against the silver they made: its repeated keys go to quarantine
+    // with the reason. It failed the run (an attack, stop 53): in AWS nothing ingests the object again, so its rows
+    // were in neither silver nor quarantine. At most RESTAGE_LIMIT times, then the run fails with the refusal.
+    CommitConflict: {
+      Type: 'Choice',
+      Comment: `Other runs committed first: stage again against their silver, at most ${RESTAGE_LIMIT} times.`,
+      // IsPresent: true only (aws-local-stepfunctions never matches IsPresent: false), inside And before the count.
+      Choices: [
+        { And: [{ Variable: '$.restaged', IsPresent: true }, { Variable: '$.restaged.count', NumericGreaterThanEquals: RESTAGE_LIMIT }], Next: 'ConflictFailure' },
+        { Variable: '$.restaged', IsPresent: true, Next: 'RestageAgain' },
+      ],
+      Default: 'RestageFirst',
+    },
+    RestageFirst: { Type: 'Pass', Result: { count: 1 }, ResultPath: '$.restaged', Next: 'Stage' },
+    RestageAgain: { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.restaged.count, 1)' }, ResultPath: '$.restaged', Next: 'Stage' },
+    ConflictFailure: { Type: 'Pass', Comment: 'Staged again as often as allowed: fail with the last refusal.', InputPath: '$.conflict', ResultPath: '$.error', Next: 'RecordFailure' },
     RegisterSilver: task('register', 'Gold', {
       Comment: 'Make the catalog (local DuckDB or Glue) match the manifest.',
       Parameters: pick(['dataset']), ResultPath: '$.register',

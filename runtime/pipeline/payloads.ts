@@ -91,6 +91,10 @@ export interface RunState extends RunInput {
   register?: RegisterOutput;
   gold?: unknown;
   error?: CaughtError;
+  /** The last refusal of this run's commit by other runs' commits (Strata.CommitConflict), when it was staged again. */
+  conflict?: CaughtError;
+  /** How many times the run was staged again after such a refusal (the ASL's CommitConflict state). */
+  restaged?: { count: number };
 }
 
 /** A gold refresh as the Gold state holds it: partition paths counted (the run record lists them: record.ts readChanges). */

@@ -84,13 +84,21 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
     timings,
     warnings: lost
       ? [`${state.source.key} was committed by run ${committedBy} while this run staged it; nothing changed (its rows are counted by that run)`]
-      : [...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
+      : [...restagedWarning(state), ...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
     reasons: s?.topReasons ?? [],
     ...(committedBy ? { committedBy } : {}),
     ...(error ? { error } : {}),
     ...(state.quality !== undefined ? { quality: state.quality } : {}),
     ...(state.gold !== undefined ? { gold: changes?.gold ?? state.gold } : {}),
   };
+}
+
+/** A run staged again because other runs' commits refused its commit: why, and what it means for its rows. */
+function restagedWarning(state: RunState): string[] {
+  const n = state.restaged?.count;
+  if (!n) return [];
+  const why = describeCaught(state.conflict).message.replace(/; nothing was committed[^]*$/, '');
+  return [`${state.source.key}: its commit was refused ${n === 1 ? 'once' : `${n} times`} because other runs committed first (${why}); it was staged again against the silver they made, so rows repeating their keys are quarantined`];
 }
 
 /**
