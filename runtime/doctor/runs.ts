@@ -183,6 +183,24 @@ export function recordOfCommit(dataset: string, sourceId: string, s: SourceEntry
   };
 }
 
+/**
+ * Objects (read by some run) whose runs all ended FAILED and that no commit of the manifest names, with the newest
+ * such run: their rows are in neither silver nor quarantine until the object is ingested again (an attack, stop 53:
+ * doctor said "no problems" beside them). Objects of one content folder (_objects/<id>/) count as one.
+ */
+function failedOnly<O extends { key: string }>(objects: readonly O[], records: readonly RunRecord[], m: TableManifest | undefined, contentOf: (key: string) => string | undefined): Array<{ o: O; run: RunRecord }> {
+  const group = (key: string) => contentOf(key) ?? key;
+  const runs = Map.groupBy(records.filter((r) => typeof r.source?.key === 'string'), (r) => group(r.source.key));
+  const committed = new Set(Object.values(m?.sources ?? {}).map((s) => group(s.key)));
+  const out: Array<{ o: O; run: RunRecord }> = [];
+  for (const o of objects) {
+    const of = runs.get(group(o.key));
+    if (!of?.length || committed.has(group(o.key)) || !of.every((r) => r.status === 'FAILED')) continue;
+    out.push({ o, run: of.reduce((a, b) => (b.startedAt > a.startedAt ? b : a)) });
+  }
+  return out;
+}
+
 /** How long an object may wait in bronze for its run's record: a run of a large file takes minutes. */
 const UNREAD_GRACE_MS = 3600_000;
 
@@ -235,13 +253,23 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
     }
     unread = stillUnread(unread);
   }
-  if (!unread.length) return [];
+  let failed = failedOnly(objects.filter((o) => !unread.includes(o)), records, m, contentOf);
+  if (failed.length && m?.sourceArchives?.length) {
+    // A commit gc moved out of the manifest (a run that failed after its commit stood) is a commit too.
+    const archived = new Set((await markers()).map(({ entry }) => (entry as { key?: unknown } | undefined)?.key).filter((k): k is string => typeof k === 'string').map((k) => contentOf(k) ?? k));
+    failed = failed.filter(({ o }) => !archived.has(contentOf(o.key) ?? o.key));
+  }
+  const failedFinding = failed.length ? [problem(`runs.${dataset}`, `${plural(failed.length, 'object')} in bronze whose every run FAILED, and none committed: ${failed.length === 1 ? 'its' : 'their'} rows are in neither silver nor quarantine, `
+    + `e.g. ${env.storage.uri(failed[0]!.o.key)} (run ${failed[0]!.run.runId}: ${failed[0]!.run.error?.name ?? 'FAILED'})`,
+  `see why with strata runs ${failed[0]!.run.runId}; once that is mended, ingest ${failed.length === 1 ? 'it' : 'each'} again: strata ingest ${dataset} ${env.storage.uri(failed[0]!.o.key).replace(/^file:\/\//, '')}`)] : [];
+  if (!unread.length) return failedFinding;
   const now = Date.now();
   const old = unread.filter((o) => now - o.lastModified.getTime() > UNREAD_GRACE_MS);
   const young = unread.filter((o) => now - o.lastModified.getTime() <= UNREAD_GRACE_MS);
   const subject = `runs.${dataset}`;
   const way = (o: { key: string }) => `ingest ${unread.length === 1 ? 'it' : 'each'}: strata ingest ${dataset} ${env.storage.uri(o.key).replace(/^file:\/\//, '')}${unread.length === 1 ? '' : ' (and the others alike)'}`;
   return [
+    ...failedFinding,
     ...(old.length ? [problem(subject, `${plural(old.length, 'object')} in bronze that no run has read, over an hour old (a put or an upload stopped before its run started): its rows are in neither silver nor quarantine, e.g. ${env.storage.uri(old[0]!.key)}`, way(old[0]!))] : []),
     ...(young.length ? [note(subject, `${plural(young.length, 'object')} in bronze that no run has read yet (written in the last hour: a run may still be going), e.g. ${env.storage.uri(young[0]!.key)}`,
       `if no run is going, ${way(young[0]!)}`)] : []),
