@@ -19,6 +19,8 @@ const TAG = '~';
 /** A number token of 16 characters or more, or an exponent of 3 digits: maybe beyond what a double carries exactly. */
 const LONG_NUMBER = '[0-9.eE+-]{16}|[eE][+-]?[0-9]{3}';
 const NUMBER_TYPES = `('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')`;
+/** A JSON number's literal (RFC 8259 §6). */
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
 /** SQL: record text `j` with every scalar tagged. */
 function tagScalars(j: string): string {
@@ -71,7 +73,12 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   const typesOf = (f: string) => new Set(columns.filter((c) => c.from === f).map((c) => c.type.name));
   // A string, float or boolean column given a number needs its literal ("-0" is not "0" for a boolean); a decimal
   // or double column any long number.
-  const literalFields = fields.flatMap((f, i) => (['string', 'float', 'boolean'].some((t) => typesOf(f).has(t as never)) ? [i + 1] : []));
+  // nullValues name a number by its literal as written (1.50 is not 1.5, -0 not 0): a field a column's nullValues
+  // could name a number in, or any field when the source's could, needs its literal too. (A column's were compared
+  // with DuckDB's double text, the source's never with a number: an attack, stop 53.)
+  const numericNulls = nulls.filter((v) => JSON_NUMBER.test(v));
+  const nullable = (f: string) => numericNulls.length > 0 || columns.some((c) => c.from === f && c.nullValues?.some((v) => JSON_NUMBER.test(v)));
+  const literalFields = fields.flatMap((f, i) => (['string', 'float', 'boolean'].some((t) => typesOf(f).has(t as never)) || nullable(f) ? [i + 1] : []));
   const longNumbers = fields.some((f) => ['decimal', 'double', 'float'].some((t) => typesOf(f).has(t as never)));
   const lit = [
     ...literalFields.map((i) => `__vt[${i}] IN ${NUMBER_TYPES}`),
@@ -100,7 +107,8 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
     + `FROM (SELECT __j, __jt, CASE WHEN __jt = 'OBJECT' THEN json_keys(__j) END AS __ak FROM (SELECT __j, TRY(json_type(__j)) AS __jt FROM (${reader}))))))`;
   const isNull = (v: string) => (nulls.length ? ` AND ${v} IN (${nulls.map(str).join(', ')})` : ' AND false');
   const plainRef = (i: number) => `CASE WHEN __vt[${i}] = 'VARCHAR'${isNull(`__v[${i}]`)} THEN NULL ELSE __v[${i}] END`;
-  const taggedRef = (v: string, t: string) => `CASE WHEN ${t} <> 'VARCHAR' THEN ${v} WHEN ${isTaggedString(v)}${isNull(untag(v))} THEN NULL ELSE ${untag(v)} END`;
+  const numberIsNull = (v: string) => (numericNulls.length ? `WHEN NOT ${isTaggedString(v)} AND ${untag(v)} IN (${numericNulls.map(str).join(', ')}) THEN NULL ` : '');
+  const taggedRef = (v: string, t: string) => `CASE WHEN ${t} <> 'VARCHAR' THEN ${v} WHEN ${isTaggedString(v)}${isNull(untag(v))} THEN NULL ${numberIsNull(v)}ELSE ${untag(v)} END`;
   // __ks: the record's top-level keys that are declared fields, in order, repeats kept (json_keys decodes escapes:
   // "\u0069d" is "id"); ~70 ms per 1M records. Parsed once per record, and only here: a json_keys per declared field
   // (each parse of a record kept until its chunk ends) ran out of memory on one record of 3.5 MB (an attack, stop 47).
