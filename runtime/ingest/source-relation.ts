@@ -460,9 +460,14 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
       : [];
   });
   const typeOf = new Map(names.map((n, i) => [refOf(i), described[i]!.type]));
+  // The source's nullValues name strings of a Parquet file as they name a CSV's texts; not the empty string, which is
+  // a value here (NULL is NULL), nor typed values, which have no spelling. They were ignored (an attack, stop 53),
+  // while a column's nullValues applied (core/plan/validation.ts columnSource).
+  const nulls = (input.source.nullValues ?? []).filter((v) => v !== '');
+  const asNull = (ref: string) => (nulls.length && typeOf.get(ref) === 'VARCHAR' ? `CASE WHEN ${ref} IN (${nulls.map(str).join(', ')}) THEN NULL ELSE ${ref} END` : ref);
   return {
     kind: 'typed',
-    fieldRef: (f) => match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)',
+    fieldRef: (f) => (match.ref.has(f) ? asNull(match.ref.get(f)!) : 'CAST(NULL AS VARCHAR)'),
     fieldType: (f) => typeOf.get(match.ref.get(f) ?? '') ?? 'VARCHAR',
     rawExpr: jsonObjectOf(names, refOf),
     recordError: nestedString.length ? `CASE ${nestedString.join(' ')} END` : 'NULL',
