@@ -72,7 +72,7 @@ describe('string', () => {
       await expectCasts('string', t, [[`'NaN'::${t}`, 'NaN', null], [`'inf'::${t}`, 'Infinity', null], [`'-inf'::${t}`, '-Infinity', null]]);
     }
     await expectCasts('string', 'INTEGER', [['-5', '-5', null]]);
-    await expectCasts('string', 'BLOB', [[q('\\xC3\\xA9'), 'é', null], [q('\\xFF'), null, '"\\xFF" is not valid UTF-8 text']]);
+    await expectCasts('string', 'BLOB', [[q('\\xC3\\xA9'), 'é', null], [q('\\xFF'), null, '"\\xFF" is not valid UTF-8 text (bytes shown as \\xNN)']]);
   });
 });
 

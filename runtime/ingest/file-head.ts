@@ -159,6 +159,13 @@ export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): s
   if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';
   if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json (a streamed dataset takes JSON lines: one object per line, as jq -c \'.[]\' writes an array)';
   if (declared === 'json' && t.startsWith('{')) return 'the file looks like JSON lines; declare source.format: jsonl';
+  // A Parquet file begins (and ends) with the bytes PAR1; text in its place is another format under a .parquet name
+  // (DuckDB said only "No magic bytes found": an attack, stop 53).
+  if (declared === 'parquet' && head.subarray(0, 4).toString('latin1') !== 'PAR1' && !head.subarray(0, 4096).includes(0)) {
+    const line = t.split(/\r?\n|\r/)[0]!.slice(0, 80);
+    const kind = looksLikeJson(t) ? `looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}` : 'is text';
+    return `the file ${kind} (its first line: ${JSON.stringify(line)}), not Parquet, which begins with the bytes PAR1`;
+  }
   return undefined;
 }
 

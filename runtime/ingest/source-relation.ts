@@ -122,8 +122,19 @@ export async function openSource(input: OpenSourceInput): Promise<SourceRelation
  * found malformed by the line and column where it stops being JSON (runtime/ingest/json-locate.ts); each with the
  * way back.
  */
-export async function unreadable(key: string, path: string, source: SourceSpec, e: unknown, hint?: string): Promise<StrataError> {
+export async function unreadable(key: string, path: string, source: SourceSpec, e: unknown, hint?: string, db?: Duck): Promise<StrataError> {
   const said = engineMessage(e);
+  // Text that is not UTF-8 in a Parquet string column: DuckDB's reader stops at it, naming the value only. The
+  // column is found (each string column read alone) and named with the way back (an attack, stop 53).
+  const bad = source.format === 'parquet' && db ? /Invalid string encoding found in Parquet file.*?(value ".*" is not valid UTF8)/s.exec(said) : null;
+  if (bad && db) {
+    const columns = await notUtf8Columns(db, path).catch(() => []);
+    if (columns.length) {
+      return new StrataError(ERRORS.UnreadableFile, `${key}: ${columns.length === 1 ? 'column' : 'columns'} ${columns.map((c) => `"${c}"`).join(', ')} ${columns.length === 1 ? 'holds' : 'hold'} text that is not valid UTF-8 `
+        + `(${bad[1]!.replace(/ is not valid UTF8$/, '')}), which Parquet's string type (BYTE_ARRAY annotated UTF8) requires: DuckDB cannot read past it, so no row of the file was committed. `
+        + 'The way back: write the file again with that text as UTF-8, or with the column as plain binary (BYTE_ARRAY without the string annotation), whose values that are not UTF-8 are quarantined row by row; then ingest it again');
+    }
+  }
   // Out of memory or /tmp while reading: the file may be fine, so it is not called unreadable
   // (runtime/pipeline/limits.ts explains the limit in the run's record; dashboards count damaged files apart).
   const limit = limitHit(ERRORS.UnreadableFile, said);
@@ -141,6 +152,17 @@ export async function unreadable(key: string, path: string, source: SourceSpec, 
     if (found) return notJson(key, found);
   }
   return new StrataError(ERRORS.UnreadableFile, `${key}: cannot be read as ${source.format}: ${said}${hint ? ` (${hint})` : ''}`);
+}
+
+/** The string columns of a Parquet file that DuckDB cannot read for text that is not UTF-8 (each read alone). */
+async function notUtf8Columns(db: Duck, path: string): Promise<string[]> {
+  const strings = (await db.columns(`SELECT * FROM read_parquet(${pathLit(path)})`)).filter((c) => c.type === 'VARCHAR');
+  const out: string[] = [];
+  for (const c of strings) {
+    const failed = await db.run(`SELECT max(length(${ident(c.name)})) FROM read_parquet(${pathLit(path)})`).then(() => false, (e: unknown) => /Invalid string encoding/.test(String(e)));
+    if (failed) out.push(c.name);
+  }
+  return out;
 }
 
 /** A JSON array file that is not valid JSON at `found`: Strata.UnreadableFile naming the place, and the way back. */
@@ -442,7 +464,11 @@ async function parquetColumnNames(db: Duck, path: string, count: number): Promis
 
 async function openParquet(input: OpenSourceInput, hint: string | undefined): Promise<SourceRelation> {
   const { db, columns, key, path } = input;
-  if (hint && !/Parquet/.test(hint)) throw new StrataError(ERRORS.UnreadableFile, `${key}: not a Parquet file (${hint})`);
+  if (hint) {
+    const json = /^the file looks like JSON( \(an array\))?/.exec(hint);
+    const other = json ? `source.format: ${json[1] ? 'json' : 'jsonl'}` : hint.startsWith('the file is text') ? 'the format it is in (source.format: csv for CSV)' : undefined;
+    throw new StrataError(ERRORS.UnreadableFile, `${key}: not a Parquet file (${hint}): nothing of it was read.${other ? ` Send it as Parquet, or ingest it into a dataset of ${other}` : ''}`);
+  }
   const described = await db.columns(`SELECT * FROM read_parquet(${pathLit(path)})`);
   // The file's own names, which DuckDB's may not be: it reads a column "amount" beside "Amount" as "amount_1", and
   // the schema's column amount read "Amount" (case differs) instead of it (an attack, stop 52). Fields are matched by

@@ -267,7 +267,7 @@ async function exactPass(input: ValidateInput, scanned?: RecordLines): Promise<{
     await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
   } catch (e) {
     if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
-      throw await unreadable(input.key, input.path, plan.source, e, src.hint);
+      throw await unreadable(input.key, input.path, plan.source, e, src.hint, db);
     }
     await reread();
   }

@@ -36,9 +36,11 @@ export function castPlan(col: ColumnSpec, src: string, from: string): CastPlan {
  * Athena and strata's output write them); bytes only when valid UTF-8.
  */
 function stringCast(src: string, from: string): CastPlan {
-  const message = (text: string) => `${quoted(text)} || ' is not a string'`;
+  // Text always is a string: what fails is bytes (a Parquet BLOB) that are not UTF-8, whose reasons are written from
+  // their text (DuckDB's, \xFF for a byte that is not UTF-8) whatever the type was.
+  const message = (text: string) => `${quoted(text)} || ' is not valid UTF-8 text (bytes shown as \\xNN)'`;
   if (isText(from)) return { value: () => src, message };
-  if (from === 'BLOB') return { value: () => `TRY(decode(${src}))`, message: (text) => `${quoted(text)} || ' is not valid UTF-8 text'` };
+  if (from === 'BLOB') return { value: () => `TRY(decode(${src}))`, message };
   // NaN and the infinities as Athena's CAST and strata's output write them (DuckDB's own text is nan, inf, -inf).
   if (from === 'DOUBLE' || from === 'FLOAT') {
     return { value: () => `CASE WHEN isnan(${src}) THEN 'NaN' WHEN isinf(${src}) THEN (CASE WHEN ${src} > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(${src} AS VARCHAR) END`, message };
