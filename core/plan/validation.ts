@@ -4,7 +4,7 @@
 import type { ColumnSpec, SourceFormat, SourceSpec } from '../schema/model.ts';
 import { duckdbType } from '../schema/types.ts';
 import { castPlan } from './cast/index.ts';
-import { quoted as quotedText } from './cast/sql.ts';
+import { quoted as quotedText, typedText } from './cast/sql.ts';
 import { ident, str } from '../sql/quote.ts';
 import { partitionValueProblems, type PlannedPartition } from './partitioning.ts';
 
@@ -82,7 +82,7 @@ function typedLiteral(col: ColumnSpec, v: string | number | boolean): string {
 export function failures(col: ColumnSpec, src: string, val: string, from?: string, decimalSeparator?: ','): Failure[] {
   const out: Failure[] = [];
   const name = col.name;
-  const shown = `CAST(${src} AS VARCHAR)`;
+  const shown = typedText(src, from ?? 'VARCHAR');
   const quoted = quotedText(shown);
   // Text always casts to a string; every other pair can fail. (Without `from`, the source type is not known here.)
   if (!(col.type.name === 'string' && from === 'VARCHAR')) {
@@ -184,7 +184,7 @@ export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, record
   const casts = plans.map((p, i) => `${p.value(draft(i))} AS ${ident(columns[i]!.name)}`).join(', ');
   const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name), fromOf(c))), ...partitionFailures(partitions)];
   const ok = `__err IS NULL${fails.length ? ` AND NOT (${fails.map((f) => f.when).join(' OR ')})` : ''}`;
-  const values = fields.map((_, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : `CAST(${slot(i)} AS VARCHAR)`}`);
+  const values = fields.map((f, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : typedText(slot(i), fieldType(f))}`);
   const bad = badValues ? `struct_insert(${badValues(slot)}, __err := __err)` : `{${[...values, `'__err': __err`].join(', ')}}`;
   return `SELECT ${columns.map((c) => ident(c.name)).join(', ')}, ${OK}, `
     + `CASE WHEN NOT ${OK} THEN ${bad} END AS ${BAD}, CASE WHEN NOT ${OK} THEN CAST(${rawExpr} AS VARCHAR) END AS ${RAW} `

@@ -7,6 +7,7 @@ import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { PlannedColumn } from '../../core/plan/compile.ts';
 import { sourceFields, type SourceKind } from '../../core/plan/validation.ts';
+import { typedText } from '../../core/plan/cast/sql.ts';
 import type { CsvDialect, SourceSpec } from '../../core/schema/model.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { limitHit } from '../pipeline/limits.ts';
@@ -271,12 +272,21 @@ function positions(at: readonly number[]): string {
   return n.length > 1 ? `${n.slice(0, -1).join(', ')} and ${n.at(-1)}` : String(n[0]);
 }
 
-function jsonObjectOf(names: string[], refOf: (i: number) => string): string {
+function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i: number) => string = () => 'VARCHAR'): string {
   // The record as the file holds it: every field under its own name, in order, as JSON text written here. A struct
   // would need keys unique whatever their case (DuckDB's): renaming "A" beside "a" to "A_" could take a later field's
   // own name "a_", and the quarantined record named values after the wrong fields (a second attack, stop 49).
   // One concat() of every piece, not a chain of ||: 500 fields made an expression deeper than DuckDB takes (1000).
-  const entries = names.map((n, i) => `${str(`${i ? ',' : ''}${JSON.stringify(n || `field_${i + 1}`)}:`)}, coalesce(CAST(to_json(${refOf(i)}) AS VARCHAR), 'null')`);
+  // A typed value as valid JSON: NaN and the infinities as the strings strata writes them (to_json wrote NaN, no JSON),
+  // a TIMESTAMP_NS of 1677-09-21 as its text (to_json failed the file: an attack, stop 53).
+  const json = (i: number) => {
+    const t = typeOf(i);
+    const ref = refOf(i);
+    if (t === 'DOUBLE' || t === 'FLOAT') return `CASE WHEN isnan(${ref}) THEN '"NaN"' WHEN isinf(${ref}) THEN CASE WHEN ${ref} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ELSE CAST(to_json(${ref}) AS VARCHAR) END`;
+    if (t === 'TIMESTAMP_NS') return `CAST(to_json(${typedText(ref, t)}) AS VARCHAR)`;
+    return `CAST(to_json(${ref}) AS VARCHAR)`;
+  };
+  const entries = names.map((n, i) => `${str(`${i ? ',' : ''}${JSON.stringify(n || `field_${i + 1}`)}:`)}, coalesce(${json(i)}, 'null')`);
   return entries.length ? `CAST(concat('{', ${entries.join(', ')}, '}') AS JSON)` : `'{}'`;
 }
 
@@ -495,7 +505,7 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
     kind: 'typed',
     fieldRef: (f) => (match.ref.has(f) ? asNull(match.ref.get(f)!) : 'CAST(NULL AS VARCHAR)'),
     fieldType: (f) => typeOf.get(match.ref.get(f) ?? '') ?? 'VARCHAR',
-    rawExpr: jsonObjectOf(names, refOf),
+    rawExpr: jsonObjectOf(names, refOf, (i) => described[i]!.type),
     recordError: nestedString.length ? `CASE ${nestedString.join(' ')} END` : 'NULL',
     hasRejects: false,
     headerLines: 0,

@@ -8,7 +8,7 @@ import { str } from '../../sql/quote.ts';
 import { decimalCast } from './decimal.ts';
 import { floatingCast } from './floating.ts';
 import { integerCast } from './integer.ts';
-import { BLANK, isInteger, isText, quoted, type CastPlan } from './sql.ts';
+import { BLANK, isInteger, isText, quoted, typedText, type CastPlan } from './sql.ts';
 import { dateCast, timestampCast } from './temporal.ts';
 
 export type { CastPlan } from './sql.ts';
@@ -45,7 +45,7 @@ function stringCast(src: string, from: string): CastPlan {
   if (from === 'DOUBLE' || from === 'FLOAT') {
     return { value: () => `CASE WHEN isnan(${src}) THEN 'NaN' WHEN isinf(${src}) THEN (CASE WHEN ${src} > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(${src} AS VARCHAR) END`, message };
   }
-  return { value: () => `CAST(${src} AS VARCHAR)`, message };
+  return { value: () => typedText(src, from), message };
 }
 
 /**

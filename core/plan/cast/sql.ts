@@ -35,6 +35,21 @@ export function quoted(text: string): string {
   return `'"' || left(${text}, 200) || '"'`;
 }
 
+/**
+ * SQL: the text of a value of DuckDB type `from`, as CAST(… AS VARCHAR) writes it, for every value of the type.
+ * DuckDB cannot write a TIMESTAMP_NS of its first day, 1677-09-21 (from -9223372036854775808 ns, 00:12:43.145224192):
+ * its cast fails ("Date out of range in timestamp_ns conversion"), and with it the whole file (an attack, stop 53).
+ * That day is written here from its nanoseconds since midnight, in the same form (fraction without trailing zeros).
+ */
+export function typedText(expr: string, from: string): string {
+  if (from !== 'TIMESTAMP_NS') return `CAST(${expr} AS VARCHAR)`;
+  const off = `(CAST(epoch_ns(${expr}) AS HUGEINT) + CAST('9223372800000000000' AS HUGEINT))`; // ns since 1677-09-21 00:00
+  const two = (n: string) => `lpad(CAST(${n} AS VARCHAR), 2, '0')`;
+  const day = `'1677-09-21 ' || ${two(`${off} // 3600000000000`)} || ':' || ${two(`${off} // 60000000000 % 60`)} || ':' || ${two(`${off} // 1000000000 % 60`)} `
+    + `|| CASE WHEN ${off} % 1000000000 = 0 THEN '' ELSE '.' || rtrim(lpad(CAST(${off} % 1000000000 AS VARCHAR), 9, '0'), '0') END`;
+  return `CASE WHEN epoch_ns(${expr}) < -9223286400000000000 THEN ${day} ELSE CAST(${expr} AS VARCHAR) END`;
+}
+
 /** "a date", "an int". */
 export function article(typeText: string): string {
   return /^[aeiou]/.test(typeText) ? `an ${typeText}` : `a ${typeText}`;

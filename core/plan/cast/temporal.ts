@@ -187,8 +187,11 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
 
 export function dateCast(formats: string[] | undefined, src: string, from: string): CastPlan {
   // A day of the years 0001-9999: strptime reads year 0 as 0000-01-01, 1 BC, which the ISO path refuses (an attack, stop 52).
-  const midnight = (ts: string) => `CASE WHEN CAST(${ts} AS DATE) = ${ts} AND CAST(${ts} AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN CAST(${ts} AS DATE) END`;
   const DAY_NS = 86_400_000_000_000;
+  // (A TIMESTAMP_NS by its nanoseconds: its day compared as a TIMESTAMP_NS failed the file on 1677-09-21, whose
+  // midnight is before the type's first instant: an attack, stop 53. Its years are all within 0001-9999.)
+  const midnight = (ts: string) => (from === 'TIMESTAMP_NS' ? `CASE WHEN epoch_ns(${ts}) % ${DAY_NS} = 0 THEN CAST(${ts} AS DATE) END`
+    : `CASE WHEN CAST(${ts} AS DATE) = ${ts} AND CAST(${ts} AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN CAST(${ts} AS DATE) END`);
   if (formats && isText(from)) {
     // (strptimeExact's nanoseconds: a day at midnight is a whole number of days.)
     return {

@@ -1,0 +1,66 @@
+// A Parquet TIMESTAMP_NS of its first day, 1677-09-21, and NaN / Infinity doubles: DuckDB cannot write that day as
+// text (its CAST to VARCHAR fails), nor compare it with its midnight, which is before the type's first instant; and
+// to_json writes NaN, which is no JSON. Each failed the whole file (an attack, stop 53). Now: a string column holds
+// the day's text, a date or timestamp column takes or quarantines it by its value, and a quarantined row's raw record
+// is valid JSON.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
+import { makeLake, type TestLake } from './helpers/lake.ts';
+
+const schema = (ds: string, type: string, from = 't') => `dataset: ${ds}
+source: { format: parquet }
+rejects: { maxRatio: 1 }
+columns:
+  - { name: id, type: bigint }
+  - { name: v, type: ${type}, from: ${from} }
+`;
+
+let l: TestLake;
+let file: string;
+beforeAll(async () => {
+  l = await makeLake({ ps: schema('ps', 'string'), pd: schema('pd', 'date'), pt: schema('pt', 'timestamp'), pn: schema('pn', 'int', 'x') });
+  file = await l.file('a.parquet', '');
+  // The first instant but 2 ns (00:12:43.145224194), a millisecond before the second day, and the second day.
+  await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1, make_timestamp_ns(-9223372036854775806), 'NaN'::DOUBLE), (2, make_timestamp_ns(-9223286400001000000), 'Infinity'::DOUBLE), `
+    + `(3, make_timestamp_ns(-9223286400000000000), '-Infinity'::DOUBLE)) t(id, t, x)) TO ${pathLit(file)} (FORMAT parquet)`));
+});
+afterAll(() => l?.cleanup());
+
+async function ingest(ds: string) {
+  const r = (await l.ingest(ds, file)).record;
+  const silver = await l.query(`SELECT id, CAST(v AS VARCHAR) AS v FROM silver.${ds} ORDER BY id`).catch(() => []);
+  const quarantined = await l.query(`SELECT record, raw, reasons[1].column AS c, reasons[1].message AS m FROM quarantine.${ds} ORDER BY record`).catch(() => []) as Array<{ record: number; raw: string; c: string; m: string }>;
+  for (const q of quarantined) JSON.parse(q.raw); // valid JSON
+  return { r, silver, quarantined };
+}
+
+describe('TIMESTAMP_NS of 1677-09-21, NaN and Infinity in a Parquet file', () => {
+  it('into a string column: the text DuckDB writes for every other day', async () => {
+    const { r, silver } = await ingest('ps');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 3 });
+    expect(silver).toEqual([{ id: 1, v: '1677-09-21 00:12:43.145224194' }, { id: 2, v: '1677-09-21 23:59:59.999' }, { id: 3, v: '1677-09-22 00:00:00' }]);
+  });
+
+  it('into a date column: midnight is a date, a time of day is quarantined naming the value; the raw records are JSON', async () => {
+    const { r, silver, quarantined } = await ingest('pd');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 2 });
+    expect(silver).toEqual([{ id: 3, v: '1677-09-22' }]);
+    expect(quarantined.map((q) => [q.record, q.c, q.m, JSON.parse(q.raw)])).toEqual([
+      [1, 'v', '"1677-09-21 00:12:43.145224194" is not a date: it has a time of day', { id: 1, t: '1677-09-21 00:12:43.145224194', x: 'NaN' }],
+      [2, 'v', '"1677-09-21 23:59:59.999" is not a date: it has a time of day', { id: 2, t: '1677-09-21 23:59:59.999', x: 'Infinity' }],
+    ]);
+  });
+
+  it('into a timestamp column: milliseconds are kept, nanoseconds past them quarantined', async () => {
+    const { r, silver, quarantined } = await ingest('pt');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2, rowsQuarantined: 1 });
+    expect(silver).toEqual([{ id: 2, v: '1677-09-21 23:59:59.999' }, { id: 3, v: '1677-09-22 00:00:00' }]);
+    expect(quarantined.map((q) => [q.record, q.m])).toEqual([[1, expect.stringMatching(/^"1677-09-21 00:12:43\.145224194" has sub-millisecond digits/)]]);
+  });
+
+  it('NaN and the infinities into an int column: quarantined, their raw records JSON with the values as strings', async () => {
+    const { r, quarantined } = await ingest('pn');
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 0, rowsQuarantined: 3 });
+    expect(quarantined.map((q) => JSON.parse(q.raw).x)).toEqual(['NaN', 'Infinity', '-Infinity']);
+  });
+});
