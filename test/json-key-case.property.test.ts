@@ -9,17 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 import { reasonsOfFile } from './helpers/quarantine.ts';
 
-const columns = 'columns:\n  - { name: id, type: int, required: true }\n  - { name: label, type: string, from: name }\n  - { name: amount, type: int }\nrejects: { maxRatio: 1 }\n';
+// Two fields differ only in case ("Code", "code"): a key "CODE" may be either, so it is quarantined unless the record
+// holds both (it was left out of the check, and its value lost without a word: an attack, stop 53).
+const columns = 'columns:\n  - { name: id, type: int, required: true }\n  - { name: label, type: string, from: name }\n  - { name: amount, type: int }\n'
+  + '  - { name: code_upper, type: string, from: Code }\n  - { name: code_lower, type: string, from: code }\nrejects: { maxRatio: 1 }\n';
 let lake: TestLake;
 beforeAll(async () => {
   lake = await makeLake({ kc: `dataset: kc\nsource: { format: jsonl }\n${columns}`, kcarr: `dataset: kcarr\nsource: { format: json }\n${columns}` });
 });
 afterAll(async () => { await lake?.cleanup(); });
 
-const FIELD = { name: 'label', amount: 'amount' } as const;
+/** The fields of each lower case, and the column of each field. */
+const GROUP: Record<string, string[]> = { name: ['name'], amount: ['amount'], code: ['Code', 'code'] };
+const COLUMN: Record<string, string> = { name: 'label', amount: 'amount', Code: 'code_upper', code: 'code_lower' };
 const entry = fc.oneof(
   fc.record({ key: fc.constantFrom('name', 'Name', 'NAME', 'nAme'), value: fc.string({ maxLength: 4 }).map((v) => JSON.stringify(v)) }),
   fc.record({ key: fc.constantFrom('amount', 'Amount', 'AMOUNT'), value: fc.integer({ min: -99, max: 99 }).map(String) }),
+  fc.record({ key: fc.constantFrom('Code', 'code', 'CODE', 'cOde'), value: fc.string({ maxLength: 3 }).map((v) => JSON.stringify(v)) }),
   fc.record({ key: fc.constantFrom('other', 'Other'), value: fc.constant('1') }),
 );
 let n = 0;
@@ -34,12 +40,13 @@ describe('a JSON key that names a declared field in another case', () => {
       const name = `f${file}.${array ? 'json' : 'jsonl'}`;
       const { record: run } = await lake.ingest(dataset, await lake.file(name, array ? `[\n${texts.join(',\n')}\n]\n` : `${texts.join('\n')}\n`));
       const expected = records.map((rest, i) => {
-        const exact = (f: 'name' | 'amount') => rest.find((e) => e.key === f);
-        const variant = rest.find((e) => (e.key.toLowerCase() === 'name' || e.key.toLowerCase() === 'amount') && e.key !== e.key.toLowerCase()
-          && !exact(e.key.toLowerCase() as 'name' | 'amount'));
+        const exact = (f: string) => rest.find((e) => e.key === f);
+        const lacking = (key: string) => (GROUP[key.toLowerCase()] ?? []).find((f) => !exact(f));
+        const variant = rest.find((e) => GROUP[e.key.toLowerCase()] && !GROUP[e.key.toLowerCase()]!.includes(e.key) && lacking(e.key));
+        const text = (f: string) => (exact(f) ? JSON.parse(exact(f)!.value) as string : null);
         return {
-          record: i + 1, id: file * 100 + i, bad: variant ? FIELD[variant.key.toLowerCase() as 'name' | 'amount'] : undefined,
-          label: exact('name') ? JSON.parse(exact('name')!.value) as string : null, amount: exact('amount') ? Number(exact('amount')!.value) : null,
+          record: i + 1, id: file * 100 + i, bad: variant ? COLUMN[lacking(variant.key)!] : undefined,
+          label: text('name'), amount: exact('amount') ? Number(exact('amount')!.value) : null, code_upper: text('Code'), code_lower: text('code'),
         };
       });
       const bad = expected.filter((e) => e.bad);
@@ -48,8 +55,8 @@ describe('a JSON key that names a declared field in another case', () => {
       const q = await reasonsOfFile(lake, dataset, name);
       expect(q.map((r) => [r.record, r.rule, r.col])).toEqual(bad.map((e) => [e.record, 'malformed', e.bad]));
       for (const r of q) expect(r.message).toMatch(/in another case: JSON keys are matched exactly/);
-      const silver = await lake.query<{ id: number; label: string | null; amount: number | null }>(`SELECT id::INT AS id, label, amount::INT AS amount FROM silver.${dataset} WHERE id // 100 = ${file} ORDER BY id`).catch(() => []);
-      expect(silver).toEqual(expected.filter((e) => !e.bad).map((e) => ({ id: e.id, label: e.label, amount: e.amount })));
+      const silver = await lake.query<{ id: number; label: string | null; amount: number | null }>(`SELECT id::INT AS id, label, amount::INT AS amount, code_upper, code_lower FROM silver.${dataset} WHERE id // 100 = ${file} ORDER BY id`).catch(() => []);
+      expect(silver).toEqual(expected.filter((e) => !e.bad).map((e) => ({ id: e.id, label: e.label, amount: e.amount, code_upper: e.code_upper, code_lower: e.code_lower })));
     }), { seed: Number(process.env.SEED ?? 20261207), numRuns: Number(process.env.RUNS ?? 25) });
   });
 });

@@ -88,14 +88,17 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   // its parse of the record, and a CASE naming __jt in each branch (an IN list in four) parsed it that many times,
   // each parse kept until the chunk ends: 20 JSON lines of 1.5 to 3 MB ran out of 796 MB (an attack, stop 45).
   const kind = `list_transform([__jt], x -> CASE WHEN x IN ${NUMBER_TYPES} THEN 'number' WHEN x = 'VARCHAR' THEN 'string' ELSE lower(x) END)[1]`;
-  // Fields by their lower case, where no two share it: a key equal to one of them ignoring case only (__kc).
+  // Fields by their lower case: a key equal to one of them ignoring case only (__kc). Where two fields share it ("Code"
+  // and "code"), such a key ("CODE") may be either: it was left out of this, and its value lost without a word (an
+  // attack, stop 53); it is one of theirs unless the record holds them all.
   const lower = new Map<string, string[]>();
   for (const f of fields) lower.set(f.toLowerCase(), [...(lower.get(f.toLowerCase()) ?? []), f]);
-  const folded = [...lower].filter(([, fs]) => fs.length === 1).map(([l, fs]) => [l, fs[0]!] as const);
-  const caseVariants = folded.length
-    ? `list_filter(__ak, __k -> lower(__k) IN (${folded.map(([l]) => str(l)).join(', ')}) AND __k NOT IN (${fields.map(str).join(', ')}))`
-    : 'CAST([] AS VARCHAR[])';
-  const fieldOf = (k: string) => `CASE lower(${k}) ${folded.map(([l, f]) => `WHEN ${str(l)} THEN ${str(f)}`).join(' ')} END`;
+  const groups = [...lower];
+  const caseVariants = `list_filter(__ak, __k -> lower(__k) IN (${groups.map(([l]) => str(l)).join(', ')}) AND __k NOT IN (${fields.map(str).join(', ')}))`;
+  /** SQL over key `k`: the first of its fields the record lacks (NULL when it holds them all). */
+  const fieldOf = (k: string) => `CASE lower(${k}) ${groups.map(([l, fs]) => `WHEN ${str(l)} THEN list_filter([${fs.map(str).join(', ')}], __f -> NOT list_contains(__ks, __f))[1]`).join(' ')} END`;
+  /** SQL over key `k`: its fields, as the message names them ("amount"; "Code" or "code"). */
+  const namesOf = (k: string) => `CASE lower(${k}) ${groups.map(([l, fs]) => `WHEN ${str(l)} THEN ${str(fs.length === 1 ? `field "${fs[0]}"` : `field ${fs.map((f) => `"${f}"`).join(' or ')}`)}`).join(' ')} END`;
   // (json_keys parsed once per record, in __ak, and read by both lists.)
   const relation = (reader: string) => `SELECT __j, __t, __v, __vt, __ks, __kc, __lit, `
     + `CASE WHEN __lit THEN json_extract_string(__x, ${tagged}) END AS __tv, CASE WHEN __lit THEN json_type(__x, ${tagged}) END AS __tvt `
@@ -118,10 +121,10 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
   const duplicateKey = { when: `len(__ks) > len(list_distinct(__ks))`, reason: `list_transform([${twice}], __f -> {'rule': 'malformed', 'column': `
     + `${columnOf('__f')}, `
     + `'message': 'key "' || __f || '" appears more than once in the object, so which value it holds is ambiguous (RFC 8259 §4): give each key once'})[1]` };
-  const missing = `list_filter(__kc, __k -> NOT list_contains(__ks, ${fieldOf('__k')}))`;
-  const caseKey = folded.length ? { when: `len(${missing}) > 0`, reason: `list_transform([${missing}[1]], __k -> {'rule': 'malformed', 'column': `
+  const missing = `list_filter(__kc, __k -> ${fieldOf('__k')} IS NOT NULL)`;
+  const caseKey = fields.length ? { when: `len(${missing}) > 0`, reason: `list_transform([${missing}[1]], __k -> {'rule': 'malformed', 'column': `
     + `${columnOf(fieldOf('__k'))}, `
-    + `'message': 'key "' || __k || '" is field "' || ${fieldOf('__k')} || '" in another case: JSON keys are matched exactly, so its value would be lost; send the key as "' || ${fieldOf('__k')} || '", or name it in the schema (from: ' || __k || ')'})[1]` }
+    + `'message': 'key "' || __k || '" is ' || ${namesOf('__k')} || ' in another case: JSON keys are matched exactly, so its value would be lost; send the key as "' || ${fieldOf('__k')} || '", or name it in the schema (from: ' || __k || ')'})[1]` }
     : { when: 'false', reason: 'NULL' };
   return {
     relation,
