@@ -52,7 +52,8 @@ export interface JsonFields {
    * SQL over that relation: whether an object names a declared field only in another case (`{"Amount": 5}` for field
    * "amount", which it lacks), and the struct that says so. JSON keys are matched exactly (RFC 8259 strings), so such
    * a record's value would read as NULL: it is quarantined instead (stop 50), where a CSV header is matched ignoring
-   * case. Fields whose names differ only in case are matched exactly and left out of this.
+   * case. Where fields differ only in case ("Code", "code"), such a key is one of theirs unless the record holds all
+   * of them; the reason names the first it lacks.
    */
   caseKey: { when: string; reason: string };
   /** SQL for field `f`'s text over that relation (NULL when absent or JSON null; `nulls` apply to strings). */
