@@ -367,6 +367,33 @@ describe('timestamp', () => {
     }), { numRuns: 25 });
   });
 
+  it('property: a zone name (%Z) reads a wall time its zone shows once; one it shows twice (clocks set back) or skips (set forward) is quarantined saying so (an attack, stop 53: DuckDB chose an instant)', async () => {
+    const format = '%Y-%m-%d %H:%M %Z';
+    const two = (n: number) => String(n).padStart(2, '0');
+    /** The zone's clock at instant t (ms), as UTC ms of the same fields. */
+    const local = (zone: string, t: number) => {
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
+        .formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+      return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
+    };
+    // Days clocks change (and the days beside them) in zones that change by an hour, by half an hour, or not at all.
+    const days = ['2025-03-09', '2025-11-02', '2025-03-30', '2025-10-26', '2025-04-06', '2025-10-05', '2025-06-15'];
+    const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'UTC', 'Asia/Kolkata'];
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ day: fc.constantFrom(...days), shift: fc.integer({ min: -1, max: 1 }), minutes: fc.integer({ min: 0, max: 95 }).map((q) => q * 15), zone: fc.constantFrom(...zones) }),
+      { minLength: 1, maxLength: 12 }), async (vals) => {
+      await expectCasts('timestamp', 'VARCHAR', vals.map((v) => {
+        const wall = Date.parse(`${v.day}T00:00:00Z`) + v.shift * 86_400_000 + v.minutes * 60_000;
+        const d = new Date(wall);
+        const text = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} ${v.zone}`;
+        const offsets = new Set([-2, -1, 0, 1, 2].map((h) => local(v.zone, wall + h * 43_200_000) - (wall + h * 43_200_000)));
+        const instants = [...new Set([...offsets].map((o) => wall - o))].filter((t) => local(v.zone, t) === wall);
+        if (instants.length === 1) return [q(text), new Date(instants[0]!).toISOString().replace('T', ' ').replace('.000Z', ''), null];
+        return [q(text), null, instants.length ? `"${text}" is a wall time that occurs twice in ${v.zone} (its clocks are set back then): write its offset (%z) instead of the zone`
+          : `"${text}" is a wall time ${v.zone} skips (its clocks are set forward then): no such time there`];
+      }), { format: [format] });
+    }), { seed: 20261207, numRuns: 30 });
+  });
+
   it('property: %n reads nanoseconds exactly, with or without a zone, in a list beside %f; the millisecond rule on all nine digits (an attack, stop 53: .123000999 stored as .123)', async () => {
     const formats = ['%d/%m/%Y %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S.%n', '%Y-%m-%d %H:%M:%S.%n%z'];
     const two = (n: number) => String(n).padStart(2, '0');

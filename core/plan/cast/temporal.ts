@@ -106,14 +106,47 @@ const SPEC_RE: Record<string, string> = {
  * a regular expression splits the value at its zone. undefined for a format without one zone, or with a specifier
  * this does not know (%c, %x, %X, %T, %D, %R): such a value is read as DuckDB reads it.
  */
-function wallOf(src: string, format: string): { text: string; format: string } | undefined {
+function wallOf(src: string, format: string): { text: string; format: string; zone: string } | undefined {
   const parts = format.split(/(%.)/).filter((x) => x !== '');
   if (parts.filter((x) => x === '%z' || x === '%Z').length !== 1) return undefined;
   const re = (x: string) => (x.startsWith('%') ? SPEC_RE[x[1]!] : x.replace(/\s+/g, ' ').split('').map((c) => (c === ' ' ? '\\s+' : /[A-Za-z0-9]/.test(c) ? c : `\\${c}`)).join(''));
   if (parts.some((x) => re(x) === undefined)) return undefined;
   const zone = parts.findIndex((x) => x === '%z' || x === '%Z');
   const pattern = `^(${parts.slice(0, zone).map(re).join('')})${re(parts[zone]!)}(${parts.slice(zone + 1).map(re).join('')})$`;
-  return { text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, zone), ...parts.slice(zone + 1)].join('') };
+  const zonePattern = `^${parts.slice(0, zone).map(re).join('')}(${re(parts[zone]!)})${parts.slice(zone + 1).map(re).join('')}$`;
+  return {
+    text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, zone), ...parts.slice(zone + 1)].join(''),
+    zone: `regexp_extract(${src}, ${str(zonePattern)}, 1)`,
+  };
+}
+
+/** A CASE branch (with a trailing space) saying why a value no format read names no single instant of its zone; '' without %Z. */
+function zoneDoubtMessage(text: string, formats: readonly string[]): string {
+  const doubts = formats.flatMap((f) => zoneDoubt(text, f) ?? []);
+  if (!doubts.length) return '';
+  const doubt = doubts.length === 1 ? doubts[0]! : `coalesce(${doubts.join(', ')})`;
+  return `WHEN _c_p IS NULL AND (${doubt}) IS NOT NULL THEN ${quoted(text)} || (${doubt}) `;
+}
+
+/**
+ * For a format with a zone name (%Z): why the value's wall time names no single instant in its zone, or NULL. A wall
+ * time a zone repeats (its clocks set back: 01:30 on 2025-11-02 in America/New_York is 05:30 and 06:30 UTC) or skips
+ * (set forward: 02:30 on 2025-03-09 there) was read as one instant DuckDB chose (an attack, stop 53). The offsets a
+ * day before and a day after the instant DuckDB read give the candidates; each is the value's instant if the zone's
+ * clock shows the wall time then. Only for values DuckDB read (its zone is then one ICU knows).
+ */
+function zoneDoubt(src: string, format: string): string | undefined {
+  const wall = wallOf(src, format);
+  if (!wall || !format.includes('%Z')) return undefined;
+  const at = `TRY_STRPTIME(${src}, ${str(format)})`;
+  const w = `epoch_us(TRY_STRPTIME(${wall.text}, ${str(wall.format)}))`;
+  const local = (t: string) => `epoch_us(timezone(${wall.zone}, make_timestamptz(${t})))`; // the zone's clock at instant t (µs)
+  const offset = (t: string) => `(${local(t)} - (${t}))`;
+  const shows = (c: string) => `${local(c)} = ${w}`;
+  const [before, after] = [offset(`epoch_us(${at}) - 86400000000`), offset(`epoch_us(${at}) + 86400000000`)];
+  return `CASE WHEN ${at} IS NULL OR ${w} IS NULL THEN NULL `
+    + `WHEN ${before} <> ${after} AND ${shows(`${w} - ${before}`)} AND ${shows(`${w} - ${after}`)} THEN ' is a wall time that occurs twice in ' || ${wall.zone} || ' (its clocks are set back then): write its offset (%z) instead of the zone' `
+    + `WHEN NOT ${shows(`${w} - ${before}`)} AND NOT ${shows(`${w} - ${after}`)} THEN ' is a wall time ' || ${wall.zone} || ' skips (its clocks are set forward then): no such time there' END`;
 }
 
 /**
@@ -125,8 +158,9 @@ function wallOf(src: string, format: string): { text: string; format: string } |
  * zone refuses 31.06). With %n (nanoseconds) strptime gives a TIMESTAMP_NS (years 1677-2262), but with a zone a
  * TIMESTAMPTZ, in microseconds, rounded: the instant is then the wall time read without the zone, in nanoseconds,
  * less the zone's offset (whole seconds). The digits past the microsecond were dropped before the millisecond rule
- * (…00.123000999 stored as .123), and a list or a zone mixing units failed every file (an attack, stop 53). Left as
- * DuckDB reads them: day 366 of a year of 365 (%j), a wall time a zone skips (DST).
+ * (…00.123000999 stored as .123), and a list or a zone mixing units failed every file (an attack, stop 53). A wall
+ * time its zone name (%Z) repeats or skips reads as nothing (zoneDoubt). Left as DuckDB reads it: day 366 of a year
+ * of 365 (%j).
  */
 function strptimeExact(src: string, formats: readonly string[]): string {
   const ns = (f: string) => {
@@ -140,10 +174,11 @@ function strptimeExact(src: string, formats: readonly string[]): string {
   };
   return `coalesce(${formats.map((f) => {
     const wall = wallOf(src, f);
+    const doubt = zoneDoubt(src, f);
     // (The wall time too within the years 0001-9999: an offset moved a written year 0 into year 1.)
     // (In microseconds: a TIMESTAMP_NS of %n compared with year 1 failed the file, "Could not convert Timestamp(US) to
     // Timestamp(NS)".)
-    return wall ? `CASE WHEN CAST(TRY_STRPTIME(${wall.text}, ${str(wall.format)}) AS TIMESTAMP) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS THEN ${ns(f)} END` : ns(f);
+    return wall ? `CASE WHEN CAST(TRY_STRPTIME(${wall.text}, ${str(wall.format)}) AS TIMESTAMP) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS${doubt ? ` AND (${doubt}) IS NULL` : ''} THEN ${ns(f)} END` : ns(f);
   }).join(', ')})`;
 }
 
@@ -161,7 +196,7 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
       value: (d) => `CASE WHEN ${d} BETWEEN ${FIRST_NS} AND ${LAST_NS} THEN ${within(fromEpoch(d, NS_PER_MS, round))} END`,
       // Read but outside the years 0001-9999 (year 0, which strptime takes as 1 BC, or an offset past 9999-12-31), or
       // rounded past them: said so, not as sub-millisecond digits (an attack, stop 52).
-      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
+      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
         + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
         + `WHEN ${fromEpoch('_c_p', NS_PER_MS, round)} IS NOT NULL THEN ${quoted(text)} || ' rounds to a time outside the years 0001-9999' `
         + `ELSE ${subMillisecondMessage(text)} END`),
@@ -197,7 +232,7 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     return {
       draft: strptimeExact(src, formats),
       value: (d) => `CASE WHEN ${d} % ${DAY_NS} = 0 AND ${d} BETWEEN ${FIRST_NS} AND ${LAST_NS} THEN CAST(make_timestamp(CAST(${d} // 1000 AS BIGINT)) AS DATE) END`,
-      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
+      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
         + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
         + `ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`),
     };
