@@ -394,6 +394,28 @@ describe('timestamp', () => {
     }), { seed: 20261207, numRuns: 30 });
   });
 
+  it('property: a weekday name (%a, %A) must be its date\'s: another is quarantined saying so (an attack, stop 53: "Mon 2025-06-17", a Tuesday, was read)', async () => {
+    const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+    const two = (n: number) => String(n).padStart(2, '0');
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ days: fc.integer({ min: 0, max: 3000 }), named: fc.integer({ min: 0, max: 6 }), upper: fc.boolean() }),
+      { minLength: 1, maxLength: 15 }), async (vals) => {
+      for (const full of [false, true]) {
+        const format = full ? '%A, %d.%m.%Y %H:%M %z' : '%a %Y-%m-%d';
+        const cases: Case[] = vals.map((v) => {
+          const d = new Date(Date.UTC(2020, 0, 1) + v.days * 86_400_000);
+          const name = full ? DAYS[v.named]! : DAYS[v.named]!.slice(0, 3);
+          const written = v.upper ? name.toUpperCase() : name;
+          const date = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+          // (Late in the day at +0200: the instant is the day before, the weekday the date's as written.)
+          const textValue = full ? `${written}, ${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} 01:00 +0200` : `${written} ${date}`;
+          if (v.named === d.getUTCDay()) return [q(textValue), full ? new Date(d.getTime() - 3_600_000).toISOString().replace('T', ' ').replace('.000Z', '') : date, null];
+          return [q(textValue), null, `"${textValue}" names the weekday ${written}, but its date is a ${DAYS[d.getUTCDay()]}`];
+        });
+        await expectCasts(full ? 'timestamp' : 'date', 'VARCHAR', cases, { format: [format] });
+      }
+    }), { seed: 20261207, numRuns: 20 });
+  });
+
   it('property: %n reads nanoseconds exactly, with or without a zone, in a list beside %f; the millisecond rule on all nine digits (an attack, stop 53: .123000999 stored as .123)', async () => {
     const formats = ['%d/%m/%Y %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S.%n', '%Y-%m-%d %H:%M:%S.%n%z'];
     const two = (n: number) => String(n).padStart(2, '0');

@@ -109,8 +109,8 @@ const SPEC_RE: Record<string, string> = {
 function wallOf(src: string, format: string): { text: string; format: string; zone: string } | undefined {
   const parts = format.split(/(%.)/).filter((x) => x !== '');
   if (parts.filter((x) => x === '%z' || x === '%Z').length !== 1) return undefined;
-  const re = (x: string) => (x.startsWith('%') ? SPEC_RE[x[1]!] : x.replace(/\s+/g, ' ').split('').map((c) => (c === ' ' ? '\\s+' : /[A-Za-z0-9]/.test(c) ? c : `\\${c}`)).join(''));
-  if (parts.some((x) => re(x) === undefined)) return undefined;
+  if (parts.some((x) => partRe(x) === undefined)) return undefined;
+  const re = (x: string) => partRe(x)!;
   const zone = parts.findIndex((x) => x === '%z' || x === '%Z');
   const pattern = `^(${parts.slice(0, zone).map(re).join('')})${re(parts[zone]!)}(${parts.slice(zone + 1).map(re).join('')})$`;
   const zonePattern = `^${parts.slice(0, zone).map(re).join('')}(${re(parts[zone]!)})${parts.slice(zone + 1).map(re).join('')}$`;
@@ -118,6 +118,41 @@ function wallOf(src: string, format: string): { text: string; format: string; zo
     text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, zone), ...parts.slice(zone + 1)].join(''),
     zone: `regexp_extract(${src}, ${str(zonePattern)}, 1)`,
   };
+}
+
+/** A piece of a format as an RE2 pattern: a specifier by what it reads (SPEC_RE; undefined when not known), other text as itself, any blanks as blanks. */
+function partRe(x: string): string | undefined {
+  return x.startsWith('%') ? SPEC_RE[x[1]!] : x.replace(/\s+/g, ' ').split('').map((c) => (c === ' ' ? '\\s+' : /[A-Za-z0-9]/.test(c) ? c : `\\${c}`)).join('');
+}
+
+/**
+ * For a format naming the weekday (%a or %A): SQL that is true when the value's weekday is not its date's (DuckDB's
+ * strptime reads the name and ignores it: "Mon 2025-06-17", a Tuesday, read as that Tuesday: an attack, stop 53),
+ * NULL or false otherwise. `wall`: the value's date and time as written (without its zone). undefined for other
+ * formats, and for one with a specifier SPEC_RE does not know.
+ */
+function weekdayWrong(src: string, format: string, wall: string): string | undefined {
+  return weekdayOf(src, format, wall)?.wrong;
+}
+
+/** weekdayWrong's parts: the test, the weekday the value names, and its date's own (full name) as SQL. */
+function weekdayOf(src: string, format: string, wall: string): { wrong: string; named: string; actual: string } | undefined {
+  const parts = format.split(/(%.)/).filter((x) => x !== '');
+  const at = parts.findIndex((x) => x === '%a' || x === '%A');
+  if (at < 0 || parts.some((x) => partRe(x) === undefined)) return undefined;
+  const pattern = `^${parts.slice(0, at).map(partRe).join('')}(${partRe(parts[at]!)})${parts.slice(at + 1).map(partRe).join('')}$`;
+  const named = `regexp_extract(${src}, ${str(pattern)}, 1)`;
+  return { wrong: `lower(${named}) <> lower(strftime(${wall}, ${str(parts[at]!)}))`, named, actual: `strftime(${wall}, '%A')` };
+}
+
+/** A CASE branch (with a trailing space) saying that a value no format read names another weekday than its date's; '' without %a or %A. */
+function weekdayMessage(text: string, formats: readonly string[]): string {
+  const branches = formats.flatMap((f) => {
+    const wall = wallOf(text, f);
+    const w = weekdayOf(text, f, wall ? `TRY_STRPTIME(${wall.text}, ${str(wall.format)})` : `TRY_STRPTIME(${text}, ${str(f)})`);
+    return w ? [`WHEN _c_p IS NULL AND ${w.wrong} THEN ${quoted(text)} || ' names the weekday ' || ${w.named} || ', but its date is a ' || ${w.actual} `] : [];
+  });
+  return branches.join('');
 }
 
 /** A CASE branch (with a trailing space) saying why a value no format read names no single instant of its zone; '' without %Z. */
@@ -172,13 +207,18 @@ function strptimeExact(src: string, formats: readonly string[]): string {
     const at = `TRY_STRPTIME(${wall.text}, ${str(wall.format)})`;
     return `CAST(epoch_ns(${at}) AS HUGEINT) - CAST(round((epoch_us(${at}) - epoch_us(${parse})) / 1e6) AS HUGEINT) * 1000000000`;
   };
+  // The instant format `f` reads, in nanoseconds, or NULL (its weekday aside).
+  // (The wall time too within the years 0001-9999: an offset moved a written year 0 into year 1.)
+  // (In microseconds: a TIMESTAMP_NS of %n compared with year 1 failed the file, "Could not convert Timestamp(US) to
+  // Timestamp(NS)".)
+  const readAs = (f: string, wall: ReturnType<typeof wallOf>, doubt: string | undefined) => (wall
+    ? `CASE WHEN CAST(TRY_STRPTIME(${wall.text}, ${str(wall.format)}) AS TIMESTAMP) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS${doubt ? ` AND (${doubt}) IS NULL` : ''} THEN ${ns(f)} END`
+    : ns(f));
   return `coalesce(${formats.map((f) => {
     const wall = wallOf(src, f);
     const doubt = zoneDoubt(src, f);
-    // (The wall time too within the years 0001-9999: an offset moved a written year 0 into year 1.)
-    // (In microseconds: a TIMESTAMP_NS of %n compared with year 1 failed the file, "Could not convert Timestamp(US) to
-    // Timestamp(NS)".)
-    return wall ? `CASE WHEN CAST(TRY_STRPTIME(${wall.text}, ${str(wall.format)}) AS TIMESTAMP) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS${doubt ? ` AND (${doubt}) IS NULL` : ''} THEN ${ns(f)} END` : ns(f);
+    const weekday = weekdayWrong(src, f, wall ? `TRY_STRPTIME(${wall.text}, ${str(wall.format)})` : `TRY_STRPTIME(${src}, ${str(f)})`);
+    return weekday ? `CASE WHEN NOT coalesce(${weekday}, false) THEN ${readAs(f, wall, doubt)} END` : readAs(f, wall, doubt);
   }).join(', ')})`;
 }
 
@@ -196,7 +236,7 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
       value: (d) => `CASE WHEN ${d} BETWEEN ${FIRST_NS} AND ${LAST_NS} THEN ${within(fromEpoch(d, NS_PER_MS, round))} END`,
       // Read but outside the years 0001-9999 (year 0, which strptime takes as 1 BC, or an offset past 9999-12-31), or
       // rounded past them: said so, not as sub-millisecond digits (an attack, stop 52).
-      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
+      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}${weekdayMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
         + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
         + `WHEN ${fromEpoch('_c_p', NS_PER_MS, round)} IS NOT NULL THEN ${quoted(text)} || ' rounds to a time outside the years 0001-9999' `
         + `ELSE ${subMillisecondMessage(text)} END`),
@@ -232,7 +272,7 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     return {
       draft: strptimeExact(src, formats),
       value: (d) => `CASE WHEN ${d} % ${DAY_NS} = 0 AND ${d} BETWEEN ${FIRST_NS} AND ${LAST_NS} THEN CAST(make_timestamp(CAST(${d} // 1000 AS BIGINT)) AS DATE) END`,
-      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
+      message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}${weekdayMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
         + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
         + `ELSE ${quoted(text)} || ' has a time of day, a date column keeps days' END`),
     };
