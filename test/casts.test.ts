@@ -394,6 +394,18 @@ describe('timestamp', () => {
     }), { seed: 20261207, numRuns: 30 });
   });
 
+  it('messages say what is wrong: a date with other text after it is no time of day; a rounding past 9999 is no sub-millisecond digit (an attack, stop 53)', async () => {
+    await expectCasts('date', 'VARCHAR', text([
+      ['0044-03-15 (BC)', null, '"0044-03-15 (BC)" is not a date: expected YYYY-MM-DD'], ['2025-06-15 x', null, '"2025-06-15 x" is not a date: expected YYYY-MM-DD'],
+      ['2025-06-15 10:00', null, '"2025-06-15 10:00" is not a date: it has a time of day'], ['2025-06-15T1:00', null, '"2025-06-15T1:00" is not a date: it has a time of day'],
+    ]));
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['9999-12-31 23:59:59.9996', null, '"9999-12-31 23:59:59.9996" rounds to a time outside the years 0001-9999 (round: half_up)'],
+      ['9999-12-31 23:59:59.9994', '9999-12-31 23:59:59.999', null],
+    ]), { round: 'half_up' });
+    await expectCasts('timestamp', 'VARCHAR', text([['31.12.9999 23:59:59.9996', null, '"31.12.9999 23:59:59.9996" rounds to a time outside the years 0001-9999']]), { round: 'half_even', format: ['%d.%m.%Y %H:%M:%S.%f'] });
+  });
+
   it('property: a weekday name (%a, %A) must be its date\'s: another is quarantined saying so (an attack, stop 53: "Mon 2025-06-17", a Tuesday, was read)', async () => {
     const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
     const two = (n: number) => String(n).padStart(2, '0');

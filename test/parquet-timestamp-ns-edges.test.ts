@@ -2,7 +2,7 @@
 // text (its CAST to VARCHAR fails), nor compare it with its midnight, which is before the type's first instant; and
 // to_json writes NaN, which is no JSON. Each failed the whole file (an attack, stop 53). Now: a string column holds
 // the day's text, a date or timestamp column takes or quarantines it by its value, and a quarantined row's raw record
-// is valid JSON.
+// is valid JSON. And whole DOUBLE and DECIMAL values out of an integer column's range are said to be so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
@@ -62,5 +62,37 @@ describe('TIMESTAMP_NS of 1677-09-21, NaN and Infinity in a Parquet file', () =>
     const { r, quarantined } = await ingest('pn');
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 0, rowsQuarantined: 3 });
     expect(quarantined.map((q) => JSON.parse(q.raw).x)).toEqual(['NaN', 'Infinity', '-Infinity']);
+  });
+});
+
+describe('whole DOUBLE and DECIMAL values out of an integer column\'s range', () => {
+  it('are said to be out of range, shown as the integers they are (they were said to have a fraction or an exponent: an attack, stop 53)', async () => {
+    const k = await makeLake({ pi: `dataset: pi
+source: { format: parquet }
+rejects: { maxRatio: 1 }
+columns:
+  - { name: id, type: bigint }
+  - { name: i, type: int, from: x }
+  - { name: b, type: bigint, from: y }
+` });
+    try {
+      const f = await k.file('n.parquet', '');
+      await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1, 3e9::DOUBLE, 1e19::DOUBLE), (2, 1.5::DOUBLE, 5::DOUBLE), (3, 7::DOUBLE, CAST(9.223372036854776e18 AS DOUBLE))) t(id, x, y)) TO ${pathLit(f)} (FORMAT parquet)`));
+      expect((await k.ingest('pi', f)).record).toMatchObject({ status: 'SUCCEEDED', rowsValid: 0, rowsQuarantined: 3 });
+      const reasons = await k.query(`SELECT record, list_transform(reasons, r -> r.value || ' | ' || r.message) AS r FROM quarantine.pi ORDER BY record`);
+      expect(reasons).toEqual([
+        { record: 1, r: ['3000000000 | "3000000000" is not an int: out of range -2147483648..2147483647', '10000000000000000000 | "10000000000000000000" is not a bigint: out of range -9223372036854775808..9223372036854775807'] },
+        { record: 2, r: ['1.5 | "1.5" is not an int: it has a fraction'] },
+        { record: 3, r: ['9223372036854775808 | "9223372036854775808" is not a bigint: out of range -9223372036854775808..9223372036854775807'] },
+      ]);
+      const g = await k.file('d.parquet', '');
+      await withDuck((db) => db.run(`COPY (SELECT 4 AS id, CAST(3000000000 AS DECIMAL(20,2)) AS x, CAST(2.50 AS DECIMAL(5,2)) AS y) TO ${pathLit(g)} (FORMAT parquet)`));
+      await k.ingest('pi', g);
+      expect(await k.query(`SELECT list_transform(reasons, r -> r.message) AS r FROM quarantine.pi WHERE record = 1 AND source LIKE '%d.parquet'`)).toEqual([
+        { r: ['"3000000000" is not an int: out of range -2147483648..2147483647', '"2.50" is not a bigint: it has a fraction'] },
+      ]);
+    } finally {
+      await k.cleanup();
+    }
   });
 });

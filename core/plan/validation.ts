@@ -184,12 +184,24 @@ export function typedSelect({ columns, kind, relation, fieldRef, rawExpr, record
   const casts = plans.map((p, i) => `${p.value(draft(i))} AS ${ident(columns[i]!.name)}`).join(', ');
   const fails = [...columns.flatMap((c) => failures(c, srcOf(c), ident(c.name), fromOf(c))), ...partitionFailures(partitions)];
   const ok = `__err IS NULL${fails.length ? ` AND NOT (${fails.map((f) => f.when).join(' OR ')})` : ''}`;
-  const values = fields.map((f, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : typedText(slot(i), fieldType(f))}`);
+  const values = fields.map((f, i) => `${str(slot(i))}: ${kind === 'text' ? slot(i) : badText(slot(i), fieldType(f))}`);
   const bad = badValues ? `struct_insert(${badValues(slot)}, __err := __err)` : `{${[...values, `'__err': __err`].join(', ')}}`;
   return `SELECT ${columns.map((c) => ident(c.name)).join(', ')}, ${OK}, `
     + `CASE WHEN NOT ${OK} THEN ${bad} END AS ${BAD}, CASE WHEN NOT ${OK} THEN CAST(${rawExpr} AS VARCHAR) END AS ${RAW} `
     + `FROM (SELECT *, ${ok} AS ${OK} FROM (SELECT *, ${casts} FROM (SELECT *${drafts.length ? `, ${drafts.join(', ')}` : ''} `
     + `FROM (SELECT *, ${refs}, CAST(${recordError} AS ${ERR_TYPE}) AS __err FROM ${relation}))))`;
+}
+
+/**
+ * A typed value as a quarantined row keeps it, for its reasons: its text (typedText), but a whole DOUBLE, FLOAT or
+ * DECIMAL as the integer it is. The reasons read values as text, and "3000000000.0" (a DOUBLE into an int column) was
+ * said to have a fraction, 9.223372036854776e+18 an exponent, where the value was out of range (an attack, stop 53).
+ */
+function badText(expr: string, type: string): string {
+  const whole = (test: string) => `CASE WHEN ${test} THEN CAST(CAST(${expr} AS HUGEINT) AS VARCHAR) ELSE CAST(${expr} AS VARCHAR) END`;
+  if (type === 'DOUBLE' || type === 'FLOAT') return whole(`isfinite(${expr}) AND ${expr} = trunc(${expr}) AND abs(${expr}) < 1e38`);
+  if (type.startsWith('DECIMAL')) return whole(`${expr} = trunc(${expr})`);
+  return typedText(expr, type);
 }
 
 /**

@@ -66,7 +66,7 @@ function isoValue(t: string, round: RoundingMode | undefined): string {
   return `CASE WHEN ${valid} THEN ${bind(fromMillis(ms, `CAST(substr(${fraction}, 4) AS BIGINT)`, round), '_c_v', within('_c_v'))} END`;
 }
 
-function isoMessage(text: string): string {
+function isoMessage(text: string, round?: RoundingMode): string {
   const wall = `TRY_CAST(_c_t.y || '-' || _c_t.mo || '-' || _c_t.d AS DATE)`;
   return bind(`regexp_extract(${text}, ${str(TS_RE)}, ${TS_GROUPS})`, '_c_t', `CASE `
     + `WHEN _c_t.y = '' THEN ${quoted(text)} || ' is not a timestamp: expected ISO 8601, e.g. 2025-06-15T10:00:00Z or 2025-06-15 10:00:00.123+02:00' `
@@ -74,11 +74,17 @@ function isoMessage(text: string): string {
     + `WHEN _c_t.h >= '24' OR _c_t.mi >= '60' OR _c_t.s >= '60' THEN ${quoted(text)} || ' is not a timestamp: hour 00-23, minute and second 00-59' `
     + `WHEN _c_t.oh >= '24' OR _c_t.om >= '60' THEN ${quoted(text)} || ' is not a timestamp: offset hours 00-23, minutes 00-59' `
     + `WHEN ${wall} IS NULL THEN ${quoted(text)} || ' is not a timestamp: no such date' `
-    + `WHEN rtrim(_c_t.f, '0') <> left(rtrim(_c_t.f, '0'), 3) THEN ${subMillisecondMessage(text)} `
+    + `WHEN rtrim(_c_t.f, '0') <> left(rtrim(_c_t.f, '0'), 3) THEN ${subMillisecondMessage(text, round)} `
     + `ELSE ${quoted(text)} || ' is not a timestamp: outside the years 0001-9999' END`);
 }
 
-function subMillisecondMessage(text: string): string {
+/**
+ * Why a time with digits past the millisecond gave no value: without `round`, those digits; with it, the rounding
+ * went past the years 0001-9999 (9999-12-31 23:59:59.9996 rounds up to year 10000), which was said as the digits,
+ * asking for the rounding it had (an attack, stop 53).
+ */
+function subMillisecondMessage(text: string, round?: RoundingMode): string {
+  if (round) return `${quoted(text)} || ' rounds to a time outside the years 0001-9999 (round: ${round})'`;
   return `${quoted(text)} || ' has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)'`;
 }
 
@@ -239,7 +245,7 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
       message: (text) => bind(strptimeExact(text, formats), '_c_p', `CASE ${zoneDoubtMessage(text, formats)}${weekdayMessage(text, formats)}WHEN _c_p IS NULL THEN ${quoted(text)} || ${str(` does not read as ${formats.join(' or ')} (another format, or no such day)`)} `
         + `WHEN NOT (_c_p BETWEEN ${FIRST_NS} AND ${LAST_NS}) THEN ${quoted(text)} || ' is outside the years 0001-9999' `
         + `WHEN ${fromEpoch('_c_p', NS_PER_MS, round)} IS NOT NULL THEN ${quoted(text)} || ' rounds to a time outside the years 0001-9999' `
-        + `ELSE ${subMillisecondMessage(text)} END`),
+        + `ELSE ${subMillisecondMessage(text, round)} END`),
     };
   }
   if (isText(from)) {
@@ -251,12 +257,12 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
       draft: `CASE WHEN length(${src}) > 19 THEN make_timestamp(epoch_us(TRY_CAST(${src} AS TIMESTAMPTZ))) ELSE TRY_CAST(${src} AS TIMESTAMP) END`,
       value: (d) => `CASE WHEN length(${src}) = 19 AND CAST(${d} AS VARCHAR) = ${src} THEN CAST(${d} AS TIMESTAMP_MS) `
         + `ELSE coalesce(${common(d)}, ${full}) END`,
-      message: isoMessage,
+      message: (text) => isoMessage(text, round),
     };
   }
   const epoch = epochOf(src, from);
-  if (epoch) return { value: () => within(fromEpoch(epoch[0], epoch[1], round)), message: subMillisecondMessage };
-  if (from === 'DATE') return { value: () => `CAST(${src} AS TIMESTAMP_MS)`, message: isoMessage };
+  if (epoch) return { value: () => within(fromEpoch(epoch[0], epoch[1], round)), message: (text) => subMillisecondMessage(text, round) };
+  if (from === 'DATE') return { value: () => `CAST(${src} AS TIMESTAMP_MS)`, message: (text) => isoMessage(text) };
   return { value: () => 'CAST(NULL AS TIMESTAMP_MS)', message: (text) => `${quoted(text)} || ${str(` is not a timestamp (a ${from.toLowerCase()} value)`)}` };
 }
 
@@ -278,7 +284,7 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     };
   }
   const message = (text: string) => `${quoted(text)} || ' is not a date' || CASE `
-    + `WHEN ${matches(text, `${BLANK}[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ].*`)} THEN ': it has a time of day' `
+    + `WHEN ${matches(text, `${BLANK}[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]${BLANK}[0-9]{1,2}:[0-9]{2}.*`)} THEN ': it has a time of day' `
     + `WHEN ${matches(text, DATE_RE)} THEN ': no such day in the years 0001-9999' `
     + `ELSE ': expected YYYY-MM-DD' END`;
   if (isText(from)) {
