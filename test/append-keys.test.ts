@@ -5,6 +5,8 @@ import type { Storage } from '../runtime/storage/port.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RESTAGE_LIMIT } from '../workflows/asl.ts';
+import { examine } from '../workflows/doctor.ts';
+import { rollback } from '../workflows/maintenance.ts';
 import { ingestFile } from '../workflows/ingest-local.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -94,11 +96,31 @@ describe('append mode holds its primary key across files', () => {
     expect(otherRun?.record.status).toBe('SUCCEEDED');
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 1, rowsQuarantined: 1 });
     expect(r.warnings[0]).toBe(`${r.source.key}: its commit was refused once because other runs committed first (${r.source.key}: 1 row has primary keys (order_id) that run ${otherRun!.record.runId} `
-      + 'committed to silver.orders while this run was staged); it was staged again against the silver they made, so rows repeating their keys are quarantined');
+      + 'committed to silver.orders while this run was staged); it was staged again against the silver they made, whose keys its rows may not repeat (those are quarantined)');
     expect((await quarantined(l, r.runId)).map((q) => [q.record, q.reasons[0]!.message])).toEqual([[1, 'primary key order_id=2 is already in silver.orders']]);
     expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 3] }]);
     expect((await l.ingest('orders', mine)).record.status).toBe('SKIPPED');
     expect(await l.storage.list('staging/')).toEqual([]);
+  });
+
+  it('staged again after a rollback took the key it repeated away: its earlier attempt\'s quarantined rows are not published (they were: the row in silver and in quarantine, an attack, stop 53)', async () => {
+    const l = await lake();
+    const seed = (await l.ingest('orders', await l.file('seed.csv', csv(line(100))))).record;
+    await l.ingest('orders', await l.file('x.csv', csv(line(1))));
+    let commits = 0;
+    let stages = 0;
+    const a = (await l.ingest('orders', await l.file('a.csv', csv(line(1), line(2))), {
+      wrap: (step, fn) => {
+        // a's first stage quarantines key 1 (x's); y commits key 2 before a's commit; a rollback to seed before a is staged again.
+        if (step === 'commit') return async (input) => { if (commits++ === 0) await l.ingest('orders', await l.file('y.csv', csv(line(2)))); return fn(input); };
+        if (step === 'stage') return async (input) => { if (stages++ === 1) await rollback(l, 'orders', seed.runId); return fn(input); };
+        return fn;
+      },
+    })).record;
+    expect(a).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2, rowsValid: 2, rowsQuarantined: 0 });
+    expect(await l.query('SELECT list(order_id ORDER BY order_id) AS ids FROM silver.orders')).toEqual([{ ids: [1, 2, 100] }]);
+    expect(await l.query('SELECT count(*) AS n FROM quarantine.orders')).toEqual([{ n: 0 }]);
+    expect((await examine(l)).problems).toBe(0);
   });
 
   it(`refused at every commit (${RESTAGE_LIMIT} times staged again): the run fails with the last refusal, commits nothing, and quarantine holds what an earlier run of the object put there, not this run's rows; no staging is left`, async () => {

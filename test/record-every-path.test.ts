@@ -4,6 +4,7 @@
 // itself only when RecordFailure was reached and failed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeGold } from '../cli/run-summary.ts';
+import { ERRORS, StrataError } from '../core/errors.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import { renderAsl, taskStates } from '../workflows/asl.ts';
 import { goldTablesFor } from '../workflows/gold-order.ts';
@@ -105,6 +106,14 @@ gold:
     } finally {
       await l.cleanup();
     }
+  });
+
+  it('when RecordFailure itself fails after commits refused at every attempt: FAILED, nothing committed (it was recorded SUCCEEDED, "the silver commit stands": an attack, stop 53)', async () => {
+    const refused = (s: StepName, fn: StepFn): StepFn => (s === 'commit' ? async () => { throw new StrataError(ERRORS.CommitConflict, 'could not commit orders after 30 attempts: too many concurrent writers'); }
+      : s === 'fail' ? failing(s)(s, fn) : fn);
+    const { record, execution } = await lake.ingest('orders', await lake.file('refused.csv', good()), { retryIntervalMs: 0, wrap: refused });
+    expect(execution.path.filter((p) => p === 'CommitSilver')).toHaveLength(4);
+    expect(record).toMatchObject({ status: 'FAILED', partitions: [], warnings: ['written by the local executor: the recorder step (RecordFailure) failed itself; in AWS this run would have no record'] });
   });
 
   it('when RecordFailure itself fails, the local ingest writes what it knows and says so', async () => {

@@ -73,9 +73,17 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // object has none once it commits (an earlier rejection's or halt's file, or a concurrent one's, then goes). The
   // committing run's marker stays for the retention window (gcPending): what the object's quarantine file must hold, for any run
   // that races it (a rejection or halt of the same object publishing late puts it back: quarantine-batch.ts).
+  // One marker per run: a run staged again (its commit refused: the ASL's CommitConflict) may have had quarantined
+  // rows before and none now, or the reverse; the other marker of its earlier attempt is removed first (its stale
+  // rows were published, the row in silver and in quarantine too: an attack, stop 53).
   const pending = pendingQuarantine(plan, staged.sourceId, input.runId);
-  if (staged.quarantineFile) await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, pending.file);
-  else await storage.writeText(pending.none, '');
+  if (staged.quarantineFile) {
+    await storage.delete([pending.none]);
+    await storage.copy(`${staged.stagingPrefix}${staged.quarantineFile}`, pending.file);
+  } else {
+    await storage.delete([pending.file]);
+    await storage.writeText(pending.none, '');
+  }
 
   const names = plan.partitions.map((p) => p.name);
   const byPath = new Map<string, { values: Array<string | null>; files: StageManifest['files'] }>();

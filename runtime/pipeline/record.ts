@@ -98,7 +98,7 @@ function restagedWarning(state: RunState): string[] {
   const n = state.restaged?.count;
   if (!n) return [];
   const why = describeCaught(state.conflict).message.replace(/; nothing was committed[^]*$/, '');
-  return [`${state.source.key}: its commit was refused ${n === 1 ? 'once' : `${n} times`} because other runs committed first (${why}); it was staged again against the silver they made, so rows repeating their keys are quarantined`];
+  return [`${state.source.key}: its commit was refused ${n === 1 ? 'once' : `${n} times`} because other runs committed first (${why}); it was staged again against the silver they made, whose keys its rows may not repeat (those are quarantined)`];
 }
 
 /**
