@@ -272,7 +272,7 @@ function positions(at: readonly number[]): string {
   return n.length > 1 ? `${n.slice(0, -1).join(', ')} and ${n.at(-1)}` : String(n[0]);
 }
 
-function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i: number) => string = () => 'VARCHAR'): string {
+function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i: number) => string = () => 'VARCHAR', unread: ReadonlyMap<string, string> = new Map()): string {
   // The record as the file holds it: every field under its own name, in order, as JSON text written here. A struct
   // would need keys unique whatever their case (DuckDB's): renaming "A" beside "a" to "A_" could take a later field's
   // own name "a_", and the quarantined record named values after the wrong fields (a second attack, stop 49).
@@ -280,6 +280,8 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i:
   // A typed value as valid JSON: NaN and the infinities as the strings strata writes them (to_json wrote NaN, no JSON),
   // a TIMESTAMP_NS of 1677-09-21 as its text (to_json failed the file: an attack, stop 53).
   const json = (i: number) => {
+    const said = unread.get(names[i]!);
+    if (said !== undefined) return `CASE WHEN ${refOf(i)} IS NULL THEN NULL ELSE ${str(JSON.stringify(said))} END`;
     const t = typeOf(i);
     const ref = refOf(i);
     if (t === 'DOUBLE' || t === 'FLOAT') return `CASE WHEN isnan(${ref}) THEN '"NaN"' WHEN isinf(${ref}) THEN CASE WHEN ${ref} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ELSE CAST(to_json(${ref}) AS VARCHAR) END`;
@@ -460,16 +462,45 @@ function columnTypes(columns: readonly PlannedColumn[], field: string): string {
  * each one's subtree passed over); undefined when they are not `count` (DuckDB's columns of the file), which they
  * always are for a file DuckDB reads.
  */
-async function parquetColumnNames(db: Duck, path: string, count: number): Promise<string[] | undefined> {
-  const rows = await db.all<{ name: string; n: number | bigint | null }>(`SELECT name, num_children AS n FROM parquet_schema(${pathLit(path)})`);
+/** A top-level field of a Parquet file as its footer describes it (parquet_schema). */
+interface ParquetField { name: string; type: string | null; converted_type: string | null; precision: number | null; scale: number | null; logical_type: string | null }
+
+async function parquetTopFields(db: Duck, path: string, count: number): Promise<ParquetField[] | undefined> {
+  const rows = await db.all<ParquetField & { n: number | bigint | null }>(`SELECT name, type, converted_type, precision, scale, logical_type, num_children AS n FROM parquet_schema(${pathLit(path)})`);
   const past = (j: number): number => {
     let k = j + 1;
     for (let c = 0; c < Number(rows[j]?.n ?? 0); c++) k = past(k);
     return k;
   };
-  const names: string[] = [];
-  for (let i = 1; i < rows.length; i = past(i)) names.push(rows[i]!.name);
-  return names.length === count ? names : undefined;
+  const fields: ParquetField[] = [];
+  for (let i = 1; i < rows.length; i = past(i)) fields.push(rows[i]!);
+  return fields.length === count ? fields : undefined;
+}
+
+/**
+ * What DuckDB's reading of a Parquet field loses, for the fields declared columns read: a DECIMAL of more than 38
+ * digits, read as a double (digits lost, and a 17-byte one misread by a factor of 2^56), refuses the file; a
+ * TIMESTAMP(NANOS) adjusted to UTC, read as TIMESTAMP WITH TIME ZONE, and an INT96, read as TIMESTAMP, are read to the
+ * microsecond, digits past it unseen: a warning. Each was stored silently (an attack, stop 53).
+ */
+function lossyParquetFields(key: string, fields: readonly ParquetField[], read: (name: string) => boolean): { problems: string[]; warnings: string[]; unread: Map<string, string> } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  /** Fields none of whose values DuckDB reads: what a quarantined record's raw text says in their place. */
+  const unread = new Map<string, string>();
+  for (const f of fields.filter((x) => read(x.name))) {
+    const decimal = f.converted_type === 'DECIMAL' || /^DecimalType/.test(f.logical_type ?? '');
+    if (decimal && Number(f.precision) > 38) {
+      problems.push(`${key}: field "${f.name}" is a Parquet DECIMAL(${f.precision},${f.scale}), past the 38 digits DuckDB reads exactly (it reads it as a double): none of its values can be read exactly. `
+        + 'Write it as a DECIMAL of at most 38 digits, or as text');
+      unread.set(f.name, `not read: a DECIMAL(${f.precision},${f.scale})`);
+    } else if (/^TimestampType\(isAdjustedToUTC=1, .*NANOS=NanoSeconds\(\)/.test(f.logical_type ?? '') || f.type === 'INT96') {
+      const what = f.type === 'INT96' ? 'an INT96 timestamp' : 'a TIMESTAMP(NANOS) adjusted to UTC';
+      warnings.push(`${key}: field "${f.name}" is ${what}, which DuckDB reads to the microsecond: digits past it are not seen, and a value with them is read without them. `
+        + `To have them read (and a timestamp column's millisecond rule applied to them), write it as ${f.type === 'INT96' ? 'TIMESTAMP(NANOS) or TIMESTAMP(MICROS)' : 'TIMESTAMP(NANOS) not adjusted to UTC, or TIMESTAMP(MICROS) (pyarrow: coerce_timestamps="us")'}`);
+    }
+  }
+  return { problems, warnings, unread };
 }
 
 async function openParquet(input: OpenSourceInput, hint: string | undefined): Promise<SourceRelation> {
@@ -483,11 +514,13 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
   // The file's own names, which DuckDB's may not be: it reads a column "amount" beside "Amount" as "amount_1", and
   // the schema's column amount read "Amount" (case differs) instead of it (an attack, stop 52). Fields are matched by
   // the file's names and read by DuckDB's, position by position.
-  const names = await parquetColumnNames(db, path, described.length) ?? described.map((c) => c.name);
+  const top = await parquetTopFields(db, path, described.length);
+  const names = top?.map((f) => f.name) ?? described.map((c) => c.name);
   // Internal positional names, like CSV: a source column named like a silver column must not shadow the typed one.
   const refOf = (i: number) => `__f${i}`;
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${described.map((c, i) => `${ident(c.name)} AS ${refOf(i)}`).join(', ')} FROM read_parquet(${pathLit(path)})`);
   const match = matchFields(columns, names, refOf, 'file', key);
+  const lossy = lossyParquetFields(key, top ?? [], (name) => match.ref.has(name));
   const nestedString = columns.filter((c) => c.type.name === 'string').flatMap((c) => {
     const i = names.indexOf(c.from);
     const t = i >= 0 ? described[i]!.type : '';
@@ -505,7 +538,7 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
     kind: 'typed',
     fieldRef: (f) => (match.ref.has(f) ? asNull(match.ref.get(f)!) : 'CAST(NULL AS VARCHAR)'),
     fieldType: (f) => typeOf.get(match.ref.get(f) ?? '') ?? 'VARCHAR',
-    rawExpr: jsonObjectOf(names, refOf, (i) => described[i]!.type),
+    rawExpr: jsonObjectOf(names, refOf, (i) => described[i]!.type, lossy.unread),
     recordError: nestedString.length ? `CASE ${nestedString.join(' ')} END` : 'NULL',
     hasRejects: false,
     headerLines: 0,
@@ -513,8 +546,8 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
     headerRecord: false,
     headerSkipped: true,
     positions: 'records',
-    warnings: match.warnings,
-    fileProblems: match.fileProblems,
+    warnings: [...match.warnings, ...lossy.warnings],
+    fileProblems: [...match.fileProblems, ...lossy.problems],
     empty: false,
   };
 }
