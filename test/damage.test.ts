@@ -1,7 +1,7 @@
 // Damaged files: the damage stays inside its table (other tables keep their queries, ingests and gc; `select 1` works),
 // and every error names the file and the way back. Damaged data files are shared by the versions that hold them
 // (hard links), which the errors say.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryLocal } from '../cli/commands/query.ts';
@@ -78,15 +78,27 @@ describe('damage stays inside its table', () => {
     writeFileSync(join(dir, 'backup.silver.orders.json'), orderEntry);
     writeFileSync(join(dir, 'silver.notes.json'), '[1, 2, 3]');
     writeFileSync(join(dir, 'gold.x.json'), 'null');
+    // A folder named like an entry, a definition without columns (EISDIR, "reading 'Columns'": every query failed).
+    mkdirSync(join(dir, 'silver.zz.json'));
+    writeFileSync(join(dir, 'gold.zz.json'), JSON.stringify({ stamp: 's', layer: 'gold', name: 'zz', glue: {}, files: [] }));
     expect(await l.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     expect(await l.query('SELECT count(*) AS n FROM silver.orders')).toEqual([{ n: 1 }]);
     expect(await l.query('SELECT topic FROM gold.by_topic')).toEqual([{ topic: 'x' }]);
     expect(await failure(l, 'SELECT * FROM silver.notes')).toContain(`catalog entry ${join(dir, 'silver.notes.json')} is no strata catalog entry`);
     expect(await failure(l, 'SELECT * FROM gold.x')).toContain(`catalog entry ${join(dir, 'gold.x.json')} is no strata catalog entry`);
+    expect(await failure(l, 'SELECT * FROM silver.zz')).toContain(`catalog entry ${join(dir, 'silver.zz.json')} cannot be read (EISDIR`);
+    expect(await failure(l, 'SELECT * FROM gold.zz')).toContain(`catalog entry ${join(dir, 'gold.zz.json')} is no strata catalog entry (it has no stamp or table definition)`);
     expect((await note(l, 'n2.jsonl', { id: 2, topic: 'y' })).status).toBe('SUCCEEDED');
     expect(await l.query('SELECT list(id ORDER BY id) AS ids FROM silver.notes')).toEqual([{ ids: [1, 2] }]);
     expect((await orders(l, 'b.csv', line(2))).status).toBe('SUCCEEDED');
     expect(await l.query('SELECT count(*) AS n FROM silver.orders')).toEqual([{ n: 2 }]);
+    // A table entry whose partitions are not a manifest's: that table's reads fail naming it; the next registration mends it.
+    const entry = JSON.parse(readFileSync(join(dir, 'silver.orders.json'), 'utf8')) as { table: { partitions: Record<string, unknown> } };
+    writeFileSync(join(dir, 'silver.orders.json'), JSON.stringify({ ...entry, table: { ...entry.table, partitions: { x: 5 } } }));
+    expect(await failure(l, 'SELECT * FROM silver.orders')).toContain('is no strata catalog entry (its table is not a manifest\'s)');
+    expect(await l.query('SELECT count(*) AS n FROM silver.notes')).toEqual([{ n: 2 }]);
+    expect((await orders(l, 'c.csv', line(3))).status).toBe('SUCCEEDED');
+    expect(await l.query('SELECT count(*) AS n FROM silver.orders')).toEqual([{ n: 3 }]);
     // Never deleted: strata did not write them.
     expect(readFileSync(join(dir, 'notes.json'), 'utf8')).toBe('{"hello": 1}');
     expect(readFileSync(join(dir, 'backup.silver.orders.json'), 'utf8')).toBe(orderEntry);

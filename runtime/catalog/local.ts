@@ -234,7 +234,11 @@ export class LocalCatalog implements Catalog {
    * them was 4 ms of a 20 ms catch-up after a gold refresh, 2026-12-07). Entries are never changed by their readers.
    */
   private async readEntry(path: string): Promise<CatalogEntry | undefined> {
-    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    // (A folder or an unreadable file there is that table's damaged entry: EISDIR failed every query, an attack, stop 53.)
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} cannot be read (${e.message}): the next registration of that table writes it again from the manifest; the other tables are not affected`);
+    });
     if (text === undefined) return undefined;
     const known = this.parsed.get(path);
     if (known?.text === text) return known.entry;
@@ -711,9 +715,17 @@ function entryShapeProblem(e: unknown, fileName: string): string | undefined {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return `it holds a JSON ${e === null ? 'null' : Array.isArray(e) ? 'array' : typeof e}, not an object`;
   const x = e as Partial<Record<keyof CatalogEntry, unknown>>;
   if (typeof x.layer !== 'string' || typeof x.name !== 'string' || `${x.layer}.${x.name}.json` !== fileName) return `it does not name the table ${fileName.slice(0, -'.json'.length)}`;
-  if (typeof x.stamp !== 'string' || typeof x.glue !== 'object' || x.glue === null) return 'it has no stamp or table definition';
+  const glue = x.glue as { StorageDescriptor?: { Columns?: unknown }; PartitionKeys?: unknown } | null | undefined;
+  if (typeof x.stamp !== 'string' || typeof glue !== 'object' || glue === null || !Array.isArray(glue.StorageDescriptor?.Columns) || !Array.isArray(glue.PartitionKeys)) {
+    return 'it has no stamp or table definition'; // (glue: {} failed every query, an attack, stop 53)
+  }
   const table = x.table as Partial<TableEntry> | undefined;
-  if (table !== undefined && (typeof table !== 'object' || table === null || !Array.isArray(table.history) || typeof table.version !== 'number' || typeof table.partitions !== 'object' || table.partitions === null)) return 'its table is not a manifest\'s';
+  const partition = (p: unknown) => {
+    const v = p as Partial<PartitionVersion> | null;
+    return typeof v === 'object' && v !== null && typeof v.path === 'string' && Array.isArray(v.values) && typeof v.location === 'string' && Array.isArray(v.files);
+  };
+  if (table !== undefined && (typeof table !== 'object' || table === null || !Array.isArray(table.history) || typeof table.version !== 'number'
+    || typeof table.partitions !== 'object' || table.partitions === null || !Object.values(table.partitions).every(partition))) return 'its table is not a manifest\'s';
   if (table === undefined && !(Array.isArray(x.files) && x.files.every((f) => typeof f === 'string'))) return 'it lists no files';
   return undefined;
 }
