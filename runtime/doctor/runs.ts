@@ -4,6 +4,7 @@ import { BRONZE_OBJECTS, layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { CommittedRun, HistoryEntry, SourceEntry, TableManifest } from '../table/manifest.ts';
 import { committedSource, fullHistory } from '../table/store.ts';
+import { isQuarantineFile } from '../pipeline/commit.ts';
 import { note, problem, type Finding } from './findings.ts';
 import type { DoctorEnv } from './tables.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -184,18 +185,19 @@ export function recordOfCommit(dataset: string, sourceId: string, s: SourceEntry
 }
 
 /**
- * Objects (read by some run) whose runs all ended FAILED and that no commit of the manifest names, with the newest
- * such run: their rows are in neither silver nor quarantine until the object is ingested again (an attack, stop 53:
- * doctor said "no problems" beside them). Objects of one content folder (_objects/<id>/) count as one.
+ * Objects whose runs all ended FAILED, that no commit of the manifest names, and whose rows no quarantine file holds,
+ * with the newest such run: their rows are in neither silver nor quarantine until the object is ingested again (an
+ * attack, stop 53: doctor said "no problems" beside them). By key: another name of the same bytes is another source
+ * (its commit does not hold this one's rows). `quarantined`: the quarantine files of the dataset's folder.
  */
-function failedOnly<O extends { key: string }>(objects: readonly O[], records: readonly RunRecord[], m: TableManifest | undefined, contentOf: (key: string) => string | undefined): Array<{ o: O; run: RunRecord }> {
-  const group = (key: string) => contentOf(key) ?? key;
-  const runs = Map.groupBy(records.filter((r) => typeof r.source?.key === 'string'), (r) => group(r.source.key));
-  const committed = new Set(Object.values(m?.sources ?? {}).map((s) => group(s.key)));
+function failedOnly<O extends { key: string }>(objects: readonly O[], records: readonly RunRecord[], m: TableManifest | undefined, quarantined: ReadonlySet<string>): Array<{ o: O; run: RunRecord }> {
+  const runs = Map.groupBy(records.filter((r) => typeof r.source?.key === 'string'), (r) => r.source.key);
+  const committed = new Set(Object.values(m?.sources ?? {}).map((s) => s.key));
   const out: Array<{ o: O; run: RunRecord }> = [];
   for (const o of objects) {
-    const of = runs.get(group(o.key));
-    if (!of?.length || committed.has(group(o.key)) || !of.every((r) => r.status === 'FAILED')) continue;
+    const of = runs.get(o.key);
+    if (!of?.length || committed.has(o.key) || !of.every((r) => r.status === 'FAILED')) continue;
+    if (of.some((r) => r.source.sourceId && quarantined.has(r.source.sourceId))) continue;
     out.push({ o, run: of.reduce((a, b) => (b.startedAt > a.startedAt ? b : a)) });
   }
   return out;
@@ -253,11 +255,13 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
     }
     unread = stillUnread(unread);
   }
-  let failed = failedOnly(objects.filter((o) => !unread.includes(o)), records, m, contentOf);
+  const plan = env.plans.get(dataset);
+  const quarantined = new Set((await env.storage.list(plan.prefixes.quarantine)).filter((q) => isQuarantineFile(plan, q.key)).map((q) => q.key.slice(plan.prefixes.quarantine.length, -'.parquet'.length)));
+  let failed = failedOnly(objects.filter((o) => !unread.includes(o)), records, m, quarantined);
   if (failed.length && m?.sourceArchives?.length) {
     // A commit gc moved out of the manifest (a run that failed after its commit stood) is a commit too.
-    const archived = new Set((await markers()).map(({ entry }) => (entry as { key?: unknown } | undefined)?.key).filter((k): k is string => typeof k === 'string').map((k) => contentOf(k) ?? k));
-    failed = failed.filter(({ o }) => !archived.has(contentOf(o.key) ?? o.key));
+    const archived = new Set((await markers()).map(({ entry }) => (entry as { key?: unknown } | undefined)?.key).filter((k): k is string => typeof k === 'string'));
+    failed = failed.filter(({ o }) => !archived.has(o.key));
   }
   const failedFinding = failed.length ? [problem(`runs.${dataset}`, `${plural(failed.length, 'object')} in bronze whose every run FAILED, and none committed: ${failed.length === 1 ? 'its' : 'their'} rows are in neither silver nor quarantine, `
     + `e.g. ${env.storage.uri(failed[0]!.o.key)} (run ${failed[0]!.run.runId}: ${failed[0]!.run.error?.name ?? 'FAILED'})`,
