@@ -18,6 +18,11 @@ export const ERRORS = {
    * keeps AWS's name.
    */
   LimitExceeded: 'Strata.LimitExceeded',
+  /**
+   * Worth another try: what the step read changed under it (a file of the version it read, collected meanwhile), as a
+   * throttled or dropped call is (functions/lib/errors.ts TransientError). The state machine retries it with backoff.
+   */
+  Transient: 'Strata.Transient',
   Internal: 'Strata.Internal',
 } as const;
 

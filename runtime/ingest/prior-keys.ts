@@ -28,15 +28,21 @@ export interface PriorKeys {
   withFiles: <T>(keys: string[], fn: (paths: string[]) => Promise<T>) => Promise<T>;
   /** The table's history in commit order: a damaged file's message names the way back with it. */
   history?: readonly HistoryRun[];
+  /**
+   * Whether a file is in the table's current version (its manifest read again): a file of the version this batch saw
+   * that is gone, and not current, was replaced and collected meanwhile (strata gc with retention.days 0, a
+   * compaction) — no damage, and staging again reads the current version.
+   */
+  stillCurrent?: (key: string) => Promise<boolean>;
 }
 
 /** The prior keys an append with a primary key checks against; undefined when there is nothing to check. */
-export function priorKeysOf(plan: DatasetPlan, manifest: TableManifest, withFiles: PriorKeys['withFiles']): PriorKeys | undefined {
+export function priorKeysOf(plan: DatasetPlan, manifest: TableManifest, withFiles: PriorKeys['withFiles'], stillCurrent?: PriorKeys['stillCurrent']): PriorKeys | undefined {
   if (plan.mode !== 'append' || !plan.primaryKey.length) return undefined;
   const partitions = Object.values(manifest.partitions).filter((p) => p.rows > 0).map((p) => ({ values: p.values, files: p.files }));
   if (!partitions.length) return undefined;
   const keyDeterminesPartition = plan.partitions.length > 0 && plan.partitions.every((p) => plan.primaryKey.includes(p.column));
-  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles, history: manifest.history };
+  return { table: `silver.${plan.dataset}`, partitions, keyDeterminesPartition, withFiles, history: manifest.history, ...(stillCurrent ? { stillCurrent } : {}) };
 }
 
 /** The files that can hold a batch's keys, given the partition values the batch writes. */
@@ -63,6 +69,12 @@ export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKey
     } catch (e) {
       // A silver file DuckDB cannot read: name it and the way back, rather than the engine's words alone.
       const [bad] = await unreadableFiles(db, files.map((key, i) => ({ key, path: paths[i]! })));
+      // A file of the version this batch saw, gone and no longer current: collected while it was read (a run staged
+      // beside gc with retention.days 0 failed, its message calling the healthy table damaged: an attack, stop 53).
+      // Strata.Transient: the step is retried, and reads the current version.
+      if (bad && prior.stillCurrent && !(await prior.stillCurrent(bad.key))) {
+        throw new StrataError(ERRORS.Transient, `${bad.key} of ${prior.table}, in the version this run read, was replaced and collected while it read it (${bad.problem}): staging again reads the current version`);
+      }
       if (bad) throw new StrataError(ERRORS.UnreadableFile, damagedFileMessage('silver', plan.dataset, bad, prior.history));
       // A key column the prior files lack (added since: after a rollback the manifest may still name it) reads NULL
       // there, so no key of theirs matches; it failed with a binder error (an attack, stop 48). Asked only here: the

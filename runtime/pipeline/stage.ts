@@ -71,7 +71,10 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
         fileProblems: [], topReasons: [], ms: Date.now() - started };
     }
 
-    const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => storage.withLocalFiles(keys, fn));
+    const priorKeys = priorKeysOf(plan, manifest, (keys, fn) => storage.withLocalFiles(keys, fn), async (key) => {
+      const { manifest: now } = await readManifest(storage, plan.prefixes.silver, plan);
+      return Object.values(now.partitions).some((p) => p.files.includes(key));
+    });
     const result = await storage.writeTree(stagingPrefix, (dir) =>
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck),
       { list: false }); // DuckDB's RETURN_STATS named the files written (v.files)
