@@ -248,6 +248,10 @@ describe('date', () => {
 
   it('typed: a date; a timestamp of any unit at midnight; nothing else', async () => {
     await expectCasts('date', 'DATE', [["'2025-06-15'", '2025-06-15', null]]);
+    // Typed dates outside the years 0001-9999 are quarantined, as those days' timestamps are; into a timestamp column
+    // 5000000-01-01 failed the file (an attack, stop 53).
+    await expectCasts('date', 'DATE', [["'0001-01-01'", '0001-01-01', null], ["'0044-03-15 (BC)'", null, '"0044-03-15 (BC)" is not a date: outside the years 0001-9999'], ["'10000-01-01'", null, '"10000-01-01" is not a date: outside the years 0001-9999']]);
+    await expectCasts('timestamp', 'DATE', [["'9999-12-31'", '9999-12-31 00:00:00', null], ["'5000000-01-01'", null, '"5000000-01-01" is not a timestamp: outside the years 0001-9999'], ["'0001-01-01 (BC)'", null, '"0001-01-01 (BC)" is not a timestamp: outside the years 0001-9999']]);
     await expectCasts('date', 'TIMESTAMP', [["'2025-06-15 00:00:00'", '2025-06-15', null], ["'2025-06-15 10:00:00'", null, '"2025-06-15 10:00:00" is not a date: it has a time of day']]);
     await expectCasts('date', 'TIMESTAMP_NS', [["'2025-06-15 00:00:00'", '2025-06-15', null], ["'2025-06-15 00:00:00.000000001'", null, '"2025-06-15 00:00:00.000000001" is not a date: it has a time of day']]);
     await expectCasts('date', 'INTEGER', [['5', null, '"5" is not a date (a integer value)']]);

@@ -262,7 +262,10 @@ export function timestampCast(formats: string[] | undefined, round: RoundingMode
   }
   const epoch = epochOf(src, from);
   if (epoch) return { value: () => within(fromEpoch(epoch[0], epoch[1], round)), message: (text) => subMillisecondMessage(text, round) };
-  if (from === 'DATE') return { value: () => `CAST(${src} AS TIMESTAMP_MS)`, message: (text) => isoMessage(text) };
+  // (Guarded: DATE 5000000-01-01 cast to a timestamp failed the whole file, an attack, stop 53.)
+  if (from === 'DATE') {
+    return { value: () => `CASE WHEN ${src} BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN CAST(${src} AS TIMESTAMP_MS) END`, message: (text) => `${quoted(text)} || ' is not a timestamp: outside the years 0001-9999'` };
+  }
   return { value: () => 'CAST(NULL AS TIMESTAMP_MS)', message: (text) => `${quoted(text)} || ${str(` is not a timestamp (a ${from.toLowerCase()} value)`)}` };
 }
 
@@ -292,7 +295,9 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
     // Canonical text of 10 characters: years 0001-9999 (DuckDB also reads and prints 10000-01-01 and "infinity").
     return { draft: `TRY_CAST(${src} AS DATE)`, value: (d) => `CASE WHEN length(${src}) = 10 AND CAST(${d} AS VARCHAR) = ${src} THEN ${d} ELSE ${slow} END`, message };
   }
-  if (from === 'DATE') return { value: () => src, message };
+  // (A typed DATE too is a day of the years 0001-9999: 0044-03-15 (BC) and 10000-01-01 were stored, where the same
+  // days as timestamps were quarantined: an attack, stop 53.)
+  if (from === 'DATE') return { value: () => `CASE WHEN ${src} BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN ${src} END`, message: (text) => `${quoted(text)} || ' is not a date: outside the years 0001-9999'` };
   if (epochOf(src, from)) return { value: () => midnight(src), message };
   return { value: () => 'CAST(NULL AS DATE)', message: (text) => `${quoted(text)} || ${str(` is not a date (a ${from.toLowerCase()} value)`)}` };
 }
