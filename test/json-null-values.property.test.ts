@@ -48,3 +48,20 @@ columns:
     ), { seed: SEED, numRuns: 25, endOnFailure: true });
   }, 120_000);
 });
+
+describe('JSON "" and a source whose nullValues hold ""', () => {
+  it('is the empty string in a string column and NULL in another, as a CSV\'s quoted "" is (it was NULL in a string column too: an attack, stop 53)', async () => {
+    const l = await makeLake({ e: `dataset: e
+source: { format: jsonl, nullValues: ["", "NA"] }
+rejects: { maxRatio: 1 }
+columns:
+  - { name: id, type: bigint }
+  - { name: s, type: string, from: v }
+  - { name: n, type: int, from: v }
+` });
+    lakes.push(l);
+    const r = (await l.ingest('e', await l.file('e.jsonl', '{"id": 1, "v": ""}\n{"id": 2, "v": "NA"}\n{"id": 3, "v": "7"}\n'))).record;
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 3 });
+    expect(await l.query('SELECT id, s, n FROM silver.e ORDER BY id')).toEqual([{ id: 1, s: '', n: null }, { id: 2, s: null, n: null }, { id: 3, s: '7', n: 7 }]);
+  });
+});

@@ -12,7 +12,9 @@ import { partitionValueProblems, type PlannedPartition } from './partitioning.ts
 export function decimalOf(source: SourceSpec): { decimalSeparator?: ','; emptyIsNull?: true } {
   return {
     ...(source.format === 'csv' && source.csv.decimalSeparator === ',' ? { decimalSeparator: ',' as const } : {}),
-    ...(source.format === 'csv' && source.nullValues.includes('') ? { emptyIsNull: true as const } : {}),
+    // (JSON too: a JSON "" is the empty string in a string column, NULL in another when "" is a null value; it was NULL
+    // in a string column too, unlike CSV's quoted "" and the README's word: an attack, stop 53.)
+    ...(source.format !== 'parquet' && source.nullValues.includes('') ? { emptyIsNull: true as const } : {}),
   };
 }
 

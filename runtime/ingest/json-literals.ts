@@ -109,7 +109,10 @@ export function jsonFields(columns: readonly PlannedColumn[], nulls: readonly st
     + `CASE WHEN __jt = 'OBJECT' THEN json_type(__j, ${plain}) END AS __vt, `
     + `list_filter(__ak, __k -> __k IN (${fields.map(str).join(', ')})) AS __ks, ${caseVariants} AS __kc `
     + `FROM (SELECT __j, __jt, CASE WHEN __jt = 'OBJECT' THEN json_keys(__j) END AS __ak FROM (SELECT __j, TRY(json_type(__j)) AS __jt FROM (${reader}))))))`;
-  const isNull = (v: string) => (nulls.length ? ` AND ${v} IN (${nulls.map(str).join(', ')})` : ' AND false');
+  // (The empty string is not among them here: "" is NULL only in a column of another type than string, as a CSV's
+  // quoted "" is: core/plan/validation.ts emptyAsNull.)
+  const textNulls = nulls.filter((v) => v !== '');
+  const isNull = (v: string) => (textNulls.length ? ` AND ${v} IN (${textNulls.map(str).join(', ')})` : ' AND false');
   const plainRef = (i: number) => `CASE WHEN __vt[${i}] = 'VARCHAR'${isNull(`__v[${i}]`)} THEN NULL ELSE __v[${i}] END`;
   const numberIsNull = (v: string) => (numericNulls.length ? `WHEN NOT ${isTaggedString(v)} AND ${untag(v)} IN (${numericNulls.map(str).join(', ')}) THEN NULL ` : '');
   const taggedRef = (v: string, t: string) => `CASE WHEN ${t} <> 'VARCHAR' THEN ${v} WHEN ${isTaggedString(v)}${isNull(untag(v))} THEN NULL ${numberIsNull(v)}ELSE ${untag(v)} END`;
