@@ -30,3 +30,24 @@ columns:
     ]);
   });
 });
+
+describe('Parquet fields that match a declared field only ignoring case or spaces', () => {
+  it('two of them are read as one field named twice: the same value is read, different values are quarantined (the first was read, silently)', async () => {
+    const l = await makeLake({ q: `dataset: q
+source: { format: parquet, nullValues: ["NA"] }
+rejects: { maxRatio: 1 }
+columns:
+  - { name: id, type: bigint }
+  - { name: amount, type: string }
+` });
+    lakes.push(l);
+    const f = await l.file('a.parquet', '');
+    await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1, '5', '5'), (2, '5', '6'), (3, 'NA', NULL)) t(id, "Amount", "amount ")) TO ${pathLit(f)} (FORMAT parquet)`));
+    const r = (await l.ingest('q', f)).record;
+    expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2, rowsQuarantined: 1 });
+    expect(await l.query('SELECT id, amount FROM silver.q ORDER BY id')).toEqual([{ id: 1, amount: '5' }, { id: 3, amount: null }]);
+    expect(await l.query('SELECT record, reasons[1].rule AS rule, reasons[1].message AS m FROM quarantine.q')).toEqual([
+      { record: 2, rule: 'malformed', m: 'the file\'s fields 2 and 3 ("Amount", "amount ") all match "amount" only ignoring case or spaces, and this record holds different values there, so which is the value is ambiguous: name the one to read exactly (from: ...)' },
+    ]);
+  });
+});

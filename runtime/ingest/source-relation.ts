@@ -237,6 +237,14 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
       if (found.length === 1 && takers.get(found[0]!) === 1) {
         i = found[0]!;
         warnings.push(`${what} field "${available[i]}" read as "${field}" (case or spaces differ)`);
+      } else if (found.length > 1 && found.every((x) => takers.get(x) === 1)) {
+        // Fields that match only this one, all ignoring case or spaces ("V" twice for field "v"): read as a field the
+        // header names twice is. None was read, and the column was NULL for every row (an attack, stop 53).
+        i = found[0]!;
+        repeated.push({ field, at: found });
+        for (const k of found) used.add(k);
+        warnings.push(`${key}: the ${what} fields ${found.map((x) => `"${available[x]}"`).join(', ')} (fields ${positions(found)}) all match "${field}" only ignoring case or spaces: a record holding the same text in each is read; `
+          + `one holding different texts is quarantined, as which of them is the value is ambiguous (name the one to read exactly, from: ...)`);
       } else if (found.length > 1) {
         warnings.push(`${what} fields ${found.map((x) => `"${available[x]}"`).join(', ')} all match "${field}" only ignoring case or spaces: none is read as "${field}" (name the one to read exactly, from: ...)`);
       } else if (found.length) {
@@ -264,6 +272,19 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
     warnings.push(`${key}: the header gives ${unnamed.length === 1 ? `field ${unnamed[0]}` : `fields ${unnamed.slice(0, 20).join(', ')}`} no name: ${unnamed.length === 1 ? 'its values were' : 'their values were'} kept out of silver (name ${unnamed.length === 1 ? 'it' : 'them'} in the file's header to read ${unnamed.length === 1 ? 'it' : 'them'} into a column)`);
   }
   return { ref, warnings, fileProblems, repeated };
+}
+
+/**
+ * SQL: the record error of a record whose fields that one declared field reads (a header or a Parquet file naming it
+ * twice, or two fields matching it only ignoring case) hold different values, read through `asNull` (a null value in
+ * one, NULL in the other, is the same NULL); NULL otherwise. Which of them is the value is ambiguous.
+ */
+function repeatedFieldError(repeats: FieldMatch['repeated'], refOf: (i: number) => string, asNull: (ref: string) => string, columns: readonly PlannedColumn[], what: string, held: string, names: readonly string[]): string {
+  const says = (field: string, at: number[]) => (at.every((k) => names[k] === field)
+    ? `the ${what} names "${field}" in fields ${positions(at)}, and this record holds different ${held} there, so which is the value is ambiguous: name each field once`
+    : `the ${what}'s fields ${positions(at)} (${at.map((k) => JSON.stringify(names[k])).join(', ')}) all match "${field}" only ignoring case or spaces, and this record holds different ${held} there, so which is the value is ambiguous: name the one to read exactly (from: ...)`);
+  return `CASE ${repeats.map(({ field, at }) => `WHEN ${at.slice(1).map((k) => `${asNull(refOf(k))} IS DISTINCT FROM ${asNull(refOf(at[0]!))}`).join(' OR ')} THEN {'rule': 'malformed', 'column': ${str(columns.find((c) => c.from === field)!.name)}, `
+    + `'message': ${str(says(field, at))}}`).join(' ')} END`;
 }
 
 /** 0-based field positions as a reader counts them: "2 and 3", "2, 3 and 5". */
@@ -368,10 +389,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   // A field the header names twice: a record holding different texts there does not say which is the value (as a JSON
   // object naming a key twice, json-literals.ts duplicateKey). It was read from the first, with a warning only.
   const repeats = d.header ? match.repeated : [];
-  const recordError = repeats.length
-    ? `CASE ${repeats.map(({ field, at }) => `WHEN ${at.slice(1).map((k) => `${refOf(k)} IS DISTINCT FROM ${refOf(at[0]!)}`).join(' OR ')} THEN {'rule': 'malformed', 'column': ${str(columns.find((c) => c.from === field)!.name)}, `
-      + `'message': ${str(`the header names "${field}" in fields ${positions(at)}, and this record holds different texts there, so which is the value is ambiguous: name each field once`)}}`).join(' ')} END`
-    : base.recordError;
+  const recordError = repeats.length ? repeatedFieldError(repeats, refOf, asNull, columns, 'header', 'texts', names) : base.recordError;
   return {
     ...base,
     recordError,
@@ -539,7 +557,10 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
     fieldRef: (f) => (match.ref.has(f) ? asNull(match.ref.get(f)!) : 'CAST(NULL AS VARCHAR)'),
     fieldType: (f) => typeOf.get(match.ref.get(f) ?? '') ?? 'VARCHAR',
     rawExpr: jsonObjectOf(names, refOf, (i) => described[i]!.type, lossy.unread),
-    recordError: nestedString.length ? `CASE ${nestedString.join(' ')} END` : 'NULL',
+    // (Fields the file names twice, or that match a declared field only ignoring case: read from the first only,
+    // silently, as a CSV's were before they agreed or were quarantined.)
+    recordError: [nestedString.length ? `CASE ${nestedString.join(' ')} END` : undefined, match.repeated.length ? repeatedFieldError(match.repeated, refOf, (r) => typedText(asNull(r), typeOf.get(r) ?? 'VARCHAR'), columns, 'file', 'values', names) : undefined]
+      .filter((x) => x !== undefined).reduce((a, b) => `coalesce(${a}, ${b})`, 'NULL'),
     hasRejects: false,
     headerLines: 0,
     skipRows: 0,
