@@ -104,21 +104,22 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   const lines = input.plan.source.format === 'jsonl' ? await jsonLinesCopy(input.path, input.plan.source.compression) : undefined;
   const quiet = input.plan.source.format === 'csv' ? await blankSkippedLines(input.path, input.plan.source.compression, input.plan.source.csv) : lines?.path;
   const read = quiet ? { ...input, path: quiet, plan: { ...input.plan, source: { ...input.plan.source, compression: 'none' as const } }, ...(lines ? { loneCr: lines.loneCr } : {}) } : input;
-  // The head of a text file, read once for the blank-line rule and the record count (a file that cannot be read is
-  // said so by openSource).
-  const { source } = read.plan;
-  const head = source.format === 'csv' || source.format === 'jsonl' ? await headOf(read).catch(() => undefined) : undefined;
-  const firstWidth = source.format === 'csv' && head ? parseFirstRecord(head, source.csv)?.length : undefined;
-  // (Without a header, the width the reader takes: most records', not the first's; source-relation.ts positionalWidth.)
-  const width = firstWidth !== undefined && source.format === 'csv' && !source.csv.header ? positionalWidth(head!, source.csv, read.plan.columns.length, firstWidth) : firstWidth;
-  const blank = { ...read, blankRecords: blankLinesAreRecords(read, width), ...(width ? { width } : {}) };
-  // Escapes DuckDB would drop, and fields past the width it would drop: the records holding one are quarantined, by
-  // the exact pass (markScannedRecords).
-  const scanned = await strayEscapeScan(blank) ?? await wideRecordScan(blank);
-  // (The header's names are read as DuckDB reads them, without such an escape: said in a warning.)
-  const headerRecords = source.format === 'csv' && source.csv.header ? 1 : 0;
-  const run = { ...blank, scannedRecords: (scanned?.strays.some((s) => s.k >= headerRecords) || (scanned?.wide.length ?? 0) > 0) };
+  // (Inside the try: the copy is removed however the read ends, also when a scan before the passes fails.)
   try {
+    // The head of a text file, read once for the blank-line rule and the record count (a file that cannot be read is
+    // said so by openSource).
+    const { source } = read.plan;
+    const head = source.format === 'csv' || source.format === 'jsonl' ? await headOf(read).catch(() => undefined) : undefined;
+    const firstWidth = source.format === 'csv' && head ? parseFirstRecord(head, source.csv)?.length : undefined;
+    // (Without a header, the width the reader takes: most records', not the first's; source-relation.ts positionalWidth.)
+    const width = firstWidth !== undefined && source.format === 'csv' && !source.csv.header ? positionalWidth(head!, source.csv, read.plan.columns.length, firstWidth) : firstWidth;
+    const blank = { ...read, blankRecords: blankLinesAreRecords(read, width), ...(width ? { width } : {}) };
+    // Escapes DuckDB would drop, and fields past the width it would drop: the records holding one are quarantined, by
+    // the exact pass (markScannedRecords).
+    const scanned = await strayEscapeScan(blank) ?? await wideRecordScan(blank);
+    // (The header's names are read as DuckDB reads them, without such an escape: said in a warning.)
+    const headerRecords = source.format === 'csv' && source.csv.header ? 1 : 0;
+    const run = { ...blank, scannedRecords: (scanned?.strays.some((s) => s.k >= headerRecords) || (scanned?.wide.length ?? 0) > 0) };
     const fast = run.hold || run.scannedRecords ? undefined : await singlePass(run);
     const { result, scan } = fast ? { result: fast, scan: undefined } : await exactPass(run, scanned);
     const header = scanned?.strays.find((s) => s.k < headerRecords);
@@ -263,19 +264,21 @@ async function exactPass(input: ValidateInput, scanned?: RecordLines): Promise<{
       throw await unreadable(input.key, input.path, plan.source, e2); // (its line ends as uploaded: the copy's CRLFs are LFs)
     }
   };
+  // (The copy with LF line ends is removed however the read ends: a read of it that failed left it in /tmp, which
+  // a warm Lambda keeps: an attack, stop 53.)
   try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
-  } catch (e) {
-    if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
-      throw await unreadable(input.key, input.path, plan.source, e, src.hint, db);
+    try {
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${TYPED} AS ${typedSql(src)}`);
+    } catch (e) {
+      if (!/state machine reached an invalid state/i.test(String(e)) || plan.source.format === 'json' || plan.source.format === 'parquet' || src.hint) {
+        throw await unreadable(input.key, input.path, plan.source, e, src.hint, db);
+      }
+      await reread();
     }
-    await reread();
-  }
-  if (!normalized && plan.source.format === 'csv' && src.hasRejects && (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${REJECTS}`)).n > 0) {
-    scan ??= await scanFile(input);
-    if (scan.crlf > 0 && scan.lf > 0) { scan = undefined; await reread(); }
-  }
-  try {
+    if (!normalized && plan.source.format === 'csv' && src.hasRejects && (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${REJECTS}`)).n > 0) {
+      scan ??= await scanFile(input);
+      if (scan.crlf > 0 && scan.lf > 0) { scan = undefined; await reread(); }
+    }
     return await finish(normalized ? { ...input, path: normalized, normalized, plan: { ...plan, source: { ...plan.source, compression: 'none' } } } : input, src, scan);
   } finally {
     if (normalized) await rm(dirname(normalized), { recursive: true, force: true });
