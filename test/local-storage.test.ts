@@ -61,6 +61,19 @@ describe('local storage', () => {
     }
   });
 
+  it('copy onto a key that is already a link to the same file leaves no temporary name behind (rename does nothing then: .tmp-* files piled up, an attack, stop 53)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-copy-'));
+    try {
+      const storage = new LocalStorage(root);
+      await storage.writeText('q/a.parquet', 'one');
+      await storage.copy('q/a.parquet', 'q/b.parquet');
+      await storage.copy('q/a.parquet', 'q/b.parquet');
+      expect((await readdir(join(root, 'q'))).sort()).toEqual(['a.parquet', 'b.parquet']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('deleteIfMatch deletes the object looked at and nothing else: another file under the key (another size, or the same size and mtime) stays, and the key is never left empty', async () => {
     const root = await mkdtemp(join(tmpdir(), 'strata-delif-'));
     try {

@@ -351,6 +351,9 @@ async function replaceVia(path: string, write: (tmp: string) => Promise<void>): 
     await mkdir(dirname(path), { recursive: true });
     await write(tmp);
     await rename(tmp, path);
+    // rename(2) does nothing when both names are links to one file (two runs publishing the same marker): the
+    // temporary name stayed, one per such copy, found by no listing and removed by nothing (an attack, stop 53).
+    await rm(tmp, { force: true });
   } catch (e) {
     await rm(tmp, { force: true });
     throw whenFull(e, path);
