@@ -2,6 +2,7 @@
 // Text that is not UTF-8 in a Parquet file: in a string (UTF8) column DuckDB cannot read the file past it, so the
 // run fails naming the column, the value and the way back (it said only DuckDB's words, no column: an attack,
 // stop 53); following the way back, the column as plain binary, quarantines exactly the rows that are not UTF-8.
+import { gzipSync } from 'node:zlib';
 import parquet from 'parquetjs-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
@@ -49,6 +50,8 @@ columns:
     expect(csv.error?.message).toBe(`${csv.source.key}: not a Parquet file (the file is text (its first line: "id,name"), not Parquet, which begins with the bytes PAR1): `
       + 'nothing of it was read. Send it as Parquet, or ingest it into a dataset of the format it is in (source.format: csv for CSV)');
     const jsonl = (await l.ingest('p', await l.file('b.parquet', '{"id": 1}\n{"id": 2}\n'))).record;
+    const gz = (await l.ingest('p', await l.file('c.parquet', gzipSync(Buffer.from('PAR1 not really'))))).record;
+    expect(gz.error?.message).toBe(`${gz.source.key}: not a Parquet file (the file is gzip-compressed as a whole; a Parquet file compresses its pages inside it: decompress it (gunzip) and send the .parquet file): nothing of it was read.`);
     expect(jsonl.error?.message).toMatch(/: not a Parquet file \(the file looks like JSON lines \(its first line: "\{\\"id\\": 1\}"\), not Parquet, which begins with the bytes PAR1\): nothing of it was read\. Send it as Parquet, or ingest it into a dataset of source\.format: jsonl$/);
   });
 });

@@ -153,8 +153,10 @@ export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): s
   const t = stripBom(head.subarray(textFrom)).toString('utf8', 0, Math.min(head.length - textFrom, 4096)).trimStart();
   if (!t) return undefined;
   if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
-  if (startsGzip(head)) return 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
+  // (A Parquet file is not read through a compression of the whole file: its pages are compressed inside it. The
+  // hint to name it .gz led to another failure, an attack, stop 53.)
+  if (startsGzip(head)) return declared === 'parquet' ? 'the file is gzip-compressed as a whole; a Parquet file compresses its pages inside it: decompress it (gunzip) and send the .parquet file' : 'the file is gzip-compressed; name it .gz or set source.compression: gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return declared === 'parquet' ? 'the file is zstd-compressed as a whole; a Parquet file compresses its pages inside it: decompress it (zstd -d) and send the .parquet file' : 'the file is zstd-compressed; name it .zst or set source.compression: zstd';
   if (declared === 'csv' && looksLikeJson(t)) return `the file looks like JSON${t.startsWith('[') ? ' (an array)' : ' lines'}, not CSV`;
   if ((declared === 'jsonl' || declared === 'json') && !(t.startsWith('{') || t.startsWith('['))) return 'the file does not look like JSON';
   if (declared === 'jsonl' && t.startsWith('[')) return 'the file looks like a JSON array; declare source.format: json (a streamed dataset takes JSON lines: one object per line, as jq -c \'.[]\' writes an array)';
