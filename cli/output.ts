@@ -89,7 +89,10 @@ export function jsonSafe(_k: string, v: unknown): unknown {
 /**
  * Text as a table cell shows it, one line that reads back as exactly that text (and never drives the terminal):
  * a backslash is `\\`, a line feed `\n`, a carriage return `\r`, a tab `\t`, any other control character `\xHH`
- * (ESC is `\x1b`), and the text NULL is `\NULL`, apart from SQL NULL.
+ * (ESC is `\x1b`), a character that shows as nothing or as a blank, or reorders or breaks the line (Unicode's
+ * format characters Cf: U+200B, U+202E; separators other than the space: U+00A0, U+2028; lone surrogates) `\u{HEX}`,
+ * and the text NULL is `\NULL`, apart from SQL NULL. (U+202E printed raw reversed the rest of its row, and a cell of
+ * U+200B alone looked empty: an attack, stop 53.)
  */
 export function cellEscape(s: string): string {
   return s === 'NULL' ? '\\NULL' : textEscape(s);
@@ -98,8 +101,11 @@ export function cellEscape(s: string): string {
 /** Text on one line that reads back as exactly that text: cellEscape without the NULL rule (for a column name). */
 export function textEscape(s: string): string {
   return s.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t'
-    : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+    : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)).replace(UNSEEN, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
+
+/** Characters a terminal shows as nothing or a blank, or that reorder or break the line (textEscape). */
+const UNSEEN = /[\p{Cf}\p{Zl}\p{Zp}\p{Cs}]|(?! )\p{Zs}/gu;
 
 /**
  * An aligned text table. NULL shows as NULL; text is escaped to one line (cellEscape), column names too (textEscape). Every value is printed whole:
@@ -113,6 +119,7 @@ export function table(rows: Array<Record<string, unknown>>, columns?: string[]):
   // reason showed as \\" (newcomer's trial, stop 50). Only what JSON leaves as it is (DEL and C1 controls) is escaped.
   const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : isNested(v)
     ? cellText(v).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .replace(UNSEEN, (c) => [...c].flatMap((x) => Array.from({ length: x.length }, (_, k) => x.charCodeAt(k))).map((u) => `\\u${u.toString(16).padStart(4, '0')}`).join(''))
     : cellEscape(cellText(v)));
   const body = rows.map((r) => cols.map((c) => cell(r[c])));
   // A loop, not Math.max(...cells): spreading 125,000 rows' cells as arguments overflowed the stack.
