@@ -1,5 +1,5 @@
 // strata doctor on objects whose every run FAILED: a problem when their rows are in neither silver nor quarantine,
-// by key (the same bytes committed under another name do not hold this object's rows), and none when the failed run
+// by key (the same bytes committed under another name: a note, as it was most likely sent again), and none when the failed run
 // published its quarantine file (a rejection that failed after it). Both were missed or false (an attack, stop 53).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ const csv = (...ids: number[]) => `${ORDERS_HEADER}\n${ids.map((id) => `${id},c,
 const failedFinding = (r: Awaited<ReturnType<typeof examine>>) => r.findings.filter((f) => f.message.includes('whose every run FAILED'));
 
 describe('doctor and objects whose runs all FAILED', () => {
-  it('the same bytes under another name, committed: the failed object is still named', async () => {
+  it('the same bytes under another name, committed: the failed object is still named, in a note (most likely it was sent again)', async () => {
     const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
     lakes.push(l);
     expect((await l.ingest('orders', await l.file('a.csv', csv(1)))).record.status).toBe('SUCCEEDED');
@@ -24,7 +24,12 @@ describe('doctor and objects whose runs all FAILED', () => {
     armFaults(undefined);
     expect(b.status).toBe('FAILED');
     const found = failedFinding(await examine(l));
-    expect(found.map((f) => [f.level, f.message.includes(b.source.key)])).toEqual([['problem', true]]);
+    expect(found.map((f) => [f.level, f.message.includes(b.source.key), f.message.includes('its bytes were committed under another name')])).toEqual([['note', true, true]]);
+    // Other bytes, never committed: a problem.
+    armFaults('commit.built:error');
+    const c = (await l.ingest('orders', await l.file('c.csv', csv(2)))).record;
+    armFaults(undefined);
+    expect(failedFinding(await examine(l)).map((f) => [f.level, f.message.includes(c.source.key)])).toEqual([['problem', true], ['note', false]]);
   });
 
   it('a rejection whose run failed after publishing its quarantine file: its rows are in quarantine, nothing is said', async () => {

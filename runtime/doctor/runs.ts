@@ -263,9 +263,17 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
     const archived = new Set((await markers()).map(({ entry }) => (entry as { key?: unknown } | undefined)?.key).filter((k): k is string => typeof k === 'string'));
     failed = failed.filter(({ o }) => !archived.has(o.key));
   }
-  const failedFinding = failed.length ? [problem(`runs.${dataset}`, `${plural(failed.length, 'object')} in bronze whose every run FAILED, and none committed: ${failed.length === 1 ? 'its' : 'their'} rows are in neither silver nor quarantine, `
-    + `e.g. ${env.storage.uri(failed[0]!.o.key)} (run ${failed[0]!.run.runId}: ${failed[0]!.run.error?.name ?? 'FAILED'})`,
-  `see why with strata runs ${failed[0]!.run.runId}; once that is mended, ingest ${failed.length === 1 ? 'it' : 'each'} again: strata ingest ${dataset} ${env.storage.uri(failed[0]!.o.key).replace(/^file:\/\//, '')}`)] : [];
+  // Its bytes committed under another name (the same content folder, _objects/<id>/): most likely it sent again, so
+  // a note; else a problem (a test's c.csv refused, then sent as c2.csv, was a problem for good: stop 53).
+  const committedContent = new Set(Object.values(m?.sources ?? {}).flatMap((x) => contentOf(x.key) ?? []));
+  const [twins, lost] = [failed.filter(({ o }) => committedContent.has(contentOf(o.key) ?? '')), failed.filter(({ o }) => !committedContent.has(contentOf(o.key) ?? ''))];
+  const say = (fs: typeof failed, what: string) => `${plural(fs.length, 'object')} in bronze whose every run FAILED, and none committed: ${what}, `
+    + `e.g. ${env.storage.uri(fs[0]!.o.key)} (run ${fs[0]!.run.runId}: ${fs[0]!.run.error?.name ?? 'FAILED'})`;
+  const failedWay = (fs: typeof failed) => `see why with strata runs ${fs[0]!.run.runId}; once that is mended, ingest ${fs.length === 1 ? 'it' : 'each'} again: strata ingest ${dataset} ${env.storage.uri(fs[0]!.o.key).replace(/^file:\/\//, '')}`;
+  const failedFinding = [
+    ...(lost.length ? [problem(`runs.${dataset}`, say(lost, `${lost.length === 1 ? 'its' : 'their'} rows are in neither silver nor quarantine`), failedWay(lost))] : []),
+    ...(twins.length ? [note(`runs.${dataset}`, say(twins, `${twins.length === 1 ? 'its bytes were' : 'their bytes were'} committed under another name (sent again, most likely)`), `if ${twins.length === 1 ? 'it was' : 'they were'} not sent again, ${failedWay(twins)}`)] : []),
+  ];
   if (!unread.length) return failedFinding;
   const now = Date.now();
   const old = unread.filter((o) => now - o.lastModified.getTime() > UNREAD_GRACE_MS);
