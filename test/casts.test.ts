@@ -398,6 +398,17 @@ describe('timestamp', () => {
     }), { seed: 20261207, numRuns: 30 });
   });
 
+  it('%n reads every year 0001-9999, its digits apart (an attack, stop 53: DuckDB\'s %n reads years 1677-2262, and 1600 was said not to read)', async () => {
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['1600-01-01 00:00:00.000000000', '1600-01-01 00:00:00', null], ['9999-12-31 23:59:59.999', '9999-12-31 23:59:59.999', null],
+      ['1600-01-01 00:00:00.000000001', null, '"1600-01-01 00:00:00.000000001" has sub-millisecond digits, timestamp keeps milliseconds (round: half_even or half_up rounds them)'],
+      ['2020-01-01 00:00:00.1234567891', null, '"2020-01-01 00:00:00.1234567891" does not read as %Y-%m-%d %H:%M:%S.%n or %Y-%m-%d %H:%M:%S.%n%z (another format, or no such day)'],
+      ['0001-01-01 00:30:00.5+01:00', null, '"0001-01-01 00:30:00.5+01:00" is outside the years 0001-9999'],
+      ['1500-06-15 12:00:00.25+02:00', '1500-06-15 10:00:00.25', null],
+    ]), { format: ['%Y-%m-%d %H:%M:%S.%n', '%Y-%m-%d %H:%M:%S.%n%z'] });
+    await expectCasts('date', 'VARCHAR', text([['1200-03-04 00:00:00.0', '1200-03-04', null]]), { format: ['%Y-%m-%d %H:%M:%S.%n'] });
+  });
+
   it('messages say what is wrong: a date with other text after it is no time of day; a rounding past 9999 is no sub-millisecond digit (an attack, stop 53)', async () => {
     await expectCasts('date', 'VARCHAR', text([
       ['0044-03-15 (BC)', null, '"0044-03-15 (BC)" is not a date: expected YYYY-MM-DD'], ['2025-06-15 x', null, '"2025-06-15 x" is not a date: expected YYYY-MM-DD'],
