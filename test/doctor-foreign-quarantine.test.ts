@@ -58,4 +58,24 @@ describe('files strata did not write in quarantine/<dataset>/', () => {
     expect(readFileSync(mine)).toEqual(before);
     expect(readdirSync(folder)).toEqual(expect.arrayContaining([own, 'mine.parquet', 'notes.csv']));
   });
+
+  it('files named as strata names quarantine files but not strata\'s (text, a silver file, a copy of another object\'s): a problem; --repair renames them, kept, and quarantine.<dataset> reads its own rows (an attack, stop 53)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    await l.ingest('orders', await l.file('a.csv', `${ORDERS_HEADER}\n1,c,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,c,NEW,abc,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+    const folder = join(l.dir, 'quarantine/orders');
+    const [own] = readdirSync(folder).filter((n) => n.endsWith('.parquet'));
+    writeFileSync(join(folder, 'aaaaaaaaaaaaaaaa.parquet'), 'hello\n');
+    writeFileSync(join(folder, '0123456789abcdef.parquet'), readFileSync(join(folder, own!)));
+    const seen = await doctor(l);
+    expect(seen.code, seen.out).toBe(1);
+    expect(seen.out).toContain('2 files named as strata names quarantine files are not strata\'s: quarantine/orders/0123456789abcdef.parquet (its rows are of bronze/orders/_objects/');
+    const fixed = await doctor(l, '--repair');
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(readdirSync(folder).sort()).toEqual(['0123456789abcdef.parquet.not-strata', 'aaaaaaaaaaaaaaaa.parquet.not-strata', own!, '_strata'].sort());
+    expect(await l.query('SELECT count(*) AS n FROM quarantine.orders')).toEqual([{ n: 1 }]);
+    // The next run's registration leaves them out: their names are no quarantine file's any more.
+    await l.ingest('orders', await l.file('b.csv', `${ORDERS_HEADER}\n3,c,NEW,xyz,Jun 12 2025,2025-06-12T10:00:00Z\n`));
+    expect(await l.query('SELECT count(*) AS n FROM quarantine.orders')).toEqual([{ n: 2 }]);
+  });
 });

@@ -12,6 +12,7 @@ import { plural } from '../../core/text.ts';
 import { isStrataError } from '../../core/errors.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
 import { committingRunsOf, isQuarantineFile, pendingRun, pendingSource, settled, staleQuarantine } from '../pipeline/commit.ts';
+import { sourceIdOf } from '../pipeline/stage.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
@@ -78,9 +79,28 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       const keys = objects.map((o) => o.key);
       const listing = new Map(objects.map((o) => [o.key, o]));
       const hidden = `${plan.prefixes.quarantine}_strata/`;
-      const held = new Set(keys.filter((k) => isQuarantineFile(plan, k)));
+      // Files named as strata names quarantine files that are not strata's (an attack, stop 53: a text file or a
+      // silver file under such a name failed or joined quarantine.<dataset>, a copy of another object's file doubled
+      // its rows): set aside under another name by --repair, kept; registration takes files by name.
+      const impostors = await notQuarantineFiles(env, plan.prefixes.quarantine, keys.filter((k) => isQuarantineFile(plan, k)));
+      if (impostors.length) {
+        out.push(problem(`quarantine.${plan.dataset}`, `${plural(impostors.length, 'file')} named as strata names quarantine files ${impostors.length === 1 ? 'is' : 'are'} not strata's: ${impostors[0]!.key} (${impostors[0]!.why}); registered, ${impostors.length === 1 ? 'it fails or joins' : 'they fail or join'} quarantine.${plan.dataset}`,
+          'strata doctor --repair renames them (<name>.not-strata, kept) and registers the folder without them', {
+            order: 'entry',
+            run: async () => {
+              for (const f of impostors) {
+                await env.storage.copy(f.key, `${f.key}.not-strata`);
+                await env.storage.delete([f.key]);
+              }
+              await env.syncQuarantine(plan.dataset);
+              return `quarantine.${plan.dataset}: renamed ${plural(impostors.length, 'file')} strata did not write to <name>.not-strata (kept), e.g. ${impostors[0]!.key}, and registered the folder without them`;
+            },
+          }));
+      }
+      const bad = new Set(impostors.map((f) => f.key));
+      const held = new Set(keys.filter((k) => isQuarantineFile(plan, k) && !bad.has(k)));
       // Files strata did not write (a user's copy, another tool's output): never shown in the table, never deleted.
-      const foreign = keys.filter((k) => !k.startsWith(hidden) && !held.has(k));
+      const foreign = keys.filter((k) => !k.startsWith(hidden) && !held.has(k) && !bad.has(k));
       const missing = listed.filter((k) => !listing.has(k));
       const adopted = listed.filter((k) => listing.has(k) && !held.has(k));
       const unlisted = [...held].filter((k) => !listed.includes(k));
@@ -139,6 +159,35 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
     }
   }
   return out;
+}
+
+/**
+ * Of files named as strata names quarantine files (<source id>.parquet), those that are not: not Parquet with a
+ * quarantine table's `source` column, or holding rows of a source whose id is not the file's name (checked where the
+ * source's key names its content id, bronze/<dataset>/_objects/<content id>/: a local lake's objects). Each with why.
+ */
+async function notQuarantineFiles(env: DoctorEnv, prefix: string, keys: readonly string[]): Promise<Array<{ key: string; why: string }>> {
+  if (!keys.length) return [];
+  return env.storage.withLocalFiles([...keys], (paths) => withDuck(async (db) => {
+    const out: Array<{ key: string; why: string }> = [];
+    for (const [i, path] of paths.entries()) {
+      const key = keys[i]!;
+      const id = key.slice(prefix.length, -'.parquet'.length);
+      let sources: string[];
+      try {
+        sources = (await db.all<{ s: string }>(`SELECT DISTINCT source AS s FROM read_parquet(${pathLit(path)}) LIMIT 2`)).map((r) => r.s);
+      } catch (e) {
+        out.push({ key, why: `not a quarantine file: ${(e as Error).message.split('\n')[0]}` });
+        continue;
+      }
+      const other = sources.find((src) => {
+        const m = /\/_objects\/([0-9a-f]{32})\//.exec(src);
+        return m !== null && sourceIdOf(src, m[1]!) !== id;
+      });
+      if (other) out.push({ key, why: `its rows are of ${other}, whose quarantine file is ${prefix}${sourceIdOf(other, /\/_objects\/([0-9a-f]{32})\//.exec(other)![1]!)}.parquet` });
+    }
+    return out;
+  }, env.duck ?? {}));
 }
 
 /** catalog.duckdb opens, and shows what the catalog entries say (else the next read or --repair rebuilds it). */
