@@ -50,4 +50,13 @@ columns:
       { record: 2, rule: 'malformed', m: 'the file\'s fields 2 and 3 ("Amount", "amount ") all match "amount" only ignoring case or spaces, and this record holds different values there, so which is the value is ambiguous: name the one to read exactly (from: ...)' },
     ]);
   });
+
+  it('a FLOAT 0.1 beside a DOUBLE 0.1 are different values: the record is quarantined (their texts "0.1" hid it)', async () => {
+    const l = await makeLake({ q2: 'dataset: q2\nsource: { format: parquet }\nrejects: { maxRatio: 1 }\ncolumns:\n  - { name: id, type: bigint }\n  - { name: v, type: double }\n' });
+    lakes.push(l);
+    const f = await l.file('f.parquet', '');
+    await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1, 0.1::FLOAT, 0.1::DOUBLE), (2, 0.5::FLOAT, 0.5::DOUBLE)) t(id, "V", "v ")) TO ${pathLit(f)} (FORMAT parquet)`));
+    expect((await l.ingest('q2', f)).record).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1, rowsQuarantined: 1 });
+    expect(await l.query('SELECT id, v FROM silver.q2')).toEqual([{ id: 2, v: 0.5 }]);
+  });
 });
