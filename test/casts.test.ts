@@ -432,6 +432,16 @@ describe('timestamp', () => {
     await expectCasts('timestamp', 'VARCHAR', text([['31.12.9999 23:59:59.9996', null, '"31.12.9999 23:59:59.9996" rounds to a time outside the years 0001-9999']]), { round: 'half_even', format: ['%d.%m.%Y %H:%M:%S.%f'] });
   });
 
+  it('a zone abbreviation (%Z) or a name of no zone is quarantined, not read as ICU\'s zone of that ID (an attack, stop 53: 10:00 PST in June stored as 17:00 UTC)', async () => {
+    const abbr = (v: string) => `"${v}" names its zone by an abbreviation, which names no single zone (BST is British Summer Time and Bangladesh Standard Time): write its offset (%z) or the zone's name (Europe/London)`;
+    await expectCasts('timestamp', 'VARCHAR', text([
+      ['2025-06-15 10:00:00 PST', null, abbr('2025-06-15 10:00:00 PST')], ['2025-06-15 10:00:00 BST', null, abbr('2025-06-15 10:00:00 BST')],
+      ['2025-06-15 10:00:00 Etc/Unknown', null, '"2025-06-15 10:00:00 Etc/Unknown" names no time zone (ICU reads it as UTC): write its offset (%z) or the zone\'s name'],
+      ['2025-06-15 10:00:00 UTC', '2025-06-15 10:00:00', null], ['2025-06-15 10:00:00 gmt', '2025-06-15 10:00:00', null], ['2025-06-15 10:00:00 Europe/London', '2025-06-15 09:00:00', null],
+      ['2025-06-15 10:00:00 Etc/GMT+5', '2025-06-15 15:00:00', null],
+    ]), { format: ['%Y-%m-%d %H:%M:%S %Z'] });
+  });
+
   it('property: a weekday name (%a, %A) must be its date\'s: another is quarantined saying so (an attack, stop 53: "Mon 2025-06-17", a Tuesday, was read)', async () => {
     const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
     const two = (n: number) => String(n).padStart(2, '0');

@@ -191,7 +191,12 @@ function zoneDoubt(src: string, format: string): string | undefined {
   const offset = (t: string) => `(${local(t)} - (${t}))`;
   const shows = (c: string) => `${local(c)} = ${w}`;
   const [before, after] = [offset(`epoch_us(${at}) - 86400000000`), offset(`epoch_us(${at}) + 86400000000`)];
+  // A name ICU reads but that names no zone, or an abbreviation (no "/"), which names none for sure: BST is British
+  // Summer Time and Bangladesh Standard Time, and ICU read PST as America/Los_Angeles, 10:00 PST in June as 17:00 UTC
+  // (an attack, stop 53). UTC, GMT, UT and Z are no abbreviations of a zone with another offset.
   return `CASE WHEN ${at} IS NULL OR ${w} IS NULL THEN NULL `
+    + `WHEN lower(${wall.zone}) IN ('etc/unknown', 'factory') THEN ' names no time zone (ICU reads it as UTC): write its offset (%z) or the zone''s name' `
+    + `WHEN NOT regexp_full_match(${wall.zone}, '(?i)utc|gmt|ut|z|[^/]+/.+') THEN ' names its zone by an abbreviation, which names no single zone (BST is British Summer Time and Bangladesh Standard Time): write its offset (%z) or the zone''s name (Europe/London)' `
     + `WHEN ${before} <> ${after} AND ${shows(`${w} - ${before}`)} AND ${shows(`${w} - ${after}`)} THEN ' is a wall time that occurs twice in ' || ${wall.zone} || ' (its clocks are set back then): write its offset (%z) instead of the zone' `
     + `WHEN NOT ${shows(`${w} - ${before}`)} AND NOT ${shows(`${w} - ${after}`)} THEN ' is a wall time ' || ${wall.zone} || ' skips (its clocks are set forward then): no such time there' END`;
 }
