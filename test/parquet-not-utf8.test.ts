@@ -4,6 +4,7 @@
 // stop 53); following the way back, the column as plain binary, quarantines exactly the rows that are not UTF-8.
 import { gzipSync } from 'node:zlib';
 import parquet from 'parquetjs-lite';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 
@@ -53,5 +54,18 @@ columns:
     const gz = (await l.ingest('p', await l.file('c.parquet', gzipSync(Buffer.from('PAR1 not really'))))).record;
     expect(gz.error?.message).toBe(`${gz.source.key}: not a Parquet file (the file is gzip-compressed as a whole; a Parquet file compresses its pages inside it: decompress it (gunzip) and send the .parquet file): nothing of it was read.`);
     expect(jsonl.error?.message).toMatch(/: not a Parquet file \(the file looks like JSON lines \(its first line: "\{\\"id\\": 1\}"\), not Parquet, which begins with the bytes PAR1\): nothing of it was read\. Send it as Parquet, or ingest it into a dataset of source\.format: jsonl$/);
+  });
+
+  it('two Parquet files joined end to end: refused, as their footer describes only the last one\'s rows (DuckDB read 2 rows of 4, silently); one file alone is read', async () => {
+    const l = await makeLake({ p: 'dataset: p\nsource: { format: parquet }\ncolumns:\n  - { name: id, type: bigint }\n' });
+    lakes.push(l);
+    const one = await l.file('one.parquet', '');
+    const { pathLit, withDuck } = await import('../runtime/engine/duckdb.ts');
+    await withDuck((db) => db.run(`COPY (SELECT * FROM range(1, 3) t(id)) TO ${pathLit(one)} (FORMAT parquet)`));
+    const bytes = readFileSync(one);
+    const r = (await l.ingest('p', await l.file('two.parquet', Buffer.concat([bytes, bytes])))).record;
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.message).toMatch(/: not one Parquet file: \d+ bytes between its last column chunk and its footer hold another file's end and start \(the bytes PAR1\), as files joined end to end do; .*Send each file on its own$/);
+    expect((await l.ingest('p', one)).record).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2 });
   });
 });

@@ -1,7 +1,7 @@
 // A bronze file as a DuckDB relation of raw fields, per source format. Structural problems are captured, not
 // thrown: malformed CSV records go to a rejects table, broken JSON records get a record-level error, and a
 // header that lacks declared fields becomes a file-level problem reported with every affected row.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathLit } from '../engine/duckdb.ts';
 import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
@@ -489,6 +489,28 @@ function columnTypes(columns: readonly PlannedColumn[], field: string): string {
  * each one's subtree passed over); undefined when they are not `count` (DuckDB's columns of the file), which they
  * always are for a file DuckDB reads.
  */
+/**
+ * The bytes between a Parquet file's last column chunk and its footer when they hold the magic PAR1 (another file's
+ * end and start: files joined end to end, whose footer is the last one's), else undefined. DuckDB read two joined
+ * copies of a file as the last one's rows alone, silently (an attack, stop 53). Only that span is read (page indexes
+ * and bloom filters may sit there, without the magic).
+ */
+async function joinedParquet(db: Duck, path: string): Promise<number | undefined> {
+  const [f] = await db.all<{ size: number | bigint; footer: number | bigint }>(`SELECT file_size_bytes AS size, footer_size AS footer FROM parquet_file_metadata(${pathLit(path)})`).catch(() => []);
+  const [c] = await db.all<{ last: number | bigint | null }>(`SELECT max(greatest(CASE WHEN dictionary_page_offset > 0 AND dictionary_page_offset < data_page_offset THEN dictionary_page_offset ELSE data_page_offset END + total_compressed_size, coalesce(bloom_filter_offset + bloom_filter_length, 0))) AS last FROM parquet_metadata(${pathLit(path)})`).catch(() => []);
+  if (!f || !c || c.last === null) return undefined;
+  const [start, end] = [Number(c.last), Number(f.size) - 8 - Number(f.footer)];
+  if (end - start < 8) return undefined;
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(end - start);
+    await handle.read(buf, 0, buf.length, start);
+    return buf.includes('PAR1') ? buf.length : undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A top-level field of a Parquet file as its footer describes it (parquet_schema). */
 interface ParquetField { name: string; type: string | null; converted_type: string | null; precision: number | null; scale: number | null; logical_type: string | null }
 
@@ -536,6 +558,11 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
     const json = /^the file looks like JSON( \(an array\))?/.exec(hint);
     const other = json ? `source.format: ${json[1] ? 'json' : 'jsonl'}` : hint.startsWith('the file is text') ? 'the format it is in (source.format: csv for CSV)' : undefined;
     throw new StrataError(ERRORS.UnreadableFile, `${key}: not a Parquet file (${hint}): nothing of it was read.${other ? ` Send it as Parquet, or ingest it into a dataset of ${other}` : ''}`);
+  }
+  const joined = await joinedParquet(db, path);
+  if (joined) {
+    throw new StrataError(ERRORS.UnreadableFile, `${key}: not one Parquet file: ${joined} bytes between its last column chunk and its footer hold another file's end and start (the bytes PAR1), `
+      + 'as files joined end to end do; its footer describes only the last file\'s rows, so the others would be lost: nothing of it was read. Send each file on its own');
   }
   const described = await db.columns(`SELECT * FROM read_parquet(${pathLit(path)})`);
   // The file's own names, which DuckDB's may not be: it reads a column "amount" beside "Amount" as "amount_1", and
