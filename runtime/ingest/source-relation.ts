@@ -501,11 +501,16 @@ async function joinedParquet(db: Duck, path: string): Promise<number | undefined
   if (!f || !c || c.last === null) return undefined;
   const [start, end] = [Number(c.last), Number(f.size) - 8 - Number(f.footer)];
   if (end - start < 8) return undefined;
+  // Read in pieces of 1 MiB (each overlapping the last by 3 bytes): the span of a large joined file is large.
   const handle = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(end - start);
-    await handle.read(buf, 0, buf.length, start);
-    return buf.includes('PAR1') ? buf.length : undefined;
+    const piece = Buffer.alloc(Math.min(end - start, 1 << 20));
+    for (let at = start; at < end; at += piece.length - 3) {
+      const { bytesRead } = await handle.read(piece, 0, Math.min(piece.length, end - at), at);
+      if (piece.subarray(0, bytesRead).includes('PAR1')) return end - start;
+      if (at + bytesRead >= end) break;
+    }
+    return undefined;
   } finally {
     await handle.close();
   }
