@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
+import { garbageCollect } from '../workflows/maintenance.ts';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -57,6 +58,10 @@ describe('files strata did not write in quarantine/<dataset>/', () => {
     expect(await l.query('SELECT count(*) AS n FROM quarantine.orders')).toEqual([{ n: 2 }]);
     expect(readFileSync(mine)).toEqual(before);
     expect(readdirSync(folder)).toEqual(expect.arrayContaining([own, 'mine.parquet', 'notes.csv']));
+    // Nor does gc delete a file of another name among the runs' pending rows, days later (it did).
+    writeFileSync(join(folder, '_strata/pending/foreign.parquet'), 'mine');
+    await garbageCollect(l, { retentionDays: 0, now: new Date(Date.now() + 3 * 86_400_000) });
+    expect(readFileSync(join(folder, '_strata/pending/foreign.parquet'), 'utf8')).toBe('mine');
   });
 
   it('files named as strata names quarantine files but not strata\'s (text, a silver file, a copy of another object\'s): a problem; --repair renames them, kept, and quarantine.<dataset> reads its own rows (an attack, stop 53)', async () => {

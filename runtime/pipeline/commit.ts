@@ -343,7 +343,9 @@ export const PENDING_GRACE_MS = 24 * 3600_000;
 export async function gcPending(ctx: PipelineContext, plan: DatasetPlan, now: Date, dryRun: boolean, retentionDays = plan.retentionDays): Promise<PendingGc> {
   const { prefix } = pendingQuarantine(plan, '', '');
   const listed = await ctx.storage.list(plan.prefixes.quarantine);
-  const objects = listed.filter((o) => o.key.startsWith(prefix));
+  // Only the files runs write there (<source id>.<run id>.parquet or .none): another file was deleted a day later as
+  // if it were a run's (an attack, stop 53). Never what strata did not write.
+  const objects = listed.filter((o) => o.key.startsWith(prefix) && /^[0-9a-f]{16}\.[^./]+\.(parquet|none)$/.test(o.key.slice(prefix.length)));
   if (!objects.length) return { published: 0, dropped: 0, markers: 0, stale: 0 };
   const listing = new Map(listed.map((o) => [o.key, o]));
   const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
