@@ -442,6 +442,15 @@ describe('timestamp', () => {
     ]), { format: ['%Y-%m-%d %H:%M:%S %Z'] });
   });
 
+  it('a format with an offset and a zone name (%z and %Z) reads a value only when both name the same instant of a day that exists (neither was checked: 2025-06-31 rolled to 07-01, an attack, stop 53)', async () => {
+    const f = '%Y-%m-%d %H:%M:%S %z (%Z)';
+    const no = (v: string) => [q(v), null, `"${v}" does not read as ${f} (another format, or no such day)`] as Case;
+    await expectCasts('timestamp', 'VARCHAR', [
+      [q('2025-06-15 10:00:00 +0000 (UTC)'), '2025-06-15 10:00:00', null], [q('2025-06-15 10:00:00 -0400 (America/New_York)'), '2025-06-15 14:00:00', null],
+      no('2025-06-15 10:00:00 +0000 (America/New_York)'), no('2025-06-31 10:00:00 +0000 (UTC)'), no('2025-03-09 02:30:00 -0500 (America/New_York)'),
+    ], { format: [f] });
+  });
+
   it('property: a weekday name (%a, %A) must be its date\'s: another is quarantined saying so (an attack, stop 53: "Mon 2025-06-17", a Tuesday, was read)', async () => {
     const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
     const two = (n: number) => String(n).padStart(2, '0');

@@ -232,7 +232,18 @@ function strptimeExact(src: string, formats: readonly string[]): string {
   const readAs = (text: string, f: string, wall: ReturnType<typeof wallOf>, doubt: string | undefined) => (wall
     ? `CASE WHEN CAST(TRY_STRPTIME(${wall.text}, ${str(wall.format)}) AS TIMESTAMP) BETWEEN ${MIN} AND ${MAX} + INTERVAL 999 MICROSECONDS${doubt ? ` AND (${doubt}) IS NULL` : ''} THEN ${ns(text, f)} END`
     : ns(text, f));
-  return `coalesce(${formats.map((format) => {
+  // A format with an offset and a zone name (%z and %Z): read once by each alone, and only when both read the same
+  // instant. Neither was checked (wallOf takes one zone): 2025-06-31 rolled to 07-01, and "+0000 (America/New_York)"
+  // was read as one of them (an attack, stop 53).
+  const both = (format: string) => {
+    const z = dropSpec(src, format, '%Z');
+    const o = dropSpec(src, format, '%z');
+    if (!z || !o) return undefined;
+    const [a, b] = [one(z.text, z.format), one(o.text, o.format)];
+    return `CASE WHEN ${a} = ${b} THEN ${a} END`;
+  };
+  return `coalesce(${formats.map((format) => both(format) ?? one(src, format)).join(', ')})`;
+  function one(src: string, format: string): string {
     // %n's digits are read apart, as nanoseconds added to what the rest reads (in microseconds: every year 0001-9999;
     // DuckDB's %n gives a TIMESTAMP_NS, years 1677-2262, and a value outside them was said not to read: an attack, stop 53).
     const nanos = nanosApart(src, format);
@@ -242,7 +253,20 @@ function strptimeExact(src: string, formats: readonly string[]): string {
     const weekday = weekdayWrong(text, f, wall ? `TRY_STRPTIME(${wall.text}, ${str(wall.format)})` : `TRY_STRPTIME(${text}, ${str(f)})`);
     const read = weekday ? `CASE WHEN NOT coalesce(${weekday}, false) THEN ${readAs(text, f, wall, doubt)} END` : readAs(text, f, wall, doubt);
     return nanos ? `CASE WHEN ${nanos.matches} THEN ${read} + ${nanos.ns} END` : read;
-  }).join(', ')})`;
+  }
+}
+
+/**
+ * For a format holding `spec` once beside the other zone specifier (%z with %Z), and specifiers SPEC_RE all knows:
+ * the value without the text `spec` reads and the format without it (blanks and brackets around it stay, read as
+ * written). undefined otherwise.
+ */
+function dropSpec(src: string, format: string, spec: '%z' | '%Z'): { text: string; format: string } | undefined {
+  const parts = format.split(/(%.)/).filter((x) => x !== '');
+  if (parts.filter((x) => x === '%z').length !== 1 || parts.filter((x) => x === '%Z').length !== 1 || parts.some((x) => partRe(x) === undefined)) return undefined;
+  const at = parts.indexOf(spec);
+  const pattern = `^(${parts.slice(0, at).map(partRe).join('')})${partRe(spec)}(${parts.slice(at + 1).map(partRe).join('')})$`;
+  return { text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, at), ...parts.slice(at + 1)].join('') };
 }
 
 /**
