@@ -485,11 +485,6 @@ function columnTypes(columns: readonly PlannedColumn[], field: string): string {
 }
 
 /**
- * A Parquet file's top-level column names as the file writes them, in order (parquet_schema: the root's children,
- * each one's subtree passed over); undefined when they are not `count` (DuckDB's columns of the file), which they
- * always are for a file DuckDB reads.
- */
-/**
  * The bytes between a Parquet file's last column chunk and its footer when they hold the magic PAR1 (another file's
  * end and start: files joined end to end, whose footer is the last one's), else undefined. DuckDB read two joined
  * copies of a file as the last one's rows alone, silently (an attack, stop 53). Only that span is read (page indexes
@@ -519,6 +514,11 @@ async function joinedParquet(db: Duck, path: string): Promise<number | undefined
 /** A top-level field of a Parquet file as its footer describes it (parquet_schema). */
 interface ParquetField { name: string; type: string | null; converted_type: string | null; precision: number | null; scale: number | null; logical_type: string | null }
 
+/**
+ * A Parquet file's top-level fields as the file writes them, in order (parquet_schema: the root's children, each
+ * one's subtree passed over); undefined when they are not `count` (DuckDB's columns of the file), which they always
+ * are for a file DuckDB reads.
+ */
 async function parquetTopFields(db: Duck, path: string, count: number): Promise<ParquetField[] | undefined> {
   const rows = await db.all<ParquetField & { n: number | bigint | null }>(`SELECT name, type, converted_type, precision, scale, logical_type, num_children AS n FROM parquet_schema(${pathLit(path)})`);
   const past = (j: number): number => {

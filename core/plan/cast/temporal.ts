@@ -114,16 +114,28 @@ const SPEC_RE: Record<string, string> = {
  * this does not know (%c, %x, %X, %T, %D, %R): such a value is read as DuckDB reads it.
  */
 function wallOf(src: string, format: string): { text: string; format: string; zone: string } | undefined {
-  const parts = format.split(/(%.)/).filter((x) => x !== '');
+  const parts = formatParts(format);
   if (parts.filter((x) => x === '%z' || x === '%Z').length !== 1) return undefined;
-  if (parts.some((x) => partRe(x) === undefined)) return undefined;
-  const re = (x: string) => partRe(x)!;
-  const zone = parts.findIndex((x) => x === '%z' || x === '%Z');
-  const pattern = `^(${parts.slice(0, zone).map(re).join('')})${re(parts[zone]!)}(${parts.slice(zone + 1).map(re).join('')})$`;
-  const zonePattern = `^${parts.slice(0, zone).map(re).join('')}(${re(parts[zone]!)})${parts.slice(zone + 1).map(re).join('')}$`;
+  const split = splitFormat(parts, parts.findIndex((x) => x === '%z' || x === '%Z'));
+  if (!split) return undefined;
+  return { text: `regexp_replace(${src}, ${str(split.pattern)}, '\\1\\3')`, format: split.without, zone: `regexp_extract(${src}, ${str(split.pattern)}, 2)` };
+}
+
+/** A format's pieces: its specifiers (%x) and the literal text between them, in order. */
+function formatParts(format: string): string[] {
+  return format.split(/(%.)/).filter((x) => x !== '');
+}
+
+/**
+ * A format split at its piece `at` (formatParts): the RE2 pattern of a whole value of it, whose groups are what comes
+ * before the piece (1), the piece (2: `pieceRe`, by default what the piece reads) and what comes after (3); and the
+ * format without the piece. undefined when a specifier is one SPEC_RE does not know.
+ */
+function splitFormat(parts: readonly string[], at: number, pieceRe = partRe(parts[at]!)): { pattern: string; without: string } | undefined {
+  if (pieceRe === undefined || parts.some((x) => partRe(x) === undefined)) return undefined;
   return {
-    text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, zone), ...parts.slice(zone + 1)].join(''),
-    zone: `regexp_extract(${src}, ${str(zonePattern)}, 1)`,
+    pattern: `^(${parts.slice(0, at).map(partRe).join('')})(${pieceRe})(${parts.slice(at + 1).map(partRe).join('')})$`,
+    without: [...parts.slice(0, at), ...parts.slice(at + 1)].join(''),
   };
 }
 
@@ -146,14 +158,14 @@ function weekdayWrong(src: string, format: string, wall: string): string | undef
 
 /** weekdayWrong's parts: the test, the weekday the value names, and its date's own (full name) as SQL. */
 function weekdayOf(src: string, format: string, wall: string): { wrong: string; named: string; actual: string } | undefined {
-  const parts = format.split(/(%.)/).filter((x) => x !== '');
+  const parts = formatParts(format);
   const at = parts.findIndex((x) => x === '%a' || x === '%A');
-  if (at < 0 || parts.some((x) => partRe(x) === undefined)) return undefined;
+  const split = at < 0 ? undefined : splitFormat(parts, at);
+  if (!split) return undefined;
   // The name is found only between literals (or the ends): beside another specifier the split is a guess ("%b%a" split
   // "JunTue" as "JunTu" and "e": an attack, stop 53), and the value is read as DuckDB reads it.
   if ((at > 0 && parts[at - 1]!.startsWith('%')) || (at + 1 < parts.length && parts[at + 1]!.startsWith('%'))) return undefined;
-  const pattern = `^${parts.slice(0, at).map(partRe).join('')}(${partRe(parts[at]!)})${parts.slice(at + 1).map(partRe).join('')}$`;
-  const named = `regexp_extract(${src}, ${str(pattern)}, 1)`;
+  const named = `regexp_extract(${src}, ${str(split.pattern)}, 2)`;
   return { wrong: `lower(${named}) <> lower(strftime(${wall}, ${str(parts[at]!)}))`, named, actual: `strftime(${wall}, '%A')` };
 }
 
@@ -262,11 +274,10 @@ function strptimeExact(src: string, formats: readonly string[]): string {
  * written). undefined otherwise.
  */
 function dropSpec(src: string, format: string, spec: '%z' | '%Z'): { text: string; format: string } | undefined {
-  const parts = format.split(/(%.)/).filter((x) => x !== '');
-  if (parts.filter((x) => x === '%z').length !== 1 || parts.filter((x) => x === '%Z').length !== 1 || parts.some((x) => partRe(x) === undefined)) return undefined;
-  const at = parts.indexOf(spec);
-  const pattern = `^(${parts.slice(0, at).map(partRe).join('')})${partRe(spec)}(${parts.slice(at + 1).map(partRe).join('')})$`;
-  return { text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\2')`, format: [...parts.slice(0, at), ...parts.slice(at + 1)].join('') };
+  const parts = formatParts(format);
+  if (parts.filter((x) => x === '%z').length !== 1 || parts.filter((x) => x === '%Z').length !== 1) return undefined;
+  const split = splitFormat(parts, parts.indexOf(spec));
+  return split && { text: `regexp_replace(${src}, ${str(split.pattern)}, '\\1\\3')`, format: split.without };
 }
 
 /**
@@ -274,18 +285,20 @@ function dropSpec(src: string, format: string, spec: '%z' | '%Z'): { text: strin
  * whether the value has 1 to 9 such digits where %n stands (as DuckDB's %n takes), and their nanoseconds (HUGEINT).
  */
 function nanosApart(src: string, format: string): { text: string; format: string; matches: string; ns: string } | undefined {
-  const parts = format.split(/(%.)/).filter((x) => x !== '');
+  const parts = formatParts(format);
   const at = parts.findIndex((x) => x === '%n');
-  if (at < 0 || parts.filter((x) => x === '%n').length !== 1 || parts.some((x) => partRe(x) === undefined)) return undefined;
+  if (at < 0 || parts.filter((x) => x === '%n').length !== 1) return undefined;
   // Digits right before %n (as in %S%n) split only as DuckDB's widths split them: left to DuckDB (a regression an
   // attack found, stop 53: "10:00:05123" by %H:%M:%S%n was quarantined).
   if (at > 0 && parts[at - 1]!.startsWith('%')) return undefined;
-  const pattern = `^(${parts.slice(0, at).map(partRe).join('')})([0-9]{1,9})(${parts.slice(at + 1).map(partRe).join('')})$`;
+  const split = splitFormat(parts, at, '[0-9]{1,9}');
+  if (!split) return undefined;
+  const pattern = str(split.pattern);
   return {
-    text: `regexp_replace(${src}, ${str(pattern)}, '\\1\\3')`,
-    format: [...parts.slice(0, at), ...parts.slice(at + 1)].join(''),
-    matches: `regexp_full_match(${src}, ${str(pattern)})`,
-    ns: `CAST(rpad(regexp_extract(${src}, ${str(pattern)}, 2), 9, '0') AS HUGEINT)`,
+    text: `regexp_replace(${src}, ${pattern}, '\\1\\3')`,
+    format: split.without,
+    matches: `regexp_full_match(${src}, ${pattern})`,
+    ns: `CAST(rpad(regexp_extract(${src}, ${pattern}, 2), 9, '0') AS HUGEINT)`,
   };
 }
 
