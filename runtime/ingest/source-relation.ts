@@ -288,6 +288,15 @@ function repeatedFieldError(repeats: FieldMatch['repeated'], refOf: (i: number) 
 }
 
 /**
+ * SQL: text field `ref` as NULL when it is one of the source's null values other than the empty string (what the empty
+ * one is depends on the column: core/plan/validation.ts emptyAsNull), else as it is.
+ */
+function nullIn(ref: string, nullValues: readonly string[]): string {
+  const values = nullValues.filter((v) => v !== '');
+  return values.length ? `CASE WHEN ${ref} IN (${values.map(str).join(', ')}) THEN NULL ELSE ${ref} END` : ref;
+}
+
+/**
  * SQL: a typed value as text that two values share only when they are the same number or text: a FLOAT by the double
  * it is (0.1 as a FLOAT is 0.10000000149011612, which its shortest text "0.1" hid beside a DOUBLE 0.1: an attack,
  * stop 53), every other type by its text (typedText).
@@ -393,8 +402,7 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   // A quoted field is never NULL to DuckDB here (allow_quoted_nulls off, so that "" is the empty string): a quoted null
   // string other than the empty one ("NA") is NULL, as it was; the empty one is NULL per column type (validation.ts
   // emptyAsNull).
-  const quotedNulls = source.nullValues.filter((v) => v !== '');
-  const asNull = (ref: string) => (quotedNulls.length && ref !== 'CAST(NULL AS VARCHAR)' ? `CASE WHEN ${ref} IN (${quotedNulls.map(str).join(', ')}) THEN NULL ELSE ${ref} END` : ref);
+  const asNull = (ref: string) => (ref !== 'CAST(NULL AS VARCHAR)' ? nullIn(ref, source.nullValues) : ref);
   // A field the header names twice: a record holding different texts there does not say which is the value (as a JSON
   // object naming a key twice, json-literals.ts duplicateKey). It was read from the first, with a warning only.
   const repeats = d.header ? match.repeated : [];
@@ -591,8 +599,11 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
   // The source's nullValues name strings of a Parquet file as they name a CSV's texts; not the empty string, which is
   // a value here (NULL is NULL), nor typed values, which have no spelling. They were ignored (an attack, stop 53),
   // while a column's nullValues applied (core/plan/validation.ts columnSource).
-  const nulls = (input.source.nullValues ?? []).filter((v) => v !== '');
-  const asNull = (ref: string) => (nulls.length && typeOf.get(ref) === 'VARCHAR' ? `CASE WHEN ${ref} IN (${nulls.map(str).join(', ')}) THEN NULL ELSE ${ref} END` : ref);
+  const asNull = (ref: string) => (typeOf.get(ref) === 'VARCHAR' ? nullIn(ref, input.source.nullValues ?? []) : ref);
+  const recordErrors = [
+    ...(nestedString.length ? [`CASE ${nestedString.join(' ')} END`] : []),
+    ...(match.repeated.length ? [repeatedFieldError(match.repeated, refOf, (r) => sameText(asNull(r), typeOf.get(r) ?? 'VARCHAR'), columns, 'file', 'values', names)] : []),
+  ];
   return {
     kind: 'typed',
     fieldRef: (f) => (match.ref.has(f) ? asNull(match.ref.get(f)!) : 'CAST(NULL AS VARCHAR)'),
@@ -600,8 +611,7 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
     rawExpr: jsonObjectOf(names, refOf, (i) => described[i]!.type, lossy.unread),
     // (Fields the file names twice, or that match a declared field only ignoring case: read from the first only,
     // silently, as a CSV's were before they agreed or were quarantined.)
-    recordError: [nestedString.length ? `CASE ${nestedString.join(' ')} END` : undefined, match.repeated.length ? repeatedFieldError(match.repeated, refOf, (r) => sameText(asNull(r), typeOf.get(r) ?? 'VARCHAR'), columns, 'file', 'values', names) : undefined]
-      .filter((x) => x !== undefined).reduce((a, b) => `coalesce(${a}, ${b})`, 'NULL'),
+    recordError: recordErrors.length > 1 ? `coalesce(${recordErrors.join(', ')})` : recordErrors[0] ?? 'NULL',
     hasRejects: false,
     headerLines: 0,
     skipRows: 0,
