@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
+import { doctor as doctorCommand } from '../cli/commands/doctor.ts';
+import { runCommand } from './helpers/cli.ts';
 import { garbageCollect } from '../workflows/maintenance.ts';
 import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -12,16 +13,10 @@ import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/
 const lakes: TestLake[] = [];
 afterAll(async () => { for (const l of lakes) await l.cleanup(); });
 
-async function doctor(l: TestLake, ...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
-  try {
-    const code = await main(['doctor', ...args, '--lake', l.dir, '--schemas', join(l.root, 'schemas')]);
-    return { code, out: out.replaceAll(l.dir, '<lake>') };
-  } finally {
-    process.stdout.write = write;
-  }
+/** strata doctor [--repair] in this process (test/helpers/cli.ts), its output with the lake's path as <lake>. */
+async function doctor(l: TestLake, ...args: Array<'--repair'>): Promise<{ code: number; out: string }> {
+  const r = await runCommand(doctorCommand, { lake: l.dir, schemas: join(l.root, 'schemas') }, [], args.length ? { repair: true } : {});
+  return { code: r.code, out: r.stdout.replaceAll(l.dir, '<lake>') };
 }
 
 describe('files strata did not write in quarantine/<dataset>/', () => {
