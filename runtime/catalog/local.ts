@@ -234,15 +234,15 @@ export class LocalCatalog implements Catalog {
    * them was 4 ms of a 20 ms catch-up after a gold refresh, 2026-12-07). Entries are never changed by their readers.
    */
   private async readEntry(path: string): Promise<CatalogEntry | undefined> {
+    const mends = 'the next registration of that table (an ingest of its dataset, strata refresh of a gold table) writes it again from the manifest; the other tables are not affected';
     // (A folder or an unreadable file there is that table's damaged entry: EISDIR failed every query, an attack, stop 53.)
     const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined;
-      throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} cannot be read (${e.message}): the next registration of that table writes it again from the manifest; the other tables are not affected`);
+      throw new StrataError(ERRORS.UnreadableFile, `catalog entry ${path} cannot be read (${e.message}): ${mends}`);
     });
     if (text === undefined) return undefined;
     const known = this.parsed.get(path);
     if (known?.text === text) return known.entry;
-    const mends = 'the next registration of that table (an ingest of its dataset, strata refresh of a gold table) writes it again from the manifest; the other tables are not affected';
     let entry: CatalogEntry;
     try {
       entry = JSON.parse(text) as CatalogEntry;

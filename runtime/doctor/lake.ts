@@ -161,6 +161,12 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
   return out;
 }
 
+/** The source id of a bronze key that names its content id (bronze/<dataset>/_objects/<content id>/…), else undefined. */
+function idOfSource(key: string): string | undefined {
+  const m = /\/_objects\/([0-9a-f]{32})\//.exec(key);
+  return m ? sourceIdOf(key, m[1]!) : undefined;
+}
+
 /**
  * Of files named as strata names quarantine files (<source id>.parquet), those that are not: not Parquet with a
  * quarantine table's `source` column, or holding rows of a source whose id is not the file's name (checked where the
@@ -180,11 +186,8 @@ async function notQuarantineFiles(env: DoctorEnv, prefix: string, keys: readonly
         out.push({ key, why: `not a quarantine file: ${(e as Error).message.split('\n')[0]}` });
         continue;
       }
-      const other = sources.find((src) => {
-        const m = /\/_objects\/([0-9a-f]{32})\//.exec(src);
-        return m !== null && sourceIdOf(src, m[1]!) !== id;
-      });
-      if (other) out.push({ key, why: `its rows are of ${other}, whose quarantine file is ${prefix}${sourceIdOf(other, /\/_objects\/([0-9a-f]{32})\//.exec(other)![1]!)}.parquet` });
+      const other = sources.find((src) => (idOfSource(src) ?? id) !== id);
+      if (other) out.push({ key, why: `its rows are of ${other}, whose quarantine file is ${prefix}${idOfSource(other)}.parquet` });
     }
     return out;
   }, env.duck ?? {}));
