@@ -266,7 +266,8 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
   // Its bytes committed under another name (the same content folder, _objects/<id>/): most likely it sent again, so
   // a note; else a problem (a test's c.csv refused, then sent as c2.csv, was a problem for good: stop 53).
   const committedContent = new Set(Object.values(m?.sources ?? {}).flatMap((x) => contentOf(x.key) ?? []));
-  const [twins, lost] = [failed.filter(({ o }) => committedContent.has(contentOf(o.key) ?? '')), failed.filter(({ o }) => !committedContent.has(contentOf(o.key) ?? ''))];
+  const twin = ({ o }: (typeof failed)[number]) => committedContent.has(contentOf(o.key) ?? '');
+  const [twins, lost] = [failed.filter(twin), failed.filter((f) => !twin(f))];
   const say = (fs: typeof failed, what: string) => `${plural(fs.length, 'object')} in bronze whose every run FAILED, and none committed: ${what}, `
     + `e.g. ${env.storage.uri(fs[0]!.o.key)} (run ${fs[0]!.run.runId}: ${fs[0]!.run.error?.name ?? 'FAILED'})`;
   const failedWay = (fs: typeof failed) => `see why with strata runs ${fs[0]!.run.runId}; once that is mended, ingest ${fs.length === 1 ? 'it' : 'each'} again: strata ingest ${dataset} ${env.storage.uri(fs[0]!.o.key).replace(/^file:\/\//, '')}`;

@@ -252,7 +252,7 @@ async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
   try {
     state = await entryState(env, t, m);
   } catch (e) {
-    return [problem(subject, (e as Error).message, undefined, entryRepair(env, t, file, true))];
+    return [problem(subject, (e as Error).message, undefined, entryRepair(env, t, m, file, true))];
   }
   const { shown, manifest, otherRun, ahead } = state;
   if (shown?.version === manifest.version && !otherRun) return [];
@@ -262,7 +262,7 @@ async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
   const says = otherRun ? `version ${shown!.version} as committed by run ${shown!.run}; the manifest's version ${manifest.version} is run ${run}'s`
     : `${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${manifest.version}`;
   return [problem(subject, `the catalog entry ${file} shows ${says}`,
-    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, file, otherRun || ahead))];
+    `strata doctor --repair (or the next run that writes ${subject}) registers the manifest's version`, entryRepair(env, t, m, file, otherRun || ahead))];
 }
 
 /**
@@ -282,18 +282,16 @@ async function entryState(env: DoctorEnv, t: TableRef, m: TableManifest): Promis
   return again ? compare(await env.catalog.shown(t.layer, t.name), again) : first;
 }
 
-/** Register the manifest's version; `aside`: keep the entry it replaces first, unless a run has since made it right. */
-function entryRepair(env: DoctorEnv, t: TableRef, file: string, aside: boolean): Repair {
+/**
+ * Register the manifest's version; `aside`: keep the entry it replaces first, unless a run has since made it right
+ * (entryState again when the repair runs, from the manifest `m` doctor examined: it reads the manifest anew when the
+ * entry is ahead of it or another run's).
+ */
+function entryRepair(env: DoctorEnv, t: TableRef, m: TableManifest, file: string, aside: boolean): Repair {
   return {
     order: 'entry',
     run: async () => {
-      let keep = aside;
-      if (aside) {
-        // Looked at again when the repair runs: an entry a run registered since is the manifest's, not damage.
-        const now = await readManifest(env.storage, t.root, t.shape).then((r) => r.manifest, () => undefined);
-        const state = now ? await entryState(env, t, now).catch(() => undefined) : undefined;
-        keep = state === undefined || state.otherRun || state.ahead;
-      }
+      const keep = aside && await entryState(env, t, m).then((state) => state.otherRun || state.ahead, () => true);
       const kept = keep ? await keepAside(file, env.now) : undefined;
       await env.sync(t);
       return `${t.layer}.${t.name}: registered its manifest in the catalog again${kept ? ` (the entry it replaced is kept as ${kept})` : ''}`;
