@@ -30,7 +30,10 @@ let n = 0;
 
 describe('a CSV record of another width than the header', () => {
   it('property: a record of the header\'s width reaches silver with its values; any other is quarantined, never cut to fit', async () => {
-    const record = fc.array(fieldOf, { maxLength: 5 }); // the fields after the id: 2 make the width
+    // The fields after the id: 2 make the width. Most records are of the width, so that a file whose only other records
+    // are ones DuckDB cuts to fit (read without an error: the single pass succeeds) comes up often; its output must be
+    // dropped for the exact pass, as the search for them runs beside it.
+    const record = fc.oneof({ weight: 2, arbitrary: fc.array(fieldOf, { minLength: 2, maxLength: 2 }) }, { weight: 1, arbitrary: fc.array(fieldOf, { maxLength: 5 }) });
     await fc.assert(fc.asyncProperty(fc.boolean(), fc.array(record, { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), async (header, rows, eol, endEol) => {
       const dataset = header ? 'wh' : 'wn';
       const file = ++n;
@@ -54,5 +57,19 @@ describe('a CSV record of another width than the header', () => {
       const q = await lake.query<{ record: number; rule: string }>(`SELECT record::INT AS record, reasons[1].rule AS rule FROM quarantine.${dataset} WHERE run_id = '${run.runId}' ORDER BY record`);
       expect(q).toEqual(fields.flatMap((r, i) => (r.length === width ? [] : [{ record: i + 1, rule: 'malformed' }])));
     }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 40) });
+  });
+
+  it('a file whose one other record DuckDB cuts to fit is quarantined there, although the single pass read it without an error', async () => {
+    // The line-end search runs beside the single pass's COPY: the pass succeeds on this file (DuckDB drops the empty
+    // field), and its output is dropped once the search finds the line; every other record reaches silver.
+    const lines = Array.from({ length: 2000 }, (_, i) => `${900000 + i},v${i},w${i}`);
+    lines[1234] += ',';
+    const { record: run } = await lake.ingest('wh', await lake.file('cut.csv', `id,v,w\n${lines.join('\n')}\n`));
+    expect(run.status, run.error?.message).toBe('SUCCEEDED');
+    expect([run.rowsIn, run.rowsQuarantined]).toEqual([2000, 1]);
+    const q = await lake.query<{ record: number; rule: string }>(`SELECT record::INT AS record, reasons[1].rule AS rule FROM quarantine.wh WHERE run_id = '${run.runId}'`);
+    expect(q).toEqual([{ record: 1235, rule: 'malformed' }]);
+    const silver = await lake.query<{ n: number }>(`SELECT count(*)::INT AS n FROM silver.wh WHERE id >= 900000`);
+    expect(silver).toEqual([{ n: 1999 }]);
   });
 });
