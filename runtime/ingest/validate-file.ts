@@ -123,13 +123,17 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // The search for fields past the width runs beside the single pass (its COPY works in DuckDB's threads while this
     // one reads the file: 100–260 ms per 106 MB, which the run waited for before the COPY began): a file it finds such
     // a record in has the single pass's output dropped, and takes the exact pass, as a file with a bad row does.
+    // So does the count of the records in the file's first MB (checkRecordCount: 30–40 ms of JavaScript per MB),
+    // once the search has read the file: by then the COPY is under way.
     const wide = strays ? undefined : wideRecordScan(blank);
     let scanned = strays;
     let fast: ValidateResult | undefined;
+    let counted: HeadCount | undefined;
     if (!blank.hold && !inScan(strays)) {
       const single = singlePass(blank);
+      const side = wide?.then((w) => { counted = head && countHead(blank, head); return w; });
       // (Both settle before either's outcome is taken: nothing reads the file once validation has ended.)
-      const [one, two] = await Promise.allSettled([single, wide]);
+      const [one, two] = await Promise.allSettled([single, side]);
       if (one.status === 'rejected') throw one.reason;
       scanned ??= two.status === 'fulfilled' ? two.value : undefined;
       fast = one.value;
@@ -150,7 +154,7 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // A file with malformed records is counted whole: DuckDB's recovery from one has made a row of it besides its
     // reject (a phantom row past the first MB: an attack, stop 45). The exact pass has scanned such a file already.
     const malformed = result.reasons.some((r) => r.rule === 'malformed');
-    await checkRecordCount(run, head, result.rowsIn, malformed ? scan ?? await scanFile(run) : undefined);
+    await checkRecordCount(run, head, result.rowsIn, malformed ? scan ?? await scanFile(run) : undefined, counted);
     if (lines) {
       result.warnings.push(`${input.key}:${lines.firstLoneCr}: a CR not followed by an LF was read as part of its line${lines.count > 1 ? ` (and ${lines.count - 1} more)` : ''}, as JSON lines end with LF alone: `
         + 'between the values of a record it is JSON whitespace; inside a string, a character JSON requires escaped (\\r), and its record is quarantined as invalid JSON'
@@ -160,6 +164,22 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   } finally {
     if (quiet) await rm(dirname(quiet), { recursive: true, force: true });
   }
+}
+
+/** What countHead says of a text file's head. */
+interface HeadCount { whole: boolean; records: number; empty: boolean }
+
+/**
+ * Strata's count of the records begun in a text file's first COUNTED_BYTES (`head`: its first COUNTED_BYTES + 1
+ * bytes), by the rules DuckDB reads by (0 unless `count`); whole: the head is the whole file; empty: the file holds
+ * nothing but white space (and a BOM). For checkRecordCount, which may be given it counted ahead.
+ */
+function countHead(input: ValidateInput, head: Buffer, count = true): HeadCount {
+  const whole = head.length <= COUNTED_BYTES;
+  if (whole && stripBom(head).toString('utf8').trim() === '') return { whole, records: 0, empty: true };
+  let records = 0;
+  if (count) new CsvScanner(dialectOf(input)).scan(whole ? head : head.subarray(0, COUNTED_BYTES), { recordStart: () => { records++; } });
+  return { whole, records, empty: false };
 }
 
 /** How much of a text file checkRecordCount reads: all of a file this small, else its first records. */
@@ -177,15 +197,14 @@ const COUNTED_BYTES = 1 << 20;
  * SUCCEEDED with rows missing and no word (attacks, stops 44 and 45). This check is the net under every such case,
  * found or not; the cases found are read right before it (newlines.ts).
  */
-async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undefined, rowsIn: number, scan: RecordLines | undefined): Promise<void> {
+async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undefined, rowsIn: number, scan: RecordLines | undefined, headCount?: HeadCount): Promise<void> {
   const { source } = input.plan;
   if (source.format !== 'csv' && source.format !== 'jsonl') return;
   const head = firstBytes ?? await headOf(input);
-  const whole = head.length <= COUNTED_BYTES;
-  if (whole && stripBom(head).toString('utf8').trim() === '') return; // an empty file (source-relation.ts says so)
+  const { whole, records: inHead, empty } = headCount ?? countHead(input, head, scan === undefined);
+  if (empty) return; // an empty file (source-relation.ts says so)
   const exact = scan !== undefined;
-  let records = scan?.count ?? 0;
-  if (!exact) new CsvScanner(dialectOf(input)).scan(whole ? head : head.subarray(0, COUNTED_BYTES), { recordStart: () => { records++; } });
+  const records = scan?.count ?? inHead;
   // The header is a record DuckDB does not count; beyond the first MB, the last record begun may end after it.
   // (At least 0: a file that ends within the lines csv.skipRows skips holds no header record to take away; it said
   // "DuckDB read 0 records where strata counts 0" and failed the run: an attack, stop 52.)
