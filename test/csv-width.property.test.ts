@@ -4,6 +4,8 @@
 // counterexamples: whatever fields a record holds and however it ends, a record of the header's width reaches silver
 // with exactly its values (a null string is NULL), and every other record is quarantined as malformed; no row is lost.
 import fc from 'fast-check';
+import { readdir, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 
@@ -11,7 +13,7 @@ let lake: TestLake;
 const schema = (name: string, header: boolean) => `dataset: ${name}\nsource: { format: csv, csv: { header: ${header} }, nullValues: ["", "NA", "—"] }\n`
   + `columns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: string }\n  - { name: w, type: string }\nrejects: { maxRatio: 1 }\n`;
 beforeAll(async () => {
-  lake = await makeLake({ wh: schema('wh', true), wn: schema('wn', false) });
+  lake = await makeLake({ wh: schema('wh', true), wn: schema('wn', false), wk: `${schema('wk', true)}primaryKey: [id]\nmode: append\npartitionBy:\n  - { name: p, column: id }\n` });
 });
 afterAll(async () => { await lake?.cleanup(); });
 
@@ -71,5 +73,19 @@ describe('a CSV record of another width than the header', () => {
     expect(q).toEqual([{ record: 1235, rule: 'malformed' }]);
     const silver = await lake.query<{ n: number }>(`SELECT count(*)::INT AS n FROM silver.wh WHERE id >= 900000`);
     expect(silver).toEqual([{ n: 1999 }]);
+  });
+
+  it('a record cut to fit is quarantined whatever the single pass made of it: its key\'s damaged silver partition is never read', async () => {
+    // The single pass, beside the search, read `2,q,r,` as the row 2,q,r and checked its key against silver's p=2,
+    // which is damaged: the run failed whole (an attack, stop 54). The record is quarantined, as when the search ran
+    // first, and nothing reads p=2.
+    const first = await lake.ingest('wk', await lake.file('k1.csv', 'id,v,w\n1,a,b\n2,c,d\n'));
+    expect(first.record.status).toBe('SUCCEEDED');
+    const p2 = (await readdir(join(lake.root, 'lake/silver/wk/p=2'), { recursive: true })).filter((f) => f.endsWith('.parquet'));
+    expect(p2.length).toBe(1);
+    await truncate(join(lake.root, 'lake/silver/wk/p=2', p2[0]!), 10);
+    const { record: run } = await lake.ingest('wk', await lake.file('k2.csv', 'id,v,w\n3,x,y\n2,q,r,\n'));
+    expect({ status: run.status, error: run.error?.message, rowsIn: run.rowsIn, rowsQuarantined: run.rowsQuarantined }).toEqual({ status: 'SUCCEEDED', error: undefined, rowsIn: 2, rowsQuarantined: 1 });
+    expect(await lake.query(`SELECT record::INT AS record, reasons[1].rule AS rule FROM quarantine.wk WHERE run_id = '${run.runId}'`)).toEqual([{ record: 2, rule: 'malformed' }]);
   });
 });

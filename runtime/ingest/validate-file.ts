@@ -134,12 +134,16 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
       const side = wide?.then((w) => { counted = head && countHead(blank, head); return w; });
       // (Both settle before either's outcome is taken: nothing reads the file once validation has ended.)
       const [one, two] = await Promise.allSettled([single, side]);
-      if (one.status === 'rejected') throw one.reason;
       scanned ??= two.status === 'fulfilled' ? two.value : undefined;
-      fast = one.value;
-      if (fast && inScan(scanned)) {
+      if (inScan(scanned)) {
+        // The pass read records DuckDB cut to fit: what it wrote goes, and what it threw does not count (a record cut
+        // to fit had it check the silver partition of its key, a damaged one: the run failed where it quarantines the
+        // record, as when the search ran first; an attack, stop 54). The exact pass reads the file.
         await discard(blank.db, join(blank.outDir, 'data'));
-        fast = undefined;
+      } else if (one.status === 'rejected') {
+        throw one.reason;
+      } else {
+        fast = one.value;
       }
     } else {
       scanned ??= await wide;
