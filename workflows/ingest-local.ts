@@ -6,6 +6,7 @@ import { BRONZE_OBJECTS, layout } from '../core/plan/layout.ts';
 import type { RunInput } from '../runtime/pipeline/payloads.ts';
 import { catalogCatchUp } from '../runtime/pipeline/record.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
+import { changesBy } from '../runtime/table/manifest.ts';
 import { readManifest } from '../runtime/table/store.ts';
 import { fault } from '../runtime/util/fault.ts';
 import { renderAsl } from './asl.ts';
@@ -129,11 +130,13 @@ async function attachExecution(lake: LocalLake, dataset: string, runId: string, 
       + `reaching RecordFailure: that state has no Catch to it (workflows/asl.ts), so in AWS the run would leave no record`
       + `${ex.error ? ` (${ex.error.name}: ${ex.error.cause})` : ''}`);
   }
-  // Whether this run's commit stands is the manifest's to say: the state after CommitSilver is no answer since a
-  // refused commit goes on to CommitConflict (a run refused at every attempt was recorded SUCCEEDED, "the silver
-  // commit stands", with nothing in silver: an attack, stop 53). Only when the manifest cannot be read, the path's.
-  const committed = ex.path.includes('CommitSilver') && await readManifest(lake.storage, lake.ctx.plans.get(dataset).prefixes.silver, lake.ctx.plans.get(dataset)).then(
-    ({ manifest }) => manifest.history.some((h) => h.runId === runId && h.kind === 'commit'),
+  // For a run without a record: whether its commit stands is the manifest's to say (read only then). The state after
+  // CommitSilver is no answer since a refused commit goes on to CommitConflict (a run refused at every attempt was
+  // recorded SUCCEEDED, "the silver commit stands", with nothing in silver: an attack, stop 53). Only when the manifest
+  // cannot be read, the path's.
+  const plan = lake.ctx.plans.get(dataset);
+  const committed = !text && ex.path.includes('CommitSilver') && await readManifest(lake.storage, plan.prefixes.silver, plan).then(
+    ({ manifest }) => changesBy(manifest, runId, 'commit') !== undefined,
     () => ex.path[ex.path.lastIndexOf('CommitSilver') + 1] === 'RegisterSilver',
   );
   const error = ex.error ? { name: ex.error.name, message: ex.error.cause } : { name: ERRORS.Internal, message: 'the execution left no run record' };
