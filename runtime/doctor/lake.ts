@@ -9,9 +9,10 @@ import { locksIn, ownerAlive, removeDeadLock } from '../storage/lock.ts';
 import { note, problem, type Finding } from './findings.ts';
 import { keepAside, type DoctorEnv } from './tables.ts';
 import { plural } from '../../core/text.ts';
+import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { isStrataError } from '../../core/errors.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
-import { committingRunsOf, isQuarantineFile, pendingRun, pendingSource, settled, staleQuarantine } from '../pipeline/commit.ts';
+import { committingRunsOf, isQuarantineFile, pendingRun, pendingSource, quarantineKey, quarantineSourceId, settled, staleQuarantine } from '../pipeline/commit.ts';
 import { sourceIdOf } from '../pipeline/stage.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
@@ -82,7 +83,7 @@ export async function examineQuarantine(env: DoctorEnv): Promise<Finding[]> {
       // Files named as strata names quarantine files that are not strata's (an attack, stop 53: a text file or a
       // silver file under such a name failed or joined quarantine.<dataset>, a copy of another object's file doubled
       // its rows): set aside under another name by --repair, kept; registration takes files by name.
-      const impostors = await notQuarantineFiles(env, plan.prefixes.quarantine, keys.filter((k) => isQuarantineFile(plan, k)));
+      const impostors = await notQuarantineFiles(env, plan, keys);
       if (impostors.length) {
         out.push(problem(`quarantine.${plan.dataset}`, `${plural(impostors.length, 'file')} named as strata names quarantine files ${impostors.length === 1 ? 'is' : 'are'} not strata's: ${impostors[0]!.key} (${impostors[0]!.why}); registered, ${impostors.length === 1 ? 'it fails or joins' : 'they fail or join'} quarantine.${plan.dataset}`,
           'strata doctor --repair renames them (<name>.not-strata, kept) and registers the folder without them', {
@@ -168,17 +169,18 @@ function idOfSource(key: string): string | undefined {
 }
 
 /**
- * Of files named as strata names quarantine files (<source id>.parquet), those that are not: not Parquet with a
- * quarantine table's `source` column, or holding rows of a source whose id is not the file's name (checked where the
- * source's key names its content id, bronze/<dataset>/_objects/<content id>/: a local lake's objects). Each with why.
+ * Of the files among `keys` named as strata names quarantine files (commit.ts quarantineSourceId: <source id>.parquet),
+ * those that are not: not Parquet with a quarantine table's `source` column, or holding rows of a source whose id is
+ * not the file's name (checked where the source's key names its content id, bronze/<dataset>/_objects/<content id>/:
+ * a local lake's objects). Each with why.
  */
-async function notQuarantineFiles(env: DoctorEnv, prefix: string, keys: readonly string[]): Promise<Array<{ key: string; why: string }>> {
-  if (!keys.length) return [];
-  return env.storage.withLocalFiles([...keys], (paths) => withDuck(async (db) => {
+async function notQuarantineFiles(env: DoctorEnv, plan: DatasetPlan, keys: readonly string[]): Promise<Array<{ key: string; why: string }>> {
+  const named = keys.flatMap((key) => { const id = quarantineSourceId(plan, key); return id ? [{ key, id }] : []; });
+  if (!named.length) return [];
+  return env.storage.withLocalFiles(named.map((f) => f.key), (paths) => withDuck(async (db) => {
     const out: Array<{ key: string; why: string }> = [];
     for (const [i, path] of paths.entries()) {
-      const key = keys[i]!;
-      const id = key.slice(prefix.length, -'.parquet'.length);
+      const { key, id } = named[i]!;
       let sources: string[];
       try {
         sources = (await db.all<{ s: string }>(`SELECT DISTINCT source AS s FROM read_parquet(${pathLit(path)}) LIMIT 2`)).map((r) => r.s);
@@ -187,7 +189,7 @@ async function notQuarantineFiles(env: DoctorEnv, prefix: string, keys: readonly
         continue;
       }
       const other = sources.find((src) => (idOfSource(src) ?? id) !== id);
-      if (other) out.push({ key, why: `its rows are of ${other}, whose quarantine file is ${prefix}${idOfSource(other)}.parquet` });
+      if (other) out.push({ key, why: `its rows are of ${other}, whose quarantine file is ${quarantineKey(plan, idOfSource(other)!)}` });
     }
     return out;
   }, env.duck ?? {}));

@@ -4,7 +4,7 @@ import { BRONZE_OBJECTS, layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { CommittedRun, HistoryEntry, SourceEntry, TableManifest } from '../table/manifest.ts';
 import { committedSource, fullHistory } from '../table/store.ts';
-import { isQuarantineFile } from '../pipeline/commit.ts';
+import { quarantineSourceId } from '../pipeline/commit.ts';
 import { note, problem, type Finding } from './findings.ts';
 import type { DoctorEnv } from './tables.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -256,7 +256,7 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
     unread = stillUnread(unread);
   }
   const plan = env.plans.get(dataset);
-  const quarantined = new Set((await env.storage.list(plan.prefixes.quarantine)).filter((q) => isQuarantineFile(plan, q.key)).map((q) => q.key.slice(plan.prefixes.quarantine.length, -'.parquet'.length)));
+  const quarantined = new Set((await env.storage.list(plan.prefixes.quarantine)).flatMap((q) => quarantineSourceId(plan, q.key) ?? []));
   let failed = failedOnly(objects.filter((o) => !unread.includes(o)), records, m, quarantined);
   if (failed.length && m?.sourceArchives?.length) {
     // A commit gc moved out of the manifest (a run that failed after its commit stood) is a commit too.

@@ -43,7 +43,13 @@ export function quarantineKey(plan: DatasetPlan, sourceId: string): string {
  * stop 53) and never deleted.
  */
 export function isQuarantineFile(plan: DatasetPlan, key: string): boolean {
-  return key.startsWith(plan.prefixes.quarantine) && /^[0-9a-f]{16}\.parquet$/.test(key.slice(plan.prefixes.quarantine.length));
+  return quarantineSourceId(plan, key) !== undefined;
+}
+
+/** The source id a quarantine file is named by (quarantineKey's inverse); undefined for a key that is none (isQuarantineFile). */
+export function quarantineSourceId(plan: DatasetPlan, key: string): string | undefined {
+  const name = key.startsWith(plan.prefixes.quarantine) ? key.slice(plan.prefixes.quarantine.length) : '';
+  return /^[0-9a-f]{16}\.parquet$/.test(name) ? name.slice(0, -'.parquet'.length) : undefined;
 }
 
 export async function commitSilver(ctx: PipelineContext, input: CommitInput): Promise<CommitOutput> {
