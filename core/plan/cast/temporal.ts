@@ -118,7 +118,7 @@ function wallOf(src: string, format: string): { text: string; format: string; zo
   if (parts.filter((x) => x === '%z' || x === '%Z').length !== 1) return undefined;
   const split = splitFormat(parts, parts.findIndex((x) => x === '%z' || x === '%Z'));
   if (!split) return undefined;
-  return { text: `regexp_replace(${src}, ${str(split.pattern)}, '\\1\\3')`, format: split.without, zone: `regexp_extract(${src}, ${str(split.pattern)}, 2)` };
+  return { ...withoutPiece(src, split), zone: `regexp_extract(${src}, ${str(split.pattern)}, 2)` };
 }
 
 /** A format's pieces: its specifiers (%x) and the literal text between them, in order. */
@@ -137,6 +137,11 @@ function splitFormat(parts: readonly string[], at: number, pieceRe = partRe(part
     pattern: `^(${parts.slice(0, at).map(partRe).join('')})(${pieceRe})(${parts.slice(at + 1).map(partRe).join('')})$`,
     without: [...parts.slice(0, at), ...parts.slice(at + 1)].join(''),
   };
+}
+
+/** The value without the piece a split names (splitFormat: its groups 1 and 3), and the format without it. */
+function withoutPiece(src: string, split: { pattern: string; without: string }): { text: string; format: string } {
+  return { text: `regexp_replace(${src}, ${str(split.pattern)}, '\\1\\3')`, format: split.without };
 }
 
 /** A piece of a format as an RE2 pattern: a specifier by what it reads (SPEC_RE; undefined when not known), other text as itself, any blanks as blanks. */
@@ -277,7 +282,7 @@ function dropSpec(src: string, format: string, spec: '%z' | '%Z'): { text: strin
   const parts = formatParts(format);
   if (parts.filter((x) => x === '%z').length !== 1 || parts.filter((x) => x === '%Z').length !== 1) return undefined;
   const split = splitFormat(parts, parts.indexOf(spec));
-  return split && { text: `regexp_replace(${src}, ${str(split.pattern)}, '\\1\\3')`, format: split.without };
+  return split && withoutPiece(src, split);
 }
 
 /**
@@ -295,8 +300,7 @@ function nanosApart(src: string, format: string): { text: string; format: string
   if (!split) return undefined;
   const pattern = str(split.pattern);
   return {
-    text: `regexp_replace(${src}, ${pattern}, '\\1\\3')`,
-    format: split.without,
+    ...withoutPiece(src, split),
     matches: `regexp_full_match(${src}, ${pattern})`,
     ns: `CAST(rpad(regexp_extract(${src}, ${pattern}, 2), 9, '0') AS HUGEINT)`,
   };
