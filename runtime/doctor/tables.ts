@@ -254,11 +254,10 @@ async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
   } catch (e) {
     return [problem(subject, (e as Error).message, undefined, entryRepair(env, t, m, file, true))];
   }
-  const { shown, manifest, otherRun, ahead } = state;
+  const { shown, manifest, run, otherRun, ahead } = state;
   if (shown?.version === manifest.version && !otherRun) return [];
   // A table never published (a gold table whose refreshes failed) has nothing to show, and shows nothing.
   if (shown === undefined && manifest.version === 0) return [];
-  const run = manifest.history.at(-1)?.runId;
   const says = otherRun ? `version ${shown!.version} as committed by run ${shown!.run}; the manifest's version ${manifest.version} is run ${run}'s`
     : `${shown ? `version ${shown.version}` : 'nothing'}; the manifest is at version ${manifest.version}`;
   return [problem(subject, `the catalog entry ${file} shows ${says}`,
@@ -266,15 +265,16 @@ async function examineEntry(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
 }
 
 /**
- * What the entry shows against the manifest `m`; when it is ahead of it or another run's, against the manifest read
- * again (a run may have committed since `m` was read). Throws what the catalog throws for an entry it cannot read.
+ * What the entry shows against the manifest `m` (and the run of the manifest's last version); when it is ahead of it
+ * or another run's, against the manifest read again (a run may have committed since `m` was read). Throws what the
+ * catalog throws for an entry it cannot read.
  */
-async function entryState(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<{ shown: Awaited<ReturnType<DoctorEnv['catalog']['shown']>>; manifest: TableManifest; otherRun: boolean; ahead: boolean }> {
+async function entryState(env: DoctorEnv, t: TableRef, m: TableManifest): Promise<{ shown: Awaited<ReturnType<DoctorEnv['catalog']['shown']>>; manifest: TableManifest; run: string | undefined; otherRun: boolean; ahead: boolean }> {
   const compare = (shown: Awaited<ReturnType<DoctorEnv['catalog']['shown']>>, manifest: TableManifest) => {
     // The same version by another run: the entry's version was lost (a manifest restored from an older copy) and reused.
     const run = manifest.history.at(-1)?.runId;
     const otherRun = shown?.version === manifest.version && shown.run !== undefined && run !== undefined && shown.run !== run;
-    return { shown, manifest, otherRun, ahead: shown !== undefined && shown.version > manifest.version };
+    return { shown, manifest, run, otherRun, ahead: shown !== undefined && shown.version > manifest.version };
   };
   const first = compare(await env.catalog.shown(t.layer, t.name), m);
   if (!first.otherRun && !first.ahead) return first;
