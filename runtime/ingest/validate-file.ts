@@ -131,10 +131,12 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     let counted: HeadCount | undefined;
     if (!blank.hold && !inScan(strays)) {
       const single = singlePass(blank);
-      const side = wide?.then((w) => { counted = head && countHead(blank, head); return w; });
+      const side = wide?.then((lines) => ({ lines, counted: head && countHead(blank, head) }));
       // (Both settle before either's outcome is taken: nothing reads the file once validation has ended.)
       const [one, two] = await Promise.allSettled([single, side]);
-      scanned ??= two.status === 'fulfilled' ? two.value : undefined;
+      const beside = two.status === 'fulfilled' ? two.value : undefined;
+      scanned ??= beside?.lines;
+      counted = beside?.counted;
       if (inScan(scanned)) {
         // The pass read records DuckDB cut to fit: what it wrote goes, and what it threw does not count (a record cut
         // to fit had it check the silver partition of its key, a damaged one: the run failed where it quarantines the
