@@ -703,7 +703,6 @@ const METRICS_VIEW = (dir: string) => `CREATE OR REPLACE VIEW strata.quality_met
   layer: 'VARCHAR', table_name: 'VARCHAR', run_id: 'VARCHAR', evaluated_at: 'TIMESTAMP', halted: 'BOOLEAN', severity: 'VARCHAR',
   rule: 'VARCHAR', outcome: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE', message: 'VARCHAR', operand: 'VARCHAR'})`;
 
-/** What the local catalog shows of a table: written by syncTable/syncFiles, applied to catalog.duckdb by materialize. */
 /** The file name of a table's entry (entryPath): <layer>.<name>.json, of a catalog layer. */
 const ENTRY_NAME = /^(silver|gold|quarantine)\.[^/]+\.json$/;
 
@@ -730,6 +729,7 @@ function entryShapeProblem(e: unknown, fileName: string): string | undefined {
   return undefined;
 }
 
+/** What the local catalog shows of a table: written by syncTable/syncFiles, applied to catalog.duckdb by materialize. */
 interface CatalogEntry {
   /** Identifies what was registered (manifest version and schema, or a hash of a file list). */
   stamp: string;
