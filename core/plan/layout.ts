@@ -4,6 +4,10 @@
 /** The folder of a local dataset's bronze objects (hidden: Hive and Athena skip names starting with "_"). */
 export const BRONZE_OBJECTS = '_objects';
 
+/** The folder of a dataset's staging records, staging/<dataset>/_strata/ (layout.stagingRecord). */
+export const STAGING_RECORDS = '_strata';
+const RECORD_KEY = new RegExp(`^staging/([^/]+)/${STAGING_RECORDS}/(.+)\\.json$`);
+
 export const layout = {
   bronze: (dataset: string) => `bronze/${dataset}/`,
   /**
@@ -14,6 +18,23 @@ export const layout = {
    */
   bronzeObject: (dataset: string, contentId: string, name: string) => `bronze/${dataset}/${BRONZE_OBJECTS}/${contentId}/${name}`,
   staging: (dataset: string, runId: string) => `staging/${dataset}/${runId}/`,
+  /**
+   * The record that strata is writing a staging folder (`prefix`: staging/<dataset>/<rest>/, a run's folder or a gold
+   * refresh's inside it), written before the folder's first object and deleted after the folder: <rest>.json in the
+   * dataset's staging/<dataset>/_strata/. gc deletes only staging folders such a record names (runtime/table/gc.ts
+   * gcStaging): never what strata did not create. Inside the dataset's staging prefix, so the steps that write and
+   * delete its staging hold the grants for it (core/plan/access.ts). Run ids never begin with "_" (stage refuses one).
+   */
+  stagingRecord: (prefix: string) => {
+    const [, dataset, rest] = /^staging\/([^/]+)\/(.+)\/$/.exec(prefix) ?? [];
+    if (!dataset || !rest) throw new Error(`not a staging folder: ${prefix}`);
+    return `staging/${dataset}/${STAGING_RECORDS}/${rest}.json`;
+  },
+  /** The folder whose record is `key` (layout.stagingRecord's inverse); undefined for a key that is no such record. */
+  stagingOfRecord: (key: string): string | undefined => {
+    const m = RECORD_KEY.exec(key);
+    return m ? `staging/${m[1]}/${m[2]}/` : undefined;
+  },
   silver: (dataset: string) => `silver/${dataset}/`,
   quarantine: (dataset: string) => `quarantine/${dataset}/`,
   gold: (table: string) => `gold/${table}/`,

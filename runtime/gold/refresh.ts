@@ -18,6 +18,7 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
+import { recordStaging, removeStaging } from '../table/staging.ts';
 import { onlyCompactionsBetween, refuseUnevolvable, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { commitTable, createManifest, fullHistory, readManifest } from '../table/store.ts';
 import type { Storage } from '../storage/port.ts';
@@ -207,6 +208,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   }
   const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   await removePrefix(storage, stagingPrefix); // an earlier attempt's files
+  await recordStaging(storage, stagingPrefix);
   let targets: Set<string | null> | undefined;
   let othersRemain = false;
   const parts = new Map<string, PartitionVersion[]>();
@@ -231,11 +233,11 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     : computeOnDuckDB()).catch(async (e: unknown) => {
     // What the failed SQL left in this refresh's staging (the folder it was to write into) goes with it, on either
     // engine: a retry starts from nothing anyway.
-    await removePrefix(storage, stagingPrefix).catch(() => undefined);
+    await removeStaging(storage, stagingPrefix).catch(() => undefined);
     throw e;
   });
   if (out.quality?.halted) {
-    await removePrefix(storage, stagingPrefix);
+    await removeStaging(storage, stagingPrefix);
     await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
     return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
   }
@@ -296,14 +298,14 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     },
   });
   if (result.status === 'lost') {
-    await removePrefix(storage, stagingPrefix);
+    await removeStaging(storage, stagingPrefix);
     await Promise.all(out.cleanup.map((p) => removePrefix(storage, p)));
     return 'lost';
   }
   fault('gold.published');
   // Independent of each other, so at once: the staging's removal, the manifest history's copy, the registration.
   await Promise.all([
-    removePrefix(storage, stagingPrefix), ...out.cleanup.map((p) => removePrefix(storage, p)), result.historyCopied,
+    removeStaging(storage, stagingPrefix), ...out.cleanup.map((p) => removePrefix(storage, p)), result.historyCopied,
     syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: result.manifest, etag: result.etag }),
   ]);
   return {

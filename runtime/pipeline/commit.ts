@@ -6,7 +6,7 @@ import { pathList, pathLit } from '../engine/duckdb.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
 import { ident } from '../../core/sql/quote.ts';
-import { removePrefix } from '../storage/prefix.ts';
+import { removeStaging } from '../table/staging.ts';
 import { refuseUnevolvable, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable, committedSource, fullHistory, readManifest } from '../table/store.ts';
@@ -127,7 +127,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   const committer = result.status === 'committed' ? input.runId : result.committedBy!;
   if (committer === input.runId) await settleQuarantine(ctx, plan, staged.sourceId, committer, [], staged.quarantineFile ? 'rows' : 'none');
   else await settleQuarantine(ctx, plan, staged.sourceId, committer, [pending.file, pending.none]);
-  await removePrefix(storage, staged.stagingPrefix);
+  await removeStaging(storage, staged.stagingPrefix);
   // This very run committed the object already: its step is a retry (Step Functions retries a step whose Lambda did
   // its work and then lost its answer). The commit stands as this run's, with the partitions its history entry names.
   const own = result.status === 'already' && result.committedBy === input.runId ? commitOf(result.manifest, input.runId) : undefined;

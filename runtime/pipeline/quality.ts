@@ -14,7 +14,7 @@ import { createReferenceViews, referenceFiles } from './reference-files.ts';
 import { evaluateGate, loadGate, type GateSummary, type RecordedGate } from '../quality/evaluate-gate.ts';
 import { haltMessage } from '../quality/gate.ts';
 import { duckRuleRunner } from '../quality/evaluate-rules.ts';
-import { removePrefix } from '../storage/prefix.ts';
+import { removeStaging } from '../table/staging.ts';
 import { quarantineBatch } from './quarantine-batch.ts';
 import type { PipelineContext } from './context.ts';
 import type { RunState } from './payloads.ts';
@@ -96,6 +96,6 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   countWholeBatch(record, outcome, s, 'halted', `the quality gate held them back: they are in quarantine.${plan.dataset} with reason "quality"`);
   await writeRecord(ctx, record);
   // Staging goes last: a retry of this step finds it until the record is written, and the record after.
-  await removePrefix(ctx.storage, staged.stagingPrefix);
+  await removeStaging(ctx.storage, staged.stagingPrefix);
   return { Error: ERRORS.QualityHalt, Cause: message, record: { runId: record.runId, status: 'HALTED' }, halted: true };
 }

@@ -8,7 +8,7 @@ import { layout } from '../../core/plan/layout.ts';
 import { changesBy } from '../table/manifest.ts';
 import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
-import { removePrefix } from '../storage/prefix.ts';
+import { removeStaging } from '../table/staging.ts';
 import { quarantineBatch, type BatchOutcome } from './quarantine-batch.ts';
 import { settleAfterFailure } from './commit.ts';
 import { rereadBatch } from './held-rows.ts';
@@ -186,7 +186,7 @@ export async function rejectFile(ctx: PipelineContext, state: RunState): Promise
   countWholeBatch(record, outcome, s, 'rejected', `the file was rejected: they are in quarantine.${plan.dataset} with reason "rejected"`);
   await writeRecord(ctx, record);
   // Staging goes last: a retry of this step finds it until the record is written, and the record after.
-  await removePrefix(ctx.storage, staged.stagingPrefix);
+  await removeStaging(ctx.storage, staged.stagingPrefix);
   return { Error: name, Cause: message, record: { runId: record.runId, status: 'REJECTED' } };
 }
 
@@ -291,7 +291,7 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   // A run that ended leaves no staging (strata doctor): nothing of a failed run's batch is committed after this, and
   // its rows are in bronze, ingested again from there. A folder that cannot be removed is strata gc's after a day.
   const unremoved = plan
-    ? await removePrefix(ctx.storage, layout.staging(plan.dataset, state.runId)).then(() => undefined, (e: Error) => e.message.split('\n')[0])
+    ? await removeStaging(ctx.storage, layout.staging(plan.dataset, state.runId)).then(() => undefined, (e: Error) => e.message.split('\n')[0])
     : undefined;
   const record = buildRecord(withGold, 'FAILED', { name, message }, changes);
   if (unsettled) record.warnings.push(`its quarantined rows waiting in ${plan!.prefixes.quarantine}_strata/pending/ could not be settled (${unsettled}): ingesting the file again settles them`);

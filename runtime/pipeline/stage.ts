@@ -8,6 +8,7 @@ import { committedContent, committedSource, readManifest } from '../table/store.
 import { refuseUnevolvable, type SourceEntry } from '../table/manifest.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
+import { recordStaging } from '../table/staging.ts';
 import { fileOverEnvelope } from './limits.ts';
 import type { TableManifest } from '../table/manifest.ts';
 import type { PipelineContext } from './context.ts';
@@ -44,6 +45,8 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
   if (!input.source.key.startsWith(plan.prefixes.bronze)) {
     throw new StrataError(ERRORS.InvalidInput, `${input.source.key} is not under ${plan.prefixes.bronze}`);
   }
+  // staging/<dataset>/_strata/ holds the records of its staging folders (layout.stagingRecord): no run is named so.
+  if (input.runId.startsWith('_')) throw new StrataError(ERRORS.InvalidInput, `run id ${JSON.stringify(input.runId)} begins with "_": run ids name staging folders, and staging/${plan.dataset}/_strata/ is strata's own`);
   const stagingPrefix = layout.staging(plan.dataset, input.runId);
   const stageKey = `${stagingPrefix}stage.json`;
   const { manifest } = await readManifest(storage, plan.prefixes.silver, plan);
@@ -75,6 +78,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
       const { manifest: now } = await readManifest(storage, plan.prefixes.silver, plan);
       return Object.values(now.partitions).some((p) => p.files.includes(key));
     });
+    await recordStaging(storage, stagingPrefix);
     const result = await storage.writeTree(stagingPrefix, (dir) =>
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck),
       { list: false }); // DuckDB's RETURN_STATS named the files written (v.files)
