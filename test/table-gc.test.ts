@@ -8,6 +8,8 @@ import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { eachTestStorage } from './helpers/storage.ts';
 import { gcStaging, gcTable } from '../runtime/table/gc.ts';
+import { layout } from '../core/plan/layout.ts';
+import { recordStaging } from '../runtime/table/staging.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { restorableCopy } from '../runtime/table/recover.ts';
 import { commitTable, historyKey, readManifest } from '../runtime/table/store.ts';
@@ -237,18 +239,36 @@ describe('gcTable', () => {
 });
 
 describe('gcStaging', () => {
-  it('deletes the staging folders of runs whose newest file is more than a day old', async () => {
+  /** The record strata writes before staging folder `folder` (runtime/table/staging.ts), modified at `at` as file() does. */
+  const record = async (folder: string, at: Date) => {
+    const key = layout.stagingRecord(folder);
+    await recordStaging(storage, folder, at.toISOString());
+    await utimes(storage.path(key), at, at);
+    await utimes(dirname(storage.path(key)), at, at);
+  };
+
+  it('deletes the staging folders strata recorded whose newest file is more than a day old, and their records; keeps what no record names', async () => {
     const old = new Date(NOW.getTime() - DAY - 1);
+    // Inner folders first: making a folder changes the one holding it, which a file's time counts (file()).
+    await file('staging/orders/run1/gold/g/part-0.parquet', 5, old);
     await file('staging/orders/run1/a', 3, old);
     await file('staging/orders/run1/b', 4, old);
+    await record('staging/orders/run1/gold/g/', old);
+    await record('staging/orders/run1/', old);
     await file('staging/orders/run2/a', 5, old);
     await file('staging/orders/run2/b', 5, new Date(NOW.getTime() - DAY));
+    await record('staging/orders/run2/', old);
+    // A record whose folder went (a removal killed between the two) goes once it is a day old.
+    await record('staging/orders/run5/', old);
+    // No record: a folder someone else made, a loose file, and a file under _strata/ that says nothing strata writes.
+    await file('staging/orders/run3/a', 6, old);
     await file('staging/loose', 9, old);
-    expect(await gcStaging(storage, NOW, true)).toEqual({ folders: 1, bytes: 7 });
+    await file('staging/orders/_strata/run3.json', 2, old);
+    expect(await gcStaging(storage, NOW, true)).toEqual({ folders: 1, bytes: 12, unrecorded: { objects: 3, folders: ['staging/loose', 'staging/orders/_strata/', 'staging/orders/run3/'] } });
     expect(await exists('staging/orders/run1/a')).toBe(true);
-    expect(await gcStaging(storage, NOW)).toEqual({ folders: 1, bytes: 7 });
-    expect(await exists('staging/orders/run1/a')).toBe(false);
-    expect(await exists('staging/orders/run2/a')).toBe(true);
-    expect(await exists('staging/loose')).toBe(true);
+    expect(await gcStaging(storage, NOW)).toEqual({ folders: 1, bytes: 12, unrecorded: { objects: 3, folders: ['staging/loose', 'staging/orders/_strata/', 'staging/orders/run3/'] } });
+    expect((await storage.list('staging/')).map((o) => o.key).sort()).toEqual([
+      'staging/loose', 'staging/orders/_strata/run2.json', 'staging/orders/_strata/run3.json', 'staging/orders/run2/a', 'staging/orders/run2/b', 'staging/orders/run3/a',
+    ]);
   });
 });

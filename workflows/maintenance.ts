@@ -7,7 +7,7 @@ import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcPending, settleRollback, silverShape, type PendingGc } from '../runtime/pipeline/commit.ts';
-import { gcStaging, gcTable, type GcResult } from '../runtime/table/gc.ts';
+import { gcStaging, gcTable, type GcResult, type StagingGc } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, schemaAfterRollback, type RollbackResult } from '../runtime/table/rollback.ts';
 import { refuseBreakingChange, type AppliedSchema } from '../core/schema/evolution.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
@@ -172,7 +172,7 @@ async function damagedTargetRefusal(lake: LocalLake, manifest: TableManifest, sh
  * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
  * in `error` and left as it is; the other tables are collected all the same.
  */
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: { folders: number; bytes: number }; pendingQuarantine: PendingGc }> {
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: StagingGc; pendingQuarantine: PendingGc }> {
   const now = opts.now ?? new Date();
   const tables: GcReport[] = [];
   const collect = async (table: string, run: () => Promise<GcResult>) => {

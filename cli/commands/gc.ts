@@ -25,6 +25,11 @@ export const gc: Command = {
         + (t.archivedSources ? `; ${move} ${plural(t.archivedSources, 'committed source')} out of the manifest into source markers` : '')
         + (t.archivedHistory ? `; ${move} ${plural(t.archivedHistory, 'collected history entry', 'collected history entries')} into an archive` : ''));
     lines.push(`staging: ${verb} ${plural(r.staging.folders, 'old run folder')} (${(r.staging.bytes / 1e6).toFixed(1)} MB)`);
+    const u = r.staging.unrecorded;
+    if (u.objects) {
+      lines.push(`staging: ${values['dry-run'] ? 'would keep' : 'kept'} ${plural(u.objects, 'file')} no staging record of strata's names (in ${u.folders.slice(0, 3).join(', ')}${u.folders.length > 3 ? ', …' : ''}): `
+        + 'strata did not write them, or an earlier strata that kept no staging records did; delete them by hand once they are not wanted');
+    }
     const p = r.pendingQuarantine;
     if (p.published || p.dropped) {
       lines.push(`quarantine: ${values['dry-run'] ? 'would publish' : 'published'} the pending rows of ${plural(p.published, 'object')} committed since, ${verb} ${plural(p.dropped, 'pending file')} of runs that failed or were killed before their commit, over a day ago`);

@@ -12,6 +12,7 @@ import { plural } from '../../core/text.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { isStrataError } from '../../core/errors.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
+import { readStaging } from '../table/gc.ts';
 import { committingRunsOf, isQuarantineFile, pendingRun, pendingSource, quarantineKey, quarantineSourceId, settled, staleQuarantine } from '../pipeline/commit.ts';
 import { sourceIdOf } from '../pipeline/stage.ts';
 
@@ -55,10 +56,18 @@ export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
   return out;
 }
 
-/** Staging folders: runs that ended leave none; what is there belongs to running or killed runs. */
+/**
+ * Staging folders: runs that ended leave none; what strata recorded writing there belongs to running or killed runs
+ * (strata gc removes it after a day), and what it has no record of is not its own to remove (runtime/table/gc.ts).
+ */
 export async function examineStaging(env: DoctorEnv): Promise<Finding[]> {
-  const runs = new Set((await env.storage.list('staging/')).map((o) => /^(staging\/[^/]+\/[^/]+\/)/.exec(o.key)?.[1]).filter(Boolean));
-  return runs.size ? [note('staging', `${plural(runs.size, 'staging folder')} of runs that are running or were killed, e.g. ${[...runs][0]}`, 'strata gc removes those older than a day')] : [];
+  const { folders, unrecorded } = await readStaging(env.storage);
+  const runs = [...folders].filter(([, r]) => r.objects > 0).map(([f]) => f).sort();
+  return [
+    ...(runs.length ? [note('staging', `${plural(runs.length, 'staging folder')} of runs that are running or were killed, e.g. ${runs[0]}`, 'strata gc removes those older than a day')] : []),
+    ...(unrecorded.objects ? [note('staging', `${plural(unrecorded.objects, 'file')} under staging/ that strata has no record of writing, e.g. in ${unrecorded.folders[0]}`,
+      'strata did not write them, or an earlier strata that kept no staging records did: strata gc keeps them; delete them by hand once they are not wanted')] : []),
+  ];
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { removeStaging } from './staging.ts';
 import { collectGarbage, filesFingerprint, namedLocations, type TableManifest } from './manifest.ts';
 import { historyCopies, readManifest, shapeOf, writeHistoryCopy, type ManifestShape } from './store.ts';
 
@@ -238,19 +239,83 @@ async function historyLocations(storage: Storage, root: string): Promise<Set<str
   return new Set(Object.values(newest?.partitions ?? {}).map((p) => p.location));
 }
 
-/** Staging folders of runs that ended (or died) more than a day ago. */
-export async function gcStaging(storage: Storage, now = new Date(), dryRun = false): Promise<{ folders: number; bytes: number }> {
+/** What gcStaging did (or, dry, would do). */
+export interface StagingGc {
+  /** Staging folders deleted: recorded by strata (layout.stagingRecord), nothing in them changed for a day. */
+  folders: number;
+  /** Their bytes. */
+  bytes: number;
+  /**
+   * Objects under staging/ that no record names (strata did not write them, or a strata before the records did):
+   * kept, never deleted. `folders`: their run-level folders (staging/<dataset>/<name>/, or the object itself when
+   * not in one), sorted.
+   */
+  unrecorded: { objects: number; folders: string[] };
+}
+
+/**
+ * Delete the staging folders of runs that ended or died more than a day ago: a folder whose record (a step wrote it
+ * before the folder's first object: layout.stagingRecord, runtime/table/staging.ts) is there and whose newest object,
+ * the record included, changed more than a day ago; then its record and those of folders inside it. A record whose
+ * folder is gone (a removal killed between the two) goes after a day too. Nothing else under staging/ is deleted:
+ * what no record names is counted in `unrecorded` (never delete what strata did not create; until stop 55, gc took
+ * any folder under staging/<dataset>/: run ids are execution names in AWS, so no name pattern tells strata's apart).
+ */
+export async function gcStaging(storage: Storage, now = new Date(), dryRun = false): Promise<StagingGc> {
+  const { folders, unrecorded } = await readStaging(storage);
+  const old = [...folders].filter(([, r]) => now.getTime() - r.newest > ORPHAN_GRACE_MS);
+  // removeStaging: the folder, then its record and the records inside it.
+  if (!dryRun) await mapLimit(old, 8, ([f]) => removeStaging(storage, f));
+  const emptied = old.filter(([, r]) => r.objects > 0);
+  return { folders: emptied.length, bytes: emptied.reduce((a, [, r]) => a + r.bytes, 0), unrecorded };
+}
+
+/**
+ * What is under staging/: the folders strata recorded writing (layout.stagingRecord; the outermost where one holds
+ * another, a run's holding its gold refreshes'), each with its objects (records not counted), their bytes and the
+ * newest modification time (ms) of them and of its records; and what no record names (StagingGc.unrecorded).
+ */
+export async function readStaging(storage: Storage): Promise<{ folders: Map<string, { objects: number; bytes: number; newest: number }>; unrecorded: StagingGc['unrecorded'] }> {
   const objects = await storage.list('staging/');
-  const runs = new Map<string, { bytes: number; newest: number }>();
+  // A record counts when it says what strata writes in it (recordStaging): a file someone saved under _strata/ is none.
+  const recorded = new Set<string>();
+  await mapLimit(objects.filter((o) => layout.stagingOfRecord(o.key)), 8, async (o) => {
+    const folder = layout.stagingOfRecord(o.key)!;
+    const text = await storage.readText(o.key).catch(() => undefined);
+    try {
+      if ((JSON.parse(text ?? '') as { folder?: unknown }).folder === folder) recorded.add(folder);
+    } catch { /* not a record */ }
+  });
+  const outermost = (key: string): string | undefined => {
+    for (let i = key.indexOf('/', 'staging/'.length); i >= 0; i = key.indexOf('/', i + 1)) {
+      if (recorded.has(key.slice(0, i + 1))) return key.slice(0, i + 1);
+    }
+    return undefined;
+  };
+  const folders = new Map<string, { objects: number; bytes: number; newest: number }>();
+  const unrecorded = new Set<string>();
+  let foreign = 0;
+  // Anything else in a recorded run's own records folder (staging/<dataset>/_strata/<run>/) goes with the run's folder.
+  const inRecordsOf = (key: string): string | undefined => {
+    const m = /^staging\/([^/]+)\/_strata\/([^/]+)\//.exec(key);
+    return m && recorded.has(`staging/${m[1]}/${m[2]}/`) ? `staging/${m[1]}/${m[2]}/` : undefined;
+  };
   for (const o of objects) {
-    const m = /^(staging\/[^/]+\/[^/]+\/)/.exec(o.key);
-    if (!m) continue;
-    const r = runs.get(m[1]!) ?? { bytes: 0, newest: 0 };
-    r.bytes += o.size;
+    const folder = layout.stagingOfRecord(o.key);
+    const record = folder !== undefined && recorded.has(folder) ? folder : inRecordsOf(o.key);
+    const f = outermost(record ?? o.key);
+    if (!f) {
+      foreign++;
+      unrecorded.add(/^staging\/[^/]+\/[^/]+\//.exec(o.key)?.[0] ?? o.key);
+      continue;
+    }
+    const r = folders.get(f) ?? { objects: 0, bytes: 0, newest: 0 };
     r.newest = Math.max(r.newest, o.lastModified.getTime());
-    runs.set(m[1]!, r);
+    if (!record) {
+      r.objects++;
+      r.bytes += o.size;
+    }
+    folders.set(f, r);
   }
-  const old = [...runs.entries()].filter(([, r]) => now.getTime() - r.newest > ORPHAN_GRACE_MS);
-  if (!dryRun) await mapLimit(old, 8, ([p]) => storage.deletePrefix(p));
-  return { folders: old.length, bytes: old.reduce((a, [, r]) => a + r.bytes, 0) };
+  return { folders, unrecorded: { objects: foreign, folders: [...unrecorded].sort() } };
 }
