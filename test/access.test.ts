@@ -114,8 +114,9 @@ describe('accessFor', () => {
       const staging = step === 'fail';
       expect(access('orders', step)).toEqual([
         // fail also settles the quarantined rows of a run whose commit step failed (commit.ts settleAfterFailure):
-        // published if the manifest, or a source marker, says the run committed after all, else dropped.
-        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m)), ...(staging ? [obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] : [])] },
+        // published if the manifest, or a source marker, says the run committed after all, else dropped; and reads the
+        // run's staging record before it removes the staging (only a folder strata recorded: staging.ts removeStaging).
+        { sid: 'LakeRead', actions: ['s3:GetObject'], resources: [obj('lake', '_strata/quality/silver/orders/'), ...manifests.map((m) => obj('lake', m)), ...(staging ? [obj('lake', 'staging/orders/'), obj('lake', 'quarantine/orders/'), obj('lake', '_strata/sources/silver/orders/')] : [])] },
         { sid: 'LakeWrite', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [obj('lake', '_strata/runs/orders/'), ...(staging ? [obj('lake', 'quarantine/orders/')] : [])] },
         ...(staging ? [{ sid: 'LakeDelete', actions: ['s3:DeleteObject'], resources: [obj('lake', 'staging/orders/'), obj('lake', 'quarantine/orders/')] }] : []),
         // Each manifest's _strata/ folder too: a manifest that is not there is told from a table never written by its

@@ -2,9 +2,9 @@
 // (its record staging/<dataset>/_strata/<folder>.json, written before the folder's first file, saying which folder) and
 // nothing in it nor its record changed for a day; a run's folder goes whole, with the gold refresh folders inside it and
 // their records. Everything else under staging/ stays byte for byte: folders no record names (a user's, or an earlier
-// strata's), loose files, a file at a record's key that says nothing strata writes, and recorded folders of the last
-// day. The rule is stated here from the README, not from the production code; the tree is built on the real local
-// storage with file times set by hand.
+// strata's), loose files, a file at a record's key that says nothing strata writes, files beside the records, and
+// recorded folders of the last day. The rule is stated here from the README, not from the production code; the tree
+// is built on the real local storage with file times set by hand.
 import { readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -29,6 +29,8 @@ const entry = fc.record({
   fileDays: fc.constantFrom(0, 2),
   record: fc.constantFrom('none', 'strata', 'foreign'),
   recordDays: fc.constantFrom(0, 2),
+  /** A file someone saved beside the records, where no record goes: staging/<dataset>/_strata/<run>/[<sub>]notes.txt. */
+  beside: fc.boolean(),
 });
 type Entry = typeof entry extends fc.Arbitrary<infer T> ? T : never;
 
@@ -39,7 +41,7 @@ const at = (days: number) => new Date(NOW.getTime() - days * DAY - 1);
 /** Every folder under `dir`, to date them long ago: here a file's own time says how old it is. */
 async function folders(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const d of await readdir(dir, { withFileTypes: true })) {
+  for (const d of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     if (d.isDirectory()) out.push(join(dir, d.name), ...await folders(join(dir, d.name)));
   }
   return out;
@@ -64,6 +66,7 @@ describe('gc and staging folders', () => {
           if (e.record === 'strata') await put(recordKey(e), JSON.stringify({ folder: folderOf(e), at: at(e.recordDays).toISOString() }), at(e.recordDays));
           // A file at a record's key that is no record: a note, or a record of another folder.
           if (e.record === 'foreign') await put(recordKey(e), i % 2 ? 'my notes' : JSON.stringify({ folder: 'staging/other/x/' }), at(e.recordDays));
+          if (e.beside) await put(`staging/${e.dataset}/_strata/${e.run}/${e.sub}notes.txt`, 'beside', at(2));
         }
         if (loose) await put('staging/orders/loose.txt', 'loose', at(2));
         for (const d of await folders(storage.path('staging'))) await utimes(d, at(30), at(30));
@@ -74,10 +77,7 @@ describe('gc and staging folders', () => {
         const recordOwner = new Map(recorded.map((e) => [recordKey(e), folderOf(e)]));
         const ownerOf = (key: string): string | undefined => {
           const own = recordOwner.get(key);
-          if (own) return outermost(own);
-          // Anything under a recorded run's own records folder (staging/<dataset>/_strata/<run>/) goes with the run.
-          const m = /^staging\/([^/]+)\/_strata\/([^/]+)\//.exec(key);
-          return m ? recorded.map(folderOf).find((f) => f === `staging/${m[1]}/${m[2]}/`) : outermost(key);
+          return own ? outermost(own) : outermost(key);
         };
         // A folder's age: the newest of everything that goes with it.
         const newest = new Map<string, number>();

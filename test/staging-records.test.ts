@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { doctor } from '../cli/commands/doctor.ts';
 import { gc } from '../cli/commands/gc.ts';
 import { gcStaging } from '../runtime/table/gc.ts';
+import { armFaults } from '../runtime/util/fault.ts';
 import { runCommand } from './helpers/cli.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -65,22 +66,74 @@ describe('staging records', () => {
       const collected = await runCommand(gc, { lake: k.dir, schemas: join(k.root, 'schemas') }, []);
       expect(collected.stdout).toContain('staging: deleted 0 old run folders');
       expect(collected.stdout).toContain('staging: kept 1 file no staging record of strata\'s names (in staging/orders/mine/): strata did not write them');
-      expect(await gcStaging(k.storage, DAYS_LATER)).toMatchObject({ folders: 1, unrecorded: { objects: 1, folders: ['staging/orders/mine/'] } });
-      expect(await keys(k)).toEqual(['staging/orders/mine/notes.txt']);
+      // Files someone saved beside the records, where no record goes (an attack: gc counted them kept, then deleted them).
+      const beside = [`staging/orders/_strata/${run}/notes.txt`, `staging/orders/_strata/${run}/gold/daily_revenue/keep.txt`];
+      for (const key of beside) await k.storage.writeText(key, 'mine');
+      expect(await gcStaging(k.storage, DAYS_LATER)).toMatchObject({ folders: 1, unrecorded: { objects: 3, folders: ['staging/orders/_strata/', 'staging/orders/mine/'] } });
+      expect(await keys(k)).toEqual([...beside, 'staging/orders/mine/notes.txt'].sort());
     } finally {
       await k.cleanup();
     }
   });
 
-  it('a run whose id begins with "_" is refused before it writes anything: staging/<dataset>/_strata/ holds the records', async () => {
+  it('a run whose id begins with "_" is refused before it writes anything and removes nothing: other runs\' records and a user\'s folder stay', async () => {
     const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
     try {
-      const { record } = await k.ingest('orders', await k.file('a.csv', csv), { runId: '_strata' });
-      expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.InvalidInput' } });
-      expect(record.error?.message).toContain('run id "_strata" begins with "_"');
-      expect(await keys(k)).toEqual([]);
+      await killedIngest(k, 'step.commit.before');
+      mkdirSync(join(k.dir, 'staging', 'orders', '_archive'), { recursive: true });
+      writeFileSync(join(k.dir, 'staging', 'orders', '_archive', 'notes.txt'), 'mine');
+      const before = await keys(k);
+      for (const runId of ['_strata', '_archive']) {
+        const { record } = await k.ingest('orders', await k.file('b.csv', csv.replace('1,c', '2,c')), { runId });
+        expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Strata.InvalidInput' } });
+        expect(record.error?.message).toContain(`run id "${runId}" begins with "_"`);
+        expect(await keys(k)).toEqual(before);
+      }
+      // (Before: the refused run's failure removed staging/orders/_strata/, every run's records, and the killed run's
+      // folder was then no one's, kept for good.)
+      expect(await gcStaging(k.storage, DAYS_LATER)).toMatchObject({ folders: 1, unrecorded: { objects: 1, folders: ['staging/orders/_archive/'] } });
+      expect(await keys(k)).toEqual(['staging/orders/_archive/notes.txt']);
     } finally {
       await k.cleanup();
     }
   });
+
+  it('a run that failed before its Stage step recorded anything removes no folder of its run id\'s name', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      mkdirSync(join(k.dir, 'staging', 'orders', 'mine'), { recursive: true });
+      writeFileSync(join(k.dir, 'staging', 'orders', 'mine', 'notes.txt'), 'mine');
+      armFaults('step.stage.before:error');
+      const { record } = await k.ingest('orders', await k.file('a.csv', csv), { runId: 'mine' });
+      armFaults(undefined);
+      expect(record.status).toBe('FAILED');
+      expect(await keys(k)).toEqual(['staging/orders/mine/notes.txt']);
+    } finally {
+      armFaults(undefined);
+      await k.cleanup();
+    }
+  });
+
+  // A step that removed its staging folder and then lost its answer before deleting the record is retried by Step
+  // Functions: the retry finds the run ended (or committed) and finishes the removal. Every way a run ends.
+  for (const [outcome, schema, rows] of [
+    ['SUCCEEDED', ordersSchema({ maxRatio: 1, mode: 'append' }), csv],
+    ['REJECTED', ordersSchema({ maxRatio: 0, mode: 'append' }), `${ORDERS_HEADER}\n1,c,BOGUS,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n`],
+    ['HALTED', ordersSchema({ maxRatio: 1, mode: 'append', extra: 'quality:\n  silver:\n    halt:\n      - ColumnValues "amount" > 5\n' }), csv],
+  ] as const) {
+    it(`a ${outcome} run whose step lost its answer between removing its staging folder and the record leaves nothing under staging`, async () => {
+      const k = await makeLake({ orders: schema });
+      try {
+        armFaults('staging.removed:econnreset');
+        const { record, execution } = await k.ingest('orders', await k.file('a.csv', rows), { retryIntervalMs: 1 });
+        armFaults(undefined);
+        expect(record.status).toBe(outcome);
+        expect(execution.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+        expect(await keys(k)).toEqual([]);
+      } finally {
+        armFaults(undefined);
+        await k.cleanup();
+      }
+    });
+  }
 });

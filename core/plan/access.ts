@@ -160,11 +160,12 @@ export function accessFor(plan: DatasetPlan, step: StepName, opts: AccessOptions
     case 'record':
     case 'fail':
       // The paths a run changed are read back from the manifests of the tables it wrote (runtime/pipeline/record.ts);
-      // a failed run's staging is removed (a run that ended leaves none), and the quarantined rows of a run whose
-      // commit step failed are settled by what the manifest says (runtime/pipeline/commit.ts settleAfterFailure).
+      // a failed run's staging is removed (a run that ended leaves none) when its staging record says strata wrote it
+      // (read: runtime/table/staging.ts removeStaging), and the quarantined rows of a run whose commit step failed are
+      // settled by what the manifest says (runtime/pipeline/commit.ts settleAfterFailure).
       return statementsOf([...records, ...readResults([...silverResults, ...goldResults]), manifestRead(plan.prefixes.silver), ...goldManifests,
         ...(step === 'fail' ? [
-          { location: 'lake', prefix: staging, modes: ['delete'] } satisfies Grant,
+          { location: 'lake', prefix: staging, modes: ['read', 'delete'] } satisfies Grant,
           { location: 'lake', prefix: plan.prefixes.quarantine, modes: ['read', 'write', 'delete'] } satisfies Grant,
           markers[0]!,
         ] : [])]);

@@ -7,6 +7,7 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
 import { ident } from '../../core/sql/quote.ts';
 import { removeStaging } from '../table/staging.ts';
+import { layout } from '../../core/plan/layout.ts';
 import { refuseUnevolvable, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { commitTable, committedSource, fullHistory, readManifest } from '../table/store.ts';
@@ -65,9 +66,15 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
     const { manifest } = await readManifest(ctx.storage, plan.prefixes.silver, silverShape(plan));
     const own = commitOf(manifest, input.runId);
     const q = quarantineKey(plan, input.stage.sourceId);
-    if (own) return { ...own, ...(await ctx.storage.head(q) ? { quarantineKey: q } : {}), ms: Date.now() - started };
+    // The attempt that ran to its end may have died between removing the staging folder and its record.
+    const settled = () => removeStaging(ctx.storage, layout.staging(plan.dataset, input.runId));
+    if (own) {
+      await settled();
+      return { ...own, ...(await ctx.storage.head(q) ? { quarantineKey: q } : {}), ms: Date.now() - started };
+    }
     const other = await committedSource(ctx.storage, plan.prefixes.silver, manifest, input.stage.sourceId);
     if (!other) throw e;
+    await settled();
     return { status: 'already', committedBy: other.runId, version: manifest.version, partitions: 0, ms: Date.now() - started };
   }
   const { storage } = ctx;

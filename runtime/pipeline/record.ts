@@ -200,6 +200,8 @@ export async function endedAlready(ctx: PipelineContext, state: RunState, status
   const text = await ctx.storage.readText(layout.run(state.dataset, state.runId));
   const record = text ? JSON.parse(text) as RunRecord : undefined;
   if (record?.status !== status || !record.error) return undefined;
+  // The attempt that ended the run may have died between removing the staging folder and its record.
+  await removeStaging(ctx.storage, layout.staging(state.dataset, state.runId));
   return { Error: record.error.name, Cause: record.error.message, record: { runId: record.runId, status } };
 }
 
@@ -291,7 +293,7 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   // A run that ended leaves no staging (strata doctor): nothing of a failed run's batch is committed after this, and
   // its rows are in bronze, ingested again from there. A folder that cannot be removed is strata gc's after a day.
   const unremoved = plan
-    ? await removeStaging(ctx.storage, layout.staging(plan.dataset, state.runId)).then(() => undefined, (e: Error) => e.message.split('\n')[0])
+    ? await removeStaging(ctx.storage, layout.staging(plan.dataset, state.runId), { recordedOnly: true }).then(() => undefined, (e: Error) => e.message.split('\n')[0])
     : undefined;
   const record = buildRecord(withGold, 'FAILED', { name, message }, changes);
   if (unsettled) record.warnings.push(`its quarantined rows waiting in ${plan!.prefixes.quarantine}_strata/pending/ could not be settled (${unsettled}): ingesting the file again settles them`);

@@ -10,7 +10,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { removeStaging } from './staging.ts';
+import { isStagingRecord, removeStaging } from './staging.ts';
 import { collectGarbage, filesFingerprint, namedLocations, type TableManifest } from './manifest.ts';
 import { historyCopies, readManifest, shapeOf, writeHistoryCopy, type ManifestShape } from './store.ts';
 
@@ -280,11 +280,7 @@ export async function readStaging(storage: Storage): Promise<{ folders: Map<stri
   // A record counts when it says what strata writes in it (recordStaging): a file someone saved under _strata/ is none.
   const recorded = new Set<string>();
   await mapLimit(objects.filter((o) => layout.stagingOfRecord(o.key)), 8, async (o) => {
-    const folder = layout.stagingOfRecord(o.key)!;
-    const text = await storage.readText(o.key).catch(() => undefined);
-    try {
-      if ((JSON.parse(text ?? '') as { folder?: unknown }).folder === folder) recorded.add(folder);
-    } catch { /* not a record */ }
+    if (await isStagingRecord(storage, o.key)) recorded.add(layout.stagingOfRecord(o.key)!);
   });
   const outermost = (key: string): string | undefined => {
     for (let i = key.indexOf('/', 'staging/'.length); i >= 0; i = key.indexOf('/', i + 1)) {
@@ -295,14 +291,9 @@ export async function readStaging(storage: Storage): Promise<{ folders: Map<stri
   const folders = new Map<string, { objects: number; bytes: number; newest: number }>();
   const unrecorded = new Set<string>();
   let foreign = 0;
-  // Anything else in a recorded run's own records folder (staging/<dataset>/_strata/<run>/) goes with the run's folder.
-  const inRecordsOf = (key: string): string | undefined => {
-    const m = /^staging\/([^/]+)\/_strata\/([^/]+)\//.exec(key);
-    return m && recorded.has(`staging/${m[1]}/${m[2]}/`) ? `staging/${m[1]}/${m[2]}/` : undefined;
-  };
   for (const o of objects) {
     const folder = layout.stagingOfRecord(o.key);
-    const record = folder !== undefined && recorded.has(folder) ? folder : inRecordsOf(o.key);
+    const record = folder !== undefined && recorded.has(folder) ? folder : undefined;
     const f = outermost(record ?? o.key);
     if (!f) {
       foreign++;

@@ -4,6 +4,7 @@
 import type { Storage } from '../storage/port.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 
 /**
@@ -16,13 +17,40 @@ export async function recordStaging(storage: Storage, prefix: string, at = new D
 }
 
 /**
- * Remove the staging folder `prefix`, then its record and the records of folders inside it (a gold refresh's in a
- * run's folder). In that order: a removal killed part-way leaves the record, and gc finishes the removal a day later.
- * Rejects as Storage.deletePrefix does; nothing is removed after a rejection.
+ * Whether the record at `key` is one recordStaging wrote (it names the folder its key stands for): a file someone
+ * saved under staging/<dataset>/_strata/ is none. false for a key that is missing or no record's.
  */
-export async function removeStaging(storage: Storage, prefix: string): Promise<void> {
+export async function isStagingRecord(storage: Storage, key: string): Promise<boolean> {
+  const folder = layout.stagingOfRecord(key);
+  if (!folder) return false;
+  const text = await storage.readText(key).catch(() => undefined);
+  try {
+    return (JSON.parse(text ?? '') as { folder?: unknown }).folder === folder;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `prefix` may be a staging folder of strata's: staging/<dataset>/<run>/…, a run id never beginning with "_". */
+const isRunFolder = (prefix: string) => /^staging\/[^/]+\/[^/_][^/]*\//.test(prefix);
+
+/**
+ * Remove the staging folder `prefix`, then its record and the records of folders inside it (a gold refresh's in a
+ * run's folder; only what isStagingRecord accepts). In that order: a removal killed part-way leaves the record, and gc
+ * finishes it a day later. A prefix no run's folder can be (staging/<dataset>/_…/: the records' own folder, a user's)
+ * is left alone. `recordedOnly`: remove the folder only while its record is there (a run that failed may have failed
+ * before its Stage step recorded anything: a folder of that name is then not strata's). Rejects as
+ * Storage.deletePrefix does; nothing is removed after a rejection.
+ */
+export async function removeStaging(storage: Storage, prefix: string, opts: { recordedOnly?: boolean } = {}): Promise<void> {
+  if (!isRunFolder(prefix)) return;
+  const record = layout.stagingRecord(prefix);
+  if (opts.recordedOnly && !(await isStagingRecord(storage, record))) return;
   await removePrefix(storage, prefix);
   fault('staging.removed');
-  const record = layout.stagingRecord(prefix);
-  await Promise.all([storage.delete([record]), removePrefix(storage, record.slice(0, -'.json'.length))]);
+  const under = `${record.slice(0, -'.json'.length)}/`;
+  const keys = storage.listKeys ? await storage.listKeys(under) : (await storage.list(under)).map((o) => o.key);
+  const inside = keys.filter((k) => layout.stagingOfRecord(k)?.startsWith(prefix));
+  const records = (await mapLimit(inside, 8, async (k) => ((await isStagingRecord(storage, k)) ? k : undefined))).filter((k) => k !== undefined);
+  await storage.delete([record, ...records]);
 }
