@@ -3,12 +3,14 @@
 // killed run leaves under staging/ is always named by a record, and strata gc removes it a day later; what strata did
 // not write there (a folder someone made) strata gc keeps and strata doctor notes, for good.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { doctor } from '../cli/commands/doctor.ts';
 import { gc } from '../cli/commands/gc.ts';
 import { gcStaging } from '../runtime/table/gc.ts';
+import { recordStaging } from '../runtime/table/staging.ts';
 import { armFaults } from '../runtime/util/fault.ts';
 import { runCommand } from './helpers/cli.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
@@ -71,6 +73,45 @@ describe('staging records', () => {
       for (const key of beside) await k.storage.writeText(key, 'mine');
       expect(await gcStaging(k.storage, DAYS_LATER)).toMatchObject({ folders: 1, unrecorded: { objects: 3, folders: ['staging/orders/_strata/', 'staging/orders/mine/'] } });
       expect(await keys(k)).toEqual([...beside, 'staging/orders/mine/notes.txt'].sort());
+    } finally {
+      await k.cleanup();
+    }
+  });
+
+  it('a killed run\'s staging goes a day after it was written, while other runs ingest meanwhile', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      await killedIngest(k, 'step.commit.before');
+      const killed = await keys(k);
+      // Three days pass: its files and record are dated then.
+      const then = new Date(Date.now() - 3 * 86_400_000);
+      const record = killed.find((key) => key.includes('/_strata/'))!;
+      const folder = JSON.parse((await k.storage.readText(record))!).folder as string;
+      await recordStaging(k.storage, folder, then.toISOString());
+      for (const key of killed) await utimes(k.storage.path(key), then, then);
+      const dirs = readdirSync(k.storage.path(folder), { recursive: true, withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(d.parentPath, d.name));
+      for (const d of [k.storage.path(folder), ...dirs]) await utimes(d, then, then);
+      // Another run ingests now, writing and deleting its own record beside the killed run's (before: that dated every
+      // record in the folder now, so the killed run's staging never aged while the dataset ingested daily).
+      expect((await k.ingest('orders', await k.file('b.csv', csv.replace('1,c', '2,c')))).record.status).toBe('SUCCEEDED');
+      expect(await gcStaging(k.storage)).toMatchObject({ folders: 1 });
+      expect(await keys(k)).toEqual([]);
+    } finally {
+      await k.cleanup();
+    }
+  });
+
+  it('doctor --repair removes the temporary file of a record write a dead process left in staging/<dataset>/_strata/', async () => {
+    const k = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    try {
+      expect((await k.ingest('orders', await k.file('a.csv', csv))).record.status).toBe('SUCCEEDED');
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: no process has its pid now
+      mkdirSync(join(k.dir, 'staging', 'orders', '_strata'), { recursive: true });
+      writeFileSync(join(k.dir, 'staging', 'orders', '_strata', `.tmp-${dead}-abc`), '{"folder":');
+      const args = { lake: k.dir, schemas: join(k.root, 'schemas') };
+      expect((await runCommand(doctor, args, [])).stdout).toContain('staging/orders/_strata: 1 temporary file of processes that died before they finished writing (never read)');
+      expect((await runCommand(doctor, args, [], { repair: true })).stdout).toContain('locks: removed 1 dead temporary file in staging/orders/_strata');
+      expect(readdirSync(join(k.dir, 'staging', 'orders', '_strata'))).toEqual([]);
     } finally {
       await k.cleanup();
     }

@@ -13,12 +13,15 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { isStrataError } from '../../core/errors.ts';
 import { committedSource, readManifest, shapeOf } from '../table/store.ts';
 import { readStaging } from '../table/gc.ts';
+import { STAGING_RECORDS } from '../../core/plan/layout.ts';
 import { committingRunsOf, isQuarantineFile, pendingRun, pendingSource, quarantineKey, quarantineSourceId, settled, staleQuarantine } from '../pipeline/commit.ts';
 import { sourceIdOf } from '../pipeline/stage.ts';
 
 /** Locks (and leftovers of them) and temporary files in the folders strata keeps them in. */
 export async function examineLocks(env: DoctorEnv): Promise<Finding[]> {
-  const dirs = [env.lakeDir, ...await walk(join(env.lakeDir, '_strata')), ...(await Promise.all(env.tables.map((t) => walk(join(env.lakeDir, t.root, '_strata'))))).flat()];
+  // The staging records' folders too (staging/<dataset>/_strata/: runtime/table/staging.ts writes them atomically).
+  const staged = (await readdir(join(env.lakeDir, 'staging')).catch(() => [] as string[])).map((d) => join(env.lakeDir, 'staging', d, STAGING_RECORDS));
+  const dirs = [env.lakeDir, ...await walk(join(env.lakeDir, '_strata')), ...(await Promise.all([...env.tables.map((t) => walk(join(env.lakeDir, t.root, '_strata'))), ...staged.map(walk)])).flat()];
   const out: Finding[] = [];
   for (const dir of dirs) {
     const names = await readdir(dir).catch(() => [] as string[]);

@@ -10,7 +10,7 @@ import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { isStagingRecord, removeStaging } from './staging.ts';
+import { readStagingRecord, removeStaging } from './staging.ts';
 import { collectGarbage, filesFingerprint, namedLocations, type TableManifest } from './manifest.ts';
 import { historyCopies, readManifest, shapeOf, writeHistoryCopy, type ManifestShape } from './store.ts';
 
@@ -278,9 +278,12 @@ export async function gcStaging(storage: Storage, now = new Date(), dryRun = fal
 export async function readStaging(storage: Storage): Promise<{ folders: Map<string, { objects: number; bytes: number; newest: number }>; unrecorded: StagingGc['unrecorded'] }> {
   const objects = await storage.list('staging/');
   // A record counts when it says what strata writes in it (recordStaging): a file someone saved under _strata/ is none.
-  const recorded = new Set<string>();
+  // A record is dated by the time it says it was written (readStagingRecord: a local listing dates it by its folder,
+  // which every run's record changes).
+  const recorded = new Map<string, number | undefined>();
   await mapLimit(objects.filter((o) => layout.stagingOfRecord(o.key)), 8, async (o) => {
-    if (await isStagingRecord(storage, o.key)) recorded.add(layout.stagingOfRecord(o.key)!);
+    const r = await readStagingRecord(storage, o.key);
+    if (r) recorded.set(r.folder, r.at);
   });
   const outermost = (key: string): string | undefined => {
     for (let i = key.indexOf('/', 'staging/'.length); i >= 0; i = key.indexOf('/', i + 1)) {
@@ -301,7 +304,7 @@ export async function readStaging(storage: Storage): Promise<{ folders: Map<stri
       continue;
     }
     const r = folders.get(f) ?? { objects: 0, bytes: 0, newest: 0 };
-    r.newest = Math.max(r.newest, o.lastModified.getTime());
+    r.newest = Math.max(r.newest, (record ? recorded.get(record) : undefined) ?? o.lastModified.getTime());
     if (!record) {
       r.objects++;
       r.bytes += o.size;

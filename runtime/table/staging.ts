@@ -21,18 +21,31 @@ export async function recordStaging(storage: Storage, prefix: string, at = new D
  * saved under staging/<dataset>/_strata/ is none. false for a key that is missing or no record's.
  */
 export async function isStagingRecord(storage: Storage, key: string): Promise<boolean> {
+  return (await readStagingRecord(storage, key)) !== undefined;
+}
+
+/**
+ * The record at `key` when recordStaging wrote it (isStagingRecord), with the time it was written (ms; its `at`, or
+ * undefined when that does not parse). The record's own time, not the listing's: a local listing dates a file by its
+ * folder too, and every run's record is written and deleted in the same folder (an attack: a killed run's record never
+ * aged while other runs ingested, so gc never removed its staging).
+ */
+export async function readStagingRecord(storage: Storage, key: string): Promise<{ folder: string; at?: number } | undefined> {
   const folder = layout.stagingOfRecord(key);
-  if (!folder) return false;
+  if (!folder || !isRunFolder(folder)) return undefined;
   const text = await storage.readText(key).catch(() => undefined);
   try {
-    return (JSON.parse(text ?? '') as { folder?: unknown }).folder === folder;
+    const r = JSON.parse(text ?? '') as { folder?: unknown; at?: unknown };
+    if (r.folder !== folder) return undefined;
+    const at = typeof r.at === 'string' ? Date.parse(r.at) : NaN;
+    return Number.isFinite(at) ? { folder, at } : { folder };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /** Whether `prefix` may be a staging folder of strata's: staging/<dataset>/<run>/…, a run id never beginning with "_". */
-const isRunFolder = (prefix: string) => /^staging\/[^/]+\/[^/_][^/]*\//.test(prefix);
+export const isRunFolder = (prefix: string) => /^staging\/[^/]+\/[^/_][^/]*\//.test(prefix);
 
 /**
  * Remove the staging folder `prefix`, then its record and the records of folders inside it (a gold refresh's in a
