@@ -17,6 +17,7 @@ import { repeatedKeys, rowsWithPartition } from '../schema/silver-constraints.ts
 import { readManifest, unmanagedData, unmanagedMessage } from '../table/store.ts';
 import { recordedFolder, versionFolderOf, writeRecords, writtenByStrata } from '../table/gc.ts';
 import { emptyManifest, filesFingerprint, namedLocations } from '../table/manifest.ts';
+import { partitionWayBack } from '../table/damaged-file.ts';
 import { asideStamp } from '../util/aside.ts';
 import { fault } from '../util/fault.ts';
 import { note, problem, type Finding, type Repair, type TableRef } from './findings.ts';
@@ -166,10 +167,7 @@ async function examineFiles(env: DoctorEnv, t: TableRef, m: TableManifest): Prom
   const present = [...exists].filter(([, e]) => e).map(([f]) => f);
   const rows = await fileRows(storage, present, env.duck);
   const out: Finding[] = [];
-  const way = t.layer === 'gold'
-    ? 'strata doctor --repair recomputes it from silver (strata refresh ' + t.name + ')'
-    : `strata rollback ${t.name} --to <an earlier run> brings back an earlier version, unless it shares the file (appends share files as hard links); `
-      + `otherwise move the partition's folder aside and ingest its bronze objects again`;
+  const way = partitionWayBack(t.layer, t.name);
   const repair: Repair | undefined = t.layer === 'gold'
     ? { order: 'files', run: async () => { const r = await env.refresh(t.name, true); return `${subject}: recomputed from silver (${r.status}, ${r.partitions.length} partition(s))`; } }
     : undefined;

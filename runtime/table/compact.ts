@@ -20,7 +20,7 @@ import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { Storage } from '../storage/port.ts';
-import { damagedFileMessage, unreadableFiles, type HistoryRun } from './damaged-file.ts';
+import { damagedFileMessage, partitionWayBack, unreadableData, unreadableFiles, type HistoryRun } from './damaged-file.ts';
 import type { PartitionVersion, TableManifest } from './manifest.ts';
 import { commitTable, readManifest, type ReadManifest } from './store.ts';
 
@@ -165,8 +165,11 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
         return { source, stats };
       };
       const { source, stats } = await rewrite().catch(async (e: unknown) => {
-        // Only after a failure: one footer read per file tells a damaged file from anything else.
-        const [bad] = await unreadableFiles(db, base.files.map((key, i) => ({ key, path: paths[i]! })));
+        // Only after a failure: one footer read per file tells a damaged file from anything else; where every footer
+        // reads, one read of each file's values finds a damaged data page (an attack: the raw engine error was taken for
+        // a transient one, retried for ever, and the table's other partitions were not compacted either).
+        const files = base.files.map((key, i) => ({ key, path: paths[i]! }));
+        const [bad] = [...await unreadableFiles(db, files), ...await unreadableData(db, files)];
         if (!bad) throw e;
         throw new StrataError(ERRORS.UnreadableFile, `${base.path || '(unpartitioned)'} was not compacted: ${damagedFileMessage(req.shape.layer, req.shape.table, bad, history)}`);
       });
@@ -174,6 +177,13 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
       for (const s of stats.filter((x) => Number(x.count) === 0)) await rm(s.filename, { force: true });
       const files = stats.filter((x) => Number(x.count) > 0).map((x) => x.filename).sort();
       const expected = await checksum(db, source, names);
+      // The rows read are the version's: files that hold other rows than its manifest says (one replaced by another,
+      // footer and all) are damage, never compacted into a version that says so (an attack: published as "identical",
+      // the loss then hidden from doctor and from gold, which takes a compaction for no change of rows).
+      if (expected.rows !== base.rows) {
+        throw new StrataError(ERRORS.UnreadableFile, `${base.path || '(unpartitioned)'} was not compacted: its files hold ${expected.rows} rows, `
+          + `the manifest of ${req.shape.layer}.${req.shape.table} says ${base.rows}. The way back: ${partitionWayBack(req.shape.layer, req.shape.table)}`);
+      }
       // The files just written have every column (no DESCRIBE of them needed).
       const actual = await checksum(db, projectionOf(req.columns, files, new Set(names)), names);
       if (expected.rows !== actual.rows || expected.xor !== actual.xor || expected.sum !== actual.sum) {

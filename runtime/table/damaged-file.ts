@@ -23,6 +23,33 @@ export async function unreadableFiles(db: Duck, files: ReadonlyArray<{ key: stri
 }
 
 /**
+ * The files DuckDB cannot read to the end, each with its reason; one query per file reading every value (a damaged
+ * data page under an intact footer: unreadableFiles reads footers only, which do not tell it).
+ */
+export async function unreadableData(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<DamagedFile[]> {
+  const bad: DamagedFile[] = [];
+  for (const f of files) {
+    try {
+      await db.all(`SELECT count(*) AS n, max(hash(t)) AS h FROM read_parquet(${pathLit(f.path)}) t`);
+    } catch (e) {
+      bad.push({ key: f.key, problem: engineMessage(e) });
+    }
+  }
+  return bad;
+}
+
+/**
+ * The way back for a partition version whose files are missing, damaged or hold other rows than its manifest says
+ * (strata doctor's words): gold is recomputed from silver; silver comes back from an earlier version, or from bronze.
+ */
+export function partitionWayBack(layer: string, table: string): string {
+  return layer === 'gold'
+    ? `strata doctor --repair recomputes it from silver (strata refresh ${table})`
+    : `strata rollback ${table} --to <an earlier run> brings back an earlier version, unless it shares the file (appends share files as hard links); `
+      + `otherwise move the partition's folder aside and ingest its bronze objects again`;
+}
+
+/**
  * Each file's Parquet footer, one query per file: the files DuckDB cannot read, with the reason (`bad`, as
  * unreadableFiles), and the rows each of the others holds, by key.
  */

@@ -1,0 +1,78 @@
+// Compaction and damaged data files it cannot tell by their footers (an attack, stop 55): a file replaced by another
+// valid Parquet file holding fewer or more rows, and a file whose data page is damaged under an intact footer. The
+// partition is left as it is, reported Strata.UnreadableFile with the way back, and the table's other partitions are
+// compacted; nothing is published as "identical" that does not hold the rows the manifest says (before: the fewer
+// rows were published, doctor went quiet and gold kept the old rows for good; the damaged page failed the whole table
+// with the engine's raw error, taken for a transient one).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { doctor } from '../cli/commands/doctor.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { withDuck } from '../runtime/engine/duckdb.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
+import { runCommand } from './helpers/cli.ts';
+import { batch, EVENTS } from './helpers/events.ts';
+import { makeLake, type TestLake } from './helpers/lake.ts';
+
+const lakes: TestLake[] = [];
+afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
+const [DAMAGED, OTHER] = ['dt=2025-06-15', 'dt=2025-06-16'];
+const manifest = (l: TestLake): TableManifest => JSON.parse(readFileSync(join(l.dir, 'silver/events/_strata/manifest.json'), 'utf8'));
+
+/** Two days of events, four files of 100 rows each. */
+async function lakeWithSmallFiles(): Promise<TestLake> {
+  const l = await makeLake({ events: EVENTS() });
+  lakes.push(l);
+  for (let b = 0; b < 4; b++) {
+    for (const day of [15, 16]) expect((await l.ingest('events', await l.file(`b${b}-${day}.jsonl`, batch(day * 1000 + b * 100, 100, day)))).record.status).toBe('SUCCEEDED');
+  }
+  return l;
+}
+
+/** Replace `file` by a valid Parquet file of the rows `select` picks from it (over `f`). */
+async function rewrite(file: string, select: string): Promise<void> {
+  await withDuck((db) => db.run(`COPY (${select.replaceAll('f', `read_parquet('${file}')`)}) TO '${file}.new' (FORMAT parquet)`));
+  rmSync(file);
+  writeFileSync(file, readFileSync(`${file}.new`));
+  rmSync(`${file}.new`);
+}
+
+describe('compaction of a partition whose files are damaged past their footers', () => {
+  for (const [what, select, held] of [
+    ['fewer rows', 'SELECT * FROM f LIMIT 10', 310],
+    ['more rows', 'SELECT * FROM f UNION ALL SELECT * FROM f', 500],
+  ] as const) {
+    it(`a file replaced by a valid one of ${what}: left as it is, reported with the way back; the other partition is compacted`, async () => {
+      const l = await lakeWithSmallFiles();
+      const before = manifest(l);
+      await rewrite(join(l.dir, before.partitions[DAMAGED]!.files[1]!), select);
+      const [c] = await compactLocal(l, ['events']);
+      const after = manifest(l);
+      expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
+      expect(after.partitions[OTHER]).toMatchObject({ rows: 400, files: [expect.any(String)] });
+      expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
+      expect(c!.execution.error?.cause).toContain(`silver.events: ${DAMAGED} was not compacted: its files hold ${held} rows, the manifest of silver.events says 400. `
+        + 'The way back: strata rollback events --to <an earlier run> brings back an earlier version');
+      expect(c!.execution.error?.cause).toContain('Compacted meanwhile, rows unchanged: silver.events.');
+      // doctor still sees it (it did not after the compaction published the rows as they were).
+      const d = await runCommand(doctor, { lake: l.dir, schemas: join(l.root, 'schemas') }, []);
+      expect(d.stdout).toContain(`its files hold ${held} rows, the manifest says 400`);
+    });
+  }
+
+  it('a file whose data page is damaged under an intact footer: named, left as it is; the other partition is compacted', async () => {
+    const l = await lakeWithSmallFiles();
+    const before = manifest(l);
+    const key = before.partitions[DAMAGED]!.files[1]!;
+    const b = readFileSync(join(l.dir, key));
+    for (let i = 60; i < 300; i++) b[i] = b[i]! ^ 0x5a;
+    writeFileSync(join(l.dir, key), b);
+    const [c] = await compactLocal(l, ['events']);
+    const after = manifest(l);
+    expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
+    expect(after.partitions[OTHER]).toMatchObject({ rows: 400, files: [expect.any(String)] });
+    expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
+    expect(c!.execution.error?.cause).toContain(`silver.events: ${DAMAGED} was not compacted: ${key} of silver.events is damaged (`);
+  });
+});
