@@ -8,6 +8,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doctor } from '../cli/commands/doctor.ts';
+import { query } from '../cli/commands/query.ts';
+import { refresh } from '../cli/commands/refresh.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
@@ -74,5 +76,24 @@ describe('compaction of a partition whose files are damaged past their footers',
     expect(after.partitions[OTHER]).toMatchObject({ rows: 400, files: [expect.any(String)] });
     expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
     expect(c!.execution.error?.cause).toContain(`silver.events: ${DAMAGED} was not compacted: ${key} of silver.events is damaged (`);
+  });
+
+  it('a damaged data page is named by a gold refresh (not its SQL) and by a query that reads it', async () => {
+    const l = await makeLake({ events: EVENTS(`gold:
+  - table: events_daily
+    sql: SELECT dt, count(*) AS n, max(event_id) AS last_event, sum(amount) AS amount FROM silver.events GROUP BY dt
+`) });
+    lakes.push(l);
+    for (const day of [15, 16]) expect((await l.ingest('events', await l.file(`b-${day}.jsonl`, batch(day * 1000, 100, day)))).record.status).toBe('SUCCEEDED');
+    const key = manifest(l).partitions[DAMAGED]!.files[0]!;
+    const b = readFileSync(join(l.dir, key));
+    for (let i = 60; i < 300; i++) b[i] = b[i]! ^ 0x5a;
+    writeFileSync(join(l.dir, key), b);
+    const args = { lake: l.dir, schemas: join(l.root, 'schemas') };
+    const refreshed = await runCommand(refresh, args, ['events_daily'], { full: true }).catch((e: Error) => ({ code: 1, stdout: '', stderr: `${e.name}: ${e.message}` }));
+    expect(refreshed.stderr).toContain(`Strata.UnreadableFile: gold table events_daily could not be computed: ${key} of silver.events is damaged (`);
+    expect(refreshed.stderr).not.toContain('its SQL failed');
+    const queried = await runCommand(query, args, ['SELECT * FROM silver.events']).catch((e: Error) => ({ code: 1, stdout: '', stderr: `${e.name}: ${e.message}` }));
+    expect(queried.stderr).toContain(`${key} of silver.events is damaged (`);
   });
 });

@@ -19,7 +19,7 @@ import type { RunRecord } from '../runs/record.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { readColumns } from '../../core/plan/glue-table.ts';
 import { createView, createViewSql, duckTypeOfGlue } from '../engine/views.ts';
-import { damagedFileMessage, unreadableFiles } from '../table/damaged-file.ts';
+import { damagedFileMessage, damagedFileNamedBy, unreadableFiles } from '../table/damaged-file.ts';
 import { isFull, whenFull } from '../storage/full.ts';
 import { LockLost, withLock, type HeldLock } from '../storage/lock.ts';
 import { asideStamp } from '../util/aside.ts';
@@ -536,13 +536,13 @@ export class LocalCatalog implements Catalog {
    * and the way back (runtime/table/damaged-file.ts). Undefined for any other failure.
    */
   async explainFailure(db: Duck, err: unknown): Promise<string | undefined> {
-    const named = /'([^']+\.parquet)'/.exec(err instanceof Error ? err.message : String(err))?.[1];
-    if (!named) return undefined;
-    const abs = isAbsolute(named) ? named : join(this.lakeDir, named);
-    const key = relative(this.lakeDir, abs).split(sep).join('/');
-    if (key.startsWith('..') || isAbsolute(key)) return undefined;
-    const [bad] = await unreadableFiles(db, [{ key, path: abs }]);
+    // The path as DuckDB quotes it, with ' or " (a damaged data page: "Failed to read file \"…\""), and its data too.
+    const bad = await damagedFileNamedBy(db, err, (named) => {
+      const key = relative(this.lakeDir, isAbsolute(named) ? named : join(this.lakeDir, named)).split(sep).join('/');
+      return key.startsWith('..') || isAbsolute(key) ? undefined : key;
+    });
     if (!bad) return undefined;
+    const key = bad.key;
     const [layer = '', table = ''] = key.split('/');
     const entry = await this.readEntry(this.entryPath(layer, table)).catch(() => undefined);
     return damagedFileMessage(layer, table, bad, await this.historyOf(layer, table, entry?.table?.history));

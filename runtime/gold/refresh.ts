@@ -6,7 +6,8 @@
 // the gold table was derived from: their values come from partition metadata, and only the silver partitions
 // feeding them are read.
 import { join } from 'node:path';
-import { withDuckSession, withUserSqlSession, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
+import { withDuck, withDuckSession, withUserSqlSession, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
+import { damagedFileMessage, damagedFileNamedBy } from '../table/damaged-file.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { userSqlMessage } from '../../core/sql/engine-message.ts';
 import { subquery } from '../../core/sql/sandbox.ts';
@@ -249,6 +250,16 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
     const computed = await storage.withLocalFiles(keys, (paths) => {
       const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
+      // A file it read that is damaged is named with the way back; the SQL is not blamed for it (an attack, stop 55:
+      // a damaged data page in silver made every refresh say "its SQL failed … Fix the SQL").
+      const damaged = async (e: unknown): Promise<never> => {
+        const keyOf = new Map(keys.map((k, i) => [paths[i]!, k]));
+        const bad = await withDuck((db) => damagedFileNamedBy(db, engineErrorOf.get(e as object) ?? e, (p) => keyOf.get(p)), ctx.duck).catch(() => undefined);
+        if (!bad) throw e;
+        const [layer = '', table = ''] = bad.key.split('/');
+        const history = (layer === 'silver' ? silver.get(table) : gold.get(table))?.history;
+        throw new StrataError(ERRORS.UnreadableFile, `gold table ${plan.table} could not be computed: ${damagedFileMessage(layer, table, bad, history)}`);
+      };
       return storage.writeTree(stagingPrefix, (dir) => withUserSqlSession([...paths, dir], async (db) => {
         await db.run('CREATE SCHEMA silver; CREATE SCHEMA gold');
         for (const [ds, ps] of parts) {
@@ -263,7 +274,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
         await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds), memoryMb: stepSizing(ctx.plans.get(input.dataset), 'gold').memoryMb });
         const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db, othersRemain };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input, opts.audit !== undefined || hasRules(plan.quality));
-      }, ctx.duck), { list: false });
+      }, ctx.duck), { list: false }).catch(damaged);
     });
     const w = computed.result;
     return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };
@@ -401,6 +412,9 @@ interface WrittenFiles {
 
 type BoundAudit = (plan: GoldPlan, input: GoldInput) => Promise<GateOutcome | undefined>;
 
+/** The engine's own error behind a "its SQL failed" error (whose words leave out the paths and values it quoted). */
+const engineErrorOf = new WeakMap<object, unknown>();
+
 /**
  * Compute the gold rows and write them as Parquet under `dir`/data. `audits`: a gate (or a caller's audit) reads the
  * rows first, so they are kept in a table, gold_batch, as is a string partition column's values (checked as folder
@@ -422,7 +436,9 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
     const range = /out of range for the destination type INT64|Overflow in (addition|multiplication|subtraction)/i.test(message)
       ? '. A value passed what a bigint holds (±9,223,372,036,854,775,807): compute it as a decimal, e.g. SUM(CAST(x AS DECIMAL(38, 0))), whose column is decimal(38,0)'
       : '';
-    return new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
+    const err = new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
+    engineErrorOf.set(err, e);
+    return err;
   };
   let quality: GateOutcome | undefined;
   if (kept) {

@@ -39,6 +39,24 @@ export async function unreadableData(db: Duck, files: ReadonlyArray<{ key: strin
 }
 
 /**
+ * The data file an engine error names (DuckDB quotes a path it failed to read with ' or "), when that file is damaged
+ * (unreadableFiles, then unreadableData): its key, by `keyOf` from the path (undefined: not a file of the lake's), and
+ * the reason. undefined for an error that names no such file.
+ */
+export async function damagedFileNamedBy(db: Duck, err: unknown, keyOf: (path: string) => string | undefined): Promise<DamagedFile | undefined> {
+  const text = err instanceof Error ? err.message : String(err);
+  for (const m of text.matchAll(/'([^']+\.parquet)'|"([^"]+\.parquet)"/g)) {
+    const path = (m[1] ?? m[2])!;
+    const key = keyOf(path);
+    if (!key) continue;
+    const files = [{ key, path }];
+    const [bad] = [...await unreadableFiles(db, files), ...await unreadableData(db, files)];
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/**
  * The way back for a partition version whose files are missing, damaged or hold other rows than its manifest says
  * (strata doctor's words): gold is recomputed from silver; silver comes back from an earlier version, or from bronze.
  */
