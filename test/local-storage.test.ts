@@ -40,6 +40,28 @@ describe('local storage', () => {
     }
   });
 
+  it('writers and deleters in one folder: a write never fails because another\'s delete removed the folder, empty for a moment (staging records: a run FAILED under load)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-prune-'));
+    try {
+      const storage = new LocalStorage(root);
+      // Six writers each write a record and delete it again, 300 times: delete prunes the folder when it is empty
+      // (34 of 1,800 writes failed with ENOENT before writes made the folder again).
+      const failures: string[] = [];
+      await Promise.all([0, 1, 2, 3, 4, 5].map(async (w) => {
+        for (let i = 0; i < 300; i++) {
+          const key = `staging/orders/_strata/w${w}-${i}.json`;
+          await storage.writeText(key, '{}').catch((e: Error) => failures.push(e.message));
+          await storage.delete([key]);
+        }
+      }));
+      expect(failures).toEqual([]);
+      // A copy whose source is missing still fails as such.
+      await expect(storage.putFile('staging/orders/x.csv', join(root, 'missing.csv'))).rejects.toThrow(/ENOENT[^]*missing\.csv/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('lists more files than it looks at between two turns of the event loop (2,000), each once with its size; removes a tree whole, not following links, siblings kept', async () => {
     const root = await mkdtemp(join(tmpdir(), 'strata-tree-'));
     try {

@@ -346,19 +346,32 @@ export async function atomicWrite(path: string, text: string): Promise<void> {
  * (Strata.StorageFull with the path).
  */
 async function replaceVia(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await write(tmp);
-    await rename(tmp, path);
-    // rename(2) does nothing when both names are links to one file (two runs publishing the same marker): the
-    // temporary name stayed, one per such copy, found by no listing and removed by nothing (an attack, stop 53).
-    await rm(tmp, { force: true });
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw whenFull(e, path);
+  for (let attempt = 1; ; attempt++) {
+    const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await write(tmp);
+      await rename(tmp, path);
+      // rename(2) does nothing when both names are links to one file (two runs publishing the same marker): the
+      // temporary name stayed, one per such copy, found by no listing and removed by nothing (an attack, stop 53).
+      await rm(tmp, { force: true });
+      return;
+    } catch (e) {
+      await rm(tmp, { force: true });
+      // Another writer's delete removed the folder, empty for a moment, between this mkdir and this write or rename
+      // (delete and deletePrefix prune empty folders): make it again. Runs writing their staging records into one
+      // folder and deleting them met so (a run FAILED under load: ENOENT, mkdir …/_strata; 34 of 1,800 writes by six
+      // writers in one process). Only an ENOENT of this folder, an ancestor or the temporary file (a copy whose source
+      // is missing fails so too, REPLACE_ATTEMPTS times, then as it is).
+      const { path: at, dest } = e as NodeJS.ErrnoException & { dest?: string };
+      if (isMissing(e) && attempt < REPLACE_ATTEMPTS && (at === tmp || dest === tmp || (at !== undefined && `${dirname(path)}/`.startsWith(`${at}/`)))) continue;
+      throw whenFull(e, path);
+    }
   }
 }
+
+/** How many times replaceVia makes its folder again when another writer's delete removed it meanwhile. */
+const REPLACE_ATTEMPTS = 8;
 
 function isMissing(e: unknown): boolean {
   return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
