@@ -1,5 +1,6 @@
 // The fault harness: a lake attacked as an operator's worst day would, with the invariants (check.ts) checked after
-// every blow and strata doctor --repair expected to leave it clean.
+// every blow, strata doctor --repair expected to leave it clean, and what the kills left in staging named by staging
+// records and collected by strata gc a day later.
 //   kills:  an ingest (or rollback, or gc) run as its own process and killed (SIGKILL) at a named fault point
 //           (runtime/util/fault.ts), then recovered the way an operator would: the same file ingested again;
 //   rounds: several writer processes started at once: appends into the same partitions, upserts of overlapping
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../../runtime/runs/record.ts';
 import { readManifest } from '../../runtime/table/store.ts';
+import { gcStaging, readStaging } from '../../runtime/table/gc.ts';
 import { repair, examine } from '../../workflows/doctor.ts';
 import { ingestFile } from '../../workflows/ingest-local.ts';
 import { openLocalLake, type LocalLake } from '../../workflows/lake.ts';
@@ -257,6 +259,13 @@ export async function runHarness(opts: HarnessOptions): Promise<Figures> {
     if (after.problems) figures.violations.push(`strata doctor after --repair: ${after.findings.filter((f) => f.level === 'problem').map((f) => `${f.subject}: ${f.message}`).join('; ')}`);
     log(`  doctor --repair: ${fixed.actions.length ? fixed.actions.join('; ') : 'nothing to repair'}; then ${after.problems} problem(s)`);
     await check('doctor --repair');
+    // Staging: whatever the killed processes left there is named by a staging record (runtime/table/staging.ts), and
+    // strata gc a day later leaves nothing there.
+    const staged = await readStaging(lake.storage);
+    if (staged.unrecorded.objects) figures.violations.push(`staging: ${staged.unrecorded.objects} file(s) that no staging record names, e.g. in ${staged.unrecorded.folders[0]}`);
+    await gcStaging(lake.storage, new Date(Date.now() + 2 * 86_400_000));
+    const left = await lake.storage.list('staging/');
+    if (left.length) figures.violations.push(`staging after strata gc a day later: ${left.length} object(s) left, e.g. ${left[0]!.key}`);
     return figures;
   } finally {
     figures.seconds = Math.round((Date.now() - started) / 100) / 10;
