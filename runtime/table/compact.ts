@@ -11,7 +11,7 @@
 //   * The replaced versions are retired like any other (manifest.retired): gc deletes them after the retention window.
 //   * Damage stays inside its partition: a partition holding a file DuckDB cannot read is left as it is, named with the
 //     way back (runtime/table/damaged-file.ts), and the others are compacted; the caller reports it.
-import { ERRORS, isStrataError, StrataError } from '../../core/errors.ts';
+import { engineMessage, ERRORS, isStrataError, StrataError } from '../../core/errors.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import type { CompactionSpec } from '../../core/schema/model.ts';
 import { ident } from '../../core/sql/quote.ts';
@@ -20,7 +20,7 @@ import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { Storage } from '../storage/port.ts';
-import { damagedFileMessage, partitionWayBack, unreadableData, unreadableFiles, type HistoryRun } from './damaged-file.ts';
+import { damagedFileMessage, partitionWayBack, unreadableData, unreadableFiles, type DamagedFile, type HistoryRun } from './damaged-file.ts';
 import type { PartitionVersion, TableManifest } from './manifest.ts';
 import { commitTable, readManifest, type ReadManifest } from './store.ts';
 
@@ -156,9 +156,12 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
       const names = req.columns.map((c) => c.name);
       const order = req.policy.sortBy.length ? ` ORDER BY ${req.policy.sortBy.map(ident).join(', ')}` : '';
+      // Files all written with the table's schema have every column: no need to read 1,000 footers to find out, and
+      // read without union_by_name, so one that lacks a column fails the read (an attack, stop 55: one
+      // replaced by a file without a column was read with NULLs for it and published as the same rows).
+      const whole = base.schemaHash === req.shape.schemaHash;
       const rewrite = async () => {
-        // Files all written with the table's schema have every column: no need to read 1,000 footers to find out.
-        const source = base.schemaHash === req.shape.schemaHash ? projectionOf(req.columns, paths, new Set(names)) : await projection(db, req.columns, paths);
+        const source = whole ? projectionOf(req.columns, paths, new Set(names), false) : await projection(db, req.columns, paths);
         const stats = await db.all<{ filename: string; count: number; file_size_bytes: number }>(
           `COPY (${source}${order}) TO ${pathLit(dir)} (FORMAT parquet, ${PARQUET_CODEC}, FILE_SIZE_BYTES ${req.policy.targetMb * MIB}, `
           + `ROW_GROUP_SIZE ${rowGroupRows(base, req.policy.targetMb * MIB)}, FILENAME_PATTERN ${pathLit(`part-${req.runId}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_STATS true)`);
@@ -169,7 +172,7 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
         // reads, one read of each file's values finds a damaged data page (an attack: the raw engine error was taken for
         // a transient one, retried for ever, and the table's other partitions were not compacted either).
         const files = base.files.map((key, i) => ({ key, path: paths[i]! }));
-        const [bad] = [...await unreadableFiles(db, files), ...await unreadableData(db, files)];
+        const [bad] = [...await unreadableFiles(db, files), ...await unreadableData(db, files), ...await untypedFiles(db, req.columns, files, whole)];
         if (!bad) throw e;
         throw new StrataError(ERRORS.UnreadableFile, `${base.path || '(unpartitioned)'} was not compacted: ${damagedFileMessage(req.shape.layer, req.shape.table, bad, history)}`);
       });
@@ -225,11 +228,34 @@ async function projection(db: Duck, columns: CompactTableRequest['columns'], fil
   return projectionOf(columns, files, present);
 }
 
-function projectionOf(columns: CompactTableRequest['columns'], files: readonly string[], present: ReadonlySet<string>): string {
-  return `SELECT ${columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ')} FROM ${readFiles(files)}`;
+function projectionOf(columns: CompactTableRequest['columns'], files: readonly string[], present: ReadonlySet<string>, byName = true): string {
+  return `SELECT ${columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`).join(', ')} FROM ${readFiles(files, byName)}`;
 }
 
-const readFiles = (files: readonly string[]) => `read_parquet(${pathList(files)}, union_by_name = true, hive_partitioning = false)`;
+const readFiles = (files: readonly string[], byName = true) => `read_parquet(${pathList(files)}, union_by_name = ${byName}, hive_partitioning = false)`;
+
+/**
+ * The files that do not hold the table's rows as it types them, each with its reason, one file at a time: a column
+ * missing where every file should have all (`whole`: written with the table's schema), or a value that does not cast
+ * to its column's type (a file replaced by another of other columns: an attack, stop 55). Only after a failure.
+ */
+async function untypedFiles(db: Duck, columns: CompactTableRequest['columns'], files: ReadonlyArray<{ key: string; path: string }>, whole: boolean): Promise<DamagedFile[]> {
+  const bad: DamagedFile[] = [];
+  for (const f of files) {
+    try {
+      const present = new Set((await db.columns(`SELECT * FROM ${readFiles([f.path])}`)).map((c) => c.name));
+      const missing = columns.filter((c) => !present.has(c.name)).map((c) => c.name);
+      if (whole && missing.length) {
+        bad.push({ key: f.key, problem: `it does not hold column ${missing.map((m) => JSON.stringify(m)).join(', ')}, which every file of this version was written with` });
+        continue;
+      }
+      await checksum(db, projectionOf(columns, [f.path], present), columns.map((c) => c.name));
+    } catch (e) {
+      bad.push({ key: f.key, problem: engineMessage(e) });
+    }
+  }
+  return bad;
+}
 
 /** Row count and two order-independent checksums over every column of a relation (DuckDB's 64-bit hash of the row). */
 async function checksum(db: Duck, relation: string, columns: readonly string[]): Promise<{ rows: number; xor: string; sum: string }> {
