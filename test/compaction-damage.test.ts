@@ -15,7 +15,7 @@ import { withDuck } from '../runtime/engine/duckdb.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { runCommand } from './helpers/cli.ts';
 import { batch, EVENTS } from './helpers/events.ts';
-import { makeLake, type TestLake } from './helpers/lake.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
 const lakes: TestLake[] = [];
 afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
@@ -117,4 +117,26 @@ describe('compaction of a partition whose files are damaged past their footers',
     const queried = await runCommand(query, args, ['SELECT * FROM silver.events']).catch((e: Error) => ({ code: 1, stdout: '', stderr: `${e.name}: ${e.message}` }));
     expect(queried.stderr).toContain(`${key} of silver.events is damaged (`);
   });
+});
+
+describe('an upsert into a partition whose file was replaced by another', () => {
+  for (const [what, select, problem] of [
+    ['lacks a column', 'SELECT * EXCLUDE (status) FROM f', 'it does not hold column "status", which every file of this version was written with'],
+    ['holds a column of another type', `SELECT * REPLACE ('abc' AS amount) FROM f`, 'Could not convert string "abc" to DECIMAL(12,2)'],
+  ] as const) {
+    it(`one that ${what}: the run fails naming the file and the way back; nothing is committed (before: the column read as NULL was committed for every row)`, async () => {
+      const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'upsert' }) });
+      lakes.push(l);
+      const rows = (ids: number[]) => `${ORDERS_HEADER}\n${ids.map((id) => `${id},c,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n')}\n`;
+      expect((await l.ingest('orders', await l.file('a.csv', rows([1, 2, 3])))).record.status).toBe('SUCCEEDED');
+      const m = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8')) as TableManifest;
+      const key = m.partitions['dt=2025-06-12']!.files[0]!;
+      await rewrite(join(l.dir, key), select);
+      const { record } = await l.ingest('orders', await l.file('b.csv', rows([3, 4])));
+      expect(record.status).toBe('FAILED');
+      expect(record.error?.name).toBe('Strata.UnreadableFile');
+      expect(record.error?.message).toContain(`silver.orders partition dt=2025-06-12 was not rewritten: ${key} of silver.orders is damaged (${problem}`);
+      expect(JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8'))).toMatchObject({ version: m.version });
+    });
+  }
 });

@@ -7,6 +7,7 @@ import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { partitionPath } from '../../core/plan/partitioning.ts';
 import { ident } from '../../core/sql/quote.ts';
 import { removeStaging } from '../table/staging.ts';
+import { damagedFileMessage, firstDamaged } from '../table/damaged-file.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { refuseUnevolvable, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -493,13 +494,25 @@ async function buildVersion(
   return storage.withLocalFiles(keys, async (paths) => {
     const basePaths = paths.slice(0, base?.files.length ?? 0);
     const newPaths = paths.slice(base?.files.length ?? 0);
+    // A base written with the table's schema has every column in every file: read without union_by_name, a file that
+    // lacks one fails the read rather than reading NULLs that the new version would keep (an attack, stop 55: an upsert
+    // blanked a column of every row of a partition whose file had been replaced by one without it).
+    const whole = base !== undefined && base.schemaHash === plan.schemaHash;
     const out = await storage.writeTree(prefix, (dir) => withDuck(async (db) => {
+      // A file of the base that is damaged (footer, values, columns, types) is named with the way back.
+      const damaged = async (e?: unknown): Promise<never> => {
+        const bad = await firstDamaged(db, [...plan.columns, ...plan.partitions], base!.files.map((key, i) => ({ key, path: basePaths[i]! })), whole);
+        if (!bad) throw e;
+        throw new StrataError(ERRORS.UnreadableFile, `silver.${plan.dataset} partition ${path || '(unpartitioned)'} was not rewritten: ${damagedFileMessage('silver', plan.dataset, bad)}`);
+      };
       // The base files' columns, read once (their footers) for the key check and the merge.
-      const baseColumns = basePaths.length ? await columnsOf(db, basePaths) : new Set<string>();
-      if (merge) await refuseAmbiguousUpsert(db, plan, path, basePaths, newPaths, baseColumns);
+      const baseColumns = basePaths.length ? await columnsOf(db, basePaths, !whole).catch(damaged) : new Set<string>();
+      if (whole && [...plan.columns, ...plan.partitions].some((c) => !baseColumns.has(c.name))) await damaged();
+      if (merge) await refuseAmbiguousUpsert(db, plan, path, basePaths, newPaths, baseColumns, !whole);
       const file = join(dir, `part-${input.runId}-0.parquet`);
       const stats = await db.all<{ count: number; file_size_bytes: number }>(
-        `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true, baseColumns)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`);
+        `COPY (${await mergeSql(db, plan, basePaths, newPaths, merge === true, baseColumns, !whole)}) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC}, RETURN_STATS true)`)
+        .catch((e: unknown) => (basePaths.length ? damaged(e) : Promise.reject(e)));
       return { rows: Number(stats[0]?.count ?? 0), bytes: Number(stats[0]?.file_size_bytes ?? 0) };
     }, ctx.duck));
     return { ...common, files: out.written.map((w) => w.key), rows: out.result.rows, bytes: out.result.bytes, schemaHash: plan.schemaHash };
@@ -513,9 +526,9 @@ async function buildVersion(
  * rollback back to rows written under the wider key). Reads only the key columns of the partition's files, which the
  * merge reads whole anyway. Whatever the table's history says of its key: this is what its files hold.
  */
-async function refuseAmbiguousUpsert(db: Duck, plan: DatasetPlan, path: string, basePaths: string[], newPaths: string[], baseColumns: ReadonlySet<string>): Promise<void> {
+async function refuseAmbiguousUpsert(db: Duck, plan: DatasetPlan, path: string, basePaths: string[], newPaths: string[], baseColumns: ReadonlySet<string>, baseByName = true): Promise<void> {
   if (!plan.primaryKey.every((k) => baseColumns.has(k))) return; // a key column the old files lack reads NULL: no key matches it
-  const dup = await repeatedKeys(db, `${parquetFiles(basePaths)} b`, plan.primaryKey, {
+  const dup = await repeatedKeys(db, `${parquetFiles(basePaths, baseByName)} b`, plan.primaryKey, {
     alias: 'b', where: `EXISTS (SELECT 1 FROM ${parquetFiles(newPaths)} n WHERE ${plan.primaryKey.map((k) => `n.${ident(k)} = b.${ident(k)}`).join(' AND ')})`,
   });
   if (!dup.keys) return;
@@ -525,19 +538,22 @@ async function refuseAmbiguousUpsert(db: Duck, plan: DatasetPlan, path: string, 
     + 'keep the primary key the table was written under (strata check counts what the current one contradicts), or roll the table back to before those rows (strata rollback)');
 }
 
-/** Parquet files as one relation, columns matched by name (files of several schema versions). */
-const parquetFiles = (ps: readonly string[]) => `read_parquet(${pathList(ps)}, union_by_name = true, hive_partitioning = false)`;
+/**
+ * Parquet files as one relation, columns matched by name (files of several schema versions); `byName` false for
+ * files that must all hold the same columns (a file that does not fails the read).
+ */
+const parquetFiles = (ps: readonly string[], byName = true) => `read_parquet(${pathList(ps)}, union_by_name = ${byName}, hive_partitioning = false)`;
 
 /** The columns Parquet files hold together (their footers). */
-async function columnsOf(db: Duck, ps: readonly string[]): Promise<Set<string>> {
-  return new Set((await db.columns(`SELECT * FROM ${parquetFiles(ps)}`)).map((c) => c.name));
+async function columnsOf(db: Duck, ps: readonly string[], byName = true): Promise<Set<string>> {
+  return new Set((await db.columns(`SELECT * FROM ${parquetFiles(ps, byName)}`)).map((c) => c.name));
 }
 
 /**
  * SELECT producing the new version: typed columns in schema order, partition columns last. Old files written
  * before a column was added lack it: it reads as NULL (schema evolution rewrites them with the column).
  */
-async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean, baseColumns: ReadonlySet<string>): Promise<string> {
+async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPaths: string[], antiJoin: boolean, baseColumns: ReadonlySet<string>, baseByName = true): Promise<string> {
   const colsOf = (present: ReadonlySet<string>) => [
     ...plan.columns.map((c) => `CAST(${present.has(c.name) ? ident(c.name) : 'NULL'} AS ${c.duckdbType}) AS ${ident(c.name)}`),
     ...plan.partitions.map((p) => `CAST(${present.has(p.name) ? ident(p.name) : 'NULL'} AS ${p.duckdbType}) AS ${ident(p.name)}`),
@@ -549,8 +565,8 @@ async function mergeSql(db: Duck, plan: DatasetPlan, basePaths: string[], newPat
   // attack, stop 48; strata check says such a key is breaking where it can tell).
   const match = plan.primaryKey.map((k) => (baseColumns.has(k) ? `n.${ident(k)} = b.${ident(k)}` : 'false')).join(' AND ');
   const old = antiJoin
-    ? `SELECT ${cols} FROM ${parquetFiles(basePaths)} b WHERE NOT EXISTS (SELECT 1 FROM ${parquetFiles(newPaths)} n WHERE ${match})`
-    : `SELECT ${cols} FROM ${parquetFiles(basePaths)}`;
+    ? `SELECT ${cols} FROM ${parquetFiles(basePaths, baseByName)} b WHERE NOT EXISTS (SELECT 1 FROM ${parquetFiles(newPaths)} n WHERE ${match})`
+    : `SELECT ${cols} FROM ${parquetFiles(basePaths, baseByName)}`;
   return `${old} UNION ALL ${fresh}`;
 }
 

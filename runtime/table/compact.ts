@@ -11,7 +11,7 @@
 //   * The replaced versions are retired like any other (manifest.retired): gc deletes them after the retention window.
 //   * Damage stays inside its partition: a partition holding a file DuckDB cannot read is left as it is, named with the
 //     way back (runtime/table/damaged-file.ts), and the others are compacted; the caller reports it.
-import { engineMessage, ERRORS, isStrataError, StrataError } from '../../core/errors.ts';
+import { ERRORS, isStrataError, StrataError } from '../../core/errors.ts';
 import type { TableShape } from '../../core/plan/table-shape.ts';
 import type { CompactionSpec } from '../../core/schema/model.ts';
 import { ident } from '../../core/sql/quote.ts';
@@ -20,7 +20,7 @@ import { rm } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PARQUET_CODEC } from '../ingest/validate-file.ts';
 import type { Storage } from '../storage/port.ts';
-import { damagedFileMessage, partitionWayBack, unreadableData, unreadableFiles, type DamagedFile, type HistoryRun } from './damaged-file.ts';
+import { damagedFileMessage, firstDamaged, partitionWayBack, type HistoryRun } from './damaged-file.ts';
 import type { PartitionVersion, TableManifest } from './manifest.ts';
 import { commitTable, readManifest, type ReadManifest } from './store.ts';
 
@@ -172,7 +172,7 @@ async function compactPartition(storage: Storage, req: CompactTableRequest, base
         // reads, one read of each file's values finds a damaged data page (an attack: the raw engine error was taken for
         // a transient one, retried for ever, and the table's other partitions were not compacted either).
         const files = base.files.map((key, i) => ({ key, path: paths[i]! }));
-        const [bad] = [...await unreadableFiles(db, files), ...await unreadableData(db, files), ...await untypedFiles(db, req.columns, files, whole)];
+        const bad = await firstDamaged(db, req.columns, files, whole);
         if (!bad) throw e;
         throw new StrataError(ERRORS.UnreadableFile, `${base.path || '(unpartitioned)'} was not compacted: ${damagedFileMessage(req.shape.layer, req.shape.table, bad, history)}`);
       });
@@ -234,28 +234,6 @@ function projectionOf(columns: CompactTableRequest['columns'], files: readonly s
 
 const readFiles = (files: readonly string[], byName = true) => `read_parquet(${pathList(files)}, union_by_name = ${byName}, hive_partitioning = false)`;
 
-/**
- * The files that do not hold the table's rows as it types them, each with its reason, one file at a time: a column
- * missing where every file should have all (`whole`: written with the table's schema), or a value that does not cast
- * to its column's type (a file replaced by another of other columns: an attack, stop 55). Only after a failure.
- */
-async function untypedFiles(db: Duck, columns: CompactTableRequest['columns'], files: ReadonlyArray<{ key: string; path: string }>, whole: boolean): Promise<DamagedFile[]> {
-  const bad: DamagedFile[] = [];
-  for (const f of files) {
-    try {
-      const present = new Set((await db.columns(`SELECT * FROM ${readFiles([f.path])}`)).map((c) => c.name));
-      const missing = columns.filter((c) => !present.has(c.name)).map((c) => c.name);
-      if (whole && missing.length) {
-        bad.push({ key: f.key, problem: `it does not hold column ${missing.map((m) => JSON.stringify(m)).join(', ')}, which every file of this version was written with` });
-        continue;
-      }
-      await checksum(db, projectionOf(columns, [f.path], present), columns.map((c) => c.name));
-    } catch (e) {
-      bad.push({ key: f.key, problem: engineMessage(e) });
-    }
-  }
-  return bad;
-}
 
 /** Row count and two order-independent checksums over every column of a relation (DuckDB's 64-bit hash of the row). */
 async function checksum(db: Duck, relation: string, columns: readonly string[]): Promise<{ rows: number; xor: string; sum: string }> {

@@ -4,6 +4,7 @@
 // layer: silver rows come again from bronze, gold rows from silver.
 import { engineMessage } from '../../core/errors.ts';
 import { pathLit, type Duck } from '../engine/duckdb.ts';
+import { ident } from '../../core/sql/quote.ts';
 
 export interface DamagedFile {
   /** Lake key of the file. */
@@ -36,6 +37,37 @@ export async function unreadableData(db: Duck, files: ReadonlyArray<{ key: strin
     }
   }
   return bad;
+}
+
+/**
+ * The files that do not hold a table's rows as it types them, each with its reason, one file at a time: a column
+ * missing where every file should have all (`whole`: the version was written with the table's schema), or a value
+ * that does not cast to its column's type (a file replaced by a valid one of other columns: an attack, stop 55). To
+ * look for after a failure: each file is read whole.
+ */
+export async function mistypedFiles(db: Duck, columns: ReadonlyArray<{ name: string; duckdbType: string }>, files: ReadonlyArray<{ key: string; path: string }>, whole: boolean): Promise<DamagedFile[]> {
+  const bad: DamagedFile[] = [];
+  for (const f of files) {
+    const read = `read_parquet(${pathLit(f.path)}, hive_partitioning = false)`;
+    try {
+      const present = new Set((await db.columns(`SELECT * FROM ${read}`)).map((c) => c.name));
+      const missing = columns.filter((c) => !present.has(c.name)).map((c) => JSON.stringify(c.name));
+      if (whole && missing.length) {
+        bad.push({ key: f.key, problem: `it does not hold column ${missing.join(', ')}, which every file of this version was written with` });
+        continue;
+      }
+      const typed = columns.filter((c) => present.has(c.name)).map((c) => `CAST(${ident(c.name)} AS ${c.duckdbType})`);
+      if (typed.length) await db.all(`SELECT count(*) AS n, max(hash(${typed.join(', ')})) AS h FROM ${read}`);
+    } catch (e) {
+      bad.push({ key: f.key, problem: engineMessage(e) });
+    }
+  }
+  return bad;
+}
+
+/** The first damaged file among `files` by footer, by values, then by columns and types (mistypedFiles); undefined if none. */
+export async function firstDamaged(db: Duck, columns: ReadonlyArray<{ name: string; duckdbType: string }>, files: ReadonlyArray<{ key: string; path: string }>, whole: boolean): Promise<DamagedFile | undefined> {
+  return (await unreadableFiles(db, files))[0] ?? (await unreadableData(db, files))[0] ?? (await mistypedFiles(db, columns, files, whole))[0];
 }
 
 /**
