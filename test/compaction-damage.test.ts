@@ -140,3 +140,23 @@ describe('an upsert into a partition whose file was replaced by another', () => 
     });
   }
 });
+
+describe('an append with a primary key into a table with a damaged data page', () => {
+  it('fails its run naming the file and the way back (before: Strata.Internal with the engine\'s words)', async () => {
+    const l = await makeLake({ orders: ordersSchema({ maxRatio: 1, mode: 'append' }) });
+    lakes.push(l);
+    const rows = (ids: number[]) => `${ORDERS_HEADER}\n${ids.map((id) => `${id},c,NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z`).join('\n')}\n`;
+    expect((await l.ingest('orders', await l.file('a.csv', rows(Array.from({ length: 500 }, (_, i) => i + 1))))).record.status).toBe('SUCCEEDED');
+    const m = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8')) as TableManifest;
+    const key = m.partitions['dt=2025-06-12']!.files[0]!;
+    // The first data page (the key column's): the bytes after the file's magic number.
+    const b = readFileSync(join(l.dir, key));
+    for (let i = 8; i < 200; i++) b[i] = b[i]! ^ 0x5a;
+    writeFileSync(join(l.dir, key), b);
+    // A key within the file's range of keys (one outside it is ruled out by its statistics, nothing read).
+    const { record } = await l.ingest('orders', await l.file('b.csv', rows([250])));
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.name).toBe('Strata.UnreadableFile');
+    expect(record.error?.message).toContain(`${key} of silver.orders is damaged (`);
+  });
+});
