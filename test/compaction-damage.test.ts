@@ -119,6 +119,22 @@ describe('compaction of a partition whose files are damaged past their footers',
   });
 });
 
+describe('a gold refresh over a silver file replaced by one of another type', () => {
+  it('names the file and the way back, not the SQL (the engine names only the column)', async () => {
+    const l = await makeLake({ events: EVENTS(`gold:
+  - table: events_daily
+    sql: SELECT dt, count(*) AS n, sum(amount) AS amount FROM silver.events GROUP BY dt
+`) });
+    lakes.push(l);
+    for (const day of [15, 16]) expect((await l.ingest('events', await l.file(`b-${day}.jsonl`, batch(day * 1000, 100, day)))).record.status).toBe('SUCCEEDED');
+    const key = manifest(l).partitions[DAMAGED]!.files[0]!;
+    await rewrite(join(l.dir, key), `SELECT * REPLACE ('abc' AS amount) FROM f`);
+    const refreshed = await runCommand(refresh, { lake: l.dir, schemas: join(l.root, 'schemas') }, ['events_daily'], { full: true })
+      .catch((e: Error) => ({ code: 1, stdout: '', stderr: `${e.name}: ${e.message}` }));
+    expect(refreshed.stderr).toContain(`Strata.UnreadableFile: gold table events_daily could not be computed: ${key} of silver.events is damaged (Could not convert string "abc" to DECIMAL(12,2)`);
+  });
+});
+
 describe('an upsert into a partition whose file was replaced by another', () => {
   for (const [what, select, problem] of [
     ['lacks a column', 'SELECT * EXCLUDE (status) FROM f', 'it does not hold column "status", which every file of this version was written with'],

@@ -7,7 +7,7 @@
 // feeding them are read.
 import { join } from 'node:path';
 import { withDuck, withDuckSession, withUserSqlSession, pathLit, statementBudgetMs, type Duck } from '../engine/duckdb.ts';
-import { damagedFileMessage, damagedFileNamedBy } from '../table/damaged-file.ts';
+import { damagedFileMessage, damagedFileNamedBy, firstDamaged, type DamagedFile } from '../table/damaged-file.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import { userSqlMessage } from '../../core/sql/engine-message.ts';
 import { subquery } from '../../core/sql/sandbox.ts';
@@ -246,6 +246,17 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   // The gold SQL and its gate run in a locked session: on the shared instance locked to the folder holding the files
   // the refresh reads and the staging folder it writes (the lake locally, the download folder in AWS), one SELECT at
   // a time under a time budget; only strata's own CREATE and COPY write, into the staging folder.
+  /** The first damaged silver file this refresh reads (damaged-file.ts firstDamaged), by dataset. */
+  async function firstSilverDamaged(db: Duck, pathOf: ReadonlyMap<string, string>): Promise<DamagedFile | undefined> {
+    for (const [ds, ps] of parts) {
+      const d = ctx.plans.get(ds);
+      const files = ps.flatMap((p) => p.files.map((key) => ({ key, path: pathOf.get(key)! })));
+      const bad = await firstDamaged(db, [...d.columns, ...d.partitions], files, ps.every((p) => p.schemaHash === d.schemaHash));
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+
   async function computeOnDuckDB(): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
     const computed = await storage.withLocalFiles(keys, (paths) => {
@@ -254,7 +265,12 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
       // a damaged data page in silver made every refresh say "its SQL failed … Fix the SQL").
       const damaged = async (e: unknown): Promise<never> => {
         const keyOf = new Map(keys.map((k, i) => [paths[i]!, k]));
-        const bad = await withDuck((db) => damagedFileNamedBy(db, engineErrorOf.get(e as object) ?? e, (p) => keyOf.get(p)), ctx.duck).catch(() => undefined);
+        const engine = engineErrorOf.get(e as object) ?? e;
+        const bad = await withDuck(async (db) => (await damagedFileNamedBy(db, engine, (p) => keyOf.get(p)))
+          // A value of a silver file that does not cast to its column's type: the engine names the column, not the
+          // file (a file replaced by another of other types), so the silver files read are checked, one at a time.
+          ?? (/when casting from source column|schema mismatch|could not be found in file/i.test(String((engine as Error)?.message ?? engine))
+            ? await firstSilverDamaged(db, pathOf) : undefined), ctx.duck).catch(() => undefined);
         if (!bad) throw e;
         const [layer = '', table = ''] = bad.key.split('/');
         const history = (layer === 'silver' ? silver.get(table) : gold.get(table))?.history;
