@@ -195,6 +195,6 @@ describe('catalog.duckdb against the manifests, over generated histories', () =>
       } finally {
         await l.cleanup();
       }
-    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 10) });
+    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 7) });
   }, 300_000);
 });

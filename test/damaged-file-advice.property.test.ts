@@ -115,6 +115,6 @@ describe('the way back from a damaged silver file, followed', () => {
       } finally {
         await l.cleanup();
       }
-    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 12) });
+    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 8) });
   }, 300_000);
 });

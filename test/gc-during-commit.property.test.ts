@@ -85,6 +85,6 @@ describe('gc during an ingest', () => {
         for (const [name, f] of originals) storage[name] = f;
         await lake.cleanup();
       }
-    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 30) });
+    }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 20) });
   }, 300_000);
 });

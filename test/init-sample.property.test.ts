@@ -144,6 +144,6 @@ describe('strata init drafts what takes its own sample', () => {
       } finally {
         await lake.cleanup();
       }
-    }), { numRuns: Number(process.env.RUNS ?? 40) });
+    }), { numRuns: Number(process.env.RUNS ?? 25) });
   }, 240_000);
 });
