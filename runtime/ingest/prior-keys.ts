@@ -13,7 +13,7 @@ import { ident } from '../../core/sql/quote.ts';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathList } from '../engine/duckdb.ts';
 import type { TableManifest } from '../table/manifest.ts';
-import { damagedFileMessage, unreadableData, unreadableFiles, type HistoryRun } from '../table/damaged-file.ts';
+import { damagedFileMessage, firstUnreadable, type HistoryRun } from '../table/damaged-file.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 
 /** The silver table's keys as one batch sees them: the partitions of the manifest it read. */
@@ -70,9 +70,7 @@ export async function markPriorKeys(db: Duck, plan: DatasetPlan, prior: PriorKey
       // A silver file DuckDB cannot read: name it and the way back, rather than the engine's words alone. Its footer,
       // then the values (a damaged data page under an intact footer failed the stage as Strata.Internal: an attack,
       // stop 55).
-      const listed = files.map((key, i) => ({ key, path: paths[i]! }));
-      const footers = await unreadableFiles(db, listed);
-      const [bad] = footers.length ? footers : await unreadableData(db, listed);
+      const bad = await firstUnreadable(db, files.map((key, i) => ({ key, path: paths[i]! })));
       // A file of the version this batch saw, gone and no longer current: collected while it was read (a run staged
       // beside gc with retention.days 0 failed, its message calling the healthy table damaged: an attack, stop 53).
       // Strata.Transient: the step is retried, and reads the current version.

@@ -65,14 +65,19 @@ export async function mistypedFiles(db: Duck, columns: ReadonlyArray<{ name: str
   return bad;
 }
 
-/** The first damaged file among `files` by footer, by values, then by columns and types (mistypedFiles); undefined if none. */
+/** The first file among `files` DuckDB cannot read: by its footer (unreadableFiles), else by its values (unreadableData); undefined if none. */
+export async function firstUnreadable(db: Duck, files: ReadonlyArray<{ key: string; path: string }>): Promise<DamagedFile | undefined> {
+  return (await unreadableFiles(db, files))[0] ?? (await unreadableData(db, files))[0];
+}
+
+/** The first damaged file among `files`: unreadable (firstUnreadable), else by its columns and types (mistypedFiles); undefined if none. */
 export async function firstDamaged(db: Duck, columns: ReadonlyArray<{ name: string; duckdbType: string }>, files: ReadonlyArray<{ key: string; path: string }>, whole: boolean): Promise<DamagedFile | undefined> {
-  return (await unreadableFiles(db, files))[0] ?? (await unreadableData(db, files))[0] ?? (await mistypedFiles(db, columns, files, whole))[0];
+  return (await firstUnreadable(db, files)) ?? (await mistypedFiles(db, columns, files, whole))[0];
 }
 
 /**
  * The data file an engine error names (DuckDB quotes a path it failed to read with ' or "), when that file is damaged
- * (unreadableFiles, then unreadableData): its key, by `keyOf` from the path (undefined: not a file of the lake's), and
+ * (firstUnreadable): its key, by `keyOf` from the path (undefined: not a file of the lake's), and
  * the reason. undefined for an error that names no such file.
  */
 export async function damagedFileNamedBy(db: Duck, err: unknown, keyOf: (path: string) => string | undefined): Promise<DamagedFile | undefined> {
@@ -81,8 +86,7 @@ export async function damagedFileNamedBy(db: Duck, err: unknown, keyOf: (path: s
     const path = (m[1] ?? m[2])!;
     const key = keyOf(path);
     if (!key) continue;
-    const files = [{ key, path }];
-    const [bad] = [...await unreadableFiles(db, files), ...await unreadableData(db, files)];
+    const bad = await firstUnreadable(db, [{ key, path }]);
     if (bad) return bad;
   }
   return undefined;
