@@ -243,9 +243,6 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     return { table: plan.table, mode, status: 'halted', partitions: [], removed: [], rows: out.rows, read: countRead(parts), quality: out.quality, ms: Date.now() - started };
   }
 
-  // The gold SQL and its gate run in a locked session: on the shared instance locked to the folder holding the files
-  // the refresh reads and the staging folder it writes (the lake locally, the download folder in AWS), one SELECT at
-  // a time under a time budget; only strata's own CREATE and COPY write, into the staging folder.
   /** The first damaged silver file this refresh reads (damaged-file.ts firstDamaged), by dataset. */
   async function firstSilverDamaged(db: Duck, pathOf: ReadonlyMap<string, string>): Promise<DamagedFile | undefined> {
     for (const [ds, ps] of parts) {
@@ -257,6 +254,9 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     return undefined;
   }
 
+  // The gold SQL and its gate run in a locked session: on the shared instance locked to the folder holding the files
+  // the refresh reads and the staging folder it writes (the lake locally, the download folder in AWS), one SELECT at
+  // a time under a time budget; only strata's own CREATE and COPY write, into the staging folder.
   async function computeOnDuckDB(): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
     const computed = await storage.withLocalFiles(keys, (paths) => {
