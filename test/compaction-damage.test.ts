@@ -32,6 +32,13 @@ async function lakeWithSmallFiles(): Promise<TestLake> {
   return l;
 }
 
+/** Damage `file`'s bytes [from, to) in place (a data page under its intact footer). */
+function damagePage(file: string, from: number, to: number): void {
+  const b = readFileSync(file);
+  for (let i = from; i < to; i++) b[i] = b[i]! ^ 0x5a;
+  writeFileSync(file, b);
+}
+
 /** Replace `file` by a valid Parquet file of the rows `select` picks from it (over `f`). */
 async function rewrite(file: string, select: string): Promise<void> {
   await withDuck((db) => db.run(`COPY (${select.replaceAll('f', `read_parquet('${file}')`)}) TO '${file}.new' (FORMAT parquet)`));
@@ -88,9 +95,7 @@ describe('compaction of a partition whose files are damaged past their footers',
     const l = await lakeWithSmallFiles();
     const before = manifest(l);
     const key = before.partitions[DAMAGED]!.files[1]!;
-    const b = readFileSync(join(l.dir, key));
-    for (let i = 60; i < 300; i++) b[i] = b[i]! ^ 0x5a;
-    writeFileSync(join(l.dir, key), b);
+    damagePage(join(l.dir, key), 60, 300);
     const [c] = await compactLocal(l, ['events']);
     const after = manifest(l);
     expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
@@ -107,9 +112,7 @@ describe('compaction of a partition whose files are damaged past their footers',
     lakes.push(l);
     for (const day of [15, 16]) expect((await l.ingest('events', await l.file(`b-${day}.jsonl`, batch(day * 1000, 100, day)))).record.status).toBe('SUCCEEDED');
     const key = manifest(l).partitions[DAMAGED]!.files[0]!;
-    const b = readFileSync(join(l.dir, key));
-    for (let i = 60; i < 300; i++) b[i] = b[i]! ^ 0x5a;
-    writeFileSync(join(l.dir, key), b);
+    damagePage(join(l.dir, key), 60, 300);
     const args = { lake: l.dir, schemas: join(l.root, 'schemas') };
     const refreshed = await runCommand(refresh, args, ['events_daily'], { full: true }).catch((e: Error) => ({ code: 1, stdout: '', stderr: `${e.name}: ${e.message}` }));
     expect(refreshed.stderr).toContain(`Strata.UnreadableFile: gold table events_daily could not be computed: ${key} of silver.events is damaged (`);
@@ -166,9 +169,7 @@ describe('an append with a primary key into a table with a damaged data page', (
     const m = JSON.parse(readFileSync(join(l.dir, 'silver/orders/_strata/manifest.json'), 'utf8')) as TableManifest;
     const key = m.partitions['dt=2025-06-12']!.files[0]!;
     // The first data page (the key column's): the bytes after the file's magic number.
-    const b = readFileSync(join(l.dir, key));
-    for (let i = 8; i < 200; i++) b[i] = b[i]! ^ 0x5a;
-    writeFileSync(join(l.dir, key), b);
+    damagePage(join(l.dir, key), 8, 200);
     // A key within the file's range of keys (one outside it is ruled out by its statistics, nothing read).
     const { record } = await l.ingest('orders', await l.file('b.csv', rows([250])));
     expect(record.status).toBe('FAILED');
