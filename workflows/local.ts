@@ -14,7 +14,7 @@ import { accessFor } from '../core/plan/access.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { guardStorage, type AccessDenied } from '../runtime/storage/guarded.ts';
 import type { StepName } from '../core/plan/steps.ts';
-import type { DuckOptions } from '../runtime/engine/duckdb.ts';
+import { DuckBudget, type DuckOptions } from '../runtime/engine/duckdb.ts';
 import { allStates, localArn, substituteResources, taskStates } from './asl.ts';
 import { enforceQuotas, withStateInputs } from './quotas.ts';
 
@@ -93,7 +93,7 @@ export function stepContext(ctx: PipelineContext, dataset: string, step: StepNam
     return { ...ctx, duck: { ...ctx.duck, unavailable } };
   }
   const caps = [size.duckdbMemoryMb, megabytes(ctx.duck?.memoryLimit ?? process.env.STRATA_DUCKDB_MEMORY)].filter((x): x is number => x !== undefined);
-  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB`, maxTempDirectorySize: `${size.duckdbTempMb}MB` };
+  const duck: DuckOptions = { ...ctx.duck, memoryLimit: `${Math.min(...caps)}MB`, maxTempDirectorySize: `${size.duckdbTempMb}MB`, budget: new DuckBudget(`the ${step} step of ${dataset}`) };
   return { ...ctx, duck };
 }
 

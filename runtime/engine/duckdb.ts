@@ -53,6 +53,46 @@ export interface DuckOptions {
    * function timeout (core/plan/sizing.ts; statementBudgetMs), so what would time out in AWS stops locally too.
    */
   statementTimeoutMs?: number;
+  /**
+   * The DuckDB budget of one step invocation (the local executor gives each its own): every database it opens has the
+   * step's whole memory limit and spill quota, so its units of work must run one at a time; one begun while another of
+   * the same invocation works on another instance throws (DuckBudget.enter).
+   */
+  budget?: DuckBudget;
+}
+
+/**
+ * One step invocation's DuckDB budget: the instances its units of work use at this moment. A step's function has one
+ * memory and one /tmp (core/plan/sizing.ts), and each database strata opens for it gets the whole of the DuckDB share
+ * (memory_limit, max_temp_directory_size), so two at once could use twice what the function has: in Lambda an
+ * out-of-memory end or a full /tmp that no DuckDB limit names. Sessions of one shared instance share its limits and
+ * count once. The local executor gives each step invocation a budget (workflows/local.ts stepContext), so a step that
+ * works on two instances at once fails locally, naming itself, on every run that does so, whatever the data's size.
+ */
+export class DuckBudget {
+  /** Instances in use, with how many units of work use each. */
+  private readonly inUse = new Map<DuckDBInstance, number>();
+  /** What the budget is of, as messages name it ("the commit step of orders"). */
+  readonly step: string;
+  constructor(step: string) {
+    this.step = step;
+  }
+
+  /** A unit of work begins on `instance`; throws when another instance of this budget is in use. */
+  enter(instance: DuckDBInstance, memoryLimit: string | undefined): void {
+    if (this.inUse.size && !this.inUse.has(instance)) {
+      throw new Error(`${this.step} began DuckDB work on a second database while its first was in use: each has the step's whole memory limit`
+        + `${memoryLimit ? ` (${memoryLimit})` : ''} and /tmp quota, so together they may use more than its function has (core/plan/sizing.ts); run its units of work one after another`);
+    }
+    this.inUse.set(instance, (this.inUse.get(instance) ?? 0) + 1);
+  }
+
+  /** A unit of work on `instance` ended. */
+  leave(instance: DuckDBInstance): void {
+    const n = (this.inUse.get(instance) ?? 1) - 1;
+    if (n > 0) this.inUse.set(instance, n);
+    else this.inUse.delete(instance);
+  }
 }
 
 /** What a locked database may touch (Duck.lockdown). */
@@ -88,6 +128,8 @@ export class Duck {
   /** A leased instance (Duck.lease): the configuration key of the idle instances it may go back to. */
   private readonly leasedFrom: string | undefined;
   private released = false;
+  /** The step invocation's budget this database's units of work count against (DuckOptions.budget), and its limit. */
+  private budget: { of: DuckBudget; memoryLimit: string | undefined } | undefined;
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, session?: string, lockedTo?: { root: string; entry: LockedInstance }, leasedFrom?: string) {
     this.instance = instance;
@@ -124,7 +166,7 @@ export class Duck {
       instance.closeSync();
       throw e;
     });
-    return new Duck(instance, conn, name, undefined, key);
+    return new Duck(instance, conn, name, undefined, key).counted(opts);
   }
 
   /**
@@ -137,7 +179,7 @@ export class Duck {
     if (opts.unavailable) throw new Error(opts.unavailable);
     const instance = await Duck.sharedInstance(opts);
     const { conn, name } = await ownDatabase(instance, 'session');
-    return new Duck(instance, conn, name);
+    return new Duck(instance, conn, name).counted(opts);
   }
 
   /**
@@ -203,7 +245,7 @@ export class Duck {
         conn.closeSync();
         throw e;
       }
-      return new Duck(await entry.instance, conn, name, { root: dir, entry });
+      return new Duck(await entry.instance, conn, name, { root: dir, entry }).counted(opts);
     } catch (e) {
       Duck.leave(entry);
       throw e;
@@ -234,7 +276,7 @@ export class Duck {
     // Set, not given at creation: DuckDB 1.5.6 reports a max_temp_directory_size given in the instance's config but
     // does not enforce it (measured: 190 MB spilled under a 4 MB one); a SET is enforced (test/quotas.test.ts).
     if (opts.maxTempDirectorySize) await conn.run(`SET GLOBAL max_temp_directory_size = ${str(opts.maxTempDirectorySize)}`);
-    return new Duck(instance, conn);
+    return new Duck(instance, conn).counted(opts);
   }
 
   /** Run SQL (on a locked database: exactly one SELECT). */
@@ -485,13 +527,23 @@ export class Duck {
   /** fn, then release (a leased instance may be reused only when fn succeeded). */
   async use<T>(fn: (db: Duck) => Promise<T>): Promise<T> {
     let ok = false;
+    let entered = false;
     try {
+      this.budget?.of.enter(this.instance, this.budget.memoryLimit);
+      entered = true;
       const result = await fn(this);
       ok = true;
       return result;
     } finally {
+      if (entered) this.budget?.of.leave(this.instance);
       await this.release(ok);
     }
+  }
+
+  /** This database counted against `opts.budget` (or no budget) when a unit of work uses it (use()); returns it. */
+  counted(opts: DuckOptions): this {
+    this.budget = opts.budget ? { of: opts.budget, memoryLimit: opts.memoryLimit } : undefined;
+    return this;
   }
 }
 
@@ -554,7 +606,8 @@ export async function withUserSqlDuck<T>(fn: (db: Duck) => Promise<T>, opts: Duc
   const mine = spare?.key === key ? spare.db : Duck.open(o);
   spare = { key, db: Duck.open(o) };
   spare.db.catch(() => { spare = undefined; });
-  return (await mine).use(fn);
+  // The spare was opened for an earlier call: it counts against this call's budget.
+  return (await mine).counted(o).use(fn);
 }
 
 let spare: { key: string; db: Promise<Duck> } | undefined;

@@ -12,3 +12,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * A queue of one: each call's `fn` starts once the previous call's has settled, whatever it did, and the call settles
+ * as its `fn` does. For work that must not overlap inside work that does: a commit's partitions are built 16 at a time
+ * (links, S3 copies), but the ones rewritten in DuckDB one at a time, since each database has the step's whole memory
+ * budget (runtime/engine/duckdb.ts DuckBudget).
+ */
+export function oneAtATime(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
