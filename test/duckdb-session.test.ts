@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Duck, withDuck, withDuckSession } from '../runtime/engine/duckdb.ts';
 
 describe('DuckDB sessions', () => {
@@ -92,10 +92,20 @@ describe('withDuck: an idle instance for the next unit of work', () => {
     instanceType: { sql: ['CREATE TYPE memory.main.ty AS INTEGER'], clean: false },
     lockdown: { sql: [], clean: false },
     fails: { sql: ['CREATE TABLE t AS SELECT 1 AS x', 'SELECT * FROM no_such_table'], clean: false },
+    // Units of only these statements are not looked at (leavesInstance); the rest of this list is.
+    query: { sql: ['SELECT 42 AS x', 'WITH a AS (SELECT 1 AS x) SELECT * FROM a', 'FROM range(3)', 'DESCRIBE SELECT 1 AS x'], clean: true },
+    copy: { sql: [`COPY (SELECT 1 AS x) TO '${join(tmpdir(), `strata-lease-copy-${process.pid}.parquet`)}' (FORMAT parquet)`], clean: true },
+    tempView: { sql: ['CREATE OR REPLACE TEMP VIEW tv AS SELECT 1 AS x', 'CREATE TEMPORARY TABLE tt2 AS SELECT * FROM tv'], clean: true },
+    // ... and these, which begin as they do, are.
+    queryThenSet: { sql: ['SELECT 1 AS x; SET threads = 1'], clean: false },
+    commentedSet: { sql: ['/* a query */ SET threads = 1'], clean: false },
+    tempThenAttach: { sql: [`CREATE TEMP TABLE t3 AS SELECT 1 AS x; ATTACH ':memory:' AS extra2`], clean: false },
+    copyThenSet: { sql: [`COPY (SELECT 1 AS x) TO '${join(tmpdir(), `strata-lease-copy-${process.pid}.csv`)}'; SET GLOBAL preserve_insertion_order = false`], clean: false },
   } as const;
   type Action = keyof typeof ACTIONS;
   // Options of their own: no other test's units share these instances.
   const OPTS = { memoryLimit: '123MB', threads: 2 };
+  afterAll(() => Promise.all(['parquet', 'csv'].map((x) => rm(join(tmpdir(), `strata-lease-copy-${process.pid}.${x}`), { force: true }))));
 
   it('sees nothing a unit before it left; gets that unit\'s instance only when it succeeded and left the instance as it was created', async () => {
     const fc = await import('fast-check');

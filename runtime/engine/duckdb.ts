@@ -128,6 +128,8 @@ export class Duck {
   /** A leased instance (Duck.lease): the configuration key of the idle instances it may go back to. */
   private readonly leasedFrom: string | undefined;
   private released = false;
+  /** Whether a statement ran that may change what instanceState looks at (leavesInstance); only those are looked for. */
+  private touched = false;
   /** The step invocation's budget this database's units of work count against (DuckOptions.budget), and its limit. */
   private budget: { of: DuckBudget; memoryLimit: string | undefined } | undefined;
 
@@ -145,9 +147,10 @@ export class Duck {
    * instance cost 25–60 ms of a 2-row ingest's 250–400 ms (2026-12-02). The work gets its own connection and its own
    * empty in-memory database, made the default and detached with everything in it on release; release(true) (use(),
    * when the work succeeded) gives the instance back to the idle ones only if its global settings, attached databases
-   * and own database are as they were when it was created (instanceState, ~4 ms), else, and after a failure or a
-   * lockdown, the instance is closed. At most IDLE_PER_KEY idle instances per configuration are kept, each closed after
-   * IDLE_MS unused. A file database (path, readOnly) is opened as by open().
+   * and own database are as they were when it was created (instanceState, ~4 ms, looked at only after a statement that
+   * may have changed them: leavesInstance), else, and after a failure or a lockdown, the instance is closed. At most
+   * IDLE_PER_KEY idle instances per configuration are kept, each closed after IDLE_MS unused. A file database (path,
+   * readOnly) is opened as by open().
    */
   static async lease(opts: DuckOptions = {}): Promise<Duck> {
     if (opts.path || opts.readOnly) return Duck.open(opts);
@@ -279,15 +282,21 @@ export class Duck {
     return new Duck(instance, conn).counted(opts);
   }
 
+  /** `sql`, noted as touching the instance unless leavesInstance says it cannot. */
+  private noted(sql: string): string {
+    if (!this.touched && !leavesInstance(sql)) this.touched = true;
+    return sql;
+  }
+
   /** Run SQL (on a locked database: exactly one SELECT). */
   async run(sql: string): Promise<void> {
     if (this.locked) await this.single(sql, [StatementType.SELECT]);
-    else await this.timed(() => this.conn.run(sql));
+    else await this.timed(() => this.conn.run(this.noted(sql)));
   }
 
   /** Rows of SQL (on a locked database: exactly one SELECT). */
   async all<T extends object = Row>(sql: string): Promise<T[]> {
-    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(this.noted(sql)));
     return reader.getRowObjectsJS().map((r) => plain(r) as T);
   }
 
@@ -396,7 +405,7 @@ export class Duck {
    * statistics, about 8 KB of JS heap a file once converted (390 MB for 50,016 files), when a write needs four columns.
    */
   async allOf<T extends object>(sql: string, columns: ReadonlyArray<keyof T & string>): Promise<T[]> {
-    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(this.noted(sql)));
     const names = reader.columnNames();
     const picked = columns.map((c) => ({ c, i: names.indexOf(c) })).filter((x) => x.i >= 0);
     const rows: T[] = [];
@@ -438,7 +447,7 @@ export class Duck {
    * read as integers ("0", "1") first, so printers go by `columns`. Errors as Duck.exact.
    */
   async exactResult(sql: string, opts: { explain?: boolean } = {}): Promise<{ columns: string[]; rows: Array<Record<string, ExactValue>> }> {
-    const reader = this.locked ? await this.single(sql, opts.explain ? [StatementType.SELECT, StatementType.EXPLAIN] : [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    const reader = this.locked ? await this.single(sql, opts.explain ? [StatementType.SELECT, StatementType.EXPLAIN] : [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(this.noted(sql)));
     const names = reader.columnNames();
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) {
@@ -454,7 +463,7 @@ export class Duck {
 
   /** Rows of quality metrics: as Duck.exact, but a DOUBLE as its JS number and a FLOAT as a Binary32 (exact-values.ts metricConverter). */
   async metrics(sql: string): Promise<Array<Record<string, ExactValue | number | Binary32>>> {
-    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(sql));
+    const reader = this.locked ? await this.single(sql, [StatementType.SELECT]) : await this.timed(() => this.conn.runAndReadAll(this.noted(sql)));
     return reader.convertRowObjects(metricConverter) as Array<Record<string, ExactValue | number | Binary32>>;
   }
 
@@ -481,7 +490,8 @@ export class Duck {
   /**
    * Close; for a session, after its database is detached (freed). The connection's temp objects go with it. A leased
    * instance (Duck.lease) goes back to the idle ones when `reusable` (its work succeeded), it was not locked and its
-   * state (instanceState) is as created; otherwise it is closed. Only the first call does anything.
+   * state (instanceState) is as created, which is looked at only when a statement of the unit may have changed it
+   * (leavesInstance); otherwise it is closed. Only the first call does anything.
    */
   async release(reusable = false): Promise<void> {
     if (!this.session) return this.close();
@@ -490,7 +500,8 @@ export class Duck {
     const detached = await this.detach(this.session).then(() => true, () => false); // closing anyway
     if (this.leasedFrom !== undefined) {
       try { this.conn.closeSync(); } catch { /* already closed */ }
-      const keep = reusable && detached && !this.locked && (await instanceState(this.instance).catch(() => undefined)) === stateAtCreation.get(this.instance);
+      const keep = reusable && detached && !this.locked
+        && (!this.touched || (await instanceState(this.instance).catch(() => undefined)) === stateAtCreation.get(this.instance));
       const idle = idleInstances.get(this.leasedFrom) ?? [];
       if (keep && idle.length < IDLE_PER_KEY) idleUntilClosed(this.leasedFrom, this.instance);
       else try { this.instance.closeSync(); } catch { /* already closed */ }
@@ -779,6 +790,19 @@ async function instanceState(instance: DuckDBInstance): Promise<string> {
   } finally {
     conn.closeSync();
   }
+}
+
+/**
+ * Statements that leave an instance as instanceState sees it, which a unit of work that ran only these need not have
+ * looked at (4–6 ms a look, 3–5 leases a run: a tenth of a small ingest): one statement (no ";" anywhere, in a string
+ * or not) that is a query (SELECT, WITH, FROM, DESCRIBE), a COPY of a query to a file, or the CREATE of a TEMP table
+ * or view (the connection's, closed with it). Anything else (SET, ATTACH, PRAGMA, CREATE, CALL, INSERT, EXPLAIN, a
+ * comment first, two statements) is looked at. A prefix test on strata's own statements: user SQL never runs on
+ * leased instances that are reused (a locked one is closed). A WITH before an INSERT, UPDATE or DELETE changes rows,
+ * never what instanceState lists (settings, and the names of databases and objects).
+ */
+export function leavesInstance(sql: string): boolean {
+  return !sql.includes(';') && /^\s*(?:SELECT|WITH|FROM|DESCRIBE|COPY\s*\(|CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s)/i.test(sql);
 }
 
 /** A path as a SQL string literal (DuckDB reads paths as strings). */
