@@ -2,9 +2,12 @@
 // /tmp quota (core/plan/sizing.ts), so a step's units of work run one at a time. The local executor gives every step
 // invocation a DuckBudget, and a unit begun on a second database while the first works throws: a step that would use
 // twice its function's memory in Lambda fails locally, on any data. Before, a commit rewrote up to 16 partitions of an
-// upsert at once, each in a database of 796 MB (16 partitions of 300k rows: twice the memory of one at a time).
+// upsert at once, each in a database of 796 MB (16 partitions of 300k rows: twice the memory of one at a time), and
+// a compaction up to 16 partitions.
 import { describe, expect, it } from 'vitest';
 import { DuckBudget, withDuck, withDuckSession } from '../runtime/engine/duckdb.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
+import { batch, EVENTS } from './helpers/events.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
 /** Resolves when `n` calls have arrived, so that units of work are surely in progress at once. */
@@ -61,6 +64,27 @@ describe('the commit step within its budget', () => {
       expect(second.record.partitions).toHaveLength(6);
       const rows = await lake.query<{ n: number; amount: string }>('SELECT count(*)::INT AS n, CAST(min(amount) AS VARCHAR) AS amount FROM silver.orders');
       expect(rows).toEqual([{ n: 12, amount: '2.50' }]);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+});
+
+describe('the compact step within its budget', () => {
+  it('a compaction of four partitions of many small files rewrites them one at a time: SUCCEEDED, every row kept', async () => {
+    const lake = await makeLake({ events: EVENTS() });
+    try {
+      // Four days, three files each, in one file per day: ingests of 3 × 4 micro-batches.
+      let id = 0;
+      for (let b = 0; b < 3; b++) {
+        const text = [15, 16, 17, 18].map((day) => batch((id += 5000), 5000, day)).join('');
+        expect((await lake.ingest('events', await lake.file(`b${b}.jsonl`, text), { compact: false })).record.status).toBe('SUCCEEDED');
+      }
+      const [run] = await compactLocal(lake, ['events'], { minFiles: 2 });
+      expect(run!.execution.error).toBeUndefined();
+      expect(run!.output!.tables[0]!.partitions.map((p) => [p.path, p.outcome, p.filesAfter])).toEqual(
+        [15, 16, 17, 18].map((d) => [`dt=2025-06-${d}`, 'compacted', 1]));
+      expect(await lake.query('SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS ids FROM silver.events')).toEqual([{ n: 60_000, ids: 60_000 }]);
     } finally {
       await lake.cleanup();
     }

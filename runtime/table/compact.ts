@@ -23,6 +23,7 @@ import type { Storage } from '../storage/port.ts';
 import { damagedFileMessage, firstDamaged, partitionWayBack, type HistoryRun } from './damaged-file.ts';
 import type { PartitionVersion, TableManifest } from './manifest.ts';
 import { commitTable, readManifest, type ReadManifest } from './store.ts';
+import { oneAtATime } from '../util/limit.ts';
 
 export interface CompactTableRequest {
   /** The table's root (silver/<dataset>/, gold/<table>/). */
@@ -104,6 +105,9 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
   const chunk = req.partitionsPerCommit ?? 16;
   const outcome = new Map<string, PartitionCompaction>();
   let committed: ReadManifest | undefined;
+  // A chunk's partitions are built at once, but rewritten one at a time: each database has the step's whole DuckDB
+  // budget (runtime/engine/duckdb.ts DuckBudget), and two rewrites at once share two cores no faster.
+  const rewrites = oneAtATime();
   for (let i = 0; i < candidates.length; i += chunk) {
     const paths = candidates.slice(i, i + chunk);
     const builds = new Map<string, number>();
@@ -126,7 +130,7 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
         }
         let next: PartitionVersion;
         try {
-          next = await compactPartition(storage, req, base, prefix, history);
+          next = await rewrites(() => compactPartition(storage, req, base, prefix, history));
         } catch (e) {
           if (!isStrataError(e) || e.name !== ERRORS.UnreadableFile) throw e;
           await storage.deletePrefix(prefix); // what the rewrite wrote before it failed
