@@ -20,13 +20,15 @@ export function describeCompaction(c: LocalCompaction): string {
     const name = `${t.layer}.${t.table}`;
     if (t.status === 'skipped') { lines.push(`= ${name}: not compacted (${t.reason})`); continue; }
     const done = t.partitions.filter((p) => p.outcome === 'compacted');
-    if (!done.length) { lines.push(`= ${name}: nothing to compact`); continue; }
+    const tooLarge = t.partitions.filter((p) => p.outcome === 'too-large').map((p) => `    left alone: ${p.reason}`);
+    if (!done.length) { lines.push(`= ${name}: nothing ${tooLarge.length ? 'else ' : ''}to compact`, ...tooLarge); continue; }
     const before = done.reduce((a, p) => a + p.filesBefore, 0);
     const after = done.reduce((a, p) => a + p.filesAfter, 0);
     const rows = done.reduce((a, p) => a + p.rows, 0);
     lines.push(`✓ ${name}: ${plural(done.length, 'partition')} compacted, ${plural(before, 'file')} → ${after} (${plural(rows, 'row')}, identical; run ${c.output.runId}, ${(t.ms / 1000).toFixed(1)} s)`);
     const yielded = t.partitions.filter((p) => p.outcome === 'yielded');
     if (yielded.length) lines.push(`    left alone, another writer kept changing them: ${yielded.map((p) => p.path).join(', ')}`);
+    lines.push(...tooLarge);
   }
   return lines.join('\n');
 }

@@ -93,8 +93,19 @@ export function stepSizing(plan: Pick<DatasetPlan, 'lambda'>, step: StepName): S
  * below it may still reach the memory or the spill quota (the README's file-size envelope).
  */
 export function largestSourceBytes(plan: Pick<DatasetPlan, 'lambda'>): number {
-  const s = stepSizing(plan, 'stage');
-  return (s.ephemeralStorageMb - s.duckdbTempMb!) * 1024 * 1024;
+  return tmpFileBytes(plan, 'stage');
+}
+
+/**
+ * Bytes of /tmp a DuckDB step's function has for the files it downloads and writes itself: (ephemeralStorageMb −
+ * duckdbTempMb) MiB, the part that is not DuckDB's spill (DUCKDB_TEMP_SHARE); 1,073,741,824 bytes with the defaults.
+ * The stage step's is largestSourceBytes; a commit or a compaction that rewrites a partition downloads its files and
+ * writes the new version beside them (runtime/pipeline/limits.ts rewriteOverEnvelope). Throws for a light step.
+ */
+export function tmpFileBytes(plan: Pick<DatasetPlan, 'lambda'>, step: StepName): number {
+  const s = stepSizing(plan, step);
+  if (s.duckdbTempMb === undefined) throw new Error(`step ${step} is a light step: it keeps no files in /tmp`);
+  return (s.ephemeralStorageMb - s.duckdbTempMb) * 1024 * 1024;
 }
 
 /** DuckDB's share of a function's memory (MB): 45%, at least 64 MB, always less than the function has (≥ 128 MB). */

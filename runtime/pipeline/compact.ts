@@ -11,6 +11,7 @@ import type { CatalogTable } from '../catalog/port.ts';
 import { compactTable, type CompactTableResult, type CompactTableRequest } from '../table/compact.ts';
 import type { PipelineContext } from './context.ts';
 import { syncToLatest } from './register.ts';
+import { rewriteOverEnvelope } from './limits.ts';
 
 export interface CompactInput {
   dataset: string;
@@ -48,7 +49,8 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
     const t = tableOf(ctx, plan, target);
     const name = `${target.layer}.${target.table}`;
     try {
-      const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, ...(ctx.duck ? { duck: ctx.duck } : {}), ...hooks });
+      const tooLarge = (path: string, bytes: number) => rewriteOverEnvelope(plan, 'compact', name, path, bytes);
+      const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...hooks });
       if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
       tables.push({ ...result, layer: target.layer });
       for (const p of result.partitions.filter((x) => x.error)) failed.push({ table: name, error: new StrataError(ERRORS.UnreadableFile, p.error!.message) });

@@ -6,7 +6,7 @@
 // Lambda's error (errorType Runtime.OutOfMemory / Runtime.ExitError "signal: killed", or Sandbox.Timedout / "Task
 // timed out after N seconds"); DuckDB over its memory_limit throws "Out of Memory Error" (or "could not allocate block of size", when the buffer manager cannot evict); a full /tmp is ENOSPC
 // ("No space left on device") from Node or DuckDB. The last two reach the run as Strata.Internal.
-import { largestSourceBytes, LIMIT_SETTINGS, STEP_WORK, stepSizing } from '../../core/plan/sizing.ts';
+import { largestSourceBytes, LIMIT_SETTINGS, STEP_WORK, stepSizing, tmpFileBytes } from '../../core/plan/sizing.ts';
 import { schemaFileOf, type DatasetPlan } from '../../core/plan/compile.ts';
 import type { StepName } from '../../core/plan/steps.ts';
 import { thousands } from '../../core/text.ts';
@@ -78,4 +78,27 @@ export function fileOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> &
   return `${key} is ${thousands(bytes)} bytes (${mb(bytes)}), over the largest file ${plan.dataset} takes, ${thousands(limit)} bytes (${mb(limit)}): `
     + `the half of the stage step's /tmp (${LIMIT_SETTINGS.tmp}: ${tmp}) that is not DuckDB's spill, where AWS downloads the file. `
     + `Refused before reading it. Fix: ${fix}, then upload again.`;
+}
+
+/**
+ * The message refusing to rewrite a partition whose files need more of a step's /tmp than its function has for files
+ * (core/plan/sizing.ts tmpFileBytes), or undefined when they fit. `bytes`: the files the rewrite reads (the partition's
+ * version, and for a commit the batch's files of the partition), as the manifests give them. In AWS the step
+ * downloads them into /tmp and writes the new version there beside them, about as many bytes again, so twice `bytes`
+ * must fit: the check is arithmetic on the manifests, the same locally, so a rewrite that would fill /tmp in Lambda
+ * (a failure naming no partition, after the download) is refused locally too, before any work. Names the table, the
+ * partition, the sizes, the setting behind the limit and the way out. `table` as readers name it (silver.orders).
+ */
+export function rewriteOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'schemaFile'>>, step: 'commit' | 'compact', table: string, path: string, bytes: number): string | undefined {
+  const limit = tmpFileBytes(plan, step);
+  if (2 * bytes <= limit) return undefined;
+  const tmp = stepSizing(plan, step).ephemeralStorageMb;
+  const most = Math.floor(tmpFileBytes({ lambda: { ...plan.lambda, ephemeralStorageMb: MAXIMUM.tmp } }, step) / 2);
+  const finer = `partition ${table} more finely (partitionBy), so that no partition holds more than ${mb(most)}`;
+  const fix = bytes > most || tmp >= MAXIMUM.tmp
+    ? `${finer}${tmp >= MAXIMUM.tmp ? '' : `, with ${LIMIT_SETTINGS.tmp}: ${MAXIMUM.tmp} in ${schemaFileOf(plan)}`}`
+    : `raise ${LIMIT_SETTINGS.tmp} in ${schemaFileOf(plan)} (now ${tmp}, at most ${MAXIMUM.tmp}: partitions up to ${mb(most)}), or ${finer}`;
+  return `${table} partition ${path || '(unpartitioned)'} was not rewritten: its files are ${thousands(bytes)} bytes (${mb(bytes)}), and the ${step} step `
+    + `downloads them and writes the new version beside them, about ${mb(2 * bytes)} of /tmp, over the ${thousands(limit)} bytes (${mb(limit)}) its `
+    + `function has for files: the half of ${LIMIT_SETTINGS.tmp} (${tmp}) that is not DuckDB's spill. Fix: ${fix}.`;
 }

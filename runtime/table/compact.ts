@@ -39,6 +39,11 @@ export interface CompactTableRequest {
   /** Partitions in one compare-and-swap (default 16): a long compaction publishes as it goes. */
   partitionsPerCommit?: number;
   duck?: DuckOptions;
+  /**
+   * Why a partition of `bytes` (its version's files) cannot be rewritten within the step's /tmp, or undefined when it
+   * can (runtime/pipeline/limits.ts rewriteOverEnvelope); such a partition is left as it is (outcome `too-large`).
+   */
+  tooLarge?: (path: string, bytes: number) => string | undefined;
   /** Called after a partition's new version is written and verified, before it is published (fault tests). */
   onBuilt?: (path: string) => Promise<void>;
 }
@@ -47,9 +52,11 @@ export interface PartitionCompaction {
   path: string;
   /**
    * compacted: published; yielded: another writer kept changing it; unchanged: it no longer needed compacting;
-   * damaged: it holds a file that cannot be read, and was left as it is (`error` names the file and the way back).
+   * damaged: it holds a file that cannot be read, and was left as it is (`error` names the file and the way back);
+   * too-large: its files and their rewrite would not fit in the step's /tmp, and it was left as it is (`reason` says
+   * so, with the way out).
    */
-  outcome: 'compacted' | 'yielded' | 'unchanged' | 'damaged';
+  outcome: 'compacted' | 'yielded' | 'unchanged' | 'damaged' | 'too-large';
   filesBefore: number;
   filesAfter: number;
   rows: number;
@@ -59,6 +66,8 @@ export interface PartitionCompaction {
   rebuilds: number;
   /** Why a damaged partition was left alone (Strata.UnreadableFile). */
   error?: { name: string; message: string };
+  /** Why a too-large partition was left alone, and the way out. */
+  reason?: string;
 }
 
 export interface CompactTableResult {
@@ -126,6 +135,11 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
         }
         if (n > maxRebuilds) {
           outcome.set(path, { path, outcome: 'yielded', ...before, rebuilds: n - 1, filesAfter: before.filesBefore, bytesAfter: before.bytesBefore });
+          return base;
+        }
+        const tooLarge = req.tooLarge?.(path, base.bytes);
+        if (tooLarge) {
+          outcome.set(path, { path, outcome: 'too-large', ...before, filesAfter: before.filesBefore, bytesAfter: before.bytesBefore, reason: tooLarge });
           return base;
         }
         let next: PartitionVersion;

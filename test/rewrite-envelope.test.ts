@@ -1,0 +1,110 @@
+// A partition rewrite within the step's /tmp: in AWS a commit that merges an upsert into a partition, and a compaction,
+// download the partition's files into the function's /tmp and write the new version beside them. The half of /tmp
+// that is not DuckDB's spill (core/plan/sizing.ts tmpFileBytes) must hold both, about twice the files' bytes; a
+// rewrite that would not fit is refused before any work (an upsert: the run FAILED, Strata.LimitExceeded, nothing
+// committed), or not made where it is optional (an append's inline compaction, a compaction's partition), locally as in
+// AWS. The partitions here are large by their manifests (the bytes the check reads), not on disk.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeCompaction } from '../cli/compaction-summary.ts';
+import { tmpFileBytes } from '../core/plan/sizing.ts';
+import { rewriteOverEnvelope } from '../runtime/pipeline/limits.ts';
+import type { TableManifest } from '../runtime/table/manifest.ts';
+import { commitTable } from '../runtime/table/store.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
+import { batch, EVENTS } from './helpers/events.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+
+const MiB = 2 ** 20;
+const manifestOf = (l: TestLake, table: string): TableManifest => JSON.parse(readFileSync(join(l.dir, 'silver', table, '_strata/manifest.json'), 'utf8'));
+
+/**
+ * Give partition `path` of silver.<table> a version of `copies` links to its current first file that its manifest says
+ * holds `bytes` bytes (the real commit path, commitTable; the rows counted as the files hold them).
+ */
+async function claim(l: TestLake, table: string, path: string, bytes: number, copies = 1): Promise<void> {
+  const plan = l.ctx.plans.get(table);
+  const seed = manifestOf(l, table).partitions[path]!;
+  await commitTable(l.storage, {
+    root: plan.prefixes.silver, shape: { table, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) },
+    runId: 'seed', at: new Date().toISOString(), kind: 'commit', paths: [path],
+    build: async (p, base, prefix) => {
+      const files: string[] = [];
+      for (let i = 0; i < copies; i++) { await l.storage.copy(base!.files[0]!, `${prefix}part-seed-${i}.parquet`); files.push(`${prefix}part-seed-${i}.parquet`); }
+      return { ...base!, location: prefix, files, rows: seed.rows * copies, bytes, runId: 'seed' };
+    },
+  });
+}
+
+describe('a partition rewrite within the /tmp of its step', () => {
+  it('fits while twice its files\' bytes fit in the half of /tmp that is not DuckDB\'s spill; one byte more is refused, naming the way out', () => {
+    const plan = { dataset: 'orders', lambda: { ephemeralStorageMb: 512 } };
+    expect(tmpFileBytes(plan, 'commit')).toBe(256 * MiB);
+    expect(rewriteOverEnvelope(plan, 'commit', 'silver.orders', 'dt=2026-03-01', 128 * MiB)).toBeUndefined();
+    expect(rewriteOverEnvelope(plan, 'commit', 'silver.orders', 'dt=2026-03-01', 128 * MiB + 1)).toBe(
+      'silver.orders partition dt=2026-03-01 was not rewritten: its files are 134,217,729 bytes (128 MB), and the commit step downloads them and writes '
+      + 'the new version beside them, about 256 MB of /tmp, over the 268,435,456 bytes (256 MB) its function has for files: the half of '
+      + 'lambda.ephemeralStorageMb (512) that is not DuckDB\'s spill. Fix: raise lambda.ephemeralStorageMb in schemas/orders.yaml (now 512, at most '
+      + '10240: partitions up to 2,560 MB), or partition silver.orders more finely (partitionBy), so that no partition holds more than 2,560 MB.');
+    // At Lambda's maximum, or beyond what it would take, the way out is finer partitions.
+    expect(rewriteOverEnvelope({ dataset: 'orders', lambda: { ephemeralStorageMb: 10240 } }, 'compact', 'gold.daily', '', 3000 * MiB)).toMatch(
+      /^gold\.daily partition \(unpartitioned\) was not rewritten: .* Fix: partition gold\.daily more finely \(partitionBy\), so that no partition holds more than 2,560 MB\.$/);
+    expect(rewriteOverEnvelope(plan, 'compact', 'silver.orders', 'dt=1', 3000 * MiB)).toMatch(/Fix: partition silver\.orders more finely \(partitionBy\), so that no partition holds more than 2,560 MB, with lambda\.ephemeralStorageMb: 10240 in schemas\/orders\.yaml\.$/);
+  });
+
+  it('an upsert into a partition too large for the commit step\'s /tmp FAILS before any work, nothing committed; with twice the /tmp it commits', async () => {
+    for (const tmp of [512, 1024]) {
+      const l = await makeLake({ orders: ordersSchema({ mode: 'upsert', extra: `lambda: { ephemeralStorageMb: ${tmp} }\n` }) });
+      try {
+        const row = (amount: string) => `${ORDERS_HEADER}\n1,Ann,NEW,${amount},Mar 01 2026,2026-03-01T10:00:00Z\n`;
+        expect((await l.ingest('orders', await l.file('a.csv', row('1.00')))).record.status).toBe('SUCCEEDED');
+        // 200 MiB by its manifest: 400 MiB to rewrite, over 256 MiB (512 MB of /tmp), within 512 MiB (1024 MB).
+        await claim(l, 'orders', 'dt=2026-03-01', 200 * MiB);
+        const before = manifestOf(l, 'orders');
+        const { record } = await l.ingest('orders', await l.file('b.csv', row('2.00')));
+        if (tmp === 512) {
+          expect(record.status).toBe('FAILED');
+          expect(record.error!.name).toBe('Strata.LimitExceeded');
+          // The version's 200 MiB and the batch's file of the partition.
+          expect(record.error!.message).toMatch(/^silver\.orders partition dt=2026-03-01 was not rewritten: its files are 209,7\d\d,\d\d\d bytes \(200 MB\), and the commit step downloads them and writes the new version beside them, about 400 MB of \/tmp, over the 268,435,456 bytes \(256 MB\)/);
+          expect(record.error!.message).toContain(`Nothing was committed; upload ${record.source.key} again once it fits.`);
+          expect(manifestOf(l, 'orders').partitions).toEqual(before.partitions);
+          expect(await l.query('SELECT CAST(amount AS VARCHAR) AS amount FROM silver.orders')).toEqual([{ amount: '1.00' }]);
+        } else {
+          expect(record.error).toBeUndefined();
+          expect(record.status).toBe('SUCCEEDED');
+          expect(await l.query('SELECT CAST(amount AS VARCHAR) AS amount FROM silver.orders')).toEqual([{ amount: '2.00' }]);
+        }
+      } finally {
+        await l.cleanup();
+      }
+    }
+  });
+
+  it('an append\'s 33rd file into a partition too large to rewrite is linked as any append\'s, not compacted inline; compaction leaves it, saying why', async () => {
+    const l = await makeLake({ events: EVENTS('lambda: { ephemeralStorageMb: 512 }\n') });
+    try {
+      await l.ingest('events', await l.file('seed.jsonl', batch(0, 32) + batch(100, 32, 16)));
+      // dt=2025-06-15: 32 files that its manifest says are 150 MiB; dt=2025-06-16: 2 small files.
+      await claim(l, 'events', 'dt=2025-06-15', 150 * MiB, 32);
+      await claim(l, 'events', 'dt=2025-06-16', manifestOf(l, 'events').partitions['dt=2025-06-16']!.bytes * 2, 2);
+      const r = await l.ingest('events', await l.file('more.jsonl', batch(1000, 10)), { compact: false });
+      expect(r.record.status).toBe('SUCCEEDED');
+      expect(manifestOf(l, 'events').partitions['dt=2025-06-15']!.files).toHaveLength(33);
+      const [run] = await compactLocal(l, ['events'], { minFiles: 2 });
+      expect(run!.execution.status).toBe('SUCCEEDED');
+      const parts = run!.output!.tables[0]!.partitions;
+      expect(parts.map((p) => [p.path, p.outcome])).toEqual([['dt=2025-06-15', 'too-large'], ['dt=2025-06-16', 'compacted']]);
+      expect(manifestOf(l, 'events').partitions['dt=2025-06-15']!.files).toHaveLength(33);
+      expect(manifestOf(l, 'events').partitions['dt=2025-06-16']!.files).toHaveLength(1);
+      const summary = describeCompaction(run!);
+      expect(summary).toContain('✓ silver.events: 1 partition compacted, 2 files → 1');
+      expect(summary).toContain('\n    left alone: silver.events partition dt=2025-06-15 was not rewritten: its files are');
+      expect(summary).toContain('the compact step downloads them');
+      expect(await l.query('SELECT count(*)::INT AS n FROM silver.events')).toEqual([{ n: 32 * 32 + 10 + 2 * 32 }]);
+    } finally {
+      await l.cleanup();
+    }
+  });
+});
