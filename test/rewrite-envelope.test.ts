@@ -108,3 +108,38 @@ describe('a partition rewrite within the /tmp of its step', () => {
     }
   });
 });
+
+describe('a gold refresh on DuckDB within the /tmp of its step', () => {
+  const goldOf = (engine: string) => `gold:
+  - table: revenue
+    sql: SELECT status, SUM(amount) AS revenue FROM silver.orders GROUP BY 1
+    engine: ${engine}
+lambda: { ephemeralStorageMb: 512 }
+`;
+  it('whose silver files exceed the step\'s files half of /tmp is refused before any work, naming engine: athena; a table with engine: athena is refreshed', async () => {
+    for (const engine of ['duckdb', 'athena']) {
+      const l = await makeLake({ orders: ordersSchema({ mode: 'upsert', extra: goldOf(engine) }) });
+      try {
+        const row = (id: number, day: number) => `${ORDERS_HEADER}\n${id},Ann,NEW,1.00,Mar 01 2026,2026-03-0${day}T10:00:00Z\n`;
+        expect((await l.ingest('orders', await l.file('a.csv', row(1, 1)))).record.status).toBe('SUCCEEDED');
+        // 300 MiB of silver by its manifest, over 256 MiB (512 MB of /tmp).
+        await claim(l, 'orders', 'dt=2026-03-01', 300 * MiB);
+        const { record } = await l.ingest('orders', await l.file('b.csv', row(2, 2)));
+        const gold = record.gold as Array<{ table: string; status: string; error?: string }>;
+        if (engine === 'duckdb') {
+          expect(record.status).toBe('FAILED');
+          expect(record.error!.name).toBe('Strata.LimitExceeded');
+          expect(record.error!.message).toMatch(/gold table revenue was not refreshed: it reads 314,57\d,\d\d\d bytes \(300 MB\) of files, which the gold step of orders downloads into \/tmp and writes the table's new files beside, over the 268,435,456 bytes \(256 MB\) its function has for files: the half of lambda\.ephemeralStorageMb \(512\) that is not DuckDB's spill\. Fix: give it `engine: athena` \(the refresh then runs in Athena, which reads S3 itself\), raise lambda\.ephemeralStorageMb in .*orders\.yaml \(now 512, at most 10240: reads up to 5,120 MB\), or refresh it incrementally, so that a run reads only the partitions it changed\./);
+          // Silver committed; the table kept what it had.
+          expect(gold).toEqual([expect.objectContaining({ table: 'revenue', status: 'not refreshed' })]);
+          expect(await l.query('SELECT count(*)::INT AS n FROM silver.orders')).toEqual([{ n: 2 }]);
+        } else {
+          expect(record.error).toBeUndefined();
+          expect(gold).toEqual([expect.objectContaining({ table: 'revenue', status: 'published' })]);
+        }
+      } finally {
+        await l.cleanup();
+      }
+    }
+  });
+});

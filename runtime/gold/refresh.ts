@@ -14,6 +14,7 @@ import { subquery } from '../../core/sql/sandbox.ts';
 import { createView } from '../engine/views.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
+import { goldReadOverEnvelope } from '../pipeline/limits.ts';
 import { folderValueProblem, partitionPath } from '../../core/plan/partitioning.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
@@ -259,6 +260,11 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   // a time under a time budget; only strata's own CREATE and COPY write, into the staging folder.
   async function computeOnDuckDB(): Promise<Written> {
     const keys = [...[...parts.values()].flat().flatMap((p) => p.files), ...[...gold.values()].flatMap((m) => Object.values(m.partitions).flatMap((p) => p.files))];
+    // In Lambda the files are downloaded into the step's /tmp: inputs that cannot fit there are refused before any
+    // work, locally too (a table with engine: athena reads in Athena in AWS, and only locally here).
+    const bytes = [...parts.values()].flat().reduce((a, p) => a + p.bytes, 0) + [...gold.values()].reduce((a, m) => a + Object.values(m.partitions).reduce((b, p) => b + p.bytes, 0), 0);
+    const over = plan.engine === 'athena' ? undefined : goldReadOverEnvelope(ctx.plans.get(input.dataset), plan.table, bytes);
+    if (over) throw new StrataError(ERRORS.LimitExceeded, over);
     const computed = await storage.withLocalFiles(keys, (paths) => {
       const pathOf = new Map(keys.map((k, i) => [k, paths[i]!]));
       // A file it read that is damaged is named with the way back; the SQL is not blamed for it (an attack, stop 55:

@@ -102,3 +102,23 @@ export function rewriteOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'
     + `downloads them and writes the new version beside them, about ${mb(2 * bytes)} of /tmp, over the ${thousands(limit)} bytes (${mb(limit)}) its `
     + `function has for files: the half of ${LIMIT_SETTINGS.tmp} (${tmp}) that is not DuckDB's spill. Fix: ${fix}.`;
 }
+
+/**
+ * The message refusing a gold refresh on DuckDB whose inputs need more of the gold step's /tmp than its function has
+ * for files (core/plan/sizing.ts tmpFileBytes), or undefined when they fit. `owner`: the dataset whose state machine
+ * refreshes the table (its `lambda:` settings size the step); `bytes`: the silver and gold files the refresh reads, as
+ * the manifests give them. In Lambda the step downloads them into /tmp and writes the table's new files there too, so
+ * the inputs alone must fit: checked from the manifests before any work, locally as in AWS. A table with `engine:
+ * athena` reads in Athena and is not checked. Names the table, the sizes, the setting and the ways out.
+ */
+export function goldReadOverEnvelope(owner: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'schemaFile'>>, table: string, bytes: number): string | undefined {
+  const limit = tmpFileBytes(owner, 'gold');
+  if (bytes <= limit) return undefined;
+  const tmp = stepSizing(owner, 'gold').ephemeralStorageMb;
+  const most = tmpFileBytes({ lambda: { ...owner.lambda, ephemeralStorageMb: MAXIMUM.tmp } }, 'gold');
+  const raise = tmp < MAXIMUM.tmp && bytes <= most ? `, raise ${LIMIT_SETTINGS.tmp} in ${schemaFileOf(owner)} (now ${tmp}, at most ${MAXIMUM.tmp}: reads up to ${mb(most)})` : '';
+  return `gold table ${table} was not refreshed: it reads ${thousands(bytes)} bytes (${mb(bytes)}) of files, which the gold step of ${owner.dataset} `
+    + `downloads into /tmp and writes the table's new files beside, over the ${thousands(limit)} bytes (${mb(limit)}) its function has for files: the half of `
+    + `${LIMIT_SETTINGS.tmp} (${tmp}) that is not DuckDB's spill. Fix: give it \`engine: athena\` (the refresh then runs in Athena, which reads S3 itself)${raise}, `
+    + 'or refresh it incrementally, so that a run reads only the partitions it changed.';
+}
