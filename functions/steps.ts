@@ -1,7 +1,7 @@
 // Every step of the state machine, bound to its core function and payload schema. Lambda entries (stage.ts, …)
 // and the local executor both take their handlers from here.
 import { commitSilver, type CommitInput } from '../runtime/pipeline/commit.ts';
-import { compactDataset, type CompactInput } from '../runtime/pipeline/compact.ts';
+import { compactStep, type CompactInput } from '../runtime/pipeline/compact.ts';
 import { goldStepOutput, type RunInput, type RunState } from '../runtime/pipeline/payloads.ts';
 import { recordFailure, recordSuccess, rejectFile } from '../runtime/pipeline/record.ts';
 import { registerSilver } from '../runtime/pipeline/register.ts';
@@ -23,7 +23,7 @@ export const steps = {
   record: defineStep('record', runStateSchema, (ctx, input: RunState) => recordSuccess(ctx, input)),
   reject: defineStep('reject', runStateSchema, (ctx, input: RunState) => rejectFile(ctx, input)),
   fail: defineStep('fail', runStateSchema, (ctx, input: RunState) => recordFailure(ctx, input)),
-  compact: defineStep('compact', compactSchema, (ctx, input: CompactInput) => compactDataset(ctx, input)),
+  compact: defineStep('compact', compactSchema, (ctx, input: CompactInput) => compactStep(ctx, input)),
 } satisfies Partial<Record<StepName, StepDefinition<any, any>>>;
 
 export type StepRegistry = typeof steps;

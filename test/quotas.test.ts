@@ -17,6 +17,8 @@ import { ingestKey } from '../workflows/ingest-local.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { PAYLOAD_MESSAGE_CHARS } from '../runtime/pipeline/payloads.ts';
 import { enforceQuotas, LAMBDA_SYNC_PAYLOAD_BYTES, payloadBytes, STATE_INPUT, STATE_PAYLOAD_BYTES } from '../workflows/quotas.ts';
+import { compactLocal } from '../workflows/compact-local.ts';
+import { EVENTS } from './helpers/events.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
 
 const orders = `${ORDERS_HEADER}\n1,Ann,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n2,Bob,NEW,20.00,Jun 13 2025,2025-06-13T10:00:00Z\n`;
@@ -378,5 +380,33 @@ partitionBy:
     } finally {
       await lake.cleanup();
     }
+  }, 120_000);
+
+  it('a compaction returns counts and the key of its whole result, never its partitions: the same few hundred bytes for 4 partitions as for 40', async () => {
+    const sizes: number[] = [];
+    for (const days of [4, 40]) {
+      const lake = await makeLake({ events: EVENTS() });
+      try {
+        const day = (d: number) => new Date(Date.UTC(2025, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);
+        for (const b of [0, 1]) {
+          const lines = Array.from({ length: days }, (_, d) => JSON.stringify({ event_id: b * days + d, kind: 'view', at: `${day(d)}T10:00:00Z` }));
+          expect((await lake.ingest('events', await lake.file(`b${b}.jsonl`, `${lines.join('\n')}\n`), { compact: false })).record.status).toBe('SUCCEEDED');
+        }
+        const [run] = await compactLocal(lake, ['events'], { minFiles: 2 });
+        expect(run!.execution.error).toBeUndefined();
+        const carried = JSON.stringify(run!.execution.output);
+        expect(carried).not.toContain('dt=');
+        expect((run!.execution.output as { compaction: { tables: unknown } }).compaction.tables).toEqual([{ layer: 'silver', table: 'events', status: 'compacted', partitions: { compacted: days } }]);
+        const { compaction } = run!.execution.output as { compaction: { ms: number } };
+        sizes.push(payloadBytes({ ...compaction, ms: 0 }));
+        // The whole result, read back from storage: every partition.
+        expect(run!.output!.tables[0]!.partitions.map((p) => p.outcome)).toEqual(Array(days).fill('compacted'));
+      } finally {
+        await lake.cleanup();
+      }
+    }
+    // Only the count's digits differ (4 and 40; the time taken set to 0).
+    expect(sizes[1]! - sizes[0]!).toBe(1);
+    expect(sizes[0]!).toBeLessThan(1000);
   }, 120_000);
 });

@@ -8,7 +8,7 @@
 import { compactionTargets } from '../core/plan/compaction.ts';
 import { ERRORS, StrataError } from '../core/errors.ts';
 import { goldShape } from '../core/gold/analyze.ts';
-import type { CompactInput, CompactOutput } from '../runtime/pipeline/compact.ts';
+import { loadCompaction, type CompactInput, type CompactOutput, type CompactStepOutput } from '../runtime/pipeline/compact.ts';
 import { compactionCandidates } from '../runtime/table/compact.ts';
 import { readManifest } from '../runtime/table/store.ts';
 import { renderCompactionAsl } from './asl-compact.ts';
@@ -90,6 +90,6 @@ async function runCompaction(lake: LocalLake, dataset: string, tables: string[],
     ...(opts.wrap ? { wrap: opts.wrap } : {}),
     ...(opts.retryIntervalMs !== undefined ? { retryIntervalMs: opts.retryIntervalMs } : {}),
   });
-  const output = execution.status === 'SUCCEEDED' ? (execution.output as { compaction: CompactOutput }).compaction : undefined;
+  const output = execution.status === 'SUCCEEDED' ? await loadCompaction(lake.storage, (execution.output as { compaction: CompactStepOutput }).compaction) : undefined;
   return { dataset, runId, execution, ...(output ? { output } : {}) };
 }

@@ -207,7 +207,11 @@ function compactAccess(plan: DatasetPlan): AccessStatement[] {
   if (!targets.length) return [];
   const prefix = (t: (typeof targets)[number]) => (t.layer === 'silver' ? plan.prefixes.silver : layout.gold(t.table));
   return mergeKms([
-    ...statementsOf(targets.map((t): Grant => ({ location: 'lake', prefix: prefix(t), modes: ['read', 'write', 'delete'] }))),
+    ...statementsOf([
+      ...targets.map((t): Grant => ({ location: 'lake', prefix: prefix(t), modes: ['read', 'write', 'delete'] })),
+      // Its whole result, which the state carries the key of (runtime/pipeline/compact.ts compactStep).
+      { location: 'lake', prefix: layout.compactions(plan.dataset), modes: ['write'] },
+    ]),
     {
       sid: 'CatalogTables', actions: [...GLUE_TABLE_WRITE, ...GLUE_PARTITION_WRITE],
       resources: targets.map((t): LogicalResource => ({ kind: 'glue-table', database: t.layer, table: t.table })),

@@ -78,6 +78,12 @@ export const layout = {
    */
   qualityResults: (layer: 'silver' | 'gold', name: string) => `_strata/quality/${layer}/${name}/`,
   schemas: (dataset: string) => `_strata/schemas/${dataset}/`,
+  /**
+   * Each compaction execution's whole result (every table's partitions: outcome, files and bytes before and after),
+   * one JSON file per execution, <runId>.json. The state machine carries its key and counts, not the partitions (a
+   * state holds at most 256 KiB: a compaction of 2,000 partitions returned 272,169 bytes); `strata compact` reads it back.
+   */
+  compactions: (dataset: string) => `_strata/compactions/${dataset}/`,
 } as const;
 
 /** Layers in the order data flows through them. */

@@ -8,7 +8,9 @@ import { compactionTargets, MANUAL_COMPACTION, type CompactionTarget } from '../
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import type { CompactionSpec } from '../../core/schema/model.ts';
 import type { CatalogTable } from '../catalog/port.ts';
-import { compactTable, type CompactTableResult, type CompactTableRequest } from '../table/compact.ts';
+import { compactTable, type CompactTableResult, type CompactTableRequest, type PartitionCompaction } from '../table/compact.ts';
+import type { Storage } from '../storage/port.ts';
+import { layout } from '../../core/plan/layout.ts';
 import type { PipelineContext } from './context.ts';
 import { syncToLatest } from './register.ts';
 import { rewriteOverEnvelope } from './limits.ts';
@@ -67,6 +69,41 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
       + (done.length ? `Compacted meanwhile, rows unchanged: ${done.join(', ')}.` : 'Nothing else was compacted.'));
   }
   return { dataset: plan.dataset, runId, tables, ms: Date.now() - started };
+}
+
+/**
+ * What the compact step returns to its state machine: each table's outcome and how many of its partitions had each
+ * outcome, and `resultKey`, where the whole CompactOutput is (layout.compactions). A state's input and output hold at
+ * most 256 KiB (workflows/quotas.ts): the output listed every partition (a compaction of 2,000 partitions returned
+ * 272,169 bytes, and its execution failed with States.DataLimitExceeded after publishing them).
+ */
+export interface CompactStepOutput {
+  dataset: string;
+  runId: string;
+  ms: number;
+  resultKey: string;
+  tables: Array<Pick<CompactOutput['tables'][number], 'layer' | 'table' | 'status' | 'reason'> & { partitions: Partial<Record<PartitionCompaction['outcome'], number>> }>;
+}
+
+/** The compact step: compactDataset, its whole result written to storage, and its counts and key returned. */
+export async function compactStep(ctx: PipelineContext, input: CompactInput): Promise<CompactStepOutput> {
+  const out = await compactDataset(ctx, input);
+  const resultKey = `${layout.compactions(out.dataset)}${out.runId}.json`;
+  await ctx.storage.writeText(resultKey, JSON.stringify(out));
+  return {
+    dataset: out.dataset, runId: out.runId, ms: out.ms, resultKey,
+    tables: out.tables.map((t) => ({
+      layer: t.layer, table: t.table, status: t.status, ...(t.reason ? { reason: t.reason } : {}),
+      partitions: t.partitions.reduce<Partial<Record<PartitionCompaction['outcome'], number>>>((a, p) => ({ ...a, [p.outcome]: (a[p.outcome] ?? 0) + 1 }), {}),
+    })),
+  };
+}
+
+/** The whole result of a compact step's output (compactStep), read from its resultKey. Throws when it cannot be read. */
+export async function loadCompaction(storage: Storage, step: CompactStepOutput): Promise<CompactOutput> {
+  const text = await storage.readText(step.resultKey);
+  if (text === undefined) throw new Error(`the result of compaction ${step.runId} of ${step.dataset} is not at ${step.resultKey}`);
+  return JSON.parse(text) as CompactOutput;
 }
 
 /** The tables a run compacts: those named (with their policy, or the manual one), else those with a policy. */
