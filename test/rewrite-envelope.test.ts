@@ -3,13 +3,18 @@
 // that is not DuckDB's spill (core/plan/sizing.ts tmpFileBytes) must hold both, about twice the files' bytes; a
 // rewrite that would not fit is refused before any work (an upsert: the run FAILED, Strata.LimitExceeded, nothing
 // committed), or not made where it is optional (an append's inline compaction, a compaction's partition), locally as in
-// AWS. The partitions here are large by their manifests (the bytes the check reads), not on disk.
+// AWS. The partitions here are large by their manifests (the bytes the check reads), not on disk. Beneath those checks,
+// the local executor counts every DuckDB step's /tmp as Lambda fills it (runtime/storage/tmp-budget.ts).
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeCompaction } from '../cli/compaction-summary.ts';
 import { tmpFileBytes } from '../core/plan/sizing.ts';
 import { rewriteOverEnvelope } from '../runtime/pipeline/limits.ts';
+import { LocalStorage } from '../runtime/storage/local.ts';
+import { budgetTmp } from '../runtime/storage/tmp-budget.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
 import { commitTable } from '../runtime/table/store.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
@@ -140,6 +145,32 @@ lambda: { ephemeralStorageMb: 512 }
       } finally {
         await l.cleanup();
       }
+    }
+  });
+});
+
+describe('a step\'s /tmp counted as Lambda fills it (runtime/storage/tmp-budget.ts)', () => {
+  it('files held at once (downloads in progress, nested ones added, a tree written) past the limit fail as Strata.LimitExceeded; released, they count no more', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-tmp-budget-'));
+    try {
+      const inner = new LocalStorage(root);
+      for (const [k, n] of [['a', 400], ['b', 300], ['c', 200]] as const) await inner.writeText(`silver/t/${k}.bin`, 'x'.repeat(n));
+      const seen: number[] = [];
+      const s = budgetTmp(inner, 1000, (bytes) => { seen.push(bytes); return `over: ${bytes}`; });
+      // 400 + 300 held, then 200 more inside: 900 fits; 300 more inside that does not (1,200).
+      await s.withLocalFiles(['silver/t/a.bin', 'silver/t/b.bin', 'silver/t/a.bin'], async () => {
+        await s.withLocalFile('silver/t/c.bin', async () => {
+          await expect(s.withLocalFiles(['silver/t/b.bin'], async () => 'never')).rejects.toMatchObject({ name: 'Strata.LimitExceeded', message: 'over: 1200' });
+        });
+        // A tree written while 700 are held: 400 more is over.
+        await expect(s.writeTree('silver/t/v-1/', async (dir) => { await writeFile(join(dir, 'part-0.parquet'), 'y'.repeat(400)); })).rejects.toMatchObject({ message: 'over: 1100' });
+      });
+      expect(seen).toEqual([1200, 1100]);
+      // Released: all three at once fit (900), and the source file of a run is counted as a download.
+      await expect(s.withLocalFiles(['silver/t/a.bin', 'silver/t/b.bin', 'silver/t/c.bin'], async (paths) => paths.length)).resolves.toBe(3);
+      await expect(s.withSourceFile('silver/t/a.bin', {}, async () => s.withLocalFiles(['silver/t/b.bin', 'silver/t/v-1/part-0.parquet'], async () => 'ok'))).rejects.toMatchObject({ message: 'over: 1100' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

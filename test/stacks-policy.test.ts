@@ -174,7 +174,7 @@ function allowedDatasets(model: LakeModel, dataset: string, step: string): { rea
 
 /** The dataset (or gold:<table>) a lake key belongs to; undefined for keys outside any dataset (Athena results). */
 function ownerOf(key: string): string | undefined {
-  const m = /^(?:(bronze|silver|quarantine|staging)\/([^/*]+)|_strata\/(?:runs|metrics\/silver|quality\/silver|sources\/silver|contents\/silver)\/([^/*]+)|(?:_strata\/(?:metrics|quality|sources|contents)\/)?gold\/([^/*]+))/.exec(key);
+  const m = /^(?:(bronze|silver|quarantine|staging)\/([^/*]+)|_strata\/(?:runs|compactions|metrics\/silver|quality\/silver|sources\/silver|contents\/silver)\/([^/*]+)|(?:_strata\/(?:metrics|quality|sources|contents)\/)?gold\/([^/*]+))/.exec(key);
   if (!m) return undefined;
   return m[4] ? `gold:${m[4]}` : m[2] ?? m[3];
 }

@@ -9,10 +9,12 @@ import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { steps } from '../functions/steps.ts';
 import { fault } from '../runtime/util/fault.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
-import { stepSizing } from '../core/plan/sizing.ts';
+import { stepSizing, tmpFileBytes } from '../core/plan/sizing.ts';
 import { accessFor } from '../core/plan/access.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { guardStorage, type AccessDenied } from '../runtime/storage/guarded.ts';
+import { budgetTmp } from '../runtime/storage/tmp-budget.ts';
+import { tmpOverEnvelope } from '../runtime/pipeline/limits.ts';
 import type { StepName } from '../core/plan/steps.ts';
 import { DuckBudget, type DuckOptions } from '../runtime/engine/duckdb.ts';
 import { allStates, localArn, substituteResources, taskStates } from './asl.ts';
@@ -82,6 +84,9 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
 export function stepContext(ctx: PipelineContext, dataset: string, step: StepName, denials?: AccessDenied[]): PipelineContext {
   const plan = ctx.plans.get(dataset);
   const size = stepSizing(plan, step);
+  // Its /tmp counted as Lambda's would fill (a DuckDB step downloads what it reads and writes before uploading): a step
+  // that would hold more files than its function has room for fails here too (runtime/storage/tmp-budget.ts).
+  if (size.duckdbTempMb !== undefined) ctx = { ...ctx, storage: budgetTmp(ctx.storage, tmpFileBytes(plan, step), (bytes) => tmpOverEnvelope(plan, step, bytes)) };
   // The storage as the step's role may use it in AWS (its S3 grants): a call the role could not make fails here too.
   // Not the compaction: `strata compact` may rewrite tables beyond the dataset's compaction policies (its options),
   // which no function in AWS does; the scheduled compaction's grants are test/access.test.ts's.

@@ -122,3 +122,19 @@ export function goldReadOverEnvelope(owner: Pick<DatasetPlan, 'dataset' | 'lambd
     + `${LIMIT_SETTINGS.tmp} (${tmp}) that is not DuckDB's spill. Fix: give it \`engine: athena\` (the refresh then runs in Athena, which reads S3 itself)${raise}, `
     + 'or refresh it incrementally, so that a run reads only the partitions it changed.';
 }
+
+/**
+ * The message for a step that would hold `bytes` of files in its function's /tmp at once (the files it downloads, and
+ * those it writes before uploading them: runtime/storage/tmp-budget.ts), over the part its function has for files
+ * (core/plan/sizing.ts tmpFileBytes). Names the step, both sizes, the setting behind the limit and the way out.
+ */
+export function tmpOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'schemaFile'>>, step: StepName, bytes: number): string {
+  const limit = tmpFileBytes(plan, step);
+  const tmp = stepSizing(plan, step).ephemeralStorageMb;
+  const fix = tmp >= MAXIMUM.tmp
+    ? `${LIMIT_SETTINGS.tmp} is at Lambda's maximum (${MAXIMUM.tmp}): send smaller files, or partition the tables it reads more finely`
+    : `raise ${LIMIT_SETTINGS.tmp} in ${schemaFileOf(plan)} (now ${tmp}, at most ${MAXIMUM.tmp}), or send smaller files`;
+  return `the ${step} step of ${plan.dataset} would hold ${thousands(bytes)} bytes (${mb(bytes)}) of files in /tmp at once (those it downloads, and those it `
+    + `writes before uploading them), over the ${thousands(limit)} bytes (${mb(limit)}) its function has for files: the half of ${LIMIT_SETTINGS.tmp} (${tmp}) `
+    + `that is not DuckDB's spill. Not retried: the same files would fill it again. Fix: ${fix}.`;
+}
