@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Duck, withDuck, withDuckSession } from '../runtime/engine/duckdb.ts';
+import { Duck, leavesInstance, withDuck, withDuckSession } from '../runtime/engine/duckdb.ts';
 
 describe('DuckDB sessions', () => {
   it('concurrent sessions each see only their own silver schema and temp tables; released ones are detached', { timeout: 30_000 }, async () => {
@@ -101,6 +101,9 @@ describe('withDuck: an idle instance for the next unit of work', () => {
     commentedSet: { sql: ['/* a query */ SET threads = 1'], clean: false },
     tempThenAttach: { sql: [`CREATE TEMP TABLE t3 AS SELECT 1 AS x; ATTACH ':memory:' AS extra2`], clean: false },
     copyThenSet: { sql: [`COPY (SELECT 1 AS x) TO '${join(tmpdir(), `strata-lease-copy-${process.pid}.csv`)}'; SET GLOBAL preserve_insertion_order = false`], clean: false },
+    // Queries that call a function changing the instance (an attack, stop 56: logging stayed on for the next unit).
+    logging: { sql: ['SELECT * FROM enable_logging()'], clean: false },
+    parser: { sql: ['FROM enable_peg_parser()'], clean: false },
   } as const;
   type Action = keyof typeof ACTIONS;
   // Options of their own: no other test's units share these instances.
@@ -134,6 +137,24 @@ describe('withDuck: an idle instance for the next unit of work', () => {
         previous = { folder, clean: ACTIONS[action].clean };
       }
     }), { numRuns: 25 });
+  });
+
+  it('every table function of this DuckDB is either one that only reads or one leavesInstance sends to the look (STATEFUL_FUNCTIONS)', async () => {
+    const READS = new Set(['arrow_scan', 'arrow_scan_dumb', 'duckdb_approx_database_count', 'duckdb_columns', 'duckdb_connection_count', 'duckdb_constraints',
+      'duckdb_coordinate_systems', 'duckdb_databases', 'duckdb_dependencies', 'duckdb_extensions', 'duckdb_external_file_cache', 'duckdb_functions',
+      'duckdb_indexes', 'duckdb_keywords', 'duckdb_log_contexts', 'duckdb_logs', 'duckdb_memory', 'duckdb_optimizers', 'duckdb_prepared_statements',
+      'duckdb_schemas', 'duckdb_secret_types', 'duckdb_secrets', 'duckdb_sequences', 'duckdb_settings', 'duckdb_table_sample', 'duckdb_tables',
+      'duckdb_temporary_files', 'duckdb_types', 'duckdb_variables', 'duckdb_views', 'generate_series', 'glob', 'icu_calendar_names', 'json_each',
+      'json_tree', 'parquet_bloom_probe', 'parquet_file_metadata', 'parquet_full_metadata', 'parquet_kv_metadata', 'parquet_metadata', 'parquet_scan',
+      'parquet_schema', 'pg_timezone_names', 'pragma_collations', 'pragma_database_size', 'pragma_metadata_info', 'pragma_platform', 'pragma_show',
+      'pragma_storage_info', 'pragma_table_info', 'pragma_user_agent', 'pragma_version', 'range', 'read_blob', 'read_csv', 'read_csv_auto', 'read_json',
+      'read_json_auto', 'read_json_objects', 'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects', 'read_parquet',
+      'read_text', 'repeat', 'repeat_row', 'seq_scan', 'sniff_csv', 'summary', 'test_all_types', 'test_vector_types', 'unnest', 'which_secret']);
+    const names = await withDuck(async (db) => (await db.all<{ n: string }>("SELECT DISTINCT function_name AS n FROM duckdb_functions() WHERE function_type = 'table' ORDER BY 1")).map((r) => r.n));
+    const unplaced = names.filter((n) => !READS.has(n) && leavesInstance(`SELECT * FROM ${n}()`));
+    expect(unplaced).toEqual([]);
+    // And the reading ones are not sent to the look for nothing.
+    expect(names.filter((n) => READS.has(n) && !leavesInstance(`SELECT * FROM ${n}()`))).toEqual([]);
   });
 
   it('is closed after a second of idleness: a unit after that gets a new instance', async () => {

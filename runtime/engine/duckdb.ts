@@ -802,8 +802,19 @@ async function instanceState(instance: DuckDBInstance): Promise<string> {
  * never what instanceState lists (settings, and the names of databases and objects).
  */
 export function leavesInstance(sql: string): boolean {
-  return !sql.includes(';') && /^\s*(?:SELECT|WITH|FROM|DESCRIBE|COPY\s*\(|CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s)/i.test(sql);
+  return !sql.includes(';') && /^\s*(?:SELECT|WITH|FROM|DESCRIBE|COPY\s*\(|CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s)/i.test(sql)
+    && !STATEFUL_FUNCTIONS.test(sql);
 }
+
+/**
+ * Functions a query may call that change the instance, not only the query's result: DuckDB 1.5.6's table functions
+ * that switch logging, profiling or the parser, checkpoint, or run SQL of their own (`SELECT * FROM enable_logging()`
+ * turns logging on for every later unit: an attack, stop 56), and scalar functions that move state (sequences, the
+ * random seed). Their name followed by "(" anywhere in a statement (in a string too) sends its unit to instanceState's
+ * look. test/duckdb-session.test.ts sorts every table function of the DuckDB installed into these and the ones that
+ * only read, so an upgrade that adds one fails until it is placed.
+ */
+export const STATEFUL_FUNCTIONS = /\b(?:checkpoint|force_checkpoint|enable_logging|disable_logging|truncate_duckdb_logs|enable_profiling|disable_profiling|enable_peg_parser|disable_peg_parser|check_peg_parser|json_execute_serialized_sql|query|query_table|read_duckdb|sql_auto_complete|setseed|nextval|currval)\s*\(/i;
 
 /** A path as a SQL string literal (DuckDB reads paths as strings). */
 export function pathLit(p: string): string {
