@@ -21,7 +21,7 @@ export function describeCompaction(c: LocalCompaction): string {
     if (t.status === 'skipped') { lines.push(`= ${name}: not compacted (${t.reason})`); continue; }
     const done = t.partitions.filter((p) => p.outcome === 'compacted');
     const tooLarge = t.partitions.filter((p) => p.outcome === 'too-large').map((p) => `    left alone: ${p.reason}`);
-    if (!done.length) { lines.push(`= ${name}: nothing ${tooLarge.length ? 'else ' : ''}to compact`, ...tooLarge); continue; }
+    if (!done.length) { lines.push(`= ${name}: ${tooLarge.length ? 'nothing compacted' : 'nothing to compact'}`, ...tooLarge); continue; }
     const before = done.reduce((a, p) => a + p.filesBefore, 0);
     const after = done.reduce((a, p) => a + p.filesAfter, 0);
     const rows = done.reduce((a, p) => a + p.rows, 0);

@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryLocal } from '../cli/commands/query.ts';
 import { describeCompaction } from '../cli/compaction-summary.ts';
+import { ERRORS, StrataError } from '../core/errors.ts';
 import { out } from '../cli/output.ts';
 import { goldShape } from '../core/gold/analyze.ts';
 import { GlueCatalog } from '../runtime/catalog/glue.ts';
@@ -257,6 +258,26 @@ describe('strata compact', () => {
       expect({ extra, files: manifest(l).partitions['dt=2025-06-15']!.files.length }).toEqual({ extra, files });
       expect(await l.query('SELECT count(*)::INT AS n FROM silver.events')).toEqual([{ n: 32 * 32 + 10 }]);
     }
+  });
+
+  it('a compact step retried after it compacted (its answer lost) reports what the first attempt did, from the one result file of the execution', async () => {
+    const l = await lake();
+    await ingestBatches(l, 0, 3);
+    let attempts = 0;
+    // The step did its work, then its answer was lost: the state machine retries it, and the retry finds nothing due.
+    const wrap = (step: string, fn: (input: unknown) => Promise<unknown>) => async (input: unknown) => {
+      const out = await fn(input);
+      if (step === 'compact' && ++attempts === 1) throw new StrataError(ERRORS.Transient, 'answer lost');
+      return out;
+    };
+    const [run] = await compactLocal(l, ['events'], { minFiles: 2, wrap, retryIntervalMs: 1 });
+    expect({ status: run!.execution.status, attempts }).toEqual({ status: 'SUCCEEDED', attempts: 2 });
+    expect(describeCompaction(run!)).toMatch(/^✓ silver\.events: 1 partition compacted, 3 files → 1 \(600 rows, identical; run /);
+    expect(readdirSync(join(l.dir, '_strata/compactions/events'))).toEqual([`${run!.runId}.json`]);
+    // A compaction with nothing due writes no result.
+    const [idle] = await compactLocal(l, ['events'], { minFiles: 2 });
+    expect(describeCompaction(idle!)).toBe('= silver.events: nothing to compact');
+    expect(readdirSync(join(l.dir, '_strata/compactions/events'))).toHaveLength(1);
   });
 
   it('keeps the replaced small files for rollback and readers until gc, after the retention window', async () => {

@@ -114,6 +114,26 @@ describe('a partition rewrite within the /tmp of its step', () => {
   });
 });
 
+describe('a compaction policy and a partition too large to rewrite', () => {
+  it('that partition is not due: a run after it starts no compaction (each would leave it as it is); strata compact says it compacted nothing, and why', async () => {
+    const l = await makeLake({ events: EVENTS('lambda: { ephemeralStorageMb: 512 }\ncompaction: { minFiles: 2 }\n') });
+    try {
+      await l.ingest('events', await l.file('seed.jsonl', batch(0, 4)), { compact: false });
+      await claim(l, 'events', 'dt=2025-06-15', 150 * MiB, 3);
+      const again = await l.ingest('events', await l.file('again.jsonl', batch(2000, 3)));
+      expect({ status: again.record.status, compactions: again.compactions?.length ?? 0 }).toEqual({ status: 'SUCCEEDED', compactions: 0 });
+      const [only] = await compactLocal(l, ['events']);
+      expect(describeCompaction(only!).split('\n').map((x) => x.replace(/ was not rewritten: .*/, ''))).toEqual(['= silver.events: nothing compacted', '    left alone: silver.events partition dt=2025-06-15']);
+      // A partition of the same table that fits is due again, and only it is compacted.
+      await l.ingest('events', await l.file('b1.jsonl', batch(3000, 2, 16)), { compact: false });
+      const next = await l.ingest('events', await l.file('b2.jsonl', batch(3100, 2, 16)));
+      expect(next.compactions?.map((c) => c.output!.tables[0]!.partitions.map((p) => [p.path, p.outcome]))).toEqual([[['dt=2025-06-15', 'too-large'], ['dt=2025-06-16', 'compacted']]]);
+    } finally {
+      await l.cleanup();
+    }
+  });
+});
+
 describe('a gold refresh on DuckDB within the /tmp of its step', () => {
   const goldOf = (engine: string) => `gold:
   - table: revenue

@@ -81,17 +81,34 @@ export interface CompactStepOutput {
   dataset: string;
   runId: string;
   ms: number;
-  resultKey: string;
+  /** Where the whole result is; absent when no table had a partition due (nothing to read back). */
+  resultKey: string | undefined;
   tables: Array<Pick<CompactOutput['tables'][number], 'layer' | 'table' | 'status' | 'reason'> & { partitions: Partial<Record<PartitionCompaction['outcome'], number>> }>;
 }
 
-/** The compact step: compactDataset, its whole result written to storage, and its counts and key returned. */
+/**
+ * The compact step: compactDataset, its whole result written to storage, and its counts and key returned. One result
+ * per execution (its input's run id): an attempt that found partitions due writes it; a retried attempt that found
+ * nothing (an earlier attempt compacted them, then failed or lost its answer) returns the earlier attempt's result
+ * when there is one (an attack, stop 56: `strata compact` said "nothing to compact" of a retried compaction that had
+ * compacted), and otherwise, as every compaction with nothing due, writes nothing.
+ */
 export async function compactStep(ctx: PipelineContext, input: CompactInput): Promise<CompactStepOutput> {
-  const out = await compactDataset(ctx, input);
-  const resultKey = `${layout.compactions(out.dataset)}${out.runId}.json`;
-  await ctx.storage.writeText(resultKey, JSON.stringify(out));
+  let out = await compactDataset(ctx, input);
+  const resultKey = `${layout.compactions(out.dataset)}${input.runId}.json`;
+  if (out.tables.some((t) => t.partitions.length)) await ctx.storage.writeText(resultKey, JSON.stringify(out));
+  else {
+    const earlier = await ctx.storage.readText(resultKey);
+    if (earlier === undefined) return { ...countsOf(out), resultKey: undefined };
+    out = JSON.parse(earlier) as CompactOutput;
+  }
+  return { ...countsOf(out), resultKey };
+}
+
+/** A compaction's result without its partitions: each table's outcome counts. */
+function countsOf(out: CompactOutput): Omit<CompactStepOutput, 'resultKey'> {
   return {
-    dataset: out.dataset, runId: out.runId, ms: out.ms, resultKey,
+    dataset: out.dataset, runId: out.runId, ms: out.ms,
     tables: out.tables.map((t) => ({
       layer: t.layer, table: t.table, status: t.status, ...(t.reason ? { reason: t.reason } : {}),
       partitions: t.partitions.reduce<Partial<Record<PartitionCompaction['outcome'], number>>>((a, p) => ({ ...a, [p.outcome]: (a[p.outcome] ?? 0) + 1 }), {}),
@@ -99,8 +116,14 @@ export async function compactStep(ctx: PipelineContext, input: CompactInput): Pr
   };
 }
 
-/** The whole result of a compact step's output (compactStep), read from its resultKey. Throws when it cannot be read. */
+/**
+ * The whole result of a compact step's output (compactStep), read from its resultKey; without one (nothing was due),
+ * the output itself, every table with no partitions. Throws when the result cannot be read.
+ */
 export async function loadCompaction(storage: Storage, step: CompactStepOutput): Promise<CompactOutput> {
+  if (step.resultKey === undefined) {
+    return { dataset: step.dataset, runId: step.runId, ms: step.ms, tables: step.tables.map(({ partitions: _, ...t }) => ({ ...t, partitions: [], ms: 0 })) };
+  }
   const text = await storage.readText(step.resultKey);
   if (text === undefined) throw new Error(`the result of compaction ${step.runId} of ${step.dataset} is not at ${step.resultKey}`);
   return JSON.parse(text) as CompactOutput;
