@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeCompaction } from '../cli/compaction-summary.ts';
 import { tmpFileBytes } from '../core/plan/sizing.ts';
-import { rewriteOverEnvelope } from '../runtime/pipeline/limits.ts';
+import { rewriteOverEnvelope, tmpOverEnvelope } from '../runtime/pipeline/limits.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { budgetTmp } from '../runtime/storage/tmp-budget.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
@@ -55,6 +55,12 @@ describe('a partition rewrite within the /tmp of its step', () => {
     // At Lambda's maximum, or beyond what it would take, the way out is finer partitions.
     expect(rewriteOverEnvelope({ dataset: 'orders', lambda: { ephemeralStorageMb: 10240 } }, 'compact', 'gold.daily', '', 3000 * MiB)).toMatch(
       /^gold\.daily partition \(unpartitioned\) was not rewritten: .* Fix: partition gold\.daily more finely \(partitionBy\), so that no partition holds more than 2,560 MB\.$/);
+    // What the executor's /tmp count says of a step over it (runtime/storage/tmp-budget.ts).
+    expect(tmpOverEnvelope(plan, 'quality', 300 * MiB)).toBe(
+      'the quality step of orders would hold 314,572,800 bytes (300 MB) of files in /tmp at once (those it downloads, and those it writes before uploading them), '
+      + 'over the 268,435,456 bytes (256 MB) its function has for files: the half of lambda.ephemeralStorageMb (512) that is not DuckDB\'s spill. Not retried: '
+      + 'the same files would fill it again. Fix: raise lambda.ephemeralStorageMb in schemas/orders.yaml (now 512, at most 10240), or send smaller files, or '
+      + 'partition the tables it reads more finely (partitionBy).');
     expect(rewriteOverEnvelope(plan, 'compact', 'silver.orders', 'dt=1', 3000 * MiB)).toMatch(/Fix: partition silver\.orders more finely \(partitionBy\), so that no partition holds more than 2,560 MB, with lambda\.ephemeralStorageMb: 10240 in schemas\/orders\.yaml\.$/);
   });
 

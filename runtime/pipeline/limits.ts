@@ -131,9 +131,11 @@ export function goldReadOverEnvelope(owner: Pick<DatasetPlan, 'dataset' | 'lambd
 export function tmpOverEnvelope(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'schemaFile'>>, step: StepName, bytes: number): string {
   const limit = tmpFileBytes(plan, step);
   const tmp = stepSizing(plan, step).ephemeralStorageMb;
+  // What it holds may be the file sent or the tables it reads (an append's key check, a gate's reference tables).
+  const smaller = 'send smaller files, or partition the tables it reads more finely (partitionBy)';
   const fix = tmp >= MAXIMUM.tmp
-    ? `${LIMIT_SETTINGS.tmp} is at Lambda's maximum (${MAXIMUM.tmp}): send smaller files, or partition the tables it reads more finely`
-    : `raise ${LIMIT_SETTINGS.tmp} in ${schemaFileOf(plan)} (now ${tmp}, at most ${MAXIMUM.tmp}), or send smaller files`;
+    ? `${LIMIT_SETTINGS.tmp} is at Lambda's maximum (${MAXIMUM.tmp}): ${smaller}`
+    : `raise ${LIMIT_SETTINGS.tmp} in ${schemaFileOf(plan)} (now ${tmp}, at most ${MAXIMUM.tmp}), or ${smaller}`;
   return `the ${step} step of ${plan.dataset} would hold ${thousands(bytes)} bytes (${mb(bytes)}) of files in /tmp at once (those it downloads, and those it `
     + `writes before uploading them), over the ${thousands(limit)} bytes (${mb(limit)}) its function has for files: the half of ${LIMIT_SETTINGS.tmp} (${tmp}) `
     + `that is not DuckDB's spill. Not retried: the same files would fill it again. Fix: ${fix}.`;
