@@ -190,8 +190,12 @@ describe('a step\'s /tmp counted as Lambda fills it (runtime/storage/tmp-budget.
         });
         // A tree written while 700 are held: 400 more is over.
         await expect(s.writeTree('silver/t/v-1/', async (dir) => { await writeFile(join(dir, 'part-0.parquet'), 'y'.repeat(400)); })).rejects.toMatchObject({ message: 'over: 1100' });
+        // Not listed: counted by what its caller says it wrote (the stage's RETURN_STATS); without that, not counted.
+        await expect(s.writeTree('silver/t/v-2/', async () => ({ bytes: 301 }), { list: false, bytes: (r) => r.bytes })).rejects.toMatchObject({ message: 'over: 1001' });
+        await expect(s.writeTree('silver/t/v-3/', async () => ({ bytes: 300 }), { list: false, bytes: (r) => r.bytes })).resolves.toMatchObject({ result: { bytes: 300 } });
+        await expect(s.writeTree('silver/t/v-4/', async () => ({ bytes: 301 }), { list: false })).resolves.toMatchObject({ result: { bytes: 301 } });
       });
-      expect(seen).toEqual([1200, 1100]);
+      expect(seen).toEqual([1200, 1100, 1001]);
       // Released: all three at once fit (900), and the source file of a run is counted as a download.
       await expect(s.withLocalFiles(['silver/t/a.bin', 'silver/t/b.bin', 'silver/t/c.bin'], async (paths) => paths.length)).resolves.toBe(3);
       await expect(s.withSourceFile('silver/t/a.bin', {}, async () => s.withLocalFiles(['silver/t/b.bin', 'silver/t/v-1/part-0.parquet'], async () => 'ok'))).rejects.toMatchObject({ message: 'over: 1100' });

@@ -296,7 +296,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
         await db.lockdown({ readable: paths, writable: [dir], timeoutMs: statementBudgetMs(ctx.duck, stepSizing(ctx.plans.get(input.dataset), 'gold').timeoutSeconds), memoryMb: stepSizing(ctx.plans.get(input.dataset), 'gold').memoryMb });
         const on: AuditTarget = { run: duckRuleRunner(db), dialect: 'duckdb', batch: 'gold_batch', reference: (ds) => (whole.includes(ds) ? `silver.${ident(ds)}` : undefined), parser: db, othersRemain };
         return writeGold(db, plan, dir, targets, (p, i) => audit(ctx, p, i, on), input, opts.audit !== undefined || hasRules(plan.quality));
-      }, ctx.duck), { list: false }).catch(damaged);
+      }, ctx.duck), { list: false, bytes: (w) => w.files.reduce((a, f) => a + f.bytes, 0) }).catch(damaged);
     });
     const w = computed.result;
     return { ...w, files: w.files.map((f) => ({ ...f, key: `${stagingPrefix}${f.file}` })), cleanup: [] };

@@ -77,7 +77,7 @@ export function guardStorage(inner: Storage, statements: readonly AccessStatemen
     withLocalFile: async (key, fn) => { need('s3:GetObject', key); return inner.withLocalFile(key, fn); },
     withSourceFile: async (key, version, fn) => { need('s3:GetObject', key); return inner.withSourceFile(key, version, fn); },
     withLocalFiles: async (keys, fn) => { for (const k of keys) need('s3:GetObject', k); return inner.withLocalFiles(keys, fn); },
-    writeTree: (async <T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions) => {
+    writeTree: (async <T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions<T>) => {
       const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
       const out = await inner.writeTree(prefix, fn, opts ?? {});
       if (!mayAll('s3:PutObject', folder)) for (const k of out.written?.map((o) => o.key) ?? await keysUnder(folder)) need('s3:PutObject', k);

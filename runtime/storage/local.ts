@@ -273,8 +273,8 @@ export class LocalStorage implements Storage {
   }
 
   writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }>;
-  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts: WriteTreeOptions): Promise<{ result: T; written?: ObjectInfo[] }>;
-  async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions): Promise<{ result: T; written?: ObjectInfo[] }> {
+  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts: WriteTreeOptions<T>): Promise<{ result: T; written?: ObjectInfo[] }>;
+  async writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions<T>): Promise<{ result: T; written?: ObjectInfo[] }> {
     const dir = this.path(prefix);
     // DuckDB writes into the folder: a full disk comes back as its IO Error, named here with the folder.
     const result = await mkdir(dir, { recursive: true }).then(() => fn(dir)).catch((e) => { throw whenFull(e, dir); });

@@ -95,13 +95,18 @@ export interface Storage {
    * of the folder, 0.3 s for 8,784 partitions) may leave `written` out.
    */
   writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<{ result: T; written: ObjectInfo[] }>;
-  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts: WriteTreeOptions): Promise<{ result: T; written?: ObjectInfo[] }>;
+  writeTree<T>(prefix: string, fn: (dir: string) => Promise<T>, opts: WriteTreeOptions<T>): Promise<{ result: T; written?: ObjectInfo[] }>;
 }
 
 /** Storage.writeTree's options. */
-export interface WriteTreeOptions {
+export interface WriteTreeOptions<T = unknown> {
   /** false: the caller does not read `written` (default true). */
   list?: boolean;
+  /**
+   * With `list: false`, the bytes the tree holds, from what fn returned (DuckDB's RETURN_STATS), where the caller knows
+   * them: a step's /tmp is counted with them (runtime/storage/tmp-budget.ts). Adapters ignore it.
+   */
+  bytes?: (result: T) => number;
 }
 
 export class StorageError extends Error {

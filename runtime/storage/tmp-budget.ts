@@ -11,8 +11,9 @@ import type { Storage, WriteTreeOptions } from './port.ts';
 /**
  * `inner` with its /tmp counted against `limit` bytes: `message(bytes)` is the error for a step that would hold
  * `bytes` at once. Files held: those of every withLocalFile(s) and withSourceFile call in progress (each counted once
- * per call, by its size) and, at the end of a writeTree whose written objects are listed, the bytes written (a
- * writeTree with `{ list: false }` is not counted: its callers' outputs are a fraction of what they read).
+ * per call, by its size) and, at the end of a writeTree, the bytes written: those listed, or with `{ list: false }`
+ * those its caller counts (WriteTreeOptions.bytes: the stage's Parquet, a gold refresh's files); a tree of neither (a
+ * halt's held rows, a quarantine file) is not counted.
  */
 export function budgetTmp(inner: Storage, limit: number, message: (bytes: number) => string): Storage {
   let held = 0;
@@ -45,9 +46,9 @@ export function budgetTmp(inner: Storage, limit: number, message: (bytes: number
     withLocalFile: async (key, fn) => hold(await sizeOf([key]), () => inner.withLocalFile(key, fn)),
     withSourceFile: async (key, version, fn) => hold(await sizeOf([key]), () => inner.withSourceFile(key, version, fn)),
     withLocalFiles: async (keys, fn) => hold(await sizeOf(keys), () => inner.withLocalFiles(keys, fn)),
-    writeTree: (async <T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions) => {
+    writeTree: (async <T>(prefix: string, fn: (dir: string) => Promise<T>, opts?: WriteTreeOptions<T>) => {
       const out = await inner.writeTree(prefix, fn, opts ?? {});
-      const written = out.written?.reduce((a, o) => a + o.size, 0) ?? 0;
+      const written = out.written ? out.written.reduce((a, o) => a + o.size, 0) : (opts?.bytes?.(out.result) ?? 0);
       if (held + written > limit) throw new StrataError(ERRORS.LimitExceeded, message(held + written));
       return out;
     }) as Storage['writeTree'],
