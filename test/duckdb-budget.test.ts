@@ -6,6 +6,7 @@
 // a compaction up to 16 partitions.
 import { describe, expect, it } from 'vitest';
 import { DuckBudget, withDuck, withDuckSession } from '../runtime/engine/duckdb.ts';
+import { oneAtATime } from '../runtime/util/limit.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { batch, EVENTS } from './helpers/events.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
@@ -46,6 +47,28 @@ describe('a step invocation\'s DuckDB budget', () => {
     }, opts)));
     expect(rows).toEqual([{ i: 1 }, { i: 2 }]);
     await expect(withDuckSession(() => withDuck((db) => db.all('SELECT 1'), opts), opts)).rejects.toThrow(/the quality step of orders began DuckDB work on a second database/);
+  });
+});
+
+describe('oneAtATime (runtime/util/limit.ts)', () => {
+  it('runs queued calls one after another in call order; with stopAfterFailure, the calls after a failure fail with its error and run nothing', async () => {
+    for (const stopAfterFailure of [false, true]) {
+      const queue = oneAtATime({ stopAfterFailure });
+      const log: string[] = [];
+      let running = 0;
+      const job = (name: string, fail = false) => queue(async () => {
+        if (++running > 1) log.push('overlap');
+        log.push(`start ${name}`);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        if (fail) throw new Error(`${name} failed`);
+        return name;
+      });
+      const settled = await Promise.allSettled([job('a'), job('b', true), job('c'), job('d')]);
+      expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(
+        stopAfterFailure ? ['a', 'b failed', 'b failed', 'b failed'] : ['a', 'b failed', 'c', 'd']);
+      expect(log).toEqual(stopAfterFailure ? ['start a', 'start b'] : ['start a', 'start b', 'start c', 'start d']);
+    }
   });
 });
 

@@ -112,7 +112,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
   // Partitions rewritten in DuckDB (an upsert's merge, an inline compaction), one at a time: sixteen at once took as
   // long and twice the memory (16 partitions of 300k rows: 582–769 ms and +122–138 MB against 765–871 ms and +260–277
   // MB, bench/.work), each with the step's whole DuckDB budget.
-  const rewrites = oneAtATime();
+  const rewrites = oneAtATime({ stopAfterFailure: true });
   const result = await commitTable(storage, {
     root: plan.prefixes.silver,
     shape: { table: plan.dataset, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: names },

@@ -14,16 +14,24 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /**
- * A queue of one: each call's `fn` starts once the previous call's has settled, whatever it did, and the call settles
- * as its `fn` does. For work that must not overlap inside work that does: a commit's partitions are built 16 at a time
- * (links, S3 copies), but the ones rewritten in DuckDB one at a time, since each database has the step's whole memory
- * budget (runtime/engine/duckdb.ts DuckBudget).
+ * A queue of one: each call's `fn` starts once the previous call's has settled, and the call settles as its `fn` does.
+ * For work that must not overlap inside work that does: a commit's partitions are built 16 at a time (links, S3
+ * copies), but the ones rewritten in DuckDB one at a time, since each database has the step's whole memory budget
+ * (runtime/engine/duckdb.ts DuckBudget). With `stopAfterFailure`, once a call's `fn` has failed, the calls queued
+ * after it fail with the same error without running theirs (a commit that one partition's refusal fails rewrites no
+ * other); without it, each runs whatever the ones before did (a compaction goes on past a damaged partition).
  */
-export function oneAtATime(): <T>(fn: () => Promise<T>) => Promise<T> {
+export function oneAtATime(opts: { stopAfterFailure?: boolean } = {}): <T>(fn: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
   return <T>(fn: () => Promise<T>) => {
-    const run = tail.then(fn);
-    tail = run.catch(() => undefined);
+    const run = tail.then(() => {
+      if (failed) throw failed.error;
+      return fn();
+    });
+    tail = run.catch((error: unknown) => {
+      if (opts.stopAfterFailure) failed ??= { error };
+    });
     return run;
   };
 }
