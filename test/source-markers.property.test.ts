@@ -121,7 +121,9 @@ describe('committed sources, in the manifest or in markers', () => {
           expect(got, `after ${run} (${JSON.stringify(o)}): source s${s}`).toBe(holds.get(`s${s}`));
         }
       }
-    }), { seed: 20261203, numRuns: 200 });
+    // A new seed each run (fast-check prints it with a counterexample; SEED=… replays it): 120 cases a run search
+    // further over runs than the same 200 did every time, in two thirds of the time (npm test's 5 minutes).
+    }), { ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}), numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 120) });
   }, 180_000);
 
   it('gc moves the sources of runs it can no longer undo into markers, and no other', async () => {
