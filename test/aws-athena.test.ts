@@ -49,6 +49,15 @@ describe('AthenaQueryRunner', () => {
     expect(r).toEqual({ queryId: 'q1', columns: [{ name: 'n', type: 'bigint' }], rows: [{ n: 3 }], stats: { dataScannedBytes: 2048, engineMs: 900, totalMs: 1200, queueMs: 50 } });
   });
 
+  it('refuses a query longer than Athena takes (262,144 bytes, a quota AWS does not raise) before sending it; one of exactly that length is sent', async () => {
+    mock.on(GetQueryExecutionCommand).resolves(state('SUCCEEDED'));
+    mock.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [] }, Rows: [] } });
+    const of = (bytes: number) => `SELECT '${'é'.repeat((bytes - 9) / 2)}'`; // SELECT '' is 9 bytes, é 2 in UTF-8
+    await runner.run(of(262_143));
+    await expect(runner.run(of(262_145))).rejects.toMatchObject({ name: 'Strata.LimitExceeded', message: expect.stringMatching(/^an Athena query of 262,145 bytes, over the 262,144 bytes Athena takes \(its query string quota, which AWS does not raise\); nothing was sent: SELECT 'é/) });
+    expect(mock.commandCalls(StartQueryExecutionCommand).map((c) => Buffer.byteLength(c.args[0].input.QueryString!))).toEqual([262_143]);
+  });
+
   it('sends no ResultConfiguration or context when none is configured (the workgroup decides)', async () => {
     runner = new AthenaQueryRunner({ client, workgroup: 'wg', sleep: async () => {} });
     mock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { StatementType: 'DDL', Status: { State: 'SUCCEEDED' } } });

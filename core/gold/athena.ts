@@ -123,6 +123,21 @@ export function distinctPartitionsSql(plan: GoldPlan, athenaSql: string): string
  * listed, so the filter reads exactly them; on another key it read more (a gold table by status over [day, status]
  * read whole days).
  */
+/**
+ * The longest query string Athena takes, bytes: 262,144, a quota AWS does not raise ("The maximum allowed query string
+ * length is 262,144 bytes": Athena service quotas; StartQueryExecution's QueryString constraint). runtime/engine/athena.ts
+ * refuses a longer one before sending it.
+ */
+export const ATHENA_QUERY_MAX = 262_144;
+
+/**
+ * The longest driver filter (driverFilter) an incremental refresh on Athena sends, bytes: a quarter of ATHENA_QUERY_MAX,
+ * which leaves the rest to the gold SQL, the audit's rules around it and UNLOAD's own list of partitions. A refresh
+ * whose changed partitions need a longer filter (about 900 days of a date partition: a backfill) recomputes the table
+ * whole instead (runtime/gold/refresh.ts): the same rows, in a query Athena takes.
+ */
+export const DRIVER_FILTER_MAX = ATHENA_QUERY_MAX / 4;
+
 export function driverFilter(driver: DatasetPlan, paths: string[], values: Map<string, Array<string | null>>, key = driver.partitions[0]?.name): string {
   const at = Math.max(0, driver.partitions.findIndex((x) => x.name === key));
   const p = driver.partitions[at]!;

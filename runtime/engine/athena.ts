@@ -6,6 +6,9 @@ import {
   GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
   type AthenaClient, type QueryExecution,
 } from '@aws-sdk/client-athena';
+import { ERRORS, StrataError } from '../../core/errors.ts';
+import { ATHENA_QUERY_MAX } from '../../core/gold/athena.ts';
+import { thousands } from '../../core/text.ts';
 import { athenaValue } from '../aws/athena-values.ts';
 import { realSleep, withRetry, type RetryOptions } from '../aws/retry.ts';
 
@@ -82,6 +85,11 @@ export class AthenaQueryRunner {
 
   private async start(sql: string): Promise<string> {
     const { client, workgroup, database, catalog, outputLocation } = this.opts;
+    // Athena refuses it with InvalidRequestException, which a retry would only repeat: said here, with the quota.
+    const bytes = Buffer.byteLength(sql);
+    if (bytes > ATHENA_QUERY_MAX) {
+      throw new StrataError(ERRORS.LimitExceeded, `an Athena query of ${thousands(bytes)} bytes, over the ${thousands(ATHENA_QUERY_MAX)} bytes Athena takes (its query string quota, which AWS does not raise); nothing was sent: ${sql.slice(0, 200)}…`);
+    }
     // One token for every attempt: if a throttled-looking attempt did start the query, a retry returns that
     // query instead of starting it twice (StartQueryExecution is idempotent per ClientRequestToken).
     const token = randomUUID();

@@ -15,6 +15,7 @@ import { createView } from '../engine/views.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { stepSizing } from '../../core/plan/sizing.ts';
 import { goldReadOverEnvelope } from '../pipeline/limits.ts';
+import { DRIVER_FILTER_MAX, driverFilter } from '../../core/gold/athena.ts';
 import { folderValueProblem, partitionPath } from '../../core/plan/partitioning.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { syncToLatest } from '../pipeline/register.ts';
@@ -201,8 +202,8 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   const inputs = new Map([...[...silver].map(([k, m]) => [`silver.${k}`, m] as const), ...[...gold].map(([k, m]) => [`gold.${k}`, m] as const)]);
   const archived = read.etag === undefined ? new Map<string, string>() : await reflectedRunsArchived(storage, current, inputs);
   const scope = refreshScope(plan, { manifest: current, exists: read.etag !== undefined }, inputs, input.partitions ?? [], opts.full === true, archived);
-  const inc = scope.paths ? plan.incremental! : undefined;
-  const mode = inc ? 'incremental' : 'full';
+  let inc = scope.paths ? plan.incremental! : undefined;
+  let mode: 'incremental' | 'full' = inc ? 'incremental' : 'full';
   const driverParts = inc ? silver.get(inc.driver)!.partitions : {};
   const touched = [...(scope.paths ?? [])].filter((p) => driverParts[p]);
   if (!opts.full && !scope.behind.length && !touched.length) {
@@ -215,7 +216,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   let othersRemain = false;
   const parts = new Map<string, PartitionVersion[]>();
   // Silver read whole by this refresh (everything but the driver of an incremental one): what gold gates may reference.
-  const whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
+  let whole = plan.reads.silver.filter((ds) => ds !== inc?.driver);
   // A session on the process's shared instance plans the refresh (partition values not computed before in this
   // process; opening an instance costs 10–20 ms, a session about 1 ms) and parses the SQL for Athena; the SQL itself
   // runs in a locked session (computeOnDuckDB), or in Athena.
@@ -223,12 +224,26 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   // Which driver partitions to read, and which gold partition values they feed (from partition values alone).
   for (const [ds, m] of silver) parts.set(ds, Object.values(m.partitions));
   if (inc) {
+    const { driver, partition } = inc;
     const all = Object.values(driverParts);
     const changed = new Set(touched);
-    const valueOf = await goldValues(planning, inc, ctx.plans.get(inc.driver).partitions.findIndex((p) => p.name === inc.partition), all);
+    const valueOf = await goldValues(planning, inc, ctx.plans.get(driver).partitions.findIndex((p) => p.name === partition), all);
     targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
     parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
+    // On Athena every query of the refresh names the driver's partitions (driverFilter): past DRIVER_FILTER_MAX (a
+    // backfill of about 900 days) the queries would pass Athena's query string quota, and every retry fail the same.
+    // The table is recomputed whole instead: the same rows. Decided by the engine the table names, so a local run
+    // (on DuckDB) refreshes it as AWS does.
+    const read = parts.get(inc.driver)!;
+    if (plan.engine === 'athena' && Buffer.byteLength(driverFilter(ctx.plans.get(inc.driver), read.map((p) => p.path), new Map(read.map((p) => [p.path, p.values])), inc.partition)) > DRIVER_FILTER_MAX) {
+      parts.set(inc.driver, all);
+      inc = undefined;
+      mode = 'full';
+      targets = undefined;
+      othersRemain = false;
+      whole = [...plan.reads.silver];
+    }
   }
   const out: Written = await (plan.engine === 'athena' && ctx.athena
     ? planning((db) => writeOnAthena(ctx, ctx.athena!, plan, input, { inc, targets, driverParts: inc ? parts.get(inc.driver)! : [], audit, whole, db, othersRemain }))
