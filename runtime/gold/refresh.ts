@@ -232,7 +232,7 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
     // On Athena every query of the refresh names the driver's partitions (driverFilter): past DRIVER_FILTER_MAX (a
-    // backfill of about 900 days) the queries would pass Athena's query string quota, and every retry fail the same.
+    // backfill of some 4,700 days) the queries would pass Athena's query string quota, and every retry fail the same.
     // The table is recomputed whole instead: the same rows. Decided by the engine the table names, so a local run
     // (on DuckDB) refreshes it as AWS does.
     const read = parts.get(inc.driver)!;
