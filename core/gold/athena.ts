@@ -133,8 +133,9 @@ export const ATHENA_QUERY_MAX = 262_144;
 /**
  * The longest driver filter (driverFilter) an incremental refresh on Athena sends, bytes: a quarter of ATHENA_QUERY_MAX,
  * which leaves the rest to the gold SQL, the audit's rules around it and UNLOAD's own list of partitions. A refresh
- * whose changed partitions need a longer filter (some 4,700 days of a day partition, whose values are written '2025-06-12', fewer of longer values: a backfill) recomputes the table
- * whole instead (runtime/gold/refresh.ts): the same rows, in a query Athena takes.
+ * whose changed partitions need a longer filter (a backfill of some 4,700 days of a day partition, each written
+ * '2025-06-12'; fewer of longer values) recomputes the table whole instead (runtime/gold/refresh.ts): the same rows, in
+ * a query Athena takes.
  */
 export const DRIVER_FILTER_MAX = ATHENA_QUERY_MAX / 4;
 
