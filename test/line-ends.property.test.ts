@@ -69,7 +69,9 @@ describe('line ends', () => {
         const silver = await lake.query<{ id: number; v: string | null }>(`SELECT id, v FROM silver.${dataset} WHERE id <= ${rows.length} ORDER BY id`);
         expect(silver).toEqual(rows.map((r) => ({ id: r.id, v: r.v === '' ? null : r.v })));
       }
-    }), { seed: Number(process.env.SEED ?? 20261206), numRuns: Number(process.env.RUNS ?? 60) });
+    // A new seed each run (SEED=… replays the one fast-check prints with a counterexample): 40 cases a run search further
+    // over runs than the same 60 did every time, in two thirds of the time (npm test's 5 minutes).
+    }), { ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}), numRuns: Number(process.env.RUNS ?? 40) });
   });
 
   it('a delimiter of two bytes (÷): a quoted field after it holds its line end, a stray quote is quarantined with its text (an attack, stop 46: refused whole, "read two ways")', async () => {
