@@ -1,7 +1,7 @@
 // One bronze file → typed, partitioned Parquet (valid rows) plus a quarantine file (every other row, with every
 // reason). One scan of the source materialises the typed rows; the two outputs are written from that table.
 // Accounting is exact: rowsIn = rowsValid + rowsQuarantined, checked before anything is returned.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duck } from '../engine/duckdb.ts';
 import { pathList, pathLit } from '../engine/duckdb.ts';
@@ -87,6 +87,12 @@ export interface ValidateResult {
    * so that every row of a file is somewhere.
    */
   supersededFile?: string;
+  /**
+   * Bytes of the copy of the file read in its place (csv.skipRows blanked, JSON lines' lone CRs replaced: newlines.ts),
+   * written to the temp folder beside the file while it was read, and removed after; absent when none was made. In
+   * Lambda that is /tmp, which the stage counts it in (runtime/storage/tmp-budget.ts).
+   */
+  copyBytes?: number;
   reasons: ReasonCount[];
   warnings: string[];
   fileProblems: string[];
@@ -161,6 +167,7 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // reject (a phantom row past the first MB: an attack, stop 45). The exact pass has scanned such a file already.
     const malformed = result.reasons.some((r) => r.rule === 'malformed');
     await checkRecordCount(run, head, result.rowsIn, malformed ? scan ?? await scanFile(run) : undefined, counted);
+    if (quiet) result.copyBytes = (await stat(quiet)).size;
     if (lines) {
       result.warnings.push(`${input.key}:${lines.firstLoneCr}: a CR not followed by an LF was read as part of its line${lines.count > 1 ? ` (and ${lines.count - 1} more)` : ''}, as JSON lines end with LF alone: `
         + 'between the values of a record it is JSON whitespace; inside a string, a character JSON requires escaped (\\r), and its record is quarantined as invalid JSON'

@@ -82,7 +82,8 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
     const result = await storage.writeTree(stagingPrefix, (dir) =>
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck),
       // DuckDB's RETURN_STATS named the files written (v.files), and their bytes, which count in the step's /tmp.
-      { list: false, bytes: (v) => v.files.reduce((a, f) => a + f.bytes, 0) });
+      // So is the copy of the file it read from, when it made one.
+      { list: false, bytes: (v) => v.files.reduce((a, f) => a + f.bytes, 0) + (v.copyBytes ?? 0) });
     const v = result.result;
     const twin = sameContent(await committedContent(storage, plan.prefixes.silver, manifest, source.contentId, source.key), source, plan, manifest);
     if (twin) v.warnings.unshift(twin);
