@@ -12,6 +12,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryLocal } from '../cli/commands/query.ts';
 import { describeCompaction } from '../cli/compaction-summary.ts';
+import { accessFor } from '../core/plan/access.ts';
+import { layout } from '../core/plan/layout.ts';
+import { guardStorage } from '../runtime/storage/guarded.ts';
 import { ERRORS, StrataError } from '../core/errors.ts';
 import { out } from '../cli/output.ts';
 import { goldShape } from '../core/gold/analyze.ts';
@@ -278,6 +281,16 @@ describe('strata compact', () => {
     const [idle] = await compactLocal(l, ['events'], { minFiles: 2 });
     expect(describeCompaction(idle!)).toBe('= silver.events: nothing to compact');
     expect(readdirSync(join(l.dir, '_strata/compactions/events'))).toHaveLength(1);
+  });
+
+  it('the compaction role may write its result and read an earlier attempt\'s; a result that is not there is a miss, not a denial', async () => {
+    const l = await lake('compaction: { minFiles: 2 }\n');
+    const s = guardStorage(l.storage, accessFor(l.ctx.plans.get('events'), 'compact', { gold: l.ctx.gold.list() }), 'the compact step of events');
+    const key = `${layout.compactions('events')}r1.json`;
+    await expect(s.readText(key)).resolves.toBeUndefined();
+    await s.writeText(key, '{}');
+    await expect(s.readText(key)).resolves.toBe('{}');
+    await expect(s.writeText(`${layout.compactions('orders')}r1.json`, '{}')).rejects.toMatchObject({ name: 'Strata.AccessDenied' });
   });
 
   it('keeps the replaced small files for rollback and readers until gc, after the retention window', async () => {

@@ -76,13 +76,14 @@ export async function compactAfterRun(lake: LocalLake, dataset: string): Promise
       const name = `${t.layer}.${t.table}`;
       if (compactionCandidates(manifest, t.policy).some((p) => !rewriteOverEnvelope(plan, 'compact', name, p.path, p.bytes))) due.push(t.table);
     }
-    if (due.length) out.push(await runCompaction(lake, plan.dataset, due, {}));
+    // With the compaction role's grants, as AWS's scheduled compaction runs.
+    if (due.length) out.push(await runCompaction(lake, plan.dataset, due, { scheduled: true }));
   }
   if (out.length) await lake.catalog.materialize();
   return out;
 }
 
-async function runCompaction(lake: LocalLake, dataset: string, tables: string[], opts: CompactOptions): Promise<LocalCompaction> {
+async function runCompaction(lake: LocalLake, dataset: string, tables: string[], opts: CompactOptions & { scheduled?: boolean }): Promise<LocalCompaction> {
   const runId = newRunId();
   const input: CompactInput = {
     dataset, runId, now: new Date().toISOString(), tables,
@@ -93,6 +94,7 @@ async function runCompaction(lake: LocalLake, dataset: string, tables: string[],
     ctx: lake.ctx, name: runId,
     ...(opts.wrap ? { wrap: opts.wrap } : {}),
     ...(opts.retryIntervalMs !== undefined ? { retryIntervalMs: opts.retryIntervalMs } : {}),
+    ...(opts.scheduled ? { scheduled: true } : {}),
   });
   const output = execution.status === 'SUCCEEDED' ? await loadCompaction(lake.storage, (execution.output as { compaction: CompactStepOutput }).compaction) : undefined;
   return { dataset, runId, execution, ...(output ? { output } : {}) };

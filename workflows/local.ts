@@ -32,6 +32,11 @@ export interface LocalRunOptions {
   name: string;
   /** Called for every interpreter event as it happens (progress display). */
   onEvent?: (e: ExecutionEvent) => void;
+  /**
+   * A compaction that stands for AWS's scheduled one (its tables' policies, no options): its step runs with the
+   * compaction role's grants, as every other step with its own. `strata compact` may go beyond them, and does not.
+   */
+  scheduled?: boolean;
 }
 
 export interface LocalExecution {
@@ -57,7 +62,7 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
     // Built when the step runs: an unknown dataset then fails the step (and is recorded), not the executor.
-    const handler = def.handler(async () => stepContext(opts.ctx, dataset, step, invocation.getStore()));
+    const handler = def.handler(async () => stepContext(opts.ctx, dataset, step, invocation.getStore(), opts.scheduled === true));
     // Step boundaries are fault points (runtime/util/fault.ts): the harness kills a run before or after any step.
     const [before, after] = [`step.${step}.before`, `step.${step}.after`];
     const fn: StepFn = async (input) => {
@@ -81,16 +86,16 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
  * Lambda, where the rest holds the files the step downloads), and unavailable to steps sized without it. Its storage
  * is the step's role's (guardStorage); `denials` collects what it refused, for the executor to fail the step on.
  */
-export function stepContext(ctx: PipelineContext, dataset: string, step: StepName, denials?: AccessDenied[]): PipelineContext {
+export function stepContext(ctx: PipelineContext, dataset: string, step: StepName, denials?: AccessDenied[], scheduled = false): PipelineContext {
   const plan = ctx.plans.get(dataset);
   const size = stepSizing(plan, step);
   // Its /tmp counted as Lambda's would fill (a DuckDB step downloads what it reads and writes before uploading): a step
   // that would hold more files than its function has room for fails here too (runtime/storage/tmp-budget.ts).
   if (size.duckdbTempMb !== undefined) ctx = { ...ctx, storage: budgetTmp(ctx.storage, tmpFileBytes(plan, step), (bytes) => tmpOverEnvelope(plan, step, bytes)) };
   // The storage as the step's role may use it in AWS (its S3 grants): a call the role could not make fails here too.
-  // Not the compaction: `strata compact` may rewrite tables beyond the dataset's compaction policies (its options),
-  // which no function in AWS does; the scheduled compaction's grants are test/access.test.ts's.
-  if (step !== 'compact') {
+  // Not `strata compact`: it may rewrite tables beyond the dataset's compaction policies (its options), which no
+  // function in AWS does; the compaction after a run, which stands for AWS's schedule, is (`scheduled`).
+  if (step !== 'compact' || scheduled) {
     ctx = { ...ctx, storage: guardStorage(ctx.storage, accessFor(plan, step, { gold: ctx.gold.list() }), `the ${step} step of ${dataset}`, denials) };
   }
   if (size.duckdbMemoryMb === undefined) {

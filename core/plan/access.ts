@@ -209,8 +209,8 @@ function compactAccess(plan: DatasetPlan): AccessStatement[] {
   return mergeKms([
     ...statementsOf([
       ...targets.map((t): Grant => ({ location: 'lake', prefix: prefix(t), modes: ['read', 'write', 'delete'] })),
-      // Its whole result, which the state carries the key of (runtime/pipeline/compact.ts compactStep).
-      { location: 'lake', prefix: layout.compactions(plan.dataset), modes: ['write'] },
+      // Its whole result, which the state carries the key of; a retried attempt reads an earlier one (compactStep).
+      { location: 'lake', prefix: layout.compactions(plan.dataset), modes: ['read', 'write'] },
     ]),
     {
       sid: 'CatalogTables', actions: [...GLUE_TABLE_WRITE, ...GLUE_PARTITION_WRITE],
