@@ -209,4 +209,35 @@ gold:
     expect(tables.athena).toEqual(tables.duckdb);
     expect((tables.athena as unknown[]).length).toBe(330);
   });
+
+  it('a gate with ReferentialIntegrity runs on Athena as on DuckDB (an attack, stop 56: the batch, a subquery with its own alias, was given a second one, and every refresh halted on a syntax error)', async () => {
+    const statuses = 'dataset: statuses\nsource: { format: csv }\ncolumns:\n  - { name: status, type: string, required: true }\n';
+    // The refresh reads statuses whole (a gate may reference only those), orders incrementally.
+    const known = (engine: string) => `gold:
+  - table: known_revenue
+    sql: |
+      SELECT CAST(o.created_at AS DATE) AS day, o.status, SUM(o.amount) AS revenue
+      FROM silver.orders o LEFT JOIN silver.statuses s ON s.status = o.status
+      GROUP BY 1, 2
+    partitionBy: [day]
+    refresh: incremental
+    engine: ${engine}
+    quality:
+      halt: ['ReferentialIntegrity "status" "statuses.status" >= 1.0']
+`;
+    for (const engine of ['athena', 'duckdb']) {
+      const l = await makeLake({ orders: ordersSchema({ mode: 'upsert', extra: known(engine) }), statuses });
+      lakes.push(l);
+      const log: string[] = [];
+      // (Before the stand-in: it reads only tables the local catalog holds, and orders has no rows yet.)
+      expect((await l.ingest('statuses', await l.file('s.csv', 'status\nNEW\nSHIPPED\n'))).record.status).toBe('SUCCEEDED');
+      if (engine === 'athena') l.ctx.athena = fakeAthena(l, log);
+      const ok = await l.ingest('orders', await l.file('a.csv', csv(order(1, 'NEW', '10.00', '12'), order(2, 'SHIPPED', '5.00', '12'))));
+      expect({ engine, status: ok.record.status, error: ok.record.error }).toEqual({ engine, status: 'SUCCEEDED', error: undefined });
+      // A status the reference does not hold fails the rule: the refresh halts, on both engines alike.
+      const bad = await l.ingest('orders', await l.file('b.csv', csv(order(3, 'CANCELLED', '1.00', '13'))));
+      expect({ engine, gold: (bad.record.gold as Array<{ status: string }>)[0]!.status }).toEqual({ engine, gold: 'halted' });
+      if (engine === 'athena') expect(log.some((q) => q.includes('AS gold_batch) AS __dq_p'))).toBe(true);
+    }
+  });
 });
