@@ -283,6 +283,37 @@ describe('strata compact', () => {
     expect(readdirSync(join(l.dir, '_strata/compactions/events'))).toHaveLength(1);
   });
 
+  it('a compact step failing after it published (its catalog sync throttled), retried, reports what it published; a retry that finds more reports both', async () => {
+    // Throttled after publishing: the first attempt fails before its end, and the retry finds nothing left to do.
+    const l = await lake();
+    await ingestBatches(l, 0, 3);
+    const sync = l.ctx.catalog.syncTable.bind(l.ctx.catalog);
+    let calls = 0;
+    (l.ctx.catalog as { syncTable: typeof sync }).syncTable = async (...args: Parameters<typeof sync>) => {
+      if (++calls === 1) throw new StrataError(ERRORS.Transient, 'ThrottlingException: Rate exceeded');
+      return sync(...args);
+    };
+    const [run] = await compactLocal(l, ['events'], { minFiles: 2, retryIntervalMs: 1 });
+    expect(run!.execution.status).toBe('SUCCEEDED');
+    expect(describeCompaction(run!)).toMatch(/^✓ silver\.events: 1 partition compacted, 3 files → 1 \(600 rows, identical; run /);
+    // Its answer lost after it compacted one day, the step is retried once another day has become due: both are reported.
+    const m = await lake();
+    await ingestBatches(m, 0, 3);
+    let attempts = 0;
+    const wrap = (step: string, fn: (input: unknown) => Promise<unknown>) => async (input: unknown) => {
+      const out = await fn(input);
+      if (step === 'compact' && ++attempts === 1) {
+        await ingestBatches(m, 10, 3, 200, 16);
+        throw new StrataError(ERRORS.Transient, 'answer lost');
+      }
+      return out;
+    };
+    const [both] = await compactLocal(m, ['events'], { minFiles: 2, wrap, retryIntervalMs: 1 });
+    expect(attempts).toBe(2);
+    expect(both!.output!.tables[0]!.partitions.map((p) => [p.path, p.outcome]).sort()).toEqual([['dt=2025-06-15', 'compacted'], ['dt=2025-06-16', 'compacted']]);
+    expect(describeCompaction(both!)).toMatch(/^✓ silver\.events: 2 partitions compacted, 6 files → 2 \(1,200 rows, identical; run /);
+  });
+
   it('the compaction role may write its result and read an earlier attempt\'s; a result that is not there is a miss, not a denial', async () => {
     const l = await lake('compaction: { minFiles: 2 }\n');
     const s = guardStorage(l.storage, accessFor(l.ctx.plans.get('events'), 'compact', { gold: l.ctx.gold.list() }), 'the compact step of events');

@@ -34,7 +34,13 @@ export interface CompactOutput {
   ms: number;
 }
 
-export async function compactDataset(ctx: PipelineContext, input: CompactInput, hooks: Pick<CompactTableRequest, 'onBuilt'> = {}): Promise<CompactOutput> {
+/**
+ * Hooks of compactDataset: onBuilt (fault tests), and onTable, called with the result so far each time a table's
+ * compaction has published, before its catalog follows (which may fail and have the step retried).
+ */
+export type CompactHooks = Pick<CompactTableRequest, 'onBuilt'> & { onTable?: (sofar: CompactOutput) => Promise<void> };
+
+export async function compactDataset(ctx: PipelineContext, input: CompactInput, hooks: CompactHooks = {}): Promise<CompactOutput> {
   const started = Date.now();
   const plan = ctx.plans.get(input.dataset);
   // A retried step must never write into a folder an earlier attempt of the same run may have published.
@@ -52,9 +58,13 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
     const name = `${target.layer}.${target.table}`;
     try {
       const tooLarge = (path: string, bytes: number) => rewriteOverEnvelope(plan, 'compact', name, path, bytes);
-      const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...hooks });
-      if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
+      const { onTable, ...tableHooks } = hooks;
+      const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...tableHooks });
       tables.push({ ...result, layer: target.layer });
+      if (committed) {
+        await onTable?.({ dataset: plan.dataset, runId, tables: [...tables], ms: Date.now() - started });
+        await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
+      }
       for (const p of result.partitions.filter((x) => x.error)) failed.push({ table: name, error: new StrataError(ERRORS.UnreadableFile, p.error!.message) });
     } catch (e) {
       // A named error is final for this table (a damaged manifest, a verification that failed); anything else may
@@ -94,15 +104,36 @@ export interface CompactStepOutput {
  * compacted), and otherwise, as every compaction with nothing due, writes nothing.
  */
 export async function compactStep(ctx: PipelineContext, input: CompactInput): Promise<CompactStepOutput> {
-  let out = await compactDataset(ctx, input);
-  const resultKey = `${layout.compactions(out.dataset)}${input.runId}.json`;
-  if (out.tables.some((t) => t.partitions.length)) await ctx.storage.writeText(resultKey, JSON.stringify(out));
-  else {
-    const earlier = await ctx.storage.readText(resultKey);
-    if (earlier === undefined) return { ...countsOf(out), resultKey: undefined };
-    out = JSON.parse(earlier) as CompactOutput;
-  }
-  return { ...countsOf(out), resultKey };
+  const resultKey = `${layout.compactions(ctx.plans.get(input.dataset).dataset)}${input.runId}.json`;
+  const text = await ctx.storage.readText(resultKey);
+  const earlier = text === undefined ? undefined : JSON.parse(text) as CompactOutput;
+  const save = (now: CompactOutput) => ctx.storage.writeText(resultKey, JSON.stringify(mergeCompactions(earlier, now)));
+  // Saved as each table publishes, not only at the end: an attempt that fails after publishing (its catalog sync
+  // throttled) leaves what it did for the retry to report (an attack, stop 56).
+  const out = await compactDataset(ctx, input, { onTable: save });
+  if (out.tables.some((t) => t.partitions.length)) await save(out);
+  else if (!earlier) return { ...countsOf(out), resultKey: undefined };
+  return { ...countsOf(mergeCompactions(earlier, out)), resultKey };
+}
+
+/**
+ * One execution's result from an earlier attempt's and this one's: each table's partitions of both, a partition in both
+ * taken as compacted when either compacted it; a table compacted when either attempt compacted some of it.
+ */
+export function mergeCompactions(earlier: CompactOutput | undefined, now: CompactOutput): CompactOutput {
+  if (!earlier) return now;
+  const key = (t: { layer: string; table: string }) => `${t.layer}.${t.table}`;
+  const nowByTable = new Map(now.tables.map((t) => [key(t), t]));
+  const tables = earlier.tables.map((before) => {
+    const after = nowByTable.get(key(before));
+    if (!after) return before;
+    nowByTable.delete(key(before));
+    const byPath = new Map(before.partitions.map((p) => [p.path, p]));
+    for (const p of after.partitions) if (byPath.get(p.path)?.outcome !== 'compacted') byPath.set(p.path, p);
+    const partitions = [...byPath.values()];
+    return { ...after, status: partitions.some((p) => p.outcome === 'compacted') ? 'compacted' as const : after.status, partitions, ms: before.ms + after.ms };
+  });
+  return { ...now, tables: [...tables, ...nowByTable.values()], ms: earlier.ms + now.ms };
 }
 
 /** A compaction's result without its partitions: each table's outcome counts. */
