@@ -15,6 +15,7 @@ import { describeCompaction } from '../cli/compaction-summary.ts';
 import { accessFor } from '../core/plan/access.ts';
 import { layout } from '../core/plan/layout.ts';
 import { guardStorage } from '../runtime/storage/guarded.ts';
+import { armFaults } from '../runtime/util/fault.ts';
 import { ERRORS, StrataError } from '../core/errors.ts';
 import { out } from '../cli/output.ts';
 import { goldShape } from '../core/gold/analyze.ts';
@@ -312,6 +313,25 @@ describe('strata compact', () => {
     expect(attempts).toBe(2);
     expect(both!.output!.tables[0]!.partitions.map((p) => [p.path, p.outcome]).sort()).toEqual([['dt=2025-06-15', 'compacted'], ['dt=2025-06-16', 'compacted']]);
     expect(describeCompaction(both!)).toMatch(/^✓ silver\.events: 2 partitions compacted, 6 files → 2 \(1,200 rows, identical; run /);
+  });
+
+  it('a compact step that lost its connection between two chunks of 16 partitions, retried, reports both chunks', async () => {
+    const l = await lake();
+    const day = (d: number) => new Date(Date.UTC(2025, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);
+    for (const b of [0, 1]) {
+      const lines = Array.from({ length: 17 }, (_, d) => JSON.stringify({ event_id: b * 17 + d, kind: 'view', at: `${day(d)}T10:00:00Z` }));
+      expect((await l.ingest('events', await l.file(`c${b}.jsonl`, `${lines.join('\n')}\n`), { compact: false })).record.status).toBe('SUCCEEDED');
+    }
+    // The second chunk's commit is refused by a dropped connection (Strata.Transient), after the first chunk published.
+    armFaults('commit.built:econnreset@2');
+    try {
+      const [run] = await compactLocal(l, ['events'], { minFiles: 2, retryIntervalMs: 1 });
+      expect(run!.execution.status).toBe('SUCCEEDED');
+      expect(run!.execution.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+      expect(describeCompaction(run!)).toMatch(/^✓ silver\.events: 17 partitions compacted, 34 files → 17 \(34 rows, identical; run /);
+    } finally {
+      armFaults(undefined);
+    }
   });
 
   it('the compaction role may write its result and read an earlier attempt\'s; a result that is not there is a miss, not a denial', async () => {

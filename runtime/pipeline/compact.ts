@@ -59,7 +59,14 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
     try {
       const tooLarge = (path: string, bytes: number) => rewriteOverEnvelope(plan, 'compact', name, path, bytes);
       const { onTable, ...tableHooks } = hooks;
-      const { committed, ...result } = await compactTable(ctx.storage, { root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...tableHooks });
+      // Saved after each chunk of 16 partitions too: a step failing between two chunks keeps the first one's report.
+      const onCommitted = onTable && (async (sofar: PartitionCompaction[]) => onTable({
+        dataset: plan.dataset, runId, ms: Date.now() - started,
+        tables: [...tables, { table: target.table, layer: target.layer, status: sofar.some((p) => p.outcome === 'compacted') ? 'compacted' : 'nothing-to-do', partitions: sofar, ms: Date.now() - started }],
+      }));
+      const { committed, ...result } = await compactTable(ctx.storage, {
+        root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...tableHooks, ...(onCommitted ? { onCommitted } : {}),
+      });
       tables.push({ ...result, layer: target.layer });
       if (committed) {
         await onTable?.({ dataset: plan.dataset, runId, tables: [...tables], ms: Date.now() - started });

@@ -44,6 +44,8 @@ export interface CompactTableRequest {
    * can (runtime/pipeline/limits.ts rewriteOverEnvelope); such a partition is left as it is (outcome `too-large`).
    */
   tooLarge?: (path: string, bytes: number) => string | undefined;
+  /** Called with the outcomes so far after each chunk of partitions is published (the step saves its result then). */
+  onCommitted?: (sofar: PartitionCompaction[]) => Promise<void>;
   /** Called after a partition's new version is written and verified, before it is published (fault tests). */
   onBuilt?: (path: string) => Promise<void>;
 }
@@ -157,6 +159,7 @@ export async function compactTable(storage: Storage, req: CompactTableRequest): 
       },
     });
     committed = { manifest: result.manifest, ...(result.etag ? { etag: result.etag } : { etag: undefined }) };
+    await req.onCommitted?.(candidates.filter((p) => outcome.has(p)).map((p) => outcome.get(p)!));
   }
   const partitions = candidates.map((p) => outcome.get(p)!);
   return {
