@@ -229,15 +229,15 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
     const changed = new Set(touched);
     const valueOf = await goldValues(planning, inc, ctx.plans.get(driver).partitions.findIndex((p) => p.name === partition), all);
     targets = new Set(all.filter((p) => changed.has(p.path)).map((p) => valueOf.get(p.path) ?? null));
-    parts.set(inc.driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
+    parts.set(driver, all.filter((p) => targets!.has(valueOf.get(p.path) ?? null)));
     othersRemain = Object.values(current.partitions).some((p) => p.rows > 0 && !targets!.has(p.values[0] ?? null));
     // On Athena every query of the refresh names the driver's partitions (driverFilter): past DRIVER_FILTER_MAX (a
     // backfill of some 4,700 days) the queries would pass Athena's query string quota, and every retry fail the same.
     // The table is recomputed whole instead: the same rows. Decided by the engine the table names, so a local run
     // (on DuckDB) refreshes it as AWS does.
-    const read = parts.get(inc.driver)!;
-    if (plan.engine === 'athena' && Buffer.byteLength(driverFilter(ctx.plans.get(inc.driver), read.map((p) => p.path), new Map(read.map((p) => [p.path, p.values])), inc.partition)) > DRIVER_FILTER_MAX) {
-      parts.set(inc.driver, all);
+    const driven = parts.get(driver)!;
+    if (plan.engine === 'athena' && Buffer.byteLength(driverFilter(ctx.plans.get(driver), driven.map((p) => p.path), new Map(driven.map((p) => [p.path, p.values])), partition)) > DRIVER_FILTER_MAX) {
+      parts.set(driver, all);
       inc = undefined;
       mode = 'full';
       targets = undefined;

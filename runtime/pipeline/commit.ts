@@ -478,10 +478,11 @@ async function buildVersion(
   // A rewrite downloads the version's and the batch's files into the function's /tmp and writes the new version
   // beside them: one that would not fit is refused (an upsert's merge, which must rewrite) or not made (an append's
   // inline compaction, which need not: the files are linked as any append's, and the partition keeps them).
-  const tooLarge = (merge || (base?.files.length ?? 0) + stagedKeys.length > COMPACT_AT_FILES)
+  const inline = !merge && !plan.compaction && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES;
+  const tooLarge = merge || inline
     ? rewriteOverEnvelope(plan, 'commit', `silver.${plan.dataset}`, path, (base?.bytes ?? 0) + part.files.reduce((a, f) => a + f.bytes, 0)) : undefined;
   if (merge && tooLarge) throw new StrataError(ERRORS.LimitExceeded, `${tooLarge} Nothing was committed; upload ${staged.source.key} again once it fits.`);
-  const compact = !merge && !plan.compaction && base !== undefined && base.files.length + stagedKeys.length > COMPACT_AT_FILES && !tooLarge;
+  const compact = inline && !tooLarge;
   if (!merge && !compact) {
     // Append: the new version shares the old version's immutable files (a hard link or a server-side copy).
     const files: string[] = [];

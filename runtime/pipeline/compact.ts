@@ -35,10 +35,10 @@ export interface CompactOutput {
 }
 
 /**
- * Hooks of compactDataset: onBuilt (fault tests), and onTable, called with the result so far each time a table's
- * compaction has published, before its catalog follows (which may fail and have the step retried).
+ * Hooks of compactDataset: onBuilt (fault tests), and onPublished, called with the result so far each time a chunk of
+ * a table's partitions has published, before the table's catalog follows (which may fail and have the step retried).
  */
-export type CompactHooks = Pick<CompactTableRequest, 'onBuilt'> & { onTable?: (sofar: CompactOutput) => Promise<void> };
+export type CompactHooks = Pick<CompactTableRequest, 'onBuilt'> & { onPublished?: (sofar: CompactOutput) => Promise<void> };
 
 export async function compactDataset(ctx: PipelineContext, input: CompactInput, hooks: CompactHooks = {}): Promise<CompactOutput> {
   const started = Date.now();
@@ -58,9 +58,9 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
     const name = `${target.layer}.${target.table}`;
     try {
       const tooLarge = (path: string, bytes: number) => rewriteOverEnvelope(plan, 'compact', name, path, bytes);
-      const { onTable, ...tableHooks } = hooks;
-      // Saved after each chunk of 16 partitions too: a step failing between two chunks keeps the first one's report.
-      const onCommitted = onTable && (async (sofar: PartitionCompaction[]) => onTable({
+      const { onPublished, ...tableHooks } = hooks;
+      // After each chunk of 16 partitions: a step failing between two chunks keeps the first one's report.
+      const onCommitted = onPublished && (async (sofar: PartitionCompaction[]) => onPublished({
         dataset: plan.dataset, runId, ms: Date.now() - started,
         tables: [...tables, { table: target.table, layer: target.layer, status: sofar.some((p) => p.outcome === 'compacted') ? 'compacted' : 'nothing-to-do', partitions: sofar, ms: Date.now() - started }],
       }));
@@ -68,10 +68,7 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
         root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...tableHooks, ...(onCommitted ? { onCommitted } : {}),
       });
       tables.push({ ...result, layer: target.layer });
-      if (committed) {
-        await onTable?.({ dataset: plan.dataset, runId, tables: [...tables], ms: Date.now() - started });
-        await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
-      }
+      if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
       for (const p of result.partitions.filter((x) => x.error)) failed.push({ table: name, error: new StrataError(ERRORS.UnreadableFile, p.error!.message) });
     } catch (e) {
       // A named error is final for this table (a damaged manifest, a verification that failed); anything else may
@@ -115,9 +112,9 @@ export async function compactStep(ctx: PipelineContext, input: CompactInput): Pr
   const text = await ctx.storage.readText(resultKey);
   const earlier = text === undefined ? undefined : JSON.parse(text) as CompactOutput;
   const save = (now: CompactOutput) => ctx.storage.writeText(resultKey, JSON.stringify(mergeCompactions(earlier, now)));
-  // Saved as each table publishes, not only at the end: an attempt that fails after publishing (its catalog sync
-  // throttled) leaves what it did for the retry to report (an attack, stop 56).
-  const out = await compactDataset(ctx, input, { onTable: save });
+  // Saved as each chunk of partitions publishes, not only at the end: an attempt that fails after publishing (its
+  // catalog sync throttled) leaves what it did for the retry to report (an attack, stop 56).
+  const out = await compactDataset(ctx, input, { onPublished: save });
   if (out.tables.some((t) => t.partitions.length)) await save(out);
   else if (!earlier) return { ...countsOf(out), resultKey: undefined };
   return { ...countsOf(mergeCompactions(earlier, out)), resultKey };
