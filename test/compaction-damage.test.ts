@@ -47,23 +47,34 @@ async function rewrite(file: string, select: string): Promise<void> {
   rmSync(`${file}.new`);
 }
 
+/**
+ * A lake of small files whose second file of DAMAGED `damage` changes (given its path), compacted: that partition is
+ * left as it is, the other compacted, and the execution fails Strata.UnreadableFile. Its lake, the damaged file's key
+ * and the error's cause.
+ */
+async function compactAroundDamage(damage: (file: string) => unknown): Promise<{ l: TestLake; key: string; cause: string }> {
+  const l = await lakeWithSmallFiles();
+  const before = manifest(l);
+  const key = before.partitions[DAMAGED]!.files[1]!;
+  await damage(join(l.dir, key));
+  const [c] = await compactLocal(l, ['events']);
+  const after = manifest(l);
+  expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
+  expect(after.partitions[OTHER]).toMatchObject({ rows: 200, files: [expect.any(String)] });
+  expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
+  return { l, key, cause: String(c!.execution.error?.cause) };
+}
+
 describe('compaction of a partition whose files are damaged past their footers', () => {
   for (const [what, select, held] of [
     ['fewer rows', 'SELECT * FROM f LIMIT 10', 110],
     ['more rows', 'SELECT * FROM f UNION ALL SELECT * FROM f', 300],
   ] as const) {
     it(`a file replaced by a valid one of ${what}: left as it is, reported with the way back; the other partition is compacted`, async () => {
-      const l = await lakeWithSmallFiles();
-      const before = manifest(l);
-      await rewrite(join(l.dir, before.partitions[DAMAGED]!.files[1]!), select);
-      const [c] = await compactLocal(l, ['events']);
-      const after = manifest(l);
-      expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
-      expect(after.partitions[OTHER]).toMatchObject({ rows: 200, files: [expect.any(String)] });
-      expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
-      expect(c!.execution.error?.cause).toContain(`silver.events: ${DAMAGED} was not compacted: its files hold ${held} rows, the manifest of silver.events says 200. `
+      const { l, cause } = await compactAroundDamage((file) => rewrite(file, select));
+      expect(cause).toContain(`silver.events: ${DAMAGED} was not compacted: its files hold ${held} rows, the manifest of silver.events says 200. `
         + 'The way back: strata rollback events --to <an earlier run> brings back an earlier version');
-      expect(c!.execution.error?.cause).toContain('Compacted meanwhile, rows unchanged: silver.events.');
+      expect(cause).toContain('Compacted meanwhile, rows unchanged: silver.events.');
       // doctor still sees it (it did not after the compaction published the rows as they were).
       const d = await runCommand(doctor, { lake: l.dir, schemas: join(l.root, 'schemas') }, []);
       expect(d.stdout).toContain(`its files hold ${held} rows, the manifest says 200`);
@@ -75,33 +86,17 @@ describe('compaction of a partition whose files are damaged past their footers',
     ['holds a column of another type', `SELECT * REPLACE ('abc' AS amount) FROM f`, 'Could not convert string "abc" to DECIMAL(12,2)'],
   ] as const) {
     it(`a file replaced by a valid one of the same rows that ${what}: named, left as it is; the other partition is compacted`, async () => {
-      const l = await lakeWithSmallFiles();
-      const before = manifest(l);
-      const key = before.partitions[DAMAGED]!.files[1]!;
-      await rewrite(join(l.dir, key), select);
-      const [c] = await compactLocal(l, ['events']);
-      const after = manifest(l);
       // (Before: the missing column was read as NULL and published, its values lost with no word; the other type failed
       // the whole table with the engine's error.)
-      expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
-      expect(after.partitions[OTHER]).toMatchObject({ rows: 200, files: [expect.any(String)] });
-      expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
-      expect(c!.execution.error?.cause).toContain(`silver.events: ${DAMAGED} was not compacted: ${key} of silver.events is damaged (`);
-      expect(c!.execution.error?.cause).toContain(problem);
+      const { key, cause } = await compactAroundDamage((file) => rewrite(file, select));
+      expect(cause).toContain(`silver.events: ${DAMAGED} was not compacted: ${key} of silver.events is damaged (`);
+      expect(cause).toContain(problem);
     });
   }
 
   it('a file whose data page is damaged under an intact footer: named, left as it is; the other partition is compacted', async () => {
-    const l = await lakeWithSmallFiles();
-    const before = manifest(l);
-    const key = before.partitions[DAMAGED]!.files[1]!;
-    damagePage(join(l.dir, key), 60, 300);
-    const [c] = await compactLocal(l, ['events']);
-    const after = manifest(l);
-    expect(after.partitions[DAMAGED]).toEqual(before.partitions[DAMAGED]);
-    expect(after.partitions[OTHER]).toMatchObject({ rows: 200, files: [expect.any(String)] });
-    expect(c!.execution.error?.name).toBe('Strata.UnreadableFile');
-    expect(c!.execution.error?.cause).toContain(`silver.events: ${DAMAGED} was not compacted: ${key} of silver.events is damaged (`);
+    const { key, cause } = await compactAroundDamage((file) => damagePage(file, 60, 300));
+    expect(cause).toContain(`silver.events: ${DAMAGED} was not compacted: ${key} of silver.events is damaged (`);
   });
 
   it('a damaged data page is named by a gold refresh (not its SQL) and by a query that reads it', async () => {

@@ -34,8 +34,8 @@ import { openLocalLake } from '../workflows/lake.ts';
 import { executeLocal } from '../workflows/local.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
-import { batch, EVENTS } from './helpers/events.ts';
-import { makeLake, type TestLake } from './helpers/lake.ts';
+import { batch, daily, EVENTS } from './helpers/events.ts';
+import { makeLake, seedVersion, type TestLake } from './helpers/lake.ts';
 
 const lakes: TestLake[] = [];
 afterEach(async () => { while (lakes.length) await lakes.pop()!.cleanup(); });
@@ -246,17 +246,8 @@ describe('strata compact', () => {
     for (const [extra, files] of [['', 1], ['compaction: { minFiles: 100 }\n', 33]] as const) {
       const l = await lake(extra);
       // 32 files already in the day, committed by the real commit path (commitTable), then one ingest.
-      const plan = l.ctx.plans.get('events');
       await l.ingest('events', await l.file('seed.jsonl', batch(0, 32)));
-      const seed = manifest(l).partitions['dt=2025-06-15']!;
-      await commitTable(l.storage, {
-        root: plan.prefixes.silver, shape: { table: 'events', layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: ['dt'] }, runId: 'seed', at: new Date().toISOString(), kind: 'commit', paths: ['dt=2025-06-15'],
-        build: async (path, base, prefix) => {
-          const out = [];
-          for (let i = 0; i < 32; i++) { await l.storage.copy(base!.files[0]!, `${prefix}part-seed-${i}.parquet`); out.push(`${prefix}part-seed-${i}.parquet`); }
-          return { ...base!, location: prefix, files: out, rows: seed.rows * 32, bytes: seed.bytes * 32, runId: 'seed' };
-        },
-      });
+      await seedVersion(l, 'events', 'dt=2025-06-15', { copies: 32 });
       const r = await l.ingest('events', await l.file('more.jsonl', batch(1000, 10)));
       expect(r.record.status).toBe('SUCCEEDED');
       expect({ extra, files: manifest(l).partitions['dt=2025-06-15']!.files.length }).toEqual({ extra, files });
@@ -317,10 +308,8 @@ describe('strata compact', () => {
 
   it('a compact step that lost its connection between two chunks of 16 partitions, retried, reports both chunks', async () => {
     const l = await lake();
-    const day = (d: number) => new Date(Date.UTC(2025, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);
     for (const b of [0, 1]) {
-      const lines = Array.from({ length: 17 }, (_, d) => JSON.stringify({ event_id: b * 17 + d, kind: 'view', at: `${day(d)}T10:00:00Z` }));
-      expect((await l.ingest('events', await l.file(`c${b}.jsonl`, `${lines.join('\n')}\n`), { compact: false })).record.status).toBe('SUCCEEDED');
+      expect((await l.ingest('events', await l.file(`c${b}.jsonl`, daily(b * 17, 17)), { compact: false })).record.status).toBe('SUCCEEDED');
     }
     // The second chunk's commit is refused by a dropped connection (Strata.Transient), after the first chunk published.
     armFaults('commit.built:econnreset@2');

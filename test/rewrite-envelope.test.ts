@@ -17,31 +17,13 @@ import { rewriteOverEnvelope, tmpOverEnvelope } from '../runtime/pipeline/limits
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { budgetTmp } from '../runtime/storage/tmp-budget.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
-import { commitTable } from '../runtime/table/store.ts';
 import { compactLocal } from '../workflows/compact-local.ts';
 import { batch, EVENTS } from './helpers/events.ts';
-import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+import { makeLake, ORDERS_HEADER, ordersSchema, seedVersion, type TestLake } from './helpers/lake.ts';
 
 const MiB = 2 ** 20;
 const manifestOf = (l: TestLake, table: string): TableManifest => JSON.parse(readFileSync(join(l.dir, 'silver', table, '_strata/manifest.json'), 'utf8'));
 
-/**
- * Give partition `path` of silver.<table> a version of `copies` links to its current first file that its manifest says
- * holds `bytes` bytes (the real commit path, commitTable; the rows counted as the files hold them).
- */
-async function claim(l: TestLake, table: string, path: string, bytes: number, copies = 1): Promise<void> {
-  const plan = l.ctx.plans.get(table);
-  const seed = manifestOf(l, table).partitions[path]!;
-  await commitTable(l.storage, {
-    root: plan.prefixes.silver, shape: { table, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) },
-    runId: 'seed', at: new Date().toISOString(), kind: 'commit', paths: [path],
-    build: async (p, base, prefix) => {
-      const files: string[] = [];
-      for (let i = 0; i < copies; i++) { await l.storage.copy(base!.files[0]!, `${prefix}part-seed-${i}.parquet`); files.push(`${prefix}part-seed-${i}.parquet`); }
-      return { ...base!, location: prefix, files, rows: seed.rows * copies, bytes, runId: 'seed' };
-    },
-  });
-}
 
 describe('a partition rewrite within the /tmp of its step', () => {
   it('fits while twice its files\' bytes fit in the half of /tmp that is not DuckDB\'s spill; one byte more is refused, naming the way out', () => {
@@ -72,7 +54,7 @@ describe('a partition rewrite within the /tmp of its step', () => {
         const row = (amount: string) => `${ORDERS_HEADER}\n1,Ann,NEW,${amount},Mar 01 2026,2026-03-01T10:00:00Z\n`;
         expect((await l.ingest('orders', await l.file('a.csv', row('1.00')))).record.status).toBe('SUCCEEDED');
         // 200 MiB by its manifest: 400 MiB to rewrite, over 256 MiB (512 MB of /tmp), within 512 MiB (1024 MB).
-        await claim(l, 'orders', 'dt=2026-03-01', 200 * MiB);
+        await seedVersion(l, 'orders', 'dt=2026-03-01', { bytes: 200 * MiB });
         const before = manifestOf(l, 'orders');
         const { record } = await l.ingest('orders', await l.file('b.csv', row('2.00')));
         if (tmp === 512) {
@@ -99,8 +81,8 @@ describe('a partition rewrite within the /tmp of its step', () => {
     try {
       await l.ingest('events', await l.file('seed.jsonl', batch(0, 32) + batch(100, 32, 16)));
       // dt=2025-06-15: 32 files that its manifest says are 150 MiB; dt=2025-06-16: 2 small files.
-      await claim(l, 'events', 'dt=2025-06-15', 150 * MiB, 32);
-      await claim(l, 'events', 'dt=2025-06-16', manifestOf(l, 'events').partitions['dt=2025-06-16']!.bytes * 2, 2);
+      await seedVersion(l, 'events', 'dt=2025-06-15', { bytes: 150 * MiB, copies: 32 });
+      await seedVersion(l, 'events', 'dt=2025-06-16', { copies: 2 });
       const r = await l.ingest('events', await l.file('more.jsonl', batch(1000, 10)), { compact: false });
       expect(r.record.status).toBe('SUCCEEDED');
       expect(manifestOf(l, 'events').partitions['dt=2025-06-15']!.files).toHaveLength(33);
@@ -126,7 +108,7 @@ describe('a compaction policy and a partition too large to rewrite', () => {
     const l = await makeLake({ events: EVENTS('lambda: { ephemeralStorageMb: 512 }\ncompaction: { minFiles: 2 }\n') });
     try {
       await l.ingest('events', await l.file('seed.jsonl', batch(0, 4)), { compact: false });
-      await claim(l, 'events', 'dt=2025-06-15', 150 * MiB, 3);
+      await seedVersion(l, 'events', 'dt=2025-06-15', { bytes: 150 * MiB, copies: 3 });
       const again = await l.ingest('events', await l.file('again.jsonl', batch(2000, 3)));
       expect({ status: again.record.status, compactions: again.compactions?.length ?? 0 }).toEqual({ status: 'SUCCEEDED', compactions: 0 });
       const [only] = await compactLocal(l, ['events']);
@@ -155,7 +137,7 @@ lambda: { ephemeralStorageMb: 512 }
         const row = (id: number, day: number) => `${ORDERS_HEADER}\n${id},Ann,NEW,1.00,Mar 01 2026,2026-03-0${day}T10:00:00Z\n`;
         expect((await l.ingest('orders', await l.file('a.csv', row(1, 1)))).record.status).toBe('SUCCEEDED');
         // 300 MiB of silver by its manifest, over 256 MiB (512 MB of /tmp).
-        await claim(l, 'orders', 'dt=2026-03-01', 300 * MiB);
+        await seedVersion(l, 'orders', 'dt=2026-03-01', { bytes: 300 * MiB });
         const { record } = await l.ingest('orders', await l.file('b.csv', row(2, 2)));
         const gold = record.gold as Array<{ table: string; status: string; error?: string }>;
         if (engine === 'duckdb') {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { withDuck } from '../../runtime/engine/duckdb.ts';
 import { ingestFile, type IngestOptions, type IngestResult } from '../../workflows/ingest-local.ts';
 import { openLocalLake, type LocalLake } from '../../workflows/lake.ts';
+import { commitTable } from '../../runtime/table/store.ts';
 
 export interface TestLake extends LocalLake {
   root: string;
@@ -47,6 +48,29 @@ export async function makeLake(schemas: Record<string, string>): Promise<TestLak
     }, { memoryLimit: '256MB' }),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Give partition `path` of silver.<table> a new version through the real commit path (commitTable): `copies` links to
+ * its current version's first file (a version of one file), holding that version's rows `copies` times, which its
+ * manifest says are `bytes` bytes (default: the version's bytes `copies` times). A partition of many files, or one
+ * large by its manifest (what size checks read), without writing them.
+ */
+export async function seedVersion(l: TestLake, table: string, path: string, opts: { copies?: number; bytes?: number } = {}): Promise<void> {
+  const plan = l.ctx.plans.get(table);
+  const copies = opts.copies ?? 1;
+  await commitTable(l.storage, {
+    root: plan.prefixes.silver, shape: { table, layer: 'silver', schemaHash: plan.schemaHash, partitionKeys: plan.partitions.map((p) => p.name) },
+    runId: 'seed', at: new Date().toISOString(), kind: 'commit', paths: [path],
+    build: async (_path, base, prefix) => {
+      const files: string[] = [];
+      for (let i = 0; i < copies; i++) {
+        await l.storage.copy(base!.files[0]!, `${prefix}part-seed-${i}.parquet`);
+        files.push(`${prefix}part-seed-${i}.parquet`);
+      }
+      return { ...base!, location: prefix, files, rows: base!.rows * copies, bytes: opts.bytes ?? base!.bytes * copies, runId: 'seed' };
+    },
+  });
 }
 
 /** The orders schema of the issue (the contract example), with a tunable reject ratio. */
