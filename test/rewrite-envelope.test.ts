@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeCompaction } from '../cli/compaction-summary.ts';
 import { tmpFileBytes } from '../core/plan/sizing.ts';
@@ -182,6 +183,47 @@ describe('a step\'s /tmp counted as Lambda fills it (runtime/storage/tmp-budget.
       // Released: all three at once fit (900), and the source file of a run is counted as a download.
       await expect(s.withLocalFiles(['silver/t/a.bin', 'silver/t/b.bin', 'silver/t/c.bin'], async (paths) => paths.length)).resolves.toBe(3);
       await expect(s.withSourceFile('silver/t/a.bin', {}, async () => s.withLocalFiles(['silver/t/b.bin', 'silver/t/v-1/part-0.parquet'], async () => 'ok'))).rejects.toMatchObject({ message: 'over: 1100' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('budgetTmp against a model (generated nestings of downloads and trees written)', () => {
+  interface Op { kind: 'files' | 'tree'; sizes: number[]; inner: Op[] }
+  const op: fc.Memo<Op> = fc.memo((depth) => fc.record({
+    kind: fc.constantFrom<'files' | 'tree'>('files', 'tree'),
+    sizes: fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 3 }),
+    inner: depth > 1 ? fc.array(op(depth - 1), { maxLength: 2 }) : fc.constant([]),
+  }));
+  it('property: a call fails exactly when what is held with it passes the limit, with that sum; held files count no more once released', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strata-tmp-model-'));
+    try {
+      const inner = new LocalStorage(root);
+      let n = 0;
+      await fc.assert(fc.asyncProperty(fc.array(op(3), { minLength: 1, maxLength: 3 }), fc.integer({ min: 100, max: 1500 }), async (ops, limit) => {
+        const s = budgetTmp(inner, limit, (bytes) => `over: ${bytes}`);
+        const seen: string[] = [];
+        const expected: string[] = [];
+        // The model: downloads are held while their callback runs; a tree counts at its end beside what is held.
+        const run = async (o: Op, held: number): Promise<void> => {
+          const keys: string[] = [];
+          for (const size of o.sizes) { const k = `t/${n++}.bin`; await inner.writeText(k, 'x'.repeat(size)); keys.push(k); }
+          const bytes = o.sizes.reduce((a, b) => a + b, 0);
+          if (o.kind === 'files') {
+            if (held + bytes > limit) expected.push(`over: ${held + bytes}`);
+            await s.withLocalFiles(keys, async () => { for (const c of o.inner) await run(c, held + bytes); }).catch((e: Error) => { seen.push(e.message); });
+          } else {
+            for (const c of o.inner) await run(c, held);
+            if (held + bytes > limit) expected.push(`over: ${held + bytes}`);
+            await s.writeTree(`t/tree-${n++}/`, async () => bytes, { list: false, bytes: (b) => b }).catch((e: Error) => { seen.push(e.message); });
+          }
+        };
+        for (const o of ops) await run(o, 0);
+        expect(seen).toEqual(expected);
+        // Nothing stays held: the whole limit is free again.
+        await expect(s.writeTree('t/last/', async () => limit, { list: false, bytes: (b) => b })).resolves.toBeDefined();
+      }), { numRuns: Number(process.env.STRATA_PROPERTY_RUNS ?? 60) });
     } finally {
       await rm(root, { recursive: true, force: true });
     }
