@@ -14,6 +14,7 @@ import { BUCKETS, KEY, RESULTS_PREFIX } from './refs.ts';
 import { resource, type ResourceSpec } from './resource.ts';
 import { accountRoot, document, type PolicyStatement } from './iam.ts';
 import { ACCOUNT, ref } from './tokens.ts';
+import { layout } from '../core/plan/layout.ts';
 
 /** Days after which objects move or go. */
 export const LIFECYCLE = {
@@ -23,6 +24,11 @@ export const LIFECYCLE = {
   bronzeNoncurrent: 30,
   /** The runtime removes staging after each run; what a crash leaves behind goes after two days. */
   staging: 2,
+  /**
+   * A compaction's whole result (runtime/pipeline/compact.ts compactStep) is read back by its own execution only (a
+   * retried attempt, `strata compact`): a week, as strata gc keeps it locally (runtime/table/gc.ts COMPACTION_RESULT_DAYS).
+   */
+  compactionResults: 7,
   /** Replaced manifests and deleted versions stay recoverable this long (strata gc decides what to delete). */
   lakeNoncurrent: 7,
   athenaResults: 7,
@@ -158,6 +164,7 @@ export function storageResources(refs: LakeRefs): ResourceSpec[] {
       rules: [
         abortUploads,
         { id: 'expire-staging', status: 'Enabled', filter: { prefix: `${refs.prefix.lake}staging/` }, expiration: { days: LIFECYCLE.staging } },
+        { id: 'expire-compaction-results', status: 'Enabled', filter: { prefix: `${refs.prefix.lake}${layout.compactionsRoot}` }, expiration: { days: LIFECYCLE.compactionResults } },
         { id: 'expire-noncurrent', status: 'Enabled', filter: everything, noncurrentVersionExpiration: { noncurrentDays: LIFECYCLE.lakeNoncurrent }, expiration: { expiredObjectDeleteMarker: true } },
       ],
     }),

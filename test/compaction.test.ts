@@ -273,6 +273,11 @@ describe('strata compact', () => {
     const [idle] = await compactLocal(l, ['events'], { minFiles: 2 });
     expect(describeCompaction(idle!)).toBe('= silver.events: nothing to compact');
     expect(readdirSync(join(l.dir, '_strata/compactions/events'))).toHaveLength(1);
+    // strata gc deletes the result a week on, as the lake bucket's lifecycle rule does in AWS; not before.
+    const inDays = (n: number) => new Date(Date.now() + n * 86_400_000);
+    expect((await garbageCollect(l, { now: inDays(6) })).compactionResults).toMatchObject({ files: 0, kept: [] });
+    expect((await garbageCollect(l, { now: inDays(8) })).compactionResults).toMatchObject({ files: 1, kept: [] });
+    expect((await l.ctx.storage.list(layout.compactionsRoot)).map((o) => o.key)).toEqual([]);
   });
 
   it('a compact step failing after it published (its catalog sync throttled), retried, reports what it published; a retry that finds more reports both', async () => {

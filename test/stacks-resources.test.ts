@@ -147,11 +147,13 @@ describe('storage', () => {
     });
   });
 
-  it('ages bronze into cheaper classes, expires staging, noncurrent versions, Athena results and logs', () => {
+  it('ages bronze into cheaper classes, expires staging, compaction results, noncurrent versions, Athena results and logs', () => {
     const rule = (bucket: string, id: string) => (args(`${bucket}Lifecycle`).rules as Array<{ id: string }>).find((r) => r.id === id);
     expect(rule('Bronze', 'tier-bronze')).toEqual({ id: 'tier-bronze', status: 'Enabled', filter: { prefix: 'bronze/' }, transitions: [{ days: 30, storageClass: 'STANDARD_IA' }, { days: 180, storageClass: 'GLACIER_IR' }] });
     expect(rule('Bronze', 'expire-noncurrent')).toMatchObject({ noncurrentVersionExpiration: { noncurrentDays: 30 } });
     expect(rule('Lake', 'expire-staging')).toEqual({ id: 'expire-staging', status: 'Enabled', filter: { prefix: 'staging/' }, expiration: { days: 2 } });
+    // As strata gc does locally (runtime/table/gc.ts gcCompactionResults).
+    expect(rule('Lake', 'expire-compaction-results')).toEqual({ id: 'expire-compaction-results', status: 'Enabled', filter: { prefix: '_strata/compactions/' }, expiration: { days: 7 } });
     expect(rule('Lake', 'expire-noncurrent')).toMatchObject({ noncurrentVersionExpiration: { noncurrentDays: 7 } });
     expect(rule('AthenaResults', 'expire-analysts-results')).toMatchObject({ filter: { prefix: 'analysts/' }, expiration: { days: 7 } });
     expect(rule('Logs', 'expire-access-logs')).toMatchObject({ expiration: { days: 90 } });

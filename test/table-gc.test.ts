@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { TableShape } from '../core/plan/table-shape.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 import { eachTestStorage } from './helpers/storage.ts';
-import { gcStaging, gcTable } from '../runtime/table/gc.ts';
+import { COMPACTION_RESULT_DAYS, gcCompactionResults, gcStaging, gcTable } from '../runtime/table/gc.ts';
 import { layout } from '../core/plan/layout.ts';
 import { recordStaging } from '../runtime/table/staging.ts';
 import type { TableManifest } from '../runtime/table/manifest.ts';
@@ -270,5 +270,39 @@ describe('gcStaging', () => {
     expect((await storage.list('staging/')).map((o) => o.key).sort()).toEqual([
       'staging/loose', 'staging/orders/_strata/run2.json', 'staging/orders/_strata/run3.json', 'staging/orders/run2/a', 'staging/orders/run2/b', 'staging/orders/run3/a',
     ]);
+  });
+
+  it('deletes compaction results a week old whose content is a compaction of their folder\'s dataset and run; keeps younger ones and anything else', async () => {
+    const old = new Date(NOW.getTime() - COMPACTION_RESULT_DAYS * DAY - 1);
+    const young = new Date(NOW.getTime() - COMPACTION_RESULT_DAYS * DAY + 1);
+    // An attempt's run id: the execution's, and a suffix of its own (compactDataset).
+    const result = (dataset: string, runId: string) => JSON.stringify({ dataset, runId: `${runId}-0a1b2c`, ms: 5, tables: [] });
+    const put = async (key: string, text: string, at: Date) => {
+      await storage.writeText(key, text);
+      await utimes(storage.path(key), at, at);
+    };
+    const root = layout.compactionsRoot;
+    await put(`${root}events/r1.json`, result('events', 'r1'), old);
+    await put(`${root}events/r2.json`, result('events', 'r2'), young);
+    await put(`${root}orders/r3.json`, result('orders', 'r3'), old);
+    // Not strata's: another run's result under this name, another dataset's, no result at all, not JSON, not where
+    // results are (a file beside the datasets' folders, a folder inside one).
+    await put(`${root}events/r4.json`, result('events', 'r1'), old);
+    await put(`${root}events/r40.json`, result('events', 'r4'), old);
+    await put(`${root}events/r41.json`, JSON.stringify({ dataset: 'events', runId: 'r41', ms: 5, tables: [] }), old);
+    await put(`${root}events/r5.json`, result('orders', 'r5'), old);
+    await put(`${root}events/r6.json`, JSON.stringify({ dataset: 'events', runId: 'r6' }), old);
+    await put(`${root}events/r7.json`, 'notes', old);
+    await put(`${root}events/notes.txt`, result('events', 'notes.txt'), old);
+    await put(`${root}r8.json`, result('', 'r8'), old);
+    await put(`${root}events/x/r9.json`, result('x', 'r9'), old);
+    // A local listing dates a file by its folder too, when that changed later (file()).
+    for (const f of ['events/x/', 'events/', 'orders/', '']) await utimes(storage.path(`${root}${f}`), old, old);
+    const kept = ['events/notes.txt', 'events/r4.json', 'events/r40.json', 'events/r41.json', 'events/r5.json', 'events/r6.json', 'events/r7.json', 'events/x/r9.json', 'r8.json'].map((k) => `${root}${k}`);
+    const bytes = result('events', 'r1').length + result('orders', 'r3').length;
+    expect(await gcCompactionResults(storage, NOW, true)).toEqual({ files: 2, bytes, kept });
+    expect(await exists(`${root}events/r1.json`)).toBe(true);
+    expect(await gcCompactionResults(storage, NOW)).toEqual({ files: 2, bytes, kept });
+    expect((await storage.list(root)).map((o) => o.key).sort()).toEqual([`${root}events/r2.json`, ...kept].sort());
   });
 });

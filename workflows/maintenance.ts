@@ -7,7 +7,7 @@ import type { GoldOutput } from '../runtime/gold/types.ts';
 import { layout } from '../core/plan/layout.ts';
 import { registerQuarantine, syncToLatest } from '../runtime/pipeline/register.ts';
 import { gcPending, settleRollback, silverShape, type PendingGc } from '../runtime/pipeline/commit.ts';
-import { gcStaging, gcTable, type GcResult, type StagingGc } from '../runtime/table/gc.ts';
+import { gcCompactionResults, gcStaging, gcTable, type CompactionResultsGc, type GcResult, type StagingGc } from '../runtime/table/gc.ts';
 import { CHANGED_AFTER, retiredVersionName, rollbackTable, rollbackTarget, schemaAfterRollback, type RollbackResult } from '../runtime/table/rollback.ts';
 import { refuseBreakingChange, type AppliedSchema } from '../core/schema/evolution.ts';
 import type { DatasetPlan } from '../core/plan/compile.ts';
@@ -172,7 +172,7 @@ async function damagedTargetRefusal(lake: LocalLake, manifest: TableManifest, sh
  * strata gc over every table. A table that cannot be collected (a damaged manifest, say) is reported with the reason
  * in `error` and left as it is; the other tables are collected all the same.
  */
-export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: StagingGc; pendingQuarantine: PendingGc }> {
+export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: number; dryRun?: boolean; now?: Date; keepCollected?: number } = {}): Promise<{ tables: GcReport[]; staging: StagingGc; pendingQuarantine: PendingGc; compactionResults: CompactionResultsGc }> {
   const now = opts.now ?? new Date();
   const tables: GcReport[] = [];
   const collect = async (table: string, run: () => Promise<GcResult>) => {
@@ -198,7 +198,7 @@ export async function garbageCollect(lake: LocalLake, opts: { retentionDays?: nu
     // A file published where there was none, or removed: the quarantine table's file list changed.
     if (!opts.dryRun && (r.published || r.stale)) await registerQuarantine(lake.ctx, lake.ctx.plans.get(d.dataset)).catch(() => undefined);
   }
-  return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun), pendingQuarantine };
+  return { tables, staging: await gcStaging(lake.storage, now, opts.dryRun), pendingQuarantine, compactionResults: await gcCompactionResults(lake.storage, now, opts.dryRun) };
 }
 
 /** What gc did to one table, or why it left it alone. */

@@ -1,5 +1,7 @@
 // strata gc: delete replaced versions older than the retention window, orphaned folders and old staging.
 import { garbageCollect } from '../../workflows/maintenance.ts';
+import { COMPACTION_RESULT_DAYS } from '../../runtime/table/gc.ts';
+import { layout } from '../../core/plan/layout.ts';
 import { openLake, requireLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, plural, UsageError } from '../output.ts';
@@ -29,6 +31,11 @@ export const gc: Command = {
     if (u.objects) {
       lines.push(`staging: ${values['dry-run'] ? 'would keep' : 'kept'} ${plural(u.objects, 'file')} no staging record of strata's names (in ${u.folders.slice(0, 3).join(', ')}${u.folders.length > 3 ? ', …' : ''}): `
         + 'strata did not write them, or an earlier strata that kept no staging records did; delete them by hand once they are not wanted');
+    }
+    const c = r.compactionResults;
+    if (c.files) lines.push(`compactions: ${verb} ${plural(c.files, 'result')} of compactions over ${COMPACTION_RESULT_DAYS} days old (${(c.bytes / 1e6).toFixed(1)} MB)`);
+    if (c.kept.length) {
+      lines.push(`compactions: ${values['dry-run'] ? 'would keep' : 'kept'} ${plural(c.kept.length, 'file')} under ${layout.compactionsRoot} that ${c.kept.length === 1 ? 'is' : 'are'} no compaction's result (${c.kept.slice(0, 3).join(', ')}${c.kept.length > 3 ? ', …' : ''}): delete ${c.kept.length === 1 ? 'it' : 'them'} by hand once not wanted`);
     }
     const p = r.pendingQuarantine;
     if (p.published || p.dropped) {

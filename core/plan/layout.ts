@@ -84,6 +84,8 @@ export const layout = {
    * state holds at most 256 KiB: a compaction of 2,000 partitions returned 272,169 bytes); `strata compact` reads it back.
    */
   compactions: (dataset: string) => `_strata/compactions/${dataset}/`,
+  /** Where every dataset's compaction results are (compactions). */
+  compactionsRoot: '_strata/compactions/',
 } as const;
 
 /** Layers in the order data flows through them. */

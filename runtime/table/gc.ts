@@ -270,6 +270,53 @@ export async function gcStaging(storage: Storage, now = new Date(), dryRun = fal
   return { folders: emptied.length, bytes: emptied.reduce((a, [, r]) => a + r.bytes, 0), unrecorded };
 }
 
+/** Days a compaction's result is kept (stacks/storage.ts LIFECYCLE.compactionResults expires it in S3 after as many). */
+export const COMPACTION_RESULT_DAYS = 7;
+
+/** What gcCompactionResults did (or, dry, would do). */
+export interface CompactionResultsGc {
+  /** Results deleted: written by a compaction (their content says so) and unchanged for COMPACTION_RESULT_DAYS. */
+  files: number;
+  bytes: number;
+  /** Objects under _strata/compactions/ that are no compaction's result: kept, never deleted. */
+  kept: string[];
+}
+
+/**
+ * Delete the compaction results (layout.compactions: `<dataset>/<runId>.json`, one per compaction execution, read
+ * back only by that execution's retried attempts and `strata compact`) unchanged for COMPACTION_RESULT_DAYS, as the
+ * lake bucket's lifecycle rule expire-compaction-results does in AWS; without this they were never collected. Only a
+ * file whose JSON names its folder's dataset and an attempt of the execution its name is strata's; anything else is
+ * kept and listed.
+ */
+export async function gcCompactionResults(storage: Storage, now = new Date(), dryRun = false): Promise<CompactionResultsGc> {
+  const root = layout.compactionsRoot;
+  const objects = await storage.list(root);
+  const due = objects.filter((o) => now.getTime() - o.lastModified.getTime() > COMPACTION_RESULT_DAYS * 86_400_000);
+  const kept: string[] = [];
+  const ours: typeof objects = [];
+  await mapLimit(due, 8, async (o) => {
+    const m = /^([^/]+)\/([^/]+)\.json$/.exec(o.key.slice(root.length));
+    const text = m ? await storage.readText(o.key) : undefined;
+    if (m && text !== undefined && isCompactionResult(text, m[1]!, m[2]!)) ours.push(o);
+    else kept.push(o.key);
+  });
+  if (!dryRun && ours.length) await storage.delete(ours.map((o) => o.key));
+  return { files: ours.length, bytes: ours.reduce((a, o) => a + o.size, 0), kept: kept.sort() };
+}
+
+/** Whether `text` is a compaction result (runtime/pipeline/compact.ts CompactOutput) of `dataset`'s execution `runId`. */
+function isCompactionResult(text: string, dataset: string, runId: string): boolean {
+  try {
+    const r = JSON.parse(text) as { dataset?: unknown; runId?: unknown; tables?: unknown };
+    // The result's run id is the execution's with the attempt's suffix (compactDataset: `<runId>-<6 hex>`).
+    return r !== null && typeof r === 'object' && r.dataset === dataset && typeof r.runId === 'string'
+      && r.runId.startsWith(`${runId}-`) && Array.isArray(r.tables);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * What is under staging/: the folders strata recorded writing (layout.stagingRecord; the outermost where one holds
  * another, a run's holding its gold refreshes'), each with its objects (records not counted), their bytes and the
