@@ -6,7 +6,7 @@
 // AWS. The partitions here are large by their manifests (the bytes the check reads), not on disk. Beneath those checks,
 // the local executor counts every DuckDB step's /tmp as Lambda fills it (runtime/storage/tmp-budget.ts).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,6 +253,42 @@ describe('the stage\'s /tmp: the file, the copy it reads from, the Parquet it wr
       compressible: `SUCCEEDED ${repeated.length - 8}`,
       'with its copy': expect.stringMatching(/^Strata\.LimitExceeded: the stage step of notes would hold 1,\d{3},\d{3} bytes of files in \/tmp at once/),
       incompressible: expect.stringMatching(/^Strata\.LimitExceeded: the stage step of notes would hold 1,\d{3},\d{3} bytes of files in \/tmp at once/),
+    });
+  });
+});
+
+describe('the quarantine a rejected file becomes, counted in the /tmp of the step that writes it', () => {
+  it('the stage holds its file and its quarantined rows; the step that quarantines the batch the rows it reads and the file it writes: with 1 MiB for files, rows that fit pass, rows that do not fail', async () => {
+    // Every id invalid, so every row is quarantined and the file rejected (maxRatio 0.01); notes DuckDB cannot compress.
+    const schema = 'dataset: notes\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: note, type: string }\nrejects: { maxRatio: 0.01 }\n';
+    const body = (n: number) => `id,note\n${Array.from({ length: n }, (_, i) => `x${i},${createHash('sha256').update(String(i)).digest('base64')}${createHash('md5').update(String(i)).digest('base64')}`).join('\n')}\n`;
+    const outcome: Record<string, string> = {};
+    for (const [n, small] of [[2_000, 'after'], [12_000, 'after'], [10_000, 'all']] as const) {
+      const l = await makeLake({ notes: schema });
+      try {
+        const steps: string[] = [];
+        // The steps after the stage ('after'), or all of them, run with 2 MB of /tmp (1 MiB for files), set in memory.
+        const wrap = (step: string, fn: (input: unknown) => Promise<unknown>) => async (input: unknown) => {
+          steps.push(step);
+          if (step !== 'stage' || small === 'all') (l.ctx.plans.get('notes').lambda as { ephemeralStorageMb?: number }).ephemeralStorageMb = 2;
+          return fn(input);
+        };
+        const { record } = await l.ingest('notes', await l.file('n.csv', body(n)), { wrap });
+        const folder = join(l.dir, 'quarantine', 'notes');
+        const files = existsSync(folder) ? readdirSync(folder) : [];
+        outcome[`${n} ${small}`] = `${record.status} ${record.error!.name}: ${record.error!.message.slice(0, 99)}; ${steps.join(',')}; quarantine files ${files.length}`;
+      } finally {
+        await l.cleanup();
+      }
+    }
+    expect(outcome).toEqual({
+      // 115,962 bytes of quarantined rows, read and written again: 0.23 MB.
+      '2000 after': expect.stringMatching(/^REJECTED Strata\.RejectedFile: .*: 2000 of 2000 rows .*; stage,reject; quarantine files 1$/),
+      // Some 675,000 bytes read and as many written: 1.3 MB, over 1 MiB. Nothing is quarantined, nothing lost: the rows
+      // stay in bronze, and the run says why.
+      '12000 after': expect.stringMatching(/^FAILED Strata\.LimitExceeded: the reject step of notes would hold 1,\d{3},\d{3} bytes \(1\.\d MB\) of files in \/tmp at once.*; stage,reject,fail; quarantine files 0$/),
+      // Some 720,000 bytes of file and 560,000 of its quarantined rows written beside it: the stage fails.
+      '10000 all': expect.stringMatching(/^FAILED Strata\.LimitExceeded: the stage step of notes would hold 1,\d{3},\d{3} bytes \(1\.\d MB\) of files in \/tmp at once.*; stage,fail; quarantine files 0$/),
     });
   });
 });

@@ -71,6 +71,15 @@ export interface ReasonCount {
   message: string;
 }
 
+/**
+ * The bytes a validateFile call left in its outDir and beside its file: its Parquet files, its row files and the copy
+ * of the file it read from (ValidateResult.copyBytes). In Lambda all of it is in /tmp while the step runs; the caller
+ * hands it to Storage.writeTree (WriteTreeOptions.bytes) to count it there (runtime/storage/tmp-budget.ts).
+ */
+export function validatedBytes(v: ValidateResult): number {
+  return v.files.reduce((a, f) => a + f.bytes, 0) + (v.copyBytes ?? 0) + (v.rowFileBytes ?? 0);
+}
+
 export interface ValidateResult {
   rowsIn: number;
   rowsValid: number;
@@ -93,6 +102,11 @@ export interface ValidateResult {
    * Lambda that is /tmp, which the stage counts it in (runtime/storage/tmp-budget.ts).
    */
   copyBytes?: number;
+  /**
+   * Bytes of the row files written beside `files` (heldFile, quarantineFile, supersededFile), as stat gives them; with
+   * `files` and copyBytes what the step holds in /tmp in Lambda (runtime/storage/tmp-budget.ts). 0 when none.
+   */
+  rowFileBytes: number;
   reasons: ReasonCount[];
   warnings: string[];
   fileProblems: string[];
@@ -281,7 +295,7 @@ async function singlePass(input: ValidateInput): Promise<ValidateResult | undefi
     return { file: relativeTo(outDir, s.filename), rows: Number(s.count), bytes: Number(s.file_size_bytes), values: parts.map((p) => keys.get(`__p_${p}`) ?? null) };
   });
   const rows = files.reduce((a, f) => a + f.rows, 0);
-  return { rowsIn: rows, rowsValid: rows, rowsQuarantined: 0, rowsSuperseded: 0, files, reasons: [], warnings: src.warnings, fileProblems: [] };
+  return { rowsIn: rows, rowsValid: rows, rowsQuarantined: 0, rowsSuperseded: 0, files, rowFileBytes: 0, reasons: [], warnings: src.warnings, fileProblems: [] };
 }
 
 async function discard(db: Duck, dir: string): Promise<void> {
@@ -532,9 +546,11 @@ async function finish(input: ValidateInput, src: SourceRelation, scanned?: Recor
     supersededFile = 'superseded.parquet';
     await db.run(`COPY __superseded TO ${pathLit(join(outDir, supersededFile))} (FORMAT parquet, ${PARQUET_CODEC})`);
   }
+  let rowFileBytes = 0;
+  for (const f of [heldFile, quarantineFile, supersededFile]) if (f) rowFileBytes += (await stat(join(outDir, f))).size;
   const result: ValidateResult = {
     rowsIn, rowsValid, rowsQuarantined, rowsSuperseded, files, ...(heldFile ? { heldFile } : {}), ...(quarantineFile ? { quarantineFile } : {}), ...(supersededFile ? { supersededFile } : {}),
-    reasons, warnings: src.warnings, fileProblems: src.fileProblems,
+    rowFileBytes, reasons, warnings: src.warnings, fileProblems: src.fileProblems,
   };
   return { result, ...(scan ? { scan } : {}) };
 }

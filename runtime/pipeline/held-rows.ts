@@ -15,7 +15,7 @@ import { str } from '../../core/sql/quote.ts';
 import { pathLit, statementBudgetMs, withDuck, withUserSqlDuck } from '../engine/duckdb.ts';
 import { createView } from '../engine/views.ts';
 import { priorKeysOf } from '../ingest/prior-keys.ts';
-import { PARQUET_CODEC, validateFile } from '../ingest/validate-file.ts';
+import { PARQUET_CODEC, validatedBytes, validateFile } from '../ingest/validate-file.ts';
 import type { RecordedGate } from '../quality/evaluate-gate.ts';
 import { readManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
@@ -91,7 +91,7 @@ export async function rereadBatch(ctx: PipelineContext, plan: DatasetPlan, stage
   const held = await ctx.storage.withSourceFile(staged.source.key, { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}), ...(contentId ? { contentId } : {}) }, (file) =>
     ctx.storage.writeTree(prefix, (dir) => withDuck((db) => validateFile({
       db, plan, path: file.path, key: staged.source.key, runId: staged.runId, now: staged.now, outDir: dir, hold: true, ...(priorKeys ? { priorKeys } : {}),
-    }), ctx.duck), { list: false }));
+    }), ctx.duck), { list: false, bytes: validatedBytes }));
   const v = held.result;
   if (!v.heldFile || v.rowsIn !== staged.rowsIn || v.rowsValid !== staged.rowsValid || v.rowsSuperseded !== staged.rowsSuperseded) return undefined;
   return `${prefix}${v.heldFile}`;

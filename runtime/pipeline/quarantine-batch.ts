@@ -2,6 +2,7 @@
 // rows in = rows in silver (none) + rows quarantined holds for these outcomes too: the rows that passed validation
 // with the batch's reason, the rows superseded within the file (upsert) with the batch's reason before their own,
 // and the rows validation quarantined as they are.
+import { stat } from 'node:fs/promises';
 import { pathList, pathLit, withDuck } from '../engine/duckdb.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
@@ -59,11 +60,13 @@ export async function quarantineBatch(ctx: PipelineContext, plan: DatasetPlan, s
       ...(rejectedKey ? [`SELECT ${QUARANTINE_COLUMNS.map((c) => c.Name).join(', ')} FROM read_parquet(${pathLit(pathOf.get(rejectedKey)!)})`] : []),
     ];
     let n = 0;
+    let bytes = 0;
     await ctx.storage.writeTree(pending.prefix, async (dir) => {
       const file = `${dir}/${pending.file.slice(pending.prefix.length)}`;
       const rows = await db.all<{ Count: number }>(`COPY (SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY record NULLS FIRST) TO ${pathLit(file)} (FORMAT parquet, ${PARQUET_CODEC})`);
       n = Number(rows[0]?.Count ?? 0);
-    }, { list: false });
+      bytes = (await stat(file)).size;
+    }, { list: false, bytes: () => bytes }); // in Lambda the file is in /tmp beside the files read (tmp-budget.ts)
     return n;
   }, ctx.duck));
   if (written !== staged.rowsIn) {

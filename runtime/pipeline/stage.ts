@@ -1,6 +1,6 @@
 // Step 1: validate a bronze object into staging. Nothing here is visible to readers; the commit step decides.
 import { withDuck } from '../engine/duckdb.ts';
-import { validateFile, type ValidateResult } from '../ingest/validate-file.ts';
+import { validatedBytes, validateFile, type ValidateResult } from '../ingest/validate-file.ts';
 import { hashOf } from '../../core/plan/compile.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { ERRORS, StrataError } from '../../core/errors.ts';
@@ -82,8 +82,8 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
     const result = await storage.writeTree(stagingPrefix, (dir) =>
       withDuck((db) => validateFile({ db, plan, path: file.path, key: source.key, runId: input.runId, now: input.now, outDir: dir, ...(priorKeys ? { priorKeys } : {}) }), ctx.duck),
       // DuckDB's RETURN_STATS named the files written (v.files), and their bytes, which count in the step's /tmp.
-      // So is the copy of the file it read from, when it made one.
-      { list: false, bytes: (v) => v.files.reduce((a, f) => a + f.bytes, 0) + (v.copyBytes ?? 0) });
+      // So are the copy of the file it read from, when it made one, and its quarantined and superseded rows' files.
+      { list: false, bytes: validatedBytes });
     const v = result.result;
     const twin = sameContent(await committedContent(storage, plan.prefixes.silver, manifest, source.contentId, source.key), source, plan, manifest);
     if (twin) v.warnings.unshift(twin);

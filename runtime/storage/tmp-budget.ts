@@ -12,8 +12,9 @@ import type { Storage, WriteTreeOptions } from './port.ts';
  * `inner` with its /tmp counted against `limit` bytes: `message(bytes)` is the error for a step that would hold
  * `bytes` at once. Files held: those of every withLocalFile(s) and withSourceFile call in progress (each counted once
  * per call, by its size) and, at the end of a writeTree, the bytes written: those listed, or with `{ list: false }`
- * those its caller counts (WriteTreeOptions.bytes: the stage's Parquet, a gold refresh's files); a tree of neither (a
- * halt's held rows, a quarantine file) is not counted.
+ * those its caller counts (WriteTreeOptions.bytes: the stage's Parquet and row files, a halt's held rows, a
+ * quarantine file, a gold refresh's files); a tree of neither is not counted (every writeTree of strata's is one or
+ * the other).
  */
 export function budgetTmp(inner: Storage, limit: number, message: (bytes: number) => string): Storage {
   let held = 0;
