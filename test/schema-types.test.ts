@@ -1,7 +1,9 @@
 // The schema's building blocks, one function at a time: logical types and their engine names, "did you mean",
 // diagnostics as printed, the streaming and compaction keys, schema evolution's messages. Pure and fast (mutation
 // testing runs it once per planted bug); every expectation is written out by hand.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { withDuck } from '../runtime/engine/duckdb.ts';
 import { closest, formatDiagnostic, hasErrors } from '../core/schema/diagnostics.ts';
 import { hasRules } from '../core/schema/model.ts';
 import { compareSchemas } from '../core/schema/evolution.ts';
@@ -212,6 +214,42 @@ describe('schema evolution messages', () => {
     expect(compareSchemas(schema('1', [['a', 'nope']]), schema('2', [['a', 'nope2']])).map((c) => [c.kind, c.message])).toEqual([
       ['retyped', 'column a changed type from nope to nope2: old files hold nope values']]);
     expect(compareSchemas(schema('1', [['a', 'int']]), schema('2', [['a', 'decimal(10, 2)']]))[0]!.migration).toMatch(/^add a new column \(e\.g\. a_decimal_10_2_\)/);
+  });
+
+  it('a refused type change says "holds exactly" exactly when DuckDB reads the widest old values into the new type unchanged (property over numeric types)', async () => {
+    // The refusal is Iceberg's promotions (isWidening); only its reason depends on whether the values fit. It said they
+    // could not be read back exactly of decimal(12,2) into decimal(14,3), which holds every one (newcomer's trial, stop 57).
+    const decimal = fc.integer({ min: 1, max: 38 }).chain((p) => fc.integer({ min: 0, max: p }).map((sc) => `decimal(${p},${sc})`));
+    // Old types of exact values (a float's or double's values are not what a decimal compares them with); new types
+    // of every numeric kind.
+    const from = fc.oneof(decimal, fc.constantFrom('int', 'bigint'));
+    const to = fc.oneof(decimal, fc.constantFrom('int', 'bigint', 'float', 'double'));
+    /** The old type's values of most digits, as DuckDB SQL: both ends of its range, and its smallest step. */
+    const extremes = (t: string): string[] => {
+      const d = /^decimal\((\d+),(\d+)\)$/.exec(t);
+      if (d) {
+        const [p, sc] = [Number(d[1]), Number(d[2])];
+        const max = `${'9'.repeat(p - sc) || '0'}${sc ? `.${'9'.repeat(sc)}` : ''}`;
+        return [max, `-${max}`, sc ? `0.${'0'.repeat(sc - 1)}1` : '1'].map((v) => `CAST('${v}' AS ${t})`);
+      }
+      return { int: ['-2147483648', '2147483647'], bigint: ['-9223372036854775808', '9223372036854775807'] }[t]!.map((v) => `CAST('${v}' AS ${t === 'int' ? 'INTEGER' : 'BIGINT'})`);
+    };
+    // Whether the value v of type `from` is the same value in type `to`: cast there and back (a rounded or overflowing
+    // value is not). Into a float or a double: a decimal step 10^-s (s > 0) is no binary fraction, so never; an integer
+    // compared as a HUGEINT, to which DuckDB casts an integral double exactly.
+    const sql = (t: string) => t.replace(/^int$/, 'INTEGER');
+    const same = (v: string, from: string, to: string) => (!/^(float|double)$/.test(to)
+      ? `TRY_CAST(TRY_CAST(${v} AS ${sql(to)}) AS ${sql(from)}) = ${v}`
+      : /,0\)$|^int$|^bigint$/.test(from) ? `TRY_CAST(TRY_CAST(${v} AS ${to}) AS HUGEINT) = CAST(${v} AS HUGEINT)` : 'false');
+    await withDuck(async (db) => {
+      await fc.assert(fc.asyncProperty(from, to, async (from, to) => {
+        const [change] = compareSchemas(schema('1', [['a', from]]), schema('2', [['a', to]]));
+        fc.pre(change?.kind === 'retyped');
+        const fit = await Promise.all(extremes(from).map(async (v) => (await db.one<{ ok: boolean | null }>(`SELECT ${same(v, from, to)} AS ok`)).ok === true));
+        expect([from, to, change!.message.includes(`, which ${to} holds exactly, but readers do not convert them`)]).toEqual([from, to, fit.every(Boolean)]);
+        expect(change!.message.includes('cannot read back exactly')).toBe(!fit.every(Boolean));
+      }), { numRuns: 300 });
+    });
   });
 
   it('the same hash is no change, whatever the columns say', () => {

@@ -1,7 +1,7 @@
 // Schema evolution against what a table was last written with. Additive changes (a new nullable column, int →
 // bigint, float → double, a larger decimal precision) let old Parquet files be read as they are; anything else
 // would make Athena or DuckDB misread old files, so it is refused with the way to get there instead.
-import { formatType, isWidening, parseType, TRANSFORM_FORMATS } from './types.ts';
+import { formatType, isWidening, parseType, TRANSFORM_FORMATS, type LogicalType } from './types.ts';
 import { ERRORS, StrataError } from '../errors.ts';
 
 export interface AppliedColumn {
@@ -107,7 +107,12 @@ export function compareSchemas(applied: AppliedSchema, next: AppliedSchema, requ
         ? ': rows already in silver read their float values as doubles, not as what their source text said (0.1 written as a float reads 0.10000000149011612); rows ingested from now on hold the double nearest their text'
         : ''}` }
       : { kind: 'retyped', column: n.name, breaking: true,
-          message: `column ${n.name} changed type from ${b.type} to ${n.type}: old files hold ${b.type} values${'error' in to ? '' : ` that ${formatType(to)} cannot read back exactly`}`,
+          message: `column ${n.name} changed type from ${b.type} to ${n.type}: old files hold ${b.type} values${'error' in to ? ''
+            // Every old value fits (decimal(12,2) in decimal(14,3)), but a reader does not convert a file's values: it
+            // said they could not be read back exactly, which was untrue (newcomer's trial, stop 57).
+            : !('error' in from) && valuesFit(from, to)
+              ? `, which ${formatType(to)} holds exactly, but readers do not convert them: Athena and Glue read a Parquet file's values as the table's type only for the promotions Iceberg allows (int to bigint, float to double, a decimal's precision at the same scale), so the old files would have to be rewritten`
+              : ` that ${formatType(to)} cannot read back exactly`}`,
           migration: `add a new column (e.g. ${n.name}_${n.type.replace(/\W+/g, '_')}) with the new type and keep ${n.name}, or ${replay(dataset)}` });
   }
   const key = (cs: AppliedColumn[]) => cs.map((c) => `${c.name}:${c.type}`).join(',');
@@ -151,4 +156,22 @@ export function refuseBreakingChange(applied: AppliedSchema | undefined, next: A
     throw new StrataError(ERRORS.SchemaMismatch, `silver.${dataset} was written with another schema and this change would break its readers: `
       + `${breaking.map((c) => `${c.message} (migration: ${c.migration})`).join('; ')}. Run strata check.`);
   }
+}
+
+/**
+ * Whether every value of `from` is a value of `to` (a numeric type into a wider one; isWidening's promotions and the
+ * ones readers do not make: a decimal into more integer and fraction digits, an integer into a decimal or an int into
+ * a double). Only what the refusal's message says; the refusal is isWidening's.
+ */
+function valuesFit(from: LogicalType, to: LogicalType): boolean {
+  // Integer digits of each integer type's range, and the decimals whose every value it holds (scale 0, fewer digits).
+  const digits: Record<string, number> = { int: 10, bigint: 19 };
+  const holds: Record<string, number> = { int: 9, bigint: 18, float: 7, double: 15 };
+  if (from.name === 'decimal') {
+    const fp = from.precision ?? 0, fs = from.scale ?? 0;
+    if (to.name === 'decimal') return (to.scale ?? 0) >= fs && (to.precision ?? 0) - (to.scale ?? 0) >= fp - fs;
+    return fs === 0 && holds[to.name] !== undefined && fp <= holds[to.name]!;
+  }
+  if (to.name === 'decimal') return digits[from.name] !== undefined && (to.precision ?? 0) - (to.scale ?? 0) >= digits[from.name]!;
+  return from.name === 'int' && to.name === 'double';
 }
