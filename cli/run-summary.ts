@@ -26,7 +26,17 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
     lines.push(`    ${parts.join(' · ')}`);
   }
   // The error's name once, on its first line; the lines after it (what the message adds) under it.
-  if (r.error && r.status !== 'SUCCEEDED') lines.push(...r.error.message.split('\n').map((l, i) => (i ? `      ${l}` : `    ${r.error!.name}: ${l}`.replace(`${r.error!.name}: ${r.error!.name}`, r.error!.name))));
+  if (r.error && r.status !== 'SUCCEEDED') {
+    for (const [i, l] of r.error.message.split('\n').entries()) {
+      lines.push(i ? `      ${l}` : `    ${r.error.name}: ${l}`.replace(`${r.error.name}: ${r.error.name}`, r.error.name));
+      // A rejection's message names its three most common reasons: the others are said to be there too (newcomer's
+      // trial, stop 57: a SUCCEEDED summary of the same rows said "… and 5 more kinds", the REJECTED one nothing).
+      const more = r.reasons.length - 3;
+      if (i && r.status === 'REJECTED' && more > 0 && l.startsWith('most common: ')) {
+        lines.push(`      … and ${more} more kind${more === 1 ? '' : 's'} of reason (strata runs ${r.runId} lists them all)`);
+      }
+    }
+  }
   // Five, or six where the sixth would take the line that says one more is left out (newcomer's trial, stop 46).
   const reasons = opts.verbose || r.reasons.length <= 6 ? r.reasons : r.reasons.slice(0, 5);
   if (reasons.length && r.status !== 'REJECTED') {

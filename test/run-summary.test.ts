@@ -28,6 +28,15 @@ describe('describeRun', () => {
     expect(describeRun(record(6, 6)).match(/ × c\d /g)).toHaveLength(6);
   });
 
+  it('a rejection names its three most common reasons in its message, and says how many more kinds there are (newcomer\'s trial, stop 57)', () => {
+    const rejected = (n: number) => ({ ...record(n, 0), status: 'REJECTED', error: { name: 'Strata.RejectedFile', message: 'bronze/sales/a.csv: 7 of 10 rows failed validation\nmost common: c0 type ×1; c1 type ×1; c2 type ×1\nway back: …' } }) as unknown as RunRecord;
+    expect(describeRun(rejected(8))).toContain('      … and 5 more kinds of reason (strata runs r1 lists them all)');
+    expect(describeRun(rejected(4))).toContain('      … and 1 more kind of reason (strata runs r1 lists them all)');
+    expect(describeRun(rejected(3))).not.toContain('… and');
+    // Not its reasons listed one by one, as a run that committed lists them.
+    expect(describeRun(rejected(8))).not.toMatch(/ × c\d /);
+  });
+
   it('says what each gold refresh of the run did, gate or not (newcomer\'s trial, stop 45: a table without a gate had no word)', () => {
     const r = { ...record(0, 0), gold: [
       { table: 'daily', mode: 'incremental', status: 'published', partitions: ['day=2026-12-01', 'day=2026-12-02'], removed: ['day=2026-11-30'], rows: 1234, read: 3 },
