@@ -102,6 +102,13 @@ mode: upsert
     ]);
   });
 
+  it('an unquoted decimal type in a { … } mapping, cut at its comma: both halves say so and how to quote it (newcomer\'s trial, stop 57)', () => {
+    expect(check(`dataset: orders\nsource: { format: csv }\ncolumns:\n  - { name: e, type: decimal(3,1) }\n`)).toEqual([
+      'orders.yaml:4:22: unknown type "decimal(3": in a { … } mapping a comma ends the value; quote the type: type: "decimal(3,s)" (fix: write e.g. type: bigint, type: "decimal(12,2)" or type: timestamp)',
+      'orders.yaml:4:32: unknown key "1)" in columns.0: the end of an unquoted decimal type, cut off at its comma (fix: quote the type: type: "decimal(p,1)")',
+    ]);
+  });
+
   it('suggests the intended type name', () => {
     expect(check(`dataset: orders\nsource: { format: csv }\ncolumns:\n  - { name: id, type: integer }\n`)[0])
       .toBe('orders.yaml:4:23: unknown type "integer": did you mean "int"? (fix: write e.g. type: bigint, type: "decimal(12,2)" or type: timestamp)');

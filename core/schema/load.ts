@@ -139,6 +139,12 @@ function describe(src: YamlSource, e: ErrorObject): Diagnostic {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(((e.parentSchema as Raw | undefined)?.properties ?? {}) as object);
       const guess = closest(key, known);
+      // `type: decimal(3,1)` unquoted in a { … } mapping: "1)" is the type's end, cut off by the comma (core/schema/types.ts).
+      const scale = /^\s*(\d+)\s*\)$/.exec(key);
+      if (scale && known.includes('type')) {
+        return src.diagnostic([...path, key], `unknown key "${key}"${path.length ? ` in ${where}` : ''}: the end of an unquoted decimal type, cut off at its comma`,
+          `quote the type: type: "decimal(p,${scale[1]})"`, { key: true });
+      }
       return src.diagnostic([...path, key], `unknown key "${key}"${path.length ? ` in ${where}` : ''}`,
         guess ? `did you mean "${guess}"?` : `remove it; allowed keys: ${known.join(', ')}`, { key: true });
     }

@@ -58,6 +58,10 @@ export function parseType(text: string): LogicalType | { error: string } {
     return { name: 'decimal', precision, scale };
   }
   if (t === 'decimal') return { error: 'decimal needs precision and scale, e.g. "decimal(12,2)"' };
+  // `{ name: e, type: decimal(3,1) }` unquoted: in a { … } mapping the comma ends the value, which is then "decimal(3"
+  // (and "1)" a key of its own). It said only "did you mean decimal(p,s)?" (newcomer's trial, stop 57).
+  const cut = /^decimal\s*\(\s*(\d+)\s*$/.exec(t);
+  if (cut) return { error: `unknown type "${text}": in a { … } mapping a comma ends the value; quote the type: type: "decimal(${cut[1]},s)"` };
   const alias: Record<string, string> = {
     varchar: 'string', text: 'string', integer: 'int', long: 'bigint', real: 'float', bool: 'boolean', datetime: 'timestamp',
   };
