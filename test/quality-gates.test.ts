@@ -71,6 +71,14 @@ describe('silver gate', () => {
     expect(where).toEqual([{ n: 31 }]); // 3 in silver, the 1 invalid row in quarantine
   });
 
+  it('a file of no rows halted by RowCount > 0 says it has none, not that its rows are in quarantine (newcomer\'s trial, stop 57)', async () => {
+    lake = await makeLake({ orders: ordersSchema({ extra: gate(['RowCount > 0']) }) });
+    const r = await lake.ingest('orders', await lake.file('empty.csv', `${ORDERS_HEADER}\n`));
+    expect(r.record).toMatchObject({ status: 'HALTED', rowsIn: 0, rowsValid: 0, rowsQuarantined: 0 });
+    expect(r.record.error?.message).toMatch(/RowCount > 0 → FAIL .*; nothing was committed \(the file has no rows\)\. The way back: upload the file with its rows, or change the rule in the schema file's quality\.silver if an empty file is right, then ingest this bronze object again$/);
+    expect(r.record.error?.message).not.toContain('quarantine');
+  });
+
   it('warn rules never block; results, metrics and score go into the run record and strata.quality_metrics', async () => {
     lake = await makeLake({ orders: ordersSchema({ extra: gate(['RowCount > 0'], ['Completeness "customer_name" > 0.9', 'IsUnique "status"', 'CustomSql "SELECT order_id FROM primary WHERE order_id < 0" > 0']) }) });
     const rows = [order(1, 'NEW', '1.00', '12'), '2,,NEW,2.00,Jun 12 2025,2025-06-12T10:00:00Z', order(3, 'SHIPPED', '3.00', '12')];

@@ -84,9 +84,14 @@ export async function haltBatch(ctx: PipelineContext, state: RunState): Promise<
   // The whole gate: which halt rules failed (the message, the held rows' reasons) is in its results.
   const quality = await loadGate(ctx.storage, state.quality as QualityOutput) as RecordedGate;
   // And the way back, as a rejection says it (newcomer's trial, stop 48: a halt said none).
-  const message = haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`
-    + `. The way back: change the rule in the schema file's quality.silver if the data is right, then ingest this bronze object again (its rows then leave quarantine); `
-    + `or upload a corrected file (a new object: this one's rows stay in quarantine as what was sent)`;
+  // A batch of no rows has none to hold: the message said they were in quarantine (newcomer's trial, stop 57: an empty
+  // file under RowCount > 0).
+  const message = staged.rowsIn === 0
+    ? haltMessage(quality, `${staged.source.key}`) + '; nothing was committed (the file has no rows). The way back: upload the file with its rows, '
+      + `or change the rule in the schema file's quality.silver if an empty file is right, then ingest this bronze object again`
+    : haltMessage(quality, `${staged.source.key}`) + `; nothing was committed, the batch is in quarantine.${plan.dataset}`
+      + `. The way back: change the rule in the schema file's quality.silver if the data is right, then ingest this bronze object again (its rows then leave quarantine); `
+      + `or upload a corrected file (a new object: this one's rows stay in quarantine as what was sent)`;
   // The rows that would have reached silver keep their record, line and raw, and name the row-level rules they fail.
   const held = await holdRows(ctx, plan, staged, quality, state.now);
   const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'quality', message }, held);
