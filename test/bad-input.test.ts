@@ -240,6 +240,9 @@ describe('bad input', () => {
     const q = await quarantined(lenient, 'orders', r.runId);
     expect(q[0]!.reasons[0]!.message).toMatch(/invalid UTF-8/);
     expect(q[0]!.line).toBe(3);
+    // Named by the column that reads the field, as every other reason is: not by the header's "Customer Name"
+    // (newcomer's trial, stop 57).
+    expect(q[0]!.reasons[0]!.column).toBe('customer_name');
   });
 
   it('10 a truncated gzip is refused as a whole, naming the file; bronze keeps it', async () => {

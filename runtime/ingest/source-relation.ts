@@ -55,7 +55,10 @@ export interface SourceRelation {
   positions: 'lines' | 'records';
   /** False when the header could not be handed to DuckDB to skip (the exact path must read the file). */
   headerSkipped: boolean;
-  /** The file's field names by position (CSV), to name the column of a malformed record. */
+  /**
+   * The name a malformed record's reason gives each field by position (CSV): the silver column that reads it when one
+   * alone does, else the file's field name.
+   */
   fieldNames?: string[];
   /** What the first bytes say the file really is, when it is not what the schema declares. */
   hint?: string;
@@ -413,7 +416,13 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
     fieldRef: (f) => asNull(match.ref.get(f) ?? 'CAST(NULL AS VARCHAR)'),
     rawExpr: jsonObjectOf(names, refOf),
     hasRejects: true,
-    fieldNames: names,
+    fieldNames: names.map((n, i) => {
+      // The silver column that reads the field, when one alone does: reasons name columns by their silver names
+      // ("Customer Name" for customer_name was the one reason named by the header's: newcomer's trial, stop 57).
+      const fields = [...match.ref].filter(([, r]) => r === refOf(i)).map(([f]) => f);
+      const readers = columns.filter((c) => fields.includes(c.from));
+      return readers.length === 1 ? readers[0]!.name : n;
+    }),
     ...(hint ? { hint } : {}),
     warnings: match.warnings,
     fileProblems: match.fileProblems,
