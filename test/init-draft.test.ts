@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDuck } from '../runtime/engine/duckdb.ts';
 import { inferSchema, renderSchemaYaml } from '../runtime/schema/infer.ts';
@@ -56,6 +57,45 @@ describe('strata init drafts', () => {
     expect(arr.columns.map((c) => [c.name, c.type, c.required])).toEqual([['id', 'bigint', true], ['s', 'string', true]]);
     expect(arr.note).toBe("1 of the sample's lines is no JSON object (the first at line 2): the draft leaves it out, and strata ingest will quarantine it");
   });
+
+  it('property: ISO 8601 timestamps of several shapes in one field (Z, offsets, a fraction or none, T or a space) are drafted as a timestamp, from JSON lines and CSV; the draft ingests its sample, each value the instant it denotes (newcomer\'s trial, stop 57: text from JSON lines)', async () => {
+    const two = (v: number) => String(v).padStart(2, '0');
+    /** A timestamp's text without trailing zeros in its fraction, nor a point without one. */
+    const canon = (v: string) => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
+    const stamp = fc.record({
+      ms: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      fraction: fc.constantFrom(0, 1, 3, 6),
+      offset: fc.constantFrom<number | 'Z'>('Z', 0, 60, -300, 330, -570),
+      t: fc.constantFrom('T', ' '),
+    }).map(({ ms, fraction, offset, t }) => {
+      // The instant, to the fraction's digits (a millisecond at most); its wall time at that offset, written by hand.
+      const at = fraction >= 3 ? ms : ms - (ms % (fraction === 1 ? 100 : 1000));
+      const wall = new Date(at + (offset === 'Z' ? 0 : offset) * 60_000).toISOString();
+      const digits = wall.slice(20, 23).padEnd(6, '0').slice(0, fraction);
+      const zone = offset === 'Z' ? 'Z' : `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+      const utc = new Date(at).toISOString();
+      return { text: `${wall.slice(0, 10)}${t}${wall.slice(11, 19)}${fraction ? `.${digits}` : ''}${zone}`, instant: canon(`${utc.slice(0, 10)} ${utc.slice(11, 23)}`) };
+    });
+    // At least two shapes, so that no one format reads them all.
+    const shapes = (xs: Array<{ text: string }>) => new Set(xs.map((x) => x.text.replace(/[0-9]/g, '9'))).size > 1;
+    let n = 0;
+    await fc.assert(fc.asyncProperty(fc.array(stamp, { minLength: 2, maxLength: 12 }).filter(shapes), fc.constantFrom('jsonl', 'csv'), async (stamps, format) => {
+      const name = `at${++n}`;
+      const text = format === 'jsonl'
+        ? stamps.map((x, i) => `${JSON.stringify({ id: i + 1, at: x.text })}\n`).join('')
+        : `id,at\n${stamps.map((x, i) => `${i + 1},${x.text}\n`).join('')}`;
+      const s = await draft(`${name}.${format}`, text);
+      expect(s.columns.map((c) => [c.name, c.type, c.format]), text).toEqual([['id', 'bigint', undefined], ['at', 'timestamp', undefined]]);
+      const lake = await makeLake({ [name]: renderSchemaYaml(s, `${name}.${format}`) });
+      try {
+        expect((await lake.ingest(name, await lake.file(`${name}.${format}`, text))).record).toMatchObject({ status: 'SUCCEEDED', rowsValid: stamps.length });
+        const got = await lake.query<{ v: string }>(`SELECT CAST("at" AS VARCHAR) AS v FROM silver.${name} ORDER BY id`);
+        expect(got.map((r) => canon(r.v)), text).toEqual(stamps.map((x) => x.instant));
+      } finally {
+        await lake.cleanup();
+      }
+    }), { numRuns: Number(process.env.RUNS ?? 12) });
+  }, 120_000);
 
   it('reads "Jan 1 2000" as a date with its format, and decimal commas as decimals', async () => {
     const s = await draft('weather.csv', 'station;temp;observed;at\n'

@@ -54,6 +54,9 @@ export interface InferredSchema {
 export const DATE_FORMATS = ['%b %d %Y', '%d %b %Y', '%B %d %Y', '%d %B %Y', '%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y'];
 export const TIMESTAMP_FORMATS = ['%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S', '%d/%m/%Y %H:%M', '%m/%d/%Y %H:%M', '%d/%m/%Y %H:%M:%S', '%m/%d/%Y %H:%M:%S', '%b %d %Y %H:%M', '%d.%m.%Y %H:%M'];
 
+/** An ISO 8601 timestamp with its time (T or a space, seconds and fraction optional, Z or an offset optional). */
+const ISO_TIMESTAMP_RE = '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?';
+
 /** A drafted partition should hold about this many rows of the sample, on average, at the finest grain that does. */
 export const ROWS_PER_PARTITION = 1000;
 
@@ -284,14 +287,22 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
   // JSON fields DuckDB typed JSON: nested values (objects, arrays), or scalars of several types (true and "t").
   const json = described.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'JSON');
   // ISO dates too: a column DuckDB left as text may be mostly ISO dates among others (its note says how many).
-  const tried = [...DATE_FORMATS.map((f) => ({ f, type: 'date' })), ...TIMESTAMP_FORMATS.map((f) => ({ f, type: 'timestamp' })), { f: '%Y-%m-%d', type: 'date' }];
+  // And ISO 8601 timestamps of more than one shape (Z beside +01:00, with and without a fraction), which DuckDB's sniffer
+  // reads as one format only and leaves as text: a timestamp column without a format reads them all (they were drafted
+  // as text from JSON lines; newcomer's trial, stop 57). Checked as DuckDB reads them; the draft's own check of the
+  // sample (fitToSample) reads them with strata's cast.
+  const tried: Array<{ f: string; type: string; iso?: true }> = [...DATE_FORMATS.map((f) => ({ f, type: 'date' })), ...TIMESTAMP_FORMATS.map((f) => ({ f, type: 'timestamp' })), { f: '%Y-%m-%d', type: 'date' },
+    { f: 'ISO 8601', type: 'timestamp', iso: true }];
+  const parsed = (v: string, t: (typeof tried)[number]) => (t.iso
+    ? `CASE WHEN regexp_full_match(trim(${v}), ${str(ISO_TIMESTAMP_RE)}) THEN TRY_CAST(trim(${v}) AS TIMESTAMPTZ) END`
+    : `try_strptime(${v}, ${str(t.f)})`);
   // One scan: NULLs per column; per text column, the values each format cannot parse, and the shape of decimal commas.
   const stats = await db.one<Record<string, number | null>>(`SELECT count(*) AS __rows, ${[
     ...described.map((c, i) => `count(*) - count(${q(c.name)}) AS n${i}`),
     ...text.flatMap(({ c, i }) => [
-      ...tried.map((t, k) => `count(${q(c.name)}) FILTER (WHERE try_strptime(${q(c.name)}, ${str(t.f)}) IS NULL) AS f${i}_${k}`),
-      `count(${q(c.name)}) FILTER (WHERE coalesce(${tried.map((t) => `try_strptime(${q(c.name)}, ${str(t.f)})`).join(', ')}) IS NULL) AS fu${i}`,
-      `list_slice(list(DISTINCT ${q(c.name)}) FILTER (WHERE ${q(c.name)} IS NOT NULL AND coalesce(${tried.map((t) => `try_strptime(${q(c.name)}, ${str(t.f)})`).join(', ')}) IS NULL), 1, 6) AS fv${i}`,
+      ...tried.map((t, k) => `count(${q(c.name)}) FILTER (WHERE ${parsed(q(c.name), t)} IS NULL) AS f${i}_${k}`),
+      `count(${q(c.name)}) FILTER (WHERE coalesce(${tried.map((t) => `CAST(${parsed(q(c.name), t)} AS TIMESTAMP)`).join(', ')}) IS NULL) AS fu${i}`,
+      `list_slice(list(DISTINCT ${q(c.name)}) FILTER (WHERE ${q(c.name)} IS NOT NULL AND coalesce(${tried.map((t) => `CAST(${parsed(q(c.name), t)} AS TIMESTAMP)`).join(', ')}) IS NULL), 1, 6) AS fv${i}`,
       `count(${q(c.name)}) FILTER (WHERE NOT regexp_full_match(trim(${q(c.name)}), '-?[0-9]+(,[0-9]+)?')) AS dc${i}`,
       `count(${q(c.name)}) FILTER (WHERE contains(${q(c.name)}, ',')) AS dcc${i}`,
       `max(length(split_part(trim(${q(c.name)}), ',', 1)) - CASE WHEN starts_with(trim(${q(c.name)}), '-') THEN 1 ELSE 0 END) AS dci${i}`,
@@ -341,7 +352,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
     const base = { name, ...(name !== field ? { from: field } : {}), required: Number(stats[`n${i}`]) === 0 && rows > 0 };
     if (c.type === 'VARCHAR' && filled(i) > 0) {
       const fits = tried.filter((_, k) => Number(stats[`f${i}_${k}`]) === 0);
-      if (fits.length === 1) return { ...base, type: fits[0]!.type, format: fits[0]!.f };
+      if (fits.length === 1) return { ...base, type: fits[0]!.type, ...(fits[0]!.iso ? {} : { format: fits[0]!.f }) };
       if (fits.length > 1) return { ...base, type: 'string', note: `every value parses as ${fits.map((t) => t.f).join(' and as ')}: choose one (type: ${fits[0]!.type}, format: ...)` };
       // Mostly one format, or mostly numbers with decimal commas: a draft of text, with what the rest would cost.
       const counted = tried.map((t, k) => ({ ...t, fails: Number(stats[`f${i}_${k}`]) }));
