@@ -109,6 +109,36 @@ mode: upsert
     ]);
   });
 
+  it('property: a mistake in a column (its name\'s spelling, a value of the wrong kind) hides none of the file\'s other mistakes: each one\'s diagnostics are there with it, in one run (newcomer\'s trial, stop 57: a CamelCase name hid six)', () => {
+    // Each mistake is a change of one line of a valid file; the lines are those of the columns and keys below.
+    const lines = [
+      'dataset: orders', 'source: { format: csv }', 'columns:',
+      '  - { name: id, type: bigint, required: true }',
+      '  - { name: amount, type: "decimal(12,2)" }',
+      '  - { name: qty, type: int, min: 1, max: 5 }',
+      '  - { name: label, type: string }',
+      '  - { name: day, type: date, required: true }',
+      'partitionBy:', '  - { name: dt, column: day }',
+    ];
+    const mistakes: Array<[number, string]> = [
+      [3, '  - { name: Id, type: bigint, required: true }'], // spelling of a name (structure)
+      [6, '  - { name: label, type: string, maxLength: -1 }'], // a value out of range (structure)
+      [5, '  - { name: qty, type: int, min: 1, max: "five" }'], // a value of the wrong kind (structure)
+      [4, '  - { name: amount, type: "decimal(40,2)" }'], // meaning
+      [9, '  - { name: dt, column: created_at }'], // meaning
+      [0, 'dataset: orders_x'], // meaning (the file's name)
+    ];
+    const diagnose = (made: ReadonlyArray<[number, string]>) => {
+      const text = lines.map((l, i) => made.find(([at]) => at === i)?.[1] ?? l).join('\n');
+      return check(`${text}\n`).map((d) => d.replace(/ \(fix: use one of [^)]*\)$/, ''));
+    };
+    expect(diagnose([])).toEqual([]);
+    fc.assert(fc.property(fc.subarray(mistakes, { minLength: 2 }), (made) => {
+      const all = diagnose(made);
+      for (const m of made) for (const d of diagnose([m])) expect(all, `${m[1]}\n${all.join('\n')}`).toContain(d);
+    }), { numRuns: 60 });
+  });
+
   it('suggests the intended type name', () => {
     expect(check(`dataset: orders\nsource: { format: csv }\ncolumns:\n  - { name: id, type: integer }\n`)[0])
       .toBe('orders.yaml:4:23: unknown type "integer": did you mean "int"? (fix: write e.g. type: bigint, type: "decimal(12,2)" or type: timestamp)');

@@ -55,7 +55,9 @@ export function loadSchemaText(file: string, text: string): LoadResult {
     // without that item (a transform: daily hid a misspelt partition column, a rule and a gold SQL typo, found one
     // round of fixes at a time: newcomer's trial, stop 52).
     const stripped = withoutUnknownKeys(raw as Raw, errors) ?? withoutBrokenItems(raw as Raw, errors);
-    if (!stripped || !validateStructure(stripped)) return { diagnostics, source: src };
+    // A column name that is not lower_snake_case is kept as written (reported above): it names the column to the
+    // checks of the rest as well as any name would.
+    if (!stripped || !(validateStructure(stripped) || (validateStructure.errors ?? []).every(misnamedColumn))) return { diagnostics, source: src };
     checked = stripped;
   }
   const spec = buildSpec(src, checked, diagnostics);
@@ -94,9 +96,18 @@ function withoutBrokenItems(raw: Raw, errors: ErrorObject[]): Raw | undefined {
       if (node && typeof node === 'object') delete node[String(e.params.additionalProperty)];
       continue;
     }
+    // A column is never dropped (the keys, partitions and rules naming it would each be said missing, for one wrong
+    // value): its name kept as written when only its spelling is wrong, a wrong value of another of its keys left out
+    // (min: "five"), so that the rest of the file is checked in the same run (a CamelCase name hid six other errors of
+    // its file until it was mended: newcomer's trial, stop 57).
+    if (path[0] === 'columns') {
+      if (misnamedColumn(e)) continue;
+      if (path.length !== 3 || typeof path[1] !== 'number' || path[2] === 'name' || path[2] === 'type') return undefined;
+      delete copy.columns?.[path[1]]?.[path[2]];
+      continue;
+    }
     const at = path.findLastIndex((k) => typeof k === 'number');
-    // (Not a column: the keys, partitions and rules naming it would each be said missing, for one wrong value.)
-    if (at < 0 || path[0] === 'columns') return undefined;
+    if (at < 0) return undefined;
     let list: any = copy;
     for (const k of path.slice(0, at)) list = list?.[k];
     if (!Array.isArray(list)) return undefined;
@@ -107,6 +118,13 @@ function withoutBrokenItems(raw: Raw, errors: ErrorObject[]): Raw | undefined {
     list.splice(0, list.length, ...list.filter((_, i) => !items.has(i)));
   }
   return copy;
+}
+
+/** A structural error that says only that a column's name is not lower_snake_case (its pattern). */
+function misnamedColumn(e: ErrorObject): boolean {
+  if (e.keyword === 'oneOf' || e.keyword === 'if') return true;
+  const path = toPath(e.instancePath);
+  return e.keyword === 'pattern' && path.length === 3 && path[0] === 'columns' && path[2] === 'name';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -156,6 +174,12 @@ function describe(src: YamlSource, e: ErrorObject): Diagnostic {
         `use one of ${(e.params.allowedValues as unknown[]).join(', ')}`);
     case 'pattern': {
       const last = path[path.length - 1];
+      // A column's name as the header writes it ("CamelCase", "Order ID"): the name strata would give it, and from:.
+      if (path.length === 3 && path[0] === 'columns' && last === 'name' && typeof e.data === 'string') {
+        const name = e.data.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?=[0-9]|$)/, 'c_');
+        return src.diagnostic(path, `column name ${JSON.stringify(e.data)} is not lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`,
+          `name it ${name}, and read the field by its name: { name: ${name}, from: ${JSON.stringify(e.data)}, … }`);
+      }
       const fix = last === 'dataset' || last === 'name' || last === 'table'
         ? 'use lower_snake_case: a lowercase letter, then lowercase letters, digits or _'
         : `match ${e.params.pattern}`;
