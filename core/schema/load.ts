@@ -102,8 +102,9 @@ function withoutBrokenItems(raw: Raw, errors: ErrorObject[]): Raw | undefined {
     // its file until it was mended: newcomer's trial, stop 57).
     if (path[0] === 'columns') {
       if (misnamedColumn(e)) continue;
-      if (path.length !== 3 || typeof path[1] !== 'number' || path[2] === 'name' || path[2] === 'type') return undefined;
-      delete copy.columns?.[path[1]]?.[path[2]];
+      const [, item, key] = path;
+      if (path.length !== 3 || typeof item !== 'number' || key === undefined || key === 'name' || key === 'type') return undefined;
+      delete copy.columns?.[item]?.[key];
       continue;
     }
     const at = path.findLastIndex((k) => typeof k === 'number');
