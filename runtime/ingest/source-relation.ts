@@ -381,10 +381,26 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const names = d.header ? first : Array.from({ length: width }, (_, i) => columns[i]?.from ?? `field_${i + 1}`);
   const refOf = (i: number) => `__f${i}`;
   const match = matchFields(columns, names, refOf, d.header ? 'header' : 'record', key);
+  // A header that names none of the schema's fields is another file's (or another dialect's): its rows were committed
+  // with every column NULL, its values only in bronze, with a warning per column (newcomer's trial, stop 57).
+  const declared = sourceFields(columns);
+  const none = d.header && names.some((n) => n !== '') && declared.every((f) => match.ref.get(f) === 'CAST(NULL AS VARCHAR)');
+  if (none) {
+    // (Alone: each field's "header has no field" problem says the same thing again.)
+    match.fileProblems.splice(0, match.fileProblems.length, ...match.fileProblems.filter((p) => !p.startsWith(`${key}: header has no field `)));
+    match.fileProblems.push(`${key}: the header names none of the schema's fields (${declared.slice(0, 10).map((f) => JSON.stringify(f)).join(', ')}${declared.length > 10 ? ', …' : ''}); `
+      + `its fields: ${names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}${names.length > 10 ? ', …' : ''}`);
+  }
   if (hint && match.fileProblems.length) match.fileProblems.push(`${key}: ${hint}`);
   const other = match.fileProblems.length && d.header ? otherDelimiter(first, d.delimiter, columns) : undefined;
   // First: the fields it names are missing because of it (the hint came after five lines of them: newcomer's trial, stop 46).
-  if (other) match.fileProblems.unshift(`${key}: ${other}`);
+  // And alone: each missing field's problem and warning, and the one header field not in the schema, say the same
+  // thing again (six lines of it after the hint: newcomer's trial, stop 57).
+  if (other) match.fileProblems.splice(0, match.fileProblems.length, `${key}: ${other}`);
+  if (other || none) {
+    const consequence = (w: string) => w.startsWith(`${key}: header has no field `) || w.startsWith(`${key}: header fields not in the schema `);
+    match.warnings.splice(0, match.warnings.length, ...match.warnings.filter((w) => !consequence(w)));
+  }
   const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
   const colDefs = Array.from({ length: width }, (_, i) => `${str(refOf(i))}: 'VARCHAR'`).join(', ');
   // Records that end with LF, told so: DuckDB otherwise takes the file's line end from its first one, quoted or not,
