@@ -3,6 +3,7 @@
 // failed the same way (newcomer's trial, stop 49). The message says how to keep such a total; written so, it publishes.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { refresh } from '../workflows/maintenance.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
@@ -27,4 +28,39 @@ describe('a gold total past a bigint', () => {
     expect((await lake.ingest('t', await lake.file('a.csv', rows))).record.status).toBe('SUCCEEDED');
     expect(await lake.query('SELECT CAST(s AS VARCHAR) AS s FROM gold.g')).toEqual([{ s: '18446744073709551614' }]);
   });
+});
+
+describe('a gold total past what its decimal holds', () => {
+  // DuckDB's SUM of a decimal is a DECIMAL(38,s) that it does not check: a total of more than 38 − s integer digits
+  // was published into that column without a word (an attack, stop 57). Searched: totals near the limit, exact below
+  // it, a failure naming the column above it.
+  const text = (v: bigint, scale: number) => {
+    const digits = (v < 0n ? -v : v).toString().padStart(scale + 1, '0');
+    const shown = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+    return `${v < 0n ? '-' : ''}${shown}`;
+  };
+  it('property: a SUM of decimal(38,s) values is published exactly when the total fits decimal(38,s), and fails naming the column when it does not', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(0, 2, 18, 30), fc.array(fc.bigInt({ min: -(10n ** 38n) + 1n, max: 10n ** 38n - 1n }), { minLength: 2, maxLength: 4 }), async (scale, values) => {
+      const t = `dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: id, type: int, required: true }\n  - { name: v, type: "decimal(38,${scale})" }\ngold:\n  - table: g\n    sql: SELECT SUM(v) AS s FROM silver.t\n    refresh: full\n`;
+      lake = await makeLake({ t });
+      try {
+        const { record } = await lake.ingest('t', await lake.file('a.csv', `id,v\n${values.map((v, i) => `${i + 1},${text(v, scale)}`).join('\n')}\n`));
+        const total = values.reduce((a, b) => a + b, 0n);
+        if ((total < 0n ? -total : total) < 10n ** 38n) {
+          expect(record.status).toBe('SUCCEEDED');
+          const [row] = await lake.query<{ s: string }>('SELECT CAST(s AS VARCHAR) AS s FROM gold.g');
+          expect(row!.s).toBe(text(total, scale));
+        } else {
+          expect(record.status).toBe('FAILED');
+          // Past 38 digits but within DuckDB's 128-bit integer, the value is checked against its type; past that, the
+          // sum fails in DuckDB itself.
+          expect(record.error?.message).toMatch(new RegExp(`gold table g: its SQL failed: (column s: … has more than ${38 - scale} integer digits, more than its type decimal\\(38,${scale}\\) holds\\. Fix: sum with fewer fraction digits|Overflow in HUGEINT addition: … \\+ …\\. A total passed what a decimal holds \\(38 digits\\): sum with fewer fraction digits)`));
+          expect((record.gold as Array<{ table: string; status?: string }>).map((g) => [g.table, g.status])).toEqual([['g', 'not refreshed']]);
+        }
+      } finally {
+        await lake.cleanup();
+        lake = undefined;
+      }
+    }), { numRuns: Number(process.env.RUNS ?? 12), endOnFailure: true });
+  }, 60_000);
 });

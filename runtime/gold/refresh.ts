@@ -416,6 +416,18 @@ async function computeGoldValues(db: Duck, inc: Incremental, key: number, parts:
  */
 function storedAs(plan: GoldPlan, name: string, type: string): string {
   const col = ident(name);
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+  if (decimal) {
+    // DuckDB's SUM (and SUM OVER) of a decimal is a DECIMAL(38,s) it does not check: a total of more integer digits
+    // than 38 − s was written into a column of that type, a value no reader of the type holds; Athena fails such a
+    // sum (an attack, stop 57: 6e19 + 6e19 in decimal(38,18)). Checked on the value's text, for the values a double
+    // says are within a hair of the limit or past it.
+    const digits = Number(decimal[1]) - Number(decimal[2]);
+    const why = `column ${name}: `;
+    const fix = ` has more than ${digits} integer digits, more than its type decimal(${decimal[1]},${decimal[2]}) holds. Fix: sum with fewer fraction digits, e.g. SUM(CAST(x AS DECIMAL(38, ${Math.max(0, Number(decimal[2]) - 4)})))`;
+    const over = `abs(CAST(${col} AS DOUBLE)) >= ${`1e${digits}`} * 0.999999 AND length(ltrim(split_part(ltrim(CAST(${col} AS VARCHAR), '-'), '.', 1), '0')) > ${digits}`;
+    return `CASE WHEN ${over} THEN error(${str(why)} || CAST(${col} AS VARCHAR) || ${str(fix)}) ELSE CAST(${col} AS ${type}) END`;
+  }
   if (type !== 'TIMESTAMP_MS') return `CAST(${col} AS ${type})`;
   const why = `column ${name} holds a timestamp with microseconds; gold stores timestamps to the millisecond, as Athena reads them. Fix: round it in the SQL of gold table ${plan.table}, date_trunc('millisecond', …)`;
   return `CASE WHEN epoch_us(${col}) % 1000 <> 0 THEN error(${str(why)}) ELSE CAST(${col} AS TIMESTAMP_MS) END`;
@@ -472,7 +484,11 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
     const message = userSqlMessage(e, sql);
     const range = /out of range for the destination type INT64|Overflow in (addition|multiplication|subtraction)/i.test(message)
       ? '. A value passed what a bigint holds (±9,223,372,036,854,775,807): compute it as a decimal, e.g. SUM(CAST(x AS DECIMAL(38, 0))), whose column is decimal(38,0)'
-      : '';
+      // A SUM of decimals past what DuckDB's 128-bit integer holds (over 1.7e38 units of its scale; storedAs checks
+      // the totals below that against their type).
+      : /Overflow in HUGEINT (addition|subtraction)/i.test(message)
+        ? '. A total passed what a decimal holds (38 digits): sum with fewer fraction digits, e.g. SUM(CAST(x AS DECIMAL(38, 2)))'
+        : '';
     const err = new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
     engineErrorOf.set(err, e);
     return err;
