@@ -49,6 +49,8 @@ export interface TableRef {
   schema: string;
   table: string;
   alias: string;
+  /** Whether the SQL gives the reference an alias of its own (`FROM silver.orders "o"`, `AS o`), as DuckDB parsed it. */
+  aliased: boolean;
   offset: number;
 }
 
@@ -62,7 +64,7 @@ export function tableRefs(select: Node): TableRef[] {
   walk(select, (n) => {
     if (n.type === 'BASE_TABLE' && typeof n.table_name === 'string') {
       if (!n.schema_name && ctes.has(n.table_name.toLowerCase())) return;
-      out.push({ schema: n.schema_name ?? '', table: n.table_name, alias: n.alias || n.table_name, offset: n.query_location ?? 0 });
+      out.push({ schema: n.schema_name ?? '', table: n.table_name, alias: n.alias || n.table_name, aliased: Boolean(n.alias), offset: n.query_location ?? 0 });
     }
   });
   return out;

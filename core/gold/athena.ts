@@ -27,9 +27,10 @@ export function athenaTableNames(sql: string, select: Node, names: AthenaNames, 
     const db = r.schema.toLowerCase() === 'silver' ? names.databases.silver : names.databases.gold;
     let replacement = `${q(db)}.${q(r.table)}`;
     if (restrict && r.schema.toLowerCase() === 'silver' && r.table === restrict.table) {
-      // Keep the reference's alias working: an unaliased reference was addressed by its table name.
-      const aliased = /^\s+(AS\s+)?(?!ON\b|WHERE\b|JOIN\b|GROUP\b|LEFT\b|RIGHT\b|INNER\b|FULL\b|CROSS\b|ORDER\b|LIMIT\b|UNION\b)[A-Za-z_]/i.test(out.slice(r.offset + m[0].length));
-      replacement = `(SELECT * FROM ${replacement} WHERE ${restrict.filter})${aliased ? '' : ` AS ${q(r.table)}`}`;
+      // Keep the reference's alias working: an unaliased reference was addressed by its table name. Whether it has
+      // one is the parser's word: a regex after the name took a quoted alias or one after a comment for none, and
+      // gave the subquery a second alias, a syntax error on Athena (an attack, stop 57).
+      replacement = `(SELECT * FROM ${replacement} WHERE ${restrict.filter})${r.aliased ? '' : ` AS ${q(r.table)}`}`;
     }
     out = out.slice(0, r.offset) + replacement + out.slice(r.offset + m[0].length);
   }
