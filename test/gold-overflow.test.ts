@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ERRORS, StrataError } from '../core/errors.ts';
 import { refresh } from '../workflows/maintenance.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 
@@ -63,4 +64,31 @@ describe('a gold total past what its decimal holds', () => {
       }
     }), { numRuns: Number(process.env.RUNS ?? 12), endOnFailure: true });
   }, 60_000);
+});
+
+describe('gold tables after one whose refresh failed', () => {
+  // Step Functions starts no item of the gold Map after one failed it; the local interpreter's queue went on, and the
+  // table after the failed one was refreshed after the run's record said it was not (an attack, stop 57).
+  const two = `dataset: b\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint, required: true }\n  - { name: big, type: bigint }\ngold:\n  - { table: g1, sql: "SELECT SUM(big) AS s FROM silver.b" }\n  - { table: g2, sql: "SELECT id FROM silver.b" }\n`;
+  it('are not refreshed, as in AWS, and the record says what each became; a failure the gold step retries stops nothing', async () => {
+    lake = await makeLake({ b: two });
+    expect((await lake.ingest('b', await lake.file('a.csv', 'id,big\n1,9223372036854775807\n'))).record.status).toBe('SUCCEEDED');
+    const failed = (await lake.ingest('b', await lake.file('b.csv', 'id,big\n2,1\n'))).record;
+    expect(failed.status).toBe('FAILED');
+    expect((failed.gold as Array<{ table: string; status: string }>).map((g) => [g.table, g.status])).toEqual([['g1', 'not refreshed'], ['g2', 'not refreshed']]);
+    // Nothing is refreshed after the record is written: g2 holds what the first run published.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await lake.query('SELECT id FROM gold.g2 ORDER BY id')).toEqual([{ id: 1 }]);
+    // A transient failure of g1, retried, is no failure of the Map: g2 is refreshed after it.
+    await lake.cleanup();
+    lake = await makeLake({ b: two.replace('SUM(big)', 'SUM(CAST(big AS DECIMAL(38, 0)))') });
+    let thrown = 0;
+    const wrap = (step: string, fn: (input: unknown) => Promise<unknown>) => async (input: unknown) => {
+      if (step === 'gold' && (input as { table: string }).table === 'g1' && thrown++ < 2) throw new StrataError(ERRORS.Transient, 'ThrottlingException');
+      return fn(input);
+    };
+    const ok = (await lake.ingest('b', await lake.file('a.csv', 'id,big\n1,9223372036854775807\n2,1\n'), { wrap, retryIntervalMs: 1 })).record;
+    expect({ status: ok.status, thrown, gold: (ok.gold as Array<{ table: string; status: string }>).map((g) => [g.table, g.status]) })
+      .toEqual({ status: 'SUCCEEDED', thrown: 3, gold: [['g1', 'published'], ['g2', 'published']] });
+  });
 });

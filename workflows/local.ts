@@ -8,6 +8,7 @@ import type { PipelineContext } from '../runtime/pipeline/context.ts';
 import type { ExecutionEvent } from '../runtime/runs/record.ts';
 import { steps } from '../functions/steps.ts';
 import { fault } from '../runtime/util/fault.ts';
+import { ERRORS, StrataError } from '../core/errors.ts';
 import { localLambdaContext } from '../functions/lib/step.ts';
 import { stepSizing, tmpFileBytes } from '../core/plan/sizing.ts';
 import { accessFor } from '../core/plan/access.ts';
@@ -58,6 +59,7 @@ const invocation = new AsyncLocalStorage<AccessDenied[]>();
 export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
   const states = allStates(asl);
+  const stopsItems = mapItemGuard(asl);
   for (const { state, step } of taskStates(asl)) {
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
@@ -75,9 +77,52 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
       fault(after);
       return out;
     };
-    bound[state] = enforceQuotas(state, states.get(state)!.ResultPath, opts.wrap ? opts.wrap(step, fn) : fn);
+    bound[state] = stopsItems(state, enforceQuotas(state, states.get(state)!.ResultPath, opts.wrap ? opts.wrap(step, fn) : fn));
   }
   return bound;
+}
+
+/**
+ * Step Functions starts no item of a Map once an item has failed it (its Map state fails; items not started never
+ * are). The local interpreter's Map queues every item at once behind its MaxConcurrency, and the queue goes on after a
+ * failure: with gold tables refreshed one at a time, the table after one whose SQL failed was still refreshed, after
+ * the run's record said it was not (an attack, stop 57). For each task state inside a Map processor with no Catch of
+ * its own, this wraps its handler: a failure its Retry does not retry (the same rule: the first retrier naming the
+ * error, States.TaskFailed or States.ALL, up to MaxAttempts, 3 by default) ends the Map, and an item that starts after
+ * it fails at once, having done nothing. Per execution (bindHandlers).
+ */
+function mapItemGuard(asl: Record<string, unknown>): (state: string, fn: StepFn) => StepFn {
+  const mapOf = new Map<string, string>();
+  for (const [name, s] of allStates(asl)) {
+    if (s.Type !== 'Map') continue;
+    for (const [inner, t] of Object.entries((s.ItemProcessor ?? s.Iterator).States as Record<string, Record<string, any>>)) {
+      if (t.Type === 'Task' && !t.Catch) mapOf.set(inner, name);
+    }
+  }
+  const states = allStates(asl);
+  const ended = new Set<string>();
+  const failures = new Map<string, number>();
+  const retried = (state: string, name: string, failed: number): boolean => {
+    const rule = ((states.get(state)!.Retry ?? []) as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>)
+      .find((r) => r.ErrorEquals.includes(name) || r.ErrorEquals.includes('States.ALL') || (!name.startsWith('States.') && r.ErrorEquals.includes('States.TaskFailed')));
+    return rule !== undefined && failed <= (rule.MaxAttempts ?? 3);
+  };
+  return (state, fn) => {
+    const map = mapOf.get(state);
+    if (!map) return fn;
+    return async (input) => {
+      if (ended.has(map)) throw new StrataError(ERRORS.Internal, `map ${map} failed before this item started: Step Functions would not start it`);
+      try {
+        return await fn(input);
+      } catch (e) {
+        const key = `${state}\u0000${JSON.stringify(input)}`;
+        const failed = (failures.get(key) ?? 0) + 1;
+        failures.set(key, failed);
+        if (!retried(state, (e as Error).name ?? 'Error', failed)) ended.add(map);
+        throw e;
+      }
+    };
+  };
 }
 
 /**
