@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERRORS, StrataError } from '../core/errors.ts';
-import { refresh } from '../workflows/maintenance.ts';
+import { garbageCollect, refresh, rollback } from '../workflows/maintenance.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 
 let lake: TestLake | undefined;
@@ -79,6 +79,11 @@ describe('gold tables after one whose refresh failed', () => {
     // Nothing is refreshed after the record is written: g2 holds what the first run published.
     await new Promise((r) => setTimeout(r, 300));
     expect(await lake.query('SELECT id FROM gold.g2 ORDER BY id')).toEqual([{ id: 1 }]);
+    // Its silver commit stands; once gc has collected the history a rollback to it replays, the refusal says so (it
+    // said the run "committed nothing": an attack, stop 57).
+    expect((await lake.ingest('b', await lake.file('c.csv', 'id,big\n3,1\n'))).record.status).toBe('FAILED');
+    await garbageCollect(lake, { retentionDays: 0, keepCollected: 0, now: new Date(Date.now() + 86_400_000) });
+    await expect(rollback(lake, 'b', failed.runId)).rejects.toThrow(`: it was FAILED, after its commit, whose history strata gc has collected since (past retention.days); strata runs --dataset b lists the runs that did`);
     // A transient failure of g1, retried, is no failure of the Map: g2 is refreshed after it.
     await lake.cleanup();
     lake = await makeLake({ b: two.replace('SUM(big)', 'SUM(CAST(big AS DECIMAL(38, 0)))') });

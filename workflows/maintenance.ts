@@ -47,7 +47,12 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
     try {
       const r = text ? JSON.parse(text) as { dataset?: string; status?: string } : undefined;
       if (isDataset && r?.dataset && r.dataset !== name) said = `: it is a run of dataset ${r.dataset}`;
-      else if (r?.status && r.status !== 'SUCCEEDED') said = `: it was ${r.status}${isDataset ? ' and committed nothing' : ''}`;
+      // (A run that halted at a gold gate, or failed after its commit, committed its rows: what hides it then is gc,
+      // which collected the history a rollback replays; it said "committed nothing": an attack, stop 57.)
+      else if (r?.status && r.status !== 'SUCCEEDED') {
+        const committed = Array.isArray((r as { partitions?: unknown }).partitions) && ((r as { partitions: unknown[] }).partitions.length > 0);
+        said = `: it was ${r.status}${isDataset && !committed ? ' and committed nothing' : isDataset ? ', after its commit, whose history strata gc has collected since (past retention.days)' : ''}`;
+      }
     } catch { /* no record to say more */ }
     // (A gold table's runs are its datasets': strata runs lists them all; --dataset takes a dataset's name.)
     throw new StrataError(e.name as typeof ERRORS.InvalidInput, `${e.message}${said}; ${isDataset ? `strata runs --dataset ${name}` : `strata history of gold.${name} (strata query "select * from strata.history where table_name = '${name}'")`} lists the runs that did`);
