@@ -340,6 +340,11 @@ describe('bad input', () => {
     }
   });
 
+  it('14e a file name with a backslash is refused before anything is kept, saying to rename it (an attack, stop 57: "invalid storage key" and no way back)', async () => {
+    const file = await strict.file('a\\b.csv', `${ORDERS_HEADER}\n${row(1)}\n`);
+    await expect(strict.ingest('orders', file)).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/a\\b\.csv: its name holds a backslash, .*: rename the file \(e\.g\. "a_b\.csv"\) and ingest it again$/) });
+  });
+
   it('14c source.csv.decimalSeparator "," reads decimal commas exactly; a value with a "." is no number under it', async () => {
     const r = await run(lenient, 'eu', `id;temp;ratio\n1;39,81;0,5\n2;1.234,5;1\n3;-0,01;2,5e3\n4;7;\n`, 'eu.csv');
     expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 4, rowsValid: 3, rowsQuarantined: 1 });

@@ -77,6 +77,12 @@ function ownBronze(lake: LocalLake, dataset: string, file: string): { key?: stri
  * replacing one. `strata dev` leaves that folder alone: an object kept there is ingested by whoever kept it, once.
  */
 export async function keepBronzeObject(lake: LocalLake, dataset: string, file: string, name: string): Promise<{ key: string; contentId: string }> {
+  // A name no storage key can hold: the run failed with "invalid storage key" and no way back (an attack, stop 57).
+  const bad = /[\\\0]/.exec(name);
+  if (bad) {
+    throw new StrataError(ERRORS.InvalidInput, `${file}: its name holds a ${bad[0] === '\\' ? 'backslash' : 'NUL character'}, which no object key of the lake holds (keys are /-separated; strata refuses "\\" and NUL in them): `
+      + `rename the file (e.g. ${JSON.stringify(name.replace(/[\\\0]/g, '_'))}) and ingest it again`);
+  }
   const { key, contentId } = await lake.storage.putImmutable((id) => layout.bronzeObject(dataset, id, name), file, `${layout.bronze(dataset)}${BRONZE_OBJECTS}/`);
   return { key, contentId };
 }
