@@ -1,7 +1,7 @@
 // Opening the local lake for a command. A schema file with errors keeps out its own dataset and those that read it,
 // not the others: the command names what was left out, and fails only when it was asked for a dataset left out.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { StrataError } from '../core/errors.ts';
 import { CATALOG_FILE } from '../runtime/catalog/local.ts';
@@ -55,5 +55,25 @@ export function isLake(dir: string): boolean {
 export function requireLake(global: GlobalOptions, what: string): void {
   const dir = defaultLakeDir(global.lake);
   if (isLake(dir)) return;
-  throw new StrataError('Strata.InvalidInput', `no lake at ${dir} yet, so nothing to ${what}: ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>`);
+  throw new StrataError('Strata.InvalidInput', `no lake at ${dir} yet, so nothing to ${what}: ${noLakeWayBack(global.lake)}`);
+}
+
+/**
+ * The way back from "no lake here": the lake of a folder above, when the command was run from inside a project
+ * without naming one (`strata runs` from docs/ said only "no lake at …/docs/.strata/lake": newcomer's trial, stop 57);
+ * else how to make one, or name it.
+ */
+export function noLakeWayBack(flag: string | undefined): string {
+  const above = flag === undefined && process.env.STRATA_LAKE === undefined ? lakeAbove(process.cwd()) : undefined;
+  if (above) return `there is one at ${above}: run the command from ${dirname(dirname(above))}, or name it with --lake ${above}`;
+  return 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>';
+}
+
+/** The nearest .strata/lake above `dir` (not `dir`'s own) that holds a lake (isLake), or undefined. */
+function lakeAbove(dir: string): string | undefined {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const lake = join(d, '.strata', 'lake');
+    if (isLake(lake)) return lake;
+    if (dirname(d) === d) return undefined;
+  }
 }

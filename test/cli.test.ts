@@ -109,6 +109,11 @@ describe('strata', () => {
       expect(r.stderr).toBe(`Strata.InvalidInput: no lake at ${join(dir, '.strata/lkae')} yet, so nothing to ${what}: ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>\n`);
     }
     expect(existsSync(join(dir, '.strata/lkae'))).toBe(false);
+    // Run from a folder inside the project, naming no lake: the project's lake above is named, and how to reach it
+    // (newcomer's trial, stop 57: only "no lake at …/docs/.strata/lake").
+    await mkdir(join(dir, 'docs', 'notes'), { recursive: true });
+    const inside = await strataIn(join(dir, 'docs', 'notes'), 'runs');
+    expect(inside).toMatchObject({ code: 1, stderr: `Strata.InvalidInput: no lake at ${join(dir, 'docs', 'notes', '.strata', 'lake')} yet, so nothing to list: there is one at ${join(dir, '.strata', 'lake')}: run the command from ${dir}, or name it with --lake ${join(dir, '.strata', 'lake')}\n` });
   });
 
   it('a schema file with errors keeps out its own dataset only: the others plan and run, and it is named', async () => {

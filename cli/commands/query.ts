@@ -8,7 +8,7 @@ import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import { physicalNames } from '../../core/naming.ts';
 import type { Command } from '../command.ts';
-import { isLake } from '../lake-options.ts';
+import { isLake, noLakeWayBack } from '../lake-options.ts';
 import { csv, jsonRows, out, table, UsageError, type Failure } from '../output.ts';
 
 export const query: Command = {
@@ -51,7 +51,7 @@ export interface QueryResult { columns: string[]; rows: Array<Record<string, unk
  */
 export async function queryLocal(lakeDir: string, sql: string, schemasDir?: string): Promise<QueryResult | undefined> {
   if (!isLake(lakeDir)) {
-    out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: 'ingest something first (strata ingest <dataset> <file>, or strata demo), or name the lake with --lake <dir>' },
+    out.fail({ name: ERRORS.InvalidInput, message: `no lake at ${lakeDir} yet`, hint: noLakeWayBack(lakeDir === defaultLakeDir() ? undefined : lakeDir) },
       `no lake at ${lakeDir} yet`);
     return undefined;
   }
