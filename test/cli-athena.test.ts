@@ -2,6 +2,11 @@
 // the stage's analysts' workgroup. The Athena client is mocked; the exact StartQueryExecution request is asserted.
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { athenaSql, queryAthena } from '../cli/athena-query.ts';
 import { athenaHint } from '../cli/commands/query.ts';
@@ -45,5 +50,19 @@ describe('strata query --athena: the first failures say what to do', () => {
     const missing = await queryAthena('SELECT 1', target, client).catch((e: Error) => e);
     expect(athenaHint(missing, target)).toBe('no Athena workgroup strata-dev-analysts in this account and region: deploy the stage first (npx sst deploy --stage dev), or name the deployed one (--stage dev, --workgroup <name>)');
     expect(athenaHint(new Error('something else'), target)).toBeUndefined();
+  });
+});
+
+describe('strata docs --stage: the first failures say what to do', () => {
+  it('no region: the SDK\'s words and the way out, as query --athena says it (newcomer\'s trial, stop 57: "Region is missing" alone)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-docs-stage-'));
+    try {
+      // A process whose AWS SDK finds no region anywhere: no variables, no config file.
+      const env = { PATH: process.env.PATH ?? '', HOME: dir, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+      const r = await promisify(execFile)(process.execPath, [resolve('cli/strata.js'), 'docs', '--stage', 'dev'], { cwd: dir, env }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+      expect(r).toMatchObject({ code: 1, stderr: 'Strata.InvalidInput: reading stage dev: Region is missing: set the AWS region the stage was deployed to: AWS_REGION=<region> (or a profile with one: AWS_PROFILE=<profile>), then run strata docs again\n' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,6 +22,7 @@ import { writeSite, type Written } from '../docs-files.ts';
 import { openLake } from '../lake-options.ts';
 import { out } from '../output.ts';
 import { stageBucket } from '../stage-buckets.ts';
+import { awsSetupHint } from './query.ts';
 
 export const DEFAULT_DOCS_DIR = '.strata/docs';
 
@@ -92,7 +93,12 @@ export const docs: Command = {
       ...(str('bucket') ? { bucket: str('bucket')! } : {}), ...(str('bronze-bucket') ? { bronzeBucket: str('bronze-bucket')! } : {}),
       ...(str('prefix') ? { prefix: str('prefix')! } : {}),
     } : undefined;
-    const { model, written } = await buildDocs({ global, out: dir, now, ...(stage ? { stage } : {}) });
+    // No region or credentials for --stage: said with the way out ("error: Region is missing" alone, where query
+    // --athena said what to set: newcomer's trial, stop 57).
+    const { model, written } = await buildDocs({ global, out: dir, now, ...(stage ? { stage } : {}) }).catch((e: unknown) => {
+      const hint = stage ? awsSetupHint(e, 'strata docs') : undefined;
+      throw hint ? new StrataError(ERRORS.InvalidInput, `reading stage ${stage!.stage}: ${(e as Error).message}: ${hint}`) : e;
+    });
     const summary = [
       `strata docs: ${written.pages} pages from ${model.lake.uri} (${model.datasets.length} datasets, ${model.gold.length} gold tables, ${model.runs.length} runs)`,
       `  ${written.files} files, ${bytes(written.bytes)} in ${dir}${written.removed ? ` (${written.removed} no longer needed were removed)` : ''}`,

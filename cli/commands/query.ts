@@ -186,6 +186,18 @@ async function queryOnAthena(sql: string, target: AthenaTarget): Promise<QueryRe
 }
 
 /**
+ * The way out of the AWS SDK's two first failures of any command reading a deployed stage (--athena, --stage): no
+ * region, no credentials; undefined for any other error. `what`: what to run again.
+ */
+export function awsSetupHint(e: unknown, what: string): string | undefined {
+  const err = e as { name?: string; message?: string };
+  const text = `${err?.name ?? ''} ${err?.message ?? ''}`;
+  if (/Region is missing/i.test(text)) return `set the AWS region the stage was deployed to: AWS_REGION=<region> (or a profile with one: AWS_PROFILE=<profile>), then run ${what} again`;
+  if (/CredentialsProviderError|Could not load credentials/i.test(text)) return 'give the AWS SDK credentials: AWS_PROFILE=<profile> (aws sso login for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  return undefined;
+}
+
+/**
  * The way out of the usual first failures of --athena, from the AWS SDK's errors: no region, no credentials, no such
  * workgroup (the stage is not deployed, or is another one). "Region is missing" alone said nothing of what to set
  * (newcomer's trial, stop 44).
@@ -194,8 +206,8 @@ export function athenaHint(e: unknown, target: AthenaTarget): string | undefined
   const err = e as { name?: string; message?: string };
   const text = `${err.name ?? ''} ${err.message ?? ''}`;
   const stage = `--stage ${target.stage}${target.app !== 'strata' ? ` --app ${target.app}` : ''}`;
-  if (/Region is missing/i.test(text)) return `set the AWS region the stage was deployed to: AWS_REGION=<region> (or a profile with one: AWS_PROFILE=<profile>), then run the query again`;
-  if (/CredentialsProviderError|Could not load credentials/i.test(text)) return 'give the AWS SDK credentials: AWS_PROFILE=<profile> (aws sso login for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  const setup = awsSetupHint(e, 'the query');
+  if (setup) return setup;
   if (/WorkGroup .*(is not found|not found)|WorkGroup.*does not exist/i.test(text)) {
     return `no Athena workgroup ${target.workgroup ?? physicalNames({ app: target.app, stage: target.stage }).workgroup('analysts')} in this account and region: deploy the stage first (npx sst deploy --stage ${target.stage}), or name the deployed one (${stage}, --workgroup <name>)`;
   }
