@@ -91,7 +91,12 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
       try {
         kind = options ? 'EXPLAIN' : await db.statementKind(rest);
       } catch (e) {
-        if (!explain) kind = 'SELECT'; // a parse error of a query is the query's to report, below
+        // A statement that does not prepare: a write, by its first word, is refused as a write (INSERT INTO a view got
+        // DuckDB's "orders is not an table", a COPY to a file "file system operations are disabled", where a CREATE
+        // got strata's word: newcomer's trial, stop 57); anything else is the query's error to report, below.
+        const first = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*([A-Za-z]+)/.exec(rest)?.[1]?.toUpperCase();
+        const writes = ['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'CREATE', 'DROP', 'ALTER', 'ATTACH', 'DETACH', 'TRUNCATE', 'INSTALL', 'LOAD', 'SET', 'RESET', 'PRAGMA', 'CALL', 'EXPORT', 'IMPORT', 'VACUUM', 'CHECKPOINT', 'USE', 'BEGIN', 'COMMIT', 'ROLLBACK'];
+        if (!explain) kind = first && writes.includes(first) ? first : 'SELECT'; // a parse error of a query is the query's to report, below
         else {
           const failure = await queryFailure(db, e, rest, schemasDir);
           out.fail(failure, failure.message);
