@@ -1,7 +1,7 @@
 // strata doctor on objects whose every run FAILED: a problem when their rows are in neither silver nor quarantine,
 // by key (the same bytes committed under another name: a note, as it was most likely sent again), and none when the failed run
 // published its quarantine file (a rejection that failed after it). Both were missed or false (an attack, stop 53).
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { armFaults } from '../runtime/util/fault.ts';
@@ -30,6 +30,12 @@ describe('doctor and objects whose runs all FAILED', () => {
     const c = (await l.ingest('orders', await l.file('c.csv', csv(2)))).record;
     armFaults(undefined);
     expect(failedFinding(await examine(l)).map((f) => [f.level, f.message.includes(c.source.key)])).toEqual([['problem', true], ['note', false]]);
+    // Not wanted: deleting the object the way back names ends the problem (there was no way to end it but mending
+    // that very file: newcomer's trial, stop 57); deleting the failed twin's keeps the committed object of its bytes.
+    for (const f of failedFinding(await examine(l))) rmSync(/: (\/[^:]+)$/.exec(f.way!)![1]!);
+    expect(failedFinding(await examine(l))).toEqual([]);
+    expect((await examine(l)).problems).toBe(0);
+    expect((await l.ingest('orders', await l.file('a.csv', csv(1)))).record.status).toBe('SKIPPED');
   });
 
   it('a rejection whose run failed after publishing its quarantine file: its rows are in quarantine, nothing is said', async () => {

@@ -62,7 +62,8 @@ describe('a lost or damaged manifest', () => {
     expect(c.record.error?.message).toMatch(new RegExp(`^the manifest of silver.orders \\(file://${manifestPath(l)}\\) is damaged \\(.*JSON.*\\); nothing was changed\\. The way back: strata doctor --repair restores it from the table's manifest history`));
     const fixed = await repair(l);
     expect(fixed.report.findings.filter((f) => f.level === 'problem').map((f) => f.way)).toEqual([
-      `see why with strata runs ${c.record.runId}; once that is mended, ingest it again: strata ingest orders ${l.dir}/${c.record.source.key}`,
+      `see why with strata runs ${c.record.runId}; once that is mended, ingest it again: strata ingest orders ${l.dir}/${c.record.source.key}; `
+        + `or, if it is not wanted (sent by mistake or to the wrong dataset), delete that object (nothing of it was committed): ${l.dir}/${c.record.source.key}`,
     ]);
     expect(JSON.parse(readFileSync(manifestPath(l), 'utf8'))).toEqual(JSON.parse(text));
     const aside = readdirSync(join(l.dir, 'silver/orders/_strata')).filter((n) => n.startsWith('manifest.damaged-'));

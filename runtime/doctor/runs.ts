@@ -270,7 +270,15 @@ async function unreadObjects(env: DoctorEnv, dataset: string, records: readonly 
   const [twins, lost] = [failed.filter(twin), failed.filter((f) => !twin(f))];
   const say = (fs: typeof failed, what: string) => `${plural(fs.length, 'object')} in bronze whose every run FAILED, and none committed: ${what}, `
     + `e.g. ${env.storage.uri(fs[0]!.o.key)} (run ${fs[0]!.run.runId}: ${fs[0]!.run.error?.name ?? 'FAILED'})`;
-  const failedWay = (fs: typeof failed) => `see why with strata runs ${fs[0]!.run.runId}; once that is mended, ingest ${fs.length === 1 ? 'it' : 'each'} again: strata ingest ${dataset} ${env.storage.uri(fs[0]!.o.key).replace(/^file:\/\//, '')}`;
+  // And when the file is not wanted (sent by mistake, to the wrong dataset, or again under a name that reads): its
+  // object may go, nothing of it being committed; doctor gave no way to end the problem but a fix of that very file
+  // (newcomer's trial, stop 57: gzip named .csv, sent again as .csv.gz to no avail).
+  const failedWay = (fs: typeof failed) => {
+    // (The object alone, never its content folder: another object of the same bytes may be there, committed.)
+    const at = env.storage.uri(fs[0]!.o.key).replace(/^file:\/\//, '');
+    return `see why with strata runs ${fs[0]!.run.runId}; once that is mended, ingest ${fs.length === 1 ? 'it' : 'each'} again: strata ingest ${dataset} ${at}; `
+      + `or, if ${fs.length === 1 ? 'it is' : 'they are'} not wanted (sent by mistake or to the wrong dataset), delete ${fs.length === 1 ? 'that object' : 'each object'} (nothing of it was committed): ${at}`;
+  };
   const failedFinding = [
     ...(lost.length ? [problem(`runs.${dataset}`, say(lost, `${lost.length === 1 ? 'its' : 'their'} rows are in neither silver nor quarantine`), failedWay(lost))] : []),
     ...(twins.length ? [note(`runs.${dataset}`, say(twins, `${twins.length === 1 ? 'its bytes were' : 'their bytes were'} committed under another name (sent again, most likely)`), `if ${twins.length === 1 ? 'it was' : 'they were'} not sent again, ${failedWay(twins)}`)] : []),
