@@ -331,6 +331,19 @@ describe('bad input', () => {
         expect(r.error!.message.split('\n')[0]).toMatch(/: the header looks semicolon-separated \(/);
         expect([...r.error!.message.split('\n'), ...r.warnings].filter((l) => /header has no field|not in the schema|names none/.test(l))).toEqual([]);
       }
+      // JSON records alike: a file whose every record names none of them, past the first 1,000 the keys are sampled
+      // from too; one record naming one is enough. (JSON has keys, not a header: the way back says so.)
+      const json = await makeLake({ j: 'dataset: j\nsource: { format: jsonl }\ncolumns:\n  - { name: id, type: bigint }\n  - { name: name, type: string }\n' });
+      try {
+        const lines = (last: string) => `${Array.from({ length: 1500 }, (_, i) => JSON.stringify({ x: i, y: 'a' })).join('\n')}\n${last}\n`;
+        const none = (await json.ingest('j', await json.file('none.jsonl', lines('{"x": 1}')))).record;
+        expect(none).toMatchObject({ status: 'REJECTED', rowsIn: 1501, rowsValid: 0, error: { name: 'Strata.SchemaMismatch' } });
+        expect(none.error!.message).toMatch(/: its records name none of the schema's fields \("id", "name"\); their keys: "x", "y"\n.*\nway back: fix the file's keys, or the schema/);
+        const one = (await json.ingest('j', await json.file('one.jsonl', lines('{"id": 7}')))).record;
+        expect(one).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1501, rowsValid: 1501 });
+      } finally {
+        await json.cleanup();
+      }
       // A header that names some of them still reads those (the others NULL, with a warning each).
       const some = (await loose.ingest('loose', await loose.file('some.csv', 'id,other\n1,x\n'))).record;
       expect(some).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1 });

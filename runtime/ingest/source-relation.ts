@@ -507,8 +507,18 @@ async function openJson(input: OpenSourceInput, head: Buffer, codec: Codec, shap
   const keys = await db.all<{ k: string }>(`SELECT DISTINCT unnest(json_keys(__j)) AS k FROM (SELECT __j FROM ${REL} WHERE __t = 'object' LIMIT 1000) ORDER BY k`)
     .catch((e: unknown) => { if (/state machine reached an invalid state/i.test(String(e))) return []; throw e; });
   const extra = keys.map((r) => r.k).filter((k) => !fields.includes(k));
-  const warnings = [...lineWarnings, ...(extra.length ? [`${key}: keys not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}`] : [])];
-  return { ...base, fieldRef: json.fieldRef, badValues: json.literals, rawExpr: '__j', recordError, hasRejects: shape === 'lines', warnings, fileProblems: [], empty: false };
+  // Records that name none of the schema's fields, only others: another dataset's file, committed as rows of NULLs,
+  // its values only in bronze (as a CSV whose header names none: newcomer's trial, stop 57). When the sample names
+  // none, every record is looked at: a file where none does is a schema mismatch.
+  const fileProblems: string[] = [];
+  if (extra.length && extra.length === keys.length) {
+    const named = await db.one<{ n: number | bigint }>(`SELECT count(*) AS n FROM ${REL} WHERE __t = 'object' AND list_has_any(json_keys(__j), [${fields.map(str).join(', ')}])`).catch(() => ({ n: 1 }));
+    if (Number(named.n) === 0) {
+      fileProblems.push(`${key}: its records name none of the schema's fields (${fields.slice(0, 10).map((f) => JSON.stringify(f)).join(', ')}${fields.length > 10 ? ', …' : ''}); their keys: ${extra.slice(0, 10).map((e) => JSON.stringify(e)).join(', ')}${extra.length > 10 ? ', …' : ''}`);
+    }
+  }
+  const warnings = [...lineWarnings, ...(extra.length && !fileProblems.length ? [`${key}: keys not in the schema were kept out of silver: ${extra.slice(0, 20).map((e) => `"${e}"`).join(', ')}`] : [])];
+  return { ...base, fieldRef: json.fieldRef, badValues: json.literals, rawExpr: '__j', recordError, hasRejects: shape === 'lines', warnings, fileProblems, empty: false };
 }
 
 /** "a string", "an int or a date": the types of the columns reading a field, for messages. */

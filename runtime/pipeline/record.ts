@@ -175,7 +175,7 @@ export async function rejectFile(ctx: PipelineContext, state: RunState): Promise
   const done = await endedAlready(ctx, state, 'REJECTED');
   if (done) return done;
   const staged = await readStageManifest(ctx, s.stageKey);
-  const message = rejectMessage(s, plan.maxRejectRatio, schemaFileOf(plan));
+  const message = rejectMessage(s, plan.maxRejectRatio, schemaFileOf(plan), plan.source.format);
   // Its valid rows keep their record, line and source record as the other quarantined rows do (read again from bronze).
   const heldKey = s.rowsValid > 0 ? await rereadBatch(ctx, plan, staged).catch(() => undefined) : undefined;
   const outcome = await quarantineBatch(ctx, plan, staged, state.runId, state.now, { rule: 'rejected', message: `the file was rejected: ${rejectCause(s, plan.maxRejectRatio)}` },
@@ -230,7 +230,7 @@ function rejectCause(s: NonNullable<RunState['stage']>, maxRatio: number): strin
     : `${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}`;
 }
 
-export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number, schemaFile = `schemas/${s.dataset}.yaml`): string {
+export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number, schemaFile = `schemas/${s.dataset}.yaml`, format = 'csv'): string {
   const top = s.topReasons.slice(0, 3).map((r) =>
     `${r.column ?? 'record'} ${r.rule} ×${r.count} (first at ${r.line !== null ? `line ${r.line}` : `record ${r.record}`}: ${r.message})`);
   const where = s.rowsIn === 1 ? `its 1 row is in quarantine.${s.dataset}` : s.rowsIn ? `all ${s.rowsIn} rows are in quarantine.${s.dataset}` : 'it has no rows';
@@ -239,7 +239,8 @@ export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: numbe
     : `${s.source.key}: ${rejectCause(s, maxRatio)}; nothing was committed, ${where}`;
   // The way back (a newcomer's trial, stop 45: the summary gave none).
   const way = s.schemaMismatch
-    ? `way back: fix the file's header, or the schema in ${schemaFile} (strata check), then upload the file again`
+    // (A JSON file has keys, not a header: newcomer's trial, stop 57.)
+    ? `way back: fix the file's ${format === 'csv' ? 'header' : format === 'parquet' ? 'columns' : 'keys'}, or the schema in ${schemaFile} (strata check), then upload the file again`
     : `way back: fix the rows and upload the file again, or raise rejects.maxRatio in ${schemaFile} if such a share of bad rows is expected (they are then quarantined, the others committed)`;
   return [
     ...s.fileProblems,
