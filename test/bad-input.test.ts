@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vegaDataDir } from '../cli/commands/demo.ts';
 import type { RunRecord } from '../runtime/runs/record.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
+import { pathLit, withDuck } from '../runtime/engine/duckdb.ts';
 
 const events = `dataset: events
 source: { format: jsonl }
@@ -343,6 +344,19 @@ describe('bad input', () => {
         expect(one).toMatchObject({ status: 'SUCCEEDED', rowsIn: 1501, rowsValid: 1501 });
       } finally {
         await json.cleanup();
+      }
+      // A Parquet file's columns alike.
+      const pq = await makeLake({ p: 'dataset: p\nsource: { format: parquet }\ncolumns:\n  - { name: id, type: bigint }\n' });
+      try {
+        const file = join(pq.root, 'in', 'xy.parquet');
+        await withDuck((db) => db.run(`COPY (SELECT 1 AS x, 'a' AS y) TO ${pathLit(file)} (FORMAT parquet)`));
+        const r = (await pq.ingest('p', file)).record;
+        expect(r).toMatchObject({ status: 'REJECTED', error: { name: 'Strata.SchemaMismatch' } });
+        expect(r.error!.message.split('\n')[0]).toBe(`${r.source.key}: the file's columns name none of the schema's fields ("id"); its fields: "x", "y"`);
+        expect(r.error!.message).toMatch(/way back: fix the file's columns, or the schema/);
+        expect(r.warnings.filter((w) => /has no field|not in the schema/.test(w))).toEqual([]);
+      } finally {
+        await pq.cleanup();
       }
       // A header that names some of them still reads those (the others NULL, with a warning each).
       const some = (await loose.ingest('loose', await loose.file('some.csv', 'id,other\n1,x\n'))).record;

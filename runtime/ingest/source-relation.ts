@@ -335,6 +335,28 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i:
 }
 
 /**
+ * Whether a file's fields (a CSV header's, a Parquet file's columns) name none of the schema's fields: another
+ * dataset's file (or another dialect's), whose rows were committed with every column NULL, its values only in bronze,
+ * with a warning per column (newcomer's trial, stop 57). If so, a file problem says it (a schema mismatch), alone:
+ * each missing field's problem and warning, and the fields not in the schema, say the same thing again.
+ */
+function namesNone(match: FieldMatch, columns: readonly PlannedColumn[], names: readonly string[], key: string, what: string, says: string): boolean {
+  const declared = sourceFields(columns);
+  if (!names.some((n) => n !== '') || !declared.every((f) => match.ref.get(f) === 'CAST(NULL AS VARCHAR)')) return false;
+  dropConsequences(match, key, what);
+  match.fileProblems.push(`${key}: ${says} none of the schema's fields (${declared.slice(0, 10).map((f) => JSON.stringify(f)).join(', ')}${declared.length > 10 ? ', …' : ''}); `
+    + `its fields: ${names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}${names.length > 10 ? ', …' : ''}`);
+  return true;
+}
+
+/** matchFields' problems and warnings of fields missing, and of fields not in the schema, left out (`what`: its word for the file). */
+function dropConsequences(match: FieldMatch, key: string, what: string): void {
+  const consequence = (w: string) => w.startsWith(`${key}: ${what} has no field `) || w.startsWith(`${key}: ${what} fields not in the schema `);
+  match.fileProblems.splice(0, match.fileProblems.length, ...match.fileProblems.filter((p) => !consequence(p)));
+  match.warnings.splice(0, match.warnings.length, ...match.warnings.filter((w) => !consequence(w)));
+}
+
+/**
  * When the header's fields hold another delimiter and split by it would name declared fields the header now lacks:
  * the hint to declare that delimiter (strata never guesses the dialect; it only says what the header looks like).
  */
@@ -381,26 +403,14 @@ async function openCsv(input: OpenSourceInput, head: Buffer, codec: string, hint
   const names = d.header ? first : Array.from({ length: width }, (_, i) => columns[i]?.from ?? `field_${i + 1}`);
   const refOf = (i: number) => `__f${i}`;
   const match = matchFields(columns, names, refOf, d.header ? 'header' : 'record', key);
-  // A header that names none of the schema's fields is another file's (or another dialect's): its rows were committed
-  // with every column NULL, its values only in bronze, with a warning per column (newcomer's trial, stop 57).
-  const declared = sourceFields(columns);
-  const none = d.header && names.some((n) => n !== '') && declared.every((f) => match.ref.get(f) === 'CAST(NULL AS VARCHAR)');
-  if (none) {
-    // (Alone: each field's "header has no field" problem says the same thing again.)
-    match.fileProblems.splice(0, match.fileProblems.length, ...match.fileProblems.filter((p) => !p.startsWith(`${key}: header has no field `)));
-    match.fileProblems.push(`${key}: the header names none of the schema's fields (${declared.slice(0, 10).map((f) => JSON.stringify(f)).join(', ')}${declared.length > 10 ? ', …' : ''}); `
-      + `its fields: ${names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}${names.length > 10 ? ', …' : ''}`);
-  }
+  const none = d.header && namesNone(match, columns, names, key, 'header', 'the header names');
   if (hint && match.fileProblems.length) match.fileProblems.push(`${key}: ${hint}`);
   const other = match.fileProblems.length && d.header ? otherDelimiter(first, d.delimiter, columns) : undefined;
   // First: the fields it names are missing because of it (the hint came after five lines of them: newcomer's trial, stop 46).
   // And alone: each missing field's problem and warning, and the one header field not in the schema, say the same
   // thing again (six lines of it after the hint: newcomer's trial, stop 57).
   if (other) match.fileProblems.splice(0, match.fileProblems.length, `${key}: ${other}`);
-  if (other || none) {
-    const consequence = (w: string) => w.startsWith(`${key}: header has no field `) || w.startsWith(`${key}: header fields not in the schema `);
-    match.warnings.splice(0, match.warnings.length, ...match.warnings.filter((w) => !consequence(w)));
-  }
+  if (other && !none) dropConsequences(match, key, 'header');
   const nulls = source.nullValues.length ? source.nullValues : [NO_NULL];
   const colDefs = Array.from({ length: width }, (_, i) => `${str(refOf(i))}: 'VARCHAR'`).join(', ');
   // Records that end with LF, told so: DuckDB otherwise takes the file's line end from its first one, quoted or not,
@@ -622,6 +632,7 @@ async function openParquet(input: OpenSourceInput, hint: string | undefined): Pr
   const refOf = (i: number) => `__f${i}`;
   await db.run(`CREATE OR REPLACE TEMP VIEW ${REL} AS SELECT ${described.map((c, i) => `${ident(c.name)} AS ${refOf(i)}`).join(', ')} FROM read_parquet(${pathLit(path)})`);
   const match = matchFields(columns, names, refOf, 'file', key);
+  namesNone(match, columns, names, key, 'file', "the file's columns name");
   const lossy = lossyParquetFields(key, top ?? [], (name) => match.ref.has(name));
   const nestedString = columns.filter((c) => c.type.name === 'string').flatMap((c) => {
     const i = names.indexOf(c.from);
