@@ -22,7 +22,7 @@ import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { recordStaging, removeStaging } from '../table/staging.ts';
-import { onlyCompactionsBetween, refuseUnevolvable, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { changesBy, onlyCompactionsBetween, refuseUnevolvable, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { commitTable, createManifest, fullHistory, readManifest } from '../table/store.ts';
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -206,10 +206,25 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
   let mode: 'incremental' | 'full' = inc ? 'incremental' : 'full';
   const driverParts = inc ? silver.get(inc.driver)!.partitions : {};
   const touched = [...(scope.paths ?? [])].filter((p) => driverParts[p]);
+  const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   if (!opts.full && !scope.behind.length && !touched.length) {
+    // An earlier attempt of this step published for this run, then failed before its catalog followed (a throttled
+    // Glue sync, a lost connection) and was retried: what it published is this run's, and the catalog follows now. It
+    // returned "unchanged" and left the catalog and its staging as they were: the table was missing from the catalog
+    // (Athena reading stale gold), its record said unchanged (an attack, stop 57).
+    const earlier = changesBy(current, input.runId, 'publish');
+    if (earlier) {
+      await Promise.all([
+        removeStaging(storage, stagingPrefix),
+        syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: current, etag: read.etag! }),
+      ]);
+      return {
+        table: plan.table, mode, status: 'published', partitions: earlier.filter((c) => c.to).map((c) => c.path).sort(), removed: earlier.filter((c) => !c.to).map((c) => c.path).sort(),
+        rows: earlier.reduce((a, c) => a + (c.to ? c.rows ?? 0 : 0), 0), read: 0, version: current.version, ms: Date.now() - started,
+      };
+    }
     return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
   }
-  const stagingPrefix = `${layout.staging(input.dataset, input.runId)}gold/${plan.table}/`;
   await removePrefix(storage, stagingPrefix); // an earlier attempt's files
   await recordStaging(storage, stagingPrefix);
   let targets: Set<string | null> | undefined;
