@@ -325,6 +325,19 @@ describe('bad input', () => {
       expect(other).toMatchObject({ status: 'REJECTED', rowsIn: 2, rowsValid: 0, rowsQuarantined: 2, error: { name: 'Strata.SchemaMismatch' } });
       expect(other.error!.message.split('\n')[0]).toBe(`${other.source.key}: the header names none of the schema's fields ("id", "name", "amount"); its fields: "x", "y"`);
       expect(other.warnings.filter((w) => /header has no field|not in the schema/.test(w))).toEqual([]);
+      // A field matching declared ones ignoring case, ambiguously, names one: read as neither, with a warning each, as
+      // before; not "names none", which its warnings contradicted (an attack, stop 57).
+      const twice = await makeLake({ twice: 'dataset: twice\nsource: { format: csv }\ncolumns:\n  - { name: a, type: int, from: "ID" }\n  - { name: b, type: int, from: "id" }\n' });
+      try {
+        const r = (await twice.ingest('twice', await twice.file('c6.csv', 'Id,x\n1,2\n'))).record;
+        expect(r.status).toBe('SUCCEEDED');
+        expect(r.warnings.filter((w) => /matches "(ID|id)" and another declared field only ignoring case/.test(w))).toHaveLength(2);
+      } finally {
+        await twice.cleanup();
+      }
+      // A header of empty names names none too (it was let through: an attack, stop 57).
+      const empty = (await loose.ingest('loose', await loose.file('empty-names.csv', ',,\n1,a,2\n'))).record;
+      expect(empty).toMatchObject({ status: 'REJECTED', error: { name: 'Strata.SchemaMismatch', message: expect.stringContaining(`the header names none of the schema's fields ("id", "name", "amount"); its fields: "", "", ""`) } });
       // Semicolons: the hint, and nothing it explains said again, whether a column is required or not.
       for (const [lake, dataset, header] of [[loose, 'loose', 'id;name;amount'], [strict, 'orders', ORDERS_HEADER.replaceAll(',', ';')]] as const) {
         const r = await run(lake, dataset, `${header}\n1;Ann;NEW;39,81;Jun 12 2025;2025-06-12T10:00:00Z\n`, `semi-${dataset}.csv`);

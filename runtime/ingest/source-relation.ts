@@ -342,7 +342,11 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i:
  */
 function namesNone(match: FieldMatch, columns: readonly PlannedColumn[], names: readonly string[], key: string, what: string, says: string): boolean {
   const declared = sourceFields(columns);
-  if (!names.some((n) => n !== '') || !declared.every((f) => match.ref.get(f) === 'CAST(NULL AS VARCHAR)')) return false;
+  if (!declared.every((f) => match.ref.get(f) === 'CAST(NULL AS VARCHAR)')) return false;
+  // A field that matches a declared one ignoring case or spaces, but ambiguously (matchFields read neither, and warns
+  // which): it names one, and its warning says so. A header of empty names names none (it was let through: an attack).
+  const norm = (x: string) => x.trim().toLowerCase();
+  if (names.some((n) => declared.some((f) => norm(f) === norm(n)))) return false;
   dropConsequences(match, key, what);
   match.fileProblems.push(`${key}: ${says} none of the schema's fields (${declared.slice(0, 10).map((f) => JSON.stringify(f)).join(', ')}${declared.length > 10 ? ', …' : ''}); `
     + `its fields: ${names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}${names.length > 10 ? ', …' : ''}`);
