@@ -31,20 +31,17 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
       lines.push(i ? `      ${l}` : `    ${r.error.name}: ${l}`.replace(`${r.error.name}: ${r.error.name}`, r.error.name));
       // A rejection's message names its three most common reasons: the others are said to be there too (newcomer's
       // trial, stop 57: a SUCCEEDED summary of the same rows said "… and 5 more kinds", the REJECTED one nothing).
-      const more = r.reasons.length - 3;
-      if (i && r.status === 'REJECTED' && more > 0 && l.startsWith('most common: ')) {
-        lines.push(`      … and ${more} more kind${more === 1 ? '' : 's'} of reason (strata runs ${r.runId} lists them all)`);
-      }
+      if (i && r.status === 'REJECTED' && !opts.verbose && l.startsWith('most common: ')) lines.push(...moreReasons(r, 3));
     }
   }
   // Five, or six where the sixth would take the line that says one more is left out (newcomer's trial, stop 46).
   const reasons = opts.verbose || r.reasons.length <= 6 ? r.reasons : r.reasons.slice(0, 5);
-  if (reasons.length && r.status !== 'REJECTED') {
+  // (A rejection's are in its message, but for strata runs <id>, which lists them: it said it did, and did not.)
+  if (reasons.length && (r.status !== 'REJECTED' || opts.verbose)) {
     lines.push('    quarantined because:');
     for (const q of reasons) lines.push(`      ${String(q.count).padStart(6)} × ${q.column ?? 'record'} ${q.rule}: ${q.message} (first at ${q.line !== null ? `line ${q.line}` : `record ${q.record}`})`);
     // The reasons left out are said to be there (two kinds of seven went unsaid: newcomer's trial, stop 45).
-    const more = r.reasons.length - reasons.length;
-    if (more > 0) lines.push(`      … and ${more} more kind${more === 1 ? '' : 's'} of reason (strata runs ${r.runId} lists them all)`);
+    lines.push(...moreReasons(r, reasons.length));
   }
   lines.push(...describeGold(r));
   lines.push(...describeQuality(r, opts.verbose ?? false));
@@ -56,6 +53,22 @@ export function describeRun(r: RunRecord, opts: { verbose?: boolean; lake?: stri
   if (unsaid.length > warnings.length) lines.push(`    … and ${unsaid.length - warnings.length} more warning${unsaid.length - warnings.length === 1 ? '' : 's'} (strata runs ${r.runId} lists them all)`);
   if (r.rowsQuarantined && r.status !== 'FAILED') lines.push(`    see: npx strata query${opts.lake ? ` --lake ${shellWord(opts.lake)}` : ''} "select * from quarantine.${r.dataset} where run_id = '${r.runId}'"`);
   return lines.join('\n');
+}
+
+/**
+ * The line saying how many kinds of reason are left out of the `shown` first ones, and where they are: the record keeps
+ * the 10 most common (strata runs <id> lists those), the quarantine table every row's. It said "N more (strata runs
+ * lists them all)" of a record that held 10 of 13 and a command that listed none of a rejection's (an attack, stop 57).
+ */
+function moreReasons(r: RunRecord, shown: number): string[] {
+  const kinds = Math.max(r.reasonKinds ?? 0, r.reasons.length);
+  const more = kinds - shown;
+  if (more <= 0) return [];
+  const count = `${r.reasonKinds !== undefined && r.reasonKinds >= 50 ? 'at least ' : ''}${more} more kind${more === 1 ? '' : 's'}`;
+  const where = shown < r.reasons.length
+    ? `strata runs ${r.runId} lists ${kinds > r.reasons.length ? `the ${r.reasons.length} most common` : 'them all'}`
+    : `every row's reasons are in quarantine.${r.dataset}: select reasons from quarantine.${r.dataset} where run_id = '${r.runId}'`;
+  return [`      … and ${count} of reason (${where})`];
 }
 
 /**

@@ -33,8 +33,20 @@ describe('describeRun', () => {
     expect(describeRun(rejected(8))).toContain('      … and 5 more kinds of reason (strata runs r1 lists them all)');
     expect(describeRun(rejected(4))).toContain('      … and 1 more kind of reason (strata runs r1 lists them all)');
     expect(describeRun(rejected(3))).not.toContain('… and');
-    // Not its reasons listed one by one, as a run that committed lists them.
+    // Not its reasons listed one by one, as a run that committed lists them; strata runs <id> (verbose) lists them.
     expect(describeRun(rejected(8))).not.toMatch(/ × c\d /);
+    expect(describeRun(rejected(8), { verbose: true }).match(/ × c\d /g)).toHaveLength(8);
+  });
+
+  it('more kinds than the record keeps (its 10 most common): counted, and the quarantine table named for the rest (an attack, stop 57: "7 more … lists them all" of 13)', () => {
+    const many = { ...record(10, 0), reasonKinds: 13 } as RunRecord;
+    expect(describeRun(many)).toContain('      … and 8 more kinds of reason (strata runs r1 lists the 10 most common)\n');
+    const all = describeRun(many, { verbose: true });
+    expect(all.match(/ × c\d /g)).toHaveLength(10);
+    expect(all).toContain(`      … and 3 more kinds of reason (every row's reasons are in quarantine.sales: select reasons from quarantine.sales where run_id = 'r1')`);
+    const rejected = { ...many, status: 'REJECTED', error: { name: 'Strata.RejectedFile', message: 'x\nmost common: a; b; c\nway back: …' } } as unknown as RunRecord;
+    expect(describeRun(rejected)).toContain('      … and 10 more kinds of reason (strata runs r1 lists the 10 most common)');
+    expect(describeRun({ ...many, reasonKinds: 50 } as RunRecord)).toContain('… and at least 45 more kinds of reason');
   });
 
   it('says what each gold refresh of the run did, gate or not (newcomer\'s trial, stop 45: a table without a gate had no word)', () => {

@@ -57,6 +57,8 @@ export interface StageOutput {
   warnings: string[];
   fileProblems: string[];
   topReasons: ReasonCount[];
+  /** How many kinds of reason there are (topReasons holds the 10 most common); 50 means 50 or more. */
+  reasonKinds?: number;
   ms: number;
 }
 

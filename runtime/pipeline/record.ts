@@ -86,6 +86,7 @@ export function buildRecord(state: RunState, status: RunStatus, error?: { name: 
       ? [`${state.source.key} was committed by run ${committedBy} while this run staged it; nothing changed (its rows are counted by that run)`]
       : [...restagedWarning(state), ...(s?.fileProblems ?? []), ...(s?.warnings ?? [])],
     reasons: s?.topReasons ?? [],
+    ...(s?.reasonKinds !== undefined && s.reasonKinds > (s.topReasons?.length ?? 0) ? { reasonKinds: s.reasonKinds } : {}),
     ...(committedBy ? { committedBy } : {}),
     ...(error ? { error } : {}),
     ...(state.quality !== undefined ? { quality: state.quality } : {}),

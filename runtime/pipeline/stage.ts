@@ -107,6 +107,7 @@ export async function stage(ctx: PipelineContext, input: RunInput): Promise<Stag
       warnings: v.warnings.slice(0, 20).map(payloadMessage),
       fileProblems: v.fileProblems.slice(0, 20).map(payloadMessage),
       topReasons: v.reasons.slice(0, 10).map((r) => ({ ...r, message: payloadMessage(r.message) })),
+      reasonKinds: v.reasons.length,
       ms: Date.now() - started,
     };
   });

@@ -35,7 +35,10 @@ export interface RunRecord {
   partitions: string[];
   timings: StepTiming[];
   warnings: string[];
+  /** The 10 most common kinds of reason for quarantined rows (the quarantine table holds every row's). */
   reasons: ReasonCount[];
+  /** How many kinds of reason there are, when more than `reasons` holds (50: 50 or more). */
+  reasonKinds?: number;
   /** For SKIPPED: the run that committed this object before. */
   committedBy?: string;
   error?: { name: string; message: string };
