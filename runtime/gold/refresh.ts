@@ -439,7 +439,11 @@ function storedAs(plan: GoldPlan, name: string, type: string): string {
     // says are within a hair of the limit or past it.
     const digits = Number(decimal[1]) - Number(decimal[2]);
     const why = `column ${name}: `;
-    const fix = ` has more than ${digits} integer digits, more than its type decimal(${decimal[1]},${decimal[2]}) holds. Fix: sum with fewer fraction digits, e.g. SUM(CAST(x AS DECIMAL(38, ${Math.max(0, Number(decimal[2]) - 4)})))`;
+    // (Fewer fraction digits give a total room only when it has some: of a decimal(38,0) total, no decimal holds it.)
+    const scale = Number(decimal[2]);
+    const fix = ` has more than ${digits} integer digits, more than its type decimal(${decimal[1]},${decimal[2]}) holds. Fix: ${scale > 0
+      ? `sum with fewer fraction digits, e.g. SUM(CAST(x AS DECIMAL(38, ${Math.max(0, scale - 4)})))`
+      : 'no decimal holds it (38 digits at most): sum as a double, SUM(CAST(x AS DOUBLE)), if an approximation will do, or over fewer rows'}`;
     const over = `abs(CAST(${col} AS DOUBLE)) >= ${`1e${digits}`} * 0.999999 AND length(ltrim(split_part(ltrim(CAST(${col} AS VARCHAR), '-'), '.', 1), '0')) > ${digits}`;
     return `CASE WHEN ${over} THEN error(${str(why)} || CAST(${col} AS VARCHAR) || ${str(fix)}) ELSE CAST(${col} AS ${type}) END`;
   }
@@ -497,12 +501,14 @@ async function writeGold(db: Duck, plan: GoldPlan, dir: string, targets: Set<str
   // strata check passes such SQL (the sum depends on the data; newcomer's trial, stop 49).
   const failed = (e: unknown, sql: string): StrataError => {
     const message = userSqlMessage(e, sql);
-    const range = /out of range for the destination type INT64|Overflow in (addition|multiplication|subtraction)/i.test(message)
-      ? '. A value passed what a bigint holds (±9,223,372,036,854,775,807): compute it as a decimal, e.g. SUM(CAST(x AS DECIMAL(38, 0))), whose column is decimal(38,0)'
-      // A SUM of decimals past what DuckDB's 128-bit integer holds (over 1.7e38 units of its scale; storedAs checks
-      // the totals below that against their type).
-      : /Overflow in HUGEINT (addition|subtraction)/i.test(message)
-        ? '. A total passed what a decimal holds (38 digits): sum with fewer fraction digits, e.g. SUM(CAST(x AS DECIMAL(38, 2)))'
+    // A SUM of decimals past what DuckDB's 128-bit integer holds (over 1.7e38 units of its scale; storedAs checks the
+    // totals below that against their type), or decimal arithmetic past 38 digits: the decimal's way out, not the
+    // bigint's (it told a decimal total to be computed as a decimal: an attack, stop 57).
+    const decimal = /Overflow in HUGEINT (addition|subtraction)|Overflow in \w+ of DECIMAL|DECIMAL\(\d+,\s*\d+\)[^.]*out of range|out of range[^.]*DECIMAL/i.test(message);
+    const range = decimal
+      ? '. A value passed what a decimal holds (38 digits): compute it with fewer fraction digits if it has some (SUM(CAST(x AS DECIMAL(38, s))) with a smaller s), else as a double, SUM(CAST(x AS DOUBLE)), if an approximation will do'
+      : /out of range for the destination type INT64|Overflow in (addition|multiplication|subtraction)/i.test(message)
+        ? '. A value passed what a bigint holds (±9,223,372,036,854,775,807): compute it as a decimal, e.g. SUM(CAST(x AS DECIMAL(38, 0))), whose column is decimal(38,0)'
         : '';
     const err = new StrataError(ERRORS.InvalidInput, `gold table ${plan.table}: its SQL failed: ${message}${range}`);
     engineErrorOf.set(err, e);
