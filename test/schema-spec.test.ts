@@ -183,9 +183,13 @@ describe('diagnostics of structure', () => {
 
   it('values of the wrong kind: type, pattern, minItems, ranges, lengths', () => {
     expect(lines('dataset: 5\nsource: { format: csv }\ncolumns:\n  - { name: id, type: bigint }\n')).toEqual(['t.yaml:1:10: dataset must be string (fix: write a string here)']);
-    expect(lines(col('{ name: Id, type: bigint }'))).toEqual(['t.yaml:4:13: column name "Id" is not lower_snake_case (a lowercase letter, then lowercase letters, digits or _) (fix: name it id, and read the field by its name: { name: id, from: "Id", … })']);
-    expect(lines(col('{ name: "Order ID", type: bigint }'))[0]).toMatch(/column name "Order ID" is not lower_snake_case .*\(fix: name it order_id, and read the field by its name: \{ name: order_id, from: "Order ID", … \}\)$/);
-    expect(lines(col('{ name: "2nd", type: bigint }'))[0]).toMatch(/\(fix: name it c_2nd, /);
+    expect(lines(col('{ name: Id, type: bigint }'))).toEqual(['t.yaml:4:13: column name "Id" is not lower_snake_case (a lowercase letter, then lowercase letters, digits or _) (fix: name it id (a name no other column has), and read the field by its name: { name: id, from: "Id", … })']);
+    expect(lines(col('{ name: "Order ID", type: bigint }'))[0]).toMatch(/column name "Order ID" is not lower_snake_case .*\(fix: name it order_id \(a name no other column has\), and read the field by its name: \{ name: order_id, from: "Order ID", … \}\)$/);
+    expect(lines(col('{ name: "2nd", type: bigint }'))[0]).toMatch(/\(fix: name it c_2nd /);
+    // Accents off; never rowid, which check refuses; no from: "" for an empty name (an attack, stop 57).
+    expect(lines(col('{ name: "Ünïcode", type: bigint }'))[0]).toMatch(/\(fix: name it unicode /);
+    expect(lines(col('{ name: ROWID, type: bigint }'))[0]).toMatch(/\(fix: name it row_id /);
+    expect(lines(col('{ name: "", type: bigint }'))[0]).toMatch(/is not lower_snake_case .*\(fix: name it in lower_snake_case, and read the field by its name with from: "<the field's name>"\)$/);
     expect(lines(col('{ name: id, type: bigint }', 'partitionBy:\n  - { name: P, column: id }\n'))).toEqual(['t.yaml:6:13: partitionBy.0.name has an invalid value (fix: use lower_snake_case: a lowercase letter, then lowercase letters, digits or _)']);
     expect(lines(col('{ name: id, type: bigint }', 'gold:\n  - { table: G, sql: SELECT 1 }\n'))).toEqual(['t.yaml:6:14: gold.0.table has an invalid value (fix: use lower_snake_case: a lowercase letter, then lowercase letters, digits or _)']);
     expect(lines('dataset: t\nsource: { format: csv }\ncolumns: []\n')).toEqual(['t.yaml:3:10: columns must have at least 1 item (fix: add an item or remove the key)']);

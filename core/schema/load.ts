@@ -177,9 +177,12 @@ function describe(src: YamlSource, e: ErrorObject): Diagnostic {
       const last = path[path.length - 1];
       // A column's name as the header writes it ("CamelCase", "Order ID"): the name strata would give it, and from:.
       if (path.length === 3 && path[0] === 'columns' && last === 'name' && typeof e.data === 'string') {
-        const name = e.data.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?=[0-9]|$)/, 'c_');
-        return src.diagnostic(path, `column name ${JSON.stringify(e.data)} is not lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`,
-          `name it ${name}, and read the field by its name: { name: ${name}, from: ${JSON.stringify(e.data)}, … }`);
+        // Letters without their accents (Ünïcode: unicode), words apart by _, never DuckDB's rowid (refused by name).
+        const name = e.data.normalize('NFKD').replace(/\p{M}/gu, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
+          .replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?=[0-9])/, 'c_').replace(/^rowid$/, 'row_id');
+        const said = `column name ${JSON.stringify(e.data)} is not lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`;
+        if (!name || !e.data.trim()) return src.diagnostic(path, said, 'name it in lower_snake_case, and read the field by its name with from: "<the field\'s name>"');
+        return src.diagnostic(path, said, `name it ${name} (a name no other column has), and read the field by its name: { name: ${name}, from: ${JSON.stringify(e.data)}, … }`);
       }
       const fix = last === 'dataset' || last === 'name' || last === 'table'
         ? 'use lower_snake_case: a lowercase letter, then lowercase letters, digits or _'
