@@ -50,7 +50,10 @@ export async function rollback(lake: LocalLake, name: string, toRun: string): Pr
       // (A run that halted at a gold gate, or failed after its commit, committed its rows: what hides it then is gc,
       // which collected the history a rollback replays; it said "committed nothing": an attack, stop 57.)
       else if (r?.status && r.status !== 'SUCCEEDED') {
-        const committed = Array.isArray((r as { partitions?: unknown }).partitions) && ((r as { partitions: unknown[] }).partitions.length > 0);
+        // (Partitions the record could not read back leave its list empty, and say so in a warning.)
+        const rec = r as { partitions?: unknown; warnings?: unknown };
+        const committed = (Array.isArray(rec.partitions) && rec.partitions.length > 0)
+          || (Array.isArray(rec.warnings) && rec.warnings.some((w) => typeof w === 'string' && w.includes('this run committed could not be read back')));
         said = `: it was ${r.status}${isDataset && !committed ? ' and committed nothing' : isDataset ? ', after its commit, whose history strata gc has collected since (past retention.days)' : ''}`;
       }
     } catch { /* no record to say more */ }

@@ -368,7 +368,7 @@ async function inferIn(db: Duck, path: string, dataset: string, scratch: string,
         if (tied.length > 1) {
           return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${tied.map((t) => t.f).join(' and as ')} alike (which way a value like 03/05/2024 goes the sample does not tell), ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (choose one: type: ${best.type}, format: ...)${nulls}` };
         }
-        return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}, format: ${best.f} would quarantine those)${nulls}` };
+        return { ...base, type: 'string', note: `${thousands(filled(i) - best.fails)} of ${thousands(filled(i))} values parse as ${best.f}, ${plural(best.fails, 'value')} ${best.fails === 1 ? 'does' : 'do'} not: kept as text (type: ${best.type}${best.iso ? '' : `, format: ${best.f}`} would quarantine those)${nulls}` };
       }
       // Every value a date or time, in more than one format (2025-01-02 beside 13/04/2025): text, saying which; a list
       // of formats reads them (each tried in order), once the writer has said which way 03/04/2025 goes.

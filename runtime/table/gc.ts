@@ -284,8 +284,9 @@ export interface CompactionResultsGc {
 
 /**
  * Delete the compaction results (layout.compactions: `<dataset>/<runId>.json`, one per compaction execution, read
- * back only by that execution's retried attempts and `strata compact`) unchanged for COMPACTION_RESULT_DAYS, as the
- * lake bucket's lifecycle rule expire-compaction-results does in AWS; without this they were never collected. Only a
+ * back only by that execution's retried attempts and `strata compact`) unchanged for COMPACTION_RESULT_DAYS; in AWS
+ * the lake bucket's lifecycle rule expire-compaction-results expires everything under the prefix after as long (the
+ * bucket is strata's own). Without either they were never collected. Locally, only a
  * file whose JSON names its folder's dataset and an attempt of the execution its name is strata's; anything else is
  * kept and listed.
  */
