@@ -47,7 +47,15 @@ describe('a gold total past what its decimal holds', () => {
       try {
         const { record } = await lake.ingest('t', await lake.file('a.csv', `id,v\n${values.map((v, i) => `${i + 1},${text(v, scale)}`).join('\n')}\n`));
         const total = values.reduce((a, b) => a + b, 0n);
-        if ((total < 0n ? -total : total) < 10n ** 38n) {
+        // DuckDB sums in a 128-bit integer, in an order of its own: when the values of one sign pass its range, a
+        // partial sum may overflow though the total fits (a seed found it), and the engine's overflow is a failure
+        // with the way out, never a wrong value.
+        const ofSign = (neg: boolean) => values.filter((v) => (v < 0n) === neg).reduce((a, b) => a + b, 0n);
+        const partialOverflow = ofSign(false) >= 2n ** 127n || -ofSign(true) > 2n ** 127n;
+        const engineOverflow = new RegExp('gold table g: its SQL failed: Overflow in HUGEINT addition: … \\+ …\\. A value passed what a decimal holds \\(38 digits\\)');
+        if (partialOverflow && record.status === 'FAILED') {
+          expect(record.error?.message).toMatch(engineOverflow);
+        } else if ((total < 0n ? -total : total) < 10n ** 38n) {
           expect(record.status).toBe('SUCCEEDED');
           const [row] = await lake.query<{ s: string }>('SELECT CAST(s AS VARCHAR) AS s FROM gold.g');
           expect(row!.s).toBe(text(total, scale));
@@ -63,8 +71,12 @@ describe('a gold total past what its decimal holds', () => {
         await lake.cleanup();
         lake = undefined;
       }
-    }), { numRuns: Number(process.env.RUNS ?? 12), endOnFailure: true });
-  }, 60_000);
+    }), {
+      numRuns: Number(process.env.RUNS ?? 12), endOnFailure: true,
+      // The total fits, a partial sum of one sign does not (a CI run's seed).
+      examples: [[0, [-92333770747360331434256116070293559017n, -85464121891118019373569809437223899798n, 33488383500694389813863610063556027788n, 61040522584486712017704239710272780779n]]],
+    });
+  }, 90_000);
 });
 
 describe('gold tables after one whose refresh failed', () => {
