@@ -36,14 +36,23 @@ const failing = (step: StepName) => (s: StepName, fn: StepFn): StepFn => (s !== 
   throw Object.assign(new Error(`injected failure in ${step}`), { name: 'Strata.Internal' });
 });
 
+/** Fail `step` permanently after it ran to its end (a Lambda that did its work and then timed out, which is not retried). */
+const failingAfter = (step: StepName) => (s: StepName, fn: StepFn): StepFn => (s !== step ? fn : async (input) => {
+  await fn(input);
+  throw Object.assign(new Error(`injected failure after ${step}`), { name: 'Strata.Internal' });
+});
+
 describe('a run record on every path', () => {
   it('a permanent failure in each Task state ends in RecordFailure, which writes the FAILED record', async () => {
-    const cases: Array<{ state: string; step: StepName; content: () => string; before?: boolean }> = [
+    const cases: Array<{ state: string; step: StepName; content: () => string; before?: boolean; after?: boolean }> = [
       { state: 'Stage', step: 'stage', content: good },
       { state: 'SilverQuality', step: 'quality', content: good },
       { state: 'HaltBatch', step: 'halt', content: halting },
       { state: 'RejectFile', step: 'reject', content: rejected },
       { state: 'CommitSilver', step: 'commit', content: good },
+      // After its swap: the commit stands, as the manifest's history says (it was recorded "as if nothing was
+      // committed": an attack, stop 57).
+      { state: 'CommitSilver', step: 'commit', content: good, after: true },
       { state: 'RegisterSilver', step: 'register', content: good },
       { state: 'RefreshGold', step: 'gold', content: good }, // inside the Gold Map
       { state: 'RecordRun', step: 'record', content: good },
@@ -59,13 +68,15 @@ describe('a run record on every path', () => {
     for (const c of cases) {
       const file = await lake.file(`${c.state}.csv`, c.content());
       if (c.before) expect((await lake.ingest('orders', file)).record.status).toBe('SUCCEEDED');
-      if (c.before || failedAfterCommit.includes(c.state)) version++;
-      const { record, execution } = await lake.ingest('orders', file, { retryIntervalMs: 0, wrap: failing(c.step) });
+      const committed = c.after || failedAfterCommit.includes(c.state);
+      if (c.before || committed) version++;
+      const { record, execution } = await lake.ingest('orders', file, { retryIntervalMs: 0, wrap: (c.after ? failingAfter : failing)(c.step) });
       expect({ state: c.state, path: execution.path.slice(-3) }).toEqual({ state: c.state, path: [c.state, 'RecordFailure', 'Failed'] });
       expect({ state: c.state, status: record.status, error: record.error, warnings: record.warnings })
-        .toEqual({ state: c.state, status: 'FAILED', error: { name: 'Strata.Internal', message: failedAfterCommit.includes(c.state)
-          ? `the silver commit stands (silver.orders version ${version} holds this run's rows); what failed after it: injected failure in ${c.step}. The next run of orders, or strata doctor --repair, brings the catalog and gold up to date.`
+        .toEqual({ state: c.state, status: 'FAILED', error: { name: 'Strata.Internal', message: committed
+          ? `the silver commit stands (silver.orders version ${version} holds this run's rows); what failed after it: injected failure ${c.after ? 'after' : 'in'} ${c.step}. The next run of orders, or strata doctor --repair, brings the catalog and gold up to date.`
           : `injected failure in ${c.step}` }, warnings: expect.any(Array) });
+      if (committed) expect(record.partitions, c.state).toEqual(['dt=2025-06-12']);
       expect(record.warnings.join(), c.state).not.toMatch(/local executor/);
       expect(await lake.query(`SELECT status, error_name FROM strata.runs WHERE run_id = '${record.runId}'`)).toEqual([{ status: 'FAILED', error_name: 'Strata.Internal' }]);
     }

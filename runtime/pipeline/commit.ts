@@ -158,7 +158,7 @@ export async function commitSilver(ctx: PipelineContext, input: CommitInput): Pr
 }
 
 /** Run `runId`'s commit as the commit step reports it, read back from its history entry; undefined if it made none. */
-function commitOf(m: TableManifest, runId: string): Pick<CommitOutput, 'status' | 'version' | 'partitions'> | undefined {
+export function commitOf(m: TableManifest, runId: string): Pick<CommitOutput, 'status' | 'version' | 'partitions'> | undefined {
   const h = m.history.findLast((x) => x.runId === runId && x.kind === 'commit');
   return h && { status: 'committed', version: h.version, partitions: h.collected?.partitions ?? h.changes.length };
 }

@@ -10,7 +10,7 @@ import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removeStaging } from '../table/staging.ts';
 import { quarantineBatch, type BatchOutcome } from './quarantine-batch.ts';
-import { settleAfterFailure } from './commit.ts';
+import { commitOf, settleAfterFailure } from './commit.ts';
 import { rereadBatch } from './held-rows.ts';
 import type { PipelineContext } from './context.ts';
 import type { CaughtError, RunState } from './payloads.ts';
@@ -255,7 +255,14 @@ export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: numbe
 export async function recordFailure(ctx: PipelineContext, carried: RunState): Promise<FailOutput> {
   // The gates' results are read back as for any record; if that fails too, the record keeps their summaries.
   let resultsUnread: string | undefined;
-  const state = await withGateResults(ctx, carried).catch((e: Error) => { resultsUnread = e.message.split('\n')[0]; return carried; });
+  const gated = await withGateResults(ctx, carried).catch((e: Error) => { resultsUnread = e.message.split('\n')[0]; return carried; });
+  // A commit step that failed after its manifest swap (its staging's removal, a lost answer, a Lambda timed out, which
+  // is not retried): the commit stands, and the manifest's history says so. The run was recorded FAILED "as if nothing
+  // was committed", its catalog and gold behind without a word (an attack, stop 57).
+  const recovered = !gated.commit && gated.stage && ctx.plans.list().some((p) => p.dataset === gated.dataset)
+    ? await readManifest(ctx.storage, ctx.plans.get(gated.dataset).prefixes.silver, ctx.plans.get(gated.dataset)).then(({ manifest }) => commitOf(manifest, gated.runId), () => undefined)
+    : undefined;
+  const state: RunState = recovered ? { ...gated, commit: { ...recovered, ms: 0 } as RunState['commit'] } : gated;
   const caught = describeCaught(state.error);
   // A function that ran out of memory, time or /tmp: say which limit and the setting that raises it. Reading a file
   // says so itself (Strata.LimitExceeded, runtime/ingest/source-relation.ts unreadable); out of memory or /tmp
@@ -289,7 +296,7 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
     : undefined;
   // The commit step failed: its quarantined rows, waiting beside the quarantine table, are published if the commit
   // went through after all, else dropped (runtime/pipeline/commit.ts).
-  const unsettled = plan && state.stage && !state.commit
+  const unsettled = plan && state.stage && (!state.commit || recovered)
     ? await settleAfterFailure(ctx, plan, state.stage.sourceId, state.runId).then(() => undefined, (e: Error) => e.message.split('\n')[0])
     : undefined;
   // A run that ended leaves no staging (strata doctor): nothing of a failed run's batch is committed after this, and
