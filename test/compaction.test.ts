@@ -32,6 +32,7 @@ import { compactAfterRun, compactLocal } from '../workflows/compact-local.ts';
 import { ingestFile, ingestKey } from '../workflows/ingest-local.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { executeLocal } from '../workflows/local.ts';
+import { examine } from '../workflows/doctor.ts';
 import { garbageCollect, rollback } from '../workflows/maintenance.ts';
 import { fakeGlue, fakeS3 } from './helpers/aws-fakes.ts';
 import { batch, daily, EVENTS } from './helpers/events.ts';
@@ -326,6 +327,23 @@ describe('strata compact', () => {
     } finally {
       armFaults(undefined);
     }
+  });
+
+  it('a compact step whose swap landed but whose answer was lost (a dropped connection after it), retried, reports what it compacted and the catalog follows (an attack, stop 57: "nothing to compact", the catalog a version behind)', async () => {
+    const l = await lake();
+    await ingestBatches(l, 0, 3);
+    armFaults('commit.swapped:econnreset');
+    try {
+      const [run] = await compactLocal(l, ['events'], { minFiles: 2, retryIntervalMs: 1 });
+      expect(run!.execution.status).toBe('SUCCEEDED');
+      expect(run!.execution.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+      expect(describeCompaction(run!)).toMatch(/^✓ silver\.events: 1 partition compacted, 3 files → 1 \(600 rows, identical; run /);
+    } finally {
+      armFaults(undefined);
+    }
+    const version = manifest(l).version;
+    expect(await l.query(`SELECT max(version)::INT AS v FROM strata.history WHERE table_name = 'events'`)).toEqual([{ v: version }]);
+    expect((await examine(l)).problems).toBe(0);
   });
 
   it('the compaction role may write its result and read an earlier attempt\'s; a result that is not there is a miss, not a denial', async () => {

@@ -11,6 +11,7 @@ import type { CatalogTable } from '../catalog/port.ts';
 import { compactTable, type CompactTableResult, type CompactTableRequest, type PartitionCompaction } from '../table/compact.ts';
 import type { Storage } from '../storage/port.ts';
 import { layout } from '../../core/plan/layout.ts';
+import { readManifest } from '../table/store.ts';
 import type { PipelineContext } from './context.ts';
 import { syncToLatest } from './register.ts';
 import { rewriteOverEnvelope } from './limits.ts';
@@ -67,8 +68,17 @@ export async function compactDataset(ctx: PipelineContext, input: CompactInput, 
       const { committed, ...result } = await compactTable(ctx.storage, {
         root: t.root, shape: t.shape, runId, columns: t.columns, policy, tooLarge, ...(ctx.duck ? { duck: ctx.duck } : {}), ...tableHooks, ...(onCommitted ? { onCommitted } : {}),
       });
+      // What an earlier attempt of this execution committed and could not report (its answer lost after the manifest
+      // swap, before any chunk's save): this attempt finds nothing due, said "nothing to compact", and left the
+      // catalog behind the manifest (an attack, stop 57). The manifest's history says what it compacted.
+      const earlier = committed ? undefined : await earlierCompactions(ctx.storage, t.root, t.shape, input.runId, runId, result.partitions);
+      if (earlier?.partitions.length) {
+        result.partitions.push(...earlier.partitions);
+        result.status = 'compacted';
+      }
       tables.push({ ...result, layer: target.layer });
       if (committed) await syncToLatest(ctx, t.root, t.shape, t.catalog, committed);
+      else if (earlier?.partitions.length) await syncToLatest(ctx, t.root, t.shape, t.catalog, earlier.read);
       for (const p of result.partitions.filter((x) => x.error)) failed.push({ table: name, error: new StrataError(ERRORS.UnreadableFile, p.error!.message) });
     } catch (e) {
       // A named error is final for this table (a damaged manifest, a verification that failed); anything else may
@@ -162,6 +172,32 @@ export async function loadCompaction(storage: Storage, step: CompactStepOutput):
   const text = await storage.readText(step.resultKey);
   if (text === undefined) throw new Error(`the result of compaction ${step.runId} of ${step.dataset} is not at ${step.resultKey}`);
   return JSON.parse(text) as CompactOutput;
+}
+
+/**
+ * The partitions an earlier attempt of execution `executionId` compacted (history entries of kind compact whose run id
+ * is the execution's with another attempt's suffix, compactDataset) that are still as it left them and not among
+ * `reported`, as compactTable reports them (files and bytes before from the retired version, after from the current
+ * one), and the manifest read; undefined when there are none.
+ */
+async function earlierCompactions(storage: Storage, root: string, shape: Parameters<typeof readManifest>[2], executionId: string, attempt: string, reported: readonly PartitionCompaction[]): Promise<{ partitions: PartitionCompaction[]; read: Awaited<ReturnType<typeof readManifest>> } | undefined> {
+  const read = await readManifest(storage, root, shape);
+  const m = read.manifest;
+  const said = new Set(reported.filter((p) => p.outcome === 'compacted').map((p) => p.path));
+  const partitions: PartitionCompaction[] = [];
+  for (const h of m.history.filter((x) => x.kind === 'compact' && x.runId !== attempt && x.runId.startsWith(`${executionId}-`))) {
+    for (const c of h.changes) {
+      const now = m.partitions[c.path];
+      if (!c.to || !now || now.location !== c.to || said.has(c.path)) continue;
+      const before = m.retired.find((r) => r.version.location === c.from)?.version;
+      said.add(c.path);
+      partitions.push({
+        path: c.path, outcome: 'compacted', filesBefore: before ? before.fileCount ?? before.files?.length ?? 0 : 0, filesAfter: now.files.length,
+        rows: now.rows, bytesBefore: before?.bytes ?? 0, bytesAfter: now.bytes, rebuilds: 0,
+      });
+    }
+  }
+  return partitions.length ? { partitions, read } : undefined;
 }
 
 /** The tables a run compacts: those named (with their policy, or the manual one), else those with a policy. */
