@@ -92,7 +92,12 @@ function failed(e: unknown, verbose: boolean): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const hint = (err as { hint?: unknown }).hint;
   if (isStrataError(err)) out.fail({ name: err.name, message: err.message, ...(typeof hint === 'string' ? { hint } : {}) });
-  else out.fail({ name: 'Error', message: err.message }, `error: ${err.message}`);
+  else {
+    // A system's failure no step put into words (a full disk, a dropped connection, in a command's own work: a
+    // rollback's gold, a refresh's files): the way back with it, not the system's words alone (an attack, stop 57).
+    const way = systemWayBack((err as { code?: unknown }).code);
+    out.fail({ name: 'Error', message: err.message, ...(way ? { hint: way } : {}) }, `error: ${err.message}`);
+  }
   // The stack's frames: its first lines repeat the message just printed.
   if (verbose && err.stack) process.stderr.write(`${err.stack.replace(`${err.name}: ${err.message}\n`, '')}\n`);
   return 1;
@@ -114,4 +119,16 @@ function printCommandHelp(name: string, summary: string, cmd: Command): void {
   lines.push('', 'options:');
   for (const [k, o] of Object.entries(opts)) lines.push(`  --${k.padEnd(14)} ${o.description}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * The way back from a system error a command did not put into words, by its code (Node's): undefined for others.
+ * What the command did before it is in the lake's manifests, all or nothing per table; strata doctor says what is
+ * behind, and its repair brings the catalog and gold up to date.
+ */
+export function systemWayBack(code: unknown): string | undefined {
+  const after = 'strata doctor shows what the command left behind, and strata doctor --repair brings the catalog and gold up to date';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk is full: free space on the file system of the lake (or of the system's temporary folder), then run the command again; ${after}`;
+  if (['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND'].includes(String(code))) return `a connection failed (${String(code)}): run the command again; ${after}`;
+  return undefined;
 }

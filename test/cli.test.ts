@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strataMain, type Ran } from './helpers/cli.ts';
 import { ORDERS_HEADER, ordersSchema } from './helpers/lake.ts';
+import { armFaults } from '../runtime/util/fault.ts';
 
 const exec = promisify(execFile);
 const CLI = resolve('cli/strata.js');
@@ -100,6 +101,21 @@ describe('strata', () => {
     expect(u.code).toBe(1);
     expect(u.stderr).toBe('Strata.UnknownDataset: no schema defines dataset "nosuch" (known: orders)\n');
     expect(await strataProcess('frobnicate')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/unknown command "frobnicate"/) });
+  });
+
+  it('a full disk or a dropped connection in a command\'s own work says the way back with the system\'s words (an attack, stop 57: "error: read ECONNRESET" alone)', async () => {
+    for (const [fault, way] of [['enospc', /^the disk is full: free space on the file system of the lake/], ['econnreset', /^a connection failed \(ECONNRESET\): run the command again/]] as const) {
+      armFaults(`bronze.copied:${fault}`);
+      try {
+        const r = await strata('ingest', 'orders', 'good.csv');
+        const [first, second] = r.stderr.split('\n');
+        expect({ code: r.code, first }).toEqual({ code: 1, first: expect.stringMatching(/^error: (ENOSPC|read ECONNRESET)/) });
+        expect(second).toMatch(way);
+        expect(second).toMatch(/strata doctor --repair brings the catalog and gold up to date$/);
+      } finally {
+        armFaults(undefined);
+      }
+    }
   });
 
   it('doctor, gc and runs refuse a folder that holds no lake, naming it: a mistyped --lake is not "no problems" (newcomer trial, stop 35)', async () => {
