@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestFile } from '../workflows/ingest-local.ts';
+import { armFaults } from '../runtime/util/fault.ts';
 import { openLocalLake } from '../workflows/lake.ts';
 import { makeLake, ORDERS_HEADER, ordersSchema, type TestLake } from './helpers/lake.ts';
 
@@ -45,6 +46,19 @@ describe('a step retried after it ran to its end', () => {
       expect(await l.storage.list('staging/')).toEqual([]);
     });
   }
+
+  it('the fault point step.<step>.after:econnreset stands for the same (a Lambda that lost its answer): retried, the same rows (an attack, stop 57: it went out as a plain Error, never retried)', async () => {
+    l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });
+    armFaults('step.commit.after:econnreset');
+    try {
+      const { record: r, execution } = await l.ingest('orders', await l.file('same.csv', BODY), { retryIntervalMs: 0 });
+      expect(execution.events.filter((e) => e.type === 'StateRetried').map((e) => e.state)).toEqual(['CommitSilver']);
+      expect(r).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 2, rowsQuarantined: 1 });
+    } finally {
+      armFaults(undefined);
+    }
+    expect((await l.query<{ order_id: number }>('SELECT order_id FROM silver.orders ORDER BY 1')).map((x) => x.order_id)).toEqual([1, 2]);
+  });
 
   it('commit, having lost the race to another run of the object: SKIPPED naming that run, counting none of the rows, as without the retry', async () => {
     l = await makeLake({ orders: ordersSchema({ maxRatio: 1 }) });

@@ -67,14 +67,25 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
     const handler = def.handler(async () => stepContext(opts.ctx, dataset, step, invocation.getStore(), opts.scheduled === true));
     // Step boundaries are fault points (runtime/util/fault.ts): the harness kills a run before or after any step.
     const [before, after] = [`step.${step}.before`, `step.${step}.after`];
+    // A dropped connection at a step's boundary is a Lambda that lost its call or its answer, which Step Functions
+    // retries (Lambda.ServiceException): reported as the steps report one, Strata.Transient. It went out as a plain
+    // Error, never retried, contrary to what the fault says it stands for (an attack, stop 57).
+    const boundary = (point: string) => {
+      try {
+        fault(point);
+      } catch (e) {
+        if ((e as { code?: unknown }).code === 'ECONNRESET') throw new StrataError(ERRORS.Transient, (e as Error).message);
+        throw e;
+      }
+    };
     const fn: StepFn = async (input) => {
-      fault(before);
+      boundary(before);
       const denials: AccessDenied[] = [];
       const out = await invocation.run(denials, () => handler(input, localLambdaContext(`strata-${step}`)));
       // A denial the step caught and went on from (a best-effort read) is still one: in AWS that call would have
       // failed and the step gone another way than here. It fails the step, naming the call.
       if (denials.length) throw denials[0];
-      fault(after);
+      boundary(after);
       return out;
     };
     bound[state] = stopsItems(state, enforceQuotas(state, states.get(state)!.ResultPath, opts.wrap ? opts.wrap(step, fn) : fn));
