@@ -52,7 +52,7 @@ describe('a run record on every path', () => {
       { state: 'CommitSilver', step: 'commit', content: good },
       // After its swap: the commit stands, as the manifest's history says (it was recorded "as if nothing was
       // committed": an attack, stop 57).
-      { state: 'CommitSilver', step: 'commit', content: good, after: true },
+      { state: 'CommitSilver', step: 'commit', content: () => `${ORDERS_HEADER}\n${row(++n)}\n${row(++n, '-1')}\n`, after: true },
       { state: 'RegisterSilver', step: 'register', content: good },
       { state: 'RefreshGold', step: 'gold', content: good }, // inside the Gold Map
       { state: 'RecordRun', step: 'record', content: good },
@@ -77,6 +77,8 @@ describe('a run record on every path', () => {
           ? `the silver commit stands (silver.orders version ${version} holds this run's rows); what failed after it: injected failure ${c.after ? 'after' : 'in'} ${c.step}. The next run of orders, or strata doctor --repair, brings the catalog and gold up to date.`
           : `injected failure in ${c.step}` }, warnings: expect.any(Array) });
       if (committed) expect(record.partitions, c.state).toEqual(['dt=2025-06-12']);
+      // Its quarantined row is published and shown in the quarantine table, as the register step would have.
+      if (c.after) expect(await lake.query(`SELECT count(*)::INT AS n FROM quarantine.orders WHERE run_id = '${record.runId}'`)).toEqual([{ n: 1 }]);
       expect(record.warnings.join(), c.state).not.toMatch(/local executor/);
       expect(await lake.query(`SELECT status, error_name FROM strata.runs WHERE run_id = '${record.runId}'`)).toEqual([{ status: 'FAILED', error_name: 'Strata.Internal' }]);
     }

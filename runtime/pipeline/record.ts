@@ -297,7 +297,10 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   // The commit step failed: its quarantined rows, waiting beside the quarantine table, are published if the commit
   // went through after all, else dropped (runtime/pipeline/commit.ts).
   const unsettled = plan && state.stage && (!state.commit || recovered)
-    ? await settleAfterFailure(ctx, plan, state.stage.sourceId, state.runId).then(() => undefined, (e: Error) => e.message.split('\n')[0])
+    ? await settleAfterFailure(ctx, plan, state.stage.sourceId, state.runId)
+      // A commit that stood: its quarantine file, published now, is shown in the quarantine table too.
+      .then(() => (recovered ? registerQuarantine(ctx, plan, { settle: true }) : undefined))
+      .then(() => undefined, (e: Error) => e.message.split('\n')[0])
     : undefined;
   // A run that ended leaves no staging (strata doctor): nothing of a failed run's batch is committed after this, and
   // its rows are in bronze, ingested again from there. A folder that cannot be removed is strata gc's after a day.
