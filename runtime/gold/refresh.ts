@@ -22,7 +22,7 @@ import { syncToLatest } from '../pipeline/register.ts';
 import { ident, str } from '../../core/sql/quote.ts';
 import { removePrefix } from '../storage/prefix.ts';
 import { recordStaging, removeStaging } from '../table/staging.ts';
-import { changesBy, onlyCompactionsBetween, refuseUnevolvable, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
+import { changesBy, changeSummary, onlyCompactionsBetween, refuseUnevolvable, runOfVersion, type DerivedRun, type PartitionVersion, type TableManifest } from '../table/manifest.ts';
 import { commitTable, createManifest, fullHistory, readManifest } from '../table/store.ts';
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -218,10 +218,8 @@ async function refreshOnce(ctx: PipelineContext, input: GoldInput, opts: Refresh
         removeStaging(storage, stagingPrefix),
         syncToLatest(ctx, plan.prefix, goldShape(plan), { layer: 'gold', name: plan.table, glue: plan.glue }, { manifest: current, etag: read.etag! }),
       ]);
-      return {
-        table: plan.table, mode, status: 'published', partitions: earlier.filter((c) => c.to).map((c) => c.path).sort(), removed: earlier.filter((c) => !c.to).map((c) => c.path).sort(),
-        rows: earlier.reduce((a, c) => a + (c.to ? c.rows ?? 0 : 0), 0), read: 0, version: current.version, ms: Date.now() - started,
-      };
+      const { partitions, removed, rows } = changeSummary(earlier);
+      return { table: plan.table, mode, status: 'published', partitions: partitions.sort(), removed: removed.sort(), rows, read: 0, version: current.version, ms: Date.now() - started };
     }
     return { table: plan.table, mode, status: 'unchanged', partitions: [], removed: [], rows: 0, read: 0, ms: Date.now() - started };
   }

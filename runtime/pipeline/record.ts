@@ -5,7 +5,7 @@ import { ERRORS } from '../../core/errors.ts';
 import type { Catalog } from '../catalog/port.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
-import { changesBy } from '../table/manifest.ts';
+import { changesBy, changeSummary } from '../table/manifest.ts';
 import { readManifest } from '../table/store.ts';
 import type { RunRecord, RunStatus } from '../runs/record.ts';
 import { removeStaging } from '../table/staging.ts';
@@ -51,7 +51,8 @@ export async function readChanges(ctx: PipelineContext, state: RunState): Promis
     if (g.status !== 'published') return { ...g, partitions: [], removed: [] };
     const table = ctx.gold.get(g.table);
     const changes = changesBy((await readManifest(ctx.storage, table.prefix, goldShape(table))).manifest, state.runId, 'publish') ?? [];
-    return { ...g, partitions: changes.filter((c) => c.to).map((c) => c.path).sort(), removed: changes.filter((c) => !c.to).map((c) => c.path).sort() };
+    const { partitions, removed } = changeSummary(changes);
+    return { ...g, partitions: partitions.sort(), removed: removed.sort() };
   }));
   return { partitions, gold };
 }
@@ -259,8 +260,9 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   // A commit step that failed after its manifest swap (its staging's removal, a lost answer, a Lambda timed out, which
   // is not retried): the commit stands, and the manifest's history says so. The run was recorded FAILED "as if nothing
   // was committed", its catalog and gold behind without a word (an attack, stop 57).
-  const recovered = !gated.commit && gated.stage && ctx.plans.list().some((p) => p.dataset === gated.dataset)
-    ? await readManifest(ctx.storage, ctx.plans.get(gated.dataset).prefixes.silver, ctx.plans.get(gated.dataset)).then(({ manifest }) => commitOf(manifest, gated.runId), () => undefined)
+  const plan = ctx.plans.list().find((p) => p.dataset === gated.dataset);
+  const recovered = plan && !gated.commit && gated.stage
+    ? await readManifest(ctx.storage, plan.prefixes.silver, plan).then(({ manifest }) => commitOf(manifest, gated.runId), () => undefined)
     : undefined;
   const state: RunState = recovered ? { ...gated, commit: { ...recovered, ms: 0 } as RunState['commit'] } : gated;
   const caught = describeCaught(state.error);
@@ -270,7 +272,6 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   // the file may be fine, so the run is named for the limit (dashboards count damaged files apart).
   const limit = limitHit(caught.name, caught.message);
   const name = (limit === 'memory' || limit === 'tmp') && (caught.name === ERRORS.UnreadableFile || caught.name === ERRORS.Internal) ? ERRORS.LimitExceeded : caught.name;
-  const plan = ctx.plans.list().find((p) => p.dataset === state.dataset);
   const explained = plan ? explainLimit(plan, caught.name, caught.message) : caught.message;
   // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
   // A gold table whose own SQL failed is brought up to date by nothing but a fixed SQL.
@@ -328,10 +329,7 @@ async function goldAfterFailure(ctx: PipelineContext, state: RunState, failed: s
     const changes = changesBy((await readManifest(ctx.storage, t.prefix, goldShape(t))).manifest, state.runId, 'publish');
     // What the publish changed, from the manifest (the step's own output went with its failure): the summary said
     // "published 0 rows" of a table that had published its rows (newcomer's trial, stop 50).
-    return changes ? {
-      table: t.table, status: 'published', partitions: changes.filter((c) => c.to).map((c) => c.path), removed: changes.filter((c) => !c.to).map((c) => c.path),
-      rows: changes.reduce((a, c) => a + (c.to ? c.rows ?? 0 : 0), 0),
-    } : { table: t.table, status: 'not refreshed', ...(t.table === failed ? { error } : {}) };
+    return changes ? { table: t.table, status: 'published', ...changeSummary(changes) } : { table: t.table, status: 'not refreshed', ...(t.table === failed ? { error } : {}) };
   }));
 }
 

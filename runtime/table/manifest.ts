@@ -319,6 +319,15 @@ export function changesBy(m: TableManifest, runId: string, kind: HistoryEntry['k
   return m.history.findLast((h) => h.runId === runId && h.kind === kind)?.changes;
 }
 
+/** What `changes` did, as a run reports it: the partitions given a version, those removed (both in change order), and the rows of the new versions. */
+export function changeSummary(changes: readonly Change[]): { partitions: string[]; removed: string[]; rows: number } {
+  return {
+    partitions: changes.filter((c) => c.to).map((c) => c.path),
+    removed: changes.filter((c) => !c.to).map((c) => c.path),
+    rows: changes.reduce((a, c) => a + (c.to ? c.rows ?? 0 : 0), 0),
+  };
+}
+
 /**
  * The partition versions as they stood right after `runId`'s commit: for rollback. Fails when a needed version
  * has been garbage-collected (it is no longer in the current or retired sets). A version that was retired may come
