@@ -2,7 +2,7 @@
 // committed them (its commit is in the table's history); a source the manifest holds was committed by one run.
 import { BRONZE_OBJECTS, layout } from '../../core/plan/layout.ts';
 import type { RunRecord } from '../runs/record.ts';
-import type { CommittedRun, HistoryEntry, SourceEntry, TableManifest } from '../table/manifest.ts';
+import { changeSummary, type CommittedRun, type HistoryEntry, type SourceEntry, type TableManifest } from '../table/manifest.ts';
 import { committedSource, fullHistory } from '../table/store.ts';
 import { quarantineSourceId } from '../pipeline/commit.ts';
 import { note, problem, type Finding } from './findings.ts';
@@ -88,7 +88,7 @@ export async function examineRuns(env: DoctorEnv, dataset: string, m: TableManif
         'strata doctor --repair adds what it committed to its record', {
           order: 'runs',
           run: async () => {
-            const fixed: RunRecord = { ...r, partitions: commit.changes.filter((c) => c.to).map((c) => c.path),
+            const fixed: RunRecord = { ...r, partitions: changeSummary(commit.changes).partitions,
               warnings: [`its silver commit stands (version ${commit.version}); what failed came after it (corrected by strata doctor)`, ...r.warnings] };
             await storage.writeText(key, JSON.stringify(fixed));
             return `${subject}: run ${r.runId}'s record now lists the ${plural(fixed.partitions.length, 'partition')} its commit wrote`;
@@ -176,7 +176,7 @@ export function recordOfCommit(dataset: string, sourceId: string, s: SourceEntry
     rowsValid: s.run.rowsValid,
     rowsQuarantined: s.run.rowsQuarantined,
     rowsSuperseded: s.run.rowsSuperseded,
-    partitions: (commit?.changes ?? []).filter((c) => c.to).map((c) => c.path),
+    partitions: changeSummary(commit?.changes ?? []).partitions,
     timings: [],
     warnings: [`recorded by strata doctor --repair: the run died after its silver commit (${s.at}) and before its record. Its counts and partitions are its commit's; `
       + `its quarantined rows and their reasons are in quarantine.${dataset}; its gold refreshes and catalog registration did not run in it (strata doctor brings those up to date)`],
