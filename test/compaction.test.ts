@@ -312,35 +312,32 @@ describe('strata compact', () => {
     expect(describeCompaction(both!)).toMatch(/^✓ silver\.events: 2 partitions compacted, 6 files → 2 \(1,200 rows, identical; run /);
   });
 
+  /** `strata compact` of events with `fault` armed: it SUCCEEDED after one retry of its step; its summary. */
+  const retriedOnce = async (l: TestLake, fault: string): Promise<string> => {
+    armFaults(fault);
+    try {
+      const [run] = await compactLocal(l, ['events'], { minFiles: 2, retryIntervalMs: 1 });
+      expect(run!.execution.status).toBe('SUCCEEDED');
+      expect(run!.execution.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+      return describeCompaction(run!);
+    } finally {
+      armFaults(undefined);
+    }
+  };
+
   it('a compact step that lost its connection between two chunks of 16 partitions, retried, reports both chunks', async () => {
     const l = await lake();
     for (const b of [0, 1]) {
       expect((await l.ingest('events', await l.file(`c${b}.jsonl`, daily(b * 17, 17)), { compact: false })).record.status).toBe('SUCCEEDED');
     }
     // The second chunk's commit is refused by a dropped connection (Strata.Transient), after the first chunk published.
-    armFaults('commit.built:econnreset@2');
-    try {
-      const [run] = await compactLocal(l, ['events'], { minFiles: 2, retryIntervalMs: 1 });
-      expect(run!.execution.status).toBe('SUCCEEDED');
-      expect(run!.execution.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
-      expect(describeCompaction(run!)).toMatch(/^✓ silver\.events: 17 partitions compacted, 34 files → 17 \(34 rows, identical; run /);
-    } finally {
-      armFaults(undefined);
-    }
+    expect(await retriedOnce(l, 'commit.built:econnreset@2')).toMatch(/^✓ silver\.events: 17 partitions compacted, 34 files → 17 \(34 rows, identical; run /);
   });
 
   it('a compact step whose swap landed but whose answer was lost (a dropped connection after it), retried, reports what it compacted and the catalog follows (an attack, stop 57: "nothing to compact", the catalog a version behind)', async () => {
     const l = await lake();
     await ingestBatches(l, 0, 3);
-    armFaults('commit.swapped:econnreset');
-    try {
-      const [run] = await compactLocal(l, ['events'], { minFiles: 2, retryIntervalMs: 1 });
-      expect(run!.execution.status).toBe('SUCCEEDED');
-      expect(run!.execution.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
-      expect(describeCompaction(run!)).toMatch(/^✓ silver\.events: 1 partition compacted, 3 files → 1 \(600 rows, identical; run /);
-    } finally {
-      armFaults(undefined);
-    }
+    expect(await retriedOnce(l, 'commit.swapped:econnreset')).toMatch(/^✓ silver\.events: 1 partition compacted, 3 files → 1 \(600 rows, identical; run /);
     const version = manifest(l).version;
     expect(await l.query(`SELECT max(version)::INT AS v FROM strata.history WHERE table_name = 'events'`)).toEqual([{ v: version }]);
     expect((await examine(l)).problems).toBe(0);
