@@ -59,7 +59,7 @@ const invocation = new AsyncLocalStorage<AccessDenied[]>();
 export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
   const states = allStates(asl);
-  const stopsItems = mapItemGuard(asl);
+  const stopsItems = mapItemGuard(states);
   for (const { state, step } of taskStates(asl)) {
     const def = (steps as Record<string, (typeof steps)[keyof typeof steps]>)[step];
     if (!def) throw new Error(`state ${state} uses step "${step}", which has no handler yet`);
@@ -100,17 +100,16 @@ export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions
  * the run's record said it was not (an attack, stop 57). For each task state inside a Map processor with no Catch of
  * its own, this wraps its handler: a failure its Retry does not retry (the same rule: the first retrier naming the
  * error, States.TaskFailed or States.ALL, up to MaxAttempts, 3 by default) ends the Map, and an item that starts after
- * it fails at once, having done nothing. Per execution (bindHandlers).
+ * it fails at once, having done nothing. Per execution (bindHandlers), over the definition's states (allStates).
  */
-function mapItemGuard(asl: Record<string, unknown>): (state: string, fn: StepFn) => StepFn {
+function mapItemGuard(states: ReturnType<typeof allStates>): (state: string, fn: StepFn) => StepFn {
   const mapOf = new Map<string, string>();
-  for (const [name, s] of allStates(asl)) {
+  for (const [name, s] of states) {
     if (s.Type !== 'Map') continue;
     for (const [inner, t] of Object.entries((s.ItemProcessor ?? s.Iterator).States as Record<string, Record<string, any>>)) {
       if (t.Type === 'Task' && !t.Catch) mapOf.set(inner, name);
     }
   }
-  const states = allStates(asl);
   const ended = new Set<string>();
   const failures = new Map<string, number>();
   const retried = (state: string, name: string, failed: number): boolean => {
