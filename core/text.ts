@@ -14,3 +14,18 @@ export function thousands(n: number): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${thousands(n)} ${n === 1 ? word : many}`;
 }
+
+/**
+ * A field's name as a lower_snake_case column name (what a schema's `name` takes): words apart by _ ("Order ID",
+ * "OrderId": order_id), a name not starting with a letter prefixed c_, at most 120 characters. strata init names its
+ * draft's columns so; strata check suggests it for a misspelt name.
+ */
+export function snakeCase(name: string): string {
+  const s = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase();
+  const safe = /^[a-z]/.test(s) ? s : `c_${s}`;
+  return safe.slice(0, 120) || 'column';
+}

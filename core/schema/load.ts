@@ -12,7 +12,7 @@ import {
 import { compactionSpec, datasetCompactionSpec, streamSpec } from './streaming.ts';
 import { INTEGER_RANGE, isCalendarTime, isNumeric, isTemporal, parseType, type LogicalType } from './types.ts';
 import { YamlSource, type Path } from './yaml-source.ts';
-import { plural } from '../text.ts';
+import { plural, snakeCase } from '../text.ts';
 
 export { jsonSchema };
 
@@ -177,11 +177,12 @@ function describe(src: YamlSource, e: ErrorObject): Diagnostic {
       const last = path[path.length - 1];
       // A column's name as the header writes it ("CamelCase", "Order ID"): the name strata would give it, and from:.
       if (path.length === 3 && path[0] === 'columns' && last === 'name' && typeof e.data === 'string') {
-        // Letters without their accents (Ünïcode: unicode), words apart by _, never DuckDB's rowid (refused by name).
-        const name = e.data.normalize('NFKD').replace(/\p{M}/gu, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
-          .replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?=[0-9])/, 'c_').replace(/^rowid$/, 'row_id');
+        // strata init's name for a field (snakeCase), of its letters without their accents (Ünïcode: unicode), never
+        // DuckDB's rowid (refused by name); none for a name without a letter or digit (no from: "").
+        const bare = e.data.normalize('NFKD').replace(/\p{M}/gu, '');
+        const name = snakeCase(bare).replace(/^rowid$/, 'row_id');
         const said = `column name ${JSON.stringify(e.data)} is not lower_snake_case (a lowercase letter, then lowercase letters, digits or _)`;
-        if (!name || !e.data.trim()) return src.diagnostic(path, said, 'name it in lower_snake_case, and read the field by its name with from: "<the field\'s name>"');
+        if (!/[A-Za-z0-9]/.test(bare) || !e.data.trim()) return src.diagnostic(path, said, 'name it in lower_snake_case, and read the field by its name with from: "<the field\'s name>"');
         return src.diagnostic(path, said, `name it ${name} (a name no other column has), and read the field by its name: { name: ${name}, from: ${JSON.stringify(e.data)}, … }`);
       }
       const fix = last === 'dataset' || last === 'name' || last === 'table'

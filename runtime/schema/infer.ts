@@ -16,7 +16,7 @@ import { ERRORS, StrataError, engineMessage } from '../../core/errors.ts';
 import type { SourceFormat } from '../../core/schema/model.ts';
 import { CsvScanner, type ScanDialect } from '../ingest/csv-scan.ts';
 import { readHead, stripBom, codecOf, parseFirstRecord } from '../ingest/file-head.ts';
-import { plural, thousands } from '../../core/text.ts';
+import { plural, snakeCase, thousands } from '../../core/text.ts';
 
 export interface InferredColumn {
   name: string;
@@ -59,16 +59,6 @@ const ISO_TIMESTAMP_RE = '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9
 
 /** A drafted partition should hold about this many rows of the sample, on average, at the finest grain that does. */
 export const ROWS_PER_PARTITION = 1000;
-
-export function snakeCase(name: string): string {
-  const s = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toLowerCase();
-  const safe = /^[a-z]/.test(s) ? s : `c_${s}`;
-  return safe.slice(0, 120) || 'column';
-}
 
 export async function detectFormat(path: string): Promise<SourceFormat> {
   const bare = path.replace(/\.(gz|gzip|zst|zstd)$/i, '');
