@@ -14,7 +14,7 @@ import { BUCKETS, KEY, RESULTS_PREFIX } from './refs.ts';
 import { resource, type ResourceSpec } from './resource.ts';
 import { accountRoot, document, type PolicyStatement } from './iam.ts';
 import { ACCOUNT, ref } from './tokens.ts';
-import { layout } from '../core/plan/layout.ts';
+import { COMPACTION_RESULT_DAYS, layout } from '../core/plan/layout.ts';
 
 /** Days after which objects move or go. */
 export const LIFECYCLE = {
@@ -24,11 +24,8 @@ export const LIFECYCLE = {
   bronzeNoncurrent: 30,
   /** The runtime removes staging after each run; what a crash leaves behind goes after two days. */
   staging: 2,
-  /**
-   * A compaction's whole result (runtime/pipeline/compact.ts compactStep) is read back by its own execution only (a
-   * retried attempt, `strata compact`): a week, as strata gc keeps it locally (runtime/table/gc.ts COMPACTION_RESULT_DAYS).
-   */
-  compactionResults: 7,
+  /** A compaction's whole result, as long as strata gc keeps it locally (core/plan/layout.ts COMPACTION_RESULT_DAYS). */
+  compactionResults: COMPACTION_RESULT_DAYS,
   /** Replaced manifests and deleted versions stay recoverable this long (strata gc decides what to delete). */
   lakeNoncurrent: 7,
   athenaResults: 7,

@@ -1,7 +1,6 @@
 // strata gc: delete replaced versions older than the retention window, orphaned folders and old staging.
 import { garbageCollect } from '../../workflows/maintenance.ts';
-import { COMPACTION_RESULT_DAYS } from '../../runtime/table/gc.ts';
-import { layout } from '../../core/plan/layout.ts';
+import { COMPACTION_RESULT_DAYS, layout } from '../../core/plan/layout.ts';
 import { openLake, requireLake } from '../lake-options.ts';
 import type { Command } from '../command.ts';
 import { out, plural, UsageError } from '../output.ts';

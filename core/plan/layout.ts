@@ -88,6 +88,13 @@ export const layout = {
   compactionsRoot: '_strata/compactions/',
 } as const;
 
+/**
+ * Days a compaction's result (layout.compactions) is kept: read back only by its own execution's retried attempts and
+ * `strata compact`. strata gc deletes it then (runtime/table/gc.ts), the lake bucket's lifecycle rule in AWS
+ * (stacks/storage.ts LIFECYCLE.compactionResults).
+ */
+export const COMPACTION_RESULT_DAYS = 7;
+
 /** Layers in the order data flows through them. */
 export const LAYERS = ['bronze', 'staging', 'silver', 'quarantine', 'gold', '_strata'] as const;
 export type Layer = (typeof LAYERS)[number];

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Storage } from '../storage/port.ts';
 import { mapLimit } from '../util/limit.ts';
 import { fault } from '../util/fault.ts';
-import { layout } from '../../core/plan/layout.ts';
+import { COMPACTION_RESULT_DAYS, layout } from '../../core/plan/layout.ts';
 import { readStagingRecord, removeStaging } from './staging.ts';
 import { collectGarbage, filesFingerprint, namedLocations, type TableManifest } from './manifest.ts';
 import { historyCopies, readManifest, shapeOf, writeHistoryCopy, type ManifestShape } from './store.ts';
@@ -270,8 +270,6 @@ export async function gcStaging(storage: Storage, now = new Date(), dryRun = fal
   return { folders: emptied.length, bytes: emptied.reduce((a, [, r]) => a + r.bytes, 0), unrecorded };
 }
 
-/** Days a compaction's result is kept (stacks/storage.ts LIFECYCLE.compactionResults expires it in S3 after as many). */
-export const COMPACTION_RESULT_DAYS = 7;
 
 /** What gcCompactionResults did (or, dry, would do). */
 export interface CompactionResultsGc {
