@@ -207,6 +207,9 @@ export function positionalWidth(head: Buffer, d: CsvDialect, declared: number, f
   return modes.includes(declared) ? declared : Math.max(...modes);
 }
 
+/** A field's name as matchFields matches it when no declared field names it exactly: ignoring case and outer blanks. */
+const fieldKey = (s: string) => s.trim().toLowerCase();
+
 /**
  * Match declared fields to the file's fields: exactly, then, for a declared field no file field names exactly,
  * ignoring case and surrounding spaces among the file's fields no declared field names exactly, when exactly one
@@ -219,11 +222,10 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
   const fileProblems: string[] = [];
   const repeated: FieldMatch['repeated'] = [];
   const used = new Set<number>();
-  const norm = (s: string) => s.trim().toLowerCase();
   const fields = sourceFields(columns);
   const exact = new Set(fields.flatMap((f) => { const i = available.indexOf(f); return i >= 0 ? [i] : []; }));
   // The fields no declared field names exactly, each with the declared fields it matches ignoring case and spaces.
-  const loose = (field: string) => available.flatMap((a, i) => (!exact.has(i) && norm(a) === norm(field) ? [i] : []));
+  const loose = (field: string) => available.flatMap((a, i) => (!exact.has(i) && fieldKey(a) === fieldKey(field) ? [i] : []));
   const takers = new Map<number, number>();
   for (const f of fields) if (available.indexOf(f) < 0) for (const i of loose(f)) takers.set(i, (takers.get(i) ?? 0) + 1);
   for (const field of fields) {
@@ -345,8 +347,7 @@ function namesNone(match: FieldMatch, columns: readonly PlannedColumn[], names: 
   if (!declared.every((f) => match.ref.get(f) === 'CAST(NULL AS VARCHAR)')) return false;
   // A field that matches a declared one ignoring case or spaces, but ambiguously (matchFields read neither, and warns
   // which): it names one, and its warning says so. A header of empty names names none (it was let through: an attack).
-  const norm = (x: string) => x.trim().toLowerCase();
-  if (names.some((n) => declared.some((f) => norm(f) === norm(n)))) return false;
+  if (names.some((n) => declared.some((f) => fieldKey(f) === fieldKey(n)))) return false;
   dropConsequences(match, key, what);
   match.fileProblems.push(`${key}: ${says} none of the schema's fields (${declared.slice(0, 10).map((f) => JSON.stringify(f)).join(', ')}${declared.length > 10 ? ', …' : ''}); `
     + `its fields: ${names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}${names.length > 10 ? ', …' : ''}`);

@@ -270,7 +270,6 @@ export async function gcStaging(storage: Storage, now = new Date(), dryRun = fal
   return { folders: emptied.length, bytes: emptied.reduce((a, [, r]) => a + r.bytes, 0), unrecorded };
 }
 
-
 /** What gcCompactionResults did (or, dry, would do). */
 export interface CompactionResultsGc {
   /** Results deleted: written by a compaction (their content says so) and unchanged for COMPACTION_RESULT_DAYS. */
