@@ -435,11 +435,11 @@ function storedAs(plan: GoldPlan, name: string, type: string): string {
     // than 38 − s was written into a column of that type, a value no reader of the type holds; Athena fails such a
     // sum (an attack, stop 57: 6e19 + 6e19 in decimal(38,18)). Checked on the value's text, for the values a double
     // says are within a hair of the limit or past it.
-    const digits = Number(decimal[1]) - Number(decimal[2]);
+    const [precision, scale] = [Number(decimal[1]), Number(decimal[2])];
+    const digits = precision - scale;
     const why = `column ${name}: `;
     // (Fewer fraction digits give a total room only when it has some: of a decimal(38,0) total, no decimal holds it.)
-    const scale = Number(decimal[2]);
-    const fix = ` has more than ${digits} integer digits, more than its type decimal(${decimal[1]},${decimal[2]}) holds. Fix: ${scale > 0
+    const fix = ` has more than ${digits} integer digits, more than its type decimal(${precision},${scale}) holds. Fix: ${scale > 0
       ? `sum with fewer fraction digits, e.g. SUM(CAST(x AS DECIMAL(38, ${Math.max(0, scale - 4)})))`
       : 'no decimal holds it (38 digits at most): sum as a double, SUM(CAST(x AS DOUBLE)), if an approximation will do, or over fewer rows'}`;
     const over = `abs(CAST(${col} AS DOUBLE)) >= ${`1e${digits}`} * 0.999999 AND length(ltrim(split_part(ltrim(CAST(${col} AS VARCHAR), '-'), '.', 1), '0')) > ${digits}`;
