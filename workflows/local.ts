@@ -49,13 +49,13 @@ export interface LocalExecution {
   events: ExecutionEvent[];
 }
 
+/** The denials of the step invocation running (guardStorage's `denials`), for the context it builds. */
+const invocation = new AsyncLocalStorage<AccessDenied[]>();
+
 /**
  * The handlers of one dataset's definition, each with its step's context (stepContext), inside the payload quotas
  * Step Functions and Lambda enforce (enforceQuotas; `wrap` stands for the function, so its faults are inside them).
  */
-/** The denials of the step invocation running (guardStorage's `denials`), for the context it builds. */
-const invocation = new AsyncLocalStorage<AccessDenied[]>();
-
 export function bindHandlers(asl: Record<string, unknown>, opts: LocalRunOptions, dataset: string): Record<string, StepFn> {
   const bound: Record<string, StepFn> = {};
   const states = allStates(asl);

@@ -51,10 +51,6 @@ export function trinoOfGlue(t: string): string {
   return map[t] ?? t;
 }
 
-/**
- * UNLOAD statements refreshing a gold table on Athena: partition columns last (Athena writes partitions from the
- * trailing columns), ≤ 100 partition values per statement, each into its own empty run-specific folder.
- */
 /** The gold rows as they are written: every column cast to its Glue type, partition columns last (UNLOAD's rule). */
 export function goldRowsSql(plan: GoldPlan, athenaSql: string): string {
   const data = plan.columns.filter((c) => !plan.partitionBy.includes(c.name));
@@ -65,6 +61,10 @@ export function goldRowsSql(plan: GoldPlan, athenaSql: string): string {
 /** The column UNLOAD partitions by: a copy of the partition column, so the files keep the column itself. */
 export const unloadPartitionColumn = (name: string) => `__p_${name}`;
 
+/**
+ * UNLOAD statements refreshing a gold table on Athena: partition columns last (Athena writes partitions from the
+ * trailing columns), ≤ 100 partition values per statement, each into its own empty run-specific folder.
+ */
 export function unloadStatements(plan: GoldPlan, athenaSql: string, runId: string, names: AthenaNames, targets?: Array<string | null | Array<string | null>>): UnloadBatch[] {
   const parts = plan.partitionColumns;
   // UNLOAD leaves partition columns out of the files. strata's gold files carry them (as the DuckDB engine writes
@@ -119,12 +119,6 @@ export function distinctPartitionsSql(plan: GoldPlan, athenaSql: string): string
 }
 
 /**
- * Filter on the driver's partition column selecting the silver partitions an incremental run reads: the key the gold
- * partition comes from (Incremental.partition; default the first). Every partition with a listed value of that key is
- * listed, so the filter reads exactly them; on another key it read more (a gold table by status over [day, status]
- * read whole days).
- */
-/**
  * The longest query string Athena takes, bytes: 262,144, a quota AWS does not raise ("The maximum allowed query string
  * length is 262,144 bytes": Athena service quotas; StartQueryExecution's QueryString constraint). runtime/engine/athena.ts
  * refuses a longer one before sending it.
@@ -140,6 +134,12 @@ export const ATHENA_QUERY_MAX = 262_144;
  */
 export const DRIVER_FILTER_MAX = ATHENA_QUERY_MAX / 4;
 
+/**
+ * Filter on the driver's partition column selecting the silver partitions an incremental run reads: the key the gold
+ * partition comes from (Incremental.partition; default the first). Every partition with a listed value of that key is
+ * listed, so the filter reads exactly them; on another key it read more (a gold table by status over [day, status]
+ * read whole days).
+ */
 export function driverFilter(driver: DatasetPlan, paths: string[], values: Map<string, Array<string | null>>, key = driver.partitions[0]?.name): string {
   const at = Math.max(0, driver.partitions.findIndex((x) => x.name === key));
   const p = driver.partitions[at]!;

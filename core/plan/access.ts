@@ -318,12 +318,12 @@ export function referencedDatasets(rules: RuleList, self: string): string[] {
   return declaredReferences(parseRules([...rules.halt, ...rules.warn]).rules).filter((ds) => ds !== self);
 }
 
-/** Whether a dataset's silver rules name the dataset itself, whose table they then read as the commit would leave it. */
 /** Whether rules read their metric history (dynamic rules: last(k)). */
 export function readsHistory(rules: RuleList): boolean {
   return historyDepth(parseRules([...rules.halt, ...rules.warn]).rules) > 0;
 }
 
+/** Whether a dataset's silver rules name the dataset itself, whose table they then read as the commit would leave it. */
 export function referencesItself(rules: RuleList, self: string): boolean {
   return declaredReferences(parseRules([...rules.halt, ...rules.warn]).rules).includes(self);
 }

@@ -194,12 +194,6 @@ export async function settleQuarantine(ctx: PipelineContext, plan: DatasetPlan, 
 }
 
 /**
- * The runs that committed an object to the table (its history's `commit` entries): their pending files are markers,
- * what an object's quarantine file holds while that run's commit stands, kept for a rollback that brings it back
- * (settleRollback) until strata gc's retention window; any other run's pending file is a loser's, a refused or
- * failed run's, or a rejection's or halt's in flight.
- */
-/**
  * The runs whose commits a rollback took out of the table (history entries' `forgot`) and whose rows are not the
  * table's now (no source of the manifest is theirs): a run forgotten, its object committed again by another run and
  * forgotten again, stays undone; a run a later rollback brought back is not (an attack on a first version, which kept
@@ -213,6 +207,12 @@ export function undoneRuns(m: TableManifest): Set<string> {
   return new Set(undid.filter((r) => !standing.has(r)));
 }
 
+/**
+ * The runs that committed an object to the table (its history's `commit` entries): their pending files are markers,
+ * what an object's quarantine file holds while that run's commit stands, kept for a rollback that brings it back
+ * (settleRollback) until strata gc's retention window; any other run's pending file is a loser's, a refused or
+ * failed run's, or a rejection's or halt's in flight.
+ */
 export function committingRuns(m: TableManifest): Set<string> {
   return new Set([...m.history.filter((h) => h.kind === 'commit').map((h) => h.runId), ...Object.values(m.sources).map((s) => s.runId)]);
 }
