@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkProject } from '../core/project.ts';
+import { loadSchemaText } from '../core/schema/load.ts';
 import { formatDiagnostic } from '../core/schema/diagnostics.ts';
 import { withBinder } from '../core/sql/binder.ts';
 import { str } from '../core/sql/quote.ts';
@@ -54,5 +55,40 @@ describe('a column bound', () => {
       const mine = cases.map((c, i) => [c, Boolean((held[0] as Record<string, unknown>)[`c${i}`])] as const).filter(([c]) => c.type === t.type);
       expect({ type: t.type, held: mine.some(([, ok]) => ok), not: mine.some(([, ok]) => !ok) }).toEqual({ type: t.type, held: true, not: true });
     }
+  });
+});
+
+describe('a bound or allowed value written unquoted', () => {
+  // YAML reads 0.123456789012345678 as the double 0.12345678901234568 and 99999999999999.99 as …98: a decimal max was
+  // another value than written, rows above it committed and rows equal to it quarantined (an attack, stop 58). What
+  // strata check accepts is the value written, as DuckDB reads the text; on a string column a number YAML would read
+  // otherwise (007, 1.10) is refused, not guessed.
+  it('property: an accepted min, max or allowed value is the value its text denotes in the column\'s type; a string column refuses a number YAML reads otherwise', async () => {
+    const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: min, maxLength: max });
+    const text = fc.oneof(
+      fc.tuple(fc.constantFrom('', '-'), digits(1, 20), fc.option(digits(1, 19), { nil: undefined })).map(([s, w, f]) => `${s}${w}${f === undefined ? '' : `.${f}`}`),
+      fc.constantFrom('0.123456789012345678', '99999999999999.99', '9007199254740993', '0.0000001', '1.10', '007', '1e2', '0x1F', '1.0e+2', '-0', '2147483647'),
+    );
+    const types = ['int', 'bigint', '"decimal(16,2)"', '"decimal(38,18)"', 'double', 'string'];
+    const sql = (t: string) => ({ int: 'INTEGER', bigint: 'BIGINT', '"decimal(16,2)"': 'DECIMAL(16,2)', '"decimal(38,18)"': 'DECIMAL(38,18)', double: 'DOUBLE', string: 'VARCHAR' })[t]!;
+    const cases = fc.sample(fc.tuple(fc.constantFrom(...types), fc.constantFrom('min', 'max', 'allowed'), text), RUNS)
+      .filter(([t, k]) => !(t === 'string' && k !== 'allowed'));
+    const loaded = cases.map(([type, key, t]) => {
+      const value = key === 'allowed' ? `[${t}]` : t;
+      const r = loadSchemaText('t.yaml', `dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: a, type: ${type}, ${key}: ${value} }\n`);
+      const col = r.spec?.columns[0];
+      const v = col === undefined ? undefined : key === 'allowed' ? col.allowed?.[0] : col[key as 'min' | 'max'];
+      return { type, key, text: t, accepted: r.spec !== undefined, as: v === undefined ? undefined : String(v), diagnostics: r.diagnostics.map((d) => d.message) };
+    });
+    const same = await withBinder((db) => db.all<Record<string, boolean | null>>(
+      `SELECT ${loaded.map((c, i) => `TRY_CAST(${str(c.as ?? '')} AS ${sql(c.type)}) IS NOT DISTINCT FROM TRY_CAST(${str(c.text)} AS ${sql(c.type)}) AS c${i}`).join(', ')}`));
+    const wrong = loaded.filter((c, i) => {
+      if (!c.accepted) return c.type === 'string' && !c.diagnostics.some((m) => m.includes('to YAML, not the text written'));
+      return c.type === 'string' ? c.as !== c.text : same[0]![`c${i}`] !== true;
+    });
+    expect(wrong).toEqual([]);
+    // Both sides are reached: values accepted, and values refused (of a string column, a number YAML reads otherwise).
+    expect(loaded.some((c) => c.accepted && c.type === '"decimal(38,18)"' && c.text.length > 17)).toBe(true);
+    expect(loaded.some((c) => !c.accepted && c.type === 'string')).toBe(true);
   });
 });

@@ -45,7 +45,7 @@ export function loadSchemaText(file: string, text: string): LoadResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { diagnostics: [src.diagnostic([], 'a schema file must be a mapping of keys', 'start with "dataset: <name>"')], source: src };
   }
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = asWritten(src, raw as Raw);
   let checked: Raw = raw as Raw;
   if (!validateStructure(raw)) {
     const errors = validateStructure.errors ?? [];
@@ -63,6 +63,33 @@ export function loadSchemaText(file: string, text: string): LoadResult {
   const spec = buildSpec(src, checked, diagnostics);
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   return diagnostics.some((d) => d.severity === 'error') ? { draft: spec, diagnostics, source: src } : { spec, diagnostics, source: src };
+}
+
+/**
+ * Each column's min, max and allowed values as written where YAML reads a number that does not print back as its text
+ * (YamlSource.reprinted: 0.123456789012345678 → 0.12345678901234568, 99999999999999.99 → …98, 007 → 7): in `raw`, in
+ * place, the text written, which the column's grammar then reads as a quoted value is read (boundOutsideType). Bounds
+ * and allowed values of decimal and bigint columns changed with no word: rows above the written max committed, rows
+ * equal to it quarantined "above max …98" (an attack, stop 58). On a string column such a value is refused: whether
+ * `007` means the text or the number 7 is not for strata to guess (YAML says 7). Returns those refusals.
+ */
+function asWritten(src: YamlSource, raw: Raw): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!Array.isArray(raw.columns)) return out;
+  raw.columns.forEach((c: unknown, i: number) => {
+    if (c === null || typeof c !== 'object') return;
+    const col = c as Raw;
+    const text = typeof col.type === 'string' && col.type.trim().toLowerCase() === 'string';
+    const keep = (path: Path, set: (v: string) => void) => {
+      const written = src.reprinted(path);
+      if (written === undefined) return;
+      if (text) out.push(src.diagnostic(path, `${path[2]} value ${written} is the number ${String(src.doc.getIn(path as Array<string | number>))} to YAML, not the text written`, `quote it to mean the text: "${written}"`));
+      set(written);
+    };
+    for (const k of ['min', 'max'] as const) keep(['columns', i, k], (v) => { col[k] = v; });
+    if (Array.isArray(col.allowed)) col.allowed.forEach((_: unknown, j: number) => keep(['columns', i, 'allowed', j], (v) => { col.allowed[j] = v; }));
+  });
+  return out;
 }
 
 /** A copy of `raw` without the keys ajv called unknown (additionalProperties), or undefined if it found anything else. */
@@ -418,7 +445,13 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
     return typeof v === 'string' || typeof v === 'number';
   };
   col.allowed?.forEach((v, i) => {
-    if (!valueFits(v)) err(['columns', at()[1] as number, 'allowed', i], `allowed value ${JSON.stringify(v)} is not a ${col.typeText}`, 'remove it or change the column type');
+    const path = ['columns', at()[1] as number, 'allowed', i];
+    if (!valueFits(v)) err(path, `allowed value ${JSON.stringify(v)} is not a ${col.typeText}`, 'remove it or change the column type');
+    else if (isNumeric(t) || isTemporal(t)) {
+      // As a bound is: an allowed 1.5 of an int column was CAST to 2, of decimal(4,2) 0.125 to 0.13 (stop 58).
+      const why = boundOutsideType(v as string | number, t);
+      if (why) err(path, `allowed value ${JSON.stringify(v)} ${why}`, `write a value of ${col.typeText}, or remove it`);
+    }
   });
   for (const k of ['min', 'max'] as const) {
     const v = col[k];
@@ -449,16 +482,14 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
 }
 
 /**
- * Why a min or max (already a number, or an ISO date or timestamp) is no value of the column's type, so that every
- * row would be compared with something the engine cannot make of it (an ingest failing on the bound, not the data),
- * or with another value (a decimal bound with more places than the scale, rounded). undefined when it is one.
+ * Why a min, max or allowed value (a number, its text as written, or an ISO date or timestamp) is no value of the
+ * column's type, so that every row would be compared with something the engine cannot make of it (an ingest failing on
+ * the bound, not the data), or with another value (a decimal bound with more places than the scale, rounded).
+ * undefined when it is one.
  */
 function boundOutsideType(v: string | number, t: LogicalType): string | undefined {
+  // A YAML number that is not its text (9007199254740993, read as …992) reaches here as the text (asWritten).
   const text = String(v).trim();
-  // YAML numbers are doubles: 9007199254740993 would be read as …992.
-  if (typeof v === 'number' && (t.name === 'int' || t.name === 'bigint' || t.name === 'decimal') && Math.abs(v) >= 2 ** 53) {
-    return 'is a YAML number beyond 2^53, which is not read exactly: write it quoted, e.g. "9007199254740993"';
-  }
   if (t.name === 'int' || t.name === 'bigint') {
     if (!/^[+-]?\d+$/.test(text)) return `is not written as a whole number (digits only), and ${t.name} holds only those`;
     const n = BigInt(text);

@@ -38,6 +38,18 @@ export class YamlSource {
     return this.doc.toJS({ maxAliasCount: 100 });
   }
 
+  /**
+   * The text a plain scalar at `path` was written as, when YAML read it as a number that does not print back as that
+   * text: 0.123456789012345678 is the double 0.12345678901234568, 99999999999999.99 is …98, 007 is 7, 1.10 is 1.1, 1e2
+   * is 100, 0x1F is 31, .inf is Infinity (YAML 1.2's core schema, which the parser follows). undefined for any other
+   * node (a quoted or block scalar, a number that prints back as written, an alias, a missing path).
+   */
+  reprinted(path: Path): string | undefined {
+    const node = this.doc.getIn(path as Array<string | number>, true);
+    if (!isScalar(node) || typeof node.value !== 'number' || node.type !== 'PLAIN' || node.source === undefined) return undefined;
+    return node.source !== String(node.value) ? node.source : undefined;
+  }
+
   /** Line and column of the value at path; of the key itself when `key` is true; else of the nearest parent. */
   position(path: Path, key = false): { line: number; column: number } {
     for (let n = path.length; n >= 0; n--) {
