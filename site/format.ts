@@ -31,7 +31,6 @@ export function age(ms: number): string {
 /** "2001-01-14 21:55:03 UTC" */
 export const time = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
 
-export const pct = (x: number): string => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
 
 /** A status as a badge; its class gives the colour (ok, bad, warn, quiet). */
 export function badge(status: string): Html {

@@ -166,7 +166,7 @@ describe('rising quarantine', () => {
   it('becomes a warning on the overview with both shares', () => {
     const m = model({ runs: [share('a2', 30, 'SUCCEEDED', 2), share('a1', 10, 'SUCCEEDED', 1)] });
     expect(m.attention).toEqual([{ level: 'warning', kind: 'rising-quarantine', layer: 'silver', table: 'airports', at: T(2, 1), runId: 'a2',
-      message: 'quarantine is rising: the newest run quarantined 30.0% of its rows, against 10.0% on average over the 1 run before it (flagged from 1.0% more)' }]);
+      message: 'quarantine is rising: the newest run quarantined 30.0% of its rows, against 10.0% on average over the 1 run before it (flagged from 1% more)' }]);
   });
 });
 

@@ -238,7 +238,7 @@ describe('counts: a rejected file', () => {
     const r = await runCommand(ingest, { lake: lake.dir, schemas: join(lake.root, 'schemas') }, ['strict', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('3 rows in · 0 valid · 3 quarantined');
-    expect(r.stdout).toMatch(/Strata\.RejectedFile: bronze\/strict\/_objects\/[0-9a-f]+\/rejected\.csv: 1 of 3 rows \(33\.3%\) failed validation, more than rejects\.maxRatio 5\.0%; nothing was committed, all 3 rows are in quarantine\.strict\n/);
+    expect(r.stdout).toMatch(/Strata\.RejectedFile: bronze\/strict\/_objects\/[0-9a-f]+\/rejected\.csv: 1 of 3 rows \(33\.3%\) failed validation, more than rejects\.maxRatio 5%; nothing was committed, all 3 rows are in quarantine\.strict\n/);
     // The message's later lines sit under its first, without the error's name again.
     expect(r.stdout).toMatch(/quarantine\.strict\n {6}most common: /);
     expect(r.stdout).toMatch(/\n {6}way back: fix the rows and upload the file again, or raise rejects\.maxRatio in \S*schemas\/strict\.yaml if such a share of bad rows is expected \(they are then quarantined, the others committed\)\n/);
@@ -249,7 +249,7 @@ describe('counts: a rejected file', () => {
     // Every row with its record, line and the source record as written, the valid ones too.
     const q = await lake.query<{ record: number | null; line: number | null; raw: string; rule: string; message: string }>(
       `SELECT record, line, raw, reasons[1].rule AS rule, reasons[1].message AS message FROM quarantine.strict ORDER BY record NULLS FIRST, rule`);
-    const rejected = 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5.0%';
+    const rejected = 'the file was rejected: 1 of 3 rows (33.3%) failed validation, more than rejects.maxRatio 5%';
     expect(q).toEqual([
       { record: 1, line: 2, raw: '{"id":"1","v":"1"}', rule: 'rejected', message: rejected },
       { record: 2, line: 3, raw: '{"id":"2","v":"x"}', rule: 'type', message: '"x" is not an int' },

@@ -1,4 +1,5 @@
 // strata plan <dataset>: what the schema compiles to — the plan, its validation SQL, or (--asl) the state machine.
+import { exactPercent } from '../../core/text.ts';
 import { renderAsl } from '../../workflows/asl.ts';
 import { goldTablesFor } from '../../workflows/gold-order.ts';
 import { openLake } from '../lake-options.ts';
@@ -32,7 +33,7 @@ export const plan: Command = {
       `dataset ${p.dataset} (schema ${p.schemaHash}), ${p.source.format} source, mode ${p.mode}${p.primaryKey.length ? ` on (${p.primaryKey.join(', ')})` : ''}`,
       `silver columns: ${p.columns.map((c) => `${c.name} ${c.glueType}${c.required ? ' not null' : ''}`).join(', ')}`,
       `partitions: ${p.partitions.length ? p.partitions.map((x) => `${x.name}=${x.transform}(${x.column}) ${x.glueType}`).join(', ') : 'none'}`,
-      `rejects: a file with more than ${(p.maxRejectRatio * 100).toFixed(1)}% bad rows is rejected`,
+      `rejects: a file with more than ${exactPercent(p.maxRejectRatio)} bad rows is rejected`,
       `prefixes: ${Object.entries(p.prefixes).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `(--json for the whole plan, --sql for the validation SQL, --asl for the state machine)`,
     ].join('\n');

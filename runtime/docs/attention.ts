@@ -2,11 +2,11 @@
 // silver gate; a gold table whose newest refresh was halted by its gate or that is stale; a dataset whose quarantine
 // share is rising. Errors come before warnings, the newest first within each. A problem that a later run resolved is
 // history (the runs page), not attention.
+import { exactPercent, roundedPercent } from '../../core/text.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { Attention, GoldDoc } from './model.ts';
 import { RISING, risingQuarantine, type Committed } from './runs.ts';
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const firstLine = (s: string) => s.split('\n')[0]!;
 
 /**
@@ -31,7 +31,7 @@ export function datasetAttention(dataset: string, runs: readonly RunRecord[], co
   if (rising) {
     out.push({
       level: 'warning', kind: 'rising-quarantine', layer: 'silver', table: dataset, ...at(rising.run),
-      message: `quarantine is rising: the newest run quarantined ${pct(rising.latest)} of its rows, against ${pct(rising.before)} on average over the ${rising.compared} run${rising.compared === 1 ? '' : 's'} before it (flagged from ${pct(RISING.margin)} more)`,
+      message: `quarantine is rising: the newest run quarantined ${roundedPercent(rising.latest)} of its rows, against ${roundedPercent(rising.before)} on average over the ${rising.compared} run${rising.compared === 1 ? '' : 's'} before it (flagged from ${exactPercent(RISING.margin)} more)`,
     });
   }
   return out;

@@ -2,6 +2,7 @@
 // (storage is the source of truth; the catalog's strata.runs mirrors it).
 import { schemaFileOf } from '../../core/plan/compile.ts';
 import { ERRORS } from '../../core/errors.ts';
+import { exactPercent, roundedPercent } from '../../core/text.ts';
 import type { Catalog } from '../catalog/port.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
@@ -223,13 +224,11 @@ export function countWholeBatch(record: RunRecord, outcome: BatchOutcome, s: { r
   if (s.rowsValid) record.warnings.unshift(`${s.rowsValid === 1 ? '1 row' : `${s.rowsValid} rows`} passed validation but ${held}`);
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`;
-
 /** Why a file was rejected, in one clause. */
 function rejectCause(s: NonNullable<RunState['stage']>, maxRatio: number): string {
   return s.schemaMismatch
     ? `it does not fit the schema (${s.fileProblems[0] ?? 'see the run record'})`
-    : `${s.rowsQuarantined} of ${s.rowsIn} rows (${pct(s.rejectRatio)}) failed validation, more than rejects.maxRatio ${pct(maxRatio)}`;
+    : `${s.rowsQuarantined} of ${s.rowsIn} rows (${roundedPercent(s.rejectRatio, maxRatio)}) failed validation, more than rejects.maxRatio ${exactPercent(maxRatio)}`;
 }
 
 export function rejectMessage(s: NonNullable<RunState['stage']>, maxRatio: number, schemaFile = `schemas/${s.dataset}.yaml`, format = 'csv'): string {

@@ -2,7 +2,8 @@
 // quality rules, quarantine reasons, its state machine drawn from the ASL, its runs, the gold tables reading it.
 import type { DatasetDoc, DocsModel } from '../../runtime/docs/model.ts';
 import { chart, reasonsSpec, rowsSpec } from '../charts.ts';
-import { count, pct } from '../format.ts';
+import { exactPercent } from '../../core/text.ts';
+import { count } from '../format.ts';
 import { html, type Value } from '../html.ts';
 import { href, type Page } from '../layout.ts';
 import { dataTable, freshnessCell, lastRunCell, lineageGraph, partitionsSection, rulesTable, runsTable, schemaHistory } from '../parts.ts';
@@ -22,7 +23,7 @@ export function datasetPage(model: DocsModel, d: DatasetDoc): Page {
     ['source', html`${d.source.format}${d.source.compression !== 'auto' ? `, ${d.source.compression}` : ''}; uploads to <code>${d.source.bronze}</code>`],
     ['mode', html`${d.mode}${d.primaryKey.length ? html`, primary key <code>${d.primaryKey.join(', ')}</code>` : ''}`],
     ['partitioned by', d.partitionBy.length ? html`<code>${d.partitionBy.map((p) => `${p.name} = ${p.transform}(${p.column})`).join(', ')}</code>` : 'not partitioned'],
-    ['rejects a file above', pct(d.maxRejectRatio)],
+    ['rejects a file above', exactPercent(d.maxRejectRatio)],
     ['keeps replaced versions', `${d.retentionDays} days`],
     ['read by', d.readBy.length ? html`${d.readBy.map((g, i) => html`${i ? ', ' : ''}<a href="${root}${href.gold(g)}">gold.${g}</a>`)}` : 'no gold table'],
   ];
