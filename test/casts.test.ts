@@ -513,6 +513,31 @@ describe('timestamp', () => {
     await expectCasts('timestamp', 'INTEGER', [['20240101', null, '"20240101" is not a timestamp (a integer value)']], { format: ['%Y%m%d'] });
   });
 
+  it('property: a TIMESTAMP_NS anywhere in its range, under each rounding rule, is its millisecond or quarantined; never a failure (the first millisecond of 1677 overflowed and failed the whole file: an attack, stop 58)', async () => {
+    const FIRST = -9223372036854775806n; // (make_timestamp_ns refuses -2^63 and -2^63 + 1: DuckDB's -infinity)
+    const LAST = 9223372036854775806n;
+    const ns = fc.oneof(fc.bigInt({ min: FIRST, max: FIRST + 3_000_000n }), fc.bigInt({ min: LAST - 3_000_000n, max: LAST }), fc.bigInt({ min: -3_000_000n, max: 3_000_000n }),
+      fc.bigInt({ min: FIRST, max: LAST }), fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }).map((n) => n * 1_000_000n + 500_000n));
+    const rounds = [undefined, 'half_up', 'half_even'] as const;
+    const expected = (n: bigint, round: RoundingMode | undefined): string | null => {
+      const ms = n / 1_000_000n - (n % 1_000_000n < 0n ? 1n : 0n);
+      const rest = n - ms * 1_000_000n;
+      if (round === undefined) return rest === 0n ? String(ms) : null;
+      const up = rest > 500_000n || (rest === 500_000n && (round === 'half_up' || ms % 2n !== 0n));
+      return String(up ? ms + 1n : ms);
+    };
+    const cases = fc.sample(fc.tuple(ns, fc.constantFrom(...rounds)), { numRuns: 300, seed: 20261208 });
+    await withBinder(async (db) => {
+      for (const round of rounds) {
+        const mine = cases.filter(([, r]) => r === round).map(([n]) => n);
+        const plan = castPlan(column('timestamp', round ? { round } : {}), 'src', 'TIMESTAMP_NS');
+        const rows = await db.all<{ ms: string | null }>(`SELECT CAST(epoch_ms(${plan.value('d')}) AS VARCHAR) AS ms FROM (SELECT i, src, ${plan.draft ?? 'src'} AS d `
+          + `FROM (VALUES ${mine.map((n, i) => `(${i}, make_timestamp_ns(${n}))`).join(', ')}) t(i, src)) ORDER BY i`);
+        expect(rows.map((r, i) => [String(mine[i]), r.ms])).toEqual(mine.map((n) => [String(n), expected(n, round)]));
+      }
+    });
+  });
+
   it('typed: every timestamp unit under the millisecond rule (before 1970 too), a date as midnight', async () => {
     await expectCasts('timestamp', 'TIMESTAMP', [
       ["'2025-06-15 10:00:00.123'", '2025-06-15 10:00:00.123', null], ["'2025-06-15 10:00:00.123456'", null, `"2025-06-15 10:00:00.123456" ${SUB_MS}`],

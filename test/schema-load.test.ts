@@ -211,6 +211,9 @@ mode: upsert
     expect(t('{ name: a, type: date, max: "2025-13-01" }')).toEqual(['max "2025-13-01" is no such day or time']);
     expect(t('{ name: a, type: date, min: "2025-02-29" }')).toEqual(['min "2025-02-29" is no such day or time']);
     expect(t('{ name: a, type: timestamp, min: "2025-06-30 24:00" }')).toEqual(['min "2025-06-30 24:00" is no such day or time']);
+    // DuckDB's cast to the column's type drops an offset, and rounds below the millisecond (an attack, stop 58).
+    expect(t('{ name: a, type: timestamp, max: "2025-06-15T10:00:00+02:00" }')).toEqual(['max "2025-06-15T10:00:00+02:00" has a time zone: timestamp bounds are UTC times written without one']);
+    expect(t('{ name: a, type: timestamp, min: "2025-06-15T10:00:00.0005", allowed: ["2025-06-15 10:00:00.123000"] }')).toEqual(['min "2025-06-15T10:00:00.0005" has digits below the millisecond, and timestamp columns keep milliseconds: it would be rounded']);
     // A number YAML reads as another double is the text written (an attack, stop 58: test/schema-bounds.property.test.ts).
     expect(t('{ name: a, type: bigint, max: 9007199254740993 }')).toEqual([]);
     expect(loadSchemaText('t.yaml', 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: a, type: bigint, max: 9007199254740993 }\n').spec!.columns[0]!.max).toBe('9007199254740993');

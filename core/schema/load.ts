@@ -457,7 +457,12 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
     const v = col[k];
     if (v === undefined) continue;
     if (!(isNumeric(t) || isTemporal(t))) err(at(k), `${k} applies to numbers, dates and timestamps, not ${col.typeText}`, tn === 'string' ? 'use maxLength or pattern' : `remove ${k}`);
-    else if (!valueFits(v)) err(at(k), `${k} ${JSON.stringify(v)} is not a ${col.typeText}`, isTemporal(t) ? 'write an ISO date, e.g. "2020-01-01"' : 'write a number');
+    else if (!valueFits(v)) {
+      // An offset (Z, +02:00) is ISO, but DuckDB's cast to the column's type drops it: "10:00+02:00" would be 10:00.
+      const zoned = tn === 'timestamp' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$/i.test(v.trim());
+      if (zoned) err(at(k), `${k} ${JSON.stringify(v)} has a time zone: timestamp bounds are UTC times written without one`, 'write the UTC time, e.g. "2025-06-15 08:00:00" for 10:00+02:00');
+      else err(at(k), `${k} ${JSON.stringify(v)} is not a ${col.typeText}`, isTemporal(t) ? 'write an ISO date, e.g. "2020-01-01"' : 'write a number');
+    }
     else {
       const why = boundOutsideType(v as string | number, t);
       if (why) err(at(k), `${k} ${JSON.stringify(v)} ${why}`, `write a ${k} that is a ${col.typeText}, or change the column type`);
@@ -517,7 +522,10 @@ function boundOutsideType(v: string | number, t: LogicalType): string | undefine
   if (t.name === 'date' || t.name === 'timestamp') {
     const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text)!;
     const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
-    return isCalendarTime(y, mo, d, h, mi, sec) ? undefined : 'is no such day or time';
+    if (!isCalendarTime(y, mo, d, h, mi, sec)) return 'is no such day or time';
+    // Timestamps are kept to the millisecond: a bound below it is compared rounded (…00.0005 as …00.001).
+    const fraction = /\.(\d+)$/.exec(text)?.[1] ?? '';
+    return t.name === 'timestamp' && /[1-9]/.test(fraction.slice(3)) ? 'has digits below the millisecond, and timestamp columns keep milliseconds: it would be rounded' : undefined;
   }
   return undefined;
 }

@@ -45,11 +45,14 @@ function fromMillis(ms: string, restNs: string, round: RoundingMode | undefined)
 /**
  * A count of `perMs`ths of a millisecond since the epoch (1000: µs, 1000000: ns) → TIMESTAMP_MS under the
  * millisecond rule. `count` must be cheap to repeat (a column, epoch_us of a column). Floor division, so counts
- * before 1970 split the same way; no unit is widened, so nothing overflows (µs × 1000 would, past 2262).
+ * before 1970 split the same way; no unit is widened and nothing is added to the count, so nothing overflows (µs ×
+ * 1000 would, past 2262).
  */
 function fromEpoch(count: string, perMs: number, round: RoundingMode | undefined): string {
   const rest = `((${count} % ${perMs} + ${perMs}) % ${perMs})`;
-  return fromMillis(`((${count} - ${rest}) // ${perMs})`, `${rest} * ${NS_PER_MS / perMs}`, round);
+  // DuckDB's // truncates: one less for a count before the epoch with a rest. (count - rest) // perMs, as this was,
+  // overflowed BIGINT for nanoseconds in TIMESTAMP_NS's first millisecond and failed the whole file: an attack, stop 58.
+  return fromMillis(`(${count} // ${perMs} - CASE WHEN ${count} % ${perMs} < 0 THEN 1 ELSE 0 END)`, `${rest} * ${NS_PER_MS / perMs}`, round);
 }
 
 /** The value, if it lies within the years 0001-9999. */
