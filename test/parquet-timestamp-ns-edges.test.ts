@@ -96,3 +96,33 @@ columns:
     }
   });
 });
+
+describe('typed values shown as they are', () => {
+  it('a FLOAT in a quarantined record is the float DuckDB writes (0.1, not the double it widens to); an infinite DATE or TIMESTAMP is said to be outside the years 0001-9999, not "expected ISO 8601" (an attack, stop 58)', async () => {
+    const k = await makeLake({ pf: `dataset: pf
+source: { format: parquet }
+rejects: { maxRatio: 1 }
+columns:
+  - { name: id, type: bigint }
+  - { name: t, type: timestamp }
+  - { name: d, type: date }
+  - { name: f, type: double }
+` });
+    try {
+      const f = await k.file('f.parquet', '');
+      await withDuck((db) => db.run(`COPY (SELECT * FROM (VALUES (1, 'infinity'::TIMESTAMP, DATE '2025-01-01', 0.1::FLOAT), (2, TIMESTAMP '2025-01-01', '-infinity'::DATE, 16777217::FLOAT), `
+        + `(3, '-infinity'::TIMESTAMP, DATE '2025-01-01', 3.4028235e38::FLOAT)) t(id, t, d, f)) TO ${pathLit(f)} (FORMAT parquet)`));
+      const r = (await k.ingest('pf', f)).record;
+      expect(r).toMatchObject({ status: 'SUCCEEDED', rowsValid: 0, rowsQuarantined: 3 });
+      const q = await k.query(`SELECT record, raw, reasons[1].message AS m FROM quarantine.pf ORDER BY record`) as Array<{ record: number; raw: string; m: string }>;
+      expect(q.map((x) => [x.record, JSON.parse(x.raw).f, x.m])).toEqual([
+        [1, 0.1, '"infinity" is not a timestamp: outside the years 0001-9999'],
+        [2, 16777216, '"-infinity" is not a date: outside the years 0001-9999'],
+        [3, 3.4028235e38, '"-infinity" is not a timestamp: outside the years 0001-9999'],
+      ]);
+      expect(q.map((x) => /"f":([^,}]+)/.exec(x.raw)![1])).toEqual(['0.1', '16777216.0', '3.4028235e+38']);
+    } finally {
+      await k.cleanup();
+    }
+  });
+});

@@ -328,7 +328,8 @@ function jsonObjectOf(names: string[], refOf: (i: number) => string, typeOf: (i:
     if (said !== undefined) return `CASE WHEN ${refOf(i)} IS NULL THEN NULL ELSE ${str(JSON.stringify(said))} END`;
     const t = typeOf(i);
     const ref = refOf(i);
-    if (t === 'DOUBLE' || t === 'FLOAT') return `CASE WHEN isnan(${ref}) THEN '"NaN"' WHEN isinf(${ref}) THEN CASE WHEN ${ref} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ELSE CAST(to_json(${ref}) AS VARCHAR) END`;
+    // A FLOAT as DuckDB writes it (0.1); to_json widens it to a double first (0.10000000149011612: an attack, stop 58).
+    if (t === 'DOUBLE' || t === 'FLOAT') return `CASE WHEN isnan(${ref}) THEN '"NaN"' WHEN isinf(${ref}) THEN CASE WHEN ${ref} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ELSE CAST(${t === 'FLOAT' ? ref : `to_json(${ref})`} AS VARCHAR) END`;
     if (t === 'TIMESTAMP_NS') return `CAST(to_json(${typedText(ref, t)}) AS VARCHAR)`;
     return `CAST(to_json(${ref}) AS VARCHAR)`;
   };

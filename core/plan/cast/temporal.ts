@@ -69,10 +69,16 @@ function isoValue(t: string, round: RoundingMode | undefined): string {
   return `CASE WHEN ${valid} THEN ${bind(fromMillis(ms, `CAST(substr(${fraction}, 4) AS BIGINT)`, round), '_c_v', within('_c_v'))} END`;
 }
 
+/**
+ * DuckDB's text of an infinite DATE or TIMESTAMP (a Parquet file's typed value, read back as text for its message):
+ * said to be outside the years 0001-9999, not "expected ISO 8601", which is about text (an attack, stop 58).
+ */
+const INFINITY = '[+-]?(?i:infinity)';
+
 function isoMessage(text: string, round?: RoundingMode): string {
   const wall = `TRY_CAST(_c_t.y || '-' || _c_t.mo || '-' || _c_t.d AS DATE)`;
   return bind(`regexp_extract(${text}, ${str(TS_RE)}, ${TS_GROUPS})`, '_c_t', `CASE `
-    + `WHEN ${matches(text, `${BLANK}([0-9]{5,}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:.]+)? \\(BC\\)).*`)} THEN ${quoted(text)} || ' is not a timestamp: outside the years 0001-9999' `
+    + `WHEN ${matches(text, `${BLANK}([0-9]{5,}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:.]+)? \\(BC\\)|${INFINITY}${BLANK}$).*`)} THEN ${quoted(text)} || ' is not a timestamp: outside the years 0001-9999' `
     + `WHEN _c_t.y = '' THEN ${quoted(text)} || ' is not a timestamp: expected ISO 8601, e.g. 2025-06-15T10:00:00Z or 2025-06-15 10:00:00.123+02:00' `
     + `WHEN length(_c_t.f) > 9 THEN ${quoted(text)} || ' is not a timestamp: more than 9 fraction digits' `
     + `WHEN _c_t.h >= '24' OR _c_t.mi >= '60' OR _c_t.s >= '60' THEN ${quoted(text)} || ' is not a timestamp: hour 00-23, minute and second 00-59' `
@@ -369,7 +375,7 @@ export function dateCast(formats: string[] | undefined, src: string, from: strin
   }
   const message = (text: string) => `${quoted(text)} || ' is not a date' || CASE `
     // (A typed DATE of year 10000 or BC is said so, not "expected YYYY-MM-DD": its text is DuckDB's, an attack, stop 53.)
-    + `WHEN ${matches(text, `${BLANK}([0-9]{5,}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2} \\(BC\\))${BLANK}`)} THEN ': outside the years 0001-9999' `
+    + `WHEN ${matches(text, `${BLANK}([0-9]{5,}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2} \\(BC\\)|${INFINITY})${BLANK}`)} THEN ': outside the years 0001-9999' `
     + `WHEN ${matches(text, `${BLANK}[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]${BLANK}[0-9]{1,2}:[0-9]{2}.*`)} THEN ': it has a time of day' `
     + `WHEN ${matches(text, DATE_RE)} THEN ': no such day in the years 0001-9999' `
     + `ELSE ': expected YYYY-MM-DD' END`;
