@@ -219,6 +219,7 @@ mode: upsert
     expect(loadSchemaText('t.yaml', 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: a, type: bigint, max: 9007199254740993 }\n').spec!.columns[0]!.max).toBe('9007199254740993');
     expect(t('{ name: a, type: "decimal(10,8)", min: 0.0000001, max: 1.10 }')).toEqual([]);
     expect(t('{ name: a, type: string, allowed: [007, "007", 7] }')).toEqual(['allowed value 007 is the number 7 to YAML, not the text written']);
+    expect(t('{ name: a, type: "decimal(38,18)", min: 0.123456789012345679, max: 0.123456789012345678 }')).toEqual(['min 0.123456789012345679 is greater than max 0.123456789012345678']);
     // Bounds at the ends of each type are values of it.
     expect(t('{ name: a, type: int, min: -2147483648, max: 2147483647 }')).toEqual([]);
     expect(t('{ name: a, type: bigint, min: "-9223372036854775808", max: "9223372036854775807" }')).toEqual([]);

@@ -4,6 +4,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import jsonSchema from './dataset.schema.json' with { type: 'json' };
 import validateStructure from './dataset.schema.validate.js';
+import { compareDecimal, parseDecimal } from '../dqdl/exact.ts';
 import { closest, type Diagnostic } from './diagnostics.ts';
 import {
   DEFAULT_MAX_REJECT_RATIO, DEFAULT_RETENTION_DAYS,
@@ -468,7 +469,9 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
       if (why) err(at(k), `${k} ${JSON.stringify(v)} ${why}`, `write a ${k} that is a ${col.typeText}, or change the column type`);
     }
   }
-  if (col.min !== undefined && col.max !== undefined && isNumeric(t) && Number(col.min) > Number(col.max)) {
+  // As written, digit by digit: 0.123456789012345679 above 0.123456789012345678, one double to Number().
+  const [lo, hi] = [parseDecimal(String(col.min)), parseDecimal(String(col.max))];
+  if (col.min !== undefined && col.max !== undefined && isNumeric(t) && lo && hi && compareDecimal(lo, hi) > 0) {
     err(at('min'), `min ${col.min} is greater than max ${col.max}`, 'swap them');
   }
   if (col.pattern !== undefined) {
