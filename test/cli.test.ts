@@ -185,6 +185,12 @@ describe('strata', () => {
       ['update silver.orders set amount = 0', /this is an UPDATE statement: nothing was run/],
       ['/* x */ DELETE FROM silver.orders', /this is a DELETE statement: nothing was run/],
       ["COPY (select 1) TO '/tmp/strata-x.csv'", /this is a COPY statement: nothing was run/],
+      // A SELECT of a table function that writes, anywhere in it (enable_logging wrote log files into bronze, which
+      // strata doctor took for uploads: an attack, stop 58), or that runs SQL of its own.
+      [`select count(*) from enable_logging(storage='file', storage_path='${join(dir, '.strata/lake/bronze/orders')}', level='trace', storage_buffer_size=1)`, /^enable_logging\(\) changes the engine or the files, or runs SQL of its own: strata query reads the lake: nothing was run\n/],
+      ["SUMMARIZE FROM enable_profiling()", /^enable_profiling\(\) changes/],
+      ["with x as (select * from query('select 1')) select * from x", /^query\(\) changes/],
+      ['select 1e999 as x, * from checkpoint()', /^strata query could not check this statement \(the number 1e999 is beyond the range of a double/],
     ] as const) {
       const r = await strata('query', sql);
       expect(r.code, sql).toBe(1);
@@ -192,6 +198,9 @@ describe('strata', () => {
     }
     expect((await strata('query', '--json', 'select sum(amount) as s, count(*) as n from silver.orders')).stdout).toBe(before);
     expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
+    expect(readdirSync(join(dir, '.strata/lake/bronze/orders')).filter((n) => n.startsWith('duckdb_log'))).toEqual([]);
+    // Table functions that read or generate still run.
+    expect((await strata('query', '--json', 'select count(*) as n from range(3), (select count(*) from read_text(\'' + join(dir, '.strata/lake/_strata') + '/**/*.json\'))')).stdout).toMatch(/"n": 3/);
     // A PIVOT without IN is two statements to DuckDB: refused, with the form that runs (an attack, stop 50).
     const pivot = await strata('query', 'PIVOT silver.orders ON status USING count(*)');
     expect(pivot.stderr).toMatch(/^strata query runs one SQL statement; this text holds 2: nothing was run\nDuckDB makes a PIVOT without IN/);

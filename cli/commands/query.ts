@@ -7,6 +7,8 @@ import { engineMessage, ERRORS, isStrataError } from '../../core/errors.ts';
 import { defaultLakeDir } from '../../workflows/lake.ts';
 import { queryAthena, type AthenaTarget } from '../athena-query.ts';
 import { physicalNames } from '../../core/naming.ts';
+import { queryTableFunctionRefusal } from '../../core/sql/functions.ts';
+import { serialize, tableFunctionsOf } from '../../core/sql/sandbox.ts';
 import type { Command } from '../command.ts';
 import { isLake, noLakeWayBack } from '../lake-options.ts';
 import { csv, jsonRows, out, table, UsageError, type Failure } from '../output.ts';
@@ -88,8 +90,10 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
       // attack, stop 50); it is not run either way.
       const options = explain !== null && /^\s*(\(|analy[sz]e\b|\/\*|--)/i.test(rest);
       let kind: string;
+      let prepared = false;
       try {
         kind = options ? 'EXPLAIN' : await db.statementKind(rest);
+        prepared = !options;
       } catch (e) {
         // A statement that does not prepare: a write, by its first word, is refused as a write (INSERT INTO a view got
         // DuckDB's "orders is not an table", a COPY to a file "file system operations are disabled", where a CREATE
@@ -108,6 +112,17 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
         const hint = explain ? 'EXPLAIN ANALYZE runs the statement it explains: strata query runs EXPLAIN <a SELECT>, without ANALYZE or options (its plan, not its run)'
           : 'the lake changes through strata\'s commands (ingest, refresh, rollback, gc), never through a query';
         out.fail({ name: ERRORS.InvalidInput, message, hint }, message);
+        return undefined;
+      }
+      // A SELECT may call a table function that writes: enable_logging wrote log files into the lake's bronze folder,
+      // which the lockdown lets a query read (an attack, stop 58). Table functions are judged by name, anywhere in the
+      // statement; one that prepared but that the parser cannot give as a tree (a number past a double) is not run.
+      const tree = await serialize(db, rest);
+      const refusal = tree.error ? (prepared ? `strata query could not check this statement (${String(tree.error_message)}): nothing was run` : undefined)
+        : tableFunctionsOf(tree).map((f) => queryTableFunctionRefusal(f.name)).find((r) => r !== undefined);
+      if (refusal) {
+        const message = refusal.endsWith('nothing was run') ? refusal : `${refusal}: nothing was run`;
+        out.fail({ name: ERRORS.InvalidInput, message, hint: 'strata query reads tables, and files under the lake with read_parquet, read_csv, read_json or read_text; the lake changes through strata\'s commands' }, message);
         return undefined;
       }
       return await db.exactResult(explain ? `EXPLAIN ${rest}` : sql, { explain: explain !== null });

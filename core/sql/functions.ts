@@ -59,3 +59,17 @@ export function functionRefusal(name: string): { message: string; fix: string } 
   }
   return { message: `${f}() is not on the list of functions user SQL may call (known to give the same result on Athena (Trino) and DuckDB, and to read nothing but their arguments)`, fix: 'use a function on the list (core/sql/functions.ts), or move the logic into the silver schema' };
 }
+
+/**
+ * Table functions `strata query` may call (DuckDB 1.5's, duckdb_functions() of type table): those that read files
+ * under the lake (the lockdown's allowed folder), generate rows, or show the engine's state. Any other is refused:
+ * enable_logging wrote log files into the lake's bronze folder from a SELECT, which strata doctor then took for
+ * uploads (an attack, stop 58); checkpoint, profiling and the parser switches change the engine; query,
+ * query_table and json_execute_serialized_sql run SQL the query's own check never saw; arrow_scan reads memory.
+ */
+const QUERY_TABLE_FUNCTIONS = /^(read_(parquet|csv|csv_auto|json|json_auto|json_objects|json_objects_auto|ndjson|ndjson_auto|ndjson_objects|text|blob|duckdb)|parquet_(scan|metadata|schema|file_metadata|kv_metadata|full_metadata|bloom_probe)|glob|sniff_csv|range|generate_series|unnest|repeat|repeat_row|json_each|json_tree|summary|histogram|histogram_values|duckdb_[a-z_]+|pragma_[a-z_]+|pg_timezone_names|icu_calendar_names|test_all_types|test_vector_types|which_secret)$/;
+
+/** Why `strata query` may not call the table function `name` (any case), or undefined when it may (QUERY_TABLE_FUNCTIONS). */
+export function queryTableFunctionRefusal(name: string): string | undefined {
+  return QUERY_TABLE_FUNCTIONS.test(name.toLowerCase()) ? undefined : `${name.toLowerCase()}() changes the engine or the files, or runs SQL of its own: strata query reads the lake`;
+}

@@ -170,6 +170,41 @@ function strippedSpaces(q: Buffer): Set<number> {
   return out;
 }
 
+/**
+ * Where `sql` would be read differently by DuckDB, which vets it, and by Athena (Trino), which may run it: a block
+ * comment opened inside another (DuckDB nests them and ends the outer at its own `*\/`; Trino ends a comment at the
+ * first), a dollar-quoted string (`$$…$$`, `$tag$…$tag$`: DuckDB's, no string to Trino) or an escape string (`E'…'`,
+ * whose backslashes DuckDB reads as escapes, a quote among them). Text hidden so from DuckDB's vetting ran on Athena
+ * unchecked: `/* /* *\/ UNION ALL SELECT … -- *\/` read a quarantine table from gold SQL (an attack, stop 58). The
+ * first such place, or undefined. Lexes as both do: '…' and "…" with doubled quotes, `--` to the end of the line
+ * (\r or \n).
+ */
+export function dialectFinding(sql: string): SqlFinding | undefined {
+  const fix = 'write plain SQL both engines read alike: close each /* comment before opening another (or use --), and write strings in single quotes';
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    const word = i > 0 && /[\w$]/.test(sql[i - 1]!);
+    if (c === "'" || c === '"') {
+      for (i++; i < sql.length && !(sql[i] === c && sql[i + 1] !== c); i += sql[i] === c ? 2 : 1);
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n' && sql[i] !== '\r') i++;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const inner = sql.indexOf('/*', i + 2);
+      if (inner >= 0 && (end < 0 || inner < end)) {
+        return { offset: inner, message: 'a block comment opened inside another: DuckDB reads comments nested, Athena (Trino) ends one at its first */, so the two engines would run different SQL', fix };
+      }
+      if (end < 0) return undefined; // unterminated: the parser's error
+      i = end + 1;
+    } else if (c === '$' && !word && /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i, i + 66))) {
+      return { offset: i, message: 'a dollar-quoted string ($$…$$): DuckDB reads a string, Athena (Trino) does not, so the two engines would run different SQL', fix };
+    } else if ((c === 'e' || c === 'E') && sql[i + 1] === "'" && !word) {
+      return { offset: i, message: "an escape string (E'…'): DuckDB reads its backslashes as escapes, Athena (Trino) has none, so the two engines would run different SQL", fix: "write the string in plain quotes (a quote doubled: 'it''s'), chr(10) for a line end" };
+    }
+  }
+  return undefined;
+}
+
 export interface VettedQuery {
   /** The whole parse result (json_serialize_sql) and its single SELECT (or set operation) node. */
   ast: Node;
@@ -181,6 +216,8 @@ export interface VettedQuery {
  * allows; calling only allowed functions. Findings are empty when (and only when) `vetted` is set.
  */
 export async function vetQuery(db: SqlSession, sql: string, relations: RelationPolicy): Promise<{ vetted?: VettedQuery; findings: SqlFinding[] }> {
+  const dialect = dialectFinding(sql);
+  if (dialect) return { findings: [dialect] };
   const ast = await serialize(db, sql);
   const problem = statementProblem(ast, sql, STATEMENT);
   if (problem) return { findings: [problem] };
@@ -202,6 +239,8 @@ const CONDITION_PREFIX = 'SELECT 1 WHERE ';
  * expression; reading no relation; calling only allowed functions. Returns the expression's tree when it passes.
  */
 export async function vetCondition(db: SqlSession, sql: string): Promise<{ vetted?: Node; findings: SqlFinding[] }> {
+  const dialect = dialectFinding(sql);
+  if (dialect) return { findings: [dialect] };
   const ast = await serialize(db, `${CONDITION_PREFIX}${sql}`);
   const problem = statementProblem(ast, sql, CONDITION);
   if (problem) return { findings: [problem] };
@@ -278,6 +317,22 @@ function offsetOf(n: Node): number | undefined {
   return typeof q === 'number' && q >= 0 && q < 2 ** 53 ? q : undefined;
 }
 
+/** The table functions a parsed statement calls, anywhere in it (FROM, joins, subqueries, CTEs), with their offsets. */
+export function tableFunctionsOf(tree: Node): Array<{ name: string; offset: number }> {
+  const out: Array<{ name: string; offset: number }> = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) { for (const x of v) visit(x); return; }
+    if (!v || typeof v !== 'object') return;
+    const n = v as Node;
+    if (n.type === 'TABLE_FUNCTION' && n.function) out.push({ name: String(n.function.function_name ?? ''), offset: offsetOf(n) ?? 0 });
+    for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x);
+  };
+  visit(tree);
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+/** Names of the session DuckDB binds as functions without parentheses when no table has such a column (lower case). */
+const SESSION_NAMES: ReadonlySet<string> = new Set(['current_user', 'session_user', 'current_catalog', 'current_schema', 'current_role']);
 const QUERY_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE']);
 const CONTAINER_REFS = new Set(['JOIN', 'SUBQUERY', 'EXPRESSION_LIST', 'EMPTY', 'EMPTY_FROM']);
 
@@ -328,6 +383,13 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
       }
     }
     if (n.class === 'LAMBDA') add(n, 'lambda expressions are not allowed (no function on the list takes one)', 'write the expression without ->');
+    // current_user and its kin parse as column names and bind as functions where no table has such a column: the
+    // function list never saw them, and gold published the engine's session (duckdb, session_3: an attack, stop 58).
+    // (The clock, current_date, is the data's concern: gold may read it with refresh: full, core/gold/analyze.ts.)
+    if (n.class === 'COLUMN_REF' && n.column_names?.length === 1 && SESSION_NAMES.has(String(n.column_names[0]).toLowerCase())) {
+      const name = String(n.column_names[0]).toLowerCase();
+      add(n, `${name} is the engine's session, not the data: user SQL reads tables only`, `a column of that name: write it with its table, t.${name}`);
+    }
     for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x, scope);
   };
 
