@@ -9,7 +9,7 @@ import { ERRORS, StrataError } from '../../core/errors.ts';
 import type { DatasetPlan } from '../../core/plan/compile.ts';
 import { BAD, decimalOf, OK, RAW, REASON_TYPE, slot, sourceFields, typedSelect } from '../../core/plan/validation.ts';
 import { ident, str } from '../../core/sql/quote.ts';
-import { codecOf, endsLineWith, holdsByte, parseFirstRecord, readHead, stripBom } from './file-head.ts';
+import { codecOf, endsLineWith, holdsByte, LongLines, overlongLine, parseFirstRecord, readHead, stripBom } from './file-head.ts';
 import { CsvScanner, type ScanDialect } from './csv-scan.ts';
 import { blankSkippedLines, jsonLinesCopy, lineEndsOf, normalizeNewlines } from './newlines.ts';
 import { recordTexts, scanRecordLines, type RecordLines } from './record-lines.ts';
@@ -145,7 +145,13 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // a record in has the single pass's output dropped, and takes the exact pass, as a file with a bad row does.
     // So does the count of the records in the file's first MB (checkRecordCount: 30–40 ms of JavaScript per MB),
     // once the search has read the file: by then the COPY is under way.
-    const wide = strays ? undefined : wideRecordScan(blank);
+    // A record DuckDB drops with no word for its length (file-head.ts LongLines), looked for beside the pass too, in a
+    // file that can hold one (measured by the search above as it reads, else by a read of its own): it makes the record
+    // count exact, which the drop then fails.
+    const codec = codecOf(blank.path, source.compression);
+    const longLines = (source.format === 'csv' || source.format === 'jsonl') && (codec !== 'none' || (await stat(blank.path)).size > MAX_LINE_BYTES) ? new LongLines(MAX_LINE_BYTES) : undefined;
+    const wide = strays ? undefined : wideRecordScan(blank, longLines);
+    const long = longLines ? (async () => { await wide?.catch(() => undefined); return overlongLine(blank.path, codec, MAX_LINE_BYTES, longLines); })().catch(() => undefined) : undefined;
     let scanned = strays;
     let fast: ValidateResult | undefined;
     let counted: HeadCount | undefined;
@@ -180,7 +186,8 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // A file with malformed records is counted whole: DuckDB's recovery from one has made a row of it besides its
     // reject (a phantom row past the first MB: an attack, stop 45). The exact pass has scanned such a file already.
     const malformed = result.reasons.some((r) => r.rule === 'malformed');
-    await checkRecordCount(run, head, result.rowsIn, malformed ? scan ?? await scanFile(run) : undefined, counted);
+    const over = await long;
+    await checkRecordCount(run, head, result.rowsIn, malformed || over ? scan ?? await scanFile(run) : undefined, counted, over);
     if (quiet) result.copyBytes = (await stat(quiet)).size;
     if (lines) {
       result.warnings.push(`${input.key}:${lines.firstLoneCr}: a CR not followed by an LF was read as part of its line${lines.count > 1 ? ` (and ${lines.count - 1} more)` : ''}, as JSON lines end with LF alone: `
@@ -219,12 +226,14 @@ const COUNTED_BYTES = 1 << 20;
  * (`scan`: a file with malformed records, whose recovery in DuckDB has made a row besides the reject; 600 ms for 106
  * MB), else over its first MB, where DuckDB must have read at least the records that end there. Throws
  * Strata.UnreadableFile when they disagree, naming both counts and the way back; nothing of the file is committed.
+ * `over`: the file's first line longer than a record may be (overlongLine), whose scan is then given: a count short
+ * of it says that line was dropped, and names it.
  * DuckDB takes one kind of line end per file, and met with others (a lone CR, CR CR LF, skipped lines ended
  * otherwise than the data) it has read a file as 0 records with no error, or two records as one: the run was
  * SUCCEEDED with rows missing and no word (attacks, stops 44 and 45). This check is the net under every such case,
  * found or not; the cases found are read right before it (newlines.ts).
  */
-async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undefined, rowsIn: number, scan: RecordLines | undefined, headCount?: HeadCount): Promise<void> {
+async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undefined, rowsIn: number, scan: RecordLines | undefined, headCount?: HeadCount, over?: { bytes: number; line: number }): Promise<void> {
   const { source } = input.plan;
   if (source.format !== 'csv' && source.format !== 'jsonl') return;
   const head = firstBytes ?? await headOf(input);
@@ -237,6 +246,11 @@ async function checkRecordCount(input: ValidateInput, firstBytes: Buffer | undef
   // "DuckDB read 0 records where strata counts 0" and failed the run: an attack, stop 52.)
   const counted = Math.max(0, records - (source.format === 'csv' && source.csv.header ? 1 : 0) - (whole || exact ? 0 : 1));
   if (whole || exact ? rowsIn === counted : rowsIn >= counted) return;
+  if (over) {
+    const mb = (over.bytes / (1 << 20)).toFixed(1);
+    throw new StrataError(ERRORS.UnreadableFile, `${input.key}:${over.line}: a line of ${mb} MiB, past the ${MAX_LINE_BYTES >> 20} MiB a record may be: DuckDB read ${rowsIn} record${rowsIn === 1 ? '' : 's'} `
+      + `where strata counts ${counted}, the long one not among them, so nothing of the file was committed. Keep each record under ${MAX_LINE_BYTES >> 20} MiB (a large value as a file of its own, named in the record) and upload the file again`);
+  }
   const ends = await lineEndsOf(input.path, source.compression);
   const mixed = ends.kinds.length > 1;
   throw new StrataError(ERRORS.UnreadableFile, `${input.key}${ends.firstLoneCr !== undefined ? `:${ends.firstLoneCr}` : ''}: DuckDB read ${rowsIn} record${rowsIn === 1 ? '' : 's'} where strata counts ${whole || exact ? '' : 'at least '}${Math.max(counted, 0)}`
@@ -607,7 +621,7 @@ async function strayEscapeScan(input: ValidateInput): Promise<RecordLines | unde
  * record with any other field too many is rejected. undefined when there can be none. A search of the file's line ends
  * first (100–260 ms per 106 MB); a scan of the whole file (600 ms per 106 MB) only for a file with such a line end.
  */
-async function wideRecordScan(input: ValidateInput): Promise<RecordLines | undefined> {
+async function wideRecordScan(input: ValidateInput, long?: LongLines): Promise<RecordLines | undefined> {
   const { source } = input.plan;
   if (source.format !== 'csv' || !input.width) return undefined;
   const { delimiter: d, quote: q } = source.csv;
@@ -626,7 +640,7 @@ async function wideRecordScan(input: ValidateInput): Promise<RecordLines | undef
     Buffer.concat([dl, p]), ...(q ? [Buffer.concat([dl, ql, p, ql]), Buffer.concat([dl, Buffer.from(' '), ql, p, ql])] : []),
   ]);
   // (A file that cannot be read is said so by openSource.)
-  const suspect = await endsLineWith(input.path, codecOf(input.path, source.compression), endings, Boolean(q)).catch(() => false);
+  const suspect = await endsLineWith(input.path, codecOf(input.path, source.compression), endings, Boolean(q), long).catch(() => false);
   return suspect ? scanFile(input).catch(() => undefined) : undefined;
 }
 
