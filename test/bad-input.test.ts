@@ -573,6 +573,30 @@ describe('bad input', () => {
     expect(big.error?.message).toMatch(/gzip-compressed; name it \.gz or set source\.compression: gzip/);
   });
 
+  it('31b an archive or UTF-16 text is refused naming what it is, in every text format (a tar named .csv.gz was committed with a column NULL: an attack, stop 58)', async () => {
+    const text = `${ORDERS_HEADER}\n${row(3101)}\n`;
+    const tarHeader = Buffer.alloc(512);
+    tarHeader.write('data.csv', 0, 'latin1');
+    tarHeader.write('0000644\0', 100, 'latin1');
+    tarHeader.write('ustar\u000000', 257, 'latin1');
+    const tar = Buffer.concat([tarHeader, Buffer.from(text), Buffer.alloc(1024)]);
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0]), Buffer.from(text)]);
+    const utf16 = (t: string, bom: boolean) => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(t, 'utf16le')]);
+    const be = (t: string) => Buffer.from(utf16(t, false).swap16());
+    for (const [dataset, content, name, said] of [
+      ['orders', gzipSync(tar), 'data.csv.gz', /: the file is a tar archive \(files packed in one\), not one file of records: unpack it \(tar -xf\) and send each file: nothing of it was read$/],
+      ['orders', tar, 'data.csv', /: the file is a tar archive/],
+      ['orders', zip, 'data.csv', /: the file is a zip archive, not one file of records: unzip it and send each file/],
+      ['orders', utf16(text, true), 'u16.csv', /: the file is text in UTF-16, which strata does not read: save it as UTF-8/],
+      ['orders', utf16(text, false), 'u16.csv', /: the file is text in UTF-16/],
+      ['orders', be(text), 'u16be.csv', /: the file is text in UTF-16/],
+      ['arrays', utf16('[{"id": 1}]', false), 'u16.json', /: the file is text in UTF-16/],
+    ] as const) {
+      const r = await run(lenient, dataset, content, name);
+      expect(r, name).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile', message: expect.stringMatching(said) } });
+    }
+  });
+
   it('33 line numbers are physical lines, also after multi-line records and blank lines', async () => {
     const text = `${ORDERS_HEADER}\n${row(3301)}\n3302,"two\nlines",NEW,1.00,Jun 12 2025,2025-06-12T10:00:00Z\n\n\n${row(3303, 'Ann', 'NEW', 'bad')}\n3304,too,few\n"3305","three\r\nline\nname",NEW,x,Jun 12 2025,2025-06-12T10:00:00Z\n`;
     const r = await run(lenient, 'orders', text);

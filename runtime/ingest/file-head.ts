@@ -146,6 +146,34 @@ export function looksLikeJson(t: string): boolean {
 }
 
 /**
+ * What a file's first bytes say when they are an archive or UTF-16 text, which no format reads as records: a tar
+ * (POSIX's magic "ustar" at byte 257), a zip (PK 03 04, or the empty archive's PK 05 06), UTF-16 with a byte order mark,
+ * or without one when every other byte of its start is NUL (ASCII in UTF-16). undefined for anything else. A tar
+ * named .csv.gz was committed as CSV: its header block fused with the first field's name (the column NULL in every
+ * row, with a warning) and its padding made a record (an attack, stop 58); UTF-16 was "invalid UTF-8". Each begins
+ * with "the file is".
+ */
+export function containerOf(head: Buffer): string | undefined {
+  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'the file is a tar archive (files packed in one), not one file of records: unpack it (tar -xf) and send each file';
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))) {
+    return 'the file is a zip archive, not one file of records: unzip it and send each file (a single file may be gzip-compressed, named .gz)';
+  }
+  const utf16 = 'text in UTF-16, which strata does not read: save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) and upload it again';
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return `the file is ${utf16}`;
+  const pairs = Math.min(32, head.length >> 1);
+  if (pairs >= 4) {
+    let odd = 0;
+    let even = 0;
+    for (let i = 0; i < pairs; i++) {
+      if (head[2 * i] === 0 && head[2 * i + 1] !== 0) even++;
+      if (head[2 * i + 1] === 0 && head[2 * i] !== 0) odd++;
+    }
+    if (odd === pairs || even === pairs) return `the file is ${utf16}`;
+  }
+  return undefined;
+}
+
+/**
  * A hint when a file's first bytes say it is in another format than declared. `textFrom`: where its text begins
  * (a CSV's first record, after the lines csv.skipRows skips: a preamble line "[Report]" says nothing of the format).
  */
@@ -153,6 +181,8 @@ export function sniffFormatHint(head: Buffer, declared: string, textFrom = 0): s
   const t = stripBom(head.subarray(textFrom)).toString('utf8', 0, Math.min(head.length - textFrom, 4096)).trimStart();
   if (!t) return undefined;
   if (head.subarray(0, 4).toString('latin1') === 'PAR1' && declared !== 'parquet') return 'the file is Parquet';
+  const container = containerOf(head);
+  if (container) return container;
   // (A Parquet file is not read through a compression of the whole file: its pages are compressed inside it. The
   // hint to name it .gz led to another failure, an attack, stop 53.)
   if (startsGzip(head)) return declared === 'parquet' ? 'the file is gzip-compressed as a whole; a Parquet file compresses its pages inside it: decompress it (gunzip) and send the .parquet file' : 'the file is gzip-compressed; name it .gz or set source.compression: gzip';

@@ -14,7 +14,7 @@ import { limitHit } from '../pipeline/limits.ts';
 import { locateJsonError, strictJsonProblem, type TextPlace } from './json-locate.ts';
 import { CsvScanner, firstLineEnd } from './csv-scan.ts';
 import { lineEndsOf } from './newlines.ts';
-import { codecOf, holdsByte, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
+import { codecOf, containerOf, holdsByte, isPlainHeader, parseFirstRecord, readHead, readTail, skippedLinesEnd, sniffFormatHint, stripBom, type Codec } from './file-head.ts';
 import { jsonFields } from './json-literals.ts';
 
 export const REL = '__rel';
@@ -101,6 +101,9 @@ export async function openSource(input: OpenSourceInput): Promise<SourceRelation
   // JSON sent to a CSV dataset is refused before DuckDB reads it: read as CSV, a 178 KB JSON array ran DuckDB out of
   // its 796 MB ("raise lambda.memory"), a small one gave a "header has no field" per column first (newcomer's trial,
   // stop 52). No row of it can be a record of the dataset's columns.
+  // An archive or UTF-16 text (file-head.ts containerOf) holds no record of any format as it is.
+  const container = containerOf(head);
+  if (container) throw new StrataError(ERRORS.UnreadableFile, `${input.key}: ${container}: nothing of it was read`);
   if (source.format === 'csv' && hint?.startsWith('the file looks like JSON')) {
     const array = hint.includes('(an array)');
     throw new StrataError(ERRORS.UnreadableFile, `${input.key}: ${hint}, and its dataset reads CSV (source.format: csv): nothing of it was read. `
