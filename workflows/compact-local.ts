@@ -13,7 +13,7 @@ import { loadCompaction, type CompactInput, type CompactOutput, type CompactStep
 import { compactionCandidates } from '../runtime/table/compact.ts';
 import { readManifest } from '../runtime/table/store.ts';
 import { renderCompactionAsl } from './asl-compact.ts';
-import type { LocalLake } from './lake.ts';
+import { catalogCaughtUp, type LocalLake } from './lake.ts';
 import { executeLocal, type LocalExecution, type LocalRunOptions } from './local.ts';
 import { newRunId } from './run-id.ts';
 
@@ -23,6 +23,8 @@ export interface LocalCompaction {
   execution: LocalExecution;
   /** The compact step's output, when the execution succeeded. */
   output?: CompactOutput;
+  /** Why catalog.duckdb is behind the lake after the compactions (catalogCaughtUp), when it is. */
+  catalogBehind?: string;
 }
 
 export interface CompactOptions {
@@ -52,8 +54,8 @@ export async function compactLocal(lake: LocalLake, tables: readonly string[] = 
   for (const plan of lake.plans.filter((p) => byDataset.has(p.dataset))) {
     out.push(await runCompaction(lake, plan.dataset, [...new Set(byDataset.get(plan.dataset))], opts));
   }
-  await lake.catalog.materialize(); // catalog.duckdb current for tools that open it directly
-  return out;
+  const catalogBehind = await catalogCaughtUp(lake);
+  return catalogBehind ? out.map((c) => ({ ...c, catalogBehind })) : out;
 }
 
 /**
@@ -79,8 +81,8 @@ export async function compactAfterRun(lake: LocalLake, dataset: string): Promise
     // With the compaction role's grants, as AWS's scheduled compaction runs.
     if (due.length) out.push(await runCompaction(lake, plan.dataset, due, { scheduled: true }));
   }
-  if (out.length) await lake.catalog.materialize();
-  return out;
+  const catalogBehind = out.length ? await catalogCaughtUp(lake) : undefined;
+  return catalogBehind ? out.map((c) => ({ ...c, catalogBehind })) : out;
 }
 
 async function runCompaction(lake: LocalLake, dataset: string, tables: string[], opts: CompactOptions & { scheduled?: boolean }): Promise<LocalCompaction> {

@@ -44,3 +44,19 @@ export async function openLocalLake(opts: { lake?: string; schemas?: string; duc
     ctx: { storage, catalog, plans: planSet(plans), gold: goldSet(gold), ...(opts.duck ? { duck: opts.duck } : {}) },
   };
 }
+
+/**
+ * catalog.duckdb made current after a command's work, for the tools that open it directly. A failure is the command's
+ * warning, returned (undefined when it caught up), not its failure: its work stands in the lake, and the next read
+ * (strata query) or strata doctor --repair brings the catalog up to date. A rollback paused while it rebuilt the
+ * catalog, whose lock another process then took over, exited 1 with DuckDB's "Cannot open file …catalog.duckdb"
+ * alone, its rollback done (an attack, stop 58); ingest said it so already (runtime/pipeline/record.ts).
+ */
+export async function catalogCaughtUp(lake: LocalLake): Promise<string | undefined> {
+  try {
+    await lake.catalog.materialize();
+    return undefined;
+  } catch (e) {
+    return `the catalog could not catch up (${(e as Error).message.split('\n')[0]}); the lake is right: the next read (strata query) or strata doctor --repair brings catalog.duckdb up to date`;
+  }
+}

@@ -22,7 +22,7 @@ import { fault } from '../runtime/util/fault.ts';
 import { newRunId } from './ingest-local.ts';
 import { closest } from '../core/schema/diagnostics.ts';
 import { silverContradictions } from '../runtime/schema/silver-constraints.ts';
-import type { LocalLake } from './lake.ts';
+import { catalogCaughtUp, type LocalLake } from './lake.ts';
 
 export interface RollbackReport extends RollbackResult {
   table: string;
@@ -30,6 +30,8 @@ export interface RollbackReport extends RollbackResult {
   runId: string;
   /** Gold tables recomputed because they read the rolled-back silver table. */
   refreshed: GoldOutput[];
+  /** Why catalog.duckdb is behind the lake after the command (catalogCaughtUp), when it is. */
+  catalogBehind?: string;
 }
 
 /** strata rollback <dataset|gold table> --to <run>. It also recomputes the gold tables that read the table rolled back. */
@@ -100,8 +102,8 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
     await registerQuarantine(lake.ctx, dataset, { settle: true });
     fault('rollback.committed');
     const refreshed = await refreshInOrder(lake, lake.ctx.gold.forDataset(dataset.dataset), runId, true, dataset.dataset);
-    await lake.catalog.materialize(); // catalog.duckdb current for tools that open it directly
-    return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed };
+    const catalogBehind = await catalogCaughtUp(lake);
+    return { ...r, table: dataset.dataset, layer: 'silver', runId, refreshed, ...(catalogBehind ? { catalogBehind } : {}) };
   }
   const g = gold!;
   await refuseDamagedTarget(lake, g.prefix, goldShape(g), toRun);
@@ -109,8 +111,8 @@ async function rollbackTo(lake: LocalLake, name: string, toRun: string): Promise
   await syncToLatest(lake.ctx, g.prefix, goldShape(g), { layer: 'gold', name: g.table, glue: g.glue });
   // The gold tables reading this one are recomputed from the rows it holds now, as a silver rollback's are.
   const refreshed = await refreshInOrder(lake, lake.ctx.gold.readersOf(g.table), runId, true);
-  await lake.catalog.materialize();
-  return { ...r, table: g.table, layer: 'gold', runId, refreshed };
+  const catalogBehind = await catalogCaughtUp(lake);
+  return { ...r, table: g.table, layer: 'gold', runId, refreshed, ...(catalogBehind ? { catalogBehind } : {}) };
 }
 
 /**
@@ -220,7 +222,7 @@ export interface GcReport extends GcResult {
  * tables reading its dataset: a table over this one was left computed from its old rows (stop 50). A refresh halted
  * by its gate published nothing, and its readers are left as they are.
  */
-export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput & { dependents: Array<GoldOutput & { reads: string[] }> }> {
+export async function refresh(lake: LocalLake, table: string, full: boolean): Promise<GoldOutput & { dependents: Array<GoldOutput & { reads: string[] }>; catalogBehind?: string }> {
   // A dataset's name: said so, with the gold tables there are (it was "no schema defines gold table": newcomer's trial, stop 50).
   if (lake.plans.some((p) => p.dataset === table) && !lake.gold.some((g) => g.table === table)) {
     const list = lake.gold.map((g) => g.table);
@@ -231,8 +233,8 @@ export async function refresh(lake: LocalLake, table: string, full: boolean): Pr
   // (Each with the gold tables it reads itself, which its line names: a reader through another reads that one.)
   const readers = out!.status === 'halted' ? [] : lake.ctx.gold.readersOf(table);
   const dependents = (await refreshInOrder(lake, readers, runId, full)).map((o, i) => ({ ...o, reads: readers[i]!.reads.gold }));
-  await lake.catalog.materialize();
-  return { ...out!, dependents };
+  const catalogBehind = await catalogCaughtUp(lake);
+  return { ...out!, dependents, ...(catalogBehind ? { catalogBehind } : {}) };
 }
 
 /**

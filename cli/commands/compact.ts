@@ -23,7 +23,9 @@ export const compact: Command = {
     const minFiles = number('min-files', 2);
     const lake = await openLake(global);
     const runs = await compactLocal(lake, positionals, { ...(targetMb ? { targetMb } : {}), ...(minFiles ? { minFiles } : {}) });
-    out.result(runs.map(describeCompaction).join('\n'), runs.map((r) => ({ dataset: r.dataset, runId: r.runId, status: r.execution.status, ...(r.output ? { output: r.output } : { error: r.execution.error }) })));
+    const behind = runs.find((r) => r.catalogBehind)?.catalogBehind;
+    out.result([...runs.map(describeCompaction), ...(behind ? [`warning: ${behind}`] : [])].join('\n'),
+      runs.map((r) => ({ dataset: r.dataset, runId: r.runId, status: r.execution.status, ...(r.output ? { output: r.output } : { error: r.execution.error }), ...(r.catalogBehind ? { catalogBehind: r.catalogBehind } : {}) })));
     return runs.every((r) => r.execution.status === 'SUCCEEDED') ? 0 : 1;
   },
 };

@@ -32,7 +32,7 @@ export const refresh: Command = {
         : `then gold.${d.table} (${reads}): ${done(d)}`,
       ...(g?.results ? describeGate(`gold.${d.table}`, g, global.verbose) : [])];
     });
-    out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : []), ...dependents].join('\n'), r);
+    out.result([head, ...(gate?.results ? describeGate(`gold.${r.table}`, gate, global.verbose) : []), ...dependents, ...(r.catalogBehind ? [`warning: ${r.catalogBehind}`] : [])].join('\n'), r);
     return r.status === 'halted' || r.dependents.some((d) => d.status === 'halted') ? 1 : 0;
   },
 };

@@ -27,6 +27,7 @@ export const rollback: Command = {
       ...r.refreshed.map((g) => g.status === 'halted'
         ? `gold.${g.table} was NOT recomputed: its quality gate halted the publish (it still shows the data before the rollback; see strata.quality_metrics)`
         : `recomputed gold.${g.table} (${plural(g.partitions.length, 'partition')})`),
+      ...(r.catalogBehind ? [`warning: ${r.catalogBehind}`] : []),
     ].join('\n');
     out.result(human, r);
     return r.refreshed.some((g) => g.status === 'halted') ? 1 : 0;
