@@ -243,10 +243,13 @@ describe('the manifest\'s history and a table without a manifest', () => {
     expect(await storage.readVersioned(`${ROOT}_strata/manifest.json`)).toBeUndefined();
   });
 
-  it('files under _strata/ alone are not data: the first commit creates the manifest and commits', async () => {
+  it('files under _strata/ alone are not data, nor files other than Parquet (a README.txt blocked every ingest: an attack, stop 58): the first commit creates the manifest and commits, and leaves them', async () => {
     await storage.writeText(`${ROOT}_strata/lock`, 'x');
+    await storage.writeText(`${ROOT}README.txt`, 'mine');
+    await storage.writeText(`${ROOT}backup/notes.md`, 'mine');
     const r = await commitTable(storage, request('a', ['dt=1'], builder([]), { maxAttempts: 1 })); // creating the manifest is not an attempt
     expect(r).toMatchObject({ status: 'committed', manifest: { version: 1 } });
+    expect([await storage.readText(`${ROOT}README.txt`), await storage.readText(`${ROOT}backup/notes.md`)]).toEqual(['mine', 'mine']);
   });
 
   it('a writer that read "no manifest" while another created it: builds on the other\'s commit; with rebase: false it is lost', async () => {

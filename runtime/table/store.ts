@@ -189,9 +189,13 @@ export async function createManifest(storage: Storage, root: string, shape: Tabl
   return storage.putIfMatch(key, JSON.stringify(empty), undefined);
 }
 
-/** Files in a table's folder outside _strata/: data, which a table without a manifest must not have. */
+/**
+ * Parquet files in a table's folder outside _strata/: data, which a table without a manifest must not have. Other
+ * files are not data and not strata's (a README.txt beside the partitions): they neither count nor are touched. A text
+ * file in a new table's folder blocked its first commit and every ingest after it (an attack, stop 58).
+ */
 export async function unmanagedData(storage: Storage, root: string): Promise<string[]> {
-  return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`));
+  return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`) && /\.parquet$/i.test(k));
 }
 
 export function unmanagedMessage(storage: Storage, root: string, s: TableShape, files: number): string {
