@@ -291,6 +291,10 @@ rejects: { maxRatio: 1 }
         expect(explainLimit({ dataset: 'many', lambda: {} } as never, 'Strata.LimitExceeded', said))
           .toMatch(/^stage: Out of Memory Error: failed to offload data block of size 96\.0 KiB \(0 bytes\/0 bytes used\)\.\nmany: a step filled its \/tmp [^\n]*Fix: raise lambda\.ephemeralStorageMb in \S*schemas\/many\.yaml \(now \d+, at most 10240\), or split the file into smaller ones, then upload the file again\.$/);
       }
+      // After the run's commit stood the file is the table's (uploaded again, SKIPPED): the fix stops at the setting
+      // (an attack, stop 58); the record says what brings gold and the catalog up to date.
+      expect(explainLimit({ dataset: 'many', lambda: {} } as never, 'Strata.LimitExceeded', `gold: ${spill.split('\n')[0]}`, true))
+        .toMatch(/Fix: raise lambda\.ephemeralStorageMb in \S*schemas\/many\.yaml \(now \d+, at most 10240\), or split the file into smaller ones\.$/);
       // Memory full and the spill at its quota (a 1.2 GB CSV gzipped to 1.9 MB, lambda.ephemeralStorageMb 512): /tmp.
       expect(limitHit('Strata.UnreadableFile', 'bronze/env/bomb.csv.gz: cannot be read as csv: Out of Memory Error: failed to offload data block of size 256.0 KiB (244.0 MiB/244.1 MiB used)')).toBe('tmp');
       expect(await lake.storage.list('staging/')).toEqual([]);

@@ -31,9 +31,9 @@ const MAXIMUM = { memory: 10240, timeout: 900, tmp: 10240 } as const;
 /**
  * The message of a failed run, followed by what to change when it hit a limit. The limits named are those of the
  * dataset's DuckDB steps (stage, quality, halt, reject, commit, gold): the steps that hold data, and the only ones the
- * schema sizes (core/plan/sizing.ts).
+ * schema sizes (core/plan/sizing.ts). `committed`: the run's commit stood, so the file is not to be uploaded again.
  */
-export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'columns' | 'schemaFile'>>, name: string, message: string): string {
+export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Partial<Pick<DatasetPlan, 'columns' | 'schemaFile'>>, name: string, message: string, committed = false): string {
   const kind = limitHit(name, message);
   if (!kind) return message;
   // The steps of an ingest run (compact runs in the compaction state machine, whose failures are not run records).
@@ -57,7 +57,9 @@ export function explainLimit(plan: Pick<DatasetPlan, 'dataset' | 'lambda'> & Par
   // max_temp_directory_size, a link; or the SQL it was running, LINE 1: …) are not a run's: the settings it names are
   // strata's to choose, and the way out is the one below.
   const engine = message.split('\n')[0]!;
-  return `${engine}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}, then upload the file again.`;
+  // (After the run's commit stood, the file is the table's: uploaded again it is SKIPPED. What brings the rest up to
+  // date is said by the record around this: an attack, stop 58.)
+  return `${engine}\n${plan.dataset}: a step ${what} (the DuckDB steps ${heavy.join(', ')} have ${value}; ${setting}). Not retried: the same file would hit the same limit. Fix: ${fix}${committed ? '' : ', then upload the file again'}.`;
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;

@@ -271,7 +271,7 @@ export async function recordFailure(ctx: PipelineContext, carried: RunState): Pr
   // the file may be fine, so the run is named for the limit (dashboards count damaged files apart).
   const limit = limitHit(caught.name, caught.message);
   const name = (limit === 'memory' || limit === 'tmp') && (caught.name === ERRORS.UnreadableFile || caught.name === ERRORS.Internal) ? ERRORS.LimitExceeded : caught.name;
-  const explained = plan ? explainLimit(plan, caught.name, caught.message) : caught.message;
+  const explained = plan ? explainLimit(plan, caught.name, caught.message, state.commit?.status === 'committed') : caught.message;
   // A failure after the silver commit does not undo it: say what stands, and what brings the rest up to date.
   // A gold table whose own SQL failed is brought up to date by nothing but a fixed SQL.
   const goldSql = /^gold table (\S+): its SQL failed/.exec(caught.message)?.[1];
