@@ -35,7 +35,15 @@ rejects: { maxRatio: 1 }
 `;
 
 let lake: TestLake;
-beforeAll(async () => { lake = await makeLake({ h: csvSchema, p: pqSchema }); });
+const nfcSchema = `dataset: n
+source: { format: csv }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: cafe, type: string, from: "Caf\u00e9" }
+  - { name: note, type: string }
+rejects: { maxRatio: 1 }
+`;
+beforeAll(async () => { lake = await makeLake({ h: csvSchema, p: pqSchema, n: nfcSchema }); });
 afterAll(() => lake?.cleanup());
 
 describe('matching declared fields to a file\'s fields', () => {
@@ -56,6 +64,15 @@ describe('matching declared fields to a file\'s fields', () => {
     expect(await lake.query('SELECT id, region FROM silver.h WHERE id >= 2 ORDER BY id')).toEqual([{ id: 3, region: 'EU' }]);
     expect(two).toMatchObject({ rowsValid: 1, rowsQuarantined: 1 });
     expect(two.warnings.join('\n')).toContain('the header fields "REGION", "region" (fields 4 and 5) all match "Region" only ignoring case or spaces: a record holding the same text in each is read');
+  });
+
+  it('CSV: a header name that differs only in its Unicode form (NFD é) or by an invisible character (U+200B) is read, and the warning says how (an attack, stop 58: the column was NULL behind names that print alike)', async () => {
+    const r = (await lake.ingest('n', await lake.file('u.csv', 'id,Cafe\u0301,no\u200bte\n4,x,y\n'))).record;
+    expect(await lake.query('SELECT id, cafe, note FROM silver.n')).toEqual([{ id: 4, cafe: 'x', note: 'y' }]);
+    expect(r.warnings).toEqual(expect.arrayContaining([
+      'header field "Cafe\u0301" (decomposed: NFD) read as "Caf\u00e9" (the Unicode form of its characters differs, or invisible characters: the same text shown)',
+      'header field "no\\u200bte" read as "note" (the Unicode form of its characters differs, or invisible characters: the same text shown)',
+    ]));
   });
 
   it('Parquet: a column "amount" beside "Amount" (DuckDB reads it as amount_1) is the one read as amount', async () => {

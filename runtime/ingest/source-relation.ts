@@ -210,8 +210,19 @@ export function positionalWidth(head: Buffer, d: CsvDialect, declared: number, f
   return modes.includes(declared) ? declared : Math.max(...modes);
 }
 
-/** A field's name as matchFields matches it when no declared field names it exactly: ignoring case and outer blanks. */
-const fieldKey = (s: string) => s.trim().toLowerCase();
+/**
+ * A field's name as matchFields matches it when no declared field names it exactly: ignoring case and outer blanks,
+ * in Unicode's composed form (NFC), without invisible format characters (U+200B, U+200F, U+FEFF: Unicode's Cf). An
+ * NFD "café" in a header, printed the same as the declared NFC "café", left the column NULL with a warning naming two
+ * names that look alike; so did "no\u200bte" for "note" (an attack, stop 58).
+ */
+const fieldKey = (s: string) => s.normalize('NFC').replace(/\p{Cf}/gu, '').trim().toLowerCase();
+
+/** A field's name as a message shows it: quoted, invisible format characters and a decomposed form said. */
+function shownField(s: string): string {
+  const escaped = JSON.stringify(s).replace(/\p{Cf}/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return s.normalize('NFC') !== s ? `${escaped} (decomposed: NFD)` : escaped;
+}
 
 /**
  * Match declared fields to the file's fields: exactly, then, for a declared field no file field names exactly,
@@ -244,7 +255,8 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
       const found = loose(field);
       if (found.length === 1 && takers.get(found[0]!) === 1) {
         i = found[0]!;
-        warnings.push(`${what} field "${available[i]}" read as "${field}" (case or spaces differ)`);
+        const plain = (x: string) => x.normalize('NFC').replace(/\p{Cf}/gu, '') === x;
+        warnings.push(`${what} field ${shownField(available[i]!)} read as "${field}" (${plain(available[i]!) && plain(field) ? 'case or spaces differ' : 'the Unicode form of its characters differs, or invisible characters: the same text shown'})`);
       } else if (found.length > 1 && found.every((x) => takers.get(x) === 1)) {
         // Fields that match only this one, all ignoring case or spaces ("V" twice for field "v"): read as a field the
         // header names twice is. None was read, and the column was NULL for every row (an attack, stop 53).
