@@ -46,6 +46,20 @@ describe('a record longer than 16 MiB', () => {
   }, 120_000);
 });
 
+describe('an element of a JSON array past 32 MiB', () => {
+  it('fails its file in strata\'s words, naming no local path (it gave DuckDB\'s, with the lake\'s folder: an attack, stop 58)', async () => {
+    const k = await makeLake({ a: `dataset: a\nsource: { format: json }\n${columns}` });
+    try {
+      const r = (await k.ingest('a', await k.file('arr.json', `[{"id":1},{"id":2,"name":"${'y'.repeat(40 * MIB)}"},{"id":3}]`))).record;
+      expect(r).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
+      expect(r.error!.message).toMatch(/arr\.json: an element of the JSON array is larger than the 16 MiB a record may be, which DuckDB does not read: nothing of it was committed\./);
+      expect(r.error!.message).not.toContain(k.root);
+    } finally {
+      await k.cleanup();
+    }
+  }, 120_000);
+});
+
 describe('overlongLine', () => {
   it('property: finds the first line longer than the limit, its offset, length and line number, or none', async () => {
     // Decoded gzip comes in blocks of 16 KiB, below a limit of 64 KiB: the search's rule (a limit of at least a block).

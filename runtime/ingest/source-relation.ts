@@ -154,6 +154,11 @@ export async function unreadable(key: string, path: string, source: SourceSpec, 
         + ` (DuckDB takes one kind of line end per file): nothing of it was committed. Save the file with one kind of line end (LF or CRLF) and upload it again`);
     }
   }
+  // An element of a JSON array past the largest DuckDB reads: its words named the file's local path (an attack, stop 58).
+  if (source.format === 'json' && /"maximum_object_size" of \d+ bytes exceeded/.test(said)) {
+    return new StrataError(ERRORS.UnreadableFile, `${key}: an element of the JSON array is larger than the ${MAX_LINE_BYTES >> 20} MiB a record may be, which DuckDB does not read: nothing of it was committed. `
+      + `Keep each record under ${MAX_LINE_BYTES >> 20} MiB (a large value as a file of its own, named in the record), or send JSON lines, where such a record fails its file naming its line, and upload it again`);
+  }
   if (source.format === 'json' && /Malformed JSON/i.test(said)) {
     const found = await locateJsonError(path, codecOf(path, source.compression)).catch(() => undefined);
     if (found) return notJson(key, found);
