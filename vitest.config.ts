@@ -11,7 +11,7 @@ import { defineConfig } from 'vitest/config';
  */
 const SLOWEST = [
   'test/catalog-consistency.property.test.ts', 'test/quarantine-settle.test.ts', 'test/compaction.test.ts', 'test/damaged-file-advice.property.test.ts',
-  'test/gc-during-commit.property.test.ts', 'test/gold-incremental.property.test.ts', 'test/fault-harness.test.ts', 'test/quotas.test.ts',
+  'test/gc-during-commit.property.test.ts', 'test/gold-incremental.property.test.ts', 'test/fault-harness.test.ts', 'test/quotas.test.ts', 'test/long-records.test.ts',
   'test/readme-tour.test.ts', 'test/bad-input.test.ts', 'test/launcher.test.ts', 'test/docs-browser.test.ts', 'test/catalog-catch-up.test.ts',
   'test/user-sql-sandbox.test.ts', 'test/quality-gates.test.ts', 'test/compaction-faults.test.ts', 'test/source-markers.property.test.ts',
   'test/watch.test.ts', 'test/cli.test.ts', 'test/gold-incremental-values.test.ts', 'test/append-keys.test.ts', 'test/schema-evolution.property.test.ts',
