@@ -1,4 +1,5 @@
 // A command's arguments: node:util parseArgs, with its errors said in strata's words (UsageError, exit 2).
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { closest } from '../core/schema/diagnostics.ts';
 import { UsageError } from './output.ts';
@@ -38,13 +39,16 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
     const parsed = parseArgs({ args: joined, allowPositionals: true, strict: true, options });
     return { values: Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, back(v)])), positionals: parsed.positionals.map((p) => back(p) as string) };
   } catch (e) {
-    throw new UsageError(explain(command, e as Error & { code?: string }, Object.keys(options)), `usage: ${usage}`);
+    throw new UsageError(explain(command, e as Error & { code?: string }, Object.keys(options), args), `usage: ${usage}`);
   }
 }
 
-function explain(command: string, e: Error & { code?: string }, known: string[]): string {
+function explain(command: string, e: Error & { code?: string }, known: string[], args: readonly string[] = []): string {
   const option = /'(-[^' ]+)/.exec(e.message)?.[1];
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    // A file whose name begins with a dash reads as an option (an attack, stop 58: "has no option -x", no way on).
+    const file = args.find((a) => a.startsWith(option) && existsSync(a));
+    if (file) return `strata ${command} has no option ${option}: for the file ${file}, write ./${file} (or put -- before the files)`;
     const guess = closest(option.replace(/^-+/, ''), known);
     return `strata ${command} has no option ${option}${guess ? `: did you mean --${guess}?` : ''}`;
   }

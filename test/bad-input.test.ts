@@ -383,6 +383,9 @@ describe('bad input', () => {
   it('14e a file name with a backslash is refused before anything is kept, saying to rename it (an attack, stop 57: "invalid storage key" and no way back)', async () => {
     const file = await strict.file('a\\b.csv', `${ORDERS_HEADER}\n${row(1)}\n`);
     await expect(strict.ingest('orders', file)).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/a\\b\.csv: its name holds a backslash, .*: rename the file \(e\.g\. "a_b\.csv"\) and ingest it again$/) });
+    // A line end or another control character likewise (it went into the bronze key: an attack, stop 58).
+    const nl = await strict.file('new\nline.csv', `${ORDERS_HEADER}\n${row(1)}\n`);
+    await expect(strict.ingest('orders', nl)).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/its name holds a control character \("\\n"\), .*: rename the file \(e\.g\. "new_line\.csv"\) and ingest it again$/) });
   });
 
   it('14c source.csv.decimalSeparator "," reads decimal commas exactly; a value with a "." is no number under it', async () => {

@@ -280,6 +280,9 @@ describe('strata', () => {
     expect(bogus).toMatchObject({ code: 2, stdout: '' });
     expect(bogus.stderr).toMatch(/^strata check has no option --bogus\nusage: strata check /);
     expect((await strata('check', '--jsn')).stderr).toMatch(/^strata check has no option --jsn: did you mean --json\?\n/);
+    // A file whose name begins with a dash: the way to name it (an attack, stop 58).
+    await writeFile(join(dir, '-x.csv'), 'order_id\n1\n');
+    expect((await strataProcess('ingest', 'orders', '-x.csv')).stderr).toMatch(/^strata ingest has no option -x: for the file -x\.csv, write \.\/-x\.csv \(or put -- before the files\)\n/);
     const bogusJson = await strataProcess('check', '--bogus', '--json');
     expect(bogusJson.code).toBe(2);
     expect(JSON.parse(bogusJson.stdout)).toMatchObject({ name: 'Strata.Usage', message: 'strata check has no option --bogus', hint: expect.stringMatching(/^usage: strata check/) });
