@@ -232,7 +232,7 @@ describe('date', () => {
       ['2025-6-5', null, '"2025-6-5" is not a date: expected YYYY-MM-DD'], ['20250605', null, '"20250605" is not a date: expected YYYY-MM-DD'],
       ['2025-02-29', null, '"2025-02-29" is not a date: no such day in the years 0001-9999'], ['0000-01-01', null, '"0000-01-01" is not a date: no such day in the years 0001-9999'],
       ['2025-06-15T10:00', null, '"2025-06-15T10:00" is not a date: it has a time of day'], ['2025-06-15 00:00:00', null, '"2025-06-15 00:00:00" is not a date: it has a time of day'],
-      ['infinity', null, '"infinity" is not a date: expected YYYY-MM-DD'], ['10000-01-01', null, '"10000-01-01" is not a date: outside the years 0001-9999'],
+      ['infinity', null, '"infinity" is not a date: outside the years 0001-9999'], ['10000-01-01', null, '"10000-01-01" is not a date: outside the years 0001-9999'],
       ['2025-06-15x', null, '"2025-06-15x" is not a date: expected YYYY-MM-DD'],
     ]));
   });
