@@ -11,7 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Compression, CsvDialect } from '../../core/schema/model.ts';
 import { CsvScanner, firstLineEnd } from './csv-scan.ts';
-import { codecOf, openDecoded, readHead, skippedLinesEnd, sniffFormatHint } from './file-head.ts';
+import { codecOf, openDecoded, readHead, skippedLinesEnd, sniffFormatHint, type LongLines } from './file-head.ts';
 
 /**
  * Path of the rewritten file (in a fresh temporary folder the caller removes), uncompressed.
@@ -99,8 +99,8 @@ export async function blankSkippedLines(path: string, compression: Compression, 
  * before it being JSON whitespace (jsonlines.org); DuckDB's reader takes a lone CR for a line end, or gives up on the
  * file. One read of the file to find them (a byte search), two more when there is one.
  */
-export async function jsonLinesCopy(path: string, compression: Compression): Promise<{ path: string; loneCr: number; firstLoneCr: number; count: number; crOnly: boolean } | undefined> {
-  if (!await holdsByte(path, compression, 13)) return undefined; // (a byte search: 50 ms for 111 MB of JSON lines, where lineEndsOf takes 0.5 s)
+export async function jsonLinesCopy(path: string, compression: Compression, long?: LongLines): Promise<{ path: string; loneCr: number; firstLoneCr: number; count: number; crOnly: boolean } | undefined> {
+  if (!await holdsByte(path, compression, 13, long)) return undefined; // (a byte search: 50 ms for 111 MB of JSON lines, where lineEndsOf takes 0.5 s)
   const ends = await lineEndsOf(path, compression);
   if (ends.firstLoneCr === undefined) return undefined;
   const loneCr = await unusedControlByte(path, compression);
@@ -109,9 +109,13 @@ export async function jsonLinesCopy(path: string, compression: Compression): Pro
   return { path: out, loneCr, firstLoneCr: ends.firstLoneCr, count: ends.loneCrs, crOnly: ends.kinds.length === 1 };
 }
 
-/** Whether the file (decoded) holds the byte `b`. */
-async function holdsByte(path: string, compression: Compression, b: number): Promise<boolean> {
-  for await (const chunk of openDecoded(path, codecOf(path, compression)) as AsyncIterable<Buffer>) if (chunk.includes(b)) return true;
+/** Whether the file (decoded) holds the byte `b`; `long` measures its long lines on the way (complete when it holds none). */
+async function holdsByte(path: string, compression: Compression, b: number, long?: LongLines): Promise<boolean> {
+  for await (const chunk of openDecoded(path, codecOf(path, compression)) as AsyncIterable<Buffer>) {
+    long?.block(chunk);
+    if (chunk.includes(b)) return true;
+  }
+  long?.end();
   return false;
 }
 

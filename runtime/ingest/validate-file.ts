@@ -121,7 +121,9 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   // Lines csv.skipRows skips that DuckDB's skip would misread: read from a copy where they are blank (newlines.ts).
   // JSON lines holding a CR not followed by an LF: read from a copy where it is a byte DuckDB takes for data
   // (newlines.ts jsonLinesCopy); the file failed whole, its valid records with it (noticed in stop 50).
-  const lines = input.plan.source.format === 'jsonl' ? await jsonLinesCopy(input.path, input.plan.source.compression) : undefined;
+  // (A JSON lines file's long lines are measured by that search for CRs, which reads the file whole: below.)
+  const jsonLong = input.plan.source.format === 'jsonl' ? await mayHoldLongLines(input.path, input.plan.source.compression) : undefined;
+  const lines = input.plan.source.format === 'jsonl' ? await jsonLinesCopy(input.path, input.plan.source.compression, jsonLong) : undefined;
   const quiet = input.plan.source.format === 'csv' ? await blankSkippedLines(input.path, input.plan.source.compression, input.plan.source.csv) : lines?.path;
   const read = quiet ? { ...input, path: quiet, plan: { ...input.plan, source: { ...input.plan.source, compression: 'none' as const } }, ...(lines ? { loneCr: lines.loneCr } : {}) } : input;
   // (Inside the try: the copy is removed however the read ends, also when a scan before the passes fails.)
@@ -149,7 +151,7 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
     // file that can hold one (measured by the search above as it reads, else by a read of its own): it makes the record
     // count exact, which the drop then fails.
     const codec = codecOf(blank.path, source.compression);
-    const longLines = (source.format === 'csv' || source.format === 'jsonl') && (codec !== 'none' || (await stat(blank.path)).size > MAX_LINE_BYTES) ? new LongLines(MAX_LINE_BYTES) : undefined;
+    const longLines = source.format === 'jsonl' ? jsonLong : source.format === 'csv' ? await mayHoldLongLines(blank.path, source.compression) : undefined;
     const wide = strays ? undefined : wideRecordScan(blank, longLines);
     const long = longLines ? (async () => { await wide?.catch(() => undefined); return overlongLine(blank.path, codec, MAX_LINE_BYTES, longLines); })().catch(() => undefined) : undefined;
     let scanned = strays;
@@ -198,6 +200,11 @@ export async function validateFile(input: ValidateInput): Promise<ValidateResult
   } finally {
     if (quiet) await rm(dirname(quiet), { recursive: true, force: true });
   }
+}
+
+/** A LongLines to measure a file by, when it can hold a line past MAX_LINE_BYTES (compressed, or larger than that). */
+async function mayHoldLongLines(path: string, compression: ValidateInput['plan']['source']['compression']): Promise<LongLines | undefined> {
+  return codecOf(path, compression) !== 'none' || (await stat(path)).size > MAX_LINE_BYTES ? new LongLines(MAX_LINE_BYTES) : undefined;
 }
 
 /** What countHead says of a text file's head. */
