@@ -268,17 +268,21 @@ export async function vetCondition(db: SqlSession, sql: string): Promise<{ vette
  * field's column, s.f → s), with its offset in the condition as written; in the order they appear.
  */
 export function conditionColumns(vetted: Node): Array<{ name: string; offset: number }> {
-  const out: Array<{ name: string; offset: number }> = [];
+  return nodesOf(vetted, (n) => (n.class === 'COLUMN_REF' && Array.isArray(n.column_names) && n.column_names.length
+    ? { name: String(n.column_names[0]), offset: Math.max(0, (offsetOf(n) ?? CONDITION_PREFIX.length) - CONDITION_PREFIX.length) } : undefined));
+}
+
+/** What `pick` makes of each node of a parse tree (arrays and objects walked whole), sorted by offset. */
+function nodesOf<T extends { offset: number }>(tree: unknown, pick: (n: Node) => T | undefined): T[] {
+  const out: T[] = [];
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) { for (const x of v) visit(x); return; }
     if (!v || typeof v !== 'object') return;
-    const n = v as Node;
-    if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names) && n.column_names.length) {
-      out.push({ name: String(n.column_names[0]), offset: Math.max(0, (offsetOf(n) ?? CONDITION_PREFIX.length) - CONDITION_PREFIX.length) });
-    }
-    for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x);
+    const picked = pick(v as Node);
+    if (picked) out.push(picked);
+    for (const x of Object.values(v)) if (x && typeof x === 'object') visit(x);
   };
-  visit(vetted);
+  visit(tree);
   return out.sort((a, b) => a.offset - b.offset);
 }
 
@@ -319,16 +323,7 @@ function offsetOf(n: Node): number | undefined {
 
 /** The table functions a parsed statement calls, anywhere in it (FROM, joins, subqueries, CTEs), with their offsets. */
 export function tableFunctionsOf(tree: Node): Array<{ name: string; offset: number }> {
-  const out: Array<{ name: string; offset: number }> = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) { for (const x of v) visit(x); return; }
-    if (!v || typeof v !== 'object') return;
-    const n = v as Node;
-    if (n.type === 'TABLE_FUNCTION' && n.function) out.push({ name: String(n.function.function_name ?? ''), offset: offsetOf(n) ?? 0 });
-    for (const x of Object.values(n)) if (x && typeof x === 'object') visit(x);
-  };
-  visit(tree);
-  return out.sort((a, b) => a.offset - b.offset);
+  return nodesOf(tree, (n) => (n.type === 'TABLE_FUNCTION' && n.function ? { name: String(n.function.function_name ?? ''), offset: offsetOf(n) ?? 0 } : undefined));
 }
 
 /** Names of the session DuckDB binds as functions without parentheses when no table has such a column (lower case). */
