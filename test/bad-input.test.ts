@@ -385,7 +385,9 @@ describe('bad input', () => {
     await expect(strict.ingest('orders', file)).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/a\\b\.csv: its name holds a backslash, .*: rename the file \(e\.g\. "a_b\.csv"\) and ingest it again$/) });
     // A line end or another control character likewise (it went into the bronze key: an attack, stop 58).
     const nl = await strict.file('new\nline.csv', `${ORDERS_HEADER}\n${row(1)}\n`);
-    await expect(strict.ingest('orders', nl)).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/its name holds a control character \("\\n"\), .*: rename the file \(e\.g\. "new_line\.csv"\) and ingest it again$/) });
+    await expect(strict.ingest('orders', nl)).rejects.toMatchObject({ name: 'Strata.InvalidInput', message: expect.stringMatching(/its name holds a control character \(U\+000A\), .*: rename the file \(e\.g\. "new_line\.csv"\) and ingest it again$/) });
+    const nel = await strict.file('c\u0085.csv', `${ORDERS_HEADER}\n${row(1)}\n`);
+    await expect(strict.ingest('orders', nel)).rejects.toMatchObject({ message: expect.stringMatching(/its name holds a control character \(U\+0085\)/) });
   });
 
   it('14c source.csv.decimalSeparator "," reads decimal commas exactly; a value with a "." is no number under it', async () => {
@@ -582,6 +584,8 @@ describe('bad input', () => {
     tarHeader.write('data.csv', 0, 'latin1');
     tarHeader.write('0000644\0', 100, 'latin1');
     tarHeader.write('ustar\u000000', 257, 'latin1');
+    tarHeader.fill(0x20, 148, 156); // the checksum: the header's bytes summed with its own field as spaces
+    tarHeader.write(`${tarHeader.reduce((a, b) => a + b, 0).toString(8).padStart(6, '0')}\u0000 `, 148, 'latin1');
     const tar = Buffer.concat([tarHeader, Buffer.from(text), Buffer.alloc(1024)]);
     const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0]), Buffer.from(text)]);
     const utf16 = (t: string, bom: boolean) => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(t, 'utf16le')]);
@@ -598,6 +602,11 @@ describe('bad input', () => {
       const r = await run(lenient, dataset, content, name);
       expect(r, name).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile', message: expect.stringMatching(said) } });
     }
+    // A tar is its header's checksum too: "mustard" at byte 256 of a CSV is a value (an attack on this fix, stop 58).
+    const before = `${ORDERS_HEADER}\n3300,`;
+    const mustard = `${before}${'x'.repeat(256 - before.length)}mustard,NEW,10.00,Jun 12 2025,2025-06-12T10:00:00Z\n${row(3301)}\n`;
+    expect(Buffer.from(mustard).subarray(257, 263).toString()).toBe('ustard');
+    expect(await run(lenient, 'orders', mustard, 'mustard.csv')).toMatchObject({ status: 'SUCCEEDED', rowsValid: 2 });
   });
 
   it('33 line numbers are physical lines, also after multi-line records and blank lines', async () => {

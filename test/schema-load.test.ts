@@ -219,7 +219,15 @@ mode: upsert
     expect(loadSchemaText('t.yaml', 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: a, type: bigint, max: 9007199254740993 }\n').spec!.columns[0]!.max).toBe('9007199254740993');
     expect(t('{ name: a, type: "decimal(10,8)", min: 0.0000001, max: 1.10 }')).toEqual([]);
     expect(t('{ name: a, type: string, allowed: [007, "007", 7] }')).toEqual(['allowed value 007 is the number 7 to YAML, not the text written']);
+    // Through an alias too: its anchor's text (an attack, stop 58: *m took the double where &m took the text).
+    const aliased = loadSchemaText('t.yaml', 'dataset: t\nsource: { format: csv }\ncolumns:\n  - { name: a, type: "decimal(16,2)", max: &m 99999999999999.99 }\n  - { name: b, type: "decimal(16,2)", max: *m }\n  - { name: c, type: int, min: &z 007 }\n  - { name: d, type: string, allowed: [*z] }\n');
+    expect(aliased.draft!.columns.map((c) => c.max ?? c.min ?? c.allowed)).toEqual(['99999999999999.99', '99999999999999.99', '007', ['007']]);
+    expect(aliased.diagnostics.map((d) => d.message)).toEqual(['allowed value 007 is the number 7 to YAML, not the text written']);
     expect(t('{ name: a, type: "decimal(38,18)", min: 0.123456789012345679, max: 0.123456789012345678 }')).toEqual(['min 0.123456789012345679 is greater than max 0.123456789012345678']);
+    // Days and times as the instants they name; FLOAT's largest as DuckDB prints it (an attack, stop 58).
+    expect(t('{ name: a, type: date, min: "2025-01-01", max: "2020-01-01" }')).toEqual(['min 2025-01-01 is after max 2020-01-01']);
+    expect(t('{ name: a, type: timestamp, min: "2025-01-01 10:00", max: "2025-01-01T10:00:00" }')).toEqual([]);
+    expect(t('{ name: a, type: float, max: 3.4028235e38 }')).toEqual([]);
     // Bounds at the ends of each type are values of it.
     expect(t('{ name: a, type: int, min: -2147483648, max: 2147483647 }')).toEqual([]);
     expect(t('{ name: a, type: bigint, min: "-9223372036854775808", max: "9223372036854775807" }')).toEqual([]);

@@ -268,8 +268,8 @@ describe('a statement (vetQuery)', () => {
       expect(await query(db, "select COUNT(*), Lower(TRIM(s)), row_number() over (order by s) from customers where s LIKE 'a%'")).toEqual([]);
       // The session's names parse as columns and bind as functions where no table has the column (an attack, stop 58);
       // with their table they are columns; the clock is gold's to judge (refresh: full), not the sandbox's.
-      const session = 'select current_catalog, Current_User, c.current_schema, current_date from customers c';
-      expect(await query(db, session)).toEqual(['current_catalog', 'current_user'].map((name) => ({ offset: at(session, name === 'current_user' ? 'Current_User' : name),
+      const session = 'select current_catalog, Current_User, c.current_schema, current_date, user, c.user from customers c';
+      expect(await query(db, session)).toEqual(['current_catalog', 'current_user', 'user'].map((name) => ({ offset: at(session, name === 'current_user' ? 'Current_User' : name === 'user' ? ' user,' : name) + (name === 'user' ? 1 : 0),
         message: `${name} is the engine's session, not the data: user SQL reads tables only`, fix: `a column of that name: write it with its table, t.${name}` })));
     });
   });

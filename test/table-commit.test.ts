@@ -230,6 +230,14 @@ describe('the manifest\'s history and a table without a manifest', () => {
     expect((await readManifest(storage, ROOT, shape)).manifest).toEqual({ version: 0, partitions: {} });
   });
 
+  it('data named as Hive, Athena and Spark name it (no extension, .parquet anywhere in the name) counts as data too (an attack, stop 58: 000000_0 was hidden)', async () => {
+    for (const name of ['dt=2020/000000_0', 'part-00000', 'old.parquet.gz', 'x.PARQUET.bak']) {
+      await storage.writeText(`${ROOT}${name}`, 'x');
+      await expect(commitTable(storage, request('a', ['dt=1'], builder([]))), name).rejects.toMatchObject({ name: 'Strata.UnreadableFile', message: expect.stringContaining('holds 1 data file') });
+      await storage.delete([`${ROOT}${name}`]);
+    }
+  });
+
   it('data in a table folder that has no manifest and no history is not started over: Strata.UnreadableFile, nothing written', async () => {
     await storage.writeText(`${ROOT}dt=1/old.parquet`, 'x');
     await storage.writeText(`${ROOT}dt=2/old.parquet`, 'x');
@@ -247,6 +255,7 @@ describe('the manifest\'s history and a table without a manifest', () => {
     await storage.writeText(`${ROOT}_strata/lock`, 'x');
     await storage.writeText(`${ROOT}README.txt`, 'mine');
     await storage.writeText(`${ROOT}backup/notes.md`, 'mine');
+    await storage.writeText(`${ROOT}dt=1/_SUCCESS`, ''); // (Spark's marker: hidden to Hive and Athena too)
     const r = await commitTable(storage, request('a', ['dt=1'], builder([]), { maxAttempts: 1 })); // creating the manifest is not an attempt
     expect(r).toMatchObject({ status: 'committed', manifest: { version: 1 } });
     expect([await storage.readText(`${ROOT}README.txt`), await storage.readText(`${ROOT}backup/notes.md`)]).toEqual(['mine', 'mine']);

@@ -84,8 +84,8 @@ function asWritten(src: YamlSource, raw: Raw): Diagnostic[] {
     const keep = (path: Path, set: (v: string) => void) => {
       const written = src.reprinted(path);
       if (written === undefined) return;
-      if (text) out.push(src.diagnostic(path, `${path[2]} value ${written} is the number ${String(src.doc.getIn(path as Array<string | number>))} to YAML, not the text written`, `quote it to mean the text: "${written}"`));
-      set(written);
+      if (text) out.push(src.diagnostic(path, `${path[2]} value ${written.text} is the number ${String(written.value)} to YAML, not the text written`, `quote it to mean the text: "${written.text}"`));
+      set(written.text);
     };
     for (const k of ['min', 'max'] as const) keep(['columns', i, k], (v) => { col[k] = v; });
     if (Array.isArray(col.allowed)) col.allowed.forEach((_: unknown, j: number) => keep(['columns', i, 'allowed', j], (v) => { col.allowed[j] = v; }));
@@ -471,6 +471,10 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
   }
   // As written, digit by digit: 0.123456789012345679 above 0.123456789012345678, one double to Number().
   const [lo, hi] = [parseDecimal(String(col.min)), parseDecimal(String(col.max))];
+  // Days and times as the instants they name (UTC, as bounds are written): a date min after its max passed (stop 58).
+  const instant = (v: unknown) => Date.parse(`${String(v).trim().replace(' ', 'T')}${String(v).trim().length > 10 ? 'Z' : 'T00:00:00Z'}`);
+  const temporalReversed = isTemporal(t) && col.min !== undefined && col.max !== undefined && instant(col.min) > instant(col.max);
+  if (temporalReversed) err(at('min'), `min ${col.min} is after max ${col.max}`, 'swap them');
   if (col.min !== undefined && col.max !== undefined && isNumeric(t) && lo && hi && compareDecimal(lo, hi) > 0) {
     err(at('min'), `min ${col.min} is greater than max ${col.max}`, 'swap them');
   }
@@ -518,9 +522,9 @@ function boundOutsideType(v: string | number, t: LogicalType): string | undefine
   if (t.name === 'double' || t.name === 'float') {
     // As DuckDB reads a number (Number() also takes "0x10", "0b1" and "" for 0, which DuckDB's cast refuses).
     if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return `is not a decimal number (digits, a point, an exponent), as ${t.name} bounds are written`;
+    // Rounded to the type as the engine's cast rounds it: 3.4028235e38, FLOAT's largest as DuckDB prints it, is in range.
     const n = Number(text);
-    const max = t.name === 'float' ? 3.4028234663852886e38 : Number.MAX_VALUE;
-    return !Number.isFinite(n) || Math.abs(n) > max ? `is outside ${t.name}'s range` : undefined;
+    return !Number.isFinite(t.name === 'float' ? Math.fround(n) : n) ? `is outside ${t.name}'s range` : undefined;
   }
   if (t.name === 'date' || t.name === 'timestamp') {
     const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text)!;

@@ -1,5 +1,5 @@
 // A parsed YAML document that remembers where every value came from, so diagnostics can name file:line:column.
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 
 export type Path = ReadonlyArray<string | number>;
@@ -41,13 +41,15 @@ export class YamlSource {
   /**
    * The text a plain scalar at `path` was written as, when YAML read it as a number that does not print back as that
    * text: 0.123456789012345678 is the double 0.12345678901234568, 99999999999999.99 is …98, 007 is 7, 1.10 is 1.1, 1e2
-   * is 100, 0x1F is 31, .inf is Infinity (YAML 1.2's core schema, which the parser follows). undefined for any other
-   * node (a quoted or block scalar, a number that prints back as written, an alias, a missing path).
+   * is 100, 0x1F is 31, .inf is Infinity (YAML 1.2's core schema, which the parser follows); of an alias, its anchor's.
+   * undefined for any other node (a quoted or block scalar, a number that prints back as written, a missing path).
    */
-  reprinted(path: Path): string | undefined {
-    const node = this.doc.getIn(path as Array<string | number>, true);
+  reprinted(path: Path): { text: string; value: number } | undefined {
+    // An alias is its anchor's node: `max: *m` took the double while `&m` took the text (an attack, stop 58).
+    const found = this.doc.getIn(path as Array<string | number>, true);
+    const node = isAlias(found) ? found.resolve(this.doc) : found;
     if (!isScalar(node) || typeof node.value !== 'number' || node.type !== 'PLAIN' || node.source === undefined) return undefined;
-    return node.source !== String(node.value) ? node.source : undefined;
+    return node.source !== String(node.value) ? { text: node.source, value: node.value } : undefined;
   }
 
   /** Line and column of the value at path; of the key itself when `key` is true; else of the nearest parent. */

@@ -258,7 +258,7 @@ export async function vetCondition(db: SqlSession, sql: string): Promise<{ vette
     const comment = sql.lastIndexOf('--');
     return { findings: [{ offset: comment >= 0 ? comment : sql.length, message: 'the condition does not stand alone: in parentheses it reads differently (a "--" comment?)', fix: 'remove the comment; write one condition' }] };
   }
-  const findings = treeFindings(node.where_clause, () => ({ message: 'a where clause reads no table', fix: "write a condition on the row's columns" }))
+  const findings = treeFindings(node.where_clause, () => ({ message: 'a where clause reads no table', fix: "write a condition on the row's columns" }), SESSION_NAMES)
     .map((f) => ({ ...f, offset: Math.max(0, f.offset - CONDITION_PREFIX.length) }));
   return findings.length ? { findings } : { vetted: node.where_clause, findings };
 }
@@ -326,8 +326,14 @@ export function tableFunctionsOf(tree: Node): Array<{ name: string; offset: numb
   return nodesOf(tree, (n) => (n.type === 'TABLE_FUNCTION' && n.function ? { name: String(n.function.function_name ?? ''), offset: offsetOf(n) ?? 0 } : undefined));
 }
 
-/** Names of the session DuckDB binds as functions without parentheses when no table has such a column (lower case). */
+/**
+ * Names of the session DuckDB binds as functions without parentheses when no table has such a column (lower case).
+ * In a statement also `user` (gold published "duckdb" from it: an attack, stop 58), which a column of that name
+ * escapes written with its table; a where clause cannot write its table, and its columns are checked by name against
+ * the batch's (core/dqdl/sandbox.ts), so `user` is left to that there.
+ */
 const SESSION_NAMES: ReadonlySet<string> = new Set(['current_user', 'session_user', 'current_catalog', 'current_schema', 'current_role']);
+const STATEMENT_SESSION_NAMES: ReadonlySet<string> = new Set([...SESSION_NAMES, 'user']);
 const QUERY_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE']);
 const CONTAINER_REFS = new Set(['JOIN', 'SUBQUERY', 'EXPRESSION_LIST', 'EMPTY', 'EMPTY_FROM']);
 
@@ -336,7 +342,7 @@ const CONTAINER_REFS = new Set(['JOIN', 'SUBQUERY', 'EXPRESSION_LIST', 'EMPTY', 
  * subqueries), and a CTE's body sees only the CTEs declared before it: a name out of scope would bind to whatever
  * relation of that name the engine has, so it is judged by `relations` like any other table.
  */
-export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[] {
+export function treeFindings(root: Node, relations: RelationPolicy, sessionNames: ReadonlySet<string> = STATEMENT_SESSION_NAMES): SqlFinding[] {
   const out: SqlFinding[] = [];
   let last = 0;
   const add = (n: Node, message: string, fix: string) => out.push({ offset: offsetOf(n) ?? last, message, fix });
@@ -381,7 +387,7 @@ export function treeFindings(root: Node, relations: RelationPolicy): SqlFinding[
     // current_user and its kin parse as column names and bind as functions where no table has such a column: the
     // function list never saw them, and gold published the engine's session (duckdb, session_3: an attack, stop 58).
     // (The clock, current_date, is the data's concern: gold may read it with refresh: full, core/gold/analyze.ts.)
-    if (n.class === 'COLUMN_REF' && n.column_names?.length === 1 && SESSION_NAMES.has(String(n.column_names[0]).toLowerCase())) {
+    if (n.class === 'COLUMN_REF' && n.column_names?.length === 1 && sessionNames.has(String(n.column_names[0]).toLowerCase())) {
       const name = String(n.column_names[0]).toLowerCase();
       add(n, `${name} is the engine's session, not the data: user SQL reads tables only`, `a column of that name: write it with its table, t.${name}`);
     }

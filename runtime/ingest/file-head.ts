@@ -154,7 +154,7 @@ export function looksLikeJson(t: string): boolean {
  * with "the file is".
  */
 export function containerOf(head: Buffer): string | undefined {
-  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'the file is a tar archive (files packed in one), not one file of records: unpack it (tar -xf) and send each file';
+  if (isTarHeader(head)) return 'the file is a tar archive (files packed in one), not one file of records: unpack it (tar -xf) and send each file';
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))) {
     return 'the file is a zip archive, not one file of records: unzip it and send each file (a single file may be gzip-compressed, named .gz)';
   }
@@ -171,6 +171,20 @@ export function containerOf(head: Buffer): string | undefined {
     if (odd === pairs || even === pairs) return `the file is ${utf16}`;
   }
   return undefined;
+}
+
+/**
+ * Whether a file begins with a tar header block: "ustar" at byte 257 followed by NUL (POSIX) or a space (GNU), and the
+ * header's checksum (bytes 148–155, octal) the sum of its 512 bytes with those eight read as spaces. "mustard" in a CSV
+ * at byte 256 was taken for one (an attack, stop 58).
+ */
+function isTarHeader(head: Buffer): boolean {
+  if (head.length < 512 || head.subarray(257, 262).toString('latin1') !== 'ustar' || (head[262] !== 0 && head[262] !== 0x20)) return false;
+  const said = /^\s*([0-7]+)/.exec(head.subarray(148, 156).toString('latin1'));
+  if (!said) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : head[i]!;
+  return parseInt(said[1]!, 8) === sum;
 }
 
 /**
@@ -256,11 +270,11 @@ export async function holdsByte(path: string, b: number): Promise<boolean> {
 }
 
 /**
- * The first line longer than `limit` bytes (LF to LF) of a file read block by block, each block no longer than the
- * limit (so that only the gaps between blocks' line ends need measuring: two byte searches per block). `found`: its
- * start (byte offset of the decoded file) and length; `complete` once the file's end was seen. DuckDB 1.5 rejects a
- * record longer than its max_line_size while it spans two of its buffers, and drops one spanning three with no word:
- * a 40 MB record was missing from silver, quarantine and the run's count alike (an attack, stop 58).
+ * The first line longer than `limit` bytes (between line ends, LF or CR) of a file read block by block, each block no
+ * longer than the limit (so that only the gaps between blocks' line ends need measuring: four byte searches per block).
+ * `found`: its start (byte offset of the decoded file) and length; `complete` once the file's end was seen. DuckDB 1.5
+ * rejects a record longer than its max_line_size while it spans two of its buffers, and drops one spanning three with
+ * no word: a 40 MB record was missing from silver, quarantine and the run's count alike (an attack, stop 58).
  */
 export class LongLines {
   found?: { offset: number; bytes: number };
@@ -275,10 +289,12 @@ export class LongLines {
 
   block(b: Buffer): void {
     if (this.found) return;
-    const first = b.indexOf(10);
+    // A line ends at an LF or a CR (a file of CR line ends is one line to the LF alone).
+    const [lf, cr] = [b.indexOf(10), b.indexOf(13)];
+    const first = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
     if (first >= 0) {
       if (this.pos + first - this.start > this.limit) this.found = { offset: this.start, bytes: this.pos + first - this.start };
-      else this.start = this.pos + b.lastIndexOf(10) + 1;
+      else this.start = this.pos + Math.max(b.lastIndexOf(10), b.lastIndexOf(13)) + 1;
     }
     this.pos += b.length;
   }
@@ -323,11 +339,16 @@ export async function overlongLine(path: string, codec: Codec, limit: number, se
   }
   const found = long.found;
   if (!found) return undefined;
+  // Which line it is: the line ends before it, counted (an LF, or a CR not followed by one).
   let line = 1;
   let at = 0;
+  let crBefore = false; // the block before ended with a CR
   for await (const b of blocksOf(path, codec)) {
     const upto = Math.min(b.length, found.offset - at);
-    for (let i = b.indexOf(10); i >= 0 && i < upto; i = b.indexOf(10, i + 1)) line++;
+    for (let i = 0; i < upto; i++) {
+      if (b[i] === 10) { if (!(i === 0 ? crBefore : b[i - 1] === 13)) line++; } else if (b[i] === 13) line++;
+    }
+    crBefore = b[b.length - 1] === 13;
     at += b.length;
     if (at >= found.offset) break;
   }

@@ -190,12 +190,17 @@ export async function createManifest(storage: Storage, root: string, shape: Tabl
 }
 
 /**
- * Parquet files in a table's folder outside _strata/: data, which a table without a manifest must not have. Other
+ * Data files in a table's folder outside _strata/, which a table without a manifest must not have: by name, as the
+ * engines that write and read such folders name them (Hive, Athena and Spark: a name with ".parquet" in it, or none
+ * with an extension, as 000000_0 or part-00000; not one starting with "_" or ".", which they skip, as _SUCCESS). Other
  * files are not data and not strata's (a README.txt beside the partitions): they neither count nor are touched. A text
  * file in a new table's folder blocked its first commit and every ingest after it (an attack, stop 58).
  */
 export async function unmanagedData(storage: Storage, root: string): Promise<string[]> {
-  return (await storage.list(root)).map((o) => o.key).filter((k) => !k.startsWith(`${root}_strata/`) && /\.parquet$/i.test(k));
+  return (await storage.list(root)).map((o) => o.key).filter((k) => {
+    const name = k.slice(k.lastIndexOf('/') + 1);
+    return !k.startsWith(`${root}_strata/`) && !/^[_.]/.test(name) && (/\.parquet/i.test(name) || !name.includes('.'));
+  });
 }
 
 export function unmanagedMessage(storage: Storage, root: string, s: TableShape, files: number): string {
