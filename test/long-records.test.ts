@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlongLine } from '../runtime/ingest/file-head.ts';
+import { scanRecordLines } from '../runtime/ingest/record-lines.ts';
 import { makeLake, type TestLake } from './helpers/lake.ts';
 
 const MIB = 1 << 20;
@@ -31,7 +32,7 @@ describe('a record longer than 16 MiB', () => {
     expect(quarantined).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3, rowsValid: 2, rowsQuarantined: 1 });
     const dropped = (await l.ingest('u', await l.file('d.csv', `id,name\n4,a\n5,${'y'.repeat(32 * MIB)}\n6,c\n`))).record;
     expect(dropped).toMatchObject({ status: 'FAILED', error: { name: 'Strata.UnreadableFile' } });
-    expect(dropped.error!.message).toMatch(/d\.csv:3: a line of 32\.0 MiB, past the 16 MiB a record may be: DuckDB read 2 records where strata counts 3, the long one not among them, so nothing of the file was committed/);
+    expect(dropped.error!.message).toMatch(/d\.csv:3: a line of 32\.0 MiB, past the 16 MiB a record may be: DuckDB read 2 records where strata counts 3, so nothing of the file was committed/);
     expect((await l.ingest('u', await l.file('ok.csv', 'id,name\n7,g\n'))).record).toMatchObject({ status: 'SUCCEEDED', rowsValid: 1 });
     expect((await l.query<{ id: unknown }>('SELECT id FROM silver.u ORDER BY id')).map((r) => Number(r.id))).toEqual([1, 3, 7]);
   }, 120_000);
@@ -84,5 +85,21 @@ describe('overlongLine', () => {
       const expected = at < 0 ? undefined : { offset: ls.slice(0, at).reduce((a, n) => a + n + end.length, 0), bytes: ls[at]!, line: at + 1 };
       expect(await overlongLine(path, 'gzip', limit)).toEqual(expected);
     }), { numRuns: 80 });
+  });
+});
+
+describe('the longest record of a scan', () => {
+  it('property: its index, first line and bytes, for records of quoted line ends as for plain ones (a record of many short lines is longer than any line: an attack, stop 58)', async () => {
+    const field = fc.oneof(fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.array(fc.stringMatching(/^[a-z ,]{0,30}$/), { minLength: 1, maxLength: 6 }).map((ls) => `"${ls.join('\n')}"`));
+    const records = fc.array(fc.array(field, { minLength: 1, maxLength: 4 }).map((fs) => fs.join(',')), { minLength: 1, maxLength: 20 });
+    const path = join(l.root, 'in', 'records.csv');
+    await fc.assert(fc.asyncProperty(records, async (rs) => {
+      await writeFile(path, rs.map((r) => `${r}\n`).join(''));
+      const bytes = rs.map((r) => Buffer.byteLength(r) + 1);
+      const k = bytes.indexOf(Math.max(...bytes));
+      const line = 1 + rs.slice(0, k).reduce((a, r) => a + r.split('\n').length, 0);
+      const scan = await scanRecordLines(path, 'none', { delimiter: ',', quote: '"', escape: '"', skipRows: 0 });
+      expect(scan.longest).toEqual({ k, line, bytes: bytes[k] });
+    }), { numRuns: 100 });
   });
 });

@@ -28,6 +28,11 @@ export interface RecordLines {
    * read as 1,x; runtime/ingest/validate-file.ts markScannedRecords), and rejects the record otherwise.
    */
   wide: Array<{ k: number; line: number; fields: number }>;
+  /**
+   * The longest record: its index, the line it starts on and its bytes (from its first byte to the next record's, line
+   * end included). A record of many short quoted lines is longer than any of its lines (file-head.ts LongLines).
+   */
+  longest: { k: number; line: number; bytes: number };
 }
 
 export async function scanRecordLines(path: string, codec: Codec, dialect: ScanDialect): Promise<RecordLines> {
@@ -42,6 +47,12 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
   const wide: RecordLines['wide'] = [];
   const width = dialect.width ?? Infinity;
   let chunk: Buffer = Buffer.alloc(0);
+  let base = 0; // bytes of the chunks before this one
+  let begun = -1; // where the last record began
+  const longest = { k: -1, line: 0, bytes: 0 };
+  const ended = (at: number) => {
+    if (count > 0 && at - begun > longest.bytes) Object.assign(longest, { k: count - 1, line: starts[count - 1]!, bytes: at - begun });
+  };
   const scanner = new CsvScanner(dialect);
   const events: CsvScanEvents = {
     strayEscape(i, field) {
@@ -56,7 +67,9 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
       line++;
       if (!quoted) row++;
     },
-    recordStart() {
+    recordStart(i) {
+      ended(base + i);
+      begun = base + i;
       if (count === starts.length) {
         const n = new Int32Array(starts.length * 2); n.set(starts); starts = n;
         const m = new Int32Array(rows.length * 2); m.set(rows); rows = m;
@@ -65,12 +78,16 @@ export async function scanRecordLines(path: string, codec: Codec, dialect: ScanD
       starts[count++] = line;
     },
   };
-  for await (const c of openDecoded(path, codec)) scanner.scan(chunk = c as Buffer, events);
+  for await (const c of openDecoded(path, codec)) {
+    scanner.scan(chunk = c as Buffer, events);
+    base += chunk.length;
+  }
+  ended(base);
   const open = scanner.escapeAtEnd();
   if (open !== undefined && count > 0 && strays.at(-1)?.k !== count - 1) strays.push({ k: count - 1, line, field: open, next: -1 });
   const last = scanner.openRecordFields();
   if (last !== undefined && last > width) wide.push({ k: count - 1, line: starts[count - 1]!, fields: last });
-  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf, strays, wide };
+  return { startLine: starts.subarray(0, count), rowNumber: rows.subarray(0, count), count, crlf, lf, strays, wide, longest };
 }
 
 /** Characters of a malformed record's text that quarantine keeps: DuckDB's rejects table keeps 10,000 of the others. */
