@@ -72,6 +72,9 @@ function ownBronze(lake: LocalLake, dataset: string, file: string): { key?: stri
   return { name: parts.join('/') };
 }
 
+/** What no object key of the lake holds (keepBronzeObject): a backslash, NUL, other control characters, line separators. */
+const NOT_IN_KEYS = /[\\\0-\x1f\x7f-\x9f\u2028\u2029]/;
+
 /**
  * Keep a file as the bronze object bronze/<dataset>/_objects/<content id>/<name> (`name` may hold folders), never
  * replacing one. `strata dev` leaves that folder alone: an object kept there is ingested by whoever kept it, once.
@@ -79,12 +82,12 @@ function ownBronze(lake: LocalLake, dataset: string, file: string): { key?: stri
 export async function keepBronzeObject(lake: LocalLake, dataset: string, file: string, name: string): Promise<{ key: string; contentId: string }> {
   // A name no storage key can hold: the run failed with "invalid storage key" and no way back (an attack, stop 57).
   // (Control characters too: a line end in a name went into the bronze key, and every message that names it: stop 58.)
-  const bad = /[\\\0-\x1f\x7f-\x9f\u2028\u2029]/.exec(name);
+  const bad = NOT_IN_KEYS.exec(name);
   if (bad) {
     const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
     const what = bad[0] === '\\' ? 'a backslash' : bad[0] === '\0' ? 'a NUL character' : `a control character (${code})`;
     throw new StrataError(ERRORS.InvalidInput, `${file}: its name holds ${what}, which no object key of the lake holds (keys are /-separated; strata refuses "\\", NUL and control characters in them): `
-      + `rename the file (e.g. ${JSON.stringify(name.replace(/[\\\0-\x1f\x7f-\x9f\u2028\u2029]/g, '_'))}) and ingest it again`);
+      + `rename the file (e.g. ${JSON.stringify(name.replace(new RegExp(NOT_IN_KEYS, 'g'), '_'))}) and ingest it again`);
   }
   const { key, contentId } = await lake.storage.putImmutable((id) => layout.bronzeObject(dataset, id, name), file, `${layout.bronze(dataset)}${BRONZE_OBJECTS}/`);
   return { key, contentId };

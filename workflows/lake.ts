@@ -7,6 +7,7 @@ import { compile, type DatasetPlan } from '../core/plan/compile.ts';
 import { analyzeGold, type GoldPlan } from '../core/gold/analyze.ts';
 import { goldSet, planSet } from '../core/plan/sets.ts';
 import type { PipelineContext } from '../runtime/pipeline/context.ts';
+import { CATALOG_WAY_BACK } from '../runtime/catalog/port.ts';
 import { loadProject, runnableProject, type Excluded, type Project } from '../core/project.ts';
 import { LocalStorage } from '../runtime/storage/local.ts';
 
@@ -57,6 +58,6 @@ export async function catalogCaughtUp(lake: LocalLake): Promise<string | undefin
     await lake.catalog.materialize();
     return undefined;
   } catch (e) {
-    return `the catalog could not catch up (${(e as Error).message.split('\n')[0]}); the lake is right: the next read (strata query) or strata doctor --repair brings catalog.duckdb up to date`;
+    return `the catalog could not catch up (${(e as Error).message.split('\n')[0]}); the lake is right: ${CATALOG_WAY_BACK}`;
   }
 }

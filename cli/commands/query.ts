@@ -118,10 +118,10 @@ export async function queryLocal(lakeDir: string, sql: string, schemasDir?: stri
       // which the lockdown lets a query read (an attack, stop 58). Table functions are judged by name, anywhere in the
       // statement; one that prepared but that the parser cannot give as a tree (a number past a double) is not run.
       const tree = await serialize(db, rest);
-      const refusal = tree.error ? (prepared ? `strata query could not check this statement (${String(tree.error_message)}): nothing was run` : undefined)
+      const refusal = tree.error ? (prepared ? `strata query could not check this statement (${String(tree.error_message)})` : undefined)
         : tableFunctionsOf(tree).map((f) => queryTableFunctionRefusal(f.name)).find((r) => r !== undefined);
       if (refusal) {
-        const message = refusal.endsWith('nothing was run') ? refusal : `${refusal}: nothing was run`;
+        const message = `${refusal}: nothing was run`;
         out.fail({ name: ERRORS.InvalidInput, message, hint: 'strata query reads tables, and files under the lake with read_parquet, read_csv, read_json or read_text; the lake changes through strata\'s commands' }, message);
         return undefined;
       }

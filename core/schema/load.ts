@@ -469,14 +469,13 @@ function checkColumnRules(col: ColumnSpec, at: (k?: string) => Path, err: (p: Pa
       if (why) err(at(k), `${k} ${JSON.stringify(v)} ${why}`, `write a ${k} that is a ${col.typeText}, or change the column type`);
     }
   }
-  // As written, digit by digit: 0.123456789012345679 above 0.123456789012345678, one double to Number().
-  const [lo, hi] = [parseDecimal(String(col.min)), parseDecimal(String(col.max))];
-  // Days and times as the instants they name (UTC, as bounds are written): a date min after its max passed (stop 58).
-  const instant = (v: unknown) => Date.parse(`${String(v).trim().replace(' ', 'T')}${String(v).trim().length > 10 ? 'Z' : 'T00:00:00Z'}`);
-  const temporalReversed = isTemporal(t) && col.min !== undefined && col.max !== undefined && instant(col.min) > instant(col.max);
-  if (temporalReversed) err(at('min'), `min ${col.min} is after max ${col.max}`, 'swap them');
-  if (col.min !== undefined && col.max !== undefined && isNumeric(t) && lo && hi && compareDecimal(lo, hi) > 0) {
-    err(at('min'), `min ${col.min} is greater than max ${col.max}`, 'swap them');
+  if (col.min !== undefined && col.max !== undefined) {
+    // Numbers as written, digit by digit (0.123456789012345679 above 0.123456789012345678, one double to Number());
+    // days and times as the instants they name, UTC as bounds are written (a date min after its max passed: stop 58).
+    const [lo, hi] = [parseDecimal(String(col.min)), parseDecimal(String(col.max))];
+    const instant = (v: unknown) => Date.parse(`${String(v).trim().replace(' ', 'T')}${String(v).trim().length > 10 ? 'Z' : 'T00:00:00Z'}`);
+    if (isNumeric(t) && lo && hi && compareDecimal(lo, hi) > 0) err(at('min'), `min ${col.min} is greater than max ${col.max}`, 'swap them');
+    if (isTemporal(t) && instant(col.min) > instant(col.max)) err(at('min'), `min ${col.min} is after max ${col.max}`, 'swap them');
   }
   if (col.pattern !== undefined) {
     if (tn !== 'string') err(at('pattern'), `pattern applies to string columns, "${col.name}" is ${col.typeText}`, 'remove pattern or make the column a string');

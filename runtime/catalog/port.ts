@@ -4,6 +4,9 @@ import type { GlueTableInput } from '../../core/plan/glue-table.ts';
 import type { RunRecord } from '../runs/record.ts';
 import type { TableManifest } from '../table/manifest.ts';
 
+/** What brings catalog.duckdb up to date when a run or a command could not (its work standing in the lake). */
+export const CATALOG_WAY_BACK = 'the next read (strata query) or strata doctor --repair brings catalog.duckdb up to date';
+
 export type CatalogLayer = 'silver' | 'gold' | 'quarantine';
 
 export interface CatalogTable {

@@ -11,7 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Compression, CsvDialect } from '../../core/schema/model.ts';
 import { CsvScanner, firstLineEnd } from './csv-scan.ts';
-import { codecOf, openDecoded, readHead, skippedLinesEnd, sniffFormatHint, type LongLines } from './file-head.ts';
+import { codecOf, holdsByte, openDecoded, readHead, skippedLinesEnd, sniffFormatHint, type LongLines } from './file-head.ts';
 
 /**
  * Path of the rewritten file (in a fresh temporary folder the caller removes), uncompressed.
@@ -100,23 +100,13 @@ export async function blankSkippedLines(path: string, compression: Compression, 
  * file. One read of the file to find them (a byte search), two more when there is one.
  */
 export async function jsonLinesCopy(path: string, compression: Compression, long?: LongLines): Promise<{ path: string; loneCr: number; firstLoneCr: number; count: number; crOnly: boolean } | undefined> {
-  if (!await holdsByte(path, compression, 13, long)) return undefined; // (a byte search: 50 ms for 111 MB of JSON lines, where lineEndsOf takes 0.5 s)
+  if (!await holdsByte(path, 13, codecOf(path, compression), long)) return undefined; // (a byte search: 50 ms for 111 MB of JSON lines, where lineEndsOf takes 0.5 s)
   const ends = await lineEndsOf(path, compression);
   if (ends.firstLoneCr === undefined) return undefined;
   const loneCr = await unusedControlByte(path, compression);
   if (loneCr === undefined) return undefined;
   const out = await normalizeNewlines(path, compression, { delimiter: '\u0001', quote: '', escape: '', skipRows: 0 }, loneCr);
   return { path: out, loneCr, firstLoneCr: ends.firstLoneCr, count: ends.loneCrs, crOnly: ends.kinds.length === 1 };
-}
-
-/** Whether the file (decoded) holds the byte `b`; `long` measures its long lines on the way (complete when it holds none). */
-async function holdsByte(path: string, compression: Compression, b: number, long?: LongLines): Promise<boolean> {
-  for await (const chunk of openDecoded(path, codecOf(path, compression)) as AsyncIterable<Buffer>) {
-    long?.block(chunk);
-    if (chunk.includes(b)) return true;
-  }
-  long?.end();
-  return false;
 }
 
 /**

@@ -221,7 +221,10 @@ export function positionalWidth(head: Buffer, d: CsvDialect, declared: number, f
  * NFD "café" in a header, printed the same as the declared NFC "café", left the column NULL with a warning naming two
  * names that look alike; so did "no\u200bte" for "note" (an attack, stop 58).
  */
-const fieldKey = (s: string) => s.normalize('NFC').replace(/\p{Cf}/gu, '').trim().toLowerCase();
+const fieldKey = (s: string) => composed(s).trim().toLowerCase();
+
+/** `s` in Unicode's composed form (NFC), without invisible format characters (Cf): the text it shows. */
+const composed = (s: string) => s.normalize('NFC').replace(/\p{Cf}/gu, '');
 
 /** A field's name as a message shows it: quoted, invisible format characters and a decomposed form said. */
 function shownField(s: string): string {
@@ -260,7 +263,7 @@ function matchFields(columns: readonly PlannedColumn[], available: string[], ref
       const found = loose(field);
       if (found.length === 1 && takers.get(found[0]!) === 1) {
         i = found[0]!;
-        const plain = (x: string) => x.normalize('NFC').replace(/\p{Cf}/gu, '') === x;
+        const plain = (x: string) => composed(x) === x;
         warnings.push(`${what} field ${shownField(available[i]!)} read as "${field}" (${plain(available[i]!) && plain(field) ? 'case or spaces differ' : 'the Unicode form of its characters differs, or invisible characters: the same text shown'})`);
       } else if (found.length > 1 && found.every((x) => takers.get(x) === 1)) {
         // Fields that match only this one, all ignoring case or spaces ("V" twice for field "v"): read as a field the

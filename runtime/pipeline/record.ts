@@ -3,7 +3,7 @@
 import { schemaFileOf } from '../../core/plan/compile.ts';
 import { ERRORS } from '../../core/errors.ts';
 import { exactPercent, roundedPercent } from '../../core/text.ts';
-import type { Catalog } from '../catalog/port.ts';
+import { CATALOG_WAY_BACK, type Catalog } from '../catalog/port.ts';
 import { goldShape } from '../../core/gold/analyze.ts';
 import { layout } from '../../core/plan/layout.ts';
 import { changesBy, changeSummary } from '../table/manifest.ts';
@@ -126,7 +126,7 @@ export async function catalogCatchUp(catalog: Catalog, record: RunRecord): Promi
   } catch (e) {
     if (!record.warnings.some((w) => w.startsWith(CATALOG_BEHIND))) {
       record.warnings.push(`${CATALOG_BEHIND} (${(e as Error).message.split('\n')[0]}); `
-        + 'the lake and this record are right: the next read (strata query) or strata doctor --repair brings catalog.duckdb up to date');
+        + `the lake and this record are right: ${CATALOG_WAY_BACK}`);
     }
     return true;
   }
