@@ -54,8 +54,7 @@ export async function compactLocal(lake: LocalLake, tables: readonly string[] = 
   for (const plan of lake.plans.filter((p) => byDataset.has(p.dataset))) {
     out.push(await runCompaction(lake, plan.dataset, [...new Set(byDataset.get(plan.dataset))], opts));
   }
-  const catalogBehind = await catalogCaughtUp(lake);
-  return catalogBehind ? out.map((c) => ({ ...c, catalogBehind })) : out;
+  return caughtUp(lake, out);
 }
 
 /**
@@ -81,7 +80,12 @@ export async function compactAfterRun(lake: LocalLake, dataset: string): Promise
     // With the compaction role's grants, as AWS's scheduled compaction runs.
     if (due.length) out.push(await runCompaction(lake, plan.dataset, due, { scheduled: true }));
   }
-  const catalogBehind = out.length ? await catalogCaughtUp(lake) : undefined;
+  return out.length ? caughtUp(lake, out) : out;
+}
+
+/** The compactions, each with why catalog.duckdb is behind when it cannot catch up after them (catalogCaughtUp). */
+async function caughtUp(lake: LocalLake, out: LocalCompaction[]): Promise<LocalCompaction[]> {
+  const catalogBehind = await catalogCaughtUp(lake);
   return catalogBehind ? out.map((c) => ({ ...c, catalogBehind })) : out;
 }
 
